@@ -138,7 +138,10 @@ export const OP_ILLEGAL = 1;
 const FIRST = 2;
 
 /** Op ids by mnemonic, e.g. OPS["addi"]. */
-export const OPS = Object.fromEntries(TABLE.map(([name], i) => [name, FIRST + i])) as Record<Mnemonic, number>;
+export const OPS = Object.fromEntries(TABLE.map(([name], i) => [name, FIRST + i])) as Record<
+  Mnemonic,
+  number
+>;
 
 export interface InsnInfo {
   readonly name: Mnemonic;

@@ -1,0 +1,89 @@
+// The decode cache: for each RAM page that instructions were fetched from, an Int32Array with
+// one 4-word slot per halfword: [op, d | s1 << 7 | s2 << 14, imm, len]; op 0 = not decoded. It is
+// physical, so it is shared by the harts; stores into a code page clear the slots they overlap,
+// and fence.i drops everything.
+
+import { PG_CODE, type PhysMem } from "../mmu/index.js";
+import { type Decoded, decode } from "./decode.js";
+
+export const SLOT_WORDS = 4;
+const PAGE_SLOTS = 2048; // halfwords per 4 KiB page
+
+/** Register pair index of rd in the register file; x0 writes go to the sink pair 32. */
+export function rdPair(rd: number): number {
+  return rd === 0 ? 64 : rd * 2;
+}
+
+export class CodeCache {
+  /** Decode pages by RAM page number. */
+  readonly pages: (Int32Array | undefined)[];
+  /** An all-zero page: the interpreter's fetch state before the first fetch. */
+  readonly empty = new Int32Array(PAGE_SLOTS * SLOT_WORDS);
+  private readonly byWord = new Map<number, Decoded>();
+  /** Called when a page becomes a code page, so harts drop their writable host-TLB entries. */
+  onNewCodePage: (ramPage: number) => void = () => {};
+  /** Called when the cache is dropped, so harts drop their fetch host-TLB entries. */
+  onFlush: () => void = () => {};
+
+  constructor(private readonly mem: PhysMem) {
+    // Dense, so the interpreter's page lookup stays a fast elements access.
+    this.pages = new Array<Int32Array | undefined>(mem.pageFlags.length).fill(undefined);
+  }
+
+  /** The decode page for the RAM page at byte offset `ramPage`, created on first use. */
+  page(ramPage: number): Int32Array {
+    const i = ramPage / 4096;
+    let p = this.pages[i];
+    if (!p) {
+      p = new Int32Array(PAGE_SLOTS * SLOT_WORDS);
+      this.pages[i] = p;
+      this.mem.pageFlags[i]! |= PG_CODE;
+      this.onNewCodePage(ramPage);
+    }
+    return p;
+  }
+
+  /** Decode `word` (memoised by word) and fill slot `i` of `dc`; returns the op. */
+  fill(dc: Int32Array, i: number, word: number): number {
+    let dec = this.byWord.get(word);
+    if (!dec) {
+      dec = decode(word);
+      this.byWord.set(word, dec);
+    }
+    dc[i] = dec.op;
+    dc[i + 1] = rdPair(dec.rd) | ((dec.rs1 * 2) << 7) | ((dec.rs2 * 2) << 14);
+    dc[i + 2] = slotImm(dec);
+    dc[i + 3] = dec.len;
+    return dec.op;
+  }
+
+  /** A store wrote [off, off+len) of RAM: forget instructions that overlap it. */
+  invalidate(off: number, len: number): void {
+    const dc = this.pages[Math.floor(off / 4096)];
+    if (!dc) return;
+    // An instruction starting up to 2 bytes before the store may overlap it.
+    const first = Math.max(0, (off & 4095) - 2) >> 1;
+    const last = Math.min(PAGE_SLOTS - 1, ((off & 4095) + len - 1) >> 1);
+    for (let s = first; s <= last; s++) dc[s * SLOT_WORDS] = 0;
+    if ((off & 4095) === 0 && off >= 4096) {
+      const prev = this.pages[off / 4096 - 1];
+      if (prev) prev[(PAGE_SLOTS - 1) * SLOT_WORDS] = 0;
+    }
+  }
+
+  /** fence.i: drop every decoded instruction. */
+  flush(): void {
+    for (let i = 0; i < this.pages.length; i++) {
+      if (this.pages[i]) this.mem.pageFlags[i]! &= ~PG_CODE;
+    }
+    this.pages.fill(undefined);
+    this.onFlush();
+  }
+}
+
+/** What the interpreter keeps in a slot's imm word for each kind of instruction. */
+function slotImm(dec: Decoded): number {
+  if (dec.name === "illegal") return dec.bits | 0;
+  if (dec.name.startsWith("csr")) return dec.csr | (dec.imm << 12);
+  return dec.imm;
+}

@@ -1,0 +1,386 @@
+// Instruction decoding: a 16- or 32-bit instruction word becomes a Decoded record, by pattern
+// matching on its fields with ts-pattern. Compressed words decode to their 32-bit expansion, so
+// the executor has one semantic per operation. Runs once per word: results are cached by the
+// decode cache (decode-cache.ts), never on the hot path.
+
+import { match, P } from "ts-pattern";
+import { type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
+
+/** A decoded instruction. Registers are architectural numbers 0..31. */
+export interface Decoded {
+  op: number;
+  name: Mnemonic | "illegal";
+  /** For 16-bit encodings, the RVC mnemonic (e.g. "c.addi"); the rest describes the expansion. */
+  cname?: string;
+  len: 2 | 4;
+  rd: number;
+  rs1: number;
+  rs2: number;
+  /** Sign-extended immediate; U-type: the value with the low 12 bits zero; shifts: shamt; csr*i: zimm. */
+  imm: number;
+  csr: number;
+  aq: boolean;
+  rl: boolean;
+  pred: number;
+  succ: number;
+  /** The instruction bits (16 or 32). */
+  bits: number;
+}
+
+function insn(name: Mnemonic, len: 2 | 4, bits: number, f: Partial<Decoded>): Decoded {
+  return {
+    op: OPS[name],
+    name,
+    len,
+    rd: 0,
+    rs1: 0,
+    rs2: 0,
+    imm: 0,
+    csr: 0,
+    aq: false,
+    rl: false,
+    pred: 0,
+    succ: 0,
+    bits,
+    ...f,
+  };
+}
+
+/** The record for an encoding that is not an instruction we implement. */
+export function illegal(bits: number, len: 2 | 4): Decoded {
+  return {
+    op: OP_ILLEGAL,
+    name: "illegal",
+    len,
+    rd: 0,
+    rs1: 0,
+    rs2: 0,
+    imm: 0,
+    csr: 0,
+    aq: false,
+    rl: false,
+    pred: 0,
+    succ: 0,
+    bits,
+  };
+}
+
+/** Decode one instruction; `word` holds at least the low 16 bits (32 for a 32-bit instruction). */
+export function decode(word: number): Decoded {
+  if ((word & 3) !== 3) return decode16(word & 0xffff);
+  if ((word & 0x1f) === 0x1f) return illegal(word >>> 0, 4); // 48-bit and longer encodings
+  return decode32(word | 0);
+}
+
+// ---- 32-bit encodings ----
+
+const immI = (w: number): number => w >> 20;
+const immS = (w: number): number => ((w >> 25) << 5) | ((w >>> 7) & 0x1f);
+const immB = (w: number): number =>
+  ((w >> 31) << 12) | (((w >>> 7) & 1) << 11) | (((w >>> 25) & 0x3f) << 5) | (((w >>> 8) & 0xf) << 1);
+const immU = (w: number): number => w & 0xfffff000;
+const immJ = (w: number): number =>
+  ((w >> 31) << 20) | (((w >>> 12) & 0xff) << 12) | (((w >>> 20) & 1) << 11) | (((w >>> 21) & 0x3ff) << 1);
+
+const BRANCHES: (Mnemonic | null)[] = ["beq", "bne", null, null, "blt", "bge", "bltu", "bgeu"];
+const LOADS: (Mnemonic | null)[] = ["lb", "lh", "lw", "ld", "lbu", "lhu", "lwu", null];
+const STORES: (Mnemonic | null)[] = ["sb", "sh", "sw", "sd", null, null, null, null];
+const OPIMM: (Mnemonic | null)[] = ["addi", null, "slti", "sltiu", "xori", null, "ori", "andi"];
+const OPS_RR: (Mnemonic | null)[] = ["add", "sll", "slt", "sltu", "xor", "srl", "or", "and"];
+const OPS_M: Mnemonic[] = ["mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu"];
+const OPS_MW: (Mnemonic | null)[] = ["mulw", null, null, null, "divw", "divuw", "remw", "remuw"];
+const CSRS: (Mnemonic | null)[] = [null, "csrrw", "csrrs", "csrrc", null, "csrrwi", "csrrsi", "csrrci"];
+const AMO_OPS: Record<number, string> = {
+  2: "lr",
+  3: "sc",
+  1: "amoswap",
+  0: "amoadd",
+  4: "amoxor",
+  12: "amoand",
+  8: "amoor",
+  16: "amomin",
+  20: "amomax",
+  24: "amominu",
+  28: "amomaxu",
+};
+
+interface Fields32 {
+  opcode: number;
+  funct3: number;
+  funct7: number;
+  rd: number;
+  rs1: number;
+  rs2: number;
+}
+
+function fields32(w: number): Fields32 {
+  return {
+    opcode: w & 0x7f,
+    funct3: (w >>> 12) & 7,
+    funct7: w >>> 25,
+    rd: (w >>> 7) & 31,
+    rs1: (w >>> 15) & 31,
+    rs2: (w >>> 20) & 31,
+  };
+}
+
+function pick(table: (Mnemonic | null)[], i: number, w: number, f: Partial<Decoded>): Decoded {
+  const name = table[i];
+  return name ? insn(name, 4, w >>> 0, f) : illegal(w >>> 0, 4);
+}
+
+function decode32(w: number): Decoded {
+  const f = fields32(w);
+  const r = { rd: f.rd, rs1: f.rs1, rs2: f.rs2 };
+  const b = w >>> 0;
+  return match(f)
+    .with({ opcode: 0x37 }, () => insn("lui", 4, b, { rd: f.rd, imm: immU(w) }))
+    .with({ opcode: 0x17 }, () => insn("auipc", 4, b, { rd: f.rd, imm: immU(w) }))
+    .with({ opcode: 0x6f }, () => insn("jal", 4, b, { rd: f.rd, imm: immJ(w) }))
+    .with({ opcode: 0x67, funct3: 0 }, () => insn("jalr", 4, b, { rd: f.rd, rs1: f.rs1, imm: immI(w) }))
+    .with({ opcode: 0x63 }, () => pick(BRANCHES, f.funct3, w, { rs1: f.rs1, rs2: f.rs2, imm: immB(w) }))
+    .with({ opcode: 0x03 }, () => pick(LOADS, f.funct3, w, { rd: f.rd, rs1: f.rs1, imm: immI(w) }))
+    .with({ opcode: 0x23 }, () => pick(STORES, f.funct3, w, { rs1: f.rs1, rs2: f.rs2, imm: immS(w) }))
+    .with({ opcode: 0x13, funct3: 1 }, () => shiftImm(w, f, "slli", null, 6))
+    .with({ opcode: 0x13, funct3: 5 }, () => shiftImm(w, f, "srli", "srai", 6))
+    .with({ opcode: 0x13 }, () => pick(OPIMM, f.funct3, w, { rd: f.rd, rs1: f.rs1, imm: immI(w) }))
+    .with({ opcode: 0x1b, funct3: 0 }, () => insn("addiw", 4, b, { rd: f.rd, rs1: f.rs1, imm: immI(w) }))
+    .with({ opcode: 0x1b, funct3: 1 }, () => shiftImm(w, f, "slliw", null, 5))
+    .with({ opcode: 0x1b, funct3: 5 }, () => shiftImm(w, f, "srliw", "sraiw", 5))
+    .with({ opcode: 0x33, funct7: 0 }, () => pick(OPS_RR, f.funct3, w, r))
+    .with({ opcode: 0x33, funct7: 0x20, funct3: 0 }, () => insn("sub", 4, b, r))
+    .with({ opcode: 0x33, funct7: 0x20, funct3: 5 }, () => insn("sra", 4, b, r))
+    .with({ opcode: 0x33, funct7: 1 }, () => pick(OPS_M, f.funct3, w, r))
+    .with({ opcode: 0x3b, funct7: 0, funct3: 0 }, () => insn("addw", 4, b, r))
+    .with({ opcode: 0x3b, funct7: 0x20, funct3: 0 }, () => insn("subw", 4, b, r))
+    .with({ opcode: 0x3b, funct7: 0, funct3: 1 }, () => insn("sllw", 4, b, r))
+    .with({ opcode: 0x3b, funct7: 0, funct3: 5 }, () => insn("srlw", 4, b, r))
+    .with({ opcode: 0x3b, funct7: 0x20, funct3: 5 }, () => insn("sraw", 4, b, r))
+    .with({ opcode: 0x3b, funct7: 1 }, () => pick(OPS_MW, f.funct3, w, r))
+    .with({ opcode: 0x0f, funct3: 0 }, () => decodeFence(w))
+    .with({ opcode: 0x0f, funct3: 1 }, () => insn("fence.i", 4, b, { rd: f.rd, rs1: f.rs1, imm: immI(w) }))
+    .with({ opcode: 0x73, funct3: 0 }, () => decodeSystem(w, f))
+    .with({ opcode: 0x73, funct3: P.union(1, 2, 3, 5, 6, 7) }, () =>
+      pick(CSRS, f.funct3, w, { rd: f.rd, rs1: f.rs1, csr: w >>> 20, imm: f.funct3 >= 5 ? f.rs1 : 0 }),
+    )
+    .with({ opcode: 0x2f, funct3: P.union(2, 3) }, () => decodeAmo(w, f))
+    .otherwise(() => illegal(b, 4));
+}
+
+function shiftImm(w: number, f: Fields32, logical: Mnemonic, arith: Mnemonic | null, bits: 5 | 6): Decoded {
+  const top = bits === 6 ? w >>> 26 : w >>> 25; // funct6 or funct7
+  const arithTop = bits === 6 ? 0x10 : 0x20;
+  const shamt = (w >>> 20) & ((1 << bits) - 1);
+  const fl = { rd: f.rd, rs1: f.rs1, imm: shamt };
+  if (top === 0) return insn(logical, 4, w >>> 0, fl);
+  if (arith && top === arithTop) return insn(arith, 4, w >>> 0, fl);
+  return illegal(w >>> 0, 4);
+}
+
+function decodeFence(w: number): Decoded {
+  // fm (bits 31:28) is 0 (normal) or 8 (fence.tso with rw,rw); other fm values are reserved and,
+  // per the spec, must be executed as an ordinary fence. rd and rs1 are reserved for future use.
+  return insn("fence", 4, w >>> 0, { pred: (w >>> 24) & 0xf, succ: (w >>> 20) & 0xf });
+}
+
+function decodeSystem(w: number, f: Fields32): Decoded {
+  const b = w >>> 0;
+  if (f.funct7 === 0x09 && f.rd === 0) return insn("sfence.vma", 4, b, { rs1: f.rs1, rs2: f.rs2 });
+  if (f.rd !== 0 || f.rs1 !== 0) return illegal(b, 4);
+  return match(w >>> 20)
+    .with(0x000, () => insn("ecall", 4, b, {}))
+    .with(0x001, () => insn("ebreak", 4, b, {}))
+    .with(0x302, () => insn("mret", 4, b, {}))
+    .with(0x102, () => insn("sret", 4, b, {}))
+    .with(0x105, () => insn("wfi", 4, b, {}))
+    .otherwise(() => illegal(b, 4));
+}
+
+function decodeAmo(w: number, f: Fields32): Decoded {
+  const base = AMO_OPS[f.funct7 >>> 2];
+  if (base === undefined) return illegal(w >>> 0, 4);
+  if (base === "lr" && f.rs2 !== 0) return illegal(w >>> 0, 4);
+  const name = `${base}.${f.funct3 === 2 ? "w" : "d"}` as Mnemonic;
+  return insn(name, 4, w >>> 0, {
+    rd: f.rd,
+    rs1: f.rs1,
+    rs2: f.rs2,
+    aq: ((w >>> 26) & 1) === 1,
+    rl: ((w >>> 25) & 1) === 1,
+  });
+}
+
+// ---- 16-bit (RVC) encodings, RV64 ----
+
+interface Fields16 {
+  quadrant: number;
+  funct3: number;
+  bit12: number;
+  rdFull: number; // bits 11:7
+  rs2Full: number; // bits 6:2
+}
+
+const creg = (v: number): number => 8 + (v & 7);
+const sext = (v: number, bits: number): number => (v << (32 - bits)) >> (32 - bits);
+
+function c(cname: string, name: Mnemonic, h: number, f: Partial<Decoded>): Decoded {
+  return { ...insn(name, 2, h, f), cname };
+}
+
+function decode16(h: number): Decoded {
+  const f: Fields16 = {
+    quadrant: h & 3,
+    funct3: h >>> 13,
+    bit12: (h >>> 12) & 1,
+    rdFull: (h >>> 7) & 31,
+    rs2Full: (h >>> 2) & 31,
+  };
+  if (h === 0) return illegal(0, 2); // the defined-illegal all-zero instruction
+  return match(f)
+    .with({ quadrant: 0 }, () => decodeQ0(h, f))
+    .with({ quadrant: 1 }, () => decodeQ1(h, f))
+    .with({ quadrant: 2 }, () => decodeQ2(h, f))
+    .otherwise(() => illegal(h, 2));
+}
+
+// Offsets of the RVC loads and stores, scaled by the access size.
+const uimmW = (h: number): number =>
+  (((h >>> 10) & 7) << 3) | (((h >>> 6) & 1) << 2) | (((h >>> 5) & 1) << 6);
+const uimmD = (h: number): number => (((h >>> 10) & 7) << 3) | (((h >>> 5) & 3) << 6);
+const imm6 = (h: number): number => sext((((h >>> 12) & 1) << 5) | ((h >>> 2) & 31), 6);
+const immCJ = (h: number): number =>
+  sext(
+    (((h >>> 12) & 1) << 11) |
+      (((h >>> 11) & 1) << 4) |
+      (((h >>> 9) & 3) << 8) |
+      (((h >>> 8) & 1) << 10) |
+      (((h >>> 7) & 1) << 6) |
+      (((h >>> 6) & 1) << 7) |
+      (((h >>> 3) & 7) << 1) |
+      (((h >>> 2) & 1) << 5),
+    12,
+  );
+const immCB = (h: number): number =>
+  sext(
+    (((h >>> 12) & 1) << 8) |
+      (((h >>> 10) & 3) << 3) |
+      (((h >>> 5) & 3) << 6) |
+      (((h >>> 3) & 3) << 1) |
+      (((h >>> 2) & 1) << 5),
+    9,
+  );
+
+function decodeQ0(h: number, f: Fields16): Decoded {
+  const rdp = creg(h >>> 2);
+  const rs1p = creg(h >>> 7);
+  return match(f.funct3)
+    .with(0, () => {
+      const nzuimm =
+        (((h >>> 11) & 3) << 4) | (((h >>> 7) & 15) << 6) | (((h >>> 6) & 1) << 2) | (((h >>> 5) & 1) << 3);
+      if (nzuimm === 0) return illegal(h, 2);
+      return c("c.addi4spn", "addi", h, { rd: rdp, rs1: 2, imm: nzuimm });
+    })
+    .with(2, () => c("c.lw", "lw", h, { rd: rdp, rs1: rs1p, imm: uimmW(h) }))
+    .with(3, () => c("c.ld", "ld", h, { rd: rdp, rs1: rs1p, imm: uimmD(h) }))
+    .with(6, () => c("c.sw", "sw", h, { rs1: rs1p, rs2: rdp, imm: uimmW(h) }))
+    .with(7, () => c("c.sd", "sd", h, { rs1: rs1p, rs2: rdp, imm: uimmD(h) }))
+    .otherwise(() => illegal(h, 2)); // 1, 5: c.fld/c.fsd (D extension); 4 reserved
+}
+
+function decodeQ1(h: number, f: Fields16): Decoded {
+  const rd = f.rdFull;
+  return match(f.funct3)
+    .with(0, () =>
+      rd === 0
+        ? c("c.nop", "addi", h, { imm: imm6(h) })
+        : c("c.addi", "addi", h, { rd, rs1: rd, imm: imm6(h) }),
+    )
+    .with(1, () => (rd === 0 ? illegal(h, 2) : c("c.addiw", "addiw", h, { rd, rs1: rd, imm: imm6(h) })))
+    .with(2, () => c("c.li", "addi", h, { rd, rs1: 0, imm: imm6(h) }))
+    .with(3, () => decodeLuiAddi16sp(h, rd))
+    .with(4, () => decodeQ1Arith(h))
+    .with(5, () => c("c.j", "jal", h, { rd: 0, imm: immCJ(h) }))
+    .with(6, () => c("c.beqz", "beq", h, { rs1: creg(h >>> 7), rs2: 0, imm: immCB(h) }))
+    .with(7, () => c("c.bnez", "bne", h, { rs1: creg(h >>> 7), rs2: 0, imm: immCB(h) }))
+    .otherwise(() => illegal(h, 2));
+}
+
+function decodeLuiAddi16sp(h: number, rd: number): Decoded {
+  if (rd === 2) {
+    const nz = sext(
+      (((h >>> 12) & 1) << 9) |
+        (((h >>> 6) & 1) << 4) |
+        (((h >>> 5) & 1) << 6) |
+        (((h >>> 3) & 3) << 7) |
+        (((h >>> 2) & 1) << 5),
+      10,
+    );
+    if (nz === 0) return illegal(h, 2);
+    return c("c.addi16sp", "addi", h, { rd: 2, rs1: 2, imm: nz });
+  }
+  const nz = imm6(h);
+  if (nz === 0) return illegal(h, 2);
+  return c("c.lui", "lui", h, { rd, imm: nz << 12 });
+}
+
+function decodeQ1Arith(h: number): Decoded {
+  const rd = creg(h >>> 7);
+  const rs2 = creg(h >>> 2);
+  const shamt = (((h >>> 12) & 1) << 5) | ((h >>> 2) & 31);
+  const sub = (h >>> 10) & 3;
+  if (sub === 0) return c("c.srli", "srli", h, { rd, rs1: rd, imm: shamt });
+  if (sub === 1) return c("c.srai", "srai", h, { rd, rs1: rd, imm: shamt });
+  if (sub === 2) return c("c.andi", "andi", h, { rd, rs1: rd, imm: imm6(h) });
+  const op = ((h >>> 12) & 1) * 4 + ((h >>> 5) & 3);
+  const r = { rd, rs1: rd, rs2 };
+  return match(op)
+    .with(0, () => c("c.sub", "sub", h, r))
+    .with(1, () => c("c.xor", "xor", h, r))
+    .with(2, () => c("c.or", "or", h, r))
+    .with(3, () => c("c.and", "and", h, r))
+    .with(4, () => c("c.subw", "subw", h, r))
+    .with(5, () => c("c.addw", "addw", h, r))
+    .otherwise(() => illegal(h, 2));
+}
+
+function decodeQ2(h: number, f: Fields16): Decoded {
+  const rd = f.rdFull;
+  const rs2 = f.rs2Full;
+  return match(f.funct3)
+    .with(0, () => {
+      const shamt = (f.bit12 << 5) | rs2;
+      return c("c.slli", "slli", h, { rd, rs1: rd, imm: shamt });
+    })
+    .with(2, () => {
+      if (rd === 0) return illegal(h, 2);
+      const off = (f.bit12 << 5) | (((h >>> 4) & 7) << 2) | (((h >>> 2) & 3) << 6);
+      return c("c.lwsp", "lw", h, { rd, rs1: 2, imm: off });
+    })
+    .with(3, () => {
+      if (rd === 0) return illegal(h, 2);
+      const off = (f.bit12 << 5) | (((h >>> 5) & 3) << 3) | (((h >>> 2) & 7) << 6);
+      return c("c.ldsp", "ld", h, { rd, rs1: 2, imm: off });
+    })
+    .with(4, () => decodeQ2Jump(h, f.bit12, rd, rs2))
+    .with(6, () => {
+      const off = (((h >>> 9) & 15) << 2) | (((h >>> 7) & 3) << 6);
+      return c("c.swsp", "sw", h, { rs1: 2, rs2, imm: off });
+    })
+    .with(7, () => {
+      const off = (((h >>> 10) & 7) << 3) | (((h >>> 7) & 7) << 6);
+      return c("c.sdsp", "sd", h, { rs1: 2, rs2, imm: off });
+    })
+    .otherwise(() => illegal(h, 2)); // 1, 5: c.fldsp/c.fsdsp (D extension)
+}
+
+function decodeQ2Jump(h: number, bit12: number, rd: number, rs2: number): Decoded {
+  if (bit12 === 0) {
+    if (rs2 === 0) return rd === 0 ? illegal(h, 2) : c("c.jr", "jalr", h, { rd: 0, rs1: rd, imm: 0 });
+    return c("c.mv", "add", h, { rd, rs1: 0, rs2 });
+  }
+  if (rs2 === 0) {
+    if (rd === 0) return c("c.ebreak", "ebreak", h, {});
+    return c("c.jalr", "jalr", h, { rd: 1, rs1: rd, imm: 0 });
+  }
+  return c("c.add", "add", h, { rd, rs1: rd, rs2 });
+}

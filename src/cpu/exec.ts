@@ -1,0 +1,120 @@
+// The interpreter loop, generated around the instruction semantics of semantics.ts: one switch
+// with a literal case per op id (so V8 builds a jump table), the fetch through the host TLB and
+// the decode cache, and the trap unwinding. Two variants are generated from the same bodies: the
+// plain one and one that calls a tracer before each instruction.
+
+import type { Hart } from "./hart.js";
+import { div32, divu32, rem32, remu32 } from "./int32.js";
+import { div64, divu64, mul64, mulh64, mulhsu64, mulhu64, r, rem64, remu64 } from "./int64.js";
+import { MNEMONICS, OP_ILLEGAL, OPS } from "./isa.js";
+import { NEXT_PC, SEMANTICS } from "./semantics.js";
+import { TLB_MASK, TRAP } from "./trap.js";
+
+/** Runs up to `budget` instructions on a hart; returns how many retired. */
+export type RunFn = (h: Hart, budget: number) => number;
+
+/** Called before each instruction by the tracing interpreter. */
+export type TraceFn = (h: Hart, pcLo: number, pcHi: number, ramOff: number) => void;
+
+const SYNC_PC = "h.pcLo = pcLo; h.pcHi = pcHi;";
+const END_AFTER = `{ ${NEXT_PC} break loop; }`;
+
+function expand(body: string): string {
+  return body
+    .replaceAll("SYNC_PC", SYNC_PC)
+    .replaceAll("END_AFTER", END_AFTER)
+    .replaceAll("END_NOW", "break loop");
+}
+
+function caseFor(op: number): string {
+  const name = MNEMONICS[op - OPS[MNEMONICS[0]!]]!;
+  const sem = SEMANTICS[name];
+  const flow = sem.flow ?? "seq";
+  const tail = flow === "jump" ? "" : flow === "end" ? `${NEXT_PC} break loop;` : NEXT_PC;
+  return `case ${op}: /* ${name} */ { ${expand(sem.body)} ${tail} break; }`;
+}
+
+function source(traced: boolean): string {
+  const cases = MNEMONICS.map((m) => caseFor(OPS[m])).join("\n");
+  return `
+const { r, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, div32, divu32, rem32, remu32,
+        TRAP, tracer } = env;
+const TLB_MASK = ${TLB_MASK};
+return function run(h, budget) {
+  const x = h.x, mem = h.mem;
+  const u8 = mem.u8, i8 = mem.i8, u16 = mem.u16, i16 = mem.i16, i32 = mem.i32;
+  const t = h.tlb, rLo = t.rLo, rHi = t.rHi, rBase = t.rBase, wLo = t.wLo, wHi = t.wHi, wBase = t.wBase;
+  const xLo = t.xLo, xHi = t.xHi, xBase = t.xBase, pages = h.code.pages;
+  let pcLo = h.pcLo | 0, pcHi = h.pcHi | 0;
+  let n = 0, fLo = 1, fHi = 0, fBase = 0, dc = h.code.empty;
+  for (;;) {
+    try {
+      loop: while (n < budget) {
+        n++;
+        if ((pcLo & -4096) !== fLo || pcHi !== fHi) {
+          const e = (pcLo >>> 12) & TLB_MASK;
+          if (xLo[e] === (pcLo & -4096) && xHi[e] === pcHi) { fBase = xBase[e]; dc = pages[fBase / 4096]; }
+          else { ${SYNC_PC} dc = h.fetchSlow(pcLo, pcHi); fBase = h.fetchBase; }
+          fLo = pcLo & -4096; fHi = pcHi;
+        }
+        const i = (pcLo & 4094) << 1;
+        let op = dc[i];
+        if (op === 0) { ${SYNC_PC} op = h.decodeSlot(dc, i, pcLo, pcHi, fBase); }
+        const a = dc[i + 1], imm = dc[i + 2], len = dc[i + 3];
+        const d = a & 127, s1 = (a >>> 7) & 127, s2 = (a >>> 14) & 127;
+        ${traced ? "tracer(h, pcLo, pcHi, fBase + (pcLo & 4095));" : ""}
+        switch (op) {
+${cases}
+          case ${OP_ILLEGAL}: { ${SYNC_PC} h.illegal(imm, len); break; }
+          default: throw new Error("interpreter: no case for op " + op);
+        }
+      }
+      break;
+    } catch (e) {
+      if (e !== TRAP) throw e;
+      n--; // the instruction that trapped did not retire
+      budget--; // but a trap storm still ends the chunk
+      pcLo = h.pcLo | 0; pcHi = h.pcHi | 0; fLo = 1;
+      if (h.yieldRequested) break;
+    }
+  }
+  h.pcLo = pcLo; h.pcHi = pcHi;
+  h.retire(n);
+  return n;
+};`;
+}
+
+function build(traced: boolean, tracer: TraceFn | null): RunFn {
+  const env = {
+    r,
+    mul64,
+    mulh64,
+    mulhsu64,
+    mulhu64,
+    div64,
+    divu64,
+    rem64,
+    remu64,
+    div32,
+    divu32,
+    rem32,
+    remu32,
+    TRAP,
+    tracer,
+  };
+  const factory = new Function("env", source(traced)) as (e: typeof env) => RunFn;
+  return factory(env);
+}
+
+/** The interpreter. */
+export const run: RunFn = build(false, null);
+
+/** An interpreter that calls `tracer` before every instruction. */
+export function tracingRun(tracer: TraceFn): RunFn {
+  return build(true, tracer);
+}
+
+/** The generated source, for inspection (`mmlab` developers, tests). */
+export function interpreterSource(traced = false): string {
+  return source(traced);
+}

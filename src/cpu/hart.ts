@@ -1,0 +1,789 @@
+// One RISC-V hart: its registers and CSRs, the privileged architecture (traps, delegation,
+// interrupts, xRET, CSR access rules) and the slow paths of memory access that the interpreter
+// falls back to when its host TLB misses. Translation is Bare here; the MMU plugs in through
+// `translator` (see ../mmu).
+
+import { PG_CODE, PG_RESV, PG_WATCH, type PhysMem } from "../mmu/index.js";
+import type { CodeCache } from "./code.js";
+import {
+  CAUSE,
+  CSR,
+  IRQ_PRIORITY,
+  MEDELEG_MASK,
+  MSTATUS,
+  PRIV_M,
+  PRIV_S,
+  PRIV_U,
+  S_IRQS,
+  SSTATUS_MASK,
+} from "./csr.js";
+import { type AccessKind, HostTlb } from "./hosttlb.js";
+import { r, splitBig, toBig } from "./int64.js";
+import { TRAP } from "./trap.js";
+
+/** What a hart needs from the machine it is part of. */
+export interface HartHost {
+  readonly mem: PhysMem;
+  readonly code: CodeCache;
+  readonly harts: readonly Hart[];
+  /** mtime as seen by `hart` after `n` instructions of its current chunk. */
+  mtime(hart: Hart, n: number): bigint;
+  /** A store hit a page a device watches (HTIF tohost). */
+  watchedStore(hart: Hart, pa: number, width: number): void;
+}
+
+/** Virtual-to-physical translation for paged modes, supplied by the MMU. */
+export interface Translator {
+  /** Physical address of (lo, hi) for `kind` at privilege `priv`, or a thrown trap. Sets
+   *  `cacheable` false when the result must not enter the host TLB. */
+  translate(h: Hart, lo: number, hi: number, kind: AccessKind, priv: number): number;
+  /** satp MODE values the MMU supports, besides Bare. */
+  readonly modes: readonly number[];
+  /** sfence.vma with rs1/rs2 as given (undefined = x0). */
+  sfence(h: Hart, va: bigint | undefined, asid: number | undefined): void;
+}
+
+const MXL64 = 2n << 62n;
+const misaBits = (exts: string): bigint =>
+  [...exts].reduce((v, c) => v | (1n << BigInt(c.charCodeAt(0) - 65)), MXL64);
+
+/** mstatus bits software may write. */
+const MSTATUS_WRITABLE =
+  MSTATUS.SIE |
+  MSTATUS.MIE |
+  MSTATUS.SPIE |
+  MSTATUS.MPIE |
+  MSTATUS.SPP |
+  MSTATUS.MPP |
+  MSTATUS.MPRV |
+  MSTATUS.SUM |
+  MSTATUS.MXR |
+  MSTATUS.TVM |
+  MSTATUS.TW |
+  MSTATUS.TSR;
+/** mstatus high word: UXL = SXL = 2 (64-bit). */
+const MSTATUS_HI = 0xan << 32n;
+const MIE_MASK = 0xaaa;
+const MIP_SW_MASK = S_IRQS; // SSIP, STIP, SEIP are writable by M-mode
+const MENVCFG_ADUE = 1n << 61n;
+const MENVCFG_MASK = MENVCFG_ADUE | 1n; // ADUE, FIOM
+const SATP_MODE_SHIFT = 60n;
+const MASK64 = (1n << 64n) - 1n;
+
+function kindCause(kind: AccessKind, access: number, misaligned: number, fetch: number): number {
+  return kind === "r" ? access : kind === "w" ? misaligned : fetch;
+}
+
+export class Hart {
+  readonly x = new Int32Array(66);
+  pcLo = 0;
+  pcHi = 0;
+  priv = PRIV_M;
+  readonly tlb = new HostTlb();
+  readonly mem: PhysMem;
+  readonly code: CodeCache;
+  /** RAM offset of the page the last slow fetch translated to. */
+  fetchBase = 0;
+  /** Set by slow paths to make the interpreter return after the current instruction. */
+  yieldRequested = false;
+  /** Sleeping in wfi until an interrupt is pending and enabled in mie. */
+  waiting = false;
+  /** Traps into this privilege level end the run (for a kernel written in TypeScript); -1: never. */
+  exitOnTrapTo = -1;
+  translator: Translator | null = null;
+  /** Observers of traps (tracing, statistics). */
+  readonly trapListeners: ((h: Hart, cause: number, tval: bigint, interrupt: boolean) => void)[] = [];
+
+  // Counters: instructions retired and cycles (IPC = 1), as doubles.
+  instret = 0;
+  cycle = 0;
+
+  // CSRs
+  readonly misa: bigint;
+  mstatus = 0; // low word
+  medeleg = 0;
+  mideleg = 0;
+  mie = 0;
+  mipSw = 0; // software-writable pending bits
+  mipHw = 0; // pending bits driven by devices (MSIP, MTIP, MEIP)
+  mtvec = 0n;
+  stvec = 0n;
+  mepc = 0n;
+  sepc = 0n;
+  mcause = 0n;
+  scause = 0n;
+  mtval = 0n;
+  stval = 0n;
+  mscratch = 0n;
+  sscratch = 0n;
+  satp = 0n;
+  menvcfg = 0n;
+  senvcfg = 0n;
+  mcounteren = 0;
+  scounteren = 0;
+  readonly pmpcfg = new BigUint64Array(16);
+  readonly pmpaddr = new BigUint64Array(64);
+
+  /** Physical address of this hart's LR reservation, or -1. */
+  resv = -1;
+
+  constructor(
+    readonly id: number,
+    readonly host: HartHost,
+    extensions = "IMACSU",
+  ) {
+    this.mem = host.mem;
+    this.code = host.code;
+    this.misa = misaBits(extensions);
+  }
+
+  // ---- registers ----
+
+  /** Register `i` as an unsigned bigint. */
+  reg(i: number): bigint {
+    return toBig(this.x[2 * i]!, this.x[2 * i + 1]!);
+  }
+
+  /** Set register `i` (x0 stays zero). */
+  setReg(i: number, v: bigint): void {
+    if (i === 0) return;
+    this.x[2 * i] = splitBig(v);
+    this.x[2 * i + 1] = r.hi;
+  }
+
+  pcBig(): bigint {
+    return toBig(this.pcLo, this.pcHi);
+  }
+
+  setPc(v: bigint): void {
+    this.pcLo = splitBig(v);
+    this.pcHi = r.hi;
+  }
+
+  /** Count `n` retired instructions. */
+  retire(n: number): void {
+    this.instret += n;
+    this.cycle += n;
+  }
+
+  // ---- traps ----
+
+  /** Take exception `cause` with `tval` and unwind the interpreter. */
+  raise(cause: number, tval: bigint | number): never {
+    this.enterTrap(cause, BigInt(tval), false);
+    throw TRAP;
+  }
+
+  /** Enter the trap handler for `cause`, delegated as medeleg/mideleg say (pc = the trapping pc). */
+  enterTrap(cause: number, tval: bigint, interrupt: boolean): void {
+    const deleg = interrupt ? this.mideleg : this.medeleg;
+    const toS = this.priv <= PRIV_S && ((deleg >>> cause) & 1) === 1;
+    const epc = this.pcBig();
+    const causeVal = (interrupt ? 1n << 63n : 0n) | BigInt(cause);
+    const vector = (tvec: bigint): bigint =>
+      (tvec & 3n) === 1n && interrupt ? (tvec & ~3n) + 4n * BigInt(cause) : tvec & ~3n;
+    const s = this.mstatus;
+    if (toS) {
+      this.sepc = epc;
+      this.scause = causeVal;
+      this.stval = tval & MASK64;
+      const spie = s & MSTATUS.SIE ? MSTATUS.SPIE : 0;
+      const spp = this.priv === PRIV_S ? MSTATUS.SPP : 0;
+      this.mstatus = (s & ~(MSTATUS.SPIE | MSTATUS.SIE | MSTATUS.SPP)) | spie | spp;
+      this.priv = PRIV_S;
+      this.setPc(vector(this.stvec));
+    } else {
+      this.mepc = epc;
+      this.mcause = causeVal;
+      this.mtval = tval & MASK64;
+      const mpie = s & MSTATUS.MIE ? MSTATUS.MPIE : 0;
+      this.mstatus = (s & ~(MSTATUS.MPIE | MSTATUS.MIE | MSTATUS.MPP)) | mpie | (this.priv << 11);
+      this.priv = PRIV_M;
+      this.setPc(vector(this.mtvec));
+    }
+    this.clearReservation();
+    this.tlb.flush();
+    this.waiting = false;
+    if (this.priv === this.exitOnTrapTo) this.yieldRequested = true;
+    for (const l of this.trapListeners) l(this, cause, tval, interrupt);
+  }
+
+  /** The interrupt to take now (spec priority, enables and delegation), or -1. */
+  pendingInterrupt(): number {
+    const pend = (this.mipSw | this.mipHw) & this.mie;
+    if (pend === 0) return -1;
+    const mOn = this.priv < PRIV_M || (this.mstatus & MSTATUS.MIE) !== 0;
+    const sOn = this.priv < PRIV_S || (this.priv === PRIV_S && (this.mstatus & MSTATUS.SIE) !== 0);
+    const mPend = pend & ~this.mideleg;
+    const sPend = pend & this.mideleg;
+    for (const irq of IRQ_PRIORITY) if (mOn && (mPend >>> irq) & 1) return irq;
+    for (const irq of IRQ_PRIORITY) if (sOn && (sPend >>> irq) & 1) return irq;
+    return -1;
+  }
+
+  /** Take a pending interrupt if one is enabled; wake from wfi when any is pending in mie. */
+  takeInterrupt(): boolean {
+    if (this.waiting && ((this.mipSw | this.mipHw) & this.mie) !== 0) this.waiting = false;
+    const irq = this.pendingInterrupt();
+    if (irq < 0) return false;
+    this.enterTrap(irq, 0n, true);
+    return true;
+  }
+
+  /** mret: return to mstatus.MPP. */
+  mret(): void {
+    if (this.priv < PRIV_M) this.illegalHere();
+    const s = this.mstatus;
+    const mpp = (s & MSTATUS.MPP) >>> 11;
+    let next = (s & ~(MSTATUS.MIE | MSTATUS.MPP)) | MSTATUS.MPIE;
+    if (s & MSTATUS.MPIE) next |= MSTATUS.MIE;
+    if (mpp !== PRIV_M) next &= ~MSTATUS.MPRV;
+    this.mstatus = next;
+    this.priv = mpp;
+    this.setPc(this.mepc);
+    this.afterXret();
+  }
+
+  /** sret: return to sstatus.SPP (illegal in U-mode, and in S-mode when TSR is set). */
+  sret(): void {
+    if (this.priv < PRIV_S || (this.priv === PRIV_S && this.mstatus & MSTATUS.TSR)) this.illegalHere();
+    const s = this.mstatus;
+    const spp = s & MSTATUS.SPP ? PRIV_S : PRIV_U;
+    let next = (s & ~(MSTATUS.SIE | MSTATUS.SPP | MSTATUS.MPRV)) | MSTATUS.SPIE;
+    if (s & MSTATUS.SPIE) next |= MSTATUS.SIE;
+    this.mstatus = next;
+    this.priv = spp;
+    this.setPc(this.sepc);
+    this.afterXret();
+  }
+
+  private afterXret(): void {
+    this.clearReservation();
+    this.tlb.flush();
+  }
+
+  ecall(): never {
+    const cause = this.priv === PRIV_U ? CAUSE.ECALL_U : this.priv === PRIV_S ? CAUSE.ECALL_S : CAUSE.ECALL_M;
+    this.raise(cause, 0);
+  }
+
+  /** wfi: sleep until an interrupt is pending (TW and U-mode make it illegal). */
+  wfi(): void {
+    if (this.priv === PRIV_U || (this.priv === PRIV_S && this.mstatus & MSTATUS.TW)) this.illegalHere();
+    this.waiting = true;
+  }
+
+  sfenceVma(s1: number, s2: number): void {
+    if (this.priv === PRIV_U || (this.priv === PRIV_S && this.mstatus & MSTATUS.TVM)) this.illegalHere();
+    this.tlb.flush();
+    const va = s1 === 0 ? undefined : this.reg(s1 / 2);
+    const asid = s2 === 0 ? undefined : Number(this.reg(s2 / 2) & 0xffffn);
+    this.translator?.sfence(this, va, asid);
+  }
+
+  fenceI(): void {
+    this.code.flush();
+  }
+
+  /** Illegal-instruction trap with the encoding in tval. */
+  illegal(bits: number, len: number): never {
+    this.raise(CAUSE.ILLEGAL, len === 2 ? bits & 0xffff : bits >>> 0);
+  }
+
+  /** Illegal-instruction trap for the instruction at pc (re-reads its bits for tval). */
+  illegalHere(): never {
+    this.raise(CAUSE.ILLEGAL, this.insnBitsAtPc());
+  }
+
+  private insnBitsAtPc(): number {
+    try {
+      const pa = this.translate(this.pcLo, this.pcHi, "x");
+      const off = this.mem.ramOffset(pa, 2);
+      if (off < 0) return 0;
+      const lo = this.mem.u16[off >>> 1]!;
+      if ((lo & 3) !== 3) return lo;
+      const off2 = this.mem.ramOffset(pa + 2, 2);
+      return off2 < 0 ? lo : (lo | (this.mem.u16[off2 >>> 1]! << 16)) >>> 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  // ---- translation and the memory slow paths ----
+
+  /** The privilege that loads and stores use (MPRV makes M-mode use MPP). */
+  dataPriv(): number {
+    return this.priv === PRIV_M && this.mstatus & MSTATUS.MPRV
+      ? (this.mstatus & MSTATUS.MPP) >>> 11
+      : this.priv;
+  }
+
+  /** Physical address of the virtual address (lo, hi) for an access of `kind`, or a trap. */
+  translate(lo: number, hi: number, kind: AccessKind): number {
+    const priv = kind === "x" ? this.priv : this.dataPriv();
+    if (this.translator !== null && priv < PRIV_M && this.satp >> SATP_MODE_SHIFT !== 0n) {
+      return this.translator.translate(this, lo, hi, kind, priv);
+    }
+    return (hi >>> 0) * 4294967296 + (lo >>> 0);
+  }
+
+  /** Slow path of a naturally aligned or misaligned load; high word of the value in r.hi. */
+  loadSlow(lo: number, hi: number, width: 1 | 2 | 4 | 8, signed: boolean): number {
+    if ((lo & (width - 1)) !== 0) return this.misalignedLoad(lo, hi, width, signed);
+    const pa = this.translate(lo, hi, "r");
+    const off = this.mem.ramOffset(pa, width);
+    if (off >= 0) {
+      this.tlb.fill("r", lo, hi, off - (off % 4096));
+      return this.readRam(off, width, signed);
+    }
+    const dev = this.mem.deviceAt(pa, width);
+    if (!dev) this.raise(CAUSE.LOAD_ACCESS, toBig(lo, hi));
+    const v = dev.read(pa - dev.base, width);
+    return splitBig(signed ? BigInt.asIntN(width * 8, v) : v);
+  }
+
+  /** Slow path of a store of (vlo, vhi)'s low `width` bytes. */
+  storeSlow(lo: number, hi: number, width: 1 | 2 | 4 | 8, vlo: number, vhi: number): void {
+    if ((lo & (width - 1)) !== 0) {
+      this.misalignedStore(lo, hi, width, vlo, vhi);
+      return;
+    }
+    const pa = this.translate(lo, hi, "w");
+    const off = this.mem.ramOffset(pa, width);
+    if (off >= 0) {
+      this.writeRam(off, width, vlo, vhi);
+      const page = off - (off % 4096);
+      if (this.mem.pageFlags[page / 4096] === 0) this.tlb.fill("w", lo, hi, page);
+      else this.storeHooks(pa, off, width);
+      return;
+    }
+    const dev = this.mem.deviceAt(pa, width);
+    if (!dev) this.raise(CAUSE.STORE_ACCESS, toBig(lo, hi));
+    dev.write(pa - dev.base, width, BigInt.asUintN(width * 8, toBig(vlo, vhi)));
+  }
+
+  /** A store landed in a flagged page: keep the decode cache, reservations and devices right. */
+  private storeHooks(pa: number, off: number, width: number): void {
+    const flags = this.mem.pageFlags[Math.floor(off / 4096)]!;
+    if (flags & PG_CODE) this.code.invalidate(off, width);
+    if (flags & PG_RESV) this.breakReservations(pa, width);
+    if (flags & PG_WATCH) this.host.watchedStore(this, pa, width);
+  }
+
+  private readRam(off: number, width: number, signed: boolean): number {
+    const m = this.mem;
+    switch (width) {
+      case 1:
+        r.hi = 0;
+        return signed ? m.i8[off]! : m.u8[off]!;
+      case 2:
+        r.hi = 0;
+        return signed ? m.i16[off >>> 1]! : m.u16[off >>> 1]!;
+      case 4:
+        r.hi = 0;
+        return m.i32[off >>> 2]!;
+      default:
+        r.hi = m.i32[(off >>> 2) + 1]!;
+        return m.i32[off >>> 2]!;
+    }
+  }
+
+  private writeRam(off: number, width: number, vlo: number, vhi: number): void {
+    const m = this.mem;
+    if (width === 1) m.u8[off] = vlo;
+    else if (width === 2) m.u16[off >>> 1] = vlo;
+    else {
+      m.i32[off >>> 2] = vlo;
+      if (width === 8) m.i32[(off >>> 2) + 1] = vhi;
+    }
+  }
+
+  /** Misaligned loads are emulated byte by byte (each byte translated; RAM only). */
+  private misalignedLoad(lo: number, hi: number, width: number, signed: boolean): number {
+    const base = toBig(lo, hi);
+    let v = 0n;
+    for (let i = width - 1; i >= 0; i--) {
+      const off = this.byteOffset(base + BigInt(i), "r");
+      v = (v << 8n) | BigInt(this.mem.u8[off]!);
+    }
+    return splitBig(signed ? BigInt.asIntN(width * 8, v) : v);
+  }
+
+  /** Misaligned stores: every byte is translated before any is written, so a fault writes nothing. */
+  private misalignedStore(lo: number, hi: number, width: number, vlo: number, vhi: number): void {
+    const base = toBig(lo, hi);
+    const v = toBig(vlo, vhi);
+    const offs: number[] = [];
+    for (let i = 0; i < width; i++) offs.push(this.byteOffset(base + BigInt(i), "w"));
+    offs.forEach((off, i) => {
+      this.mem.u8[off] = Number((v >> BigInt(8 * i)) & 0xffn);
+      if (this.mem.pageFlags[Math.floor(off / 4096)]) this.storeHooks(off + 0x8000_0000, off, 1);
+    });
+  }
+
+  /** RAM offset of the byte at virtual address `va`, or an access fault. */
+  private byteOffset(va: bigint, kind: AccessKind): number {
+    const w = BigInt.asUintN(64, va);
+    const lo = splitBig(w);
+    const pa = this.translate(lo, r.hi, kind);
+    const off = this.mem.ramOffset(pa, 1);
+    if (off < 0) this.raise(kind === "r" ? CAUSE.LOAD_ACCESS : CAUSE.STORE_ACCESS, w);
+    return off;
+  }
+
+  /** Fetch slow path: translate pc's page, return its decode page (fetch faults trap). */
+  fetchSlow(lo: number, hi: number): Int32Array {
+    const pa = this.translate(lo, hi, "x");
+    const off = this.mem.ramOffset(pa, 2);
+    if (off < 0) this.raise(CAUSE.FETCH_ACCESS, toBig(lo, hi));
+    const page = off - (off % 4096);
+    const dc = this.code.page(page);
+    this.tlb.fill("x", lo, hi, page);
+    this.fetchBase = page;
+    return dc;
+  }
+
+  /** Decode the instruction at pc into slot `i` of `dc`; returns its op. */
+  decodeSlot(dc: Int32Array, i: number, pcLo: number, pcHi: number, fBase: number): number {
+    const off = fBase + (pcLo & 4095);
+    let word = this.mem.u16[off >>> 1]!;
+    if ((word & 3) !== 3) return this.code.fill(dc, i, word);
+    if ((pcLo & 4095) !== 4094) return this.code.fill(dc, i, word | (this.mem.u16[(off >>> 1) + 1]! << 16));
+    // The instruction straddles two pages: fetch its upper half through the next page's
+    // translation, and do not cache it (that mapping can change independently).
+    const lo2 = (pcLo + 2) | 0;
+    const hi2 = (pcHi + (lo2 >>> 0 < pcLo >>> 0 ? 1 : 0)) | 0;
+    const pa2 = this.translate(lo2, hi2, "x");
+    const off2 = this.mem.ramOffset(pa2, 2);
+    if (off2 < 0) this.raise(CAUSE.FETCH_ACCESS, toBig(lo2, hi2));
+    word |= this.mem.u16[off2 >>> 1]! << 16;
+    const op = this.code.fill(dc, i, word);
+    dc[i] = 0;
+    return op;
+  }
+
+  // ---- LR/SC and AMOs ----
+
+  /** Execute an LR, SC or AMO; `d`, `s1`, `s2` are register pair indices. */
+  amo(name: string, d: number, s1: number, s2: number): void {
+    const width = name.endsWith(".w") ? 4 : 8;
+    const lo = this.x[s1]!;
+    const hi = this.x[s1 + 1]!;
+    const va = toBig(lo, hi);
+    const op = name.slice(0, -2);
+    const isLr = op === "lr";
+    if ((lo & (width - 1)) !== 0) this.raise(isLr ? CAUSE.LOAD_MISALIGNED : CAUSE.STORE_MISALIGNED, va);
+    const pa = this.translate(lo, hi, isLr ? "r" : "w");
+    const off = this.mem.ramOffset(pa, width);
+    if (off < 0) this.raise(isLr ? CAUSE.LOAD_ACCESS : CAUSE.STORE_ACCESS, va);
+    const bits = BigInt(width * 8);
+    const old = BigInt.asIntN(width * 8, this.mem.readRam(off, width));
+    const src = BigInt.asIntN(width * 8, toBig(this.x[s2]!, this.x[s2 + 1]!));
+    let result: bigint;
+    if (isLr) {
+      this.reserve(pa);
+      result = old;
+    } else if (op === "sc") {
+      const ok = this.resv === pa;
+      this.clearReservation();
+      if (ok) this.storeAtomic(pa, off, width, src);
+      result = ok ? 0n : 1n;
+    } else {
+      this.storeAtomic(pa, off, width, amoApply(op, old, src, bits));
+      result = old;
+    }
+    if (d !== 64) this.setReg(d / 2, result);
+  }
+
+  private storeAtomic(pa: number, off: number, width: number, v: bigint): void {
+    this.mem.writeRam(off, width, v);
+    if (this.mem.pageFlags[Math.floor(off / 4096)]) this.storeHooks(pa, off, width);
+  }
+
+  /** Place this hart's reservation on `pa`; stores to its page then take the slow path. */
+  private reserve(pa: number): void {
+    this.clearReservation();
+    this.resv = pa;
+    const page = this.mem.ramOffset(pa, 1);
+    const i = Math.floor(page / 4096);
+    if (!(this.mem.pageFlags[i]! & PG_RESV)) {
+      this.mem.pageFlags[i]! |= PG_RESV;
+      for (const h of this.host.harts) h.tlb.dropRamPage("w", i * 4096);
+    }
+  }
+
+  clearReservation(): void {
+    if (this.resv < 0) return;
+    const page = Math.floor(this.mem.ramOffset(this.resv, 1) / 4096);
+    this.resv = -1;
+    const stillUsed = this.host.harts.some(
+      (h) => h.resv >= 0 && Math.floor(this.mem.ramOffset(h.resv, 1) / 4096) === page,
+    );
+    if (!stillUsed) this.mem.pageFlags[page]! &= ~PG_RESV;
+  }
+
+  /** A store to [pa, pa+width) breaks every reservation whose doubleword it touches. */
+  private breakReservations(pa: number, width: number): void {
+    for (const h of this.host.harts) {
+      if (h.resv >= 0 && h.resv < pa + width && pa < h.resv + 8) h.clearReservation();
+    }
+  }
+
+  // ---- CSRs ----
+
+  /** csrrw/rs/rc (kind 0/1/2) and their immediate forms (4/5/6). Returns true if it wrote. */
+  csrOp(kind: number, d: number, s1: number, imm: number, n: number): boolean {
+    const csr = imm & 0xfff;
+    const zimm = imm >>> 12;
+    const isImm = kind >= 4;
+    const op = kind & 3;
+    const src = isImm ? BigInt(zimm) : toBig(this.x[s1]!, this.x[s1 + 1]!);
+    const writes = op === 0 || (isImm ? zimm !== 0 : s1 !== 0);
+    this.checkCsrAccess(csr, writes);
+    const old = this.csrRead(csr, n);
+    if (old === undefined) this.illegalHere();
+    if (writes) {
+      const v = op === 0 ? src : op === 1 ? old | src : old & ~src;
+      this.csrWrite(csr, v & MASK64, n);
+    }
+    if (d !== 64) this.setReg(d / 2, old);
+    return writes;
+  }
+
+  /** Privilege, read-only and TVM/counter-enable rules; illegal instruction when violated. */
+  private checkCsrAccess(csr: number, writes: boolean): void {
+    if (((csr >>> 8) & 3) > this.priv) this.illegalHere();
+    if (writes && csr >>> 10 === 3) this.illegalHere();
+    if (csr === CSR.satp && this.priv === PRIV_S && this.mstatus & MSTATUS.TVM) this.illegalHere();
+    if (csr >= 0xc00 && csr <= 0xc1f) {
+      const bit = 1 << (csr - 0xc00);
+      if (this.priv < PRIV_M && !(this.mcounteren & bit)) this.illegalHere();
+      if (this.priv === PRIV_U && !(this.scounteren & bit)) this.illegalHere();
+    }
+  }
+
+  private mstatusFull(): bigint {
+    return MSTATUS_HI | BigInt(this.mstatus >>> 0);
+  }
+
+  /** The value of `csr` (with `n` instructions of the current chunk counted), or undefined. */
+  csrRead(csr: number, n = 1): bigint | undefined {
+    const mip = this.mipSw | this.mipHw;
+    switch (csr) {
+      case CSR.cycle:
+      case CSR.mcycle:
+        return BigInt(this.cycle + n - 1);
+      case CSR.instret:
+      case CSR.minstret:
+        return BigInt(this.instret + n - 1);
+      case CSR.time:
+        return this.host.mtime(this, n);
+      case CSR.sstatus:
+        return this.mstatusFull() & (BigInt(SSTATUS_MASK) | (3n << 32n));
+      case CSR.sie:
+        return BigInt(this.mie & this.mideleg);
+      case CSR.stvec:
+        return this.stvec;
+      case CSR.scounteren:
+        return BigInt(this.scounteren);
+      case CSR.senvcfg:
+        return this.senvcfg;
+      case CSR.sscratch:
+        return this.sscratch;
+      case CSR.sepc:
+        return this.sepc;
+      case CSR.scause:
+        return this.scause;
+      case CSR.stval:
+        return this.stval;
+      case CSR.sip:
+        return BigInt(mip & this.mideleg);
+      case CSR.satp:
+        return this.satp;
+      case CSR.mvendorid:
+      case CSR.marchid:
+      case CSR.mimpid:
+      case CSR.mconfigptr:
+      case CSR.mcountinhibit:
+        return 0n;
+      case CSR.mhartid:
+        return BigInt(this.id);
+      case CSR.mstatus:
+        return this.mstatusFull();
+      case CSR.misa:
+        return this.misa;
+      case CSR.medeleg:
+        return BigInt(this.medeleg);
+      case CSR.mideleg:
+        return BigInt(this.mideleg);
+      case CSR.mie:
+        return BigInt(this.mie);
+      case CSR.mtvec:
+        return this.mtvec;
+      case CSR.mcounteren:
+        return BigInt(this.mcounteren);
+      case CSR.menvcfg:
+        return this.menvcfg;
+      case CSR.mscratch:
+        return this.mscratch;
+      case CSR.mepc:
+        return this.mepc;
+      case CSR.mcause:
+        return this.mcause;
+      case CSR.mtval:
+        return this.mtval;
+      case CSR.mip:
+        return BigInt(mip);
+    }
+    if (csr >= 0xc03 && csr <= 0xc1f) return 0n; // hpmcounter3..31
+    if (csr >= 0xb03 && csr <= 0xb1f) return 0n; // mhpmcounter3..31
+    if (csr >= 0x323 && csr <= 0x33f) return 0n; // mhpmevent3..31
+    if (csr >= 0x3a0 && csr <= 0x3af) return csr & 1 ? undefined : this.pmpcfg[csr - 0x3a0]!;
+    if (csr >= 0x3b0 && csr <= 0x3ef) return this.pmpaddr[csr - 0x3b0]!;
+    return undefined;
+  }
+
+  /** Write `v` to `csr` with each register's WARL rules (access already checked). */
+  csrWrite(csr: number, v: bigint, n = 1): void {
+    const lo32 = Number(v & 0xffffffffn);
+    switch (csr) {
+      case CSR.mcycle:
+        this.cycle = Number(v) - n;
+        return;
+      case CSR.minstret:
+        // The write is what the next instruction reads: this one does not count.
+        this.instret = Number(v) - n;
+        return;
+      case CSR.sstatus:
+        this.writeMstatus((this.mstatus & ~SSTATUS_MASK) | (lo32 & SSTATUS_MASK));
+        return;
+      case CSR.mstatus:
+        this.writeMstatus(lo32);
+        return;
+      case CSR.sie:
+        this.mie = (this.mie & ~this.mideleg) | (lo32 & this.mideleg);
+        return;
+      case CSR.mie:
+        this.mie = lo32 & MIE_MASK;
+        return;
+      case CSR.sip: {
+        const m = this.mideleg & (1 << 1); // only SSIP is writable through sip
+        this.mipSw = (this.mipSw & ~m) | (lo32 & m);
+        return;
+      }
+      case CSR.mip:
+        this.mipSw = lo32 & MIP_SW_MASK;
+        return;
+      case CSR.stvec:
+        if ((v & 3n) < 2n) this.stvec = v;
+        return;
+      case CSR.mtvec:
+        if ((v & 3n) < 2n) this.mtvec = v;
+        return;
+      case CSR.sepc:
+        this.sepc = v & ~1n;
+        return;
+      case CSR.mepc:
+        this.mepc = v & ~1n;
+        return;
+      case CSR.scause:
+        this.scause = v;
+        return;
+      case CSR.mcause:
+        this.mcause = v;
+        return;
+      case CSR.stval:
+        this.stval = v;
+        return;
+      case CSR.mtval:
+        this.mtval = v;
+        return;
+      case CSR.sscratch:
+        this.sscratch = v;
+        return;
+      case CSR.mscratch:
+        this.mscratch = v;
+        return;
+      case CSR.scounteren:
+        this.scounteren = lo32;
+        return;
+      case CSR.mcounteren:
+        this.mcounteren = lo32;
+        return;
+      case CSR.medeleg:
+        this.medeleg = lo32 & MEDELEG_MASK;
+        return;
+      case CSR.mideleg:
+        this.mideleg = lo32 & S_IRQS;
+        return;
+      case CSR.menvcfg:
+        this.menvcfg = v & MENVCFG_MASK;
+        return;
+      case CSR.senvcfg:
+        this.senvcfg = v & 1n;
+        return;
+      case CSR.satp:
+        this.writeSatp(v);
+        return;
+    }
+    if (csr >= 0x3a0 && csr <= 0x3af) this.pmpcfg[csr - 0x3a0] = v;
+    else if (csr >= 0x3b0 && csr <= 0x3ef) this.pmpaddr[csr - 0x3b0] = v & ((1n << 54n) - 1n);
+    // Other CSRs that exist (counters, mhpmevent, mcountinhibit, ids) are read-only zero: WARL.
+  }
+
+  private writeMstatus(v: number): void {
+    let next = (this.mstatus & ~MSTATUS_WRITABLE) | (v & MSTATUS_WRITABLE);
+    if ((next & MSTATUS.MPP) >>> 11 === 2) next = (next & ~MSTATUS.MPP) | (this.mstatus & MSTATUS.MPP);
+    this.mstatus = next;
+    this.tlb.flush(); // SUM, MXR and MPRV change what translations allow
+  }
+
+  /** satp: a write with an unsupported MODE has no effect (privileged spec, satp). */
+  private writeSatp(v: bigint): void {
+    const mode = Number(v >> SATP_MODE_SHIFT);
+    if (mode !== 0 && !this.translator?.modes.includes(mode)) return;
+    this.satp = v;
+    this.tlb.flush(); // Bare <-> paged takes effect at once; the modelled TLB is not flushed
+  }
+
+  /** medeleg/mie values for bare-machine tests and the kernel. */
+  get menvcfgAdue(): boolean {
+    return (this.menvcfg & MENVCFG_ADUE) !== 0n;
+  }
+}
+
+/** The new memory value of AMO `op` (without suffix) on `bits`-wide operands. */
+function amoApply(op: string, old: bigint, src: bigint, bits: bigint): bigint {
+  const u = (v: bigint): bigint => BigInt.asUintN(Number(bits), v);
+  switch (op) {
+    case "amoswap":
+      return src;
+    case "amoadd":
+      return old + src;
+    case "amoxor":
+      return old ^ src;
+    case "amoand":
+      return old & src;
+    case "amoor":
+      return old | src;
+    case "amomin":
+      return old < src ? old : src;
+    case "amomax":
+      return old > src ? old : src;
+    case "amominu":
+      return u(old) < u(src) ? old : src;
+    case "amomaxu":
+      return u(old) > u(src) ? old : src;
+  }
+  throw new Error(`amoApply: unknown AMO ${op}`);
+}
+
+/** Trap cause for an access fault of `kind`. */
+export function accessFaultCause(kind: AccessKind): number {
+  return kindCause(kind, CAUSE.LOAD_ACCESS, CAUSE.STORE_ACCESS, CAUSE.FETCH_ACCESS);
+}
+
+/** Trap cause for a page fault of `kind`. */
+export function pageFaultCause(kind: AccessKind): number {
+  return kindCause(kind, CAUSE.LOAD_PAGE_FAULT, CAUSE.STORE_PAGE_FAULT, CAUSE.FETCH_PAGE_FAULT);
+}

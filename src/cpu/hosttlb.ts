@@ -1,0 +1,56 @@
+// The host TLB: a direct-mapped cache, per access kind, from a virtual page to the RAM offset
+// of its physical page. It exists only for speed. An entry is filled after a full translation
+// and permission check for the current privilege context, and every change of that context
+// (privilege, satp, mstatus, sfence.vma, an evicted modelled TLB entry) empties it.
+
+import { TLB_SIZE } from "./trap.js";
+
+/** Tag value that matches no page-aligned address. */
+const INVALID = 1;
+
+export type AccessKind = "r" | "w" | "x";
+
+export class HostTlb {
+  readonly rLo = new Int32Array(TLB_SIZE).fill(INVALID);
+  readonly rHi = new Int32Array(TLB_SIZE);
+  readonly rBase = new Float64Array(TLB_SIZE);
+  readonly wLo = new Int32Array(TLB_SIZE).fill(INVALID);
+  readonly wHi = new Int32Array(TLB_SIZE);
+  readonly wBase = new Float64Array(TLB_SIZE);
+  readonly xLo = new Int32Array(TLB_SIZE).fill(INVALID);
+  readonly xHi = new Int32Array(TLB_SIZE);
+  readonly xBase = new Float64Array(TLB_SIZE);
+
+  /** Map the virtual page of (lo, hi) to the RAM page at offset `ramPage` for one access kind. */
+  fill(kind: AccessKind, lo: number, hi: number, ramPage: number): void {
+    const e = (lo >>> 12) & (TLB_SIZE - 1);
+    const [tl, th, tb] = this.arrays(kind);
+    tl[e] = lo & -4096;
+    th[e] = hi;
+    tb[e] = ramPage;
+  }
+
+  /** Drop every entry. */
+  flush(): void {
+    this.rLo.fill(INVALID);
+    this.wLo.fill(INVALID);
+    this.xLo.fill(INVALID);
+  }
+
+  /** Drop the entries of `kind` that point at RAM page offset `ramPage`. */
+  dropRamPage(kind: AccessKind, ramPage: number): void {
+    const [tl, , tb] = this.arrays(kind);
+    for (let e = 0; e < TLB_SIZE; e++) if (tb[e] === ramPage) tl[e] = INVALID;
+  }
+
+  /** Drop every entry of one kind. */
+  flushKind(kind: AccessKind): void {
+    this.arrays(kind)[0].fill(INVALID);
+  }
+
+  private arrays(kind: AccessKind): [Int32Array, Int32Array, Float64Array] {
+    if (kind === "r") return [this.rLo, this.rHi, this.rBase];
+    if (kind === "w") return [this.wLo, this.wHi, this.wBase];
+    return [this.xLo, this.xHi, this.xBase];
+  }
+}

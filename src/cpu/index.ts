@@ -1,0 +1,29 @@
+// Public face of the CPU layer: harts, the decoder, the interpreter and the bare machine.
+export { CodeCache } from "./code.js";
+export {
+  CAUSE,
+  CSR,
+  causeName,
+  csrName,
+  csrNumber,
+  IRQ,
+  MSTATUS,
+  PRIV_M,
+  PRIV_S,
+  PRIV_U,
+  privName,
+} from "./csr.js";
+export { type Decoded, decode } from "./decode.js";
+export { disasm, regName } from "./disasm.js";
+export { interpreterSource, type RunFn, run, type TraceFn, tracingRun } from "./exec.js";
+export { accessFaultCause, Hart, type HartHost, pageFaultCause, type Translator } from "./hart.js";
+export { type AccessKind, HostTlb } from "./hosttlb.js";
+export { insnInfo, MNEMONICS, type Mnemonic, OPS } from "./isa.js";
+export {
+  INSNS_PER_TICK,
+  LoadError,
+  Machine,
+  type MachineOptions,
+  type RunResult,
+  TIMEBASE_HZ,
+} from "./machine.js";

@@ -1,0 +1,173 @@
+// 64-bit integer arithmetic on (lo, hi) pairs of signed 32-bit numbers, the register
+// representation of the interpreter. Functions return the low word and leave the high word in
+// `r.hi`, so nothing is allocated; BigInt appears only on the rare wide-division path.
+
+/** The high word of the last result (module-level, so calls allocate nothing). */
+export const r = { hi: 0 };
+
+const TWO32 = 4294967296;
+
+/** Unsigned 32×32 → 64 multiply: returns the low word, high word in r.hi. */
+export function mulu32(a: number, b: number): number {
+  const a0 = a & 0xffff;
+  const a1 = a >>> 16;
+  const b0 = b & 0xffff;
+  const b1 = b >>> 16;
+  const p00 = a0 * b0;
+  const mid = a1 * b0 + a0 * b1 + (p00 >>> 16); // < 2^34, exact
+  r.hi = (a1 * b1 + Math.floor(mid / 65536)) | 0;
+  return ((mid & 0xffff) << 16) | (p00 & 0xffff);
+}
+
+/** The low 64 bits of a 64×64 multiply (same for signed and unsigned). */
+export function mul64(al: number, ah: number, bl: number, bh: number): number {
+  const lo = mulu32(al, bl);
+  r.hi = (r.hi + Math.imul(ah, bl) + Math.imul(al, bh)) | 0;
+  return lo;
+}
+
+/** The high 64 bits of the unsigned 128-bit product: returns bits 64..95, bits 96..127 in r.hi. */
+export function mulhu64(al: number, ah: number, bl: number, bh: number): number {
+  const p0l = mulu32(al, bl);
+  const p0h = r.hi >>> 0;
+  const p1l = mulu32(al, bh) >>> 0;
+  const p1h = r.hi >>> 0;
+  const p2l = mulu32(ah, bl) >>> 0;
+  const p2h = r.hi >>> 0;
+  const p3l = mulu32(ah, bh) >>> 0;
+  const p3h = r.hi >>> 0;
+  void p0l;
+  const t1 = p0h + p1l + p2l; // word 1 with carries, < 3·2^32
+  const c1 = Math.floor(t1 / TWO32);
+  const t2 = p1h + p2h + p3l + c1;
+  const c2 = Math.floor(t2 / TWO32);
+  r.hi = (p3h + c2) | 0;
+  return t2 | 0;
+}
+
+/** Subtract (bl, bh) from (al, ah) modulo 2^64. */
+function sub64(al: number, ah: number, bl: number, bh: number): number {
+  const lo = (al - bl) | 0;
+  r.hi = (ah - bh - (al >>> 0 < bl >>> 0 ? 1 : 0)) | 0;
+  return lo;
+}
+
+/** High 64 bits of signed × signed. */
+export function mulh64(al: number, ah: number, bl: number, bh: number): number {
+  let lo = mulhu64(al, ah, bl, bh);
+  let hi = r.hi;
+  if (ah < 0) {
+    lo = sub64(lo, hi, bl, bh);
+    hi = r.hi;
+  }
+  if (bh < 0) {
+    lo = sub64(lo, hi, al, ah);
+    hi = r.hi;
+  }
+  r.hi = hi;
+  return lo;
+}
+
+/** High 64 bits of signed a × unsigned b. */
+export function mulhsu64(al: number, ah: number, bl: number, bh: number): number {
+  let lo = mulhu64(al, ah, bl, bh);
+  let hi = r.hi;
+  if (ah < 0) {
+    lo = sub64(lo, hi, bl, bh);
+    hi = r.hi;
+  }
+  r.hi = hi;
+  return lo;
+}
+
+// Division: exact with doubles when both operands are below 2^51 in magnitude (the rounding of
+// a/b cannot then reach an integer boundary), otherwise exact with BigInt.
+const SAFE = 2 ** 51;
+
+function toSigned(lo: number, hi: number): number {
+  return hi * TWO32 + (lo >>> 0);
+}
+
+function toUnsigned(lo: number, hi: number): number {
+  return (hi >>> 0) * TWO32 + (lo >>> 0);
+}
+
+function fromNumber(v: number): number {
+  r.hi = Math.floor(v / TWO32) | 0;
+  return v | 0;
+}
+
+function big(lo: number, hi: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+}
+
+function fromBig(v: bigint): number {
+  r.hi = Number(BigInt.asIntN(32, v >> 32n));
+  return Number(BigInt.asIntN(32, v));
+}
+
+/** Signed 64-bit division with RISC-V's rules: x/0 = -1, INT64_MIN/-1 = INT64_MIN. */
+export function div64(al: number, ah: number, bl: number, bh: number): number {
+  if (bl === 0 && bh === 0) {
+    r.hi = -1;
+    return -1;
+  }
+  const a = toSigned(al, ah);
+  const b = toSigned(bl, bh);
+  if (Math.abs(a) < SAFE && Math.abs(b) < SAFE) return fromNumber(Math.trunc(a / b));
+  if (ah === -0x80000000 && al === 0 && bl === -1 && bh === -1) {
+    r.hi = ah;
+    return 0;
+  }
+  return fromBig(BigInt.asIntN(64, big(al, ah)) / BigInt.asIntN(64, big(bl, bh)));
+}
+
+/** Unsigned 64-bit division: x/0 = 2^64-1. */
+export function divu64(al: number, ah: number, bl: number, bh: number): number {
+  if (bl === 0 && bh === 0) {
+    r.hi = -1;
+    return -1;
+  }
+  const a = toUnsigned(al, ah);
+  const b = toUnsigned(bl, bh);
+  if (a < SAFE && b < SAFE) return fromNumber(Math.floor(a / b));
+  return fromBig(BigInt.asUintN(64, big(al, ah)) / BigInt.asUintN(64, big(bl, bh)));
+}
+
+/** Signed remainder, sign of the dividend: x%0 = x, INT64_MIN%-1 = 0. */
+export function rem64(al: number, ah: number, bl: number, bh: number): number {
+  if (bl === 0 && bh === 0) {
+    r.hi = ah;
+    return al;
+  }
+  const a = toSigned(al, ah);
+  const b = toSigned(bl, bh);
+  if (Math.abs(a) < SAFE && Math.abs(b) < SAFE) return fromNumber(a % b);
+  if (bl === -1 && bh === -1) {
+    r.hi = 0;
+    return 0;
+  }
+  return fromBig(BigInt.asIntN(64, big(al, ah)) % BigInt.asIntN(64, big(bl, bh)));
+}
+
+/** Unsigned remainder: x%0 = x. */
+export function remu64(al: number, ah: number, bl: number, bh: number): number {
+  if (bl === 0 && bh === 0) {
+    r.hi = ah;
+    return al;
+  }
+  const a = toUnsigned(al, ah);
+  const b = toUnsigned(bl, bh);
+  if (a < SAFE && b < SAFE) return fromNumber(a % b);
+  return fromBig(BigInt.asUintN(64, big(al, ah)) % BigInt.asUintN(64, big(bl, bh)));
+}
+
+/** (lo, hi) as an unsigned bigint. */
+export function toBig(lo: number, hi: number): bigint {
+  return BigInt.asUintN(64, big(lo, hi));
+}
+
+/** Split a bigint (taken modulo 2^64) into r.hi and the returned low word. */
+export function splitBig(v: bigint): number {
+  return fromBig(BigInt.asUintN(64, v));
+}

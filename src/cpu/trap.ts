@@ -1,0 +1,10 @@
+// Shared constants of the interpreter and the hart: the sentinel thrown to unwind a trap out of
+// the interpreter loop, and the host TLB geometry.
+
+/** Thrown (never allocated per trap) when a hart takes a trap inside the interpreter loop. */
+export const TRAP: { readonly trap: true } = Object.freeze({ trap: true });
+
+/** Host TLB: direct-mapped, 1024 entries per access kind. */
+export const TLB_BITS = 10;
+export const TLB_SIZE = 1 << TLB_BITS;
+export const TLB_MASK = TLB_SIZE - 1;
