@@ -16,45 +16,74 @@ export type RunFn = (h: Hart, budget: number) => number;
 /** Called before each instruction by the tracing interpreter. */
 export type TraceFn = (h: Hart, pcLo: number, pcHi: number, ramOff: number) => void;
 
-const SYNC_PC = "h.pcLo = pcLo; h.pcHi = pcHi;";
+const SYNC_PC = "h.pcLo = pcLo; h.pcHi = pcHi; h.chunkN = n;";
 const END_AFTER = `{ ${NEXT_PC} break loop; }`;
 
-function expand(body: string): string {
+/** The variants: plain (translation off), paged (modelled-TLB accounting), each maybe traced. */
+interface Variant {
+  traced: boolean;
+  paged: boolean;
+}
+
+const acct = (k: string): string =>
+  `{ const sl = ${k}Slot[e]; stamp[sl] = clk0 + n; hit${k.toUpperCase()}[sl]++; }`;
+
+function expand(body: string, v: Variant): string {
   return body
     .replaceAll("SYNC_PC", SYNC_PC)
     .replaceAll("END_AFTER", END_AFTER)
-    .replaceAll("END_NOW", "break loop");
+    .replaceAll("END_NOW", "break loop")
+    .replaceAll("GEN_R", v.paged ? "&& gen[rSlot[e]] === rGen[e]" : "")
+    .replaceAll("GEN_W", v.paged ? "&& gen[wSlot[e]] === wGen[e]" : "")
+    .replaceAll("ACCT_R", v.paged ? acct("r") : "")
+    .replaceAll("ACCT_W", v.paged ? acct("w") : "");
 }
 
-function caseFor(op: number): string {
+function caseFor(op: number, v: Variant): string {
   const name = MNEMONICS[op - OPS[MNEMONICS[0]!]]!;
   const sem = SEMANTICS[name];
   const flow = sem.flow ?? "seq";
   const tail = flow === "jump" ? "" : flow === "end" ? `${NEXT_PC} break loop;` : NEXT_PC;
-  return `case ${op}: /* ${name} */ { ${expand(sem.body)} ${tail} break; }`;
+  return `case ${op}: /* ${name} */ { ${expand(sem.body, v)} ${tail} break; }`;
 }
 
-function source(traced: boolean): string {
-  const cases = MNEMONICS.map((m) => caseFor(OPS[m])).join("\n");
+// Fetch accounting in the paged variant: instructions fetched from the current page are ITLB
+// hits of slot fSlot, counted when the page is left (fFrom: the first fetch not yet counted).
+const FETCH_FLUSH = (k: string): string =>
+  `if (fSlot >= 0) { hitX[fSlot] += ${k} - fFrom; stamp[fSlot] = clk0 + ${k} - 1; fSlot = -1; }`;
+
+function source(v: Variant): string {
+  const { traced, paged } = v;
+  const cases = MNEMONICS.map((m) => caseFor(OPS[m], v)).join("\n");
+  const fetchHit = paged
+    ? `(xLo[e] === (pcLo & -4096) && xHi[e] === pcHi && gen[xSlot[e]] === xGen[e])`
+    : `(xLo[e] === (pcLo & -4096) && xHi[e] === pcHi)`;
   return `
 const { r, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, div32, divu32, rem32, remu32,
         TRAP, tracer } = env;
+const ZERO = new Int32Array(1 << 16), SCRATCH = new Float64Array(1 << 16);
 const TLB_MASK = ${TLB_MASK};
 return function run(h, budget) {
   const x = h.x, mem = h.mem;
   const u8 = mem.u8, i8 = mem.i8, u16 = mem.u16, i16 = mem.i16, i32 = mem.i32;
   const t = h.tlb, rLo = t.rLo, rHi = t.rHi, rBase = t.rBase, wLo = t.wLo, wHi = t.wHi, wBase = t.wBase;
   const xLo = t.xLo, xHi = t.xHi, xBase = t.xBase, pages = h.code.pages;
+  const rSlot = t.rSlot, rGen = t.rGen, wSlot = t.wSlot, wGen = t.wGen, xSlot = t.xSlot, xGen = t.xGen;
+  const tr = h.translator;
+  const gen = tr ? tr.gen : ZERO, stamp = tr ? tr.stamp : SCRATCH;
+  const hitR = tr ? tr.hostHits.r : SCRATCH, hitW = tr ? tr.hostHits.w : SCRATCH, hitX = tr ? tr.hostHits.x : SCRATCH;
+  const clk0 = h.steps;
   let pcLo = h.pcLo | 0, pcHi = h.pcHi | 0;
-  let n = 0, fLo = 1, fHi = 0, fBase = 0, dc = h.code.empty;
+  let n = 0, fLo = 1, fHi = 0, fBase = 0, dc = h.code.empty, fSlot = -1, fFrom = 0;
   for (;;) {
     try {
       loop: while (n < budget) {
         n++;
         if ((pcLo & -4096) !== fLo || pcHi !== fHi) {
           const e = (pcLo >>> 12) & TLB_MASK;
-          if (xLo[e] === (pcLo & -4096) && xHi[e] === pcHi) { fBase = xBase[e]; dc = pages[fBase / 4096]; }
-          else { ${SYNC_PC} dc = h.fetchSlow(pcLo, pcHi); fBase = h.fetchBase; }
+          ${paged ? FETCH_FLUSH("n") : ""}
+          if (${fetchHit}) { fBase = xBase[e]; dc = pages[fBase / 4096]; ${paged ? "fSlot = xSlot[e]; fFrom = n;" : ""} }
+          else { ${SYNC_PC} dc = h.fetchSlow(pcLo, pcHi); fBase = h.fetchBase; ${paged ? "fSlot = h.hostSlot; fFrom = n + 1;" : ""} }
           fLo = pcLo & -4096; fHi = pcHi;
         }
         const i = (pcLo & 4094) << 1;
@@ -72,19 +101,21 @@ ${cases}
       break;
     } catch (e) {
       if (e !== TRAP) throw e;
+      ${paged ? FETCH_FLUSH("n + 1") : ""}
       n--; // the instruction that trapped did not retire
       budget--; // but a trap storm still ends the chunk
       pcLo = h.pcLo | 0; pcHi = h.pcHi | 0; fLo = 1;
       if (h.yieldRequested) break;
     }
   }
+  ${paged ? FETCH_FLUSH("n + 1") : ""}
   h.pcLo = pcLo; h.pcHi = pcHi;
   h.retire(n);
   return n;
 };`;
 }
 
-function build(traced: boolean, tracer: TraceFn | null): RunFn {
+function build(v: Variant, tracer: TraceFn | null): RunFn {
   const env = {
     r,
     mul64,
@@ -102,19 +133,36 @@ function build(traced: boolean, tracer: TraceFn | null): RunFn {
     TRAP,
     tracer,
   };
-  const factory = new Function("env", source(traced)) as (e: typeof env) => RunFn;
+  const factory = new Function("env", source(v)) as (e: typeof env) => RunFn;
   return factory(env);
 }
 
-/** The interpreter. */
-export const run: RunFn = build(false, null);
+/** A pair of interpreters: for translation off, and for paging with modelled-TLB accounting. */
+export interface Interpreter {
+  bare: RunFn;
+  paged: RunFn;
+}
 
-/** An interpreter that calls `tracer` before every instruction. */
-export function tracingRun(tracer: TraceFn): RunFn {
-  return build(true, tracer);
+/** The interpreter. */
+export const interpreter: Interpreter = {
+  bare: build({ traced: false, paged: false }, null),
+  paged: build({ traced: false, paged: true }, null),
+};
+
+/** Run a chunk on `h` with the variant its translation state needs. */
+export function run(h: Hart, budget: number, interp: Interpreter = interpreter): number {
+  return (h.pagingActive() ? interp.paged : interp.bare)(h, budget);
+}
+
+/** Interpreters that call `tracer` before every instruction. */
+export function tracingInterpreter(tracer: TraceFn): Interpreter {
+  return {
+    bare: build({ traced: true, paged: false }, tracer),
+    paged: build({ traced: true, paged: true }, tracer),
+  };
 }
 
 /** The generated source, for inspection (`mmlab` developers, tests). */
-export function interpreterSource(traced = false): string {
-  return source(traced);
+export function interpreterSource(traced = false, paged = false): string {
+  return source({ traced, paged });
 }

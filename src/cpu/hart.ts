@@ -32,11 +32,17 @@ export interface HartHost {
   watchedStore(hart: Hart, pa: number, width: number): void;
 }
 
-/** Virtual-to-physical translation for paged modes, supplied by the MMU. */
+/** Virtual-to-physical translation for paged modes, backed by a modelled TLB (cpu/paging.ts). */
 export interface Translator {
-  /** Physical address of (lo, hi) for `kind` at privilege `priv`, or a thrown trap. Sets
-   *  `cacheable` false when the result must not enter the host TLB. */
+  /** Physical address of (lo, hi) for `kind` at privilege `priv`, or a thrown trap. Leaves the
+   *  modelled-TLB slot that served it in `h.hostSlot`. */
   translate(h: Hart, lo: number, hi: number, kind: AccessKind, priv: number): number;
+  /** Slot generations, stamps and host-served hit counters of the modelled TLB (see HostTlb). */
+  readonly gen: Int32Array;
+  readonly stamp: Float64Array;
+  readonly hostHits: Record<AccessKind, Float64Array>;
+  /** The slot host-TLB entries made while translation is off point at. */
+  readonly dummySlot: number;
   /** satp MODE values the MMU supports, besides Bare. */
   readonly modes: readonly number[];
   /** sfence.vma with rs1/rs2 as given (undefined = x0). */
@@ -94,9 +100,15 @@ export class Hart {
   /** Observers of traps (tracing, statistics). */
   readonly trapListeners: ((h: Hart, cause: number, tval: bigint, interrupt: boolean) => void)[] = [];
 
-  // Counters: instructions retired and cycles (IPC = 1), as doubles.
+  // Counters: instructions retired and cycles (IPC = 1), as doubles. `steps` is never written
+  // by software: it is the clock of the modelled TLB's replacement state.
   instret = 0;
   cycle = 0;
+  steps = 0;
+  /** Instructions executed so far in the current chunk (set before slow paths). */
+  chunkN = 0;
+  /** The modelled-TLB slot the last translation used (translator.dummySlot when Bare). */
+  hostSlot = 0;
 
   // CSRs
   readonly misa: bigint;
@@ -164,6 +176,13 @@ export class Hart {
   retire(n: number): void {
     this.instret += n;
     this.cycle += n;
+    this.steps += n;
+  }
+
+  /** Is translation on for data or fetch accesses at the current privilege? Used to pick the
+   *  interpreter variant that keeps the modelled TLB's accounting. */
+  pagingActive(): boolean {
+    return this.translator !== null && this.satp >> SATP_MODE_SHIFT !== 0n;
   }
 
   // ---- traps ----
@@ -324,7 +343,15 @@ export class Hart {
     if (this.translator !== null && priv < PRIV_M && this.satp >> SATP_MODE_SHIFT !== 0n) {
       return this.translator.translate(this, lo, hi, kind, priv);
     }
+    this.hostSlot = this.translator?.dummySlot ?? 0;
     return (hi >>> 0) * 4294967296 + (lo >>> 0);
+  }
+
+  /** Enter the page of (lo, hi) into the host TLB for `kind`, as a copy of the slot that served
+   *  the last translation. */
+  private hostFill(kind: AccessKind, lo: number, hi: number, ramPage: number): void {
+    const slot = this.hostSlot;
+    this.tlb.fill(kind, lo, hi, ramPage, slot, this.translator ? this.translator.gen[slot]! : 0);
   }
 
   /** Slow path of a naturally aligned or misaligned load; high word of the value in r.hi. */
@@ -333,7 +360,7 @@ export class Hart {
     const pa = this.translate(lo, hi, "r");
     const off = this.mem.ramOffset(pa, width);
     if (off >= 0) {
-      this.tlb.fill("r", lo, hi, off - (off % 4096));
+      this.hostFill("r", lo, hi, off - (off % 4096));
       return this.readRam(off, width, signed);
     }
     const dev = this.mem.deviceAt(pa, width);
@@ -353,7 +380,7 @@ export class Hart {
     if (off >= 0) {
       this.writeRam(off, width, vlo, vhi);
       const page = off - (off % 4096);
-      if (this.mem.pageFlags[page / 4096] === 0) this.tlb.fill("w", lo, hi, page);
+      if (this.mem.pageFlags[page / 4096] === 0) this.hostFill("w", lo, hi, page);
       else this.storeHooks(pa, off, width);
       return;
     }
@@ -438,7 +465,7 @@ export class Hart {
     if (off < 0) this.raise(CAUSE.FETCH_ACCESS, toBig(lo, hi));
     const page = off - (off % 4096);
     const dc = this.code.page(page);
-    this.tlb.fill("x", lo, hi, page);
+    this.hostFill("x", lo, hi, page);
     this.fetchBase = page;
     return dc;
   }
@@ -746,7 +773,7 @@ export class Hart {
     this.tlb.flush(); // Bare <-> paged takes effect at once; the modelled TLB is not flushed
   }
 
-  /** medeleg/mie values for bare-machine tests and the kernel. */
+  /** menvcfg.ADUE: Svadu hardware A/D updating. */
   get menvcfgAdue(): boolean {
     return (this.menvcfg & MENVCFG_ADUE) !== 0n;
   }

@@ -1,14 +1,17 @@
 // The host TLB: a direct-mapped cache, per access kind, from a virtual page to the RAM offset
 // of its physical page. It exists only for speed. An entry is filled after a full translation
 // and permission check for the current privilege context, and every change of that context
-// (privilege, satp, mstatus, sfence.vma, an evicted modelled TLB entry) empties it.
+// (privilege, satp, mstatus, sfence.vma) empties it. While paging is on, each entry also names
+// the modelled-TLB slot it was copied from and that slot's generation, so it dies with the
+// modelled entry (eviction or flush) — the host TLB holds a subset of the model, never more.
 
+import type { Access } from "../mmu/index.js";
 import { TLB_SIZE } from "./trap.js";
 
 /** Tag value that matches no page-aligned address. */
 const INVALID = 1;
 
-export type AccessKind = "r" | "w" | "x";
+export type AccessKind = Access;
 
 export class HostTlb {
   readonly rLo = new Int32Array(TLB_SIZE).fill(INVALID);
@@ -20,14 +23,29 @@ export class HostTlb {
   readonly xLo = new Int32Array(TLB_SIZE).fill(INVALID);
   readonly xHi = new Int32Array(TLB_SIZE);
   readonly xBase = new Float64Array(TLB_SIZE);
+  readonly rSlot = new Int32Array(TLB_SIZE);
+  readonly rGen = new Int32Array(TLB_SIZE);
+  readonly wSlot = new Int32Array(TLB_SIZE);
+  readonly wGen = new Int32Array(TLB_SIZE);
+  readonly xSlot = new Int32Array(TLB_SIZE);
+  readonly xGen = new Int32Array(TLB_SIZE);
 
-  /** Map the virtual page of (lo, hi) to the RAM page at offset `ramPage` for one access kind. */
-  fill(kind: AccessKind, lo: number, hi: number, ramPage: number): void {
+  /** Map the virtual page of (lo, hi) to the RAM page at offset `ramPage` for one access kind,
+   *  as a copy of modelled-TLB slot `slot` at generation `gen`. */
+  fill(kind: AccessKind, lo: number, hi: number, ramPage: number, slot: number, gen: number): void {
     const e = (lo >>> 12) & (TLB_SIZE - 1);
     const [tl, th, tb] = this.arrays(kind);
     tl[e] = lo & -4096;
     th[e] = hi;
     tb[e] = ramPage;
+    const [ts, tg] =
+      kind === "r"
+        ? [this.rSlot, this.rGen]
+        : kind === "w"
+          ? [this.wSlot, this.wGen]
+          : [this.xSlot, this.xGen];
+    ts[e] = slot;
+    tg[e] = gen;
   }
 
   /** Drop every entry. */

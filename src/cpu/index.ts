@@ -15,7 +15,15 @@ export {
 } from "./csr.js";
 export { type Decoded, decode } from "./decode.js";
 export { disasm, regName } from "./disasm.js";
-export { interpreterSource, type RunFn, run, type TraceFn, tracingRun } from "./exec.js";
+export {
+  type Interpreter,
+  interpreter,
+  interpreterSource,
+  type RunFn,
+  run,
+  type TraceFn,
+  tracingInterpreter,
+} from "./exec.js";
 export { accessFaultCause, Hart, type HartHost, pageFaultCause, type Translator } from "./hart.js";
 export { type AccessKind, HostTlb } from "./hosttlb.js";
 export { insnInfo, MNEMONICS, type Mnemonic, OPS } from "./isa.js";
@@ -27,3 +35,4 @@ export {
   type RunResult,
   TIMEBASE_HZ,
 } from "./machine.js";
+export { Paging } from "./paging.js";

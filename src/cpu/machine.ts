@@ -4,15 +4,23 @@
 // INSNS_PER_TICK of it (a 10 MHz timebase at a nominal 1 GHz).
 
 import { type ElfFile, PT_LOAD } from "../elf/index.js";
-import { PG_WATCH, PhysMem, RAM_BASE } from "../mmu/index.js";
+import {
+  DEFAULT_TLB_PRESET,
+  loadTlbConfig,
+  PG_WATCH,
+  PhysMem,
+  RAM_BASE,
+  type TlbConfig,
+} from "../mmu/index.js";
 import { CodeCache } from "./code.js";
 import { IRQ } from "./csr.js";
 import { Clint } from "./devices/clint.js";
 import { TestFinisher } from "./devices/finisher.js";
 import { htifRequest } from "./devices/htif.js";
 import { Uart16550 } from "./devices/uart.js";
-import { run as interpret, type RunFn } from "./exec.js";
+import { type Interpreter, interpreter, run } from "./exec.js";
 import { Hart, type HartHost } from "./hart.js";
+import { Paging } from "./paging.js";
 
 export const INSNS_PER_TICK = 100;
 export const TIMEBASE_HZ = 10_000_000;
@@ -25,6 +33,8 @@ export interface MachineOptions {
   quantum?: number;
   /** Console output (UART and HTIF), byte by byte. */
   console?: (byte: number) => void;
+  /** The modelled TLB of every hart: a preset name, a .json file, or a config (default skylake). */
+  tlb?: string | TlbConfig;
 }
 
 /** How a run ended. */
@@ -48,7 +58,7 @@ export class Machine implements HartHost {
   private exit: RunResult | null = null;
   private current: Hart | null = null;
   private mtimeOffset = 0n;
-  private interp: RunFn = interpret;
+  private interp: Interpreter = interpreter;
 
   constructor(opts: MachineOptions = {}) {
     const nharts = opts.harts ?? 1;
@@ -73,7 +83,13 @@ export class Machine implements HartHost {
     this.mem.attach(this.uart);
     this.mem.attach(new TestFinisher((code, how) => this.finish(code, how)));
     this.htifOut = out;
-    for (let i = 0; i < nharts; i++) this.harts.push(new Hart(i, this));
+    const tlb = typeof opts.tlb === "object" ? opts.tlb : loadTlbConfig(opts.tlb ?? DEFAULT_TLB_PRESET);
+    this.tlbConfig = tlb;
+    for (let i = 0; i < nharts; i++) {
+      const h = new Hart(i, this);
+      h.translator = new Paging(tlb, this.mem);
+      this.harts.push(h);
+    }
     this.code.onNewCodePage = (page) => {
       for (const h of this.harts) h.tlb.dropRamPage("w", page);
     };
@@ -83,12 +99,13 @@ export class Machine implements HartHost {
   }
 
   private readonly htifOut: (byte: number) => void;
+  readonly tlbConfig: TlbConfig;
   /** Per-hart clocks, in instruction times. */
   readonly clocks: number[] = [];
 
-  /** Use another interpreter (the tracing one). */
-  setInterpreter(fn: RunFn): void {
-    this.interp = fn;
+  /** Use other interpreters (the tracing ones). */
+  setInterpreter(interp: Interpreter): void {
+    this.interp = interp;
   }
 
   mtime(hart: Hart, n: number): bigint {
@@ -205,7 +222,7 @@ export class Machine implements HartHost {
       if (left <= 0) break;
       const budget = Math.max(1, Math.min(target, this.nextTimerEvent(h), clock + left) - clock);
       const before = h.instret;
-      this.interp(h, budget);
+      run(h, budget, this.interp);
       // A chunk advances the clock by what retired, or by one when only traps happened.
       this.clocks[h.id] = clock + Math.max(1, h.instret - before);
       h.yieldRequested = false;

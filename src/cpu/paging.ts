@@ -1,0 +1,119 @@
+// Paged translation for a hart: the modelled TLB first, the walker on a miss, and the faults of
+// the privileged spec. A translation is served only by a TLB hit or by a walk that fills the
+// TLB, so an entry nobody flushed keeps serving its old translation, as on hardware.
+
+import {
+  type Access,
+  adSatisfied,
+  isCanonical,
+  PAGING_MODES,
+  type PagingMode,
+  type PhysMem,
+  pagingMode,
+  permits,
+  type TlbConfig,
+  TlbModel,
+  vpnOf,
+  type WalkContext,
+  Walker,
+} from "../mmu/index.js";
+import { MSTATUS } from "./csr.js";
+import { accessFaultCause, type Hart, pageFaultCause, type Translator } from "./hart.js";
+import { toBig } from "./int64.js";
+
+export class Paging implements Translator {
+  readonly modes = PAGING_MODES.map((m) => m.satpMode);
+  readonly tlb: TlbModel;
+  readonly walker: Walker;
+  readonly gen: Int32Array;
+  readonly stamp: Float64Array;
+  readonly hostHits: Record<Access, Float64Array>;
+  readonly dummySlot: number;
+  private readonly ctx: WalkContext = { priv: 0, sum: false, mxr: false, adue: false };
+  private satpSeen = -1n;
+  private mode: PagingMode | undefined;
+  private asid = 0;
+  private root = 0;
+
+  constructor(cfg: TlbConfig, mem: PhysMem) {
+    this.tlb = new TlbModel(cfg);
+    this.walker = new Walker(mem, cfg.pwc ?? []);
+    this.gen = this.tlb.gen;
+    this.stamp = this.tlb.stamp;
+    this.hostHits = this.tlb.hostHits;
+    this.dummySlot = this.tlb.dummySlot;
+  }
+
+  translate(h: Hart, lo: number, hi: number, kind: Access, priv: number): number {
+    this.decodeSatp(h.satp);
+    const mode = this.mode!;
+    if (!isCanonical(hi, mode)) h.raise(pageFaultCause(kind), toBig(lo, hi));
+    const vpn = vpnOf(lo, hi, mode);
+    const ctx = this.ctx;
+    ctx.priv = priv;
+    ctx.sum = (h.mstatus & MSTATUS.SUM) !== 0;
+    ctx.mxr = (h.mstatus & MSTATUS.MXR) !== 0;
+    ctx.adue = h.menvcfgAdue;
+    const tlb = this.tlb;
+    tlb.setClock(h.steps + h.chunkN);
+    let s = tlb.lookup(kind, vpn, this.asid);
+    if (s >= 0) {
+      const perm = tlb.perm[s]!;
+      if (!permits(perm, kind, ctx)) h.raise(pageFaultCause(kind), toBig(lo, hi));
+      if (!adSatisfied(perm, kind)) {
+        // A or D must be set in memory: that needs the walk (spec step 9 may not use the cache).
+        const w = this.walk(h, lo, hi, vpn, kind);
+        tlb.setPerm(s, w.perm);
+      }
+    } else {
+      const w = this.walk(h, lo, hi, vpn, kind);
+      s = tlb.fill(kind, vpn, {
+        vpnBase: w.vpnBase,
+        shift: w.shift,
+        ppnBase: w.ppnBase,
+        asid: this.asid,
+        global: (w.perm & 0x20) !== 0,
+        perm: w.perm,
+        level: w.level,
+      });
+    }
+    h.hostSlot = s;
+    return (tlb.ppn[s]! + (vpn - tlb.vpn[s]!)) * 4096 + (lo & 4095);
+  }
+
+  /** Walk for (lo, hi), count it, and raise the fault it finds. */
+  private walk(
+    h: Hart,
+    lo: number,
+    hi: number,
+    vpn: number,
+    kind: Access,
+  ): { vpnBase: number; ppnBase: number; shift: number; level: number; perm: number } {
+    const r = this.walker.walk(this.mode!, this.root, this.asid, vpn, kind, this.ctx);
+    if (r.status === "page-fault") h.raise(pageFaultCause(kind), toBig(lo, hi));
+    if (r.status === "access-fault") h.raise(accessFaultCause(kind), toBig(lo, hi));
+    this.tlb.recordWalk(kind, r.shift, r.refs);
+    return r;
+  }
+
+  sfence(h: Hart, va: bigint | undefined, asid: number | undefined): void {
+    this.decodeSatp(h.satp);
+    let vpn: number | undefined;
+    if (va !== undefined) {
+      const mode = this.mode ?? pagingMode(9)!;
+      const hi = Number(BigInt.asIntN(32, va >> 32n));
+      if (!isCanonical(hi, mode)) return; // an invalid VA in rs1: no effect, no exception
+      vpn = vpnOf(Number(BigInt.asIntN(32, va)), hi, mode);
+    }
+    this.tlb.sfence(vpn, asid);
+    if (vpn === undefined) this.walker.pwc?.flush(asid);
+  }
+
+  private decodeSatp(satp: bigint): void {
+    if (satp === this.satpSeen) return;
+    this.satpSeen = satp;
+    this.mode = pagingMode(Number(satp >> 60n));
+    this.asid = Number((satp >> 44n) & 0xffffn);
+    this.root = Number(satp & ((1n << 44n) - 1n));
+  }
+}

@@ -1,0 +1,101 @@
+// Building page tables in physical memory: find or create the PTE for a virtual page at a given
+// level, map and unmap leaves. Used by the kernel's pgtable layer, by experiments that run paged
+// guest code on the bare machine, and by tests. Table pages come from a caller's allocator.
+
+import type { PhysMem } from "./phys.js";
+import { makePte, type PagingMode, PTE_R, PTE_V, PTE_W, PTE_X, ptePpn, vpnIndex } from "./pte.js";
+
+/** Returns the physical page number of a zeroed page for a new table, or -1 when out of memory. */
+export type TableAlloc = () => number;
+
+/** The PTE at physical address `pa` as (lo, hi). */
+export function readPte(mem: PhysMem, pa: number): [number, number] {
+  const off = pteOffset(mem, pa);
+  return [mem.i32[off >>> 2]!, mem.i32[(off >>> 2) + 1]!];
+}
+
+/** Store a PTE at physical address `pa`. */
+export function writePte(mem: PhysMem, pa: number, lo: number, hi: number): void {
+  const off = pteOffset(mem, pa);
+  mem.i32[off >>> 2] = lo;
+  mem.i32[(off >>> 2) + 1] = hi;
+}
+
+function pteOffset(mem: PhysMem, pa: number): number {
+  const off = mem.ramOffset(pa, 8);
+  if (off < 0 || pa % 8 !== 0)
+    throw new Error(`PTE address 0x${pa.toString(16)} is not an aligned RAM address`);
+  return off;
+}
+
+/** Physical address of the level-`level` PTE for virtual page `vpn`, creating the tables above
+ *  it with `alloc` (null: create nothing). Returns -1 if a table is missing and cannot be made.
+ *  Throws if a leaf lies in the way (the caller must unmap it first). */
+export function ptePointer(
+  mem: PhysMem,
+  mode: PagingMode,
+  rootPpn: number,
+  vpn: number,
+  level: number,
+  alloc: TableAlloc | null,
+): number {
+  let table = rootPpn;
+  for (let l = mode.levels - 1; l > level; l--) {
+    const pa = table * 4096 + vpnIndex(vpn, l) * 8;
+    const [lo, hi] = readPte(mem, pa);
+    if (!(lo & PTE_V)) {
+      const page = alloc ? alloc() : -1;
+      if (page < 0) return -1;
+      const [nlo, nhi] = makePte(page, PTE_V);
+      writePte(mem, pa, nlo, nhi);
+      table = page;
+      continue;
+    }
+    if (lo & (PTE_R | PTE_W | PTE_X)) {
+      throw new Error(`ptePointer: a level-${l} leaf maps vpn 0x${vpn.toString(16)}; unmap it first`);
+    }
+    table = ptePpn(lo, hi);
+  }
+  return table * 4096 + vpnIndex(vpn, level) * 8;
+}
+
+/** Map the page of `vpn` at `level` (0 = 4 KiB, 1 = 2 MiB, ...) to physical page `ppn` with PTE
+ *  flags `flags` (V is added). Both must be aligned to the page size. False if out of memory. */
+export function mapLeaf(
+  mem: PhysMem,
+  mode: PagingMode,
+  rootPpn: number,
+  vpn: number,
+  ppn: number,
+  level: number,
+  flags: number,
+  alloc: TableAlloc | null,
+  hiBits = 0,
+): boolean {
+  const pages = 2 ** (9 * level);
+  if (vpn % pages !== 0 || ppn % pages !== 0) {
+    throw new Error(
+      `mapLeaf: vpn 0x${vpn.toString(16)} / ppn 0x${ppn.toString(16)} not aligned to level ${level}`,
+    );
+  }
+  const pa = ptePointer(mem, mode, rootPpn, vpn, level, alloc);
+  if (pa < 0) return false;
+  const [lo, hi] = makePte(ppn, flags | PTE_V);
+  writePte(mem, pa, lo, hi | hiBits);
+  return true;
+}
+
+/** Clear the level-`level` PTE of `vpn` if its tables exist; returns the old PTE's lo word. */
+export function clearLeaf(
+  mem: PhysMem,
+  mode: PagingMode,
+  rootPpn: number,
+  vpn: number,
+  level: number,
+): number {
+  const pa = ptePointer(mem, mode, rootPpn, vpn, level, null);
+  if (pa < 0) return 0;
+  const [lo] = readPte(mem, pa);
+  writePte(mem, pa, 0, 0);
+  return lo;
+}

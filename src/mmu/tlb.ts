@@ -1,0 +1,543 @@
+// The modelled TLB of one hart: L1 instruction and data TLBs (each one array or one array per
+// page size), an optional unified L2, each array sets x ways with LRU, tree-PLRU, FIFO or seeded
+// random replacement, 16-bit ASIDs and global entries. A superpage (and a Svnapot 64 KiB page)
+// is ONE entry covering its whole range, unless no array of the level holds its size: then it
+// is held as pieces of the largest smaller size the level has (AMD's "smashing"), and each piece
+// remembers the leaf it came from so that an address fence drops the whole superpage.
+//
+// The model is architectural: the hart translates only through lookup() hits and fill()s after
+// walks. Its state lives in typed arrays indexed by a global slot number, so that the
+// interpreter's host TLB can keep a subset of the entries (checked against gen[]) and account
+// its hits exactly (stamp[] and hit counters written in place).
+
+import { pageSizeName } from "./pte.js";
+import type { PwcConfig } from "./pwc.js";
+import type { Access } from "./walk.js";
+
+export type Replacement = "lru" | "plru" | "fifo" | "random";
+export const REPLACEMENTS: readonly Replacement[] = ["lru", "plru", "fifo", "random"];
+
+export interface TlbArrayConfig {
+  name: string;
+  entries: number;
+  /** 1 = direct-mapped; ways = entries = fully associative. */
+  ways: number;
+  replacement: Replacement;
+  /** Page sizes held, as shifts (12 = 4 KiB, 16 = 64 KiB, 21 = 2 MiB, 30 = 1 GiB, 39, 48). */
+  sizes: number[];
+}
+
+export interface TlbConfig {
+  name: string;
+  description: string;
+  /** Where the geometry comes from. */
+  source?: string;
+  itlb: TlbArrayConfig[];
+  dtlb: TlbArrayConfig[];
+  /** Unified second-level TLB, probed on an L1 miss. */
+  l2?: TlbArrayConfig[];
+  /** Page-walk caches, one per non-leaf level. */
+  pwc?: PwcConfig[];
+  /** Every sfence.vma flushes everything (as QEMU does). */
+  flushAllOnFence?: boolean;
+  /** Seed of the random replacement policy. */
+  seed?: number;
+}
+
+export type TlbLevel = "l1i" | "l1d" | "l2";
+
+interface Arr {
+  cfg: TlbArrayConfig;
+  level: TlbLevel;
+  base: number; // first slot
+  sets: number;
+  /** PLRU: one byte per tree node, (ways - 1) nodes per set; sync time per set. */
+  plru: Uint8Array;
+  plruSync: Float64Array;
+  fills: number;
+  evictions: number;
+  /** Hits by the slow path, per access kind. */
+  hits: Record<Access, number>;
+}
+
+export interface KindCounters {
+  accesses: number;
+  hits: number;
+  misses: number;
+}
+
+export interface FlushCounters {
+  all: number;
+  asid: number;
+  va: number;
+  vaAsid: number;
+  dropped: number;
+}
+
+const KINDS: readonly Access[] = ["r", "w", "x"];
+
+function pow2(n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0;
+}
+
+/** Check an array's geometry; throws a message naming the array. */
+export function validateArray(a: TlbArrayConfig): void {
+  const where = `TLB array '${a.name}'`;
+  if (!Number.isInteger(a.entries) || a.entries < 1)
+    throw new Error(`${where}: entries must be a positive integer`);
+  if (!Number.isInteger(a.ways) || a.ways < 1 || a.entries % a.ways !== 0) {
+    throw new Error(`${where}: ways (${a.ways}) must divide entries (${a.entries})`);
+  }
+  if (!REPLACEMENTS.includes(a.replacement)) {
+    throw new Error(`${where}: replacement must be one of ${REPLACEMENTS.join(", ")}`);
+  }
+  if (a.replacement === "plru" && !pow2(a.ways))
+    throw new Error(`${where}: tree-PLRU needs a power-of-two ways`);
+  if (!a.sizes.length) throw new Error(`${where}: holds no page size`);
+  for (const s of a.sizes) pageSizeName(s);
+}
+
+export class TlbModel {
+  readonly cfg: TlbConfig;
+  private readonly arrays: Arr[] = [];
+  private readonly byLevel: Record<TlbLevel, Arr[]> = { l1i: [], l1d: [], l2: [] };
+  readonly slots: number;
+  /** A slot that never holds an entry and whose gen never changes: host-TLB entries made while
+   *  translation is off point at it. */
+  readonly dummySlot: number;
+  // Per-slot state.
+  readonly valid: Uint8Array;
+  readonly vpn: Float64Array; // first 4 KiB page of the piece
+  readonly shift: Uint8Array; // size of the piece
+  readonly leafVpn: Float64Array; // first page of the leaf the piece came from
+  readonly leafShift: Uint8Array;
+  readonly asid: Int32Array;
+  readonly global: Uint8Array;
+  readonly ppn: Float64Array;
+  readonly perm: Uint8Array;
+  readonly level: Uint8Array;
+  /** Last use (LRU, PLRU replay); written by the host TLB on its hits too. */
+  readonly stamp: Float64Array;
+  private readonly inserted: Float64Array;
+  /** Bumped whenever a slot stops holding its entry: host copies compare against it. */
+  readonly gen: Int32Array;
+  /** Hits served by the host TLB from each slot, by kind (added into the counters on read). */
+  readonly hostHits: Record<Access, Float64Array>;
+  private readonly slotArr: Uint16Array;
+  private clock = 0;
+  private rng: number;
+  readonly levels: Record<TlbLevel, Record<Access, KindCounters>>;
+  readonly flushes: FlushCounters = { all: 0, asid: 0, va: 0, vaAsid: 0, dropped: 0 };
+  /** Completed walks by access kind and leaf shift, and their memory references. */
+  readonly walks: Record<Access, Map<number, number>> = { r: new Map(), w: new Map(), x: new Map() };
+  readonly walkRefs: Record<Access, number> = { r: 0, w: 0, x: 0 };
+  /** Called when entries are dropped (fills that evict, flushes): trace hook. */
+  onEvent: ((ev: TlbEvent) => void) | null = null;
+
+  constructor(cfg: TlbConfig) {
+    this.cfg = cfg;
+    if (!cfg.itlb.length || !cfg.dtlb.length)
+      throw new Error(`TLB '${cfg.name}': needs an ITLB and a DTLB array`);
+    let base = 0;
+    const add = (level: TlbLevel, a: TlbArrayConfig): void => {
+      validateArray(a);
+      const sets = a.entries / a.ways;
+      const arr: Arr = {
+        cfg: a,
+        level,
+        base,
+        sets,
+        plru: new Uint8Array(a.replacement === "plru" ? sets * Math.max(1, a.ways - 1) : 0),
+        plruSync: new Float64Array(a.replacement === "plru" ? sets : 0),
+        fills: 0,
+        evictions: 0,
+        hits: { r: 0, w: 0, x: 0 },
+      };
+      base += a.entries;
+      this.arrays.push(arr);
+      this.byLevel[level].push(arr);
+    };
+    for (const a of cfg.itlb) add("l1i", a);
+    for (const a of cfg.dtlb) add("l1d", a);
+    for (const a of cfg.l2 ?? []) add("l2", a);
+    this.slots = base;
+    this.dummySlot = base;
+    const n = base + 1;
+    this.valid = new Uint8Array(n);
+    this.vpn = new Float64Array(n);
+    this.shift = new Uint8Array(n);
+    this.leafVpn = new Float64Array(n);
+    this.leafShift = new Uint8Array(n);
+    this.asid = new Int32Array(n);
+    this.global = new Uint8Array(n);
+    this.ppn = new Float64Array(n);
+    this.perm = new Uint8Array(n);
+    this.level = new Uint8Array(n);
+    this.stamp = new Float64Array(n);
+    this.inserted = new Float64Array(n);
+    this.gen = new Int32Array(n);
+    this.hostHits = { r: new Float64Array(n), w: new Float64Array(n), x: new Float64Array(n) };
+    this.slotArr = new Uint16Array(n);
+    this.arrays.forEach((a, i) => {
+      this.slotArr.fill(i, a.base, a.base + a.cfg.entries);
+    });
+    this.rng = (cfg.seed ?? 0x2545f491) >>> 0 || 1;
+    const zero = (): Record<Access, KindCounters> => ({
+      r: { accesses: 0, hits: 0, misses: 0 },
+      w: { accesses: 0, hits: 0, misses: 0 },
+      x: { accesses: 0, hits: 0, misses: 0 },
+    });
+    this.levels = { l1i: zero(), l1d: zero(), l2: zero() };
+  }
+
+  /** The model's time, for replacement: the caller's monotonic count of steps (the host TLB
+   *  stamps its hits with the same count). Call before lookup() and fill(). */
+  setClock(now: number): void {
+    if (now > this.clock) this.clock = now;
+  }
+
+  /** Find the entry for `vpn` in `asid`: probes the L1 of `kind`, then the L2 (an L2 hit is
+   *  copied into the L1). Returns the L1 slot, or -1 on a miss everywhere. Counts the access. */
+  lookup(kind: Access, vpn: number, asid: number): number {
+    const l1 = kind === "x" ? "l1i" : "l1d";
+    const c1 = this.levels[l1][kind];
+    c1.accesses++;
+    const s = this.probe(this.byLevel[l1], vpn, asid);
+    if (s >= 0) {
+      c1.hits++;
+      this.arrays[this.slotArr[s]!]!.hits[kind]++;
+      this.touch(s);
+      return s;
+    }
+    c1.misses++;
+    if (!this.byLevel.l2.length) return -1;
+    const c2 = this.levels.l2[kind];
+    c2.accesses++;
+    const s2 = this.probe(this.byLevel.l2, vpn, asid);
+    if (s2 < 0) {
+      c2.misses++;
+      return -1;
+    }
+    c2.hits++;
+    this.arrays[this.slotArr[s2]!]!.hits[kind]++;
+    this.touch(s2);
+    return this.insert(l1, vpn, this.entryOf(s2));
+  }
+
+  /** Enter the leaf a walk found (for the access to `vpn`) into the L1 of `kind` and the L2.
+   *  Returns the L1 slot. */
+  fill(kind: Access, vpn: number, leaf: LeafEntry): number {
+    if (this.byLevel.l2.length) this.insert("l2", vpn, leaf);
+    return this.insert(kind === "x" ? "l1i" : "l1d", vpn, leaf);
+  }
+
+  /** Record a completed walk for the counters. */
+  recordWalk(kind: Access, shift: number, refs: number): void {
+    this.walks[kind].set(shift, (this.walks[kind].get(shift) ?? 0) + 1);
+    this.walkRefs[kind] += refs;
+  }
+
+  /** Update the permission byte of the entry in `slot` (after an A/D update in memory). */
+  setPerm(slot: number, perm: number): void {
+    this.perm[slot] = perm;
+  }
+
+  /** sfence.vma: vpn/asid undefined stand for rs1/rs2 = x0. */
+  sfence(vpn: number | undefined, asid: number | undefined): void {
+    const f = this.flushes;
+    if (vpn === undefined && asid === undefined) f.all++;
+    else if (vpn === undefined) f.asid++;
+    else if (asid === undefined) f.va++;
+    else f.vaAsid++;
+    const everything = this.cfg.flushAllOnFence === true || (vpn === undefined && asid === undefined);
+    let dropped = 0;
+    for (let s = 0; s < this.slots; s++) {
+      if (!this.valid[s]) continue;
+      if (!everything) {
+        if (asid !== undefined && (this.global[s] || this.asid[s] !== asid)) continue;
+        if (vpn !== undefined && !this.leafCovers(s, vpn)) continue;
+      }
+      this.drop(s);
+      dropped++;
+    }
+    f.dropped += dropped;
+    this.onEvent?.({ type: "flush", vpn, asid, dropped });
+  }
+
+  /** Counters per level and kind, including the hits the host TLB served. */
+  levelCounters(): Record<TlbLevel, Record<Access, KindCounters>> {
+    const out = structuredClone(this.levels);
+    for (const kind of KINDS) {
+      const hh = this.hostHits[kind];
+      let n = 0;
+      for (let s = 0; s < this.slots; s++) n += hh[s]!;
+      const l = out[kind === "x" ? "l1i" : "l1d"][kind];
+      l.accesses += n;
+      l.hits += n;
+    }
+    return out;
+  }
+
+  /** Per-array counters (hits include the host TLB's). */
+  arrayCounters(): {
+    name: string;
+    level: TlbLevel;
+    entries: number;
+    ways: number;
+    replacement: Replacement;
+    hits: Record<Access, number>;
+    fills: number;
+    evictions: number;
+    occupied: number;
+  }[] {
+    return this.arrays.map((a) => {
+      const hits = { ...a.hits };
+      let occupied = 0;
+      for (let s = a.base; s < a.base + a.cfg.entries; s++) {
+        for (const k of KINDS) hits[k] += this.hostHits[k][s]!;
+        occupied += this.valid[s]!;
+      }
+      return {
+        name: a.cfg.name,
+        level: a.level,
+        entries: a.cfg.entries,
+        ways: a.cfg.ways,
+        replacement: a.cfg.replacement,
+        hits,
+        fills: a.fills,
+        evictions: a.evictions,
+        occupied,
+      };
+    });
+  }
+
+  /** The valid entries, for `tlb` in the kernel console and for tests. */
+  entries(): TlbEntryView[] {
+    const out: TlbEntryView[] = [];
+    for (let s = 0; s < this.slots; s++) {
+      if (!this.valid[s]) continue;
+      const a = this.arrays[this.slotArr[s]!]!;
+      out.push({
+        slot: s,
+        array: a.cfg.name,
+        level: a.level,
+        vpn: this.vpn[s]!,
+        shift: this.shift[s]!,
+        leafVpn: this.leafVpn[s]!,
+        leafShift: this.leafShift[s]!,
+        ppn: this.ppn[s]!,
+        asid: this.asid[s]!,
+        global: this.global[s] === 1,
+        perm: this.perm[s]!,
+        leafLevel: this.level[s]!,
+      });
+    }
+    return out;
+  }
+
+  /** Index of the array a slot belongs to, and that array's level and name. */
+  slotInfo(slot: number): { array: string; level: TlbLevel } {
+    const a = this.arrays[this.slotArr[slot]!]!;
+    return { array: a.cfg.name, level: a.level };
+  }
+
+  // ---- internals ----
+
+  private probe(arrs: Arr[], vpn: number, asid: number): number {
+    for (const a of arrs) {
+      for (const sh of a.cfg.sizes) {
+        const pages = 2 ** (sh - 12);
+        const pvpn = vpn - (vpn % pages);
+        const set = (pvpn / pages) % a.sets;
+        const first = a.base + set * a.cfg.ways;
+        for (let s = first; s < first + a.cfg.ways; s++) {
+          if (
+            this.valid[s] &&
+            this.shift[s] === sh &&
+            this.vpn[s] === pvpn &&
+            (this.global[s] || this.asid[s] === asid)
+          ) {
+            return s;
+          }
+        }
+      }
+    }
+    return -1;
+  }
+
+  private entryOf(s: number): LeafEntry {
+    return {
+      vpnBase: this.leafVpn[s]!,
+      shift: this.leafShift[s]!,
+      ppnBase: this.ppn[s]! - (this.vpn[s]! - this.leafVpn[s]!),
+      asid: this.asid[s]!,
+      global: this.global[s] === 1,
+      perm: this.perm[s]!,
+      level: this.level[s]!,
+    };
+  }
+
+  /** Put (the piece for `vpn` of) `leaf` into `level`; returns its slot. */
+  private insert(level: TlbLevel, vpn: number, leaf: LeafEntry): number {
+    const { arr, shift } = this.placement(level, leaf.shift);
+    const pages = 2 ** (shift - 12);
+    const pvpn = vpn - (vpn % pages);
+    const set = (pvpn / pages) % arr.sets;
+    const victim = this.victim(arr, set);
+    if (this.valid[victim]) {
+      arr.evictions++;
+      this.onEvent?.({
+        type: "evict",
+        array: arr.cfg.name,
+        vpn: this.vpn[victim]!,
+        shift: this.shift[victim]!,
+      });
+      this.drop(victim);
+    }
+    this.valid[victim] = 1;
+    this.vpn[victim] = pvpn;
+    this.shift[victim] = shift;
+    this.leafVpn[victim] = leaf.vpnBase;
+    this.leafShift[victim] = leaf.shift;
+    this.ppn[victim] = leaf.ppnBase + (pvpn - leaf.vpnBase);
+    this.asid[victim] = leaf.asid;
+    this.global[victim] = leaf.global ? 1 : 0;
+    this.perm[victim] = leaf.perm;
+    this.level[victim] = leaf.level;
+    this.inserted[victim] = this.clock;
+    this.touch(victim);
+    arr.fills++;
+    this.onEvent?.({ type: "fill", array: arr.cfg.name, vpn: pvpn, shift, ppn: this.ppn[victim]! });
+    return victim;
+  }
+
+  /** The array of `level` that holds `shift`, or else the one with the largest smaller size. */
+  private placement(level: TlbLevel, shift: number): { arr: Arr; shift: number } {
+    let best: { arr: Arr; shift: number } | null = null;
+    for (const a of this.byLevel[level]) {
+      for (const s of a.cfg.sizes) {
+        if (s === shift) return { arr: a, shift: s };
+        if (s < shift && (!best || s > best.shift)) best = { arr: a, shift: s };
+      }
+    }
+    if (!best)
+      throw new Error(`TLB '${this.cfg.name}': no ${level} array can hold a ${pageSizeName(shift)} page`);
+    return best;
+  }
+
+  private leafCovers(s: number, vpn: number): boolean {
+    const base = this.leafVpn[s]!;
+    return vpn >= base && vpn < base + 2 ** (this.leafShift[s]! - 12);
+  }
+
+  private drop(s: number): void {
+    this.valid[s] = 0;
+    this.gen[s] = (this.gen[s]! + 1) | 0;
+  }
+
+  private touch(s: number): void {
+    this.stamp[s] = this.clock;
+  }
+
+  private victim(a: Arr, set: number): number {
+    const first = a.base + set * a.cfg.ways;
+    for (let s = first; s < first + a.cfg.ways; s++) if (!this.valid[s]) return s;
+    switch (a.cfg.replacement) {
+      case "lru":
+        return this.oldest(first, a.cfg.ways, this.stamp);
+      case "fifo":
+        return this.oldest(first, a.cfg.ways, this.inserted);
+      case "random":
+        return first + (this.nextRandom() % a.cfg.ways);
+      case "plru":
+        return first + this.plruVictim(a, set);
+    }
+  }
+
+  private oldest(first: number, ways: number, t: Float64Array): number {
+    let v = first;
+    for (let s = first + 1; s < first + ways; s++) if (t[s]! < t[v]!) v = s;
+    return v;
+  }
+
+  /** Tree-PLRU: bring the set's tree up to date by replaying the uses since the last sync in
+   *  time order (only the last use of each way matters: a use rewrites its whole path), then
+   *  follow the tree away from recent use. */
+  private plruVictim(a: Arr, set: number): number {
+    const ways = a.cfg.ways;
+    if (ways === 1) return 0;
+    const first = a.base + set * ways;
+    const sync = a.plruSync[set]!;
+    const used: number[] = [];
+    // Uses at the sync instant itself are replayed again: re-applying them in order is harmless.
+    for (let w = 0; w < ways; w++) if (this.stamp[first + w]! >= sync) used.push(w);
+    used.sort((x, y) => this.stamp[first + x]! - this.stamp[first + y]!);
+    const tree = set * (ways - 1);
+    for (const w of used) plruTouch(a.plru, tree, ways, w);
+    a.plruSync[set] = this.clock;
+    let node = 0;
+    let lo = 0;
+    let span = ways;
+    while (span > 1) {
+      span >>= 1;
+      const right = a.plru[tree + node] === 1; // 1: the victim is in the right half
+      if (right) lo += span;
+      node = 2 * node + (right ? 2 : 1);
+    }
+    return lo;
+  }
+
+  private nextRandom(): number {
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x >>> 0;
+    return this.rng;
+  }
+}
+
+/** A use of way `w`: point every node on its path away from it. */
+function plruTouch(bits: Uint8Array, tree: number, ways: number, w: number): void {
+  let node = 0;
+  let lo = 0;
+  let span = ways;
+  while (span > 1) {
+    span >>= 1;
+    const inRight = w >= lo + span;
+    bits[tree + node] = inRight ? 0 : 1;
+    if (inRight) lo += span;
+    node = 2 * node + (inRight ? 2 : 1);
+  }
+}
+
+/** A leaf translation as the TLB keeps it. */
+export interface LeafEntry {
+  vpnBase: number;
+  shift: number;
+  ppnBase: number;
+  asid: number;
+  global: boolean;
+  perm: number;
+  level: number;
+}
+
+export interface TlbEntryView {
+  slot: number;
+  array: string;
+  level: TlbLevel;
+  vpn: number;
+  shift: number;
+  leafVpn: number;
+  leafShift: number;
+  ppn: number;
+  asid: number;
+  global: boolean;
+  perm: number;
+  leafLevel: number;
+}
+
+export type TlbEvent =
+  | { type: "fill"; array: string; vpn: number; shift: number; ppn: number }
+  | { type: "evict"; array: string; vpn: number; shift: number }
+  | { type: "flush"; vpn: number | undefined; asid: number | undefined; dropped: number };

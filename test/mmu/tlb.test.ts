@@ -1,0 +1,261 @@
+import { describe, expect, it } from "vitest";
+import {
+  type LeafEntry,
+  loadTlbConfig,
+  PTE_A,
+  PTE_D,
+  PTE_G,
+  PTE_R,
+  PTE_V,
+  parseTlbConfig,
+  type Replacement,
+  TLB_PRESETS,
+  type TlbConfig,
+  TlbModel,
+} from "../../src/mmu/index.js";
+
+const PERM = PTE_V | PTE_R | PTE_A | PTE_D;
+
+function leaf(vpn: number, shift = 12, asid = 0, global = false): LeafEntry {
+  const pages = 2 ** (shift - 12);
+  const vpnBase = vpn - (vpn % pages);
+  return {
+    vpnBase,
+    shift,
+    ppnBase: 0x80000 + vpnBase,
+    asid,
+    global,
+    perm: PERM | (global ? PTE_G : 0),
+    level: (shift - 12) / 9,
+  };
+}
+
+/** One 4-way set (fully associative, 4 entries) with the given policy. */
+function oneSet(replacement: Replacement, seed?: number): TlbModel {
+  const cfg: TlbConfig = {
+    name: "t",
+    description: "",
+    itlb: [{ name: "i", entries: 4, ways: 4, replacement, sizes: [12] }],
+    dtlb: [{ name: "d", entries: 4, ways: 4, replacement, sizes: [12] }],
+  };
+  if (seed !== undefined) cfg.seed = seed;
+  return new TlbModel(cfg);
+}
+
+let clock = 0;
+function access(t: TlbModel, vpn: number, asid = 0): number {
+  t.setClock(++clock);
+  const s = t.lookup("r", vpn, asid);
+  return s >= 0 ? s : t.fill("r", vpn, leaf(vpn, 12, asid));
+}
+
+function present(t: TlbModel): number[] {
+  return t
+    .entries()
+    .filter((e) => e.level === "l1d")
+    .map((e) => e.vpn)
+    .sort((a, b) => a - b);
+}
+
+describe("replacement policies: victim order", () => {
+  it("LRU evicts the least recently used", () => {
+    const t = oneSet("lru");
+    for (const v of [1, 2, 3, 4]) access(t, v);
+    access(t, 1); // 2 is now the oldest
+    access(t, 5);
+    expect(present(t)).toEqual([1, 3, 4, 5]);
+    access(t, 6); // then 3
+    expect(present(t)).toEqual([1, 4, 5, 6]);
+  });
+
+  it("FIFO evicts in insertion order, whatever the hits", () => {
+    const t = oneSet("fifo");
+    for (const v of [1, 2, 3, 4]) access(t, v);
+    access(t, 1);
+    access(t, 5);
+    expect(present(t)).toEqual([2, 3, 4, 5]);
+  });
+
+  it("tree-PLRU follows the tree, not true LRU", () => {
+    // Fill ways 0..3, hit way 0: the root points right, node 2 points at way 2. True LRU would
+    // evict way 1 (vpn 2); tree-PLRU evicts way 2 (vpn 3).
+    const t = oneSet("plru");
+    for (const v of [1, 2, 3, 4]) access(t, v);
+    access(t, 1);
+    access(t, 5);
+    expect(present(t)).toEqual([1, 2, 4, 5]);
+  });
+
+  it("seeded random is deterministic for a seed and differs between seeds", () => {
+    const run = (seed: number): number[] => {
+      const t = oneSet("random", seed);
+      for (let v = 1; v <= 40; v++) access(t, v);
+      return present(t);
+    };
+    expect(run(7)).toEqual(run(7));
+    const seeds = [1, 2, 3, 4, 5].map(run).map((p) => p.join(","));
+    expect(new Set(seeds).size).toBeGreaterThan(1);
+  });
+});
+
+describe("superpages, ASIDs and the global bit", () => {
+  it("a 2 MiB page is ONE entry covering its whole range", () => {
+    const t = new TlbModel(TLB_PRESETS.tiny!);
+    t.setClock(1);
+    const s = t.fill("r", 0x400, leaf(0x400, 21));
+    for (const v of [0x400, 0x4ff, 0x5ff]) expect(t.lookup("r", v, 0)).toBe(s);
+    expect(t.lookup("r", 0x600, 0)).toBe(-1);
+    expect(t.entries().filter((e) => e.level === "l1d")).toHaveLength(1);
+  });
+
+  it("no hit across ASIDs, except for global entries", () => {
+    const t = new TlbModel(TLB_PRESETS.tiny!);
+    t.fill("r", 0x10, leaf(0x10, 12, 1));
+    t.fill("r", 0x20, leaf(0x20, 12, 1, true));
+    expect(t.lookup("r", 0x10, 2)).toBe(-1);
+    expect(t.lookup("r", 0x10, 1)).toBeGreaterThanOrEqual(0);
+    expect(t.lookup("r", 0x20, 2)).toBeGreaterThanOrEqual(0);
+  });
+
+  it("a preset without 2 MiB arrays holds the page as 4 KiB pieces; a VA fence drops them all", () => {
+    const t = new TlbModel({ ...TLB_PRESETS["qemu-like"]!, flushAllOnFence: false });
+    for (const v of [0x400, 0x401, 0x5ff]) t.fill("r", v, leaf(v, 21));
+    expect(t.entries().map((e) => e.shift)).toEqual([12, 12, 12]);
+    expect(t.lookup("r", 0x402, 0)).toBe(-1); // each piece covers only its 4 KiB
+    t.fill("r", 0x10, leaf(0x10));
+    t.sfence(0x480, undefined); // a VA in the middle of the 2 MiB page, not one of the pieces
+    expect(t.entries().map((e) => e.vpn)).toEqual([0x10]);
+  });
+
+  it("AMD-style smashing: a 1 GiB page is held as the 2 MiB piece that was touched", () => {
+    const t = new TlbModel(TLB_PRESETS.zen2!);
+    const vpn = 0x40000 + 0x1234;
+    t.fill("r", vpn, leaf(vpn, 30));
+    const e = t.entries().filter((x) => x.level === "l1d");
+    expect(e).toHaveLength(1);
+    expect(e[0]!.shift).toBe(21);
+    expect(e[0]!.leafShift).toBe(30);
+    expect(e[0]!.vpn).toBe(vpn - (vpn % 512));
+  });
+});
+
+describe("sfence.vma in its four forms", () => {
+  function populated(): TlbModel {
+    const t = new TlbModel({
+      name: "t",
+      description: "",
+      itlb: [{ name: "i", entries: 16, ways: 16, replacement: "lru", sizes: [12, 21] }],
+      dtlb: [{ name: "d", entries: 16, ways: 16, replacement: "lru", sizes: [12, 21] }],
+    });
+    t.fill("r", 0x10, leaf(0x10, 12, 1));
+    t.fill("r", 0x11, leaf(0x11, 12, 2));
+    t.fill("r", 0x12, leaf(0x12, 12, 1, true));
+    t.fill("r", 0x400, leaf(0x400, 21, 1));
+    return t;
+  }
+  const vpns = (t: TlbModel): number[] =>
+    t
+      .entries()
+      .map((e) => e.vpn)
+      .sort((a, b) => a - b);
+
+  it("rs1 = rs2 = x0 drops everything", () => {
+    const t = populated();
+    t.sfence(undefined, undefined);
+    expect(vpns(t)).toEqual([]);
+    expect(t.flushes).toMatchObject({ all: 1, dropped: 4 });
+  });
+  it("rs2 = ASID drops that ASID's non-global entries", () => {
+    const t = populated();
+    t.sfence(undefined, 1);
+    expect(vpns(t)).toEqual([0x11, 0x12]);
+    expect(t.flushes).toMatchObject({ asid: 1, dropped: 2 });
+  });
+  it("rs1 = VA drops the leaves covering it in every ASID, global included", () => {
+    const t = populated();
+    t.sfence(0x12, undefined);
+    expect(vpns(t)).toEqual([0x10, 0x11, 0x400]);
+    t.sfence(0x5ff, undefined); // inside the 2 MiB page
+    expect(vpns(t)).toEqual([0x10, 0x11]);
+    expect(t.flushes).toMatchObject({ va: 2, dropped: 2 });
+  });
+  it("rs1 = VA, rs2 = ASID keeps global entries and other ASIDs", () => {
+    const t = populated();
+    t.sfence(0x12, 1);
+    t.sfence(0x11, 1);
+    expect(vpns(t)).toEqual([0x10, 0x11, 0x12, 0x400]);
+    t.sfence(0x10, 1);
+    expect(vpns(t)).toEqual([0x11, 0x12, 0x400]);
+    expect(t.flushes).toMatchObject({ vaAsid: 3, dropped: 1 });
+  });
+  it("a dropped entry's generation changes (host copies die with it)", () => {
+    const t = populated();
+    const s = t.lookup("r", 0x10, 1);
+    const g = t.gen[s]!;
+    t.sfence(0x10, undefined);
+    expect(t.gen[s]).not.toBe(g);
+  });
+  it("qemu-like flushes everything on any fence", () => {
+    const t = new TlbModel(TLB_PRESETS["qemu-like"]!);
+    t.fill("r", 0x10, leaf(0x10));
+    t.fill("r", 0x20, leaf(0x20, 12, 0, true));
+    t.sfence(0x30, 5);
+    expect(t.entries()).toHaveLength(0);
+  });
+});
+
+describe("levels and counters", () => {
+  it("an L1 miss that hits the L2 is copied into the L1", () => {
+    const t = new TlbModel(TLB_PRESETS.tiny!);
+    for (let v = 0; v < 6; v++) {
+      t.setClock(++clock);
+      t.fill("r", v, leaf(v));
+    }
+    // L1 (4 entries) lost vpn 0 and 1; the L2 (16) still has them.
+    t.setClock(++clock);
+    const s = t.lookup("r", 0, 0);
+    expect(s).toBeGreaterThanOrEqual(0);
+    expect(t.slotInfo(s).level).toBe("l1d");
+    const c = t.levelCounters();
+    expect(c.l1d.r).toEqual({ accesses: 1, hits: 0, misses: 1 });
+    expect(c.l2.r).toEqual({ accesses: 1, hits: 1, misses: 0 });
+  });
+  it("host-served hits are added to the L1 counters", () => {
+    const t = new TlbModel(TLB_PRESETS.tiny!);
+    const s = t.fill("r", 7, leaf(7));
+    t.hostHits.r[s] = 41;
+    t.lookup("r", 7, 0);
+    expect(t.levelCounters().l1d.r).toEqual({ accesses: 42, hits: 42, misses: 0 });
+    expect(t.arrayCounters().find((a) => a.name === "dtlb")!.hits.r).toBe(42);
+  });
+});
+
+describe("presets", () => {
+  it("every named preset builds", () => {
+    for (const name of Object.keys(TLB_PRESETS))
+      expect(() => new TlbModel(loadTlbConfig(name))).not.toThrow();
+  });
+  it("an unknown preset names the known ones", () => {
+    expect(() => loadTlbConfig("pentium")).toThrow(/unknown TLB preset 'pentium' \(presets: tiny, skylake/);
+  });
+  it("a JSON preset with page-size names parses; bad geometry is named", () => {
+    const cfg = parseTlbConfig({
+      name: "mine",
+      itlb: [{ name: "i", entries: 32, ways: 4, replacement: "plru", sizes: ["4k", "2m"] }],
+      dtlb: [{ name: "d", entries: 32, ways: 32, sizes: ["4k", "2m", "1g"] }],
+    });
+    expect(cfg.dtlb[0]!.sizes).toEqual([12, 21, 30]);
+    expect(() =>
+      parseTlbConfig({ itlb: [{ name: "i", entries: 30, ways: 4, sizes: ["4k"] }], dtlb: [] }),
+    ).toThrow(/ways \(4\) must divide entries \(30\)/);
+    expect(() =>
+      parseTlbConfig({
+        itlb: [{ name: "i", entries: 12, ways: 6, replacement: "plru", sizes: ["4k"] }],
+        dtlb: [],
+      }),
+    ).toThrow(/power-of-two/);
+    expect(() =>
+      parseTlbConfig({ itlb: [{ name: "i", entries: 4, ways: 4, sizes: ["3m"] }], dtlb: [] }),
+    ).toThrow(/unknown page size '3m'/);
+  });
+});
