@@ -37,6 +37,9 @@ export interface Translator {
   /** Physical address of (lo, hi) for `kind` at privilege `priv`, or a thrown trap. Leaves the
    *  modelled-TLB slot that served it in `h.hostSlot`. */
   translate(h: Hart, lo: number, hi: number, kind: AccessKind, priv: number): number;
+  /** As translate(), but returns -1 instead of trapping, with the cause in faultCause. */
+  probe(h: Hart, lo: number, hi: number, kind: AccessKind, priv: number): number;
+  readonly faultCause: number;
   /** Slot generations, stamps and host-served hit counters of the modelled TLB (see HostTlb). */
   readonly gen: Int32Array;
   readonly stamp: Float64Array;
@@ -345,6 +348,27 @@ export class Hart {
     }
     this.hostSlot = this.translator?.dummySlot ?? 0;
     return (hi >>> 0) * 4294967296 + (lo >>> 0);
+  }
+
+  /** Translate for the kernel: the physical address of (lo, hi), or -1 with the cause in
+   *  `probeCause`. No trap is taken; the modelled TLB is used and filled as by any access. */
+  probe(lo: number, hi: number, kind: AccessKind): number {
+    const priv = kind === "x" ? this.priv : this.dataPriv();
+    if (this.translator !== null && priv < PRIV_M && this.satp >> SATP_MODE_SHIFT !== 0n) {
+      const pa = this.translator.probe(this, lo, hi, kind, priv);
+      if (pa < 0) this.probeCause = this.translator.faultCause;
+      return pa;
+    }
+    return (hi >>> 0) * 4294967296 + (lo >>> 0);
+  }
+
+  /** The cause of the last failed probe(). */
+  probeCause = 0;
+
+  /** sfence.vma as the kernel issues it (no privilege checks): va/asid undefined mean x0. */
+  fence(va: bigint | undefined, asid: number | undefined): void {
+    this.tlb.flush();
+    this.translator?.sfence(this, va, asid);
   }
 
   /** Enter the page of (lo, hi) into the host TLB for `kind`, as a copy of the slot that served

@@ -16,6 +16,7 @@ import {
   vpnOf,
   type WalkContext,
   Walker,
+  type WalkResult,
 } from "../mmu/index.js";
 import { MSTATUS } from "./csr.js";
 import { accessFaultCause, type Hart, pageFaultCause, type Translator } from "./hart.js";
@@ -44,10 +45,21 @@ export class Paging implements Translator {
     this.dummySlot = this.tlb.dummySlot;
   }
 
+  /** The trap cause of the last probe() that returned -1. */
+  faultCause = 0;
+
   translate(h: Hart, lo: number, hi: number, kind: Access, priv: number): number {
+    const pa = this.probe(h, lo, hi, kind, priv);
+    if (pa < 0) h.raise(this.faultCause, toBig(lo, hi));
+    return pa;
+  }
+
+  /** Translate without trapping: the physical address, or -1 with the cause in faultCause.
+   *  Counts and fills the modelled TLB exactly as translate() does. */
+  probe(h: Hart, lo: number, hi: number, kind: Access, priv: number): number {
     this.decodeSatp(h.satp);
     const mode = this.mode!;
-    if (!isCanonical(hi, mode)) h.raise(pageFaultCause(kind), toBig(lo, hi));
+    if (!isCanonical(hi, mode)) return this.fail(pageFaultCause(kind));
     const vpn = vpnOf(lo, hi, mode);
     const ctx = this.ctx;
     ctx.priv = priv;
@@ -59,14 +71,16 @@ export class Paging implements Translator {
     let s = tlb.lookup(kind, vpn, this.asid);
     if (s >= 0) {
       const perm = tlb.perm[s]!;
-      if (!permits(perm, kind, ctx)) h.raise(pageFaultCause(kind), toBig(lo, hi));
+      if (!permits(perm, kind, ctx)) return this.fail(pageFaultCause(kind));
       if (!adSatisfied(perm, kind)) {
         // A or D must be set in memory: that needs the walk (spec step 9 may not use the cache).
-        const w = this.walk(h, lo, hi, vpn, kind);
+        const w = this.walk(vpn, kind);
+        if (!w) return -1;
         tlb.setPerm(s, w.perm);
       }
     } else {
-      const w = this.walk(h, lo, hi, vpn, kind);
+      const w = this.walk(vpn, kind);
+      if (!w) return -1;
       s = tlb.fill(kind, vpn, {
         vpnBase: w.vpnBase,
         shift: w.shift,
@@ -81,17 +95,18 @@ export class Paging implements Translator {
     return (tlb.ppn[s]! + (vpn - tlb.vpn[s]!)) * 4096 + (lo & 4095);
   }
 
-  /** Walk for (lo, hi), count it, and raise the fault it finds. */
-  private walk(
-    h: Hart,
-    lo: number,
-    hi: number,
-    vpn: number,
-    kind: Access,
-  ): { vpnBase: number; ppnBase: number; shift: number; level: number; perm: number } {
+  private fail(cause: number): number {
+    this.faultCause = cause;
+    return -1;
+  }
+
+  /** Walk for `vpn` and count it; null (with faultCause set) if the walk faults. */
+  private walk(vpn: number, kind: Access): WalkResult | null {
     const r = this.walker.walk(this.mode!, this.root, this.asid, vpn, kind, this.ctx);
-    if (r.status === "page-fault") h.raise(pageFaultCause(kind), toBig(lo, hi));
-    if (r.status === "access-fault") h.raise(accessFaultCause(kind), toBig(lo, hi));
+    if (r.status !== "ok") {
+      this.faultCause = r.status === "page-fault" ? pageFaultCause(kind) : accessFaultCause(kind);
+      return null;
+    }
     this.tlb.recordWalk(kind, r.shift, r.refs);
     return r;
   }
