@@ -1,0 +1,125 @@
+// The kernel's own loads and stores of kernel virtual addresses. They go through the current
+// hart's MMU in S-mode, page by page, so they use and fill its modelled TLB like any access; a
+// translation fault is a kernel oops ("Unable to handle kernel paging request"), and every
+// access to a checked address passes KASAN first.
+
+import type { Hart } from "../cpu/index.js";
+import type { PhysMem } from "../mmu/index.js";
+import { hex64 } from "./layout.js";
+
+/** A fault of the kernel itself: the run of the current task stops with this report. */
+export class KernelOops extends Error {
+  constructor(
+    readonly lines: string[],
+    readonly va?: bigint,
+  ) {
+    super(lines[0]);
+  }
+}
+
+/** Checks an access before it happens (KASAN); throws KernelOops under kasan.fault=panic. */
+export type AccessCheck = (addr: bigint, size: number, write: boolean, ip: string) => void;
+
+const split = (va: bigint): [number, number] => [
+  Number(BigInt.asIntN(32, va)),
+  Number(BigInt.asIntN(32, va >> 32n)),
+];
+
+export class KernelAccess {
+  /** Set by KASAN when it is on. */
+  check: AccessCheck | null = null;
+  /** Translations made (page chunks) and bytes moved, for the cost model. */
+  translations = 0;
+  bytes = 0;
+
+  constructor(
+    private readonly mem: PhysMem,
+    private readonly cpu: () => Hart,
+  ) {}
+
+  /** RAM offset of `va` for an access of `kind`, or an oops. */
+  private ram(va: bigint, kind: "r" | "w"): number {
+    const [lo, hi] = split(va);
+    const h = this.cpu();
+    this.translations++;
+    const pa = h.probe(lo, hi, kind);
+    if (pa < 0) {
+      throw new KernelOops(
+        [
+          `Unable to handle kernel paging request at virtual address ${hex64(va)}`,
+          `Oops [#1]`,
+          `CPU: ${h.id} cause: ${h.probeCause} (${kind === "w" ? "store" : "load"} page fault)`,
+        ],
+        va,
+      );
+    }
+    const off = this.mem.ramOffset(pa, 1);
+    if (off < 0) {
+      throw new KernelOops(
+        [`Unable to handle kernel access to non-RAM physical address 0x${pa.toString(16)}`],
+        va,
+      );
+    }
+    return off;
+  }
+
+  /** Apply `fn` to each page-contained piece of [va, va+len): (ram offset, piece offset, length). */
+  private each(
+    va: bigint,
+    len: number,
+    kind: "r" | "w",
+    ip: string,
+    fn: (off: number, done: number, n: number) => void,
+  ): void {
+    this.check?.(va, len, kind === "w", ip);
+    let done = 0;
+    while (done < len) {
+      const a = va + BigInt(done);
+      const inPage = 4096 - Number(a & 4095n);
+      const n = Math.min(inPage, len - done);
+      fn(this.ram(a, kind), done, n);
+      done += n;
+    }
+    this.bytes += len;
+  }
+
+  read(va: bigint, len: number, ip = "kernel_read"): Uint8Array {
+    const out = new Uint8Array(len);
+    this.each(va, len, "r", ip, (off, done, n) => out.set(this.mem.u8.subarray(off, off + n), done));
+    return out;
+  }
+
+  write(va: bigint, data: Uint8Array, ip = "kernel_write"): void {
+    this.each(va, data.length, "w", ip, (off, done, n) =>
+      this.mem.u8.set(data.subarray(done, done + n), off),
+    );
+  }
+
+  memset(va: bigint, byte: number, len: number, ip = "memset"): void {
+    this.each(va, len, "w", ip, (off, _done, n) => this.mem.u8.fill(byte, off, off + n));
+  }
+
+  /** memcpy between kernel addresses: reads then writes, both checked and translated. */
+  memcpy(dst: bigint, src: bigint, len: number, ip = "memcpy"): void {
+    this.write(dst, this.read(src, len, ip), ip);
+  }
+
+  read64(va: bigint, ip = "kernel_read"): bigint {
+    const b = this.read(va, 8, ip);
+    return new DataView(b.buffer).getBigUint64(0, true);
+  }
+
+  write64(va: bigint, v: bigint, ip = "kernel_write"): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+    this.write(va, b, ip);
+  }
+
+  read8(va: bigint, ip = "kernel_read"): number {
+    return this.read(va, 1, ip)[0]!;
+  }
+
+  write8(va: bigint, v: number, ip = "kernel_write"): void {
+    this.write(va, Uint8Array.of(v), ip);
+  }
+}

@@ -1,0 +1,209 @@
+// The mini-kernel: boots on a Machine, owns its physical memory through the buddy allocator,
+// builds swapper_pg_dir (direct map, vmalloc range, KASAN shadow on demand), turns Sv48 paging
+// on on every hart, and runs what its command line asks. Its code is TypeScript; its memory is
+// the machine's memory, reached through the harts' MMUs.
+
+import { CSR, type Hart, INSNS_PER_TICK, type Machine, PRIV_S } from "../cpu/index.js";
+import { RAM_BASE, SATP_SV48 } from "../mmu/index.js";
+import { type ParamSpec, type ParamValue, parseBool, parseCmdline } from "./cmdline.js";
+import { KernelAccess } from "./kaccess.js";
+import {
+  __va,
+  hex64,
+  KASAN_SHADOW_END,
+  KASAN_SHADOW_START,
+  PAGE_OFFSET,
+  VMALLOC_END,
+  VMALLOC_START,
+} from "./layout.js";
+import { PageAlloc } from "./page_alloc.js";
+import { KernelPageTable, PAGE_KERNEL } from "./pgtable.js";
+import { Printk } from "./printk.js";
+import { TlbFlush } from "./tlbflush.js";
+import type { Vmalloc } from "./vmalloc.js";
+import { Vmstat } from "./vmstat.js";
+
+/** GFP flags, with the bit values of Linux 6.x's include/linux/gfp_types.h. */
+export const GFP = {
+  __GFP_HIGH: 0x20,
+  __GFP_IO: 0x40,
+  __GFP_FS: 0x80,
+  __GFP_ZERO: 0x100,
+  __GFP_DIRECT_RECLAIM: 0x400,
+  __GFP_KSWAPD_RECLAIM: 0x800,
+  __GFP_NOWARN: 0x2000,
+  __GFP_RETRY_MAYFAIL: 0x4000,
+  __GFP_NOFAIL: 0x8000,
+  __GFP_NORETRY: 0x10000,
+  __GFP_COMP: 0x40000,
+  __GFP_THISNODE: 0x200000,
+  __GFP_ACCOUNT: 0x400000,
+} as const;
+const RECLAIM = GFP.__GFP_DIRECT_RECLAIM | GFP.__GFP_KSWAPD_RECLAIM;
+export const GFP_KERNEL = RECLAIM | GFP.__GFP_IO | GFP.__GFP_FS;
+export const GFP_KERNEL_ACCOUNT = GFP_KERNEL | GFP.__GFP_ACCOUNT;
+export const GFP_ATOMIC = GFP.__GFP_HIGH | GFP.__GFP_KSWAPD_RECLAIM;
+export const GFP_NOWAIT = GFP.__GFP_KSWAPD_RECLAIM;
+
+/** Cycles the cost model charges (the kernel runs in TypeScript; time must still pass). */
+export const COST = { access: 8, perByte: 1 / 8, walkRef: 40, pageAlloc: 60, fence: 20, ipi: 400 } as const;
+
+export interface KernelConfig {
+  initOnAlloc: boolean;
+  initOnFree: boolean;
+}
+
+/** A subsystem that takes command-line parameters (e.g. "kasan", "test_vmalloc"). */
+export interface ParamOwner {
+  prefix: string;
+  params: ParamSpec[];
+}
+
+export class Kernel {
+  readonly printk: Printk;
+  readonly pages: PageAlloc;
+  readonly pgd: KernelPageTable;
+  readonly vmstat = new Vmstat();
+  readonly flush: TlbFlush;
+  readonly kmem: KernelAccess;
+  readonly config: KernelConfig = { initOnAlloc: false, initOnFree: false };
+  /** The hart the kernel is running on now. */
+  cpu = 0;
+  /** The vmalloc layer (attached by bootKernel). */
+  vm!: Vmalloc;
+  /** Command-line parameters this kernel does not know (reported at boot). */
+  readonly unknownParams: string[] = [];
+  private readonly owners: ParamOwner[] = [];
+  private readonly paramValues = new Map<string, ParamValue>();
+
+  constructor(readonly machine: Machine) {
+    this.printk = new Printk(() => this.seconds());
+    const ramPages = machine.mem.size / 4096;
+    this.pages = new PageAlloc(RAM_BASE / 4096, ramPages);
+    this.pgd = new KernelPageTable(machine.mem, this.pages, (pfn) => {
+      const off = (pfn - RAM_BASE / 4096) * 4096;
+      machine.mem.u8.fill(0, off, off + 4096);
+    });
+    this.kmem = new KernelAccess(machine.mem, () => this.hart());
+    this.flush = new TlbFlush(machine.harts, this.vmstat, () => this.hart());
+    this.registerParams({
+      prefix: "",
+      params: [
+        boolParam("init_on_alloc", "zero pages when they are allocated", (v) => {
+          this.config.initOnAlloc = v;
+        }),
+        boolParam("init_on_free", "zero pages when they are freed", (v) => {
+          this.config.initOnFree = v;
+        }),
+      ],
+    });
+  }
+
+  /** The current hart. */
+  hart(): Hart {
+    return this.machine.harts[this.cpu]!;
+  }
+
+  /** Seconds since boot on the current hart's clock (1 GHz nominal). */
+  seconds(): number {
+    const clock = this.machine.clocks[this.cpu] ?? 0;
+    return clock / (INSNS_PER_TICK * 10_000_000);
+  }
+
+  /** Advance the current hart's clock by `cycles` of kernel work. */
+  charge(cycles: number): void {
+    this.machine.clocks[this.cpu] = (this.machine.clocks[this.cpu] ?? 0) + cycles;
+  }
+
+  registerParams(owner: ParamOwner): void {
+    this.owners.push(owner);
+  }
+
+  /** Apply the command line: each parameter to its owner, unknown ones remembered. */
+  applyCmdline(text: string): void {
+    for (const { key, value } of parseCmdline(text).params) {
+      this.paramValues.set(key, value);
+      const dot = key.indexOf(".");
+      const owner =
+        this.owners.find((o) => o.prefix !== "" && key.startsWith(`${o.prefix}.`)) ??
+        this.owners.find((o) => o.prefix === "" && o.params.some((p) => p.name === key));
+      if (!owner) {
+        if (dot > 0 && this.owners.some((o) => o.prefix === key.slice(0, dot))) continue;
+        this.unknownParams.push(value === true ? key : `${key}=${value}`);
+        continue;
+      }
+      const name = owner.prefix ? key.slice(owner.prefix.length + 1) : key;
+      const spec = owner.params.find((p) => p.name === name);
+      if (!spec) {
+        this.printk.log("warning", `${owner.prefix}: unknown parameter '${name}' ignored`);
+        continue;
+      }
+      const err = spec.parse(value);
+      if (err) this.printk.log("warning", `${owner.prefix || "kernel"}: bad value for '${name}': ${err}`);
+    }
+  }
+
+  /** The raw value of a parameter given on the command line. */
+  param(key: string): ParamValue | undefined {
+    return this.paramValues.get(key);
+  }
+
+  /** Build the kernel page table and turn paging on on every hart. */
+  boot(cmdline: string): void {
+    const m = this.machine;
+    this.printk.info("Linux version 6.19.0-mmlab (mmlab@mmlab) #1 SMP (mini-kernel in TypeScript)");
+    this.printk.info(
+      `Machine model: mmlab,rv64 (${m.harts.length} harts, ${m.mem.size >> 20} MiB RAM, TLB ${m.tlbConfig.name})`,
+    );
+    this.printk.info(`Kernel command line: ${cmdline}`);
+    this.applyCmdline(cmdline);
+    if (!this.pgd.mapRange(PAGE_OFFSET, RAM_BASE, m.mem.size, PAGE_KERNEL))
+      throw new Error("boot: out of memory for the direct map");
+    for (const h of m.harts) {
+      h.csrWrite(CSR.satp, (BigInt(SATP_SV48) << 60n) | BigInt(this.pgd.root));
+      h.priv = PRIV_S;
+    }
+    const total = this.pages.nrPages;
+    this.printk.info(`Memory: ${this.pages.nr_free_pages() * 4}K/${total * 4}K available`);
+    this.printk.info("Virtual kernel memory layout:");
+    const row = (name: string, a: bigint, b: bigint, unit: string, div: bigint): void =>
+      this.printk.info(
+        `    ${name.padStart(8)} : 0x${hex64(a)} - 0x${hex64(b)}   (${((b - a) / div).toString().padStart(6)} ${unit})`,
+      );
+    row("vmalloc", VMALLOC_START, VMALLOC_END, "GB", 1n << 30n);
+    row("lowmem", PAGE_OFFSET, __va(RAM_BASE + m.mem.size), "MB", 1n << 20n);
+    row("kasan", KASAN_SHADOW_START, KASAN_SHADOW_END, "GB", 1n << 30n);
+    if (this.unknownParams.length) {
+      this.printk.log(
+        "notice",
+        `Unknown kernel command line parameters "${this.unknownParams.join(" ")}", will be passed to user space.`,
+      );
+    }
+    this.printk.info(`smp: Brought up 1 node, ${m.harts.length} CPU${m.harts.length > 1 ? "s" : ""}`);
+  }
+
+  /** Run `fn` as kernel code on hart `cpu`. */
+  onCpu<T>(cpu: number, fn: () => T): T {
+    const prev = this.cpu;
+    this.cpu = cpu;
+    try {
+      return fn();
+    } finally {
+      this.cpu = prev;
+    }
+  }
+}
+
+/** A boolean parameter (kstrtobool syntax). */
+export function boolParam(name: string, help: string, set: (v: boolean) => void): ParamSpec {
+  return {
+    name,
+    help,
+    parse(v) {
+      const b = parseBool(v);
+      if (b === undefined) return `expected a boolean, got '${v}'`;
+      set(b);
+      return undefined;
+    },
+  };
+}

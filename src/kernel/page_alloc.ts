@@ -1,0 +1,148 @@
+// The buddy allocator over RAM, with a `struct page` array (flags, refcount, order, memcg) kept
+// as typed arrays indexed by page frame. Free blocks of each order sit on a doubly linked list
+// threaded through the page array, as mm/page_alloc.c keeps them. Failure is a normal outcome:
+// alloc_pages returns -1 and the caller handles it.
+
+export const MAX_PAGE_ORDER = 10; // blocks of up to 4 MiB, as Linux's default
+
+/** struct page flags (a subset of Linux's). */
+export const PG_buddy = 1 << 0; // head of a free block
+export const PG_slab = 1 << 1;
+export const PG_reserved = 1 << 2;
+export const PG_head = 1 << 3; // head of an allocated block of order > 0
+export const PG_table = 1 << 4; // a page-table page
+export const PG_vmalloc = 1 << 5;
+
+export class PageAlloc {
+  readonly flags: Uint32Array;
+  readonly refcount: Int32Array;
+  /** Order of the block a head page starts (free or allocated); -1 elsewhere. */
+  readonly order: Int8Array;
+  /** Memory cgroup id a page is charged to (0 = root / none). */
+  readonly memcg: Int32Array;
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly freeHead = new Int32Array(MAX_PAGE_ORDER + 1).fill(-1);
+  readonly nrFree = new Float64Array(MAX_PAGE_ORDER + 1);
+  /** Fault injection: when >= 0, allocations left before they start failing. */
+  failAfter = -1;
+  allocCount = 0;
+
+  constructor(
+    readonly basePfn: number,
+    readonly nrPages: number,
+  ) {
+    this.flags = new Uint32Array(nrPages);
+    this.refcount = new Int32Array(nrPages);
+    this.order = new Int8Array(nrPages).fill(-1);
+    this.memcg = new Int32Array(nrPages);
+    this.next = new Int32Array(nrPages).fill(-1);
+    this.prev = new Int32Array(nrPages).fill(-1);
+    let i = 0;
+    while (i < nrPages) {
+      let o = MAX_PAGE_ORDER;
+      while (o > 0 && (i % (1 << o) !== 0 || i + (1 << o) > nrPages)) o--;
+      this.pushFree(i, o);
+      i += 1 << o;
+    }
+  }
+
+  /** Allocate 2^order contiguous pages; returns the first page frame number or -1. */
+  alloc_pages(order: number): number {
+    if (order < 0 || order > MAX_PAGE_ORDER) return -1;
+    if (this.failAfter === 0) return -1;
+    if (this.failAfter > 0) this.failAfter--;
+    let o = order;
+    while (o <= MAX_PAGE_ORDER && this.freeHead[o] === -1) o++;
+    if (o > MAX_PAGE_ORDER) return -1;
+    const i = this.freeHead[o]!;
+    this.popFree(i, o);
+    while (o > order) {
+      o--;
+      this.pushFree(i + (1 << o), o); // the upper half becomes a free buddy
+    }
+    this.order[i] = order;
+    this.flags[i] = order > 0 ? PG_head : 0;
+    this.refcount[i] = 1;
+    this.allocCount++;
+    return this.basePfn + i;
+  }
+
+  /** Free the block of 2^order pages at `pfn`, merging with free buddies. */
+  __free_pages(pfn: number, order: number): void {
+    let i = pfn - this.basePfn;
+    if (i < 0 || i >= this.nrPages || this.order[i] !== order || this.flags[i]! & PG_buddy) {
+      throw new Error(
+        `__free_pages: pfn 0x${pfn.toString(16)} order ${order} is not an allocated block (bad free)`,
+      );
+    }
+    this.refcount[i] = 0;
+    this.memcg[i] = 0;
+    this.flags[i] = 0;
+    this.order[i] = -1;
+    let o = order;
+    while (o < MAX_PAGE_ORDER) {
+      const buddy = i ^ (1 << o);
+      if (buddy + (1 << o) > this.nrPages || !(this.flags[buddy]! & PG_buddy) || this.order[buddy] !== o)
+        break;
+      this.popFree(buddy, o);
+      i = Math.min(i, buddy);
+      o++;
+    }
+    this.pushFree(i, o);
+  }
+
+  /** Split an allocated order-n block into 2^n order-0 pages (split_page). */
+  split_page(pfn: number, order: number): void {
+    const i = pfn - this.basePfn;
+    if (this.order[i] !== order)
+      throw new Error(`split_page: pfn 0x${pfn.toString(16)} is not an order-${order} block`);
+    for (let k = 0; k < 1 << order; k++) {
+      this.order[i + k] = 0;
+      this.refcount[i + k] = 1;
+      this.flags[i + k] = this.flags[i]! & ~PG_head;
+      this.memcg[i + k] = this.memcg[i]!;
+    }
+  }
+
+  nr_free_pages(): number {
+    let n = 0;
+    for (let o = 0; o <= MAX_PAGE_ORDER; o++) n += this.nrFree[o]! * (1 << o);
+    return n;
+  }
+
+  /** Index into the page arrays of `pfn` (throws for a pfn outside RAM). */
+  idx(pfn: number): number {
+    const i = pfn - this.basePfn;
+    if (i < 0 || i >= this.nrPages) throw new Error(`pfn 0x${pfn.toString(16)} is outside RAM`);
+    return i;
+  }
+
+  /** /proc/buddyinfo. */
+  buddyinfo(): string {
+    const counts = Array.from(this.nrFree, (n) => n.toString().padStart(6, " ")).join(" ");
+    return `Node 0, zone   Normal ${counts} `;
+  }
+
+  private pushFree(i: number, o: number): void {
+    this.flags[i] = PG_buddy;
+    this.order[i] = o;
+    const head = this.freeHead[o]!;
+    this.next[i] = head;
+    this.prev[i] = -1;
+    if (head >= 0) this.prev[head] = i;
+    this.freeHead[o] = i;
+    this.nrFree[o]!++;
+  }
+
+  private popFree(i: number, o: number): void {
+    const n = this.next[i]!;
+    const p = this.prev[i]!;
+    if (p >= 0) this.next[p] = n;
+    else this.freeHead[o] = n;
+    if (n >= 0) this.prev[n] = p;
+    this.flags[i] = 0;
+    this.order[i] = -1;
+    this.nrFree[o]!--;
+  }
+}

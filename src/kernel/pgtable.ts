@@ -1,0 +1,121 @@
+// Kernel page tables: the swapper_pg_dir, built in emulated RAM from buddy pages, with ranges
+// mapped by 4 KiB PTEs, 2 MiB PMD leaves or 1 GiB PUD leaves (vmap_range_noflush and friends in
+// mm/vmalloc.c, arch/riscv/mm/init.c for the direct map). Unmapping clears leaves but never
+// frees the tables, as vunmap_range_noflush does; the TLB flush is the caller's job.
+
+import type { PhysMem } from "../mmu/index.js";
+import {
+  clearLeaf,
+  mapLeaf,
+  PTE_A,
+  PTE_D,
+  PTE_G,
+  PTE_R,
+  PTE_W,
+  ptePointer,
+  readPte,
+  SV48,
+} from "../mmu/index.js";
+import { PAGE_SIZE, PMD_SIZE, PUD_SIZE } from "./layout.js";
+import type { PageAlloc } from "./page_alloc.js";
+import { PG_table } from "./page_alloc.js";
+
+/** PAGE_KERNEL: read/write, global (kernel mappings survive ASID flushes), A and D preset. */
+export const PAGE_KERNEL = PTE_R | PTE_W | PTE_A | PTE_D | PTE_G;
+
+const VA_MASK = (1n << 48n) - 1n;
+const vpnOf = (va: bigint): number => Number((va & VA_MASK) >> 12n);
+
+export class KernelPageTable {
+  readonly root: number;
+  nrTablePages = 0;
+
+  constructor(
+    private readonly mem: PhysMem,
+    private readonly pages: PageAlloc,
+    private readonly zeroPage: (pfn: number) => void,
+  ) {
+    const root = this.allocTable();
+    if (root < 0) throw new Error("boot: no memory for swapper_pg_dir");
+    this.root = root;
+  }
+
+  /** A zeroed page for a table, or -1. */
+  private allocTable = (): number => {
+    const pfn = this.pages.alloc_pages(0);
+    if (pfn < 0) return -1;
+    this.pages.flags[this.pages.idx(pfn)]! |= PG_table;
+    this.zeroPage(pfn);
+    this.nrTablePages++;
+    return pfn;
+  };
+
+  /** Map [va, va+size) to [pa, pa+size) with the largest leaves alignment allows, up to
+   *  `maxLeaf` (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB). False if a table could not be allocated. */
+  mapRange(va: bigint, pa: number, size: number, prot: number, maxLeaf = 2): boolean {
+    let off = 0;
+    while (off < size) {
+      const level = this.leafLevel(va + BigInt(off), pa + off, size - off, maxLeaf);
+      const len = level === 2 ? PUD_SIZE : level === 1 ? PMD_SIZE : PAGE_SIZE;
+      if (
+        !mapLeaf(
+          this.mem,
+          SV48,
+          this.root,
+          vpnOf(va + BigInt(off)),
+          (pa + off) / PAGE_SIZE,
+          level,
+          prot,
+          this.allocTable,
+        )
+      ) {
+        return false;
+      }
+      off += len;
+    }
+    return true;
+  }
+
+  /** Map one page (or one `level` leaf) at `va` to physical page `pfn`. */
+  mapPage(va: bigint, pfn: number, prot: number, level = 0): boolean {
+    return mapLeaf(this.mem, SV48, this.root, vpnOf(va), pfn, level, prot, this.allocTable);
+  }
+
+  /** Is a leaf present at `va` at `level`? Returns its PTE's low word, or 0. */
+  leafAt(va: bigint, level: number): number {
+    const pa = ptePointer(this.mem, SV48, this.root, vpnOf(va), level, null);
+    return pa < 0 ? 0 : readPte(this.mem, pa)[0];
+  }
+
+  /** Clear the leaves of [va, va+size): 4 KiB PTEs, or whole 2 MiB/1 GiB leaves found on the way. */
+  unmapRange(va: bigint, size: number): void {
+    let off = 0;
+    while (off < size) {
+      const a = va + BigInt(off);
+      let step = PAGE_SIZE;
+      for (const level of [2, 1]) {
+        const lo = this.leafAt(a, level);
+        if (lo & 0xe) {
+          clearLeaf(this.mem, SV48, this.root, vpnOf(a), level);
+          step = level === 2 ? PUD_SIZE : PMD_SIZE;
+          break;
+        }
+      }
+      if (step === PAGE_SIZE) {
+        try {
+          clearLeaf(this.mem, SV48, this.root, vpnOf(a), 0);
+        } catch {
+          // No 4 KiB table here: nothing mapped.
+        }
+      }
+      off += step;
+    }
+  }
+
+  private leafLevel(va: bigint, pa: number, left: number, maxLeaf: number): number {
+    const aligned = (n: number): boolean => Number(va % BigInt(n)) === 0 && pa % n === 0 && left >= n;
+    if (maxLeaf >= 2 && aligned(PUD_SIZE)) return 2;
+    if (maxLeaf >= 1 && aligned(PMD_SIZE)) return 1;
+    return 0;
+  }
+}

@@ -1,0 +1,62 @@
+// flush_tlb_kernel_range and flush_tlb_all as riscv Linux does them (arch/riscv/mm/tlbflush.c):
+// on every online hart (the others by IPI: a counted shootdown), one page → one sfence.vma by
+// address, more than tlb_flush_all_threshold (64) pages → a full flush, otherwise one fence per
+// page. Kernel mappings are global, so fences carry no ASID.
+
+import type { Hart } from "../cpu/index.js";
+import { PAGE_SIZE } from "./layout.js";
+import type { Vmstat } from "./vmstat.js";
+
+export const TLB_FLUSH_ALL_THRESHOLD = 64;
+
+export class TlbFlush {
+  /** Flushes that reached other harts, and the fences executed (for experiments). */
+  shootdowns = 0;
+
+  constructor(
+    private readonly harts: readonly Hart[],
+    private readonly vmstat: Vmstat,
+    private readonly current: () => Hart,
+  ) {}
+
+  /** Make every hart forget translations of [start, end). */
+  flush_tlb_kernel_range(start: bigint, end: bigint): void {
+    if (end <= start) return;
+    const nr = Number((end - start + BigInt(PAGE_SIZE) - 1n) / BigInt(PAGE_SIZE));
+    this.onEachHart((h) => this.localFlushRange(h, start, nr));
+  }
+
+  /** sfence.vma x0, x0 on every hart. */
+  flush_tlb_all(): void {
+    this.onEachHart((h) => {
+      h.fence(undefined, undefined);
+      this.vmstat.inc("nr_tlb_local_flush_all");
+    });
+  }
+
+  private onEachHart(fn: (h: Hart) => void): void {
+    const me = this.current();
+    fn(me);
+    if (this.harts.length > 1) {
+      this.vmstat.inc("nr_tlb_remote_flush");
+      this.shootdowns++;
+    }
+    for (const h of this.harts) {
+      if (h === me) continue;
+      this.vmstat.inc("nr_tlb_remote_flush_received");
+      fn(h);
+    }
+  }
+
+  private localFlushRange(h: Hart, start: bigint, nr: number): void {
+    if (nr > TLB_FLUSH_ALL_THRESHOLD) {
+      h.fence(undefined, undefined);
+      this.vmstat.inc("nr_tlb_local_flush_all");
+      return;
+    }
+    for (let i = 0; i < nr; i++) {
+      h.fence(start + BigInt(i * PAGE_SIZE), undefined);
+      this.vmstat.inc("nr_tlb_local_flush_one");
+    }
+  }
+}

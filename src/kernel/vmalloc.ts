@@ -1,0 +1,818 @@
+// The vmalloc layer, after mm/vmalloc.c: the vmap_area allocator over [VMALLOC_START,
+// VMALLOC_END) (lowest-address first fit, one guard page), vm_struct, vmalloc / vzalloc /
+// vmalloc_huge / __vmalloc_node_range, vfree with lazy purging, vmap / vunmap / vm_map_ram,
+// vm_unmap_aliases, find_vm_area, vmalloc_to_page, vrealloc (mainline 6.19 plus linux-next's
+// "free unused pages on vrealloc() shrink"), /proc/vmallocinfo and the Vmalloc meminfo lines.
+// Page tables, TLB flushes, page contents and KASAN shadow are all real, in emulated memory.
+
+import { PTE_R, PTE_W, PTE_X } from "../mmu/index.js";
+import { parseBool, parseUint } from "./cmdline.js";
+import { GFP, GFP_KERNEL, type Kernel } from "./kernel.js";
+import { __va, hex64, is_vmalloc_addr, PAGE_SIZE, PMD_SIZE, VMALLOC_END, VMALLOC_START } from "./layout.js";
+import { PG_vmalloc } from "./page_alloc.js";
+import { PAGE_KERNEL } from "./pgtable.js";
+import { meminfoLine } from "./vmstat.js";
+
+// vm_struct flags (include/linux/vmalloc.h).
+export const VM_IOREMAP = 0x1;
+export const VM_ALLOC = 0x2;
+export const VM_MAP = 0x4;
+export const VM_USERMAP = 0x8;
+export const VM_DMA_COHERENT = 0x10;
+export const VM_UNINITIALIZED = 0x20;
+export const VM_NO_GUARD = 0x40;
+export const VM_KASAN = 0x80;
+export const VM_FLUSH_RESET_PERMS = 0x100;
+export const VM_MAP_PUT_PAGES = 0x200;
+export const VM_ALLOW_HUGE_VMAP = 0x400;
+export const VM_SPARSE = 0x1000;
+
+// vmap_area flags.
+export const VMAP_RAM = 0x1;
+
+export const NUMA_NO_NODE = -1;
+const PAGE = BigInt(PAGE_SIZE);
+/** vm_map_ram areas are at most this many pages (VMAP_MAX_ALLOC). */
+export const VMAP_MAX_ALLOC = 64;
+
+export interface vm_struct {
+  addr: bigint;
+  /** VA bytes, guard page included (unless VM_NO_GUARD). */
+  size: number;
+  flags: number;
+  /** Physical page frames, one per 4 KiB page (huge mappings too). */
+  pages: number[];
+  page_order: number;
+  nr_pages: number;
+  phys_addr: number;
+  caller: string;
+  requested_size: number;
+}
+
+export interface vmap_area {
+  va_start: bigint;
+  va_end: bigint;
+  vm: vm_struct | null;
+  flags: number;
+}
+
+/** What vmalloc needs from KASAN (kasan.ts); absent when kasan=off. */
+export interface KasanVmallocHooks {
+  populate_vmalloc(start: bigint, size: bigint): boolean;
+  release_vmalloc(start: bigint, end: bigint): void;
+  kasan_poison_vmalloc(addr: bigint, size: number): void;
+  kasan_unpoison_vmalloc(addr: bigint, size: number): void;
+  kasan_vrealloc(p: bigint, oldSize: number, newSize: number): void;
+}
+
+/** What vmalloc needs from memory cgroups (memcontrol.ts). */
+export interface MemcgVmallocHooks {
+  charge(pfn: number, nrPages: number, gfp: number): boolean;
+  uncharge(pfn: number, nrPages: number): void;
+  mod_memcg_page_state(pfn: number, item: "vmalloc", delta: number): void;
+}
+
+/** The historic vrealloc bugs that `vrealloc.bug=` can bring back, by commit and by name. */
+export const VREALLOC_BUGS = {
+  d699440f58ce: "kasan-stale-shadow",
+  f7a35a3c36d1: "in-place-not-returned",
+  "70d1eb031a68": "zero-on-grow",
+  e64f42036ef4: "shrink-keeps-pages",
+  "unmap-no-flush": "unmap-no-flush",
+} as const;
+export type VreallocBug = (typeof VREALLOC_BUGS)[keyof typeof VREALLOC_BUGS];
+
+const fls = (n: number): number => (n === 0 ? 0 : 32 - Math.clz32(n));
+const ALIGN = (v: bigint, a: bigint): bigint => (v + a - 1n) & ~(a - 1n);
+
+export class Vmalloc {
+  /** Free VA blocks [start, end), sorted by address. */
+  private readonly free: [bigint, bigint][] = [[VMALLOC_START, VMALLOC_END]];
+  /** Busy areas, sorted by va_start. */
+  private readonly busy: vmap_area[] = [];
+  /** Freed areas whose VA and TLB flush wait for the purge. */
+  private lazy: vmap_area[] = [];
+  /** Pages of lazily freed VA, guard pages included. */
+  vmap_lazy_nr = 0;
+  /** Pages mapped by vmalloc (VmallocUsed). */
+  nr_vmalloc_pages = 0;
+  purges = 0;
+  /** Override of lazy_max_pages() (vmalloc.lazy_max_pages=, an mmlab parameter). */
+  lazyMaxPagesOverride = -1;
+  /** nohugevmalloc clears it. */
+  vmap_allow_huge = true;
+  readonly bugs = new Set<VreallocBug>();
+  kasan: KasanVmallocHooks | null = null;
+  memcg: MemcgVmallocHooks | null = null;
+
+  constructor(private readonly k: Kernel) {
+    k.registerParams({
+      prefix: "",
+      params: [
+        {
+          name: "nohugevmalloc",
+          help: "map vmalloc_huge() areas with 4 KiB pages only",
+          parse: () => {
+            this.vmap_allow_huge = false;
+            return undefined;
+          },
+        },
+      ],
+    });
+    k.registerParams({
+      prefix: "vrealloc",
+      params: [
+        {
+          name: "bug",
+          help: `replay historic vrealloc bugs: ${Object.entries(VREALLOC_BUGS)
+            .map(([id, n]) => (id === n ? n : `${id} (${n})`))
+            .join(", ")}`,
+          parse: (v) => this.parseBugs(v),
+        },
+      ],
+    });
+    k.registerParams({
+      prefix: "vmalloc",
+      params: [
+        {
+          name: "lazy_max_pages",
+          help: "purge lazily freed vmap areas beyond this many pages (default: fls(CPUs) * 32 MiB / PAGE_SIZE)",
+          parse: (v) => {
+            const n = parseUint(v);
+            if (n === undefined) return `expected a page count, got '${v}'`;
+            this.lazyMaxPagesOverride = n;
+            return undefined;
+          },
+        },
+      ],
+    });
+  }
+
+  private parseBugs(v: string | true): string | undefined {
+    if (v === true) return "expected a commit id or a name";
+    for (const word of v.split(",")) {
+      const w = word.trim().toLowerCase();
+      const hit = Object.entries(VREALLOC_BUGS).find(
+        ([id, name]) => name === w || (w.length >= 7 && id.startsWith(w)),
+      );
+      if (!hit)
+        return `unknown bug '${word}' (known: ${Object.entries(VREALLOC_BUGS)
+          .map(([id, n]) => `${id}=${n}`)
+          .join(", ")})`;
+      this.bugs.add(hit[1]);
+    }
+    return undefined;
+  }
+
+  // ---- the vmap_area allocator ----
+
+  /** lazy_max_pages(): fls(num_online_cpus) * (32 MiB / PAGE_SIZE), unless overridden. */
+  lazy_max_pages(): number {
+    if (this.lazyMaxPagesOverride >= 0) return this.lazyMaxPagesOverride;
+    return fls(this.k.machine.harts.length) * ((32 << 20) / PAGE_SIZE);
+  }
+
+  /** Reserve `size` bytes of VA in [vstart, vend) aligned to `align`: the lowest fit. */
+  private alloc_vmap_area(size: bigint, align: bigint, vstart: bigint, vend: bigint): bigint {
+    let addr = this.find_vmap_lowest_match(size, align, vstart, vend);
+    if (addr < 0n) {
+      this.purge_vmap_area_lazy(); // free space held by lazy areas, then retry once
+      addr = this.find_vmap_lowest_match(size, align, vstart, vend);
+    }
+    if (addr >= 0n) this.clip(addr, addr + size);
+    return addr;
+  }
+
+  private find_vmap_lowest_match(size: bigint, align: bigint, vstart: bigint, vend: bigint): bigint {
+    for (const [s, e] of this.free) {
+      if (e <= vstart) continue;
+      if (s >= vend) break;
+      const start = ALIGN(s > vstart ? s : vstart, align);
+      const end = e < vend ? e : vend;
+      if (start + size <= end) return start;
+    }
+    return -1n;
+  }
+
+  /** Remove [s, e) from the free blocks (it lies inside one). */
+  private clip(s: bigint, e: bigint): void {
+    const i = this.free.findIndex(([fs, fe]) => fs <= s && e <= fe);
+    if (i < 0) throw new Error(`vmalloc: clip of busy range 0x${hex64(s)}-0x${hex64(e)}`);
+    const [fs, fe] = this.free[i]!;
+    const parts: [bigint, bigint][] = [];
+    if (fs < s) parts.push([fs, s]);
+    if (e < fe) parts.push([e, fe]);
+    this.free.splice(i, 1, ...parts);
+  }
+
+  /** Give [s, e) back to the free blocks, merging neighbours. */
+  private insert_free(s: bigint, e: bigint): void {
+    let i = 0;
+    while (i < this.free.length && this.free[i]![0] < s) i++;
+    this.free.splice(i, 0, [s, e]);
+    if (i + 1 < this.free.length && this.free[i]![1] === this.free[i + 1]![0]) {
+      this.free[i]![1] = this.free[i + 1]![1];
+      this.free.splice(i + 1, 1);
+    }
+    if (i > 0 && this.free[i - 1]![1] === this.free[i]![0]) {
+      this.free[i - 1]![1] = this.free[i]![1];
+      this.free.splice(i, 1);
+    }
+  }
+
+  private insert_busy(va: vmap_area): void {
+    let lo = 0;
+    let hi = this.busy.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.busy[mid]!.va_start < va.va_start) lo = mid + 1;
+      else hi = mid;
+    }
+    this.busy.splice(lo, 0, va);
+  }
+
+  /** The busy vmap_area containing `addr` (find_vmap_area). */
+  find_vmap_area(addr: bigint): vmap_area | null {
+    let lo = 0;
+    let hi = this.busy.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const va = this.busy[mid]!;
+      if (addr < va.va_start) hi = mid - 1;
+      else if (addr >= va.va_end) lo = mid + 1;
+      else return va;
+    }
+    return null;
+  }
+
+  /** The vm_struct of the area containing `addr`, or null. */
+  find_vm_area(addr: bigint): vm_struct | null {
+    return this.find_vmap_area(addr)?.vm ?? null;
+  }
+
+  private unlink_busy(va: vmap_area): void {
+    const i = this.busy.indexOf(va);
+    if (i < 0) throw new Error(`vmalloc: area 0x${hex64(va.va_start)} is not busy`);
+    this.busy.splice(i, 1);
+  }
+
+  /** Queue a freed area's VA for the lazy purge; purge when over lazy_max_pages. */
+  private free_vmap_area_noflush(va: vmap_area): void {
+    this.lazy.push(va);
+    this.vmap_lazy_nr += Number((va.va_end - va.va_start) / PAGE);
+    if (this.vmap_lazy_nr > this.lazy_max_pages()) this.purge_vmap_area_lazy();
+  }
+
+  /** One flush over every lazy area, then their VAs (and KASAN shadow) go back to the free space. */
+  purge_vmap_area_lazy(): boolean {
+    if (!this.lazy.length) return false;
+    let start = this.lazy[0]!.va_start;
+    let end = this.lazy[0]!.va_end;
+    for (const va of this.lazy) {
+      if (va.va_start < start) start = va.va_start;
+      if (va.va_end > end) end = va.va_end;
+    }
+    this.k.flush.flush_tlb_kernel_range(start, end);
+    for (const va of this.lazy) {
+      this.insert_free(va.va_start, va.va_end);
+      this.kasan?.release_vmalloc(va.va_start, va.va_end);
+    }
+    this.lazy = [];
+    this.vmap_lazy_nr = 0;
+    this.purges++;
+    return true;
+  }
+
+  /** vm_unmap_aliases(): flush every lazily freed alias now. */
+  vm_unmap_aliases(): void {
+    this.purge_vmap_area_lazy();
+  }
+
+  /** Reserve VA for an area (guard included unless VM_NO_GUARD) and its vm_struct. */
+  private __get_vm_area_node(
+    size: number,
+    align: number,
+    shift: number,
+    flags: number,
+    start: bigint,
+    end: bigint,
+    caller: string,
+  ): vm_struct | null {
+    const unit = 2 ** shift;
+    const sz = Math.ceil(size / unit) * unit;
+    const total = sz + (flags & VM_NO_GUARD ? 0 : PAGE_SIZE);
+    const addr = this.alloc_vmap_area(BigInt(total), BigInt(Math.max(align, PAGE_SIZE)), start, end);
+    if (addr < 0n) return null;
+    const vm: vm_struct = {
+      addr,
+      size: total,
+      flags,
+      pages: [],
+      page_order: 0,
+      nr_pages: 0,
+      phys_addr: 0,
+      caller,
+      requested_size: size,
+    };
+    const va: vmap_area = { va_start: addr, va_end: addr + BigInt(total), vm, flags: 0 };
+    if (flags & VM_ALLOC && this.kasan && !this.kasan.populate_vmalloc(addr, BigInt(total))) {
+      this.insert_free(addr, addr + BigInt(total));
+      return null;
+    }
+    this.insert_busy(va);
+    return vm;
+  }
+
+  /** get_vm_area_caller(): an area without pages (vmap and ioremap style). */
+  get_vm_area_caller(size: number, flags: number, caller: string): vm_struct | null {
+    return this.__get_vm_area_node(
+      PAGE_SIZE * Math.ceil(size / PAGE_SIZE),
+      1,
+      12,
+      flags,
+      VMALLOC_START,
+      VMALLOC_END,
+      caller,
+    );
+  }
+
+  /** get_vm_area_size(): the mapped size, without the guard page. */
+  get_vm_area_size(vm: vm_struct): number {
+    return vm.flags & VM_NO_GUARD ? vm.size : vm.size - PAGE_SIZE;
+  }
+
+  /** Unlink the area at `addr` from the busy tree, poison its shadow and unmap it (no flush).
+   *  Its VA goes to the lazy list. */
+  remove_vm_area(addr: bigint): vm_struct | null {
+    if (addr % PAGE !== 0n) {
+      this.k.printk.warn(`Trying to vfree() bad address (0x${hex64(addr)})`, "mm/vmalloc.c:remove_vm_area");
+      return null;
+    }
+    const va = this.find_vmap_area(addr);
+    if (!va?.vm || va.va_start !== addr) return null;
+    const vm = va.vm;
+    this.unlink_busy(va);
+    if (vm.flags & VM_ALLOC) this.kasan?.kasan_poison_vmalloc(addr, this.get_vm_area_size(vm));
+    this.k.pgd.unmapRange(addr, this.get_vm_area_size(vm));
+    this.free_vmap_area_noflush(va);
+    return vm;
+  }
+
+  // ---- pages ----
+
+  /** Allocate nr_pages pages (as 2^order blocks split into 4 KiB struct pages); returns how many
+   *  pages were obtained, pushing their frames onto vm.pages. */
+  private vm_area_alloc_pages(vm: vm_struct, gfp: number, order: number, nrPages: number): number {
+    const k = this.k;
+    while (vm.pages.length < nrPages) {
+      const pfn = k.pages.alloc_pages(order);
+      if (pfn < 0) break;
+      k.charge(60);
+      if (order > 0) k.pages.split_page(pfn, order);
+      for (let i = 0; i < 1 << order; i++) {
+        if (this.memcg && gfp & GFP.__GFP_ACCOUNT && !this.memcg.charge(pfn + i, 1, gfp)) {
+          for (let j = i; j < 1 << order; j++) k.pages.__free_pages(pfn + j, 0);
+          return vm.pages.length;
+        }
+        k.pages.flags[k.pages.idx(pfn + i)]! |= PG_vmalloc;
+        vm.pages.push(pfn + i);
+      }
+    }
+    return vm.pages.length;
+  }
+
+  /** Free pages [from, to) of vm.pages with their counters (vm_area_free_pages). */
+  private vm_area_free_pages(vm: vm_struct, from: number, to: number): void {
+    const k = this.k;
+    for (let i = from; i < to; i++) {
+      const pfn = vm.pages[i]!;
+      if (k.config.initOnFree) k.kmem.memset(__va(pfn * PAGE_SIZE), 0, PAGE_SIZE, "free_pages");
+      this.memcg?.uncharge(pfn, 1);
+      k.pages.flags[k.pages.idx(pfn)]! &= ~PG_vmalloc;
+      k.pages.__free_pages(pfn, 0);
+    }
+    const n = to - from;
+    this.nr_vmalloc_pages -= n;
+    k.vmstat.dec("nr_vmalloc", n);
+    if (!(vm.flags & VM_MAP_PUT_PAGES) && vm.pages.length && n > 0) {
+      this.memcg?.mod_memcg_page_state(vm.pages[0]!, "vmalloc", -n);
+    }
+  }
+
+  /** Map vm's pages at vm.addr: 4 KiB PTEs, or 2 MiB leaves when page_order is 9. */
+  private vmap_pages_range(vm: vm_struct, prot: number): boolean {
+    const step = 1 << vm.page_order;
+    for (let i = 0; i < vm.nr_pages; i += step) {
+      const va = vm.addr + BigInt(i * PAGE_SIZE);
+      if (!this.k.pgd.mapPage(va, vm.pages[i]!, prot, vm.page_order === 9 ? 1 : 0)) return false;
+    }
+    return true;
+  }
+
+  // ---- the allocation API ----
+
+  /** __vmalloc_node_range(): the allocator behind every vmalloc variant. Returns 0n on failure. */
+  __vmalloc_node_range(
+    size: number,
+    align: number,
+    start: bigint,
+    end: bigint,
+    gfp: number,
+    prot: number,
+    vmFlags: number,
+    _node: number,
+    caller: string,
+  ): bigint {
+    const k = this.k;
+    if (size <= 0) {
+      k.printk.warn("vmalloc: zero-sized allocation", "mm/vmalloc.c:__vmalloc_node_range_noprof");
+      return 0n;
+    }
+    if (size / PAGE_SIZE > k.pages.nrPages) {
+      this.warnAlloc(gfp, `vmalloc error: size ${size}, exceeds total pages`);
+      return 0n;
+    }
+    if (this.vmap_allow_huge && vmFlags & VM_ALLOW_HUGE_VMAP && size >= PMD_SIZE) {
+      const p = this.vmalloc_area(
+        size,
+        Math.max(align, PMD_SIZE),
+        21,
+        start,
+        end,
+        gfp,
+        prot,
+        vmFlags,
+        caller,
+        true,
+      );
+      if (p !== 0n) return p;
+      // Any failure of the huge path falls back to 4 KiB pages and the original alignment.
+    }
+    return this.vmalloc_area(size, align, 12, start, end, gfp, prot, vmFlags, caller, false);
+  }
+
+  private vmalloc_area(
+    size: number,
+    align: number,
+    shift: number,
+    start: bigint,
+    end: bigint,
+    gfp: number,
+    prot: number,
+    vmFlags: number,
+    caller: string,
+    quiet: boolean,
+  ): bigint {
+    const k = this.k;
+    const vm = this.__get_vm_area_node(
+      size,
+      align,
+      shift,
+      VM_ALLOC | VM_UNINITIALIZED | vmFlags,
+      start,
+      end,
+      caller,
+    );
+    if (!vm) {
+      if (!quiet) {
+        this.warnAlloc(
+          gfp,
+          `vmalloc_node_range for size ${size} failed: Address range restricted to 0x${hex64(start)} - 0x${hex64(end)}`,
+        );
+      }
+      return 0n;
+    }
+    const order = shift - 12;
+    const nrPages = this.get_vm_area_size(vm) / PAGE_SIZE;
+    vm.page_order = order;
+    const got = this.vm_area_alloc_pages(vm, gfp, order, nrPages);
+    vm.nr_pages = got;
+    this.nr_vmalloc_pages += got;
+    k.vmstat.inc("nr_vmalloc", got);
+    if (gfp & GFP.__GFP_ACCOUNT && got > 0) this.memcg?.mod_memcg_page_state(vm.pages[0]!, "vmalloc", got);
+    if (gfp & GFP.__GFP_ZERO || k.config.initOnAlloc) {
+      // As the page allocator does it: through the direct map, before the pages are mapped here.
+      for (const pfn of vm.pages) k.kmem.memset(__va(pfn * PAGE_SIZE), 0, PAGE_SIZE, "clear_page");
+    }
+    if (got < nrPages || !this.vmap_pages_range(vm, prot)) {
+      if (!quiet) this.warnAlloc(gfp, `vmalloc error: size ${size}, failed to allocate pages`);
+      this.vfree_area(vm);
+      return 0n;
+    }
+    this.kasan?.kasan_unpoison_vmalloc(vm.addr, size);
+    vm.flags &= ~VM_UNINITIALIZED;
+    return vm.addr;
+  }
+
+  private warnAlloc(gfp: number, msg: string): void {
+    if (gfp & GFP.__GFP_NOWARN) return;
+    this.k.printk.log("warning", `${msg}, mode:0x${gfp.toString(16)}`);
+  }
+
+  vmalloc(size: number, caller = "vmalloc"): bigint {
+    return this.__vmalloc_node(size, 1, GFP_KERNEL, NUMA_NO_NODE, caller);
+  }
+
+  vzalloc(size: number, caller = "vzalloc"): bigint {
+    return this.__vmalloc_node(size, 1, GFP_KERNEL | GFP.__GFP_ZERO, NUMA_NO_NODE, caller);
+  }
+
+  /** vmalloc_huge(): 2 MiB leaves when the size allows and huge vmalloc is on. */
+  vmalloc_huge(size: number, gfp = GFP_KERNEL, caller = "vmalloc_huge"): bigint {
+    return this.__vmalloc_node_range(
+      size,
+      1,
+      VMALLOC_START,
+      VMALLOC_END,
+      gfp,
+      PAGE_KERNEL,
+      VM_ALLOW_HUGE_VMAP,
+      NUMA_NO_NODE,
+      caller,
+    );
+  }
+
+  /** vmalloc_user(): zeroed, may be mapped to user space (VM_USERMAP). */
+  vmalloc_user(size: number, caller = "vmalloc_user"): bigint {
+    return this.__vmalloc_node_range(
+      size,
+      PAGE_SIZE,
+      VMALLOC_START,
+      VMALLOC_END,
+      GFP_KERNEL | GFP.__GFP_ZERO,
+      PAGE_KERNEL,
+      VM_USERMAP,
+      NUMA_NO_NODE,
+      caller,
+    );
+  }
+
+  __vmalloc_node(size: number, align: number, gfp: number, node: number, caller: string): bigint {
+    return this.__vmalloc_node_range(
+      size,
+      align,
+      VMALLOC_START,
+      VMALLOC_END,
+      gfp,
+      PAGE_KERNEL,
+      0,
+      node,
+      caller,
+    );
+  }
+
+  /** __vmalloc(size, gfp). */
+  __vmalloc(size: number, gfp: number, caller = "__vmalloc"): bigint {
+    return this.__vmalloc_node(size, 1, gfp, NUMA_NO_NODE, caller);
+  }
+
+  /** vfree(): unmap now, free the pages now, leave the VA and its TLB flush to the lazy purge. */
+  vfree(addr: bigint): void {
+    if (addr === 0n) return;
+    const va = this.find_vmap_area(addr);
+    if (!va?.vm || va.va_start !== addr) {
+      this.k.printk.warn(`Trying to vfree() nonexistent vm area (${hex64(addr)})`, "mm/vmalloc.c:vfree");
+      return;
+    }
+    this.vfree_area(va.vm);
+  }
+
+  private vfree_area(vm: vm_struct): void {
+    if (!this.remove_vm_area(vm.addr)) return;
+    if (!(vm.flags & VM_ALLOC) && !(vm.flags & VM_MAP_PUT_PAGES)) return; // vmap: the pages are the caller's
+    this.vm_area_free_pages(vm, 0, vm.nr_pages);
+  }
+
+  /** vmap(): map `pages` (4 KiB frames) contiguously. VM_FLUSH_RESET_PERMS is refused. */
+  vmap(pages: number[], flags = VM_MAP, prot = PAGE_KERNEL, caller = "vmap"): bigint {
+    if (pages.length > this.k.pages.nrPages) return 0n;
+    if (flags & VM_FLUSH_RESET_PERMS) {
+      this.k.printk.warn("vmap: VM_FLUSH_RESET_PERMS is not supported", "mm/vmalloc.c:vmap");
+      return 0n;
+    }
+    const vm = this.get_vm_area_caller(pages.length * PAGE_SIZE, (flags & ~VM_NO_GUARD) | VM_MAP, caller);
+    if (!vm) return 0n;
+    vm.pages = [...pages];
+    vm.nr_pages = pages.length;
+    if (!this.vmap_pages_range(vm, prot & ~PTE_X)) {
+      this.remove_vm_area(vm.addr);
+      return 0n;
+    }
+    if (!(flags & VM_MAP_PUT_PAGES)) vm.nr_pages = 0;
+    return vm.addr;
+  }
+
+  /** vunmap(): release a vmap() area; its pages stay the caller's (unless VM_MAP_PUT_PAGES). */
+  vunmap(addr: bigint): void {
+    const vm = this.find_vm_area(addr);
+    if (!vm || vm.addr !== addr) {
+      this.k.printk.warn(`Trying to vunmap() nonexistent vm area (${hex64(addr)})`, "mm/vmalloc.c:vunmap");
+      return;
+    }
+    this.remove_vm_area(addr);
+    if (vm.flags & VM_MAP_PUT_PAGES) this.vm_area_free_pages(vm, 0, vm.nr_pages);
+  }
+
+  /** vm_map_ram(): a short-lived mapping of up to VMAP_MAX_ALLOC pages, no vm_struct. */
+  vm_map_ram(pages: number[]): bigint {
+    if (pages.length === 0 || pages.length > VMAP_MAX_ALLOC) return 0n;
+    const size = BigInt(pages.length * PAGE_SIZE);
+    const addr = this.alloc_vmap_area(size, PAGE, VMALLOC_START, VMALLOC_END);
+    if (addr < 0n) return 0n;
+    this.insert_busy({ va_start: addr, va_end: addr + size, vm: null, flags: VMAP_RAM });
+    pages.forEach((pfn, i) => {
+      this.k.pgd.mapPage(addr + BigInt(i * PAGE_SIZE), pfn, PAGE_KERNEL);
+    });
+    return addr;
+  }
+
+  /** vm_unmap_ram(): undo vm_map_ram(); the VA is freed lazily. */
+  vm_unmap_ram(addr: bigint, count: number): void {
+    const va = this.find_vmap_area(addr);
+    if (!va || va.vm || va.va_start !== addr || va.va_end - va.va_start !== BigInt(count * PAGE_SIZE)) {
+      this.k.printk.warn(`vm_unmap_ram: bad address 0x${hex64(addr)}`, "mm/vmalloc.c:vm_unmap_ram");
+      return;
+    }
+    this.unlink_busy(va);
+    this.k.pgd.unmapRange(addr, count * PAGE_SIZE);
+    this.free_vmap_area_noflush(va);
+  }
+
+  /** vmalloc_to_page(): the frame mapped at `addr` (from the page table), or -1. */
+  vmalloc_to_page(addr: bigint): number {
+    for (const level of [2, 1, 0]) {
+      let lo = 0;
+      try {
+        lo = this.k.pgd.leafAt(addr, level);
+      } catch {
+        continue;
+      }
+      if (lo & (PTE_R | PTE_W | PTE_X)) {
+        const pfn = lo >>> 10; // RAM frames (< 16 GiB) fit in the low word's 22 PPN bits
+        const pagesIn = Number((addr % BigInt(PAGE_SIZE * 512 ** level)) / PAGE);
+        return pfn + pagesIn;
+      }
+    }
+    return -1;
+  }
+
+  // ---- vrealloc ----
+
+  /** vrealloc_node_align(): resize a vmalloc'd object (see ../shared/reference/linux-vmalloc.md §1). */
+  vrealloc(
+    p: bigint,
+    size: number,
+    gfp = GFP_KERNEL,
+    align = 1,
+    nid = NUMA_NO_NODE,
+    caller = "vrealloc",
+  ): bigint {
+    const k = this.k;
+    if (size === 0) {
+      this.vfree(p);
+      return 0n;
+    }
+    let oldSize = 0;
+    if (p !== 0n) {
+      const vm = this.find_vm_area(p);
+      if (!vm) {
+        k.printk.warn(
+          `Trying to vrealloc() nonexistent vm area (${hex64(p)})`,
+          "mm/vmalloc.c:vrealloc_node_align_noprof",
+        );
+        return 0n;
+      }
+      const alloced = this.get_vm_area_size(vm);
+      oldSize = vm.requested_size;
+      if (alloced < oldSize) {
+        k.printk.warn(
+          "vrealloc() has mismatched area vs requested sizes",
+          "mm/vmalloc.c:vrealloc_node_align_noprof",
+        );
+        return 0n;
+      }
+      if (p % BigInt(align) !== 0n) {
+        k.printk.warn(
+          `will not reallocate with a bigger alignment (0x${align.toString(16)})`,
+          "mm/vmalloc.c:vrealloc_node_align_noprof",
+        );
+        return 0n;
+      }
+      const wrongNode = gfp & GFP.__GFP_THISNODE && nid !== NUMA_NO_NODE && nid !== 0;
+      if (!wrongNode) {
+        if (size <= oldSize) return this.vrealloc_shrink(p, vm, oldSize, size, gfp);
+        const limit = this.bugs.has("shrink-keeps-pages") ? alloced : vm.nr_pages * PAGE_SIZE;
+        if (size <= limit) {
+          vm.requested_size = size;
+          if (!this.bugs.has("kasan-stale-shadow")) this.kasan?.kasan_vrealloc(p, oldSize, size);
+          if (this.bugs.has("zero-on-grow") && (k.config.initOnAlloc || gfp & GFP.__GFP_ZERO)) {
+            k.kmem.memset(p + BigInt(oldSize), 0, size - oldSize, "vrealloc");
+          }
+          if (!this.bugs.has("in-place-not-returned")) return p;
+        }
+      }
+    }
+    const n = this.__vmalloc_node(size, align, gfp, nid, caller);
+    if (n === 0n) return 0n; // p stays valid and untouched
+    if (p !== 0n) {
+      k.kmem.memcpy(n, p, Math.min(oldSize, size), "vrealloc");
+      this.vfree(p);
+    }
+    return n;
+  }
+
+  /** The shrink (or same-size) path: zero the tail under init_on_free / init_on_alloc /
+   *  __GFP_ZERO, and free the pages past the new size with an immediate TLB flush. */
+  private vrealloc_shrink(p: bigint, vm: vm_struct, oldSize: number, size: number, gfp: number): bigint {
+    const k = this.k;
+    const zero = this.bugs.has("zero-on-grow")
+      ? k.config.initOnFree
+      : k.config.initOnFree || k.config.initOnAlloc || (gfp & GFP.__GFP_ZERO) !== 0;
+    if (zero && oldSize > size) {
+      // Only the still-mapped part: beyond nr_pages nothing is mapped after an earlier shrink.
+      const end = Math.min(oldSize, vm.nr_pages * PAGE_SIZE);
+      if (end > size) k.kmem.memset(p + BigInt(size), 0, end - size, "vrealloc");
+    }
+    const newNr = Math.ceil(size / PAGE_SIZE);
+    const oldNr = vm.nr_pages;
+    const canFree =
+      !this.bugs.has("shrink-keeps-pages") &&
+      oldNr > newNr &&
+      vm.page_order === 0 &&
+      !(vm.flags & (VM_USERMAP | VM_FLUSH_RESET_PERMS)) &&
+      (gfp & (GFP.__GFP_IO | GFP.__GFP_FS)) === (GFP.__GFP_IO | GFP.__GFP_FS);
+    if (canFree) {
+      vm.nr_pages = newNr;
+      const start = p + BigInt(newNr * PAGE_SIZE);
+      const end = p + BigInt(oldNr * PAGE_SIZE);
+      k.pgd.unmapRange(start, (oldNr - newNr) * PAGE_SIZE);
+      if (!this.bugs.has("unmap-no-flush")) k.flush.flush_tlb_kernel_range(start, end);
+      this.vm_area_free_pages(vm, newNr, oldNr);
+      vm.pages.length = newNr;
+    }
+    vm.requested_size = size;
+    if (!this.bugs.has("kasan-stale-shadow")) this.kasan?.kasan_vrealloc(p, oldSize, size);
+    return p;
+  }
+
+  // ---- /proc ----
+
+  /** /proc/vmallocinfo. */
+  vmallocinfo(): string {
+    const lines: string[] = [];
+    for (const va of this.busy) {
+      const size = va.va_end - va.va_start;
+      const head = `0x${hex64(va.va_start)}-0x${hex64(va.va_end)} ${size.toString().padStart(7, " ")}`;
+      if (!va.vm) {
+        if (va.flags & VMAP_RAM) lines.push(`${head} vm_map_ram`);
+        continue;
+      }
+      const vm = va.vm;
+      if (vm.flags & VM_UNINITIALIZED) continue;
+      let line = `${head} ${vm.caller}`;
+      if (vm.nr_pages) line += ` pages=${vm.nr_pages}`;
+      if (vm.phys_addr) line += ` phys=0x${vm.phys_addr.toString(16)}`;
+      if (vm.flags & VM_IOREMAP) line += " ioremap";
+      if (vm.flags & VM_SPARSE) line += " sparse";
+      if (vm.flags & VM_ALLOC) line += " vmalloc";
+      if (vm.flags & VM_MAP) line += " vmap";
+      if (vm.flags & VM_USERMAP) line += " user";
+      if (vm.flags & VM_DMA_COHERENT) line += " dma-coherent";
+      if (vm.nr_pages * 8 > PAGE_SIZE) line += " vpages";
+      if (vm.nr_pages) line += ` N0=${vm.nr_pages}`;
+      lines.push(line);
+    }
+    for (const va of this.lazy) {
+      const size = va.va_end - va.va_start;
+      lines.push(
+        `0x${hex64(va.va_start)}-0x${hex64(va.va_end)} ${size.toString().padStart(7, " ")} unpurged vm_area`,
+      );
+    }
+    return lines.join("\n");
+  }
+
+  /** The Vmalloc lines of /proc/meminfo. */
+  meminfo(): string[] {
+    return [
+      meminfoLine("VmallocTotal", (VMALLOC_END - VMALLOC_START) >> 10n),
+      meminfoLine("VmallocUsed", this.nr_vmalloc_pages * 4),
+      meminfoLine("VmallocChunk", 0),
+    ];
+  }
+
+  /** Busy areas, for tests and the console. */
+  areas(): readonly vmap_area[] {
+    return this.busy;
+  }
+
+  /** Is `addr` in the vmalloc range? */
+  is_vmalloc_addr(addr: bigint): boolean {
+    return is_vmalloc_addr(addr);
+  }
+
+  /** Parse a `vrealloc.bug` value the way the command line does (for the console). */
+  setBugs(value: string): string | undefined {
+    this.bugs.clear();
+    return value === "" || parseBool(value) === false ? undefined : this.parseBugs(value);
+  }
+}
