@@ -1,11 +1,20 @@
 // Public face of the mini-kernel.
 import type { Machine } from "../cpu/index.js";
 import { Kernel } from "./kernel.js";
+import { TestVmalloc } from "./lib/test_vmalloc.js";
+import { Percpu } from "./percpu.js";
+import { Rcu } from "./rcu.js";
 import { Vmalloc } from "./vmalloc.js";
 
 export { KernelOops } from "./kaccess.js";
 export { GFP, GFP_ATOMIC, GFP_KERNEL, GFP_KERNEL_ACCOUNT, GFP_NOWAIT, Kernel } from "./kernel.js";
 export * from "./layout.js";
+export {
+  TEST_CASES,
+  TEST_VMALLOC_DEFAULTS,
+  TestVmalloc,
+  type TestVmallocResult,
+} from "./lib/test_vmalloc.js";
 export { MAX_PAGE_ORDER, PageAlloc } from "./page_alloc.js";
 export { PAGE_KERNEL } from "./pgtable.js";
 export { formatLine, Printk } from "./printk.js";
@@ -30,6 +39,9 @@ export {
 export function bootKernel(machine: Machine, cmdline = ""): Kernel {
   const k = new Kernel(machine);
   k.vm = new Vmalloc(k);
+  k.percpu = new Percpu(k);
+  k.rcu = new Rcu(k);
+  k.testVmalloc = new TestVmalloc(k);
   k.boot(cmdline);
   return k;
 }

@@ -31,6 +31,8 @@ export class KernelAccess {
   /** Translations made (page chunks) and bytes moved, for the cost model. */
   translations = 0;
   bytes = 0;
+  /** Charges the time of each page-sized piece of an access (set by the kernel). */
+  cost: ((bytes: number) => void) | null = null;
 
   constructor(
     private readonly mem: PhysMem,
@@ -78,6 +80,7 @@ export class KernelAccess {
       const inPage = 4096 - Number(a & 4095n);
       const n = Math.min(inPage, len - done);
       fn(this.ram(a, kind), done, n);
+      this.cost?.(n);
       done += n;
     }
     this.bytes += len;

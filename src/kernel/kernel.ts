@@ -16,9 +16,12 @@ import {
   VMALLOC_END,
   VMALLOC_START,
 } from "./layout.js";
+import type { TestVmalloc } from "./lib/test_vmalloc.js";
 import { PageAlloc } from "./page_alloc.js";
+import type { Percpu } from "./percpu.js";
 import { KernelPageTable, PAGE_KERNEL } from "./pgtable.js";
 import { Printk } from "./printk.js";
+import type { Rcu } from "./rcu.js";
 import { TlbFlush } from "./tlbflush.js";
 import type { Vmalloc } from "./vmalloc.js";
 import { Vmstat } from "./vmstat.js";
@@ -69,8 +72,11 @@ export class Kernel {
   readonly config: KernelConfig = { initOnAlloc: false, initOnFree: false };
   /** The hart the kernel is running on now. */
   cpu = 0;
-  /** The vmalloc layer (attached by bootKernel). */
+  // Subsystems, attached by bootKernel() (index.ts).
   vm!: Vmalloc;
+  percpu!: Percpu;
+  rcu!: Rcu;
+  testVmalloc!: TestVmalloc;
   /** Command-line parameters this kernel does not know (reported at boot). */
   readonly unknownParams: string[] = [];
   private readonly owners: ParamOwner[] = [];
@@ -85,6 +91,7 @@ export class Kernel {
       machine.mem.u8.fill(0, off, off + 4096);
     });
     this.kmem = new KernelAccess(machine.mem, () => this.hart());
+    this.kmem.cost = (bytes) => this.charge(COST.access + bytes * COST.perByte);
     this.flush = new TlbFlush(machine.harts, this.vmstat, () => this.hart());
     this.registerParams({
       prefix: "",

@@ -428,6 +428,12 @@ export class Vmalloc {
       k.printk.warn("vmalloc: zero-sized allocation", "mm/vmalloc.c:__vmalloc_node_range_noprof");
       return 0n;
     }
+    if (!(gfp & GFP.__GFP_DIRECT_RECLAIM)) {
+      // This kernel's vmalloc may sleep (page tables, pages): non-blocking requests fail, as
+      // they did in Linux before the 2025 no-block series (test_vmalloc's no_block test: xfail).
+      this.warnAlloc(gfp, `vmalloc error: size ${size}, non-blocking allocations are not supported`);
+      return 0n;
+    }
     if (size / PAGE_SIZE > k.pages.nrPages) {
       this.warnAlloc(gfp, `vmalloc error: size ${size}, exceeds total pages`);
       return 0n;
