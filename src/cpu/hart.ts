@@ -112,6 +112,9 @@ export class Hart {
   chunkN = 0;
   /** The modelled-TLB slot the last translation used (translator.dummySlot when Bare). */
   hostSlot = 0;
+  /** Cleared to run without the host TLB (every access through the model): for the tests that
+   *  check the host TLB changes no modelled counter or replacement decision. */
+  hostTlbEnabled = true;
 
   // CSRs
   readonly misa: bigint;
@@ -374,6 +377,7 @@ export class Hart {
   /** Enter the page of (lo, hi) into the host TLB for `kind`, as a copy of the slot that served
    *  the last translation. */
   private hostFill(kind: AccessKind, lo: number, hi: number, ramPage: number): void {
+    if (!this.hostTlbEnabled) return;
     const slot = this.hostSlot;
     this.tlb.fill(kind, lo, hi, ramPage, slot, this.translator ? this.translator.gen[slot]! : 0);
   }

@@ -89,6 +89,7 @@ export class Machine implements HartHost {
       const h = new Hart(i, this);
       h.translator = new Paging(tlb, this.mem);
       this.harts.push(h);
+      this.clocks.push(0);
     }
     this.code.onNewCodePage = (page) => {
       for (const h of this.harts) h.tlb.dropRamPage("w", page);
@@ -185,7 +186,7 @@ export class Machine implements HartHost {
 
   /** Run until the guest ends the run or `maxInsns` instructions (all harts) have retired. */
   run(maxInsns = Number.POSITIVE_INFINITY): RunResult {
-    let target = 0;
+    let target = Math.min(...this.clocks);
     while (!this.exit) {
       target += this.quantum;
       let anyAwake = false;
