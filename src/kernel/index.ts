@@ -1,12 +1,15 @@
 // Public face of the mini-kernel.
 import type { Machine } from "../cpu/index.js";
+import { Kasan } from "./kasan.js";
 import { Kernel } from "./kernel.js";
+import { hex64 } from "./layout.js";
 import { TestVmalloc } from "./lib/test_vmalloc.js";
 import { Percpu } from "./percpu.js";
 import { Rcu } from "./rcu.js";
 import { Vmalloc } from "./vmalloc.js";
 
 export { KernelOops } from "./kaccess.js";
+export { KASAN_VMALLOC_INVALID, Kasan } from "./kasan.js";
 export { GFP, GFP_ATOMIC, GFP_KERNEL, GFP_KERNEL_ACCOUNT, GFP_NOWAIT, Kernel } from "./kernel.js";
 export * from "./layout.js";
 export {
@@ -39,6 +42,17 @@ export {
 export function bootKernel(machine: Machine, cmdline = ""): Kernel {
   const k = new Kernel(machine);
   k.vm = new Vmalloc(k);
+  k.kasan = new Kasan(k, { task: () => k.current });
+  k.vm.kasan = k.kasan;
+  k.kasan.addDescriber((a) => {
+    const vm = k.vm.find_vm_area(a);
+    if (!vm) return null;
+    return [
+      "The buggy address belongs to the virtual mapping at",
+      ` [${hex64(vm.addr)}, ${hex64(vm.addr + BigInt(vm.size))}) created by:`,
+      ` ${vm.caller}`,
+    ];
+  });
   k.percpu = new Percpu(k);
   k.rcu = new Rcu(k);
   k.testVmalloc = new TestVmalloc(k);

@@ -7,6 +7,7 @@ import { CSR, type Hart, INSNS_PER_TICK, type Machine, PRIV_S } from "../cpu/ind
 import { RAM_BASE, SATP_SV48 } from "../mmu/index.js";
 import { type ParamSpec, type ParamValue, parseBool, parseCmdline } from "./cmdline.js";
 import { KernelAccess } from "./kaccess.js";
+import type { Kasan } from "./kasan.js";
 import {
   __va,
   hex64,
@@ -72,8 +73,11 @@ export class Kernel {
   readonly config: KernelConfig = { initOnAlloc: false, initOnFree: false };
   /** The hart the kernel is running on now. */
   cpu = 0;
+  /** The task the kernel is running for (comm/pid in reports). */
+  current = { comm: "swapper/0", pid: 0 };
   // Subsystems, attached by bootKernel() (index.ts).
   vm!: Vmalloc;
+  kasan: Kasan | null = null;
   percpu!: Percpu;
   rcu!: Rcu;
   testVmalloc!: TestVmalloc;
@@ -170,6 +174,7 @@ export class Kernel {
       h.csrWrite(CSR.satp, (BigInt(SATP_SV48) << 60n) | BigInt(this.pgd.root));
       h.priv = PRIV_S;
     }
+    if (this.kasan && !this.kasan.kasan_init()) throw new Error("boot: out of memory for the KASAN shadow");
     const total = this.pages.nrPages;
     this.printk.info(`Memory: ${this.pages.nr_free_pages() * 4}K/${total * 4}K available`);
     this.printk.info("Virtual kernel memory layout:");

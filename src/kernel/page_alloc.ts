@@ -12,6 +12,7 @@ export const PG_reserved = 1 << 2;
 export const PG_head = 1 << 3; // head of an allocated block of order > 0
 export const PG_table = 1 << 4; // a page-table page
 export const PG_vmalloc = 1 << 5;
+export const PG_kasan = 1 << 12; // a KASAN shadow page
 
 export class PageAlloc {
   readonly flags: Uint32Array;

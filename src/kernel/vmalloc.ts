@@ -7,6 +7,10 @@
 
 import { PTE_R, PTE_W, PTE_X } from "../mmu/index.js";
 import { parseBool, parseUint } from "./cmdline.js";
+
+/** kasan_release_vmalloc() flag: free the shadow pages (the TLB flush is done once per purge). */
+const KASAN_VMALLOC_PAGE_RANGE = 0x1;
+
 import { GFP, GFP_KERNEL, type Kernel } from "./kernel.js";
 import { __va, hex64, is_vmalloc_addr, PAGE_SIZE, PMD_SIZE, VMALLOC_END, VMALLOC_START } from "./layout.js";
 import { PG_vmalloc } from "./page_alloc.js";
@@ -59,7 +63,10 @@ export interface vmap_area {
 /** What vmalloc needs from KASAN (kasan.ts); absent when kasan=off. */
 export interface KasanVmallocHooks {
   populate_vmalloc(start: bigint, size: bigint): boolean;
-  release_vmalloc(start: bigint, end: bigint): void;
+  /** Free the shadow of [start, end) (and, at its edges, of the merged free block around it). */
+  release_vmalloc(start: bigint, end: bigint, freeStart: bigint, freeEnd: bigint, flags: number): void;
+  /** One TLB flush over the shadow of [start, end), after a batch of releases. */
+  flush_shadow(start: bigint, end: bigint): void;
   kasan_poison_vmalloc(addr: bigint, size: number): void;
   kasan_unpoison_vmalloc(addr: bigint, size: number): void;
   kasan_vrealloc(p: bigint, oldSize: number, newSize: number): void;
@@ -205,8 +212,8 @@ export class Vmalloc {
     this.free.splice(i, 1, ...parts);
   }
 
-  /** Give [s, e) back to the free blocks, merging neighbours. */
-  private insert_free(s: bigint, e: bigint): void {
+  /** Give [s, e) back to the free blocks, merging neighbours; returns the merged block. */
+  private insert_free(s: bigint, e: bigint): [bigint, bigint] {
     let i = 0;
     while (i < this.free.length && this.free[i]![0] < s) i++;
     this.free.splice(i, 0, [s, e]);
@@ -217,7 +224,9 @@ export class Vmalloc {
     if (i > 0 && this.free[i - 1]![1] === this.free[i]![0]) {
       this.free[i - 1]![1] = this.free[i]![1];
       this.free.splice(i, 1);
+      i--;
     }
+    return this.free[i]!;
   }
 
   private insert_busy(va: vmap_area): void {
@@ -274,9 +283,10 @@ export class Vmalloc {
     }
     this.k.flush.flush_tlb_kernel_range(start, end);
     for (const va of this.lazy) {
-      this.insert_free(va.va_start, va.va_end);
-      this.kasan?.release_vmalloc(va.va_start, va.va_end);
+      const [fs, fe] = this.insert_free(va.va_start, va.va_end);
+      this.kasan?.release_vmalloc(va.va_start, va.va_end, fs, fe, KASAN_VMALLOC_PAGE_RANGE);
     }
+    this.kasan?.flush_shadow(start, end);
     this.lazy = [];
     this.vmap_lazy_nr = 0;
     this.purges++;
@@ -710,6 +720,7 @@ export class Vmalloc {
         const limit = this.bugs.has("shrink-keeps-pages") ? alloced : vm.nr_pages * PAGE_SIZE;
         if (size <= limit) {
           vm.requested_size = size;
+          // d699440f58ce: reusing the area must unpoison [old, size) again.
           if (!this.bugs.has("kasan-stale-shadow")) this.kasan?.kasan_vrealloc(p, oldSize, size);
           if (this.bugs.has("zero-on-grow") && (k.config.initOnAlloc || gfp & GFP.__GFP_ZERO)) {
             k.kmem.memset(p + BigInt(oldSize), 0, size - oldSize, "vrealloc");
@@ -757,7 +768,7 @@ export class Vmalloc {
       vm.pages.length = newNr;
     }
     vm.requested_size = size;
-    if (!this.bugs.has("kasan-stale-shadow")) this.kasan?.kasan_vrealloc(p, oldSize, size);
+    this.kasan?.kasan_vrealloc(p, oldSize, size); // poisons [size, old); before d699440f58ce too
     return p;
   }
 

@@ -106,7 +106,7 @@ describe("vmalloc and vfree", () => {
   });
 
   it("allocation failure returns NULL, warns and leaks nothing", () => {
-    const k = boot();
+    const k = boot("kasan=off"); // so that the pages, not the shadow, run out
     noLeak(k, () => {
       k.pages.failAfter = 2;
       expect(k.vm.vmalloc(16 * 4096)).toBe(0n);
@@ -306,5 +306,42 @@ describe("vrealloc.bug: the history, replayed", () => {
   it("an unknown bug name is reported with the known ones", () => {
     const k = boot("vrealloc.bug=nope");
     expect(k.printk.dmesg()).toContain("vrealloc: bad value for 'bug': unknown bug 'nope'");
+  });
+});
+
+describe("vrealloc with KASAN (on by default)", () => {
+  it("a read between requested_size and the end of its page is a KASAN report", () => {
+    const k = boot();
+    const p = k.vm.vmalloc(256 << 10);
+    k.vm.vrealloc(p, 100);
+    k.kmem.read8(p + 99n, "ok");
+    expect(k.kasan!.reports).toBe(0);
+    k.kmem.read8(p + 200n, "vrealloc_reader");
+    expect(k.kasan!.reports).toBe(1);
+    const log = k.printk.dmesg();
+    expect(log).toContain("BUG: KASAN: vmalloc-out-of-bounds in vrealloc_reader");
+    expect(log).toContain(`Read of size 1 at addr ${(p + 200n).toString(16)} by task swapper/0/0`);
+    expect(log).toContain("The buggy address belongs to the virtual mapping at");
+    expect(log).toContain("Memory state around the buggy address:");
+  });
+
+  it("d699440f58ce: without kasan_vrealloc, a reused area keeps stale shadow (a false report)", () => {
+    for (const [cmd, reports] of [
+      ["", 0],
+      ["vrealloc.bug=d699440f58ce", 1],
+    ] as const) {
+      const k = boot(cmd);
+      const p = k.vm.vmalloc(8192);
+      k.vm.vrealloc(p, 100); // shrink: [100, 8192) poisoned
+      k.vm.vrealloc(p, 4000); // grow in place: [100, 4000) must be unpoisoned again
+      k.kmem.write8(p + 3000n, 1, "push_insn_history");
+      expect(k.kasan!.reports).toBe(reports);
+    }
+  });
+
+  it("kasan.fault=panic stops the task with an oops", () => {
+    const k = boot("kasan.fault=panic");
+    const p = k.vm.vmalloc(100);
+    expect(() => k.kmem.read8(p + 100n)).toThrow(KernelOops);
   });
 });
