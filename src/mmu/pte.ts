@@ -94,5 +94,8 @@ export function isCanonical(hi: number, mode: PagingMode): boolean {
 
 /** The 9-bit VPN field `level` of a virtual page number. */
 export function vpnIndex(vpn: number, level: number): number {
-  return Math.floor(vpn / 2 ** (9 * level)) % 512;
+  return Math.floor(vpn / LEVEL_PAGES[level]!) % 512;
 }
+
+/** 4 KiB pages per leaf at each level: 512^level. */
+const LEVEL_PAGES = [1, 512, 512 ** 2, 512 ** 3, 512 ** 4];

@@ -58,6 +58,8 @@ interface Arr {
   evictions: number;
   /** Hits by the slow path, per access kind. */
   hits: Record<Access, number>;
+  /** 4 KiB pages per entry for each of cfg.sizes. */
+  pages: number[];
 }
 
 export interface KindCounters {
@@ -152,6 +154,7 @@ export class TlbModel {
         fills: 0,
         evictions: 0,
         hits: { r: 0, w: 0, x: 0 },
+        pages: a.sizes.map((sh) => 2 ** (sh - 12)),
       };
       base += a.entries;
       this.arrays.push(arr);
@@ -345,12 +348,14 @@ export class TlbModel {
 
   private probe(arrs: Arr[], vpn: number, asid: number): number {
     for (const a of arrs) {
-      for (const sh of a.cfg.sizes) {
-        const pages = 2 ** (sh - 12);
-        const pvpn = vpn - (vpn % pages);
-        const set = (pvpn / pages) % a.sets;
-        const first = a.base + set * a.cfg.ways;
-        for (let s = first; s < first + a.cfg.ways; s++) {
+      const ways = a.cfg.ways;
+      for (let i = 0; i < a.pages.length; i++) {
+        const pages = a.pages[i]!;
+        const sh = a.cfg.sizes[i]!;
+        const idx = pages === 1 ? vpn : Math.floor(vpn / pages);
+        const pvpn = idx * pages;
+        const first = a.base + (idx % a.sets) * ways;
+        for (let s = first; s < first + ways; s++) {
           if (
             this.valid[s] &&
             this.shift[s] === sh &&
