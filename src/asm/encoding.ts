@@ -1,0 +1,677 @@
+// The one table of instruction encodings (RV64I, M, A, C, Zicsr, Zifencei and the privileged
+// mret/sret/wfi/sfence.vma) and the encoder that turns an instruction record into bits. The text
+// assembler and the builder both end here; nothing else knows an opcode or an immediate layout.
+
+import { isPrimeReg, regName } from "./regs.js";
+
+/**
+ * A concrete instruction: its mnemonic and field values. For a compressed instruction (`c.*`) the
+ * fields are those of its 32-bit expansion, as a decoder reports them: `c.addi a0, 3` is
+ * `{ name: "c.addi", rd: 10, rs1: 10, imm: 3 }`. `imm` is the value as written in assembly: the
+ * byte offset for branches and jumps (target − pc), the 20-bit field for lui/auipc/c.lui, the shift
+ * amount for shifts, the zimm of csr*i.
+ */
+export interface Insn {
+  readonly name: string;
+  readonly rd: number;
+  readonly rs1: number;
+  readonly rs2: number;
+  readonly imm: number;
+  readonly csr: number;
+  readonly aq: boolean;
+  readonly rl: boolean;
+  readonly pred: number;
+  readonly succ: number;
+}
+
+/** An Insn named `name` with the given fields and every other field zero. */
+export function makeInsn(name: string, fields: Partial<Omit<Insn, "name">> = {}): Insn {
+  return { rd: 0, rs1: 0, rs2: 0, imm: 0, csr: 0, aq: false, rl: false, pred: 0, succ: 0, ...fields, name };
+}
+
+/** Operand syntax classes; `syntax.ts` maps each to its operand patterns. */
+export type Form =
+  | "R"
+  | "I"
+  | "SH6"
+  | "SH5"
+  | "L"
+  | "S"
+  | "B"
+  | "U"
+  | "J"
+  | "JALR"
+  | "CSR"
+  | "CSRI"
+  | "FENCE"
+  | "NONE"
+  | "LR"
+  | "AMO"
+  | "SFENCE"
+  | "C.RR"
+  | "C.RI"
+  | "C.LI"
+  | "C.MV"
+  | "C.JR"
+  | "C.L"
+  | "C.S"
+  | "C.LSP"
+  | "C.SSP"
+  | "C.4SPN"
+  | "C.16SP"
+  | "C.J"
+  | "C.B"
+  | "C.NONE";
+
+type RegField = "rd" | "rs1" | "rs2";
+
+/** Immediate bits as placed in the word: [highest instruction bit, immediate bit numbers from there down]. */
+type Segments = readonly (readonly [number, readonly number[]])[];
+
+interface ImmLayout {
+  readonly segs: Segments;
+  readonly min: number;
+  readonly max: number;
+  /** The value must be a multiple of this. */
+  readonly scale?: number;
+  readonly nonzero?: boolean;
+  /** c.lui: the value is a lui-style 20-bit field whose sign-extension must fit in 6 bits. */
+  readonly lui?: boolean;
+  /** Word used in messages: "immediate" or "offset". */
+  readonly what?: string;
+}
+
+interface RegSlot {
+  readonly field: RegField;
+  /** Lowest instruction bit of the field. */
+  readonly lo: number;
+  /** 3-bit field naming x8..x15. */
+  readonly prime?: boolean;
+  readonly nonzero?: boolean;
+  /** Must not be sp (c.lui). */
+  readonly notSp?: boolean;
+}
+
+/** Where the fields of one instruction go and what values they may take. */
+interface Layout {
+  readonly regs: readonly RegSlot[];
+  readonly imm?: ImmLayout;
+  /** rs1 is the same register as rd (c.addi, c.add, ...). */
+  readonly tied?: boolean;
+  /** Register fields the mnemonic implies (unlisted, unslotted fields must be 0). */
+  readonly fixed?: Partial<Record<RegField, number>>;
+  readonly csr?: boolean;
+  readonly fence?: boolean;
+  readonly aqrl?: boolean;
+}
+
+/** A compressed instruction's layout and the 32-bit instruction it expands to. */
+interface CLayout extends Layout {
+  readonly base: string;
+}
+
+const bits = (hi: number, lo: number): number[] => Array.from({ length: hi - lo + 1 }, (_, i) => hi - i);
+const reg = (field: RegField, lo: number, extra: Omit<RegSlot, "field" | "lo"> = {}): RegSlot => ({
+  field,
+  lo,
+  ...extra,
+});
+const RD = reg("rd", 7);
+const RS1 = reg("rs1", 15);
+const RS2 = reg("rs2", 20);
+
+const IMM_I: ImmLayout = { segs: [[31, bits(11, 0)]], min: -2048, max: 2047 };
+const IMM_S: ImmLayout = {
+  segs: [
+    [31, bits(11, 5)],
+    [11, bits(4, 0)],
+  ],
+  min: -2048,
+  max: 2047,
+};
+const IMM_B: ImmLayout = {
+  segs: [
+    [31, [12, ...bits(10, 5)]],
+    [11, [...bits(4, 1), 11]],
+  ],
+  min: -4096,
+  max: 4094,
+  scale: 2,
+  what: "branch offset",
+};
+const IMM_J: ImmLayout = {
+  segs: [[31, [20, ...bits(10, 1), 11, ...bits(19, 12)]]],
+  min: -(1 << 20),
+  max: (1 << 20) - 2,
+  scale: 2,
+  what: "jump offset",
+};
+
+/** Layouts of the 32-bit forms, keyed by form. */
+const LAYOUTS32: Partial<Record<Form, Layout>> = {
+  R: { regs: [RD, RS1, RS2] },
+  I: { regs: [RD, RS1], imm: IMM_I },
+  L: { regs: [RD, RS1], imm: IMM_I },
+  JALR: { regs: [RD, RS1], imm: IMM_I },
+  SH6: { regs: [RD, RS1], imm: { segs: [[25, bits(5, 0)]], min: 0, max: 63, what: "shift amount" } },
+  SH5: { regs: [RD, RS1], imm: { segs: [[24, bits(4, 0)]], min: 0, max: 31, what: "shift amount" } },
+  S: { regs: [RS1, RS2], imm: IMM_S },
+  B: { regs: [RS1, RS2], imm: IMM_B },
+  U: { regs: [RD], imm: { segs: [[31, bits(19, 0)]], min: 0, max: 0xfffff } },
+  J: { regs: [RD], imm: IMM_J },
+  CSR: { regs: [RD, RS1], csr: true },
+  CSRI: { regs: [RD], imm: { segs: [[19, bits(4, 0)]], min: 0, max: 31 }, csr: true },
+  FENCE: { regs: [], fence: true },
+  NONE: { regs: [] },
+  LR: { regs: [RD, RS1], aqrl: true },
+  AMO: { regs: [RD, RS1, RS2], aqrl: true },
+  SFENCE: { regs: [RS1, RS2] },
+};
+
+// Compressed register slots: full 5-bit fields at 11:7 / 6:2, 3-bit fields at 9:7 / 4:2.
+const CRD = reg("rd", 7, { nonzero: true });
+const CRS2 = reg("rs2", 2, { nonzero: true });
+const CRS1 = reg("rs1", 7, { nonzero: true });
+const PRD_LO = reg("rd", 2, { prime: true });
+const PRD_HI = reg("rd", 7, { prime: true });
+const PRS1 = reg("rs1", 7, { prime: true });
+const PRS2 = reg("rs2", 2, { prime: true });
+const SEG6: Segments = [
+  [12, [5]],
+  [6, bits(4, 0)],
+];
+const IMM6: ImmLayout = { segs: SEG6, min: -32, max: 31 };
+const SHAMT6: ImmLayout = { segs: SEG6, min: 1, max: 63, what: "shift amount" };
+const UIMM_W: ImmLayout = {
+  segs: [
+    [12, [5, 4, 3]],
+    [6, [2, 6]],
+  ],
+  min: 0,
+  max: 124,
+  scale: 4,
+  what: "offset",
+};
+const UIMM_D: ImmLayout = {
+  segs: [
+    [12, [5, 4, 3]],
+    [6, [7, 6]],
+  ],
+  min: 0,
+  max: 248,
+  scale: 8,
+  what: "offset",
+};
+const CB_IMM: ImmLayout = {
+  segs: [
+    [12, [8, 4, 3]],
+    [6, [7, 6, 2, 1, 5]],
+  ],
+  min: -256,
+  max: 254,
+  scale: 2,
+  what: "branch offset",
+};
+const SP = { rs1: 2 } as const;
+const cArith = (base: string): CLayout => ({ base, regs: [PRD_HI, PRS2], tied: true });
+
+/**
+ * Every instruction: mnemonic → [form, fixed bits, compressed layout]. Compressed entries of the
+ * same 32-bit base are listed in the order automatic compression tries them.
+ */
+export const INSNS = {
+  lui: ["U", 0x37],
+  auipc: ["U", 0x17],
+  jal: ["J", 0x6f],
+  jalr: ["JALR", 0x67],
+  beq: ["B", op(0x63, 0)],
+  bne: ["B", op(0x63, 1)],
+  blt: ["B", op(0x63, 4)],
+  bge: ["B", op(0x63, 5)],
+  bltu: ["B", op(0x63, 6)],
+  bgeu: ["B", op(0x63, 7)],
+  lb: ["L", op(0x03, 0)],
+  lh: ["L", op(0x03, 1)],
+  lw: ["L", op(0x03, 2)],
+  ld: ["L", op(0x03, 3)],
+  lbu: ["L", op(0x03, 4)],
+  lhu: ["L", op(0x03, 5)],
+  lwu: ["L", op(0x03, 6)],
+  sb: ["S", op(0x23, 0)],
+  sh: ["S", op(0x23, 1)],
+  sw: ["S", op(0x23, 2)],
+  sd: ["S", op(0x23, 3)],
+  addi: ["I", op(0x13, 0)],
+  slti: ["I", op(0x13, 2)],
+  sltiu: ["I", op(0x13, 3)],
+  xori: ["I", op(0x13, 4)],
+  ori: ["I", op(0x13, 6)],
+  andi: ["I", op(0x13, 7)],
+  slli: ["SH6", op(0x13, 1)],
+  srli: ["SH6", op(0x13, 5)],
+  srai: ["SH6", op(0x13, 5, 0x20)],
+  add: ["R", op(0x33, 0)],
+  sub: ["R", op(0x33, 0, 0x20)],
+  sll: ["R", op(0x33, 1)],
+  slt: ["R", op(0x33, 2)],
+  sltu: ["R", op(0x33, 3)],
+  xor: ["R", op(0x33, 4)],
+  srl: ["R", op(0x33, 5)],
+  sra: ["R", op(0x33, 5, 0x20)],
+  or: ["R", op(0x33, 6)],
+  and: ["R", op(0x33, 7)],
+  addiw: ["I", op(0x1b, 0)],
+  slliw: ["SH5", op(0x1b, 1)],
+  srliw: ["SH5", op(0x1b, 5)],
+  sraiw: ["SH5", op(0x1b, 5, 0x20)],
+  addw: ["R", op(0x3b, 0)],
+  subw: ["R", op(0x3b, 0, 0x20)],
+  sllw: ["R", op(0x3b, 1)],
+  srlw: ["R", op(0x3b, 5)],
+  sraw: ["R", op(0x3b, 5, 0x20)],
+  fence: ["FENCE", op(0x0f, 0)],
+  "fence.i": ["NONE", op(0x0f, 1)],
+  ecall: ["NONE", 0x00000073],
+  ebreak: ["NONE", 0x00100073],
+  csrrw: ["CSR", op(0x73, 1)],
+  csrrs: ["CSR", op(0x73, 2)],
+  csrrc: ["CSR", op(0x73, 3)],
+  csrrwi: ["CSRI", op(0x73, 5)],
+  csrrsi: ["CSRI", op(0x73, 6)],
+  csrrci: ["CSRI", op(0x73, 7)],
+  mul: ["R", op(0x33, 0, 1)],
+  mulh: ["R", op(0x33, 1, 1)],
+  mulhsu: ["R", op(0x33, 2, 1)],
+  mulhu: ["R", op(0x33, 3, 1)],
+  div: ["R", op(0x33, 4, 1)],
+  divu: ["R", op(0x33, 5, 1)],
+  rem: ["R", op(0x33, 6, 1)],
+  remu: ["R", op(0x33, 7, 1)],
+  mulw: ["R", op(0x3b, 0, 1)],
+  divw: ["R", op(0x3b, 4, 1)],
+  divuw: ["R", op(0x3b, 5, 1)],
+  remw: ["R", op(0x3b, 6, 1)],
+  remuw: ["R", op(0x3b, 7, 1)],
+  "lr.w": ["LR", amo(0b00010, 2)],
+  "sc.w": ["AMO", amo(0b00011, 2)],
+  "amoswap.w": ["AMO", amo(0b00001, 2)],
+  "amoadd.w": ["AMO", amo(0b00000, 2)],
+  "amoxor.w": ["AMO", amo(0b00100, 2)],
+  "amoand.w": ["AMO", amo(0b01100, 2)],
+  "amoor.w": ["AMO", amo(0b01000, 2)],
+  "amomin.w": ["AMO", amo(0b10000, 2)],
+  "amomax.w": ["AMO", amo(0b10100, 2)],
+  "amominu.w": ["AMO", amo(0b11000, 2)],
+  "amomaxu.w": ["AMO", amo(0b11100, 2)],
+  "lr.d": ["LR", amo(0b00010, 3)],
+  "sc.d": ["AMO", amo(0b00011, 3)],
+  "amoswap.d": ["AMO", amo(0b00001, 3)],
+  "amoadd.d": ["AMO", amo(0b00000, 3)],
+  "amoxor.d": ["AMO", amo(0b00100, 3)],
+  "amoand.d": ["AMO", amo(0b01100, 3)],
+  "amoor.d": ["AMO", amo(0b01000, 3)],
+  "amomin.d": ["AMO", amo(0b10000, 3)],
+  "amomax.d": ["AMO", amo(0b10100, 3)],
+  "amominu.d": ["AMO", amo(0b11000, 3)],
+  "amomaxu.d": ["AMO", amo(0b11100, 3)],
+  mret: ["NONE", 0x30200073],
+  sret: ["NONE", 0x10200073],
+  wfi: ["NONE", 0x10500073],
+  "sfence.vma": ["SFENCE", 0x12000073],
+  // RV64C, quadrant 0
+  "c.addi4spn": [
+    "C.4SPN",
+    0x0000,
+    {
+      base: "addi",
+      regs: [PRD_LO],
+      fixed: SP,
+      imm: { segs: [[12, [5, 4, 9, 8, 7, 6, 2, 3]]], min: 4, max: 1020, scale: 4, nonzero: true },
+    },
+  ],
+  "c.lw": ["C.L", 0x4000, { base: "lw", regs: [PRD_LO, PRS1], imm: UIMM_W }],
+  "c.ld": ["C.L", 0x6000, { base: "ld", regs: [PRD_LO, PRS1], imm: UIMM_D }],
+  "c.sw": ["C.S", 0xc000, { base: "sw", regs: [PRS2, PRS1], imm: UIMM_W }],
+  "c.sd": ["C.S", 0xe000, { base: "sd", regs: [PRS2, PRS1], imm: UIMM_D }],
+  // quadrant 1
+  "c.nop": ["C.NONE", 0x0001, { base: "addi", regs: [] }],
+  "c.addi": ["C.RI", 0x0001, { base: "addi", regs: [CRD], tied: true, imm: { ...IMM6, nonzero: true } }],
+  "c.addiw": ["C.RI", 0x2001, { base: "addiw", regs: [CRD], tied: true, imm: IMM6 }],
+  "c.li": ["C.LI", 0x4001, { base: "addi", regs: [CRD], imm: IMM6 }],
+  "c.addi16sp": [
+    "C.16SP",
+    0x6101,
+    {
+      base: "addi",
+      regs: [],
+      fixed: { rd: 2, rs1: 2 },
+      imm: {
+        segs: [
+          [12, [9]],
+          [6, [4, 6, 8, 7, 5]],
+        ],
+        min: -512,
+        max: 496,
+        scale: 16,
+        nonzero: true,
+      },
+    },
+  ],
+  "c.lui": [
+    "C.LI",
+    0x6001,
+    { base: "lui", regs: [{ ...CRD, notSp: true }], imm: { segs: SEG6, min: 1, max: 0xfffff, lui: true } },
+  ],
+  "c.srli": ["C.RI", 0x8001, { base: "srli", regs: [PRD_HI], tied: true, imm: SHAMT6 }],
+  "c.srai": ["C.RI", 0x8401, { base: "srai", regs: [PRD_HI], tied: true, imm: SHAMT6 }],
+  "c.andi": ["C.RI", 0x8801, { base: "andi", regs: [PRD_HI], tied: true, imm: IMM6 }],
+  "c.sub": ["C.RR", 0x8c01, cArith("sub")],
+  "c.xor": ["C.RR", 0x8c21, cArith("xor")],
+  "c.or": ["C.RR", 0x8c41, cArith("or")],
+  "c.and": ["C.RR", 0x8c61, cArith("and")],
+  "c.subw": ["C.RR", 0x9c01, cArith("subw")],
+  "c.addw": ["C.RR", 0x9c21, cArith("addw")],
+  "c.j": [
+    "C.J",
+    0xa001,
+    {
+      base: "jal",
+      regs: [],
+      imm: {
+        segs: [[12, [11, 4, 9, 8, 10, 6, 7, 3, 2, 1, 5]]],
+        min: -2048,
+        max: 2046,
+        scale: 2,
+        what: "jump offset",
+      },
+    },
+  ],
+  "c.beqz": ["C.B", 0xc001, { base: "beq", regs: [PRS1], imm: CB_IMM }],
+  "c.bnez": ["C.B", 0xe001, { base: "bne", regs: [PRS1], imm: CB_IMM }],
+  // quadrant 2
+  "c.slli": ["C.RI", 0x0002, { base: "slli", regs: [CRD], tied: true, imm: SHAMT6 }],
+  "c.lwsp": [
+    "C.LSP",
+    0x4002,
+    {
+      base: "lw",
+      regs: [CRD],
+      fixed: SP,
+      imm: {
+        segs: [
+          [12, [5]],
+          [6, [4, 3, 2, 7, 6]],
+        ],
+        min: 0,
+        max: 252,
+        scale: 4,
+        what: "offset",
+      },
+    },
+  ],
+  "c.ldsp": [
+    "C.LSP",
+    0x6002,
+    {
+      base: "ld",
+      regs: [CRD],
+      fixed: SP,
+      imm: {
+        segs: [
+          [12, [5]],
+          [6, [4, 3, 8, 7, 6]],
+        ],
+        min: 0,
+        max: 504,
+        scale: 8,
+        what: "offset",
+      },
+    },
+  ],
+  "c.jr": ["C.JR", 0x8002, { base: "jalr", regs: [CRS1] }],
+  "c.mv": ["C.MV", 0x8002, { base: "add", regs: [CRD, CRS2] }],
+  "c.ebreak": ["C.NONE", 0x9002, { base: "ebreak", regs: [] }],
+  "c.jalr": ["C.JR", 0x9002, { base: "jalr", regs: [CRS1], fixed: { rd: 1 } }],
+  "c.add": ["C.RR", 0x9002, { base: "add", regs: [CRD, CRS2], tied: true }],
+  "c.swsp": [
+    "C.SSP",
+    0xc002,
+    {
+      base: "sw",
+      regs: [reg("rs2", 2)],
+      fixed: SP,
+      imm: { segs: [[12, [5, 4, 3, 2, 7, 6]]], min: 0, max: 252, scale: 4, what: "offset" },
+    },
+  ],
+  "c.sdsp": [
+    "C.SSP",
+    0xe002,
+    {
+      base: "sd",
+      regs: [reg("rs2", 2)],
+      fixed: SP,
+      imm: { segs: [[12, [5, 4, 3, 8, 7, 6]]], min: 0, max: 504, scale: 8, what: "offset" },
+    },
+  ],
+} as const satisfies Record<string, readonly [Form, number] | readonly [Form, number, CLayout]>;
+
+/** Every real (non-pseudo) mnemonic. AMO/LR/SC also take .aq/.rl/.aqrl suffixes (see syntax.ts). */
+export type RealMnemonic = keyof typeof INSNS;
+
+/** Fixed bits of a 32-bit instruction: opcode, funct3, funct7. */
+function op(opcode: number, funct3: number, funct7 = 0): number {
+  return (opcode | (funct3 << 12) | (funct7 << 25)) >>> 0;
+}
+
+/** Fixed bits of an A-extension instruction: funct5 and width (2 = .w, 3 = .d). */
+function amo(funct5: number, width: number): number {
+  return (0x2f | (width << 12) | (funct5 << 27)) >>> 0;
+}
+
+interface Spec {
+  readonly name: string;
+  readonly form: Form;
+  readonly match: number;
+  readonly len: 2 | 4;
+  readonly layout: Layout;
+  readonly base?: string;
+}
+
+const SPECS = new Map<string, Spec>();
+for (const [name, entry] of Object.entries(INSNS) as [string, readonly [Form, number, CLayout?]][]) {
+  const [form, match, clayout] = entry;
+  const layout = clayout ?? LAYOUTS32[form];
+  if (!layout) throw new Error(`encoding table: no layout for form ${form}`);
+  SPECS.set(name, {
+    name,
+    form,
+    match,
+    len: clayout ? 2 : 4,
+    layout,
+    ...(clayout ? { base: clayout.base } : {}),
+  });
+}
+
+/** True if `name` is a real (non-pseudo) mnemonic without ordering suffix. */
+export function isRealMnemonic(name: string): name is RealMnemonic {
+  return SPECS.has(name);
+}
+
+/** The syntax form of real mnemonic `name`. */
+export function formOf(name: RealMnemonic): Form {
+  return INSNS[name][0];
+}
+
+/** Byte length of real mnemonic `name`: 2 for c.*, 4 otherwise. */
+export function lengthOf(name: string): 2 | 4 {
+  return SPECS.get(name)?.len ?? 4;
+}
+
+/** Register fields that mnemonic `name` implies (c.jalr: rd = ra; c.lwsp: rs1 = sp; ...). */
+export function fixedFields(name: string): Partial<Record<RegField, number>> {
+  return SPECS.get(name)?.layout.fixed ?? {};
+}
+
+/** The 32-bit mnemonic a compressed mnemonic expands to; undefined for 32-bit mnemonics. */
+export function expansionOf(name: string): string | undefined {
+  return SPECS.get(name)?.base;
+}
+
+/** Compressed mnemonics whose expansion is `base`, in the order automatic compression tries them. */
+export function compressedFormsOf(base: string): readonly string[] {
+  return COMPRESSED_BY_BASE.get(base) ?? [];
+}
+
+const COMPRESSED_BY_BASE = new Map<string, string[]>();
+for (const spec of SPECS.values()) {
+  if (!spec.base) continue;
+  const list = COMPRESSED_BY_BASE.get(spec.base) ?? [];
+  list.push(spec.name);
+  COMPRESSED_BY_BASE.set(spec.base, list);
+}
+
+/** The field whose value an EncodeError is about. */
+export type InsnField = RegField | "imm" | "csr" | "pred" | "succ";
+
+/** An instruction record that cannot be encoded; `field` says which value is wrong. */
+export class EncodeError extends Error {
+  constructor(
+    readonly field: InsnField,
+    message: string,
+  ) {
+    super(message);
+    this.name = "EncodeError";
+  }
+}
+
+/** The encoded instruction: its bits (an unsigned 16- or 32-bit number) and byte length. */
+export interface Encoded {
+  readonly bits: number;
+  readonly len: 2 | 4;
+}
+
+/** Encodes `insn`; throws EncodeError if a field is out of range or not allowed for the mnemonic. */
+export function encode(insn: Insn): Encoded {
+  const r = tryEncode(insn);
+  if ("field" in r) throw new EncodeError(r.field, r.message);
+  return r;
+}
+
+/** True if `insn` encodes without error. */
+export function canEncode(insn: Insn): boolean {
+  return !("field" in tryEncode(insn));
+}
+
+/** What is wrong with an instruction record (a plain object: cheap to make while trying forms). */
+interface Problem {
+  readonly field: InsnField;
+  readonly message: string;
+}
+
+/** Encodes `insn`, or says what is wrong with it. */
+function tryEncode(insn: Insn): Encoded | Problem {
+  const spec = SPECS.get(insn.name);
+  if (!spec) return { field: "imm", message: `unknown instruction '${insn.name}'` };
+  const { layout } = spec;
+  let word = spec.match;
+  for (const slot of layout.regs) {
+    const n = insn[slot.field];
+    const p = regProblem(spec, slot, n);
+    if (p) return p;
+    word |= (slot.prime ? n - 8 : n) << slot.lo;
+  }
+  const p = impliedProblem(spec, insn) ?? otherProblem(spec, insn);
+  if (p) return p;
+  if (layout.imm) {
+    const v = immValue(spec, layout.imm, insn.imm);
+    if (typeof v !== "number") return v;
+    word |= scatter(v, layout.imm.segs);
+  }
+  if (layout.csr) word |= insn.csr << 20;
+  if (layout.fence) word |= (insn.pred << 24) | (insn.succ << 20);
+  if (layout.aqrl) word |= (Number(insn.aq) << 26) | (Number(insn.rl) << 25);
+  return { bits: spec.len === 2 ? word & 0xffff : word >>> 0, len: spec.len };
+}
+
+/** What is wrong with register `n` in `slot`, if anything. */
+function regProblem(spec: Spec, slot: RegSlot, n: number): Problem | undefined {
+  const { field } = slot;
+  if (!Number.isInteger(n) || n < 0 || n > 31) return { field, message: `bad register number ${n}` };
+  if (slot.prime && !isPrimeReg(n)) {
+    return { field, message: `${spec.name} needs s0, s1 or a0-a5 (x8-x15) as ${field}, not '${regName(n)}'` };
+  }
+  if (slot.nonzero && n === 0) return { field, message: `${spec.name} cannot use 'zero' as ${field}` };
+  if (slot.notSp && n === 2) return { field, message: `${spec.name} cannot use 'sp' as ${field}` };
+  return undefined;
+}
+
+/** Checks that fields the encoding has no room for hold the values the mnemonic implies. */
+function impliedProblem(spec: Spec, insn: Insn): Problem | undefined {
+  const { layout } = spec;
+  for (const field of ["rd", "rs1", "rs2"] as const) {
+    if (layout.regs.some((s) => s.field === field)) continue;
+    if (field === "rs1" && layout.tied) {
+      if (insn.rs1 === insn.rd) continue;
+      return { field, message: `${spec.name} needs rs1 to be the same register as rd` };
+    }
+    const want = layout.fixed?.[field] ?? 0;
+    if (insn[field] !== want) {
+      return {
+        field,
+        message: `${spec.name} needs ${field} to be '${regName(want)}', not '${regName(insn[field])}'`,
+      };
+    }
+  }
+  if (!layout.imm && insn.imm !== 0) return { field: "imm", message: `${spec.name} takes no immediate` };
+  return undefined;
+}
+
+/** Checks the csr number and fence sets of instructions that have them. */
+function otherProblem(spec: Spec, insn: Insn): Problem | undefined {
+  const { layout } = spec;
+  if (layout.csr && !inRange(insn.csr, 0, 0xfff)) {
+    return { field: "csr", message: `csr number ${insn.csr} out of range for ${spec.name} (0..4095)` };
+  }
+  if (layout.fence && !inRange(insn.pred, 0, 15))
+    return { field: "pred", message: `bad fence set ${insn.pred}` };
+  if (layout.fence && !inRange(insn.succ, 0, 15))
+    return { field: "succ", message: `bad fence set ${insn.succ}` };
+  return undefined;
+}
+
+function inRange(v: number, min: number, max: number): boolean {
+  return Number.isInteger(v) && v >= min && v <= max;
+}
+
+/** The immediate to scatter, after checking range, alignment and the nonzero rule. */
+function immValue(spec: Spec, imm: ImmLayout, v: number): number | Problem {
+  const what = imm.what ?? "immediate";
+  if (imm.lui) return luiValue(spec, v);
+  if (!inRange(v, imm.min, imm.max)) {
+    return { field: "imm", message: `${what} ${v} out of range for ${spec.name} (${imm.min}..${imm.max})` };
+  }
+  if (imm.scale && v % imm.scale !== 0) {
+    return { field: "imm", message: `${what} ${v} for ${spec.name} must be a multiple of ${imm.scale}` };
+  }
+  if (imm.nonzero && v === 0) return { field: "imm", message: `${what} for ${spec.name} must not be 0` };
+  return v;
+}
+
+/** c.lui's immediate: a 20-bit lui field whose sign extension fits in 6 bits and is not 0. */
+function luiValue(spec: Spec, v: number): number | Problem {
+  if (inRange(v, 1, 31)) return v;
+  if (inRange(v, 0xfffe0, 0xfffff)) return v - 0x100000;
+  return {
+    field: "imm",
+    message: `immediate ${v} out of range for ${spec.name} (1..31 or 0xfffe0..0xfffff)`,
+  };
+}
+
+/** Places the bits of `v` as `segs` says. */
+function scatter(v: number, segs: Segments): number {
+  let word = 0;
+  for (const [hi, immBits] of segs) {
+    for (let i = 0; i < immBits.length; i++) word |= ((v >> immBits[i]!) & 1) << (hi - i);
+  }
+  return word;
+}

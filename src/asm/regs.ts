@@ -1,0 +1,102 @@
+// Register and CSR names the assembler accepts.
+
+/** ABI names of x0..x31, in register order. */
+export const ABI_NAMES = [
+  "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
+  "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+  "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
+  "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+] as const; // biome-ignore format: one row per 8 registers
+
+/** A register name: an ABI name, `fp`, or `x0`..`x31`. */
+export type RegName = (typeof ABI_NAMES)[number] | "fp" | `x${number}`;
+
+const REGS = new Map<string, number>([["fp", 8]]);
+ABI_NAMES.forEach((name, i) => {
+  REGS.set(name, i);
+  REGS.set(`x${i}`, i);
+});
+
+/** The number of register `name` (ABI name, fp, or x0..x31), or undefined if it names no register. */
+export function regNumber(name: string): number | undefined {
+  return REGS.get(name);
+}
+
+/** The ABI name of register `n` (0..31). */
+export function regName(n: number): string {
+  return ABI_NAMES[n] ?? `x${n}`;
+}
+
+/** True for x8..x15, the registers the 3-bit fields of compressed instructions can name. */
+export function isPrimeReg(n: number): boolean {
+  return n >= 8 && n <= 15;
+}
+
+const CSRS = new Map<string, number>([
+  // unprivileged floating point and counters
+  ["fflags", 0x001],
+  ["frm", 0x002],
+  ["fcsr", 0x003],
+  ["cycle", 0xc00],
+  ["time", 0xc01],
+  ["instret", 0xc02],
+  // supervisor
+  ["sstatus", 0x100],
+  ["sie", 0x104],
+  ["stvec", 0x105],
+  ["scounteren", 0x106],
+  ["senvcfg", 0x10a],
+  ["sscratch", 0x140],
+  ["sepc", 0x141],
+  ["scause", 0x142],
+  ["stval", 0x143],
+  ["sip", 0x144],
+  ["stimecmp", 0x14d],
+  ["satp", 0x180],
+  // machine
+  ["mvendorid", 0xf11],
+  ["marchid", 0xf12],
+  ["mimpid", 0xf13],
+  ["mhartid", 0xf14],
+  ["mconfigptr", 0xf15],
+  ["mstatus", 0x300],
+  ["misa", 0x301],
+  ["medeleg", 0x302],
+  ["mideleg", 0x303],
+  ["mie", 0x304],
+  ["mtvec", 0x305],
+  ["mcounteren", 0x306],
+  ["menvcfg", 0x30a],
+  ["mcountinhibit", 0x320],
+  ["mscratch", 0x340],
+  ["mepc", 0x341],
+  ["mcause", 0x342],
+  ["mtval", 0x343],
+  ["mip", 0x344],
+  ["mtinst", 0x34a],
+  ["mtval2", 0x34b],
+  ["mseccfg", 0x747],
+  ["mcycle", 0xb00],
+  ["minstret", 0xb02],
+  // debug / trigger
+  ["tselect", 0x7a0],
+  ["tdata1", 0x7a1],
+  ["tdata2", 0x7a2],
+  ["tdata3", 0x7a3],
+  ["dcsr", 0x7b0],
+  ["dpc", 0x7b1],
+  ["dscratch0", 0x7b2],
+  ["dscratch1", 0x7b3],
+]);
+for (let i = 0; i < 16; i += 2) CSRS.set(`pmpcfg${i}`, 0x3a0 + i);
+for (let i = 0; i < 64; i++) CSRS.set(`pmpaddr${i}`, 0x3b0 + i);
+for (let i = 3; i < 32; i++) {
+  CSRS.set(`hpmcounter${i}`, 0xc00 + i);
+  CSRS.set(`mhpmcounter${i}`, 0xb00 + i);
+  CSRS.set(`mhpmevent${i}`, 0x320 + i);
+}
+
+/** The number of CSR `name` (e.g. "mstatus" → 0x300), or undefined if the name is not known. */
+export function csrNumber(name: string): number | undefined {
+  return CSRS.get(name);
+}
