@@ -4,10 +4,16 @@ import { Kasan } from "./kasan.js";
 import { Kernel } from "./kernel.js";
 import { hex64 } from "./layout.js";
 import { TestVmalloc } from "./lib/test_vmalloc.js";
+import { MemCgroups } from "./memcontrol.js";
 import { Percpu } from "./percpu.js";
+import { Scheduler } from "./process.js";
 import { Rcu } from "./rcu.js";
+import { SlabAllocator, ZERO_SIZE_PTR } from "./slab.js";
+import { Kvmalloc } from "./util.js";
 import { Vmalloc } from "./vmalloc.js";
 
+export { ExecError } from "./exec.js";
+export { type Mount, parseMount } from "./fs.js";
 export { KernelOops } from "./kaccess.js";
 export { KASAN_VMALLOC_INVALID, Kasan } from "./kasan.js";
 export { GFP, GFP_ATOMIC, GFP_KERNEL, GFP_KERNEL_ACCOUNT, GFP_NOWAIT, Kernel } from "./kernel.js";
@@ -18,10 +24,16 @@ export {
   TestVmalloc,
   type TestVmallocResult,
 } from "./lib/test_vmalloc.js";
+export { MemCgroups } from "./memcontrol.js";
+export { mm_struct, STACK_TOP, TASK_SIZE, type ThpMode } from "./mm.js";
 export { MAX_PAGE_ORDER, PageAlloc } from "./page_alloc.js";
 export { PAGE_KERNEL } from "./pgtable.js";
 export { formatLine, Printk } from "./printk.js";
+export { Scheduler, type SpawnOptions, type TaskIo, TICK, task_struct } from "./process.js";
+export { SlabAllocator } from "./slab.js";
+export { syscallNames } from "./syscalls.js";
 export { TLB_FLUSH_ALL_THRESHOLD } from "./tlbflush.js";
+export { Kvmalloc } from "./util.js";
 export {
   NUMA_NO_NODE,
   VM_ALLOC,
@@ -39,6 +51,8 @@ export {
 } from "./vmalloc.js";
 
 /** Create the kernel with its subsystems on `machine` and boot it with `cmdline`. */
+export { ZERO_SIZE_PTR };
+
 export function bootKernel(machine: Machine, cmdline = ""): Kernel {
   const k = new Kernel(machine);
   k.vm = new Vmalloc(k);
@@ -53,9 +67,16 @@ export function bootKernel(machine: Machine, cmdline = ""): Kernel {
       ` ${vm.caller}`,
     ];
   });
+  k.memcg = new MemCgroups(k);
+  k.vm.memcg = k.memcg;
+  k.slab = new SlabAllocator(k);
+  k.slab.memcg = k.memcg;
+  k.kv = new Kvmalloc(k, k.slab, k.vm);
   k.percpu = new Percpu(k);
   k.rcu = new Rcu(k);
+  k.rcu.free = (p) => k.kv.kvfree(p);
   k.testVmalloc = new TestVmalloc(k);
+  k.sched = new Scheduler(k);
   k.boot(cmdline);
   return k;
 }

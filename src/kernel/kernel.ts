@@ -18,14 +18,18 @@ import {
   VMALLOC_START,
 } from "./layout.js";
 import type { TestVmalloc } from "./lib/test_vmalloc.js";
+import type { MemCgroups } from "./memcontrol.js";
 import { PageAlloc } from "./page_alloc.js";
 import type { Percpu } from "./percpu.js";
 import { KernelPageTable, PAGE_KERNEL } from "./pgtable.js";
 import { Printk } from "./printk.js";
+import type { Scheduler } from "./process.js";
 import type { Rcu } from "./rcu.js";
+import type { SlabAllocator } from "./slab.js";
 import { TlbFlush } from "./tlbflush.js";
+import type { Kvmalloc } from "./util.js";
 import type { Vmalloc } from "./vmalloc.js";
-import { Vmstat } from "./vmstat.js";
+import { meminfoLine, Vmstat } from "./vmstat.js";
 
 /** GFP flags, with the bit values of Linux 6.x's include/linux/gfp_types.h. */
 export const GFP = {
@@ -81,6 +85,10 @@ export class Kernel {
   percpu!: Percpu;
   rcu!: Rcu;
   testVmalloc!: TestVmalloc;
+  sched!: Scheduler;
+  memcg!: MemCgroups;
+  slab!: SlabAllocator;
+  kv!: Kvmalloc;
   /** Command-line parameters this kernel does not know (reported at boot). */
   readonly unknownParams: string[] = [];
   private readonly owners: ParamOwner[] = [];
@@ -119,6 +127,12 @@ export class Kernel {
   seconds(): number {
     const clock = this.machine.clocks[this.cpu] ?? 0;
     return clock / (INSNS_PER_TICK * 10_000_000);
+  }
+
+  /** Zero a physical page before paging maps it (page tables). */
+  zeroPagePhys(pfn: number): void {
+    const off = (pfn - RAM_BASE / 4096) * 4096;
+    this.machine.mem.u8.fill(0, off, off + 4096);
   }
 
   /** Advance the current hart's clock by `cycles` of kernel work. */
@@ -170,6 +184,10 @@ export class Kernel {
     this.applyCmdline(cmdline);
     if (!this.pgd.mapRange(PAGE_OFFSET, RAM_BASE, m.mem.size, PAGE_KERNEL))
       throw new Error("boot: out of memory for the direct map");
+    // The vmalloc range's upper tables exist from boot, so that every process page table, which
+    // copies the kernel's root entries, sees later vmalloc mappings.
+    if (!this.pgd.preallocate(VMALLOC_START, VMALLOC_END))
+      throw new Error("boot: out of memory for vmalloc tables");
     for (const h of m.harts) {
       h.csrWrite(CSR.satp, (BigInt(SATP_SV48) << 60n) | BigInt(this.pgd.root));
       h.priv = PRIV_S;
@@ -192,6 +210,41 @@ export class Kernel {
       );
     }
     this.printk.info(`smp: Brought up 1 node, ${m.harts.length} CPU${m.harts.length > 1 ? "s" : ""}`);
+  }
+
+  /** The text of a /proc file: meminfo, vmallocinfo, buddyinfo, vmstat (and the subsystems'). */
+  procfs(name: string): string {
+    switch (name.replace(/^\/proc\//, "")) {
+      case "meminfo":
+        return this.meminfo();
+      case "vmallocinfo":
+        return this.vm.vmallocinfo();
+      case "buddyinfo":
+        return this.pages.buddyinfo();
+      case "slabinfo":
+        return this.slab.slabinfo();
+      case "vmstat":
+        this.vmstat.set("nr_free_pages", this.pages.nr_free_pages());
+        this.vmstat.set("nr_page_table_pages", this.pgd.nrTablePages);
+        return this.vmstat.format();
+    }
+    throw new Error(`/proc/${name}: no such file (meminfo, vmallocinfo, buddyinfo, slabinfo, vmstat)`);
+  }
+
+  private meminfo(): string {
+    const kb = (pages: number): number => pages * 4;
+    const anonHuge = this.sched
+      ? this.sched.tasks.reduce((n, t) => n + (t.running ? t.mm.anonHuge : 0), 0)
+      : 0;
+    return [
+      meminfoLine("MemTotal", kb(this.pages.nrPages)),
+      meminfoLine("MemFree", kb(this.pages.nr_free_pages())),
+      meminfoLine("PageTables", kb(this.pgd.nrTablePages)),
+      ...this.slab.meminfo(),
+      meminfoLine("KasanShadow", kb(this.kasan?.nr_shadow_pages ?? 0)),
+      ...this.vm.meminfo(),
+      meminfoLine("AnonHugePages", kb(anonHuge)),
+    ].join("\n");
   }
 
   /** Run `fn` as kernel code on hart `cpu`. */

@@ -3,18 +3,23 @@
 // mm/vmalloc.c, arch/riscv/mm/init.c for the direct map). Unmapping clears leaves but never
 // frees the tables, as vunmap_range_noflush does; the TLB flush is the caller's job.
 
-import type { PhysMem } from "../mmu/index.js";
 import {
   clearLeaf,
   mapLeaf,
+  type PhysMem,
   PTE_A,
   PTE_D,
   PTE_G,
   PTE_R,
+  PTE_V,
   PTE_W,
+  PTE_X,
   ptePointer,
+  ptePpn,
   readPte,
   SV48,
+  vpnIndex,
+  writePte,
 } from "../mmu/index.js";
 import { PAGE_SIZE, PMD_SIZE, PUD_SIZE } from "./layout.js";
 import type { PageAlloc } from "./page_alloc.js";
@@ -26,6 +31,16 @@ export const PAGE_KERNEL = PTE_R | PTE_W | PTE_A | PTE_D | PTE_G;
 const VA_MASK = (1n << 48n) - 1n;
 const vpnOf = (va: bigint): number => Number((va & VA_MASK) >> 12n);
 
+/** A leaf found by lookup(): its level, PTE words and the PTE's physical address. */
+export interface Leaf {
+  level: number;
+  lo: number;
+  hi: number;
+  pteAddr: number;
+}
+
+/** A 4-level (Sv48) page table in emulated RAM: the kernel's swapper_pg_dir, or a process's,
+ *  whose kernel half (root entries 256..511) points at the kernel's own tables. */
 export class KernelPageTable {
   readonly root: number;
   nrTablePages = 0;
@@ -34,10 +49,66 @@ export class KernelPageTable {
     private readonly mem: PhysMem,
     private readonly pages: PageAlloc,
     private readonly zeroPage: (pfn: number) => void,
+    kernelRoot?: number,
   ) {
     const root = this.allocTable();
-    if (root < 0) throw new Error("boot: no memory for swapper_pg_dir");
+    if (root < 0) throw new Error("page table: no memory for a root table");
     this.root = root;
+    if (kernelRoot !== undefined) {
+      for (let i = 256; i < 512; i++) {
+        const [lo, hi] = readPte(mem, kernelRoot * 4096 + i * 8);
+        writePte(mem, root * 4096 + i * 8, lo, hi);
+      }
+    }
+  }
+
+  /** Create the tables below the root entries covering [start, end), so that page tables
+   *  copied from this one later share them (preallocate_pgd_pages_range). False if out of memory. */
+  preallocate(start: bigint, end: bigint): boolean {
+    const step = 1n << 39n;
+    for (let va = start; va < end; va += step) {
+      if (ptePointer(this.mem, SV48, this.root, vpnOf(va), 2, this.allocTable) < 0) return false;
+    }
+    return true;
+  }
+
+  /** The leaf mapping `va`, or null. */
+  lookup(va: bigint): Leaf | null {
+    let table = this.root;
+    const vpn = vpnOf(va);
+    for (let level = 3; level >= 0; level--) {
+      const pteAddr = table * 4096 + vpnIndex(vpn, level) * 8;
+      const [lo, hi] = readPte(this.mem, pteAddr);
+      if (!(lo & PTE_V)) return null;
+      if (lo & (PTE_R | PTE_W | PTE_X)) return { level, lo, hi, pteAddr };
+      table = ptePpn(lo, hi);
+    }
+    return null;
+  }
+
+  /** Physical address of the level-`level` PTE for `va`, creating tables; -1 if out of memory. */
+  pteAt(va: bigint, level: number): number {
+    return ptePointer(this.mem, SV48, this.root, vpnOf(va), level, this.allocTable);
+  }
+
+  /** Free every table page of the user half (root entries 0..255) and the root itself. The
+   *  pages they map must already be gone. */
+  freeUserTables(): void {
+    const free = (table: number, level: number): void => {
+      const entries = level === 3 ? 256 : 512;
+      for (let i = 0; i < entries; i++) {
+        const [lo, hi] = readPte(this.mem, table * 4096 + i * 8);
+        if (lo & PTE_V && !(lo & (PTE_R | PTE_W | PTE_X)) && level > 0) free(ptePpn(lo, hi), level - 1);
+      }
+      this.freeTable(table);
+    };
+    free(this.root, 3);
+  }
+
+  private freeTable(pfn: number): void {
+    this.pages.flags[this.pages.idx(pfn)]! &= ~PG_table;
+    this.pages.__free_pages(pfn, 0);
+    this.nrTablePages--;
   }
 
   /** A zeroed page for a table, or -1. */

@@ -394,6 +394,11 @@ export class Vmalloc {
   /** Free pages [from, to) of vm.pages with their counters (vm_area_free_pages). */
   private vm_area_free_pages(vm: vm_struct, from: number, to: number): void {
     const k = this.k;
+    const n = to - from;
+    // The statistic goes first, while pages[0] still carries its memcg (as vfree does it).
+    if (!(vm.flags & VM_MAP_PUT_PAGES) && vm.pages.length && n > 0) {
+      this.memcg?.mod_memcg_page_state(vm.pages[0]!, "vmalloc", -n);
+    }
     for (let i = from; i < to; i++) {
       const pfn = vm.pages[i]!;
       if (k.config.initOnFree) k.kmem.memset(__va(pfn * PAGE_SIZE), 0, PAGE_SIZE, "free_pages");
@@ -401,12 +406,8 @@ export class Vmalloc {
       k.pages.flags[k.pages.idx(pfn)]! &= ~PG_vmalloc;
       k.pages.__free_pages(pfn, 0);
     }
-    const n = to - from;
     this.nr_vmalloc_pages -= n;
     k.vmstat.dec("nr_vmalloc", n);
-    if (!(vm.flags & VM_MAP_PUT_PAGES) && vm.pages.length && n > 0) {
-      this.memcg?.mod_memcg_page_state(vm.pages[0]!, "vmalloc", -n);
-    }
   }
 
   /** Map vm's pages at vm.addr: 4 KiB PTEs, or 2 MiB leaves when page_order is 9. */

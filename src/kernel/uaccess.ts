@@ -1,0 +1,94 @@
+// copy_to_user / copy_from_user: the kernel's accesses to user memory, through the current
+// hart's MMU in S-mode with SUM set for the duration (as Linux's uaccess does), with access_ok
+// and the fault fixup: a user page not yet faulted in is faulted in; anything else is -EFAULT.
+
+import type { Hart } from "../cpu/index.js";
+import { MSTATUS } from "../cpu/index.js";
+import type { Kernel } from "./kernel.js";
+import type { mm_struct, ThpMode } from "./mm.js";
+import { TASK_SIZE } from "./mm.js";
+
+const split = (va: bigint): [number, number] => [
+  Number(BigInt.asIntN(32, va)),
+  Number(BigInt.asIntN(32, va >> 32n)),
+];
+
+export class UserAccess {
+  constructor(
+    private readonly k: Kernel,
+    private readonly mm: mm_struct,
+    private readonly thp: () => ThpMode,
+  ) {}
+
+  /** RAM offset of user address `va` for `kind`, faulting it in if needed; -1 = EFAULT. */
+  private ram(h: Hart, va: bigint, kind: "r" | "w"): number {
+    if (va < 0n || va >= TASK_SIZE) return -1; // access_ok
+    const [lo, hi] = split(va);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const saved = h.mstatus;
+      h.mstatus |= MSTATUS.SUM;
+      const pa = h.probe(lo, hi, kind);
+      h.mstatus = saved;
+      if (pa >= 0) return this.k.machine.mem.ramOffset(pa, 1);
+      if (attempt === 0 && this.mm.handle_mm_fault(va, kind, this.thp()) !== "ok") return -1;
+    }
+    return -1;
+  }
+
+  /** Apply `fn` to each page-sized piece of [va, va+len); false on a fault. */
+  private each(
+    va: bigint,
+    len: number,
+    kind: "r" | "w",
+    fn: (off: number, done: number, n: number) => void,
+  ): boolean {
+    const h = this.k.hart();
+    let done = 0;
+    while (done < len) {
+      const a = va + BigInt(done);
+      const n = Math.min(4096 - Number(a & 4095n), len - done);
+      const off = this.ram(h, a, kind);
+      if (off < 0) return false;
+      fn(off, done, n);
+      this.k.charge(8 + n / 8);
+      done += n;
+    }
+    return true;
+  }
+
+  copy_from_user(va: bigint, len: number): Uint8Array | null {
+    const out = new Uint8Array(len);
+    const mem = this.k.machine.mem;
+    return this.each(va, len, "r", (off, done, n) => out.set(mem.u8.subarray(off, off + n), done))
+      ? out
+      : null;
+  }
+
+  copy_to_user(va: bigint, data: Uint8Array): boolean {
+    const mem = this.k.machine.mem;
+    return this.each(va, data.length, "w", (off, done, n) => mem.u8.set(data.subarray(done, done + n), off));
+  }
+
+  /** A NUL-terminated string of at most `max` bytes, or null on a fault. */
+  strncpy_from_user(va: bigint, max = 4096): string | null {
+    const bytes: number[] = [];
+    for (let i = 0; i < max; i++) {
+      const b = this.copy_from_user(va + BigInt(i), 1);
+      if (!b) return null;
+      if (b[0] === 0) return Buffer.from(bytes).toString("utf8");
+      bytes.push(b[0]!);
+    }
+    return Buffer.from(bytes).toString("utf8");
+  }
+
+  get_u64(va: bigint): bigint | null {
+    const b = this.copy_from_user(va, 8);
+    return b ? new DataView(b.buffer).getBigUint64(0, true) : null;
+  }
+
+  put_u64(va: bigint, v: bigint): boolean {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+    return this.copy_to_user(va, b);
+  }
+}

@@ -1,0 +1,318 @@
+import { describe, expect, it } from "vitest";
+import { assemble } from "../../src/asm/index.js";
+import { Machine } from "../../src/cpu/index.js";
+import { bootKernel, type Kernel, type TaskIo } from "../../src/kernel/index.js";
+
+function io(stdin = ""): TaskIo & { out: string; err: string } {
+  let input = new TextEncoder().encode(stdin);
+  const o = {
+    out: "",
+    err: "",
+    stdin(max: number) {
+      const b = input.subarray(0, max);
+      input = input.subarray(b.length);
+      return b;
+    },
+    write(fd: 1 | 2, data: Uint8Array) {
+      if (fd === 1) o.out += new TextDecoder().decode(data);
+      else o.err += new TextDecoder().decode(data);
+    },
+    isatty: () => false,
+  };
+  return o;
+}
+
+function program(src: string): Uint8Array {
+  return assemble(src, { base: 0x10000n }).toElf();
+}
+
+function runProg(
+  src: string,
+  opts: { argv?: string[]; stdin?: string; cmdline?: string; harts?: number } = {},
+) {
+  const k: Kernel = bootKernel(new Machine({ mem: 128 << 20, harts: opts.harts ?? 1 }), opts.cmdline ?? "");
+  const tio = io(opts.stdin);
+  const trace: string[] = [];
+  const t = k.sched.spawn({
+    elf: program(src),
+    path: "/bin/prog",
+    argv: opts.argv ?? ["prog"],
+    envp: ["HOME=/"],
+    io: tio,
+    strace: (l) => trace.push(l),
+  });
+  k.sched.run(50_000_000);
+  return { k, t, out: tio.out, trace };
+}
+
+const HELLO = `
+  .text
+  _start:
+    li a0, 1
+    la a1, msg
+    li a2, 13
+    li a7, 64
+    ecall
+    li a0, 3
+    li a7, 94
+    ecall
+  .data
+  msg: .ascii "hello, world\\n"
+`;
+
+describe("user processes", () => {
+  it("runs a program in U-mode: write and exit_group, traced like strace", () => {
+    const r = runProg(HELLO);
+    expect(r.out).toBe("hello, world\n");
+    expect(r.t.exitCode).toBe(3);
+    expect(r.trace).toEqual([
+      'write(1, "hello, world\\n", 13) = 13',
+      "exit_group(3) = ?",
+      "+++ exited with 3 +++",
+    ]);
+  });
+
+  it("a NULL store is a segfault with Linux's kernel line and status 139", () => {
+    const r = runProg(`
+      _start:
+        li t0, 0
+        sd t0, 0(t0)
+    `);
+    expect(r.t.exitCode).toBe(139);
+    expect(r.k.printk.dmesg()).toMatch(
+      /prog\[1\]: segfault at 0 ip 0000000000010004 sp [0-9a-f]{16} error 6 in prog\[10000\+1000\]/,
+    );
+  });
+
+  it("U-mode cannot read kernel memory", () => {
+    const r = runProg(`
+      _start:
+        li t0, 0xffffaf8000000000
+        ld t1, 0(t0)
+    `);
+    expect(r.t.exitCode).toBe(139);
+  });
+
+  it("mmap gives demand-zero memory; munmap makes it fault", () => {
+    const r = runProg(`
+      _start:
+        li a0, 0
+        li a1, 8192
+        li a2, 3
+        li a3, 0x22
+        li a4, -1
+        li a5, 0
+        li a7, 222
+        ecall
+        mv s0, a0
+        li t0, 42
+        li t2, 4096
+        add t3, s0, t2
+        sd t0, 0(t3)
+        ld t1, 0(t3)
+        bne t0, t1, 1f
+        mv a0, s0
+        li a1, 8192
+        li a7, 215
+        ecall
+        ld t1, 0(s0)
+      1:
+        li a0, 1
+        li a7, 94
+        ecall
+    `);
+    expect(r.t.exitCode).toBe(139);
+    expect(r.trace.some((l) => l.startsWith("munmap(") && l.endsWith("= 0"))).toBe(true);
+  });
+
+  it("argv, envp and auxv are on the initial stack", () => {
+    const r = runProg(
+      `
+      _start:
+        ld a0, 0(sp)     # argc
+        li a7, 94
+        ecall
+    `,
+      { argv: ["prog", "a", "b"] },
+    );
+    expect(r.t.exitCode).toBe(3);
+  });
+
+  it("an illegal instruction kills the task with SIGILL, naming the instruction", () => {
+    const r = runProg(`
+      _start:
+        nop
+        csrr a0, mstatus        # M-mode CSR from U-mode: illegal
+    `);
+    expect(r.t.exitCode).toBe(128 + 4);
+    expect(r.k.printk.dmesg()).toMatch(
+      /prog\[1\]: unhandled signal 4 code 0x1 \(ILL_ILLOPC\) at 0x0000000000010004: illegal instruction 0x30002573 \(csrrs a0, mstatus, zero\)/,
+    );
+  });
+
+  it("an unknown system call returns -ENOSYS and is reported once", () => {
+    const r = runProg(`
+      _start:
+        li a7, 4000
+        ecall
+        li a7, 4000
+        ecall
+        li a7, 94
+        ecall
+    `);
+    expect(r.t.exitCode).toBe(256 - 38);
+    expect(r.k.printk.dmesg().match(/unknown system call 4000/g)).toHaveLength(1);
+  });
+});
+
+/** A program that mmaps `size` bytes (2 MiB aligned by over-allocating), optionally madvises
+ *  MADV_HUGEPAGE, touches one byte per page, then exits 0. */
+function touchProgram(size: number, madvise: boolean, extra = ""): string {
+  return `
+    _start:
+      li a0, 0
+      li a1, ${size + (2 << 20)}
+      li a2, 3
+      li a3, 0x22
+      li a4, -1
+      li a5, 0
+      li a7, 222
+      ecall
+      li t0, ${(2 << 20) - 1}
+      add a0, a0, t0
+      not t0, t0
+      and s0, a0, t0          # 2 MiB aligned start
+      ${madvise ? `mv a0, s0\n      li a1, ${size}\n      li a2, 14\n      li a7, 233\n      ecall` : ""}
+      li t1, 0
+      li t2, ${size}
+      li t3, 4096
+    1:
+      add t4, s0, t1
+      sb t3, 0(t4)
+      add t1, t1, t3
+      blt t1, t2, 1b
+      ${extra}
+      li a0, 0
+      li a7, 94
+      ecall
+  `;
+}
+
+describe("transparent huge pages", () => {
+  for (const [mode, madvise, huge] of [
+    ["never", true, false],
+    ["madvise", false, false],
+    ["madvise", true, true],
+    ["always", false, true],
+  ] as const) {
+    it(`transparent_hugepage=${mode}${madvise ? " with MADV_HUGEPAGE" : ""}: ${huge ? "2 MiB leaves" : "4 KiB pages"}`, () => {
+      const r = runProg(touchProgram(8 << 20, madvise), { cmdline: `transparent_hugepage=${mode}` });
+      expect(r.t.exitCode).toBe(0);
+      expect(r.k.vmstat.get("thp_fault_alloc")).toBe(huge ? 4 : 0);
+    });
+  }
+
+  it("a partial munmap splits the 2 MiB leaf", () => {
+    const extra = `
+      li t0, 4096
+      add a0, s0, t0
+      li a1, 4096
+      li a7, 215
+      ecall
+      ld t5, 0(s0)            # the rest of the huge page is still mapped`;
+    const r = runProg(touchProgram(2 << 20, true, extra), { cmdline: "transparent_hugepage=madvise" });
+    expect(r.t.exitCode).toBe(0);
+    expect(r.k.vmstat.get("thp_fault_alloc")).toBe(1);
+    expect(r.k.vmstat.get("thp_split_pmd")).toBe(1);
+  });
+
+  it("every page comes back after exit", () => {
+    const k = bootKernel(new Machine({ mem: 128 << 20 }), "transparent_hugepage=always");
+    const before = k.pages.nr_free_pages() + k.pgd.nrTablePages;
+    const t = k.sched.spawn({
+      elf: program(touchProgram(4 << 20, false)),
+      path: "/t",
+      argv: ["t"],
+      envp: [],
+      io: io(),
+    });
+    k.sched.run();
+    expect(t.exitCode).toBe(0);
+    expect(k.pages.nr_free_pages() + k.pgd.nrTablePages).toBe(before);
+  });
+});
+
+describe("scheduling and isolation", () => {
+  it("two processes interleave on the timer tick and cannot see each other's memory", () => {
+    const k = bootKernel(new Machine({ mem: 128 << 20 }), "");
+    // Each task writes its marker to the same VA, spins past several ticks, then checks it.
+    const src = (marker: number) => `
+      _start:
+        li s0, 0x20000000
+        li a0, 0x20000000
+        li a1, 4096
+        li a2, 3
+        li a3, 0x32             # MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED
+        li a4, -1
+        li a5, 0
+        li a7, 222
+        ecall
+        li t0, ${marker}
+        sd t0, 0(s0)
+        li t1, 6000000
+      1: addi t1, t1, -1
+        bnez t1, 1b
+        ld t2, 0(s0)
+        sub a0, t2, t0          # 0 if untouched by the other task
+        li a7, 94
+        ecall`;
+    const a = k.sched.spawn({ elf: program(src(111)), path: "/a", argv: ["a"], envp: [], io: io() });
+    const b = k.sched.spawn({ elf: program(src(222)), path: "/b", argv: ["b"], envp: [], io: io() });
+    k.sched.run();
+    expect(a.exitCode).toBe(0);
+    expect(b.exitCode).toBe(0);
+    expect(k.sched.ticks).toBeGreaterThanOrEqual(4);
+    expect(a.mm.asid).not.toBe(b.mm.asid);
+  });
+
+  it("brk grows the heap; mremap moves a mapping with its contents", () => {
+    const r = runProg(`
+      _start:
+        li a0, 0
+        li a7, 214
+        ecall                   # current break
+        mv s0, a0
+        li t0, 8192
+        add a0, s0, t0
+        li a7, 214
+        ecall                   # grow by 8 KiB
+        li t0, 77
+        li t3, 4096
+        add s2, s0, t3
+        sd t0, 0(s2)
+        li a0, 0
+        li a1, 4096
+        li a2, 3
+        li a3, 0x22
+        li a4, -1
+        li a5, 0
+        li a7, 222
+        ecall
+        mv s1, a0
+        li t0, 99
+        sd t0, 0(s1)
+        mv a0, s1
+        li a1, 4096
+        li a2, 65536
+        li a3, 1                # MREMAP_MAYMOVE
+        li a7, 216
+        ecall
+        ld t1, 0(a0)
+        ld t2, 0(s2)
+        add a0, t1, t2          # 99 + 77
+        li a7, 94
+        ecall
+    `);
+    expect(r.t.exitCode).toBe(176);
+  });
+});
