@@ -1,0 +1,153 @@
+// The MMU's cost, each figure from one run so that machine noise cancels:
+//  - mmu/onoff: a load/store loop over a TLB-resident 64 KiB working set, satp Bare (M-mode)
+//    against Sv48 paging (S-mode, 4 KiB pages, skylake TLB). The issue asks for <= 1.3x.
+//  - mmu/walk: a loop that misses the TLB on every access (tiny preset: 4-entry L1, 16-entry
+//    L2) against the same loop hitting it, for 4 KiB and 2 MiB leaves: the time of one walk.
+//  - mmu/fetch: a jump chain through 64 code pages (one instruction fetched per page), Bare
+//    against Sv48: the cost of instruction-fetch translation when the fetch page changes.
+
+import { assemble } from "../src/asm/index.js";
+import { CSR, Machine, PRIV_M, PRIV_S, run } from "../src/cpu/index.js";
+import { readElf } from "../src/elf/index.js";
+import { mapLeaf, PTE_A, PTE_D, PTE_R, PTE_W, PTE_X, RAM_BASE, SV48 } from "../src/mmu/index.js";
+import { makeSuite, type SuiteFactory } from "./harness.js";
+
+const INSNS = 2_000_000;
+
+const LDST = `
+        .option norvc
+_start: la      s0, buf
+        li      s1, 0xfff8
+        li      a0, 0
+loop:   add     a1, s0, a0
+        ld      a2, 0(a1)
+        addi    a2, a2, 1
+        sd      a2, 0(a1)
+        lw      a3, 4(a1)
+        sw      a3, 0(a1)
+        addi    a0, a0, 8
+        and     a0, a0, s1
+        j       loop
+        .bss
+        .p2align 12
+buf:    .zero   65536
+`;
+
+/** One load per iteration at `stride`, wrapping within `span` bytes of a region at `base`. */
+const strided = (base: bigint, stride: number, span: number): string => `
+        .option norvc
+_start: li      s0, ${base}
+        li      s1, ${stride}
+        li      s2, ${span - 1}
+        li      a0, 0
+loop:   add     a1, s0, a0
+        ld      a2, 0(a1)
+        add     a0, a0, s1
+        and     a0, a0, s2
+        j       loop
+`;
+
+/** A chain of jumps, one per code page, looping back. */
+const FETCH_PAGES = 64;
+const fetchChain = (): string => {
+  const lines = [".option norvc", "_start:"];
+  for (let i = 0; i < FETCH_PAGES; i++) {
+    lines.push(`p${i}: addi a0, a0, 1`, `      j p${(i + 1) % FETCH_PAGES}`, "      .p2align 12");
+  }
+  return lines.join("\n");
+};
+
+interface Setup {
+  runFor: (n: number) => void;
+}
+
+/** A machine running `source` (linked at RAM_BASE) either Bare in M-mode, or in S-mode under
+ *  Sv48 with everything it touches identity-mapped by leaves of `level`. */
+function setup(source: string, paged: boolean, tlb: string, level = 0, dataVa?: bigint, dataSpan = 0): Setup {
+  const m = new Machine({ mem: 512 << 20, tlb });
+  const elf = readElf(assemble(source).toElf());
+  m.loadElf(elf);
+  const h = m.harts[0]!;
+  if (paged) {
+    let next = (RAM_BASE + (512 << 20)) / 4096;
+    const alloc = (): number => --next;
+    const root = alloc();
+    const flags = PTE_R | PTE_W | PTE_X | PTE_A | PTE_D;
+    const map = (va: bigint, pa: number, size: number, lvl: number): void => {
+      const step = 4096 * 512 ** lvl;
+      for (let off = 0; off < size; off += step) {
+        mapLeaf(m.mem, SV48, root, Number((va + BigInt(off)) >> 12n), (pa + off) / 4096, lvl, flags, alloc);
+      }
+    };
+    map(BigInt(RAM_BASE), RAM_BASE, 4 << 20, 0); // code and .bss
+    if (dataVa !== undefined) map(dataVa, RAM_BASE + (64 << 20), dataSpan, level);
+    h.csrWrite(CSR.satp, (9n << 60n) | BigInt(root));
+  }
+  h.trapListeners.push((_h, cause, tval) => {
+    throw new Error(`bench: the guest trapped (cause ${cause}, tval 0x${tval.toString(16)})`);
+  });
+  return {
+    runFor: (n) => {
+      m.reset(elf.entry);
+      h.priv = paged ? PRIV_S : PRIV_M;
+      let done = 0;
+      while (done < n) done += run(h, Math.min(m.quantum, n - done));
+    },
+  };
+}
+
+function caseOf(name: string, s: Setup, insns = INSNS) {
+  s.runFor(insns); // warm up
+  return { name, fn: () => s.runFor(insns), derived: { label: "MIPS", perOp: insns, scale: 1e6 } };
+}
+
+export const suites: SuiteFactory = (opts) => {
+  const onoff = makeSuite(
+    {
+      name: "mmu/onoff",
+      title: "load/store loop over a TLB-resident 64 KiB set: satp Bare vs Sv48 (4 KiB pages, skylake)",
+      cases: [caseOf("bare", setup(LDST, false, "skylake")), caseOf("sv48", setup(LDST, true, "skylake"))],
+      ratioTo: "bare",
+      summary: (hz) => [`Sv48 costs ${(hz("bare") / hz("sv48")).toFixed(2)}x the Bare loop (target <= 1.3x)`],
+    },
+    opts,
+  );
+  const VA = 0x4000_0000n;
+  const walkCases = [
+    caseOf("hit-4k", setup(strided(VA, 4096, 4 * 4096), true, "tiny", 0, VA, 4 << 20)),
+    caseOf("miss-4k", setup(strided(VA, 4096, 1024 * 4096), true, "tiny", 0, VA, 4 << 20)),
+    caseOf("hit-2m", setup(strided(VA, 2 << 20, 4 * (2 << 20)), true, "tiny", 1, VA, 128 << 20)),
+    caseOf("miss-2m", setup(strided(VA, 2 << 20, 64 * (2 << 20)), true, "tiny", 1, VA, 128 << 20)),
+  ];
+  const perIter = 5; // instructions per iteration of the strided loop: one access each
+  const walk = makeSuite(
+    {
+      name: "mmu/walk",
+      title: "one load per iteration, missing the tiny TLB every time vs hitting it (4 KiB and 2 MiB leaves)",
+      cases: walkCases,
+      ratioTo: "hit-4k",
+      summary: (hz) =>
+        ["4k", "2m"].map((sz) => {
+          const ns = (1e9 * (1 / hz(`miss-${sz}`) - 1 / hz(`hit-${sz}`))) / (INSNS / perIter);
+          return `one page walk (${sz === "4k" ? "4 KiB leaf, 4 levels" : "2 MiB leaf, 3 levels"}): ${ns.toFixed(0)} ns of host time per miss`;
+        }),
+    },
+    opts,
+  );
+  const fetch = makeSuite(
+    {
+      name: "mmu/fetch",
+      title: `a jump chain through ${FETCH_PAGES} code pages (a new fetch page every 2 instructions)`,
+      cases: [
+        caseOf("bare", setup(fetchChain(), false, "skylake")),
+        caseOf("sv48", setup(fetchChain(), true, "skylake")),
+      ],
+      ratioTo: "bare",
+      summary: (hz) => [
+        `instruction-fetch translation: Sv48 costs ${(hz("bare") / hz("sv48")).toFixed(2)}x Bare`,
+      ],
+    },
+    opts,
+  );
+  return [onoff, walk, fetch];
+};
