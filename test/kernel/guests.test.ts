@@ -34,7 +34,10 @@ function expected(c: Case, variant: "nolibc" | "glibc"): string {
   const misa = Number(new Machine({ mem: 1 << 20 }).harts[0]!.misa & 0x3ffffffn);
   const letters = [..."IMAFDCV"].filter((l) => misa & (1 << (l.charCodeAt(0) - 65)));
   const hwcap = letters.reduce((m, l) => m | (1 << (l.charCodeAt(0) - 65)), 0);
-  const names = letters.map((l) => l.toLowerCase()).sort().join("");
+  const names = letters
+    .map((l) => l.toLowerCase())
+    .sort()
+    .join("");
   return text.replace(/^AT_HWCAP=.*$/m, `AT_HWCAP=0x${hwcap.toString(16)} (${names})`);
 }
 

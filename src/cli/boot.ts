@@ -1,0 +1,146 @@
+// `mmlab boot`: boot the mini-kernel with a Linux-style command line, print its log live (dmesg
+// timestamps), run what the command line asks (test_vmalloc), then a console script if one is
+// given, and exit 0 only if all of it passed.
+
+import { readFileSync } from "node:fs";
+import { commandLabel, InputError, type Parsed, UsageError } from "./args.js";
+import type { Command } from "./command.js";
+import { err, out } from "./io.js";
+import {
+  APPEND_OPTION,
+  bootConsoleKernel,
+  checkKernelSatp,
+  isPanic,
+  KernelOops,
+  kernelStats,
+  logOops,
+  testVmallocProgress,
+} from "./kboot.js";
+import { type ConsoleRun, consoleHelp, KConsole, runLines } from "./kconsole.js";
+import { PERF_EVENT_HELP } from "./perf.js";
+import { machineConfig, machineOptions } from "./session.js";
+import { formatStats } from "./stats.js";
+
+export const BOOT_VERDICT_HELP = `  0  everything passed: no test_vmalloc case failed, no KASAN report, no kernel oops or
+     panic, no WARNING, no bad command-line value, and the script (if any) ran to its end
+     without an error (a report that a script line asks for with 'expect' does not count)
+  1  something failed: the last line on stderr says what
+  2  a usage mistake or a bad input (no such script, a bad --tlb file): nothing ran`;
+
+/** Read a script: a file, or stdin for '-'. */
+function readScript(path: string): { name: string; text: string } {
+  try {
+    return path === "-"
+      ? { name: "<stdin>", text: readFileSync(0, "utf8") }
+      : { name: path, text: readFileSync(path, "utf8") };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
+    throw new InputError(`${path}: ${why}`);
+  }
+}
+
+export const bootCommand: Command = {
+  name: "boot",
+  summary: "boot the mini-kernel: run test_vmalloc or a console script, print the kernel log",
+  usage: ["mmlab boot [options]"],
+  description: `
+Boot the mini-kernel on the machine and print its log on stdout as it is written, with dmesg
+timestamps (the machine's clock: the same run prints the same log). The command line (--append)
+takes Linux's parameters: init_on_alloc, init_on_free, kasan=on|off, kasan.fault=report|panic,
+kasan_multi_shot, nohugevmalloc, transparent_hugepage=, vrealloc.bug=, vmalloc.lazy_max_pages=,
+and test_vmalloc.* (nr_threads, test_loop_count, test_repeat_count, run_test_mask,
+sequential_test_order, nr_pages, use_huge, nr_pcpu_objects): any test_vmalloc parameter runs the
+tests, as loading the module does. Unknown parameters are reported as Linux reports them.
+
+--script runs kernel console commands (the same as 'mmlab console'; '-' reads them from stdin)
+after the tests. A line with a mistake stops the script: 'FILE:LINE: what is wrong' on stderr.
+
+When stderr is a terminal, a progress line shows which test_vmalloc case is running.`,
+  options: [
+    APPEND_OPTION,
+    { name: "script", kind: "value", valueName: "FILE|-", help: "run console commands from FILE (or stdin)" },
+    ...machineOptions({ guest: false }),
+  ],
+  sections: [
+    ["Exit status", BOOT_VERDICT_HELP],
+    ["Script commands", consoleHelp()],
+    ["TLB counters (--stats)", PERF_EVENT_HELP],
+  ],
+  examples: [
+    "mmlab boot --append 'test_vmalloc.run_test_mask=4096'",
+    "mmlab boot --append 'test_vmalloc.test_loop_count=100 test_vmalloc.nr_threads=4' --harts 4 --stats",
+    "mmlab boot --append 'vrealloc.bug=e64f42036ef4' --script shrink.txt",
+    "printf 'p = vmalloc 256K\\nvrealloc p 16K\\ncat /proc/vmallocinfo\\n' | mmlab boot --script -",
+  ],
+  async run(p: Parsed): Promise<number> {
+    const label = commandLabel("boot");
+    if (p.positionals.length) {
+      throw new UsageError(`${label}: unexpected argument '${p.positionals[0]}' (see ${label} --help)`);
+    }
+    const cfg = machineConfig(p, "boot");
+    checkKernelSatp(cfg, "boot");
+    const scriptPath = p.options.get("script");
+    const script = typeof scriptPath === "string" ? readScript(scriptPath) : null;
+    const append = p.options.get("append");
+
+    let progress = { clear: () => {}, stop: () => {} };
+    const show = (text: string): void => {
+      progress.clear();
+      out(`${text}\n`);
+    };
+    const { k, stats, tracer, bootWarnings } = bootConsoleKernel(
+      cfg,
+      typeof append === "string" ? append : "",
+      show,
+    );
+    const failures: string[] = [];
+    if (bootWarnings.length) {
+      failures.push(
+        `${bootWarnings.length} problem${bootWarnings.length === 1 ? "" : "s"} with the command line`,
+      );
+    }
+    const kc = new KConsole(k, out);
+    let dead = false;
+    try {
+      if (k.testVmalloc.requested) {
+        progress = testVmallocProgress(k);
+        try {
+          const run = (): { failed: number } => k.testVmalloc.run();
+          const r = stats ? stats.time(run) : run();
+          if (r.failed) failures.push(`test_vmalloc: ${r.failed} failed`);
+        } catch (e) {
+          if (!(e instanceof KernelOops)) throw e;
+          logOops(k, e);
+          dead = true;
+          failures.push(`test_vmalloc: kernel ${isPanic(e) ? "panic" : "oops"}`);
+        } finally {
+          progress.stop();
+        }
+      }
+      if (script && !dead) {
+        const r: ConsoleRun = runLines(
+          kc,
+          script.text,
+          (n, msg) => err(`mmlab: ${script.name}:${n}: ${msg}\n`),
+          true,
+        );
+        if (r.failedAt !== null) failures.push(`${script.name}:${r.failedAt}: the script stopped`);
+      }
+    } finally {
+      tracer?.stop();
+    }
+    const u = kc.unexpected();
+    if (u.kasan > 0) failures.push(`${u.kasan} KASAN report${u.kasan === 1 ? "" : "s"}`);
+    if (u.warn > 0) failures.push(`${u.warn} WARNING${u.warn === 1 ? "" : "s"}`);
+    const status = failures.length ? 1 : 0;
+    const reason = failures.length ? `boot failed: ${failures.join("; ")}` : "boot passed";
+    if (stats) {
+      const report = { ...stats.report({ exitCode: status, reason }), kernel: kernelStats(k) };
+      err(cfg.stats === "json" ? `${JSON.stringify(report)}\n` : formatStats(report));
+    }
+    if (failures.length) err(`${label}: FAILED: ${failures.join("; ")}\n`);
+    return status;
+  },
+};

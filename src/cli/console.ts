@@ -1,0 +1,134 @@
+// `mmlab console`: boot the kernel and read console commands (kconsole.ts) from the terminal,
+// with line editing, history (~/.mmlab_history) and completion, or from a pipe. A mistake or an
+// oops is printed and the console goes on; a kernel panic ends it.
+
+import { appendFileSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { commandLabel, type Parsed, UsageError } from "./args.js";
+import type { Command } from "./command.js";
+import { err, out } from "./io.js";
+import { APPEND_OPTION, bootConsoleKernel, checkKernelSatp, kernelStats } from "./kboot.js";
+import { COMMANDS, type ConsoleRun, consoleHelp, handleResult, KConsole } from "./kconsole.js";
+import { machineConfig, machineOptions } from "./session.js";
+import { formatStats } from "./stats.js";
+
+/** The history file: $MMLAB_HISTORY, or ~/.mmlab_history ("" turns it off). */
+function historyFile(): string | null {
+  const env = process.env.MMLAB_HISTORY;
+  if (env !== undefined) return env === "" ? null : env;
+  try {
+    return join(homedir(), ".mmlab_history");
+  } catch {
+    return null;
+  }
+}
+
+function loadHistory(file: string | null): string[] {
+  if (!file) return [];
+  try {
+    return readFileSync(file, "utf8").split("\n").filter(Boolean).reverse().slice(0, 1000);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Read commands from `input` until `quit` or its end. With `terminal`, a prompt, line editing,
+ * history and tab completion; otherwise lines are read as they come and mistakes are reported
+ * with their line number. Resolves to whether the kernel panicked.
+ */
+export async function consoleLoop(kc: KConsole, input: Readable, terminal: boolean): Promise<ConsoleRun> {
+  const file = terminal ? historyFile() : null;
+  const rl = createInterface({
+    input,
+    ...(terminal ? { output: process.stdout } : {}),
+    terminal,
+    historySize: 1000,
+    history: loadHistory(file),
+    removeHistoryDuplicates: true,
+    completer: (line: string): [string[], string] => {
+      const word = /\S*$/.exec(line)![0];
+      const names = [...Object.keys(COMMANDS), ...kc.vars.keys(), "/proc/meminfo", "/proc/vmallocinfo"];
+      const hits = names.filter((n) => n.startsWith(word));
+      return [hits.length ? hits : names, word];
+    },
+  });
+  const prompt = (): void => {
+    rl.setPrompt(`mmlab:hart${kc.k.cpu}> `);
+    rl.prompt();
+  };
+  const run: ConsoleRun = { failedAt: null, panicked: false };
+  let n = 0;
+  const onError = (line: number, msg: string): void =>
+    err(terminal ? `error: ${msg}\n` : `mmlab: <stdin>:${line}: ${msg}\n`);
+  if (terminal) prompt();
+  try {
+    for await (const line of rl) {
+      n++;
+      if (file && line.trim()) {
+        try {
+          appendFileSync(file, `${line}\n`);
+        } catch {
+          // no history then
+        }
+      }
+      if (handleResult(kc.exec(line), n, onError, false, run)) break;
+      if (terminal) prompt();
+    }
+  } finally {
+    rl.close();
+  }
+  return run;
+}
+
+export const consoleCommand: Command = {
+  name: "console",
+  summary: "an interactive kernel console: vmalloc, vrealloc, kmalloc, /proc, the TLBs, page walks",
+  usage: ["mmlab console [options]"],
+  description: `
+Boot the mini-kernel (its log is printed, live) and read commands that call the mm API and look
+inside the kernel and the machine. Type 'help' for the list. Values are numbers (4096, 0x1000, 4K,
+2M, 1G), variables and sums (p+16K). With a terminal: line editing, history kept in
+~/.mmlab_history ($MMLAB_HISTORY; empty for none) and tab completion. Commands can also be piped
+in. A mistake or a kernel oops is printed and the console goes on; a kernel panic ends it (exit
+status 1). 'mmlab boot --script FILE' runs the same commands from a file.`,
+  options: [APPEND_OPTION, ...machineOptions({ guest: false })],
+  sections: [["Commands", consoleHelp()]],
+  examples: [
+    "mmlab console",
+    "mmlab console --harts 2 --tlb tiny --append 'vrealloc.bug=e64f42036ef4'",
+    "echo 'cat /proc/meminfo' | mmlab console",
+  ],
+  async run(p: Parsed): Promise<number> {
+    const label = commandLabel("console");
+    if (p.positionals.length) {
+      throw new UsageError(`${label}: unexpected argument '${p.positionals[0]}' (see ${label} --help)`);
+    }
+    const cfg = machineConfig(p, "console");
+    checkKernelSatp(cfg, "console");
+    const append = p.options.get("append");
+    const { k, stats, tracer } = bootConsoleKernel(cfg, typeof append === "string" ? append : "", (t) =>
+      out(`${t}\n`),
+    );
+    const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
+    if (terminal) out("mmlab kernel console: 'help' lists the commands, 'quit' or Ctrl-D leaves.\n");
+    let r: ConsoleRun;
+    try {
+      r = await consoleLoop(new KConsole(k, out), process.stdin, terminal);
+    } finally {
+      tracer?.stop();
+    }
+    const status = r.panicked ? 1 : 0;
+    if (stats) {
+      const report = {
+        ...stats.report({ exitCode: status, reason: r.panicked ? "kernel panic" : "console closed" }),
+        kernel: kernelStats(k),
+      };
+      err(cfg.stats === "json" ? `${JSON.stringify(report)}\n` : formatStats(report));
+    }
+    return status;
+  },
+};

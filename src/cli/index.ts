@@ -1,0 +1,125 @@
+// The `mmlab` command: dispatch to a command (commands.ts), and turn every error into one line on
+// stderr and an exit status (2 for usage mistakes and bad inputs). bin/mmlab.js calls main().
+
+import { readFileSync } from "node:fs";
+import { commandLabel, InputError, parseArgs, UsageError } from "./args.js";
+import { type Command, commandHelp, HELP_OPTION } from "./command.js";
+import { COMMANDS } from "./commands.js";
+import { err, out, quietPipes } from "./io.js";
+
+export { COMMANDS } from "./commands.js";
+
+/** Exit status of a usage mistake or a bad input. */
+export const EXIT_USAGE = 2;
+/** Exit status of an internal error (a bug in mmlab; sysexits EX_SOFTWARE). */
+export const EXIT_INTERNAL = 70;
+
+/** The package version, from package.json (found above this file in src/ or dist/src/). */
+function version(): string {
+  for (const up of ["../../package.json", "../../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === "mmlab" && pkg.version) return pkg.version;
+    } catch {
+      // not there: try the next
+    }
+  }
+  return "unknown";
+}
+
+function generalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return `mmlab ${version()}: an emulated RISC-V RV64IMAC machine for memory-management work
+
+Usage: mmlab COMMAND [options] [arguments]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join("\n")}
+
+Options:
+  -h, --help     show this help ('mmlab COMMAND --help' shows a command's options)
+  -V, --version  show mmlab's version
+
+Start with 'mmlab demo'; run a program with 'mmlab run --bare PROGRAM.elf|PROGRAM.s'.
+`;
+}
+
+async function dispatch(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    err(generalHelp());
+    return EXIT_USAGE;
+  }
+  if (first === "-h" || first === "--help") {
+    out(generalHelp());
+    return 0;
+  }
+  if (first === "-V" || first === "--version") {
+    out(`mmlab ${version()}\n`);
+    return 0;
+  }
+  if (first === "help") {
+    const topic = rest[0];
+    if (topic === undefined) {
+      out(generalHelp());
+      return 0;
+    }
+    out(commandHelp(findCommand(topic)));
+    return 0;
+  }
+  if (first.startsWith("-")) throw new UsageError(`mmlab: unknown option '${first}' (see mmlab --help)`);
+  const cmd = findCommand(first);
+  const parsed = parseArgs(rest, {
+    command: cmd.name,
+    options: [...cmd.options, HELP_OPTION],
+    stopAtPositional: cmd.stopAtPositional ?? false,
+  });
+  if (parsed.options.has("help")) {
+    out(commandHelp(cmd));
+    return 0;
+  }
+  return cmd.run(parsed);
+}
+
+function findCommand(name: string): Command {
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    const names = COMMANDS.map((c) => c.name).join(", ");
+    throw new UsageError(`mmlab: unknown command '${name}': the commands are ${names} (see mmlab --help)`);
+  }
+  return cmd;
+}
+
+/** Run `mmlab` with `argv` (the arguments after the program name); resolves to the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  quietPipes();
+  try {
+    return await dispatch(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof InputError) {
+      // One line per problem (an assembler reports each diagnostic on a line of its own).
+      err(
+        `${e.message
+          .split("\n")
+          .map((l) => `${commandLabel("")}: ${l}`)
+          .join("\n")}\n`,
+      );
+      return EXIT_USAGE;
+    }
+    if (e instanceof RangeError && /allocation failed/i.test(e.message)) {
+      err("mmlab: cannot allocate the machine's RAM on this host: try a smaller --mem\n");
+      return EXIT_USAGE;
+    }
+    const what = e instanceof Error ? e.message : String(e);
+    err(`mmlab: internal error: ${what} (this is a bug in mmlab; MMLAB_DEBUG=1 shows where)\n`);
+    if (process.env.MMLAB_DEBUG && e instanceof Error && e.stack) err(`${e.stack}\n`);
+    return EXIT_INTERNAL;
+  }
+}

@@ -1,0 +1,165 @@
+// Booting the mini-kernel for a command (run in kernel mode, boot, console): the machine from the
+// shared options, the kernel log printed live (all of it, or only what a user running a program
+// needs to see), the kernel's counters for --stats, oopses printed as the kernel prints them,
+// and the test_vmalloc progress line.
+
+import type { Machine } from "../cpu/index.js";
+import { bootKernel, formatLine, type Kernel, KernelOops } from "../kernel/index.js";
+import { commandLabel, InputError, UsageError } from "./args.js";
+import { err } from "./io.js";
+import type { MachineConfig } from "./session.js";
+import { newMachine, startTlbTrace } from "./session.js";
+import { type KernelStats, StatsCollector } from "./stats.js";
+import type { TlbTracer } from "./tlbtrace.js";
+
+/** One line of the kernel log. */
+export type LogLine = Kernel["printk"]["lines"][number];
+
+const LEVELS = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
+
+/** Is `line` at `level` or more severe? */
+export function atLeast(line: LogLine, level: LogLine["level"]): boolean {
+  return LEVELS.indexOf(line.level) <= LEVELS.indexOf(level);
+}
+
+/** A line the kernel logs about a task ("prog[1]: segfault at ..."). */
+export const TASK_LINE = /^[^\s[\]]+\[\d+\]: /;
+
+/** Refuse --satp other than sv48: the kernel builds Sv48 page tables. */
+export function checkKernelSatp(cfg: MachineConfig, command: string): void {
+  if (cfg.satp && cfg.satp.name !== "sv48") {
+    throw new UsageError(
+      `${commandLabel(command)}: not supported: --satp ${cfg.satp.name} with the kernel (the kernel uses Sv48)`,
+    );
+  }
+}
+
+export interface BootedKernel {
+  machine: Machine;
+  k: Kernel;
+  stats: StatsCollector | null;
+  tracer: TlbTracer | null;
+  /** Lines at warning level or worse logged while the command line was applied (bad values). */
+  bootWarnings: LogLine[];
+}
+
+/**
+ * Build the machine and boot the kernel with `cmdline`. Every log line, from the first, goes to
+ * `show` when `filter` accepts it (the boot's own lines are replayed as soon as bootKernel()
+ * returns, then the sink prints them live).
+ */
+export function bootFor(
+  cfg: MachineConfig,
+  cmdline: string,
+  show: (text: string) => void,
+  filter: (line: LogLine) => boolean,
+): BootedKernel {
+  const machine = newMachine(cfg);
+  const stats = cfg.stats === "off" ? null : new StatsCollector(machine);
+  const tracer = startTlbTrace(machine, cfg);
+  const boot = (): Kernel => bootKernel(machine, cmdline);
+  const k = stats ? stats.time(boot) : boot();
+  for (const l of k.printk.lines) if (filter(l)) show(formatLine(l));
+  const bootWarnings = k.printk.lines.filter((l) => atLeast(l, "warning"));
+  k.printk.sink = (text) => {
+    const l = k.printk.lines[k.printk.lines.length - 1];
+    if (!l || filter(l)) show(text);
+  };
+  return { machine, k, stats, tracer, bootWarnings };
+}
+
+/** Log an oops's lines as the kernel does (they then print like any log line). */
+export function logOops(k: Kernel, e: KernelOops): void {
+  for (const line of e.lines) k.printk.log("alert", line);
+}
+
+/** Is this oops a panic (the kernel cannot go on)? */
+export function isPanic(e: KernelOops): boolean {
+  return e.lines.some((l) => l.startsWith("Kernel panic"));
+}
+
+export { KernelOops };
+
+/** The kernel's counters for --stats and the console's `stats`. */
+export function kernelStats(k: Kernel): KernelStats {
+  const vmstat: Record<string, number> = {};
+  for (const line of k.procfs("vmstat").split("\n")) {
+    const [name, value] = line.split(" ");
+    if (name && value !== undefined) vmstat[name] = Number(value);
+  }
+  return {
+    vmstat,
+    free_pages: k.pages.nr_free_pages(),
+    page_table_pages: k.pgd.nrTablePages,
+    nr_vmalloc_pages: k.vm.nr_vmalloc_pages,
+    slab_pages: k.slab.nr_slab_pages(),
+    vmap_lazy_nr: k.vm.vmap_lazy_nr,
+    vmap_purges: k.vm.purges,
+    tlb_shootdowns: k.flush.shootdowns,
+    kasan_reports: k.kasan?.reports ?? 0,
+    warnings: k.printk.warnings,
+    context_switches: k.sched.contextSwitches,
+    ticks: k.sched.ticks,
+  };
+}
+
+/**
+ * A progress line on stderr while test_vmalloc runs (only when stderr is a terminal): the worker
+ * and test case, and the time so far, redrawn at most every 200 ms. test_vmalloc has no progress
+ * hook, so this piggybacks on the kernel's cost model, which every kernel memory access calls.
+ * Returns `clear` (erase the line before other output) and `stop`.
+ */
+export function testVmallocProgress(k: Kernel): { clear: () => void; stop: () => void } {
+  const none = { clear: () => {}, stop: () => {} };
+  if (!process.stderr.isTTY) return none;
+  const inner = k.kmem.cost;
+  const start = performance.now();
+  let last = start;
+  let shown = false;
+  let calls = 0;
+  const clear = (): void => {
+    if (shown) err("\r\x1b[K");
+    shown = false;
+  };
+  k.kmem.cost = (bytes) => {
+    inner?.(bytes);
+    if ((++calls & 4095) !== 0) return;
+    const now = performance.now();
+    if (now - last < 200) return;
+    last = now;
+    const t = k.testVmalloc;
+    const test = t.caller.replace(/\+.*$/, "");
+    err(`\r\x1b[Ktest_vmalloc: ${t.current}: ${test} (${((now - start) / 1000).toFixed(1)} s)`);
+    shown = true;
+  };
+  return {
+    clear,
+    stop: () => {
+      k.kmem.cost = inner;
+      clear();
+    },
+  };
+}
+
+export const APPEND_OPTION = {
+  name: "append",
+  kind: "value",
+  valueName: "CMDLINE",
+  help: "the kernel command line: 'test_vmalloc.run_test_mask=4096 kasan.fault=panic'...",
+} as const;
+
+/** Boot for a console-like command: the log to stdout, live; a failed boot is a one-line error. */
+export function bootConsoleKernel(
+  cfg: MachineConfig,
+  append: string,
+  show: (text: string) => void,
+): BootedKernel {
+  try {
+    return bootFor(cfg, append, show, () => true);
+  } catch (e) {
+    if (e instanceof KernelOops || (e instanceof Error && /^boot:/.test(e.message))) {
+      throw new InputError(`the kernel did not boot: ${e.message}`);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,106 @@
+// `mmlab run`: run a guest program. Kernel mode (the default) runs a static Linux riscv64 program
+// as a process of the mini-kernel (krun.ts); bare mode (--bare) runs a bare-metal program on the
+// machine with no kernel (session.ts).
+
+import { type Parsed, UsageError } from "./args.js";
+import type { Command } from "./command.js";
+import { loadGuest } from "./guest.js";
+import { DEFAULT_ENV, KERNEL_EXIT_HELP, runKernelMode } from "./krun.js";
+import { PERF_EVENT_HELP } from "./perf.js";
+import { EXIT_STATUS_HELP, MACHINE_OPTIONS, machineConfig, runElf } from "./session.js";
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "run a program: a static Linux riscv64 binary under the kernel, or a bare-metal guest",
+  usage: ["mmlab run [options] PROGRAM [ARGS...]", "mmlab run --bare [options] PROGRAM.elf|PROGRAM.s"],
+  description: `
+Kernel mode (the default) boots the mini-kernel and runs PROGRAM, a static RISC-V Linux
+executable (ELF64, ET_EXEC or static-PIE), as its first process in U-mode, with ARGS as its
+arguments (argv[0] is PROGRAM as you typed it). Its standard input, output and error are ours, and
+mmlab exits with its exit status. A PROGRAM ending in .s or .S is assembled first (text at
+0x10000, entry at _start) and runs the same way. The environment is ${DEFAULT_ENV.join(" ")}
+unless --env is given, in which case it is exactly the --env values.
+
+The kernel log is not shown, except what concerns the program: its faults (the 'segfault at'
+and 'unhandled signal' lines), system calls the kernel does not know (once per number), and any
+line at notice level or worse (KASAN, WARN, out of memory, unknown command-line parameters).
+--dmesg shows the whole log on stderr, with dmesg timestamps.
+
+With --bare it runs with no kernel: every hart starts at the ELF entry point in M-mode (a0 = hart
+id, a1 = 0), satp is Bare, and the guest's traps go to its own mtvec/stvec. The guest ends the run
+through the test finisher at 0x100000 (0x5555: pass, (n << 16) | 0x3333: test n failed) or through
+its 'tohost' symbol (HTIF: 1 pass, (n << 1) | 1 test n failed). Its UART (16550 at 0x10000000)
+and HTIF console output go to stdout. A .s file is assembled at 0x80000000. A bare program takes
+no arguments.
+
+Options come before PROGRAM.`,
+  options: [
+    { name: "bare", kind: "flag", help: "run with no kernel (bare-metal program)" },
+    {
+      name: "append",
+      kind: "value",
+      valueName: "CMDLINE",
+      help: "the kernel command line (kernel mode): 'transparent_hugepage=always kasan=off'...",
+    },
+    {
+      name: "env",
+      kind: "value",
+      valueName: "KEY=VALUE",
+      repeat: true,
+      help: "an environment variable (repeatable; replaces the default environment)",
+    },
+    {
+      name: "mount",
+      kind: "value",
+      valueName: "HOST:GUEST",
+      repeat: true,
+      help: "make host file or directory HOST readable at GUEST (repeatable, read-only)",
+    },
+    { name: "strace", kind: "flag", help: "print every system call on stderr, as strace does" },
+    {
+      name: "seed",
+      kind: "value",
+      valueName: "N",
+      help: "seed of getrandom() and AT_RANDOM (default 1): same seed, same run",
+    },
+    { name: "smaps", kind: "flag", help: "print the program's /proc/self/smaps on stderr when it exits" },
+    { name: "dmesg", kind: "flag", help: "print the whole kernel log on stderr, live" },
+    ...MACHINE_OPTIONS,
+  ],
+  sections: [
+    ["Exit status (kernel mode)", KERNEL_EXIT_HELP],
+    ["Exit status (--bare)", EXIT_STATUS_HELP],
+    ["TLB counters (--stats)", PERF_EVENT_HELP],
+  ],
+  examples: [
+    "mmlab run guests/hello.elf",
+    "echo hi | mmlab run --strace guests/cat.elf",
+    "mmlab run --append transparent_hugepage=always --smaps --stats guests/touch.elf 64",
+    "mmlab run --mount data:/data --env LANG=C prog /data/input.txt",
+    "mmlab run --trace tlb --trace-kind w --trace-limit 100 prog",
+    "mmlab run --bare guests/hello.s",
+    "mmlab run --bare --harts 4 --mem 64M --satp sv39 --stats prog.elf",
+    "mmlab run --bare --max-insns 10M --stats=json prog.elf 2>stats.json",
+    "mmlab run --bare --trace insn --trace-limit 50 prog.s",
+  ],
+  stopAtPositional: true,
+  async run(p: Parsed): Promise<number> {
+    const config = machineConfig(p, "run");
+    const [program, ...rest] = p.positionals;
+    if (program === undefined) throw new UsageError("mmlab run: no PROGRAM given (see mmlab run --help)");
+    if (!p.options.has("bare")) return runKernelMode(program, rest, p, config);
+    for (const opt of ["append", "env", "mount", "strace", "seed", "smaps", "dmesg"]) {
+      if (p.options.has(opt)) {
+        throw new UsageError(`mmlab run: '--${opt}' is for kernel mode, not --bare (see mmlab run --help)`);
+      }
+    }
+    if (rest.length > 0) {
+      throw new UsageError(
+        `mmlab run: a bare-mode program takes no arguments, got '${rest[0]}' ` +
+          "(options go before PROGRAM; see mmlab run --help)",
+      );
+    }
+    const elf = await loadGuest(program);
+    return runElf(elf, { name: program, config });
+  },
+};

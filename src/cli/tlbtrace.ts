@@ -1,0 +1,203 @@
+// `--trace tlb`: one line per event of the modelled TLBs on stderr: page walks (with the leaf
+// found, or the fault), fills, evictions and sfence.vma flushes.
+//   tlb 0: walk  load  va 0xffff8f8000000000 asid 0: 4k leaf pa 0x80234000 rw-g 4 refs
+//   tlb 0: fill  load  dtlb-4k va 0xffff8f8000000000 4k pa 0x80234000
+//   tlb 0: evict load  dtlb-4k va 0xffff8f8000001000 4k
+//   tlb 0: flush va 0xffff8f8000000000 (all ASIDs): 2 entries dropped
+// Filters: --trace-hart N, --trace-kind r|w|x (walks, fills and the evictions they cause;
+// flushes have no kind and are always kept), --trace-range START-END (virtual addresses, hex).
+// After `limit` lines the tracer says so once and unhooks itself.
+//
+// The TLB model reports fills, evictions and flushes through `tlb.onEvent`; walks and the access
+// kind behind a fill are not part of those events, so the tracer also wraps the hart's walker
+// and TLB lookup (only while tracing).
+
+import type { Machine } from "../cpu/index.js";
+import {
+  type Access,
+  type PagingMode,
+  pageSizeName,
+  pagingMode,
+  SV48,
+  type TlbEvent,
+  type TlbModel,
+  type Walker,
+} from "../mmu/index.js";
+import { hartTlb } from "./perf.js";
+
+export interface TlbTraceFilter {
+  hart?: number;
+  kind?: Access;
+  /** Virtual addresses [start, end] (inclusive), as unsigned 64-bit values. */
+  range?: [bigint, bigint];
+}
+
+const KIND_NAME: Record<Access, string> = { r: "load", w: "store", x: "fetch" };
+
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+
+/** The 64-bit virtual address of virtual page `vpn` in `mode` (sign-extended from vaBits). */
+export function vpnToVa(vpn: number, mode: PagingMode): bigint {
+  const va = BigInt(vpn) << 12n;
+  return BigInt.asUintN(64, BigInt.asIntN(mode.vaBits, va));
+}
+
+/** Parse `START-END` (hex or decimal addresses, 0x optional for hex... see the help). */
+export function parseRange(text: string): [bigint, bigint] | undefined {
+  const m = /^(?:0x)?([0-9a-f_]+)\s*-\s*(?:0x)?([0-9a-f_]+)$/i.exec(text.trim());
+  if (!m) return undefined;
+  const a = BigInt(`0x${m[1]!.replaceAll("_", "")}`);
+  const b = BigInt(`0x${m[2]!.replaceAll("_", "")}`);
+  if (a > b || b >= 1n << 64n) return undefined;
+  return [a, b];
+}
+
+interface Hook {
+  tlb: TlbModel;
+  walker: Walker;
+  restore: () => void;
+}
+
+export class TlbTracer {
+  private lines = 0;
+  private buf: string[] = [];
+  private bufChars = 0;
+  private readonly hooks: Hook[] = [];
+  private done = false;
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly limit: number,
+    private readonly filter: TlbTraceFilter,
+    private readonly write: (s: string) => void,
+  ) {
+    for (const h of machine.harts) {
+      if (filter.hart !== undefined && h.id !== filter.hart) continue;
+      this.hooks.push(this.attach(h.id));
+    }
+  }
+
+  /** The paging mode hart `id` uses now (for printing VAs); Sv48 while satp is Bare. */
+  private mode(id: number): PagingMode {
+    const satp = this.machine.harts[id]!.satp;
+    return pagingMode(Number(satp >> 60n)) ?? SV48;
+  }
+
+  private attach(id: number): Hook {
+    const { tlb, walker } = hartTlb(this.machine, id);
+    let kind: Access = "r";
+    const lookup = tlb.lookup;
+    const walk = walker.walk;
+    tlb.lookup = (k, vpn, asid) => {
+      kind = k;
+      return lookup.call(tlb, k, vpn, asid);
+    };
+    walker.walk = (mode, root, asid, vpn, k, ctx) => {
+      const r = walk.call(walker, mode, root, asid, vpn, k, ctx);
+      const va = vpnToVa(vpn, mode);
+      if (this.keep(k, va, va + 4095n)) {
+        const what =
+          r.status === "ok"
+            ? `${pageSizeName(r.shift)} leaf pa ${hex(BigInt(r.ppnBase) * 4096n)} ${permString(r.perm)}`
+            : r.status;
+        this.emit(
+          `tlb ${id}: walk  ${KIND_NAME[k].padEnd(5)} va ${hex(va)} asid ${asid}: ${what} ${r.refs} refs`,
+        );
+      }
+      return r;
+    };
+    tlb.onEvent = (ev: TlbEvent) => this.onEvent(id, kind, ev);
+    return {
+      tlb,
+      walker,
+      restore: () => {
+        tlb.onEvent = null;
+        // Drop the instance properties: the prototype's methods show through again.
+        Reflect.deleteProperty(tlb, "lookup");
+        Reflect.deleteProperty(walker, "walk");
+      },
+    };
+  }
+
+  private onEvent(id: number, kind: Access, ev: TlbEvent): void {
+    const mode = this.mode(id);
+    if (ev.type === "flush") {
+      const va = ev.vpn === undefined ? undefined : vpnToVa(ev.vpn, mode);
+      if (va !== undefined && this.filter.range && !this.inRange(va, va)) return;
+      const what =
+        va === undefined
+          ? ev.asid === undefined
+            ? "all"
+            : `asid ${ev.asid}`
+          : `va ${hex(va)}${ev.asid === undefined ? " (all ASIDs)" : ` asid ${ev.asid}`}`;
+      this.emit(`tlb ${id}: flush ${what}: ${ev.dropped} entr${ev.dropped === 1 ? "y" : "ies"} dropped`);
+      return;
+    }
+    const va = vpnToVa(ev.vpn, mode);
+    const end = va + (1n << BigInt(ev.shift)) - 1n;
+    if (!this.keep(kind, va, end)) return;
+    const size = pageSizeName(ev.shift);
+    if (ev.type === "fill") {
+      this.emit(
+        `tlb ${id}: fill  ${KIND_NAME[kind].padEnd(5)} ${ev.array} va ${hex(va)} ${size} pa ${hex(BigInt(ev.ppn) * 4096n)}`,
+      );
+    } else {
+      this.emit(`tlb ${id}: evict ${KIND_NAME[kind].padEnd(5)} ${ev.array} va ${hex(va)} ${size}`);
+    }
+  }
+
+  private keep(kind: Access, start: bigint, end: bigint): boolean {
+    if (this.filter.kind !== undefined && kind !== this.filter.kind) return false;
+    return !this.filter.range || this.inRange(start, end);
+  }
+
+  private inRange(start: bigint, end: bigint): boolean {
+    const [a, b] = this.filter.range!;
+    return end >= a && start <= b;
+  }
+
+  private emit(line: string): void {
+    if (this.done) return;
+    this.push(`${line}\n`);
+    if (++this.lines === this.limit) {
+      this.push(`mmlab: trace stopped after ${this.limit} TLB events (--trace-limit)\n`);
+      this.stop();
+    }
+  }
+
+  private push(s: string): void {
+    this.buf.push(s);
+    this.bufChars += s.length;
+    if (this.bufChars >= 1 << 16) this.flush();
+  }
+
+  /** Unhook from every TLB and write what is buffered. */
+  stop(): void {
+    if (!this.done) {
+      this.done = true;
+      for (const h of this.hooks) h.restore();
+    }
+    this.flush();
+  }
+
+  flush(): void {
+    if (this.buf.length === 0) return;
+    this.write(this.buf.join(""));
+    this.buf = [];
+    this.bufChars = 0;
+  }
+}
+
+/** A PTE's permission bits as "rwxuga d": r w x u g a d, '-' where clear. */
+export function permString(perm: number): string {
+  const bits: [number, string][] = [
+    [1 << 1, "r"],
+    [1 << 2, "w"],
+    [1 << 3, "x"],
+    [1 << 4, "u"],
+    [1 << 5, "g"],
+    [1 << 6, "a"],
+    [1 << 7, "d"],
+  ];
+  return bits.map(([b, c]) => (perm & b ? c : "-")).join("");
+}

@@ -1,0 +1,579 @@
+// The kernel-side commands: `mmlab run` in kernel mode (programs made by the assembler), `mmlab
+// boot` (test_vmalloc, scripts, the exit-status rule), the console's interpreter, and the TLB in
+// --stats and --trace tlb.
+
+import { Readable } from "node:stream";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { assemble } from "../../src/asm/index.js";
+import { consoleLoop } from "../../src/cli/console.js";
+import { KConsole, parseNumber, runLines } from "../../src/cli/kconsole.js";
+import { hostStdin } from "../../src/cli/krun.js";
+import { hartTlb, perfEvents } from "../../src/cli/perf.js";
+import { Machine } from "../../src/cpu/index.js";
+import { bootKernel } from "../../src/kernel/index.js";
+import { mmlab, tempDir, writeFile } from "./helpers.js";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+afterEach(() => vi.restoreAllMocks());
+
+/** A user program assembled at 0x10000, written as an ELF file. */
+function program(name: string, src: string): string {
+  return writeFile(tmp.path(name), assemble(src, { base: 0x10000n }).toElf());
+}
+
+const HELLO = `
+  .text
+  .globl _start
+_start:
+    li a0, 1
+    la a1, msg
+    li a2, 13
+    li a7, 64
+    ecall
+    li a0, 3
+    li a7, 94
+    ecall
+  .data
+msg: .ascii "hello, world\\n"
+`;
+
+/** Writes argv[1] (then a newline) and exits with argc. */
+const ECHO_ARG = `
+_start:
+    ld s0, 0(sp)          # argc
+    ld s1, 16(sp)         # argv[1]
+    mv a1, s1
+    li a2, 0
+1:  add t0, s1, a2
+    lbu t1, 0(t0)
+    beqz t1, 2f
+    addi a2, a2, 1
+    j 1b
+2:  li a0, 1
+    li a7, 64
+    ecall
+    li a0, 1
+    la a1, nl
+    li a2, 1
+    li a7, 64
+    ecall
+    mv a0, s0
+    li a7, 94
+    ecall
+  .data
+nl: .ascii "\\n"
+`;
+
+/** Copies stdin to stdout until end of file, then exits 0. */
+const CAT = `
+_start:
+1:  li a0, 0
+    la a1, buf
+    li a2, 64
+    li a7, 63
+    ecall
+    blez a0, 2f
+    mv a2, a0
+    li a0, 1
+    la a1, buf
+    li a7, 64
+    ecall
+    j 1b
+2:  li a0, 0
+    li a7, 94
+    ecall
+  .data
+buf: .zero 64
+`;
+
+const NULL_STORE = `
+_start:
+    li t0, 0
+    sd t0, 0(t0)
+`;
+
+const SMALL = ["--mem", "64M"];
+
+describe("mmlab run (kernel mode)", () => {
+  it("runs a program: its stdout, and its exit status as ours", async () => {
+    const prog = program("hello.elf", HELLO);
+    const r = await mmlab("run", ...SMALL, prog);
+    expect(r).toEqual({ status: 3, stdout: "hello, world\n", stderr: "" });
+  });
+
+  it("passes the arguments after PROGRAM (argv[0] as typed)", async () => {
+    const prog = program("echo.elf", ECHO_ARG);
+    const r = await mmlab("run", ...SMALL, prog, "--not-an-option", "x");
+    expect(r.stdout).toBe("--not-an-option\n");
+    expect(r.status).toBe(3);
+  });
+
+  it("a .s program is assembled for user space and runs the same way", async () => {
+    const prog = writeFile(tmp.path("hello.s"), HELLO);
+    const r = await mmlab("run", ...SMALL, prog);
+    expect(r).toEqual({ status: 3, stdout: "hello, world\n", stderr: "" });
+  });
+
+  it("passes stdin through, to end of file", async () => {
+    const chunks = [new TextEncoder().encode("line one\nline two\n"), new Uint8Array(0)];
+    vi.spyOn(hostStdin, "read").mockImplementation(() => chunks.shift() ?? new Uint8Array(0));
+    const prog = program("cat.elf", CAT);
+    const r = await mmlab("run", ...SMALL, prog);
+    expect(r).toEqual({ status: 0, stdout: "line one\nline two\n", stderr: "" });
+  });
+
+  it("a NULL store: status 139 and the kernel's segfault line on stderr", async () => {
+    const prog = program("null.elf", NULL_STORE);
+    const r = await mmlab("run", ...SMALL, prog);
+    expect(r.status).toBe(139);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(
+      /^\[\s*\d+\.\d{6}\] null\.elf\[1\]: segfault at 0 ip 0000000000010004 sp [0-9a-f]{16} error 6/,
+    );
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  });
+
+  it("a missing file: one line, status 127", async () => {
+    const r = await mmlab("run", tmp.path("nope"));
+    expect(r).toEqual({ status: 127, stdout: "", stderr: `mmlab: ${tmp.path("nope")}: no such file\n` });
+  });
+
+  it("a file that is not ELF: one line, status 126", async () => {
+    const prog = writeFile(tmp.path("script.sh"), "#!/bin/sh\necho hi\n");
+    const r = await mmlab("run", ...SMALL, prog);
+    expect(r.status).toBe(126);
+    expect(r.stderr).toBe(`mmlab: ${prog}: not an ELF file (bad magic)\n`);
+  });
+
+  it("--strace prints every call in strace's format on stderr", async () => {
+    const prog = program("hello.elf", HELLO);
+    const r = await mmlab("run", ...SMALL, "--strace", prog);
+    expect(r.stdout).toBe("hello, world\n");
+    expect(r.stderr.trimEnd().split("\n")).toEqual([
+      'write(1, "hello, world\\n", 13) = 13',
+      "exit_group(3) = ?",
+      "+++ exited with 3 +++",
+    ]);
+  });
+
+  it("--dmesg shows the boot log; without it the log is quiet", async () => {
+    const prog = program("hello.elf", HELLO);
+    const r = await mmlab("run", ...SMALL, "--dmesg", "--append", "init_on_free=1", prog);
+    expect(r.stderr).toMatch(/\] Kernel command line: init_on_free=1\n/);
+  });
+
+  it("unknown kernel parameters are reported even without --dmesg", async () => {
+    const prog = program("hello.elf", HELLO);
+    const r = await mmlab("run", ...SMALL, "--append", "frobnicate=1", prog);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/Unknown kernel command line parameters "frobnicate=1"/);
+  });
+
+  it("--smaps prints the mappings at exit", async () => {
+    const prog = program("hello.elf", HELLO);
+    const r = await mmlab("run", ...SMALL, "--smaps", prog);
+    expect(r.stderr).toMatch(/^mmlab: smaps of hello\.elf\[1\] at exit:\n00010000-00011000 r-xp /);
+    expect(r.stderr).toMatch(/\[stack\]\nSize: +8192 kB/);
+  });
+
+  it("--max-insns stops a looping program with status 124", async () => {
+    const prog = program("loop.elf", "_start: j _start\n");
+    const r = await mmlab("run", ...SMALL, "--max-insns", "10000", prog);
+    expect(r.status).toBe(124);
+    expect(r.stderr).toBe("mmlab: stopped after 10000 instructions (--max-insns)\n");
+  });
+
+  it.each([
+    [["--satp", "sv39"], "mmlab run: not supported: --satp sv39 with the kernel (the kernel uses Sv48)\n"],
+    [
+      ["--env", "NOEQUALS"],
+      "mmlab run: bad value 'NOEQUALS' for '--env': expected KEY=VALUE (see mmlab run --help)\n",
+    ],
+    [["--seed", "-1"], /bad value '-1' for '--seed'/],
+    [["--trace", "insn"], /not supported: --trace insn with the kernel/],
+    [["--mount", "nocolon"], /--mount expects HOST:GUEST, got 'nocolon'/],
+  ] as const)("usage: %j → exit 2", async (args, message) => {
+    const prog = program("hello.elf", HELLO);
+    const r = await mmlab("run", ...args, prog);
+    expect(r.status).toBe(2);
+    if (typeof message === "string") expect(r.stderr).toBe(message);
+    else expect(r.stderr).toMatch(message);
+  });
+
+  it("kernel-mode options are refused with --bare", async () => {
+    const r = await mmlab("run", "--bare", "--strace", "x.elf");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("mmlab run: '--strace' is for kernel mode, not --bare (see mmlab run --help)\n");
+  });
+});
+
+describe("--stats and --trace tlb", () => {
+  it("--stats=json has a tlb object with the perf-event names", async () => {
+    const prog = program("hello.elf", HELLO);
+    const r = await mmlab("run", ...SMALL, "--stats=json", prog);
+    expect(r.status).toBe(3);
+    const s = JSON.parse(r.stderr) as {
+      tlb: { preset: string; events: Record<string, number>; harts: { events: Record<string, number> }[] };
+      kernel: { context_switches: number };
+    };
+    expect(s.tlb.preset).toBe("skylake");
+    for (const name of [
+      "dTLB-loads",
+      "dTLB-store-misses",
+      "iTLB-loads",
+      "dtlb_load_misses.walk_completed_4k",
+      "dtlb_store_misses.walk_completed_2m",
+      "dtlb_load_misses.stlb_hit",
+      "itlb_misses.walk_completed",
+      "page_walker_loads.dtlb",
+      "tlb_flush.all",
+      "tlb_flush.entries_dropped",
+    ]) {
+      expect(s.tlb.events).toHaveProperty([name]);
+    }
+    expect(s.tlb.events["itlb_misses.walk_completed"]).toBeGreaterThan(0);
+    expect(s.tlb.harts[0]!.events).toEqual(s.tlb.events);
+    expect(s.kernel.context_switches).toBe(1);
+  });
+
+  it("--stats prints the TLB table after the counters", async () => {
+    const prog = program("hello.elf", HELLO);
+    const r = await mmlab("run", ...SMALL, "--stats", "--tlb", "tiny", prog);
+    expect(r.stderr).toMatch(/^TLB \(tiny\): perf events\s+hart 0$/m);
+    expect(r.stderr).toMatch(/^ {2}itlb_misses\.walk_completed_4k\s+[1-9]/m);
+    expect(r.stderr).toMatch(/^TLB arrays\s+level\s+entries/m);
+    expect(r.stderr).toMatch(/^ {2}stlb\s+l2\s+16\s+4\s+lru/m);
+  });
+
+  it("bare mode reports the TLB too (all zero with satp Bare)", async () => {
+    const prog = writeFile(
+      tmp.path("pass.s"),
+      "_start: li t0, 0x100000\n li t1, 0x5555\n sw t1, 0(t0)\n1: j 1b\n",
+    );
+    const r = await mmlab("run", "--bare", "--stats=json", prog);
+    const s = JSON.parse(r.stderr) as { tlb: { events: Record<string, number> } };
+    expect(s.tlb.events["dTLB-loads"]).toBe(0);
+  });
+
+  it("perfEvents names walks by leaf size", () => {
+    const m = new Machine({ mem: 64 << 20, tlb: "tiny" });
+    const k = bootKernel(m, "");
+    const p = k.vm.vmalloc(8192);
+    k.kmem.write8(p, 1);
+    k.kmem.read8(p + 4096n);
+    const { tlb, walker } = hartTlb(m, 0);
+    const ev = perfEvents(tlb, walker);
+    expect(ev["dtlb_store_misses.walk_completed_4k"]).toBeGreaterThanOrEqual(1);
+    expect(ev["dtlb_load_misses.walk_completed_4k"]).toBeGreaterThanOrEqual(1);
+  });
+
+  it("--trace tlb prints walks, fills and flushes, bounded by --trace-limit", async () => {
+    const prog = program("hello.elf", HELLO);
+    const r = await mmlab("run", ...SMALL, "--trace", "tlb", "--trace-limit", "6", prog);
+    expect(r.stdout).toBe("hello, world\n");
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(7);
+    expect(lines[6]).toBe("mmlab: trace stopped after 6 TLB events (--trace-limit)");
+    for (const l of lines.slice(0, 6)) expect(l).toMatch(/^tlb 0: (walk|fill|evict|flush) /);
+    expect(r.stderr).toMatch(/^tlb 0: walk {2}(load |store|fetch) va 0x[0-9a-f]+ asid \d+: /m);
+  });
+
+  it("--trace-kind and --trace-range filter the events", async () => {
+    const prog = program("hello.elf", HELLO);
+    const r = await mmlab(
+      "run",
+      ...SMALL,
+      "--trace",
+      "tlb",
+      "--trace-kind",
+      "x",
+      "--trace-range",
+      "10000-10fff",
+      prog,
+    );
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines)
+      expect(l).toMatch(/^tlb 0: (walk {2}fetch va 0x10000 |fill {2}fetch \S+ va 0x10000 |flush )/);
+    expect(r.stderr).toContain("walk  fetch va 0x10000 asid 1: 4k leaf");
+  });
+
+  it("the trace filters need --trace tlb", async () => {
+    const r = await mmlab("boot", "--trace-range", "0-fff");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("mmlab boot: '--trace-range' needs '--trace tlb' (see mmlab boot --help)\n");
+  });
+
+  it("a bad --trace-range is named", async () => {
+    const r = await mmlab("boot", "--trace", "tlb", "--trace-range", "fff-0");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^mmlab boot: bad value 'fff-0' for '--trace-range'/);
+  });
+});
+
+describe("--satp with --bare", () => {
+  /** Writes satp with MODE = `mode` and passes if the write took effect, fails test 1 if not. */
+  const satpProbe = (mode: number): string => `
+_start: li t0, ${mode}
+        slli t0, t0, 60
+        csrw satp, t0
+        csrr t1, satp
+        li t2, 0x100000
+        li t3, 0x5555
+        beq t0, t1, 1f
+        li t3, (1 << 16) | 0x3333
+1:      sw t3, 0(t2)
+2:      j 2b
+`;
+
+  it.each([
+    [[], 9, 0],
+    [["--satp", "sv48"], 9, 0],
+    [["--satp", "sv39"], 9, 1],
+    [["--satp", "sv39"], 8, 0],
+    [["--satp", "sv57"], 10, 0],
+  ] as const)("%j: satp MODE %i accepted → status %i", async (opts, mode, status) => {
+    const prog = writeFile(tmp.path(`satp${mode}.s`), satpProbe(mode));
+    const r = await mmlab("run", "--bare", "--quiet", ...opts, prog);
+    expect(r.status).toBe(status);
+  });
+});
+
+describe("mmlab boot", () => {
+  it("runs test_vmalloc from the command line: the Summary line, exit 0", async () => {
+    const r = await mmlab(
+      "boot",
+      ...SMALL,
+      "--append",
+      "test_vmalloc.run_test_mask=4096 test_vmalloc.test_loop_count=50",
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\[ {4}0\.000000\] Linux version /);
+    expect(r.stdout).toMatch(
+      /^\[\s*\d+\.\d{6}\] Summary: vrealloc_test passed: 1 failed: 0 xfailed: 0 repeat: 1 loops: 50 avg: \d+ usec$/m,
+    );
+  });
+
+  it("reports unknown parameters as Linux does, and still passes", async () => {
+    const r = await mmlab("boot", ...SMALL, "--append", "foo=bar quiet_please");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(
+      'Unknown kernel command line parameters "foo=bar quiet_please", will be passed to user space.',
+    );
+  });
+
+  it("a bad parameter value fails the boot", async () => {
+    const r = await mmlab("boot", ...SMALL, "--append", "test_vmalloc.run_test_mask=lots");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^mmlab boot: FAILED: 1 problem with the command line/);
+  });
+
+  it("--satp other than sv48 is refused", async () => {
+    const r = await mmlab("boot", "--satp", "sv57");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("mmlab boot: not supported: --satp sv57 with the kernel (the kernel uses Sv48)\n");
+  });
+
+  it("a script: 256K → 16K vrealloc leaves pages=4 in /proc/vmallocinfo", async () => {
+    const script = writeFile(
+      tmp.path("shrink.txt"),
+      [
+        "# shrink a 256 KiB area to 16 KiB",
+        "p = vmalloc 256K",
+        "write p+16K-8 0x1122334455667788",
+        "vrealloc p 16K",
+        "cat /proc/vmallocinfo",
+        "cat /proc/meminfo",
+        "read p 16",
+      ].join("\n"),
+    );
+    const r = await mmlab("boot", ...SMALL, "--script", script);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^p = 0xffff8f8000000000$/m);
+    expect(r.stdout).toMatch(/^0xffff8f8000000000-0xffff8f8000041000 +266240 \S+ pages=4 vmalloc N0=4$/m);
+    expect(r.stdout).toMatch(/^VmallocUsed: +16 kB$/m);
+    expect(r.stdout).toMatch(/^ffff8f8000000000 {2}00 00 00 00/m);
+  });
+
+  it("reading past the shrunk size is a KASAN report, then a page fault: expected, so exit 0", async () => {
+    const script = writeFile(
+      tmp.path("kasan.txt"),
+      ["p = vmalloc 256K", "vrealloc p 16K", "expect kasan,oops read p+16K-8 16"].join("\n"),
+    );
+    const r = await mmlab("boot", ...SMALL, "--script", script);
+    expect(r.stdout).toContain("BUG: KASAN: vmalloc-out-of-bounds");
+    expect(r.stdout).toContain("Unable to handle kernel paging request at virtual address ffff8f8000004000");
+    expect(r.status).toBe(0);
+  });
+
+  it("an unexpected KASAN report fails the boot", async () => {
+    const script = writeFile(tmp.path("oob.txt"), "p = vmalloc 100\nread p+96 8\n");
+    const r = await mmlab("boot", ...SMALL, "--script", script);
+    expect(r.stdout).toContain("BUG: KASAN: vmalloc-out-of-bounds");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("mmlab boot: FAILED: 1 KASAN report\n");
+  });
+
+  it("a script error names the file and line, and stops the script with exit 1", async () => {
+    const script = writeFile(
+      tmp.path("typo.txt"),
+      "p = vmalloc 4K\n\n# comment\nvmaloc 8K\necho not reached\n",
+    );
+    const r = await mmlab("boot", ...SMALL, "--script", script);
+    expect(r.status).toBe(1);
+    expect(r.stdout).not.toContain("not reached");
+    expect(r.stderr.split("\n")[0]).toBe(
+      `mmlab: ${script}:4: unknown command 'vmaloc' (did you mean 'vmalloc'?) (see help)`,
+    );
+  });
+
+  it("a script that is missing is an input error (exit 2)", async () => {
+    const r = await mmlab("boot", "--script", tmp.path("none.txt"));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`mmlab: ${tmp.path("none.txt")}: no such file\n`);
+  });
+
+  it("--stats=json after a boot has the kernel's and the TLB's counters", async () => {
+    const r = await mmlab(
+      "boot",
+      ...SMALL,
+      "--stats=json",
+      "--append",
+      "test_vmalloc.run_test_mask=4096 test_vmalloc.test_loop_count=10",
+    );
+    expect(r.status).toBe(0);
+    const s = JSON.parse(r.stderr) as {
+      reason: string;
+      tlb: { events: Record<string, number> };
+      kernel: { vmstat: Record<string, number> };
+    };
+    expect(s.reason).toBe("boot passed");
+    expect(s.tlb.events["dtlb_store_misses.walk_completed_4k"]).toBeGreaterThan(0);
+    expect(s.tlb.events["tlb_flush.va"]).toBeGreaterThan(0);
+    expect(s.kernel.vmstat).toHaveProperty("nr_tlb_local_flush_one");
+  });
+});
+
+describe("the console interpreter", () => {
+  const boot = () => {
+    const k = bootKernel(new Machine({ mem: 256 << 20, harts: 2, tlb: "tiny" }), "");
+    let text = "";
+    const kc = new KConsole(k, (s) => {
+      text += s;
+    });
+    return { k, kc, out: () => text };
+  };
+
+  it("parses sizes and hex", () => {
+    expect(parseNumber("4K")).toBe(4096n);
+    expect(parseNumber("2M")).toBe(2n << 20n);
+    expect(parseNumber("1G")).toBe(1n << 30n);
+    expect(parseNumber("0xffff8f8000000000")).toBe(0xffff8f8000000000n);
+    expect(parseNumber("12")).toBe(12n);
+    expect(parseNumber("4X")).toBeUndefined();
+  });
+
+  it("keeps pointers in variables; vrealloc updates its variable", () => {
+    const { kc, out } = boot();
+    expect(kc.exec("p = vmalloc 256K")).toEqual({ kind: "ok" });
+    expect(kc.exec("vrealloc p 16K")).toEqual({ kind: "ok" });
+    expect(kc.vars.get("p")).toBe(0xffff8f8000000000n);
+    expect(kc.exec("q = p+0x1000")).toEqual({ kind: "ok" });
+    expect(kc.vars.get("q")).toBe(0xffff8f8000001000n);
+    expect(out()).toBe("p = 0xffff8f8000000000\np = 0xffff8f8000000000\n");
+  });
+
+  it("write then read: a hexdump of what was written", () => {
+    const { kc, out } = boot();
+    kc.exec("p = vzalloc 8K");
+    expect(kc.exec("write p+4K 0x41424344 4")).toEqual({ kind: "ok" });
+    expect(kc.exec('write p+4K+4 "hi\\n"')).toEqual({ kind: "ok" });
+    kc.exec("read p+4K 16");
+    expect(out()).toContain(
+      "ffff8f8000001000  44 43 42 41 68 69 0a 00  00 00 00 00 00 00 00 00  |DCBAhi..........|",
+    );
+  });
+
+  it("tlb lists the entries; walk shows the levels", () => {
+    const { kc, out } = boot();
+    kc.exec("p = vmalloc 4K");
+    kc.exec("read p 8");
+    kc.exec("tlb");
+    expect(out()).toMatch(/^hart 0: TLB tiny, satp sv48: \d+ valid entr/m);
+    expect(out()).toMatch(/^dtlb +0xffff8f8000000000-0xffff8f8000000fff +0x[0-9a-f]+ +4K +0 +g +rw--gad$/m);
+    kc.exec("walk p+8");
+    expect(out()).toMatch(/level 3 PGD \[287\] pte @ 0x[0-9a-f]+ = 0x[0-9a-f]{16} V------- {2}-> next table/);
+    expect(out()).toMatch(/level 0 PTE \[ {2}0\] pte @ .* VRW--GAD {2}leaf: 4K page at 0x[0-9a-f]+/);
+    expect(out()).toMatch(/=> pa 0x[0-9a-f]+008\n {2}TLB of hart 0: dtlb holds it/);
+  });
+
+  it("hart N switches the CPU whose MMU the kernel uses", () => {
+    const { k, kc } = boot();
+    expect(kc.exec("hart 1")).toEqual({ kind: "ok" });
+    expect(k.cpu).toBe(1);
+    expect(kc.exec("hart 2")).toEqual({ kind: "error", message: "no hart '2' (harts 0 to 1)" });
+  });
+
+  it("mistakes are errors with a message; an unexpected oops is reported as such", () => {
+    const { kc } = boot();
+    expect(kc.exec("vfree")).toEqual({ kind: "error", message: "missing argument (usage: vfree PTR)" });
+    expect(kc.exec("vfree zz")).toEqual({ kind: "error", message: "no variable 'zz'" });
+    expect(kc.exec("cat /proc/nope")).toMatchObject({ kind: "error" });
+    expect(kc.exec("read 0xffff8f8000100000 8")).toEqual({ kind: "oops" });
+    expect(kc.exec("expect warn vfree 0x1234")).toEqual({ kind: "ok" });
+    expect(kc.exec("expect warn echo hi")).toEqual({
+      kind: "error",
+      message: "expected a WARNING, but none came",
+    });
+    expect(kc.unexpected()).toEqual({ kasan: 0, warn: 0, oops: 1 });
+  });
+
+  it("kmalloc, ksize, krealloc, kvmalloc and kvrealloc through the slab layer", () => {
+    const { kc, out } = boot();
+    expect(kc.exec("q = kmalloc 100")).toEqual({ kind: "ok" });
+    expect(kc.vars.get("q")).toBeGreaterThan(0x10n);
+    expect(kc.exec("ksize q")).toEqual({ kind: "ok" });
+    expect(out()).toMatch(/\n128\n$/);
+    expect(kc.exec("krealloc q 300")).toEqual({ kind: "ok" });
+    expect(kc.exec("kfree q")).toEqual({ kind: "ok" });
+    expect(kc.exec("v = kvmalloc 64M")).toEqual({ kind: "ok" });
+    expect(kc.vars.get("v")! >> 44n).toBe(0xffff8n); // too big for kmalloc: vmalloc
+    expect(kc.exec("kvrealloc v 0")).toEqual({ kind: "ok" });
+    expect(kc.vars.get("v")).toBe(0n);
+    expect(kc.exec("cat /proc/slabinfo")).toEqual({ kind: "ok" });
+    expect(kc.exec("cat /sys/fs/cgroup/memory.stat")).toEqual({ kind: "ok" });
+    expect(out()).toMatch(/^kmalloc-128 /m);
+  });
+
+  it("runLines stops a script at the first failing line", () => {
+    const { kc, out } = boot();
+    const errors: string[] = [];
+    const r = runLines(kc, "echo one\nfrob\necho two\n", (n, m) => errors.push(`${n}: ${m}`), true);
+    expect(r).toEqual({ failedAt: 2, panicked: false });
+    expect(errors).toEqual(["2: unknown command 'frob' (see help)"]);
+    expect(out()).toBe("one\n");
+  });
+
+  it("the console loop reads piped lines, reports mistakes with their number and goes on", async () => {
+    const { kc, out } = boot();
+    let stderr = "";
+    vi.spyOn(process.stderr, "write").mockImplementation((c: unknown) => {
+      stderr += String(c);
+      return true;
+    });
+    const r = await consoleLoop(kc, Readable.from(["echo a\nbogus\necho b\nquit\necho c\n"]), false);
+    expect(r).toEqual({ failedAt: null, panicked: false });
+    expect(out()).toBe("a\nb\n");
+    expect(stderr).toBe("mmlab: <stdin>:2: unknown command 'bogus' (see help)\n");
+  });
+
+  it("a KASAN panic ends the console", () => {
+    const k = bootKernel(new Machine({ mem: 64 << 20, tlb: "tiny" }), "kasan.fault=panic");
+    const kc = new KConsole(k, () => {});
+    kc.exec("p = vmalloc 100");
+    expect(kc.exec("read p+100 8")).toEqual({ kind: "panic", expected: false });
+  });
+});
