@@ -1,10 +1,12 @@
 // The decode cache: for each RAM page that instructions were fetched from, an Int32Array with
-// one 4-word slot per halfword: [op, d | s1 << 7 | s2 << 14, imm, len]; op 0 = not decoded. It is
+// one 4-word slot per halfword: [op, d | s1 << 7 | s2 << 14 | s3 << 21, imm, len]; op 0 = not
+// decoded. d, s1, s2, s3 are register pair indices (2r; an f register's rd is never the sink). It is
 // physical, so it is shared by the harts; stores into a code page clear the slots they overlap,
 // and fence.i drops everything.
 
 import { PG_CODE, type PhysMem } from "../mmu/index.js";
 import { type Decoded, decode } from "./decode.js";
+import { WRITES_F } from "./isa.js";
 
 export const SLOT_WORDS = 4;
 const PAGE_SLOTS = 2048; // halfwords per 4 KiB page
@@ -51,7 +53,8 @@ export class CodeCache {
       this.byWord.set(word, dec);
     }
     dc[i] = dec.op;
-    dc[i + 1] = rdPair(dec.rd) | ((dec.rs1 * 2) << 7) | ((dec.rs2 * 2) << 14);
+    const d = WRITES_F[dec.op] ? dec.rd * 2 : rdPair(dec.rd);
+    dc[i + 1] = d | ((dec.rs1 * 2) << 7) | ((dec.rs2 * 2) << 14) | ((dec.rs3 * 2) << 21);
     dc[i + 2] = slotImm(dec);
     dc[i + 3] = dec.len;
     return dec.op;

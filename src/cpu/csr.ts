@@ -2,6 +2,10 @@
 // (riscv-isa-manual src/priv/machine.adoc and supervisor.adoc).
 
 export const CSR = {
+  // Unprivileged floating-point
+  fflags: 0x001,
+  frm: 0x002,
+  fcsr: 0x003,
   // Unprivileged counters
   cycle: 0xc00,
   time: 0xc01,

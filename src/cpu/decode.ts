@@ -4,6 +4,7 @@
 // decode cache (decode-cache.ts), never on the hot path.
 
 import { match, P } from "ts-pattern";
+import { decodeFp16, decodeFp32 } from "./fpu/decode.js";
 import { type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
 
 /** A decoded instruction. Registers are architectural numbers 0..31. */
@@ -16,7 +17,10 @@ export interface Decoded {
   rd: number;
   rs1: number;
   rs2: number;
-  /** Sign-extended immediate; U-type: the value with the low 12 bits zero; shifts: shamt; csr*i: zimm. */
+  /** The third source register of the fused multiply-adds (F/D R4-type); 0 otherwise. */
+  rs3: number;
+  /** Sign-extended immediate; U-type: the value with the low 12 bits zero; shifts: shamt; csr*i: zimm;
+   *  F/D instructions with an rm field: the rounding mode. */
   imm: number;
   csr: number;
   aq: boolean;
@@ -27,7 +31,7 @@ export interface Decoded {
   bits: number;
 }
 
-function insn(name: Mnemonic, len: 2 | 4, bits: number, f: Partial<Decoded>): Decoded {
+export function insn(name: Mnemonic, len: 2 | 4, bits: number, f: Partial<Decoded>): Decoded {
   return {
     op: OPS[name],
     name,
@@ -35,6 +39,7 @@ function insn(name: Mnemonic, len: 2 | 4, bits: number, f: Partial<Decoded>): De
     rd: 0,
     rs1: 0,
     rs2: 0,
+    rs3: 0,
     imm: 0,
     csr: 0,
     aq: false,
@@ -55,6 +60,7 @@ export function illegal(bits: number, len: 2 | 4): Decoded {
     rd: 0,
     rs1: 0,
     rs2: 0,
+    rs3: 0,
     imm: 0,
     csr: 0,
     aq: false,
@@ -164,6 +170,7 @@ function decode32(w: number): Decoded {
       pick(CSRS, f.funct3, w, { rd: f.rd, rs1: f.rs1, csr: w >>> 20, imm: f.funct3 >= 5 ? f.rs1 : 0 }),
     )
     .with({ opcode: 0x2f, funct3: P.union(2, 3) }, () => decodeAmo(w, f))
+    .with({ opcode: P.union(0x07, 0x27, 0x43, 0x47, 0x4b, 0x4f, 0x53) }, () => decodeFp32(w))
     .otherwise(() => illegal(b, 4));
 }
 
@@ -284,7 +291,8 @@ function decodeQ0(h: number, f: Fields16): Decoded {
     .with(3, () => c("c.ld", "ld", h, { rd: rdp, rs1: rs1p, imm: uimmD(h) }))
     .with(6, () => c("c.sw", "sw", h, { rs1: rs1p, rs2: rdp, imm: uimmW(h) }))
     .with(7, () => c("c.sd", "sd", h, { rs1: rs1p, rs2: rdp, imm: uimmD(h) }))
-    .otherwise(() => illegal(h, 2)); // 1, 5: c.fld/c.fsd (D extension); 4 reserved
+    .with(P.union(1, 5), () => decodeFp16(h)) // c.fld, c.fsd
+    .otherwise(() => illegal(h, 2)); // 4 reserved
 }
 
 function decodeQ1(h: number, f: Fields16): Decoded {
@@ -370,7 +378,8 @@ function decodeQ2(h: number, f: Fields16): Decoded {
       const off = (((h >>> 10) & 7) << 3) | (((h >>> 7) & 7) << 6);
       return c("c.sdsp", "sd", h, { rs1: 2, rs2, imm: off });
     })
-    .otherwise(() => illegal(h, 2)); // 1, 5: c.fldsp/c.fsdsp (D extension)
+    .with(P.union(1, 5), () => decodeFp16(h)) // c.fldsp, c.fsdsp
+    .otherwise(() => illegal(h, 2));
 }
 
 function decodeQ2Jump(h: number, bit12: number, rd: number, rs2: number): Decoded {

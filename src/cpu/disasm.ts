@@ -47,6 +47,24 @@ export function regName(i: number): string {
   return n;
 }
 
+const FABI = [
+  ...["ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1"],
+  ...["fa0", "fa1", "fa2", "fa3", "fa4", "fa5", "fa6", "fa7"],
+  ...["fs2", "fs3", "fs4", "fs5", "fs6", "fs7", "fs8", "fs9", "fs10", "fs11"],
+  ...["ft8", "ft9", "ft10", "ft11"],
+];
+
+/** The ABI name of f register `i`. */
+export function fregName(i: number): string {
+  const n = FABI[i];
+  if (n === undefined) throw new RangeError(`fregName: no register f${i}`);
+  return n;
+}
+
+/** Rounding-mode operand names; the dynamic mode (7) is not printed. */
+export const RM_NAMES = ["rne", "rtz", "rdn", "rup", "rmm"] as const;
+const rmSuffix = (rm: number): string => (rm === 7 ? "" : `, ${RM_NAMES[rm] ?? rm}`);
+
 function fenceSet(bits: number): string {
   const s = ["i", "o", "r", "w"].filter((_, k) => (bits >> (3 - k)) & 1).join("");
   return s || "0";
@@ -88,6 +106,37 @@ function operands(d: Decoded): string {
       return `${rs1}, ${rs2}`;
     case "NONE":
       return "";
+    default:
+      return fpOperands(d);
+  }
+}
+
+/** Operands of the F and D formats. */
+function fpOperands(d: Decoded): string {
+  const f = fregName;
+  switch (insnInfo(d.op).format) {
+    case "FL":
+      return `${f(d.rd)}, ${d.imm}(${regName(d.rs1)})`;
+    case "FS":
+      return `${f(d.rs2)}, ${d.imm}(${regName(d.rs1)})`;
+    case "FR":
+      return `${f(d.rd)}, ${f(d.rs1)}, ${f(d.rs2)}${rmSuffix(d.imm)}`;
+    case "FRN":
+      return `${f(d.rd)}, ${f(d.rs1)}, ${f(d.rs2)}`;
+    case "FR4":
+      return `${f(d.rd)}, ${f(d.rs1)}, ${f(d.rs2)}, ${f(d.rs3)}${rmSuffix(d.imm)}`;
+    case "F1":
+      return `${f(d.rd)}, ${f(d.rs1)}${rmSuffix(d.imm)}`;
+    case "FCMP":
+      return `${regName(d.rd)}, ${f(d.rs1)}, ${f(d.rs2)}`;
+    case "FX":
+      return `${regName(d.rd)}, ${f(d.rs1)}${rmSuffix(d.imm)}`;
+    case "FXN":
+      return `${regName(d.rd)}, ${f(d.rs1)}`;
+    case "XF":
+      return `${f(d.rd)}, ${regName(d.rs1)}${rmSuffix(d.imm)}`;
+    default:
+      return `${f(d.rd)}, ${regName(d.rs1)}`;
   }
 }
 

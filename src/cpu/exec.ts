@@ -3,6 +3,7 @@
 // the decode cache, and the trap unwinding. Two variants are generated from the same bodies: the
 // plain one and one that calls a tracer before each instruction.
 
+import { FPU } from "./fpu/ops.js";
 import type { Hart } from "./hart.js";
 import { div32, divu32, rem32, remu32 } from "./int32.js";
 import { div64, divu64, mul64, mulh64, mulhsu64, mulhu64, r, rem64, remu64 } from "./int64.js";
@@ -60,11 +61,11 @@ function source(v: Variant): string {
     : `(xLo[e] === (pcLo & -4096) && xHi[e] === pcHi)`;
   return `
 const { r, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, div32, divu32, rem32, remu32,
-        TRAP, tracer } = env;
+        TRAP, tracer, fpu } = env;
 const ZERO = new Int32Array(1 << 16), SCRATCH = new Float64Array(1 << 16);
 const TLB_MASK = ${TLB_MASK};
 return function run(h, budget) {
-  const x = h.x, mem = h.mem;
+  const x = h.x, mem = h.mem, fr = h.f, fi = h.fi, f32 = h.f32;
   const u8 = mem.u8, i8 = mem.i8, u16 = mem.u16, i16 = mem.i16, i32 = mem.i32;
   const t = h.tlb, rLo = t.rLo, rHi = t.rHi, rBase = t.rBase, wLo = t.wLo, wHi = t.wHi, wBase = t.wBase;
   const xLo = t.xLo, xHi = t.xHi, xBase = t.xBase, pages = h.code.pages;
@@ -80,7 +81,7 @@ return function run(h, budget) {
       loop: while (n < budget) {
         n++;
         if ((pcLo & -4096) !== fLo || pcHi !== fHi) {
-          const e = (pcLo >>> 12) & TLB_MASK;
+          const e = ((pcLo >>> 12) ^ (pcLo >>> 21)) & TLB_MASK;
           ${paged ? FETCH_FLUSH("n") : ""}
           if (${fetchHit}) { fBase = xBase[e]; dc = pages[fBase / 4096]; ${paged ? "fSlot = xSlot[e]; fFrom = n;" : ""} }
           else { ${SYNC_PC} dc = h.fetchSlow(pcLo, pcHi); fBase = h.fetchBase; ${paged ? "fSlot = h.hostSlot; fFrom = n + 1;" : ""} }
@@ -132,6 +133,7 @@ function build(v: Variant, tracer: TraceFn | null): RunFn {
     remu32,
     TRAP,
     tracer,
+    fpu: FPU,
   };
   const factory = new Function("env", source(v)) as (e: typeof env) => RunFn;
   return factory(env);

@@ -72,6 +72,8 @@ const MSTATUS_WRITABLE =
   MSTATUS.TSR;
 /** mstatus high word: UXL = SXL = 2 (64-bit). */
 const MSTATUS_HI = 0xan << 32n;
+/** mstatus.SD: FS (the only extension state mmlab has) is Dirty. */
+const MSTATUS_SD = 1n << 63n;
 const MIE_MASK = 0xaaa;
 const MIP_SW_MASK = S_IRQS; // SSIP, STIP, SEIP are writable by M-mode
 const MENVCFG_ADUE = 1n << 61n;
@@ -85,6 +87,17 @@ function kindCause(kind: AccessKind, access: number, misaligned: number, fetch: 
 
 export class Hart {
   readonly x = new Int32Array(66);
+  /** The f registers: f[r] as a double; fi[2r], fi[2r+1] its low and high words (bit moves
+   *  go through these, so NaN payloads survive); f32[2r] the low word as a single. A single is
+   *  NaN-boxed: properly when fi[2r+1] === -1. */
+  readonly f = new Float64Array(32);
+  readonly fi = new Int32Array(this.f.buffer);
+  readonly f32 = new Float32Array(this.f.buffer);
+  /** fcsr: the accrued exception flags (NV DZ OF UF NX) and the dynamic rounding mode. */
+  fflags = 0;
+  frm = 0;
+  /** mstatus.FS if the hart has D, else 0: D instructions test mstatus & fsD. */
+  readonly fsD: number;
   pcLo = 0;
   pcHi = 0;
   priv = PRIV_M;
@@ -103,11 +116,15 @@ export class Hart {
   /** Observers of traps (tracing, statistics). */
   readonly trapListeners: ((h: Hart, cause: number, tval: bigint, interrupt: boolean) => void)[] = [];
 
-  // Counters: instructions retired and cycles (IPC = 1), as doubles. `steps` is never written
+  // Counters. `steps` counts the instructions this hart retired and is never written by
+  // software: the machine's scheduling, --max-insns, statistics and the modelled TLB's clock use
+  // it. minstret and mcycle (IPC = 1) are steps plus a 64-bit offset that CSR writes set.
   // by software: it is the clock of the modelled TLB's replacement state.
-  instret = 0;
-  cycle = 0;
   steps = 0;
+  instretOffset = 0n;
+  cycleOffset = 0n;
+  /** Traps taken (they retire nothing, but a trap loop must still end a --max-insns run). */
+  traps = 0;
   /** Instructions executed so far in the current chunk (set before slow paths). */
   chunkN = 0;
   /** The modelled-TLB slot the last translation used (translator.dummySlot when Bare). */
@@ -148,12 +165,19 @@ export class Hart {
   constructor(
     readonly id: number,
     readonly host: HartHost,
-    extensions = "IMACSU",
+    extensions = "IMAFDCSU",
   ) {
     this.mem = host.mem;
     this.code = host.code;
     this.misa = misaBits(extensions);
+    // FS is writable (and F/D instructions can be enabled) only with F. It resets to Off, as on
+    // Spike and QEMU: a bare program enables FP itself (riscv-tests' RVTEST_FP_ENABLE sets
+    // FS = Initial), and the kernel sets FS = Initial before it runs a user program.
+    this.fsWritable = extensions.includes("F") ? MSTATUS.FS : 0;
+    this.fsD = this.fsWritable && extensions.includes("D") ? MSTATUS.FS : 0;
   }
+
+  private readonly fsWritable: number;
 
   // ---- registers ----
 
@@ -178,10 +202,18 @@ export class Hart {
     this.pcHi = r.hi;
   }
 
+  /** Instructions retired (steps), for statistics; the CSR values are csrRead(minstret). */
+  get instret(): number {
+    return this.steps;
+  }
+
+  /** Cycles: IPC is 1. */
+  get cycle(): number {
+    return this.steps;
+  }
+
   /** Count `n` retired instructions. */
   retire(n: number): void {
-    this.instret += n;
-    this.cycle += n;
     this.steps += n;
   }
 
@@ -229,6 +261,7 @@ export class Hart {
     this.clearReservation();
     this.tlb.flush();
     this.waiting = false;
+    this.traps++;
     if (this.priv === this.exitOnTrapTo) this.yieldRequested = true;
     for (const l of this.trapListeners) l(this, cause, tval, interrupt);
   }
@@ -332,6 +365,20 @@ export class Hart {
     } catch {
       return 0;
     }
+  }
+
+  // ---- F and D state ----
+
+  /** Raise FP exception flags: they accrue in fflags, and FS becomes Dirty. */
+  fpFlags(flags: number): void {
+    this.fflags |= flags;
+    this.mstatus |= MSTATUS.FS;
+  }
+
+  /** An F/D instruction: illegal while FS is Off, or for a D instruction without D. (The
+   *  interpreter marks FS Dirty itself once an instruction has written an f register.) */
+  fpCheck(isD: boolean): void {
+    if ((this.mstatus & MSTATUS.FS) === 0 || (isD && this.fsD === 0)) this.illegalHere();
   }
 
   // ---- translation and the memory slow paths ----
@@ -609,6 +656,7 @@ export class Hart {
   private checkCsrAccess(csr: number, writes: boolean): void {
     if (((csr >>> 8) & 3) > this.priv) this.illegalHere();
     if (writes && csr >>> 10 === 3) this.illegalHere();
+    if (csr >= CSR.fflags && csr <= CSR.fcsr && (this.mstatus & MSTATUS.FS) === 0) this.illegalHere();
     if (csr === CSR.satp && this.priv === PRIV_S && this.mstatus & MSTATUS.TVM) this.illegalHere();
     if (csr >= 0xc00 && csr <= 0xc1f) {
       const bit = 1 << (csr - 0xc00);
@@ -618,23 +666,30 @@ export class Hart {
   }
 
   private mstatusFull(): bigint {
-    return MSTATUS_HI | BigInt(this.mstatus >>> 0);
+    const sd = (this.mstatus & MSTATUS.FS) === MSTATUS.FS ? MSTATUS_SD : 0n;
+    return sd | MSTATUS_HI | BigInt(this.mstatus >>> 0);
   }
 
   /** The value of `csr` (with `n` instructions of the current chunk counted), or undefined. */
   csrRead(csr: number, n = 1): bigint | undefined {
     const mip = this.mipSw | this.mipHw;
     switch (csr) {
+      case CSR.fflags:
+        return BigInt(this.fflags);
+      case CSR.frm:
+        return BigInt(this.frm);
+      case CSR.fcsr:
+        return BigInt((this.frm << 5) | this.fflags);
       case CSR.cycle:
       case CSR.mcycle:
-        return BigInt(this.cycle + n - 1);
+        return BigInt.asUintN(64, BigInt(this.steps + n - 1) + this.cycleOffset);
       case CSR.instret:
       case CSR.minstret:
-        return BigInt(this.instret + n - 1);
+        return BigInt.asUintN(64, BigInt(this.steps + n - 1) + this.instretOffset);
       case CSR.time:
         return this.host.mtime(this, n);
       case CSR.sstatus:
-        return this.mstatusFull() & (BigInt(SSTATUS_MASK) | (3n << 32n));
+        return this.mstatusFull() & (BigInt(SSTATUS_MASK) | (3n << 32n) | MSTATUS_SD);
       case CSR.sie:
         return BigInt(this.mie & this.mideleg);
       case CSR.stvec:
@@ -702,12 +757,17 @@ export class Hart {
   csrWrite(csr: number, v: bigint, n = 1): void {
     const lo32 = Number(v & 0xffffffffn);
     switch (csr) {
+      case CSR.fflags:
+      case CSR.frm:
+      case CSR.fcsr:
+        this.writeFcsr(csr, lo32);
+        return;
       case CSR.mcycle:
-        this.cycle = Number(v) - n;
+        this.cycleOffset = v - BigInt(this.steps + n);
         return;
       case CSR.minstret:
         // The write is what the next instruction reads: this one does not count.
-        this.instret = Number(v) - n;
+        this.instretOffset = v - BigInt(this.steps + n);
         return;
       case CSR.sstatus:
         this.writeMstatus((this.mstatus & ~SSTATUS_MASK) | (lo32 & SSTATUS_MASK));
@@ -786,8 +846,19 @@ export class Hart {
     // Other CSRs that exist (counters, mhpmevent, mcountinhibit, ids) are read-only zero: WARL.
   }
 
+  /** fflags, frm or fcsr (frm takes any value; an invalid one traps when an instruction uses it). */
+  private writeFcsr(csr: number, v: number): void {
+    if (csr === CSR.frm) this.frm = v & 7;
+    else {
+      this.fflags = v & 0x1f;
+      if (csr === CSR.fcsr) this.frm = (v >>> 5) & 7;
+    }
+    this.mstatus |= MSTATUS.FS;
+  }
+
   private writeMstatus(v: number): void {
-    let next = (this.mstatus & ~MSTATUS_WRITABLE) | (v & MSTATUS_WRITABLE);
+    const writable = MSTATUS_WRITABLE | this.fsWritable;
+    let next = (this.mstatus & ~writable) | (v & writable);
     if ((next & MSTATUS.MPP) >>> 11 === 2) next = (next & ~MSTATUS.MPP) | (this.mstatus & MSTATUS.MPP);
     this.mstatus = next;
     this.tlb.flush(); // SUM, MXR and MPRV change what translations allow

@@ -13,6 +13,13 @@ const INVALID = 1;
 
 export type AccessKind = Access;
 
+/** The entry of a virtual address: the 4 KiB page number folded with the 2 MiB one, so that a
+ *  stride of 2 MiB does not land every access in the same entry. The interpreter inlines the
+ *  same expression (semantics.ts, exec.ts). */
+export function hostTlbIndex(lo: number): number {
+  return ((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1);
+}
+
 export class HostTlb {
   readonly rLo = new Int32Array(TLB_SIZE).fill(INVALID);
   readonly rHi = new Int32Array(TLB_SIZE);
@@ -33,7 +40,7 @@ export class HostTlb {
   /** Map the virtual page of (lo, hi) to the RAM page at offset `ramPage` for one access kind,
    *  as a copy of modelled-TLB slot `slot` at generation `gen`. */
   fill(kind: AccessKind, lo: number, hi: number, ramPage: number, slot: number, gen: number): void {
-    const e = (lo >>> 12) & (TLB_SIZE - 1);
+    const e = hostTlbIndex(lo);
     const [tl, th, tb] = this.arrays(kind);
     tl[e] = lo & -4096;
     th[e] = hi;

@@ -14,7 +14,7 @@ export {
   privName,
 } from "./csr.js";
 export { type Decoded, decode } from "./decode.js";
-export { disasm, regName } from "./disasm.js";
+export { disasm, fregName, RM_NAMES, regName } from "./disasm.js";
 export {
   type Interpreter,
   interpreter,

@@ -19,9 +19,21 @@ export type Format =
   | "LR" // rd, (rs1)
   | "AMO" // rd, rs2, (rs1)
   | "SFENCE" // rs1, rs2
-  | "NONE";
+  | "NONE"
+  // F and D (f* operands are f registers; "rm" formats carry a rounding mode in imm)
+  | "FL" // frd, imm(rs1)
+  | "FS" // frs2, imm(rs1)
+  | "FR" // frd, frs1, frs2, rm
+  | "FRN" // frd, frs1, frs2
+  | "FR4" // frd, frs1, frs2, frs3, rm
+  | "F1" // frd, frs1, rm
+  | "FCMP" // rd, frs1, frs2
+  | "FX" // rd, frs1, rm
+  | "FXN" // rd, frs1
+  | "XF" // frd, rs1, rm
+  | "XFN"; // frd, rs1
 
-export type Ext = "I" | "M" | "A" | "Zicsr" | "Zifencei" | "Priv";
+export type Ext = "I" | "M" | "A" | "Zicsr" | "Zifencei" | "Priv" | "F" | "D";
 
 const TABLE = [
   // RV64I
@@ -128,9 +140,76 @@ const TABLE = [
   ["sret", "Priv", "NONE"],
   ["wfi", "Priv", "NONE"],
   ["sfence.vma", "Priv", "SFENCE"],
+  // F
+  ["flw", "F", "FL"],
+  ["fsw", "F", "FS"],
+  ["fmadd.s", "F", "FR4"],
+  ["fmsub.s", "F", "FR4"],
+  ["fnmsub.s", "F", "FR4"],
+  ["fnmadd.s", "F", "FR4"],
+  ["fadd.s", "F", "FR"],
+  ["fsub.s", "F", "FR"],
+  ["fmul.s", "F", "FR"],
+  ["fdiv.s", "F", "FR"],
+  ["fsqrt.s", "F", "F1"],
+  ["fsgnj.s", "F", "FRN"],
+  ["fsgnjn.s", "F", "FRN"],
+  ["fsgnjx.s", "F", "FRN"],
+  ["fmin.s", "F", "FRN"],
+  ["fmax.s", "F", "FRN"],
+  ["feq.s", "F", "FCMP"],
+  ["flt.s", "F", "FCMP"],
+  ["fle.s", "F", "FCMP"],
+  ["fclass.s", "F", "FXN"],
+  ["fcvt.w.s", "F", "FX"],
+  ["fcvt.wu.s", "F", "FX"],
+  ["fcvt.l.s", "F", "FX"],
+  ["fcvt.lu.s", "F", "FX"],
+  ["fcvt.s.w", "F", "XF"],
+  ["fcvt.s.wu", "F", "XF"],
+  ["fcvt.s.l", "F", "XF"],
+  ["fcvt.s.lu", "F", "XF"],
+  ["fmv.x.w", "F", "FXN"],
+  ["fmv.w.x", "F", "XFN"],
+  // D
+  ["fld", "D", "FL"],
+  ["fsd", "D", "FS"],
+  ["fmadd.d", "D", "FR4"],
+  ["fmsub.d", "D", "FR4"],
+  ["fnmsub.d", "D", "FR4"],
+  ["fnmadd.d", "D", "FR4"],
+  ["fadd.d", "D", "FR"],
+  ["fsub.d", "D", "FR"],
+  ["fmul.d", "D", "FR"],
+  ["fdiv.d", "D", "FR"],
+  ["fsqrt.d", "D", "F1"],
+  ["fsgnj.d", "D", "FRN"],
+  ["fsgnjn.d", "D", "FRN"],
+  ["fsgnjx.d", "D", "FRN"],
+  ["fmin.d", "D", "FRN"],
+  ["fmax.d", "D", "FRN"],
+  ["feq.d", "D", "FCMP"],
+  ["flt.d", "D", "FCMP"],
+  ["fle.d", "D", "FCMP"],
+  ["fclass.d", "D", "FXN"],
+  ["fcvt.w.d", "D", "FX"],
+  ["fcvt.wu.d", "D", "FX"],
+  ["fcvt.l.d", "D", "FX"],
+  ["fcvt.lu.d", "D", "FX"],
+  ["fcvt.d.w", "D", "XF"],
+  ["fcvt.d.wu", "D", "XF"],
+  ["fcvt.d.l", "D", "XF"],
+  ["fcvt.d.lu", "D", "XF"],
+  ["fcvt.s.d", "D", "F1"],
+  ["fcvt.d.s", "D", "F1"],
+  ["fmv.x.d", "D", "FXN"],
+  ["fmv.d.x", "D", "XFN"],
 ] as const satisfies readonly (readonly [string, Ext, Format])[];
 
 export type Mnemonic = (typeof TABLE)[number][0];
+
+/** The F and D mnemonics (their semantics live in fpu/). */
+export type FpMnemonic = Extract<(typeof TABLE)[number], readonly [string, "F" | "D", Format]>[0];
 
 /** Op id 0 means "not decoded yet" in the decode cache; ILLEGAL is an encoding we reject. */
 export const OP_NONE = 0;
@@ -163,3 +242,12 @@ export function insnInfo(op: number): InsnInfo {
 
 /** Every mnemonic the CPU implements, in table order. */
 export const MNEMONICS: readonly Mnemonic[] = TABLE.map(([name]) => name);
+
+/** Formats whose rd is an f register (the decode cache then keeps f0 as f0, not the x0 sink). */
+const F_DEST: ReadonlySet<Format> = new Set<Format>(["FL", "FR", "FRN", "FR4", "F1", "XF", "XFN"]);
+
+/** For each op id: does its rd name an f register? */
+export const WRITES_F: readonly boolean[] = Array.from({ length: INFO.length }, (_, op) => {
+  const info = INFO[op];
+  return info !== undefined && F_DEST.has(info.format);
+});

@@ -60,6 +60,11 @@ export class Machine implements HartHost {
   private mtimeOffset = 0n;
   private interp: Interpreter = interpreter;
 
+  /** The interpreters in use (plain, or tracing ones after setInterpreter). */
+  get interpreter(): Interpreter {
+    return this.interp;
+  }
+
   constructor(opts: MachineOptions = {}) {
     const nharts = opts.harts ?? 1;
     if (!Number.isInteger(nharts) || nharts < 1 || nharts > 64) {
@@ -70,9 +75,9 @@ export class Machine implements HartHost {
     this.quantum = opts.quantum ?? 10_000;
     const out = opts.console ?? ((b: number) => process.stdout.write(Uint8Array.of(b)));
     this.clint = new Clint(nharts, {
-      now: () => this.mtime(this.current ?? this.harts[0]!, 0),
+      now: () => this.mtime(this.current ?? this.harts[0]!, this.current?.chunkN ?? 0),
       setNow: (v) => {
-        this.mtimeOffset += v - this.mtime(this.current ?? this.harts[0]!, 0);
+        this.mtimeOffset += v - this.mtime(this.current ?? this.harts[0]!, this.current?.chunkN ?? 0);
       },
       changed: () => {
         if (this.current) this.current.yieldRequested = true;
@@ -193,7 +198,7 @@ export class Machine implements HartHost {
       for (const h of this.harts) {
         if (this.runHart(h, target, maxInsns)) anyAwake = true;
         if (this.exit) break;
-        if (this.totalInstret() >= maxInsns) {
+        if (this.work() >= maxInsns) {
           this.finish(124, `stopped after ${maxInsns} instructions (--max-insns)`);
         }
       }
@@ -202,8 +207,14 @@ export class Machine implements HartHost {
     return this.exit!;
   }
 
+  /** Instructions retired by every hart (steps: software cannot change them). */
   totalInstret(): number {
-    return this.harts.reduce((s, h) => s + h.instret, 0);
+    return this.harts.reduce((s, h) => s + h.steps, 0);
+  }
+
+  /** What --max-insns counts: instructions retired plus traps taken, so a trap loop ends too. */
+  private work(): number {
+    return this.harts.reduce((s, h) => s + h.steps + h.traps, 0);
   }
 
   /** Run `h` until its clock reaches `target`; false if it slept the whole time. */
@@ -219,13 +230,12 @@ export class Machine implements HartHost {
       }
       awake = true;
       h.takeInterrupt();
-      const left = maxInsns - this.totalInstret();
+      const left = maxInsns - this.work();
       if (left <= 0) break;
       const budget = Math.max(1, Math.min(target, this.nextTimerEvent(h), clock + left) - clock);
-      const before = h.instret;
-      run(h, budget, this.interp);
+      const retired = run(h, budget, this.interp);
       // A chunk advances the clock by what retired, or by one when only traps happened.
-      this.clocks[h.id] = clock + Math.max(1, h.instret - before);
+      this.clocks[h.id] = clock + Math.max(1, retired);
       h.yieldRequested = false;
     }
     this.current = null;

@@ -11,8 +11,10 @@
 //   n            instructions executed in this chunk, including this one
 // GEN_R/GEN_W and ACCT_R/ACCT_W mark where the paged interpreter checks that a host-TLB entry is
 // still a copy of a live modelled-TLB entry, and accounts the hit to the model.
-// Values stored in x must be int32 (`| 0`), never doubles or unsigned.
+// Values stored in x must be int32 (`| 0`), never doubles or unsigned. The F and D bodies are in
+// fpu/semantics.ts, which lists the further names they use.
 
+import { fpSemantics } from "./fpu/semantics.js";
 import type { Mnemonic } from "./isa.js";
 
 export interface Semantics {
@@ -56,7 +58,7 @@ function load(width: 1 | 2 | 4 | 8, signed: boolean): Semantics {
   const slowHi = width === 8 ? " vh = r.hi;" : "";
   return {
     body:
-      `${EA} const e = (lo >>> 12) & TLB_MASK; let v = 0; ${vh}` +
+      `${EA} const e = ((lo >>> 12) ^ (lo >>> 21)) & TLB_MASK; let v = 0; ${vh}` +
       `if (rLo[e] === (lo & -4096) && rHi[e] === hi${align ? ` && (lo & ${align}) === 0` : ""} GEN_R) {` +
       ` const p = rBase[e] + (lo & 4095); v = ${fast[width]};${fastHi} ACCT_R }` +
       ` else { SYNC_PC; v = h.loadSlow(lo, hi, ${width}, ${signed});${slowHi} }` +
@@ -74,7 +76,7 @@ function store(width: 1 | 2 | 4 | 8): Semantics {
   };
   return {
     body:
-      `${EA} const e = (lo >>> 12) & TLB_MASK;` +
+      `${EA} const e = ((lo >>> 12) ^ (lo >>> 21)) & TLB_MASK;` +
       ` if (wLo[e] === (lo & -4096) && wHi[e] === hi${align ? ` && (lo & ${align}) === 0` : ""} GEN_W) {` +
       ` const p = wBase[e] + (lo & 4095); ${fast[width]} ACCT_W }` +
       ` else { SYNC_PC; h.storeSlow(lo, hi, ${width}, x[s2], x[s2 + 1]); if (h.yieldRequested) END_AFTER; }`,
@@ -240,4 +242,5 @@ export const SEMANTICS: Record<Mnemonic, Semantics> = {
   sret: { body: "SYNC_PC; h.sret(); pcLo = h.pcLo; pcHi = h.pcHi; END_NOW;", flow: "jump" },
   wfi: { body: "SYNC_PC; h.wfi();", flow: "end" },
   "sfence.vma": { body: "SYNC_PC; h.sfenceVma(s1, s2);", flow: "end" },
+  ...fpSemantics(EA),
 };
