@@ -8,7 +8,7 @@ import { AsmError, atCol, fail, type Loc } from "./errors.js";
 import { type Expr, num, parseExpr } from "./expr.js";
 import { lexLine } from "./lexer.js";
 import type { Program } from "./program.js";
-import { type RegName, regNumber } from "./regs.js";
+import { type FRegName, fregNumber, type RegName, type RoundingMode, regNumber } from "./regs.js";
 import {
   bindPattern,
   type Kind,
@@ -31,6 +31,8 @@ export interface BuilderOptions {
 
 /** A register argument. */
 export type Reg = RegName;
+/** An f register argument. */
+export type FReg = FRegName;
 /** An immediate, target or symbol argument: a number, or an expression in assembler syntax ("label+8", "%lo(x)", "1f"). */
 export type Imm = number | bigint | string;
 /** A CSR argument: a name ("mstatus") or number. */
@@ -38,13 +40,17 @@ export type CsrArg = string | number;
 
 type ArgOf<K extends Kind> = K extends "rd" | "rs1" | "rs2" | "rdrs1" | "tmp" | "sp" | "amem"
   ? [Reg]
-  : K extends "mem" | "spmem"
-    ? [offset: Imm, base: Reg]
-    : K extends "csr"
-      ? [CsrArg]
-      : K extends "pred" | "succ"
-        ? [string]
-        : [Imm];
+  : K extends "frd" | "frs1" | "frs2" | "frs3"
+    ? [FReg]
+    : K extends "rm"
+      ? [RoundingMode]
+      : K extends "mem" | "spmem"
+        ? [offset: Imm, base: Reg]
+        : K extends "csr"
+          ? [CsrArg]
+          : K extends "pred" | "succ"
+            ? [string]
+            : [Imm];
 type ArgsOf<P> = P extends readonly [infer H extends Kind, ...infer T] ? [...ArgOf<H>, ...ArgsOf<T>] : [];
 /** Method name of a mnemonic: dots become underscores (`amoadd.w.aq` → `amoadd_w_aq`). */
 export type MethodName<S extends string> = S extends `${infer A}.${infer B}` ? `${A}_${MethodName<B>}` : S;
@@ -246,6 +252,8 @@ class BuilderCore {
   private value(arg: BuilderArg, loc: Loc): Operand {
     const reg = typeof arg === "string" ? regNumber(arg) : undefined;
     if (reg !== undefined) return { shape: "reg", reg, text: arg as string, loc };
+    const freg = typeof arg === "string" ? fregNumber(arg) : undefined;
+    if (freg !== undefined) return { shape: "freg", reg: freg, text: arg as string, loc };
     return { shape: "expr", expr: this.expr(arg, loc), loc };
   }
 

@@ -1,21 +1,24 @@
-// The one table of instruction encodings (RV64I, M, A, C, Zicsr, Zifencei and the privileged
+// The one table of instruction encodings (RV64I, M, A, F, D, C, Zicsr, Zifencei and the privileged
 // mret/sret/wfi/sfence.vma) and the encoder that turns an instruction record into bits. The text
 // assembler and the builder both end here; nothing else knows an opcode or an immediate layout.
 
-import { isPrimeReg, regName } from "./regs.js";
+import { fregName, isPrimeReg, regName } from "./regs.js";
 
 /**
  * A concrete instruction: its mnemonic and field values. For a compressed instruction (`c.*`) the
  * fields are those of its 32-bit expansion, as a decoder reports them: `c.addi a0, 3` is
  * `{ name: "c.addi", rd: 10, rs1: 10, imm: 3 }`. `imm` is the value as written in assembly: the
  * byte offset for branches and jumps (target − pc), the 20-bit field for lui/auipc/c.lui, the shift
- * amount for shifts, the zimm of csr*i.
+ * amount for shifts, the zimm of csr*i, the rounding mode (rm field) of F/D instructions that
+ * have one. Register fields hold f register numbers where the instruction takes f registers.
  */
 export interface Insn {
   readonly name: string;
   readonly rd: number;
   readonly rs1: number;
   readonly rs2: number;
+  /** The third source of the fused multiply-adds (R4-type). */
+  readonly rs3: number;
   readonly imm: number;
   readonly csr: number;
   readonly aq: boolean;
@@ -26,7 +29,20 @@ export interface Insn {
 
 /** An Insn named `name` with the given fields and every other field zero. */
 export function makeInsn(name: string, fields: Partial<Omit<Insn, "name">> = {}): Insn {
-  return { rd: 0, rs1: 0, rs2: 0, imm: 0, csr: 0, aq: false, rl: false, pred: 0, succ: 0, ...fields, name };
+  return {
+    rd: 0,
+    rs1: 0,
+    rs2: 0,
+    rs3: 0,
+    imm: 0,
+    csr: 0,
+    aq: false,
+    rl: false,
+    pred: 0,
+    succ: 0,
+    ...fields,
+    name,
+  };
 }
 
 /** Operand syntax classes; `syntax.ts` maps each to its operand patterns. */
@@ -61,9 +77,25 @@ export type Form =
   | "C.16SP"
   | "C.J"
   | "C.B"
-  | "C.NONE";
+  | "C.NONE"
+  // F and D: "F*" register operands are f registers; forms with an rm field take a rounding mode.
+  | "FL" // frd, offset(rs1)
+  | "FS" // frs2, offset(rs1)
+  | "FR" // frd, frs1, frs2[, rm]
+  | "FRN" // frd, frs1, frs2
+  | "FR4" // frd, frs1, frs2, frs3[, rm]
+  | "F1" // frd, frs1[, rm]
+  | "FCMP" // rd, frs1, frs2
+  | "FX" // rd, frs1[, rm]
+  | "FXN" // rd, frs1
+  | "XF" // frd, rs1[, rm]
+  | "XFN" // frd, rs1
+  | "C.FL" // c.fld frd', offset(rs1')
+  | "C.FS" // c.fsd frs2', offset(rs1')
+  | "C.FLSP" // c.fldsp frd, offset(sp)
+  | "C.FSSP"; // c.fsdsp frs2, offset(sp)
 
-type RegField = "rd" | "rs1" | "rs2";
+type RegField = "rd" | "rs1" | "rs2" | "rs3";
 
 /** Immediate bits as placed in the word: [highest instruction bit, immediate bit numbers from there down]. */
 type Segments = readonly (readonly [number, readonly number[]])[];
@@ -90,6 +122,8 @@ interface RegSlot {
   readonly nonzero?: boolean;
   /** Must not be sp (c.lui). */
   readonly notSp?: boolean;
+  /** Names an f register (for messages). */
+  readonly freg?: boolean;
 }
 
 /** Where the fields of one instruction go and what values they may take. */
@@ -119,6 +153,10 @@ const reg = (field: RegField, lo: number, extra: Omit<RegSlot, "field" | "lo"> =
 const RD = reg("rd", 7);
 const RS1 = reg("rs1", 15);
 const RS2 = reg("rs2", 20);
+const RS3 = reg("rs3", 27);
+/** The rm field (bits 14:12) of F/D instructions: 0..4 static, 7 dynamic (5 and 6 are reserved,
+ *  and the syntax has no name for them). */
+const RM: ImmLayout = { segs: [[14, [2, 1, 0]]], min: 0, max: 7, what: "rounding mode" };
 
 const IMM_I: ImmLayout = { segs: [[31, bits(11, 0)]], min: -2048, max: 2047 };
 const IMM_S: ImmLayout = {
@@ -166,6 +204,17 @@ const LAYOUTS32: Partial<Record<Form, Layout>> = {
   LR: { regs: [RD, RS1], aqrl: true },
   AMO: { regs: [RD, RS1, RS2], aqrl: true },
   SFENCE: { regs: [RS1, RS2] },
+  FL: { regs: [RD, RS1], imm: IMM_I },
+  FS: { regs: [RS1, RS2], imm: IMM_S },
+  FR: { regs: [RD, RS1, RS2], imm: RM },
+  FRN: { regs: [RD, RS1, RS2] },
+  FR4: { regs: [RD, RS1, RS2, RS3], imm: RM },
+  F1: { regs: [RD, RS1], imm: RM },
+  FCMP: { regs: [RD, RS1, RS2] },
+  FX: { regs: [RD, RS1], imm: RM },
+  FXN: { regs: [RD, RS1] },
+  XF: { regs: [RD, RS1], imm: RM },
+  XFN: { regs: [RD, RS1] },
 };
 
 // Compressed register slots: full 5-bit fields at 11:7 / 6:2, 3-bit fields at 9:7 / 4:2.
@@ -213,6 +262,19 @@ const CB_IMM: ImmLayout = {
   what: "branch offset",
 };
 const SP = { rs1: 2 } as const;
+const FPRD_LO = reg("rd", 2, { prime: true, freg: true });
+const FPRS2 = reg("rs2", 2, { prime: true, freg: true });
+const UIMM_DSP: ImmLayout = {
+  segs: [
+    [12, [5]],
+    [6, [4, 3, 8, 7, 6]],
+  ],
+  min: 0,
+  max: 504,
+  scale: 8,
+  what: "offset",
+};
+const UIMM_DSSP: ImmLayout = { segs: [[12, [5, 4, 3, 8, 7, 6]]], min: 0, max: 504, scale: 8, what: "offset" };
 const cArith = (base: string): CLayout => ({ base, regs: [PRD_HI, PRS2], tied: true });
 
 /**
@@ -318,6 +380,69 @@ export const INSNS = {
   sret: ["NONE", 0x10200073],
   wfi: ["NONE", 0x10500073],
   "sfence.vma": ["SFENCE", 0x12000073],
+  // F and D
+  flw: ["FL", op(0x07, 2)],
+  fsw: ["FS", op(0x27, 2)],
+  fld: ["FL", op(0x07, 3)],
+  fsd: ["FS", op(0x27, 3)],
+  "fmadd.s": ["FR4", fop(0x43, 0)],
+  "fmsub.s": ["FR4", fop(0x47, 0)],
+  "fnmsub.s": ["FR4", fop(0x4b, 0)],
+  "fnmadd.s": ["FR4", fop(0x4f, 0)],
+  "fadd.s": ["FR", fop(0x53, (0x00 << 2) | 0)],
+  "fsub.s": ["FR", fop(0x53, (0x01 << 2) | 0)],
+  "fmul.s": ["FR", fop(0x53, (0x02 << 2) | 0)],
+  "fdiv.s": ["FR", fop(0x53, (0x03 << 2) | 0)],
+  "fsqrt.s": ["F1", fop(0x53, (0x0b << 2) | 0)],
+  "fsgnj.s": ["FRN", fop(0x53, (0x04 << 2) | 0, 0)],
+  "fsgnjn.s": ["FRN", fop(0x53, (0x04 << 2) | 0, 1)],
+  "fsgnjx.s": ["FRN", fop(0x53, (0x04 << 2) | 0, 2)],
+  "fmin.s": ["FRN", fop(0x53, (0x05 << 2) | 0, 0)],
+  "fmax.s": ["FRN", fop(0x53, (0x05 << 2) | 0, 1)],
+  "feq.s": ["FCMP", fop(0x53, (0x14 << 2) | 0, 2)],
+  "flt.s": ["FCMP", fop(0x53, (0x14 << 2) | 0, 1)],
+  "fle.s": ["FCMP", fop(0x53, (0x14 << 2) | 0, 0)],
+  "fclass.s": ["FXN", fop(0x53, (0x1c << 2) | 0, 1)],
+  "fcvt.w.s": ["FX", fop(0x53, (0x18 << 2) | 0, 0, 0)],
+  "fcvt.wu.s": ["FX", fop(0x53, (0x18 << 2) | 0, 0, 1)],
+  "fcvt.l.s": ["FX", fop(0x53, (0x18 << 2) | 0, 0, 2)],
+  "fcvt.lu.s": ["FX", fop(0x53, (0x18 << 2) | 0, 0, 3)],
+  "fcvt.s.w": ["XF", fop(0x53, (0x1a << 2) | 0, 0, 0)],
+  "fcvt.s.wu": ["XF", fop(0x53, (0x1a << 2) | 0, 0, 1)],
+  "fcvt.s.l": ["XF", fop(0x53, (0x1a << 2) | 0, 0, 2)],
+  "fcvt.s.lu": ["XF", fop(0x53, (0x1a << 2) | 0, 0, 3)],
+  "fmv.x.w": ["FXN", fop(0x53, 0x1c << 2, 0)],
+  "fmv.w.x": ["XFN", fop(0x53, 0x1e << 2, 0)],
+  "fmadd.d": ["FR4", fop(0x43, 1)],
+  "fmsub.d": ["FR4", fop(0x47, 1)],
+  "fnmsub.d": ["FR4", fop(0x4b, 1)],
+  "fnmadd.d": ["FR4", fop(0x4f, 1)],
+  "fadd.d": ["FR", fop(0x53, (0x00 << 2) | 1)],
+  "fsub.d": ["FR", fop(0x53, (0x01 << 2) | 1)],
+  "fmul.d": ["FR", fop(0x53, (0x02 << 2) | 1)],
+  "fdiv.d": ["FR", fop(0x53, (0x03 << 2) | 1)],
+  "fsqrt.d": ["F1", fop(0x53, (0x0b << 2) | 1)],
+  "fsgnj.d": ["FRN", fop(0x53, (0x04 << 2) | 1, 0)],
+  "fsgnjn.d": ["FRN", fop(0x53, (0x04 << 2) | 1, 1)],
+  "fsgnjx.d": ["FRN", fop(0x53, (0x04 << 2) | 1, 2)],
+  "fmin.d": ["FRN", fop(0x53, (0x05 << 2) | 1, 0)],
+  "fmax.d": ["FRN", fop(0x53, (0x05 << 2) | 1, 1)],
+  "feq.d": ["FCMP", fop(0x53, (0x14 << 2) | 1, 2)],
+  "flt.d": ["FCMP", fop(0x53, (0x14 << 2) | 1, 1)],
+  "fle.d": ["FCMP", fop(0x53, (0x14 << 2) | 1, 0)],
+  "fclass.d": ["FXN", fop(0x53, (0x1c << 2) | 1, 1)],
+  "fcvt.w.d": ["FX", fop(0x53, (0x18 << 2) | 1, 0, 0)],
+  "fcvt.wu.d": ["FX", fop(0x53, (0x18 << 2) | 1, 0, 1)],
+  "fcvt.l.d": ["FX", fop(0x53, (0x18 << 2) | 1, 0, 2)],
+  "fcvt.lu.d": ["FX", fop(0x53, (0x18 << 2) | 1, 0, 3)],
+  "fcvt.d.w": ["XF", fop(0x53, (0x1a << 2) | 1, 0, 0)],
+  "fcvt.d.wu": ["XF", fop(0x53, (0x1a << 2) | 1, 0, 1)],
+  "fcvt.d.l": ["XF", fop(0x53, (0x1a << 2) | 1, 0, 2)],
+  "fcvt.d.lu": ["XF", fop(0x53, (0x1a << 2) | 1, 0, 3)],
+  "fcvt.s.d": ["F1", fop(0x53, 0x08 << 2, 0, 1)],
+  "fcvt.d.s": ["F1", fop(0x53, (0x08 << 2) | 1, 0, 0)],
+  "fmv.x.d": ["FXN", fop(0x53, (0x1c << 2) | 1, 0)],
+  "fmv.d.x": ["XFN", fop(0x53, (0x1e << 2) | 1, 0)],
   // RV64C, quadrant 0
   "c.addi4spn": [
     "C.4SPN",
@@ -333,6 +458,8 @@ export const INSNS = {
   "c.ld": ["C.L", 0x6000, { base: "ld", regs: [PRD_LO, PRS1], imm: UIMM_D }],
   "c.sw": ["C.S", 0xc000, { base: "sw", regs: [PRS2, PRS1], imm: UIMM_W }],
   "c.sd": ["C.S", 0xe000, { base: "sd", regs: [PRS2, PRS1], imm: UIMM_D }],
+  "c.fld": ["C.FL", 0x2000, { base: "fld", regs: [FPRD_LO, PRS1], imm: UIMM_D }],
+  "c.fsd": ["C.FS", 0xa000, { base: "fsd", regs: [FPRS2, PRS1], imm: UIMM_D }],
   // quadrant 1
   "c.nop": ["C.NONE", 0x0001, { base: "addi", regs: [] }],
   "c.addi": ["C.RI", 0x0001, { base: "addi", regs: [CRD], tied: true, imm: { ...IMM6, nonzero: true } }],
@@ -453,6 +580,16 @@ export const INSNS = {
       imm: { segs: [[12, [5, 4, 3, 8, 7, 6]]], min: 0, max: 504, scale: 8, what: "offset" },
     },
   ],
+  "c.fldsp": [
+    "C.FLSP",
+    0x2002,
+    { base: "fld", regs: [reg("rd", 7, { freg: true })], fixed: SP, imm: UIMM_DSP },
+  ],
+  "c.fsdsp": [
+    "C.FSSP",
+    0xa002,
+    { base: "fsd", regs: [reg("rs2", 2, { freg: true })], fixed: SP, imm: UIMM_DSSP },
+  ],
 } as const satisfies Record<string, readonly [Form, number] | readonly [Form, number, CLayout]>;
 
 /** Every real (non-pseudo) mnemonic. AMO/LR/SC also take .aq/.rl/.aqrl suffixes (see syntax.ts). */
@@ -461,6 +598,12 @@ export type RealMnemonic = keyof typeof INSNS;
 /** Fixed bits of a 32-bit instruction: opcode, funct3, funct7. */
 function op(opcode: number, funct3: number, funct7 = 0): number {
   return (opcode | (funct3 << 12) | (funct7 << 25)) >>> 0;
+}
+
+/** Fixed bits of an F/D instruction: major opcode, funct7 (fmt in its low bits; for R4-type just
+ *  fmt), funct3 where it is not the rm field, and rs2 where it selects the operation. */
+function fop(opcode: number, funct7: number, funct3 = 0, rs2 = 0): number {
+  return (opcode | (funct3 << 12) | (rs2 << 20) | (funct7 << 25)) >>> 0;
 }
 
 /** Fixed bits of an A-extension instruction: funct5 and width (2 = .w, 3 = .d). */
@@ -598,7 +741,10 @@ function regProblem(spec: Spec, slot: RegSlot, n: number): Problem | undefined {
   const { field } = slot;
   if (!Number.isInteger(n) || n < 0 || n > 31) return { field, message: `bad register number ${n}` };
   if (slot.prime && !isPrimeReg(n)) {
-    return { field, message: `${spec.name} needs s0, s1 or a0-a5 (x8-x15) as ${field}, not '${regName(n)}'` };
+    const message = slot.freg
+      ? `${spec.name} needs fs0, fs1 or fa0-fa5 (f8-f15) as ${field}, not '${fregName(n)}'`
+      : `${spec.name} needs s0, s1 or a0-a5 (x8-x15) as ${field}, not '${regName(n)}'`;
+    return { field, message };
   }
   if (slot.nonzero && n === 0) return { field, message: `${spec.name} cannot use 'zero' as ${field}` };
   if (slot.notSp && n === 2) return { field, message: `${spec.name} cannot use 'sp' as ${field}` };
@@ -608,7 +754,7 @@ function regProblem(spec: Spec, slot: RegSlot, n: number): Problem | undefined {
 /** Checks that fields the encoding has no room for hold the values the mnemonic implies. */
 function impliedProblem(spec: Spec, insn: Insn): Problem | undefined {
   const { layout } = spec;
-  for (const field of ["rd", "rs1", "rs2"] as const) {
+  for (const field of ["rd", "rs1", "rs2", "rs3"] as const) {
     if (layout.regs.some((s) => s.field === field)) continue;
     if (field === "rs1" && layout.tied) {
       if (insn.rs1 === insn.rd) continue;

@@ -1,12 +1,29 @@
-// Public face of the assembler: RV64IMAC (+ Zicsr, Zifencei, privileged) text assembly and a
+// Public face of the assembler: RV64IMAFDC (+ Zicsr, Zifencei, privileged) text assembly and a
 // TypeScript builder, both producing a Program (flat image or ELF64 executable).
 
-export { AsmBuilder, type BuilderOptions, type CsrArg, type Imm, MNEMONICS, type Reg } from "./builder.js";
+export {
+  AsmBuilder,
+  type BuilderOptions,
+  type CsrArg,
+  type FReg,
+  type Imm,
+  MNEMONICS,
+  type Reg,
+} from "./builder.js";
 export { compress } from "./compress.js";
 export { type Encoded, EncodeError, encode, type Insn, makeInsn } from "./encoding.js";
 export { AsmError, Diagnostic, type Loc } from "./errors.js";
 export { liSequence } from "./li.js";
 export { type AssembleOptions, assemble } from "./parser.js";
 export { Program, type Section } from "./program.js";
-export { csrNumber, type RegName, regName, regNumber } from "./regs.js";
+export {
+  csrNumber,
+  type FRegName,
+  fregName,
+  fregNumber,
+  type RegName,
+  type RoundingMode,
+  regName,
+  regNumber,
+} from "./regs.js";
 export type { Mnemonic } from "./syntax.js";

@@ -6,6 +6,8 @@ import { atCol, fail, type Loc } from "./errors.js";
 export type Token =
   | { readonly kind: "ident"; readonly text: string; readonly col: number }
   | { readonly kind: "num"; readonly text: string; readonly col: number; readonly value: bigint }
+  /** A floating-point literal (digits with a fraction or an exponent), for .float and .double. */
+  | { readonly kind: "float"; readonly text: string; readonly col: number; readonly value: number }
   | {
       readonly kind: "local";
       readonly text: string;
@@ -74,6 +76,10 @@ export function lexLine(line: string, at: Loc): Token[] {
       const end = scan(line, i, IDENT_CHAR);
       tokens.push({ kind: "ident", text: line.slice(i, end), col });
       i = end;
+    } else if (c >= "0" && c <= "9" && floatLength(line, i) > 0) {
+      const end = i + floatLength(line, i);
+      tokens.push({ kind: "float", text: line.slice(i, end), col, value: Number(line.slice(i, end)) });
+      i = end;
     } else if (c >= "0" && c <= "9") {
       const end = scan(line, i, IDENT_CHAR);
       tokens.push(numberToken(line.slice(i, end), atCol(at, col)));
@@ -103,6 +109,16 @@ export function lexLine(line: string, at: Loc): Token[] {
     }
   }
   return tokens;
+}
+
+const FLOAT = /^\d+(\.\d*)?([eE][+-]?\d+)?/;
+
+/** The length of the floating-point literal at `i` (it has a fraction or an exponent and is not
+ *  followed by identifier characters), or 0 if there is none. */
+function floatLength(s: string, i: number): number {
+  const m = FLOAT.exec(s.slice(i));
+  if (!m || (m[1] === undefined && m[2] === undefined)) return 0;
+  return IDENT_CHAR.test(s[i + m[0].length] ?? " ") ? 0 : m[0].length;
 }
 
 function scan(s: string, i: number, re: RegExp): number {

@@ -2,10 +2,10 @@
 
 import { Assembly } from "./assembly.js";
 import { AsmError, atCol, fail, type Loc } from "./errors.js";
-import { type Expr, parseExpr } from "./expr.js";
+import { type Expr, num, parseExpr } from "./expr.js";
 import { lexLine, stripComments, type Token } from "./lexer.js";
 import type { Program } from "./program.js";
-import { regNumber } from "./regs.js";
+import { fregNumber, regNumber } from "./regs.js";
 import type { Operand } from "./syntax.js";
 
 export interface AssembleOptions {
@@ -105,6 +105,8 @@ function operand(asm: Assembly, tokens: Token[], at: Loc): Operand {
   const loc = atCol(at, first.col);
   const reg = tokens.length === 1 && first.kind === "ident" ? regNumber(first.text) : undefined;
   if (reg !== undefined) return { shape: "reg", reg, text: first.text, loc };
+  const freg = tokens.length === 1 && first.kind === "ident" ? fregNumber(first.text) : undefined;
+  if (freg !== undefined) return { shape: "freg", reg: freg, text: first.text, loc };
   const mem = memOperand(asm, tokens, at);
   return mem ?? { shape: "expr", expr: expr(asm, tokens, at), loc };
 }
@@ -229,6 +231,37 @@ const spaceDirective: Directive = (asm, args, loc) => {
   asm.fill(argExpr(asm, args, 0, loc, "size"), 1, fill, loc);
 };
 
+/** .float/.single (binary32) and .double (binary64): decimal literals, rounded to nearest even. */
+const floatDirective =
+  (size: 4 | 8): Directive =>
+  (asm, args, loc) => {
+    const values = args.map((a) => {
+      const at = a[0] ? atCol(loc, a[0].col) : loc;
+      const neg = a[0]?.kind === "punct" && a[0].text === "-";
+      const body = a[0]?.kind === "punct" && (a[0].text === "-" || a[0].text === "+") ? a.slice(1) : a;
+      const t = body[0];
+      const name = t?.kind === "ident" ? t.text.toLowerCase() : undefined;
+      let v: number;
+      if (body.length === 1 && (t?.kind === "float" || t?.kind === "num")) v = Number(t.text);
+      else if (name === "inf" || name === "infinity") v = Number.POSITIVE_INFINITY;
+      else if (name === "nan") v = Number.NaN;
+      else return fail(at, "expected a floating-point number like 1.5, -2e-3, inf or nan");
+      return num(floatBits(neg ? -v : v, size));
+    });
+    asm.data(size, values, loc);
+  };
+
+/** The IEEE encoding of `v` in 4 or 8 bytes (NaN: the canonical quiet NaN). */
+function floatBits(v: number, size: 4 | 8): bigint {
+  const view = new DataView(new ArrayBuffer(8));
+  if (size === 4) {
+    view.setFloat32(0, v);
+    return BigInt(view.getUint32(0));
+  }
+  view.setFloat64(0, v);
+  return view.getBigUint64(0);
+}
+
 const ignored: Directive = () => undefined;
 
 const globalDirective: Directive = (asm, args, loc) => {
@@ -263,6 +296,9 @@ const DIRECTIVES: Record<string, Directive> = {
   ".long": dataDirective(4),
   ".4byte": dataDirective(4),
   ".dword": dataDirective(8),
+  ".float": floatDirective(4),
+  ".single": floatDirective(4),
+  ".double": floatDirective(8),
   ".quad": dataDirective(8),
   ".8byte": dataDirective(8),
   ".ascii": stringDirective(false),

@@ -27,6 +27,37 @@ export function regName(n: number): string {
   return ABI_NAMES[n] ?? `x${n}`;
 }
 
+/** ABI names of the f registers f0..f31, in register order. */
+export const FABI_NAMES = [
+  "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7",
+  "fs0", "fs1", "fa0", "fa1", "fa2", "fa3", "fa4", "fa5",
+  "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7",
+  "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
+] as const; // biome-ignore format: one row per 8 registers
+
+/** An f register name: an ABI name or `f0`..`f31`. */
+export type FRegName = (typeof FABI_NAMES)[number] | `f${number}`;
+
+const FREGS = new Map<string, number>();
+FABI_NAMES.forEach((name, i) => {
+  FREGS.set(name, i);
+  FREGS.set(`f${i}`, i);
+});
+
+/** The number of f register `name` (ABI name or f0..f31), or undefined if it names none. */
+export function fregNumber(name: string): number | undefined {
+  return FREGS.get(name);
+}
+
+/** The ABI name of f register `n` (0..31). */
+export function fregName(n: number): string {
+  return FABI_NAMES[n] ?? `f${n}`;
+}
+
+/** Rounding-mode operands of F/D instructions and their rm field values. */
+export const ROUNDING_MODES = { rne: 0, rtz: 1, rdn: 2, rup: 3, rmm: 4, dyn: 7 } as const;
+export type RoundingMode = keyof typeof ROUNDING_MODES;
+
 /** True for x8..x15, the registers the 3-bit fields of compressed instructions can name. */
 export function isPrimeReg(n: number): boolean {
   return n >= 8 && n <= 15;

@@ -16,13 +16,14 @@ import {
 import { fail, type Loc } from "./errors.js";
 import { type Expr, evaluate, num, type Scope } from "./expr.js";
 import { liSequence } from "./li.js";
-import { csrNumber } from "./regs.js";
+import { csrNumber, ROUNDING_MODES, type RoundingMode } from "./regs.js";
 
 /**
  * What one operand position holds: a register field (`rdrs1` sets both rd and rs1; `tmp` is a
- * scratch register of a pseudo-instruction; `sp` must be sp), an immediate, a branch/jump target,
- * a symbol address, a memory operand `offset(rs1)` (`spmem`: base must be sp; `amem`: `(rs1)` with
- * no offset), a CSR, or a fence set (pred/succ).
+ * scratch register of a pseudo-instruction; `sp` must be sp), an f register field (`frd`...), an
+ * immediate, a branch/jump target, a symbol address, a memory operand `offset(rs1)` (`spmem`:
+ * base must be sp; `amem`: `(rs1)` with no offset), a CSR, a fence set (pred/succ), or a rounding
+ * mode (`rm`: rne, rtz, rdn, rup, rmm or dyn).
  */
 export type Kind =
   | "rd"
@@ -39,11 +40,17 @@ export type Kind =
   | "amem"
   | "csr"
   | "pred"
-  | "succ";
+  | "succ"
+  | "frd"
+  | "frs1"
+  | "frs2"
+  | "frs3"
+  | "rm";
 
-/** A parsed operand: a register, an expression, or a memory operand `offset(base)`. */
+/** A parsed operand: a register, an f register, an expression, or a memory operand `offset(base)`. */
 export type Operand =
   | { readonly shape: "reg"; readonly reg: number; readonly text: string; readonly loc: Loc }
+  | { readonly shape: "freg"; readonly reg: number; readonly text: string; readonly loc: Loc }
   | { readonly shape: "expr"; readonly expr: Expr; readonly loc: Loc }
   | {
       readonly shape: "mem";
@@ -97,6 +104,42 @@ export const FORM_PATTERNS = {
   "C.J": [["target"]],
   "C.B": [["rs1", "target"]],
   "C.NONE": [[]],
+  FL: [
+    ["frd", "mem"],
+    ["frd", "sym", "tmp"],
+  ],
+  FS: [
+    ["frs2", "mem"],
+    ["frs2", "sym", "tmp"],
+  ],
+  FR: [
+    ["frd", "frs1", "frs2"],
+    ["frd", "frs1", "frs2", "rm"],
+  ],
+  FRN: [["frd", "frs1", "frs2"]],
+  FR4: [
+    ["frd", "frs1", "frs2", "frs3"],
+    ["frd", "frs1", "frs2", "frs3", "rm"],
+  ],
+  F1: [
+    ["frd", "frs1"],
+    ["frd", "frs1", "rm"],
+  ],
+  FCMP: [["rd", "frs1", "frs2"]],
+  FX: [
+    ["rd", "frs1"],
+    ["rd", "frs1", "rm"],
+  ],
+  FXN: [["rd", "frs1"]],
+  XF: [
+    ["frd", "rs1"],
+    ["frd", "rs1", "rm"],
+  ],
+  XFN: [["frd", "rs1"]],
+  "C.FL": [["frd", "mem"]],
+  "C.FS": [["frs2", "mem"]],
+  "C.FLSP": [["frd", "spmem"]],
+  "C.FSSP": [["frs2", "spmem"]],
 } as const satisfies Record<Form, Patterns>;
 
 /** Operand patterns of the pseudo-instructions (their expansions are in PSEUDO_EMIT). */
@@ -150,6 +193,20 @@ export const PSEUDOS = {
   rdtime: [["rd"]],
   rdinstret: [["rd"]],
   unimp: [[]],
+  "fmv.s": [["frd", "frs1"]],
+  "fmv.d": [["frd", "frs1"]],
+  "fabs.s": [["frd", "frs1"]],
+  "fabs.d": [["frd", "frs1"]],
+  "fneg.s": [["frd", "frs1"]],
+  "fneg.d": [["frd", "frs1"]],
+  frcsr: [["rd"]],
+  fscsr: [["rd", "rs1"], ["rs1"]],
+  frrm: [["rd"]],
+  fsrm: [["rd", "rs1"], ["rs1"]],
+  frflags: [["rd"]],
+  fsflags: [["rd", "rs1"], ["rs1"]],
+  fsrmi: [["rd", "imm"], ["imm"]],
+  fsflagsi: [["rd", "imm"], ["imm"]],
 } as const satisfies Record<string, Patterns>;
 
 export type PseudoMnemonic = keyof typeof PSEUDOS;
@@ -177,6 +234,7 @@ export interface Bound {
   rd: number;
   rs1: number;
   rs2: number;
+  rs3: number;
   tmp: number;
   imm?: Expr;
   target?: Expr;
@@ -255,10 +313,23 @@ function realEmit(name: RealMnemonic, form: Form, idx: number, b: Bound): Emit {
       return { k: "insn", name: `${name}i`, b };
     case "FENCE/1": // fence
       return { k: "insn", name, b: { ...b, pred: 15, succ: 15 } };
+    case "FL/1": // flw frd, symbol, rt
+      return pcrel(b.tmp, b.sym!, makeInsn(name, { rd: b.rd, rs1: b.tmp }), b.locs);
+    case "FS/1": // fsw frs2, symbol, rt
+      return pcrel(b.tmp, b.sym!, makeInsn(name, { rs1: b.tmp, rs2: b.rs2 }), b.locs);
+    case "FR/0": // no rounding mode written: dyn, or rne for the conversions that are exact
+    case "FR4/0":
+    case "F1/0":
+    case "FX/0":
+    case "XF/0":
+      return { k: "insn", name, b: { ...b, imm: num(EXACT_CONVERSIONS.has(name) ? 0 : 7) } };
     default:
       return { k: "insn", name, b };
   }
 }
+
+/** Conversions that never round; GNU as encodes them with rm = rne unless told otherwise. */
+const EXACT_CONVERSIONS = new Set(["fcvt.d.w", "fcvt.d.wu", "fcvt.d.s"]);
 
 function pcrel(hiReg: number, target: Expr, second: Insn, locs: FieldLocs): Emit {
   return { k: "pcrel", hiReg, target, second, locs };
@@ -319,6 +390,20 @@ const PSEUDO_EMIT: Record<PseudoMnemonic, (b: Bound, idx: number) => Emit> = {
   rdtime: counter(0xc01),
   rdinstret: counter(0xc02),
   unimp: (b) => as("csrrw", b, { csr: num(0xc00) }),
+  "fmv.s": (b) => as("fsgnj.s", b, { rs2: b.rs1 }),
+  "fmv.d": (b) => as("fsgnj.d", b, { rs2: b.rs1 }),
+  "fabs.s": (b) => as("fsgnjx.s", b, { rs2: b.rs1 }),
+  "fabs.d": (b) => as("fsgnjx.d", b, { rs2: b.rs1 }),
+  "fneg.s": (b) => as("fsgnjn.s", b, { rs2: b.rs1 }),
+  "fneg.d": (b) => as("fsgnjn.d", b, { rs2: b.rs1 }),
+  frcsr: counter(0x003),
+  fscsr: (b) => as("csrrw", b, { csr: num(0x003) }),
+  frrm: counter(0x002),
+  fsrm: (b) => as("csrrw", b, { csr: num(0x002) }),
+  frflags: counter(0x001),
+  fsflags: (b) => as("csrrw", b, { csr: num(0x001) }),
+  fsrmi: (b) => as("csrrwi", b, { csr: num(0x002) }),
+  fsflagsi: (b) => as("csrrwi", b, { csr: num(0x001) }),
 };
 
 /** A pattern that did not fit: the operand index where it failed and why. */
@@ -368,11 +453,27 @@ const KIND_NAMES: Record<Kind, string> = {
   csr: "csr",
   pred: "pred",
   succ: "succ",
+  frd: "frd",
+  frs1: "frs1",
+  frs2: "frs2",
+  frs3: "frs3",
+  rm: "rm",
 };
 
 /** The operands bound to `kinds`, or why they do not fit. */
 export function bindPattern(kinds: readonly Kind[], ops: readonly Operand[]): Bound | BindFailure {
-  const b: Bound = { rd: 0, rs1: 0, rs2: 0, tmp: 0, pred: 0, succ: 0, aq: false, rl: false, locs: {} };
+  const b: Bound = {
+    rd: 0,
+    rs1: 0,
+    rs2: 0,
+    rs3: 0,
+    tmp: 0,
+    pred: 0,
+    succ: 0,
+    aq: false,
+    rl: false,
+    locs: {},
+  };
   for (let i = 0; i < kinds.length; i++) {
     const op = ops[i]!;
     const problem = bindOne(kinds[i]!, op, b);
@@ -397,12 +498,20 @@ function bindOne(kind: Kind, op: Operand, b: Bound): Problem {
     case "spmem":
     case "amem":
       return bindMem(kind, op, b);
+    case "frd":
+    case "frs1":
+    case "frs2":
+    case "frs3":
+      return bindFreg(kind, op, b);
+    case "rm":
+      return bindRm(op, b);
     default:
       return bindExpr(kind, op, b);
   }
 }
 
 function bindReg(kind: "rd" | "rs1" | "rs2" | "tmp" | "rdrs1" | "sp", op: Operand, b: Bound): Problem {
+  if (op.shape === "freg") return { message: `expected an integer register, not '${op.text}'` };
   if (op.shape !== "reg") {
     const e = op.shape === "expr" ? op.expr : undefined;
     if (e?.k === "sym") return { message: `unknown register '${e.shown}'` };
@@ -416,6 +525,33 @@ function bindReg(kind: "rd" | "rs1" | "rs2" | "tmp" | "rdrs1" | "sp", op: Operan
     b[f] = op.reg;
     b.locs[f] = op.loc;
   }
+  return undefined;
+}
+
+/** An f register operand into its field. */
+function bindFreg(kind: "frd" | "frs1" | "frs2" | "frs3", op: Operand, b: Bound): Problem {
+  if (op.shape === "reg") return { message: `expected an f register, not '${op.text}'` };
+  if (op.shape !== "freg") {
+    const e = op.shape === "expr" ? op.expr : undefined;
+    if (e?.k === "sym") return { message: `unknown f register '${e.shown}'` };
+    return { message: "expected an f register" };
+  }
+  const f = kind.slice(1) as "rd" | "rs1" | "rs2" | "rs3";
+  b[f] = op.reg;
+  b.locs[f] = op.loc;
+  return undefined;
+}
+
+/** A rounding-mode operand (rne, rtz, rdn, rup, rmm, dyn) into the rm field (the imm). */
+function bindRm(op: Operand, b: Bound): Problem {
+  const e = op.shape === "expr" ? op.expr : undefined;
+  const rm =
+    e?.k === "sym" && Object.hasOwn(ROUNDING_MODES, e.name)
+      ? ROUNDING_MODES[e.name as RoundingMode]
+      : undefined;
+  if (rm === undefined) return { message: "expected a rounding mode: rne, rtz, rdn, rup, rmm or dyn" };
+  b.imm = num(rm);
+  b.locs.imm = op.loc;
   return undefined;
 }
 
@@ -446,7 +582,8 @@ const EXPECTED: Record<string, string> = {
 };
 
 function bindExpr(kind: Kind, op: Operand, b: Bound): Problem {
-  if (op.shape === "reg") return { message: `expected ${EXPECTED[kind]}, not register '${op.text}'` };
+  if (op.shape === "reg" || op.shape === "freg")
+    return { message: `expected ${EXPECTED[kind]}, not register '${op.text}'` };
   if (op.shape === "mem") return { message: `expected ${EXPECTED[kind]}, not a memory operand` };
   const e = op.expr;
   if (e.k === "sym" && /^x\d+$/.test(e.shown) && kind !== "csr")
@@ -519,6 +656,7 @@ function planInsn(name: string, b: Bound, scope: Scope): Planned {
     rd: fixed.rd ?? b.rd,
     rs1: fixed.rs1 ?? b.rs1,
     rs2: fixed.rs2 ?? b.rs2,
+    rs3: b.rs3,
     imm,
     csr,
     aq: b.aq,

@@ -282,11 +282,14 @@ function decodedFields(d: Decoded, fields: Fields): Fields {
 }
 
 const realMnemonics = MNEMONICS.filter((m) => m in FORMS || m.replace(/\.(aq|rl|aqrl)$/, "") in FORMS);
-const compressedMnemonics = MNEMONICS.filter((m) => m.startsWith("c."));
+// The F/D forms (c.fld, c.fsd, c.fldsp, c.fsdsp) have their round trips in fp.test.ts.
+const compressedMnemonics = MNEMONICS.filter((m) => m.startsWith("c.") && !m.startsWith("c.f"));
 
 test("the test knows every real mnemonic of the assembler", () => {
   const pseudo = new Set(
-    MNEMONICS.filter((m) => !realMnemonics.includes(m) && !compressedMnemonics.includes(m)),
+    MNEMONICS.filter(
+      (m) => !realMnemonics.includes(m) && !compressedMnemonics.includes(m) && !m.startsWith("c.f"),
+    ),
   );
   for (const p of pseudo)
     expect(["li", "la", "lla", "call", "tail"].includes(p) || !/^(c\.|amo|lr\.|sc\.)/.test(p)).toBe(true);
