@@ -104,38 +104,32 @@ export function kernelStats(k: Kernel): KernelStats {
 }
 
 /**
- * A progress line on stderr while test_vmalloc runs (only when stderr is a terminal): the worker
- * and test case, and the time so far, redrawn at most every 200 ms. test_vmalloc has no progress
- * hook, so this piggybacks on the kernel's cost model, which every kernel memory access calls.
- * Returns `clear` (erase the line before other output) and `stop`.
+ * A progress line on stderr while test_vmalloc runs (only when stderr is a terminal): the worker,
+ * the test case and its loop, and the time so far, redrawn at most every 200 ms, from
+ * test_vmalloc's progress hook. Returns `clear` (erase the line before other output) and `stop`.
  */
 export function testVmallocProgress(k: Kernel): { clear: () => void; stop: () => void } {
   const none = { clear: () => {}, stop: () => {} };
   if (!process.stderr.isTTY) return none;
-  const inner = k.kmem.cost;
   const start = performance.now();
-  let last = start;
+  let last = 0;
   let shown = false;
-  let calls = 0;
   const clear = (): void => {
     if (shown) err("\r\x1b[K");
     shown = false;
   };
-  k.kmem.cost = (bytes) => {
-    inner?.(bytes);
-    if ((++calls & 4095) !== 0) return;
+  k.testVmalloc.onProgress = (worker, test, loop, loops) => {
     const now = performance.now();
     if (now - last < 200) return;
     last = now;
-    const t = k.testVmalloc;
-    const test = t.caller.replace(/\+.*$/, "");
-    err(`\r\x1b[Ktest_vmalloc: ${t.current}: ${test} (${((now - start) / 1000).toFixed(1)} s)`);
+    const pct = loops > 0 ? ` ${((100 * loop) / loops).toFixed(0)}%` : "";
+    err(`\r\x1b[Ktest_vmalloc: worker ${worker}: ${test}${pct} (${((now - start) / 1000).toFixed(1)} s)`);
     shown = true;
   };
   return {
     clear,
     stop: () => {
-      k.kmem.cost = inner;
+      k.testVmalloc.onProgress = null;
       clear();
     },
   };

@@ -144,17 +144,11 @@ function execLine(path: string, e: Error): string {
   return e.message.startsWith(`${path}:`) ? e.message : `${path}: ${e.message}`;
 }
 
-/** Print a task's smaps before exit_mmap() frees them: the scheduler has no exit hook, so its
- *  exitTask() is wrapped on this instance. */
+/** Print each task's smaps when it exits, before exit_mmap() frees its memory. */
 function smapsAtExit(k: Kernel): void {
-  const sched = k.sched;
-  const exitTask = sched.exitTask;
-  sched.exitTask = (t: task_struct, code: number, signal?: number) => {
-    if (t.running) {
-      const text = t.mm.smaps();
-      err(`mmlab: smaps of ${t.comm}[${t.pid}] at exit:\n${text}${text ? "\n" : ""}`);
-    }
-    exitTask.call(sched, t, code, signal);
+  k.sched.onExit = (t: task_struct) => {
+    const text = t.mm.smaps();
+    err(`mmlab: smaps of ${t.comm}[${t.pid}] at exit:\n${text}${text ? "\n" : ""}`);
   };
 }
 

@@ -31,6 +31,8 @@ export class KernelAccess {
   /** Translations made (page chunks) and bytes moved, for the cost model. */
   translations = 0;
   bytes = 0;
+  /** Oopses so far: each report is numbered, as Linux's "Oops [#n]". */
+  oopses = 0;
   /** Charges the time of each page-sized piece of an access (set by the kernel). */
   cost: ((bytes: number) => void) | null = null;
 
@@ -46,10 +48,11 @@ export class KernelAccess {
     this.translations++;
     const pa = h.probe(lo, hi, kind);
     if (pa < 0) {
+      this.oopses++;
       throw new KernelOops(
         [
           `Unable to handle kernel paging request at virtual address ${hex64(va)}`,
-          `Oops [#1]`,
+          `Oops [#${this.oopses}]`,
           `CPU: ${h.id} cause: ${h.probeCause} (${kind === "w" ? "store" : "load"} page fault)`,
         ],
         va,

@@ -690,6 +690,6 @@ export class Kasan {
   }
 
   private warnOn(msg: string): void {
-    this.kernel.printk.warn(msg, "mm/kasan/shadow.c", this.kernel.cpu, this.task().pid);
+    this.kernel.printk.warn(msg, "mm/kasan/shadow.c");
   }
 }

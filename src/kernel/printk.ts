@@ -13,7 +13,9 @@ export class Printk {
   readonly lines: LogLine[] = [];
   warnings = 0;
   /** Called for each line as it is logged (the CLI prints the log live). */
-  sink: ((line: string) => void) | null = null;
+  sink: ((line: string, level: LogLevel) => void) | null = null;
+  /** The CPU and task WARN() names. */
+  where: () => { cpu: number; pid: number } = () => ({ cpu: 0, pid: 0 });
 
   constructor(private readonly now: () => number) {}
 
@@ -21,7 +23,7 @@ export class Printk {
     for (const part of text.split("\n")) {
       const line = { seconds: this.now(), level, text: part };
       this.lines.push(line);
-      this.sink?.(formatLine(line));
+      this.sink?.(formatLine(line), level);
     }
   }
 
@@ -34,7 +36,8 @@ export class Printk {
   }
 
   /** WARN(): the cut-here banner, the message, and the WARNING line naming where. */
-  warn(msg: string, where: string, cpu = 0, pid = 1): void {
+  warn(msg: string, where: string): void {
+    const { cpu, pid } = this.where();
     this.warnings++;
     this.log("warning", "------------[ cut here ]------------");
     this.log("warning", msg);

@@ -6,6 +6,7 @@
 import { CAUSE, CSR, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as runHart } from "../cpu/index.js";
 import { ExecError, load_elf_binary, parseExecutable } from "./exec.js";
 import type { Mount, OpenFile } from "./fs.js";
+import { KernelOops } from "./kaccess.js";
 import type { Kernel } from "./kernel.js";
 import { mm_struct, type ThpMode } from "./mm.js";
 import { syscall } from "./syscalls.js";
@@ -35,6 +36,10 @@ export interface SpawnOptions {
 
 export class task_struct {
   readonly regs = new Int32Array(64);
+  /** The F/D registers and fcsr, saved while the task is off the hart. */
+  readonly fregs = new Float64Array(32);
+  fflags = 0;
+  frm = 0;
   pc = 0n;
   exitCode: number | null = null;
   /** The fatal signal that ended the task, if any. */
@@ -74,6 +79,8 @@ export class Scheduler {
   seed = 1;
   ticks = 0;
   contextSwitches = 0;
+  /** Called when a task exits, before its memory is freed (e.g. to print its smaps). */
+  onExit: ((t: task_struct) => void) | null = null;
 
   constructor(private readonly k: Kernel) {
     k.registerParams({
@@ -167,7 +174,7 @@ export class Scheduler {
     this.enterUser(h, t);
     let total = 0;
     while (t.running) {
-      const n = runHart(h, budget - total);
+      const n = runHart(h, budget - total, k.machine.interpreter);
       total += n;
       k.machine.clocks[h.id] = (k.machine.clocks[h.id] ?? 0) + Math.max(n, 1);
       h.yieldRequested = false;
@@ -195,6 +202,9 @@ export class Scheduler {
     h.x.set(t.regs);
     h.x[0] = 0;
     h.x[1] = 0;
+    h.f.set(t.fregs);
+    h.fflags = t.fflags;
+    h.frm = t.frm;
     h.priv = PRIV_S;
     h.mstatus = (h.mstatus & ~MSTATUS.SPP) | MSTATUS.SPIE;
     if (h.misa & (1n << 5n)) h.mstatus = (h.mstatus & ~MSTATUS.FS) | (1 << 13); // FS = Initial
@@ -204,6 +214,9 @@ export class Scheduler {
 
   private saveUser(h: Hart, t: task_struct): void {
     t.regs.set(h.x.subarray(0, 64));
+    t.fregs.set(h.f);
+    t.fflags = h.fflags;
+    t.frm = h.frm;
     t.pc = h.priv === PRIV_U ? h.pcBig() : h.sepc;
   }
 
@@ -225,7 +238,14 @@ export class Scheduler {
     switch (cause) {
       case CAUSE.ECALL_U:
         h.sepc += 4n;
-        syscall(this.k, this, t, h);
+        try {
+          syscall(this.k, this, t, h);
+        } catch (e) {
+          if (!(e instanceof KernelOops)) throw e;
+          // An oops in process context kills the task (make_task_dead), the kernel goes on.
+          for (const line of e.lines) this.k.printk.log("alert", line);
+          this.exitTask(t, 128 + 11, 11);
+        }
         return;
       case CAUSE.FETCH_PAGE_FAULT:
       case CAUSE.LOAD_PAGE_FAULT:
@@ -279,6 +299,7 @@ export class Scheduler {
   /** End a task: free its memory (and ASID's TLB entries); `signal` if it was killed. */
   exitTask(t: task_struct, code: number, signal = 0): void {
     if (!t.running) return;
+    this.onExit?.(t);
     t.exitCode = code;
     t.signal = signal;
     t.opts.strace?.(

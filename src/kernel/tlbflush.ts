@@ -7,6 +7,13 @@ import type { Hart } from "../cpu/index.js";
 import { PAGE_SIZE } from "./layout.js";
 import type { Vmstat } from "./vmstat.js";
 
+/** Cycles charged per local fence and per remote hart reached (see COST in kernel.ts). */
+export interface FlushCost {
+  charge(cycles: number): void;
+  fence: number;
+  ipi: number;
+}
+
 export const TLB_FLUSH_ALL_THRESHOLD = 64;
 
 export class TlbFlush {
@@ -17,6 +24,7 @@ export class TlbFlush {
     private readonly harts: readonly Hart[],
     private readonly vmstat: Vmstat,
     private readonly current: () => Hart,
+    private readonly cost: FlushCost | null = null,
   ) {}
 
   /** Make every hart forget translations of [start, end). */
@@ -44,11 +52,13 @@ export class TlbFlush {
     for (const h of this.harts) {
       if (h === me) continue;
       this.vmstat.inc("nr_tlb_remote_flush_received");
+      this.cost?.charge(this.cost.ipi);
       fn(h);
     }
   }
 
   private localFlushRange(h: Hart, start: bigint, nr: number): void {
+    this.cost?.charge((nr > TLB_FLUSH_ALL_THRESHOLD ? 1 : nr) * this.cost.fence);
     if (nr > TLB_FLUSH_ALL_THRESHOLD) {
       h.fence(undefined, undefined);
       this.vmstat.inc("nr_tlb_local_flush_all");

@@ -11,7 +11,7 @@ import { parseBool, parseUint } from "./cmdline.js";
 /** kasan_release_vmalloc() flag: free the shadow pages (the TLB flush is done once per purge). */
 const KASAN_VMALLOC_PAGE_RANGE = 0x1;
 
-import { GFP, GFP_KERNEL, type Kernel } from "./kernel.js";
+import { COST, GFP, GFP_KERNEL, type Kernel } from "./kernel.js";
 import { __va, hex64, is_vmalloc_addr, PAGE_SIZE, PMD_SIZE, VMALLOC_END, VMALLOC_START } from "./layout.js";
 import { PG_vmalloc } from "./page_alloc.js";
 import { PAGE_KERNEL } from "./pgtable.js";
@@ -181,6 +181,7 @@ export class Vmalloc {
 
   /** Reserve `size` bytes of VA in [vstart, vend) aligned to `align`: the lowest fit. */
   private alloc_vmap_area(size: bigint, align: bigint, vstart: bigint, vend: bigint): bigint {
+    this.k.charge(COST.vmapArea);
     let addr = this.find_vmap_lowest_match(size, align, vstart, vend);
     if (addr < 0n) {
       this.purge_vmap_area_lazy(); // free space held by lazy areas, then retry once
@@ -377,7 +378,7 @@ export class Vmalloc {
     while (vm.pages.length < nrPages) {
       const pfn = k.pages.alloc_pages(order);
       if (pfn < 0) break;
-      k.charge(60);
+      k.charge(COST.pageAlloc);
       if (order > 0) k.pages.split_page(pfn, order);
       for (let i = 0; i < 1 << order; i++) {
         if (this.memcg && gfp & GFP.__GFP_ACCOUNT && !this.memcg.charge(pfn + i, 1, gfp)) {
@@ -414,6 +415,7 @@ export class Vmalloc {
   private vmap_pages_range(vm: vm_struct, prot: number): boolean {
     const step = 1 << vm.page_order;
     for (let i = 0; i < vm.nr_pages; i += step) {
+      this.k.charge(COST.pte);
       const va = vm.addr + BigInt(i * PAGE_SIZE);
       if (!this.k.pgd.mapPage(va, vm.pages[i]!, prot, vm.page_order === 9 ? 1 : 0)) return false;
     }
@@ -636,7 +638,12 @@ export class Vmalloc {
     const size = BigInt(pages.length * PAGE_SIZE);
     const addr = this.alloc_vmap_area(size, PAGE, VMALLOC_START, VMALLOC_END);
     if (addr < 0n) return 0n;
+    if (this.kasan && !this.kasan.populate_vmalloc(addr, size)) {
+      this.insert_free(addr, addr + size);
+      return 0n;
+    }
     this.insert_busy({ va_start: addr, va_end: addr + size, vm: null, flags: VMAP_RAM });
+    this.kasan?.kasan_unpoison_vmalloc(addr, Number(size));
     pages.forEach((pfn, i) => {
       this.k.pgd.mapPage(addr + BigInt(i * PAGE_SIZE), pfn, PAGE_KERNEL);
     });
@@ -651,6 +658,7 @@ export class Vmalloc {
       return;
     }
     this.unlink_busy(va);
+    this.kasan?.kasan_poison_vmalloc(addr, count * PAGE_SIZE);
     this.k.pgd.unmapRange(addr, count * PAGE_SIZE);
     this.free_vmap_area_noflush(va);
   }

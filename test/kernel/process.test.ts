@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { Machine } from "../../src/cpu/index.js";
+import { PF_R, PF_W, PF_X, writeElf } from "../../src/elf/index.js";
 import { bootKernel, type Kernel, type TaskIo } from "../../src/kernel/index.js";
 
 function io(stdin = ""): TaskIo & { out: string; err: string } {
@@ -70,6 +71,27 @@ describe("user processes", () => {
       "exit_group(3) = ?",
       "+++ exited with 3 +++",
     ]);
+  });
+
+  it("loads a static-PIE (ET_DYN) at ELF_ET_DYN_BASE; its pc-relative code runs there", () => {
+    const prog = assemble(HELLO, { base: 0n });
+    const elf = writeElf({
+      type: 3,
+      entry: prog.entry,
+      segments: prog.sections.map((s) => ({
+        vaddr: s.addr,
+        data: s.data,
+        memsz: s.memsz,
+        flags: s.flags === "rx" ? PF_R | PF_X : s.flags === "rw" ? PF_R | PF_W : PF_R,
+      })),
+    });
+    const k = bootKernel(new Machine({ mem: 128 << 20 }), "");
+    const tio = io();
+    const t = k.sched.spawn({ elf, path: "/pie", argv: ["pie"], envp: [], io: tio });
+    expect(t.pc).toBe(0x2a_aaaa_a000n + prog.entry);
+    k.sched.run();
+    expect(tio.out).toBe("hello, world\n");
+    expect(t.exitCode).toBe(3);
   });
 
   it("a NULL store is a segfault with Linux's kernel line and status 139", () => {
@@ -273,6 +295,31 @@ describe("scheduling and isolation", () => {
     expect(b.exitCode).toBe(0);
     expect(k.sched.ticks).toBeGreaterThanOrEqual(4);
     expect(a.mm.asid).not.toBe(b.mm.asid);
+  });
+
+  it("F/D registers and fcsr are saved and restored across context switches", () => {
+    const k = bootKernel(new Machine({ mem: 128 << 20 }), "");
+    const src = (v: number, rm: number) => `
+      _start:
+        li t0, ${v}
+        fcvt.d.w fa0, t0
+        li t0, ${rm}
+        fsrm t0
+        li t1, 6000000
+      1: addi t1, t1, -1
+        bnez t1, 1b
+        fcvt.w.d a0, fa0
+        frrm t2
+        slli t2, t2, 4
+        add a0, a0, t2          # value + 16 * rounding mode
+        li a7, 94
+        ecall`;
+    const a = k.sched.spawn({ elf: program(src(3, 1)), path: "/a", argv: ["a"], envp: [], io: io() });
+    const b = k.sched.spawn({ elf: program(src(5, 2)), path: "/b", argv: ["b"], envp: [], io: io() });
+    k.sched.run();
+    expect(k.sched.ticks).toBeGreaterThanOrEqual(2);
+    expect(a.exitCode).toBe(3 + 16);
+    expect(b.exitCode).toBe(5 + 32);
   });
 
   it("brk grows the heap; mremap moves a mapping with its contents", () => {

@@ -49,6 +49,7 @@ function write8(t: TestVmalloc, p: bigint, v: number): void {
 const fix_size_alloc_test: TestFn = (t) => {
   const size = (t.p.nr_pages > 0 ? t.p.nr_pages : 1) * PAGE_SIZE;
   for (let i = 0; i < t.p.test_loop_count; i++) {
+    t.progress(i);
     const ptr = t.p.use_huge
       ? t.k.vm.vmalloc_huge(size, GFP_KERNEL, t.caller)
       : t.k.vm.vmalloc(size, t.caller);
@@ -77,6 +78,7 @@ const full_fit_alloc_test: TestFn = (t) => {
   }
   for (const p of junks) vm.vfree(p);
   for (let i = 0; i < t.p.test_loop_count; i++) {
+    t.progress(i);
     const tmp = vm.vmalloc(PAGE_SIZE, t.caller);
     if (tmp === 0n) break;
     write8(t, tmp, 1);
@@ -96,6 +98,7 @@ const long_busy_list_alloc_test: TestFn = (t) => {
   for (let i = 0; i < 15000; i++) busy.push(vm.vmalloc(PAGE_SIZE, t.caller));
   let rv = 0;
   for (let i = 0; i < t.p.test_loop_count; i++) {
+    t.progress(i);
     const p1 = vm.vmalloc(100 * PAGE_SIZE, t.caller);
     if (p1 === 0n) {
       rv = -1;
@@ -119,6 +122,7 @@ const long_busy_list_alloc_test: TestFn = (t) => {
 
 const random_size_alloc_test: TestFn = (t) => {
   for (let i = 0; i < t.p.test_loop_count; i++) {
+    t.progress(i);
     const n = t.rand(1, 100);
     const p = t.k.vm.vmalloc(n * PAGE_SIZE, t.caller);
     if (p === 0n) return -1;
@@ -130,6 +134,7 @@ const random_size_alloc_test: TestFn = (t) => {
 
 const fix_align_alloc_test: TestFn = (t) => {
   for (let i = 0; i < t.p.test_loop_count; i++) {
+    t.progress(i);
     const p = t.k.vm.__vmalloc_node(
       PAGE_SIZE * 5,
       THREAD_ALIGN << 1,
@@ -146,6 +151,7 @@ const fix_align_alloc_test: TestFn = (t) => {
 
 const random_size_align_alloc_test: TestFn = (t) => {
   for (let i = 0; i < t.p.test_loop_count; i++) {
+    t.progress(i);
     let align = 2 ** (t.rand(0, 0xffffffff) % 23);
     if (align < PAGE_SIZE) align = PAGE_SIZE;
     const size = ((t.rand(0, 0xffffffff) % 10) + 1) * PAGE_SIZE;
@@ -186,6 +192,7 @@ const pcpu_alloc_test: TestFn = (t) => {
 
 function kvfree_rcu_vmalloc_test(t: TestVmalloc): number {
   for (let i = 0; i < t.p.test_loop_count; i++) {
+    t.progress(i);
     const p = t.k.vm.vmalloc(PAGE_SIZE, t.caller);
     if (p === 0n) return -1;
     write8(t, p + 16n, 0x61); // p->array[0], after the rcu_head
@@ -204,6 +211,7 @@ const vm_map_ram_test: TestFn = (t) => {
   }
   if (pages.length === n) {
     for (let i = 0; i < t.p.test_loop_count; i++) {
+      t.progress(i);
       const v = t.k.vm.vm_map_ram(pages);
       if (v === 0n) break;
       write8(t, v, 0x61);
@@ -218,6 +226,7 @@ const vm_map_ram_test: TestFn = (t) => {
 const no_block_alloc_test: TestFn = (t) => {
   const size = (t.p.nr_pages > 0 ? t.p.nr_pages : 1) * PAGE_SIZE;
   for (let i = 0; i < t.p.test_loop_count; i++) {
+    t.progress(i);
     const gfp = t.rand(0, 255) % 2 ? GFP_ATOMIC : GFP_NOWAIT;
     const p = t.k.vm.__vmalloc(size, gfp, t.caller);
     if (p === 0n) return -1;
@@ -232,6 +241,7 @@ const no_block_alloc_test: TestFn = (t) => {
 const vrealloc_test: TestFn = (t) => {
   const vm = t.k.vm;
   for (let i = 0; i < t.p.test_loop_count; i++) {
+    t.progress(i);
     let p = vm.vrealloc(0n, PAGE_SIZE, GFP_KERNEL, 1, NUMA_NO_NODE, t.caller);
     if (p === 0n) return -1;
     write8(t, p, 0x61);
@@ -286,6 +296,8 @@ export class TestVmalloc {
   /** Set when any test_vmalloc.* parameter is given: the tests run at boot. */
   requested = false;
   current = "test_vmalloc";
+  /** Called at each test case's start and every 1024 loops: for progress displays. */
+  onProgress: ((worker: number, test: string, loop: number, loops: number) => void) | null = null;
   caller = "test_vmalloc";
   private seed = 0x9e3779b9;
 
@@ -326,6 +338,14 @@ export class TestVmalloc {
       uint("run_test_mask", "Set tests specified in the mask (see the test names)"),
       uint("nr_pcpu_objects", "Number of pcpu objects to allocate for pcpu_alloc_test"),
     ];
+  }
+
+  private worker = 0;
+  private testName = "";
+
+  /** Report loop `i` of the running test to onProgress (every 1024 loops). */
+  progress(i: number): void {
+    if ((i & 1023) === 0) this.onProgress?.(this.worker, this.testName, i, this.p.test_loop_count);
   }
 
   /** get_random_u32_inclusive(lo, hi), from a seeded xorshift. */
@@ -380,6 +400,9 @@ export class TestVmalloc {
       results.set(tc.name, r);
       if (!(this.p.run_test_mask & (1 << idx))) continue;
       this.current = `vmalloc_test/${w}`;
+      this.worker = w;
+      this.testName = tc.name;
+      this.onProgress?.(w, tc.name, 0, this.p.test_loop_count);
       this.caller = `${tc.name}+0x0/0x0 [test_vmalloc]`;
       const t0 = this.k.seconds();
       for (let rep = 0; rep < this.p.test_repeat_count; rep++) {
