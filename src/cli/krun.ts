@@ -101,7 +101,7 @@ function runOptions(p: Parsed): KernelRunOptions {
   }
   const append = p.options.get("append");
   return {
-    env: env.length ? env : [...DEFAULT_ENV],
+    env: env.length || p.options.has("clear-env") ? env : [...DEFAULT_ENV],
     mounts,
     seed,
     append: typeof append === "string" ? append : "",

@@ -50,6 +50,11 @@ Options come before PROGRAM.`,
       help: "an environment variable (repeatable; replaces the default environment)",
     },
     {
+      name: "clear-env",
+      kind: "flag",
+      help: "start from an empty environment (as env -i): only --env values",
+    },
+    {
       name: "mount",
       kind: "value",
       valueName: "HOST:GUEST",
@@ -89,7 +94,7 @@ Options come before PROGRAM.`,
     const [program, ...rest] = p.positionals;
     if (program === undefined) throw new UsageError("mmlab run: no PROGRAM given (see mmlab run --help)");
     if (!p.options.has("bare")) return runKernelMode(program, rest, p, config);
-    for (const opt of ["append", "env", "mount", "strace", "seed", "smaps", "dmesg"]) {
+    for (const opt of ["append", "env", "clear-env", "mount", "strace", "seed", "smaps", "dmesg"]) {
       if (p.options.has(opt)) {
         throw new UsageError(`mmlab run: '--${opt}' is for kernel mode, not --bare (see mmlab run --help)`);
       }

@@ -408,6 +408,6 @@ test("automatic compression keeps every instruction's meaning (property)", () =>
       const [packed] = textWords(assemble(src, { rvc: true }));
       expect(meaning(decode(packed!)), src).toBe(meaning(decode(plain!)));
     }),
-    { numRuns: 2000 },
+    { numRuns: 2000, seed: 20261126 },
   );
 });

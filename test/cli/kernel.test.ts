@@ -109,6 +109,17 @@ describe("mmlab run (kernel mode)", () => {
     expect(r.status).toBe(3);
   });
 
+  it("--clear-env gives the program an empty environment; --env values replace the default", async () => {
+    const envc = "guests/bin/echo_args.nolibc.elf";
+    const empty = await mmlab("run", ...SMALL, "--clear-env", envc);
+    expect(empty.stdout).not.toContain("envp[");
+    const dflt = await mmlab("run", ...SMALL, envc);
+    expect(dflt.stdout).toContain("envp[0]=HOME=/");
+    const one = await mmlab("run", ...SMALL, "--env", "A=1", envc);
+    expect(one.stdout).toContain("envp[0]=A=1\n");
+    expect(one.stdout).not.toContain("envp[1]");
+  });
+
   it("a .s program is assembled for user space and runs the same way", async () => {
     const prog = writeFile(tmp.path("hello.s"), HELLO);
     const r = await mmlab("run", ...SMALL, prog);
