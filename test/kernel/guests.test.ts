@@ -1,6 +1,6 @@
 // The guest programs of guests/ (built with Debian's cross compilers, committed with the
 // expected output recorded under qemu-riscv64) run under the kernel with the same stdout and
-// exit status. The glibc (rv64gc) builds run when the CPU has F and D.
+// exit status, both the no-libc (rv64imac) and the static glibc (rv64gc) builds.
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -19,13 +19,6 @@ interface Case {
 }
 
 const cases = (JSON.parse(readFileSync("guests/expected/cases.json", "utf8")) as { cases: Case[] }).cases;
-/** Cases too long for the unit suite (tens of millions of instructions): run by `npm run bench`. */
-const SLOW = new Set([
-  "mstress.default",
-  "sort.gen-100000-42",
-  "ptrchase.64m-4096-100000-7",
-  "ptrchase.1m-64-1000000",
-]);
 
 /** The recorded outputs come from an rv64gc hart (qemu): echo_args prints AT_HWCAP, which
  *  names the hart's extensions, so its line is rewritten for this machine's misa. */
@@ -70,7 +63,7 @@ function runCase(c: Case, variant: "nolibc" | "glibc") {
 }
 
 describe("guest programs (no libc, rv64imac)", () => {
-  for (const c of cases.filter((x) => !SLOW.has(x.id))) {
+  for (const c of cases) {
     it(`${c.id}: ${[c.program, ...c.args].join(" ")}`, () => {
       const r = runCase(c, "nolibc");
       expect(r.stdout).toBe(expected(c, "nolibc"));
@@ -80,8 +73,7 @@ describe("guest programs (no libc, rv64imac)", () => {
 });
 
 describe("guest programs (static glibc, rv64gc)", () => {
-  const hasFD = (new Machine({ mem: 1 << 20 }).harts[0]!.misa & (1n << 3n)) !== 0n;
-  for (const c of cases.filter((x) => !SLOW.has(x.id) && hasFD)) {
+  for (const c of cases) {
     it(`${c.id}: ${[c.program, ...c.args].join(" ")}`, () => {
       const r = runCase(c, "glibc");
       expect(r.stdout).toBe(expected(c, "glibc"));
