@@ -6,6 +6,13 @@ import { bootCommand } from "./boot.js";
 import type { Command } from "./command.js";
 import { consoleCommand } from "./console.js";
 import { demoCommand } from "./demo.js";
+import { expCommand } from "./exp.js";
 import { runCommand } from "./run.js";
 
-export const COMMANDS: readonly Command[] = [runCommand, bootCommand, consoleCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  bootCommand,
+  consoleCommand,
+  demoCommand,
+  expCommand,
+];

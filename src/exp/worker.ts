@@ -1,0 +1,21 @@
+// The worker-thread entry (compiled to dist/src/exp/worker.js): runs the points the pool sends,
+// one at a time, and replies with their rows or the error message.
+
+import { parentPort, workerData } from "node:worker_threads";
+import type { WorkerInit, WorkerReply, WorkerRequest } from "./pool.js";
+import { findExperiment } from "./registry.js";
+
+const init = workerData as WorkerInit;
+const exp = findExperiment(init.experiment);
+const port = parentPort;
+if (!port || !exp) throw new Error(`mmlab exp worker: no experiment '${init.experiment}'`);
+
+port.on("message", (req: WorkerRequest) => {
+  let reply: WorkerReply;
+  try {
+    reply = { index: req.index, rows: exp.runPoint(init.params, req.point) };
+  } catch (e) {
+    reply = { index: req.index, error: e instanceof Error ? e.message : String(e) };
+  }
+  port.postMessage(reply);
+});

@@ -1,0 +1,166 @@
+// `mmlab exp`: the list, a --quick run end to end, redrawing plots from a saved JSON, the
+// progress bar, and bad arguments (one line on stderr, exit status 2).
+
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { EXPERIMENTS, ProgressBar } from "../../src/exp/index.js";
+import { mmlab } from "../cli/helpers.js";
+import { parseCsv, tempDir } from "./helpers.js";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+function expectOneLine(stderr: string): void {
+  expect(stderr.endsWith("\n")).toBe(true);
+  expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+describe("mmlab exp", () => {
+  it("list describes the five experiments", async () => {
+    const r = await mmlab("exp", "list");
+    expect(r.status).toBe(0);
+    expect(EXPERIMENTS.map((e) => e.name)).toEqual([
+      "tlb-reach",
+      "vrealloc",
+      "lazy-purge",
+      "walk-cost",
+      "thp",
+    ]);
+    for (const e of EXPERIMENTS) expect(r.stdout).toMatch(new RegExp(`^${e.name}\\s+\\S`, "m"));
+    expect(r.stdout).toContain("--satp");
+    expect(r.stderr).toBe("");
+  });
+
+  it("tlb-reach --quick writes CSV, JSON and plots and prints a table", async () => {
+    const out = join(tmp.dir, "quick");
+    const r = await mmlab("exp", "tlb-reach", "--quick", "--out", out, "--tlb", "zen2");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^working set\s+4k L1\s+4k L2\s+4k walks\/1k\s+2m L1/m);
+    expect(r.stdout).toMatch(/^16 GiB\s/m);
+    expect(r.stdout).toContain("L1 4k  dtlb: 64 x 4 KiB = 256 KiB");
+    for (const f of ["tlb-reach.csv", "tlb-reach.json", "tlb-reach.svg", "tlb-reach-walks.svg"]) {
+      expect(existsSync(join(out, f))).toBe(true);
+      expect(r.stdout).toContain(join(out, f));
+    }
+    const csv = parseCsv(readFileSync(join(out, "tlb-reach.csv"), "utf8"));
+    expect(csv).toHaveLength(1 + 3 * 11); // 16 KiB .. 16 GiB by 4x, three page sizes
+    const json = JSON.parse(readFileSync(join(out, "tlb-reach.json"), "utf8"));
+    expect(json.params.tlb.name).toBe("zen2");
+    expect(json.params.mode).toBe("sv48");
+    expect(json.quick).toBe(true);
+  }, 60_000);
+
+  it("plot FILE.json redraws the same SVGs from the saved result", async () => {
+    const out = join(tmp.dir, "quick");
+    const svgs = ["tlb-reach.svg", "tlb-reach-walks.svg"];
+    const before = svgs.map((f) => readFileSync(join(out, f), "utf8"));
+    for (const f of svgs) rmSync(join(out, f));
+    const r = await mmlab("exp", "plot", join(out, "tlb-reach.json"));
+    expect(r.status).toBe(0);
+    expect(svgs.map((f) => readFileSync(join(out, f), "utf8"))).toEqual(before);
+    // Elsewhere with --out.
+    const other = join(tmp.dir, "replot");
+    const r2 = await mmlab("exp", "plot", join(out, "tlb-reach.json"), "--out", other);
+    expect(r2.status).toBe(0);
+    expect(readFileSync(join(other, "tlb-reach.svg"), "utf8")).toBe(before[0]);
+  });
+
+  it.each([
+    [["exp"], /no experiment given/],
+    [["exp", "nosuch"], /unknown experiment 'nosuch': the experiments are tlb-reach, vrealloc/],
+    [["exp", "tlb-reach", "extra"], /unexpected argument 'extra'/],
+    [["exp", "list", "extra"], /unexpected argument 'extra' after 'list'/],
+    [["exp", "tlb-reach", "--jobs", "0"], /bad value '0' for '--jobs'/],
+    [["exp", "tlb-reach", "--jobs", "many"], /bad value 'many' for '--jobs'/],
+    [["exp", "tlb-reach", "--tlb", "nosuch"], /bad value 'nosuch' for '--tlb': no such preset/],
+    [["exp", "tlb-reach", "--satp", "sv99"], /bad value 'sv99' for '--satp'/],
+    [["exp", "lazy-purge", "--satp", "sv39"], /lazy-purge runs the kernel, which uses sv48/],
+    [["exp", "tlb-reach", "--seed", "-1"], /unknown option '-1'|bad value/],
+    [["exp", "tlb-reach", "--bogus"], /unknown option '--bogus'/],
+    [["exp", "plot"], /'plot' needs a result file/],
+    [["exp", "plot", "/nonexistent/x.json"], /\/nonexistent\/x.json: no such file/],
+  ])("mmlab %j: one line, exit status 2", async (args, message) => {
+    const r = await mmlab(...args);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expectOneLine(r.stderr);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it("a file that is not a result: one line, exit status 2", async () => {
+    const bad = join(tmp.dir, "bad.json");
+    for (const [text, message] of [
+      ["{not json", /not valid JSON/],
+      ['{"format": "other"}', /not an mmlab experiment result/],
+      [
+        '{"format": "mmlab-exp/1", "experiment": "nosuch", "rows": [], "columns": []}',
+        /unknown experiment 'nosuch'/,
+      ],
+    ] as const) {
+      writeFileSync(bad, text);
+      const r = await mmlab("exp", "plot", bad);
+      expect(r.status).toBe(2);
+      expectOneLine(r.stderr);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
+  it("an --out that cannot be a directory: one line, exit status 2, before running", async () => {
+    const file = join(tmp.dir, "a-file");
+    writeFileSync(file, "");
+    const r = await mmlab("exp", "thp", "--out", join(file, "sub"));
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toContain("cannot write the results: ENOTDIR");
+  });
+
+  it("a bad TLB preset file: one line, exit status 2", async () => {
+    const file = join(tmp.dir, "bad-tlb.json");
+    writeFileSync(file, JSON.stringify({ itlb: [], dtlb: [] }));
+    const r = await mmlab("exp", "tlb-reach", "--tlb", file);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toContain("'itlb' must be a non-empty array");
+  });
+});
+
+describe("the progress bar", () => {
+  const stream = (tty: boolean) => {
+    const s = {
+      isTTY: tty,
+      columns: 100,
+      text: "",
+      write: (t: string): boolean => {
+        s.text += t;
+        return true;
+      },
+    };
+    return s;
+  };
+
+  it("stays silent when stderr is not a terminal", () => {
+    const s = stream(false);
+    let t = 0;
+    const bar = new ProgressBar("mmlab exp x", 10, s, () => t);
+    t = 5000;
+    for (let i = 1; i <= 10; i++) bar.update(i);
+    bar.clear();
+    expect(s.text).toBe("");
+  });
+
+  it("on a terminal, shows up after half a second and is erased at the end", () => {
+    const s = stream(true);
+    let t = 0;
+    const bar = new ProgressBar("mmlab exp x", 10, s, () => t);
+    bar.update(1);
+    expect(s.text).toBe(""); // a short sweep never shows it
+    t = 1000;
+    bar.update(5);
+    expect(s.text).toBe(`\rmmlab exp x [${"#".repeat(20)}${"-".repeat(20)}] 5/10 0:01 eta 0:01\x1b[K`);
+    bar.clear();
+    expect(s.text.endsWith("\r\x1b[K")).toBe(true);
+  });
+});
