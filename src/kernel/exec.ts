@@ -15,6 +15,7 @@ import {
   PT_TLS,
   readElf,
 } from "../elf/index.js";
+import { ptePpn } from "../mmu/index.js";
 import type { Kernel } from "./kernel.js";
 import { __va, PAGE_SIZE } from "./layout.js";
 import { type mm_struct, STACK_SIZE, STACK_TOP, VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE } from "./mm.js";
@@ -100,7 +101,7 @@ function loadSegments(k: Kernel, mm: mm_struct, elf: ElfFile, bias: bigint): big
       let pfn: number;
       const leaf = mm.leaf(page);
       if (leaf) {
-        pfn = (leaf[0] >>> 10) + (leaf[1] & 0x3fffff) * 4194304;
+        pfn = ptePpn(leaf[0], leaf[1]);
       } else {
         pfn = k.pages.alloc_pages(0);
         if (pfn < 0) throw new ExecError("out of memory loading the executable");

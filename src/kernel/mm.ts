@@ -198,21 +198,7 @@ export class mm_struct {
 
   /** flush_tlb_range(): this ASID's entries for [start, end) on every hart. */
   flush_tlb_range(start: bigint, end: bigint): void {
-    const pages = Number((end - start) / PAGE);
-    const harts = this.k.machine.harts;
-    if (harts.length > 1) {
-      this.k.vmstat.inc("nr_tlb_remote_flush");
-      this.k.vmstat.inc("nr_tlb_remote_flush_received", harts.length - 1);
-    }
-    for (const h of harts) {
-      if (pages > 64) {
-        h.fence(undefined, this.asid);
-        this.k.vmstat.inc("nr_tlb_local_flush_all");
-      } else {
-        for (let va = start; va < end; va += PAGE) h.fence(va, this.asid);
-        this.k.vmstat.inc("nr_tlb_local_flush_one", pages);
-      }
-    }
+    this.k.flush.flush_tlb_range(this.asid, start, end);
   }
 
   /** Replace the 2 MiB leaf at `base` with a table of 512 PTEs onto the same pages. */

@@ -1,4 +1,4 @@
-// flush_tlb_kernel_range and flush_tlb_all as riscv Linux does them (arch/riscv/mm/tlbflush.c):
+// flush_tlb_kernel_range, flush_tlb_range and flush_tlb_all as riscv Linux does them (arch/riscv/mm/tlbflush.c):
 // on every online hart (the others by IPI: a counted shootdown), one page → one sfence.vma by
 // address, more than tlb_flush_all_threshold (64) pages → a full flush, otherwise one fence per
 // page. Kernel mappings are global, so fences carry no ASID.
@@ -29,9 +29,16 @@ export class TlbFlush {
 
   /** Make every hart forget translations of [start, end). */
   flush_tlb_kernel_range(start: bigint, end: bigint): void {
+    this.flush_tlb_range(undefined, start, end);
+  }
+
+  /** flush_tlb_range() for a user address space: ASID `asid`'s entries of [start, end) on every
+   *  hart (a process may have run on any of them), with the same per-page / flush-all rule;
+   *  `asid` undefined is the kernel's form (global mappings: no ASID in the fence). */
+  flush_tlb_range(asid: number | undefined, start: bigint, end: bigint): void {
     if (end <= start) return;
     const nr = Number((end - start + BigInt(PAGE_SIZE) - 1n) / BigInt(PAGE_SIZE));
-    this.onEachHart((h) => this.localFlushRange(h, start, nr));
+    this.onEachHart((h) => this.localFlushRange(h, asid, start, nr));
   }
 
   /** sfence.vma x0, x0 on every hart. */
@@ -57,15 +64,15 @@ export class TlbFlush {
     }
   }
 
-  private localFlushRange(h: Hart, start: bigint, nr: number): void {
+  private localFlushRange(h: Hart, asid: number | undefined, start: bigint, nr: number): void {
     this.cost?.charge((nr > TLB_FLUSH_ALL_THRESHOLD ? 1 : nr) * this.cost.fence);
     if (nr > TLB_FLUSH_ALL_THRESHOLD) {
-      h.fence(undefined, undefined);
+      h.fence(undefined, asid);
       this.vmstat.inc("nr_tlb_local_flush_all");
       return;
     }
     for (let i = 0; i < nr; i++) {
-      h.fence(start + BigInt(i * PAGE_SIZE), undefined);
+      h.fence(start + BigInt(i * PAGE_SIZE), asid);
       this.vmstat.inc("nr_tlb_local_flush_one");
     }
   }

@@ -33,7 +33,7 @@ export function decodeFp32(w: number): Decoded {
     return named(`fs${wd}`, { rs1, rs2, imm: ((w >> 25) << 5) | rd });
   }
   const fmt = FMT[funct7 & 3];
-  if (!fmt) return bad(); // fmt 2 (H) and 3 (Q) are not implemented
+  if (!fmt) return bad(); // fmt 2 (H, Zfh) and 3 (Q) are extensions this CPU does not have: illegal
   const fused = FUSED[opcode];
   if (fused) {
     if (!validRm(funct3)) return bad();
