@@ -34,8 +34,6 @@ function expand(body: string, v: Variant): string {
     .replaceAll("SYNC_PC", SYNC_PC)
     .replaceAll("END_AFTER", END_AFTER)
     .replaceAll("END_NOW", "break loop")
-    .replaceAll("GEN_R", v.paged ? "&& gen[rSlot[e]] === rGen[e]" : "")
-    .replaceAll("GEN_W", v.paged ? "&& gen[wSlot[e]] === wGen[e]" : "")
     .replaceAll("ACCT_R", v.paged ? acct("r") : "")
     .replaceAll("ACCT_W", v.paged ? acct("w") : "");
 }
@@ -57,7 +55,7 @@ function source(v: Variant): string {
   const { traced, paged } = v;
   const cases = MNEMONICS.map((m) => caseFor(OPS[m], v)).join("\n");
   const fetchHit = paged
-    ? `(xLo[e] === (pcLo & -4096) && xHi[e] === pcHi && gen[xSlot[e]] === xGen[e])`
+    ? `(xLo[e] === (pcLo & -4096) && xHi[e] === pcHi)`
     : `(xLo[e] === (pcLo & -4096) && xHi[e] === pcHi)`;
   return `
 const { r, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, div32, divu32, rem32, remu32,

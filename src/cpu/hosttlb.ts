@@ -2,8 +2,9 @@
 // of its physical page. It exists only for speed. An entry is filled after a full translation
 // and permission check for the current privilege context, and every change of that context
 // (privilege, satp, mstatus, sfence.vma) empties it. While paging is on, each entry also names
-// the modelled-TLB slot it was copied from and that slot's generation, so it dies with the
-// modelled entry (eviction or flush) — the host TLB holds a subset of the model, never more.
+// the modelled-TLB slot it was copied from, and the slot remembers which host entries copy it:
+// when the model drops the slot (eviction or flush), dropSlot() kills those copies at once — the
+// host TLB holds a subset of the model, never more, with no check on the fast path.
 
 import type { Access } from "../mmu/index.js";
 import { TLB_SIZE } from "./trap.js";
@@ -37,8 +38,12 @@ export class HostTlb {
   readonly xSlot = new Int32Array(TLB_SIZE);
   readonly xGen = new Int32Array(TLB_SIZE);
 
+  /** Host entries copying each modelled-TLB slot, as kind * TLB_SIZE + entry (may hold stale
+   *  codes: dropSlot checks that the entry still copies the slot). */
+  private readonly copies: number[][] = [];
+
   /** Map the virtual page of (lo, hi) to the RAM page at offset `ramPage` for one access kind,
-   *  as a copy of modelled-TLB slot `slot` at generation `gen`. */
+   *  as a copy of modelled-TLB slot `slot` (at generation `gen`, kept for inspection). */
   fill(kind: AccessKind, lo: number, hi: number, ramPage: number, slot: number, gen: number): void {
     const e = hostTlbIndex(lo);
     const [tl, th, tb] = this.arrays(kind);
@@ -53,6 +58,41 @@ export class HostTlb {
           : [this.xSlot, this.xGen];
     ts[e] = slot;
     tg[e] = gen;
+    const k = kind === "r" ? 0 : kind === "w" ? 1 : 2;
+    let list = this.copies[slot];
+    if (!list) {
+      list = [];
+      this.copies[slot] = list;
+    }
+    if (list.length >= 64) this.compact(slot, list);
+    list.push(k * TLB_SIZE + e);
+  }
+
+  /** The model dropped `slot`: invalidate every host entry still copying it. */
+  dropSlot(slot: number): void {
+    const list = this.copies[slot];
+    if (!list) return;
+    for (const code of list) {
+      const e = code & (TLB_SIZE - 1);
+      const k = (code - e) / TLB_SIZE;
+      const [tl, ts] =
+        k === 0 ? [this.rLo, this.rSlot] : k === 1 ? [this.wLo, this.wSlot] : [this.xLo, this.xSlot];
+      if (ts[e] === slot) tl[e] = INVALID;
+    }
+    list.length = 0;
+  }
+
+  /** Keep only the codes whose entry is valid and still copies `slot`. */
+  private compact(slot: number, list: number[]): void {
+    let j = 0;
+    for (const code of list) {
+      const e = code & (TLB_SIZE - 1);
+      const k = (code - e) / TLB_SIZE;
+      const [tl, ts] =
+        k === 0 ? [this.rLo, this.rSlot] : k === 1 ? [this.wLo, this.wSlot] : [this.xLo, this.xSlot];
+      if (ts[e] === slot && tl[e] !== INVALID) list[j++] = code;
+    }
+    list.length = j;
   }
 
   /** Drop every entry. */

@@ -92,7 +92,7 @@ export class Machine implements HartHost {
     this.tlbConfig = tlb;
     for (let i = 0; i < nharts; i++) {
       const h = new Hart(i, this);
-      h.translator = new Paging(tlb, this.mem);
+      h.translator = new Paging(tlb, this.mem, h.tlb);
       this.harts.push(h);
       this.clocks.push(0);
     }

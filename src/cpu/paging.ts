@@ -20,6 +20,7 @@ import {
 } from "../mmu/index.js";
 import { MSTATUS } from "./csr.js";
 import { accessFaultCause, type Hart, pageFaultCause, type Translator } from "./hart.js";
+import type { HostTlb } from "./hosttlb.js";
 import { toBig } from "./int64.js";
 
 export class Paging implements Translator {
@@ -36,8 +37,10 @@ export class Paging implements Translator {
   private asid = 0;
   private root = 0;
 
-  constructor(cfg: TlbConfig, mem: PhysMem) {
+  /** `host`: the hart's host TLB, whose copies of a slot die when the model drops the slot. */
+  constructor(cfg: TlbConfig, mem: PhysMem, host?: HostTlb) {
     this.tlb = new TlbModel(cfg);
+    if (host) this.tlb.onDrop = (slot) => host.dropSlot(slot);
     this.walker = new Walker(mem, cfg.pwc ?? []);
     this.gen = this.tlb.gen;
     this.stamp = this.tlb.stamp;

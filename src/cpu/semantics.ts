@@ -9,8 +9,8 @@
 //   h            the Hart (slow paths, CSRs, traps); r the int64 helpers' high-word result
 //   u8 i8 u16 i16 i32  views of RAM; rLo rHi rBase / wLo wHi wBase the load/store host TLB
 //   n            instructions executed in this chunk, including this one
-// GEN_R/GEN_W and ACCT_R/ACCT_W mark where the paged interpreter checks that a host-TLB entry is
-// still a copy of a live modelled-TLB entry, and accounts the hit to the model.
+// ACCT_R/ACCT_W mark where the paged interpreter accounts a host-TLB hit to the modelled TLB (its
+// LRU stamp and hit counter): the host entry is a copy of a live modelled entry by construction.
 // Values stored in x must be int32 (`| 0`), never doubles or unsigned. The F and D bodies are in
 // fpu/semantics.ts, which lists the further names they use.
 
@@ -59,7 +59,7 @@ function load(width: 1 | 2 | 4 | 8, signed: boolean): Semantics {
   return {
     body:
       `${EA} const e = ((lo >>> 12) ^ (lo >>> 21)) & TLB_MASK; let v = 0; ${vh}` +
-      `if (rLo[e] === (lo & -4096) && rHi[e] === hi${align ? ` && (lo & ${align}) === 0` : ""} GEN_R) {` +
+      `if (rLo[e] === (lo & -4096) && rHi[e] === hi${align ? ` && (lo & ${align}) === 0` : ""}) {` +
       ` const p = rBase[e] + (lo & 4095); v = ${fast[width]};${fastHi} ACCT_R }` +
       ` else { SYNC_PC; v = h.loadSlow(lo, hi, ${width}, ${signed});${slowHi} }` +
       ` x[d + 1] = ${width === 4 && !signed ? "0" : hiExpr}; x[d] = v;`,
@@ -77,7 +77,7 @@ function store(width: 1 | 2 | 4 | 8): Semantics {
   return {
     body:
       `${EA} const e = ((lo >>> 12) ^ (lo >>> 21)) & TLB_MASK;` +
-      ` if (wLo[e] === (lo & -4096) && wHi[e] === hi${align ? ` && (lo & ${align}) === 0` : ""} GEN_W) {` +
+      ` if (wLo[e] === (lo & -4096) && wHi[e] === hi${align ? ` && (lo & ${align}) === 0` : ""}) {` +
       ` const p = wBase[e] + (lo & 4095); ${fast[width]} ACCT_W }` +
       ` else { SYNC_PC; h.storeSlow(lo, hi, ${width}, x[s2], x[s2 + 1]); if (h.yieldRequested) END_AFTER; }`,
   };

@@ -135,6 +135,9 @@ export class TlbModel {
   readonly walkRefs: Record<Access, number> = { r: 0, w: 0, x: 0 };
   /** Called when entries are dropped (fills that evict, flushes): trace hook. */
   onEvent: ((ev: TlbEvent) => void) | null = null;
+  /** Called with each slot that stops holding its entry (eviction, flush), so that a host-side
+   *  cache can drop its copies of it at once. */
+  onDrop: ((slot: number) => void) | null = null;
 
   constructor(cfg: TlbConfig) {
     this.cfg = cfg;
@@ -438,6 +441,7 @@ export class TlbModel {
   private drop(s: number): void {
     this.valid[s] = 0;
     this.gen[s] = (this.gen[s]! + 1) | 0;
+    this.onDrop?.(s);
   }
 
   private touch(s: number): void {

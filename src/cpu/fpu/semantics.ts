@@ -63,7 +63,7 @@ function loadF(p: Prec, ea: string): Semantics {
   return writer(
     p,
     `${ea} const e = ${TLB_ENTRY};` +
-      ` if (rLo[e] === (lo & -4096) && rHi[e] === hi && (lo & ${w - 1}) === 0 GEN_R) {` +
+      ` if (rLo[e] === (lo & -4096) && rHi[e] === hi && (lo & ${w - 1}) === 0) {` +
       ` const p = rBase[e] + (lo & 4095); ${fast} ACCT_R }` +
       ` else { SYNC_PC; ${slow} }`,
   );
@@ -76,7 +76,7 @@ function storeF(p: Prec, ea: string): Semantics {
   return reader(
     p,
     `${ea} const e = ${TLB_ENTRY};` +
-      ` if (wLo[e] === (lo & -4096) && wHi[e] === hi && (lo & ${w - 1}) === 0 GEN_W) {` +
+      ` if (wLo[e] === (lo & -4096) && wHi[e] === hi && (lo & ${w - 1}) === 0) {` +
       ` const p = wBase[e] + (lo & 4095); ${fast} ACCT_W }` +
       ` else { SYNC_PC; h.storeSlow(lo, hi, ${w}, fi[s2], fi[s2 + 1]); if (h.yieldRequested) END_AFTER; }`,
   );
