@@ -60,16 +60,16 @@ function source(v: Variant): string {
   return `
 const { r, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, div32, divu32, rem32, remu32,
         TRAP, tracer, fpu } = env;
-const ZERO = new Int32Array(1 << 16), SCRATCH = new Float64Array(1 << 16);
+const SCRATCH = new Float64Array(1 << 16);
 const TLB_MASK = ${TLB_MASK};
 return function run(h, budget) {
   const x = h.x, mem = h.mem, fr = h.f, fi = h.fi, f32 = h.f32;
   const u8 = mem.u8, i8 = mem.i8, u16 = mem.u16, i16 = mem.i16, i32 = mem.i32;
   const t = h.tlb, rLo = t.rLo, rHi = t.rHi, rBase = t.rBase, wLo = t.wLo, wHi = t.wHi, wBase = t.wBase;
   const xLo = t.xLo, xHi = t.xHi, xBase = t.xBase, pages = h.code.pages;
-  const rSlot = t.rSlot, rGen = t.rGen, wSlot = t.wSlot, wGen = t.wGen, xSlot = t.xSlot, xGen = t.xGen;
+  const rSlot = t.rSlot, wSlot = t.wSlot, xSlot = t.xSlot;
   const tr = h.translator;
-  const gen = tr ? tr.gen : ZERO, stamp = tr ? tr.stamp : SCRATCH;
+  const stamp = tr ? tr.stamp : SCRATCH;
   const hitR = tr ? tr.hostHits.r : SCRATCH, hitW = tr ? tr.hostHits.w : SCRATCH, hitX = tr ? tr.hostHits.x : SCRATCH;
   const clk0 = h.steps;
   let pcLo = h.pcLo | 0, pcHi = h.pcHi | 0;

@@ -40,8 +40,8 @@ export interface Translator {
   /** As translate(), but returns -1 instead of trapping, with the cause in faultCause. */
   probe(h: Hart, lo: number, hi: number, kind: AccessKind, priv: number): number;
   readonly faultCause: number;
-  /** Slot generations, stamps and host-served hit counters of the modelled TLB (see HostTlb). */
-  readonly gen: Int32Array;
+  /** LRU stamps and host-served hit counters of the modelled TLB, written in place on host-TLB
+   *  hits (see HostTlb). */
   readonly stamp: Float64Array;
   readonly hostHits: Record<AccessKind, Float64Array>;
   /** The slot host-TLB entries made while translation is off point at. */
@@ -426,7 +426,7 @@ export class Hart {
   private hostFill(kind: AccessKind, lo: number, hi: number, ramPage: number): void {
     if (!this.hostTlbEnabled) return;
     const slot = this.hostSlot;
-    this.tlb.fill(kind, lo, hi, ramPage, slot, this.translator ? this.translator.gen[slot]! : 0);
+    this.tlb.fill(kind, lo, hi, ramPage, slot);
   }
 
   /** Slow path of a naturally aligned or misaligned load; high word of the value in r.hi. */

@@ -14,6 +14,8 @@ const INVALID = 1;
 
 export type AccessKind = Access;
 
+const KIND_INDEX: Record<AccessKind, number> = { r: 0, w: 1, x: 2 };
+
 /** The entry of a virtual address: the 4 KiB page number folded with the 2 MiB one, so that a
  *  stride of 2 MiB does not land every access in the same entry. The interpreter inlines the
  *  same expression (semantics.ts, exec.ts). */
@@ -32,33 +34,23 @@ export class HostTlb {
   readonly xHi = new Int32Array(TLB_SIZE);
   readonly xBase = new Float64Array(TLB_SIZE);
   readonly rSlot = new Int32Array(TLB_SIZE);
-  readonly rGen = new Int32Array(TLB_SIZE);
   readonly wSlot = new Int32Array(TLB_SIZE);
-  readonly wGen = new Int32Array(TLB_SIZE);
   readonly xSlot = new Int32Array(TLB_SIZE);
-  readonly xGen = new Int32Array(TLB_SIZE);
 
   /** Host entries copying each modelled-TLB slot, as kind * TLB_SIZE + entry (may hold stale
    *  codes: dropSlot checks that the entry still copies the slot). */
   private readonly copies: number[][] = [];
 
   /** Map the virtual page of (lo, hi) to the RAM page at offset `ramPage` for one access kind,
-   *  as a copy of modelled-TLB slot `slot` (at generation `gen`, kept for inspection). */
-  fill(kind: AccessKind, lo: number, hi: number, ramPage: number, slot: number, gen: number): void {
+   *  as a copy of modelled-TLB slot `slot`. */
+  fill(kind: AccessKind, lo: number, hi: number, ramPage: number, slot: number): void {
     const e = hostTlbIndex(lo);
-    const [tl, th, tb] = this.arrays(kind);
-    tl[e] = lo & -4096;
-    th[e] = hi;
-    tb[e] = ramPage;
-    const [ts, tg] =
-      kind === "r"
-        ? [this.rSlot, this.rGen]
-        : kind === "w"
-          ? [this.wSlot, this.wGen]
-          : [this.xSlot, this.xGen];
-    ts[e] = slot;
-    tg[e] = gen;
-    const k = kind === "r" ? 0 : kind === "w" ? 1 : 2;
+    const k = KIND_INDEX[kind];
+    const t = this.tables(k);
+    t.lo[e] = lo & -4096;
+    t.hi[e] = hi;
+    t.base[e] = ramPage;
+    t.slot[e] = slot;
     let list = this.copies[slot];
     if (!list) {
       list = [];
@@ -74,10 +66,8 @@ export class HostTlb {
     if (!list) return;
     for (const code of list) {
       const e = code & (TLB_SIZE - 1);
-      const k = (code - e) / TLB_SIZE;
-      const [tl, ts] =
-        k === 0 ? [this.rLo, this.rSlot] : k === 1 ? [this.wLo, this.wSlot] : [this.xLo, this.xSlot];
-      if (ts[e] === slot) tl[e] = INVALID;
+      const t = this.tables((code - e) / TLB_SIZE);
+      if (t.slot[e] === slot) t.lo[e] = INVALID;
     }
     list.length = 0;
   }
@@ -87,10 +77,8 @@ export class HostTlb {
     let j = 0;
     for (const code of list) {
       const e = code & (TLB_SIZE - 1);
-      const k = (code - e) / TLB_SIZE;
-      const [tl, ts] =
-        k === 0 ? [this.rLo, this.rSlot] : k === 1 ? [this.wLo, this.wSlot] : [this.xLo, this.xSlot];
-      if (ts[e] === slot && tl[e] !== INVALID) list[j++] = code;
+      const t = this.tables((code - e) / TLB_SIZE);
+      if (t.slot[e] === slot && t.lo[e] !== INVALID) list[j++] = code;
     }
     list.length = j;
   }
@@ -104,18 +92,18 @@ export class HostTlb {
 
   /** Drop the entries of `kind` that point at RAM page offset `ramPage`. */
   dropRamPage(kind: AccessKind, ramPage: number): void {
-    const [tl, , tb] = this.arrays(kind);
-    for (let e = 0; e < TLB_SIZE; e++) if (tb[e] === ramPage) tl[e] = INVALID;
+    const t = this.tables(KIND_INDEX[kind]);
+    for (let e = 0; e < TLB_SIZE; e++) if (t.base[e] === ramPage) t.lo[e] = INVALID;
   }
 
   /** Drop every entry of one kind. */
   flushKind(kind: AccessKind): void {
-    this.arrays(kind)[0].fill(INVALID);
+    this.tables(KIND_INDEX[kind]).lo.fill(INVALID);
   }
 
-  private arrays(kind: AccessKind): [Int32Array, Int32Array, Float64Array] {
-    if (kind === "r") return [this.rLo, this.rHi, this.rBase];
-    if (kind === "w") return [this.wLo, this.wHi, this.wBase];
-    return [this.xLo, this.xHi, this.xBase];
+  private tables(k: number): { lo: Int32Array; hi: Int32Array; base: Float64Array; slot: Int32Array } {
+    if (k === 0) return { lo: this.rLo, hi: this.rHi, base: this.rBase, slot: this.rSlot };
+    if (k === 1) return { lo: this.wLo, hi: this.wHi, base: this.wBase, slot: this.wSlot };
+    return { lo: this.xLo, hi: this.xHi, base: this.xBase, slot: this.xSlot };
   }
 }

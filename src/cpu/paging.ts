@@ -27,7 +27,6 @@ export class Paging implements Translator {
   readonly modes = PAGING_MODES.map((m) => m.satpMode);
   readonly tlb: TlbModel;
   readonly walker: Walker;
-  readonly gen: Int32Array;
   readonly stamp: Float64Array;
   readonly hostHits: Record<Access, Float64Array>;
   readonly dummySlot: number;
@@ -42,7 +41,6 @@ export class Paging implements Translator {
     this.tlb = new TlbModel(cfg);
     if (host) this.tlb.onDrop = (slot) => host.dropSlot(slot);
     this.walker = new Walker(mem, cfg.pwc ?? []);
-    this.gen = this.tlb.gen;
     this.stamp = this.tlb.stamp;
     this.hostHits = this.tlb.hostHits;
     this.dummySlot = this.tlb.dummySlot;
