@@ -16,6 +16,13 @@ export type AccessKind = Access;
 
 const KIND_INDEX: Record<AccessKind, number> = { r: 0, w: 1, x: 2 };
 
+interface Tables {
+  lo: Int32Array;
+  hi: Int32Array;
+  base: Float64Array;
+  slot: Int32Array;
+}
+
 /** The entry of a virtual address: the 4 KiB page number folded with the 2 MiB one, so that a
  *  stride of 2 MiB does not land every access in the same entry. The interpreter inlines the
  *  same expression (semantics.ts, exec.ts). */
@@ -101,9 +108,14 @@ export class HostTlb {
     this.tables(KIND_INDEX[kind]).lo.fill(INVALID);
   }
 
-  private tables(k: number): { lo: Int32Array; hi: Int32Array; base: Float64Array; slot: Int32Array } {
-    if (k === 0) return { lo: this.rLo, hi: this.rHi, base: this.rBase, slot: this.rSlot };
-    if (k === 1) return { lo: this.wLo, hi: this.wHi, base: this.wBase, slot: this.wSlot };
-    return { lo: this.xLo, hi: this.xHi, base: this.xBase, slot: this.xSlot };
+  /** The arrays of kind index k (0 = r, 1 = w, 2 = x). */
+  private tables(k: number): Tables {
+    return this.byKind[k]!;
   }
+
+  private readonly byKind: readonly Tables[] = [
+    { lo: this.rLo, hi: this.rHi, base: this.rBase, slot: this.rSlot },
+    { lo: this.wLo, hi: this.wHi, base: this.wBase, slot: this.wSlot },
+    { lo: this.xLo, hi: this.xHi, base: this.xBase, slot: this.xSlot },
+  ];
 }
