@@ -78,6 +78,13 @@ export interface FlushCounters {
 
 const KINDS: readonly Access[] = ["r", "w", "x"];
 
+/** Where a leaf of some size goes in a level: the array and the size of the pieces it holds. */
+interface Placement {
+  arr: Arr;
+  shift: number;
+  pages: number;
+}
+
 function pow2(n: number): boolean {
   return n > 0 && (n & (n - 1)) === 0;
 }
@@ -387,10 +394,10 @@ export class TlbModel {
 
   /** Put (the piece for `vpn` of) `leaf` into `level`; returns its slot. */
   private insert(level: TlbLevel, vpn: number, leaf: LeafEntry): number {
-    const { arr, shift } = this.placement(level, leaf.shift);
-    const pages = 2 ** (shift - 12);
-    const pvpn = vpn - (vpn % pages);
-    const set = (pvpn / pages) % arr.sets;
+    const { arr, shift, pages } = this.placement(level, leaf.shift);
+    const idx = pages === 1 ? vpn : Math.floor(vpn / pages);
+    const pvpn = idx * pages;
+    const set = idx % arr.sets;
     const victim = this.victim(arr, set);
     if (this.valid[victim]) {
       arr.evictions++;
@@ -419,17 +426,29 @@ export class TlbModel {
     return victim;
   }
 
-  /** The array of `level` that holds `shift`, or else the one with the largest smaller size. */
-  private placement(level: TlbLevel, shift: number): { arr: Arr; shift: number } {
-    let best: { arr: Arr; shift: number } | null = null;
+  /** The array of `level` that holds `shift`, or else the one with the largest smaller size
+   *  (computed once per level and size). */
+  private placement(level: TlbLevel, shift: number): Placement {
+    const key = `${level}${shift}`;
+    let p = this.placements.get(key);
+    if (!p) {
+      p = this.findPlacement(level, shift);
+      this.placements.set(key, p);
+    }
+    return p;
+  }
+
+  private readonly placements = new Map<string, Placement>();
+
+  private findPlacement(level: TlbLevel, shift: number): Placement {
+    let best: Placement | null = null;
     for (const a of this.byLevel[level]) {
       for (const s of a.cfg.sizes) {
-        if (s === shift) return { arr: a, shift: s };
-        if (s < shift && (!best || s > best.shift)) best = { arr: a, shift: s };
+        if (s === shift) return { arr: a, shift: s, pages: 2 ** (s - 12) };
+        if (s < shift && (!best || s > best.shift)) best = { arr: a, shift: s, pages: 2 ** (s - 12) };
       }
     }
-    if (!best)
-      throw new Error(`TLB '${this.cfg.name}': no ${level} array can hold a ${pageSizeName(shift)} page`);
+    if (!best) throw new Error(`TLB '${this.cfg.name}': no ${level} array can hold a ${pageSizeName(shift)} page`);
     return best;
   }
 
