@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { MAX_PAGE_ORDER, PageAlloc } from "../../src/kernel/index.js";
+
+const BASE = 0x80000;
+
+describe("the buddy allocator", () => {
+  it("starts with RAM in the largest aligned blocks and counts them per order", () => {
+    const pa = new PageAlloc(BASE, 1024 + 8 + 1);
+    expect(pa.nrFree[MAX_PAGE_ORDER]).toBe(1);
+    expect(pa.nrFree[3]).toBe(1);
+    expect(pa.nrFree[0]).toBe(1);
+    expect(pa.nr_free_pages()).toBe(1033);
+  });
+
+  it("splits a larger block and merges buddies back on free", () => {
+    const pa = new PageAlloc(BASE, 1024);
+    const p = pa.alloc_pages(0);
+    expect(p).toBe(BASE);
+    // 1024 = one order-10 block, split down: one free block at each order 0..9.
+    for (let o = 0; o < MAX_PAGE_ORDER; o++) expect(pa.nrFree[o]).toBe(1);
+    expect(pa.nrFree[MAX_PAGE_ORDER]).toBe(0);
+    pa.__free_pages(p, 0);
+    expect(pa.nrFree[MAX_PAGE_ORDER]).toBe(1);
+    expect(pa.nr_free_pages()).toBe(1024);
+  });
+
+  it("gives naturally aligned blocks, and fails cleanly when none is left", () => {
+    const pa = new PageAlloc(BASE, 1024);
+    const a = pa.alloc_pages(9);
+    const b = pa.alloc_pages(9);
+    expect([a % 512, b % 512]).toEqual([0, 0]);
+    expect(pa.alloc_pages(0)).toBe(-1);
+    expect(pa.alloc_pages(MAX_PAGE_ORDER + 1)).toBe(-1);
+    pa.__free_pages(a, 9);
+    pa.__free_pages(b, 9);
+    expect(pa.nr_free_pages()).toBe(1024);
+  });
+
+  it("refuses a bad free loudly", () => {
+    const pa = new PageAlloc(BASE, 1024);
+    const p = pa.alloc_pages(1);
+    expect(() => pa.__free_pages(p, 0)).toThrow(/is not an allocated block/);
+    pa.__free_pages(p, 1);
+    expect(() => pa.__free_pages(p, 1)).toThrow(/bad free/);
+  });
+
+  it("split_page turns an order-n block into 2^n order-0 pages, each freeable", () => {
+    const pa = new PageAlloc(BASE, 1024);
+    const p = pa.alloc_pages(2);
+    pa.split_page(p, 2);
+    for (let i = 3; i >= 0; i--) pa.__free_pages(p + i, 0);
+    expect(pa.nr_free_pages()).toBe(1024);
+    expect(pa.nrFree[MAX_PAGE_ORDER]).toBe(1);
+  });
+
+  it("fault injection: failAfter allocations succeed, then they fail", () => {
+    const pa = new PageAlloc(BASE, 1024);
+    pa.failAfter = 2;
+    expect(pa.alloc_pages(0)).toBeGreaterThan(0);
+    expect(pa.alloc_pages(0)).toBeGreaterThan(0);
+    expect(pa.alloc_pages(0)).toBe(-1);
+  });
+
+  it("prints /proc/buddyinfo as Linux does", () => {
+    const pa = new PageAlloc(BASE, 1024 + 2);
+    expect(pa.buddyinfo()).toBe(
+      "Node 0, zone   Normal      0      1      0      0      0      0      0      0      0      0      1 ",
+    );
+  });
+});
