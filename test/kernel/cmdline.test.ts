@@ -15,7 +15,8 @@ describe("the kernel command line", () => {
   });
 
   it("parses booleans like kstrtobool and integers like kstrtouint", () => {
-    expect(["1", "y", "on", "true", true].map((v) => parseBool(v))).toEqual([true, true, true, true, true]);
+    expect(["1", "y", "on", "true"].map((v) => parseBool(v))).toEqual([true, true, true, true]);
+    expect(parseBool(true)).toBe(true);
     expect(["0", "n", "off", "false"].map((v) => parseBool(v))).toEqual([false, false, false, false]);
     expect(parseBool("maybe")).toBeUndefined();
     expect([parseUint("42"), parseUint("0x10"), parseUint("-1"), parseUint("1e3"), parseUint(true)]).toEqual([
