@@ -448,7 +448,8 @@ export class TlbModel {
         if (s < shift && (!best || s > best.shift)) best = { arr: a, shift: s, pages: 2 ** (s - 12) };
       }
     }
-    if (!best) throw new Error(`TLB '${this.cfg.name}': no ${level} array can hold a ${pageSizeName(shift)} page`);
+    if (!best)
+      throw new Error(`TLB '${this.cfg.name}': no ${level} array can hold a ${pageSizeName(shift)} page`);
     return best;
   }
 
