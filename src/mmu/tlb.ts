@@ -56,6 +56,9 @@ interface Arr {
   plruSync: Float64Array;
   fills: number;
   evictions: number;
+  /** Fills and evictions by the access kind whose miss caused them. */
+  fillsBy: Record<Access, number>;
+  evictionsBy: Record<Access, number>;
   /** Hits by the slow path, per access kind. */
   hits: Record<Access, number>;
   /** 4 KiB pages per entry for each of cfg.sizes. */
@@ -163,6 +166,8 @@ export class TlbModel {
         plruSync: new Float64Array(a.replacement === "plru" ? sets : 0),
         fills: 0,
         evictions: 0,
+        fillsBy: { r: 0, w: 0, x: 0 },
+        evictionsBy: { r: 0, w: 0, x: 0 },
         hits: { r: 0, w: 0, x: 0 },
         pages: a.sizes.map((sh) => 2 ** (sh - 12)),
       };
@@ -234,14 +239,14 @@ export class TlbModel {
     c2.hits++;
     this.arrays[this.slotArr[s2]!]!.hits[kind]++;
     this.touch(s2);
-    return this.insert(l1, vpn, this.entryOf(s2));
+    return this.insert(l1, kind, vpn, this.entryOf(s2));
   }
 
   /** Enter the leaf a walk found (for the access to `vpn`) into the L1 of `kind` and the L2.
    *  Returns the L1 slot. */
   fill(kind: Access, vpn: number, leaf: LeafEntry): number {
-    if (this.byLevel.l2.length) this.insert("l2", vpn, leaf);
-    return this.insert(kind === "x" ? "l1i" : "l1d", vpn, leaf);
+    if (this.byLevel.l2.length) this.insert("l2", kind, vpn, leaf);
+    return this.insert(kind === "x" ? "l1i" : "l1d", kind, vpn, leaf);
   }
 
   /** Record a completed walk for the counters. */
@@ -301,6 +306,8 @@ export class TlbModel {
     hits: Record<Access, number>;
     fills: number;
     evictions: number;
+    fillsByKind: Record<Access, number>;
+    evictionsByKind: Record<Access, number>;
     occupied: number;
   }[] {
     return this.arrays.map((a) => {
@@ -318,6 +325,8 @@ export class TlbModel {
         replacement: a.cfg.replacement,
         hits,
         fills: a.fills,
+        fillsByKind: { ...a.fillsBy },
+        evictionsByKind: { ...a.evictionsBy },
         evictions: a.evictions,
         occupied,
       };
@@ -393,7 +402,7 @@ export class TlbModel {
   }
 
   /** Put (the piece for `vpn` of) `leaf` into `level`; returns its slot. */
-  private insert(level: TlbLevel, vpn: number, leaf: LeafEntry): number {
+  private insert(level: TlbLevel, kind: Access, vpn: number, leaf: LeafEntry): number {
     const { arr, shift, pages } = this.placement(level, leaf.shift);
     const idx = pages === 1 ? vpn : Math.floor(vpn / pages);
     const pvpn = idx * pages;
@@ -401,6 +410,7 @@ export class TlbModel {
     const victim = this.victim(arr, set);
     if (this.valid[victim]) {
       arr.evictions++;
+      arr.evictionsBy[kind]++;
       this.onEvent?.({
         type: "evict",
         array: arr.cfg.name,
@@ -422,6 +432,7 @@ export class TlbModel {
     this.inserted[victim] = this.clock;
     this.touch(victim);
     arr.fills++;
+    arr.fillsBy[kind]++;
     this.onEvent?.({ type: "fill", array: arr.cfg.name, vpn: pvpn, shift, ppn: this.ppn[victim]! });
     return victim;
   }

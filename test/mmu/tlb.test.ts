@@ -220,6 +220,17 @@ describe("levels and counters", () => {
     expect(c.l1d.r).toEqual({ accesses: 1, hits: 0, misses: 1 });
     expect(c.l2.r).toEqual({ accesses: 1, hits: 1, misses: 0 });
   });
+  it("fills and evictions are counted per array and per access kind", () => {
+    const t = new TlbModel(TLB_PRESETS.tiny!);
+    for (let v = 0; v < 6; v++) t.fill(v % 2 ? "w" : "r", v, leaf(v));
+    t.fill("x", 100, leaf(100));
+    const by = Object.fromEntries(t.arrayCounters().map((a) => [a.name, a]));
+    expect(by.dtlb!.fillsByKind).toEqual({ r: 3, w: 3, x: 0 });
+    expect(by.dtlb!.evictionsByKind).toEqual({ r: 1, w: 1, x: 0 }); // 4 entries: the 5th and 6th evict
+    expect(by.itlb!.fillsByKind).toEqual({ r: 0, w: 0, x: 1 });
+    expect(by.stlb!.fillsByKind).toEqual({ r: 3, w: 3, x: 1 });
+  });
+
   it("host-served hits are added to the L1 counters", () => {
     const t = new TlbModel(TLB_PRESETS.tiny!);
     const s = t.fill("r", 7, leaf(7));
