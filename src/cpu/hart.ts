@@ -333,10 +333,9 @@ export class Hart {
 
   sfenceVma(s1: number, s2: number): void {
     if (this.priv === PRIV_U || (this.priv === PRIV_S && this.mstatus & MSTATUS.TVM)) this.illegalHere();
-    this.tlb.flush();
     const va = s1 === 0 ? undefined : this.reg(s1 / 2);
     const asid = s2 === 0 ? undefined : Number(this.reg(s2 / 2) & 0xffffn);
-    this.translator?.sfence(this, va, asid);
+    this.sfence(va, asid);
   }
 
   fenceI(): void {
@@ -417,8 +416,14 @@ export class Hart {
 
   /** sfence.vma as the kernel issues it (no privilege checks): va/asid undefined mean x0. */
   fence(va: bigint | undefined, asid: number | undefined): void {
-    this.tlb.flush();
-    this.translator?.sfence(this, va, asid);
+    this.sfence(va, asid);
+  }
+
+  /** The fence itself: the model drops what the fence covers, and its drops kill the host TLB's
+   *  copies (Translator's host link), so the host TLB keeps everything else. */
+  private sfence(va: bigint | undefined, asid: number | undefined): void {
+    if (this.translator) this.translator.sfence(this, va, asid);
+    else this.tlb.flush();
   }
 
   /** Enter the page of (lo, hi) into the host TLB for `kind`, as a copy of the slot that served

@@ -59,6 +59,11 @@ interface Arr {
   /** Fills and evictions by the access kind whose miss caused them. */
   fillsBy: Record<Access, number>;
   evictionsBy: Record<Access, number>;
+  /** Valid entries that are pieces of a larger leaf, counted by leaf (leafVpn * 64 + leafShift)
+   *  and by leaf size: a VA fence inside such a leaf must scan the whole array for its pieces. */
+  pieces: number;
+  pieceLeaves: Map<number, number>;
+  pieceShifts: Map<number, number>;
   /** Hits by the slow path, per access kind. */
   hits: Record<Access, number>;
   /** 4 KiB pages per entry for each of cfg.sizes. */
@@ -168,6 +173,9 @@ export class TlbModel {
         evictions: 0,
         fillsBy: { r: 0, w: 0, x: 0 },
         evictionsBy: { r: 0, w: 0, x: 0 },
+        pieces: 0,
+        pieceLeaves: new Map(),
+        pieceShifts: new Map(),
         hits: { r: 0, w: 0, x: 0 },
         pages: a.sizes.map((sh) => 2 ** (sh - 12)),
       };
@@ -269,14 +277,27 @@ export class TlbModel {
     else f.vaAsid++;
     const everything = this.cfg.flushAllOnFence === true || (vpn === undefined && asid === undefined);
     let dropped = 0;
-    for (let s = 0; s < this.slots; s++) {
-      if (!this.valid[s]) continue;
+    const consider = (s: number): void => {
+      if (!this.valid[s]) return;
       if (!everything) {
-        if (asid !== undefined && (this.global[s] || this.asid[s] !== asid)) continue;
-        if (vpn !== undefined && !this.leafCovers(s, vpn)) continue;
+        if (asid !== undefined && (this.global[s] || this.asid[s] !== asid)) return;
+        if (vpn !== undefined && !this.leafCovers(s, vpn)) return;
       }
       this.drop(s);
       dropped++;
+    };
+    for (const a of this.arrays) {
+      const end = a.base + a.cfg.entries;
+      if (everything || vpn === undefined || this.holdsPiecesOf(a, vpn)) {
+        // Every slot may match (pieces of a leaf sit in sets other than the fenced VA's).
+        for (let s = a.base; s < end; s++) consider(s);
+        continue;
+      }
+      // Only the sets the VA indexes, one per page size the array holds.
+      for (const pages of a.pages) {
+        const first = a.base + ((pages === 1 ? vpn : Math.floor(vpn / pages)) % a.sets) * a.cfg.ways;
+        for (let s = first; s < first + a.cfg.ways; s++) consider(s);
+      }
     }
     f.dropped += dropped;
     this.onEvent?.({ type: "flush", vpn, asid, dropped });
@@ -429,6 +450,7 @@ export class TlbModel {
     this.global[victim] = leaf.global ? 1 : 0;
     this.perm[victim] = leaf.perm;
     this.level[victim] = leaf.level;
+    if (shift !== leaf.shift) this.countPiece(arr, leaf.vpnBase, leaf.shift, 1);
     this.inserted[victim] = this.clock;
     this.touch(victim);
     arr.fills++;
@@ -471,8 +493,32 @@ export class TlbModel {
 
   private drop(s: number): void {
     this.valid[s] = 0;
+    if (this.shift[s] !== this.leafShift[s]) {
+      this.countPiece(this.arrays[this.slotArr[s]!]!, this.leafVpn[s]!, this.leafShift[s]!, -1);
+    }
     this.gen[s] = (this.gen[s]! + 1) | 0;
     this.onDrop?.(s);
+  }
+
+  private countPiece(a: Arr, leafVpn: number, leafShift: number, d: number): void {
+    a.pieces += d;
+    const key = leafVpn * 64 + leafShift;
+    const n = (a.pieceLeaves.get(key) ?? 0) + d;
+    if (n) a.pieceLeaves.set(key, n);
+    else a.pieceLeaves.delete(key);
+    const m = (a.pieceShifts.get(leafShift) ?? 0) + d;
+    if (m) a.pieceShifts.set(leafShift, m);
+    else a.pieceShifts.delete(leafShift);
+  }
+
+  /** Does `a` hold pieces of a leaf that contains `vpn`? */
+  private holdsPiecesOf(a: Arr, vpn: number): boolean {
+    if (a.pieces === 0) return false;
+    for (const leafShift of a.pieceShifts.keys()) {
+      const pages = 2 ** (leafShift - 12);
+      if (a.pieceLeaves.has((vpn - (vpn % pages)) * 64 + leafShift)) return true;
+    }
+    return false;
   }
 
   private touch(s: number): void {
