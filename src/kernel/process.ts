@@ -171,6 +171,8 @@ export class Scheduler {
     const k = this.k;
     const h = k.hart();
     this.contextSwitches++;
+    const idle = k.current;
+    k.current = { comm: t.comm, pid: t.pid }; // what reports and WARN()s name as the task
     this.enterUser(h, t);
     let total = 0;
     while (t.running) {
@@ -189,6 +191,7 @@ export class Scheduler {
       }
     }
     if (t.running) this.saveUser(h, t);
+    k.current = idle;
     return total;
   }
 
