@@ -31,9 +31,10 @@ export interface Decoded {
   bits: number;
 }
 
-export function insn(name: Mnemonic, len: 2 | 4, bits: number, f: Partial<Decoded>): Decoded {
+/** A record with every field at its default, then `f`. */
+function record(op: number, name: Decoded["name"], len: 2 | 4, bits: number, f: Partial<Decoded>): Decoded {
   return {
-    op: OPS[name],
+    op,
     name,
     len,
     rd: 0,
@@ -51,24 +52,13 @@ export function insn(name: Mnemonic, len: 2 | 4, bits: number, f: Partial<Decode
   };
 }
 
+export function insn(name: Mnemonic, len: 2 | 4, bits: number, f: Partial<Decoded>): Decoded {
+  return record(OPS[name], name, len, bits, f);
+}
+
 /** The record for an encoding that is not an instruction we implement. */
 export function illegal(bits: number, len: 2 | 4): Decoded {
-  return {
-    op: OP_ILLEGAL,
-    name: "illegal",
-    len,
-    rd: 0,
-    rs1: 0,
-    rs2: 0,
-    rs3: 0,
-    imm: 0,
-    csr: 0,
-    aq: false,
-    rl: false,
-    pred: 0,
-    succ: 0,
-    bits,
-  };
+  return record(OP_ILLEGAL, "illegal", len, bits, {});
 }
 
 /** Decode one instruction; `word` holds at least the low 16 bits (32 for a 32-bit instruction). */
