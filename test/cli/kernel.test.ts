@@ -11,6 +11,7 @@ import { hostStdin } from "../../src/cli/krun.js";
 import { hartTlb, perfEvents } from "../../src/cli/perf.js";
 import { Machine } from "../../src/cpu/index.js";
 import { bootKernel } from "../../src/kernel/index.js";
+import { HELLO_USER } from "../helpers/programs.js";
 import { mmlab, tempDir, writeFile } from "./helpers.js";
 
 const tmp = tempDir();
@@ -22,21 +23,7 @@ function program(name: string, src: string): string {
   return writeFile(tmp.path(name), assemble(src, { base: 0x10000n }).toElf());
 }
 
-const HELLO = `
-  .text
-  .globl _start
-_start:
-    li a0, 1
-    la a1, msg
-    li a2, 13
-    li a7, 64
-    ecall
-    li a0, 3
-    li a7, 94
-    ecall
-  .data
-msg: .ascii "hello, world\\n"
-`;
+const HELLO = HELLO_USER;
 
 /** Writes argv[1] (then a newline) and exits with argc. */
 const ECHO_ARG = `

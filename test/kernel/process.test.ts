@@ -3,6 +3,7 @@ import { assemble } from "../../src/asm/index.js";
 import { Machine } from "../../src/cpu/index.js";
 import { PF_R, PF_W, PF_X, writeElf } from "../../src/elf/index.js";
 import { bootKernel, type Kernel, type TaskIo } from "../../src/kernel/index.js";
+import { HELLO_USER } from "../helpers/programs.js";
 
 function io(stdin = ""): TaskIo & { out: string; err: string } {
   let input = new TextEncoder().encode(stdin);
@@ -46,20 +47,7 @@ function runProg(
   return { k, t, out: tio.out, trace };
 }
 
-const HELLO = `
-  .text
-  _start:
-    li a0, 1
-    la a1, msg
-    li a2, 13
-    li a7, 64
-    ecall
-    li a0, 3
-    li a7, 94
-    ecall
-  .data
-  msg: .ascii "hello, world\\n"
-`;
+const HELLO = HELLO_USER;
 
 describe("user processes", () => {
   it("runs a program in U-mode: write and exit_group, traced like strace", () => {
