@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CSR, type Hart, Machine, type Paging, PRIV_S } from "../../src/cpu/index.js";
+import { CSR, type Hart, Machine, MSTATUS, type Paging, PRIV_M, PRIV_S } from "../../src/cpu/index.js";
 import {
   clearLeaf,
   mapLeaf,
@@ -127,6 +127,29 @@ describe("paged translation through the modelled TLB", () => {
     expect(r.paging.walker.stats.walks).toBe(before); // global: served by the TLB
     r.load(0x4000_0000n);
     expect(r.paging.walker.stats.walks).toBe(before + 1); // ASID 1's entry does not serve ASID 2
+  });
+
+  it("MPRV: M-mode loads and stores translate as MPP says; fetches stay untranslated", () => {
+    const r = rig();
+    poke(r.m, RAM_BASE + 0x5000, 4242);
+    r.map(0x4000_0000n, RAM_BASE + 0x5000);
+    const h = r.h;
+    const loadM = (va: bigint): bigint | "trap" => {
+      h.priv = PRIV_M;
+      try {
+        return BigInt.asUintN(32, BigInt(h.loadSlow(Number(BigInt.asIntN(32, va)), 0, 4, false)));
+      } catch {
+        return "trap";
+      }
+    };
+    h.mstatus = (h.mstatus & ~MSTATUS.MPP) | (PRIV_S << 11) | MSTATUS.MPRV;
+    expect(loadM(0x4000_0000n)).toBe(4242n); // translated through the S-mode page table
+    expect(h.translate(Number(BigInt.asIntN(32, BigInt(RAM_BASE))), 0, "x")).toBe(RAM_BASE); // fetch: bare
+    h.mstatus = (h.mstatus & ~MSTATUS.MPP) | (PRIV_M << 11) | MSTATUS.MPRV;
+    expect(loadM(BigInt(RAM_BASE + 0x5000))).toBe(4242n); // MPP = M: untranslated
+    h.mstatus &= ~MSTATUS.MPRV;
+    expect(loadM(0x4000_0000n)).toBe("trap"); // no MPRV: M-mode is bare, 0x4000_0000 is no RAM
+    expect(h.mcause).toBe(5n);
   });
 
   it("a non-canonical address is a page fault", () => {
