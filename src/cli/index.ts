@@ -32,7 +32,7 @@ function version(): string {
 
 function generalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-  return `mmlab ${version()}: an emulated RISC-V RV64IMAC machine for memory-management work
+  return `mmlab ${version()}: an emulated RISC-V RV64IMAFDC machine for memory-management work
 
 Usage: mmlab COMMAND [options] [arguments]
 
