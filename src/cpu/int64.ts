@@ -28,7 +28,7 @@ export function mul64(al: number, ah: number, bl: number, bh: number): number {
 
 /** The high 64 bits of the unsigned 128-bit product: returns bits 64..95, bits 96..127 in r.hi. */
 export function mulhu64(al: number, ah: number, bl: number, bh: number): number {
-  const p0l = mulu32(al, bl);
+  mulu32(al, bl); // only its high word matters: the low word is below bit 64
   const p0h = r.hi >>> 0;
   const p1l = mulu32(al, bh) >>> 0;
   const p1h = r.hi >>> 0;
@@ -36,7 +36,6 @@ export function mulhu64(al: number, ah: number, bl: number, bh: number): number 
   const p2h = r.hi >>> 0;
   const p3l = mulu32(ah, bh) >>> 0;
   const p3h = r.hi >>> 0;
-  void p0l;
   const t1 = p0h + p1l + p2l; // word 1 with carries, < 3·2^32
   const c1 = Math.floor(t1 / TWO32);
   const t2 = p1h + p2h + p3l + c1;
