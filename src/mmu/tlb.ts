@@ -86,6 +86,8 @@ export interface FlushCounters {
 
 const KINDS: readonly Access[] = ["r", "w", "x"];
 
+const LEVEL_INDEX: Record<TlbLevel, number> = { l1i: 0, l1d: 1, l2: 2 };
+
 /** Where a leaf of some size goes in a level: the array and the size of the pieces it holds. */
 interface Placement {
   arr: Arr;
@@ -188,6 +190,7 @@ export class TlbModel {
     for (const a of cfg.l2 ?? []) add("l2", a);
     this.slots = base;
     this.dummySlot = base;
+    this.scratch = new Int32Array(Math.max(...this.arrays.map((a) => a.cfg.ways)));
     const n = base + 1;
     this.valid = new Uint8Array(n);
     this.vpn = new Float64Array(n);
@@ -462,16 +465,16 @@ export class TlbModel {
   /** The array of `level` that holds `shift`, or else the one with the largest smaller size
    *  (computed once per level and size). */
   private placement(level: TlbLevel, shift: number): Placement {
-    const key = `${level}${shift}`;
-    let p = this.placements.get(key);
+    const key = LEVEL_INDEX[level] * 64 + shift;
+    let p = this.placements[key];
     if (!p) {
       p = this.findPlacement(level, shift);
-      this.placements.set(key, p);
+      this.placements[key] = p;
     }
     return p;
   }
 
-  private readonly placements = new Map<string, Placement>();
+  private readonly placements: (Placement | undefined)[] = [];
 
   private findPlacement(level: TlbLevel, shift: number): Placement {
     let best: Placement | null = null;
@@ -554,12 +557,22 @@ export class TlbModel {
     if (ways === 1) return 0;
     const first = a.base + set * ways;
     const sync = a.plruSync[set]!;
-    const used: number[] = [];
-    // Uses at the sync instant itself are replayed again: re-applying them in order is harmless.
-    for (let w = 0; w < ways; w++) if (this.stamp[first + w]! >= sync) used.push(w);
-    used.sort((x, y) => this.stamp[first + x]! - this.stamp[first + y]!);
+    // The ways used since the last sync, in time order (an insertion sort into a scratch array;
+    // uses at the sync instant itself are replayed again: re-applying them in order is harmless).
+    const used = this.scratch;
+    let n = 0;
+    for (let w = 0; w < ways; w++) {
+      const t = this.stamp[first + w]!;
+      if (t < sync) continue;
+      let i = n++;
+      while (i > 0 && this.stamp[first + used[i - 1]!]! > t) {
+        used[i] = used[i - 1]!;
+        i--;
+      }
+      used[i] = w;
+    }
     const tree = set * (ways - 1);
-    for (const w of used) plruTouch(a.plru, tree, ways, w);
+    for (let i = 0; i < n; i++) plruTouch(a.plru, tree, ways, used[i]!);
     a.plruSync[set] = this.clock;
     let node = 0;
     let lo = 0;
@@ -572,6 +585,9 @@ export class TlbModel {
     }
     return lo;
   }
+
+  /** Scratch for plruVictim: one slot per way of the widest array. */
+  private scratch = new Int32Array(0);
 
   private nextRandom(): number {
     let x = this.rng;
