@@ -4,6 +4,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { isatty } from "node:tty";
 import { AsmError, assemble } from "../asm/index.js";
+import { type Interpreter, interpreter, tracingInterpreter } from "../cpu/index.js";
 import {
   ExecError,
   type Kernel,
@@ -18,6 +19,7 @@ import { err, out } from "./io.js";
 import { atLeast, bootFor, checkKernelSatp, KernelOops, kernelStats, logOops, TASK_LINE } from "./kboot.js";
 import type { MachineConfig } from "./session.js";
 import { formatStats } from "./stats.js";
+import { InsnTracer } from "./trace.js";
 
 /** The environment a program gets when no --env is given. */
 export const DEFAULT_ENV: readonly string[] = ["HOME=/", "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C"];
@@ -155,12 +157,6 @@ function smapsAtExit(k: Kernel): void {
 /** Run `program` under the kernel; returns the exit status. */
 export function runKernelMode(program: string, args: string[], p: Parsed, cfg: MachineConfig): number {
   checkKernelSatp(cfg, "run");
-  if (cfg.trace === "insn") {
-    throw new UsageError(
-      "mmlab run: not supported: --trace insn with the kernel (its scheduler runs the untraced interpreter): " +
-        "use --bare, or --trace tlb",
-    );
-  }
   const opts = runOptions(p);
   let elf: Uint8Array | null;
   try {
@@ -182,7 +178,14 @@ export function runKernelMode(program: string, args: string[], p: Parsed, cfg: M
   const filter = opts.dmesg
     ? () => true
     : (l: Parameters<typeof atLeast>[0]) => atLeast(l, "notice") || TASK_LINE.test(l.text);
-  const { k, stats, tracer } = bootFor(cfg, opts.append, (text) => err(`${text}\n`), filter);
+  const { k, stats, tracer, machine } = bootFor(cfg, opts.append, (text) => err(`${text}\n`), filter);
+  // --trace insn: the program's instructions (U-mode; the kernel itself is TypeScript).
+  const insn = cfg.trace === "insn" ? new InsnTracer(machine, cfg.traceLimit, err) : null;
+  if (insn) {
+    const use = (i: Interpreter): void => (stats ? stats.setInterpreter(i) : machine.setInterpreter(i));
+    insn.onLimit = () => use(interpreter);
+    use(tracingInterpreter(insn.trace));
+  }
   if (opts.seed !== undefined) k.sched.seed = opts.seed;
   if (opts.smaps) smapsAtExit(k);
 
@@ -230,6 +233,7 @@ export function runKernelMode(program: string, args: string[], p: Parsed, cfg: M
     }
   } finally {
     tracer?.stop();
+    insn?.flush();
   }
   if (stats) {
     const report = { ...stats.report({ exitCode: status, reason }), kernel: kernelStats(k) };

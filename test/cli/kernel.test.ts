@@ -189,7 +189,6 @@ describe("mmlab run (kernel mode)", () => {
       "mmlab run: bad value 'NOEQUALS' for '--env': expected KEY=VALUE (see mmlab run --help)\n",
     ],
     [["--seed", "-1"], /bad value '-1' for '--seed'/],
-    [["--trace", "insn"], /not supported: --trace insn with the kernel/],
     [["--mount", "nocolon"], /--mount expects HOST:GUEST, got 'nocolon'/],
   ] as const)("usage: %j → exit 2", async (args, message) => {
     const prog = program("hello.elf", HELLO);
@@ -197,6 +196,17 @@ describe("mmlab run (kernel mode)", () => {
     expect(r.status).toBe(2);
     if (typeof message === "string") expect(r.stderr).toBe(message);
     else expect(r.stderr).toMatch(message);
+  });
+
+  it("--trace insn traces the program's U-mode instructions, bounded by --trace-limit", async () => {
+    const prog = program("hello.elf", HELLO);
+    const r = await mmlab("run", ...SMALL, "--trace", "insn", "--trace-limit", "3", prog);
+    expect(r.status).toBe(3);
+    expect(r.stdout).toBe("hello, world\n");
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^core 0: U 0x0000000000010000 \(0x[0-9a-f]+\) addi a0, zero, 1$/);
+    expect(lines[3]).toBe("mmlab: trace stopped after 3 instructions (--trace-limit)");
   });
 
   it("kernel-mode options are refused with --bare", async () => {
