@@ -422,7 +422,7 @@ export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): void 
       k.printk.info(`${t.comm}[${t.pid}]: unknown system call ${nr}: returning -ENOSYS`);
     }
     t.opts.strace?.(
-      `syscall_${nr}(${a.map((x) => `0x${x.toString(16)}`).join(", ")}) = -1 ENOSYS (Function not implemented)`,
+      `syscall_${nr}(${a.map((x) => `0x${x.toString(16)}`).join(", ")}) = ${formatResult(-38n, false)}`,
     );
     h.setReg(10, -38n);
     return;
