@@ -207,11 +207,6 @@ export class Machine implements HartHost {
     return this.exit!;
   }
 
-  /** Instructions retired by every hart (steps: software cannot change them). */
-  totalInstret(): number {
-    return this.harts.reduce((s, h) => s + h.steps, 0);
-  }
-
   /** What --max-insns counts: instructions retired plus traps taken, so a trap loop ends too. */
   private work(): number {
     return this.harts.reduce((s, h) => s + h.steps + h.traps, 0);

@@ -432,11 +432,6 @@ export class mm_struct {
     this.pgd.freeUserTables();
   }
 
-  /** The page-table entry's low byte for `addr` (for tests and the console), or 0. */
-  pteFlags(addr: bigint): number {
-    return this.pgd.lookup(addr)?.lo ?? 0;
-  }
-
   /** /proc/self/smaps, abridged: each VMA with Size, Rss and AnonHugePages. */
   smaps(): string {
     const out: string[] = [];
@@ -462,11 +457,6 @@ export class mm_struct {
       );
     }
     return out.join("\n");
-  }
-
-  /** The pages a VMA covers that are present (for tests). */
-  present(addr: bigint): boolean {
-    return this.pgd.lookup(addr) !== null;
   }
 
   /** Read the PTE words of `addr`'s leaf (for tests). */

@@ -6,7 +6,7 @@
 // Page tables, TLB flushes, page contents and KASAN shadow are all real, in emulated memory.
 
 import { PTE_R, PTE_W, PTE_X } from "../mmu/index.js";
-import { parseBool, parseUint } from "./cmdline.js";
+import { parseUint } from "./cmdline.js";
 
 /** kasan_release_vmalloc() flag: free the shadow pages (the TLB flush is done once per purge). */
 const KASAN_VMALLOC_PAGE_RANGE = 0x1;
@@ -834,11 +834,5 @@ export class Vmalloc {
   /** Is `addr` in the vmalloc range? */
   is_vmalloc_addr(addr: bigint): boolean {
     return is_vmalloc_addr(addr);
-  }
-
-  /** Parse a `vrealloc.bug` value the way the command line does (for the console). */
-  setBugs(value: string): string | undefined {
-    this.bugs.clear();
-    return value === "" || parseBool(value) === false ? undefined : this.parseBugs(value);
   }
 }
