@@ -62,6 +62,10 @@ const F_ELSE = 4;
 const FRAME_NAMES = ["function body", "block", "loop", "if", "else"];
 
 const NONE: readonly ValType[] = [];
+
+/** Labels are unique in the process (not only in a function), so that a label of another
+ *  function never matches an open block here. A double: 2^53 labels never run out. */
+let nextLabel = 0;
 const ONE: Record<number, readonly ValType[]> = { [I32]: [I32], [I64]: [I64], [F32]: [F32], [F64]: [F64] };
 
 export class FuncBuilder {
@@ -85,9 +89,8 @@ export class FuncBuilder {
   private fHeight = new Int32Array(16);
   private fUnreach = new Uint8Array(16);
   private fType = new Int32Array(16);
-  private fLabel = new Int32Array(16);
+  private fLabel = new Float64Array(16);
   private depth = 0;
-  private serial = 0;
 
   /** Use ModuleBuilder.func. */
   constructor(
@@ -601,13 +604,13 @@ export class FuncBuilder {
     this.fHeight[f] = this.sp;
     this.fUnreach[f] = 0;
     this.fType[f] = bt;
-    this.fLabel[f] = this.serial++;
+    this.fLabel[f] = nextLabel++;
     return this.fLabel[f] as Label;
   }
 
   private growFrames(): void {
     const n = this.fKind.length * 2;
-    const grow = <T extends Uint8Array | Int32Array>(a: T, b: T): T => {
+    const grow = <T extends Uint8Array | Int32Array | Float64Array>(a: T, b: T): T => {
       b.set(a);
       return b;
     };
@@ -615,7 +618,7 @@ export class FuncBuilder {
     this.fHeight = grow(this.fHeight, new Int32Array(n));
     this.fUnreach = grow(this.fUnreach, new Uint8Array(n));
     this.fType = grow(this.fType, new Int32Array(n));
-    this.fLabel = grow(this.fLabel, new Int32Array(n));
+    this.fLabel = grow(this.fLabel, new Float64Array(n));
   }
 
   /** Relative depth of the open frame carrying `label`. */
