@@ -139,15 +139,34 @@ export class ByteBuffer {
   append(src: Uint8Array, start = 0, end = src.length): void {
     const n = end - start;
     this.ensure(n);
-    this.bytes.set(src.subarray(start, end), this.length);
-    this.length += n;
+    const bytes = this.bytes;
+    const at = this.length;
+    if (n <= 64) {
+      for (let i = 0; i < n; i++) bytes[at + i] = src[start + i]!;
+    } else {
+      bytes.set(src.subarray(start, end), at); // a view, but one per large copy
+    }
+    this.length = at + n;
   }
 
-  /** A name: its UTF-8 length as u32, then the bytes (binary/values.rst, names). */
+  /** A name: its UTF-8 length as u32, then the bytes (binary/values.rst, names). ASCII names
+   *  (all of the translator's) are copied without going through TextEncoder. */
   name(s: string): void {
-    const b = UTF8.encode(s);
-    this.u32(b.length);
-    this.append(b);
+    const n = s.length;
+    let ascii = n < 0x80;
+    for (let i = 0; ascii && i < n; i++) ascii = s.charCodeAt(i) < 0x80;
+    if (!ascii) {
+      const b = UTF8.encode(s);
+      this.u32(b.length);
+      this.append(b);
+      return;
+    }
+    this.ensure(n + 1);
+    const bytes = this.bytes;
+    let at = this.length;
+    bytes[at++] = n;
+    for (let i = 0; i < n; i++) bytes[at++] = s.charCodeAt(i);
+    this.length = at;
   }
 
   /** A copy of the contents. */

@@ -81,15 +81,16 @@ export class FuncBuilder {
   private failed = false;
   private count = 0;
 
-  // Operand stack of types.
-  private stack = new Uint8Array(64);
+  // Operand stack of types (small-integer arrays: cheaper to create than typed arrays, and a
+  // builder is created per region). Entries above sp are stale.
+  private readonly stack: number[] = [];
   private sp = 0;
-  // Control frames: kind, operand height at entry, unreachable flag, block type, label serial.
-  private fKind = new Uint8Array(16);
-  private fHeight = new Int32Array(16);
-  private fUnreach = new Uint8Array(16);
-  private fType = new Int32Array(16);
-  private fLabel = new Float64Array(16);
+  // Control frames: kind, operand height at entry, unreachable flag, block type, label.
+  private readonly fKind: number[] = [];
+  private readonly fHeight: number[] = [];
+  private readonly fUnreach: number[] = [];
+  private readonly fType: number[] = [];
+  private readonly fLabel: number[] = [];
   private depth = 0;
 
   /** Use ModuleBuilder.func. */
@@ -125,6 +126,11 @@ export class FuncBuilder {
   /** Open blocks, loops and ifs (0 at the body's top level). */
   get blockDepth(): number {
     return this.depth - 1;
+  }
+
+  /** Instructions emitted so far (each end and else counts). */
+  get instructions(): number {
+    return this.count;
   }
 
   /** Whether finish() has written the final `end`. */
@@ -524,11 +530,6 @@ export class FuncBuilder {
   }
 
   private push(t: number): void {
-    if (this.sp === this.stack.length) {
-      const s = new Uint8Array(this.stack.length * 2);
-      s.set(this.stack);
-      this.stack = s;
-    }
     this.stack[this.sp++] = t;
   }
 
@@ -598,7 +599,6 @@ export class FuncBuilder {
   }
 
   private openFrame(kind: number, bt: number): Label {
-    if (this.depth === this.fKind.length) this.growFrames();
     const f = this.depth++;
     this.fKind[f] = kind;
     this.fHeight[f] = this.sp;
@@ -606,19 +606,6 @@ export class FuncBuilder {
     this.fType[f] = bt;
     this.fLabel[f] = nextLabel++;
     return this.fLabel[f] as Label;
-  }
-
-  private growFrames(): void {
-    const n = this.fKind.length * 2;
-    const grow = <T extends Uint8Array | Int32Array | Float64Array>(a: T, b: T): T => {
-      b.set(a);
-      return b;
-    };
-    this.fKind = grow(this.fKind, new Uint8Array(n));
-    this.fHeight = grow(this.fHeight, new Int32Array(n));
-    this.fUnreach = grow(this.fUnreach, new Uint8Array(n));
-    this.fType = grow(this.fType, new Int32Array(n));
-    this.fLabel = grow(this.fLabel, new Float64Array(n));
   }
 
   /** Relative depth of the open frame carrying `label`. */

@@ -73,10 +73,10 @@ export class ModuleBuilder implements ModuleContext {
 
   /** The index of the function type (params) -> (results), added if new. */
   type(params: readonly ValType[], results: readonly ValType[]): number {
-    for (const t of [...params, ...results]) {
-      if (!isValType(t)) throw new Error(`wasm module: ${t} is not a value type`);
-    }
-    const key = `${params.join(",")}>${results.join(",")}`;
+    let key = "";
+    for (const t of params) key += typeChar(t);
+    key += ">";
+    for (const t of results) key += typeChar(t);
     let i = this.typeKeys.get(key);
     if (i === undefined) {
       i = this.types.length;
@@ -99,7 +99,12 @@ export class ModuleBuilder implements ModuleContext {
       );
     }
     this.claimId(id);
-    this.funcImports.push({ ...from, typeIndex: this.type(params, results), id });
+    this.funcImports.push({
+      module: from.module,
+      name: from.name,
+      typeIndex: this.type(params, results),
+      id,
+    });
     return this.funcImports.length - 1;
   }
 
@@ -225,8 +230,9 @@ export class ModuleBuilder implements ModuleContext {
    *  first. */
   encode(): Uint8Array<ArrayBuffer> {
     for (const f of this.funcs) if (!f.isFinished) f.finish();
-    const out = new ByteBuffer(256 + this.funcs.reduce((n, f) => n + f.code.length + 16, 0));
-    const sec = new ByteBuffer(256);
+    const out = OUT;
+    const sec = SEC;
+    out.reset();
     out.append(HEADER);
     this.section(out, sec, 1, this.types.length, () => this.encodeTypes(sec));
     const imports =
@@ -323,7 +329,7 @@ export class ModuleBuilder implements ModuleContext {
   /** Each body: its size, the local declarations (runs of one type), the instructions. */
   private encodeCode(sec: ByteBuffer): void {
     sec.u32(this.funcs.length);
-    const decl = new ByteBuffer(64);
+    const decl = DECL;
     for (const f of this.funcs) {
       decl.reset();
       encodeLocals(decl, f.localTypes, f.paramCount);
@@ -336,7 +342,8 @@ export class ModuleBuilder implements ModuleContext {
   /** The "name" custom section (appendix/custom.rst): subsection 1, function names. */
   private encodeNames(sec: ByteBuffer): void {
     sec.name("name");
-    const sub = new ByteBuffer(256);
+    const sub = DECL;
+    sub.reset();
     const n = this.funcImports.length + this.funcs.length;
     sub.u32(n);
     for (let i = 0; i < n; i++) {
@@ -371,6 +378,17 @@ export class ModuleBuilder implements ModuleContext {
     this.globals.push(g);
     return this.globals.length - 1;
   }
+}
+
+// Scratch buffers of encode(), reused (encoding is synchronous and allocates only its result).
+const OUT = new ByteBuffer(4096);
+const SEC = new ByteBuffer(4096);
+const DECL = new ByteBuffer(256);
+
+/** One character per value type, for the key of a function type. */
+function typeChar(t: number): string {
+  if (!isValType(t)) throw new Error(`wasm module: ${t} is not a value type`);
+  return String.fromCharCode(t);
 }
 
 /** "\0asm" and version 1. */
