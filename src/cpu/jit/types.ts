@@ -48,22 +48,6 @@ export function isValType(t: number): t is ValType {
   return t === I32 || t === I64 || t === F32 || t === F64;
 }
 
-/** The value type from its text-format name. */
-export function valTypeOf(name: string): ValType {
-  switch (name) {
-    case "i32":
-      return I32;
-    case "i64":
-      return I64;
-    case "f32":
-      return F32;
-    case "f64":
-      return F64;
-    default:
-      throw new Error(`wasm: '${name}' is not a value type`);
-  }
-}
-
 /** Characters allowed in a text-format identifier after '$' (text/values.rst, idchar). */
 const ID_RE = /^[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]+$/;
 
