@@ -53,6 +53,30 @@ export interface ModuleContext {
   hasTable(): boolean;
 }
 
+/** Opcode bytes of the instructions that have their own methods, from the table. */
+const C = {
+  br: OP_CODE[Op.br]!,
+  br_if: OP_CODE[Op.br_if]!,
+  br_table: OP_CODE[Op.br_table]!,
+  call: OP_CODE[Op.call]!,
+  call_indirect: OP_CODE[Op.call_indirect]!,
+  drop: OP_CODE[Op.drop]!,
+  else: OP_CODE[Op.else]!,
+  end: OP_CODE[Op.end]!,
+  f32_const: OP_CODE[Op.f32_const]!,
+  f64_const: OP_CODE[Op.f64_const]!,
+  global_get: OP_CODE[Op.global_get]!,
+  global_set: OP_CODE[Op.global_set]!,
+  i32_const: OP_CODE[Op.i32_const]!,
+  i64_const: OP_CODE[Op.i64_const]!,
+  local_get: OP_CODE[Op.local_get]!,
+  local_set: OP_CODE[Op.local_set]!,
+  local_tee: OP_CODE[Op.local_tee]!,
+  return: OP_CODE[Op.return]!,
+  select: OP_CODE[Op.select]!,
+  unreachable: OP_CODE[Op.unreachable]!,
+};
+
 // Control frame kinds.
 const F_FUNC = 0;
 const F_BLOCK = 1;
@@ -62,11 +86,11 @@ const F_ELSE = 4;
 const FRAME_NAMES = ["function body", "block", "loop", "if", "else"];
 
 const NONE: readonly ValType[] = [];
+const ONE: Record<number, readonly ValType[]> = { [I32]: [I32], [I64]: [I64], [F32]: [F32], [F64]: [F64] };
 
 /** Labels are unique in the process (not only in a function), so that a label of another
- *  function never matches an open block here. A double: 2^53 labels never run out. */
+ *  function never matches an open block here; 2^53 of them never run out. */
 let nextLabel = 0;
-const ONE: Record<number, readonly ValType[]> = { [I32]: [I32], [I64]: [I64], [F32]: [F32], [F64]: [F64] };
 
 export class FuncBuilder {
   /** The instructions so far (the final `end` once finished). */
@@ -120,7 +144,7 @@ export class FuncBuilder {
 
   /** Operand values on the stack in the innermost block. */
   get stackHeight(): number {
-    return this.sp - this.fHeight[this.depth - 1]!;
+    return this.depth === 0 ? 0 : this.sp - this.fHeight[this.depth - 1]!;
   }
 
   /** Open blocks, loops and ifs (0 at the body's top level). */
@@ -152,10 +176,7 @@ export class FuncBuilder {
   op(id: OpId<PlainOpName>): this {
     this.begin();
     if (OP_KIND[id] !== K.none) this.failOp(id, "has immediates or a control effect: use its own method");
-    const n = OP_NPOP[id]!;
-    for (let i = n - 1; i >= 0; i--) this.pop(OP_POP[id * 3 + i]!, id);
-    const t = OP_PUSH[id]!;
-    if (t !== 0) this.push(t);
+    this.effect(id);
     this.opcode(OP_CODE[id]!);
     return this;
   }
@@ -171,7 +192,7 @@ export class FuncBuilder {
     this.begin();
     if (!isWord(v)) this.failOp(Op.i32_const, `${v} is not a 32-bit integer`);
     this.push(I32);
-    this.code.u8(0x41);
+    this.code.u8(C.i32_const);
     this.code.s32(v);
     return this;
   }
@@ -182,7 +203,7 @@ export class FuncBuilder {
     this.begin();
     if (!isWord(lo) || !isWord(hi)) this.failOp(Op.i64_const, `(${lo}, ${hi}) are not two 32-bit words`);
     this.push(I64);
-    this.code.u8(0x42);
+    this.code.u8(C.i64_const);
     this.code.s64(lo, hi);
     return this;
   }
@@ -192,7 +213,7 @@ export class FuncBuilder {
     this.begin();
     if (v < -(1n << 63n) || v >= 1n << 64n) this.failOp(Op.i64_const, `${v} is not a 64-bit integer`);
     this.push(I64);
-    this.code.u8(0x42);
+    this.code.u8(C.i64_const);
     this.code.s64Big(v);
     return this;
   }
@@ -201,7 +222,7 @@ export class FuncBuilder {
   f32Const(v: number): this {
     this.begin();
     this.push(F32);
-    this.code.u8(0x43);
+    this.code.u8(C.f32_const);
     this.code.f32(v);
     return this;
   }
@@ -211,7 +232,7 @@ export class FuncBuilder {
     this.begin();
     if (!isWord(bits)) this.failOp(Op.f32_const, `${bits} is not a 32-bit pattern`);
     this.push(F32);
-    this.code.u8(0x43);
+    this.code.u8(C.f32_const);
     this.code.u32Raw(bits);
     return this;
   }
@@ -219,7 +240,7 @@ export class FuncBuilder {
   f64Const(v: number): this {
     this.begin();
     this.push(F64);
-    this.code.u8(0x44);
+    this.code.u8(C.f64_const);
     this.code.f64(v);
     return this;
   }
@@ -229,7 +250,7 @@ export class FuncBuilder {
     this.begin();
     if (!isWord(lo) || !isWord(hi)) this.failOp(Op.f64_const, `(${lo}, ${hi}) are not two 32-bit words`);
     this.push(F64);
-    this.code.u8(0x44);
+    this.code.u8(C.f64_const);
     this.code.u32Raw(lo);
     this.code.u32Raw(hi);
     return this;
@@ -241,7 +262,7 @@ export class FuncBuilder {
     this.begin();
     const t = this.localType(i, Op.local_get);
     this.push(t);
-    this.code.u8(0x20);
+    this.code.u8(C.local_get);
     this.code.u32(i);
     return this;
   }
@@ -250,7 +271,7 @@ export class FuncBuilder {
     this.begin();
     const t = this.localType(i, Op.local_set);
     this.pop(t, Op.local_set);
-    this.code.u8(0x21);
+    this.code.u8(C.local_set);
     this.code.u32(i);
     return this;
   }
@@ -260,7 +281,7 @@ export class FuncBuilder {
     const t = this.localType(i, Op.local_tee);
     this.pop(t, Op.local_tee);
     this.push(t);
-    this.code.u8(0x22);
+    this.code.u8(C.local_tee);
     this.code.u32(i);
     return this;
   }
@@ -269,7 +290,7 @@ export class FuncBuilder {
     this.begin();
     const g = this.global(i, Op.global_get);
     this.push(g.type);
-    this.code.u8(0x23);
+    this.code.u8(C.global_get);
     this.code.u32(i);
     return this;
   }
@@ -279,7 +300,7 @@ export class FuncBuilder {
     const g = this.global(i, Op.global_set);
     if (!g.mutable) this.failOp(Op.global_set, `global ${i} is immutable`);
     this.pop(g.type, Op.global_set);
-    this.code.u8(0x24);
+    this.code.u8(C.global_set);
     this.code.u32(i);
     return this;
   }
@@ -311,9 +332,7 @@ export class FuncBuilder {
     if (!Number.isInteger(offset) || offset < 0 || offset > 0xffff_ffff) {
       this.failOp(id, `offset ${offset} is not a u32`);
     }
-    for (let i = npop - 1; i >= 0; i--) this.pop(OP_POP[id * 3 + i]!, id);
-    const t = OP_PUSH[id]!;
-    if (t !== 0) this.push(t);
+    this.effect(id);
     this.code.u8(OP_CODE[id]!);
     this.code.u32(align);
     this.code.u32(offset);
@@ -333,8 +352,7 @@ export class FuncBuilder {
   private mem0(id: OpId): this {
     this.begin();
     if (!this.mod.hasMemory()) this.failOp(id, "the module has no memory");
-    if (OP_NPOP[id] === 1) this.pop(I32, id);
-    this.push(I32);
+    this.effect(id);
     this.code.u8x2(OP_CODE[id]!, 0);
     return this;
   }
@@ -369,7 +387,7 @@ export class FuncBuilder {
     this.fKind[f] = F_ELSE;
     this.fUnreach[f] = 0;
     this.pushAll(this.params(this.fType[f]!));
-    this.code.u8(0x05);
+    this.code.u8(C.else);
     return this;
   }
 
@@ -387,7 +405,7 @@ export class FuncBuilder {
     this.checkEmpty(f, Op.end);
     this.depth--;
     this.pushAll(results);
-    this.code.u8(0x0b);
+    this.code.u8(C.end);
     return this;
   }
 
@@ -397,7 +415,7 @@ export class FuncBuilder {
     const rel = this.labelDepth(label, Op.br);
     this.popAll(this.labelTypes(this.depth - 1 - rel), Op.br);
     this.setUnreachable();
-    this.code.u8(0x0c);
+    this.code.u8(C.br);
     this.code.u32(rel);
     return this;
   }
@@ -410,7 +428,7 @@ export class FuncBuilder {
     const types = this.labelTypes(this.depth - 1 - rel);
     this.popAll(types, Op.br_if);
     this.pushAll(types);
-    this.code.u8(0x0d);
+    this.code.u8(C.br_if);
     this.code.u32(rel);
     return this;
   }
@@ -430,7 +448,7 @@ export class FuncBuilder {
     }
     this.popAll(types, Op.br_table);
     this.setUnreachable();
-    this.code.u8(0x0e);
+    this.code.u8(C.br_table);
     this.code.u32(labels.length);
     for (const l of labels) this.code.u32(this.labelDepth(l, Op.br_table));
     this.code.u32(d);
@@ -442,7 +460,7 @@ export class FuncBuilder {
     this.begin();
     this.popAll(this.results(this.fType[0]!), Op.return);
     this.setUnreachable();
-    this.code.u8(0x0f);
+    this.code.u8(C.return);
     return this;
   }
 
@@ -458,7 +476,7 @@ export class FuncBuilder {
     const t = this.mod.typeAt(ti);
     this.popAll(t.params, Op.call);
     this.pushAll(t.results);
-    this.code.u8(0x10);
+    this.code.u8(C.call);
     this.code.u32(funcIndex);
     return this;
   }
@@ -472,7 +490,7 @@ export class FuncBuilder {
     this.pop(I32, Op.call_indirect);
     this.popAll(t.params, Op.call_indirect);
     this.pushAll(t.results);
-    this.code.u8(0x11);
+    this.code.u8(C.call_indirect);
     this.code.u32(typeIndex);
     this.code.u8(0);
     return this;
@@ -485,21 +503,21 @@ export class FuncBuilder {
     const t1 = this.pop(UNKNOWN, Op.select);
     const t2 = this.pop(t1, Op.select);
     this.push(t1 === UNKNOWN ? t2 : t1);
-    this.code.u8(0x1b);
+    this.code.u8(C.select);
     return this;
   }
 
   drop(): this {
     this.begin();
     this.pop(UNKNOWN, Op.drop);
-    this.code.u8(0x1a);
+    this.code.u8(C.drop);
     return this;
   }
 
   unreachable(): this {
     this.begin();
     this.setUnreachable();
-    this.code.u8(0x00);
+    this.code.u8(C.unreachable);
     return this;
   }
 
@@ -514,7 +532,7 @@ export class FuncBuilder {
     this.popAll(this.results(this.fType[0]!), Op.end);
     this.checkEmpty(0, Op.end);
     this.depth = 0;
-    this.code.u8(0x0b);
+    this.code.u8(C.end);
     this.finished = true;
     return this;
   }
@@ -549,6 +567,13 @@ export class FuncBuilder {
       this.failOp(id, `expected ${valTypeName(expect)} but found ${valTypeName(t)}`);
     }
     return t;
+  }
+
+  /** Apply instruction id's stack effect from the table: pop its operands, push its result. */
+  private effect(id: number): void {
+    for (let i = OP_NPOP[id]! - 1; i >= 0; i--) this.pop(OP_POP[id * 3 + i]!, id);
+    const t = OP_PUSH[id]!;
+    if (t !== 0) this.push(t);
   }
 
   private popAll(types: readonly ValType[], id: number): void {

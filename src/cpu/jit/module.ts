@@ -7,6 +7,7 @@
 
 import { ByteBuffer } from "./buffer.js";
 import { FuncBuilder, type ModuleContext } from "./func.js";
+import { OP_CODE, Op } from "./opcodes.js";
 import { checkId, type FuncType, I32, I64, isValType, type ValType, valTypeName } from "./types.js";
 
 /** Limits of a memory (64 KiB pages) or a table (entries). */
@@ -428,22 +429,22 @@ function encodeGlobal(b: ByteBuffer, g: Global): void {
   const v = g.init!;
   switch (g.type) {
     case I32:
-      b.u8(0x41);
+      b.u8(OP_CODE[Op.i32_const]!);
       b.s32(v as number);
       break;
     case I64:
-      b.u8(0x42);
+      b.u8(OP_CODE[Op.i64_const]!);
       b.s64Big(v as bigint);
       break;
     case 0x7d:
-      b.u8(0x43);
+      b.u8(OP_CODE[Op.f32_const]!);
       b.f32(v as number);
       break;
     default:
-      b.u8(0x44);
+      b.u8(OP_CODE[Op.f64_const]!);
       b.f64(v as number);
   }
-  b.u8(0x0b);
+  b.u8(OP_CODE[Op.end]!);
 }
 
 /** The local declarations after the parameters, as runs of consecutive locals of one type. */

@@ -38,16 +38,13 @@ function emitRegion(m: ModuleBuilder): number {
   const a2 = f.local(I64, "a2");
   const n = f.local(I64, "n");
   const code = f.local(I32, "code");
+  const used = [
+    [a0, X + 8 * A0],
+    [a1, X + 8 * A1],
+    [a2, X + 8 * A2],
+  ] as const;
   // prologue: the registers the region uses
-  for (const [r, l] of [
-    [A0, a0],
-    [A1, a1],
-    [A2, a2],
-  ] as const) {
-    f.i32Const(0)
-      .load(Op.i64_load, X + 8 * r)
-      .localSet(l);
-  }
+  for (const [l, at] of used) f.i32Const(0).load(Op.i64_load, at).localSet(l);
   const exit = f.block();
   const top = f.loop();
   // enter the next pass only if the whole pass fits in the budget
@@ -69,15 +66,7 @@ function emitRegion(m: ModuleBuilder): number {
   f.i32Const(EXIT_END).localSet(code);
   f.end();
   // the one exit: write back, count, return the exit code
-  for (const [r, l] of [
-    [A0, a0],
-    [A1, a1],
-    [A2, a2],
-  ] as const) {
-    f.i32Const(0)
-      .localGet(l)
-      .store(Op.i64_store, X + 8 * r);
-  }
+  for (const [l, at] of used) f.i32Const(0).localGet(l).store(Op.i64_store, at);
   f.i32Const(0)
     .i32Const(0)
     .load(Op.i64_load, INSTRET)
