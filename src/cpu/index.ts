@@ -27,6 +27,7 @@ export {
 export { accessFaultCause, Hart, type HartHost, pageFaultCause, type Translator } from "./hart.js";
 export { type AccessKind, HostTlb } from "./hosttlb.js";
 export { insnInfo, MNEMONICS, type Mnemonic, OPS } from "./isa.js";
+export * as jit from "./jit/index.js";
 export {
   INSNS_PER_TICK,
   LoadError,
