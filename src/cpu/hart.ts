@@ -4,7 +4,7 @@
 // `translator` (see ../mmu).
 
 import { PG_CODE, PG_RESV, PG_WATCH, type PhysMem } from "../mmu/index.js";
-import type { CodeCache } from "./code.js";
+import { type CodeCache, X0_SINK } from "./code.js";
 import {
   CAUSE,
   CSR,
@@ -86,7 +86,8 @@ function kindCause(kind: AccessKind, access: number, misaligned: number, fetch: 
 }
 
 export class Hart {
-  readonly x = new Int32Array(66);
+  /** The integer registers as int32 pairs (see code.ts), with the x0 sink pair at the end. */
+  readonly x = new Int32Array(X0_SINK + 2);
   /** The f registers: f[r] as a double; fi[2r], fi[2r+1] its low and high words (bit moves
    *  go through these, so NaN payloads survive); f32[2r] the low word as a single. A single is
    *  NaN-boxed: properly when fi[2r+1] === -1. */
@@ -101,7 +102,9 @@ export class Hart {
   pcLo = 0;
   pcHi = 0;
   priv = PRIV_M;
-  readonly tlb = new HostTlb();
+  /** The host fast-path TLB (hosttlb.ts): copies of live entries of the modelled TLB (the
+   *  translator's), kept for speed only. */
+  readonly hostTlb = new HostTlb();
   readonly mem: PhysMem;
   readonly code: CodeCache;
   /** RAM offset of the page the last slow fetch translated to. */
@@ -259,7 +262,7 @@ export class Hart {
       this.setPc(vector(this.mtvec));
     }
     this.clearReservation();
-    this.tlb.flush();
+    this.hostTlb.flush();
     this.waiting = false;
     this.traps++;
     if (this.priv === this.exitOnTrapTo) this.yieldRequested = true;
@@ -317,7 +320,7 @@ export class Hart {
 
   private afterXret(): void {
     this.clearReservation();
-    this.tlb.flush();
+    this.hostTlb.flush();
   }
 
   ecall(): never {
@@ -335,7 +338,7 @@ export class Hart {
     if (this.priv === PRIV_U || (this.priv === PRIV_S && this.mstatus & MSTATUS.TVM)) this.illegalHere();
     const va = s1 === 0 ? undefined : this.reg(s1 / 2);
     const asid = s2 === 0 ? undefined : Number(this.reg(s2 / 2) & 0xffffn);
-    this.sfence(va, asid);
+    this.sfenceLocal(va, asid);
   }
 
   fenceI(): void {
@@ -414,16 +417,13 @@ export class Hart {
   /** The cause of the last failed probe(). */
   probeCause = 0;
 
-  /** sfence.vma as the kernel issues it (no privilege checks): va/asid undefined mean x0. */
-  fence(va: bigint | undefined, asid: number | undefined): void {
-    this.sfence(va, asid);
-  }
-
-  /** The fence itself: the model drops what the fence covers, and its drops kill the host TLB's
-   *  copies (Translator's host link), so the host TLB keeps everything else. */
-  private sfence(va: bigint | undefined, asid: number | undefined): void {
+  /** sfence.vma on this hart only, with no privilege checks (the kernel's local flush; a
+   *  shootdown calls it on every hart): va/asid undefined mean x0. The model drops what the
+   *  fence covers, and its drops kill the host TLB's copies (Translator's host link), so the
+   *  host TLB keeps everything else. */
+  sfenceLocal(va: bigint | undefined, asid: number | undefined): void {
     if (this.translator) this.translator.sfence(this, va, asid);
-    else this.tlb.flush();
+    else this.hostTlb.flush();
   }
 
   /** Enter the page of (lo, hi) into the host TLB for `kind`, as a copy of the slot that served
@@ -431,7 +431,7 @@ export class Hart {
   private hostFill(kind: AccessKind, lo: number, hi: number, ramPage: number): void {
     if (!this.hostTlbEnabled) return;
     const slot = this.hostSlot;
-    this.tlb.fill(kind, lo, hi, ramPage, slot);
+    this.hostTlb.fill(kind, lo, hi, ramPage, slot);
   }
 
   /** Slow path of a naturally aligned or misaligned load; high word of the value in r.hi. */
@@ -599,7 +599,7 @@ export class Hart {
       this.storeAtomic(pa, off, width, amoApply(op, old, src, bits));
       result = old;
     }
-    if (d !== 64) this.setReg(d / 2, result);
+    if (d !== X0_SINK) this.setReg(d / 2, result);
   }
 
   private storeAtomic(pa: number, off: number, width: number, v: bigint): void {
@@ -615,7 +615,7 @@ export class Hart {
     const i = Math.floor(page / 4096);
     if (!(this.mem.pageFlags[i]! & PG_RESV)) {
       this.mem.pageFlags[i]! |= PG_RESV;
-      for (const h of this.host.harts) h.tlb.dropRamPage("w", i * 4096);
+      for (const h of this.host.harts) h.hostTlb.dropRamPage("w", i * 4096);
     }
   }
 
@@ -653,7 +653,7 @@ export class Hart {
       const v = op === 0 ? src : op === 1 ? old | src : old & ~src;
       this.csrWrite(csr, v & MASK64, n);
     }
-    if (d !== 64) this.setReg(d / 2, old);
+    if (d !== X0_SINK) this.setReg(d / 2, old);
     return writes;
   }
 
@@ -866,7 +866,7 @@ export class Hart {
     let next = (this.mstatus & ~writable) | (v & writable);
     if ((next & MSTATUS.MPP) >>> 11 === 2) next = (next & ~MSTATUS.MPP) | (this.mstatus & MSTATUS.MPP);
     this.mstatus = next;
-    this.tlb.flush(); // SUM, MXR and MPRV change what translations allow
+    this.hostTlb.flush(); // SUM, MXR and MPRV change what translations allow
   }
 
   /** satp: a write with an unsupported MODE has no effect (privileged spec, satp). */
@@ -874,7 +874,7 @@ export class Hart {
     const mode = Number(v >> SATP_MODE_SHIFT);
     if (mode !== 0 && !this.translator?.modes.includes(mode)) return;
     this.satp = v;
-    this.tlb.flush(); // Bare <-> paged takes effect at once; the modelled TLB is not flushed
+    this.hostTlb.flush(); // Bare <-> paged takes effect at once; the modelled TLB is not flushed
   }
 
   /** menvcfg.ADUE: Svadu hardware A/D updating. */

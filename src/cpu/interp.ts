@@ -65,7 +65,7 @@ const TLB_MASK = ${TLB_MASK};
 return function run(h, budget) {
   const x = h.x, mem = h.mem, fr = h.f, fi = h.fi, f32 = h.f32;
   const u8 = mem.u8, i8 = mem.i8, u16 = mem.u16, i16 = mem.i16, i32 = mem.i32;
-  const t = h.tlb, rLo = t.rLo, rHi = t.rHi, rBase = t.rBase, wLo = t.wLo, wHi = t.wHi, wBase = t.wBase;
+  const t = h.hostTlb, rLo = t.rLo, rHi = t.rHi, rBase = t.rBase, wLo = t.wLo, wHi = t.wHi, wBase = t.wBase;
   const xLo = t.xLo, xHi = t.xHi, xBase = t.xBase, pages = h.code.pages;
   const rSlot = t.rSlot, wSlot = t.wSlot, xSlot = t.xSlot;
   const tr = h.translator;

@@ -92,15 +92,15 @@ export class Machine implements HartHost {
     this.tlbConfig = tlb;
     for (let i = 0; i < nharts; i++) {
       const h = new Hart(i, this);
-      h.translator = new Paging(tlb, this.mem, h.tlb);
+      h.translator = new Paging(tlb, this.mem, h.hostTlb);
       this.harts.push(h);
       this.clocks.push(0);
     }
     this.code.onNewCodePage = (page) => {
-      for (const h of this.harts) h.tlb.dropRamPage("w", page);
+      for (const h of this.harts) h.hostTlb.dropRamPage("w", page);
     };
     this.code.onFlush = () => {
-      for (const h of this.harts) h.tlb.flushKind("x");
+      for (const h of this.harts) h.hostTlb.flushKind("x");
     };
   }
 
