@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { commandLabel, InputError, type Parsed, UsageError } from "./args.js";
 import type { Command } from "./command.js";
+import { type ConsoleRun, consoleHelp, KConsole, runLines } from "./console-commands.js";
 import { err, out } from "./io.js";
 import {
   APPEND_OPTION,
@@ -15,10 +16,9 @@ import {
   kernelStats,
   logOops,
   testVmallocProgress,
-} from "./kboot.js";
-import { type ConsoleRun, consoleHelp, KConsole, runLines } from "./kconsole.js";
+} from "./kernel-session.js";
+import { machineConfig, machineOptions } from "./machine-config.js";
 import { PERF_EVENT_HELP } from "./perf.js";
-import { machineConfig, machineOptions } from "./session.js";
 import { formatStats } from "./stats.js";
 
 export const BOOT_VERDICT_HELP = `  0  everything passed: no test_vmalloc case failed, no KASAN report, no kernel oops or

@@ -9,10 +9,10 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { commandLabel, type Parsed, UsageError } from "./args.js";
 import type { Command } from "./command.js";
+import { COMMANDS, type ConsoleRun, consoleHelp, handleResult, KConsole } from "./console-commands.js";
 import { err, out } from "./io.js";
-import { APPEND_OPTION, bootConsoleKernel, checkKernelSatp, kernelStats } from "./kboot.js";
-import { COMMANDS, type ConsoleRun, consoleHelp, handleResult, KConsole } from "./kconsole.js";
-import { machineConfig, machineOptions } from "./session.js";
+import { APPEND_OPTION, bootConsoleKernel, checkKernelSatp, kernelStats } from "./kernel-session.js";
+import { machineConfig, machineOptions } from "./machine-config.js";
 import { formatStats } from "./stats.js";
 
 /** The history file: $MMLAB_HISTORY, or ~/.mmlab_history ("" turns it off). */

@@ -6,7 +6,7 @@ import { type Parsed, UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { assembleElf } from "./guest.js";
 import { out } from "./io.js";
-import { EXIT_STATUS_HELP, MACHINE_OPTIONS, machineConfig, runElf } from "./session.js";
+import { EXIT_STATUS_HELP, MACHINE_OPTIONS, machineConfig, runElf } from "./machine-config.js";
 
 /** The demo guest, RV64IMAC assembly. */
 export const DEMO_SOURCE = `# mmlab demo: a bare-metal RV64 guest. Hart 0 greets through the UART, sieves the primes

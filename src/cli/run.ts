@@ -5,9 +5,9 @@
 import { type Parsed, UsageError } from "./args.js";
 import type { Command } from "./command.js";
 import { loadGuest } from "./guest.js";
-import { DEFAULT_ENV, KERNEL_EXIT_HELP, runKernelMode } from "./krun.js";
+import { EXIT_STATUS_HELP, MACHINE_OPTIONS, machineConfig, runElf } from "./machine-config.js";
 import { PERF_EVENT_HELP } from "./perf.js";
-import { EXIT_STATUS_HELP, MACHINE_OPTIONS, machineConfig, runElf } from "./session.js";
+import { DEFAULT_ENV, KERNEL_EXIT_HELP, runKernelMode } from "./run-kernel.js";
 
 export const runCommand: Command = {
   name: "run",

@@ -29,10 +29,10 @@ import {
   readPte,
   vpnIndex,
 } from "../mmu/index.js";
-import { isPanic, KernelOops, kernelStats, logOops } from "./kboot.js";
+import { isPanic, KernelOops, kernelStats, logOops } from "./kernel-session.js";
 import { formatTlb, hartTlb, table, tlbReport } from "./perf.js";
 import { formatKernel } from "./stats.js";
-import { permString, vpnToVa } from "./tlbtrace.js";
+import { permString, vpnToVa } from "./tlb-trace.js";
 
 /** A mistake in a console line: printed, and for a script, the line it names. */
 export class ConsoleError extends Error {

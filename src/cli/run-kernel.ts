@@ -15,11 +15,19 @@ import {
 } from "../kernel/index.js";
 import { commandLabel, InputError, type Parsed, UsageError } from "./args.js";
 import { isAssembly } from "./guest.js";
+import { InsnTracer } from "./insn-trace.js";
 import { err, out } from "./io.js";
-import { atLeast, bootFor, checkKernelSatp, KernelOops, kernelStats, logOops, TASK_LINE } from "./kboot.js";
-import type { MachineConfig } from "./session.js";
+import {
+  atLeast,
+  bootFor,
+  checkKernelSatp,
+  KernelOops,
+  kernelStats,
+  logOops,
+  TASK_LINE,
+} from "./kernel-session.js";
+import type { MachineConfig } from "./machine-config.js";
 import { formatStats } from "./stats.js";
-import { InsnTracer } from "./trace.js";
 
 /** The environment a program gets when no --env is given. */
 export const DEFAULT_ENV: readonly string[] = ["HOME=/", "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C"];

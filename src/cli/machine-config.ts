@@ -38,10 +38,10 @@ import {
   stringOpt,
   UsageError,
 } from "./args.js";
+import { DEFAULT_TRACE_LIMIT, InsnTracer } from "./insn-trace.js";
 import { ConsoleSink, err } from "./io.js";
 import { formatStats, StatsCollector } from "./stats.js";
-import { parseRange, type TlbTraceFilter, TlbTracer } from "./tlbtrace.js";
-import { DEFAULT_TRACE_LIMIT, InsnTracer } from "./trace.js";
+import { parseRange, type TlbTraceFilter, TlbTracer } from "./tlb-trace.js";
 
 export const MAX_HARTS = 64;
 export const DEFAULT_MEM = 1 << 30;

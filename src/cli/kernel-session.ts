@@ -7,10 +7,10 @@ import type { Machine } from "../cpu/index.js";
 import { bootKernel, formatLine, type Kernel, KernelOops } from "../kernel/index.js";
 import { commandLabel, InputError, UsageError } from "./args.js";
 import { err } from "./io.js";
-import type { MachineConfig } from "./session.js";
-import { newMachine, startTlbTrace } from "./session.js";
+import type { MachineConfig } from "./machine-config.js";
+import { newMachine, startTlbTrace } from "./machine-config.js";
 import { type KernelStats, StatsCollector } from "./stats.js";
-import type { TlbTracer } from "./tlbtrace.js";
+import type { TlbTracer } from "./tlb-trace.js";
 
 /** One line of the kernel log. */
 export type LogLine = Kernel["printk"]["lines"][number];
