@@ -1,85 +1,76 @@
-// Running a machine, as every machine-running command does (run, demo, boot, console): the
-// shared machine options (--harts, --mem, --tlb, --satp, --max-insns, --stats, --trace and its
-// filters, --quiet), building the Machine, the statistics and the tracers, and for bare guests
-// the trap-loop watchdog and the exit status.
+// The options every machine-running command shares (run, demo, boot, console; exp takes --tlb
+// and --satp from here too): their one definition, their parsing into a MachineConfig, and the
+// Machine built from it with its `--trace tlb` tracer.
 
-import {
-  causeName,
-  type Hart,
-  interpreter,
-  LoadError,
-  Machine,
-  Paging,
-  PRIV_M,
-  type RunResult,
-  tracingInterpreter,
-} from "../cpu/index.js";
-import { type ElfFile, PT_LOAD } from "../elf/index.js";
+import { type Interpreter, interpreter, Machine, tracingInterpreter } from "../cpu/index.js";
 import {
   DEFAULT_TLB_PRESET,
   loadTlbConfig,
   MAX_RAM,
   PAGE_SIZE,
+  PAGING_MODES,
   type PagingMode,
   pagingModeByName,
-  RAM_BASE,
   TLB_PRESETS,
   type TlbConfig,
 } from "../mmu/index.js";
 import {
-  commandLabel,
+  badValue,
   flag,
-  formatSize,
   InputError,
   type OptionSpec,
   type Parsed,
   parseCount,
   parseSize,
   stringOpt,
-  UsageError,
+  usageError,
+  wholeNumberOpt,
 } from "./args.js";
 import { DEFAULT_TRACE_LIMIT, InsnTracer } from "./insn-trace.js";
-import { ConsoleSink, err } from "./io.js";
-import { formatStats, StatsCollector } from "./stats.js";
+import { err } from "./io.js";
+import type { StatsCollector } from "./stats.js";
 import { parseRange, type TlbTraceFilter, TlbTracer } from "./tlb-trace.js";
 
 export const MAX_HARTS = 64;
 export const DEFAULT_MEM = 1 << 30;
 
-/** The exit statuses of a guest run, for --help. */
-export const EXIT_STATUS_HELP = `  0    the guest passed (test finisher 0x5555, or tohost = 1)
-  n    the guest failed test n (finisher (n << 16) | 0x3333, or tohost = (n << 1) | 1)
-  2    a usage mistake or a bad input file: nothing ran (one line on stderr says what is wrong)
-  3    the machine stopped on its own account: every hart asleep in wfi with no interrupt to come,
-       a trap handler trapping at its own first instruction, an unsupported HTIF request
-  124  --max-insns reached
-  (a guest's own status n may be 2, 3 or 124 too: the line on stderr tells them apart)`;
+export const HARTS_OPTION: OptionSpec = {
+  name: "harts",
+  kind: "value",
+  valueName: "N",
+  help: `number of harts, 1 to ${MAX_HARTS} (default 1)`,
+};
 
-/** The options every machine-running command shares; `bare` adds --max-insns and --quiet,
- *  which only guest runs have, and `--trace insn`. */
+export const TLB_OPTION: OptionSpec = {
+  name: "tlb",
+  kind: "value",
+  valueName: "PRESET|FILE.json",
+  help: `TLB of every hart: ${Object.keys(TLB_PRESETS).join(", ")} (default ${DEFAULT_TLB_PRESET}), or JSON`,
+};
+
+/** --satp; a command says in its own help what the mode does for it. */
+export const SATP_OPTION: OptionSpec = {
+  name: "satp",
+  kind: "value",
+  valueName: "MODE",
+  choices: PAGING_MODES.map((m) => m.name),
+  help: "paging mode: the only one a --bare guest may put in satp (default: any); the kernel uses sv48",
+};
+
+/** The options every machine-running command shares; guest runs (`guest`: run, demo) add
+ *  --max-insns, --quiet and `--trace insn`. */
 export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
   const traceKinds = kinds.guest ? ["insn", "tlb"] : ["tlb"];
   return [
-    { name: "harts", kind: "value", valueName: "N", help: `number of harts, 1 to ${MAX_HARTS} (default 1)` },
+    HARTS_OPTION,
     {
       name: "mem",
       kind: "value",
       valueName: "SIZE",
       help: "RAM size at 0x80000000: 64M, 512M, 1G... (default 1G, at most 4G)",
     },
-    {
-      name: "tlb",
-      kind: "value",
-      valueName: "PRESET|FILE.json",
-      help: `TLB of every hart: ${Object.keys(TLB_PRESETS).join(", ")} (default ${DEFAULT_TLB_PRESET}), or JSON`,
-    },
-    {
-      name: "satp",
-      kind: "value",
-      valueName: "MODE",
-      choices: ["sv39", "sv48", "sv57"],
-      help: "paging mode: the only one a --bare guest may put in satp (default: any); the kernel uses sv48",
-    },
+    TLB_OPTION,
+    SATP_OPTION,
     ...(kinds.guest
       ? ([
           {
@@ -103,7 +94,7 @@ export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
       valueName: "KIND",
       choices: traceKinds,
       help: kinds.guest
-        ? "trace on stderr; insn: each instruction (--bare only); tlb: walks, fills, evictions, flushes"
+        ? "trace on stderr; insn: each instruction (under the kernel: the program's); tlb: walks, fills, evictions, flushes"
         : "trace on stderr; tlb: the TLBs' walks, fills, evictions and flushes",
     },
     {
@@ -152,97 +143,121 @@ export interface MachineConfig {
   quiet: boolean;
 }
 
-/** The machine configuration from parsed options; throws UsageError on a bad value. */
+/** The machine configuration from parsed options; throws UsageError on a bad value. The
+ *  options are checked in the order --help lists them. */
 export function machineConfig(p: Parsed, command: string): MachineConfig {
-  const label = commandLabel(command);
-  const bad = (opt: string, value: string, want: string): UsageError =>
-    new UsageError(`${label}: bad value '${value}' for '--${opt}': ${want} (see ${label} --help)`);
-  const count = (opt: string): number | undefined => {
-    const text = stringOpt(p, opt);
-    if (text === undefined) return undefined;
-    const v = parseCount(text);
-    if (v === undefined) throw bad(opt, text, "expected a positive whole number such as 1000000 or 10M");
-    return v;
-  };
-
-  let harts = 1;
-  const hartsText = stringOpt(p, "harts");
-  if (hartsText !== undefined) {
-    const v = /^\d+$/.test(hartsText) ? Number(hartsText) : Number.NaN;
-    if (!(v >= 1 && v <= MAX_HARTS))
-      throw bad("harts", hartsText, `expected a number from 1 to ${MAX_HARTS}`);
-    harts = v;
-  }
-
-  let mem = DEFAULT_MEM;
-  const memText = stringOpt(p, "mem");
-  if (memText !== undefined) {
-    const v = parseSize(memText);
-    if (v === undefined) throw bad("mem", memText, "expected a size such as 64M or 1G");
-    if (v < 64 * 1024 || v > MAX_RAM) throw bad("mem", memText, "RAM must be from 64K to 4G");
-    if (v % PAGE_SIZE !== 0) throw bad("mem", memText, "RAM must be a multiple of 4K");
-    mem = v;
-  }
-
-  let tlb: TlbConfig;
-  const tlbText = stringOpt(p, "tlb") ?? DEFAULT_TLB_PRESET;
-  try {
-    tlb = loadTlbConfig(tlbText);
-  } catch (e) {
-    const msg = (e as Error).message;
-    if (!tlbText.endsWith(".json"))
-      throw bad("tlb", tlbText, msg.replace(/^unknown TLB preset '[^']*' /, "no such preset "));
-    throw new InputError(msg);
-  }
-  const satpText = stringOpt(p, "satp");
-  const satp = satpText === undefined ? null : pagingModeByName(satpText);
-
-  const stats = stringOpt(p, "stats", "table");
-  const trace = stringOpt(p, "trace");
-  const traceLimit = count("trace-limit") ?? DEFAULT_TRACE_LIMIT;
-  if (flag(p, "trace-limit") && trace === undefined) {
-    throw new UsageError(
-      `${label}: '--trace-limit' needs '--trace insn' or '--trace tlb' (see ${label} --help)`,
-    );
-  }
-  const traceFilter: TlbTraceFilter = {};
-  for (const opt of ["trace-hart", "trace-kind", "trace-range"]) {
-    if (flag(p, opt) && trace !== "tlb") {
-      throw new UsageError(`${label}: '--${opt}' needs '--trace tlb' (see ${label} --help)`);
-    }
-  }
-  const hartText = stringOpt(p, "trace-hart");
-  if (hartText !== undefined) {
-    const v = /^\d+$/.test(hartText) ? Number(hartText) : Number.NaN;
-    if (!(v >= 0 && v < harts))
-      throw bad("trace-hart", hartText, `expected a hart number from 0 to ${harts - 1}`);
-    traceFilter.hart = v;
-  }
-  const kindText = stringOpt(p, "trace-kind");
-  if (kindText === "r" || kindText === "w" || kindText === "x") traceFilter.kind = kindText;
-  const rangeText = stringOpt(p, "trace-range");
-  if (rangeText !== undefined) {
-    const r = parseRange(rangeText);
-    if (!r)
-      throw bad(
-        "trace-range",
-        rangeText,
-        "expected START-END in hex with START <= END, such as 80000000-8000ffff",
-      );
-    traceFilter.range = r;
-  }
+  const harts = hartsOpt(p, command);
+  const mem = memOpt(p, command);
+  const tlb = tlbOpt(p, command);
+  const satp = satpOpt(p);
+  const stats = statsOpt(p);
+  const trace = traceOpts(p, command, harts);
   return {
     harts,
     mem,
     tlb,
     satp,
-    maxInsns: count("max-insns") ?? Number.POSITIVE_INFINITY,
-    stats: stats === undefined ? "off" : stats === "json" ? "json" : "table",
-    trace: trace === "insn" ? "insn" : trace === "tlb" ? "tlb" : null,
-    traceLimit,
-    traceFilter,
+    maxInsns: countOpt(p, command, "max-insns") ?? Number.POSITIVE_INFINITY,
+    stats,
+    ...trace,
     quiet: flag(p, "quiet"),
   };
+}
+
+/** --harts: 1 to MAX_HARTS (default 1). */
+function hartsOpt(p: Parsed, command: string): number {
+  const want = `expected a number from 1 to ${MAX_HARTS}`;
+  return wholeNumberOpt(p, command, "harts", { lo: 1, hi: MAX_HARTS, want }) ?? 1;
+}
+
+/** --mem: a size from 64K to MAX_RAM, a whole number of pages (default DEFAULT_MEM). */
+function memOpt(p: Parsed, command: string): number {
+  const text = stringOpt(p, "mem");
+  if (text === undefined) return DEFAULT_MEM;
+  const v = parseSize(text);
+  if (v === undefined) throw badValue(command, "mem", text, "expected a size such as 64M or 1G");
+  if (v < 64 * 1024 || v > MAX_RAM) throw badValue(command, "mem", text, "RAM must be from 64K to 4G");
+  if (v % PAGE_SIZE !== 0) throw badValue(command, "mem", text, "RAM must be a multiple of 4K");
+  return v;
+}
+
+/** --tlb: a preset name (a usage mistake when unknown) or a JSON file (an input error when it
+ *  cannot be read or is not a TLB). */
+export function tlbOpt(p: Parsed, command: string): TlbConfig {
+  const text = stringOpt(p, "tlb") ?? DEFAULT_TLB_PRESET;
+  try {
+    return loadTlbConfig(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (!text.endsWith(".json")) {
+      throw badValue(command, "tlb", text, msg.replace(/^unknown TLB preset '[^']*' /, "no such preset "));
+    }
+    throw new InputError(msg);
+  }
+}
+
+/** --satp (the parser has checked it is a mode's name), or null. */
+export function satpOpt(p: Parsed): PagingMode | null {
+  const text = stringOpt(p, "satp");
+  return text === undefined ? null : pagingModeByName(text);
+}
+
+/** --stats: off, a table (bare --stats) or JSON (--stats=json). */
+function statsOpt(p: Parsed): MachineConfig["stats"] {
+  const stats = stringOpt(p, "stats", "table");
+  return stats === undefined ? "off" : stats === "json" ? "json" : "table";
+}
+
+/** A count option (10M, 1e9, 1_000_000), undefined when absent. */
+function countOpt(p: Parsed, command: string, opt: string): number | undefined {
+  const text = stringOpt(p, opt);
+  if (text === undefined) return undefined;
+  const v = parseCount(text);
+  if (v === undefined) {
+    throw badValue(command, opt, text, "expected a positive whole number such as 1000000 or 10M");
+  }
+  return v;
+}
+
+/** --trace, --trace-limit and the --trace tlb filters, each filter only with --trace tlb. */
+function traceOpts(
+  p: Parsed,
+  command: string,
+  harts: number,
+): Pick<MachineConfig, "trace" | "traceLimit" | "traceFilter"> {
+  const trace = stringOpt(p, "trace");
+  const traceLimit = countOpt(p, command, "trace-limit") ?? DEFAULT_TRACE_LIMIT;
+  if (flag(p, "trace-limit") && trace === undefined) {
+    throw usageError(command, "'--trace-limit' needs '--trace insn' or '--trace tlb'");
+  }
+  for (const opt of ["trace-hart", "trace-kind", "trace-range"]) {
+    if (flag(p, opt) && trace !== "tlb") throw usageError(command, `'--${opt}' needs '--trace tlb'`);
+  }
+  return {
+    trace: trace === "insn" ? "insn" : trace === "tlb" ? "tlb" : null,
+    traceLimit,
+    traceFilter: traceFilter(p, command, harts),
+  };
+}
+
+/** The --trace-hart, --trace-kind and --trace-range filters. */
+function traceFilter(p: Parsed, command: string, harts: number): TlbTraceFilter {
+  const filter: TlbTraceFilter = {};
+  const want = `expected a hart number from 0 to ${harts - 1}`;
+  const hart = wholeNumberOpt(p, command, "trace-hart", { lo: 0, hi: harts - 1, want });
+  if (hart !== undefined) filter.hart = hart;
+  const kind = stringOpt(p, "trace-kind");
+  if (kind === "r" || kind === "w" || kind === "x") filter.kind = kind;
+  const rangeText = stringOpt(p, "trace-range");
+  if (rangeText !== undefined) {
+    const range = parseRange(rangeText);
+    if (!range) {
+      const want = "expected START-END in hex with START <= END, such as 80000000-8000ffff";
+      throw badValue(command, "trace-range", rangeText, want);
+    }
+    filter.range = range;
+  }
+  return filter;
 }
 
 /** A new machine with the configuration's harts, RAM and TLB. */
@@ -250,120 +265,23 @@ export function newMachine(cfg: MachineConfig, console?: (byte: number) => void)
   return new Machine({ harts: cfg.harts, mem: cfg.mem, tlb: cfg.tlb, ...(console ? { console } : {}) });
 }
 
-/** Allow only `mode` (and Bare) in every hart's satp: a write of another MODE is ignored, as
- *  the spec says for an unsupported mode. */
-export function restrictSatp(machine: Machine, mode: PagingMode): void {
-  for (const h of machine.harts) {
-    const t = h.translator;
-    if (t instanceof Paging) {
-      // Paging.modes is the list the satp write checks (WARL); narrow it in place.
-      t.modes.splice(0, t.modes.length, mode.satpMode);
-    }
-  }
-}
-
 /** Start `--trace tlb` on `machine` when asked; the caller stops it at the end. */
 export function startTlbTrace(machine: Machine, cfg: MachineConfig): TlbTracer | null {
   return cfg.trace === "tlb" ? new TlbTracer(machine, cfg.traceLimit, cfg.traceFilter, err) : null;
 }
 
-/** Check that an ELF file can run in bare mode on a machine with `mem` bytes of RAM. */
-function checkBareElf(elf: ElfFile, name: string, mem: number): void {
-  const loads = elf.segments.filter((s) => s.type === PT_LOAD && s.memsz > 0);
-  if (loads.length === 0) throw new InputError(`${name}: no PT_LOAD segment: nothing to run`);
-  const entry = elf.entry;
-  if (entry < BigInt(RAM_BASE) || entry >= BigInt(RAM_BASE + mem)) {
-    throw new InputError(
-      `${name}: entry point 0x${entry.toString(16)} is outside RAM ` +
-        `[0x${RAM_BASE.toString(16)}, 0x${(RAM_BASE + mem).toString(16)}) (--mem ${formatSize(mem)})`,
-    );
-  }
-}
-
-/** Consecutive traps of one hart into its own trap vector after which the run is stopped. */
-const TRAP_LOOP_LIMIT = 1000;
-
-/**
- * Stop the run (status 3) when a hart's trap handler itself traps at its first instruction, over
- * and over: nothing can retire, so the hart would spin forever (and --max-insns would never be
- * reached, since no instruction retires). The commonest bare-metal bug: a fault with mtvec = 0.
- */
-function watchTrapLoops(machine: Machine): void {
-  for (const h of machine.harts) {
-    let streak = 0;
-    let lastCause = -1;
-    h.trapListeners.push((hart: Hart, cause: number, tval: bigint, interrupt: boolean) => {
-      const toM = hart.priv === PRIV_M;
-      const epc = toM ? hart.mepc : hart.sepc;
-      if (interrupt || epc !== hart.pcBig()) {
-        streak = 0;
-        return;
-      }
-      if (cause !== lastCause) {
-        lastCause = cause;
-        streak = 0;
-      }
-      if (++streak < TRAP_LOOP_LIMIT) return;
-      const tvec = toM ? `mtvec = 0x${hart.mtvec.toString(16)}` : `stvec = 0x${hart.stvec.toString(16)}`;
-      machine.finish(
-        3,
-        `hart ${hart.id}: trap loop: ${causeName(cause)} (tval 0x${tval.toString(16)}) at ` +
-          `0x${epc.toString(16)}, the first instruction of the trap handler (${tvec})`,
-      );
-    });
-  }
-}
-
-/** What a run ended with, as a line for stderr (undefined for a pass). */
-function endMessage(res: RunResult): string | undefined {
-  return res.exitCode === 0 ? undefined : `mmlab: ${res.reason}`;
-}
-
-/** Options of one guest run. */
-export interface GuestRun {
-  /** The program's name in messages (its path). */
-  name: string;
-  config: MachineConfig;
-  /** Print the stats table even without --stats (the demo does). */
-  statsByDefault?: boolean;
-}
-
-/** Load `elf` on a new machine, run it, print what was asked for; returns the exit status. */
-export function runElf(elf: ElfFile, opts: GuestRun): number {
-  const cfg = opts.config;
-  checkBareElf(elf, opts.name, cfg.mem);
-  const sink = new ConsoleSink();
-  const machine = newMachine(cfg, sink.put);
-  if (cfg.satp) restrictSatp(machine, cfg.satp);
-  try {
-    machine.loadElf(elf);
-  } catch (e) {
-    if (e instanceof LoadError) throw new InputError(`${opts.name}: ${e.message}`);
-    throw e;
-  }
-  const stats = new StatsCollector(machine);
-  let tracer: InsnTracer | null = null;
-  if (cfg.trace === "insn") {
-    tracer = new InsnTracer(machine, cfg.traceLimit, err);
-    tracer.onLimit = () => stats.setInterpreter(interpreter);
-    stats.setInterpreter(tracingInterpreter(tracer.trace));
-  }
-  const tlbTracer = startTlbTrace(machine, cfg);
-  watchTrapLoops(machine);
-  let res: RunResult;
-  try {
-    res = stats.run(cfg.maxInsns);
-  } finally {
-    sink.flush();
-    tracer?.flush();
-    tlbTracer?.stop();
-  }
-  const msg = endMessage(res);
-  if (msg && !cfg.quiet) err(`${msg}\n`);
-  const mode = cfg.stats === "off" && opts.statsByDefault ? "table" : cfg.stats;
-  if (mode !== "off") {
-    const report = stats.report(res);
-    err(mode === "json" ? `${JSON.stringify(report)}\n` : formatStats(report));
-  }
-  return res.exitCode;
+/** Start `--trace insn` on `machine` when asked: the tracing interpreters go in through the
+ *  statistics' timed wrapper when there is one (else the machine), and the plain ones come back
+ *  at the trace limit. The caller flushes the tracer at the end. */
+export function startInsnTrace(
+  machine: Machine,
+  cfg: MachineConfig,
+  stats: StatsCollector | null,
+): InsnTracer | null {
+  if (cfg.trace !== "insn") return null;
+  const tracer = new InsnTracer(machine, cfg.traceLimit, err);
+  const use = (i: Interpreter): void => (stats ? stats.setInterpreter(i) : machine.setInterpreter(i));
+  tracer.onLimit = () => use(interpreter);
+  use(tracingInterpreter(tracer.trace));
+  return tracer;
 }
