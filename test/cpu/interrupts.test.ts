@@ -36,7 +36,8 @@ spin_end:`,
     expect(r.result.exitCode).toBe(0);
     expect(r.log.map((x) => [x.cause, x.interrupt])).toEqual([[7n, true]]);
     const l = r.log[0]!;
-    expect(l.epc >= r.sym("spin") && l.epc <= r.sym("spin_end")).toBe(true);
+    expect(l.epc).toBeGreaterThanOrEqual(r.sym("spin"));
+    expect(l.epc).toBeLessThanOrEqual(r.sym("spin_end"));
     // Taken from M with MIE = 1: MPIE = 1, MIE = 0, MPP = M.
     expect([(l.status >> 7n) & 1n, (l.status >> 3n) & 1n, (l.status >> 11n) & 3n]).toEqual([1n, 0n, 3n]);
     expect(r.reg(a0)).toBeGreaterThan(0n);
@@ -63,7 +64,8 @@ spin_end:`,
     expect(r.log).toEqual([]);
     expect((r.reg(a0) >> 7n) & 1n).toBe(1n);
     expect((r.reg(a1) >> 7n) & 1n).toBe(0n);
-    expect(r.reg(a2) >= 1_000_000n && r.reg(a2) < 1_000_100n).toBe(true);
+    expect(r.reg(a2)).toBeGreaterThanOrEqual(1_000_000n);
+    expect(r.reg(a2)).toBeLessThan(1_000_100n);
     expect((r.reg(a3) >> 7n) & 1n).toBe(1n);
   });
 
