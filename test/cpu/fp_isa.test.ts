@@ -339,40 +339,40 @@ describe("fcvt (rv64uf/ud fcvt, fcvt_w)", () => {
     expect([st.getD(10), st.fflags]).toEqual([QNAN_D, 0]);
   });
 
-  // TEST_FP_INT_OP_S/D(name, flags, result, value, rtz)
+  // TEST_FP_INT_OP_S/D(name, flags, result, value, rtz). Values near ±1 convert alike to w and l,
+  // and alike to wu and lu (a negative value below -1 is invalid for those: 0 and NV).
+  type IntRow = [number, bigint, number];
+  const NEAR_ONE_SIGNED: IntRow[] = [
+    [NX, -1n, -1.1],
+    [0, -1n, -1.0],
+    [NX, 0n, -0.9],
+    [NX, 0n, 0.9],
+    [0, 1n, 1.0],
+    [NX, 1n, 1.1],
+  ];
+  const NEAR_ONE_UNSIGNED: IntRow[] = [
+    [NV, 0n, -3.0],
+    [NV, 0n, -1.0],
+    [NX, 0n, -0.9],
+    [NX, 0n, 0.9],
+    [0, 1n, 1.0],
+    [NX, 1n, 1.1],
+  ];
+  const rows = (k: F.IntKind, list: IntRow[]): [F.IntKind, number, bigint, number][] =>
+    list.map(([flags, want, v]) => [k, flags, want, v]);
   const W: [F.IntKind, number, bigint, number][] = [
-    ["w", NX, -1n, -1.1],
-    ["w", 0, -1n, -1.0],
-    ["w", NX, 0n, -0.9],
-    ["w", NX, 0n, 0.9],
-    ["w", 0, 1n, 1.0],
-    ["w", NX, 1n, 1.1],
+    ...rows("w", NEAR_ONE_SIGNED),
     ["w", NV, -(1n << 31n), -3e9],
     ["w", NV, (1n << 31n) - 1n, 3e9],
-    ["wu", NV, 0n, -3.0],
-    ["wu", NV, 0n, -1.0],
-    ["wu", NX, 0n, -0.9],
-    ["wu", NX, 0n, 0.9],
-    ["wu", 0, 1n, 1.0],
-    ["wu", NX, 1n, 1.1],
+    ...rows("wu", NEAR_ONE_UNSIGNED),
     ["wu", NV, 0n, -3e9],
     ["wu", 0, 3000000000n, 3e9],
-    ["l", NX, -1n, -1.1],
-    ["l", 0, -1n, -1.0],
-    ["l", NX, 0n, -0.9],
-    ["l", NX, 0n, 0.9],
-    ["l", 0, 1n, 1.0],
-    ["l", NX, 1n, 1.1],
+    ...rows("l", NEAR_ONE_SIGNED),
     ["l", 0, -3000000000n, -3e9],
     ["l", 0, 3000000000n, 3e9],
     ["l", NV, -(1n << 63n), -3e19],
     ["l", NV, (1n << 63n) - 1n, 3e19],
-    ["lu", NV, 0n, -3.0],
-    ["lu", NV, 0n, -1.0],
-    ["lu", NX, 0n, -0.9],
-    ["lu", NX, 0n, 0.9],
-    ["lu", 0, 1n, 1.0],
-    ["lu", NX, 1n, 1.1],
+    ...rows("lu", NEAR_ONE_UNSIGNED),
     ["lu", NV, 0n, -3e9],
     ["lu", 0, 3000000000n, 3e9],
     ["lu", NV, 0n, -3e19],

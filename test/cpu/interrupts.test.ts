@@ -18,6 +18,23 @@ const timerIn = (ticks: number): string => `
     li t0, 0x02004000
     sd t1, 0(t0)`;
 
+/** With the timer interrupt enabled (MTIE), run `body`, which must raise it just before the
+ *  instruction at `after` (which sets a0 = 1): exactly that one timer interrupt is taken, with
+ *  mepc = `after`, and the handler returns there. */
+function expectTimerTrapAtAfter(body: string): void {
+  const r = guest(
+    `
+    li t0, 1 << 7
+    csrw mie, t0
+${body}
+after:
+    li a0, 1`,
+    irqs,
+  );
+  expect(r.log.map((x) => [x.cause, x.interrupt, x.epc])).toEqual([[7n, true, r.sym("after")]]);
+  expect(r.reg(a0)).toBe(1n);
+}
+
 describe("CLINT timer interrupt", () => {
   it("fires when mtime reaches mtimecmp: mcause = interrupt | 7, taken from a spin loop", () => {
     const r = guest(
@@ -92,19 +109,10 @@ spin_end:`,
   });
 
   it("writing mtimecmp into the past interrupts right after the store", () => {
-    const r = guest(
-      `
-    li t0, 1 << 7
-    csrw mie, t0
+    expectTimerTrapAtAfter(`
     csrsi mstatus, 8
     li t0, 0x02004000
-    sd zero, 0(t0)
-after:
-    li a0, 1`,
-      irqs,
-    );
-    expect(r.log.map((x) => [x.cause, x.interrupt, x.epc])).toEqual([[7n, true, r.sym("after")]]);
-    expect(r.reg(a0)).toBe(1n);
+    sd zero, 0(t0)`);
   });
 });
 
@@ -314,19 +322,10 @@ u:
 
 describe("wfi", () => {
   it("with MIE = 1, the timer wakes wfi and the trap's mepc is the instruction after it", () => {
-    const r = guest(
-      `
-    li t0, 1 << 7
-    csrw mie, t0
+    expectTimerTrapAtAfter(`
     ${timerIn(50)}
     csrsi mstatus, 8
-    wfi
-after:
-    li a0, 1`,
-      irqs,
-    );
-    expect(r.log.map((x) => [x.cause, x.interrupt, x.epc])).toEqual([[7n, true, r.sym("after")]]);
-    expect(r.reg(a0)).toBe(1n);
+    wfi`);
   });
 
   it("with MIE = 0, a pending enabled interrupt ends wfi without a trap, after the hart slept", () => {
