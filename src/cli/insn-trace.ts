@@ -1,4 +1,5 @@
-// `--trace insn`: one line per instruction on stderr, in the style of Spike's log:
+// `--trace insn`: one line per instruction on stderr, in the style of Spike's log
+// (docs/reference/emulators.md):
 //   core 0: M 0x0000000080000000 (0x00a00513) addi a0, zero, 10
 // The tracer is called before each instruction executes (an instruction that then traps is
 // traced too). After `limit` lines it says so once and the run continues untraced.

@@ -105,8 +105,8 @@ function mountOpt(spec: string): Mount {
   return m;
 }
 
-/** The program's bytes: an ELF file as it is, a .s file assembled at USER_TEXT_BASE. Null (with
- *  the line printed) when the file is missing. */
+/** The program's bytes: an ELF file as it is, a .s file assembled at USER_TEXT_BASE. Null when
+ *  the file does not exist; an ExecError when it cannot be read as a program. */
 function readProgram(path: string): Uint8Array | null {
   let bytes: Uint8Array;
   try {

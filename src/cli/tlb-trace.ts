@@ -42,7 +42,7 @@ export function vpnToVa(vpn: number, mode: PagingMode): bigint {
   return BigInt.asUintN(64, BigInt.asIntN(mode.vaBits, va));
 }
 
-/** Parse `START-END` (hex or decimal addresses, 0x optional for hex... see the help). */
+/** `START-END`: two hex addresses (0x optional, _ allowed), START <= END < 2^64; else undefined. */
 export function parseRange(text: string): [bigint, bigint] | undefined {
   const m = /^(?:0x)?([0-9a-f_]+)\s*-\s*(?:0x)?([0-9a-f_]+)$/i.exec(text.trim());
   if (!m) return undefined;

@@ -90,7 +90,6 @@ export class Hart {
   // Counters. `steps` counts the instructions this hart retired and is never written by
   // software: the machine's scheduling, --max-insns, statistics and the modelled TLB's clock use
   // it. minstret and mcycle (IPC = 1) are steps plus a 64-bit offset that CSR writes set.
-  // by software: it is the clock of the modelled TLB's replacement state.
   steps = 0;
   instretOffset = 0n;
   cycleOffset = 0n;
@@ -142,8 +141,9 @@ export class Hart {
     this.code = host.code;
     this.misa = misaBits(extensions);
     // FS is writable (and F/D instructions can be enabled) only with F. It resets to Off, as on
-    // Spike and QEMU: a bare program enables FP itself (riscv-tests' RVTEST_FP_ENABLE sets
-    // FS = Initial), and the kernel sets FS = Initial before it runs a user program.
+    // Spike and (at least until 2024) QEMU (docs/reference/emulators.md): a bare program enables
+    // FP itself (riscv-tests' RVTEST_FP_ENABLE sets FS = Initial), and the kernel sets
+    // FS = Initial before it runs a user program.
     this.fsWritable = extensions.includes("F") ? MSTATUS.FS : 0;
     this.fsD = this.fsWritable && extensions.includes("D") ? MSTATUS.FS : 0;
   }

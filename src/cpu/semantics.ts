@@ -1,5 +1,5 @@
 // The semantics of every instruction, each written once, as the body of one case of the
-// interpreter's switch. interp.ts generates the interpreter (and its tracing twin) around them.
+// interpreter's switch. interp.ts generates the interpreter's variants around them.
 //
 // A body runs with these names in scope:
 //   x            Int32Array register file: register r is x[2r] (low word), x[2r+1] (high word)

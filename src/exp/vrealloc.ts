@@ -1,5 +1,5 @@
-// vrealloc: the scenarios of the mission brief, each under the mini-kernel (KASAN on) and with
-// each historic bug replayed by `vrealloc.bug=`:
+// vrealloc: four scenarios, each under the mini-kernel (KASAN on) and with each historic bug
+// replayed by `vrealloc.bug=`:
 //  - shrink: a 256 KiB object shrunk to 16 KiB after both harts touched every page: pages freed,
 //    the memory reduction, TLB entries invalidated (and left stale), the pointer unchanged;
 //  - huge: a 4 MiB vmalloc_huge() object (2 MiB leaves) shrunk to 16 KiB keeps all its pages
