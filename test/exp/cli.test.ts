@@ -71,6 +71,8 @@ describe("mmlab exp", () => {
     [["exp", "tlb-reach", "--jobs", "many"], /bad value 'many' for '--jobs'/],
     [["exp", "tlb-reach", "--tlb", "nosuch"], /bad value 'nosuch' for '--tlb': no such preset/],
     [["exp", "tlb-reach", "--satp", "sv99"], /bad value 'sv99' for '--satp'/],
+    // The same --satp as run, boot and console: the mode names only.
+    [["exp", "tlb-reach", "--satp", "9"], /bad value '9' for '--satp': expected 'sv39', 'sv48', 'sv57'/],
     [["exp", "lazy-purge", "--satp", "sv39"], /lazy-purge runs the kernel, which uses sv48/],
     [["exp", "tlb-reach", "--seed", "-1"], /unknown option '-1'|bad value/],
     [["exp", "tlb-reach", "--bogus"], /unknown option '--bogus'/],
