@@ -112,6 +112,46 @@ const instrets = (h: Hart, n: number): bigint =>
 /** A trap vector: MODE 0 (direct) and 1 (vectored) are kept, a reserved MODE leaves it as it was. */
 const tvecOk = (v: bigint): boolean => (v & 3n) < 2n;
 
+type Field64 =
+  | "stvec"
+  | "mtvec"
+  | "sepc"
+  | "mepc"
+  | "scause"
+  | "mcause"
+  | "stval"
+  | "mtval"
+  | "sscratch"
+  | "mscratch"
+  | "senvcfg"
+  | "menvcfg";
+type Field32 = "scounteren" | "mcounteren" | "medeleg" | "mideleg" | "mie";
+
+/** A CSR held whole in a 64-bit field of the hart: a write keeps the bits of `mask` (WARL). */
+const field64 = (key: Field64, mask = -1n): Def => ({
+  read: (h) => h[key],
+  write: (h, v) => {
+    h[key] = v & mask;
+  },
+});
+
+/** A CSR held in a 32-bit field of the hart (as an unsigned number): a write keeps the low
+ *  word, or only the bits of `mask` in it (WARL). */
+const field32 = (key: Field32, mask?: number): Def => ({
+  read: (h) => BigInt(h[key]),
+  write: (h, v) => {
+    h[key] = mask === undefined ? lo32(v) : lo32(v) & mask;
+  },
+});
+
+/** A trap vector CSR (stvec, mtvec): a write with a reserved MODE is ignored. */
+const tvec = (key: "stvec" | "mtvec"): Def => ({
+  read: (h) => h[key],
+  write: (h, v) => {
+    if (tvecOk(v)) h[key] = v;
+  },
+});
+
 const DEFS: [number, Def][] = [
   [CSR.fflags, { read: (h) => BigInt(h.fflags), write: (h, v) => setFcsr(h, lo32(v), h.frm), allowed: fpOn }],
   [CSR.frm, { read: (h) => BigInt(h.frm), write: (h, v) => setFcsr(h, h.fflags, lo32(v)), allowed: fpOn }],
@@ -142,69 +182,13 @@ const DEFS: [number, Def][] = [
       },
     },
   ],
-  [
-    CSR.stvec,
-    {
-      read: (h) => h.stvec,
-      write: (h, v) => {
-        if (tvecOk(v)) h.stvec = v;
-      },
-    },
-  ],
-  [
-    CSR.scounteren,
-    {
-      read: (h) => BigInt(h.scounteren),
-      write: (h, v) => {
-        h.scounteren = lo32(v);
-      },
-    },
-  ],
-  [
-    CSR.senvcfg,
-    {
-      read: (h) => h.senvcfg,
-      write: (h, v) => {
-        h.senvcfg = v & SENVCFG_MASK;
-      },
-    },
-  ],
-  [
-    CSR.sscratch,
-    {
-      read: (h) => h.sscratch,
-      write: (h, v) => {
-        h.sscratch = v;
-      },
-    },
-  ],
-  [
-    CSR.sepc,
-    {
-      read: (h) => h.sepc,
-      write: (h, v) => {
-        h.sepc = v & ~1n;
-      },
-    },
-  ],
-  [
-    CSR.scause,
-    {
-      read: (h) => h.scause,
-      write: (h, v) => {
-        h.scause = v;
-      },
-    },
-  ],
-  [
-    CSR.stval,
-    {
-      read: (h) => h.stval,
-      write: (h, v) => {
-        h.stval = v;
-      },
-    },
-  ],
+  [CSR.stvec, tvec("stvec")],
+  [CSR.scounteren, field32("scounteren")],
+  [CSR.senvcfg, field64("senvcfg", SENVCFG_MASK)],
+  [CSR.sscratch, field64("sscratch")],
+  [CSR.sepc, field64("sepc", ~1n)],
+  [CSR.scause, field64("scause")],
+  [CSR.stval, field64("stval")],
   [
     CSR.sip,
     {
@@ -231,97 +215,17 @@ const DEFS: [number, Def][] = [
   [CSR.mconfigptr, { read: zero }],
   [CSR.mstatus, { read: mstatusValue, write: (h, v) => writeMstatus(h, lo32(v)) }],
   [CSR.misa, { read: (h) => h.misa }],
-  [
-    CSR.medeleg,
-    {
-      read: (h) => BigInt(h.medeleg),
-      write: (h, v) => {
-        h.medeleg = lo32(v) & MEDELEG_MASK;
-      },
-    },
-  ],
-  [
-    CSR.mideleg,
-    {
-      read: (h) => BigInt(h.mideleg),
-      write: (h, v) => {
-        h.mideleg = lo32(v) & S_IRQS;
-      },
-    },
-  ],
-  [
-    CSR.mie,
-    {
-      read: (h) => BigInt(h.mie),
-      write: (h, v) => {
-        h.mie = lo32(v) & MIE_MASK;
-      },
-    },
-  ],
-  [
-    CSR.mtvec,
-    {
-      read: (h) => h.mtvec,
-      write: (h, v) => {
-        if (tvecOk(v)) h.mtvec = v;
-      },
-    },
-  ],
-  [
-    CSR.mcounteren,
-    {
-      read: (h) => BigInt(h.mcounteren),
-      write: (h, v) => {
-        h.mcounteren = lo32(v);
-      },
-    },
-  ],
-  [
-    CSR.menvcfg,
-    {
-      read: (h) => h.menvcfg,
-      write: (h, v) => {
-        h.menvcfg = v & MENVCFG_MASK;
-      },
-    },
-  ],
+  [CSR.medeleg, field32("medeleg", MEDELEG_MASK)],
+  [CSR.mideleg, field32("mideleg", S_IRQS)],
+  [CSR.mie, field32("mie", MIE_MASK)],
+  [CSR.mtvec, tvec("mtvec")],
+  [CSR.mcounteren, field32("mcounteren")],
+  [CSR.menvcfg, field64("menvcfg", MENVCFG_MASK)],
   [CSR.mcountinhibit, { read: zero }],
-  [
-    CSR.mscratch,
-    {
-      read: (h) => h.mscratch,
-      write: (h, v) => {
-        h.mscratch = v;
-      },
-    },
-  ],
-  [
-    CSR.mepc,
-    {
-      read: (h) => h.mepc,
-      write: (h, v) => {
-        h.mepc = v & ~1n;
-      },
-    },
-  ],
-  [
-    CSR.mcause,
-    {
-      read: (h) => h.mcause,
-      write: (h, v) => {
-        h.mcause = v;
-      },
-    },
-  ],
-  [
-    CSR.mtval,
-    {
-      read: (h) => h.mtval,
-      write: (h, v) => {
-        h.mtval = v;
-      },
-    },
-  ],
+  [CSR.mscratch, field64("mscratch")],
+  [CSR.mepc, field64("mepc", ~1n)],
+  [CSR.mcause, field64("mcause")],
+  [CSR.mtval, field64("mtval")],
   [
     CSR.mip,
     {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { CSRS } from "../../src/cpu/csrfile.js";
 import { CSR, csrNumber } from "../../src/cpu/index.js";
+import { Stepper } from "../helpers/guest.js";
 
 const entries = CSRS.filter((e) => e !== undefined);
 
@@ -33,5 +34,17 @@ describe("the CSR table", () => {
       [0, 2, 4, 6, 8, 10, 12, 14].map((i) => `pmpcfg${i}`),
     );
     expect(names.filter((n) => /^pmpaddr\d+$/.test(n))).toHaveLength(64);
+  });
+
+  it("keeps every bit of the plain registers: 64-bit ones whole, 32-bit ones unsigned", () => {
+    const h = new Stepper().h;
+    for (const csr of [CSR.mscratch, CSR.sscratch, CSR.mcause, CSR.stval]) {
+      h.csrWrite(csr, 0xfedc_ba98_7654_3210n);
+      expect([csr, h.csrRead(csr)]).toEqual([csr, 0xfedc_ba98_7654_3210n]);
+    }
+    for (const csr of [CSR.mcounteren, CSR.scounteren]) {
+      h.csrWrite(csr, 0xffff_ffff_ffff_ffffn);
+      expect([csr, h.csrRead(csr)]).toEqual([csr, 0xffff_ffffn]);
+    }
   });
 });
