@@ -5,12 +5,11 @@
 
 import type { Machine } from "../cpu/index.js";
 import { bootKernel, formatLine, type Kernel, KernelOops } from "../kernel/index.js";
-import { commandLabel, InputError, UsageError } from "./args.js";
+import { commandLabel, InputError, type Parsed, UsageError, usageError } from "./args.js";
 import { err } from "./io.js";
-import type { MachineConfig } from "./session.js";
-import { newMachine, startTlbTrace } from "./session.js";
-import { type KernelStats, StatsCollector } from "./stats.js";
-import type { TlbTracer } from "./tlbtrace.js";
+import { type MachineConfig, machineConfig, newMachine, startTlbTrace } from "./machine-config.js";
+import { type KernelStats, printStats, StatsCollector } from "./stats.js";
+import type { TlbTracer } from "./tlb-trace.js";
 
 /** One line of the kernel log. */
 export type LogLine = Kernel["printk"]["lines"][number];
@@ -24,6 +23,15 @@ export function atLeast(line: LogLine, level: LogLine["level"]): boolean {
 
 /** A line the kernel logs about a task ("prog[1]: segfault at ..."). */
 export const TASK_LINE = /^[^\s[\]]+\[\d+\]: /;
+
+/** The machine configuration of a command that boots the kernel and takes no arguments (boot,
+ *  console). */
+export function kernelCommandConfig(p: Parsed, command: string): MachineConfig {
+  if (p.positionals.length) throw usageError(command, `unexpected argument '${p.positionals[0]}'`);
+  const cfg = machineConfig(p, command);
+  checkKernelSatp(cfg, command);
+  return cfg;
+}
 
 /** Refuse --satp other than sv48: the kernel builds Sv48 page tables. */
 export function checkKernelSatp(cfg: MachineConfig, command: string): void {
@@ -79,6 +87,18 @@ export function isPanic(e: KernelOops): boolean {
 }
 
 export { KernelOops };
+
+/** --stats at the end of a kernel command: the machine's report with the kernel's counters. */
+export function printKernelStats(
+  s: BootedKernel,
+  cfg: MachineConfig,
+  exitCode: number,
+  reason: string,
+): void {
+  if (s.stats && cfg.stats !== "off") {
+    printStats({ ...s.stats.report({ exitCode, reason }), kernel: kernelStats(s.k) }, cfg.stats);
+  }
+}
 
 /** The kernel's counters for --stats and the console's `stats`. */
 export function kernelStats(k: Kernel): KernelStats {

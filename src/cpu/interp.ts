@@ -1,7 +1,9 @@
 // The interpreter loop, generated around the instruction semantics of semantics.ts: one switch
-// with a literal case per op id (so V8 builds a jump table), the fetch through the host TLB and
-// the decode cache, and the trap unwinding. Two variants are generated from the same bodies: the
-// plain one and one that calls a tracer before each instruction.
+// with a literal case per op id (dense small integers, which V8 compiles to a jump table; see
+// docs/reference/emulators.md), the fetch through the host TLB and the decode cache, and the
+// trap unwinding. Four variants come from the same bodies: bare (translation off) and paged
+// (host-TLB hits accounted to the modelled TLB), each plain or calling a tracer before every
+// instruction.
 
 import { FPU } from "./fpu/ops.js";
 import type { Hart } from "./hart.js";
@@ -54,9 +56,7 @@ const FETCH_FLUSH = (k: string): string =>
 function source(v: Variant): string {
   const { traced, paged } = v;
   const cases = MNEMONICS.map((m) => caseFor(OPS[m], v)).join("\n");
-  const fetchHit = paged
-    ? `(xLo[e] === (pcLo & -4096) && xHi[e] === pcHi)`
-    : `(xLo[e] === (pcLo & -4096) && xHi[e] === pcHi)`;
+  const fetchHit = "(xLo[e] === (pcLo & -4096) && xHi[e] === pcHi)";
   return `
 const { r, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, div32, divu32, rem32, remu32,
         TRAP, tracer, fpu } = env;
@@ -65,7 +65,7 @@ const TLB_MASK = ${TLB_MASK};
 return function run(h, budget) {
   const x = h.x, mem = h.mem, fr = h.f, fi = h.fi, f32 = h.f32;
   const u8 = mem.u8, i8 = mem.i8, u16 = mem.u16, i16 = mem.i16, i32 = mem.i32;
-  const t = h.tlb, rLo = t.rLo, rHi = t.rHi, rBase = t.rBase, wLo = t.wLo, wHi = t.wHi, wBase = t.wBase;
+  const t = h.hostTlb, rLo = t.rLo, rHi = t.rHi, rBase = t.rBase, wLo = t.wLo, wHi = t.wHi, wBase = t.wBase;
   const xLo = t.xLo, xHi = t.xHi, xBase = t.xBase, pages = h.code.pages;
   const rSlot = t.rSlot, wSlot = t.wSlot, xSlot = t.xSlot;
   const tr = h.translator;

@@ -1,5 +1,6 @@
-// The SiFive test finisher at 0x0010_0000 (QEMU virt's "sifive_test"): a 32-bit write of 0x5555
-// ends the run with success, (code << 16) | 0x3333 with failure `code`.
+// The SiFive test finisher at 0x0010_0000, as QEMU's virt board has it ("sifive_test";
+// docs/reference/emulators.md): a 32-bit write of 0x5555 ends the run with success,
+// (code << 16) | 0x3333 with failure `code`.
 
 import type { MmioDevice } from "../../mmu/index.js";
 

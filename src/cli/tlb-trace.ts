@@ -23,6 +23,7 @@ import {
   type TlbModel,
   type Walker,
 } from "../mmu/index.js";
+import { TextBuffer } from "./io.js";
 import { hartTlb } from "./perf.js";
 
 export interface TlbTraceFilter {
@@ -42,7 +43,7 @@ export function vpnToVa(vpn: number, mode: PagingMode): bigint {
   return BigInt.asUintN(64, BigInt.asIntN(mode.vaBits, va));
 }
 
-/** Parse `START-END` (hex or decimal addresses, 0x optional for hex... see the help). */
+/** `START-END`: two hex addresses (0x optional, _ allowed), START <= END < 2^64; else undefined. */
 export function parseRange(text: string): [bigint, bigint] | undefined {
   const m = /^(?:0x)?([0-9a-f_]+)\s*-\s*(?:0x)?([0-9a-f_]+)$/i.exec(text.trim());
   if (!m) return undefined;
@@ -60,8 +61,7 @@ interface Hook {
 
 export class TlbTracer {
   private lines = 0;
-  private buf: string[] = [];
-  private bufChars = 0;
+  private readonly out: TextBuffer;
   private readonly hooks: Hook[] = [];
   private done = false;
 
@@ -69,8 +69,9 @@ export class TlbTracer {
     private readonly machine: Machine,
     private readonly limit: number,
     private readonly filter: TlbTraceFilter,
-    private readonly write: (s: string) => void,
+    write: (s: string) => void,
   ) {
+    this.out = new TextBuffer(write);
     for (const h of machine.harts) {
       if (filter.hart !== undefined && h.id !== filter.hart) continue;
       this.hooks.push(this.attach(h.id));
@@ -158,17 +159,11 @@ export class TlbTracer {
 
   private emit(line: string): void {
     if (this.done) return;
-    this.push(`${line}\n`);
+    this.out.push(`${line}\n`);
     if (++this.lines === this.limit) {
-      this.push(`mmlab: trace stopped after ${this.limit} TLB events (--trace-limit)\n`);
+      this.out.push(`mmlab: trace stopped after ${this.limit} TLB events (--trace-limit)\n`);
       this.stop();
     }
-  }
-
-  private push(s: string): void {
-    this.buf.push(s);
-    this.bufChars += s.length;
-    if (this.bufChars >= 1 << 16) this.flush();
   }
 
   /** Unhook from every TLB and write what is buffered. */
@@ -180,11 +175,9 @@ export class TlbTracer {
     this.flush();
   }
 
+  /** Write what is buffered. */
   flush(): void {
-    if (this.buf.length === 0) return;
-    this.write(this.buf.join(""));
-    this.buf = [];
-    this.bufChars = 0;
+    this.out.flush();
   }
 }
 

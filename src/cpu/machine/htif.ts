@@ -1,6 +1,7 @@
-// HTIF through the `tohost` symbol, the convention of the official RISC-V ISA tests: a value with
-// bit 0 set ends the run ((n << 1) | 1: test n failed, 1: pass); 0x0101_0000_0000_0000 | ch
-// prints ch on the console, after which the harness writes 0 back to tohost.
+// HTIF through the `tohost` symbol, the convention of the official RISC-V ISA tests and Spike
+// (docs/reference/emulators.md): a value with bit 0 set ends the run ((n << 1) | 1: test n
+// failed, 1: pass); 0x0101_0000_0000_0000 | ch prints ch on the console, after which the harness
+// writes 0 back to tohost.
 
 /** What a store to tohost asks for. */
 export type HtifRequest =

@@ -3,7 +3,7 @@
 // clock (instructions retired, traps taken and idle time) and mtime ticks once every
 // INSNS_PER_TICK of it (a 10 MHz timebase at a nominal 1 GHz).
 
-import { type ElfFile, PT_LOAD } from "../elf/index.js";
+import { type ElfFile, PT_LOAD } from "../../elf/index.js";
 import {
   DEFAULT_TLB_PRESET,
   loadTlbConfig,
@@ -11,16 +11,16 @@ import {
   PhysMem,
   RAM_BASE,
   type TlbConfig,
-} from "../mmu/index.js";
-import { CodeCache } from "./code.js";
-import { IRQ } from "./csr.js";
-import { Clint } from "./devices/clint.js";
-import { TestFinisher } from "./devices/finisher.js";
-import { htifRequest } from "./devices/htif.js";
-import { Uart16550 } from "./devices/uart.js";
-import { type Interpreter, interpreter, run } from "./exec.js";
-import { Hart, type HartHost } from "./hart.js";
-import { Paging } from "./paging.js";
+} from "../../mmu/index.js";
+import { CodeCache } from "../code.js";
+import { IRQ } from "../csr.js";
+import { Hart, type HartHost } from "../hart.js";
+import { type Interpreter, interpreter, run } from "../interp.js";
+import { Paging } from "../paging.js";
+import { Clint } from "./clint.js";
+import { TestFinisher } from "./finisher.js";
+import { htifRequest } from "./htif.js";
+import { Uart16550 } from "./uart.js";
 
 export const INSNS_PER_TICK = 100;
 export const TIMEBASE_HZ = 10_000_000;
@@ -92,15 +92,15 @@ export class Machine implements HartHost {
     this.tlbConfig = tlb;
     for (let i = 0; i < nharts; i++) {
       const h = new Hart(i, this);
-      h.translator = new Paging(tlb, this.mem, h.tlb);
+      h.translator = new Paging(tlb, this.mem, h.hostTlb);
       this.harts.push(h);
       this.clocks.push(0);
     }
     this.code.onNewCodePage = (page) => {
-      for (const h of this.harts) h.tlb.dropRamPage("w", page);
+      for (const h of this.harts) h.hostTlb.dropRamPage("w", page);
     };
     this.code.onFlush = () => {
-      for (const h of this.harts) h.tlb.flushKind("x");
+      for (const h of this.harts) h.hostTlb.flushKind("x");
     };
   }
 

@@ -4,7 +4,6 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { isatty } from "node:tty";
 import { AsmError, assemble } from "../asm/index.js";
-import { type Interpreter, interpreter, tracingInterpreter } from "../cpu/index.js";
 import {
   ExecError,
   type Kernel,
@@ -13,13 +12,21 @@ import {
   type TaskIo,
   type task_struct,
 } from "../kernel/index.js";
-import { commandLabel, InputError, type Parsed, UsageError } from "./args.js";
+import { badValue, InputError, type Parsed, seedOpt, stringOpt, usageError } from "./args.js";
 import { isAssembly } from "./guest.js";
 import { err, out } from "./io.js";
-import { atLeast, bootFor, checkKernelSatp, KernelOops, kernelStats, logOops, TASK_LINE } from "./kboot.js";
-import type { MachineConfig } from "./session.js";
-import { formatStats } from "./stats.js";
-import { InsnTracer } from "./trace.js";
+import {
+  atLeast,
+  type BootedKernel,
+  bootFor,
+  checkKernelSatp,
+  KernelOops,
+  type LogLine,
+  logOops,
+  printKernelStats,
+  TASK_LINE,
+} from "./kernel-session.js";
+import { type MachineConfig, startInsnTrace } from "./machine-config.js";
 
 /** The environment a program gets when no --env is given. */
 export const DEFAULT_ENV: readonly string[] = ["HOME=/", "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C"];
@@ -70,51 +77,36 @@ interface KernelRunOptions {
 }
 
 function runOptions(p: Parsed): KernelRunOptions {
-  const label = commandLabel("run");
   const list = (name: string): string[] => p.multi.get(name) ?? [];
   const env = list("env");
   for (const e of env) {
-    if (!/^[^=]+=/.test(e)) {
-      throw new UsageError(
-        `${label}: bad value '${e}' for '--env': expected KEY=VALUE (see ${label} --help)`,
-      );
-    }
+    if (!/^[^=]+=/.test(e)) throw badValue("run", "env", e, "expected KEY=VALUE");
   }
-  const mounts = list("mount").map((spec) => {
-    let m: Mount;
-    try {
-      m = parseMount(spec);
-    } catch (e) {
-      throw new UsageError(`${label}: ${(e as Error).message} (see ${label} --help)`);
-    }
-    if (!existsSync(m.host)) throw new InputError(`${m.host}: no such file or directory (--mount ${spec})`);
-    return m;
-  });
-  let seed: number | undefined;
-  const seedText = p.options.get("seed");
-  if (typeof seedText === "string") {
-    const v = /^\d+$/.test(seedText) ? Number(seedText) : Number.NaN;
-    if (!(v >= 0 && v <= 0xffffffff)) {
-      throw new UsageError(
-        `${label}: bad value '${seedText}' for '--seed': expected a whole number from 0 to 4294967295 (see ${label} --help)`,
-      );
-    }
-    seed = v;
-  }
-  const append = p.options.get("append");
   return {
     env: env.length || p.options.has("clear-env") ? env : [...DEFAULT_ENV],
-    mounts,
-    seed,
-    append: typeof append === "string" ? append : "",
+    mounts: list("mount").map(mountOpt),
+    seed: seedOpt(p, "run"),
+    append: stringOpt(p, "append") ?? "",
     strace: p.options.has("strace"),
     smaps: p.options.has("smaps"),
     dmesg: p.options.has("dmesg"),
   };
 }
 
-/** The program's bytes: an ELF file as it is, a .s file assembled at USER_TEXT_BASE. Null (with
- *  the line printed) when the file is missing. */
+/** One --mount HOST:GUEST, whose HOST must exist. */
+function mountOpt(spec: string): Mount {
+  let m: Mount;
+  try {
+    m = parseMount(spec);
+  } catch (e) {
+    throw usageError("run", (e as Error).message);
+  }
+  if (!existsSync(m.host)) throw new InputError(`${m.host}: no such file or directory (--mount ${spec})`);
+  return m;
+}
+
+/** The program's bytes: an ELF file as it is, a .s file assembled at USER_TEXT_BASE. Null when
+ *  the file does not exist; an ExecError when it cannot be read as a program. */
 function readProgram(path: string): Uint8Array | null {
   let bytes: Uint8Array;
   try {
@@ -154,90 +146,103 @@ function smapsAtExit(k: Kernel): void {
   };
 }
 
+/** How the program's run ended: mmlab's exit status and the reason --stats reports. */
+interface ProgramEnd {
+  status: number;
+  reason: string;
+}
+
 /** Run `program` under the kernel; returns the exit status. */
 export function runKernelMode(program: string, args: string[], p: Parsed, cfg: MachineConfig): number {
   checkKernelSatp(cfg, "run");
   const opts = runOptions(p);
+  const elf = programBytes(program);
+  if (typeof elf === "number") return elf;
+  const session = bootForProgram(cfg, opts);
+  const insn = startInsnTrace(session.machine, cfg, session.stats);
+  let end: ProgramEnd;
+  try {
+    const task = spawnProgram(session.k, elf, program, args, opts);
+    if (typeof task === "number") return task;
+    end = runProgram(session, task, cfg);
+  } finally {
+    session.tracer?.stop();
+    insn?.flush();
+  }
+  printKernelStats(session, cfg, end.status, end.reason);
+  return end.status;
+}
+
+/** The program's bytes, or the exit status when there are none to run: 126 (not an executable
+ *  the kernel runs), 127 (no such file), with the line printed. */
+function programBytes(program: string): Uint8Array | number {
   let elf: Uint8Array | null;
   try {
     elf = readProgram(program);
   } catch (e) {
-    if (e instanceof ExecError) {
-      err(`mmlab: ${execLine(program, e)}\n`);
-      return 126;
-    }
-    throw e;
+    if (!(e instanceof ExecError)) throw e;
+    err(`mmlab: ${execLine(program, e)}\n`);
+    return 126;
   }
-  if (elf === null) {
-    err(`mmlab: ${program}: no such file\n`);
-    return 127;
-  }
+  if (elf !== null) return elf;
+  err(`mmlab: ${program}: no such file\n`);
+  return 127;
+}
 
-  // The log: everything with --dmesg; otherwise what the user must see: lines about the
-  // program (segfault, unhandled signal, unknown system call) and anything at notice or worse.
-  const filter = opts.dmesg
-    ? () => true
-    : (l: Parameters<typeof atLeast>[0]) => atLeast(l, "notice") || TASK_LINE.test(l.text);
-  const { k, stats, tracer, machine } = bootFor(cfg, opts.append, (text) => err(`${text}\n`), filter);
-  // --trace insn: the program's instructions (U-mode; the kernel itself is TypeScript).
-  const insn = cfg.trace === "insn" ? new InsnTracer(machine, cfg.traceLimit, err) : null;
-  if (insn) {
-    const use = (i: Interpreter): void => (stats ? stats.setInterpreter(i) : machine.setInterpreter(i));
-    insn.onLimit = () => use(interpreter);
-    use(tracingInterpreter(insn.trace));
-  }
-  if (opts.seed !== undefined) k.sched.seed = opts.seed;
-  if (opts.smaps) smapsAtExit(k);
+/** Boot the kernel for a program run. The log shows everything with --dmesg; otherwise what the
+ *  user must see: lines about the program (segfault, unhandled signal, unknown system call) and
+ *  anything at notice level or worse. */
+function bootForProgram(cfg: MachineConfig, opts: KernelRunOptions): BootedKernel {
+  const filter = opts.dmesg ? () => true : (l: LogLine) => atLeast(l, "notice") || TASK_LINE.test(l.text);
+  const session = bootFor(cfg, opts.append, (text) => err(`${text}\n`), filter);
+  if (opts.seed !== undefined) session.k.sched.seed = opts.seed;
+  if (opts.smaps) smapsAtExit(session.k);
+  return session;
+}
 
-  let status: number;
-  let reason: string;
+/** Start the program as the first task; on an ExecError, the line and status 126. */
+function spawnProgram(
+  k: Kernel,
+  elf: Uint8Array,
+  program: string,
+  args: string[],
+  opts: KernelRunOptions,
+): task_struct | number {
   try {
-    let task: task_struct;
-    try {
-      task = k.sched.spawn({
-        elf,
-        path: program,
-        argv: [program, ...args],
-        envp: opts.env,
-        io: hostIo,
-        mounts: opts.mounts,
-        ...(opts.strace ? { strace: (line: string) => err(`${line}\n`) } : {}),
-      });
-    } catch (e) {
-      if (e instanceof ExecError) {
-        err(`mmlab: ${execLine(program, e)}\n`);
-        return 126;
-      }
-      throw e;
-    }
-    const run = (): "done" | "limit" => k.sched.run(cfg.maxInsns);
-    let outcome: "done" | "limit" | "oops";
-    try {
-      outcome = stats ? stats.time(run) : run();
-    } catch (e) {
-      if (!(e instanceof KernelOops)) throw e;
-      // The kernel oopsed in the program's context: Linux kills the task with SIGSEGV.
-      logOops(k, e);
-      outcome = "oops";
-    }
-    if (outcome === "limit") {
-      status = 124;
-      reason = `stopped after ${cfg.maxInsns} instructions (--max-insns)`;
-      if (!cfg.quiet) err(`mmlab: ${reason}\n`);
-    } else if (outcome === "oops") {
-      status = 139;
-      reason = "kernel oops: the task was killed";
-    } else {
-      status = task.exitCode ?? 0;
-      reason = task.signal ? `killed by signal ${task.signal}` : `exited with ${status}`;
-    }
-  } finally {
-    tracer?.stop();
-    insn?.flush();
+    return k.sched.spawn({
+      elf,
+      path: program,
+      argv: [program, ...args],
+      envp: opts.env,
+      io: hostIo,
+      mounts: opts.mounts,
+      ...(opts.strace ? { strace: (line: string) => err(`${line}\n`) } : {}),
+    });
+  } catch (e) {
+    if (!(e instanceof ExecError)) throw e;
+    err(`mmlab: ${execLine(program, e)}\n`);
+    return 126;
   }
-  if (stats) {
-    const report = { ...stats.report({ exitCode: status, reason }), kernel: kernelStats(k) };
-    err(cfg.stats === "json" ? `${JSON.stringify(report)}\n` : formatStats(report));
+}
+
+/** Run the scheduler until every task has exited or --max-insns; a kernel oops in the
+ *  program's context kills it with SIGSEGV, as Linux does. */
+function runProgram(session: BootedKernel, task: task_struct, cfg: MachineConfig): ProgramEnd {
+  const { k, stats } = session;
+  const run = (): "done" | "limit" => k.sched.run(cfg.maxInsns);
+  let outcome: "done" | "limit";
+  try {
+    outcome = stats ? stats.time(run) : run();
+  } catch (e) {
+    if (!(e instanceof KernelOops)) throw e;
+    logOops(k, e);
+    return { status: 139, reason: "kernel oops: the task was killed" };
   }
-  return status;
+  if (outcome === "limit") {
+    const reason = `stopped after ${cfg.maxInsns} instructions (--max-insns)`;
+    if (!cfg.quiet) err(`mmlab: ${reason}\n`);
+    return { status: 124, reason };
+  }
+  const status = task.exitCode ?? 0;
+  return { status, reason: task.signal ? `killed by signal ${task.signal}` : `exited with ${status}` };
 }

@@ -1,9 +1,11 @@
-// `--trace insn`: one line per instruction on stderr, in the style of Spike's log:
+// `--trace insn`: one line per instruction on stderr, in the style of Spike's log
+// (docs/reference/emulators.md):
 //   core 0: M 0x0000000080000000 (0x00a00513) addi a0, zero, 10
 // The tracer is called before each instruction executes (an instruction that then traps is
 // traced too). After `limit` lines it says so once and the run continues untraced.
 
 import { disasm, type Hart, type Machine, privName, type TraceFn } from "../cpu/index.js";
+import { TextBuffer } from "./io.js";
 
 export const DEFAULT_TRACE_LIMIT = 100_000;
 
@@ -11,8 +13,7 @@ const hex32 = (v: number): string => (v >>> 0).toString(16).padStart(8, "0");
 
 export class InsnTracer {
   private lines = 0;
-  private buf: string[] = [];
-  private bufChars = 0;
+  private readonly out: TextBuffer;
   private readonly names = new Map<number, string>();
   /** Called once when the limit is reached (to switch to the untraced interpreter). */
   onLimit: () => void = () => {};
@@ -20,8 +21,10 @@ export class InsnTracer {
   constructor(
     private readonly machine: Machine,
     private readonly limit: number,
-    private readonly write: (s: string) => void,
-  ) {}
+    write: (s: string) => void,
+  ) {
+    this.out = new TextBuffer(write);
+  }
 
   readonly trace: TraceFn = (h: Hart, pcLo: number, pcHi: number, ramOff: number): void => {
     if (this.lines >= this.limit) return;
@@ -36,24 +39,16 @@ export class InsnTracer {
       text = disasm(word);
       this.names.set(word, text);
     }
-    this.push(`core ${h.id}: ${privName(h.priv)} 0x${hex32(pcHi)}${hex32(pcLo)} (0x${bits}) ${text}\n`);
+    this.out.push(`core ${h.id}: ${privName(h.priv)} 0x${hex32(pcHi)}${hex32(pcLo)} (0x${bits}) ${text}\n`);
     if (++this.lines === this.limit) {
-      this.push(`mmlab: trace stopped after ${this.limit} instructions (--trace-limit)\n`);
+      this.out.push(`mmlab: trace stopped after ${this.limit} instructions (--trace-limit)\n`);
       this.flush();
       this.onLimit();
     }
   };
 
-  private push(s: string): void {
-    this.buf.push(s);
-    this.bufChars += s.length;
-    if (this.bufChars >= 1 << 16) this.flush();
-  }
-
+  /** Write what is buffered. */
   flush(): void {
-    if (this.buf.length === 0) return;
-    this.write(this.buf.join(""));
-    this.buf = [];
-    this.bufChars = 0;
+    this.out.flush();
   }
 }

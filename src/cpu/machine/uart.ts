@@ -1,5 +1,6 @@
-// A 16550-compatible UART at 0x1000_0000 (byte registers, the QEMU virt layout). Transmit is
-// immediate; receive reads from a byte queue the machine fills from its input.
+// A 16550-compatible UART at 0x1000_0000 (byte registers, where QEMU's virt board has it:
+// docs/reference/emulators.md). Transmit is immediate; receive reads from a byte queue the
+// machine fills from its input.
 
 import type { MmioDevice } from "../../mmu/index.js";
 

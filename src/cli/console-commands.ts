@@ -29,10 +29,10 @@ import {
   readPte,
   vpnIndex,
 } from "../mmu/index.js";
-import { isPanic, KernelOops, kernelStats, logOops } from "./kboot.js";
+import { isPanic, KernelOops, kernelStats, logOops } from "./kernel-session.js";
 import { formatTlb, hartTlb, table, tlbReport } from "./perf.js";
 import { formatKernel } from "./stats.js";
-import { permString, vpnToVa } from "./tlbtrace.js";
+import { permString, vpnToVa } from "./tlb-trace.js";
 
 /** A mistake in a console line: printed, and for a script, the line it names. */
 export class ConsoleError extends Error {
@@ -156,86 +156,96 @@ const VM_FLAG_NAMES: [number, string][] = [
   [0x1000, "VM_SPARSE"],
 ];
 
+/** `[VAR =] NAME SIZE [GFP]`: an allocator taking a size and GFP flags (`gfp: false`: a size only). */
+function allocCommand(
+  name: string,
+  help: string,
+  alloc: (k: Kernel, size: number, gfp: number | undefined) => bigint,
+  opts: { gfp: boolean } = { gfp: true },
+): CommandSpec {
+  return {
+    usage: `[VAR =] ${name} SIZE${opts.gfp ? " [GFP]" : ""}`,
+    help,
+    run: (c, a) => {
+      c.arity(a, 1, opts.gfp ? 2 : 1);
+      return alloc(c.k, c.size(a[0]!), a[1] === undefined ? undefined : c.gfp(a.slice(1)));
+    },
+  };
+}
+
+/** `NAME PTR`: a free. */
+function freeCommand(name: string, help: string, free: (k: Kernel, ptr: bigint) => void): CommandSpec {
+  return {
+    usage: `${name} PTR`,
+    help,
+    run: (c, a) => {
+      c.arity(a, 1, 1);
+      free(c.k, c.value(a[0]!));
+      return undefined;
+    },
+  };
+}
+
+/** `[VAR =] NAME PTR SIZE [GFP]`: a realloc; without `VAR =`, a variable PTR takes the result. */
+function reallocCommand(
+  name: string,
+  help: string,
+  realloc: (k: Kernel, ptr: bigint, size: number, gfp: number) => bigint,
+): CommandSpec {
+  return {
+    usage: `[VAR =] ${name} PTR SIZE [GFP]`,
+    help,
+    updates: 0,
+    run: (c, a) => {
+      c.arity(a, 2, 3);
+      return realloc(c.k, c.value(a[0]!), c.size(a[1]!), c.gfp(a.slice(2)));
+    },
+  };
+}
+
+const orKernel = (gfp: number | undefined): number => gfp ?? GFP_KERNEL;
+
 export const COMMANDS: Record<string, CommandSpec> = {
-  vmalloc: {
-    usage: "[VAR =] vmalloc SIZE [GFP]",
-    help: "vmalloc(SIZE), or __vmalloc(SIZE, GFP) when flags are given",
-    run: (c, a) => {
-      c.arity(a, 1, 2);
-      const size = c.size(a[0]!);
-      return a[1] === undefined
-        ? c.k.vm.vmalloc(size, CALLER)
-        : c.k.vm.__vmalloc(size, c.gfp(a.slice(1)), CALLER);
+  vmalloc: allocCommand(
+    "vmalloc",
+    "vmalloc(SIZE), or __vmalloc(SIZE, GFP) when flags are given",
+    (k, size, gfp) => (gfp === undefined ? k.vm.vmalloc(size, CALLER) : k.vm.__vmalloc(size, gfp, CALLER)),
+  ),
+  vzalloc: allocCommand(
+    "vzalloc",
+    "vzalloc(SIZE): vmalloc, zeroed",
+    (k, size) => k.vm.vzalloc(size, CALLER),
+    {
+      gfp: false,
     },
-  },
-  vzalloc: {
-    usage: "[VAR =] vzalloc SIZE",
-    help: "vzalloc(SIZE): vmalloc, zeroed",
-    run: (c, a) => {
-      c.arity(a, 1, 1);
-      return c.k.vm.vzalloc(c.size(a[0]!), CALLER);
-    },
-  },
-  vmalloc_huge: {
-    usage: "[VAR =] vmalloc_huge SIZE [GFP]",
-    help: "vmalloc_huge(SIZE, GFP): 2 MiB leaves when SIZE >= 2M (unless nohugevmalloc)",
-    run: (c, a) => {
-      c.arity(a, 1, 2);
-      return c.k.vm.vmalloc_huge(c.size(a[0]!), c.gfp(a.slice(1)), CALLER);
-    },
-  },
-  vfree: {
-    usage: "vfree PTR",
-    help: "vfree(PTR): pages freed now, the VA range and its TLB flush left to the lazy purge",
-    run: (c, a) => {
-      c.arity(a, 1, 1);
-      c.k.vm.vfree(c.value(a[0]!));
-      return undefined;
-    },
-  },
-  vrealloc: {
-    usage: "[VAR =] vrealloc PTR SIZE [GFP]",
-    help: "vrealloc(PTR, SIZE, GFP); without 'VAR =', a variable PTR takes the result (unless NULL)",
-    updates: 0,
-    run: (c, a) => {
-      c.arity(a, 2, 3);
-      return c.k.vm.vrealloc(c.value(a[0]!), c.size(a[1]!), c.gfp(a.slice(2)), 1, -1, CALLER);
-    },
-  },
-  kmalloc: {
-    usage: "[VAR =] kmalloc SIZE [GFP]",
-    help: "kmalloc(SIZE, GFP) from the slab caches",
-    run: (c, a) => {
-      c.arity(a, 1, 2);
-      return c.k.slab.kmalloc(c.size(a[0]!), c.gfp(a.slice(1)), CALLER);
-    },
-  },
-  kzalloc: {
-    usage: "[VAR =] kzalloc SIZE [GFP]",
-    help: "kzalloc(SIZE, GFP): kmalloc, zeroed",
-    run: (c, a) => {
-      c.arity(a, 1, 2);
-      return c.k.slab.kzalloc(c.size(a[0]!), c.gfp(a.slice(1)), CALLER);
-    },
-  },
-  kfree: {
-    usage: "kfree PTR",
-    help: "kfree(PTR)",
-    run: (c, a) => {
-      c.arity(a, 1, 1);
-      c.k.slab.kfree(c.value(a[0]!), CALLER);
-      return undefined;
-    },
-  },
-  krealloc: {
-    usage: "[VAR =] krealloc PTR SIZE [GFP]",
-    help: "krealloc(PTR, SIZE, GFP); a variable PTR takes the result, as with vrealloc",
-    updates: 0,
-    run: (c, a) => {
-      c.arity(a, 2, 3);
-      return c.k.slab.krealloc(c.value(a[0]!), c.size(a[1]!), c.gfp(a.slice(2)));
-    },
-  },
+  ),
+  vmalloc_huge: allocCommand(
+    "vmalloc_huge",
+    "vmalloc_huge(SIZE, GFP): 2 MiB leaves when SIZE >= 2M (unless nohugevmalloc)",
+    (k, size, gfp) => k.vm.vmalloc_huge(size, orKernel(gfp), CALLER),
+  ),
+  vfree: freeCommand(
+    "vfree",
+    "vfree(PTR): pages freed now, the VA range and its TLB flush left to the lazy purge",
+    (k, ptr) => k.vm.vfree(ptr),
+  ),
+  vrealloc: reallocCommand(
+    "vrealloc",
+    "vrealloc(PTR, SIZE, GFP); without 'VAR =', a variable PTR takes the result (unless NULL)",
+    (k, ptr, size, gfp) => k.vm.vrealloc(ptr, size, gfp, 1, -1, CALLER),
+  ),
+  kmalloc: allocCommand("kmalloc", "kmalloc(SIZE, GFP) from the slab caches", (k, size, gfp) =>
+    k.slab.kmalloc(size, orKernel(gfp), CALLER),
+  ),
+  kzalloc: allocCommand("kzalloc", "kzalloc(SIZE, GFP): kmalloc, zeroed", (k, size, gfp) =>
+    k.slab.kzalloc(size, orKernel(gfp), CALLER),
+  ),
+  kfree: freeCommand("kfree", "kfree(PTR)", (k, ptr) => k.slab.kfree(ptr, CALLER)),
+  krealloc: reallocCommand(
+    "krealloc",
+    "krealloc(PTR, SIZE, GFP); a variable PTR takes the result, as with vrealloc",
+    (k, ptr, size, gfp) => k.slab.krealloc(ptr, size, gfp),
+  ),
   ksize: {
     usage: "ksize PTR",
     help: "ksize(PTR): the usable size of a kmalloc'd object",
@@ -245,40 +255,22 @@ export const COMMANDS: Record<string, CommandSpec> = {
       return undefined;
     },
   },
-  kvmalloc: {
-    usage: "[VAR =] kvmalloc SIZE [GFP]",
-    help: "kvmalloc(SIZE, GFP): kmalloc, falling back to vmalloc",
-    run: (c, a) => {
-      c.arity(a, 1, 2);
-      return c.k.kv.kvmalloc(c.size(a[0]!), c.gfp(a.slice(1)), CALLER);
-    },
-  },
-  kvzalloc: {
-    usage: "[VAR =] kvzalloc SIZE [GFP]",
-    help: "kvzalloc(SIZE, GFP): kvmalloc, zeroed",
-    run: (c, a) => {
-      c.arity(a, 1, 2);
-      return c.k.kv.kvzalloc(c.size(a[0]!), c.gfp(a.slice(1)), CALLER);
-    },
-  },
-  kvfree: {
-    usage: "kvfree PTR",
-    help: "kvfree(PTR): kfree or vfree, whichever allocated it",
-    run: (c, a) => {
-      c.arity(a, 1, 1);
-      c.k.kv.kvfree(c.value(a[0]!));
-      return undefined;
-    },
-  },
-  kvrealloc: {
-    usage: "[VAR =] kvrealloc PTR SIZE [GFP]",
-    help: "kvrealloc(PTR, SIZE, GFP); a variable PTR takes the result, as with vrealloc",
-    updates: 0,
-    run: (c, a) => {
-      c.arity(a, 2, 3);
-      return c.k.kv.kvrealloc(c.value(a[0]!), c.size(a[1]!), c.gfp(a.slice(2)));
-    },
-  },
+  kvmalloc: allocCommand(
+    "kvmalloc",
+    "kvmalloc(SIZE, GFP): kmalloc, falling back to vmalloc",
+    (k, size, gfp) => k.kv.kvmalloc(size, orKernel(gfp), CALLER),
+  ),
+  kvzalloc: allocCommand("kvzalloc", "kvzalloc(SIZE, GFP): kvmalloc, zeroed", (k, size, gfp) =>
+    k.kv.kvzalloc(size, orKernel(gfp), CALLER),
+  ),
+  kvfree: freeCommand("kvfree", "kvfree(PTR): kfree or vfree, whichever allocated it", (k, ptr) =>
+    k.kv.kvfree(ptr),
+  ),
+  kvrealloc: reallocCommand(
+    "kvrealloc",
+    "kvrealloc(PTR, SIZE, GFP); a variable PTR takes the result, as with vrealloc",
+    (k, ptr, size, gfp) => k.kv.kvrealloc(ptr, size, gfp),
+  ),
   read: {
     usage: "read ADDR [LEN]",
     help: "read LEN bytes (default 64) through the current hart's MMU, as the kernel does; hexdump",
