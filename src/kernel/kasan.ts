@@ -20,6 +20,7 @@
 //   (Linux leaves them for the purge); page-table pages stay, as they do in Linux.
 
 import { PTE_R, PTE_W } from "../mmu/index.js";
+import { BUG_ON, WARN_ON } from "./bug.js";
 import type { ParamValue } from "./cmdline.js";
 import { parseBool } from "./cmdline.js";
 import { KernelOops } from "./kaccess.js";
@@ -274,8 +275,11 @@ export class Kasan {
    *  back with depopulate() over the same range. False (nothing kept) if out of memory. */
   populate(start: bigint, size: number, fill: number): boolean {
     if (!this.enabled || size <= 0) return true;
-    if (start < PAGE_OFFSET)
-      throw new Error(`kasan: populate of 0x${hex64(start)}: not a direct-map address`);
+    BUG_ON(
+      start < PAGE_OFFSET,
+      "mm/kasan/shadow.c",
+      () => `kasan: populate of 0x${hex64(start)}: not a direct-map address`,
+    );
     if (!this.mapShadow(start, BigInt(size), false, 0)) return false;
     this.kasan_poison(start, size, fill);
     return true;
@@ -303,14 +307,26 @@ export class Kasan {
   /** kasan_poison(): set the shadow of [addr, addr+size) to `value`; both granule-aligned. */
   kasan_poison(addr: bigint, size: number, value: number): void {
     if (!this.enabled) return;
-    if (addr & (GRANULE - 1n)) {
-      this.warnOn(`kasan_poison: address 0x${hex64(addr)} is not granule-aligned`);
+    const k = this.kernel;
+    const where = "mm/kasan/shadow.c";
+    if (
+      WARN_ON(
+        k,
+        (addr & (GRANULE - 1n)) !== 0n,
+        where,
+        () => `kasan_poison: address 0x${hex64(addr)} is not granule-aligned`,
+      )
+    )
       return;
-    }
-    if (size & KASAN_GRANULE_MASK) {
-      this.warnOn(`kasan_poison: size ${size} is not granule-aligned`);
+    if (
+      WARN_ON(
+        k,
+        (size & KASAN_GRANULE_MASK) !== 0,
+        where,
+        () => `kasan_poison: size ${size} is not granule-aligned`,
+      )
+    )
       return;
-    }
     if (size <= 0) return;
     const s = kasan_mem_to_shadow(addr);
     this.writeShadow(s, kasan_mem_to_shadow(addr + BigInt(size)) - s, value);
@@ -320,10 +336,17 @@ export class Kasan {
    *  holding size & 7. */
   kasan_unpoison(addr: bigint, size: number): void {
     if (!this.enabled) return;
-    if (addr & (GRANULE - 1n)) {
-      this.warnOn(`kasan_unpoison: address 0x${hex64(addr)} is not granule-aligned`);
+    const unaligned = (addr & (GRANULE - 1n)) !== 0n;
+    const where = "mm/kasan/shadow.c";
+    if (
+      WARN_ON(
+        this.kernel,
+        unaligned,
+        where,
+        () => `kasan_unpoison: address 0x${hex64(addr)} is not granule-aligned`,
+      )
+    )
       return;
-    }
     this.kasan_poison(addr, Math.ceil(size / KASAN_GRANULE_SIZE) * KASAN_GRANULE_SIZE, 0);
     this.kasan_poison_last_granule(addr, size);
   }
@@ -687,9 +710,5 @@ export class Kasan {
     if (!pgd.mapPage(va, 0, PTE_R | PTE_W, 2)) return false;
     pgd.unmapRange(va, PUD_SIZE);
     return true;
-  }
-
-  private warnOn(msg: string): void {
-    this.kernel.printk.warn(msg, "mm/kasan/shadow.c");
   }
 }

@@ -2,6 +2,7 @@
 // vmalloc area, objects carved first-fit from the units at the same offset in every unit.
 // __alloc_percpu returns the address of CPU 0's copy; per_cpu_ptr adds cpu * unit size.
 
+import { WARN_ON } from "./bug.js";
 import type { Kernel } from "./kernel.js";
 
 const UNIT_SIZE = 64 * 1024;
@@ -44,7 +45,7 @@ export class Percpu {
     const off = c ? Number(p - c.base) : -1;
     const size = c?.used.get(off);
     if (!c || size === undefined) {
-      this.k.printk.warn(`free_percpu: bad pointer 0x${p.toString(16)}`, "mm/percpu.c:free_percpu");
+      WARN_ON(this.k, true, "mm/percpu.c:free_percpu", `free_percpu: bad pointer 0x${p.toString(16)}`);
       return;
     }
     c.used.delete(off);

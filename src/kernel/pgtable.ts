@@ -4,7 +4,6 @@
 // frees the tables, as vunmap_range_noflush does; the TLB flush is the caller's job.
 
 import {
-  clearLeaf,
   mapLeaf,
   type PhysMem,
   PTE_A,
@@ -28,6 +27,8 @@ import { PG_table } from "./page_alloc.js";
 /** PAGE_KERNEL: read/write, global (kernel mappings survive ASID flushes), A and D preset. */
 export const PAGE_KERNEL = PTE_R | PTE_W | PTE_A | PTE_D | PTE_G;
 
+/** Bytes mapped by a leaf at each level: 4 KiB, 2 MiB, 1 GiB. */
+const LEAF_SIZE = [PAGE_SIZE, PMD_SIZE, PUD_SIZE];
 const VA_MASK = (1n << 48n) - 1n;
 const vpnOf = (va: bigint): number => Number((va & VA_MASK) >> 12n);
 
@@ -76,7 +77,7 @@ export class KernelPageTable {
   lookup(va: bigint): Leaf | null {
     let table = this.root;
     const vpn = vpnOf(va);
-    for (let level = 3; level >= 0; level--) {
+    for (let level = SV48.levels - 1; level >= 0; level--) {
       const pteAddr = table * 4096 + vpnIndex(vpn, level) * 8;
       const [lo, hi] = readPte(this.mem, pteAddr);
       if (!(lo & PTE_V)) return null;
@@ -127,32 +128,19 @@ export class KernelPageTable {
     let off = 0;
     while (off < size) {
       const level = this.leafLevel(va + BigInt(off), pa + off, size - off, maxLeaf);
-      const len = level === 2 ? PUD_SIZE : level === 1 ? PMD_SIZE : PAGE_SIZE;
-      if (
-        !mapLeaf(
-          this.mem,
-          SV48,
-          this.root,
-          vpnOf(va + BigInt(off)),
-          (pa + off) / PAGE_SIZE,
-          level,
-          prot,
-          this.allocTable,
-        )
-      ) {
-        return false;
-      }
-      off += len;
+      if (!this.mapPage(va + BigInt(off), (pa + off) / PAGE_SIZE, prot, level)) return false;
+      off += LEAF_SIZE[level]!;
     }
     return true;
   }
 
-  /** Map one page (or one `level` leaf) at `va` to physical page `pfn`. */
+  /** Map one page (or one `level` leaf) at `va` to physical page `pfn`. False if a table could
+   *  not be allocated; throws if `va` is mapped already (a remap is a kernel bug). */
   mapPage(va: bigint, pfn: number, prot: number, level = 0): boolean {
     return mapLeaf(this.mem, SV48, this.root, vpnOf(va), pfn, level, prot, this.allocTable);
   }
 
-  /** Is a leaf present at `va` at `level`? Returns its PTE's low word, or 0. */
+  /** The low word of the level-`level` PTE for `va` (a leaf or a table pointer), 0 if none. */
   leafAt(va: bigint, level: number): number {
     const pa = ptePointer(this.mem, SV48, this.root, vpnOf(va), level, null);
     return pa < 0 ? 0 : readPte(this.mem, pa)[0];
@@ -162,24 +150,9 @@ export class KernelPageTable {
   unmapRange(va: bigint, size: number): void {
     let off = 0;
     while (off < size) {
-      const a = va + BigInt(off);
-      let step = PAGE_SIZE;
-      for (const level of [2, 1]) {
-        const lo = this.leafAt(a, level);
-        if (lo & 0xe) {
-          clearLeaf(this.mem, SV48, this.root, vpnOf(a), level);
-          step = level === 2 ? PUD_SIZE : PMD_SIZE;
-          break;
-        }
-      }
-      if (step === PAGE_SIZE) {
-        try {
-          clearLeaf(this.mem, SV48, this.root, vpnOf(a), 0);
-        } catch {
-          // No 4 KiB table here: nothing mapped.
-        }
-      }
-      off += step;
+      const leaf = this.lookup(va + BigInt(off));
+      if (leaf) writePte(this.mem, leaf.pteAddr, 0, 0);
+      off += leaf ? LEAF_SIZE[leaf.level]! : PAGE_SIZE;
     }
   }
 

@@ -24,6 +24,7 @@
 //  - ksize() does not unpoison the object (it has not since 6.2, "mm: Make ksize() a
 //    reporting-only function"), whatever older texts say.
 
+import { WARN_ON } from "./bug.js";
 import type { KernelAccess } from "./kaccess.js";
 import { KASAN_PAGE_REDZONE, KASAN_SLAB_FREE, KASAN_SLAB_REDZONE } from "./kasan.js";
 import type { Kernel } from "./kernel.js";
@@ -300,23 +301,17 @@ export class SlabAllocator {
     if (ZERO_OR_NULL_PTR(p)) return;
     this.k.charge(COST.access);
     const pfn = this.virt_to_pfn(p);
-    if (pfn < 0) {
-      this.k.printk.warn(`kfree: 0x${hex64(p)} is not a direct-map address`, "mm/slub.c:kfree");
+    if (WARN_ON(this.k, pfn < 0, "mm/slub.c:kfree", () => `kfree: 0x${hex64(p)} is not a direct-map address`))
       return;
-    }
     const sl = this.slabByPfn.get(pfn);
     if (sl) {
       this.slab_free(sl, p, caller);
       return;
     }
     const head = this.large_head(pfn);
-    if (head < 0) {
-      this.k.printk.warn(
-        `page: pfn:0x${pfn.toString(16)} (kfree(0x${hex64(p)}))\npage dumped because: Not a kmalloc allocation`,
-        "mm/slub.c:free_large_kmalloc",
-      );
-      return;
-    }
+    const notKmalloc = () =>
+      `page: pfn:0x${pfn.toString(16)} (kfree(0x${hex64(p)}))\npage dumped because: Not a kmalloc allocation`;
+    if (WARN_ON(this.k, head < 0, "mm/slub.c:free_large_kmalloc", notKmalloc)) return;
     if (p !== __va(head * PAGE_SIZE)) {
       this.bad_free(
         p,
@@ -593,7 +588,7 @@ export class SlabAllocator {
   private bad_free(p: bigint, caller: string, type: "double-free" | "invalid-free", why: string): void {
     const kasan = this.kasan();
     if (kasan) kasan.kasan_report_invalid_free(p, caller, type);
-    else this.k.printk.warn(`${caller}: ${type} of 0x${hex64(p)}: ${why}`, `mm/slub.c:${caller}`);
+    else WARN_ON(this.k, true, `mm/slub.c:${caller}`, `${caller}: ${type} of 0x${hex64(p)}: ${why}`);
   }
 
   /** deactivate_slab(): a CPU gives up its active slab. */
@@ -704,12 +699,9 @@ export class SlabAllocator {
     const k = this.k;
     const order = get_order(size);
     if (order > MAX_PAGE_ORDER) {
-      if (!(gfp & GFP.__GFP_NOWARN)) {
-        k.printk.warn(
-          `kmalloc(${size}): order ${order} > MAX_PAGE_ORDER (${MAX_PAGE_ORDER})`,
-          "mm/page_alloc.c:__alloc_frozen_pages_noprof",
-        );
-      }
+      const where = "mm/page_alloc.c:__alloc_frozen_pages_noprof";
+      const tooBig = `kmalloc(${size}): order ${order} > MAX_PAGE_ORDER (${MAX_PAGE_ORDER})`;
+      WARN_ON(k, !(gfp & GFP.__GFP_NOWARN), where, tooBig);
       return 0n;
     }
     const pfn = k.pages.alloc_pages(order);
@@ -786,10 +778,16 @@ export class SlabAllocator {
     const sl = pfn < 0 ? undefined : this.slabByPfn.get(pfn);
     if (sl) return sl.slab_cache.object_size;
     const head = pfn < 0 ? -1 : this.large_head(pfn);
-    if (head < 0 || p !== __va(head * PAGE_SIZE)) {
-      this.k.printk.warn(`ksize(0x${hex64(p)}): not a kmalloc object`, "mm/slab_common.c:__ksize");
+    const notObject = head < 0 || p !== __va(head * PAGE_SIZE);
+    if (
+      WARN_ON(
+        this.k,
+        notObject,
+        "mm/slab_common.c:__ksize",
+        () => `ksize(0x${hex64(p)}): not a kmalloc object`,
+      )
+    )
       return 0;
-    }
     return PAGE_SIZE << this.large.get(head)!.order;
   }
 
@@ -808,7 +806,7 @@ export class SlabAllocator {
       }
       const where = this.lookup(p);
       if ("bad" in where) {
-        k.printk.warn(`krealloc(0x${hex64(p)}): ${where.bad}`, "mm/slub.c:__do_krealloc");
+        WARN_ON(k, true, "mm/slub.c:__do_krealloc", `krealloc(0x${hex64(p)}): ${where.bad}`);
         return 0n;
       }
       ks = "slab" in where ? where.slab.slab_cache.object_size : PAGE_SIZE << where.l.order;

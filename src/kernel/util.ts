@@ -8,6 +8,7 @@
 // __GFP_NOWARN and drops __GFP_NOFAIL. Either way the kmalloc attempt may not reclaim hard and
 // must stay quiet; here that matters to memcg (a non-blocking charge fails at once).
 
+import { WARN_ON } from "./bug.js";
 import { GFP, GFP_KERNEL, type Kernel } from "./kernel.js";
 import { is_vmalloc_addr, PAGE_SIZE, VMALLOC_END, VMALLOC_START } from "./layout.js";
 import { PAGE_KERNEL } from "./pgtable.js";
@@ -83,9 +84,12 @@ export class Kvmalloc {
     }
     if (!(gfp & GFP.__GFP_DIRECT_RECLAIM)) return 0n; // vmalloc cannot do non-sleeping allocations
     if (size > INT_MAX) {
-      if (!(gfp & GFP.__GFP_NOWARN)) {
-        this.k.printk.warn(`kvmalloc: size ${size} > INT_MAX`, "mm/slub.c:__kvmalloc_node_noprof");
-      }
+      WARN_ON(
+        this.k,
+        !(gfp & GFP.__GFP_NOWARN),
+        "mm/slub.c:__kvmalloc_node_noprof",
+        `kvmalloc: size ${size} > INT_MAX`,
+      );
       return 0n;
     }
     return this.vm.__vmalloc_node_range(

@@ -5,7 +5,8 @@
 // "free unused pages on vrealloc() shrink"), /proc/vmallocinfo and the Vmalloc meminfo lines.
 // Page tables, TLB flushes, page contents and KASAN shadow are all real, in emulated memory.
 
-import { PTE_R, PTE_W, PTE_X } from "../mmu/index.js";
+import { PTE_X, ptePpn } from "../mmu/index.js";
+import { BUG_ON, WARN_ON } from "./bug.js";
 import { parseUint } from "./cmdline.js";
 
 /** kasan_release_vmalloc() flag: free the shadow pages (the TLB flush is done once per purge). */
@@ -38,6 +39,7 @@ export const NUMA_NO_NODE = -1;
 const PAGE = BigInt(PAGE_SIZE);
 /** vm_map_ram areas are at most this many pages (VMAP_MAX_ALLOC). */
 export const VMAP_MAX_ALLOC = 64;
+const REMOVE_VM_AREA = "mm/vmalloc.c:remove_vm_area";
 
 export interface vm_struct {
   addr: bigint;
@@ -205,7 +207,7 @@ export class Vmalloc {
   /** Remove [s, e) from the free blocks (it lies inside one). */
   private clip(s: bigint, e: bigint): void {
     const i = this.free.findIndex(([fs, fe]) => fs <= s && e <= fe);
-    if (i < 0) throw new Error(`vmalloc: clip of busy range 0x${hex64(s)}-0x${hex64(e)}`);
+    BUG_ON(i < 0, "mm/vmalloc.c:va_clip", () => `clip of busy range 0x${hex64(s)}-0x${hex64(e)}`);
     const [fs, fe] = this.free[i]!;
     const parts: [bigint, bigint][] = [];
     if (fs < s) parts.push([fs, s]);
@@ -260,9 +262,23 @@ export class Vmalloc {
     return this.find_vmap_area(addr)?.vm ?? null;
   }
 
+  /** The area that starts at `addr`; otherwise null, after the WARN Linux's `fn` (vfree,
+   *  vunmap) gives for a pointer that is not one. */
+  private area_at(addr: bigint, fn: string): vm_struct | null {
+    const vm = this.find_vm_area(addr);
+    if (vm?.addr === addr) return vm;
+    WARN_ON(
+      this.k,
+      true,
+      `mm/vmalloc.c:${fn}`,
+      () => `Trying to ${fn}() nonexistent vm area (${hex64(addr)})`,
+    );
+    return null;
+  }
+
   private unlink_busy(va: vmap_area): void {
     const i = this.busy.indexOf(va);
-    if (i < 0) throw new Error(`vmalloc: area 0x${hex64(va.va_start)} is not busy`);
+    BUG_ON(i < 0, "mm/vmalloc.c:unlink_va", () => `area 0x${hex64(va.va_start)} is not busy`);
     this.busy.splice(i, 1);
   }
 
@@ -355,10 +371,9 @@ export class Vmalloc {
   /** Unlink the area at `addr` from the busy tree, poison its shadow and unmap it (no flush).
    *  Its VA goes to the lazy list. */
   remove_vm_area(addr: bigint): vm_struct | null {
-    if (addr % PAGE !== 0n) {
-      this.k.printk.warn(`Trying to vfree() bad address (0x${hex64(addr)})`, "mm/vmalloc.c:remove_vm_area");
+    const unaligned = addr % PAGE !== 0n;
+    if (WARN_ON(this.k, unaligned, REMOVE_VM_AREA, () => `Trying to vfree() bad address (0x${hex64(addr)})`))
       return null;
-    }
     const va = this.find_vmap_area(addr);
     if (!va?.vm || va.va_start !== addr) return null;
     const vm = va.vm;
@@ -437,10 +452,8 @@ export class Vmalloc {
     caller: string,
   ): bigint {
     const k = this.k;
-    if (size <= 0) {
-      k.printk.warn("vmalloc: zero-sized allocation", "mm/vmalloc.c:__vmalloc_node_range_noprof");
+    if (WARN_ON(k, size <= 0, "mm/vmalloc.c:__vmalloc_node_range_noprof", "vmalloc: zero-sized allocation"))
       return 0n;
-    }
     if (!(gfp & GFP.__GFP_DIRECT_RECLAIM)) {
       // This kernel's vmalloc may sleep (page tables, pages): non-blocking requests fail, as
       // they did in Linux before the 2025 no-block series (test_vmalloc's no_block test: xfail).
@@ -588,12 +601,8 @@ export class Vmalloc {
   /** vfree(): unmap now, free the pages now, leave the VA and its TLB flush to the lazy purge. */
   vfree(addr: bigint): void {
     if (addr === 0n) return;
-    const va = this.find_vmap_area(addr);
-    if (!va?.vm || va.va_start !== addr) {
-      this.k.printk.warn(`Trying to vfree() nonexistent vm area (${hex64(addr)})`, "mm/vmalloc.c:vfree");
-      return;
-    }
-    this.vfree_area(va.vm);
+    const vm = this.area_at(addr, "vfree");
+    if (vm) this.vfree_area(vm);
   }
 
   private vfree_area(vm: vm_struct): void {
@@ -605,10 +614,9 @@ export class Vmalloc {
   /** vmap(): map `pages` (4 KiB frames) contiguously. VM_FLUSH_RESET_PERMS is refused. */
   vmap(pages: number[], flags = VM_MAP, prot = PAGE_KERNEL, caller = "vmap"): bigint {
     if (pages.length > this.k.pages.nrPages) return 0n;
-    if (flags & VM_FLUSH_RESET_PERMS) {
-      this.k.printk.warn("vmap: VM_FLUSH_RESET_PERMS is not supported", "mm/vmalloc.c:vmap");
+    const resetPerms = (flags & VM_FLUSH_RESET_PERMS) !== 0;
+    if (WARN_ON(this.k, resetPerms, "mm/vmalloc.c:vmap", "vmap: VM_FLUSH_RESET_PERMS is not supported"))
       return 0n;
-    }
     const vm = this.get_vm_area_caller(pages.length * PAGE_SIZE, (flags & ~VM_NO_GUARD) | VM_MAP, caller);
     if (!vm) return 0n;
     vm.pages = [...pages];
@@ -623,16 +631,14 @@ export class Vmalloc {
 
   /** vunmap(): release a vmap() area; its pages stay the caller's (unless VM_MAP_PUT_PAGES). */
   vunmap(addr: bigint): void {
-    const vm = this.find_vm_area(addr);
-    if (!vm || vm.addr !== addr) {
-      this.k.printk.warn(`Trying to vunmap() nonexistent vm area (${hex64(addr)})`, "mm/vmalloc.c:vunmap");
-      return;
-    }
+    const vm = this.area_at(addr, "vunmap");
+    if (!vm) return;
     this.remove_vm_area(addr);
     if (vm.flags & VM_MAP_PUT_PAGES) this.vm_area_free_pages(vm, 0, vm.nr_pages);
   }
 
-  /** vm_map_ram(): a short-lived mapping of up to VMAP_MAX_ALLOC pages, no vm_struct. */
+  /** vm_map_ram(): a short-lived mapping of up to VMAP_MAX_ALLOC pages, no vm_struct. 0n if
+   *  the VA, its shadow or a page table cannot be had (what was done is undone). */
   vm_map_ram(pages: number[]): bigint {
     if (pages.length === 0 || pages.length > VMAP_MAX_ALLOC) return 0n;
     const size = BigInt(pages.length * PAGE_SIZE);
@@ -644,46 +650,40 @@ export class Vmalloc {
     }
     this.insert_busy({ va_start: addr, va_end: addr + size, vm: null, flags: VMAP_RAM });
     this.kasan?.kasan_unpoison_vmalloc(addr, Number(size));
-    pages.forEach((pfn, i) => {
-      this.k.pgd.mapPage(addr + BigInt(i * PAGE_SIZE), pfn, PAGE_KERNEL);
-    });
+    for (const [i, pfn] of pages.entries()) {
+      if (!this.k.pgd.mapPage(addr + BigInt(i * PAGE_SIZE), pfn, PAGE_KERNEL)) {
+        this.vm_unmap_ram(addr, pages.length);
+        return 0n;
+      }
+    }
     return addr;
   }
 
   /** vm_unmap_ram(): undo vm_map_ram(); the VA is freed lazily. */
   vm_unmap_ram(addr: bigint, count: number): void {
     const va = this.find_vmap_area(addr);
-    if (!va || va.vm || va.va_start !== addr || va.va_end - va.va_start !== BigInt(count * PAGE_SIZE)) {
-      this.k.printk.warn(`vm_unmap_ram: bad address 0x${hex64(addr)}`, "mm/vmalloc.c:vm_unmap_ram");
+    const bad =
+      !va || va.vm !== null || va.va_start !== addr || va.va_end - addr !== BigInt(count * PAGE_SIZE);
+    if (WARN_ON(this.k, bad, "mm/vmalloc.c:vm_unmap_ram", () => `vm_unmap_ram: bad address 0x${hex64(addr)}`))
       return;
-    }
-    this.unlink_busy(va);
+    this.unlink_busy(va!);
     this.kasan?.kasan_poison_vmalloc(addr, count * PAGE_SIZE);
     this.k.pgd.unmapRange(addr, count * PAGE_SIZE);
-    this.free_vmap_area_noflush(va);
+    this.free_vmap_area_noflush(va!);
   }
 
   /** vmalloc_to_page(): the frame mapped at `addr` (from the page table), or -1. */
   vmalloc_to_page(addr: bigint): number {
-    for (const level of [2, 1, 0]) {
-      let lo = 0;
-      try {
-        lo = this.k.pgd.leafAt(addr, level);
-      } catch {
-        continue;
-      }
-      if (lo & (PTE_R | PTE_W | PTE_X)) {
-        const pfn = lo >>> 10; // RAM frames (< 16 GiB) fit in the low word's 22 PPN bits
-        const pagesIn = Number((addr % BigInt(PAGE_SIZE * 512 ** level)) / PAGE);
-        return pfn + pagesIn;
-      }
-    }
-    return -1;
+    const leaf = this.k.pgd.lookup(addr);
+    if (!leaf) return -1;
+    const pagesIn = Number((addr % BigInt(PAGE_SIZE * 512 ** leaf.level)) / PAGE);
+    return ptePpn(leaf.lo, leaf.hi) + pagesIn;
   }
 
   // ---- vrealloc ----
 
-  /** vrealloc_node_align(): resize a vmalloc'd object (see ../shared/reference/linux-vmalloc.md §1). */
+  /** vrealloc_node_align(): resize a vmalloc'd object (docs/reference/vmalloc.md, "vrealloc").
+   *  NULL acts as vmalloc, size 0 frees; on failure p stays valid and untouched. */
   vrealloc(
     p: bigint,
     size: number,
@@ -692,59 +692,64 @@ export class Vmalloc {
     nid = NUMA_NO_NODE,
     caller = "vrealloc",
   ): bigint {
-    const k = this.k;
     if (size === 0) {
       this.vfree(p);
       return 0n;
     }
-    let oldSize = 0;
-    if (p !== 0n) {
-      const vm = this.find_vm_area(p);
-      if (!vm) {
-        k.printk.warn(
-          `Trying to vrealloc() nonexistent vm area (${hex64(p)})`,
-          "mm/vmalloc.c:vrealloc_node_align_noprof",
-        );
-        return 0n;
-      }
-      const alloced = this.get_vm_area_size(vm);
-      oldSize = vm.requested_size;
-      if (alloced < oldSize) {
-        k.printk.warn(
-          "vrealloc() has mismatched area vs requested sizes",
-          "mm/vmalloc.c:vrealloc_node_align_noprof",
-        );
-        return 0n;
-      }
-      if (p % BigInt(align) !== 0n) {
-        k.printk.warn(
-          `will not reallocate with a bigger alignment (0x${align.toString(16)})`,
-          "mm/vmalloc.c:vrealloc_node_align_noprof",
-        );
-        return 0n;
-      }
-      const wrongNode = gfp & GFP.__GFP_THISNODE && nid !== NUMA_NO_NODE && nid !== 0;
-      if (!wrongNode) {
-        if (size <= oldSize) return this.vrealloc_shrink(p, vm, oldSize, size, gfp);
-        const limit = this.bugs.has("shrink-keeps-pages") ? alloced : vm.nr_pages * PAGE_SIZE;
-        if (size <= limit) {
-          vm.requested_size = size;
-          // d699440f58ce: reusing the area must unpoison [old, size) again.
-          if (!this.bugs.has("kasan-stale-shadow")) this.kasan?.kasan_vrealloc(p, oldSize, size);
-          if (this.bugs.has("zero-on-grow") && (k.config.initOnAlloc || gfp & GFP.__GFP_ZERO)) {
-            k.kmem.memset(p + BigInt(oldSize), 0, size - oldSize, "vrealloc");
-          }
-          if (!this.bugs.has("in-place-not-returned")) return p;
-        }
-      }
+    if (p === 0n) return this.__vmalloc_node(size, align, gfp, nid, caller);
+    const vm = this.vrealloc_area(p, align);
+    if (!vm) return 0n;
+    const oldSize = vm.requested_size;
+    const wrongNode = gfp & GFP.__GFP_THISNODE && nid !== NUMA_NO_NODE && nid !== 0;
+    if (!wrongNode) {
+      if (size <= oldSize) return this.vrealloc_shrink(p, vm, oldSize, size, gfp);
+      if (this.vrealloc_in_place(p, vm, oldSize, size, gfp)) return p;
     }
     const n = this.__vmalloc_node(size, align, gfp, nid, caller);
-    if (n === 0n) return 0n; // p stays valid and untouched
-    if (p !== 0n) {
-      k.kmem.memcpy(n, p, Math.min(oldSize, size), "vrealloc");
-      this.vfree(p);
-    }
+    if (n === 0n) return 0n;
+    this.k.kmem.memcpy(n, p, Math.min(oldSize, size), "vrealloc");
+    this.vfree(p);
     return n;
+  }
+
+  /** The area vrealloc() may resize at p; null after the WARN Linux gives for an unknown
+   *  pointer, an area smaller than its requested size, or a bigger alignment than p has. */
+  private vrealloc_area(p: bigint, align: number): vm_struct | null {
+    const k = this.k;
+    const where = "mm/vmalloc.c:vrealloc_node_align_noprof";
+    const vm = this.find_vm_area(p);
+    if (!vm) {
+      WARN_ON(k, true, where, () => `Trying to vrealloc() nonexistent vm area (${hex64(p)})`);
+      return null;
+    }
+    const mismatched = this.get_vm_area_size(vm) < vm.requested_size;
+    if (WARN_ON(k, mismatched, where, "vrealloc() has mismatched area vs requested sizes")) return null;
+    const misaligned = p % BigInt(align) !== 0n;
+    if (
+      WARN_ON(
+        k,
+        misaligned,
+        where,
+        () => `will not reallocate with a bigger alignment (0x${align.toString(16)})`,
+      )
+    )
+      return null;
+    return vm;
+  }
+
+  /** Grow within the pages still mapped: the new bytes are unpoisoned, not zeroed (they were
+   *  zeroed at allocation or at the shrink that left them). False if the area is too small. */
+  private vrealloc_in_place(p: bigint, vm: vm_struct, oldSize: number, size: number, gfp: number): boolean {
+    const k = this.k;
+    const limit = this.bugs.has("shrink-keeps-pages") ? this.get_vm_area_size(vm) : vm.nr_pages * PAGE_SIZE;
+    if (size > limit) return false;
+    vm.requested_size = size;
+    // d699440f58ce: reusing the area must unpoison [old, size) again.
+    if (!this.bugs.has("kasan-stale-shadow")) this.kasan?.kasan_vrealloc(p, oldSize, size);
+    if (this.bugs.has("zero-on-grow") && (k.config.initOnAlloc || gfp & GFP.__GFP_ZERO)) {
+      k.kmem.memset(p + BigInt(oldSize), 0, size - oldSize, "vrealloc");
+    }
+    return !this.bugs.has("in-place-not-returned");
   }
 
   /** The shrink (or same-size) path: zero the tail under init_on_free / init_on_alloc /

@@ -21,6 +21,8 @@ export function writePte(mem: PhysMem, pa: number, lo: number, hi: number): void
   mem.i32[(off >>> 2) + 1] = hi;
 }
 
+const hex32 = (w: number): string => (w >>> 0).toString(16).padStart(8, "0");
+
 function pteOffset(mem: PhysMem, pa: number): number {
   const off = mem.ramOffset(pa, 8);
   if (off < 0 || pa % 8 !== 0)
@@ -60,7 +62,8 @@ export function ptePointer(
 }
 
 /** Map the page of `vpn` at `level` (0 = 4 KiB, 1 = 2 MiB, ...) to physical page `ppn` with PTE
- *  flags `flags` (V is added). Both must be aligned to the page size. False if out of memory. */
+ *  flags `flags` (V is added). Both must be aligned to the page size. False if out of memory.
+ *  Throws if the PTE is already valid: a remap is the caller's bug (xv6's mappages panics). */
 export function mapLeaf(
   mem: PhysMem,
   mode: PagingMode,
@@ -80,6 +83,13 @@ export function mapLeaf(
   }
   const pa = ptePointer(mem, mode, rootPpn, vpn, level, alloc);
   if (pa < 0) return false;
+  const [oldLo, oldHi] = readPte(mem, pa);
+  if (oldLo & PTE_V) {
+    throw new Error(
+      `mapLeaf: remap: vpn 0x${vpn.toString(16)} is already mapped at level ${level} ` +
+        `(PTE 0x${hex32(oldHi)}${hex32(oldLo)} at 0x${pa.toString(16)}); unmap it first`,
+    );
+  }
   const [lo, hi] = makePte(ppn, flags | PTE_V);
   writePte(mem, pa, lo, hi | hiBits);
   return true;

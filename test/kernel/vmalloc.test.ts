@@ -129,6 +129,27 @@ describe("vmalloc and vfree", () => {
     expect(boot().vm.meminfo()[0]).toBe("VmallocTotal:   34359738368 kB");
   });
 
+  it("vm_map_ram maps the pages; a page table it cannot get undoes the whole mapping", () => {
+    const k = boot("kasan=off"); // so that only page tables need memory
+    noLeak(k, () => {
+      const pfns = [k.pages.alloc_pages(0), k.pages.alloc_pages(0)];
+      const v = k.vm.vm_map_ram(pfns);
+      expect(k.vm.vmalloc_to_page(v + 4096n)).toBe(pfns[1]);
+      k.vm.vm_unmap_ram(v, 2);
+      // The next free VA is 4 KiB below a 2 MiB boundary: the second page needs a new PTE table.
+      const filler = k.vm.vmalloc((2 << 20) - 2 * 4096);
+      const next = filler + BigInt((2 << 20) - 4096);
+      k.pages.failAfter = 0;
+      expect(k.vm.vm_map_ram(pfns)).toBe(0n);
+      k.pages.failAfter = -1;
+      expect(k.pgd.lookup(next)).toBeNull(); // the first page's PTE is gone again
+      expect(k.vm.areas().some((a) => a.va_start === next)).toBe(false);
+      expect(k.vm.vmallocinfo()).toContain(`0x${next.toString(16)}-`); // its VA waits for the purge
+      k.vm.vfree(filler);
+      for (const pfn of pfns) k.pages.__free_pages(pfn, 0);
+    });
+  });
+
   it("vmap maps caller pages that vunmap leaves alone; vmalloc_to_page finds them", () => {
     const k = boot();
     noLeak(k, () => {

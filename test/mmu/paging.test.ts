@@ -27,6 +27,8 @@ interface Rig {
   mode: PagingMode;
   alloc: () => number;
   map(va: bigint, pa: number, level?: number, flags?: number): void;
+  /** Point an existing 4 KiB mapping at another page: clear the leaf, then map (no fence). */
+  remap(va: bigint, pa: number): void;
   load(va: bigint): bigint | typeof TRAPPED;
   fence(va?: bigint, asid?: number): void;
 }
@@ -49,6 +51,10 @@ function rig(mode: PagingMode = SV48, tlb = "tiny", asid = 1): Rig {
     alloc,
     map(va, pa, level = 0, flags = RW) {
       mapLeaf(m.mem, mode, root, vpnOf(va), pa / 4096, level, flags, alloc);
+    },
+    remap(va, pa) {
+      clearLeaf(m.mem, mode, root, vpnOf(va), 0);
+      mapLeaf(m.mem, mode, root, vpnOf(va), pa / 4096, 0, RW, alloc);
     },
     load(va) {
       h.priv = PRIV_S; // a trap moves the hart to M; every probe is an S-mode access
@@ -85,7 +91,7 @@ describe("paged translation through the modelled TLB", () => {
     poke(r.m, RAM_BASE + 0x6000, 222);
     r.map(0x4000_0000n, RAM_BASE + 0x5000);
     expect(r.load(0x4000_0000n)).toBe(111n);
-    r.map(0x4000_0000n, RAM_BASE + 0x6000); // remap without a fence
+    r.remap(0x4000_0000n, RAM_BASE + 0x6000); // without a fence
     expect(r.load(0x4000_0000n)).toBe(111n); // the TLB still holds the old page
     r.fence(0x4000_1000n); // a fence for another page changes nothing
     expect(r.load(0x4000_0000n)).toBe(111n);
@@ -215,7 +221,7 @@ describe("property: TLB + walker = uncached walk, when every PTE change has its 
           let asid = 1;
           for (const o of ops) {
             if (o.op === "map") {
-              r.map(BigInt(o.page) << 12n, RAM_BASE + 0x10_0000 + o.frame * 4096);
+              r.remap(BigInt(o.page) << 12n, RAM_BASE + 0x10_0000 + o.frame * 4096);
               r.fence(BigInt(o.page) << 12n); // leaf change: fence by address, all ASIDs
             } else if (o.op === "unmap") {
               clearLeaf(r.m.mem, r.mode, r.root, o.page, 0);
