@@ -12,6 +12,7 @@ import { SlabAllocator, ZERO_SIZE_PTR } from "./slab.js";
 import { Kvmalloc } from "./util.js";
 import { Vmalloc } from "./vmalloc.js";
 
+export { ERRNO, type ErrnoName, errnoName, strerror } from "./errno.js";
 export { ExecError } from "./exec.js";
 export { type Mount, parseMount } from "./fs.js";
 export { KernelOops } from "./kaccess.js";
