@@ -27,6 +27,9 @@ import {
   pagingMode,
   ptePpn,
   readPte,
+  satpAsid,
+  satpMode,
+  satpPpn,
   vpnIndex,
 } from "../mmu/index.js";
 import { isPanic, KernelOops, kernelStats, logOops } from "./kboot.js";
@@ -739,7 +742,7 @@ export class KConsole {
 
   /** The paging mode hart `id` uses (satp), or null when satp is Bare. */
   private mode(id: number): PagingMode | null {
-    return pagingMode(Number(this.k.machine.harts[id]!.satp >> 60n)) ?? null;
+    return pagingMode(satpMode(this.k.machine.harts[id]!.satp)) ?? null;
   }
 
   /** `tlb HART`: the valid entries of every array. */
@@ -774,8 +777,8 @@ export class KConsole {
     const mode = this.mode(id);
     if (!mode) return `hart ${id}: satp is Bare: ${hexAddr(va)} is a physical address`;
     const mem = this.k.machine.mem;
-    const asid = Number((h.satp >> 44n) & 0xffffn);
-    let table = Number(h.satp & ((1n << 44n) - 1n));
+    const asid = satpAsid(h.satp);
+    let table = satpPpn(h.satp);
     const lines = [
       `walk ${hexAddr(va)} on hart ${id}: ${mode.name}, root table at 0x${(table * 4096).toString(16)}, asid ${asid}`,
     ];
@@ -852,7 +855,7 @@ export class KConsole {
   /** The TLB entries of hart `id` that translate `va` (possibly stale ones). */
   private tlbHolding(va: bigint, id: number, mode: PagingMode): string[] {
     const { tlb } = hartTlb(this.k.machine, id);
-    const asid = Number((this.k.machine.harts[id]!.satp >> 44n) & 0xffffn);
+    const asid = satpAsid(this.k.machine.harts[id]!.satp);
     const vpn = Number((va & ((1n << BigInt(mode.vaBits)) - 1n)) >> 12n);
     const hits = tlb
       .entries()

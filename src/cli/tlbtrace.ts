@@ -19,6 +19,7 @@ import {
   pageSizeName,
   pagingMode,
   SV48,
+  satpMode,
   type TlbEvent,
   type TlbModel,
   type Walker,
@@ -80,7 +81,7 @@ export class TlbTracer {
   /** The paging mode hart `id` uses now (for printing VAs); Sv48 while satp is Bare. */
   private mode(id: number): PagingMode {
     const satp = this.machine.harts[id]!.satp;
-    return pagingMode(Number(satp >> 60n)) ?? SV48;
+    return pagingMode(satpMode(satp)) ?? SV48;
   }
 
   private attach(id: number): Hook {

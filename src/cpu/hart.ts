@@ -3,7 +3,7 @@
 // falls back to when its host TLB misses. Translation is Bare here; the MMU plugs in through
 // `translator` (see ../mmu).
 
-import { PG_CODE, PG_RESV, PG_WATCH, type PhysMem } from "../mmu/index.js";
+import { PG_CODE, PG_RESV, PG_WATCH, type PhysMem, RAM_BASE, SATP_MODE_SHIFT } from "../mmu/index.js";
 import type { CodeCache } from "./code.js";
 import {
   CAUSE,
@@ -78,7 +78,6 @@ const MIE_MASK = 0xaaa;
 const MIP_SW_MASK = S_IRQS; // SSIP, STIP, SEIP are writable by M-mode
 const MENVCFG_ADUE = 1n << 61n;
 const MENVCFG_MASK = MENVCFG_ADUE | 1n; // ADUE, FIOM
-const SATP_MODE_SHIFT = 60n;
 const MASK64 = (1n << 64n) - 1n;
 
 function kindCause(kind: AccessKind, access: number, misaligned: number, fetch: number): number {
@@ -524,7 +523,7 @@ export class Hart {
     for (let i = 0; i < width; i++) offs.push(this.byteOffset(base + BigInt(i), "w"));
     offs.forEach((off, i) => {
       this.mem.u8[off] = Number((v >> BigInt(8 * i)) & 0xffn);
-      if (this.mem.pageFlags[Math.floor(off / 4096)]) this.storeHooks(off + 0x8000_0000, off, 1);
+      if (this.mem.pageFlags[Math.floor(off / 4096)]) this.storeHooks(off + RAM_BASE, off, 1);
     });
   }
 

@@ -15,6 +15,7 @@
 import { AsmBuilder } from "../asm/index.js";
 import { CSR, Machine, type Paging, PRIV_S, run } from "../cpu/index.js";
 import {
+  makeSatp,
   mapLeaf,
   PAGING_MODES,
   type PagingMode,
@@ -181,7 +182,7 @@ export function runChase(spec: ChaseSpec): ChaseResult {
     i32[(ramOff >>> 2) + 1] = Math.floor(target / 2 ** 32);
   }
 
-  h.csrWrite(CSR.satp, (BigInt(mode.satpMode) << 60n) | BigInt(root));
+  h.csrWrite(CSR.satp, makeSatp(mode.satpMode, 0, root));
   h.priv = PRIV_S;
   h.setPc(BigInt(CODE_PA));
   h.setReg(10, BigInt(DATA_VA + slotOff(0)));

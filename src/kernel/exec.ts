@@ -156,7 +156,7 @@ export function load_elf_binary(
   const hwcap = Number(k.hart().misa & 0x3ffffffn) & letters;
   const aux: [number, bigint][] = [
     [AT.HWCAP, BigInt(hwcap)],
-    [AT.PAGESZ, 4096n],
+    [AT.PAGESZ, PAGE],
     [AT.CLKTCK, 100n],
     [AT.PHDR, phdr],
     [AT.PHENT, BigInt(elf.phentsize)],

@@ -31,6 +31,7 @@ import {
   is_vmalloc_addr,
   kasan_mem_to_shadow,
   PAGE_OFFSET,
+  PAGE_SHIFT,
   PAGE_SIZE,
   PUD_SIZE,
   VMALLOC_END,
@@ -93,6 +94,7 @@ export interface KasanOptions {
 
 const GRANULE = BigInt(KASAN_GRANULE_SIZE);
 const PAGE = BigInt(PAGE_SIZE);
+const SHIFT = BigInt(PAGE_SHIFT);
 const SHADOW_CHUNK = BigInt(KASAN_MEMORY_PER_SHADOW_PAGE);
 /** Bytes of memory one row of "Memory state around the buggy address" covers. */
 const META_MEM_BYTES_PER_ROW = 16n * GRANULE;
@@ -256,7 +258,7 @@ export class Kasan {
     if (shadowEnd <= shadowStart) return;
     if (flags & KASAN_VMALLOC_PAGE_RANGE) {
       for (let va = shadowStart; va < shadowEnd; va += PAGE) {
-        const key = Number(va >> 12n);
+        const key = Number(va >> SHIFT);
         const sp = this.shadow.get(key);
         if (sp?.vmalloc) this.unmapShadowPage(key, sp);
       }
@@ -290,14 +292,14 @@ export class Kasan {
   depopulate(start: bigint, size: number): void {
     if (!this.enabled || size <= 0) return;
     this.kasan_poison(start, size, 0);
-    const first = Number(kasan_mem_to_shadow(start) >> 12n);
-    const last = Number(kasan_mem_to_shadow(start + BigInt(size) - 1n) >> 12n);
+    const first = Number(kasan_mem_to_shadow(start) >> SHIFT);
+    const last = Number(kasan_mem_to_shadow(start + BigInt(size) - 1n) >> SHIFT);
     for (let key = first; key <= last; key++) {
       const sp = this.shadow.get(key);
       if (!sp || sp.vmalloc) continue;
       if (--sp.refs > 0) continue;
       this.unmapShadowPage(key, sp);
-      const va = BigInt(key) << 12n;
+      const va = BigInt(key) << SHIFT;
       this.kernel.flush.flush_tlb_kernel_range(va, va + PAGE);
     }
   }
@@ -561,7 +563,7 @@ export class Kasan {
       }
     }
     if (addr >= PAGE_OFFSET) {
-      const pfn = Number((addr - PAGE_OFFSET) >> 12n) + this.kernel.pages.basePfn;
+      const pfn = Number((addr - PAGE_OFFSET) >> SHIFT) + this.kernel.pages.basePfn;
       const page = this.dump_page(pfn);
       if (page.length) out.push("The buggy address belongs to the physical page:", ...page, "");
     }
@@ -617,8 +619,8 @@ export class Kasan {
   // ---- shadow pages ----
 
   private anyPopulated(s0: bigint, s1: bigint): boolean {
-    const last = Number(s1 >> 12n);
-    for (let k = Number(s0 >> 12n); k <= last; k++) if (this.shadow.has(k)) return true;
+    const last = Number(s1 >> SHIFT);
+    for (let k = Number(s0 >> SHIFT); k <= last; k++) if (this.shadow.has(k)) return true;
     return false;
   }
 
@@ -632,7 +634,7 @@ export class Kasan {
       while (done < len) {
         const a = s + BigInt(done);
         const n = Math.min(PAGE_SIZE - Number(a & (PAGE - 1n)), len - done);
-        if (this.shadow.has(Number(a >> 12n))) out.set(this.kernel.kmem.read(a, n, "kasan_shadow"), done);
+        if (this.shadow.has(Number(a >> SHIFT))) out.set(this.kernel.kmem.read(a, n, "kasan_shadow"), done);
         done += n;
       }
     } finally {
@@ -651,7 +653,7 @@ export class Kasan {
       while (a < end) {
         const next = roundDown(a, PAGE) + PAGE;
         const n = Number((next < end ? next : end) - a);
-        if (this.shadow.has(Number(a >> 12n))) this.kernel.kmem.memset(a, value, n, "kasan_poison");
+        if (this.shadow.has(Number(a >> SHIFT))) this.kernel.kmem.memset(a, value, n, "kasan_poison");
         a += BigInt(n);
       }
     } finally {
@@ -663,12 +665,12 @@ export class Kasan {
    *  `fill` through the direct map (as Linux memsets page_to_virt()). All or nothing. */
   private mapShadow(start: bigint, size: bigint, vmalloc: boolean, fill: number): boolean {
     const k = this.kernel;
-    const first = Number(kasan_mem_to_shadow(start) >> 12n);
-    const last = Number(kasan_mem_to_shadow(start + size - 1n) >> 12n);
+    const first = Number(kasan_mem_to_shadow(start) >> SHIFT);
+    const last = Number(kasan_mem_to_shadow(start + size - 1n) >> SHIFT);
     const fresh: [number, number][] = [];
     const undo = (): false => {
       for (const [key, pfn] of fresh) {
-        if (this.shadow.delete(key)) k.pgd.unmapRange(BigInt(key) << 12n, PAGE_SIZE);
+        if (this.shadow.delete(key)) k.pgd.unmapRange(BigInt(key) << SHIFT, PAGE_SIZE);
         k.pages.__free_pages(pfn, 0);
       }
       return false;
@@ -681,7 +683,7 @@ export class Kasan {
       fresh.push([key, pfn]);
     }
     for (const [key, pfn] of fresh) {
-      if (!k.pgd.mapPage(BigInt(key) << 12n, pfn, PAGE_KERNEL)) return undo();
+      if (!k.pgd.mapPage(BigInt(key) << SHIFT, pfn, PAGE_KERNEL)) return undo();
       this.shadow.set(key, { pfn, vmalloc, refs: 0 });
     }
     const was = this.inside;
@@ -697,7 +699,7 @@ export class Kasan {
   }
 
   private unmapShadowPage(key: number, sp: ShadowPage): void {
-    this.kernel.pgd.unmapRange(BigInt(key) << 12n, PAGE_SIZE);
+    this.kernel.pgd.unmapRange(BigInt(key) << SHIFT, PAGE_SIZE);
     this.kernel.pages.__free_pages(sp.pfn, 0);
     this.shadow.delete(key);
   }

@@ -2,10 +2,9 @@
 // map"; arch/riscv/include/asm/pgtable.h, kasan.h), and the address conversions between it and
 // physical memory.
 
-import { RAM_BASE } from "../mmu/index.js";
+import { PAGE_SIZE, RAM_BASE } from "../mmu/index.js";
 
-export const PAGE_SIZE = 4096;
-export const PAGE_SHIFT = 12;
+export { PAGE_SHIFT, PAGE_SIZE } from "../mmu/index.js";
 export const PMD_SIZE = 2 * 1024 * 1024;
 export const PUD_SIZE = 1024 * 1024 * 1024;
 
@@ -42,7 +41,8 @@ export function kasan_mem_to_shadow(addr: bigint): bigint {
 }
 
 export function PAGE_ALIGN(n: bigint): bigint {
-  return (n + 4095n) & ~4095n;
+  const mask = BigInt(PAGE_SIZE - 1);
+  return (n + mask) & ~mask;
 }
 
 /** "%016lx" of a 64-bit address. */

@@ -8,6 +8,7 @@ import {
   makePte,
   PTE_A,
   PTE_D,
+  PTE_FLAGS,
   PTE_R,
   PTE_U,
   PTE_V,
@@ -208,7 +209,7 @@ export class mm_struct {
     if (leaf?.level !== 1) return;
     const mem = this.k.machine.mem;
     const pfn = ptePpn(leaf.lo, leaf.hi);
-    const flags = leaf.lo & 0xff;
+    const flags = leaf.lo & PTE_FLAGS;
     writePte(mem, leaf.pteAddr, 0, 0);
     this.k.pages.split_page(pfn, 9);
     for (let i = 0; i < 512; i++) {

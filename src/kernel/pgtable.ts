@@ -13,6 +13,7 @@ import {
   PTE_V,
   PTE_W,
   PTE_X,
+  pteAddress,
   ptePointer,
   ptePpn,
   readPte,
@@ -20,7 +21,7 @@ import {
   vpnIndex,
   writePte,
 } from "../mmu/index.js";
-import { PAGE_SIZE, PMD_SIZE, PUD_SIZE } from "./layout.js";
+import { PAGE_SHIFT, PAGE_SIZE, PMD_SIZE, PUD_SIZE } from "./layout.js";
 import type { PageAlloc } from "./page_alloc.js";
 import { PG_table } from "./page_alloc.js";
 
@@ -30,7 +31,7 @@ export const PAGE_KERNEL = PTE_R | PTE_W | PTE_A | PTE_D | PTE_G;
 /** Bytes mapped by a leaf at each level: 4 KiB, 2 MiB, 1 GiB. */
 const LEAF_SIZE = [PAGE_SIZE, PMD_SIZE, PUD_SIZE];
 const VA_MASK = (1n << 48n) - 1n;
-const vpnOf = (va: bigint): number => Number((va & VA_MASK) >> 12n);
+const vpnOf = (va: bigint): number => Number((va & VA_MASK) >> BigInt(PAGE_SHIFT));
 
 /** A leaf found by lookup(): its level, PTE words and the PTE's physical address. */
 export interface Leaf {
@@ -57,8 +58,8 @@ export class KernelPageTable {
     this.root = root;
     if (kernelRoot !== undefined) {
       for (let i = 256; i < 512; i++) {
-        const [lo, hi] = readPte(mem, kernelRoot * 4096 + i * 8);
-        writePte(mem, root * 4096 + i * 8, lo, hi);
+        const [lo, hi] = readPte(mem, pteAddress(kernelRoot, i));
+        writePte(mem, pteAddress(root, i), lo, hi);
       }
     }
   }
@@ -78,7 +79,7 @@ export class KernelPageTable {
     let table = this.root;
     const vpn = vpnOf(va);
     for (let level = SV48.levels - 1; level >= 0; level--) {
-      const pteAddr = table * 4096 + vpnIndex(vpn, level) * 8;
+      const pteAddr = pteAddress(table, vpnIndex(vpn, level));
       const [lo, hi] = readPte(this.mem, pteAddr);
       if (!(lo & PTE_V)) return null;
       if (lo & (PTE_R | PTE_W | PTE_X)) return { level, lo, hi, pteAddr };
@@ -98,7 +99,7 @@ export class KernelPageTable {
     const free = (table: number, level: number): void => {
       const entries = level === 3 ? 256 : 512;
       for (let i = 0; i < entries; i++) {
-        const [lo, hi] = readPte(this.mem, table * 4096 + i * 8);
+        const [lo, hi] = readPte(this.mem, pteAddress(table, i));
         if (lo & PTE_V && !(lo & (PTE_R | PTE_W | PTE_X)) && level > 0) free(ptePpn(lo, hi), level - 1);
       }
       this.freeTable(table);

@@ -4,16 +4,19 @@
 // and this code handles it in TypeScript and returns to the task with sret.
 
 import { CAUSE, CSR, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as runHart } from "../cpu/index.js";
+import { makeSatp, SATP_SV48 } from "../mmu/index.js";
 import { ExecError, load_elf_binary, parseExecutable } from "./exec.js";
 import type { Mount, OpenFile } from "./fs.js";
 import { KernelOops } from "./kaccess.js";
-import type { Kernel } from "./kernel.js";
+import { CLOCK_HZ, type Kernel } from "./kernel.js";
 import { mm_struct, type ThpMode } from "./mm.js";
 import { syscall } from "./syscalls.js";
 import { UserAccess } from "./uaccess.js";
 
-/** Instructions per scheduler tick (HZ = 250 at the nominal 1 GHz). */
-export const TICK = 4_000_000;
+/** Scheduler ticks per second (CONFIG_HZ). */
+export const HZ = 250;
+/** Instructions per scheduler tick. */
+export const TICK = CLOCK_HZ / HZ;
 
 export interface TaskIo {
   /** Read up to `max` bytes of standard input (empty = end of file). */
@@ -147,7 +150,7 @@ export class Scheduler {
 
   /** Point the hart's satp at the task's page table and ASID (no TLB flush: entries are tagged). */
   switch_mm(h: Hart, t: task_struct): void {
-    h.csrWrite(CSR.satp, (9n << 60n) | (BigInt(t.mm.asid) << 44n) | BigInt(t.mm.pgd.root));
+    h.csrWrite(CSR.satp, makeSatp(SATP_SV48, t.mm.asid, t.mm.pgd.root));
   }
 
   /** Run every task until all have exited (or `maxInsns` user instructions have retired). */

@@ -18,7 +18,8 @@ import {
   strerror,
 } from "./errno.js";
 import { openHost, S_IFCHR, S_IFIFO } from "./fs.js";
-import type { Kernel } from "./kernel.js";
+import { COST, type Kernel } from "./kernel.js";
+import { PAGE_SIZE } from "./layout.js";
 import { MAP_ANONYMOUS } from "./mm.js";
 import type { Scheduler, task_struct } from "./process.js";
 
@@ -51,8 +52,9 @@ const s32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
 
 /** The deterministic clock: seconds since boot on the current hart, and a fixed epoch. */
 const EPOCH = 1_767_225_600n; // 2026-01-01T00:00:00Z
+const NSEC_PER_SEC = 1_000_000_000n;
 function nowNs(k: Kernel): bigint {
-  return BigInt(Math.floor(k.seconds() * 1e9));
+  return BigInt(Math.floor(k.seconds() * Number(NSEC_PER_SEC)));
 }
 
 function readFd(c: Ctx, fd: number, buf: bigint, len: number): bigint {
@@ -88,7 +90,7 @@ function statBytes(mode: number, size: number, mtime: number): Uint8Array {
   v.setUint32(16, mode, true);
   v.setUint32(20, 1, true); // st_nlink
   v.setBigInt64(48, BigInt(size), true);
-  v.setInt32(56, 4096, true); // st_blksize
+  v.setInt32(56, PAGE_SIZE, true); // st_blksize
   v.setBigInt64(64, BigInt(Math.ceil(size / 512)), true);
   for (const off of [72, 88, 104]) v.setBigInt64(off, BigInt(mtime), true);
   return b;
@@ -240,7 +242,7 @@ const TABLE: Record<number, Syscall> = {
       const req = c.t.uaccess.copy_from_user(c.a[0]!, 16);
       if (!req) return -EFAULT;
       const v = new DataView(req.buffer);
-      const ns = v.getBigInt64(0, true) * 1_000_000_000n + v.getBigInt64(8, true);
+      const ns = v.getBigInt64(0, true) * NSEC_PER_SEC + v.getBigInt64(8, true);
       if (ns < 0n) return -EINVAL;
       c.k.charge(Number(ns)); // asleep: time passes on this hart
       return 0n;
@@ -250,8 +252,8 @@ const TABLE: Record<number, Syscall> = {
     name: "clock_gettime",
     args: ["d", "p"],
     fn: (c) => {
-      const ns = nowNs(c.k) + (s32(c.a[0]!) === 0 ? EPOCH * 1_000_000_000n : 0n);
-      return put(c, c.a[1]!, u64s(ns / 1_000_000_000n, ns % 1_000_000_000n));
+      const ns = nowNs(c.k) + (s32(c.a[0]!) === 0 ? EPOCH * NSEC_PER_SEC : 0n);
+      return put(c, c.a[1]!, u64s(ns / NSEC_PER_SEC, ns % NSEC_PER_SEC));
     },
   },
   124: { name: "sched_yield", args: [], fn: () => 0n },
@@ -297,8 +299,8 @@ const TABLE: Record<number, Syscall> = {
     name: "gettimeofday",
     args: ["p", "p"],
     fn: (c) => {
-      const ns = nowNs(c.k) + EPOCH * 1_000_000_000n;
-      return c.a[0] === 0n ? 0n : put(c, c.a[0]!, u64s(ns / 1_000_000_000n, (ns % 1_000_000_000n) / 1000n));
+      const ns = nowNs(c.k) + EPOCH * NSEC_PER_SEC;
+      return c.a[0] === 0n ? 0n : put(c, c.a[0]!, u64s(ns / NSEC_PER_SEC, (ns % NSEC_PER_SEC) / 1000n));
     },
   },
   172: { name: "getpid", args: [], fn: (c) => BigInt(c.t.pid) },
@@ -315,8 +317,8 @@ const TABLE: Record<number, Syscall> = {
       const b = new Uint8Array(112);
       const v = new DataView(b.buffer);
       v.setBigInt64(0, BigInt(Math.floor(c.k.seconds())), true);
-      v.setBigUint64(32, BigInt(c.k.pages.nrPages * 4096), true); // totalram
-      v.setBigUint64(40, BigInt(c.k.pages.nr_free_pages() * 4096), true); // freeram
+      v.setBigUint64(32, BigInt(c.k.pages.nrPages * PAGE_SIZE), true); // totalram
+      v.setBigUint64(40, BigInt(c.k.pages.nr_free_pages() * PAGE_SIZE), true); // freeram
       v.setUint16(80, c.s.tasks.filter((x) => x.running).length, true); // procs
       v.setUint32(104, 1, true); // mem_unit
       return put(c, c.a[0]!, b);
@@ -390,7 +392,7 @@ export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): void 
   const nr = Number(h.reg(17));
   const a = [10, 11, 12, 13, 14, 15].map((r) => h.reg(r));
   const sc = TABLE[nr];
-  k.charge(100);
+  k.charge(COST.syscall);
   if (!sc) {
     if (!t.unknownSyscalls.has(nr)) {
       t.unknownSyscalls.add(nr);

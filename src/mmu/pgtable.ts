@@ -2,11 +2,16 @@
 // level, map and unmap leaves. Used by the kernel's pgtable layer, by experiments that run paged
 // guest code on the bare machine, and by tests. Table pages come from a caller's allocator.
 
-import type { PhysMem } from "./phys.js";
+import { PAGE_SIZE, type PhysMem } from "./phys.js";
 import { makePte, type PagingMode, PTE_R, PTE_V, PTE_W, PTE_X, ptePpn, vpnIndex } from "./pte.js";
 
 /** Returns the physical page number of a zeroed page for a new table, or -1 when out of memory. */
 export type TableAlloc = () => number;
+
+/** Physical address of entry `index` of the table at physical page `tablePpn` (8-byte PTEs). */
+export function pteAddress(tablePpn: number, index: number): number {
+  return tablePpn * PAGE_SIZE + index * 8;
+}
 
 /** The PTE at physical address `pa` as (lo, hi). */
 export function readPte(mem: PhysMem, pa: number): [number, number] {
@@ -43,7 +48,7 @@ export function ptePointer(
 ): number {
   let table = rootPpn;
   for (let l = mode.levels - 1; l > level; l--) {
-    const pa = table * 4096 + vpnIndex(vpn, l) * 8;
+    const pa = pteAddress(table, vpnIndex(vpn, l));
     const [lo, hi] = readPte(mem, pa);
     if (!(lo & PTE_V)) {
       const page = alloc ? alloc() : -1;
@@ -58,7 +63,7 @@ export function ptePointer(
     }
     table = ptePpn(lo, hi);
   }
-  return table * 4096 + vpnIndex(vpn, level) * 8;
+  return pteAddress(table, vpnIndex(vpn, level));
 }
 
 /** Map the page of `vpn` at `level` (0 = 4 KiB, 1 = 2 MiB, ...) to physical page `ppn` with PTE

@@ -3,6 +3,7 @@
 // memory). It reads PTEs from physical memory, counts every reference it makes, and may start
 // below the root when a page-walk cache holds a pointer further down.
 
+import { pteAddress } from "./pgtable.js";
 import type { PhysMem } from "./phys.js";
 import {
   levelShift,
@@ -119,7 +120,7 @@ export class Walker {
     const mem = this.mem;
     let global = start?.global ?? false; // a G bit in a non-leaf PTE makes its subtree global
     for (;;) {
-      const pteAddr = table * 4096 + vpnIndex(vpn, level) * 8;
+      const pteAddr = pteAddress(table, vpnIndex(vpn, level));
       const off = mem.ramOffset(pteAddr, 8);
       if (off < 0) return this.fail("access-fault");
       r.refs++;

@@ -6,7 +6,19 @@
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { CSR, decode, disasm, Machine, type Paging, PRIV_U } from "../../src/cpu/index.js";
-import { mapLeaf, PTE_A, PTE_D, PTE_R, PTE_U, PTE_W, PTE_X, RAM_BASE, SV48 } from "../../src/mmu/index.js";
+import {
+  makeSatp,
+  mapLeaf,
+  PTE_A,
+  PTE_D,
+  PTE_R,
+  PTE_U,
+  PTE_W,
+  PTE_X,
+  RAM_BASE,
+  SATP_SV48,
+  SV48,
+} from "../../src/mmu/index.js";
 import { asmGuest } from "../helpers/asm.js";
 import { a0, a1, a2, s0, s1, sp, t0 } from "../helpers/encode.js";
 import * as F from "../helpers/fpenc.js";
@@ -311,7 +323,7 @@ describe("FP accesses under paging: the host TLB keeps the model exact", () => {
       map(DATA_VA + BigInt(off), dataPa + off, PTE_R | PTE_W);
     h.csrWrite(CSR.mstatus, 1n << 13n); // FS = Initial
     h.f[2] = 1.5;
-    h.csrWrite(CSR.satp, (9n << 60n) | (1n << 44n) | BigInt(root));
+    h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 1, root));
     h.priv = PRIV_U;
     h.setPc(CODE_VA);
     const res = m.run(10_000_000);

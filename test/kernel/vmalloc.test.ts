@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Machine } from "../../src/cpu/index.js";
 import {
+  __va,
   bootKernel,
   GFP,
   GFP_KERNEL,
   type Kernel,
   KernelOops,
-  PAGE_OFFSET,
+  PAGE_SIZE,
   VMALLOC_START,
 } from "../../src/kernel/index.js";
 
@@ -157,7 +158,7 @@ describe("vmalloc and vfree", () => {
       const p = k.vm.vmap(pfns);
       expect(k.vm.vmalloc_to_page(p + 4096n + 12n)).toBe(pfns[1]);
       k.kmem.write64(p + 4096n, 42n);
-      expect(k.kmem.read64(PAGE_OFFSET + BigInt(pfns[1]! * 4096 - 0x8000_0000))).toBe(42n);
+      expect(k.kmem.read64(__va(pfns[1]! * PAGE_SIZE))).toBe(42n);
       k.vm.vunmap(p);
       for (const pfn of pfns) k.pages.__free_pages(pfn, 0);
     });

@@ -1,7 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { CSR, Machine, type Paging, PRIV_S, PRIV_U } from "../../src/cpu/index.js";
-import { mapLeaf, PTE_A, PTE_D, PTE_R, PTE_U, PTE_W, PTE_X, RAM_BASE, SV48 } from "../../src/mmu/index.js";
+import {
+  makeSatp,
+  mapLeaf,
+  PTE_A,
+  PTE_D,
+  PTE_R,
+  PTE_U,
+  PTE_W,
+  PTE_X,
+  RAM_BASE,
+  SATP_SV48,
+  SV48,
+} from "../../src/mmu/index.js";
 
 const CODE_VA = 0x10000n;
 const DATA_VA = 0x4000_0000n;
@@ -62,7 +74,7 @@ function guest(opts: {
   } else {
     for (let off = 0; off < span; off += 4096) map(DATA_VA + BigInt(off), dataPa + off, 0, PTE_R | PTE_W);
   }
-  h.csrWrite(CSR.satp, (9n << 60n) | (1n << 44n) | BigInt(root));
+  h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 1, root));
   h.priv = opts.priv;
   h.setPc(CODE_VA);
   const res = m.run(10_000_000);

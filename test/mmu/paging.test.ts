@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CSR, type Hart, Machine, MSTATUS, type Paging, PRIV_M, PRIV_S } from "../../src/cpu/index.js";
 import {
   clearLeaf,
+  makeSatp,
   mapLeaf,
   type PagingMode,
   PTE_A,
@@ -10,9 +11,11 @@ import {
   PTE_R,
   PTE_W,
   RAM_BASE,
+  SATP_SV48,
   SV39,
   SV48,
   SV57,
+  satpMode,
   Walker,
 } from "../../src/mmu/index.js";
 
@@ -39,7 +42,7 @@ function rig(mode: PagingMode = SV48, tlb = "tiny", asid = 1): Rig {
   let next = (RAM_BASE + (1 << 24)) / 4096;
   const alloc = (): number => --next;
   const root = alloc();
-  h.csrWrite(CSR.satp, (BigInt(mode.satpMode) << 60n) | (BigInt(asid) << 44n) | BigInt(root));
+  h.csrWrite(CSR.satp, makeSatp(mode.satpMode, asid, root));
   h.priv = PRIV_S;
   const vpnOf = (va: bigint): number => Number((va & ((1n << BigInt(mode.vaBits)) - 1n)) >> 12n);
   return {
@@ -128,7 +131,7 @@ describe("paged translation through the modelled TLB", () => {
     r.load(0x4000_0000n);
     r.load(0x5000_0000n);
     const before = r.paging.walker.stats.walks;
-    r.h.csrWrite(CSR.satp, (9n << 60n) | (2n << 44n) | BigInt(r.root)); // ASID 2, same table
+    r.h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 2, r.root)); // ASID 2, same table
     r.load(0x5000_0000n);
     expect(r.paging.walker.stats.walks).toBe(before); // global: served by the TLB
     r.load(0x4000_0000n);
@@ -166,7 +169,7 @@ describe("paged translation through the modelled TLB", () => {
 
   it("a table outside RAM is an access fault (cause 5)", () => {
     const r = rig();
-    r.h.csrWrite(CSR.satp, (9n << 60n) | 0x10n); // root at physical 0x10000
+    r.h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 0, 0x10)); // root at physical 0x10000
     expect(r.load(0x1000n)).toBe(TRAPPED);
     expect(r.h.mcause).toBe(5n);
   });
@@ -185,11 +188,11 @@ describe("paged translation through the modelled TLB", () => {
   it("satp: an unsupported MODE write has no effect; Sv39/Sv48/Sv57 are accepted", () => {
     const r = rig();
     const before = r.h.satp;
-    r.h.csrWrite(CSR.satp, 11n << 60n);
+    r.h.csrWrite(CSR.satp, makeSatp(11, 0, 0));
     expect(r.h.satp).toBe(before);
     for (const mode of [SV39, SV48, SV57]) {
-      r.h.csrWrite(CSR.satp, BigInt(mode.satpMode) << 60n);
-      expect(r.h.satp >> 60n).toBe(BigInt(mode.satpMode));
+      r.h.csrWrite(CSR.satp, makeSatp(mode.satpMode, 0, 0));
+      expect(satpMode(r.h.satp)).toBe(mode.satpMode);
     }
   });
 });
@@ -228,7 +231,7 @@ describe("property: TLB + walker = uncached walk, when every PTE change has its 
               r.fence(BigInt(o.page) << 12n);
             } else if (o.op === "asid") {
               asid = o.asid;
-              r.h.csrWrite(CSR.satp, (9n << 60n) | (BigInt(asid) << 44n) | BigInt(r.root));
+              r.h.csrWrite(CSR.satp, makeSatp(SATP_SV48, asid, r.root));
             } else {
               const got = r.load(BigInt(o.page) << 12n);
               const ref = new Walker(r.m.mem).walk(SV48, r.root, asid, o.page, "r", {
