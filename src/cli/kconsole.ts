@@ -12,25 +12,16 @@ import {
   GFP_NOWAIT,
   hex64,
   type Kernel,
+  vmFlagNames,
 } from "../kernel/index.js";
 import {
+  formatWalk,
   type PagingMode,
-  PTE_A,
-  PTE_D,
-  PTE_G,
-  PTE_R,
-  PTE_U,
-  PTE_V,
-  PTE_W,
-  PTE_X,
   pageSizeName,
   pagingMode,
-  ptePpn,
-  readPte,
   satpAsid,
   satpMode,
   satpPpn,
-  vpnIndex,
 } from "../mmu/index.js";
 import { isPanic, KernelOops, kernelStats, logOops } from "./kboot.js";
 import { formatTlb, hartTlb, table, tlbReport } from "./perf.js";
@@ -123,42 +114,6 @@ export function hexdump(addr: bigint, bytes: Uint8Array): string {
   return lines.join("\n");
 }
 
-/** PTE flag letters, V R W X U G A D, '-' where clear. */
-function pteFlags(lo: number): string {
-  const bits: [number, string][] = [
-    [PTE_V, "V"],
-    [PTE_R, "R"],
-    [PTE_W, "W"],
-    [PTE_X, "X"],
-    [PTE_U, "U"],
-    [PTE_G, "G"],
-    [PTE_A, "A"],
-    [PTE_D, "D"],
-  ];
-  return bits.map(([b, c]) => (lo & b ? c : "-")).join("");
-}
-
-const LEVEL_NAMES: Record<number, string[]> = {
-  3: ["PTE", "PMD", "PGD"],
-  4: ["PTE", "PMD", "PUD", "PGD"],
-  5: ["PTE", "PMD", "PUD", "P4D", "PGD"],
-};
-
-const VM_FLAG_NAMES: [number, string][] = [
-  [0x1, "VM_IOREMAP"],
-  [0x2, "VM_ALLOC"],
-  [0x4, "VM_MAP"],
-  [0x8, "VM_USERMAP"],
-  [0x10, "VM_DMA_COHERENT"],
-  [0x20, "VM_UNINITIALIZED"],
-  [0x40, "VM_NO_GUARD"],
-  [0x80, "VM_KASAN"],
-  [0x100, "VM_FLUSH_RESET_PERMS"],
-  [0x200, "VM_MAP_PUT_PAGES"],
-  [0x400, "VM_ALLOW_HUGE_VMAP"],
-  [0x1000, "VM_SPARSE"],
-];
-
 export const COMMANDS: Record<string, CommandSpec> = {
   vmalloc: {
     usage: "[VAR =] vmalloc SIZE [GFP]",
@@ -167,8 +122,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       c.arity(a, 1, 2);
       const size = c.size(a[0]!);
       return a[1] === undefined
-        ? c.k.vm.vmalloc(size, CALLER)
-        : c.k.vm.__vmalloc(size, c.gfp(a.slice(1)), CALLER);
+        ? c.k.vmalloc.vmalloc(size, CALLER)
+        : c.k.vmalloc.__vmalloc(size, c.gfp(a.slice(1)), CALLER);
     },
   },
   vzalloc: {
@@ -176,7 +131,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     help: "vzalloc(SIZE): vmalloc, zeroed",
     run: (c, a) => {
       c.arity(a, 1, 1);
-      return c.k.vm.vzalloc(c.size(a[0]!), CALLER);
+      return c.k.vmalloc.vzalloc(c.size(a[0]!), CALLER);
     },
   },
   vmalloc_huge: {
@@ -184,7 +139,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     help: "vmalloc_huge(SIZE, GFP): 2 MiB leaves when SIZE >= 2M (unless nohugevmalloc)",
     run: (c, a) => {
       c.arity(a, 1, 2);
-      return c.k.vm.vmalloc_huge(c.size(a[0]!), c.gfp(a.slice(1)), CALLER);
+      return c.k.vmalloc.vmalloc_huge(c.size(a[0]!), c.gfp(a.slice(1)), CALLER);
     },
   },
   vfree: {
@@ -192,7 +147,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     help: "vfree(PTR): pages freed now, the VA range and its TLB flush left to the lazy purge",
     run: (c, a) => {
       c.arity(a, 1, 1);
-      c.k.vm.vfree(c.value(a[0]!));
+      c.k.vmalloc.vfree(c.value(a[0]!));
       return undefined;
     },
   },
@@ -202,7 +157,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     updates: 0,
     run: (c, a) => {
       c.arity(a, 2, 3);
-      return c.k.vm.vrealloc(c.value(a[0]!), c.size(a[1]!), c.gfp(a.slice(2)), 1, -1, CALLER);
+      return c.k.vmalloc.vrealloc(c.value(a[0]!), c.size(a[1]!), c.gfp(a.slice(2)), 1, -1, CALLER);
     },
   },
   kmalloc: {
@@ -358,9 +313,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: (c, a) => {
       c.arity(a, 1, 1);
       const addr = c.value(a[0]!);
-      const vm = c.k.vm.find_vm_area(addr);
+      const vm = c.k.vmalloc.find_vm_area(addr);
       if (!vm) throw new ConsoleError(`${hexAddr(addr)}: not in a vmalloc area`);
-      const flags = VM_FLAG_NAMES.filter(([b]) => vm.flags & b).map(([, n]) => n);
+      const flags = vmFlagNames(vm.flags);
       c.print(
         [
           `addr            ${hexAddr(vm.addr)}`,
@@ -407,8 +362,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
     help: "vm_unmap_aliases(): purge the lazily freed vmalloc areas now, with their TLB flush",
     run: (c, a) => {
       c.arity(a, 0, 0);
-      const lazy = c.k.vm.vmap_lazy_nr;
-      c.k.vm.vm_unmap_aliases();
+      const lazy = c.k.vmalloc.vmap_lazy_nr;
+      c.k.vmalloc.vm_unmap_aliases();
       c.print(`purged ${lazy} lazily freed page${lazy === 1 ? "" : "s"}`);
       return undefined;
     },
@@ -771,84 +726,21 @@ export class KConsole {
     return `${head}\n${table(rows, 2)}`;
   }
 
-  /** `walk VA`: the walk the MMU would do, level by level (read straight from memory). */
+  /** `walk VA`: the walk the MMU would do, level by level (the walker's record, read straight
+   *  from memory: it fills no TLB and sets no A/D bit). */
   walk(va: bigint, id: number): string {
     const h = this.k.machine.harts[id]!;
     const mode = this.mode(id);
     if (!mode) return `hart ${id}: satp is Bare: ${hexAddr(va)} is a physical address`;
-    const mem = this.k.machine.mem;
-    const asid = satpAsid(h.satp);
-    let table = satpPpn(h.satp);
+    const root = satpPpn(h.satp);
+    const lo = Number(BigInt.asIntN(32, va));
+    const hi = Number(BigInt.asIntN(32, va >> 32n));
+    const record = hartTlb(this.k.machine, id).walker.inspect(mode, root, lo, hi);
     const lines = [
-      `walk ${hexAddr(va)} on hart ${id}: ${mode.name}, root table at 0x${(table * 4096).toString(16)}, asid ${asid}`,
+      `walk ${hexAddr(va)} on hart ${id}: ${mode.name}, root table at 0x${(root * 4096).toString(16)}, asid ${satpAsid(h.satp)}`,
+      ...formatWalk(record, va),
     ];
-    const top = BigInt.asIntN(64, va) >> BigInt(mode.vaBits - 1);
-    if (top !== 0n && top !== -1n) {
-      lines.push(
-        `  not canonical for ${mode.name}: bits 63..${mode.vaBits - 1} must all equal bit ${mode.vaBits - 1}: page fault`,
-      );
-      return lines.join("\n");
-    }
-    const vpn = Number((va & ((1n << BigInt(mode.vaBits)) - 1n)) >> 12n);
-    const names = LEVEL_NAMES[mode.levels]!;
-    for (let level = mode.levels - 1; level >= 0; level--) {
-      const idx = vpnIndex(vpn, level);
-      const pteAddr = table * 4096 + idx * 8;
-      const slot = `${names[level]!.padEnd(3)} [${idx.toString().padStart(3)}]`;
-      const where = `  level ${level} ${slot} pte @ 0x${pteAddr.toString(16)}`;
-      if (mem.ramOffset(pteAddr, 8) < 0) {
-        lines.push(`${where}: outside RAM: access fault`);
-        break;
-      }
-      const [lo, hi] = readPte(mem, pteAddr);
-      const raw = `0x${(hi >>> 0).toString(16).padStart(8, "0")}${(lo >>> 0).toString(16).padStart(8, "0")}`;
-      const head = `${where} = ${raw} ${pteFlags(lo)}`;
-      const ppn = ptePpn(lo, hi);
-      if (!(lo & PTE_V)) {
-        lines.push(`${head}  not valid: the walk stops, page fault`);
-        break;
-      }
-      if (!(lo & PTE_R) && lo & PTE_W) {
-        lines.push(`${head}  W without R is reserved: page fault`);
-        break;
-      }
-      if (hi & ((0x7f << 22) | (3 << 29))) {
-        lines.push(`${head}  reserved bits 62..54 set: page fault`);
-        break;
-      }
-      if (!(lo & (PTE_R | PTE_X))) {
-        if (level === 0) {
-          lines.push(`${head}  a pointer at level 0: page fault`);
-          break;
-        }
-        lines.push(`${head}  -> next table at 0x${(ppn * 4096).toString(16)}`);
-        table = ppn;
-        continue;
-      }
-      let shift = 12 + 9 * level;
-      let base = ppn;
-      if (hi & (1 << 31)) {
-        if (level !== 0 || (ppn & 0xf) !== 8) {
-          lines.push(`${head}  bad Svnapot encoding: page fault`);
-          break;
-        }
-        shift = 16;
-        base = ppn - 8;
-      } else if (level > 0 && ppn % 2 ** (9 * level) !== 0) {
-        lines.push(`${head}  misaligned superpage (ppn 0x${ppn.toString(16)}): page fault`);
-        break;
-      }
-      const pageMask = (1n << BigInt(shift)) - 1n;
-      const pa = BigInt(base) * 4096n + (va & pageMask);
-      lines.push(
-        `${head}  leaf: ${pageSizeName(shift).toUpperCase()} page at 0x${(BigInt(base) * 4096n).toString(16)}`,
-      );
-      lines.push(
-        `  => pa 0x${pa.toString(16)}${lo & PTE_A ? "" : " (A clear: the first access faults under Svade)"}`,
-      );
-      break;
-    }
-    lines.push(...this.tlbHolding(va, id, mode));
+    if (record.stop !== "not-canonical") lines.push(...this.tlbHolding(va, id, mode));
     return lines.join("\n");
   }
 

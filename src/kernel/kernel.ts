@@ -100,7 +100,7 @@ export class Kernel {
   /** The task the kernel is running for (comm/pid in reports). */
   current = { comm: "swapper/0", pid: 0 };
   // Subsystems, attached by bootKernel() (index.ts).
-  vm!: Vmalloc;
+  vmalloc!: Vmalloc;
   kasan: Kasan | null = null;
   percpu!: Percpu;
   rcu!: Rcu;
@@ -238,7 +238,7 @@ export class Kernel {
       case "meminfo":
         return this.meminfo();
       case "vmallocinfo":
-        return this.vm.vmallocinfo();
+        return this.vmalloc.vmallocinfo();
       case "buddyinfo":
         return this.pages.buddyinfo();
       case "slabinfo":
@@ -262,7 +262,7 @@ export class Kernel {
       meminfoLine("PageTables", kb(this.pgd.nrTablePages)),
       ...this.slab.meminfo(),
       meminfoLine("KasanShadow", kb(this.kasan?.nr_shadow_pages ?? 0)),
-      ...this.vm.meminfo(),
+      ...this.vmalloc.meminfo(),
       meminfoLine("AnonHugePages", kb(anonHuge)),
     ].join("\n");
   }

@@ -30,7 +30,7 @@ export class Percpu {
       const off = this.carve(c, size, align);
       if (off >= 0) return c.base + BigInt(off);
     }
-    const base = this.k.vm.vzalloc(UNIT_SIZE * this.nrCpus, "pcpu_create_chunk");
+    const base = this.k.vmalloc.vzalloc(UNIT_SIZE * this.nrCpus, "pcpu_create_chunk");
     if (base === 0n) return 0n;
     const c: Chunk = { base, free: [[0, UNIT_SIZE]], used: new Map() };
     this.chunks.push(c);
@@ -51,7 +51,7 @@ export class Percpu {
     c.used.delete(off);
     insertFree(c.free, off, off + size);
     if (c.used.size === 0) {
-      this.k.vm.vfree(c.base);
+      this.k.vmalloc.vfree(c.base);
       this.chunks.splice(i, 1);
     }
   }

@@ -5,7 +5,7 @@
 
 import { CAUSE, CSR, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as runHart } from "../cpu/index.js";
 import { makeSatp, SATP_SV48 } from "../mmu/index.js";
-import { ExecError, load_elf_binary, parseExecutable } from "./exec.js";
+import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
 import type { Mount, OpenFile } from "./fs.js";
 import { KernelOops } from "./kaccess.js";
 import { CLOCK_HZ, type Kernel } from "./kernel.js";

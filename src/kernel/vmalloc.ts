@@ -18,19 +18,43 @@ import { PG_vmalloc } from "./page_alloc.js";
 import { PAGE_KERNEL } from "./pgtable.js";
 import { meminfoLine } from "./vmstat.js";
 
-// vm_struct flags (include/linux/vmalloc.h).
-export const VM_IOREMAP = 0x1;
-export const VM_ALLOC = 0x2;
-export const VM_MAP = 0x4;
-export const VM_USERMAP = 0x8;
-export const VM_DMA_COHERENT = 0x10;
-export const VM_UNINITIALIZED = 0x20;
-export const VM_NO_GUARD = 0x40;
-export const VM_KASAN = 0x80;
-export const VM_FLUSH_RESET_PERMS = 0x100;
-export const VM_MAP_PUT_PAGES = 0x200;
-export const VM_ALLOW_HUGE_VMAP = 0x400;
-export const VM_SPARSE = 0x1000;
+/** vm_struct flags, by name (include/linux/vmalloc.h). */
+export const VM_FLAGS = {
+  VM_IOREMAP: 0x1,
+  VM_ALLOC: 0x2,
+  VM_MAP: 0x4,
+  VM_USERMAP: 0x8,
+  VM_DMA_COHERENT: 0x10,
+  VM_UNINITIALIZED: 0x20,
+  VM_NO_GUARD: 0x40,
+  VM_KASAN: 0x80,
+  VM_FLUSH_RESET_PERMS: 0x100,
+  VM_MAP_PUT_PAGES: 0x200,
+  VM_ALLOW_HUGE_VMAP: 0x400,
+  VM_SPARSE: 0x1000,
+} as const;
+
+export const {
+  VM_IOREMAP,
+  VM_ALLOC,
+  VM_MAP,
+  VM_USERMAP,
+  VM_DMA_COHERENT,
+  VM_UNINITIALIZED,
+  VM_NO_GUARD,
+  VM_KASAN,
+  VM_FLUSH_RESET_PERMS,
+  VM_MAP_PUT_PAGES,
+  VM_ALLOW_HUGE_VMAP,
+  VM_SPARSE,
+} = VM_FLAGS;
+
+/** The names of the VM_* flags set in `flags`, lowest bit first. */
+export function vmFlagNames(flags: number): string[] {
+  return Object.entries(VM_FLAGS)
+    .filter(([, bit]) => flags & bit)
+    .map(([name]) => name);
+}
 
 // vmap_area flags.
 export const VMAP_RAM = 0x1;

@@ -48,6 +48,7 @@ export {
   pageSizeName,
   pagingMode,
   pagingModeByName,
+  pteFlagString,
   ptePpn,
   SATP_ASID_MASK,
   SATP_ASID_SHIFT,
@@ -80,4 +81,19 @@ export {
   type TlbLevel,
   TlbModel,
 } from "./tlb.js";
-export { type Access, adSatisfied, permits, type WalkContext, Walker, type WalkResult } from "./walk.js";
+export {
+  type Access,
+  adSatisfied,
+  describeStop,
+  formatWalk,
+  levelSlot,
+  permits,
+  pteStop,
+  WALK_STOP_TEXT,
+  type WalkContext,
+  Walker,
+  type WalkRecord,
+  type WalkResult,
+  type WalkStep,
+  type WalkStop,
+} from "./walk.js";

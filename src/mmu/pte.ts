@@ -93,6 +93,14 @@ export function makePte(ppn: number, flags: number): [number, number] {
   return [lo, hi];
 }
 
+/** The flag bits of a PTE as letters, V R W X U G A D, with '-' where a bit is clear. */
+export function pteFlagString(lo: number): string {
+  const letters = "VRWXUGAD";
+  let out = "";
+  for (let i = 0; i < letters.length; i++) out += lo & (1 << i) ? letters[i] : "-";
+  return out;
+}
+
 /** log2 of the page size of a leaf at `level` (0 = 4 KiB, 1 = 2 MiB, ...). */
 export function levelShift(level: number): number {
   return 12 + 9 * level;

@@ -34,7 +34,7 @@ export function bootMm(cmdline = "", opts: MmBootOptions = {}): MmKernel {
   slab.memcg = memcg;
   const vm = new Vmalloc(k);
   vm.memcg = memcg;
-  k.vm = vm;
+  k.vmalloc = vm;
   const kasan = opts.kasan ? new Kasan(k) : null;
   if (kasan) {
     k.kasan = kasan;
