@@ -1,17 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { Machine } from "../../src/cpu/index.js";
 import { KernelOops } from "../../src/kernel/kaccess.js";
 import {
   KASAN_REPORT_RULE,
   KASAN_SLAB_REDZONE,
   KASAN_VMALLOC_INVALID,
-  Kasan,
-  type KasanOptions,
+  type Kasan,
   PG_kasan,
 } from "../../src/kernel/kasan.js";
-import { Kernel } from "../../src/kernel/kernel.js";
+import type { Kernel } from "../../src/kernel/kernel.js";
 import { __va, hex64, kasan_mem_to_shadow, VMALLOC_START } from "../../src/kernel/layout.js";
 import { PAGE_KERNEL } from "../../src/kernel/pgtable.js";
+import { boot as bootKernel } from "./helpers.js";
 
 /** The test area: one data page and its guard page, 8 KiB into the vmalloc range. */
 const P = VMALLOC_START + 0x2000n;
@@ -25,11 +24,10 @@ interface Booted {
   noLeak(): void;
 }
 
-function boot(cmdline = "", opts: KasanOptions = {}): Booted {
-  const kernel = new Kernel(new Machine({ mem: 64 << 20, tlb: "tiny" }));
-  const kasan = new Kasan(kernel, opts);
-  kernel.boot(cmdline);
-  expect(kasan.kasan_init()).toBe(true);
+/** The kernel on the tiny TLB, with the pages of its KASAN shadow counted from boot. */
+function boot(cmdline = ""): Booted {
+  const kernel = bootKernel(cmdline, { tlb: "tiny" });
+  const kasan = kernel.kasan!;
   const free0 = kernel.pages.nr_free_pages();
   const tables0 = kernel.pgd.nrTablePages;
   return {
@@ -276,8 +274,9 @@ describe("the access check and its report", () => {
   });
 
   it("reports an access that straddles the end, from its first bad granule", () => {
-    const b = boot("kasan_multi_shot", { task: () => ({ comm: "test_vmalloc", pid: 42 }) });
+    const b = boot("kasan_multi_shot");
     const { kernel, kasan } = b;
+    kernel.current = { comm: "test_vmalloc", pid: 42 }; // the task reports name
     const done = area(b, 100);
     kernel.kmem.read(P + 96n, 8, "vrealloc_test"); // bytes 100..103 are past the end
     let r = lastReport(kernel);

@@ -1,13 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { Machine } from "../../src/cpu/index.js";
-import { bootKernel } from "../../src/kernel/index.js";
 import { KVFREE_BATCH } from "../../src/kernel/rcu.js";
-
-const boot = (harts = 2) => bootKernel(new Machine({ mem: 64 << 20, harts }), "");
+import { boot } from "./helpers.js";
 
 describe("the per-CPU allocator", () => {
   it("aligns objects, gives each CPU its own copy, and returns empty chunks to vmalloc", () => {
-    const k = boot(2);
+    const k = boot("", { harts: 2 });
     const used0 = k.vmalloc.nr_vmalloc_pages;
     const a = k.percpu.__alloc_percpu(24, 8);
     const b = k.percpu.__alloc_percpu(100, 64);
@@ -26,7 +23,7 @@ describe("the per-CPU allocator", () => {
   });
 
   it("refuses bad sizes and alignments, and WARNs on a bad free", () => {
-    const k = boot(1);
+    const k = boot();
     expect(k.percpu.__alloc_percpu(0, 8)).toBe(0n);
     expect(k.percpu.__alloc_percpu(8, 3)).toBe(0n);
     k.percpu.free_percpu(0x1234n);
@@ -36,7 +33,7 @@ describe("the per-CPU allocator", () => {
 
 describe("kvfree_rcu", () => {
   it("frees after a grace period: when a batch fills, or at rcu_barrier()", () => {
-    const k = boot(1);
+    const k = boot();
     const ps = Array.from({ length: KVFREE_BATCH - 1 }, () => k.vmalloc.vmalloc(4096));
     for (const p of ps) k.rcu.kvfree_rcu(p);
     expect(k.vmalloc.find_vm_area(ps[0]!)).not.toBeNull(); // still waiting

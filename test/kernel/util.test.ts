@@ -91,7 +91,7 @@ describe("kvmalloc", () => {
     noLeak(m, () => {
       const p = m.kv.kvmalloc(5 << 20);
       expect(is_vmalloc_addr(p)).toBe(true);
-      const vm = m.vm.find_vm_area(p)!;
+      const vm = m.vmalloc.find_vm_area(p)!;
       expect(vm.flags & VM_ALLOW_HUGE_VMAP).toBe(VM_ALLOW_HUGE_VMAP);
       expect(vm.page_order).toBe(9);
       m.k.kmem.write64(p + BigInt((5 << 20) - 8), 42n);
@@ -188,9 +188,9 @@ describe("kvrealloc", () => {
       expect(m.kv.kvrealloc(p, 0)).toBe(ZERO_SIZE_PTR);
       expect(m.slab.kmalloc(100, GFP_KERNEL)).toBe(p);
       m.slab.kfree(p);
-      const v = m.vm.vmalloc(16384);
+      const v = m.vmalloc.vmalloc(16384);
       expect(m.kv.kvrealloc(v, 0)).toBe(0n);
-      expect(m.vm.find_vm_area(v)).toBeNull();
+      expect(m.vmalloc.find_vm_area(v)).toBeNull();
       expect(m.kv.kvrealloc(ZERO_SIZE_PTR, 0)).toBe(ZERO_SIZE_PTR);
     });
   });
