@@ -213,6 +213,18 @@ export class Kernel {
       h.priv = PRIV_S;
     }
     if (this.kasan && !this.kasan.kasan_init()) throw new Error("boot: out of memory for the KASAN shadow");
+    this.printMemoryLayout();
+    if (this.unknownParams.length) {
+      this.printk.log(
+        "notice",
+        `Unknown kernel command line parameters "${this.unknownParams.join(" ")}", will be passed to user space.`,
+      );
+    }
+    this.printk.info(`smp: Brought up 1 node, ${m.harts.length} CPU${m.harts.length > 1 ? "s" : ""}`);
+  }
+
+  /** The boot lines on memory: what is available, and the virtual memory layout. */
+  private printMemoryLayout(): void {
     const total = this.pages.nrPages;
     this.printk.info(`Memory: ${this.pages.nr_free_pages() * 4}K/${total * 4}K available`);
     this.printk.info("Virtual kernel memory layout:");
@@ -221,15 +233,8 @@ export class Kernel {
         `    ${name.padStart(8)} : 0x${hex64(a)} - 0x${hex64(b)}   (${((b - a) / div).toString().padStart(6)} ${unit})`,
       );
     row("vmalloc", VMALLOC_START, VMALLOC_END, "GB", 1n << 30n);
-    row("lowmem", PAGE_OFFSET, __va(RAM_BASE + m.mem.size), "MB", 1n << 20n);
+    row("lowmem", PAGE_OFFSET, __va(RAM_BASE + this.machine.mem.size), "MB", 1n << 20n);
     row("kasan", KASAN_SHADOW_START, KASAN_SHADOW_END, "GB", 1n << 30n);
-    if (this.unknownParams.length) {
-      this.printk.log(
-        "notice",
-        `Unknown kernel command line parameters "${this.unknownParams.join(" ")}", will be passed to user space.`,
-      );
-    }
-    this.printk.info(`smp: Brought up 1 node, ${m.harts.length} CPU${m.harts.length > 1 ? "s" : ""}`);
   }
 
   /** The text of a /proc file: meminfo, vmallocinfo, buddyinfo, vmstat (and the subsystems'). */

@@ -5,8 +5,10 @@
 import { PAGE_SIZE, RAM_BASE } from "../mmu/index.js";
 
 export { PAGE_SHIFT, PAGE_SIZE } from "../mmu/index.js";
-export const PMD_SIZE = 2 * 1024 * 1024;
-export const PUD_SIZE = 1024 * 1024 * 1024;
+export const PMD_SHIFT = 21;
+export const PMD_SIZE = 1 << PMD_SHIFT;
+export const PUD_SHIFT = 30;
+export const PUD_SIZE = 1 << PUD_SHIFT;
 
 /** Start of the vmalloc range (riscv64 Sv48). */
 export const VMALLOC_START = 0xffff_8f80_0000_0000n;

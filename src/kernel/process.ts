@@ -240,52 +240,64 @@ export class Scheduler {
   private handleTrap(h: Hart, t: task_struct): void {
     const cause = Number(h.scause & 0xffn);
     if (h.scause >> 63n) return; // an interrupt: nothing pending here but the tick
-    const stval = h.stval;
     switch (cause) {
       case CAUSE.ECALL_U:
         h.sepc += 4n;
-        try {
-          syscall(this.k, this, t, h);
-        } catch (e) {
-          if (!(e instanceof KernelOops)) throw e;
-          // An oops in process context kills the task (make_task_dead), the kernel goes on.
-          for (const line of e.lines) this.k.printk.log("alert", line);
-          this.exitTask(t, 128 + 11, 11);
-        }
+        this.systemCall(h, t);
         return;
       case CAUSE.FETCH_PAGE_FAULT:
       case CAUSE.LOAD_PAGE_FAULT:
-      case CAUSE.STORE_PAGE_FAULT: {
-        const kind = cause === CAUSE.FETCH_PAGE_FAULT ? "x" : cause === CAUSE.LOAD_PAGE_FAULT ? "r" : "w";
-        const res = t.mm.handle_mm_fault(stval, kind, this.thp);
-        if (res === "ok") return;
-        if (res === "oom") {
-          this.k.printk.err(`Out of memory: Killed process ${t.pid} (${t.comm})`);
-          this.exitTask(t, 128 + 9, 9);
-          return;
-        }
-        const err = 4 | (kind === "w" ? 2 : 0) | (res === "accerr" ? 1 : 0) | (kind === "x" ? 0x10 : 0);
-        this.segfault(t, h, stval, err);
+      case CAUSE.STORE_PAGE_FAULT:
+        this.pageFault(h, t, cause);
         return;
-      }
-      case CAUSE.ILLEGAL: {
-        const bits = Number(stval & 0xffffffffn);
-        this.k.printk.info(
-          `${t.comm}[${t.pid}]: unhandled signal 4 code 0x1 (ILL_ILLOPC) at 0x${h.sepc.toString(16).padStart(16, "0")}: ` +
-            `illegal instruction 0x${bits.toString(16).padStart((bits & 3) === 3 ? 8 : 4, "0")} (${describeInsn(bits)})`,
-        );
-        this.exitTask(t, 128 + 4, 4);
+      case CAUSE.ILLEGAL:
+        this.illegalInstruction(h, t);
         return;
-      }
       case CAUSE.BREAKPOINT:
         this.exitTask(t, 128 + 5, 5);
         return;
       default:
         this.k.printk.info(
-          `${t.comm}[${t.pid}]: unhandled signal 7 (${cause}) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${stval.toString(16)}`,
+          `${t.comm}[${t.pid}]: unhandled signal 7 (${cause}) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${h.stval.toString(16)}`,
         );
         this.exitTask(t, 128 + 7, 7);
     }
+  }
+
+  /** The system call in a7: an oops in it kills the task (make_task_dead); the kernel goes on. */
+  private systemCall(h: Hart, t: task_struct): void {
+    try {
+      syscall(this.k, this, t, h);
+    } catch (e) {
+      if (!(e instanceof KernelOops)) throw e;
+      for (const line of e.lines) this.k.printk.log("alert", line);
+      this.exitTask(t, 128 + 11, 11);
+    }
+  }
+
+  /** A user page fault: handle_mm_fault() resolves it, or the task is killed (SIGSEGV, or
+   *  SIGKILL when out of memory). */
+  private pageFault(h: Hart, t: task_struct, cause: number): void {
+    const kind = cause === CAUSE.FETCH_PAGE_FAULT ? "x" : cause === CAUSE.LOAD_PAGE_FAULT ? "r" : "w";
+    const res = t.mm.handle_mm_fault(h.stval, kind, this.thp);
+    if (res === "ok") return;
+    if (res === "oom") {
+      this.k.printk.err(`Out of memory: Killed process ${t.pid} (${t.comm})`);
+      this.exitTask(t, 128 + 9, 9);
+      return;
+    }
+    const err = 4 | (kind === "w" ? 2 : 0) | (res === "accerr" ? 1 : 0) | (kind === "x" ? 0x10 : 0);
+    this.segfault(t, h, h.stval, err);
+  }
+
+  /** SIGILL, with the instruction named in the log. */
+  private illegalInstruction(h: Hart, t: task_struct): void {
+    const bits = Number(h.stval & 0xffffffffn);
+    this.k.printk.info(
+      `${t.comm}[${t.pid}]: unhandled signal 4 code 0x1 (ILL_ILLOPC) at 0x${h.sepc.toString(16).padStart(16, "0")}: ` +
+        `illegal instruction 0x${bits.toString(16).padStart((bits & 3) === 3 ? 8 : 4, "0")} (${describeInsn(bits)})`,
+    );
+    this.exitTask(t, 128 + 4, 4);
   }
 
   /** SIGSEGV with the x86-style kernel line Linux prints for it, then exit status 139. */

@@ -611,14 +611,9 @@ export class SlabAllocator {
    *  objects chained in address order; PG_slab; KASAN shadow: objects free, the rest redzone. */
   private new_slab(s: kmem_cache): slab | null {
     const k = this.k;
-    let order = s.order;
-    let pfn = k.pages.alloc_pages(order);
-    if (pfn < 0 && order !== s.min_order) {
-      order = s.min_order;
-      pfn = k.pages.alloc_pages(order);
-    }
-    if (pfn < 0) return null;
-    k.charge(COST.pageAlloc);
+    const page = this.alloc_slab_page(s);
+    if (!page) return null;
+    const { pfn, order } = page;
     const bytes = PAGE_SIZE << order;
     const objects = Math.floor(bytes / s.size);
     const addr = __va(pfn * PAGE_SIZE);
@@ -656,6 +651,19 @@ export class SlabAllocator {
     s.nr_slabs++;
     s.total_objects += objects;
     return sl;
+  }
+
+  /** alloc_slab_page(): the pages of a new slab, of the cache's order or, failing that, its
+   *  minimum order; null if neither can be had. */
+  private alloc_slab_page(s: kmem_cache): { pfn: number; order: number } | null {
+    const k = this.k;
+    for (const order of s.order === s.min_order ? [s.order] : [s.order, s.min_order]) {
+      const pfn = k.pages.alloc_pages(order);
+      if (pfn < 0) continue;
+      k.charge(COST.pageAlloc);
+      return { pfn, order };
+    }
+    return null;
   }
 
   /** discard_slab(): the slab's pages go back to the page allocator. */
@@ -698,23 +706,8 @@ export class SlabAllocator {
   private __kmalloc_large_node(size: number, gfp: number): bigint {
     const k = this.k;
     const order = get_order(size);
-    if (order > MAX_PAGE_ORDER) {
-      const where = "mm/page_alloc.c:__alloc_frozen_pages_noprof";
-      const tooBig = `kmalloc(${size}): order ${order} > MAX_PAGE_ORDER (${MAX_PAGE_ORDER})`;
-      WARN_ON(k, !(gfp & GFP.__GFP_NOWARN), where, tooBig);
-      return 0n;
-    }
-    const pfn = k.pages.alloc_pages(order);
-    if (pfn < 0) {
-      if (!(gfp & GFP.__GFP_NOWARN)) {
-        k.printk.log(
-          "warning",
-          `${this.comm}: page allocation failure: order:${order}, mode:${gfp_string(gfp)}, nodemask=(null)`,
-        );
-      }
-      return 0n;
-    }
-    k.charge(COST.pageAlloc);
+    const pfn = this.alloc_large_pages(size, order, gfp);
+    if (pfn < 0) return 0n;
     if (gfp & GFP.__GFP_ACCOUNT && this.memcg && !this.memcg.charge(pfn, 1 << order, gfp)) {
       k.pages.__free_pages(pfn, order);
       return 0n;
@@ -735,6 +728,30 @@ export class SlabAllocator {
     this.memcg?.mod_memcg_page_state(pfn, "slab_unreclaimable", bytes);
     kasan?.kasan_kmalloc_large(ptr, size, bytes);
     return ptr;
+  }
+
+  /** The compound page of a large kmalloc of `size` bytes (order `order`), or -1 after the
+   *  page allocator's warning (unless __GFP_NOWARN). */
+  private alloc_large_pages(size: number, order: number, gfp: number): number {
+    const k = this.k;
+    const warn = !(gfp & GFP.__GFP_NOWARN);
+    if (order > MAX_PAGE_ORDER) {
+      const where = "mm/page_alloc.c:__alloc_frozen_pages_noprof";
+      WARN_ON(k, warn, where, `kmalloc(${size}): order ${order} > MAX_PAGE_ORDER (${MAX_PAGE_ORDER})`);
+      return -1;
+    }
+    const pfn = k.pages.alloc_pages(order);
+    if (pfn < 0) {
+      const mode = gfp_string(gfp);
+      if (warn)
+        k.printk.log(
+          "warning",
+          `${this.comm}: page allocation failure: order:${order}, mode:${mode}, nodemask=(null)`,
+        );
+      return -1;
+    }
+    k.charge(COST.pageAlloc);
+    return pfn;
   }
 
   /** free_large_kmalloc(). */

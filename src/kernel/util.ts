@@ -13,26 +13,12 @@ import { GFP, GFP_KERNEL, type Kernel } from "./kernel.js";
 import { is_vmalloc_addr, PAGE_SIZE, VMALLOC_END, VMALLOC_START } from "./layout.js";
 import { PAGE_KERNEL } from "./pgtable.js";
 import { type SlabAllocator, with_kasan_disabled, ZERO_OR_NULL_PTR } from "./slab.js";
-import { NUMA_NO_NODE, VM_ALLOW_HUGE_VMAP } from "./vmalloc.js";
+import { NUMA_NO_NODE, VM_ALLOW_HUGE_VMAP, type Vmalloc } from "./vmalloc.js";
 
 export const INT_MAX = 0x7fffffff;
 
-/** What kvmalloc needs from the vmalloc layer (vmalloc.ts's Vmalloc has it). */
-export interface VmallocApi {
-  __vmalloc_node_range(
-    size: number,
-    align: number,
-    start: bigint,
-    end: bigint,
-    gfp: number,
-    prot: number,
-    vmFlags: number,
-    node: number,
-    caller: string,
-  ): bigint;
-  vfree(p: bigint): void;
-  vrealloc(p: bigint, size: number, gfp: number, align?: number, nid?: number): bigint;
-}
+/** What kvmalloc needs from the vmalloc layer. */
+export type VmallocApi = Pick<Vmalloc, "__vmalloc_node_range" | "vfree" | "vrealloc">;
 
 /** kmalloc_gfp_adjust(): the flags of kvmalloc's kmalloc attempt. Above a page it must not warn,
  *  must not direct-reclaim (unless __GFP_RETRY_MAYFAIL asks for contiguous memory) and must not

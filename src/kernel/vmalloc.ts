@@ -13,7 +13,17 @@ import { parseUint } from "./cmdline.js";
 const KASAN_VMALLOC_PAGE_RANGE = 0x1;
 
 import { COST, GFP, GFP_KERNEL, type Kernel } from "./kernel.js";
-import { __va, hex64, is_vmalloc_addr, PAGE_SIZE, PMD_SIZE, VMALLOC_END, VMALLOC_START } from "./layout.js";
+import {
+  __va,
+  hex64,
+  is_vmalloc_addr,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  PMD_SHIFT,
+  PMD_SIZE,
+  VMALLOC_END,
+  VMALLOC_START,
+} from "./layout.js";
 import { PG_vmalloc } from "./page_alloc.js";
 import { PAGE_KERNEL } from "./pgtable.js";
 import { meminfoLine } from "./vmstat.js";
@@ -64,6 +74,8 @@ const PAGE = BigInt(PAGE_SIZE);
 /** vm_map_ram areas are at most this many pages (VMAP_MAX_ALLOC). */
 export const VMAP_MAX_ALLOC = 64;
 const REMOVE_VM_AREA = "mm/vmalloc.c:remove_vm_area";
+/** The page order of a PMD (2 MiB) mapping. */
+const PMD_ORDER = PMD_SHIFT - PAGE_SHIFT;
 
 export interface vm_struct {
   addr: bigint;
@@ -77,6 +89,17 @@ export interface vm_struct {
   phys_addr: number;
   caller: string;
   requested_size: number;
+}
+
+/** What __vmalloc_node_range() is asked for (its arguments, but the alignment and node). */
+interface VmallocRequest {
+  size: number;
+  start: bigint;
+  end: bigint;
+  gfp: number;
+  prot: number;
+  vmFlags: number;
+  caller: string;
 }
 
 export interface vmap_area {
@@ -376,15 +399,8 @@ export class Vmalloc {
 
   /** get_vm_area_caller(): an area without pages (vmap and ioremap style). */
   get_vm_area_caller(size: number, flags: number, caller: string): vm_struct | null {
-    return this.__get_vm_area_node(
-      PAGE_SIZE * Math.ceil(size / PAGE_SIZE),
-      1,
-      12,
-      flags,
-      VMALLOC_START,
-      VMALLOC_END,
-      caller,
-    );
+    const sz = PAGE_SIZE * Math.ceil(size / PAGE_SIZE);
+    return this.__get_vm_area_node(sz, 1, PAGE_SHIFT, flags, VMALLOC_START, VMALLOC_END, caller);
   }
 
   /** get_vm_area_size(): the mapped size, without the guard page. */
@@ -456,7 +472,7 @@ export class Vmalloc {
     for (let i = 0; i < vm.nr_pages; i += step) {
       this.k.charge(COST.pte);
       const va = vm.addr + BigInt(i * PAGE_SIZE);
-      if (!this.k.pgd.mapPage(va, vm.pages[i]!, prot, vm.page_order === 9 ? 1 : 0)) return false;
+      if (!this.k.pgd.mapPage(va, vm.pages[i]!, prot, vm.page_order === PMD_ORDER ? 1 : 0)) return false;
     }
     return true;
   }
@@ -488,60 +504,49 @@ export class Vmalloc {
       this.warnAlloc(gfp, `vmalloc error: size ${size}, exceeds total pages`);
       return 0n;
     }
+    const req: VmallocRequest = { size, start, end, gfp, prot, vmFlags, caller };
     if (this.vmap_allow_huge && vmFlags & VM_ALLOW_HUGE_VMAP && size >= PMD_SIZE) {
-      const p = this.vmalloc_area(
-        size,
-        Math.max(align, PMD_SIZE),
-        21,
-        start,
-        end,
-        gfp,
-        prot,
-        vmFlags,
-        caller,
-        true,
-      );
+      const p = this.vmalloc_try(req, { shift: PMD_SHIFT, align: Math.max(align, PMD_SIZE), quiet: true });
       if (p !== 0n) return p;
       // Any failure of the huge path falls back to 4 KiB pages and the original alignment.
     }
-    return this.vmalloc_area(size, align, 12, start, end, gfp, prot, vmFlags, caller, false);
+    return this.vmalloc_try(req, { shift: PAGE_SHIFT, align, quiet: false });
   }
 
-  private vmalloc_area(
-    size: number,
-    align: number,
-    shift: number,
-    start: bigint,
-    end: bigint,
-    gfp: number,
-    prot: number,
-    vmFlags: number,
-    caller: string,
-    quiet: boolean,
-  ): bigint {
-    const k = this.k;
-    const vm = this.__get_vm_area_node(
-      size,
-      align,
-      shift,
-      VM_ALLOC | VM_UNINITIALIZED | vmFlags,
-      start,
-      end,
-      caller,
-    );
+  /** One attempt of __vmalloc_node_range() with pages of 2^shift bytes: the area, its pages and
+   *  their mapping, then the KASAN unpoisoning. 0n on failure, with everything given back (and
+   *  an allocation warning unless `quiet`). */
+  private vmalloc_try(req: VmallocRequest, how: { shift: number; align: number; quiet: boolean }): bigint {
+    const { size, start, end, gfp, caller } = req;
+    const flags = VM_ALLOC | VM_UNINITIALIZED | req.vmFlags;
+    const vm = this.__get_vm_area_node(size, how.align, how.shift, flags, start, end, caller);
     if (!vm) {
-      if (!quiet) {
+      const range = `0x${hex64(start)} - 0x${hex64(end)}`;
+      if (!how.quiet)
         this.warnAlloc(
           gfp,
-          `vmalloc_node_range for size ${size} failed: Address range restricted to 0x${hex64(start)} - 0x${hex64(end)}`,
+          `vmalloc_node_range for size ${size} failed: Address range restricted to ${range}`,
         );
-      }
       return 0n;
     }
-    const order = shift - 12;
+    if (!this.__vmalloc_area_node(vm, gfp, req.prot, how.shift)) {
+      if (!how.quiet) this.warnAlloc(gfp, `vmalloc error: size ${size}, failed to allocate pages`);
+      this.vfree_area(vm);
+      return 0n;
+    }
+    this.kasan?.kasan_unpoison_vmalloc(vm.addr, size);
+    vm.flags &= ~VM_UNINITIALIZED;
+    return vm.addr;
+  }
+
+  /** __vmalloc_area_node(): the area's pages (2^shift bytes each, split into 4 KiB struct
+   *  pages), counted, zeroed if asked, and mapped. False if a page or a page table could not
+   *  be had; the caller frees the area and what it holds. */
+  private __vmalloc_area_node(vm: vm_struct, gfp: number, prot: number, shift: number): boolean {
+    const k = this.k;
     const nrPages = this.get_vm_area_size(vm) / PAGE_SIZE;
-    vm.page_order = order;
-    const got = this.vm_area_alloc_pages(vm, gfp, order, nrPages);
+    vm.page_order = shift - PAGE_SHIFT;
+    const got = this.vm_area_alloc_pages(vm, gfp, vm.page_order, nrPages);
     vm.nr_pages = got;
     this.nr_vmalloc_pages += got;
     k.vmstat.inc("nr_vmalloc", got);
@@ -550,14 +555,7 @@ export class Vmalloc {
       // As the page allocator does it: through the direct map, before the pages are mapped here.
       for (const pfn of vm.pages) k.kmem.memset(__va(pfn * PAGE_SIZE), 0, PAGE_SIZE, "clear_page");
     }
-    if (got < nrPages || !this.vmap_pages_range(vm, prot)) {
-      if (!quiet) this.warnAlloc(gfp, `vmalloc error: size ${size}, failed to allocate pages`);
-      this.vfree_area(vm);
-      return 0n;
-    }
-    this.kasan?.kasan_unpoison_vmalloc(vm.addr, size);
-    vm.flags &= ~VM_UNINITIALIZED;
-    return vm.addr;
+    return got === nrPages && this.vmap_pages_range(vm, prot);
   }
 
   private warnAlloc(gfp: number, msg: string): void {

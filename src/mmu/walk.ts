@@ -257,12 +257,11 @@ export class Walker {
       const hi = mem.i32[(off >>> 2) + 1]!;
       const stop = pteStop(lo, hi, level);
       this.trail?.push({ level, index, pteAddr, lo, hi, stop });
-      const ppn = ptePpn(lo, hi);
       if (stop === "next") {
         global ||= (lo & PTE_G) !== 0; // a G bit in a non-leaf PTE makes its subtree global
-        this.pwc?.fill(vpn, asid, level, ppn, global);
+        table = ptePpn(lo, hi);
+        this.pwc?.fill(vpn, asid, level, table, global);
         level--;
-        table = ppn;
         continue;
       }
       if (stop !== "leaf") {
@@ -270,18 +269,33 @@ export class Walker {
         r.stop = stop;
         return false;
       }
-      const napot = (hi & PTE_HI_N) !== 0;
-      r.shift = napot ? 16 : levelShift(level);
-      r.ppnBase = napot ? ppn - NAPOT_64K_PPN : ppn;
-      const pages = 2 ** (r.shift - 12);
-      r.vpnBase = vpn - (vpn % pages);
-      r.perm = global ? PTE_G : 0;
-      r.pteAddr = pteAddr;
-      r.stop = "leaf";
-      this.leafLo = lo;
-      this.leafOff = off;
+      this.leaf(vpn, lo, hi, level, pteAddr, off, global);
       return true;
     }
+  }
+
+  /** Record the leaf (lo, hi) found at `level` for `vpn`: the page it maps, its size, and G if
+   *  the leaf or a pointer above it has it. */
+  private leaf(
+    vpn: number,
+    lo: number,
+    hi: number,
+    level: number,
+    pteAddr: number,
+    off: number,
+    global: boolean,
+  ) {
+    const r = this.res;
+    const ppn = ptePpn(lo, hi);
+    const napot = (hi & PTE_HI_N) !== 0;
+    r.shift = napot ? 16 : levelShift(level);
+    r.ppnBase = napot ? ppn - NAPOT_64K_PPN : ppn;
+    r.vpnBase = vpn - (vpn % 2 ** (r.shift - 12));
+    r.perm = global ? PTE_G : 0;
+    r.pteAddr = pteAddr;
+    r.stop = "leaf";
+    this.leafLo = lo;
+    this.leafOff = off;
   }
 
   private fail(stop: WalkStop): WalkResult {
