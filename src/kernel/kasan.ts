@@ -71,9 +71,6 @@ export const KASAN_VMALLOC_KEEP_TAG = 0x8;
 export const KASAN_VMALLOC_PAGE_RANGE = 0x1;
 export const KASAN_VMALLOC_TLB_FLUSH = 0x2;
 
-/** struct page flag of a KASAN shadow page. Not yet in page_alloc.ts: move it there. */
-export { PG_kasan };
-
 /** The '=' line that opens and closes a report (66 characters, as mm/kasan/report.c). */
 export const KASAN_REPORT_RULE = "=".repeat(66);
 

@@ -1,6 +1,6 @@
-// The kernel's Sv48 virtual memory map, as Linux riscv64 lays it out (DESIGN.md "Kernel memory
-// map"; arch/riscv/include/asm/pgtable.h, kasan.h), and the address conversions between it and
-// physical memory.
+// The kernel's Sv48 virtual memory map, as Linux riscv64 lays it out (docs/reference/vmalloc.md,
+// "The riscv64 Sv48 kernel memory map"), and the address conversions between it and physical
+// memory.
 
 import { PAGE_SIZE, RAM_BASE } from "../mmu/index.js";
 

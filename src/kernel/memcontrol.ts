@@ -385,7 +385,7 @@ export class MemCgroups {
     if (id !== 0) this.mod_memcg_state(id, item, delta);
   }
 
-  /** count_memcg_events(). */
+  /** count_memcg_events(): add `n` to a vm event of cgroup `id` and of every ancestor. */
   count_memcg_events(id: number, item: MemcgEventItem, n = 1): void {
     if (this.disabled) return;
     for (let m: mem_cgroup | null = this.get(id); m; m = m.parent)

@@ -53,7 +53,7 @@ export const MAX_OBJS_PER_PAGE = 32767;
  *  (obj_full_size()). */
 export const OBJ_EXT_SIZE = 8;
 
-/** ZERO_OR_NULL_PTR(). */
+/** ZERO_OR_NULL_PTR(): NULL or ZERO_SIZE_PTR, the pointers kfree() ignores. */
 export const ZERO_OR_NULL_PTR = (p: bigint): boolean => p <= ZERO_SIZE_PTR;
 
 /** What the slab allocator needs from KASAN (kasan.ts's Kasan has all of it). */
@@ -276,7 +276,8 @@ export class SlabAllocator {
     return this.kmalloc_node(size, gfp | GFP.__GFP_ZERO, NUMA_NO_NODE, caller);
   }
 
-  /** __do_kmalloc_node(). */
+  /** __do_kmalloc_node(): a slab object for sizes up to KMALLOC_MAX_CACHE_SIZE, a large kmalloc
+   *  above; 0n on failure (or for another node under __GFP_THISNODE). */
   kmalloc_node(size: number, gfp: number, node: number, caller = "kmalloc_node"): bigint {
     if (!Number.isSafeInteger(size) || size < 0) {
       throw new RangeError(`${caller}: size must be a non-negative integer, got ${size}`);
@@ -754,7 +755,7 @@ export class SlabAllocator {
     return pfn;
   }
 
-  /** free_large_kmalloc(). */
+  /** free_large_kmalloc(): uncount, uncharge and depopulate a large kmalloc, then free its pages. */
   private free_large_kmalloc(pfn: number, p: bigint): void {
     const k = this.k;
     const l = this.large.get(pfn)!;
@@ -789,7 +790,8 @@ export class SlabAllocator {
     return { head, l: this.large.get(head)! };
   }
 
-  /** __ksize(). */
+  /** __ksize(): the object size of p's cache, or the compound page's size (0 after a WARN if p
+   *  is neither). */
   private __ksize(p: bigint): number {
     const pfn = this.virt_to_pfn(p);
     const sl = pfn < 0 ? undefined : this.slabByPfn.get(pfn);

@@ -2,9 +2,8 @@
 // vmalloc; kvfree frees either; kvrealloc resizes either, with krealloc's rules for NULL and 0
 // (kvrealloc of a kmalloc'd object to 0 returns ZERO_SIZE_PTR, of a vmalloc'd one NULL).
 //
-// Deviation from ../shared/reference/linux-vmalloc.md §4: kmalloc_gfp_adjust() clears
-// __GFP_DIRECT_RECLAIM for sizes above a page instead of adding __GFP_NORETRY, as mainline has
-// since 6.16 ("mm: kvmalloc: make kmalloc fast path real fast path"); it still adds
+// kmalloc_gfp_adjust() is mainline's since 6.16 (docs/reference/vmalloc.md, "kvmalloc"): above
+// a page it clears __GFP_DIRECT_RECLAIM where older kernels added __GFP_NORETRY; it still adds
 // __GFP_NOWARN and drops __GFP_NOFAIL. Either way the kmalloc attempt may not reclaim hard and
 // must stay quiet; here that matters to memcg (a non-blocking charge fails at once).
 
@@ -39,7 +38,7 @@ export class Kvmalloc {
     private readonly vm: VmallocApi,
   ) {}
 
-  /** kvmalloc(size, gfp). */
+  /** kvmalloc(): kmalloc if it can, vmalloc otherwise (kvmalloc_node_align with no node). */
   kvmalloc(size: number, gfp: number = GFP_KERNEL, caller = "kvmalloc"): bigint {
     return this.kvmalloc_node_align(size, 1, gfp, NUMA_NO_NODE, caller);
   }
@@ -49,7 +48,7 @@ export class Kvmalloc {
     return this.kvmalloc_node_align(size, 1, gfp | GFP.__GFP_ZERO, NUMA_NO_NODE, caller);
   }
 
-  /** kvmalloc_node(size, gfp, node). */
+  /** kvmalloc_node(): kvmalloc on NUMA node `node` (0 or NUMA_NO_NODE here). */
   kvmalloc_node(size: number, gfp: number, node: number, caller = "kvmalloc_node"): bigint {
     return this.kvmalloc_node_align(size, 1, gfp, node, caller);
   }
@@ -97,7 +96,7 @@ export class Kvmalloc {
     else this.slab.kfree(p, "kvfree");
   }
 
-  /** kvrealloc(p, size, gfp). */
+  /** kvrealloc(): kvrealloc_node_align with no alignment and no node. */
   kvrealloc(p: bigint, size: number, gfp: number = GFP_KERNEL): bigint {
     return this.kvrealloc_node_align(p, size, 1, gfp, NUMA_NO_NODE);
   }
@@ -109,7 +108,6 @@ export class Kvmalloc {
     if (is_vmalloc_addr(p)) return this.vm.vrealloc(p, size, gfp, align, nid);
     let n = this.slab.krealloc_node_align(p, size, align, kmalloc_gfp_adjust(gfp, size), nid);
     if (n === 0n) {
-      // We failed to krealloc(): fall back to kvmalloc().
       n = this.kvmalloc_node_align(size, align, gfp, nid, "kvrealloc");
       if (n === 0n) return 0n;
       if (!ZERO_OR_NULL_PTR(p)) {

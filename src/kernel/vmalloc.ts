@@ -615,7 +615,7 @@ export class Vmalloc {
     );
   }
 
-  /** __vmalloc(size, gfp). */
+  /** __vmalloc(): vmalloc with the caller's gfp flags (GFP_KERNEL or stricter). */
   __vmalloc(size: number, gfp: number, caller = "__vmalloc"): bigint {
     return this.__vmalloc_node(size, 1, gfp, NUMA_NO_NODE, caller);
   }

@@ -1,7 +1,9 @@
 // The page-table walker: the privileged spec's "Virtual Address Translation Process" for Sv39,
 // Sv48 and Sv57, with Svnapot 64 KiB leaves and A/D bits by Svade (fault) or Svadu (update in
-// memory). It reads PTEs from physical memory, counts every reference it makes, and may start
-// below the root when a page-walk cache holds a pointer further down.
+// memory) (docs/reference/tlbs.md, "The walk"). It reads PTEs from physical memory, counts every
+// reference it makes, and may start below the root when a page-walk cache holds a pointer
+// further down. Each walk can leave a record of the levels it read, where it stopped and why:
+// the one the console's `walk`, `--trace tlb` and a debugger print (formatWalk).
 
 import { pteAddress } from "./pgtable.js";
 import type { PhysMem } from "./phys.js";

@@ -5,10 +5,10 @@ import {
   KASAN_SLAB_REDZONE,
   KASAN_VMALLOC_INVALID,
   type Kasan,
-  PG_kasan,
 } from "../../src/kernel/kasan.js";
 import type { Kernel } from "../../src/kernel/kernel.js";
 import { __va, hex64, kasan_mem_to_shadow, VMALLOC_START } from "../../src/kernel/layout.js";
+import { PG_kasan } from "../../src/kernel/page_alloc.js";
 import { PAGE_KERNEL } from "../../src/kernel/pgtable.js";
 import { boot as bootKernel } from "./helpers.js";
 
@@ -112,7 +112,7 @@ function area(b: Booted, size: number): () => void {
 const f8Row = Array(16).fill("f8").join(" ");
 
 describe("shadow memory", () => {
-  it("reproduces the reference's numbers for vmalloc(100) and its vreallocs", () => {
+  it("reproduces Linux's shadow for vmalloc(100) and its vreallocs (docs/reference/vmalloc.md)", () => {
     const b = boot();
     const { kasan } = b;
     expect(kasan.populate_vmalloc(P, AREA)).toBe(true);
