@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { EISDIR, ENOENT, EROFS } from "../../src/kernel/errno.js";
 import { openHost, parseMount, resolveMount } from "../../src/kernel/fs.js";
 
@@ -9,6 +9,7 @@ describe("mounted host directories", () => {
   const dir = mkdtempSync(join(tmpdir(), "mmlab-fs-"));
   writeFileSync(join(dir, "a.txt"), "hello");
   const mounts = [{ host: dir, guest: "/data" }];
+  afterAll(() => rmSync(dir, { recursive: true }));
 
   it("resolves guest paths under a mount, and nothing else", () => {
     expect(resolveMount(mounts, "/data/a.txt")).toBe(join(dir, "a.txt"));

@@ -92,3 +92,16 @@ export function tlbHolds(k: Kernel, cpu: number, va: bigint, asid?: number): boo
     .entries()
     .some((e) => vpn >= e.vpn && vpn < e.vpn + 2 ** (e.shift - 12) && serves(e.global, e.asid));
 }
+
+/** Bytes as runs, "12×00 1×04 1011×f8": an assertion on them prints both sides readably. */
+export function byteRuns(bytes: ArrayLike<number>): string {
+  const out: string[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    let j = i;
+    while (j < bytes.length && bytes[j] === bytes[i]) j++;
+    out.push(`${j - i}×${bytes[i]!.toString(16).padStart(2, "0")}`);
+    i = j;
+  }
+  return out.join(" ");
+}
