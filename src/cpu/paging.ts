@@ -9,8 +9,12 @@ import {
   PAGING_MODES,
   type PagingMode,
   type PhysMem,
+  PTE_G,
   pagingMode,
   permits,
+  satpAsid,
+  satpMode,
+  satpPpn,
   type TlbConfig,
   TlbModel,
   vpnOf,
@@ -87,7 +91,7 @@ export class Paging implements Translator {
         shift: w.shift,
         ppnBase: w.ppnBase,
         asid: this.asid,
-        global: (w.perm & 0x20) !== 0,
+        global: (w.perm & PTE_G) !== 0,
         perm: w.perm,
         level: w.level,
       });
@@ -128,8 +132,8 @@ export class Paging implements Translator {
   private decodeSatp(satp: bigint): void {
     if (satp === this.satpSeen) return;
     this.satpSeen = satp;
-    this.mode = pagingMode(Number(satp >> 60n));
-    this.asid = Number((satp >> 44n) & 0xffffn);
-    this.root = Number(satp & ((1n << 44n) - 1n));
+    this.mode = pagingMode(satpMode(satp));
+    this.asid = satpAsid(satp);
+    this.root = satpPpn(satp);
   }
 }

@@ -4,48 +4,24 @@
 
 import { posix } from "node:path";
 import type { Hart } from "../cpu/index.js";
+import {
+  EBADF,
+  EFAULT,
+  EINVAL,
+  ENODEV,
+  ENOENT,
+  ENOSYS,
+  ENOTTY,
+  ESPIPE,
+  errnoName,
+  IS_ERR_VALUE,
+  strerror,
+} from "./errno.js";
 import { openHost, S_IFCHR, S_IFIFO } from "./fs.js";
-import type { Kernel } from "./kernel.js";
+import { COST, type Kernel } from "./kernel.js";
+import { PAGE_SIZE } from "./layout.js";
 import { MAP_ANONYMOUS } from "./mm.js";
 import type { Scheduler, task_struct } from "./process.js";
-
-const ERRNO: Record<number, string> = {
-  1: "EPERM",
-  2: "ENOENT",
-  3: "ESRCH",
-  4: "EINTR",
-  5: "EIO",
-  9: "EBADF",
-  11: "EAGAIN",
-  12: "ENOMEM",
-  13: "EACCES",
-  14: "EFAULT",
-  17: "EEXIST",
-  20: "ENOTDIR",
-  21: "EISDIR",
-  22: "EINVAL",
-  25: "ENOTTY",
-  29: "ESPIPE",
-  30: "EROFS",
-  34: "ERANGE",
-  38: "ENOSYS",
-};
-const ERRSTR: Record<number, string> = {
-  1: "Operation not permitted",
-  2: "No such file or directory",
-  9: "Bad file descriptor",
-  12: "Cannot allocate memory",
-  13: "Permission denied",
-  14: "Bad address",
-  17: "File exists",
-  20: "Not a directory",
-  21: "Is a directory",
-  22: "Invalid argument",
-  25: "Inappropriate ioctl for device",
-  29: "Illegal seek",
-  30: "Read-only file system",
-  38: "Function not implemented",
-};
 
 /** Argument formats for strace: d int, u unsigned, x hex, p pointer, s C string, b:N buffer of
  *  length arg N (printed from user memory), - not shown. */
@@ -76,30 +52,31 @@ const s32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
 
 /** The deterministic clock: seconds since boot on the current hart, and a fixed epoch. */
 const EPOCH = 1_767_225_600n; // 2026-01-01T00:00:00Z
+const NSEC_PER_SEC = 1_000_000_000n;
 function nowNs(k: Kernel): bigint {
-  return BigInt(Math.floor(k.seconds() * 1e9));
+  return BigInt(Math.floor(k.seconds() * Number(NSEC_PER_SEC)));
 }
 
 function readFd(c: Ctx, fd: number, buf: bigint, len: number): bigint {
   const f = c.t.files[fd];
-  if (!f) return -9n;
-  if (f.kind === "stdout") return -9n;
+  if (!f) return -EBADF;
+  if (f.kind === "stdout") return -EBADF;
   let data: Uint8Array;
   if (f.kind === "stdin") data = c.t.opts.io.stdin(len);
   else {
     data = f.data.subarray(f.pos, f.pos + len);
     f.pos += data.length;
   }
-  if (!c.t.uaccess.copy_to_user(buf, data)) return -14n;
+  if (!c.t.uaccess.copy_to_user(buf, data)) return -EFAULT;
   return BigInt(data.length);
 }
 
 function writeFd(c: Ctx, fd: number, buf: bigint, len: number): bigint {
   const f = c.t.files[fd];
-  if (!f) return -9n;
-  if (f.kind !== "stdout") return -9n;
+  if (!f) return -EBADF;
+  if (f.kind !== "stdout") return -EBADF;
   const data = c.t.uaccess.copy_from_user(buf, len);
-  if (!data) return -14n;
+  if (!data) return -EFAULT;
   c.t.opts.io.write(f.fd, data);
   return BigInt(len);
 }
@@ -113,7 +90,7 @@ function statBytes(mode: number, size: number, mtime: number): Uint8Array {
   v.setUint32(16, mode, true);
   v.setUint32(20, 1, true); // st_nlink
   v.setBigInt64(48, BigInt(size), true);
-  v.setInt32(56, 4096, true); // st_blksize
+  v.setInt32(56, PAGE_SIZE, true); // st_blksize
   v.setBigInt64(64, BigInt(Math.ceil(size / 512)), true);
   for (const off of [72, 88, 104]) v.setBigInt64(off, BigInt(mtime), true);
   return b;
@@ -121,12 +98,12 @@ function statBytes(mode: number, size: number, mtime: number): Uint8Array {
 
 function fstatFd(c: Ctx, fd: number, out: bigint): bigint {
   const f = c.t.files[fd];
-  if (!f) return -9n;
+  if (!f) return -EBADF;
   const st =
     f.kind === "file"
       ? statBytes(f.mode, f.data.length, f.mtimeSec)
       : statBytes((c.t.opts.io.isatty(f.kind === "stdin" ? 0 : f.fd) ? S_IFCHR : S_IFIFO) | 0o620, 0, 0);
-  return c.t.uaccess.copy_to_user(out, st) ? 0n : -14n;
+  return c.t.uaccess.copy_to_user(out, st) ? 0n : -EFAULT;
 }
 
 function exit(c: Ctx, code: number, signal = 0): bigint {
@@ -135,7 +112,7 @@ function exit(c: Ctx, code: number, signal = 0): bigint {
 }
 
 function put(c: Ctx, va: bigint, bytes: Uint8Array): bigint {
-  return c.t.uaccess.copy_to_user(va, bytes) ? 0n : -14n;
+  return c.t.uaccess.copy_to_user(va, bytes) ? 0n : -EFAULT;
 }
 
 function u64s(...vals: bigint[]): Uint8Array {
@@ -152,9 +129,9 @@ const TABLE: Record<number, Syscall> = {
     fn: (c) => {
       const TCGETS = 0x5401n;
       const fd = s32(c.a[0]!);
-      if (!c.t.files[fd]) return -9n;
-      if (c.a[1] === TCGETS) return c.t.opts.io.isatty(fd) ? put(c, c.a[2]!, new Uint8Array(60)) : -25n;
-      return -25n;
+      if (!c.t.files[fd]) return -EBADF;
+      if (c.a[1] === TCGETS) return c.t.opts.io.isatty(fd) ? put(c, c.a[2]!, new Uint8Array(60)) : -ENOTTY;
+      return -ENOTTY;
     },
   },
   56: {
@@ -162,10 +139,10 @@ const TABLE: Record<number, Syscall> = {
     args: ["d", "s", "x", "x"],
     fn: (c) => {
       const path = c.t.uaccess.strncpy_from_user(c.a[1]!);
-      if (path === null) return -14n;
-      if (s64(c.a[0]!) !== AT_FDCWD && !path.startsWith("/")) return -9n;
+      if (path === null) return -EFAULT;
+      if (s64(c.a[0]!) !== AT_FDCWD && !path.startsWith("/")) return -EBADF;
       const f = openHost(c.t.opts.mounts ?? [], path, s32(c.a[2]!));
-      if (typeof f === "number") return BigInt(f);
+      if (typeof f === "bigint") return f;
       let fd = c.t.files.indexOf(null);
       if (fd < 0) fd = c.t.files.push(null) - 1;
       c.t.files[fd] = f;
@@ -177,7 +154,7 @@ const TABLE: Record<number, Syscall> = {
     args: ["d"],
     fn: (c) => {
       const fd = s32(c.a[0]!);
-      if (!c.t.files[fd]) return -9n;
+      if (!c.t.files[fd]) return -EBADF;
       c.t.files[fd] = null;
       return 0n;
     },
@@ -187,12 +164,12 @@ const TABLE: Record<number, Syscall> = {
     args: ["d", "d", "d"],
     fn: (c) => {
       const f = c.t.files[s32(c.a[0]!)];
-      if (!f) return -9n;
-      if (f.kind !== "file") return -29n;
+      if (!f) return -EBADF;
+      if (f.kind !== "file") return -ESPIPE;
       const off = Number(s64(c.a[1]!));
       const whence = s32(c.a[2]!);
       const pos = whence === 0 ? off : whence === 1 ? f.pos + off : whence === 2 ? f.data.length + off : -1;
-      if (pos < 0 || whence > 2) return -22n;
+      if (pos < 0 || whence > 2) return -EINVAL;
       f.pos = pos;
       return BigInt(pos);
     },
@@ -211,7 +188,7 @@ const TABLE: Record<number, Syscall> = {
       for (let i = 0n; i < c.a[2]!; i++) {
         const base = c.t.uaccess.get_u64(c.a[1]! + i * 16n);
         const len = c.t.uaccess.get_u64(c.a[1]! + i * 16n + 8n);
-        if (base === null || len === null) return -14n;
+        if (base === null || len === null) return -EFAULT;
         const r = writeFd(c, s32(c.a[0]!), base, Number(len));
         if (r < 0n) return r;
         total += r;
@@ -224,11 +201,11 @@ const TABLE: Record<number, Syscall> = {
     args: ["d", "s", "p", "u"],
     fn: (c) => {
       const path = c.t.uaccess.strncpy_from_user(c.a[1]!);
-      if (path === null) return -14n;
-      if (path !== "/proc/self/exe") return -2n;
+      if (path === null) return -EFAULT;
+      if (path !== "/proc/self/exe") return -ENOENT;
       // The link is absolute: the executable's path resolved from the task's cwd, "/".
       const b = enc.encode(posix.resolve("/", c.t.opts.path)).subarray(0, Number(c.a[3]!));
-      return c.t.uaccess.copy_to_user(c.a[2]!, b) ? BigInt(b.length) : -14n;
+      return c.t.uaccess.copy_to_user(c.a[2]!, b) ? BigInt(b.length) : -EFAULT;
     },
   },
   79: {
@@ -236,12 +213,12 @@ const TABLE: Record<number, Syscall> = {
     args: ["d", "s", "p", "x"],
     fn: (c) => {
       const path = c.t.uaccess.strncpy_from_user(c.a[1]!);
-      if (path === null) return -14n;
+      if (path === null) return -EFAULT;
       const AT_EMPTY_PATH = 0x1000n;
       if (path === "" && c.a[3]! & AT_EMPTY_PATH) return fstatFd(c, s32(c.a[0]!), c.a[2]!);
       const f = openHost(c.t.opts.mounts ?? [], path, 0);
-      if (typeof f === "number") return BigInt(f);
-      if (f.kind !== "file") return -2n;
+      if (typeof f === "bigint") return f;
+      if (f.kind !== "file") return -ENOENT;
       return put(c, c.a[2]!, statBytes(f.mode, f.data.length, f.mtimeSec));
     },
   },
@@ -256,17 +233,17 @@ const TABLE: Record<number, Syscall> = {
       return BigInt(c.t.pid);
     },
   },
-  98: { name: "futex", args: ["p", "d", "d", "p"], fn: () => -38n },
+  98: { name: "futex", args: ["p", "d", "d", "p"], fn: () => -ENOSYS },
   99: { name: "set_robust_list", args: ["p", "u"], fn: () => 0n },
   101: {
     name: "nanosleep",
     args: ["p", "p"],
     fn: (c) => {
       const req = c.t.uaccess.copy_from_user(c.a[0]!, 16);
-      if (!req) return -14n;
+      if (!req) return -EFAULT;
       const v = new DataView(req.buffer);
-      const ns = v.getBigInt64(0, true) * 1_000_000_000n + v.getBigInt64(8, true);
-      if (ns < 0n) return -22n;
+      const ns = v.getBigInt64(0, true) * NSEC_PER_SEC + v.getBigInt64(8, true);
+      if (ns < 0n) return -EINVAL;
       c.k.charge(Number(ns)); // asleep: time passes on this hart
       return 0n;
     },
@@ -275,8 +252,8 @@ const TABLE: Record<number, Syscall> = {
     name: "clock_gettime",
     args: ["d", "p"],
     fn: (c) => {
-      const ns = nowNs(c.k) + (s32(c.a[0]!) === 0 ? EPOCH * 1_000_000_000n : 0n);
-      return put(c, c.a[1]!, u64s(ns / 1_000_000_000n, ns % 1_000_000_000n));
+      const ns = nowNs(c.k) + (s32(c.a[0]!) === 0 ? EPOCH * NSEC_PER_SEC : 0n);
+      return put(c, c.a[1]!, u64s(ns / NSEC_PER_SEC, ns % NSEC_PER_SEC));
     },
   },
   124: { name: "sched_yield", args: [], fn: () => 0n },
@@ -291,12 +268,12 @@ const TABLE: Record<number, Syscall> = {
     args: ["d", "p", "p", "u"],
     fn: (c) => {
       const sig = s32(c.a[0]!);
-      if (sig < 1 || sig > 64 || sig === 9 || sig === 19) return -22n;
+      if (sig < 1 || sig > 64 || sig === 9 || sig === 19) return -EINVAL;
       if (c.a[2] !== 0n && put(c, c.a[2]!, u64s(c.t.sigactions.get(sig) ?? 0n, 0n, 0n, 0n)) !== 0n)
-        return -14n;
+        return -EFAULT;
       if (c.a[1] !== 0n) {
         const h = c.t.uaccess.get_u64(c.a[1]!);
-        if (h === null) return -14n;
+        if (h === null) return -EFAULT;
         c.t.sigactions.set(sig, h);
       }
       return 0n;
@@ -322,8 +299,8 @@ const TABLE: Record<number, Syscall> = {
     name: "gettimeofday",
     args: ["p", "p"],
     fn: (c) => {
-      const ns = nowNs(c.k) + EPOCH * 1_000_000_000n;
-      return c.a[0] === 0n ? 0n : put(c, c.a[0]!, u64s(ns / 1_000_000_000n, (ns % 1_000_000_000n) / 1000n));
+      const ns = nowNs(c.k) + EPOCH * NSEC_PER_SEC;
+      return c.a[0] === 0n ? 0n : put(c, c.a[0]!, u64s(ns / NSEC_PER_SEC, (ns % NSEC_PER_SEC) / 1000n));
     },
   },
   172: { name: "getpid", args: [], fn: (c) => BigInt(c.t.pid) },
@@ -340,15 +317,15 @@ const TABLE: Record<number, Syscall> = {
       const b = new Uint8Array(112);
       const v = new DataView(b.buffer);
       v.setBigInt64(0, BigInt(Math.floor(c.k.seconds())), true);
-      v.setBigUint64(32, BigInt(c.k.pages.nrPages * 4096), true); // totalram
-      v.setBigUint64(40, BigInt(c.k.pages.nr_free_pages() * 4096), true); // freeram
+      v.setBigUint64(32, BigInt(c.k.pages.nrPages * PAGE_SIZE), true); // totalram
+      v.setBigUint64(40, BigInt(c.k.pages.nr_free_pages() * PAGE_SIZE), true); // freeram
       v.setUint16(80, c.s.tasks.filter((x) => x.running).length, true); // procs
       v.setUint32(104, 1, true); // mem_unit
       return put(c, c.a[0]!, b);
     },
   },
   214: { name: "brk", args: ["p"], fn: (c) => c.t.mm.do_brk(c.a[0]!), hexResult: true },
-  215: { name: "munmap", args: ["p", "u"], fn: (c) => BigInt(c.t.mm.do_munmap(c.a[0]!, c.a[1]!)) },
+  215: { name: "munmap", args: ["p", "u"], fn: (c) => c.t.mm.do_munmap(c.a[0]!, c.a[1]!) },
   216: {
     name: "mremap",
     args: ["p", "u", "u", "x", "p"],
@@ -362,8 +339,8 @@ const TABLE: Record<number, Syscall> = {
       const flags = s32(c.a[3]!);
       if (flags & MAP_ANONYMOUS) return c.t.mm.do_mmap(c.a[0]!, c.a[1]!, s32(c.a[2]!), flags);
       const f = c.t.files[s32(c.a[4]!)];
-      if (!f) return -9n;
-      if (f.kind !== "file") return -19n; // ENODEV
+      if (!f) return -EBADF;
+      if (f.kind !== "file") return -ENODEV;
       return c.t.mm.do_mmap(c.a[0]!, c.a[1]!, s32(c.a[2]!), flags, {
         data: f.data,
         offset: Number(c.a[5]!),
@@ -375,12 +352,12 @@ const TABLE: Record<number, Syscall> = {
   226: {
     name: "mprotect",
     args: ["p", "u", "x"],
-    fn: (c) => BigInt(c.t.mm.do_mprotect(c.a[0]!, c.a[1]!, s32(c.a[2]!))),
+    fn: (c) => c.t.mm.do_mprotect(c.a[0]!, c.a[1]!, s32(c.a[2]!)),
   },
   233: {
     name: "madvise",
     args: ["p", "u", "d"],
-    fn: (c) => BigInt(c.t.mm.do_madvise(c.a[0]!, c.a[1]!, s32(c.a[2]!))),
+    fn: (c) => c.t.mm.do_madvise(c.a[0]!, c.a[1]!, s32(c.a[2]!)),
   },
   261: {
     name: "prlimit64",
@@ -397,14 +374,14 @@ const TABLE: Record<number, Syscall> = {
     args: ["p", "u", "x"],
     fn: (c) => {
       const n = Math.min(Number(c.a[1]!), 1 << 20);
-      return c.t.uaccess.copy_to_user(c.a[0]!, c.s.random(n)) ? BigInt(n) : -14n;
+      return c.t.uaccess.copy_to_user(c.a[0]!, c.s.random(n)) ? BigInt(n) : -EFAULT;
     },
   },
   293: {
     name: "rseq",
     args: ["p", "u", "x", "x"],
     fn: (c) => {
-      if (c.a[0] === 0n) return -22n;
+      if (c.a[0] === 0n) return -EINVAL;
       return put(c, c.a[0]!, new Uint8Array(8)); // cpu_id_start = cpu_id = 0
     },
   },
@@ -415,16 +392,16 @@ export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): void 
   const nr = Number(h.reg(17));
   const a = [10, 11, 12, 13, 14, 15].map((r) => h.reg(r));
   const sc = TABLE[nr];
-  k.charge(100);
+  k.charge(COST.syscall);
   if (!sc) {
     if (!t.unknownSyscalls.has(nr)) {
       t.unknownSyscalls.add(nr);
       k.printk.info(`${t.comm}[${t.pid}]: unknown system call ${nr}: returning -ENOSYS`);
     }
     t.opts.strace?.(
-      `syscall_${nr}(${a.map((x) => `0x${x.toString(16)}`).join(", ")}) = ${formatResult(-38n, false)}`,
+      `syscall_${nr}(${a.map((x) => `0x${x.toString(16)}`).join(", ")}) = ${formatResult(-ENOSYS, false)}`,
     );
-    h.setReg(10, -38n);
+    h.setReg(10, -ENOSYS);
     return;
   }
   const c: Ctx = { k, s, t, h, a };
@@ -437,10 +414,7 @@ export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): void 
 }
 
 function formatResult(r: bigint, hex: boolean): string {
-  if (r < 0n && r >= -4095n) {
-    const e = Number(-r);
-    return `-1 ${ERRNO[e] ?? `E${e}`} (${ERRSTR[e] ?? "Unknown error"})`;
-  }
+  if (IS_ERR_VALUE(r)) return `-1 ${errnoName(-r)} (${strerror(-r)})`;
   return hex ? `0x${BigInt.asUintN(64, r).toString(16)}` : r.toString();
 }
 
