@@ -9,7 +9,10 @@ export const ERRNO = {
   ESRCH: 3n,
   EINTR: 4n,
   EIO: 5n,
+  E2BIG: 7n,
+  ENOEXEC: 8n,
   EBADF: 9n,
+  ECHILD: 10n,
   EAGAIN: 11n,
   ENOMEM: 12n,
   EACCES: 13n,
@@ -24,7 +27,19 @@ export const ERRNO = {
   ESPIPE: 29n,
   EROFS: 30n,
   ERANGE: 34n,
+  EDEADLK: 35n,
+  ENAMETOOLONG: 36n,
   ENOSYS: 38n,
+  ELOOP: 40n,
+  EOPNOTSUPP: 95n,
+  ETIMEDOUT: 110n,
+  // The kernel's own restart codes (include/linux/errno.h): a system call interrupted by a
+  // signal returns one; signal delivery turns it into EINTR or a restart, so user space never
+  // sees them (strace shows them as "? ERESTARTSYS (To be restarted if SA_RESTART is set)").
+  ERESTARTSYS: 512n,
+  ERESTARTNOINTR: 513n,
+  ERESTARTNOHAND: 514n,
+  ERESTART_RESTARTBLOCK: 516n,
 } as const;
 
 export type ErrnoName = keyof typeof ERRNO;
@@ -35,7 +50,10 @@ export const {
   ESRCH,
   EINTR,
   EIO,
+  E2BIG,
+  ENOEXEC,
   EBADF,
+  ECHILD,
   EAGAIN,
   ENOMEM,
   EACCES,
@@ -50,7 +68,16 @@ export const {
   ESPIPE,
   EROFS,
   ERANGE,
+  EDEADLK,
+  ENAMETOOLONG,
   ENOSYS,
+  ELOOP,
+  EOPNOTSUPP,
+  ETIMEDOUT,
+  ERESTARTSYS,
+  ERESTARTNOINTR,
+  ERESTARTNOHAND,
+  ERESTART_RESTARTBLOCK,
 } = ERRNO;
 
 /** Results in [-MAX_ERRNO, -1] are errors (IS_ERR_VALUE). */
@@ -63,7 +90,10 @@ const STRERROR: Record<ErrnoName, string> = {
   ESRCH: "No such process",
   EINTR: "Interrupted system call",
   EIO: "Input/output error",
+  E2BIG: "Argument list too long",
+  ENOEXEC: "Exec format error",
   EBADF: "Bad file descriptor",
+  ECHILD: "No child processes",
   EAGAIN: "Resource temporarily unavailable",
   ENOMEM: "Cannot allocate memory",
   EACCES: "Permission denied",
@@ -78,7 +108,16 @@ const STRERROR: Record<ErrnoName, string> = {
   ESPIPE: "Illegal seek",
   EROFS: "Read-only file system",
   ERANGE: "Numerical result out of range",
+  EDEADLK: "Resource deadlock avoided",
+  ENAMETOOLONG: "File name too long",
   ENOSYS: "Function not implemented",
+  ELOOP: "Too many levels of symbolic links",
+  EOPNOTSUPP: "Operation not supported",
+  ETIMEDOUT: "Connection timed out",
+  ERESTARTSYS: "To be restarted if SA_RESTART is set",
+  ERESTARTNOINTR: "To be restarted",
+  ERESTARTNOHAND: "To be restarted if no handler",
+  ERESTART_RESTARTBLOCK: "Interrupted by signal",
 };
 
 const NAMES = new Map<bigint, ErrnoName>(
