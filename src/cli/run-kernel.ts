@@ -8,12 +8,14 @@ import {
   ExecError,
   type Kernel,
   type Mount,
+  MountError,
   parseMount,
   type TaskIo,
   type task_struct,
 } from "../kernel/index.js";
 import { badValue, InputError, type Parsed, seedOpt, stringOpt, usageError } from "./args.js";
 import { isAssembly } from "./guest.js";
+import { nodeHostFs } from "./hostfs.js";
 import { err, out } from "./io.js";
 import {
   atLeast,
@@ -93,7 +95,7 @@ function runOptions(p: Parsed): KernelRunOptions {
   };
 }
 
-/** One --mount HOST:GUEST, whose HOST must exist. */
+/** One --mount HOST:GUEST[:rw], whose HOST must exist. */
 function mountOpt(spec: string): Mount {
   let m: Mount;
   try {
@@ -159,6 +161,7 @@ export function runKernelMode(program: string, args: string[], p: Parsed, cfg: M
   const elf = programBytes(program);
   if (typeof elf === "number") return elf;
   const session = bootForProgram(cfg, opts);
+  mountAll(session.k, opts.mounts);
   const insn = startInsnTrace(session.machine, cfg, session.stats);
   let end: ProgramEnd;
   try {
@@ -189,6 +192,20 @@ function programBytes(program: string): Uint8Array | number {
   return 127;
 }
 
+/** Mount the --mount directories and files into the kernel's namespace (in order, so a later
+ *  mount may sit inside an earlier one). */
+function mountAll(k: Kernel, mounts: Mount[]): void {
+  const host = nodeHostFs();
+  for (const m of mounts) {
+    try {
+      k.vfs.mount_host(host, m);
+    } catch (e) {
+      if (e instanceof MountError) throw new InputError(e.message);
+      throw e;
+    }
+  }
+}
+
 /** Boot the kernel for a program run. The log shows everything with --dmesg; otherwise what the
  *  user must see: lines about the program (segfault, unhandled signal, unknown system call) and
  *  anything at notice level or worse. */
@@ -215,7 +232,6 @@ function spawnProgram(
       argv: [program, ...args],
       envp: opts.env,
       io: hostIo,
-      mounts: opts.mounts,
       ...(opts.strace ? { strace: (line: string) => err(`${line}\n`) } : {}),
     });
   } catch (e) {

@@ -58,9 +58,11 @@ Options come before PROGRAM.`,
     {
       name: "mount",
       kind: "value",
-      valueName: "HOST:GUEST",
+      valueName: "HOST:GUEST[:rw]",
       repeat: true,
-      help: "make host file or directory HOST readable at GUEST (repeatable, read-only)",
+      help:
+        "make host file or directory HOST appear at GUEST (repeatable): read-only, or with :rw " +
+        "writable — WARNING: with :rw the guest's writes, renames and deletions change HOST's real files",
     },
     { name: "strace", kind: "flag", help: "print every system call on stderr, as strace does" },
     {

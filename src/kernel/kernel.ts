@@ -6,6 +6,7 @@
 import { CSR, type Hart, INSNS_PER_TICK, type Machine, PRIV_S, TIMEBASE_HZ } from "../cpu/index.js";
 import { makeSatp, RAM_BASE, SATP_SV48 } from "../mmu/index.js";
 import { type ParamSpec, type ParamValue, parseBool, parseCmdline } from "./cmdline.js";
+import type { Vfs } from "./fs/vfs.js";
 import { KernelAccess } from "./kaccess.js";
 import type { Kasan } from "./kasan.js";
 import {
@@ -95,6 +96,9 @@ export class Kernel {
   readonly flush: TlbFlush;
   readonly kmem: KernelAccess;
   readonly config: KernelConfig = { initOnAlloc: false, initOnFree: false };
+  /** The vm sysctls (/proc/sys/vm): mmap_min_addr (security/min_addr.c's default 4096),
+   *  overcommit_memory (0, heuristic), max_map_count (DEFAULT_MAX_MAP_COUNT 65530). */
+  readonly sysctl = { vm: { mmap_min_addr: 4096, overcommit_memory: 0, max_map_count: 65530 } };
   /** The hart the kernel is running on now. */
   cpu = 0;
   /** The task the kernel is running for (comm/pid in reports). */
@@ -106,6 +110,7 @@ export class Kernel {
   rcu!: Rcu;
   testVmalloc!: TestVmalloc;
   sched!: Scheduler;
+  vfs!: Vfs;
   memcg!: MemCgroups;
   slab!: SlabAllocator;
   kv!: Kvmalloc;

@@ -4,6 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { nodeHostFs } from "../../src/cli/hostfs.js";
 import { Machine } from "../../src/cpu/index.js";
 import type { TaskIo } from "../../src/kernel/index.js";
 import { boot } from "./helpers.js";
@@ -51,13 +52,13 @@ function runCase(c: Case, variant: "nolibc" | "glibc") {
     },
     isatty: () => false,
   };
+  for (const m of c.mounts) k.vfs.mount_host(nodeHostFs(), { ...m, rw: false });
   const t = k.sched.spawn({
     elf: new Uint8Array(readFileSync(path)),
     path,
     argv: [path, ...c.args],
     envp: c.env,
     io,
-    mounts: c.mounts,
   });
   k.sched.run(400_000_000);
   return { t, stdout: Buffer.concat(out).toString("utf8"), k };

@@ -1,104 +1,41 @@
-// THE SEAM between processes and files (the VFS's public face). task_struct holds a
-// files_struct (the fd table) and an fs_struct (cwd, umask, where paths are looked up); fork,
-// exec and exit call the methods below, and execve finds its file with open_exec(). This first
-// version was written by the processes side so that fork/exec/exit work before the VFS lands:
-// the files side replaces the internals (keeping these names, methods and meanings); nothing
-// outside src/kernel/fs/ and syscalls/fs.ts looks inside a file or a table.
+// The VFS's public face (src/kernel/fs): what the rest of the kernel and the CLI use.
 //
+// THE SEAM with the processes side. A task_struct holds a files_struct (the fd table) and an
+// fs_struct (mount table, root, cwd, umask); fork, exec and exit call:
 //   fork/clone (kernel/fork.c copy_files, copy_fs):
 //     CLONE_FILES ? files.get_files() : files.dup_fd()
 //     CLONE_FS    ? fs.get_fs()       : fs.copy_fs()
 //   execve (fs/exec.c): files = files.unshare_files(); files.do_close_on_exec()
+//                       the file to run: open_exec(fs, path)
 //   exit (kernel/exit.c exit_files, exit_fs): files.put_files(); fs.put_fs()
+// The first process gets files_struct.init(k.vfs.stdio(io)) and k.vfs.init_fs(). Pipes call
+// the processes side's wait queues (../wait.ts) and SIGPIPE.
 
-import { EACCES, EISDIR } from "../errno.js";
-import { type Mount, type OpenFile, openHost } from "../fs.js";
+import { EACCES, EISDIR, ENOEXEC } from "../errno.js";
+import { fput } from "./file_table.js";
+import type { fs_struct } from "./fs_struct.js";
+import { do_filp_open } from "./open.js";
+import { S_ISDIR, S_ISREG } from "./types.js";
 
-/** struct files_struct: the fd table, shared by the tasks of CLONE_FILES. */
-export class files_struct {
-  /** Tasks using this table (files_struct.count). */
-  count = 1;
-  /** The open files by descriptor; null = a free slot. */
-  readonly fdt: (OpenFile | null)[];
-  /** close_on_exec_fds. */
-  readonly cloexec = new Set<number>();
-
-  constructor(fdt: (OpenFile | null)[]) {
-    this.fdt = fdt;
-  }
-
-  /** The table of a new process: stdin, stdout and stderr on the host's streams. */
-  static init(): files_struct {
-    return new files_struct([{ kind: "stdin" }, { kind: "stdout", fd: 1 }, { kind: "stdout", fd: 2 }]);
-  }
-
-  /** dup_fd(): a copy of the table for a child without CLONE_FILES (same open files). */
-  dup_fd(): files_struct {
-    const f = new files_struct([...this.fdt]);
-    for (const fd of this.cloexec) f.cloexec.add(fd);
-    return f;
-  }
-
-  /** CLONE_FILES: one more task uses this table. */
-  get_files(): files_struct {
-    this.count++;
-    return this;
-  }
-
-  /** unshare_files() at exec: a private copy if another task shares the table. */
-  unshare_files(): files_struct {
-    if (this.count === 1) return this;
-    this.count--;
-    return this.dup_fd();
-  }
-
-  /** do_close_on_exec(): close every descriptor marked FD_CLOEXEC. */
-  do_close_on_exec(): void {
-    for (const fd of this.cloexec) this.fdt[fd] = null;
-    this.cloexec.clear();
-  }
-
-  /** put_files_struct() at exit: the last user closes every descriptor. */
-  put_files(): void {
-    if (--this.count > 0) return;
-    this.fdt.fill(null);
-    this.cloexec.clear();
-  }
-
-  /** Open descriptors (for /proc and the leak checks). */
-  get nr_open(): number {
-    return this.fdt.filter((f) => f !== null).length;
-  }
-}
-
-/** struct fs_struct: where paths are looked up (the root with its mounts, the cwd) and the
- *  umask; shared by the tasks of CLONE_FS. */
-export class fs_struct {
-  users = 1;
-  cwd = "/";
-  umask = 0o022;
-
-  constructor(readonly mounts: readonly Mount[]) {}
-
-  /** copy_fs_struct() for a child without CLONE_FS. */
-  copy_fs(): fs_struct {
-    const f = new fs_struct(this.mounts);
-    f.cwd = this.cwd;
-    f.umask = this.umask;
-    return f;
-  }
-
-  /** CLONE_FS: one more user. */
-  get_fs(): fs_struct {
-    this.users++;
-    return this;
-  }
-
-  /** exit_fs(): one user less. */
-  put_fs(): void {
-    this.users--;
-  }
-}
+export { files_struct, INR_OPEN_CUR, INR_OPEN_MAX, NR_OPEN } from "./fdtable.js";
+export { alloc_file, fput, get_file } from "./file_table.js";
+export { fs_struct } from "./fs_struct.js";
+export {
+  type HostDirent,
+  type HostErr,
+  type HostFs,
+  type HostOpenFlags,
+  type HostResult,
+  type HostStat,
+  isHostErr,
+  type Mount,
+  parseMount,
+} from "./host.js";
+export { d_path } from "./namei.js";
+export * as posix from "./path.js";
+export type { proc_source, proc_task } from "./proc/root.js";
+export type { dentry, file, inode, path, vfsmount } from "./types.js";
+export { MountError, Vfs } from "./vfs.js";
 
 /** An executable found by open_exec(): its bytes and the path it was found at. */
 export interface ExecFile {
@@ -106,14 +43,31 @@ export interface ExecFile {
   bytes: Uint8Array;
 }
 
-/** open_exec(): the file execve runs, or a negative errno (ENOENT, EACCES for a directory or a
- *  file without an execute bit, ...). */
+/** The largest executable open_exec reads (a guest program, not a data set). */
+export const MAX_EXEC_SIZE = 256 << 20;
+
+/** open_exec(): the file execve runs, read whole, or a negative errno: ENOENT (and the walk's
+ *  other errors), EACCES for a directory, a non-regular file or one without an execute bit
+ *  (root needs one x bit, fs/namei.c generic_permission), ENOEXEC for one too big to be a
+ *  program here. */
 export function open_exec(fs: fs_struct, path: string): ExecFile | bigint {
-  const abs = path.startsWith("/") ? path : `${fs.cwd.replace(/\/$/, "")}/${path}`;
-  const f = openHost(fs.mounts, abs, 0);
-  if (f === -EISDIR) return -EACCES;
-  if (typeof f === "bigint") return f;
-  if (f.kind !== "file") return -EACCES;
-  if ((f.mode & 0o111) === 0) return -EACCES;
-  return { path, bytes: f.data };
+  const f = do_filp_open(fs, null, path, 0, 0);
+  if (typeof f === "bigint") return f === -EISDIR ? -EACCES : f;
+  try {
+    const ino = f.f_inode;
+    if (S_ISDIR(ino.i_mode) || !S_ISREG(ino.i_mode) || (ino.i_mode & 0o111) === 0) return -EACCES;
+    if (ino.i_size > MAX_EXEC_SIZE) return -ENOEXEC;
+    const bytes = new Uint8Array(ino.i_size);
+    let done = 0;
+    while (done < bytes.length) {
+      const chunk = f.f_op.read?.(f, Math.min(1 << 16, bytes.length - done), done);
+      if (chunk === undefined || typeof chunk === "bigint") return chunk ?? -EACCES;
+      if (chunk.length === 0) break;
+      bytes.set(chunk, done);
+      done += chunk.length;
+    }
+    return { path, bytes: bytes.subarray(0, done) };
+  } finally {
+    fput(f);
+  }
 }
