@@ -77,6 +77,9 @@ function walk_parent(
   }
   const last = parts[parts.length - 1]!;
   if (!S_ISDIR(cur.dentry.d_inode.i_mode)) return -ENOTDIR;
+  // The last name's length is checked by the file system's lookup (simple_lookup), which
+  // every create, remove and rename does first.
+  if (last.length > NAME_MAX) return -ENAMETOOLONG;
   return { path: cur, last, type: typeOf(last) };
 }
 

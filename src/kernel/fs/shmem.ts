@@ -158,6 +158,7 @@ export class shmem_dir extends shmem_inode {
   }
 
   override create(_self: dentry, name: string, mode: number): dentry | bigint {
+    if (this.i_nlink === 0) return -ENOENT; // IS_DEADDIR
     if (this.entries.has(name)) return -EEXIST;
     const ino = this.newInode(() => new shmem_file(this.sbi, mode));
     return typeof ino === "bigint" ? ino : this.add(name, ino);
@@ -165,12 +166,14 @@ export class shmem_dir extends shmem_inode {
 
   /** mknod of a character device node (the /dev entries). */
   mknod(name: string, mode: number, rdev: number): dentry | bigint {
+    if (this.i_nlink === 0) return -ENOENT; // IS_DEADDIR
     if (this.entries.has(name)) return -EEXIST;
     const ino = this.newInode(() => new shmem_special(this.sbi, mode, rdev));
     return typeof ino === "bigint" ? ino : this.add(name, ino);
   }
 
   override mkdir(_self: dentry, name: string, mode: number): dentry | bigint {
+    if (this.i_nlink === 0) return -ENOENT; // IS_DEADDIR
     if (this.entries.has(name)) return -EEXIST;
     const ino = this.newInode(() => new shmem_dir(this.sbi, mode));
     if (typeof ino === "bigint") return ino;
@@ -179,12 +182,14 @@ export class shmem_dir extends shmem_inode {
   }
 
   override symlink(_self: dentry, name: string, target: string): dentry | bigint {
+    if (this.i_nlink === 0) return -ENOENT; // IS_DEADDIR
     if (this.entries.has(name)) return -EEXIST;
     const ino = this.newInode(() => new shmem_symlink(this.sbi, target));
     return typeof ino === "bigint" ? ino : this.add(name, ino);
   }
 
   override link(name: string, target: inode): bigint {
+    if (this.i_nlink === 0) return -ENOENT; // IS_DEADDIR
     if (this.entries.has(name)) return -EEXIST;
     if (S_ISDIR(target.i_mode)) return -EPERM;
     target.i_nlink++;
@@ -225,7 +230,7 @@ export class shmem_dir extends shmem_inode {
     if (flags & RENAME_WHITEOUT) return -EINVAL; // no whiteouts here (no overlayfs)
     const dst = newDir as shmem_dir;
     const src = this.entries.get(oldName);
-    if (!src) return -ENOENT;
+    if (!src || dst.i_nlink === 0) return -ENOENT;
     const victim = dst.entries.get(newName);
     if (flags & RENAME_EXCHANGE) {
       if (!victim) return -ENOENT;

@@ -542,8 +542,10 @@ function openat(c: Ctx): bigint {
   return fdResult(c.t.files.install_new(f, (flags & O_CLOEXEC) !== 0));
 }
 
+/** getcwd (fs/d_path.c): ENOENT once the working directory has been removed (d_unlinked). */
 function getcwd(c: Ctx): bigint {
   const size = c.a[1]!;
+  if (c.t.fs.pwd.dentry.d_unhashed) return -ENOENT;
   const name = enc.encode(d_path(c.t.fs.root, c.t.fs.pwd));
   if (BigInt(name.length + 1) > size) return -ERANGE;
   const b = new Uint8Array(name.length + 1);
