@@ -288,6 +288,15 @@ export class Scheduler {
       this.exitTask(t, 128 + 9, 9);
       return;
     }
+    if (res === "sigbus") {
+      // An access past the end of a mapped file (filemap_fault's VM_FAULT_SIGBUS): SIGBUS with
+      // si_code BUS_ADRERR, whose default action ends the process (status 135).
+      this.k.printk.info(
+        `${t.comm}[${t.pid}]: unhandled signal 7 code 0x2 (BUS_ADRERR) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${h.stval.toString(16)}`,
+      );
+      this.exitTask(t, 128 + 7, 7);
+      return;
+    }
     const err = 4 | (kind === "w" ? 2 : 0) | (res === "accerr" ? 1 : 0) | (kind === "x" ? 0x10 : 0);
     this.segfault(t, h, h.stval, err);
   }
