@@ -32,7 +32,7 @@ import type { SlabAllocator } from "./slab.js";
 import { TlbFlush } from "./tlbflush.js";
 import type { Kvmalloc } from "./util.js";
 import type { Vmalloc } from "./vmalloc.js";
-import { meminfoLine, Vmstat } from "./vmstat.js";
+import { meminfoLine, Vmstat, type VmstatItem } from "./vmstat.js";
 
 /** GFP flags, with the bit values of Linux 6.x's include/linux/gfp_types.h. */
 export const GFP = {
@@ -266,11 +266,18 @@ export class Kernel {
     const anonHuge = this.sched
       ? this.sched.tasks.reduce((n, t) => n + (t.running ? t.mm.anonHuge : 0), 0)
       : 0;
+    // In Linux's order (fs/proc/meminfo.c); Cached is the page cache (tmpfs pages included),
+    // Shmem its tmpfs part, Dirty the pages a shared mapping wrote that are not written back.
+    const v = (name: VmstatItem): number => this.vmstat.get(name);
     return [
       meminfoLine("MemTotal", kb(this.pages.nrPages)),
       meminfoLine("MemFree", kb(this.pages.nr_free_pages())),
-      meminfoLine("PageTables", kb(this.pgd.nrTablePages)),
+      meminfoLine("Cached", kb(v("nr_file_pages"))),
+      meminfoLine("Dirty", kb(v("nr_dirty"))),
+      meminfoLine("Writeback", kb(v("nr_writeback"))),
+      meminfoLine("Shmem", kb(v("nr_shmem"))),
       ...this.slab.meminfo(),
+      meminfoLine("PageTables", kb(this.pgd.nrTablePages)),
       meminfoLine("KasanShadow", kb(this.kasan?.nr_shadow_pages ?? 0)),
       ...this.vmalloc.meminfo(),
       meminfoLine("AnonHugePages", kb(anonHuge)),

@@ -131,6 +131,9 @@ export class Proc {
     if (r < 0n) throw new Error(`harness: scratch mmap failed: ${r}`);
     this.next = r;
     this.end = r + SCRATCH;
+    // Fault the whole scratch area in now, so that page counts taken by a test do not move
+    // when the harness places a string or a buffer.
+    this.write(r, new Uint8Array(Number(SCRATCH)));
     this.trace.length = 0;
   }
 
@@ -138,7 +141,7 @@ export class Proc {
     return this.k.hart();
   }
 
-  /** A zeroed scratch buffer of `n` bytes (8-aligned). */
+  /** A zeroed scratch buffer of `n` bytes (8-aligned; its pages are already present). */
   buf(n: number): bigint {
     const va = this.next;
     this.next += BigInt((n + 7) & ~7) || 8n;
