@@ -111,7 +111,6 @@ export const E = {
 } as const;
 
 const SPIN = "_start:\n  j _start\n";
-const SCRATCH = 1n << 20n;
 
 export type Arg = bigint | number | string;
 
@@ -126,7 +125,9 @@ export class Proc {
     readonly t: task_struct,
     /** What the task wrote to the terminal: "1:text" or "2:text" per write. */
     readonly out: string[],
+    scratch: number,
   ) {
+    const SCRATCH = BigInt(scratch);
     const r = this.call(NR.mmap, 0, SCRATCH, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (r < 0n) throw new Error(`harness: scratch mmap failed: ${r}`);
     this.next = r;
@@ -263,7 +264,7 @@ export interface ProcOptions {
 
 /** A kernel with one spinning task, ready for calls. */
 export function proc(opts: ProcOptions = {}): Proc {
-  const k = boot("", { mem: opts.mem ?? 64 << 20, harts: opts.harts ?? 1 });
+  const k = boot("transparent_hugepage=never", { mem: opts.mem ?? 64 << 20, harts: opts.harts ?? 1 });
   for (const m of opts.mounts ?? [])
     k.vfs.mount_host(m.fs ?? nodeHostFs(), { host: m.host, guest: m.guest, rw: m.rw ?? false });
   let input = new TextEncoder().encode(opts.stdin ?? "");
@@ -289,7 +290,8 @@ export function proc(opts: ProcOptions = {}): Proc {
     io,
     strace: (l) => p?.trace.push(l),
   });
-  p = new Proc(k, t, out);
+  const mem = opts.mem ?? 64 << 20;
+  p = new Proc(k, t, out, Math.min(4 << 20, mem / 8));
   return p;
 }
 
