@@ -22,6 +22,7 @@ import {
 } from "./layout.js";
 import type { TestVmalloc } from "./lib/test_vmalloc.js";
 import type { MemCgroups } from "./memcontrol.js";
+import { mm_struct } from "./mm.js";
 import { PageAlloc } from "./page_alloc.js";
 import type { Percpu } from "./percpu.js";
 import { KernelPageTable, PAGE_KERNEL } from "./pgtable.js";
@@ -279,6 +280,8 @@ export class Kernel {
       ...this.slab.meminfo(),
       meminfoLine("PageTables", kb(this.pgd.nrTablePages)),
       meminfoLine("KasanShadow", kb(this.kasan?.nr_shadow_pages ?? 0)),
+      meminfoLine("CommitLimit", kb(Math.floor(this.pages.nrPages / 2))), // overcommit_ratio 50, no swap
+      meminfoLine("Committed_AS", kb(mm_struct.committed_pages(this))),
       ...this.vmalloc.meminfo(),
       meminfoLine("AnonHugePages", kb(anonHuge)),
     ].join("\n");

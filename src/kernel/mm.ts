@@ -32,6 +32,7 @@ export const MAP_PRIVATE = 0x02;
 export const MAP_FIXED = 0x10;
 export const MAP_ANONYMOUS = 0x20;
 export const MAP_FIXED_NOREPLACE = 0x100000;
+export const MAP_NORESERVE = 0x4000;
 export const MREMAP_MAYMOVE = 1;
 export const MREMAP_FIXED = 2;
 export const MADV_DONTNEED = 4;
@@ -44,6 +45,8 @@ export const VM_WRITE = 0x2;
 export const VM_EXEC = 0x4;
 export const VM_SHARED = 0x8;
 export const VM_GROWSDOWN = 0x100;
+/** A private writable mapping charged to the commit (Committed_AS, vm.overcommit_memory). */
+export const VM_ACCOUNT = 0x100000;
 export const VM_HUGEPAGE = 0x2000_0000;
 export const VM_NOHUGEPAGE = 0x4000_0000;
 
@@ -150,7 +153,38 @@ export class mm_struct {
       end = v.vm_start;
     }
     const start = ALIGN_DOWN(end - len, PAGE);
-    return start >= PAGE * 16n ? start : -1n;
+    return start >= this.low_limit() ? start : -1n;
+  }
+
+  /** The lowest address the search hands out: vm.mmap_min_addr, and never the first 16 pages. */
+  private low_limit(): bigint {
+    const min = ALIGN_UP(BigInt(this.k.sysctl.vm.mmap_min_addr), PAGE);
+    return min > PAGE * 16n ? min : PAGE * 16n;
+  }
+
+  /** Pages charged to the commit by every process's VM_ACCOUNT mappings (vm_committed_as). */
+  static committed_pages(k: Kernel): number {
+    let n = 0;
+    for (const t of k.sched?.tasks ?? []) {
+      if (!t.running) continue;
+      for (const v of t.mm.vmas) if (v.vm_flags & VM_ACCOUNT) n += Number((v.vm_end - v.vm_start) / PAGE);
+    }
+    return n;
+  }
+
+  /** __vm_enough_memory (mm/util.c): may `pages` more be committed under vm.overcommit_memory?
+   *  0 (guess): one request may not exceed RAM; 1 (always): yes; 2 (never): the commit stays
+   *  within half of RAM (overcommit_ratio 50, no swap here). */
+  private vm_enough_memory(pages: number): boolean {
+    const total = this.k.pages.nrPages;
+    switch (this.k.sysctl.vm.overcommit_memory) {
+      case 1:
+        return true;
+      case 2:
+        return mm_struct.committed_pages(this.k) + pages <= Math.floor(total / 2);
+      default:
+        return pages <= total;
+    }
   }
 
   private rangeFree(s: bigint, e: bigint): boolean {
@@ -172,6 +206,19 @@ export class mm_struct {
     if (len <= 0n) return -EINVAL;
     len = ALIGN_UP(len, PAGE);
     if (addr % PAGE !== 0n && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) return -EINVAL;
+    // mm/mmap.c do_mmap: too many mappings (vm.max_map_count).
+    if (this.vmas.length > this.k.sysctl.vm.max_map_count) return -ENOMEM;
+    // A hint below vm.mmap_min_addr is raised to it (round_hint_to_min); MAP_FIXED is not
+    // checked: the guest is root (CAP_SYS_RAWIO passes security_mmap_addr).
+    if (!(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && addr !== 0n && addr < this.low_limit())
+      addr = this.low_limit();
+    // accountable_mapping(): private and writable, charged unless MAP_NORESERVE (which mode 2
+    // ignores).
+    const account =
+      !(fileFlags.shared || flags & MAP_SHARED) &&
+      (prot & PROT_WRITE) !== 0 &&
+      (!(flags & MAP_NORESERVE) || this.k.sysctl.vm.overcommit_memory === 2);
+    if (account && !this.vm_enough_memory(Number(len / PAGE))) return -ENOMEM;
     let start: bigint;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
       if (addr + len > TASK_SIZE || addr < PAGE) return -ENOMEM;
@@ -182,7 +229,11 @@ export class mm_struct {
       start = this.get_unmapped_area(len, ALIGN_DOWN(addr, PAGE));
       if (start < 0n) return -ENOMEM;
     }
-    const v: vm_area_struct = { vm_start: start, vm_end: start + len, vm_flags: protToFlags(prot) };
+    const v: vm_area_struct = {
+      vm_start: start,
+      vm_end: start + len,
+      vm_flags: protToFlags(prot) | (account ? VM_ACCOUNT : 0),
+    };
     if (file) {
       v.vm_file = file;
       v.vm_pgoff = pgoff;

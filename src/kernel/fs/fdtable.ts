@@ -35,8 +35,11 @@ export class files_struct {
   private readonly cloexec: boolean[] = [];
   /** Where the search for a free descriptor starts (next_fd). */
   private next_fd = 0;
-  /** RLIMIT_NOFILE's soft limit: descriptors at or above it cannot be allocated. */
+  /** RLIMIT_NOFILE's soft limit (descriptors at or above it cannot be allocated) and hard
+   *  limit. Linux keeps rlimits in signal_struct; the table holds these two until the
+   *  processes side has one. */
   rlim_nofile = INR_OPEN_CUR;
+  rlim_nofile_max = INR_OPEN_MAX;
 
   /** The open file of `fd`, or null (fget without the reference: the caller holds the table). */
   fget(fd: number): file | null {
@@ -116,6 +119,7 @@ export class files_struct {
   dup_fd(): files_struct {
     const n = new files_struct();
     n.rlim_nofile = this.rlim_nofile;
+    n.rlim_nofile_max = this.rlim_nofile_max;
     for (const [i, f] of this.open_fds()) n.fd_install(i, get_file(f), this.get_close_on_exec(i));
     return n;
   }

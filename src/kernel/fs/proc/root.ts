@@ -6,7 +6,7 @@
 // links" are, to the object itself. The task and mm state comes through proc_source, the one
 // place that knows task_struct.
 
-import { EINVAL, ENOENT } from "../../errno.js";
+import { EINVAL, EIO, ENOENT } from "../../errno.js";
 import type { Kernel } from "../../kernel.js";
 import type { mm_struct } from "../../mm.js";
 import type { files_struct } from "../fdtable.js";
@@ -201,14 +201,12 @@ export function proc_file(
       return 0n;
     },
     read: (f, len, pos) => snapshot(f).subarray(pos, pos + len),
-    ...(opts.write
-      ? {
-          write: (_f: file, data: Uint8Array) => {
-            const r = opts.write!(new TextDecoder().decode(data));
-            return r < 0n ? r : data.length;
-          },
-        }
-      : {}),
+    // A file without a write method answers EIO (fs/proc/inode.c pde_write).
+    write: (_f: file, data: Uint8Array) => {
+      if (!opts.write) return -EIO;
+      const r = opts.write(new TextDecoder().decode(data));
+      return r < 0n ? r : data.length;
+    },
   };
   return new proc_inode(sb, S_IFREG | (opts.perm ?? 0o444), fops, null, null);
 }
