@@ -2,7 +2,7 @@
 // nodes, /proc), host mounts (`--mount`), the pseudo mount pipes and the standard streams hang
 // on, and the terminal. One Vfs per kernel (k.vfs), made at boot.
 
-import { errnoName } from "../errno.js";
+import { EINVAL, EISDIR, errnoName } from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import type { TaskIo } from "../process.js";
 import { ktime_get_real_ns } from "../syscalls/time.js";
@@ -18,7 +18,7 @@ import {
   DEV_ZERO,
   tty_fops,
 } from "./char_dev.js";
-import { alloc_file } from "./file_table.js";
+import { alloc_file, fput } from "./file_table.js";
 import { fs_struct } from "./fs_struct.js";
 import type { HostFs, Mount } from "./host.js";
 import { hostfs_sb_info } from "./hostfs.js";
@@ -31,6 +31,7 @@ import {
 } from "./libfs.js";
 import { LOOKUP_FOLLOW, path_lookupat } from "./namei.js";
 import { mnt_namespace } from "./namespace.js";
+import { do_filp_open } from "./open.js";
 import { pipe_inode_info, pipefifo_fops } from "./pipe.js";
 import { proc_sb_info, type proc_source } from "./proc/root.js";
 import { shmem_dir, shmem_sb_info } from "./shmem.js";
@@ -138,6 +139,36 @@ export class Vfs {
     return p;
   }
 
+  /** Up to `max` bytes of file `name` (absolute), read as the kernel reads a file for itself
+   *  (kernel_read_file): for the console's `cat`. A stream (/dev/zero) stops at `max`; an
+   *  errno for a name that cannot be opened or read. */
+  read_file(name: string, max = 1 << 20): Uint8Array | bigint {
+    const fs = this.init_fs();
+    try {
+      const f = do_filp_open(fs, null, name, O_RDONLY, 0);
+      if (typeof f === "bigint") return f;
+      try {
+        if (S_ISDIR(f.f_inode.i_mode)) return -EISDIR;
+        const read = f.f_op.read;
+        if (!read) return -EINVAL;
+        const parts: Uint8Array[] = [];
+        let done = 0;
+        while (done < max) {
+          const chunk = read(f, Math.min(1 << 16, max - done), done);
+          if (typeof chunk === "bigint") return done ? concat(parts, done) : chunk;
+          if (chunk.length === 0) break;
+          parts.push(chunk.slice());
+          done += chunk.length;
+        }
+        return concat(parts, done);
+      } finally {
+        fput(f);
+      }
+    } finally {
+      fs.put_fs();
+    }
+  }
+
   /** The fs_struct of the first process: root and working directory at /. */
   init_fs(): fs_struct {
     const root = { mnt: this.ns.root, dentry: this.ns.root.mnt_root };
@@ -222,3 +253,14 @@ export class Vfs {
 }
 
 const errname = (e: bigint): string => errnoName(-e);
+
+/** The first `n` bytes of `parts` joined. */
+function concat(parts: Uint8Array[], n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
