@@ -232,10 +232,11 @@ def record_cases():
             "status": outs[variants[0]][1],
             "stdout": files,
         }
+        bin_entry = {"guest": c["bin"][0], "programs": c["bin"][1]} if c["bin"] else None
         if c["needs"] is not None:
-            entry = {**entry, "variants": list(variants),
-                     "bin": {"guest": c["bin"][0], "programs": c["bin"][1]} if c["bin"] else None,
-                     "needs": c["needs"]}
+            entry = {**entry, "variants": list(variants), "bin": bin_entry, "needs": c["needs"]}
+        elif bin_entry is not None:
+            entry = {**entry, "bin": bin_entry}  # test/kernel/guest-cases.ts mounts them
         manifests["cases" if c["needs"] is None else "next"].append(entry)
         print(f"{cid}: status {entry['status']}, "
               + ("one output" if same else "outputs differ by build")
