@@ -3,6 +3,7 @@
 // FIONREAD) and poll/ppoll/pselect6 (fs/select.c) without sleeping.
 
 import { describe, expect, it } from "vitest";
+import { BLOCK } from "../../../src/kernel/wait.js";
 import {
   AT_FDCWD,
   E,
@@ -180,11 +181,12 @@ describe("pipes", () => {
     expect(p.t.files.nr_open).toBe(3);
   });
 
-  it("a blocking read of an empty pipe needs the processes half's scheduler", () => {
+  it("a blocking read of an empty pipe sleeps through the processes half's scheduler", () => {
     const p = proc();
     const [r] = p.pipe();
-    if (typeof (p.t as unknown as { sleep?: unknown }).sleep === "function") return; // merged: see wait.ts
-    expect(() => p.call(NR.read, r, p.buf(8), 8)).toThrow(/not supported: a blocking file operation/);
+    if (typeof (p.t as unknown as { sleep?: unknown }).sleep === "function")
+      expect(p.call(NR.read, r, p.buf(8), 8)).toBe(BLOCK); // merged: task_struct is a Waiter
+    else expect(() => p.call(NR.read, r, p.buf(8), 8)).toThrow(/not supported: a blocking file operation/);
   });
 });
 
