@@ -12,6 +12,7 @@ import {
   EAGAIN,
   EBADF,
   EFAULT,
+  EFBIG,
   EINVAL,
   EISDIR,
   ENAMETOOLONG,
@@ -246,6 +247,13 @@ function vfs_write(c: Ctx, f: file, buf: bigint, count: number, pos: number | nu
   if (!f.f_op.write) return -EINVAL;
   if (pos !== null && !f.f_op.seekable) return -ESPIPE;
   count = Math.min(count, MAX_RW_COUNT);
+  // generic_write_check_limits: nothing starts at or past the largest offset kept (EFBIG), and
+  // a write running past it is cut there.
+  if (f.f_op.seekable && S_ISREG(f.f_inode.i_mode)) {
+    const start = f.f_flags & O_APPEND ? f.f_inode.i_size : (pos ?? f.f_pos);
+    if (count > 0 && start >= Number(MAX_OFFSET)) return -EFBIG;
+    count = Math.min(count, Number(MAX_OFFSET) - start);
+  }
   const saved = cont(c);
   let done = saved ? Number(saved.done) : 0;
   if (count === 0) return 0n;

@@ -95,6 +95,7 @@ export const E = {
   ENODEV: -19n,
   ENOTDIR: -20n,
   EISDIR: -21n,
+  EFBIG: -27n,
   EINVAL: -22n,
   EMFILE: -24n,
   ENOTTY: -25n,

@@ -65,6 +65,15 @@ describe("read and write", () => {
     expect(p.call(NR.pwrite64, fd, region + BigInt(PAGE), 8, 0)).toBe(E.EFAULT);
   });
 
+  it("a write at the largest offset kept is EFBIG; one running past it is cut", () => {
+    const p = proc();
+    const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
+    const max = BigInt(Number.MAX_SAFE_INTEGER);
+    expect(p.call(NR.pwrite64, fd, p.bytes("abc"), 3, max)).toBe(E.EFBIG);
+    expect(p.call(NR.pwrite64, fd, p.bytes("abc"), 3, max - 2n)).toBe(2n);
+    expect(p.call(NR.pwrite64, fd, p.bytes("abc"), 0, max)).toBe(0n);
+  });
+
   it("a count larger than the file or MAX_RW_COUNT is fine: bounded chunks", () => {
     const p = proc();
     const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
