@@ -16,24 +16,8 @@ import { Vmalloc } from "./vmalloc.js";
 
 export { ExecError } from "./binfmt_elf.js";
 export { ERRNO, type ErrnoName, errnoName, strerror } from "./errno.js";
-export {
-  d_path,
-  files_struct,
-  fs_struct,
-  type HostDirent,
-  type HostErr,
-  type HostFs,
-  type HostOpenFlags,
-  type HostResult,
-  type HostStat,
-  isHostErr,
-  type Mount,
-  MountError,
-  open_exec,
-  parseMount,
-  posix,
-  Vfs,
-} from "./fs/index.js";
+// The VFS's public face (the seam with the processes side, HostFs for the CLI, path helpers).
+export * from "./fs/index.js";
 export { KernelOops } from "./kaccess.js";
 export { KASAN_VMALLOC_INVALID, Kasan } from "./kasan.js";
 export { GFP, GFP_ATOMIC, GFP_KERNEL, GFP_KERNEL_ACCOUNT, GFP_NOWAIT, Kernel } from "./kernel.js";

@@ -45,6 +45,26 @@ const MAP_SHARED_VALIDATE = 0x03;
 /** The kernel virtual address of page frame `pfn` in the direct map. */
 export const page_address = (pfn: number): bigint => __va(pfn * PAGE_SIZE);
 
+/** Walk [pos, pos+len) a page at a time: `fn(index, inPage, done, n)` gets the page index, the
+ *  offset in that page, the bytes already walked and this piece's length; it returns the bytes
+ *  it took (less than `n` stops the walk). Returns the bytes walked. */
+export function for_each_page_piece(
+  pos: number,
+  len: number,
+  fn: (index: number, inPage: number, done: number, n: number) => number,
+): number {
+  let done = 0;
+  while (done < len) {
+    const off = pos + done;
+    const inPage = off % PAGE_SIZE;
+    const n = Math.min(PAGE_SIZE - inPage, len - done);
+    const took = fn(Math.floor(off / PAGE_SIZE), inPage, done, n);
+    done += took;
+    if (took < n) break;
+  }
+  return done;
+}
+
 /** A page cache: the pages of one inode by index, which pages are dirty, who maps them. A file
  *  system says how a page is filled (readpage) and written back (writepage). */
 export abstract class page_cache implements address_space {
@@ -142,52 +162,48 @@ export abstract class page_cache implements address_space {
     const end = Math.min(this.host.i_size, pos + len);
     if (end <= pos) return new Uint8Array(0);
     const out = new Uint8Array(end - pos);
-    let done = 0;
-    while (done < out.length) {
-      const off = pos + done;
-      const index = Math.floor(off / PAGE_SIZE);
-      const inPage = off % PAGE_SIZE;
-      const n = Math.min(PAGE_SIZE - inPage, out.length - done);
+    for_each_page_piece(pos, out.length, (index, inPage, done, n) => {
       const pfn = this.pages.get(index);
-      if (pfn !== undefined)
-        out.set(this.k.kmem.read(page_address(pfn) + BigInt(inPage), n, "filemap_read"), done);
-      done += n;
-    }
+      if (pfn !== undefined) out.set(this.read_page(pfn, inPage, n), done);
+      return n;
+    });
     return out;
+  }
+
+  /** `n` bytes of cached page `pfn` from `inPage`. */
+  read_page(pfn: number, inPage: number, n: number): Uint8Array {
+    return this.k.kmem.read(page_address(pfn) + BigInt(inPage), n, "filemap_read");
   }
 
   /** Store `data` at `pos` in the cached pages, creating them: the bytes stored (short if a
    *  page could not be had), or an errno if none could. Grows i_size. */
   write_cached(pos: number, data: Uint8Array): number | bigint {
-    let done = 0;
-    while (done < data.length) {
-      const off = pos + done;
-      const index = Math.floor(off / PAGE_SIZE);
-      const inPage = off % PAGE_SIZE;
-      const n = Math.min(PAGE_SIZE - inPage, data.length - done);
+    let err: bigint | null = null;
+    const done = for_each_page_piece(pos, data.length, (index, inPage, done, n) => {
       const pfn = this.find_or_create(index);
-      if (typeof pfn === "bigint") return done > 0 ? done : pfn;
-      this.k.kmem.write(page_address(pfn) + BigInt(inPage), data.subarray(done, done + n), "filemap_write");
-      done += n;
-      if (off + n > this.host.i_size) this.host.i_size = off + n;
-    }
-    return done;
+      if (typeof pfn === "bigint") {
+        err = pfn;
+        return 0;
+      }
+      this.write_page(pfn, inPage, data.subarray(done, done + n));
+      if (pos + done + n > this.host.i_size) this.host.i_size = pos + done + n;
+      return n;
+    });
+    return done === 0 && err !== null ? err : done;
+  }
+
+  private write_page(pfn: number, inPage: number, bytes: Uint8Array): void {
+    this.k.kmem.write(page_address(pfn) + BigInt(inPage), bytes, "filemap_write");
   }
 
   /** Update the bytes of cached pages in [pos, pos+data.length) (a write that went straight to
    *  the backing store must be seen through the mappings). */
   update_cached(pos: number, data: Uint8Array): void {
-    let done = 0;
-    while (done < data.length) {
-      const off = pos + done;
-      const index = Math.floor(off / PAGE_SIZE);
-      const inPage = off % PAGE_SIZE;
-      const n = Math.min(PAGE_SIZE - inPage, data.length - done);
+    for_each_page_piece(pos, data.length, (index, inPage, done, n) => {
       const pfn = this.pages.get(index);
-      if (pfn !== undefined)
-        this.k.kmem.write(page_address(pfn) + BigInt(inPage), data.subarray(done, done + n), "filemap_write");
-      done += n;
-    }
+      if (pfn !== undefined) this.write_page(pfn, inPage, data.subarray(done, done + n));
+      return n;
+    });
   }
 
   /** Shrink to `size` bytes (truncate_inode_pages_range): drop the pages past it, zero the

@@ -11,7 +11,7 @@
 import { EINVAL, ENOENT, ERRNO, EXDEV } from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import { PAGE_SIZE } from "../layout.js";
-import { page_address, page_cache } from "./filemap.js";
+import { for_each_page_piece, page_address, page_cache } from "./filemap.js";
 import type { HostFs, HostResult, HostStat } from "./host.js";
 import { isHostErr } from "./host.js";
 import {
@@ -226,25 +226,21 @@ export class hostfs_inode extends inode {
     const end = Math.min(pos + len, this.i_size);
     if (end <= pos) return new Uint8Array(0);
     const out = new Uint8Array(end - pos);
-    let done = 0;
-    while (done < out.length) {
-      const off = pos + done;
-      const index = Math.floor(off / PAGE_SIZE);
-      const n = Math.min(PAGE_SIZE - (off % PAGE_SIZE), out.length - done);
+    let err: bigint | null = null;
+    const done = for_each_page_piece(pos, out.length, (index, inPage, done, n) => {
       const pfn = this.mapping?.find(index) ?? -1;
       if (pfn >= 0) {
-        out.set(this.sbi.k.kmem.read(page_address(pfn) + BigInt(off % PAGE_SIZE), n, "filemap_read"), done);
-        done += n;
-        continue;
+        out.set(this.mapping!.read_page(pfn, inPage, n), done);
+        return n;
       }
       const fd = this.handle(false);
-      if (typeof fd === "bigint") return done ? out.subarray(0, done) : fd;
-      const got = this.sbi.host.read(fd, out.subarray(done, done + n), off);
-      if (isHostErr(got)) return done ? out.subarray(0, done) : -ERRNO[got.errno];
-      done += got;
-      if (got < n) break; // the host file is shorter than we knew
-    }
-    return out.subarray(0, done);
+      const got =
+        typeof fd === "bigint" ? fd : this.sbi.host.read(fd, out.subarray(done, done + n), pos + done);
+      if (typeof got === "number") return got; // short: the host file is shorter than we knew
+      err = typeof got === "bigint" ? got : -ERRNO[got.errno];
+      return 0;
+    });
+    return done === 0 && err !== null ? err : out.subarray(0, done);
   }
 
   /** Write `data` at `pos` to the host file, and into any cached page it covers. */

@@ -50,7 +50,14 @@ function lookup_child(fs: fs_struct, dir: path, last: string): path | null | big
   return fs.nd.ns.follow_mount({ mnt: dir.mnt, dentry: d });
 }
 
-export function do_mkdirat(fs: fs_struct, start: path, name: string, mode: number): bigint {
+/** The new name `name` for mkdir and symlink (filename_create): its parent is found, the name
+ *  must not exist and the mount must be writable; then `make` creates it in the directory. */
+function create_at(
+  fs: fs_struct,
+  start: path,
+  name: string,
+  make: (dir: dentry, last: string) => dentry | bigint,
+): bigint {
   const p = path_parentat(fs.nd, start, name);
   if (typeof p === "bigint") return p;
   if (p.type !== "norm") return -EEXIST;
@@ -58,8 +65,14 @@ export function do_mkdirat(fs: fs_struct, start: path, name: string, mode: numbe
   if (typeof old === "bigint") return old;
   if (old) return -EEXIST;
   if (p.path.mnt.mnt_readonly) return -EROFS;
-  const d = p.path.dentry.d_inode.mkdir(p.path.dentry, p.last, mode & MKDIR_MODE & ~fs.umask);
+  const d = make(p.path.dentry, p.last);
   return typeof d === "bigint" ? d : 0n;
+}
+
+export function do_mkdirat(fs: fs_struct, start: path, name: string, mode: number): bigint {
+  return create_at(fs, start, name, (dir, last) =>
+    dir.d_inode.mkdir(dir, last, mode & MKDIR_MODE & ~fs.umask),
+  );
 }
 
 export function do_unlinkat(fs: fs_struct, start: path, name: string): bigint {
@@ -146,15 +159,7 @@ export function do_renameat2(
 
 export function do_symlinkat(fs: fs_struct, target: string, start: path, name: string): bigint {
   if (target === "") return -ENOENT;
-  const p = path_parentat(fs.nd, start, name);
-  if (typeof p === "bigint") return p;
-  if (p.type !== "norm") return -EEXIST;
-  const old = lookup_child(fs, p.path, p.last);
-  if (typeof old === "bigint") return old;
-  if (old) return -EEXIST;
-  if (p.path.mnt.mnt_readonly) return -EROFS;
-  const d = p.path.dentry.d_inode.symlink(p.path.dentry, p.last, target);
-  return typeof d === "bigint" ? d : 0n;
+  return create_at(fs, start, name, (dir, last) => dir.d_inode.symlink(dir, last, target));
 }
 
 export function do_linkat(fs: fs_struct, old: path, newStart: path, newName: string): bigint {

@@ -301,3 +301,17 @@ export function hostDir(prefix = "mmlab-fs-"): { dir: string; done: () => void }
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Assemble `src` (text at 0x10000), run it as /bin/NAME on `k` to its end (or 1M
+ *  instructions), and return the task. */
+export function runAsm(k: Kernel, name: string, src: string): task_struct {
+  const t = k.sched.spawn({
+    elf: assemble(src, { base: 0x10000n }).toElf(),
+    path: `/bin/${name}`,
+    argv: [name],
+    envp: [],
+    io: { stdin: () => new Uint8Array(0), write: () => {}, isatty: () => false },
+  });
+  k.sched.run(1_000_000);
+  return t;
+}

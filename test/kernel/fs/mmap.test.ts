@@ -5,10 +5,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { assemble } from "../../../src/asm/index.js";
 import { PTE_W, ptePpn } from "../../../src/mmu/index.js";
 import { boot } from "../helpers.js";
-import { E, hostDir, NR, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, type Proc, proc } from "./harness.js";
+import { E, hostDir, NR, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, type Proc, proc, runAsm } from "./harness.js";
 
 const PAGE = 4096;
 const PROT_READ = 1;
@@ -146,14 +145,7 @@ describe("MAP_SHARED", () => {
     name: .ascii "/tmp/bus\\0"
       .space 120
     `;
-    const t = k.sched.spawn({
-      elf: assemble(src, { base: 0x10000n }).toElf(),
-      path: "/bin/bus",
-      argv: ["bus"],
-      envp: [],
-      io: { stdin: () => new Uint8Array(0), write: () => {}, isatty: () => false },
-    });
-    k.sched.run(1_000_000);
+    const t = runAsm(k, "bus", src);
     expect([t.exitCode, t.signal]).toEqual([135, 7]);
     expect(k.printk.dmesg()).toMatch(/bus\[1\]: unhandled signal 7 code 0x2 \(BUS_ADRERR\)/);
   });

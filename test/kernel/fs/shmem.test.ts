@@ -4,9 +4,8 @@
 // nr_inodes): ENOSPC, never the host's memory.
 
 import { describe, expect, it } from "vitest";
-import { assemble } from "../../../src/asm/index.js";
 import { boot } from "../helpers.js";
-import { AT_FDCWD, E, NR, O_CREAT, O_RDWR, O_WRONLY, proc } from "./harness.js";
+import { AT_FDCWD, E, NR, O_CREAT, O_RDWR, O_WRONLY, proc, runAsm } from "./harness.js";
 
 const PAGE = 4096;
 const meminfo = (text: string, key: string): number =>
@@ -76,14 +75,7 @@ describe("tmpfs pages", () => {
       .balign 8
     buf: .space 4096
     `;
-    const t = k.sched.spawn({
-      elf: assemble(src, { base: 0x10000n }).toElf(),
-      path: "/bin/held",
-      argv: ["held"],
-      envp: [],
-      io: { stdin: () => new Uint8Array(0), write: () => {}, isatty: () => false },
-    });
-    k.sched.run(1_000_000);
+    const t = runAsm(k, "held", src);
     expect(t.exitCode).toBe(0);
     expect(k.vmstat.get("nr_shmem")).toBe(0);
     expect(k.pages.nr_free_pages() + k.pgd.nrTablePages).toBe(before);
