@@ -106,7 +106,7 @@ Options come before PROGRAM.`,
           "(options go before PROGRAM; see mmlab run --help)",
       );
     }
-    const elf = await loadGuest(program);
+    const elf = loadGuest(program);
     return runElf(elf, { name: program, config });
   },
 };

@@ -1,6 +1,7 @@
-// The machine's counters as `--stats` shows them: per hart and in total, instructions retired,
-// cycles, the wall time spent interpreting, MIPS, and the traps taken by cause; the modelled
-// TLBs' counters as perf events (perf.ts); under the kernel, the kernel's counters. Wall time per
+// The machine's counters, as `--stats` reports them and `mmlab exp sweep` records them: per hart
+// and in total, instructions retired, cycles, the wall time spent interpreting, MIPS, and the
+// traps taken by cause; the modelled TLBs' counters as perf events (perf.ts); under the kernel,
+// the kernel's counters. Wall time per
 // hart is measured around each interpreter chunk in bare mode (harts are interleaved in one
 // thread; the kernel's scheduler runs harts itself, so there only the total is measured); the
 // total is the wall time of the whole run, scheduling included.
@@ -13,8 +14,8 @@ import {
   type Machine,
   type RunResult,
 } from "../cpu/index.js";
-import { err } from "./io.js";
-import { formatTlb, type TlbReport, table, tlbReport } from "./perf.js";
+import type { Kernel } from "../kernel/index.js";
+import { type TlbReport, tlbReport } from "./perf.js";
 
 /** Traps of one cause. */
 export interface TrapCount {
@@ -167,62 +168,25 @@ function trapList(m: Map<number, number>): TrapCount[] {
     .sort((a, b) => Number(a.interrupt) - Number(b.interrupt) || a.cause - b.cause);
 }
 
-const int = (n: number): string => n.toLocaleString("en-US");
-
-/** Print a report on stderr as --stats asked: a table, or one line of JSON. */
-export function printStats(report: StatsReport, mode: "table" | "json"): void {
-  err(mode === "json" ? `${JSON.stringify(report)}\n` : formatStats(report));
-}
-
-/** The readable `--stats` table. A hart's wall time is the time spent interpreting it; the total's
- *  is the whole run, scheduling included. */
-export function formatStats(s: StatsReport): string {
-  const lines: string[] = [];
-  lines.push(`mmlab: ${s.reason} (exit status ${s.exitCode})`);
-  const rows = [["", "instret", "cycles", "wall s", "MIPS", "traps"]];
-  const count = (t: TrapCount[]): number => t.reduce((n, c) => n + c.count, 0);
-  for (const h of s.harts) {
-    rows.push([
-      `hart ${h.hart}`,
-      int(h.instret),
-      int(h.cycles),
-      h.wallSeconds === null ? "-" : h.wallSeconds.toFixed(4),
-      h.mips === null ? "-" : h.mips.toFixed(1),
-      int(count(h.traps)),
-    ]);
+/** The kernel's counters for --stats, the console's `stats` and the sweep's vmstat columns. */
+export function kernelStats(k: Kernel): KernelStats {
+  const vmstat: Record<string, number> = {};
+  for (const line of k.procfs("vmstat").split("\n")) {
+    const [name, value] = line.split(" ");
+    if (name && value !== undefined) vmstat[name] = Number(value);
   }
-  rows.push([
-    "total",
-    int(s.instret),
-    int(s.cycles),
-    s.wallSeconds.toFixed(4),
-    s.mips.toFixed(1),
-    int(count(s.traps)),
-  ]);
-  lines.push(table(rows));
-  if (s.traps.length > 0) {
-    const head = ["traps by cause", ...s.harts.map((h) => `hart ${h.hart}`)];
-    if (s.harts.length > 1) head.push("total");
-    const trows = [head];
-    for (const t of s.traps) {
-      const label = `${t.interrupt ? "interrupt" : "exception"} ${t.cause}: ${t.name}`;
-      const per = s.harts.map((h) => {
-        const c = h.traps.find((x) => x.interrupt === t.interrupt && x.cause === t.cause);
-        return int(c?.count ?? 0);
-      });
-      trows.push([label, ...per, ...(s.harts.length > 1 ? [int(t.count)] : [])]);
-    }
-    lines.push(table(trows));
-  }
-  if (s.kernel) lines.push(formatKernel(s.kernel));
-  return `${lines.join("\n")}\n${formatTlb(s.tlb)}`;
-}
-
-/** The kernel's counters as a two-column table. */
-export function formatKernel(k: KernelStats): string {
-  const rows = [["kernel", ""]];
-  const { vmstat, ...rest } = k;
-  for (const [name, v] of Object.entries(rest)) rows.push([`  ${name}`, int(v)]);
-  for (const [name, v] of Object.entries(vmstat)) rows.push([`  ${name}`, int(v)]);
-  return table(rows);
+  return {
+    vmstat,
+    free_pages: k.pages.nr_free_pages(),
+    page_table_pages: k.pgd.nrTablePages,
+    nr_vmalloc_pages: k.vmalloc.nr_vmalloc_pages,
+    slab_pages: k.slab.nr_slab_pages(),
+    vmap_lazy_nr: k.vmalloc.vmap_lazy_nr,
+    vmap_purges: k.vmalloc.purges,
+    tlb_shootdowns: k.flush.shootdowns,
+    kasan_reports: k.kasan?.reports ?? 0,
+    warnings: k.printk.warnings,
+    context_switches: k.sched.contextSwitches,
+    ticks: k.sched.ticks,
+  };
 }

@@ -1,0 +1,67 @@
+// The machine's counters as `--stats` prints them on stderr: a table (per hart and in total,
+// traps by cause, the kernel's counters, the TLB's perf events and arrays) or one line of JSON.
+// The counters themselves are collected in src/session (StatsCollector, kernelStats).
+
+import type { KernelStats, StatsReport, TrapCount } from "../session/index.js";
+import { err } from "./io.js";
+import { formatTlb, table } from "./perf.js";
+
+const int = (n: number): string => n.toLocaleString("en-US");
+
+/** Print a report on stderr as --stats asked: a table, or one line of JSON. */
+export function printStats(report: StatsReport, mode: "table" | "json"): void {
+  err(mode === "json" ? `${JSON.stringify(report)}\n` : formatStats(report));
+}
+
+/** The readable `--stats` table. A hart's wall time is the time spent interpreting it; the total's
+ *  is the whole run, scheduling included. */
+export function formatStats(s: StatsReport): string {
+  const lines: string[] = [];
+  lines.push(`mmlab: ${s.reason} (exit status ${s.exitCode})`);
+  const rows = [["", "instret", "cycles", "wall s", "MIPS", "traps"]];
+  const count = (t: TrapCount[]): number => t.reduce((n, c) => n + c.count, 0);
+  for (const h of s.harts) {
+    rows.push([
+      `hart ${h.hart}`,
+      int(h.instret),
+      int(h.cycles),
+      h.wallSeconds === null ? "-" : h.wallSeconds.toFixed(4),
+      h.mips === null ? "-" : h.mips.toFixed(1),
+      int(count(h.traps)),
+    ]);
+  }
+  rows.push([
+    "total",
+    int(s.instret),
+    int(s.cycles),
+    s.wallSeconds.toFixed(4),
+    s.mips.toFixed(1),
+    int(count(s.traps)),
+  ]);
+  lines.push(table(rows));
+  if (s.traps.length > 0) {
+    const head = ["traps by cause", ...s.harts.map((h) => `hart ${h.hart}`)];
+    if (s.harts.length > 1) head.push("total");
+    const trows = [head];
+    for (const t of s.traps) {
+      const label = `${t.interrupt ? "interrupt" : "exception"} ${t.cause}: ${t.name}`;
+      const per = s.harts.map((h) => {
+        const c = h.traps.find((x) => x.interrupt === t.interrupt && x.cause === t.cause);
+        return int(c?.count ?? 0);
+      });
+      trows.push([label, ...per, ...(s.harts.length > 1 ? [int(t.count)] : [])]);
+    }
+    lines.push(table(trows));
+  }
+  if (s.kernel) lines.push(formatKernel(s.kernel));
+  return `${lines.join("\n")}\n${formatTlb(s.tlb)}`;
+}
+
+/** The kernel's counters as a two-column table. */
+export function formatKernel(k: KernelStats): string {
+  const rows = [["kernel", ""]];
+  const { vmstat, ...rest } = k;
+  for (const [name, v] of Object.entries(rest)) rows.push([`  ${name}`, int(v)]);
+  for (const [name, v] of Object.entries(vmstat)) rows.push([`  ${name}`, int(v)]);
+  return table(rows);
+}
