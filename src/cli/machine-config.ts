@@ -14,7 +14,10 @@ import {
   TLB_PRESETS,
   type TlbConfig,
 } from "../mmu/index.js";
-import type { MachineSpec, StatsCollector } from "../session/index.js";
+import { MAX_HARTS, type MachineSpec, type StatsCollector } from "../session/index.js";
+
+export { MAX_HARTS };
+
 import {
   badValue,
   flag,
@@ -31,7 +34,6 @@ import { DEFAULT_TRACE_LIMIT, InsnTracer } from "./insn-trace.js";
 import { err } from "./io.js";
 import { parseRange, type TlbTraceFilter, TlbTracer } from "./tlb-trace.js";
 
-export const MAX_HARTS = 64;
 export const DEFAULT_MEM = 1 << 30;
 
 export const HARTS_OPTION: OptionSpec = {
@@ -165,7 +167,7 @@ function hartsOpt(p: Parsed, command: string): number {
 }
 
 /** --mem: a size from 64K to MAX_RAM, a whole number of pages (default DEFAULT_MEM). */
-function memOpt(p: Parsed, command: string): number {
+export function memOpt(p: Parsed, command: string): number {
   const text = stringOpt(p, "mem");
   if (text === undefined) return DEFAULT_MEM;
   const v = parseSize(text);
@@ -203,7 +205,7 @@ function statsOpt(p: Parsed): MachineConfig["stats"] {
 }
 
 /** A count option (10M, 1e9, 1_000_000), undefined when absent. */
-function countOpt(p: Parsed, command: string, opt: string): number | undefined {
+export function countOpt(p: Parsed, command: string, opt: string): number | undefined {
   const text = stringOpt(p, opt);
   if (text === undefined) return undefined;
   const v = parseCount(text);

@@ -64,14 +64,9 @@ interface KernelRunOptions {
 }
 
 function runOptions(p: Parsed): KernelRunOptions {
-  const list = (name: string): string[] => p.multi.get(name) ?? [];
-  const env = list("env");
-  for (const e of env) {
-    if (!/^[^=]+=/.test(e)) throw badValue("run", "env", e, "expected KEY=VALUE");
-  }
   return {
-    env: env.length || p.options.has("clear-env") ? env : [...DEFAULT_ENV],
-    mounts: list("mount").map(mountOpt),
+    env: envOpt(p, "run"),
+    mounts: mountsOpt(p, "run"),
     seed: seedOpt(p, "run"),
     append: stringOpt(p, "append") ?? "",
     strace: p.options.has("strace"),
@@ -80,16 +75,28 @@ function runOptions(p: Parsed): KernelRunOptions {
   };
 }
 
-/** One --mount HOST:GUEST, whose HOST must exist. */
-function mountOpt(spec: string): Mount {
-  let m: Mount;
-  try {
-    m = parseMount(spec);
-  } catch (e) {
-    throw usageError("run", (e as Error).message);
+/** The program's environment: the --env values (each KEY=VALUE), or the default one unless
+ *  --clear-env. `command` names the command in messages (run, exp). */
+export function envOpt(p: Parsed, command: string): string[] {
+  const env = p.multi.get("env") ?? [];
+  for (const e of env) {
+    if (!/^[^=]+=/.test(e)) throw badValue(command, "env", e, "expected KEY=VALUE");
   }
-  if (!existsSync(m.host)) throw new InputError(`${m.host}: no such file or directory (--mount ${spec})`);
-  return m;
+  return env.length || p.options.has("clear-env") ? env : [...DEFAULT_ENV];
+}
+
+/** The --mount HOST:GUEST values, each HOST existing. */
+export function mountsOpt(p: Parsed, command: string): Mount[] {
+  return (p.multi.get("mount") ?? []).map((spec) => {
+    let m: Mount;
+    try {
+      m = parseMount(spec);
+    } catch (e) {
+      throw usageError(command, (e as Error).message);
+    }
+    if (!existsSync(m.host)) throw new InputError(`${m.host}: no such file or directory (--mount ${spec})`);
+    return m;
+  });
 }
 
 /** Print each task's smaps when it exits, before exit_mmap() frees its memory. */

@@ -18,7 +18,14 @@ export {
   runUnderKernel,
   TASK_LINE,
 } from "./kernel.js";
-export { formatSize, type MachineSpec, newMachine, ProgramError, restrictSatp } from "./machine.js";
+export {
+  formatSize,
+  MAX_HARTS,
+  type MachineSpec,
+  newMachine,
+  ProgramError,
+  restrictSatp,
+} from "./machine.js";
 export {
   hartTlb,
   perfEvents,

@@ -6,6 +6,9 @@
 import { Machine, Paging } from "../cpu/index.js";
 import type { PagingMode, TlbConfig } from "../mmu/index.js";
 
+/** The most harts a machine has (the Machine refuses more). */
+export const MAX_HARTS = 64;
+
 /** The machine's shape, from --harts, --mem, --tlb, --satp and --max-insns. */
 export interface MachineSpec {
   harts: number;
