@@ -605,7 +605,7 @@ function sweepWarnings(rows: Row[]): string[] {
     out.push(
       `the program's output differs between points: point${differ.length > 1 ? "s" : ""} ` +
         `${differ.map((r) => r.point).join(", ")} printed another stdout than the first point with the same ` +
-        "arguments (see the output_differs column): a deterministic program prints the same under every TLB",
+        "arguments (see the output_differs column): a deterministic program prints the same whatever the TLB, the kernel's policy or the paging mode",
     );
   const failed = rows.filter((r) => r.status !== 0);
   for (const r of failed.slice(0, 5))

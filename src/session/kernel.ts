@@ -130,7 +130,7 @@ export interface KernelRunResult {
   status: number;
   reason: string;
   report: (StatsReport & { kernel: KernelStats }) | null;
-  /** The kernel's counters when the program started (null when it did not). */
+  /** The kernel's counters just before the program was started (null when it did not start). */
   kernelAtStart: KernelStats | null;
 }
 
@@ -153,11 +153,11 @@ export function runUnderKernel(
   if (hooks.onExit) session.k.sched.onExit = hooks.onExit;
   const done = hooks.onBoot?.(session);
   let end: { status: number; reason: string };
-  let kernelAtStart: KernelStats | null = null;
+  const kernelAtStart = kernelStats(session.k);
   try {
     const task = spawnProgram(session.k, prog, hooks);
-    if (typeof task === "number") return { status: task, reason: "not run", report: null, kernelAtStart };
-    kernelAtStart = kernelStats(session.k);
+    if (typeof task === "number")
+      return { status: task, reason: "not run", report: null, kernelAtStart: null };
     end = runTasks(session, task, spec.maxInsns, hooks.quiet ? () => {} : hooks.message);
   } finally {
     done?.();
