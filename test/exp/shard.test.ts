@@ -10,34 +10,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type ExpResult, parseShard, shardIndices } from "../../src/exp/index.js";
 import { expectOneLine, mmlab, tempDirPerTest } from "../helpers/cli.js";
+import { compared, dropColumn } from "./helpers.js";
 
 const tmp = tempDirPerTest("mmlab-shard-");
 const HELLO = "guests/bin/hello.nolibc.elf";
-
-/** CSV text without the column `key`. */
-export function dropColumn(csv: string, key: string): string {
-  const rows = csv.trimEnd().split("\n");
-  const at = rows[0]!.split(",").indexOf(key);
-  if (at < 0) return csv;
-  // The sweep's CSV cells hold no commas in this test, so a split at commas is exact.
-  return `${rows
-    .map((r) =>
-      r
-        .split(",")
-        .filter((_, i) => i !== at)
-        .join(","),
-    )
-    .join("\n")}\n`;
-}
-
-/** What a merged result must share with a single run's (`volatile`: columns left out). */
-export function compared(r: ExpResult, volatile: readonly string[] = []): unknown {
-  const rows = r.rows.map((row) =>
-    Object.fromEntries(Object.entries(row).filter(([k]) => !volatile.includes(k))),
-  );
-  const { format, experiment, quick, params, planHash, columns } = r;
-  return { format, experiment, quick, params, planHash, columns, rows };
-}
 
 const read = (dir: string, f: string): string => readFileSync(join(dir, f), "utf8");
 const json = (dir: string, f: string): ExpResult => JSON.parse(read(dir, f)) as ExpResult;
