@@ -37,9 +37,10 @@ export class ProgressBar {
     const filled = Math.round((width * done) / this.total);
     const bar = `${"#".repeat(filled)}${"-".repeat(width - filled)}`;
     let line = `${this.label} [${bar}] ${done}/${this.total} ${clock(secs)}${done < this.total ? ` eta ${clock(eta)}` : ""}`;
-    if (running && done < this.total) line += ` ${running}`;
     const cols = (this.stream.columns ?? 80) - 1;
-    if (line.length > cols) line = `${line.slice(0, cols - 3)}...`;
+    const room = cols - line.length - 1;
+    if (running && done < this.total && room >= 8)
+      line += ` ${running.length > room ? `${running.slice(0, room - 3)}...` : running}`;
     this.stream.write(`\r${line}\x1b[K`);
     this.shown = true;
   }

@@ -464,7 +464,13 @@ function barPanel(values: Row[], hasSeries: boolean, field: string, title: strin
       ...(hasSeries
         ? {
             xOffset: { field: "series", type: "nominal" as const, sort: null },
-            color: { field: "series", type: "nominal" as const, title: null, sort: null },
+            color: {
+              field: "series",
+              type: "nominal" as const,
+              title: null,
+              sort: null,
+              legend: { orient: "top" as const, direction: "vertical" as const },
+            },
           }
         : {}),
       y: { field, type: "quantitative" as const, title: ytitle, scale: { zero: true } },
@@ -472,16 +478,17 @@ function barPanel(values: Row[], hasSeries: boolean, field: string, title: strin
   };
 }
 
-function plotTitle(p: SweepParams, rows: readonly Row[]): { title: string; subtitle: string[] } {
+function plotTitle(
+  p: SweepParams,
+  rows: readonly Row[],
+): { title: string; grouping: string; subtitle: string } {
   const args = [...new Set(rows.map((r) => String(r.args)))];
   const cmd = `${p.program.path}${args.length === 1 && args[0] ? ` ${args[0]}` : ""}`;
   const { x, series } = layout(rows);
   return {
     title: `${cmd}${p.bare ? " (bare)" : ""}`,
-    subtitle: [
-      `${rows.length} points; bars grouped by ${x}${series.length ? `, a colour per ${series.join(" + ")}` : ""}` +
-        "; counters as mmlab run --stats=json (boot included)",
-    ],
+    grouping: `bars grouped by ${x}${series.length ? `, a colour per ${series.join(" + ")}` : ""}`,
+    subtitle: `${rows.length} points; counters as mmlab run --stats=json gives them (boot included)`,
   };
 }
 
@@ -502,55 +509,65 @@ function plotValues(rows: readonly Row[]): { values: Row[]; hasSeries: boolean }
 function sweepPlots(rows: Row[], p: SweepParams): PlotSpec[] {
   if (rows.length === 0) return [];
   const { values, hasSeries } = plotValues(rows);
-  const { title, subtitle } = plotTitle(p, rows);
+  const { title, grouping, subtitle } = plotTitle(p, rows);
   const panel = (f: string, t: string, y: string) => barPanel(values, hasSeries, f, t, y);
   const sizes = Object.keys(rows[0]!).filter((k) => k.startsWith("walks_"));
+  // Long form for the walks plot: one value per point and leaf size, zeros left out (log scale).
+  const { x, series } = layout(rows);
+  const pointName = (r: Row): string => [x, ...series].map((d) => valueLabel(d, r[d])).join(" / ");
   const walkValues = values.flatMap((r) =>
-    sizes.map((k) => ({
-      point: [r.x, r.series].filter(Boolean).join(" / "),
-      size: k.slice(6),
-      walks: r[k] ?? 0,
-    })),
+    sizes
+      .filter((k) => ((r[k] as number | null) ?? 0) > 0)
+      .map((k) => ({ point: pointName(r), size: k.slice(6), walks: r[k] })),
   );
+  const pointOrder = [...new Set(values.map(pointName))];
   return [
-    figure("", title, subtitle, {
-      vconcat: [
-        {
-          hconcat: [
-            panel("dtlb_mpki", "L1 DTLB misses per 1000 instructions", "dTLB MPKI"),
-            panel("itlb_mpki", "L1 ITLB misses per 1000 instructions", "iTLB MPKI"),
-          ],
-        },
-        {
-          hconcat: [
-            panel("pte_reads_per_walk", "PTE reads per page walk", "PTE reads / walk"),
-            panel("cycles", "Cycles", "cycles"),
-          ],
-        },
+    figure("", title, `${subtitle}; ${grouping}`, {
+      columns: 2,
+      concat: [
+        panel("dtlb_mpki", "L1 DTLB misses per 1000 instructions", "dTLB MPKI"),
+        panel("itlb_mpki", "L1 ITLB misses per 1000 instructions", "iTLB MPKI"),
+        panel("pte_reads_per_walk", "PTE reads per page walk", "PTE reads / walk"),
+        panel("cycles", "Cycles", "cycles"),
       ],
     }),
-    figure("walks", `${title}: page walks by page size`, subtitle, {
-      width: Math.max(240, 28 * values.length),
-      height: 220,
-      data: { values: walkValues },
-      mark: { type: "bar" as const },
-      encoding: {
-        x: {
-          field: "point",
-          type: "nominal" as const,
-          title: null,
-          sort: null,
-          axis: { labelAngle: -30, labelLimit: 200 },
-        },
-        y: { field: "walks", type: "quantitative" as const, title: "walks completed", stack: "zero" },
-        color: {
-          field: "size",
-          type: "nominal" as const,
-          title: "leaf size",
-          sort: sizes.map((k) => k.slice(6)),
+    figure(
+      "walks",
+      `${title}: page walks by leaf size`,
+      [
+        subtitle,
+        "page walks of loads, stores and fetches by the size of the leaf found; log scale, no bar: none",
+      ],
+      {
+        width: Math.max(240, 16 * sizes.length * values.length),
+        height: 220,
+        data: { values: walkValues },
+        mark: { type: "bar" as const },
+        encoding: {
+          x: {
+            field: "point",
+            type: "nominal" as const,
+            title: null,
+            sort: pointOrder,
+            axis: { labelAngle: pointOrder.some((l) => l.length > 16) ? -30 : 0, labelLimit: 0 },
+          },
+          xOffset: { field: "size", type: "nominal" as const, sort: sizes.map((k) => k.slice(6)) },
+          y: {
+            field: "walks",
+            type: "quantitative" as const,
+            title: "walks completed (log)",
+            scale: { type: "log", domainMin: 1 },
+          },
+          y2: { datum: 1 },
+          color: {
+            field: "size",
+            type: "nominal" as const,
+            title: "leaf size",
+            sort: sizes.map((k) => k.slice(6)),
+          },
         },
       },
-    }),
+    ),
   ];
 }
 

@@ -175,7 +175,12 @@ describe("the progress bar", () => {
   it("elsewhere, ProgressLog writes one plain line per finished point", () => {
     const lines: string[] = [];
     let t = 0;
-    const log = new ProgressLog("mmlab exp sweep", 3, (l) => lines.push(l), () => t);
+    const log = new ProgressLog(
+      "mmlab exp sweep",
+      3,
+      (l) => lines.push(l),
+      () => t,
+    );
     t = 10_000;
     log.done(1, "#1 tlb=tiny");
     t = 20_000;

@@ -238,7 +238,7 @@ describe("mmlab exp sweep", () => {
     const svg = readFileSync(join(out, "sweep.svg"), "utf8");
     expect(svg).toContain("L1 DTLB misses per 1000 instructions");
     expect(svg).toContain("append=transparent_hugepage=always kasan=off");
-    expect(readFileSync(join(out, "sweep-walks.svg"), "utf8")).toContain("page walks by page size");
+    expect(readFileSync(join(out, "sweep-walks.svg"), "utf8")).toContain("page walks by leaf size");
   }, 120_000);
 
   it("a program whose output changes between points: a column and a warning", async () => {
