@@ -626,7 +626,10 @@ function sweepWarnings(rows: Row[]): string[] {
     );
   const failed = rows.filter((r) => r.status !== 0);
   for (const r of failed.slice(0, 5))
-    out.push(`point ${r.point}: exit status ${r.status} (${r.reason})${r.message ? `: ${r.message}` : ""}`);
+    out.push(
+      `point ${r.point}: exit status ${r.status} (${r.reason})` +
+        (r.message && !String(r.message).endsWith(String(r.reason)) ? `: ${r.message}` : ""),
+    );
   if (failed.length > 5) out.push(`... and ${failed.length - 5} more points with a non-zero exit status`);
   return out;
 }
