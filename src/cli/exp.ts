@@ -48,7 +48,7 @@ import {
 import { type Command, commandHelp, HELP_OPTION } from "./command.js";
 import { err, out } from "./io.js";
 import { countOpt, MAX_HARTS, memOpt, SATP_OPTION, TLB_OPTION, tlbOpt } from "./machine-config.js";
-import { envOpt, mountsOpt } from "./run-kernel.js";
+import { envOpt, mountsOpt, PROGRAM_FILE_OPTIONS } from "./run-kernel.js";
 
 export const DEFAULT_EXP_OUT = "out/exp";
 
@@ -462,21 +462,7 @@ const EXP_OPTIONS: Command["options"] = [
     valueName: "FILE",
     help: "sweep: the points from a JSON or YAML file (a list of points or a cross product)",
   },
-  {
-    name: "env",
-    kind: "value",
-    valueName: "KEY=VALUE",
-    repeat: true,
-    help: "sweep: an environment variable of the program (replaces the default environment)",
-  },
-  { name: "clear-env", kind: "flag", help: "sweep: start the program from an empty environment" },
-  {
-    name: "mount",
-    kind: "value",
-    valueName: "HOST:GUEST",
-    repeat: true,
-    help: "sweep: make host file or directory HOST readable at GUEST",
-  },
+  ...PROGRAM_FILE_OPTIONS.map((o) => ({ ...o, help: `sweep: ${o.help}` })),
   {
     name: "max-insns",
     kind: "value",

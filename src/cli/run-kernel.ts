@@ -11,7 +11,15 @@ import {
   readKernelProgram,
   runUnderKernel,
 } from "../session/index.js";
-import { badValue, InputError, type Parsed, seedOpt, stringOpt, usageError } from "./args.js";
+import {
+  badValue,
+  InputError,
+  type OptionSpec,
+  type Parsed,
+  seedOpt,
+  stringOpt,
+  usageError,
+} from "./args.js";
 import { asInput } from "./guest.js";
 import { err, out } from "./io.js";
 import { checkKernelSatp } from "./kernel-session.js";
@@ -20,6 +28,29 @@ import { printStats } from "./stats.js";
 import type { TlbTracer } from "./tlb-trace.js";
 
 export { DEFAULT_ENV };
+
+/** --env, --clear-env and --mount: the program's environment and host files (run, exp sweep). */
+export const PROGRAM_FILE_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "env",
+    kind: "value",
+    valueName: "KEY=VALUE",
+    repeat: true,
+    help: "an environment variable (repeatable; replaces the default environment)",
+  },
+  {
+    name: "clear-env",
+    kind: "flag",
+    help: "start from an empty environment (as env -i): only --env values",
+  },
+  {
+    name: "mount",
+    kind: "value",
+    valueName: "HOST:GUEST",
+    repeat: true,
+    help: "make host file or directory HOST readable at GUEST (repeatable, read-only)",
+  },
+];
 
 /** Exit statuses of kernel mode, for --help. */
 export const KERNEL_EXIT_HELP = `  n      the program's exit status (exit_group(n))

@@ -14,31 +14,12 @@ import {
   readPointsFile,
   type SweepSpec,
 } from "../../src/exp/index.js";
-import { expectOneLine, mmlab, tempDirPerTest } from "../helpers/cli.js";
+import { expectRefused, mmlab, tempDirPerTest } from "../helpers/cli.js";
+import { satpProbe } from "../helpers/programs.js";
 import { csvRows, parseCsv } from "./helpers.js";
 
 const tmp = tempDirPerTest("mmlab-sweep-");
 const HELLO = "guests/bin/hello.nolibc.elf";
-
-/** A --bare guest that prints Y when a write of satp MODE=8 (Sv39) sticks, N when the mode is
- *  not allowed (--satp names another: the write is ignored, WARL), then passes. */
-const SATP_PROBE = `
-_start: li t0, 8
-        slli t0, t0, 60
-        csrw satp, t0
-        csrr t1, satp
-        li t2, 0x10000000
-        li t3, 78
-        beqz t1, 1f
-        li t3, 89
-1:      sb t3, 0(t2)
-        li t3, 10
-        sb t3, 0(t2)
-        li t0, 0x100000
-        li t1, 0x5555
-        sw t1, 0(t0)
-2:      j 2b
-`;
 
 function spec(over: Partial<SweepSpec>): SweepSpec {
   return {
@@ -152,14 +133,17 @@ function statsJson(stderr: string): {
   return JSON.parse(stderr.trimEnd().split("\n").pop()!);
 }
 
+/** Run `mmlab exp sweep --out OUT ARGS...` (it must succeed): what it printed and sweep.csv's rows. */
+async function sweepRows(out: string, ...args: string[]) {
+  const r = await mmlab("exp", "sweep", "--out", out, ...args);
+  expect(r.status).toBe(0);
+  return { r, rows: csvRows(parseCsv(readFileSync(join(out, "sweep.csv"), "utf8"))) };
+}
+
 describe("mmlab exp sweep", () => {
   it("a point is the run mmlab run makes: the same status, instructions and perf events", async () => {
-    const out = join(tmp.dir, "one");
-    const r = await mmlab(
-      "exp",
-      "sweep",
-      "--out",
-      out,
+    const { r, rows } = await sweepRows(
+      join(tmp.dir, "one"),
       "--tlb",
       "zen2",
       "--append",
@@ -167,8 +151,7 @@ describe("mmlab exp sweep", () => {
       "--",
       HELLO,
     );
-    expect(r.status).toBe(0);
-    const [row] = csvRows(parseCsv(readFileSync(join(out, "sweep.csv"), "utf8")));
+    const [row] = rows;
     const run = await mmlab("run", "--tlb", "zen2", "--append", "kasan=off", "--stats=json", HELLO);
     expect(run.status).toBe(0);
     const stats = statsJson(run.stderr);
@@ -190,10 +173,7 @@ describe("mmlab exp sweep", () => {
 
   it("writes sweep.csv, sweep.json and the plots: one row per point, in plan order", async () => {
     const out = join(tmp.dir, "grid");
-    const r = await mmlab(
-      "exp",
-      "sweep",
-      "--out",
+    const { r, rows: csv } = await sweepRows(
       out,
       "--tlb",
       "tiny,zen2",
@@ -206,10 +186,8 @@ describe("mmlab exp sweep", () => {
       "--",
       HELLO,
     );
-    expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^sweep: 8 rows in /);
     expect(r.stdout).toContain("stdout: the same at every point with the same arguments");
-    const csv = csvRows(parseCsv(readFileSync(join(out, "sweep.csv"), "utf8")));
     expect(csv.map((c) => [c.point, c.tlb, c.append, c.repeat])).toEqual([
       ["1", "tiny", "transparent_hugepage=never", "1"],
       ["2", "tiny", "transparent_hugepage=never", "2"],
@@ -242,12 +220,16 @@ describe("mmlab exp sweep", () => {
   }, 120_000);
 
   it("a program whose output changes between points: a column and a warning", async () => {
-    const out = join(tmp.dir, "probe");
     const prog = join(tmp.dir, "satp_probe.s");
-    writeFileSync(prog, SATP_PROBE);
-    const r = await mmlab("exp", "sweep", "--bare", "--satp", "sv39,sv48,sv57", "--out", out, "--", prog);
-    expect(r.status).toBe(0);
-    const csv = csvRows(parseCsv(readFileSync(join(out, "sweep.csv"), "utf8")));
+    writeFileSync(prog, satpProbe());
+    const { r, rows: csv } = await sweepRows(
+      join(tmp.dir, "probe"),
+      "--bare",
+      "--satp",
+      "sv39,sv48,sv57",
+      "--",
+      prog,
+    );
     expect(csv.map((c) => [c.satp, c.status, c.stdout_bytes, c.output_differs])).toEqual([
       ["sv39", "0", "2", "false"],
       ["sv48", "0", "2", "true"],
@@ -259,10 +241,8 @@ describe("mmlab exp sweep", () => {
   });
 
   it("a point that fails: its status, reason and last stderr line, and a warning", async () => {
-    const out = join(tmp.dir, "fail");
-    const r = await mmlab("exp", "sweep", "--out", out, "--", "guests/bin/ptrchase.nolibc.elf", "1m");
-    expect(r.status).toBe(0);
-    const [row] = csvRows(parseCsv(readFileSync(join(out, "sweep.csv"), "utf8")));
+    const { r, rows } = await sweepRows(join(tmp.dir, "fail"), "--", "guests/bin/ptrchase.nolibc.elf", "1m");
+    const [row] = rows;
     expect(row!.status).toBe("2");
     expect(row!.message).toMatch(/^ptrchase: usage: ptrchase BYTES STRIDE COUNT/);
     expect(r.stderr).toMatch(/warning: point 1: exit status 2 \(exited with 2\): ptrchase: usage/);
@@ -289,19 +269,16 @@ describe("mmlab exp sweep", () => {
     [["exp", "tlb-reach", "--tlb", "zen2,tiny"], /tlb-reach takes one '--tlb'/],
     [["exp", "merge"], /'merge' needs the shards' directories or files/],
     [["exp", "merge", "--quick", "x"], /'--quick' does not apply to 'mmlab exp merge'/],
-  ])("mmlab %j: one line, exit status 2", async (args, message) => {
-    const r = await mmlab(...args);
-    expect(r.status).toBe(2);
-    expect(r.stdout).toBe("");
-    expectOneLine(r.stderr);
-    expect(r.stderr).toMatch(message);
-  });
+  ])("mmlab %j: one line, exit status 2", (args, message) => expectRefused(args, message));
 
   it("options after PROGRAM are the program's; --help after the experiment's name is mmlab's", async () => {
-    const out = join(tmp.dir, "args");
-    const r = await mmlab("exp", "sweep", "--out", out, "guests/bin/echo_args.nolibc.elf", "--tlb", "x y");
-    expect(r.status).toBe(0);
-    const [row] = csvRows(parseCsv(readFileSync(join(out, "sweep.csv"), "utf8")));
+    const { rows } = await sweepRows(
+      join(tmp.dir, "args"),
+      "guests/bin/echo_args.nolibc.elf",
+      "--tlb",
+      "x y",
+    );
+    const [row] = rows;
     expect([row!.tlb, row!.args, row!.status]).toEqual(["skylake", "--tlb x y", "0"]);
     const help = await mmlab("exp", "sweep", "--help");
     expect(help.status).toBe(0);

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { loadTlbConfig, SV39, SV48 } from "../../src/mmu/index.js";
 import { assembleElf, type MachineSpec, ProgramError, runBare } from "../../src/session/index.js";
+import { satpProbe } from "../helpers/programs.js";
 
 const spec = (over: Partial<MachineSpec> = {}): MachineSpec => ({
   harts: 1,
@@ -13,23 +14,6 @@ const spec = (over: Partial<MachineSpec> = {}): MachineSpec => ({
   maxInsns: Number.POSITIVE_INFINITY,
   ...over,
 });
-
-/** Prints Y when a write of satp MODE=8 (Sv39) sticks, N when it is ignored; then exits `code`. */
-const probe = (code: number): string => `
-_start: li t0, 8
-        slli t0, t0, 60
-        csrw satp, t0
-        csrr t1, satp
-        li t2, 0x10000000
-        li t3, 78
-        beqz t1, 1f
-        li t3, 89
-1:      sb t3, 0(t2)
-        li t0, 0x100000
-        li t1, ${code === 0 ? 0x5555 : (code << 16) | 0x3333}
-        sw t1, 0(t0)
-2:      j 2b
-`;
 
 function run(src: string, over: Partial<MachineSpec> = {}) {
   let text = "";
@@ -43,16 +27,16 @@ function run(src: string, over: Partial<MachineSpec> = {}) {
 
 describe("runBare", () => {
   it("runs to the test finisher: its status, the console, the counters", () => {
-    const r = run(probe(0));
-    expect([r.result.exitCode, r.text]).toEqual([0, "Y"]);
+    const r = run(satpProbe(0));
+    expect([r.result.exitCode, r.text]).toEqual([0, "Y\n"]);
     expect(r.report.instret).toBe(r.report.harts[0]!.instret);
     expect(r.report.instret).toBeGreaterThan(5);
-    expect(run(probe(3)).result.exitCode).toBe(3);
+    expect(run(satpProbe(3)).result.exitCode).toBe(3);
   });
 
   it("--satp leaves only its mode to satp", () => {
-    expect(run(probe(0), { satp: SV39 }).text).toBe("Y");
-    expect(run(probe(0), { satp: SV48 }).text).toBe("N");
+    expect(run(satpProbe(0), { satp: SV39 }).text).toBe("Y\n");
+    expect(run(satpProbe(0), { satp: SV48 }).text).toBe("N\n");
   });
 
   it("stops at the instruction budget", () => {
@@ -62,7 +46,7 @@ describe("runBare", () => {
   });
 
   it("a program that cannot run here is a ProgramError naming it", () => {
-    expect(() => run(probe(0), { mem: 64 * 1024 })).not.toThrow();
+    expect(() => run(satpProbe(0), { mem: 64 * 1024 })).not.toThrow();
     const far = assembleElf(".space 0x100000\n_start: j _start\n", "far.s");
     expect(() => runBare(far, "far.s", spec({ mem: 64 * 1024 }), { console: () => {} })).toThrow(
       ProgramError,
