@@ -1,4 +1,5 @@
-// `mmlab exp` as processes of their own: a sweep killed with SIGKILL after its first point's
+// `mmlab exp` as processes of their own: a sweep on worker threads (--jobs 2) gives the rows of
+// one run in the main thread (--jobs 1); a sweep killed with SIGKILL after its first point's
 // journal line resumes (--resume) where it stopped and ends with the rows of an uninterrupted run;
 // and the GNU parallel recipe of docs/experiments.md runs the shards, whose merge is the single
 // run (skipped, with the reason, where Debian's `parallel` is not installed: .ci/run installs it).
@@ -9,7 +10,14 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ExpResult } from "../../src/exp/index.js";
 import { mmlab, tempDirPerTest } from "../helpers/cli.js";
-import { mmlabCommand, outcome, removeMmlabBundle, runProgram, startMmlab } from "../helpers/process.js";
+import {
+  mmlabCommand,
+  outcome,
+  removeMmlabBundle,
+  runProgram,
+  startMmlab,
+  usesWorkers,
+} from "../helpers/process.js";
 import { compared, dropColumn } from "./helpers.js";
 
 const tmp = tempDirPerTest("mmlab-proc-");
@@ -56,6 +64,25 @@ const SWEEP = [
 ];
 
 describe("mmlab exp as a process", () => {
+  it("--jobs 2 runs the points on worker threads and writes the rows --jobs 1 writes", async () => {
+    expect(await usesWorkers()).toBe(true); // the bundle has the worker entry beside mmlab.js
+    const sweep = ["--tlb", "tiny,zen2", "--append", "kasan=off", "--append", "transparent_hugepage=always"];
+    const run = async (jobs: string): Promise<string> => {
+      const dir = join(tmp.dir, `jobs${jobs}`);
+      const r = await outcome(
+        await startMmlab(["exp", "sweep", "--jobs", jobs, "--out", dir, ...sweep, "--", ...PTRCHASE]),
+      );
+      expect(r.stderr).not.toMatch(/warning|error/i);
+      expect(r.status).toBe(0);
+      return dir;
+    };
+    const one = await run("1");
+    const two = await run("2");
+    expect([json(one, "sweep.json").jobs, json(two, "sweep.json").jobs]).toEqual([1, 2]);
+    expect(json(two, "sweep.json").rows.map((r) => r.point)).toEqual([1, 2, 3, 4]);
+    expectSameRun(two, one);
+  }, 600_000);
+
   it("a sweep killed with SIGKILL resumes where it stopped and ends as an uninterrupted run", async () => {
     const dir = join(tmp.dir, "killed");
     const journal = join(dir, "sweep.journal.jsonl");

@@ -1,15 +1,18 @@
-// `mmlab` as a process of its own, for the tests that must kill it or hand it to another program
-// (GNU parallel): the CLI's TypeScript sources bundled into one ES module under out/test-bin/
-// (with rolldown, which vitest's vite brings; node_modules stay imports), or, when rolldown
-// cannot be loaded, run through TypeScript's transpiler as a module hook (ts-loader.mjs:
-// slower, the same code).
+// `mmlab` as a process of its own, for the tests that must kill it, hand it to another program
+// (GNU parallel) or have it run points on worker threads: the CLI's TypeScript sources bundled
+// into ES modules under out/test-bin/mmlab-PID/ (with rolldown, which vitest's vite brings;
+// node_modules stay imports): mmlab.js and, beside it, the worker entry worker.js, laid out as
+// dist/ has them so that `--jobs N` runs N worker threads. When rolldown cannot be loaded, the
+// sources run through TypeScript's transpiler as a module hook (ts-loader.mjs: slower, the same
+// code, but every point in the main thread: `usesWorkers` says which).
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const MAIN = join(ROOT, "test/helpers/mmlab-main.ts");
+const WORKER = join(ROOT, "src/exp/worker.ts");
 
 /** The command line that runs `mmlab`: [node, args...]. Built once per test file. */
 let command: Promise<string[]> | null = null;
@@ -17,6 +20,11 @@ let command: Promise<string[]> | null = null;
 export function mmlabCommand(): Promise<string[]> {
   command ??= bundle();
   return command;
+}
+
+/** Does the `mmlab` of mmlabCommand() run points on worker threads (the bundle does)? */
+export async function usesWorkers(): Promise<boolean> {
+  return (await mmlabCommand())[1]!.endsWith("mmlab.js");
 }
 
 async function bundle(): Promise<string[]> {
@@ -28,17 +36,16 @@ async function bundle(): Promise<string[]> {
     build = null;
   }
   if (!build) return [process.execPath, "--import", join(ROOT, "test/helpers/ts-loader.mjs"), MAIN];
-  const dir = join(ROOT, "out/test-bin");
+  const dir = join(ROOT, "out/test-bin", `mmlab-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `mmlab-${process.pid}.mjs`);
   await build({
-    input: MAIN,
+    input: { mmlab: MAIN, worker: WORKER },
     platform: "node",
     external: [/^[^./]/],
-    output: { file, format: "esm" },
+    output: { dir, format: "esm", entryFileNames: "[name].js" },
     logLevel: "silent",
   });
-  return [process.execPath, file];
+  return [process.execPath, join(dir, "mmlab.js")];
 }
 
 /** Start `mmlab ARGS` in `cwd` (default: the repository). */
@@ -82,6 +89,7 @@ export async function removeMmlabBundle(): Promise<void> {
   if (command === null) return;
   const cmd = await command;
   const file = cmd[1]!;
-  if (file.endsWith(".mjs") && file.includes("out/test-bin")) rmSync(file, { force: true });
+  if (file.endsWith("mmlab.js") && file.includes("out/test-bin"))
+    rmSync(dirname(file), { recursive: true, force: true });
   command = null;
 }
