@@ -1,4 +1,4 @@
-// The layers of src/ (DESIGN.md; README.md, Layout): a file imports from its own folder or from
+// The layers of src/ (README.md, Layout): a file imports from its own folder or from
 // a folder below it, never from one above. src/session (one guest run, shared by `mmlab run` and
 // `mmlab exp sweep`) sits between exp and kernel.
 
