@@ -105,6 +105,7 @@ describe("mmlab exp as a process", () => {
     const killed = await ended;
     expect(killed.signal).toBe("SIGKILL");
     const kept = journalLines(journal);
+    expect(readFileSync(journal, "utf8").endsWith("\n")).toBe(true); // the running point left nothing
     expect(kept.length).toBeGreaterThanOrEqual(2);
     expect(kept.length).toBeLessThan(1 + 6); // killed mid-sweep: not every point has its line
     expect(readdirSync(dir)).not.toContain("sweep.csv");
