@@ -5,9 +5,9 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { nodeHostFs } from "../../src/cli/hostfs.js";
 import { Machine } from "../../src/cpu/index.js";
 import type { TaskIo } from "../../src/kernel/index.js";
+import { nodeHostFs } from "../../src/session/hostfs.js";
 import { boot } from "./helpers.js";
 
 export interface Case {

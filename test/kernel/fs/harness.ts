@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assemble } from "../../../src/asm/index.js";
-import { nodeHostFs } from "../../../src/cli/hostfs.js";
 import type { Hart } from "../../../src/cpu/index.js";
 import type { HostFs, Kernel, TaskIo, task_struct } from "../../../src/kernel/index.js";
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "../../../src/kernel/mm.js";
 import { syscall } from "../../../src/kernel/syscalls/index.js";
+import { nodeHostFs } from "../../../src/session/hostfs.js";
 import { boot } from "../helpers.js";
 
 /** System call numbers (riscv64, include/uapi/asm-generic/unistd.h). */

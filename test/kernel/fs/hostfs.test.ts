@@ -7,9 +7,9 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { nodeHostFs } from "../../../src/cli/hostfs.js";
 import type { HostFs } from "../../../src/kernel/index.js";
 import { RW_CHUNK } from "../../../src/kernel/syscalls/fs.js";
+import { nodeHostFs } from "../../../src/session/hostfs.js";
 import { boot } from "../helpers.js";
 import { hostDir, NR, O_RDONLY, proc } from "./harness.js";
 

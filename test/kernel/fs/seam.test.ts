@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { nodeHostFs } from "../../../src/cli/hostfs.js";
 import { EACCES, ENOENT } from "../../../src/kernel/errno.js";
 import { files_struct, open_exec } from "../../../src/kernel/fs/index.js";
+import { nodeHostFs } from "../../../src/session/hostfs.js";
 import { boot } from "../helpers.js";
 
 /** A files_struct with the terminal's three streams at 0, 1, 2. */

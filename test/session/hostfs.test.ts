@@ -6,8 +6,8 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { nodeHostFs } from "../../src/cli/hostfs.js";
 import { isHostErr } from "../../src/kernel/index.js";
+import { nodeHostFs } from "../../src/session/hostfs.js";
 import { mmlab, tempDirPerTest } from "../helpers/cli.js";
 
 const tmp = tempDirPerTest("mmlab-hostfs-");
