@@ -196,6 +196,11 @@ function name_at(c: Ctx, dfd: bigint, va: bigint): { start: path; name: string }
   return typeof start === "bigint" ? start : { start, name };
 }
 
+/** access_ok (arch/riscv uaccess.h): [va, va+size) lies below TASK_SIZE. */
+export function access_ok(va: bigint, size: bigint): boolean {
+  return size <= TASK_SIZE && va <= TASK_SIZE - size;
+}
+
 /** A file offset argument: a number, or -EINVAL when negative or beyond what is kept exactly. */
 function offset(v: bigint): number | bigint {
   const o = s64(v);
@@ -289,6 +294,10 @@ function vfs_write(c: Ctx, f: file, buf: bigint, count: number, pos: number | nu
 function rw(c: Ctx, write: boolean, fd: bigint, buf: bigint, count: bigint, pos: bigint | null): bigint {
   const f = fget(c, fd);
   if (!f || f.f_mode & FMODE_PATH) return -EBADF;
+  if (!(f.f_mode & (write ? FMODE_WRITE : FMODE_READ))) return -EBADF;
+  // vfs_read/vfs_write: the whole buffer must lie in user space (access_ok) before anything is
+  // moved, so read(fd, buf, 1<<62) is EFAULT with the file offset untouched.
+  if (!access_ok(buf, count)) return -EFAULT;
   if (s64(count) < 0n) return -EINVAL;
   let at: number | null = null;
   if (pos !== null) {
@@ -313,6 +322,7 @@ function rwv(c: Ctx, write: boolean, fd: bigint, iov: bigint, cnt: bigint, pos: 
     const len = c.t.uaccess.get_u64(iov + i * 16n + 8n);
     if (base === null || len === null) return -EFAULT;
     if (s64(len) < 0n) return -EINVAL;
+    if (!access_ok(base, len)) return -EFAULT; // __import_iovec
     total += len;
     if (total > 0x7fffffffffffffffn) return -EINVAL;
     vecs.push([base, len]);

@@ -42,7 +42,7 @@ describe("streaming host files", () => {
     const buf = p.buf(1 << 20);
     let total = 0n;
     for (let i = 0; i < 512; i++) {
-      const r = p.call(NR.read, fd, buf, 1n << 62n);
+      const r = p.call(NR.read, fd, buf, 1n << 40n); // far more than the buffer: bounded reads
       expect(r).toBeGreaterThan(0n);
       total += r;
     }

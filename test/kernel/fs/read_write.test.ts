@@ -74,13 +74,18 @@ describe("read and write", () => {
     expect(p.call(NR.pwrite64, fd, p.bytes("abc"), 0, max)).toBe(0n);
   });
 
-  it("a count larger than the file or MAX_RW_COUNT is fine: bounded chunks", () => {
+  it("a count larger than the file or MAX_RW_COUNT is fine (bounded chunks); one past user space is EFAULT", () => {
     const p = proc();
     const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
     p.puts(fd, "y".repeat(RW_CHUNK + 10));
     const b = p.buf(RW_CHUNK + 100);
-    expect(p.call(NR.pread64, fd, b, 1n << 62n, 0)).toBe(BigInt(RW_CHUNK + 10));
-    expect(p.call(NR.pread64, fd, b, 1n << 62n, RW_CHUNK + 10)).toBe(0n);
+    expect(p.call(NR.pread64, fd, b, 1n << 40n, 0)).toBe(BigInt(RW_CHUNK + 10));
+    expect(p.call(NR.pread64, fd, b, 1n << 40n, RW_CHUNK + 10)).toBe(0n);
+    // a buffer reaching past user space is EFAULT before anything moves (access_ok)
+    p.call(NR.lseek, fd, 0, 0);
+    expect(p.call(NR.read, fd, b, 1n << 62n)).toBe(E.EFAULT);
+    expect(p.call(NR.write, fd, b, 1n << 53n)).toBe(E.EFAULT);
+    expect(p.call(NR.lseek, fd, 0, 1)).toBe(0n);
   });
 });
 
