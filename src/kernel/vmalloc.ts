@@ -634,7 +634,7 @@ export class Vmalloc {
   }
 
   /** vmap(): map `pages` (4 KiB frames) contiguously. VM_FLUSH_RESET_PERMS is refused. */
-  vmap(pages: number[], flags = VM_MAP, prot = PAGE_KERNEL, caller = "vmap"): bigint {
+  vmap(pages: number[], flags: number = VM_MAP, prot = PAGE_KERNEL, caller = "vmap"): bigint {
     if (pages.length > this.k.pages.nrPages) return 0n;
     const resetPerms = (flags & VM_FLUSH_RESET_PERMS) !== 0;
     if (WARN_ON(this.k, resetPerms, "mm/vmalloc.c:vmap", "vmap: VM_FLUSH_RESET_PERMS is not supported"))

@@ -76,11 +76,16 @@ export function noLeak(k: Kernel | MmKernel, fn: () => void): void {
   expect(shadow()).toBe(shadowBefore);
 }
 
-/** The modelled TLB of hart `cpu` (its public view, as the console's `tlb` shows it). */
-export function modelTlb(k: Kernel, cpu: number): Paging["tlb"] {
+/** Hart `cpu`'s paged translation: its modelled TLB and its walker (with the walk caches). */
+export function paging(k: Kernel, cpu: number): Paging {
   const t = k.machine.harts[cpu]!.translator;
   if (!(t instanceof Paging)) throw new Error(`hart ${cpu} has no modelled TLB`);
-  return t.tlb;
+  return t;
+}
+
+/** The modelled TLB of hart `cpu` (its public view, as the console's `tlb` shows it). */
+export function modelTlb(k: Kernel, cpu: number): Paging["tlb"] {
+  return paging(k, cpu).tlb;
 }
 
 /** Does hart `cpu`'s modelled TLB hold an entry (stale or not) translating the Sv48 address
