@@ -3,7 +3,8 @@
 // compiler makes of a running average and a sum of squares over a table of doubles (or floats):
 // fld/flw, fmadd, fmul, fadd, fsub, fsd/fsw, flt, in round-to-nearest-even with dynamic rm,
 // which is what gcc emits. Their values stay bounded, so every instruction stays on the path a
-// long-running program would take. Target (issue 6): FP MIPS at least half the integer MIPS.
+// long-running program would take. The target (README, Performance): FP MIPS at least half the
+// integer MIPS.
 
 import { LOOPS, loopRunner } from "./cpu.bench.js";
 import { makeSuite, type SuiteFactory } from "./harness.js";

@@ -2,7 +2,8 @@
 // KASAN shadow access really happens, through the harts' MMUs):
 //  - kernel/vmalloc: vmalloc + vfree of 1, 16 and 512 pages.
 //  - kernel/vrealloc-grow: growing a 1 MiB object by one page, in place (the pages are still
-//    mapped after a shrink) against by copy (nothing mapped beyond): the issue asks >= 20x.
+//    mapped after a shrink) against by copy (nothing mapped beyond): the target is >= 20x
+//    (README, Performance).
 //  - kernel/bpf: the BPF verifier's push_insn_history pattern, one 16-byte entry per call up to
 //    64 K entries, with and without the f7a35a3c36d1 bug (in-place region not returned).
 //  - kernel/vrealloc-shrink: shrinking to one page from 16, 64 and 256 pages: the cost grows
@@ -33,9 +34,9 @@ export const suites: SuiteFactory = (opts) => {
     opts,
   );
 
-  // In place: a 2 MiB object shrunk to 1 MiB keeps its pages? No: the shrink frees them. So the
-  // in-place case shrinks with a kept page count: allocate 1 MiB + 1 page, shrink the requested
-  // size to 1 MiB (within the same pages: nothing freed), then grow back by one page.
+  // In place: an object of 1 MiB + 1 page shrunk by 8 bytes keeps every page, so growing it back
+  // stays within its mapped pages. By copy: shrinking to 1 MiB frees the last page, so growing by
+  // a page needs a new area and a copy.
   const kIn = kernel();
   const pIn = kIn.vmalloc.vmalloc(MiB + 4096);
   kIn.vmalloc.vrealloc(pIn, MiB + 4096 - 8); // same pages

@@ -1,6 +1,7 @@
 // The MMU's cost, each figure from one run so that machine noise cancels:
 //  - mmu/onoff: a load/store loop over a TLB-resident 64 KiB working set, satp Bare (M-mode)
-//    against Sv48 paging (S-mode, 4 KiB pages, skylake TLB). The issue asks for <= 1.3x.
+//    against Sv48 paging (S-mode, 4 KiB pages, skylake TLB). The target is <= 1.3x (README,
+//    Performance).
 //  - mmu/walk: a loop that misses the TLB on every access (tiny preset: 4-entry L1, 16-entry
 //    L2) against the same loop hitting it, for 4 KiB and 2 MiB leaves: the time of one walk.
 //  - mmu/fetch: a jump chain through 64 code pages (one instruction fetched per page), Bare

@@ -281,8 +281,13 @@ export const MNEMONICS: readonly Mnemonic[] = [
     .flatMap(([name]) => (["aq", "rl", "aqrl"] as OrderSuffix[]).map((s) => `${name}.${s}` as Mnemonic)),
 ];
 
+/** The builder method of mnemonic `m`: its dots become underscores (amoadd.w.aq → amoadd_w_aq). */
+export function methodName<M extends Mnemonic>(m: M): MethodName<M> {
+  return m.replaceAll(".", "_") as MethodName<M>;
+}
+
 for (const m of MNEMONICS) {
-  const method = m.replaceAll(".", "_");
+  const method = methodName(m);
   const proto = BuilderCore.prototype as unknown as Record<string, unknown>;
   if (method in proto)
     throw new Error(`AsmBuilder: mnemonic method ${method} collides with a builder method`);

@@ -277,6 +277,92 @@ const UIMM_DSP: ImmLayout = {
 const UIMM_DSSP: ImmLayout = { segs: [[12, [5, 4, 3, 8, 7, 6]]], min: 0, max: 504, scale: 8, what: "offset" };
 const cArith = (base: string): CLayout => ({ base, regs: [PRD_HI, PRS2], tied: true });
 
+/** Operations that exist in two widths or precisions, by base name: the form, then the numbers
+ *  their fixed bits are made of (see `suffixed`). */
+type OpTable = Record<string, readonly [Form, ...number[]]>;
+type Suffixed<T extends OpTable, S extends string> = {
+  readonly [K in keyof T & string as `${K}.${S}`]: readonly [T[K][0], number];
+};
+
+/** The entries of `ops` named NAME.SUFFIX, their fixed bits made by `bits` from the numbers. */
+function suffixed<T extends OpTable, S extends string>(
+  ops: T,
+  suffix: S,
+  bits: (fields: readonly number[]) => number,
+): Suffixed<T, S> {
+  const out: Record<string, readonly [Form, number]> = {};
+  for (const [name, [form, ...fields]] of Object.entries(ops))
+    out[`${name}.${suffix}`] = [form, bits(fields)];
+  return out as Suffixed<T, S>;
+}
+
+/** LR, SC and the AMOs by base name: form and funct5 (.w and .d differ in the width field). */
+const AMO_OPS = {
+  lr: ["LR", 0b00010],
+  sc: ["AMO", 0b00011],
+  amoswap: ["AMO", 0b00001],
+  amoadd: ["AMO", 0b00000],
+  amoxor: ["AMO", 0b00100],
+  amoand: ["AMO", 0b01100],
+  amoor: ["AMO", 0b01000],
+  amomin: ["AMO", 0b10000],
+  amomax: ["AMO", 0b10100],
+  amominu: ["AMO", 0b11000],
+  amomaxu: ["AMO", 0b11100],
+} as const satisfies OpTable;
+
+/** The A instructions of width 2 (.w) or 3 (.d). */
+const amoInsns = <S extends "w" | "d">(suffix: S, width: 2 | 3): Suffixed<typeof AMO_OPS, S> =>
+  suffixed(AMO_OPS, suffix, ([funct5]) => amo(funct5!, width));
+
+/** The F/D instructions that exist for both precisions, by base name: form, major opcode, funct7
+ *  without the fmt bits (funct5 << 2; 0 for the R4 fused ones), funct3 where it is not the rm
+ *  field, rs2 where it selects the operation (.s and .d differ in fmt). */
+const FP_OPS = {
+  fmadd: ["FR4", 0x43, 0],
+  fmsub: ["FR4", 0x47, 0],
+  fnmsub: ["FR4", 0x4b, 0],
+  fnmadd: ["FR4", 0x4f, 0],
+  fadd: ["FR", 0x53, 0x00 << 2],
+  fsub: ["FR", 0x53, 0x01 << 2],
+  fmul: ["FR", 0x53, 0x02 << 2],
+  fdiv: ["FR", 0x53, 0x03 << 2],
+  fsqrt: ["F1", 0x53, 0x0b << 2],
+  fsgnj: ["FRN", 0x53, 0x04 << 2, 0],
+  fsgnjn: ["FRN", 0x53, 0x04 << 2, 1],
+  fsgnjx: ["FRN", 0x53, 0x04 << 2, 2],
+  fmin: ["FRN", 0x53, 0x05 << 2, 0],
+  fmax: ["FRN", 0x53, 0x05 << 2, 1],
+  feq: ["FCMP", 0x53, 0x14 << 2, 2],
+  flt: ["FCMP", 0x53, 0x14 << 2, 1],
+  fle: ["FCMP", 0x53, 0x14 << 2, 0],
+  fclass: ["FXN", 0x53, 0x1c << 2, 1],
+  "fcvt.w": ["FX", 0x53, 0x18 << 2, 0, 0],
+  "fcvt.wu": ["FX", 0x53, 0x18 << 2, 0, 1],
+  "fcvt.l": ["FX", 0x53, 0x18 << 2, 0, 2],
+  "fcvt.lu": ["FX", 0x53, 0x18 << 2, 0, 3],
+} as const satisfies OpTable;
+
+/** Conversions from an integer, by its name and the rs2 that selects it; the precision comes
+ *  first in their names (fcvt.s.w, fcvt.d.lu). */
+const FP_FROM_INT = { w: 0, wu: 1, l: 2, lu: 3 } as const;
+type FpFromInt<P extends string> = {
+  readonly [K in keyof typeof FP_FROM_INT as `fcvt.${P}.${K}`]: readonly ["XF", number];
+};
+
+/** The F/D instructions of precision `p`: fmt 0 (.s) or 1 (.d). */
+const fpInsns = <P extends "s" | "d">(p: P, fmt: 0 | 1): Suffixed<typeof FP_OPS, P> =>
+  suffixed(FP_OPS, p, ([opcode, funct7, funct3 = 0, rs2 = 0]) => fop(opcode!, funct7! | fmt, funct3, rs2));
+
+/** fcvt.P.{w,wu,l,lu} for precision `p`: fmt 0 (.s) or 1 (.d). */
+function fpFromInt<P extends "s" | "d">(p: P, fmt: 0 | 1): FpFromInt<P> {
+  const out: Record<string, readonly ["XF", number]> = {};
+  for (const [int, rs2] of Object.entries(FP_FROM_INT)) {
+    out[`fcvt.${p}.${int}`] = ["XF", fop(0x53, (0x1a << 2) | fmt, 0, rs2)];
+  }
+  return out as FpFromInt<P>;
+}
+
 /**
  * Every instruction: mnemonic → [form, fixed bits, compressed layout]. Compressed entries of the
  * same 32-bit base are listed in the order automatic compression tries them.
@@ -354,28 +440,8 @@ export const INSNS = {
   divuw: ["R", op(0x3b, 5, 1)],
   remw: ["R", op(0x3b, 6, 1)],
   remuw: ["R", op(0x3b, 7, 1)],
-  "lr.w": ["LR", amo(0b00010, 2)],
-  "sc.w": ["AMO", amo(0b00011, 2)],
-  "amoswap.w": ["AMO", amo(0b00001, 2)],
-  "amoadd.w": ["AMO", amo(0b00000, 2)],
-  "amoxor.w": ["AMO", amo(0b00100, 2)],
-  "amoand.w": ["AMO", amo(0b01100, 2)],
-  "amoor.w": ["AMO", amo(0b01000, 2)],
-  "amomin.w": ["AMO", amo(0b10000, 2)],
-  "amomax.w": ["AMO", amo(0b10100, 2)],
-  "amominu.w": ["AMO", amo(0b11000, 2)],
-  "amomaxu.w": ["AMO", amo(0b11100, 2)],
-  "lr.d": ["LR", amo(0b00010, 3)],
-  "sc.d": ["AMO", amo(0b00011, 3)],
-  "amoswap.d": ["AMO", amo(0b00001, 3)],
-  "amoadd.d": ["AMO", amo(0b00000, 3)],
-  "amoxor.d": ["AMO", amo(0b00100, 3)],
-  "amoand.d": ["AMO", amo(0b01100, 3)],
-  "amoor.d": ["AMO", amo(0b01000, 3)],
-  "amomin.d": ["AMO", amo(0b10000, 3)],
-  "amomax.d": ["AMO", amo(0b10100, 3)],
-  "amominu.d": ["AMO", amo(0b11000, 3)],
-  "amomaxu.d": ["AMO", amo(0b11100, 3)],
+  ...amoInsns("w", 2),
+  ...amoInsns("d", 3),
   mret: ["NONE", 0x30200073],
   sret: ["NONE", 0x10200073],
   wfi: ["NONE", 0x10500073],
@@ -385,60 +451,12 @@ export const INSNS = {
   fsw: ["FS", op(0x27, 2)],
   fld: ["FL", op(0x07, 3)],
   fsd: ["FS", op(0x27, 3)],
-  "fmadd.s": ["FR4", fop(0x43, 0)],
-  "fmsub.s": ["FR4", fop(0x47, 0)],
-  "fnmsub.s": ["FR4", fop(0x4b, 0)],
-  "fnmadd.s": ["FR4", fop(0x4f, 0)],
-  "fadd.s": ["FR", fop(0x53, (0x00 << 2) | 0)],
-  "fsub.s": ["FR", fop(0x53, (0x01 << 2) | 0)],
-  "fmul.s": ["FR", fop(0x53, (0x02 << 2) | 0)],
-  "fdiv.s": ["FR", fop(0x53, (0x03 << 2) | 0)],
-  "fsqrt.s": ["F1", fop(0x53, (0x0b << 2) | 0)],
-  "fsgnj.s": ["FRN", fop(0x53, (0x04 << 2) | 0, 0)],
-  "fsgnjn.s": ["FRN", fop(0x53, (0x04 << 2) | 0, 1)],
-  "fsgnjx.s": ["FRN", fop(0x53, (0x04 << 2) | 0, 2)],
-  "fmin.s": ["FRN", fop(0x53, (0x05 << 2) | 0, 0)],
-  "fmax.s": ["FRN", fop(0x53, (0x05 << 2) | 0, 1)],
-  "feq.s": ["FCMP", fop(0x53, (0x14 << 2) | 0, 2)],
-  "flt.s": ["FCMP", fop(0x53, (0x14 << 2) | 0, 1)],
-  "fle.s": ["FCMP", fop(0x53, (0x14 << 2) | 0, 0)],
-  "fclass.s": ["FXN", fop(0x53, (0x1c << 2) | 0, 1)],
-  "fcvt.w.s": ["FX", fop(0x53, (0x18 << 2) | 0, 0, 0)],
-  "fcvt.wu.s": ["FX", fop(0x53, (0x18 << 2) | 0, 0, 1)],
-  "fcvt.l.s": ["FX", fop(0x53, (0x18 << 2) | 0, 0, 2)],
-  "fcvt.lu.s": ["FX", fop(0x53, (0x18 << 2) | 0, 0, 3)],
-  "fcvt.s.w": ["XF", fop(0x53, (0x1a << 2) | 0, 0, 0)],
-  "fcvt.s.wu": ["XF", fop(0x53, (0x1a << 2) | 0, 0, 1)],
-  "fcvt.s.l": ["XF", fop(0x53, (0x1a << 2) | 0, 0, 2)],
-  "fcvt.s.lu": ["XF", fop(0x53, (0x1a << 2) | 0, 0, 3)],
+  ...fpInsns("s", 0),
+  ...fpFromInt("s", 0),
   "fmv.x.w": ["FXN", fop(0x53, 0x1c << 2, 0)],
   "fmv.w.x": ["XFN", fop(0x53, 0x1e << 2, 0)],
-  "fmadd.d": ["FR4", fop(0x43, 1)],
-  "fmsub.d": ["FR4", fop(0x47, 1)],
-  "fnmsub.d": ["FR4", fop(0x4b, 1)],
-  "fnmadd.d": ["FR4", fop(0x4f, 1)],
-  "fadd.d": ["FR", fop(0x53, (0x00 << 2) | 1)],
-  "fsub.d": ["FR", fop(0x53, (0x01 << 2) | 1)],
-  "fmul.d": ["FR", fop(0x53, (0x02 << 2) | 1)],
-  "fdiv.d": ["FR", fop(0x53, (0x03 << 2) | 1)],
-  "fsqrt.d": ["F1", fop(0x53, (0x0b << 2) | 1)],
-  "fsgnj.d": ["FRN", fop(0x53, (0x04 << 2) | 1, 0)],
-  "fsgnjn.d": ["FRN", fop(0x53, (0x04 << 2) | 1, 1)],
-  "fsgnjx.d": ["FRN", fop(0x53, (0x04 << 2) | 1, 2)],
-  "fmin.d": ["FRN", fop(0x53, (0x05 << 2) | 1, 0)],
-  "fmax.d": ["FRN", fop(0x53, (0x05 << 2) | 1, 1)],
-  "feq.d": ["FCMP", fop(0x53, (0x14 << 2) | 1, 2)],
-  "flt.d": ["FCMP", fop(0x53, (0x14 << 2) | 1, 1)],
-  "fle.d": ["FCMP", fop(0x53, (0x14 << 2) | 1, 0)],
-  "fclass.d": ["FXN", fop(0x53, (0x1c << 2) | 1, 1)],
-  "fcvt.w.d": ["FX", fop(0x53, (0x18 << 2) | 1, 0, 0)],
-  "fcvt.wu.d": ["FX", fop(0x53, (0x18 << 2) | 1, 0, 1)],
-  "fcvt.l.d": ["FX", fop(0x53, (0x18 << 2) | 1, 0, 2)],
-  "fcvt.lu.d": ["FX", fop(0x53, (0x18 << 2) | 1, 0, 3)],
-  "fcvt.d.w": ["XF", fop(0x53, (0x1a << 2) | 1, 0, 0)],
-  "fcvt.d.wu": ["XF", fop(0x53, (0x1a << 2) | 1, 0, 1)],
-  "fcvt.d.l": ["XF", fop(0x53, (0x1a << 2) | 1, 0, 2)],
-  "fcvt.d.lu": ["XF", fop(0x53, (0x1a << 2) | 1, 0, 3)],
+  ...fpInsns("d", 1),
+  ...fpFromInt("d", 1),
   "fcvt.s.d": ["F1", fop(0x53, 0x08 << 2, 0, 1)],
   "fcvt.d.s": ["F1", fop(0x53, (0x08 << 2) | 1, 0, 0)],
   "fmv.x.d": ["FXN", fop(0x53, (0x1c << 2) | 1, 0)],

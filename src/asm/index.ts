@@ -8,6 +8,7 @@ export {
   type FReg,
   type Imm,
   MNEMONICS,
+  methodName,
   type Reg,
 } from "./builder.js";
 export { compress } from "./compress.js";

@@ -11,11 +11,17 @@ export const ABI_NAMES = [
 /** A register name: an ABI name, `fp`, or `x0`..`x31`. */
 export type RegName = (typeof ABI_NAMES)[number] | "fp" | `x${number}`;
 
-const REGS = new Map<string, number>([["fp", 8]]);
-ABI_NAMES.forEach((name, i) => {
-  REGS.set(name, i);
-  REGS.set(`x${i}`, i);
-});
+/** Name → number in a register file: its ABI names and PREFIX0..PREFIX31. */
+function registerMap(abi: readonly string[], prefix: string): Map<string, number> {
+  const m = new Map<string, number>();
+  abi.forEach((name, i) => {
+    m.set(name, i);
+    m.set(`${prefix}${i}`, i);
+  });
+  return m;
+}
+
+const REGS = registerMap(ABI_NAMES, "x").set("fp", 8);
 
 /** The number of register `name` (ABI name, fp, or x0..x31), or undefined if it names no register. */
 export function regNumber(name: string): number | undefined {
@@ -38,11 +44,7 @@ export const FABI_NAMES = [
 /** An f register name: an ABI name or `f0`..`f31`. */
 export type FRegName = (typeof FABI_NAMES)[number] | `f${number}`;
 
-const FREGS = new Map<string, number>();
-FABI_NAMES.forEach((name, i) => {
-  FREGS.set(name, i);
-  FREGS.set(`f${i}`, i);
-});
+const FREGS = registerMap(FABI_NAMES, "f");
 
 /** The number of f register `name` (ABI name or f0..f31), or undefined if it names none. */
 export function fregNumber(name: string): number | undefined {

@@ -51,9 +51,19 @@ export function commandLabel(command: string): string {
   return command ? `mmlab ${command}` : "mmlab";
 }
 
-function usage(cfg: ParseConfig, what: string): UsageError {
-  const label = commandLabel(cfg.command);
+/** A usage mistake of `command`, as one line: "mmlab CMD: WHAT (see mmlab CMD --help)". */
+export function usageError(command: string, what: string): UsageError {
+  const label = commandLabel(command);
   return new UsageError(`${label}: ${what} (see ${label} --help)`);
+}
+
+/** A bad value for option `--opt` of `command`, saying what was expected. */
+export function badValue(command: string, opt: string, value: string, want: string): UsageError {
+  return usageError(command, `bad value '${value}' for '--${opt}': ${want}`);
+}
+
+function usage(cfg: ParseConfig, what: string): UsageError {
+  return usageError(cfg.command, what);
 }
 
 /** Parse `argv` against `cfg`; throws UsageError. */
@@ -126,6 +136,30 @@ export function stringOpt(p: Parsed, name: string, ifBare = ""): string | undefi
 
 export function flag(p: Parsed, name: string): boolean {
   return p.options.has(name);
+}
+
+/** Option `--opt` of `command` as a whole number from `lo` to `hi` (decimal digits only),
+ *  undefined when absent; otherwise a bad value that says `want`. */
+export function wholeNumberOpt(
+  p: Parsed,
+  command: string,
+  opt: string,
+  range: { lo: number; hi: number; want: string },
+): number | undefined {
+  const text = stringOpt(p, opt);
+  if (text === undefined) return undefined;
+  const v = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(v >= range.lo && v <= range.hi)) throw badValue(command, opt, text, range.want);
+  return v;
+}
+
+/** --seed: a whole number from 0 to 2^32 - 1 (the commands that take one: run, exp). */
+export function seedOpt(p: Parsed, command: string): number | undefined {
+  return wholeNumberOpt(p, command, "seed", {
+    lo: 0,
+    hi: 0xffffffff,
+    want: "expected a whole number from 0 to 4294967295",
+  });
 }
 
 const SIZE_UNITS: Record<string, number> = { "": 1, K: 1 << 10, M: 1 << 20, G: 1 << 30 };

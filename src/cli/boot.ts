@@ -3,23 +3,24 @@
 // given, and exit 0 only if all of it passed.
 
 import { readFileSync } from "node:fs";
-import { commandLabel, InputError, type Parsed, UsageError } from "./args.js";
+import { commandLabel, InputError, type Parsed, stringOpt } from "./args.js";
 import type { Command } from "./command.js";
+import { type ConsoleRun, consoleHelp, KConsole, runLines } from "./console-commands.js";
 import { err, out } from "./io.js";
 import {
   APPEND_OPTION,
+  type BootedKernel,
   bootConsoleKernel,
-  checkKernelSatp,
   isPanic,
   KernelOops,
-  kernelStats,
+  kernelCommandConfig,
+  type LogLine,
   logOops,
+  printKernelStats,
   testVmallocProgress,
-} from "./kboot.js";
-import { type ConsoleRun, consoleHelp, KConsole, runLines } from "./kconsole.js";
+} from "./kernel-session.js";
+import { machineOptions } from "./machine-config.js";
 import { PERF_EVENT_HELP } from "./perf.js";
-import { machineConfig, machineOptions } from "./session.js";
-import { formatStats } from "./stats.js";
 
 export const BOOT_VERDICT_HELP = `  0  everything passed: no test_vmalloc case failed, no KASAN report, no kernel oops or
      panic, no WARNING, no bad command-line value, and the script (if any) ran to its end
@@ -39,6 +40,52 @@ function readScript(path: string): { name: string; text: string } {
       code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
     throw new InputError(`${path}: ${why}`);
   }
+}
+
+type Progress = { clear: () => void; stop: () => void };
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** Bad command-line values the kernel logged while booting, as a failure. */
+function commandLineProblems(warnings: readonly LogLine[]): string[] {
+  return warnings.length ? [`${plural(warnings.length, "problem")} with the command line`] : [];
+}
+
+/** Run test_vmalloc if the command line asked for it, with the progress line in `progress`;
+ *  adds its failures. Returns whether the kernel died (an oops or panic). */
+function runTestVmalloc(session: BootedKernel, progress: { current: Progress }, failures: string[]): boolean {
+  const { k, stats } = session;
+  if (!k.testVmalloc.requested) return false;
+  progress.current = testVmallocProgress(k);
+  try {
+    const run = (): { failed: number } => k.testVmalloc.run();
+    const r = stats ? stats.time(run) : run();
+    if (r.failed) failures.push(`test_vmalloc: ${r.failed} failed`);
+    return false;
+  } catch (e) {
+    if (!(e instanceof KernelOops)) throw e;
+    logOops(k, e);
+    failures.push(`test_vmalloc: kernel ${isPanic(e) ? "panic" : "oops"}`);
+    return true;
+  } finally {
+    progress.current.stop();
+  }
+}
+
+/** Run the --script lines; a line that stops the script is a failure. */
+function runScript(kc: KConsole, script: { name: string; text: string }, failures: string[]): void {
+  const onError = (n: number, msg: string): void => err(`mmlab: ${script.name}:${n}: ${msg}\n`);
+  const r: ConsoleRun = runLines(kc, script.text, onError, true);
+  if (r.failedAt !== null) failures.push(`${script.name}:${r.failedAt}: the script stopped`);
+}
+
+/** KASAN reports and WARNINGs that no `expect` asked for, as failures. */
+function unexpectedReports(kc: KConsole): string[] {
+  const u = kc.unexpected();
+  const out: string[] = [];
+  if (u.kasan > 0) out.push(`${plural(u.kasan, "KASAN report")}`);
+  if (u.warn > 0) out.push(`${plural(u.warn, "WARNING")}`);
+  return out;
 }
 
 export const bootCommand: Command = {
@@ -75,72 +122,27 @@ When stderr is a terminal, a progress line shows which test_vmalloc case is runn
     "printf 'p = vmalloc 256K\\nvrealloc p 16K\\ncat /proc/vmallocinfo\\n' | mmlab boot --script -",
   ],
   async run(p: Parsed): Promise<number> {
-    const label = commandLabel("boot");
-    if (p.positionals.length) {
-      throw new UsageError(`${label}: unexpected argument '${p.positionals[0]}' (see ${label} --help)`);
-    }
-    const cfg = machineConfig(p, "boot");
-    checkKernelSatp(cfg, "boot");
+    const cfg = kernelCommandConfig(p, "boot");
     const scriptPath = p.options.get("script");
     const script = typeof scriptPath === "string" ? readScript(scriptPath) : null;
-    const append = p.options.get("append");
-
-    let progress = { clear: () => {}, stop: () => {} };
-    const show = (text: string): void => {
-      progress.clear();
+    const progress = { current: { clear: () => {}, stop: () => {} } };
+    const session = bootConsoleKernel(cfg, stringOpt(p, "append") ?? "", (text) => {
+      progress.current.clear();
       out(`${text}\n`);
-    };
-    const { k, stats, tracer, bootWarnings } = bootConsoleKernel(
-      cfg,
-      typeof append === "string" ? append : "",
-      show,
-    );
-    const failures: string[] = [];
-    if (bootWarnings.length) {
-      failures.push(
-        `${bootWarnings.length} problem${bootWarnings.length === 1 ? "" : "s"} with the command line`,
-      );
-    }
-    const kc = new KConsole(k, out);
-    let dead = false;
+    });
+    const failures = commandLineProblems(session.bootWarnings);
+    const kc = new KConsole(session.k, out);
     try {
-      if (k.testVmalloc.requested) {
-        progress = testVmallocProgress(k);
-        try {
-          const run = (): { failed: number } => k.testVmalloc.run();
-          const r = stats ? stats.time(run) : run();
-          if (r.failed) failures.push(`test_vmalloc: ${r.failed} failed`);
-        } catch (e) {
-          if (!(e instanceof KernelOops)) throw e;
-          logOops(k, e);
-          dead = true;
-          failures.push(`test_vmalloc: kernel ${isPanic(e) ? "panic" : "oops"}`);
-        } finally {
-          progress.stop();
-        }
-      }
-      if (script && !dead) {
-        const r: ConsoleRun = runLines(
-          kc,
-          script.text,
-          (n, msg) => err(`mmlab: ${script.name}:${n}: ${msg}\n`),
-          true,
-        );
-        if (r.failedAt !== null) failures.push(`${script.name}:${r.failedAt}: the script stopped`);
-      }
+      const dead = runTestVmalloc(session, progress, failures);
+      if (script && !dead) runScript(kc, script, failures);
     } finally {
-      tracer?.stop();
+      session.tracer?.stop();
     }
-    const u = kc.unexpected();
-    if (u.kasan > 0) failures.push(`${u.kasan} KASAN report${u.kasan === 1 ? "" : "s"}`);
-    if (u.warn > 0) failures.push(`${u.warn} WARNING${u.warn === 1 ? "" : "s"}`);
+    failures.push(...unexpectedReports(kc));
     const status = failures.length ? 1 : 0;
     const reason = failures.length ? `boot failed: ${failures.join("; ")}` : "boot passed";
-    if (stats) {
-      const report = { ...stats.report({ exitCode: status, reason }), kernel: kernelStats(k) };
-      err(cfg.stats === "json" ? `${JSON.stringify(report)}\n` : formatStats(report));
-    }
-    if (failures.length) err(`${label}: FAILED: ${failures.join("; ")}\n`);
+    printKernelStats(session, cfg, status, reason);
+    if (failures.length) err(`${commandLabel("boot")}: FAILED: ${failures.join("; ")}\n`);
     return status;
   },
 };

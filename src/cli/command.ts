@@ -1,5 +1,5 @@
 // What a command of `mmlab` is: a name, its help, its options and what it does. Each command
-// lives in its own file (run.ts, demo.ts; boot, console and exp later) and is listed in
+// lives in a file of its name (run.ts, boot.ts, console.ts, demo.ts, exp.ts) and is listed in
 // commands.ts; index.ts dispatches to it and turns its errors into one line and a status.
 
 import { formatOptions, type OptionSpec, type Parsed } from "./args.js";

@@ -1,6 +1,7 @@
-// The commands of `mmlab`, in the order `mmlab --help` lists them. To add one (exp): write
-// src/cli/NAME.ts exporting a Command (see command.ts; machine-running commands share
-// session.ts, kernel-booting ones kboot.ts) and list it here. Only commands that work are listed.
+// The commands of `mmlab`, in the order `mmlab --help` lists them. To add one, write
+// src/cli/NAME.ts exporting a Command (see command.ts; machine-running commands take their
+// options from machine-config.ts, kernel-booting ones boot through kernel-session.ts) and list
+// it here.
 
 import { bootCommand } from "./boot.js";
 import type { Command } from "./command.js";

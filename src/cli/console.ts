@@ -1,4 +1,4 @@
-// `mmlab console`: boot the kernel and read console commands (kconsole.ts) from the terminal,
+// `mmlab console`: boot the kernel and read console commands (console-commands.ts) from the terminal,
 // with line editing, history (~/.mmlab_history) and completion, or from a pipe. A mistake or an
 // oops is printed and the console goes on; a kernel panic ends it.
 
@@ -7,13 +7,12 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { commandLabel, type Parsed, UsageError } from "./args.js";
+import { type Parsed, stringOpt } from "./args.js";
 import type { Command } from "./command.js";
+import { COMMANDS, type ConsoleRun, consoleHelp, handleResult, KConsole } from "./console-commands.js";
 import { err, out } from "./io.js";
-import { APPEND_OPTION, bootConsoleKernel, checkKernelSatp, kernelStats } from "./kboot.js";
-import { COMMANDS, type ConsoleRun, consoleHelp, handleResult, KConsole } from "./kconsole.js";
-import { machineConfig, machineOptions } from "./session.js";
-import { formatStats } from "./stats.js";
+import { APPEND_OPTION, bootConsoleKernel, kernelCommandConfig, printKernelStats } from "./kernel-session.js";
+import { machineOptions } from "./machine-config.js";
 
 /** The history file: $MMLAB_HISTORY, or ~/.mmlab_history ("" turns it off). */
 function historyFile(): string | null {
@@ -103,32 +102,18 @@ status 1). 'mmlab boot --script FILE' runs the same commands from a file.`,
     "echo 'cat /proc/meminfo' | mmlab console",
   ],
   async run(p: Parsed): Promise<number> {
-    const label = commandLabel("console");
-    if (p.positionals.length) {
-      throw new UsageError(`${label}: unexpected argument '${p.positionals[0]}' (see ${label} --help)`);
-    }
-    const cfg = machineConfig(p, "console");
-    checkKernelSatp(cfg, "console");
-    const append = p.options.get("append");
-    const { k, stats, tracer } = bootConsoleKernel(cfg, typeof append === "string" ? append : "", (t) =>
-      out(`${t}\n`),
-    );
+    const cfg = kernelCommandConfig(p, "console");
+    const session = bootConsoleKernel(cfg, stringOpt(p, "append") ?? "", (t) => out(`${t}\n`));
     const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
     if (terminal) out("mmlab kernel console: 'help' lists the commands, 'quit' or Ctrl-D leaves.\n");
     let r: ConsoleRun;
     try {
-      r = await consoleLoop(new KConsole(k, out), process.stdin, terminal);
+      r = await consoleLoop(new KConsole(session.k, out), process.stdin, terminal);
     } finally {
-      tracer?.stop();
+      session.tracer?.stop();
     }
     const status = r.panicked ? 1 : 0;
-    if (stats) {
-      const report = {
-        ...stats.report({ exitCode: status, reason: r.panicked ? "kernel panic" : "console closed" }),
-        kernel: kernelStats(k),
-      };
-      err(cfg.stats === "json" ? `${JSON.stringify(report)}\n` : formatStats(report));
-    }
+    printKernelStats(session, cfg, status, r.panicked ? "kernel panic" : "console closed");
     return status;
   },
 };

@@ -2,11 +2,12 @@
 // greets through the UART, sieves the primes below 1 000 000, checks CRC-32 against its standard
 // check value, and ends through the test finisher; then mmlab shows the machine's counters.
 
-import { type Parsed, UsageError } from "./args.js";
+import { type Parsed, usageError } from "./args.js";
 import type { Command } from "./command.js";
 import { assembleElf } from "./guest.js";
 import { out } from "./io.js";
-import { EXIT_STATUS_HELP, MACHINE_OPTIONS, machineConfig, runElf } from "./session.js";
+import { MACHINE_OPTIONS, machineConfig } from "./machine-config.js";
+import { EXIT_STATUS_HELP, runElf } from "./run-bare.js";
 
 /** The demo guest, RV64IMAC assembly. */
 export const DEMO_SOURCE = `# mmlab demo: a bare-metal RV64 guest. Hart 0 greets through the UART, sieves the primes
@@ -220,7 +221,7 @@ instead of running it: copy it and change it, then run it with 'mmlab run --bare
   async run(p: Parsed): Promise<number> {
     const config = machineConfig(p, "demo");
     if (p.positionals.length > 0) {
-      throw new UsageError(`mmlab demo: unexpected argument '${p.positionals[0]}' (see mmlab demo --help)`);
+      throw usageError("demo", `unexpected argument '${p.positionals[0]}'`);
     }
     if (p.options.has("source")) {
       out(DEMO_SOURCE);

@@ -19,67 +19,38 @@ import {
   writePlots,
 } from "../exp/index.js";
 import {
-  DEFAULT_TLB_PRESET,
-  loadTlbConfig,
-  PAGING_MODES,
-  TLB_PRESETS,
-  type TlbConfig,
-} from "../mmu/index.js";
-import { commandLabel, InputError, type Parsed, stringOpt, UsageError } from "./args.js";
+  badValue,
+  InputError,
+  type Parsed,
+  seedOpt,
+  stringOpt,
+  type UsageError,
+  usageError,
+  wholeNumberOpt,
+} from "./args.js";
 import type { Command } from "./command.js";
 import { out } from "./io.js";
+import { SATP_OPTION, satpOpt, TLB_OPTION, tlbOpt } from "./machine-config.js";
 
 export const DEFAULT_EXP_OUT = "out/exp";
-const LABEL = commandLabel("exp");
 
-function usage(what: string): UsageError {
-  return new UsageError(`${LABEL}: ${what} (see ${LABEL} --help)`);
-}
-
-function bad(opt: string, value: string, want: string): UsageError {
-  return usage(`bad value '${value}' for '--${opt}': ${want}`);
-}
+const usage = (what: string): UsageError => usageError("exp", what);
 
 /** --jobs: 1 to 64 worker threads (default: one per CPU, at most 8 and one per GiB of free
  *  memory: a point may take a few hundred MiB). */
 function jobsOpt(p: Parsed): number {
-  const text = stringOpt(p, "jobs");
-  if (text === undefined)
-    return Math.max(1, Math.min(availableParallelism(), 8, Math.floor(freemem() / 2 ** 30)));
-  const v = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!(v >= 1 && v <= 64)) throw bad("jobs", text, "expected a number of worker threads from 1 to 64");
-  return v;
+  const want = "expected a number of worker threads from 1 to 64";
+  const jobs = wholeNumberOpt(p, "exp", "jobs", { lo: 1, hi: 64, want });
+  return jobs ?? Math.max(1, Math.min(availableParallelism(), 8, Math.floor(freemem() / 2 ** 30)));
 }
 
-function seedOpt(p: Parsed): number {
-  const text = stringOpt(p, "seed");
-  if (text === undefined) return 1;
-  const v = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!(v >= 0 && v <= 0xffffffff)) throw bad("seed", text, "expected a whole number from 0 to 4294967295");
-  return v;
-}
-
-/** --satp: sv39/sv48/sv57, or the satp MODE number 8/9/10. */
-function satpOpt(p: Parsed, exp: Experiment): string | null {
-  const text = stringOpt(p, "satp");
-  if (text === undefined) return null;
-  const m = PAGING_MODES.find((x) => x.name === text.toLowerCase() || String(x.satpMode) === text);
-  if (!m) throw bad("satp", text, "expected sv39, sv48 or sv57 (or the satp MODE 8, 9 or 10)");
-  if (!exp.uses.includes("satp") && m.name !== "sv48")
-    throw usage(`${exp.name} runs the kernel, which uses sv48: '--satp ${text}' does not apply`);
-  return m.name;
-}
-
-function tlbOpt(p: Parsed): TlbConfig {
-  const text = stringOpt(p, "tlb") ?? DEFAULT_TLB_PRESET;
-  try {
-    return loadTlbConfig(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    if (!text.endsWith(".json"))
-      throw bad("tlb", text, msg.replace(/^unknown TLB preset '[^']*' /, "no such preset "));
-    throw new InputError(msg);
+/** --satp's mode name, or null; an experiment that runs the kernel takes only sv48. */
+function expSatpOpt(p: Parsed, exp: Experiment): string | null {
+  const mode = satpOpt(p);
+  if (mode && !exp.uses.includes("satp") && mode.name !== "sv48") {
+    throw usage(`${exp.name} runs the kernel, which uses sv48: '--satp ${mode.name}' does not apply`);
   }
+  return mode?.name ?? null;
 }
 
 function listText(): string {
@@ -140,11 +111,11 @@ function report(exp: Experiment, result: ExpResult): void {
 async function runOne(exp: Experiment, p: Parsed): Promise<number> {
   const quick = p.options.has("quick");
   const jobs = jobsOpt(p);
-  const seed = seedOpt(p);
-  const satp = satpOpt(p, exp);
-  const tlb = tlbOpt(p);
+  const seed = seedOpt(p, "exp") ?? 1;
+  const satp = expSatpOpt(p, exp);
+  const tlb = tlbOpt(p, "exp");
   const dir = stringOpt(p, "out") ?? DEFAULT_EXP_OUT;
-  if (dir === "") throw bad("out", dir, "expected a directory");
+  if (dir === "") throw badValue("exp", "out", dir, "expected a directory");
   await writing(dir, async () => mkdirSync(dir, { recursive: true })); // before a long run, not after
   const bar: { current: ProgressBar | null } = { current: null };
   let result: ExpResult;
@@ -228,16 +199,9 @@ ${EXPERIMENTS.map((e) => `  ${e.name.padEnd(10)} ${e.summary}`).join("\n")}`,
       valueName: "N",
       help: "worker threads (default: one per CPU, at most 8)",
     },
+    TLB_OPTION,
     {
-      name: "tlb",
-      kind: "value",
-      valueName: "PRESET|FILE.json",
-      help: `TLB of every hart: ${Object.keys(TLB_PRESETS).join(", ")} (default ${DEFAULT_TLB_PRESET}), or JSON`,
-    },
-    {
-      name: "satp",
-      kind: "value",
-      valueName: "MODE",
+      ...SATP_OPTION,
       help: "paging mode sv39, sv48 or sv57 (tlb-reach: default sv48; walk-cost: only this mode)",
     },
     { name: "seed", kind: "value", valueName: "N", help: "seed of the random permutations (default 1)" },

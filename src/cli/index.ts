@@ -1,7 +1,7 @@
 // The `mmlab` command: dispatch to a command (commands.ts), and turn every error into one line on
 // stderr and an exit status (2 for usage mistakes and bad inputs). bin/mmlab.js calls main().
 
-import { readFileSync } from "node:fs";
+import { mmlabVersion } from "../exp/index.js";
 import { commandLabel, InputError, parseArgs, UsageError } from "./args.js";
 import { type Command, commandHelp, HELP_OPTION } from "./command.js";
 import { COMMANDS } from "./commands.js";
@@ -14,25 +14,9 @@ export const EXIT_USAGE = 2;
 /** Exit status of an internal error (a bug in mmlab; sysexits EX_SOFTWARE). */
 export const EXIT_INTERNAL = 70;
 
-/** The package version, from package.json (found above this file in src/ or dist/src/). */
-function version(): string {
-  for (const up of ["../../package.json", "../../../package.json"]) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === "mmlab" && pkg.version) return pkg.version;
-    } catch {
-      // not there: try the next
-    }
-  }
-  return "unknown";
-}
-
 function generalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-  return `mmlab ${version()}: an emulated RISC-V RV64IMAFDC machine for memory-management work
+  return `mmlab ${mmlabVersion()}: an emulated RISC-V RV64IMAFDC machine for memory-management work
 
 Usage: mmlab COMMAND [options] [arguments]
 
@@ -58,7 +42,7 @@ async function dispatch(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (first === "-V" || first === "--version") {
-    out(`mmlab ${version()}\n`);
+    out(`mmlab ${mmlabVersion()}\n`);
     return 0;
   }
   if (first === "help") {

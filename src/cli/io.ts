@@ -33,6 +33,28 @@ export class ConsoleSink {
   }
 }
 
+/** Text (trace lines) collected and written in chunks of 64 KiB or more, or at flush(), so that
+ *  a long trace costs few write calls. */
+export class TextBuffer {
+  private parts: string[] = [];
+  private chars = 0;
+
+  constructor(private readonly write: (s: string) => void) {}
+
+  push(s: string): void {
+    this.parts.push(s);
+    this.chars += s.length;
+    if (this.chars >= 1 << 16) this.flush();
+  }
+
+  flush(): void {
+    if (this.parts.length === 0) return;
+    this.write(this.parts.join(""));
+    this.parts = [];
+    this.chars = 0;
+  }
+}
+
 let pipesWatched = false;
 
 /**

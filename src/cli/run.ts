@@ -1,13 +1,14 @@
 // `mmlab run`: run a guest program. Kernel mode (the default) runs a static Linux riscv64 program
-// as a process of the mini-kernel (krun.ts); bare mode (--bare) runs a bare-metal program on the
-// machine with no kernel (session.ts).
+// as a process of the mini-kernel (run-kernel.ts); bare mode (--bare) runs a bare-metal program
+// on the machine with no kernel (run-bare.ts).
 
-import { type Parsed, UsageError } from "./args.js";
+import { type Parsed, UsageError, usageError } from "./args.js";
 import type { Command } from "./command.js";
 import { loadGuest } from "./guest.js";
-import { DEFAULT_ENV, KERNEL_EXIT_HELP, runKernelMode } from "./krun.js";
+import { MACHINE_OPTIONS, machineConfig } from "./machine-config.js";
 import { PERF_EVENT_HELP } from "./perf.js";
-import { EXIT_STATUS_HELP, MACHINE_OPTIONS, machineConfig, runElf } from "./session.js";
+import { EXIT_STATUS_HELP, runElf } from "./run-bare.js";
+import { DEFAULT_ENV, KERNEL_EXIT_HELP, runKernelMode } from "./run-kernel.js";
 
 export const runCommand: Command = {
   name: "run",
@@ -92,11 +93,11 @@ Options come before PROGRAM.`,
   async run(p: Parsed): Promise<number> {
     const config = machineConfig(p, "run");
     const [program, ...rest] = p.positionals;
-    if (program === undefined) throw new UsageError("mmlab run: no PROGRAM given (see mmlab run --help)");
+    if (program === undefined) throw usageError("run", "no PROGRAM given");
     if (!p.options.has("bare")) return runKernelMode(program, rest, p, config);
     for (const opt of ["append", "env", "clear-env", "mount", "strace", "seed", "smaps", "dmesg"]) {
       if (p.options.has(opt)) {
-        throw new UsageError(`mmlab run: '--${opt}' is for kernel mode, not --bare (see mmlab run --help)`);
+        throw usageError("run", `'--${opt}' is for kernel mode, not --bare`);
       }
     }
     if (rest.length > 0) {

@@ -13,6 +13,7 @@ import {
   type Machine,
   type RunResult,
 } from "../cpu/index.js";
+import { err } from "./io.js";
 import { formatTlb, type TlbReport, table, tlbReport } from "./perf.js";
 
 /** Traps of one cause. */
@@ -167,6 +168,11 @@ function trapList(m: Map<number, number>): TrapCount[] {
 }
 
 const int = (n: number): string => n.toLocaleString("en-US");
+
+/** Print a report on stderr as --stats asked: a table, or one line of JSON. */
+export function printStats(report: StatsReport, mode: "table" | "json"): void {
+  err(mode === "json" ? `${JSON.stringify(report)}\n` : formatStats(report));
+}
 
 /** The readable `--stats` table. A hart's wall time is the time spent interpreting it; the total's
  *  is the whole run, scheduling included. */

@@ -11,9 +11,13 @@ import { WRITES_F } from "./isa.js";
 export const SLOT_WORDS = 4;
 const PAGE_SLOTS = 2048; // halfwords per 4 KiB page
 
-/** Register pair index of rd in the register file; x0 writes go to the sink pair 32. */
+/** The register-file index of the sink pair that writes to x0 go to (register r is the pair
+ *  2r, 2r + 1; x0's own pair stays zero). The register file holds X0_SINK + 2 words. */
+export const X0_SINK = 64;
+
+/** Register pair index of rd in the register file (x0: the sink). */
 export function rdPair(rd: number): number {
-  return rd === 0 ? 64 : rd * 2;
+  return rd === 0 ? X0_SINK : rd * 2;
 }
 
 export class CodeCache {

@@ -97,6 +97,9 @@ export const MSTATUS = {
   TSR: 1 << 22,
 } as const;
 
+/** menvcfg.ADUE: Svadu, hardware updating of PTE A/D bits. */
+export const MENVCFG_ADUE = 1n << 61n;
+
 /** mstatus bits visible through sstatus. */
 export const SSTATUS_MASK =
   MSTATUS.SIE |

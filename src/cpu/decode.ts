@@ -1,7 +1,7 @@
 // Instruction decoding: a 16- or 32-bit instruction word becomes a Decoded record, by pattern
 // matching on its fields with ts-pattern. Compressed words decode to their 32-bit expansion, so
 // the executor has one semantic per operation. Runs once per word: results are cached by the
-// decode cache (decode-cache.ts), never on the hot path.
+// decode cache (code.ts), never on the hot path.
 
 import { match, P } from "ts-pattern";
 import { decodeFp16, decodeFp32 } from "./fpu/decode.js";

@@ -1,22 +1,12 @@
-// One RISC-V hart: its registers and CSRs, the privileged architecture (traps, delegation,
-// interrupts, xRET, CSR access rules) and the slow paths of memory access that the interpreter
-// falls back to when its host TLB misses. Translation is Bare here; the MMU plugs in through
-// `translator` (see ../mmu).
+// One RISC-V hart: its registers and CSRs (each CSR's rules are its entry in csrfile.ts), the
+// privileged architecture (traps, delegation, interrupts, xRET) and the slow paths of memory
+// access that the interpreter falls back to when its host TLB misses. Translation is Bare here;
+// paging plugs in through `translator` (paging.ts).
 
 import { PG_CODE, PG_RESV, PG_WATCH, type PhysMem, RAM_BASE, SATP_MODE_SHIFT } from "../mmu/index.js";
-import type { CodeCache } from "./code.js";
-import {
-  CAUSE,
-  CSR,
-  IRQ_PRIORITY,
-  MEDELEG_MASK,
-  MSTATUS,
-  PRIV_M,
-  PRIV_S,
-  PRIV_U,
-  S_IRQS,
-  SSTATUS_MASK,
-} from "./csr.js";
+import { type CodeCache, X0_SINK } from "./code.js";
+import { CAUSE, IRQ_PRIORITY, MENVCFG_ADUE, MSTATUS, PRIV_M, PRIV_S, PRIV_U } from "./csr.js";
+import { CSRS, type CsrEntry } from "./csrfile.js";
 import { type AccessKind, HostTlb } from "./hosttlb.js";
 import { r, splitBig, toBig } from "./int64.js";
 import { TRAP } from "./trap.js";
@@ -56,28 +46,6 @@ const MXL64 = 2n << 62n;
 const misaBits = (exts: string): bigint =>
   [...exts].reduce((v, c) => v | (1n << BigInt(c.charCodeAt(0) - 65)), MXL64);
 
-/** mstatus bits software may write. */
-const MSTATUS_WRITABLE =
-  MSTATUS.SIE |
-  MSTATUS.MIE |
-  MSTATUS.SPIE |
-  MSTATUS.MPIE |
-  MSTATUS.SPP |
-  MSTATUS.MPP |
-  MSTATUS.MPRV |
-  MSTATUS.SUM |
-  MSTATUS.MXR |
-  MSTATUS.TVM |
-  MSTATUS.TW |
-  MSTATUS.TSR;
-/** mstatus high word: UXL = SXL = 2 (64-bit). */
-const MSTATUS_HI = 0xan << 32n;
-/** mstatus.SD: FS (the only extension state mmlab has) is Dirty. */
-const MSTATUS_SD = 1n << 63n;
-const MIE_MASK = 0xaaa;
-const MIP_SW_MASK = S_IRQS; // SSIP, STIP, SEIP are writable by M-mode
-const MENVCFG_ADUE = 1n << 61n;
-const MENVCFG_MASK = MENVCFG_ADUE | 1n; // ADUE, FIOM
 const MASK64 = (1n << 64n) - 1n;
 
 function kindCause(kind: AccessKind, access: number, misaligned: number, fetch: number): number {
@@ -85,7 +53,8 @@ function kindCause(kind: AccessKind, access: number, misaligned: number, fetch: 
 }
 
 export class Hart {
-  readonly x = new Int32Array(66);
+  /** The integer registers as int32 pairs (see code.ts), with the x0 sink pair at the end. */
+  readonly x = new Int32Array(X0_SINK + 2);
   /** The f registers: f[r] as a double; fi[2r], fi[2r+1] its low and high words (bit moves
    *  go through these, so NaN payloads survive); f32[2r] the low word as a single. A single is
    *  NaN-boxed: properly when fi[2r+1] === -1. */
@@ -100,7 +69,9 @@ export class Hart {
   pcLo = 0;
   pcHi = 0;
   priv = PRIV_M;
-  readonly tlb = new HostTlb();
+  /** The host fast-path TLB (hosttlb.ts): copies of live entries of the modelled TLB (the
+   *  translator's), kept for speed only. */
+  readonly hostTlb = new HostTlb();
   readonly mem: PhysMem;
   readonly code: CodeCache;
   /** RAM offset of the page the last slow fetch translated to. */
@@ -118,7 +89,6 @@ export class Hart {
   // Counters. `steps` counts the instructions this hart retired and is never written by
   // software: the machine's scheduling, --max-insns, statistics and the modelled TLB's clock use
   // it. minstret and mcycle (IPC = 1) are steps plus a 64-bit offset that CSR writes set.
-  // by software: it is the clock of the modelled TLB's replacement state.
   steps = 0;
   instretOffset = 0n;
   cycleOffset = 0n;
@@ -170,13 +140,15 @@ export class Hart {
     this.code = host.code;
     this.misa = misaBits(extensions);
     // FS is writable (and F/D instructions can be enabled) only with F. It resets to Off, as on
-    // Spike and QEMU: a bare program enables FP itself (riscv-tests' RVTEST_FP_ENABLE sets
-    // FS = Initial), and the kernel sets FS = Initial before it runs a user program.
+    // Spike and (at least until 2024) QEMU (docs/reference/emulators.md): a bare program enables
+    // FP itself (riscv-tests' RVTEST_FP_ENABLE sets FS = Initial), and the kernel sets
+    // FS = Initial before it runs a user program.
     this.fsWritable = extensions.includes("F") ? MSTATUS.FS : 0;
     this.fsD = this.fsWritable && extensions.includes("D") ? MSTATUS.FS : 0;
   }
 
-  private readonly fsWritable: number;
+  /** mstatus.FS if the hart has F (FS is then writable), else 0. */
+  readonly fsWritable: number;
 
   // ---- registers ----
 
@@ -258,7 +230,7 @@ export class Hart {
       this.setPc(vector(this.mtvec));
     }
     this.clearReservation();
-    this.tlb.flush();
+    this.hostTlb.flush();
     this.waiting = false;
     this.traps++;
     if (this.priv === this.exitOnTrapTo) this.yieldRequested = true;
@@ -316,7 +288,7 @@ export class Hart {
 
   private afterXret(): void {
     this.clearReservation();
-    this.tlb.flush();
+    this.hostTlb.flush();
   }
 
   ecall(): never {
@@ -334,7 +306,7 @@ export class Hart {
     if (this.priv === PRIV_U || (this.priv === PRIV_S && this.mstatus & MSTATUS.TVM)) this.illegalHere();
     const va = s1 === 0 ? undefined : this.reg(s1 / 2);
     const asid = s2 === 0 ? undefined : Number(this.reg(s2 / 2) & 0xffffn);
-    this.sfence(va, asid);
+    this.sfenceLocal(va, asid);
   }
 
   fenceI(): void {
@@ -413,16 +385,13 @@ export class Hart {
   /** The cause of the last failed probe(). */
   probeCause = 0;
 
-  /** sfence.vma as the kernel issues it (no privilege checks): va/asid undefined mean x0. */
-  fence(va: bigint | undefined, asid: number | undefined): void {
-    this.sfence(va, asid);
-  }
-
-  /** The fence itself: the model drops what the fence covers, and its drops kill the host TLB's
-   *  copies (Translator's host link), so the host TLB keeps everything else. */
-  private sfence(va: bigint | undefined, asid: number | undefined): void {
+  /** sfence.vma on this hart only, with no privilege checks (the kernel's local flush; a
+   *  shootdown calls it on every hart): va/asid undefined mean x0. The model drops what the
+   *  fence covers, and its drops kill the host TLB's copies (Translator's host link), so the
+   *  host TLB keeps everything else. */
+  sfenceLocal(va: bigint | undefined, asid: number | undefined): void {
     if (this.translator) this.translator.sfence(this, va, asid);
-    else this.tlb.flush();
+    else this.hostTlb.flush();
   }
 
   /** Enter the page of (lo, hi) into the host TLB for `kind`, as a copy of the slot that served
@@ -430,7 +399,7 @@ export class Hart {
   private hostFill(kind: AccessKind, lo: number, hi: number, ramPage: number): void {
     if (!this.hostTlbEnabled) return;
     const slot = this.hostSlot;
-    this.tlb.fill(kind, lo, hi, ramPage, slot);
+    this.hostTlb.fill(kind, lo, hi, ramPage, slot);
   }
 
   /** Slow path of a naturally aligned or misaligned load; high word of the value in r.hi. */
@@ -598,7 +567,7 @@ export class Hart {
       this.storeAtomic(pa, off, width, amoApply(op, old, src, bits));
       result = old;
     }
-    if (d !== 64) this.setReg(d / 2, result);
+    if (d !== X0_SINK) this.setReg(d / 2, result);
   }
 
   private storeAtomic(pa: number, off: number, width: number, v: bigint): void {
@@ -614,7 +583,7 @@ export class Hart {
     const i = Math.floor(page / 4096);
     if (!(this.mem.pageFlags[i]! & PG_RESV)) {
       this.mem.pageFlags[i]! |= PG_RESV;
-      for (const h of this.host.harts) h.tlb.dropRamPage("w", i * 4096);
+      for (const h of this.host.harts) h.hostTlb.dropRamPage("w", i * 4096);
     }
   }
 
@@ -645,235 +614,44 @@ export class Hart {
     const op = kind & 3;
     const src = isImm ? BigInt(zimm) : toBig(this.x[s1]!, this.x[s1 + 1]!);
     const writes = op === 0 || (isImm ? zimm !== 0 : s1 !== 0);
-    this.checkCsrAccess(csr, writes);
-    const old = this.csrRead(csr, n);
-    if (old === undefined) this.illegalHere();
+    const entry = this.csrAccess(csr, writes);
+    const old = entry.read(this, n);
     if (writes) {
       const v = op === 0 ? src : op === 1 ? old | src : old & ~src;
-      this.csrWrite(csr, v & MASK64, n);
+      entry.write?.(this, v & MASK64, n);
     }
-    if (d !== 64) this.setReg(d / 2, old);
+    if (d !== X0_SINK) this.setReg(d / 2, old);
     return writes;
   }
 
-  /** Privilege, read-only and TVM/counter-enable rules; illegal instruction when violated. */
-  private checkCsrAccess(csr: number, writes: boolean): void {
-    if (((csr >>> 8) & 3) > this.priv) this.illegalHere();
-    if (writes && csr >>> 10 === 3) this.illegalHere();
-    if (csr >= CSR.fflags && csr <= CSR.fcsr && (this.mstatus & MSTATUS.FS) === 0) this.illegalHere();
-    if (csr === CSR.satp && this.priv === PRIV_S && this.mstatus & MSTATUS.TVM) this.illegalHere();
-    if (csr >= 0xc00 && csr <= 0xc1f) {
-      const bit = 1 << (csr - 0xc00);
-      if (this.priv < PRIV_M && !(this.mcounteren & bit)) this.illegalHere();
-      if (this.priv === PRIV_U && !(this.scounteren & bit)) this.illegalHere();
+  /** The entry of `csr` if this access may happen: the CSR exists, the privilege suffices, a
+   *  write is not to a read-only CSR, and the entry's own rule allows it; else illegal. */
+  private csrAccess(csr: number, writes: boolean): CsrEntry {
+    const e = CSRS[csr];
+    if (!e || e.priv > this.priv || (writes && e.readOnly) || (e.allowed && !e.allowed(this))) {
+      this.illegalHere();
     }
+    return e;
   }
 
-  private mstatusFull(): bigint {
-    const sd = (this.mstatus & MSTATUS.FS) === MSTATUS.FS ? MSTATUS_SD : 0n;
-    return sd | MSTATUS_HI | BigInt(this.mstatus >>> 0);
-  }
-
-  /** The value of `csr` (with `n` instructions of the current chunk counted), or undefined. */
+  /** The value of `csr` (with `n` instructions of the current chunk counted), or undefined if
+   *  there is no such CSR. No access check. */
   csrRead(csr: number, n = 1): bigint | undefined {
-    const mip = this.mipSw | this.mipHw;
-    switch (csr) {
-      case CSR.fflags:
-        return BigInt(this.fflags);
-      case CSR.frm:
-        return BigInt(this.frm);
-      case CSR.fcsr:
-        return BigInt((this.frm << 5) | this.fflags);
-      case CSR.cycle:
-      case CSR.mcycle:
-        return BigInt.asUintN(64, BigInt(this.steps + n - 1) + this.cycleOffset);
-      case CSR.instret:
-      case CSR.minstret:
-        return BigInt.asUintN(64, BigInt(this.steps + n - 1) + this.instretOffset);
-      case CSR.time:
-        return this.host.mtime(this, n);
-      case CSR.sstatus:
-        return this.mstatusFull() & (BigInt(SSTATUS_MASK) | (3n << 32n) | MSTATUS_SD);
-      case CSR.sie:
-        return BigInt(this.mie & this.mideleg);
-      case CSR.stvec:
-        return this.stvec;
-      case CSR.scounteren:
-        return BigInt(this.scounteren);
-      case CSR.senvcfg:
-        return this.senvcfg;
-      case CSR.sscratch:
-        return this.sscratch;
-      case CSR.sepc:
-        return this.sepc;
-      case CSR.scause:
-        return this.scause;
-      case CSR.stval:
-        return this.stval;
-      case CSR.sip:
-        return BigInt(mip & this.mideleg);
-      case CSR.satp:
-        return this.satp;
-      case CSR.mvendorid:
-      case CSR.marchid:
-      case CSR.mimpid:
-      case CSR.mconfigptr:
-      case CSR.mcountinhibit:
-        return 0n;
-      case CSR.mhartid:
-        return BigInt(this.id);
-      case CSR.mstatus:
-        return this.mstatusFull();
-      case CSR.misa:
-        return this.misa;
-      case CSR.medeleg:
-        return BigInt(this.medeleg);
-      case CSR.mideleg:
-        return BigInt(this.mideleg);
-      case CSR.mie:
-        return BigInt(this.mie);
-      case CSR.mtvec:
-        return this.mtvec;
-      case CSR.mcounteren:
-        return BigInt(this.mcounteren);
-      case CSR.menvcfg:
-        return this.menvcfg;
-      case CSR.mscratch:
-        return this.mscratch;
-      case CSR.mepc:
-        return this.mepc;
-      case CSR.mcause:
-        return this.mcause;
-      case CSR.mtval:
-        return this.mtval;
-      case CSR.mip:
-        return BigInt(mip);
-    }
-    if (csr >= 0xc03 && csr <= 0xc1f) return 0n; // hpmcounter3..31
-    if (csr >= 0xb03 && csr <= 0xb1f) return 0n; // mhpmcounter3..31
-    if (csr >= 0x323 && csr <= 0x33f) return 0n; // mhpmevent3..31
-    if (csr >= 0x3a0 && csr <= 0x3af) return csr & 1 ? undefined : this.pmpcfg[csr - 0x3a0]!;
-    if (csr >= 0x3b0 && csr <= 0x3ef) return this.pmpaddr[csr - 0x3b0]!;
-    return undefined;
+    return CSRS[csr]?.read(this, n);
   }
 
-  /** Write `v` to `csr` with each register's WARL rules (access already checked). */
+  /** Write `v` to `csr` with its WARL rules. No access check; writes to a read-only or unknown
+   *  CSR change nothing. */
   csrWrite(csr: number, v: bigint, n = 1): void {
-    const lo32 = Number(v & 0xffffffffn);
-    switch (csr) {
-      case CSR.fflags:
-      case CSR.frm:
-      case CSR.fcsr:
-        this.writeFcsr(csr, lo32);
-        return;
-      case CSR.mcycle:
-        this.cycleOffset = v - BigInt(this.steps + n);
-        return;
-      case CSR.minstret:
-        // The write is what the next instruction reads: this one does not count.
-        this.instretOffset = v - BigInt(this.steps + n);
-        return;
-      case CSR.sstatus:
-        this.writeMstatus((this.mstatus & ~SSTATUS_MASK) | (lo32 & SSTATUS_MASK));
-        return;
-      case CSR.mstatus:
-        this.writeMstatus(lo32);
-        return;
-      case CSR.sie:
-        this.mie = (this.mie & ~this.mideleg) | (lo32 & this.mideleg);
-        return;
-      case CSR.mie:
-        this.mie = lo32 & MIE_MASK;
-        return;
-      case CSR.sip: {
-        const m = this.mideleg & (1 << 1); // only SSIP is writable through sip
-        this.mipSw = (this.mipSw & ~m) | (lo32 & m);
-        return;
-      }
-      case CSR.mip:
-        this.mipSw = lo32 & MIP_SW_MASK;
-        return;
-      case CSR.stvec:
-        if ((v & 3n) < 2n) this.stvec = v;
-        return;
-      case CSR.mtvec:
-        if ((v & 3n) < 2n) this.mtvec = v;
-        return;
-      case CSR.sepc:
-        this.sepc = v & ~1n;
-        return;
-      case CSR.mepc:
-        this.mepc = v & ~1n;
-        return;
-      case CSR.scause:
-        this.scause = v;
-        return;
-      case CSR.mcause:
-        this.mcause = v;
-        return;
-      case CSR.stval:
-        this.stval = v;
-        return;
-      case CSR.mtval:
-        this.mtval = v;
-        return;
-      case CSR.sscratch:
-        this.sscratch = v;
-        return;
-      case CSR.mscratch:
-        this.mscratch = v;
-        return;
-      case CSR.scounteren:
-        this.scounteren = lo32;
-        return;
-      case CSR.mcounteren:
-        this.mcounteren = lo32;
-        return;
-      case CSR.medeleg:
-        this.medeleg = lo32 & MEDELEG_MASK;
-        return;
-      case CSR.mideleg:
-        this.mideleg = lo32 & S_IRQS;
-        return;
-      case CSR.menvcfg:
-        this.menvcfg = v & MENVCFG_MASK;
-        return;
-      case CSR.senvcfg:
-        this.senvcfg = v & 1n;
-        return;
-      case CSR.satp:
-        this.writeSatp(v);
-        return;
-    }
-    if (csr >= 0x3a0 && csr <= 0x3af) this.pmpcfg[csr - 0x3a0] = v;
-    else if (csr >= 0x3b0 && csr <= 0x3ef) this.pmpaddr[csr - 0x3b0] = v & ((1n << 54n) - 1n);
-    // Other CSRs that exist (counters, mhpmevent, mcountinhibit, ids) are read-only zero: WARL.
-  }
-
-  /** fflags, frm or fcsr (frm takes any value; an invalid one traps when an instruction uses it). */
-  private writeFcsr(csr: number, v: number): void {
-    if (csr === CSR.frm) this.frm = v & 7;
-    else {
-      this.fflags = v & 0x1f;
-      if (csr === CSR.fcsr) this.frm = (v >>> 5) & 7;
-    }
-    this.mstatus |= MSTATUS.FS;
-  }
-
-  private writeMstatus(v: number): void {
-    const writable = MSTATUS_WRITABLE | this.fsWritable;
-    let next = (this.mstatus & ~writable) | (v & writable);
-    if ((next & MSTATUS.MPP) >>> 11 === 2) next = (next & ~MSTATUS.MPP) | (this.mstatus & MSTATUS.MPP);
-    this.mstatus = next;
-    this.tlb.flush(); // SUM, MXR and MPRV change what translations allow
+    CSRS[csr]?.write?.(this, v, n);
   }
 
   /** satp: a write with an unsupported MODE has no effect (privileged spec, satp). */
-  private writeSatp(v: bigint): void {
+  writeSatp(v: bigint): void {
     const mode = Number(v >> SATP_MODE_SHIFT);
     if (mode !== 0 && !this.translator?.modes.includes(mode)) return;
     this.satp = v;
-    this.tlb.flush(); // Bare <-> paged takes effect at once; the modelled TLB is not flushed
+    this.hostTlb.flush(); // Bare <-> paged takes effect at once; the modelled TLB is not flushed
   }
 
   /** menvcfg.ADUE: Svadu hardware A/D updating. */

@@ -25,7 +25,7 @@ interface Tables {
 
 /** The entry of a virtual address: the 4 KiB page number folded with the 2 MiB one, so that a
  *  stride of 2 MiB does not land every access in the same entry. The interpreter inlines the
- *  same expression (semantics.ts, exec.ts). */
+ *  same expression (semantics.ts, interp.ts). */
 export function hostTlbIndex(lo: number): number {
   return ((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1);
 }

@@ -15,6 +15,8 @@ export {
 } from "./csr.js";
 export { type Decoded, decode } from "./decode.js";
 export { disasm, fregName, RM_NAMES, regName } from "./disasm.js";
+export { accessFaultCause, Hart, type HartHost, pageFaultCause, type Translator } from "./hart.js";
+export { type AccessKind, HostTlb } from "./hosttlb.js";
 export {
   type Interpreter,
   interpreter,
@@ -23,10 +25,9 @@ export {
   run,
   type TraceFn,
   tracingInterpreter,
-} from "./exec.js";
-export { accessFaultCause, Hart, type HartHost, pageFaultCause, type Translator } from "./hart.js";
-export { type AccessKind, HostTlb } from "./hosttlb.js";
+} from "./interp.js";
 export { insnInfo, MNEMONICS, type Mnemonic, OPS } from "./isa.js";
+export * as jit from "./jit/index.js";
 export {
   INSNS_PER_TICK,
   LoadError,
@@ -34,5 +35,5 @@ export {
   type MachineOptions,
   type RunResult,
   TIMEBASE_HZ,
-} from "./machine.js";
+} from "./machine/machine.js";
 export { Paging } from "./paging.js";

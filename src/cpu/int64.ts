@@ -51,32 +51,16 @@ function sub64(al: number, ah: number, bl: number, bh: number): number {
   return lo;
 }
 
-/** High 64 bits of signed × signed. */
-export function mulh64(al: number, ah: number, bl: number, bh: number): number {
-  let lo = mulhu64(al, ah, bl, bh);
-  let hi = r.hi;
-  if (ah < 0) {
-    lo = sub64(lo, hi, bl, bh);
-    hi = r.hi;
-  }
-  if (bh < 0) {
-    lo = sub64(lo, hi, al, ah);
-    hi = r.hi;
-  }
-  r.hi = hi;
-  return lo;
+/** High 64 bits of signed a × unsigned b: the unsigned product's, less b when a < 0. */
+export function mulhsu64(al: number, ah: number, bl: number, bh: number): number {
+  const lo = mulhu64(al, ah, bl, bh);
+  return ah < 0 ? sub64(lo, r.hi, bl, bh) : lo;
 }
 
-/** High 64 bits of signed a × unsigned b. */
-export function mulhsu64(al: number, ah: number, bl: number, bh: number): number {
-  let lo = mulhu64(al, ah, bl, bh);
-  let hi = r.hi;
-  if (ah < 0) {
-    lo = sub64(lo, hi, bl, bh);
-    hi = r.hi;
-  }
-  r.hi = hi;
-  return lo;
+/** High 64 bits of signed × signed: signed a × unsigned b's, less a when b < 0. */
+export function mulh64(al: number, ah: number, bl: number, bh: number): number {
+  const lo = mulhsu64(al, ah, bl, bh);
+  return bh < 0 ? sub64(lo, r.hi, al, ah) : lo;
 }
 
 // Division: exact with doubles when both operands are below 2^51 in magnitude (the rounding of

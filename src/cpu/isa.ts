@@ -1,6 +1,7 @@
 // The instruction set mmlab executes, one row per instruction: its mnemonic, the extension it
-// belongs to and its operand format. Op ids are dense small integers so the executor's switch
-// compiles to a jump table; the decoder, executor and disassembler all key on them.
+// belongs to and its operand format. Op ids are dense small integers so that the interpreter's
+// switch compiles to a jump table (docs/reference/emulators.md); the decoder, interpreter and
+// disassembler all key on them.
 
 /** Operand formats, used by the disassembler and the assembler's round-trip tests. */
 export type Format =

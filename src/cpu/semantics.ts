@@ -1,9 +1,9 @@
 // The semantics of every instruction, each written once, as the body of one case of the
-// interpreter's switch. exec.ts generates the interpreter (and its tracing twin) around them.
+// interpreter's switch. interp.ts generates the interpreter's variants around them.
 //
 // A body runs with these names in scope:
 //   x            Int32Array register file: register r is x[2r] (low word), x[2r+1] (high word)
-//   d, s1, s2    register pair indices of rd, rs1, rs2 (rd = x0 is redirected to a sink pair)
+//   d, s1, s2    register pair indices of rd, rs1, rs2 (rd = x0 is redirected to the sink pair X0_SINK)
 //   imm, len     the decoded immediate (sign-extended int32) and the instruction length (2 or 4)
 //   pcLo, pcHi   the pc as two int32 words; a "jump" body assigns them
 //   h            the Hart (slow paths, CSRs, traps); r the int64 helpers' high-word result

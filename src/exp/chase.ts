@@ -13,7 +13,7 @@
 // the set-up time bounded.
 
 import { AsmBuilder } from "../asm/index.js";
-import { CSR, Machine, type Paging, PRIV_S, run } from "../cpu/index.js";
+import { CSR, type Hart, Machine, type Paging, PRIV_S, run } from "../cpu/index.js";
 import {
   makeSatp,
   mapLeaf,
@@ -55,12 +55,8 @@ export interface ChaseSpec {
   seed: number;
 }
 
-export interface ChaseResult {
-  stride: number;
-  slots: number;
-  /** Distinct leaf pages the slots lie in. */
-  pages: number;
-  accesses: number;
+/** The counters a chase reads, before and after the counted loads. */
+export interface ChaseCounts {
   l1Accesses: number;
   l1Hits: number;
   /** L2 probes (L1 misses) and hits; 0 when the preset has no L2. */
@@ -71,6 +67,14 @@ export interface ChaseResult {
   pwcHits: number;
   pwcMisses: number;
   instructions: number;
+}
+
+export interface ChaseResult extends ChaseCounts {
+  stride: number;
+  slots: number;
+  /** Distinct leaf pages the slots lie in. */
+  pages: number;
+  accesses: number;
 }
 
 /** The stride and slot count for a working set: 4 KiB apart, or more when needed. */
@@ -95,19 +99,8 @@ function chaseCode(): Uint8Array {
   return b.build().toFlat();
 }
 
-interface Snapshot {
-  l1Accesses: number;
-  l1Hits: number;
-  l2Accesses: number;
-  l2Hits: number;
-  walks: number;
-  walkRefs: number;
-  pwcHits: number;
-  pwcMisses: number;
-  instructions: number;
-}
-
-function snapshot(p: Paging, instructions: number): Snapshot {
+/** The hart's counters now (its modelled TLB, walker and page-walk caches). */
+function snapshot(p: Paging, instructions: number): ChaseCounts {
   const c = p.tlb.levelCounters();
   let walks = 0;
   for (const n of p.tlb.walks.r.values()) walks += n;
@@ -130,96 +123,121 @@ function snapshot(p: Paging, instructions: number): Snapshot {
   };
 }
 
+/** b - a, counter by counter. */
+function countsSince(a: ChaseCounts, b: ChaseCounts): ChaseCounts {
+  const d = { ...b };
+  for (const key of Object.keys(d) as (keyof ChaseCounts)[]) d[key] -= a[key];
+  return d;
+}
+
 /** Build the machine, the page tables and the chain, run one warm-up lap, then count. */
 export function runChase(spec: ChaseSpec): ChaseResult {
   const mode = modeByName(spec.mode);
-  if (![12, 21, 30].includes(spec.pageShift)) throw new Error(`bad leaf size 2^${spec.pageShift}`);
-  const level = (spec.pageShift - 12) / 9;
-  if (level >= mode.levels) throw new Error(`${mode.name} has no level-${level} leaves`);
+  const level = leafLevel(spec.pageShift, mode);
   const { stride, slots } = chaseGeometry(spec.span, spec.maxSlots);
   if (spec.span < 4096 || spec.span > 128 * GiB) throw new Error(`working set ${spec.span} out of range`);
-
-  const m = new Machine({ mem: MEM, tlb: spec.tlb, console: () => {} });
+  const m = chaseMachine(spec.tlb);
+  const tables = pageTables(m, mode);
+  tables.map(CODE_PA, CODE_PA, 0, PTE_R | PTE_X | PTE_A);
+  const pages = mapSlots(tables, slots, stride, spec.pageShift, level);
+  linkSlots(m, slots, stride, spec.seed);
   const h = m.harts[0]!;
-  h.trapListeners.push((_h, cause, tval) => {
+  h.csrWrite(CSR.satp, makeSatp(mode.satpMode, 0, tables.root));
+  h.priv = PRIV_S;
+  h.setPc(BigInt(CODE_PA));
+  h.setReg(10, BigInt(DATA_VA + slotOffset(0, stride)));
+  const paging = h.translator as Paging;
+  runLoads(h, paging, slots + 64);
+  const before = snapshot(paging, h.steps);
+  runLoads(h, paging, spec.accesses);
+  const counts = countsSince(before, snapshot(paging, h.steps));
+  return { stride, slots, pages, accesses: counts.l1Accesses, ...counts };
+}
+
+/** The level of a 2^pageShift leaf (0: 4 KiB), which `mode` must have. */
+function leafLevel(pageShift: number, mode: PagingMode): number {
+  if (![12, 21, 30].includes(pageShift)) throw new Error(`bad leaf size 2^${pageShift}`);
+  const level = (pageShift - 12) / 9;
+  if (level >= mode.levels) throw new Error(`${mode.name} has no level-${level} leaves`);
+  return level;
+}
+
+/** A machine with the chase code loaded, whose hart 0 must never trap. */
+function chaseMachine(tlb: TlbConfig): Machine {
+  const m = new Machine({ mem: MEM, tlb, console: () => {} });
+  m.harts[0]!.trapListeners.push((_h, cause, tval) => {
     throw new Error(`pointer chase: the guest trapped (cause ${cause}, tval 0x${tval.toString(16)})`);
   });
   m.mem.load(CODE_PA, chaseCode());
+  return m;
+}
 
+interface Tables {
+  root: number;
+  /** Map the page at `va` to `pa` as a leaf at `level` with `flags`. */
+  map(va: number, pa: number, level: number, flags: number): void;
+}
+
+/** A root table and a mapper whose tables come from [TABLES_PA, DATA_PA). */
+function pageTables(m: Machine, mode: PagingMode): Tables {
   let nextTable = TABLES_PA / 4096;
-  const tableLimit = DATA_PA / 4096;
-  const alloc = (): number => {
-    if (nextTable >= tableLimit) return -1;
-    return nextTable++;
-  };
+  const alloc = (): number => (nextTable < DATA_PA / 4096 ? nextTable++ : -1);
   const root = alloc();
-  const rw = PTE_R | PTE_W | PTE_A | PTE_D;
-  const map = (va: number, pa: number, lvl: number, flags: number): void => {
-    if (!mapLeaf(m.mem, mode, root, va / 4096, pa / 4096, lvl, flags, alloc))
-      throw new Error("pointer chase: out of memory for page tables");
+  return {
+    root,
+    map(va, pa, level, flags) {
+      if (!mapLeaf(m.mem, mode, root, va / 4096, pa / 4096, level, flags, alloc))
+        throw new Error("pointer chase: out of memory for page tables");
+    },
   };
-  map(CODE_PA, CODE_PA, 0, PTE_R | PTE_X | PTE_A);
+}
 
-  // Slot i: virtual offset i * stride + 8 * (GiB it falls in); physical = offset mod 1 GiB.
-  const slotOff = (i: number): number => i * stride + 8 * Math.floor((i * stride) / GiB);
-  const pageSize = 2 ** spec.pageShift;
+/** Slot i's offset in the working set: i * stride, plus 8 bytes per GiB it lies beyond (so
+ *  aliased slots never share a word). Its physical offset in the data is this mod 1 GiB. */
+function slotOffset(i: number, stride: number): number {
+  return i * stride + 8 * Math.floor((i * stride) / GiB);
+}
+
+/** Map every leaf page that holds a slot (read-write, A and D set); returns how many. */
+function mapSlots(t: Tables, slots: number, stride: number, pageShift: number, level: number): number {
+  const pageSize = 2 ** pageShift;
   let lastPage = -1;
   let pages = 0;
   for (let i = 0; i < slots; i++) {
-    const page = Math.floor(slotOff(i) / pageSize);
+    const page = Math.floor(slotOffset(i, stride) / pageSize);
     if (page === lastPage) continue;
     lastPage = page;
     pages++;
     const off = page * pageSize;
-    map(DATA_VA + off, DATA_PA + (off % GiB), level, rw);
+    t.map(DATA_VA + off, DATA_PA + (off % GiB), level, PTE_R | PTE_W | PTE_A | PTE_D);
   }
-  const next = cyclicPermutation(slots, spec.seed);
+  return pages;
+}
+
+/** Store in each slot the virtual address of the next one of a seeded cyclic permutation. */
+function linkSlots(m: Machine, slots: number, stride: number, seed: number): void {
+  const next = cyclicPermutation(slots, seed);
   const i32 = m.mem.i32;
   for (let i = 0; i < slots; i++) {
-    const ramOff = DATA_PA - RAM_BASE + (slotOff(i) % GiB);
-    const target = DATA_VA + slotOff(next[i]!);
+    const ramOff = DATA_PA - RAM_BASE + (slotOffset(i, stride) % GiB);
+    const target = DATA_VA + slotOffset(next[i]!, stride);
     i32[ramOff >>> 2] = (target % 2 ** 32) | 0;
     i32[(ramOff >>> 2) + 1] = Math.floor(target / 2 ** 32);
   }
+}
 
-  h.csrWrite(CSR.satp, makeSatp(mode.satpMode, 0, root));
-  h.priv = PRIV_S;
-  h.setPc(BigInt(CODE_PA));
-  h.setReg(10, BigInt(DATA_VA + slotOff(0)));
-  const paging = h.translator as Paging;
-
-  // Run until `n` more loads have been made (the counters say how many exactly).
+/** Run until `n` more loads have been made (the counters say how many exactly). */
+function runLoads(h: Hart, paging: Paging, n: number): void {
   const loadsNow = (): number => snapshot(paging, 0).l1Accesses;
-  const runLoads = (n: number): void => {
-    const target = loadsNow() + n;
-    for (;;) {
-      const left = target - loadsNow();
-      if (left <= 0) return;
-      let budget = Math.ceil((left * (UNROLL + 1)) / UNROLL);
-      while (budget > 0) {
-        const n = run(h, Math.min(budget, 1 << 20));
-        if (n <= 0) throw new Error("pointer chase: the hart stopped retiring instructions");
-        budget -= n;
-      }
+  const target = loadsNow() + n;
+  for (;;) {
+    const left = target - loadsNow();
+    if (left <= 0) return;
+    let budget = Math.ceil((left * (UNROLL + 1)) / UNROLL);
+    while (budget > 0) {
+      const ran = run(h, Math.min(budget, 1 << 20));
+      if (ran <= 0) throw new Error("pointer chase: the hart stopped retiring instructions");
+      budget -= ran;
     }
-  };
-  runLoads(slots + 64);
-  const a = snapshot(paging, h.steps);
-  runLoads(spec.accesses);
-  const b = snapshot(paging, h.steps);
-  return {
-    stride,
-    slots,
-    pages,
-    accesses: b.l1Accesses - a.l1Accesses,
-    l1Accesses: b.l1Accesses - a.l1Accesses,
-    l1Hits: b.l1Hits - a.l1Hits,
-    l2Accesses: b.l2Accesses - a.l2Accesses,
-    l2Hits: b.l2Hits - a.l2Hits,
-    walks: b.walks - a.walks,
-    walkRefs: b.walkRefs - a.walkRefs,
-    pwcHits: b.pwcHits - a.pwcHits,
-    pwcMisses: b.pwcMisses - a.pwcMisses,
-    instructions: b.instructions - a.instructions,
-  };
+  }
 }

@@ -4,7 +4,7 @@ export { type ChaseResult, type ChaseSpec, chaseGeometry, runChase } from "./cha
 export { renderSvg } from "./plot.js";
 export { ProgressBar } from "./progress.js";
 export { EXPERIMENTS, findExperiment } from "./registry.js";
-export { formatTable, hostInfo, toCsv, writeOutputs, writePlots } from "./report.js";
+export { formatTable, hostInfo, mmlabVersion, toCsv, writeOutputs, writePlots } from "./report.js";
 export { type ExpRunOptions, readResult, runExperiment } from "./run.js";
 export {
   measuredKnee,

@@ -10,7 +10,7 @@
 import { Machine, Paging } from "../cpu/index.js";
 import { bootKernel, type Kernel } from "../kernel/index.js";
 import type { TlbConfig } from "../mmu/index.js";
-import { CONFIG, MiB, SCHEMA } from "./plot.js";
+import { figure, MiB } from "./plot.js";
 import { fmt } from "./report.js";
 import { defineExperiment, type PlotSpec, type Row } from "./types.js";
 
@@ -114,9 +114,10 @@ function purgePoint(p: PurgeParams, q: PurgePoint): Row {
   };
 }
 
-function purgePlots(rows: Row[], p: PurgeParams): PlotSpec[] {
+/** One counter per MiB freed against lazy_max_pages, a line per hart count, Linux's value marked. */
+function purgePanel(rows: Row[], p: PurgeParams, field: string, title: string, ytitle: string) {
   const xs = rows.map((r) => r.lazy_max_pages as number);
-  const panel = (field: string, title: string, ytitle: string) => ({
+  return {
     width: 260,
     height: 230,
     title,
@@ -157,26 +158,28 @@ function purgePlots(rows: Row[], p: PurgeParams): PlotSpec[] {
         },
       },
     ],
-  });
+  };
+}
+
+/** Purges, IPIs and entries dropped per MiB freed (NAME.svg). */
+function purgePlots(rows: Row[], p: PurgeParams): PlotSpec[] {
+  const subtitle =
+    `${p.areaSize / 1024} KiB areas written on every hart, vfree'd in batches of ${p.batch}, ` +
+    `${p.tlb.name} TLB; diamonds: Linux's fls(CPUs) x 8192 pages`;
   return [
-    {
-      suffix: "",
-      spec: {
-        $schema: SCHEMA,
-        title: {
-          text: "vfree storms: the cost of a small lazy_max_pages",
-          subtitle:
-            `${p.areaSize / 1024} KiB areas written on every hart, vfree'd in batches of ${p.batch}, ` +
-            `${p.tlb.name} TLB; diamonds: Linux's fls(CPUs) x 8192 pages`,
-        },
-        hconcat: [
-          panel("purges_per_mib", "Lazy purges (flush_tlb_kernel_range)", "purges / MiB freed"),
-          panel("ipis_per_mib", "Flush IPIs to other harts", "IPIs / MiB freed"),
-          panel("entries_dropped_per_mib", "TLB entries dropped, all harts", "entries dropped / MiB"),
-        ],
-        config: CONFIG,
-      },
-    },
+    figure("", "vfree storms: the cost of a small lazy_max_pages", subtitle, {
+      hconcat: [
+        purgePanel(rows, p, "purges_per_mib", "Lazy purges (flush_tlb_kernel_range)", "purges / MiB freed"),
+        purgePanel(rows, p, "ipis_per_mib", "Flush IPIs to other harts", "IPIs / MiB freed"),
+        purgePanel(
+          rows,
+          p,
+          "entries_dropped_per_mib",
+          "TLB entries dropped, all harts",
+          "entries dropped / MiB",
+        ),
+      ],
+    }),
   ];
 }
 

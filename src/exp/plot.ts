@@ -5,7 +5,7 @@
 import * as vega from "vega";
 import type { TopLevelSpec } from "vega-lite";
 import * as vl from "vega-lite";
-import type { VlSpec } from "./types.js";
+import type { PlotSpec, VlSpec } from "./types.js";
 
 /** Render a vega-lite specification to an SVG document. The spec is copied first: vega tags
  *  the data objects it is given, and those are the experiment's rows. */
@@ -121,7 +121,7 @@ export function bytesAxis(
 
 /** The look every plot shares. Keep y-axis titles shorter than the plot is high: a longer one
  *  sticks out above the panel and pushes that panel's title up. */
-export const CONFIG = {
+const CONFIG = {
   font: "Helvetica, Arial, sans-serif",
   view: { stroke: "#ddd" },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: "#eee" },
@@ -132,4 +132,15 @@ export const CONFIG = {
   range: { category: ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"] },
 };
 
-export const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
+const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
+
+/** A plot in the common look: `body` (panels side by side, or one chart) under a title and a
+ *  subtitle, written as NAME.svg (suffix "") or NAME-SUFFIX.svg. */
+export function figure(
+  suffix: string,
+  title: string,
+  subtitle: string | string[],
+  body: Record<string, unknown>,
+): PlotSpec {
+  return { suffix, spec: { $schema: SCHEMA, title: { text: title, subtitle }, ...body, config: CONFIG } };
+}

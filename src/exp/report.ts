@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { renderSvg } from "./plot.js";
 import type { Column, Experiment, ExpResult, HostInfo, Row, Value } from "./types.js";
 
-/** The package version, from package.json above src/ or dist/src/. */
-function mmlabVersion(): string {
+/** mmlab's version, from the package.json above src/ (or dist/src/ when compiled): what
+ *  `mmlab --version` prints and NAME.json records. */
+export function mmlabVersion(): string {
   for (const up of ["../../package.json", "../../../package.json"]) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as {

@@ -9,7 +9,7 @@ import { assemble } from "../asm/index.js";
 import { Machine, Paging } from "../cpu/index.js";
 import { bootKernel, type Kernel } from "../kernel/index.js";
 import type { TlbConfig } from "../mmu/index.js";
-import { CONFIG, formatBytes, MiB, SCHEMA } from "./plot.js";
+import { figure, formatBytes, MiB } from "./plot.js";
 import { fmt } from "./report.js";
 import { defineExperiment, type PlotSpec, type Row } from "./types.js";
 
@@ -191,9 +191,9 @@ function thpPoint(p: ThpParams, q: ThpPoint): Row {
 const CONFIG_ORDER = THP_MODES.flatMap((m) => [configLabel(m, false), configLabel(m, true)]);
 const CONFIG_COLORS = ["#1f77b4", "#aec7e8", "#d62728", "#ff9896", "#2ca02c", "#98df8a"];
 
-function thpPlots(rows: Row[], p: ThpParams): PlotSpec[] {
-  const sizeOrder = p.sizes.map(formatBytes);
-  const panel = (field: string, title: string, ytitle: string, log: boolean) => ({
+/** One counter as bars per mapping size, a bar per configuration; `log`: a log scale from 1. */
+function thpPanel(rows: Row[], p: ThpParams, field: string, title: string, ytitle: string, log: boolean) {
+  return {
     width: 300,
     height: 240,
     title,
@@ -205,7 +205,7 @@ function thpPlots(rows: Row[], p: ThpParams): PlotSpec[] {
         field: "region",
         type: "nominal" as const,
         title: "mapping size",
-        sort: sizeOrder,
+        sort: p.sizes.map(formatBytes),
         axis: { labelAngle: 0 },
       },
       xOffset: { field: "config", type: "nominal" as const, sort: CONFIG_ORDER },
@@ -225,24 +225,27 @@ function thpPlots(rows: Row[], p: ThpParams): PlotSpec[] {
         scale: { domain: CONFIG_ORDER, range: CONFIG_COLORS },
       },
     },
-  });
+  };
+}
+
+/** Walks and L1 misses while reading, and first-touch faults (NAME.svg). */
+function thpPlots(rows: Row[], p: ThpParams): PlotSpec[] {
+  const subtitle = `${p.tlb.name} TLB; reads: ${p.laps} laps over every 4 KiB page in a pseudo-random order`;
   return [
-    {
-      suffix: "",
-      spec: {
-        $schema: SCHEMA,
-        title: {
-          text: "Transparent huge pages: a guest touching then reading an anonymous mapping",
-          subtitle: `${p.tlb.name} TLB; reads: ${p.laps} laps over every 4 KiB page in a pseudo-random order`,
-        },
-        hconcat: [
-          panel("read_walks_per_1k", "Page walks while reading", "walks per 1000 loads", false),
-          panel("read_l1_misses_per_1k", "L1 DTLB misses while reading", "misses per 1000 loads", false),
-          panel("touch_faults", "Page faults on first touch", "faults (log scale)", true),
-        ],
-        config: CONFIG,
-      },
-    },
+    figure("", "Transparent huge pages: a guest touching then reading an anonymous mapping", subtitle, {
+      hconcat: [
+        thpPanel(rows, p, "read_walks_per_1k", "Page walks while reading", "walks per 1000 loads", false),
+        thpPanel(
+          rows,
+          p,
+          "read_l1_misses_per_1k",
+          "L1 DTLB misses while reading",
+          "misses per 1000 loads",
+          false,
+        ),
+        thpPanel(rows, p, "touch_faults", "Page faults on first touch", "faults (log scale)", true),
+      ],
+    }),
   ];
 }
 

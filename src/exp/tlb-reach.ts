@@ -6,7 +6,7 @@
 
 import { PAGING_MODES, type PagingMode, pageSizeName, SV48, type TlbConfig } from "../mmu/index.js";
 import { runChase } from "./chase.js";
-import { bytesAxis, CONFIG, formatBytes, GiB, KiB, powers, SCHEMA } from "./plot.js";
+import { bytesAxis, figure, formatBytes, GiB, KiB, powers } from "./plot.js";
 import { fmt } from "./report.js";
 import { defineExperiment, type PlotSpec, type Row } from "./types.js";
 
@@ -159,20 +159,35 @@ const LEVEL_TITLE: Record<ReachLevel, string> = {
   l2: "L2 TLB hit rate (of L1 misses)",
 };
 
-function reachPlots(rows: Row[], p: ReachParams): PlotSpec[] {
-  const lo = Math.min(...p.spans);
-  const hi = Math.max(...p.spans);
+/** The page-size colour scale of every panel. */
+function sizeColor(p: ReachParams) {
   const sizes = p.pageShifts.map((s) => pageSizeName(s));
-  const color = {
+  return {
     field: "page_size",
     type: "nominal" as const,
     title: "page size",
     scale: { domain: sizes, range: SIZE_COLORS.slice(0, sizes.length) },
     sort: sizes,
   };
-  const x = bytesAxis("working_set", "working set (bytes, log scale)", lo, hi);
-  const levels = (["l1", "l2"] as const).filter((l) => p.reach.some((r) => r.level === l));
-  const panel = (level: ReachLevel) => ({
+}
+
+/** The working-set axis over the sweep. */
+function workingSetAxis(p: ReachParams) {
+  return bytesAxis(
+    "working_set",
+    "working set (bytes, log scale)",
+    Math.min(...p.spans),
+    Math.max(...p.spans),
+  );
+}
+
+/** One level's hit rate against the working set, with its predicted reach as dashed rules. */
+function hitRatePanel(rows: Row[], p: ReachParams, level: ReachLevel) {
+  const lo = Math.min(...p.spans);
+  const hi = Math.max(...p.spans);
+  const x = workingSetAxis(p);
+  const color = sizeColor(p);
+  return {
     width: 380,
     height: 250,
     title: LEVEL_TITLE[level],
@@ -207,43 +222,48 @@ function reachPlots(rows: Row[], p: ReachParams): PlotSpec[] {
         },
       },
     ],
-  });
-  const subtitle =
-    `${p.mode}, pointer chase (one load per stride, random cyclic order), ${fmt(p.accesses)} loads per point; ` +
-    "dashed lines: entries x page size";
-  const main: PlotSpec = {
-    suffix: "",
-    spec: {
-      $schema: SCHEMA,
-      title: { text: `TLB reach: the ${p.tlb.name} preset`, subtitle },
-      hconcat: levels.map(panel),
-      config: CONFIG,
-    },
   };
-  const walkPanel = (field: string, title: string, ytitle: string) => ({
+}
+
+/** A walk counter (`field`) against the working set. */
+function walkPanel(rows: Row[], p: ReachParams, field: string, title: string, ytitle: string) {
+  return {
     width: 380,
     height: 250,
     title,
     data: { values: rows },
     mark: { type: "line" as const, point: true },
-    encoding: { x, y: { field, type: "quantitative" as const, title: ytitle }, color },
-  });
-  const walks: PlotSpec = {
-    suffix: "walks",
-    spec: {
-      $schema: SCHEMA,
-      title: {
-        text: `Page walks: the ${p.tlb.name} preset`,
-        subtitle: `${p.mode}, same runs as the hit rates`,
-      },
-      hconcat: [
-        walkPanel("walks_per_1k", "Page walks per 1000 loads", "walks per 1000 loads"),
-        walkPanel("walk_refs_per_1k", "Walk memory references per 1000 loads", "PTE reads per 1000 loads"),
-      ],
-      config: CONFIG,
+    encoding: {
+      x: workingSetAxis(p),
+      y: { field, type: "quantitative" as const, title: ytitle },
+      color: sizeColor(p),
     },
   };
-  return [main, walks];
+}
+
+/** The hit rates of each level (NAME.svg) and the walks (NAME-walks.svg). */
+function reachPlots(rows: Row[], p: ReachParams): PlotSpec[] {
+  const levels = (["l1", "l2"] as const).filter((l) => p.reach.some((r) => r.level === l));
+  const subtitle =
+    `${p.mode}, pointer chase (one load per stride, random cyclic order), ${fmt(p.accesses)} loads per point; ` +
+    "dashed lines: entries x page size";
+  return [
+    figure("", `TLB reach: the ${p.tlb.name} preset`, subtitle, {
+      hconcat: levels.map((level) => hitRatePanel(rows, p, level)),
+    }),
+    figure("walks", `Page walks: the ${p.tlb.name} preset`, `${p.mode}, same runs as the hit rates`, {
+      hconcat: [
+        walkPanel(rows, p, "walks_per_1k", "Page walks per 1000 loads", "walks per 1000 loads"),
+        walkPanel(
+          rows,
+          p,
+          "walk_refs_per_1k",
+          "Walk memory references per 1000 loads",
+          "PTE reads per 1000 loads",
+        ),
+      ],
+    }),
+  ];
 }
 
 function reachTables(rows: Row[], p: ReachParams): string[][][] {

@@ -1,5 +1,5 @@
-// vrealloc: the scenarios of the mission brief, each under the mini-kernel (KASAN on) and with
-// each historic bug replayed by `vrealloc.bug=`:
+// vrealloc: four scenarios, each under the mini-kernel (KASAN on) and with each historic bug
+// replayed by `vrealloc.bug=`:
 //  - shrink: a 256 KiB object shrunk to 16 KiB after both harts touched every page: pages freed,
 //    the memory reduction, TLB entries invalidated (and left stale), the pointer unchanged;
 //  - huge: a 4 MiB vmalloc_huge() object (2 MiB leaves) shrunk to 16 KiB keeps all its pages
@@ -14,7 +14,7 @@
 import { Machine, Paging } from "../cpu/index.js";
 import { bootKernel, GFP_KERNEL, type Kernel, KernelOops, VREALLOC_BUGS } from "../kernel/index.js";
 import type { TlbConfig } from "../mmu/index.js";
-import { bytesAxis, CONFIG, formatBytes, KiB, MiB, powers, SCHEMA } from "./plot.js";
+import { bytesAxis, figure, formatBytes, KiB, MiB, powers } from "./plot.js";
 import { fmt } from "./report.js";
 import { defineExperiment, type PlotSpec, type Row } from "./types.js";
 
@@ -262,51 +262,60 @@ function bpfPoint(p: VreallocParams, bug: string | null, entries: number): Row {
 
 const BUG_COLORS = ["#333333", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
 
-function vreallocPlots(rows: Row[], p: VreallocParams): PlotSpec[] {
+/** The vrealloc.bug colour scale ("none" first). */
+function bugColor(p: VreallocParams) {
   const bugs = ["none", ...p.bugs];
-  const bugColor = {
+  return {
     field: "bug",
     type: "nominal" as const,
     title: "vrealloc.bug",
     scale: { domain: bugs, range: BUG_COLORS.slice(0, bugs.length) },
   };
-  const bpf = rows.filter((r) => r.scenario === "bpf");
-  const eLo = Math.min(...p.bpfEntries);
-  const eHi = Math.max(...p.bpfEntries);
-  const entriesX = {
-    field: "entries",
-    type: "quantitative" as const,
-    title: "entries pushed (16 bytes each; log scale)",
-    scale: { type: "log", base: 2, domain: [eLo, eHi], nice: false },
-    axis: { values: powers(eLo, eHi, 4), format: "d" },
-  };
-  const bpfPanel = (field: string, title: string, ytitle: string) => ({
+}
+
+/** One counter of the BPF scenario against the entries pushed, a line per bug. */
+function bpfPanel(rows: Row[], p: VreallocParams, field: string, title: string, ytitle: string) {
+  const lo = Math.min(...p.bpfEntries);
+  const hi = Math.max(...p.bpfEntries);
+  return {
     width: 300,
     height: 240,
     title,
-    data: { values: bpf },
+    data: { values: rows.filter((r) => r.scenario === "bpf") },
     transform: [{ filter: `datum.${field} > 0` }],
     mark: { type: "line" as const, point: true },
     encoding: {
-      x: entriesX,
+      x: {
+        field: "entries",
+        type: "quantitative" as const,
+        title: "entries pushed (16 bytes each; log scale)",
+        scale: { type: "log", base: 2, domain: [lo, hi], nice: false },
+        axis: { values: powers(lo, hi, 4), format: "d" },
+      },
       y: { field, type: "quantitative" as const, title: ytitle, scale: { type: "log" } },
-      color: bugColor,
+      color: bugColor(p),
     },
-  });
-  const grow = rows.filter((r) => r.scenario === "grow-in-place" || r.scenario === "grow-by-copy");
-  const gLo = Math.min(...p.growSizes);
-  const gHi = Math.max(...p.growSizes);
-  const growSpec = {
+  };
+}
+
+/** Kernel time of growing in place against growing by copy, over the object size. */
+function growChart(rows: Row[], p: VreallocParams) {
+  return {
     width: 420,
     height: 260,
-    data: { values: grow },
+    data: { values: rows.filter((r) => r.scenario === "grow-in-place" || r.scenario === "grow-by-copy") },
     transform: [
       { calculate: "datum.scenario === 'grow-in-place' ? 'in place' : 'by copy'", as: "path" },
       { calculate: "datum.scenario === 'grow-in-place' ? datum.old_size + 8 : datum.old_size", as: "size" },
     ],
     mark: { type: "line" as const, point: true },
     encoding: {
-      x: bytesAxis("size", "object size, about (log scale)", gLo, gHi),
+      x: bytesAxis(
+        "size",
+        "object size, about (log scale)",
+        Math.min(...p.growSizes),
+        Math.max(...p.growSizes),
+      ),
       y: {
         field: "kernel_us",
         type: "quantitative" as const,
@@ -321,66 +330,59 @@ function vreallocPlots(rows: Row[], p: VreallocParams): PlotSpec[] {
       },
     },
   };
-  const shrink = rows.filter((r) => r.scenario === "shrink");
-  const bar = (field: string, title: string) => ({
+}
+
+/** One counter of the shrink scenario as a bar per bug. */
+function shrinkBar(rows: Row[], p: VreallocParams, field: string, title: string) {
+  return {
     width: 260,
     height: 200,
     title,
-    data: { values: shrink },
+    data: { values: rows.filter((r) => r.scenario === "shrink") },
     mark: { type: "bar" as const },
     encoding: {
-      y: { field: "bug", type: "nominal" as const, title: "vrealloc.bug", sort: bugs },
+      y: { field: "bug", type: "nominal" as const, title: "vrealloc.bug", sort: ["none", ...p.bugs] },
       x: { field, type: "quantitative" as const, title },
-      color: { ...bugColor, legend: null },
+      color: { ...bugColor(p), legend: null },
     },
-  });
+  };
+}
+
+/** The BPF pattern (NAME.svg), growing (NAME-grow.svg) and the shrink (NAME-shrink.svg). */
+function vreallocPlots(rows: Row[], p: VreallocParams): PlotSpec[] {
   return [
-    {
-      suffix: "",
-      spec: {
-        $schema: SCHEMA,
-        title: {
-          text: "vrealloc: the BPF verifier's growth pattern, one kvrealloc per 16-byte entry",
-          subtitle: [
-            "kernel booted with init_on_alloc=1, KASAN on; each line replays one historic bug",
-            "(lines of bugs that do not touch this path lie under the fixed one)",
-          ],
-        },
+    figure(
+      "",
+      "vrealloc: the BPF verifier's growth pattern, one kvrealloc per 16-byte entry",
+      [
+        "kernel booted with init_on_alloc=1, KASAN on; each line replays one historic bug",
+        "(lines of bugs that do not touch this path lie under the fixed one)",
+      ],
+      {
         hconcat: [
-          bpfPanel("kernel_us", "Kernel time (cost model)", "µs (log scale)"),
-          bpfPanel("bytes_copied", "Bytes copied by vrealloc", "bytes (log scale)"),
-          bpfPanel("kasan_reports", "KASAN reports", "reports (log scale)"),
+          bpfPanel(rows, p, "kernel_us", "Kernel time (cost model)", "µs (log scale)"),
+          bpfPanel(rows, p, "bytes_copied", "Bytes copied by vrealloc", "bytes (log scale)"),
+          bpfPanel(rows, p, "kasan_reports", "KASAN reports", "reports (log scale)"),
         ],
-        config: CONFIG,
       },
-    },
-    {
-      suffix: "grow",
-      spec: {
-        $schema: SCHEMA,
-        title: {
-          text: "vrealloc: growing by 8 bytes in place vs by a new area and a copy",
-          subtitle: "kernel time from the kernel's cost model (1 GHz nominal), KASAN on",
-        },
-        ...growSpec,
-        config: CONFIG,
-      },
-    },
-    {
-      suffix: "shrink",
-      spec: {
-        $schema: SCHEMA,
-        title: {
-          text: "vrealloc: 256 KiB -> 16 KiB on 2 harts that touched every page",
-          subtitle: "pages freed, and TLB entries of the freed range still cached afterwards",
-        },
+    ),
+    figure(
+      "grow",
+      "vrealloc: growing by 8 bytes in place vs by a new area and a copy",
+      "kernel time from the kernel's cost model (1 GHz nominal), KASAN on",
+      growChart(rows, p),
+    ),
+    figure(
+      "shrink",
+      "vrealloc: 256 KiB -> 16 KiB on 2 harts that touched every page",
+      "pages freed, and TLB entries of the freed range still cached afterwards",
+      {
         hconcat: [
-          bar("pages_freed", "pages freed (of 64)"),
-          bar("tlb_stale_after", "stale TLB entries left"),
+          shrinkBar(rows, p, "pages_freed", "pages freed (of 64)"),
+          shrinkBar(rows, p, "tlb_stale_after", "stale TLB entries left"),
         ],
-        config: CONFIG,
       },
-    },
+    ),
   ];
 }
 

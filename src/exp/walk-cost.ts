@@ -6,7 +6,7 @@
 
 import { PAGING_MODES, type PwcConfig, pageSizeName, TLB_PRESETS, type TlbConfig } from "../mmu/index.js";
 import { runChase } from "./chase.js";
-import { bytesAxis, CONFIG, formatBytes, GiB, MiB, powers, SCHEMA } from "./plot.js";
+import { bytesAxis, figure, formatBytes, GiB, MiB, powers } from "./plot.js";
 import { fmt } from "./report.js";
 import { defineExperiment, type PlotSpec, type Row } from "./types.js";
 
@@ -73,12 +73,12 @@ function walkPoint(p: WalkParams, q: WalkPoint): Row {
   };
 }
 
-function walkPlots(rows: Row[], p: WalkParams): PlotSpec[] {
+/** PTE reads per walk against the working set for one leaf size: a line per mode, dashed with
+ *  the page-walk caches on. */
+function walkCostPanel(rows: Row[], p: WalkParams, shift: number) {
   const lo = Math.min(...p.spans);
   const hi = Math.max(...p.spans);
-  const x = bytesAxis("working_set", "working set (bytes, log scale)", lo, hi, 5);
-  const maxRefs = Math.max(...p.modes.map(levelsOf));
-  const panel = (shift: number) => ({
+  return {
     width: 250,
     height: 230,
     title: `${pageSizeName(shift).toUpperCase()} leaves`,
@@ -86,12 +86,12 @@ function walkPlots(rows: Row[], p: WalkParams): PlotSpec[] {
     transform: [{ filter: `datum.page_size === '${pageSizeName(shift)}' && isValid(datum.refs_per_walk)` }],
     mark: { type: "line" as const, point: true },
     encoding: {
-      x,
+      x: bytesAxis("working_set", "working set (bytes, log scale)", lo, hi, 5),
       y: {
         field: "refs_per_walk",
         type: "quantitative" as const,
         title: "memory references per walk",
-        scale: { domain: [0, maxRefs] },
+        scale: { domain: [0, Math.max(...p.modes.map(levelsOf))] },
       },
       color: {
         field: "mode",
@@ -118,25 +118,21 @@ function walkPlots(rows: Row[], p: WalkParams): PlotSpec[] {
         scale: { domain: ["off", "on"], range: ["circle", "triangle-up"] },
       },
     },
-  });
+  };
+}
+
+/** PTE reads per walk, a panel per leaf size (NAME.svg). */
+function walkPlots(rows: Row[], p: WalkParams): PlotSpec[] {
+  const subtitle = [
+    `pointer chase on the ${p.tlb.name} TLB; walk caches (${p.pwcSource}): ` +
+      p.pwc.map((c) => `L${c.level} ${c.sets}x${c.ways}`).join(", "),
+    "solid: caches off; dashed: on (the three modes coincide: the walk starts below their upper levels)",
+  ];
   return [
-    {
-      suffix: "",
-      spec: {
-        $schema: SCHEMA,
-        title: {
-          text: "Page-walk cost: PTE reads per TLB miss",
-          subtitle: [
-            `pointer chase on the ${p.tlb.name} TLB; walk caches (${p.pwcSource}): ` +
-              p.pwc.map((c) => `L${c.level} ${c.sets}x${c.ways}`).join(", "),
-            "solid: caches off; dashed: on (the three modes coincide: the walk starts below their upper levels)",
-          ],
-        },
-        hconcat: p.pageShifts.map(panel),
-        resolve: { scale: { y: "shared" } },
-        config: CONFIG,
-      },
-    },
+    figure("", "Page-walk cost: PTE reads per TLB miss", subtitle, {
+      hconcat: p.pageShifts.map((shift) => walkCostPanel(rows, p, shift)),
+      resolve: { scale: { y: "shared" } },
+    }),
   ];
 }
 

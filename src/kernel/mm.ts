@@ -430,7 +430,7 @@ export class mm_struct {
   exit_mmap(): void {
     for (const v of [...this.vmas]) this.zap_range(v.vm_start, v.vm_end);
     this.vmas.length = 0;
-    for (const h of this.k.machine.harts) h.fence(undefined, this.asid);
+    for (const h of this.k.machine.harts) h.sfenceLocal(undefined, this.asid);
     this.pgd.freeUserTables();
   }
 

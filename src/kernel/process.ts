@@ -10,7 +10,7 @@ import type { Mount, OpenFile } from "./fs.js";
 import { KernelOops } from "./kaccess.js";
 import { CLOCK_HZ, type Kernel } from "./kernel.js";
 import { mm_struct, type ThpMode } from "./mm.js";
-import { syscall } from "./syscalls.js";
+import { syscall } from "./syscalls/index.js";
 import { UserAccess } from "./uaccess.js";
 
 /** Scheduler ticks per second (CONFIG_HZ). */

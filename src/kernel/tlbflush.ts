@@ -44,7 +44,7 @@ export class TlbFlush {
   /** sfence.vma x0, x0 on every hart. */
   flush_tlb_all(): void {
     this.onEachHart((h) => {
-      h.fence(undefined, undefined);
+      h.sfenceLocal(undefined, undefined);
       this.vmstat.inc("nr_tlb_local_flush_all");
     });
   }
@@ -67,12 +67,12 @@ export class TlbFlush {
   private localFlushRange(h: Hart, asid: number | undefined, start: bigint, nr: number): void {
     this.cost?.charge((nr > TLB_FLUSH_ALL_THRESHOLD ? 1 : nr) * this.cost.fence);
     if (nr > TLB_FLUSH_ALL_THRESHOLD) {
-      h.fence(undefined, asid);
+      h.sfenceLocal(undefined, asid);
       this.vmstat.inc("nr_tlb_local_flush_all");
       return;
     }
     for (let i = 0; i < nr; i++) {
-      h.fence(start + BigInt(i * PAGE_SIZE), asid);
+      h.sfenceLocal(start + BigInt(i * PAGE_SIZE), asid);
       this.vmstat.inc("nr_tlb_local_flush_one");
     }
   }

@@ -1,11 +1,10 @@
 // `mmlab run --bare prog.s` (assembled by src/asm) and `mmlab demo`.
 
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEMO_SOURCE } from "../../src/cli/demo.js";
-import { mmlab, tempDir, writeFile } from "./helpers.js";
+import { mmlab, tempDirPerTest, writeFile } from "../helpers/cli.js";
 
-const tmp = tempDir();
-afterAll(() => tmp.cleanup());
+const tmp = tempDirPerTest("mmlab-cli-");
 
 const UART_THEN_FAIL_9 = `
         .text

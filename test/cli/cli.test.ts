@@ -1,20 +1,13 @@
 // The `mmlab` command line: help, usage errors, input errors (malformed ELF files), guest exit
 // statuses, --max-insns, --stats, --trace (kernel mode: kernel.test.ts).
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/index.js";
 import { PF_R, PF_W, PF_X, writeElf } from "../../src/elf/index.js";
-import { elfOf, failElf, faultElf, loopElf, mmlab, passElf, tempDir, writeFile } from "./helpers.js";
+import { expectOneLine, mmlab, tempDirPerTest, writeFile } from "../helpers/cli.js";
+import { elfOf, failElf, faultElf, loopElf, passElf } from "./helpers.js";
 
-const tmp = tempDir();
-afterAll(() => tmp.cleanup());
-
-/** One line on stderr, no stack trace. */
-function expectOneLine(stderr: string): void {
-  expect(stderr.endsWith("\n")).toBe(true);
-  expect(stderr.trimEnd().split("\n")).toHaveLength(1);
-  expect(stderr).not.toMatch(/\n\s+at /);
-}
+const tmp = tempDirPerTest("mmlab-cli-");
 
 describe("help", () => {
   it("mmlab --help lists every command", async () => {
@@ -175,7 +168,7 @@ describe("bad input files: one line naming the file, exit status 2", () => {
     const r = await mmlab("run", "--bare", ...opts, prog);
     expect(r.status).toBe(2);
     expectOneLine(r.stderr);
-    expect(r.stderr.startsWith(`mmlab: ${prog}: `)).toBe(true);
+    expect(r.stderr.slice(0, `mmlab: ${prog}: `.length)).toBe(`mmlab: ${prog}: `);
     expect(r.stderr).toMatch(message);
   });
 
@@ -194,7 +187,7 @@ describe("bad input files: one line naming the file, exit status 2", () => {
 
 describe("guest exit statuses", () => {
   let pass = "";
-  beforeAll(() => {
+  beforeEach(() => {
     pass = writeFile(tmp.path("ok.elf"), passElf());
   });
 

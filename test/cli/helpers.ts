@@ -1,57 +1,7 @@
-// Helpers for the CLI tests: call main() with stdout/stderr captured, write temporary files, and
-// build small guest ELF files with writeElf (independent of the assembler).
+// Small guest ELF files for the CLI tests, built with writeElf (independent of the assembler).
+// Running mmlab and temporary directories: ../helpers/cli.ts.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { vi } from "vitest";
-import { main } from "../../src/cli/index.js";
 import { PF_R, PF_W, PF_X, writeElf } from "../../src/elf/index.js";
-
-export interface Outcome {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-const text = (chunk: unknown): string =>
-  typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8");
-
-/** Run `mmlab ARGS` in-process, capturing what it writes. */
-export async function mmlab(...args: string[]): Promise<Outcome> {
-  let stdout = "";
-  let stderr = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((c: unknown) => {
-    stdout += text(c);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((c: unknown) => {
-    stderr += text(c);
-    return true;
-  });
-  try {
-    const status = await main(args);
-    return { status, stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
-
-/** A temporary directory, removed by the returned cleanup function. */
-export function tempDir(): { dir: string; path: (name: string) => string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "mmlab-cli-"));
-  return {
-    dir,
-    path: (name) => join(dir, name),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-export function writeFile(path: string, data: string | Uint8Array): string {
-  writeFileSync(path, data);
-  return path;
-}
 
 // ---- a few RV64I encodings (unprivileged spec, base formats) ----
 

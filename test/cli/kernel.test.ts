@@ -3,19 +3,18 @@
 // --stats and --trace tlb.
 
 import { Readable } from "node:stream";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { consoleLoop } from "../../src/cli/console.js";
-import { KConsole, parseNumber, runLines } from "../../src/cli/kconsole.js";
-import { hostStdin } from "../../src/cli/krun.js";
+import { KConsole, parseNumber, runLines } from "../../src/cli/console-commands.js";
 import { hartTlb, perfEvents } from "../../src/cli/perf.js";
+import { hostStdin } from "../../src/cli/run-kernel.js";
 import { Machine } from "../../src/cpu/index.js";
 import { bootKernel } from "../../src/kernel/index.js";
+import { mmlab, tempDirPerTest, writeFile } from "../helpers/cli.js";
 import { HELLO_USER } from "../helpers/programs.js";
-import { mmlab, tempDir, writeFile } from "./helpers.js";
 
-const tmp = tempDir();
-afterAll(() => tmp.cleanup());
+const tmp = tempDirPerTest("mmlab-cli-");
 afterEach(() => vi.restoreAllMocks());
 
 /** A user program assembled at 0x10000, written as an ELF file. */

@@ -53,7 +53,7 @@ describe("the decode cache", () => {
     c.page(0);
     c.page(8192);
     c.flush();
-    expect(c.pages.every((p) => p === undefined)).toBe(true);
+    expect(c.pages.filter((p) => p !== undefined)).toEqual([]);
     expect(mem.pageFlags[0]! & PG_CODE).toBe(0);
     expect(mem.pageFlags[2]! & PG_CODE).toBe(0);
     expect(flushed).toBe(1);

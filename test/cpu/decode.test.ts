@@ -4,7 +4,16 @@
 // reserved encodings (name "illegal").
 
 import { describe, expect, it } from "vitest";
-import { type Decoded, decode, disasm, insnInfo, MNEMONICS, OPS, regName } from "../../src/cpu/index.js";
+import {
+  type Decoded,
+  decode,
+  disasm,
+  insnInfo,
+  MNEMONICS,
+  type Mnemonic,
+  OPS,
+  regName,
+} from "../../src/cpu/index.js";
 import * as E from "../helpers/encode.js";
 import {
   a0,
@@ -47,6 +56,19 @@ function expectDecode(word: number, want: Want): void {
   expect(d.bits).toBe(word);
 }
 
+/** Rows for R-type mnemonics, by name with their encoders, all with the registers rd, rs1, rs2. */
+function rType(
+  encoders: Partial<Record<Mnemonic, (rd: number, rs1: number, rs2: number) => number>>,
+  rd: number,
+  rs1: number,
+  rs2: number,
+): [number, Want][] {
+  return (Object.keys(encoders) as Mnemonic[]).map((name) => [
+    encoders[name]!(rd, rs1, rs2),
+    { name, rd, rs1, rs2 },
+  ]);
+}
+
 /** One encoding of every mnemonic mmlab implements, with its expected decoding. */
 const EVERY: [number, Want][] = [
   [E.lui(a0, 0xfffff), { name: "lui", rd: a0, imm: 0xfffff000 | 0 }],
@@ -79,25 +101,28 @@ const EVERY: [number, Want][] = [
   [E.slli(a0, a1, 63), { name: "slli", rd: a0, rs1: a1, imm: 63 }],
   [E.srli(a0, a1, 32), { name: "srli", rd: a0, rs1: a1, imm: 32 }],
   [E.srai(a0, a1, 1), { name: "srai", rd: a0, rs1: a1, imm: 1 }],
-  [E.add(a0, a1, a2), { name: "add", rd: a0, rs1: a1, rs2: a2 }],
-  [E.sub(a0, a1, a2), { name: "sub", rd: a0, rs1: a1, rs2: a2 }],
-  [E.sll(a0, a1, a2), { name: "sll", rd: a0, rs1: a1, rs2: a2 }],
-  [E.slt(a0, a1, a2), { name: "slt", rd: a0, rs1: a1, rs2: a2 }],
-  [E.sltu(a0, a1, a2), { name: "sltu", rd: a0, rs1: a1, rs2: a2 }],
-  [E.xor(a0, a1, a2), { name: "xor", rd: a0, rs1: a1, rs2: a2 }],
-  [E.srl(a0, a1, a2), { name: "srl", rd: a0, rs1: a1, rs2: a2 }],
-  [E.sra(a0, a1, a2), { name: "sra", rd: a0, rs1: a1, rs2: a2 }],
-  [E.or(a0, a1, a2), { name: "or", rd: a0, rs1: a1, rs2: a2 }],
-  [E.and(a0, a1, a2), { name: "and", rd: a0, rs1: a1, rs2: a2 }],
+  ...rType(
+    {
+      add: E.add,
+      sub: E.sub,
+      sll: E.sll,
+      slt: E.slt,
+      sltu: E.sltu,
+      xor: E.xor,
+      srl: E.srl,
+      sra: E.sra,
+      or: E.or,
+      and: E.and,
+    },
+    a0,
+    a1,
+    a2,
+  ),
   [E.addiw(a0, a1, -2048), { name: "addiw", rd: a0, rs1: a1, imm: -2048 }],
   [E.slliw(a0, a1, 31), { name: "slliw", rd: a0, rs1: a1, imm: 31 }],
   [E.srliw(a0, a1, 0), { name: "srliw", rd: a0, rs1: a1, imm: 0 }],
   [E.sraiw(a0, a1, 17), { name: "sraiw", rd: a0, rs1: a1, imm: 17 }],
-  [E.addw(t0, t1, t2), { name: "addw", rd: t0, rs1: t1, rs2: t2 }],
-  [E.subw(t0, t1, t2), { name: "subw", rd: t0, rs1: t1, rs2: t2 }],
-  [E.sllw(t0, t1, t2), { name: "sllw", rd: t0, rs1: t1, rs2: t2 }],
-  [E.srlw(t0, t1, t2), { name: "srlw", rd: t0, rs1: t1, rs2: t2 }],
-  [E.sraw(t0, t1, t2), { name: "sraw", rd: t0, rs1: t1, rs2: t2 }],
+  ...rType({ addw: E.addw, subw: E.subw, sllw: E.sllw, srlw: E.srlw, sraw: E.sraw }, t0, t1, t2),
   [E.fence(0b0011, 0b1100), { name: "fence", pred: 0b0011, succ: 0b1100 }],
   [E.ecall(), { name: "ecall" }],
   [E.ebreak(), { name: "ebreak" }],
@@ -108,19 +133,26 @@ const EVERY: [number, Want][] = [
   [E.csrrwi(a0, 0x105, 31), { name: "csrrwi", rd: a0, csr: 0x105, imm: 31 }],
   [E.csrrsi(a0, 0xfff, 1), { name: "csrrsi", rd: a0, csr: 0xfff, imm: 1 }],
   [E.csrrci(a0, 0x344, 2), { name: "csrrci", rd: a0, csr: 0x344, imm: 2 }],
-  [E.mul(a0, a1, a2), { name: "mul", rd: a0, rs1: a1, rs2: a2 }],
-  [E.mulh(a0, a1, a2), { name: "mulh", rd: a0, rs1: a1, rs2: a2 }],
-  [E.mulhsu(a0, a1, a2), { name: "mulhsu", rd: a0, rs1: a1, rs2: a2 }],
-  [E.mulhu(a0, a1, a2), { name: "mulhu", rd: a0, rs1: a1, rs2: a2 }],
-  [E.div(a0, a1, a2), { name: "div", rd: a0, rs1: a1, rs2: a2 }],
-  [E.divu(a0, a1, a2), { name: "divu", rd: a0, rs1: a1, rs2: a2 }],
-  [E.rem(a0, a1, a2), { name: "rem", rd: a0, rs1: a1, rs2: a2 }],
-  [E.remu(a0, a1, a2), { name: "remu", rd: a0, rs1: a1, rs2: a2 }],
-  [E.mulw(a0, a1, a2), { name: "mulw", rd: a0, rs1: a1, rs2: a2 }],
-  [E.divw(a0, a1, a2), { name: "divw", rd: a0, rs1: a1, rs2: a2 }],
-  [E.divuw(a0, a1, a2), { name: "divuw", rd: a0, rs1: a1, rs2: a2 }],
-  [E.remw(a0, a1, a2), { name: "remw", rd: a0, rs1: a1, rs2: a2 }],
-  [E.remuw(a0, a1, a2), { name: "remuw", rd: a0, rs1: a1, rs2: a2 }],
+  ...rType(
+    {
+      mul: E.mul,
+      mulh: E.mulh,
+      mulhsu: E.mulhsu,
+      mulhu: E.mulhu,
+      div: E.div,
+      divu: E.divu,
+      rem: E.rem,
+      remu: E.remu,
+      mulw: E.mulw,
+      divw: E.divw,
+      divuw: E.divuw,
+      remw: E.remw,
+      remuw: E.remuw,
+    },
+    a0,
+    a1,
+    a2,
+  ),
   [E.lr_w(a0, a1), { name: "lr.w", rd: a0, rs1: a1, aq: false, rl: false }],
   [E.sc_w(a0, a2, a1), { name: "sc.w", rd: a0, rs1: a1, rs2: a2 }],
   [E.lr_d(a0, a1), { name: "lr.d", rd: a0, rs1: a1 }],

@@ -36,6 +36,9 @@ const BOXED = 0xffffffff00000000n;
 type P = F.Prec;
 /** An operand: a JS number (converted to the precision) or raw bits (bigint). */
 type Opd = number | bigint;
+/** An operand in a table shared by both precisions: a value, or a NaN named by kind (the
+ *  signalling NaN, the canonical quiet NaN), whose bits depend on the precision. */
+type TableOpd = Opd | "snan" | "canon";
 
 function put(p: P, r: number, v: Opd): void {
   if (p === "d") st.setD(r, typeof v === "bigint" ? v : d(v));
@@ -175,7 +178,7 @@ describe.each(["s", "d"] as const)("rv64u%s-style arithmetic", (p) => {
   });
 
   // TEST_FP_OP2 fmin/fmax
-  const MINMAX: [string, number, Opd, Opd, Opd][] = [
+  const MINMAX: [string, number, TableOpd, TableOpd, TableOpd][] = [
     ["fmin", 0, 1.0, 2.5, 1.0],
     ["fmin", 0, -1235.1, -1235.1, 1.1],
     ["fmin", 0, -1235.1, 1.1, -1235.1],
@@ -188,16 +191,16 @@ describe.each(["s", "d"] as const)("rv64u%s-style arithmetic", (p) => {
     ["fmax", 0, -1235.1, NaN, -1235.1],
     ["fmax", 0, 3.14159265, 3.14159265, 0.00000001],
     ["fmax", 0, -1.0, -1.0, -2.0],
-    ["fmax", NV, 1.0, "snan" as unknown as number, 1.0],
-    ["fmax", 0, "canon" as unknown as number, NaN, NaN],
+    ["fmax", NV, 1.0, "snan", 1.0],
+    ["fmax", 0, "canon", NaN, NaN],
     ["fmin", 0, -0.0, -0.0, 0.0],
     ["fmin", 0, -0.0, 0.0, -0.0],
     ["fmax", 0, 0.0, -0.0, 0.0],
     ["fmax", 0, 0.0, 0.0, -0.0],
   ];
-  const special = (v: Opd): Opd => {
-    if ((v as unknown) === "snan") return p === "d" ? SNAN_D : BigInt(SNAN_S);
-    if ((v as unknown) === "canon") return p === "d" ? QNAN_D : BigInt(QNAN_S);
+  const special = (v: TableOpd): Opd => {
+    if (v === "snan") return p === "d" ? SNAN_D : BigInt(SNAN_S);
+    if (v === "canon") return p === "d" ? QNAN_D : BigInt(QNAN_S);
     return v;
   };
   for (const [op, flags, want, a, b] of MINMAX) {
@@ -219,7 +222,7 @@ describe.each(["s", "d"] as const)("rv64u%s-style arithmetic", (p) => {
   });
 
   // TEST_FP_CMP_OP_S/D(name, flags, result, a, b)
-  const CMP: [F.CmpOp, number, number, Opd, Opd][] = [
+  const CMP: [F.CmpOp, number, number, TableOpd, TableOpd][] = [
     ["feq", 0, 1, -1.36, -1.36],
     ["fle", 0, 1, -1.36, -1.36],
     ["flt", 0, 0, -1.36, -1.36],
@@ -233,13 +236,13 @@ describe.each(["s", "d"] as const)("rv64u%s-style arithmetic", (p) => {
     // Only sNaN raises NV for feq; any NaN does for flt and fle.
     ["feq", 0, 0, NaN, 0],
     ["feq", 0, 0, NaN, NaN],
-    ["feq", NV, 0, "snan" as unknown as number, 0],
+    ["feq", NV, 0, "snan", 0],
     ["flt", NV, 0, NaN, 0],
     ["flt", NV, 0, NaN, NaN],
-    ["flt", NV, 0, "snan" as unknown as number, 0],
+    ["flt", NV, 0, "snan", 0],
     ["fle", NV, 0, NaN, 0],
     ["fle", NV, 0, NaN, NaN],
-    ["fle", NV, 0, "snan" as unknown as number, 0],
+    ["fle", NV, 0, "snan", 0],
   ];
   for (const [op, flags, want, a, b] of CMP) {
     it(`${op}.${p} ${String(a)}, ${String(b)} = ${want}`, () => {
@@ -336,40 +339,40 @@ describe("fcvt (rv64uf/ud fcvt, fcvt_w)", () => {
     expect([st.getD(10), st.fflags]).toEqual([QNAN_D, 0]);
   });
 
-  // TEST_FP_INT_OP_S/D(name, flags, result, value, rtz)
+  // TEST_FP_INT_OP_S/D(name, flags, result, value, rtz). Values near ±1 convert alike to w and l,
+  // and alike to wu and lu (a negative value below -1 is invalid for those: 0 and NV).
+  type IntRow = [number, bigint, number];
+  const NEAR_ONE_SIGNED: IntRow[] = [
+    [NX, -1n, -1.1],
+    [0, -1n, -1.0],
+    [NX, 0n, -0.9],
+    [NX, 0n, 0.9],
+    [0, 1n, 1.0],
+    [NX, 1n, 1.1],
+  ];
+  const NEAR_ONE_UNSIGNED: IntRow[] = [
+    [NV, 0n, -3.0],
+    [NV, 0n, -1.0],
+    [NX, 0n, -0.9],
+    [NX, 0n, 0.9],
+    [0, 1n, 1.0],
+    [NX, 1n, 1.1],
+  ];
+  const rows = (k: F.IntKind, list: IntRow[]): [F.IntKind, number, bigint, number][] =>
+    list.map(([flags, want, v]) => [k, flags, want, v]);
   const W: [F.IntKind, number, bigint, number][] = [
-    ["w", NX, -1n, -1.1],
-    ["w", 0, -1n, -1.0],
-    ["w", NX, 0n, -0.9],
-    ["w", NX, 0n, 0.9],
-    ["w", 0, 1n, 1.0],
-    ["w", NX, 1n, 1.1],
+    ...rows("w", NEAR_ONE_SIGNED),
     ["w", NV, -(1n << 31n), -3e9],
     ["w", NV, (1n << 31n) - 1n, 3e9],
-    ["wu", NV, 0n, -3.0],
-    ["wu", NV, 0n, -1.0],
-    ["wu", NX, 0n, -0.9],
-    ["wu", NX, 0n, 0.9],
-    ["wu", 0, 1n, 1.0],
-    ["wu", NX, 1n, 1.1],
+    ...rows("wu", NEAR_ONE_UNSIGNED),
     ["wu", NV, 0n, -3e9],
     ["wu", 0, 3000000000n, 3e9],
-    ["l", NX, -1n, -1.1],
-    ["l", 0, -1n, -1.0],
-    ["l", NX, 0n, -0.9],
-    ["l", NX, 0n, 0.9],
-    ["l", 0, 1n, 1.0],
-    ["l", NX, 1n, 1.1],
+    ...rows("l", NEAR_ONE_SIGNED),
     ["l", 0, -3000000000n, -3e9],
     ["l", 0, 3000000000n, 3e9],
     ["l", NV, -(1n << 63n), -3e19],
     ["l", NV, (1n << 63n) - 1n, 3e19],
-    ["lu", NV, 0n, -3.0],
-    ["lu", NV, 0n, -1.0],
-    ["lu", NX, 0n, -0.9],
-    ["lu", NX, 0n, 0.9],
-    ["lu", 0, 1n, 1.0],
-    ["lu", NX, 1n, 1.1],
+    ...rows("lu", NEAR_ONE_UNSIGNED),
     ["lu", NV, 0n, -3e9],
     ["lu", 0, 3000000000n, 3e9],
     ["lu", NV, 0n, -3e19],

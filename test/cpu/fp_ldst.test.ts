@@ -4,24 +4,11 @@
 // host TLB), and the decoder and disassembler on every F/D encoding.
 
 import { describe, expect, it } from "vitest";
-import { assemble } from "../../src/asm/index.js";
-import { CSR, decode, disasm, Machine, type Paging, PRIV_U } from "../../src/cpu/index.js";
-import {
-  makeSatp,
-  mapLeaf,
-  PTE_A,
-  PTE_D,
-  PTE_R,
-  PTE_U,
-  PTE_W,
-  PTE_X,
-  RAM_BASE,
-  SATP_SV48,
-  SV48,
-} from "../../src/mmu/index.js";
+import { CSR, decode, disasm, PRIV_U } from "../../src/cpu/index.js";
 import { asmGuest } from "../helpers/asm.js";
 import { a0, a1, a2, s0, s1, sp, t0 } from "../helpers/encode.js";
 import * as F from "../helpers/fpenc.js";
+import { DATA_RAM, DATA_VA, FINISH, runPagedGuest } from "../helpers/paged.js";
 
 const FS_ON = "li t0, 0x2000\n    csrs mstatus, t0";
 const w = (word: number): string => `.word ${word >>> 0}`;
@@ -272,17 +259,9 @@ describe("decoding and disassembly", () => {
 });
 
 describe("FP accesses under paging: the host TLB keeps the model exact", () => {
-  const CODE_VA = 0x10000n;
-  const DATA_VA = 0x4000_0000n;
-  const FINISH_VA = 0x2000_0000n;
-
   function guest(host: boolean) {
-    const m = new Machine({ mem: 64 << 20, tlb: "tiny" });
-    const h = m.harts[0]!;
-    h.hostTlbEnabled = host;
     const pages = 12;
-    const prog = assemble(
-      `
+    const source = `
     _start:
       li s0, ${DATA_VA}
       li s1, 3000
@@ -301,34 +280,19 @@ describe("FP accesses under paging: the host TLB keeps the model exact", () => {
       andi t0, t0, -8
       addi s1, s1, -1
       bnez s1, loop
-      li t0, ${FINISH_VA}
-      li t1, 0x5555
-      sw t1, 0(t0)
-    1: j 1b
-    `,
-      { base: CODE_VA },
-    );
-    let next = (RAM_BASE + (64 << 20)) / 4096;
-    const alloc = (): number => --next;
-    const root = alloc();
-    const codePa = RAM_BASE + 0x10_0000;
-    m.mem.load(codePa, prog.toFlat());
-    const map = (va: bigint, pa: number, flags: number): void => {
-      mapLeaf(m.mem, SV48, root, Number(va >> 12n), pa / 4096, 0, flags | PTE_A | PTE_D | PTE_U, alloc);
-    };
-    map(CODE_VA, codePa, PTE_R | PTE_X);
-    map(FINISH_VA, 0x10_0000, PTE_R | PTE_W);
-    const dataPa = RAM_BASE + 0x20_0000;
-    for (let off = 0; off < pages * 4096; off += 4096)
-      map(DATA_VA + BigInt(off), dataPa + off, PTE_R | PTE_W);
-    h.csrWrite(CSR.mstatus, 1n << 13n); // FS = Initial
-    h.f[2] = 1.5;
-    h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 1, root));
-    h.priv = PRIV_U;
-    h.setPc(CODE_VA);
-    const res = m.run(10_000_000);
-    const tlb = (h.translator as Paging).tlb;
-    return { h, res, tlb, sum: m.mem.readRam(0x20_0000, 8) };
+      ${FINISH}`;
+    const g = runPagedGuest({
+      tlb: "tiny",
+      source,
+      priv: PRIV_U,
+      host,
+      dataBytes: pages * 4096,
+      setup: (h) => {
+        h.csrWrite(CSR.mstatus, 1n << 13n); // FS = Initial
+        h.f[2] = 1.5;
+      },
+    });
+    return { ...g, sum: g.m.mem.readRam(DATA_RAM, 8) };
   }
 
   it("fld/fsd/flw/fsw in U-mode with Sv48: same results, counters and TLB contents either way", () => {

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import { CSR, Machine } from "../../src/cpu/index.js";
-import { CLEAR_IRQ_M, asmGuest as guest } from "../helpers/asm.js";
+import { CLEAR_IRQ_M, asmGuest as guest, lrScAdd } from "../helpers/asm.js";
 import { a0, a1, a2, a3, s1, s2 } from "../helpers/encode.js";
 
 /** Hart 0 runs `main` and then passes; the other harts run `other` and then park. */
@@ -24,6 +24,33 @@ const waitNonZero = (label: string, off = 0): string => `
 1:  ld t1, ${off}(t0)
     beqz t1, 1b`;
 
+/** Every hart counts itself in at `done`; hart 0 then waits for all `n` and runs `after`, then
+ *  passes (the other harts park). t0-t2 clobbered. */
+const joinAll = (n: number, after = ""): string => `
+    la t0, done
+    li t1, 1
+    amoadd.d zero, t1, (t0)
+    ${split(
+      `
+    la t0, done
+    li t2, ${n}
+951: ld t1, 0(t0)
+    bne t1, t2, 951b${after}`,
+      "",
+    )}`;
+
+/** Store 1 into the dword at `label` + off (t0, t1 clobbered). */
+const setFlag = (label: string, off = 0): string => `
+    la t0, ${label}
+    li t1, 1
+    sd t1, ${off}(t0)`;
+
+/** The `flag` dword the two-hart interrupt tests signal through. */
+const FLAG_DATA = `
+    .data
+    .balign 8
+flag: .dword 0`;
+
 describe("hart identity and registers", () => {
   it("every hart starts at the entry with a0 = mhartid, a1 = 0, and its own registers", () => {
     const N = 4;
@@ -41,17 +68,7 @@ describe("hart identity and registers", () => {
     add t2, t2, t0
     sd a0, 0(t2)
     sd t1, 8(t2)
-    la t0, done
-    li t1, 1
-    amoadd.d zero, t1, (t0)
-    ${split(
-      `
-    la t0, done
-    li t2, ${N}
-1:  ld t1, 0(t0)
-    bne t1, t2, 1b`,
-      "",
-    )}
+    ${joinAll(N)}
     .data
     .balign 8
 ids: .zero ${16 * N}
@@ -90,25 +107,13 @@ describe("shared memory", () => {
     bnez s1, 1b
     li s1, ${K}
     addi a2, s0, 8
-2:  lr.d t0, (a2)
-    addi t0, t0, 1
-    sc.d t1, t0, (a2)
-    bnez t1, 2b
-    addi s1, s1, -1
-    bnez s1, 2b
-    la t0, done
-    li t1, 1
-    amoadd.d zero, t1, (t0)
-    ${split(
+${lrScAdd({ label: 2, width: "d", addr: "a2", add: 1, count: "s1" })}
+    ${joinAll(
+      N,
       `
-    la t0, done
-    li t2, ${N}
-3:  ld t1, 0(t0)
-    bne t1, t2, 3b
     la t0, ctr
     lw a0, 0(t0)
     ld a1, 8(t0)`,
-      "",
     )}
     .data
     .balign 8
@@ -129,9 +134,7 @@ done: .dword 0`,
     la s0, cell
     li s1, 7
     lr.${width} a1, (s0)
-    la t0, flags
-    li t1, 1
-    sd t1, 0(t0)           # tell hart 1
+    ${setFlag("flags")}           # tell hart 1
     ${waitNonZero("flags", 8)}
     sc.${width} a2, s1, (s0)
     l${width} a3, 0(s0)`,
@@ -139,9 +142,7 @@ done: .dword 0`,
     ${waitNonZero("flags")}
     la s0, cell
     ${act}
-    la t0, flags
-    li t1, 1
-    sd t1, 8(t0)`,
+    ${setFlag("flags", 8)}`,
     )}
     .data
     .balign 4096           # the flags have a page of their own
@@ -185,13 +186,9 @@ describe("inter-hart interrupts and timers", () => {
     csrsi mstatus, 8
 sleep:
     wfi
-    la t0, flag
-    li t1, 1
-    sd t1, 0(t0)`,
+    ${setFlag("flag")}`,
     )}
-    .data
-    .balign 8
-flag: .dword 0`,
+    ${FLAG_DATA}`,
       { harts: 2, irqM: CLEAR_IRQ_M },
     );
     expect(r.result.exitCode).toBe(0);
@@ -216,13 +213,9 @@ flag: .dword 0`,
     li t0, 0x02004008      # mtimecmp of hart 1
     sd t1, 0(t0)
     wfi
-    la t0, flag
-    li t1, 1
-    sd t1, 0(t0)`,
+    ${setFlag("flag")}`,
     )}
-    .data
-    .balign 8
-flag: .dword 0`,
+    ${FLAG_DATA}`,
       { harts: 2, irqM: CLEAR_IRQ_M },
     );
     expect(r.result.exitCode).toBe(0);

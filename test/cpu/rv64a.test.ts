@@ -5,7 +5,7 @@
 // misaligned LR: cause 4, AMO outside RAM: cause 7).
 
 import { describe, expect, it } from "vitest";
-import { asmGuest as guest } from "../helpers/asm.js";
+import { asmGuest as guest, lrScAdd } from "../helpers/asm.js";
 import * as E from "../helpers/encode.js";
 import { type AmoOp, a0, a1, a2, a3, a4, zero } from "../helpers/encode.js";
 import { RAM, Stepper } from "../helpers/guest.js";
@@ -22,6 +22,11 @@ function setMem(v: bigint, width: 4 | 8, at = DATA): void {
 
 function getMem(width: number, at = DATA): bigint {
   return st.m.mem.readRam(Number(at - RAM), width);
+}
+
+/** Execute `word` with a0 = DATA (the address) and a1 = `src` (rs2), and any `more` registers. */
+function execAt(word: number, src: bigint, more: [number, bigint][] = []): void {
+  st.exec(word, [[a0, DATA], [a1, src], ...more]);
 }
 
 /** The new memory value of each AMO on `bits`-wide operands (unsigned in, unsigned out). */
@@ -60,11 +65,7 @@ describe("AMOs against the reference", () => {
             const mem = BigInt.asUintN(bits, m);
             setMem(mem, n);
             // rs2 holds a full 64-bit value; .w uses its low word.
-            st.exec(E.amo(op, width, a2, a1, a0), [
-              [a0, DATA],
-              [a1, s],
-              [a2, 0x77n],
-            ]);
+            execAt(E.amo(op, width, a2, a1, a0), s, [[a2, 0x77n]]);
             const wantMem = ref(mem, BigInt.asUintN(bits, s), bits);
             const wantRd = u64(BigInt.asIntN(bits, mem));
             const gotMem = getMem(n);
@@ -83,50 +84,43 @@ describe("AMOs against the reference", () => {
 
   it("rd = rs2 and rd = rs1: the old value lands in rd after the operands were read", () => {
     setMem(100n, 8);
-    st.exec(E.amo("amoadd", "d", a1, a1, a0), [
-      [a0, DATA],
-      [a1, 5n],
-    ]);
+    execAt(E.amo("amoadd", "d", a1, a1, a0), 5n);
     expect(st.h.reg(a1)).toBe(100n);
     expect(getMem(8)).toBe(105n);
     setMem(7n, 8);
-    st.exec(E.amo("amoswap", "d", a0, a1, a0), [
-      [a0, DATA],
-      [a1, 9n],
-    ]);
+    execAt(E.amo("amoswap", "d", a0, a1, a0), 9n);
     expect(st.h.reg(a0)).toBe(7n);
     expect(getMem(8)).toBe(9n);
   });
 
   it("rd = x0: memory is updated and x0 stays zero", () => {
     setMem(1n, 4);
-    st.exec(E.amo("amoor", "w", zero, a1, a0), [
-      [a0, DATA],
-      [a1, 6n],
-    ]);
+    execAt(E.amo("amoor", "w", zero, a1, a0), 6n);
     expect(getMem(4)).toBe(7n);
     expect(st.h.reg(zero)).toBe(0n);
   });
 
   it("aq/rl bits do not change the result", () => {
     setMem(1n, 8);
-    st.exec(E.amo("amoadd", "d", a2, a1, a0, true, true), [
-      [a0, DATA],
-      [a1, 2n],
-    ]);
+    execAt(E.amo("amoadd", "d", a2, a1, a0, true, true), 2n);
     expect([st.h.reg(a2), getMem(8)]).toEqual([1n, 3n]);
   });
 });
 
 describe("LR/SC", () => {
+  /** Run `body` with s0 = the scratch doubleword (zero), t0 = 99 (what sc stores) and t1 = 5. */
+  const reservationGuest = (body: string) =>
+    guest(`
+    la s0, scratch
+    li t0, 99
+    li t1, 5
+${body}`);
+
   it("lr.w sign-extends; sc.w after it succeeds (rd = 0) and stores the low word", () => {
     setMem(0x8000_0001n, 4);
     st.exec(E.lr_w(a2, a0), [[a0, DATA]]);
     expect(st.h.reg(a2)).toBe(0xffff_ffff_8000_0001n);
-    st.exec(E.sc_w(a3, a1, a0), [
-      [a0, DATA],
-      [a1, 0x1234_5678_0000_0042n],
-    ]);
+    execAt(E.sc_w(a3, a1, a0), 0x1234_5678_0000_0042n);
     expect(st.h.reg(a3)).toBe(0n);
     expect(getMem(8)).toBe(0xcccc_cccc_0000_0042n);
   });
@@ -140,9 +134,7 @@ describe("LR/SC", () => {
   });
 
   it("sc without a reservation fails and does not write", () => {
-    const r = guest(`
-    la s0, scratch
-    li t0, 99
+    const r = reservationGuest(`
     sc.d a0, t0, (s0)
     ld a1, 0(s0)`);
     expect(r.result.exitCode).toBe(0);
@@ -151,9 +143,7 @@ describe("LR/SC", () => {
   });
 
   it("sc to another address than the lr fails", () => {
-    const r = guest(`
-    la s0, scratch
-    li t0, 99
+    const r = reservationGuest(`
     lr.d a0, (s0)
     addi t1, s0, 8
     sc.d a1, t0, (t1)
@@ -163,10 +153,7 @@ describe("LR/SC", () => {
   });
 
   it("sc fails after an intervening store to the reserved doubleword (also by a byte store)", () => {
-    const r = guest(`
-    la s0, scratch
-    li t0, 99
-    li t1, 5
+    const r = reservationGuest(`
     lr.w a0, (s0)
     sw t1, 0(s0)
     sc.w a1, t0, (s0)
@@ -181,10 +168,7 @@ describe("LR/SC", () => {
   });
 
   it("sc fails after an intervening AMO or misaligned store to the reservation", () => {
-    const r = guest(`
-    la s0, scratch
-    li t0, 99
-    li t1, 5
+    const r = reservationGuest(`
     lr.d a0, (s0)
     amoadd.d zero, t1, (s0)
     sc.d a1, t0, (s0)
@@ -196,10 +180,7 @@ describe("LR/SC", () => {
   });
 
   it("sc succeeds after a store elsewhere in the same page (the reservation is one doubleword)", () => {
-    const r = guest(`
-    la s0, scratch
-    li t0, 99
-    li t1, 5
+    const r = reservationGuest(`
     lr.d a0, (s0)
     sd t1, 16(s0)
     sc.d a1, t0, (s0)
@@ -208,9 +189,7 @@ describe("LR/SC", () => {
   });
 
   it("sc fails after a trap between lr and sc", () => {
-    const r = guest(`
-    la s0, scratch
-    li t0, 99
+    const r = reservationGuest(`
     lr.d a0, (s0)
     ecall                  # the handler returns to the next instruction
     sc.d a1, t0, (s0)
@@ -223,12 +202,7 @@ describe("LR/SC", () => {
     const r = guest(`
     la s0, scratch
     li a5, 50
-1:  lr.w t0, (s0)
-    addi t0, t0, 3
-    sc.w t1, t0, (s0)
-    bnez t1, 1b
-    addi a5, a5, -1
-    bnez a5, 1b
+${lrScAdd({ label: 1, width: "w", addr: "s0", add: 3, count: "a5" })}
     lw a0, 0(s0)`);
     expect(r.result.exitCode).toBe(0);
     expect(r.reg(a0)).toBe(150n);

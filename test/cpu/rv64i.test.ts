@@ -257,7 +257,7 @@ describe("loads and stores", () => {
       st.m.mem.load(Number(DATA), pattern);
       for (let off = 0; off < 16; off++) {
         for (const pass of ["slow", "fast"]) {
-          if (pass === "slow") st.h.tlb.flush();
+          if (pass === "slow") st.h.hostTlb.flush();
           // rs1 points past the data; the negative immediate brings the address back.
           const w = enc(a0, off - 32, a1);
           st.exec(w, [
@@ -289,7 +289,7 @@ describe("loads and stores", () => {
       for (let off = 0; off < 16; off++) {
         for (const pass of ["slow", "fast"]) {
           st.m.mem.load(Number(DATA), new Uint8Array(32).fill(0xee));
-          if (pass === "slow") st.h.tlb.flush();
+          if (pass === "slow") st.h.hostTlb.flush();
           st.exec(enc(a2, off + 100, a1), [
             [a1, DATA - 100n],
             [a2, v],

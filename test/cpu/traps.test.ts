@@ -143,8 +143,10 @@ describe("access faults", () => {
     sd a0, 2(a1)`);
     expect(r.log.map((x) => x.cause)).toEqual([5n, 7n]);
     const [l, s] = r.log;
-    expect(l!.tval >= 0x4000_0001n && l!.tval < 0x4000_0005n).toBe(true);
-    expect(s!.tval >= 0x4000_0003n && s!.tval < 0x4000_000bn).toBe(true);
+    expect(l!.tval).toBeGreaterThanOrEqual(0x4000_0001n);
+    expect(l!.tval).toBeLessThan(0x4000_0005n);
+    expect(s!.tval).toBeGreaterThanOrEqual(0x4000_0003n);
+    expect(s!.tval).toBeLessThan(0x4000_000bn);
   });
 
   it("fetching outside RAM raises instruction access fault (1): mepc = mtval = the target", () => {

@@ -1,8 +1,7 @@
 // Shared by the experiment tests: run an experiment's test-only plan in this thread, write its
-// outputs into a temporary directory, and read them back.
+// outputs into a directory, and read them back.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type Experiment,
@@ -67,11 +66,6 @@ export async function runAndWrite(name: string, dir: string, tlb = "skylake"): P
   const json = JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")) as ExpResult;
   const svgs = files.filter((f) => f.endsWith(".svg")).map((f) => readFileSync(f, "utf8"));
   return { exp, result, files, csv, json, svgs };
-}
-
-export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "mmlab-exp-"));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** The rows as objects keyed by the CSV header. */

@@ -220,3 +220,21 @@ export const CLEAR_IRQ_S = `
     li t6, 1
     sll t6, t6, tp
     csrc sip, t6`;
+
+/** An lr/sc retry loop that adds `add` to the word or doubleword at `addr`, `count` times (the
+ *  count register counts down to zero; t0, t1 clobbered; `label` is a numeric local label). */
+export function lrScAdd(o: {
+  label: number;
+  width: "w" | "d";
+  addr: string;
+  add: number;
+  count: string;
+}): string {
+  return `
+${o.label}:  lr.${o.width} t0, (${o.addr})
+    addi t0, t0, ${o.add}
+    sc.${o.width} t1, t0, (${o.addr})
+    bnez t1, ${o.label}b
+    addi ${o.count}, ${o.count}, -1
+    bnez ${o.count}, ${o.label}b`;
+}

@@ -63,6 +63,11 @@ function uimm(v: number, bits: number, align = 1): number {
 /** Bits hi..lo of v. */
 const bits = (v: number, hi: number, lo: number): number => (v >>> lo) & ((1 << (hi - lo + 1)) - 1);
 
+/** An immediate's bits where the spec's format tables place them: each [hi, lo, at] puts
+ *  v[hi:lo] at instruction bits at + (hi - lo) .. at. */
+const scatter = (v: number, segs: readonly (readonly [number, number, number])[]): number =>
+  segs.reduce((w, [hi, lo, at]) => w | (bits(v, hi, lo) << at), 0);
+
 // ---- 32-bit formats ----
 
 export function rType(opcode: number, f3: number, f7: number, rd: number, rs1: number, rs2: number): number {
@@ -285,34 +290,40 @@ const half = (v: number): number => v & 0xffff;
 // Quadrant 0
 export function c_addi4spn(rd: number, nzuimm: number): number {
   uimm(nz(nzuimm, "c.addi4spn nzuimm"), 10, 4);
-  const f =
-    (bits(nzuimm, 5, 4) << 11) |
-    (bits(nzuimm, 9, 6) << 7) |
-    (bits(nzuimm, 2, 2) << 6) |
-    (bits(nzuimm, 3, 3) << 5);
-  return half((0b000 << 13) | f | (creg(rd) << 2) | 0b00);
+  return half(
+    (0b000 << 13) |
+      scatter(nzuimm, [
+        [5, 4, 11],
+        [9, 6, 7],
+        [2, 2, 6],
+        [3, 3, 5],
+      ]) |
+      (creg(rd) << 2) |
+      0b00,
+  );
 }
-const clw = (f3: number, r2: number, off: number, rs1: number): number => {
-  uimm(off, 7, 4);
-  return half(
-    (f3 << 13) |
-      (bits(off, 5, 3) << 10) |
-      (creg(rs1) << 7) |
-      (bits(off, 2, 2) << 6) |
-      (bits(off, 6, 6) << 5) |
-      (creg(r2) << 2),
-  );
-};
-const cld = (f3: number, r2: number, off: number, rs1: number): number => {
-  uimm(off, 8, 8);
-  return half(
-    (f3 << 13) | (bits(off, 5, 3) << 10) | (creg(rs1) << 7) | (bits(off, 7, 6) << 5) | (creg(r2) << 2),
-  );
-};
-export const c_lw = (rd: number, off: number, rs1: number): number => clw(0b010, rd, off, rs1);
-export const c_ld = (rd: number, off: number, rs1: number): number => cld(0b011, rd, off, rs1);
-export const c_sw = (rs2: number, off: number, rs1: number): number => clw(0b110, rs2, off, rs1);
-export const c_sd = (rs2: number, off: number, rs1: number): number => cld(0b111, rs2, off, rs1);
+/** CL/CS: rs1' and rd'/rs2' with the offset in [12:10] and [6:5] (uimm[5:3] and uimm[2|6] for
+ *  words, uimm[5:3] and uimm[7:6] for doublewords). */
+const cls = (
+  f3: number,
+  r2: number,
+  off: number,
+  rs1: number,
+  lowSegs: readonly (readonly [number, number, number])[],
+): number => half((f3 << 13) | scatter(off, [[5, 3, 10], ...lowSegs]) | (creg(rs1) << 7) | (creg(r2) << 2));
+const W_LOW = [
+  [2, 2, 6],
+  [6, 6, 5],
+] as const;
+const D_LOW = [[7, 6, 5]] as const;
+export const c_lw = (rd: number, off: number, rs1: number): number =>
+  cls(0b010, rd, uimm(off, 7, 4), rs1, W_LOW);
+export const c_ld = (rd: number, off: number, rs1: number): number =>
+  cls(0b011, rd, uimm(off, 8, 8), rs1, D_LOW);
+export const c_sw = (rs2: number, off: number, rs1: number): number =>
+  cls(0b110, rs2, uimm(off, 7, 4), rs1, W_LOW);
+export const c_sd = (rs2: number, off: number, rs1: number): number =>
+  cls(0b111, rs2, uimm(off, 8, 8), rs1, D_LOW);
 
 // Quadrant 1
 const ci = (f3: number, rd: number, imm6: number, op: number): number =>
@@ -324,40 +335,24 @@ export const c_addiw = (rd: number, imm: number): number =>
 export const c_li = (rd: number, imm: number): number => ci(0b010, rd, simm(imm, 6), 0b01);
 export function c_addi16sp(nzimm: number): number {
   simm(nz(nzimm, "c.addi16sp nzimm"), 10, 16);
-  return half(
-    (0b011 << 13) |
-      (bits(nzimm, 9, 9) << 12) |
-      (2 << 7) |
-      (bits(nzimm, 4, 4) << 6) |
-      (bits(nzimm, 6, 6) << 5) |
-      (bits(nzimm, 8, 7) << 3) |
-      (bits(nzimm, 5, 5) << 2) |
-      0b01,
-  );
+  const imm = scatter(nzimm, [
+    [9, 9, 12],
+    [4, 4, 6],
+    [6, 6, 5],
+    [8, 7, 3],
+    [5, 5, 2],
+  ]);
+  return half((0b011 << 13) | imm | (2 << 7) | 0b01);
 }
 /** c.lui rd, imm6: rd = sext(imm6) << 12, imm6 in -32..31, not 0. */
 export const c_lui = (rd: number, imm6: number): number =>
   ci(0b011, rd, simm(nz(imm6, "c.lui imm"), 6), 0b01);
-const cshift = (f2: number, rd: number, sh: number): number =>
-  half(
-    (0b100 << 13) |
-      (bits(uimm(sh, 6), 5, 5) << 12) |
-      (f2 << 10) |
-      (creg(rd) << 7) |
-      (bits(sh, 4, 0) << 2) |
-      1,
-  );
-export const c_srli = (rd: number, sh: number): number => cshift(0b00, rd, sh);
-export const c_srai = (rd: number, sh: number): number => cshift(0b01, rd, sh);
-export const c_andi = (rd: number, imm: number): number =>
-  half(
-    (0b100 << 13) |
-      (bits(simm(imm, 6), 5, 5) << 12) |
-      (0b10 << 10) |
-      (creg(rd) << 7) |
-      (bits(imm, 4, 0) << 2) |
-      1,
-  );
+/** CB with a 6-bit immediate: c.srli, c.srai (f2 00, 01; a shift amount) and c.andi (f2 10). */
+const cbImm = (f2: number, rd: number, imm6: number): number =>
+  half((0b100 << 13) | (bits(imm6, 5, 5) << 12) | (f2 << 10) | (creg(rd) << 7) | (bits(imm6, 4, 0) << 2) | 1);
+export const c_srli = (rd: number, sh: number): number => cbImm(0b00, rd, uimm(sh, 6));
+export const c_srai = (rd: number, sh: number): number => cbImm(0b01, rd, uimm(sh, 6));
+export const c_andi = (rd: number, imm: number): number => cbImm(0b10, rd, simm(imm, 6));
 const cab = (b12: number, f2: number, rd: number, rs2: number): number =>
   half((0b100 << 13) | (b12 << 12) | (0b11 << 10) | (creg(rd) << 7) | (f2 << 5) | (creg(rs2) << 2) | 1);
 export const c_sub = (rd: number, rs2: number): number => cab(0, 0b00, rd, rs2);
@@ -368,31 +363,28 @@ export const c_subw = (rd: number, rs2: number): number => cab(1, 0b00, rd, rs2)
 export const c_addw = (rd: number, rs2: number): number => cab(1, 0b01, rd, rs2);
 export function c_j(off: number): number {
   simm(off, 12, 2);
-  return half(
-    (0b101 << 13) |
-      (bits(off, 11, 11) << 12) |
-      (bits(off, 4, 4) << 11) |
-      (bits(off, 9, 8) << 9) |
-      (bits(off, 10, 10) << 8) |
-      (bits(off, 6, 6) << 7) |
-      (bits(off, 7, 7) << 6) |
-      (bits(off, 3, 1) << 3) |
-      (bits(off, 5, 5) << 2) |
-      0b01,
-  );
+  const imm = scatter(off, [
+    [11, 11, 12],
+    [4, 4, 11],
+    [9, 8, 9],
+    [10, 10, 8],
+    [6, 6, 7],
+    [7, 7, 6],
+    [3, 1, 3],
+    [5, 5, 2],
+  ]);
+  return half((0b101 << 13) | imm | 0b01);
 }
 const cb = (f3: number, rs1: number, off: number): number => {
   simm(off, 9, 2);
-  return half(
-    (f3 << 13) |
-      (bits(off, 8, 8) << 12) |
-      (bits(off, 4, 3) << 10) |
-      (creg(rs1) << 7) |
-      (bits(off, 7, 6) << 5) |
-      (bits(off, 2, 1) << 3) |
-      (bits(off, 5, 5) << 2) |
-      0b01,
-  );
+  const imm = scatter(off, [
+    [8, 8, 12],
+    [4, 3, 10],
+    [7, 6, 5],
+    [2, 1, 3],
+    [5, 5, 2],
+  ]);
+  return half((f3 << 13) | imm | (creg(rs1) << 7) | 0b01);
 };
 export const c_beqz = (rs1: number, off: number): number => cb(0b110, rs1, off);
 export const c_bnez = (rs1: number, off: number): number => cb(0b111, rs1, off);
@@ -400,27 +392,26 @@ export const c_bnez = (rs1: number, off: number): number => cb(0b111, rs1, off);
 // Quadrant 2
 export const c_slli = (rd: number, sh: number): number =>
   half((0b000 << 13) | (bits(uimm(sh, 6), 5, 5) << 12) | (reg(rd) << 7) | (bits(sh, 4, 0) << 2) | 0b10);
+/** c.lwsp/c.ldsp: CI with rd != 0, offset[5] at 12 and the rest in [6:2]. */
+const cLoadSp = (
+  f3: number,
+  rd: number,
+  off: number,
+  segs: readonly (readonly [number, number, number])[],
+): number => half((f3 << 13) | scatter(off, [[5, 5, 12], ...segs]) | (reg(rd) << 7) | 0b10);
 export function c_lwsp(rd: number, off: number): number {
   uimm(off, 8, 4);
-  return half(
-    (0b010 << 13) |
-      (bits(off, 5, 5) << 12) |
-      (reg(nz(rd, "c.lwsp rd")) << 7) |
-      (bits(off, 4, 2) << 4) |
-      (bits(off, 7, 6) << 2) |
-      0b10,
-  );
+  return cLoadSp(0b010, nz(rd, "c.lwsp rd"), off, [
+    [4, 2, 4],
+    [7, 6, 2],
+  ]);
 }
 export function c_ldsp(rd: number, off: number): number {
   uimm(off, 9, 8);
-  return half(
-    (0b011 << 13) |
-      (bits(off, 5, 5) << 12) |
-      (reg(nz(rd, "c.ldsp rd")) << 7) |
-      (bits(off, 4, 3) << 5) |
-      (bits(off, 8, 6) << 2) |
-      0b10,
-  );
+  return cLoadSp(0b011, nz(rd, "c.ldsp rd"), off, [
+    [4, 3, 5],
+    [8, 6, 2],
+  ]);
 }
 export const c_jr = (rs1: number): number => half((0b1000 << 12) | (reg(nz(rs1, "c.jr rs1")) << 7) | 0b10);
 export const c_mv = (rd: number, rs2: number): number =>
@@ -430,14 +421,23 @@ export const c_jalr = (rs1: number): number =>
   half((0b1001 << 12) | (reg(nz(rs1, "c.jalr rs1")) << 7) | 0b10);
 export const c_add = (rd: number, rs2: number): number =>
   half((0b1001 << 12) | (reg(rd) << 7) | (reg(nz(rs2, "c.add rs2")) << 2) | 0b10);
-export function c_swsp(rs2: number, off: number): number {
-  uimm(off, 8, 4);
-  return half((0b110 << 13) | (bits(off, 5, 2) << 9) | (bits(off, 7, 6) << 7) | (reg(rs2) << 2) | 0b10);
-}
-export function c_sdsp(rs2: number, off: number): number {
-  uimm(off, 9, 8);
-  return half((0b111 << 13) | (bits(off, 5, 3) << 10) | (bits(off, 8, 6) << 7) | (reg(rs2) << 2) | 0b10);
-}
+/** c.swsp/c.sdsp: CSS, the offset in [12:7]. */
+const cStoreSp = (
+  f3: number,
+  rs2: number,
+  off: number,
+  segs: readonly (readonly [number, number, number])[],
+): number => half((f3 << 13) | scatter(off, segs) | (reg(rs2) << 2) | 0b10);
+export const c_swsp = (rs2: number, off: number): number =>
+  cStoreSp(0b110, rs2, uimm(off, 8, 4), [
+    [5, 2, 9],
+    [7, 6, 7],
+  ]);
+export const c_sdsp = (rs2: number, off: number): number =>
+  cStoreSp(0b111, rs2, uimm(off, 9, 8), [
+    [5, 3, 10],
+    [8, 6, 7],
+  ]);
 
 /** The length in bytes of an encoded instruction. */
 export const insnLength = (w: number): 2 | 4 => ((w & 3) === 3 ? 4 : 2);

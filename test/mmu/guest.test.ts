@@ -1,23 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { assemble } from "../../src/asm/index.js";
-import { CSR, Machine, type Paging, PRIV_S, PRIV_U } from "../../src/cpu/index.js";
-import {
-  makeSatp,
-  mapLeaf,
-  PTE_A,
-  PTE_D,
-  PTE_R,
-  PTE_U,
-  PTE_W,
-  PTE_X,
-  RAM_BASE,
-  SATP_SV48,
-  SV48,
-} from "../../src/mmu/index.js";
-
-const CODE_VA = 0x10000n;
-const DATA_VA = 0x4000_0000n;
-const FINISH_VA = 0x2000_0000n;
+import { PRIV_S, PRIV_U } from "../../src/cpu/index.js";
+import { DATA_RAM, DATA_VA, FINISH, runPagedGuest } from "../helpers/paged.js";
 
 /** A load/add/store loop over `pages` pages with `stride`, run paged in `priv`. */
 function guest(opts: {
@@ -29,12 +12,8 @@ function guest(opts: {
   host: boolean;
   huge?: boolean;
 }) {
-  const m = new Machine({ mem: 64 << 20, tlb: opts.tlb });
-  const h = m.harts[0]!;
-  h.hostTlbEnabled = opts.host;
   const span = opts.pages * 4096;
-  const prog = assemble(
-    `
+  const source = `
     _start:
       li s0, ${DATA_VA}
       li s1, ${opts.iters}
@@ -50,36 +29,9 @@ function guest(opts: {
       and t0, t0, s3
       addi s1, s1, -1
       bnez s1, loop
-      li t0, ${FINISH_VA}
-      li t1, 0x5555
-      sw t1, 0(t0)
-    1: j 1b
-    `,
-    { base: CODE_VA },
-  );
-  let next = (RAM_BASE + (64 << 20)) / 4096;
-  const alloc = (): number => --next;
-  const root = alloc();
-  const u = opts.priv === PRIV_U ? PTE_U : 0;
-  const codePa = RAM_BASE + 0x10_0000;
-  m.mem.load(codePa, prog.toFlat());
-  const map = (va: bigint, pa: number, level: number, flags: number): void => {
-    mapLeaf(m.mem, SV48, root, Number(va >> 12n), pa / 4096, level, flags | PTE_A | PTE_D | u, alloc);
-  };
-  map(CODE_VA, codePa, 0, PTE_R | PTE_X);
-  map(FINISH_VA, 0x10_0000, 0, PTE_R | PTE_W);
-  const dataPa = RAM_BASE + 0x20_0000;
-  if (opts.huge) {
-    for (let off = 0; off < span; off += 2 << 20) map(DATA_VA + BigInt(off), dataPa + off, 1, PTE_R | PTE_W);
-  } else {
-    for (let off = 0; off < span; off += 4096) map(DATA_VA + BigInt(off), dataPa + off, 0, PTE_R | PTE_W);
-  }
-  h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 1, root));
-  h.priv = opts.priv;
-  h.setPc(CODE_VA);
-  const res = m.run(10_000_000);
-  const tlb = (h.translator as Paging).tlb;
-  return { m, h, res, tlb, data: (i: number) => m.mem.i32[(dataPa - RAM_BASE + i * opts.stride) / 4]! };
+      ${FINISH}`;
+  const g = runPagedGuest({ ...opts, source, dataBytes: span });
+  return { ...g, data: (i: number) => g.m.mem.i32[(DATA_RAM + i * opts.stride) / 4]! };
 }
 
 describe("paged guest code: the host TLB keeps the model exact", () => {

@@ -1,0 +1,287 @@
+// The options every machine-running command shares (run, demo, boot, console; exp takes --tlb
+// and --satp from here too): their one definition, their parsing into a MachineConfig, and the
+// Machine built from it with its `--trace tlb` tracer.
+
+import { type Interpreter, interpreter, Machine, tracingInterpreter } from "../cpu/index.js";
+import {
+  DEFAULT_TLB_PRESET,
+  loadTlbConfig,
+  MAX_RAM,
+  PAGE_SIZE,
+  PAGING_MODES,
+  type PagingMode,
+  pagingModeByName,
+  TLB_PRESETS,
+  type TlbConfig,
+} from "../mmu/index.js";
+import {
+  badValue,
+  flag,
+  InputError,
+  type OptionSpec,
+  type Parsed,
+  parseCount,
+  parseSize,
+  stringOpt,
+  usageError,
+  wholeNumberOpt,
+} from "./args.js";
+import { DEFAULT_TRACE_LIMIT, InsnTracer } from "./insn-trace.js";
+import { err } from "./io.js";
+import type { StatsCollector } from "./stats.js";
+import { parseRange, type TlbTraceFilter, TlbTracer } from "./tlb-trace.js";
+
+export const MAX_HARTS = 64;
+export const DEFAULT_MEM = 1 << 30;
+
+export const HARTS_OPTION: OptionSpec = {
+  name: "harts",
+  kind: "value",
+  valueName: "N",
+  help: `number of harts, 1 to ${MAX_HARTS} (default 1)`,
+};
+
+export const TLB_OPTION: OptionSpec = {
+  name: "tlb",
+  kind: "value",
+  valueName: "PRESET|FILE.json",
+  help: `TLB of every hart: ${Object.keys(TLB_PRESETS).join(", ")} (default ${DEFAULT_TLB_PRESET}), or JSON`,
+};
+
+/** --satp; a command says in its own help what the mode does for it. */
+export const SATP_OPTION: OptionSpec = {
+  name: "satp",
+  kind: "value",
+  valueName: "MODE",
+  choices: PAGING_MODES.map((m) => m.name),
+  help: "paging mode: the only one a --bare guest may put in satp (default: any); the kernel uses sv48",
+};
+
+/** The options every machine-running command shares; guest runs (`guest`: run, demo) add
+ *  --max-insns, --quiet and `--trace insn`. */
+export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
+  const traceKinds = kinds.guest ? ["insn", "tlb"] : ["tlb"];
+  return [
+    HARTS_OPTION,
+    {
+      name: "mem",
+      kind: "value",
+      valueName: "SIZE",
+      help: "RAM size at 0x80000000: 64M, 512M, 1G... (default 1G, at most 4G)",
+    },
+    TLB_OPTION,
+    SATP_OPTION,
+    ...(kinds.guest
+      ? ([
+          {
+            name: "max-insns",
+            kind: "value",
+            valueName: "N",
+            help: "stop after N instructions (all harts), exit status 124",
+          },
+        ] as const)
+      : []),
+    {
+      name: "stats",
+      kind: "optional",
+      valueName: "json",
+      choices: ["json"],
+      help: "print the counters (TLB included) at exit on stderr: a table, or one JSON object",
+    },
+    {
+      name: "trace",
+      kind: "value",
+      valueName: "KIND",
+      choices: traceKinds,
+      help: kinds.guest
+        ? "trace on stderr; insn: each instruction (under the kernel: the program's); tlb: walks, fills, evictions, flushes"
+        : "trace on stderr; tlb: the TLBs' walks, fills, evictions and flushes",
+    },
+    {
+      name: "trace-limit",
+      kind: "value",
+      valueName: "N",
+      help: `stop tracing after N lines (default ${DEFAULT_TRACE_LIMIT})`,
+    },
+    { name: "trace-hart", kind: "value", valueName: "N", help: "--trace tlb: only hart N" },
+    {
+      name: "trace-kind",
+      kind: "value",
+      valueName: "r|w|x",
+      choices: ["r", "w", "x"],
+      help: "--trace tlb: only walks and fills for loads (r), stores (w) or fetches (x)",
+    },
+    {
+      name: "trace-range",
+      kind: "value",
+      valueName: "START-END",
+      help: "--trace tlb: only events touching these VAs (hex: ffff8f8000000000-ffff8f80000fffff)",
+    },
+    ...(kinds.guest
+      ? ([
+          { name: "quiet", short: "q", kind: "flag", help: "no line on stderr saying why the run ended" },
+        ] as const)
+      : []),
+  ];
+}
+
+/** Options every machine-running command shares (run, demo). */
+export const MACHINE_OPTIONS: readonly OptionSpec[] = machineOptions({ guest: true });
+
+export interface MachineConfig {
+  harts: number;
+  mem: number;
+  /** The TLB geometry (--tlb), loaded. */
+  tlb: TlbConfig;
+  /** --satp, when given. */
+  satp: PagingMode | null;
+  maxInsns: number;
+  stats: "off" | "table" | "json";
+  trace: "insn" | "tlb" | null;
+  traceLimit: number;
+  traceFilter: TlbTraceFilter;
+  quiet: boolean;
+}
+
+/** The machine configuration from parsed options; throws UsageError on a bad value. The
+ *  options are checked in the order --help lists them. */
+export function machineConfig(p: Parsed, command: string): MachineConfig {
+  const harts = hartsOpt(p, command);
+  const mem = memOpt(p, command);
+  const tlb = tlbOpt(p, command);
+  const satp = satpOpt(p);
+  const stats = statsOpt(p);
+  const trace = traceOpts(p, command, harts);
+  return {
+    harts,
+    mem,
+    tlb,
+    satp,
+    maxInsns: countOpt(p, command, "max-insns") ?? Number.POSITIVE_INFINITY,
+    stats,
+    ...trace,
+    quiet: flag(p, "quiet"),
+  };
+}
+
+/** --harts: 1 to MAX_HARTS (default 1). */
+function hartsOpt(p: Parsed, command: string): number {
+  const want = `expected a number from 1 to ${MAX_HARTS}`;
+  return wholeNumberOpt(p, command, "harts", { lo: 1, hi: MAX_HARTS, want }) ?? 1;
+}
+
+/** --mem: a size from 64K to MAX_RAM, a whole number of pages (default DEFAULT_MEM). */
+function memOpt(p: Parsed, command: string): number {
+  const text = stringOpt(p, "mem");
+  if (text === undefined) return DEFAULT_MEM;
+  const v = parseSize(text);
+  if (v === undefined) throw badValue(command, "mem", text, "expected a size such as 64M or 1G");
+  if (v < 64 * 1024 || v > MAX_RAM) throw badValue(command, "mem", text, "RAM must be from 64K to 4G");
+  if (v % PAGE_SIZE !== 0) throw badValue(command, "mem", text, "RAM must be a multiple of 4K");
+  return v;
+}
+
+/** --tlb: a preset name (a usage mistake when unknown) or a JSON file (an input error when it
+ *  cannot be read or is not a TLB). */
+export function tlbOpt(p: Parsed, command: string): TlbConfig {
+  const text = stringOpt(p, "tlb") ?? DEFAULT_TLB_PRESET;
+  try {
+    return loadTlbConfig(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (!text.endsWith(".json")) {
+      throw badValue(command, "tlb", text, msg.replace(/^unknown TLB preset '[^']*' /, "no such preset "));
+    }
+    throw new InputError(msg);
+  }
+}
+
+/** --satp (the parser has checked it is a mode's name), or null. */
+export function satpOpt(p: Parsed): PagingMode | null {
+  const text = stringOpt(p, "satp");
+  return text === undefined ? null : pagingModeByName(text);
+}
+
+/** --stats: off, a table (bare --stats) or JSON (--stats=json). */
+function statsOpt(p: Parsed): MachineConfig["stats"] {
+  const stats = stringOpt(p, "stats", "table");
+  return stats === undefined ? "off" : stats === "json" ? "json" : "table";
+}
+
+/** A count option (10M, 1e9, 1_000_000), undefined when absent. */
+function countOpt(p: Parsed, command: string, opt: string): number | undefined {
+  const text = stringOpt(p, opt);
+  if (text === undefined) return undefined;
+  const v = parseCount(text);
+  if (v === undefined) {
+    throw badValue(command, opt, text, "expected a positive whole number such as 1000000 or 10M");
+  }
+  return v;
+}
+
+/** --trace, --trace-limit and the --trace tlb filters, each filter only with --trace tlb. */
+function traceOpts(
+  p: Parsed,
+  command: string,
+  harts: number,
+): Pick<MachineConfig, "trace" | "traceLimit" | "traceFilter"> {
+  const trace = stringOpt(p, "trace");
+  const traceLimit = countOpt(p, command, "trace-limit") ?? DEFAULT_TRACE_LIMIT;
+  if (flag(p, "trace-limit") && trace === undefined) {
+    throw usageError(command, "'--trace-limit' needs '--trace insn' or '--trace tlb'");
+  }
+  for (const opt of ["trace-hart", "trace-kind", "trace-range"]) {
+    if (flag(p, opt) && trace !== "tlb") throw usageError(command, `'--${opt}' needs '--trace tlb'`);
+  }
+  return {
+    trace: trace === "insn" ? "insn" : trace === "tlb" ? "tlb" : null,
+    traceLimit,
+    traceFilter: traceFilter(p, command, harts),
+  };
+}
+
+/** The --trace-hart, --trace-kind and --trace-range filters. */
+function traceFilter(p: Parsed, command: string, harts: number): TlbTraceFilter {
+  const filter: TlbTraceFilter = {};
+  const want = `expected a hart number from 0 to ${harts - 1}`;
+  const hart = wholeNumberOpt(p, command, "trace-hart", { lo: 0, hi: harts - 1, want });
+  if (hart !== undefined) filter.hart = hart;
+  const kind = stringOpt(p, "trace-kind");
+  if (kind === "r" || kind === "w" || kind === "x") filter.kind = kind;
+  const rangeText = stringOpt(p, "trace-range");
+  if (rangeText !== undefined) {
+    const range = parseRange(rangeText);
+    if (!range) {
+      const want = "expected START-END in hex with START <= END, such as 80000000-8000ffff";
+      throw badValue(command, "trace-range", rangeText, want);
+    }
+    filter.range = range;
+  }
+  return filter;
+}
+
+/** A new machine with the configuration's harts, RAM and TLB. */
+export function newMachine(cfg: MachineConfig, console?: (byte: number) => void): Machine {
+  return new Machine({ harts: cfg.harts, mem: cfg.mem, tlb: cfg.tlb, ...(console ? { console } : {}) });
+}
+
+/** Start `--trace tlb` on `machine` when asked; the caller stops it at the end. */
+export function startTlbTrace(machine: Machine, cfg: MachineConfig): TlbTracer | null {
+  return cfg.trace === "tlb" ? new TlbTracer(machine, cfg.traceLimit, cfg.traceFilter, err) : null;
+}
+
+/** Start `--trace insn` on `machine` when asked: the tracing interpreters go in through the
+ *  statistics' timed wrapper when there is one (else the machine), and the plain ones come back
+ *  at the trace limit. The caller flushes the tracer at the end. */
+export function startInsnTrace(
+  machine: Machine,
+  cfg: MachineConfig,
+  stats: StatsCollector | null,
+): InsnTracer | null {
+  if (cfg.trace !== "insn") return null;
+  const tracer = new InsnTracer(machine, cfg.traceLimit, err);
+  const use = (i: Interpreter): void => (stats ? stats.setInterpreter(i) : machine.setInterpreter(i));
+  tracer.onLimit = () => use(interpreter);
+  use(tracingInterpreter(tracer.trace));
+  return tracer;
+}

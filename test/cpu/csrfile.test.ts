@@ -1,0 +1,50 @@
+// The CSR table (src/cpu/csrfile.ts): every named CSR has one entry, names and numbers agree
+// with csr.ts, the privilege and read-only bits come from the number, and no read-only CSR has
+// a write rule (csrOp refuses such writes, so one would be dead code or a mistake).
+
+import { describe, expect, it } from "vitest";
+import { CSRS } from "../../src/cpu/csrfile.js";
+import { CSR, csrNumber } from "../../src/cpu/index.js";
+import { Stepper } from "../helpers/guest.js";
+
+const entries = CSRS.filter((e) => e !== undefined);
+
+describe("the CSR table", () => {
+  it("has an entry for every CSR csr.ts names, at its number", () => {
+    for (const [name, num] of Object.entries(CSR)) expect([name, CSRS[num]?.name]).toEqual([name, name]);
+  });
+
+  it("names each entry as csrNumber reads it back", () => {
+    for (const e of entries) expect([e.name, csrNumber(e.name)]).toEqual([e.name, e.num]);
+  });
+
+  it("takes privilege and read-only from the number; read-only CSRs have no write rule", () => {
+    for (const e of entries) {
+      expect([e.name, e.priv, e.readOnly]).toEqual([e.name, (e.num >> 8) & 3, e.num >> 10 === 3]);
+      if (e.readOnly) expect([e.name, e.write]).toEqual([e.name, undefined]);
+    }
+  });
+
+  it("holds the numbered families: hpmcounter3-31, mhpmcounter3-31, mhpmevent3-31, pmpcfg0-14 (even), pmpaddr0-63", () => {
+    const names = entries.map((e) => e.name);
+    for (const fam of ["hpmcounter", "mhpmcounter", "mhpmevent"]) {
+      expect(names.filter((n) => new RegExp(`^${fam}\\d+$`).test(n))).toHaveLength(29);
+    }
+    expect(names.filter((n) => /^pmpcfg\d+$/.test(n))).toEqual(
+      [0, 2, 4, 6, 8, 10, 12, 14].map((i) => `pmpcfg${i}`),
+    );
+    expect(names.filter((n) => /^pmpaddr\d+$/.test(n))).toHaveLength(64);
+  });
+
+  it("keeps every bit of the plain registers: 64-bit ones whole, 32-bit ones unsigned", () => {
+    const h = new Stepper().h;
+    for (const csr of [CSR.mscratch, CSR.sscratch, CSR.mcause, CSR.stval]) {
+      h.csrWrite(csr, 0xfedc_ba98_7654_3210n);
+      expect([csr, h.csrRead(csr)]).toEqual([csr, 0xfedc_ba98_7654_3210n]);
+    }
+    for (const csr of [CSR.mcounteren, CSR.scounteren]) {
+      h.csrWrite(csr, 0xffff_ffff_ffff_ffffn);
+      expect([csr, h.csrRead(csr)]).toEqual([csr, 0xffff_ffffn]);
+    }
+  });
+});
