@@ -16,10 +16,8 @@ export interface Mutation {
 }
 
 const T = (name: string): string => `test/kernel/${name}.test.ts`;
-const VMALLOC_TESTS = [T("vmalloc"), T("kasan"), T("util")];
-const MM_TESTS = [T("mm"), T("process")];
-/** The bit flips: the mm tests read every bit back. */
-const MM_BIT_TESTS = [T("mm")];
+const VMALLOC_TESTS = [T("vmalloc"), T("kasan")];
+const MM_TESTS = [T("mm")];
 const FLUSH_TESTS = [T("tlbflush"), T("vmalloc"), T("mm")];
 
 /** RISC-V PTE bits by letter (src/mmu/pte.ts): the ones a path must carry over unchanged. */
@@ -500,7 +498,7 @@ const mm: Mutation[] = [
     fn: "mm_struct.split_huge_pmd",
     find: "const flags = leaf.lo & PTE_FLAGS;",
     expr: "leaf.lo & PTE_FLAGS",
-    tests: MM_BIT_TESTS,
+    tests: MM_TESTS,
   }),
   del(
     "mprotect.flush",
@@ -533,7 +531,7 @@ const mm: Mutation[] = [
     fn: "mm_struct.do_mprotect",
     find: "const lo = (leaf.lo & ~(PTE_R | PTE_W | PTE_X)) | pteProt(f);",
     expr: "(leaf.lo & ~(PTE_R | PTE_W | PTE_X)) | pteProt(f)",
-    tests: MM_BIT_TESTS,
+    tests: MM_TESTS,
   }),
   del(
     "madvise.dontneed",
@@ -592,7 +590,7 @@ const mm: Mutation[] = [
     fn: "mm_struct.move_vma",
     find: "writePte(mem, pa, leaf.lo, leaf.hi);",
     expr: "leaf.lo",
-    tests: MM_BIT_TESTS,
+    tests: MM_TESTS,
   }),
   ...bits({
     id: "fault.bits",
@@ -600,7 +598,7 @@ const mm: Mutation[] = [
     fn: "mm_struct.install",
     find: "makePte(pfn, PTE_V | PTE_U | PTE_A | PTE_D | pteProt(vmFlags))",
     expr: "PTE_V | PTE_U | PTE_A | PTE_D | pteProt(vmFlags)",
-    tests: MM_BIT_TESTS,
+    tests: MM_TESTS,
   }),
   ...bits({
     id: "thp-fault.bits",
@@ -608,7 +606,7 @@ const mm: Mutation[] = [
     fn: "mm_struct.fault_huge",
     find: "makePte(pfn, PTE_V | PTE_U | PTE_A | PTE_D | pteProt(v.vm_flags))",
     expr: "PTE_V | PTE_U | PTE_A | PTE_D | pteProt(v.vm_flags)",
-    tests: MM_BIT_TESTS,
+    tests: MM_TESTS,
   }),
   del(
     "exit.zap",
@@ -640,7 +638,7 @@ const mm: Mutation[] = [
     "Scheduler.exitTask",
     "exit_mmap",
     "    this.saveUser(h, t);\n    t.mm.exit_mmap();",
-    MM_TESTS,
+    [T("mm"), T("process")],
     "    this.saveUser(h, t);",
   ),
 ];

@@ -17,8 +17,8 @@ import {
   PROT_READ,
   PROT_WRITE,
 } from "../../src/kernel/mm.js";
-import { pteFlagString, SV48, vpnOf } from "../../src/mmu/index.js";
-import { boot, paging, tlbHolds } from "./helpers.js";
+import { SV48, vpnOf } from "../../src/mmu/index.js";
+import { boot, paging, tlbHolds, walkFlags } from "./helpers.js";
 
 const PAGE = 4096n;
 const PMD = 2n << 20n;
@@ -30,11 +30,14 @@ const IDLE = assemble("_start: j _start", { base: 0x10000n }).toElf();
 interface UserTask {
   k: Kernel;
   t: task_struct;
+  /** Free pages and kernel page-table pages before the task was spawned. */
+  pagesBefore: number;
   /** Store through hart `cpu` (0 by default) as copy_to_user does; false on a fault. */
   put(va: bigint, v: bigint, cpu?: number): boolean;
   /** Load as copy_from_user does; null on a fault. */
   get(va: bigint, cpu?: number): bigint | null;
-  /** The flag letters of the PTE mapping `va` ("VRW-U-AD"), or null. */
+  /** The flags of the leaf the walker finds for `va` in the task's page table ("VRW-U-AD"),
+   *  or null. */
   flags(va: bigint): string | null;
   /** Does hart `cpu`'s TLB hold an entry of the task's ASID for `va`? */
   cached(va: bigint, cpu?: number): boolean;
@@ -43,6 +46,7 @@ interface UserTask {
 /** A task whose address space every hart runs in (satp = its page table and ASID). */
 function userTask(cmdline = "", harts = 2, tlb = "skylake"): UserTask {
   const k = boot(cmdline, { mem: 128 << 20, harts, tlb });
+  const pagesBefore = k.pages.nr_free_pages() + k.pgd.nrTablePages;
   const io = { stdin: () => new Uint8Array(0), write: () => {}, isatty: () => false };
   const t = k.sched.spawn({ elf: IDLE, path: "/t", argv: ["t"], envp: [], io });
   for (const h of k.machine.harts) k.sched.switch_mm(h, t);
@@ -50,12 +54,10 @@ function userTask(cmdline = "", harts = 2, tlb = "skylake"): UserTask {
   return {
     k,
     t,
+    pagesBefore,
     put: (va, v, cpu = 0) => on(cpu, () => t.uaccess.put_u64(va, v)),
     get: (va, cpu = 0) => on(cpu, () => t.uaccess.get_u64(va)),
-    flags: (va) => {
-      const leaf = t.mm.leaf(va);
-      return leaf ? pteFlagString(leaf[0]) : null;
-    },
+    flags: (va) => walkFlags(k, t.mm.pgd.root, va),
     cached: (va, cpu = 0) => tlbHolds(k, cpu, va, t.mm.asid),
   };
 }
@@ -129,6 +131,24 @@ describe("mprotect", () => {
     expect(u.put(base + PAGE, 9n)).toBe(true);
     expect(u.put(base, 1n)).toBe(false);
     expect([u.get(base), u.get(base + PAGE)]).toEqual([7n, 9n]);
+  });
+});
+
+describe("split_huge_pmd", () => {
+  it("512 PTEs onto the same pages with the leaf's bits; the 2 MiB entry flushed from every hart", () => {
+    const u = userTask("transparent_hugepage=always");
+    const base = alignUp(u.t.mm.do_mmap(0n, 2n * PMD, RW, ANON), PMD);
+    const last = base + PMD - PAGE;
+    u.put(last, 7n, 0);
+    u.get(last, 1);
+    expect([u.cached(base, 0), u.cached(base, 1)]).toEqual([true, true]); // the 2 MiB entry
+    const huge = u.t.mm.pgd.lookup(base)!;
+    u.t.mm.split_huge_pmd(base);
+    expect([u.cached(base, 0), u.cached(base, 1)]).toEqual([false, false]);
+    const piece = u.t.mm.pgd.lookup(last)!;
+    expect([piece.level, (piece.lo >>> 10) - (huge.lo >>> 10)]).toEqual([0, 511]);
+    expect(u.flags(last)).toBe("VRW-U-AD");
+    expect([u.get(last, 0), u.get(last, 1)]).toEqual([7n, 7n]);
   });
 });
 
@@ -224,19 +244,15 @@ describe("page faults", () => {
 
 describe("exit", () => {
   it("no TLB entry or walk-cache entry of the task's ASID survives on any hart; every page comes back", () => {
-    const k = boot("", { mem: 128 << 20, harts: 2, tlb: "champsim" });
-    const before = k.pages.nr_free_pages() + k.pgd.nrTablePages;
-    const io = { stdin: () => new Uint8Array(0), write: () => {}, isatty: () => false };
-    const t = k.sched.spawn({ elf: IDLE, path: "/t", argv: ["t"], envp: [], io });
-    for (const h of k.machine.harts) k.sched.switch_mm(h, t);
+    const { k, t, put, cached, pagesBefore } = userTask("", 2, "champsim");
     const a = t.mm.do_mmap(0n, PAGE, RW, ANON);
     const vpn = vpnOf(Number(BigInt.asIntN(32, a)), Number(a >> 32n), SV48);
-    for (const cpu of [0, 1]) k.onCpu(cpu, () => t.uaccess.put_u64(a, 1n));
+    for (const cpu of [0, 1]) put(a, 1n, cpu);
     const pwc = (cpu: number) => paging(k, cpu).walker.pwc!;
     expect([0, 1].map((cpu) => pwc(cpu).lookup(vpn, t.mm.asid, 4) !== null)).toEqual([true, true]);
     k.sched.exitTask(t, 0);
-    expect([0, 1].map((cpu) => tlbHolds(k, cpu, a, t.mm.asid))).toEqual([false, false]);
+    expect([0, 1].map((cpu) => cached(a, cpu))).toEqual([false, false]);
     expect([0, 1].map((cpu) => pwc(cpu).lookup(vpn, t.mm.asid, 4))).toEqual([null, null]);
-    expect(k.pages.nr_free_pages() + k.pgd.nrTablePages).toBe(before);
+    expect(k.pages.nr_free_pages() + k.pgd.nrTablePages).toBe(pagesBefore);
   });
 });

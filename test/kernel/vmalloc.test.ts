@@ -9,12 +9,13 @@ import {
   kasan_mem_to_shadow,
   PAGE_KERNEL,
   PAGE_SIZE,
+  TLB_FLUSH_ALL_THRESHOLD,
   VM_MAP,
   VM_MAP_PUT_PAGES,
   VMALLOC_START,
 } from "../../src/kernel/index.js";
-import { PTE_FLAGS, PTE_X, pteFlagString } from "../../src/mmu/index.js";
-import { boot as bootKernel, byteRuns, noLeak, tlbHolds } from "./helpers.js";
+import { PTE_X } from "../../src/mmu/index.js";
+import { boot as bootKernel, byteRuns, noLeak, tlbHolds, walkFlags } from "./helpers.js";
 
 /** The kernel on the skylake TLB, whose entries outlive the handful of accesses a test makes. */
 const boot = (cmdline = "", harts = 1): Kernel => bootKernel(cmdline, { harts, tlb: "skylake" });
@@ -362,9 +363,12 @@ describe("vrealloc with KASAN (on by default)", () => {
 });
 
 describe("what vfree, vunmap, vm_unmap_ram, the purge and vrealloc's shrink must do", () => {
-  const flags = (k: Kernel, va: bigint): string | null => {
-    const leaf = k.pgd.lookup(va);
-    return leaf ? pteFlagString(leaf.lo & PTE_FLAGS) : null;
+  const flags = (k: Kernel, va: bigint): string | null => walkFlags(k, k.pgd.root, va);
+  /** The pages of [start, end) that hart `cpu` still holds a TLB entry for. */
+  const cached = (k: Kernel, cpu: number, start: bigint, end: bigint): bigint[] => {
+    const out: bigint[] = [];
+    for (let va = start; va < end; va += 4096n) if (tlbHolds(k, cpu, va)) out.push(va);
+    return out;
   };
 
   it("vfree: the purge flushes the freed VA from every hart; the next area there reads its own page", () => {
@@ -379,6 +383,18 @@ describe("what vfree, vunmap, vm_unmap_ram, the purge and vrealloc's shrink must
     expect(q).toBe(p);
     k.onCpu(1, () => k.kmem.write64(q, 0x2222n));
     expect(k.kmem.read64(__va(k.vmalloc.vmalloc_to_page(q) * PAGE_SIZE))).toBe(0x2222n);
+  });
+
+  it(`vfree of more than ${TLB_FLUSH_ALL_THRESHOLD} pages: the purge's full flush leaves no page cached`, () => {
+    const k = boot("", 2);
+    const size = 2 * TLB_FLUSH_ALL_THRESHOLD * PAGE_SIZE;
+    const p = k.vmalloc.vmalloc(size);
+    const end = p + BigInt(size);
+    for (const cpu of [0, 1]) k.onCpu(cpu, () => k.kmem.memset(p, 1, size));
+    expect([cached(k, 0, p, end).length, cached(k, 1, p, end).length]).toEqual([128, 128]);
+    k.vmalloc.vfree(p);
+    k.vmalloc.vm_unmap_aliases();
+    expect([cached(k, 0, p, end), cached(k, 1, p, end)]).toEqual([[], []]);
   });
 
   it("vfree: KASAN poisons the whole area at once; the purge releases and flushes its shadow", () => {
@@ -405,6 +421,18 @@ describe("what vfree, vunmap, vm_unmap_ram, the purge and vrealloc's shrink must
     expect(byteRuns(k.kmem.read(__va(pfn * PAGE_SIZE), 4096))).toBe("4096×00");
   });
 
+  it("vunmap clears the PTEs at once; the purge flushes the VA from every hart and frees it", () => {
+    const k = boot("", 2);
+    const pfns = [k.pages.alloc_pages(0), k.pages.alloc_pages(0)];
+    const v = k.vmalloc.vmap(pfns);
+    for (const cpu of [0, 1]) k.onCpu(cpu, () => k.kmem.write64(v + 4096n, 1n));
+    k.vmalloc.vunmap(v);
+    expect([flags(k, v), flags(k, v + 4096n)]).toEqual([null, null]);
+    k.vmalloc.vm_unmap_aliases();
+    expect([cached(k, 0, v, v + 8192n), cached(k, 1, v, v + 8192n)]).toEqual([[], []]);
+    expect(k.vmalloc.vmap(pfns)).toBe(v); // the VA is free again
+  });
+
   it("vunmap frees the pages of a VM_MAP_PUT_PAGES area, and only those", () => {
     const k = boot();
     noLeak(k, () => {
@@ -424,7 +452,7 @@ describe("what vfree, vunmap, vm_unmap_ram, the purge and vrealloc's shrink must
     k.kmem.write64(v + 4096n, 1n);
     k.vmalloc.vm_unmap_ram(v, 2);
     expect(byteRuns(k.kasan!.shadowOf(v, 8192))).toBe("1024×f8");
-    expect(k.pgd.lookup(v + 4096n)).toBeNull();
+    expect(flags(k, v + 4096n)).toBeNull();
     expect(k.vmalloc.vmallocinfo()).toContain(`0x${hex64(v)}-0x${hex64(v + 8192n)}    8192 unpurged vm_area`);
     k.vmalloc.vm_unmap_aliases();
     expect(tlbHolds(k, 0, v + 4096n)).toBe(false);
@@ -448,6 +476,16 @@ describe("what vfree, vunmap, vm_unmap_ram, the purge and vrealloc's shrink must
     const kept = k.pgd.lookup(p + 4096n);
     k.vmalloc.vrealloc(p, 2 * 4096);
     expect(k.pgd.lookup(p + 4096n)).toEqual(kept);
-    expect(k.pgd.lookup(p + 2n * 4096n)).toBeNull();
+    expect(flags(k, p + 2n * 4096n)).toBeNull();
+  });
+
+  it("vrealloc's shrink flushes every page of the freed tail from every hart", () => {
+    const k = boot("", 2);
+    const p = k.vmalloc.vmalloc(16 * 4096);
+    const end = p + 16n * 4096n;
+    for (const cpu of [0, 1]) k.onCpu(cpu, () => k.kmem.memset(p, 1, 16 * 4096));
+    expect([cached(k, 0, p, end).length, cached(k, 1, p, end).length]).toEqual([16, 16]);
+    k.vmalloc.vrealloc(p, 4 * 4096);
+    expect([cached(k, 0, p + 4n * 4096n, end), cached(k, 1, p + 4n * 4096n, end)]).toEqual([[], []]);
   });
 });
