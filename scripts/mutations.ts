@@ -278,13 +278,21 @@ const vmalloc: Mutation[] = [
     VMALLOC_TESTS,
   ),
   del(
-    "move.vfree",
+    "realloc-move.vfree",
     VMALLOC,
     "vrealloc",
     "the vfree of the old area after the move",
-    '    this.k.kmem.memcpy(n, p, Math.min(oldSize, size), "vrealloc");\n    this.vfree(p);',
+    "    this.vfree(p);\n    return n;",
     VMALLOC_TESTS,
-    '    this.k.kmem.memcpy(n, p, Math.min(oldSize, size), "vrealloc");',
+    "    return n;",
+  ),
+  del(
+    "realloc-move.copy",
+    VMALLOC,
+    "vrealloc",
+    "the copy of min(old, new) bytes to the new area",
+    '    this.k.kmem.memcpy(n, p, Math.min(oldSize, size), "vrealloc");\n',
+    VMALLOC_TESTS,
   ),
   del(
     "free-pages.init-on-free",
@@ -568,7 +576,7 @@ const mm: Mutation[] = [
     MM_TESTS,
   ),
   del(
-    "move.clear",
+    "mremap.move-clear",
     MM,
     "mm_struct.move_vma",
     "the clear of the old PTE",
@@ -577,7 +585,7 @@ const mm: Mutation[] = [
     "    }",
   ),
   del(
-    "move.flush",
+    "mremap.move-flush",
     MM,
     "mm_struct.move_vma",
     "the TLB flush of the old range",
@@ -585,7 +593,7 @@ const mm: Mutation[] = [
     MM_TESTS,
   ),
   ...bits({
-    id: "move.bits",
+    id: "mremap.move-bits",
     file: MM,
     fn: "mm_struct.move_vma",
     find: "writePte(mem, pa, leaf.lo, leaf.hi);",
