@@ -676,7 +676,7 @@ const mmu: Mutation[] = [
     "TlbModel.drop",
     "the host TLB's copies are not killed when the model drops an entry",
     "    this.onDrop?.(s);\n  }",
-    [T("mm"), T("vmalloc"), "test/cpu/hosttlb.test.ts"],
+    [T("mm"), "test/mmu/paging.test.ts", "test/mmu/guest.test.ts"],
     "  }",
   ),
   del(

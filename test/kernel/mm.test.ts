@@ -16,6 +16,7 @@ import {
   MREMAP_MAYMOVE,
   PROT_READ,
   PROT_WRITE,
+  VM_GROWSDOWN,
 } from "../../src/kernel/mm.js";
 import { SV48, vpnOf } from "../../src/mmu/index.js";
 import { boot, paging, tlbHolds, walkFlags } from "./helpers.js";
@@ -41,6 +42,8 @@ interface UserTask {
   flags(va: bigint): string | null;
   /** Does hart `cpu`'s TLB hold an entry of the task's ASID for `va`? */
   cached(va: bigint, cpu?: number): boolean;
+  /** Does hart `cpu`'s page-walk cache hold a table on the way to `va` for the task's ASID? */
+  walkCached(va: bigint, cpu: number): boolean;
 }
 
 /** A task whose address space every hart runs in (satp = its page table and ASID). */
@@ -59,6 +62,10 @@ function userTask(cmdline = "", harts = 2, tlb = "skylake"): UserTask {
     get: (va, cpu = 0) => on(cpu, () => t.uaccess.get_u64(va)),
     flags: (va) => walkFlags(k, t.mm.pgd.root, va),
     cached: (va, cpu = 0) => tlbHolds(k, cpu, va, t.mm.asid),
+    walkCached: (va, cpu) => {
+      const vpn = vpnOf(Number(BigInt.asIntN(32, va)), Number(va >> 32n), SV48);
+      return paging(k, cpu).walker.pwc!.lookup(vpn, t.mm.asid, SV48.levels) !== null;
+    },
   };
 }
 
@@ -244,15 +251,23 @@ describe("page faults", () => {
 
 describe("exit", () => {
   it("no TLB entry or walk-cache entry of the task's ASID survives on any hart; every page comes back", () => {
-    const { k, t, put, cached, pagesBefore } = userTask("", 2, "champsim");
+    const { k, t, put, cached, walkCached, pagesBefore } = userTask("", 2, "champsim");
     const a = t.mm.do_mmap(0n, PAGE, RW, ANON);
-    const vpn = vpnOf(Number(BigInt.asIntN(32, a)), Number(a >> 32n), SV48);
     for (const cpu of [0, 1]) put(a, 1n, cpu);
-    const pwc = (cpu: number) => paging(k, cpu).walker.pwc!;
-    expect([0, 1].map((cpu) => pwc(cpu).lookup(vpn, t.mm.asid, 4) !== null)).toEqual([true, true]);
+    expect([walkCached(a, 0), walkCached(a, 1)]).toEqual([true, true]);
     k.sched.exitTask(t, 0);
-    expect([0, 1].map((cpu) => cached(a, cpu))).toEqual([false, false]);
-    expect([0, 1].map((cpu) => pwc(cpu).lookup(vpn, t.mm.asid, 4))).toEqual([null, null]);
+    expect([cached(a, 0), cached(a, 1)]).toEqual([false, false]);
+    expect([walkCached(a, 0), walkCached(a, 1)]).toEqual([false, false]);
     expect(k.pages.nr_free_pages() + k.pgd.nrTablePages).toBe(pagesBefore);
+  });
+
+  it("the walk caches are flushed even when no mapping was large enough for a full flush", () => {
+    const { k, t, put, walkCached } = userTask("", 2, "champsim");
+    const stack = t.mm.vmas.find((v) => v.vm_flags & VM_GROWSDOWN)!;
+    t.mm.do_munmap(stack.vm_start, stack.vm_end - stack.vm_start); // 8 MiB: its zap fences the whole ASID
+    const a = t.mm.do_mmap(0n, PAGE, RW, ANON);
+    for (const cpu of [0, 1]) put(a, 1n, cpu);
+    k.sched.exitTask(t, 0); // every zap is a few pages: fences by address, which keep the walk caches
+    expect([walkCached(a, 0), walkCached(a, 1)]).toEqual([false, false]);
   });
 });
