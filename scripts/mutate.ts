@@ -6,6 +6,7 @@
 //   npm run mutate -- --write          ... and the table in docs/reference/mutation-tests.md
 //   npm run mutate -- --only ID,ID     some of them (--write then updates their rows only)
 //   npm run mutate -- --list           the mutations and where they apply, running nothing
+//   npm run mutate -- --list --write   ... and the table's lines updated (after the code moved)
 //
 // The source file is restored after each run, also when vitest fails, the script throws or it
 // is interrupted (SIGINT, SIGTERM). Exit status 1 if a mutation survives.
@@ -211,6 +212,7 @@ async function main(args: string[]): Promise<number> {
     ms.forEach((m, i) => {
       console.log(`${m.id}\t${m.file}:${lines[i]}\t${m.what}`);
     });
+    if (args.includes("--write")) writeDoc([]); // the lines of every row as the code is now
     return 0;
   }
   const files = [...new Set(ms.flatMap((m) => m.tests))];
