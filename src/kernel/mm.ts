@@ -264,6 +264,8 @@ export class mm_struct {
       const leaf = this.pgd.lookup(va);
       const step = leaf?.level === 1 ? PMD : PAGE;
       if (leaf) {
+        // pte_modify(): the page and A/D stay, R/W/X are the new ones (docs/reference/mutation-tests.md,
+        // "mprotect keeps A and D"). V and U stay set, G stays clear, as Linux's new protection has them.
         const lo = (leaf.lo & ~(PTE_R | PTE_W | PTE_X)) | pteProt(f);
         writePte(this.k.machine.mem, leaf.pteAddr, lo, leaf.hi);
       }
