@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# build.sh — builds every guest program two ways, into guests/bin/:
+# build.sh — builds the guest programs into guests/bin/:
 #
 #   <name>.nolibc.elf  rv64imac, lp64 (soft-float ABI), -nostdlib, linked with
-#                      the runtime in rt/ (crt0.S, rt.c, malloc.c); symbols kept
+#                      the runtime in rt/ (crt0.S, rt.c, malloc.c, posix.c,
+#                      setjmp.S); symbols kept
 #   <name>.glibc.elf   riscv64-linux-gnu-gcc -O2 -static (rv64gc, lp64d, glibc);
 #                      stripped, to keep the repository small
 #
-# and checks that no no-libc binary holds an F or D instruction and that its
+# Most programs are built both ways. The benchmarks and the programs that need
+# pthreads or libm are glibc-only (GLIBC_ONLY); gdbtarget is built with -g -O0
+# and keeps its symbols in both builds; bench_bare.elf is bench_coremark.c
+# built for bare metal (rt/bare: M-mode at 0x80000000, UART and test
+# finisher) with a fixed iteration count.
+#
+# It checks that no no-libc binary holds an F or D instruction and that its
 # ELF header says soft-float ABI. The output is reproducible: sources are
 # compiled from this directory by relative paths, -ffile-prefix-map keeps
 # absolute paths out, and no build id is written into the no-libc files
 # (the glibc ones get the linker's build id, a hash of their contents).
 #
-# Usage: guests/build.sh [NAME...]     (default: every program)
+# Usage: guests/build.sh [NAME...]     (default: every program; bench_bare
+#                                       names the bare-metal build)
 # Environment: NOLIBC_CC (default riscv64-unknown-elf-gcc, else
 #              riscv64-linux-gnu-gcc), GLIBC_CC (default riscv64-linux-gnu-gcc),
 #              OBJDUMP, READELF (default riscv64-linux-gnu-objdump/-readelf).
@@ -21,7 +29,16 @@ set -euo pipefail
 cd "$(dirname "$0")"
 GUESTS=$(pwd)
 
-PROGRAMS=(hello echo_args sort mstress thp_touch ptrchase exitcode segv cat sysprobe)
+# Built both ways.
+BOTH=(hello echo_args sort mstress thp_touch ptrchase exitcode segv cat sysprobe
+	echo wc rm fork_wait pipeline sigalrm sigsegv_longjmp files cow minish errno_probe
+	forkbomb oom_touch hostile bigbss gdbtarget)
+# glibc only: the benchmark suite (rv64gc code is what it measures), pthreads.
+GLIBC_ONLY=(bench_coremark bench_sort bench_hash bench_fp bench_chase pthreads threadbomb)
+# Iterations of bench_coremark's bare-metal build: about 80 M instructions.
+BARE_ITERATIONS=590
+
+PROGRAMS=("${BOTH[@]}" "${GLIBC_ONLY[@]}" bench_bare)
 if [ $# -gt 0 ]; then
 	PROGRAMS=("$@")
 fi
@@ -67,8 +84,29 @@ NOLIBC_FLAGS=(
 	-Wl,--build-id=none -Wl,-z,noexecstack
 	-Wall -Wextra -ffile-prefix-map="$GUESTS"=guests
 )
-GLIBC_FLAGS=(-O2 -static -s -I. -Wall -Wextra -ffile-prefix-map="$GUESTS"=guests)
-RUNTIME=(rt/crt0.S rt/rt.c rt/malloc.c)
+GLIBC_FLAGS=(-O2 -static -I. -Wall -Wextra -ffile-prefix-map="$GUESTS"=guests)
+RUNTIME=(rt/crt0.S rt/rt.c rt/malloc.c rt/posix.c rt/setjmp.S)
+# Bare metal: the same compiler and flags, rt.c's UART/finisher variant, our
+# own start code and layout; no malloc, no system calls.
+BARE_FLAGS=("${NOLIBC_FLAGS[@]}" -DMMLAB_BARE -DBENCH_DEFAULT_ITERATIONS=$BARE_ITERATIONS
+	-T rt/bare/bare.ld -Wl,--no-warn-rwx-segments)
+BARE_RUNTIME=(rt/bare/crt0.S rt/rt.c)
+
+# Per-program flags: gdbtarget is for debuggers (-g -O0, symbols kept in both
+# builds); every other glibc file is stripped (-s); some name a library.
+nolibc_flags() { # NAME
+	case "$1" in
+	gdbtarget) echo "-g -O0 -Wa,--debug-prefix-map,$GUESTS=guests" ;;
+	esac
+}
+glibc_flags() { # NAME
+	case "$1" in
+	gdbtarget) echo "-g -O0" ;;
+	bench_fp) echo "-s -lm" ;;
+	pthreads | threadbomb) echo "-s -pthread" ;;
+	*) echo "-s" ;;
+	esac
+}
 
 # No F or D instruction may appear in a no-libc binary: any mnemonic that
 # starts with f (flw, fld, fsd, fmv.x.d, fcvt, frcsr, ...) except fence*.
@@ -94,17 +132,41 @@ check_soft_float() { # FILE
 
 mkdir -p bin
 echo "no-libc: $NOLIBC_CC ($("$NOLIBC_CC" -dumpfullversion)); glibc: $GLIBC_CC ($("$GLIBC_CC" -dumpfullversion))"
+is_glibc_only() { # NAME
+	local p
+	for p in "${GLIBC_ONLY[@]}"; do [ "$p" = "$1" ] && return 0; done
+	return 1
+}
+
 for name in "${PROGRAMS[@]}"; do
+	if [ "$name" = bench_bare ]; then
+		# shellcheck disable=SC2046
+		"$NOLIBC_CC" "${BARE_FLAGS[@]}" -o bin/bench_bare.elf "${BARE_RUNTIME[@]}" bench_coremark.c "${NOLIBC_LIBS[@]}"
+		check_soft_float bin/bench_bare.elf
+		continue
+	fi
 	[ -f "$name.c" ] || { echo "build.sh: no such program: $name.c" >&2; exit 1; }
-	"$NOLIBC_CC" "${NOLIBC_FLAGS[@]}" -o "bin/$name.nolibc.elf" "${RUNTIME[@]}" "$name.c" "${NOLIBC_LIBS[@]}"
-	check_soft_float "bin/$name.nolibc.elf"
-	"$GLIBC_CC" "${GLIBC_FLAGS[@]}" -o "bin/$name.glibc.elf" "$name.c"
+	if ! is_glibc_only "$name"; then
+		# shellcheck disable=SC2046
+		"$NOLIBC_CC" "${NOLIBC_FLAGS[@]}" $(nolibc_flags "$name") -o "bin/$name.nolibc.elf" \
+			"${RUNTIME[@]}" "$name.c" "${NOLIBC_LIBS[@]}"
+		check_soft_float "bin/$name.nolibc.elf"
+	fi
+	# shellcheck disable=SC2046
+	"$GLIBC_CC" "${GLIBC_FLAGS[@]}" -o "bin/$name.glibc.elf" "$name.c" $(glibc_flags "$name")
 done
 
+size_of() { # FILE
+	if [ -f "$1" ]; then stat -c %s "$1"; else echo -; fi
+}
 echo "sizes (bytes):"
 for name in "${PROGRAMS[@]}"; do
-	printf '  %-12s nolibc %8d   glibc %8d\n' "$name" \
-		"$(stat -c %s "bin/$name.nolibc.elf")" "$(stat -c %s "bin/$name.glibc.elf")"
+	if [ "$name" = bench_bare ]; then
+		printf '  %-16s bare   %8s\n' "$name" "$(size_of bin/bench_bare.elf)"
+	else
+		printf '  %-16s nolibc %8s   glibc %8s\n' "$name" \
+			"$(size_of "bin/$name.nolibc.elf")" "$(size_of "bin/$name.glibc.elf")"
+	fi
 done
 (cd bin && sha256sum -- *.elf > SHA256SUMS)
 echo "wrote bin/SHA256SUMS"

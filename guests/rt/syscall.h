@@ -13,10 +13,15 @@
 #define MMLAB_RT_SYSCALL_H
 
 #define __NR_getcwd           17
+#define __NR_dup              23
+#define __NR_dup3             24
 #define __NR_fcntl            25
 #define __NR_ioctl            29
+#define __NR_mkdirat          34
 #define __NR_unlinkat         35
+#define __NR_ftruncate        46
 #define __NR_faccessat        48
+#define __NR_chdir            49
 #define __NR_openat           56
 #define __NR_close            57
 #define __NR_pipe2            59
@@ -37,13 +42,19 @@
 #define __NR_futex            98
 #define __NR_set_robust_list  99
 #define __NR_nanosleep       101
+#define __NR_getitimer       102
+#define __NR_setitimer       103
 #define __NR_clock_gettime   113
 #define __NR_clock_getres    114
+#define __NR_clock_nanosleep 115
 #define __NR_sched_yield     124
 #define __NR_kill            129
+#define __NR_tkill           130
 #define __NR_tgkill          131
+#define __NR_rt_sigsuspend   133
 #define __NR_rt_sigaction    134
 #define __NR_rt_sigprocmask  135
+#define __NR_rt_sigpending   136
 #define __NR_uname           160
 #define __NR_gettimeofday    169
 #define __NR_getpid          172
@@ -57,10 +68,15 @@
 #define __NR_brk             214
 #define __NR_munmap          215
 #define __NR_mremap          216
+#define __NR_clone           220
+#define __NR_execve          221
 #define __NR_mmap            222
 #define __NR_mprotect        226
+#define __NR_msync           227
 #define __NR_madvise         233
+#define __NR_wait4           260
 #define __NR_prlimit64       261
+#define __NR_renameat2       276
 #define __NR_getrandom       278
 #define __NR_rseq            293
 

@@ -21,4 +21,5 @@ int fputs(const char *s, FILE *f);
 int putchar(int c);
 int fputc(int c, FILE *f);
 int fflush(FILE *f); /* stdout is fully buffered (4 KiB); stderr is unbuffered */
+int rename(const char *from, const char *to); /* posix.c */
 #endif

@@ -12,5 +12,10 @@ struct timespec {
 #define CLOCK_REALTIME  0
 #define CLOCK_MONOTONIC 1
 
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID  3
+#define TIMER_ABSTIME 1
+
 int clock_gettime(clockid_t clk, struct timespec *ts);
+int nanosleep(const struct timespec *req, struct timespec *rem); /* posix.c */
 #endif

@@ -30,9 +30,14 @@
 #define MADV_HUGEPAGE   14
 #define MADV_NOHUGEPAGE 15
 
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC       4
+
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
 int munmap(void *addr, size_t len);
 void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...);
 int mprotect(void *addr, size_t len, int prot);
 int madvise(void *addr, size_t len, int advice);
+int msync(void *addr, size_t len, int flags); /* posix.c */
 #endif
