@@ -21,6 +21,7 @@ export {
   type Interpreter,
   interpreter,
   interpreterSource,
+  isHotOp,
   type RunFn,
   run,
   type TraceFn,
@@ -37,3 +38,4 @@ export {
   TIMEBASE_HZ,
 } from "./machine/machine.js";
 export { Paging } from "./paging.js";
+export { warmInterpreter } from "./warmup.js";
