@@ -607,7 +607,8 @@ export class Hart {
 
   // ---- CSRs ----
 
-  /** csrrw/rs/rc (kind 0/1/2) and their immediate forms (4/5/6). Returns true if it wrote. */
+  /** csrrw/rs/rc (kind 0/1/2) and their immediate forms (4/5/6). Returns true if it wrote a
+   *  CSR whose writes end the interpreter's chunk (CsrEntry.endsChunk). */
   csrOp(kind: number, d: number, s1: number, imm: number, n: number): boolean {
     const csr = imm & 0xfff;
     const zimm = imm >>> 12;
@@ -622,7 +623,7 @@ export class Hart {
       entry.write?.(this, v & MASK64, n);
     }
     if (d !== X0_SINK) this.setReg(d / 2, old);
-    return writes;
+    return writes && entry.endsChunk;
   }
 
   /** The entry of `csr` if this access may happen: the CSR exists, the privilege suffices, a
