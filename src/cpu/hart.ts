@@ -122,6 +122,9 @@ export class Hart {
   mscratch = 0n;
   sscratch = 0n;
   satp = 0n;
+  /** satp.MODE as a number (0 = Bare), kept by writeSatp: the checks on every slow access and
+   *  chunk read it without a BigInt operation. */
+  satpMode = 0;
   menvcfg = 0n;
   senvcfg = 0n;
   mcounteren = 0;
@@ -192,7 +195,7 @@ export class Hart {
   /** Is translation on for data or fetch accesses at the current privilege? Used to pick the
    *  interpreter variant that keeps the modelled TLB's accounting. */
   pagingActive(): boolean {
-    return this.translator !== null && this.satp >> SATP_MODE_SHIFT !== 0n;
+    return this.translator !== null && this.satpMode !== 0;
   }
 
   // ---- traps ----
@@ -364,7 +367,7 @@ export class Hart {
   /** Physical address of the virtual address (lo, hi) for an access of `kind`, or a trap. */
   translate(lo: number, hi: number, kind: AccessKind): number {
     const priv = kind === "x" ? this.priv : this.dataPriv();
-    if (this.translator !== null && priv < PRIV_M && this.satp >> SATP_MODE_SHIFT !== 0n) {
+    if (this.translator !== null && priv < PRIV_M && this.satpMode !== 0) {
       return this.translator.translate(this, lo, hi, kind, priv);
     }
     this.hostSlot = this.translator?.dummySlot ?? 0;
@@ -375,7 +378,7 @@ export class Hart {
    *  `probeCause`. No trap is taken; the modelled TLB is used and filled as by any access. */
   probe(lo: number, hi: number, kind: AccessKind): number {
     const priv = kind === "x" ? this.priv : this.dataPriv();
-    if (this.translator !== null && priv < PRIV_M && this.satp >> SATP_MODE_SHIFT !== 0n) {
+    if (this.translator !== null && priv < PRIV_M && this.satpMode !== 0) {
       const pa = this.translator.probe(this, lo, hi, kind, priv);
       if (pa < 0) this.probeCause = this.translator.faultCause;
       return pa;
@@ -653,6 +656,7 @@ export class Hart {
     const mode = Number(v >> SATP_MODE_SHIFT);
     if (mode !== 0 && !this.translator?.modes.includes(mode)) return;
     this.satp = v;
+    this.satpMode = mode;
     this.hostTlb.flush(); // Bare <-> paged takes effect at once; the modelled TLB is not flushed
   }
 

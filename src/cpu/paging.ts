@@ -6,6 +6,7 @@ import {
   type Access,
   adSatisfied,
   isCanonical,
+  type LeafEntry,
   PAGING_MODES,
   type PagingMode,
   type PhysMem,
@@ -66,7 +67,6 @@ export class Paging implements Translator {
     ctx.priv = priv;
     ctx.sum = (h.mstatus & MSTATUS.SUM) !== 0;
     ctx.mxr = (h.mstatus & MSTATUS.MXR) !== 0;
-    ctx.adue = h.menvcfgAdue;
     const tlb = this.tlb;
     tlb.setClock(h.steps + h.chunkN);
     let s = tlb.lookup(kind, vpn, this.asid);
@@ -75,22 +75,22 @@ export class Paging implements Translator {
       if (!permits(perm, kind, ctx)) return this.fail(pageFaultCause(kind));
       if (!adSatisfied(perm, kind)) {
         // A or D must be set in memory: that needs the walk (spec step 9 may not use the cache).
-        const w = this.walk(vpn, kind);
+        const w = this.walk(h, vpn, kind);
         if (!w) return -1;
         tlb.setPerm(s, w.perm);
       }
     } else {
-      const w = this.walk(vpn, kind);
+      const w = this.walk(h, vpn, kind);
       if (!w) return -1;
-      s = tlb.fill(kind, vpn, {
-        vpnBase: w.vpnBase,
-        shift: w.shift,
-        ppnBase: w.ppnBase,
-        asid: this.asid,
-        global: (w.perm & 0x20) !== 0,
-        perm: w.perm,
-        level: w.level,
-      });
+      const leaf = this.leaf;
+      leaf.vpnBase = w.vpnBase;
+      leaf.shift = w.shift;
+      leaf.ppnBase = w.ppnBase;
+      leaf.asid = this.asid;
+      leaf.global = (w.perm & 0x20) !== 0;
+      leaf.perm = w.perm;
+      leaf.level = w.level;
+      s = tlb.fill(kind, vpn, leaf);
     }
     h.hostSlot = s;
     return (tlb.ppn[s]! + (vpn - tlb.vpn[s]!)) * 4096 + (lo & 4095);
@@ -101,8 +101,21 @@ export class Paging implements Translator {
     return -1;
   }
 
-  /** Walk for `vpn` and count it; null (with faultCause set) if the walk faults. */
-  private walk(vpn: number, kind: Access): WalkResult | null {
+  /** The leaf a walk found, as the model's fill takes it (one object, rewritten per fill). */
+  private readonly leaf: LeafEntry = {
+    vpnBase: 0,
+    shift: 12,
+    ppnBase: 0,
+    asid: 0,
+    global: false,
+    perm: 0,
+    level: 0,
+  };
+
+  /** Walk for `vpn` and count it; null (with faultCause set) if the walk faults. Only a walk
+   *  needs menvcfg.ADUE (a hit's A/D check does not), so it is read here. */
+  private walk(h: Hart, vpn: number, kind: Access): WalkResult | null {
+    this.ctx.adue = h.menvcfgAdue;
     const r = this.walker.walk(this.mode!, this.root, this.asid, vpn, kind, this.ctx);
     if (r.status !== "ok") {
       this.faultCause = r.status === "page-fault" ? pageFaultCause(kind) : accessFaultCause(kind);
