@@ -1,9 +1,9 @@
 // Guest programs from files: an ELF64 executable, or RV64 assembly (.s / .S) that the assembler
 // turns into one. Every problem with the file becomes an InputError naming it, in one line
-// (an assembly file gets one line per diagnostic, each `file:line:col: message`).
+// (an assembly file gets one line per diagnostic, each `file:line:col: message`). The assembler
+// is loaded only when there is assembly to assemble: running an ELF file does not need it.
 
 import { readFile } from "node:fs/promises";
-import { AsmError, assemble } from "../asm/index.js";
 import { ElfError, type ElfFile, readElf } from "../elf/index.js";
 import { InputError } from "./args.js";
 
@@ -30,16 +30,21 @@ export async function readInput(path: string): Promise<Uint8Array> {
   }
 }
 
-/** Assemble `text` (named `file` in diagnostics) into an ELF file. */
-export function assembleElf(text: string, file: string): ElfFile {
-  let bytes: Uint8Array;
+/** Assemble `text` (named `file` in diagnostics) into the bytes of an ELF file, with its text
+ *  at `base` (default: the assembler's, RAM for bare-metal guests). */
+export async function assembleBytes(text: string, file: string, base?: bigint): Promise<Uint8Array> {
+  const { AsmError, assemble } = await import("../asm/index.js");
   try {
-    bytes = assemble(text, { file }).toElf();
+    return assemble(text, base === undefined ? { file } : { file, base }).toElf();
   } catch (e) {
     if (e instanceof AsmError) throw new InputError(e.message);
     throw e;
   }
-  return parseElf(bytes, file);
+}
+
+/** Assemble `text` (named `file` in diagnostics) into an ELF file. */
+export async function assembleElf(text: string, file: string): Promise<ElfFile> {
+  return parseElf(await assembleBytes(text, file), file);
 }
 
 function parseElf(bytes: Uint8Array, name: string): ElfFile {

@@ -3,7 +3,6 @@
 
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { isatty } from "node:tty";
-import { AsmError, assemble } from "../asm/index.js";
 import {
   ExecError,
   type Kernel,
@@ -13,7 +12,7 @@ import {
   type task_struct,
 } from "../kernel/index.js";
 import { badValue, InputError, type Parsed, seedOpt, stringOpt, usageError } from "./args.js";
-import { isAssembly } from "./guest.js";
+import { assembleBytes, isAssembly } from "./guest.js";
 import { err, out } from "./io.js";
 import {
   atLeast,
@@ -107,7 +106,7 @@ function mountOpt(spec: string): Mount {
 
 /** The program's bytes: an ELF file as it is, a .s file assembled at USER_TEXT_BASE. Null when
  *  the file does not exist; an ExecError when it cannot be read as a program. */
-function readProgram(path: string): Uint8Array | null {
+async function readProgram(path: string): Promise<Uint8Array | null> {
   let bytes: Uint8Array;
   try {
     if (statSync(path).isDirectory()) throw new ExecError(`${path}: is a directory`);
@@ -125,12 +124,7 @@ function readProgram(path: string): Uint8Array | null {
     throw e;
   }
   if (!isAssembly(path)) return bytes;
-  try {
-    return assemble(new TextDecoder().decode(bytes), { file: path, base: USER_TEXT_BASE }).toElf();
-  } catch (e) {
-    if (e instanceof AsmError) throw new InputError(e.message);
-    throw e;
-  }
+  return assembleBytes(new TextDecoder().decode(bytes), path, USER_TEXT_BASE);
 }
 
 /** "name: reason" for an ExecError, naming the program once. */
@@ -153,10 +147,15 @@ interface ProgramEnd {
 }
 
 /** Run `program` under the kernel; returns the exit status. */
-export function runKernelMode(program: string, args: string[], p: Parsed, cfg: MachineConfig): number {
+export async function runKernelMode(
+  program: string,
+  args: string[],
+  p: Parsed,
+  cfg: MachineConfig,
+): Promise<number> {
   checkKernelSatp(cfg, "run");
   const opts = runOptions(p);
-  const elf = programBytes(program);
+  const elf = await programBytes(program);
   if (typeof elf === "number") return elf;
   const session = bootForProgram(cfg, opts);
   const insn = startInsnTrace(session.machine, cfg, session.stats);
@@ -175,10 +174,10 @@ export function runKernelMode(program: string, args: string[], p: Parsed, cfg: M
 
 /** The program's bytes, or the exit status when there are none to run: 126 (not an executable
  *  the kernel runs), 127 (no such file), with the line printed. */
-function programBytes(program: string): Uint8Array | number {
+async function programBytes(program: string): Promise<Uint8Array | number> {
   let elf: Uint8Array | null;
   try {
-    elf = readProgram(program);
+    elf = await readProgram(program);
   } catch (e) {
     if (!(e instanceof ExecError)) throw e;
     err(`mmlab: ${execLine(program, e)}\n`);
