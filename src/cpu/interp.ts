@@ -33,6 +33,7 @@ import { div64, divu64, mul64, mulh64, mulhsu64, mulhu64, r, rem64, remu64 } fro
 import { MNEMONICS, type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
 import { NEXT_PC, SEMANTICS } from "./semantics.js";
 import { TLB_MASK, TRAP } from "./trap.js";
+import { warmVariant } from "./warmup.js";
 
 /** Runs up to `budget` instructions on a hart; returns how many retired. */
 export type RunFn = (h: Hart, budget: number) => number;
@@ -71,6 +72,9 @@ interface Variant {
 }
 
 const variantName = (v: Variant): string => `${v.paged ? "paged" : "bare"}${v.traced ? "-traced" : ""}`;
+
+/** A generated function's name: run_paged, cold_bare_traced... (profiles show it). */
+const fnName = (f: "run" | "cold", v: Variant): string => `${f}_${variantName(v).replace("-", "_")}`;
 
 /** The accounting of a host-TLB hit of kind k: the model slot's LRU stamp and hit counter. */
 const acct = (k: string, clock: string): string =>
@@ -151,7 +155,7 @@ function coldSource(v: Variant): string {
   const cases = MNEMONICS.filter((m) => !HOT.has(m))
     .map((m) => coldCase(OPS[m], v))
     .join("\n");
-  return `function cold(h, op, a, imm, len, pcLo, pcHi, n) {
+  return `function ${fnName("cold", v)}(h, op, a, imm, len, pcLo, pcHi, n) {
   const x = h.x;
   const d = a & 127, s1 = (a >>> 7) & 127, s2 = (a >>> 14) & 127;
   switch (op) {
@@ -169,7 +173,8 @@ function runSource(v: Variant): string {
     .map((m) => hotCase(OPS[m], v))
     .join("\n");
   const fetchHit = "(xLo[e] === (pcLo & -4096) && xHi[e] === pcHi)";
-  return `function run(h, budget) {
+  return `function ${fnName("run", v)}(h, budget) {
+  if (warm !== null) { const w = warm; warm = null; w(); }
   const x = h.x, mem = h.mem;
   const u8 = mem.u8, i8 = mem.i8, u16 = mem.u16, i16 = mem.i16, i32 = mem.i32;
   const t = h.hostTlb, rLo = t.rLo, rHi = t.rHi, rBase = t.rBase, wLo = t.wLo, wHi = t.wHi, wBase = t.wBase;
@@ -202,7 +207,7 @@ function runSource(v: Variant): string {
 ${cases}
           default: {
             ${SYNC_PC}
-            const k = cold(h, op, a, imm, len, pcLo, pcHi, n);
+            const k = ${fnName("cold", v)}(h, op, a, imm, len, pcLo, pcHi, n);
             if (k !== ${CONTINUE}) {
               if (k === ${END_AFTER}) { ${NEXT_PC} } else { pcLo = h.pcLo | 0; pcHi = h.pcHi | 0; }
               break loop;
@@ -235,6 +240,7 @@ const { r, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, div32
         TRAP, tracer, fpu } = env;
 const SCRATCH = new Float64Array(1 << 16);
 const TLB_MASK = ${TLB_MASK};
+let warm = env.warm;
 ${coldSource(v)}
 return ${runSource(v)};
 //# sourceURL=mmlab-interp-${variantName(v)}.js
@@ -242,7 +248,11 @@ return ${runSource(v)};
 }
 
 function build(v: Variant, tracer: TraceFn | null): RunFn {
+  let fn: RunFn | null = null;
   const env = {
+    // A plain variant warms itself up (warmup.ts) when it is first called, before it runs any
+    // instruction of a user's machine; the tracing ones, slow anyway, do not.
+    warm: tracer === null ? () => warmVariant(fn!, v.paged) : null,
     r,
     mul64,
     mulh64,
@@ -261,7 +271,8 @@ function build(v: Variant, tracer: TraceFn | null): RunFn {
     fpu: FPU,
   };
   const factory = new Function("env", source(v)) as (e: typeof env) => RunFn;
-  return factory(env);
+  fn = factory(env);
+  return fn;
 }
 
 /** A pair of interpreters: for translation off, and for paging with modelled-TLB accounting. */

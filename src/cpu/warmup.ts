@@ -1,7 +1,7 @@
-// Warming the interpreter: before the first machine runs, every op of the generated interpreter
-// (interp.ts) is executed a few times on a scratch hart with its own small RAM, so that V8 has
-// type feedback for every case, both ways of every branch and every slow path before it
-// optimizes the loop. Optimized code meeting a path that had no feedback when it was compiled
+// Warming the interpreter: the first time a variant of the generated interpreter (interp.ts) is
+// called, before it runs anything of the user's machine, every op is executed a few times on a
+// scratch hart with its own small RAM, so that V8 has type feedback for every case, both ways of
+// every branch and every slow path before it optimizes the loop. Optimized code meeting a path that had no feedback when it was compiled
 // is thrown away ("insufficient type feedback", docs/reference/emulators.md), and every inline
 // cache that records new feedback restarts the count of ticks V8 waits for before optimizing
 // (--reset-ticks-on-ic-update): a real program meets its ops one by one over millions of
@@ -10,10 +10,16 @@
 // The warm-up changes nothing a user can see: it runs on its own hart, RAM, decode cache and
 // TLB model, never on the machine the user runs, so every counter and all output stay as they
 // were. It writes the decode cache's slots directly (op, registers, immediate, length: the
-// format of code.ts), so it needs neither the assembler nor the decoder. It costs about a
-// millisecond per variant.
+// format of code.ts), so it needs neither the assembler nor the decoder. It costs some tens of
+// milliseconds per variant, most of it compiling to bytecode the functions a program needs
+// anyway; measured on whole commands, `mmlab run` of hello (no libc) costs the same with it and
+// hello with glibc less (README, Performance). Warming later instead (after a program had run
+// some thousands of instructions) was measured worse: by then V8 had optimized the loop for the
+// program's objects, and the warm-up's own objects and field types threw that code away again.
 
 import {
+  DEFAULT_TLB_PRESET,
+  loadTlbConfig,
   type MmioDevice,
   mapLeaf,
   PhysMem,
@@ -48,6 +54,12 @@ const A2 = 12;
 const BASE_COMMON = 5;
 const BASE_DEV = 6;
 const JALR_TARGET = 13;
+const FS_MASK_REG = 7;
+const PRIME_REG = 8;
+/** cold() calls before the passes: 500 and 1,000 were measured enough on Node 20.20 (V8
+ *  11.3), whose budget before a function gets its feedback vector is 8 × its bytecode size
+ *  (--interrupt-budget-factor-for-feedback-allocation); 64 was not. */
+const PRIME_LOOPS = 1000;
 const FIRST_PAGE_REG = 14;
 
 // F registers: f11..f13 doubles, f21..f23 NaN-boxed singles; f10 the destination.
@@ -55,26 +67,32 @@ const FD = 10;
 const F_D = [11, 12, 13];
 const F_S = [21, 22, 23];
 
-/** Register values of the passes: (x11, x12) as [lo, hi] pairs. Between them every comparison
- *  is true and false with equal and different high words, every shift amount is 0, below 32
- *  and above, and every branch is taken and not taken. */
-const PASSES: readonly (readonly [readonly [number, number], readonly [number, number]])[] = [
-  [
-    [5, 1],
-    [3, 1],
-  ],
-  [
-    [2, 0],
-    [40, 1],
-  ],
-  [
-    [-5, -1],
-    [0, 0],
-  ],
-  [
-    [7, 0],
-    [7, 0],
-  ],
+/** One pass of the program: the integer operands (x11, x12 as [lo, hi] words) and the three
+ *  floating-point operands (f11-f13 as doubles, f21-f23 as singles). Between them every integer
+ *  comparison is true and false with equal and different high words, every shift amount is 0,
+ *  below 32 and above, every branch is taken and not taken, and the F/D ops meet ordinary
+ *  numbers (their inline paths), zeros and signs, infinities and NaNs, and tiny and huge
+ *  magnitudes (the ranges where the inline paths hand over to the helpers).
+ */
+interface Pass {
+  x11: readonly [number, number];
+  x12: readonly [number, number];
+  f: readonly [number, number, number];
+  /** Set FS to Initial before each F/D op (else it stays Dirty). */
+  fsInitial: boolean;
+}
+
+/** The CSRs the program uses in its privilege: a scratch register and the status register. */
+interface Csrs {
+  scratch: number;
+  status: number;
+}
+
+const PASSES: readonly Pass[] = [
+  { x11: [5, 1], x12: [3, 1], f: [1.5, 2.25, 3.75], fsInitial: true },
+  { x11: [2, 0], x12: [40, 1], f: [-0, 7, -2.5], fsInitial: false },
+  { x11: [-5, -1], x12: [0, 0], f: [Number.NaN, Number.POSITIVE_INFINITY, 1], fsInitial: true },
+  { x11: [7, 0], x12: [7, 0], f: [1e-310, 1e300, -1e-40], fsInitial: false },
 ];
 
 /** One instruction of the warm-up program, as a decode-cache slot. */
@@ -188,7 +206,7 @@ interface Program {
 
 /** A jump to page B and back, every op, the stores that yield, the traps and the ops that end a
  *  chunk, then the end. */
-function program(scratchCsr: number): Program {
+function program(csrs: Csrs): Program {
   const slots = new Map<number, Slot>();
   let pc = CODE_A;
   const put = (s: Slot): number => {
@@ -196,7 +214,15 @@ function program(scratchCsr: number): Program {
     pc += 4;
     return pc;
   };
-  put(slot("jal", xd(0), 0, 0, CODE_B - CODE_A));
+  // A loop of PRIME_LOOPS cold() calls first (x8 counts them; csrrs of fcsr with x0 reads
+  // and writes nothing): V8 gives a function its feedback vector only after it has run for a
+  // while (--lazy-feedback-allocation), and cold(), which has no loop of its own, would record
+  // nothing in the passes (measured: with --no-lazy-feedback-allocation, or this loop, the
+  // real-program suite meets no deoptimization of cold(); without either, bench_fp meets 8).
+  put(slot("csrrs", xd(RD), 0, 0, CSR.fcsr));
+  put(slot("addi", xd(PRIME_REG), xs(PRIME_REG), 0, -1));
+  put(slot("bne", 0, xs(PRIME_REG), 0, -8));
+  put(slot("jal", xd(0), 0, 0, CODE_B - pc));
   slots.set(CODE_B, slot("addi", xd(RD), xs(A1), 0, 1));
   slots.set(CODE_B + 4, slot("jal", xd(0), 0, 0, pc - (CODE_B + 4)));
   const decodeAt = pc;
@@ -207,7 +233,11 @@ function program(scratchCsr: number): Program {
   let jalrNext = 0;
   for (const name of MNEMONICS) {
     if (last.includes(name)) continue;
-    for (const s of slotsFor(name, nextReg, scratchCsr)) {
+    const fp = insnInfo(OPS[name]).ext === "F" || insnInfo(OPS[name]).ext === "D";
+    for (const s of slotsFor(name, nextReg, csrs.scratch)) {
+      // Before each F/D op, FS goes from Dirty to Initial (x7 = its bit 14) in the passes that
+      // say so: the op then takes its path through the FS check and marks FS Dirty again.
+      if (fp) put(slot("csrrc", xd(0), xs(FS_MASK_REG), 0, csrs.status));
       const next = put(s);
       if (name === "jalr") jalrNext = next;
     }
@@ -273,15 +303,15 @@ function scratchHart(tlb: TlbConfig, paged: boolean): Hart {
 }
 
 /** Run the program's passes on `h` with `fn`. */
-function runPasses(fn: RunFn, h: Hart, priv: number, scratchCsr: number): void {
-  const p = program(scratchCsr);
+function runPasses(fn: RunFn, h: Hart, priv: number, csrs: Csrs): void {
+  const p = program(csrs);
   const mem = h.mem;
   const wordAt = (pa: number, w: number): void => {
     mem.i32[(pa - RAM_BASE) >>> 2] = w;
   };
   wordAt(p.decodeAt, 0x00000013); // addi x0, x0, 0: decoded by the interpreter itself
   wordAt(p.end, 0x0000006f); // jal x0, 0: the end, also once fence.i has dropped the slots
-  for (const [a, b] of PASSES) {
+  for (const pass of PASSES) {
     for (const [pa, s] of p.slots) {
       const off = pa - RAM_BASE;
       const dc = h.code.page(off - (off % 4096));
@@ -291,7 +321,7 @@ function runPasses(fn: RunFn, h: Hart, priv: number, scratchCsr: number): void {
       dc[i + 2] = s.imm;
       dc[i + 3] = 4;
     }
-    resetHart(h, priv, a, b, p.jalrNext);
+    resetHart(h, priv, pass, p.jalrNext);
     runToEnd(fn, h, priv, p);
   }
 }
@@ -300,26 +330,22 @@ function runPasses(fn: RunFn, h: Hart, priv: number, scratchCsr: number): void {
 const MSTATUS_WARM = MSTATUS.FS | (PRIV_M << 11) | MSTATUS.SPP;
 
 /** The hart's state at the start of a pass. */
-function resetHart(
-  h: Hart,
-  priv: number,
-  a: readonly [number, number],
-  b: readonly [number, number],
-  jalrNext: number,
-): void {
+function resetHart(h: Hart, priv: number, pass: Pass, jalrNext: number): void {
   h.x.fill(0);
-  h.x.set(a, 2 * A1);
-  h.x.set(b, 2 * A2);
+  h.x.set(pass.x11, 2 * A1);
+  h.x.set(pass.x12, 2 * A2);
   const set = (r: number, v: number): void => h.setReg(r, BigInt(v));
   set(BASE_COMMON, DATA);
   set(BASE_DEV, DEVICE);
   set(JALR_TARGET, jalrNext);
+  set(FS_MASK_REG, pass.fsInitial ? 0x4000 : 0);
+  set(PRIME_REG, pass === PASSES[0] ? PRIME_LOOPS : 1);
   for (let r = FIRST_PAGE_REG; r < 32; r++) set(r, DATA + 0x1000 * (r - FIRST_PAGE_REG + 1));
   F_D.forEach((r, i) => {
-    h.f[r] = 1.5 + i;
+    h.f[r] = pass.f[i]!;
   });
   F_S.forEach((r, i) => {
-    h.f32[2 * r] = 2.25 + i;
+    h.f32[2 * r] = pass.f[i]!;
     h.fi[2 * r + 1] = -1;
   });
   h.priv = priv;
@@ -352,15 +378,24 @@ function runToEnd(fn: RunFn, h: Hart, priv: number, p: Program): void {
 
 const warmed = new WeakSet<RunFn>();
 
-/** Warm `interp`'s bare and paged variants once (later calls return at once). `tlb`: the TLB
- *  model of the machine about to run, so the model's code meets the same shapes. */
-export function warmInterpreter(interp: Interpreter, tlb: TlbConfig): void {
-  if (!warmed.has(interp.bare)) {
-    warmed.add(interp.bare);
-    runPasses(interp.bare, scratchHart(tlb, false), PRIV_M, CSR.mscratch);
-  }
-  if (!warmed.has(interp.paged)) {
-    warmed.add(interp.paged);
-    runPasses(interp.paged, scratchHart(tlb, true), PRIV_S, CSR.sscratch);
-  }
+/** Warm one variant of the interpreter once (later calls return at once): `paged` runs it on a
+ *  hart with Sv48 on, else on a bare one. `tlb`: the scratch hart's TLB model (default: the
+ *  default preset). */
+export function warmVariant(fn: RunFn, paged: boolean, tlb: TlbConfig = defaultTlb()): void {
+  if (warmed.has(fn)) return;
+  warmed.add(fn);
+  if (paged) runPasses(fn, scratchHart(tlb, true), PRIV_S, { scratch: CSR.sscratch, status: CSR.sstatus });
+  else runPasses(fn, scratchHart(tlb, false), PRIV_M, { scratch: CSR.mscratch, status: CSR.mstatus });
 }
+
+/** Warm both variants of `interp` (the tests trace a warm-up this way). */
+export function warmInterpreter(interp: Interpreter, tlb: TlbConfig): void {
+  warmVariant(interp.bare, false, tlb);
+  warmVariant(interp.paged, true, tlb);
+}
+
+let defaultConfig: TlbConfig | null = null;
+const defaultTlb = (): TlbConfig => {
+  defaultConfig ??= loadTlbConfig(DEFAULT_TLB_PRESET);
+  return defaultConfig;
+};

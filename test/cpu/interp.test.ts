@@ -6,8 +6,8 @@ import { interpreterSource, isHotOp, MNEMONICS, OPS } from "../../src/cpu/index.
 
 /** The case labels of the switch inside the named function of the generated source. */
 function casesOf(src: string, fn: "cold" | "run"): Set<number> {
-  const start = src.indexOf(`function ${fn}(`);
-  const end = fn === "cold" ? src.indexOf("function run(") : src.length;
+  const start = src.indexOf(`function ${fn}_paged(`);
+  const end = fn === "cold" ? src.indexOf("function run_paged(") : src.length;
   const body = src.slice(start, end);
   return new Set([...body.matchAll(/case (\d+): \/\* /g)].map((m) => Number(m[1])));
 }

@@ -17,7 +17,6 @@ import { IRQ } from "../csr.js";
 import { Hart, type HartHost } from "../hart.js";
 import { type Interpreter, interpreter, run } from "../interp.js";
 import { Paging } from "../paging.js";
-import { warmInterpreter } from "../warmup.js";
 import { Clint } from "./clint.js";
 import { TestFinisher } from "./finisher.js";
 import { htifRequest } from "./htif.js";
@@ -103,7 +102,6 @@ export class Machine implements HartHost {
     this.code.onFlush = () => {
       for (const h of this.harts) h.hostTlb.flushKind("x");
     };
-    warmInterpreter(interpreter, tlb);
   }
 
   private readonly htifOut: (byte: number) => void;
