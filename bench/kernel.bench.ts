@@ -27,7 +27,7 @@ export const suites: SuiteFactory = (opts) => {
       title: "vmalloc + vfree (lazy purge included as it happens)",
       cases: [1, 16, 512].map((pages) => ({
         name: `${pages} page${pages > 1 ? "s" : ""}`,
-        fn: () => k.vm.vfree(k.vm.vmalloc(pages * 4096)),
+        fn: () => k.vmalloc.vfree(k.vmalloc.vmalloc(pages * 4096)),
       })),
       ratioTo: "1 page",
     },
@@ -38,10 +38,10 @@ export const suites: SuiteFactory = (opts) => {
   // stays within its mapped pages. By copy: shrinking to 1 MiB frees the last page, so growing by
   // a page needs a new area and a copy.
   const kIn = kernel();
-  const pIn = kIn.vm.vmalloc(MiB + 4096);
-  kIn.vm.vrealloc(pIn, MiB + 4096 - 8); // same pages
+  const pIn = kIn.vmalloc.vmalloc(MiB + 4096);
+  kIn.vmalloc.vrealloc(pIn, MiB + 4096 - 8); // same pages
   const kCopy = kernel();
-  let pCopy = kCopy.vm.vmalloc(MiB);
+  let pCopy = kCopy.vmalloc.vmalloc(MiB);
   const grow = makeSuite(
     {
       name: "kernel/vrealloc-grow",
@@ -50,15 +50,15 @@ export const suites: SuiteFactory = (opts) => {
         {
           name: "in place",
           fn: () => {
-            kIn.vm.vrealloc(pIn, MiB + 4096);
-            kIn.vm.vrealloc(pIn, MiB + 4096 - 8);
+            kIn.vmalloc.vrealloc(pIn, MiB + 4096);
+            kIn.vmalloc.vrealloc(pIn, MiB + 4096 - 8);
           },
         },
         {
           name: "by copy",
           fn: () => {
-            pCopy = kCopy.vm.vrealloc(pCopy, MiB + 4096);
-            pCopy = kCopy.vm.vrealloc(pCopy, MiB); // shrink frees the page: the next grow copies
+            pCopy = kCopy.vmalloc.vrealloc(pCopy, MiB + 4096);
+            pCopy = kCopy.vmalloc.vrealloc(pCopy, MiB); // shrink frees the page: the next grow copies
           },
         },
       ],
@@ -73,9 +73,9 @@ export const suites: SuiteFactory = (opts) => {
   const bpfCase = (cmdline: string, entries: number) => {
     const kb = kernel(cmdline);
     return () => {
-      let p = kb.vm.vmalloc(16);
-      for (let n = 2; n <= entries; n++) p = kb.vm.vrealloc(p, n * 16);
-      kb.vm.vfree(p);
+      let p = kb.vmalloc.vmalloc(16);
+      for (let n = 2; n <= entries; n++) p = kb.vmalloc.vrealloc(p, n * 16);
+      kb.vmalloc.vfree(p);
     };
   };
   // With the bug every call copies the whole array: 64 K entries would copy 34 GB (hours here, as
@@ -103,14 +103,14 @@ export const suites: SuiteFactory = (opts) => {
   const shrinkCase = (from: number, to: number) => ({
     name: `${from} -> ${to} pages`,
     fn: () => {
-      const p = ks.vm.vmalloc(from * 4096);
-      ks.vm.vrealloc(p, to * 4096);
-      ks.vm.vfree(p);
+      const p = ks.vmalloc.vmalloc(from * 4096);
+      ks.vmalloc.vrealloc(p, to * 4096);
+      ks.vmalloc.vfree(p);
     },
   });
   const baseCase = (pages: number) => ({
     name: `${pages} pages, no shrink`,
-    fn: () => ks.vm.vfree(ks.vm.vmalloc(pages * 4096)),
+    fn: () => ks.vmalloc.vfree(ks.vmalloc.vmalloc(pages * 4096)),
   });
   const us = (hz: (n: string) => number, c: string, base: string): number => 1e6 * (1 / hz(c) - 1 / hz(base));
   const shrink = makeSuite(

@@ -10,7 +10,18 @@
 import { assemble } from "../src/asm/index.js";
 import { CSR, Machine, PRIV_M, PRIV_S, run } from "../src/cpu/index.js";
 import { readElf } from "../src/elf/index.js";
-import { mapLeaf, PTE_A, PTE_D, PTE_R, PTE_W, PTE_X, RAM_BASE, SV48 } from "../src/mmu/index.js";
+import {
+  makeSatp,
+  mapLeaf,
+  PTE_A,
+  PTE_D,
+  PTE_R,
+  PTE_W,
+  PTE_X,
+  RAM_BASE,
+  SATP_SV48,
+  SV48,
+} from "../src/mmu/index.js";
 import { makeSuite, type SuiteFactory } from "./harness.js";
 
 const INSNS = 2_000_000;
@@ -82,7 +93,7 @@ function setup(source: string, paged: boolean, tlb: string, level = 0, dataVa?: 
     };
     map(BigInt(RAM_BASE), RAM_BASE, 4 << 20, 0); // code and .bss
     if (dataVa !== undefined) map(dataVa, RAM_BASE + (64 << 20), dataSpan, level);
-    h.csrWrite(CSR.satp, (9n << 60n) | BigInt(root));
+    h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 0, root));
   }
   h.trapListeners.push((_h, cause, tval) => {
     throw new Error(`bench: the guest trapped (cause ${cause}, tval 0x${tval.toString(16)})`);

@@ -96,9 +96,7 @@ static void setup(const char *tmp)
 	dir = open(tmp, O_RDONLY | O_DIRECTORY);
 	map = mmap(NULL, 5 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(map + 4 * PAGE, PAGE);
-	struct sigaction ign;
-	memset(&ign, 0, sizeof ign);
-	ign.sa_handler = SIG_IGN;
+	struct sigaction ign = {.sa_handler = SIG_IGN};
 	sigaction(SIGPIPE, &ign, NULL);  /* a write to a closed pipe: EPIPE, not death */
 }
 

@@ -22,7 +22,6 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,20 +39,14 @@ static void on_alarm(int sig)
 
 static void install(int flags)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_alarm;
-	sa.sa_flags = flags;
-	sigemptyset(&sa.sa_mask);
+	struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = flags};  /* empty sa_mask */
 	sigaction(SIGALRM, &sa, NULL);
 }
 
 /* Drop a SIGALRM that may still be pending: ignoring a signal discards it. */
 static void discard_pending(void)
 {
-	struct sigaction ign;
-	memset(&ign, 0, sizeof ign);
-	ign.sa_handler = SIG_IGN;
+	struct sigaction ign = {.sa_handler = SIG_IGN};
 	sigaction(SIGALRM, &ign, NULL);
 	install(SA_RESTART);
 }

@@ -120,11 +120,7 @@ static char *map_short_file(void)
 
 int main(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
+	struct sigaction sa = {.sa_sigaction = on_fault, .sa_flags = SA_SIGINFO};  /* empty sa_mask */
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
 	sigaction(SIGILL, &sa, NULL);

@@ -12,22 +12,16 @@ import {
   GFP_NOWAIT,
   hex64,
   type Kernel,
+  vmFlagNames,
 } from "../kernel/index.js";
 import {
+  formatWalk,
   type PagingMode,
-  PTE_A,
-  PTE_D,
-  PTE_G,
-  PTE_R,
-  PTE_U,
-  PTE_V,
-  PTE_W,
-  PTE_X,
   pageSizeName,
   pagingMode,
-  ptePpn,
-  readPte,
-  vpnIndex,
+  satpAsid,
+  satpMode,
+  satpPpn,
 } from "../mmu/index.js";
 import { isPanic, KernelOops, kernelStats, logOops } from "./kernel-session.js";
 import { formatTlb, hartTlb, table, tlbReport } from "./perf.js";
@@ -120,42 +114,6 @@ export function hexdump(addr: bigint, bytes: Uint8Array): string {
   return lines.join("\n");
 }
 
-/** PTE flag letters, V R W X U G A D, '-' where clear. */
-function pteFlags(lo: number): string {
-  const bits: [number, string][] = [
-    [PTE_V, "V"],
-    [PTE_R, "R"],
-    [PTE_W, "W"],
-    [PTE_X, "X"],
-    [PTE_U, "U"],
-    [PTE_G, "G"],
-    [PTE_A, "A"],
-    [PTE_D, "D"],
-  ];
-  return bits.map(([b, c]) => (lo & b ? c : "-")).join("");
-}
-
-const LEVEL_NAMES: Record<number, string[]> = {
-  3: ["PTE", "PMD", "PGD"],
-  4: ["PTE", "PMD", "PUD", "PGD"],
-  5: ["PTE", "PMD", "PUD", "P4D", "PGD"],
-};
-
-const VM_FLAG_NAMES: [number, string][] = [
-  [0x1, "VM_IOREMAP"],
-  [0x2, "VM_ALLOC"],
-  [0x4, "VM_MAP"],
-  [0x8, "VM_USERMAP"],
-  [0x10, "VM_DMA_COHERENT"],
-  [0x20, "VM_UNINITIALIZED"],
-  [0x40, "VM_NO_GUARD"],
-  [0x80, "VM_KASAN"],
-  [0x100, "VM_FLUSH_RESET_PERMS"],
-  [0x200, "VM_MAP_PUT_PAGES"],
-  [0x400, "VM_ALLOW_HUGE_VMAP"],
-  [0x1000, "VM_SPARSE"],
-];
-
 /** `[VAR =] NAME SIZE [GFP]`: an allocator taking a size and GFP flags (`gfp: false`: a size only). */
 function allocCommand(
   name: string,
@@ -209,12 +167,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
   vmalloc: allocCommand(
     "vmalloc",
     "vmalloc(SIZE), or __vmalloc(SIZE, GFP) when flags are given",
-    (k, size, gfp) => (gfp === undefined ? k.vm.vmalloc(size, CALLER) : k.vm.__vmalloc(size, gfp, CALLER)),
+    (k, size, gfp) =>
+      gfp === undefined ? k.vmalloc.vmalloc(size, CALLER) : k.vmalloc.__vmalloc(size, gfp, CALLER),
   ),
   vzalloc: allocCommand(
     "vzalloc",
     "vzalloc(SIZE): vmalloc, zeroed",
-    (k, size) => k.vm.vzalloc(size, CALLER),
+    (k, size) => k.vmalloc.vzalloc(size, CALLER),
     {
       gfp: false,
     },
@@ -222,17 +181,17 @@ export const COMMANDS: Record<string, CommandSpec> = {
   vmalloc_huge: allocCommand(
     "vmalloc_huge",
     "vmalloc_huge(SIZE, GFP): 2 MiB leaves when SIZE >= 2M (unless nohugevmalloc)",
-    (k, size, gfp) => k.vm.vmalloc_huge(size, orKernel(gfp), CALLER),
+    (k, size, gfp) => k.vmalloc.vmalloc_huge(size, orKernel(gfp), CALLER),
   ),
   vfree: freeCommand(
     "vfree",
     "vfree(PTR): pages freed now, the VA range and its TLB flush left to the lazy purge",
-    (k, ptr) => k.vm.vfree(ptr),
+    (k, ptr) => k.vmalloc.vfree(ptr),
   ),
   vrealloc: reallocCommand(
     "vrealloc",
     "vrealloc(PTR, SIZE, GFP); without 'VAR =', a variable PTR takes the result (unless NULL)",
-    (k, ptr, size, gfp) => k.vm.vrealloc(ptr, size, gfp, 1, -1, CALLER),
+    (k, ptr, size, gfp) => k.vmalloc.vrealloc(ptr, size, gfp, 1, -1, CALLER),
   ),
   kmalloc: allocCommand("kmalloc", "kmalloc(SIZE, GFP) from the slab caches", (k, size, gfp) =>
     k.slab.kmalloc(size, orKernel(gfp), CALLER),
@@ -347,9 +306,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: (c, a) => {
       c.arity(a, 1, 1);
       const addr = c.value(a[0]!);
-      const vm = c.k.vm.find_vm_area(addr);
+      const vm = c.k.vmalloc.find_vm_area(addr);
       if (!vm) throw new ConsoleError(`${hexAddr(addr)}: not in a vmalloc area`);
-      const flags = VM_FLAG_NAMES.filter(([b]) => vm.flags & b).map(([, n]) => n);
+      const flags = vmFlagNames(vm.flags);
       c.print(
         [
           `addr            ${hexAddr(vm.addr)}`,
@@ -396,8 +355,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
     help: "vm_unmap_aliases(): purge the lazily freed vmalloc areas now, with their TLB flush",
     run: (c, a) => {
       c.arity(a, 0, 0);
-      const lazy = c.k.vm.vmap_lazy_nr;
-      c.k.vm.vm_unmap_aliases();
+      const lazy = c.k.vmalloc.vmap_lazy_nr;
+      c.k.vmalloc.vm_unmap_aliases();
       c.print(`purged ${lazy} lazily freed page${lazy === 1 ? "" : "s"}`);
       return undefined;
     },
@@ -731,7 +690,7 @@ export class KConsole {
 
   /** The paging mode hart `id` uses (satp), or null when satp is Bare. */
   private mode(id: number): PagingMode | null {
-    return pagingMode(Number(this.k.machine.harts[id]!.satp >> 60n)) ?? null;
+    return pagingMode(satpMode(this.k.machine.harts[id]!.satp)) ?? null;
   }
 
   /** `tlb HART`: the valid entries of every array. */
@@ -760,91 +719,28 @@ export class KConsole {
     return `${head}\n${table(rows, 2)}`;
   }
 
-  /** `walk VA`: the walk the MMU would do, level by level (read straight from memory). */
+  /** `walk VA`: the walk the MMU would do, level by level (the walker's record, read straight
+   *  from memory: it fills no TLB and sets no A/D bit). */
   walk(va: bigint, id: number): string {
     const h = this.k.machine.harts[id]!;
     const mode = this.mode(id);
     if (!mode) return `hart ${id}: satp is Bare: ${hexAddr(va)} is a physical address`;
-    const mem = this.k.machine.mem;
-    const asid = Number((h.satp >> 44n) & 0xffffn);
-    let table = Number(h.satp & ((1n << 44n) - 1n));
+    const root = satpPpn(h.satp);
+    const lo = Number(BigInt.asIntN(32, va));
+    const hi = Number(BigInt.asIntN(32, va >> 32n));
+    const record = hartTlb(this.k.machine, id).walker.inspect(mode, root, lo, hi);
     const lines = [
-      `walk ${hexAddr(va)} on hart ${id}: ${mode.name}, root table at 0x${(table * 4096).toString(16)}, asid ${asid}`,
+      `walk ${hexAddr(va)} on hart ${id}: ${mode.name}, root table at 0x${(root * 4096).toString(16)}, asid ${satpAsid(h.satp)}`,
+      ...formatWalk(record, va),
     ];
-    const top = BigInt.asIntN(64, va) >> BigInt(mode.vaBits - 1);
-    if (top !== 0n && top !== -1n) {
-      lines.push(
-        `  not canonical for ${mode.name}: bits 63..${mode.vaBits - 1} must all equal bit ${mode.vaBits - 1}: page fault`,
-      );
-      return lines.join("\n");
-    }
-    const vpn = Number((va & ((1n << BigInt(mode.vaBits)) - 1n)) >> 12n);
-    const names = LEVEL_NAMES[mode.levels]!;
-    for (let level = mode.levels - 1; level >= 0; level--) {
-      const idx = vpnIndex(vpn, level);
-      const pteAddr = table * 4096 + idx * 8;
-      const slot = `${names[level]!.padEnd(3)} [${idx.toString().padStart(3)}]`;
-      const where = `  level ${level} ${slot} pte @ 0x${pteAddr.toString(16)}`;
-      if (mem.ramOffset(pteAddr, 8) < 0) {
-        lines.push(`${where}: outside RAM: access fault`);
-        break;
-      }
-      const [lo, hi] = readPte(mem, pteAddr);
-      const raw = `0x${(hi >>> 0).toString(16).padStart(8, "0")}${(lo >>> 0).toString(16).padStart(8, "0")}`;
-      const head = `${where} = ${raw} ${pteFlags(lo)}`;
-      const ppn = ptePpn(lo, hi);
-      if (!(lo & PTE_V)) {
-        lines.push(`${head}  not valid: the walk stops, page fault`);
-        break;
-      }
-      if (!(lo & PTE_R) && lo & PTE_W) {
-        lines.push(`${head}  W without R is reserved: page fault`);
-        break;
-      }
-      if (hi & ((0x7f << 22) | (3 << 29))) {
-        lines.push(`${head}  reserved bits 62..54 set: page fault`);
-        break;
-      }
-      if (!(lo & (PTE_R | PTE_X))) {
-        if (level === 0) {
-          lines.push(`${head}  a pointer at level 0: page fault`);
-          break;
-        }
-        lines.push(`${head}  -> next table at 0x${(ppn * 4096).toString(16)}`);
-        table = ppn;
-        continue;
-      }
-      let shift = 12 + 9 * level;
-      let base = ppn;
-      if (hi & (1 << 31)) {
-        if (level !== 0 || (ppn & 0xf) !== 8) {
-          lines.push(`${head}  bad Svnapot encoding: page fault`);
-          break;
-        }
-        shift = 16;
-        base = ppn - 8;
-      } else if (level > 0 && ppn % 2 ** (9 * level) !== 0) {
-        lines.push(`${head}  misaligned superpage (ppn 0x${ppn.toString(16)}): page fault`);
-        break;
-      }
-      const pageMask = (1n << BigInt(shift)) - 1n;
-      const pa = BigInt(base) * 4096n + (va & pageMask);
-      lines.push(
-        `${head}  leaf: ${pageSizeName(shift).toUpperCase()} page at 0x${(BigInt(base) * 4096n).toString(16)}`,
-      );
-      lines.push(
-        `  => pa 0x${pa.toString(16)}${lo & PTE_A ? "" : " (A clear: the first access faults under Svade)"}`,
-      );
-      break;
-    }
-    lines.push(...this.tlbHolding(va, id, mode));
+    if (record.stop !== "not-canonical") lines.push(...this.tlbHolding(va, id, mode));
     return lines.join("\n");
   }
 
   /** The TLB entries of hart `id` that translate `va` (possibly stale ones). */
   private tlbHolding(va: bigint, id: number, mode: PagingMode): string[] {
     const { tlb } = hartTlb(this.k.machine, id);
-    const asid = Number((this.k.machine.harts[id]!.satp >> 44n) & 0xffffn);
+    const asid = satpAsid(this.k.machine.harts[id]!.satp);
     const vpn = Number((va & ((1n << BigInt(mode.vaBits)) - 1n)) >> 12n);
     const hits = tlb
       .entries()

@@ -1,6 +1,8 @@
 // `--trace tlb`: one line per event of the modelled TLBs on stderr: page walks (with the leaf
-// found, or the fault), fills, evictions and sfence.vma flushes.
+// found, or where and why the walker's record says the walk stopped), fills, evictions and
+// sfence.vma flushes.
 //   tlb 0: walk  load  va 0xffff8f8000000000 asid 0: 4k leaf pa 0x80234000 rw-g 4 refs
+//   tlb 0: walk  store va 0x20000000 asid 1: page-fault at level 1 PMD [  0]: not valid 3 refs
 //   tlb 0: fill  load  dtlb-4k va 0xffff8f8000000000 4k pa 0x80234000
 //   tlb 0: evict load  dtlb-4k va 0xffff8f8000001000 4k
 //   tlb 0: flush va 0xffff8f8000000000 (all ASIDs): 2 entries dropped
@@ -15,13 +17,17 @@
 import type { Machine } from "../cpu/index.js";
 import {
   type Access,
+  describeStop,
   type PagingMode,
   pageSizeName,
   pagingMode,
+  pteFlagString,
   SV48,
+  satpMode,
   type TlbEvent,
   type TlbModel,
   type Walker,
+  type WalkStep,
 } from "../mmu/index.js";
 import { TextBuffer } from "./io.js";
 import { hartTlb } from "./perf.js";
@@ -81,7 +87,7 @@ export class TlbTracer {
   /** The paging mode hart `id` uses now (for printing VAs); Sv48 while satp is Bare. */
   private mode(id: number): PagingMode {
     const satp = this.machine.harts[id]!.satp;
-    return pagingMode(Number(satp >> 60n)) ?? SV48;
+    return pagingMode(satpMode(satp)) ?? SV48;
   }
 
   private attach(id: number): Hook {
@@ -93,14 +99,17 @@ export class TlbTracer {
       kind = k;
       return lookup.call(tlb, k, vpn, asid);
     };
+    const trail: WalkStep[] = [];
+    walker.trail = trail;
     walker.walk = (mode, root, asid, vpn, k, ctx) => {
+      trail.length = 0;
       const r = walk.call(walker, mode, root, asid, vpn, k, ctx);
       const va = vpnToVa(vpn, mode);
       if (this.keep(k, va, va + 4095n)) {
         const what =
           r.status === "ok"
             ? `${pageSizeName(r.shift)} leaf pa ${hex(BigInt(r.ppnBase) * 4096n)} ${permString(r.perm)}`
-            : r.status;
+            : `${r.status} ${describeStop(mode, trail[trail.length - 1], r.stop)}`;
         this.emit(
           `tlb ${id}: walk  ${KIND_NAME[k].padEnd(5)} va ${hex(va)} asid ${asid}: ${what} ${r.refs} refs`,
         );
@@ -113,6 +122,7 @@ export class TlbTracer {
       walker,
       restore: () => {
         tlb.onEvent = null;
+        walker.trail = null;
         // Drop the instance properties: the prototype's methods show through again.
         Reflect.deleteProperty(tlb, "lookup");
         Reflect.deleteProperty(walker, "walk");
@@ -181,16 +191,7 @@ export class TlbTracer {
   }
 }
 
-/** A PTE's permission bits as "rwxuga d": r w x u g a d, '-' where clear. */
+/** A PTE's permission bits as "rwxugad": r w x u g a d, '-' where clear. */
 export function permString(perm: number): string {
-  const bits: [number, string][] = [
-    [1 << 1, "r"],
-    [1 << 2, "w"],
-    [1 << 3, "x"],
-    [1 << 4, "u"],
-    [1 << 5, "g"],
-    [1 << 6, "a"],
-    [1 << 7, "d"],
-  ];
-  return bits.map(([b, c]) => (perm & b ? c : "-")).join("");
+  return pteFlagString(perm).slice(1).toLowerCase();
 }

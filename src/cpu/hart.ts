@@ -3,7 +3,7 @@
 // access that the interpreter falls back to when its host TLB misses. Translation is Bare here;
 // paging plugs in through `translator` (paging.ts).
 
-import { PG_CODE, PG_RESV, PG_WATCH, type PhysMem } from "../mmu/index.js";
+import { PG_CODE, PG_RESV, PG_WATCH, type PhysMem, RAM_BASE, SATP_MODE_SHIFT } from "../mmu/index.js";
 import { type CodeCache, X0_SINK } from "./code.js";
 import { CAUSE, IRQ_PRIORITY, MENVCFG_ADUE, MSTATUS, PRIV_M, PRIV_S, PRIV_U } from "./csr.js";
 import { CSRS, type CsrEntry } from "./csrfile.js";
@@ -46,7 +46,6 @@ const MXL64 = 2n << 62n;
 const misaBits = (exts: string): bigint =>
   [...exts].reduce((v, c) => v | (1n << BigInt(c.charCodeAt(0) - 65)), MXL64);
 
-const SATP_MODE_SHIFT = 60n;
 const MASK64 = (1n << 64n) - 1n;
 
 function kindCause(kind: AccessKind, access: number, misaligned: number, fetch: number): number {
@@ -496,7 +495,7 @@ export class Hart {
     for (let i = 0; i < width; i++) offs.push(this.byteOffset(base + BigInt(i), "w"));
     offs.forEach((off, i) => {
       this.mem.u8[off] = Number((v >> BigInt(8 * i)) & 0xffn);
-      if (this.mem.pageFlags[Math.floor(off / 4096)]) this.storeHooks(off + 0x8000_0000, off, 1);
+      if (this.mem.pageFlags[Math.floor(off / 4096)]) this.storeHooks(off + RAM_BASE, off, 1);
     });
   }
 

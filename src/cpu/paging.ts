@@ -10,8 +10,12 @@ import {
   PAGING_MODES,
   type PagingMode,
   type PhysMem,
+  PTE_G,
   pagingMode,
   permits,
+  satpAsid,
+  satpMode,
+  satpPpn,
   type TlbConfig,
   TlbModel,
   vpnOf,
@@ -87,7 +91,7 @@ export class Paging implements Translator {
       leaf.shift = w.shift;
       leaf.ppnBase = w.ppnBase;
       leaf.asid = this.asid;
-      leaf.global = (w.perm & 0x20) !== 0;
+      leaf.global = (w.perm & PTE_G) !== 0;
       leaf.perm = w.perm;
       leaf.level = w.level;
       s = tlb.fill(kind, vpn, leaf);
@@ -141,8 +145,8 @@ export class Paging implements Translator {
   private decodeSatp(satp: bigint): void {
     if (satp === this.satpSeen) return;
     this.satpSeen = satp;
-    this.mode = pagingMode(Number(satp >> 60n));
-    this.asid = Number((satp >> 44n) & 0xffffn);
-    this.root = Number(satp & ((1n << 44n) - 1n));
+    this.mode = pagingMode(satpMode(satp));
+    this.asid = satpAsid(satp);
+    this.root = satpPpn(satp);
   }
 }

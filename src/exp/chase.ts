@@ -15,6 +15,7 @@
 import { AsmBuilder } from "../asm/index.js";
 import { CSR, type Hart, Machine, type Paging, PRIV_S, run } from "../cpu/index.js";
 import {
+  makeSatp,
   mapLeaf,
   PAGING_MODES,
   type PagingMode,
@@ -141,7 +142,7 @@ export function runChase(spec: ChaseSpec): ChaseResult {
   const pages = mapSlots(tables, slots, stride, spec.pageShift, level);
   linkSlots(m, slots, stride, spec.seed);
   const h = m.harts[0]!;
-  h.csrWrite(CSR.satp, (BigInt(mode.satpMode) << 60n) | BigInt(tables.root));
+  h.csrWrite(CSR.satp, makeSatp(mode.satpMode, 0, tables.root));
   h.priv = PRIV_S;
   h.setPc(BigInt(CODE_PA));
   h.setReg(10, BigInt(DATA_VA + slotOffset(0, stride)));

@@ -52,7 +52,7 @@ function counters(k: Kernel): Counters {
     if (h.translator instanceof Paging) dropped += h.translator.tlb.flushes.dropped;
   }
   return {
-    purges: k.vm.purges,
+    purges: k.vmalloc.purges,
     flushOne: k.vmstat.get("nr_tlb_local_flush_one"),
     flushAll: k.vmstat.get("nr_tlb_local_flush_all"),
     shootdowns: k.flush.shootdowns,
@@ -66,7 +66,7 @@ function purgePoint(p: PurgeParams, q: PurgePoint): Row {
   const lazyArg = q.lazy === null ? "" : ` vmalloc.lazy_max_pages=${q.lazy}`;
   const m = new Machine({ mem: 256 * MiB, harts: q.harts, tlb: p.tlb, console: () => {} });
   const k = bootKernel(m, `${p.cmdline}${lazyArg}`.trim());
-  const lazyMax = k.vm.lazy_max_pages();
+  const lazyMax = k.vmalloc.lazy_max_pages();
   const vaPages = p.areaSize / 4096 + 1; // the guard page counts
   const perPurge = (Math.floor(lazyMax / vaPages) + 1) * p.areaSize;
   const perBatch = p.batch * p.areaSize;
@@ -78,7 +78,7 @@ function purgePoint(p: PurgeParams, q: PurgePoint): Row {
   while (freed < target) {
     const areas: bigint[] = [];
     for (let i = 0; i < p.batch; i++) {
-      const a = k.vm.vmalloc(p.areaSize, "lazy-purge storm");
+      const a = k.vmalloc.vmalloc(p.areaSize, "lazy-purge storm");
       if (a === 0n) throw new Error("lazy-purge: vmalloc failed");
       k.onCpu(i % q.harts, () => {
         for (let off = 0; off < p.areaSize; off += 4096) k.kmem.write64(a + BigInt(off), BigInt(i));
@@ -86,7 +86,7 @@ function purgePoint(p: PurgeParams, q: PurgePoint): Row {
       areas.push(a);
     }
     k.onCpu(0, () => {
-      for (const a of areas) k.vm.vfree(a);
+      for (const a of areas) k.vmalloc.vfree(a);
     });
     vfrees += areas.length;
     freed += perBatch;
@@ -110,7 +110,7 @@ function purgePoint(p: PurgeParams, q: PurgePoint): Row {
     ipis_per_mib: per("ipis"),
     entries_dropped_per_mib: per("dropped"),
     kernel_us_per_mib: Math.round((after.cycles - before.cycles) / mib) / 1000,
-    lazy_pages_left: k.vm.vmap_lazy_nr,
+    lazy_pages_left: k.vmalloc.vmap_lazy_nr,
   };
 }
 

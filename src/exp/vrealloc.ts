@@ -85,7 +85,7 @@ function shrinkPoint(p: VreallocParams, bug: string | null): Row {
   const k = boot(p, 2, 128 * MiB, bug ? `vrealloc.bug=${bug}` : "");
   const old = 256 * KiB;
   const size = 16 * KiB;
-  const ptr = k.vm.vmalloc(old, "exp_vrealloc_shrink");
+  const ptr = k.vmalloc.vmalloc(old, "exp_vrealloc_shrink");
   for (const cpu of [0, 1]) {
     k.onCpu(cpu, () => {
       for (let off = 0; off < old; off += 4096) k.kmem.write64(ptr + BigInt(off), BigInt(off + 1));
@@ -94,14 +94,14 @@ function shrinkPoint(p: VreallocParams, bug: string | null): Row {
   const freedStart = ptr + BigInt(size);
   const freedEnd = ptr + BigInt(old);
   const free0 = k.pages.nr_free_pages();
-  const vmPages0 = k.vm.nr_vmalloc_pages;
+  const vmPages0 = k.vmalloc.nr_vmalloc_pages;
   const cached0 = cachedIn(k, freedStart, freedEnd);
   const dropped0 = droppedAll(k);
   const fences0 = k.vmstat.get("nr_tlb_local_flush_one") + k.vmstat.get("nr_tlb_local_flush_all");
   const shoot0 = k.flush.shootdowns;
   const kasan0 = k.kasan?.reports ?? 0;
   const t0 = cycles(k);
-  const q = k.vm.vrealloc(ptr, size);
+  const q = k.vmalloc.vrealloc(ptr, size);
   const t1 = cycles(k);
   const pagesFreed = k.pages.nr_free_pages() - free0;
   const stale = cachedIn(k, freedStart, freedEnd);
@@ -114,10 +114,10 @@ function shrinkPoint(p: VreallocParams, bug: string | null): Row {
     new_size: size,
     same_pointer: q === ptr,
     pages_before: old / 4096,
-    pages_after: k.vm.find_vm_area(q)?.nr_pages ?? null,
+    pages_after: k.vmalloc.find_vm_area(q)?.nr_pages ?? null,
     pages_freed: pagesFreed,
     reduction_pct: Math.round((pagesFreed / (old / 4096)) * 10_000) / 100,
-    vmalloc_pages_delta: k.vm.nr_vmalloc_pages - vmPages0,
+    vmalloc_pages_delta: k.vmalloc.nr_vmalloc_pages - vmPages0,
     tlb_cached_before: cached0,
     tlb_entries_invalidated: droppedAll(k) - dropped0,
     tlb_stale_after: stale,
@@ -146,19 +146,19 @@ function hugePoint(p: VreallocParams, huge: boolean): Row {
   const k = boot(p, 1, 128 * MiB, huge ? "" : "nohugevmalloc");
   const old = 4 * MiB;
   const size = 16 * KiB;
-  const ptr = k.vm.vmalloc_huge(old);
+  const ptr = k.vmalloc.vmalloc_huge(old);
   if (ptr === 0n) throw new Error("vrealloc: vmalloc_huge failed");
   for (let off = 0; off < old; off += 4096) k.kmem.write64(ptr + BigInt(off), 1n);
-  const vm = k.vm.find_vm_area(ptr)!;
+  const vm = k.vmalloc.find_vm_area(ptr)!;
   const order = vm.page_order;
   const pagesBefore = vm.nr_pages;
   const sizeBefore = vm.size;
   const free0 = k.pages.nr_free_pages();
   const dropped0 = droppedAll(k);
   const t0 = cycles(k);
-  const q = k.vm.vrealloc(ptr, size);
+  const q = k.vmalloc.vrealloc(ptr, size);
   const t1 = cycles(k);
-  const after = k.vm.find_vm_area(q)!;
+  const after = k.vmalloc.find_vm_area(q)!;
   const freed = k.pages.nr_free_pages() - free0;
   return {
     scenario: "huge-shrink",
@@ -189,12 +189,12 @@ function growPoint(p: VreallocParams, size: number): Row[] {
     ["grow-in-place", size - 8],
     ["grow-by-copy", size],
   ] as const) {
-    const ptr = k.vm.vmalloc(start, `exp_${scenario}`);
+    const ptr = k.vmalloc.vmalloc(start, `exp_${scenario}`);
     if (ptr === 0n) throw new Error(`vrealloc: vmalloc(${start}) failed`);
     k.kmem.write64(ptr, 0x1234n);
     const copied0 = c.copied;
     const t0 = cycles(k);
-    const q = k.vm.vrealloc(ptr, start + 8);
+    const q = k.vmalloc.vrealloc(ptr, start + 8);
     const t1 = cycles(k);
     rows.push({
       scenario,
@@ -208,7 +208,7 @@ function growPoint(p: VreallocParams, size: number): Row[] {
       kernel_us: (t1 - t0) / 1000,
       data_ok: k.kmem.read64(q) === 0x1234n,
     });
-    k.vm.vfree(q);
+    k.vmalloc.vfree(q);
   }
   return rows;
 }
@@ -224,7 +224,7 @@ function bpfPoint(p: VreallocParams, bug: string | null, entries: number): Row {
     return b;
   };
   const t0 = cycles(k);
-  let ptr = k.vm.vmalloc(16, "push_insn_history");
+  let ptr = k.vmalloc.vmalloc(16, "push_insn_history");
   k.kmem.write(ptr, entry(1), "push_insn_history");
   let copies = 0;
   for (let n = 2; n <= entries; n++) {
@@ -241,8 +241,8 @@ function bpfPoint(p: VreallocParams, bug: string | null, entries: number): Row {
     const want = entry(n);
     for (let i = 0; i < 16; i++) if (all[(n - 1) * 16 + i] !== want[i]) ok = false;
   }
-  const pages = k.vm.find_vm_area(ptr)?.nr_pages ?? null;
-  k.vm.vfree(ptr);
+  const pages = k.vmalloc.find_vm_area(ptr)?.nr_pages ?? null;
+  k.vmalloc.vfree(ptr);
   return {
     scenario: "bpf",
     bug: bug ?? "none",

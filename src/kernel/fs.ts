@@ -4,6 +4,7 @@
 
 import { readFileSync, statSync } from "node:fs";
 import { posix } from "node:path";
+import { EACCES, EISDIR, ENOENT, ENOTDIR, EROFS } from "./errno.js";
 
 export interface Mount {
   host: string;
@@ -35,18 +36,18 @@ export function resolveMount(mounts: readonly Mount[], guestPath: string): strin
 }
 
 /** Open `guestPath` read-only: an OpenFile or a negative errno. */
-export function openHost(mounts: readonly Mount[], guestPath: string, flags: number): OpenFile | number {
+export function openHost(mounts: readonly Mount[], guestPath: string, flags: number): OpenFile | bigint {
   const host = resolveMount(mounts, guestPath);
-  if (host === null) return -2; // ENOENT
-  if ((flags & O_ACCMODE) !== 0 || flags & O_CREAT) return -30; // EROFS: mounts are read-only
+  if (host === null) return -ENOENT;
+  if ((flags & O_ACCMODE) !== 0 || flags & O_CREAT) return -EROFS; // mounts are read-only
   let st: ReturnType<typeof statSync>;
   try {
     st = statSync(host);
   } catch {
-    return -2;
+    return -ENOENT;
   }
-  if (st.isDirectory()) return -21; // EISDIR (no getdents here)
-  if (flags & O_DIRECTORY) return -20; // ENOTDIR
+  if (st.isDirectory()) return -EISDIR; // no getdents here
+  if (flags & O_DIRECTORY) return -ENOTDIR;
   try {
     return {
       kind: "file",
@@ -57,7 +58,7 @@ export function openHost(mounts: readonly Mount[], guestPath: string, flags: num
       mtimeSec: Math.floor(Number(st.mtimeMs) / 1000),
     };
   } catch {
-    return -13; // EACCES
+    return -EACCES;
   }
 }
 

@@ -12,7 +12,8 @@ import { SlabAllocator, ZERO_SIZE_PTR } from "./slab.js";
 import { Kvmalloc } from "./util.js";
 import { Vmalloc } from "./vmalloc.js";
 
-export { ExecError } from "./exec.js";
+export { ExecError } from "./binfmt_elf.js";
+export { ERRNO, type ErrnoName, errnoName, strerror } from "./errno.js";
 export { type Mount, parseMount } from "./fs.js";
 export { KernelOops } from "./kaccess.js";
 export { KASAN_VMALLOC_INVALID, Kasan } from "./kasan.js";
@@ -31,13 +32,14 @@ export { PAGE_KERNEL } from "./pgtable.js";
 export { formatLine, Printk } from "./printk.js";
 export { Scheduler, type SpawnOptions, type TaskIo, TICK, task_struct } from "./process.js";
 export { SlabAllocator } from "./slab.js";
-export { syscallNames } from "./syscalls.js";
+export { syscallNames } from "./syscalls/index.js";
 export { TLB_FLUSH_ALL_THRESHOLD } from "./tlbflush.js";
 export { Kvmalloc } from "./util.js";
 export {
   NUMA_NO_NODE,
   VM_ALLOC,
   VM_ALLOW_HUGE_VMAP,
+  VM_FLAGS,
   VM_FLUSH_RESET_PERMS,
   VM_MAP,
   VM_MAP_PUT_PAGES,
@@ -48,6 +50,7 @@ export {
   VREALLOC_BUGS,
   type vm_struct,
   type vmap_area,
+  vmFlagNames,
 } from "./vmalloc.js";
 
 /** Create the kernel with its subsystems on `machine` and boot it with `cmdline`. */
@@ -55,11 +58,11 @@ export { ZERO_SIZE_PTR };
 
 export function bootKernel(machine: Machine, cmdline = ""): Kernel {
   const k = new Kernel(machine);
-  k.vm = new Vmalloc(k);
+  k.vmalloc = new Vmalloc(k);
   k.kasan = new Kasan(k, { task: () => k.current });
-  k.vm.kasan = k.kasan;
+  k.vmalloc.kasan = k.kasan;
   k.kasan.addDescriber((a) => {
-    const vm = k.vm.find_vm_area(a);
+    const vm = k.vmalloc.find_vm_area(a);
     if (!vm) return null;
     return [
       "The buggy address belongs to the virtual mapping at",
@@ -68,10 +71,10 @@ export function bootKernel(machine: Machine, cmdline = ""): Kernel {
     ];
   });
   k.memcg = new MemCgroups(k);
-  k.vm.memcg = k.memcg;
+  k.vmalloc.memcg = k.memcg;
   k.slab = new SlabAllocator(k);
   k.slab.memcg = k.memcg;
-  k.kv = new Kvmalloc(k, k.slab, k.vm);
+  k.kv = new Kvmalloc(k, k.slab, k.vmalloc);
   k.percpu = new Percpu(k);
   k.rcu = new Rcu(k);
   k.rcu.free = (p) => k.kv.kvfree(p);

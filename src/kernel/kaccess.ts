@@ -5,7 +5,7 @@
 
 import type { Hart } from "../cpu/index.js";
 import type { PhysMem } from "../mmu/index.js";
-import { hex64 } from "./layout.js";
+import { hex64, PAGE_SIZE } from "./layout.js";
 
 /** A fault of the kernel itself: the run of the current task stops with this report. */
 export class KernelOops extends Error {
@@ -19,6 +19,8 @@ export class KernelOops extends Error {
 
 /** Checks an access before it happens (KASAN); throws KernelOops under kasan.fault=panic. */
 export type AccessCheck = (addr: bigint, size: number, write: boolean, ip: string) => void;
+
+const PAGE_MASK = BigInt(PAGE_SIZE - 1);
 
 const split = (va: bigint): [number, number] => [
   Number(BigInt.asIntN(32, va)),
@@ -80,7 +82,7 @@ export class KernelAccess {
     let done = 0;
     while (done < len) {
       const a = va + BigInt(done);
-      const inPage = 4096 - Number(a & 4095n);
+      const inPage = PAGE_SIZE - Number(a & PAGE_MASK);
       const n = Math.min(inPage, len - done);
       fn(this.ram(a, kind), done, n);
       this.cost?.(n);

@@ -20,6 +20,7 @@
 //   (Linux leaves them for the purge); page-table pages stay, as they do in Linux.
 
 import { PTE_R, PTE_W } from "../mmu/index.js";
+import { BUG_ON, WARN_ON } from "./bug.js";
 import type { ParamValue } from "./cmdline.js";
 import { parseBool } from "./cmdline.js";
 import { KernelOops } from "./kaccess.js";
@@ -30,6 +31,7 @@ import {
   is_vmalloc_addr,
   kasan_mem_to_shadow,
   PAGE_OFFSET,
+  PAGE_SHIFT,
   PAGE_SIZE,
   PUD_SIZE,
   VMALLOC_END,
@@ -69,9 +71,6 @@ export const KASAN_VMALLOC_KEEP_TAG = 0x8;
 export const KASAN_VMALLOC_PAGE_RANGE = 0x1;
 export const KASAN_VMALLOC_TLB_FLUSH = 0x2;
 
-/** struct page flag of a KASAN shadow page. Not yet in page_alloc.ts: move it there. */
-export { PG_kasan };
-
 /** The '=' line that opens and closes a report (66 characters, as mm/kasan/report.c). */
 export const KASAN_REPORT_RULE = "=".repeat(66);
 
@@ -92,6 +91,7 @@ export interface KasanOptions {
 
 const GRANULE = BigInt(KASAN_GRANULE_SIZE);
 const PAGE = BigInt(PAGE_SIZE);
+const SHIFT = BigInt(PAGE_SHIFT);
 const SHADOW_CHUNK = BigInt(KASAN_MEMORY_PER_SHADOW_PAGE);
 /** Bytes of memory one row of "Memory state around the buggy address" covers. */
 const META_MEM_BYTES_PER_ROW = 16n * GRANULE;
@@ -255,7 +255,7 @@ export class Kasan {
     if (shadowEnd <= shadowStart) return;
     if (flags & KASAN_VMALLOC_PAGE_RANGE) {
       for (let va = shadowStart; va < shadowEnd; va += PAGE) {
-        const key = Number(va >> 12n);
+        const key = Number(va >> SHIFT);
         const sp = this.shadow.get(key);
         if (sp?.vmalloc) this.unmapShadowPage(key, sp);
       }
@@ -274,8 +274,11 @@ export class Kasan {
    *  back with depopulate() over the same range. False (nothing kept) if out of memory. */
   populate(start: bigint, size: number, fill: number): boolean {
     if (!this.enabled || size <= 0) return true;
-    if (start < PAGE_OFFSET)
-      throw new Error(`kasan: populate of 0x${hex64(start)}: not a direct-map address`);
+    BUG_ON(
+      start < PAGE_OFFSET,
+      "mm/kasan/shadow.c",
+      () => `kasan: populate of 0x${hex64(start)}: not a direct-map address`,
+    );
     if (!this.mapShadow(start, BigInt(size), false, 0)) return false;
     this.kasan_poison(start, size, fill);
     return true;
@@ -286,14 +289,14 @@ export class Kasan {
   depopulate(start: bigint, size: number): void {
     if (!this.enabled || size <= 0) return;
     this.kasan_poison(start, size, 0);
-    const first = Number(kasan_mem_to_shadow(start) >> 12n);
-    const last = Number(kasan_mem_to_shadow(start + BigInt(size) - 1n) >> 12n);
+    const first = Number(kasan_mem_to_shadow(start) >> SHIFT);
+    const last = Number(kasan_mem_to_shadow(start + BigInt(size) - 1n) >> SHIFT);
     for (let key = first; key <= last; key++) {
       const sp = this.shadow.get(key);
       if (!sp || sp.vmalloc) continue;
       if (--sp.refs > 0) continue;
       this.unmapShadowPage(key, sp);
-      const va = BigInt(key) << 12n;
+      const va = BigInt(key) << SHIFT;
       this.kernel.flush.flush_tlb_kernel_range(va, va + PAGE);
     }
   }
@@ -303,14 +306,26 @@ export class Kasan {
   /** kasan_poison(): set the shadow of [addr, addr+size) to `value`; both granule-aligned. */
   kasan_poison(addr: bigint, size: number, value: number): void {
     if (!this.enabled) return;
-    if (addr & (GRANULE - 1n)) {
-      this.warnOn(`kasan_poison: address 0x${hex64(addr)} is not granule-aligned`);
+    const k = this.kernel;
+    const where = "mm/kasan/shadow.c";
+    if (
+      WARN_ON(
+        k,
+        (addr & (GRANULE - 1n)) !== 0n,
+        where,
+        () => `kasan_poison: address 0x${hex64(addr)} is not granule-aligned`,
+      )
+    )
       return;
-    }
-    if (size & KASAN_GRANULE_MASK) {
-      this.warnOn(`kasan_poison: size ${size} is not granule-aligned`);
+    if (
+      WARN_ON(
+        k,
+        (size & KASAN_GRANULE_MASK) !== 0,
+        where,
+        () => `kasan_poison: size ${size} is not granule-aligned`,
+      )
+    )
       return;
-    }
     if (size <= 0) return;
     const s = kasan_mem_to_shadow(addr);
     this.writeShadow(s, kasan_mem_to_shadow(addr + BigInt(size)) - s, value);
@@ -320,10 +335,17 @@ export class Kasan {
    *  holding size & 7. */
   kasan_unpoison(addr: bigint, size: number): void {
     if (!this.enabled) return;
-    if (addr & (GRANULE - 1n)) {
-      this.warnOn(`kasan_unpoison: address 0x${hex64(addr)} is not granule-aligned`);
+    const unaligned = (addr & (GRANULE - 1n)) !== 0n;
+    const where = "mm/kasan/shadow.c";
+    if (
+      WARN_ON(
+        this.kernel,
+        unaligned,
+        where,
+        () => `kasan_unpoison: address 0x${hex64(addr)} is not granule-aligned`,
+      )
+    )
       return;
-    }
     this.kasan_poison(addr, Math.ceil(size / KASAN_GRANULE_SIZE) * KASAN_GRANULE_SIZE, 0);
     this.kasan_poison_last_granule(addr, size);
   }
@@ -538,7 +560,7 @@ export class Kasan {
       }
     }
     if (addr >= PAGE_OFFSET) {
-      const pfn = Number((addr - PAGE_OFFSET) >> 12n) + this.kernel.pages.basePfn;
+      const pfn = Number((addr - PAGE_OFFSET) >> SHIFT) + this.kernel.pages.basePfn;
       const page = this.dump_page(pfn);
       if (page.length) out.push("The buggy address belongs to the physical page:", ...page, "");
     }
@@ -594,8 +616,8 @@ export class Kasan {
   // ---- shadow pages ----
 
   private anyPopulated(s0: bigint, s1: bigint): boolean {
-    const last = Number(s1 >> 12n);
-    for (let k = Number(s0 >> 12n); k <= last; k++) if (this.shadow.has(k)) return true;
+    const last = Number(s1 >> SHIFT);
+    for (let k = Number(s0 >> SHIFT); k <= last; k++) if (this.shadow.has(k)) return true;
     return false;
   }
 
@@ -609,7 +631,7 @@ export class Kasan {
       while (done < len) {
         const a = s + BigInt(done);
         const n = Math.min(PAGE_SIZE - Number(a & (PAGE - 1n)), len - done);
-        if (this.shadow.has(Number(a >> 12n))) out.set(this.kernel.kmem.read(a, n, "kasan_shadow"), done);
+        if (this.shadow.has(Number(a >> SHIFT))) out.set(this.kernel.kmem.read(a, n, "kasan_shadow"), done);
         done += n;
       }
     } finally {
@@ -628,7 +650,7 @@ export class Kasan {
       while (a < end) {
         const next = roundDown(a, PAGE) + PAGE;
         const n = Number((next < end ? next : end) - a);
-        if (this.shadow.has(Number(a >> 12n))) this.kernel.kmem.memset(a, value, n, "kasan_poison");
+        if (this.shadow.has(Number(a >> SHIFT))) this.kernel.kmem.memset(a, value, n, "kasan_poison");
         a += BigInt(n);
       }
     } finally {
@@ -640,12 +662,12 @@ export class Kasan {
    *  `fill` through the direct map (as Linux memsets page_to_virt()). All or nothing. */
   private mapShadow(start: bigint, size: bigint, vmalloc: boolean, fill: number): boolean {
     const k = this.kernel;
-    const first = Number(kasan_mem_to_shadow(start) >> 12n);
-    const last = Number(kasan_mem_to_shadow(start + size - 1n) >> 12n);
+    const first = Number(kasan_mem_to_shadow(start) >> SHIFT);
+    const last = Number(kasan_mem_to_shadow(start + size - 1n) >> SHIFT);
     const fresh: [number, number][] = [];
     const undo = (): false => {
       for (const [key, pfn] of fresh) {
-        if (this.shadow.delete(key)) k.pgd.unmapRange(BigInt(key) << 12n, PAGE_SIZE);
+        if (this.shadow.delete(key)) k.pgd.unmapRange(BigInt(key) << SHIFT, PAGE_SIZE);
         k.pages.__free_pages(pfn, 0);
       }
       return false;
@@ -658,7 +680,7 @@ export class Kasan {
       fresh.push([key, pfn]);
     }
     for (const [key, pfn] of fresh) {
-      if (!k.pgd.mapPage(BigInt(key) << 12n, pfn, PAGE_KERNEL)) return undo();
+      if (!k.pgd.mapPage(BigInt(key) << SHIFT, pfn, PAGE_KERNEL)) return undo();
       this.shadow.set(key, { pfn, vmalloc, refs: 0 });
     }
     const was = this.inside;
@@ -674,7 +696,7 @@ export class Kasan {
   }
 
   private unmapShadowPage(key: number, sp: ShadowPage): void {
-    this.kernel.pgd.unmapRange(BigInt(key) << 12n, PAGE_SIZE);
+    this.kernel.pgd.unmapRange(BigInt(key) << SHIFT, PAGE_SIZE);
     this.kernel.pages.__free_pages(sp.pfn, 0);
     this.shadow.delete(key);
   }
@@ -687,9 +709,5 @@ export class Kasan {
     if (!pgd.mapPage(va, 0, PTE_R | PTE_W, 2)) return false;
     pgd.unmapRange(va, PUD_SIZE);
     return true;
-  }
-
-  private warnOn(msg: string): void {
-    this.kernel.printk.warn(msg, "mm/kasan/shadow.c");
   }
 }

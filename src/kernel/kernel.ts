@@ -3,8 +3,8 @@
 // on on every hart, and runs what its command line asks. Its code is TypeScript; its memory is
 // the machine's memory, reached through the harts' MMUs.
 
-import { CSR, type Hart, INSNS_PER_TICK, type Machine, PRIV_S } from "../cpu/index.js";
-import { RAM_BASE, SATP_SV48 } from "../mmu/index.js";
+import { CSR, type Hart, INSNS_PER_TICK, type Machine, PRIV_S, TIMEBASE_HZ } from "../cpu/index.js";
+import { makeSatp, RAM_BASE, SATP_SV48 } from "../mmu/index.js";
 import { type ParamSpec, type ParamValue, parseBool, parseCmdline } from "./cmdline.js";
 import { KernelAccess } from "./kaccess.js";
 import type { Kasan } from "./kasan.js";
@@ -14,6 +14,8 @@ import {
   KASAN_SHADOW_END,
   KASAN_SHADOW_START,
   PAGE_OFFSET,
+  PAGE_SHIFT,
+  PAGE_SIZE,
   VMALLOC_END,
   VMALLOC_START,
 } from "./layout.js";
@@ -53,19 +55,25 @@ export const GFP_KERNEL_ACCOUNT = GFP_KERNEL | GFP.__GFP_ACCOUNT;
 export const GFP_ATOMIC = GFP.__GFP_HIGH | GFP.__GFP_KSWAPD_RECLAIM;
 export const GFP_NOWAIT = GFP.__GFP_KSWAPD_RECLAIM;
 
-/** Cycles (at the nominal 1 GHz) the cost model charges for kernel work: the kernel runs in
+/** The harts' nominal clock: one instruction (or one cycle of kernel work) per cycle, and
+ *  INSNS_PER_TICK of them per tick of the timebase. */
+export const CLOCK_HZ = INSNS_PER_TICK * TIMEBASE_HZ;
+
+/** Cycles (at CLOCK_HZ, 1 GHz) the cost model charges for kernel work: the kernel runs in
  *  TypeScript, but time must pass as on hardware. Rough figures for a 2020s core: a page-sized
  *  memcpy at ~8 bytes/cycle, a buddy allocation ~200 cycles, a PTE write ~30, a local
- *  sfence.vma ~30, an IPI round trip for a remote flush ~2000. */
+ *  sfence.vma ~30, an IPI round trip for a remote flush ~2000, a system call's entry, dispatch
+ *  and return ~100, and a user access's fault-fixup set-up ~8 besides its bytes. */
 export const COST = {
   access: 20,
+  uaccess: 8,
   perByte: 1 / 8,
   pageAlloc: 200,
   vmapArea: 300,
   pte: 30,
   fence: 30,
   ipi: 2000,
-  syscall: 150,
+  syscall: 100,
 } as const;
 
 export interface KernelConfig {
@@ -92,7 +100,7 @@ export class Kernel {
   /** The task the kernel is running for (comm/pid in reports). */
   current = { comm: "swapper/0", pid: 0 };
   // Subsystems, attached by bootKernel() (index.ts).
-  vm!: Vmalloc;
+  vmalloc!: Vmalloc;
   kasan: Kasan | null = null;
   percpu!: Percpu;
   rcu!: Rcu;
@@ -109,12 +117,8 @@ export class Kernel {
   constructor(readonly machine: Machine) {
     this.printk = new Printk(() => this.seconds());
     this.printk.where = () => ({ cpu: this.cpu, pid: this.current.pid });
-    const ramPages = machine.mem.size / 4096;
-    this.pages = new PageAlloc(RAM_BASE / 4096, ramPages);
-    this.pgd = new KernelPageTable(machine.mem, this.pages, (pfn) => {
-      const off = (pfn - RAM_BASE / 4096) * 4096;
-      machine.mem.u8.fill(0, off, off + 4096);
-    });
+    this.pages = new PageAlloc(RAM_BASE >>> PAGE_SHIFT, machine.mem.size >>> PAGE_SHIFT);
+    this.pgd = new KernelPageTable(machine.mem, this.pages, (pfn) => this.zeroPagePhys(pfn));
     this.kmem = new KernelAccess(machine.mem, () => this.hart());
     this.kmem.cost = (bytes) => this.charge(COST.access + bytes * COST.perByte);
     this.flush = new TlbFlush(machine.harts, this.vmstat, () => this.hart(), {
@@ -140,16 +144,15 @@ export class Kernel {
     return this.machine.harts[this.cpu]!;
   }
 
-  /** Seconds since boot on the current hart's clock (1 GHz nominal). */
+  /** Seconds since boot on the current hart's clock. */
   seconds(): number {
-    const clock = this.machine.clocks[this.cpu] ?? 0;
-    return clock / (INSNS_PER_TICK * 10_000_000);
+    return (this.machine.clocks[this.cpu] ?? 0) / CLOCK_HZ;
   }
 
   /** Zero a physical page before paging maps it (page tables). */
   zeroPagePhys(pfn: number): void {
-    const off = (pfn - RAM_BASE / 4096) * 4096;
-    this.machine.mem.u8.fill(0, off, off + 4096);
+    const off = pfn * PAGE_SIZE - RAM_BASE;
+    this.machine.mem.u8.fill(0, off, off + PAGE_SIZE);
   }
 
   /** Advance the current hart's clock by `cycles` of kernel work (whole cycles). */
@@ -206,20 +209,11 @@ export class Kernel {
     if (!this.pgd.preallocate(VMALLOC_START, VMALLOC_END))
       throw new Error("boot: out of memory for vmalloc tables");
     for (const h of m.harts) {
-      h.csrWrite(CSR.satp, (BigInt(SATP_SV48) << 60n) | BigInt(this.pgd.root));
+      h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 0, this.pgd.root));
       h.priv = PRIV_S;
     }
     if (this.kasan && !this.kasan.kasan_init()) throw new Error("boot: out of memory for the KASAN shadow");
-    const total = this.pages.nrPages;
-    this.printk.info(`Memory: ${this.pages.nr_free_pages() * 4}K/${total * 4}K available`);
-    this.printk.info("Virtual kernel memory layout:");
-    const row = (name: string, a: bigint, b: bigint, unit: string, div: bigint): void =>
-      this.printk.info(
-        `    ${name.padStart(8)} : 0x${hex64(a)} - 0x${hex64(b)}   (${((b - a) / div).toString().padStart(6)} ${unit})`,
-      );
-    row("vmalloc", VMALLOC_START, VMALLOC_END, "GB", 1n << 30n);
-    row("lowmem", PAGE_OFFSET, __va(RAM_BASE + m.mem.size), "MB", 1n << 20n);
-    row("kasan", KASAN_SHADOW_START, KASAN_SHADOW_END, "GB", 1n << 30n);
+    this.printMemoryLayout();
     if (this.unknownParams.length) {
       this.printk.log(
         "notice",
@@ -229,13 +223,27 @@ export class Kernel {
     this.printk.info(`smp: Brought up 1 node, ${m.harts.length} CPU${m.harts.length > 1 ? "s" : ""}`);
   }
 
+  /** The boot lines on memory: what is available, and the virtual memory layout. */
+  private printMemoryLayout(): void {
+    const total = this.pages.nrPages;
+    this.printk.info(`Memory: ${this.pages.nr_free_pages() * 4}K/${total * 4}K available`);
+    this.printk.info("Virtual kernel memory layout:");
+    const row = (name: string, a: bigint, b: bigint, unit: string, div: bigint): void =>
+      this.printk.info(
+        `    ${name.padStart(8)} : 0x${hex64(a)} - 0x${hex64(b)}   (${((b - a) / div).toString().padStart(6)} ${unit})`,
+      );
+    row("vmalloc", VMALLOC_START, VMALLOC_END, "GB", 1n << 30n);
+    row("lowmem", PAGE_OFFSET, __va(RAM_BASE + this.machine.mem.size), "MB", 1n << 20n);
+    row("kasan", KASAN_SHADOW_START, KASAN_SHADOW_END, "GB", 1n << 30n);
+  }
+
   /** The text of a /proc file: meminfo, vmallocinfo, buddyinfo, vmstat (and the subsystems'). */
   procfs(name: string): string {
     switch (name.replace(/^\/proc\//, "")) {
       case "meminfo":
         return this.meminfo();
       case "vmallocinfo":
-        return this.vm.vmallocinfo();
+        return this.vmalloc.vmallocinfo();
       case "buddyinfo":
         return this.pages.buddyinfo();
       case "slabinfo":
@@ -259,7 +267,7 @@ export class Kernel {
       meminfoLine("PageTables", kb(this.pgd.nrTablePages)),
       ...this.slab.meminfo(),
       meminfoLine("KasanShadow", kb(this.kasan?.nr_shadow_pages ?? 0)),
-      ...this.vm.meminfo(),
+      ...this.vmalloc.meminfo(),
       meminfoLine("AnonHugePages", kb(anonHuge)),
     ].join("\n");
   }

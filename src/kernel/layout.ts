@@ -1,13 +1,14 @@
-// The kernel's Sv48 virtual memory map, as Linux riscv64 lays it out (DESIGN.md "Kernel memory
-// map"; arch/riscv/include/asm/pgtable.h, kasan.h), and the address conversions between it and
-// physical memory.
+// The kernel's Sv48 virtual memory map, as Linux riscv64 lays it out (docs/reference/vmalloc.md,
+// "The riscv64 Sv48 kernel memory map"), and the address conversions between it and physical
+// memory.
 
-import { RAM_BASE } from "../mmu/index.js";
+import { PAGE_SIZE, RAM_BASE } from "../mmu/index.js";
 
-export const PAGE_SIZE = 4096;
-export const PAGE_SHIFT = 12;
-export const PMD_SIZE = 2 * 1024 * 1024;
-export const PUD_SIZE = 1024 * 1024 * 1024;
+export { PAGE_SHIFT, PAGE_SIZE } from "../mmu/index.js";
+export const PMD_SHIFT = 21;
+export const PMD_SIZE = 1 << PMD_SHIFT;
+export const PUD_SHIFT = 30;
+export const PUD_SIZE = 1 << PUD_SHIFT;
 
 /** Start of the vmalloc range (riscv64 Sv48). */
 export const VMALLOC_START = 0xffff_8f80_0000_0000n;
@@ -42,7 +43,8 @@ export function kasan_mem_to_shadow(addr: bigint): bigint {
 }
 
 export function PAGE_ALIGN(n: bigint): bigint {
-  return (n + 4095n) & ~4095n;
+  const mask = BigInt(PAGE_SIZE - 1);
+  return (n + mask) & ~mask;
 }
 
 /** "%016lx" of a 64-bit address. */

@@ -24,6 +24,7 @@
 //  - No reclaim (there is nothing reclaimable: no page cache, no swap), no memory.high/low/min,
 //    no tasks in cgroups (the OOM killer never finds a victim), cgroups cannot be removed.
 
+import { BUG, BUG_ON } from "./bug.js";
 import type { Kernel } from "./kernel.js";
 import { GFP } from "./kernel.js";
 import { PAGE_SIZE } from "./layout.js";
@@ -310,7 +311,8 @@ export class MemCgroups {
     pages.idx(pfn + nrPages - 1);
     for (let j = 0; j < nrPages; j++) {
       if (pages.memcg[i + j] !== 0) {
-        throw new Error(
+        BUG(
+          "mm/memcontrol.c:__memcg_kmem_charge_page",
           `memcg: pfn 0x${(pfn + j).toString(16)} is already charged to memcg ${pages.memcg[i + j]}`,
         );
       }
@@ -354,8 +356,12 @@ export class MemCgroups {
     const m = this.get(id);
     const before = Math.ceil(m.objcg_bytes / PAGE_SIZE);
     m.objcg_bytes -= size;
-    if (m.objcg_bytes < 0)
-      throw new Error(`memcg: obj_cgroup of ${this.cgroup_path(id)} uncharged below zero`);
+    const below = m.objcg_bytes < 0;
+    BUG_ON(
+      below,
+      "mm/memcontrol.c:obj_cgroup_uncharge",
+      () => `memcg: obj_cgroup of ${this.cgroup_path(id)} uncharged below zero`,
+    );
     const release = before - Math.ceil(m.objcg_bytes / PAGE_SIZE);
     if (release > 0) {
       this.page_counter_uncharge(m.memory, release);
@@ -379,7 +385,7 @@ export class MemCgroups {
     if (id !== 0) this.mod_memcg_state(id, item, delta);
   }
 
-  /** count_memcg_events(). */
+  /** count_memcg_events(): add `n` to a vm event of cgroup `id` and of every ancestor. */
   count_memcg_events(id: number, item: MemcgEventItem, n = 1): void {
     if (this.disabled) return;
     for (let m: mem_cgroup | null = this.get(id); m; m = m.parent)
@@ -504,7 +510,7 @@ export class MemCgroups {
   private page_counter_uncharge(counter: page_counter, nrPages: number): void {
     for (let c: page_counter | null = counter; c; c = c.parent) {
       c.usage -= nrPages;
-      if (c.usage < 0) throw new Error("memcg: page_counter underflow");
+      BUG_ON(c.usage < 0, "mm/page_counter.c:page_counter_cancel", "memcg: page_counter underflow");
     }
   }
 
@@ -561,7 +567,7 @@ export class MemCgroups {
 
   private byCounter(c: page_counter): mem_cgroup {
     for (const m of this.byId.values()) if (m.memory === c) return m;
-    throw new Error("memcg: unknown page_counter");
+    BUG("mm/memcontrol.c", "memcg: unknown page_counter");
   }
 
   private get(id: number): mem_cgroup {

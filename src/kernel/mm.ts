@@ -8,6 +8,7 @@ import {
   makePte,
   PTE_A,
   PTE_D,
+  PTE_FLAGS,
   PTE_R,
   PTE_U,
   PTE_V,
@@ -17,6 +18,7 @@ import {
   readPte,
   writePte,
 } from "../mmu/index.js";
+import { EEXIST, EFAULT, EINVAL, ENOMEM } from "./errno.js";
 import type { Kernel } from "./kernel.js";
 import { __va, PAGE_SIZE, PMD_SIZE } from "./layout.js";
 import { KernelPageTable } from "./pgtable.js";
@@ -130,18 +132,18 @@ export class mm_struct {
 
   /** mmap(): returns the address or a negative errno. */
   do_mmap(addr: bigint, len: bigint, prot: number, flags: number, file?: vm_area_struct["file"]): bigint {
-    if (len <= 0n) return -22n;
+    if (len <= 0n) return -EINVAL;
     len = ALIGN_UP(len, PAGE);
-    if (addr % PAGE !== 0n && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) return -22n;
+    if (addr % PAGE !== 0n && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) return -EINVAL;
     let start: bigint;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-      if (addr + len > TASK_SIZE || addr < PAGE) return -12n;
-      if (flags & MAP_FIXED_NOREPLACE && !this.rangeFree(addr, addr + len)) return -17n;
+      if (addr + len > TASK_SIZE || addr < PAGE) return -ENOMEM;
+      if (flags & MAP_FIXED_NOREPLACE && !this.rangeFree(addr, addr + len)) return -EEXIST;
       this.do_munmap(addr, len);
       start = addr;
     } else {
       start = this.get_unmapped_area(len, ALIGN_DOWN(addr, PAGE));
-      if (start < 0n) return -12n;
+      if (start < 0n) return -ENOMEM;
     }
     const v: vm_area_struct = { vm_start: start, vm_end: start + len, vm_flags: protToFlags(prot) };
     if (file) v.file = file;
@@ -150,8 +152,8 @@ export class mm_struct {
   }
 
   /** munmap(): unmap [start, start+len), freeing pages, flushing the TLBs. 0 or -errno. */
-  do_munmap(start: bigint, len: bigint): number {
-    if (start % PAGE !== 0n || len <= 0n) return -22;
+  do_munmap(start: bigint, len: bigint): bigint {
+    if (start % PAGE !== 0n || len <= 0n) return -EINVAL;
     const end = start + ALIGN_UP(len, PAGE);
     this.split_at(start);
     this.split_at(end);
@@ -160,7 +162,7 @@ export class mm_struct {
       const v = this.vmas[i]!;
       if (v.vm_start >= start && v.vm_end <= end) this.vmas.splice(i, 1);
     }
-    return 0;
+    return 0n;
   }
 
   /** Unmap and free the pages of [start, end) (splitting 2 MiB leaves it cuts), then flush. */
@@ -207,7 +209,7 @@ export class mm_struct {
     if (leaf?.level !== 1) return;
     const mem = this.k.machine.mem;
     const pfn = ptePpn(leaf.lo, leaf.hi);
-    const flags = leaf.lo & 0xff;
+    const flags = leaf.lo & PTE_FLAGS;
     writePte(mem, leaf.pteAddr, 0, 0);
     this.k.pages.split_page(pfn, 9);
     for (let i = 0; i < 512; i++) {
@@ -240,12 +242,12 @@ export class mm_struct {
   }
 
   /** mprotect(): change protections, splitting VMAs and 2 MiB leaves at the edges. */
-  do_mprotect(start: bigint, len: bigint, prot: number): number {
-    if (start % PAGE !== 0n) return -22;
+  do_mprotect(start: bigint, len: bigint, prot: number): bigint {
+    if (start % PAGE !== 0n) return -EINVAL;
     const end = start + ALIGN_UP(len, PAGE);
     for (let a = start; a < end; ) {
       const v = this.find_vma(a);
-      if (!v) return -12;
+      if (!v) return -ENOMEM;
       a = v.vm_end;
     }
     this.split_at(start);
@@ -268,16 +270,16 @@ export class mm_struct {
       va = ALIGN_DOWN(va, step) + step;
     }
     this.flush_tlb_range(start, end);
-    return 0;
+    return 0n;
   }
 
   /** madvise(): DONTNEED zaps, HUGEPAGE / NOHUGEPAGE set the THP advice. */
-  do_madvise(start: bigint, len: bigint, advice: number): number {
-    if (start % PAGE !== 0n) return -22;
+  do_madvise(start: bigint, len: bigint, advice: number): bigint {
+    if (start % PAGE !== 0n) return -EINVAL;
     const end = start + ALIGN_UP(len, PAGE);
     if (advice === MADV_DONTNEED) {
       this.zap_range(start, end);
-      return 0;
+      return 0n;
     }
     if (advice === MADV_HUGEPAGE || advice === MADV_NOHUGEPAGE) {
       this.split_at(start);
@@ -287,20 +289,20 @@ export class mm_struct {
         v.vm_flags &= ~(VM_HUGEPAGE | VM_NOHUGEPAGE);
         v.vm_flags |= advice === MADV_HUGEPAGE ? VM_HUGEPAGE : VM_NOHUGEPAGE;
       }
-      return 0;
+      return 0n;
     }
-    return 0; // other advice is a hint this kernel may ignore, as Linux may
+    return 0n; // other advice is a hint this kernel may ignore, as Linux may
   }
 
   /** mremap(): grow in place, shrink (freeing), or move with MREMAP_MAYMOVE / MREMAP_FIXED. */
   do_mremap(old: bigint, oldLen: bigint, newLen: bigint, flags: number, newAddr: bigint): bigint {
-    if (old % PAGE !== 0n || newLen <= 0n) return -22n;
+    if (old % PAGE !== 0n || newLen <= 0n) return -EINVAL;
     oldLen = ALIGN_UP(oldLen, PAGE);
     newLen = ALIGN_UP(newLen, PAGE);
     const v = this.find_vma(old);
-    if (!v || old + oldLen > v.vm_end) return -14n;
+    if (!v || old + oldLen > v.vm_end) return -EFAULT;
     if (flags & MREMAP_FIXED) {
-      if (!(flags & MREMAP_MAYMOVE) || newAddr % PAGE !== 0n) return -22n;
+      if (!(flags & MREMAP_MAYMOVE) || newAddr % PAGE !== 0n) return -EINVAL;
       this.do_munmap(newAddr, newLen);
       return this.move_vma(old, oldLen, newLen, newAddr);
     }
@@ -312,9 +314,9 @@ export class mm_struct {
       v.vm_end = old + newLen; // grow in place
       return old;
     }
-    if (!(flags & MREMAP_MAYMOVE)) return -12n;
+    if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
     const dst = this.get_unmapped_area(newLen, 0n);
-    if (dst < 0n) return -12n;
+    if (dst < 0n) return -ENOMEM;
     return this.move_vma(old, oldLen, newLen, dst);
   }
 
@@ -333,7 +335,7 @@ export class mm_struct {
         leaf = this.pgd.lookup(old + off)!;
       }
       const pa = this.pgd.pteAt(dst + off, 0);
-      if (pa < 0) return -12n;
+      if (pa < 0) return -ENOMEM;
       writePte(mem, pa, leaf.lo, leaf.hi);
       writePte(mem, leaf.pteAddr, 0, 0);
     }

@@ -3,6 +3,8 @@
 // threaded through the page array, as mm/page_alloc.c keeps them. Failure is a normal outcome:
 // alloc_pages returns -1 and the caller handles it.
 
+import { BUG } from "./bug.js";
+
 export const MAX_PAGE_ORDER = 10; // blocks of up to 4 MiB, as Linux's default
 
 /** struct page flags (a subset of Linux's). */
@@ -73,7 +75,8 @@ export class PageAlloc {
   __free_pages(pfn: number, order: number): void {
     let i = pfn - this.basePfn;
     if (i < 0 || i >= this.nrPages || this.order[i] !== order || this.flags[i]! & PG_buddy) {
-      throw new Error(
+      BUG(
+        "mm/page_alloc.c:__free_pages",
         `__free_pages: pfn 0x${pfn.toString(16)} order ${order} is not an allocated block (bad free)`,
       );
     }
@@ -97,7 +100,10 @@ export class PageAlloc {
   split_page(pfn: number, order: number): void {
     const i = pfn - this.basePfn;
     if (this.order[i] !== order)
-      throw new Error(`split_page: pfn 0x${pfn.toString(16)} is not an order-${order} block`);
+      BUG(
+        "mm/page_alloc.c:split_page",
+        `split_page: pfn 0x${pfn.toString(16)} is not an order-${order} block`,
+      );
     for (let k = 0; k < 1 << order; k++) {
       this.order[i + k] = 0;
       this.refcount[i + k] = 1;
@@ -112,10 +118,11 @@ export class PageAlloc {
     return n;
   }
 
-  /** Index into the page arrays of `pfn` (throws for a pfn outside RAM). */
+  /** Index into the page arrays of `pfn` (a kernel BUG for a pfn outside RAM). */
   idx(pfn: number): number {
     const i = pfn - this.basePfn;
-    if (i < 0 || i >= this.nrPages) throw new Error(`pfn 0x${pfn.toString(16)} is outside RAM`);
+    if (i < 0 || i >= this.nrPages)
+      BUG("mm/page_alloc.c:pfn_to_page", `pfn 0x${pfn.toString(16)} is outside RAM`);
     return i;
   }
 

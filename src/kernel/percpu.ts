@@ -2,6 +2,7 @@
 // vmalloc area, objects carved first-fit from the units at the same offset in every unit.
 // __alloc_percpu returns the address of CPU 0's copy; per_cpu_ptr adds cpu * unit size.
 
+import { WARN_ON } from "./bug.js";
 import type { Kernel } from "./kernel.js";
 
 const UNIT_SIZE = 64 * 1024;
@@ -29,7 +30,7 @@ export class Percpu {
       const off = this.carve(c, size, align);
       if (off >= 0) return c.base + BigInt(off);
     }
-    const base = this.k.vm.vzalloc(UNIT_SIZE * this.nrCpus, "pcpu_create_chunk");
+    const base = this.k.vmalloc.vzalloc(UNIT_SIZE * this.nrCpus, "pcpu_create_chunk");
     if (base === 0n) return 0n;
     const c: Chunk = { base, free: [[0, UNIT_SIZE]], used: new Map() };
     this.chunks.push(c);
@@ -44,13 +45,13 @@ export class Percpu {
     const off = c ? Number(p - c.base) : -1;
     const size = c?.used.get(off);
     if (!c || size === undefined) {
-      this.k.printk.warn(`free_percpu: bad pointer 0x${p.toString(16)}`, "mm/percpu.c:free_percpu");
+      WARN_ON(this.k, true, "mm/percpu.c:free_percpu", `free_percpu: bad pointer 0x${p.toString(16)}`);
       return;
     }
     c.used.delete(off);
     insertFree(c.free, off, off + size);
     if (c.used.size === 0) {
-      this.k.vm.vfree(c.base);
+      this.k.vmalloc.vfree(c.base);
       this.chunks.splice(i, 1);
     }
   }

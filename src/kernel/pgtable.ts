@@ -4,7 +4,6 @@
 // frees the tables, as vunmap_range_noflush does; the TLB flush is the caller's job.
 
 import {
-  clearLeaf,
   mapLeaf,
   type PhysMem,
   PTE_A,
@@ -14,6 +13,7 @@ import {
   PTE_V,
   PTE_W,
   PTE_X,
+  pteAddress,
   ptePointer,
   ptePpn,
   readPte,
@@ -21,15 +21,17 @@ import {
   vpnIndex,
   writePte,
 } from "../mmu/index.js";
-import { PAGE_SIZE, PMD_SIZE, PUD_SIZE } from "./layout.js";
+import { PAGE_SHIFT, PAGE_SIZE, PMD_SIZE, PUD_SIZE } from "./layout.js";
 import type { PageAlloc } from "./page_alloc.js";
 import { PG_table } from "./page_alloc.js";
 
 /** PAGE_KERNEL: read/write, global (kernel mappings survive ASID flushes), A and D preset. */
 export const PAGE_KERNEL = PTE_R | PTE_W | PTE_A | PTE_D | PTE_G;
 
+/** Bytes mapped by a leaf at each level: 4 KiB, 2 MiB, 1 GiB. */
+const LEAF_SIZE = [PAGE_SIZE, PMD_SIZE, PUD_SIZE];
 const VA_MASK = (1n << 48n) - 1n;
-const vpnOf = (va: bigint): number => Number((va & VA_MASK) >> 12n);
+const vpnOf = (va: bigint): number => Number((va & VA_MASK) >> BigInt(PAGE_SHIFT));
 
 /** A leaf found by lookup(): its level, PTE words and the PTE's physical address. */
 export interface Leaf {
@@ -56,8 +58,8 @@ export class KernelPageTable {
     this.root = root;
     if (kernelRoot !== undefined) {
       for (let i = 256; i < 512; i++) {
-        const [lo, hi] = readPte(mem, kernelRoot * 4096 + i * 8);
-        writePte(mem, root * 4096 + i * 8, lo, hi);
+        const [lo, hi] = readPte(mem, pteAddress(kernelRoot, i));
+        writePte(mem, pteAddress(root, i), lo, hi);
       }
     }
   }
@@ -76,8 +78,8 @@ export class KernelPageTable {
   lookup(va: bigint): Leaf | null {
     let table = this.root;
     const vpn = vpnOf(va);
-    for (let level = 3; level >= 0; level--) {
-      const pteAddr = table * 4096 + vpnIndex(vpn, level) * 8;
+    for (let level = SV48.levels - 1; level >= 0; level--) {
+      const pteAddr = pteAddress(table, vpnIndex(vpn, level));
       const [lo, hi] = readPte(this.mem, pteAddr);
       if (!(lo & PTE_V)) return null;
       if (lo & (PTE_R | PTE_W | PTE_X)) return { level, lo, hi, pteAddr };
@@ -114,7 +116,7 @@ export class KernelPageTable {
     const free = (table: number, level: number): void => {
       const entries = level === 3 ? 256 : 512;
       for (let i = 0; i < entries; i++) {
-        const [lo, hi] = readPte(this.mem, table * 4096 + i * 8);
+        const [lo, hi] = readPte(this.mem, pteAddress(table, i));
         if (lo & PTE_V && !(lo & (PTE_R | PTE_W | PTE_X)) && level > 0) free(ptePpn(lo, hi), level - 1);
       }
       this.freeTable(table);
@@ -144,32 +146,19 @@ export class KernelPageTable {
     let off = 0;
     while (off < size) {
       const level = this.leafLevel(va + BigInt(off), pa + off, size - off, maxLeaf);
-      const len = level === 2 ? PUD_SIZE : level === 1 ? PMD_SIZE : PAGE_SIZE;
-      if (
-        !mapLeaf(
-          this.mem,
-          SV48,
-          this.root,
-          vpnOf(va + BigInt(off)),
-          (pa + off) / PAGE_SIZE,
-          level,
-          prot,
-          this.allocTable,
-        )
-      ) {
-        return false;
-      }
-      off += len;
+      if (!this.mapPage(va + BigInt(off), (pa + off) / PAGE_SIZE, prot, level)) return false;
+      off += LEAF_SIZE[level]!;
     }
     return true;
   }
 
-  /** Map one page (or one `level` leaf) at `va` to physical page `pfn`. */
+  /** Map one page (or one `level` leaf) at `va` to physical page `pfn`. False if a table could
+   *  not be allocated; throws if `va` is mapped already (a remap is a kernel bug). */
   mapPage(va: bigint, pfn: number, prot: number, level = 0): boolean {
     return mapLeaf(this.mem, SV48, this.root, vpnOf(va), pfn, level, prot, this.allocTable);
   }
 
-  /** Is a leaf present at `va` at `level`? Returns its PTE's low word, or 0. */
+  /** The low word of the level-`level` PTE for `va` (a leaf or a table pointer), 0 if none. */
   leafAt(va: bigint, level: number): number {
     const pa = ptePointer(this.mem, SV48, this.root, vpnOf(va), level, null);
     return pa < 0 ? 0 : readPte(this.mem, pa)[0];
@@ -179,24 +168,9 @@ export class KernelPageTable {
   unmapRange(va: bigint, size: number): void {
     let off = 0;
     while (off < size) {
-      const a = va + BigInt(off);
-      let step = PAGE_SIZE;
-      for (const level of [2, 1]) {
-        const lo = this.leafAt(a, level);
-        if (lo & 0xe) {
-          clearLeaf(this.mem, SV48, this.root, vpnOf(a), level);
-          step = level === 2 ? PUD_SIZE : PMD_SIZE;
-          break;
-        }
-      }
-      if (step === PAGE_SIZE) {
-        try {
-          clearLeaf(this.mem, SV48, this.root, vpnOf(a), 0);
-        } catch {
-          // No 4 KiB table here: nothing mapped.
-        }
-      }
-      off += step;
+      const leaf = this.lookup(va + BigInt(off));
+      if (leaf) writePte(this.mem, leaf.pteAddr, 0, 0);
+      off += leaf ? LEAF_SIZE[leaf.level]! : PAGE_SIZE;
     }
   }
 

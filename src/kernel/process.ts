@@ -4,16 +4,19 @@
 // and this code handles it in TypeScript and returns to the task with sret.
 
 import { CAUSE, CSR, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as runHart } from "../cpu/index.js";
-import { ExecError, load_elf_binary, parseExecutable } from "./exec.js";
+import { makeSatp, SATP_SV48 } from "../mmu/index.js";
+import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
 import type { Mount, OpenFile } from "./fs.js";
 import { KernelOops } from "./kaccess.js";
-import type { Kernel } from "./kernel.js";
+import { CLOCK_HZ, type Kernel } from "./kernel.js";
 import { mm_struct, type ThpMode } from "./mm.js";
-import { syscall } from "./syscalls.js";
+import { syscall } from "./syscalls/index.js";
 import { UserAccess } from "./uaccess.js";
 
-/** Instructions per scheduler tick (HZ = 250 at the nominal 1 GHz). */
-export const TICK = 4_000_000;
+/** Scheduler ticks per second (CONFIG_HZ). */
+export const HZ = 250;
+/** Instructions per scheduler tick. */
+export const TICK = CLOCK_HZ / HZ;
 
 export interface TaskIo {
   /** Read up to `max` bytes of standard input (empty = end of file). */
@@ -147,7 +150,7 @@ export class Scheduler {
 
   /** Point the hart's satp at the task's page table and ASID (no TLB flush: entries are tagged). */
   switch_mm(h: Hart, t: task_struct): void {
-    h.csrWrite(CSR.satp, (9n << 60n) | (BigInt(t.mm.asid) << 44n) | BigInt(t.mm.pgd.root));
+    h.csrWrite(CSR.satp, makeSatp(SATP_SV48, t.mm.asid, t.mm.pgd.root));
   }
 
   /** Run every task until all have exited (or `maxInsns` user instructions have retired). */
@@ -237,52 +240,64 @@ export class Scheduler {
   private handleTrap(h: Hart, t: task_struct): void {
     const cause = Number(h.scause & 0xffn);
     if (h.scause >> 63n) return; // an interrupt: nothing pending here but the tick
-    const stval = h.stval;
     switch (cause) {
       case CAUSE.ECALL_U:
         h.sepc += 4n;
-        try {
-          syscall(this.k, this, t, h);
-        } catch (e) {
-          if (!(e instanceof KernelOops)) throw e;
-          // An oops in process context kills the task (make_task_dead), the kernel goes on.
-          for (const line of e.lines) this.k.printk.log("alert", line);
-          this.exitTask(t, 128 + 11, 11);
-        }
+        this.systemCall(h, t);
         return;
       case CAUSE.FETCH_PAGE_FAULT:
       case CAUSE.LOAD_PAGE_FAULT:
-      case CAUSE.STORE_PAGE_FAULT: {
-        const kind = cause === CAUSE.FETCH_PAGE_FAULT ? "x" : cause === CAUSE.LOAD_PAGE_FAULT ? "r" : "w";
-        const res = t.mm.handle_mm_fault(stval, kind, this.thp);
-        if (res === "ok") return;
-        if (res === "oom") {
-          this.k.printk.err(`Out of memory: Killed process ${t.pid} (${t.comm})`);
-          this.exitTask(t, 128 + 9, 9);
-          return;
-        }
-        const err = 4 | (kind === "w" ? 2 : 0) | (res === "accerr" ? 1 : 0) | (kind === "x" ? 0x10 : 0);
-        this.segfault(t, h, stval, err);
+      case CAUSE.STORE_PAGE_FAULT:
+        this.pageFault(h, t, cause);
         return;
-      }
-      case CAUSE.ILLEGAL: {
-        const bits = Number(stval & 0xffffffffn);
-        this.k.printk.info(
-          `${t.comm}[${t.pid}]: unhandled signal 4 code 0x1 (ILL_ILLOPC) at 0x${h.sepc.toString(16).padStart(16, "0")}: ` +
-            `illegal instruction 0x${bits.toString(16).padStart((bits & 3) === 3 ? 8 : 4, "0")} (${describeInsn(bits)})`,
-        );
-        this.exitTask(t, 128 + 4, 4);
+      case CAUSE.ILLEGAL:
+        this.illegalInstruction(h, t);
         return;
-      }
       case CAUSE.BREAKPOINT:
         this.exitTask(t, 128 + 5, 5);
         return;
       default:
         this.k.printk.info(
-          `${t.comm}[${t.pid}]: unhandled signal 7 (${cause}) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${stval.toString(16)}`,
+          `${t.comm}[${t.pid}]: unhandled signal 7 (${cause}) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${h.stval.toString(16)}`,
         );
         this.exitTask(t, 128 + 7, 7);
     }
+  }
+
+  /** The system call in a7: an oops in it kills the task (make_task_dead); the kernel goes on. */
+  private systemCall(h: Hart, t: task_struct): void {
+    try {
+      syscall(this.k, this, t, h);
+    } catch (e) {
+      if (!(e instanceof KernelOops)) throw e;
+      for (const line of e.lines) this.k.printk.log("alert", line);
+      this.exitTask(t, 128 + 11, 11);
+    }
+  }
+
+  /** A user page fault: handle_mm_fault() resolves it, or the task is killed (SIGSEGV, or
+   *  SIGKILL when out of memory). */
+  private pageFault(h: Hart, t: task_struct, cause: number): void {
+    const kind = cause === CAUSE.FETCH_PAGE_FAULT ? "x" : cause === CAUSE.LOAD_PAGE_FAULT ? "r" : "w";
+    const res = t.mm.handle_mm_fault(h.stval, kind, this.thp);
+    if (res === "ok") return;
+    if (res === "oom") {
+      this.k.printk.err(`Out of memory: Killed process ${t.pid} (${t.comm})`);
+      this.exitTask(t, 128 + 9, 9);
+      return;
+    }
+    const err = 4 | (kind === "w" ? 2 : 0) | (res === "accerr" ? 1 : 0) | (kind === "x" ? 0x10 : 0);
+    this.segfault(t, h, h.stval, err);
+  }
+
+  /** SIGILL, with the instruction named in the log. */
+  private illegalInstruction(h: Hart, t: task_struct): void {
+    const bits = Number(h.stval & 0xffffffffn);
+    this.k.printk.info(
+      `${t.comm}[${t.pid}]: unhandled signal 4 code 0x1 (ILL_ILLOPC) at 0x${h.sepc.toString(16).padStart(16, "0")}: ` +
+        `illegal instruction 0x${bits.toString(16).padStart((bits & 3) === 3 ? 8 : 4, "0")} (${describeInsn(bits)})`,
+    );
+    this.exitTask(t, 128 + 4, 4);
   }
 
   /** SIGSEGV with the x86-style kernel line Linux prints for it, then exit status 139. */

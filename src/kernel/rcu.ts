@@ -14,7 +14,7 @@ export class Rcu {
   free: (p: bigint) => void;
 
   constructor(k: Kernel) {
-    this.free = (p) => k.vm.vfree(p);
+    this.free = (p) => k.vmalloc.vfree(p);
   }
 
   /** kvfree_rcu(ptr) / kvfree_rcu(ptr, rhf): free after a grace period. */

@@ -24,6 +24,7 @@
 //  - ksize() does not unpoison the object (it has not since 6.2, "mm: Make ksize() a
 //    reporting-only function"), whatever older texts say.
 
+import { WARN_ON } from "./bug.js";
 import type { KernelAccess } from "./kaccess.js";
 import { KASAN_PAGE_REDZONE, KASAN_SLAB_FREE, KASAN_SLAB_REDZONE } from "./kasan.js";
 import type { Kernel } from "./kernel.js";
@@ -52,7 +53,7 @@ export const MAX_OBJS_PER_PAGE = 32767;
  *  (obj_full_size()). */
 export const OBJ_EXT_SIZE = 8;
 
-/** ZERO_OR_NULL_PTR(). */
+/** ZERO_OR_NULL_PTR(): NULL or ZERO_SIZE_PTR, the pointers kfree() ignores. */
 export const ZERO_OR_NULL_PTR = (p: bigint): boolean => p <= ZERO_SIZE_PTR;
 
 /** What the slab allocator needs from KASAN (kasan.ts's Kasan has all of it). */
@@ -275,7 +276,8 @@ export class SlabAllocator {
     return this.kmalloc_node(size, gfp | GFP.__GFP_ZERO, NUMA_NO_NODE, caller);
   }
 
-  /** __do_kmalloc_node(). */
+  /** __do_kmalloc_node(): a slab object for sizes up to KMALLOC_MAX_CACHE_SIZE, a large kmalloc
+   *  above; 0n on failure (or for another node under __GFP_THISNODE). */
   kmalloc_node(size: number, gfp: number, node: number, caller = "kmalloc_node"): bigint {
     if (!Number.isSafeInteger(size) || size < 0) {
       throw new RangeError(`${caller}: size must be a non-negative integer, got ${size}`);
@@ -300,23 +302,17 @@ export class SlabAllocator {
     if (ZERO_OR_NULL_PTR(p)) return;
     this.k.charge(COST.access);
     const pfn = this.virt_to_pfn(p);
-    if (pfn < 0) {
-      this.k.printk.warn(`kfree: 0x${hex64(p)} is not a direct-map address`, "mm/slub.c:kfree");
+    if (WARN_ON(this.k, pfn < 0, "mm/slub.c:kfree", () => `kfree: 0x${hex64(p)} is not a direct-map address`))
       return;
-    }
     const sl = this.slabByPfn.get(pfn);
     if (sl) {
       this.slab_free(sl, p, caller);
       return;
     }
     const head = this.large_head(pfn);
-    if (head < 0) {
-      this.k.printk.warn(
-        `page: pfn:0x${pfn.toString(16)} (kfree(0x${hex64(p)}))\npage dumped because: Not a kmalloc allocation`,
-        "mm/slub.c:free_large_kmalloc",
-      );
-      return;
-    }
+    const notKmalloc = () =>
+      `page: pfn:0x${pfn.toString(16)} (kfree(0x${hex64(p)}))\npage dumped because: Not a kmalloc allocation`;
+    if (WARN_ON(this.k, head < 0, "mm/slub.c:free_large_kmalloc", notKmalloc)) return;
     if (p !== __va(head * PAGE_SIZE)) {
       this.bad_free(
         p,
@@ -593,7 +589,7 @@ export class SlabAllocator {
   private bad_free(p: bigint, caller: string, type: "double-free" | "invalid-free", why: string): void {
     const kasan = this.kasan();
     if (kasan) kasan.kasan_report_invalid_free(p, caller, type);
-    else this.k.printk.warn(`${caller}: ${type} of 0x${hex64(p)}: ${why}`, `mm/slub.c:${caller}`);
+    else WARN_ON(this.k, true, `mm/slub.c:${caller}`, `${caller}: ${type} of 0x${hex64(p)}: ${why}`);
   }
 
   /** deactivate_slab(): a CPU gives up its active slab. */
@@ -616,14 +612,9 @@ export class SlabAllocator {
    *  objects chained in address order; PG_slab; KASAN shadow: objects free, the rest redzone. */
   private new_slab(s: kmem_cache): slab | null {
     const k = this.k;
-    let order = s.order;
-    let pfn = k.pages.alloc_pages(order);
-    if (pfn < 0 && order !== s.min_order) {
-      order = s.min_order;
-      pfn = k.pages.alloc_pages(order);
-    }
-    if (pfn < 0) return null;
-    k.charge(COST.pageAlloc);
+    const page = this.alloc_slab_page(s);
+    if (!page) return null;
+    const { pfn, order } = page;
     const bytes = PAGE_SIZE << order;
     const objects = Math.floor(bytes / s.size);
     const addr = __va(pfn * PAGE_SIZE);
@@ -661,6 +652,19 @@ export class SlabAllocator {
     s.nr_slabs++;
     s.total_objects += objects;
     return sl;
+  }
+
+  /** alloc_slab_page(): the pages of a new slab, of the cache's order or, failing that, its
+   *  minimum order; null if neither can be had. */
+  private alloc_slab_page(s: kmem_cache): { pfn: number; order: number } | null {
+    const k = this.k;
+    for (const order of s.order === s.min_order ? [s.order] : [s.order, s.min_order]) {
+      const pfn = k.pages.alloc_pages(order);
+      if (pfn < 0) continue;
+      k.charge(COST.pageAlloc);
+      return { pfn, order };
+    }
+    return null;
   }
 
   /** discard_slab(): the slab's pages go back to the page allocator. */
@@ -703,26 +707,8 @@ export class SlabAllocator {
   private __kmalloc_large_node(size: number, gfp: number): bigint {
     const k = this.k;
     const order = get_order(size);
-    if (order > MAX_PAGE_ORDER) {
-      if (!(gfp & GFP.__GFP_NOWARN)) {
-        k.printk.warn(
-          `kmalloc(${size}): order ${order} > MAX_PAGE_ORDER (${MAX_PAGE_ORDER})`,
-          "mm/page_alloc.c:__alloc_frozen_pages_noprof",
-        );
-      }
-      return 0n;
-    }
-    const pfn = k.pages.alloc_pages(order);
-    if (pfn < 0) {
-      if (!(gfp & GFP.__GFP_NOWARN)) {
-        k.printk.log(
-          "warning",
-          `${this.comm}: page allocation failure: order:${order}, mode:${gfp_string(gfp)}, nodemask=(null)`,
-        );
-      }
-      return 0n;
-    }
-    k.charge(COST.pageAlloc);
+    const pfn = this.alloc_large_pages(size, order, gfp);
+    if (pfn < 0) return 0n;
     if (gfp & GFP.__GFP_ACCOUNT && this.memcg && !this.memcg.charge(pfn, 1 << order, gfp)) {
       k.pages.__free_pages(pfn, order);
       return 0n;
@@ -745,7 +731,31 @@ export class SlabAllocator {
     return ptr;
   }
 
-  /** free_large_kmalloc(). */
+  /** The compound page of a large kmalloc of `size` bytes (order `order`), or -1 after the
+   *  page allocator's warning (unless __GFP_NOWARN). */
+  private alloc_large_pages(size: number, order: number, gfp: number): number {
+    const k = this.k;
+    const warn = !(gfp & GFP.__GFP_NOWARN);
+    if (order > MAX_PAGE_ORDER) {
+      const where = "mm/page_alloc.c:__alloc_frozen_pages_noprof";
+      WARN_ON(k, warn, where, `kmalloc(${size}): order ${order} > MAX_PAGE_ORDER (${MAX_PAGE_ORDER})`);
+      return -1;
+    }
+    const pfn = k.pages.alloc_pages(order);
+    if (pfn < 0) {
+      const mode = gfp_string(gfp);
+      if (warn)
+        k.printk.log(
+          "warning",
+          `${this.comm}: page allocation failure: order:${order}, mode:${mode}, nodemask=(null)`,
+        );
+      return -1;
+    }
+    k.charge(COST.pageAlloc);
+    return pfn;
+  }
+
+  /** free_large_kmalloc(): uncount, uncharge and depopulate a large kmalloc, then free its pages. */
   private free_large_kmalloc(pfn: number, p: bigint): void {
     const k = this.k;
     const l = this.large.get(pfn)!;
@@ -780,16 +790,23 @@ export class SlabAllocator {
     return { head, l: this.large.get(head)! };
   }
 
-  /** __ksize(). */
+  /** __ksize(): the object size of p's cache, or the compound page's size (0 after a WARN if p
+   *  is neither). */
   private __ksize(p: bigint): number {
     const pfn = this.virt_to_pfn(p);
     const sl = pfn < 0 ? undefined : this.slabByPfn.get(pfn);
     if (sl) return sl.slab_cache.object_size;
     const head = pfn < 0 ? -1 : this.large_head(pfn);
-    if (head < 0 || p !== __va(head * PAGE_SIZE)) {
-      this.k.printk.warn(`ksize(0x${hex64(p)}): not a kmalloc object`, "mm/slab_common.c:__ksize");
+    const notObject = head < 0 || p !== __va(head * PAGE_SIZE);
+    if (
+      WARN_ON(
+        this.k,
+        notObject,
+        "mm/slab_common.c:__ksize",
+        () => `ksize(0x${hex64(p)}): not a kmalloc object`,
+      )
+    )
       return 0;
-    }
     return PAGE_SIZE << this.large.get(head)!.order;
   }
 
@@ -808,7 +825,7 @@ export class SlabAllocator {
       }
       const where = this.lookup(p);
       if ("bad" in where) {
-        k.printk.warn(`krealloc(0x${hex64(p)}): ${where.bad}`, "mm/slub.c:__do_krealloc");
+        WARN_ON(k, true, "mm/slub.c:__do_krealloc", `krealloc(0x${hex64(p)}): ${where.bad}`);
         return 0n;
       }
       ks = "slab" in where ? where.slab.slab_cache.object_size : PAGE_SIZE << where.l.order;

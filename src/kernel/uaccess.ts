@@ -4,9 +4,12 @@
 
 import type { Hart } from "../cpu/index.js";
 import { MSTATUS } from "../cpu/index.js";
-import type { Kernel } from "./kernel.js";
+import { COST, type Kernel } from "./kernel.js";
+import { PAGE_SIZE } from "./layout.js";
 import type { mm_struct, ThpMode } from "./mm.js";
 import { TASK_SIZE } from "./mm.js";
+
+const PAGE_MASK = BigInt(PAGE_SIZE - 1);
 
 const split = (va: bigint): [number, number] => [
   Number(BigInt.asIntN(32, va)),
@@ -46,11 +49,11 @@ export class UserAccess {
     let done = 0;
     while (done < len) {
       const a = va + BigInt(done);
-      const n = Math.min(4096 - Number(a & 4095n), len - done);
+      const n = Math.min(PAGE_SIZE - Number(a & PAGE_MASK), len - done);
       const off = this.ram(h, a, kind);
       if (off < 0) return false;
       fn(off, done, n);
-      this.k.charge(8 + n / 8);
+      this.k.charge(COST.uaccess + n * COST.perByte);
       done += n;
     }
     return true;

@@ -2,36 +2,22 @@
 // vmalloc; kvfree frees either; kvrealloc resizes either, with krealloc's rules for NULL and 0
 // (kvrealloc of a kmalloc'd object to 0 returns ZERO_SIZE_PTR, of a vmalloc'd one NULL).
 //
-// Deviation from ../shared/reference/linux-vmalloc.md §4: kmalloc_gfp_adjust() clears
-// __GFP_DIRECT_RECLAIM for sizes above a page instead of adding __GFP_NORETRY, as mainline has
-// since 6.16 ("mm: kvmalloc: make kmalloc fast path real fast path"); it still adds
+// kmalloc_gfp_adjust() is mainline's since 6.16 (docs/reference/vmalloc.md, "kvmalloc"): above
+// a page it clears __GFP_DIRECT_RECLAIM where older kernels added __GFP_NORETRY; it still adds
 // __GFP_NOWARN and drops __GFP_NOFAIL. Either way the kmalloc attempt may not reclaim hard and
 // must stay quiet; here that matters to memcg (a non-blocking charge fails at once).
 
+import { WARN_ON } from "./bug.js";
 import { GFP, GFP_KERNEL, type Kernel } from "./kernel.js";
 import { is_vmalloc_addr, PAGE_SIZE, VMALLOC_END, VMALLOC_START } from "./layout.js";
 import { PAGE_KERNEL } from "./pgtable.js";
 import { type SlabAllocator, with_kasan_disabled, ZERO_OR_NULL_PTR } from "./slab.js";
-import { NUMA_NO_NODE, VM_ALLOW_HUGE_VMAP } from "./vmalloc.js";
+import { NUMA_NO_NODE, VM_ALLOW_HUGE_VMAP, type Vmalloc } from "./vmalloc.js";
 
 export const INT_MAX = 0x7fffffff;
 
-/** What kvmalloc needs from the vmalloc layer (vmalloc.ts's Vmalloc has it). */
-export interface VmallocApi {
-  __vmalloc_node_range(
-    size: number,
-    align: number,
-    start: bigint,
-    end: bigint,
-    gfp: number,
-    prot: number,
-    vmFlags: number,
-    node: number,
-    caller: string,
-  ): bigint;
-  vfree(p: bigint): void;
-  vrealloc(p: bigint, size: number, gfp: number, align?: number, nid?: number): bigint;
-}
+/** What kvmalloc needs from the vmalloc layer. */
+export type VmallocApi = Pick<Vmalloc, "__vmalloc_node_range" | "vfree" | "vrealloc">;
 
 /** kmalloc_gfp_adjust(): the flags of kvmalloc's kmalloc attempt. Above a page it must not warn,
  *  must not direct-reclaim (unless __GFP_RETRY_MAYFAIL asks for contiguous memory) and must not
@@ -52,7 +38,7 @@ export class Kvmalloc {
     private readonly vm: VmallocApi,
   ) {}
 
-  /** kvmalloc(size, gfp). */
+  /** kvmalloc(): kmalloc if it can, vmalloc otherwise (kvmalloc_node_align with no node). */
   kvmalloc(size: number, gfp: number = GFP_KERNEL, caller = "kvmalloc"): bigint {
     return this.kvmalloc_node_align(size, 1, gfp, NUMA_NO_NODE, caller);
   }
@@ -62,7 +48,7 @@ export class Kvmalloc {
     return this.kvmalloc_node_align(size, 1, gfp | GFP.__GFP_ZERO, NUMA_NO_NODE, caller);
   }
 
-  /** kvmalloc_node(size, gfp, node). */
+  /** kvmalloc_node(): kvmalloc on NUMA node `node` (0 or NUMA_NO_NODE here). */
   kvmalloc_node(size: number, gfp: number, node: number, caller = "kvmalloc_node"): bigint {
     return this.kvmalloc_node_align(size, 1, gfp, node, caller);
   }
@@ -83,9 +69,12 @@ export class Kvmalloc {
     }
     if (!(gfp & GFP.__GFP_DIRECT_RECLAIM)) return 0n; // vmalloc cannot do non-sleeping allocations
     if (size > INT_MAX) {
-      if (!(gfp & GFP.__GFP_NOWARN)) {
-        this.k.printk.warn(`kvmalloc: size ${size} > INT_MAX`, "mm/slub.c:__kvmalloc_node_noprof");
-      }
+      WARN_ON(
+        this.k,
+        !(gfp & GFP.__GFP_NOWARN),
+        "mm/slub.c:__kvmalloc_node_noprof",
+        `kvmalloc: size ${size} > INT_MAX`,
+      );
       return 0n;
     }
     return this.vm.__vmalloc_node_range(
@@ -107,7 +96,7 @@ export class Kvmalloc {
     else this.slab.kfree(p, "kvfree");
   }
 
-  /** kvrealloc(p, size, gfp). */
+  /** kvrealloc(): kvrealloc_node_align with no alignment and no node. */
   kvrealloc(p: bigint, size: number, gfp: number = GFP_KERNEL): bigint {
     return this.kvrealloc_node_align(p, size, 1, gfp, NUMA_NO_NODE);
   }
@@ -119,7 +108,6 @@ export class Kvmalloc {
     if (is_vmalloc_addr(p)) return this.vm.vrealloc(p, size, gfp, align, nid);
     let n = this.slab.krealloc_node_align(p, size, align, kmalloc_gfp_adjust(gfp, size), nid);
     if (n === 0n) {
-      // We failed to krealloc(): fall back to kvmalloc().
       n = this.kvmalloc_node_align(size, align, gfp, nid, "kvrealloc");
       if (n === 0n) return 0n;
       if (!ZERO_OR_NULL_PTR(p)) {

@@ -5,31 +5,66 @@
 // "free unused pages on vrealloc() shrink"), /proc/vmallocinfo and the Vmalloc meminfo lines.
 // Page tables, TLB flushes, page contents and KASAN shadow are all real, in emulated memory.
 
-import { PTE_R, PTE_W, PTE_X } from "../mmu/index.js";
+import { PTE_X, ptePpn } from "../mmu/index.js";
+import { BUG_ON, WARN_ON } from "./bug.js";
 import { parseUint } from "./cmdline.js";
 
 /** kasan_release_vmalloc() flag: free the shadow pages (the TLB flush is done once per purge). */
 const KASAN_VMALLOC_PAGE_RANGE = 0x1;
 
 import { COST, GFP, GFP_KERNEL, type Kernel } from "./kernel.js";
-import { __va, hex64, is_vmalloc_addr, PAGE_SIZE, PMD_SIZE, VMALLOC_END, VMALLOC_START } from "./layout.js";
+import {
+  __va,
+  hex64,
+  is_vmalloc_addr,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  PMD_SHIFT,
+  PMD_SIZE,
+  VMALLOC_END,
+  VMALLOC_START,
+} from "./layout.js";
 import { PG_vmalloc } from "./page_alloc.js";
 import { PAGE_KERNEL } from "./pgtable.js";
 import { meminfoLine } from "./vmstat.js";
 
-// vm_struct flags (include/linux/vmalloc.h).
-export const VM_IOREMAP = 0x1;
-export const VM_ALLOC = 0x2;
-export const VM_MAP = 0x4;
-export const VM_USERMAP = 0x8;
-export const VM_DMA_COHERENT = 0x10;
-export const VM_UNINITIALIZED = 0x20;
-export const VM_NO_GUARD = 0x40;
-export const VM_KASAN = 0x80;
-export const VM_FLUSH_RESET_PERMS = 0x100;
-export const VM_MAP_PUT_PAGES = 0x200;
-export const VM_ALLOW_HUGE_VMAP = 0x400;
-export const VM_SPARSE = 0x1000;
+/** vm_struct flags, by name (include/linux/vmalloc.h). */
+export const VM_FLAGS = {
+  VM_IOREMAP: 0x1,
+  VM_ALLOC: 0x2,
+  VM_MAP: 0x4,
+  VM_USERMAP: 0x8,
+  VM_DMA_COHERENT: 0x10,
+  VM_UNINITIALIZED: 0x20,
+  VM_NO_GUARD: 0x40,
+  VM_KASAN: 0x80,
+  VM_FLUSH_RESET_PERMS: 0x100,
+  VM_MAP_PUT_PAGES: 0x200,
+  VM_ALLOW_HUGE_VMAP: 0x400,
+  VM_SPARSE: 0x1000,
+} as const;
+
+export const {
+  VM_IOREMAP,
+  VM_ALLOC,
+  VM_MAP,
+  VM_USERMAP,
+  VM_DMA_COHERENT,
+  VM_UNINITIALIZED,
+  VM_NO_GUARD,
+  VM_KASAN,
+  VM_FLUSH_RESET_PERMS,
+  VM_MAP_PUT_PAGES,
+  VM_ALLOW_HUGE_VMAP,
+  VM_SPARSE,
+} = VM_FLAGS;
+
+/** The names of the VM_* flags set in `flags`, lowest bit first. */
+export function vmFlagNames(flags: number): string[] {
+  return Object.entries(VM_FLAGS)
+    .filter(([, bit]) => flags & bit)
+    .map(([name]) => name);
+}
 
 // vmap_area flags.
 export const VMAP_RAM = 0x1;
@@ -38,6 +73,9 @@ export const NUMA_NO_NODE = -1;
 const PAGE = BigInt(PAGE_SIZE);
 /** vm_map_ram areas are at most this many pages (VMAP_MAX_ALLOC). */
 export const VMAP_MAX_ALLOC = 64;
+const REMOVE_VM_AREA = "mm/vmalloc.c:remove_vm_area";
+/** The page order of a PMD (2 MiB) mapping. */
+const PMD_ORDER = PMD_SHIFT - PAGE_SHIFT;
 
 export interface vm_struct {
   addr: bigint;
@@ -51,6 +89,17 @@ export interface vm_struct {
   phys_addr: number;
   caller: string;
   requested_size: number;
+}
+
+/** What __vmalloc_node_range() is asked for (its arguments, but the alignment and node). */
+interface VmallocRequest {
+  size: number;
+  start: bigint;
+  end: bigint;
+  gfp: number;
+  prot: number;
+  vmFlags: number;
+  caller: string;
 }
 
 export interface vmap_area {
@@ -205,7 +254,7 @@ export class Vmalloc {
   /** Remove [s, e) from the free blocks (it lies inside one). */
   private clip(s: bigint, e: bigint): void {
     const i = this.free.findIndex(([fs, fe]) => fs <= s && e <= fe);
-    if (i < 0) throw new Error(`vmalloc: clip of busy range 0x${hex64(s)}-0x${hex64(e)}`);
+    BUG_ON(i < 0, "mm/vmalloc.c:va_clip", () => `clip of busy range 0x${hex64(s)}-0x${hex64(e)}`);
     const [fs, fe] = this.free[i]!;
     const parts: [bigint, bigint][] = [];
     if (fs < s) parts.push([fs, s]);
@@ -260,9 +309,23 @@ export class Vmalloc {
     return this.find_vmap_area(addr)?.vm ?? null;
   }
 
+  /** The area that starts at `addr`; otherwise null, after the WARN Linux's `fn` (vfree,
+   *  vunmap) gives for a pointer that is not one. */
+  private area_at(addr: bigint, fn: string): vm_struct | null {
+    const vm = this.find_vm_area(addr);
+    if (vm?.addr === addr) return vm;
+    WARN_ON(
+      this.k,
+      true,
+      `mm/vmalloc.c:${fn}`,
+      () => `Trying to ${fn}() nonexistent vm area (${hex64(addr)})`,
+    );
+    return null;
+  }
+
   private unlink_busy(va: vmap_area): void {
     const i = this.busy.indexOf(va);
-    if (i < 0) throw new Error(`vmalloc: area 0x${hex64(va.va_start)} is not busy`);
+    BUG_ON(i < 0, "mm/vmalloc.c:unlink_va", () => `area 0x${hex64(va.va_start)} is not busy`);
     this.busy.splice(i, 1);
   }
 
@@ -336,15 +399,8 @@ export class Vmalloc {
 
   /** get_vm_area_caller(): an area without pages (vmap and ioremap style). */
   get_vm_area_caller(size: number, flags: number, caller: string): vm_struct | null {
-    return this.__get_vm_area_node(
-      PAGE_SIZE * Math.ceil(size / PAGE_SIZE),
-      1,
-      12,
-      flags,
-      VMALLOC_START,
-      VMALLOC_END,
-      caller,
-    );
+    const sz = PAGE_SIZE * Math.ceil(size / PAGE_SIZE);
+    return this.__get_vm_area_node(sz, 1, PAGE_SHIFT, flags, VMALLOC_START, VMALLOC_END, caller);
   }
 
   /** get_vm_area_size(): the mapped size, without the guard page. */
@@ -355,10 +411,9 @@ export class Vmalloc {
   /** Unlink the area at `addr` from the busy tree, poison its shadow and unmap it (no flush).
    *  Its VA goes to the lazy list. */
   remove_vm_area(addr: bigint): vm_struct | null {
-    if (addr % PAGE !== 0n) {
-      this.k.printk.warn(`Trying to vfree() bad address (0x${hex64(addr)})`, "mm/vmalloc.c:remove_vm_area");
+    const unaligned = addr % PAGE !== 0n;
+    if (WARN_ON(this.k, unaligned, REMOVE_VM_AREA, () => `Trying to vfree() bad address (0x${hex64(addr)})`))
       return null;
-    }
     const va = this.find_vmap_area(addr);
     if (!va?.vm || va.va_start !== addr) return null;
     const vm = va.vm;
@@ -417,7 +472,7 @@ export class Vmalloc {
     for (let i = 0; i < vm.nr_pages; i += step) {
       this.k.charge(COST.pte);
       const va = vm.addr + BigInt(i * PAGE_SIZE);
-      if (!this.k.pgd.mapPage(va, vm.pages[i]!, prot, vm.page_order === 9 ? 1 : 0)) return false;
+      if (!this.k.pgd.mapPage(va, vm.pages[i]!, prot, vm.page_order === PMD_ORDER ? 1 : 0)) return false;
     }
     return true;
   }
@@ -437,10 +492,8 @@ export class Vmalloc {
     caller: string,
   ): bigint {
     const k = this.k;
-    if (size <= 0) {
-      k.printk.warn("vmalloc: zero-sized allocation", "mm/vmalloc.c:__vmalloc_node_range_noprof");
+    if (WARN_ON(k, size <= 0, "mm/vmalloc.c:__vmalloc_node_range_noprof", "vmalloc: zero-sized allocation"))
       return 0n;
-    }
     if (!(gfp & GFP.__GFP_DIRECT_RECLAIM)) {
       // This kernel's vmalloc may sleep (page tables, pages): non-blocking requests fail, as
       // they did in Linux before the 2025 no-block series (test_vmalloc's no_block test: xfail).
@@ -451,60 +504,49 @@ export class Vmalloc {
       this.warnAlloc(gfp, `vmalloc error: size ${size}, exceeds total pages`);
       return 0n;
     }
+    const req: VmallocRequest = { size, start, end, gfp, prot, vmFlags, caller };
     if (this.vmap_allow_huge && vmFlags & VM_ALLOW_HUGE_VMAP && size >= PMD_SIZE) {
-      const p = this.vmalloc_area(
-        size,
-        Math.max(align, PMD_SIZE),
-        21,
-        start,
-        end,
-        gfp,
-        prot,
-        vmFlags,
-        caller,
-        true,
-      );
+      const p = this.vmalloc_try(req, { shift: PMD_SHIFT, align: Math.max(align, PMD_SIZE), quiet: true });
       if (p !== 0n) return p;
       // Any failure of the huge path falls back to 4 KiB pages and the original alignment.
     }
-    return this.vmalloc_area(size, align, 12, start, end, gfp, prot, vmFlags, caller, false);
+    return this.vmalloc_try(req, { shift: PAGE_SHIFT, align, quiet: false });
   }
 
-  private vmalloc_area(
-    size: number,
-    align: number,
-    shift: number,
-    start: bigint,
-    end: bigint,
-    gfp: number,
-    prot: number,
-    vmFlags: number,
-    caller: string,
-    quiet: boolean,
-  ): bigint {
-    const k = this.k;
-    const vm = this.__get_vm_area_node(
-      size,
-      align,
-      shift,
-      VM_ALLOC | VM_UNINITIALIZED | vmFlags,
-      start,
-      end,
-      caller,
-    );
+  /** One attempt of __vmalloc_node_range() with pages of 2^shift bytes: the area, its pages and
+   *  their mapping, then the KASAN unpoisoning. 0n on failure, with everything given back (and
+   *  an allocation warning unless `quiet`). */
+  private vmalloc_try(req: VmallocRequest, how: { shift: number; align: number; quiet: boolean }): bigint {
+    const { size, start, end, gfp, caller } = req;
+    const flags = VM_ALLOC | VM_UNINITIALIZED | req.vmFlags;
+    const vm = this.__get_vm_area_node(size, how.align, how.shift, flags, start, end, caller);
     if (!vm) {
-      if (!quiet) {
+      const range = `0x${hex64(start)} - 0x${hex64(end)}`;
+      if (!how.quiet)
         this.warnAlloc(
           gfp,
-          `vmalloc_node_range for size ${size} failed: Address range restricted to 0x${hex64(start)} - 0x${hex64(end)}`,
+          `vmalloc_node_range for size ${size} failed: Address range restricted to ${range}`,
         );
-      }
       return 0n;
     }
-    const order = shift - 12;
+    if (!this.__vmalloc_area_node(vm, gfp, req.prot, how.shift)) {
+      if (!how.quiet) this.warnAlloc(gfp, `vmalloc error: size ${size}, failed to allocate pages`);
+      this.vfree_area(vm);
+      return 0n;
+    }
+    this.kasan?.kasan_unpoison_vmalloc(vm.addr, size);
+    vm.flags &= ~VM_UNINITIALIZED;
+    return vm.addr;
+  }
+
+  /** __vmalloc_area_node(): the area's pages (2^shift bytes each, split into 4 KiB struct
+   *  pages), counted, zeroed if asked, and mapped. False if a page or a page table could not
+   *  be had; the caller frees the area and what it holds. */
+  private __vmalloc_area_node(vm: vm_struct, gfp: number, prot: number, shift: number): boolean {
+    const k = this.k;
     const nrPages = this.get_vm_area_size(vm) / PAGE_SIZE;
-    vm.page_order = order;
-    const got = this.vm_area_alloc_pages(vm, gfp, order, nrPages);
+    vm.page_order = shift - PAGE_SHIFT;
+    const got = this.vm_area_alloc_pages(vm, gfp, vm.page_order, nrPages);
     vm.nr_pages = got;
     this.nr_vmalloc_pages += got;
     k.vmstat.inc("nr_vmalloc", got);
@@ -513,14 +555,7 @@ export class Vmalloc {
       // As the page allocator does it: through the direct map, before the pages are mapped here.
       for (const pfn of vm.pages) k.kmem.memset(__va(pfn * PAGE_SIZE), 0, PAGE_SIZE, "clear_page");
     }
-    if (got < nrPages || !this.vmap_pages_range(vm, prot)) {
-      if (!quiet) this.warnAlloc(gfp, `vmalloc error: size ${size}, failed to allocate pages`);
-      this.vfree_area(vm);
-      return 0n;
-    }
-    this.kasan?.kasan_unpoison_vmalloc(vm.addr, size);
-    vm.flags &= ~VM_UNINITIALIZED;
-    return vm.addr;
+    return got === nrPages && this.vmap_pages_range(vm, prot);
   }
 
   private warnAlloc(gfp: number, msg: string): void {
@@ -580,7 +615,7 @@ export class Vmalloc {
     );
   }
 
-  /** __vmalloc(size, gfp). */
+  /** __vmalloc(): vmalloc with the caller's gfp flags (GFP_KERNEL or stricter). */
   __vmalloc(size: number, gfp: number, caller = "__vmalloc"): bigint {
     return this.__vmalloc_node(size, 1, gfp, NUMA_NO_NODE, caller);
   }
@@ -588,12 +623,8 @@ export class Vmalloc {
   /** vfree(): unmap now, free the pages now, leave the VA and its TLB flush to the lazy purge. */
   vfree(addr: bigint): void {
     if (addr === 0n) return;
-    const va = this.find_vmap_area(addr);
-    if (!va?.vm || va.va_start !== addr) {
-      this.k.printk.warn(`Trying to vfree() nonexistent vm area (${hex64(addr)})`, "mm/vmalloc.c:vfree");
-      return;
-    }
-    this.vfree_area(va.vm);
+    const vm = this.area_at(addr, "vfree");
+    if (vm) this.vfree_area(vm);
   }
 
   private vfree_area(vm: vm_struct): void {
@@ -605,10 +636,9 @@ export class Vmalloc {
   /** vmap(): map `pages` (4 KiB frames) contiguously. VM_FLUSH_RESET_PERMS is refused. */
   vmap(pages: number[], flags = VM_MAP, prot = PAGE_KERNEL, caller = "vmap"): bigint {
     if (pages.length > this.k.pages.nrPages) return 0n;
-    if (flags & VM_FLUSH_RESET_PERMS) {
-      this.k.printk.warn("vmap: VM_FLUSH_RESET_PERMS is not supported", "mm/vmalloc.c:vmap");
+    const resetPerms = (flags & VM_FLUSH_RESET_PERMS) !== 0;
+    if (WARN_ON(this.k, resetPerms, "mm/vmalloc.c:vmap", "vmap: VM_FLUSH_RESET_PERMS is not supported"))
       return 0n;
-    }
     const vm = this.get_vm_area_caller(pages.length * PAGE_SIZE, (flags & ~VM_NO_GUARD) | VM_MAP, caller);
     if (!vm) return 0n;
     vm.pages = [...pages];
@@ -623,16 +653,14 @@ export class Vmalloc {
 
   /** vunmap(): release a vmap() area; its pages stay the caller's (unless VM_MAP_PUT_PAGES). */
   vunmap(addr: bigint): void {
-    const vm = this.find_vm_area(addr);
-    if (!vm || vm.addr !== addr) {
-      this.k.printk.warn(`Trying to vunmap() nonexistent vm area (${hex64(addr)})`, "mm/vmalloc.c:vunmap");
-      return;
-    }
+    const vm = this.area_at(addr, "vunmap");
+    if (!vm) return;
     this.remove_vm_area(addr);
     if (vm.flags & VM_MAP_PUT_PAGES) this.vm_area_free_pages(vm, 0, vm.nr_pages);
   }
 
-  /** vm_map_ram(): a short-lived mapping of up to VMAP_MAX_ALLOC pages, no vm_struct. */
+  /** vm_map_ram(): a short-lived mapping of up to VMAP_MAX_ALLOC pages, no vm_struct. 0n if
+   *  the VA, its shadow or a page table cannot be had (what was done is undone). */
   vm_map_ram(pages: number[]): bigint {
     if (pages.length === 0 || pages.length > VMAP_MAX_ALLOC) return 0n;
     const size = BigInt(pages.length * PAGE_SIZE);
@@ -644,46 +672,40 @@ export class Vmalloc {
     }
     this.insert_busy({ va_start: addr, va_end: addr + size, vm: null, flags: VMAP_RAM });
     this.kasan?.kasan_unpoison_vmalloc(addr, Number(size));
-    pages.forEach((pfn, i) => {
-      this.k.pgd.mapPage(addr + BigInt(i * PAGE_SIZE), pfn, PAGE_KERNEL);
-    });
+    for (const [i, pfn] of pages.entries()) {
+      if (!this.k.pgd.mapPage(addr + BigInt(i * PAGE_SIZE), pfn, PAGE_KERNEL)) {
+        this.vm_unmap_ram(addr, pages.length);
+        return 0n;
+      }
+    }
     return addr;
   }
 
   /** vm_unmap_ram(): undo vm_map_ram(); the VA is freed lazily. */
   vm_unmap_ram(addr: bigint, count: number): void {
     const va = this.find_vmap_area(addr);
-    if (!va || va.vm || va.va_start !== addr || va.va_end - va.va_start !== BigInt(count * PAGE_SIZE)) {
-      this.k.printk.warn(`vm_unmap_ram: bad address 0x${hex64(addr)}`, "mm/vmalloc.c:vm_unmap_ram");
+    const bad =
+      !va || va.vm !== null || va.va_start !== addr || va.va_end - addr !== BigInt(count * PAGE_SIZE);
+    if (WARN_ON(this.k, bad, "mm/vmalloc.c:vm_unmap_ram", () => `vm_unmap_ram: bad address 0x${hex64(addr)}`))
       return;
-    }
-    this.unlink_busy(va);
+    this.unlink_busy(va!);
     this.kasan?.kasan_poison_vmalloc(addr, count * PAGE_SIZE);
     this.k.pgd.unmapRange(addr, count * PAGE_SIZE);
-    this.free_vmap_area_noflush(va);
+    this.free_vmap_area_noflush(va!);
   }
 
   /** vmalloc_to_page(): the frame mapped at `addr` (from the page table), or -1. */
   vmalloc_to_page(addr: bigint): number {
-    for (const level of [2, 1, 0]) {
-      let lo = 0;
-      try {
-        lo = this.k.pgd.leafAt(addr, level);
-      } catch {
-        continue;
-      }
-      if (lo & (PTE_R | PTE_W | PTE_X)) {
-        const pfn = lo >>> 10; // RAM frames (< 16 GiB) fit in the low word's 22 PPN bits
-        const pagesIn = Number((addr % BigInt(PAGE_SIZE * 512 ** level)) / PAGE);
-        return pfn + pagesIn;
-      }
-    }
-    return -1;
+    const leaf = this.k.pgd.lookup(addr);
+    if (!leaf) return -1;
+    const pagesIn = Number((addr % BigInt(PAGE_SIZE * 512 ** leaf.level)) / PAGE);
+    return ptePpn(leaf.lo, leaf.hi) + pagesIn;
   }
 
   // ---- vrealloc ----
 
-  /** vrealloc_node_align(): resize a vmalloc'd object (see ../shared/reference/linux-vmalloc.md §1). */
+  /** vrealloc_node_align(): resize a vmalloc'd object (docs/reference/vmalloc.md, "vrealloc").
+   *  NULL acts as vmalloc, size 0 frees; on failure p stays valid and untouched. */
   vrealloc(
     p: bigint,
     size: number,
@@ -692,59 +714,64 @@ export class Vmalloc {
     nid = NUMA_NO_NODE,
     caller = "vrealloc",
   ): bigint {
-    const k = this.k;
     if (size === 0) {
       this.vfree(p);
       return 0n;
     }
-    let oldSize = 0;
-    if (p !== 0n) {
-      const vm = this.find_vm_area(p);
-      if (!vm) {
-        k.printk.warn(
-          `Trying to vrealloc() nonexistent vm area (${hex64(p)})`,
-          "mm/vmalloc.c:vrealloc_node_align_noprof",
-        );
-        return 0n;
-      }
-      const alloced = this.get_vm_area_size(vm);
-      oldSize = vm.requested_size;
-      if (alloced < oldSize) {
-        k.printk.warn(
-          "vrealloc() has mismatched area vs requested sizes",
-          "mm/vmalloc.c:vrealloc_node_align_noprof",
-        );
-        return 0n;
-      }
-      if (p % BigInt(align) !== 0n) {
-        k.printk.warn(
-          `will not reallocate with a bigger alignment (0x${align.toString(16)})`,
-          "mm/vmalloc.c:vrealloc_node_align_noprof",
-        );
-        return 0n;
-      }
-      const wrongNode = gfp & GFP.__GFP_THISNODE && nid !== NUMA_NO_NODE && nid !== 0;
-      if (!wrongNode) {
-        if (size <= oldSize) return this.vrealloc_shrink(p, vm, oldSize, size, gfp);
-        const limit = this.bugs.has("shrink-keeps-pages") ? alloced : vm.nr_pages * PAGE_SIZE;
-        if (size <= limit) {
-          vm.requested_size = size;
-          // d699440f58ce: reusing the area must unpoison [old, size) again.
-          if (!this.bugs.has("kasan-stale-shadow")) this.kasan?.kasan_vrealloc(p, oldSize, size);
-          if (this.bugs.has("zero-on-grow") && (k.config.initOnAlloc || gfp & GFP.__GFP_ZERO)) {
-            k.kmem.memset(p + BigInt(oldSize), 0, size - oldSize, "vrealloc");
-          }
-          if (!this.bugs.has("in-place-not-returned")) return p;
-        }
-      }
+    if (p === 0n) return this.__vmalloc_node(size, align, gfp, nid, caller);
+    const vm = this.vrealloc_area(p, align);
+    if (!vm) return 0n;
+    const oldSize = vm.requested_size;
+    const wrongNode = gfp & GFP.__GFP_THISNODE && nid !== NUMA_NO_NODE && nid !== 0;
+    if (!wrongNode) {
+      if (size <= oldSize) return this.vrealloc_shrink(p, vm, oldSize, size, gfp);
+      if (this.vrealloc_in_place(p, vm, oldSize, size, gfp)) return p;
     }
     const n = this.__vmalloc_node(size, align, gfp, nid, caller);
-    if (n === 0n) return 0n; // p stays valid and untouched
-    if (p !== 0n) {
-      k.kmem.memcpy(n, p, Math.min(oldSize, size), "vrealloc");
-      this.vfree(p);
-    }
+    if (n === 0n) return 0n;
+    this.k.kmem.memcpy(n, p, Math.min(oldSize, size), "vrealloc");
+    this.vfree(p);
     return n;
+  }
+
+  /** The area vrealloc() may resize at p; null after the WARN Linux gives for an unknown
+   *  pointer, an area smaller than its requested size, or a bigger alignment than p has. */
+  private vrealloc_area(p: bigint, align: number): vm_struct | null {
+    const k = this.k;
+    const where = "mm/vmalloc.c:vrealloc_node_align_noprof";
+    const vm = this.find_vm_area(p);
+    if (!vm) {
+      WARN_ON(k, true, where, () => `Trying to vrealloc() nonexistent vm area (${hex64(p)})`);
+      return null;
+    }
+    const mismatched = this.get_vm_area_size(vm) < vm.requested_size;
+    if (WARN_ON(k, mismatched, where, "vrealloc() has mismatched area vs requested sizes")) return null;
+    const misaligned = p % BigInt(align) !== 0n;
+    if (
+      WARN_ON(
+        k,
+        misaligned,
+        where,
+        () => `will not reallocate with a bigger alignment (0x${align.toString(16)})`,
+      )
+    )
+      return null;
+    return vm;
+  }
+
+  /** Grow within the pages still mapped: the new bytes are unpoisoned, not zeroed (they were
+   *  zeroed at allocation or at the shrink that left them). False if the area is too small. */
+  private vrealloc_in_place(p: bigint, vm: vm_struct, oldSize: number, size: number, gfp: number): boolean {
+    const k = this.k;
+    const limit = this.bugs.has("shrink-keeps-pages") ? this.get_vm_area_size(vm) : vm.nr_pages * PAGE_SIZE;
+    if (size > limit) return false;
+    vm.requested_size = size;
+    // d699440f58ce: reusing the area must unpoison [old, size) again.
+    if (!this.bugs.has("kasan-stale-shadow")) this.kasan?.kasan_vrealloc(p, oldSize, size);
+    if (this.bugs.has("zero-on-grow") && (k.config.initOnAlloc || gfp & GFP.__GFP_ZERO)) {
+      k.kmem.memset(p + BigInt(oldSize), 0, size - oldSize, "vrealloc");
+    }
+    return !this.bugs.has("in-place-not-returned");
   }
 
   /** The shrink (or same-size) path: zero the tail under init_on_free / init_on_alloc /

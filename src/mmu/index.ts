@@ -1,7 +1,15 @@
 // Public face of the memory layer: physical memory and devices, page-table entries and paging
 // modes, the walker, page-walk caches, the TLB model and its presets. It knows nothing of harts.
 
-export { clearLeaf, mapLeaf, ptePointer, readPte, type TableAlloc, writePte } from "./pgtable.js";
+export {
+  clearLeaf,
+  mapLeaf,
+  pteAddress,
+  ptePointer,
+  readPte,
+  type TableAlloc,
+  writePte,
+} from "./pgtable.js";
 export {
   MAX_RAM,
   type MmioDevice,
@@ -18,13 +26,20 @@ export {
   isCanonical,
   levelShift,
   makePte,
+  makeSatp,
   PAGING_MODES,
   type PagingMode,
   PTE_A,
   PTE_D,
+  PTE_FLAGS,
   PTE_G,
   PTE_HI_N,
+  PTE_HI_PBMT,
+  PTE_HI_PPN,
+  PTE_HI_RESERVED,
+  PTE_PPN_SHIFT,
   PTE_R,
+  PTE_RSW,
   PTE_U,
   PTE_V,
   PTE_W,
@@ -33,14 +48,22 @@ export {
   pageSizeName,
   pagingMode,
   pagingModeByName,
+  pteFlagString,
   ptePpn,
+  SATP_ASID_MASK,
+  SATP_ASID_SHIFT,
   SATP_BARE,
+  SATP_MODE_SHIFT,
+  SATP_PPN_MASK,
   SATP_SV39,
   SATP_SV48,
   SATP_SV57,
   SV39,
   SV48,
   SV57,
+  satpAsid,
+  satpMode,
+  satpPpn,
   vpnIndex,
   vpnOf,
 } from "./pte.js";
@@ -58,4 +81,19 @@ export {
   type TlbLevel,
   TlbModel,
 } from "./tlb.js";
-export { type Access, adSatisfied, permits, type WalkContext, Walker, type WalkResult } from "./walk.js";
+export {
+  type Access,
+  adSatisfied,
+  describeStop,
+  formatWalk,
+  levelSlot,
+  permits,
+  pteStop,
+  WALK_STOP_TEXT,
+  type WalkContext,
+  Walker,
+  type WalkRecord,
+  type WalkResult,
+  type WalkStep,
+  type WalkStop,
+} from "./walk.js";

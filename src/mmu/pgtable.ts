@@ -2,11 +2,16 @@
 // level, map and unmap leaves. Used by the kernel's pgtable layer, by experiments that run paged
 // guest code on the bare machine, and by tests. Table pages come from a caller's allocator.
 
-import type { PhysMem } from "./phys.js";
+import { PAGE_SIZE, type PhysMem } from "./phys.js";
 import { makePte, type PagingMode, PTE_R, PTE_V, PTE_W, PTE_X, ptePpn, vpnIndex } from "./pte.js";
 
 /** Returns the physical page number of a zeroed page for a new table, or -1 when out of memory. */
 export type TableAlloc = () => number;
+
+/** Physical address of entry `index` of the table at physical page `tablePpn` (8-byte PTEs). */
+export function pteAddress(tablePpn: number, index: number): number {
+  return tablePpn * PAGE_SIZE + index * 8;
+}
 
 /** The PTE at physical address `pa` as (lo, hi). */
 export function readPte(mem: PhysMem, pa: number): [number, number] {
@@ -20,6 +25,8 @@ export function writePte(mem: PhysMem, pa: number, lo: number, hi: number): void
   mem.i32[off >>> 2] = lo;
   mem.i32[(off >>> 2) + 1] = hi;
 }
+
+const hex32 = (w: number): string => (w >>> 0).toString(16).padStart(8, "0");
 
 function pteOffset(mem: PhysMem, pa: number): number {
   const off = mem.ramOffset(pa, 8);
@@ -41,7 +48,7 @@ export function ptePointer(
 ): number {
   let table = rootPpn;
   for (let l = mode.levels - 1; l > level; l--) {
-    const pa = table * 4096 + vpnIndex(vpn, l) * 8;
+    const pa = pteAddress(table, vpnIndex(vpn, l));
     const [lo, hi] = readPte(mem, pa);
     if (!(lo & PTE_V)) {
       const page = alloc ? alloc() : -1;
@@ -56,11 +63,12 @@ export function ptePointer(
     }
     table = ptePpn(lo, hi);
   }
-  return table * 4096 + vpnIndex(vpn, level) * 8;
+  return pteAddress(table, vpnIndex(vpn, level));
 }
 
 /** Map the page of `vpn` at `level` (0 = 4 KiB, 1 = 2 MiB, ...) to physical page `ppn` with PTE
- *  flags `flags` (V is added). Both must be aligned to the page size. False if out of memory. */
+ *  flags `flags` (V is added). Both must be aligned to the page size. False if out of memory.
+ *  Throws if the PTE is already valid: a remap is the caller's bug (xv6's mappages panics). */
 export function mapLeaf(
   mem: PhysMem,
   mode: PagingMode,
@@ -80,6 +88,13 @@ export function mapLeaf(
   }
   const pa = ptePointer(mem, mode, rootPpn, vpn, level, alloc);
   if (pa < 0) return false;
+  const [oldLo, oldHi] = readPte(mem, pa);
+  if (oldLo & PTE_V) {
+    throw new Error(
+      `mapLeaf: remap: vpn 0x${vpn.toString(16)} is already mapped at level ${level} ` +
+        `(PTE 0x${hex32(oldHi)}${hex32(oldLo)} at 0x${pa.toString(16)}); unmap it first`,
+    );
+  }
   const [lo, hi] = makePte(ppn, flags | PTE_V);
   writePte(mem, pa, lo, hi | hiBits);
   return true;

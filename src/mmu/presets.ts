@@ -1,5 +1,5 @@
-// Named TLB geometries, from the figures in ../shared/reference/emulators-and-tlbs.md §1-§3
-// (sources cited per preset), and the loader for a user's own preset in JSON.
+// Named TLB geometries, from the figures in docs/reference/tlbs.md (sources cited per preset),
+// and the loader for a user's own preset in JSON.
 
 import { readFileSync } from "node:fs";
 import { pageShiftByName } from "./pte.js";
@@ -48,7 +48,7 @@ export const TLB_PRESETS: Record<string, TlbConfig> = {
     description: "Intel Golden Cove: DTLB 96x6 (4K), 32x4 (2M), 8 (1G); STLB 2048x16 (all sizes)",
     source:
       "CAQA-7e notes on the Core i9-12900 (secondary): L1 DTLB 96/32/8, PLRU, STLB 2048 16-way. The ITLB is not " +
-      "in the reference: Skylake's is used. The 6-way 4K DTLB uses LRU (tree-PLRU needs a power of two).",
+      "in that source: Skylake's is used. The 6-way 4K DTLB uses LRU (tree-PLRU needs a power of two).",
     itlb: [arr("itlb-4k", 128, 8, "plru", [K4]), arr("itlb-2m", 8, 8, "plru", [M2])],
     dtlb: [
       arr("dtlb-4k", 96, 6, "lru", [K4]),

@@ -11,15 +11,50 @@ export const PTE_G = 1 << 5;
 export const PTE_A = 1 << 6;
 export const PTE_D = 1 << 7;
 
-/** In the high word: bits 60..54 reserved, 62..61 PBMT (no Svpbmt here, so reserved), 63 N. */
+/** The low byte of a PTE: V R W X U G A D. Bits 9..8 are RSW (for software), 53..10 the PPN. */
+export const PTE_FLAGS = 0xff;
+export const PTE_RSW = 0x300;
+export const PTE_PPN_SHIFT = 10;
+/** In the high word: bits 53..32 of the PPN field, 60..54 reserved, 62..61 PBMT (no Svpbmt
+ *  here, so reserved), 63 N (Svnapot). */
+export const PTE_HI_PPN = 0x3fffff;
 export const PTE_HI_RESERVED = 0x7f << 22;
 export const PTE_HI_PBMT = 3 << 29;
 export const PTE_HI_N = 1 << 31;
+/** PPN values per high-word unit: the low word holds PPN bits 21..0. */
+const PPN_LO_SPAN = 2 ** 22;
 
 export const SATP_BARE = 0;
 export const SATP_SV39 = 8;
 export const SATP_SV48 = 9;
 export const SATP_SV57 = 10;
+
+/** satp's fields (privileged spec, "satp"): MODE 63..60, ASID 59..44, PPN 43..0. */
+export const SATP_MODE_SHIFT = 60n;
+export const SATP_ASID_SHIFT = 44n;
+export const SATP_ASID_MASK = 0xffffn;
+export const SATP_PPN_MASK = (1n << 44n) - 1n;
+
+/** The satp value for paging mode `mode` (a MODE value), address space `asid`, root table at
+ *  physical page `rootPpn`. */
+export function makeSatp(mode: number, asid: number, rootPpn: number): bigint {
+  return (BigInt(mode) << SATP_MODE_SHIFT) | (BigInt(asid) << SATP_ASID_SHIFT) | BigInt(rootPpn);
+}
+
+/** satp.MODE: 0 Bare, 8 Sv39, 9 Sv48, 10 Sv57. */
+export function satpMode(satp: bigint): number {
+  return Number(satp >> SATP_MODE_SHIFT);
+}
+
+/** satp.ASID. */
+export function satpAsid(satp: bigint): number {
+  return Number((satp >> SATP_ASID_SHIFT) & SATP_ASID_MASK);
+}
+
+/** satp.PPN: the physical page of the root table. */
+export function satpPpn(satp: bigint): number {
+  return Number(satp & SATP_PPN_MASK);
+}
 
 export interface PagingMode {
   readonly name: "sv39" | "sv48" | "sv57";
@@ -48,14 +83,22 @@ export function pagingModeByName(name: string): PagingMode {
 
 /** The PPN field (bits 53..10) of a PTE given as (lo, hi). */
 export function ptePpn(lo: number, hi: number): number {
-  return (hi & 0x3fffff) * 4194304 + (lo >>> 10);
+  return (hi & PTE_HI_PPN) * PPN_LO_SPAN + (lo >>> PTE_PPN_SHIFT);
 }
 
-/** The PTE words (lo, hi) for physical page `ppn` with flag bits `flags` (V R W X U G A D). */
+/** The PTE words (lo, hi) for physical page `ppn` with flag bits `flags` (V R W X U G A D, RSW). */
 export function makePte(ppn: number, flags: number): [number, number] {
-  const lo = ((ppn % 4194304) << 10) | (flags & 0x3ff) | 0;
-  const hi = Math.floor(ppn / 4194304) & 0x3fffff;
+  const lo = ((ppn % PPN_LO_SPAN) << PTE_PPN_SHIFT) | (flags & (PTE_FLAGS | PTE_RSW)) | 0;
+  const hi = Math.floor(ppn / PPN_LO_SPAN) & PTE_HI_PPN;
   return [lo, hi];
+}
+
+/** The flag bits of a PTE as letters, V R W X U G A D, with '-' where a bit is clear. */
+export function pteFlagString(lo: number): string {
+  const letters = "VRWXUGAD";
+  let out = "";
+  for (let i = 0; i < letters.length; i++) out += lo & (1 << i) ? letters[i] : "-";
+  return out;
 }
 
 /** log2 of the page size of a leaf at `level` (0 = 4 KiB, 1 = 2 MiB, ...). */

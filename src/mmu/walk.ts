@@ -1,14 +1,19 @@
 // The page-table walker: the privileged spec's "Virtual Address Translation Process" for Sv39,
 // Sv48 and Sv57, with Svnapot 64 KiB leaves and A/D bits by Svade (fault) or Svadu (update in
-// memory). It reads PTEs from physical memory, counts every reference it makes, and may start
-// below the root when a page-walk cache holds a pointer further down.
+// memory) (docs/reference/tlbs.md, "The walk"). It reads PTEs from physical memory, counts every
+// reference it makes, and may start below the root when a page-walk cache holds a pointer
+// further down. Each walk can leave a record of the levels it read, where it stopped and why:
+// the one the console's `walk`, `--trace tlb` and a debugger print (formatWalk).
 
+import { pteAddress } from "./pgtable.js";
 import type { PhysMem } from "./phys.js";
 import {
+  isCanonical,
   levelShift,
   type PagingMode,
   PTE_A,
   PTE_D,
+  PTE_FLAGS,
   PTE_G,
   PTE_HI_N,
   PTE_HI_PBMT,
@@ -18,8 +23,11 @@ import {
   PTE_V,
   PTE_W,
   PTE_X,
+  pageSizeName,
+  pteFlagString,
   ptePpn,
   vpnIndex,
+  vpnOf,
 } from "./pte.js";
 import { PageWalkCache, type PwcConfig } from "./pwc.js";
 
@@ -34,17 +42,62 @@ export interface WalkContext {
   adue: boolean;
 }
 
+/** What the walk made of one PTE (or of the leaf it ended at): it went on to the next table,
+ *  found a leaf, or stopped with a fault for the reason named. */
+export type WalkStop =
+  | "next"
+  | "leaf"
+  | "outside-ram"
+  | "not-valid"
+  | "w-without-r"
+  | "reserved-bits"
+  | "pointer-reserved-bits"
+  | "pointer-at-level-0"
+  | "bad-napot"
+  | "misaligned-superpage"
+  | "no-permission"
+  | "svade-a-d"
+  | "not-canonical";
+
+/** One level of a walk: the PTE read there and what the walk made of it. */
+export interface WalkStep {
+  level: number;
+  /** The VPN field of this level: the PTE's index in its table. */
+  index: number;
+  pteAddr: number;
+  /** The PTE words (0 when the address is outside RAM). */
+  lo: number;
+  hi: number;
+  stop: WalkStop;
+}
+
+/** A walk as the console, `--trace tlb` and a debugger show it: every level read, and the
+ *  translation or the fault it ended with. */
+export interface WalkRecord {
+  mode: PagingMode;
+  vpn: number;
+  steps: WalkStep[];
+  status: WalkResult["status"];
+  /** The last step's stop ("not-canonical" with no steps). */
+  stop: WalkStop;
+  /** For a leaf: as in WalkResult. */
+  ppnBase: number;
+  shift: number;
+}
+
 /** The result of a walk; reused between walks (copy what you keep). */
 export interface WalkResult {
   /** "ok", or the kind of fault the walk raises. */
   status: "ok" | "page-fault" | "access-fault";
+  /** Why the walk stopped: "leaf" when it is ok. */
+  stop: WalkStop;
   /** Virtual page number (4 KiB units) of the first page the leaf maps. */
   vpnBase: number;
   /** Physical page number (4 KiB units) of the first page the leaf maps. */
   ppnBase: number;
   /** log2 of the leaf's size: 12, 16 (Svnapot), 21, 30, 39, 48. */
   shift: number;
-  /** Leaf level (0 = 4 KiB PTE). */
+  /** Leaf level (0 = 4 KiB PTE); on a fault, the level the walk stopped at. */
   level: number;
   /** Low byte of the leaf PTE after any A/D update: V R W X U G A D. */
   perm: number;
@@ -67,6 +120,28 @@ export function adSatisfied(perm: number, kind: Access): boolean {
   return (perm & PTE_A) !== 0 && (kind !== "w" || (perm & PTE_D) !== 0);
 }
 
+/** The spec's steps 3-6 for the PTE (lo, hi) read at `level`: a pointer to follow ("next"), a
+ *  leaf, or the reason it is a page fault. The rules of the walk, written once. */
+export function pteStop(lo: number, hi: number, level: number): WalkStop {
+  if (!(lo & PTE_V)) return "not-valid";
+  if (!(lo & PTE_R) && lo & PTE_W) return "w-without-r";
+  if (hi & (PTE_HI_RESERVED | PTE_HI_PBMT)) return "reserved-bits";
+  const ppn = ptePpn(lo, hi);
+  if (!(lo & (PTE_R | PTE_X))) {
+    // A pointer to the next level: D, A, U and N are reserved in non-leaf PTEs.
+    if (lo & (PTE_D | PTE_A | PTE_U) || hi & PTE_HI_N) return "pointer-reserved-bits";
+    return level === 0 ? "pointer-at-level-0" : "next";
+  }
+  if (hi & PTE_HI_N) {
+    // Svnapot: only 64 KiB at level 0, encoded as ppn[3:0] = 1000.
+    return level !== 0 || (ppn & 0xf) !== NAPOT_64K_PPN ? "bad-napot" : "leaf";
+  }
+  return level > 0 && ppn % 2 ** (9 * level) !== 0 ? "misaligned-superpage" : "leaf";
+}
+
+/** ppn[3:0] of a 64 KiB Svnapot leaf. */
+const NAPOT_64K_PPN = 0x8;
+
 export interface WalkerStats {
   walks: number;
   refs: number;
@@ -78,8 +153,14 @@ export interface WalkerStats {
 export class Walker {
   readonly stats: WalkerStats = { walks: 0, refs: 0, bySize: new Map(), faults: 0 };
   readonly pwc: PageWalkCache | null;
+  /** When set, each walk appends the levels it reads (the TLB trace sets it). */
+  trail: WalkStep[] | null = null;
+  /** The leaf descend() found: its low word and RAM offset. */
+  private leafLo = 0;
+  private leafOff = 0;
   private readonly res: WalkResult = {
     status: "ok",
+    stop: "leaf",
     vpnBase: 0,
     ppnBase: 0,
     shift: 12,
@@ -116,61 +197,194 @@ export class Walker {
       level = start.level;
       table = start.ppn;
     }
+    if (!this.descend(vpn, asid, level, table, start?.global ?? false)) return this.fail(r.stop);
+    let lo = this.leafLo;
+    if (!permits(lo, kind, ctx)) return this.fail("no-permission");
+    if (!adSatisfied(lo, kind)) {
+      if (!ctx.adue) return this.fail("svade-a-d");
+      lo |= PTE_A | (kind === "w" ? PTE_D : 0);
+      this.mem.i32[this.leafOff >>> 2] = lo; // Svadu: the update is atomic in this single-threaded machine
+    }
+    r.status = "ok";
+    r.perm = (lo & PTE_FLAGS) | (r.perm & PTE_G);
+    this.stats.bySize.set(r.shift, (this.stats.bySize.get(r.shift) ?? 0) + 1);
+    return r;
+  }
+
+  /** The walk for the virtual address (lo, hi) from the root, level by level, as the console
+   *  and a debugger show it. Nothing changes: no walk cache, no counters, no A/D update, and
+   *  no permission check (there is no access). */
+  inspect(mode: PagingMode, rootPpn: number, lo: number, hi: number): WalkRecord {
+    const vpn = vpnOf(lo, hi, mode);
+    const record: WalkRecord = {
+      mode,
+      vpn,
+      steps: [],
+      status: "page-fault",
+      stop: "not-canonical",
+      ppnBase: 0,
+      shift: 0,
+    };
+    if (!isCanonical(hi, mode)) return record;
+    const w = new Walker(this.mem);
+    w.trail = record.steps;
+    const ok = w.descend(vpn, 0, mode.levels - 1, rootPpn, false);
+    const r = w.res;
+    record.status = ok ? "ok" : r.status;
+    record.stop = r.stop;
+    record.ppnBase = r.ppnBase;
+    record.shift = r.shift;
+    return record;
+  }
+
+  /** Steps 2-6 from table `table` at `level` down to the leaf: fills the result's leaf fields
+   *  (perm holds G inherited from the pointers), or its status and stop on a fault. */
+  private descend(vpn: number, asid: number, level: number, table: number, global: boolean): boolean {
+    const r = this.res;
     const mem = this.mem;
-    let global = start?.global ?? false; // a G bit in a non-leaf PTE makes its subtree global
     for (;;) {
-      const pteAddr = table * 4096 + vpnIndex(vpn, level) * 8;
+      const index = vpnIndex(vpn, level);
+      const pteAddr = pteAddress(table, index);
       const off = mem.ramOffset(pteAddr, 8);
-      if (off < 0) return this.fail("access-fault");
+      r.level = level;
+      if (off < 0) {
+        this.trail?.push({ level, index, pteAddr, lo: 0, hi: 0, stop: "outside-ram" });
+        r.status = "access-fault";
+        r.stop = "outside-ram";
+        return false;
+      }
       r.refs++;
       this.stats.refs++;
-      let lo = mem.i32[off >>> 2]!;
+      const lo = mem.i32[off >>> 2]!;
       const hi = mem.i32[(off >>> 2) + 1]!;
-      if (!(lo & PTE_V) || (!(lo & PTE_R) && lo & PTE_W)) return this.fail("page-fault");
-      if (hi & (PTE_HI_RESERVED | PTE_HI_PBMT)) return this.fail("page-fault");
-      const ppn = ptePpn(lo, hi);
-      if (!(lo & (PTE_R | PTE_X))) {
-        // A pointer to the next level: D, A, U and N are reserved in non-leaf PTEs.
-        if (lo & (PTE_D | PTE_A | PTE_U) || hi & PTE_HI_N) return this.fail("page-fault");
-        if (level === 0) return this.fail("page-fault");
-        global ||= (lo & PTE_G) !== 0;
-        this.pwc?.fill(vpn, asid, level, ppn, global);
+      const stop = pteStop(lo, hi, level);
+      this.trail?.push({ level, index, pteAddr, lo, hi, stop });
+      if (stop === "next") {
+        global ||= (lo & PTE_G) !== 0; // a G bit in a non-leaf PTE makes its subtree global
+        table = ptePpn(lo, hi);
+        this.pwc?.fill(vpn, asid, level, table, global);
         level--;
-        table = ppn;
         continue;
       }
-      let shift = levelShift(level);
-      let ppnBase = ppn;
-      if (hi & PTE_HI_N) {
-        // Svnapot: only 64 KiB at level 0, encoded as ppn[3:0] = 1000.
-        if (level !== 0 || (ppn & 0xf) !== 0x8) return this.fail("page-fault");
-        shift = 16;
-        ppnBase = ppn - 8;
-      } else if (level > 0 && ppn % 2 ** (9 * level) !== 0) {
-        return this.fail("page-fault"); // misaligned superpage
+      if (stop !== "leaf") {
+        r.status = "page-fault";
+        r.stop = stop;
+        return false;
       }
-      if (!permits(lo, kind, ctx)) return this.fail("page-fault");
-      if (!adSatisfied(lo, kind)) {
-        if (!ctx.adue) return this.fail("page-fault"); // Svade
-        lo |= PTE_A | (kind === "w" ? PTE_D : 0);
-        mem.i32[off >>> 2] = lo; // Svadu: the update is atomic in this single-threaded machine
-      }
-      const pages = 2 ** (shift - 12);
-      r.status = "ok";
-      r.vpnBase = vpn - (vpn % pages);
-      r.ppnBase = ppnBase;
-      r.shift = shift;
-      r.level = level;
-      r.perm = (lo & 0xff) | (global ? PTE_G : 0);
-      r.pteAddr = pteAddr;
-      this.stats.bySize.set(shift, (this.stats.bySize.get(shift) ?? 0) + 1);
-      return r;
+      this.leaf(vpn, lo, hi, level, pteAddr, off, global);
+      return true;
     }
   }
 
-  private fail(status: "page-fault" | "access-fault"): WalkResult {
-    this.stats.faults++;
-    this.res.status = status;
-    return this.res;
+  /** Record the leaf (lo, hi) found at `level` for `vpn`: the page it maps, its size, and G if
+   *  the leaf or a pointer above it has it. */
+  private leaf(
+    vpn: number,
+    lo: number,
+    hi: number,
+    level: number,
+    pteAddr: number,
+    off: number,
+    global: boolean,
+  ) {
+    const r = this.res;
+    const ppn = ptePpn(lo, hi);
+    const napot = (hi & PTE_HI_N) !== 0;
+    r.shift = napot ? 16 : levelShift(level);
+    r.ppnBase = napot ? ppn - NAPOT_64K_PPN : ppn;
+    r.vpnBase = vpn - (vpn % 2 ** (r.shift - 12));
+    r.perm = global ? PTE_G : 0;
+    r.pteAddr = pteAddr;
+    r.stop = "leaf";
+    this.leafLo = lo;
+    this.leafOff = off;
   }
+
+  private fail(stop: WalkStop): WalkResult {
+    this.stats.faults++;
+    const r = this.res;
+    if (stop !== "outside-ram") r.status = "page-fault";
+    r.stop = stop;
+    return r;
+  }
+}
+
+/** Linux's names for the tables of each mode, leaf level first. */
+const LEVEL_NAMES: Record<number, readonly string[]> = {
+  3: ["PTE", "PMD", "PGD"],
+  4: ["PTE", "PMD", "PUD", "PGD"],
+  5: ["PTE", "PMD", "PUD", "P4D", "PGD"],
+};
+
+/** Why a walk stopped where it did, as the console and the TLB trace say it. */
+export const WALK_STOP_TEXT: Record<WalkStop, string> = {
+  next: "a pointer to the next table",
+  leaf: "a leaf",
+  "outside-ram": "outside RAM",
+  "not-valid": "not valid",
+  "w-without-r": "W without R is reserved",
+  "reserved-bits": "reserved bits 62..54 set",
+  "pointer-reserved-bits": "D, A, U or N set in a pointer",
+  "pointer-at-level-0": "a pointer at level 0",
+  "bad-napot": "bad Svnapot encoding",
+  "misaligned-superpage": "misaligned superpage",
+  "no-permission": "the leaf does not permit the access",
+  "svade-a-d": "A or D clear (Svade)",
+  "not-canonical": "not canonical",
+};
+
+/** The fault a stop raises: an access fault outside RAM, a page fault otherwise. */
+const faultName = (stop: WalkStop): string => (stop === "outside-ram" ? "access fault" : "page fault");
+
+/** "PGD [287]": a level's table name and the PTE's index in it. */
+export function levelSlot(mode: PagingMode, step: WalkStep): string {
+  return `${LEVEL_NAMES[mode.levels]![step.level]!.padEnd(3)} [${step.index.toString().padStart(3)}]`;
+}
+
+/** The walk of `va` as the console's `walk` prints it: one line per level (the PTE's address,
+ *  value and flags, and what the walk made of it), then the physical address. */
+export function formatWalk(record: WalkRecord, va: bigint): string[] {
+  const { mode } = record;
+  if (record.stop === "not-canonical") {
+    const top = mode.vaBits - 1;
+    return [`  not canonical for ${mode.name}: bits 63..${top} must all equal bit ${top}: page fault`];
+  }
+  const lines = record.steps.map((step) => {
+    const where = `  level ${step.level} ${levelSlot(mode, step)} pte @ 0x${step.pteAddr.toString(16)}`;
+    if (step.stop === "outside-ram") return `${where}: outside RAM: ${faultName(step.stop)}`;
+    const raw = `0x${hex32(step.hi)}${hex32(step.lo)}`;
+    return `${where} = ${raw} ${pteFlagString(step.lo)}  ${stepOutcome(step, record)}`;
+  });
+  if (record.status === "ok") {
+    const leaf = record.steps[record.steps.length - 1]!;
+    const pa = BigInt(record.ppnBase) * 4096n + (va & ((1n << BigInt(record.shift)) - 1n));
+    const svade = leaf.lo & PTE_A ? "" : " (A clear: the first access faults under Svade)";
+    lines.push(`  => pa 0x${pa.toString(16)}${svade}`);
+  }
+  return lines;
+}
+
+/** What the walk made of one PTE, for a line of formatWalk(). */
+function stepOutcome(step: WalkStep, record: WalkRecord): string {
+  const ppn = ptePpn(step.lo, step.hi);
+  switch (step.stop) {
+    case "next":
+      return `-> next table at 0x${(ppn * 4096).toString(16)}`;
+    case "leaf":
+      return `leaf: ${pageSizeName(record.shift).toUpperCase()} page at 0x${(record.ppnBase * 4096).toString(16)}`;
+    case "misaligned-superpage":
+      return `misaligned superpage (ppn 0x${ppn.toString(16)}): page fault`;
+    default:
+      return `${WALK_STOP_TEXT[step.stop]}: ${faultName(step.stop)}`;
+  }
+}
+
+const hex32 = (w: number): string => (w >>> 0).toString(16).padStart(8, "0");
+
+/** Where and why a walk that faulted stopped, from its last step: "at level 1 PMD [  3]: not
+ *  valid" (the TLB trace's words for a fault). */
+export function describeStop(mode: PagingMode, last: WalkStep | undefined, stop: WalkStop): string {
+  return last
+    ? `at level ${last.level} ${levelSlot(mode, last)}: ${WALK_STOP_TEXT[stop]}`
+    : WALK_STOP_TEXT[stop];
 }

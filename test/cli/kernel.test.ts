@@ -266,7 +266,7 @@ describe("--stats and --trace tlb", () => {
   it("perfEvents names walks by leaf size", () => {
     const m = new Machine({ mem: 64 << 20, tlb: "tiny" });
     const k = bootKernel(m, "");
-    const p = k.vm.vmalloc(8192);
+    const p = k.vmalloc.vmalloc(8192);
     k.kmem.write8(p, 1);
     k.kmem.read8(p + 4096n);
     const { tlb, walker } = hartTlb(m, 0);

@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import { CSR, MSTATUS, PRIV_M, PRIV_S, PRIV_U } from "../../src/cpu/index.js";
+import { makeSatp } from "../../src/mmu/index.js";
 import { asmGuest as guest } from "../helpers/asm.js";
 import * as E from "../helpers/encode.js";
 import { a0, a1, a2, a3, a4, a5, t0, zero } from "../helpers/encode.js";
@@ -376,9 +377,9 @@ describe("WARL registers", () => {
 
   it("satp: a write with an unsupported (reserved) MODE has no effect", () => {
     write(CSR.satp, 0n);
-    write(CSR.satp, (1n << 60n) | 0x1234n); // MODE 1 is reserved
+    write(CSR.satp, makeSatp(1, 0, 0x1234)); // MODE 1 is reserved
     expect(read(CSR.satp)).toBe(0n);
-    write(CSR.satp, (7n << 60n) | 5n);
+    write(CSR.satp, makeSatp(7, 0, 5));
     expect(read(CSR.satp)).toBe(0n);
   });
 

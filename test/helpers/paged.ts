@@ -6,6 +6,7 @@
 import { assemble } from "../../src/asm/index.js";
 import { CSR, type Hart, Machine, type Paging, PRIV_U, type RunResult } from "../../src/cpu/index.js";
 import {
+  makeSatp,
   mapLeaf,
   PTE_A,
   PTE_D,
@@ -14,6 +15,7 @@ import {
   PTE_W,
   PTE_X,
   RAM_BASE,
+  SATP_SV48,
   SV48,
   type TlbModel,
 } from "../../src/mmu/index.js";
@@ -76,7 +78,7 @@ export function runPagedGuest(opts: PagedGuestOptions): PagedGuest {
     map(DATA_VA + BigInt(off), RAM_BASE + DATA_RAM + off, opts.huge ? 1 : 0, PTE_R | PTE_W);
   }
   opts.setup?.(h);
-  h.csrWrite(CSR.satp, (9n << 60n) | (1n << 44n) | BigInt(root));
+  h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 1, root));
   h.priv = opts.priv;
   h.setPc(CODE_VA);
   const res = m.run(10_000_000);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Machine } from "../../src/cpu/index.js";
 import { parseBool, parseCmdline, parseUint } from "../../src/kernel/cmdline.js";
-import { bootKernel } from "../../src/kernel/index.js";
+import { boot } from "./helpers.js";
 
 describe("the kernel command line", () => {
   it("splits keys, key=value, module.param=value and quoted values", () => {
@@ -29,7 +28,7 @@ describe("the kernel command line", () => {
   });
 
   it("reports unknown parameters as Linux does, and unknown module parameters per module", () => {
-    const k = bootKernel(new Machine({ mem: 64 << 20 }), "foo=bar baz test_vmalloc.nope=1 init_on_free=1");
+    const k = boot("foo=bar baz test_vmalloc.nope=1 init_on_free=1");
     const log = k.printk.dmesg();
     expect(log).toContain(
       'Unknown kernel command line parameters "foo=bar baz", will be passed to user space.',
@@ -39,7 +38,7 @@ describe("the kernel command line", () => {
   });
 
   it("names a bad value", () => {
-    const k = bootKernel(new Machine({ mem: 64 << 20 }), "init_on_alloc=perhaps");
+    const k = boot("init_on_alloc=perhaps");
     expect(k.printk.dmesg()).toContain(
       "kernel: bad value for 'init_on_alloc': expected a boolean, got 'perhaps'",
     );

@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Machine } from "../../src/cpu/index.js";
-import { bootKernel, type TaskIo } from "../../src/kernel/index.js";
+import type { TaskIo } from "../../src/kernel/index.js";
+import { boot } from "./helpers.js";
 
 interface Case {
   id: string;
@@ -36,7 +37,7 @@ function expected(c: Case, variant: "nolibc" | "glibc"): string {
 
 function runCase(c: Case, variant: "nolibc" | "glibc") {
   const path = `guests/bin/${c.program}.${variant}.elf`;
-  const k = bootKernel(new Machine({ mem: 256 << 20 }), "");
+  const k = boot("", { mem: 256 << 20 });
   let input = c.stdin ? new Uint8Array(readFileSync(c.stdin)) : new Uint8Array(0);
   const out: Uint8Array[] = [];
   const io: TaskIo = {

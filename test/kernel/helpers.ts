@@ -1,63 +1,107 @@
-// Shared boot helper for the kernel tests: a 64 MiB machine with the tiny TLB, the kernel booted
-// with its memory-management subsystems wired as the kernel wires them (slab, memcg, kvmalloc,
-// vmalloc, optionally KASAN), and a leak check.
+// The kernel tests' set-up, in one place: a machine with the kernel booted on it by
+// bootKernel (wired as `mmlab boot` wires it: vmalloc, KASAN, memcg, slab, kvmalloc, per-CPU,
+// RCU, processes), and the leak checks.
 
 import { expect } from "vitest";
-import { Machine } from "../../src/cpu/index.js";
-import { Kasan } from "../../src/kernel/kasan.js";
-import { Kernel } from "../../src/kernel/kernel.js";
-import { MemCgroups } from "../../src/kernel/memcontrol.js";
-import { SlabAllocator } from "../../src/kernel/slab.js";
-import { Kvmalloc } from "../../src/kernel/util.js";
-import { Vmalloc } from "../../src/kernel/vmalloc.js";
+import { Machine, Paging } from "../../src/cpu/index.js";
+import { bootKernel, type Kernel } from "../../src/kernel/index.js";
+import type { Kasan } from "../../src/kernel/kasan.js";
+import type { MemCgroups } from "../../src/kernel/memcontrol.js";
+import type { SlabAllocator } from "../../src/kernel/slab.js";
+import type { Kvmalloc } from "../../src/kernel/util.js";
+import type { Vmalloc } from "../../src/kernel/vmalloc.js";
+import { SV48, vpnOf } from "../../src/mmu/index.js";
 
+export interface BootOptions {
+  /** RAM bytes (default 64 MiB). */
+  mem?: number;
+  harts?: number;
+  /** TLB preset (default: the machine's). */
+  tlb?: string;
+}
+
+/** bootKernel(cmdline) on a fresh machine: 64 MiB, one hart and the machine's default TLB
+ *  unless `opts` says otherwise. KASAN is on unless the command line has kasan=off. */
+export function boot(cmdline = "", opts: BootOptions = {}): Kernel {
+  const machine = new Machine({ mem: opts.mem ?? 64 << 20, harts: opts.harts ?? 1, tlb: opts.tlb });
+  return bootKernel(machine, cmdline);
+}
+
+/** A booted kernel's memory-management subsystems, by name. */
 export interface MmKernel {
   k: Kernel;
   slab: SlabAllocator;
   memcg: MemCgroups;
-  vm: Vmalloc;
+  vmalloc: Vmalloc;
   kv: Kvmalloc;
+  /** Null when the test boots with KASAN off. */
   kasan: Kasan | null;
 }
 
-export interface MmBootOptions {
-  /** Attach KASAN (generic) and run kasan_init() after boot. */
+export interface MmBootOptions extends BootOptions {
+  /** Keep KASAN on (bootMm boots with kasan=off otherwise, so that page counts are the
+   *  allocators' own). */
   kasan?: boolean;
-  harts?: number;
 }
 
-/** Boot a kernel with slab, memcg, vmalloc and kvmalloc (and KASAN if asked). */
+/** boot() for the allocator tests: the tiny TLB, and KASAN off unless asked for. */
 export function bootMm(cmdline = "", opts: MmBootOptions = {}): MmKernel {
-  const k = new Kernel(new Machine({ mem: 64 << 20, tlb: "tiny", harts: opts.harts ?? 1 }));
-  const memcg = new MemCgroups(k);
-  const slab = new SlabAllocator(k);
-  slab.memcg = memcg;
-  const vm = new Vmalloc(k);
-  vm.memcg = memcg;
-  k.vm = vm;
-  const kasan = opts.kasan ? new Kasan(k) : null;
-  if (kasan) {
-    k.kasan = kasan;
-    vm.kasan = kasan;
-  }
-  k.boot(cmdline);
-  if (kasan) expect(kasan.kasan_init()).toBe(true);
-  return { k, slab, memcg, vm, kv: new Kvmalloc(k, slab, vm), kasan };
+  const k = boot(opts.kasan ? cmdline : `kasan=off ${cmdline}`.trimEnd(), { tlb: "tiny", ...opts });
+  return {
+    k,
+    slab: k.slab,
+    memcg: k.memcg,
+    vmalloc: k.vmalloc,
+    kv: k.kv,
+    kasan: opts.kasan ? k.kasan : null,
+  };
 }
 
 /** Pages that are free or kernel page tables (vmalloc and shadow page tables are never freed,
  *  as in Linux), after the slab caches are shrunk and lazily freed vmalloc areas purged. */
-export function settledPages(m: MmKernel): number {
-  m.slab.kmem_cache_shrink_all();
-  m.vm.vm_unmap_aliases();
-  return m.k.pages.nr_free_pages() + m.k.pgd.nrTablePages;
+export function settledPages(k: Kernel): number {
+  k.slab.kmem_cache_shrink_all();
+  k.vmalloc.vm_unmap_aliases();
+  return k.pages.nr_free_pages() + k.pgd.nrTablePages;
 }
 
-/** Run `fn` and check that every page it took is back and no KASAN shadow is left over. */
-export function noLeak(m: MmKernel, fn: () => void): void {
-  const before = settledPages(m);
-  const shadow = m.kasan?.nr_shadow_pages ?? 0;
+/** Run `fn` and check that every page it took is back and no KASAN shadow page is left over. */
+export function noLeak(k: Kernel | MmKernel, fn: () => void): void {
+  const kernel = "k" in k ? k.k : k;
+  const shadow = (): number => kernel.kasan?.nr_shadow_pages ?? 0;
+  const before = settledPages(kernel);
+  const shadowBefore = shadow();
   fn();
-  expect(settledPages(m)).toBe(before);
-  expect(m.kasan?.nr_shadow_pages ?? 0).toBe(shadow);
+  expect(settledPages(kernel)).toBe(before);
+  expect(shadow()).toBe(shadowBefore);
+}
+
+/** The modelled TLB of hart `cpu` (its public view, as the console's `tlb` shows it). */
+export function modelTlb(k: Kernel, cpu: number): Paging["tlb"] {
+  const t = k.machine.harts[cpu]!.translator;
+  if (!(t instanceof Paging)) throw new Error(`hart ${cpu} has no modelled TLB`);
+  return t.tlb;
+}
+
+/** Does hart `cpu`'s modelled TLB hold an entry (stale or not) translating the Sv48 address
+ *  `va`: any entry, or one that serves ASID `asid`? */
+export function tlbHolds(k: Kernel, cpu: number, va: bigint, asid?: number): boolean {
+  const vpn = vpnOf(Number(BigInt.asIntN(32, va)), Number(BigInt.asIntN(32, va >> 32n)), SV48);
+  const serves = (global: boolean, a: number): boolean => asid === undefined || global || a === asid;
+  return modelTlb(k, cpu)
+    .entries()
+    .some((e) => vpn >= e.vpn && vpn < e.vpn + 2 ** (e.shift - 12) && serves(e.global, e.asid));
+}
+
+/** Bytes as runs, "12×00 1×04 1011×f8": an assertion on them prints both sides readably. */
+export function byteRuns(bytes: ArrayLike<number>): string {
+  const out: string[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    let j = i;
+    while (j < bytes.length && bytes[j] === bytes[i]) j++;
+    out.push(`${j - i}×${bytes[i]!.toString(16).padStart(2, "0")}`);
+    i = j;
+  }
+  return out.join(" ");
 }

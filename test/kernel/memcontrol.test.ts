@@ -273,15 +273,15 @@ describe("memory.stat", () => {
     const a = m.memcg.mem_cgroup_create("a");
     m.memcg.set_active_memcg(a);
     noLeak(m, () => {
-      const p = m.vm.__vmalloc(256 << 10, GFP_KERNEL_ACCOUNT);
+      const p = m.vmalloc.__vmalloc(256 << 10, GFP_KERNEL_ACCOUNT);
       expect(m.memcg.memory_stat(a)).toContain("\nvmalloc 262144\n");
       expect(m.memcg.memory_current(a)).toBe(256 << 10);
       expect(m.memcg.memcg_page_state(a, "kernel")).toBe(64);
-      const q = m.vm.vrealloc(p, 16 << 10, GFP_KERNEL_ACCOUNT);
+      const q = m.vmalloc.vrealloc(p, 16 << 10, GFP_KERNEL_ACCOUNT);
       expect(q).toBe(p);
       expect(m.memcg.memory_stat(a)).toContain("\nvmalloc 16384\n");
       expect(m.memcg.memory_current(a)).toBe(16 << 10);
-      m.vm.vfree(q);
+      m.vmalloc.vfree(q);
       expect(m.memcg.memory_current(a)).toBe(0);
       expect(m.memcg.memory_stat(a)).toContain("\nvmalloc 0\n");
     });
@@ -292,7 +292,7 @@ describe("memory.stat", () => {
     const a = m.memcg.mem_cgroup_create("a", "64K");
     m.memcg.set_active_memcg(a);
     noLeak(m, () => {
-      expect(m.vm.__vmalloc(128 << 10, GFP_KERNEL_ACCOUNT | GFP.__GFP_NOWARN)).toBe(0n);
+      expect(m.vmalloc.__vmalloc(128 << 10, GFP_KERNEL_ACCOUNT | GFP.__GFP_NOWARN)).toBe(0n);
       expect(m.memcg.memory_current(a)).toBe(0);
       expect(m.memcg.memory_stat(a)).toContain("\nvmalloc 0\n");
       expect(m.memcg.memcg_page_state(a, "kernel")).toBe(0);

@@ -10,7 +10,7 @@ import {
   kmalloc_index,
   ZERO_SIZE_PTR,
 } from "../../src/kernel/slab.js";
-import { bootMm, type MmKernel, noLeak } from "./helpers.js";
+import { bootMm, byteRuns, type MmKernel, noLeak } from "./helpers.js";
 
 const log = (m: MmKernel): string => m.k.printk.lines.map((l) => l.text).join("\n");
 const fill = (m: MmKernel, p: bigint, n: number, byte: number): void => m.k.kmem.memset(p, byte, n);
@@ -99,7 +99,7 @@ describe("kmalloc, kfree, ksize", () => {
     const m = bootMm();
     noLeak(m, () => {
       const p = m.slab.kmalloc(100, GFP_KERNEL);
-      expect(p >= PAGE_OFFSET).toBe(true);
+      expect(p).toBeGreaterThanOrEqual(PAGE_OFFSET);
       expect(m.slab.ksize(p)).toBe(128);
       expect(pageFlags(m, p) & PG_slab).toBe(PG_slab);
       const q = m.slab.kmalloc(128, GFP_KERNEL);
@@ -137,7 +137,7 @@ describe("kmalloc, kfree, ksize", () => {
       m.slab.kfree(q);
       const z = m.slab.kzalloc(64, GFP_KERNEL);
       expect(z).toBe(p);
-      expect(bytes(m, z, 64).every((b) => b === 0)).toBe(true);
+      expect(byteRuns(bytes(m, z, 64))).toBe("64×00");
       m.slab.kfree(z);
     });
   });
@@ -150,7 +150,7 @@ describe("kmalloc, kfree, ksize", () => {
       a.slab.kfree(p);
       const q = a.slab.kmalloc(200, GFP_KERNEL);
       expect(q).toBe(p);
-      expect(bytes(a, q, 256).every((b) => b === 0)).toBe(true); // the whole object, not just 200
+      expect(byteRuns(bytes(a, q, 256))).toBe("256×00"); // the whole object, not just 200
       a.slab.kfree(q);
     });
     const f = bootMm("init_on_free=1");
@@ -159,7 +159,7 @@ describe("kmalloc, kfree, ksize", () => {
       const keep = f.slab.kmalloc(32, GFP_KERNEL);
       fill(f, p, 32, 0xee);
       f.slab.kfree(p);
-      expect(bytes(f, p, 32).every((b) => b === 0)).toBe(true);
+      expect(byteRuns(bytes(f, p, 32))).toBe("32×00");
       f.slab.kfree(keep);
     });
   });
@@ -335,7 +335,7 @@ describe("krealloc", () => {
       const q = m.slab.krealloc(p, 200, GFP_KERNEL);
       expect(q).not.toBe(p);
       expect(m.slab.ksize(q)).toBe(256);
-      expect(bytes(m, q, 128).every((b) => b === 0x5a)).toBe(true);
+      expect(byteRuns(bytes(m, q, 128))).toBe("128×5a");
       // The old object was freed: the next kmalloc(100) gets it back.
       expect(m.slab.kmalloc(100, GFP_KERNEL)).toBe(p);
       expect(cache128.total_objects).toBe(32);
@@ -365,10 +365,10 @@ describe("krealloc", () => {
       const p = m.slab.kmalloc(128, GFP_KERNEL);
       fill(m, p, 128, 0x77);
       expect(m.slab.krealloc(p, 64, GFP_KERNEL)).toBe(p);
-      expect(bytes(m, p + 64n, 64).every((b) => b === 0x77)).toBe(true);
+      expect(byteRuns(bytes(m, p + 64n, 64))).toBe("64×77");
       expect(m.slab.krealloc(p, 64, GFP_KERNEL | GFP.__GFP_ZERO)).toBe(p);
-      expect(bytes(m, p, 64).every((b) => b === 0x77)).toBe(true);
-      expect(bytes(m, p + 64n, 64).every((b) => b === 0)).toBe(true);
+      expect(byteRuns(bytes(m, p, 64))).toBe("64×77");
+      expect(byteRuns(bytes(m, p + 64n, 64))).toBe("64×00");
       m.slab.kfree(p);
     });
     const a = bootMm("init_on_alloc=1");
@@ -392,7 +392,7 @@ describe("krealloc", () => {
       expect(q).not.toBe(p);
       expect(m.slab.ksize(q)).toBe(32768);
       expect(bytes(m, q + 16383n, 2)).toEqual([0x42, bytes(m, q + 16384n, 1)[0]]);
-      expect(bytes(m, q, 16384).every((b) => b === 0x42)).toBe(true);
+      expect(byteRuns(bytes(m, q, 16384))).toBe("16384×42");
       const r = m.slab.krealloc(q, 100, GFP_KERNEL);
       expect(r).toBe(q); // shrinking never moves
       m.slab.kfree(r);
@@ -409,7 +409,7 @@ describe("krealloc", () => {
       const c = m.slab.krealloc_node_align(b, 64, 256, GFP_KERNEL, -1);
       expect(c).not.toBe(b);
       expect(m.slab.ksize(c)).toBe(64);
-      expect(bytes(m, c, 64).every((x) => x === 0x11)).toBe(true);
+      expect(byteRuns(bytes(m, c, 64))).toBe("64×11");
       // __GFP_THISNODE for a node this machine does not have: a new object is needed and fails.
       expect(m.slab.krealloc_node_align(c, 64, 1, GFP_KERNEL | GFP.__GFP_THISNODE, 1)).toBe(0n);
       expect(m.slab.ksize(c)).toBe(64);
@@ -428,7 +428,7 @@ describe("krealloc", () => {
       expect(m.slab.krealloc(p, 50000, GFP_KERNEL | GFP.__GFP_NOWARN)).toBe(0n);
       m.k.pages.failAfter = -1;
       expect(m.slab.ksize(p)).toBe(128);
-      expect(bytes(m, p, 100).every((b) => b === 0x33)).toBe(true);
+      expect(byteRuns(bytes(m, p, 100))).toBe("100×33");
       expect(m.slab.kmalloc(100, GFP_KERNEL)).toBe(p + 128n); // p is still taken
       m.slab.kfree(p + 128n);
       m.slab.kfree(p);

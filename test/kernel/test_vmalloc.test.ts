@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { Machine } from "../../src/cpu/index.js";
-import { bootKernel, TEST_CASES } from "../../src/kernel/index.js";
+import { TEST_CASES } from "../../src/kernel/index.js";
+import { boot } from "./helpers.js";
 
 function run(cmdline: string, harts = 1) {
-  const k = bootKernel(new Machine({ mem: 256 << 20, harts, tlb: "skylake" }), cmdline);
+  const k = boot(cmdline, { mem: 256 << 20, harts, tlb: "skylake" });
   const free0 = k.pages.nr_free_pages() + k.pgd.nrTablePages;
   const res = k.testVmalloc.run();
   const summary = k.printk.lines

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { Machine, type Paging } from "../../src/cpu/index.js";
-import { bootKernel, TLB_FLUSH_ALL_THRESHOLD } from "../../src/kernel/index.js";
+import { TLB_FLUSH_ALL_THRESHOLD } from "../../src/kernel/index.js";
+import { boot as bootKernel, modelTlb } from "./helpers.js";
 
 function boot(harts: number) {
-  const k = bootKernel(new Machine({ mem: 64 << 20, harts }), "");
-  const fences = (cpu: number) => (k.machine.harts[cpu]!.translator as Paging).tlb.flushes;
+  const k = bootKernel("", { harts });
+  const fences = (cpu: number) => modelTlb(k, cpu).flushes;
   return { k, fences };
 }
 

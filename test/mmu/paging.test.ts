@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CSR, type Hart, Machine, MSTATUS, type Paging, PRIV_M, PRIV_S } from "../../src/cpu/index.js";
 import {
   clearLeaf,
+  makeSatp,
   mapLeaf,
   type PagingMode,
   PTE_A,
@@ -10,9 +11,11 @@ import {
   PTE_R,
   PTE_W,
   RAM_BASE,
+  SATP_SV48,
   SV39,
   SV48,
   SV57,
+  satpMode,
   Walker,
 } from "../../src/mmu/index.js";
 
@@ -27,6 +30,8 @@ interface Rig {
   mode: PagingMode;
   alloc: () => number;
   map(va: bigint, pa: number, level?: number, flags?: number): void;
+  /** Point an existing 4 KiB mapping at another page: clear the leaf, then map (no fence). */
+  remap(va: bigint, pa: number): void;
   load(va: bigint): bigint | typeof TRAPPED;
   fence(va?: bigint, asid?: number): void;
 }
@@ -37,7 +42,7 @@ function rig(mode: PagingMode = SV48, tlb = "tiny", asid = 1): Rig {
   let next = (RAM_BASE + (1 << 24)) / 4096;
   const alloc = (): number => --next;
   const root = alloc();
-  h.csrWrite(CSR.satp, (BigInt(mode.satpMode) << 60n) | (BigInt(asid) << 44n) | BigInt(root));
+  h.csrWrite(CSR.satp, makeSatp(mode.satpMode, asid, root));
   h.priv = PRIV_S;
   const vpnOf = (va: bigint): number => Number((va & ((1n << BigInt(mode.vaBits)) - 1n)) >> 12n);
   return {
@@ -49,6 +54,10 @@ function rig(mode: PagingMode = SV48, tlb = "tiny", asid = 1): Rig {
     alloc,
     map(va, pa, level = 0, flags = RW) {
       mapLeaf(m.mem, mode, root, vpnOf(va), pa / 4096, level, flags, alloc);
+    },
+    remap(va, pa) {
+      clearLeaf(m.mem, mode, root, vpnOf(va), 0);
+      mapLeaf(m.mem, mode, root, vpnOf(va), pa / 4096, 0, RW, alloc);
     },
     load(va) {
       h.priv = PRIV_S; // a trap moves the hart to M; every probe is an S-mode access
@@ -85,7 +94,7 @@ describe("paged translation through the modelled TLB", () => {
     poke(r.m, RAM_BASE + 0x6000, 222);
     r.map(0x4000_0000n, RAM_BASE + 0x5000);
     expect(r.load(0x4000_0000n)).toBe(111n);
-    r.map(0x4000_0000n, RAM_BASE + 0x6000); // remap without a fence
+    r.remap(0x4000_0000n, RAM_BASE + 0x6000); // without a fence
     expect(r.load(0x4000_0000n)).toBe(111n); // the TLB still holds the old page
     r.fence(0x4000_1000n); // a fence for another page changes nothing
     expect(r.load(0x4000_0000n)).toBe(111n);
@@ -122,7 +131,7 @@ describe("paged translation through the modelled TLB", () => {
     r.load(0x4000_0000n);
     r.load(0x5000_0000n);
     const before = r.paging.walker.stats.walks;
-    r.h.csrWrite(CSR.satp, (9n << 60n) | (2n << 44n) | BigInt(r.root)); // ASID 2, same table
+    r.h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 2, r.root)); // ASID 2, same table
     r.load(0x5000_0000n);
     expect(r.paging.walker.stats.walks).toBe(before); // global: served by the TLB
     r.load(0x4000_0000n);
@@ -160,7 +169,7 @@ describe("paged translation through the modelled TLB", () => {
 
   it("a table outside RAM is an access fault (cause 5)", () => {
     const r = rig();
-    r.h.csrWrite(CSR.satp, (9n << 60n) | 0x10n); // root at physical 0x10000
+    r.h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 0, 0x10)); // root at physical 0x10000
     expect(r.load(0x1000n)).toBe(TRAPPED);
     expect(r.h.mcause).toBe(5n);
   });
@@ -179,11 +188,11 @@ describe("paged translation through the modelled TLB", () => {
   it("satp: an unsupported MODE write has no effect; Sv39/Sv48/Sv57 are accepted", () => {
     const r = rig();
     const before = r.h.satp;
-    r.h.csrWrite(CSR.satp, 11n << 60n);
+    r.h.csrWrite(CSR.satp, makeSatp(11, 0, 0));
     expect(r.h.satp).toBe(before);
     for (const mode of [SV39, SV48, SV57]) {
-      r.h.csrWrite(CSR.satp, BigInt(mode.satpMode) << 60n);
-      expect(r.h.satp >> 60n).toBe(BigInt(mode.satpMode));
+      r.h.csrWrite(CSR.satp, makeSatp(mode.satpMode, 0, 0));
+      expect(satpMode(r.h.satp)).toBe(mode.satpMode);
     }
   });
 });
@@ -215,14 +224,14 @@ describe("property: TLB + walker = uncached walk, when every PTE change has its 
           let asid = 1;
           for (const o of ops) {
             if (o.op === "map") {
-              r.map(BigInt(o.page) << 12n, RAM_BASE + 0x10_0000 + o.frame * 4096);
+              r.remap(BigInt(o.page) << 12n, RAM_BASE + 0x10_0000 + o.frame * 4096);
               r.fence(BigInt(o.page) << 12n); // leaf change: fence by address, all ASIDs
             } else if (o.op === "unmap") {
               clearLeaf(r.m.mem, r.mode, r.root, o.page, 0);
               r.fence(BigInt(o.page) << 12n);
             } else if (o.op === "asid") {
               asid = o.asid;
-              r.h.csrWrite(CSR.satp, (9n << 60n) | (BigInt(asid) << 44n) | BigInt(r.root));
+              r.h.csrWrite(CSR.satp, makeSatp(SATP_SV48, asid, r.root));
             } else {
               const got = r.load(BigInt(o.page) << 12n);
               const ref = new Walker(r.m.mem).walk(SV48, r.root, asid, o.page, "r", {

@@ -1,25 +1,33 @@
 import { describe, expect, it } from "vitest";
 import {
+  describeStop,
+  formatWalk,
   PTE_A,
   PTE_D,
   PTE_HI_N,
   PTE_R,
   PTE_U,
+  PTE_V,
   PTE_W,
   PTE_X,
+  pteAddress,
+  pteStop,
   RAM_BASE,
   readPte,
   SV39,
   SV48,
   SV57,
+  vpnIndex,
   type WalkContext,
   Walker,
+  type WalkStop,
   writePte,
 } from "../../src/mmu/index.js";
 import { RWX_AD, space, vpnOfBig } from "./helpers.js";
 
 const S: WalkContext = { priv: 1, sum: false, mxr: false, adue: false };
 const U: WalkContext = { priv: 0, sum: false, mxr: false, adue: false };
+const fault = (stop: WalkStop) => ({ status: "page-fault", stop });
 
 describe("walker: leaves at every level", () => {
   const cases = [
@@ -87,28 +95,36 @@ describe("walker: every check, with the right fault", () => {
 
   it("V = 0 is a page fault", () => {
     const sp = space(SV48);
-    expect(new Walker(sp.mem).walk(SV48, sp.root, 0, vpn, "r", S).status).toBe("page-fault");
+    expect(new Walker(sp.mem).walk(SV48, sp.root, 0, vpn, "r", S)).toMatchObject(fault("not-valid"));
   });
   it("W without R is reserved", () => {
     const { sp, w } = leafWith(PTE_W | PTE_A | PTE_D);
-    expect(w.walk(SV48, sp.root, 0, vpn, "w", S).status).toBe("page-fault");
+    expect(w.walk(SV48, sp.root, 0, vpn, "w", S)).toMatchObject(fault("w-without-r"));
   });
   it("reserved bits 60..54 fault", () => {
     const { sp, w } = leafWith(RWX_AD, 1 << 22);
-    expect(w.walk(SV48, sp.root, 0, vpn, "r", S).status).toBe("page-fault");
+    expect(w.walk(SV48, sp.root, 0, vpn, "r", S)).toMatchObject(fault("reserved-bits"));
   });
   it("PBMT without Svpbmt faults", () => {
     const { sp, w } = leafWith(RWX_AD, 1 << 29);
-    expect(w.walk(SV48, sp.root, 0, vpn, "r", S).status).toBe("page-fault");
+    expect(w.walk(SV48, sp.root, 0, vpn, "r", S)).toMatchObject(fault("reserved-bits"));
   });
-  it("a non-leaf PTE with A, D or U set is reserved", () => {
-    for (const bit of [PTE_A, PTE_D, PTE_U]) {
+  it("a non-leaf PTE with A, D, U or N set is reserved", () => {
+    for (const [loBit, hiBit] of [
+      [PTE_A, 0],
+      [PTE_D, 0],
+      [PTE_U, 0],
+      [0, PTE_HI_N],
+    ]) {
       const { sp, w } = leafWith(RWX_AD);
       // Set the bit in the root's pointer.
-      const rootPte = sp.root * 4096 + (Math.floor(vpn / 2 ** 27) % 512) * 8;
+      const rootPte = pteAddress(sp.root, vpnIndex(vpn, 3));
       const [lo, hi] = readPte(sp.mem, rootPte);
-      writePte(sp.mem, rootPte, lo | bit, hi);
-      expect(w.walk(SV48, sp.root, 0, vpn, "r", S).status).toBe("page-fault");
+      writePte(sp.mem, rootPte, lo | loBit!, hi | hiBit!);
+      expect(w.walk(SV48, sp.root, 0, vpn, "r", S)).toMatchObject({
+        ...fault("pointer-reserved-bits"),
+        level: 3,
+      });
     }
   });
   it("a misaligned superpage faults", () => {
@@ -120,18 +136,21 @@ describe("walker: every check, with the right fault", () => {
     // Move the 2 MiB leaf's ppn by one 4 KiB page: no longer 2 MiB aligned.
     const [lo, hi] = readPte(sp.mem, ok.pteAddr);
     writePte(sp.mem, ok.pteAddr, lo + (1 << 10), hi);
-    expect(w.walk(SV48, sp.root, 0, 0x200, "r", S).status).toBe("page-fault");
+    expect(w.walk(SV48, sp.root, 0, 0x200, "r", S)).toMatchObject(fault("misaligned-superpage"));
   });
   it("a pointer at level 0 faults", () => {
     const { sp, w } = leafWith(RWX_AD);
     const r = w.walk(SV48, sp.root, 0, vpn, "r", S);
     const [lo, hi] = readPte(sp.mem, r.pteAddr);
     writePte(sp.mem, r.pteAddr, lo & ~(PTE_R | PTE_W | PTE_X | PTE_A | PTE_D), hi);
-    expect(w.walk(SV48, sp.root, 0, vpn, "r", S).status).toBe("page-fault");
+    expect(w.walk(SV48, sp.root, 0, vpn, "r", S)).toMatchObject({ ...fault("pointer-at-level-0"), level: 0 });
   });
   it("a table outside RAM is an access fault", () => {
     const sp = space(SV48);
-    expect(new Walker(sp.mem).walk(SV48, 0x1000, 0, vpn, "r", S).status).toBe("access-fault");
+    expect(new Walker(sp.mem).walk(SV48, 0x1000, 0, vpn, "r", S)).toMatchObject({
+      status: "access-fault",
+      stop: "outside-ram",
+    });
   });
   it("U pages: S needs SUM and never executes them; U needs U", () => {
     const { sp, w } = leafWith(RWX_AD | PTE_U);
@@ -147,12 +166,12 @@ describe("walker: every check, with the right fault", () => {
     expect(xo.w.walk(SV48, xo.sp.root, 0, vpn, "r", S).status).toBe("page-fault");
     expect(xo.w.walk(SV48, xo.sp.root, 0, vpn, "r", { ...S, mxr: true }).status).toBe("ok");
     const ro = leafWith(PTE_R | PTE_A | PTE_D);
-    expect(ro.w.walk(SV48, ro.sp.root, 0, vpn, "w", S).status).toBe("page-fault");
+    expect(ro.w.walk(SV48, ro.sp.root, 0, vpn, "w", S)).toMatchObject(fault("no-permission"));
     expect(ro.w.walk(SV48, ro.sp.root, 0, vpn, "x", S).status).toBe("page-fault");
   });
   it("Svade: A = 0, or D = 0 on a store, is a page fault", () => {
     const noA = leafWith(PTE_R | PTE_W);
-    expect(noA.w.walk(SV48, noA.sp.root, 0, vpn, "r", S).status).toBe("page-fault");
+    expect(noA.w.walk(SV48, noA.sp.root, 0, vpn, "r", S)).toMatchObject(fault("svade-a-d"));
     const noD = leafWith(PTE_R | PTE_W | PTE_A);
     expect(noD.w.walk(SV48, noD.sp.root, 0, vpn, "r", S).status).toBe("ok");
     expect(noD.w.walk(SV48, noD.sp.root, 0, vpn, "w", S).status).toBe("page-fault");
@@ -183,5 +202,93 @@ describe("page-walk caches", () => {
     expect(stats.find((s) => s.level === 1)).toEqual({ level: 1, hits: 1, misses: 1 });
     w.pwc!.flush();
     expect(w.walk(SV48, sp.root, 0, 0x40001, "r", S).refs).toBe(4);
+  });
+});
+
+describe("the walk's record", () => {
+  const va = 0x4000_1234n;
+  const split = (v: bigint): [number, number] => [
+    Number(BigInt.asIntN(32, v)),
+    Number(BigInt.asIntN(32, v >> 32n)),
+  ];
+
+  it("inspect: every level from the root, the leaf, and nothing changed (no A/D update, no counts)", () => {
+    const sp = space(SV48);
+    sp.map(va, RAM_BASE + 0x10_0000, 0, PTE_R | PTE_W);
+    const w = new Walker(sp.mem, [{ level: 1, sets: 1, ways: 1 }]);
+    const rec = w.inspect(SV48, sp.root, ...split(va));
+    expect(rec.status).toBe("ok");
+    expect(rec.steps.map((s) => [s.level, s.index, s.stop])).toEqual([
+      [3, 0, "next"],
+      [2, 1, "next"],
+      [1, 0, "next"],
+      [0, 1, "leaf"],
+    ]);
+    expect(rec.steps[0]!.pteAddr).toBe(pteAddress(sp.root, 0));
+    expect(rec.steps[3]!.lo & 0xff).toBe(PTE_V | PTE_R | PTE_W);
+    expect([rec.ppnBase, rec.shift]).toEqual([(RAM_BASE + 0x10_0000) / 4096, 12]);
+    expect(w.stats).toMatchObject({ walks: 0, refs: 0, faults: 0 });
+    expect(w.pwc!.stats()).toEqual([{ level: 1, hits: 0, misses: 0 }]);
+  });
+
+  it("formatWalk prints each level, the leaf and the physical address, as the console shows it", () => {
+    const sp = space(SV48);
+    sp.map(va, RAM_BASE + 0x10_0000, 0, PTE_R | PTE_W | PTE_A);
+    const rec = new Walker(sp.mem).inspect(SV48, sp.root, ...split(va));
+    const lines = formatWalk(rec, va);
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(
+      /^ {2}level 3 PGD \[ {2}0\] pte @ 0x[0-9a-f]+ = 0x[0-9a-f]{16} V------- {2}-> next table at 0x/,
+    );
+    expect(lines[3]).toMatch(
+      /^ {2}level 0 PTE \[ {2}1\] pte @ 0x[0-9a-f]+ = 0x[0-9a-f]{16} VRW---A- {2}leaf: 4K page at 0x80100000$/,
+    );
+    expect(lines[4]).toBe("  => pa 0x80100234");
+  });
+
+  it("a fault is the level it stopped at and why; the trail of a real walk is the same", () => {
+    const sp = space(SV48);
+    sp.map(0x4000_0000n, RAM_BASE, 1, RWX_AD);
+    sp.map(va + 0x20_0000n, RAM_BASE, 0, RWX_AD); // tables for the next 2 MiB, then unmap its PTE
+    writePte(
+      sp.mem,
+      new Walker(sp.mem).walk(SV48, sp.root, 0, vpnOfBig(va + 0x20_0000n, SV48), "r", S).pteAddr,
+      0,
+      0,
+    );
+    const w = new Walker(sp.mem);
+    const rec = w.inspect(SV48, sp.root, ...split(va + 0x20_0000n));
+    expect([rec.status, rec.stop, rec.steps.length]).toEqual(["page-fault", "not-valid", 4]);
+    expect(formatWalk(rec, va + 0x20_0000n)[3]).toMatch(/ -{8} {2}not valid: page fault$/);
+    w.trail = [];
+    const r = w.walk(SV48, sp.root, 0, vpnOfBig(va + 0x20_0000n, SV48), "r", S);
+    expect(w.trail).toEqual(rec.steps);
+    expect(describeStop(SV48, w.trail.at(-1), r.stop)).toBe("at level 0 PTE [  1]: not valid");
+    const big = w.inspect(SV48, sp.root, ...split(0x4000_0000n));
+    expect(formatWalk(big, 0x4012_3456n)).toEqual([
+      expect.stringMatching(/^ {2}level 3 PGD/),
+      expect.stringMatching(/^ {2}level 2 PUD/),
+      expect.stringMatching(/ {2}leaf: 2M page at 0x80000000$/),
+      "  => pa 0x80123456",
+    ]);
+  });
+
+  it("a non-canonical address stops before any level", () => {
+    const sp = space(SV48);
+    const rec = new Walker(sp.mem).inspect(SV48, sp.root, ...split(0x0000_8000_0000_0000n));
+    expect([rec.status, rec.stop, rec.steps]).toEqual(["page-fault", "not-canonical", []]);
+    expect(formatWalk(rec, 0x8000_0000_0000n)).toEqual([
+      "  not canonical for sv48: bits 63..47 must all equal bit 47: page fault",
+    ]);
+  });
+
+  it("pteStop: the rules for one PTE", () => {
+    expect(pteStop(0, 0, 1)).toBe("not-valid");
+    expect(pteStop(PTE_V, 0, 1)).toBe("next");
+    expect(pteStop(PTE_V, 0, 0)).toBe("pointer-at-level-0");
+    expect(pteStop(PTE_V | PTE_R, 0, 0)).toBe("leaf");
+    expect(pteStop(PTE_V | PTE_R | (1 << 10), 0, 1)).toBe("misaligned-superpage");
+    expect(pteStop(PTE_V | PTE_R, PTE_HI_N, 0)).toBe("bad-napot");
+    expect(pteStop(PTE_V | PTE_R | (8 << 10), PTE_HI_N, 0)).toBe("leaf");
   });
 });

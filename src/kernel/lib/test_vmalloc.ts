@@ -51,17 +51,17 @@ const fix_size_alloc_test: TestFn = (t) => {
   for (let i = 0; i < t.p.test_loop_count; i++) {
     t.progress(i);
     const ptr = t.p.use_huge
-      ? t.k.vm.vmalloc_huge(size, GFP_KERNEL, t.caller)
-      : t.k.vm.vmalloc(size, t.caller);
+      ? t.k.vmalloc.vmalloc_huge(size, GFP_KERNEL, t.caller)
+      : t.k.vmalloc.vmalloc(size, t.caller);
     if (ptr === 0n) return -1;
     write8(t, ptr, 0);
-    t.k.vm.vfree(ptr);
+    t.k.vmalloc.vfree(ptr);
   }
   return 0;
 };
 
 const full_fit_alloc_test: TestFn = (t) => {
-  const vm = t.k.vm;
+  const vm = t.k.vmalloc;
   const junk = fls(t.k.machine.harts.length) * ((32 * 1024 * 1024) / PAGE_SIZE);
   const ptr = vm.vmalloc(8 * junk, t.caller);
   const junkPtr = vm.vmalloc(8 * junk, t.caller);
@@ -91,7 +91,7 @@ const full_fit_alloc_test: TestFn = (t) => {
 };
 
 const long_busy_list_alloc_test: TestFn = (t) => {
-  const vm = t.k.vm;
+  const vm = t.k.vmalloc;
   const ptr = vm.vmalloc(8 * 15000, t.caller);
   if (ptr === 0n) return -1;
   const busy: bigint[] = [];
@@ -124,10 +124,10 @@ const random_size_alloc_test: TestFn = (t) => {
   for (let i = 0; i < t.p.test_loop_count; i++) {
     t.progress(i);
     const n = t.rand(1, 100);
-    const p = t.k.vm.vmalloc(n * PAGE_SIZE, t.caller);
+    const p = t.k.vmalloc.vmalloc(n * PAGE_SIZE, t.caller);
     if (p === 0n) return -1;
     write8(t, p, 0x61);
-    t.k.vm.vfree(p);
+    t.k.vmalloc.vfree(p);
   }
   return 0;
 };
@@ -135,7 +135,7 @@ const random_size_alloc_test: TestFn = (t) => {
 const fix_align_alloc_test: TestFn = (t) => {
   for (let i = 0; i < t.p.test_loop_count; i++) {
     t.progress(i);
-    const p = t.k.vm.__vmalloc_node(
+    const p = t.k.vmalloc.__vmalloc_node(
       PAGE_SIZE * 5,
       THREAD_ALIGN << 1,
       GFP_KERNEL | GFP.__GFP_ZERO,
@@ -144,7 +144,7 @@ const fix_align_alloc_test: TestFn = (t) => {
     );
     if (p === 0n) return -1;
     write8(t, p, 0);
-    t.k.vm.vfree(p);
+    t.k.vmalloc.vfree(p);
   }
   return 0;
 };
@@ -155,9 +155,9 @@ const random_size_align_alloc_test: TestFn = (t) => {
     let align = 2 ** (t.rand(0, 0xffffffff) % 23);
     if (align < PAGE_SIZE) align = PAGE_SIZE;
     const size = ((t.rand(0, 0xffffffff) % 10) + 1) * PAGE_SIZE;
-    const p = t.k.vm.__vmalloc_node(size, align, GFP_KERNEL | GFP.__GFP_ZERO, 0, t.caller);
+    const p = t.k.vmalloc.__vmalloc_node(size, align, GFP_KERNEL | GFP.__GFP_ZERO, 0, t.caller);
     if (p === 0n) return -1;
-    t.k.vm.vfree(p);
+    t.k.vmalloc.vfree(p);
   }
   return 0;
 };
@@ -165,16 +165,16 @@ const random_size_align_alloc_test: TestFn = (t) => {
 /** Alignments up to 2^63 cannot all be satisfied: expected to fail (xfail). */
 const align_shift_alloc_test: TestFn = (t) => {
   for (let i = 0; i < 64; i++) {
-    const p = t.k.vm.__vmalloc_node(PAGE_SIZE, 2 ** i, GFP_KERNEL | GFP.__GFP_ZERO, 0, t.caller);
+    const p = t.k.vmalloc.__vmalloc_node(PAGE_SIZE, 2 ** i, GFP_KERNEL | GFP.__GFP_ZERO, 0, t.caller);
     if (p === 0n) return -1;
-    t.k.vm.vfree(p);
+    t.k.vmalloc.vfree(p);
   }
   return 0;
 };
 
 const pcpu_alloc_test: TestFn = (t) => {
   const n = t.p.nr_pcpu_objects;
-  const arr = t.k.vm.vmalloc(8 * n, t.caller);
+  const arr = t.k.vmalloc.vmalloc(8 * n, t.caller);
   if (arr === 0n) return -1;
   let rv = 0;
   const objs: bigint[] = [];
@@ -186,14 +186,14 @@ const pcpu_alloc_test: TestFn = (t) => {
     objs.push(p);
   }
   for (const p of objs) t.k.percpu.free_percpu(p);
-  t.k.vm.vfree(arr);
+  t.k.vmalloc.vfree(arr);
   return rv;
 };
 
 function kvfree_rcu_vmalloc_test(t: TestVmalloc): number {
   for (let i = 0; i < t.p.test_loop_count; i++) {
     t.progress(i);
-    const p = t.k.vm.vmalloc(PAGE_SIZE, t.caller);
+    const p = t.k.vmalloc.vmalloc(PAGE_SIZE, t.caller);
     if (p === 0n) return -1;
     write8(t, p + 16n, 0x61); // p->array[0], after the rcu_head
     t.k.rcu.kvfree_rcu(p);
@@ -212,10 +212,10 @@ const vm_map_ram_test: TestFn = (t) => {
   if (pages.length === n) {
     for (let i = 0; i < t.p.test_loop_count; i++) {
       t.progress(i);
-      const v = t.k.vm.vm_map_ram(pages);
+      const v = t.k.vmalloc.vm_map_ram(pages);
       if (v === 0n) break;
       write8(t, v, 0x61);
-      t.k.vm.vm_unmap_ram(v, n);
+      t.k.vmalloc.vm_unmap_ram(v, n);
     }
   }
   for (const pfn of pages) t.k.pages.__free_pages(pfn, 0);
@@ -228,10 +228,10 @@ const no_block_alloc_test: TestFn = (t) => {
   for (let i = 0; i < t.p.test_loop_count; i++) {
     t.progress(i);
     const gfp = t.rand(0, 255) % 2 ? GFP_ATOMIC : GFP_NOWAIT;
-    const p = t.k.vm.__vmalloc(size, gfp, t.caller);
+    const p = t.k.vmalloc.__vmalloc(size, gfp, t.caller);
     if (p === 0n) return -1;
     write8(t, p, 0);
-    t.k.vm.vfree(p);
+    t.k.vmalloc.vfree(p);
   }
   return 0;
 };
@@ -239,7 +239,7 @@ const no_block_alloc_test: TestFn = (t) => {
 /** linux-next's vrealloc_test: grow beyond the pages, shrink across and within a page, grow in
  *  place; the first byte must survive every step. */
 const vrealloc_test: TestFn = (t) => {
-  const vm = t.k.vm;
+  const vm = t.k.vmalloc;
   for (let i = 0; i < t.p.test_loop_count; i++) {
     t.progress(i);
     let p = vm.vrealloc(0n, PAGE_SIZE, GFP_KERNEL, 1, NUMA_NO_NODE, t.caller);
@@ -368,7 +368,7 @@ export class TestVmalloc {
       out.workers.push(k.onCpu(cpu, () => this.runWorker(w)));
     }
     k.rcu.rcu_barrier();
-    k.vm.vm_unmap_aliases();
+    k.vmalloc.vm_unmap_aliases();
     out.workers.forEach((wk, w) => {
       TEST_CASES.forEach((tc, j) => {
         if (!(this.p.run_test_mask & (1 << j))) return;

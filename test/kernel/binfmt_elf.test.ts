@@ -1,38 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { PF_R, PF_X, PT_INTERP, writeElf } from "../../src/elf/index.js";
-import { ExecError, parseExecutable } from "../../src/kernel/exec.js";
-import { openHost, parseMount, resolveMount } from "../../src/kernel/fs.js";
-
-describe("mounted host directories", () => {
-  const dir = mkdtempSync(join(tmpdir(), "mmlab-fs-"));
-  writeFileSync(join(dir, "a.txt"), "hello");
-  const mounts = [{ host: dir, guest: "/data" }];
-
-  it("resolves guest paths under a mount, and nothing else", () => {
-    expect(resolveMount(mounts, "/data/a.txt")).toBe(join(dir, "a.txt"));
-    expect(resolveMount(mounts, "/data/../etc/passwd")).toBeNull();
-    expect(resolveMount(mounts, "/database")).toBeNull();
-  });
-
-  it("opens read-only: contents, ENOENT, EROFS for writes, EISDIR for the directory", () => {
-    const f = openHost(mounts, "/data/a.txt", 0);
-    expect(typeof f === "object" && f.kind === "file" && new TextDecoder().decode(f.data)).toBe("hello");
-    expect(openHost(mounts, "/data/missing", 0)).toBe(-2);
-    expect(openHost(mounts, "/elsewhere", 0)).toBe(-2);
-    expect(openHost(mounts, "/data/a.txt", 1)).toBe(-30);
-    expect(openHost(mounts, "/data", 0)).toBe(-21);
-  });
-
-  it("parses HOST:GUEST and names a bad one", () => {
-    expect(parseMount("/tmp/x:/mnt")).toEqual({ host: "/tmp/x", guest: "/mnt" });
-    expect(() => parseMount("nocolon")).toThrow(/--mount expects HOST:GUEST/);
-    expect(() => parseMount("/tmp/x:relative")).toThrow(/must be absolute/);
-  });
-});
+import { ExecError, parseExecutable } from "../../src/kernel/binfmt_elf.js";
 
 describe("binfmt_elf checks", () => {
   const text = assemble("_start: j _start", { base: 0x10000n });

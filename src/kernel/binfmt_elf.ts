@@ -144,7 +144,14 @@ export function load_elf_binary(
     name: "[stack]",
   });
   mm.vmas.sort((a, b) => (a.vm_start < b.vm_start ? -1 : 1));
+  const aux = auxv(k, elf, bias);
+  const sp = buildStack(argv, envp, execfn, random, aux, write);
+  return { entry: elf.entry + bias, sp, brk: end, elf, bias };
+}
 
+/** The auxiliary vector of `elf` loaded at `bias`, AT_RANDOM and AT_EXECFN aside (the stack
+ *  builder adds them, with the strings they point at). */
+function auxv(k: Kernel, elf: ElfFile, bias: bigint): [number, bigint][] {
   // AT_PHDR: the program headers as mapped, if a PT_LOAD covers them.
   const phLoad = elf.segments.find(
     (s) => s.type === PT_LOAD && BigInt(s.offset) <= elf.phoff && elf.phoff < BigInt(s.offset + s.filesz),
@@ -154,9 +161,9 @@ export function load_elf_binary(
   // COMPAT_HWCAP_ISA_* bits, from the hart's misa.
   const letters = [..."IMAFDCV"].reduce((m, c) => m | (1 << (c.charCodeAt(0) - 65)), 0);
   const hwcap = Number(k.hart().misa & 0x3ffffffn) & letters;
-  const aux: [number, bigint][] = [
+  return [
     [AT.HWCAP, BigInt(hwcap)],
-    [AT.PAGESZ, 4096n],
+    [AT.PAGESZ, PAGE],
     [AT.CLKTCK, 100n],
     [AT.PHDR, phdr],
     [AT.PHENT, BigInt(elf.phentsize)],
@@ -170,8 +177,6 @@ export function load_elf_binary(
     [AT.EGID, 0n],
     [AT.SECURE, 0n],
   ];
-  const sp = buildStack(argv, envp, execfn, random, aux, write);
-  return { entry: elf.entry + bias, sp, brk: end, elf, bias };
 }
 
 /** Lay out the initial stack below STACK_TOP and write it; returns sp (at argc, 16-aligned). */

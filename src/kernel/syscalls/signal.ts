@@ -1,0 +1,35 @@
+// Signal system calls: tgkill, rt_sigaction, rt_sigprocmask.
+
+import { EFAULT, EINVAL } from "../errno.js";
+import { put, type SyscallTable, s32, u64s } from "./common.js";
+import { exit } from "./process.js";
+
+export const signalSyscalls: SyscallTable = {
+  131: {
+    name: "tgkill",
+    args: ["d", "d", "d"],
+    fn: (c) => exit(c, 128 + s32(c.a[2]!), s32(c.a[2]!)),
+    noreturn: true,
+  },
+  134: {
+    name: "rt_sigaction",
+    args: ["d", "p", "p", "u"],
+    fn: (c) => {
+      const sig = s32(c.a[0]!);
+      if (sig < 1 || sig > 64 || sig === 9 || sig === 19) return -EINVAL;
+      if (c.a[2] !== 0n && put(c, c.a[2]!, u64s(c.t.sigactions.get(sig) ?? 0n, 0n, 0n, 0n)) !== 0n)
+        return -EFAULT;
+      if (c.a[1] !== 0n) {
+        const h = c.t.uaccess.get_u64(c.a[1]!);
+        if (h === null) return -EFAULT;
+        c.t.sigactions.set(sig, h);
+      }
+      return 0n;
+    },
+  },
+  135: {
+    name: "rt_sigprocmask",
+    args: ["d", "p", "p", "u"],
+    fn: (c) => (c.a[2] !== 0n ? put(c, c.a[2]!, new Uint8Array(8)) : 0n),
+  },
+};
