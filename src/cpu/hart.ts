@@ -516,7 +516,7 @@ export class Hart {
     if (off < 0) this.raise(CAUSE.FETCH_ACCESS, toBig(lo, hi));
     const page = off - (off % 4096);
     const dc = this.code.page(page);
-    this.hostFill("x", lo, hi, page);
+    if (this.hostTlbEnabled) this.hostTlb.fillFetch(lo, hi, page, this.hostSlot, dc);
     this.fetchBase = page;
     return dc;
   }

@@ -19,6 +19,8 @@ import { TLB_SIZE } from "./trap.js";
 const INVALID = 1;
 /** prev[] of an entry on no copy list. */
 const UNLINKED = -2;
+/** xCode of an entry that has none. */
+const NO_CODE = new Int32Array(0);
 
 export type AccessKind = Access;
 
@@ -51,6 +53,9 @@ export class HostTlb {
   readonly rSlot = new Int32Array(TLB_SIZE);
   readonly wSlot = new Int32Array(TLB_SIZE);
   readonly xSlot = new Int32Array(TLB_SIZE);
+  /** The decode page (code.ts) of each fetch entry's RAM page, so the interpreter's fetch needs
+   *  no lookup by page number; meaningful where the entry is valid. */
+  readonly xCode: Int32Array[] = new Array<Int32Array>(TLB_SIZE).fill(NO_CODE);
 
   // The copy lists. Entry code c = kind * TLB_SIZE + entry. next/prev link the codes on one
   // slot's list (-1 ends it; prev -2: c is on no list); head[slot] is the first code or -1.
@@ -71,6 +76,12 @@ export class HostTlb {
     t.base[e] = ramPage;
     t.slot[e] = slot;
     this.link(c, slot);
+  }
+
+  /** Fill the fetch entry of (lo, hi) as fill() does, with `code` the RAM page's decode page. */
+  fillFetch(lo: number, hi: number, ramPage: number, slot: number, code: Int32Array): void {
+    this.fill("x", lo, hi, ramPage, slot);
+    this.xCode[hostTlbIndex(lo)] = code;
   }
 
   /** The model dropped `slot`: invalidate every host entry still copying it. */
@@ -131,6 +142,7 @@ export class HostTlb {
     this.rLo.fill(INVALID);
     this.wLo.fill(INVALID);
     this.xLo.fill(INVALID);
+    this.xCode.fill(NO_CODE);
   }
 
   /** Drop the entries of `kind` that point at RAM page offset `ramPage`. */
@@ -142,6 +154,7 @@ export class HostTlb {
   /** Drop every entry of one kind. */
   flushKind(kind: AccessKind): void {
     this.tables(KIND_INDEX[kind]).lo.fill(INVALID);
+    if (kind === "x") this.xCode.fill(NO_CODE);
   }
 
   /** The arrays of kind index k (0 = r, 1 = w, 2 = x). */

@@ -178,7 +178,7 @@ function runSource(v: Variant): string {
   const x = h.x, mem = h.mem;
   const u8 = mem.u8, i8 = mem.i8, u16 = mem.u16, i16 = mem.i16, i32 = mem.i32;
   const t = h.hostTlb, rLo = t.rLo, rHi = t.rHi, rBase = t.rBase, wLo = t.wLo, wHi = t.wHi, wBase = t.wBase;
-  const xLo = t.xLo, xHi = t.xHi, xBase = t.xBase, pages = h.code.pages;
+  const xLo = t.xLo, xHi = t.xHi, xBase = t.xBase, xCode = t.xCode;
   const rSlot = t.rSlot, wSlot = t.wSlot, xSlot = t.xSlot;
   const tr = h.translator;
   const stamp = tr ? tr.stamp : SCRATCH;
@@ -193,7 +193,7 @@ function runSource(v: Variant): string {
         if ((pcLo & -4096) !== fLo || pcHi !== fHi) {
           const e = ((pcLo >>> 12) ^ (pcLo >>> 21)) & TLB_MASK;
           ${paged ? FETCH_FLUSH("n") : ""}
-          if (${fetchHit}) { fBase = xBase[e]; dc = pages[fBase / 4096]; ${paged ? "fSlot = xSlot[e]; fFrom = n;" : ""} }
+          if (${fetchHit}) { fBase = xBase[e]; dc = xCode[e]; ${paged ? "fSlot = xSlot[e]; fFrom = n;" : ""} }
           else { ${SYNC_PC} dc = h.fetchSlow(pcLo, pcHi); fBase = h.fetchBase; ${paged ? "fSlot = h.hostSlot; fFrom = n + 1;" : ""} }
           fLo = pcLo & -4096; fHi = pcHi;
         }
@@ -277,14 +277,23 @@ function build(v: Variant, tracer: TraceFn | null): RunFn {
 
 /** A pair of interpreters: for translation off, and for paging with modelled-TLB accounting. */
 export interface Interpreter {
-  bare: RunFn;
-  paged: RunFn;
+  readonly bare: RunFn;
+  readonly paged: RunFn;
 }
 
-/** The interpreter. */
+const built: { bare: RunFn | null; paged: RunFn | null } = { bare: null, paged: null };
+
+/** The interpreter. Each variant is generated and compiled the first time it is asked for (a
+ *  kernel-mode run needs only the paged one, a bare run usually only the bare one): start-up. */
 export const interpreter: Interpreter = {
-  bare: build({ traced: false, paged: false }, null),
-  paged: build({ traced: false, paged: true }, null),
+  get bare(): RunFn {
+    built.bare ??= build({ traced: false, paged: false }, null);
+    return built.bare;
+  },
+  get paged(): RunFn {
+    built.paged ??= build({ traced: false, paged: true }, null);
+    return built.paged;
+  },
 };
 
 /** Run a chunk on `h` with the variant its translation state needs. */

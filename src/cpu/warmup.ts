@@ -1,21 +1,26 @@
 // Warming the interpreter: the first time a variant of the generated interpreter (interp.ts) is
 // called, before it runs anything of the user's machine, every op is executed a few times on a
 // scratch hart with its own small RAM, so that V8 has type feedback for every case, both ways of
-// every branch and every slow path before it optimizes the loop. Optimized code meeting a path that had no feedback when it was compiled
-// is thrown away ("insufficient type feedback", docs/reference/emulators.md), and every inline
-// cache that records new feedback restarts the count of ticks V8 waits for before optimizing
-// (--reset-ticks-on-ic-update): a real program meets its ops one by one over millions of
-// instructions, so without this the loop is optimized late and deoptimized again and again.
+// every branch and every slow path before it optimizes the loop. Optimized code meeting a path
+// that had no feedback when it was compiled is thrown away ("insufficient type feedback",
+// docs/reference/emulators.md), and every inline cache that records new feedback restarts the
+// count of ticks V8 waits for before optimizing (--reset-ticks-on-ic-update): a real program
+// meets its ops one by one over millions of instructions, so without this the loop is optimized
+// late and deoptimized again and again.
 //
 // The warm-up changes nothing a user can see: it runs on its own hart, RAM, decode cache and
 // TLB model, never on the machine the user runs, so every counter and all output stay as they
 // were. It writes the decode cache's slots directly (op, registers, immediate, length: the
-// format of code.ts), so it needs neither the assembler nor the decoder. It costs some tens of
-// milliseconds per variant, most of it compiling to bytecode the functions a program needs
-// anyway; measured on whole commands, `mmlab run` of hello (no libc) costs the same with it and
-// hello with glibc less (README, Performance). Warming later instead (after a program had run
-// some thousands of instructions) was measured worse: by then V8 had optimized the loop for the
-// program's objects, and the warm-up's own objects and field types threw that code away again.
+// format of code.ts), so it needs neither the assembler nor the decoder. It costs about 50-60 ms
+// of CPU per variant on the development machine under load (node -e 0 took 0.13-0.2 s there),
+// part of it compiling to bytecode functions a program needs anyway.
+//
+// Why at the first call, not later (measured with --trace-opt --trace-deopt on bench_coremark,
+// README Performance): warming after the program's first 1,000 instructions (so that tiny
+// programs would skip it), V8 marked run_paged hot during the warm-up, from the program's ticks
+// plus the warm-up's own, and compiled it with half the warm-up's feedback: it was deoptimized
+// in 5 runs out of 5 (after 10,000 instructions: 2 out of 5); warming at the first call, in
+// none of 6.
 
 import {
   DEFAULT_TLB_PRESET,

@@ -19,8 +19,10 @@ export const PG_kasan = 1 << 12; // a KASAN shadow page
 export class PageAlloc {
   readonly flags: Uint32Array;
   readonly refcount: Int32Array;
-  /** Order of the block a head page starts (free or allocated); -1 elsewhere. */
-  readonly order: Int8Array;
+  /** 1 + the order of the block a head page starts (free or allocated); 0 elsewhere. Biased so
+   *  that a fresh (zero, untouched) array means "no block": the arrays of 1 GiB of RAM are
+   *  allocated without being written, which kept boot from touching megabytes (start-up). */
+  private readonly ord: Int8Array;
   /** Memory cgroup id a page is charged to (0 = root / none). */
   readonly memcg: Int32Array;
   private readonly next: Int32Array;
@@ -37,10 +39,11 @@ export class PageAlloc {
   ) {
     this.flags = new Uint32Array(nrPages);
     this.refcount = new Int32Array(nrPages);
-    this.order = new Int8Array(nrPages).fill(-1);
+    this.ord = new Int8Array(nrPages);
     this.memcg = new Int32Array(nrPages);
-    this.next = new Int32Array(nrPages).fill(-1);
-    this.prev = new Int32Array(nrPages).fill(-1);
+    // next/prev are written by pushFree before anything reads them.
+    this.next = new Int32Array(nrPages);
+    this.prev = new Int32Array(nrPages);
     let i = 0;
     while (i < nrPages) {
       let o = MAX_PAGE_ORDER;
@@ -64,7 +67,7 @@ export class PageAlloc {
       o--;
       this.pushFree(i + (1 << o), o); // the upper half becomes a free buddy
     }
-    this.order[i] = order;
+    this.ord[i] = order + 1;
     this.flags[i] = order > 0 ? PG_head : 0;
     this.refcount[i] = 1;
     this.allocCount++;
@@ -74,7 +77,7 @@ export class PageAlloc {
   /** Free the block of 2^order pages at `pfn`, merging with free buddies. */
   __free_pages(pfn: number, order: number): void {
     let i = pfn - this.basePfn;
-    if (i < 0 || i >= this.nrPages || this.order[i] !== order || this.flags[i]! & PG_buddy) {
+    if (i < 0 || i >= this.nrPages || this.orderAt(i) !== order || this.flags[i]! & PG_buddy) {
       BUG(
         "mm/page_alloc.c:__free_pages",
         `__free_pages: pfn 0x${pfn.toString(16)} order ${order} is not an allocated block (bad free)`,
@@ -83,11 +86,11 @@ export class PageAlloc {
     this.refcount[i] = 0;
     this.memcg[i] = 0;
     this.flags[i] = 0;
-    this.order[i] = -1;
+    this.ord[i] = 0; // no block
     let o = order;
     while (o < MAX_PAGE_ORDER) {
       const buddy = i ^ (1 << o);
-      if (buddy + (1 << o) > this.nrPages || !(this.flags[buddy]! & PG_buddy) || this.order[buddy] !== o)
+      if (buddy + (1 << o) > this.nrPages || !(this.flags[buddy]! & PG_buddy) || this.orderAt(buddy) !== o)
         break;
       this.popFree(buddy, o);
       i = Math.min(i, buddy);
@@ -99,17 +102,22 @@ export class PageAlloc {
   /** Split an allocated order-n block into 2^n order-0 pages (split_page). */
   split_page(pfn: number, order: number): void {
     const i = pfn - this.basePfn;
-    if (this.order[i] !== order)
+    if (this.orderAt(i) !== order)
       BUG(
         "mm/page_alloc.c:split_page",
         `split_page: pfn 0x${pfn.toString(16)} is not an order-${order} block`,
       );
     for (let k = 0; k < 1 << order; k++) {
-      this.order[i + k] = 0;
+      this.ord[i + k] = 1; // order 0
       this.refcount[i + k] = 1;
       this.flags[i + k] = this.flags[i]! & ~PG_head;
       this.memcg[i + k] = this.memcg[i]!;
     }
+  }
+
+  /** Order of the block page index `i` heads (free or allocated), or -1. */
+  orderAt(i: number): number {
+    return this.ord[i]! - 1;
   }
 
   nr_free_pages(): number {
@@ -134,7 +142,7 @@ export class PageAlloc {
 
   private pushFree(i: number, o: number): void {
     this.flags[i] = PG_buddy;
-    this.order[i] = o;
+    this.ord[i] = o + 1;
     const head = this.freeHead[o]!;
     this.next[i] = head;
     this.prev[i] = -1;
@@ -150,7 +158,7 @@ export class PageAlloc {
     else this.freeHead[o] = n;
     if (n >= 0) this.prev[n] = p;
     this.flags[i] = 0;
-    this.order[i] = -1;
+    this.ord[i] = 0; // no block
     this.nrFree[o]!--;
   }
 }

@@ -14,6 +14,20 @@ describe("the host TLB", () => {
     expect(idx.size).toBe(4);
   });
 
+  it("a fetch entry carries its page's decode page until the fetch entries are flushed", () => {
+    const t = new HostTlb();
+    const code = new Int32Array(8);
+    t.fillFetch(0x5000, 0, 4096, 2, code);
+    expect(hit(t, "x", 0x5000)).toBe(true);
+    expect(t.xCode[hostTlbIndex(0x5000)]).toBe(code);
+    t.flushKind("x");
+    expect(hit(t, "x", 0x5000)).toBe(false);
+    expect(t.xCode[hostTlbIndex(0x5000)]).not.toBe(code); // the dropped page is not kept alive
+    t.fillFetch(0x5000, 0, 4096, 2, code);
+    t.flush();
+    expect(t.xCode[hostTlbIndex(0x5000)]).not.toBe(code);
+  });
+
   it("dropSlot kills every copy of a modelled slot, in every kind, and nothing else", () => {
     const t = new HostTlb();
     t.fill("r", 0x1000, 0, 0, 7);

@@ -33,7 +33,7 @@ describe("the interpreter warm-up", () => {
     if (branch) (pc === branch.pc + 8 ? branch.into.taken : branch.into.notTaken).add(branch.name);
     branch = null;
     const into = h.pagingActive() ? seen.paged : seen.bare;
-    const dc = h.code.pages[Math.floor(ramOff / 4096)]!;
+    const dc = h.code.lookup(ramOff - (ramOff % 4096))!;
     const op = dc[(ramOff & 4094) * 2]!;
     const name = MNEMONICS[op - OPS.lui];
     if (name === undefined) return;
