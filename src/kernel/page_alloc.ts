@@ -28,6 +28,12 @@ export class PageAlloc {
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
   private readonly freeHead = new Int32Array(MAX_PAGE_ORDER + 1).fill(-1);
+  /** The free order-MAX_PAGE_ORDER blocks at the start of RAM that are on no list yet: blocks
+   *  0 .. untouched-1. At boot every aligned 4 MiB block is free; putting them all on the list
+   *  wrote four arrays at every block, a page fault each on the host (1 GiB: 256 blocks, ~1,000
+   *  faults), so they join the list only when the allocator reaches them, in the order the eager
+   *  list would have given (the highest first, after every block freed since). */
+  private untouched = 0;
   readonly nrFree = new Float64Array(MAX_PAGE_ORDER + 1);
   /** Fault injection: when >= 0, allocations left before they start failing. */
   failAfter = -1;
@@ -44,7 +50,10 @@ export class PageAlloc {
     // next/prev are written by pushFree before anything reads them.
     this.next = new Int32Array(nrPages);
     this.prev = new Int32Array(nrPages);
-    let i = 0;
+    const maxBlock = 1 << MAX_PAGE_ORDER;
+    this.untouched = Math.floor(nrPages / maxBlock);
+    this.nrFree[MAX_PAGE_ORDER] = this.untouched;
+    let i = this.untouched * maxBlock;
     while (i < nrPages) {
       let o = MAX_PAGE_ORDER;
       while (o > 0 && (i % (1 << o) !== 0 || i + (1 << o) > nrPages)) o--;
@@ -60,7 +69,12 @@ export class PageAlloc {
     if (this.failAfter > 0) this.failAfter--;
     let o = order;
     while (o <= MAX_PAGE_ORDER && this.freeHead[o] === -1) o++;
-    if (o > MAX_PAGE_ORDER) return -1;
+    if (o > MAX_PAGE_ORDER) {
+      if (this.untouched === 0) return -1;
+      o = MAX_PAGE_ORDER;
+      this.pushFree(--this.untouched << MAX_PAGE_ORDER, o);
+      this.nrFree[o]!--; // it was counted free already
+    }
     const i = this.freeHead[o]!;
     this.popFree(i, o);
     while (o > order) {
@@ -117,7 +131,16 @@ export class PageAlloc {
 
   /** Order of the block page index `i` heads (free or allocated), or -1. */
   orderAt(i: number): number {
-    return this.ord[i]! - 1;
+    return this.untouchedHead(i) ? MAX_PAGE_ORDER : this.ord[i]! - 1;
+  }
+
+  /** The struct page flags of page index `i` (a free block's head has PG_buddy). */
+  pageFlags(i: number): number {
+    return this.untouchedHead(i) ? PG_buddy : this.flags[i]!;
+  }
+
+  private untouchedHead(i: number): boolean {
+    return i < this.untouched << MAX_PAGE_ORDER && i % (1 << MAX_PAGE_ORDER) === 0;
   }
 
   nr_free_pages(): number {
