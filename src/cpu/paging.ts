@@ -5,6 +5,7 @@
 import {
   type Access,
   adSatisfied,
+  blankLeaf,
   isCanonical,
   type LeafEntry,
   PAGING_MODES,
@@ -106,15 +107,7 @@ export class Paging implements Translator {
   }
 
   /** The leaf a walk found, as the model's fill takes it (one object, rewritten per fill). */
-  private readonly leaf: LeafEntry = {
-    vpnBase: 0,
-    shift: 12,
-    ppnBase: 0,
-    asid: 0,
-    global: false,
-    perm: 0,
-    level: 0,
-  };
+  private readonly leaf: LeafEntry = blankLeaf();
 
   /** Walk for `vpn` and count it; null (with faultCause set) if the walk faults. Only a walk
    *  needs menvcfg.ADUE (a hit's A/D check does not), so it is read here. */

@@ -427,15 +427,7 @@ export class TlbModel {
     return e;
   }
 
-  private readonly entryScratch: LeafEntry = {
-    vpnBase: 0,
-    shift: 12,
-    ppnBase: 0,
-    asid: 0,
-    global: false,
-    perm: 0,
-    level: 0,
-  };
+  private readonly entryScratch: LeafEntry = blankLeaf();
 
   /** Put (the piece for `vpn` of) `leaf` into `level`; returns its slot. */
   private insert(level: TlbLevel, kind: Access, vpn: number, leaf: LeafEntry): number {
@@ -634,6 +626,11 @@ export interface LeafEntry {
   global: boolean;
   perm: number;
   level: number;
+}
+
+/** A LeafEntry to be rewritten per use (the miss path passes one object, allocating nothing). */
+export function blankLeaf(): LeafEntry {
+  return { vpnBase: 0, shift: 12, ppnBase: 0, asid: 0, global: false, perm: 0, level: 0 };
 }
 
 export interface TlbEntryView {
