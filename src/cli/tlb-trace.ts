@@ -2,7 +2,7 @@
 // found, or where and why the walker's record says the walk stopped), fills, evictions and
 // sfence.vma flushes.
 //   tlb 0: walk  load  va 0xffff8f8000000000 asid 0: 4k leaf pa 0x80234000 rw-g 4 refs
-//   tlb 0: walk  store va 0x20000000 asid 1: page-fault at level 1 PMD [  0]: not valid 3 refs
+//   tlb 0: walk  store va 0x20000000 asid 1: page-fault at level 1 PMD [256]: not valid 3 refs
 //   tlb 0: fill  load  dtlb-4k va 0xffff8f8000000000 4k pa 0x80234000
 //   tlb 0: evict load  dtlb-4k va 0xffff8f8000001000 4k
 //   tlb 0: flush va 0xffff8f8000000000 (all ASIDs): 2 entries dropped

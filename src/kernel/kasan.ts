@@ -449,26 +449,14 @@ export class Kasan {
   /** kasan_report(): print a report for a bad access (the first one only, unless
    *  kasan_multi_shot), then panic under kasan.fault=panic (panic_on_write for writes). */
   kasan_report(addr: bigint, size: number, write: boolean, ip: string): void {
-    this.reports++;
-    if (!this.reportEnabled()) return;
-    this.inside = true;
-    let lines: string[];
-    try {
+    this.printReport(addr, ip, write, (t) => {
       const first = this.findFirstBadAddr(addr, size);
-      const t = this.task();
-      lines = [
-        KASAN_REPORT_RULE,
-        `BUG: KASAN: ${this.bugTypeAt(first)} in ${ip}`,
-        `${write ? "Write" : "Read"} of size ${size} at addr ${hex64(addr)} by task ${t.comm}/${t.pid}`,
-        "",
-        ...this.addressDescription(addr, ip, t),
-        ...this.memoryMetadata(first),
-        KASAN_REPORT_RULE,
-      ];
-    } finally {
-      this.inside = false;
-    }
-    this.endReport(lines, addr, write);
+      const access = `${write ? "Write" : "Read"} of size ${size} at addr ${hex64(addr)}`;
+      return {
+        at: first,
+        head: [`BUG: KASAN: ${this.bugTypeAt(first)} in ${ip}`, `${access} by task ${t.comm}/${t.pid}`],
+      };
+    });
   }
 
   /** kasan_report_invalid_free(): a free of something that is not a live object. */
@@ -477,25 +465,40 @@ export class Kasan {
     ip: string,
     type: "double-free" | "invalid-free" = "invalid-free",
   ): void {
+    this.printReport(addr, ip, true, (t) => ({
+      at: addr,
+      head: [`BUG: KASAN: ${type} in ${ip}`, `Free of addr ${hex64(addr)} by task ${t.comm}/${t.pid}`],
+    }));
+  }
+
+  /** Count a report and print it (unless reports are off): the rule, the bug and access lines
+   *  `what` gives for the task, the address's description and the shadow around `at`, the
+   *  rule; then endReport(). KASAN's own shadow reads are not checked meanwhile. */
+  private printReport(
+    addr: bigint,
+    ip: string,
+    write: boolean,
+    what: (t: KasanTask) => { at: bigint; head: string[] },
+  ): void {
     this.reports++;
     if (!this.reportEnabled()) return;
     this.inside = true;
     let lines: string[];
     try {
       const t = this.task();
+      const { at, head } = what(t);
       lines = [
         KASAN_REPORT_RULE,
-        `BUG: KASAN: ${type} in ${ip}`,
-        `Free of addr ${hex64(addr)} by task ${t.comm}/${t.pid}`,
+        ...head,
         "",
         ...this.addressDescription(addr, ip, t),
-        ...this.memoryMetadata(addr),
+        ...this.memoryMetadata(at),
         KASAN_REPORT_RULE,
       ];
     } finally {
       this.inside = false;
     }
-    this.endReport(lines, addr, true);
+    this.endReport(lines, addr, write);
   }
 
   /** dump_page(): the "physical page" lines of a report for page frame `pfn`. */
@@ -503,7 +506,7 @@ export class Kasan {
     const pages = this.kernel.pages;
     const i = pfn - pages.basePfn;
     if (i < 0 || i >= pages.nrPages) return [];
-    const f = pages.flags[i]!;
+    const f = pages.pageFlags(i);
     const names = (
       [
         [PG_buddy, "buddy"],

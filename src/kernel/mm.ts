@@ -267,7 +267,7 @@ export class mm_struct {
     while (va < end) {
       const leaf = this.pgd.lookup(va);
       if (!leaf) {
-        va = ALIGN_DOWN(va, PAGE) + PAGE;
+        va = this.pgd.holeEnd(va); // past the whole empty table range, not page by page
         continue;
       }
       if (leaf.level === 1) {
@@ -351,18 +351,21 @@ export class mm_struct {
       const leaf = this.pgd.lookup(edge);
       if (leaf?.level === 1 && edge % PMD !== 0n) this.split_huge_pmd(ALIGN_DOWN(edge, PMD));
     }
-    const f = protToFlags(prot);
+    const newFlags = protToFlags(prot);
     for (const v of this.vmas) {
-      if (v.vm_start >= start && v.vm_end <= end) v.vm_flags = (v.vm_flags & ~7) | f;
+      if (v.vm_start >= start && v.vm_end <= end) v.vm_flags = (v.vm_flags & ~7) | newFlags;
     }
     for (let va = start; va < end; ) {
       const leaf = this.pgd.lookup(va);
       const step = leaf?.level === 1 ? PMD : PAGE;
       if (leaf) {
-        // A file page gains W only through a write fault (a private copy, or a shared page
-        // made dirty): a present read-only PTE of a file mapping stays read-only.
+        // A file page gains W only through a write fault (a private copy, or a shared page made
+        // dirty): a present read-only PTE of a file mapping stays read-only.
         const keepRo = this.find_vma(va)?.vm_file !== undefined && !(leaf.lo & PTE_W);
-        const lo = (leaf.lo & ~(PTE_R | PTE_W | PTE_X)) | (pteProt(f) & (keepRo ? ~PTE_W : ~0));
+        const f = keepRo ? readOnly(newFlags) : newFlags;
+        // pte_modify(): the page and A/D stay, R/W/X are the new ones (docs/reference/mutation-tests.md,
+        // "mprotect keeps A and D"). V and U stay set, G stays clear, as Linux's new protection has them.
+        const lo = (leaf.lo & ~(PTE_R | PTE_W | PTE_X)) | pteProt(f);
         writePte(this.k.machine.mem, leaf.pteAddr, lo, leaf.hi);
       }
       va = ALIGN_DOWN(va, step) + step;

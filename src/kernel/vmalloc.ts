@@ -573,35 +573,26 @@ export class Vmalloc {
 
   /** vmalloc_huge(): 2 MiB leaves when the size allows and huge vmalloc is on. */
   vmalloc_huge(size: number, gfp = GFP_KERNEL, caller = "vmalloc_huge"): bigint {
-    return this.__vmalloc_node_range(
-      size,
-      1,
-      VMALLOC_START,
-      VMALLOC_END,
-      gfp,
-      PAGE_KERNEL,
-      VM_ALLOW_HUGE_VMAP,
-      NUMA_NO_NODE,
-      caller,
-    );
+    return this.vmalloc_range(size, { gfp, vmFlags: VM_ALLOW_HUGE_VMAP, caller });
   }
 
   /** vmalloc_user(): zeroed, may be mapped to user space (VM_USERMAP). */
   vmalloc_user(size: number, caller = "vmalloc_user"): bigint {
-    return this.__vmalloc_node_range(
-      size,
-      PAGE_SIZE,
-      VMALLOC_START,
-      VMALLOC_END,
-      GFP_KERNEL | GFP.__GFP_ZERO,
-      PAGE_KERNEL,
-      VM_USERMAP,
-      NUMA_NO_NODE,
-      caller,
-    );
+    const gfp = GFP_KERNEL | GFP.__GFP_ZERO;
+    return this.vmalloc_range(size, { align: PAGE_SIZE, gfp, vmFlags: VM_USERMAP, caller });
   }
 
   __vmalloc_node(size: number, align: number, gfp: number, node: number, caller: string): bigint {
+    return this.vmalloc_range(size, { align, gfp, node, caller });
+  }
+
+  /** __vmalloc_node_range() over the whole vmalloc range with PAGE_KERNEL, as the vmalloc
+   *  variants above ask for it. */
+  private vmalloc_range(
+    size: number,
+    opts: { align?: number; gfp: number; vmFlags?: number; node?: number; caller: string },
+  ): bigint {
+    const { align = 1, gfp, vmFlags = 0, node = NUMA_NO_NODE, caller } = opts;
     return this.__vmalloc_node_range(
       size,
       align,
@@ -609,7 +600,7 @@ export class Vmalloc {
       VMALLOC_END,
       gfp,
       PAGE_KERNEL,
-      0,
+      vmFlags,
       node,
       caller,
     );
@@ -634,7 +625,7 @@ export class Vmalloc {
   }
 
   /** vmap(): map `pages` (4 KiB frames) contiguously. VM_FLUSH_RESET_PERMS is refused. */
-  vmap(pages: number[], flags = VM_MAP, prot = PAGE_KERNEL, caller = "vmap"): bigint {
+  vmap(pages: number[], flags: number = VM_MAP, prot = PAGE_KERNEL, caller = "vmap"): bigint {
     if (pages.length > this.k.pages.nrPages) return 0n;
     const resetPerms = (flags & VM_FLUSH_RESET_PERMS) !== 0;
     if (WARN_ON(this.k, resetPerms, "mm/vmalloc.c:vmap", "vmap: VM_FLUSH_RESET_PERMS is not supported"))

@@ -39,6 +39,7 @@ export {
   assembleElf,
   execLine,
   isAssembly,
+  loadAssembler,
   loadBareProgram,
   readInput,
   readKernelProgram,

@@ -10,7 +10,7 @@ import type { MemCgroups } from "../../src/kernel/memcontrol.js";
 import type { SlabAllocator } from "../../src/kernel/slab.js";
 import type { Kvmalloc } from "../../src/kernel/util.js";
 import type { Vmalloc } from "../../src/kernel/vmalloc.js";
-import { SV48, vpnOf } from "../../src/mmu/index.js";
+import { pteFlagString, SV48, vpnOf } from "../../src/mmu/index.js";
 
 export interface BootOptions {
   /** RAM bytes (default 64 MiB). */
@@ -76,21 +76,41 @@ export function noLeak(k: Kernel | MmKernel, fn: () => void): void {
   expect(shadow()).toBe(shadowBefore);
 }
 
-/** The modelled TLB of hart `cpu` (its public view, as the console's `tlb` shows it). */
-export function modelTlb(k: Kernel, cpu: number): Paging["tlb"] {
+/** Hart `cpu`'s paged translation: its modelled TLB and its walker (with the walk caches). */
+export function paging(k: Kernel, cpu: number): Paging {
   const t = k.machine.harts[cpu]!.translator;
   if (!(t instanceof Paging)) throw new Error(`hart ${cpu} has no modelled TLB`);
-  return t.tlb;
+  return t;
 }
+
+/** The modelled TLB of hart `cpu` (its public view, as the console's `tlb` shows it). */
+export function modelTlb(k: Kernel, cpu: number): Paging["tlb"] {
+  return paging(k, cpu).tlb;
+}
+
+/** The Sv48 address `va` as the two signed 32-bit halves the MMU takes. */
+const halves = (va: bigint): [number, number] => [
+  Number(BigInt.asIntN(32, va)),
+  Number(BigInt.asIntN(32, va >> 32n)),
+];
 
 /** Does hart `cpu`'s modelled TLB hold an entry (stale or not) translating the Sv48 address
  *  `va`: any entry, or one that serves ASID `asid`? */
 export function tlbHolds(k: Kernel, cpu: number, va: bigint, asid?: number): boolean {
-  const vpn = vpnOf(Number(BigInt.asIntN(32, va)), Number(BigInt.asIntN(32, va >> 32n)), SV48);
+  const vpn = vpnOf(...halves(va), SV48);
   const serves = (global: boolean, a: number): boolean => asid === undefined || global || a === asid;
   return modelTlb(k, cpu)
     .entries()
     .some((e) => vpn >= e.vpn && vpn < e.vpn + 2 ** (e.shift - 12) && serves(e.global, e.asid));
+}
+
+/** The flags of the leaf the hardware walker finds for `va` in the page table whose root is
+ *  page `root` ("VRW--GAD", as the console's `walk` prints them), or null if the walk faults
+ *  (no leaf, or a reserved combination such as W without R). */
+export function walkFlags(k: Kernel, root: number, va: bigint): string | null {
+  const record = paging(k, 0).walker.inspect(SV48, root, ...halves(va));
+  const leaf = record.steps.at(-1);
+  return record.status === "ok" && leaf ? pteFlagString(leaf.lo) : null;
 }
 
 /** Bytes as runs, "12×00 1×04 1011×f8": an assertion on them prints both sides readably. */

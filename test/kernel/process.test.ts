@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { PF_R, PF_W, PF_X, writeElf } from "../../src/elf/index.js";
 import type { Kernel, TaskIo } from "../../src/kernel/index.js";
-import { HELLO_USER } from "../helpers/programs.js";
+import { HELLO_USER, mmapAsm } from "../helpers/programs.js";
 import { boot } from "./helpers.js";
 
 function io(stdin = ""): TaskIo & { out: string; err: string } {
@@ -106,14 +106,7 @@ describe("user processes", () => {
   it("mmap gives demand-zero memory; munmap makes it fault", () => {
     const r = runProg(`
       _start:
-        li a0, 0
-        li a1, 8192
-        li a2, 3
-        li a3, 0x22
-        li a4, -1
-        li a5, 0
-        li a7, 222
-        ecall
+        ${mmapAsm(8192)}
         mv s0, a0
         li t0, 42
         li t2, 4096
@@ -180,14 +173,7 @@ describe("user processes", () => {
 function touchProgram(size: number, madvise: boolean, extra = ""): string {
   return `
     _start:
-      li a0, 0
-      li a1, ${size + (2 << 20)}
-      li a2, 3
-      li a3, 0x22
-      li a4, -1
-      li a5, 0
-      li a7, 222
-      ecall
+      ${mmapAsm(size + (2 << 20))}
       li t0, ${(2 << 20) - 1}
       add a0, a0, t0
       not t0, t0
@@ -259,14 +245,7 @@ describe("scheduling and isolation", () => {
     const src = (marker: number) => `
       _start:
         li s0, 0x20000000
-        li a0, 0x20000000
-        li a1, 4096
-        li a2, 3
-        li a3, 0x32             # MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED
-        li a4, -1
-        li a5, 0
-        li a7, 222
-        ecall
+        ${mmapAsm(4096, { addr: 0x20000000, flags: 0x32 })} # MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED
         li t0, ${marker}
         sd t0, 0(s0)
         li t1, 6000000
@@ -325,14 +304,7 @@ describe("scheduling and isolation", () => {
         li t3, 4096
         add s2, s0, t3
         sd t0, 0(s2)
-        li a0, 0
-        li a1, 4096
-        li a2, 3
-        li a3, 0x22
-        li a4, -1
-        li a5, 0
-        li a7, 222
-        ecall
+        ${mmapAsm(4096)}
         mv s1, a0
         li t0, 99
         sd t0, 0(s1)

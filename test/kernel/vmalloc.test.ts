@@ -3,12 +3,19 @@ import {
   __va,
   GFP,
   GFP_KERNEL,
+  hex64,
   type Kernel,
   KernelOops,
+  kasan_mem_to_shadow,
+  PAGE_KERNEL,
   PAGE_SIZE,
+  TLB_FLUSH_ALL_THRESHOLD,
+  VM_MAP,
+  VM_MAP_PUT_PAGES,
   VMALLOC_START,
 } from "../../src/kernel/index.js";
-import { boot as bootKernel, byteRuns, noLeak, tlbHolds } from "./helpers.js";
+import { PTE_X } from "../../src/mmu/index.js";
+import { boot as bootKernel, byteRuns, noLeak, tlbHolds, walkFlags } from "./helpers.js";
 
 /** The kernel on the skylake TLB, whose entries outlive the handful of accesses a test makes. */
 const boot = (cmdline = "", harts = 1): Kernel => bootKernel(cmdline, { harts, tlb: "skylake" });
@@ -352,5 +359,133 @@ describe("vrealloc with KASAN (on by default)", () => {
     const k = boot("kasan.fault=panic");
     const p = k.vmalloc.vmalloc(100);
     expect(() => k.kmem.read8(p + 100n)).toThrow(KernelOops);
+  });
+});
+
+describe("what vfree, vunmap, vm_unmap_ram, the purge and vrealloc's shrink must do", () => {
+  const flags = (k: Kernel, va: bigint): string | null => walkFlags(k, k.pgd.root, va);
+  /** The pages of [start, end) that hart `cpu` still holds a TLB entry for. */
+  const cached = (k: Kernel, cpu: number, start: bigint, end: bigint): bigint[] => {
+    const out: bigint[] = [];
+    for (let va = start; va < end; va += 4096n) if (tlbHolds(k, cpu, va)) out.push(va);
+    return out;
+  };
+
+  it("vfree: the purge flushes the freed VA from every hart; the next area there reads its own page", () => {
+    const k = boot("", 2);
+    const p = k.vmalloc.vmalloc(4096);
+    for (const cpu of [0, 1]) k.onCpu(cpu, () => k.kmem.write64(p, 0x1111n));
+    k.vmalloc.vfree(p);
+    expect([tlbHolds(k, 0, p), tlbHolds(k, 1, p)]).toEqual([true, true]); // lazily: until the purge
+    k.vmalloc.vm_unmap_aliases();
+    expect([tlbHolds(k, 0, p), tlbHolds(k, 1, p)]).toEqual([false, false]);
+    const q = k.vmalloc.vmalloc(4096);
+    expect(q).toBe(p);
+    k.onCpu(1, () => k.kmem.write64(q, 0x2222n));
+    expect(k.kmem.read64(__va(k.vmalloc.vmalloc_to_page(q) * PAGE_SIZE))).toBe(0x2222n);
+  });
+
+  it(`vfree of more than ${TLB_FLUSH_ALL_THRESHOLD} pages: the purge's full flush leaves no page cached`, () => {
+    const k = boot("", 2);
+    const size = 2 * TLB_FLUSH_ALL_THRESHOLD * PAGE_SIZE;
+    const p = k.vmalloc.vmalloc(size);
+    const end = p + BigInt(size);
+    for (const cpu of [0, 1]) k.onCpu(cpu, () => k.kmem.memset(p, 1, size));
+    expect([cached(k, 0, p, end).length, cached(k, 1, p, end).length]).toEqual([128, 128]);
+    k.vmalloc.vfree(p);
+    k.vmalloc.vm_unmap_aliases();
+    expect([cached(k, 0, p, end), cached(k, 1, p, end)]).toEqual([[], []]);
+  });
+
+  it("vfree: KASAN poisons the whole area at once; the purge releases and flushes its shadow", () => {
+    const k = boot();
+    const p = k.vmalloc.vmalloc(7 * 4096); // with its guard page, one whole shadow page (32 KiB)
+    expect(p % 32768n).toBe(0n);
+    k.kmem.read8(p); // the KASAN check reads the shadow through the TLB
+    const shadow = kasan_mem_to_shadow(p);
+    expect(tlbHolds(k, 0, shadow)).toBe(true);
+    const shadowPages = k.kasan!.nr_shadow_pages;
+    k.vmalloc.vfree(p);
+    expect(byteRuns(k.kasan!.shadowOf(p, 7 * 4096))).toBe("3584×f8");
+    k.vmalloc.vm_unmap_aliases();
+    expect(k.kasan!.nr_shadow_pages).toBe(shadowPages - 1);
+    expect(tlbHolds(k, 0, shadow)).toBe(false);
+  });
+
+  it("vfree under init_on_free zeroes the pages before they go back", () => {
+    const k = boot("init_on_free=1");
+    const p = k.vmalloc.vmalloc(4096);
+    k.kmem.memset(p, 0xab, 4096);
+    const pfn = k.vmalloc.vmalloc_to_page(p);
+    k.vmalloc.vfree(p);
+    expect(byteRuns(k.kmem.read(__va(pfn * PAGE_SIZE), 4096))).toBe("4096×00");
+  });
+
+  it("vunmap clears the PTEs at once; the purge flushes the VA from every hart and frees it", () => {
+    const k = boot("", 2);
+    const pfns = [k.pages.alloc_pages(0), k.pages.alloc_pages(0)];
+    const v = k.vmalloc.vmap(pfns);
+    for (const cpu of [0, 1]) k.onCpu(cpu, () => k.kmem.write64(v + 4096n, 1n));
+    k.vmalloc.vunmap(v);
+    expect([flags(k, v), flags(k, v + 4096n)]).toEqual([null, null]);
+    k.vmalloc.vm_unmap_aliases();
+    expect([cached(k, 0, v, v + 8192n), cached(k, 1, v, v + 8192n)]).toEqual([[], []]);
+    expect(k.vmalloc.vmap(pfns)).toBe(v); // the VA is free again
+  });
+
+  it("vunmap frees the pages of a VM_MAP_PUT_PAGES area, and only those", () => {
+    const k = boot();
+    noLeak(k, () => {
+      const given = [k.pages.alloc_pages(0), k.pages.alloc_pages(0)];
+      k.vmalloc.vunmap(k.vmalloc.vmap(given, VM_MAP | VM_MAP_PUT_PAGES));
+      const kept = [k.pages.alloc_pages(0)];
+      k.vmalloc.vunmap(k.vmalloc.vmap(kept));
+      expect(k.pages.refcount[k.pages.idx(kept[0]!)]).toBe(1); // still the caller's
+      k.pages.__free_pages(kept[0]!, 0);
+    });
+  });
+
+  it("vm_unmap_ram: KASAN poisons, the PTEs go, the VA waits for the purge, which flushes it", () => {
+    const k = boot();
+    const pfns = [k.pages.alloc_pages(0), k.pages.alloc_pages(0)];
+    const v = k.vmalloc.vm_map_ram(pfns);
+    k.kmem.write64(v + 4096n, 1n);
+    k.vmalloc.vm_unmap_ram(v, 2);
+    expect(byteRuns(k.kasan!.shadowOf(v, 8192))).toBe("1024×f8");
+    expect(flags(k, v + 4096n)).toBeNull();
+    expect(k.vmalloc.vmallocinfo()).toContain(`0x${hex64(v)}-0x${hex64(v + 8192n)}    8192 unpurged vm_area`);
+    k.vmalloc.vm_unmap_aliases();
+    expect(tlbHolds(k, 0, v + 4096n)).toBe(false);
+    expect(k.vmalloc.vm_map_ram(pfns)).toBe(v); // the VA is free again
+  });
+
+  it("the bits: vmalloc maps V R W G A D, vmap never X, 2 MiB leaves the same", () => {
+    const k = boot();
+    const p = k.vmalloc.vmalloc(4096);
+    expect(flags(k, p)).toBe("VRW--GAD");
+    const v = k.vmalloc.vmap([k.pages.alloc_pages(0)], VM_MAP, PAGE_KERNEL | PTE_X);
+    expect(flags(k, v)).toBe("VRW--GAD");
+    const h = k.vmalloc.vmalloc_huge(2 << 20);
+    expect(k.pgd.lookup(h)?.level).toBe(1);
+    expect(flags(k, h)).toBe("VRW--GAD");
+  });
+
+  it("vrealloc's shrink leaves the kept pages' PTEs exactly as they were", () => {
+    const k = boot();
+    const p = k.vmalloc.vmalloc(8 * 4096);
+    const kept = k.pgd.lookup(p + 4096n);
+    k.vmalloc.vrealloc(p, 2 * 4096);
+    expect(k.pgd.lookup(p + 4096n)).toEqual(kept);
+    expect(flags(k, p + 2n * 4096n)).toBeNull();
+  });
+
+  it("vrealloc's shrink flushes every page of the freed tail from every hart", () => {
+    const k = boot("", 2);
+    const p = k.vmalloc.vmalloc(16 * 4096);
+    const end = p + 16n * 4096n;
+    for (const cpu of [0, 1]) k.onCpu(cpu, () => k.kmem.memset(p, 1, 16 * 4096));
+    expect([cached(k, 0, p, end).length, cached(k, 1, p, end).length]).toEqual([16, 16]);
+    k.vmalloc.vrealloc(p, 4 * 4096);
+    expect([cached(k, 0, p + 4n * 4096n, end), cached(k, 1, p + 4n * 4096n, end)]).toEqual([[], []]);
   });
 });
