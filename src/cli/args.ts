@@ -181,18 +181,6 @@ export function parseCount(text: string): number | undefined {
   return Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }
 
-/** Format a byte count the way --mem accepts it: 1G, 64M, 12K, 4097. */
-export function formatSize(bytes: number): string {
-  for (const [unit, n] of [
-    ["G", 1 << 30],
-    ["M", 1 << 20],
-    ["K", 1 << 10],
-  ] as const) {
-    if (bytes % n === 0 && bytes >= n) return `${bytes / n}${unit}`;
-  }
-  return String(bytes);
-}
-
 /** Help text for a list of options, aligned. */
 export function formatOptions(options: readonly OptionSpec[]): string {
   const left = options.map((o) => {

@@ -1,59 +1,27 @@
-// Guest programs from files: an ELF64 executable, or RV64 assembly (.s / .S) that the assembler
-// turns into one. Every problem with the file becomes an InputError naming it, in one line
-// (an assembly file gets one line per diagnostic, each `file:line:col: message`).
+// Guest programs from files, for the commands: src/session reads, assembles and checks them;
+// here a file that cannot be used (a ProgramError) becomes an InputError, reported as one line
+// per problem with exit status 2.
 
-import { readFile } from "node:fs/promises";
-import { AsmError, assemble } from "../asm/index.js";
-import { ElfError, type ElfFile, readElf } from "../elf/index.js";
+import type { ElfFile } from "../elf/index.js";
+import { assembleElf as assembleSession, loadBareProgram, ProgramError } from "../session/index.js";
 import { InputError } from "./args.js";
 
-/** Is `path` an assembly source (by its extension)? */
-export function isAssembly(path: string): boolean {
-  return /\.(s|S|asm)$/.test(path);
-}
-
-/** The bytes of `path`, or an InputError that says why they cannot be read. */
-export async function readInput(path: string): Promise<Uint8Array> {
+/** Run `fn`; a ProgramError it throws becomes an InputError with the same lines. */
+export function asInput<T>(fn: () => T): T {
   try {
-    return new Uint8Array(await readFile(path));
+    return fn();
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "is a directory"
-          : code === "EACCES"
-            ? "permission denied"
-            : (e as Error).message;
-    throw new InputError(`${path}: ${why}`);
+    if (e instanceof ProgramError) throw new InputError(e.message);
+    throw e;
   }
 }
 
 /** Assemble `text` (named `file` in diagnostics) into an ELF file. */
 export function assembleElf(text: string, file: string): ElfFile {
-  let bytes: Uint8Array;
-  try {
-    bytes = assemble(text, { file }).toElf();
-  } catch (e) {
-    if (e instanceof AsmError) throw new InputError(e.message);
-    throw e;
-  }
-  return parseElf(bytes, file);
+  return asInput(() => assembleSession(text, file));
 }
 
-function parseElf(bytes: Uint8Array, name: string): ElfFile {
-  try {
-    return readElf(bytes, name);
-  } catch (e) {
-    if (e instanceof ElfError) throw new InputError(e.message);
-    throw e;
-  }
-}
-
-/** Load the guest program at `path`: assembled if it is a .s file, else read as ELF. */
-export async function loadGuest(path: string): Promise<ElfFile> {
-  const bytes = await readInput(path);
-  if (isAssembly(path)) return assembleElf(new TextDecoder().decode(bytes), path);
-  return parseElf(bytes, path);
+/** Load the --bare program at `path`: assembled if it is a .s file, else read as ELF. */
+export function loadGuest(path: string): ElfFile {
+  return asInput(() => loadBareProgram(path));
 }

@@ -2,7 +2,7 @@
 // and --satp from here too): their one definition, their parsing into a MachineConfig, and the
 // Machine built from it with its `--trace tlb` tracer.
 
-import { type Interpreter, interpreter, Machine, tracingInterpreter } from "../cpu/index.js";
+import { type Interpreter, interpreter, type Machine, tracingInterpreter } from "../cpu/index.js";
 import {
   DEFAULT_TLB_PRESET,
   loadTlbConfig,
@@ -14,6 +14,10 @@ import {
   TLB_PRESETS,
   type TlbConfig,
 } from "../mmu/index.js";
+import { MAX_HARTS, type MachineSpec, type StatsCollector } from "../session/index.js";
+
+export { MAX_HARTS };
+
 import {
   badValue,
   flag,
@@ -28,10 +32,8 @@ import {
 } from "./args.js";
 import { DEFAULT_TRACE_LIMIT, InsnTracer } from "./insn-trace.js";
 import { err } from "./io.js";
-import type { StatsCollector } from "./stats.js";
 import { parseRange, type TlbTraceFilter, TlbTracer } from "./tlb-trace.js";
 
-export const MAX_HARTS = 64;
 export const DEFAULT_MEM = 1 << 30;
 
 export const HARTS_OPTION: OptionSpec = {
@@ -128,14 +130,8 @@ export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
 /** Options every machine-running command shares (run, demo). */
 export const MACHINE_OPTIONS: readonly OptionSpec[] = machineOptions({ guest: true });
 
-export interface MachineConfig {
-  harts: number;
-  mem: number;
-  /** The TLB geometry (--tlb), loaded. */
-  tlb: TlbConfig;
-  /** --satp, when given. */
-  satp: PagingMode | null;
-  maxInsns: number;
+/** The machine (src/session's MachineSpec) and what the command prints about its run. */
+export interface MachineConfig extends MachineSpec {
   stats: "off" | "table" | "json";
   trace: "insn" | "tlb" | null;
   traceLimit: number;
@@ -171,7 +167,7 @@ function hartsOpt(p: Parsed, command: string): number {
 }
 
 /** --mem: a size from 64K to MAX_RAM, a whole number of pages (default DEFAULT_MEM). */
-function memOpt(p: Parsed, command: string): number {
+export function memOpt(p: Parsed, command: string): number {
   const text = stringOpt(p, "mem");
   if (text === undefined) return DEFAULT_MEM;
   const v = parseSize(text);
@@ -209,7 +205,7 @@ function statsOpt(p: Parsed): MachineConfig["stats"] {
 }
 
 /** A count option (10M, 1e9, 1_000_000), undefined when absent. */
-function countOpt(p: Parsed, command: string, opt: string): number | undefined {
+export function countOpt(p: Parsed, command: string, opt: string): number | undefined {
   const text = stringOpt(p, opt);
   if (text === undefined) return undefined;
   const v = parseCount(text);
@@ -258,11 +254,6 @@ function traceFilter(p: Parsed, command: string, harts: number): TlbTraceFilter 
     filter.range = range;
   }
   return filter;
-}
-
-/** A new machine with the configuration's harts, RAM and TLB. */
-export function newMachine(cfg: MachineConfig, console?: (byte: number) => void): Machine {
-  return new Machine({ harts: cfg.harts, mem: cfg.mem, tlb: cfg.tlb, ...(console ? { console } : {}) });
 }
 
 /** Start `--trace tlb` on `machine` when asked; the caller stops it at the end. */

@@ -1,38 +1,56 @@
 // `mmlab run PROGRAM [ARGS...]` in kernel mode: boot the mini-kernel, run a static Linux riscv64
 // program as its first process with our stdin, stdout and stderr, and exit with its status.
 
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { existsSync, readSync } from "node:fs";
 import { isatty } from "node:tty";
-import { AsmError, assemble } from "../asm/index.js";
+import { ExecError, type Mount, parseMount, type TaskIo, type task_struct } from "../kernel/index.js";
 import {
-  ExecError,
-  type Kernel,
-  type Mount,
-  parseMount,
-  type TaskIo,
-  type task_struct,
-} from "../kernel/index.js";
-import { badValue, InputError, type Parsed, seedOpt, stringOpt, usageError } from "./args.js";
-import { isAssembly } from "./guest.js";
+  DEFAULT_ENV,
+  execLine,
+  type KernelRunResult,
+  readKernelProgram,
+  runUnderKernel,
+} from "../session/index.js";
+import {
+  badValue,
+  InputError,
+  type OptionSpec,
+  type Parsed,
+  seedOpt,
+  stringOpt,
+  usageError,
+} from "./args.js";
+import { asInput } from "./guest.js";
 import { err, out } from "./io.js";
-import {
-  atLeast,
-  type BootedKernel,
-  bootFor,
-  checkKernelSatp,
-  KernelOops,
-  type LogLine,
-  logOops,
-  printKernelStats,
-  TASK_LINE,
-} from "./kernel-session.js";
-import { type MachineConfig, startInsnTrace } from "./machine-config.js";
+import { checkKernelSatp } from "./kernel-session.js";
+import { type MachineConfig, startInsnTrace, startTlbTrace } from "./machine-config.js";
+import { printStats } from "./stats.js";
+import type { TlbTracer } from "./tlb-trace.js";
 
-/** The environment a program gets when no --env is given. */
-export const DEFAULT_ENV: readonly string[] = ["HOME=/", "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C"];
+export { DEFAULT_ENV };
 
-/** Where a user-mode assembly program (PROGRAM.s in kernel mode) is placed. */
-export const USER_TEXT_BASE = 0x10000n;
+/** --env, --clear-env and --mount: the program's environment and host files (run, exp sweep). */
+export const PROGRAM_FILE_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "env",
+    kind: "value",
+    valueName: "KEY=VALUE",
+    repeat: true,
+    help: "an environment variable (repeatable; replaces the default environment)",
+  },
+  {
+    name: "clear-env",
+    kind: "flag",
+    help: "start from an empty environment (as env -i): only --env values",
+  },
+  {
+    name: "mount",
+    kind: "value",
+    valueName: "HOST:GUEST",
+    repeat: true,
+    help: "make host file or directory HOST readable at GUEST (repeatable, read-only)",
+  },
+];
 
 /** Exit statuses of kernel mode, for --help. */
 export const KERNEL_EXIT_HELP = `  n      the program's exit status (exit_group(n))
@@ -77,14 +95,9 @@ interface KernelRunOptions {
 }
 
 function runOptions(p: Parsed): KernelRunOptions {
-  const list = (name: string): string[] => p.multi.get(name) ?? [];
-  const env = list("env");
-  for (const e of env) {
-    if (!/^[^=]+=/.test(e)) throw badValue("run", "env", e, "expected KEY=VALUE");
-  }
   return {
-    env: env.length || p.options.has("clear-env") ? env : [...DEFAULT_ENV],
-    mounts: list("mount").map(mountOpt),
+    env: envOpt(p, "run"),
+    mounts: mountsOpt(p, "run"),
     seed: seedOpt(p, "run"),
     append: stringOpt(p, "append") ?? "",
     strace: p.options.has("strace"),
@@ -93,63 +106,34 @@ function runOptions(p: Parsed): KernelRunOptions {
   };
 }
 
-/** One --mount HOST:GUEST, whose HOST must exist. */
-function mountOpt(spec: string): Mount {
-  let m: Mount;
-  try {
-    m = parseMount(spec);
-  } catch (e) {
-    throw usageError("run", (e as Error).message);
+/** The program's environment: the --env values (each KEY=VALUE), or the default one unless
+ *  --clear-env. `command` names the command in messages (run, exp). */
+export function envOpt(p: Parsed, command: string): string[] {
+  const env = p.multi.get("env") ?? [];
+  for (const e of env) {
+    if (!/^[^=]+=/.test(e)) throw badValue(command, "env", e, "expected KEY=VALUE");
   }
-  if (!existsSync(m.host)) throw new InputError(`${m.host}: no such file or directory (--mount ${spec})`);
-  return m;
+  return env.length || p.options.has("clear-env") ? env : [...DEFAULT_ENV];
 }
 
-/** The program's bytes: an ELF file as it is, a .s file assembled at USER_TEXT_BASE. Null when
- *  the file does not exist; an ExecError when it cannot be read as a program. */
-function readProgram(path: string): Uint8Array | null {
-  let bytes: Uint8Array;
-  try {
-    if (statSync(path).isDirectory()) throw new ExecError(`${path}: is a directory`);
-    const fd = openSync(path, "r");
+/** The --mount HOST:GUEST values, each HOST existing. */
+export function mountsOpt(p: Parsed, command: string): Mount[] {
+  return (p.multi.get("mount") ?? []).map((spec) => {
+    let m: Mount;
     try {
-      bytes = new Uint8Array(readFileSync(fd));
-    } finally {
-      closeSync(fd);
+      m = parseMount(spec);
+    } catch (e) {
+      throw usageError(command, (e as Error).message);
     }
-  } catch (e) {
-    if (e instanceof ExecError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    if (code === "EACCES") throw new ExecError(`${path}: permission denied`);
-    throw e;
-  }
-  if (!isAssembly(path)) return bytes;
-  try {
-    return assemble(new TextDecoder().decode(bytes), { file: path, base: USER_TEXT_BASE }).toElf();
-  } catch (e) {
-    if (e instanceof AsmError) throw new InputError(e.message);
-    throw e;
-  }
-}
-
-/** "name: reason" for an ExecError, naming the program once. */
-function execLine(path: string, e: Error): string {
-  return e.message.startsWith(`${path}:`) ? e.message : `${path}: ${e.message}`;
+    if (!existsSync(m.host)) throw new InputError(`${m.host}: no such file or directory (--mount ${spec})`);
+    return m;
+  });
 }
 
 /** Print each task's smaps when it exits, before exit_mmap() frees its memory. */
-function smapsAtExit(k: Kernel): void {
-  k.sched.onExit = (t: task_struct) => {
-    const text = t.mm.smaps();
-    err(`mmlab: smaps of ${t.comm}[${t.pid}] at exit:\n${text}${text ? "\n" : ""}`);
-  };
-}
-
-/** How the program's run ended: mmlab's exit status and the reason --stats reports. */
-interface ProgramEnd {
-  status: number;
-  reason: string;
+function printSmaps(t: task_struct): void {
+  const text = t.mm.smaps();
+  err(`mmlab: smaps of ${t.comm}[${t.pid}] at exit:\n${text}${text ? "\n" : ""}`);
 }
 
 /** Run `program` under the kernel; returns the exit status. */
@@ -158,19 +142,34 @@ export function runKernelMode(program: string, args: string[], p: Parsed, cfg: M
   const opts = runOptions(p);
   const elf = programBytes(program);
   if (typeof elf === "number") return elf;
-  const session = bootForProgram(cfg, opts);
-  const insn = startInsnTrace(session.machine, cfg, session.stats);
-  let end: ProgramEnd;
-  try {
-    const task = spawnProgram(session.k, elf, program, args, opts);
-    if (typeof task === "number") return task;
-    end = runProgram(session, task, cfg);
-  } finally {
-    session.tracer?.stop();
-    insn?.flush();
-  }
-  printKernelStats(session, cfg, end.status, end.reason);
-  return end.status;
+  const line = (text: string): void => err(`${text}\n`);
+  let tlbTracer: TlbTracer | null = null;
+  const r: KernelRunResult = runUnderKernel(
+    cfg,
+    { elf, path: program, args, env: opts.env, mounts: opts.mounts, seed: opts.seed, append: opts.append },
+    {
+      io: hostIo,
+      log: line,
+      dmesg: opts.dmesg,
+      message: line,
+      quiet: cfg.quiet,
+      stats: cfg.stats !== "off",
+      ...(opts.strace ? { strace: line } : {}),
+      ...(opts.smaps ? { onExit: printSmaps } : {}),
+      onMachine: (m) => {
+        tlbTracer = startTlbTrace(m, cfg);
+      },
+      onBoot: (s) => {
+        const insn = startInsnTrace(s.machine, cfg, s.stats);
+        return () => {
+          tlbTracer?.stop();
+          insn?.flush();
+        };
+      },
+    },
+  );
+  if (r.report && cfg.stats !== "off") printStats(r.report, cfg.stats);
+  return r.status;
 }
 
 /** The program's bytes, or the exit status when there are none to run: 126 (not an executable
@@ -178,7 +177,7 @@ export function runKernelMode(program: string, args: string[], p: Parsed, cfg: M
 function programBytes(program: string): Uint8Array | number {
   let elf: Uint8Array | null;
   try {
-    elf = readProgram(program);
+    elf = asInput(() => readKernelProgram(program));
   } catch (e) {
     if (!(e instanceof ExecError)) throw e;
     err(`mmlab: ${execLine(program, e)}\n`);
@@ -187,62 +186,4 @@ function programBytes(program: string): Uint8Array | number {
   if (elf !== null) return elf;
   err(`mmlab: ${program}: no such file\n`);
   return 127;
-}
-
-/** Boot the kernel for a program run. The log shows everything with --dmesg; otherwise what the
- *  user must see: lines about the program (segfault, unhandled signal, unknown system call) and
- *  anything at notice level or worse. */
-function bootForProgram(cfg: MachineConfig, opts: KernelRunOptions): BootedKernel {
-  const filter = opts.dmesg ? () => true : (l: LogLine) => atLeast(l, "notice") || TASK_LINE.test(l.text);
-  const session = bootFor(cfg, opts.append, (text) => err(`${text}\n`), filter);
-  if (opts.seed !== undefined) session.k.sched.seed = opts.seed;
-  if (opts.smaps) smapsAtExit(session.k);
-  return session;
-}
-
-/** Start the program as the first task; on an ExecError, the line and status 126. */
-function spawnProgram(
-  k: Kernel,
-  elf: Uint8Array,
-  program: string,
-  args: string[],
-  opts: KernelRunOptions,
-): task_struct | number {
-  try {
-    return k.sched.spawn({
-      elf,
-      path: program,
-      argv: [program, ...args],
-      envp: opts.env,
-      io: hostIo,
-      mounts: opts.mounts,
-      ...(opts.strace ? { strace: (line: string) => err(`${line}\n`) } : {}),
-    });
-  } catch (e) {
-    if (!(e instanceof ExecError)) throw e;
-    err(`mmlab: ${execLine(program, e)}\n`);
-    return 126;
-  }
-}
-
-/** Run the scheduler until every task has exited or --max-insns; a kernel oops in the
- *  program's context kills it with SIGSEGV, as Linux does. */
-function runProgram(session: BootedKernel, task: task_struct, cfg: MachineConfig): ProgramEnd {
-  const { k, stats } = session;
-  const run = (): "done" | "limit" => k.sched.run(cfg.maxInsns);
-  let outcome: "done" | "limit";
-  try {
-    outcome = stats ? stats.time(run) : run();
-  } catch (e) {
-    if (!(e instanceof KernelOops)) throw e;
-    logOops(k, e);
-    return { status: 139, reason: "kernel oops: the task was killed" };
-  }
-  if (outcome === "limit") {
-    const reason = `stopped after ${cfg.maxInsns} instructions (--max-insns)`;
-    if (!cfg.quiet) err(`mmlab: ${reason}\n`);
-    return { status: 124, reason };
-  }
-  const status = task.exitCode ?? 0;
-  return { status, reason: task.signal ? `killed by signal ${task.signal}` : `exited with ${status}` };
 }

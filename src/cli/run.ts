@@ -8,7 +8,7 @@ import { loadGuest } from "./guest.js";
 import { MACHINE_OPTIONS, machineConfig } from "./machine-config.js";
 import { PERF_EVENT_HELP } from "./perf.js";
 import { EXIT_STATUS_HELP, runElf } from "./run-bare.js";
-import { DEFAULT_ENV, KERNEL_EXIT_HELP, runKernelMode } from "./run-kernel.js";
+import { DEFAULT_ENV, KERNEL_EXIT_HELP, PROGRAM_FILE_OPTIONS, runKernelMode } from "./run-kernel.js";
 
 export const runCommand: Command = {
   name: "run",
@@ -43,25 +43,7 @@ Options come before PROGRAM.`,
       valueName: "CMDLINE",
       help: "the kernel command line (kernel mode): 'transparent_hugepage=always kasan=off'...",
     },
-    {
-      name: "env",
-      kind: "value",
-      valueName: "KEY=VALUE",
-      repeat: true,
-      help: "an environment variable (repeatable; replaces the default environment)",
-    },
-    {
-      name: "clear-env",
-      kind: "flag",
-      help: "start from an empty environment (as env -i): only --env values",
-    },
-    {
-      name: "mount",
-      kind: "value",
-      valueName: "HOST:GUEST",
-      repeat: true,
-      help: "make host file or directory HOST readable at GUEST (repeatable, read-only)",
-    },
+    ...PROGRAM_FILE_OPTIONS,
     { name: "strace", kind: "flag", help: "print every system call on stderr, as strace does" },
     {
       name: "seed",
@@ -106,7 +88,7 @@ Options come before PROGRAM.`,
           "(options go before PROGRAM; see mmlab run --help)",
       );
     }
-    const elf = await loadGuest(program);
+    const elf = loadGuest(program);
     return runElf(elf, { name: program, config });
   },
 };

@@ -29,41 +29,54 @@ export function workerEntry(): URL | null {
   return existsSync(fileURLToPath(url)) ? url : null;
 }
 
-/** Run every point; `progress(done)` after each one. Returns the rows of each point, in order. */
+/** A point to run: its plan index and its data. */
+export interface PointTask {
+  index: number;
+  point: unknown;
+}
+
+/** Told when a point starts and when it finishes (with its rows), in the calling thread. */
+export interface PoolHooks {
+  started?: (index: number) => void;
+  done?: (index: number, rows: Row[]) => void;
+}
+
+/** Run every task, at most `jobs` at once. Returns the rows of each plan index it ran. */
 export async function runPoints(
   exp: Experiment,
   params: unknown,
-  points: readonly unknown[],
+  tasks: readonly PointTask[],
   jobs: number,
-  progress: (done: number) => void = () => {},
-): Promise<{ rows: Row[][]; workers: number }> {
+  hooks: PoolHooks = {},
+): Promise<{ rows: Map<number, Row[]>; workers: number }> {
   const entry = workerEntry();
-  const n = Math.min(jobs, points.length);
+  const n = Math.min(jobs, tasks.length);
   if (entry === null || n <= 1) {
-    const rows: Row[][] = [];
-    for (const [i, point] of points.entries()) {
-      rows.push(exp.runPoint(params, point));
-      progress(i + 1);
-      await new Promise((r) => setImmediate(r)); // let the progress bar and signals through
+    const rows = new Map<number, Row[]>();
+    for (const { index, point } of tasks) {
+      hooks.started?.(index);
+      await new Promise((r) => setImmediate(r)); // let the progress line and signals through
+      const r = exp.runPoint(params, point);
+      rows.set(index, r);
+      hooks.done?.(index, r);
     }
     return { rows, workers: 1 };
   }
-  return { rows: await onWorkers(entry, exp, params, points, n, progress), workers: n };
+  return { rows: await onWorkers(entry, exp, params, tasks, n, hooks), workers: n };
 }
 
 function onWorkers(
   entry: URL,
   exp: Experiment,
   params: unknown,
-  points: readonly unknown[],
+  tasks: readonly PointTask[],
   n: number,
-  progress: (done: number) => void,
-): Promise<Row[][]> {
+  hooks: PoolHooks,
+): Promise<Map<number, Row[]>> {
   return new Promise((resolve, reject) => {
-    const results: Row[][] = new Array(points.length);
+    const results = new Map<number, Row[]>();
     const workers: Worker[] = [];
     let next = 0;
-    let done = 0;
     let settled = false;
     const finish = (e?: Error): void => {
       if (settled) return;
@@ -73,9 +86,10 @@ function onWorkers(
       else resolve(results);
     };
     const give = (w: Worker): void => {
-      if (next >= points.length) return;
-      const index = next++;
-      const req: WorkerRequest = { index, point: points[index] };
+      if (next >= tasks.length) return;
+      const task = tasks[next++]!;
+      hooks.started?.(task.index);
+      const req: WorkerRequest = { index: task.index, point: task.point };
       w.postMessage(req);
     };
     const init: WorkerInit = { experiment: exp.name, params };
@@ -84,13 +98,17 @@ function onWorkers(
       workers.push(w);
       w.on("message", (m: WorkerReply) => {
         if ("error" in m) {
-          finish(new Error(`${exp.name}: point ${m.index + 1} of ${points.length}: ${m.error}`));
+          finish(new Error(`${exp.name}: point ${m.index + 1}: ${m.error}`));
           return;
         }
-        results[m.index] = m.rows;
-        done++;
-        progress(done);
-        if (done === points.length) finish();
+        results.set(m.index, m.rows);
+        try {
+          hooks.done?.(m.index, m.rows);
+        } catch (e) {
+          finish(e instanceof Error ? e : new Error(String(e)));
+          return;
+        }
+        if (results.size === tasks.length) finish();
         else give(w);
       });
       w.on("error", (e) => finish(e instanceof Error ? e : new Error(String(e))));

@@ -1,6 +1,8 @@
-// The experiments `mmlab exp` knows, in the order `mmlab exp list` shows them.
+// The experiments `mmlab exp` knows: the built-in ones, in the order `mmlab exp list` shows
+// them, and the sweep of the user's own program.
 
 import { lazyPurgeExperiment } from "./lazy-purge.js";
+import { sweepExperiment } from "./sweep.js";
 import { thpExperiment } from "./thp.js";
 import { tlbReachExperiment } from "./tlb-reach.js";
 import type { Experiment } from "./types.js";
@@ -15,7 +17,10 @@ export const EXPERIMENTS: readonly Experiment[] = [
   thpExperiment,
 ];
 
-/** The experiment called `name`, if any. */
+/** `mmlab exp sweep`: the user's own program. */
+export const SWEEP: Experiment = sweepExperiment;
+
+/** The experiment called `name` (a built-in one or the sweep), if any. */
 export function findExperiment(name: string): Experiment | undefined {
-  return EXPERIMENTS.find((e) => e.name === name);
+  return name === SWEEP.name ? SWEEP : EXPERIMENTS.find((e) => e.name === name);
 }

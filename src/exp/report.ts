@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { shardFileBase } from "./plan.js";
 import { renderSvg } from "./plot.js";
 import type { Column, Experiment, ExpResult, HostInfo, Row, Value } from "./types.js";
 
@@ -102,4 +103,15 @@ export async function writeOutputs(exp: Experiment, result: ExpResult, dir: stri
   const json = join(dir, `${exp.name}.json`);
   writeFileSync(json, `${JSON.stringify(result, null, 1)}\n`);
   return [csv, json, ...(await writePlots(exp, result, dir))];
+}
+
+/** A shard's partial result: NAME.shard-I-of-N.json and .csv in `dir` (no plots: `mmlab exp
+ *  merge` draws them from every shard's rows); returns the paths. */
+export function writeShardOutputs(result: ExpResult, dir: string): string[] {
+  if (!result.shard) throw new Error("writeShardOutputs: not a shard's result");
+  mkdirSync(dir, { recursive: true });
+  const base = join(dir, shardFileBase(result.experiment, result.shard));
+  writeFileSync(`${base}.csv`, toCsv(result.columns, result.rows));
+  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 1)}\n`);
+  return [`${base}.csv`, `${base}.json`];
 }

@@ -1,41 +1,109 @@
-// Running an experiment end to end: plan, run the points (in parallel where possible), gather
-// the rows with the parameters and the host into an ExpResult; and reading a saved one back.
+// Running an experiment end to end: plan, pick the shard's points, take the finished ones from
+// the journal (--resume), run the others (in parallel where possible) while the journal records
+// each one, and gather the rows with the parameters and the host into an ExpResult; and reading
+// a saved one back.
 
 import { readFileSync } from "node:fs";
+import { JOURNAL_FORMAT, Journal, type JournalHeader } from "./journal.js";
+import { planHash, type Shard, shardIndices, shardLabel } from "./plan.js";
 import { runPoints } from "./pool.js";
 import { findExperiment } from "./registry.js";
 import { hostInfo } from "./report.js";
-import { type Experiment, ExpInputError, type ExpResult, type RunOptions } from "./types.js";
+import { type Experiment, ExpInputError, type ExpResult, type Row, type RunOptions } from "./types.js";
+
+/** What a run tells its progress display. */
+export type ProgressEvent =
+  /** The plan: `total` points to run in this run, `resumed` of them found in the journal. */
+  | { kind: "plan"; total: number; resumed: number; journal: string | null }
+  /** Point `index` (plan index) started; `label` says what it is. */
+  | { kind: "start"; index: number; label: string }
+  /** Point `index` finished; `done` of `total` are now finished. */
+  | { kind: "done"; index: number; label: string; done: number; total: number };
 
 export interface ExpRunOptions extends RunOptions {
   /** Worker threads (1: run in this thread). */
   jobs: number;
-  /** Called after each point. */
-  progress?: (done: number, total: number) => void;
+  /** Run only this slice of the points (a partial result). */
+  shard?: Shard | null;
+  /** The journal to write (null: none); with `resume`, the finished points it holds are kept. */
+  journal?: string | null;
+  resume?: boolean;
+  progress?: (e: ProgressEvent) => void;
 }
 
 /** Run `exp` with `opts`. */
 export async function runExperiment(exp: Experiment, opts: ExpRunOptions): Promise<ExpResult> {
   const t0 = performance.now();
+  const quick = opts.quick || opts.test === true;
   const { params, points } = exp.plan(opts);
-  const { rows, workers } = await runPoints(exp, params, points, opts.jobs, (done) =>
-    opts.progress?.(done, points.length),
-  );
+  const hash = planHash(exp.name, quick, params, points);
+  const shard = opts.shard ?? null;
+  const indices = shardIndices(points.length, shard);
+  const { journal, done } = openJournal(opts, {
+    format: JOURNAL_FORMAT,
+    experiment: exp.name,
+    planHash: hash,
+    shard: shard ? shardLabel(shard) : null,
+    points: points.length,
+    params,
+  });
+  const todo = indices.filter((i) => !done.has(i)).map((index) => ({ index, point: points[index] }));
+  const label = (i: number): string => exp.describePoint(points[i]);
+  const progress = opts.progress ?? (() => {});
+  progress({
+    kind: "plan",
+    total: indices.length,
+    resumed: indices.length - todo.length,
+    journal: journal?.path ?? null,
+  });
+  let finished = indices.length - todo.length;
+  let workers: number;
+  try {
+    const run = await runPoints(exp, params, todo, opts.jobs, {
+      started: (index) => progress({ kind: "start", index, label: label(index) }),
+      done: (index, rows) => {
+        journal?.append(index, rows);
+        done.set(index, rows);
+        progress({ kind: "done", index, label: label(index), done: ++finished, total: indices.length });
+      },
+    });
+    workers = run.workers;
+  } finally {
+    journal?.close();
+  }
+  const rows = indices.flatMap((i) => done.get(i)!);
+  const rowPoints = indices.flatMap((i) => done.get(i)!.map(() => i));
+  const all = shard ? rows : exp.finishRows(rows);
   return {
     format: "mmlab-exp/1",
     experiment: exp.name,
-    quick: opts.quick || opts.test === true,
+    quick,
     params,
+    planHash: hash,
+    ...(shard ? { shard: { index: shard.index, count: shard.count, points: points.length, rowPoints } } : {}),
     host: hostInfo(),
     elapsedSeconds: Math.round((performance.now() - t0) / 10) / 100,
     jobs: workers,
-    columns: [...exp.columns],
-    rows: rows.flat(),
+    columns: exp.resultColumns(all),
+    rows: all,
   };
 }
 
-/** Read a result written by an experiment (NAME.json). */
-export function readResult(path: string): { exp: Experiment; result: ExpResult } {
+function openJournal(
+  opts: ExpRunOptions,
+  header: JournalHeader,
+): { journal: Journal | null; done: Map<number, Row[]> } {
+  if (!opts.journal) return { journal: null, done: new Map() };
+  if (opts.resume) return Journal.resume(opts.journal, header, opts.shard ?? null);
+  return { journal: Journal.create(opts.journal, header), done: new Map() };
+}
+
+/** Read a result written by an experiment (NAME.json, or with `shards`, a shard's
+ *  NAME.shard-I-of-N.json too). */
+export function readResult(
+  path: string,
+  opts: { shards?: boolean } = {},
+): { exp: Experiment; result: ExpResult } {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -58,5 +126,9 @@ export function readResult(path: string): { exp: Experiment; result: ExpResult }
     throw new ExpInputError(`${path}: malformed experiment result (needs experiment, columns and rows)`);
   const exp = findExperiment(o.experiment);
   if (!exp) throw new ExpInputError(`${path}: unknown experiment '${o.experiment}'`);
+  if (o.shard && !opts.shards)
+    throw new ExpInputError(
+      `${path}: shard ${o.shard.index}/${o.shard.count} of a result, not a whole one: merge the shards first (mmlab exp merge)`,
+    );
   return { exp, result: o as ExpResult };
 }

@@ -4,8 +4,8 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EXPERIMENTS, ProgressBar } from "../../src/exp/index.js";
-import { expectOneLine, mmlab, tempDirPerTest } from "../helpers/cli.js";
+import { EXPERIMENTS, ProgressBar, ProgressLog } from "../../src/exp/index.js";
+import { expectOneLine, expectRefused, mmlab, tempDirPerTest } from "../helpers/cli.js";
 import { parseCsv, runAndWrite } from "./helpers.js";
 
 const tmp = tempDirPerTest("mmlab-exp-");
@@ -78,13 +78,7 @@ describe("mmlab exp", () => {
     [["exp", "tlb-reach", "--bogus"], /unknown option '--bogus'/],
     [["exp", "plot"], /'plot' needs a result file/],
     [["exp", "plot", "/nonexistent/x.json"], /\/nonexistent\/x.json: no such file/],
-  ])("mmlab %j: one line, exit status 2", async (args, message) => {
-    const r = await mmlab(...args);
-    expect(r.status).toBe(2);
-    expect(r.stdout).toBe("");
-    expectOneLine(r.stderr);
-    expect(r.stderr).toMatch(message);
-  });
+  ])("mmlab %j: one line, exit status 2", (args, message) => expectRefused(args, message));
 
   it("a file that is not a result: one line, exit status 2", async () => {
     const bad = join(tmp.dir, "bad.json");
@@ -158,5 +152,36 @@ describe("the progress bar", () => {
     expect(s.text).toBe(`\rmmlab exp x [${"#".repeat(20)}${"-".repeat(20)}] 5/10 0:01 eta 0:01\x1b[K`);
     bar.clear();
     expect(s.text.endsWith("\r\x1b[K")).toBe(true);
+  });
+
+  it("shows the point that runs, cut to the terminal's width", () => {
+    const s = stream(true);
+    let t = 0;
+    const bar = new ProgressBar("mmlab exp sweep", 4, s, () => t);
+    t = 2000;
+    bar.update(1, "#2 tlb=zen2 append='transparent_hugepage=always'");
+    expect(s.text).toBe(
+      `\rmmlab exp sweep [${"#".repeat(10)}${"-".repeat(30)}] 1/4 0:02 eta 0:06 #2 tlb=zen2 append=...\x1b[K`,
+    );
+    expect(s.text.length - "\r\x1b[K".length).toBe(100 - 1);
+  });
+
+  it("elsewhere, ProgressLog writes one plain line per finished point", () => {
+    const lines: string[] = [];
+    let t = 0;
+    const log = new ProgressLog(
+      "mmlab exp sweep",
+      3,
+      (l) => lines.push(l),
+      () => t,
+    );
+    t = 10_000;
+    log.done(1, "#1 tlb=tiny");
+    t = 20_000;
+    log.done(3, "#3 tlb=zen2");
+    expect(lines).toEqual([
+      "mmlab exp sweep: 1/3 done (#1 tlb=tiny) at 0:10, eta 0:20\n",
+      "mmlab exp sweep: 3/3 done (#3 tlb=zen2) at 0:20\n",
+    ]);
   });
 });

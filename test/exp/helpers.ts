@@ -1,5 +1,6 @@
 // Shared by the experiment tests: run an experiment's test-only plan in this thread, write its
-// outputs into a directory, and read them back.
+// outputs into a directory, and read them back; compare a result with another, the columns that
+// differ from run to run (wall time) aside.
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -72,4 +73,29 @@ export async function runAndWrite(name: string, dir: string, tlb = "skylake"): P
 export function csvRows(csv: string[][]): Record<string, string>[] {
   const [head, ...rows] = csv;
   return rows.map((r) => Object.fromEntries(head!.map((k, i) => [k, r[i] ?? ""])));
+}
+
+/** CSV text without the column `key`. */
+export function dropColumn(csv: string, key: string): string {
+  const rows = csv.trimEnd().split("\n");
+  const at = rows[0]!.split(",").indexOf(key);
+  if (at < 0) return csv;
+  // The sweep's CSV cells hold no commas in this test, so a split at commas is exact.
+  return `${rows
+    .map((r) =>
+      r
+        .split(",")
+        .filter((_, i) => i !== at)
+        .join(","),
+    )
+    .join("\n")}\n`;
+}
+
+/** What a merged result must share with a single run's (`volatile`: columns left out). */
+export function compared(r: ExpResult, volatile: readonly string[] = []): unknown {
+  const rows = r.rows.map((row) =>
+    Object.fromEntries(Object.entries(row).filter(([k]) => !volatile.includes(k))),
+  );
+  const { format, experiment, quick, params, planHash, columns } = r;
+  return { format, experiment, quick, params, planHash, columns, rows };
 }

@@ -45,6 +45,16 @@ export function expectOneLine(stderr: string): void {
   expect(stderr).not.toMatch(/\n\s+at /);
 }
 
+/** `mmlab ARGS` is refused: exit status 2, nothing on stdout, one line on stderr matching
+ *  `message`. */
+export async function expectRefused(args: readonly string[], message: RegExp): Promise<void> {
+  const r = await mmlab(...args);
+  expect(r.status).toBe(2);
+  expect(r.stdout).toBe("");
+  expectOneLine(r.stderr);
+  expect(r.stderr).toMatch(message);
+}
+
 export function writeFile(path: string, data: string | Uint8Array): string {
   writeFileSync(path, data);
   return path;

@@ -1,0 +1,53 @@
+// Public face of the session layer: a machine built from the shared options, a bare-metal guest
+// or a program under the kernel run on it to its end, and the counters `--stats` reports. The
+// commands (src/cli) and the sweep (src/exp) both run guests through here.
+
+export { type BareRunHooks, runBare } from "./bare.js";
+export {
+  atLeast,
+  type BootedKernel,
+  type BootOptions,
+  bootSession,
+  DEFAULT_ENV,
+  isPanic,
+  type KernelProgram,
+  type KernelRunHooks,
+  type KernelRunResult,
+  type LogLine,
+  logOops,
+  runUnderKernel,
+  TASK_LINE,
+} from "./kernel.js";
+export {
+  formatSize,
+  MAX_HARTS,
+  type MachineSpec,
+  newMachine,
+  ProgramError,
+  restrictSatp,
+} from "./machine.js";
+export {
+  hartTlb,
+  perfEvents,
+  type TlbArrayReport,
+  type TlbHartReport,
+  type TlbReport,
+  tlbReport,
+} from "./perf.js";
+export {
+  assembleElf,
+  execLine,
+  isAssembly,
+  loadBareProgram,
+  readInput,
+  readKernelProgram,
+  USER_TEXT_BASE,
+} from "./program.js";
+export {
+  type HartStats,
+  type KernelStats,
+  kernelStats,
+  StatsCollector,
+  type StatsReport,
+  type TrapCount,
+} from "./stats.js";

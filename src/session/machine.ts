@@ -1,0 +1,57 @@
+// The machine a command or a sweep point runs on: the shared options resolved (harts, RAM, TLB,
+// paging mode, instruction budget) and the Machine built from them. `mmlab run`, `boot`,
+// `console`, `demo` and `mmlab exp sweep` all build theirs here, so a sweep point runs on the
+// machine `mmlab run` would build from the same options.
+
+import { Machine, Paging } from "../cpu/index.js";
+import type { PagingMode, TlbConfig } from "../mmu/index.js";
+
+/** The most harts a machine has (the Machine refuses more). */
+export const MAX_HARTS = 64;
+
+/** The machine's shape, from --harts, --mem, --tlb, --satp and --max-insns. */
+export interface MachineSpec {
+  harts: number;
+  mem: number;
+  /** The TLB geometry of every hart (--tlb), loaded. */
+  tlb: TlbConfig;
+  /** --satp, when given. */
+  satp: PagingMode | null;
+  /** Instructions (all harts) after which the run stops; Infinity for no limit. */
+  maxInsns: number;
+}
+
+/** A new machine with the spec's harts, RAM and TLB; `console` gets the UART's bytes. */
+export function newMachine(spec: MachineSpec, console?: (byte: number) => void): Machine {
+  return new Machine({ harts: spec.harts, mem: spec.mem, tlb: spec.tlb, ...(console ? { console } : {}) });
+}
+
+/** Allow only `mode` (and Bare) in every hart's satp: a write of another MODE is ignored, as
+ *  the spec says for an unsupported mode. */
+export function restrictSatp(machine: Machine, mode: PagingMode): void {
+  for (const h of machine.harts) {
+    const t = h.translator;
+    if (t instanceof Paging) {
+      // Paging.modes is the list the satp write checks (WARL); narrow it in place.
+      t.modes.splice(0, t.modes.length, mode.satpMode);
+    }
+  }
+}
+
+/** Format a byte count the way --mem accepts it: 1G, 64M, 12K, 4097. */
+export function formatSize(bytes: number): string {
+  for (const [unit, n] of [
+    ["G", 1 << 30],
+    ["M", 1 << 20],
+    ["K", 1 << 10],
+  ] as const) {
+    if (bytes % n === 0 && bytes >= n) return `${bytes / n}${unit}`;
+  }
+  return String(bytes);
+}
+
+/** A guest program or file that cannot be used as asked: one line naming it. The commands
+ *  report it as a bad input (exit status 2). */
+export class ProgramError extends Error {
+  override name = "ProgramError";
+}

@@ -1,0 +1,97 @@
+// Guest programs from files: for --bare an ELF64 executable loaded at its physical addresses,
+// for the kernel a static Linux executable, and for both RV64 assembly (.s / .S / .asm) that the
+// assembler turns into one. A file that cannot be used is a ProgramError naming it, in one line
+// (an assembly file gets one line per diagnostic, each `file:line:col: message`); under the
+// kernel, a file that is not an executable the kernel runs is the kernel's ExecError (status 126).
+
+import { closeSync, openSync, readFileSync, statSync } from "node:fs";
+import { AsmError, assemble } from "../asm/index.js";
+import { ElfError, type ElfFile, readElf } from "../elf/index.js";
+import { ExecError } from "../kernel/index.js";
+import { ProgramError } from "./machine.js";
+
+/** Where a user-mode assembly program (PROGRAM.s under the kernel) is placed. */
+export const USER_TEXT_BASE = 0x10000n;
+
+/** Is `path` an assembly source (by its extension)? */
+export function isAssembly(path: string): boolean {
+  return /\.(s|S|asm)$/.test(path);
+}
+
+/** The bytes of `path`, or a ProgramError that says why they cannot be read. */
+export function readInput(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "is a directory"
+          : code === "EACCES"
+            ? "permission denied"
+            : (e as Error).message;
+    throw new ProgramError(`${path}: ${why}`);
+  }
+}
+
+/** Assemble `text` (named `file` in diagnostics) at `base` (default: the assembler's, RAM). */
+function assembleBytes(text: string, file: string, base?: bigint): Uint8Array {
+  try {
+    return assemble(text, { file, ...(base === undefined ? {} : { base }) }).toElf();
+  } catch (e) {
+    if (e instanceof AsmError) throw new ProgramError(e.message);
+    throw e;
+  }
+}
+
+/** Assemble `text` (named `file` in diagnostics) into an ELF file for --bare. */
+export function assembleElf(text: string, file: string): ElfFile {
+  return parseElf(assembleBytes(text, file), file);
+}
+
+function parseElf(bytes: Uint8Array, name: string): ElfFile {
+  try {
+    return readElf(bytes, name);
+  } catch (e) {
+    if (e instanceof ElfError) throw new ProgramError(e.message);
+    throw e;
+  }
+}
+
+/** The --bare program at `path`: assembled if it is a .s file, else read as ELF. */
+export function loadBareProgram(path: string): ElfFile {
+  const bytes = readInput(path);
+  if (isAssembly(path)) return assembleElf(new TextDecoder().decode(bytes), path);
+  return parseElf(bytes, path);
+}
+
+/** The bytes of a program for the kernel: an ELF file as it is, a .s file assembled at
+ *  USER_TEXT_BASE. Null when the file does not exist; an ExecError when it cannot be read as a
+ *  program. */
+export function readKernelProgram(path: string): Uint8Array | null {
+  let bytes: Uint8Array;
+  try {
+    if (statSync(path).isDirectory()) throw new ExecError(`${path}: is a directory`);
+    const fd = openSync(path, "r");
+    try {
+      bytes = new Uint8Array(readFileSync(fd));
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    if (e instanceof ExecError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    if (code === "EACCES") throw new ExecError(`${path}: permission denied`);
+    throw e;
+  }
+  if (!isAssembly(path)) return bytes;
+  return assembleBytes(new TextDecoder().decode(bytes), path, USER_TEXT_BASE);
+}
+
+/** "name: reason" for an ExecError, naming the program once. */
+export function execLine(path: string, e: Error): string {
+  return e.message.startsWith(`${path}:`) ? e.message : `${path}: ${e.message}`;
+}
