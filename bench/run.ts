@@ -2,8 +2,10 @@
 // print one report: ops/sec, ± relative margin of error, samples, the derived figures (MIPS...)
 // and ratios within each suite. Every suite runs --rounds times (all suites, then all again) and
 // each case keeps its best round, so a burst of other load on the machine costs a round rather
-// than the figure. --json prints the report as JSON, --save FILE writes it there,
-// --baseline FILE compares with a saved report and marks regressions of more than 10%.
+// than the figure. Then the whole commands, cold (bench/commands.ts: a fresh process per run,
+// the median of --cold-runs interleaved rounds, beside qemu-riscv64 and the warm figure).
+// --json prints the report as JSON, --save FILE writes it there, --baseline FILE compares with a
+// saved report and marks regressions of more than 10%.
 
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -11,6 +13,7 @@ import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type Benchmark from "benchmark";
+import { type ColdReport, type ColdResult, measureCold } from "./commands.js";
 import type { BenchSuite, SuiteDef, SuiteFactory } from "./harness.js";
 
 /** One case's result. */
@@ -38,6 +41,8 @@ export interface BenchReport {
   maxTime: number;
   suites: { name: string; title: string; summary?: string[] }[];
   results: CaseResult[];
+  /** The whole commands, cold (absent with --cold-runs 0 or a --filter none matches). */
+  cold?: ColdReport;
 }
 
 const REGRESSION = 0.9;
@@ -50,10 +55,15 @@ Options:
   --json             print the report as JSON on stdout (progress goes to stderr)
   --save FILE        also write the JSON report to FILE
   --baseline FILE    compare with a report saved by --save or --json: ratios, regressions > 10%
-  --filter TEXT      run only the suites whose name contains TEXT (cpu, regrepr/chain...)
+  --filter TEXT      run only the suites whose name contains TEXT (cpu, regrepr/chain...) and
+                     the whole commands whose cold/NAME does (cold, cold/hello...)
   --max-time SECS    benchmark.js maxTime per case and round (default 1)
   --rounds N         run every suite N times, interleaved, and keep each case's best round
                      (default 3: other load on the machine then costs a round, not the figure)
+  --cold-runs N      whole commands: N rounds of fresh processes, the median kept (default 5;
+                     0 leaves them out)
+  --warm-runs N      whole commands: also run each N times in one process for the warm figure
+                     (default 3; 1 leaves it out)
   -h, --help         show this help
 `;
 
@@ -185,6 +195,7 @@ function textReport(rep: BenchReport, base: BenchReport | undefined): string {
     if (ref) lines.push(`  (ratio: ops/sec relative to "${ref}")`);
     for (const l of s.summary ?? []) lines.push(`  ${l}`);
   }
+  if (rep.cold) regressions += coldReport(rep.cold, base?.cold, lines);
   if (base) {
     lines.push(
       "",
@@ -196,6 +207,64 @@ function textReport(rep: BenchReport, base: BenchReport | undefined): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** The whole-command section of the text report; returns the number of regressions. */
+function coldReport(c: ColdReport, base: ColdReport | undefined, lines: string[]): number {
+  const s = (v: number | null, d = 3): string => (v === null ? "-" : v.toFixed(d));
+  lines.push(
+    "",
+    `cold: whole commands, a fresh process each, median of ${c.runs} interleaved rounds`,
+    `  ${c.qemu}; load average ${c.load[0].toFixed(2)} before, ${c.load[1].toFixed(2)} after; ` +
+      `node -e 0: ${s(c.node0.wallSeconds)} s wall, ${s(c.node0.cpuSeconds, 2)} s CPU`,
+  );
+  const head = ["", "wall s", "CPU s", "instructions", "MIPS", "warm MIPS", "qemu s", "× qemu"];
+  if (base) head.push("vs baseline");
+  const rows = [head];
+  let regressions = 0;
+  for (const r of c.results) {
+    const row = [
+      `  ${r.name}`,
+      s(r.wallSeconds),
+      s(r.cpuSeconds, 2),
+      r.instructions === null ? "-" : r.instructions.toLocaleString("en-US"),
+      r.mips === null ? "-" : fmt(r.mips, 1),
+      r.warmMips === null ? "-" : fmt(r.warmMips, 1),
+      s(r.qemuWallSeconds),
+      r.qemuRatio === null ? "-" : `${fmt(r.qemuRatio, 1)}×`,
+    ];
+    if (base) row.push(coldVsBase(r, base, () => regressions++));
+    rows.push(row);
+  }
+  lines.push(table(rows));
+  lines.push(
+    "  MIPS: guest instructions / wall time of the whole command; warm MIPS: the machine's run alone, run again in one process;",
+    "  × qemu: mmlab's wall time / qemu-riscv64's on the same work (bench_bare: the glibc program doing the same iterations)",
+  );
+  const hello = c.results.find((r) => r.name === "hello");
+  if (hello)
+    lines.push(
+      `  start-up: hello takes ${(hello.wallSeconds / c.node0.wallSeconds).toFixed(1)}× the wall time of node -e 0`,
+    );
+  return regressions;
+}
+
+/** A command's wall time against the baseline's (as a speed ratio, > 1 is faster). */
+function coldVsBase(r: ColdResult, base: ColdReport, regression: () => void): string {
+  const b = base.results.find((x) => x.name === r.name);
+  if (!b) return "(new)";
+  const q = b.wallSeconds / r.wallSeconds;
+  if (q < REGRESSION) regression();
+  return `${q.toFixed(2)}×${q < REGRESSION ? "  REGRESSION" : ""}`;
+}
+
+/** A whole number option from `min` to 100, or its default. */
+function countOpt(v: string | undefined, name: string, dflt: number, min: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= min && n <= 100))
+    fail(`bad --${name} '${v}': a whole number from ${min} to 100`);
+  return n;
+}
+
 async function main(): Promise<void> {
   let values: {
     json?: boolean;
@@ -204,6 +273,8 @@ async function main(): Promise<void> {
     filter?: string;
     "max-time"?: string;
     rounds?: string;
+    "cold-runs"?: string;
+    "warm-runs"?: string;
     help?: boolean;
   };
   try {
@@ -215,6 +286,8 @@ async function main(): Promise<void> {
         filter: { type: "string" },
         "max-time": { type: "string" },
         rounds: { type: "string" },
+        "cold-runs": { type: "string" },
+        "warm-runs": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -229,10 +302,9 @@ async function main(): Promise<void> {
   }
   const maxTime = values["max-time"] === undefined ? 1 : Number(values["max-time"]);
   if (!(maxTime > 0 && maxTime <= 600)) fail(`bad --max-time '${values["max-time"]}': seconds, e.g. 1`);
-  const nrounds = values.rounds === undefined ? 3 : Number(values.rounds);
-  if (!(Number.isInteger(nrounds) && nrounds >= 1 && nrounds <= 100)) {
-    fail(`bad --rounds '${values.rounds}': a whole number from 1 to 100`);
-  }
+  const nrounds = countOpt(values.rounds, "rounds", 3, 1);
+  const coldRuns = countOpt(values["cold-runs"], "cold-runs", 5, 0);
+  const warmRuns = countOpt(values["warm-runs"], "warm-runs", 3, 1);
   let base: BenchReport | undefined;
   if (values.baseline !== undefined) {
     try {
@@ -253,7 +325,8 @@ async function main(): Promise<void> {
   const defs = new Map<string, SuiteDef>();
   for (let round = 1; round <= nrounds; round++) {
     const results: CaseResult[] = [];
-    for (const factory of factories) {
+    // (--filter cold...: the whole commands only, without building the other suites)
+    for (const factory of values.filter?.startsWith("cold") ? [] : factories) {
       for (const s of factory({ maxTime, minSamples: 5 })) {
         if (values.filter !== undefined && !s.def.name.includes(values.filter)) continue;
         defs.set(s.def.name, s.def);
@@ -261,9 +334,19 @@ async function main(): Promise<void> {
         results.push(...runSuite(s, log));
       }
     }
-    if (defs.size === 0) fail(`no suite matches --filter '${values.filter}'`);
     rounds.push(results);
   }
+  const cold =
+    coldRuns > 0
+      ? measureCold({
+          runs: coldRuns,
+          warmRuns,
+          ...(values.filter === undefined ? {} : { filter: values.filter }),
+          log,
+          warmScript: fileURLToPath(new URL("./warm-run.js", import.meta.url)),
+        })
+      : undefined;
+  if (defs.size === 0 && !cold) fail(`nothing matches --filter '${values.filter}'`);
   const report: BenchReport = {
     format: "mmlab-bench/1",
     date: new Date().toISOString(),
@@ -278,6 +361,7 @@ async function main(): Promise<void> {
     suites: [],
     results: bestOf(rounds, defs),
   };
+  if (cold) report.cold = cold;
   report.suites = [...defs.values()].map((d) => {
     const hz = (name: string): number =>
       report.results.find((r) => r.suite === d.name && r.name === name)?.hz ?? Number.NaN;

@@ -227,7 +227,7 @@ instead of running it: copy it and change it, then run it with 'mmlab run --bare
       out(DEMO_SOURCE);
       return 0;
     }
-    const elf = assembleElf(DEMO_SOURCE, "demo.s");
+    const elf = await assembleElf(DEMO_SOURCE, "demo.s");
     return runElf(elf, { name: "demo.s", config, statsByDefault: true });
   },
 };

@@ -1,27 +1,34 @@
 // The `mmlab` command: dispatch to a command (commands.ts), and turn every error into one line on
 // stderr and an exit status (2 for usage mistakes and bad inputs). bin/mmlab.js calls main().
+// Only the command asked for is loaded (commands.ts), and the experiments module (which knows
+// the version) only for --help and --version.
 
-import { mmlabVersion } from "../exp/index.js";
 import { commandLabel, InputError, parseArgs, UsageError } from "./args.js";
 import { type Command, commandHelp, HELP_OPTION } from "./command.js";
-import { COMMANDS } from "./commands.js";
+import { COMMAND_NAMES, loadCommand, loadCommands } from "./commands.js";
 import { err, out, quietPipes } from "./io.js";
 
-export { COMMANDS } from "./commands.js";
+export { COMMAND_NAMES, loadCommand } from "./commands.js";
 
 /** Exit status of a usage mistake or a bad input. */
 export const EXIT_USAGE = 2;
 /** Exit status of an internal error (a bug in mmlab; sysexits EX_SOFTWARE). */
 export const EXIT_INTERNAL = 70;
 
-function generalHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-  return `mmlab ${mmlabVersion()}: an emulated RISC-V RV64IMAFDC machine for memory-management work
+/** mmlab's version (from the experiments module, which records it in every result). */
+async function version(): Promise<string> {
+  return (await import("../exp/index.js")).mmlabVersion();
+}
+
+async function generalHelp(): Promise<string> {
+  const commands = await loadCommands();
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  return `mmlab ${await version()}: an emulated RISC-V RV64IMAFDC machine for memory-management work
 
 Usage: mmlab COMMAND [options] [arguments]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join("\n")}
+${commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join("\n")}
 
 Options:
   -h, --help     show this help ('mmlab COMMAND --help' shows a command's options)
@@ -34,28 +41,28 @@ Start with 'mmlab demo'; run a program with 'mmlab run --bare PROGRAM.elf|PROGRA
 async function dispatch(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined) {
-    err(generalHelp());
+    err(await generalHelp());
     return EXIT_USAGE;
   }
   if (first === "-h" || first === "--help") {
-    out(generalHelp());
+    out(await generalHelp());
     return 0;
   }
   if (first === "-V" || first === "--version") {
-    out(`mmlab ${mmlabVersion()}\n`);
+    out(`mmlab ${await version()}\n`);
     return 0;
   }
   if (first === "help") {
     const topic = rest[0];
     if (topic === undefined) {
-      out(generalHelp());
+      out(await generalHelp());
       return 0;
     }
-    out(commandHelp(findCommand(topic)));
+    out(commandHelp(await findCommand(topic)));
     return 0;
   }
   if (first.startsWith("-")) throw new UsageError(`mmlab: unknown option '${first}' (see mmlab --help)`);
-  const cmd = findCommand(first);
+  const cmd = await findCommand(first);
   const parsed = parseArgs(rest, {
     command: cmd.name,
     options: [...cmd.options, HELP_OPTION],
@@ -68,10 +75,10 @@ async function dispatch(argv: readonly string[]): Promise<number> {
   return cmd.run(parsed);
 }
 
-function findCommand(name: string): Command {
-  const cmd = COMMANDS.find((c) => c.name === name);
+async function findCommand(name: string): Promise<Command> {
+  const cmd = await loadCommand(name);
   if (!cmd) {
-    const names = COMMANDS.map((c) => c.name).join(", ");
+    const names = COMMAND_NAMES.join(", ");
     throw new UsageError(`mmlab: unknown command '${name}': the commands are ${names} (see mmlab --help)`);
   }
   return cmd;

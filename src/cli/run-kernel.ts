@@ -7,7 +7,9 @@ import { ExecError, type Mount, parseMount, type TaskIo, type task_struct } from
 import {
   DEFAULT_ENV,
   execLine,
+  isAssembly,
   type KernelRunResult,
+  loadAssembler,
   readKernelProgram,
   runUnderKernel,
 } from "../session/index.js";
@@ -137,9 +139,15 @@ function printSmaps(t: task_struct): void {
 }
 
 /** Run `program` under the kernel; returns the exit status. */
-export function runKernelMode(program: string, args: string[], p: Parsed, cfg: MachineConfig): number {
+export async function runKernelMode(
+  program: string,
+  args: string[],
+  p: Parsed,
+  cfg: MachineConfig,
+): Promise<number> {
   checkKernelSatp(cfg, "run");
   const opts = runOptions(p);
+  if (isAssembly(program)) await loadAssembler(); // only then (start-up)
   const elf = programBytes(program);
   if (typeof elf === "number") return elf;
   const line = (text: string): void => err(`${text}\n`);

@@ -88,7 +88,7 @@ Options come before PROGRAM.`,
           "(options go before PROGRAM; see mmlab run --help)",
       );
     }
-    const elf = loadGuest(program);
+    const elf = await loadGuest(program);
     return runElf(elf, { name: program, config });
   },
 };

@@ -21,8 +21,10 @@ export function rdPair(rd: number): number {
 }
 
 export class CodeCache {
-  /** Decode pages by RAM page number. */
-  readonly pages: (Int32Array | undefined)[];
+  /** Decode pages by RAM page number: only the pages instructions came from (a dense array of
+   *  every RAM page cost 2 MiB at start-up for 1 GiB; the interpreter finds a page's decode
+   *  page in its host-TLB fetch entry, HostTlb.xCode, not here). */
+  private readonly pages = new Map<number, Int32Array>();
   /** An all-zero page: the interpreter's fetch state before the first fetch. */
   readonly empty = new Int32Array(PAGE_SLOTS * SLOT_WORDS);
   private readonly byWord = new Map<number, Decoded>();
@@ -31,18 +33,20 @@ export class CodeCache {
   /** Called when the cache is dropped, so harts drop their fetch host-TLB entries. */
   onFlush: () => void = () => {};
 
-  constructor(private readonly mem: PhysMem) {
-    // Dense, so the interpreter's page lookup stays a fast elements access.
-    this.pages = new Array<Int32Array | undefined>(mem.pageFlags.length).fill(undefined);
+  constructor(private readonly mem: PhysMem) {}
+
+  /** The decode page of the RAM page at byte offset `ramPage`, if it has one. */
+  lookup(ramPage: number): Int32Array | undefined {
+    return this.pages.get(ramPage / 4096);
   }
 
   /** The decode page for the RAM page at byte offset `ramPage`, created on first use. */
   page(ramPage: number): Int32Array {
     const i = ramPage / 4096;
-    let p = this.pages[i];
+    let p = this.pages.get(i);
     if (!p) {
       p = new Int32Array(PAGE_SLOTS * SLOT_WORDS);
-      this.pages[i] = p;
+      this.pages.set(i, p);
       this.mem.pageFlags[i]! |= PG_CODE;
       this.onNewCodePage(ramPage);
     }
@@ -66,24 +70,22 @@ export class CodeCache {
 
   /** A store wrote [off, off+len) of RAM: forget instructions that overlap it. */
   invalidate(off: number, len: number): void {
-    const dc = this.pages[Math.floor(off / 4096)];
+    const dc = this.pages.get(Math.floor(off / 4096));
     if (!dc) return;
     // An instruction starting up to 2 bytes before the store may overlap it.
     const first = Math.max(0, (off & 4095) - 2) >> 1;
     const last = Math.min(PAGE_SLOTS - 1, ((off & 4095) + len - 1) >> 1);
     for (let s = first; s <= last; s++) dc[s * SLOT_WORDS] = 0;
     if ((off & 4095) === 0 && off >= 4096) {
-      const prev = this.pages[off / 4096 - 1];
+      const prev = this.pages.get(off / 4096 - 1);
       if (prev) prev[(PAGE_SLOTS - 1) * SLOT_WORDS] = 0;
     }
   }
 
   /** fence.i: drop every decoded instruction. */
   flush(): void {
-    for (let i = 0; i < this.pages.length; i++) {
-      if (this.pages[i]) this.mem.pageFlags[i]! &= ~PG_CODE;
-    }
-    this.pages.fill(undefined);
+    for (const i of this.pages.keys()) this.mem.pageFlags[i]! &= ~PG_CODE;
+    this.pages.clear();
     this.onFlush();
   }
 }

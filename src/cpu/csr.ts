@@ -48,9 +48,14 @@ export const CSR = {
   minstret: 0xb02,
 } as const;
 
+/** CSR names by number: the table above inverted once (csrName runs for each of the ~300 CSRs
+ *  when the CSR file is built, at every start-up). */
+const CSR_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(CSR).map(([name, num]) => [num, name]));
+
 /** CSR names by number, including the numbered families (pmpcfgN, pmpaddrN, hpmcounterN...). */
 export function csrName(n: number): string {
-  for (const [name, num] of Object.entries(CSR)) if (num === n) return name;
+  const name = CSR_NAMES.get(n);
+  if (name !== undefined) return name;
   if (n >= 0x3a0 && n <= 0x3af) return `pmpcfg${n - 0x3a0}`;
   if (n >= 0x3b0 && n <= 0x3ef) return `pmpaddr${n - 0x3b0}`;
   if (n >= 0xc03 && n <= 0xc1f) return `hpmcounter${n - 0xc00}`;

@@ -33,9 +33,32 @@ export interface CsrEntry {
   write?(h: Hart, v: bigint, n: number): void;
   /** A further access rule (FS, TVM, the counter enables): false makes the access illegal. */
   allowed?(h: Hart): boolean;
+  /** A write may change what the interpreter loop holds on to (translation, the fetch page,
+   *  the interpreter variant) or which interrupts can be taken: the loop ends its chunk after
+   *  it, so the machine looks at the hart again before the next instruction. Writes to the
+   *  other CSRs (fcsr, the scratch and trap registers, counters...) change nothing of that and
+   *  go on in the same chunk: floating-point code that sets frm or clears fflags around every
+   *  call would otherwise end a chunk every few dozen instructions. */
+  readonly endsChunk: boolean;
 }
 
 type Def = Pick<CsrEntry, "read" | "write" | "allowed">;
+
+/** The CSRs whose writes end the chunk (see CsrEntry.endsChunk): the interrupt enables and
+ *  pending bits, delegation of interrupts, translation (satp, and mstatus's MPRV, SUM and MXR)
+ *  and the envcfg registers (Svadu's ADUE). */
+const ENDS_CHUNK: ReadonlySet<number> = new Set<number>([
+  CSR.sstatus,
+  CSR.sie,
+  CSR.sip,
+  CSR.satp,
+  CSR.senvcfg,
+  CSR.mstatus,
+  CSR.mideleg,
+  CSR.mie,
+  CSR.mip,
+  CSR.menvcfg,
+]);
 
 /** mstatus bits software may write (FS too, when the hart has F: Hart.fsWritable). */
 const MSTATUS_WRITABLE =
@@ -298,7 +321,14 @@ function buildCsrs(defs: [number, Def][]): (CsrEntry | undefined)[] {
   const table: (CsrEntry | undefined)[] = new Array(4096).fill(undefined);
   for (const [num, def] of defs) {
     if (table[num]) throw new Error(`csrfile: CSR 0x${num.toString(16)} registered twice`);
-    table[num] = { num, name: csrName(num), priv: (num >>> 8) & 3, readOnly: num >>> 10 === 3, ...def };
+    table[num] = {
+      num,
+      name: csrName(num),
+      priv: (num >>> 8) & 3,
+      readOnly: num >>> 10 === 3,
+      endsChunk: ENDS_CHUNK.has(num),
+      ...def,
+    };
   }
   return table;
 }

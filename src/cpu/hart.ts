@@ -121,6 +121,9 @@ export class Hart {
   mscratch = 0n;
   sscratch = 0n;
   satp = 0n;
+  /** satp.MODE as a number (0 = Bare), kept by writeSatp: the checks on every slow access and
+   *  chunk read it without a BigInt operation. */
+  satpMode = 0;
   menvcfg = 0n;
   senvcfg = 0n;
   mcounteren = 0;
@@ -191,7 +194,7 @@ export class Hart {
   /** Is translation on for data or fetch accesses at the current privilege? Used to pick the
    *  interpreter variant that keeps the modelled TLB's accounting. */
   pagingActive(): boolean {
-    return this.translator !== null && this.satp >> SATP_MODE_SHIFT !== 0n;
+    return this.translator !== null && this.satpMode !== 0;
   }
 
   // ---- traps ----
@@ -363,7 +366,7 @@ export class Hart {
   /** Physical address of the virtual address (lo, hi) for an access of `kind`, or a trap. */
   translate(lo: number, hi: number, kind: AccessKind): number {
     const priv = kind === "x" ? this.priv : this.dataPriv();
-    if (this.translator !== null && priv < PRIV_M && this.satp >> SATP_MODE_SHIFT !== 0n) {
+    if (this.translator !== null && priv < PRIV_M && this.satpMode !== 0) {
       return this.translator.translate(this, lo, hi, kind, priv);
     }
     this.hostSlot = this.translator?.dummySlot ?? 0;
@@ -374,7 +377,7 @@ export class Hart {
    *  `probeCause`. No trap is taken; the modelled TLB is used and filled as by any access. */
   probe(lo: number, hi: number, kind: AccessKind): number {
     const priv = kind === "x" ? this.priv : this.dataPriv();
-    if (this.translator !== null && priv < PRIV_M && this.satp >> SATP_MODE_SHIFT !== 0n) {
+    if (this.translator !== null && priv < PRIV_M && this.satpMode !== 0) {
       const pa = this.translator.probe(this, lo, hi, kind, priv);
       if (pa < 0) this.probeCause = this.translator.faultCause;
       return pa;
@@ -513,7 +516,7 @@ export class Hart {
     if (off < 0) this.raise(CAUSE.FETCH_ACCESS, toBig(lo, hi));
     const page = off - (off % 4096);
     const dc = this.code.page(page);
-    this.hostFill("x", lo, hi, page);
+    if (this.hostTlbEnabled) this.hostTlb.fillFetch(lo, hi, page, this.hostSlot, dc);
     this.fetchBase = page;
     return dc;
   }
@@ -606,7 +609,8 @@ export class Hart {
 
   // ---- CSRs ----
 
-  /** csrrw/rs/rc (kind 0/1/2) and their immediate forms (4/5/6). Returns true if it wrote. */
+  /** csrrw/rs/rc (kind 0/1/2) and their immediate forms (4/5/6). Returns true if it wrote a
+   *  CSR whose writes end the interpreter's chunk (CsrEntry.endsChunk). */
   csrOp(kind: number, d: number, s1: number, imm: number, n: number): boolean {
     const csr = imm & 0xfff;
     const zimm = imm >>> 12;
@@ -621,7 +625,7 @@ export class Hart {
       entry.write?.(this, v & MASK64, n);
     }
     if (d !== X0_SINK) this.setReg(d / 2, old);
-    return writes;
+    return writes && entry.endsChunk;
   }
 
   /** The entry of `csr` if this access may happen: the CSR exists, the privilege suffices, a
@@ -651,6 +655,7 @@ export class Hart {
     const mode = Number(v >> SATP_MODE_SHIFT);
     if (mode !== 0 && !this.translator?.modes.includes(mode)) return;
     this.satp = v;
+    this.satpMode = mode;
     this.hostTlb.flush(); // Bare <-> paged takes effect at once; the modelled TLB is not flushed
   }
 

@@ -5,12 +5,22 @@
 // the modelled-TLB slot it was copied from, and the slot remembers which host entries copy it:
 // when the model drops the slot (eviction or flush), dropSlot() kills those copies at once — the
 // host TLB holds a subset of the model, never more, with no check on the fast path.
+//
+// The copies of a slot are an intrusive doubly linked list through the host entries (each entry
+// is on at most one slot's list: the slot it last copied), so a fill is O(1) whatever the slot
+// (bare mode's one dummy slot is copied by every entry; a superpage by many) and a drop costs
+// the copies it kills. Flushes only invalidate tags: an invalid entry may stay on its old list
+// until it is refilled (which moves it) or its slot is dropped (which invalidates it again).
 
 import type { Access } from "../mmu/index.js";
 import { TLB_SIZE } from "./trap.js";
 
 /** Tag value that matches no page-aligned address. */
 const INVALID = 1;
+/** prev[] of an entry on no copy list. */
+const UNLINKED = -2;
+/** xCode of an entry that has none. */
+const NO_CODE = new Int32Array(0);
 
 export type AccessKind = Access;
 
@@ -43,10 +53,15 @@ export class HostTlb {
   readonly rSlot = new Int32Array(TLB_SIZE);
   readonly wSlot = new Int32Array(TLB_SIZE);
   readonly xSlot = new Int32Array(TLB_SIZE);
+  /** The decode page (code.ts) of each fetch entry's RAM page, so the interpreter's fetch needs
+   *  no lookup by page number; meaningful where the entry is valid. */
+  readonly xCode: Int32Array[] = new Array<Int32Array>(TLB_SIZE).fill(NO_CODE);
 
-  /** Host entries copying each modelled-TLB slot, as kind * TLB_SIZE + entry (may hold stale
-   *  codes: dropSlot checks that the entry still copies the slot). */
-  private readonly copies: number[][] = [];
+  // The copy lists. Entry code c = kind * TLB_SIZE + entry. next/prev link the codes on one
+  // slot's list (-1 ends it; prev -2: c is on no list); head[slot] is the first code or -1.
+  private readonly next = new Int32Array(3 * TLB_SIZE).fill(-1);
+  private readonly prev = new Int32Array(3 * TLB_SIZE).fill(UNLINKED);
+  private head = new Int32Array(64).fill(-1);
 
   /** Map the virtual page of (lo, hi) to the RAM page at offset `ramPage` for one access kind,
    *  as a copy of modelled-TLB slot `slot`. */
@@ -54,40 +69,72 @@ export class HostTlb {
     const e = hostTlbIndex(lo);
     const k = KIND_INDEX[kind];
     const t = this.tables(k);
+    const c = k * TLB_SIZE + e;
+    if (this.prev[c] !== UNLINKED) this.unlink(c, t.slot[e]!);
     t.lo[e] = lo & -4096;
     t.hi[e] = hi;
     t.base[e] = ramPage;
     t.slot[e] = slot;
-    let list = this.copies[slot];
-    if (!list) {
-      list = [];
-      this.copies[slot] = list;
-    }
-    if (list.length >= 64) this.compact(slot, list);
-    list.push(k * TLB_SIZE + e);
+    this.link(c, slot);
+  }
+
+  /** Fill the fetch entry of (lo, hi) as fill() does, with `code` the RAM page's decode page. */
+  fillFetch(lo: number, hi: number, ramPage: number, slot: number, code: Int32Array): void {
+    this.fill("x", lo, hi, ramPage, slot);
+    this.xCode[hostTlbIndex(lo)] = code;
   }
 
   /** The model dropped `slot`: invalidate every host entry still copying it. */
   dropSlot(slot: number): void {
-    const list = this.copies[slot];
-    if (!list) return;
-    for (const code of list) {
-      const e = code & (TLB_SIZE - 1);
-      const t = this.tables((code - e) / TLB_SIZE);
-      if (t.slot[e] === slot) t.lo[e] = INVALID;
+    if (slot >= this.head.length) return;
+    let c = this.head[slot]!;
+    while (c >= 0) {
+      const e = c & (TLB_SIZE - 1);
+      this.tables((c - e) / TLB_SIZE).lo[e] = INVALID;
+      const n = this.next[c]!;
+      this.prev[c] = UNLINKED;
+      this.next[c] = -1;
+      c = n;
     }
-    list.length = 0;
+    this.head[slot] = -1;
   }
 
-  /** Keep only the codes whose entry is valid and still copies `slot`. */
-  private compact(slot: number, list: number[]): void {
-    let j = 0;
-    for (const code of list) {
-      const e = code & (TLB_SIZE - 1);
-      const t = this.tables((code - e) / TLB_SIZE);
-      if (t.slot[e] === slot && t.lo[e] !== INVALID) list[j++] = code;
-    }
-    list.length = j;
+  /** How many host entries are on `slot`'s copy list (valid ones, and ones a flush invalidated
+   *  since they were filled): for tests. */
+  copyCount(slot: number): number {
+    let n = 0;
+    for (let c = slot < this.head.length ? this.head[slot]! : -1; c >= 0; c = this.next[c]!) n++;
+    return n;
+  }
+
+  /** Put code c at the head of `slot`'s list. */
+  private link(c: number, slot: number): void {
+    if (slot >= this.head.length) this.growHead(slot);
+    const first = this.head[slot]!;
+    this.next[c] = first;
+    this.prev[c] = -1;
+    if (first >= 0) this.prev[first] = c;
+    this.head[slot] = c;
+  }
+
+  /** Take code c off `slot`'s list. */
+  private unlink(c: number, slot: number): void {
+    const p = this.prev[c]!;
+    const n = this.next[c]!;
+    if (p >= 0) this.next[p] = n;
+    else this.head[slot] = n;
+    if (n >= 0) this.prev[n] = p;
+    this.prev[c] = UNLINKED;
+    this.next[c] = -1;
+  }
+
+  /** Room for slot numbers up to `slot` (the model's size is not known when the hart is built). */
+  private growHead(slot: number): void {
+    let size = this.head.length;
+    while (size <= slot) size *= 2;
+    const head = new Int32Array(size).fill(-1);
+    head.set(this.head);
+    this.head = head;
   }
 
   /** Drop every entry. */
@@ -95,6 +142,7 @@ export class HostTlb {
     this.rLo.fill(INVALID);
     this.wLo.fill(INVALID);
     this.xLo.fill(INVALID);
+    this.xCode.fill(NO_CODE);
   }
 
   /** Drop the entries of `kind` that point at RAM page offset `ramPage`. */
@@ -106,6 +154,7 @@ export class HostTlb {
   /** Drop every entry of one kind. */
   flushKind(kind: AccessKind): void {
     this.tables(KIND_INDEX[kind]).lo.fill(INVALID);
+    if (kind === "x") this.xCode.fill(NO_CODE);
   }
 
   /** The arrays of kind index k (0 = r, 1 = w, 2 = x). */

@@ -1,4 +1,6 @@
-// Public face of the CPU layer: harts, the decoder, the interpreter and the bare machine.
+// Public face of the CPU layer: harts, the decoder, the interpreter and the bare machine. The
+// translator's WebAssembly emitter has its own face, ./jit/index.ts (not loaded by the
+// interpreter's users until the translator runs: start-up, README Performance).
 export { CodeCache } from "./code.js";
 export {
   CAUSE,
@@ -21,13 +23,13 @@ export {
   type Interpreter,
   interpreter,
   interpreterSource,
+  isHotOp,
   type RunFn,
   run,
   type TraceFn,
   tracingInterpreter,
 } from "./interp.js";
 export { insnInfo, MNEMONICS, type Mnemonic, OPS } from "./isa.js";
-export * as jit from "./jit/index.js";
 export {
   INSNS_PER_TICK,
   LoadError,
@@ -37,3 +39,4 @@ export {
   TIMEBASE_HZ,
 } from "./machine/machine.js";
 export { Paging } from "./paging.js";
+export { warmInterpreter } from "./warmup.js";

@@ -64,8 +64,45 @@ export function mulh64(al: number, ah: number, bl: number, bh: number): number {
 }
 
 // Division: exact with doubles when both operands are below 2^51 in magnitude (the rounding of
-// a/b cannot then reach an integer boundary), otherwise exact with BigInt.
+// a/b cannot then reach an integer boundary); a wide dividend over a divisor below 2^32 in
+// magnitude (a 64-bit hash or PRNG state modulo a table size: compiled code does that in loops)
+// by long division in 16-bit steps (divSmall); otherwise exact with BigInt.
 const SAFE = 2 ** 51;
+
+/** The remainder of the last divSmall. */
+let smallRem = 0;
+
+/** Unsigned (ah:al) / b for 0 < b < 2^32: the quotient's low word (high word in r.hi), the
+ *  remainder in smallRem. Each step divides a number below 2^48 by b, so (quotient + 1) × b
+ *  stays below 2^52 and floor(x / b) in doubles is exact, as is x - q × b. */
+function divSmall(al: number, ah: number, b: number): number {
+  const h = ah >>> 0;
+  const q2 = Math.floor(h / b);
+  let x = (h - q2 * b) * 65536 + (al >>> 16);
+  const q1 = Math.floor(x / b);
+  x = (x - q1 * b) * 65536 + (al & 0xffff);
+  const q0 = Math.floor(x / b);
+  smallRem = x - q0 * b;
+  r.hi = q2 | 0;
+  return (q1 << 16) | q0;
+}
+
+/** Signed (ah:al) / b for 0 < |b| < 2^32, b not -1 with a = INT64_MIN: the quotient (or with
+ *  wantRem the remainder, which has the dividend's sign) as low word, high word in r.hi. */
+function divSmallSigned(al: number, ah: number, b: number, wantRem: boolean): number {
+  const neg = ah < 0;
+  const ml = neg ? -al | 0 : al; // |a| as unsigned words (INT64_MIN stays 2^63: right)
+  const mh = neg ? (~ah + (al === 0 ? 1 : 0)) | 0 : ah;
+  const ql = divSmall(ml, mh, Math.abs(b));
+  if (wantRem) {
+    r.hi = neg && smallRem !== 0 ? -1 : 0;
+    return neg ? -smallRem | 0 : smallRem | 0;
+  }
+  if (neg === b < 0) return ql;
+  const qh = r.hi;
+  r.hi = (~qh + (ql === 0 ? 1 : 0)) | 0;
+  return -ql | 0;
+}
 
 function toSigned(lo: number, hi: number): number {
   return hi * TWO32 + (lo >>> 0);
@@ -102,6 +139,7 @@ export function div64(al: number, ah: number, bl: number, bh: number): number {
     r.hi = ah;
     return 0;
   }
+  if (Math.abs(b) < TWO32) return divSmallSigned(al, ah, b, false);
   return fromBig(BigInt.asIntN(64, big(al, ah)) / BigInt.asIntN(64, big(bl, bh)));
 }
 
@@ -114,6 +152,7 @@ export function divu64(al: number, ah: number, bl: number, bh: number): number {
   const a = toUnsigned(al, ah);
   const b = toUnsigned(bl, bh);
   if (a < SAFE && b < SAFE) return fromNumber(Math.floor(a / b));
+  if (bh === 0) return divSmall(al, ah, b);
   return fromBig(BigInt.asUintN(64, big(al, ah)) / BigInt.asUintN(64, big(bl, bh)));
 }
 
@@ -130,6 +169,7 @@ export function rem64(al: number, ah: number, bl: number, bh: number): number {
     r.hi = 0;
     return 0;
   }
+  if (Math.abs(b) < TWO32) return divSmallSigned(al, ah, b, true);
   return fromBig(BigInt.asIntN(64, big(al, ah)) % BigInt.asIntN(64, big(bl, bh)));
 }
 
@@ -142,6 +182,11 @@ export function remu64(al: number, ah: number, bl: number, bh: number): number {
   const a = toUnsigned(al, ah);
   const b = toUnsigned(bl, bh);
   if (a < SAFE && b < SAFE) return fromNumber(a % b);
+  if (bh === 0) {
+    divSmall(al, ah, b);
+    r.hi = 0;
+    return smallRem | 0;
+  }
   return fromBig(BigInt.asUintN(64, big(al, ah)) % BigInt.asUintN(64, big(bl, bh)));
 }
 

@@ -1,17 +1,39 @@
-// The interpreter loop, generated around the instruction semantics of semantics.ts: one switch
-// with a literal case per op id (dense small integers, which V8 compiles to a jump table; see
-// docs/reference/emulators.md), the fetch through the host TLB and the decode cache, and the
-// trap unwinding. Four variants come from the same bodies: bare (translation off) and paged
-// (host-TLB hits accounted to the modelled TLB), each plain or calling a tracer before every
-// instruction.
+// The interpreter loop, generated around the instruction semantics of semantics.ts. Two functions
+// come from the same bodies:
+//
+//   run()   the hot loop: the fetch through the host TLB and the decode cache, the trap
+//           unwinding, and one switch with a literal case per HOT op (dense small integers,
+//           which V8 compiles to a jump table; see docs/reference/emulators.md);
+//   cold()  every other op (F and D, A, Zicsr, fence.i, ecall/ebreak, xRET, wfi, sfence.vma,
+//           divisions, illegal encodings): one call from run()'s `default:` case.
+//
+// Why the split (V8's limits, docs/reference/emulators.md "V8: when a function is optimized"):
+// TurboFan compiles a function only below --max-optimized-bytecode-size (61,440 bytes); the
+// ticks it waits for grow with the bytecode size (one more per 150 bytes) and restart whenever a
+// new inline cache records feedback; and optimized code is thrown away the first time it meets a
+// path that had no feedback when it was compiled ("insufficient type feedback"). With every
+// instruction inline, run() was ~51 KB of bytecode: it waited for millions of instructions, took
+// seconds to compile, and each FP instruction, CSR access or slow path met for the first time
+// later threw it away again. The hot run() holds only what real programs execute all the time,
+// so it is optimized after fewer instructions, compiles faster, and the rare ops a program meets
+// late change only cold()'s feedback: it is cold() that is re-optimized, not the loop.
+// Everything cold() needs from the loop it gets through the hart (the pc and the instruction
+// count are synced before the call, as any slow path does) and its arguments; it tells the loop
+// how to go on by its result (CONTINUE, END_AFTER, END_NOW below).
+//
+// Four variants: bare (translation off) and paged (host-TLB hits accounted to the modelled TLB),
+// each plain or calling a tracer before every instruction. Each variant has its own pair of
+// functions, so each keeps its own type feedback. The generated source carries a sourceURL, so
+// profiles and stack traces name it (mmlab-interp-paged.js...).
 
 import { FPU } from "./fpu/ops.js";
 import type { Hart } from "./hart.js";
 import { div32, divu32, rem32, remu32 } from "./int32.js";
 import { div64, divu64, mul64, mulh64, mulhsu64, mulhu64, r, rem64, remu64 } from "./int64.js";
-import { MNEMONICS, OP_ILLEGAL, OPS } from "./isa.js";
+import { MNEMONICS, type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
 import { NEXT_PC, SEMANTICS } from "./semantics.js";
 import { TLB_MASK, TRAP } from "./trap.js";
+import { warmVariant } from "./warmup.js";
 
 /** Runs up to `budget` instructions on a hart; returns how many retired. */
 export type RunFn = (h: Hart, budget: number) => number;
@@ -19,8 +41,29 @@ export type RunFn = (h: Hart, budget: number) => number;
 /** Called before each instruction by the tracing interpreter. */
 export type TraceFn = (h: Hart, pcLo: number, pcHi: number, ramOff: number) => void;
 
+/** The ops run() executes inline: RV64I (but ecall, ebreak and fence.i) and the multiplies, the
+ *  instructions of compiled integer code (compressed instructions decode to the same ops). */
+const HOT: ReadonlySet<Mnemonic> = new Set<Mnemonic>([
+  ...MNEMONICS.slice(0, MNEMONICS.indexOf("fence") + 1),
+  "mul",
+  "mulh",
+  "mulhsu",
+  "mulhu",
+  "mulw",
+]);
+
+/** Is `op` executed inline by the hot loop (else by cold())? */
+export function isHotOp(op: number): boolean {
+  const name = MNEMONICS[op - OPS[MNEMONICS[0]!]];
+  return name !== undefined && HOT.has(name);
+}
+
+// cold()'s results: what the loop does after the instruction.
+const CONTINUE = 0; // the next instruction (pc += len)
+const END_AFTER = 1; // pc += len, then end the chunk (state the loop caches may have changed)
+const END_NOW = 2; // the instruction set h's pc itself (xRET): take it and end the chunk
+
 const SYNC_PC = "h.pcLo = pcLo; h.pcHi = pcHi; h.chunkN = n;";
-const END_AFTER = `{ ${NEXT_PC} break loop; }`;
 
 /** The variants: plain (translation off), paged (modelled-TLB accounting), each maybe traced. */
 interface Variant {
@@ -28,24 +71,77 @@ interface Variant {
   paged: boolean;
 }
 
-const acct = (k: string): string =>
-  `{ const sl = ${k}Slot[e]; stamp[sl] = clk0 + n; hit${k.toUpperCase()}[sl]++; }`;
+const variantName = (v: Variant): string => `${v.paged ? "paged" : "bare"}${v.traced ? "-traced" : ""}`;
 
-function expand(body: string, v: Variant): string {
+/** A generated function's name: run_paged, cold_bare_traced... (profiles show it). */
+const fnName = (f: "run" | "cold", v: Variant): string => `${f}_${variantName(v).replace("-", "_")}`;
+
+/** The accounting of a host-TLB hit of kind k: the model slot's LRU stamp and hit counter. */
+const acct = (k: string, clock: string): string =>
+  `{ const sl = ${k}Slot[e]; stamp[sl] = ${clock}; hit${k.toUpperCase()}[sl]++; }`;
+
+/** Where a body is placed: inline in run(), or in a case of cold(). */
+type Site = "hot" | "cold";
+
+function expand(body: string, v: Variant, site: Site): string {
+  const clock = site === "hot" ? "clk0 + n" : "h.steps + n";
   return body
-    .replaceAll("SYNC_PC", SYNC_PC)
-    .replaceAll("END_AFTER", END_AFTER)
-    .replaceAll("END_NOW", "break loop")
-    .replaceAll("ACCT_R", v.paged ? acct("r") : "")
-    .replaceAll("ACCT_W", v.paged ? acct("w") : "");
+    .replaceAll("SYNC_PC", site === "hot" ? SYNC_PC : "")
+    .replaceAll("END_AFTER", site === "hot" ? `{ ${NEXT_PC} break loop; }` : `return ${END_AFTER}`)
+    .replaceAll("END_NOW", site === "hot" ? "break loop" : `return ${END_NOW}`)
+    .replaceAll("ACCT_R", v.paged ? acct("r", clock) : "")
+    .replaceAll("ACCT_W", v.paged ? acct("w", clock) : "");
 }
 
-function caseFor(op: number, v: Variant): string {
-  const name = MNEMONICS[op - OPS[MNEMONICS[0]!]]!;
+function nameOf(op: number): Mnemonic {
+  return MNEMONICS[op - OPS[MNEMONICS[0]!]]!;
+}
+
+function hotCase(op: number, v: Variant): string {
+  const name = nameOf(op);
   const sem = SEMANTICS[name];
   const flow = sem.flow ?? "seq";
   const tail = flow === "jump" ? "" : flow === "end" ? `${NEXT_PC} break loop;` : NEXT_PC;
-  return `case ${op}: /* ${name} */ { ${expand(sem.body, v)} ${tail} break; }`;
+  return `case ${op}: /* ${name} */ { ${expand(sem.body, v, "hot")} ${tail} break; }`;
+}
+
+// The names a body may use, with what cold() binds them to; a case binds only those its body
+// mentions (run() binds them all once per chunk).
+const COLD_NAMES: readonly (readonly [string, string])[] = [
+  ["fr", "h.f"],
+  ["fi", "h.fi"],
+  ["f32", "h.f32"],
+  ["u8", "h.mem.u8"],
+  ["i8", "h.mem.i8"],
+  ["u16", "h.mem.u16"],
+  ["i16", "h.mem.i16"],
+  ["i32", "h.mem.i32"],
+  ["rLo", "h.hostTlb.rLo"],
+  ["rHi", "h.hostTlb.rHi"],
+  ["rBase", "h.hostTlb.rBase"],
+  ["rSlot", "h.hostTlb.rSlot"],
+  ["wLo", "h.hostTlb.wLo"],
+  ["wHi", "h.hostTlb.wHi"],
+  ["wBase", "h.hostTlb.wBase"],
+  ["wSlot", "h.hostTlb.wSlot"],
+  ["stamp", "h.translator.stamp"],
+  ["hitR", "h.translator.hostHits.r"],
+  ["hitW", "h.translator.hostHits.w"],
+];
+
+function coldCase(op: number, v: Variant): string {
+  const name = nameOf(op);
+  const sem = SEMANTICS[name];
+  const flow = sem.flow ?? "seq";
+  const body = expand(sem.body, v, "cold");
+  if (flow === "jump" && !body.includes(`return ${END_NOW}`)) {
+    throw new Error(`interpreter: cold op ${name} jumps without ending the chunk`);
+  }
+  const binds = COLD_NAMES.filter(([n]) => new RegExp(`\\b${n}\\b`).test(body))
+    .map(([n, e]) => `const ${n} = ${e};`)
+    .join(" ");
+  const tail = flow === "end" ? `return ${END_AFTER};` : flow === "jump" ? "" : `return ${CONTINUE};`;
+  return `case ${op}: /* ${name} */ { ${binds} ${body} ${tail} }`;
 }
 
 // Fetch accounting in the paged variant: instructions fetched from the current page are ITLB
@@ -53,20 +149,36 @@ function caseFor(op: number, v: Variant): string {
 const FETCH_FLUSH = (k: string): string =>
   `if (fSlot >= 0) { hitX[fSlot] += ${k} - fFrom; stamp[fSlot] = clk0 + ${k} - 1; fSlot = -1; }`;
 
-function source(v: Variant): string {
+/** The source of cold(h, op, a, imm, len, pcLo, pcHi, n): the non-hot ops. The caller has synced
+ *  h's pc and chunk count; the result says how the loop goes on. */
+function coldSource(v: Variant): string {
+  const cases = MNEMONICS.filter((m) => !HOT.has(m))
+    .map((m) => coldCase(OPS[m], v))
+    .join("\n");
+  return `function ${fnName("cold", v)}(h, op, a, imm, len, pcLo, pcHi, n) {
+  const x = h.x;
+  const d = a & 127, s1 = (a >>> 7) & 127, s2 = (a >>> 14) & 127;
+  switch (op) {
+${cases}
+    case ${OP_ILLEGAL}: h.illegal(imm, len);
+    default: throw new Error("interpreter: no case for op " + op);
+  }
+}`;
+}
+
+/** The source of run(h, budget), the hot loop. */
+function runSource(v: Variant): string {
   const { traced, paged } = v;
-  const cases = MNEMONICS.map((m) => caseFor(OPS[m], v)).join("\n");
+  const cases = MNEMONICS.filter((m) => HOT.has(m))
+    .map((m) => hotCase(OPS[m], v))
+    .join("\n");
   const fetchHit = "(xLo[e] === (pcLo & -4096) && xHi[e] === pcHi)";
-  return `
-const { r, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, div32, divu32, rem32, remu32,
-        TRAP, tracer, fpu } = env;
-const SCRATCH = new Float64Array(1 << 16);
-const TLB_MASK = ${TLB_MASK};
-return function run(h, budget) {
-  const x = h.x, mem = h.mem, fr = h.f, fi = h.fi, f32 = h.f32;
+  return `function ${fnName("run", v)}(h, budget) {
+  if (warm !== null) { const w = warm; warm = null; w(); }
+  const x = h.x, mem = h.mem;
   const u8 = mem.u8, i8 = mem.i8, u16 = mem.u16, i16 = mem.i16, i32 = mem.i32;
   const t = h.hostTlb, rLo = t.rLo, rHi = t.rHi, rBase = t.rBase, wLo = t.wLo, wHi = t.wHi, wBase = t.wBase;
-  const xLo = t.xLo, xHi = t.xHi, xBase = t.xBase, pages = h.code.pages;
+  const xLo = t.xLo, xHi = t.xHi, xBase = t.xBase, xCode = t.xCode;
   const rSlot = t.rSlot, wSlot = t.wSlot, xSlot = t.xSlot;
   const tr = h.translator;
   const stamp = tr ? tr.stamp : SCRATCH;
@@ -81,7 +193,7 @@ return function run(h, budget) {
         if ((pcLo & -4096) !== fLo || pcHi !== fHi) {
           const e = ((pcLo >>> 12) ^ (pcLo >>> 21)) & TLB_MASK;
           ${paged ? FETCH_FLUSH("n") : ""}
-          if (${fetchHit}) { fBase = xBase[e]; dc = pages[fBase / 4096]; ${paged ? "fSlot = xSlot[e]; fFrom = n;" : ""} }
+          if (${fetchHit}) { fBase = xBase[e]; dc = xCode[e]; ${paged ? "fSlot = xSlot[e]; fFrom = n;" : ""} }
           else { ${SYNC_PC} dc = h.fetchSlow(pcLo, pcHi); fBase = h.fetchBase; ${paged ? "fSlot = h.hostSlot; fFrom = n + 1;" : ""} }
           fLo = pcLo & -4096; fHi = pcHi;
         }
@@ -93,8 +205,16 @@ return function run(h, budget) {
         ${traced ? "tracer(h, pcLo, pcHi, fBase + (pcLo & 4095));" : ""}
         switch (op) {
 ${cases}
-          case ${OP_ILLEGAL}: { ${SYNC_PC} h.illegal(imm, len); break; }
-          default: throw new Error("interpreter: no case for op " + op);
+          default: {
+            ${SYNC_PC}
+            const k = ${fnName("cold", v)}(h, op, a, imm, len, pcLo, pcHi, n);
+            if (k !== ${CONTINUE}) {
+              if (k === ${END_AFTER}) { ${NEXT_PC} } else { pcLo = h.pcLo | 0; pcHi = h.pcHi | 0; }
+              break loop;
+            }
+            ${NEXT_PC}
+            break;
+          }
         }
       }
       break;
@@ -111,11 +231,28 @@ ${cases}
   h.pcLo = pcLo; h.pcHi = pcHi;
   h.retire(n);
   return n;
-};`;
+}`;
+}
+
+function source(v: Variant): string {
+  return `
+const { r, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, div32, divu32, rem32, remu32,
+        TRAP, tracer, fpu } = env;
+const SCRATCH = new Float64Array(1 << 16);
+const TLB_MASK = ${TLB_MASK};
+let warm = env.warm;
+${coldSource(v)}
+return ${runSource(v)};
+//# sourceURL=mmlab-interp-${variantName(v)}.js
+`;
 }
 
 function build(v: Variant, tracer: TraceFn | null): RunFn {
+  let fn: RunFn | null = null;
   const env = {
+    // A plain variant warms itself up (warmup.ts) when it is first called, before it runs any
+    // instruction of a user's machine; the tracing ones, slow anyway, do not.
+    warm: tracer === null ? () => warmVariant(fn!, v.paged) : null,
     r,
     mul64,
     mulh64,
@@ -134,19 +271,29 @@ function build(v: Variant, tracer: TraceFn | null): RunFn {
     fpu: FPU,
   };
   const factory = new Function("env", source(v)) as (e: typeof env) => RunFn;
-  return factory(env);
+  fn = factory(env);
+  return fn;
 }
 
 /** A pair of interpreters: for translation off, and for paging with modelled-TLB accounting. */
 export interface Interpreter {
-  bare: RunFn;
-  paged: RunFn;
+  readonly bare: RunFn;
+  readonly paged: RunFn;
 }
 
-/** The interpreter. */
+const built: { bare: RunFn | null; paged: RunFn | null } = { bare: null, paged: null };
+
+/** The interpreter. Each variant is generated and compiled the first time it is asked for (a
+ *  kernel-mode run needs only the paged one, a bare run usually only the bare one): start-up. */
 export const interpreter: Interpreter = {
-  bare: build({ traced: false, paged: false }, null),
-  paged: build({ traced: false, paged: true }, null),
+  get bare(): RunFn {
+    built.bare ??= build({ traced: false, paged: false }, null);
+    return built.bare;
+  },
+  get paged(): RunFn {
+    built.paged ??= build({ traced: false, paged: true }, null);
+    return built.paged;
+  },
 };
 
 /** Run a chunk on `h` with the variant its translation state needs. */
@@ -162,7 +309,7 @@ export function tracingInterpreter(tracer: TraceFn): Interpreter {
   };
 }
 
-/** The generated source, for inspection (`mmlab` developers, tests). */
+/** The generated source (cold() and run()), for inspection (`mmlab` developers, tests). */
 export function interpreterSource(traced = false, paged = false): string {
   return source({ traced, paged });
 }

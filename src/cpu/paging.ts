@@ -5,7 +5,9 @@
 import {
   type Access,
   adSatisfied,
+  blankLeaf,
   isCanonical,
+  type LeafEntry,
   PAGING_MODES,
   type PagingMode,
   type PhysMem,
@@ -70,7 +72,6 @@ export class Paging implements Translator {
     ctx.priv = priv;
     ctx.sum = (h.mstatus & MSTATUS.SUM) !== 0;
     ctx.mxr = (h.mstatus & MSTATUS.MXR) !== 0;
-    ctx.adue = h.menvcfgAdue;
     const tlb = this.tlb;
     tlb.setClock(h.steps + h.chunkN);
     let s = tlb.lookup(kind, vpn, this.asid);
@@ -79,22 +80,22 @@ export class Paging implements Translator {
       if (!permits(perm, kind, ctx)) return this.fail(pageFaultCause(kind));
       if (!adSatisfied(perm, kind)) {
         // A or D must be set in memory: that needs the walk (spec step 9 may not use the cache).
-        const w = this.walk(vpn, kind);
+        const w = this.walk(h, vpn, kind);
         if (!w) return -1;
         tlb.setPerm(s, w.perm);
       }
     } else {
-      const w = this.walk(vpn, kind);
+      const w = this.walk(h, vpn, kind);
       if (!w) return -1;
-      s = tlb.fill(kind, vpn, {
-        vpnBase: w.vpnBase,
-        shift: w.shift,
-        ppnBase: w.ppnBase,
-        asid: this.asid,
-        global: (w.perm & PTE_G) !== 0,
-        perm: w.perm,
-        level: w.level,
-      });
+      const leaf = this.leaf;
+      leaf.vpnBase = w.vpnBase;
+      leaf.shift = w.shift;
+      leaf.ppnBase = w.ppnBase;
+      leaf.asid = this.asid;
+      leaf.global = (w.perm & PTE_G) !== 0;
+      leaf.perm = w.perm;
+      leaf.level = w.level;
+      s = tlb.fill(kind, vpn, leaf);
     }
     h.hostSlot = s;
     return (tlb.ppn[s]! + (vpn - tlb.vpn[s]!)) * 4096 + (lo & 4095);
@@ -105,8 +106,13 @@ export class Paging implements Translator {
     return -1;
   }
 
-  /** Walk for `vpn` and count it; null (with faultCause set) if the walk faults. */
-  private walk(vpn: number, kind: Access): WalkResult | null {
+  /** The leaf a walk found, as the model's fill takes it (one object, rewritten per fill). */
+  private readonly leaf: LeafEntry = blankLeaf();
+
+  /** Walk for `vpn` and count it; null (with faultCause set) if the walk faults. Only a walk
+   *  needs menvcfg.ADUE (a hit's A/D check does not), so it is read here. */
+  private walk(h: Hart, vpn: number, kind: Access): WalkResult | null {
+    this.ctx.adue = h.menvcfgAdue;
     const r = this.walker.walk(this.mode!, this.root, this.asid, vpn, kind, this.ctx);
     if (r.status !== "ok") {
       this.faultCause = r.status === "page-fault" ? pageFaultCause(kind) : accessFaultCause(kind);

@@ -1,15 +1,16 @@
 // Plots: vega-lite specifications compiled to vega and rendered to SVG in Node (no browser, no
 // canvas: vega's "none" renderer estimates text widths), and the pieces the experiments share
-// (a byte-size axis on a log scale, the common look).
+// (a byte-size axis on a log scale, the common look). vega and vega-lite are imported when the
+// first plot is drawn, not with this module: they are CommonJS bundles of ~100 modules that cost
+// about 0.4 s of CPU to load, and only `mmlab exp` draws plots (README, Performance).
 
-import * as vega from "vega";
 import type { TopLevelSpec } from "vega-lite";
-import * as vl from "vega-lite";
 import type { PlotSpec, VlSpec } from "./types.js";
 
 /** Render a vega-lite specification to an SVG document. The spec is copied first: vega tags
  *  the data objects it is given, and those are the experiment's rows. */
 export async function renderSvg(spec: VlSpec): Promise<string> {
+  const [vega, vl] = await Promise.all([import("vega"), import("vega-lite")]);
   const compiled = vl.compile(structuredClone(spec) as unknown as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   try {

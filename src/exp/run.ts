@@ -4,6 +4,7 @@
 // a saved one back.
 
 import { readFileSync } from "node:fs";
+import { loadAssembler } from "../session/index.js";
 import { JOURNAL_FORMAT, Journal, type JournalHeader } from "./journal.js";
 import { planHash, type Shard, shardIndices, shardLabel } from "./plan.js";
 import { runPoints } from "./pool.js";
@@ -34,6 +35,7 @@ export interface ExpRunOptions extends RunOptions {
 /** Run `exp` with `opts`. */
 export async function runExperiment(exp: Experiment, opts: ExpRunOptions): Promise<ExpResult> {
   const t0 = performance.now();
+  await loadAssembler(); // a sweep's program may be assembly (src/session loads it on demand)
   const quick = opts.quick || opts.test === true;
   const { params, points } = exp.plan(opts);
   const hash = planHash(exp.name, quick, params, points);

@@ -2,8 +2,11 @@
 // one at a time, and replies with their rows or the error message.
 
 import { parentPort, workerData } from "node:worker_threads";
+import { loadAssembler } from "../session/index.js";
 import type { WorkerInit, WorkerReply, WorkerRequest } from "./pool.js";
 import { findExperiment } from "./registry.js";
+
+await loadAssembler(); // a sweep's program may be assembly (src/session loads it on demand)
 
 const init = workerData as WorkerInit;
 const exp = findExperiment(init.experiment);

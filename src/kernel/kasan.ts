@@ -506,7 +506,7 @@ export class Kasan {
     const pages = this.kernel.pages;
     const i = pfn - pages.basePfn;
     if (i < 0 || i >= pages.nrPages) return [];
-    const f = pages.flags[i]!;
+    const f = pages.pageFlags(i);
     const names = (
       [
         [PG_buddy, "buddy"],

@@ -172,7 +172,7 @@ export class mm_struct {
     while (va < end) {
       const leaf = this.pgd.lookup(va);
       if (!leaf) {
-        va = ALIGN_DOWN(va, PAGE) + PAGE;
+        va = this.pgd.holeEnd(va); // past the whole empty table range, not page by page
         continue;
       }
       if (leaf.level === 1) {

@@ -19,13 +19,21 @@ export const PG_kasan = 1 << 12; // a KASAN shadow page
 export class PageAlloc {
   readonly flags: Uint32Array;
   readonly refcount: Int32Array;
-  /** Order of the block a head page starts (free or allocated); -1 elsewhere. */
-  readonly order: Int8Array;
+  /** 1 + the order of the block a head page starts (free or allocated); 0 elsewhere. Biased so
+   *  that a fresh (zero, untouched) array means "no block": the arrays of 1 GiB of RAM are
+   *  allocated without being written, which kept boot from touching megabytes (start-up). */
+  private readonly ord: Int8Array;
   /** Memory cgroup id a page is charged to (0 = root / none). */
   readonly memcg: Int32Array;
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
   private readonly freeHead = new Int32Array(MAX_PAGE_ORDER + 1).fill(-1);
+  /** The free order-MAX_PAGE_ORDER blocks at the start of RAM that are on no list yet: blocks
+   *  0 .. untouched-1. At boot every aligned 4 MiB block is free; putting them all on the list
+   *  wrote four arrays at every block, a page fault each on the host (1 GiB: 256 blocks, ~1,000
+   *  faults), so they join the list only when the allocator reaches them, in the order the eager
+   *  list would have given (the highest first, after every block freed since). */
+  private untouched = 0;
   readonly nrFree = new Float64Array(MAX_PAGE_ORDER + 1);
   /** Fault injection: when >= 0, allocations left before they start failing. */
   failAfter = -1;
@@ -37,11 +45,15 @@ export class PageAlloc {
   ) {
     this.flags = new Uint32Array(nrPages);
     this.refcount = new Int32Array(nrPages);
-    this.order = new Int8Array(nrPages).fill(-1);
+    this.ord = new Int8Array(nrPages);
     this.memcg = new Int32Array(nrPages);
-    this.next = new Int32Array(nrPages).fill(-1);
-    this.prev = new Int32Array(nrPages).fill(-1);
-    let i = 0;
+    // next/prev are written by pushFree before anything reads them.
+    this.next = new Int32Array(nrPages);
+    this.prev = new Int32Array(nrPages);
+    const maxBlock = 1 << MAX_PAGE_ORDER;
+    this.untouched = Math.floor(nrPages / maxBlock);
+    this.nrFree[MAX_PAGE_ORDER] = this.untouched;
+    let i = this.untouched * maxBlock;
     while (i < nrPages) {
       let o = MAX_PAGE_ORDER;
       while (o > 0 && (i % (1 << o) !== 0 || i + (1 << o) > nrPages)) o--;
@@ -57,14 +69,19 @@ export class PageAlloc {
     if (this.failAfter > 0) this.failAfter--;
     let o = order;
     while (o <= MAX_PAGE_ORDER && this.freeHead[o] === -1) o++;
-    if (o > MAX_PAGE_ORDER) return -1;
+    if (o > MAX_PAGE_ORDER) {
+      if (this.untouched === 0) return -1;
+      o = MAX_PAGE_ORDER;
+      this.pushFree(--this.untouched << MAX_PAGE_ORDER, o);
+      this.nrFree[o]!--; // it was counted free already
+    }
     const i = this.freeHead[o]!;
     this.popFree(i, o);
     while (o > order) {
       o--;
       this.pushFree(i + (1 << o), o); // the upper half becomes a free buddy
     }
-    this.order[i] = order;
+    this.ord[i] = order + 1;
     this.flags[i] = order > 0 ? PG_head : 0;
     this.refcount[i] = 1;
     this.allocCount++;
@@ -74,7 +91,7 @@ export class PageAlloc {
   /** Free the block of 2^order pages at `pfn`, merging with free buddies. */
   __free_pages(pfn: number, order: number): void {
     let i = pfn - this.basePfn;
-    if (i < 0 || i >= this.nrPages || this.order[i] !== order || this.flags[i]! & PG_buddy) {
+    if (i < 0 || i >= this.nrPages || this.orderAt(i) !== order || this.flags[i]! & PG_buddy) {
       BUG(
         "mm/page_alloc.c:__free_pages",
         `__free_pages: pfn 0x${pfn.toString(16)} order ${order} is not an allocated block (bad free)`,
@@ -83,11 +100,11 @@ export class PageAlloc {
     this.refcount[i] = 0;
     this.memcg[i] = 0;
     this.flags[i] = 0;
-    this.order[i] = -1;
+    this.ord[i] = 0; // no block
     let o = order;
     while (o < MAX_PAGE_ORDER) {
       const buddy = i ^ (1 << o);
-      if (buddy + (1 << o) > this.nrPages || !(this.flags[buddy]! & PG_buddy) || this.order[buddy] !== o)
+      if (buddy + (1 << o) > this.nrPages || !(this.flags[buddy]! & PG_buddy) || this.orderAt(buddy) !== o)
         break;
       this.popFree(buddy, o);
       i = Math.min(i, buddy);
@@ -99,17 +116,31 @@ export class PageAlloc {
   /** Split an allocated order-n block into 2^n order-0 pages (split_page). */
   split_page(pfn: number, order: number): void {
     const i = pfn - this.basePfn;
-    if (this.order[i] !== order)
+    if (this.orderAt(i) !== order)
       BUG(
         "mm/page_alloc.c:split_page",
         `split_page: pfn 0x${pfn.toString(16)} is not an order-${order} block`,
       );
     for (let k = 0; k < 1 << order; k++) {
-      this.order[i + k] = 0;
+      this.ord[i + k] = 1; // order 0
       this.refcount[i + k] = 1;
       this.flags[i + k] = this.flags[i]! & ~PG_head;
       this.memcg[i + k] = this.memcg[i]!;
     }
+  }
+
+  /** Order of the block page index `i` heads (free or allocated), or -1. */
+  orderAt(i: number): number {
+    return this.untouchedHead(i) ? MAX_PAGE_ORDER : this.ord[i]! - 1;
+  }
+
+  /** The struct page flags of page index `i` (a free block's head has PG_buddy). */
+  pageFlags(i: number): number {
+    return this.untouchedHead(i) ? PG_buddy : this.flags[i]!;
+  }
+
+  private untouchedHead(i: number): boolean {
+    return i < this.untouched << MAX_PAGE_ORDER && i % (1 << MAX_PAGE_ORDER) === 0;
   }
 
   nr_free_pages(): number {
@@ -134,7 +165,7 @@ export class PageAlloc {
 
   private pushFree(i: number, o: number): void {
     this.flags[i] = PG_buddy;
-    this.order[i] = o;
+    this.ord[i] = o + 1;
     const head = this.freeHead[o]!;
     this.next[i] = head;
     this.prev[i] = -1;
@@ -150,7 +181,7 @@ export class PageAlloc {
     else this.freeHead[o] = n;
     if (n >= 0) this.prev[n] = p;
     this.flags[i] = 0;
-    this.order[i] = -1;
+    this.ord[i] = 0; // no block
     this.nrFree[o]!--;
   }
 }

@@ -88,6 +88,23 @@ export class KernelPageTable {
     return null;
   }
 
+  /** Where the unmapped range holding `va` ends, as far as the walk for `va` shows it: the end
+   *  of the span of the first invalid entry on the way (4 KiB at level 0 up to 512 GiB at the
+   *  root). For a mapped `va`, the end of its page. Lets teardown skip empty tables' ranges. */
+  holeEnd(va: bigint): bigint {
+    let table = this.root;
+    const vpn = vpnOf(va);
+    for (let level = 3; level >= 0; level--) {
+      const [lo, hi] = readPte(this.mem, table * 4096 + vpnIndex(vpn, level) * 8);
+      if (!(lo & PTE_V) || lo & (PTE_R | PTE_W | PTE_X)) {
+        const span = 1n << BigInt(12 + 9 * (lo & PTE_V ? 0 : level));
+        return va - (va % span) + span;
+      }
+      table = ptePpn(lo, hi);
+    }
+    return va - (va % 4096n) + 4096n;
+  }
+
   /** Physical address of the level-`level` PTE for `va`, creating tables; -1 if out of memory. */
   pteAt(va: bigint, level: number): number {
     return ptePointer(this.mem, SV48, this.root, vpnOf(va), level, this.allocTable);

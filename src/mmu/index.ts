@@ -69,6 +69,7 @@ export {
 } from "./pte.js";
 export { PageWalkCache, type PwcConfig, type PwcLevelStats } from "./pwc.js";
 export {
+  blankLeaf,
   type FlushCounters,
   type KindCounters,
   type LeafEntry,

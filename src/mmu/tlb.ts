@@ -413,17 +413,21 @@ export class TlbModel {
     return -1;
   }
 
+  /** The leaf slot `s` holds (a piece of), in one object rewritten per call: insert() copies it
+   *  into the arrays at once. */
   private entryOf(s: number): LeafEntry {
-    return {
-      vpnBase: this.leafVpn[s]!,
-      shift: this.leafShift[s]!,
-      ppnBase: this.ppn[s]! - (this.vpn[s]! - this.leafVpn[s]!),
-      asid: this.asid[s]!,
-      global: this.global[s] === 1,
-      perm: this.perm[s]!,
-      level: this.level[s]!,
-    };
+    const e = this.entryScratch;
+    e.vpnBase = this.leafVpn[s]!;
+    e.shift = this.leafShift[s]!;
+    e.ppnBase = this.ppn[s]! - (this.vpn[s]! - this.leafVpn[s]!);
+    e.asid = this.asid[s]!;
+    e.global = this.global[s] === 1;
+    e.perm = this.perm[s]!;
+    e.level = this.level[s]!;
+    return e;
   }
+
+  private readonly entryScratch: LeafEntry = blankLeaf();
 
   /** Put (the piece for `vpn` of) `leaf` into `level`; returns its slot. */
   private insert(level: TlbLevel, kind: Access, vpn: number, leaf: LeafEntry): number {
@@ -622,6 +626,11 @@ export interface LeafEntry {
   global: boolean;
   perm: number;
   level: number;
+}
+
+/** A LeafEntry to be rewritten per use (the miss path passes one object, allocating nothing). */
+export function blankLeaf(): LeafEntry {
+  return { vpnBase: 0, shift: 12, ppnBase: 0, asid: 0, global: false, perm: 0, level: 0 };
 }
 
 export interface TlbEntryView {

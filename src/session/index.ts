@@ -38,6 +38,7 @@ export {
   assembleElf,
   execLine,
   isAssembly,
+  loadAssembler,
   loadBareProgram,
   readInput,
   readKernelProgram,

@@ -3,9 +3,12 @@
 // assembler turns into one. A file that cannot be used is a ProgramError naming it, in one line
 // (an assembly file gets one line per diagnostic, each `file:line:col: message`); under the
 // kernel, a file that is not an executable the kernel runs is the kernel's ExecError (status 126).
+// The assembler is loaded only for assembly programs (loadAssembler: about 18 modules that a run
+// of an ELF file does not need; README, Performance): a caller that may meet a .s file awaits
+// loadAssembler() before calling these synchronous functions.
 
 import { closeSync, openSync, readFileSync, statSync } from "node:fs";
-import { AsmError, assemble } from "../asm/index.js";
+import type * as Asm from "../asm/index.js";
 import { ElfError, type ElfFile, readElf } from "../elf/index.js";
 import { ExecError } from "../kernel/index.js";
 import { ProgramError } from "./machine.js";
@@ -36,12 +39,21 @@ export function readInput(path: string): Uint8Array {
   }
 }
 
+let asm: typeof Asm | null = null;
+
+/** Load the assembler, once: needed before assembleElf, and before loadBareProgram or
+ *  readKernelProgram of an assembly file. */
+export async function loadAssembler(): Promise<void> {
+  asm ??= await import("../asm/index.js");
+}
+
 /** Assemble `text` (named `file` in diagnostics) at `base` (default: the assembler's, RAM). */
 function assembleBytes(text: string, file: string, base?: bigint): Uint8Array {
+  if (asm === null) throw new Error(`${file}: the assembler is not loaded (loadAssembler() first)`);
   try {
-    return assemble(text, { file, ...(base === undefined ? {} : { base }) }).toElf();
+    return asm.assemble(text, { file, ...(base === undefined ? {} : { base }) }).toElf();
   } catch (e) {
-    if (e instanceof AsmError) throw new ProgramError(e.message);
+    if (e instanceof asm.AsmError) throw new ProgramError(e.message);
     throw e;
   }
 }

@@ -2,7 +2,7 @@
 // statuses, --max-insns, --stats, --trace (kernel mode: kernel.test.ts).
 
 import { beforeEach, describe, expect, it } from "vitest";
-import { COMMANDS } from "../../src/cli/index.js";
+import { COMMAND_NAMES } from "../../src/cli/index.js";
 import { PF_R, PF_W, PF_X, writeElf } from "../../src/elf/index.js";
 import { expectOneLine, mmlab, tempDirPerTest, writeFile } from "../helpers/cli.js";
 import { elfOf, failElf, faultElf, loopElf, passElf } from "./helpers.js";
@@ -14,7 +14,7 @@ describe("help", () => {
     const r = await mmlab("--help");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("Usage: mmlab COMMAND");
-    for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c.name}\\s+\\S`, "m"));
+    for (const name of COMMAND_NAMES) expect(r.stdout).toMatch(new RegExp(`^  ${name}\\s+\\S`, "m"));
     expect(r.stderr).toBe("");
   });
 
@@ -24,7 +24,7 @@ describe("help", () => {
     expect(r.stderr).toContain("Commands:");
   });
 
-  it.each(COMMANDS.map((c) => c.name))("mmlab %s --help shows its usage and options", async (name) => {
+  it.each(COMMAND_NAMES)("mmlab %s --help shows its usage and options", async (name) => {
     for (const args of [
       [name, "--help"],
       [name, "-h"],
@@ -76,7 +76,7 @@ describe("usage errors: one line, exit status 2", () => {
     expect(r.stderr).toBe("mmlab: unknown option '--frob' (see mmlab --help)\n");
   });
 
-  it.each(COMMANDS.map((c) => c.name))("an unknown option of %s", async (name) => {
+  it.each(COMMAND_NAMES)("an unknown option of %s", async (name) => {
     const r = await mmlab(name, "--foo");
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`mmlab ${name}: unknown option '--foo' (see mmlab ${name} --help)\n`);

@@ -52,8 +52,9 @@ describe("the decode cache", () => {
     c.onFlush = () => flushed++;
     c.page(0);
     c.page(8192);
+    expect(c.lookup(8192)).toBe(c.page(8192));
     c.flush();
-    expect(c.pages.filter((p) => p !== undefined)).toEqual([]);
+    expect([c.lookup(0), c.lookup(8192)]).toEqual([undefined, undefined]);
     expect(mem.pageFlags[0]! & PG_CODE).toBe(0);
     expect(mem.pageFlags[2]! & PG_CODE).toBe(0);
     expect(flushed).toBe(1);

@@ -1,10 +1,13 @@
 // The CSR table (src/cpu/csrfile.ts): every named CSR has one entry, names and numbers agree
 // with csr.ts, the privilege and read-only bits come from the number, and no read-only CSR has
-// a write rule (csrOp refuses such writes, so one would be dead code or a mistake).
+// a write rule (csrOp refuses such writes, so one would be dead code or a mistake); which writes
+// end the interpreter's chunk.
 
 import { describe, expect, it } from "vitest";
 import { CSRS } from "../../src/cpu/csrfile.js";
-import { CSR, csrNumber } from "../../src/cpu/index.js";
+import { CSR, csrNumber, run } from "../../src/cpu/index.js";
+import * as E from "../helpers/encode.js";
+import { zero } from "../helpers/encode.js";
 import { Stepper } from "../helpers/guest.js";
 
 const entries = CSRS.filter((e) => e !== undefined);
@@ -46,5 +49,37 @@ describe("the CSR table", () => {
       h.csrWrite(csr, 0xffff_ffff_ffff_ffffn);
       expect([csr, h.csrRead(csr)]).toEqual([csr, 0xffff_ffffn]);
     }
+  });
+});
+
+describe("a CSR write and the interpreter's chunk", () => {
+  /** Run csrrw x0, csr, x0 and a nop with a budget of 2 in M-mode: how many retired. */
+  function retiredAfterWrite(csr: number): number {
+    const st = new Stepper();
+    const h = st.h;
+    const at = 0x8000_1000;
+    const words = [E.csrw(csr, zero), E.addi(zero, zero, 0)];
+    words.forEach((w, i) => {
+      st.m.mem.i32[(at - 0x8000_0000) / 4 + i] = w;
+    });
+    h.mstatus = 0x6000; // FS on, so fcsr is accessible
+    h.setPc(BigInt(at));
+    return run(h, 2);
+  }
+
+  it("goes on after writes that change nothing the loop holds (fcsr, scratch and trap registers)", () => {
+    for (const csr of [CSR.fflags, CSR.frm, CSR.fcsr, CSR.mscratch, CSR.mepc, CSR.mtvec, CSR.medeleg]) {
+      expect([csr, retiredAfterWrite(csr)]).toEqual([csr, 2]);
+    }
+  });
+
+  it("ends after writes to interrupt, status and translation CSRs", () => {
+    for (const csr of [CSR.mstatus, CSR.sstatus, CSR.mie, CSR.sie, CSR.mip, CSR.mideleg, CSR.satp]) {
+      expect([csr, retiredAfterWrite(csr)]).toEqual([csr, 1]);
+    }
+    const ending = entries.filter((e) => e.endsChunk).map((e) => e.name);
+    expect(ending.sort()).toEqual(
+      ["menvcfg", "mideleg", "mie", "mip", "mstatus", "satp", "senvcfg", "sie", "sip", "sstatus"].sort(),
+    );
   });
 });

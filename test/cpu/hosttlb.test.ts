@@ -14,6 +14,20 @@ describe("the host TLB", () => {
     expect(idx.size).toBe(4);
   });
 
+  it("a fetch entry carries its page's decode page until the fetch entries are flushed", () => {
+    const t = new HostTlb();
+    const code = new Int32Array(8);
+    t.fillFetch(0x5000, 0, 4096, 2, code);
+    expect(hit(t, "x", 0x5000)).toBe(true);
+    expect(t.xCode[hostTlbIndex(0x5000)]).toBe(code);
+    t.flushKind("x");
+    expect(hit(t, "x", 0x5000)).toBe(false);
+    expect(t.xCode[hostTlbIndex(0x5000)]).not.toBe(code); // the dropped page is not kept alive
+    t.fillFetch(0x5000, 0, 4096, 2, code);
+    t.flush();
+    expect(t.xCode[hostTlbIndex(0x5000)]).not.toBe(code);
+  });
+
   it("dropSlot kills every copy of a modelled slot, in every kind, and nothing else", () => {
     const t = new HostTlb();
     t.fill("r", 0x1000, 0, 0, 7);
@@ -53,5 +67,41 @@ describe("the host TLB", () => {
     expect(hit(t, "r", 0x1000)).toBe(false);
     t.flush();
     expect(hit(t, "w", 0x2000)).toBe(false);
+  });
+});
+
+describe("the host TLB's copy lists", () => {
+  it("one slot copied by every entry of every kind (bare mode's dummy slot): a refill moves an entry, a drop kills all", () => {
+    const t = new HostTlb();
+    for (const kind of ["r", "w", "x"] as const) {
+      for (let e = 0; e < 1024; e++) t.fill(kind, e * 4096, 0, 0, 5);
+    }
+    expect(t.copyCount(5)).toBe(3 * 1024);
+    for (let i = 0; i < 10_000; i++) t.fill("r", (i % 1024) * 4096, 0, 0, 5); // refills: no growth
+    expect(t.copyCount(5)).toBe(3 * 1024);
+    t.fill("w", 0x7000, 0, 0, 6); // moves one entry to slot 6
+    expect([t.copyCount(5), t.copyCount(6)]).toEqual([3 * 1024 - 1, 1]);
+    t.dropSlot(5);
+    expect([hit(t, "r", 0x1000), hit(t, "x", 0x3ff000), hit(t, "w", 0x7000)]).toEqual([false, false, true]);
+    expect([t.copyCount(5), t.copyCount(6)]).toEqual([0, 1]);
+  });
+
+  it("after a flush, a stale list member refilled from another slot survives the old slot's drop", () => {
+    const t = new HostTlb();
+    t.fill("r", 0x1000, 0, 0, 7);
+    t.flush();
+    t.fill("r", 0x1000, 0, 4096, 8);
+    t.dropSlot(7);
+    expect(hit(t, "r", 0x1000)).toBe(true);
+    expect([t.copyCount(7), t.copyCount(8)]).toEqual([0, 1]);
+  });
+
+  it("slot numbers beyond the first table size", () => {
+    const t = new HostTlb();
+    t.fill("r", 0x1000, 0, 0, 5000);
+    expect(t.copyCount(5000)).toBe(1);
+    t.dropSlot(5000);
+    expect(hit(t, "r", 0x1000)).toBe(false);
+    t.dropSlot(9999); // a slot nothing ever copied
   });
 });

@@ -81,6 +81,30 @@ describe("int64 helpers", () => {
     });
   }
 
+  /** A dividend of any width over a divisor below 2^32 in magnitude, of either sign: the path
+   *  that divides in 16-bit steps instead of with BigInt. */
+  function* narrowDivisors(seed: number, count: number): Generator<[bigint, bigint]> {
+    const rng = new Rng(seed);
+    const divisors = [1n, 2n, 3n, 7n, 0xffffn, 0x10000n, 0x7fff_ffffn, 0x8000_0000n, 0xffff_ffffn];
+    for (const b of divisors) {
+      for (const a of EDGE_VALUES) {
+        yield [a, b];
+        yield [a, u64(-b)];
+      }
+    }
+    for (let i = 0; i < count; i++) {
+      const a = (BigInt(rng.u32()) << 32n) | BigInt(rng.u32());
+      const b = BigInt(rng.u32() >>> rng.int(32)) || 1n;
+      yield [a, rng.int(2) ? b : u64(-b)];
+    }
+  }
+
+  for (const name of ["div", "divu", "rem", "remu"]) {
+    it(`${name}64 of a wide dividend by a divisor below 2^32 matches BigInt`, () => {
+      check(name, FNS64.find(([n]) => n === name)![1], narrowDivisors(0xd1f + name.length, 20_000));
+    });
+  }
+
   it("division by zero follows the spec table (quotient all ones, remainder the dividend)", () => {
     for (const a of [0n, 1n, 42n, MASK64, 1n << 63n, 0x1234_5678_9abc_def0n]) {
       expect(call(div64, a, 0n)).toBe(MASK64);

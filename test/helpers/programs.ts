@@ -18,20 +18,6 @@ _start:
 msg: .ascii "hello, world\\n"
 `;
 
-/** Assembly for mmap(addr, len, PROT_READ | PROT_WRITE, flags, -1, 0), by default at no
- *  address with MAP_PRIVATE | MAP_ANONYMOUS; the address (or -errno) ends up in a0. */
-export function mmapAsm(len: number, opts: { addr?: number; flags?: number } = {}): string {
-  return `
-    li a0, ${opts.addr ?? 0}
-    li a1, ${len}
-    li a2, 3                # PROT_READ | PROT_WRITE
-    li a3, ${opts.flags ?? 0x22}
-    li a4, -1
-    li a5, 0
-    li a7, 222              # mmap
-    ecall`;
-}
-
 /** A --bare guest that prints Y when a write of satp MODE=8 (Sv39) in M-mode sticks, N when it
  *  is ignored (WARL: the mode is not allowed, as with --satp sv48), a newline, then ends through
  *  the test finisher with status `code`. */
@@ -52,3 +38,17 @@ _start: li t0, 8
         sw t1, 0(t0)
 2:      j 2b
 `;
+
+/** Assembly for mmap(addr, len, PROT_READ | PROT_WRITE, flags, -1, 0), by default at no
+ *  address with MAP_PRIVATE | MAP_ANONYMOUS; the address (or -errno) ends up in a0. */
+export function mmapAsm(len: number, opts: { addr?: number; flags?: number } = {}): string {
+  return `
+    li a0, ${opts.addr ?? 0}
+    li a1, ${len}
+    li a2, 3                # PROT_READ | PROT_WRITE
+    li a3, ${opts.flags ?? 0x22}
+    li a4, -1
+    li a5, 0
+    li a7, 222              # mmap
+    ecall`;
+}

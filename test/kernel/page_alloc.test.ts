@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_PAGE_ORDER, PageAlloc } from "../../src/kernel/index.js";
+import { PG_buddy } from "../../src/kernel/page_alloc.js";
 
 const BASE = 0x80000;
 
@@ -10,6 +11,24 @@ describe("the buddy allocator", () => {
     expect(pa.nrFree[3]).toBe(1);
     expect(pa.nrFree[0]).toBe(1);
     expect(pa.nr_free_pages()).toBe(1033);
+  });
+
+  it("hands out the boot-time 4 MiB blocks highest first, after any block freed since", () => {
+    const M = 1 << MAX_PAGE_ORDER;
+    const pa = new PageAlloc(BASE, 4 * M + 3);
+    // Untouched blocks look free: the head of each has its order and PG_buddy.
+    expect([pa.orderAt(0), pa.orderAt(M), pa.orderAt(1)]).toEqual([MAX_PAGE_ORDER, MAX_PAGE_ORDER, -1]);
+    expect(pa.pageFlags(2 * M) & PG_buddy).toBe(PG_buddy);
+    const a = pa.alloc_pages(MAX_PAGE_ORDER);
+    const b = pa.alloc_pages(MAX_PAGE_ORDER);
+    expect([a, b]).toEqual([BASE + 3 * M, BASE + 2 * M]);
+    expect(pa.pageFlags(3 * M) & PG_buddy).toBe(0);
+    pa.__free_pages(a, MAX_PAGE_ORDER); // freed: on the list, taken before the untouched ones
+    expect(pa.nrFree[MAX_PAGE_ORDER]).toBe(3);
+    expect(pa.alloc_pages(MAX_PAGE_ORDER)).toBe(a);
+    expect(pa.alloc_pages(0)).toBe(BASE + 4 * M + 2); // the tail's order-0 block (an order-1 at +4M)
+    expect(pa.alloc_pages(3)).toBe(BASE + M); // then a split of the next untouched block
+    expect(pa.nr_free_pages()).toBe(4 * M + 3 - 2 * M - 1 - 8);
   });
 
   it("splits a larger block and merges buddies back on free", () => {

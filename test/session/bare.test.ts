@@ -1,10 +1,18 @@
 // A bare-metal guest through runBare: the console bytes, the exit status from the test finisher,
 // the --stats report, --satp narrowing the modes satp takes, and ProgramErrors naming the program.
 
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadTlbConfig, SV39, SV48 } from "../../src/mmu/index.js";
-import { assembleElf, type MachineSpec, ProgramError, runBare } from "../../src/session/index.js";
+import {
+  assembleElf,
+  loadAssembler,
+  type MachineSpec,
+  ProgramError,
+  runBare,
+} from "../../src/session/index.js";
 import { satpProbe } from "../helpers/programs.js";
+
+beforeAll(loadAssembler);
 
 const spec = (over: Partial<MachineSpec> = {}): MachineSpec => ({
   harts: 1,

@@ -3,12 +3,13 @@
 // the file.
 
 import { mkdirSync, writeFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readElf } from "../../src/elf/index.js";
 import { ExecError } from "../../src/kernel/index.js";
 import {
   execLine,
   isAssembly,
+  loadAssembler,
   loadBareProgram,
   ProgramError,
   readKernelProgram,
@@ -17,6 +18,7 @@ import {
 import { tempDirPerTest } from "../helpers/cli.js";
 
 const tmp = tempDirPerTest("mmlab-program-");
+beforeAll(loadAssembler);
 
 describe("program files", () => {
   it("a --bare program: an ELF as it is, a .s file assembled; bad files are ProgramErrors", () => {
