@@ -12,6 +12,7 @@ import {
   GFP_NOWAIT,
   hex64,
   type Kernel,
+  strerror,
   vmFlagNames,
 } from "../kernel/index.js";
 import {
@@ -281,7 +282,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   cat: {
     usage: "cat FILE",
-    help: "/proc/meminfo, vmallocinfo, buddyinfo, slabinfo, vmstat; /sys/fs/cgroup/[CG/]memory.stat...",
+    help:
+      "a file of the kernel's tree: /proc/meminfo (or just meminfo), vmallocinfo, buddyinfo, slabinfo, vmstat, " +
+      "cpuinfo, PID/maps ...; /tmp, /dev, mounts; /sys/fs/cgroup/[CG/]memory.stat...",
     run: (c, a) => {
       c.arity(a, 1, 1);
       const cg = /^\/sys\/fs\/cgroup((?:\/[^/]+)*)\/(memory\.[a-z.]+)$/.exec(a[0]!);
@@ -289,14 +292,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
         c.print(c.cgroupFile(cg[1] || "/", cg[2]!));
         return undefined;
       }
-      const name = a[0]!.replace(/^\/proc\//, "");
-      let text: string;
-      try {
-        text = c.k.procfs(name);
-      } catch (e) {
-        throw new ConsoleError((e as Error).message);
-      }
-      c.print(text);
+      // Any file of the kernel's namespace (/proc, /tmp, /dev, mounts); a bare name is /proc's.
+      const path = a[0]!.startsWith("/") ? a[0]! : `/proc/${a[0]}`;
+      const bytes = c.k.vfs.read_file(path);
+      if (typeof bytes === "bigint") throw new ConsoleError(`cat: ${path}: ${strerror(-bytes)}`);
+      c.print(new TextDecoder().decode(bytes).replace(/\n$/, ""));
       return undefined;
     },
   },

@@ -2,6 +2,7 @@
 // and --satp from here too): their one definition, their parsing into a MachineConfig, and the
 // Machine built from it with its `--trace tlb` tracer.
 
+import { readFileSync } from "node:fs";
 import { type Interpreter, interpreter, type Machine, tracingInterpreter } from "../cpu/index.js";
 import {
   DEFAULT_TLB_PRESET,
@@ -11,6 +12,7 @@ import {
   PAGING_MODES,
   type PagingMode,
   pagingModeByName,
+  parseTlbConfig,
   TLB_PRESETS,
   type TlbConfig,
 } from "../mmu/index.js";
@@ -182,13 +184,29 @@ export function memOpt(p: Parsed, command: string): number {
 export function tlbOpt(p: Parsed, command: string): TlbConfig {
   const text = stringOpt(p, "tlb") ?? DEFAULT_TLB_PRESET;
   try {
-    return loadTlbConfig(text);
+    return text.endsWith(".json") ? parseTlbConfig(readTlbJson(text), text) : loadTlbConfig(text);
   } catch (e) {
     const msg = (e as Error).message;
     if (!text.endsWith(".json")) {
       throw badValue(command, "tlb", text, msg.replace(/^unknown TLB preset '[^']*' /, "no such preset "));
     }
     throw new InputError(msg);
+  }
+}
+
+/** The JSON of a user's TLB preset file (an Error naming the file when it cannot be read or
+ *  parsed). */
+function readTlbJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new Error(`${file}: cannot read TLB preset: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON: ${(e as Error).message}`);
   }
 }
 

@@ -48,9 +48,11 @@ export const PROGRAM_FILE_OPTIONS: readonly OptionSpec[] = [
   {
     name: "mount",
     kind: "value",
-    valueName: "HOST:GUEST",
+    valueName: "HOST:GUEST[:rw]",
     repeat: true,
-    help: "make host file or directory HOST readable at GUEST (repeatable, read-only)",
+    help:
+      "make host file or directory HOST appear at GUEST (repeatable): read-only, or with :rw " +
+      "writable — WARNING: with :rw the guest's writes, renames and deletions change HOST's real files",
   },
 ];
 
@@ -118,7 +120,7 @@ export function envOpt(p: Parsed, command: string): string[] {
   return env.length || p.options.has("clear-env") ? env : [...DEFAULT_ENV];
 }
 
-/** The --mount HOST:GUEST values, each HOST existing. */
+/** The --mount HOST:GUEST[:rw] values, each HOST existing. */
 export function mountsOpt(p: Parsed, command: string): Mount[] {
   return (p.multi.get("mount") ?? []).map((spec) => {
     let m: Mount;

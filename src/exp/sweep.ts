@@ -51,7 +51,7 @@ export interface SweepParams {
   program: SweepProgram;
   bare: boolean;
   env: string[];
-  mounts: { host: string; guest: string }[];
+  mounts: { host: string; guest: string; rw?: boolean }[];
   maxInsns: number | null;
   mem: number;
   seed: number;
@@ -238,7 +238,15 @@ function runKernelPoint(
   const line = (text: string): void => err.line(text);
   const r = runUnderKernel(
     spec,
-    { elf, path: p.program.path, args: q.args, env: p.env, mounts: p.mounts, seed: p.seed, append: q.append },
+    {
+      elf,
+      path: p.program.path,
+      args: q.args,
+      env: p.env,
+      mounts: p.mounts.map((m) => ({ ...m, rw: m.rw === true })),
+      seed: p.seed,
+      append: q.append,
+    },
     { io, log: line, dmesg: false, message: line, stats: true },
   );
   if (r.report === null) {

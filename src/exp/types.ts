@@ -56,8 +56,8 @@ export interface SweepSpec {
   repeat: number;
   /** The environment (the default one, or --env values). */
   env: string[];
-  /** --mount HOST:GUEST values. */
-  mounts: { host: string; guest: string }[];
+  /** --mount HOST:GUEST[:rw] values (rw: writes reach the host). */
+  mounts: { host: string; guest: string; rw?: boolean }[];
   /** --max-insns, or null. */
   maxInsns: number | null;
   mem: number;

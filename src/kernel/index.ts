@@ -1,5 +1,7 @@
 // Public face of the mini-kernel.
 import type { Machine } from "../cpu/index.js";
+import { sched_proc_source } from "./fs/proc/task.js";
+import { Vfs } from "./fs/vfs.js";
 import { Kasan } from "./kasan.js";
 import { Kernel } from "./kernel.js";
 import { hex64 } from "./layout.js";
@@ -14,7 +16,8 @@ import { Vmalloc } from "./vmalloc.js";
 
 export { ExecError } from "./binfmt_elf.js";
 export { ERRNO, type ErrnoName, errnoName, strerror } from "./errno.js";
-export { type Mount, parseMount } from "./fs.js";
+// The VFS's public face (the seam with the processes side, HostFs for the CLI, path helpers).
+export * from "./fs/index.js";
 export { KernelOops } from "./kaccess.js";
 export { KASAN_VMALLOC_INVALID, Kasan } from "./kasan.js";
 export { GFP, GFP_ATOMIC, GFP_KERNEL, GFP_KERNEL_ACCOUNT, GFP_NOWAIT, Kernel } from "./kernel.js";
@@ -80,6 +83,7 @@ export function bootKernel(machine: Machine, cmdline = ""): Kernel {
   k.rcu.free = (p) => k.kv.kvfree(p);
   k.testVmalloc = new TestVmalloc(k);
   k.sched = new Scheduler(k);
+  k.vfs = new Vfs(k, sched_proc_source(k));
   k.boot(cmdline);
   return k;
 }

@@ -6,6 +6,7 @@
 import { CSR, type Hart, INSNS_PER_TICK, type Machine, PRIV_S, TIMEBASE_HZ } from "../cpu/index.js";
 import { makeSatp, RAM_BASE, SATP_SV48 } from "../mmu/index.js";
 import { type ParamSpec, type ParamValue, parseBool, parseCmdline } from "./cmdline.js";
+import type { Vfs } from "./fs/vfs.js";
 import { KernelAccess } from "./kaccess.js";
 import type { Kasan } from "./kasan.js";
 import {
@@ -21,6 +22,7 @@ import {
 } from "./layout.js";
 import type { TestVmalloc } from "./lib/test_vmalloc.js";
 import type { MemCgroups } from "./memcontrol.js";
+import { mm_struct } from "./mm.js";
 import { PageAlloc } from "./page_alloc.js";
 import type { Percpu } from "./percpu.js";
 import { KernelPageTable, PAGE_KERNEL } from "./pgtable.js";
@@ -31,7 +33,7 @@ import type { SlabAllocator } from "./slab.js";
 import { TlbFlush } from "./tlbflush.js";
 import type { Kvmalloc } from "./util.js";
 import type { Vmalloc } from "./vmalloc.js";
-import { meminfoLine, Vmstat } from "./vmstat.js";
+import { meminfoLine, Vmstat, type VmstatItem } from "./vmstat.js";
 
 /** GFP flags, with the bit values of Linux 6.x's include/linux/gfp_types.h. */
 export const GFP = {
@@ -95,6 +97,9 @@ export class Kernel {
   readonly flush: TlbFlush;
   readonly kmem: KernelAccess;
   readonly config: KernelConfig = { initOnAlloc: false, initOnFree: false };
+  /** The vm sysctls (/proc/sys/vm): mmap_min_addr (security/min_addr.c's default 4096),
+   *  overcommit_memory (0, heuristic), max_map_count (DEFAULT_MAX_MAP_COUNT 65530). */
+  readonly sysctl = { vm: { mmap_min_addr: 4096, overcommit_memory: 0, max_map_count: 65530 } };
   /** The hart the kernel is running on now. */
   cpu = 0;
   /** The task the kernel is running for (comm/pid in reports). */
@@ -106,6 +111,7 @@ export class Kernel {
   rcu!: Rcu;
   testVmalloc!: TestVmalloc;
   sched!: Scheduler;
+  vfs!: Vfs;
   memcg!: MemCgroups;
   slab!: SlabAllocator;
   kv!: Kvmalloc;
@@ -261,12 +267,21 @@ export class Kernel {
     const anonHuge = this.sched
       ? this.sched.tasks.reduce((n, t) => n + (t.running ? t.mm.anonHuge : 0), 0)
       : 0;
+    // In Linux's order (fs/proc/meminfo.c); Cached is the page cache (tmpfs pages included),
+    // Shmem its tmpfs part, Dirty the pages a shared mapping wrote that are not written back.
+    const v = (name: VmstatItem): number => this.vmstat.get(name);
     return [
       meminfoLine("MemTotal", kb(this.pages.nrPages)),
       meminfoLine("MemFree", kb(this.pages.nr_free_pages())),
-      meminfoLine("PageTables", kb(this.pgd.nrTablePages)),
+      meminfoLine("Cached", kb(v("nr_file_pages"))),
+      meminfoLine("Dirty", kb(v("nr_dirty"))),
+      meminfoLine("Writeback", kb(v("nr_writeback"))),
+      meminfoLine("Shmem", kb(v("nr_shmem"))),
       ...this.slab.meminfo(),
+      meminfoLine("PageTables", kb(this.pgd.nrTablePages)),
       meminfoLine("KasanShadow", kb(this.kasan?.nr_shadow_pages ?? 0)),
+      meminfoLine("CommitLimit", kb(Math.floor(this.pages.nrPages / 2))), // overcommit_ratio 50, no swap
+      meminfoLine("Committed_AS", kb(mm_struct.committed_pages(this))),
       ...this.vmalloc.meminfo(),
       meminfoLine("AnonHugePages", kb(anonHuge)),
     ].join("\n");

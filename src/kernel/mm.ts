@@ -21,6 +21,7 @@ import {
 import { EEXIST, EFAULT, EINVAL, ENOMEM } from "./errno.js";
 import type { Kernel } from "./kernel.js";
 import { __va, PAGE_SIZE, PMD_SIZE } from "./layout.js";
+import { PG_anon } from "./page_alloc.js";
 import { KernelPageTable } from "./pgtable.js";
 
 export const PROT_READ = 1;
@@ -31,6 +32,7 @@ export const MAP_PRIVATE = 0x02;
 export const MAP_FIXED = 0x10;
 export const MAP_ANONYMOUS = 0x20;
 export const MAP_FIXED_NOREPLACE = 0x100000;
+export const MAP_NORESERVE = 0x4000;
 export const MREMAP_MAYMOVE = 1;
 export const MREMAP_FIXED = 2;
 export const MADV_DONTNEED = 4;
@@ -41,7 +43,10 @@ export const MADV_NOHUGEPAGE = 15;
 export const VM_READ = 0x1;
 export const VM_WRITE = 0x2;
 export const VM_EXEC = 0x4;
+export const VM_SHARED = 0x8;
 export const VM_GROWSDOWN = 0x100;
+/** A private writable mapping charged to the commit (Committed_AS, vm.overcommit_memory). */
+export const VM_ACCOUNT = 0x100000;
 export const VM_HUGEPAGE = 0x2000_0000;
 export const VM_NOHUGEPAGE = 0x4000_0000;
 
@@ -56,17 +61,43 @@ const PMD = BigInt(PMD_SIZE);
 
 export type ThpMode = "always" | "madvise" | "never";
 
+/** A file's side of a mapping (struct vm_operations_struct, reduced): the files half supplies
+ *  it for mmap of a file. */
+export interface vm_operations_struct {
+  /** filemap_fault(): the pfn of the file's page at page offset `pgoff`, with one reference
+   *  taken for the mapping; -1 if the offset lies past the end of the file (SIGBUS); -2 if out
+   *  of memory. */
+  fault(pgoff: number): number;
+  /** page_mkwrite(): a MAP_SHARED page is about to be written (the file becomes dirty). */
+  page_mkwrite?(pgoff: number): void;
+  /** vm_ops->open / ->close: a mapping of the file was created (by a split or fork) / removed
+   *  (file references). */
+  open?(): void;
+  close?(): void;
+}
+
+/** The file a VMA maps (vma->vm_file). */
+export interface vm_file {
+  path: string;
+  ops: vm_operations_struct;
+  /** Device and inode numbers for /proc/PID/maps. */
+  dev?: string;
+  ino?: number;
+}
+
 export interface vm_area_struct {
   vm_start: bigint;
   vm_end: bigint;
   vm_flags: number;
-  /** Backing bytes for a private file mapping (copied on fault), and their offset. */
-  file?: { data: Uint8Array; offset: number; path: string };
+  /** The file offset of vm_start, in pages (for a file mapping). */
+  vm_pgoff?: number;
+  vm_file?: vm_file;
   name?: string;
 }
 
-/** A fault that cannot be resolved: SIGSEGV with si_code MAPERR (no VMA) or ACCERR (permission). */
-export type FaultResult = "ok" | "maperr" | "accerr" | "oom";
+/** Why a fault could not be resolved: SIGSEGV with si_code MAPERR (no VMA) or ACCERR
+ *  (permission), SIGBUS (past the end of a mapped file), or no memory (the OOM killer). */
+export type FaultResult = "ok" | "maperr" | "accerr" | "oom" | "sigbus";
 
 const ALIGN_UP = (v: bigint, a: bigint): bigint => (v + a - 1n) & ~(a - 1n);
 const ALIGN_DOWN = (v: bigint, a: bigint): bigint => v & ~(a - 1n);
@@ -105,9 +136,10 @@ export class mm_struct {
     const v = this.find_vma(addr);
     if (!v || v.vm_start === addr) return;
     const tail: vm_area_struct = { ...v, vm_start: addr };
-    if (v.file) tail.file = { ...v.file, offset: v.file.offset + Number(addr - v.vm_start) };
+    if (v.vm_file) tail.vm_pgoff = (v.vm_pgoff ?? 0) + Number((addr - v.vm_start) / PAGE);
     v.vm_end = addr;
     this.insert_vma(tail);
+    tail.vm_file?.ops.open?.();
   }
 
   /** A free range of `len` bytes below mmap_base (top-down), or -1n. */
@@ -121,7 +153,38 @@ export class mm_struct {
       end = v.vm_start;
     }
     const start = ALIGN_DOWN(end - len, PAGE);
-    return start >= PAGE * 16n ? start : -1n;
+    return start >= this.low_limit() ? start : -1n;
+  }
+
+  /** The lowest address the search hands out: vm.mmap_min_addr, and never the first 16 pages. */
+  private low_limit(): bigint {
+    const min = ALIGN_UP(BigInt(this.k.sysctl.vm.mmap_min_addr), PAGE);
+    return min > PAGE * 16n ? min : PAGE * 16n;
+  }
+
+  /** Pages charged to the commit by every process's VM_ACCOUNT mappings (vm_committed_as). */
+  static committed_pages(k: Kernel): number {
+    let n = 0;
+    for (const t of k.sched?.tasks ?? []) {
+      if (!t.running) continue;
+      for (const v of t.mm.vmas) if (v.vm_flags & VM_ACCOUNT) n += Number((v.vm_end - v.vm_start) / PAGE);
+    }
+    return n;
+  }
+
+  /** __vm_enough_memory (mm/util.c): may `pages` more be committed under vm.overcommit_memory?
+   *  0 (guess): one request may not exceed RAM; 1 (always): yes; 2 (never): the commit stays
+   *  within half of RAM (overcommit_ratio 50, no swap here). */
+  private vm_enough_memory(pages: number): boolean {
+    const total = this.k.pages.nrPages;
+    switch (this.k.sysctl.vm.overcommit_memory) {
+      case 1:
+        return true;
+      case 2:
+        return mm_struct.committed_pages(this.k) + pages <= Math.floor(total / 2);
+      default:
+        return pages <= total;
+    }
   }
 
   private rangeFree(s: bigint, e: bigint): boolean {
@@ -131,10 +194,31 @@ export class mm_struct {
   // ---- mmap family ----
 
   /** mmap(): returns the address or a negative errno. */
-  do_mmap(addr: bigint, len: bigint, prot: number, flags: number, file?: vm_area_struct["file"]): bigint {
+  do_mmap(
+    addr: bigint,
+    len: bigint,
+    prot: number,
+    flags: number,
+    file?: vm_file,
+    pgoff = 0,
+    fileFlags = { shared: false },
+  ): bigint {
     if (len <= 0n) return -EINVAL;
     len = ALIGN_UP(len, PAGE);
     if (addr % PAGE !== 0n && flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) return -EINVAL;
+    // mm/mmap.c do_mmap: too many mappings (vm.max_map_count).
+    if (this.vmas.length > this.k.sysctl.vm.max_map_count) return -ENOMEM;
+    // A hint below vm.mmap_min_addr is raised to it (round_hint_to_min); MAP_FIXED is not
+    // checked: the guest is root (CAP_SYS_RAWIO passes security_mmap_addr).
+    if (!(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && addr !== 0n && addr < this.low_limit())
+      addr = this.low_limit();
+    // accountable_mapping(): private and writable, charged unless MAP_NORESERVE (which mode 2
+    // ignores).
+    const account =
+      !(fileFlags.shared || flags & MAP_SHARED) &&
+      (prot & PROT_WRITE) !== 0 &&
+      (!(flags & MAP_NORESERVE) || this.k.sysctl.vm.overcommit_memory === 2);
+    if (account && !this.vm_enough_memory(Number(len / PAGE))) return -ENOMEM;
     let start: bigint;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
       if (addr + len > TASK_SIZE || addr < PAGE) return -ENOMEM;
@@ -145,8 +229,16 @@ export class mm_struct {
       start = this.get_unmapped_area(len, ALIGN_DOWN(addr, PAGE));
       if (start < 0n) return -ENOMEM;
     }
-    const v: vm_area_struct = { vm_start: start, vm_end: start + len, vm_flags: protToFlags(prot) };
-    if (file) v.file = file;
+    const v: vm_area_struct = {
+      vm_start: start,
+      vm_end: start + len,
+      vm_flags: protToFlags(prot) | (account ? VM_ACCOUNT : 0),
+    };
+    if (file) {
+      v.vm_file = file;
+      v.vm_pgoff = pgoff;
+      if (fileFlags.shared) v.vm_flags |= VM_SHARED;
+    }
     this.insert_vma(v);
     return start;
   }
@@ -154,13 +246,16 @@ export class mm_struct {
   /** munmap(): unmap [start, start+len), freeing pages, flushing the TLBs. 0 or -errno. */
   do_munmap(start: bigint, len: bigint): bigint {
     if (start % PAGE !== 0n || len <= 0n) return -EINVAL;
+    if (start > TASK_SIZE || len > TASK_SIZE - start) return -EINVAL; // mm/mmap.c do_vmi_munmap
     const end = start + ALIGN_UP(len, PAGE);
     this.split_at(start);
     this.split_at(end);
     this.zap_range(start, end);
     for (let i = this.vmas.length - 1; i >= 0; i--) {
       const v = this.vmas[i]!;
-      if (v.vm_start >= start && v.vm_end <= end) this.vmas.splice(i, 1);
+      if (v.vm_start < start || v.vm_end > end) continue;
+      this.vmas.splice(i, 1);
+      v.vm_file?.ops.close?.();
     }
     return 0n;
   }
@@ -190,7 +285,7 @@ export class mm_struct {
         continue; // now 4 KiB PTEs: handled by the next iteration
       }
       writePte(this.k.machine.mem, leaf.pteAddr, 0, 0);
-      this.k.pages.__free_pages(ptePpn(leaf.lo, leaf.hi), 0);
+      this.k.pages.put_page(ptePpn(leaf.lo, leaf.hi)); // a page-cache page keeps the cache's reference
       this.rss--;
       any = true;
       va += PAGE;
@@ -256,14 +351,18 @@ export class mm_struct {
       const leaf = this.pgd.lookup(edge);
       if (leaf?.level === 1 && edge % PMD !== 0n) this.split_huge_pmd(ALIGN_DOWN(edge, PMD));
     }
-    const f = protToFlags(prot);
+    const newFlags = protToFlags(prot);
     for (const v of this.vmas) {
-      if (v.vm_start >= start && v.vm_end <= end) v.vm_flags = (v.vm_flags & ~7) | f;
+      if (v.vm_start >= start && v.vm_end <= end) v.vm_flags = (v.vm_flags & ~7) | newFlags;
     }
     for (let va = start; va < end; ) {
       const leaf = this.pgd.lookup(va);
       const step = leaf?.level === 1 ? PMD : PAGE;
       if (leaf) {
+        // A file page gains W only through a write fault (a private copy, or a shared page made
+        // dirty): a present read-only PTE of a file mapping stays read-only.
+        const keepRo = this.find_vma(va)?.vm_file !== undefined && !(leaf.lo & PTE_W);
+        const f = keepRo ? readOnly(newFlags) : newFlags;
         // pte_modify(): the page and A/D stay, R/W/X are the new ones (docs/reference/mutation-tests.md,
         // "mprotect keeps A and D"). V and U stay set, G stays clear, as Linux's new protection has them.
         const lo = (leaf.lo & ~(PTE_R | PTE_W | PTE_X)) | pteProt(f);
@@ -279,6 +378,7 @@ export class mm_struct {
   do_madvise(start: bigint, len: bigint, advice: number): bigint {
     if (start % PAGE !== 0n) return -EINVAL;
     const end = start + ALIGN_UP(len, PAGE);
+    if (end >= 1n << 64n) return -EINVAL; // mm/madvise.c: the aligned length wraps
     if (advice === MADV_DONTNEED) {
       this.zap_range(start, end);
       return 0n;
@@ -324,7 +424,6 @@ export class mm_struct {
 
   /** Move the pages of [old, old+oldLen) to `dst` (their PTEs move; the data is not copied). */
   private move_vma(old: bigint, oldLen: bigint, newLen: bigint, dst: bigint): bigint {
-    const src = this.find_vma(old)!;
     this.split_at(old);
     this.split_at(old + oldLen);
     const moved = this.find_vma(old)!;
@@ -343,8 +442,10 @@ export class mm_struct {
     }
     this.flush_tlb_range(old, old + oldLen);
     this.vmas.splice(this.vmas.indexOf(moved), 1);
-    const nv: vm_area_struct = { ...src, vm_start: dst, vm_end: dst + newLen };
+    const nv: vm_area_struct = { ...moved, vm_start: dst, vm_end: dst + newLen };
     this.insert_vma(nv);
+    nv.vm_file?.ops.open?.(); // copy_vma, then the old VMA is closed
+    moved.vm_file?.ops.close?.();
     return dst;
   }
 
@@ -357,11 +458,14 @@ export class mm_struct {
     const need = kind === "r" ? VM_READ : kind === "w" ? VM_WRITE : VM_EXEC;
     if (!(v.vm_flags & need)) return "accerr";
     const leaf = this.pgd.lookup(addr);
+    const page = ALIGN_DOWN(addr, PAGE);
     if (leaf) {
+      if (kind === "w" && !(leaf.lo & PTE_W) && v.vm_file) return this.do_wp_page(v, page, leaf);
       // Present with the right permission: a stale TLB entry. Flush it and retry.
-      this.flush_tlb_range(ALIGN_DOWN(addr, PAGE), ALIGN_DOWN(addr, PAGE) + PAGE);
+      this.flush_tlb_range(page, page + PAGE);
       return "ok";
     }
+    if (v.vm_file) return this.do_file_fault(v, page, kind);
     if (this.thpAllowed(v, addr, thp)) {
       if (this.fault_huge(v, addr)) return "ok";
       this.k.vmstat.inc("thp_fault_fallback");
@@ -371,7 +475,7 @@ export class mm_struct {
 
   private thpAllowed(v: vm_area_struct, addr: bigint, thp: ThpMode): boolean {
     // The stack grows down page by page in Linux, so it never holds a whole 2 MiB range early.
-    if (v.file || thp === "never" || v.vm_flags & (VM_NOHUGEPAGE | VM_GROWSDOWN)) return false;
+    if (v.vm_file || thp === "never" || v.vm_flags & (VM_NOHUGEPAGE | VM_GROWSDOWN)) return false;
     if (thp === "madvise" && !(v.vm_flags & VM_HUGEPAGE)) return false;
     const base = ALIGN_DOWN(addr, PMD);
     if (base < v.vm_start || base + PMD > v.vm_end) return false;
@@ -404,15 +508,63 @@ export class mm_struct {
     if (pfn < 0) return false;
     const kva = __va(pfn * PAGE_SIZE);
     k.kmem.memset(kva, 0, PAGE_SIZE, "clear_page");
-    if (v.file) {
-      const off = v.file.offset + Number(page - v.vm_start);
-      const bytes = v.file.data.subarray(
-        Math.max(0, off),
-        Math.max(0, Math.min(v.file.data.length, off + PAGE_SIZE)),
-      );
-      if (bytes.length) k.kmem.write(kva, bytes, "filemap_fault");
-    }
+    k.pages.flags[k.pages.idx(pfn)]! |= PG_anon;
     return this.install(page, pfn, v.vm_flags);
+  }
+
+  /** A fault in a file mapping (do_read_fault / do_cow_fault / do_shared_fault): the file's
+   *  page itself (read-only in a private mapping), or a private copy for a write. */
+  private do_file_fault(v: vm_area_struct, page: bigint, kind: "r" | "w" | "x"): FaultResult {
+    const pgoff = (v.vm_pgoff ?? 0) + Number((page - v.vm_start) / PAGE);
+    const pfn = v.vm_file!.ops.fault(pgoff);
+    if (pfn === -1) return "sigbus";
+    if (pfn < 0) return "oom";
+    if (v.vm_flags & VM_SHARED) {
+      if (kind === "w") v.vm_file!.ops.page_mkwrite?.(pgoff);
+      return this.install(page, pfn, v.vm_flags) ? "ok" : "oom";
+    }
+    if (kind !== "w") return this.install(page, pfn, readOnly(v.vm_flags)) ? "ok" : "oom";
+    const copy = this.copy_page(pfn);
+    this.k.pages.put_page(pfn);
+    if (copy < 0) return "oom";
+    return this.install(page, copy, v.vm_flags) ? "ok" : "oom";
+  }
+
+  /** A new anonymous page holding a copy of `pfn` (copy_user_highpage), or -1. */
+  private copy_page(pfn: number): number {
+    const k = this.k;
+    const dst = k.pages.alloc_pages(0);
+    if (dst < 0) return -1;
+    k.kmem.memcpy(__va(dst * PAGE_SIZE), __va(pfn * PAGE_SIZE), PAGE_SIZE, "copy_user_highpage");
+    k.pages.flags[k.pages.idx(dst)]! |= PG_anon;
+    return dst;
+  }
+
+  /** A write to a present, write-protected page of a writable file VMA (do_wp_page): a shared
+   *  page becomes writable (and dirty); a private one is reused if it is this mapping's own
+   *  anonymous copy, and copied otherwise. */
+  private do_wp_page(
+    v: vm_area_struct,
+    page: bigint,
+    leaf: { lo: number; hi: number; pteAddr: number },
+  ): FaultResult {
+    const k = this.k;
+    const mem = k.machine.mem;
+    const pfn = ptePpn(leaf.lo, leaf.hi);
+    if (v.vm_flags & VM_SHARED) {
+      v.vm_file?.ops.page_mkwrite?.((v.vm_pgoff ?? 0) + Number((page - v.vm_start) / PAGE));
+      writePte(mem, leaf.pteAddr, leaf.lo | PTE_W | PTE_D, leaf.hi);
+    } else if (k.pages.flags[k.pages.idx(pfn)]! & PG_anon && k.pages.page_count(pfn) === 1) {
+      writePte(mem, leaf.pteAddr, leaf.lo | PTE_W | PTE_D, leaf.hi);
+    } else {
+      const copy = this.copy_page(pfn);
+      if (copy < 0) return "oom";
+      const [lo, hi] = makePte(copy, PTE_V | PTE_U | PTE_A | PTE_D | pteProt(v.vm_flags));
+      writePte(mem, leaf.pteAddr, lo, hi);
+      k.pages.put_page(pfn);
+    }
+    this.flush_tlb_range(page, page + PAGE);
+    return "ok";
   }
 
   /** Map `pfn` at `page` with the VMA's permissions (user, A and D set). */
@@ -431,7 +583,7 @@ export class mm_struct {
   /** Free every page and table of the address space (exit_mmap). */
   exit_mmap(): void {
     for (const v of [...this.vmas]) this.zap_range(v.vm_start, v.vm_end);
-    this.vmas.length = 0;
+    for (const v of this.vmas.splice(0)) v.vm_file?.ops.close?.();
     for (const h of this.k.machine.harts) h.sfenceLocal(undefined, this.asid);
     this.pgd.freeUserTables();
   }
@@ -453,7 +605,7 @@ export class mm_struct {
         a = ALIGN_DOWN(a, step) + step;
       }
       out.push(
-        `${v.vm_start.toString(16).padStart(8, "0")}-${v.vm_end.toString(16).padStart(8, "0")} ${perms} 00000000 00:00 0 ${v.name ?? v.file?.path ?? ""}`.trimEnd(),
+        `${v.vm_start.toString(16).padStart(8, "0")}-${v.vm_end.toString(16).padStart(8, "0")} ${perms} 00000000 00:00 0 ${v.name ?? v.vm_file?.path ?? ""}`.trimEnd(),
         `Size:           ${((v.vm_end - v.vm_start) / 1024n).toString().padStart(8)} kB`,
         `Rss:            ${rss.toString().padStart(8)} kB`,
         `AnonHugePages:  ${huge.toString().padStart(8)} kB`,
@@ -468,6 +620,12 @@ export class mm_struct {
     const l = this.pgd.lookup(addr);
     return l ? readPte(this.k.machine.mem, l.pteAddr) : null;
   }
+}
+
+/** vm_flags without write permission (a private file page is mapped read-only until a write
+ *  copies it; W without R is reserved on RISC-V, so a write-only VMA keeps R). */
+function readOnly(f: number): number {
+  return (f & ~VM_WRITE) | (f & VM_WRITE ? VM_READ : 0);
 }
 
 export function protToFlags(prot: number): number {

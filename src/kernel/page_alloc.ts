@@ -14,6 +14,7 @@ export const PG_reserved = 1 << 2;
 export const PG_head = 1 << 3; // head of an allocated block of order > 0
 export const PG_table = 1 << 4; // a page-table page
 export const PG_vmalloc = 1 << 5;
+export const PG_anon = 1 << 7; // an anonymous user page (mapped by page tables, refcounted)
 export const PG_kasan = 1 << 12; // a KASAN shadow page
 
 export class PageAlloc {
@@ -127,6 +128,37 @@ export class PageAlloc {
       this.flags[i + k] = this.flags[i]! & ~PG_head;
       this.memcg[i + k] = this.memcg[i]!;
     }
+  }
+
+  /** page_count(): the references to the page. */
+  page_count(pfn: number): number {
+    return this.refcount[this.idx(pfn)]!;
+  }
+
+  /** get_page(): one more reference to the order-0 page `pfn` (a mapping, the page cache). */
+  get_page(pfn: number): void {
+    const i = this.idx(pfn);
+    if (this.refcount[i]! <= 0)
+      BUG(
+        "include/linux/mm.h:get_page",
+        `get_page: pfn 0x${pfn.toString(16)} has refcount ${this.refcount[i]}`,
+      );
+    this.refcount[i]!++;
+  }
+
+  /** put_page(): drop a reference to the order-0 page `pfn`; the last one frees it. Returns
+   *  true if it was freed. */
+  put_page(pfn: number): boolean {
+    const i = this.idx(pfn);
+    if (this.refcount[i]! <= 0)
+      BUG(
+        "include/linux/mm.h:put_page",
+        `put_page: pfn 0x${pfn.toString(16)} has refcount ${this.refcount[i]}`,
+      );
+    if (--this.refcount[i]! > 0) return false;
+    this.flags[i]! &= ~PG_anon;
+    this.__free_pages(pfn, 0);
+    return true;
   }
 
   /** Order of the block page index `i` heads (free or allocated), or -1. */

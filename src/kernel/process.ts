@@ -6,7 +6,7 @@
 import { CAUSE, CSR, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as runHart } from "../cpu/index.js";
 import { makeSatp, SATP_SV48 } from "../mmu/index.js";
 import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
-import type { Mount, OpenFile } from "./fs.js";
+import { files_struct, type fs_struct } from "./fs/index.js";
 import { KernelOops } from "./kaccess.js";
 import { CLOCK_HZ, type Kernel } from "./kernel.js";
 import { mm_struct, type ThpMode } from "./mm.js";
@@ -32,7 +32,6 @@ export interface SpawnOptions {
   argv: string[];
   envp: string[];
   io: TaskIo;
-  mounts?: Mount[];
   /** strace-style lines go here when set. */
   strace?: (line: string) => void;
 }
@@ -47,7 +46,9 @@ export class task_struct {
   exitCode: number | null = null;
   /** The fatal signal that ended the task, if any. */
   signal = 0;
-  readonly files: (OpenFile | null)[];
+  /** The descriptor table and the place in the namespace (src/kernel/fs, the seam). */
+  files: files_struct;
+  fs: fs_struct;
   readonly sigactions = new Map<number, bigint>();
   tidAddress = 0n;
   readonly uaccess: UserAccess;
@@ -61,7 +62,8 @@ export class task_struct {
     thp: () => ThpMode,
     k: Kernel,
   ) {
-    this.files = [{ kind: "stdin" }, { kind: "stdout", fd: 1 }, { kind: "stdout", fd: 2 }];
+    this.files = files_struct.init(k.vfs.stdio(opts.io));
+    this.fs = k.vfs.init_fs();
     this.uaccess = new UserAccess(k, mm, thp);
   }
 
@@ -286,6 +288,15 @@ export class Scheduler {
       this.exitTask(t, 128 + 9, 9);
       return;
     }
+    if (res === "sigbus") {
+      // An access past the end of a mapped file (filemap_fault's VM_FAULT_SIGBUS): SIGBUS with
+      // si_code BUS_ADRERR, whose default action ends the process (status 135).
+      this.k.printk.info(
+        `${t.comm}[${t.pid}]: unhandled signal 7 code 0x2 (BUS_ADRERR) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${h.stval.toString(16)}`,
+      );
+      this.exitTask(t, 128 + 7, 7);
+      return;
+    }
     const err = 4 | (kind === "w" ? 2 : 0) | (res === "accerr" ? 1 : 0) | (kind === "x" ? 0x10 : 0);
     this.segfault(t, h, h.stval, err);
   }
@@ -328,6 +339,8 @@ export class Scheduler {
     const h = this.k.hart();
     this.saveUser(h, t);
     t.mm.exit_mmap();
+    t.files.put_files();
+    t.fs.put_fs();
     const i = this.runqueue.indexOf(t);
     if (i >= 0) this.runqueue.splice(i, 1);
   }

@@ -59,6 +59,20 @@ export class UserAccess {
     return true;
   }
 
+  /** How many of the `len` bytes at `va` can be accessed for `kind`, faulting their pages in
+   *  (fault_in_writeable / fault_in_readable, which return what is left): a read of a stream
+   *  checks its buffer before it takes the data, so a bad buffer loses nothing. */
+  fault_in(va: bigint, len: number, kind: "r" | "w"): number {
+    const h = this.k.hart();
+    let done = 0;
+    while (done < len) {
+      const a = va + BigInt(done);
+      if (this.ram(h, a, kind) < 0) break;
+      done += Math.min(PAGE_SIZE - Number(a & PAGE_MASK), len - done);
+    }
+    return done;
+  }
+
   copy_from_user(va: bigint, len: number): Uint8Array | null {
     const out = new Uint8Array(len);
     const mem = this.k.machine.mem;
@@ -78,10 +92,10 @@ export class UserAccess {
     for (let i = 0; i < max; i++) {
       const b = this.copy_from_user(va + BigInt(i), 1);
       if (!b) return null;
-      if (b[0] === 0) return Buffer.from(bytes).toString("utf8");
+      if (b[0] === 0) return new TextDecoder().decode(Uint8Array.from(bytes));
       bytes.push(b[0]!);
     }
-    return Buffer.from(bytes).toString("utf8");
+    return new TextDecoder().decode(Uint8Array.from(bytes));
   }
 
   get_u64(va: bigint): bigint | null {

@@ -2,6 +2,10 @@
 
 export const VMSTAT_NAMES = [
   "nr_free_pages",
+  "nr_file_pages",
+  "nr_dirty",
+  "nr_writeback",
+  "nr_shmem",
   "nr_vmalloc",
   "nr_page_table_pages",
   "nr_slab_unreclaimable",

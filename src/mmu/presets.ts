@@ -1,7 +1,7 @@
 // Named TLB geometries, from the figures in docs/reference/tlbs.md (sources cited per preset),
-// and the loader for a user's own preset in JSON.
+// and the checker for a user's own preset written as JSON (the CLI reads the file: the core
+// imports no node: module).
 
-import { readFileSync } from "node:fs";
 import { pageShiftByName } from "./pte.js";
 import { type Replacement, type TlbArrayConfig, type TlbConfig, TlbModel, validateArray } from "./tlb.js";
 
@@ -94,30 +94,15 @@ export const TLB_PRESETS: Record<string, TlbConfig> = {
 
 export const DEFAULT_TLB_PRESET = "skylake";
 
-/** A preset by name, or a JSON file path (anything ending in .json). */
-export function loadTlbConfig(nameOrFile: string): TlbConfig {
-  if (nameOrFile.endsWith(".json")) return parseTlbConfig(readJson(nameOrFile), nameOrFile);
-  const p = TLB_PRESETS[nameOrFile];
+/** A preset by name (a user's .json file is read by the CLI and checked by parseTlbConfig). */
+export function loadTlbConfig(name: string): TlbConfig {
+  const p = TLB_PRESETS[name];
   if (!p) {
     throw new Error(
-      `unknown TLB preset '${nameOrFile}' (presets: ${Object.keys(TLB_PRESETS).join(", ")}; or a .json file)`,
+      `unknown TLB preset '${name}' (presets: ${Object.keys(TLB_PRESETS).join(", ")}; or a .json file)`,
     );
   }
   return p;
-}
-
-function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`${file}: cannot read TLB preset: ${(e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
 }
 
 /** Check and convert a preset written as JSON (sizes may be "4k"/"2m"/"1g" or shifts). */

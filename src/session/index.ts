@@ -3,6 +3,7 @@
 // commands (src/cli) and the sweep (src/exp) both run guests through here.
 
 export { type BareRunHooks, runBare } from "./bare.js";
+export { nodeHostFs } from "./hostfs.js";
 export {
   atLeast,
   type BootedKernel,

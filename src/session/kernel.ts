@@ -11,10 +11,12 @@ import {
   type Kernel,
   KernelOops,
   type Mount,
+  MountError,
   type TaskIo,
   type task_struct,
 } from "../kernel/index.js";
-import { type MachineSpec, newMachine } from "./machine.js";
+import { nodeHostFs } from "./hostfs.js";
+import { type MachineSpec, newMachine, ProgramError } from "./machine.js";
 import { execLine } from "./program.js";
 import { type KernelStats, kernelStats, StatsCollector, type StatsReport } from "./stats.js";
 
@@ -155,6 +157,7 @@ export function runUnderKernel(
   let end: { status: number; reason: string };
   const kernelAtStart = kernelStats(session.k);
   try {
+    mountAll(session.k, prog.mounts);
     const task = spawnProgram(session.k, prog, hooks);
     if (typeof task === "number")
       return { status: task, reason: "not run", report: null, kernelAtStart: null };
@@ -171,6 +174,21 @@ export function runUnderKernel(
   return { ...end, report, kernelAtStart };
 }
 
+/** Mount the --mount files and directories into the kernel's namespace, in order (a later
+ *  mount may sit inside an earlier one), through node:fs (hostfs.ts); a mount that cannot be
+ *  made is a ProgramError naming it. */
+function mountAll(k: Kernel, mounts: readonly Mount[]): void {
+  const host = nodeHostFs();
+  for (const m of mounts) {
+    try {
+      k.vfs.mount_host(host, m);
+    } catch (e) {
+      if (e instanceof MountError) throw new ProgramError(e.message);
+      throw e;
+    }
+  }
+}
+
 /** Start the program as the first task; on an ExecError, the line and status 126. */
 function spawnProgram(k: Kernel, prog: KernelProgram, hooks: KernelRunHooks): task_struct | number {
   try {
@@ -180,7 +198,6 @@ function spawnProgram(k: Kernel, prog: KernelProgram, hooks: KernelRunHooks): ta
       argv: [prog.path, ...prog.args],
       envp: [...prog.env],
       io: hooks.io,
-      mounts: [...prog.mounts],
       ...(hooks.strace ? { strace: hooks.strace } : {}),
     });
   } catch (e) {

@@ -21,9 +21,13 @@ export interface MachineSpec {
   maxInsns: number;
 }
 
-/** A new machine with the spec's harts, RAM and TLB; `console` gets the UART's bytes. */
-export function newMachine(spec: MachineSpec, console?: (byte: number) => void): Machine {
-  return new Machine({ harts: spec.harts, mem: spec.mem, tlb: spec.tlb, ...(console ? { console } : {}) });
+/** A new machine with the spec's harts, RAM and TLB; `console` gets the UART's bytes (default:
+ *  this process's stdout; the core's Machine touches no Node global itself). */
+export function newMachine(
+  spec: MachineSpec,
+  console: (byte: number) => void = (b) => process.stdout.write(Uint8Array.of(b)),
+): Machine {
+  return new Machine({ harts: spec.harts, mem: spec.mem, tlb: spec.tlb, console });
 }
 
 /** Allow only `mode` (and Bare) in every hart's satp: a write of another MODE is ignored, as

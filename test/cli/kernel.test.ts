@@ -555,6 +555,25 @@ describe("the console interpreter", () => {
     expect(out()).toMatch(/^kmalloc-128 /m);
   });
 
+  it("cat reads any file of the kernel's tree through the VFS", () => {
+    const { kc, out } = boot();
+    expect(kc.exec("cat /proc/cpuinfo")).toEqual({ kind: "ok" });
+    expect(out()).toMatch(/^mmu\t\t: sv48$/m);
+    expect(kc.exec("cat /proc/sys/vm/max_map_count")).toEqual({ kind: "ok" });
+    expect(out()).toMatch(/\n65530\n$/);
+    expect(kc.exec("cat meminfo")).toEqual({ kind: "ok" });
+    expect(out()).toMatch(/^MemTotal: +\d+ kB$/m);
+    expect(kc.exec("cat /tmp/none")).toEqual({
+      kind: "error",
+      message: "cat: /tmp/none: No such file or directory",
+    });
+    expect(kc.exec("cat /tmp")).toEqual({ kind: "error", message: "cat: /tmp: Is a directory" });
+    expect(kc.exec("cat /proc/self/maps")).toEqual({
+      kind: "error",
+      message: "cat: /proc/self/maps: No such file or directory",
+    });
+  });
+
   it("runLines stops a script at the first failing line", () => {
     const { kc, out } = boot();
     const errors: string[] = [];

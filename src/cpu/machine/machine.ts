@@ -31,9 +31,10 @@ export interface MachineOptions {
   mem?: number;
   /** Instructions each hart runs per round before the next hart's turn. */
   quantum?: number;
-  /** Console output (UART and HTIF), byte by byte. */
+  /** Console output (UART and HTIF), byte by byte (default: discarded; the CLI passes its
+   *  stdout writer — the core imports no node: module and touches no Node global). */
   console?: (byte: number) => void;
-  /** The modelled TLB of every hart: a preset name, a .json file, or a config (default skylake). */
+  /** The modelled TLB of every hart: a preset name or a config (default skylake). */
   tlb?: string | TlbConfig;
 }
 
@@ -73,7 +74,7 @@ export class Machine implements HartHost {
     this.mem = new PhysMem(opts.mem ?? 1 << 30);
     this.code = new CodeCache(this.mem);
     this.quantum = opts.quantum ?? 10_000;
-    const out = opts.console ?? ((b: number) => process.stdout.write(Uint8Array.of(b)));
+    const out = opts.console ?? (() => {});
     this.clint = new Clint(nharts, {
       now: () => this.mtime(this.current ?? this.harts[0]!, this.current?.chunkN ?? 0),
       setNow: (v) => {

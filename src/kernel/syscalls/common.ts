@@ -7,8 +7,9 @@ import type { Kernel } from "../kernel.js";
 import type { Scheduler, task_struct } from "../process.js";
 
 /** Argument formats for strace: d int, u unsigned, x hex, p pointer, s C string, b:N buffer of
- *  length arg N (printed from user memory), - not shown. */
-export type Fmt = "d" | "u" | "x" | "p" | "s" | `b${number}` | "-";
+ *  length arg N (printed from user memory), - not shown, or a function that prints the
+ *  argument as strace does (flag names, AT_FDCWD, octal modes; null: strace omits it). */
+export type Fmt = "d" | "u" | "x" | "p" | "s" | `b${number}` | "-" | ((v: bigint, c: Ctx) => string | null);
 
 /** One system call in progress: the kernel, the task, its hart and the six argument registers. */
 export interface Ctx {

@@ -71,8 +71,9 @@ function formatResult(r: bigint, hex: boolean): string {
 
 function formatArgs(c: Ctx, sc: Syscall): string {
   return sc.args
-    .map((f, i) => {
+    .map((f, i): string | null => {
       const v = c.a[i]!;
+      if (typeof f === "function") return f(v, c);
       if (f === "d") return s64(v).toString();
       if (f === "u") return v.toString();
       if (f === "x") return `0x${v.toString(16)}`;
@@ -88,6 +89,7 @@ function formatArgs(c: Ctx, sc: Syscall): string {
       }
       return "";
     })
+    .filter((x) => x !== null)
     .join(", ");
 }
 

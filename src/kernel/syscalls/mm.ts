@@ -1,7 +1,7 @@
 // Memory-management system calls: brk, munmap, mremap, mmap, mprotect, madvise (the work is in
 // ../mm.ts).
 
-import { EBADF, ENODEV } from "../errno.js";
+import { do_mmap_file } from "../fs/filemap.js";
 import { MAP_ANONYMOUS } from "../mm.js";
 import { type SyscallTable, s32 } from "./common.js";
 
@@ -20,14 +20,9 @@ export const mmSyscalls: SyscallTable = {
     fn: (c) => {
       const flags = s32(c.a[3]!);
       if (flags & MAP_ANONYMOUS) return c.t.mm.do_mmap(c.a[0]!, c.a[1]!, s32(c.a[2]!), flags);
-      const f = c.t.files[s32(c.a[4]!)];
-      if (!f) return -EBADF;
-      if (f.kind !== "file") return -ENODEV;
-      return c.t.mm.do_mmap(c.a[0]!, c.a[1]!, s32(c.a[2]!), flags, {
-        data: f.data,
-        offset: Number(c.a[5]!),
-        path: f.path,
-      });
+      const f = c.t.files.fget(s32(c.a[4]!));
+      const m = { addr: c.a[0]!, len: c.a[1]!, prot: s32(c.a[2]!), flags, off: c.a[5]! };
+      return do_mmap_file(c.t.mm, f, m, () => c.t.fs.root); // the file's checks are in fs/
     },
     hexResult: true,
   },

@@ -5,10 +5,15 @@ import type { Kernel } from "../kernel.js";
 import { put, type SyscallTable, s32, u64s } from "./common.js";
 
 /** The deterministic clock: seconds since boot on the current hart, and a fixed epoch. */
-const EPOCH = 1_767_225_600n; // 2026-01-01T00:00:00Z
+export const EPOCH = 1_767_225_600n; // 2026-01-01T00:00:00Z
 const NSEC_PER_SEC = 1_000_000_000n;
 function nowNs(k: Kernel): bigint {
   return BigInt(Math.floor(k.seconds() * Number(NSEC_PER_SEC)));
+}
+
+/** CLOCK_REALTIME in nanoseconds (ktime_get_real_ns): file times are stamped with it. */
+export function ktime_get_real_ns(k: Kernel): bigint {
+  return nowNs(k) + EPOCH * NSEC_PER_SEC;
 }
 
 export const timeSyscalls: SyscallTable = {

@@ -1,0 +1,317 @@
+// A process to make system calls from a test: a booted kernel with one task (a program that
+// spins), its address space on hart 0, and `call(nr, ...args)` entering the kernel's syscall
+// dispatcher exactly as an ecall does (a7 = number, a0..a5 = arguments, a0 = the result).
+// Strings and buffers are placed in a scratch mapping of the task; every call is traced as
+// --strace prints it.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { assemble } from "../../../src/asm/index.js";
+import type { Hart } from "../../../src/cpu/index.js";
+import type { HostFs, Kernel, TaskIo, task_struct } from "../../../src/kernel/index.js";
+import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "../../../src/kernel/mm.js";
+import { syscall } from "../../../src/kernel/syscalls/index.js";
+import { nodeHostFs } from "../../../src/session/hostfs.js";
+import { boot } from "../helpers.js";
+
+/** System call numbers (riscv64, include/uapi/asm-generic/unistd.h). */
+export const NR = {
+  getcwd: 17,
+  dup: 23,
+  dup3: 24,
+  fcntl: 25,
+  ioctl: 29,
+  mkdirat: 34,
+  unlinkat: 35,
+  symlinkat: 36,
+  linkat: 37,
+  truncate: 45,
+  ftruncate: 46,
+  faccessat: 48,
+  chdir: 49,
+  fchdir: 50,
+  openat: 56,
+  close: 57,
+  pipe2: 59,
+  getdents64: 61,
+  lseek: 62,
+  read: 63,
+  write: 64,
+  readv: 65,
+  writev: 66,
+  pread64: 67,
+  pwrite64: 68,
+  preadv: 69,
+  pwritev: 70,
+  pselect6: 72,
+  ppoll: 73,
+  readlinkat: 78,
+  newfstatat: 79,
+  fstat: 80,
+  fsync: 82,
+  umask: 166,
+  munmap: 215,
+  mmap: 222,
+  mprotect: 226,
+  msync: 227,
+  renameat2: 276,
+  statx: 291,
+  close_range: 436,
+  faccessat2: 439,
+} as const;
+
+export const AT_FDCWD = -100;
+// open flags (asm-generic/fcntl.h)
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const O_TRUNC = 0o1000;
+export const O_APPEND = 0o2000;
+export const O_NONBLOCK = 0o4000;
+export const O_DIRECTORY = 0o200000;
+export const O_NOFOLLOW = 0o400000;
+export const O_CLOEXEC = 0o2000000;
+export const O_PATH = 0o10000000;
+export const O_TMPFILE = 0o20200000;
+
+/** -errno values by name, as bigints. */
+export const E = {
+  EPERM: -1n,
+  ENOENT: -2n,
+  EINTR: -4n,
+  EIO: -5n,
+  ENXIO: -6n,
+  EBADF: -9n,
+  EAGAIN: -11n,
+  ENOMEM: -12n,
+  EACCES: -13n,
+  EFAULT: -14n,
+  EBUSY: -16n,
+  EEXIST: -17n,
+  EXDEV: -18n,
+  ENODEV: -19n,
+  ENOTDIR: -20n,
+  EISDIR: -21n,
+  EFBIG: -27n,
+  EINVAL: -22n,
+  EMFILE: -24n,
+  ENOTTY: -25n,
+  ENOSPC: -28n,
+  ESPIPE: -29n,
+  EROFS: -30n,
+  EMLINK: -31n,
+  EPIPE: -32n,
+  ERANGE: -34n,
+  ENAMETOOLONG: -36n,
+  ENOTEMPTY: -39n,
+  ELOOP: -40n,
+  EOPNOTSUPP: -95n,
+} as const;
+
+const SPIN = "_start:\n  j _start\n";
+
+export type Arg = bigint | number | string;
+
+/** A task to make system calls from. */
+export class Proc {
+  readonly trace: string[] = [];
+  private next: bigint;
+  private readonly end: bigint;
+
+  constructor(
+    readonly k: Kernel,
+    readonly t: task_struct,
+    /** What the task wrote to the terminal: "1:text" or "2:text" per write. */
+    readonly out: string[],
+    scratch: number,
+  ) {
+    const SCRATCH = BigInt(scratch);
+    const r = this.call(NR.mmap, 0, SCRATCH, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (r < 0n) throw new Error(`harness: scratch mmap failed: ${r}`);
+    this.next = r;
+    this.end = r + SCRATCH;
+    // Fault the whole scratch area in now, so that page counts taken by a test do not move
+    // when the harness places a string or a buffer.
+    this.write(r, new Uint8Array(Number(SCRATCH)));
+    this.trace.length = 0;
+  }
+
+  get h(): Hart {
+    return this.k.hart();
+  }
+
+  /** A zeroed scratch buffer of `n` bytes (8-aligned; its pages are already present). */
+  buf(n: number): bigint {
+    const va = this.next;
+    this.next += BigInt((n + 7) & ~7) || 8n;
+    if (this.next > this.end) throw new Error("harness: scratch space exhausted");
+    this.write(va, new Uint8Array(n));
+    return va;
+  }
+
+  /** `s` as a NUL-terminated string in scratch memory. */
+  str(s: string): bigint {
+    const b = new TextEncoder().encode(`${s}\0`);
+    const va = this.buf(b.length);
+    this.write(va, b);
+    return va;
+  }
+
+  /** `bytes` in scratch memory. */
+  bytes(bytes: Uint8Array | string): bigint {
+    const b = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+    const va = this.buf(b.length);
+    this.write(va, b);
+    return va;
+  }
+
+  write(va: bigint, b: Uint8Array): void {
+    if (!this.t.uaccess.copy_to_user(va, b)) throw new Error(`harness: cannot write 0x${va.toString(16)}`);
+  }
+
+  read(va: bigint, n: number): Uint8Array {
+    const b = this.t.uaccess.copy_from_user(va, n);
+    if (!b) throw new Error(`harness: cannot read 0x${va.toString(16)}`);
+    return b;
+  }
+
+  text(va: bigint, n: number): string {
+    return new TextDecoder().decode(this.read(va, n));
+  }
+
+  u64(va: bigint, off = 0): bigint {
+    return new DataView(this.read(va + BigInt(off), 8).buffer).getBigUint64(0, true);
+  }
+
+  i32(va: bigint, off = 0): number {
+    return new DataView(this.read(va + BigInt(off), 4).buffer).getInt32(0, true);
+  }
+
+  /** System call `nr` with `args` (strings are copied in); the result as a signed value. */
+  call(nr: number, ...args: Arg[]): bigint {
+    const h = this.h;
+    const k = this.k;
+    k.sched.switch_mm(h, this.t);
+    const regs = args.map((a) => (typeof a === "string" ? this.str(a) : BigInt(a)));
+    while (regs.length < 6) regs.push(0n);
+    h.setReg(17, BigInt(nr));
+    for (const [i, v] of regs.entries()) h.setReg(10 + i, BigInt.asUintN(64, v));
+    const idle = k.current;
+    k.current = { comm: this.t.comm, pid: this.t.pid };
+    try {
+      syscall(k, k.sched, this.t, h);
+    } finally {
+      k.current = idle;
+    }
+    return BigInt.asIntN(64, h.reg(10));
+  }
+
+  /** openat(AT_FDCWD, name, flags, mode): the descriptor (a number), or throws. */
+  open(name: string, flags = O_RDONLY, mode = 0o644): number {
+    const fd = this.call(NR.openat, AT_FDCWD, name, flags, mode);
+    if (fd < 0n) throw new Error(`open ${name}: ${fd}`);
+    return Number(fd);
+  }
+
+  /** write(fd, s): the count, or throws. */
+  puts(fd: number, s: string | Uint8Array): number {
+    const b = typeof s === "string" ? new TextEncoder().encode(s) : s;
+    const r = this.call(NR.write, fd, this.bytes(b), b.length);
+    if (r < 0n) throw new Error(`write ${fd}: ${r}`);
+    return Number(r);
+  }
+
+  /** read(fd, n) as text. */
+  gets(fd: number, n: number): string {
+    const va = this.buf(n);
+    const r = this.call(NR.read, fd, va, n);
+    if (r < 0n) throw new Error(`read ${fd}: ${r}`);
+    return this.text(va, Number(r));
+  }
+
+  /** pipe2(): [read end, write end]. */
+  pipe(flags = 0): [number, number] {
+    const fds = this.buf(8);
+    const r = this.call(NR.pipe2, fds, flags);
+    if (r !== 0n) throw new Error(`pipe2: ${r}`);
+    return [this.i32(fds, 0), this.i32(fds, 4)];
+  }
+
+  /** The whole of file `name` as text (open, read until 0, close). */
+  cat(name: string): string {
+    const fd = this.open(name);
+    let s = "";
+    for (;;) {
+      const part = this.gets(fd, 4096);
+      if (part === "") break;
+      s += part;
+    }
+    this.call(NR.close, fd);
+    return s;
+  }
+}
+
+export interface ProcOptions {
+  mem?: number;
+  harts?: number;
+  /** Host directories to mount before the task starts. */
+  mounts?: { host: string; guest: string; rw?: boolean; fs?: HostFs }[];
+  isatty?: boolean;
+  stdin?: string;
+}
+
+/** A kernel with one spinning task, ready for calls. */
+export function proc(opts: ProcOptions = {}): Proc {
+  const k = boot("transparent_hugepage=never", { mem: opts.mem ?? 64 << 20, harts: opts.harts ?? 1 });
+  for (const m of opts.mounts ?? [])
+    k.vfs.mount_host(m.fs ?? nodeHostFs(), { host: m.host, guest: m.guest, rw: m.rw ?? false });
+  let input = new TextEncoder().encode(opts.stdin ?? "");
+  const out: string[] = [];
+  const io: TaskIo = {
+    stdin: (max) => {
+      const b = input.subarray(0, max);
+      input = input.subarray(b.length);
+      return b;
+    },
+    write: (fd, data) => {
+      out.push(`${fd}:${new TextDecoder().decode(data)}`);
+    },
+    isatty: () => opts.isatty ?? false,
+  };
+  const elf = assemble(SPIN, { base: 0x10000n }).toElf();
+  let p: Proc | null = null;
+  const t = k.sched.spawn({
+    elf,
+    path: "/bin/spin",
+    argv: ["spin"],
+    envp: [],
+    io,
+    strace: (l) => p?.trace.push(l),
+  });
+  const mem = opts.mem ?? 64 << 20;
+  p = new Proc(k, t, out, Math.min(4 << 20, mem / 8));
+  return p;
+}
+
+/** A fresh host directory, removed by the returned function. */
+export function hostDir(prefix = "mmlab-fs-"): { dir: string; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Assemble `src` (text at 0x10000), run it as /bin/NAME on `k` to its end (or 1M
+ *  instructions), and return the task. */
+export function runAsm(k: Kernel, name: string, src: string): task_struct {
+  const t = k.sched.spawn({
+    elf: assemble(src, { base: 0x10000n }).toElf(),
+    path: `/bin/${name}`,
+    argv: [name],
+    envp: [],
+    io: { stdin: () => new Uint8Array(0), write: () => {}, isatty: () => false },
+  });
+  k.sched.run(1_000_000);
+  return t;
+}
