@@ -21,6 +21,8 @@ export {
 } from "./kernel.js";
 export {
   formatSize,
+  type JitSpec,
+  loadJit,
   MAX_HARTS,
   type MachineSpec,
   newMachine,
