@@ -10,6 +10,7 @@ import {
   isAssembly,
   type KernelRunResult,
   loadAssembler,
+  nodeHostFs,
   readKernelProgram,
   runUnderKernel,
 } from "../session/index.js";
@@ -164,6 +165,7 @@ export async function runKernelMode(
       message: line,
       quiet: cfg.quiet,
       stats: cfg.stats !== "off",
+      hostFs: nodeHostFs(),
       ...(opts.strace ? { strace: line } : {}),
       ...(opts.smaps ? { onExit: printSmaps } : {}),
       onMachine: (m) => {

@@ -3,6 +3,21 @@
 // commands (src/cli) and the sweep (src/exp) both run guests through here.
 
 export { type BareRunHooks, runBare } from "./bare.js";
+export {
+  COMMANDS,
+  ConsoleError,
+  type ConsoleRun,
+  consoleHelp,
+  handleResult,
+  hexdump,
+  KConsole,
+  type LineResult,
+  parseNumber,
+  runLines,
+  showPtr,
+} from "./console.js";
+export { DEMO_SOURCE } from "./demo.js";
+export { formatKernel, formatTlb, permString, table, vpnToVa } from "./format.js";
 export { nodeHostFs } from "./hostfs.js";
 export {
   atLeast,
