@@ -35,6 +35,7 @@ export {
   TASK_LINE,
 } from "./kernel.js";
 export {
+  execLine,
   formatSize,
   MAX_HARTS,
   type MachineSpec,
@@ -52,7 +53,6 @@ export {
 } from "./perf.js";
 export {
   assembleElf,
-  execLine,
   isAssembly,
   loadAssembler,
   loadBareProgram,

@@ -16,8 +16,7 @@ import {
   type TaskIo,
   type task_struct,
 } from "../kernel/index.js";
-import { type MachineSpec, newMachine, ProgramError } from "./machine.js";
-import { execLine } from "./program.js";
+import { execLine, type MachineSpec, newMachine, ProgramError } from "./machine.js";
 import { type KernelStats, kernelStats, StatsCollector, type StatsReport } from "./stats.js";
 
 /** One line of the kernel log. */
