@@ -33,10 +33,11 @@ import {
   RAM_BASE,
   SV48,
   type TlbConfig,
+  tlbArenaBytes,
 } from "../mmu/index.js";
 import { CodeCache, rdPair, SLOT_WORDS } from "./code.js";
 import { CSR, MSTATUS, PRIV_M, PRIV_S } from "./csr.js";
-import { Hart, type HartHost } from "./hart.js";
+import { HART_ARENA_BYTES, Hart, type HartHost } from "./hart.js";
 import type { Interpreter, RunFn } from "./interp.js";
 import { insnInfo, MNEMONICS, type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
 import { Paging } from "./paging.js";
@@ -276,7 +277,8 @@ function yieldDevice(h: () => Hart): MmioDevice {
 
 /** A scratch hart on its own RAM: bare in M-mode, or paged (Sv48, identity-mapped) in S-mode. */
 function scratchHart(tlb: TlbConfig, paged: boolean): Hart {
-  const mem = new PhysMem(PAGES * 4096);
+  // An arena with room for the hart, as a machine's: the views the loop meets have the same kind.
+  const mem = new PhysMem(PAGES * 4096, HART_ARENA_BYTES + tlbArenaBytes(tlb));
   const harts: Hart[] = [];
   const host: HartHost = {
     mem,
