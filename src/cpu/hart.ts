@@ -3,11 +3,19 @@
 // access that the interpreter falls back to when its host TLB misses. Translation is Bare here;
 // paging plugs in through `translator` (paging.ts).
 
-import { PG_CODE, PG_RESV, PG_WATCH, type PhysMem, RAM_BASE, SATP_MODE_SHIFT } from "../mmu/index.js";
+import {
+  arenaArray,
+  PG_CODE,
+  PG_RESV,
+  PG_WATCH,
+  type PhysMem,
+  RAM_BASE,
+  SATP_MODE_SHIFT,
+} from "../mmu/index.js";
 import { type CodeCache, X0_SINK } from "./code.js";
 import { CAUSE, IRQ_PRIORITY, MENVCFG_ADUE, MSTATUS, PRIV_M, PRIV_S, PRIV_U } from "./csr.js";
 import { CSRS, type CsrEntry } from "./csrfile.js";
-import { type AccessKind, HostTlb } from "./hosttlb.js";
+import { type AccessKind, HOST_TLB_ARENA_BYTES, HostTlb } from "./hosttlb.js";
 import { r, splitBig, toBig } from "./int64.js";
 import { TRAP } from "./trap.js";
 import { TRIG_LOAD, TRIG_STORE, Triggers } from "./trigger.js";
@@ -43,6 +51,10 @@ export interface Translator {
   sfence(h: Hart, va: bigint | undefined, asid: number | undefined): void;
 }
 
+/** Bytes a hart takes in its machine's arena: its registers (8-aligned), its host TLB, and room
+ *  for the translator's per-hart words. */
+export const HART_ARENA_BYTES = 8 * ((X0_SINK + 2) / 2) + HOST_TLB_ARENA_BYTES + 256;
+
 const MXL64 = 2n << 62n;
 const misaBits = (exts: string): bigint =>
   [...exts].reduce((v, c) => v | (1n << BigInt(c.charCodeAt(0) - 65)), MXL64);
@@ -54,8 +66,9 @@ function kindCause(kind: AccessKind, access: number, misaligned: number, fetch: 
 }
 
 export class Hart {
-  /** The integer registers as int32 pairs (see code.ts), with the x0 sink pair at the end. */
-  readonly x = new Int32Array(X0_SINK + 2);
+  /** The integer registers as int32 pairs (see code.ts), with the x0 sink pair at the end: in
+   *  the machine's arena when it has room (translated code keeps them as i64 there). */
+  readonly x: Int32Array;
   /** The f registers: f[r] as a double; fi[2r], fi[2r+1] its low and high words (bit moves
    *  go through these, so NaN payloads survive); f32[2r] the low word as a single. A single is
    *  NaN-boxed: properly when fi[2r+1] === -1. */
@@ -72,7 +85,7 @@ export class Hart {
   priv = PRIV_M;
   /** The host fast-path TLB (hosttlb.ts): copies of live entries of the modelled TLB (the
    *  translator's), kept for speed only. */
-  readonly hostTlb = new HostTlb();
+  readonly hostTlb: HostTlb;
   /** The Sdtrig triggers and the debugger's breakpoints (trigger.ts). */
   readonly triggers: Triggers = new Triggers(this);
   readonly mem: PhysMem;
@@ -144,6 +157,8 @@ export class Hart {
   ) {
     this.mem = host.mem;
     this.code = host.code;
+    this.x = arenaArray(host.mem.arena, Int32Array, X0_SINK + 2);
+    this.hostTlb = new HostTlb(host.mem.arena);
     this.misa = misaBits(extensions);
     // FS is writable (and F/D instructions can be enabled) only with F. It resets to Off, as on
     // Spike and (at least until 2024) QEMU (docs/reference/emulators.md): a bare program enables
