@@ -27,22 +27,23 @@ export interface Insn {
   readonly succ: number;
 }
 
+/** Every operand field at zero: the base of an assembled record and of a decoded one. */
+export const ZERO_FIELDS: Omit<Insn, "name"> = {
+  rd: 0,
+  rs1: 0,
+  rs2: 0,
+  rs3: 0,
+  imm: 0,
+  csr: 0,
+  aq: false,
+  rl: false,
+  pred: 0,
+  succ: 0,
+};
+
 /** An Insn named `name` with the given fields and every other field zero. */
 export function makeInsn(name: string, fields: Partial<Omit<Insn, "name">> = {}): Insn {
-  return {
-    rd: 0,
-    rs1: 0,
-    rs2: 0,
-    rs3: 0,
-    imm: 0,
-    csr: 0,
-    aq: false,
-    rl: false,
-    pred: 0,
-    succ: 0,
-    ...fields,
-    name,
-  };
+  return { ...ZERO_FIELDS, ...fields, name };
 }
 
 /** Operand syntax classes; `syntax.ts` maps each to its operand patterns. */

@@ -101,7 +101,7 @@ export class task_struct implements Waiter {
   sleep_timer: hrtimer | null = null;
   tidAddress = 0n;
   readonly uaccess: UserAccess;
-  readonly unknownSyscalls = new Set<number>();
+  readonly unknownSyscalls = new Set<bigint>();
 
   constructor(
     readonly pid: number,

@@ -50,6 +50,8 @@ import { pipe_inode_info } from "../fs/pipe.js";
 import { iterate_dir } from "../fs/readdir.js";
 import { stat_bytes, statx_bytes, statx_check } from "../fs/stat.js";
 import {
+  FCNTL,
+  FD_CLOEXEC,
   FMODE_PATH,
   FMODE_READ,
   FMODE_WRITE,
@@ -484,14 +486,7 @@ function do_pselect(c: Ctx, nfds: bigint, sets: bigint[], tsp: bigint): bigint {
 
 // ---- fcntl ----
 
-const F_DUPFD = 0;
-const F_GETFD = 1;
-const F_SETFD = 2;
-const F_GETFL = 3;
-const F_SETFL = 4;
-const F_DUPFD_CLOEXEC = 1030;
-const F_GETPIPE_SZ = 1032;
-const FD_CLOEXEC = 1;
+const { F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, F_GETPIPE_SZ } = FCNTL;
 /** What F_SETFL may change (SETFL_MASK): O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME. */
 const SETFL_MASK = O_APPEND | O_NONBLOCK | 0o20000 | 0o40000 | 0o1000000;
 
