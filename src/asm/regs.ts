@@ -112,6 +112,8 @@ const CSRS = new Map<string, number>([
   ["tdata1", 0x7a1],
   ["tdata2", 0x7a2],
   ["tdata3", 0x7a3],
+  ["tinfo", 0x7a4],
+  ["tcontrol", 0x7a5],
   ["dcsr", 0x7b0],
   ["dpc", 0x7b1],
   ["dscratch0", 0x7b2],

@@ -39,4 +39,12 @@ export {
   TIMEBASE_HZ,
 } from "./machine/machine.js";
 export { Paging } from "./paging.js";
+export {
+  type DebugHalt,
+  NTRIGGERS,
+  TRIG_EXECUTE,
+  TRIG_LOAD,
+  TRIG_STORE,
+  Triggers,
+} from "./trigger.js";
 export { warmInterpreter } from "./warmup.js";

@@ -52,7 +52,7 @@ export class task_struct {
   readonly sigactions = new Map<number, bigint>();
   tidAddress = 0n;
   readonly uaccess: UserAccess;
-  readonly unknownSyscalls = new Set<number>();
+  readonly unknownSyscalls = new Set<bigint>();
 
   constructor(
     readonly pid: number,

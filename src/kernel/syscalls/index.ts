@@ -38,19 +38,26 @@ const TABLE = joinTables([
   timeSyscalls,
 ]);
 
+/** How many distinct unknown numbers a task has reported (once each): a guest trying every
+ *  number must not grow the log or the set without bound. */
+export const UNKNOWN_SYSCALLS_SHOWN = 64;
+
 /** Handle the ecall of task `t` on hart `h` (a7 = number, a0..a5 = arguments, a0 = result). */
 export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): void {
-  const nr = Number(h.reg(17));
+  const a7 = BigInt.asIntN(64, h.reg(17)); // a long, as Linux reads it: printed exactly
+  const nr = a7 >= 0n && a7 < 0x1_0000n ? Number(a7) : -1;
   const a = [10, 11, 12, 13, 14, 15].map((r) => h.reg(r));
-  const sc = TABLE[nr];
+  const sc = nr >= 0 ? TABLE[nr] : undefined;
   k.charge(COST.syscall);
   if (!sc) {
-    if (!t.unknownSyscalls.has(nr)) {
-      t.unknownSyscalls.add(nr);
-      k.printk.info(`${t.comm}[${t.pid}]: unknown system call ${nr}: returning -ENOSYS`);
+    if (!t.unknownSyscalls.has(a7) && t.unknownSyscalls.size < UNKNOWN_SYSCALLS_SHOWN) {
+      t.unknownSyscalls.add(a7);
+      k.printk.info(`${t.comm}[${t.pid}]: unknown system call ${a7}: returning -ENOSYS`);
+      if (t.unknownSyscalls.size === UNKNOWN_SYSCALLS_SHOWN)
+        k.printk.info(`${t.comm}[${t.pid}]: further unknown system calls not reported`);
     }
     t.opts.strace?.(
-      `syscall_${nr}(${a.map((x) => `0x${x.toString(16)}`).join(", ")}) = ${formatResult(-ENOSYS, false)}`,
+      `syscall_${a7 >= 0n ? a7 : `0x${BigInt.asUintN(64, a7).toString(16)}`}(${a.map((x) => `0x${x.toString(16)}`).join(", ")}) = ${formatResult(-ENOSYS, false)}`,
     );
     h.setReg(10, -ENOSYS);
     return;
@@ -61,7 +68,7 @@ export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): void 
   const r = sc.fn(c);
   if (t.running) h.setReg(10, r);
   if (t.opts.strace && !sc.noreturn)
-    t.opts.strace(`${sc.name}(${shownArgs}) = ${formatResult(r, sc.hexResult === true)}`);
+    t.opts.strace(`${sc.name}(${shownArgs}) = ${t.running ? formatResult(r, sc.hexResult === true) : "?"}`);
 }
 
 function formatResult(r: bigint, hex: boolean): string {

@@ -1,6 +1,6 @@
 // Signal system calls: tgkill, rt_sigaction, rt_sigprocmask.
 
-import { EFAULT, EINVAL } from "../errno.js";
+import { EFAULT, EINVAL, ESRCH } from "../errno.js";
 import { put, type SyscallTable, s32, u64s } from "./common.js";
 import { exit } from "./process.js";
 
@@ -8,8 +8,16 @@ export const signalSyscalls: SyscallTable = {
   131: {
     name: "tgkill",
     args: ["d", "d", "d"],
-    fn: (c) => exit(c, 128 + s32(c.a[2]!), s32(c.a[2]!)),
-    noreturn: true,
+    fn: (c) => {
+      // kernel/signal.c: tgid and tid must be positive, the task must exist, and the signal
+      // valid (1.._NSIG; 0 only checks); any other signal here ends the sender (no delivery
+      // yet: its default action).
+      const [tgid, tid, sig] = [s32(c.a[0]!), s32(c.a[1]!), s32(c.a[2]!)];
+      if (tgid <= 0 || tid <= 0) return -EINVAL;
+      if (tid !== c.t.pid || tgid !== c.t.pid) return -ESRCH;
+      if (sig < 0 || sig > 64) return -EINVAL;
+      return sig === 0 ? 0n : exit(c, 128 + sig, sig);
+    },
   },
   134: {
     name: "rt_sigaction",
