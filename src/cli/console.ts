@@ -1,4 +1,4 @@
-// `mmlab console`: boot the kernel and read console commands (console-commands.ts) from the terminal,
+// `mmlab console`: boot the kernel and read console commands (src/session/console.ts) from the terminal,
 // with line editing, history (~/.mmlab_history) and completion, or from a pipe. A mistake or an
 // oops is printed and the console goes on; a kernel panic ends it.
 

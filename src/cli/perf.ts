@@ -1,8 +1,16 @@
 // The modelled TLB's counters as `--stats` shows them: the perf events of every hart (their
-// names and values come from src/session's perfEvents) and the TLB arrays, as aligned tables
-// (src/session/format.ts, which the console and the web page share).
+// names and values come from src/session's perfEvents) and the TLB arrays, as aligned tables.
 
-export { formatTlb, hartTlb, perfEvents, table, tlbReport } from "../session/index.js";
+export {
+  formatKernel,
+  formatTlb,
+  hartTlb,
+  perfEvents,
+  permString,
+  table,
+  tlbReport,
+  vpnToVa,
+} from "../session/index.js";
 
 /** What each event counts, for `--help` and the README. */
 export const PERF_EVENT_HELP = `  dTLB-loads, dTLB-load-misses         L1 DTLB lookups by loads, and those that missed

@@ -2,10 +2,9 @@
 // traps by cause, the kernel's counters, the TLB's perf events and arrays) or one line of JSON.
 // The counters themselves are collected in src/session (StatsCollector, kernelStats).
 
-import { formatKernel, formatTlb, type StatsReport, type TrapCount, table } from "../session/index.js";
+import type { StatsReport, TrapCount } from "../session/index.js";
 import { err } from "./io.js";
-
-export { formatKernel };
+import { formatKernel, formatTlb, table } from "./perf.js";
 
 const int = (n: number): string => n.toLocaleString("en-US");
 

@@ -28,8 +28,8 @@ import {
   type Walker,
   type WalkStep,
 } from "../mmu/index.js";
-import { hartTlb, permString, vpnToVa } from "../session/index.js";
 import { TextBuffer } from "./io.js";
+import { hartTlb, permString, vpnToVa } from "./perf.js";
 
 export interface TlbTraceFilter {
   hart?: number;

@@ -10,8 +10,9 @@ import { loadTlbConfig, TLB_PRESETS } from "../../src/mmu/index.js";
 import { ConsoleError, consoleHelp, KConsole, type LineResult } from "../../src/session/console.js";
 import { type BootedKernel, bootSession, isPanic, logOops } from "../../src/session/kernel.js";
 import { MAX_HARTS } from "../../src/session/machine.js";
+import { walkView } from "../../src/session/views.js";
 import { DEFAULT_SETTINGS, type MachineSettings, type RunState } from "./settings.js";
-import { type Snapshot, takeSnapshot, type WalkView, walkView } from "./snapshot.js";
+import { type PageWalk, pageWalk, type Snapshot, takeSnapshot } from "./snapshot.js";
 
 /** RAM of the playground's machine: enough for the guests, small for a browser tab. */
 export const PLAYGROUND_MEM = 256 << 20;
@@ -300,9 +301,9 @@ export class Engine {
   }
 
   /** The walk view of `va` on `hart` (the console's `walk` text with it). */
-  walk(va: bigint, hart: number): WalkView {
+  walk(va: bigint, hart: number): PageWalk {
     const id = hart >= 0 && hart < this.k.machine.harts.length ? hart : this.k.cpu;
-    return walkView(this.k, va, id, this.kc.walk(va, id));
+    return pageWalk(this.k, va, id, walkView(this.k.machine, va, id));
   }
 
   /** Parse an address typed in the walk box (numbers, variables, sums), or a message. */

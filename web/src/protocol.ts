@@ -1,7 +1,7 @@
 // The messages between the page (main.ts) and the emulator's Web Worker (worker.ts).
 
 import type { MachineSettings, RunState } from "./settings.js";
-import type { Snapshot, WalkView } from "./snapshot.js";
+import type { PageWalk, Snapshot } from "./snapshot.js";
 
 /** Page to worker. */
 export type ToWorker =
@@ -24,7 +24,7 @@ export type FromWorker =
   | { type: "out"; text: string }
   | { type: "state"; state: RunState }
   | { type: "snapshot"; snapshot: Snapshot }
-  | { type: "walk"; walk: WalkView | null; error: string | null }
+  | { type: "walk"; walk: PageWalk | null; error: string | null }
   | { type: "bench"; instret: number; seconds: number; mips: number; output: string }
   /** Every queued line has run and no program runs: the console's prompt. */
   | { type: "idle" }

@@ -208,7 +208,7 @@ export interface WalkLevel {
   stop: string;
 }
 
-export interface WalkView {
+export interface PageWalk {
   va: bigint;
   hart: number;
   mode: string;
@@ -219,7 +219,7 @@ export interface WalkView {
 }
 
 /** The page walk of `va` on hart `id` (read from memory: it fills no TLB), level by level. */
-export function walkView(k: Kernel, va: bigint, id: number, text: string): WalkView {
+export function pageWalk(k: Kernel, va: bigint, id: number, text: string): PageWalk {
   const satp = k.machine.harts[id]!.satp;
   const mode = pagingMode(satpMode(satp)) ?? null;
   const root = satpPpn(satp);

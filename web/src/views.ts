@@ -3,7 +3,7 @@
 // a chart. Pure functions of their inputs (no DOM), so the tests check what the page shows; the
 // page (main.ts) puts the text in place on an animation frame.
 
-import type { HartTlb, Snapshot, TlbArray, TlbSlot, VmallocMap, WalkView } from "./snapshot.js";
+import type { HartTlb, PageWalk, Snapshot, TlbArray, TlbSlot, VmallocMap } from "./snapshot.js";
 
 /** HTML-escape. */
 export const esc = (s: string): string =>
@@ -123,7 +123,7 @@ export function hartTlbHtml(h: HartTlb, diff: TlbDiff): string {
 }
 
 /** The walk of one address, one row per level with its PTE bits. */
-export function walkHtml(w: WalkView): string {
+export function walkHtml(w: PageWalk): string {
   if (w.mode === "Bare") return `<pre>${esc(w.text)}</pre>`;
   const bit = (flags: string, i: number, name: string): string =>
     `<b class="${flags[i] === "-" ? "off" : "on"}">${name}</b>`;
