@@ -2,7 +2,7 @@
 // or a program under the kernel run on it to its end, and the counters `--stats` reports. The
 // commands (src/cli) and the sweep (src/exp) both run guests through here.
 
-export { type BareRunHooks, runBare } from "./bare.js";
+export { type BareRunHooks, type BareSession, prepareBare, runBare } from "./bare.js";
 export { nodeHostFs } from "./hostfs.js";
 export {
   atLeast,
@@ -53,3 +53,4 @@ export {
   type StatsReport,
   type TrapCount,
 } from "./stats.js";
+export { formatKernel, formatTlb, permString, table, tlbView, vpnToVa, walkView } from "./views.js";
