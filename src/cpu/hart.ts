@@ -19,6 +19,7 @@ import { type AccessKind, HOST_TLB_ARENA_BYTES, HostTlb } from "./hosttlb.js";
 import { r, splitBig, toBig } from "./int64.js";
 import type { HartJit } from "./jit/translator.js";
 import { TRAP } from "./trap.js";
+import { TRIG_LOAD, TRIG_STORE, Triggers } from "./trigger.js";
 
 /** What a hart needs from the machine it is part of. */
 export interface HartHost {
@@ -86,6 +87,8 @@ export class Hart {
   /** The host fast-path TLB (hosttlb.ts): copies of live entries of the modelled TLB (the
    *  translator's), kept for speed only. */
   readonly hostTlb: HostTlb;
+  /** The Sdtrig triggers and the debugger's breakpoints (trigger.ts). */
+  readonly triggers: Triggers = new Triggers(this);
   readonly mem: PhysMem;
   readonly code: CodeCache;
   /** RAM offset of the page the last slow fetch translated to. */
@@ -246,6 +249,7 @@ export class Hart {
       this.mepc = epc;
       this.mcause = causeVal;
       this.mtval = tval & MASK64;
+      this.triggers.trapToM();
       const mpie = s & MSTATUS.MIE ? MSTATUS.MPIE : 0;
       this.mstatus = (s & ~(MSTATUS.MPIE | MSTATUS.MIE | MSTATUS.MPP)) | mpie | (this.priv << 11);
       this.priv = PRIV_M;
@@ -292,6 +296,7 @@ export class Hart {
     this.mstatus = next;
     this.priv = mpp;
     this.setPc(this.mepc);
+    this.triggers.mret();
     this.afterXret();
   }
 
@@ -419,13 +424,14 @@ export class Hart {
   /** Enter the page of (lo, hi) into the host TLB for `kind`, as a copy of the slot that served
    *  the last translation. */
   private hostFill(kind: AccessKind, lo: number, hi: number, ramPage: number): void {
-    if (!this.hostTlbEnabled) return;
+    if (!this.hostTlbEnabled || this.triggers.data) return;
     const slot = this.hostSlot;
     this.hostTlb.fill(kind, lo, hi, ramPage, slot);
   }
 
   /** Slow path of a naturally aligned or misaligned load; high word of the value in r.hi. */
   loadSlow(lo: number, hi: number, width: 1 | 2 | 4 | 8, signed: boolean): number {
+    if (this.triggers.data) this.triggers.checkData(lo, hi, width, TRIG_LOAD);
     if ((lo & (width - 1)) !== 0) return this.misalignedLoad(lo, hi, width, signed);
     const pa = this.translate(lo, hi, "r");
     const off = this.mem.ramOffset(pa, width);
@@ -441,6 +447,7 @@ export class Hart {
 
   /** Slow path of a store of (vlo, vhi)'s low `width` bytes. */
   storeSlow(lo: number, hi: number, width: 1 | 2 | 4 | 8, vlo: number, vhi: number): void {
+    if (this.triggers.data) this.triggers.checkData(lo, hi, width, TRIG_STORE);
     if ((lo & (width - 1)) !== 0) {
       this.misalignedStore(lo, hi, width, vlo, vhi);
       return;
@@ -569,6 +576,14 @@ export class Hart {
     const va = toBig(lo, hi);
     const op = name.slice(0, -2);
     const isLr = op === "lr";
+    if (this.triggers.data) {
+      this.triggers.checkData(
+        lo,
+        hi,
+        width,
+        isLr ? TRIG_LOAD : op === "sc" ? TRIG_STORE : TRIG_LOAD | TRIG_STORE,
+      );
+    }
     if ((lo & (width - 1)) !== 0) this.raise(isLr ? CAUSE.LOAD_MISALIGNED : CAUSE.STORE_MISALIGNED, va);
     const pa = this.translate(lo, hi, isLr ? "r" : "w");
     const off = this.mem.ramOffset(pa, width);

@@ -28,11 +28,8 @@ import {
   type MmioDevice,
   mapLeaf,
   PhysMem,
-  PTE_A,
-  PTE_D,
-  PTE_R,
-  PTE_W,
-  PTE_X,
+  PTE_AD,
+  PTE_RWX,
   RAM_BASE,
   SV48,
   type TlbConfig,
@@ -298,7 +295,7 @@ function scratchHart(tlb: TlbConfig, paged: boolean): Hart {
     let next = (TABLES - RAM_BASE) / 4096;
     const alloc = (): number => (next < PAGES ? RAM_BASE / 4096 + next++ : -1);
     const root = alloc();
-    const rwx = PTE_R | PTE_W | PTE_X | PTE_A | PTE_D;
+    const rwx = PTE_RWX | PTE_AD;
     for (let p = 0; p < (TABLES - RAM_BASE) / 4096; p++) {
       const pn = RAM_BASE / 4096 + p;
       mapLeaf(mem, SV48, root, pn, pn, 0, rwx, alloc);

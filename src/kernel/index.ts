@@ -35,7 +35,7 @@ export { PAGE_KERNEL } from "./pgtable.js";
 export { formatLine, Printk } from "./printk.js";
 export { Scheduler, type SpawnOptions, type TaskIo, TICK, task_struct } from "./process.js";
 export { SlabAllocator } from "./slab.js";
-export { syscallNames } from "./syscalls/index.js";
+export { syscallNames, UNKNOWN_SYSCALLS_SHOWN } from "./syscalls/index.js";
 export { TLB_FLUSH_ALL_THRESHOLD } from "./tlbflush.js";
 export { Kvmalloc } from "./util.js";
 export {

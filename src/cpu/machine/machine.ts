@@ -150,6 +150,11 @@ export class Machine implements HartHost {
     if (this.exit) hart.yieldRequested = true;
   }
 
+  /** How the run ended, or null while it goes on. */
+  exitResult(): RunResult | null {
+    return this.exit;
+  }
+
   /** End the run with `code`. */
   finish(code: number, reason: string): void {
     if (!this.exit) this.exit = { exitCode: code, reason };
@@ -204,24 +209,35 @@ export class Machine implements HartHost {
 
   /** Run until the guest ends the run or `maxInsns` instructions (all harts) have retired. */
   run(maxInsns = Number.POSITIVE_INFINITY): RunResult {
+    const res = this.runSlice(Number.POSITIVE_INFINITY, maxInsns);
+    if (res) return res;
+    const h = this.harts.find((x) => x.triggers.halt);
+    return { exitCode: 3, reason: `hart ${h?.id ?? 0} halted for a debugger, and none is attached` };
+  }
+
+  /** Run until the guest ends the run or `maxInsns` instructions (all harts) have retired (the
+   *  result), or until a hart halts for the debugger or `slice` more units of work are done
+   *  (null: call again to go on). The debugger runs the machine in slices. */
+  runSlice(slice: number, maxInsns = Number.POSITIVE_INFINITY): RunResult | null {
+    const stopAt = this.work() + slice;
     let target = Math.min(...this.clocks);
     while (!this.exit) {
       target += this.quantum;
       let anyAwake = false;
       for (const h of this.harts) {
-        if (this.runHart(h, target, maxInsns)) anyAwake = true;
+        if (this.runHart(h, target, Math.min(maxInsns, stopAt))) anyAwake = true;
         if (this.exit) break;
         if (this.work() >= maxInsns) {
           this.finish(124, `stopped after ${maxInsns} instructions (--max-insns)`);
-        }
+        } else if (h.triggers.halt || this.work() >= stopAt) return null;
       }
       if (!anyAwake && !this.exit) this.skipIdle(target);
     }
-    return this.exit!;
+    return this.exit;
   }
 
   /** What --max-insns counts: instructions retired plus traps taken, so a trap loop ends too. */
-  private work(): number {
+  work(): number {
     return this.harts.reduce((s, h) => s + h.steps + h.traps, 0);
   }
 
@@ -245,6 +261,7 @@ export class Machine implements HartHost {
       // A chunk advances the clock by what retired, or by one when only traps happened.
       this.clocks[h.id] = clock + Math.max(1, retired);
       h.yieldRequested = false;
+      if (h.triggers.halt) break;
     }
     this.current = null;
     return awake;
