@@ -3,9 +3,9 @@
 // given, and exit 0 only if all of it passed.
 
 import { readFileSync } from "node:fs";
+import { type ConsoleRun, consoleHelp, KConsole, runLines } from "../session/index.js";
 import { commandLabel, InputError, type Parsed, stringOpt } from "./args.js";
 import type { Command } from "./command.js";
-import { type ConsoleRun, consoleHelp, KConsole, runLines } from "./console-commands.js";
 import { err, out } from "./io.js";
 import {
   APPEND_OPTION,

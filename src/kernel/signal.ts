@@ -400,6 +400,25 @@ export function set_current_blocked(t: task_struct, mask: bigint): void {
   t.signals.blocked = mask & ~UNBLOCKABLE & ALL;
 }
 
+/** set_user_sigmask(): a call's temporary mask (ppoll, pselect6), installed on its first run
+ *  (a run after a wake-up finds it in place: TIF_RESTORE_SIGMASK is set). */
+export function set_user_sigmask(t: task_struct, mask: bigint): void {
+  const g = t.signals;
+  if (g.restore_sigmask) return;
+  g.saved_sigmask = g.blocked;
+  set_current_blocked(t, mask);
+  g.restore_sigmask = true;
+}
+
+/** restore_saved_sigmask_unless(): the call is over; put the old mask back now, unless a
+ *  signal interrupted it (delivery then restores it after the handler's frame took it). */
+export function restore_saved_sigmask_unless(t: task_struct, interrupted: boolean): void {
+  const g = t.signals;
+  if (interrupted || !g.restore_sigmask) return;
+  g.restore_sigmask = false;
+  set_current_blocked(t, g.saved_sigmask);
+}
+
 /** do_sigaction(): install `act` (if given) for `sig`, returning the old action. EINVAL for a
  *  bad number or for changing SIGKILL/SIGSTOP. Setting a handler that ignores the signal
  *  drops it where pending. */

@@ -3,6 +3,20 @@
 // commands (src/cli) and the sweep (src/exp) both run guests through here.
 
 export { type BareRunHooks, type BareSession, prepareBare, runBare } from "./bare.js";
+export {
+  COMMANDS,
+  ConsoleError,
+  type ConsoleRun,
+  consoleHelp,
+  handleResult,
+  hexdump,
+  KConsole,
+  type LineResult,
+  parseNumber,
+  runLines,
+  showPtr,
+} from "./console.js";
+export { DEMO_SOURCE } from "./demo.js";
 export { nodeHostFs } from "./hostfs.js";
 export {
   atLeast,
@@ -22,7 +36,10 @@ export {
   TASK_LINE,
 } from "./kernel.js";
 export {
+  execLine,
   formatSize,
+  type JitSpec,
+  loadJit,
   MAX_HARTS,
   type MachineSpec,
   newMachine,
@@ -39,7 +56,6 @@ export {
 } from "./perf.js";
 export {
   assembleElf,
-  execLine,
   isAssembly,
   loadAssembler,
   loadBareProgram,

@@ -43,7 +43,7 @@ function clock_res_ns(id: number): bigint {
 
 /** A struct timespec (or, with `usec`, a timeval) at `va` in nanoseconds: -EFAULT, or -EINVAL
  *  when out of range (timespec64_valid / timeval_valid). */
-function get_time(c: Ctx, va: bigint, usec = false): number | bigint {
+export function get_time(c: Ctx, va: bigint, usec = false): number | bigint {
   const b = c.t.uaccess.copy_from_user(va, 16);
   if (!b) return -EFAULT;
   const v = new DataView(b.buffer, b.byteOffset, 16);
