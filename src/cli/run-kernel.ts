@@ -24,7 +24,7 @@ import {
 } from "./args.js";
 import { asInput } from "./guest.js";
 import { err, out } from "./io.js";
-import { checkKernelSatp } from "./kernel-session.js";
+import { checkKernelMem, checkKernelSatp } from "./kernel-session.js";
 import { type MachineConfig, startInsnTrace, startTlbTrace } from "./machine-config.js";
 import { printStats } from "./stats.js";
 import type { TlbTracer } from "./tlb-trace.js";
@@ -148,6 +148,7 @@ export async function runKernelMode(
   cfg: MachineConfig,
 ): Promise<number> {
   checkKernelSatp(cfg, "run");
+  checkKernelMem(cfg.mem, "run");
   const opts = runOptions(p);
   if (isAssembly(program)) await loadAssembler(); // only then (start-up)
   const elf = programBytes(program);

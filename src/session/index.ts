@@ -3,6 +3,13 @@
 // commands (src/cli) and the sweep (src/exp) both run guests through here.
 
 export { type BareRunHooks, runBare } from "./bare.js";
+export {
+  HostFileError,
+  MAX_PROGRAM_BYTES,
+  MAX_TEXT_BYTES,
+  type ReadLimits,
+  readHostFile,
+} from "./hostfile.js";
 export { nodeHostFs } from "./hostfs.js";
 export {
   atLeast,
