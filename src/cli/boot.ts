@@ -2,10 +2,17 @@
 // timestamps), run what the command line asks (test_vmalloc), then a console script if one is
 // given, and exit 0 only if all of it passed.
 
-import { HostFileError, MAX_TEXT_BYTES, readHostFile } from "../session/index.js";
+import {
+  type ConsoleRun,
+  consoleHelp,
+  HostFileError,
+  KConsole,
+  MAX_TEXT_BYTES,
+  readHostFile,
+  runLines,
+} from "../session/index.js";
 import { commandLabel, InputError, type Parsed, stringOpt } from "./args.js";
 import type { Command } from "./command.js";
-import { type ConsoleRun, consoleHelp, KConsole, runLines } from "./console-commands.js";
 import { err, out } from "./io.js";
 import {
   APPEND_OPTION,

@@ -10,6 +10,7 @@ import {
   isAssembly,
   type KernelRunResult,
   loadAssembler,
+  nodeHostFs,
   readKernelProgram,
   runUnderKernel,
 } from "../session/index.js";
@@ -32,6 +33,14 @@ import type { TlbTracer } from "./tlb-trace.js";
 export { DEFAULT_ENV };
 
 /** --env, --clear-env and --mount: the program's environment and host files (run, exp sweep). */
+/** --seed: the seed of the kernel's getrandom() and AT_RANDOM, so that a run repeats exactly. */
+export const SEED_OPTION = {
+  name: "seed",
+  kind: "value",
+  valueName: "N",
+  help: "seed of getrandom() and AT_RANDOM (default 1): same seed, same run",
+} as const;
+
 export const PROGRAM_FILE_OPTIONS: readonly OptionSpec[] = [
   {
     name: "env",
@@ -165,6 +174,7 @@ export async function runKernelMode(
       message: line,
       quiet: cfg.quiet,
       stats: cfg.stats !== "off",
+      hostFs: nodeHostFs(),
       ...(opts.strace ? { strace: line } : {}),
       ...(opts.smaps ? { onExit: printSmaps } : {}),
       onMachine: (m) => {

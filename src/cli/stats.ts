@@ -2,9 +2,9 @@
 // traps by cause, the kernel's counters, the TLB's perf events and arrays) or one line of JSON.
 // The counters themselves are collected in src/session (StatsCollector, kernelStats).
 
-import type { KernelStats, StatsReport, TrapCount } from "../session/index.js";
+import type { StatsReport, TrapCount } from "../session/index.js";
 import { err } from "./io.js";
-import { formatTlb, table } from "./perf.js";
+import { formatKernel, formatTlb, table } from "./perf.js";
 
 const int = (n: number): string => n.toLocaleString("en-US");
 
@@ -55,13 +55,4 @@ export function formatStats(s: StatsReport): string {
   }
   if (s.kernel) lines.push(formatKernel(s.kernel));
   return `${lines.join("\n")}\n${formatTlb(s.tlb)}`;
-}
-
-/** The kernel's counters as a two-column table. */
-export function formatKernel(k: KernelStats): string {
-  const rows = [["kernel", ""]];
-  const { vmstat, ...rest } = k;
-  for (const [name, v] of Object.entries(rest)) rows.push([`  ${name}`, int(v)]);
-  for (const [name, v] of Object.entries(vmstat)) rows.push([`  ${name}`, int(v)]);
-  return table(rows);
 }

@@ -28,6 +28,7 @@ import {
   VM_READ,
   VM_WRITE,
 } from "./mm.js";
+import { VDSO_SIGRETURN_CODE, VDSO_SIGRETURN_OFFSET } from "./signal.js";
 
 /** Where a static-PIE is loaded (riscv64: 2/3 of the default 2^38 mmap window). */
 export const ELF_ET_DYN_BASE = 0x2a_aaaa_a000n;
@@ -164,9 +165,26 @@ export function load_elf_binary(
     name: "[stack]",
   });
   mm.vmas.sort((a, b) => (a.vm_start < b.vm_start ? -1 : 1));
+  install_vdso(k, mm);
   const aux = auxv(k, elf, bias);
   const sp = buildStack(argv, envp, execfn, random, aux, write);
   return { entry: elf.entry + bias, sp, brk: end, elf, bias };
+}
+
+/** Map the vDSO page (arch_setup_additional_pages): read/execute, named [vdso], below the
+ *  mmap base, holding __vdso_rt_sigreturn, where a signal handler returns to (riscv64 has no
+ *  SA_RESTORER: the kernel sets ra to this trampoline). This kernel's vDSO has no ELF image
+ *  and no time functions, so AT_SYSINFO_EHDR is not passed and libc makes the system calls. */
+function install_vdso(k: Kernel, mm: mm_struct): void {
+  const at = mm.get_unmapped_area(PAGE, 0n);
+  if (at < 0n) throw new ExecError("no room for the vDSO");
+  const pfn = k.pages.alloc_pages(0);
+  if (pfn < 0) throw new ExecError("out of memory for the vDSO");
+  k.kmem.memset(__va(pfn * PAGE_SIZE), 0, PAGE_SIZE, "clear_page");
+  k.kmem.write(__va(pfn * PAGE_SIZE) + VDSO_SIGRETURN_OFFSET, VDSO_SIGRETURN_CODE, "vdso");
+  mm.vmas.push({ vm_start: at, vm_end: at + PAGE, vm_flags: VM_READ | VM_EXEC, name: "[vdso]" });
+  mm.vmas.sort((a, b) => (a.vm_start < b.vm_start ? -1 : 1));
+  if (!mm.install(at, pfn, VM_READ | VM_EXEC)) throw new ExecError("out of memory for page tables");
 }
 
 /** The auxiliary vector of `elf` loaded at `bias`, AT_RANDOM and AT_EXECFN aside (the stack

@@ -7,11 +7,40 @@ import { CAUSE, CSR, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as run
 import { makeSatp, SATP_SV48 } from "../mmu/index.js";
 import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
 import { files_struct, type fs_struct } from "./fs/index.js";
+import { HrTimers, type hrtimer } from "./hrtimer.js";
 import { KernelOops } from "./kaccess.js";
 import { CLOCK_HZ, type Kernel } from "./kernel.js";
 import { mm_struct, type ThpMode } from "./mm.js";
+import {
+  BUS_ADRALN,
+  BUS_ADRERR,
+  do_signal,
+  force_sig_fault,
+  ILL_ILLOPC,
+  init_task_signals,
+  SEGV_ACCERR,
+  SEGV_MAPERR,
+  SIGBUS,
+  SIGILL,
+  SIGSEGV,
+  SIGTRAP,
+  sighand_struct,
+  signal_pending,
+  signal_struct,
+  signame,
+  TRAP_BRKPT,
+  task_signals,
+  unhandled_signal,
+} from "./signal.js";
 import { syscall } from "./syscalls/index.js";
 import { UserAccess } from "./uaccess.js";
+import {
+  type Continuation,
+  leave_wait_queues,
+  type SleepKind,
+  type Waiter,
+  type wait_queue_entry,
+} from "./wait.js";
 
 /** Scheduler ticks per second (CONFIG_HZ). */
 export const HZ = 250;
@@ -36,7 +65,11 @@ export interface SpawnOptions {
   strace?: (line: string) => void;
 }
 
-export class task_struct {
+/** A task's scheduling state (__state): on a run queue or running, asleep in a system call
+ *  (TASK_INTERRUPTIBLE, TASK_KILLABLE, TASK_UNINTERRUPTIBLE), or stopped by a signal. */
+export type TaskState = "running" | SleepKind | "stopped";
+
+export class task_struct implements Waiter {
   readonly regs = new Int32Array(64);
   /** The F/D registers and fcsr, saved while the task is off the hart. */
   readonly fregs = new Float64Array(32);
@@ -49,7 +82,23 @@ export class task_struct {
   /** The descriptor table and the place in the namespace (src/kernel/fs, the seam). */
   files: files_struct;
   fs: fs_struct;
-  readonly sigactions = new Map<number, bigint>();
+  /** Signal handlers (shared by CLONE_SIGHAND), the process's shared signal state (Linux's
+   *  task->signal: this class's `signal` is the fatal signal), and the thread's own. */
+  sighand = new sighand_struct();
+  sig = new signal_struct();
+  readonly signals = new task_signals();
+  /** a0 as the system call found it (regs->orig_a0), for a restart. */
+  orig_a0 = 0n;
+  /** rt_sigreturn ran: no restart fix-up of its result (regs->cause = -1). */
+  in_sigreturn = false;
+  state: TaskState = "running";
+  /** The task sleeps in a system call, which runs again when it is woken (wait.ts). */
+  syscall_blocked = false;
+  /** The sleeping call's progress (wait.ts's continuation record). */
+  cont: Continuation | null = null;
+  readonly waits: wait_queue_entry[] = [];
+  /** The timer that ends a sleep with a deadline. */
+  sleep_timer: hrtimer | null = null;
   tidAddress = 0n;
   readonly uaccess: UserAccess;
   readonly unknownSyscalls = new Set<bigint>();
@@ -60,19 +109,33 @@ export class task_struct {
     readonly mm: mm_struct,
     readonly opts: SpawnOptions,
     thp: () => ThpMode,
-    k: Kernel,
+    private readonly k: Kernel,
   ) {
     this.files = files_struct.init(k.vfs.stdio(opts.io));
     this.fs = k.vfs.init_fs();
     this.uaccess = new UserAccess(k, mm, thp);
+    init_task_signals(this);
   }
 
   get running(): boolean {
     return this.exitCode === null;
   }
-}
 
-const SIGNAL_NAMES: Record<number, string> = { 4: "SIGILL", 5: "SIGTRAP", 7: "SIGBUS", 11: "SIGSEGV" };
+  /** Waiter: try_to_wake_up() from a wait queue (any sleep, not a stop). */
+  wake(): boolean {
+    return this.k.sched.wake_up_state(this, "any");
+  }
+
+  /** Waiter: would a pending signal end a sleep of `kind`? */
+  signal_pending(kind: SleepKind): boolean {
+    return signal_pending(this, kind);
+  }
+
+  /** Waiter: go to sleep (wait_event's set_current_state + schedule). */
+  sleep(kind: SleepKind, deadline: number): void {
+    this.k.sched.sleep(this, kind, deadline);
+  }
+}
 
 export class Scheduler {
   readonly tasks: task_struct[] = [];
@@ -84,6 +147,10 @@ export class Scheduler {
   seed = 1;
   ticks = 0;
   contextSwitches = 0;
+  /** High-resolution timers in machine time: sleeps' deadlines and ITIMER_REAL. */
+  readonly timers = new HrTimers();
+  /** Idle timer expiries in a row that woke no task: past IDLE_SPIN_MAX, nothing ever will. */
+  private idleSpins = 0;
   /** Called when a task exits, before its memory is freed (e.g. to print its smaps). */
   onExit: ((t: task_struct) => void) | null = null;
 
@@ -155,23 +222,106 @@ export class Scheduler {
     h.csrWrite(CSR.satp, makeSatp(SATP_SV48, t.mm.asid, t.mm.pgd.root));
   }
 
-  /** Run every task until all have exited (or `maxInsns` user instructions have retired). */
+  /** Run every task until all have exited (or `maxInsns` user instructions have retired).
+   *  When every task sleeps, the harts idle until the next timer; when none is set, nothing
+   *  can wake them and they are killed (a hang is never an answer). */
   run(maxInsns = Number.POSITIVE_INFINITY): "done" | "limit" {
     const k = this.k;
     let retired = 0;
-    while (this.runqueue.length) {
-      for (let cpu = 0; cpu < k.machine.harts.length && this.runqueue.length; cpu++) {
-        const t = this.runqueue.shift()!;
-        const n = k.onCpu(cpu, () => this.runTask(t, Math.min(TICK, maxInsns - retired)));
+    for (;;) {
+      if (!this.runqueue.length && !this.idle()) return "done";
+      for (let cpu = 0; cpu < k.machine.harts.length; cpu++) {
+        k.onCpu(cpu, () => this.timers.run(this.now()));
+        const t = this.runqueue.shift();
+        if (!t) break;
+        const untilTimer = k.onCpu(cpu, () => Math.ceil((this.timers.next() - this.now()) * NS_TO_CYCLES));
+        const budget = Math.max(1, Math.min(TICK, maxInsns - retired, untilTimer));
+        const n = k.onCpu(cpu, () => this.runTask(t, budget));
         retired += n;
-        if (t.running) this.runqueue.push(t);
+        if (n > 0) this.idleSpins = 0;
+        if (t.running && t.state === "running" && !this.runqueue.includes(t)) this.runqueue.push(t);
         if (retired >= maxInsns) return "limit";
       }
     }
-    return "done";
   }
 
-  /** Run `t` on the current hart for up to `budget` instructions; returns how many retired. */
+  /** Machine time in nanoseconds on the current hart (ktime_get()). */
+  now(): number {
+    return (this.k.machine.clocks[this.k.cpu] ?? 0) / NS_TO_CYCLES;
+  }
+
+  /** No task is runnable: move every hart's clock on to the next timer and run it (true), or,
+   *  with no timer left (or only timers that wake nobody), kill the sleepers (false). */
+  private idle(): boolean {
+    const k = this.k;
+    const next = this.timers.next();
+    if (next !== Number.POSITIVE_INFINITY && this.idleSpins++ < IDLE_SPIN_MAX) {
+      const cycles = Math.ceil(next * NS_TO_CYCLES);
+      for (let cpu = 0; cpu < k.machine.harts.length; cpu++)
+        k.machine.clocks[cpu] = Math.max(k.machine.clocks[cpu] ?? 0, cycles);
+      k.onCpu(0, () => this.timers.run(this.now()));
+      return true;
+    }
+    const stuck = this.tasks.filter((t) => t.running);
+    for (const t of stuck) {
+      k.printk.err(
+        `${t.comm}[${t.pid}]: every task is ${t.state === "stopped" ? "stopped" : "asleep"} and nothing can wake it: killed (SIGKILL)`,
+      );
+      this.exitTask(t, 128 + 9, 9);
+    }
+    return false;
+  }
+
+  /** Put `t` to sleep (state `kind`, woken by its queues, a signal or `deadline`, in machine
+   *  nanoseconds): it leaves the run queue when it leaves the hart. */
+  sleep(t: task_struct, kind: SleepKind, deadline: number): void {
+    t.state = kind;
+    t.syscall_blocked = true;
+    if (deadline !== Number.POSITIVE_INFINITY)
+      t.sleep_timer = this.timers.start(deadline, () => this.wake_up_state(t, "any"));
+  }
+
+  /** try_to_wake_up() of a task in one of the states `which` names ("any" sleep, only
+   *  "interruptible" ones, "killable" ones too, or "stopped"): it leaves its wait queues and
+   *  its timer and goes back on the run queue. False if it was not in such a state. */
+  wake_up_state(t: task_struct, which: "any" | "interruptible" | "killable" | "stopped"): boolean {
+    const st = t.state;
+    const ok =
+      st !== "running" &&
+      (which === "stopped"
+        ? st === "stopped"
+        : st !== "stopped" &&
+          (which === "any" || st === "interruptible" || (which === "killable" && st === "killable")));
+    if (!ok || !t.running) return false;
+    leave_wait_queues(t);
+    if (t.sleep_timer) this.timers.cancel(t.sleep_timer);
+    t.sleep_timer = null;
+    t.state = "running";
+    if (!this.runqueue.includes(t)) this.runqueue.push(t);
+    return true;
+  }
+
+  /** A stop signal's default action: `t` leaves the run queue until SIGCONT. A sleep it was
+   *  in ends (its call restarts after SIGCONT). */
+  stop_task(t: task_struct): void {
+    leave_wait_queues(t);
+    if (t.sleep_timer) this.timers.cancel(t.sleep_timer);
+    t.sleep_timer = null;
+    t.state = "stopped";
+    const i = this.runqueue.indexOf(t);
+    if (i >= 0) this.runqueue.splice(i, 1);
+  }
+
+  /** do_group_exit(): every thread of `t`'s process ends (a fatal signal, exit_group). */
+  do_group_exit(t: task_struct, code: number, signal = 0): void {
+    t.sig.group_exit = true;
+    for (const th of [...t.sig.thread_head]) this.exitTask(th, code, signal);
+  }
+
+  /** Run `t` on the current hart for up to `budget` instructions; returns how many retired.
+   *  A task woken in a system call runs the call again first (wait.ts); every return to user
+   *  mode takes the signals pending (do_signal). The task leaves the hart when its budget is
+   *  spent, or when it sleeps, stops or exits. */
   private runTask(t: task_struct, budget: number): number {
     const k = this.k;
     const h = k.hart();
@@ -179,15 +329,23 @@ export class Scheduler {
     const idle = k.current;
     k.current = { comm: t.comm, pid: t.pid }; // what reports and WARN()s name as the task
     this.enterUser(h, t);
+    let fromSyscall = false;
+    if (t.syscall_blocked) {
+      t.syscall_blocked = false;
+      this.systemCall(h, t);
+      fromSyscall = true;
+    }
     let total = 0;
-    while (t.running) {
+    for (;;) {
+      if (t.running && t.state === "running") do_signal(this, t, h, fromSyscall);
+      if (!t.running || t.state !== "running") break;
+      h.sret();
       const n = runHart(h, budget - total, k.machine.interpreter);
       total += n;
       k.machine.clocks[h.id] = (k.machine.clocks[h.id] ?? 0) + Math.max(n, 1);
       h.yieldRequested = false;
       if (h.priv === PRIV_S) {
-        this.handleTrap(h, t);
-        if (t.running) h.sret();
+        fromSyscall = this.handleTrap(h, t);
         continue;
       }
       if (total >= budget) {
@@ -200,7 +358,8 @@ export class Scheduler {
     return total;
   }
 
-  /** Restore `t`'s registers and sret into U-mode at its pc. */
+  /** Restore `t`'s registers into the hart, in S-mode with the user pc in sepc (the caller
+   *  srets into U-mode after the signal check). */
   private enterUser(h: Hart, t: task_struct): void {
     this.switch_mm(h, t);
     h.exitOnTrapTo = PRIV_S;
@@ -217,7 +376,6 @@ export class Scheduler {
     h.mstatus = (h.mstatus & ~MSTATUS.SPP) | MSTATUS.SPIE;
     if (h.misa & (1n << 5n)) h.mstatus = (h.mstatus & ~MSTATUS.FS) | (1 << 13); // FS = Initial
     h.sepc = t.pc;
-    h.sret();
   }
 
   private saveUser(h: Hart, t: task_struct): void {
@@ -238,31 +396,37 @@ export class Scheduler {
     this.saveUser(h, t);
   }
 
-  /** A trap from U-mode: system call, page fault or a fatal signal. */
-  private handleTrap(h: Hart, t: task_struct): void {
+  /** A trap from U-mode: system call, page fault, or another exception, which sends its
+   *  signal (delivered on the way back to user mode). True for a system call. */
+  private handleTrap(h: Hart, t: task_struct): boolean {
     const cause = Number(h.scause & 0xffn);
-    if (h.scause >> 63n) return; // an interrupt: nothing pending here but the tick
+    if (h.scause >> 63n) return false; // an interrupt: nothing pending here but the tick
     switch (cause) {
       case CAUSE.ECALL_U:
         h.sepc += 4n;
         this.systemCall(h, t);
-        return;
+        return true;
       case CAUSE.FETCH_PAGE_FAULT:
       case CAUSE.LOAD_PAGE_FAULT:
       case CAUSE.STORE_PAGE_FAULT:
         this.pageFault(h, t, cause);
-        return;
+        return false;
       case CAUSE.ILLEGAL:
         this.illegalInstruction(h, t);
-        return;
+        return false;
       case CAUSE.BREAKPOINT:
-        this.exitTask(t, 128 + 5, 5);
-        return;
-      default:
-        this.k.printk.info(
-          `${t.comm}[${t.pid}]: unhandled signal 7 (${cause}) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${h.stval.toString(16)}`,
-        );
-        this.exitTask(t, 128 + 7, 7);
+        force_sig_fault(this, t, SIGTRAP, TRAP_BRKPT, h.sepc);
+        return false;
+      default: {
+        // Misaligned accesses: SIGBUS BUS_ADRALN; access faults: SIGBUS with the cause.
+        const misaligned = cause === 0 || cause === 4 || cause === 6;
+        if (unhandled_signal(t, SIGBUS))
+          this.k.printk.info(
+            `${t.comm}[${t.pid}]: unhandled signal 7 (${cause}) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${h.stval.toString(16)}`,
+          );
+        force_sig_fault(this, t, SIGBUS, misaligned ? BUS_ADRALN : BUS_ADRERR, h.stval);
+        return false;
+      }
     }
   }
 
@@ -291,27 +455,30 @@ export class Scheduler {
     if (res === "sigbus") {
       // An access past the end of a mapped file (filemap_fault's VM_FAULT_SIGBUS): SIGBUS with
       // si_code BUS_ADRERR, whose default action ends the process (status 135).
-      this.k.printk.info(
-        `${t.comm}[${t.pid}]: unhandled signal 7 code 0x2 (BUS_ADRERR) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${h.stval.toString(16)}`,
-      );
-      this.exitTask(t, 128 + 7, 7);
+      if (unhandled_signal(t, SIGBUS))
+        this.k.printk.info(
+          `${t.comm}[${t.pid}]: unhandled signal 7 code 0x2 (BUS_ADRERR) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${h.stval.toString(16)}`,
+        );
+      force_sig_fault(this, t, SIGBUS, BUS_ADRERR, h.stval);
       return;
     }
     const err = 4 | (kind === "w" ? 2 : 0) | (res === "accerr" ? 1 : 0) | (kind === "x" ? 0x10 : 0);
-    this.segfault(t, h, h.stval, err);
+    if (unhandled_signal(t, SIGSEGV)) this.segfault(t, h, h.stval, err);
+    force_sig_fault(this, t, SIGSEGV, res === "accerr" ? SEGV_ACCERR : SEGV_MAPERR, h.stval);
   }
 
-  /** SIGILL, with the instruction named in the log. */
+  /** SIGILL ILL_ILLOPC at the instruction, named in the log when nothing catches it. */
   private illegalInstruction(h: Hart, t: task_struct): void {
     const bits = Number(h.stval & 0xffffffffn);
-    this.k.printk.info(
-      `${t.comm}[${t.pid}]: unhandled signal 4 code 0x1 (ILL_ILLOPC) at 0x${h.sepc.toString(16).padStart(16, "0")}: ` +
-        `illegal instruction 0x${bits.toString(16).padStart((bits & 3) === 3 ? 8 : 4, "0")} (${describeInsn(bits)})`,
-    );
-    this.exitTask(t, 128 + 4, 4);
+    if (unhandled_signal(t, SIGILL))
+      this.k.printk.info(
+        `${t.comm}[${t.pid}]: unhandled signal 4 code 0x1 (ILL_ILLOPC) at 0x${h.sepc.toString(16).padStart(16, "0")}: ` +
+          `illegal instruction 0x${bits.toString(16).padStart((bits & 3) === 3 ? 8 : 4, "0")} (${describeInsn(bits)})`,
+      );
+    force_sig_fault(this, t, SIGILL, ILL_ILLOPC, h.sepc);
   }
 
-  /** SIGSEGV with the x86-style kernel line Linux prints for it, then exit status 139. */
+  /** The x86-style kernel line Linux prints for an unhandled SIGSEGV (the signal follows). */
   private segfault(t: task_struct, h: Hart, addr: bigint, err: number): void {
     const sp = BigInt.asUintN(64, (BigInt(h.x[5]!) << 32n) | BigInt(h.x[4]! >>> 0));
     const text = t.mm.vmas.find((v) => v.vm_flags & 4);
@@ -322,7 +489,6 @@ export class Scheduler {
       `${t.comm}[${t.pid}]: segfault at ${addr.toString(16)} ip ${h.sepc.toString(16).padStart(16, "0")} ` +
         `sp ${sp.toString(16).padStart(16, "0")} error ${err.toString(16)}${where}`,
     );
-    this.exitTask(t, 128 + 11, 11);
   }
 
   /** End a task: free its memory (and ASID's TLB entries); `signal` if it was killed. */
@@ -331,13 +497,16 @@ export class Scheduler {
     this.onExit?.(t);
     t.exitCode = code;
     t.signal = signal;
-    t.opts.strace?.(
-      signal
-        ? `+++ killed by ${SIGNAL_NAMES[signal] ?? `signal ${signal}`} +++`
-        : `+++ exited with ${code} +++`,
-    );
+    t.opts.strace?.(signal ? `+++ killed by ${signame(signal)} +++` : `+++ exited with ${code} +++`);
     const h = this.k.hart();
     this.saveUser(h, t);
+    leave_wait_queues(t);
+    if (t.sleep_timer) this.timers.cancel(t.sleep_timer);
+    t.sleep_timer = null;
+    t.syscall_blocked = false;
+    const th = t.sig.thread_head;
+    if (th.includes(t)) th.splice(th.indexOf(t), 1);
+    if (!th.length && t.sig.real_timer.timer) this.timers.cancel(t.sig.real_timer.timer); // exit_itimers
     t.mm.exit_mmap();
     t.files.put_files();
     t.fs.put_fs();
@@ -345,6 +514,12 @@ export class Scheduler {
     if (i >= 0) this.runqueue.splice(i, 1);
   }
 }
+
+/** Cycles of the harts' clock per nanosecond (CLOCK_HZ cycles a second). */
+const NS_TO_CYCLES = CLOCK_HZ / 1e9;
+/** Idle timer expiries in a row that wake no task before the sleepers are declared stuck (a
+ *  periodic timer whose signal is ignored must not keep an idle machine running forever). */
+const IDLE_SPIN_MAX = 100_000;
 
 /** The instruction behind illegal-instruction bits, named for the report. */
 function describeInsn(bits: number): string {

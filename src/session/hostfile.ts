@@ -59,7 +59,8 @@ export function readHostFile(path: string, limits: ReadLimits): Uint8Array {
     // A pipe already open (stdin, /dev/fd/N from the shell's <(...)) is read as it comes; a
     // named FIFO would block the open until some writer came, so it is refused.
     const streamOk = limits.stream === true && st.isFIFO() && OPEN_PIPE.test(path);
-    if (!st.isFile() && !streamOk) fail(kindOf(st, limits.stream === true), st.isDirectory() ? "EISDIR" : "EINVAL");
+    if (!st.isFile() && !streamOk)
+      fail(kindOf(st, limits.stream === true), st.isDirectory() ? "EISDIR" : "EINVAL");
     if (st.isFile() && st.size > limits.max) fail(tooLarge(st.size, limits.max), "EFBIG");
     try {
       fd = openSync(path, "r");

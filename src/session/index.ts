@@ -2,7 +2,21 @@
 // or a program under the kernel run on it to its end, and the counters `--stats` reports. The
 // commands (src/cli) and the sweep (src/exp) both run guests through here.
 
-export { type BareRunHooks, runBare } from "./bare.js";
+export { type BareRunHooks, type BareSession, prepareBare, runBare } from "./bare.js";
+export {
+  COMMANDS,
+  ConsoleError,
+  type ConsoleRun,
+  consoleHelp,
+  handleResult,
+  hexdump,
+  KConsole,
+  type LineResult,
+  parseNumber,
+  runLines,
+  showPtr,
+} from "./console.js";
+export { DEMO_SOURCE } from "./demo.js";
 export {
   HostFileError,
   MAX_PROGRAM_BYTES,
@@ -27,6 +41,7 @@ export {
   TASK_LINE,
 } from "./kernel.js";
 export {
+  execLine,
   formatSize,
   MAX_HARTS,
   type MachineSpec,
@@ -44,7 +59,6 @@ export {
 } from "./perf.js";
 export {
   assembleElf,
-  execLine,
   isAssembly,
   loadAssembler,
   loadBareProgram,
@@ -60,3 +74,4 @@ export {
   type StatsReport,
   type TrapCount,
 } from "./stats.js";
+export { formatKernel, formatTlb, permString, table, tlbView, vpnToVa, walkView } from "./views.js";

@@ -59,3 +59,8 @@ export function formatSize(bytes: number): string {
 export class ProgramError extends Error {
   override name = "ProgramError";
 }
+
+/** "name: reason" for an ExecError, naming the program once. */
+export function execLine(path: string, e: Error): string {
+  return e.message.startsWith(`${path}:`) ? e.message : `${path}: ${e.message}`;
+}

@@ -87,8 +87,3 @@ export function readKernelProgram(path: string): Uint8Array | null {
   if (!isAssembly(path)) return bytes;
   return assembleBytes(new TextDecoder().decode(bytes), path, USER_TEXT_BASE);
 }
-
-/** "name: reason" for an ExecError, naming the program once. */
-export function execLine(path: string, e: Error): string {
-  return e.message.startsWith(`${path}:`) ? e.message : `${path}: ${e.message}`;
-}

@@ -145,6 +145,11 @@ export class Machine implements HartHost {
     if (this.exit) hart.yieldRequested = true;
   }
 
+  /** How the run ended, or null while it goes on. */
+  exitResult(): RunResult | null {
+    return this.exit;
+  }
+
   /** End the run with `code`. */
   finish(code: number, reason: string): void {
     if (!this.exit) this.exit = { exitCode: code, reason };

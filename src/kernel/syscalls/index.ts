@@ -5,9 +5,10 @@
 // claimed twice is a bug, caught at load) and dispatches an ecall to its entry.
 
 import type { Hart } from "../../cpu/index.js";
-import { ENOSYS, errnoName, IS_ERR_VALUE, strerror } from "../errno.js";
+import { ENOSYS, ERESTART_RESTARTBLOCK, ERESTARTSYS, errnoName, IS_ERR_VALUE, strerror } from "../errno.js";
 import { COST, type Kernel } from "../kernel.js";
 import type { Scheduler, task_struct } from "../process.js";
+import { BLOCK } from "../wait.js";
 import { type Ctx, enc, type Syscall, type SyscallTable, s64 } from "./common.js";
 import { fsSyscalls } from "./fs.js";
 import { mmSyscalls } from "./mm.js";
@@ -65,13 +66,25 @@ export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): void 
   const c: Ctx = { k, s, t, h, a };
   const shownArgs = t.opts.strace ? formatArgs(c, sc) : "";
   if (sc.noreturn) t.opts.strace?.(`${sc.name}(${shownArgs}) = ?`);
+  t.orig_a0 = a[0]!;
   const r = sc.fn(c);
+  // BLOCK: the task sleeps with its registers as they are; the call runs again when it wakes
+  // (wait.ts). A restart code keeps the call's continuation for the restart; any other
+  // result completes the call and drops it.
+  if (r === BLOCK) return;
+  if (!isRestart(r) && t.cont?.nr === nr) t.cont = null;
   if (t.running) h.setReg(10, r);
   if (t.opts.strace && !sc.noreturn)
     t.opts.strace(`${sc.name}(${shownArgs}) = ${t.running ? formatResult(r, sc.hexResult === true) : "?"}`);
 }
 
+/** Is `r` one of the kernel's restart codes (-ERESTARTSYS .. -ERESTART_RESTARTBLOCK)? */
+function isRestart(r: bigint): boolean {
+  return r <= -ERESTARTSYS && r >= -ERESTART_RESTARTBLOCK;
+}
+
 function formatResult(r: bigint, hex: boolean): string {
+  if (isRestart(r)) return `? ${errnoName(-r)} (${strerror(-r)})`;
   if (IS_ERR_VALUE(r)) return `-1 ${errnoName(-r)} (${strerror(-r)})`;
   return hex ? `0x${BigInt.asUintN(64, r).toString(16)}` : r.toString();
 }

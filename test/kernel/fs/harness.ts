@@ -12,6 +12,7 @@ import type { Hart } from "../../../src/cpu/index.js";
 import type { HostFs, Kernel, TaskIo, task_struct } from "../../../src/kernel/index.js";
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "../../../src/kernel/mm.js";
 import { syscall } from "../../../src/kernel/syscalls/index.js";
+import { BLOCK } from "../../../src/kernel/wait.js";
 import { nodeHostFs } from "../../../src/session/hostfs.js";
 import { boot } from "../helpers.js";
 
@@ -226,7 +227,8 @@ export class Proc {
     return new DataView(this.read(va + BigInt(off), 4).buffer).getInt32(0, true);
   }
 
-  /** System call `nr` with `args` (strings are copied in); the result as a signed value. */
+  /** System call `nr` with `args` (strings are copied in); the result as a signed value, or
+   *  BLOCK when the task went to sleep in it (a0 is then left as it was). */
   call(nr: number, ...args: Arg[]): bigint {
     const h = this.h;
     const k = this.k;
@@ -237,12 +239,13 @@ export class Proc {
     for (const [i, v] of regs.entries()) h.setReg(10 + i, BigInt.asUintN(64, v));
     const idle = k.current;
     k.current = { comm: this.t.comm, pid: this.t.pid };
+    this.t.syscall_blocked = false; // a call made again runs as the woken task's re-execution
     try {
       syscall(k, k.sched, this.t, h);
     } finally {
       k.current = idle;
     }
-    return BigInt.asIntN(64, h.reg(10));
+    return this.t.syscall_blocked ? BLOCK : BigInt.asIntN(64, h.reg(10));
   }
 
   /** openat(AT.FDCWD, name, flags, mode): the descriptor (a number), or throws. */
