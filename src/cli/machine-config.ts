@@ -16,6 +16,7 @@ import {
   type TlbConfig,
 } from "../mmu/index.js";
 import {
+  type JitSpec,
   MAX_HARTS,
   MAX_TEXT_BYTES,
   type MachineSpec,
@@ -129,6 +130,17 @@ export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
     ...(kinds.guest
       ? ([
           { name: "quiet", short: "q", kind: "flag", help: "no line on stderr saying why the run ended" },
+          {
+            name: "jit",
+            kind: "flag",
+            help: "translate hot guest code to WebAssembly (same output and counters; off by default for now)",
+          },
+          {
+            name: "dump-jit",
+            kind: "value",
+            valueName: "DIR",
+            help: "translate (as --jit) and write each region's WebAssembly text to DIR/*.wat",
+          },
         ] as const)
       : []),
   ];
@@ -164,7 +176,15 @@ export function machineConfig(p: Parsed, command: string): MachineConfig {
     stats,
     ...trace,
     quiet: flag(p, "quiet"),
+    ...jitOpt(p),
   };
+}
+
+/** --jit and --dump-jit DIR (which implies --jit). */
+function jitOpt(p: Parsed): { jit?: JitSpec } {
+  const dir = stringOpt(p, "dump-jit");
+  if (dir === undefined && !flag(p, "jit")) return {};
+  return { jit: { dumpDir: dir ?? null } };
 }
 
 /** --harts: 1 to MAX_HARTS (default 1). */

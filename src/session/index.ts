@@ -43,6 +43,8 @@ export {
 export {
   execLine,
   formatSize,
+  type JitSpec,
+  loadJit,
   MAX_HARTS,
   type MachineSpec,
   newMachine,
