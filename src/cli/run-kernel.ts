@@ -10,6 +10,7 @@ import {
   isAssembly,
   type KernelRunResult,
   loadAssembler,
+  nodeHostFs,
   readKernelProgram,
   runUnderKernel,
 } from "../session/index.js";
@@ -24,7 +25,7 @@ import {
 } from "./args.js";
 import { asInput } from "./guest.js";
 import { err, out } from "./io.js";
-import { checkKernelSatp } from "./kernel-session.js";
+import { checkKernelMem, checkKernelSatp } from "./kernel-session.js";
 import { type MachineConfig, startInsnTrace, startTlbTrace } from "./machine-config.js";
 import { printStats } from "./stats.js";
 import type { TlbTracer } from "./tlb-trace.js";
@@ -32,6 +33,14 @@ import type { TlbTracer } from "./tlb-trace.js";
 export { DEFAULT_ENV };
 
 /** --env, --clear-env and --mount: the program's environment and host files (run, exp sweep). */
+/** --seed: the seed of the kernel's getrandom() and AT_RANDOM, so that a run repeats exactly. */
+export const SEED_OPTION = {
+  name: "seed",
+  kind: "value",
+  valueName: "N",
+  help: "seed of getrandom() and AT_RANDOM (default 1): same seed, same run",
+} as const;
+
 export const PROGRAM_FILE_OPTIONS: readonly OptionSpec[] = [
   {
     name: "env",
@@ -148,6 +157,7 @@ export async function runKernelMode(
   cfg: MachineConfig,
 ): Promise<number> {
   checkKernelSatp(cfg, "run");
+  checkKernelMem(cfg.mem, "run");
   const opts = runOptions(p);
   if (isAssembly(program)) await loadAssembler(); // only then (start-up)
   const elf = programBytes(program);
@@ -164,6 +174,7 @@ export async function runKernelMode(
       message: line,
       quiet: cfg.quiet,
       stats: cfg.stats !== "off",
+      hostFs: nodeHostFs(),
       ...(opts.strace ? { strace: line } : {}),
       ...(opts.smaps ? { onExit: printSmaps } : {}),
       onMachine: (m) => {

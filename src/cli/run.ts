@@ -2,14 +2,22 @@
 // as a process of the mini-kernel (run-kernel.ts); bare mode (--bare) runs a bare-metal program
 // on the machine with no kernel (run-bare.ts).
 
+import { loadJit } from "../session/index.js";
 import { type Parsed, UsageError, usageError } from "./args.js";
 import type { Command } from "./command.js";
 import { type GdbListen, parseGdbListen } from "./gdb-server.js";
 import { loadGuest } from "./guest.js";
+import { APPEND_OPTION } from "./kernel-session.js";
 import { MACHINE_OPTIONS, machineConfig } from "./machine-config.js";
 import { PERF_EVENT_HELP } from "./perf.js";
 import { EXIT_STATUS_HELP, runElf, runElfGdb } from "./run-bare.js";
-import { DEFAULT_ENV, KERNEL_EXIT_HELP, PROGRAM_FILE_OPTIONS, runKernelMode } from "./run-kernel.js";
+import {
+  DEFAULT_ENV,
+  KERNEL_EXIT_HELP,
+  PROGRAM_FILE_OPTIONS,
+  runKernelMode,
+  SEED_OPTION,
+} from "./run-kernel.js";
 
 export const runCommand: Command = {
   name: "run",
@@ -39,19 +47,12 @@ Options come before PROGRAM.`,
   options: [
     { name: "bare", kind: "flag", help: "run with no kernel (bare-metal program)" },
     {
-      name: "append",
-      kind: "value",
-      valueName: "CMDLINE",
+      ...APPEND_OPTION,
       help: "the kernel command line (kernel mode): 'transparent_hugepage=always kasan=off'...",
     },
     ...PROGRAM_FILE_OPTIONS,
     { name: "strace", kind: "flag", help: "print every system call on stderr, as strace does" },
-    {
-      name: "seed",
-      kind: "value",
-      valueName: "N",
-      help: "seed of getrandom() and AT_RANDOM (default 1): same seed, same run",
-    },
+    SEED_OPTION,
     { name: "smaps", kind: "flag", help: "print the program's /proc/self/smaps on stderr when it exits" },
     { name: "dmesg", kind: "flag", help: "print the whole kernel log on stderr, live" },
     {
@@ -82,6 +83,7 @@ Options come before PROGRAM.`,
   stopAtPositional: true,
   async run(p: Parsed): Promise<number> {
     const config = machineConfig(p, "run");
+    if (config.jit) await loadJit();
     const [program, ...rest] = p.positionals;
     if (program === undefined) throw usageError("run", "no PROGRAM given");
     if (!p.options.has("bare")) {
