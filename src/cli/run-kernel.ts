@@ -31,7 +31,7 @@ import {
 import { type GdbListen, serveGdb } from "./gdb-server.js";
 import { asInput } from "./guest.js";
 import { err, out } from "./io.js";
-import { checkKernelSatp } from "./kernel-session.js";
+import { checkKernelMem, checkKernelSatp } from "./kernel-session.js";
 import { type MachineConfig, startInsnTrace, startTlbTrace } from "./machine-config.js";
 import { printStats } from "./stats.js";
 import type { TlbTracer } from "./tlb-trace.js";
@@ -164,6 +164,7 @@ export async function runKernelMode(
   gdb: { listen: GdbListen; wait: boolean } | null = null,
 ): Promise<number> {
   checkKernelSatp(cfg, "run");
+  checkKernelMem(cfg.mem, "run");
   const opts = runOptions(p);
   if (isAssembly(program)) await loadAssembler(); // only then (start-up)
   const elf = programBytes(program);
