@@ -2,7 +2,7 @@
 // greets through the UART, sieves the primes below 1 000 000, checks CRC-32 against its standard
 // check value, and ends through the test finisher; then mmlab shows the machine's counters.
 
-import { DEMO_SOURCE } from "../session/index.js";
+import { DEMO_SOURCE, loadJit } from "../session/index.js";
 import { type Parsed, usageError } from "./args.js";
 import type { Command } from "./command.js";
 import { assembleElf } from "./guest.js";
@@ -33,6 +33,7 @@ instead of running it: copy it and change it, then run it with 'mmlab run --bare
   ],
   async run(p: Parsed): Promise<number> {
     const config = machineConfig(p, "demo");
+    if (config.jit) await loadJit();
     if (p.positionals.length > 0) {
       throw usageError("demo", `unexpected argument '${p.positionals[0]}'`);
     }

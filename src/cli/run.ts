@@ -2,6 +2,7 @@
 // as a process of the mini-kernel (run-kernel.ts); bare mode (--bare) runs a bare-metal program
 // on the machine with no kernel (run-bare.ts).
 
+import { loadJit } from "../session/index.js";
 import { type Parsed, UsageError, usageError } from "./args.js";
 import type { Command } from "./command.js";
 import { type GdbListen, parseGdbListen } from "./gdb-server.js";
@@ -82,13 +83,10 @@ Options come before PROGRAM.`,
   stopAtPositional: true,
   async run(p: Parsed): Promise<number> {
     const config = machineConfig(p, "run");
+    if (config.jit) await loadJit();
     const [program, ...rest] = p.positionals;
     if (program === undefined) throw usageError("run", "no PROGRAM given");
-    if (!p.options.has("bare")) {
-      if (gdbOption(p))
-        throw usageError("run", "not supported: --gdb in kernel mode (only with --bare for now)");
-      return runKernelMode(program, rest, p, config);
-    }
+    if (!p.options.has("bare")) return runKernelMode(program, rest, p, config, gdbOption(p));
     for (const opt of ["append", "env", "clear-env", "mount", "strace", "seed", "smaps", "dmesg"]) {
       if (p.options.has(opt)) {
         throw usageError("run", `'--${opt}' is for kernel mode, not --bare`);
