@@ -2,7 +2,6 @@
 // and --satp from here too): their one definition, their parsing into a MachineConfig, and the
 // Machine built from it with its `--trace tlb` tracer.
 
-import { readFileSync } from "node:fs";
 import { type Interpreter, interpreter, type Machine, tracingInterpreter } from "../cpu/index.js";
 import {
   DEFAULT_TLB_PRESET,
@@ -16,7 +15,14 @@ import {
   TLB_PRESETS,
   type TlbConfig,
 } from "../mmu/index.js";
-import { type JitSpec, MAX_HARTS, type MachineSpec, type StatsCollector } from "../session/index.js";
+import {
+  type JitSpec,
+  MAX_HARTS,
+  MAX_TEXT_BYTES,
+  type MachineSpec,
+  readHostFile,
+  type StatsCollector,
+} from "../session/index.js";
 
 export { MAX_HARTS };
 
@@ -71,7 +77,7 @@ export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
       name: "mem",
       kind: "value",
       valueName: "SIZE",
-      help: "RAM size at 0x80000000: 64M, 512M, 1G... (default 1G, at most 4G)",
+      help: "RAM size at 0x80000000: 64M, 512M, 1G... (default 1G, at most 4G; at least 1M under the kernel, 64K bare)",
     },
     TLB_OPTION,
     SATP_OPTION,
@@ -218,9 +224,9 @@ export function tlbOpt(p: Parsed, command: string): TlbConfig {
 function readTlbJson(file: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = new TextDecoder().decode(readHostFile(file, { max: MAX_TEXT_BYTES }));
   } catch (e) {
-    throw new Error(`${file}: cannot read TLB preset: ${(e as Error).message}`);
+    throw new Error(`cannot read TLB preset ${(e as Error).message}`);
   }
   try {
     return JSON.parse(text);

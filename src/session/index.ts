@@ -17,6 +17,13 @@ export {
   showPtr,
 } from "./console.js";
 export { DEMO_SOURCE } from "./demo.js";
+export {
+  HostFileError,
+  MAX_PROGRAM_BYTES,
+  MAX_TEXT_BYTES,
+  type ReadLimits,
+  readHostFile,
+} from "./hostfile.js";
 export { nodeHostFs } from "./hostfs.js";
 export {
   atLeast,
@@ -28,9 +35,11 @@ export {
   type KernelProgram,
   type KernelRunHooks,
   type KernelRunResult,
+  type KernelStart,
   type LogLine,
   logOops,
   runUnderKernel,
+  startUnderKernel,
   TASK_LINE,
 } from "./kernel.js";
 export {
