@@ -47,7 +47,7 @@ import {
 } from "./args.js";
 import { type Command, commandHelp, HELP_OPTION } from "./command.js";
 import { err, out } from "./io.js";
-import { APPEND_OPTION } from "./kernel-session.js";
+import { APPEND_OPTION, checkKernelMem } from "./kernel-session.js";
 import { countOpt, MAX_HARTS, memOpt, SATP_OPTION, TLB_OPTION, tlbOpt } from "./machine-config.js";
 import { envOpt, mountsOpt, PROGRAM_FILE_OPTIONS, SEED_OPTION } from "./run-kernel.js";
 
@@ -240,6 +240,13 @@ function progressDisplay(exp: Experiment): { event: (e: ProgressEvent) => void; 
   return { event, clear: () => bar?.clear() };
 }
 
+/** --mem of a sweep under the kernel: at least the kernel's minimum. */
+function kernelMemOpt(p: Parsed): number {
+  const mem = memOpt(p, "exp");
+  checkKernelMem(mem, "exp");
+  return mem;
+}
+
 /** The sweep's program and points, from the options and the positionals after `sweep`. */
 async function sweepSpec(p: Parsed, rest: string[]): Promise<SweepSpec> {
   const [program, ...args] = rest;
@@ -286,7 +293,7 @@ async function sweepSpec(p: Parsed, rest: string[]): Promise<SweepSpec> {
     env: bare ? [] : envOpt(p, "exp"),
     mounts: bare ? [] : mountsOpt(p, "exp"),
     maxInsns: maxInsns ?? null,
-    mem: memOpt(p, "exp"),
+    mem: bare ? memOpt(p, "exp") : kernelMemOpt(p),
     seed: seedOpt(p, "exp") ?? 1,
   };
 }

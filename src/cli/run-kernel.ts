@@ -10,6 +10,7 @@ import {
   isAssembly,
   type KernelRunResult,
   loadAssembler,
+  nodeHostFs,
   readKernelProgram,
   runUnderKernel,
 } from "../session/index.js";
@@ -24,7 +25,7 @@ import {
 } from "./args.js";
 import { asInput } from "./guest.js";
 import { err, out } from "./io.js";
-import { checkKernelSatp } from "./kernel-session.js";
+import { checkKernelMem, checkKernelSatp } from "./kernel-session.js";
 import { type MachineConfig, startInsnTrace, startTlbTrace } from "./machine-config.js";
 import { printStats } from "./stats.js";
 import type { TlbTracer } from "./tlb-trace.js";
@@ -156,6 +157,7 @@ export async function runKernelMode(
   cfg: MachineConfig,
 ): Promise<number> {
   checkKernelSatp(cfg, "run");
+  checkKernelMem(cfg.mem, "run");
   const opts = runOptions(p);
   if (isAssembly(program)) await loadAssembler(); // only then (start-up)
   const elf = programBytes(program);
@@ -172,6 +174,7 @@ export async function runKernelMode(
       message: line,
       quiet: cfg.quiet,
       stats: cfg.stats !== "off",
+      hostFs: nodeHostFs(),
       ...(opts.strace ? { strace: line } : {}),
       ...(opts.smaps ? { onExit: printSmaps } : {}),
       onMachine: (m) => {

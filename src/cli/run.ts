@@ -2,6 +2,7 @@
 // as a process of the mini-kernel (run-kernel.ts); bare mode (--bare) runs a bare-metal program
 // on the machine with no kernel (run-bare.ts).
 
+import { loadJit } from "../session/index.js";
 import { type Parsed, UsageError, usageError } from "./args.js";
 import type { Command } from "./command.js";
 import { type GdbListen, parseGdbListen } from "./gdb-server.js";
@@ -82,6 +83,7 @@ Options come before PROGRAM.`,
   stopAtPositional: true,
   async run(p: Parsed): Promise<number> {
     const config = machineConfig(p, "run");
+    if (config.jit) await loadJit();
     const [program, ...rest] = p.positionals;
     if (program === undefined) throw usageError("run", "no PROGRAM given");
     if (!p.options.has("bare")) {

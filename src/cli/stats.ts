@@ -39,6 +39,14 @@ export function formatStats(s: StatsReport): string {
     int(count(s.traps)),
   ]);
   lines.push(table(rows));
+  if (s.jit) {
+    const j = s.jit;
+    lines.push(
+      `translated: ${int(j.regions)} regions, ${int(j.insns)} instructions into ${int(j.wasmBytes)} bytes of ` +
+        `WebAssembly in ${j.translateMs.toFixed(1)} ms; ${(100 * j.share).toFixed(1)}% of instructions ` +
+        `run translated; ${int(j.dropped)} regions dropped`,
+    );
+  }
   if (s.traps.length > 0) {
     const head = ["traps by cause", ...s.harts.map((h) => `hart ${h.hart}`)];
     if (s.harts.length > 1) head.push("total");

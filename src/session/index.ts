@@ -3,6 +3,27 @@
 // commands (src/cli) and the sweep (src/exp) both run guests through here.
 
 export { type BareRunHooks, type BareSession, prepareBare, runBare } from "./bare.js";
+export {
+  COMMANDS,
+  ConsoleError,
+  type ConsoleRun,
+  consoleHelp,
+  handleResult,
+  hexdump,
+  KConsole,
+  type LineResult,
+  parseNumber,
+  runLines,
+  showPtr,
+} from "./console.js";
+export { DEMO_SOURCE } from "./demo.js";
+export {
+  HostFileError,
+  MAX_PROGRAM_BYTES,
+  MAX_TEXT_BYTES,
+  type ReadLimits,
+  readHostFile,
+} from "./hostfile.js";
 export { nodeHostFs } from "./hostfs.js";
 export {
   atLeast,
@@ -20,7 +41,10 @@ export {
   TASK_LINE,
 } from "./kernel.js";
 export {
+  execLine,
   formatSize,
+  type JitSpec,
+  loadJit,
   MAX_HARTS,
   type MachineSpec,
   newMachine,
@@ -37,7 +61,6 @@ export {
 } from "./perf.js";
 export {
   assembleElf,
-  execLine,
   isAssembly,
   loadAssembler,
   loadBareProgram,

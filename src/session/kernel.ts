@@ -8,6 +8,7 @@ import {
   bootKernel,
   ExecError,
   formatLine,
+  type HostFs,
   type Kernel,
   KernelOops,
   type Mount,
@@ -15,9 +16,7 @@ import {
   type TaskIo,
   type task_struct,
 } from "../kernel/index.js";
-import { nodeHostFs } from "./hostfs.js";
-import { type MachineSpec, newMachine, ProgramError } from "./machine.js";
-import { execLine } from "./program.js";
+import { execLine, type MachineSpec, newMachine, ProgramError } from "./machine.js";
 import { type KernelStats, kernelStats, StatsCollector, type StatsReport } from "./stats.js";
 
 /** One line of the kernel log. */
@@ -55,6 +54,8 @@ export interface BootOptions {
   filter: (line: LogLine) => boolean;
   /** Called with the new machine before the kernel boots (tracers attach here). */
   onMachine?: (machine: Machine) => void;
+  /** The UART's bytes (default: this process's stdout; the web page gives its terminal). */
+  console?: (byte: number) => void;
 }
 
 /**
@@ -63,7 +64,7 @@ export interface BootOptions {
  * the sink prints them live).
  */
 export function bootSession(spec: MachineSpec, opts: BootOptions): BootedKernel {
-  const machine = newMachine(spec);
+  const machine = opts.console ? newMachine(spec, opts.console) : newMachine(spec);
   const stats = opts.stats ? new StatsCollector(machine) : null;
   opts.onMachine?.(machine);
   const boot = (): Kernel => bootKernel(machine, opts.cmdline);
@@ -124,6 +125,9 @@ export interface KernelRunHooks {
   onMachine?: (machine: Machine) => void;
   /** Called after the boot, before the program starts; what it returns is called at the end. */
   onBoot?: (s: BootedKernel) => (() => void) | undefined;
+  /** The host's files that the program's mounts reach (nodeHostFs() under Node); without it,
+   *  a mount is refused. */
+  hostFs?: HostFs;
 }
 
 /** How a program run ended: mmlab's exit status, the reason --stats reports, and the counters
@@ -157,7 +161,7 @@ export function runUnderKernel(
   let end: { status: number; reason: string };
   const kernelAtStart = kernelStats(session.k);
   try {
-    mountAll(session.k, prog.mounts);
+    mountAll(session.k, prog.mounts, hooks.hostFs);
     const task = spawnProgram(session.k, prog, hooks);
     if (typeof task === "number")
       return { status: task, reason: "not run", report: null, kernelAtStart: null };
@@ -175,10 +179,11 @@ export function runUnderKernel(
 }
 
 /** Mount the --mount files and directories into the kernel's namespace, in order (a later
- *  mount may sit inside an earlier one), through node:fs (hostfs.ts); a mount that cannot be
- *  made is a ProgramError naming it. */
-function mountAll(k: Kernel, mounts: readonly Mount[]): void {
-  const host = nodeHostFs();
+ *  mount may sit inside an earlier one), through `host` (node:fs: hostfs.ts); a mount that
+ *  cannot be made is a ProgramError naming it. */
+function mountAll(k: Kernel, mounts: readonly Mount[], host: HostFs | undefined): void {
+  if (mounts.length === 0) return;
+  if (!host) throw new ProgramError("not supported: --mount without host files");
   for (const m of mounts) {
     try {
       k.vfs.mount_host(host, m);

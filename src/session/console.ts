@@ -1,5 +1,5 @@
-// The kernel console's command interpreter, shared by `mmlab console` (interactive) and
-// `mmlab boot --script FILE|-`: call the mm API (vmalloc, vrealloc, kmalloc, ...) and look
+// The kernel console's command interpreter, shared by `mmlab console` (interactive),
+// `mmlab boot --script FILE|-` and the web playground (web/): call the mm API (vmalloc, vrealloc, kmalloc, ...) and look
 // inside the kernel and the machine (/proc files, memory, the TLBs, page walks, counters).
 // One line is one command; `help` lists them. Values are 64-bit: numbers (4096, 0x1000, 4K, 2M,
 // 1G), variables holding pointers (`p = vmalloc 256K`) and sums of them (p+16K, p-8).
@@ -12,12 +12,14 @@ import {
   GFP_NOWAIT,
   hex64,
   type Kernel,
+  KernelOops,
   strerror,
   vmFlagNames,
 } from "../kernel/index.js";
-import { tlbView, walkView } from "../session/index.js";
-import { isPanic, KernelOops, kernelStats, logOops } from "./kernel-session.js";
-import { formatKernel, formatTlb, tlbReport } from "./perf.js";
+import { isPanic, logOops } from "./kernel.js";
+import { tlbReport } from "./perf.js";
+import { kernelStats } from "./stats.js";
+import { formatKernel, formatTlb, tlbView, walkView } from "./views.js";
 
 /** A mistake in a console line: printed, and for a script, the line it names. */
 export class ConsoleError extends Error {
