@@ -692,8 +692,25 @@ export function do_signal(s: Scheduler, t: task_struct, h: Hart, fromSyscall: bo
   let handled = false;
   for (;;) {
     if (!t.running || t.sig.stopped) return;
-    const info = dequeue_signal(t);
-    if (!info) break;
+    let info: kernel_siginfo | null;
+    const held = t.ptrace_sig;
+    if (held) {
+      // The debugger resumed the task: the signal it stopped with goes on, or is cancelled.
+      t.ptrace_sig = null;
+      if (!held.deliver) continue;
+      info = held.info;
+    } else {
+      const next = dequeue_signal(t);
+      if (!next) break;
+      info = next;
+      // ptrace_signal(): a fault signal stops a debugged task first (with its pc still at the
+      // faulting instruction), and its debugger decides.
+      if (info.addr !== undefined && s.ptrace?.(t, info)) {
+        t.ptrace_sig = { info, deliver: true };
+        s.ptraceStop = t;
+        return;
+      }
+    }
     const sig = info.signo;
     const ka = t.sighand.action[sig]!;
     if (ka.handler === SIG_IGN) continue;
