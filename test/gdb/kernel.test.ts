@@ -19,7 +19,13 @@ function session(args: string[] = []) {
   const elf = readElf(bytes, GUEST);
   const out = { stdout: "", log: [] as string[] };
   const started = startUnderKernel(
-    { harts: 1, mem: 64 << 20, tlb: loadTlbConfig("skylake"), satp: null, maxInsns: Number.POSITIVE_INFINITY },
+    {
+      harts: 1,
+      mem: 64 << 20,
+      tlb: loadTlbConfig("skylake"),
+      satp: null,
+      maxInsns: Number.POSITIVE_INFINITY,
+    },
     { elf: bytes, path: GUEST, args, env: DEFAULT_ENV, mounts: [], seed: undefined, append: "" },
     {
       io: {
@@ -125,7 +131,8 @@ describe("the stub on a program under the kernel", () => {
 
   it("monitor maps, vmallocinfo and dmesg; k kills every task", () => {
     const s = session();
-    const mon = (c: string): string => Buffer.from(s.ask(`qRcmd,${Buffer.from(c).toString("hex")}`)!, "hex").toString();
+    const mon = (c: string): string =>
+      Buffer.from(s.ask(`qRcmd,${Buffer.from(c).toString("hex")}`)!, "hex").toString();
     expect(mon("maps")).toMatch(/^00010000-[0-9a-f]+ r-xp /);
     expect(mon("maps")).toContain("[stack]");
     expect(mon("help")).toContain("vmallocinfo");
