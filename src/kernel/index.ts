@@ -33,7 +33,15 @@ export { mm_struct, STACK_TOP, TASK_SIZE, type ThpMode } from "./mm.js";
 export { MAX_PAGE_ORDER, PageAlloc } from "./page_alloc.js";
 export { PAGE_KERNEL } from "./pgtable.js";
 export { formatLine, Printk } from "./printk.js";
-export { Scheduler, type SpawnOptions, type TaskIo, TICK, task_struct } from "./process.js";
+export {
+  Scheduler,
+  type SpawnOptions,
+  signal_struct,
+  type TaskIo,
+  type TaskState,
+  TICK,
+  task_struct,
+} from "./process.js";
 export { SlabAllocator } from "./slab.js";
 export { syscallNames } from "./syscalls/index.js";
 export { TLB_FLUSH_ALL_THRESHOLD } from "./tlbflush.js";

@@ -8,6 +8,7 @@ import type { Hart } from "../../cpu/index.js";
 import { ENOSYS, errnoName, IS_ERR_VALUE, strerror } from "../errno.js";
 import { COST, type Kernel } from "../kernel.js";
 import type { Scheduler, task_struct } from "../process.js";
+import { BLOCK } from "../wait.js";
 import { type Ctx, enc, type Syscall, type SyscallTable, s64 } from "./common.js";
 import { fsSyscalls } from "./fs.js";
 import { mmSyscalls } from "./mm.js";
@@ -38,8 +39,11 @@ const TABLE = joinTables([
   timeSyscalls,
 ]);
 
-/** Handle the ecall of task `t` on hart `h` (a7 = number, a0..a5 = arguments, a0 = result). */
-export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): void {
+/** Handle the ecall of task `t` on hart `h` (a7 = number, a0..a5 = arguments, a0 = result).
+ *  Returns the result, or BLOCK when the call sleeps: a0 is then left alone and the call runs
+ *  again, from the top, when the task wakes (wait.ts); its continuation record is dropped when
+ *  it completes. */
+export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): bigint {
   const nr = Number(h.reg(17));
   const a = [10, 11, 12, 13, 14, 15].map((r) => h.reg(r));
   const sc = TABLE[nr];
@@ -53,15 +57,18 @@ export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): void 
       `syscall_${nr}(${a.map((x) => `0x${x.toString(16)}`).join(", ")}) = ${formatResult(-ENOSYS, false)}`,
     );
     h.setReg(10, -ENOSYS);
-    return;
+    return -ENOSYS;
   }
   const c: Ctx = { k, s, t, h, a };
   const shownArgs = t.opts.strace ? formatArgs(c, sc) : "";
   if (sc.noreturn) t.opts.strace?.(`${sc.name}(${shownArgs}) = ?`);
   const r = sc.fn(c);
+  if (r === BLOCK) return r;
+  if (t.cont?.nr === nr) t.cont = null; // the call completed: its continuation goes
   if (t.running) h.setReg(10, r);
   if (t.opts.strace && !sc.noreturn)
     t.opts.strace(`${sc.name}(${shownArgs}) = ${formatResult(r, sc.hexResult === true)}`);
+  return r;
 }
 
 function formatResult(r: bigint, hex: boolean): string {

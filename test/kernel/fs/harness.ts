@@ -12,6 +12,7 @@ import type { Hart } from "../../../src/cpu/index.js";
 import type { HostFs, Kernel, TaskIo, task_struct } from "../../../src/kernel/index.js";
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "../../../src/kernel/mm.js";
 import { syscall } from "../../../src/kernel/syscalls/index.js";
+import { BLOCK } from "../../../src/kernel/wait.js";
 import { nodeHostFs } from "../../../src/session/hostfs.js";
 import { boot } from "../helpers.js";
 
@@ -201,12 +202,14 @@ export class Proc {
     for (const [i, v] of regs.entries()) h.setReg(10 + i, BigInt.asUintN(64, v));
     const idle = k.current;
     k.current = { comm: this.t.comm, pid: this.t.pid };
+    let r: bigint;
     try {
-      syscall(k, k.sched, this.t, h);
+      r = syscall(k, k.sched, this.t, h);
     } finally {
       k.current = idle;
     }
-    return BigInt.asIntN(64, h.reg(10));
+    // A call that sleeps returns BLOCK and leaves a0 alone (it runs again when woken).
+    return r === BLOCK ? r : BigInt.asIntN(64, h.reg(10));
   }
 
   /** openat(AT_FDCWD, name, flags, mode): the descriptor (a number), or throws. */
