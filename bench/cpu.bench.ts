@@ -135,8 +135,9 @@ export const LOOPS: readonly [name: string, source: string][] = [
 export function loopRunner(
   name: string,
   source: string,
+  arena = true,
 ): { machine: Machine; runFor: (n: number) => number } {
-  const machine = new Machine({ mem: 1 << 20 });
+  const machine = new Machine({ mem: 1 << 20, arena });
   const elf = readElf(assemble(source, { file: `${name}.s` }).toElf(), `${name}.s`);
   machine.loadElf(elf);
   const h = machine.harts[0]!;
@@ -166,5 +167,26 @@ export const suites: SuiteFactory = (opts) => {
     };
   });
   const title = `guest MIPS in bare mode (satp Bare), ${INSNS.toLocaleString("en-US")} instructions per op`;
-  return [makeSuite({ name: "cpu", title, cases }, opts)];
+  // The same loops with RAM, registers and host TLB on plain ArrayBuffers instead of the arena
+  // (one WebAssembly.Memory, src/mmu/arena.ts): the arena must not slow the interpreter. (One
+  // process runs both, so the interpreter's code sees both kinds of buffer.)
+  const arenaSuites = LOOPS.slice(0, 2).map(([name, source]) => {
+    const arenaCases = [true, false].map((arena) => {
+      const { runFor } = loopRunner(name, source, arena);
+      runFor(INSNS);
+      return {
+        name: arena ? "arena" : "ArrayBuffers",
+        fn: () => {
+          runFor(INSNS);
+        },
+        derived: { label: "MIPS", perOp: INSNS, scale: 1e6 },
+      };
+    });
+    const arenaTitle = `the ${name} loop, state in the arena (WebAssembly.Memory) or on ArrayBuffers`;
+    return makeSuite(
+      { name: `cpu/arena/${name}`, title: arenaTitle, cases: arenaCases, ratioTo: "ArrayBuffers" },
+      opts,
+    );
+  });
+  return [makeSuite({ name: "cpu", title, cases }, opts), ...arenaSuites];
 };

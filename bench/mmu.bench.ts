@@ -10,18 +10,7 @@
 import { assemble } from "../src/asm/index.js";
 import { CSR, Machine, PRIV_M, PRIV_S, run } from "../src/cpu/index.js";
 import { readElf } from "../src/elf/index.js";
-import {
-  makeSatp,
-  mapLeaf,
-  PTE_A,
-  PTE_D,
-  PTE_R,
-  PTE_W,
-  PTE_X,
-  RAM_BASE,
-  SATP_SV48,
-  SV48,
-} from "../src/mmu/index.js";
+import { makeSatp, mapLeaf, PTE_AD, PTE_RWX, RAM_BASE, SATP_SV48, SV48 } from "../src/mmu/index.js";
 import { makeSuite, type SuiteFactory } from "./harness.js";
 
 const INSNS = 2_000_000;
@@ -84,7 +73,7 @@ function setup(source: string, paged: boolean, tlb: string, level = 0, dataVa?: 
     let next = (RAM_BASE + (512 << 20)) / 4096;
     const alloc = (): number => --next;
     const root = alloc();
-    const flags = PTE_R | PTE_W | PTE_X | PTE_A | PTE_D;
+    const flags = PTE_RWX | PTE_AD;
     const map = (va: bigint, pa: number, size: number, lvl: number): void => {
       const step = 4096 * 512 ** lvl;
       for (let off = 0; off < size; off += step) {

@@ -27,22 +27,23 @@ export interface Insn {
   readonly succ: number;
 }
 
+/** Every operand field at zero: the base of an assembled record and of a decoded one. */
+export const ZERO_FIELDS: Omit<Insn, "name"> = {
+  rd: 0,
+  rs1: 0,
+  rs2: 0,
+  rs3: 0,
+  imm: 0,
+  csr: 0,
+  aq: false,
+  rl: false,
+  pred: 0,
+  succ: 0,
+};
+
 /** An Insn named `name` with the given fields and every other field zero. */
 export function makeInsn(name: string, fields: Partial<Omit<Insn, "name">> = {}): Insn {
-  return {
-    rd: 0,
-    rs1: 0,
-    rs2: 0,
-    rs3: 0,
-    imm: 0,
-    csr: 0,
-    aq: false,
-    rl: false,
-    pred: 0,
-    succ: 0,
-    ...fields,
-    name,
-  };
+  return { ...ZERO_FIELDS, ...fields, name };
 }
 
 /** Operand syntax classes; `syntax.ts` maps each to its operand patterns. */
@@ -363,6 +364,18 @@ function fpFromInt<P extends "s" | "d">(p: P, fmt: 0 | 1): FpFromInt<P> {
   return out as FpFromInt<P>;
 }
 
+/** Instructions of form `form` that share a major opcode and funct7, by name: the funct3 of each. */
+function ops<F extends Form, const T extends Record<string, number>>(
+  form: F,
+  opcode: number,
+  funct7: number,
+  funct3s: T,
+): { readonly [K in keyof T]: readonly [F, number] } {
+  const out: Record<string, readonly [F, number]> = {};
+  for (const [name, funct3] of Object.entries(funct3s)) out[name] = [form, op(opcode, funct3, funct7)];
+  return out as { readonly [K in keyof T]: readonly [F, number] };
+}
+
 /**
  * Every instruction: mnemonic → [form, fixed bits, compressed layout]. Compressed entries of the
  * same 32-bit base are listed in the order automatic compression tries them.
@@ -372,74 +385,27 @@ export const INSNS = {
   auipc: ["U", 0x17],
   jal: ["J", 0x6f],
   jalr: ["JALR", 0x67],
-  beq: ["B", op(0x63, 0)],
-  bne: ["B", op(0x63, 1)],
-  blt: ["B", op(0x63, 4)],
-  bge: ["B", op(0x63, 5)],
-  bltu: ["B", op(0x63, 6)],
-  bgeu: ["B", op(0x63, 7)],
-  lb: ["L", op(0x03, 0)],
-  lh: ["L", op(0x03, 1)],
-  lw: ["L", op(0x03, 2)],
-  ld: ["L", op(0x03, 3)],
-  lbu: ["L", op(0x03, 4)],
-  lhu: ["L", op(0x03, 5)],
-  lwu: ["L", op(0x03, 6)],
-  sb: ["S", op(0x23, 0)],
-  sh: ["S", op(0x23, 1)],
-  sw: ["S", op(0x23, 2)],
-  sd: ["S", op(0x23, 3)],
-  addi: ["I", op(0x13, 0)],
-  slti: ["I", op(0x13, 2)],
-  sltiu: ["I", op(0x13, 3)],
-  xori: ["I", op(0x13, 4)],
-  ori: ["I", op(0x13, 6)],
-  andi: ["I", op(0x13, 7)],
-  slli: ["SH6", op(0x13, 1)],
-  srli: ["SH6", op(0x13, 5)],
-  srai: ["SH6", op(0x13, 5, 0x20)],
-  add: ["R", op(0x33, 0)],
-  sub: ["R", op(0x33, 0, 0x20)],
-  sll: ["R", op(0x33, 1)],
-  slt: ["R", op(0x33, 2)],
-  sltu: ["R", op(0x33, 3)],
-  xor: ["R", op(0x33, 4)],
-  srl: ["R", op(0x33, 5)],
-  sra: ["R", op(0x33, 5, 0x20)],
-  or: ["R", op(0x33, 6)],
-  and: ["R", op(0x33, 7)],
-  addiw: ["I", op(0x1b, 0)],
-  slliw: ["SH5", op(0x1b, 1)],
-  srliw: ["SH5", op(0x1b, 5)],
-  sraiw: ["SH5", op(0x1b, 5, 0x20)],
-  addw: ["R", op(0x3b, 0)],
-  subw: ["R", op(0x3b, 0, 0x20)],
-  sllw: ["R", op(0x3b, 1)],
-  srlw: ["R", op(0x3b, 5)],
-  sraw: ["R", op(0x3b, 5, 0x20)],
+  ...ops("B", 0x63, 0, { beq: 0, bne: 1, blt: 4, bge: 5, bltu: 6, bgeu: 7 }),
+  ...ops("L", 0x03, 0, { lb: 0, lh: 1, lw: 2, ld: 3, lbu: 4, lhu: 5, lwu: 6 }),
+  ...ops("S", 0x23, 0, { sb: 0, sh: 1, sw: 2, sd: 3 }),
+  ...ops("I", 0x13, 0, { addi: 0, slti: 2, sltiu: 3, xori: 4, ori: 6, andi: 7 }),
+  ...ops("SH6", 0x13, 0, { slli: 1, srli: 5 }),
+  ...ops("SH6", 0x13, 0x20, { srai: 5 }),
+  ...ops("R", 0x33, 0, { add: 0, sll: 1, slt: 2, sltu: 3, xor: 4, srl: 5, or: 6, and: 7 }),
+  ...ops("R", 0x33, 0x20, { sub: 0, sra: 5 }),
+  ...ops("I", 0x1b, 0, { addiw: 0 }),
+  ...ops("SH5", 0x1b, 0, { slliw: 1, srliw: 5 }),
+  ...ops("SH5", 0x1b, 0x20, { sraiw: 5 }),
+  ...ops("R", 0x3b, 0, { addw: 0, sllw: 1, srlw: 5 }),
+  ...ops("R", 0x3b, 0x20, { subw: 0, sraw: 5 }),
   fence: ["FENCE", op(0x0f, 0)],
   "fence.i": ["NONE", op(0x0f, 1)],
   ecall: ["NONE", 0x00000073],
   ebreak: ["NONE", 0x00100073],
-  csrrw: ["CSR", op(0x73, 1)],
-  csrrs: ["CSR", op(0x73, 2)],
-  csrrc: ["CSR", op(0x73, 3)],
-  csrrwi: ["CSRI", op(0x73, 5)],
-  csrrsi: ["CSRI", op(0x73, 6)],
-  csrrci: ["CSRI", op(0x73, 7)],
-  mul: ["R", op(0x33, 0, 1)],
-  mulh: ["R", op(0x33, 1, 1)],
-  mulhsu: ["R", op(0x33, 2, 1)],
-  mulhu: ["R", op(0x33, 3, 1)],
-  div: ["R", op(0x33, 4, 1)],
-  divu: ["R", op(0x33, 5, 1)],
-  rem: ["R", op(0x33, 6, 1)],
-  remu: ["R", op(0x33, 7, 1)],
-  mulw: ["R", op(0x3b, 0, 1)],
-  divw: ["R", op(0x3b, 4, 1)],
-  divuw: ["R", op(0x3b, 5, 1)],
-  remw: ["R", op(0x3b, 6, 1)],
-  remuw: ["R", op(0x3b, 7, 1)],
+  ...ops("CSR", 0x73, 0, { csrrw: 1, csrrs: 2, csrrc: 3 }),
+  ...ops("CSRI", 0x73, 0, { csrrwi: 5, csrrsi: 6, csrrci: 7 }),
+  ...ops("R", 0x33, 1, { mul: 0, mulh: 1, mulhsu: 2, mulhu: 3, div: 4, divu: 5, rem: 6, remu: 7 }),
+  ...ops("R", 0x3b, 1, { mulw: 0, divw: 4, divuw: 5, remw: 6, remuw: 7 }),
   ...amoInsns("w", 2),
   ...amoInsns("d", 3),
   mret: ["NONE", 0x30200073],

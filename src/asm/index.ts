@@ -12,17 +12,20 @@ export {
   type Reg,
 } from "./builder.js";
 export { compress } from "./compress.js";
-export { type Encoded, EncodeError, encode, type Insn, makeInsn } from "./encoding.js";
+export { type Encoded, EncodeError, encode, type Insn, makeInsn, ZERO_FIELDS } from "./encoding.js";
 export { AsmError, Diagnostic, type Loc } from "./errors.js";
 export { liSequence } from "./li.js";
 export { type AssembleOptions, assemble } from "./parser.js";
 export { Program, type Section } from "./program.js";
 export {
+  ABI_NAMES,
   csrNumber,
+  FABI_NAMES,
   type FRegName,
   fregName,
   fregNumber,
   type RegName,
+  ROUNDING_MODES,
   type RoundingMode,
   regName,
   regNumber,

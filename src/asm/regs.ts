@@ -2,11 +2,9 @@
 
 /** ABI names of x0..x31, in register order. */
 export const ABI_NAMES = [
-  "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
-  "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
-  "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
-  "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
-] as const; // biome-ignore format: one row per 8 registers
+  "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+  "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+] as const; // biome-ignore format: one row per 16 registers
 
 /** A register name: an ABI name, `fp`, or `x0`..`x31`. */
 export type RegName = (typeof ABI_NAMES)[number] | "fp" | `x${number}`;
@@ -35,11 +33,9 @@ export function regName(n: number): string {
 
 /** ABI names of the f registers f0..f31, in register order. */
 export const FABI_NAMES = [
-  "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7",
-  "fs0", "fs1", "fa0", "fa1", "fa2", "fa3", "fa4", "fa5",
-  "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7",
-  "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
-] as const; // biome-ignore format: one row per 8 registers
+  "ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1", "fa0", "fa1", "fa2", "fa3", "fa4", "fa5",
+  "fa6", "fa7", "fs2", "fs3", "fs4", "fs5", "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11",
+] as const; // biome-ignore format: one row per 16 registers
 
 /** An f register name: an ABI name or `f0`..`f31`. */
 export type FRegName = (typeof FABI_NAMES)[number] | `f${number}`;
@@ -116,6 +112,8 @@ const CSRS = new Map<string, number>([
   ["tdata1", 0x7a1],
   ["tdata2", 0x7a2],
   ["tdata3", 0x7a3],
+  ["tinfo", 0x7a4],
+  ["tcontrol", 0x7a5],
   ["dcsr", 0x7b0],
   ["dpc", 0x7b1],
   ["dscratch0", 0x7b2],

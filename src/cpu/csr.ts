@@ -44,6 +44,13 @@ export const CSR = {
   mip: 0x344,
   pmpcfg0: 0x3a0,
   pmpaddr0: 0x3b0,
+  // Sdtrig (debug spec 1.0)
+  tselect: 0x7a0,
+  tdata1: 0x7a1,
+  tdata2: 0x7a2,
+  tdata3: 0x7a3,
+  tinfo: 0x7a4,
+  tcontrol: 0x7a5,
   mcycle: 0xb00,
   minstret: 0xb02,
 } as const;

@@ -58,6 +58,7 @@ const ENDS_CHUNK: ReadonlySet<number> = new Set<number>([
   CSR.mie,
   CSR.mip,
   CSR.menvcfg,
+  CSR.tdata1,
 ]);
 
 /** mstatus bits software may write (FS too, when the hart has F: Hart.fsWritable). */
@@ -258,6 +259,13 @@ const DEFS: [number, Def][] = [
       },
     },
   ],
+  [CSR.tselect, { read: (h) => BigInt(h.triggers.tselect), write: (h, v) => h.triggers.writeTselect(v) }],
+  [CSR.tdata1, { read: (h) => h.triggers.readTdata1(), write: (h, v) => h.triggers.writeTdata1(v) }],
+  [CSR.tdata2, { read: (h) => h.triggers.readTdata2(), write: (h, v) => h.triggers.writeTdata2(v) }],
+  // tdata3 (textra: mhvalue/svalue matching) is not implemented: read-only zero.
+  [CSR.tdata3, { read: zero }],
+  [CSR.tinfo, { read: (h) => h.triggers.readTinfo() }],
+  [CSR.tcontrol, { read: (h) => BigInt(h.triggers.tcontrol), write: (h, v) => h.triggers.writeTcontrol(v) }],
   [
     CSR.mcycle,
     {

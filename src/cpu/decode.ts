@@ -4,6 +4,7 @@
 // decode cache (code.ts), never on the hot path.
 
 import { match, P } from "ts-pattern";
+import { ZERO_FIELDS } from "../asm/index.js";
 import { decodeFp16, decodeFp32 } from "./fpu/decode.js";
 import { type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
 
@@ -33,23 +34,7 @@ export interface Decoded {
 
 /** A record with every field at its default, then `f`. */
 function record(op: number, name: Decoded["name"], len: 2 | 4, bits: number, f: Partial<Decoded>): Decoded {
-  return {
-    op,
-    name,
-    len,
-    rd: 0,
-    rs1: 0,
-    rs2: 0,
-    rs3: 0,
-    imm: 0,
-    csr: 0,
-    aq: false,
-    rl: false,
-    pred: 0,
-    succ: 0,
-    bits,
-    ...f,
-  };
+  return { op, name, len, ...ZERO_FIELDS, bits, ...f };
 }
 
 export function insn(name: Mnemonic, len: 2 | 4, bits: number, f: Partial<Decoded>): Decoded {

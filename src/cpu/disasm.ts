@@ -1,69 +1,27 @@
 // Disassembly in the assembler's syntax: ABI register names, decimal immediates, CSR names.
 // Compressed words print as their RVC mnemonic followed by the expansion's operands.
 
+import { ABI_NAMES, FABI_NAMES, ROUNDING_MODES } from "../asm/index.js";
 import { csrName } from "./csr.js";
 import { type Decoded, decode } from "./decode.js";
 import { insnInfo } from "./isa.js";
 
-const ABI = [
-  "zero",
-  "ra",
-  "sp",
-  "gp",
-  "tp",
-  "t0",
-  "t1",
-  "t2",
-  "s0",
-  "s1",
-  "a0",
-  "a1",
-  "a2",
-  "a3",
-  "a4",
-  "a5",
-  "a6",
-  "a7",
-  "s2",
-  "s3",
-  "s4",
-  "s5",
-  "s6",
-  "s7",
-  "s8",
-  "s9",
-  "s10",
-  "s11",
-  "t3",
-  "t4",
-  "t5",
-  "t6",
-];
+/** The name of register `i` in `names`; a number outside 0..31 is the caller's bug. */
+function nameOf(names: readonly string[], i: number, file: string): string {
+  const n = names[i];
+  if (n === undefined) throw new RangeError(`no register ${file}${i}`);
+  return n;
+}
 
 /** The ABI name of integer register `i`. */
-export function regName(i: number): string {
-  const n = ABI[i];
-  if (n === undefined) throw new RangeError(`regName: no register x${i}`);
-  return n;
-}
-
-const FABI = [
-  ...["ft0", "ft1", "ft2", "ft3", "ft4", "ft5", "ft6", "ft7", "fs0", "fs1"],
-  ...["fa0", "fa1", "fa2", "fa3", "fa4", "fa5", "fa6", "fa7"],
-  ...["fs2", "fs3", "fs4", "fs5", "fs6", "fs7", "fs8", "fs9", "fs10", "fs11"],
-  ...["ft8", "ft9", "ft10", "ft11"],
-];
+export const regName = (i: number): string => nameOf(ABI_NAMES, i, "x");
 
 /** The ABI name of f register `i`. */
-export function fregName(i: number): string {
-  const n = FABI[i];
-  if (n === undefined) throw new RangeError(`fregName: no register f${i}`);
-  return n;
-}
+export const fregName = (i: number): string => nameOf(FABI_NAMES, i, "f");
 
-/** Rounding-mode operand names; the dynamic mode (7) is not printed. */
-export const RM_NAMES = ["rne", "rtz", "rdn", "rup", "rmm"] as const;
-const rmSuffix = (rm: number): string => (rm === 7 ? "" : `, ${RM_NAMES[rm] ?? rm}`);
+/** Rounding-mode operand names by rm value; the dynamic mode (7) is not printed. */
+const RM_NAMES = new Map(Object.entries(ROUNDING_MODES).map(([name, rm]) => [rm as number, name]));
+const rmSuffix = (rm: number): string => (rm === 7 ? "" : `, ${RM_NAMES.get(rm) ?? rm}`);
 
 function fenceSet(bits: number): string {
   const s = ["i", "o", "r", "w"].filter((_, k) => (bits >> (3 - k)) & 1).join("");

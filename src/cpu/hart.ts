@@ -3,13 +3,22 @@
 // access that the interpreter falls back to when its host TLB misses. Translation is Bare here;
 // paging plugs in through `translator` (paging.ts).
 
-import { PG_CODE, PG_RESV, PG_WATCH, type PhysMem, RAM_BASE, SATP_MODE_SHIFT } from "../mmu/index.js";
+import {
+  arenaArray,
+  PG_CODE,
+  PG_RESV,
+  PG_WATCH,
+  type PhysMem,
+  RAM_BASE,
+  SATP_MODE_SHIFT,
+} from "../mmu/index.js";
 import { type CodeCache, X0_SINK } from "./code.js";
 import { CAUSE, IRQ_PRIORITY, MENVCFG_ADUE, MSTATUS, PRIV_M, PRIV_S, PRIV_U } from "./csr.js";
 import { CSRS, type CsrEntry } from "./csrfile.js";
-import { type AccessKind, HostTlb } from "./hosttlb.js";
+import { type AccessKind, HOST_TLB_ARENA_BYTES, HostTlb } from "./hosttlb.js";
 import { r, splitBig, toBig } from "./int64.js";
 import { TRAP } from "./trap.js";
+import { TRIG_LOAD, TRIG_STORE, Triggers } from "./trigger.js";
 
 /** What a hart needs from the machine it is part of. */
 export interface HartHost {
@@ -42,6 +51,10 @@ export interface Translator {
   sfence(h: Hart, va: bigint | undefined, asid: number | undefined): void;
 }
 
+/** Bytes a hart takes in its machine's arena: its registers (8-aligned), its host TLB, and room
+ *  for the translator's per-hart words. */
+export const HART_ARENA_BYTES = 8 * ((X0_SINK + 2) / 2) + HOST_TLB_ARENA_BYTES + 256;
+
 const MXL64 = 2n << 62n;
 const misaBits = (exts: string): bigint =>
   [...exts].reduce((v, c) => v | (1n << BigInt(c.charCodeAt(0) - 65)), MXL64);
@@ -53,8 +66,9 @@ function kindCause(kind: AccessKind, access: number, misaligned: number, fetch: 
 }
 
 export class Hart {
-  /** The integer registers as int32 pairs (see code.ts), with the x0 sink pair at the end. */
-  readonly x = new Int32Array(X0_SINK + 2);
+  /** The integer registers as int32 pairs (see code.ts), with the x0 sink pair at the end: in
+   *  the machine's arena when it has room (translated code keeps them as i64 there). */
+  readonly x: Int32Array;
   /** The f registers: f[r] as a double; fi[2r], fi[2r+1] its low and high words (bit moves
    *  go through these, so NaN payloads survive); f32[2r] the low word as a single. A single is
    *  NaN-boxed: properly when fi[2r+1] === -1. */
@@ -71,7 +85,9 @@ export class Hart {
   priv = PRIV_M;
   /** The host fast-path TLB (hosttlb.ts): copies of live entries of the modelled TLB (the
    *  translator's), kept for speed only. */
-  readonly hostTlb = new HostTlb();
+  readonly hostTlb: HostTlb;
+  /** The Sdtrig triggers and the debugger's breakpoints (trigger.ts). */
+  readonly triggers: Triggers = new Triggers(this);
   readonly mem: PhysMem;
   readonly code: CodeCache;
   /** RAM offset of the page the last slow fetch translated to. */
@@ -141,6 +157,8 @@ export class Hart {
   ) {
     this.mem = host.mem;
     this.code = host.code;
+    this.x = arenaArray(host.mem.arena, Int32Array, X0_SINK + 2);
+    this.hostTlb = new HostTlb(host.mem.arena);
     this.misa = misaBits(extensions);
     // FS is writable (and F/D instructions can be enabled) only with F. It resets to Off, as on
     // Spike and (at least until 2024) QEMU (docs/reference/emulators.md): a bare program enables
@@ -227,6 +245,7 @@ export class Hart {
       this.mepc = epc;
       this.mcause = causeVal;
       this.mtval = tval & MASK64;
+      this.triggers.trapToM();
       const mpie = s & MSTATUS.MIE ? MSTATUS.MPIE : 0;
       this.mstatus = (s & ~(MSTATUS.MPIE | MSTATUS.MIE | MSTATUS.MPP)) | mpie | (this.priv << 11);
       this.priv = PRIV_M;
@@ -273,6 +292,7 @@ export class Hart {
     this.mstatus = next;
     this.priv = mpp;
     this.setPc(this.mepc);
+    this.triggers.mret();
     this.afterXret();
   }
 
@@ -400,13 +420,14 @@ export class Hart {
   /** Enter the page of (lo, hi) into the host TLB for `kind`, as a copy of the slot that served
    *  the last translation. */
   private hostFill(kind: AccessKind, lo: number, hi: number, ramPage: number): void {
-    if (!this.hostTlbEnabled) return;
+    if (!this.hostTlbEnabled || this.triggers.data) return;
     const slot = this.hostSlot;
     this.hostTlb.fill(kind, lo, hi, ramPage, slot);
   }
 
   /** Slow path of a naturally aligned or misaligned load; high word of the value in r.hi. */
   loadSlow(lo: number, hi: number, width: 1 | 2 | 4 | 8, signed: boolean): number {
+    if (this.triggers.data) this.triggers.checkData(lo, hi, width, TRIG_LOAD);
     if ((lo & (width - 1)) !== 0) return this.misalignedLoad(lo, hi, width, signed);
     const pa = this.translate(lo, hi, "r");
     const off = this.mem.ramOffset(pa, width);
@@ -422,6 +443,7 @@ export class Hart {
 
   /** Slow path of a store of (vlo, vhi)'s low `width` bytes. */
   storeSlow(lo: number, hi: number, width: 1 | 2 | 4 | 8, vlo: number, vhi: number): void {
+    if (this.triggers.data) this.triggers.checkData(lo, hi, width, TRIG_STORE);
     if ((lo & (width - 1)) !== 0) {
       this.misalignedStore(lo, hi, width, vlo, vhi);
       return;
@@ -557,6 +579,14 @@ export class Hart {
     const va = toBig(lo, hi);
     const op = name.slice(0, -2);
     const isLr = op === "lr";
+    if (this.triggers.data) {
+      this.triggers.checkData(
+        lo,
+        hi,
+        width,
+        isLr ? TRIG_LOAD : op === "sc" ? TRIG_STORE : TRIG_LOAD | TRIG_STORE,
+      );
+    }
     if ((lo & (width - 1)) !== 0) this.raise(isLr ? CAUSE.LOAD_MISALIGNED : CAUSE.STORE_MISALIGNED, va);
     const pa = this.translate(lo, hi, isLr ? "r" : "w");
     const off = this.mem.ramOffset(pa, width);

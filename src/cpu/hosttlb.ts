@@ -12,7 +12,7 @@
 // the copies it kills. Flushes only invalidate tags: an invalid entry may stay on its old list
 // until it is refilled (which moves it) or its slot is dropped (which invalidates it again).
 
-import type { Access } from "../mmu/index.js";
+import { type Access, type Arena, arenaArray } from "../mmu/index.js";
 import { TLB_SIZE } from "./trap.js";
 
 /** Tag value that matches no page-aligned address. */
@@ -29,9 +29,12 @@ const KIND_INDEX: Record<AccessKind, number> = { r: 0, w: 1, x: 2 };
 interface Tables {
   lo: Int32Array;
   hi: Int32Array;
-  base: Float64Array;
+  base: Uint32Array;
   slot: Int32Array;
 }
+
+/** Bytes a host TLB takes in an arena: per kind, four 4-byte arrays of TLB_SIZE entries. */
+export const HOST_TLB_ARENA_BYTES = 3 * 4 * 4 * TLB_SIZE;
 
 /** The entry of a virtual address: the 4 KiB page number folded with the 2 MiB one, so that a
  *  stride of 2 MiB does not land every access in the same entry. The interpreter inlines the
@@ -41,18 +44,46 @@ export function hostTlbIndex(lo: number): number {
 }
 
 export class HostTlb {
-  readonly rLo = new Int32Array(TLB_SIZE).fill(INVALID);
-  readonly rHi = new Int32Array(TLB_SIZE);
-  readonly rBase = new Float64Array(TLB_SIZE);
-  readonly wLo = new Int32Array(TLB_SIZE).fill(INVALID);
-  readonly wHi = new Int32Array(TLB_SIZE);
-  readonly wBase = new Float64Array(TLB_SIZE);
-  readonly xLo = new Int32Array(TLB_SIZE).fill(INVALID);
-  readonly xHi = new Int32Array(TLB_SIZE);
-  readonly xBase = new Float64Array(TLB_SIZE);
-  readonly rSlot = new Int32Array(TLB_SIZE);
-  readonly wSlot = new Int32Array(TLB_SIZE);
-  readonly xSlot = new Int32Array(TLB_SIZE);
+  // Per kind: the virtual page's low and high tag words, the RAM offset of the physical page
+  // (RAM offsets fit a uint32, phys.ts MAX_RAM) and the modelled-TLB slot copied. In the arena
+  // when the hart has one (translated code reads them), so the layout is fixed: r, w, x, each
+  // lo, hi, base, slot (HOST_TLB_ARENA_BYTES).
+  readonly rLo: Int32Array;
+  readonly rHi: Int32Array;
+  readonly rBase: Uint32Array;
+  readonly rSlot: Int32Array;
+  readonly wLo: Int32Array;
+  readonly wHi: Int32Array;
+  readonly wBase: Uint32Array;
+  readonly wSlot: Int32Array;
+  readonly xLo: Int32Array;
+  readonly xHi: Int32Array;
+  readonly xBase: Uint32Array;
+  readonly xSlot: Int32Array;
+
+  /** `arena`: where the arrays live (else each on its own buffer). */
+  constructor(arena: Arena | null = null) {
+    const i32 = (): Int32Array => arenaArray(arena, Int32Array, TLB_SIZE);
+    const u32 = (): Uint32Array => arenaArray(arena, Uint32Array, TLB_SIZE);
+    this.rLo = i32().fill(INVALID);
+    this.rHi = i32();
+    this.rBase = u32();
+    this.rSlot = i32();
+    this.wLo = i32().fill(INVALID);
+    this.wHi = i32();
+    this.wBase = u32();
+    this.wSlot = i32();
+    this.xLo = i32().fill(INVALID);
+    this.xHi = i32();
+    this.xBase = u32();
+    this.xSlot = i32();
+    this.byKind = [
+      { lo: this.rLo, hi: this.rHi, base: this.rBase, slot: this.rSlot },
+      { lo: this.wLo, hi: this.wHi, base: this.wBase, slot: this.wSlot },
+      { lo: this.xLo, hi: this.xHi, base: this.xBase, slot: this.xSlot },
+    ];
+  }
+
   /** The decode page (code.ts) of each fetch entry's RAM page, so the interpreter's fetch needs
    *  no lookup by page number; meaningful where the entry is valid. */
   readonly xCode: Int32Array[] = new Array<Int32Array>(TLB_SIZE).fill(NO_CODE);
@@ -162,9 +193,5 @@ export class HostTlb {
     return this.byKind[k]!;
   }
 
-  private readonly byKind: readonly Tables[] = [
-    { lo: this.rLo, hi: this.rHi, base: this.rBase, slot: this.rSlot },
-    { lo: this.wLo, hi: this.wHi, base: this.wBase, slot: this.wSlot },
-    { lo: this.xLo, hi: this.xHi, base: this.xBase, slot: this.xSlot },
-  ];
+  private readonly byKind: readonly Tables[];
 }

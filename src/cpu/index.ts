@@ -16,7 +16,7 @@ export {
   privName,
 } from "./csr.js";
 export { type Decoded, decode } from "./decode.js";
-export { disasm, fregName, RM_NAMES, regName } from "./disasm.js";
+export { disasm, fregName, regName } from "./disasm.js";
 export { accessFaultCause, Hart, type HartHost, pageFaultCause, type Translator } from "./hart.js";
 export { type AccessKind, HostTlb } from "./hosttlb.js";
 export {
@@ -39,4 +39,12 @@ export {
   TIMEBASE_HZ,
 } from "./machine/machine.js";
 export { Paging } from "./paging.js";
+export {
+  type DebugHalt,
+  NTRIGGERS,
+  TRIG_EXECUTE,
+  TRIG_LOAD,
+  TRIG_STORE,
+  Triggers,
+} from "./trigger.js";
 export { warmInterpreter } from "./warmup.js";

@@ -69,12 +69,16 @@ const SYNC_PC = "h.pcLo = pcLo; h.pcHi = pcHi; h.chunkN = n;";
 interface Variant {
   traced: boolean;
   paged: boolean;
+  /** Check execute triggers and debugger breakpoints before each instruction (trigger.ts);
+   *  the traced variants always do. */
+  trig?: boolean;
 }
 
-const variantName = (v: Variant): string => `${v.paged ? "paged" : "bare"}${v.traced ? "-traced" : ""}`;
+const variantName = (v: Variant): string =>
+  `${v.paged ? "paged" : "bare"}${v.traced ? "-traced" : ""}${v.trig ? "-trig" : ""}`;
 
 /** A generated function's name: run_paged, cold_bare_traced... (profiles show it). */
-const fnName = (f: "run" | "cold", v: Variant): string => `${f}_${variantName(v).replace("-", "_")}`;
+const fnName = (f: "run" | "cold", v: Variant): string => `${f}_${variantName(v).replaceAll("-", "_")}`;
 
 /** The accounting of a host-TLB hit of kind k: the model slot's LRU stamp and hit counter. */
 const acct = (k: string, clock: string): string =>
@@ -202,6 +206,7 @@ function runSource(v: Variant): string {
         if (op === 0) { ${SYNC_PC} op = h.decodeSlot(dc, i, pcLo, pcHi, fBase); }
         const a = dc[i + 1], imm = dc[i + 2], len = dc[i + 3];
         const d = a & 127, s1 = (a >>> 7) & 127, s2 = (a >>> 14) & 127;
+        ${traced || v.trig ? `if (h.triggers.exec) { ${SYNC_PC} h.triggers.checkExec(len); }` : ""}
         ${traced ? "tracer(h, pcLo, pcHi, fBase + (pcLo & 4095));" : ""}
         switch (op) {
 ${cases}
@@ -247,12 +252,12 @@ return ${runSource(v)};
 `;
 }
 
-function build(v: Variant, tracer: TraceFn | null): RunFn {
+function build(v: Variant, tracer: TraceFn | null, warmUp = tracer === null): RunFn {
   let fn: RunFn | null = null;
   const env = {
     // A plain variant warms itself up (warmup.ts) when it is first called, before it runs any
-    // instruction of a user's machine; the tracing ones, slow anyway, do not.
-    warm: tracer === null ? () => warmVariant(fn!, v.paged) : null,
+    // instruction of a user's machine; the tracing and trigger-checking ones, slow anyway, do not.
+    warm: warmUp ? () => warmVariant(fn!, v.paged) : null,
     r,
     mul64,
     mulh64,
@@ -279,9 +284,25 @@ function build(v: Variant, tracer: TraceFn | null): RunFn {
 export interface Interpreter {
   readonly bare: RunFn;
   readonly paged: RunFn;
+  /** Its variants check execute triggers and breakpoints themselves (the tracing ones). */
+  readonly checksTriggers?: boolean;
 }
 
 const built: { bare: RunFn | null; paged: RunFn | null } = { bare: null, paged: null };
+const builtTrig: { bare: RunFn | null; paged: RunFn | null } = { bare: null, paged: null };
+
+/** The variants that check execute triggers and debugger breakpoints before each instruction,
+ *  used for the chunks of a hart that has some armed (built when first needed). */
+const triggered: Interpreter = {
+  get bare(): RunFn {
+    builtTrig.bare ??= build({ traced: false, paged: false, trig: true }, null, false);
+    return builtTrig.bare;
+  },
+  get paged(): RunFn {
+    builtTrig.paged ??= build({ traced: false, paged: true, trig: true }, null, false);
+    return builtTrig.paged;
+  },
+};
 
 /** The interpreter. Each variant is generated and compiled the first time it is asked for (a
  *  kernel-mode run needs only the paged one, a bare run usually only the bare one): start-up. */
@@ -298,7 +319,8 @@ export const interpreter: Interpreter = {
 
 /** Run a chunk on `h` with the variant its translation state needs. */
 export function run(h: Hart, budget: number, interp: Interpreter = interpreter): number {
-  return (h.pagingActive() ? interp.paged : interp.bare)(h, budget);
+  const i = h.triggers.exec && !interp.checksTriggers ? triggered : interp;
+  return (h.pagingActive() ? i.paged : i.bare)(h, budget);
 }
 
 /** Interpreters that call `tracer` before every instruction. */
@@ -306,6 +328,7 @@ export function tracingInterpreter(tracer: TraceFn): Interpreter {
   return {
     bare: build({ traced: true, paged: false }, tracer),
     paged: build({ traced: true, paged: true }, tracer),
+    checksTriggers: true,
   };
 }
 

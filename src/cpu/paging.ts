@@ -44,7 +44,7 @@ export class Paging implements Translator {
 
   /** `host`: the hart's host TLB, whose copies of a slot die when the model drops the slot. */
   constructor(cfg: TlbConfig, mem: PhysMem, host?: HostTlb) {
-    this.tlb = new TlbModel(cfg);
+    this.tlb = new TlbModel(cfg, mem.arena);
     if (host) this.tlb.onDrop = (slot) => host.dropSlot(slot);
     this.walker = new Walker(mem, cfg.pwc ?? []);
     this.stamp = this.tlb.stamp;

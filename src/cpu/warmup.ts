@@ -28,18 +28,16 @@ import {
   type MmioDevice,
   mapLeaf,
   PhysMem,
-  PTE_A,
-  PTE_D,
-  PTE_R,
-  PTE_W,
-  PTE_X,
+  PTE_AD,
+  PTE_RWX,
   RAM_BASE,
   SV48,
   type TlbConfig,
+  tlbArenaBytes,
 } from "../mmu/index.js";
 import { CodeCache, rdPair, SLOT_WORDS } from "./code.js";
 import { CSR, MSTATUS, PRIV_M, PRIV_S } from "./csr.js";
-import { Hart, type HartHost } from "./hart.js";
+import { HART_ARENA_BYTES, Hart, type HartHost } from "./hart.js";
 import type { Interpreter, RunFn } from "./interp.js";
 import { insnInfo, MNEMONICS, type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
 import { Paging } from "./paging.js";
@@ -279,7 +277,8 @@ function yieldDevice(h: () => Hart): MmioDevice {
 
 /** A scratch hart on its own RAM: bare in M-mode, or paged (Sv48, identity-mapped) in S-mode. */
 function scratchHart(tlb: TlbConfig, paged: boolean): Hart {
-  const mem = new PhysMem(PAGES * 4096);
+  // An arena with room for the hart, as a machine's: the views the loop meets have the same kind.
+  const mem = new PhysMem(PAGES * 4096, HART_ARENA_BYTES + tlbArenaBytes(tlb));
   const harts: Hart[] = [];
   const host: HartHost = {
     mem,
@@ -296,7 +295,7 @@ function scratchHart(tlb: TlbConfig, paged: boolean): Hart {
     let next = (TABLES - RAM_BASE) / 4096;
     const alloc = (): number => (next < PAGES ? RAM_BASE / 4096 + next++ : -1);
     const root = alloc();
-    const rwx = PTE_R | PTE_W | PTE_X | PTE_A | PTE_D;
+    const rwx = PTE_RWX | PTE_AD;
     for (let p = 0; p < (TABLES - RAM_BASE) / 4096; p++) {
       const pn = RAM_BASE / 4096 + p;
       mapLeaf(mem, SV48, root, pn, pn, 0, rwx, alloc);

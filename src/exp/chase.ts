@@ -20,7 +20,7 @@ import {
   PAGING_MODES,
   type PagingMode,
   PTE_A,
-  PTE_D,
+  PTE_AD,
   PTE_R,
   PTE_W,
   PTE_X,
@@ -209,7 +209,7 @@ function mapSlots(t: Tables, slots: number, stride: number, pageShift: number, l
     lastPage = page;
     pages++;
     const off = page * pageSize;
-    t.map(DATA_VA + off, DATA_PA + (off % GiB), level, PTE_R | PTE_W | PTE_A | PTE_D);
+    t.map(DATA_VA + off, DATA_PA + (off % GiB), level, PTE_R | PTE_W | PTE_AD);
   }
   return pages;
 }

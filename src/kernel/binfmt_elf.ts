@@ -18,7 +18,17 @@ import {
 import { ptePpn } from "../mmu/index.js";
 import type { Kernel } from "./kernel.js";
 import { __va, PAGE_SIZE } from "./layout.js";
-import { type mm_struct, STACK_SIZE, STACK_TOP, VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE } from "./mm.js";
+import {
+  type mm_struct,
+  STACK_SIZE,
+  STACK_TOP,
+  TASK_SIZE,
+  VM_EXEC,
+  VM_GROWSDOWN,
+  VM_READ,
+  VM_WRITE,
+} from "./mm.js";
+import { VDSO_SIGRETURN_CODE, VDSO_SIGRETURN_OFFSET } from "./signal.js";
 
 /** Where a static-PIE is loaded (riscv64: 2/3 of the default 2^38 mmap window). */
 export const ELF_ET_DYN_BASE = 0x2a_aaaa_a000n;
@@ -91,13 +101,24 @@ function loadSegments(k: Kernel, mm: mm_struct, elf: ElfFile, bias: bigint): big
     const start = va & ~(PAGE - 1n);
     const stop = (va + BigInt(seg.memsz) + PAGE - 1n) & ~(PAGE - 1n);
     const flags = VM_READ | (seg.flags & PF_W ? VM_WRITE : 0) | (seg.flags & PF_X ? VM_EXEC : 0);
+    if (stop > TASK_SIZE)
+      throw new ExecError(
+        `segment at 0x${va.toString(16)} (0x${seg.memsz.toString(16)} bytes) lies outside user space (which ends at 0x${TASK_SIZE.toString(16)})`,
+      );
     if (stop > STACK_TOP - STACK_SIZE)
       throw new ExecError(`segment at 0x${va.toString(16)} overlaps the stack`);
+    if (start < BigInt(k.sysctl.vm.mmap_min_addr))
+      throw new ExecError(
+        `segment at 0x${va.toString(16)} lies below vm.mmap_min_addr (${k.sysctl.vm.mmap_min_addr}): Linux refuses to map it (EPERM)`,
+      );
     const existing = mm.find_vma(start);
     if (existing && existing.vm_end >= stop) existing.vm_flags |= flags;
     else mm.vmas.push({ vm_start: start, vm_end: stop, vm_flags: flags });
     mm.vmas.sort((a, b) => (a.vm_start < b.vm_start ? -1 : 1));
-    for (let page = start; page < stop; page += PAGE) {
+    // The pages holding file bytes are filled now; the zero-filled rest (.bss) is left to
+    // demand-zero faults of the anonymous VMA, as Linux maps it (vm_brk_flags).
+    const fileStop = (va + BigInt(seg.filesz) + PAGE - 1n) & ~(PAGE - 1n);
+    for (let page = start; page < fileStop; page += PAGE) {
       let pfn: number;
       const leaf = mm.leaf(page);
       if (leaf) {
@@ -144,9 +165,26 @@ export function load_elf_binary(
     name: "[stack]",
   });
   mm.vmas.sort((a, b) => (a.vm_start < b.vm_start ? -1 : 1));
+  install_vdso(k, mm);
   const aux = auxv(k, elf, bias);
   const sp = buildStack(argv, envp, execfn, random, aux, write);
   return { entry: elf.entry + bias, sp, brk: end, elf, bias };
+}
+
+/** Map the vDSO page (arch_setup_additional_pages): read/execute, named [vdso], below the
+ *  mmap base, holding __vdso_rt_sigreturn, where a signal handler returns to (riscv64 has no
+ *  SA_RESTORER: the kernel sets ra to this trampoline). This kernel's vDSO has no ELF image
+ *  and no time functions, so AT_SYSINFO_EHDR is not passed and libc makes the system calls. */
+function install_vdso(k: Kernel, mm: mm_struct): void {
+  const at = mm.get_unmapped_area(PAGE, 0n);
+  if (at < 0n) throw new ExecError("no room for the vDSO");
+  const pfn = k.pages.alloc_pages(0);
+  if (pfn < 0) throw new ExecError("out of memory for the vDSO");
+  k.kmem.memset(__va(pfn * PAGE_SIZE), 0, PAGE_SIZE, "clear_page");
+  k.kmem.write(__va(pfn * PAGE_SIZE) + VDSO_SIGRETURN_OFFSET, VDSO_SIGRETURN_CODE, "vdso");
+  mm.vmas.push({ vm_start: at, vm_end: at + PAGE, vm_flags: VM_READ | VM_EXEC, name: "[vdso]" });
+  mm.vmas.sort((a, b) => (a.vm_start < b.vm_start ? -1 : 1));
+  if (!mm.install(at, pfn, VM_READ | VM_EXEC)) throw new ExecError("out of memory for page tables");
 }
 
 /** The auxiliary vector of `elf` loaded at `bias`, AT_RANDOM and AT_EXECFN aside (the stack

@@ -13,6 +13,7 @@ import { E2BIG, EFAULT, EINVAL, ELOOP, ENOEXEC, ENOMEM } from "./errno.js";
 import { mm_release } from "./exit.js";
 import { open_exec } from "./fs/index.js";
 import type { Scheduler, task_struct } from "./process.js";
+import { SS_DISABLE } from "./signal.js";
 import { UserAccess } from "./uaccess.js";
 
 /** MAX_ARG_STRLEN: one argument or environment string (32 pages). */
@@ -24,8 +25,6 @@ export const ARG_MAX = (8 << 20) / 4;
 const BINPRM_BUF_SIZE = 256;
 /** How deep interpreters may nest (search_binary_handler's depth limit). */
 const MAX_INTERP_DEPTH = 5;
-/** SIG_IGN as a handler value. */
-const SIG_IGN = 1n;
 
 /** copy_strings(): the NUL-terminated strings of the NULL-terminated pointer array at `va`
  *  (NULL: none), or an errno (EFAULT, E2BIG past MAX_ARG_STRLEN or `budget` bytes). */
@@ -113,16 +112,21 @@ export function do_execve(
   }
   // The point of no return: the rest of the old image goes (in its own address space).
   s.use_mm(h, t.mm);
-  de_thread(t);
-  mm_release(t);
+  de_thread(s, t);
+  mm_release(s, t);
   const old = t.mm;
   t.set_mm(mm);
   s.use_mm(h, mm);
   s.mmput(old);
   t.files = t.files.unshare_files();
   t.files.do_close_on_exec();
-  const kept = new Map([...t.sigactions].filter(([, handler]) => handler === SIG_IGN));
-  t.sigactions = kept; // flush_signal_handlers (and unshare_sighand: the map is this task's now)
+  // unshare_sighand (the handlers may be shared by CLONE_SIGHAND), then flush_signal_handlers:
+  // caught signals back to SIG_DFL, ignored ones stay; no alternate stack.
+  t.sighand = t.sighand.copy();
+  t.sighand.flush_handlers();
+  t.signals.sas_ss_sp = 0n;
+  t.signals.sas_ss_size = 0n;
+  t.signals.sas_ss_flags = SS_DISABLE;
   t.did_exec = true;
   t.comm = (filename.split("/").pop() ?? filename).slice(0, 15);
   t.opts = { ...t.opts, elf: bytes, path: filename, argv: args, envp };
@@ -137,11 +141,8 @@ export function do_execve(
   return 0n;
 }
 
-/** The other threads of an exec'ing group die (de_thread: zap_other_threads). */
-function de_thread(t: task_struct): void {
-  for (const o of t.sig.threads) {
-    if (o === t || !o.running) continue;
-    o.fatal = 9;
-    if (o.state === "sleeping" && o.sleepKind !== "uninterruptible") o.wake();
-  }
+/** The other threads of an exec'ing group die (de_thread: zap_other_threads); they share its
+ *  memory, so they exit here, from its context. */
+function de_thread(s: Scheduler, t: task_struct): void {
+  for (const o of [...t.sig.thread_head]) if (o !== t) s.exitTask(o, 128 + 9, 9);
 }

@@ -1,58 +1,36 @@
 // Process exit and reaping, after kernel/exit.c: do_exit() releases what a thread holds (its
-// mm reference, files, fs, the vfork parent, CLONE_CHILD_CLEARTID's word); the last thread of a
-// group hands its children to PID 1 (forget_original_parent) and leaves the leader a zombie
-// that its parent reaps with wait4/waitid (do_wait), or is reaped at once when nobody will
-// (the parent ignores SIGCHLD, or there is no parent). A thread other than the leader is
-// released as soon as it exits.
+// sleep and timers, its mm reference, files, fs, the vfork parent, CLONE_CHILD_CLEARTID's
+// word); the last thread of a group hands its children to PID 1 (forget_original_parent) and
+// leaves the leader a zombie that its parent reaps with wait4/waitid (do_wait), or is reaped
+// at once when nobody will (the parent ignores SIGCHLD or sets SA_NOCLDWAIT, or there is no
+// parent). A thread other than the leader is released as soon as it exits.
 
 import type { Scheduler, task_struct } from "./process.js";
-import { SIGCHLD, u32le } from "./process.js";
+import { u32le } from "./process.js";
+import { SA_NOCLDWAIT, SIG_IGN, SIGCHLD, send_signal, signame } from "./signal.js";
 import { leave_wait_queues } from "./wait.js";
 
-const SIGNAL_NAMES: Record<number, string> = {
-  4: "SIGILL",
-  5: "SIGTRAP",
-  6: "SIGABRT",
-  7: "SIGBUS",
-  8: "SIGFPE",
-  9: "SIGKILL",
-  11: "SIGSEGV",
-  13: "SIGPIPE",
-  15: "SIGTERM",
-};
-/** SIG_IGN as a handler value. */
-const SIG_IGN = 1n;
-
-/** Futex wake-ups at exit (CLONE_CHILD_CLEARTID's word): the futex code registers itself. */
-export const exit_hooks: { futex_wake: ((t: task_struct, uaddr: bigint) => void) | null } = {
-  futex_wake: null,
-};
-
-/** do_exit(): end thread `t` with `code` (the status a shell reports) or the fatal `signal`;
- *  an exit_group in progress gives the group's status instead. Must run with `t`'s address
- *  space on the current hart (it writes the clear-child-tid word). */
+/** do_exit(): end thread `t` with `code` (the status a shell reports) or the fatal `signal`.
+ *  Must run with `t`'s address space on the current hart (it writes the clear-child-tid
+ *  word). */
 export function do_exit(s: Scheduler, t: task_struct, code: number, signal: number): void {
   if (!t.running) return;
-  const g = t.sig.group_exit;
-  if (g) {
-    code = g.code;
-    signal = g.signal;
-  }
   const last = t.sig.live === 1;
   if (last) s.onExit?.(t);
   t.exitCode = code;
   t.signal = signal;
-  if (last)
-    t.opts.strace?.(
-      signal
-        ? `+++ killed by ${SIGNAL_NAMES[signal] ?? `signal ${signal}`} +++`
-        : `+++ exited with ${code} +++`,
-    );
+  if (last) t.opts.strace?.(signal ? `+++ killed by ${signame(signal)} +++` : `+++ exited with ${code} +++`);
   s.saveUser(s.k.hart(), t);
-  s.dequeue(t);
   leave_wait_queues(t);
+  if (t.sleep_timer) s.timers.cancel(t.sleep_timer);
+  t.sleep_timer = null;
+  t.syscall_blocked = false;
   t.cont = null;
-  mm_release(t);
+  const th = t.sig.thread_head;
+  if (th.includes(t)) th.splice(th.indexOf(t), 1);
+  if (!th.length && t.sig.real_timer.timer) s.timers.cancel(t.sig.real_timer.timer); // exit_itimers
+  s.dequeue(t);
+  mm_release(s, t);
   s.mmput(t.mm);
   t.files.put_files();
   t.fs.put_fs();
@@ -60,31 +38,18 @@ export function do_exit(s: Scheduler, t: task_struct, code: number, signal: numb
   exit_notify(s, t);
 }
 
-/** exit_group(): every thread of `t`'s group dies with `code`/`signal` (zap_other_threads:
- *  the others are woken and exit when they next run), then `t` itself. */
-export function do_group_exit(s: Scheduler, t: task_struct, code: number, signal: number): void {
-  if (!t.sig.group_exit) {
-    t.sig.group_exit = { code, signal };
-    for (const o of t.sig.threads) {
-      if (o === t || !o.running) continue;
-      o.fatal = 9;
-      if (o.state === "sleeping" && o.sleepKind !== "uninterruptible") o.wake();
-    }
-  }
-  do_exit(s, t, code, signal);
-}
-
-/** mm_release() (exit and exec): the vfork parent goes on; CLONE_CHILD_CLEARTID's word is
- *  zeroed and its futex woken, when other tasks share the memory that holds it. Runs in `t`'s
- *  (old) address space. */
-export function mm_release(t: task_struct): void {
+/** mm_release() (exit and exec): the robust futexes are released, the vfork parent goes on,
+ *  CLONE_CHILD_CLEARTID's word is zeroed and its futex woken when other tasks share the memory
+ *  that holds it. Runs in `t`'s (old) address space. */
+export function mm_release(s: Scheduler, t: task_struct): void {
+  s.futexes.exit(t);
   const parent = t.vfork_done;
   if (parent) {
     t.vfork_done = null;
     parent.wake();
   }
   if (t.tidAddress !== 0n && t.mm.mm_users > 1) {
-    if (t.uaccess.copy_to_user(t.tidAddress, u32le(0))) exit_hooks.futex_wake?.(t, t.tidAddress);
+    if (t.uaccess.copy_to_user(t.tidAddress, u32le(0))) s.futexes.wake_tid(t, t.tidAddress);
   }
   t.tidAddress = 0n;
 }
@@ -96,12 +61,11 @@ function exit_notify(s: Scheduler, t: task_struct): void {
   if (t.sig.live === 0) forget_original_parent(s, t);
   const leader = t.group_leader;
   if (t !== leader) {
-    t.state = "dead";
     release_task(s, t);
-    if (t.sig.live === 0 && leader.state === "zombie") do_notify_parent(s, leader);
+    if (t.sig.live === 0 && leader.exit_state === "zombie") do_notify_parent(s, leader);
     return;
   }
-  t.state = "zombie";
+  t.exit_state = "zombie";
   if (t.sig.live === 0) do_notify_parent(s, t);
 }
 
@@ -116,35 +80,43 @@ function forget_original_parent(s: Scheduler, t: task_struct): void {
   for (const c of t.sig.children.splice(0)) {
     c.real_parent = reaper;
     if (reaper) reaper.sig.children.push(c);
-    if (c.state === "zombie" && c.sig.live === 0) {
+    if (reapable(c)) {
       if (reaper) do_notify_parent(s, c);
       else release_task(s, c);
     }
   }
 }
 
-/** do_notify_parent(): tell the parent its child `leader`'s group is gone (its signal, sent by
- *  the signals half, and its wait queue); with no parent, or one that ignores SIGCHLD, the
- *  child is reaped at once. */
+/** do_notify_parent(): tell the parent its child `leader`'s group is gone (the exit signal,
+ *  SIGCHLD with CLD_EXITED or CLD_KILLED, and its wait queue); with no parent, or one that
+ *  ignores SIGCHLD or asked for SA_NOCLDWAIT, the child is reaped at once. */
 function do_notify_parent(s: Scheduler, leader: task_struct): void {
   const p = leader.real_parent;
   if (!p || p.sig.live === 0) {
     release_task(s, leader);
     return;
   }
-  const autoreap = leader.exit_signal === SIGCHLD && p.sigactions.get(SIGCHLD) === SIG_IGN;
-  if (leader.exit_signal > 0) s.notifyParent?.(p, leader);
-  if (autoreap || leader.exit_signal < 0) release_task(s, leader);
+  const act = p.sighand.action[SIGCHLD]!;
+  const autoreap =
+    leader.exit_signal < 0 ||
+    (leader.exit_signal === SIGCHLD && (act.handler === SIG_IGN || (act.flags & SA_NOCLDWAIT) !== 0n));
+  if (leader.exit_signal > 0) {
+    const status = leader.signal ? leader.signal : (leader.exitCode ?? 0) & 0xff;
+    send_signal(
+      s,
+      p,
+      { signo: leader.exit_signal, code: leader.signal ? 2 : 1, pid: leader.tgid, uid: 0, status },
+      true,
+    );
+  }
+  if (autoreap) release_task(s, leader);
   p.sig.wait_chldexit.wake_up_all();
 }
 
 /** release_task(): the task leaves the pid table and its parent's list; it is gone. */
 export function release_task(s: Scheduler, t: task_struct): void {
-  t.state = "dead";
+  t.exit_state = "dead";
   s.forget(t);
-  const th = t.sig.threads;
-  const i = th.indexOf(t);
-  if (i >= 0) th.splice(i, 1);
   if (t === t.group_leader && t.real_parent) {
     const ch = t.real_parent.sig.children;
     const j = ch.indexOf(t);
@@ -179,5 +151,5 @@ export function eligible_children(t: task_struct, sel: WaitSelector): task_struc
 
 /** Is child `c`'s whole group gone, so that it can be reaped? */
 export function reapable(c: task_struct): boolean {
-  return c.state === "zombie" && c.sig.live === 0;
+  return c.exit_state === "zombie" && c.sig.live === 0;
 }

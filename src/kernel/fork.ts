@@ -107,13 +107,20 @@ export function kernel_clone(
   const thread = (f & CLONE_THREAD) !== 0;
   const strace = parent.opts.strace;
   const opts = { ...parent.opts, ...(strace ? { strace: prefixed(strace, pid) } : {}) };
-  const group = thread ? { leader: parent.group_leader, sig: parent.sig } : null;
-  const t = new task_struct(pid, parent.comm, mm, opts, s, files, fs, group);
+  const t = new task_struct(pid, parent.comm, mm, opts, s.k, files, fs, thread ? parent : null);
   if (!thread) {
     t.sig.pgrp = parent.sig.pgrp;
     t.sig.session = parent.sig.session;
-  } else t.sig.live++;
-  t.sigactions = f & CLONE_SIGHAND ? parent.sigactions : new Map(parent.sigactions);
+  }
+  // Signal state: the handlers shared or copied, the mask inherited, nothing pending; the
+  // alternate stack kept unless the child shares the memory without vfork (copy_process).
+  t.sighand = f & CLONE_SIGHAND ? parent.sighand : parent.sighand.copy();
+  t.signals.blocked = parent.signals.blocked;
+  if (!(f & CLONE_VM) || f & CLONE_VFORK) {
+    t.signals.sas_ss_sp = parent.signals.sas_ss_sp;
+    t.signals.sas_ss_size = parent.signals.sas_ss_size;
+    t.signals.sas_ss_flags = parent.signals.sas_ss_flags;
+  }
   // The registers: the parent's, returning 0 in the child; a new stack and tp if given.
   s.saveUser(h, parent);
   t.regs.set(parent.regs);
@@ -138,7 +145,6 @@ export function kernel_clone(
   if (f & CLONE_CHILD_CLEARTID) t.tidAddress = args.child_tid;
   if (f & CLONE_PARENT_SETTID) parent.uaccess.copy_to_user(args.parent_tid, u32le(pid));
   if (f & CLONE_VFORK) t.vfork_done = parent;
-  t.clock = parent.clock;
   s.attach(t);
   return t;
 }

@@ -36,14 +36,13 @@ export { formatLine, Printk } from "./printk.js";
 export {
   Scheduler,
   type SpawnOptions,
-  signal_struct,
   type TaskIo,
   type TaskState,
   TICK,
   task_struct,
 } from "./process.js";
 export { SlabAllocator } from "./slab.js";
-export { syscallNames } from "./syscalls/index.js";
+export { syscallNames, UNKNOWN_SYSCALLS_SHOWN } from "./syscalls/index.js";
 export { TLB_FLUSH_ALL_THRESHOLD } from "./tlbflush.js";
 export { Kvmalloc } from "./util.js";
 export {

@@ -10,6 +10,7 @@ import {
   PTE_D,
   PTE_FLAGS,
   PTE_R,
+  PTE_RWX,
   PTE_U,
   PTE_V,
   PTE_W,
@@ -376,7 +377,7 @@ export class mm_struct {
         const f = keepRo ? readOnly(newFlags) : newFlags;
         // pte_modify(): the page and A/D stay, R/W/X are the new ones (docs/reference/mutation-tests.md,
         // "mprotect keeps A and D"). V and U stay set, G stays clear, as Linux's new protection has them.
-        const lo = (leaf.lo & ~(PTE_R | PTE_W | PTE_X)) | pteProt(f);
+        const lo = (leaf.lo & ~PTE_RWX) | pteProt(f);
         writePte(this.k.machine.mem, leaf.pteAddr, lo, leaf.hi);
       }
       va = ALIGN_DOWN(va, step) + step;

@@ -10,9 +10,9 @@ import {
   PTE_D,
   PTE_G,
   PTE_R,
+  PTE_RWX,
   PTE_V,
   PTE_W,
-  PTE_X,
   pteAddress,
   ptePointer,
   ptePpn,
@@ -82,7 +82,7 @@ export class KernelPageTable {
       const pteAddr = pteAddress(table, vpnIndex(vpn, level));
       const [lo, hi] = readPte(this.mem, pteAddr);
       if (!(lo & PTE_V)) return null;
-      if (lo & (PTE_R | PTE_W | PTE_X)) return { level, lo, hi, pteAddr };
+      if (lo & PTE_RWX) return { level, lo, hi, pteAddr };
       table = ptePpn(lo, hi);
     }
     return null;
@@ -96,7 +96,7 @@ export class KernelPageTable {
     const vpn = vpnOf(va);
     for (let level = 3; level >= 0; level--) {
       const [lo, hi] = readPte(this.mem, table * 4096 + vpnIndex(vpn, level) * 8);
-      if (!(lo & PTE_V) || lo & (PTE_R | PTE_W | PTE_X)) {
+      if (!(lo & PTE_V) || lo & PTE_RWX) {
         const span = 1n << BigInt(12 + 9 * (lo & PTE_V ? 0 : level));
         return va - (va % span) + span;
       }
@@ -117,7 +117,7 @@ export class KernelPageTable {
       const entries = level === 3 ? 256 : 512;
       for (let i = 0; i < entries; i++) {
         const [lo, hi] = readPte(this.mem, pteAddress(table, i));
-        if (lo & PTE_V && !(lo & (PTE_R | PTE_W | PTE_X)) && level > 0) free(ptePpn(lo, hi), level - 1);
+        if (lo & PTE_V && !(lo & PTE_RWX) && level > 0) free(ptePpn(lo, hi), level - 1);
       }
       this.freeTable(table);
     };

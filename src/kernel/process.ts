@@ -6,25 +6,43 @@
 import { CAUSE, CSR, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as runHart } from "../cpu/index.js";
 import { makeSatp, SATP_SV48 } from "../mmu/index.js";
 import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
-import { do_exit, do_group_exit } from "./exit.js";
+import { do_exit } from "./exit.js";
 import { files_struct, type fs_struct } from "./fs/index.js";
+import { Futexes } from "./futex.js";
+import { HrTimers, type hrtimer } from "./hrtimer.js";
 import { KernelOops } from "./kaccess.js";
 import { CLOCK_HZ, type Kernel } from "./kernel.js";
 import { mm_struct, type ThpMode } from "./mm.js";
+import {
+  BUS_ADRALN,
+  BUS_ADRERR,
+  do_signal,
+  force_sig_fault,
+  ILL_ILLOPC,
+  init_task_signals,
+  SEGV_ACCERR,
+  SEGV_MAPERR,
+  SIGBUS,
+  SIGCHLD,
+  SIGILL,
+  SIGSEGV,
+  SIGTRAP,
+  sighand_struct,
+  signal_pending,
+  signal_struct,
+  TRAP_BRKPT,
+  task_signals,
+  unhandled_signal,
+} from "./signal.js";
 import { syscall } from "./syscalls/index.js";
 import { UserAccess } from "./uaccess.js";
 import {
-  BLOCK,
   type Continuation,
   leave_wait_queues,
   type SleepKind,
   type Waiter,
   type wait_queue_entry,
-  wait_queue_head,
 } from "./wait.js";
-
-/** The signal a child sends its parent when it exits (asm-generic/signal.h). */
-export const SIGCHLD = 17;
 
 /** Scheduler ticks per second (CONFIG_HZ). */
 export const HZ = 250;
@@ -49,32 +67,9 @@ export interface SpawnOptions {
   strace?: (line: string) => void;
 }
 
-/** What the threads of one process share (struct signal_struct, its processes half): the
- *  thread list, the live count, the group's exit status, the wait queue wait4() sleeps on,
- *  the process group and session. The signals half adds its shared state here. */
-export class signal_struct {
-  /** Every thread of the group, the leader first. */
-  readonly threads: task_struct[] = [];
-  /** Threads that have not exited yet (signal->live). */
-  live = 1;
-  /** exit_group() ran (SIGNAL_GROUP_EXIT): the status every thread exits with. */
-  group_exit: { code: number; signal: number } | null = null;
-  /** The processes this group forked (children of its leader), in fork order. */
-  readonly children: task_struct[] = [];
-  /** User cycles run by the group's threads (wait4's rusage, waitid's si_utime). */
-  utime = 0;
-  /** wait4/waitid sleepers of this group: a child's exit wakes them (wait_chldexit). */
-  readonly wait_chldexit = new wait_queue_head("wait_chldexit");
-
-  constructor(
-    public pgrp: number,
-    public session: number,
-  ) {}
-}
-
-/** A task's life: runnable (TASK_RUNNING), asleep in a system call (TASK_INTERRUPTIBLE and
- *  friends, see wait.ts), exited and waiting to be reaped (EXIT_ZOMBIE), or gone (EXIT_DEAD). */
-export type TaskState = "running" | "sleeping" | "zombie" | "dead";
+/** A task's scheduling state (__state): on a run queue or running, asleep in a system call
+ *  (TASK_INTERRUPTIBLE, TASK_KILLABLE, TASK_UNINTERRUPTIBLE), or stopped by a signal. */
+export type TaskState = "running" | SleepKind | "stopped";
 
 export class task_struct implements Waiter {
   readonly regs = new Int32Array(64);
@@ -83,25 +78,29 @@ export class task_struct implements Waiter {
   fflags = 0;
   frm = 0;
   pc = 0n;
-  /** The status a shell reports for the process (n, or 128 + the fatal signal), once exited. */
   exitCode: number | null = null;
   /** The fatal signal that ended the task, if any. */
   signal = 0;
-  state: TaskState = "running";
-  /** The thread group id (getpid); `pid` is the thread's own id (gettid). */
-  tgid: number;
-  group_leader: task_struct;
-  sig: signal_struct;
-  /** The process that forked this one (its group leader): getppid, wait4, SIGCHLD. */
-  real_parent: task_struct | null = null;
-  /** The signal the parent gets when this process exits (SIGCHLD after fork; -1 for a thread). */
-  exit_signal = SIGCHLD;
   /** The descriptor table and the place in the namespace (src/kernel/fs, the seam). */
   files: files_struct;
   fs: fs_struct;
-  mm: mm_struct;
-  /** Map of signal number to handler; shared by CLONE_SIGHAND (the signals half owns it). */
-  sigactions = new Map<number, bigint>();
+  /** Signal handlers (shared by CLONE_SIGHAND), the process's shared signal state (Linux's
+   *  task->signal: this class's `signal` is the fatal signal), and the thread's own. */
+  sighand = new sighand_struct();
+  sig = new signal_struct();
+  readonly signals = new task_signals();
+  /** a0 as the system call found it (regs->orig_a0), for a restart. */
+  orig_a0 = 0n;
+  /** rt_sigreturn ran: no restart fix-up of its result (regs->cause = -1). */
+  in_sigreturn = false;
+  state: TaskState = "running";
+  /** The task sleeps in a system call, which runs again when it is woken (wait.ts). */
+  syscall_blocked = false;
+  /** The sleeping call's progress (wait.ts's continuation record). */
+  cont: Continuation | null = null;
+  readonly waits: wait_queue_entry[] = [];
+  /** The timer that ends a sleep with a deadline. */
+  sleep_timer: hrtimer | null = null;
   /** CLONE_CHILD_CLEARTID / set_tid_address: zeroed and futex-woken when the thread exits. */
   tidAddress = 0n;
   /** CLONE_CHILD_SETTID: written with the tid in the child's memory when it first runs. */
@@ -109,79 +108,77 @@ export class task_struct implements Waiter {
   /** set_robust_list's head and length (walked at exit by the futex code). */
   robust_list = 0n;
   robust_list_len = 0n;
+  /** The thread group id (getpid); `pid` is the thread's own id (gettid). */
+  tgid: number;
+  group_leader: task_struct;
+  /** The process that forked this one (its group leader): getppid, wait4, SIGCHLD. */
+  real_parent: task_struct | null = null;
+  /** The signal the parent gets when this process exits (SIGCHLD after fork; -1 for a thread). */
+  exit_signal = SIGCHLD;
+  /** After exit: EXIT_ZOMBIE until reaped (a group leader), then EXIT_DEAD. */
+  exit_state: "" | "zombie" | "dead" = "";
   /** The parent sleeping in a vfork until this child execs or exits (vfork_done). */
   vfork_done: task_struct | null = null;
   /** Has this process called execve since fork (setpgid's EACCES)? */
   did_exec = false;
-  /** A fatal signal this thread must die of when it next runs (exit_group of a sibling,
-   *  SIGKILL): signal number, 0 for none. */
-  fatal = 0;
-  uaccess: UserAccess;
-  readonly unknownSyscalls = new Set<number>();
-  // Sleeping (wait.ts's Waiter).
-  readonly waits: wait_queue_entry[] = [];
-  cont: Continuation | null = null;
-  sleepKind: SleepKind = "interruptible";
-  /** Machine nanoseconds at which a sleep ends by itself (Infinity: none). */
-  deadline = Number.POSITIVE_INFINITY;
-  /** The machine clock (cycles) when the task last left a hart: a hart that picks it up is at
-   *  least that late, so time never runs backwards for it. */
-  clock = 0;
-  /** User cycles run (getrusage, wait4's rusage). */
+  /** User cycles run (getrusage). */
   utime = 0;
+  mm: mm_struct;
+  uaccess: UserAccess;
+  readonly unknownSyscalls = new Set<bigint>();
 
+  /** A new task: `group` is the thread group it joins (CLONE_THREAD), null for a new process
+   *  (its signal state is new too). */
   constructor(
     readonly pid: number,
     public comm: string,
     mm: mm_struct,
     public opts: SpawnOptions,
-    private readonly sched: Scheduler,
+    private readonly k: Kernel,
     files: files_struct,
     fs: fs_struct,
-    group: { leader: task_struct; sig: signal_struct } | null,
+    group: task_struct | null = null,
   ) {
     this.mm = mm;
     this.files = files;
     this.fs = fs;
-    this.tgid = group ? group.leader.tgid : pid;
-    this.group_leader = group ? group.leader : this;
-    this.sig = group ? group.sig : new signal_struct(pid, pid);
-    this.sig.threads.push(this);
-    this.uaccess = new UserAccess(sched.k, mm, () => sched.thp);
+    this.uaccess = new UserAccess(k, mm, () => k.sched.thp);
+    this.tgid = group ? group.tgid : pid;
+    this.group_leader = group ? group.group_leader : this;
+    if (group) {
+      this.sig = group.sig;
+      this.sig.live++;
+      this.sig.thread_head.push(this);
+    } else {
+      this.sig.pgrp = pid;
+      this.sig.session = pid;
+      init_task_signals(this);
+    }
   }
 
-  /** Not yet exited. */
   get running(): boolean {
     return this.exitCode === null;
   }
 
-  /** Point the user-access helpers at a new address space (fork's child, execve). */
+  /** Point the user-access helpers at a new address space (execve). */
   set_mm(mm: mm_struct): void {
     this.mm = mm;
-    this.uaccess = new UserAccess(this.sched.k, mm, () => this.sched.thp);
+    this.uaccess = new UserAccess(this.k, mm, () => this.k.sched.thp);
   }
 
-  /** try_to_wake_up(): a sleeping task leaves its queues and becomes runnable. */
+  /** Waiter: try_to_wake_up() from a wait queue (any sleep, not a stop). */
   wake(): boolean {
-    if (this.state !== "sleeping") return false;
-    leave_wait_queues(this);
-    this.state = "running";
-    this.deadline = Number.POSITIVE_INFINITY;
-    this.sched.enqueue(this);
-    return true;
+    return this.k.sched.wake_up_state(this, "any");
   }
 
-  /** A pending signal interrupts a sleep of `kind`: here a fatal one (a sibling's exit_group,
-   *  SIGKILL); the signals half adds the caught ones. */
+  /** Waiter: would a pending signal end a sleep of `kind`? */
   signal_pending(kind: SleepKind): boolean {
-    return this.fatal !== 0 && kind !== "uninterruptible";
+    return signal_pending(this, kind);
   }
 
-  /** Leave the run queue, asleep until woken (or until `deadline`, machine ns). */
+  /** Waiter: go to sleep (wait_event's set_current_state + schedule). */
   sleep(kind: SleepKind, deadline: number): void {
-    this.state = "sleeping";
-    this.sleepKind = kind;
-    this.deadline = deadline;
+    this.k.sched.sleep(this, kind, deadline);
   }
 }
 
@@ -207,11 +204,14 @@ export class Scheduler {
   seed = 1;
   ticks = 0;
   contextSwitches = 0;
-  /** Called when a process exits, before its memory is freed (e.g. to print its smaps). */
+  /** The futex hash (futex.ts). */
+  readonly futexes = new Futexes();
+  /** High-resolution timers in machine time: sleeps' deadlines and ITIMER_REAL. */
+  readonly timers = new HrTimers();
+  /** Idle timer expiries in a row that woke no task: past IDLE_SPIN_MAX, nothing ever will. */
+  private idleSpins = 0;
+  /** Called when a task exits, before its memory is freed (e.g. to print its smaps). */
   onExit: ((t: task_struct) => void) | null = null;
-  /** do_notify_parent's signal: the signals half sends `child.exit_signal` to `parent` here
-   *  (the wait queue is woken by exit.ts either way). */
-  notifyParent: ((parent: task_struct, child: task_struct) => void) | null = null;
 
   constructor(readonly k: Kernel) {
     k.registerParams({
@@ -246,10 +246,9 @@ export class Scheduler {
       comm,
       mm,
       opts,
-      this,
+      k,
       files_struct.init(k.vfs.stdio(opts.io)),
       k.vfs.init_fs(),
-      null,
     );
     const h = k.hart();
     const savedSatp = h.satp;
@@ -287,6 +286,12 @@ export class Scheduler {
     this.dequeue(t);
   }
 
+  /** Take a task off the run queue. */
+  dequeue(t: task_struct): void {
+    const i = this.runqueue.indexOf(t);
+    if (i >= 0) this.runqueue.splice(i, 1);
+  }
+
   /** find_task_by_vpid(): the live or zombie task with thread id `pid`. */
   find_task(pid: number): task_struct | undefined {
     return this.pids.get(pid);
@@ -320,17 +325,6 @@ export class Scheduler {
     this.freeAsids.push(mm.asid);
   }
 
-  /** Put a runnable task on the run queue (once). */
-  enqueue(t: task_struct): void {
-    if (!this.runqueue.includes(t)) this.runqueue.push(t);
-  }
-
-  /** Take a task off the run queue (it exited). */
-  dequeue(t: task_struct): void {
-    const i = this.runqueue.indexOf(t);
-    if (i >= 0) this.runqueue.splice(i, 1);
-  }
-
   /** getrandom()'s generator: seeded, deterministic. */
   random(n: number): Uint8Array {
     const out = new Uint8Array(n);
@@ -345,8 +339,7 @@ export class Scheduler {
     return out;
   }
 
-  /** Point the hart's satp at the task's page table and ASID (no TLB flush: entries are
-   *  tagged), and note the hart in the mm's cpumask. */
+  /** Point the hart's satp at the task's page table and ASID (no TLB flush: entries are tagged). */
   switch_mm(h: Hart, t: task_struct): void {
     this.use_mm(h, t.mm);
   }
@@ -357,100 +350,146 @@ export class Scheduler {
     mm.mm_cpumask |= 1 << h.id;
   }
 
-  /** Machine time in nanoseconds: the furthest hart clock (CLOCK_HZ is 1 GHz: a cycle is a
-   *  nanosecond). */
-  now(): number {
-    let t = 0;
-    for (const c of this.k.machine.clocks) if ((c ?? 0) > t) t = c ?? 0;
-    return t;
-  }
-
-  /** Wake every sleeper whose deadline has passed at `now` (the hrtimers firing). */
-  private wake_expired(now: number): void {
-    for (const t of this.tasks) {
-      if (t.state === "sleeping" && t.deadline <= now) {
-        t.clock = Math.max(t.clock, Math.ceil(t.deadline));
-        t.wake();
-      }
-    }
-  }
-
-  /** Nothing is runnable: every hart idles until the earliest sleeper's deadline. False if no
-   *  sleeper has one. */
-  private idle(): boolean {
-    let next = Number.POSITIVE_INFINITY;
-    for (const t of this.tasks) if (t.state === "sleeping" && t.deadline < next) next = t.deadline;
-    if (!Number.isFinite(next)) return false;
-    const clocks = this.k.machine.clocks;
-    for (let i = 0; i < this.k.machine.harts.length; i++)
-      clocks[i] = Math.max(clocks[i] ?? 0, Math.ceil(next));
-    this.wake_expired(Math.ceil(next));
-    return true;
-  }
-
-  /** Run the tasks until all have exited ("done"), `maxInsns` user instructions have retired
-   *  ("limit"), or every task left sleeps with nothing that could wake it ("deadlock"). */
-  run(maxInsns = Number.POSITIVE_INFINITY): "done" | "limit" | "deadlock" {
+  /** Run every task until all have exited (or `maxInsns` user instructions have retired).
+   *  When every task sleeps, the harts idle until the next timer; when none is set, nothing
+   *  can wake them and they are killed (a hang is never an answer). */
+  run(maxInsns = Number.POSITIVE_INFINITY): "done" | "limit" {
     const k = this.k;
     let retired = 0;
     for (;;) {
-      this.wake_expired(this.now());
-      if (!this.runqueue.length) {
-        if (this.idle()) continue;
-        return this.tasks.some((t) => t.state === "sleeping") ? "deadlock" : "done";
-      }
-      for (let cpu = 0; cpu < k.machine.harts.length && this.runqueue.length; cpu++) {
-        const t = this.runqueue.shift()!;
-        const n = k.onCpu(cpu, () => this.runTask(t, Math.min(TICK, maxInsns - retired)));
-        retired += Math.max(n, 1); // a task that only slept still used its turn
-        if (t.running && t.state === "running") this.runqueue.push(t);
+      if (!this.runqueue.length && !this.idle()) return "done";
+      for (let cpu = 0; cpu < k.machine.harts.length; cpu++) {
+        k.onCpu(cpu, () => this.timers.run(this.now()));
+        const t = this.runqueue.shift();
+        if (!t) break;
+        const untilTimer = k.onCpu(cpu, () => Math.ceil((this.timers.next() - this.now()) * NS_TO_CYCLES));
+        const budget = Math.max(1, Math.min(TICK, maxInsns - retired, untilTimer));
+        const n = k.onCpu(cpu, () => this.runTask(t, budget));
+        retired += n;
+        if (n > 0) this.idleSpins = 0;
+        if (t.running && t.state === "running" && !this.runqueue.includes(t)) this.runqueue.push(t);
         if (retired >= maxInsns) return "limit";
       }
     }
   }
 
-  /** Run `t` on the current hart for up to `budget` instructions; returns how many retired. */
+  /** Machine time in nanoseconds on the current hart (ktime_get()). */
+  now(): number {
+    return (this.k.machine.clocks[this.k.cpu] ?? 0) / NS_TO_CYCLES;
+  }
+
+  /** No task is runnable: move every hart's clock on to the next timer and run it (true), or,
+   *  with no timer left (or only timers that wake nobody), kill the sleepers (false). */
+  private idle(): boolean {
+    const k = this.k;
+    const next = this.timers.next();
+    if (next !== Number.POSITIVE_INFINITY && this.idleSpins++ < IDLE_SPIN_MAX) {
+      const cycles = Math.ceil(next * NS_TO_CYCLES);
+      for (let cpu = 0; cpu < k.machine.harts.length; cpu++)
+        k.machine.clocks[cpu] = Math.max(k.machine.clocks[cpu] ?? 0, cycles);
+      k.onCpu(0, () => this.timers.run(this.now()));
+      return true;
+    }
+    const stuck = this.tasks.filter((t) => t.running);
+    for (const t of stuck) {
+      k.printk.err(
+        `${t.comm}[${t.pid}]: every task is ${t.state === "stopped" ? "stopped" : "asleep"} and nothing can wake it: killed (SIGKILL)`,
+      );
+      this.exitTask(t, 128 + 9, 9);
+    }
+    return false;
+  }
+
+  /** Put `t` to sleep (state `kind`, woken by its queues, a signal or `deadline`, in machine
+   *  nanoseconds): it leaves the run queue when it leaves the hart. */
+  sleep(t: task_struct, kind: SleepKind, deadline: number): void {
+    t.state = kind;
+    t.syscall_blocked = true;
+    if (deadline !== Number.POSITIVE_INFINITY)
+      t.sleep_timer = this.timers.start(deadline, () => this.wake_up_state(t, "any"));
+  }
+
+  /** try_to_wake_up() of a task in one of the states `which` names ("any" sleep, only
+   *  "interruptible" ones, "killable" ones too, or "stopped"): it leaves its wait queues and
+   *  its timer and goes back on the run queue. False if it was not in such a state. */
+  wake_up_state(t: task_struct, which: "any" | "interruptible" | "killable" | "stopped"): boolean {
+    const st = t.state;
+    const ok =
+      st !== "running" &&
+      (which === "stopped"
+        ? st === "stopped"
+        : st !== "stopped" &&
+          (which === "any" || st === "interruptible" || (which === "killable" && st === "killable")));
+    if (!ok || !t.running) return false;
+    leave_wait_queues(t);
+    if (t.sleep_timer) this.timers.cancel(t.sleep_timer);
+    t.sleep_timer = null;
+    t.state = "running";
+    if (!this.runqueue.includes(t)) this.runqueue.push(t);
+    return true;
+  }
+
+  /** A stop signal's default action: `t` leaves the run queue until SIGCONT. A sleep it was
+   *  in ends (its call restarts after SIGCONT). */
+  stop_task(t: task_struct): void {
+    leave_wait_queues(t);
+    if (t.sleep_timer) this.timers.cancel(t.sleep_timer);
+    t.sleep_timer = null;
+    t.state = "stopped";
+    const i = this.runqueue.indexOf(t);
+    if (i >= 0) this.runqueue.splice(i, 1);
+  }
+
+  /** do_group_exit(): every thread of `t`'s process ends (a fatal signal, exit_group). */
+  do_group_exit(t: task_struct, code: number, signal = 0): void {
+    t.sig.group_exit = true;
+    for (const th of [...t.sig.thread_head]) this.exitTask(th, code, signal);
+  }
+
+  /** Run `t` on the current hart for up to `budget` instructions; returns how many retired.
+   *  A task woken in a system call runs the call again first (wait.ts); every return to user
+   *  mode takes the signals pending (do_signal). The task leaves the hart when its budget is
+   *  spent, or when it sleeps, stops or exits. */
   private runTask(t: task_struct, budget: number): number {
     const k = this.k;
     const h = k.hart();
-    const clocks = k.machine.clocks;
-    clocks[h.id] = Math.max(clocks[h.id] ?? 0, t.clock);
     this.contextSwitches++;
     const idle = k.current;
     k.current = { comm: t.comm, pid: t.pid }; // what reports and WARN()s name as the task
-    let total = 0;
-    try {
-      this.enterUser(h, t);
-      while (t.running && t.state === "running") {
-        if (t.fatal) {
-          do_exit(this, t, 128 + t.fatal, t.fatal); // an exit_group in progress gives its status
-          break;
-        }
-        const n = runHart(h, budget - total, k.machine.interpreter);
-        total += n;
-        t.utime += n;
-        t.sig.utime += n;
-        clocks[h.id] = (clocks[h.id] ?? 0) + Math.max(n, 1);
-        h.yieldRequested = false;
-        if (h.priv === PRIV_S) {
-          this.handleTrap(h, t);
-          if (t.running && t.state === "running") h.sret();
-          continue;
-        }
-        if (total >= budget) {
-          this.timerTick(h, t);
-          break;
-        }
-      }
-      if (t.running) this.saveUser(h, t);
-    } finally {
-      k.current = idle;
-      t.clock = clocks[h.id] ?? 0;
+    this.enterUser(h, t);
+    let fromSyscall = false;
+    if (t.syscall_blocked) {
+      t.syscall_blocked = false;
+      this.systemCall(h, t);
+      fromSyscall = true;
     }
+    let total = 0;
+    for (;;) {
+      if (t.running && t.state === "running") do_signal(this, t, h, fromSyscall);
+      if (!t.running || t.state !== "running") break;
+      h.sret();
+      const n = runHart(h, budget - total, k.machine.interpreter);
+      total += n;
+      t.utime += n;
+      t.sig.utime += n;
+      k.machine.clocks[h.id] = (k.machine.clocks[h.id] ?? 0) + Math.max(n, 1);
+      h.yieldRequested = false;
+      if (h.priv === PRIV_S) {
+        fromSyscall = this.handleTrap(h, t);
+        continue;
+      }
+      if (total >= budget) {
+        this.timerTick(h, t);
+        break;
+      }
+    }
+    if (t.running) this.saveUser(h, t);
+    k.current = idle;
     return total;
   }
 
-  /** Restore `t`'s registers and sret into U-mode at its pc. */
+  /** Restore `t`'s registers into the hart, in S-mode with the user pc in sepc (the caller
+   *  srets into U-mode after the signal check). */
   private enterUser(h: Hart, t: task_struct): void {
     this.switch_mm(h, t);
     h.exitOnTrapTo = PRIV_S;
@@ -466,17 +505,15 @@ export class Scheduler {
     h.priv = PRIV_S;
     h.mstatus = (h.mstatus & ~MSTATUS.SPP) | MSTATUS.SPIE;
     if (h.misa & (1n << 5n)) h.mstatus = (h.mstatus & ~MSTATUS.FS) | (1 << 13); // FS = Initial
+    h.sepc = t.pc;
     if (t.set_child_tid !== 0n) {
       // schedule_tail(): CLONE_CHILD_SETTID's word, in the child's own memory (in S-mode).
       t.uaccess.copy_to_user(t.set_child_tid, u32le(t.pid));
       t.set_child_tid = 0n;
     }
-    h.sepc = t.pc;
-    h.sret();
   }
 
-  /** Keep the hart's user registers in `t` (its pc: where it resumes, the ecall itself when it
-   *  sleeps in a system call). */
+  /** Keep the hart's user registers in `t`. */
   saveUser(h: Hart, t: task_struct): void {
     t.regs.set(h.x.subarray(0, 64));
     t.fregs.set(h.f);
@@ -495,39 +532,44 @@ export class Scheduler {
     this.saveUser(h, t);
   }
 
-  /** A trap from U-mode: system call, page fault or a fatal signal. */
-  private handleTrap(h: Hart, t: task_struct): void {
+  /** A trap from U-mode: system call, page fault, or another exception, which sends its
+   *  signal (delivered on the way back to user mode). True for a system call. */
+  private handleTrap(h: Hart, t: task_struct): boolean {
     const cause = Number(h.scause & 0xffn);
-    if (h.scause >> 63n) return; // an interrupt: nothing pending here but the tick
+    if (h.scause >> 63n) return false; // an interrupt: nothing pending here but the tick
     switch (cause) {
       case CAUSE.ECALL_U:
         h.sepc += 4n;
         this.systemCall(h, t);
-        return;
+        return true;
       case CAUSE.FETCH_PAGE_FAULT:
       case CAUSE.LOAD_PAGE_FAULT:
       case CAUSE.STORE_PAGE_FAULT:
         this.pageFault(h, t, cause);
-        return;
+        return false;
       case CAUSE.ILLEGAL:
         this.illegalInstruction(h, t);
-        return;
+        return false;
       case CAUSE.BREAKPOINT:
-        this.exitTask(t, 128 + 5, 5);
-        return;
-      default:
-        this.k.printk.info(
-          `${t.comm}[${t.pid}]: unhandled signal 7 (${cause}) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${h.stval.toString(16)}`,
-        );
-        this.exitTask(t, 128 + 7, 7);
+        force_sig_fault(this, t, SIGTRAP, TRAP_BRKPT, h.sepc);
+        return false;
+      default: {
+        // Misaligned accesses: SIGBUS BUS_ADRALN; access faults: SIGBUS with the cause.
+        const misaligned = cause === 0 || cause === 4 || cause === 6;
+        if (unhandled_signal(t, SIGBUS))
+          this.k.printk.info(
+            `${t.comm}[${t.pid}]: unhandled signal 7 (${cause}) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${h.stval.toString(16)}`,
+          );
+        force_sig_fault(this, t, SIGBUS, misaligned ? BUS_ADRALN : BUS_ADRERR, h.stval);
+        return false;
+      }
     }
   }
 
-  /** The system call in a7: an oops in it kills the task (make_task_dead); the kernel goes on.
-   *  A call that sleeps (BLOCK) leaves sepc on its ecall, to run again when the task wakes. */
+  /** The system call in a7: an oops in it kills the task (make_task_dead); the kernel goes on. */
   private systemCall(h: Hart, t: task_struct): void {
     try {
-      if (syscall(this.k, this, t, h) === BLOCK) h.sepc -= 4n;
+      syscall(this.k, this, t, h);
     } catch (e) {
       if (!(e instanceof KernelOops)) throw e;
       for (const line of e.lines) this.k.printk.log("alert", line);
@@ -549,27 +591,30 @@ export class Scheduler {
     if (res === "sigbus") {
       // An access past the end of a mapped file (filemap_fault's VM_FAULT_SIGBUS): SIGBUS with
       // si_code BUS_ADRERR, whose default action ends the process (status 135).
-      this.k.printk.info(
-        `${t.comm}[${t.pid}]: unhandled signal 7 code 0x2 (BUS_ADRERR) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${h.stval.toString(16)}`,
-      );
-      this.exitTask(t, 128 + 7, 7);
+      if (unhandled_signal(t, SIGBUS))
+        this.k.printk.info(
+          `${t.comm}[${t.pid}]: unhandled signal 7 code 0x2 (BUS_ADRERR) at 0x${h.sepc.toString(16).padStart(16, "0")} addr 0x${h.stval.toString(16)}`,
+        );
+      force_sig_fault(this, t, SIGBUS, BUS_ADRERR, h.stval);
       return;
     }
     const err = 4 | (kind === "w" ? 2 : 0) | (res === "accerr" ? 1 : 0) | (kind === "x" ? 0x10 : 0);
-    this.segfault(t, h, h.stval, err);
+    if (unhandled_signal(t, SIGSEGV)) this.segfault(t, h, h.stval, err);
+    force_sig_fault(this, t, SIGSEGV, res === "accerr" ? SEGV_ACCERR : SEGV_MAPERR, h.stval);
   }
 
-  /** SIGILL, with the instruction named in the log. */
+  /** SIGILL ILL_ILLOPC at the instruction, named in the log when nothing catches it. */
   private illegalInstruction(h: Hart, t: task_struct): void {
     const bits = Number(h.stval & 0xffffffffn);
-    this.k.printk.info(
-      `${t.comm}[${t.pid}]: unhandled signal 4 code 0x1 (ILL_ILLOPC) at 0x${h.sepc.toString(16).padStart(16, "0")}: ` +
-        `illegal instruction 0x${bits.toString(16).padStart((bits & 3) === 3 ? 8 : 4, "0")} (${describeInsn(bits)})`,
-    );
-    this.exitTask(t, 128 + 4, 4);
+    if (unhandled_signal(t, SIGILL))
+      this.k.printk.info(
+        `${t.comm}[${t.pid}]: unhandled signal 4 code 0x1 (ILL_ILLOPC) at 0x${h.sepc.toString(16).padStart(16, "0")}: ` +
+          `illegal instruction 0x${bits.toString(16).padStart((bits & 3) === 3 ? 8 : 4, "0")} (${describeInsn(bits)})`,
+      );
+    force_sig_fault(this, t, SIGILL, ILL_ILLOPC, h.sepc);
   }
 
-  /** SIGSEGV with the x86-style kernel line Linux prints for it, then exit status 139. */
+  /** The x86-style kernel line Linux prints for an unhandled SIGSEGV (the signal follows). */
   private segfault(t: task_struct, h: Hart, addr: bigint, err: number): void {
     const sp = BigInt.asUintN(64, (BigInt(h.x[5]!) << 32n) | BigInt(h.x[4]! >>> 0));
     const text = t.mm.vmas.find((v) => v.vm_flags & 4);
@@ -580,13 +625,11 @@ export class Scheduler {
       `${t.comm}[${t.pid}]: segfault at ${addr.toString(16)} ip ${h.sepc.toString(16).padStart(16, "0")} ` +
         `sp ${sp.toString(16).padStart(16, "0")} error ${err.toString(16)}${where}`,
     );
-    this.exitTask(t, 128 + 11, 11);
   }
 
-  /** End `t`'s whole thread group (exit_group, as a fatal signal's default action does):
-   *  `code` is the status a shell reports, `signal` the fatal signal if one killed it. */
+  /** End a task: free its memory (and ASID's TLB entries); `signal` if it was killed. */
   exitTask(t: task_struct, code: number, signal = 0): void {
-    do_group_exit(this, t, code, signal);
+    do_exit(this, t, code, signal);
   }
 }
 
@@ -596,6 +639,12 @@ export function u32le(v: number): Uint8Array {
   new DataView(b.buffer).setInt32(0, v, true);
   return b;
 }
+
+/** Cycles of the harts' clock per nanosecond (CLOCK_HZ cycles a second). */
+const NS_TO_CYCLES = CLOCK_HZ / 1e9;
+/** Idle timer expiries in a row that wake no task before the sleepers are declared stuck (a
+ *  periodic timer whose signal is ignored must not keep an idle machine running forever). */
+const IDLE_SPIN_MAX = 100_000;
 
 /** The instruction behind illegal-instruction bits, named for the report. */
 function describeInsn(bits: number): string {

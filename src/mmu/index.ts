@@ -1,6 +1,7 @@
 // Public face of the memory layer: physical memory and devices, page-table entries and paging
 // modes, the walker, page-walk caches, the TLB model and its presets. It knows nothing of harts.
 
+export { Arena, arenaArray, WASM_MAX_BYTES, WASM_PAGE } from "./arena.js";
 export {
   clearLeaf,
   mapLeaf,
@@ -30,6 +31,7 @@ export {
   PAGING_MODES,
   type PagingMode,
   PTE_A,
+  PTE_AD,
   PTE_D,
   PTE_FLAGS,
   PTE_G,
@@ -40,6 +42,7 @@ export {
   PTE_PPN_SHIFT,
   PTE_R,
   PTE_RSW,
+  PTE_RWX,
   PTE_U,
   PTE_V,
   PTE_W,
@@ -81,6 +84,8 @@ export {
   type TlbEvent,
   type TlbLevel,
   TlbModel,
+  tlbArenaBytes,
+  tlbSlotCount,
 } from "./tlb.js";
 export {
   type Access,

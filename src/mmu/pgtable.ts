@@ -3,7 +3,7 @@
 // guest code on the bare machine, and by tests. Table pages come from a caller's allocator.
 
 import { PAGE_SIZE, type PhysMem } from "./phys.js";
-import { makePte, type PagingMode, PTE_R, PTE_V, PTE_W, PTE_X, ptePpn, vpnIndex } from "./pte.js";
+import { makePte, type PagingMode, PTE_RWX, PTE_V, ptePpn, vpnIndex } from "./pte.js";
 
 /** Returns the physical page number of a zeroed page for a new table, or -1 when out of memory. */
 export type TableAlloc = () => number;
@@ -58,7 +58,7 @@ export function ptePointer(
       table = page;
       continue;
     }
-    if (lo & (PTE_R | PTE_W | PTE_X)) {
+    if (lo & PTE_RWX) {
       throw new Error(`ptePointer: a level-${l} leaf maps vpn 0x${vpn.toString(16)}; unmap it first`);
     }
     table = ptePpn(lo, hi);

@@ -1,6 +1,8 @@
-// Physical memory: RAM as one lazily committed ArrayBuffer (the host only backs pages the guest
-// touches), plus memory-mapped devices. Everything the harts and the kernel read or write in the
+// Physical memory: RAM as the first bytes of one lazily committed WebAssembly.Memory (arena.ts;
+// the host only backs pages the guest touches), plus memory-mapped devices. Everything the harts and the kernel read or write in the
 // physical address space goes through here or through a host-TLB entry that points into `ram`.
+
+import { Arena, WASM_MAX_BYTES } from "./arena.js";
 
 export const RAM_BASE = 0x8000_0000;
 export const PAGE_SIZE = 4096;
@@ -25,6 +27,9 @@ export const PG_WATCH = 4; // a device watches stores to this page (HTIF tohost)
 export class PhysMem {
   readonly size: number;
   readonly buffer: ArrayBuffer;
+  /** The memory RAM is the start of, with room for the state of translated code (arena.ts);
+   *  null when RAM and that room do not fit a WebAssembly memory (RAM near 4 GiB). */
+  readonly arena: Arena | null;
   readonly u8: Uint8Array;
   readonly i8: Int8Array;
   readonly u16: Uint16Array;
@@ -34,18 +39,22 @@ export class PhysMem {
   readonly pageFlags: Uint8Array;
   readonly devices: MmioDevice[] = [];
 
-  constructor(size: number) {
+  /** `stateBytes`: room to reserve after RAM for harts' and TLB models' state (Arena); null:
+   *  no arena, RAM on a plain ArrayBuffer. */
+  constructor(size: number, stateBytes: number | null = 0) {
     if (!Number.isInteger(size) || size < PAGE_SIZE || size % PAGE_SIZE !== 0) {
       throw new RangeError(`RAM size must be a positive multiple of 4 KiB, got ${size}`);
     }
     if (size > MAX_RAM) throw new RangeError(`RAM size ${size} exceeds the 4 GiB maximum`);
     this.size = size;
-    this.buffer = new ArrayBuffer(size);
-    this.u8 = new Uint8Array(this.buffer);
-    this.i8 = new Int8Array(this.buffer);
-    this.u16 = new Uint16Array(this.buffer);
-    this.i16 = new Int16Array(this.buffer);
-    this.i32 = new Int32Array(this.buffer);
+    this.arena =
+      stateBytes !== null && size + stateBytes <= WASM_MAX_BYTES ? new Arena(size, stateBytes) : null;
+    this.buffer = this.arena?.buffer ?? new ArrayBuffer(size);
+    this.u8 = new Uint8Array(this.buffer, 0, size);
+    this.i8 = new Int8Array(this.buffer, 0, size);
+    this.u16 = new Uint16Array(this.buffer, 0, size / 2);
+    this.i16 = new Int16Array(this.buffer, 0, size / 2);
+    this.i32 = new Int32Array(this.buffer, 0, size / 4);
     this.pageFlags = new Uint8Array(size / PAGE_SIZE);
   }
 

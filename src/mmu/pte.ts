@@ -10,6 +10,10 @@ export const PTE_U = 1 << 4;
 export const PTE_G = 1 << 5;
 export const PTE_A = 1 << 6;
 export const PTE_D = 1 << 7;
+/** Any of R, W, X makes a valid PTE a leaf; none makes it a pointer to the next level. */
+export const PTE_RWX = PTE_R | PTE_W | PTE_X;
+/** Accessed and dirty, as a mapping made ready for use (no A/D update on first touch) carries. */
+export const PTE_AD = PTE_A | PTE_D;
 
 /** The low byte of a PTE: V R W X U G A D. Bits 9..8 are RSW (for software), 53..10 the PPN. */
 export const PTE_FLAGS = 0xff;

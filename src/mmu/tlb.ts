@@ -10,6 +10,7 @@
 // interpreter's host TLB can keep a subset of the entries (checked against gen[]) and account
 // its hits exactly (stamp[] and hit counters written in place).
 
+import { type Arena, arenaArray } from "./arena.js";
 import { pageSizeName } from "./pte.js";
 import type { PwcConfig } from "./pwc.js";
 import type { Access } from "./walk.js";
@@ -99,6 +100,18 @@ function pow2(n: number): boolean {
   return n > 0 && (n & (n - 1)) === 0;
 }
 
+/** The slots a model of `cfg` has (every array's entries, and the dummy slot). */
+export function tlbSlotCount(cfg: TlbConfig): number {
+  let n = 1;
+  for (const a of [...cfg.itlb, ...cfg.dtlb, ...(cfg.l2 ?? [])]) n += a.entries;
+  return n;
+}
+
+/** Bytes a model of `cfg` takes in an arena (its stamps and three hit-counter arrays). */
+export function tlbArenaBytes(cfg: TlbConfig): number {
+  return 4 * 8 * tlbSlotCount(cfg) + 4 * 8;
+}
+
 /** Check an array's geometry; throws a message naming the array. */
 export function validateArray(a: TlbArrayConfig): void {
   const where = `TLB array '${a.name}'`;
@@ -156,7 +169,9 @@ export class TlbModel {
    *  cache can drop its copies of it at once. */
   onDrop: ((slot: number) => void) | null = null;
 
-  constructor(cfg: TlbConfig) {
+  /** `arena`: where the stamps and host-served hit counters live (translated code updates them
+   *  inline); without one (or without room in it) they get their own arrays. */
+  constructor(cfg: TlbConfig, arena: Arena | null = null) {
     this.cfg = cfg;
     if (!cfg.itlb.length || !cfg.dtlb.length)
       throw new Error(`TLB '${cfg.name}': needs an ITLB and a DTLB array`);
@@ -202,10 +217,14 @@ export class TlbModel {
     this.ppn = new Float64Array(n);
     this.perm = new Uint8Array(n);
     this.level = new Uint8Array(n);
-    this.stamp = new Float64Array(n);
+    this.stamp = arenaArray(arena, Float64Array, n);
     this.inserted = new Float64Array(n);
     this.gen = new Int32Array(n);
-    this.hostHits = { r: new Float64Array(n), w: new Float64Array(n), x: new Float64Array(n) };
+    this.hostHits = {
+      r: arenaArray(arena, Float64Array, n),
+      w: arenaArray(arena, Float64Array, n),
+      x: arenaArray(arena, Float64Array, n),
+    };
     this.slotArr = new Uint16Array(n);
     this.arrays.forEach((a, i) => {
       this.slotArr.fill(i, a.base, a.base + a.cfg.entries);

@@ -1,30 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  ElfError,
-  type ElfImage,
-  EM_RISCV,
-  ET_DYN,
-  ET_EXEC,
-  PF_R,
-  PF_W,
-  PF_X,
-  PT_LOAD,
-  readElf,
-  SHF_ALLOC,
-  SHF_EXECINSTR,
-  SHF_WRITE,
-  SHN_ABS,
-  SHT_NOBITS,
-  SHT_PROGBITS,
-  SHT_STRTAB,
-  SHT_SYMTAB,
-  STB_GLOBAL,
-  STB_LOCAL,
-  STT_FUNC,
-  STT_NOTYPE,
-  STT_OBJECT,
-  writeElf,
-} from "../../src/elf/index.js";
+import * as elf from "../../src/elf/index.js";
+import { ElfError, type ElfImage, readElf, writeElf } from "../../src/elf/index.js";
 
 const TEXT = Uint8Array.of(0x13, 0x05, 0x00, 0x00, 0x73, 0x00, 0x00, 0x00, 0x01, 0x00); // li a0,0; ecall; c.nop
 const RODATA = new TextEncoder().encode("hello\n");
@@ -34,10 +10,10 @@ function image(): ElfImage {
   return {
     entry: 0x8000_0000n,
     segments: [
-      { vaddr: 0x8000_2000n, data: Uint8Array.of(1, 2, 3, 4), memsz: 64, flags: PF_R | PF_W },
-      { vaddr: 0x8000_0000n, data: TEXT, flags: PF_R | PF_X },
-      { vaddr: 0x8000_1000n, data: RODATA, flags: PF_R },
-      { vaddr: 0x8000_3000n, data: new Uint8Array(0), memsz: 0x1000, flags: PF_R | PF_W },
+      { vaddr: 0x8000_2000n, data: Uint8Array.of(1, 2, 3, 4), memsz: 64, flags: elf.PF_R | elf.PF_W },
+      { vaddr: 0x8000_0000n, data: TEXT, flags: elf.PF_R | elf.PF_X },
+      { vaddr: 0x8000_1000n, data: RODATA, flags: elf.PF_R },
+      { vaddr: 0x8000_3000n, data: new Uint8Array(0), memsz: 0x1000, flags: elf.PF_R | elf.PF_W },
     ],
     symbols: [
       { name: "_start", value: 0x8000_0000n, size: 10n, global: true, kind: "func" },
@@ -56,8 +32,8 @@ describe("writeElf round trip through readElf", () => {
   const f = readElf(bytes, "prog.elf");
 
   it("writes an ELF64 RISC-V executable header", () => {
-    expect(f.type).toBe(ET_EXEC);
-    expect(f.machine).toBe(EM_RISCV);
+    expect(f.type).toBe(elf.ET_EXEC);
+    expect(f.machine).toBe(elf.EM_RISCV);
     expect(f.entry).toBe(0x8000_0000n);
     expect(f.flags).toBe(0x1);
     expect(f.phoff).toBe(64n);
@@ -66,13 +42,13 @@ describe("writeElf round trip through readElf", () => {
     expect(f.interp).toBeUndefined();
   });
 
-  it("writes one PT_LOAD per segment, sorted by vaddr, with data, flags and memsz", () => {
+  it("writes one elf.PT_LOAD per segment, sorted by vaddr, with data, flags and memsz", () => {
     const segs = f.segments.map((s) => ({ ...s, data: [...s.data] }));
     expect(segs.map((s) => [s.type, s.vaddr, s.paddr, s.flags, s.filesz, s.memsz, s.align])).toEqual([
-      [PT_LOAD, 0x8000_0000n, 0x8000_0000n, PF_R | PF_X, 10, 10, 4096n],
-      [PT_LOAD, 0x8000_1000n, 0x8000_1000n, PF_R, 6, 6, 4096n],
-      [PT_LOAD, 0x8000_2000n, 0x8000_2000n, PF_R | PF_W, 4, 64, 4096n],
-      [PT_LOAD, 0x8000_3000n, 0x8000_3000n, PF_R | PF_W, 0, 4096, 4096n],
+      [elf.PT_LOAD, 0x8000_0000n, 0x8000_0000n, elf.PF_R | elf.PF_X, 10, 10, 4096n],
+      [elf.PT_LOAD, 0x8000_1000n, 0x8000_1000n, elf.PF_R, 6, 6, 4096n],
+      [elf.PT_LOAD, 0x8000_2000n, 0x8000_2000n, elf.PF_R | elf.PF_W, 4, 64, 4096n],
+      [elf.PT_LOAD, 0x8000_3000n, 0x8000_3000n, elf.PF_R | elf.PF_W, 0, 4096, 4096n],
     ]);
     expect(segs.map((s) => s.data)).toEqual([[...TEXT], [...RODATA], [1, 2, 3, 4], []]);
   });
@@ -86,19 +62,19 @@ describe("writeElf round trip through readElf", () => {
     const secs = f.sections.map((s) => [s.name, s.type, s.flags, s.addr, s.size]);
     expect(secs).toEqual([
       ["", 0, 0n, 0n, 0n],
-      [".text", SHT_PROGBITS, BigInt(SHF_ALLOC | SHF_EXECINSTR), 0x8000_0000n, 10n],
-      [".rodata", SHT_PROGBITS, BigInt(SHF_ALLOC), 0x8000_1000n, 6n],
-      [".data", SHT_PROGBITS, BigInt(SHF_ALLOC | SHF_WRITE), 0x8000_2000n, 4n],
-      [".bss", SHT_NOBITS, BigInt(SHF_ALLOC | SHF_WRITE), 0x8000_2004n, 60n],
-      [".bss.1", SHT_NOBITS, BigInt(SHF_ALLOC | SHF_WRITE), 0x8000_3000n, 4096n],
-      [".symtab", SHT_SYMTAB, 0n, 0n, 8n * 24n],
-      [".strtab", SHT_STRTAB, 0n, 0n, expect.any(BigInt)],
-      [".shstrtab", SHT_STRTAB, 0n, 0n, expect.any(BigInt)],
+      [".text", elf.SHT_PROGBITS, BigInt(elf.SHF_ALLOC | elf.SHF_EXECINSTR), 0x8000_0000n, 10n],
+      [".rodata", elf.SHT_PROGBITS, BigInt(elf.SHF_ALLOC), 0x8000_1000n, 6n],
+      [".data", elf.SHT_PROGBITS, BigInt(elf.SHF_ALLOC | elf.SHF_WRITE), 0x8000_2000n, 4n],
+      [".bss", elf.SHT_NOBITS, BigInt(elf.SHF_ALLOC | elf.SHF_WRITE), 0x8000_2004n, 60n],
+      [".bss.1", elf.SHT_NOBITS, BigInt(elf.SHF_ALLOC | elf.SHF_WRITE), 0x8000_3000n, 4096n],
+      [".symtab", elf.SHT_SYMTAB, 0n, 0n, 8n * 24n],
+      [".strtab", elf.SHT_STRTAB, 0n, 0n, expect.any(BigInt)],
+      [".shstrtab", elf.SHT_STRTAB, 0n, 0n, expect.any(BigInt)],
     ]);
   });
 
   it("points each PROGBITS section at its segment's bytes", () => {
-    for (const sec of f.sections.filter((s) => s.type === SHT_PROGBITS)) {
+    for (const sec of f.sections.filter((s) => s.type === elf.SHT_PROGBITS)) {
       const seg = f.segments.find((s) => s.vaddr === sec.addr)!;
       expect(sec.offset).toBe(BigInt(seg.offset));
     }
@@ -107,15 +83,15 @@ describe("writeElf round trip through readElf", () => {
   it("writes symbols locals first, with sh_info the first global and the holding section", () => {
     const syms = f.symbols.map((s) => [s.name, s.value, s.size, s.type, s.bind, s.shndx]);
     expect(syms).toEqual([
-      ["loop", 0x8000_0004n, 0n, STT_NOTYPE, STB_LOCAL, 1],
-      ["msg", 0x8000_1000n, 6n, STT_OBJECT, STB_LOCAL, 2],
-      ["stack", 0x8000_3800n, 0n, STT_NOTYPE, STB_LOCAL, 5],
-      ["EXIT_CODE", 42n, 0n, STT_NOTYPE, STB_LOCAL, SHN_ABS],
-      ["_start", 0x8000_0000n, 10n, STT_FUNC, STB_GLOBAL, 1],
-      ["tohost", 0x8000_2004n, 8n, STT_OBJECT, STB_GLOBAL, 4],
-      ["_end", 0x8000_4000n, 0n, STT_NOTYPE, STB_GLOBAL, 5],
+      ["loop", 0x8000_0004n, 0n, elf.STT_NOTYPE, elf.STB_LOCAL, 1],
+      ["msg", 0x8000_1000n, 6n, elf.STT_OBJECT, elf.STB_LOCAL, 2],
+      ["stack", 0x8000_3800n, 0n, elf.STT_NOTYPE, elf.STB_LOCAL, 5],
+      ["EXIT_CODE", 42n, 0n, elf.STT_NOTYPE, elf.STB_LOCAL, elf.SHN_ABS],
+      ["_start", 0x8000_0000n, 10n, elf.STT_FUNC, elf.STB_GLOBAL, 1],
+      ["tohost", 0x8000_2004n, 8n, elf.STT_OBJECT, elf.STB_GLOBAL, 4],
+      ["_end", 0x8000_4000n, 0n, elf.STT_NOTYPE, elf.STB_GLOBAL, 5],
     ]);
-    const symtab = f.sections.find((s) => s.type === SHT_SYMTAB)!;
+    const symtab = f.sections.find((s) => s.type === elf.SHT_SYMTAB)!;
     expect(symtab.info).toBe(5); // null + 4 locals
     expect(f.sections[symtab.link]!.name).toBe(".strtab");
   });
@@ -134,15 +110,15 @@ describe("writeElf round trip through readElf", () => {
 });
 
 describe("writeElf options", () => {
-  it("writes ET_DYN and custom e_flags", () => {
-    const f = readElf(writeElf({ ...image(), type: ET_DYN, flags: 0x5 }));
-    expect(f.type).toBe(ET_DYN);
+  it("writes elf.ET_DYN and custom e_flags", () => {
+    const f = readElf(writeElf({ ...image(), type: elf.ET_DYN, flags: 0x5 }));
+    expect(f.type).toBe(elf.ET_DYN);
     expect(f.flags).toBe(0x5);
   });
 
   it("writes a file without symbols", () => {
     const f = readElf(
-      writeElf({ entry: 0x1000n, segments: [{ vaddr: 0x1000n, data: TEXT, flags: PF_R | PF_X }] }),
+      writeElf({ entry: 0x1000n, segments: [{ vaddr: 0x1000n, data: TEXT, flags: elf.PF_R | elf.PF_X }] }),
     );
     expect(f.symbols).toEqual([]);
     expect(f.sections.find((s) => s.name === ".symtab")?.size).toBe(24n);
@@ -155,16 +131,16 @@ describe("writeElf options", () => {
   });
 
   it("numbers sections with the same name", () => {
-    const seg = (vaddr: bigint) => ({ vaddr, data: Uint8Array.of(1), flags: PF_R | PF_W });
+    const seg = (vaddr: bigint) => ({ vaddr, data: Uint8Array.of(1), flags: elf.PF_R | elf.PF_W });
     const f = readElf(writeElf({ entry: 0n, segments: [seg(0x1000n), seg(0x2000n), seg(0x3000n)] }));
     expect(f.sections.slice(1, 4).map((s) => s.name)).toEqual([".data", ".data.1", ".data.2"]);
   });
 
   it("keeps p_offset congruent to p_vaddr modulo a larger p_align", () => {
     const segs = [
-      { vaddr: 0x1_0000n, data: TEXT, flags: PF_R | PF_X },
-      { vaddr: 0x20_0000n + 0x123n, data: TEXT, flags: PF_R | PF_W, align: 0x20_0000 },
-      { vaddr: 0x30_0000n + 0x10n, data: TEXT, flags: PF_R, align: 16 },
+      { vaddr: 0x1_0000n, data: TEXT, flags: elf.PF_R | elf.PF_X },
+      { vaddr: 0x20_0000n + 0x123n, data: TEXT, flags: elf.PF_R | elf.PF_W, align: 0x20_0000 },
+      { vaddr: 0x30_0000n + 0x10n, data: TEXT, flags: elf.PF_R, align: 16 },
     ];
     const f = readElf(writeElf({ entry: 0x1_0000n, segments: segs }));
     expect(f.segments.map((s) => s.align)).toEqual([4096n, 0x20_0000n, 16n]);
@@ -177,7 +153,7 @@ describe("writeElf options", () => {
     const f = readElf(
       writeElf({
         entry: vaddr,
-        segments: [{ vaddr, data: TEXT, flags: PF_R | PF_X }],
+        segments: [{ vaddr, data: TEXT, flags: elf.PF_R | elf.PF_X }],
         symbols: [{ name: "δ_start", value: vaddr + 2n, global: true }],
       }),
     );
@@ -188,7 +164,7 @@ describe("writeElf options", () => {
 });
 
 describe("writeElf rejects images that cannot be an executable", () => {
-  const seg = { vaddr: 0x1000n, data: TEXT, flags: PF_R | PF_X };
+  const seg = { vaddr: 0x1000n, data: TEXT, flags: elf.PF_R | elf.PF_X };
   const cases: [string, ElfImage, RegExp][] = [
     [
       "overlap",

@@ -188,11 +188,11 @@ describe("fork, exit and wait4", () => {
     );
     expect(r.outcome).toBe("limit");
     const child = r.k.sched.tasks[1]!;
-    expect([child.pid, child.state, r.t.state]).toEqual([2, "zombie", "running"]);
+    expect([child.pid, child.exit_state, r.t.running]).toEqual([2, "zombie", true]);
     expect(child.exitCode).toBe(139);
     expect(r.k.sched.run(20_000_000)).toBe("done");
     expect(r.t.exitCode).toBe(11); // status 11: WIFSIGNALED, WTERMSIG 11
-    expect(child.state).toBe("dead");
+    expect(child.exit_state).toBe("dead");
   });
 
   it("WNOHANG returns 0 while the child runs; wait4 with no child is ECHILD; getppid names the parent", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { PF_R, PF_W, PF_X, writeElf } from "../../src/elf/index.js";
-import type { Kernel, TaskIo } from "../../src/kernel/index.js";
+import { type Kernel, type TaskIo, UNKNOWN_SYSCALLS_SHOWN } from "../../src/kernel/index.js";
 import { HELLO_USER, mmapAsm } from "../helpers/programs.js";
 import { boot } from "./helpers.js";
 
@@ -82,25 +82,18 @@ describe("user processes", () => {
     expect(t.exitCode).toBe(3);
   });
 
-  it("a NULL store is a segfault with Linux's kernel line and status 139", () => {
+  it.each([
+    ["a NULL store", "sd t0, 0(t0)", "at 0 ip 000000000001000c .* error 6"],
+    ["a U-mode load of kernel memory", "ld t1, -8(t1)", "at ffffaf7ffffffff8 ip 000000000001000c .* error 4"],
+  ])("%s is a segfault with Linux's kernel line and status 139", (_what, access, line) => {
     const r = runProg(`
       _start:
         li t0, 0
-        sd t0, 0(t0)
+        li t1, 0xffffaf8000000000
+        ${access}
     `);
     expect(r.t.exitCode).toBe(139);
-    expect(r.k.printk.dmesg()).toMatch(
-      /prog\[1\]: segfault at 0 ip 0000000000010004 sp [0-9a-f]{16} error 6 in prog\[10000\+1000\]/,
-    );
-  });
-
-  it("U-mode cannot read kernel memory", () => {
-    const r = runProg(`
-      _start:
-        li t0, 0xffffaf8000000000
-        ld t1, 0(t0)
-    `);
-    expect(r.t.exitCode).toBe(139);
+    expect(r.k.printk.dmesg()).toMatch(new RegExp(`prog\\[1\\]: segfault ${line} in prog\\[10000\\+1000\\]`));
   });
 
   it("mmap gives demand-zero memory; munmap makes it fault", () => {
@@ -165,6 +158,40 @@ describe("user processes", () => {
     `);
     expect(r.t.exitCode).toBe(256 - 38);
     expect(r.k.printk.dmesg().match(/unknown system call 4000/g)).toHaveLength(1);
+  });
+
+  it("prints an unknown number exactly, as the signed long Linux reads from a7", () => {
+    const r = runProg(`
+      _start:
+        li a7, 0x7fffffffffffffff
+        ecall
+        li a7, -2
+        ecall
+        li a7, 94
+        ecall
+    `);
+    expect(r.t.exitCode).toBe(256 - 38);
+    expect(r.k.printk.dmesg()).toContain("unknown system call 9223372036854775807: returning -ENOSYS");
+    expect(r.k.printk.dmesg()).toContain("unknown system call -2: returning -ENOSYS");
+  });
+
+  it("reports at most UNKNOWN_SYSCALLS_SHOWN distinct unknown numbers, then says it stops", () => {
+    const r = runProg(`
+      _start:
+        li s0, 5000
+        li s1, 5200
+      1: mv a7, s0
+        ecall
+        addi s0, s0, 1
+        blt s0, s1, 1b
+        li a0, 0
+        li a7, 94
+        ecall
+    `);
+    expect(r.t.exitCode).toBe(0);
+    expect(r.k.printk.dmesg().match(/unknown system call \d+/g)).toHaveLength(UNKNOWN_SYSCALLS_SHOWN);
+    expect(r.k.printk.dmesg()).toContain("further unknown system calls not reported");
+    expect(r.t.unknownSyscalls.size).toBe(UNKNOWN_SYSCALLS_SHOWN);
   });
 });
 

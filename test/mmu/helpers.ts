@@ -1,19 +1,9 @@
 // Shared set-up for the MMU tests: a small RAM, a bump allocator for page tables, and helpers
 // to map pages.
 
-import {
-  mapLeaf,
-  type PagingMode,
-  PhysMem,
-  PTE_A,
-  PTE_D,
-  PTE_R,
-  PTE_W,
-  PTE_X,
-  RAM_BASE,
-} from "../../src/mmu/index.js";
+import { mapLeaf, type PagingMode, PhysMem, PTE_AD, PTE_RWX, RAM_BASE } from "../../src/mmu/index.js";
 
-export const RWX_AD = PTE_R | PTE_W | PTE_X | PTE_A | PTE_D;
+export const RWX_AD = PTE_RWX | PTE_AD;
 
 export interface Space {
   mem: PhysMem;

@@ -270,8 +270,9 @@ export function sqrtS(h: FpHart, d: number, s1: number, rm: number): void {
   putS(h, d, soft.sqrt(F32, sBig(h, s1), rm));
 }
 
-/** fmadd/fmsub/fnmsub/fnmadd.d: (negP ? -(a·b) : a·b) + (negC ? -c : c), one rounding. */
-export function fmaD(
+/** A fused multiply-add into f[d]: (negP ? -(a·b) : a·b) + (negC ? -c : c), one rounding, a/b/c
+ *  from f[s1], f[s2], f[s3]; the R4-type instructions fmadd/fmsub/fnmsub/fnmadd. */
+type FusedMulAdd = (
   h: FpHart,
   d: number,
   s1: number,
@@ -280,7 +281,10 @@ export function fmaD(
   rm: number,
   negP: number,
   negC: number,
-): void {
+) => void;
+
+/** The fused multiply-adds of .d. */
+export const fmaD: FusedMulAdd = (h, d, s1, s2, s3, rm, negP, negC) => {
   checkRm(h, rm);
   if (rm === RNE) {
     const a = negP ? -h.f[s1 >> 1]! : h.f[s1 >> 1]!;
@@ -293,7 +297,7 @@ export function fmaD(
     }
   }
   putD(h, d, soft.fma(F64, dBig(h, s1), dBig(h, s2), dBig(h, s3), rm, negP !== 0, negC !== 0));
-}
+};
 
 /** Set by fmaFastD: NX when its result is inexact. */
 let fmaNx = 0;
@@ -331,16 +335,8 @@ export function fmaFastD(a: number, b: number, c: number): number {
   return v;
 }
 
-export function fmaS(
-  h: FpHart,
-  d: number,
-  s1: number,
-  s2: number,
-  s3: number,
-  rm: number,
-  negP: number,
-  negC: number,
-): void {
+/** The fused multiply-adds of .s. */
+export const fmaS: FusedMulAdd = (h, d, s1, s2, s3, rm, negP, negC) => {
   checkRm(h, rm);
   if (rm === RNE) {
     const a = sVal(h, s1);
@@ -361,7 +357,7 @@ export function fmaS(
     }
   }
   putS(h, d, soft.fma(F32, sBig(h, s1), sBig(h, s2), sBig(h, s3), rm, negP !== 0, negC !== 0));
-}
+};
 
 // ---- conversions ----
 

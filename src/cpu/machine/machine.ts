@@ -11,10 +11,11 @@ import {
   PhysMem,
   RAM_BASE,
   type TlbConfig,
+  tlbArenaBytes,
 } from "../../mmu/index.js";
 import { CodeCache } from "../code.js";
 import { IRQ } from "../csr.js";
-import { Hart, type HartHost } from "../hart.js";
+import { HART_ARENA_BYTES, Hart, type HartHost } from "../hart.js";
 import { type Interpreter, interpreter, run } from "../interp.js";
 import { Paging } from "../paging.js";
 import { Clint } from "./clint.js";
@@ -36,6 +37,10 @@ export interface MachineOptions {
   console?: (byte: number) => void;
   /** The modelled TLB of every hart: a preset name or a config (default skylake). */
   tlb?: string | TlbConfig;
+  /** RAM and the harts' registers, host TLBs and TLB stamps in one WebAssembly.Memory, the
+   *  arena translated code works on (default true; false: plain ArrayBuffers, as RAM too big
+   *  for a WebAssembly memory gets). */
+  arena?: boolean;
 }
 
 /** How a run ended. */
@@ -71,7 +76,11 @@ export class Machine implements HartHost {
     if (!Number.isInteger(nharts) || nharts < 1 || nharts > 64) {
       throw new RangeError(`--harts must be between 1 and 64, got ${nharts}`);
     }
-    this.mem = new PhysMem(opts.mem ?? 1 << 30);
+    const tlb = typeof opts.tlb === "object" ? opts.tlb : loadTlbConfig(opts.tlb ?? DEFAULT_TLB_PRESET);
+    this.tlbConfig = tlb;
+    // RAM, then each hart's registers, host TLB and modelled-TLB stamps in one arena.
+    const state = nharts * (HART_ARENA_BYTES + tlbArenaBytes(tlb));
+    this.mem = new PhysMem(opts.mem ?? 1 << 30, opts.arena === false ? null : state);
     this.code = new CodeCache(this.mem);
     this.quantum = opts.quantum ?? 10_000;
     const out = opts.console ?? (() => {});
@@ -89,8 +98,6 @@ export class Machine implements HartHost {
     this.mem.attach(this.uart);
     this.mem.attach(new TestFinisher((code, how) => this.finish(code, how)));
     this.htifOut = out;
-    const tlb = typeof opts.tlb === "object" ? opts.tlb : loadTlbConfig(opts.tlb ?? DEFAULT_TLB_PRESET);
-    this.tlbConfig = tlb;
     for (let i = 0; i < nharts; i++) {
       const h = new Hart(i, this);
       h.translator = new Paging(tlb, this.mem, h.hostTlb);
@@ -192,24 +199,35 @@ export class Machine implements HartHost {
 
   /** Run until the guest ends the run or `maxInsns` instructions (all harts) have retired. */
   run(maxInsns = Number.POSITIVE_INFINITY): RunResult {
+    const res = this.runSlice(Number.POSITIVE_INFINITY, maxInsns);
+    if (res) return res;
+    const h = this.harts.find((x) => x.triggers.halt);
+    return { exitCode: 3, reason: `hart ${h?.id ?? 0} halted for a debugger, and none is attached` };
+  }
+
+  /** Run until the guest ends the run or `maxInsns` instructions (all harts) have retired (the
+   *  result), or until a hart halts for the debugger or `slice` more units of work are done
+   *  (null: call again to go on). The debugger runs the machine in slices. */
+  runSlice(slice: number, maxInsns = Number.POSITIVE_INFINITY): RunResult | null {
+    const stopAt = this.work() + slice;
     let target = Math.min(...this.clocks);
     while (!this.exit) {
       target += this.quantum;
       let anyAwake = false;
       for (const h of this.harts) {
-        if (this.runHart(h, target, maxInsns)) anyAwake = true;
+        if (this.runHart(h, target, Math.min(maxInsns, stopAt))) anyAwake = true;
         if (this.exit) break;
         if (this.work() >= maxInsns) {
           this.finish(124, `stopped after ${maxInsns} instructions (--max-insns)`);
-        }
+        } else if (h.triggers.halt || this.work() >= stopAt) return null;
       }
       if (!anyAwake && !this.exit) this.skipIdle(target);
     }
-    return this.exit!;
+    return this.exit;
   }
 
   /** What --max-insns counts: instructions retired plus traps taken, so a trap loop ends too. */
-  private work(): number {
+  work(): number {
     return this.harts.reduce((s, h) => s + h.steps + h.traps, 0);
   }
 
@@ -233,6 +251,7 @@ export class Machine implements HartHost {
       // A chunk advances the clock by what retired, or by one when only traps happened.
       this.clocks[h.id] = clock + Math.max(1, retired);
       h.yieldRequested = false;
+      if (h.triggers.halt) break;
     }
     this.current = null;
     return awake;

@@ -209,6 +209,24 @@ export interface path {
   dentry: dentry;
 }
 
+/** fcntl(2) commands (include/uapi/asm-generic/fcntl.h; the F_LINUX_SPECIFIC_BASE ones from
+ *  include/uapi/linux/fcntl.h). */
+export const FCNTL = {
+  F_DUPFD: 0,
+  F_GETFD: 1,
+  F_SETFD: 2,
+  F_GETFL: 3,
+  F_SETFL: 4,
+  F_GETLK: 5,
+  F_SETLK: 6,
+  F_SETLKW: 7,
+  F_DUPFD_CLOEXEC: 1030,
+  F_SETPIPE_SZ: 1031,
+  F_GETPIPE_SZ: 1032,
+} as const;
+/** The one descriptor flag F_GETFD/F_SETFD know. */
+export const FD_CLOEXEC = 1;
+
 // open(2) flags, riscv64 (include/uapi/asm-generic/fcntl.h).
 export const O_ACCMODE = 0o3;
 export const O_RDONLY = 0o0;

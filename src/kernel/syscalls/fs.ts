@@ -50,6 +50,8 @@ import { pipe_inode_info } from "../fs/pipe.js";
 import { iterate_dir } from "../fs/readdir.js";
 import { stat_bytes, statx_bytes, statx_check } from "../fs/stat.js";
 import {
+  FCNTL,
+  FD_CLOEXEC,
   FMODE_PATH,
   FMODE_READ,
   FMODE_WRITE,
@@ -73,7 +75,8 @@ import {
 } from "../fs/types.js";
 import { PAGE_SIZE } from "../layout.js";
 import { TASK_SIZE } from "../mm.js";
-import { BLOCK, type Continuation, type Waiter, wait_event, type wait_queue_head } from "../wait.js";
+import { SI_USER, SIGPIPE, send_signal } from "../signal.js";
+import { BLOCK, type Continuation, wait_event, type wait_queue_head } from "../wait.js";
 import { type Ctx, enc, put, type SyscallTable, s32, s64 } from "./common.js";
 import {
   accessAtFlags,
@@ -106,47 +109,26 @@ const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
 
 // ---- the processes side: sleeping and SIGPIPE ----
 
-type SleepingTask = Waiter & { cont?: Continuation | null };
-
-/** The task as a waiter (task_struct implements wait.ts's Waiter once the processes half is in). */
-function waiter(c: Ctx): SleepingTask {
-  const t = c.t as unknown as Partial<SleepingTask>;
-  if (typeof t.sleep !== "function" || !Array.isArray(t.waits))
-    throw new Error(
-      "not supported: a blocking file operation needs the processes half's scheduler (wait.ts)",
-    );
-  return t as SleepingTask;
-}
-
 /** Sleep on `queues` (wait_event): BLOCK, or a restart code if a signal is pending. */
 function sleep_on(c: Ctx, queues: wait_queue_head[], deadline?: number): bigint {
-  return wait_event(waiter(c), queues, deadline === undefined ? {} : { deadline });
+  return wait_event(c.t, queues, deadline === undefined ? {} : { deadline });
 }
 
 /** This call's continuation record (what it did before it slept), if it has one. */
 function cont(c: Ctx): Continuation | null {
-  const t = c.t as unknown as { cont?: Continuation | null };
   const nr = Number(c.h.reg(17));
-  return t.cont && t.cont.nr === nr ? t.cont : null;
+  return c.t.cont && c.t.cont.nr === nr ? c.t.cont : null;
 }
 
 function save_cont(c: Ctx, done: bigint, deadline = Number.POSITIVE_INFINITY, data?: unknown): void {
-  const t = waiter(c);
-  t.cont = { nr: Number(c.h.reg(17)), deadline, done, data };
+  c.t.cont = { nr: Number(c.h.reg(17)), deadline, done, data };
 }
 
-/** SIGPIPE to the writer (send_sig(SIGPIPE, current, 0)): ignored or caught, the write just
- *  fails with EPIPE; otherwise its default action ends the process. The processes half
- *  replaces this with its send_sig once its signals are in. */
+/** SIGPIPE to the writer's process (send_sig(SIGPIPE, current, 0): SI_USER from itself):
+ *  ignored or caught, the write just fails with EPIPE; otherwise its default action ends the
+ *  process on the way back to user mode. */
 function send_sigpipe(c: Ctx): void {
-  const SIGPIPE = 13;
-  const t = c.t as unknown as { send_sig?: (sig: number) => void; sigactions?: Map<number, bigint> };
-  if (typeof t.send_sig === "function") {
-    t.send_sig(SIGPIPE);
-    return;
-  }
-  if (t.sigactions?.get(SIGPIPE) !== undefined && t.sigactions.get(SIGPIPE) !== 0n) return;
-  c.s.exitTask(c.t, 128 + SIGPIPE, SIGPIPE);
+  send_signal(c.s, c.t, { signo: SIGPIPE, code: SI_USER, pid: c.t.pid, uid: 0 }, true);
 }
 
 // ---- arguments ----
@@ -504,14 +486,7 @@ function do_pselect(c: Ctx, nfds: bigint, sets: bigint[], tsp: bigint): bigint {
 
 // ---- fcntl ----
 
-const F_DUPFD = 0;
-const F_GETFD = 1;
-const F_SETFD = 2;
-const F_GETFL = 3;
-const F_SETFL = 4;
-const F_DUPFD_CLOEXEC = 1030;
-const F_GETPIPE_SZ = 1032;
-const FD_CLOEXEC = 1;
+const { F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, F_GETPIPE_SZ } = FCNTL;
 /** What F_SETFL may change (SETFL_MASK): O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME. */
 const SETFL_MASK = O_APPEND | O_NONBLOCK | 0o20000 | 0o40000 | 0o1000000;
 

@@ -2,6 +2,7 @@
 // (O_RDONLY|O_CREAT|O_CLOEXEC), octal modes, lseek's whence, the *at flags, fcntl and ioctl
 // commands, and the flags of pipe2, dup3, renameat2 and msync (strace's xlat tables).
 
+import { FCNTL, FD_CLOEXEC } from "../fs/types.js";
 import type { Fmt } from "./common.js";
 import { s32, s64 } from "./common.js";
 
@@ -84,26 +85,15 @@ export const accessMode: Fmt = (v) =>
     "F_OK",
   );
 
-const FCNTL_CMDS: Record<number, string> = {
-  0: "F_DUPFD",
-  1: "F_GETFD",
-  2: "F_SETFD",
-  3: "F_GETFL",
-  4: "F_SETFL",
-  5: "F_GETLK",
-  6: "F_SETLK",
-  7: "F_SETLKW",
-  1030: "F_DUPFD_CLOEXEC",
-  1031: "F_SETPIPE_SZ",
-  1032: "F_GETPIPE_SZ",
-};
-export const fcntlCmd: Fmt = (v) => FCNTL_CMDS[s32(v)] ?? s32(v).toString();
+/** fcntl command names by number. */
+const FCNTL_CMDS = new Map<number, string>(Object.entries(FCNTL).map(([name, cmd]) => [cmd, name]));
+export const fcntlCmd: Fmt = (v) => FCNTL_CMDS.get(s32(v)) ?? s32(v).toString();
 /** fcntl's third argument, as the command reads it (omitted for the GET commands). */
 export const fcntlArg: Fmt = (v, c) => {
   const cmd = s32(c.a[1]!);
-  if (cmd === 1 || cmd === 3 || cmd === 1032) return null;
-  if (cmd === 2) return flags(s32(v), [[1, "FD_CLOEXEC"]] as const);
-  if (cmd === 4) return openFlags(s32(v));
+  if (cmd === FCNTL.F_GETFD || cmd === FCNTL.F_GETFL || cmd === FCNTL.F_GETPIPE_SZ) return null;
+  if (cmd === FCNTL.F_SETFD) return flags(s32(v), [[FD_CLOEXEC, "FD_CLOEXEC"]] as const);
+  if (cmd === FCNTL.F_SETFL) return openFlags(s32(v));
   return s64(v).toString();
 };
 

@@ -5,7 +5,7 @@
 // claimed twice is a bug, caught at load) and dispatches an ecall to its entry.
 
 import type { Hart } from "../../cpu/index.js";
-import { ENOSYS, errnoName, IS_ERR_VALUE, strerror } from "../errno.js";
+import { ENOSYS, ERESTART_RESTARTBLOCK, ERESTARTSYS, errnoName, IS_ERR_VALUE, strerror } from "../errno.js";
 import { COST, type Kernel } from "../kernel.js";
 import type { Scheduler, task_struct } from "../process.js";
 import { BLOCK } from "../wait.js";
@@ -39,39 +39,52 @@ const TABLE = joinTables([
   timeSyscalls,
 ]);
 
-/** Handle the ecall of task `t` on hart `h` (a7 = number, a0..a5 = arguments, a0 = result).
- *  Returns the result, or BLOCK when the call sleeps: a0 is then left alone and the call runs
- *  again, from the top, when the task wakes (wait.ts); its continuation record is dropped when
- *  it completes. */
-export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): bigint {
-  const nr = Number(h.reg(17));
+/** How many distinct unknown numbers a task has reported (once each): a guest trying every
+ *  number must not grow the log or the set without bound. */
+export const UNKNOWN_SYSCALLS_SHOWN = 64;
+
+/** Handle the ecall of task `t` on hart `h` (a7 = number, a0..a5 = arguments, a0 = result). */
+export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): void {
+  const a7 = BigInt.asIntN(64, h.reg(17)); // a long, as Linux reads it: printed exactly
+  const nr = a7 >= 0n && a7 < 0x1_0000n ? Number(a7) : -1;
   const a = [10, 11, 12, 13, 14, 15].map((r) => h.reg(r));
-  const sc = TABLE[nr];
+  const sc = nr >= 0 ? TABLE[nr] : undefined;
   k.charge(COST.syscall);
   if (!sc) {
-    if (!t.unknownSyscalls.has(nr)) {
-      t.unknownSyscalls.add(nr);
-      k.printk.info(`${t.comm}[${t.pid}]: unknown system call ${nr}: returning -ENOSYS`);
+    if (!t.unknownSyscalls.has(a7) && t.unknownSyscalls.size < UNKNOWN_SYSCALLS_SHOWN) {
+      t.unknownSyscalls.add(a7);
+      k.printk.info(`${t.comm}[${t.pid}]: unknown system call ${a7}: returning -ENOSYS`);
+      if (t.unknownSyscalls.size === UNKNOWN_SYSCALLS_SHOWN)
+        k.printk.info(`${t.comm}[${t.pid}]: further unknown system calls not reported`);
     }
     t.opts.strace?.(
-      `syscall_${nr}(${a.map((x) => `0x${x.toString(16)}`).join(", ")}) = ${formatResult(-ENOSYS, false)}`,
+      `syscall_${a7 >= 0n ? a7 : `0x${BigInt.asUintN(64, a7).toString(16)}`}(${a.map((x) => `0x${x.toString(16)}`).join(", ")}) = ${formatResult(-ENOSYS, false)}`,
     );
     h.setReg(10, -ENOSYS);
-    return -ENOSYS;
+    return;
   }
   const c: Ctx = { k, s, t, h, a };
   const shownArgs = t.opts.strace ? formatArgs(c, sc) : "";
   if (sc.noreturn) t.opts.strace?.(`${sc.name}(${shownArgs}) = ?`);
+  t.orig_a0 = a[0]!;
   const r = sc.fn(c);
-  if (r === BLOCK) return r;
-  if (t.cont?.nr === nr) t.cont = null; // the call completed: its continuation goes
+  // BLOCK: the task sleeps with its registers as they are; the call runs again when it wakes
+  // (wait.ts). A restart code keeps the call's continuation for the restart; any other
+  // result completes the call and drops it.
+  if (r === BLOCK) return;
+  if (!isRestart(r) && t.cont?.nr === nr) t.cont = null;
   if (t.running) h.setReg(10, r);
   if (t.opts.strace && !sc.noreturn)
-    t.opts.strace(`${sc.name}(${shownArgs}) = ${formatResult(r, sc.hexResult === true)}`);
-  return r;
+    t.opts.strace(`${sc.name}(${shownArgs}) = ${t.running ? formatResult(r, sc.hexResult === true) : "?"}`);
+}
+
+/** Is `r` one of the kernel's restart codes (-ERESTARTSYS .. -ERESTART_RESTARTBLOCK)? */
+function isRestart(r: bigint): boolean {
+  return r <= -ERESTARTSYS && r >= -ERESTART_RESTARTBLOCK;
 }
 
 function formatResult(r: bigint, hex: boolean): string {
+  if (isRestart(r)) return `? ${errnoName(-r)} (${strerror(-r)})`;
   if (IS_ERR_VALUE(r)) return `-1 ${errnoName(-r)} (${strerror(-r)})`;
   return hex ? `0x${BigInt.asUintN(64, r).toString(16)}` : r.toString();
 }

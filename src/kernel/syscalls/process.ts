@@ -1,11 +1,10 @@
 // Process system calls: clone/clone3, exit/exit_group, wait4/waitid, thread and process ids,
 // process groups and sessions, identities, resource limits and rseq.
 
-import { E2BIG, EACCES, EBADF, ECHILD, EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } from "../errno.js";
+import { E2BIG, EACCES, EBADF, ECHILD, EFAULT, EINVAL, EPERM, ESRCH } from "../errno.js";
 import { ARG_MAX, copy_strings, do_execve } from "../exec.js";
 import {
   do_exit,
-  do_group_exit,
   eligible_children,
   reapable,
   release_task,
@@ -19,11 +18,12 @@ import { type task_struct, u32le } from "../process.js";
 import { BLOCK, wait_event } from "../wait.js";
 import { type Ctx, put, type SyscallTable, s32, u64s } from "./common.js";
 import { getname } from "./fs.js";
+import { EPOCH } from "./time.js";
 
 /** End the calling thread group with `code` (and the fatal `signal`, if one killed it):
  *  exit_group(), which the fatal signals' default action also is. */
 export function exit(c: Ctx, code: number, signal = 0): bigint {
-  do_group_exit(c.s, c.t, code, signal);
+  c.s.do_group_exit(c.t, code, signal);
   return 0n;
 }
 
@@ -168,7 +168,7 @@ function waitid_info(child: task_struct | null): Uint8Array {
 /** The thread group leader with id `pid` (a process), or null. */
 function find_process(c: Ctx, pid: number): task_struct | null {
   const t = c.s.find_task(pid);
-  return t && t === t.group_leader && t.state !== "dead" ? t : null;
+  return t && t === t.group_leader && t.exit_state !== "dead" ? t : null;
 }
 
 /** getpgid / getsid: process a0's (0: the caller's) group or session id, or ESRCH. */
@@ -265,7 +265,24 @@ export const processSyscalls: SyscallTable = {
       return BigInt(c.t.pid);
     },
   },
-  98: { name: "futex", args: ["p", "d", "d", "p"], fn: () => -ENOSYS },
+  98: {
+    name: "futex",
+    args: ["p", "d", "d", "p", "p", "x"],
+    fn: (c) =>
+      c.s.futexes.do_futex(
+        c.t,
+        {
+          uaddr: c.a[0]!,
+          op: s32(c.a[1]!),
+          val: s32(c.a[2]!),
+          utime: c.a[3]!,
+          uaddr2: c.a[4]!,
+          val3: s32(c.a[5]!),
+        },
+        c.s.now(),
+        Number(EPOCH) * 1e9,
+      ),
+  },
   99: {
     name: "set_robust_list",
     args: ["p", "u"],

@@ -1,8 +1,14 @@
-// Time system calls: nanosleep, clock_gettime, gettimeofday, on the machine's deterministic clock.
+// Time system calls on the machine's deterministic clock: clock_gettime, clock_getres,
+// gettimeofday; nanosleep and clock_nanosleep, which sleep in machine time (the scheduler runs other tasks
+// meanwhile, or the harts idle to the deadline); setitimer/getitimer's ITIMER_REAL (riscv64
+// has no alarm(): libc builds it on setitimer).
 
-import { EFAULT, EINVAL } from "../errno.js";
+import { EFAULT, EINVAL, EOPNOTSUPP, ERESTART_RESTARTBLOCK, ERESTARTNOHAND } from "../errno.js";
 import type { Kernel } from "../kernel.js";
-import { put, type SyscallTable, s32, u64s } from "./common.js";
+import type { Scheduler, task_struct } from "../process.js";
+import { SI_KERNEL, SIGALRM, send_signal } from "../signal.js";
+import { BLOCK, wait_event } from "../wait.js";
+import { type Ctx, put, type SyscallTable, s32, u64s } from "./common.js";
 
 /** The deterministic clock: seconds since boot on the current hart, and a fixed epoch. */
 export const EPOCH = 1_767_225_600n; // 2026-01-01T00:00:00Z
@@ -16,26 +22,208 @@ export function ktime_get_real_ns(k: Kernel): bigint {
   return nowNs(k) + EPOCH * NSEC_PER_SEC;
 }
 
+/** The clock ids clock_gettime and clock_getres know (include/uapi/linux/time.h): REALTIME 0
+ *  to BOOTTIME 7, and TAI 11. 8 and 9 (the alarm clocks) need an RTC this machine lacks and 10
+ *  (SGI_CYCLE) is gone, so Linux says EINVAL for them; so it does for every negative id here,
+ *  which Linux reads as another process's CPU clock (posix-cpu-timers) that no guest holds. */
+export function clockid_valid(id: number): boolean {
+  return (id >= 0 && id <= 7) || id === 11;
+}
+
+/** Clocks whose time is CLOCK_REALTIME's (REALTIME, REALTIME_COARSE, TAI: no leap seconds
+ *  here): the epoch is added; the others count from boot. */
+const REALTIME_CLOCKS = new Set([0, 5, 11]);
+
+/** The resolution clock_getres reports: 1 ns for the high-resolution clocks, a tick (4 ms:
+ *  process.ts's HZ is 250, not imported here, which would make a cycle) for the coarse ones (5
+ *  and 6), as Linux reports them. */
+function clock_res_ns(id: number): bigint {
+  return id === 5 || id === 6 ? 4_000_000n : 1n;
+}
+
+/** A struct timespec (or, with `usec`, a timeval) at `va` in nanoseconds: -EFAULT, or -EINVAL
+ *  when out of range (timespec64_valid / timeval_valid). */
+function get_time(c: Ctx, va: bigint, usec = false): number | bigint {
+  const b = c.t.uaccess.copy_from_user(va, 16);
+  if (!b) return -EFAULT;
+  const v = new DataView(b.buffer, b.byteOffset, 16);
+  const sec = v.getBigInt64(0, true);
+  const frac = v.getBigInt64(8, true);
+  if (sec < 0n || frac < 0n || frac >= (usec ? 1_000_000n : NSEC_PER_SEC)) return -EINVAL;
+  // Past ~285 years the machine never gets there: keep it a safe integer.
+  const ns = sec * NSEC_PER_SEC + frac * (usec ? 1000n : 1n);
+  return Number(ns > MAX_NS ? MAX_NS : ns);
+}
+const MAX_NS = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** `ns` as a timespec (or a timeval). */
+function time_bytes(ns: number, usec = false): Uint8Array {
+  const n = BigInt(Math.max(0, Math.floor(ns)));
+  return u64s(n / NSEC_PER_SEC, usec ? (n % NSEC_PER_SEC) / 1000n : n % NSEC_PER_SEC);
+}
+
+const TIMER_ABSTIME = 1;
+
+/** hrtimer_nanosleep(): sleep until `deadline` (machine ns since boot). The deadline is kept
+ *  across wake-ups (the continuation); interrupted by a signal, the time left goes to `rem`
+ *  (a relative sleep) and the call returns -ERESTART_RESTARTBLOCK, -EINTR once a handler
+ *  runs (an absolute sleep: -ERESTARTNOHAND). */
+function do_nanosleep(c: Ctx, first: () => number | bigint, rem: bigint, abs: boolean): bigint {
+  const nr = Number(c.h.reg(17));
+  let deadline: number;
+  if (c.t.cont && c.t.cont.nr === nr) deadline = c.t.cont.deadline;
+  else {
+    const d = first();
+    if (typeof d === "bigint") return d;
+    deadline = d;
+    c.t.cont = { nr, deadline, done: 0n };
+  }
+  const now = c.s.now();
+  if (now >= deadline) return 0n;
+  const r = wait_event(c.t, [], { deadline, restart: abs ? -ERESTARTNOHAND : -ERESTART_RESTARTBLOCK });
+  if (r === BLOCK || abs || rem === 0n) return r;
+  return put(c, rem, time_bytes(deadline - now)) || r;
+}
+
+/** The clocks clock_nanosleep sleeps on; the others answer EINVAL (CPU-time clocks: a
+ *  documented limit) or EOPNOTSUPP (clocks without nsleep: MONOTONIC_RAW, the COARSE ones). */
+function nsleep_clock(id: number): "real" | "mono" | bigint {
+  if (id === 0 || id === 11) return "real"; // REALTIME, TAI
+  if (id === 1 || id === 7) return "mono"; // MONOTONIC, BOOTTIME
+  if (id === 4 || id === 5 || id === 6) return -EOPNOTSUPP;
+  return -EINVAL; // the CPU-time clocks; the alarm clocks (no RTC: see clockid_valid)
+}
+
+/** ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF. */
+const ITIMER_REAL = 0;
+
+/** The process's ITIMER_REAL now: time left (ns; a running timer never reads 0: at least
+ *  1 µs, as itimer_get_remtime does) and the interval. */
+function get_itimer_real(c: Ctx): [number, number] {
+  const it = c.t.sig.real_timer;
+  const left = it.timer?.active ? Math.max(1000, it.timer.expires - c.s.now()) : 0;
+  return [left, it.incr];
+}
+
+/** it_real_fn(): SIGALRM to the process (SI_KERNEL), and the timer again after its interval
+ *  (hrtimer_forward: expiries missed meanwhile are skipped). */
+function it_real_fn(s: Scheduler, t: task_struct): void {
+  const it = t.sig.real_timer;
+  const leader = t.sig.thread_head[0];
+  if (!leader) return;
+  send_signal(s, leader, { signo: SIGALRM, code: SI_KERNEL }, true);
+  if (it.incr > 0 && it.timer) {
+    const now = s.now();
+    let next = it.timer.expires + it.incr;
+    if (next <= now) next += Math.ceil((now - next + 1) / it.incr) * it.incr;
+    s.timers.restart(it.timer, next);
+  }
+}
+
+/** setitimer(which, new, old): only ITIMER_REAL (the CPU-time timers are not supported:
+ *  EINVAL, reported once). */
+function setitimer(c: Ctx): bigint {
+  const [whichV, newVa, oldVa] = c.a as [bigint, bigint, bigint];
+  let value = 0;
+  let interval = 0;
+  if (newVa !== 0n) {
+    const i = get_time(c, newVa, true);
+    if (typeof i === "bigint") return i;
+    const v = get_time(c, newVa + 16n, true);
+    if (typeof v === "bigint") return v;
+    [interval, value] = [i, v];
+  }
+  const which = s32(whichV);
+  if (which !== ITIMER_REAL) return itimer_unsupported(c, which);
+  const [oldLeft, oldIncr] = get_itimer_real(c);
+  const it = c.t.sig.real_timer;
+  if (it.timer) c.s.timers.cancel(it.timer);
+  it.incr = value ? interval : 0;
+  if (value) {
+    const { s, t } = c;
+    const expires = s.now() + value;
+    if (it.timer) s.timers.restart(it.timer, expires);
+    else it.timer = s.timers.start(expires, () => it_real_fn(s, t));
+  }
+  if (oldVa === 0n) return 0n;
+  return put(c, oldVa, new Uint8Array([...time_bytes(oldIncr, true), ...time_bytes(oldLeft, true)]));
+}
+
+/** ITIMER_VIRTUAL / ITIMER_PROF (not supported: EINVAL with one kernel line) or a bad which. */
+function itimer_unsupported(c: Ctx, which: number): bigint {
+  if ((which === 1 || which === 2) && !reportedItimer.has(c.k)) {
+    reportedItimer.add(c.k);
+    c.k.printk.info(
+      `${c.t.comm}[${c.t.pid}]: setitimer/getitimer: ITIMER_VIRTUAL and ITIMER_PROF are not supported`,
+    );
+  }
+  return -EINVAL;
+}
+const reportedItimer = new WeakSet<object>();
+
 export const timeSyscalls: SyscallTable = {
   101: {
     name: "nanosleep",
     args: ["p", "p"],
+    fn: (c) =>
+      do_nanosleep(
+        c,
+        () => {
+          const ns = get_time(c, c.a[0]!);
+          return typeof ns === "bigint" ? ns : c.s.now() + ns;
+        },
+        c.a[1]!,
+        false,
+      ),
+  },
+  102: {
+    name: "getitimer",
+    args: ["d", "p"],
     fn: (c) => {
-      const req = c.t.uaccess.copy_from_user(c.a[0]!, 16);
-      if (!req) return -EFAULT;
-      const v = new DataView(req.buffer);
-      const ns = v.getBigInt64(0, true) * NSEC_PER_SEC + v.getBigInt64(8, true);
-      if (ns < 0n) return -EINVAL;
-      c.k.charge(Number(ns)); // asleep: time passes on this hart
-      return 0n;
+      const which = s32(c.a[0]!);
+      if (which !== ITIMER_REAL) return itimer_unsupported(c, which);
+      const [left, incr] = get_itimer_real(c);
+      return put(c, c.a[1]!, new Uint8Array([...time_bytes(incr, true), ...time_bytes(left, true)]));
+    },
+  },
+  103: { name: "setitimer", args: ["d", "p", "p"], fn: setitimer },
+  115: {
+    name: "clock_nanosleep",
+    args: ["d", "d", "p", "p"],
+    fn: (c) => {
+      const clock = nsleep_clock(s32(c.a[0]!));
+      if (typeof clock === "bigint") return clock;
+      const abs = (s32(c.a[1]!) & TIMER_ABSTIME) !== 0;
+      return do_nanosleep(
+        c,
+        () => {
+          const ns = get_time(c, c.a[2]!);
+          if (typeof ns === "bigint") return ns;
+          if (!abs) return c.s.now() + ns;
+          return clock === "real" ? ns - Number(EPOCH * NSEC_PER_SEC) : ns;
+        },
+        abs ? 0n : c.a[3]!,
+        abs,
+      );
     },
   },
   113: {
     name: "clock_gettime",
     args: ["d", "p"],
     fn: (c) => {
-      const ns = nowNs(c.k) + (s32(c.a[0]!) === 0 ? EPOCH * NSEC_PER_SEC : 0n);
+      const id = s32(c.a[0]!);
+      if (!clockid_valid(id)) return -EINVAL;
+      const ns = nowNs(c.k) + (REALTIME_CLOCKS.has(id) ? EPOCH * NSEC_PER_SEC : 0n);
       return put(c, c.a[1]!, u64s(ns / NSEC_PER_SEC, ns % NSEC_PER_SEC));
+    },
+  },
+  114: {
+    name: "clock_getres",
+    args: ["d", "p"],
+    fn: (c) => {
+      const id = s32(c.a[0]!);
+      if (!clockid_valid(id)) return -EINVAL;
+      return c.a[1] === 0n ? 0n : put(c, c.a[1]!, u64s(0n, clock_res_ns(id)));
     },
   },
   169: {

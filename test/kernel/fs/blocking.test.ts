@@ -1,48 +1,46 @@
-// Sleeping file calls through the processes half's seam (src/kernel/wait.ts): a read of an
-// empty pipe, a write to a full one and a poll with nothing ready queue the task and return
-// BLOCK; a wake-up makes the call re-execute and complete, a write keeps its progress in the
-// continuation record, poll keeps its deadline, and a pending signal gives the restart code (or
-// the partial count). The task here is a stand-in Waiter, as task_struct will be once merged.
+// Sleeping file calls through the seam of src/kernel/wait.ts: a read of an empty pipe, a
+// write to a full one and a poll with nothing ready queue the task (task_struct is the Waiter)
+// and the call returns BLOCK; a wake-up makes the call re-execute and complete, a write keeps
+// its progress in the continuation record, poll keeps its deadline, and a pending signal gives
+// the restart code (or the partial count).
 
 import { describe, expect, it } from "vitest";
 import { ERESTARTSYS } from "../../../src/kernel/errno.js";
-import {
-  BLOCK,
-  type Continuation,
-  leave_wait_queues,
-  type SleepKind,
-  type wait_queue_entry,
-} from "../../../src/kernel/wait.js";
+import { SI_USER, SIGUSR1, sigmask } from "../../../src/kernel/signal.js";
+import { BLOCK, type Continuation, type SleepKind } from "../../../src/kernel/wait.js";
 import { NR, type Proc, proc } from "./harness.js";
 
 interface Sleeper {
-  waits: wait_queue_entry[];
   cont: Continuation | null;
-  asleep: { kind: SleepKind; deadline: number } | null;
+  readonly asleep: { kind: SleepKind; deadline: number } | null;
   pending: boolean;
   wake(): boolean;
-  signal_pending(kind: SleepKind): boolean;
-  sleep(kind: SleepKind, deadline: number): void;
 }
 
-/** Make the harness's task a Waiter (what the processes half's task_struct provides). */
+/** The harness's task seen as a sleeper: its state and sleep deadline, a pending SIGUSR1. */
 function sleeper(p: Proc): Sleeper {
-  const s = p.t as unknown as Sleeper;
-  s.waits = [];
-  s.cont = null;
-  s.asleep = null;
-  s.pending = false;
-  s.wake = () => {
-    if (!s.asleep) return false;
-    s.asleep = null;
-    leave_wait_queues(s);
-    return true;
+  const t = p.t;
+  return {
+    get cont() {
+      return t.cont;
+    },
+    set cont(c) {
+      t.cont = c;
+    },
+    get asleep() {
+      const st = t.state;
+      if (st === "running" || st === "stopped") return null;
+      return { kind: st, deadline: t.sleep_timer?.expires ?? Number.POSITIVE_INFINITY };
+    },
+    get pending() {
+      return (t.signals.pending.signal & sigmask(SIGUSR1)) !== 0n;
+    },
+    set pending(v) {
+      if (v) t.signals.pending.add({ signo: SIGUSR1, code: SI_USER });
+      else t.signals.pending.flush(sigmask(SIGUSR1));
+    },
+    wake: () => t.wake(),
   };
-  s.signal_pending = (kind) => s.pending && kind !== "uninterruptible";
-  s.sleep = (kind, deadline) => {
-    s.asleep = { kind, deadline };
-  };
-  return s;
 }
 
 describe("sleeping on pipes", () => {
@@ -69,7 +67,7 @@ describe("sleeping on pipes", () => {
     expect(p.call(NR.read, r, p.buf(8192), 8192)).toBe(8192n);
     expect(s.asleep).toBeNull();
     expect(p.call(NR.write, w, data, 70000)).toBe(70000n); // the rest, then the whole count
-    s.cont = null; // the dispatcher drops the record when the call completes
+    expect(s.cont).toBeNull(); // the dispatcher drops the record when the call completes
   });
 
   it("a signal interrupts: the restart code, or the bytes already written", () => {
@@ -122,7 +120,6 @@ describe("sleeping in poll", () => {
     expect(s.asleep?.deadline).toBe(Number.POSITIVE_INFINITY);
     p.puts(w, "x");
     expect(s.asleep).toBeNull();
-    s.cont = null;
     expect(ppoll(p, r, null)).toBe(1n);
   });
 
@@ -141,7 +138,7 @@ describe("sleeping in poll", () => {
     s.wake();
     s.cont = { ...s.cont!, deadline: 0 }; // the deadline has passed
     expect(ppoll(p, r, 5_000_000)).toBe(0n);
-    s.cont = null;
+    expect(s.cont).toBeNull();
     expect(ppoll(p, r, 0)).toBe(0n); // a zero timeout never sleeps
   });
 });

@@ -62,21 +62,57 @@ export const NR = {
   faccessat2: 439,
 } as const;
 
-export const AT_FDCWD = -100;
-// open flags (asm-generic/fcntl.h)
-export const O_RDONLY = 0;
-export const O_WRONLY = 1;
-export const O_RDWR = 2;
-export const O_CREAT = 0o100;
-export const O_EXCL = 0o200;
-export const O_TRUNC = 0o1000;
-export const O_APPEND = 0o2000;
-export const O_NONBLOCK = 0o4000;
-export const O_DIRECTORY = 0o200000;
-export const O_NOFOLLOW = 0o400000;
-export const O_CLOEXEC = 0o2000000;
-export const O_PATH = 0o10000000;
-export const O_TMPFILE = 0o20200000;
+// The uapi numbers the tests pass, restated from Linux's headers (include/uapi/asm-generic/fcntl.h,
+// include/uapi/linux/fcntl.h, include/uapi/linux/fs.h) rather than imported from the kernel, so a
+// wrong value in the kernel's own definitions fails a test.
+/** open(2) flags. */
+export const O = {
+  RDONLY: 0,
+  WRONLY: 1,
+  RDWR: 2,
+  CREAT: 0o100,
+  EXCL: 0o200,
+  TRUNC: 0o1000,
+  APPEND: 0o2000,
+  NONBLOCK: 0o4000,
+  LARGEFILE: 0o100000,
+  DIRECTORY: 0o200000,
+  NOFOLLOW: 0o400000,
+  CLOEXEC: 0o2000000,
+  PATH: 0o10000000,
+  TMPFILE: 0o20200000,
+};
+/** The *at() calls' directory and flags. */
+export const AT = {
+  FDCWD: -100,
+  SYMLINK_NOFOLLOW: 0x100,
+  REMOVEDIR: 0x200,
+  SYMLINK_FOLLOW: 0x400,
+  EMPTY_PATH: 0x1000,
+};
+/** fcntl(2) commands. */
+export const F = { DUPFD: 0, GETFD: 1, SETFD: 2, GETFL: 3, SETFL: 4, DUPFD_CLOEXEC: 1030, GETPIPE_SZ: 1032 };
+/** renameat2(2) flags. */
+export const RENAME = { NOREPLACE: 1, EXCHANGE: 2 };
+
+/** mmap(2) protections and flags, msync(2) flags. */
+export const PROT = { READ: 1, WRITE: 2 };
+export const MAP = { SHARED: 1, PRIVATE: 2 };
+export const MS = { ASYNC: 1, INVALIDATE: 2, SYNC: 4 };
+/** poll(2) events (include/uapi/asm-generic/poll.h). */
+export const POLL = { IN: 1, OUT: 4, ERR: 8, HUP: 0x10, NVAL: 0x20 };
+/** Terminal and FIONREAD ioctls (include/uapi/asm-generic/ioctls.h). */
+export const IOCTL = { TCGETS: 0x5401, TIOCGWINSZ: 0x5413, FIONREAD: 0x541b };
+
+/** Guest assembly: openat(AT_FDCWD, name, `flags`, 0644), the descriptor kept in s0. */
+export const asmOpen = (flags: string): string => `
+        li a0, -100
+        la a1, name
+        li a2, ${flags}
+        li a3, 0644
+        li a7, 56          # openat
+        ecall
+        mv s0, a0`;
 
 /** -errno values by name, as bigints. */
 export const E = {
@@ -191,7 +227,8 @@ export class Proc {
     return new DataView(this.read(va + BigInt(off), 4).buffer).getInt32(0, true);
   }
 
-  /** System call `nr` with `args` (strings are copied in); the result as a signed value. */
+  /** System call `nr` with `args` (strings are copied in); the result as a signed value, or
+   *  BLOCK when the task went to sleep in it (a0 is then left as it was). */
   call(nr: number, ...args: Arg[]): bigint {
     const h = this.h;
     const k = this.k;
@@ -202,19 +239,18 @@ export class Proc {
     for (const [i, v] of regs.entries()) h.setReg(10 + i, BigInt.asUintN(64, v));
     const idle = k.current;
     k.current = { comm: this.t.comm, pid: this.t.pid };
-    let r: bigint;
+    this.t.syscall_blocked = false; // a call made again runs as the woken task's re-execution
     try {
-      r = syscall(k, k.sched, this.t, h);
+      syscall(k, k.sched, this.t, h);
     } finally {
       k.current = idle;
     }
-    // A call that sleeps returns BLOCK and leaves a0 alone (it runs again when woken).
-    return r === BLOCK ? r : BigInt.asIntN(64, h.reg(10));
+    return this.t.syscall_blocked ? BLOCK : BigInt.asIntN(64, h.reg(10));
   }
 
-  /** openat(AT_FDCWD, name, flags, mode): the descriptor (a number), or throws. */
-  open(name: string, flags = O_RDONLY, mode = 0o644): number {
-    const fd = this.call(NR.openat, AT_FDCWD, name, flags, mode);
+  /** openat(AT.FDCWD, name, flags, mode): the descriptor (a number), or throws. */
+  open(name: string, flags = O.RDONLY, mode = 0o644): number {
+    const fd = this.call(NR.openat, AT.FDCWD, name, flags, mode);
     if (fd < 0n) throw new Error(`open ${name}: ${fd}`);
     return Number(fd);
   }

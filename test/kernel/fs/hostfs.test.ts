@@ -11,7 +11,7 @@ import type { HostFs } from "../../../src/kernel/index.js";
 import { RW_CHUNK } from "../../../src/kernel/syscalls/fs.js";
 import { nodeHostFs } from "../../../src/session/hostfs.js";
 import { boot } from "../helpers.js";
-import { hostDir, NR, O_RDONLY, proc } from "./harness.js";
+import { hostDir, NR, O, proc } from "./harness.js";
 
 /** nodeHostFs with the largest buffer of any read or write, and the bytes read, recorded. */
 function spyFs(): { fs: HostFs; largest: () => number; bytesRead: () => number } {
@@ -38,7 +38,7 @@ describe("streaming host files", () => {
   it("/dev/zero mounted as a file streams in bounded reads however much is asked", () => {
     const spy = spyFs();
     const p = proc({ mounts: [{ host: "/dev/zero", guest: "/data/zero", fs: spy.fs }] });
-    const fd = p.open("/data/zero", O_RDONLY);
+    const fd = p.open("/data/zero", O.RDONLY);
     const buf = p.buf(1 << 20);
     let total = 0n;
     for (let i = 0; i < 512; i++) {
@@ -60,7 +60,7 @@ describe("streaming host files", () => {
       const done = new Promise((res) => writer.on("exit", res));
       const spy = spyFs();
       const p = proc({ mounts: [{ host: h.dir, guest: "/mnt", fs: spy.fs }] });
-      const fd = p.open("/mnt/fifo", O_RDONLY);
+      const fd = p.open("/mnt/fifo", O.RDONLY);
       const buf = p.buf(1 << 20);
       let total = 0n;
       for (let guard = 0; guard < 100_000; guard++) {
@@ -83,7 +83,7 @@ describe("streaming host files", () => {
       writeFileSync(join(h.dir, "big"), Buffer.alloc(3 << 20, 0x61));
       const spy = spyFs();
       const p = proc({ mounts: [{ host: h.dir, guest: "/mnt", fs: spy.fs }] });
-      const fd = p.open("/mnt/big", O_RDONLY);
+      const fd = p.open("/mnt/big", O.RDONLY);
       const buf = p.buf(1 << 20);
       expect(p.call(NR.pread64, fd, buf, 1 << 20, 1 << 20)).toBe(1n << 20n);
       expect(spy.bytesRead()).toBe(1 << 20); // only what was asked, not the whole file

@@ -7,20 +7,13 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PTE_W, ptePpn } from "../../../src/mmu/index.js";
 import { boot } from "../helpers.js";
-import { E, hostDir, NR, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, type Proc, proc, runAsm } from "./harness.js";
+import { asmOpen, E, hostDir, MAP, MS, NR, O, PROT, type Proc, proc, runAsm } from "./harness.js";
 
 const PAGE = 4096;
-const PROT_READ = 1;
-const PROT_WRITE = 2;
-const MAP_SHARED = 1;
-const MAP_PRIVATE = 2;
-const MS_ASYNC = 1;
-const MS_INVALIDATE = 2;
-const MS_SYNC = 4;
 
 /** A tmpfs file of `pages` pages, each filled with its own letter (a, b, ...). */
 function file(p: Proc, name: string, pages: number): number {
-  const fd = p.open(name, O_CREAT | O_RDWR);
+  const fd = p.open(name, O.CREAT | O.RDWR);
   for (let i = 0; i < pages; i++) p.puts(fd, String.fromCharCode(97 + i).repeat(PAGE));
   return fd;
 }
@@ -35,7 +28,7 @@ describe("MAP_PRIVATE", () => {
   it("a read maps the page-cache page read-only; a write copies it and the file keeps its bytes", () => {
     const p = proc();
     const fd = file(p, "/tmp/f", 2);
-    const va = p.call(NR.mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    const va = p.call(NR.mmap, 0, 2 * PAGE, PROT.READ | PROT.WRITE, MAP.PRIVATE, fd, 0);
     expect(va).toBeGreaterThan(0n);
     expect(p.text(va, 3)).toBe("aaa");
     const cache = p.t.files.fget(fd)!.f_inode.i_mapping!;
@@ -56,7 +49,7 @@ describe("MAP_PRIVATE", () => {
   it("a private copy goes back to the allocator at munmap; the cache page stays with the file", () => {
     const p = proc();
     const fd = file(p, "/tmp/f", 1);
-    const va = p.call(NR.mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    const va = p.call(NR.mmap, 0, PAGE, PROT.READ | PROT.WRITE, MAP.PRIVATE, fd, 0);
     p.text(va, 1);
     const free = p.k.pages.nr_free_pages();
     p.write(va, new Uint8Array([1]));
@@ -70,40 +63,40 @@ describe("MAP_SHARED", () => {
   it("the page-cache page itself: stores are read(), write()s are seen", () => {
     const p = proc();
     const fd = file(p, "/tmp/f", 1);
-    const va = p.call(NR.mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    const va = p.call(NR.mmap, 0, PAGE, PROT.READ | PROT.WRITE, MAP.SHARED, fd, 0);
     p.write(va + 10n, new TextEncoder().encode("shared"));
     expect(pte(p, va)!.pfn).toBe(p.t.files.fget(fd)!.f_inode.i_mapping!.find(0));
     expect(p.cat("/tmp/f").slice(8, 18)).toBe("aasharedaa");
     p.call(NR.pwrite64, fd, p.bytes("W"), 1, 0);
     expect(p.text(va, 2)).toBe("Wa");
-    const va2 = p.call(NR.mmap, 0, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+    const va2 = p.call(NR.mmap, 0, PAGE, PROT.READ, MAP.SHARED, fd, 0);
     expect(p.text(va2 + 10n, 6)).toBe("shared");
   });
 
   it("mmap's checks of the file and the flags", () => {
     const p = proc();
     const fd = file(p, "/tmp/f", 1);
-    const ro = p.open("/tmp/f", O_RDONLY);
-    const wo = p.open("/tmp/f", O_WRONLY);
+    const ro = p.open("/tmp/f", O.RDONLY);
+    const wo = p.open("/tmp/f", O.WRONLY);
     const [r] = p.pipe();
     const m = (prot: number, flags: number, f: number, off = 0): bigint =>
       p.call(NR.mmap, 0, PAGE, prot, flags, f, off);
-    expect(m(PROT_READ | PROT_WRITE, MAP_SHARED, ro)).toBe(E.EACCES);
-    expect(m(PROT_READ, MAP_SHARED, ro)).toBeGreaterThan(0n);
-    expect(m(PROT_READ | PROT_WRITE, MAP_PRIVATE, ro)).toBeGreaterThan(0n);
-    expect(m(PROT_READ, MAP_PRIVATE, wo)).toBe(E.EACCES);
-    expect(m(PROT_READ, MAP_PRIVATE, r)).toBe(E.ENODEV);
-    expect(m(PROT_READ, MAP_PRIVATE, p.open("/tmp"))).toBe(E.ENODEV);
-    expect(m(PROT_READ, MAP_PRIVATE, -1)).toBe(E.EBADF);
-    expect(m(PROT_READ, MAP_PRIVATE, fd, 100)).toBe(E.EINVAL);
-    expect(m(PROT_READ, 0, fd)).toBe(E.EINVAL);
+    expect(m(PROT.READ | PROT.WRITE, MAP.SHARED, ro)).toBe(E.EACCES);
+    expect(m(PROT.READ, MAP.SHARED, ro)).toBeGreaterThan(0n);
+    expect(m(PROT.READ | PROT.WRITE, MAP.PRIVATE, ro)).toBeGreaterThan(0n);
+    expect(m(PROT.READ, MAP.PRIVATE, wo)).toBe(E.EACCES);
+    expect(m(PROT.READ, MAP.PRIVATE, r)).toBe(E.ENODEV);
+    expect(m(PROT.READ, MAP.PRIVATE, p.open("/tmp"))).toBe(E.ENODEV);
+    expect(m(PROT.READ, MAP.PRIVATE, -1)).toBe(E.EBADF);
+    expect(m(PROT.READ, MAP.PRIVATE, fd, 100)).toBe(E.EINVAL);
+    expect(m(PROT.READ, 0, fd)).toBe(E.EINVAL);
   });
 
   it("a fault past the end of the file is SIGBUS", () => {
     const p = proc();
-    const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
+    const fd = p.open("/tmp/f", O.CREAT | O.RDWR);
     p.puts(fd, "x".repeat(100));
-    const va = p.call(NR.mmap, 0, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+    const va = p.call(NR.mmap, 0, 2 * PAGE, PROT.READ, MAP.SHARED, fd, 0);
     expect(p.t.mm.handle_mm_fault(va + 50n, "r", "never")).toBe("ok");
     expect(p.t.mm.handle_mm_fault(va + BigInt(PAGE), "r", "never")).toBe("sigbus");
   });
@@ -113,14 +106,7 @@ describe("MAP_SHARED", () => {
     const src = `
       .text
       .globl _start
-    _start:
-        li a0, -100
-        la a1, name
-        li a2, 0102        # O_CREAT | O_RDWR
-        li a3, 0644
-        li a7, 56          # openat
-        ecall
-        mv s0, a0
+    _start:${asmOpen("0102  # O_CREAT | O_RDWR")}
         mv a0, s0
         la a1, name
         li a2, 100
@@ -155,16 +141,16 @@ describe("msync", () => {
   it("fails as Linux does", () => {
     const p = proc();
     const fd = file(p, "/tmp/f", 1);
-    const va = p.call(NR.mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    const va = p.call(NR.mmap, 0, 2 * PAGE, PROT.READ | PROT.WRITE, MAP.SHARED, fd, 0);
     expect(p.call(NR.munmap, va + BigInt(PAGE), PAGE)).toBe(0n);
-    expect(p.call(NR.msync, va, PAGE, MS_SYNC)).toBe(0n);
-    expect(p.call(NR.msync, va, PAGE, MS_ASYNC | MS_INVALIDATE)).toBe(0n);
-    expect(p.call(NR.msync, va, 0, MS_SYNC)).toBe(0n);
-    expect(p.call(NR.msync, va + 1n, PAGE, MS_SYNC)).toBe(E.EINVAL);
+    expect(p.call(NR.msync, va, PAGE, MS.SYNC)).toBe(0n);
+    expect(p.call(NR.msync, va, PAGE, MS.ASYNC | MS.INVALIDATE)).toBe(0n);
+    expect(p.call(NR.msync, va, 0, MS.SYNC)).toBe(0n);
+    expect(p.call(NR.msync, va + 1n, PAGE, MS.SYNC)).toBe(E.EINVAL);
     expect(p.call(NR.msync, va, PAGE, 8)).toBe(E.EINVAL);
-    expect(p.call(NR.msync, va, PAGE, MS_SYNC | MS_ASYNC)).toBe(E.EINVAL);
-    expect(p.call(NR.msync, va, 2 * PAGE, MS_SYNC)).toBe(E.ENOMEM); // runs into a hole
-    expect(p.call(NR.msync, 1n << 40n, PAGE, MS_SYNC)).toBe(E.ENOMEM);
+    expect(p.call(NR.msync, va, PAGE, MS.SYNC | MS.ASYNC)).toBe(E.EINVAL);
+    expect(p.call(NR.msync, va, 2 * PAGE, MS.SYNC)).toBe(E.ENOMEM); // runs into a hole
+    expect(p.call(NR.msync, 1n << 40n, PAGE, MS.SYNC)).toBe(E.ENOMEM);
   });
 });
 
@@ -176,11 +162,11 @@ describe("a shared mapping of a :rw host file", () => {
     const host = join(h.dir, "m");
     writeFileSync(host, "0".repeat(2 * PAGE));
     const p = proc({ mounts: [{ host: h.dir, guest: "/mnt", rw: true }] });
-    const fd = p.open("/mnt/m", O_RDWR);
-    const va = p.call(NR.mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    const fd = p.open("/mnt/m", O.RDWR);
+    const va = p.call(NR.mmap, 0, 2 * PAGE, PROT.READ | PROT.WRITE, MAP.SHARED, fd, 0);
     p.write(va, new TextEncoder().encode("synced"));
     expect(readFileSync(host, "utf8").slice(0, 6)).toBe("000000"); // not yet
-    expect(p.call(NR.msync, va, PAGE, MS_SYNC)).toBe(0n);
+    expect(p.call(NR.msync, va, PAGE, MS.SYNC)).toBe(0n);
     expect(readFileSync(host, "utf8").slice(0, 6)).toBe("synced");
     p.write(va + BigInt(PAGE), new TextEncoder().encode("unmapped"));
     expect(p.call(NR.munmap, va, 2 * PAGE)).toBe(0n);
@@ -192,10 +178,10 @@ describe("a shared mapping of a :rw host file", () => {
     const host = join(h.dir, "p");
     writeFileSync(host, "original");
     const p = proc({ mounts: [{ host: h.dir, guest: "/mnt", rw: true }] });
-    const fd = p.open("/mnt/p", O_RDWR);
-    const va = p.call(NR.mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    const fd = p.open("/mnt/p", O.RDWR);
+    const va = p.call(NR.mmap, 0, PAGE, PROT.READ | PROT.WRITE, MAP.PRIVATE, fd, 0);
     p.write(va, new TextEncoder().encode("CHANGED!"));
-    p.call(NR.msync, va, PAGE, MS_SYNC);
+    p.call(NR.msync, va, PAGE, MS.SYNC);
     p.call(NR.munmap, va, PAGE);
     p.call(NR.close, fd);
     expect(readFileSync(host, "utf8")).toBe("original");
@@ -204,9 +190,9 @@ describe("a shared mapping of a :rw host file", () => {
   it("a read-only mount maps MAP_SHARED read-only only", () => {
     writeFileSync(join(h.dir, "r"), "ro");
     const p = proc({ mounts: [{ host: h.dir, guest: "/ro" }] });
-    const fd = p.open("/ro/r", O_RDONLY);
-    expect(p.call(NR.mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)).toBe(E.EACCES);
-    const va = p.call(NR.mmap, 0, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+    const fd = p.open("/ro/r", O.RDONLY);
+    expect(p.call(NR.mmap, 0, PAGE, PROT.READ | PROT.WRITE, MAP.SHARED, fd, 0)).toBe(E.EACCES);
+    const va = p.call(NR.mmap, 0, PAGE, PROT.READ, MAP.SHARED, fd, 0);
     expect(p.text(va, 2)).toBe("ro");
   });
 });

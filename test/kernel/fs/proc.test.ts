@@ -3,19 +3,19 @@
 // written as root and obeyed by mmap; RLIMIT_NOFILE through prlimit64.
 
 import { describe, expect, it } from "vitest";
-import { AT_FDCWD, E, NR, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, type Proc, proc } from "./harness.js";
+import { AT, E, NR, O, type Proc, proc } from "./harness.js";
 
 const PAGE = 4096;
 
 function readlink(p: Proc, name: string): string | bigint {
   const b = p.buf(256);
-  const n = p.call(NR.readlinkat, AT_FDCWD, name, b, 256);
+  const n = p.call(NR.readlinkat, AT.FDCWD, name, b, 256);
   return n < 0n ? n : p.text(b, Number(n));
 }
 
 /** Write `text` to an open of `name`: the write's result. */
 function echo(p: Proc, name: string, text: string): bigint {
-  const fd = Number(p.call(NR.openat, AT_FDCWD, name, O_WRONLY));
+  const fd = Number(p.call(NR.openat, AT.FDCWD, name, O.WRONLY));
   if (fd < 0) return BigInt(fd);
   const r = p.call(NR.write, fd, p.bytes(text), text.length);
   p.call(NR.close, fd);
@@ -25,7 +25,7 @@ function echo(p: Proc, name: string, text: string): bigint {
 describe("/proc/PID", () => {
   it("maps: Linux's columns, the file's device and inode, [stack]", () => {
     const p = proc();
-    const fd = p.open("/tmp/m", O_CREAT | O_RDWR);
+    const fd = p.open("/tmp/m", O.CREAT | O.RDWR);
     p.puts(fd, "x".repeat(2 * PAGE));
     const va = p.call(NR.mmap, 0, 2 * PAGE, 1, 2, fd, PAGE); // MAP_PRIVATE at offset 4096
     const st = p.buf(128);
@@ -52,7 +52,7 @@ describe("/proc/PID", () => {
     const rss = Number(/^VmRSS:\t +(\d+) kB$/m.exec(status)![1]);
     expect(rss).toBeGreaterThanOrEqual(4096); // the harness's 4 MiB scratch area is resident
     expect(p.cat("/proc/1/status")).toContain("Name:\tspin\n");
-    expect(p.call(NR.openat, AT_FDCWD, "/proc/2/status", O_RDONLY)).toBe(E.ENOENT);
+    expect(p.call(NR.openat, AT.FDCWD, "/proc/2/status", O.RDONLY)).toBe(E.ENOENT);
   });
 
   it("smaps: a block per mapping with Rss, Pss, Private_Dirty and VmFlags", () => {
@@ -65,13 +65,13 @@ describe("/proc/PID", () => {
 
   it("pagemap: present, exclusive, soft-dirty, file bits and the PFN (the guest is root)", () => {
     const p = proc();
-    const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
+    const fd = p.open("/tmp/f", O.CREAT | O.RDWR);
     p.puts(fd, "y".repeat(PAGE));
     const shared = p.call(NR.mmap, 0, PAGE, 3, 1, fd, 0);
     p.text(shared, 1);
     const anon = p.call(NR.mmap, 0, 2 * PAGE, 3, 0x22, -1, 0);
     p.write(anon, new Uint8Array([1]));
-    const pm = p.open("/proc/self/pagemap", O_RDONLY);
+    const pm = p.open("/proc/self/pagemap", O.RDONLY);
     const b = p.buf(16);
     const entry = (va: bigint): bigint => {
       expect(p.call(NR.pread64, pm, b, 8, (va / BigInt(PAGE)) * 8n)).toBe(8n);
@@ -91,16 +91,16 @@ describe("/proc/PID", () => {
 
   it("fd/, exe, cwd, cmdline", () => {
     const p = proc();
-    p.open("/tmp/f", O_CREAT | O_WRONLY);
+    p.open("/tmp/f", O.CREAT | O.WRONLY);
     expect(readlink(p, "/proc/self/fd/3")).toBe("/tmp/f");
     expect(readlink(p, "/proc/self/exe")).toBe("/bin/spin");
     expect(readlink(p, "/proc/self/cwd")).toBe("/");
     expect(readlink(p, "/proc/self")).toBe("1");
     expect(String(readlink(p, "/proc/self/fd/0"))).toMatch(/^pipe:\[\d+\]$/);
-    p.call(NR.unlinkat, AT_FDCWD, "/tmp/f", 0);
+    p.call(NR.unlinkat, AT.FDCWD, "/tmp/f", 0);
     expect(readlink(p, "/proc/self/fd/3")).toBe("/tmp/f (deleted)");
     // opening fd/N opens the file itself, even unlinked
-    const again = p.open("/proc/self/fd/3", O_RDWR);
+    const again = p.open("/proc/self/fd/3", O.RDWR);
     p.puts(again, "via fd");
     expect(p.call(NR.pread64, again, p.buf(8), 8, 0)).toBe(6n);
     expect(p.cat("/proc/self/cmdline")).toBe("spin\0");

@@ -4,14 +4,14 @@
 
 import { describe, expect, it } from "vitest";
 import { RW_CHUNK } from "../../../src/kernel/syscalls/fs.js";
-import { E, NR, O_APPEND, O_CREAT, O_DIRECTORY, O_RDWR, O_WRONLY, proc } from "./harness.js";
+import { E, NR, O, proc } from "./harness.js";
 
 const PAGE = 4096;
 
 describe("read and write", () => {
   it("move f_pos; pread and pwrite do not", () => {
     const p = proc();
-    const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
+    const fd = p.open("/tmp/f", O.CREAT | O.RDWR);
     expect(p.puts(fd, "0123456789")).toBe(10);
     expect(p.call(NR.lseek, fd, 0, 1)).toBe(10n); // SEEK_CUR
     const b = p.buf(16);
@@ -25,7 +25,7 @@ describe("read and write", () => {
 
   it("O_APPEND writes at the end whatever f_pos says; pwrite too (Linux's O_APPEND pwrite)", () => {
     const p = proc();
-    const fd = p.open("/tmp/f", O_CREAT | O_RDWR | O_APPEND);
+    const fd = p.open("/tmp/f", O.CREAT | O.RDWR | O.APPEND);
     p.puts(fd, "abc");
     p.call(NR.lseek, fd, 0, 0);
     p.puts(fd, "def");
@@ -35,13 +35,13 @@ describe("read and write", () => {
 
   it("fail as Linux does", () => {
     const p = proc();
-    const rd = p.open("/tmp/f", O_CREAT | O_WRONLY);
+    const rd = p.open("/tmp/f", O.CREAT | O.WRONLY);
     const b = p.buf(16);
     expect(p.call(NR.read, -1, b, 1)).toBe(E.EBADF);
     expect(p.call(NR.read, 999, b, 1)).toBe(E.EBADF);
     expect(p.call(NR.read, rd, b, 1)).toBe(E.EBADF); // not open for reading
     expect(p.call(NR.write, p.open("/tmp"), b, 1)).toBe(E.EBADF);
-    expect(p.call(NR.read, p.open("/tmp", O_DIRECTORY), b, 1)).toBe(E.EISDIR);
+    expect(p.call(NR.read, p.open("/tmp", O.DIRECTORY), b, 1)).toBe(E.EISDIR);
     expect(p.call(NR.write, rd, 0, 1)).toBe(E.EFAULT);
     expect(p.call(NR.write, rd, 1, 1)).toBe(E.EFAULT);
     expect(p.call(NR.write, rd, 0xffffaf8000000000n, 1)).toBe(E.EFAULT);
@@ -55,7 +55,7 @@ describe("read and write", () => {
 
   it("a read of a file into a buffer running into an unmapped page copies what fits", () => {
     const p = proc();
-    const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
+    const fd = p.open("/tmp/f", O.CREAT | O.RDWR);
     p.puts(fd, "x".repeat(3 * PAGE));
     const region = p.call(NR.mmap, 0, 2 * PAGE, 3, 0x22, -1, 0);
     expect(p.call(NR.munmap, region + BigInt(PAGE), PAGE)).toBe(0n);
@@ -67,7 +67,7 @@ describe("read and write", () => {
 
   it("a write at the largest offset kept is EFBIG; one running past it is cut", () => {
     const p = proc();
-    const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
+    const fd = p.open("/tmp/f", O.CREAT | O.RDWR);
     const max = BigInt(Number.MAX_SAFE_INTEGER);
     expect(p.call(NR.pwrite64, fd, p.bytes("abc"), 3, max)).toBe(E.EFBIG);
     expect(p.call(NR.pwrite64, fd, p.bytes("abc"), 3, max - 2n)).toBe(2n);
@@ -76,7 +76,7 @@ describe("read and write", () => {
 
   it("a count larger than the file or MAX_RW_COUNT is fine (bounded chunks); one past user space is EFAULT", () => {
     const p = proc();
-    const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
+    const fd = p.open("/tmp/f", O.CREAT | O.RDWR);
     p.puts(fd, "y".repeat(RW_CHUNK + 10));
     const b = p.buf(RW_CHUNK + 100);
     expect(p.call(NR.pread64, fd, b, 1n << 40n, 0)).toBe(BigInt(RW_CHUNK + 10));
@@ -105,7 +105,7 @@ describe("readv and writev", () => {
 
   it("gather and scatter in order; preadv/pwritev at an offset", () => {
     const p = proc();
-    const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
+    const fd = p.open("/tmp/f", O.CREAT | O.RDWR);
     const v = iov(p, [
       [p.bytes("hello "), 6],
       [p.bytes(""), 0],
@@ -135,7 +135,7 @@ describe("readv and writev", () => {
 
   it("fail as Linux does", () => {
     const p = proc();
-    const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
+    const fd = p.open("/tmp/f", O.CREAT | O.RDWR);
     expect(p.call(NR.writev, -1, 0, 0)).toBe(E.EBADF);
     expect(p.call(NR.writev, fd, 0, -1)).toBe(E.EINVAL);
     expect(p.call(NR.writev, fd, 0, 1025)).toBe(E.EINVAL); // UIO_MAXIOV
@@ -149,7 +149,7 @@ describe("readv and writev", () => {
 describe("lseek", () => {
   it("SEEK_SET/CUR/END, beyond the end, SEEK_DATA and SEEK_HOLE", () => {
     const p = proc();
-    const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
+    const fd = p.open("/tmp/f", O.CREAT | O.RDWR);
     p.puts(fd, "0123456789");
     expect(p.call(NR.lseek, fd, 5, 0)).toBe(5n);
     expect(p.call(NR.lseek, fd, 2, 1)).toBe(7n);

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import { boot } from "../helpers.js";
-import { AT_FDCWD, E, NR, O_CREAT, O_RDWR, O_WRONLY, proc, runAsm } from "./harness.js";
+import { AT, asmOpen, E, NR, O, proc, runAsm } from "./harness.js";
 
 const PAGE = 4096;
 const meminfo = (text: string, key: string): number =>
@@ -16,12 +16,12 @@ describe("tmpfs pages", () => {
     const p = proc();
     const data = p.buf(3 * PAGE);
     const free = p.k.pages.nr_free_pages();
-    const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
+    const fd = p.open("/tmp/f", O.CREAT | O.RDWR);
     expect(p.call(NR.write, fd, data, 3 * PAGE)).toBe(BigInt(3 * PAGE));
     expect(p.k.pages.nr_free_pages()).toBe(free - 3);
     const mi = p.k.procfs("meminfo");
     expect([meminfo(mi, "Cached"), meminfo(mi, "Shmem")]).toEqual([12, 12]);
-    expect(p.call(NR.unlinkat, AT_FDCWD, "/tmp/f", 0)).toBe(0n);
+    expect(p.call(NR.unlinkat, AT.FDCWD, "/tmp/f", 0)).toBe(0n);
     expect(p.k.pages.nr_free_pages()).toBe(free - 3); // still open
     expect(p.call(NR.close, fd)).toBe(0n);
     expect(p.k.pages.nr_free_pages()).toBe(free);
@@ -31,7 +31,7 @@ describe("tmpfs pages", () => {
   it("a truncate returns the pages past the new size; a hole takes none", () => {
     const p = proc();
     const data = p.buf(4 * PAGE);
-    const fd = p.open("/tmp/f", O_CREAT | O_RDWR);
+    const fd = p.open("/tmp/f", O.CREAT | O.RDWR);
     const free = p.k.pages.nr_free_pages();
     p.call(NR.write, fd, data, 4 * PAGE);
     expect(p.call(NR.ftruncate, fd, PAGE + 1)).toBe(0n);
@@ -46,14 +46,7 @@ describe("tmpfs pages", () => {
     const src = `
       .text
       .globl _start
-    _start:
-        li a0, -100
-        la a1, name
-        li a2, 0101        # O_CREAT | O_WRONLY
-        li a3, 0644
-        li a7, 56          # openat
-        ecall
-        mv s0, a0
+    _start:${asmOpen("0101  # O_CREAT | O_WRONLY")}
         li s1, 4
     1:  mv a0, s0
         la a1, buf
@@ -86,7 +79,7 @@ describe("tmpfs limits", () => {
   it("size=50% of RAM: ENOSPC (a short write first), and the space comes back", () => {
     const p = proc({ mem: 16 << 20 });
     const chunk = p.buf(1 << 16);
-    const fd = p.open("/tmp/big", O_CREAT | O_WRONLY);
+    const fd = p.open("/tmp/big", O.CREAT | O.WRONLY);
     let total = 0n;
     let r = 0n;
     for (let i = 0; i < 200; i++) {
@@ -103,10 +96,10 @@ describe("tmpfs limits", () => {
   it("nr_inodes: ENOSPC for one file too many", () => {
     const p = proc({ mem: 4 << 20 });
     const max = p.k.vfs.tmpfs.max_inodes - p.k.vfs.tmpfs.used_inodes;
-    for (let i = 0; i < max; i++) p.call(NR.close, p.open(`/tmp/${i}`, O_CREAT | O_WRONLY));
-    expect(p.call(NR.openat, AT_FDCWD, "/tmp/one-more", O_CREAT | O_WRONLY, 0o644)).toBe(E.ENOSPC);
-    expect(p.call(NR.mkdirat, AT_FDCWD, "/tmp/dir", 0o755)).toBe(E.ENOSPC);
-    p.call(NR.unlinkat, AT_FDCWD, "/tmp/0", 0);
-    expect(p.call(NR.mkdirat, AT_FDCWD, "/tmp/dir", 0o755)).toBe(0n);
+    for (let i = 0; i < max; i++) p.call(NR.close, p.open(`/tmp/${i}`, O.CREAT | O.WRONLY));
+    expect(p.call(NR.openat, AT.FDCWD, "/tmp/one-more", O.CREAT | O.WRONLY, 0o644)).toBe(E.ENOSPC);
+    expect(p.call(NR.mkdirat, AT.FDCWD, "/tmp/dir", 0o755)).toBe(E.ENOSPC);
+    p.call(NR.unlinkat, AT.FDCWD, "/tmp/0", 0);
+    expect(p.call(NR.mkdirat, AT.FDCWD, "/tmp/dir", 0o755)).toBe(0n);
   });
 });

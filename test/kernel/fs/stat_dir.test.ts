@@ -5,21 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  AT_FDCWD,
-  E,
-  hostDir,
-  NR,
-  O_CREAT,
-  O_DIRECTORY,
-  O_RDONLY,
-  O_WRONLY,
-  type Proc,
-  proc,
-} from "./harness.js";
-
-const AT_SYMLINK_NOFOLLOW = 0x100;
-const AT_EMPTY_PATH = 0x1000;
+import { AT, E, hostDir, NR, O, type Proc, proc } from "./harness.js";
 
 interface Stat {
   dev: bigint;
@@ -33,7 +19,7 @@ interface Stat {
   mtime: bigint;
 }
 
-function stat(p: Proc, name: string, flags = 0, dfd = AT_FDCWD): Stat | bigint {
+function stat(p: Proc, name: string, flags = 0, dfd = AT.FDCWD): Stat | bigint {
   const b = p.buf(128);
   const r = p.call(NR.newfstatat, dfd, name, b, flags);
   if (r !== 0n) return r;
@@ -76,7 +62,7 @@ function listing(p: Proc, fd: number, count: number): [string, number][] {
 describe("stat", () => {
   it("tmpfs files: mode, size, blocks from the pages they hold, times in machine time", () => {
     const p = proc();
-    const fd = p.open("/tmp/f", O_CREAT | O_WRONLY, 0o640);
+    const fd = p.open("/tmp/f", O.CREAT | O.WRONLY, 0o640);
     p.puts(fd, "x".repeat(5000));
     const s = stat(p, "/tmp/f") as Stat;
     expect(s.mode).toBe(0o100640);
@@ -98,14 +84,14 @@ describe("stat", () => {
     const p = proc();
     const z = stat(p, "/dev/zero") as Stat;
     expect([z.mode, z.rdev]).toEqual([0o20666, 0x105n]);
-    expect((stat(p, "/dev/stdin", AT_SYMLINK_NOFOLLOW) as Stat).mode).toBe(0o120777);
+    expect((stat(p, "/dev/stdin", AT.SYMLINK_NOFOLLOW) as Stat).mode).toBe(0o120777);
     expect((stat(p, "/proc/self") as Stat).mode & 0o170000).toBe(0o40000);
     expect((stat(p, "/proc/meminfo") as Stat).mode).toBe(0o100444);
     const b = p.buf(128);
-    expect(p.call(NR.newfstatat, 1, "", b, AT_EMPTY_PATH)).toBe(0n); // glibc's fstat(1)
+    expect(p.call(NR.newfstatat, 1, "", b, AT.EMPTY_PATH)).toBe(0n); // glibc's fstat(1)
     expect(p.i32(b, 16) & 0o170000).toBe(0o10000); // a pipe: stdout is not a terminal here
     const tty = proc({ isatty: true });
-    expect(tty.call(NR.newfstatat, 1, "", b, AT_EMPTY_PATH)).toBe(0n);
+    expect(tty.call(NR.newfstatat, 1, "", b, AT.EMPTY_PATH)).toBe(0n);
     expect(tty.i32(b, 16) & 0o170000).toBe(0o20000);
   });
 
@@ -114,26 +100,26 @@ describe("stat", () => {
     const b = p.buf(128);
     expect(p.call(NR.fstat, -1, b)).toBe(E.EBADF);
     expect(p.call(NR.fstat, 0, 0)).toBe(E.EFAULT);
-    expect(p.call(NR.newfstatat, AT_FDCWD, "", b, 0)).toBe(E.ENOENT);
-    expect(p.call(NR.newfstatat, AT_FDCWD, "/tmp", b, 1)).toBe(E.EINVAL);
-    expect(p.call(NR.newfstatat, AT_FDCWD, "/none", b, 0)).toBe(E.ENOENT);
-    expect(p.call(NR.newfstatat, AT_FDCWD, "/tmp", 0, 0)).toBe(E.EFAULT);
-    expect(p.call(NR.newfstatat, -1, "", b, AT_EMPTY_PATH)).toBe(E.EBADF);
+    expect(p.call(NR.newfstatat, AT.FDCWD, "", b, 0)).toBe(E.ENOENT);
+    expect(p.call(NR.newfstatat, AT.FDCWD, "/tmp", b, 1)).toBe(E.EINVAL);
+    expect(p.call(NR.newfstatat, AT.FDCWD, "/none", b, 0)).toBe(E.ENOENT);
+    expect(p.call(NR.newfstatat, AT.FDCWD, "/tmp", 0, 0)).toBe(E.EFAULT);
+    expect(p.call(NR.newfstatat, -1, "", b, AT.EMPTY_PATH)).toBe(E.EBADF);
   });
 });
 
 describe("statx", () => {
   it("basic stats, btime on tmpfs, the mount id", () => {
     const p = proc();
-    p.call(NR.close, p.open("/tmp/f", O_CREAT | O_WRONLY));
+    p.call(NR.close, p.open("/tmp/f", O.CREAT | O.WRONLY));
     const b = p.buf(256);
-    expect(p.call(NR.statx, AT_FDCWD, "/tmp/f", 0, 0xfff, b)).toBe(0n);
+    expect(p.call(NR.statx, AT.FDCWD, "/tmp/f", 0, 0xfff, b)).toBe(0n);
     expect(p.i32(b, 0) & 0x1fff).toBe(0x1fff); // STATX_BASIC_STATS | BTIME | MNT_ID
     expect(p.read(b, 256)[28]! | (p.read(b, 256)[29]! << 8)).toBe(0o100644);
-    expect(p.call(NR.statx, AT_FDCWD, "/tmp/f", 0x6000, 0xfff, b)).toBe(E.EINVAL);
-    expect(p.call(NR.statx, AT_FDCWD, "/tmp/f", 0, 0x80000000, b)).toBe(E.EINVAL);
-    expect(p.call(NR.statx, AT_FDCWD, "/tmp/f", 1, 0xfff, b)).toBe(E.EINVAL);
-    expect(p.call(NR.statx, AT_FDCWD, "/tmp/none", 0, 0xfff, b)).toBe(E.ENOENT);
+    expect(p.call(NR.statx, AT.FDCWD, "/tmp/f", 0x6000, 0xfff, b)).toBe(E.EINVAL);
+    expect(p.call(NR.statx, AT.FDCWD, "/tmp/f", 0, 0x80000000, b)).toBe(E.EINVAL);
+    expect(p.call(NR.statx, AT.FDCWD, "/tmp/f", 1, 0xfff, b)).toBe(E.EINVAL);
+    expect(p.call(NR.statx, AT.FDCWD, "/tmp/none", 0, 0xfff, b)).toBe(E.ENOENT);
   });
 });
 
@@ -145,11 +131,11 @@ describe("getdents64", () => {
 
   it("tmpfs: ., .., then names in creation order with their types", () => {
     const p = proc();
-    p.call(NR.mkdirat, AT_FDCWD, "/tmp/d", 0o755);
-    p.call(NR.close, p.open("/tmp/d/b", O_CREAT | O_WRONLY));
-    p.call(NR.mkdirat, AT_FDCWD, "/tmp/d/a", 0o755);
-    p.call(NR.symlinkat, "b", AT_FDCWD, "/tmp/d/c");
-    const fd = p.open("/tmp/d", O_DIRECTORY);
+    p.call(NR.mkdirat, AT.FDCWD, "/tmp/d", 0o755);
+    p.call(NR.close, p.open("/tmp/d/b", O.CREAT | O.WRONLY));
+    p.call(NR.mkdirat, AT.FDCWD, "/tmp/d/a", 0o755);
+    p.call(NR.symlinkat, "b", AT.FDCWD, "/tmp/d/c");
+    const fd = p.open("/tmp/d", O.DIRECTORY);
     expect(listing(p, fd, 4096)).toEqual([
       [".", 4],
       ["..", 4],
@@ -164,7 +150,7 @@ describe("getdents64", () => {
 
   it("a host directory of 300 entries in 1 KiB reads, every name once", () => {
     const p = proc({ mounts: [{ host: h.dir, guest: "/mnt" }] });
-    const names = listing(p, p.open("/mnt", O_DIRECTORY), 1024);
+    const names = listing(p, p.open("/mnt", O.DIRECTORY), 1024);
     expect(names.length).toBe(303);
     expect(new Set(names.map(([n]) => n)).size).toBe(303);
     expect(names.find(([n]) => n === "sub")).toEqual(["sub", 4]);
@@ -173,18 +159,18 @@ describe("getdents64", () => {
 
   it("/proc and /dev list", () => {
     const p = proc();
-    const proc_ = listing(p, p.open("/proc", O_DIRECTORY), 4096).map(([n]) => n);
+    const proc_ = listing(p, p.open("/proc", O.DIRECTORY), 4096).map(([n]) => n);
     expect(proc_).toEqual(expect.arrayContaining(["self", "meminfo", "vmstat", "cpuinfo", "sys", "1"]));
-    const fds = listing(p, p.open("/proc/self/fd", O_DIRECTORY), 4096).map(([n]) => n);
+    const fds = listing(p, p.open("/proc/self/fd", O.DIRECTORY), 4096).map(([n]) => n);
     expect(fds).toEqual([".", "..", "0", "1", "2", "3", "4"]); // 3: /proc, 4: this listing
-    const dev = listing(p, p.open("/dev", O_DIRECTORY), 4096).map(([n]) => n);
+    const dev = listing(p, p.open("/dev", O.DIRECTORY), 4096).map(([n]) => n);
     expect(dev).toEqual(expect.arrayContaining(["null", "zero", "tty", "stdin", "fd"]));
   });
 
   it("fail as Linux does", () => {
     const p = proc();
-    const d = p.open("/tmp", O_DIRECTORY);
-    const f = p.open("/dev/null", O_RDONLY);
+    const d = p.open("/tmp", O.DIRECTORY);
+    const f = p.open("/dev/null", O.RDONLY);
     expect(p.call(NR.getdents64, -1, p.buf(64), 64)).toBe(E.EBADF);
     expect(p.call(NR.getdents64, f, p.buf(64), 64)).toBe(E.ENOTDIR);
     expect(p.call(NR.getdents64, d, p.buf(8), 1)).toBe(E.EINVAL);

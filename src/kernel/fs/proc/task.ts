@@ -9,9 +9,11 @@ import type { proc_source, proc_task } from "./root.js";
 /** A task as /proc shows it. */
 function proc_task_of(t: task_struct): proc_task {
   const argv = t.opts.argv.map((a) => `${a}\0`).join("");
-  const handlers = [...t.sigactions.entries()];
   const set = (pred: (h: bigint) => boolean): bigint =>
-    handlers.reduce((m, [sig, h]) => (pred(h) ? m | (1n << BigInt(sig - 1)) : m), 0n);
+    t.sighand.action.reduce(
+      (m, a, sig) => (sig > 0 && pred(a.handler) ? m | (1n << BigInt(sig - 1)) : m),
+      0n,
+    );
   return {
     pid: t.pid,
     tgid: t.pid,
@@ -27,9 +29,9 @@ function proc_task_of(t: task_struct): proc_task {
     voluntary_ctxt_switches: 0,
     nonvoluntary_ctxt_switches: 0,
     sigmasks: {
-      pending: 0n,
-      shared: 0n,
-      blocked: 0n,
+      pending: t.signals.pending.signal,
+      shared: t.sig.shared_pending.signal,
+      blocked: t.signals.blocked,
       ignored: set((h) => h === 1n),
       caught: set((h) => h > 1n),
     },
