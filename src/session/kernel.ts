@@ -216,8 +216,8 @@ function runTasks(
   message: (text: string) => void,
 ): { status: number; reason: string } {
   const { k, stats } = session;
-  const run = (): "done" | "limit" | "deadlock" => k.sched.run(maxInsns);
-  let outcome: "done" | "limit" | "deadlock";
+  const run = (): "done" | "limit" => k.sched.run(maxInsns);
+  let outcome: "done" | "limit";
   try {
     outcome = stats ? stats.time(run) : run();
   } catch (e) {
@@ -227,12 +227,6 @@ function runTasks(
   }
   if (outcome === "limit") {
     const reason = `stopped after ${maxInsns} instructions (--max-insns)`;
-    message(`mmlab: ${reason}`);
-    return { status: 124, reason };
-  }
-  if (outcome === "deadlock") {
-    // Linux would wait forever (a hang); mmlab stops, as --max-insns would have.
-    const reason = "every task is asleep and nothing can wake one (deadlock)";
     message(`mmlab: ${reason}`);
     return { status: 124, reason };
   }
