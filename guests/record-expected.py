@@ -134,6 +134,7 @@ CASES = [
     case("threadbomb", "100", ["100"], variants=GLIBC),
     case("sigalrm", "default"),
     case("sigsegv_longjmp", "default"),
+    case("sigmasks", "default"),
     case("files", "default"),
     case("cow", "default"),
     case("cow", "4096", ["4096"]),

@@ -2,10 +2,17 @@
 // timestamps), run what the command line asks (test_vmalloc), then a console script if one is
 // given, and exit 0 only if all of it passed.
 
-import { readFileSync } from "node:fs";
+import {
+  type ConsoleRun,
+  consoleHelp,
+  HostFileError,
+  KConsole,
+  MAX_TEXT_BYTES,
+  readHostFile,
+  runLines,
+} from "../session/index.js";
 import { commandLabel, InputError, type Parsed, stringOpt } from "./args.js";
 import type { Command } from "./command.js";
-import { type ConsoleRun, consoleHelp, KConsole, runLines } from "./console-commands.js";
 import { err, out } from "./io.js";
 import {
   APPEND_OPTION,
@@ -28,17 +35,14 @@ export const BOOT_VERDICT_HELP = `  0  everything passed: no test_vmalloc case f
   1  something failed: the last line on stderr says what
   2  a usage mistake or a bad input (no such script, a bad --tlb file): nothing ran`;
 
-/** Read a script: a file, or stdin for '-'. */
+/** Read a script: a file, a FIFO or pipe, or stdin for '-', of at most MAX_TEXT_BYTES. */
 function readScript(path: string): { name: string; text: string } {
   try {
-    return path === "-"
-      ? { name: "<stdin>", text: readFileSync(0, "utf8") }
-      : { name: path, text: readFileSync(path, "utf8") };
+    const text = new TextDecoder().decode(readHostFile(path, { max: MAX_TEXT_BYTES, stream: true }));
+    return { name: path === "-" ? "<stdin>" : path, text };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
-    throw new InputError(`${path}: ${why}`);
+    if (e instanceof HostFileError) throw new InputError(e.message);
+    throw e;
   }
 }
 

@@ -1,4 +1,4 @@
-// `mmlab console`: boot the kernel and read console commands (console-commands.ts) from the terminal,
+// `mmlab console`: boot the kernel and read console commands (src/session/console.ts) from the terminal,
 // with line editing, history (~/.mmlab_history) and completion, or from a pipe. A mistake or an
 // oops is printed and the console goes on; a kernel panic ends it.
 
@@ -7,9 +7,9 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
+import { COMMANDS, type ConsoleRun, consoleHelp, handleResult, KConsole } from "../session/index.js";
 import { type Parsed, stringOpt } from "./args.js";
 import type { Command } from "./command.js";
-import { COMMANDS, type ConsoleRun, consoleHelp, handleResult, KConsole } from "./console-commands.js";
 import { err, out } from "./io.js";
 import { APPEND_OPTION, bootConsoleKernel, kernelCommandConfig, printKernelStats } from "./kernel-session.js";
 import { machineOptions } from "./machine-config.js";

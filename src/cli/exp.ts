@@ -47,8 +47,9 @@ import {
 } from "./args.js";
 import { type Command, commandHelp, HELP_OPTION } from "./command.js";
 import { err, out } from "./io.js";
+import { APPEND_OPTION, checkKernelMem } from "./kernel-session.js";
 import { countOpt, MAX_HARTS, memOpt, SATP_OPTION, TLB_OPTION, tlbOpt } from "./machine-config.js";
-import { envOpt, mountsOpt, PROGRAM_FILE_OPTIONS } from "./run-kernel.js";
+import { envOpt, mountsOpt, PROGRAM_FILE_OPTIONS, SEED_OPTION } from "./run-kernel.js";
 
 export const DEFAULT_EXP_OUT = "out/exp";
 
@@ -239,6 +240,13 @@ function progressDisplay(exp: Experiment): { event: (e: ProgressEvent) => void; 
   return { event, clear: () => bar?.clear() };
 }
 
+/** --mem of a sweep under the kernel: at least the kernel's minimum. */
+function kernelMemOpt(p: Parsed): number {
+  const mem = memOpt(p, "exp");
+  checkKernelMem(mem, "exp");
+  return mem;
+}
+
 /** The sweep's program and points, from the options and the positionals after `sweep`. */
 async function sweepSpec(p: Parsed, rest: string[]): Promise<SweepSpec> {
   const [program, ...args] = rest;
@@ -285,7 +293,7 @@ async function sweepSpec(p: Parsed, rest: string[]): Promise<SweepSpec> {
     env: bare ? [] : envOpt(p, "exp"),
     mounts: bare ? [] : mountsOpt(p, "exp"),
     maxInsns: maxInsns ?? null,
-    mem: memOpt(p, "exp"),
+    mem: bare ? memOpt(p, "exp") : kernelMemOpt(p),
     seed: seedOpt(p, "exp") ?? 1,
   };
 }
@@ -428,9 +436,7 @@ const EXP_OPTIONS: Command["options"] = [
     help: "paging mode sv39, sv48 or sv57 (tlb-reach: default sv48; walk-cost: only this mode); sweep: a list, --bare only",
   },
   {
-    name: "seed",
-    kind: "value",
-    valueName: "N",
+    ...SEED_OPTION,
     help: "seed of the random permutations (sweep: of getrandom() and AT_RANDOM) (default 1)",
   },
   {
@@ -442,9 +448,7 @@ const EXP_OPTIONS: Command["options"] = [
   { name: "resume", kind: "flag", help: "go on from the journal in --out: run only the points it lacks" },
   { name: "bare", kind: "flag", help: "sweep: run PROGRAM with no kernel (a bare-metal guest)" },
   {
-    name: "append",
-    kind: "value",
-    valueName: "CMDLINE",
+    ...APPEND_OPTION,
     repeat: true,
     help: "sweep: a kernel command line; each --append is one value of the sweep",
   },

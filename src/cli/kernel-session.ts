@@ -2,7 +2,7 @@
 // runUnderKernel): the machine from the shared options with its `--trace tlb` tracer, the kernel
 // log printed live, the kernel's counters for --stats, and the test_vmalloc progress line.
 
-import { type Kernel, KernelOops } from "../kernel/index.js";
+import { KERNEL_MIN_RAM, type Kernel, KernelOops } from "../kernel/index.js";
 import {
   bootSession,
   kernelStats,
@@ -21,7 +21,18 @@ export function kernelCommandConfig(p: Parsed, command: string): MachineConfig {
   if (p.positionals.length) throw usageError(command, `unexpected argument '${p.positionals[0]}'`);
   const cfg = machineConfig(p, command);
   checkKernelSatp(cfg, command);
+  checkKernelMem(cfg.mem, command);
   return cfg;
+}
+
+/** Refuse --mem below what the kernel needs (KERNEL_MIN_RAM), naming the minimum. */
+export function checkKernelMem(mem: number, command: string): void {
+  if (mem < KERNEL_MIN_RAM) {
+    throw usageError(
+      command,
+      `bad value '${mem >> 10}K' for '--mem': the kernel needs at least ${KERNEL_MIN_RAM >> 20}M of RAM (64K is enough for --bare)`,
+    );
+  }
 }
 
 /** Refuse --satp other than sv48: the kernel builds Sv48 page tables. */

@@ -2,7 +2,6 @@
 // and --satp from here too): their one definition, their parsing into a MachineConfig, and the
 // Machine built from it with its `--trace tlb` tracer.
 
-import { readFileSync } from "node:fs";
 import { type Interpreter, interpreter, type Machine, tracingInterpreter } from "../cpu/index.js";
 import {
   DEFAULT_TLB_PRESET,
@@ -16,7 +15,14 @@ import {
   TLB_PRESETS,
   type TlbConfig,
 } from "../mmu/index.js";
-import { MAX_HARTS, type MachineSpec, type StatsCollector } from "../session/index.js";
+import {
+  type JitSpec,
+  MAX_HARTS,
+  MAX_TEXT_BYTES,
+  type MachineSpec,
+  readHostFile,
+  type StatsCollector,
+} from "../session/index.js";
 
 export { MAX_HARTS };
 
@@ -71,7 +77,7 @@ export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
       name: "mem",
       kind: "value",
       valueName: "SIZE",
-      help: "RAM size at 0x80000000: 64M, 512M, 1G... (default 1G, at most 4G)",
+      help: "RAM size at 0x80000000: 64M, 512M, 1G... (default 1G, at most 4G; at least 1M under the kernel, 64K bare)",
     },
     TLB_OPTION,
     SATP_OPTION,
@@ -124,6 +130,17 @@ export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
     ...(kinds.guest
       ? ([
           { name: "quiet", short: "q", kind: "flag", help: "no line on stderr saying why the run ended" },
+          {
+            name: "jit",
+            kind: "flag",
+            help: "translate hot guest code to WebAssembly (same output and counters; off by default for now)",
+          },
+          {
+            name: "dump-jit",
+            kind: "value",
+            valueName: "DIR",
+            help: "translate (as --jit) and write each region's WebAssembly text to DIR/*.wat",
+          },
         ] as const)
       : []),
   ];
@@ -159,7 +176,15 @@ export function machineConfig(p: Parsed, command: string): MachineConfig {
     stats,
     ...trace,
     quiet: flag(p, "quiet"),
+    ...jitOpt(p),
   };
+}
+
+/** --jit and --dump-jit DIR (which implies --jit). */
+function jitOpt(p: Parsed): { jit?: JitSpec } {
+  const dir = stringOpt(p, "dump-jit");
+  if (dir === undefined && !flag(p, "jit")) return {};
+  return { jit: { dumpDir: dir ?? null } };
 }
 
 /** --harts: 1 to MAX_HARTS (default 1). */
@@ -199,9 +224,9 @@ export function tlbOpt(p: Parsed, command: string): TlbConfig {
 function readTlbJson(file: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = new TextDecoder().decode(readHostFile(file, { max: MAX_TEXT_BYTES }));
   } catch (e) {
-    throw new Error(`${file}: cannot read TLB preset: ${(e as Error).message}`);
+    throw new Error(`cannot read TLB preset ${(e as Error).message}`);
   }
   try {
     return JSON.parse(text);

@@ -4,9 +4,12 @@
 // run prints what it was asked for (statistics, traces, the reason it ended) and gives the
 // guest's exit status.
 
+import { resolve } from "node:path";
 import type { RunResult } from "../cpu/index.js";
 import type { ElfFile } from "../elf/index.js";
-import { runBare } from "../session/index.js";
+import { BareTarget } from "../gdb/index.js";
+import { prepareBare, runBare } from "../session/index.js";
+import { type GdbListen, serveGdb } from "./gdb-server.js";
 import { asInput } from "./guest.js";
 import { ConsoleSink, err } from "./io.js";
 import { type MachineConfig, startInsnTrace, startTlbTrace } from "./machine-config.js";
@@ -58,4 +61,30 @@ export function runElf(elf: ElfFile, opts: GuestRun): number {
   const mode = cfg.stats === "off" && opts.statsByDefault ? "table" : cfg.stats;
   if (mode !== "off") printStats(report, mode);
   return result.exitCode;
+}
+
+/** Load `elf` and run it under the gdb stub listening at `listen` (--gdb); returns the exit
+ *  status: the guest's, or 128 + the signal when gdb killed it. */
+export async function runElfGdb(
+  elf: ElfFile,
+  opts: GuestRun,
+  listen: GdbListen,
+  wait: boolean,
+): Promise<number> {
+  const cfg = opts.config;
+  const sink = new ConsoleSink();
+  const s = asInput(() => prepareBare(elf, opts.name, cfg, { console: sink.put }));
+  const target = new BareTarget(
+    s.machine,
+    /\.(s|S|asm)$/.test(opts.name) ? null : resolve(opts.name),
+    cfg.maxInsns,
+  );
+  const end = await serveGdb(target, listen, wait);
+  sink.flush();
+  s.done?.();
+  const res = s.machine.exitResult();
+  const status = end.kind === "exited" ? end.code : 128 + end.signal;
+  if (status !== 0 && !cfg.quiet)
+    err(`mmlab: ${res && end.kind === "exited" ? res.reason : "killed by the debugger"}\n`);
+  return status;
 }

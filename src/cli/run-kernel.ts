@@ -2,16 +2,22 @@
 // program as its first process with our stdin, stdout and stderr, and exit with its status.
 
 import { existsSync, readSync } from "node:fs";
+import { resolve } from "node:path";
 import { isatty } from "node:tty";
+import { KernelTarget } from "../gdb/index.js";
 import { ExecError, type Mount, parseMount, type TaskIo, type task_struct } from "../kernel/index.js";
 import {
   DEFAULT_ENV,
   execLine,
   isAssembly,
+  type KernelProgram,
+  type KernelRunHooks,
   type KernelRunResult,
   loadAssembler,
+  nodeHostFs,
   readKernelProgram,
   runUnderKernel,
+  startUnderKernel,
 } from "../session/index.js";
 import {
   badValue,
@@ -22,9 +28,10 @@ import {
   stringOpt,
   usageError,
 } from "./args.js";
+import { type GdbListen, serveGdb } from "./gdb-server.js";
 import { asInput } from "./guest.js";
 import { err, out } from "./io.js";
-import { checkKernelSatp } from "./kernel-session.js";
+import { checkKernelMem, checkKernelSatp } from "./kernel-session.js";
 import { type MachineConfig, startInsnTrace, startTlbTrace } from "./machine-config.js";
 import { printStats } from "./stats.js";
 import type { TlbTracer } from "./tlb-trace.js";
@@ -32,6 +39,14 @@ import type { TlbTracer } from "./tlb-trace.js";
 export { DEFAULT_ENV };
 
 /** --env, --clear-env and --mount: the program's environment and host files (run, exp sweep). */
+/** --seed: the seed of the kernel's getrandom() and AT_RANDOM, so that a run repeats exactly. */
+export const SEED_OPTION = {
+  name: "seed",
+  kind: "value",
+  valueName: "N",
+  help: "seed of getrandom() and AT_RANDOM (default 1): same seed, same run",
+} as const;
+
 export const PROGRAM_FILE_OPTIONS: readonly OptionSpec[] = [
   {
     name: "env",
@@ -146,40 +161,70 @@ export async function runKernelMode(
   args: string[],
   p: Parsed,
   cfg: MachineConfig,
+  gdb: { listen: GdbListen; wait: boolean } | null = null,
 ): Promise<number> {
   checkKernelSatp(cfg, "run");
+  checkKernelMem(cfg.mem, "run");
   const opts = runOptions(p);
   if (isAssembly(program)) await loadAssembler(); // only then (start-up)
   const elf = programBytes(program);
   if (typeof elf === "number") return elf;
   const line = (text: string): void => err(`${text}\n`);
   let tlbTracer: TlbTracer | null = null;
-  const r: KernelRunResult = runUnderKernel(
-    cfg,
-    { elf, path: program, args, env: opts.env, mounts: opts.mounts, seed: opts.seed, append: opts.append },
-    {
-      io: hostIo,
-      log: line,
-      dmesg: opts.dmesg,
-      message: line,
-      quiet: cfg.quiet,
-      stats: cfg.stats !== "off",
-      ...(opts.strace ? { strace: line } : {}),
-      ...(opts.smaps ? { onExit: printSmaps } : {}),
-      onMachine: (m) => {
-        tlbTracer = startTlbTrace(m, cfg);
-      },
-      onBoot: (s) => {
-        const insn = startInsnTrace(s.machine, cfg, s.stats);
-        return () => {
-          tlbTracer?.stop();
-          insn?.flush();
-        };
-      },
+  const prog = {
+    elf,
+    path: program,
+    args,
+    env: opts.env,
+    mounts: opts.mounts,
+    seed: opts.seed,
+    append: opts.append,
+  };
+  const hooks: KernelRunHooks = {
+    io: hostIo,
+    log: line,
+    dmesg: opts.dmesg,
+    message: line,
+    quiet: cfg.quiet,
+    stats: cfg.stats !== "off",
+    hostFs: nodeHostFs(),
+    ...(opts.strace ? { strace: line } : {}),
+    ...(opts.smaps ? { onExit: printSmaps } : {}),
+    onMachine: (m) => {
+      tlbTracer = startTlbTrace(m, cfg);
     },
-  );
+    onBoot: (s) => {
+      const insn = startInsnTrace(s.machine, cfg, s.stats);
+      return () => {
+        tlbTracer?.stop();
+        insn?.flush();
+      };
+    },
+  };
+  if (gdb) return runUnderGdb(cfg, prog, hooks, gdb, isAssembly(program) ? null : resolve(program));
+  const r: KernelRunResult = runUnderKernel(cfg, prog, hooks);
   if (r.report && cfg.stats !== "off") printStats(r.report, cfg.stats);
   return r.status;
+}
+
+/** `run --gdb` in kernel mode: the program started, then run by gdb's stub until it ends;
+ *  returns its exit status (128 + the signal that killed it). */
+async function runUnderGdb(
+  cfg: MachineConfig,
+  prog: KernelProgram,
+  hooks: KernelRunHooks,
+  gdb: { listen: GdbListen; wait: boolean },
+  execFile: string | null,
+): Promise<number> {
+  const started = startUnderKernel(cfg, prog, hooks);
+  if (typeof started === "number") return started;
+  const target = new KernelTarget(started.session.k, started.task, execFile, cfg.maxInsns);
+  try {
+    const end = await serveGdb(target, gdb.listen, gdb.wait);
+    return end.kind === "exited" ? end.code : 128 + end.signal;
+  } finally {
+    started.done?.();
+  }
 }
 
 /** The program's bytes, or the exit status when there are none to run: 126 (not an executable

@@ -2,13 +2,22 @@
 // as a process of the mini-kernel (run-kernel.ts); bare mode (--bare) runs a bare-metal program
 // on the machine with no kernel (run-bare.ts).
 
+import { loadJit } from "../session/index.js";
 import { type Parsed, UsageError, usageError } from "./args.js";
 import type { Command } from "./command.js";
+import { type GdbListen, parseGdbListen } from "./gdb-server.js";
 import { loadGuest } from "./guest.js";
+import { APPEND_OPTION } from "./kernel-session.js";
 import { MACHINE_OPTIONS, machineConfig } from "./machine-config.js";
 import { PERF_EVENT_HELP } from "./perf.js";
-import { EXIT_STATUS_HELP, runElf } from "./run-bare.js";
-import { DEFAULT_ENV, KERNEL_EXIT_HELP, PROGRAM_FILE_OPTIONS, runKernelMode } from "./run-kernel.js";
+import { EXIT_STATUS_HELP, runElf, runElfGdb } from "./run-bare.js";
+import {
+  DEFAULT_ENV,
+  KERNEL_EXIT_HELP,
+  PROGRAM_FILE_OPTIONS,
+  runKernelMode,
+  SEED_OPTION,
+} from "./run-kernel.js";
 
 export const runCommand: Command = {
   name: "run",
@@ -38,21 +47,21 @@ Options come before PROGRAM.`,
   options: [
     { name: "bare", kind: "flag", help: "run with no kernel (bare-metal program)" },
     {
-      name: "append",
-      kind: "value",
-      valueName: "CMDLINE",
+      ...APPEND_OPTION,
       help: "the kernel command line (kernel mode): 'transparent_hugepage=always kasan=off'...",
     },
     ...PROGRAM_FILE_OPTIONS,
     { name: "strace", kind: "flag", help: "print every system call on stderr, as strace does" },
-    {
-      name: "seed",
-      kind: "value",
-      valueName: "N",
-      help: "seed of getrandom() and AT_RANDOM (default 1): same seed, same run",
-    },
+    SEED_OPTION,
     { name: "smaps", kind: "flag", help: "print the program's /proc/self/smaps on stderr when it exits" },
     { name: "dmesg", kind: "flag", help: "print the whole kernel log on stderr, live" },
+    {
+      name: "gdb",
+      kind: "value",
+      valueName: "[HOST:]PORT|unix:PATH",
+      help: "serve the gdb remote protocol there (host 127.0.0.1 by default); see README 'Debugging with gdb'",
+    },
+    { name: "gdb-wait", kind: "flag", help: "with --gdb: run nothing until gdb attaches and continues" },
     ...MACHINE_OPTIONS,
   ],
   sections: [
@@ -74,9 +83,10 @@ Options come before PROGRAM.`,
   stopAtPositional: true,
   async run(p: Parsed): Promise<number> {
     const config = machineConfig(p, "run");
+    if (config.jit) await loadJit();
     const [program, ...rest] = p.positionals;
     if (program === undefined) throw usageError("run", "no PROGRAM given");
-    if (!p.options.has("bare")) return runKernelMode(program, rest, p, config);
+    if (!p.options.has("bare")) return runKernelMode(program, rest, p, config, gdbOption(p));
     for (const opt of ["append", "env", "clear-env", "mount", "strace", "seed", "smaps", "dmesg"]) {
       if (p.options.has(opt)) {
         throw usageError("run", `'--${opt}' is for kernel mode, not --bare`);
@@ -89,6 +99,18 @@ Options come before PROGRAM.`,
       );
     }
     const elf = await loadGuest(program);
+    const gdb = gdbOption(p);
+    if (gdb) return runElfGdb(elf, { name: program, config }, gdb.listen, gdb.wait);
     return runElf(elf, { name: program, config });
   },
 };
+
+/** --gdb and --gdb-wait, or null without --gdb. */
+export function gdbOption(p: Parsed): { listen: GdbListen; wait: boolean } | null {
+  const v = p.options.get("gdb");
+  if (typeof v !== "string") {
+    if (p.options.has("gdb-wait")) throw usageError("run", "--gdb-wait needs --gdb");
+    return null;
+  }
+  return { listen: parseGdbListen(v, "run"), wait: p.options.has("gdb-wait") };
+}

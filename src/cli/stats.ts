@@ -2,9 +2,9 @@
 // traps by cause, the kernel's counters, the TLB's perf events and arrays) or one line of JSON.
 // The counters themselves are collected in src/session (StatsCollector, kernelStats).
 
-import type { KernelStats, StatsReport, TrapCount } from "../session/index.js";
+import type { StatsReport, TrapCount } from "../session/index.js";
 import { err } from "./io.js";
-import { formatTlb, table } from "./perf.js";
+import { formatKernel, formatTlb, table } from "./perf.js";
 
 const int = (n: number): string => n.toLocaleString("en-US");
 
@@ -39,6 +39,14 @@ export function formatStats(s: StatsReport): string {
     int(count(s.traps)),
   ]);
   lines.push(table(rows));
+  if (s.jit) {
+    const j = s.jit;
+    lines.push(
+      `translated: ${int(j.regions)} regions, ${int(j.insns)} instructions into ${int(j.wasmBytes)} bytes of ` +
+        `WebAssembly in ${j.translateMs.toFixed(1)} ms; ${(100 * j.share).toFixed(1)}% of instructions ` +
+        `run translated; ${int(j.dropped)} regions dropped`,
+    );
+  }
   if (s.traps.length > 0) {
     const head = ["traps by cause", ...s.harts.map((h) => `hart ${h.hart}`)];
     if (s.harts.length > 1) head.push("total");
@@ -55,13 +63,4 @@ export function formatStats(s: StatsReport): string {
   }
   if (s.kernel) lines.push(formatKernel(s.kernel));
   return `${lines.join("\n")}\n${formatTlb(s.tlb)}`;
-}
-
-/** The kernel's counters as a two-column table. */
-export function formatKernel(k: KernelStats): string {
-  const rows = [["kernel", ""]];
-  const { vmstat, ...rest } = k;
-  for (const [name, v] of Object.entries(rest)) rows.push([`  ${name}`, int(v)]);
-  for (const [name, v] of Object.entries(vmstat)) rows.push([`  ${name}`, int(v)]);
-  return table(rows);
 }

@@ -21,7 +21,6 @@ import {
   type PagingMode,
   pageSizeName,
   pagingMode,
-  pteFlagString,
   SV48,
   satpMode,
   type TlbEvent,
@@ -30,7 +29,7 @@ import {
   type WalkStep,
 } from "../mmu/index.js";
 import { TextBuffer } from "./io.js";
-import { hartTlb } from "./perf.js";
+import { hartTlb, permString, vpnToVa } from "./perf.js";
 
 export interface TlbTraceFilter {
   hart?: number;
@@ -42,12 +41,6 @@ export interface TlbTraceFilter {
 const KIND_NAME: Record<Access, string> = { r: "load", w: "store", x: "fetch" };
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
-
-/** The 64-bit virtual address of virtual page `vpn` in `mode` (sign-extended from vaBits). */
-export function vpnToVa(vpn: number, mode: PagingMode): bigint {
-  const va = BigInt(vpn) << 12n;
-  return BigInt.asUintN(64, BigInt.asIntN(mode.vaBits, va));
-}
 
 /** `START-END`: two hex addresses (0x optional, _ allowed), START <= END < 2^64; else undefined. */
 export function parseRange(text: string): [bigint, bigint] | undefined {
@@ -189,9 +182,4 @@ export class TlbTracer {
   flush(): void {
     this.out.flush();
   }
-}
-
-/** A PTE's permission bits as "rwxugad": r w x u g a d, '-' where clear. */
-export function permString(perm: number): string {
-  return pteFlagString(perm).slice(1).toLowerCase();
 }

@@ -32,6 +32,9 @@ export class CodeCache {
   onNewCodePage: (ramPage: number) => void = () => {};
   /** Called when the cache is dropped, so harts drop their fetch host-TLB entries. */
   onFlush: () => void = () => {};
+  /** Called with the RAM offset and length of a store into a decode page (the translator drops
+   *  the regions translated from those bytes). */
+  onInvalidate: (off: number, len: number) => void = () => {};
 
   constructor(private readonly mem: PhysMem) {}
 
@@ -76,6 +79,7 @@ export class CodeCache {
     const first = Math.max(0, (off & 4095) - 2) >> 1;
     const last = Math.min(PAGE_SLOTS - 1, ((off & 4095) + len - 1) >> 1);
     for (let s = first; s <= last; s++) dc[s * SLOT_WORDS] = 0;
+    this.onInvalidate(off, len);
     if ((off & 4095) === 0 && off >= 4096) {
       const prev = this.pages.get(off / 4096 - 1);
       if (prev) prev[(PAGE_SLOTS - 1) * SLOT_WORDS] = 0;

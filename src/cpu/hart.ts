@@ -17,6 +17,7 @@ import { CAUSE, IRQ_PRIORITY, MENVCFG_ADUE, MSTATUS, PRIV_M, PRIV_S, PRIV_U } fr
 import { CSRS, type CsrEntry } from "./csrfile.js";
 import { type AccessKind, HOST_TLB_ARENA_BYTES, HostTlb } from "./hosttlb.js";
 import { r, splitBig, toBig } from "./int64.js";
+import type { HartJit } from "./jit/translator.js";
 import { TRAP } from "./trap.js";
 import { TRIG_LOAD, TRIG_STORE, Triggers } from "./trigger.js";
 
@@ -99,6 +100,9 @@ export class Hart {
   /** Traps into this privilege level end the run (for a kernel written in TypeScript); -1: never. */
   exitOnTrapTo = -1;
   translator: Translator | null = null;
+  /** The translator's per-hart state when translation to WebAssembly is on (jit/translator.ts);
+   *  the interpreter's jit variant runs the hart then. */
+  jit: HartJit | null = null;
   /** Observers of traps (tracing, statistics). */
   readonly trapListeners: ((h: Hart, cause: number, tval: bigint, interrupt: boolean) => void)[] = [];
 

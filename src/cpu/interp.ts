@@ -30,9 +30,9 @@ import { FPU } from "./fpu/ops.js";
 import type { Hart } from "./hart.js";
 import { div32, divu32, rem32, remu32 } from "./int32.js";
 import { div64, divu64, mul64, mulh64, mulhsu64, mulhu64, r, rem64, remu64 } from "./int64.js";
-import { MNEMONICS, type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
+import { MNEMONICS, type Mnemonic, OP_ILLEGAL, OP_REGION, OPS } from "./isa.js";
 import { NEXT_PC, SEMANTICS } from "./semantics.js";
-import { TLB_MASK, TRAP } from "./trap.js";
+import { HEAT_SIZE, JIT_HOT, TLB_MASK, TRAP } from "./trap.js";
 import { warmVariant } from "./warmup.js";
 
 /** Runs up to `budget` instructions on a hart; returns how many retired. */
@@ -65,17 +65,19 @@ const END_NOW = 2; // the instruction set h's pc itself (xRET): take it and end 
 
 const SYNC_PC = "h.pcLo = pcLo; h.pcHi = pcHi; h.chunkN = n;";
 
-/** The variants: plain (translation off), paged (modelled-TLB accounting), each maybe traced. */
+/** The variants: plain (translation off), paged (modelled-TLB accounting), each maybe traced,
+ *  or (untraced) with translation to WebAssembly (jit: counts heat, enters regions). */
 interface Variant {
   traced: boolean;
   paged: boolean;
   /** Check execute triggers and debugger breakpoints before each instruction (trigger.ts);
    *  the traced variants always do. */
   trig?: boolean;
+  jit?: boolean;
 }
 
 const variantName = (v: Variant): string =>
-  `${v.paged ? "paged" : "bare"}${v.traced ? "-traced" : ""}${v.trig ? "-trig" : ""}`;
+  `${v.paged ? "paged" : "bare"}${v.traced ? "-traced" : ""}${v.trig ? "-trig" : ""}${v.jit ? "-jit" : ""}`;
 
 /** A generated function's name: run_paged, cold_bare_traced... (profiles show it). */
 const fnName = (f: "run" | "cold", v: Variant): string => `${f}_${variantName(v).replaceAll("-", "_")}`;
@@ -101,11 +103,18 @@ function nameOf(op: number): Mnemonic {
   return MNEMONICS[op - OPS[MNEMONICS[0]!]]!;
 }
 
+// The jit variant's heat count after a jump (taken or not): the pc it goes to, when in the page
+// being fetched from, may get a translated region (jit/translator.ts).
+const HEAT =
+  "{ const hk = (pcLo >>> 1) & HEAT_MASK; if (++heat[hk] >= JIT_HOT) { heat[hk] = 0; " +
+  "if (jit !== null && (pcLo & -4096) === fLo && pcHi === fHi) jit.hot(h, pcLo, pcHi, fBase, dc, PAGED); } }";
+
 function hotCase(op: number, v: Variant): string {
   const name = nameOf(op);
   const sem = SEMANTICS[name];
   const flow = sem.flow ?? "seq";
-  const tail = flow === "jump" ? "" : flow === "end" ? `${NEXT_PC} break loop;` : NEXT_PC;
+  const heat = v.jit ? HEAT.replace("PAGED", String(v.paged)) : "";
+  const tail = flow === "jump" ? heat : flow === "end" ? `${NEXT_PC} break loop;` : NEXT_PC;
   return `case ${op}: /* ${name} */ { ${expand(sem.body, v, "hot")} ${tail} break; }`;
 }
 
@@ -170,9 +179,26 @@ ${cases}
 }`;
 }
 
+// The jit variant at a region's mark: run the region (it retires k instructions and leaves the
+// pc in h, or returns 0 when it does not apply: then the slot's own op runs).
+const ENTER = (paged: boolean): string => `if (op === ${OP_REGION}) {
+          ${SYNC_PC}
+          const ro = fBase + (pcLo & 4095);
+          inRegion = true;
+          const k = jit.enter(h, ro, budget - n + 1, n - 1, clk0 + n - 1, ${paged});
+          inRegion = false;
+          if (k > 0) {
+            n += k - 1; pcLo = h.pcLo | 0; pcHi = h.pcHi | 0;
+            if (jit.endChunk) { jit.endChunk = false; break loop; }
+            continue;
+          }
+          op = jit.origOp(ro);
+        }`;
+
 /** The source of run(h, budget), the hot loop. */
 function runSource(v: Variant): string {
   const { traced, paged } = v;
+  const jit = v.jit === true;
   const cases = MNEMONICS.filter((m) => HOT.has(m))
     .map((m) => hotCase(OPS[m], v))
     .join("\n");
@@ -188,6 +214,7 @@ function runSource(v: Variant): string {
   const stamp = tr ? tr.stamp : SCRATCH;
   const hitR = tr ? tr.hostHits.r : SCRATCH, hitW = tr ? tr.hostHits.w : SCRATCH, hitX = tr ? tr.hostHits.x : SCRATCH;
   const clk0 = h.steps;
+  ${jit ? "const jit = h.jit, heat = jit !== null ? jit.heat : HEAT_SCRATCH; let inRegion = false;" : ""}
   let pcLo = h.pcLo | 0, pcHi = h.pcHi | 0;
   let n = 0, fLo = 1, fHi = 0, fBase = 0, dc = h.code.empty, fSlot = -1, fFrom = 0;
   for (;;) {
@@ -204,6 +231,8 @@ function runSource(v: Variant): string {
         const i = (pcLo & 4094) << 1;
         let op = dc[i];
         if (op === 0) { ${SYNC_PC} op = h.decodeSlot(dc, i, pcLo, pcHi, fBase); }
+        ${jit ? ENTER(paged) : ""}
+        ${traced || v.trig ? `if (op === ${OP_REGION}) op = h.jit.origOp(fBase + (pcLo & 4095));` : ""}
         const a = dc[i + 1], imm = dc[i + 2], len = dc[i + 3];
         const d = a & 127, s1 = (a >>> 7) & 127, s2 = (a >>> 14) & 127;
         ${traced || v.trig ? `if (h.triggers.exec) { ${SYNC_PC} h.triggers.checkExec(len); }` : ""}
@@ -225,6 +254,7 @@ ${cases}
       break;
     } catch (e) {
       if (e !== TRAP) throw e;
+      ${jit ? "if (inRegion) { inRegion = false; n = h.chunkN; } // a region's trap: its instruction's count" : ""}
       ${paged ? FETCH_FLUSH("n + 1") : ""}
       n--; // the instruction that trapped did not retire
       budget--; // but a trap storm still ends the chunk
@@ -245,6 +275,8 @@ const { r, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, div32
         TRAP, tracer, fpu } = env;
 const SCRATCH = new Float64Array(1 << 16);
 const TLB_MASK = ${TLB_MASK};
+const HEAT_MASK = ${HEAT_SIZE - 1}, JIT_HOT = ${JIT_HOT};
+const HEAT_SCRATCH = new Int32Array(${HEAT_SIZE});
 let warm = env.warm;
 ${coldSource(v)}
 return ${runSource(v)};
@@ -317,9 +349,31 @@ export const interpreter: Interpreter = {
   },
 };
 
-/** Run a chunk on `h` with the variant its translation state needs. */
+const builtJit: { bare: RunFn | null; paged: RunFn | null } = { bare: null, paged: null };
+
+/** The interpreter with translation to WebAssembly (the jit variants), for harts whose `jit` is
+ *  set; generated on first use, like `interpreter`. */
+export const jitInterpreter: Interpreter = {
+  get bare(): RunFn {
+    builtJit.bare ??= build({ traced: false, paged: false, jit: true }, null);
+    return builtJit.bare;
+  },
+  get paged(): RunFn {
+    builtJit.paged ??= build({ traced: false, paged: true, jit: true }, null);
+    return builtJit.paged;
+  },
+};
+
+/** Run a chunk on `h` with the variant its translation state needs (the jit variants when the
+ *  hart translates and the plain interpreter is asked for). */
 export function run(h: Hart, budget: number, interp: Interpreter = interpreter): number {
-  const i = h.triggers.exec && !interp.checksTriggers ? triggered : interp;
+  // execute triggers and breakpoints: checked before each instruction, so no region runs
+  const i =
+    h.triggers.exec && !interp.checksTriggers
+      ? triggered
+      : h.jit !== null && interp === interpreter
+        ? jitInterpreter
+        : interp;
   return (h.pagingActive() ? i.paged : i.bare)(h, budget);
 }
 
@@ -333,6 +387,6 @@ export function tracingInterpreter(tracer: TraceFn): Interpreter {
 }
 
 /** The generated source (cold() and run()), for inspection (`mmlab` developers, tests). */
-export function interpreterSource(traced = false, paged = false): string {
-  return source({ traced, paged });
+export function interpreterSource(traced = false, paged = false, jit = false): string {
+  return source({ traced, paged, jit });
 }

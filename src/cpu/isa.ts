@@ -215,6 +215,9 @@ export type FpMnemonic = Extract<(typeof TABLE)[number], readonly [string, "F" |
 /** Op id 0 means "not decoded yet" in the decode cache; ILLEGAL is an encoding we reject. */
 export const OP_NONE = 0;
 export const OP_ILLEGAL = 1;
+/** The op of a decode slot where a translated region starts (jit/translator.ts keeps the
+ *  slot's own op); only the interpreter's jit variant meets it. */
+export const OP_REGION = 1023;
 const FIRST = 2;
 
 /** Op ids by mnemonic, e.g. OPS["addi"]. */

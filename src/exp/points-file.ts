@@ -9,8 +9,7 @@
 // takes one value or a list of them ("args" a list of lists), and "repeat" runs each point that
 // many times; {"points": [...], "repeat": N} repeats a list. Unknown keys are refused.
 
-import { readFileSync } from "node:fs";
-import { MAX_HARTS } from "../session/index.js";
+import { MAX_HARTS, MAX_TEXT_BYTES, readHostFile } from "../session/index.js";
 import { crossProduct, type SweepDimensions } from "./sweep.js";
 import { ExpInputError, type SweepPointSpec } from "./types.js";
 
@@ -26,10 +25,9 @@ export interface PointsFile {
 export async function readPointsFile(path: string): Promise<PointsFile> {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = new TextDecoder().decode(readHostFile(path, { max: MAX_TEXT_BYTES }));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ExpInputError(`${path}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    throw new ExpInputError((e as Error).message);
   }
   return pointsOf(path, await parseText(path, text));
 }

@@ -3,8 +3,7 @@
 // each one, and gather the rows with the parameters and the host into an ExpResult; and reading
 // a saved one back.
 
-import { readFileSync } from "node:fs";
-import { loadAssembler } from "../session/index.js";
+import { loadAssembler, MAX_TEXT_BYTES, readHostFile } from "../session/index.js";
 import { JOURNAL_FORMAT, Journal, type JournalHeader } from "./journal.js";
 import { planHash, type Shard, shardIndices, shardLabel } from "./plan.js";
 import { runPoints } from "./pool.js";
@@ -108,12 +107,9 @@ export function readResult(
 ): { exp: Experiment; result: ExpResult } {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = new TextDecoder().decode(readHostFile(path, { max: MAX_TEXT_BYTES }));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ExpInputError(
-      code === "ENOENT" ? `${path}: no such file` : `${path}: cannot read: ${(e as Error).message}`,
-    );
+    throw new ExpInputError((e as Error).message);
   }
   let v: unknown;
   try {

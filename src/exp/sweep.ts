@@ -19,6 +19,7 @@ import {
   type KernelStats,
   loadBareProgram,
   type MachineSpec,
+  nodeHostFs,
   ProgramError,
   readInput,
   readKernelProgram,
@@ -247,7 +248,7 @@ function runKernelPoint(
       seed: p.seed,
       append: q.append,
     },
-    { io, log: line, dmesg: false, message: line, stats: true },
+    { io, log: line, dmesg: false, message: line, stats: true, hostFs: nodeHostFs() },
   );
   if (r.report === null) {
     // Not run (exec refused it): a row of zeros with the status and the line.

@@ -4,7 +4,7 @@ import { sched_proc_source } from "./fs/proc/task.js";
 import { Vfs } from "./fs/vfs.js";
 import { Kasan } from "./kasan.js";
 import { Kernel } from "./kernel.js";
-import { hex64 } from "./layout.js";
+import { hex64, KERNEL_MIN_RAM } from "./layout.js";
 import { TestVmalloc } from "./lib/test_vmalloc.js";
 import { MemCgroups } from "./memcontrol.js";
 import { Percpu } from "./percpu.js";
@@ -41,6 +41,7 @@ export {
   TICK,
   task_struct,
 } from "./process.js";
+export { type kernel_siginfo, siginfo_bytes } from "./signal.js";
 export { SlabAllocator } from "./slab.js";
 export { syscallNames, UNKNOWN_SYSCALLS_SHOWN } from "./syscalls/index.js";
 export { TLB_FLUSH_ALL_THRESHOLD } from "./tlbflush.js";
@@ -67,6 +68,10 @@ export {
 export { ZERO_SIZE_PTR };
 
 export function bootKernel(machine: Machine, cmdline = ""): Kernel {
+  if (machine.mem.size < KERNEL_MIN_RAM)
+    throw new Error(
+      `boot: ${machine.mem.size >> 10}K of RAM is below the kernel's minimum of ${KERNEL_MIN_RAM >> 10}K`,
+    );
   const k = new Kernel(machine);
   k.vmalloc = new Vmalloc(k);
   k.kasan = new Kasan(k, { task: () => k.current });

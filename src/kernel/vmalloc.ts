@@ -849,6 +849,12 @@ export class Vmalloc {
     return this.busy;
   }
 
+  /** Lazily freed areas awaiting the purge (their VA and TLB flush), in the order freed: the
+   *  "unpurged vm_area" lines of vmallocinfo, for the web page's map. */
+  lazyAreas(): readonly vmap_area[] {
+    return this.lazy;
+  }
+
   /** Is `addr` in the vmalloc range? */
   is_vmalloc_addr(addr: bigint): boolean {
     return is_vmalloc_addr(addr);

@@ -70,12 +70,20 @@ export {
   vpnIndex,
   vpnOf,
 } from "./pte.js";
-export { PageWalkCache, type PwcConfig, type PwcLevelStats } from "./pwc.js";
+export {
+  MAX_PWC_ENTRIES,
+  MAX_PWC_LEVEL,
+  PageWalkCache,
+  type PwcConfig,
+  type PwcLevelStats,
+} from "./pwc.js";
 export {
   blankLeaf,
   type FlushCounters,
   type KindCounters,
   type LeafEntry,
+  MAX_TLB_ARRAYS,
+  MAX_TLB_ENTRIES,
   REPLACEMENTS,
   type Replacement,
   type TlbArrayConfig,

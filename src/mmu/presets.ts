@@ -3,6 +3,7 @@
 // imports no node: module).
 
 import { pageShiftByName } from "./pte.js";
+import { PageWalkCache } from "./pwc.js";
 import { type Replacement, type TlbArrayConfig, type TlbConfig, TlbModel, validateArray } from "./tlb.js";
 
 const K4 = 12;
@@ -136,6 +137,7 @@ export function parseTlbConfig(v: unknown, where = "TLB preset"): TlbConfig {
   if (o.flushAllOnFence !== undefined) cfg.flushAllOnFence = o.flushAllOnFence === true;
   if (o.seed !== undefined) cfg.seed = int(o.seed, `${where}: seed`);
   new TlbModel(cfg); // validates the whole geometry
+  if (cfg.pwc) new PageWalkCache(cfg.pwc); // and the page-walk caches
   return cfg;
 }
 

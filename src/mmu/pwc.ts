@@ -26,6 +26,25 @@ interface PwcArray {
   stats: PwcLevelStats;
 }
 
+/** The most entries (sets x ways) a page-walk cache level holds: 128 times the largest one the
+ *  presets model (champsim's 4 sets x 8 ways, docs/reference/tlbs.md), 4096. */
+export const MAX_PWC_ENTRIES = 4096;
+/** Levels a walk can skip: the non-leaf levels of Sv57, the deepest mode (1..4). */
+export const MAX_PWC_LEVEL = 4;
+
+/** Throws unless `cfg` is one cache per level within the bounds, with positive sets and ways. */
+function checkPwc(cfg: PwcConfig, all: PwcConfig[]): void {
+  const bad = (why: string): never => {
+    throw new Error(`page-walk cache ${JSON.stringify(cfg)}: ${why}`);
+  };
+  if (!Number.isInteger(cfg.level) || cfg.level < 1 || cfg.level > MAX_PWC_LEVEL)
+    bad(`level must be from 1 to ${MAX_PWC_LEVEL}`);
+  if (!Number.isInteger(cfg.sets) || !Number.isInteger(cfg.ways) || cfg.sets < 1 || cfg.ways < 1)
+    bad("sets and ways must be positive integers");
+  if (cfg.sets * cfg.ways > MAX_PWC_ENTRIES) bad(`sets x ways must be at most ${MAX_PWC_ENTRIES}`);
+  if (all.filter((c) => c.level === cfg.level).length > 1) bad("one cache per level");
+}
+
 export class PageWalkCache {
   private readonly arrays: PwcArray[];
   private clock = 0;
@@ -34,8 +53,7 @@ export class PageWalkCache {
   constructor(cfgs: PwcConfig[]) {
     this.arrays = cfgs
       .map((cfg) => {
-        if (cfg.level < 1 || cfg.sets < 1 || cfg.ways < 1)
-          throw new Error(`bad page-walk cache ${JSON.stringify(cfg)}`);
+        checkPwc(cfg, cfgs);
         const n = cfg.sets * cfg.ways;
         return {
           cfg,

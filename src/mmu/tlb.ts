@@ -112,11 +112,16 @@ export function tlbArenaBytes(cfg: TlbConfig): number {
   return 4 * 8 * tlbSlotCount(cfg) + 4 * 8;
 }
 
+/** The most entries a TLB model holds in all its arrays: 16 times the largest L2 TLB of the
+ *  presets (zen2's 2048), and within the Uint16Array slot-to-array index; 16 arrays at most. */
+export const MAX_TLB_ENTRIES = 32768;
+export const MAX_TLB_ARRAYS = 16;
+
 /** Check an array's geometry; throws a message naming the array. */
 export function validateArray(a: TlbArrayConfig): void {
   const where = `TLB array '${a.name}'`;
-  if (!Number.isInteger(a.entries) || a.entries < 1)
-    throw new Error(`${where}: entries must be a positive integer`);
+  if (!Number.isInteger(a.entries) || a.entries < 1 || a.entries > MAX_TLB_ENTRIES)
+    throw new Error(`${where}: entries must be an integer from 1 to ${MAX_TLB_ENTRIES}`);
   if (!Number.isInteger(a.ways) || a.ways < 1 || a.entries % a.ways !== 0) {
     throw new Error(`${where}: ways (${a.ways}) must divide entries (${a.entries})`);
   }
@@ -127,6 +132,28 @@ export function validateArray(a: TlbArrayConfig): void {
     throw new Error(`${where}: tree-PLRU needs a power-of-two ways`);
   if (!a.sizes.length) throw new Error(`${where}: holds no page size`);
   for (const s of a.sizes) pageSizeName(s);
+}
+
+/** Check what the arrays make together: an ITLB and a DTLB, each level that has arrays able to
+ *  hold a 4 KiB page (a miss at that level must have somewhere to go), and the bounds. */
+function validateLevels(cfg: TlbConfig): void {
+  const where = `TLB '${cfg.name}'`;
+  if (!cfg.itlb.length || !cfg.dtlb.length) throw new Error(`${where}: needs an ITLB and a DTLB array`);
+  const levels: [string, TlbArrayConfig[]][] = [
+    ["itlb", cfg.itlb],
+    ["dtlb", cfg.dtlb],
+    ["l2", cfg.l2 ?? []],
+  ];
+  const all = levels.flatMap(([, arrays]) => arrays);
+  if (all.length > MAX_TLB_ARRAYS)
+    throw new Error(`${where}: ${all.length} arrays, at most ${MAX_TLB_ARRAYS}`);
+  const entries = all.reduce((n, a) => n + a.entries, 0);
+  if (entries > MAX_TLB_ENTRIES)
+    throw new Error(`${where}: ${entries} entries in all, at most ${MAX_TLB_ENTRIES}`);
+  for (const [name, arrays] of levels) {
+    if (arrays.length && !arrays.some((a) => a.sizes.includes(12)))
+      throw new Error(`${where}: no ${name} array holds 4 KiB pages (every level needs one)`);
+  }
 }
 
 export class TlbModel {
@@ -173,8 +200,7 @@ export class TlbModel {
    *  inline); without one (or without room in it) they get their own arrays. */
   constructor(cfg: TlbConfig, arena: Arena | null = null) {
     this.cfg = cfg;
-    if (!cfg.itlb.length || !cfg.dtlb.length)
-      throw new Error(`TLB '${cfg.name}': needs an ITLB and a DTLB array`);
+    validateLevels(cfg);
     let base = 0;
     const add = (level: TlbLevel, a: TlbArrayConfig): void => {
       validateArray(a);

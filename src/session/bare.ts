@@ -75,13 +75,16 @@ export interface BareRunHooks {
   onMachine?: (machine: Machine, stats: StatsCollector) => (() => void) | undefined;
 }
 
-/** Check and load `elf` (named `name` in messages) on a new machine and run it to its end. */
-export function runBare(
-  elf: ElfFile,
-  name: string,
-  spec: MachineSpec,
-  hooks: BareRunHooks,
-): { result: RunResult; report: StatsReport } {
+/** A bare guest loaded and ready to run (the debugger runs it itself). */
+export interface BareSession {
+  machine: Machine;
+  stats: StatsCollector;
+  /** What onMachine returned: call it at the end. */
+  done: (() => void) | undefined;
+}
+
+/** Check and load `elf` (named `name` in messages) on a new machine, ready to run. */
+export function prepareBare(elf: ElfFile, name: string, spec: MachineSpec, hooks: BareRunHooks): BareSession {
   checkBareElf(elf, name, spec.mem);
   const machine = newMachine(spec, hooks.console);
   if (spec.satp) restrictSatp(machine, spec.satp);
@@ -89,6 +92,17 @@ export function runBare(
   const stats = new StatsCollector(machine);
   const done = hooks.onMachine?.(machine, stats);
   watchTrapLoops(machine);
+  return { machine, stats, done };
+}
+
+/** Check and load `elf` (named `name` in messages) on a new machine and run it to its end. */
+export function runBare(
+  elf: ElfFile,
+  name: string,
+  spec: MachineSpec,
+  hooks: BareRunHooks,
+): { result: RunResult; report: StatsReport } {
+  const { stats, done } = prepareBare(elf, name, spec, hooks);
   let result: RunResult;
   try {
     result = stats.run(spec.maxInsns);

@@ -2,7 +2,28 @@
 // or a program under the kernel run on it to its end, and the counters `--stats` reports. The
 // commands (src/cli) and the sweep (src/exp) both run guests through here.
 
-export { type BareRunHooks, runBare } from "./bare.js";
+export { type BareRunHooks, type BareSession, prepareBare, runBare } from "./bare.js";
+export {
+  COMMANDS,
+  ConsoleError,
+  type ConsoleRun,
+  consoleHelp,
+  handleResult,
+  hexdump,
+  KConsole,
+  type LineResult,
+  parseNumber,
+  runLines,
+  showPtr,
+} from "./console.js";
+export { DEMO_SOURCE } from "./demo.js";
+export {
+  HostFileError,
+  MAX_PROGRAM_BYTES,
+  MAX_TEXT_BYTES,
+  type ReadLimits,
+  readHostFile,
+} from "./hostfile.js";
 export { nodeHostFs } from "./hostfs.js";
 export {
   atLeast,
@@ -14,13 +35,18 @@ export {
   type KernelProgram,
   type KernelRunHooks,
   type KernelRunResult,
+  type KernelStart,
   type LogLine,
   logOops,
   runUnderKernel,
+  startUnderKernel,
   TASK_LINE,
 } from "./kernel.js";
 export {
+  execLine,
   formatSize,
+  type JitSpec,
+  loadJit,
   MAX_HARTS,
   type MachineSpec,
   newMachine,
@@ -37,7 +63,6 @@ export {
 } from "./perf.js";
 export {
   assembleElf,
-  execLine,
   isAssembly,
   loadAssembler,
   loadBareProgram,
@@ -53,3 +78,4 @@ export {
   type StatsReport,
   type TrapCount,
 } from "./stats.js";
+export { formatKernel, formatTlb, permString, table, tlbView, vpnToVa, walkView } from "./views.js";

@@ -8,6 +8,7 @@ import {
   bootKernel,
   ExecError,
   formatLine,
+  type HostFs,
   type Kernel,
   KernelOops,
   type Mount,
@@ -15,9 +16,7 @@ import {
   type TaskIo,
   type task_struct,
 } from "../kernel/index.js";
-import { nodeHostFs } from "./hostfs.js";
-import { type MachineSpec, newMachine, ProgramError } from "./machine.js";
-import { execLine } from "./program.js";
+import { execLine, type MachineSpec, newMachine, ProgramError } from "./machine.js";
 import { type KernelStats, kernelStats, StatsCollector, type StatsReport } from "./stats.js";
 
 /** One line of the kernel log. */
@@ -55,6 +54,8 @@ export interface BootOptions {
   filter: (line: LogLine) => boolean;
   /** Called with the new machine before the kernel boots (tracers attach here). */
   onMachine?: (machine: Machine) => void;
+  /** The UART's bytes (default: this process's stdout; the web page gives its terminal). */
+  console?: (byte: number) => void;
 }
 
 /**
@@ -63,7 +64,7 @@ export interface BootOptions {
  * the sink prints them live).
  */
 export function bootSession(spec: MachineSpec, opts: BootOptions): BootedKernel {
-  const machine = newMachine(spec);
+  const machine = opts.console ? newMachine(spec, opts.console) : newMachine(spec);
   const stats = opts.stats ? new StatsCollector(machine) : null;
   opts.onMachine?.(machine);
   const boot = (): Kernel => bootKernel(machine, opts.cmdline);
@@ -124,6 +125,9 @@ export interface KernelRunHooks {
   onMachine?: (machine: Machine) => void;
   /** Called after the boot, before the program starts; what it returns is called at the end. */
   onBoot?: (s: BootedKernel) => (() => void) | undefined;
+  /** The host's files that the program's mounts reach (nodeHostFs() under Node); without it,
+   *  a mount is refused. */
+  hostFs?: HostFs;
 }
 
 /** How a program run ended: mmlab's exit status, the reason --stats reports, and the counters
@@ -136,13 +140,24 @@ export interface KernelRunResult {
   kernelAtStart: KernelStats | null;
 }
 
-/** Boot the kernel and run `prog` as its first process until every task has exited or the
- *  spec's instruction budget is spent. */
-export function runUnderKernel(
+/** A program booted and spawned as the kernel's first task, not run yet (`mmlab run --gdb`
+ *  runs it under the debugger). */
+export interface KernelStart {
+  session: BootedKernel;
+  task: task_struct;
+  /** What hooks.onBoot returned: call it at the end. */
+  done: (() => void) | undefined;
+  /** The kernel's counters just before the program started. */
+  kernelAtStart: KernelStats;
+}
+
+/** Boot the kernel and start `prog` as its first process; a number is the exit status when it
+ *  could not be started (126, its line printed). */
+export function startUnderKernel(
   spec: MachineSpec,
   prog: KernelProgram,
   hooks: KernelRunHooks,
-): KernelRunResult {
+): KernelStart | number {
   const filter = hooks.dmesg ? () => true : (l: LogLine) => atLeast(l, "notice") || TASK_LINE.test(l.text);
   const session = bootSession(spec, {
     cmdline: prog.append,
@@ -154,13 +169,35 @@ export function runUnderKernel(
   if (prog.seed !== undefined) session.k.sched.seed = prog.seed;
   if (hooks.onExit) session.k.sched.onExit = hooks.onExit;
   const done = hooks.onBoot?.(session);
-  let end: { status: number; reason: string };
   const kernelAtStart = kernelStats(session.k);
+  let task: task_struct | number;
   try {
-    mountAll(session.k, prog.mounts);
-    const task = spawnProgram(session.k, prog, hooks);
-    if (typeof task === "number")
-      return { status: task, reason: "not run", report: null, kernelAtStart: null };
+    mountAll(session.k, prog.mounts, hooks.hostFs);
+    task = spawnProgram(session.k, prog, hooks);
+  } catch (e) {
+    done?.();
+    throw e;
+  }
+  if (typeof task === "number") {
+    done?.();
+    return task;
+  }
+  return { session, task, done, kernelAtStart };
+}
+
+/** Boot the kernel and run `prog` as its first process until every task has exited or the
+ *  spec's instruction budget is spent. */
+export function runUnderKernel(
+  spec: MachineSpec,
+  prog: KernelProgram,
+  hooks: KernelRunHooks,
+): KernelRunResult {
+  const started = startUnderKernel(spec, prog, hooks);
+  if (typeof started === "number")
+    return { status: started, reason: "not run", report: null, kernelAtStart: null };
+  const { session, task, done, kernelAtStart } = started;
+  let end: { status: number; reason: string };
+  try {
     end = runTasks(session, task, spec.maxInsns, hooks.quiet ? () => {} : hooks.message);
   } finally {
     done?.();
@@ -175,10 +212,11 @@ export function runUnderKernel(
 }
 
 /** Mount the --mount files and directories into the kernel's namespace, in order (a later
- *  mount may sit inside an earlier one), through node:fs (hostfs.ts); a mount that cannot be
- *  made is a ProgramError naming it. */
-function mountAll(k: Kernel, mounts: readonly Mount[]): void {
-  const host = nodeHostFs();
+ *  mount may sit inside an earlier one), through `host` (node:fs: hostfs.ts); a mount that
+ *  cannot be made is a ProgramError naming it. */
+function mountAll(k: Kernel, mounts: readonly Mount[], host: HostFs | undefined): void {
+  if (mounts.length === 0) return;
+  if (!host) throw new ProgramError("not supported: --mount without host files");
   for (const m of mounts) {
     try {
       k.vfs.mount_host(host, m);
@@ -216,8 +254,8 @@ function runTasks(
   message: (text: string) => void,
 ): { status: number; reason: string } {
   const { k, stats } = session;
-  const run = (): "done" | "limit" => k.sched.run(maxInsns);
-  let outcome: "done" | "limit";
+  const run = (): "done" | "limit" | "halt" => k.sched.run(maxInsns);
+  let outcome: "done" | "limit" | "halt";
   try {
     outcome = stats ? stats.time(run) : run();
   } catch (e) {
@@ -225,6 +263,7 @@ function runTasks(
     logOops(k, e);
     return { status: 139, reason: "kernel oops: the task was killed" };
   }
+  if (outcome === "halt") throw new Error("BUG: a task stopped for a debugger, and none is attached");
   if (outcome === "limit") {
     const reason = `stopped after ${maxInsns} instructions (--max-insns)`;
     message(`mmlab: ${reason}`);

@@ -3,7 +3,10 @@
 // `console`, `demo` and `mmlab exp sweep` all build theirs here, so a sweep point runs on the
 // machine `mmlab run` would build from the same options.
 
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Machine, Paging } from "../cpu/index.js";
+import type * as Jit from "../cpu/jit/index.js";
 import type { PagingMode, TlbConfig } from "../mmu/index.js";
 
 /** The most harts a machine has (the Machine refuses more). */
@@ -19,6 +22,22 @@ export interface MachineSpec {
   satp: PagingMode | null;
   /** Instructions (all harts) after which the run stops; Infinity for no limit. */
   maxInsns: number;
+  /** Translation to WebAssembly (--jit, --dump-jit DIR); absent: off. */
+  jit?: JitSpec;
+}
+
+/** How a machine translates: where --dump-jit writes each region's text (null: nowhere). */
+export interface JitSpec {
+  dumpDir: string | null;
+}
+
+/** The translator, loaded only by runs that translate (start-up: the wasm emitter is ~10
+ *  modules a plain run does not need). */
+let jit: typeof Jit | null = null;
+
+/** Load the translator; a spec with `jit` needs it before newMachine(). */
+export async function loadJit(): Promise<void> {
+  jit ??= await import("../cpu/jit/index.js");
 }
 
 /** A new machine with the spec's harts, RAM and TLB; `console` gets the UART's bytes (default:
@@ -27,7 +46,30 @@ export function newMachine(
   spec: MachineSpec,
   console: (byte: number) => void = (b) => process.stdout.write(Uint8Array.of(b)),
 ): Machine {
-  return new Machine({ harts: spec.harts, mem: spec.mem, tlb: spec.tlb, console });
+  const m = new Machine({ harts: spec.harts, mem: spec.mem, tlb: spec.tlb, console });
+  if (spec.jit) attachTranslator(m, spec.jit);
+  return m;
+}
+
+/** Turn on translation as `spec` says; --dump-jit's directory is created and gets one file per
+ *  region, named by hart and entry pc, its guest pc range in the first line. */
+function attachTranslator(m: Machine, spec: JitSpec): void {
+  if (jit === null) throw new Error("the translator is not loaded (loadJit() first)");
+  const dir = spec.dumpDir;
+  if (dir !== null) mkdirSync(dir, { recursive: true });
+  const hex = (v: bigint): string => v.toString(16).padStart(16, "0");
+  jit.attachJit(
+    m,
+    dir === null
+      ? {}
+      : {
+          dump: (d) => {
+            const file = join(dir, `region-h${d.hart}-${hex(d.pcLo)}.wat`);
+            const head = `;; hart ${d.hart}, guest pc 0x${hex(d.pcLo)}-0x${hex(d.pcHi)} (first bytes of the first and last instructions)\n`;
+            writeFileSync(file, head + d.wat);
+          },
+        },
+  );
 }
 
 /** Allow only `mode` (and Bare) in every hart's satp: a write of another MODE is ignored, as
@@ -58,4 +100,9 @@ export function formatSize(bytes: number): string {
  *  report it as a bad input (exit status 2). */
 export class ProgramError extends Error {
   override name = "ProgramError";
+}
+
+/** "name: reason" for an ExecError, naming the program once. */
+export function execLine(path: string, e: Error): string {
+  return e.message.startsWith(`${path}:`) ? e.message : `${path}: ${e.message}`;
 }

@@ -7,10 +7,10 @@
 // of an ELF file does not need; README, Performance): a caller that may meet a .s file awaits
 // loadAssembler() before calling these synchronous functions.
 
-import { closeSync, openSync, readFileSync, statSync } from "node:fs";
 import type * as Asm from "../asm/index.js";
 import { ElfError, type ElfFile, readElf } from "../elf/index.js";
 import { ExecError } from "../kernel/index.js";
+import { HostFileError, MAX_PROGRAM_BYTES, readHostFile } from "./hostfile.js";
 import { ProgramError } from "./machine.js";
 
 /** Where a user-mode assembly program (PROGRAM.s under the kernel) is placed. */
@@ -21,21 +21,14 @@ export function isAssembly(path: string): boolean {
   return /\.(s|S|asm)$/.test(path);
 }
 
-/** The bytes of `path`, or a ProgramError that says why they cannot be read. */
+/** The bytes of program file `path` (a regular file of at most MAX_PROGRAM_BYTES), or a
+ *  ProgramError that says why they cannot be read. */
 export function readInput(path: string): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    return readHostFile(path, { max: MAX_PROGRAM_BYTES });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "is a directory"
-          : code === "EACCES"
-            ? "permission denied"
-            : (e as Error).message;
-    throw new ProgramError(`${path}: ${why}`);
+    if (e instanceof HostFileError) throw new ProgramError(e.message);
+    throw e;
   }
 }
 
@@ -85,25 +78,12 @@ export function loadBareProgram(path: string): ElfFile {
 export function readKernelProgram(path: string): Uint8Array | null {
   let bytes: Uint8Array;
   try {
-    if (statSync(path).isDirectory()) throw new ExecError(`${path}: is a directory`);
-    const fd = openSync(path, "r");
-    try {
-      bytes = new Uint8Array(readFileSync(fd));
-    } finally {
-      closeSync(fd);
-    }
+    bytes = readHostFile(path, { max: MAX_PROGRAM_BYTES });
   } catch (e) {
-    if (e instanceof ExecError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    if (code === "EACCES") throw new ExecError(`${path}: permission denied`);
-    throw e;
+    if (!(e instanceof HostFileError)) throw e;
+    if (e.code === "ENOENT" || e.code === "ENOTDIR") return null;
+    throw new ExecError(e.message); // not a file the kernel runs: status 126, as execve's EACCES
   }
   if (!isAssembly(path)) return bytes;
   return assembleBytes(new TextDecoder().decode(bytes), path, USER_TEXT_BASE);
-}
-
-/** "name: reason" for an ExecError, naming the program once. */
-export function execLine(path: string, e: Error): string {
-  return e.message.startsWith(`${path}:`) ? e.message : `${path}: ${e.message}`;
 }

@@ -13,7 +13,9 @@ import {
   interpreter,
   type Machine,
   type RunResult,
+  run,
 } from "../cpu/index.js";
+import type { JitStats } from "../cpu/jit/index.js";
 import type { Kernel } from "../kernel/index.js";
 import { type TlbReport, tlbReport } from "./perf.js";
 
@@ -65,6 +67,9 @@ export interface StatsReport {
   machine: { harts: number; mem: number; tlb: string };
   tlb: TlbReport;
   kernel?: KernelStats;
+  /** Translation to WebAssembly, when on (--jit): its counters (JitStats) and the share of
+   *  instructions retired in translated code. Wall-time-like: translateMs differs run to run. */
+  jit?: JitStats & { share: number };
 }
 
 /** Counts a machine's traps and times its interpreter chunks. Attach before the run. */
@@ -86,14 +91,15 @@ export class StatsCollector {
       });
     }
     machine.setInterpreter({
-      bare: (h: Hart, budget: number) => this.timed(h, budget, false),
-      paged: (h: Hart, budget: number) => this.timed(h, budget, true),
+      bare: (h: Hart, budget: number) => this.timed(h, budget),
+      paged: (h: Hart, budget: number) => this.timed(h, budget),
     });
   }
 
-  private timed(h: Hart, budget: number, paged: boolean): number {
+  private timed(h: Hart, budget: number): number {
     const t = performance.now();
-    const n = (paged ? this.inner.paged : this.inner.bare)(h, budget);
+    // run() picks the variant (paged or bare, with translation or not) as the machine would
+    const n = run(h, budget, this.inner);
     this.hartWall[h.id]! += performance.now() - t;
     return n;
   }
@@ -150,8 +156,13 @@ export class StatsCollector {
         tlb: this.machine.tlbConfig.name,
       },
       tlb: tlbReport(this.machine),
+      ...(this.machine.jit ? { jit: jitReport(this.machine.jit.stats(), instret) } : {}),
     };
   }
+}
+
+function jitReport(s: JitStats, instret: number): JitStats & { share: number } {
+  return { ...s, share: instret > 0 ? s.executed / instret : 0 };
 }
 
 function mips(instret: number, seconds: number): number {

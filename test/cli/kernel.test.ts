@@ -6,11 +6,11 @@ import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { consoleLoop } from "../../src/cli/console.js";
-import { KConsole, parseNumber, runLines } from "../../src/cli/console-commands.js";
 import { hartTlb, perfEvents } from "../../src/cli/perf.js";
 import { hostStdin } from "../../src/cli/run-kernel.js";
 import { Machine } from "../../src/cpu/index.js";
 import { bootKernel } from "../../src/kernel/index.js";
+import { KConsole, parseNumber, runLines } from "../../src/session/index.js";
 import { mmlab, tempDirPerTest, writeFile } from "../helpers/cli.js";
 import { HELLO_USER } from "../helpers/programs.js";
 

@@ -5,6 +5,7 @@
 
 import { assemble } from "../../src/asm/index.js";
 import { CSR, type Hart, Machine, type Paging, PRIV_U, type RunResult } from "../../src/cpu/index.js";
+import { attachJit } from "../../src/cpu/jit/index.js";
 import {
   makeSatp,
   mapLeaf,
@@ -47,6 +48,8 @@ export interface PagedGuestOptions {
   huge?: boolean;
   /** Called before satp is written and the hart started (FP state, registers). */
   setup?: (h: Hart) => void;
+  /** Translate hot code to WebAssembly (src/cpu/jit). */
+  jit?: boolean;
 }
 
 export interface PagedGuest {
@@ -61,6 +64,7 @@ export function runPagedGuest(opts: PagedGuestOptions): PagedGuest {
   const m = new Machine({ mem: 64 << 20, tlb: opts.tlb });
   const h = m.harts[0]!;
   h.hostTlbEnabled = opts.host;
+  if (opts.jit) attachJit(m);
   const codePa = RAM_BASE + 0x10_0000;
   m.mem.load(codePa, assemble(opts.source, { base: CODE_VA }).toFlat());
   let next = (RAM_BASE + (64 << 20)) / 4096;

@@ -123,6 +123,17 @@ describe("vmalloc and vfree", () => {
     );
   });
 
+  it("lazyAreas() lists vfree'd areas until the purge, as vmallocinfo's unpurged lines", () => {
+    const k = boot();
+    const p = k.vmalloc.vmalloc(16384);
+    expect(k.vmalloc.lazyAreas()).toEqual([]);
+    k.vmalloc.vfree(p);
+    expect(k.vmalloc.lazyAreas().map((a) => [a.va_start, a.va_end])).toEqual([[p, p + 20480n]]);
+    expect(k.vmalloc.vmallocinfo()).toContain("20480 unpurged vm_area");
+    k.vmalloc.vm_unmap_aliases();
+    expect(k.vmalloc.lazyAreas()).toEqual([]);
+  });
+
   it("/proc/meminfo VmallocTotal is 32 TiB", () => {
     expect(boot().vmalloc.meminfo()[0]).toBe("VmallocTotal:   34359738368 kB");
   });

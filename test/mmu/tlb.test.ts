@@ -1,7 +1,12 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type LeafEntry,
   loadTlbConfig,
+  MAX_PWC_ENTRIES,
+  MAX_PWC_LEVEL,
+  MAX_TLB_ARRAYS,
+  MAX_TLB_ENTRIES,
   PTE_A,
   PTE_D,
   PTE_G,
@@ -268,5 +273,91 @@ describe("presets", () => {
     expect(() =>
       parseTlbConfig({ itlb: [{ name: "i", entries: 4, ways: 4, sizes: ["3m"] }], dtlb: [] }),
     ).toThrow(/unknown page size '3m'/);
+  });
+
+  const a4k = (entries: number, ways = 4): object => ({ entries, ways, sizes: ["4k"] });
+  it("refuses a level whose arrays cannot hold a 4 KiB page (a miss there would have nowhere to go)", () => {
+    const only2m = { entries: 16, ways: 4, sizes: ["2m"] };
+    expect(() => parseTlbConfig({ itlb: [only2m], dtlb: [a4k(16)] }, "t.json")).toThrow(
+      /TLB 't.json': no itlb array holds 4 KiB pages/,
+    );
+    expect(() => parseTlbConfig({ itlb: [a4k(16)], dtlb: [a4k(16)], l2: [only2m] })).toThrow(
+      /no l2 array holds 4 KiB pages/,
+    );
+  });
+
+  it("bounds the geometry: entries per array and in all, arrays, page-walk caches", () => {
+    expect(() => parseTlbConfig({ itlb: [a4k(1e9, 1)], dtlb: [a4k(16)] })).toThrow(
+      new RegExp(`entries must be an integer from 1 to ${MAX_TLB_ENTRIES}`),
+    );
+    expect(() => parseTlbConfig({ itlb: [a4k(MAX_TLB_ENTRIES)], dtlb: [a4k(16)] })).toThrow(
+      new RegExp(`${MAX_TLB_ENTRIES + 16} entries in all, at most ${MAX_TLB_ENTRIES}`),
+    );
+    const many = Array.from({ length: MAX_TLB_ARRAYS }, () => a4k(4));
+    expect(() => parseTlbConfig({ itlb: many, dtlb: [a4k(4)] })).toThrow(/arrays, at most 16/);
+    const ok = { itlb: [a4k(16)], dtlb: [a4k(16)] };
+    expect(() => parseTlbConfig({ ...ok, pwc: [{ level: 99, sets: 1, ways: 1 }] })).toThrow(
+      new RegExp(`level must be from 1 to ${MAX_PWC_LEVEL}`),
+    );
+    expect(() => parseTlbConfig({ ...ok, pwc: [{ level: 1, sets: 1e6, ways: 1e3 }] })).toThrow(
+      new RegExp(`sets x ways must be at most ${MAX_PWC_ENTRIES}`),
+    );
+    expect(() =>
+      parseTlbConfig({
+        ...ok,
+        pwc: [
+          { level: 2, sets: 1, ways: 2 },
+          { level: 2, sets: 1, ways: 4 },
+        ],
+      }),
+    ).toThrow(/one cache per level/);
+    expect(parseTlbConfig({ ...ok, pwc: [{ level: 4, sets: 64, ways: 64 }] }).pwc).toHaveLength(1);
+  });
+
+  it("random JSON (fast-check): a TLB config that builds a working model, or an Error naming what is wrong", () => {
+    const small = fc.oneof(fc.integer({ min: -2, max: 70 }), fc.constantFrom(1e9, 2 ** 31, 0.5, 65536));
+    const size = fc.oneof(
+      fc.constantFrom("4k", "64k", "2m", "1g", "512g", "3m", "", 12, 21, -1),
+      fc.string(),
+    );
+    const array = fc.record(
+      {
+        entries: small,
+        ways: small,
+        replacement: fc.constantFrom("lru", "plru", "random", "fifo", "bogus"),
+        sizes: fc.array(size, { maxLength: 3 }),
+      },
+      { requiredKeys: [] },
+    );
+    const level = fc.oneof(fc.array(array, { maxLength: 3 }), fc.constant(null), fc.string());
+    const pwc = fc.array(fc.record({ level: small, sets: small, ways: small }, { requiredKeys: [] }), {
+      maxLength: 5,
+    });
+    const cfg = fc.record({ itlb: level, dtlb: level, l2: level, pwc, seed: small }, { requiredKeys: [] });
+    fc.assert(
+      fc.property(fc.oneof(cfg, fc.jsonValue()), (json) => {
+        let parsed: ReturnType<typeof parseTlbConfig>;
+        try {
+          parsed = parseTlbConfig(json, "fuzz.json");
+        } catch (e) {
+          expect(e).toBeInstanceOf(Error);
+          expect((e as Error).message).toMatch(/fuzz\.json|TLB array|page-walk cache|page size/);
+          return;
+        }
+        // It parsed: a model of it holds and finds 4 KiB and 2 MiB pages, for data and fetch.
+        const m = new TlbModel(parsed);
+        expect(m.slots).toBeLessThanOrEqual(MAX_TLB_ENTRIES);
+        for (const kind of ["r", "x"] as const) {
+          for (const [vpn, shift] of [
+            [0x1234, 12],
+            [0x4_0000, 21],
+          ] as const) {
+            const slot = m.fill(kind, vpn, leaf(vpn, shift));
+            expect(m.lookup(kind, vpn, 0)).toBe(slot);
+          }
+        }
+      }),
+      { numRuns: 1500, seed: 11 },
+    );
   });
 });

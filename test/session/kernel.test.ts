@@ -114,4 +114,12 @@ describe("runUnderKernel", () => {
     runUnderKernel(spec({ harts: 2 }), program("guests/bin/hello.nolibc.elf"), hooks);
     expect(order).toEqual(["machine 2", "boot 0", "end"]);
   });
+
+  it("refuses a mount when no host files are given (the web page has none)", () => {
+    const { hooks } = collect();
+    const prog = program("guests/bin/hello.nolibc.elf", {
+      mounts: [{ host: "guests", guest: "/data", rw: false }],
+    });
+    expect(() => runUnderKernel(spec(), prog, hooks)).toThrow("not supported: --mount without host files");
+  });
 });

@@ -27,6 +27,22 @@ export {
 } from "./opcodes.js";
 export { ByteReader } from "./reader.js";
 export {
+  JIT_PC,
+  JIT_VALUE,
+  type RegionLayout,
+  type RegionSource,
+  TRANSLATED,
+  translateRegion,
+} from "./region.js";
+export {
+  attachJit,
+  HartJit,
+  type JitOptions,
+  type JitStats,
+  MachineJit,
+  type RegionDump,
+} from "./translator.js";
+export {
   Block,
   type BlockType,
   F32,

@@ -17,6 +17,7 @@ import { CodeCache } from "../code.js";
 import { IRQ } from "../csr.js";
 import { HART_ARENA_BYTES, Hart, type HartHost } from "../hart.js";
 import { type Interpreter, interpreter, run } from "../interp.js";
+import type { MachineJit } from "../jit/translator.js";
 import { Paging } from "../paging.js";
 import { Clint } from "./clint.js";
 import { TestFinisher } from "./finisher.js";
@@ -117,7 +118,11 @@ export class Machine implements HartHost {
   /** Per-hart clocks, in instruction times. */
   readonly clocks: number[] = [];
 
-  /** Use other interpreters (the tracing ones). */
+  /** Translation to WebAssembly, when attachJit() turned it on. */
+  jit: MachineJit | null = null;
+
+  /** Use other interpreters (the tracing ones, which run the instructions of translated
+   *  regions one by one: translation applies only with the plain interpreter). */
   setInterpreter(interp: Interpreter): void {
     this.interp = interp;
   }
@@ -143,6 +148,11 @@ export class Machine implements HartHost {
       );
     }
     if (this.exit) hart.yieldRequested = true;
+  }
+
+  /** How the run ended, or null while it goes on. */
+  exitResult(): RunResult | null {
+    return this.exit;
   }
 
   /** End the run with `code`. */

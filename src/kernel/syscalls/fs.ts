@@ -23,6 +23,8 @@ import {
   ENXIO,
   EPIPE,
   ERANGE,
+  ERESTARTNOHAND,
+  ERESTARTSYS,
   ESPIPE,
   IS_ERR_VALUE,
 } from "../errno.js";
@@ -75,7 +77,7 @@ import {
 } from "../fs/types.js";
 import { PAGE_SIZE } from "../layout.js";
 import { TASK_SIZE } from "../mm.js";
-import { SI_USER, SIGPIPE, send_signal } from "../signal.js";
+import { restore_saved_sigmask_unless, SI_USER, SIGPIPE, send_signal, set_user_sigmask } from "../signal.js";
 import { BLOCK, type Continuation, wait_event, type wait_queue_head } from "../wait.js";
 import { type Ctx, enc, put, type SyscallTable, s32, s64 } from "./common.js";
 import {
@@ -96,6 +98,7 @@ import {
   uint,
   whence,
 } from "./fs_strace.js";
+import { get_time } from "./time.js";
 
 const AT_FDCWD = -100;
 /** The most one read or write moves (MAX_RW_COUNT = INT_MAX & PAGE_MASK). */
@@ -110,8 +113,8 @@ const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
 // ---- the processes side: sleeping and SIGPIPE ----
 
 /** Sleep on `queues` (wait_event): BLOCK, or a restart code if a signal is pending. */
-function sleep_on(c: Ctx, queues: wait_queue_head[], deadline?: number): bigint {
-  return wait_event(c.t, queues, deadline === undefined ? {} : { deadline });
+function sleep_on(c: Ctx, queues: wait_queue_head[], deadline?: number, restart = -ERESTARTSYS): bigint {
+  return wait_event(c.t, queues, deadline === undefined ? { restart } : { deadline, restart });
 }
 
 /** This call's continuation record (what it did before it slept), if it has one. */
@@ -376,21 +379,36 @@ const now_ns = (c: Ctx): number => Math.floor(c.k.seconds() * 1e9);
 
 /** A struct timespec at `va` as nanoseconds; -EFAULT / -EINVAL (tv_nsec outside 0..999999999,
  *  tv_sec negative). */
-function get_timespec(c: Ctx, va: bigint): number | bigint {
-  const b = c.t.uaccess.copy_from_user(va, 16);
-  if (!b) return -EFAULT;
-  const v = new DataView(b.buffer);
-  const sec = v.getBigInt64(0, true);
-  const nsec = v.getBigInt64(8, true);
-  if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return -EINVAL;
-  return Number(sec) * 1e9 + Number(nsec);
+const get_timespec = (c: Ctx, va: bigint): number | bigint => get_time(c, va);
+
+/** Run a ppoll/pselect6 body with the caller's temporary mask at `sigmaskVa` (if any):
+ *  set_user_sigmask() on its first run (EINVAL unless `size` is 8, EFAULT), then, once the
+ *  call is over, the old mask back unless a signal interrupted it (the handler's frame then
+ *  carries the old mask: restore_saved_sigmask_unless). */
+function with_user_sigmask(c: Ctx, sigmaskVa: bigint, size: bigint, body: () => bigint): bigint {
+  if (sigmaskVa !== 0n) {
+    if (size !== 8n) return -EINVAL;
+    const m = c.t.uaccess.get_u64(sigmaskVa);
+    if (m === null) return -EFAULT;
+    set_user_sigmask(c.t, m);
+  }
+  const r = body();
+  if (r !== BLOCK) restore_saved_sigmask_unless(c.t, r === -ERESTARTNOHAND);
+  return r;
 }
 
 /** Sleep until something in `fds` is ready or `deadline` (machine ns; Infinity: none) passes:
- *  BLOCK, or null when the deadline has passed. The deadline is kept across sleeps. */
+ *  BLOCK, or null when the deadline has passed. The deadline is kept across sleeps. A signal
+ *  ends it with -ERESTARTNOHAND (EINTR under a handler, SA_RESTART or not, as Linux's ppoll and
+ *  pselect6 give). */
 function poll_sleep(c: Ctx, fds: pollfd[], deadline: number): bigint | null {
   if (deadline <= now_ns(c)) return null;
-  const s = sleep_on(c, poll_queues(c, fds), Number.isFinite(deadline) ? deadline : undefined);
+  const s = sleep_on(
+    c,
+    poll_queues(c, fds),
+    Number.isFinite(deadline) ? deadline : undefined,
+    -ERESTARTNOHAND,
+  );
   if (s === BLOCK) save_cont(c, 0n, deadline);
   return s;
 }
@@ -875,7 +893,20 @@ export const fsSyscalls: SyscallTable = {
   72: {
     name: "pselect6",
     args: ["d", "p", "p", "p", "p", "p"],
-    fn: (c) => do_pselect(c, c.a[0]!, [c.a[1]!, c.a[2]!, c.a[3]!], c.a[4]!),
+    fn: (c) => {
+      // The sixth argument points at { const sigset_t *ss; size_t ss_len } (or is NULL).
+      let ss = 0n;
+      let len = 0n;
+      if (c.a[5] !== 0n) {
+        const pack = c.t.uaccess.copy_from_user(c.a[5]!, 16);
+        if (!pack) return -EFAULT;
+        const v = new DataView(pack.buffer, pack.byteOffset, 16);
+        [ss, len] = [v.getBigUint64(0, true), v.getBigUint64(8, true)];
+      }
+      return with_user_sigmask(c, ss, len, () =>
+        do_pselect(c, c.a[0]!, [c.a[1]!, c.a[2]!, c.a[3]!], c.a[4]!),
+      );
+    },
   },
   73: {
     name: "ppoll",
@@ -887,7 +918,7 @@ export const fsSyscalls: SyscallTable = {
         if (typeof t === "bigint") return t;
         timeout = t;
       }
-      return do_poll(c, c.a[0]!, c.a[1]!, timeout);
+      return with_user_sigmask(c, c.a[3]!, c.a[4]!, () => do_poll(c, c.a[0]!, c.a[1]!, timeout));
     },
   },
   78: { name: "readlinkat", args: [dirfd, "s", "p", "u"], fn: readlinkat },

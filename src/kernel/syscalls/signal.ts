@@ -14,6 +14,7 @@ import {
   SI_USER,
   send_signal,
   set_current_blocked,
+  set_user_sigmask,
   signame,
   sys_rt_sigreturn,
   valid_signal,
@@ -91,15 +92,9 @@ function rt_sigpending(c: Ctx): bigint {
  *  comes back after the handler (TIF_RESTORE_SIGMASK). -EINTR, always (-ERESTARTNOHAND). */
 function rt_sigsuspend(c: Ctx): bigint {
   if (c.a[1] !== SIGSET_SIZE) return -EINVAL;
-  const g = c.t.signals;
-  if (!g.restore_sigmask) {
-    // First run (a re-run after a wake-up finds the flag set and the mask in place).
-    const m = get_sigset(c, c.a[0]!);
-    if (m === null) return -EFAULT;
-    g.saved_sigmask = g.blocked;
-    set_current_blocked(c.t, m);
-    g.restore_sigmask = true;
-  }
+  const m = get_sigset(c, c.a[0]!);
+  if (m === null) return -EFAULT;
+  set_user_sigmask(c.t, m); // a re-run after a wake-up finds the mask in place
   return wait_event(c.t, [], { restart: -ERESTARTNOHAND });
 }
 

@@ -1,5 +1,5 @@
-// The kernel console's command interpreter, shared by `mmlab console` (interactive) and
-// `mmlab boot --script FILE|-`: call the mm API (vmalloc, vrealloc, kmalloc, ...) and look
+// The kernel console's command interpreter, shared by `mmlab console` (interactive),
+// `mmlab boot --script FILE|-` and the web playground (web/): call the mm API (vmalloc, vrealloc, kmalloc, ...) and look
 // inside the kernel and the machine (/proc files, memory, the TLBs, page walks, counters).
 // One line is one command; `help` lists them. Values are 64-bit: numbers (4096, 0x1000, 4K, 2M,
 // 1G), variables holding pointers (`p = vmalloc 256K`) and sums of them (p+16K, p-8).
@@ -12,22 +12,14 @@ import {
   GFP_NOWAIT,
   hex64,
   type Kernel,
+  KernelOops,
   strerror,
   vmFlagNames,
 } from "../kernel/index.js";
-import {
-  formatWalk,
-  type PagingMode,
-  pageSizeName,
-  pagingMode,
-  satpAsid,
-  satpMode,
-  satpPpn,
-} from "../mmu/index.js";
-import { isPanic, KernelOops, kernelStats, logOops } from "./kernel-session.js";
-import { formatTlb, hartTlb, table, tlbReport } from "./perf.js";
-import { formatKernel } from "./stats.js";
-import { permString, vpnToVa } from "./tlb-trace.js";
+import { isPanic, logOops } from "./kernel.js";
+import { tlbReport } from "./perf.js";
+import { kernelStats } from "./stats.js";
+import { formatKernel, formatTlb, tlbView, walkView } from "./views.js";
 
 /** A mistake in a console line: printed, and for a script, the line it names. */
 export class ConsoleError extends Error {
@@ -328,7 +320,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     help: "the modelled TLB's valid entries on HART (default: the current one)",
     run: (c, a) => {
       c.arity(a, 0, 1);
-      c.print(c.tlbTable(a[0] === undefined ? c.k.cpu : c.hartNumber(a[0])));
+      c.print(tlbView(c.k.machine, a[0] === undefined ? c.k.cpu : c.hartNumber(a[0])));
       return undefined;
     },
   },
@@ -337,7 +329,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     help: "the page walk for ADDR, level by level, from the current hart's satp (fills no TLB)",
     run: (c, a) => {
       c.arity(a, 1, 2);
-      c.print(c.walk(c.value(a[0]!), a[1] === undefined ? c.k.cpu : c.hartNumber(a[1])));
+      c.print(walkView(c.k.machine, c.value(a[0]!), a[1] === undefined ? c.k.cpu : c.hartNumber(a[1])));
       return undefined;
     },
   },
@@ -686,71 +678,6 @@ export class KConsole {
     const id = this.k.memcg.ids().find((i) => this.k.memcg.cgroup_path(i) === path);
     if (id === undefined) throw new ConsoleError(`/sys/fs/cgroup${path}: no such cgroup`);
     return this.k.memcg.cgroup_file(id, f);
-  }
-
-  /** The paging mode hart `id` uses (satp), or null when satp is Bare. */
-  private mode(id: number): PagingMode | null {
-    return pagingMode(satpMode(this.k.machine.harts[id]!.satp)) ?? null;
-  }
-
-  /** `tlb HART`: the valid entries of every array. */
-  tlbTable(id: number): string {
-    const { tlb } = hartTlb(this.k.machine, id);
-    const mode = this.mode(id);
-    const entries = tlb.entries();
-    const n = entries.length;
-    const head = `hart ${id}: TLB ${tlb.cfg.name}, satp ${mode?.name ?? "Bare"}: ${n} valid entr${n === 1 ? "y" : "ies"}`;
-    if (entries.length === 0) return head;
-    const rows = [["array", "va range", "pa", "size", "asid", "g", "perms"]];
-    for (const e of entries) {
-      const va = vpnToVa(e.vpn, mode ?? pagingMode(9)!);
-      const size = 1n << BigInt(e.shift);
-      const piece = e.leafShift !== e.shift ? ` (of ${pageSizeName(e.leafShift).toUpperCase()})` : "";
-      rows.push([
-        e.array,
-        `${hexAddr(va)}-${hexAddr(va + size - 1n)}`,
-        `0x${(BigInt(e.ppn) * 4096n).toString(16)}`,
-        `${pageSizeName(e.shift).toUpperCase()}${piece}`,
-        String(e.asid),
-        e.global ? "g" : "-",
-        permString(e.perm),
-      ]);
-    }
-    return `${head}\n${table(rows, 2)}`;
-  }
-
-  /** `walk VA`: the walk the MMU would do, level by level (the walker's record, read straight
-   *  from memory: it fills no TLB and sets no A/D bit). */
-  walk(va: bigint, id: number): string {
-    const h = this.k.machine.harts[id]!;
-    const mode = this.mode(id);
-    if (!mode) return `hart ${id}: satp is Bare: ${hexAddr(va)} is a physical address`;
-    const root = satpPpn(h.satp);
-    const lo = Number(BigInt.asIntN(32, va));
-    const hi = Number(BigInt.asIntN(32, va >> 32n));
-    const record = hartTlb(this.k.machine, id).walker.inspect(mode, root, lo, hi);
-    const lines = [
-      `walk ${hexAddr(va)} on hart ${id}: ${mode.name}, root table at 0x${(root * 4096).toString(16)}, asid ${satpAsid(h.satp)}`,
-      ...formatWalk(record, va),
-    ];
-    if (record.stop !== "not-canonical") lines.push(...this.tlbHolding(va, id, mode));
-    return lines.join("\n");
-  }
-
-  /** The TLB entries of hart `id` that translate `va` (possibly stale ones). */
-  private tlbHolding(va: bigint, id: number, mode: PagingMode): string[] {
-    const { tlb } = hartTlb(this.k.machine, id);
-    const asid = satpAsid(this.k.machine.harts[id]!.satp);
-    const vpn = Number((va & ((1n << BigInt(mode.vaBits)) - 1n)) >> 12n);
-    const hits = tlb
-      .entries()
-      .filter((e) => vpn >= e.vpn && vpn < e.vpn + 2 ** (e.shift - 12) && (e.global || e.asid === asid));
-    if (hits.length === 0) return [`  TLB of hart ${id}: no entry for this address`];
-    return hits.map((e) => {
-      const pa = BigInt(e.ppn + (vpn - e.vpn)) * 4096n + (va & 4095n);
-      const size = pageSizeName(e.shift).toUpperCase();
-      return `  TLB of hart ${id}: ${e.array} holds it: pa 0x${pa.toString(16)} ${size} ${permString(e.perm)}`;
-    });
   }
 }
 

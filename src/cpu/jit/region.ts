@@ -1,0 +1,679 @@
+// The translator proper: a region of guest code (blocks reachable from one entry, all within one
+// 4 KiB page) read from the decode cache and emitted as one WebAssembly function with the
+// emitter of this folder. The function works on the arena (src/mmu/arena.ts) the interpreter
+// also views:
+//
+//   run(budget i32, nbase i32, clk f64) -> i32   instructions retired
+//
+// Guest registers the region uses are loaded into i64 locals at entry and the ones it writes
+// are stored back at its one exit. A call out that traps says so in its result (its glue keeps
+// the trap) and the region leaves at once through that exit; the interpreter then unwinds the
+// trap with the registers in memory. The blocks are dispatched
+// by a br_table inside one loop; a block runs only if all of it fits the instructions left in
+// the interpreter's budget (else the region exits at the block's pc, and the interpreter takes
+// the instructions one by one), so the quantum and the interrupts come at the same instruction
+// as without translation. Loads and stores look up the host TLB inline and, in the paged variant,
+// account the hit in the modelled TLB as the interpreter does (semantics.ts ACCT_R/ACCT_W: the
+// slot's LRU stamp = the instruction's clock, its host-hit counter + 1); a miss, a misaligned or
+// device access calls the interpreter's slow path through an import. The exit pc goes to the
+// hart's jit words (JIT_PC); every instruction the region does not translate (CSRs, system and
+// FP instructions, atomics, divisions) and every jump out of the page is a side exit to the
+// interpreter at that instruction.
+
+import { MNEMONICS, type Mnemonic, OPS } from "../isa.js";
+import type { FuncBuilder, Label } from "./func.js";
+import { ModuleBuilder } from "./module.js";
+import { Op } from "./opcodes.js";
+import { Block, F64, I32, I64 } from "./types.js";
+
+/** Where a hart's state lies in the arena (byte offsets), for the code of one hart. */
+export interface RegionLayout {
+  /** x0's 8 bytes (register r at x + 8r). */
+  x: number;
+  /** The hart's jit words: JIT_PC the exit pc (i64), JIT_VALUE a slow load's value (i64). */
+  jit: number;
+  rLo: number;
+  rHi: number;
+  rBase: number;
+  rSlot: number;
+  wLo: number;
+  wHi: number;
+  wBase: number;
+  wSlot: number;
+  /** The modelled TLB's stamps and host-hit counters (used by the paged variant only). */
+  stamp: number;
+  hitR: number;
+  hitW: number;
+  /** Pages of the arena's memory (the import's limits). */
+  pages: number;
+}
+
+export const JIT_PC = 0;
+export const JIT_VALUE = 8;
+/** Bytes of a hart's jit words. */
+export const JIT_WORDS_BYTES = 16;
+
+/** The region's code as the translator reads it: decoded slots of one page (code.ts format). */
+export interface RegionSource {
+  /** The page's decode slots; `decode(off)` fills slot `off` if needed and returns its op (0 when
+   *  the instruction cannot be taken: it straddles the page end). */
+  readonly dc: Int32Array;
+  decode(off: number): number;
+  /** The virtual address of the page (low word page-aligned) and the entry's page offset. */
+  readonly pageLo: number;
+  readonly pageHi: number;
+  readonly entry: number;
+  /** Paging on: account host-TLB hits to the modelled TLB. */
+  readonly paged: boolean;
+}
+
+/** A translated region, before instantiation. */
+export interface RegionCode {
+  module: ModuleBuilder;
+  /** Guest instructions translated (each block's, counted once). */
+  insns: number;
+  blocks: number;
+  /** The lowest and highest page offset of a translated instruction's first byte. */
+  lo: number;
+  hi: number;
+}
+
+/** Imports of a region module (module "env"). */
+export interface RegionImports {
+  /** Slow-path load: (lo, hi, pcLo, pcHi, n, kind) with kind = width | 16 if signed; the value
+   *  goes to the jit words (JIT_VALUE). Returns non-zero if it trapped (the region then exits at
+   *  once: the trap is the interpreter's to unwind, the registers go back to memory on the way). */
+  load(lo: number, hi: number, pcLo: number, pcHi: number, n: number, kind: number): number;
+  /** Slow-path store; returns 1 if the region must exit after it (code changed, or the
+   *  interpreter must end its chunk), 2 if it trapped. */
+  store(
+    lo: number,
+    hi: number,
+    vlo: number,
+    vhi: number,
+    pcLo: number,
+    pcHi: number,
+    n: number,
+    width: number,
+  ): number;
+}
+
+/** Most guest instructions in a region, and in one block. */
+const MAX_INSNS = 400;
+const MAX_BLOCK = 64;
+
+const BRANCHES: Partial<Record<Mnemonic, number>> = {
+  beq: Op.i64_eq,
+  bne: Op.i64_ne,
+  blt: Op.i64_lt_s,
+  bge: Op.i64_ge_s,
+  bltu: Op.i64_lt_u,
+  bgeu: Op.i64_ge_u,
+};
+
+/** Loads: [width, signed, wasm load op]. */
+const LOADS: Partial<Record<Mnemonic, readonly [number, boolean, number]>> = {
+  lb: [1, true, Op.i64_load8_s],
+  lh: [2, true, Op.i64_load16_s],
+  lw: [4, true, Op.i64_load32_s],
+  ld: [8, true, Op.i64_load],
+  lbu: [1, false, Op.i64_load8_u],
+  lhu: [2, false, Op.i64_load16_u],
+  lwu: [4, false, Op.i64_load32_u],
+};
+
+const STORES: Partial<Record<Mnemonic, readonly [number, number]>> = {
+  sb: [1, Op.i64_store8],
+  sh: [2, Op.i64_store16],
+  sw: [4, Op.i64_store32],
+  sd: [8, Op.i64_store],
+};
+
+/** Register-register ALU ops on i64: the wasm op. */
+const ALU: Partial<Record<Mnemonic, number>> = {
+  add: Op.i64_add,
+  sub: Op.i64_sub,
+  xor: Op.i64_xor,
+  or: Op.i64_or,
+  and: Op.i64_and,
+  sll: Op.i64_shl,
+  srl: Op.i64_shr_u,
+  sra: Op.i64_shr_s,
+  mul: Op.i64_mul,
+};
+
+/** Register-immediate ALU ops on i64 (the immediate sign-extended; shifts take it as is). */
+const ALU_IMM: Partial<Record<Mnemonic, number>> = {
+  addi: Op.i64_add,
+  xori: Op.i64_xor,
+  ori: Op.i64_or,
+  andi: Op.i64_and,
+  slli: Op.i64_shl,
+  srli: Op.i64_shr_u,
+  srai: Op.i64_shr_s,
+};
+
+/** 32-bit ops whose result is sign-extended: the wasm i32 op. */
+const ALU_W: Partial<Record<Mnemonic, number>> = {
+  addw: Op.i32_add,
+  subw: Op.i32_sub,
+  sllw: Op.i32_shl,
+  srlw: Op.i32_shr_u,
+  sraw: Op.i32_shr_s,
+  mulw: Op.i32_mul,
+};
+
+const ALU_W_IMM: Partial<Record<Mnemonic, number>> = {
+  addiw: Op.i32_add,
+  slliw: Op.i32_shl,
+  srliw: Op.i32_shr_u,
+  sraiw: Op.i32_shr_s,
+};
+
+const COMPARES: Partial<Record<Mnemonic, readonly [number, boolean]>> = {
+  slt: [Op.i64_lt_s, false],
+  sltu: [Op.i64_lt_u, false],
+  slti: [Op.i64_lt_s, true],
+  sltiu: [Op.i64_lt_u, true],
+};
+
+const OTHER: ReadonlySet<Mnemonic> = new Set<Mnemonic>(["lui", "auipc", "jal", "jalr", "fence"]);
+
+/** Ops the translator emits (the rest are side exits). */
+export const TRANSLATED: ReadonlySet<Mnemonic> = new Set<Mnemonic>(
+  MNEMONICS.filter(
+    (m) =>
+      OTHER.has(m) ||
+      m in BRANCHES ||
+      m in LOADS ||
+      m in STORES ||
+      m in ALU ||
+      m in ALU_IMM ||
+      m in ALU_W ||
+      m in ALU_W_IMM ||
+      m in COMPARES,
+  ),
+);
+
+const NAME_BY_OP: Mnemonic[] = [];
+for (const m of MNEMONICS) NAME_BY_OP[OPS[m]] = m;
+
+/** One decoded guest instruction of a block. */
+interface Insn {
+  off: number;
+  name: Mnemonic;
+  d: number; // register numbers (rd 0 when the slot's rd is the x0 sink)
+  s1: number;
+  s2: number;
+  imm: number;
+  len: number;
+}
+
+/** A block: straight-line instructions and how it ends. */
+interface GuestBlock {
+  off: number;
+  insns: Insn[];
+  /** The ending instruction (branch, jal, jalr), or null: the block exits (or goes on) at `next`. */
+  end: Insn | null;
+  next: number;
+}
+
+function insnAt(src: RegionSource, off: number): Insn | null {
+  const op = src.decode(off);
+  const name = NAME_BY_OP[op];
+  if (name === undefined || !TRANSLATED.has(name)) return null;
+  const i = off * 2;
+  const a = src.dc[i + 1]!;
+  const d = (a & 127) >>> 1;
+  return {
+    off,
+    name,
+    d: d === 32 ? 0 : d, // the x0 sink
+    s1: ((a >>> 7) & 127) >>> 1,
+    s2: ((a >>> 14) & 127) >>> 1,
+    imm: src.dc[i + 2]!,
+    len: src.dc[i + 3]!,
+  };
+}
+
+/** The page offset a pc-relative target lands at, or -1 if it leaves the page (or is odd). */
+function inPage(off: number, imm: number): number {
+  const t = off + imm;
+  return t >= 0 && t < 4096 && (t & 1) === 0 ? t : -1;
+}
+
+/** Find the region's blocks: from the entry, every block a branch or jal reaches in the page. */
+function formBlocks(src: RegionSource): GuestBlock[] {
+  const blocks: GuestBlock[] = [];
+  const seen = new Set<number>();
+  const queue = [src.entry];
+  let total = 0;
+  while (queue.length && total < MAX_INSNS) {
+    const start = queue.shift()!;
+    if (seen.has(start)) continue;
+    seen.add(start);
+    const b: GuestBlock = { off: start, insns: [], end: null, next: start };
+    let off = start;
+    for (;;) {
+      if (off >= 4096 || b.insns.length >= MAX_BLOCK || total >= MAX_INSNS) break;
+      const ins = insnAt(src, off);
+      if (!ins) break;
+      total++;
+      if (ins.name in BRANCHES) {
+        b.end = ins;
+        for (const t of [inPage(off, ins.imm), off + ins.len]) if (t >= 0 && t < 4096) queue.push(t);
+        break;
+      }
+      if (ins.name === "jal" || ins.name === "jalr") {
+        b.end = ins;
+        const t = ins.name === "jal" ? inPage(off, ins.imm) : -1;
+        if (t >= 0) queue.push(t);
+        break;
+      }
+      b.insns.push(ins);
+      off += ins.len;
+    }
+    b.next = off;
+    if (b.end === null && b.insns.length > 0 && off < 4096 && b.insns.length >= MAX_BLOCK) queue.push(off);
+    if (b.insns.length > 0 || b.end !== null) blocks.push(b);
+  }
+  return blocks;
+}
+
+/** Translate the region of `src` for a hart laid out as `lay`; null if its entry instruction
+ *  is not one the translator takes. */
+export function translateRegion(src: RegionSource, lay: RegionLayout): RegionCode | null {
+  const blocks = formBlocks(src);
+  if (blocks.length === 0 || blocks[0]!.off !== src.entry) return null;
+  return new Emitter(src, lay, blocks).emit();
+}
+
+const M64 = (1n << 64n) - 1n;
+
+/** The emission of one region. */
+class Emitter {
+  private readonly m = new ModuleBuilder();
+  private readonly f: FuncBuilder;
+  private readonly index = new Map<number, number>(); // block offset -> br_table index
+  private readonly reg: number[] = []; // guest register -> local (0: none)
+  private readonly dirty: number[] = [];
+  private readonly loadFn: number;
+  private readonly storeFn: number;
+  // locals
+  private readonly n: number;
+  private readonly blk: number;
+  private readonly pc: number;
+  private readonly addr: number;
+  private readonly lo: number;
+  private readonly e: number;
+  private readonly slot: number;
+  private exitLabel!: Label;
+  private topLabel!: Label;
+  private readonly pageBase: bigint;
+
+  constructor(
+    private readonly src: RegionSource,
+    private readonly lay: RegionLayout,
+    private readonly blocks: GuestBlock[],
+  ) {
+    const m = this.m;
+    m.importMemory({ module: "env", name: "mem" }, { min: lay.pages, max: lay.pages });
+    this.loadFn = m.importFunc({ module: "env", name: "load" }, [I32, I32, I32, I32, I32, I32], [I32]);
+    this.storeFn = m.importFunc(
+      { module: "env", name: "store" },
+      [I32, I32, I32, I32, I32, I32, I32, I32],
+      [I32],
+    );
+    const id = `region_${(src.pageHi >>> 0).toString(16)}_${((src.pageLo + src.entry) >>> 0).toString(16)}`;
+    this.f = m.func(id, [I32, I32, F64], [I32], ["budget", "nbase", "clk"]);
+    m.export("run", "func", this.f.index);
+    this.pageBase = (BigInt(src.pageHi >>> 0) << 32n) | BigInt(src.pageLo >>> 0);
+    const f = this.f;
+    this.n = f.local(I32, "n");
+    this.blk = f.local(I32, "blk");
+    this.pc = f.local(I64, "pc");
+    this.addr = f.local(I64, "addr");
+    this.lo = f.local(I32, "lo");
+    this.e = f.local(I32, "e");
+    this.slot = f.local(I32, "slot");
+    blocks.forEach((b, i) => {
+      this.index.set(b.off, i);
+    });
+    const used = new Set<number>();
+    const written = new Set<number>();
+    for (const b of blocks) {
+      for (const ins of b.end ? [...b.insns, b.end] : b.insns) {
+        used.add(ins.s1).add(ins.s2);
+        if (ins.d !== 0) written.add(ins.d);
+      }
+    }
+    for (const r of [...used, ...written].sort((a, b) => a - b)) {
+      if (r === 0 || this.reg[r]) continue;
+      this.reg[r] = f.local(I64, `x${r}`);
+    }
+    this.dirty.push(...[...written].sort((a, b) => a - b));
+  }
+
+  emit(): RegionCode {
+    const f = this.f;
+    // prologue: the registers into locals
+    for (let r = 1; r < 32; r++) {
+      if (!this.reg[r]) continue;
+      f.i32Const(0)
+        .load(Op.i64_load, this.lay.x + 8 * r)
+        .localSet(this.reg[r]!);
+    }
+    this.exitLabel = f.block();
+    this.topLabel = f.loop();
+    const labels: Label[] = [];
+    for (let i = this.blocks.length - 1; i >= 0; i--) labels.unshift(f.block());
+    f.localGet(this.blk).brTable(labels, labels[0]!);
+    let insns = 0;
+    let lo = 4096;
+    let hi = 0;
+    for (const b of this.blocks) {
+      f.end(); // the block whose label dispatches here
+      this.block(b);
+      insns += b.insns.length + (b.end ? 1 : 0);
+      for (const ins of b.end ? [...b.insns, b.end] : b.insns) {
+        lo = Math.min(lo, ins.off);
+        hi = Math.max(hi, ins.off);
+      }
+    }
+    f.end(); // loop
+    f.unreachable();
+    f.end(); // exit block
+    this.writeBack();
+    f.i32Const(0)
+      .localGet(this.pc)
+      .store(Op.i64_store, this.lay.jit + JIT_PC);
+    f.localGet(this.n);
+    f.finish();
+    return { module: this.m, insns, blocks: this.blocks.length, lo, hi };
+  }
+
+  /** Store the registers the region writes back to memory. */
+  private writeBack(): void {
+    const f = this.f;
+    for (const r of this.dirty)
+      f.i32Const(0)
+        .localGet(this.reg[r]!)
+        .store(Op.i64_store, this.lay.x + 8 * r);
+  }
+
+  private pcOf(off: number): bigint {
+    return (this.pageBase + BigInt(off)) & M64;
+  }
+
+  private constPc(v: bigint): void {
+    this.f.i64ConstBig(BigInt.asIntN(64, v));
+  }
+
+  /** Exit the region with pc = v (n already counts what retired). */
+  private exitTo(v: bigint): void {
+    this.constPc(v);
+    this.f.localSet(this.pc).br(this.exitLabel);
+  }
+
+  /** Go on at page offset `off`: its block if the region has one, else exit there. */
+  private goTo(off: number): void {
+    const i = off >= 0 ? this.index.get(off) : undefined;
+    if (i === undefined) {
+      this.exitTo(this.pcOf(off));
+      return;
+    }
+    this.f.i32Const(i).localSet(this.blk).br(this.topLabel);
+  }
+
+  private block(b: GuestBlock): void {
+    const f = this.f;
+    const len = b.insns.length + (b.end ? 1 : 0);
+    // the whole block must fit the budget: else exit at its start
+    f.localGet(this.n).i32Const(len).op(Op.i32_add).localGet(0).op(Op.i32_gt_u);
+    f.if();
+    this.exitTo(this.pcOf(b.off));
+    f.end();
+    f.localGet(this.n).i32Const(len).op(Op.i32_add).localSet(this.n);
+    b.insns.forEach((ins, k) => {
+      this.insn(ins, k + 1 - len);
+    });
+    if (!b.end) {
+      this.goTo(b.next < 4096 ? b.next : -1);
+      if (b.next >= 4096) return;
+      return;
+    }
+    this.terminator(b.end);
+  }
+
+  /** Push rs as i64. */
+  private get(r: number): void {
+    if (r === 0) this.f.i64Const(0, 0);
+    else this.f.localGet(this.reg[r]!);
+  }
+
+  /** Pop an i64 into rd (dropped for x0). */
+  private set(r: number): void {
+    if (r === 0) this.f.drop();
+    else this.f.localSet(this.reg[r]!);
+  }
+
+  private imm64(imm: number): void {
+    this.f.i64Const(imm | 0, imm >> 31);
+  }
+
+  /** One straight-line instruction; `rel` + n is its 1-based index in the region's run. */
+  private insn(ins: Insn, rel: number): void {
+    const f = this.f;
+    const { name, d, s1, s2, imm } = ins;
+    let op = ALU[name];
+    if (op !== undefined) {
+      if (d === 0) return;
+      this.get(s1);
+      this.get(s2);
+      f.op(op as never);
+      this.set(d);
+      return;
+    }
+    op = ALU_IMM[name];
+    if (op !== undefined) {
+      if (d === 0) return;
+      this.get(s1);
+      if (name === "slli" || name === "srli" || name === "srai") f.i64Const(imm & 63, 0);
+      else this.imm64(imm);
+      f.op(op as never);
+      this.set(d);
+      return;
+    }
+    op = ALU_W[name];
+    if (op !== undefined) {
+      if (d === 0) return;
+      this.get(s1);
+      f.op(Op.i32_wrap_i64);
+      this.get(s2);
+      f.op(Op.i32_wrap_i64);
+      f.op(op as never).op(Op.i64_extend_i32_s);
+      this.set(d);
+      return;
+    }
+    op = ALU_W_IMM[name];
+    if (op !== undefined) {
+      if (d === 0) return;
+      this.get(s1);
+      f.op(Op.i32_wrap_i64).i32Const(name === "addiw" ? imm : imm & 31);
+      f.op(op as never).op(Op.i64_extend_i32_s);
+      this.set(d);
+      return;
+    }
+    const cmp = COMPARES[name];
+    if (cmp) {
+      if (d === 0) return;
+      this.get(s1);
+      if (cmp[1]) this.imm64(imm);
+      else this.get(s2);
+      f.op(cmp[0] as never).op(Op.i64_extend_i32_u);
+      this.set(d);
+      return;
+    }
+    const ld = LOADS[name];
+    if (ld) {
+      this.load(ins, rel, ld[0], ld[1], ld[2]);
+      return;
+    }
+    const st = STORES[name];
+    if (st) {
+      this.store(ins, rel, st[0], st[1]);
+      return;
+    }
+    switch (name) {
+      case "lui":
+        if (d !== 0) {
+          this.imm64(imm);
+          this.set(d);
+        }
+        return;
+      case "auipc":
+        if (d !== 0) {
+          this.constPc(this.pcOf(ins.off) + BigInt(imm));
+          this.set(d);
+        }
+        return;
+      case "fence":
+        return;
+    }
+    throw new Error(`translator: no emission for ${name}`);
+  }
+
+  /** The effective address into `addr` and its low word into `lo`; the host-TLB entry's byte
+   *  index (entry * 4) into `e`; pushes the hit condition (tags match, aligned). */
+  private lookup(s1: number, imm: number, width: number, tagLo: number, tagHi: number): void {
+    const f = this.f;
+    this.get(s1);
+    this.imm64(imm);
+    f.op(Op.i64_add).localTee(this.addr).op(Op.i32_wrap_i64).localTee(this.lo);
+    // e = ((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1), as hostTlbIndex(); times 4 bytes
+    f.i32Const(12).op(Op.i32_shr_u).localGet(this.lo).i32Const(21).op(Op.i32_shr_u).op(Op.i32_xor);
+    f.i32Const(1023).op(Op.i32_and).i32Const(2).op(Op.i32_shl).localTee(this.e);
+    f.load(Op.i32_load, tagLo).localGet(this.lo).i32Const(-4096).op(Op.i32_and).op(Op.i32_eq);
+    f.localGet(this.e).load(Op.i32_load, tagHi);
+    f.localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64).op(Op.i32_eq);
+    f.op(Op.i32_and);
+    if (width > 1) {
+      f.localGet(this.lo)
+        .i32Const(width - 1)
+        .op(Op.i32_and)
+        .op(Op.i32_eqz)
+        .op(Op.i32_and);
+    }
+  }
+
+  /** Push the RAM address of the access: the entry's base + the page offset. */
+  private ramAddress(base: number): void {
+    const f = this.f;
+    f.localGet(this.e).load(Op.i32_load, base);
+    f.localGet(this.lo).i32Const(4095).op(Op.i32_and).op(Op.i32_add);
+  }
+
+  /** The paged variant's accounting of a host-TLB hit: stamp = clock, hits + 1. */
+  private account(slotArr: number, hits: number, rel: number): void {
+    if (!this.src.paged) return;
+    const f = this.f;
+    f.localGet(this.e).load(Op.i32_load, slotArr).i32Const(3).op(Op.i32_shl).localTee(this.slot);
+    f.localGet(this.n).i32Const(rel).op(Op.i32_add).op(Op.f64_convert_i32_u).localGet(2).op(Op.f64_add);
+    f.store(Op.f64_store, this.lay.stamp);
+    f.localGet(this.slot).localGet(this.slot).load(Op.f64_load, hits).f64Const(1).op(Op.f64_add);
+    f.store(Op.f64_store, hits);
+  }
+
+  /** Push pcLo, pcHi, n of the instruction: the arguments a call out ends with. */
+  private callArgs(off: number, rel: number): void {
+    const pc = this.pcOf(off);
+    const f = this.f;
+    f.i32Const(Number(BigInt.asIntN(32, pc))).i32Const(Number(BigInt.asIntN(32, pc >> 32n)));
+    f.localGet(1).localGet(this.n).op(Op.i32_add).i32Const(rel).op(Op.i32_add);
+  }
+
+  private load(ins: Insn, rel: number, width: number, signed: boolean, op: number): void {
+    const f = this.f;
+    const lay = this.lay;
+    this.lookup(ins.s1, ins.imm, width, lay.rLo, lay.rHi);
+    f.if(Block.i64);
+    this.ramAddress(lay.rBase);
+    f.load(op as never, 0);
+    this.account(lay.rSlot, lay.hitR, rel);
+    f.else();
+    f.localGet(this.lo).localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+    this.callArgs(ins.off, rel);
+    f.i32Const(width | (signed ? 16 : 0)).call(this.loadFn);
+    f.brIf(this.exitLabel); // trapped
+    f.i32Const(0).load(Op.i64_load, lay.jit + JIT_VALUE);
+    f.end();
+    this.set(ins.d);
+  }
+
+  private store(ins: Insn, rel: number, width: number, op: number): void {
+    const f = this.f;
+    const lay = this.lay;
+    this.lookup(ins.s1, ins.imm, width, lay.wLo, lay.wHi);
+    f.if();
+    this.ramAddress(lay.wBase);
+    this.get(ins.s2);
+    f.store(op as never, 0);
+    this.account(lay.wSlot, lay.hitW, rel);
+    f.else();
+    f.localGet(this.lo).localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+    this.get(ins.s2);
+    f.op(Op.i32_wrap_i64);
+    this.get(ins.s2);
+    f.i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+    this.callArgs(ins.off, rel);
+    f.i32Const(width).call(this.storeFn);
+    f.localTee(this.e).if();
+    f.localGet(this.e).i32Const(2).op(Op.i32_eq).brIf(this.exitLabel); // trapped
+    // exit after the store: it and the instructions before it retired
+    f.localGet(this.n).i32Const(rel).op(Op.i32_add).localSet(this.n);
+    this.exitTo(this.pcOf(ins.off + ins.len));
+    f.end();
+    f.end();
+  }
+
+  /** The block's last instruction: a branch, jal or jalr (n counts it already). */
+  private terminator(ins: Insn): void {
+    const f = this.f;
+    const link = this.pcOf(ins.off + ins.len);
+    const br = BRANCHES[ins.name];
+    if (br !== undefined) {
+      this.get(ins.s1);
+      this.get(ins.s2);
+      f.op(br as never);
+      f.if();
+      this.jumpRel(ins);
+      f.end();
+      this.goTo(ins.off + ins.len);
+      return;
+    }
+    if (ins.name === "jal") {
+      if (ins.d !== 0) {
+        this.constPc(link);
+        this.set(ins.d);
+      }
+      this.jumpRel(ins);
+      return;
+    }
+    // jalr: the target before rd is written (rd may be rs1)
+    this.get(ins.s1);
+    this.imm64(ins.imm);
+    f.op(Op.i64_add).i64Const(-2, -1).op(Op.i64_and).localSet(this.pc);
+    if (ins.d !== 0) {
+      this.constPc(link);
+      this.set(ins.d);
+    }
+    f.br(this.exitLabel);
+  }
+
+  /** Jump to pc + imm of a branch or jal. */
+  private jumpRel(ins: Insn): void {
+    const t = inPage(ins.off, ins.imm);
+    if (t >= 0) this.goTo(t);
+    else this.exitTo(this.pcOf(ins.off) + BigInt(ins.imm));
+  }
+}

@@ -1,0 +1,405 @@
+// Translation at run time: which guest code gets translated (region.ts), how the interpreter
+// enters it, and what throws it away.
+//
+// Finding hot code: the interpreter's jit variant (interp.ts) counts, after every branch, jal
+// and jalr, the pc it goes to in a small table of heat counters (HEAT_SIZE entries, hashed by
+// pc); when one reaches JIT_HOT and the pc is in the page the interpreter is fetching from, it
+// calls hot(), which translates the region starting there for this hart and MARKS its entry:
+// the decode slot's op becomes OP_REGION (the original op is kept in the marks). The interpreter
+// meets the mark like any op and calls enter(); a region that does not apply (another virtual
+// address mapping the same physical page, the other paging variant, too little budget left for
+// its first block) returns 0 and the interpreter runs the original op. Because a region is found
+// through the decode page the interpreter reached by a translated fetch, it never runs where the
+// architecture would not fetch its instructions: satp and ASID changes, sfence.vma, unmaps and
+// remaps change which page the fetch reaches, not what a region contains.
+//
+// Throwing away: a region depends only on the bytes of its page. A store into a code page
+// (which always takes the slow path: such pages get no writable host-TLB entry) invalidates
+// decode slots, and the CodeCache tells us (onInvalidate): every region whose instruction bytes
+// it meets goes, its mark with it; fence.i drops the whole decode cache and every region
+// (onFlush). A store made by a region that drops regions ends the region right after it (the
+// store's import says so), so a region never runs on after its own code changed.
+
+import { type Arena, PAGE_SIZE } from "../../mmu/index.js";
+import type { CodeCache } from "../code.js";
+import type { Hart } from "../hart.js";
+import { r } from "../int64.js";
+import { OP_REGION } from "../isa.js";
+import type { Machine } from "../machine/machine.js";
+import { HEAT_SIZE, TRAP } from "../trap.js";
+import {
+  JIT_PC,
+  JIT_VALUE,
+  JIT_WORDS_BYTES,
+  type RegionImports,
+  type RegionLayout,
+  type RegionSource,
+  translateRegion,
+} from "./region.js";
+import { printWat } from "./wat.js";
+
+/** A translated region of one hart. */
+interface Region {
+  run: (budget: number, nbase: number, clk: number) => number;
+  /** The entry's virtual pc. */
+  vLo: number;
+  vHi: number;
+  paged: boolean;
+  /** RAM page offset, and the page offsets of the entry and of the region's first and last
+   *  translated instruction bytes [lo, hi). */
+  page: number;
+  entry: number;
+  lo: number;
+  hi: number;
+}
+
+/** What --stats reports about translation. */
+export interface JitStats {
+  regions: number;
+  /** Guest instructions translated, and the wasm bytes they became. */
+  insns: number;
+  wasmBytes: number;
+  /** Instructions retired in translated code. */
+  executed: number;
+  /** Regions thrown away (stores into their page, fence.i). */
+  dropped: number;
+  /** Milliseconds spent translating and compiling. */
+  translateMs: number;
+}
+
+/** A region's text for --dump-jit: its guest pc range and its module as WAT. */
+export interface RegionDump {
+  hart: number;
+  pcLo: bigint;
+  pcHi: bigint;
+  wat: string;
+}
+
+export interface JitOptions {
+  /** Called with each region's text when it is translated (--dump-jit). */
+  dump?: (d: RegionDump) => void;
+}
+
+/** The translator of a machine: the marks in the shared decode cache and each hart's regions. */
+export class MachineJit {
+  /** Original ops of marked decode slots: RAM page -> (page offset -> op). */
+  private readonly marks = new Map<number, Map<number, number>>();
+  readonly harts: HartJit[] = [];
+  /** Set when regions were dropped since the last store import looked. */
+  changed = false;
+  dropped = 0;
+
+  constructor(
+    private readonly code: CodeCache,
+    harts: readonly Hart[],
+    arena: Arena,
+    readonly opts: JitOptions = {},
+  ) {
+    for (const h of harts) {
+      const j = new HartJit(h, this, arena);
+      this.harts.push(j);
+      h.jit = j;
+    }
+    const prevFlush = code.onFlush;
+    code.onFlush = () => {
+      prevFlush();
+      this.dropAll();
+    };
+    code.onInvalidate = (off, len) => this.dropBytes(off, len);
+  }
+
+  /** The op a marked slot at RAM offset `ramOff` had. */
+  origOp(ramOff: number): number {
+    const m = this.marks.get(ramOff - (ramOff % PAGE_SIZE));
+    const op = m?.get(ramOff % PAGE_SIZE);
+    if (op === undefined)
+      throw new Error(`translator: no region mark at RAM offset 0x${ramOff.toString(16)}`);
+    return op;
+  }
+
+  /** Mark slot `off` of decode page `dc` (RAM page `page`) as a region entry. */
+  mark(page: number, off: number, dc: Int32Array): void {
+    const i = off * 2;
+    if (dc[i] === OP_REGION) return;
+    let m = this.marks.get(page);
+    if (!m) {
+      m = new Map();
+      this.marks.set(page, m);
+    }
+    m.set(off, dc[i]!);
+    dc[i] = OP_REGION;
+  }
+
+  /** A store wrote RAM bytes [off, off + len): drop the regions translated from them (every
+   *  hart's region at the same entry translated the same bytes) and their marks. */
+  dropBytes(off: number, len: number): void {
+    const page = off - (off % PAGE_SIZE);
+    const m = this.marks.get(page);
+    if (!m) return;
+    const lo = off - page;
+    const entries = new Set<number>();
+    for (const j of this.harts) j.overlapping(page, lo, lo + len, entries);
+    if (entries.size === 0) return;
+    const dc = this.code.lookup(page);
+    for (const e of entries) {
+      const op = m.get(e);
+      if (op !== undefined && dc && dc[e * 2] === OP_REGION) dc[e * 2] = op;
+      m.delete(e);
+      for (const j of this.harts) j.drop(page + e);
+    }
+    if (m.size === 0) this.marks.delete(page);
+    this.changed = true;
+  }
+
+  /** Drop every region (fence.i, or translation turned off). */
+  dropAll(): void {
+    for (const [page, m] of this.marks) {
+      const dc = this.code.lookup(page);
+      if (dc) for (const [off, op] of m) if (dc[off * 2] === OP_REGION) dc[off * 2] = op;
+    }
+    this.marks.clear();
+    for (const j of this.harts) j.dropAll();
+    this.changed = true;
+  }
+
+  /** Turn translation off: every mark undone, the harts back on the plain interpreter. */
+  detach(): void {
+    this.dropAll();
+    for (const j of this.harts) j.hart.jit = null;
+  }
+
+  /** The counters of all harts together. */
+  stats(): JitStats {
+    const s: JitStats = { regions: 0, insns: 0, wasmBytes: 0, executed: 0, dropped: 0, translateMs: 0 };
+    for (const j of this.harts) {
+      s.regions += j.stats.regions;
+      s.insns += j.stats.insns;
+      s.wasmBytes += j.stats.wasmBytes;
+      s.executed += j.stats.executed;
+      s.translateMs += j.stats.translateMs;
+      s.dropped += j.stats.dropped;
+    }
+    return s;
+  }
+}
+
+/** One hart's regions, heat counters and the imports its regions call. */
+export class HartJit {
+  readonly heat = new Int32Array(HEAT_SIZE);
+  /** Set by a store import when the interpreter must end its chunk after the region. */
+  endChunk = false;
+  /** Set by an import whose slow path trapped: enter() throws the trap on to the interpreter
+   *  once the region has left (the interpreter takes the trapping instruction's count from
+   *  h.chunkN, set by the import). */
+  private trapped = false;
+  readonly stats: JitStats = { regions: 0, insns: 0, wasmBytes: 0, executed: 0, dropped: 0, translateMs: 0 };
+  private readonly regions = new Map<number, Region>();
+  /** Entries whose first instruction the translator does not take. */
+  private readonly refused = new Set<number>();
+  private readonly words: Int32Array;
+  private readonly layoutBare: RegionLayout;
+  private readonly layoutPaged: RegionLayout;
+  private readonly imports: WebAssembly.Imports;
+
+  constructor(
+    readonly hart: Hart,
+    private readonly machine: MachineJit,
+    arena: Arena,
+  ) {
+    const h = hart;
+    const t = h.hostTlb;
+    const tr = h.translator;
+    const views: ArrayBufferView[] = [h.x, t.rLo, t.rHi, t.rBase, t.rSlot, t.wLo, t.wHi, t.wBase, t.wSlot];
+    if (tr) views.push(tr.stamp, tr.hostHits.r, tr.hostHits.w);
+    if (!views.every((v) => arena.holds(v))) {
+      throw new Error("not supported: translation without the hart's state in the arena");
+    }
+    const at = arena.alloc(JIT_WORDS_BYTES, 8);
+    if (at < 0) throw new Error("not supported: translation: no room for the hart's jit words in the arena");
+    this.words = new Int32Array(arena.buffer, at, JIT_WORDS_BYTES / 4);
+    this.layoutBare = {
+      x: h.x.byteOffset,
+      jit: at,
+      rLo: t.rLo.byteOffset,
+      rHi: t.rHi.byteOffset,
+      rBase: t.rBase.byteOffset,
+      rSlot: t.rSlot.byteOffset,
+      wLo: t.wLo.byteOffset,
+      wHi: t.wHi.byteOffset,
+      wBase: t.wBase.byteOffset,
+      wSlot: t.wSlot.byteOffset,
+      stamp: -1,
+      hitR: -1,
+      hitW: -1,
+      pages: arena.size / 65536,
+    };
+    this.layoutPaged = tr
+      ? {
+          ...this.layoutBare,
+          stamp: tr.stamp.byteOffset,
+          hitR: tr.hostHits.r.byteOffset,
+          hitW: tr.hostHits.w.byteOffset,
+        }
+      : this.layoutBare;
+    const w = this.words;
+    const v = JIT_VALUE / 4;
+    const glue: RegionImports = {
+      load: (lo, hi, pcLo, pcHi, n, kind) => {
+        h.pcLo = pcLo;
+        h.pcHi = pcHi;
+        h.chunkN = n;
+        const width = (kind & 15) as 1 | 2 | 4 | 8;
+        const signed = (kind & 16) !== 0;
+        let val: number;
+        try {
+          val = h.loadSlow(lo, hi, width, signed);
+        } catch (e) {
+          if (e !== TRAP) throw e;
+          this.trapped = true;
+          return 1;
+        }
+        w[v] = val;
+        // the high word as the interpreter's load sets it (semantics.ts load())
+        w[v + 1] = width === 8 ? r.hi : signed ? val >> 31 : 0;
+        return 0;
+      },
+      store: (lo, hi, vlo, vhi, pcLo, pcHi, n, width) => {
+        h.pcLo = pcLo;
+        h.pcHi = pcHi;
+        h.chunkN = n;
+        this.machine.changed = false;
+        try {
+          h.storeSlow(lo, hi, width as 1 | 2 | 4 | 8, vlo, vhi);
+        } catch (e) {
+          if (e !== TRAP) throw e;
+          this.trapped = true;
+          return 2;
+        }
+        if (h.yieldRequested) {
+          this.endChunk = true;
+          return 1;
+        }
+        return this.machine.changed ? 1 : 0;
+      },
+    };
+    this.imports = { env: { mem: arena.memory, load: glue.load, store: glue.store } };
+  }
+
+  /** Run the region at RAM offset `ramOff` if it applies: `budget` instructions left, `nbase`
+   *  the interpreter's count before it, `clk` the modelled TLB's clock then. Returns how many
+   *  instructions it retired (0: it did not run) and leaves the pc in the hart. */
+  enter(h: Hart, ramOff: number, budget: number, nbase: number, clk: number, paged: boolean): number {
+    const reg = this.regions.get(ramOff);
+    if (reg === undefined || reg.paged !== paged || reg.vLo !== h.pcLo || reg.vHi !== h.pcHi) return 0;
+    const k = reg.run(budget, nbase, clk);
+    if (this.trapped) {
+      this.trapped = false;
+      this.stats.executed += h.chunkN - nbase - 1;
+      throw TRAP;
+    }
+    if (k > 0) {
+      h.pcLo = this.words[JIT_PC / 4]!;
+      h.pcHi = this.words[JIT_PC / 4 + 1]!;
+      this.stats.executed += k;
+    }
+    return k;
+  }
+
+  /** The op of a marked decode slot (the interpreter runs it when the region does not apply). */
+  origOp(ramOff: number): number {
+    return this.machine.origOp(ramOff);
+  }
+
+  /** The pc (pcLo, pcHi), in the page the interpreter fetches from (RAM page offset `fBase`,
+   *  decode page `dc`), is hot: translate the region starting there, unless done or refused. */
+  hot(h: Hart, pcLo: number, pcHi: number, fBase: number, dc: Int32Array, paged: boolean): void {
+    const off = pcLo & 4095;
+    const ramOff = fBase + off;
+    if (this.regions.has(ramOff) || this.refused.has(ramOff)) return;
+    const t0 = performance.now();
+    const mem = h.mem;
+    const code = h.code;
+    const src: RegionSource = {
+      dc,
+      pageLo: pcLo & -4096,
+      pageHi: pcHi,
+      entry: off,
+      paged,
+      decode: (o) => {
+        const i = o * 2;
+        const op = dc[i]!;
+        if (op === OP_REGION) return this.machine.origOp(fBase + o);
+        if (op !== 0) return op;
+        const word = mem.u16[(fBase + o) >>> 1]!;
+        if ((word & 3) !== 3) return code.fill(dc, i, word);
+        if (o === 4094) return 0; // straddles the page end
+        return code.fill(dc, i, word | (mem.u16[((fBase + o) >>> 1) + 1]! << 16));
+      },
+    };
+    const rc = translateRegion(src, paged ? this.layoutPaged : this.layoutBare);
+    if (rc === null) {
+      this.refused.add(ramOff);
+      return;
+    }
+    const bytes = rc.module.encode();
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
+    this.regions.set(ramOff, {
+      run: inst.exports.run as Region["run"],
+      vLo: pcLo,
+      vHi: pcHi,
+      paged,
+      page: fBase,
+      entry: off,
+      lo: rc.lo,
+      hi: rc.hi + 4,
+    });
+    this.machine.mark(fBase, off, dc);
+    const s = this.stats;
+    s.regions++;
+    s.insns += rc.insns;
+    s.wasmBytes += bytes.length;
+    s.translateMs += performance.now() - t0;
+    const dump = this.machine.opts.dump;
+    if (dump) {
+      const base = (BigInt(pcHi >>> 0) << 32n) | BigInt((pcLo & -4096) >>> 0);
+      dump({ hart: h.id, pcLo: base + BigInt(rc.lo), pcHi: base + BigInt(rc.hi), wat: printWat(rc.module) });
+    }
+  }
+
+  /** Add to `out` the entries (page offsets) of this hart's regions on RAM page `page` whose
+   *  instruction bytes meet page offsets [lo, hi). */
+  overlapping(page: number, lo: number, hi: number, out: Set<number>): void {
+    for (const reg of this.regions.values()) {
+      if (reg.page === page && lo < reg.hi && reg.lo < hi) out.add(reg.entry);
+    }
+  }
+
+  /** Forget the region at RAM offset `ramOff`, if any. */
+  drop(ramOff: number): void {
+    if (this.regions.delete(ramOff)) this.stats.dropped++;
+    this.refused.clear();
+  }
+
+  dropAll(): void {
+    this.stats.dropped += this.regions.size;
+    this.regions.clear();
+    this.refused.clear();
+  }
+}
+
+/** Turn translation to WebAssembly on for every hart of `m` (before it runs, or between runs).
+ *  Throws "not supported" when the machine has no arena (RAM too large for a WebAssembly
+ *  memory, or a machine made with arena: false). */
+export function attachJit(m: Machine, opts: JitOptions = {}): MachineJit {
+  const arena = m.mem.arena;
+  if (!arena) {
+    throw new Error(
+      "not supported: translation (--jit) needs RAM and the harts' state in one WebAssembly memory; " +
+        "this machine has none (RAM too large for it?)",
+    );
+  }
+  if (m.jit) return m.jit;
+  const j = new MachineJit(m.code, m.harts, arena, opts);
+  m.jit = j;
+  return j;
+}

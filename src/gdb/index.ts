@@ -1,0 +1,20 @@
+// Public face of the gdb layer: the remote stub (protocol), the targets it debugs (a bare
+// machine, a program under the kernel), the monitor commands, the wire framing.
+
+export { BareTarget, hartReg, setHartReg } from "./bare.js";
+export { KernelTarget } from "./kernel.js";
+export { kernelMonitor, type MonitorCommands, machineMonitor, runMonitor } from "./monitor.js";
+export { frame, fromHex, PACKET_SIZE, PacketReader, toHex, type WireEvent } from "./rsp.js";
+export { GdbStub, SLICE, type StubIo, type StubState, stopReply } from "./stub.js";
+export {
+  type BreakKind,
+  MonitorError,
+  REG_CSR0,
+  REG_F0,
+  REG_PC,
+  REG_PRIV,
+  SIG,
+  type StopEvent,
+  type Target,
+} from "./target.js";
+export { targetXml } from "./tdesc.js";

@@ -1,0 +1,279 @@
+// The translator (src/cpu/jit/region.ts, translator.ts) against the interpreter: guest programs
+// run with and without translation leave the same registers, pc, counters, RAM, modelled-TLB
+// state (counters, entries, LRU stamps) and output; the regions really run (their share of the
+// instructions is checked); traps inside a region are precise; the interrupt budget holds;
+// stores into translated code and fence.i throw translations away.
+
+import { describe, expect, it } from "vitest";
+import { PRIV_S, PRIV_U } from "../../../src/cpu/index.js";
+import { CLEAR_IRQ_M, runAsm } from "../../helpers/asm.js";
+import { MTIMECMP } from "../../helpers/guest.js";
+import { expectSameRuns, withJit } from "../../helpers/jitdiff.js";
+import { DATA_VA, FINISH, runPagedGuest } from "../../helpers/paged.js";
+
+const PASS = `
+    li t0, 0x100000
+    li t1, 0x5555
+    sw t1, 0(t0)
+2:  j 2b`;
+
+/** Integer, compressed, load/store and branch instructions in a counted loop. */
+const LOOP = `
+    .globl _start
+_start:
+    li a0, 0x0123456789abcdef
+    li a1, 0x0fedcba987654321
+    li s0, 20000
+    la s1, buf
+1:  add a0, a0, a1
+    xor a1, a1, a0
+    slli a2, a0, 13
+    srai a3, a1, 7
+    srli a3, a3, 1
+    mul a4, a2, a3
+    mulw a4, a4, a1
+    addw a5, a4, a0
+    subw a5, a5, a2
+    sllw t4, a5, a1
+    srlw t5, a5, a1
+    sraw t6, a5, a0
+    slliw t4, t4, 3
+    srliw t5, t5, 5
+    sraiw t6, t6, 7
+    addiw t6, t6, -33
+    sltu t0, a5, a4
+    slt t2, a5, a4
+    slti t3, a0, -5
+    sltiu t3, a0, 17
+    add a6, a6, t0
+    or a6, a6, t2
+    and a7, a6, a0
+    sub a7, a7, t3
+    xori a7, a7, -1
+    ori a7, a7, 0x70
+    andi t1, a0, 0x3f8
+    add t1, t1, s1
+    sd a0, 0(t1)
+    sw a1, 8(t1)
+    lw t2, 4(t1)
+    lwu t3, 8(t1)
+    lh t4, 2(t1)
+    lhu t5, 10(t1)
+    lb t6, 3(t1)
+    lbu t3, 1(t1)
+    ld t2, 8(t1)
+    sh t3, 2(t1)
+    sb t6, 5(t1)
+    add a7, a7, t2
+    blt a0, a1, 3f
+    bge a4, a5, 3f
+    bltu a2, a3, 3f
+    bgeu a6, a7, 3f
+    beq a0, a1, 3f
+3:  auipc t0, 0
+    lui t1, 0x12345
+    add a7, a7, t1
+    sd a7, 16(s1)
+    addi s0, s0, -1
+    bnez s0, 1b
+${PASS}
+    .data
+    .balign 4096
+buf: .zero 8192
+`;
+
+describe("translator: differential runs", () => {
+  it("integer, load/store and branch loop in bare mode (compressed and not)", () => {
+    for (const rvc of [false, true]) {
+      const { executed, jit } = expectSameRuns(
+        (j) => runAsm(LOOP, { rvc, ...(j ? { setup: withJit } : {}) }),
+        (r) => [r.result, r.out],
+      );
+      expect(jit.result.exitCode).toBe(0);
+      expect(executed).toBeGreaterThan(0.9 * jit.h.steps);
+    }
+  });
+
+  for (const cfg of [
+    { tlb: "tiny", pages: 40, stride: 4096, priv: PRIV_S },
+    { tlb: "skylake", pages: 200, stride: 4160, priv: PRIV_U },
+    { tlb: "champsim", pages: 600, stride: 8192, priv: PRIV_S, huge: true },
+    { tlb: "qemu-like", pages: 300, stride: 4096 * 7, priv: PRIV_U },
+  ]) {
+    it(`paged: ${cfg.tlb}, ${cfg.pages} pages, stride ${cfg.stride}: same TLB counters, entries and stamps`, () => {
+      const span = cfg.pages * 4096;
+      const source = `
+    _start:
+      li s0, ${DATA_VA}
+      li s1, 6000
+      li s2, ${cfg.stride}
+      li s3, ${span - 1}
+      li t0, 0
+    loop:
+      add t1, s0, t0
+      ld t2, 0(t1)
+      addi t2, t2, 1
+      sd t2, 0(t1)
+      lbu t3, 3(t1)
+      sh t3, 6(t1)
+      add t0, t0, s2
+      and t0, t0, s3
+      addi s1, s1, -1
+      bnez s1, loop
+      ${FINISH}`;
+      const { executed, jit } = expectSameRuns(
+        (j) => runPagedGuest({ ...cfg, source, dataBytes: span, host: true, jit: j }),
+        (g) => g.res,
+      );
+      expect(jit.res.exitCode).toBe(0);
+      expect(executed).toBeGreaterThan(0.8 * jit.h.steps);
+    });
+  }
+});
+
+describe("translator: traps and interrupts", () => {
+  it("page faults in the middle of a region: epc, tval, registers and instret as the interpreter's", () => {
+    // Every 7th iteration touches an unmapped page; the S handler logs and skips it.
+    const source = `
+    _start:
+      la t0, handler
+      csrw stvec, t0
+      li s0, ${DATA_VA}
+      li s1, 3000
+      li s4, 0
+    loop:
+      addi s4, s4, 1
+      andi t1, s1, 7
+      li t2, 7
+      bne t1, t2, 1f
+      li t3, 0x7000000000
+      add t3, t3, s1
+      ld t4, 0(t3)
+      sd t4, 8(t3)
+    1:
+      ld t5, 0(s0)
+      addi t5, t5, 3
+      sd t5, 0(s0)
+      addi s1, s1, -1
+      bnez s1, loop
+      ${FINISH}
+      .balign 4
+    handler:
+      csrr t6, sepc
+      addi t6, t6, 4
+      csrw sepc, t6
+      csrr t6, stval
+      add s5, s5, t6
+      csrr t6, scause
+      add s6, s6, t6
+      addi s7, s7, 1
+      sret`;
+    const { executed, jit } = expectSameRuns(
+      (j) =>
+        runPagedGuest({
+          tlb: "skylake",
+          source,
+          dataBytes: 4096,
+          host: true,
+          priv: PRIV_S,
+          jit: j,
+          setup: (h) => {
+            h.medeleg = (1 << 13) | (1 << 15); // load and store page faults to S
+          },
+        }),
+      (g) => g.res,
+    );
+    expect(jit.res.exitCode).toBe(0);
+    expect(jit.h.reg(23)).toBe(2n * 375n); // s7: two faults per 8 iterations
+    expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
+  });
+
+  it("timer interrupts come at the same instruction (regions never run past the budget)", () => {
+    const src = `
+    .globl _start
+_start:
+    la t0, handler
+    csrw mtvec, t0
+    li t0, ${MTIMECMP}
+    li t1, 37
+    sd t1, 0(t0)
+    li t0, 0x80
+    csrs mie, t0
+    csrsi mstatus, 8
+    li s0, 200000
+1:  addi s0, s0, -1
+    add s1, s1, s0
+    xor s2, s2, s1
+    bnez s0, 1b
+${PASS}
+    .balign 4
+handler:
+    ${CLEAR_IRQ_M.replaceAll("\n", "\n    ")}
+    csrr t6, mepc
+    add s3, s3, t6
+    addi s4, s4, 1
+    li t5, ${MTIMECMP}
+    ld t6, 0(t5)
+    addi t6, t6, 53
+    sd t6, 0(t5)
+    mret`;
+    const { executed, jit } = expectSameRuns(
+      (j) => runAsm(src, { quantum: 997, ...(j ? { setup: withJit } : {}) }),
+      (r) => [r.result, r.reg(19), r.reg(20)],
+    );
+    expect(jit.reg(20)).toBeGreaterThan(50n); // s4: interrupts taken
+    expect(executed).toBeGreaterThan(0.05 * jit.h.steps);
+  });
+});
+
+describe("translator: invalidation", () => {
+  it("a store into a translated region's code: the new instruction runs", () => {
+    // The loop adds `addi s2, s2, 1` (patched to `addi s2, s2, 2` half-way) to s2.
+    const src = `
+    .globl _start
+_start:
+    li s0, 4000
+    la s1, patch
+    li s3, 2000
+    lw s4, newinsn
+1:  bne s0, s3, 2f
+    sw s4, 0(s1)
+2:
+patch:
+    addi s2, s2, 1
+    addi s0, s0, -1
+    bnez s0, 1b
+${PASS}
+    .balign 4
+newinsn:
+    addi s2, s2, 2`;
+    const { jit } = expectSameRuns(
+      (j) => runAsm(src, j ? { setup: withJit } : {}),
+      (r) => r.result,
+    );
+    expect(jit.reg(18)).toBe(2000n + 2n * 2000n);
+    expect(jit.m.jit!.stats().dropped).toBeGreaterThan(0);
+  });
+
+  it("fence.i drops every region; they are translated again", () => {
+    const src = `
+    .globl _start
+_start:
+    li s0, 30
+1:  li s1, 500
+2:  addi s1, s1, -1
+    add s2, s2, s1
+    bnez s1, 2b
+    fence.i
+    addi s0, s0, -1
+    bnez s0, 1b
+${PASS}`;
+    const { jit } = expectSameRuns(
+      (j) => runAsm(src, j ? { setup: withJit } : {}),
+      (r) => r.result,
+    );
+    const s = jit.m.jit!.stats();
+    expect(s.dropped).toBeGreaterThan(10);
+    expect(s.regions).toBeGreaterThanOrEqual(s.dropped);
+  });
+});

@@ -1,0 +1,52 @@
+// readHostFile: what mmlab reads whole it reads with a bound, and what it cannot read that way
+// it refuses up front, naming the file.
+
+import { execFileSync } from "node:child_process";
+import { closeSync, ftruncateSync, mkdirSync, openSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { HostFileError, readHostFile } from "../../src/session/index.js";
+import { tempDirPerTest, writeFile } from "../helpers/cli.js";
+
+const tmp = tempDirPerTest();
+
+function refusal(path: string, limits: Parameters<typeof readHostFile>[1]): HostFileError {
+  try {
+    readHostFile(path, limits);
+  } catch (e) {
+    expect(e).toBeInstanceOf(HostFileError);
+    return e as HostFileError;
+  }
+  throw new Error(`${path} was read`);
+}
+
+describe("readHostFile", () => {
+  it("reads a regular file whole", () => {
+    const p = writeFile(tmp.path("a.txt"), "hello\n");
+    expect(new TextDecoder().decode(readHostFile(p, { max: 100 }))).toBe("hello\n");
+  });
+
+  it("refuses a directory, a device and a missing file by name", () => {
+    mkdirSync(tmp.path("d"));
+    expect(refusal(tmp.path("d"), { max: 100 }).message).toBe(`${tmp.path("d")}: is a directory`);
+    expect(refusal("/dev/zero", { max: 100, stream: true }).message).toBe(
+      "/dev/zero: is a character device, not a regular file",
+    );
+    const e = refusal(tmp.path("none"), { max: 100 });
+    expect([e.message, e.code]).toEqual([`${tmp.path("none")}: no such file`, "ENOENT"]);
+  });
+
+  it("refuses a file over the bound before reading it (a 2 GiB sparse file)", () => {
+    const p = tmp.path("sparse");
+    const fd = openSync(p, "w");
+    ftruncateSync(fd, 2 ** 31);
+    closeSync(fd);
+    expect(refusal(p, { max: 256 << 20 }).message).toBe(`${p}: 2048 MiB, more than the 256 MiB mmlab reads`);
+  });
+
+  it("refuses a named FIFO (its open would wait for a writer), streams or not", () => {
+    const p = tmp.path("fifo");
+    execFileSync("mkfifo", [p]);
+    expect(refusal(p, { max: 100 }).message).toBe(`${p}: is a FIFO, not a regular file`);
+    expect(refusal(p, { max: 100, stream: true }).message).toMatch(/is a FIFO.*pipe it into '-' instead/);
+  });
+});
