@@ -31,7 +31,7 @@ GUESTS=$(pwd)
 
 # Built both ways.
 BOTH=(hello echo_args sort mstress thp_touch ptrchase exitcode segv cat sysprobe
-	echo wc rm fork_wait pipeline sigalrm sigsegv_longjmp files cow minish errno_probe
+	echo wc rm fork_wait pipeline sigalrm sigsegv_longjmp sigmasks files cow minish errno_probe
 	forkbomb oom_touch hostile bigbss gdbtarget)
 # glibc only: the benchmark suite (rv64gc code is what it measures), pthreads.
 GLIBC_ONLY=(bench_coremark bench_sort bench_hash bench_fp bench_chase pthreads threadbomb)

@@ -135,6 +135,7 @@ CASES = [
     case("threadbomb", "100", ["100"], variants=GLIBC, needs=ISSUE13 + ": clone of threads, futex"),
     case("sigalrm", "default"),
     case("sigsegv_longjmp", "default"),
+    case("sigmasks", "default"),
     case("files", "default"),
     case("cow", "default", needs=ISSUE13 + ": fork with copy-on-write, MAP_SHARED anonymous"),
     case("cow", "4096", ["4096"], needs=ISSUE13 + ": fork with copy-on-write, MAP_SHARED anonymous"),

@@ -244,6 +244,11 @@ int sigsuspend(const sigset_t *mask)
 	return (int)ret(__rt_syscall2(__NR_rt_sigsuspend, (long)mask, KSIGSET_SIZE));
 }
 
+int sigaltstack(const stack_t *ss, stack_t *old)
+{
+	return (int)ret(__rt_syscall2(__NR_sigaltstack, (long)ss, (long)old));
+}
+
 /* riscv64 has no pause system call: wait with the current mask. */
 int pause(void)
 {

@@ -51,6 +51,7 @@
 #define __NR_kill            129
 #define __NR_tkill           130
 #define __NR_tgkill          131
+#define __NR_sigaltstack     132
 #define __NR_rt_sigsuspend   133
 #define __NR_rt_sigaction    134
 #define __NR_rt_sigprocmask  135

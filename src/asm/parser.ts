@@ -3,9 +3,9 @@
 import { Assembly } from "./assembly.js";
 import { AsmError, atCol, fail, type Loc } from "./errors.js";
 import { type Expr, num, parseExpr } from "./expr.js";
+import { fregNumber, regNumber } from "./isa/index.js";
 import { lexLine, stripComments, type Token } from "./lexer.js";
 import type { Program } from "./program.js";
-import { fregNumber, regNumber } from "./regs.js";
 import type { Operand } from "./syntax.js";
 
 export interface AssembleOptions {

@@ -15,8 +15,8 @@ import {
 } from "./encoding.js";
 import { fail, type Loc } from "./errors.js";
 import { type Expr, evaluate, num, type Scope } from "./expr.js";
+import { csrNumber, ROUNDING_MODES, type RoundingMode } from "./isa/index.js";
 import { liSequence } from "./li.js";
-import { csrNumber, ROUNDING_MODES, type RoundingMode } from "./regs.js";
 
 /**
  * What one operand position holds: a register field (`rdrs1` sets both rd and rs1; `tmp` is a

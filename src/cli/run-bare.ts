@@ -74,7 +74,11 @@ export async function runElfGdb(
   const cfg = opts.config;
   const sink = new ConsoleSink();
   const s = asInput(() => prepareBare(elf, opts.name, cfg, { console: sink.put }));
-  const target = new BareTarget(s.machine, resolve(opts.name), cfg.maxInsns);
+  const target = new BareTarget(
+    s.machine,
+    /\.(s|S|asm)$/.test(opts.name) ? null : resolve(opts.name),
+    cfg.maxInsns,
+  );
   const end = await serveGdb(target, listen, wait);
   sink.flush();
   s.done?.();

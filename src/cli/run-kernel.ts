@@ -2,17 +2,22 @@
 // program as its first process with our stdin, stdout and stderr, and exit with its status.
 
 import { existsSync, readSync } from "node:fs";
+import { resolve } from "node:path";
 import { isatty } from "node:tty";
+import { KernelTarget } from "../gdb/index.js";
 import { ExecError, type Mount, parseMount, type TaskIo, type task_struct } from "../kernel/index.js";
 import {
   DEFAULT_ENV,
   execLine,
   isAssembly,
+  type KernelProgram,
+  type KernelRunHooks,
   type KernelRunResult,
   loadAssembler,
   nodeHostFs,
   readKernelProgram,
   runUnderKernel,
+  startUnderKernel,
 } from "../session/index.js";
 import {
   badValue,
@@ -23,6 +28,7 @@ import {
   stringOpt,
   usageError,
 } from "./args.js";
+import { type GdbListen, serveGdb } from "./gdb-server.js";
 import { asInput } from "./guest.js";
 import { err, out } from "./io.js";
 import { checkKernelMem, checkKernelSatp } from "./kernel-session.js";
@@ -155,6 +161,7 @@ export async function runKernelMode(
   args: string[],
   p: Parsed,
   cfg: MachineConfig,
+  gdb: { listen: GdbListen; wait: boolean } | null = null,
 ): Promise<number> {
   checkKernelSatp(cfg, "run");
   checkKernelMem(cfg.mem, "run");
@@ -164,33 +171,60 @@ export async function runKernelMode(
   if (typeof elf === "number") return elf;
   const line = (text: string): void => err(`${text}\n`);
   let tlbTracer: TlbTracer | null = null;
-  const r: KernelRunResult = runUnderKernel(
-    cfg,
-    { elf, path: program, args, env: opts.env, mounts: opts.mounts, seed: opts.seed, append: opts.append },
-    {
-      io: hostIo,
-      log: line,
-      dmesg: opts.dmesg,
-      message: line,
-      quiet: cfg.quiet,
-      stats: cfg.stats !== "off",
-      hostFs: nodeHostFs(),
-      ...(opts.strace ? { strace: line } : {}),
-      ...(opts.smaps ? { onExit: printSmaps } : {}),
-      onMachine: (m) => {
-        tlbTracer = startTlbTrace(m, cfg);
-      },
-      onBoot: (s) => {
-        const insn = startInsnTrace(s.machine, cfg, s.stats);
-        return () => {
-          tlbTracer?.stop();
-          insn?.flush();
-        };
-      },
+  const prog = {
+    elf,
+    path: program,
+    args,
+    env: opts.env,
+    mounts: opts.mounts,
+    seed: opts.seed,
+    append: opts.append,
+  };
+  const hooks: KernelRunHooks = {
+    io: hostIo,
+    log: line,
+    dmesg: opts.dmesg,
+    message: line,
+    quiet: cfg.quiet,
+    stats: cfg.stats !== "off",
+    hostFs: nodeHostFs(),
+    ...(opts.strace ? { strace: line } : {}),
+    ...(opts.smaps ? { onExit: printSmaps } : {}),
+    onMachine: (m) => {
+      tlbTracer = startTlbTrace(m, cfg);
     },
-  );
+    onBoot: (s) => {
+      const insn = startInsnTrace(s.machine, cfg, s.stats);
+      return () => {
+        tlbTracer?.stop();
+        insn?.flush();
+      };
+    },
+  };
+  if (gdb) return runUnderGdb(cfg, prog, hooks, gdb, isAssembly(program) ? null : resolve(program));
+  const r: KernelRunResult = runUnderKernel(cfg, prog, hooks);
   if (r.report && cfg.stats !== "off") printStats(r.report, cfg.stats);
   return r.status;
+}
+
+/** `run --gdb` in kernel mode: the program started, then run by gdb's stub until it ends;
+ *  returns its exit status (128 + the signal that killed it). */
+async function runUnderGdb(
+  cfg: MachineConfig,
+  prog: KernelProgram,
+  hooks: KernelRunHooks,
+  gdb: { listen: GdbListen; wait: boolean },
+  execFile: string | null,
+): Promise<number> {
+  const started = startUnderKernel(cfg, prog, hooks);
+  if (typeof started === "number") return started;
+  const target = new KernelTarget(started.session.k, started.task, execFile, cfg.maxInsns);
+  try {
+    const end = await serveGdb(target, gdb.listen, gdb.wait);
+    return end.kind === "exited" ? end.code : 128 + end.signal;
+  } finally {
+    started.done?.();
+  }
 }
 
 /** The program's bytes, or the exit status when there are none to run: 126 (not an executable

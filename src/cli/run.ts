@@ -86,11 +86,7 @@ Options come before PROGRAM.`,
     if (config.jit) await loadJit();
     const [program, ...rest] = p.positionals;
     if (program === undefined) throw usageError("run", "no PROGRAM given");
-    if (!p.options.has("bare")) {
-      if (gdbOption(p))
-        throw usageError("run", "not supported: --gdb in kernel mode (only with --bare for now)");
-      return runKernelMode(program, rest, p, config);
-    }
+    if (!p.options.has("bare")) return runKernelMode(program, rest, p, config, gdbOption(p));
     for (const opt of ["append", "env", "clear-env", "mount", "strace", "seed", "smaps", "dmesg"]) {
       if (p.options.has(opt)) {
         throw usageError("run", `'--${opt}' is for kernel mode, not --bare`);

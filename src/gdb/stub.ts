@@ -227,6 +227,7 @@ export class GdbStub {
     const withSig = p[0] === "C" || p[0] === "S";
     const rest = p.slice(1);
     const addrText = withSig ? rest.split(";")[1] : rest;
+    this.t.resumeWith?.(this.cThread, withSig ? Number(num(rest.split(";")[0])) : 0);
     if (addrText) this.t.writeReg(this.cThread, REG_PC, num(addrText));
     return step ? this.doStep(this.cThread) : this.doContinue();
   }
@@ -257,6 +258,15 @@ export class GdbStub {
           const [act, tid] = a.split(":");
           return { act: act ?? "", tid: tid === undefined ? -1 : threadId(tid) };
         });
+      // The first action that applies to a thread is its action (a default comes last).
+      const seen = new Set<number>();
+      for (const a of actions) {
+        const tid = a.tid > 0 ? a.tid : this.cThread;
+        if (seen.has(tid)) continue;
+        seen.add(tid);
+        if (a.act[0] === "C" || a.act[0] === "S") this.t.resumeWith?.(tid, Number(num(a.act.slice(1))));
+        else if (a.act === "c" || a.act === "s") this.t.resumeWith?.(tid, 0);
+      }
       const step = actions.find((a) => a.act[0] === "s" || a.act[0] === "S");
       if (step) return this.doStep(step.tid > 0 ? step.tid : this.cThread);
       if (actions.some((a) => a.act[0] === "c" || a.act[0] === "C")) return this.doContinue();
@@ -276,7 +286,8 @@ export class GdbStub {
     if (p.startsWith("qSupported")) {
       return (
         `PacketSize=${PACKET_SIZE.toString(16)};QStartNoAckMode+;qXfer:features:read+;` +
-        "qXfer:exec-file:read+;swbreak+;hwbreak+;vContSupported+"
+        "qXfer:exec-file:read+;swbreak+;hwbreak+;vContSupported+" +
+        (t.siginfo ? ";qXfer:siginfo:read+" : "")
       );
     }
     if (p === "QStartNoAckMode") {
@@ -310,17 +321,21 @@ export class GdbStub {
     if (p.startsWith("qXfer:features:read:"))
       return this.xfer(p.slice(20), (annex) => (annex === "target.xml" ? targetXml(t) : null));
     if (p.startsWith("qXfer:exec-file:read:")) return this.xfer(p.slice(21), () => t.execFile);
+    if (p.startsWith("qXfer:siginfo:read:") && t.siginfo) {
+      const info = t.siginfo(this.gThread);
+      return this.xfer(p.slice(19), () => info);
+    }
     return "";
   }
 
   /** qXfer reads: `annex:offset,length` of the object `get(annex)` gives: m (more) or l (last). */
-  private xfer(args: string, get: (annex: string) => string | null): string | Uint8Array {
+  private xfer(args: string, get: (annex: string) => string | Uint8Array | null): string | Uint8Array {
     const colon = args.lastIndexOf(":");
     if (colon < 0) throw new BadPacket();
     const obj = get(args.slice(0, colon));
     if (obj === null) return "E00";
     const [o, l] = split2(args.slice(colon + 1), ",");
-    const bytes = enc.encode(obj);
+    const bytes = typeof obj === "string" ? enc.encode(obj) : obj;
     const off = Number(num(o));
     const len = Math.min(Number(num(l)), PACKET_SIZE - 16);
     const piece = bytes.subarray(Math.min(off, bytes.length), Math.min(off + len, bytes.length));

@@ -67,6 +67,11 @@ export interface Target {
   readonly attached: boolean;
   /** The program's file, for qXfer:exec-file (null if none). */
   readonly execFile: string | null;
+  /** The thread stopped with a signal goes on with `signal` (0: the signal is cancelled), as
+   *  gdb's C/S say; targets without signals leave it out. */
+  resumeWith?(tid: number, signal: number): void;
+  /** The siginfo of the signal thread `tid` stopped with (qXfer:siginfo:read), or null. */
+  siginfo?(tid: number): Uint8Array | null;
   /** A `monitor` command's output (qRcmd), or an error thrown as MonitorError. */
   monitor(line: string): string;
 }

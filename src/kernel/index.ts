@@ -34,6 +34,7 @@ export { MAX_PAGE_ORDER, PageAlloc } from "./page_alloc.js";
 export { PAGE_KERNEL } from "./pgtable.js";
 export { formatLine, Printk } from "./printk.js";
 export { Scheduler, type SpawnOptions, type TaskIo, TICK, task_struct } from "./process.js";
+export { type kernel_siginfo, siginfo_bytes } from "./signal.js";
 export { SlabAllocator } from "./slab.js";
 export { syscallNames, UNKNOWN_SYSCALLS_SHOWN } from "./syscalls/index.js";
 export { TLB_FLUSH_ALL_THRESHOLD } from "./tlbflush.js";

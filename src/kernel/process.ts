@@ -18,6 +18,7 @@ import {
   force_sig_fault,
   ILL_ILLOPC,
   init_task_signals,
+  type kernel_siginfo,
   SEGV_ACCERR,
   SEGV_MAPERR,
   SIGBUS,
@@ -100,6 +101,9 @@ export class task_struct implements Waiter {
   /** The timer that ends a sleep with a deadline. */
   sleep_timer: hrtimer | null = null;
   tidAddress = 0n;
+  /** A fault signal the task stopped with for its debugger (ptrace_signal): delivered when it
+   *  is resumed if `deliver`, else dropped. */
+  ptrace_sig: { info: kernel_siginfo; deliver: boolean } | null = null;
   readonly uaccess: UserAccess;
   readonly unknownSyscalls = new Set<bigint>();
 
@@ -153,6 +157,11 @@ export class Scheduler {
   private idleSpins = 0;
   /** Called when a task exits, before its memory is freed (e.g. to print its smaps). */
   onExit: ((t: task_struct) => void) | null = null;
+  /** The debugger's hold on the tasks (src/gdb), as ptrace gives gdbserver: it is asked about
+   *  each fault signal before delivery, and true stops the task for it (ptraceStop). */
+  ptrace: ((t: task_struct, info: kernel_siginfo) => boolean) | null = null;
+  /** The task that stopped with a signal for the debugger; run() then returns "halt". */
+  ptraceStop: task_struct | null = null;
 
   constructor(private readonly k: Kernel) {
     k.registerParams({
@@ -225,7 +234,7 @@ export class Scheduler {
   /** Run every task until all have exited (or `maxInsns` user instructions have retired).
    *  When every task sleeps, the harts idle until the next timer; when none is set, nothing
    *  can wake them and they are killed (a hang is never an answer). */
-  run(maxInsns = Number.POSITIVE_INFINITY): "done" | "limit" {
+  run(maxInsns = Number.POSITIVE_INFINITY): "done" | "limit" | "halt" {
     const k = this.k;
     let retired = 0;
     for (;;) {
@@ -240,6 +249,9 @@ export class Scheduler {
         retired += n;
         if (n > 0) this.idleSpins = 0;
         if (t.running && t.state === "running" && !this.runqueue.includes(t)) this.runqueue.push(t);
+        // A debugger's stop: a trigger or breakpoint halted the hart, or a task stopped with a
+        // signal for it (only with a debugger attached).
+        if (this.ptraceStop || k.machine.harts[cpu]!.triggers.halt) return "halt";
         if (retired >= maxInsns) return "limit";
       }
     }
@@ -322,7 +334,7 @@ export class Scheduler {
    *  A task woken in a system call runs the call again first (wait.ts); every return to user
    *  mode takes the signals pending (do_signal). The task leaves the hart when its budget is
    *  spent, or when it sleeps, stops or exits. */
-  private runTask(t: task_struct, budget: number): number {
+  private runTask(t: task_struct, budget: number, step = false): number {
     const k = this.k;
     const h = k.hart();
     this.contextSwitches++;
@@ -338,24 +350,33 @@ export class Scheduler {
     let total = 0;
     for (;;) {
       if (t.running && t.state === "running") do_signal(this, t, h, fromSyscall);
-      if (!t.running || t.state !== "running") break;
+      if (!t.running || t.state !== "running" || this.ptraceStop) break;
       h.sret();
       const n = runHart(h, budget - total, k.machine.interpreter);
       total += n;
       k.machine.clocks[h.id] = (k.machine.clocks[h.id] ?? 0) + Math.max(n, 1);
       h.yieldRequested = false;
+      if (h.triggers.halt !== null) break; // stopped for the debugger before an instruction
       if (h.priv === PRIV_S) {
         fromSyscall = this.handleTrap(h, t);
+        if (step && fromSyscall) break; // a debugger's step over ecall is the whole call
         continue;
       }
       if (total >= budget) {
-        this.timerTick(h, t);
+        if (!step) this.timerTick(h, t);
         break;
       }
     }
     if (t.running) this.saveUser(h, t);
     k.current = idle;
     return total;
+  }
+
+  /** A debugger's single step of `t` on hart 0: one instruction, or one whole system call
+   *  (with what it does on the way back: signals), with no timer tick. */
+  stepTask(t: task_struct): void {
+    if (!t.running || t.state !== "running") return;
+    this.k.onCpu(0, () => this.runTask(t, 1, true));
   }
 
   /** Restore `t`'s registers into the hart, in S-mode with the user pc in sepc (the caller

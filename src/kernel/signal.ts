@@ -681,22 +681,44 @@ function restart(t: task_struct, h: Hart): void {
   h.sepc -= 4n;
 }
 
-/** The way back to user mode (do_notify_resume → arch_do_signal_or_restart) with the hart in
- *  S-mode and the user pc in sepc: take pending signals (a default action, or one handler's
- *  frame), and fix up the result of the system call just made (`fromSyscall`). */
+/** The way back to user mode (exit_to_user_mode_loop → arch_do_signal_or_restart) with the
+ *  hart in S-mode and the user pc in sepc: fix up the result of the system call just made
+ *  (`fromSyscall`) and take every deliverable signal: a default action, or a handler's frame
+ *  — several handlers' frames stack up, the last one set up running first, as Linux's loop
+ *  does while a signal is still pending and unblocked. */
 export function do_signal(s: Scheduler, t: task_struct, h: Hart, fromSyscall: boolean): void {
-  const sys = fromSyscall && !t.in_sigreturn;
+  let sys = fromSyscall && !t.in_sigreturn;
   t.in_sigreturn = false;
+  let handled = false;
   for (;;) {
     if (!t.running || t.sig.stopped) return;
-    const info = dequeue_signal(t);
-    if (!info) break;
+    let info: kernel_siginfo | null;
+    const held = t.ptrace_sig;
+    if (held) {
+      // The debugger resumed the task: the signal it stopped with goes on, or is cancelled.
+      t.ptrace_sig = null;
+      if (!held.deliver) continue;
+      info = held.info;
+    } else {
+      const next = dequeue_signal(t);
+      if (!next) break;
+      info = next;
+      // ptrace_signal(): a fault signal stops a debugged task first (with its pc still at the
+      // faulting instruction), and its debugger decides.
+      if (info.addr !== undefined && s.ptrace?.(t, info)) {
+        t.ptrace_sig = { info, deliver: true };
+        s.ptraceStop = t;
+        return;
+      }
+    }
     const sig = info.signo;
     const ka = t.sighand.action[sig]!;
     if (ka.handler === SIG_IGN) continue;
     if (ka.handler !== SIG_DFL) {
       handle_signal(s, t, h, sig, ka, info, sys);
-      return;
+      sys = false;
+      handled = true;
+      continue;
     }
     const act = sig_default(sig);
     if (act === "ign" || act === "cont") continue;
@@ -708,6 +730,7 @@ export function do_signal(s: Scheduler, t: task_struct, h: Hart, fromSyscall: bo
     s.do_group_exit(t, 128 + sig, sig);
     return;
   }
+  if (handled) return;
   if (sys) syscall_restart(t, h, null);
   if (t.signals.restore_sigmask) {
     t.signals.restore_sigmask = false;
@@ -735,8 +758,7 @@ function handle_signal(
   if (!setup_rt_frame(t, h, handler, info, oldmask)) {
     // force_sigsegv(): the frame could not be written; SIGSEGV with its default action.
     t.sighand.action[SIGSEGV] = { handler: SIG_DFL, flags: 0n, mask: 0n };
-    force_sig_info(s, t, { signo: SIGSEGV, code: SI_KERNEL });
-    do_signal(s, t, h, false);
+    force_sig_info(s, t, { signo: SIGSEGV, code: SI_KERNEL }); // do_signal's loop takes it next
     return;
   }
   set_current_blocked(t, g.blocked | handler.mask | (handler.flags & SA_NODEFER ? 0n : sigmask(sig)));

@@ -35,9 +35,11 @@ export {
   type KernelProgram,
   type KernelRunHooks,
   type KernelRunResult,
+  type KernelStart,
   type LogLine,
   logOops,
   runUnderKernel,
+  startUnderKernel,
   TASK_LINE,
 } from "./kernel.js";
 export {

@@ -140,13 +140,24 @@ export interface KernelRunResult {
   kernelAtStart: KernelStats | null;
 }
 
-/** Boot the kernel and run `prog` as its first process until every task has exited or the
- *  spec's instruction budget is spent. */
-export function runUnderKernel(
+/** A program booted and spawned as the kernel's first task, not run yet (`mmlab run --gdb`
+ *  runs it under the debugger). */
+export interface KernelStart {
+  session: BootedKernel;
+  task: task_struct;
+  /** What hooks.onBoot returned: call it at the end. */
+  done: (() => void) | undefined;
+  /** The kernel's counters just before the program started. */
+  kernelAtStart: KernelStats;
+}
+
+/** Boot the kernel and start `prog` as its first process; a number is the exit status when it
+ *  could not be started (126, its line printed). */
+export function startUnderKernel(
   spec: MachineSpec,
   prog: KernelProgram,
   hooks: KernelRunHooks,
-): KernelRunResult {
+): KernelStart | number {
   const filter = hooks.dmesg ? () => true : (l: LogLine) => atLeast(l, "notice") || TASK_LINE.test(l.text);
   const session = bootSession(spec, {
     cmdline: prog.append,
@@ -158,13 +169,35 @@ export function runUnderKernel(
   if (prog.seed !== undefined) session.k.sched.seed = prog.seed;
   if (hooks.onExit) session.k.sched.onExit = hooks.onExit;
   const done = hooks.onBoot?.(session);
-  let end: { status: number; reason: string };
   const kernelAtStart = kernelStats(session.k);
+  let task: task_struct | number;
   try {
     mountAll(session.k, prog.mounts, hooks.hostFs);
-    const task = spawnProgram(session.k, prog, hooks);
-    if (typeof task === "number")
-      return { status: task, reason: "not run", report: null, kernelAtStart: null };
+    task = spawnProgram(session.k, prog, hooks);
+  } catch (e) {
+    done?.();
+    throw e;
+  }
+  if (typeof task === "number") {
+    done?.();
+    return task;
+  }
+  return { session, task, done, kernelAtStart };
+}
+
+/** Boot the kernel and run `prog` as its first process until every task has exited or the
+ *  spec's instruction budget is spent. */
+export function runUnderKernel(
+  spec: MachineSpec,
+  prog: KernelProgram,
+  hooks: KernelRunHooks,
+): KernelRunResult {
+  const started = startUnderKernel(spec, prog, hooks);
+  if (typeof started === "number")
+    return { status: started, reason: "not run", report: null, kernelAtStart: null };
+  const { session, task, done, kernelAtStart } = started;
+  let end: { status: number; reason: string };
+  try {
     end = runTasks(session, task, spec.maxInsns, hooks.quiet ? () => {} : hooks.message);
   } finally {
     done?.();
@@ -221,8 +254,8 @@ function runTasks(
   message: (text: string) => void,
 ): { status: number; reason: string } {
   const { k, stats } = session;
-  const run = (): "done" | "limit" => k.sched.run(maxInsns);
-  let outcome: "done" | "limit";
+  const run = (): "done" | "limit" | "halt" => k.sched.run(maxInsns);
+  let outcome: "done" | "limit" | "halt";
   try {
     outcome = stats ? stats.time(run) : run();
   } catch (e) {
@@ -230,6 +263,7 @@ function runTasks(
     logOops(k, e);
     return { status: 139, reason: "kernel oops: the task was killed" };
   }
+  if (outcome === "halt") throw new Error("BUG: a task stopped for a debugger, and none is attached");
   if (outcome === "limit") {
     const reason = `stopped after ${maxInsns} instructions (--max-insns)`;
     message(`mmlab: ${reason}`);

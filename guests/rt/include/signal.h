@@ -97,4 +97,16 @@ int sigdelset(sigset_t *set, int sig);
 int sigismember(const sigset_t *set, int sig);
 int kill(pid_t pid, int sig);
 int raise(int sig);
+
+/* The alternate signal stack (stack_t as the kernel reads it). */
+#define SS_ONSTACK    1
+#define SS_DISABLE    2
+#define MINSIGSTKSZ   2048
+#define SIGSTKSZ      8192
+typedef struct {
+	void *ss_sp;
+	int ss_flags;
+	size_t ss_size;
+} stack_t;
+int sigaltstack(const stack_t *ss, stack_t *old);
 #endif

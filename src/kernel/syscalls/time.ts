@@ -85,13 +85,15 @@ function do_nanosleep(c: Ctx, first: () => number | bigint, rem: bigint, abs: bo
   return put(c, rem, time_bytes(deadline - now)) || r;
 }
 
-/** The clocks clock_nanosleep sleeps on; the others answer EINVAL (CPU-time clocks: a
- *  documented limit) or EOPNOTSUPP (clocks without nsleep: MONOTONIC_RAW, the COARSE ones). */
+/** The clocks clock_nanosleep sleeps on. The others: EOPNOTSUPP for the clocks Linux has no
+ *  nsleep for (MONOTONIC_RAW, the COARSE ones, THREAD_CPUTIME_ID: errno_probe's host record);
+ *  EINVAL for unknown ids, the alarm clocks (no RTC: see clockid_valid) and, a limit of this
+ *  kernel, PROCESS_CPUTIME_ID (Linux sleeps until the process has used that much CPU). */
 function nsleep_clock(id: number): "real" | "mono" | bigint {
   if (id === 0 || id === 11) return "real"; // REALTIME, TAI
   if (id === 1 || id === 7) return "mono"; // MONOTONIC, BOOTTIME
-  if (id === 4 || id === 5 || id === 6) return -EOPNOTSUPP;
-  return -EINVAL; // the CPU-time clocks; the alarm clocks (no RTC: see clockid_valid)
+  if (id === 3 || id === 4 || id === 5 || id === 6) return -EOPNOTSUPP;
+  return -EINVAL;
 }
 
 /** ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF. */

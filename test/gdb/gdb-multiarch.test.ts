@@ -1,0 +1,109 @@
+// The real gdb (Debian's gdb-multiarch, gdb 13) against `mmlab run --gdb`, in batch mode, on the
+// committed guest guests/bin/gdbtarget.glibc.elf (built with -g -O0): break at main, next, info
+// registers, x/8gx $sp, a watchpoint on a global, bt in a recursive function, monitor tlb and
+// maps, a segfault caught with its address, and a bare guest. Skipped, with the reason, where
+// gdb-multiarch is not installed (.ci/run installs it when it can).
+
+import { spawnSync } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+import { outcome, removeMmlabBundle, runProgram, startMmlab } from "../helpers/process.js";
+
+const GDB = "gdb-multiarch";
+const have = spawnSync(GDB, ["--version"], { encoding: "utf8" }).status === 0;
+const WHY = "gdb-multiarch is not installed (apt-get install gdb-multiarch; .ci/run installs it when it can)";
+const GUEST = "guests/bin/gdbtarget.glibc.elf";
+
+afterAll(removeMmlabBundle);
+
+/** Start `mmlab run --gdb 127.0.0.1:0 --gdb-wait ARGS`, run gdb's batch `commands` against it;
+ *  gdb's output and mmlab's outcome. */
+async function debug(
+  args: string[],
+  commands: string[],
+): Promise<{ gdb: string; status: number | null; stdout: string; stderr: string }> {
+  const child = await startMmlab(["run", "--gdb", "127.0.0.1:0", "--gdb-wait", ...args]);
+  const done = outcome(child);
+  const port = await new Promise<string>((resolve, reject) => {
+    let err = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d.toString();
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    child.on("close", () => reject(new Error(`mmlab ended before listening: ${err}`)));
+  });
+  const ex = ["-batch", "-nx", "-ex", "set confirm off", "-ex", `target remote 127.0.0.1:${port}`];
+  for (const c of commands) ex.push("-ex", c);
+  const g = await runProgram(GDB, ex);
+  const m = await done;
+  return { gdb: g.stdout + g.stderr, status: m.status, stdout: m.stdout, stderr: m.stderr };
+}
+
+describe.skipIf(!have)(`gdb-multiarch (${have ? "installed" : WHY})`, () => {
+  it("break main, next, info registers, x/8gx $sp, a watchpoint, bt in recursion, monitor tlb", async () => {
+    const r = await debug(
+      [GUEST],
+      [
+        "break main",
+        "continue",
+        "next",
+        "info registers pc sp",
+        "x/8gx $sp",
+        "watch counter",
+        "continue",
+        "continue",
+        "delete",
+        "break factorial if n == 1",
+        "continue",
+        "bt",
+        "monitor tlb",
+        "monitor maps",
+        "delete",
+        "continue",
+      ],
+    );
+    const g = r.gdb;
+    expect(g).toMatch(/Breakpoint 1, main \(argc=1, argv=0x[0-9a-f]+\) at guests\/gdbtarget\.c:36/);
+    expect(g).toMatch(/^37\s+bump\(2\);/m);
+    expect(g).toMatch(/^pc\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <main\+\d+>/m);
+    expect(g).toMatch(/^sp\s+0x3ffffff[0-9a-f]+/m);
+    expect(g).toMatch(/^0x3ffffff[0-9a-f]+:\s+0x[0-9a-f]{16}\s+0x[0-9a-f]{16}$/m);
+    expect(g).toContain("Hardware watchpoint 2: counter");
+    expect(g).toMatch(/Old value = 1\nNew value = 3/);
+    expect(g).toMatch(/Old value = 3\nNew value = 6/);
+    expect(g).toMatch(/#0 {2}factorial \(n=1\) at guests\/gdbtarget\.c:29/);
+    for (const n of [2, 3, 4, 5]) expect(g).toMatch(new RegExp(`#${n - 1} .* in factorial \\(n=${n}\\)`));
+    expect(g).toMatch(/#5 .* in main \(argc=1/);
+    expect(g).toMatch(/hart 0: TLB skylake, satp sv48: \d+ valid entries/);
+    expect(g).toMatch(/^00010000-[0-9a-f]+ r-xp /m);
+    expect(g).toContain("[Inferior 1 (Remote target) exited normally]");
+    expect(r.stdout).toBe("counter=126 factorial(5)=120\n");
+    expect(r.status).toBe(0);
+  }, 120_000);
+
+  it("a segfault is caught with its address; going on delivers it (status 139)", async () => {
+    const r = await debug(
+      [GUEST, "segv"],
+      ["continue", "p $_siginfo._sifields._sigfault.si_addr", "p $pc", "continue"],
+    );
+    expect(r.gdb).toContain("Program received signal SIGSEGV, Segmentation fault.");
+    expect(r.gdb).toMatch(/in main \(argc=2, .*\) at guests\/gdbtarget\.c:45\n45\s+\*bad_pointer = 1;/);
+    expect(r.gdb).toContain("$1 = (void *) 0x10");
+    expect(r.gdb).toContain("Program terminated with signal SIGSEGV, Segmentation fault.");
+    expect(r.stderr).toContain("segfault at 10 ip");
+    expect(r.status).toBe(139);
+  }, 120_000);
+
+  it("a bare guest: stepi, CSRs, priv, monitor stats; kill", async () => {
+    const r = await debug(
+      ["--bare", "guests/bin/bench_bare.elf"],
+      ["stepi", "p/x $pc", "p $priv", "p/x $misa", "info registers mstatus", "monitor stats", "kill"],
+    );
+    expect(r.gdb).toMatch(/\$1 = 0x8000000[0-9a-f]/);
+    expect(r.gdb).toMatch(/\$2 = 3/);
+    expect(r.gdb).toMatch(/\$3 = 0x800000000014112d/);
+    expect(r.gdb).toMatch(/^mstatus\s+0xa00000000/m);
+    expect(r.gdb).toContain("no translations (satp was Bare all along)");
+    expect(r.status).toBe(137);
+  }, 120_000);
+});
