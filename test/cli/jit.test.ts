@@ -1,0 +1,87 @@
+// `mmlab run --jit` against `mmlab run` on the guest corpus (guests/bin, static glibc and no-libc
+// programs under the kernel, and the bare-metal benchmark's first instructions): the same
+// output, exit status, kernel messages and `--stats=json` counters (every TLB counter, the
+// kernel's counters, traps), wall time and the translator's own figures aside. --dump-jit writes
+// one .wat per region, with the guest pc range in its first line.
+
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { mmlab, tempDirPerTest } from "../helpers/cli.js";
+
+/** The --stats=json object without what differs from run to run (wall time, MIPS) and the
+ *  translator's figures (present only with --jit). */
+function counters(stderr: string): { messages: string[]; stats: Record<string, unknown> } {
+  const lines = stderr.trimEnd().split("\n");
+  const stats = JSON.parse(lines.pop()!) as Record<string, unknown>;
+  delete stats.wallSeconds;
+  delete stats.mips;
+  delete stats.jit;
+  for (const h of stats.harts as Record<string, unknown>[]) {
+    delete h.wallSeconds;
+    delete h.mips;
+  }
+  return { messages: lines, stats };
+}
+
+async function same(args: string[]): Promise<{ share: number }> {
+  const plain = await mmlab("run", "--stats=json", ...args);
+  const jit = await mmlab("run", "--jit", "--stats=json", ...args);
+  expect(jit.status).toBe(plain.status);
+  expect(jit.stdout).toBe(plain.stdout);
+  expect(counters(jit.stderr)).toEqual(counters(plain.stderr));
+  const j = JSON.parse(jit.stderr.trimEnd().split("\n").pop()!) as { jit: { share: number } };
+  return { share: j.jit.share };
+}
+
+describe("mmlab run --jit: the same run as without", () => {
+  for (const [prog, ...args] of [
+    ["hello.glibc"],
+    ["hello.nolibc"],
+    ["cow.glibc", "3"],
+    ["fork_wait.glibc", "4"],
+    ["sort.glibc"],
+    ["bigbss.glibc"],
+    ["files.glibc"],
+    ["segv.glibc"],
+    ["sigalrm.glibc"],
+    ["pipeline.nolibc"],
+    ["ptrchase.nolibc", "200", "3"],
+    ["wc.nolibc"],
+  ] as const) {
+    it(`${prog} ${args.join(" ")}`, async () => {
+      await same([`guests/bin/${prog}.elf`, ...args]);
+    });
+  }
+
+  it("the bare-metal benchmark, 3 M instructions, most of them translated", async () => {
+    const { share } = await same(["--bare", "--max-insns", "3M", "guests/bin/bench_bare.elf"]);
+    expect(share).toBeGreaterThan(0.5);
+  });
+});
+
+describe("mmlab run --dump-jit DIR", () => {
+  const tmp = tempDirPerTest();
+  it("writes each region's WebAssembly text with its guest pc range", async () => {
+    const dir = tmp.path("jit");
+    const r = await mmlab(
+      "run",
+      "--bare",
+      "--max-insns",
+      "300K",
+      "--dump-jit",
+      dir,
+      "guests/bin/bench_bare.elf",
+    );
+    expect(r.status).toBe(124);
+    const files = readdirSync(dir);
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      expect(f).toMatch(/^region-h0-[0-9a-f]{16}\.wat$/);
+      const text = readFileSync(join(dir, f), "utf8");
+      expect(text).toMatch(/^;; hart 0, guest pc 0x[0-9a-f]{16}-0x[0-9a-f]{16} /);
+      expect(text).toContain('(import "env" "mem" (memory');
+      expect(text).toContain("(func $region_");
+    }
+  });
+});
