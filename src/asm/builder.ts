@@ -6,9 +6,9 @@ import { Assembly } from "./assembly.js";
 import { INSNS } from "./encoding.js";
 import { AsmError, atCol, fail, type Loc } from "./errors.js";
 import { type Expr, num, parseExpr } from "./expr.js";
+import { type FRegName, fregNumber, type RegName, type RoundingMode, regNumber } from "./isa/index.js";
 import { lexLine } from "./lexer.js";
 import type { Program } from "./program.js";
-import { type FRegName, fregNumber, type RegName, type RoundingMode, regNumber } from "./regs.js";
 import {
   bindPattern,
   type Kind,

@@ -2,44 +2,9 @@
 // mret/sret/wfi/sfence.vma) and the encoder that turns an instruction record into bits. The text
 // assembler and the builder both end here; nothing else knows an opcode or an immediate layout.
 
-import { fregName, isPrimeReg, regName } from "./regs.js";
+import { fregName, type Insn, isPrimeReg, regName, ZERO_FIELDS } from "./isa/index.js";
 
-/**
- * A concrete instruction: its mnemonic and field values. For a compressed instruction (`c.*`) the
- * fields are those of its 32-bit expansion, as a decoder reports them: `c.addi a0, 3` is
- * `{ name: "c.addi", rd: 10, rs1: 10, imm: 3 }`. `imm` is the value as written in assembly: the
- * byte offset for branches and jumps (target − pc), the 20-bit field for lui/auipc/c.lui, the shift
- * amount for shifts, the zimm of csr*i, the rounding mode (rm field) of F/D instructions that
- * have one. Register fields hold f register numbers where the instruction takes f registers.
- */
-export interface Insn {
-  readonly name: string;
-  readonly rd: number;
-  readonly rs1: number;
-  readonly rs2: number;
-  /** The third source of the fused multiply-adds (R4-type). */
-  readonly rs3: number;
-  readonly imm: number;
-  readonly csr: number;
-  readonly aq: boolean;
-  readonly rl: boolean;
-  readonly pred: number;
-  readonly succ: number;
-}
-
-/** Every operand field at zero: the base of an assembled record and of a decoded one. */
-export const ZERO_FIELDS: Omit<Insn, "name"> = {
-  rd: 0,
-  rs1: 0,
-  rs2: 0,
-  rs3: 0,
-  imm: 0,
-  csr: 0,
-  aq: false,
-  rl: false,
-  pred: 0,
-  succ: 0,
-};
+export type { Insn } from "./isa/index.js";
 
 /** An Insn named `name` with the given fields and every other field zero. */
 export function makeInsn(name: string, fields: Partial<Omit<Insn, "name">> = {}): Insn {

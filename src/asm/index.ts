@@ -12,11 +12,8 @@ export {
   type Reg,
 } from "./builder.js";
 export { compress } from "./compress.js";
-export { type Encoded, EncodeError, encode, type Insn, makeInsn, ZERO_FIELDS } from "./encoding.js";
+export { type Encoded, EncodeError, encode, makeInsn } from "./encoding.js";
 export { AsmError, Diagnostic, type Loc } from "./errors.js";
-export { liSequence } from "./li.js";
-export { type AssembleOptions, assemble } from "./parser.js";
-export { Program, type Section } from "./program.js";
 export {
   ABI_NAMES,
   csrNumber,
@@ -24,10 +21,15 @@ export {
   type FRegName,
   fregName,
   fregNumber,
+  type Insn,
   type RegName,
   ROUNDING_MODES,
   type RoundingMode,
   regName,
   regNumber,
-} from "./regs.js";
+  ZERO_FIELDS,
+} from "./isa/index.js";
+export { liSequence } from "./li.js";
+export { type AssembleOptions, assemble } from "./parser.js";
+export { Program, type Section } from "./program.js";
 export type { Mnemonic } from "./syntax.js";

@@ -3,9 +3,9 @@
 import { Assembly } from "./assembly.js";
 import { AsmError, atCol, fail, type Loc } from "./errors.js";
 import { type Expr, num, parseExpr } from "./expr.js";
+import { fregNumber, regNumber } from "./isa/index.js";
 import { lexLine, stripComments, type Token } from "./lexer.js";
 import type { Program } from "./program.js";
-import { fregNumber, regNumber } from "./regs.js";
 import type { Operand } from "./syntax.js";
 
 export interface AssembleOptions {
@@ -217,6 +217,7 @@ const alignDirective =
     const fill = args[1]?.length ? argConst(asm, args, 1, loc, "fill") : undefined;
     const max = argConst(asm, args, 2, loc, "max", Number.MAX_SAFE_INTEGER);
     if (pow2 && (n < 0 || n > 30)) fail(loc, `alignment 2^${n} out of range (0..30)`);
+    if (!pow2 && (n < 1 || n > 2 ** 30)) fail(loc, `alignment ${n} out of range (1..2^30)`);
     asm.align(pow2 ? 2 ** n : n, loc, fill, max);
   };
 

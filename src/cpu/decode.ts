@@ -4,7 +4,7 @@
 // decode cache (code.ts), never on the hot path.
 
 import { match, P } from "ts-pattern";
-import { ZERO_FIELDS } from "../asm/index.js";
+import { ZERO_FIELDS } from "../asm/isa/index.js";
 import { decodeFp16, decodeFp32 } from "./fpu/decode.js";
 import { type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
 

@@ -1,7 +1,7 @@
 // Disassembly in the assembler's syntax: ABI register names, decimal immediates, CSR names.
 // Compressed words print as their RVC mnemonic followed by the expansion's operands.
 
-import { ABI_NAMES, FABI_NAMES, ROUNDING_MODES } from "../asm/index.js";
+import { ABI_NAMES, FABI_NAMES, ROUNDING_MODES } from "../asm/isa/index.js";
 import { csrName } from "./csr.js";
 import { type Decoded, decode } from "./decode.js";
 import { insnInfo } from "./isa.js";

@@ -19,6 +19,8 @@ export interface Case {
   mounts: { host: string; guest: string }[];
   status: number;
   stdout: { nolibc: string; glibc: string };
+  /** The builds the case has (pthreads programs are glibc only); both when absent. */
+  variants?: ("nolibc" | "glibc")[];
   /** Programs a case runs through PATH: guests/bin/NAME.V.elf must be found at guest/NAME. */
   bin?: { guest: string; programs: string[] } | null;
 }
@@ -42,9 +44,9 @@ export function expected(c: Case, variant: "nolibc" | "glibc"): string {
   return text.replace(/^AT_HWCAP=.*$/m, `AT_HWCAP=0x${hwcap.toString(16)} (${names})`);
 }
 
-export function runCase(c: Case, variant: "nolibc" | "glibc") {
+export function runCase(c: Case, variant: "nolibc" | "glibc", harts = 1) {
   const path = `guests/bin/${c.program}.${variant}.elf`;
-  const k = boot("", { mem: 256 << 20 });
+  const k = boot("", { mem: 256 << 20, harts });
   let input = c.stdin ? new Uint8Array(readFileSync(c.stdin)) : new Uint8Array(0);
   const out: Uint8Array[] = [];
   const err: Uint8Array[] = [];

@@ -10,6 +10,7 @@ import { assemble } from "../../src/asm/index.js";
 import type { Kernel, task_struct } from "../../src/kernel/index.js";
 import { RT_SIGFRAME_SIZE, vdso_base } from "../../src/kernel/signal.js";
 import { E, proc } from "./fs/harness.js";
+import { expected, loadCases, runCase } from "./guest-cases.js";
 import { boot } from "./helpers.js";
 
 interface Run {
@@ -668,4 +669,17 @@ describe("the signal system calls' argument checks", () => {
     expect(p.call(132, 0, old)).toBe(0n);
     expect([p.u64(old, 0), p.i32(old, 8), p.u64(old, 16)]).toEqual([0n, 2, 0n]);
   });
+});
+
+describe("the signal guests on 4 harts", () => {
+  const cases = loadCases("cases.json").filter((c) => c.program.startsWith("sig"));
+  it("finds them", () =>
+    expect(cases.map((c) => c.program).sort()).toEqual(["sigalrm", "sigmasks", "sigsegv_longjmp"]));
+  for (const c of cases)
+    for (const v of ["nolibc", "glibc"] as const)
+      it(`${c.id} (${v}) prints what qemu recorded`, () => {
+        const r = runCase(c, v, 4);
+        expect(r.stdout).toBe(expected(c, v));
+        expect(r.t.exitCode).toBe(c.status);
+      });
 });

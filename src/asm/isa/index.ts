@@ -1,4 +1,6 @@
-// Register and CSR names the assembler accepts.
+// The names and records of the ISA that the assembler shares with the CPU's decoder and
+// disassembler: register ABI names, CSR numbers, rounding modes, the instruction record. A leaf
+// with no imports, so the CPU can use it without loading the assembler.
 
 /** ABI names of x0..x31, in register order. */
 export const ABI_NAMES = [
@@ -131,3 +133,40 @@ for (let i = 3; i < 32; i++) {
 export function csrNumber(name: string): number | undefined {
   return CSRS.get(name);
 }
+
+/**
+ * A concrete instruction: its mnemonic and field values. For a compressed instruction (`c.*`) the
+ * fields are those of its 32-bit expansion, as a decoder reports them: `c.addi a0, 3` is
+ * `{ name: "c.addi", rd: 10, rs1: 10, imm: 3 }`. `imm` is the value as written in assembly: the
+ * byte offset for branches and jumps (target − pc), the 20-bit field for lui/auipc/c.lui, the shift
+ * amount for shifts, the zimm of csr*i, the rounding mode (rm field) of F/D instructions that
+ * have one. Register fields hold f register numbers where the instruction takes f registers.
+ */
+export interface Insn {
+  readonly name: string;
+  readonly rd: number;
+  readonly rs1: number;
+  readonly rs2: number;
+  /** The third source of the fused multiply-adds (R4-type). */
+  readonly rs3: number;
+  readonly imm: number;
+  readonly csr: number;
+  readonly aq: boolean;
+  readonly rl: boolean;
+  readonly pred: number;
+  readonly succ: number;
+}
+
+/** Every operand field at zero: the base of an assembled record and of a decoded one. */
+export const ZERO_FIELDS: Omit<Insn, "name"> = {
+  rd: 0,
+  rs1: 0,
+  rs2: 0,
+  rs3: 0,
+  imm: 0,
+  csr: 0,
+  aq: false,
+  rl: false,
+  pred: 0,
+  succ: 0,
+};
