@@ -260,10 +260,22 @@ function plannedLength(p: Planned, rvc: boolean): number {
   return rvc && p.compressible && compress(p.insn) ? 2 : 4;
 }
 
+/** The most bytes one .space/.fill/.zero builds: 256 MiB, the largest program mmlab reads
+ *  (session's MAX_PROGRAM_BYTES). */
+export const MAX_FILL_BYTES = 256 << 20;
+
 function fillCount(item: Item & { t: "fill" }, scope: Scope): number {
   const v = evaluate(item.count, scope).v;
   if (v < 0n || v > 1n << 32n) {
     if (scope.strict) throw new LocatedError(item.loc, `bad repeat count ${v}`);
+    return 0;
+  }
+  if (v * BigInt(item.size) > BigInt(MAX_FILL_BYTES)) {
+    if (scope.strict)
+      throw new LocatedError(
+        item.loc,
+        `${v * BigInt(item.size)} bytes to fill: more than the assembler builds (at most ${MAX_FILL_BYTES})`,
+      );
     return 0;
   }
   return Number(v);

@@ -217,6 +217,7 @@ const alignDirective =
     const fill = args[1]?.length ? argConst(asm, args, 1, loc, "fill") : undefined;
     const max = argConst(asm, args, 2, loc, "max", Number.MAX_SAFE_INTEGER);
     if (pow2 && (n < 0 || n > 30)) fail(loc, `alignment 2^${n} out of range (0..30)`);
+    if (!pow2 && (n < 1 || n > 2 ** 30)) fail(loc, `alignment ${n} out of range (1..2^30)`);
     asm.align(pow2 ? 2 ** n : n, loc, fill, max);
   };
 

@@ -376,7 +376,14 @@ const PSEUDO_EMIT: Record<PseudoMnemonic, (b: Bound, idx: number) => Emit> = {
     return pcrel(r, b.sym!, makeInsn("jalr", { rd: r, rs1: r }), b.locs);
   },
   tail: (b) => pcrel(6, b.sym!, makeInsn("jalr", { rs1: 6 }), b.locs),
-  li: (b) => ({ k: "li", rd: b.rd, value: b.imm!, locs: b.locs }),
+  li: (b) => {
+    // A literal, or a negated one, as written: the assembler's arithmetic is 64-bit, so only
+    // here can a wider number be seen before it is cut.
+    const e = b.imm;
+    const v = e?.k === "num" ? e.v : e?.k === "un" && e.op === "-" && e.a.k === "num" ? -e.a.v : 0n;
+    if (b.locs.imm && !fitsXlen(v)) fail(b.locs.imm, `li: ${hexSigned(v)} does not fit in 64 bits`);
+    return { k: "li", rd: b.rd, value: b.imm!, locs: b.locs };
+  },
   la: (b) => pcrel(b.rd, b.sym!, makeInsn("addi", { rd: b.rd, rs1: b.rd }), b.locs),
   lla: (b) => pcrel(b.rd, b.sym!, makeInsn("addi", { rd: b.rd, rs1: b.rd }), b.locs),
   csrr: (b) => as("csrrs", b),
@@ -412,6 +419,10 @@ interface BindFailure {
   readonly loc: Loc;
   readonly message: string;
 }
+
+/** Does `v` fit a 64-bit register, as a signed or an unsigned value? */
+const fitsXlen = (v: bigint): boolean => v >= -(1n << 63n) && v < 1n << 64n;
+const hexSigned = (v: bigint): string => `${v < 0n ? "-" : ""}0x${(v < 0n ? -v : v).toString(16)}`;
 
 /**
  * Binds `ops` to the first of `info`'s patterns they fit; throws a LocatedError naming the
@@ -634,6 +645,7 @@ export function plan(emit: Emit, scope: Scope): Planned[] {
       return [planInsn(emit.name, emit.b, scope)];
     case "li": {
       const v = evaluate(emit.value, scope).v;
+      // A 64-bit register takes a signed or an unsigned 64-bit value; wider would be cut.
       return liSequence(emit.rd, v).map((insn) => ({ insn, compressible: true, locs: emit.locs }));
     }
     case "pcrel":

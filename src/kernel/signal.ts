@@ -28,6 +28,7 @@ import {
 } from "./errno.js";
 import type { hrtimer } from "./hrtimer.js";
 import type { Scheduler, task_struct } from "./process.js";
+import { wait_queue_head } from "./wait.js";
 
 export const NSIG = 64;
 /** Signal numbers (asm-generic/signal.h). */
@@ -279,6 +280,18 @@ export class signal_struct {
   stopped = false;
   /** The group is exiting (a fatal signal or exit_group). */
   group_exit = false;
+  // The processes half (kernel/exit.c, kernel/sys.c): the group's life and relations.
+  /** Threads that have not exited yet (signal->live). */
+  live = 1;
+  /** The processes this group forked (children of its leader), in fork order. */
+  readonly children: task_struct[] = [];
+  /** wait4/waitid sleepers of this group: a child's exit wakes them (wait_chldexit). */
+  readonly wait_chldexit = new wait_queue_head("wait_chldexit");
+  /** Process group and session ids (setpgid, setsid). */
+  pgrp = 0;
+  session = 0;
+  /** User cycles run by the group's threads (wait4's rusage, waitid's si_utime). */
+  utime = 0;
 }
 
 /** Per-thread signal state (the signal members of task_struct). */

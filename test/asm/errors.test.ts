@@ -26,6 +26,20 @@ describe("diagnostics name file, line and column", () => {
     ["jal", "prog.s:1:1: wrong number of operands for 'jal': expected 'jal rd, label' or 'jal label'"],
     ["amoadd.w a0, a1, 4(a2)", "prog.s:1:18: expected '(reg)' with no offset"],
     ["ld a0, a1", "prog.s:1:8: expected a memory operand like 'offset(reg)'"],
+    // what the assembler builds is bounded, and a value too wide for a register is an error
+    ["li a0, 0x1ffffffffffffffff", "prog.s:1:8: li: 0x1ffffffffffffffff does not fit in 64 bits"],
+    ["li a0, -0x8000000000000001", "prog.s:1:8: li: -0x8000000000000001 does not fit in 64 bits"],
+    [
+      ".fill 1000000000, 8, 0",
+      "prog.s:1:1: 8000000000 bytes to fill: more than the assembler builds (at most 268435456)",
+    ],
+    [
+      ".zero 3000000000",
+      "prog.s:1:1: 3000000000 bytes to fill: more than the assembler builds (at most 268435456)",
+    ],
+    [".space 0x100000000000", "prog.s:1:1: bad repeat count 17592186044416"],
+    [".balign 0x100000000", "prog.s:1:1: alignment 4294967296 out of range (1..2^30)"],
+    [".align 60", "prog.s:1:1: alignment 2^60 out of range (0..30)"],
     // immediates
     ["addi a0, a0, 2048", "prog.s:1:14: immediate 2048 out of range for addi (-2048..2047)"],
     ["addi a0, a0, -2049", "prog.s:1:14: immediate -2049 out of range for addi (-2048..2047)"],

@@ -165,10 +165,9 @@ function kill(c: Ctx): bigint {
   return ret;
 }
 
-/** The process group of `t`. The processes half owns process groups (setpgid, setsid); until
- *  a task records one, each process is its own group, as a process spawned by mmlab is. */
+/** The process group of `t` (setpgid, setsid: its signal_struct's pgrp). */
 function task_pgrp(t: task_struct): number {
-  return t.pid;
+  return t.sig.pgrp;
 }
 
 /** do_send_specific(): a thread-directed signal (tkill, tgkill), SI_TKILL. */
