@@ -466,6 +466,13 @@ export class Hart {
     dev.write(pa - dev.base, width, BigInt.asUintN(width * 8, toBig(vlo, vhi)));
   }
 
+  /** The kernel (TypeScript) wrote [off, off+len) of RAM, within one page, without a store
+   *  instruction (copy_to_user, loading a program): the bookkeeping a store does — decoded
+   *  instructions of that page dropped, LR reservations broken, watchpoints told. */
+  kernelStore(off: number, len: number): void {
+    if (this.mem.pageFlags[Math.floor(off / 4096)] !== 0) this.storeHooks(off + RAM_BASE, off, len);
+  }
+
   /** A store landed in a flagged page: keep the decode cache, reservations and devices right. */
   private storeHooks(pa: number, off: number, width: number): void {
     const flags = this.mem.pageFlags[Math.floor(off / 4096)]!;

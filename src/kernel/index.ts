@@ -33,7 +33,14 @@ export { mm_struct, STACK_TOP, TASK_SIZE, type ThpMode } from "./mm.js";
 export { MAX_PAGE_ORDER, PageAlloc } from "./page_alloc.js";
 export { PAGE_KERNEL } from "./pgtable.js";
 export { formatLine, Printk } from "./printk.js";
-export { Scheduler, type SpawnOptions, type TaskIo, TICK, task_struct } from "./process.js";
+export {
+  Scheduler,
+  type SpawnOptions,
+  type TaskIo,
+  type TaskState,
+  TICK,
+  task_struct,
+} from "./process.js";
 export { type kernel_siginfo, siginfo_bytes } from "./signal.js";
 export { SlabAllocator } from "./slab.js";
 export { syscallNames, UNKNOWN_SYSCALLS_SHOWN } from "./syscalls/index.js";

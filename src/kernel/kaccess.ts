@@ -84,7 +84,9 @@ export class KernelAccess {
       const a = va + BigInt(done);
       const inPage = PAGE_SIZE - Number(a & PAGE_MASK);
       const n = Math.min(inPage, len - done);
-      fn(this.ram(a, kind), done, n);
+      const off = this.ram(a, kind);
+      fn(off, done, n);
+      if (kind === "w") this.cpu().kernelStore(off, n);
       this.cost?.(n);
       done += n;
     }

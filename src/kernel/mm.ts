@@ -112,6 +112,10 @@ export class mm_struct {
   /** Resident 4 KiB pages and pages in 2 MiB leaves (for smaps / rss). */
   rss = 0;
   anonHuge = 0;
+  /** Tasks using this address space (threads share it): the last mmput tears it down. */
+  mm_users = 1;
+  /** Harts this address space has been switched to (mm_cpumask), one bit per hart. */
+  mm_cpumask = 0;
 
   constructor(
     private readonly k: Kernel,
@@ -166,8 +170,10 @@ export class mm_struct {
   /** Pages charged to the commit by every process's VM_ACCOUNT mappings (vm_committed_as). */
   static committed_pages(k: Kernel): number {
     let n = 0;
+    const seen = new Set<mm_struct>(); // threads share one mm: count it once
     for (const t of k.sched?.tasks ?? []) {
-      if (!t.running) continue;
+      if (!t.running || seen.has(t.mm)) continue;
+      seen.add(t.mm);
       for (const v of t.mm.vmas) if (v.vm_flags & VM_ACCOUNT) n += Number((v.vm_end - v.vm_start) / PAGE);
     }
     return n;
@@ -362,7 +368,12 @@ export class mm_struct {
       if (leaf) {
         // A file page gains W only through a write fault (a private copy, or a shared page made
         // dirty): a present read-only PTE of a file mapping stays read-only.
-        const keepRo = this.find_vma(va)?.vm_file !== undefined && !(leaf.lo & PTE_W);
+        // An anonymous page fork shares copy-on-write stays read-only too, until its write fault
+        // copies it (can_change_pte_writable: only an exclusive page may become writable here).
+        const keepRo =
+          !(leaf.lo & PTE_W) &&
+          (this.find_vma(va)?.vm_file !== undefined ||
+            (leaf.level === 0 && this.k.pages.page_count(ptePpn(leaf.lo, leaf.hi)) > 1));
         const f = keepRo ? readOnly(newFlags) : newFlags;
         // pte_modify(): the page and A/D stay, R/W/X are the new ones (docs/reference/mutation-tests.md,
         // "mprotect keeps A and D"). V and U stay set, G stays clear, as Linux's new protection has them.
@@ -461,7 +472,9 @@ export class mm_struct {
     const leaf = this.pgd.lookup(addr);
     const page = ALIGN_DOWN(addr, PAGE);
     if (leaf) {
-      if (kind === "w" && !(leaf.lo & PTE_W) && v.vm_file) return this.do_wp_page(v, page, leaf);
+      // A write to a write-protected page of a writable VMA: a file page, or an anonymous page
+      // fork made copy-on-write.
+      if (kind === "w" && !(leaf.lo & PTE_W)) return this.do_wp_page(v, page, leaf);
       // Present with the right permission: a stale TLB entry. Flush it and retry.
       this.flush_tlb_range(page, page + PAGE);
       return "ok";
@@ -579,6 +592,60 @@ export class mm_struct {
     writePte(this.k.machine.mem, pa, lo, hi);
     this.rss++;
     return true;
+  }
+
+  /** dup_mmap(): make `child` (new and empty) a copy of this address space for fork. Each VMA
+   *  is copied (a file mapping takes a reference); each present page is shared, one more
+   *  reference each: a private writable page is write-protected on both sides (its first
+   *  write copies it, do_wp_page), and the parent's TLB entries for it are flushed. A 2 MiB
+   *  leaf is split first (Linux shares the PMD; here COW works on 4 KiB pages). False when out
+   *  of memory for the child's page tables (the caller frees the child). */
+  dup_mmap(child: mm_struct): boolean {
+    const mem = this.k.machine.mem;
+    child.start_brk = this.start_brk;
+    child.brk = this.brk;
+    child.mmap_base = this.mmap_base;
+    let wrprotected = false;
+    for (const v of this.vmas) {
+      child.vmas.push({ ...v });
+      v.vm_file?.ops.open?.();
+    }
+    for (const v of this.vmas) {
+      const cow = !(v.vm_flags & VM_SHARED);
+      for (let va = v.vm_start; va < v.vm_end; ) {
+        const leaf = this.pgd.lookup(va);
+        if (!leaf) {
+          va = this.pgd.holeEnd(va);
+          continue;
+        }
+        if (leaf.level !== 0) {
+          this.split_huge_pmd(ALIGN_DOWN(va, PMD));
+          continue;
+        }
+        let lo = leaf.lo;
+        if (cow && lo & PTE_W) {
+          lo &= ~PTE_W;
+          writePte(mem, leaf.pteAddr, lo, leaf.hi);
+          wrprotected = true;
+        }
+        const pa = child.pgd.pteAt(va, 0);
+        if (pa < 0) {
+          if (wrprotected) this.flush_tlb_mm();
+          return false;
+        }
+        writePte(mem, pa, lo, leaf.hi);
+        this.k.pages.get_page(ptePpn(lo, leaf.hi));
+        child.rss++;
+        va += PAGE;
+      }
+    }
+    if (wrprotected) this.flush_tlb_mm();
+    return true;
+  }
+
+  /** flush_tlb_mm(): every entry of this ASID, on every hart. */
+  flush_tlb_mm(): void {
+    this.k.flush.flush_tlb_range(this.asid, 0n, TASK_SIZE);
   }
 
   /** Free every page and table of the address space (exit_mmap). */

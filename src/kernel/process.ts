@@ -6,7 +6,9 @@
 import { CAUSE, CSR, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as runHart } from "../cpu/index.js";
 import { makeSatp, SATP_SV48 } from "../mmu/index.js";
 import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
+import { do_exit } from "./exit.js";
 import { files_struct, type fs_struct } from "./fs/index.js";
+import { Futexes } from "./futex.js";
 import { HrTimers, type hrtimer } from "./hrtimer.js";
 import { KernelOops } from "./kaccess.js";
 import { CLOCK_HZ, type Kernel } from "./kernel.js";
@@ -22,13 +24,13 @@ import {
   SEGV_ACCERR,
   SEGV_MAPERR,
   SIGBUS,
+  SIGCHLD,
   SIGILL,
   SIGSEGV,
   SIGTRAP,
   sighand_struct,
   signal_pending,
   signal_struct,
-  signame,
   TRAP_BRKPT,
   task_signals,
   unhandled_signal,
@@ -100,29 +102,72 @@ export class task_struct implements Waiter {
   readonly waits: wait_queue_entry[] = [];
   /** The timer that ends a sleep with a deadline. */
   sleep_timer: hrtimer | null = null;
+  /** CLONE_CHILD_CLEARTID / set_tid_address: zeroed and futex-woken when the thread exits. */
   tidAddress = 0n;
+  /** CLONE_CHILD_SETTID: written with the tid in the child's memory when it first runs. */
+  set_child_tid = 0n;
+  /** set_robust_list's head and length (walked at exit by the futex code). */
+  robust_list = 0n;
+  robust_list_len = 0n;
+  /** The thread group id (getpid); `pid` is the thread's own id (gettid). */
+  tgid: number;
+  group_leader: task_struct;
+  /** The process that forked this one (its group leader): getppid, wait4, SIGCHLD. */
+  real_parent: task_struct | null = null;
+  /** The signal the parent gets when this process exits (SIGCHLD after fork; -1 for a thread). */
+  exit_signal = SIGCHLD;
+  /** After exit: EXIT_ZOMBIE until reaped (a group leader), then EXIT_DEAD. */
+  exit_state: "" | "zombie" | "dead" = "";
+  /** The parent sleeping in a vfork until this child execs or exits (vfork_done). */
+  vfork_done: task_struct | null = null;
+  /** Has this process called execve since fork (setpgid's EACCES)? */
+  did_exec = false;
+  /** User cycles run (getrusage). */
+  utime = 0;
   /** A fault signal the task stopped with for its debugger (ptrace_signal): delivered when it
    *  is resumed if `deliver`, else dropped. */
   ptrace_sig: { info: kernel_siginfo; deliver: boolean } | null = null;
-  readonly uaccess: UserAccess;
+  mm: mm_struct;
+  uaccess: UserAccess;
   readonly unknownSyscalls = new Set<bigint>();
 
+  /** A new task: `group` is the thread group it joins (CLONE_THREAD), null for a new process
+   *  (its signal state is new too). */
   constructor(
     readonly pid: number,
-    readonly comm: string,
-    readonly mm: mm_struct,
-    readonly opts: SpawnOptions,
-    thp: () => ThpMode,
+    public comm: string,
+    mm: mm_struct,
+    public opts: SpawnOptions,
     private readonly k: Kernel,
+    files: files_struct,
+    fs: fs_struct,
+    group: task_struct | null = null,
   ) {
-    this.files = files_struct.init(k.vfs.stdio(opts.io));
-    this.fs = k.vfs.init_fs();
-    this.uaccess = new UserAccess(k, mm, thp);
-    init_task_signals(this);
+    this.mm = mm;
+    this.files = files;
+    this.fs = fs;
+    this.uaccess = new UserAccess(k, mm, () => k.sched.thp);
+    this.tgid = group ? group.tgid : pid;
+    this.group_leader = group ? group.group_leader : this;
+    if (group) {
+      this.sig = group.sig;
+      this.sig.live++;
+      this.sig.thread_head.push(this);
+    } else {
+      this.sig.pgrp = pid;
+      this.sig.session = pid;
+      init_task_signals(this);
+    }
   }
 
   get running(): boolean {
     return this.exitCode === null;
+  }
+
+  /** Point the user-access helpers at a new address space (execve). */
+  set_mm(mm: mm_struct): void {
+    this.mm = mm;
+    this.uaccess = new UserAccess(this.k, mm, () => this.k.sched.thp);
   }
 
   /** Waiter: try_to_wake_up() from a wait queue (any sleep, not a stop). */
@@ -141,16 +186,30 @@ export class task_struct implements Waiter {
   }
 }
 
+/** Default pid_max (PID_MAX_DEFAULT) and the pids below which allocation does not wrap back
+ *  (RESERVED_PIDS), from include/linux/threads.h. */
+export const PID_MAX_DEFAULT = 32768;
+const RESERVED_PIDS = 300;
+/** ASIDs this kernel hands out: 16 bits, 0 kept for the kernel (arch/riscv's asid_bits). */
+const NUM_ASIDS = 1 << 16;
+
 export class Scheduler {
+  /** Every task not yet reaped (zombies included), in creation order. */
   readonly tasks: task_struct[] = [];
   private readonly runqueue: task_struct[] = [];
-  private nextPid = 1;
+  private readonly pids = new Map<number, task_struct>();
+  private lastPid = 0;
   private nextAsid = 1;
+  private readonly freeAsids: number[] = [];
+  /** PID 1, the first program: orphans are given to it. */
+  init: task_struct | null = null;
   thp: ThpMode = "madvise";
   /** Seed of getrandom() and AT_RANDOM (--seed). */
   seed = 1;
   ticks = 0;
   contextSwitches = 0;
+  /** The futex hash (futex.ts). */
+  readonly futexes = new Futexes();
   /** High-resolution timers in machine time: sleeps' deadlines and ITIMER_REAL. */
   readonly timers = new HrTimers();
   /** Idle timer expiries in a row that woke no task: past IDLE_SPIN_MAX, nothing ever will. */
@@ -163,7 +222,7 @@ export class Scheduler {
   /** The task that stopped with a signal for the debugger; run() then returns "halt". */
   ptraceStop: task_struct | null = null;
 
-  constructor(private readonly k: Kernel) {
+  constructor(readonly k: Kernel) {
     k.registerParams({
       prefix: "",
       params: [
@@ -181,16 +240,25 @@ export class Scheduler {
     });
   }
 
-  /** Create a task running `opts.elf`; throws ExecError for a bad executable. */
+  /** Create a task running `opts.elf`; throws ExecError for a bad executable. The first one
+   *  is PID 1 (init). */
   spawn(opts: SpawnOptions): task_struct {
     const k = this.k;
     const elf = parseExecutable(opts.elf, opts.path);
-    const asid = this.nextAsid++;
-    if (asid > 0xffff) throw new ExecError("out of ASIDs");
-    const mm = new mm_struct(k, asid);
-    const pid = this.nextPid++;
+    const mm = this.mm_alloc();
+    if (!mm) throw new ExecError("out of ASIDs");
+    const pid = this.alloc_pid();
+    if (pid < 0) throw new ExecError("out of process ids");
     const comm = (opts.path.split("/").pop() ?? "a.out").slice(0, 15);
-    const t = new task_struct(pid, comm, mm, opts, () => this.thp, k);
+    const t = new task_struct(
+      pid,
+      comm,
+      mm,
+      opts,
+      k,
+      files_struct.init(k.vfs.stdio(opts.io)),
+      k.vfs.init_fs(),
+    );
     const h = k.hart();
     const savedSatp = h.satp;
     this.switch_mm(h, t);
@@ -202,14 +270,68 @@ export class Scheduler {
       t.regs[2 * 2] = Number(BigInt.asIntN(32, img.sp));
       t.regs[2 * 2 + 1] = Number(BigInt.asIntN(32, img.sp >> 32n));
     } catch (e) {
-      mm.exit_mmap();
+      this.mmput(mm);
       throw e;
     } finally {
       h.csrWrite(CSR.satp, savedSatp);
     }
+    this.init ??= t;
+    this.attach(t);
+    return t;
+  }
+
+  /** A new task joins the pid table, the task list and the run queue (wake_up_new_task). */
+  attach(t: task_struct): void {
+    this.pids.set(t.pid, t);
     this.tasks.push(t);
     this.runqueue.push(t);
-    return t;
+  }
+
+  /** The task leaves the pid table and the task list (release_task). */
+  forget(t: task_struct): void {
+    this.pids.delete(t.pid);
+    const i = this.tasks.indexOf(t);
+    if (i >= 0) this.tasks.splice(i, 1);
+    this.dequeue(t);
+  }
+
+  /** Take a task off the run queue. */
+  dequeue(t: task_struct): void {
+    const i = this.runqueue.indexOf(t);
+    if (i >= 0) this.runqueue.splice(i, 1);
+  }
+
+  /** find_task_by_vpid(): the live or zombie task with thread id `pid`. */
+  find_task(pid: number): task_struct | undefined {
+    return this.pids.get(pid);
+  }
+
+  /** alloc_pid(): the next free id after the last one given, wrapping to RESERVED_PIDS past
+   *  pid_max; -1 when every id is taken. */
+  alloc_pid(): number {
+    for (let n = 0; n < PID_MAX_DEFAULT; n++) {
+      let pid = this.lastPid + 1;
+      if (pid >= PID_MAX_DEFAULT) pid = this.lastPid >= RESERVED_PIDS ? RESERVED_PIDS : 1;
+      this.lastPid = pid;
+      if (!this.pids.has(pid)) return pid;
+    }
+    return -1;
+  }
+
+  /** A new, empty address space with its own ASID (mm_alloc), or null when every ASID is in
+   *  use. A freed ASID is reused only after exit_mmap flushed its entries on every hart. */
+  mm_alloc(): mm_struct | null {
+    const asid = this.freeAsids.shift() ?? (this.nextAsid < NUM_ASIDS ? this.nextAsid++ : -1);
+    if (asid < 0) return null;
+    return new mm_struct(this.k, asid);
+  }
+
+  /** mmput(): drop a user of `mm`; the last one tears the address space down and frees its
+   *  ASID. */
+  mmput(mm: mm_struct): void {
+    if (--mm.mm_users > 0) return;
+    mm.exit_mmap();
+    this.freeAsids.push(mm.asid);
   }
 
   /** getrandom()'s generator: seeded, deterministic. */
@@ -228,7 +350,13 @@ export class Scheduler {
 
   /** Point the hart's satp at the task's page table and ASID (no TLB flush: entries are tagged). */
   switch_mm(h: Hart, t: task_struct): void {
-    h.csrWrite(CSR.satp, makeSatp(SATP_SV48, t.mm.asid, t.mm.pgd.root));
+    this.use_mm(h, t.mm);
+  }
+
+  /** The address-space switch itself: satp = `mm`'s root and ASID; the hart joins mm_cpumask. */
+  use_mm(h: Hart, mm: mm_struct): void {
+    h.csrWrite(CSR.satp, makeSatp(SATP_SV48, mm.asid, mm.pgd.root));
+    mm.mm_cpumask |= 1 << h.id;
   }
 
   /** Run every task until all have exited (or `maxInsns` user instructions have retired).
@@ -354,6 +482,8 @@ export class Scheduler {
       h.sret();
       const n = runHart(h, budget - total, k.machine.interpreter);
       total += n;
+      t.utime += n;
+      t.sig.utime += n;
       k.machine.clocks[h.id] = (k.machine.clocks[h.id] ?? 0) + Math.max(n, 1);
       h.yieldRequested = false;
       if (h.triggers.halt !== null) break; // stopped for the debugger before an instruction
@@ -397,9 +527,15 @@ export class Scheduler {
     h.mstatus = (h.mstatus & ~MSTATUS.SPP) | MSTATUS.SPIE;
     if (h.misa & (1n << 5n)) h.mstatus = (h.mstatus & ~MSTATUS.FS) | (1 << 13); // FS = Initial
     h.sepc = t.pc;
+    if (t.set_child_tid !== 0n) {
+      // schedule_tail(): CLONE_CHILD_SETTID's word, in the child's own memory (in S-mode).
+      t.uaccess.copy_to_user(t.set_child_tid, u32le(t.pid));
+      t.set_child_tid = 0n;
+    }
   }
 
-  private saveUser(h: Hart, t: task_struct): void {
+  /** Keep the hart's user registers in `t`. */
+  saveUser(h: Hart, t: task_struct): void {
     t.regs.set(h.x.subarray(0, 64));
     t.fregs.set(h.f);
     t.fflags = h.fflags;
@@ -514,26 +650,15 @@ export class Scheduler {
 
   /** End a task: free its memory (and ASID's TLB entries); `signal` if it was killed. */
   exitTask(t: task_struct, code: number, signal = 0): void {
-    if (!t.running) return;
-    this.onExit?.(t);
-    t.exitCode = code;
-    t.signal = signal;
-    t.opts.strace?.(signal ? `+++ killed by ${signame(signal)} +++` : `+++ exited with ${code} +++`);
-    const h = this.k.hart();
-    this.saveUser(h, t);
-    leave_wait_queues(t);
-    if (t.sleep_timer) this.timers.cancel(t.sleep_timer);
-    t.sleep_timer = null;
-    t.syscall_blocked = false;
-    const th = t.sig.thread_head;
-    if (th.includes(t)) th.splice(th.indexOf(t), 1);
-    if (!th.length && t.sig.real_timer.timer) this.timers.cancel(t.sig.real_timer.timer); // exit_itimers
-    t.mm.exit_mmap();
-    t.files.put_files();
-    t.fs.put_fs();
-    const i = this.runqueue.indexOf(t);
-    if (i >= 0) this.runqueue.splice(i, 1);
+    do_exit(this, t, code, signal);
   }
+}
+
+/** A 32-bit little-endian word (a tid for user memory). */
+export function u32le(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, v, true);
+  return b;
 }
 
 /** Cycles of the harts' clock per nanosecond (CLOCK_HZ cycles a second). */

@@ -53,6 +53,7 @@ export class UserAccess {
       const off = this.ram(h, a, kind);
       if (off < 0) return false;
       fn(off, done, n);
+      if (kind === "w") h.kernelStore(off, n);
       this.k.charge(COST.uaccess + n * COST.perByte);
       done += n;
     }

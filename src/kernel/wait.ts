@@ -17,8 +17,7 @@
 //  4. wake_up() on one of the queues, the deadline passing or a signal makes it runnable again
 //     and takes it off every queue it was on. When it next runs, the kernel executes the same
 //     system call again, from the top, with the same registers: the ecall re-executes, as a call
-//     Linux restarts after -ERESTARTSYS does (mmlab dispatches it directly, without taking the
-//     trap again).
+//     Linux restarts after -ERESTARTSYS does (the task resumes at its ecall, which traps again).
 //
 // A call that made progress before it slept, or that must not redo what it did (a pipe write
 // that copied part of its buffer, a futex wait that was already woken, a sleep whose deadline

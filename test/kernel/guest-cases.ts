@@ -19,6 +19,8 @@ export interface Case {
   mounts: { host: string; guest: string }[];
   status: number;
   stdout: { nolibc: string; glibc: string };
+  /** The builds the case has (pthreads programs are glibc only); both when absent. */
+  variants?: ("nolibc" | "glibc")[];
   /** Programs a case runs through PATH: guests/bin/NAME.V.elf must be found at guest/NAME. */
   bin?: { guest: string; programs: string[] } | null;
 }

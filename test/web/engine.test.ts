@@ -77,8 +77,10 @@ describe("the playground engine", () => {
 
   it("boot changes the settings it names; help lists the console's commands and the playground's", () => {
     const { e, take } = engine();
+    expect(e.generation).toBe(1);
     e.submit("boot --harts 2 --tlb tiny transparent_hugepage=always");
     e.drain();
+    expect(e.generation).toBe(2);
     expect(e.settings).toEqual({ harts: 2, tlb: "tiny", cmdline: "transparent_hugepage=always" });
     expect(e.snapshot().harts).toHaveLength(2);
     expect(() => parseBootArgs(["--harts", "0"], e.settings)).toThrow("--harts takes 1 to 64");

@@ -72,6 +72,9 @@ export class Engine {
   private task: { t: task_struct; name: string } | null = null;
   private paused = false;
   private panicked = false;
+  /** Machines booted so far (a `boot` line makes a new one; the page then starts its views
+   *  afresh). */
+  generation = 0;
   /** Guests by name: bundled ones and dropped ELF files. */
   readonly guests = new Map<string, Uint8Array>();
 
@@ -102,6 +105,7 @@ export class Engine {
     );
     this.settings = { ...s };
     this.session = session;
+    this.generation++;
     this.kc = new KConsole(session.k, (t) => this.out(t));
     this.task = null;
     this.paused = false;

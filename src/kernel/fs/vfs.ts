@@ -34,14 +34,16 @@ import { mnt_namespace } from "./namespace.js";
 import { do_filp_open } from "./open.js";
 import { pipe_inode_info, pipefifo_fops } from "./pipe.js";
 import { proc_sb_info, type proc_source } from "./proc/root.js";
-import { shmem_dir, shmem_sb_info } from "./shmem.js";
+import { shmem_dir, shmem_file, shmem_sb_info } from "./shmem.js";
 import {
+  d_alloc,
   type dentry,
   FMODE_READ,
   FMODE_WRITE,
   type file,
   O_NONBLOCK,
   O_RDONLY,
+  O_RDWR,
   O_WRONLY,
   type path,
   S_IFCHR,
@@ -193,6 +195,22 @@ export class Vfs {
       );
     };
     return [make(0), make(1), make(2)];
+  }
+
+  /** shmem_zero_setup(): the file behind a MAP_SHARED | MAP_ANONYMOUS mapping, an unlinked
+   *  tmpfs file of `len` bytes named as Linux names it in /proc/PID/maps ("/dev/zero
+   *  (deleted)"); its pages count against the tmpfs instance's size (Linux uses an internal
+   *  one). The file, or an errno (ENOSPC when the instance has no inode left). */
+  shmem_zero_setup(len: number): file | bigint {
+    const r = this.tmpfs.reserve_inode();
+    if (r < 0n) return r;
+    const ino = new shmem_file(this.tmpfs, 0o600);
+    ino.i_nlink = 0;
+    ino.setsize(len);
+    const dev = this.lookup("/dev");
+    const d = d_alloc(dev.dentry, "zero", ino);
+    d.d_unhashed = true;
+    return alloc_file({ mnt: dev.mnt, dentry: d }, O_RDWR, FMODE_READ | FMODE_WRITE, ino.open_fops());
   }
 
   /** pipe2(): the read end and the write end of a new pipe. */

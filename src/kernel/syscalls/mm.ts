@@ -1,9 +1,29 @@
 // Memory-management system calls: brk, munmap, mremap, mmap, mprotect, madvise (the work is in
 // ../mm.ts).
 
+import { EINVAL, ENOMEM } from "../errno.js";
+import { fput } from "../fs/file_table.js";
 import { do_mmap_file } from "../fs/filemap.js";
-import { MAP_ANONYMOUS } from "../mm.js";
-import { type SyscallTable, s32 } from "./common.js";
+import { MAP_ANONYMOUS, MAP_PRIVATE } from "../mm.js";
+import { type Ctx, type SyscallTable, s32 } from "./common.js";
+
+/** The mapping type bits of mmap's flags. */
+const MAP_TYPE = 0x0f;
+
+/** MAP_SHARED | MAP_ANONYMOUS: a shared mapping of a new unlinked tmpfs file (shmem_zero_setup),
+ *  so that fork's child and parent see one memory. The offset is ignored, as Linux ignores it. */
+function mmap_shared_anon(c: Ctx, flags: number): bigint {
+  const len = c.a[1]!;
+  if (len === 0n || len > MAX_SHMEM) return len === 0n ? -EINVAL : -ENOMEM;
+  const f = c.k.vfs.shmem_zero_setup(Number(len));
+  if (typeof f === "bigint") return f;
+  const m = { addr: c.a[0]!, len, prot: s32(c.a[2]!), flags: flags & ~MAP_ANONYMOUS, off: 0n };
+  const r = do_mmap_file(c.t.mm, f, m, () => c.t.fs.root);
+  fput(f); // the mapping holds its own reference
+  return r;
+}
+/** The largest shared anonymous mapping: a file size this kernel keeps exactly. */
+const MAX_SHMEM = BigInt(Number.MAX_SAFE_INTEGER);
 
 export const mmSyscalls: SyscallTable = {
   214: { name: "brk", args: ["p"], fn: (c) => c.t.mm.do_brk(c.a[0]!), hexResult: true },
@@ -19,7 +39,10 @@ export const mmSyscalls: SyscallTable = {
     args: ["p", "u", "x", "x", "d", "x"],
     fn: (c) => {
       const flags = s32(c.a[3]!);
-      if (flags & MAP_ANONYMOUS) return c.t.mm.do_mmap(c.a[0]!, c.a[1]!, s32(c.a[2]!), flags);
+      if (flags & MAP_ANONYMOUS) {
+        if ((flags & MAP_TYPE) === MAP_PRIVATE) return c.t.mm.do_mmap(c.a[0]!, c.a[1]!, s32(c.a[2]!), flags);
+        return mmap_shared_anon(c, flags);
+      }
       const f = c.t.files.fget(s32(c.a[4]!));
       const m = { addr: c.a[0]!, len: c.a[1]!, prot: s32(c.a[2]!), flags, off: c.a[5]! };
       return do_mmap_file(c.t.mm, f, m, () => c.t.fs.root); // the file's checks are in fs/

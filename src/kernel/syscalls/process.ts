@@ -1,12 +1,205 @@
-// Process system calls: exit, thread ids, identities, resource limits and rseq.
+// Process system calls: clone/clone3, exit/exit_group, wait4/waitid, thread and process ids,
+// process groups and sessions, identities, resource limits and rseq.
 
-import { EFAULT, EINVAL, ENOSYS, EPERM } from "../errno.js";
+import { E2BIG, EACCES, EBADF, ECHILD, EFAULT, EINVAL, EPERM, ESRCH } from "../errno.js";
+import { ARG_MAX, copy_strings, do_execve } from "../exec.js";
+import {
+  do_exit,
+  eligible_children,
+  reapable,
+  release_task,
+  type WaitSelector,
+  wait_status,
+} from "../exit.js";
+import { CLONE_VFORK, CSIGNAL, kernel_clone, type kernel_clone_args } from "../fork.js";
 import { NR_OPEN } from "../fs/index.js";
+import { CLOCK_HZ } from "../kernel.js";
+import { type task_struct, u32le } from "../process.js";
+import { BLOCK, wait_event } from "../wait.js";
 import { type Ctx, put, type SyscallTable, s32, u64s } from "./common.js";
+import { getname } from "./fs.js";
+import { EPOCH } from "./time.js";
 
-/** End the calling task with `code` (and the fatal `signal`, if one killed it). */
+/** End the calling thread group with `code` (and the fatal `signal`, if one killed it):
+ *  exit_group(), which the fatal signals' default action also is. */
 export function exit(c: Ctx, code: number, signal = 0): bigint {
-  c.s.exitTask(c.t, code, signal);
+  c.s.do_group_exit(c.t, code, signal);
+  return 0n;
+}
+
+/** clone / clone3 / vfork: the child's tid in the parent. A vfork parent sleeps (in this same
+ *  call, re-run when it wakes) until the child has exec'd or exited. */
+function do_clone(c: Ctx, args: kernel_clone_args): bigint {
+  const waiting = c.t.cont?.nr === 220 || c.t.cont?.nr === 435 ? (c.t.cont.data as task_struct) : null;
+  const child = waiting ?? kernel_clone(c.s, c.t, c.h, args);
+  if (typeof child === "bigint") return child;
+  if (args.flags & CLONE_VFORK && child.vfork_done === c.t) {
+    const r = wait_event(c.t, [], { kind: "uninterruptible" });
+    if (r === BLOCK)
+      c.t.cont = { nr: Number(c.h.reg(17)), deadline: Number.POSITIVE_INFINITY, done: 0n, data: child };
+    return r;
+  }
+  return BigInt(child.pid);
+}
+
+/** struct clone_args of clone3 (include/uapi/linux/sched.h): the sizes user space may pass
+ *  (CLONE_ARGS_SIZE_VER0..2) and what each field means. */
+const CLONE_ARGS_SIZE_VER0 = 64;
+const CLONE_ARGS_SIZE_MAX = 88;
+
+function clone3_args(c: Ctx, va: bigint, size: bigint): kernel_clone_args | bigint {
+  if (size < BigInt(CLONE_ARGS_SIZE_VER0)) return -EINVAL;
+  if (size > 4096n) return -E2BIG;
+  const n = Number(size);
+  const b = c.t.uaccess.copy_from_user(va, n);
+  if (!b) return -EFAULT;
+  // copy_struct_from_user: bytes past what this kernel knows must be zero (E2BIG).
+  for (let i = CLONE_ARGS_SIZE_MAX; i < n; i++) if (b[i] !== 0) return -E2BIG;
+  const v = new DataView(b.buffer);
+  const q = (i: number): bigint => (i * 8 + 8 <= n ? v.getBigUint64(i * 8, true) : 0n);
+  const [
+    flags,
+    pidfd,
+    child_tid,
+    parent_tid,
+    exit_signal,
+    stack,
+    stack_size,
+    tls,
+    set_tid,
+    set_tid_size,
+    cgroup,
+  ] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(q) as [
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+  ];
+  void pidfd;
+  // clone3 takes the exit signal in its own field: the CSIGNAL bits must be clear.
+  if (flags & BigInt(CSIGNAL) || flags >> 32n) return -EINVAL;
+  if (exit_signal > 64n) return -EINVAL;
+  if ((stack === 0n) !== (stack_size === 0n)) return -EINVAL;
+  if (set_tid !== 0n || set_tid_size !== 0n || cgroup !== 0n) return -EINVAL; // not supported: no pid namespaces, no cgroup v2 clone
+  return {
+    flags: Number(flags),
+    exit_signal: Number(exit_signal),
+    stack: stack === 0n ? 0n : stack + stack_size, // clone3 passes the lowest address and the size
+    tls,
+    parent_tid,
+    child_tid,
+  };
+}
+
+// wait4 / waitid options (include/uapi/linux/wait.h).
+const WNOHANG = 1;
+const WUNTRACED = 2;
+const WSTOPPED = 2;
+const WEXITED = 4;
+const WCONTINUED = 8;
+const WNOWAIT = 0x01000000;
+const __WNOTHREAD = 0x20000000;
+const __WALL = 0x40000000;
+const __WCLONE = 0x80000000 | 0;
+
+/** do_wait(): reap (or, with WNOWAIT, look at) a zombie child `sel` names and `report` it;
+ *  0 with WNOHANG when none is ready; ECHILD when there is no such child; otherwise sleep on
+ *  the group's wait queue until a child exits. `exited`: report exited children (waitid
+ *  without WEXITED reports only stops, which this kernel does not have yet). */
+function do_wait(
+  c: Ctx,
+  sel: WaitSelector,
+  options: number,
+  exited: boolean,
+  report: (child: task_struct) => bigint,
+): bigint {
+  const kids = eligible_children(c.t, sel);
+  if (!kids.length) return -ECHILD;
+  const z = exited ? kids.find(reapable) : undefined;
+  if (z) {
+    const r = report(z);
+    if (!(options & WNOWAIT)) release_task(c.s, z);
+    return r < 0n ? r : BigInt(z.tgid);
+  }
+  if (options & WNOHANG) return 0n;
+  return wait_event(c.t, [c.t.sig.wait_chldexit]);
+}
+
+/** The selector of wait4's pid argument: > 0 that child, -1 any, 0 the caller's process group,
+ *  < -1 process group -pid. */
+function wait4_selector(c: Ctx, pid: number, options: number): WaitSelector {
+  const wclone = (options & __WCLONE) !== 0;
+  const wall = (options & __WALL) !== 0;
+  if (pid > 0) return { kind: "pid", id: pid, wclone, wall };
+  if (pid === -1) return { kind: "any", id: 0, wclone, wall };
+  return { kind: "pgid", id: pid === 0 ? c.t.sig.pgrp : -pid, wclone, wall };
+}
+
+/** struct rusage with ru_utime from user cycles (the rest zero: this kernel does not count
+ *  them). */
+function rusage(cycles: number): Uint8Array {
+  const us = BigInt(Math.floor((cycles / CLOCK_HZ) * 1e6));
+  const b = new Uint8Array(144);
+  b.set(u64s(us / 1_000_000n, us % 1_000_000n), 0);
+  return b;
+}
+
+/** The siginfo waitid writes (the _sigchld member, at the offsets of the 64-bit layout). */
+function waitid_info(child: task_struct | null): Uint8Array {
+  const b = new Uint8Array(128);
+  if (!child) return b;
+  const v = new DataView(b.buffer);
+  v.setInt32(0, 17, true); // si_signo SIGCHLD
+  v.setInt32(8, child.signal ? 2 : 1, true); // si_code CLD_KILLED / CLD_EXITED
+  v.setInt32(16, child.tgid, true); // si_pid
+  v.setInt32(20, 0, true); // si_uid
+  v.setInt32(24, child.signal ? child.signal : (child.exitCode ?? 0) & 0xff, true); // si_status
+  v.setBigInt64(32, BigInt(Math.floor((child.sig.utime / CLOCK_HZ) * 100)), true); // si_utime, clock ticks
+  return b;
+}
+
+/** The thread group leader with id `pid` (a process), or null. */
+function find_process(c: Ctx, pid: number): task_struct | null {
+  const t = c.s.find_task(pid);
+  return t && t === t.group_leader && t.exit_state !== "dead" ? t : null;
+}
+
+/** getpgid / getsid: process a0's (0: the caller's) group or session id, or ESRCH. */
+function group_id(c: Ctx, which: "pgrp" | "session"): bigint {
+  const pid = s32(c.a[0]!);
+  const p = pid === 0 ? c.t.group_leader : find_process(c, pid);
+  return p ? BigInt(p.sig[which]) : -ESRCH;
+}
+
+/** setpgid() (kernel/sys.c): move process `pid` (the caller or a child of it that has not
+ *  exec'd, in the same session, not a session leader) into group `pgid` (itself, or a group
+ *  of the same session). */
+function setpgid(c: Ctx, pid: number, pgid: number): bigint {
+  const me = c.t.group_leader;
+  if (pid === 0) pid = me.tgid;
+  if (pgid === 0) pgid = pid;
+  if (pgid < 0) return -EINVAL;
+  const p = find_process(c, pid);
+  if (!p) return -ESRCH;
+  if (p !== me) {
+    if (p.real_parent !== me) return -ESRCH;
+    if (p.sig.session !== me.sig.session) return -EPERM;
+    if (p.did_exec) return -EACCES;
+  }
+  if (p.sig.session === p.tgid) return -EPERM;
+  if (
+    pgid !== p.tgid &&
+    !c.s.tasks.some((o) => o.running && o.sig.pgrp === pgid && o.sig.session === me.sig.session)
+  )
+    return -EPERM;
+  p.sig.pgrp = pgid;
   return 0n;
 }
 
@@ -24,8 +217,46 @@ function nofile_limit(c: Ctx, va: bigint): [number, number] | bigint {
 }
 
 export const processSyscalls: SyscallTable = {
-  93: { name: "exit", args: ["d"], fn: (c) => exit(c, s32(c.a[0]!) & 0xff), noreturn: true },
+  93: {
+    name: "exit",
+    args: ["d"],
+    fn: (c) => {
+      do_exit(c.s, c.t, s32(c.a[0]!) & 0xff, 0); // this thread only
+      return 0n;
+    },
+    noreturn: true,
+  },
   94: { name: "exit_group", args: ["d"], fn: (c) => exit(c, s32(c.a[0]!) & 0xff), noreturn: true },
+  95: {
+    name: "waitid",
+    args: ["d", "d", "p", "x", "p"],
+    fn: (c) => {
+      const [idtype, id, options] = [s32(c.a[0]!), s32(c.a[1]!), s32(c.a[3]!)];
+      const known = WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL;
+      if (options & ~known || !(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
+      const wclone = (options & __WCLONE) !== 0;
+      const wall = (options & __WALL) !== 0;
+      let sel: WaitSelector;
+      if (idtype === 0) sel = { kind: "any", id: 0, wclone, wall };
+      else if (idtype === 1) {
+        if (id <= 0) return -EINVAL;
+        sel = { kind: "pid", id, wclone, wall };
+      } else if (idtype === 2) {
+        if (id < 0) return -EINVAL;
+        sel = { kind: "pgid", id: id === 0 ? c.t.sig.pgrp : id, wclone, wall };
+      } else if (idtype === 3)
+        return -EBADF; // P_PIDFD: this kernel makes no pidfds
+      else return -EINVAL;
+      const infop = c.a[2]!;
+      const r = do_wait(c, sel, options, (options & WEXITED) !== 0, (child) => {
+        if (infop !== 0n && put(c, infop, waitid_info(child)) < 0n) return -EFAULT;
+        if (c.a[4] !== 0n && put(c, c.a[4]!, rusage(child.sig.utime)) < 0n) return -EFAULT;
+        return 0n;
+      });
+      if (r === 0n && infop !== 0n && put(c, infop, waitid_info(null)) < 0n) return -EFAULT;
+      return r > 0n ? 0n : r;
+    },
+  },
   96: {
     name: "set_tid_address",
     args: ["p"],
@@ -34,16 +265,102 @@ export const processSyscalls: SyscallTable = {
       return BigInt(c.t.pid);
     },
   },
-  98: { name: "futex", args: ["p", "d", "d", "p"], fn: () => -ENOSYS },
-  99: { name: "set_robust_list", args: ["p", "u"], fn: () => 0n },
+  98: {
+    name: "futex",
+    args: ["p", "d", "d", "p", "p", "x"],
+    fn: (c) =>
+      c.s.futexes.do_futex(
+        c.t,
+        {
+          uaddr: c.a[0]!,
+          op: s32(c.a[1]!),
+          val: s32(c.a[2]!),
+          utime: c.a[3]!,
+          uaddr2: c.a[4]!,
+          val3: s32(c.a[5]!),
+        },
+        c.s.now(),
+        Number(EPOCH) * 1e9,
+      ),
+  },
+  99: {
+    name: "set_robust_list",
+    args: ["p", "u"],
+    fn: (c) => {
+      if (c.a[1] !== 24n) return -EINVAL; // sizeof(struct robust_list_head)
+      c.t.robust_list = c.a[0]!;
+      c.t.robust_list_len = c.a[1]!;
+      return 0n;
+    },
+  },
   124: { name: "sched_yield", args: [], fn: () => 0n },
-  172: { name: "getpid", args: [], fn: (c) => BigInt(c.t.pid) },
-  173: { name: "getppid", args: [], fn: () => 0n },
+  154: { name: "setpgid", args: ["d", "d"], fn: (c) => setpgid(c, s32(c.a[0]!), s32(c.a[1]!)) },
+  155: { name: "getpgid", args: ["d"], fn: (c) => group_id(c, "pgrp") },
+  156: { name: "getsid", args: ["d"], fn: (c) => group_id(c, "session") },
+  157: {
+    name: "setsid",
+    args: [],
+    fn: (c) => {
+      const me = c.t.group_leader;
+      // ksys_setsid: EPERM if a process group with the caller's id exists (it leads one).
+      if (c.s.tasks.some((o) => o.running && o.sig.pgrp === me.tgid)) return -EPERM;
+      me.sig.session = me.tgid;
+      me.sig.pgrp = me.tgid;
+      return BigInt(me.tgid);
+    },
+  },
+  172: { name: "getpid", args: [], fn: (c) => BigInt(c.t.tgid) },
+  173: { name: "getppid", args: [], fn: (c) => BigInt(c.t.group_leader.real_parent?.tgid ?? 0) },
   174: { name: "getuid", args: [], fn: () => 0n },
   175: { name: "geteuid", args: [], fn: () => 0n },
   176: { name: "getgid", args: [], fn: () => 0n },
   177: { name: "getegid", args: [], fn: () => 0n },
   178: { name: "gettid", args: [], fn: (c) => BigInt(c.t.pid) },
+  220: {
+    name: "clone",
+    args: ["x", "p", "p", "p", "p"],
+    fn: (c) => {
+      const flags = Number(c.a[0]! & 0xffffffffn);
+      // riscv64's order (CONFIG_CLONE_BACKWARDS): flags, newsp, parent_tid, tls, child_tid.
+      return do_clone(c, {
+        flags: flags & ~CSIGNAL,
+        exit_signal: flags & CSIGNAL,
+        stack: c.a[1]!,
+        parent_tid: c.a[2]!,
+        tls: c.a[3]!,
+        child_tid: c.a[4]!,
+      });
+    },
+  },
+  221: {
+    name: "execve",
+    args: ["s", "p", "p"],
+    fn: (c) => {
+      const name = getname(c, c.a[0]!);
+      if (typeof name === "bigint") return name;
+      const budget = { left: ARG_MAX };
+      const argv = copy_strings(c.t, c.a[1]!, budget);
+      if (typeof argv === "bigint") return argv;
+      const envp = copy_strings(c.t, c.a[2]!, budget);
+      if (typeof envp === "bigint") return envp;
+      return do_execve(c.s, c.t, c.h, name, argv, envp);
+    },
+  },
+  260: {
+    name: "wait4",
+    args: ["d", "p", "x", "p"],
+    fn: (c) => {
+      const [pid, options] = [s32(c.a[0]!), s32(c.a[2]!)];
+      if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) return -EINVAL;
+      if (pid === -0x80000000) return -ESRCH; // -INT_MIN would overflow
+      return do_wait(c, wait4_selector(c, pid, options), options, true, (child) => {
+        if (c.a[1] !== 0n && c.t.uaccess.copy_to_user(c.a[1]!, u32le(wait_status(child))) === false)
+          return -EFAULT;
+        if (c.a[3] !== 0n && put(c, c.a[3]!, rusage(child.sig.utime)) < 0n) return -EFAULT;
+        return 0n;
+      });
+    },
+  },
   261: {
     name: "prlimit64",
     args: ["d", "d", "p", "p"],
@@ -64,6 +381,14 @@ export const processSyscalls: SyscallTable = {
         return 0n;
       }
       return c.a[3] === 0n ? 0n : put(c, c.a[3]!, u64s(cur, max));
+    },
+  },
+  435: {
+    name: "clone3",
+    args: ["p", "u"],
+    fn: (c) => {
+      const args = clone3_args(c, c.a[0]!, c.a[1]!);
+      return typeof args === "bigint" ? args : do_clone(c, args);
     },
   },
   293: {
