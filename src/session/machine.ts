@@ -3,11 +3,12 @@
 // `console`, `demo` and `mmlab exp sweep` all build theirs here, so a sweep point runs on the
 // machine `mmlab run` would build from the same options.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Machine, Paging } from "../cpu/index.js";
 import type * as Jit from "../cpu/jit/index.js";
 import type { PagingMode, TlbConfig } from "../mmu/index.js";
+import { makeDirs } from "./hostfile.js";
 
 /** The most harts a machine has (the Machine refuses more). */
 export const MAX_HARTS = 64;
@@ -56,7 +57,7 @@ export function newMachine(
 function attachTranslator(m: Machine, spec: JitSpec): void {
   if (jit === null) throw new Error("the translator is not loaded (loadJit() first)");
   const dir = spec.dumpDir;
-  if (dir !== null) mkdirSync(dir, { recursive: true });
+  if (dir !== null) makeDirs(dir);
   const hex = (v: bigint): string => v.toString(16).padStart(16, "0");
   jit.attachJit(
     m,
