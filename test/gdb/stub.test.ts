@@ -15,7 +15,7 @@ import {
   REG_PRIV,
 } from "../../src/gdb/index.js";
 import { tlbReport } from "../../src/session/index.js";
-import { DATA_VA, FINISH, runPagedGuest } from "../helpers/paged.js";
+import { CODE_VA, DATA_VA, FINISH, runPagedGuest } from "../helpers/paged.js";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder("latin1");
@@ -236,6 +236,27 @@ describe("the stub on a bare machine", () => {
     expect(JSON.stringify(tlbReport(g.m))).toBe(before);
     expect(g.tlb.entries().length).toBe(entries);
     expect(t.monitor("walk 0x40000000")).toContain("leaf: 4K page");
+  });
+
+  it("paged: a breakpoint at a virtual pc halts there; the monitor walks the hart's satp", () => {
+    const g = runPagedGuest({
+      tlb: "skylake",
+      source: `_start:\n li t1, ${DATA_VA}\n li t2, 77\n sd t2, 8(t1)\n${FINISH}`,
+      priv: PRIV_S,
+      host: true,
+      dataBytes: 4096,
+      setup: (h) => h.triggers.setBreakpoint(CODE_VA + 8n, true),
+    });
+    expect(g.res.exitCode).toBe(3); // halted, with no debugger to see it
+    expect(g.h.pcBig()).toBe(CODE_VA + 8n);
+    const t = new BareTarget(g.m, null);
+    const stub = new GdbStub(t, { send: () => {} });
+    expect(stub.stop).toEqual({ kind: "signal", tid: 1, signal: 5 });
+    expect(t.readMem(1, DATA_VA + 8n, 8)).toEqual(new Uint8Array(8)); // the sd has not run
+    t.setBreak(0, CODE_VA + 8n, 4, false);
+    g.h.triggers.halt = null;
+    expect(t.run(1000)).toEqual({ kind: "exited", code: 0 });
+    expect(t.readMem(1, DATA_VA + 8n, 1)).toEqual(Uint8Array.of(77));
   });
 
   it("Z0 and continue: the stop names swbreak; reads show the original bytes; s steps; z0 removes", () => {
