@@ -224,6 +224,8 @@ export interface kernel_siginfo {
   addr?: bigint;
   /** SIGCHLD: the child's status and times. */
   status?: number;
+  /** sigqueue's sigval (si_value, at offset 24). */
+  value?: bigint;
 }
 
 /** Most real-time signals queued per task (RLIMIT_SIGPENDING, kept small: host memory). */
@@ -354,8 +356,10 @@ function complete_signal(s: Scheduler, t: task_struct, sig: number, group: boole
   if (!target && group) target = t.sig.thread_head.find((th) => wants_signal(th, sig));
   if (!target) return;
   if (sig === SIGKILL) {
-    // SIGKILL cannot be caught: end the group now, waking whatever it sleeps in.
-    for (const th of [...t.sig.thread_head]) s.wake_up_state(th, "any");
+    // SIGKILL cannot be caught or stopped: the group runs again (a stopped one too) and
+    // leaves whatever it sleeps in, to die on its way back to user mode.
+    t.sig.stopped = false;
+    for (const th of [...t.sig.thread_head]) s.wake_up_state(th, th.state === "stopped" ? "stopped" : "any");
   }
   signal_wake_up(s, target, sig === SIGKILL);
 }
@@ -537,6 +541,7 @@ export function siginfo_bytes(info: kernel_siginfo): Uint8Array {
     v.setInt32(16, info.pid ?? 0, true);
     v.setUint32(20, info.uid ?? 0, true);
     if (info.status !== undefined) v.setInt32(24, info.status, true);
+    else if (info.value !== undefined) v.setBigUint64(24, BigInt.asUintN(64, info.value), true);
   }
   return b;
 }
@@ -641,16 +646,16 @@ export function sys_rt_sigreturn(s: Scheduler, t: task_struct, h: Hart): bigint 
 
 // ---- delivery on the way back to user mode ----
 
-/** dequeue_signal(): the next unblocked signal, synchronous ones first, then the lowest
- *  number, the thread's queue before the process's. */
-function dequeue_signal(t: task_struct): kernel_siginfo | null {
+/** dequeue_signal(): the next signal outside `mask` (default: the blocked set), synchronous
+ *  ones first, then the lowest number, the thread's queue before the process's. */
+export function dequeue_signal(t: task_struct, mask = t.signals.blocked): kernel_siginfo | null {
   const g = t.signals;
   for (const q of [g.pending, t.sig.shared_pending]) {
-    const sync = q.signal & ~g.blocked & SYNCHRONOUS;
+    const sync = q.signal & ~mask & SYNCHRONOUS;
     if (sync) return q.take(lowest(sync));
   }
   for (const q of [g.pending, t.sig.shared_pending]) {
-    const m = q.signal & ~g.blocked;
+    const m = q.signal & ~mask;
     if (m) return q.take(lowest(m));
   }
   return null;

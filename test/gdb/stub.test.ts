@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
-import { CSR, Machine, PRIV_S } from "../../src/cpu/index.js";
+import { CSR, type Hart, Machine, PRIV_S } from "../../src/cpu/index.js";
 import {
   BareTarget,
   frame,
@@ -15,7 +15,7 @@ import {
   REG_PRIV,
 } from "../../src/gdb/index.js";
 import { tlbReport } from "../../src/session/index.js";
-import { DATA_VA, FINISH, runPagedGuest } from "../helpers/paged.js";
+import { CODE_VA, DATA_VA, FINISH, runPagedGuest } from "../helpers/paged.js";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder("latin1");
@@ -87,6 +87,19 @@ function payloadOf(wire: string): string | null {
   for (const ch of m[1]!) sum += ch.charCodeAt(0);
   expect((sum & 0xff).toString(16).padStart(2, "0")).toBe(m[2]);
   return m[1]!.replace(/\}(.)/g, (_, c: string) => String.fromCharCode(c.charCodeAt(0) ^ 0x20));
+}
+
+/** A paged S-mode guest that stores 77 at DATA_VA + 8 (its third instruction), run to its end
+ *  with `dataBytes` mapped. */
+function pagedStore(dataBytes: number, setup?: (h: Hart) => void): ReturnType<typeof runPagedGuest> {
+  return runPagedGuest({
+    tlb: "skylake",
+    source: `_start:\n li t1, ${DATA_VA}\n li t2, 77\n sd t2, 8(t1)\n${FINISH}`,
+    priv: PRIV_S,
+    host: true,
+    dataBytes,
+    ...(setup ? { setup } : {}),
+  });
 }
 
 const le64 = (v: bigint): string => {
@@ -216,13 +229,7 @@ describe("the stub on a bare machine", () => {
   });
 
   it("paged: memory through satp with no TLB fill, no counter change, no A/D bit", () => {
-    const g = runPagedGuest({
-      tlb: "skylake",
-      source: `_start:\n li t1, ${DATA_VA}\n li t2, 77\n sd t2, 8(t1)\n${FINISH}`,
-      priv: PRIV_S,
-      host: true,
-      dataBytes: 8192,
-    });
+    const g = pagedStore(8192);
     const t = new BareTarget(g.m, null);
     const before = JSON.stringify(tlbReport(g.m));
     const entries = g.tlb.entries().length;
@@ -236,6 +243,20 @@ describe("the stub on a bare machine", () => {
     expect(JSON.stringify(tlbReport(g.m))).toBe(before);
     expect(g.tlb.entries().length).toBe(entries);
     expect(t.monitor("walk 0x40000000")).toContain("leaf: 4K page");
+  });
+
+  it("paged: a breakpoint at a virtual pc halts there; the monitor walks the hart's satp", () => {
+    const g = pagedStore(4096, (h) => h.triggers.setBreakpoint(CODE_VA + 8n, true));
+    expect(g.res.exitCode).toBe(3); // halted, with no debugger to see it
+    expect(g.h.pcBig()).toBe(CODE_VA + 8n);
+    const t = new BareTarget(g.m, null);
+    const stub = new GdbStub(t, { send: () => {} });
+    expect(stub.stop).toEqual({ kind: "signal", tid: 1, signal: 5 });
+    expect(t.readMem(1, DATA_VA + 8n, 8)).toEqual(new Uint8Array(8)); // the sd has not run
+    t.setBreak(0, CODE_VA + 8n, 4, false);
+    g.h.triggers.halt = null;
+    expect(t.run(1000)).toEqual({ kind: "exited", code: 0 });
+    expect(t.readMem(1, DATA_VA + 8n, 1)).toEqual(Uint8Array.of(77));
   });
 
   it("Z0 and continue: the stop names swbreak; reads show the original bytes; s steps; z0 removes", () => {

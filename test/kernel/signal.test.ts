@@ -417,6 +417,36 @@ ts: .dword 0, 20000000
     expect(k.sched.now()).toBeGreaterThanOrEqual(20_000_000);
   });
 
+  it("SIGKILL ends a stopped process", () => {
+    const stopper = `
+_start:
+    ${raise(19)}
+    li a0, 42
+    li a7, 94
+    ecall
+`;
+    const killer = `
+_start:
+    la a0, ts
+    li a1, 0
+    li a7, 101               # nanosleep 1 ms
+    ecall
+    li a0, 1
+    li a1, 9                 # kill(1, SIGKILL)
+    li a7, 129
+    ecall
+    li a7, 94
+    ecall
+  .data
+  .align 3
+ts: .dword 0, 1000000
+`;
+    const { k, t, o } = run(stopper, { other: killer });
+    expect([t.exitCode, t.signal]).toEqual([137, 9]);
+    expect(o?.exitCode).toBe(0);
+    expect(k.printk.dmesg()).not.toMatch(/nothing can wake it/);
+  });
+
   it("a lone task asleep with nothing to wake it is killed, never a hang", () => {
     const src = `
 _start:
@@ -582,6 +612,95 @@ hout: .space 8
     expect(p.call(115, 4, 0, ts(0n, 1n), 0)).toBe(E.EOPNOTSUPP); // MONOTONIC_RAW has no nsleep
     expect(p.call(115, 99, 0, ts(0n, 1n), 0)).toBe(E.EINVAL);
     expect(p.call(115, 1, 1, ts(0n, 5n), 0)).toBe(0n); // TIMER_ABSTIME in the past: at once
+  });
+});
+
+describe("waiting for a signal and queueing one", () => {
+  it("rt_sigtimedwait takes a pending blocked signal with its siginfo, without the handler", () => {
+    const p = proc();
+    const set = p.bytes(new Uint8Array(new BigUint64Array([1n << 9n]).buffer));
+    const info = p.buf(128);
+    const zero = p.buf(16);
+    expect(p.call(135, 0, set, 0, 8)).toBe(0n); // block SIGUSR1
+    expect(p.call(137, set, info, zero, 8)).toBe(-11n); // nothing pending, no wait: EAGAIN
+    expect(p.call(129, p.t.pid, 10)).toBe(0n);
+    expect(p.call(137, set, info, zero, 8)).toBe(10n);
+    expect([p.i32(info, 0), p.i32(info, 8), p.i32(info, 16)]).toEqual([10, 0, p.t.pid]); // SI_USER
+    expect(p.t.sig.shared_pending.signal).toBe(0n);
+    expect(p.call(137, set, info, zero, 4)).toBe(E.EINVAL);
+    expect(p.call(137, 8, info, zero, 8)).toBe(E.EFAULT);
+  });
+
+  it("rt_sigqueueinfo carries si_code and sigval; faking SI_USER to another process is EPERM", () => {
+    const p = proc();
+    const set = p.bytes(new Uint8Array(new BigUint64Array([1n << 39n]).buffer)); // signal 40
+    p.call(135, 0, set, 0, 8);
+    const si = new Uint8Array(128);
+    const d = new DataView(si.buffer);
+    d.setInt32(8, -1, true); // SI_QUEUE
+    d.setInt32(16, p.t.pid, true);
+    d.setBigUint64(24, 0x1234n, true);
+    const uinfo = p.bytes(si);
+    expect(p.call(138, p.t.pid, 40, uinfo)).toBe(0n);
+    expect(p.call(138, p.t.pid, 40, uinfo)).toBe(0n); // real-time: both queued
+    const info = p.buf(128);
+    expect(p.call(137, set, info, p.buf(16), 8)).toBe(40n);
+    expect([p.i32(info, 8), p.u64(info, 24)]).toEqual([-1, 0x1234n]);
+    expect(p.call(137, set, info, p.buf(16), 8)).toBe(40n);
+    d.setInt32(8, 0, true); // SI_USER
+    expect(p.call(138, 999, 40, p.bytes(si))).toBe(-1n); // EPERM, before the lookup
+    d.setInt32(8, -1, true);
+    expect(p.call(138, 999, 40, p.bytes(si))).toBe(-3n);
+    expect(p.call(240, 0, p.t.pid, 40, uinfo)).toBe(E.EINVAL);
+    expect(p.call(138, p.t.pid, 40, 8)).toBe(E.EFAULT);
+  });
+
+  it("rt_sigtimedwait sleeps until the signal comes (SIGALRM from ITIMER_REAL) or the timeout", () => {
+    const src = `
+_start:
+    li a0, 0
+    la a1, set
+    li a2, 0
+    li a3, 8
+    li a7, 135               # block SIGALRM and SIGUSR1
+    ecall
+    li a0, 0
+    la a1, itv
+    li a2, 0
+    li a7, 103               # SIGALRM in 10 ms
+    ecall
+    la a0, alrm
+    li a1, 0
+    la a2, ts
+    li a3, 8
+    li a7, 137               # wait up to 1 s for SIGALRM
+    ecall
+    la t0, hout
+    sd a0, 0(t0)
+    la a0, usr1
+    li a1, 0
+    la a2, ts2
+    li a3, 8
+    li a7, 137               # wait 5 ms for SIGUSR1: EAGAIN
+    ecall
+    la t0, hout
+    sd a0, 8(t0)
+    ${SPIN_END}
+  .data
+  .align 3
+set: .dword 0x2200
+alrm: .dword 0x2000
+usr1: .dword 0x200
+itv: .dword 0, 0, 0, 10000
+ts: .dword 1, 0
+ts2: .dword 0, 5000000
+hout: .space 16
+`;
+    const { k, t } = run(src);
+    expect(words(t, reg(t, 27), 2)).toEqual([14n, -11n]);
+    const now = k.sched.now();
+    expect(now >= 15_000_000 && now < 21_000_000).toBe(true); // 10 + 5 ms asleep, then the spin
+    expect(t.signals.blocked).toBe(0x2200n); // the mask is back after each wait
   });
 });
 

@@ -3,6 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { KernelOops } from "../../src/kernel/index.js";
 import { Engine, parseBootArgs, playgroundHelp } from "../../web/src/engine.js";
 
 function engine(settings?: { harts: number; tlb: string; cmdline: string }) {
@@ -67,18 +68,24 @@ describe("the playground engine", () => {
     expect(take()).toMatch(/\[stepped 3: pc 0x[0-9a-f]+\]/);
     e.submit("kill");
     expect(take()).toContain("[hello killed by signal 9]");
+    e.guests.set("junk.txt", new TextEncoder().encode("not a program"));
+    e.submit("run junk.txt");
+    e.drain();
+    expect(take()).toMatch(/error: run: junk\.txt: not an ELF file/);
     e.submit("run nosuch\nvfree\nstep");
     e.drain();
     const out = take();
-    expect(out).toContain("run: no guest 'nosuch' (guests: hello)");
+    expect(out).toContain("run: no guest 'nosuch' (guests: hello, junk.txt)");
     expect(out).toContain("missing argument (usage: vfree PTR)");
     expect(out).toContain("step: no program is running");
   });
 
   it("boot changes the settings it names; help lists the console's commands and the playground's", () => {
     const { e, take } = engine();
+    expect(e.generation).toBe(1);
     e.submit("boot --harts 2 --tlb tiny transparent_hugepage=always");
     e.drain();
+    expect(e.generation).toBe(2);
     expect(e.settings).toEqual({ harts: 2, tlb: "tiny", cmdline: "transparent_hugepage=always" });
     expect(e.snapshot().harts).toHaveLength(2);
     expect(() => parseBootArgs(["--harts", "0"], e.settings)).toThrow("--harts takes 1 to 64");
@@ -105,5 +112,33 @@ describe("the playground engine", () => {
     expect(w.levels[3]!.flags).toMatch(/^VRW-.G/);
     expect(w.text).toContain("=> pa 0x");
     expect(e.parseAddress("q")).toBe("no variable 'q'");
+  });
+
+  it("a kernel oops while a program runs kills it (SIGSEGV); a panic stops the machine until boot", () => {
+    const { e, take } = engine();
+    const run = e.k.sched.run.bind(e.k.sched);
+    e.submit("run hello");
+    e.pump(1);
+    e.k.sched.run = () => {
+      throw new KernelOops(["Unable to handle kernel paging request at virtual address 0000000000000000"]);
+    };
+    e.pump();
+    expect(take()).toContain("[hello killed by signal 11]");
+    e.k.sched.run = run;
+    e.submit("run hello");
+    e.pump(1);
+    e.k.sched.run = () => {
+      throw new KernelOops(["Kernel panic - not syncing: Fatal exception"]);
+    };
+    e.submit("echo never");
+    e.pump();
+    expect(e.state()).toEqual({ program: null, paused: false, queued: 0, panicked: true });
+    expect(take()).toContain("hello: kernel panic; 'boot' starts a new machine");
+    e.submit("vars");
+    e.drain();
+    expect(take()).toContain("the kernel panicked: 'boot' starts a new machine");
+    e.submit("boot");
+    e.drain();
+    expect(e.state().panicked).toBe(false);
   });
 });

@@ -5,11 +5,11 @@
 // pump() does a bounded piece of work, so the worker can answer messages and post snapshots
 // between pieces. Nothing here touches the DOM or Node.
 
-import { type Kernel, KernelOops, type task_struct } from "../../src/kernel/index.js";
+import { ExecError, type Kernel, KernelOops, type task_struct } from "../../src/kernel/index.js";
 import { loadTlbConfig, TLB_PRESETS } from "../../src/mmu/index.js";
 import { ConsoleError, consoleHelp, KConsole, type LineResult } from "../../src/session/console.js";
 import { type BootedKernel, bootSession, isPanic, logOops } from "../../src/session/kernel.js";
-import { MAX_HARTS } from "../../src/session/machine.js";
+import { execLine, MAX_HARTS } from "../../src/session/machine.js";
 import { walkView } from "../../src/session/views.js";
 import { DEFAULT_SETTINGS, type MachineSettings, type RunState } from "./settings.js";
 import { type PageWalk, pageWalk, type Snapshot, takeSnapshot } from "./snapshot.js";
@@ -72,6 +72,9 @@ export class Engine {
   private task: { t: task_struct; name: string } | null = null;
   private paused = false;
   private panicked = false;
+  /** Machines booted so far (a `boot` line makes a new one; the page then starts its views
+   *  afresh). */
+  generation = 0;
   /** Guests by name: bundled ones and dropped ELF files. */
   readonly guests = new Map<string, Uint8Array>();
 
@@ -102,6 +105,7 @@ export class Engine {
     );
     this.settings = { ...s };
     this.session = session;
+    this.generation++;
     this.kc = new KConsole(session.k, (t) => this.out(t));
     this.task = null;
     this.paused = false;
@@ -256,17 +260,23 @@ export class Engine {
         `run: no guest '${name}' (guests: ${[...this.guests.keys()].join(", ") || "none"})`,
       );
     const out = this.out;
-    const t = this.k.sched.spawn({
-      elf,
-      path: name,
-      argv: [name, ...args],
-      envp: ["HOME=/", "PATH=/bin", "LANG=C"],
-      io: {
-        stdin: () => new Uint8Array(0),
-        write: (_fd, data) => out(dec.decode(data)),
-        isatty: () => false,
-      },
-    });
+    let t: task_struct;
+    try {
+      t = this.k.sched.spawn({
+        elf,
+        path: name,
+        argv: [name, ...args],
+        envp: ["HOME=/", "PATH=/bin", "LANG=C"],
+        io: {
+          stdin: () => new Uint8Array(0), // end of file: the page has no input for guests
+          write: (_fd, data) => out(dec.decode(data)),
+          isatty: () => false,
+        },
+      });
+    } catch (e) {
+      if (e instanceof ExecError) throw new ConsoleError(`run: ${execLine(name, e)}`);
+      throw e;
+    }
     this.task = { t, name };
   }
 
@@ -279,9 +289,15 @@ export class Engine {
       if (!(e instanceof KernelOops)) throw e;
       logOops(this.k, e);
       if (isPanic(e)) {
+        // Nothing more runs on this kernel: the program is abandoned, 'boot' makes a new one.
         this.panicked = true;
         this.queue.length = 0;
-      } else if (this.task?.t.running) this.k.sched.exitTask(this.task.t, 128 + 11, 11);
+        this.paused = false;
+        if (this.task) this.error(`${this.task.name}: kernel panic; 'boot' starts a new machine`);
+        this.task = null;
+        return;
+      }
+      if (this.task?.t.running) this.k.sched.exitTask(this.task.t, 128 + 11, 11);
       done = !this.k.sched.tasks.some((t) => t.running);
     }
     if (done) this.finishTask();

@@ -131,9 +131,28 @@ function boot(s: MachineSettings): void {
   settings = s;
   sent = [];
   variables = [];
-  perfHistory.reset();
-  prevHarts = [];
+  script.length = 0;
   send({ type: "boot", settings: s });
+}
+
+/** A script's lines (a scene's, a link's) wait here and go one at a time, each after the last
+ *  one's work and a pause, so that every view shows each step. */
+const script: string[] = [];
+/** The pause between two lines of a script, ms. */
+const SCRIPT_PACE_MS = 600;
+let scriptTimer: ReturnType<typeof setTimeout> | null = null;
+
+function playScript(text: string): void {
+  script.push(...text.split("\n").filter((l) => l.trim()));
+  if (scriptTimer === null && state.program === null && state.queued === 0) nextScriptLine();
+}
+
+function nextScriptLine(): void {
+  scriptTimer = null;
+  const line = script.shift();
+  if (line === undefined) return;
+  term.write(`\x1b[33m${line}\x1b[0m\r\n`);
+  runLines(line);
 }
 
 worker.onmessage = (ev: MessageEvent<FromWorker>) => {
@@ -147,11 +166,17 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       renderControls();
       break;
     case "idle":
-      showPrompt();
+      if (script.length) {
+        if (scriptTimer === null) scriptTimer = setTimeout(nextScriptLine, SCRIPT_PACE_MS);
+      } else showPrompt();
       break;
     case "ready":
+      // A new machine: its settings in the boxes, its views from scratch.
       settings = m.settings;
       renderSettings();
+      perfHistory.reset();
+      prevHarts = [];
+      diffs = [];
       break;
     case "snapshot":
       snapshot = m.snapshot;
@@ -295,8 +320,7 @@ function playScene(s: Scene): void {
   history.replaceState(null, "", shareSearch(s.settings, s.script, s) || location.pathname);
   term.write(`\r\n\x1b[33m# scene: ${s.title}\x1b[0m\r\n`);
   boot(s.settings);
-  term.write(`\x1b[33m${s.script.replace(/\n/g, "\r\n")}\x1b[0m\r\n`);
-  runLines(s.script);
+  playScript(s.script);
 }
 $("scenes").innerHTML = SCENES.map((s) => `<button data-scene="${s.id}">${esc(s.title)}</button>`).join("");
 $("scenes").addEventListener("click", (e) => {
@@ -323,10 +347,7 @@ async function start(): Promise<void> {
     lastScene = req.scene;
     $("scene-text").innerHTML = `<b>${esc(req.scene.title)}</b><br>${esc(req.scene.text)}`;
   }
-  if (req.script) {
-    term.write(`\x1b[33m${req.script.replace(/\n/g, "\r\n")}\x1b[0m\r\n`);
-    runLines(req.script);
-  }
+  if (req.script) playScript(req.script);
   renderControls();
   term.focus();
 }

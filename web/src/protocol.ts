@@ -28,5 +28,5 @@ export type FromWorker =
   | { type: "bench"; instret: number; seconds: number; mips: number; output: string }
   /** Every queued line has run and no program runs: the console's prompt. */
   | { type: "idle" }
-  /** The worker is ready for messages (its engine booted). */
+  /** A machine booted (from the page's Boot, or a `boot` line): its settings. */
   | { type: "ready"; settings: MachineSettings };

@@ -35,9 +35,15 @@ const guests = new Map<string, Uint8Array>();
 let lastSnapshot = 0;
 let scheduled = false;
 let lastState = "";
+/** The engine's generation the page last heard of (a new machine: "ready"). */
+let lastGeneration = -1;
 
 function publish(force: boolean): void {
   if (!engine) return;
+  if (engine.generation !== lastGeneration) {
+    lastGeneration = engine.generation;
+    post({ type: "ready", settings: engine.settings });
+  }
   flush();
   const state = engine.state();
   const key = JSON.stringify(state);
@@ -99,7 +105,7 @@ function handle(m: ToWorker): void {
     case "boot": {
       engine = new Engine(out, m.settings);
       for (const [name, bytes] of guests) engine.guests.set(name, bytes);
-      post({ type: "ready", settings: engine.settings });
+      lastGeneration = -1;
       publish(true);
       break;
     }

@@ -76,6 +76,10 @@ export interface RegionCode {
   /** The lowest and highest page offset of a translated instruction's first byte. */
   lo: number;
   hi: number;
+  /** Page offsets right after the instructions the region leaves to the interpreter (side
+   *  exits): where the interpreter goes on after running one, candidates for regions of their
+   *  own (nothing jumps there, so no heat would find them). */
+  resume: number[];
 }
 
 /** Imports of a region module (module "env"). */
@@ -242,8 +246,9 @@ function inPage(off: number, imm: number): number {
   return t >= 0 && t < 4096 && (t & 1) === 0 ? t : -1;
 }
 
-/** Find the region's blocks: from the entry, every block a branch or jal reaches in the page. */
-function formBlocks(src: RegionSource): GuestBlock[] {
+/** Find the region's blocks: from the entry, every block a branch or jal reaches in the page.
+ *  Adds to `resume` the offset after each side-exit instruction. */
+function formBlocks(src: RegionSource, resume: Set<number>): GuestBlock[] {
   const blocks: GuestBlock[] = [];
   const seen = new Set<number>();
   const queue = [src.entry];
@@ -257,7 +262,12 @@ function formBlocks(src: RegionSource): GuestBlock[] {
     for (;;) {
       if (off >= 4096 || b.insns.length >= MAX_BLOCK || total >= MAX_INSNS) break;
       const ins = insnAt(src, off);
-      if (!ins) break;
+      if (!ins) {
+        const op = src.decode(off);
+        const len = src.dc[off * 2 + 3]!;
+        if (op !== 0 && off + len < 4096) resume.add(off + len);
+        break;
+      }
       total++;
       if (ins.name in BRANCHES) {
         b.end = ins;
@@ -283,9 +293,10 @@ function formBlocks(src: RegionSource): GuestBlock[] {
 /** Translate the region of `src` for a hart laid out as `lay`; null if its entry instruction
  *  is not one the translator takes. */
 export function translateRegion(src: RegionSource, lay: RegionLayout): RegionCode | null {
-  const blocks = formBlocks(src);
+  const resume = new Set<number>();
+  const blocks = formBlocks(src, resume);
   if (blocks.length === 0 || blocks[0]!.off !== src.entry) return null;
-  return new Emitter(src, lay, blocks).emit();
+  return new Emitter(src, lay, blocks).emit([...resume]);
 }
 
 const M64 = (1n << 64n) - 1n;
@@ -354,7 +365,7 @@ class Emitter {
     this.dirty.push(...[...written].sort((a, b) => a - b));
   }
 
-  emit(): RegionCode {
+  emit(resume: number[]): RegionCode {
     const f = this.f;
     // prologue: the registers into locals
     for (let r = 1; r < 32; r++) {
@@ -389,7 +400,7 @@ class Emitter {
       .store(Op.i64_store, this.lay.jit + JIT_PC);
     f.localGet(this.n);
     f.finish();
-    return { module: this.m, insns, blocks: this.blocks.length, lo, hi };
+    return { module: this.m, insns, blocks: this.blocks.length, lo, hi, resume };
   }
 
   /** Store the registers the region writes back to memory. */

@@ -38,6 +38,9 @@ import {
 } from "./region.js";
 import { printWat } from "./wat.js";
 
+/** Regions one hot() translates at most: the hot one and those after its side exits. */
+const MAX_RESUME = 8;
+
 /** A translated region of one hart. */
 interface Region {
   run: (budget: number, nbase: number, clk: number) => number;
@@ -313,9 +316,27 @@ export class HartJit {
   /** The pc (pcLo, pcHi), in the page the interpreter fetches from (RAM page offset `fBase`,
    *  decode page `dc`), is hot: translate the region starting there, unless done or refused. */
   hot(h: Hart, pcLo: number, pcHi: number, fBase: number, dc: Int32Array, paged: boolean): void {
+    // the region at pc, then those where the interpreter resumes after its side exits (a few)
+    const todo = [pcLo & 4095];
+    for (let k = 0; k < todo.length && k < MAX_RESUME; k++) {
+      const resume = this.translate(h, (pcLo & -4096) | todo[k]!, pcHi, fBase, dc, paged);
+      for (const r of resume) if (!todo.includes(r)) todo.push(r);
+    }
+  }
+
+  /** Translate the region at (pcLo, pcHi) unless done or refused; returns the page offsets
+   *  where the interpreter resumes after its side exits. */
+  private translate(
+    h: Hart,
+    pcLo: number,
+    pcHi: number,
+    fBase: number,
+    dc: Int32Array,
+    paged: boolean,
+  ): number[] {
     const off = pcLo & 4095;
     const ramOff = fBase + off;
-    if (this.regions.has(ramOff) || this.refused.has(ramOff)) return;
+    if (this.regions.has(ramOff) || this.refused.has(ramOff)) return [];
     const t0 = performance.now();
     const mem = h.mem;
     const code = h.code;
@@ -339,7 +360,7 @@ export class HartJit {
     const rc = translateRegion(src, paged ? this.layoutPaged : this.layoutBare);
     if (rc === null) {
       this.refused.add(ramOff);
-      return;
+      return [];
     }
     const bytes = rc.module.encode();
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
@@ -364,6 +385,7 @@ export class HartJit {
       const base = (BigInt(pcHi >>> 0) << 32n) | BigInt((pcLo & -4096) >>> 0);
       dump({ hart: h.id, pcLo: base + BigInt(rc.lo), pcHi: base + BigInt(rc.hi), wat: printWat(rc.module) });
     }
+    return rc.resume;
   }
 
   /** Add to `out` the entries (page offsets) of this hart's regions on RAM page `page` whose

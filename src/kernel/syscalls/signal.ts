@@ -1,26 +1,34 @@
 // Signal system calls (kernel/signal.c): rt_sigaction, rt_sigprocmask, rt_sigpending,
-// rt_sigsuspend, sigaltstack, rt_sigreturn, kill, tkill, tgkill. Their argument checks and
+// rt_sigsuspend, rt_sigtimedwait, sigaltstack, rt_sigreturn, kill, tkill, tgkill,
+// rt_sigqueueinfo, rt_tgsigqueueinfo. Their argument checks and
 // the order of them follow Linux's: sigsetsize first (EINVAL), then the user copy (EFAULT),
 // then the values (EINVAL).
 
-import { EFAULT, EINVAL, ERESTARTNOHAND, ESRCH } from "../errno.js";
+import { EAGAIN, EFAULT, EINTR, EINVAL, EPERM, ERESTARTNOHAND, ESRCH } from "../errno.js";
 import type { task_struct } from "../process.js";
 import {
+  dequeue_signal,
   do_sigaction,
   do_sigaltstack,
   type k_sigaction,
   type kernel_siginfo,
   SI_TKILL,
   SI_USER,
+  SIGKILL,
+  SIGSTOP,
   send_signal,
   set_current_blocked,
   set_user_sigmask,
+  siginfo_bytes,
+  sigmask,
+  signal_pending,
   signame,
   sys_rt_sigreturn,
   valid_signal,
 } from "../signal.js";
-import { wait_event } from "../wait.js";
+import { BLOCK, wait_event } from "../wait.js";
 import { type Ctx, put, type SyscallTable, s32, u64s } from "./common.js";
+import { get_time } from "./time.js";
 
 /** The kernel's sigset_t on riscv64: 8 bytes. */
 const SIGSET_SIZE = 8n;
@@ -171,6 +179,74 @@ function send_specific(c: Ctx, tgid: number, pid: number, sig: number): bigint {
   return send_signal(c.s, t, user_info(c, sig, SI_TKILL), false);
 }
 
+/** A user siginfo (rt_sigqueueinfo): its code, pid, uid and sigval, for signal `sig`. EPERM
+ *  when it claims to come from kill or the kernel (si_code >= 0, or SI_TKILL) and the target
+ *  is not the caller (a process may fake what it sends itself). */
+function user_siginfo(c: Ctx, va: bigint, sig: number, self: boolean): kernel_siginfo | bigint {
+  const b = c.t.uaccess.copy_from_user(va, 128);
+  if (!b) return -EFAULT;
+  const v = new DataView(b.buffer, b.byteOffset, 128);
+  const code = v.getInt32(8, true);
+  if ((code >= 0 || code === SI_TKILL) && !self) return -EPERM;
+  return {
+    signo: sig,
+    code,
+    pid: v.getInt32(16, true),
+    uid: v.getUint32(20, true),
+    value: v.getBigUint64(24, true),
+  };
+}
+
+/** rt_sigqueueinfo(tgid, sig, uinfo) / rt_tgsigqueueinfo(tgid, tid, sig, uinfo): a signal with
+ *  the caller's siginfo, to a process or to one thread. */
+function sigqueueinfo(c: Ctx, tgid: number, tid: number | null, sig: number, uinfo: bigint): bigint {
+  if (tid !== null && (tgid <= 0 || tid <= 0)) return -EINVAL;
+  const t = find_task(c, tid ?? tgid);
+  const info = user_siginfo(c, uinfo, sig, t === c.t || (tid === null && t?.sig === c.t.sig));
+  if (typeof info === "bigint") return info;
+  if (!t || (tid !== null && t.sig.thread_head[0]?.pid !== tgid && t.pid !== tgid)) return -ESRCH;
+  if (!valid_signal(sig) && sig !== 0) return -EINVAL;
+  if (sig === 0) return 0n;
+  return send_signal(c.s, t, info, tid === null);
+}
+
+/** rt_sigtimedwait(set, info, timeout, sigsetsize): take a pending signal of `set` without
+ *  running its handler, waiting for one (the set unblocked meanwhile) until the timeout:
+ *  its number (and its siginfo), -EAGAIN at the timeout, -EINTR when another signal comes. */
+function rt_sigtimedwait(c: Ctx): bigint {
+  const [setVa, infoVa, tsVa, size] = c.a as [bigint, bigint, bigint, bigint];
+  if (size !== SIGSET_SIZE) return -EINVAL;
+  const t = c.t;
+  const these = get_sigset(c, setVa);
+  if (these === null) return -EFAULT;
+  const mask = these & ~(sigmask(SIGKILL) | sigmask(SIGSTOP));
+  const nr = Number(c.h.reg(17));
+  const cont = t.cont?.nr === nr ? t.cont : null;
+  let deadline = Number.POSITIVE_INFINITY;
+  if (cont) {
+    set_current_blocked(t, cont.done); // real_blocked: the mask before the wait
+    deadline = cont.deadline;
+  } else if (tsVa !== 0n) {
+    const ns = get_time(c, tsVa);
+    if (typeof ns === "bigint") return ns;
+    deadline = c.s.now() + ns;
+  }
+  const info = dequeue_signal(t, ~mask);
+  if (info)
+    return infoVa !== 0n ? put(c, infoVa, siginfo_bytes(info)) || BigInt(info.signo) : BigInt(info.signo);
+  if (c.s.now() >= deadline) return -EAGAIN;
+  if (cont && signal_pending(t, "interruptible")) return -EINTR;
+  const real = t.signals.blocked;
+  set_current_blocked(t, real & ~mask);
+  const r = wait_event(t, [], { deadline, restart: -EINTR });
+  if (r !== BLOCK) {
+    set_current_blocked(t, real);
+    return r;
+  }
+  t.cont = { nr, deadline, done: real };
+  return r;
+}
+
 export const signalSyscalls: SyscallTable = {
   129: { name: "kill", args: ["d", sigArg], fn: kill },
   130: {
@@ -191,5 +267,16 @@ export const signalSyscalls: SyscallTable = {
   134: { name: "rt_sigaction", args: [sigArg, "p", "p", "u"], fn: rt_sigaction },
   135: { name: "rt_sigprocmask", args: ["d", "p", "p", "u"], fn: rt_sigprocmask },
   136: { name: "rt_sigpending", args: ["p", "u"], fn: rt_sigpending },
+  137: { name: "rt_sigtimedwait", args: ["p", "p", "p", "u"], fn: rt_sigtimedwait },
+  138: {
+    name: "rt_sigqueueinfo",
+    args: ["d", sigArg, "p"],
+    fn: (c) => sigqueueinfo(c, s32(c.a[0]!), null, s32(c.a[1]!), c.a[2]!),
+  },
   139: { name: "rt_sigreturn", args: [], fn: (c) => sys_rt_sigreturn(c.s, c.t, c.h) },
+  240: {
+    name: "rt_tgsigqueueinfo",
+    args: ["d", "d", sigArg, "p"],
+    fn: (c) => sigqueueinfo(c, s32(c.a[0]!), s32(c.a[1]!), s32(c.a[2]!), c.a[3]!),
+  },
 };
