@@ -7,6 +7,7 @@
 
 import { assemble } from "../src/asm/index.js";
 import { Machine, run } from "../src/cpu/index.js";
+import { attachJit } from "../src/cpu/jit/index.js";
 import { readElf } from "../src/elf/index.js";
 import { makeSuite, type SuiteFactory } from "./harness.js";
 
@@ -136,8 +137,10 @@ export function loopRunner(
   name: string,
   source: string,
   arena = true,
+  jit = false,
 ): { machine: Machine; runFor: (n: number) => number } {
   const machine = new Machine({ mem: 1 << 20, arena });
+  if (jit) attachJit(machine);
   const elf = readElf(assemble(source, { file: `${name}.s` }).toElf(), `${name}.s`);
   machine.loadElf(elf);
   const h = machine.harts[0]!;
@@ -188,5 +191,29 @@ export const suites: SuiteFactory = (opts) => {
       opts,
     );
   });
-  return [makeSuite({ name: "cpu", title, cases }, opts), ...arenaSuites];
+  // The loops translated to WebAssembly (--jit) against the interpreter, after a warm-up that
+  // translated them (the figure is the translated code's, not the translation's).
+  const jitSuites = LOOPS.map(([name, source]) => {
+    const jitCases = [false, true].map((jit) => {
+      const { runFor } = loopRunner(name, source, true, jit);
+      runFor(INSNS);
+      return {
+        name: jit ? "translated" : "interpreter",
+        fn: () => {
+          runFor(INSNS);
+        },
+        derived: { label: "MIPS", perOp: INSNS, scale: 1e6 },
+      };
+    });
+    return makeSuite(
+      {
+        name: `cpu/jit/${name}`,
+        title: `the ${name} loop, translated to WebAssembly or interpreted`,
+        cases: jitCases,
+        ratioTo: "interpreter",
+      },
+      opts,
+    );
+  });
+  return [makeSuite({ name: "cpu", title, cases }, opts), ...arenaSuites, ...jitSuites];
 };

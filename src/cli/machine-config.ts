@@ -2,6 +2,8 @@
 // and --satp from here too): their one definition, their parsing into a MachineConfig, and the
 // Machine built from it with its `--trace tlb` tracer.
 
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { type Interpreter, interpreter, type Machine, tracingInterpreter } from "../cpu/index.js";
 import {
   DEFAULT_TLB_PRESET,
@@ -20,6 +22,7 @@ import {
   MAX_HARTS,
   MAX_TEXT_BYTES,
   type MachineSpec,
+  makeDirs,
   readHostFile,
   type StatsCollector,
 } from "../session/index.js";
@@ -180,11 +183,14 @@ export function machineConfig(p: Parsed, command: string): MachineConfig {
   };
 }
 
-/** --jit and --dump-jit DIR (which implies --jit). */
+/** --jit and --dump-jit DIR (which implies --jit): DIR is created, and each region's text is
+ *  written to a file there. */
 function jitOpt(p: Parsed): { jit?: JitSpec } {
   const dir = stringOpt(p, "dump-jit");
   if (dir === undefined && !flag(p, "jit")) return {};
-  return { jit: { dumpDir: dir ?? null } };
+  if (dir === undefined) return { jit: { dump: null } };
+  makeDirs(dir);
+  return { jit: { dump: (name, text) => writeFileSync(join(dir, name), text) } };
 }
 
 /** --harts: 1 to MAX_HARTS (default 1). */

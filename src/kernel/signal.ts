@@ -356,8 +356,10 @@ function complete_signal(s: Scheduler, t: task_struct, sig: number, group: boole
   if (!target && group) target = t.sig.thread_head.find((th) => wants_signal(th, sig));
   if (!target) return;
   if (sig === SIGKILL) {
-    // SIGKILL cannot be caught: end the group now, waking whatever it sleeps in.
-    for (const th of [...t.sig.thread_head]) s.wake_up_state(th, "any");
+    // SIGKILL cannot be caught or stopped: the group runs again (a stopped one too) and
+    // leaves whatever it sleeps in, to die on its way back to user mode.
+    t.sig.stopped = false;
+    for (const th of [...t.sig.thread_head]) s.wake_up_state(th, th.state === "stopped" ? "stopped" : "any");
   }
   signal_wake_up(s, target, sig === SIGKILL);
 }

@@ -3,12 +3,9 @@
 // `console`, `demo` and `mmlab exp sweep` all build theirs here, so a sweep point runs on the
 // machine `mmlab run` would build from the same options.
 
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { Machine, Paging } from "../cpu/index.js";
 import type * as Jit from "../cpu/jit/index.js";
 import type { PagingMode, TlbConfig } from "../mmu/index.js";
-import { makeDirs } from "./hostfile.js";
 
 /** The most harts a machine has (the Machine refuses more). */
 export const MAX_HARTS = 64;
@@ -27,9 +24,10 @@ export interface MachineSpec {
   jit?: JitSpec;
 }
 
-/** How a machine translates: where --dump-jit writes each region's text (null: nowhere). */
+/** How a machine translates: where each region's text goes (--dump-jit DIR: the CLI writes
+ *  it to DIR/NAME; null: nowhere). The session touches no host files itself, so the page runs it. */
 export interface JitSpec {
-  dumpDir: string | null;
+  dump: ((name: string, text: string) => void) | null;
 }
 
 /** The translator, loaded only by runs that translate (start-up: the wasm emitter is ~10
@@ -52,22 +50,21 @@ export function newMachine(
   return m;
 }
 
-/** Turn on translation as `spec` says; --dump-jit's directory is created and gets one file per
- *  region, named by hart and entry pc, its guest pc range in the first line. */
+/** Turn on translation as `spec` says; spec.dump gets one text per region, named by hart and
+ *  entry pc, its guest pc range in the first line. */
 function attachTranslator(m: Machine, spec: JitSpec): void {
   if (jit === null) throw new Error("the translator is not loaded (loadJit() first)");
-  const dir = spec.dumpDir;
-  if (dir !== null) makeDirs(dir);
+  const dump = spec.dump;
   const hex = (v: bigint): string => v.toString(16).padStart(16, "0");
   jit.attachJit(
     m,
-    dir === null
+    dump === null
       ? {}
       : {
           dump: (d) => {
-            const file = join(dir, `region-h${d.hart}-${hex(d.pcLo)}.wat`);
+            const name = `region-h${d.hart}-${hex(d.pcLo)}.wat`;
             const head = `;; hart ${d.hart}, guest pc 0x${hex(d.pcLo)}-0x${hex(d.pcHi)} (first bytes of the first and last instructions)\n`;
-            writeFileSync(file, head + d.wat);
+            dump(name, head + d.wat);
           },
         },
   );

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
-import { CSR, Machine, PRIV_S } from "../../src/cpu/index.js";
+import { CSR, type Hart, Machine, PRIV_S } from "../../src/cpu/index.js";
 import {
   BareTarget,
   frame,
@@ -87,6 +87,19 @@ function payloadOf(wire: string): string | null {
   for (const ch of m[1]!) sum += ch.charCodeAt(0);
   expect((sum & 0xff).toString(16).padStart(2, "0")).toBe(m[2]);
   return m[1]!.replace(/\}(.)/g, (_, c: string) => String.fromCharCode(c.charCodeAt(0) ^ 0x20));
+}
+
+/** A paged S-mode guest that stores 77 at DATA_VA + 8 (its third instruction), run to its end
+ *  with `dataBytes` mapped. */
+function pagedStore(dataBytes: number, setup?: (h: Hart) => void): ReturnType<typeof runPagedGuest> {
+  return runPagedGuest({
+    tlb: "skylake",
+    source: `_start:\n li t1, ${DATA_VA}\n li t2, 77\n sd t2, 8(t1)\n${FINISH}`,
+    priv: PRIV_S,
+    host: true,
+    dataBytes,
+    ...(setup ? { setup } : {}),
+  });
 }
 
 const le64 = (v: bigint): string => {
@@ -216,13 +229,7 @@ describe("the stub on a bare machine", () => {
   });
 
   it("paged: memory through satp with no TLB fill, no counter change, no A/D bit", () => {
-    const g = runPagedGuest({
-      tlb: "skylake",
-      source: `_start:\n li t1, ${DATA_VA}\n li t2, 77\n sd t2, 8(t1)\n${FINISH}`,
-      priv: PRIV_S,
-      host: true,
-      dataBytes: 8192,
-    });
+    const g = pagedStore(8192);
     const t = new BareTarget(g.m, null);
     const before = JSON.stringify(tlbReport(g.m));
     const entries = g.tlb.entries().length;
@@ -239,14 +246,7 @@ describe("the stub on a bare machine", () => {
   });
 
   it("paged: a breakpoint at a virtual pc halts there; the monitor walks the hart's satp", () => {
-    const g = runPagedGuest({
-      tlb: "skylake",
-      source: `_start:\n li t1, ${DATA_VA}\n li t2, 77\n sd t2, 8(t1)\n${FINISH}`,
-      priv: PRIV_S,
-      host: true,
-      dataBytes: 4096,
-      setup: (h) => h.triggers.setBreakpoint(CODE_VA + 8n, true),
-    });
+    const g = pagedStore(4096, (h) => h.triggers.setBreakpoint(CODE_VA + 8n, true));
     expect(g.res.exitCode).toBe(3); // halted, with no debugger to see it
     expect(g.h.pcBig()).toBe(CODE_VA + 8n);
     const t = new BareTarget(g.m, null);

@@ -417,6 +417,36 @@ ts: .dword 0, 20000000
     expect(k.sched.now()).toBeGreaterThanOrEqual(20_000_000);
   });
 
+  it("SIGKILL ends a stopped process", () => {
+    const stopper = `
+_start:
+    ${raise(19)}
+    li a0, 42
+    li a7, 94
+    ecall
+`;
+    const killer = `
+_start:
+    la a0, ts
+    li a1, 0
+    li a7, 101               # nanosleep 1 ms
+    ecall
+    li a0, 1
+    li a1, 9                 # kill(1, SIGKILL)
+    li a7, 129
+    ecall
+    li a7, 94
+    ecall
+  .data
+  .align 3
+ts: .dword 0, 1000000
+`;
+    const { k, t, o } = run(stopper, { other: killer });
+    expect([t.exitCode, t.signal]).toEqual([137, 9]);
+    expect(o?.exitCode).toBe(0);
+    expect(k.printk.dmesg()).not.toMatch(/nothing can wake it/);
+  });
+
   it("a lone task asleep with nothing to wake it is killed, never a hang", () => {
     const src = `
 _start:

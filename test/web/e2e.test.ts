@@ -15,13 +15,14 @@ import { buildPage, chromiumMissing, launchChromium, serveDir } from "../../web/
 const missing = chromiumMissing();
 
 let out = "";
+let warnings: string[] = [];
 let server: { url: string; close: () => Promise<void> } | null = null;
 let browser: { context: BrowserContext; close: () => Promise<void> } | null = null;
 
 beforeAll(async () => {
   if (missing) return;
   out = mkdtempSync(join(tmpdir(), "mmlab-web-"));
-  await buildPage(out);
+  warnings = await buildPage(out);
   server = await serveDir(out);
   browser = await launchChromium();
 }, 300_000);
@@ -52,6 +53,11 @@ async function type(page: Page, line: string, until: string | RegExp): Promise<s
 }
 
 describe("the playground in Chromium", () => {
+  it("the page's build pulls in no Node module (the core and the session parts it uses run anywhere)", (ctx) => {
+    ctx.skip(missing !== null, missing ?? "");
+    expect(warnings.filter((w) => /externalized|node:/.test(w))).toEqual([]);
+  });
+
   it("console: vmalloc, memset, vrealloc shrink; the views follow; hello runs; a screenshot", async (ctx) => {
     ctx.skip(missing !== null, missing ?? "");
     const page = await browser!.context.newPage();

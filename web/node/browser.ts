@@ -11,10 +11,20 @@ import type { BrowserContext } from "playwright-core";
 /** Where Chromium is: $MMLAB_CHROMIUM, or Debian's package. */
 export const CHROMIUM = process.env.MMLAB_CHROMIUM ?? "/usr/bin/chromium";
 
-/** Build the page (web/vite.config.ts) into `outDir`; run from the repository's root. */
-export async function buildPage(outDir: string): Promise<void> {
-  const { build } = await import("vite");
-  await build({ configFile: resolve("web/vite.config.ts"), logLevel: "warn", build: { outDir } });
+/** Build the page (web/vite.config.ts) into `outDir`; run from the repository's root. Resolves
+ *  to the build's warnings (a Node module pulled into the page shows up there as "externalized
+ *  for browser compatibility"). */
+export async function buildPage(outDir: string): Promise<string[]> {
+  const { build, createLogger } = await import("vite");
+  const warnings: string[] = [];
+  const logger = createLogger("warn");
+  const warn = logger.warn;
+  logger.warn = (msg, opts) => {
+    warnings.push(msg);
+    warn(msg, opts);
+  };
+  await build({ configFile: resolve("web/vite.config.ts"), customLogger: logger, build: { outDir } });
+  return warnings;
 }
 
 /** Why the browser cannot run here, or null when it can. */
