@@ -3,8 +3,12 @@
 //    the README also gives the wall time of the whole `mmlab run` command).
 //  - process/thp: guests/bin/thp_touch.nolibc.elf touching a 64 MiB MADV_HUGEPAGE mapping with
 //    transparent_hugepage=never vs always: time, and the TLB misses and page walks it causes.
+//  - process/fork: a process touches 64 MiB (16384 pages), then forks a child that exits at once
+//    and waits for it, vs the same without the fork: the cost of fork + exit + wait, and the
+//    pages the fork allocated (page tables only: copy-on-write copies no data page unwritten).
 
 import { readFileSync } from "node:fs";
+import { assemble } from "../src/asm/index.js";
 import { Machine, type Paging } from "../src/cpu/index.js";
 import { bootKernel, type Kernel } from "../src/kernel/index.js";
 import { makeSuite, type SuiteFactory } from "./harness.js";
@@ -26,6 +30,70 @@ function tlbFigures(k: Kernel): { misses: number; walks: number } {
   const c = tlb.levelCounters();
   const walks = [...tlb.walks.r.values(), ...tlb.walks.w.values()].reduce((a, b) => a + b, 0);
   return { misses: c.l1d.r.misses + c.l1d.w.misses, walks };
+}
+
+/** Touch one byte of each page of 64 MiB, then `forks` times fork, the child exiting at once
+ *  and the parent waiting for it; exit 0. */
+function forkProgram(forks: number): Uint8Array {
+  const forkPart = `
+      li s1, ${forks}
+    3: li a0, 17
+      li a1, 0
+      li a2, 0
+      li a3, 0
+      li a4, 0
+      li a7, 220
+      ecall
+      bnez a0, 2f
+      li a0, 0
+      li a7, 94
+      ecall
+    2: li a0, -1
+      li a1, 0
+      li a2, 0
+      li a3, 0
+      li a7, 260
+      ecall
+      addi s1, s1, -1
+      bnez s1, 3b`;
+  return assemble(
+    `
+    _start:
+      li a0, 0
+      li a1, ${64 << 20}
+      li a2, 3
+      li a3, 0x22
+      li a4, -1
+      li a5, 0
+      li a7, 222
+      ecall
+      li t0, ${16384}
+      li t1, 4096
+    1: sb t0, 0(a0)
+      add a0, a0, t1
+      addi t0, t0, -1
+      bnez t0, 1b
+      ${forks ? forkPart : ""}
+      li a0, 0
+      li a7, 94
+      ecall`,
+    { base: 0x10000n },
+  ).toElf();
+}
+
+/** Run a forkProgram on a fresh kernel: the page allocations it made. */
+function runFork(elf: Uint8Array): number {
+  const k = bootKernel(new Machine({ mem: 512 << 20 }), "");
+  const alloc = k.pages.alloc_pages.bind(k.pages);
+  let allocs = 0;
+  k.pages.alloc_pages = (order: number): number => {
+    allocs += 1 << order;
+    return alloc(order);
+  };
+  const t = k.sched.spawn({ elf, path: "/fork", argv: ["fork"], envp: [], io });
+  k.sched.run();
+  if (t.exitCode !== 0) throw new Error(`bench: the fork program exited with ${t.exitCode}`);
+  return allocs;
 }
 
 export const suites: SuiteFactory = (opts) => {
@@ -56,5 +124,25 @@ export const suites: SuiteFactory = (opts) => {
     },
     opts,
   );
-  return [hello, thp];
+  const FORKS = 20;
+  const withFork = forkProgram(FORKS);
+  const without = forkProgram(0);
+  const forkPages = (runFork(withFork) - runFork(without)) / FORKS;
+  const fork = makeSuite(
+    {
+      name: "process/fork",
+      title: `touch 64 MiB, then ${FORKS} × (fork + child exit + wait), vs touch 64 MiB alone`,
+      cases: [
+        { name: "touch", fn: () => runFork(without) },
+        { name: "touch + forks", fn: () => runFork(withFork) },
+      ],
+      ratioTo: "touch",
+      summary: (hz) => [
+        `fork + exit + wait of a process with 64 MiB touched: ${((1000 / hz("touch + forks") - 1000 / hz("touch")) / FORKS).toFixed(1)} ms each`,
+        `pages each fork allocated: ${forkPages} (page tables; no data page is copied until written)`,
+      ],
+    },
+    opts,
+  );
+  return [hello, thp, fork];
 };

@@ -300,9 +300,9 @@ export class mm_struct {
     if (any) this.flush_tlb_range(start, end);
   }
 
-  /** flush_tlb_range(): this ASID's entries for [start, end) on every hart. */
+  /** flush_tlb_range(): this ASID's entries for [start, end) on the harts of mm_cpumask. */
   flush_tlb_range(start: bigint, end: bigint): void {
-    this.k.flush.flush_tlb_range(this.asid, start, end);
+    this.k.flush.flush_tlb_mm_range(this.asid, start, end, this.mm_cpumask);
   }
 
   /** Replace the 2 MiB leaf at `base` with a table of 512 PTEs onto the same pages. */
@@ -643,9 +643,9 @@ export class mm_struct {
     return true;
   }
 
-  /** flush_tlb_mm(): every entry of this ASID, on every hart. */
+  /** flush_tlb_mm(): every entry of this ASID, on the harts of mm_cpumask. */
   flush_tlb_mm(): void {
-    this.k.flush.flush_tlb_range(this.asid, 0n, TASK_SIZE);
+    this.k.flush.flush_tlb_mm_range(this.asid, 0n, TASK_SIZE, this.mm_cpumask);
   }
 
   /** Free every page and table of the address space (exit_mmap). */

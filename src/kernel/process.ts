@@ -124,6 +124,8 @@ export class task_struct implements Waiter {
   did_exec = false;
   /** User cycles run (getrusage). */
   utime = 0;
+  /** The hart whose run queue holds this task (task_cpu). */
+  cpu = 0;
   /** A fault signal the task stopped with for its debugger (ptrace_signal): delivered when it
    *  is resumed if `deliver`, else dropped. */
   ptrace_sig: { info: kernel_siginfo; deliver: boolean } | null = null;
@@ -196,7 +198,9 @@ const NUM_ASIDS = 1 << 16;
 export class Scheduler {
   /** Every task not yet reaped (zombies included), in creation order. */
   readonly tasks: task_struct[] = [];
-  private readonly runqueue: task_struct[] = [];
+  /** A run queue per hart (runnable tasks waiting for it), and the task each hart runs now. */
+  private readonly rqs: task_struct[][] = [];
+  private readonly curr: (task_struct | null)[] = [];
   private readonly pids = new Map<number, task_struct>();
   private lastPid = 0;
   private nextAsid = 1;
@@ -284,7 +288,52 @@ export class Scheduler {
   attach(t: task_struct): void {
     this.pids.set(t.pid, t);
     this.tasks.push(t);
-    this.runqueue.push(t);
+    t.cpu = this.select_task_rq();
+    this.rq(t.cpu).push(t);
+  }
+
+  /** Hart `cpu`'s run queue. */
+  private rq(cpu: number): task_struct[] {
+    let q = this.rqs[cpu];
+    if (!q) {
+      q = [];
+      this.rqs[cpu] = q;
+    }
+    return q;
+  }
+
+  /** A hart's load: the tasks waiting in its queue and the one it runs. */
+  private load(cpu: number): number {
+    return this.rq(cpu).length + (this.curr[cpu] ? 1 : 0);
+  }
+
+  /** select_task_rq(): the least loaded hart (the lowest on a tie): deterministic. */
+  private select_task_rq(): number {
+    let best = 0;
+    for (let cpu = 1; cpu < this.k.machine.harts.length; cpu++)
+      if (this.load(cpu) < this.load(best)) best = cpu;
+    return best;
+  }
+
+  /** The next task for hart `cpu`: its own queue's first, or, when that is empty, one pulled
+   *  from the busiest queue holding two or more (idle balancing). */
+  private pick_next_task(cpu: number): task_struct | undefined {
+    const own = this.rq(cpu).shift();
+    if (own) return own;
+    let busiest = -1;
+    for (let c = 0; c < this.k.machine.harts.length; c++)
+      if (this.rq(c).length >= 2 && (busiest < 0 || this.rq(c).length > this.rq(busiest).length)) busiest = c;
+    if (busiest < 0) return undefined;
+    const t = this.rq(busiest).pop()!;
+    t.cpu = cpu;
+    return t;
+  }
+
+  /** Runnable tasks waiting on every hart. */
+  private nr_queued(): number {
+    let n = 0;
+    for (let c = 0; c < this.k.machine.harts.length; c++) n += this.rq(c).length;
+    return n;
   }
 
   /** The task leaves the pid table and the task list (release_task). */
@@ -297,8 +346,9 @@ export class Scheduler {
 
   /** Take a task off the run queue. */
   dequeue(t: task_struct): void {
-    const i = this.runqueue.indexOf(t);
-    if (i >= 0) this.runqueue.splice(i, 1);
+    const q = this.rq(t.cpu);
+    const i = q.indexOf(t);
+    if (i >= 0) q.splice(i, 1);
   }
 
   /** find_task_by_vpid(): the live or zombie task with thread id `pid`. */
@@ -366,23 +416,46 @@ export class Scheduler {
     const k = this.k;
     let retired = 0;
     for (;;) {
-      if (!this.runqueue.length && !this.idle()) return "done";
+      if (!this.nr_queued() && !this.idle()) return "done";
+      const clocks = k.machine.clocks;
+      let ran = 0;
       for (let cpu = 0; cpu < k.machine.harts.length; cpu++) {
         k.onCpu(cpu, () => this.timers.run(this.now()));
-        const t = this.runqueue.shift();
-        if (!t) break;
+        const t = this.pick_next_task(cpu);
+        if (!t) continue;
         const untilTimer = k.onCpu(cpu, () => Math.ceil((this.timers.next() - this.now()) * NS_TO_CYCLES));
         const budget = Math.max(1, Math.min(TICK, maxInsns - retired, untilTimer));
+        this.curr[cpu] = t;
         const n = k.onCpu(cpu, () => this.runTask(t, budget));
+        this.curr[cpu] = null;
+        ran = Math.max(ran, clocks[cpu] ?? 0);
         retired += n;
         if (n > 0) this.idleSpins = 0;
-        if (t.running && t.state === "running" && !this.runqueue.includes(t)) this.runqueue.push(t);
+        // Preempted: back to the tail of its own hart's queue.
+        if (t.running && t.state === "running" && !this.rq(t.cpu).includes(t)) this.rq(t.cpu).push(t);
         // A debugger's stop: a trigger or breakpoint halted the hart, or a task stopped with a
         // signal for it (only with a debugger attached).
         if (this.ptraceStop || k.machine.harts[cpu]!.triggers.halt) return "halt";
         if (retired >= maxInsns) return "limit";
       }
+      // A hart that had nothing to run idled while the others ran: its clock moves on with
+      // theirs (time never runs backwards for a task that moves to it).
+      for (let cpu = 0; cpu < k.machine.harts.length; cpu++) clocks[cpu] = Math.max(clocks[cpu] ?? 0, ran);
     }
+  }
+
+  /** Put a runnable task on its hart's queue (once); a task woken onto a busy hart goes to an
+   *  idle one if there is one (select_idle_sibling). */
+  enqueue(t: task_struct): void {
+    if (this.rq(t.cpu).includes(t)) return;
+    if (this.load(t.cpu) > 0) {
+      for (let cpu = 0; cpu < this.k.machine.harts.length; cpu++)
+        if (this.load(cpu) === 0) {
+          t.cpu = cpu;
+          break;
+        }
+    }
+    this.rq(t.cpu).push(t);
   }
 
   /** Machine time in nanoseconds on the current hart (ktime_get()). */
@@ -437,7 +510,7 @@ export class Scheduler {
     if (t.sleep_timer) this.timers.cancel(t.sleep_timer);
     t.sleep_timer = null;
     t.state = "running";
-    if (!this.runqueue.includes(t)) this.runqueue.push(t);
+    this.enqueue(t);
     return true;
   }
 
@@ -448,8 +521,7 @@ export class Scheduler {
     if (t.sleep_timer) this.timers.cancel(t.sleep_timer);
     t.sleep_timer = null;
     t.state = "stopped";
-    const i = this.runqueue.indexOf(t);
-    if (i >= 0) this.runqueue.splice(i, 1);
+    this.dequeue(t);
   }
 
   /** do_group_exit(): every thread of `t`'s process ends (a fatal signal, exit_group). */

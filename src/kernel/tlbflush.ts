@@ -41,6 +41,16 @@ export class TlbFlush {
     this.onEachHart((h) => this.localFlushRange(h, asid, start, nr));
   }
 
+  /** flush_tlb_range() of a user address space as arch/riscv's __flush_tlb_range does it: only
+   *  the harts in `cpumask` (mm_cpumask: the harts the mm has run on, so the only ones that may
+   *  hold its entries), the current one by fences, the others by IPI (counted when there are
+   *  any). */
+  flush_tlb_mm_range(asid: number, start: bigint, end: bigint, cpumask: number): void {
+    if (end <= start) return;
+    const nr = Number((end - start + BigInt(PAGE_SIZE) - 1n) / BigInt(PAGE_SIZE));
+    this.onEachHart((h) => this.localFlushRange(h, asid, start, nr), cpumask);
+  }
+
   /** sfence.vma x0, x0 on every hart. */
   flush_tlb_all(): void {
     this.onEachHart((h) => {
@@ -49,15 +59,17 @@ export class TlbFlush {
     });
   }
 
-  private onEachHart(fn: (h: Hart) => void): void {
+  /** `fn` on the current hart (if in `cpumask`) and, by IPI, on every other hart of it. */
+  private onEachHart(fn: (h: Hart) => void, cpumask = -1): void {
     const me = this.current();
-    fn(me);
-    if (this.harts.length > 1) {
+    const inMask = (h: Hart): boolean => h.id >= 31 || (cpumask & (1 << h.id)) !== 0;
+    if (inMask(me)) fn(me);
+    if (this.harts.some((h) => h !== me && inMask(h))) {
       this.vmstat.inc("nr_tlb_remote_flush");
       this.shootdowns++;
     }
     for (const h of this.harts) {
-      if (h === me) continue;
+      if (h === me || !inMask(h)) continue;
       this.vmstat.inc("nr_tlb_remote_flush_received");
       this.cost?.charge(this.cost.ipi);
       fn(h);

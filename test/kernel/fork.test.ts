@@ -415,4 +415,64 @@ describe("fork, exit and wait4", () => {
     `);
     expect(r.t.exitCode).toBe(0);
   });
+
+  describe("a dead process gives everything back, however it died", () => {
+    // The child touches memory, opens a pipe, and dies one way; PID 1 reaps it and exits.
+    // Pages, page tables, tasks and futex waiters must all be back where they were.
+    const ways: [string, string, string][] = [
+      ["exit_group", "li a0, 3\n li a7, 94\n ecall", ""],
+      ["SIGSEGV", "sd zero, 0(zero)", ""],
+      ["SIGKILL from its parent", "7: j 7b", "mv a0, s0\n li a1, 9\n li a7, 129\n ecall"],
+      [
+        "exit_group while a thread sleeps on a futex",
+        `${mmapAsm(65536)}\n li t0, 65536\n add a1, a0, t0\n li a0, 0x10f00\n li a2, 0\n li a3, 0\n li a4, 0\n li a7, 220\n ecall\n bnez a0, 8f\n la a0, word\n li a1, 0\n li a2, 0\n li a3, 0\n li a7, 98\n ecall\n8: li t0, 200000\n9: addi t0, t0, -1\n bnez t0, 9b\n li a0, 0\n li a7, 94\n ecall`,
+        "",
+      ],
+    ];
+    for (const [name, death, parent] of ways) {
+      it(name, () => {
+        const k = boot("", { mem: 64 << 20 });
+        const before = k.pages.nr_free_pages() + k.pgd.nrTablePages;
+        const src = `
+          _start:
+            ${FORK}
+            bnez a0, parent
+            ${mmapAsm(65536)}
+            li t0, 16
+          1: sd t0, 0(a0)
+            addi a0, a0, 2047
+            addi a0, a0, 2047
+            addi a0, a0, 2
+            addi t0, t0, -1
+            bnez t0, 1b
+            la a0, fds
+            li a1, 0
+            li a7, 59               # pipe2
+            ecall
+            ${death}
+          parent:
+            mv s0, a0
+            ${parent}
+            ${WAIT_ANY("zero")}
+            ${EXIT("zero")}
+          .data
+          .balign 8
+          word: .dword 0
+          fds: .dword 0`;
+        const io = { stdin: () => new Uint8Array(0), write: () => {}, isatty: () => false };
+        const t = k.sched.spawn({
+          elf: assemble(src, { base: 0x10000n }).toElf(),
+          path: "/p",
+          argv: ["p"],
+          envp: [],
+          io,
+        });
+        expect(k.sched.run(50_000_000)).toBe("done");
+        expect(t.exitCode).toBe(0);
+        expect(k.sched.tasks.length).toBe(0);
+        expect(k.sched.futexes.waiters).toBe(0);
+        expect(k.pages.nr_free_pages() + k.pgd.nrTablePages).toBe(before);
+      });
+    }
+  });
 });
