@@ -92,9 +92,7 @@ describe("execve", () => {
     expect(r.out).toBe("hello, world\n");
     expect(r.t.exitCode).toBe(3);
     expect(r.t.comm).toBe("hello");
-    expect(r.trace[0]).toBe(
-      'execve("/x/hello", 0x' + r.trace[0]!.split("0x")[1]!.split(",")[0] + ", NULL) = 0",
-    );
+    expect(r.trace[0]).toMatch(/^execve\("\/x\/hello", 0x[0-9a-f]+, NULL\) = 0$/);
   });
 
   it("a #! script runs its interpreter with the optional argument and the script's name", () => {

@@ -278,6 +278,8 @@ function formBlocks(src: RegionSource, resume: Set<number>): GuestBlock[] {
         b.end = ins;
         const t = ins.name === "jal" ? inPage(off, ins.imm) : -1;
         if (t >= 0) queue.push(t);
+        // a call's return site: where a jalr (the return) may come back to, in the region
+        if (ins.name === "jal" && ins.d !== 0 && off + ins.len < 4096) queue.push(off + ins.len);
         break;
       }
       b.insns.push(ins);
@@ -678,7 +680,43 @@ class Emitter {
       this.constPc(link);
       this.set(ins.d);
     }
+    this.returnDispatch();
     f.br(this.exitLabel);
+  }
+
+  /** After a jalr: if the target (in `pc`) is a call's return site in this region, go on
+   *  there; else fall through (to the exit). */
+  private returnDispatch(): void {
+    const sites = this.returnSites();
+    if (sites.length === 0) return;
+    const f = this.f;
+    f.localGet(this.pc).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32Const(this.src.pageHi);
+    f.op(Op.i32_eq);
+    f.if();
+    f.localGet(this.pc).op(Op.i32_wrap_i64).localSet(this.lo);
+    for (const s of sites) {
+      f.localGet(this.lo)
+        .i32Const((this.src.pageLo + s) | 0)
+        .op(Op.i32_eq);
+      f.if();
+      this.goTo(s);
+      f.end();
+    }
+    f.end();
+  }
+
+  private sites: number[] | null = null;
+
+  /** Page offsets right after the region's calls (jal with a link register) that are blocks. */
+  private returnSites(): number[] {
+    if (this.sites) return this.sites;
+    const out = new Set<number>();
+    for (const b of this.blocks) {
+      const e = b.end;
+      if (e && e.name === "jal" && e.d !== 0 && this.index.has(e.off + e.len)) out.add(e.off + e.len);
+    }
+    this.sites = [...out].sort((a, b) => a - b);
+    return this.sites;
   }
 
   /** Jump to pc + imm of a branch or jal. */
