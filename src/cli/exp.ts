@@ -2,7 +2,6 @@
 // the user's own program, run one shard of either (--shard I/N), merge the shards, or redraw the
 // plots of a saved result. The experiments themselves live in src/exp.
 
-import { mkdirSync } from "node:fs";
 import { availableParallelism, freemem } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -34,6 +33,7 @@ import {
   writeShardOutputs,
 } from "../exp/index.js";
 import { DEFAULT_TLB_PRESET, loadTlbConfig, PAGING_MODES } from "../mmu/index.js";
+import { makeDirs } from "../session/index.js";
 import {
   badValue,
   InputError,
@@ -311,7 +311,7 @@ async function runOne(exp: Experiment, p: Parsed, sweep?: SweepSpec): Promise<nu
   const shard = shardOpt(p);
   const dir = stringOpt(p, "out") ?? DEFAULT_EXP_OUT;
   if (dir === "") throw badValue("exp", "out", dir, "expected a directory");
-  await writing(dir, async () => mkdirSync(dir, { recursive: true })); // before a long run, not after
+  await writing(dir, async () => makeDirs(dir)); // before a long run, not after
   const journal = join(dir, `${shard ? shardFileBase(exp.name, shard) : exp.name}.journal.jsonl`);
   const progress = progressDisplay(exp);
   let result: ExpResult;

@@ -2,7 +2,7 @@
 // and --satp from here too): their one definition, their parsing into a MachineConfig, and the
 // Machine built from it with its `--trace tlb` tracer.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Interpreter, interpreter, type Machine, tracingInterpreter } from "../cpu/index.js";
 import {
@@ -22,6 +22,7 @@ import {
   MAX_HARTS,
   MAX_TEXT_BYTES,
   type MachineSpec,
+  makeDirs,
   readHostFile,
   type StatsCollector,
 } from "../session/index.js";
@@ -188,7 +189,7 @@ function jitOpt(p: Parsed): { jit?: JitSpec } {
   const dir = stringOpt(p, "dump-jit");
   if (dir === undefined && !flag(p, "jit")) return {};
   if (dir === undefined) return { jit: { dump: null } };
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   return { jit: { dump: (name, text) => writeFileSync(join(dir, name), text) } };
 }
 

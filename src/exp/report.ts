@@ -1,9 +1,10 @@
 // What an experiment writes: NAME.csv (one line per row, the experiment's columns), NAME.json
 // (parameters, the host, every row), the SVG plots, and the compact table printed on stdout.
 
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import { makeDirs } from "../session/index.js";
 import { shardFileBase } from "./plan.js";
 import { renderSvg } from "./plot.js";
 import type { Column, Experiment, ExpResult, HostInfo, Row, Value } from "./types.js";
@@ -85,7 +86,7 @@ export function fmt(v: Value | undefined, digits = 0): string {
 
 /** Write the SVG plots of a result into `dir`; returns the paths. */
 export async function writePlots(exp: Experiment, result: ExpResult, dir: string): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const files: string[] = [];
   for (const plot of exp.plots(result)) {
     const path = join(dir, `${exp.name}${plot.suffix ? `-${plot.suffix}` : ""}.svg`);
@@ -97,7 +98,7 @@ export async function writePlots(exp: Experiment, result: ExpResult, dir: string
 
 /** Write NAME.csv, NAME.json and the plots into `dir`; returns the paths. */
 export async function writeOutputs(exp: Experiment, result: ExpResult, dir: string): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const csv = join(dir, `${exp.name}.csv`);
   writeFileSync(csv, toCsv(result.columns, result.rows));
   const json = join(dir, `${exp.name}.json`);
@@ -109,7 +110,7 @@ export async function writeOutputs(exp: Experiment, result: ExpResult, dir: stri
  *  merge` draws them from every shard's rows); returns the paths. */
 export function writeShardOutputs(result: ExpResult, dir: string): string[] {
   if (!result.shard) throw new Error("writeShardOutputs: not a shard's result");
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const base = join(dir, shardFileBase(result.experiment, result.shard));
   writeFileSync(`${base}.csv`, toCsv(result.columns, result.rows));
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 1)}\n`);

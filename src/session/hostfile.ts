@@ -3,7 +3,17 @@
 // a device such as /dev/zero, a FIFO where a file is expected, a file larger than the bound) it
 // refuses up front with one line naming the file, instead of hanging or filling host memory.
 
-import { closeSync, fstatSync, openSync, readSync, type Stats, statSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  type Stats,
+  statSync,
+} from "node:fs";
+import { dirname, resolve } from "node:path";
 
 /** The largest program mmlab reads (it reads an executable whole): 256 MiB. */
 export const MAX_PROGRAM_BYTES = 256 << 20;
@@ -124,4 +134,23 @@ function hostReason(e: unknown): string {
   if (code === "EISDIR") return "is a directory";
   if (code === "EACCES" || code === "EPERM") return "permission denied";
   return (e as Error).message;
+}
+
+/** mkdir -p `dir`: the missing directories made from the top down; the first error is thrown
+ *  (ENOENT, EACCES, ENOTDIR). Not Node's mkdirSync({recursive: true}), which never returns for
+ *  a path under /proc (it retries the ENOENT there for ever). */
+export function makeDirs(dir: string): void {
+  const abs = resolve(dir);
+  const missing: string[] = [];
+  for (let p = abs; !existsSync(p); p = dirname(p)) {
+    missing.push(p);
+    if (dirname(p) === p) break;
+  }
+  for (const d of missing.reverse()) mkdirSync(d);
+  if (!statSync(abs).isDirectory()) {
+    throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${abs}'`), {
+      code: "ENOTDIR",
+      path: abs,
+    });
+  }
 }

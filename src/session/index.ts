@@ -21,6 +21,7 @@ export {
   HostFileError,
   MAX_PROGRAM_BYTES,
   MAX_TEXT_BYTES,
+  makeDirs,
   type ReadLimits,
   readHostFile,
 } from "./hostfile.js";

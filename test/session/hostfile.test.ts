@@ -2,9 +2,9 @@
 // it refuses up front, naming the file.
 
 import { execFileSync } from "node:child_process";
-import { closeSync, ftruncateSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, ftruncateSync, mkdirSync, openSync, statSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { HostFileError, readHostFile } from "../../src/session/index.js";
+import { HostFileError, makeDirs, readHostFile } from "../../src/session/index.js";
 import { tempDirPerTest, writeFile } from "../helpers/cli.js";
 
 const tmp = tempDirPerTest();
@@ -48,5 +48,21 @@ describe("readHostFile", () => {
     execFileSync("mkfifo", [p]);
     expect(refusal(p, { max: 100 }).message).toBe(`${p}: is a FIFO, not a regular file`);
     expect(refusal(p, { max: 100, stream: true }).message).toMatch(/is a FIFO.*pipe it into '-' instead/);
+  });
+});
+
+describe("makeDirs", () => {
+  it("makes the missing directories, and is done when they exist", () => {
+    makeDirs(tmp.path("a/b/c"));
+    makeDirs(tmp.path("a/b/c"));
+    expect(statSync(tmp.path("a/b/c")).isDirectory()).toBe(true);
+  });
+
+  it("fails at once where a directory cannot be made: under /proc, through a file", () => {
+    // Node's recursive mkdirSync never returns for /proc/...: it retries ENOENT there.
+    expect(() => makeDirs("/proc/mmlab-no-such-dir/out")).toThrow(/ENOENT/);
+    const f = writeFile(tmp.path("file"), "x");
+    expect(() => makeDirs(`${f}/sub`)).toThrow(/ENOTDIR/);
+    expect(() => makeDirs(f)).toThrow(/ENOTDIR: not a directory/);
   });
 });
