@@ -101,6 +101,7 @@ function namedFiles(e: Example): string[] {
       continue;
     }
     if (word.startsWith("-") || word.startsWith("/") || word.includes("=")) continue;
+    if (/^[A-Z][A-Z0-9_-]*(\.\w+)?$/.test(word)) continue; // a placeholder: PROGRAM, KERNEL.elf
     if (/\//.test(word) || /\.(elf|s|S|json|txt|ya?ml)$/.test(word)) files.push(word);
   }
   return files.filter((f) => !e.written.has(f) && !f.startsWith("out/"));
@@ -120,7 +121,9 @@ describe("documented examples", () => {
   // `run` with a budget (its status 124 then, or the program's own); `boot` with a script.
   const cheap = runnable.filter(
     (e) =>
-      (e.words[0] === "run" && e.words.every((w) => !w.endsWith(".s") || !e.written.has(w))) ||
+      (e.words[0] === "run" &&
+        !e.words.includes("--gdb") && // it waits for a debugger in another terminal
+        e.words.every((w) => !w.endsWith(".s") || !e.written.has(w))) ||
       (e.words[0] === "boot" && e.words.includes("--script")),
   );
   for (const e of cheap) {
