@@ -10,10 +10,10 @@ import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { ENOEXEC } from "../../src/kernel/errno.js";
 import { parse_shebang } from "../../src/kernel/exec.js";
-import type { Kernel, TaskIo } from "../../src/kernel/index.js";
+import type { Kernel } from "../../src/kernel/index.js";
 import { nodeHostFs } from "../../src/session/hostfs.js";
 import { HELLO_USER } from "../helpers/programs.js";
-import { boot } from "./helpers.js";
+import { boot, spawnAsm } from "./helpers.js";
 
 const enc = new TextEncoder();
 
@@ -45,25 +45,9 @@ function run(files: Record<string, [Uint8Array, number]>, src: string) {
     }
     const k: Kernel = boot("", { mem: 64 << 20 });
     k.vfs.mount_host(nodeHostFs(), { host: dir, guest: "/x", rw: false });
-    let out = "";
-    const io: TaskIo = {
-      stdin: () => new Uint8Array(0),
-      write: (_fd, d) => {
-        out += new TextDecoder().decode(d);
-      },
-      isatty: () => false,
-    };
-    const trace: string[] = [];
-    const t = k.sched.spawn({
-      elf: assemble(src, { base: 0x10000n }).toElf(),
-      path: "/p",
-      argv: ["p"],
-      envp: [],
-      io,
-      strace: (l) => trace.push(l),
-    });
+    const { t, out, trace } = spawnAsm(k, src);
     k.sched.run(50_000_000);
-    return { k, t, out, trace };
+    return { k, t, out: out(), trace };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

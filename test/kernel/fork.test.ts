@@ -10,25 +10,13 @@ import type { Kernel, TaskIo } from "../../src/kernel/index.js";
 import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "../../src/kernel/mm.js";
 import { UserAccess } from "../../src/kernel/uaccess.js";
 import { mmapAsm } from "../helpers/programs.js";
-import { boot, tlbHolds, walkFlags } from "./helpers.js";
+import { boot, spawnAsm, tlbHolds, walkFlags } from "./helpers.js";
 
 const PAGE = 4096n;
 const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
 const RW = PROT_READ | PROT_WRITE;
 const IDLE = assemble("_start: j _start", { base: 0x10000n }).toElf();
 const quiet: TaskIo = { stdin: () => new Uint8Array(0), write: () => {}, isatty: () => false };
-
-function output(): TaskIo & { out: string } {
-  const o = {
-    out: "",
-    stdin: () => new Uint8Array(0),
-    write(_fd: 1 | 2, d: Uint8Array) {
-      o.out += new TextDecoder().decode(d);
-    },
-    isatty: () => false,
-  };
-  return o;
-}
 
 /** A parent task whose mm the test drives, and a forked copy of that mm. */
 function forked(harts = 2) {
@@ -116,18 +104,9 @@ const SYS = { exit: 93, exit_group: 94, waitid: 95, clone: 220, wait4: 260, getp
 
 function run(src: string, opts: { harts?: number; max?: number } = {}) {
   const k: Kernel = boot("", { mem: 64 << 20, harts: opts.harts ?? 1 });
-  const io = output();
-  const trace: string[] = [];
-  const t = k.sched.spawn({
-    elf: assemble(src, { base: 0x10000n }).toElf(),
-    path: "/p",
-    argv: ["p"],
-    envp: [],
-    io,
-    strace: (l) => trace.push(l),
-  });
+  const { t, out, trace } = spawnAsm(k, src);
   const outcome = k.sched.run(opts.max ?? 20_000_000);
-  return { k, t, outcome, trace, out: io.out };
+  return { k, t, outcome, trace, out: out() };
 }
 
 /** fork(): clone(SIGCHLD, 0, 0, 0, 0); the child's pid (or 0 in the child) in a0. */
@@ -459,14 +438,7 @@ describe("fork, exit and wait4", () => {
           .balign 8
           word: .dword 0
           fds: .dword 0`;
-        const io = { stdin: () => new Uint8Array(0), write: () => {}, isatty: () => false };
-        const t = k.sched.spawn({
-          elf: assemble(src, { base: 0x10000n }).toElf(),
-          path: "/p",
-          argv: ["p"],
-          envp: [],
-          io,
-        });
+        const { t } = spawnAsm(k, src);
         expect(k.sched.run(50_000_000)).toBe("done");
         expect(t.exitCode).toBe(0);
         expect(k.sched.tasks.length).toBe(0);

@@ -3,8 +3,9 @@
 // RCU, processes), and the leak checks.
 
 import { expect } from "vitest";
+import { assemble } from "../../src/asm/index.js";
 import { Machine, Paging } from "../../src/cpu/index.js";
-import { bootKernel, type Kernel } from "../../src/kernel/index.js";
+import { bootKernel, type Kernel, type task_struct } from "../../src/kernel/index.js";
 import type { Kasan } from "../../src/kernel/kasan.js";
 import type { MemCgroups } from "../../src/kernel/memcontrol.js";
 import type { SlabAllocator } from "../../src/kernel/slab.js";
@@ -124,4 +125,34 @@ export function byteRuns(bytes: ArrayLike<number>): string {
     i = j;
   }
   return out.join(" ");
+}
+
+/** A task of `spawnAsm`: what it wrote to stdout and stderr, and its system calls as --strace prints them. */
+export interface AsmTask {
+  t: task_struct;
+  out: () => string;
+  trace: string[];
+}
+
+/** Spawns the assembly program `src` (text at 0x10000) as `path`, argv[0] its last component,
+ *  with empty stdin; nothing runs until the caller runs the scheduler. */
+export function spawnAsm(k: Kernel, src: string, path = "/p"): AsmTask {
+  let out = "";
+  const trace: string[] = [];
+  const decoder = new TextDecoder();
+  const t = k.sched.spawn({
+    elf: assemble(src, { base: 0x10000n }).toElf(),
+    path,
+    argv: [path.slice(path.lastIndexOf("/") + 1)],
+    envp: [],
+    io: {
+      stdin: () => new Uint8Array(0),
+      write: (_fd, d) => {
+        out += decoder.decode(d);
+      },
+      isatty: () => false,
+    },
+    strace: (l) => trace.push(l),
+  });
+  return { t, out: () => out, trace };
 }

@@ -14,7 +14,7 @@ import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "../../../src/
 import { syscall } from "../../../src/kernel/syscalls/index.js";
 import { BLOCK } from "../../../src/kernel/wait.js";
 import { nodeHostFs } from "../../../src/session/hostfs.js";
-import { boot } from "../helpers.js";
+import { boot, spawnAsm } from "../helpers.js";
 
 /** System call numbers (riscv64, include/uapi/asm-generic/unistd.h). */
 export const NR = {
@@ -344,13 +344,7 @@ export function hostDir(prefix = "mmlab-fs-"): { dir: string; done: () => void }
 /** Assemble `src` (text at 0x10000), run it as /bin/NAME on `k` to its end (or 1M
  *  instructions), and return the task. */
 export function runAsm(k: Kernel, name: string, src: string): task_struct {
-  const t = k.sched.spawn({
-    elf: assemble(src, { base: 0x10000n }).toElf(),
-    path: `/bin/${name}`,
-    argv: [name],
-    envp: [],
-    io: { stdin: () => new Uint8Array(0), write: () => {}, isatty: () => false },
-  });
+  const { t } = spawnAsm(k, src, `/bin/${name}`);
   k.sched.run(1_000_000);
   return t;
 }
