@@ -15,6 +15,7 @@ import {
   REG_PRIV,
 } from "../../src/gdb/index.js";
 import { tlbReport } from "../../src/session/index.js";
+import { PASS } from "../helpers/asm.js";
 import { CODE_VA, DATA_VA, FINISH, runPagedGuest } from "../helpers/paged.js";
 
 const enc = new TextEncoder();
@@ -31,11 +32,7 @@ loop:
     sd a1, 0(t2)
     li t0, 100
     blt a1, t0, loop
-done:
-    li t0, 0x100000
-    li t1, 0x5555
-    sw t1, 0(t0)
-1:  j 1b
+done:${PASS}
     .data
     .balign 8
 counter: .dword 0

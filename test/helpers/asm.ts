@@ -102,6 +102,14 @@ ${irq}
 `;
 }
 
+/** The end of a bare guest: pass through the test finisher at 0x100000, then spin. */
+export const PASS = `
+    li t0, 0x100000
+    li t1, 0x5555
+    sw t1, 0(t0)
+908:
+    j 908b`;
+
 /** The skeleton around `body` (assembly text). */
 export function skeleton(body: string, opts: { irqM?: string; irqS?: string } = {}): string {
   return `
