@@ -262,7 +262,8 @@ const DEFS: [number, Def][] = [
   [CSR.tselect, { read: (h) => BigInt(h.triggers.tselect), write: (h, v) => h.triggers.writeTselect(v) }],
   [CSR.tdata1, { read: (h) => h.triggers.readTdata1(), write: (h, v) => h.triggers.writeTdata1(v) }],
   [CSR.tdata2, { read: (h) => h.triggers.readTdata2(), write: (h, v) => h.triggers.writeTdata2(v) }],
-  // tdata3 (textra: mhvalue/svalue matching) is not implemented: read-only zero.
+  // tdata3 (textra): its fields are WARL and may all read 0 (mhselect = sselect = 0: no context
+  // condition), which the debug spec allows; here it is that, read-only zero.
   [CSR.tdata3, { read: zero }],
   [CSR.tinfo, { read: (h) => h.triggers.readTinfo() }],
   [CSR.tcontrol, { read: (h) => BigInt(h.triggers.tcontrol), write: (h, v) => h.triggers.writeTcontrol(v) }],

@@ -84,6 +84,24 @@ const raise = (sig: number): string => `
     li a7, 131
     ecall`;
 
+/** A program that sleeps `ns` of machine time, then kill(1, sig), and exits with kill's result. */
+const killPid1After = (ns: number, sig: number): string => `
+_start:
+    la a0, ts
+    li a1, 0
+    li a7, 101               # nanosleep
+    ecall
+    li a0, 1
+    li a1, ${sig}
+    li a7, 129               # kill
+    ecall
+    li a7, 94
+    ecall
+  .data
+  .align 3
+ts: .dword 0, ${ns}
+`;
+
 const SPIN_END = `
     la s11, hout
 9:  j 9b`;
@@ -395,22 +413,7 @@ _start:
     li a7, 94
     ecall
 `;
-    const waker = `
-_start:
-    la a0, ts
-    li a1, 0
-    li a7, 101               # nanosleep 20 ms
-    ecall
-    li a0, 1
-    li a1, 18                # kill(1, SIGCONT)
-    li a7, 129
-    ecall
-    li a7, 94
-    ecall
-  .data
-  .align 3
-ts: .dword 0, 20000000
-`;
+    const waker = killPid1After(20_000_000, 18); // SIGCONT after 20 ms
     const { t, o, k } = run(stopper, { other: waker });
     expect(t.exitCode).toBe(42);
     expect(o?.exitCode).toBe(0);
@@ -425,22 +428,7 @@ _start:
     li a7, 94
     ecall
 `;
-    const killer = `
-_start:
-    la a0, ts
-    li a1, 0
-    li a7, 101               # nanosleep 1 ms
-    ecall
-    li a0, 1
-    li a1, 9                 # kill(1, SIGKILL)
-    li a7, 129
-    ecall
-    li a7, 94
-    ecall
-  .data
-  .align 3
-ts: .dword 0, 1000000
-`;
+    const killer = killPid1After(1_000_000, 9); // SIGKILL after 1 ms
     const { k, t, o } = run(stopper, { other: killer });
     expect([t.exitCode, t.signal]).toEqual([137, 9]);
     expect(o?.exitCode).toBe(0);
