@@ -22,6 +22,7 @@ export { KernelOops } from "./kaccess.js";
 export { KASAN_VMALLOC_INVALID, Kasan } from "./kasan.js";
 export { GFP, GFP_ATOMIC, GFP_KERNEL, GFP_KERNEL_ACCOUNT, GFP_NOWAIT, Kernel } from "./kernel.js";
 export * from "./layout.js";
+export { decode_raw, encode_raw, has_raw_bytes } from "./lib/rawstr.js";
 export {
   TEST_CASES,
   TEST_VMALLOC_DEFAULTS,
