@@ -73,6 +73,14 @@ export interface SpawnOptions {
  *  (TASK_INTERRUPTIBLE, TASK_KILLABLE, TASK_UNINTERRUPTIBLE), or stopped by a signal. */
 export type TaskState = "running" | SleepKind | "stopped";
 
+/** What a debugger is asked about a task (ptrace's signal-delivery-stop and PTRACE_EVENT_*
+ *  stops): a signal about to be delivered, an execve done (`path` as the caller named it), a
+ *  process created by fork or vfork (`child`, not yet run). */
+export type ptrace_event =
+  | { kind: "signal"; info: kernel_siginfo }
+  | { kind: "exec"; path: string }
+  | { kind: "fork" | "vfork"; child: task_struct };
+
 export class task_struct implements Waiter {
   readonly regs = new Int32Array(64);
   /** The F/D registers and fcsr, saved while the task is off the hart. */
@@ -127,9 +135,10 @@ export class task_struct implements Waiter {
   utime = 0;
   /** The hart whose run queue holds this task (task_cpu). */
   cpu = 0;
-  /** A fault signal the task stopped with for its debugger (ptrace_signal): delivered when it
-   *  is resumed if `deliver`, else dropped. */
-  ptrace_sig: { info: kernel_siginfo; deliver: boolean } | null = null;
+  /** A signal the task stopped with for its debugger (ptrace_signal): delivered when it is
+   *  resumed if `deliver`, else dropped; `sys`: it came on the way back from a system call
+   *  (whose restart is still to be done). */
+  ptrace_sig: { info: kernel_siginfo; deliver: boolean; sys: boolean } | null = null;
   mm: mm_struct;
   uaccess: UserAccess;
   readonly unknownSyscalls = new Set<bigint>();
@@ -224,9 +233,11 @@ export class Scheduler {
   /** Called when a task exits, before its memory is freed (e.g. to print its smaps). */
   onExit: ((t: task_struct) => void) | null = null;
   /** The debugger's hold on the tasks (src/gdb), as ptrace gives gdbserver: it is asked about
-   *  each fault signal before delivery, and true stops the task for it (ptraceStop). */
-  ptrace: ((t: task_struct, info: kernel_siginfo) => boolean) | null = null;
-  /** The task that stopped with a signal for the debugger; run() then returns "halt". */
+   *  each signal but SIGKILL before delivery (ptrace_signal), each successful execve
+   *  (PTRACE_EVENT_EXEC) and each new process (PTRACE_EVENT_FORK/VFORK), and true stops the
+   *  task for it (ptraceStop). */
+  ptrace: ((t: task_struct, ev: ptrace_event) => boolean) | null = null;
+  /** The task that stopped for the debugger; run() then returns "halt". */
   ptraceStop: task_struct | null = null;
 
   constructor(readonly k: Kernel) {
