@@ -3,7 +3,10 @@
 // emitter of this folder. The function works on the arena (src/mmu/arena.ts) the interpreter
 // also views:
 //
-//   run(budget i32, nbase i32, clk f64) -> i32   instructions retired
+//   run(budget i32, nbase i32, clk f64, start i32) -> i32   instructions retired
+//
+// `start` is the index of the block to begin with: every block of a region is an entry, so that
+// one region serves every hot pc of its blocks (blockOffs gives their page offsets).
 //
 // Guest registers the region uses are loaded into i64 locals at entry and the ones it writes
 // are stored back at its one exit. A call out that traps says so in its result (its glue keeps
@@ -77,9 +80,11 @@ export interface RegionCode {
   lo: number;
   hi: number;
   /** Page offsets right after the instructions the region leaves to the interpreter (side
-   *  exits): where the interpreter goes on after running one, candidates for regions of their
-   *  own (nothing jumps there, so no heat would find them). */
+   *  exits): where the interpreter goes on after running one. They are blocks of the region
+   *  (entries the interpreter may come back through) unless the region was full. */
   resume: number[];
+  /** Page offsets of the blocks, by index (the `start` argument of run). */
+  blockOffs: number[];
 }
 
 /** Imports of a region module (module "env"). */
@@ -265,7 +270,10 @@ function formBlocks(src: RegionSource, resume: Set<number>): GuestBlock[] {
       if (!ins) {
         const op = src.decode(off);
         const len = src.dc[off * 2 + 3]!;
-        if (op !== 0 && off + len < 4096) resume.add(off + len);
+        if (op !== 0 && off + len < 4096) {
+          resume.add(off + len);
+          queue.push(off + len); // where the interpreter comes back in
+        }
         break;
       }
       total++;
@@ -338,12 +346,12 @@ class Emitter {
       [I32],
     );
     const id = `region_${(src.pageHi >>> 0).toString(16)}_${((src.pageLo + src.entry) >>> 0).toString(16)}`;
-    this.f = m.func(id, [I32, I32, F64], [I32], ["budget", "nbase", "clk"]);
+    this.f = m.func(id, [I32, I32, F64, I32], [I32], ["budget", "nbase", "clk", "start"]);
     m.export("run", "func", this.f.index);
     this.pageBase = (BigInt(src.pageHi >>> 0) << 32n) | BigInt(src.pageLo >>> 0);
     const f = this.f;
     this.n = f.local(I32, "n");
-    this.blk = f.local(I32, "blk");
+    this.blk = 3; // the parameter `start`: the block to run next
     this.pc = f.local(I64, "pc");
     this.addr = f.local(I64, "addr");
     this.lo = f.local(I32, "lo");
@@ -402,7 +410,8 @@ class Emitter {
       .store(Op.i64_store, this.lay.jit + JIT_PC);
     f.localGet(this.n);
     f.finish();
-    return { module: this.m, insns, blocks: this.blocks.length, lo, hi, resume };
+    const blockOffs = this.blocks.map((b) => b.off);
+    return { module: this.m, insns, blocks: this.blocks.length, lo, hi, resume, blockOffs };
   }
 
   /** Store the registers the region writes back to memory. */

@@ -43,17 +43,24 @@ const MAX_RESUME = 8;
 
 /** A translated region of one hart. */
 interface Region {
-  run: (budget: number, nbase: number, clk: number) => number;
-  /** The entry's virtual pc. */
+  run: (budget: number, nbase: number, clk: number, start: number) => number;
+  /** The virtual page the region was translated for (low word page-aligned). */
   vLo: number;
   vHi: number;
   paged: boolean;
-  /** RAM page offset, and the page offsets of the entry and of the region's first and last
-   *  translated instruction bytes [lo, hi). */
+  /** RAM page offset, and the page offsets of the region's first and last translated
+   *  instruction bytes [lo, hi). */
   page: number;
-  entry: number;
   lo: number;
   hi: number;
+  /** Entries (page offsets) still leading to it. */
+  live: number;
+}
+
+/** A region entry: the region and the index of its block there (run's `start`). */
+interface Entry {
+  reg: Region;
+  blk: number;
 }
 
 /** What --stats reports about translation. */
@@ -196,7 +203,8 @@ export class HartJit {
    *  h.chunkN, set by the import). */
   private trapped = false;
   readonly stats: JitStats = { regions: 0, insns: 0, wasmBytes: 0, executed: 0, dropped: 0, translateMs: 0 };
-  private readonly regions = new Map<number, Region>();
+  /** Entries by RAM offset: every block of a region is one. */
+  private readonly regions = new Map<number, Entry>();
   /** Entries whose first instruction the translator does not take. */
   private readonly refused = new Set<number>();
   private readonly words: Int32Array;
@@ -292,9 +300,11 @@ export class HartJit {
    *  the interpreter's count before it, `clk` the modelled TLB's clock then. Returns how many
    *  instructions it retired (0: it did not run) and leaves the pc in the hart. */
   enter(h: Hart, ramOff: number, budget: number, nbase: number, clk: number, paged: boolean): number {
-    const reg = this.regions.get(ramOff);
-    if (reg === undefined || reg.paged !== paged || reg.vLo !== h.pcLo || reg.vHi !== h.pcHi) return 0;
-    const k = reg.run(budget, nbase, clk);
+    const ent = this.regions.get(ramOff);
+    if (ent === undefined) return 0;
+    const reg = ent.reg;
+    if (reg.paged !== paged || reg.vLo !== (h.pcLo & -4096) || reg.vHi !== h.pcHi) return 0;
+    const k = reg.run(budget, nbase, clk, ent.blk);
     if (this.trapped) {
       this.trapped = false;
       this.stats.executed += h.chunkN - nbase - 1;
@@ -364,17 +374,23 @@ export class HartJit {
     }
     const bytes = rc.module.encode();
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
-    this.regions.set(ramOff, {
+    const reg: Region = {
       run: inst.exports.run as Region["run"],
-      vLo: pcLo,
+      vLo: pcLo & -4096,
       vHi: pcHi,
       paged,
       page: fBase,
-      entry: off,
       lo: rc.lo,
       hi: rc.hi + 4,
+      live: 0,
+    };
+    // every block is an entry (unless an older region has one there)
+    rc.blockOffs.forEach((o, blk) => {
+      if (this.regions.has(fBase + o)) return;
+      this.regions.set(fBase + o, { reg, blk });
+      reg.live++;
+      this.machine.mark(fBase, o, dc);
     });
-    this.machine.mark(fBase, off, dc);
     const s = this.stats;
     s.regions++;
     s.insns += rc.insns;
@@ -385,25 +401,29 @@ export class HartJit {
       const base = (BigInt(pcHi >>> 0) << 32n) | BigInt((pcLo & -4096) >>> 0);
       dump({ hart: h.id, pcLo: base + BigInt(rc.lo), pcHi: base + BigInt(rc.hi), wat: printWat(rc.module) });
     }
-    return rc.resume;
+    return rc.resume.filter((o) => !this.regions.has(fBase + o));
   }
 
   /** Add to `out` the entries (page offsets) of this hart's regions on RAM page `page` whose
    *  instruction bytes meet page offsets [lo, hi). */
   overlapping(page: number, lo: number, hi: number, out: Set<number>): void {
-    for (const reg of this.regions.values()) {
-      if (reg.page === page && lo < reg.hi && reg.lo < hi) out.add(reg.entry);
+    for (const [ramOff, { reg }] of this.regions) {
+      if (reg.page === page && lo < reg.hi && reg.lo < hi) out.add(ramOff - page);
     }
   }
 
-  /** Forget the region at RAM offset `ramOff`, if any. */
+  /** Forget the entry at RAM offset `ramOff`, if any (its region with its last entry). */
   drop(ramOff: number): void {
-    if (this.regions.delete(ramOff)) this.stats.dropped++;
+    const ent = this.regions.get(ramOff);
+    if (ent !== undefined) {
+      this.regions.delete(ramOff);
+      if (--ent.reg.live === 0) this.stats.dropped++;
+    }
     this.refused.clear();
   }
 
   dropAll(): void {
-    this.stats.dropped += this.regions.size;
+    this.stats.dropped += new Set([...this.regions.values()].map((e) => e.reg)).size;
     this.regions.clear();
     this.refused.clear();
   }

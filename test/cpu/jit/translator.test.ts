@@ -91,6 +91,9 @@ describe("translator: differential runs", () => {
       );
       expect(jit.result.exitCode).toBe(0);
       expect(executed).toBeGreaterThan(0.9 * jit.h.steps);
+      // the loop's hot pcs (its head, the branch targets) are blocks of one region, entered
+      // there, not regions of their own
+      expect(jit.m.jit?.stats().regions).toBe(1);
     }
   });
 
