@@ -9,6 +9,7 @@ import { ExecError, type Mount, parseMount, type TaskIo, type task_struct } from
 import {
   DEFAULT_ENV,
   execLine,
+  hostPath,
   isAssembly,
   type KernelProgram,
   type KernelRunHooks,
@@ -144,7 +145,8 @@ export function mountsOpt(p: Parsed, command: string): Mount[] {
     } catch (e) {
       throw usageError(command, (e as Error).message);
     }
-    if (!existsSync(m.host)) throw new InputError(`${m.host}: no such file or directory (--mount ${spec})`);
+    if (!existsSync(hostPath(m.host)))
+      throw new InputError(`${m.host}: no such file or directory (--mount ${spec})`);
     return m;
   });
 }
