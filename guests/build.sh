@@ -8,8 +8,8 @@
 #                      stripped, to keep the repository small
 #
 # Most programs are built both ways. The benchmarks and the programs that need
-# pthreads or libm are glibc-only (GLIBC_ONLY); gdbtarget is built with -g -O0
-# and keeps its symbols in both builds; bench_bare.elf is bench_coremark.c
+# pthreads or libm are glibc-only (GLIBC_ONLY); gdbtarget and gdbevents are built
+# with -g -O0 and keep its symbols in both builds; bench_bare.elf is bench_coremark.c
 # built for bare metal (rt/bare: M-mode at 0x80000000, UART and test
 # finisher) with a fixed iteration count.
 #
@@ -32,7 +32,7 @@ GUESTS=$(pwd)
 # Built both ways.
 BOTH=(hello echo_args sort mstress thp_touch ptrchase exitcode segv cat sysprobe
 	echo wc rm fork_wait pipeline sigalrm sigsegv_longjmp sigmasks files cow minish errno_probe
-	forkbomb oom_touch hostile bigbss gdbtarget)
+	forkbomb oom_touch hostile bigbss gdbtarget gdbevents)
 # glibc only: the benchmark suite (rv64gc code is what it measures), pthreads.
 GLIBC_ONLY=(bench_coremark bench_sort bench_hash bench_fp bench_chase pthreads threadbomb)
 # Iterations of bench_coremark's bare-metal build: about 80 M instructions.
@@ -96,12 +96,12 @@ BARE_RUNTIME=(rt/bare/crt0.S rt/rt.c)
 # builds); every other glibc file is stripped (-s); some name a library.
 nolibc_flags() { # NAME
 	case "$1" in
-	gdbtarget) echo "-g -O0 -Wa,--debug-prefix-map,$GUESTS=guests" ;;
+	gdbtarget | gdbevents) echo "-g -O0 -Wa,--debug-prefix-map,$GUESTS=guests" ;;
 	esac
 }
 glibc_flags() { # NAME
 	case "$1" in
-	gdbtarget) echo "-g -O0" ;;
+	gdbtarget | gdbevents) echo "-g -O0" ;;
 	bench_fp) echo "-s -lm" ;;
 	pthreads | threadbomb) echo "-s -pthread" ;;
 	*) echo "-s" ;;

@@ -97,7 +97,6 @@ export function do_execve(
     throw e;
   }
   const mm = s.mm_alloc();
-  if (!mm) return -ENOMEM;
   const ua = new UserAccess(s.k, mm, () => s.thp);
   s.use_mm(h, mm);
   let img: ReturnType<typeof load_elf_binary>;
@@ -139,6 +138,9 @@ export function do_execve(
   h.fflags = 0;
   h.frm = 0;
   h.sepc = img.entry;
+  // exec_binprm's ptrace_event(PTRACE_EVENT_EXEC): a debugger that asked is told, and the task
+  // stops at the new program's first instruction.
+  if (s.ptrace?.(t, { kind: "exec", path: filename })) s.ptraceStop = t;
   return 0n;
 }
 

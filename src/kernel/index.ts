@@ -35,6 +35,7 @@ export { MAX_PAGE_ORDER, PageAlloc } from "./page_alloc.js";
 export { PAGE_KERNEL } from "./pgtable.js";
 export { formatLine, Printk } from "./printk.js";
 export {
+  type ptrace_event,
   Scheduler,
   type SpawnOptions,
   type TaskIo,

@@ -1,7 +1,8 @@
 // The real gdb (Debian's gdb-multiarch, gdb 13) against `mmlab run --gdb`, in batch mode, on the
 // committed guest guests/bin/gdbtarget.glibc.elf (built with -g -O0): break at main, next, info
 // registers, x/8gx $sp, a watchpoint on a global, bt in a recursive function, monitor tlb and
-// maps, a segfault caught with its address, and a bare guest. Skipped, with the reason, where
+// maps, a segfault caught with its address, signals that are not faults and an exec (the
+// program read through vFile), and a bare guest. Skipped, with the reason, where
 // gdb-multiarch is not installed (.ci/run installs it when it can).
 
 import { spawnSync } from "node:child_process";
@@ -92,6 +93,25 @@ describe.skipIf(!have)(`gdb-multiarch (${have ? "installed" : WHY})`, () => {
     expect(r.gdb).toContain("Program terminated with signal SIGSEGV, Segmentation fault.");
     expect(r.stderr).toContain("segfault at 10 ip");
     expect(r.status).toBe(139);
+  }, 120_000);
+
+  it("a signal that is not a fault stops gdb, SIGALRM and SIGCHLD pass; an exec is caught (vFile reads it)", async () => {
+    const ev = "guests/bin/gdbevents.nolibc.elf";
+    const r = await debug(
+      ["--mount", `${ev}:/bin/gdbevents`, ev, "/bin/gdbevents"],
+      ["catch exec", "continue", "p $_siginfo.si_signo", "continue", "info threads", "continue"],
+    );
+    const g = r.gdb;
+    expect(g).toContain("Program received signal SIGUSR1, User defined signal 1.");
+    expect(g).toContain("$1 = 10");
+    expect(g).toContain("is executing new program: /bin/gdbevents");
+    expect(g).toContain("Reading /bin/gdbevents from remote target...");
+    expect(g).toMatch(/hit Catchpoint 1 \(exec'd \/bin\/gdbevents\), _start \(\)/);
+    expect(g).not.toContain("SIGALRM");
+    expect(g).not.toContain("SIGCHLD");
+    expect(g).toContain("[Inferior 1 (Remote target) exited normally]");
+    expect(r.stdout).toBe("usr1=1 alrm=1\nchild after exec\nchild status 3\n");
+    expect(r.status).toBe(0);
   }, 120_000);
 
   it("a bare guest: stepi, CSRs, priv, monitor stats; kill", async () => {
