@@ -97,7 +97,6 @@ export function do_execve(
     throw e;
   }
   const mm = s.mm_alloc();
-  if (!mm) return -ENOMEM;
   const ua = new UserAccess(s.k, mm, () => s.thp);
   s.use_mm(h, mm);
   let img: ReturnType<typeof load_elf_binary>;
