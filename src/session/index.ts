@@ -20,6 +20,7 @@ export {
 export { DEMO_SOURCE } from "./demo.js";
 export {
   HostFileError,
+  hostPath,
   MAX_PROGRAM_BYTES,
   MAX_TEXT_BYTES,
   makeDirs,
