@@ -123,7 +123,7 @@ When stderr is a terminal, a progress line shows which test_vmalloc case is runn
   examples: [
     "mmlab boot --append 'test_vmalloc.run_test_mask=4096'",
     "mmlab boot --append 'test_vmalloc.test_loop_count=100 test_vmalloc.nr_threads=4' --harts 4 --stats",
-    "mmlab boot --append 'vrealloc.bug=e64f42036ef4' --script shrink.txt",
+    "mmlab boot --append 'vrealloc.bug=e64f42036ef4' --script examples/shrink.txt",
     "printf 'p = vmalloc 256K\\nvrealloc p 16K\\ncat /proc/vmallocinfo\\n' | mmlab boot --script -",
   ],
   async run(p: Parsed): Promise<number> {

@@ -47,6 +47,10 @@ describe("a TLB preset of one's own", () => {
     const doc = readFileSync(new URL("../../docs/experiments.md", import.meta.url), "utf8");
     const section = doc.slice(doc.indexOf("## Defining a TLB preset of one's own"));
     const json = /```json\n([\s\S]*?)```/.exec(section)![1]!;
+    // The file the examples use (mmlab exp tlb-reach --tlb examples/my-core.json) is this one.
+    expect(JSON.parse(readFileSync(new URL("../../examples/my-core.json", import.meta.url), "utf8"))).toEqual(
+      JSON.parse(json),
+    );
     const tlb = parseTlbConfig(JSON.parse(json), "my-core.json");
     expect(tlb.name).toBe("my-core");
     expect(tlbReach(tlb, "l1", 12)!.bytes).toBe(192 << 10);

@@ -122,6 +122,17 @@ describe("the sweep's points", () => {
     }
     await expect(readPointsFile(join(tmp.dir, "none.json"))).rejects.toThrow(/none.json: no such file/);
   });
+
+  it("examples/points.yaml (docs/experiments.md, exp --help): 2 x 2 x 2 points, each twice", async () => {
+    const shipped = await readPointsFile("examples/points.yaml");
+    expect(shipped.repeat).toBe(2);
+    expect(shipped.points).toHaveLength(8);
+    expect(shipped.points[7]).toEqual({
+      tlb: "zen2",
+      append: "transparent_hugepage=always",
+      args: ["64m", "4096", "200000"],
+    });
+  });
 });
 
 /** The last line of stderr as the JSON --stats=json writes. */
