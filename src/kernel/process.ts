@@ -142,6 +142,9 @@ export class task_struct implements Waiter {
    *  resumed if `deliver`, else dropped; `sys`: it came on the way back from a system call
    *  (whose restart is still to be done). */
   ptrace_sig: { info: kernel_siginfo; deliver: boolean; sys: boolean } | null = null;
+  /** The debugger let go of this task's process (PTRACE_DETACH; inherited by its children):
+   *  it is asked nothing about it, and its breakpoints and watchpoints do not stop it. */
+  ptrace_detached = false;
   mm: mm_struct;
   uaccess: UserAccess;
   readonly unknownSyscalls = new Set<bigint>();
@@ -570,6 +573,7 @@ export class Scheduler {
     const idle = k.current;
     k.current = { comm: t.comm, pid: t.pid }; // what reports and WARN()s name as the task
     this.enterUser(h, t);
+    h.triggers.debuggerAway = t.ptrace_detached;
     let fromSyscall = false;
     if (t.syscall_blocked) {
       t.syscall_blocked = false;
