@@ -358,9 +358,11 @@ export const jitInterpreter = lazyInterpreter({ traced: false, jit: true }, true
  *  these instructions never pays for it. The warmed variant is a fresh function whose only
  *  feedback and ticks are the warm-up's (V8 then optimizes it once, with feedback for every op;
  *  warming the function that had already run the program's first instructions made V8 compile
- *  it in the middle of the warm-up and deoptimize it later, warmup.ts). 200,000 instructions
- *  are a few milliseconds in V8's bytecode interpreter and cover a static glibc hello world. */
-export const STARTER_INSNS = 200_000;
+ *  it in the middle of the warm-up and deoptimize it later, warmup.ts). The share stays below
+ *  what makes V8 optimize the starter itself, a compile (seconds of CPU on a loaded machine)
+ *  thrown away at the switch: measured with --trace-opt on bench_coremark (Node 20.20), V8 marked
+ *  run_paged_starter for TurboFan when it ran 4,000 instructions or more, not with 3,000. */
+export const STARTER_INSNS = 2_000;
 
 /** The starter variants: the plain interpreter, never warmed. */
 const starter = lazyInterpreter({ traced: false, starter: true }, false);
@@ -386,8 +388,10 @@ export function run(h: Hart, budget: number, interp: Interpreter = interpreter):
         : interp === interpreter && starterLeft > 0
           ? starter
           : interp;
-  const n = (h.pagingActive() ? i.paged : i.bare)(h, budget);
-  if (i === starter) starterLeft -= n;
+  if (i !== starter) return (h.pagingActive() ? i.paged : i.bare)(h, budget);
+  // A chunk may end early (a trap, a CSR write, a yield: every caller goes on with the next).
+  const n = (h.pagingActive() ? i.paged : i.bare)(h, Math.min(budget, starterLeft));
+  starterLeft -= n;
   return n;
 }
 
