@@ -7,6 +7,8 @@ import { statSync } from "node:fs";
 
 const mtime = (rel) => statSync(`${import.meta.dirname}/${rel}`, { throwIfNoEntry: false })?.mtimeMs ?? -1;
 const bundled = mtime("../dist/bundle/mmlab.js") >= mtime("../dist/src/cli/index.js");
-const { main } = await (bundled ? import("../dist/bundle/mmlab.js") : import("../dist/src/cli/index.js"));
+const { commandLine, main } = await (bundled
+  ? import("../dist/bundle/mmlab.js")
+  : import("../dist/src/cli/index.js"));
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(commandLine());
