@@ -18,7 +18,10 @@ function loopMachine(): Stepper {
 
 /** Run `insns` instructions of the loop in chunks of up to 10,000 with `interp`; the hart's
  *  state, and the instructions each chunk retired. */
-function runLoop(insns: number, interp?: Interpreter): unknown {
+function runLoop(
+  insns: number,
+  interp?: Interpreter,
+): { state: { x: number[]; pc: bigint; steps: number; done: number }; chunks: number[] } {
   const st = loopMachine();
   let done = 0;
   const chunks: number[] = [];
