@@ -264,7 +264,8 @@ function runTasks(
     return { status: 139, reason: "kernel oops: the task was killed" };
   }
   if (outcome === "halt") throw new Error("BUG: a task stopped for a debugger, and none is attached");
-  if (outcome === "wait") throw new Error("BUG: a task waits for input from a host whose stdin never says 'later'");
+  if (outcome === "wait")
+    throw new Error("BUG: a task waits for input from a host whose stdin never says 'later'");
   if (outcome === "limit") {
     const reason = `stopped after ${maxInsns} instructions (--max-insns)`;
     message(`mmlab: ${reason}`);
