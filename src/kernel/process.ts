@@ -54,7 +54,10 @@ export const TICK = CLOCK_HZ / HZ;
 export interface TaskIo {
   /** Read up to `max` bytes of standard input (empty = end of file). */
   stdin(max: number): Uint8Array;
-  write(fd: 1 | 2, data: Uint8Array): void;
+  /** Write all of `data` to host stream `fd` (waiting while the host is slow to take it);
+   *  -EPIPE when nobody reads that stream any more (the guest then gets EPIPE and SIGPIPE). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a sink that always takes everything returns nothing
+  write(fd: 1 | 2, data: Uint8Array): bigint | void;
   isatty(fd: number): boolean;
 }
 

@@ -24,6 +24,7 @@ import { type Arena, PAGE_SIZE } from "../../mmu/index.js";
 import type { CodeCache } from "../code.js";
 import type { Hart } from "../hart.js";
 import { r } from "../int64.js";
+import { CONTINUE, type ColdFn, END_AFTER, jitCold } from "../interp.js";
 import { OP_REGION } from "../isa.js";
 import type { Machine } from "../machine/machine.js";
 import { HEAT_SIZE, TRAP } from "../trap.js";
@@ -210,7 +211,8 @@ export class HartJit {
   private readonly words: Int32Array;
   private readonly layoutBare: RegionLayout;
   private readonly layoutPaged: RegionLayout;
-  private readonly imports: WebAssembly.Imports;
+  /** The imports of bare and of paged regions (exec calls that variant's cold()). */
+  private readonly imports: [WebAssembly.Imports, WebAssembly.Imports];
 
   constructor(
     readonly hart: Hart,
@@ -254,7 +256,7 @@ export class HartJit {
       : this.layoutBare;
     const w = this.words;
     const v = JIT_VALUE / 4;
-    const glue: RegionImports = {
+    const glue = (cold: () => ColdFn): RegionImports => ({
       load: (lo, hi, pcLo, pcHi, n, kind) => {
         h.pcLo = pcLo;
         h.pcHi = pcHi;
@@ -292,8 +294,34 @@ export class HartJit {
         }
         return this.machine.changed ? 1 : 0;
       },
-    };
-    this.imports = { env: { mem: arena.memory, load: glue.load, store: glue.store } };
+      exec: (op, a, imm, len, pcLo, pcHi, n) => {
+        h.pcLo = pcLo;
+        h.pcHi = pcHi;
+        h.chunkN = n;
+        this.machine.changed = false;
+        let k: number;
+        try {
+          k = cold()(h, op, a, imm, len, pcLo, pcHi, n);
+        } catch (e) {
+          if (e !== TRAP) throw e;
+          this.trapped = true;
+          return 2;
+        }
+        if (k === END_AFTER) {
+          this.endChunk = true;
+          return 1;
+        }
+        if (k !== CONTINUE) throw new Error(`translator: op ${op} set the pc itself; it is not one to call`);
+        return this.machine.changed ? 1 : 0;
+      },
+    });
+    const env = (g: RegionImports): WebAssembly.Imports => ({ env: { mem: arena.memory, ...g } });
+    let bare: ColdFn | null = null;
+    let pagedCold: ColdFn | null = null;
+    this.imports = [
+      env(glue(() => (bare ??= jitCold(false)))),
+      env(glue(() => (pagedCold ??= jitCold(true)))),
+    ];
   }
 
   /** Run the region at RAM offset `ramOff` if it applies: `budget` instructions left, `nbase`
@@ -373,7 +401,7 @@ export class HartJit {
       return [];
     }
     const bytes = rc.module.encode();
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports[paged ? 1 : 0]);
     const reg: Region = {
       run: inst.exports.run as Region["run"],
       vLo: pcLo & -4096,
