@@ -288,12 +288,12 @@ IPIs sent and received, sfence.vma on all harts, TLB entries dropped, the caller
 the time taken from the interrupted harts (cost model, 1 GHz). Policies: ${POLICIES.map((x) => `${x} (${POLICY_TEXT[x]})`).join("; ")}.`,
   uses: ["tlb"],
   columns: [
-    { key: "tlb", description: "TLB preset" },
+    { key: "tlb", description: "TLB preset", kind: "string" },
     { key: "threads", description: "threads, each on its own hart (the harts in mm_cpumask)" },
     { key: "size", description: "bytes unmapped or mprotected" },
     { key: "pages", description: "4 KiB pages in the range" },
-    { key: "op", description: "munmap or mprotect (read-only)" },
-    { key: "policy", description: "flush policy (see the description)" },
+    { key: "op", description: "munmap or mprotect (read-only)", kind: "string" },
+    { key: "policy", description: "flush policy (see the description)", kind: "string" },
     { key: "calls", description: "system calls made for the range (8 for split-8 and batch-8)" },
     { key: "shootdowns", description: "flushes that reached other harts" },
     { key: "ipis_sent", description: "IPIs the caller sent" },
@@ -311,6 +311,13 @@ the time taken from the interrupted harts (cost model, 1 GHz). Policies: ${POLIC
     },
     { key: "interrupted_us", description: "time taken from the other harts, cost model, microseconds" },
   ],
+  paramsShape: {
+    tlb: "tlb",
+    threads: ["number"],
+    sizes: ["number"],
+    ops: ["string"],
+    policies: ["string"],
+  },
   plan(opts) {
     const params: ShootdownParams = {
       tlb: opts.tlb,
