@@ -5,7 +5,7 @@
 // the guest's EPIPE.
 
 import { writeSync } from "node:fs";
-import { ERRNO, type ErrnoName } from "../kernel/index.js";
+import { ERRNO, type ErrnoName } from "../kernel/errno.js";
 
 /** Write text to stdout. */
 export function out(s: string | Uint8Array): void {
