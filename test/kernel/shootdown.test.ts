@@ -85,7 +85,8 @@ describe("user TLB shootdowns on several harts", () => {
 
   it("mremap moving the page away: the reader on hart 1 faults at the old address", () => {
     // MREMAP_MAYMOVE | MREMAP_FIXED to 0x50000000.
-    const change = "mv a0, s0\n li a1, 4096\n li a2, 4096\n li a3, 3\n li a4, 0x50000000\n li a7, 216\n ecall";
+    const change =
+      "mv a0, s0\n li a1, 4096\n li a2, 4096\n li a3, 3\n li a4, 0x50000000\n li a7, 216\n ecall";
     const r = run(program(LOAD_LOOP, change));
     expect(r.t.exitCode).toBe(139);
     expect(r.k.flush.stats.mremap.ipis_sent).toBeGreaterThan(0);
