@@ -5,6 +5,7 @@
 // the guest's EPIPE.
 
 import { writeSync } from "node:fs";
+// The errno table alone (a leaf without imports), not the kernel: see test/cli/imports.test.ts.
 import { ERRNO, type ErrnoName } from "../kernel/errno.js";
 
 /** Write text to stdout. */
