@@ -31,7 +31,7 @@ import {
 } from "./args.js";
 import { type GdbListen, serveGdb } from "./gdb-server.js";
 import { asInput } from "./guest.js";
-import { err, out } from "./io.js";
+import { err, writeGuest } from "./io.js";
 import { checkKernelMem, checkKernelSatp } from "./kernel-session.js";
 import { type MachineConfig, startInsnTrace, startTlbTrace } from "./machine-config.js";
 import { printStats } from "./stats.js";
@@ -100,7 +100,7 @@ export const hostStdin = {
 
 const hostIo: TaskIo = {
   stdin: (max) => hostStdin.read(max),
-  write: (fd, data) => (fd === 1 ? out(data) : err(data)),
+  write: writeGuest,
   isatty: (fd) => (fd >= 0 && fd <= 2 ? isatty(fd) : false),
 };
 

@@ -12,6 +12,7 @@ export {
   hexdump,
   KConsole,
   type LineResult,
+  MAX_CONSOLE_LINE,
   parseNumber,
   runLines,
   showPtr,
@@ -80,4 +81,5 @@ export {
   type StatsReport,
   type TrapCount,
 } from "./stats.js";
+export { mmlabVersion } from "./version.js";
 export { formatKernel, formatTlb, permString, table, tlbView, vpnToVa, walkView } from "./views.js";

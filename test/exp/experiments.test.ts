@@ -3,7 +3,7 @@
 // and the kernel must give.
 
 import { describe, expect, it } from "vitest";
-import { findExperiment, type Row, runExperiment } from "../../src/exp/index.js";
+import { findExperiment, type Row, readResult, runExperiment } from "../../src/exp/index.js";
 import { loadTlbConfig } from "../../src/mmu/index.js";
 import { tempDirPerTest } from "../helpers/cli.js";
 import { csvRows, runAndWrite, type Written } from "./helpers.js";
@@ -28,6 +28,9 @@ function checkOutputs(w: Written, name: string): void {
   expect(Number.isNaN(Date.parse(w.json.host.date))).toBe(false);
   expect(w.json.rows).toEqual(w.result.rows);
   expect(w.json.columns.filter((c) => c.description.length === 0)).toEqual([]);
+  // It reads back: its params and rows have the shapes `mmlab exp plot` checks.
+  const saved = w.files.find((f) => f.endsWith(`/${name}.json`))!;
+  expect(readResult(saved).result.rows).toEqual(w.result.rows);
   // The plots: SVG documents with titles and axes.
   for (const svg of w.svgs) {
     expect(svg).toMatch(/^<svg/);
@@ -271,5 +274,46 @@ describe("--satp", () => {
     const far = r.rows.find((x) => x.page_size === "4k" && x.working_set === 64 << 20)!;
     expect(far.walk_refs_per_walk).toBe(3);
     expect(new Set(r.rows.map((x) => x.mode))).toEqual(new Set(["sv39"]));
+  });
+});
+
+describe("shootdown", () => {
+  it("counts IPIs to mm_cpumask (or every hart), fences by ceiling, and one shootdown for a batch", async () => {
+    const w = await runAndWrite("shootdown", tmp.dir);
+    checkOutputs(w, "shootdown");
+    const rows = w.result.rows;
+    // 2 thread counts x (2 sizes x 6 policies + 1 MiB x the 2 split policies).
+    expect(rows).toHaveLength(2 * (2 * 6 + 2));
+    const at = (threads: number, size: number, policy: string): Row =>
+      rows.find((r) => r.threads === threads && r.size === size && r.policy === policy)!;
+    // One thread: nothing to shoot down under Linux's policy; every other hart under all-harts.
+    expect(num(at(1, 4096, "linux"), "ipis_sent")).toBe(0);
+    expect(num(at(1, 4096, "all-harts"), "ipis_sent")).toBe(7);
+    expect(num(at(1, 4096, "all-harts"), "kernel_us")).toBeGreaterThan(
+      num(at(1, 4096, "linux"), "kernel_us"),
+    );
+    // Four threads: 3 IPIs, each received; a page: one fence per hart, each dropping its entries.
+    const page = at(4, 4096, "linux");
+    expect([
+      num(page, "shootdowns"),
+      num(page, "ipis_sent"),
+      num(page, "ipis_received"),
+      num(page, "fences"),
+    ]).toEqual([1, 3, 3, 4]);
+    expect(num(page, "entries_dropped")).toBeGreaterThanOrEqual(4);
+    expect(num(page, "interrupted_us")).toBeGreaterThan(0);
+    // A page under ceiling-0: the whole ASID anyway, one fence per hart.
+    expect(num(at(4, 4096, "ceiling-0"), "fences")).toBe(4);
+    // 1 MiB (256 pages): past 64, one whole-ASID flush per hart; per-page: 256 each.
+    expect(num(at(4, 1 << 20, "linux"), "fences")).toBe(4);
+    expect(num(at(4, 1 << 20, "per-page"), "fences")).toBe(4 * 256);
+    expect(num(at(4, 1 << 20, "ceiling-512"), "fences")).toBe(4 * 256);
+    // 8 calls: 8 shootdowns, or one when batched.
+    expect([
+      num(at(4, 1 << 20, "split-8"), "shootdowns"),
+      num(at(4, 1 << 20, "batch-8"), "shootdowns"),
+    ]).toEqual([8, 1]);
+    expect(num(at(4, 1 << 20, "batch-8"), "ipis_sent")).toBe(3);
+    expect(w.svgs.join("")).toContain("IPIs sent per call");
   });
 });
