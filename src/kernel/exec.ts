@@ -10,8 +10,9 @@
 import type { Hart } from "../cpu/index.js";
 import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
 import { E2BIG, EFAULT, EINVAL, ELOOP, ENOEXEC, ENOMEM } from "./errno.js";
-import { mm_release } from "./exit.js";
+import { mm_release, setmax_mm_hiwater_rss } from "./exit.js";
 import { open_exec } from "./fs/index.js";
+import { exit_itimers } from "./posix_timers.js";
 import type { Scheduler, task_struct } from "./process.js";
 import { SS_DISABLE } from "./signal.js";
 import { UserAccess } from "./uaccess.js";
@@ -115,9 +116,11 @@ export function do_execve(
   de_thread(s, t);
   mm_release(s, t);
   const old = t.mm;
+  setmax_mm_hiwater_rss(t);
   t.set_mm(mm);
   s.use_mm(h, mm);
   s.mmput(old);
+  exit_itimers(s, t); // POSIX timers do not survive exec (setitimer's do)
   t.files = t.files.unshare_files();
   t.files.do_close_on_exec();
   // unshare_sighand (the handlers may be shared by CLONE_SIGHAND), then flush_signal_handlers:

@@ -6,6 +6,7 @@
 import { CAUSE, CSR, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as runHart } from "../cpu/index.js";
 import { makeSatp, SATP_SV48 } from "../mmu/index.js";
 import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
+import { account_cputime, task_cputime } from "./cputime.js";
 import { do_exit } from "./exit.js";
 import { files_struct, type fs_struct } from "./fs/index.js";
 import { Futexes } from "./futex.js";
@@ -122,8 +123,8 @@ export class task_struct implements Waiter {
   vfork_done: task_struct | null = null;
   /** Has this process called execve since fork (setpgid's EACCES)? */
   did_exec = false;
-  /** User cycles run (getrusage). */
-  utime = 0;
+  /** What this thread used: CPU time, faults, context switches (getrusage, cputime.ts). */
+  readonly ru = new task_cputime();
   /** The hart whose run queue holds this task (task_cpu). */
   cpu = 0;
   /** A fault signal the task stopped with for its debugger (ptrace_signal): delivered when it
@@ -542,9 +543,12 @@ export class Scheduler {
     k.current = { comm: t.comm, pid: t.pid }; // what reports and WARN()s name as the task
     this.enterUser(h, t);
     let fromSyscall = false;
+    const clocks = k.machine.clocks;
     if (t.syscall_blocked) {
       t.syscall_blocked = false;
+      const t0 = clocks[h.id] ?? 0;
       this.systemCall(h, t);
+      account_cputime(this, t, "system", (clocks[h.id] ?? 0) - t0);
       fromSyscall = true;
     }
     let total = 0;
@@ -554,13 +558,14 @@ export class Scheduler {
       h.sret();
       const n = runHart(h, budget - total, k.machine.interpreter);
       total += n;
-      t.utime += n;
-      t.sig.utime += n;
-      k.machine.clocks[h.id] = (k.machine.clocks[h.id] ?? 0) + Math.max(n, 1);
+      clocks[h.id] = (clocks[h.id] ?? 0) + Math.max(n, 1);
+      account_cputime(this, t, "user", n);
       h.yieldRequested = false;
       if (h.triggers.halt !== null) break; // stopped for the debugger before an instruction
       if (h.priv === PRIV_S) {
+        const t0 = clocks[h.id] ?? 0;
         fromSyscall = this.handleTrap(h, t);
+        account_cputime(this, t, "system", (clocks[h.id] ?? 0) - t0);
         if (step && fromSyscall) break; // a debugger's step over ecall is the whole call
         continue;
       }
@@ -570,6 +575,17 @@ export class Scheduler {
       }
     }
     if (t.running) this.saveUser(h, t);
+    // A switch away: voluntary when the task sleeps or stops, involuntary when the tick
+    // preempts it for another task of this hart.
+    if (t.running && !step) {
+      if (t.state !== "running") {
+        t.ru.nvcsw++;
+        t.sig.ru.nvcsw++;
+      } else if (total >= budget && this.rq(t.cpu).length) {
+        t.ru.nivcsw++;
+        t.sig.ru.nivcsw++;
+      }
+    }
     k.current = idle;
     return total;
   }
@@ -675,7 +691,14 @@ export class Scheduler {
   private pageFault(h: Hart, t: task_struct, cause: number): void {
     const kind = cause === CAUSE.FETCH_PAGE_FAULT ? "x" : cause === CAUSE.LOAD_PAGE_FAULT ? "r" : "w";
     const res = t.mm.handle_mm_fault(h.stval, kind, this.thp);
-    if (res === "ok") return;
+    if (res === "ok") {
+      // A minor fault (no fault here waits for a disk: Linux counts major faults only when
+      // the page must be read in, and mounted host files are read synchronously).
+      t.ru.min_flt++;
+      t.sig.ru.min_flt++;
+      if (t.mm.rss > t.mm.hiwater_rss) t.mm.hiwater_rss = t.mm.rss;
+      return;
+    }
     if (res === "oom") {
       this.k.printk.err(`Out of memory: Killed process ${t.pid} (${t.comm})`);
       this.exitTask(t, 128 + 9, 9);
