@@ -79,6 +79,19 @@ interface ImmLayout {
   readonly what?: string;
 }
 
+/** An unsigned offset, a multiple of `scale`, whose bits are all placed by `segs`: its range
+ *  follows from them (c.lw's bits 6..2 make 0..124). */
+function offsetImm(scale: number, ...segs: Segments): ImmLayout {
+  const max = segs.flatMap(([, b]) => b).reduce((sum, b) => sum + 2 ** b, 0);
+  return { segs, min: 0, max, scale, what: "offset" };
+}
+
+/** A signed pc-relative offset, a multiple of 2, whose top placed bit is the sign bit. */
+function pcOffsetImm(what: string, ...segs: Segments): ImmLayout {
+  const top = Math.max(...segs.flatMap(([, b]) => b));
+  return { segs, min: -(2 ** top), max: 2 ** top - 2, scale: 2, what };
+}
+
 interface RegSlot {
   readonly field: RegField;
   /** Lowest instruction bit of the field. */
@@ -133,23 +146,8 @@ const IMM_S: ImmLayout = {
   min: -2048,
   max: 2047,
 };
-const IMM_B: ImmLayout = {
-  segs: [
-    [31, [12, ...bits(10, 5)]],
-    [11, [...bits(4, 1), 11]],
-  ],
-  min: -4096,
-  max: 4094,
-  scale: 2,
-  what: "branch offset",
-};
-const IMM_J: ImmLayout = {
-  segs: [[31, [20, ...bits(10, 1), 11, ...bits(19, 12)]]],
-  min: -(1 << 20),
-  max: (1 << 20) - 2,
-  scale: 2,
-  what: "jump offset",
-};
+const IMM_B = pcOffsetImm("branch offset", [31, [12, ...bits(10, 5)]], [11, [...bits(4, 1), 11]]);
+const IMM_J = pcOffsetImm("jump offset", [31, [20, ...bits(10, 1), 11, ...bits(19, 12)]]);
 
 /** Layouts of the 32-bit forms, keyed by form. */
 const LAYOUTS32: Partial<Record<Form, Layout>> = {
@@ -197,50 +195,14 @@ const SEG6: Segments = [
 ];
 const IMM6: ImmLayout = { segs: SEG6, min: -32, max: 31 };
 const SHAMT6: ImmLayout = { segs: SEG6, min: 1, max: 63, what: "shift amount" };
-const UIMM_W: ImmLayout = {
-  segs: [
-    [12, [5, 4, 3]],
-    [6, [2, 6]],
-  ],
-  min: 0,
-  max: 124,
-  scale: 4,
-  what: "offset",
-};
-const UIMM_D: ImmLayout = {
-  segs: [
-    [12, [5, 4, 3]],
-    [6, [7, 6]],
-  ],
-  min: 0,
-  max: 248,
-  scale: 8,
-  what: "offset",
-};
-const CB_IMM: ImmLayout = {
-  segs: [
-    [12, [8, 4, 3]],
-    [6, [7, 6, 2, 1, 5]],
-  ],
-  min: -256,
-  max: 254,
-  scale: 2,
-  what: "branch offset",
-};
+const UIMM_W = offsetImm(4, [12, [5, 4, 3]], [6, [2, 6]]);
+const UIMM_D = offsetImm(8, [12, [5, 4, 3]], [6, [7, 6]]);
+const CB_IMM = pcOffsetImm("branch offset", [12, [8, 4, 3]], [6, [7, 6, 2, 1, 5]]);
 const SP = { rs1: 2 } as const;
 const FPRD_LO = reg("rd", 2, { prime: true, freg: true });
 const FPRS2 = reg("rs2", 2, { prime: true, freg: true });
-const UIMM_DSP: ImmLayout = {
-  segs: [
-    [12, [5]],
-    [6, [4, 3, 8, 7, 6]],
-  ],
-  min: 0,
-  max: 504,
-  scale: 8,
-  what: "offset",
-};
-const UIMM_DSSP: ImmLayout = { segs: [[12, [5, 4, 3, 8, 7, 6]]], min: 0, max: 504, scale: 8, what: "offset" };
+const UIMM_DSP = offsetImm(8, [12, [5]], [6, [4, 3, 8, 7, 6]]);
+const UIMM_DSSP = offsetImm(8, [12, [5, 4, 3, 8, 7, 6]]);
 const cArith = (base: string): CLayout => ({ base, regs: [PRD_HI, PRS2], tied: true });
 
 /** Operations that exist in two widths or precisions, by base name: the form, then the numbers
@@ -453,13 +415,7 @@ export const INSNS = {
     {
       base: "jal",
       regs: [],
-      imm: {
-        segs: [[12, [11, 4, 9, 8, 10, 6, 7, 3, 2, 1, 5]]],
-        min: -2048,
-        max: 2046,
-        scale: 2,
-        what: "jump offset",
-      },
+      imm: pcOffsetImm("jump offset", [12, [11, 4, 9, 8, 10, 6, 7, 3, 2, 1, 5]]),
     },
   ],
   "c.beqz": ["C.B", 0xc001, { base: "beq", regs: [PRS1], imm: CB_IMM }],
@@ -473,16 +429,7 @@ export const INSNS = {
       base: "lw",
       regs: [CRD],
       fixed: SP,
-      imm: {
-        segs: [
-          [12, [5]],
-          [6, [4, 3, 2, 7, 6]],
-        ],
-        min: 0,
-        max: 252,
-        scale: 4,
-        what: "offset",
-      },
+      imm: offsetImm(4, [12, [5]], [6, [4, 3, 2, 7, 6]]),
     },
   ],
   "c.ldsp": [
@@ -492,16 +439,7 @@ export const INSNS = {
       base: "ld",
       regs: [CRD],
       fixed: SP,
-      imm: {
-        segs: [
-          [12, [5]],
-          [6, [4, 3, 8, 7, 6]],
-        ],
-        min: 0,
-        max: 504,
-        scale: 8,
-        what: "offset",
-      },
+      imm: UIMM_DSP,
     },
   ],
   "c.jr": ["C.JR", 0x8002, { base: "jalr", regs: [CRS1] }],
@@ -516,7 +454,7 @@ export const INSNS = {
       base: "sw",
       regs: [reg("rs2", 2)],
       fixed: SP,
-      imm: { segs: [[12, [5, 4, 3, 2, 7, 6]]], min: 0, max: 252, scale: 4, what: "offset" },
+      imm: offsetImm(4, [12, [5, 4, 3, 2, 7, 6]]),
     },
   ],
   "c.sdsp": [
@@ -526,7 +464,7 @@ export const INSNS = {
       base: "sd",
       regs: [reg("rs2", 2)],
       fixed: SP,
-      imm: { segs: [[12, [5, 4, 3, 8, 7, 6]]], min: 0, max: 504, scale: 8, what: "offset" },
+      imm: UIMM_DSSP,
     },
   ],
   "c.fldsp": [

@@ -8,6 +8,7 @@ import { type Command, commandHelp, HELP_OPTION } from "./command.js";
 import { COMMAND_NAMES, loadCommand, loadCommands } from "./commands.js";
 import { err, out, quietPipes } from "./io.js";
 
+export { commandLine } from "./cmdline.js";
 export { COMMAND_NAMES, loadCommand } from "./commands.js";
 
 /** Exit status of a usage mistake or a bad input. */

@@ -9,6 +9,7 @@ import { ExecError, type Mount, parseMount, type TaskIo, type task_struct } from
 import {
   DEFAULT_ENV,
   execLine,
+  hostPath,
   isAssembly,
   type KernelProgram,
   type KernelRunHooks,
@@ -30,7 +31,7 @@ import {
 } from "./args.js";
 import { type GdbListen, serveGdb } from "./gdb-server.js";
 import { asInput } from "./guest.js";
-import { err, out } from "./io.js";
+import { err, writeGuest } from "./io.js";
 import { checkKernelMem, checkKernelSatp } from "./kernel-session.js";
 import { type MachineConfig, startInsnTrace, startTlbTrace } from "./machine-config.js";
 import { printStats } from "./stats.js";
@@ -99,7 +100,7 @@ export const hostStdin = {
 
 const hostIo: TaskIo = {
   stdin: (max) => hostStdin.read(max),
-  write: (fd, data) => (fd === 1 ? out(data) : err(data)),
+  write: writeGuest,
   isatty: (fd) => (fd >= 0 && fd <= 2 ? isatty(fd) : false),
 };
 
@@ -144,7 +145,8 @@ export function mountsOpt(p: Parsed, command: string): Mount[] {
     } catch (e) {
       throw usageError(command, (e as Error).message);
     }
-    if (!existsSync(m.host)) throw new InputError(`${m.host}: no such file or directory (--mount ${spec})`);
+    if (!existsSync(hostPath(m.host)))
+      throw new InputError(`${m.host}: no such file or directory (--mount ${spec})`);
     return m;
   });
 }

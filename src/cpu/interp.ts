@@ -59,9 +59,23 @@ export function isHotOp(op: number): boolean {
 }
 
 // cold()'s results: what the loop does after the instruction.
-const CONTINUE = 0; // the next instruction (pc += len)
-const END_AFTER = 1; // pc += len, then end the chunk (state the loop caches may have changed)
+export const CONTINUE = 0; // the next instruction (pc += len)
+export const END_AFTER = 1; // pc += len, then end the chunk (state the loop caches may have changed)
 const END_NOW = 2; // the instruction set h's pc itself (xRET): take it and end the chunk
+
+/** A variant's cold(h, op, a, imm, len, pcLo, pcHi, n): one non-hot op of decode slot fields
+ *  (op, a, imm, len) at pc (pcLo, pcHi), the n-th of the chunk; h's pc and chunk count synced
+ *  by the caller. Returns CONTINUE, END_AFTER or END_NOW; throws TRAP on a trap. */
+export type ColdFn = (
+  h: Hart,
+  op: number,
+  a: number,
+  imm: number,
+  len: number,
+  pcLo: number,
+  pcHi: number,
+  n: number,
+) => number;
 
 const SYNC_PC = "h.pcLo = pcLo; h.pcHi = pcHi; h.chunkN = n;";
 
@@ -279,7 +293,9 @@ const HEAT_MASK = ${HEAT_SIZE - 1}, JIT_HOT = ${JIT_HOT};
 const HEAT_SCRATCH = new Int32Array(${HEAT_SIZE});
 let warm = env.warm;
 ${coldSource(v)}
-return ${runSource(v)};
+const run = ${runSource(v)};
+run.cold = ${fnName("cold", v)};
+return run;
 //# sourceURL=mmlab-interp-${variantName(v)}.js
 `;
 }
@@ -307,10 +323,14 @@ function build(v: Variant, tracer: TraceFn | null, warmUp = tracer === null): Ru
     tracer,
     fpu: FPU,
   };
-  const factory = new Function("env", source(v)) as (e: typeof env) => RunFn;
-  fn = factory(env);
+  const factory = new Function("env", source(v)) as (e: typeof env) => RunFn & { cold: ColdFn };
+  const made = factory(env);
+  colds.set(made, made.cold);
+  fn = made;
   return fn;
 }
+
+const colds = new WeakMap<RunFn, ColdFn>();
 
 /** A pair of interpreters: for translation off, and for paging with modelled-TLB accounting. */
 export interface Interpreter {
@@ -363,6 +383,15 @@ export const jitInterpreter: Interpreter = {
     return builtJit.paged;
   },
 };
+
+/** The jit variant's cold(), paged or not: translated code (jit/translator.ts) calls it for the
+ *  ops it leaves to the interpreter's semantics (F and D, A), so those have one place. */
+export function jitCold(paged: boolean): ColdFn {
+  const fn = paged ? jitInterpreter.paged : jitInterpreter.bare;
+  const c = colds.get(fn);
+  if (c === undefined) throw new Error("interpreter: a variant without its cold()");
+  return c;
+}
 
 /** Run a chunk on `h` with the variant its translation state needs (the jit variants when the
  *  hart translates and the plain interpreter is asked for). */

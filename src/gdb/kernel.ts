@@ -1,15 +1,19 @@
 // A program under the kernel as a gdb target, as gdbserver debugs a Linux process: each task is
 // a thread (id = pid) with its user registers (integer, FP, pc: the kernel is TypeScript, its work
 // is atomic to gdb, so no CSR is shown); memory is the task's address space; a step over an
-// ecall steps over the whole system call; a fault signal stops the task before delivery (the
-// stop names it, qXfer:siginfo gives its si_addr) and goes on as gdb's C says; exit statuses
-// and fatal signals are reported as W and X.
+// ecall steps over the whole system call; every signal but SIGKILL and those gdb passes
+// (QPassSignals) stops the task before delivery (the stop names it, qXfer:siginfo gives its
+// si_addr) and goes on as gdb's C says; an execve stops the task at its new program's start
+// when gdb asked for exec events; exit statuses and fatal signals are reported as W and X.
+// Files are read for gdb (vFile) from the program's namespace.
 
 import { PRIV_U } from "../cpu/index.js";
 import {
+  errnoName,
   type Kernel,
   KernelOops,
-  type kernel_siginfo,
+  kernel_read_file,
+  type ptrace_event,
   siginfo_bytes,
   type task_struct,
 } from "../kernel/index.js";
@@ -18,7 +22,16 @@ import { logOops } from "../session/index.js";
 import { HartBreaks } from "./breaks.js";
 import { type AddressSpace, readVirt, writeVirt } from "./memory.js";
 import { kernelMonitor, type MonitorCommands, runMonitor } from "./monitor.js";
-import { type BreakKind, REG_CSR0, REG_F0, REG_PC, SIG, type StopEvent, type Target } from "./target.js";
+import {
+  type BreakKind,
+  type EventsWanted,
+  REG_CSR0,
+  REG_F0,
+  REG_PC,
+  SIG,
+  type StopEvent,
+  type Target,
+} from "./target.js";
 
 const FFLAGS = REG_CSR0 + 1;
 const FRM = REG_CSR0 + 2;
@@ -31,8 +44,14 @@ export class KernelTarget implements Target {
   current: number;
   private readonly breaks: HartBreaks;
   private readonly monitorCommands: MonitorCommands;
-  /** The signal each task last stopped with, for qXfer:siginfo. */
-  private readonly stopInfo = new Map<number, kernel_siginfo>();
+  /** Why each task stopped for the debugger (set by the kernel's ptrace hook, taken when the
+   *  stop is reported). */
+  private readonly pending = new Map<number, StopEvent & { kind: "signal" }>();
+  /** Signals delivered without a stop (QPassSignals), by Linux number. */
+  private passed: ReadonlySet<number> = new Set();
+  private events: EventsWanted = { exec: false, fork: false, vfork: false };
+  /** The program's bytes as it was started (the file gdb is told about first). */
+  private readonly program: Uint8Array;
   /** User instructions run so far (--max-insns). */
   private retired = 0;
 
@@ -40,9 +59,11 @@ export class KernelTarget implements Target {
     private readonly k: Kernel,
     /** The program's first task: its end is the run's. */
     private readonly main: task_struct,
-    readonly execFile: string | null,
+    /** The program's file as the host named it (qXfer:exec-file until it execs). */
+    private readonly programFile: string | null,
     private readonly maxInsns = Number.POSITIVE_INFINITY,
   ) {
+    this.program = main.opts.elf;
     this.current = main.pid;
     this.breaks = new HartBreaks(() => k.machine.harts);
     this.monitorCommands = kernelMonitor(
@@ -50,10 +71,43 @@ export class KernelTarget implements Target {
       () => k.cpu,
       () => this.current,
     );
-    k.sched.ptrace = (t, info) => {
-      this.stopInfo.set(t.pid, info);
-      return true;
-    };
+    k.sched.ptrace = (t, ev) => this.ptraceStop(t, ev);
+  }
+
+  /** The kernel asks whether `t` stops for `ev`: a signal unless passed, an event if asked. */
+  private ptraceStop(t: task_struct, ev: ptrace_event): boolean {
+    let stop: StopEvent & { kind: "signal" };
+    if (ev.kind === "signal") {
+      if (this.passed.has(ev.info.signo)) return false;
+      stop = { kind: "signal", tid: t.pid, signal: ev.info.signo };
+      if (ev.info.addr !== undefined) stop.addr = ev.info.addr;
+    } else if (ev.kind === "exec") {
+      if (!this.events.exec) return false;
+      stop = { kind: "signal", tid: t.pid, signal: SIG.TRAP, reason: { exec: ev.path } };
+    } else return false;
+    this.pending.set(t.pid, stop);
+    return true;
+  }
+
+  /** The program's file: the one it was started from, or the one it exec'd. */
+  get execFile(): string | null {
+    return this.main.did_exec ? this.main.opts.path : this.programFile;
+  }
+
+  passSignals(signals: ReadonlySet<number>): void {
+    this.passed = signals;
+  }
+
+  reportEvents(wanted: EventsWanted): void {
+    this.events = wanted;
+  }
+
+  /** The started program's file by the host's name; any other from the program's namespace
+   *  (its first task's root and cwd). */
+  readFile(path: string): Uint8Array | string {
+    if (path === this.programFile) return this.program;
+    const got = kernel_read_file(this.main.fs, path);
+    return typeof got === "bigint" ? errnoName(-got) : got.bytes;
   }
 
   private task(tid: number): task_struct | undefined {
@@ -187,13 +241,9 @@ export class KernelTarget implements Target {
     if (s.ptraceStop) {
       const t = s.ptraceStop;
       s.ptraceStop = null;
-      const info = this.stopInfo.get(t.pid);
-      return {
-        kind: "signal",
-        tid: t.pid,
-        signal: info?.signo ?? SIG.TRAP,
-        ...(info?.addr === undefined ? {} : { addr: info.addr }),
-      };
+      const stop = this.pending.get(t.pid);
+      this.pending.delete(t.pid);
+      return stop ?? { kind: "signal", tid: t.pid, signal: SIG.TRAP };
     }
     for (const h of this.k.machine.harts) {
       const halt = h.triggers.halt;

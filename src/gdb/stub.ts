@@ -1,10 +1,12 @@
 // The GDB remote stub: the packets gdb 13 sends to a remote target (gdb manual, "Remote
-// Protocol": General Query Packets, Packets, Stop Reply Packets, Host I/O is not needed: the
-// program's file is read by gdb itself through qXfer:exec-file). The stub is the protocol only;
+// Protocol": General Query Packets, Packets, Stop Reply Packets, Host I/O Packets: hostio.ts).
+// Signals are numbered as gdb numbers them on the wire (signals.ts). The stub is the protocol only;
 // a Target (bare.ts, kernel.ts) does the work, and the host (src/cli) moves bytes and calls
 // pump() while the target runs, so that a Ctrl-C from gdb is seen between slices.
 
+import { HostIo } from "./hostio.js";
 import { frame, fromHex, fromLeHex, leHex, PACKET_SIZE, PacketReader, parseHexNum, toHex } from "./rsp.js";
+import { gdbSignal, linuxSignal } from "./signals.js";
 import { MonitorError, REG_PC, regBytes, SIG, type StopEvent, type Target } from "./target.js";
 import { targetXml } from "./tdesc.js";
 
@@ -31,6 +33,7 @@ export class GdbStub {
   private lastSent: Uint8Array | null = null;
   /** Packets that could not be parsed or were refused (for the tests and the log). */
   dropped = 0;
+  private readonly hostIo: HostIo;
 
   constructor(
     private readonly t: Target,
@@ -39,6 +42,7 @@ export class GdbStub {
     this.gThread = t.threads()[0] ?? 1;
     this.cThread = this.gThread;
     this.lastStop = { kind: "signal", tid: this.gThread, signal: SIG.TRAP };
+    this.hostIo = new HostIo(t);
   }
 
   /** The stop the target is at (what `?` answers). */
@@ -227,7 +231,7 @@ export class GdbStub {
     const withSig = p[0] === "C" || p[0] === "S";
     const rest = p.slice(1);
     const addrText = withSig ? rest.split(";")[1] : rest;
-    this.t.resumeWith?.(this.cThread, withSig ? Number(num(rest.split(";")[0])) : 0);
+    this.t.resumeWith?.(this.cThread, withSig ? linuxSignal(Number(num(rest.split(";")[0]))) : 0);
     if (addrText) this.t.writeReg(this.cThread, REG_PC, num(addrText));
     return step ? this.doStep(this.cThread) : this.doContinue();
   }
@@ -248,7 +252,7 @@ export class GdbStub {
     return NO_REPLY;
   }
 
-  private vPacket(p: string): string {
+  private vPacket(p: string): string | Uint8Array {
     if (p === "vCont?") return "vCont;c;C;s;S;t";
     if (p.startsWith("vCont;")) {
       const actions = p
@@ -264,7 +268,8 @@ export class GdbStub {
         const tid = a.tid > 0 ? a.tid : this.cThread;
         if (seen.has(tid)) continue;
         seen.add(tid);
-        if (a.act[0] === "C" || a.act[0] === "S") this.t.resumeWith?.(tid, Number(num(a.act.slice(1))));
+        if (a.act[0] === "C" || a.act[0] === "S")
+          this.t.resumeWith?.(tid, linuxSignal(Number(num(a.act.slice(1)))));
         else if (a.act === "c" || a.act === "s") this.t.resumeWith?.(tid, 0);
       }
       const step = actions.find((a) => a.act[0] === "s" || a.act[0] === "S");
@@ -273,6 +278,11 @@ export class GdbStub {
       return "OK"; // only t (stop) actions: everything is stopped already
     }
     if (p === "vMustReplyEmpty") return "";
+    if (p.startsWith("vFile:")) {
+      const colon = p.indexOf(":", 6);
+      const op = colon < 0 ? p.slice(6) : p.slice(6, colon);
+      return this.hostIo.answer(op, colon < 0 ? [] : p.slice(colon + 1).split(","));
+    }
     if (p.startsWith("vKill")) {
       this.lastStop = this.t.kill();
       this.state = "exited";
@@ -284,11 +294,23 @@ export class GdbStub {
   private query(p: string): string | Uint8Array {
     const t = this.t;
     if (p.startsWith("qSupported")) {
+      const asked = new Set(p.slice(11).split(";"));
+      const exec = asked.has("exec-events+") && t.reportEvents !== undefined;
+      t.reportEvents?.({ exec, fork: false, vfork: false });
       return (
         `PacketSize=${PACKET_SIZE.toString(16)};QStartNoAckMode+;qXfer:features:read+;` +
         "qXfer:exec-file:read+;swbreak+;hwbreak+;vContSupported+" +
-        (t.siginfo ? ";qXfer:siginfo:read+" : "")
+        (t.siginfo ? ";qXfer:siginfo:read+" : "") +
+        (t.passSignals ? ";QPassSignals+" : "") +
+        (exec ? ";exec-events+" : "")
       );
+    }
+    if (p.startsWith("QPassSignals:") && t.passSignals) {
+      const set = new Set<number>();
+      for (const g of p.slice(13).split(";")) if (g) set.add(linuxSignal(Number(num(g))));
+      set.delete(0);
+      t.passSignals(set);
+      return "OK";
     }
     if (p === "QStartNoAckMode") {
       this.reply("OK");
@@ -378,9 +400,12 @@ function threadId(text: string): number {
 export function stopReply(ev: StopEvent): string {
   const hex2 = (n: number): string => (n & 0xff).toString(16).padStart(2, "0");
   if (ev.kind === "exited") return `W${hex2(ev.code)}`;
-  if (ev.kind === "killed") return `X${hex2(ev.signal)}`;
-  let s = `T${hex2(ev.signal)}thread:${ev.tid.toString(16)};`;
-  if (ev.reason === "swbreak" || ev.reason === "hwbreak") s += `${ev.reason}:;`;
-  else if (ev.reason) s += `${ev.reason.watch}:${ev.reason.addr.toString(16)};`;
+  if (ev.kind === "killed") return `X${hex2(gdbSignal(ev.signal))}`;
+  let s = `T${hex2(gdbSignal(ev.signal))}thread:${ev.tid.toString(16)};`;
+  const r = ev.reason;
+  if (r === "swbreak" || r === "hwbreak") s += `${r}:;`;
+  else if (r && "watch" in r) s += `${r.watch}:${r.addr.toString(16)};`;
+  else if (r && "exec" in r) s += `exec:${toHex(enc.encode(r.exec))};`;
+  else if (r && "fork" in r) s += `${r.fork}:${r.child.toString(16)};`;
   return s;
 }

@@ -14,8 +14,16 @@ export const REG_PRIV = REG_CSR0 + 4096;
  *  watchpoint. */
 export type BreakKind = 0 | 1 | 2 | 3 | 4;
 
-/** Signals as gdb numbers them (its own numbering, the same as Linux for these). */
+/** Signals as Linux numbers them (the stub turns them into gdb's numbers: signals.ts). */
 export const SIG = { INT: 2, ILL: 4, TRAP: 5, BUS: 7, KILL: 9, SEGV: 11 } as const;
+
+/** The events gdb asked to be told about (qSupported's exec-events+, fork-events+,
+ *  vfork-events+) and the stub offers. */
+export interface EventsWanted {
+  exec: boolean;
+  fork: boolean;
+  vfork: boolean;
+}
 
 /** Why the target stopped. */
 export type StopEvent =
@@ -24,7 +32,12 @@ export type StopEvent =
       tid: number;
       signal: number;
       /** What the stop reply says about the cause: `swbreak`, `hwbreak`, or a watchpoint. */
-      reason?: "swbreak" | "hwbreak" | { watch: "watch" | "rwatch" | "awatch"; addr: bigint };
+      reason?:
+        | "swbreak"
+        | "hwbreak"
+        | { watch: "watch" | "rwatch" | "awatch"; addr: bigint }
+        | { exec: string }
+        | { fork: "fork" | "vfork"; child: number };
       /** The faulting address of a SIGSEGV/SIGBUS (siginfo's si_addr). */
       addr?: bigint;
     }
@@ -70,6 +83,14 @@ export interface Target {
   /** The thread stopped with a signal goes on with `signal` (0: the signal is cancelled), as
    *  gdb's C/S say; targets without signals leave it out. */
   resumeWith?(tid: number, signal: number): void;
+  /** Deliver these (Linux) signals without stopping (QPassSignals); targets without signals
+   *  leave it out. */
+  passSignals?(signals: ReadonlySet<number>): void;
+  /** Stop for these events from now on (what gdb asked for in qSupported). */
+  reportEvents?(wanted: EventsWanted): void;
+  /** The bytes of the file `path` as the program sees it (vFile:open), or an errno name
+   *  ("ENOENT", "EACCES"...) when it cannot be read. */
+  readFile?(path: string): Uint8Array | string;
   /** The siginfo of the signal thread `tid` stopped with (qXfer:siginfo:read), or null. */
   siginfo?(tid: number): Uint8Array | null;
   /** A `monitor` command's output (qRcmd), or an error thrown as MonitorError. */

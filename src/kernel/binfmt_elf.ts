@@ -18,6 +18,7 @@ import {
 import { ptePpn } from "../mmu/index.js";
 import type { Kernel } from "./kernel.js";
 import { __va, PAGE_SIZE } from "./layout.js";
+import { encode_raw } from "./lib/rawstr.js";
 import {
   type mm_struct,
   STACK_SIZE,
@@ -226,14 +227,13 @@ function buildStack(
   aux: [number, bigint][],
   write: (va: bigint, data: Uint8Array) => boolean,
 ): bigint {
-  const enc = new TextEncoder();
   let top = STACK_TOP - 16n;
   const putBytes = (b: Uint8Array): bigint => {
     top -= BigInt(b.length);
     if (!write(top, b)) throw new ExecError("cannot write the initial stack");
     return top;
   };
-  const putStr = (s: string): bigint => putBytes(new Uint8Array([...enc.encode(s), 0]));
+  const putStr = (s: string): bigint => putBytes(new Uint8Array([...encode_raw(s), 0]));
   const execfnPtr = putStr(execfn);
   const envPtrs = envp.map(putStr);
   const argPtrs = argv.map(putStr);

@@ -12,6 +12,7 @@ import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
 import { E2BIG, EFAULT, EINVAL, ELOOP, ENOEXEC, ENOMEM } from "./errno.js";
 import { mm_release, setmax_mm_hiwater_rss } from "./exit.js";
 import { open_exec } from "./fs/index.js";
+import { decode_raw, encode_raw } from "./lib/rawstr.js";
 import { exit_itimers } from "./posix_timers.js";
 import type { Scheduler, task_struct } from "./process.js";
 import { SS_DISABLE } from "./signal.js";
@@ -38,7 +39,7 @@ export function copy_strings(t: task_struct, va: bigint, budget: { left: number 
     if (p === 0n) return out;
     const s = t.uaccess.strncpy_from_user(p, MAX_ARG_STRLEN + 1);
     if (s === null) return -EFAULT;
-    const bytes = new TextEncoder().encode(s).length + 1;
+    const bytes = encode_raw(s).length + 1;
     if (bytes > MAX_ARG_STRLEN) return -E2BIG;
     budget.left -= bytes + 8;
     if (budget.left < 0) return -E2BIG;
@@ -54,7 +55,7 @@ export function parse_shebang(bytes: Uint8Array): { interp: string; arg: string 
   let end = buf.indexOf(0x0a);
   const cut = end < 0;
   if (cut) end = buf.length;
-  const line = new TextDecoder().decode(buf.subarray(0, end)).replace(/\0.*$/, "");
+  const line = decode_raw(buf.subarray(0, end)).replace(/\0.*$/, "");
   const m = /^[ \t]*([^ \t]*)[ \t]*(.*?)[ \t]*$/.exec(line)!;
   const interp = m[1]!;
   if (!interp) return -ENOEXEC;
@@ -97,7 +98,6 @@ export function do_execve(
     throw e;
   }
   const mm = s.mm_alloc();
-  if (!mm) return -ENOMEM;
   const ua = new UserAccess(s.k, mm, () => s.thp);
   s.use_mm(h, mm);
   let img: ReturnType<typeof load_elf_binary>;
@@ -141,6 +141,9 @@ export function do_execve(
   h.fflags = 0;
   h.frm = 0;
   h.sepc = img.entry;
+  // exec_binprm's ptrace_event(PTRACE_EVENT_EXEC): a debugger that asked is told, and the task
+  // stops at the new program's first instruction.
+  if (s.ptrace?.(t, { kind: "exec", path: filename })) s.ptraceStop = t;
   return 0n;
 }
 

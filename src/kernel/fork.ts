@@ -95,7 +95,6 @@ export function kernel_clone(
   if (f & CLONE_VM) mm.mm_users++;
   else {
     const child = s.mm_alloc();
-    if (!child) return -ENOMEM;
     if (!mm.dup_mmap(child)) {
       s.mmput(child);
       return -ENOMEM;

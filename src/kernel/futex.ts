@@ -72,13 +72,13 @@ export class Futexes {
     return this.byTask.size;
   }
 
-  /** get_futex_key(): "m<asid>:<addr>" for a private futex or a private mapping, "p<phys>"
+  /** get_futex_key(): "m<mm id>:<addr>" for a private futex or a private mapping, "p<phys>"
    *  for a shared mapping's page; EFAULT when the address is not mapped, EINVAL misaligned. */
   key(t: task_struct, uaddr: bigint, priv: boolean): string | bigint {
     if (uaddr % 4n !== 0n) return -EINVAL;
     const v = t.mm.find_vma(uaddr);
     if (!v) return -EFAULT;
-    if (priv || !(v.vm_flags & VM_SHARED)) return `m${t.mm.asid}:${uaddr}`;
+    if (priv || !(v.vm_flags & VM_SHARED)) return `m${t.mm.id}:${uaddr}`;
     if (t.uaccess.copy_from_user(uaddr, 4) === null) return -EFAULT; // fault the page in
     const leaf = t.mm.pgd.lookup(uaddr);
     if (!leaf) return -EFAULT;

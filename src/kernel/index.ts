@@ -22,6 +22,7 @@ export { KernelOops } from "./kaccess.js";
 export { KASAN_VMALLOC_INVALID, Kasan } from "./kasan.js";
 export { GFP, GFP_ATOMIC, GFP_KERNEL, GFP_KERNEL_ACCOUNT, GFP_NOWAIT, Kernel } from "./kernel.js";
 export * from "./layout.js";
+export { decode_raw, encode_raw, has_raw_bytes } from "./lib/rawstr.js";
 export {
   TEST_CASES,
   TEST_VMALLOC_DEFAULTS,
@@ -34,6 +35,7 @@ export { MAX_PAGE_ORDER, PageAlloc } from "./page_alloc.js";
 export { PAGE_KERNEL } from "./pgtable.js";
 export { formatLine, Printk } from "./printk.js";
 export {
+  type ptrace_event,
   Scheduler,
   type SpawnOptions,
   type TaskIo,

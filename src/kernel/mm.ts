@@ -118,12 +118,20 @@ export class mm_struct {
   mm_users = 1;
   /** Harts this address space has been switched to (mm_cpumask), one bit per hart. */
   mm_cpumask = 0;
+  /** mm->context.id: the ASID allocator's version | ASID (asid.ts), 0 until first switched to. */
+  context_id = 0;
 
+  /** `id`: a serial number for the life of the kernel (futex keys; ASIDs get recycled). */
   constructor(
     private readonly k: Kernel,
-    readonly asid: number,
+    readonly id: number,
   ) {
     this.pgd = new KernelPageTable(k.machine.mem, k.pages, (pfn) => k.zeroPagePhys(pfn), k.pgd.root);
+  }
+
+  /** The ASID this address space runs with now (what satp and fences carry). */
+  get asid(): number {
+    return this.k.sched.asids.asidOf(this);
   }
 
   // ---- VMAs ----
@@ -654,7 +662,7 @@ export class mm_struct {
   exit_mmap(): void {
     for (const v of [...this.vmas]) this.zap_range(v.vm_start, v.vm_end);
     for (const v of this.vmas.splice(0)) v.vm_file?.ops.close?.();
-    for (const h of this.k.machine.harts) h.sfenceLocal(undefined, this.asid);
+    this.flush_tlb_mm();
     this.pgd.freeUserTables();
   }
 

@@ -5,6 +5,7 @@
 
 import { CAUSE, CSR, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as runHart } from "../cpu/index.js";
 import { makeSatp, SATP_SV48 } from "../mmu/index.js";
+import { ASID_BITS_MAX, AsidAllocator } from "./asid.js";
 import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
 import { account_cputime, task_cputime } from "./cputime.js";
 import { do_exit } from "./exit.js";
@@ -54,7 +55,10 @@ export const TICK = CLOCK_HZ / HZ;
 export interface TaskIo {
   /** Read up to `max` bytes of standard input (empty = end of file). */
   stdin(max: number): Uint8Array;
-  write(fd: 1 | 2, data: Uint8Array): void;
+  /** Write all of `data` to host stream `fd` (waiting while the host is slow to take it);
+   *  -EPIPE when nobody reads that stream any more (the guest then gets EPIPE and SIGPIPE). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a sink that always takes everything returns nothing
+  write(fd: 1 | 2, data: Uint8Array): bigint | void;
   isatty(fd: number): boolean;
 }
 
@@ -72,6 +76,14 @@ export interface SpawnOptions {
 /** A task's scheduling state (__state): on a run queue or running, asleep in a system call
  *  (TASK_INTERRUPTIBLE, TASK_KILLABLE, TASK_UNINTERRUPTIBLE), or stopped by a signal. */
 export type TaskState = "running" | SleepKind | "stopped";
+
+/** What a debugger is asked about a task (ptrace's signal-delivery-stop and PTRACE_EVENT_*
+ *  stops): a signal about to be delivered, an execve done (`path` as the caller named it), a
+ *  process created by fork or vfork (`child`, not yet run). */
+export type ptrace_event =
+  | { kind: "signal"; info: kernel_siginfo }
+  | { kind: "exec"; path: string }
+  | { kind: "fork" | "vfork"; child: task_struct };
 
 export class task_struct implements Waiter {
   readonly regs = new Int32Array(64);
@@ -127,9 +139,10 @@ export class task_struct implements Waiter {
   readonly ru = new task_cputime();
   /** The hart whose run queue holds this task (task_cpu). */
   cpu = 0;
-  /** A fault signal the task stopped with for its debugger (ptrace_signal): delivered when it
-   *  is resumed if `deliver`, else dropped. */
-  ptrace_sig: { info: kernel_siginfo; deliver: boolean } | null = null;
+  /** A signal the task stopped with for its debugger (ptrace_signal): delivered when it is
+   *  resumed if `deliver`, else dropped; `sys`: it came on the way back from a system call
+   *  (whose restart is still to be done). */
+  ptrace_sig: { info: kernel_siginfo; deliver: boolean; sys: boolean } | null = null;
   mm: mm_struct;
   uaccess: UserAccess;
   readonly unknownSyscalls = new Set<bigint>();
@@ -193,8 +206,6 @@ export class task_struct implements Waiter {
  *  (RESERVED_PIDS), from include/linux/threads.h. */
 export const PID_MAX_DEFAULT = 32768;
 const RESERVED_PIDS = 300;
-/** ASIDs this kernel hands out: 16 bits, 0 kept for the kernel (arch/riscv's asid_bits). */
-const NUM_ASIDS = 1 << 16;
 
 export class Scheduler {
   /** Every task not yet reaped (zombies included), in creation order. */
@@ -204,8 +215,10 @@ export class Scheduler {
   private readonly curr: (task_struct | null)[] = [];
   private readonly pids = new Map<number, task_struct>();
   private lastPid = 0;
-  private nextAsid = 1;
-  private readonly freeAsids: number[] = [];
+  /** mm_structs made so far (their serial numbers). */
+  private mms = 0;
+  /** The ASID allocator (asid.ts); `asid_bits=` shrinks its space. */
+  readonly asids: AsidAllocator;
   /** PID 1, the first program: orphans are given to it. */
   init: task_struct | null = null;
   thp: ThpMode = "madvise";
@@ -213,6 +226,8 @@ export class Scheduler {
   seed = 1;
   ticks = 0;
   contextSwitches = 0;
+  /** The harts that have run a task, a bit each. */
+  ranOn = 0;
   /** The futex hash (futex.ts). */
   readonly futexes = new Futexes();
   /** High-resolution timers in machine time: sleeps' deadlines and ITIMER_REAL. */
@@ -222,15 +237,28 @@ export class Scheduler {
   /** Called when a task exits, before its memory is freed (e.g. to print its smaps). */
   onExit: ((t: task_struct) => void) | null = null;
   /** The debugger's hold on the tasks (src/gdb), as ptrace gives gdbserver: it is asked about
-   *  each fault signal before delivery, and true stops the task for it (ptraceStop). */
-  ptrace: ((t: task_struct, info: kernel_siginfo) => boolean) | null = null;
-  /** The task that stopped with a signal for the debugger; run() then returns "halt". */
+   *  each signal but SIGKILL before delivery (ptrace_signal), each successful execve
+   *  (PTRACE_EVENT_EXEC) and each new process (PTRACE_EVENT_FORK/VFORK), and true stops the
+   *  task for it (ptraceStop). */
+  ptrace: ((t: task_struct, ev: ptrace_event) => boolean) | null = null;
+  /** The task that stopped for the debugger; run() then returns "halt". */
   ptraceStop: task_struct | null = null;
 
   constructor(readonly k: Kernel) {
+    this.asids = new AsidAllocator(k.machine.harts.length);
     k.registerParams({
       prefix: "",
       params: [
+        {
+          name: "asid_bits",
+          help: `ASID bits the kernel uses, 0-${ASID_BITS_MAX} (default ${ASID_BITS_MAX}; few bits force rollovers, too few for the harts turn ASIDs off)`,
+          parse: (v) => {
+            const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : Number.NaN;
+            if (!(n >= 0 && n <= ASID_BITS_MAX)) return `expected 0 to ${ASID_BITS_MAX}, got '${v}'`;
+            this.asids.setBits(n);
+            return undefined;
+          },
+        },
         {
           name: "transparent_hugepage",
           help: "always | madvise | never (default madvise)",
@@ -251,7 +279,6 @@ export class Scheduler {
     const k = this.k;
     const elf = parseExecutable(opts.elf, opts.path);
     const mm = this.mm_alloc();
-    if (!mm) throw new ExecError("out of ASIDs");
     const pid = this.alloc_pid();
     if (pid < 0) throw new ExecError("out of process ids");
     const comm = (opts.path.split("/").pop() ?? "a.out").slice(0, 15);
@@ -279,6 +306,7 @@ export class Scheduler {
       throw e;
     } finally {
       h.csrWrite(CSR.satp, savedSatp);
+      this.asids.forget(h.id);
     }
     this.init ??= t;
     this.attach(t);
@@ -369,20 +397,16 @@ export class Scheduler {
     return -1;
   }
 
-  /** A new, empty address space with its own ASID (mm_alloc), or null when every ASID is in
-   *  use. A freed ASID is reused only after exit_mmap flushed its entries on every hart. */
-  mm_alloc(): mm_struct | null {
-    const asid = this.freeAsids.shift() ?? (this.nextAsid < NUM_ASIDS ? this.nextAsid++ : -1);
-    if (asid < 0) return null;
-    return new mm_struct(this.k, asid);
+  /** A new, empty address space (mm_alloc); it gets an ASID when first switched to. */
+  mm_alloc(): mm_struct {
+    return new mm_struct(this.k, ++this.mms);
   }
 
-  /** mmput(): drop a user of `mm`; the last one tears the address space down and frees its
-   *  ASID. */
+  /** mmput(): drop a user of `mm`; the last one tears the address space down (its ASID comes
+   *  back only at the next rollover, as in Linux). */
   mmput(mm: mm_struct): void {
     if (--mm.mm_users > 0) return;
     mm.exit_mmap();
-    this.freeAsids.push(mm.asid);
   }
 
   /** getrandom()'s generator: seeded, deterministic. */
@@ -404,9 +428,13 @@ export class Scheduler {
     this.use_mm(h, t.mm);
   }
 
-  /** The address-space switch itself: satp = `mm`'s root and ASID; the hart joins mm_cpumask. */
+  /** The address-space switch itself (switch_mm): a current ASID for `mm`, satp = its root and
+   *  ASID, a full flush of this hart's TLB if a rollover (or, without ASIDs, another mm) asks
+   *  for it; the hart joins mm_cpumask. */
   use_mm(h: Hart, mm: mm_struct): void {
-    h.csrWrite(CSR.satp, makeSatp(SATP_SV48, mm.asid, mm.pgd.root));
+    const flush = this.asids.switch_mm(mm, h.id);
+    h.csrWrite(CSR.satp, makeSatp(SATP_SV48, this.asids.asidOf(mm), mm.pgd.root));
+    if (flush) this.k.flush.local_flush_tlb_all(h);
     mm.mm_cpumask |= 1 << h.id;
   }
 
@@ -539,6 +567,7 @@ export class Scheduler {
     const k = this.k;
     const h = k.hart();
     this.contextSwitches++;
+    this.ranOn |= 1 << h.id;
     const idle = k.current;
     k.current = { comm: t.comm, pid: t.pid }; // what reports and WARN()s name as the task
     this.enterUser(h, t);

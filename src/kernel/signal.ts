@@ -332,9 +332,11 @@ export class task_signals {
 // ---- sending ----
 
 /** Is `sig` ignored by `t` (so sending it does nothing)? A blocked signal is queued even if
- *  ignored, as its handler may change before it is unblocked (sig_ignored()). */
-function sig_ignored(t: task_struct, sig: number): boolean {
+ *  ignored, as its handler may change before it is unblocked, and so is any signal but
+ *  SIGKILL when a debugger traces the task: it wants to know of it (sig_ignored()). */
+function sig_ignored(s: Scheduler, t: task_struct, sig: number): boolean {
   if (t.signals.blocked & sigmask(sig)) return false;
+  if (s.ptrace && sig !== SIGKILL) return false;
   const h = t.sighand.action[sig]!.handler;
   return h === SIG_IGN || (h === SIG_DFL && sig_default(sig) === "ign");
 }
@@ -367,7 +369,7 @@ export function send_signal(s: Scheduler, t: task_struct, info: kernel_siginfo, 
       for (const th of sg.thread_head) s.wake_up_state(th, "stopped");
     }
   }
-  if (sig_ignored(t, sig)) return 0n;
+  if (sig_ignored(s, t, sig)) return 0n;
   const q = group ? sg.shared_pending : t.signals.pending;
   if (!q.add(info)) return -11n; // EAGAIN
   complete_signal(s, t, sig, group);
@@ -747,16 +749,17 @@ export function do_signal(s: Scheduler, t: task_struct, h: Hart, fromSyscall: bo
     if (held) {
       // The debugger resumed the task: the signal it stopped with goes on, or is cancelled.
       t.ptrace_sig = null;
+      sys = held.sys;
       if (!held.deliver) continue;
       info = held.info;
     } else {
       const next = dequeue_signal(t);
       if (!next) break;
       info = next;
-      // ptrace_signal(): a fault signal stops a debugged task first (with its pc still at the
-      // faulting instruction), and its debugger decides.
-      if (info.addr !== undefined && s.ptrace?.(t, info)) {
-        t.ptrace_sig = { info, deliver: true };
+      // ptrace_signal(): every signal but SIGKILL stops a debugged task first (a fault with
+      // its pc still at the faulting instruction), and its debugger decides.
+      if (info.signo !== SIGKILL && s.ptrace?.(t, { kind: "signal", info })) {
+        t.ptrace_sig = { info, deliver: true, sys };
         s.ptraceStop = t;
         return;
       }

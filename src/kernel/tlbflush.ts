@@ -59,6 +59,13 @@ export class TlbFlush {
     });
   }
 
+  /** local_flush_tlb_all(): hart `h` alone drops every entry (after an ASID rollover). */
+  local_flush_tlb_all(h: Hart): void {
+    this.cost?.charge(this.cost.fence);
+    h.sfenceLocal(undefined, undefined);
+    this.vmstat.inc("nr_tlb_local_flush_all");
+  }
+
   /** `fn` on the current hart (if in `cpumask`) and, by IPI, on every other hart of it. */
   private onEachHart(fn: (h: Hart) => void, cpumask = -1): void {
     const me = this.current();

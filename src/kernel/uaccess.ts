@@ -6,6 +6,7 @@ import type { Hart } from "../cpu/index.js";
 import { MSTATUS } from "../cpu/index.js";
 import { COST, type Kernel } from "./kernel.js";
 import { PAGE_SIZE } from "./layout.js";
+import { decode_raw } from "./lib/rawstr.js";
 import type { mm_struct, ThpMode } from "./mm.js";
 import { TASK_SIZE } from "./mm.js";
 
@@ -87,16 +88,17 @@ export class UserAccess {
     return this.each(va, data.length, "w", (off, done, n) => mem.u8.set(data.subarray(done, done + n), off));
   }
 
-  /** A NUL-terminated string of at most `max` bytes, or null on a fault. */
+  /** A NUL-terminated string of at most `max` bytes (bytes that are not UTF-8 kept as
+   *  rawstr.ts escapes), or null on a fault. */
   strncpy_from_user(va: bigint, max = 4096): string | null {
     const bytes: number[] = [];
     for (let i = 0; i < max; i++) {
       const b = this.copy_from_user(va + BigInt(i), 1);
       if (!b) return null;
-      if (b[0] === 0) return new TextDecoder().decode(Uint8Array.from(bytes));
+      if (b[0] === 0) return decode_raw(Uint8Array.from(bytes));
       bytes.push(b[0]!);
     }
-    return new TextDecoder().decode(Uint8Array.from(bytes));
+    return decode_raw(Uint8Array.from(bytes));
   }
 
   get_u64(va: bigint): bigint | null {

@@ -14,6 +14,7 @@ import {
   statSync,
 } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { encode_raw, has_raw_bytes } from "../kernel/index.js";
 
 /** The largest program mmlab reads (it reads an executable whole): 256 MiB. */
 export const MAX_PROGRAM_BYTES = 256 << 20;
@@ -41,6 +42,12 @@ export interface ReadLimits {
 /** Paths naming a descriptor the shell has open: /dev/stdin, /dev/fd/N, /proc/self/fd/N. */
 const OPEN_PIPE = /^\/(dev\/stdin|dev\/fd\/\d+|proc\/self\/fd\/\d+)$/;
 
+/** A path for node:fs: `path` itself, or its bytes when it holds bytes that are not UTF-8
+ *  (src/kernel/lib/rawstr.ts: an argument or a guest's path name that is not UTF-8). */
+export function hostPath(path: string): string | Buffer {
+  return has_raw_bytes(path) ? Buffer.from(encode_raw(path)) : path;
+}
+
 /** The kind of a non-regular file, for the message. */
 function kindOf(st: Stats, stream: boolean): string {
   if (st.isDirectory()) return "is a directory";
@@ -62,7 +69,7 @@ export function readHostFile(path: string, limits: ReadLimits): Uint8Array {
   else {
     let st: Stats;
     try {
-      st = statSync(path);
+      st = statSync(hostPath(path));
     } catch (e) {
       return fail(hostReason(e), (e as NodeJS.ErrnoException).code ?? "EIO");
     }
@@ -73,7 +80,7 @@ export function readHostFile(path: string, limits: ReadLimits): Uint8Array {
       fail(kindOf(st, limits.stream === true), st.isDirectory() ? "EISDIR" : "EINVAL");
     if (st.isFile() && st.size > limits.max) fail(tooLarge(st.size, limits.max), "EFBIG");
     try {
-      fd = openSync(path, "r");
+      fd = openSync(hostPath(path), "r");
     } catch (e) {
       return fail(hostReason(e), (e as NodeJS.ErrnoException).code ?? "EIO");
     }

@@ -2,7 +2,8 @@
 // HOST:GUEST[:rw]` reaches. Reads and writes are at an offset (or at the stream's position for
 // FIFOs and devices), in the caller's bounded buffers; directories are read one entry at a
 // time (fs.opendirSync), so no host file or listing is ever held whole. Errors become their
-// errno names (an unknown code: EIO).
+// errno names (an unknown code: EIO). Paths and names are byte strings (src/kernel/lib/rawstr.ts):
+// a host name that is not UTF-8 reaches the guest as its bytes, and the guest's bytes reach the host.
 
 import {
   closeSync,
@@ -24,7 +25,15 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { ERRNO, type ErrnoName, type HostFs, type HostResult, type HostStat } from "../kernel/index.js";
+import {
+  decode_raw,
+  ERRNO,
+  type ErrnoName,
+  type HostFs,
+  type HostResult,
+  type HostStat,
+} from "../kernel/index.js";
+import { hostPath as hp } from "./hostfile.js";
 
 /** The errno of a failed node:fs call. */
 function errno(e: unknown): { errno: ErrnoName } {
@@ -84,19 +93,20 @@ export function nodeHostFs(): HostFs {
   const dirs = new Map<number, Dir>();
   let nextDir = 1;
   return {
-    stat: (p) => call(() => hostStat(statSync(p, { bigint: true }))),
-    lstat: (p) => call(() => hostStat(lstatSync(p, { bigint: true }))),
-    readlink: (p) => call(() => readlinkSync(p, "utf8")),
+    stat: (p) => call(() => hostStat(statSync(hp(p), { bigint: true }))),
+    lstat: (p) => call(() => hostStat(lstatSync(hp(p), { bigint: true }))),
+    readlink: (p) => call(() => decode_raw(readlinkSync(hp(p), "buffer"))),
     opendir: (p) =>
       call(() => {
         const id = nextDir++;
-        dirs.set(id, opendirSync(p));
+        // Node's Dir gives each name as a Buffer with this encoding (its types say strings only).
+        dirs.set(id, opendirSync(hp(p), { encoding: "buffer" as BufferEncoding }));
         return id;
       }),
     readdir: (id) =>
       call(() => {
         const d = dirs.get(id)?.readSync() ?? null;
-        return d ? { name: d.name, type: dtype(d) } : null;
+        return d ? { name: decode_raw(d.name as unknown as Buffer), type: dtype(d) } : null;
       }),
     closedir: (id) => {
       dirs.get(id)?.closeSync();
@@ -110,7 +120,7 @@ export function nodeHostFs(): HostFs {
           (f.create ? constants.O_CREAT : 0) |
           (f.excl ? constants.O_EXCL : 0) |
           (f.trunc ? constants.O_TRUNC : 0);
-        return openSync(p, flags, f.mode);
+        return openSync(hp(p), flags, f.mode);
       }),
     read: (fd, buf, pos) => call(() => readSync(fd, buf, 0, buf.length, pos)),
     write: (fd, data, pos) => call(() => writeSync(fd, data, 0, data.length, pos)),
@@ -119,10 +129,10 @@ export function nodeHostFs(): HostFs {
     close: (fd) => {
       call(() => closeSync(fd));
     },
-    truncate: (p, size) => call(() => truncateSync(p, size)),
-    rename: (a, b) => call(() => renameSync(a, b)),
-    unlink: (p) => call(() => unlinkSync(p)),
-    rmdir: (p) => call(() => rmdirSync(p)),
-    mkdir: (p, mode) => call(() => mkdirSync(p, { mode })),
+    truncate: (p, size) => call(() => truncateSync(hp(p), size)),
+    rename: (a, b) => call(() => renameSync(hp(a), hp(b))),
+    unlink: (p) => call(() => unlinkSync(hp(p))),
+    rmdir: (p) => call(() => rmdirSync(hp(p))),
+    mkdir: (p, mode) => call(() => mkdirSync(hp(p), { mode })),
   };
 }

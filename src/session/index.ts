@@ -12,6 +12,7 @@ export {
   hexdump,
   KConsole,
   type LineResult,
+  MAX_CONSOLE_LINE,
   parseNumber,
   runLines,
   showPtr,
@@ -19,6 +20,7 @@ export {
 export { DEMO_SOURCE } from "./demo.js";
 export {
   HostFileError,
+  hostPath,
   MAX_PROGRAM_BYTES,
   MAX_TEXT_BYTES,
   makeDirs,

@@ -147,50 +147,38 @@ export const blt = (rs1: number, rs2: number, off: number): number => bType(BRAN
 export const bge = (rs1: number, rs2: number, off: number): number => bType(BRANCH, 5, rs1, rs2, off);
 export const bltu = (rs1: number, rs2: number, off: number): number => bType(BRANCH, 6, rs1, rs2, off);
 export const bgeu = (rs1: number, rs2: number, off: number): number => bType(BRANCH, 7, rs1, rs2, off);
-export const lb = (rd: number, off: number, rs1: number): number => iType(LOAD, 0, rd, rs1, off);
-export const lh = (rd: number, off: number, rs1: number): number => iType(LOAD, 1, rd, rs1, off);
-export const lw = (rd: number, off: number, rs1: number): number => iType(LOAD, 2, rd, rs1, off);
-export const ld = (rd: number, off: number, rs1: number): number => iType(LOAD, 3, rd, rs1, off);
-export const lbu = (rd: number, off: number, rs1: number): number => iType(LOAD, 4, rd, rs1, off);
-export const lhu = (rd: number, off: number, rs1: number): number => iType(LOAD, 5, rd, rs1, off);
-export const lwu = (rd: number, off: number, rs1: number): number => iType(LOAD, 6, rd, rs1, off);
-export const sb = (rs2: number, off: number, rs1: number): number => sType(STORE, 0, rs1, rs2, off);
-export const sh = (rs2: number, off: number, rs1: number): number => sType(STORE, 1, rs1, rs2, off);
-export const sw = (rs2: number, off: number, rs1: number): number => sType(STORE, 2, rs1, rs2, off);
-export const sd = (rs2: number, off: number, rs1: number): number => sType(STORE, 3, rs1, rs2, off);
-export const addi = (rd: number, rs1: number, imm: number): number => iType(OP_IMM, 0, rd, rs1, imm);
-export const slti = (rd: number, rs1: number, imm: number): number => iType(OP_IMM, 2, rd, rs1, imm);
-export const sltiu = (rd: number, rs1: number, imm: number): number => iType(OP_IMM, 3, rd, rs1, imm);
-export const xori = (rd: number, rs1: number, imm: number): number => iType(OP_IMM, 4, rd, rs1, imm);
-export const ori = (rd: number, rs1: number, imm: number): number => iType(OP_IMM, 6, rd, rs1, imm);
-export const andi = (rd: number, rs1: number, imm: number): number => iType(OP_IMM, 7, rd, rs1, imm);
+type Enc3 = (a: number, b: number, c: number) => number;
+/** One encoder per funct3 0..7 of a major opcode, as a row of the spec's opcode tables. */
+const byFunct3 = (enc: (f3: number) => Enc3): Enc3[] => Array.from({ length: 8 }, (_, f3) => enc(f3));
+/** The R-type encoders (rd, rs1, rs2) of one opcode and funct7, by funct3. */
+const rRow = (opcode: number, f7: number): Enc3[] =>
+  byFunct3((f3) => (rd, rs1, rs2) => rType(opcode, f3, f7, rd, rs1, rs2));
+
+/** Loads (rd, offset, rs1) and stores (rs2, offset, rs1) by funct3. */
+export const [lb, lh, lw, ld, lbu, lhu, lwu] = byFunct3(
+  (f3) => (rd, off, rs1) => iType(LOAD, f3, rd, rs1, off),
+);
+export const [sb, sh, sw, sd] = byFunct3((f3) => (rs2, off, rs1) => sType(STORE, f3, rs1, rs2, off));
+/** OP-IMM (rd, rs1, imm) by funct3; 1 and 5 are the shifts below. */
+export const [addi, , slti, sltiu, xori, , ori, andi] = byFunct3(
+  (f3) => (rd, rs1, imm) => iType(OP_IMM, f3, rd, rs1, imm),
+);
 /** RV64 shift-immediate: funct6 in bits 31:26, shamt in 25:20. */
 const shift64 = (f6: number, f3: number, rd: number, rs1: number, sh: number): number =>
   ((f6 << 26) | (uimm(sh, 6) << 20) | (reg(rs1) << 15) | (f3 << 12) | (reg(rd) << 7) | OP_IMM) >>> 0;
 export const slli = (rd: number, rs1: number, sh: number): number => shift64(0, 1, rd, rs1, sh);
 export const srli = (rd: number, rs1: number, sh: number): number => shift64(0, 5, rd, rs1, sh);
 export const srai = (rd: number, rs1: number, sh: number): number => shift64(0x10, 5, rd, rs1, sh);
-export const add = (rd: number, rs1: number, rs2: number): number => rType(OP, 0, 0, rd, rs1, rs2);
-export const sub = (rd: number, rs1: number, rs2: number): number => rType(OP, 0, 0x20, rd, rs1, rs2);
-export const sll = (rd: number, rs1: number, rs2: number): number => rType(OP, 1, 0, rd, rs1, rs2);
-export const slt = (rd: number, rs1: number, rs2: number): number => rType(OP, 2, 0, rd, rs1, rs2);
-export const sltu = (rd: number, rs1: number, rs2: number): number => rType(OP, 3, 0, rd, rs1, rs2);
-export const xor = (rd: number, rs1: number, rs2: number): number => rType(OP, 4, 0, rd, rs1, rs2);
-export const srl = (rd: number, rs1: number, rs2: number): number => rType(OP, 5, 0, rd, rs1, rs2);
-export const sra = (rd: number, rs1: number, rs2: number): number => rType(OP, 5, 0x20, rd, rs1, rs2);
-export const or = (rd: number, rs1: number, rs2: number): number => rType(OP, 6, 0, rd, rs1, rs2);
-export const and = (rd: number, rs1: number, rs2: number): number => rType(OP, 7, 0, rd, rs1, rs2);
+export const [add, sll, slt, sltu, xor, srl, or, and] = rRow(OP, 0);
+export const [sub, , , , , sra] = rRow(OP, 0x20);
 export const addiw = (rd: number, rs1: number, imm: number): number => iType(OP_IMM_32, 0, rd, rs1, imm);
 const shift32 = (f7: number, f3: number, rd: number, rs1: number, sh: number): number =>
   rType(OP_IMM_32, f3, f7, rd, rs1, uimm(sh, 5));
 export const slliw = (rd: number, rs1: number, sh: number): number => shift32(0, 1, rd, rs1, sh);
 export const srliw = (rd: number, rs1: number, sh: number): number => shift32(0, 5, rd, rs1, sh);
 export const sraiw = (rd: number, rs1: number, sh: number): number => shift32(0x20, 5, rd, rs1, sh);
-export const addw = (rd: number, rs1: number, rs2: number): number => rType(OP_32, 0, 0, rd, rs1, rs2);
-export const subw = (rd: number, rs1: number, rs2: number): number => rType(OP_32, 0, 0x20, rd, rs1, rs2);
-export const sllw = (rd: number, rs1: number, rs2: number): number => rType(OP_32, 1, 0, rd, rs1, rs2);
-export const srlw = (rd: number, rs1: number, rs2: number): number => rType(OP_32, 5, 0, rd, rs1, rs2);
-export const sraw = (rd: number, rs1: number, rs2: number): number => rType(OP_32, 5, 0x20, rd, rs1, rs2);
+export const [addw, sllw, , , , srlw] = rRow(OP_32, 0);
+export const [subw, , , , , sraw] = rRow(OP_32, 0x20);
 /** fence pred, succ (4-bit sets i|o|r|w = 8|4|2|1). */
 export const fence = (pred = 0xf, succ = 0xf): number =>
   ((uimm(pred, 4) << 24) | (uimm(succ, 4) << 20) | 0x0f) >>> 0;
@@ -221,21 +209,8 @@ export const csrsi = (csr: number, z: number): number => csrrsi(0, csr, z);
 export const csrci = (csr: number, z: number): number => csrrci(0, csr, z);
 
 // ---- M ----
-const mop = (f3: number, rd: number, rs1: number, rs2: number): number => rType(OP, f3, 1, rd, rs1, rs2);
-const mopw = (f3: number, rd: number, rs1: number, rs2: number): number => rType(OP_32, f3, 1, rd, rs1, rs2);
-export const mul = (rd: number, rs1: number, rs2: number): number => mop(0, rd, rs1, rs2);
-export const mulh = (rd: number, rs1: number, rs2: number): number => mop(1, rd, rs1, rs2);
-export const mulhsu = (rd: number, rs1: number, rs2: number): number => mop(2, rd, rs1, rs2);
-export const mulhu = (rd: number, rs1: number, rs2: number): number => mop(3, rd, rs1, rs2);
-export const div = (rd: number, rs1: number, rs2: number): number => mop(4, rd, rs1, rs2);
-export const divu = (rd: number, rs1: number, rs2: number): number => mop(5, rd, rs1, rs2);
-export const rem = (rd: number, rs1: number, rs2: number): number => mop(6, rd, rs1, rs2);
-export const remu = (rd: number, rs1: number, rs2: number): number => mop(7, rd, rs1, rs2);
-export const mulw = (rd: number, rs1: number, rs2: number): number => mopw(0, rd, rs1, rs2);
-export const divw = (rd: number, rs1: number, rs2: number): number => mopw(4, rd, rs1, rs2);
-export const divuw = (rd: number, rs1: number, rs2: number): number => mopw(5, rd, rs1, rs2);
-export const remw = (rd: number, rs1: number, rs2: number): number => mopw(6, rd, rs1, rs2);
-export const remuw = (rd: number, rs1: number, rs2: number): number => mopw(7, rd, rs1, rs2);
+export const [mul, mulh, mulhsu, mulhu, div, divu, rem, remu] = rRow(OP, 1);
+export const [mulw, , , , divw, divuw, remw, remuw] = rRow(OP_32, 1);
 
 // ---- A ----
 /** funct5 of each AMO. */

@@ -6,13 +6,17 @@ import { expect } from "vitest";
 import type { Machine, Paging } from "../../src/cpu/index.js";
 import { attachJit } from "../../src/cpu/jit/index.js";
 
-/** Everything a run must leave the same with translation on: per hart the registers (x0-x31),
+/** Everything a run must leave the same with translation on: per hart the registers (x0-x31,
+ *  f0-f31, fflags and frm, the LR reservation),
  *  pc, privilege, counters and trap CSRs, the modelled TLB's counters, entries and stamps. */
 export function machineState(m: Machine): unknown {
   return m.harts.map((h) => {
     const tlb = (h.translator as Paging).tlb;
     return {
       x: Array.from(h.x.subarray(0, 64)),
+      f: Array.from(h.fi),
+      fcsr: [h.fflags, h.frm],
+      resv: h.resv,
       pc: h.pcBig(),
       priv: h.priv,
       steps: h.steps,

@@ -1,5 +1,5 @@
 // The `mmlab` command from the TypeScript sources, for tests that run it as a process of its own
 // (test/helpers/process.ts): bin/mmlab.js runs the compiled dist/ instead.
-import { main } from "../../src/cli/index.js";
+import { commandLine, main } from "../../src/cli/index.js";
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(commandLine());

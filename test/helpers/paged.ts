@@ -34,6 +34,28 @@ export const FINISH = `
       sw t1, 0(t0)
     1: j 1b`;
 
+/** A paged guest that walks `span` bytes from DATA_VA with `stride` (wrapping; span a power of
+ *  two), `iters` times adding one to the dword it lands on; `extra` runs after each store. */
+export function stridedIncrement(iters: number, stride: number, span: number, extra = ""): string {
+  return `
+    _start:
+      li s0, ${DATA_VA}
+      li s1, ${iters}
+      li s2, ${stride}
+      li s3, ${span - 1}
+      li t0, 0
+    loop:
+      add t1, s0, t0
+      ld t2, 0(t1)
+      addi t2, t2, 1
+      sd t2, 0(t1)${extra}
+      add t0, t0, s2
+      and t0, t0, s3
+      addi s1, s1, -1
+      bnez s1, loop
+      ${FINISH}`;
+}
+
 export interface PagedGuestOptions {
   /** The TLB preset. */
   tlb: string;

@@ -115,18 +115,15 @@ const FORK = `li a0, 17\n li a1, 0\n li a2, 0\n li a3, 0\n li a4, 0\n li a7, ${S
 const WAIT_ANY = (status: "status" | "zero") =>
   `li a0, -1\n ${status === "zero" ? "li a1, 0" : "la a1, status"}\n li a2, 0\n li a3, 0\n li a7, ${SYS.wait4}\n ecall`;
 const EXIT = (reg: string) => `mv a0, ${reg}\n li a7, ${SYS.exit_group}\n ecall`;
+/** fork(); the child exits with `code`, the parent goes on with the child's pid in s0. */
+const FORK_CHILD_EXITS = (code: number) =>
+  `${FORK}\n bnez a0, 1f\n li a0, ${code}\n ${EXIT("a0")}\n1: mv s0, a0`;
 
 describe("fork, exit and wait4", () => {
   it("wait4 reaps the child with its exit status encoded as (code << 8) and returns its pid", () => {
     const r = run(`
       _start:
-        ${FORK}
-        bnez a0, parent
-        li a0, 7
-        li a7, ${SYS.exit_group}
-        ecall
-      parent:
-        mv s0, a0
+        ${FORK_CHILD_EXITS(7)}
         ${WAIT_ANY("status")}
         sub s1, a0, s0          # 0: the pid wait4 returned is the child's
         la t0, status
@@ -140,7 +137,7 @@ describe("fork, exit and wait4", () => {
     `);
     expect(r.t.exitCode).toBe(0);
     expect(r.trace).toContain("[pid 2] exit_group(7) = ?");
-    expect(r.trace.some((l) => /^wait4\(-1, 0x[0-9a-f]+, 0x0, NULL\) = 2$/.test(l))).toBe(true);
+    expect(r.trace).toContainEqual(expect.stringMatching(/^wait4\(-1, 0x[0-9a-f]+, 0x0, NULL\) = 2$/));
     expect(r.k.sched.tasks.length).toBe(0); // the child reaped; PID 1, with no parent, released
   });
 
@@ -257,12 +254,7 @@ describe("fork, exit and wait4", () => {
   it("waitid(P_PID) fills the siginfo: SIGCHLD, CLD_EXITED, the pid and the status", () => {
     const r = run(`
       _start:
-        ${FORK}
-        bnez a0, parent
-        li a0, 5
-        ${EXIT("a0")}
-      parent:
-        mv s0, a0
+        ${FORK_CHILD_EXITS(5)}
         li a0, 1                # P_PID
         mv a1, s0
         la a2, info

@@ -44,9 +44,9 @@ export function expected(c: Case, variant: "nolibc" | "glibc"): string {
   return text.replace(/^AT_HWCAP=.*$/m, `AT_HWCAP=0x${hwcap.toString(16)} (${names})`);
 }
 
-export function runCase(c: Case, variant: "nolibc" | "glibc", harts = 1) {
+export function runCase(c: Case, variant: "nolibc" | "glibc", harts = 1, cmdline = "") {
   const path = `guests/bin/${c.program}.${variant}.elf`;
-  const k = boot("", { mem: 256 << 20, harts });
+  const k = boot(cmdline, { mem: 256 << 20, harts });
   let input = c.stdin ? new Uint8Array(readFileSync(c.stdin)) : new Uint8Array(0);
   const out: Uint8Array[] = [];
   const err: Uint8Array[] = [];

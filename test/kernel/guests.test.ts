@@ -26,3 +26,34 @@ describe("guest programs (static glibc, rv64gc)", () => {
     });
   }
 });
+
+// The process guests (fork, pipes, threads, a shell, copy-on-write, files) again on 4 harts: the
+// same stdout and status as qemu recorded, with tasks spread over the harts' run queues. The two
+// long cases (cow.4096, pthreads.16-5000: 10-25 s each) run on 1 hart only.
+const PROCESS_GUESTS = [
+  "cow",
+  "files",
+  "fork_wait",
+  "forkbomb",
+  "minish",
+  "pipeline",
+  "pthreads",
+  "threadbomb",
+];
+const LONG_CASES = ["cow.4096", "pthreads.16-5000"];
+
+describe("process guests on 4 harts", () => {
+  const procs = cases.filter((c) => PROCESS_GUESTS.includes(c.program) && !LONG_CASES.includes(c.id));
+  it("finds every one of them", () =>
+    expect([...new Set(procs.map((c) => c.program))].sort()).toEqual(PROCESS_GUESTS));
+  for (const c of procs)
+    for (const v of ["nolibc", "glibc"] as const) {
+      if (c.variants && !c.variants.includes(v)) continue;
+      it(`${c.id} (${v}) prints what qemu recorded`, () => {
+        const r = runCase(c, v, 4);
+        expect(r.stdout).toBe(expected(c, v));
+        expect(r.t.exitCode).toBe(c.status);
+        if (c.program !== "files") expect(r.k.sched.ranOn & (r.k.sched.ranOn - 1)).not.toBe(0); // 2+ harts ran tasks
+      });
+    }
+});

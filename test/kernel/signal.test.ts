@@ -46,6 +46,14 @@ function run(src: string, opts: { maxInsns?: number; other?: string } = {}): Run
   return { k, t, out, trace, ...(o ? { o } : {}) };
 }
 
+/** The program died of signal `sig`: exit status 128 + sig, strace's last line says so, and the
+ *  kernel log matches `dmesg` when given. */
+function expectKilledBy({ k, t, trace }: Run, sig: number, name: string, dmesg?: RegExp): void {
+  expect([t.exitCode, t.signal]).toEqual([128 + sig, sig]);
+  expect(trace.at(-1)).toBe(`prog: +++ killed by ${name} +++`);
+  if (dmesg) expect(k.printk.dmesg()).toMatch(dmesg);
+}
+
 /** Register x`r` of a task off the hart. */
 function reg(t: task_struct, r: number): bigint {
   return BigInt.asUintN(64, (BigInt(t.regs[2 * r + 1]!) << 32n) | BigInt(t.regs[2 * r]! >>> 0));
@@ -76,6 +84,15 @@ const sigaction = (sig: number, handler: string, flags: string, mask = "0"): str
     ecall`;
 
 /** tgkill(getpid(), getpid(), sig). */
+/** rt_sigprocmask(how, set, oldset, 8), `setA1` and `oldA2` being the instructions that load a1, a2. */
+const sigprocmask = (how: number, setA1: string, oldA2: string): string => `
+    li a0, ${how}
+    ${setA1}
+    ${oldA2}
+    li a3, 8
+    li a7, 135
+    ecall`;
+
 const raise = (sig: number): string => `
     li a7, 172
     ecall
@@ -101,6 +118,22 @@ _start:
   .align 3
 ts: .dword 0, ${ns}
 `;
+
+/** Stops itself with SIGSTOP; exits 42 once continued. */
+const STOP_THEN_EXIT_42 = `
+_start:
+    ${raise(19)}
+    li a0, 42
+    li a7, 94
+    ecall
+`;
+
+/** Add one to the dword at hout, leaving the new count in t1 (a handler's tally). */
+const BUMP_HOUT = `
+    la t0, hout
+    ld t1, 0(t0)
+    addi t1, t1, 1
+    sd t1, 0(t0)`;
 
 const SPIN_END = `
     la s11, hout
@@ -143,12 +176,7 @@ handler:                      # a0 = signo, a1 = &info, a2 = &uc
     sd t1, 80(t0)
     li t1, 0x5555
     sd t1, ${176 + 9 * 8}(a2) # the handler changes the saved s1
-    li a0, 0
-    li a1, 0
-    addi a2, t0, 72           # the mask while the handler runs
-    li a3, 8
-    li a7, 135
-    ecall
+    ${sigprocmask(0, "li a1, 0", "addi a2, t0, 72")} # read the mask while the handler runs
     ret
   .data
   .align 3
@@ -203,19 +231,14 @@ _start:
     ${raise(10)}
     ${SPIN_END}
 handler:
-    la t0, hout
-    ld t1, 0(t0)
-    addi t1, t1, 1
-    sd t1, 0(t0)
+    ${BUMP_HOUT}
     ret
   .data
   .align 3
 act: .space 24
 hout: .space 8
 `;
-    const { t, trace } = run(src);
-    expect([t.exitCode, t.signal]).toEqual([138, 10]);
-    expect(trace.at(-1)).toBe("prog: +++ killed by SIGUSR1 +++");
+    expectKilledBy(run(src), 10, "SIGUSR1");
   });
 
   it("SA_NODEFER lets the handler be interrupted by its own signal; sa_mask blocks others", () => {
@@ -225,10 +248,7 @@ _start:
     ${raise(10)}
     ${SPIN_END}
 handler:
-    la t0, hout
-    ld t1, 0(t0)
-    addi t1, t1, 1
-    sd t1, 0(t0)
+    ${BUMP_HOUT}
     li t2, 1
     bne t1, t2, 1f
     addi sp, sp, -16
@@ -311,12 +331,7 @@ _start:
     la t0, act
     li t1, 0x400
     sd t1, 0(t0)
-    li a0, 0
-    mv a1, t0
-    li a2, 0
-    li a3, 8
-    li a7, 135                # block SIGSEGV
-    ecall
+    ${sigprocmask(0, "mv a1, t0", "li a2, 0")} # block SIGSEGV
     ld t0, 0(zero)
 handler:
     ret
@@ -324,9 +339,7 @@ handler:
   .align 3
 act: .space 24
 `;
-    const { k, t } = run(src);
-    expect([t.exitCode, t.signal]).toEqual([139, 11]);
-    expect(k.printk.dmesg()).toMatch(/prog\[1\]: segfault at 0 ip/);
+    expectKilledBy(run(src), 11, "SIGSEGV", /prog\[1\]: segfault at 0 ip/);
   });
 
   it("a frame rt_sigreturn cannot read back kills with SIGSEGV", () => {
@@ -336,8 +349,7 @@ _start:
     li a7, 139
     ecall
 `;
-    const { t } = run(src);
-    expect([t.exitCode, t.signal]).toEqual([139, 11]);
+    expectKilledBy(run(src), 11, "SIGSEGV");
   });
 });
 
@@ -346,12 +358,7 @@ describe("temporary masks", () => {
     const src = `
 _start:
     ${sigaction(10, "handler", "0x10000000")}
-    li a0, 0
-    la a1, usr1
-    li a2, 0
-    li a3, 8
-    li a7, 135               # block SIGUSR1
-    ecall
+    ${sigprocmask(0, "la a1, usr1", "li a2, 0")} # block SIGUSR1
     ${raise(10)}
     li a0, 0
     li a1, 0
@@ -362,12 +369,7 @@ _start:
     ecall
     la t0, hout
     sd a0, 0(t0)
-    li a0, 0
-    li a1, 0
-    addi a2, t0, 16
-    li a3, 8
-    li a7, 135
-    ecall
+    ${sigprocmask(0, "li a1, 0", "addi a2, t0, 16")}
     ${SPIN_END}
 handler:
     la t0, hout
@@ -400,37 +402,22 @@ _start:
   .data
 hout: .space 8
 `;
-    const { t, trace } = run(src);
-    expect([t.exitCode, t.signal]).toEqual([143, 15]);
-    expect(trace.at(-1)).toBe("prog: +++ killed by SIGTERM +++");
+    expectKilledBy(run(src), 15, "SIGTERM");
   });
 
   it("SIGSTOP stops a process until another sends SIGCONT; its sleep restarts", () => {
-    const stopper = `
-_start:
-    ${raise(19)}
-    li a0, 42
-    li a7, 94
-    ecall
-`;
     const waker = killPid1After(20_000_000, 18); // SIGCONT after 20 ms
-    const { t, o, k } = run(stopper, { other: waker });
+    const { t, o, k } = run(STOP_THEN_EXIT_42, { other: waker });
     expect(t.exitCode).toBe(42);
     expect(o?.exitCode).toBe(0);
     expect(k.sched.now()).toBeGreaterThanOrEqual(20_000_000);
   });
 
   it("SIGKILL ends a stopped process", () => {
-    const stopper = `
-_start:
-    ${raise(19)}
-    li a0, 42
-    li a7, 94
-    ecall
-`;
     const killer = killPid1After(1_000_000, 9); // SIGKILL after 1 ms
-    const { k, t, o } = run(stopper, { other: killer });
-    expect([t.exitCode, t.signal]).toEqual([137, 9]);
+    const r = run(STOP_THEN_EXIT_42, { other: killer });
+    expectKilledBy(r, 9, "SIGKILL");
+    const { k, o } = r;
     expect(o?.exitCode).toBe(0);
     expect(k.printk.dmesg()).not.toMatch(/nothing can wake it/);
   });
@@ -446,9 +433,7 @@ _start:
   .align 3
 set: .dword 0
 `;
-    const { k, t } = run(src);
-    expect([t.exitCode, t.signal]).toEqual([137, 9]);
-    expect(k.printk.dmesg()).toMatch(/every task is asleep and nothing can wake it/);
+    expectKilledBy(run(src), 9, "SIGKILL", /every task is asleep and nothing can wake it/);
   });
 });
 
@@ -647,12 +632,7 @@ describe("waiting for a signal and queueing one", () => {
   it("rt_sigtimedwait sleeps until the signal comes (SIGALRM from ITIMER_REAL) or the timeout", () => {
     const src = `
 _start:
-    li a0, 0
-    la a1, set
-    li a2, 0
-    li a3, 8
-    li a7, 135               # block SIGALRM and SIGUSR1
-    ecall
+    ${sigprocmask(0, "la a1, set", "li a2, 0")} # block SIGALRM and SIGUSR1
     li a0, 0
     la a1, itv
     li a2, 0

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PRIV_S, PRIV_U } from "../../src/cpu/index.js";
-import { DATA_RAM, DATA_VA, FINISH, runPagedGuest } from "../helpers/paged.js";
+import { DATA_RAM, runPagedGuest, stridedIncrement } from "../helpers/paged.js";
 
 /** A load/add/store loop over `pages` pages with `stride`, run paged in `priv`. */
 function guest(opts: {
@@ -13,23 +13,7 @@ function guest(opts: {
   huge?: boolean;
 }) {
   const span = opts.pages * 4096;
-  const source = `
-    _start:
-      li s0, ${DATA_VA}
-      li s1, ${opts.iters}
-      li s2, ${opts.stride}
-      li s3, ${span - 1}
-      li t0, 0
-    loop:
-      add t1, s0, t0
-      ld t2, 0(t1)
-      addi t2, t2, 1
-      sd t2, 0(t1)
-      add t0, t0, s2
-      and t0, t0, s3
-      addi s1, s1, -1
-      bnez s1, loop
-      ${FINISH}`;
+  const source = stridedIncrement(opts.iters, opts.stride, span);
   const g = runPagedGuest({ ...opts, source, dataBytes: span });
   return { ...g, data: (i: number) => g.m.mem.i32[(DATA_RAM + i * opts.stride) / 4]! };
 }

@@ -4,7 +4,7 @@
 // host (with the warning in --help), and the cat guest over a mounted file and a host FIFO.
 
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { isHostErr } from "../../src/kernel/index.js";
 import { nodeHostFs } from "../../src/session/hostfs.js";
@@ -58,6 +58,25 @@ describe("nodeHostFs", () => {
     expect(fs.write(fd, new TextEncoder().encode("XY"), 3)).toBe(2);
     fs.close(fd);
     expect(readFileSync(tmp.path("b"), "utf8")).toBe("bbbXYbbbbb");
+  });
+
+  it("gives a name that is not UTF-8 as its bytes, and finds the file by them", () => {
+    const fs = nodeHostFs();
+    const raw = Buffer.concat([Buffer.from(`${tmp.dir}/`), Buffer.from([0x6e, 0xff])]);
+    writeFileSync(raw, "raw");
+    symlinkSync(Buffer.from([0x74, 0xfe]), Buffer.from(`${tmp.dir}/l`));
+    const dir = fs.opendir(tmp.dir);
+    if (isHostErr(dir)) throw new Error("opendir");
+    const names: string[] = [];
+    for (let e = fs.readdir(dir); e !== null && !isHostErr(e); e = fs.readdir(dir)) names.push(e.name);
+    fs.closedir(dir);
+    expect(names.sort()).toEqual(["l", "n\udcff"]);
+    expect(fs.stat(`${tmp.dir}/n\udcff`)).toMatchObject({ size: 3 });
+    expect(fs.readlink(`${tmp.dir}/l`)).toBe("t\udcfe");
+    expect(fs.rename(`${tmp.dir}/n\udcff`, `${tmp.dir}/m\udcfa`)).toBeUndefined();
+    expect(readFileSync(Buffer.concat([Buffer.from(`${tmp.dir}/`), Buffer.from([0x6d, 0xfa])]), "utf8")).toBe(
+      "raw",
+    );
   });
 });
 

@@ -3,7 +3,10 @@
 // emitter of this folder. The function works on the arena (src/mmu/arena.ts) the interpreter
 // also views:
 //
-//   run(budget i32, nbase i32, clk f64) -> i32   instructions retired
+//   run(budget i32, nbase i32, clk f64, start i32) -> i32   instructions retired
+//
+// `start` is the index of the block to begin with: every block of a region is an entry, so that
+// one region serves every hot pc of its blocks (blockOffs gives their page offsets).
 //
 // Guest registers the region uses are loaded into i64 locals at entry and the ones it writes
 // are stored back at its one exit. A call out that traps says so in its result (its glue keeps
@@ -20,7 +23,7 @@
 // FP instructions, atomics, divisions) and every jump out of the page is a side exit to the
 // interpreter at that instruction.
 
-import { MNEMONICS, type Mnemonic, OPS } from "../isa.js";
+import { insnInfo, MNEMONICS, type Mnemonic, OPS, WRITES_F } from "../isa.js";
 import type { FuncBuilder, Label } from "./func.js";
 import { ModuleBuilder } from "./module.js";
 import { Op } from "./opcodes.js";
@@ -77,9 +80,11 @@ export interface RegionCode {
   lo: number;
   hi: number;
   /** Page offsets right after the instructions the region leaves to the interpreter (side
-   *  exits): where the interpreter goes on after running one, candidates for regions of their
-   *  own (nothing jumps there, so no heat would find them). */
+   *  exits): where the interpreter goes on after running one. They are blocks of the region
+   *  (entries the interpreter may come back through) unless the region was full. */
   resume: number[];
+  /** Page offsets of the blocks, by index (the `start` argument of run). */
+  blockOffs: number[];
 }
 
 /** Imports of a region module (module "env"). */
@@ -100,6 +105,10 @@ export interface RegionImports {
     n: number,
     width: number,
   ): number;
+  /** One instruction the region leaves to the interpreter's semantics (cold(): F and D, A):
+   *  its decode slot (op, a, imm, len), pc and count. Returns as store does: 1 if the region
+   *  must exit after it, 2 if it trapped. */
+  exec(op: number, a: number, imm: number, len: number, pcLo: number, pcHi: number, n: number): number;
 }
 
 /** Most guest instructions in a region, and in one block. */
@@ -181,7 +190,30 @@ const COMPARES: Partial<Record<Mnemonic, readonly [number, boolean]>> = {
   sltiu: [Op.i64_lt_u, true],
 };
 
+/** Divisions and remainders: RISC-V defines the results wasm traps on (section 13.2 of the
+ *  unprivileged spec: x/0 = -1 (all ones), x%0 = x, INT_MIN/-1 = INT_MIN, INT_MIN%-1 = 0).
+ *  [wasm op, signed, 32-bit, remainder]. */
+const DIVS: Partial<Record<Mnemonic, readonly [number, boolean, boolean, boolean]>> = {
+  div: [Op.i64_div_s, true, false, false],
+  divu: [Op.i64_div_u, false, false, false],
+  rem: [Op.i64_rem_s, true, false, true],
+  remu: [Op.i64_rem_u, false, false, true],
+  divw: [Op.i32_div_s, true, true, false],
+  divuw: [Op.i32_div_u, false, true, false],
+  remw: [Op.i32_rem_s, true, true, true],
+  remuw: [Op.i32_rem_u, false, true, true],
+};
+
+/** The high halves of 64x64-bit products (wasm has no 128-bit multiply). */
+const MULH: ReadonlySet<Mnemonic> = new Set<Mnemonic>(["mulh", "mulhsu", "mulhu"]);
+
 const OTHER: ReadonlySet<Mnemonic> = new Set<Mnemonic>(["lui", "auipc", "jal", "jalr", "fence"]);
+
+/** Ops a region runs by calling the interpreter's own semantics (the exec import, cold()):
+ *  F and D (their flags and rounding are the interpreter's), A (reservations, AMOs). */
+export const CALLED: ReadonlySet<Mnemonic> = new Set<Mnemonic>(
+  MNEMONICS.filter((m) => ["F", "D", "A"].includes(insnInfo(OPS[m]).ext)),
+);
 
 /** Ops the translator emits (the rest are side exits). */
 export const TRANSLATED: ReadonlySet<Mnemonic> = new Set<Mnemonic>(
@@ -195,7 +227,9 @@ export const TRANSLATED: ReadonlySet<Mnemonic> = new Set<Mnemonic>(
       m in ALU_IMM ||
       m in ALU_W ||
       m in ALU_W_IMM ||
-      m in COMPARES,
+      m in COMPARES ||
+      m in DIVS ||
+      MULH.has(m),
   ),
 );
 
@@ -206,6 +240,11 @@ for (const m of MNEMONICS) NAME_BY_OP[OPS[m]] = m;
 interface Insn {
   off: number;
   name: Mnemonic;
+  /** The decode slot's op and register word (the exec import takes them as they are). */
+  op: number;
+  a: number;
+  /** Run through the exec import (a CALLED op): its register fields may name f registers. */
+  call: boolean;
   d: number; // register numbers (rd 0 when the slot's rd is the x0 sink)
   s1: number;
   s2: number;
@@ -225,13 +264,18 @@ interface GuestBlock {
 function insnAt(src: RegionSource, off: number): Insn | null {
   const op = src.decode(off);
   const name = NAME_BY_OP[op];
-  if (name === undefined || !TRANSLATED.has(name)) return null;
+  if (name === undefined) return null;
+  const call = CALLED.has(name);
+  if (!call && !TRANSLATED.has(name)) return null;
   const i = off * 2;
   const a = src.dc[i + 1]!;
   const d = (a & 127) >>> 1;
   return {
     off,
     name,
+    op,
+    a,
+    call,
     d: d === 32 ? 0 : d, // the x0 sink
     s1: ((a >>> 7) & 127) >>> 1,
     s2: ((a >>> 14) & 127) >>> 1,
@@ -265,7 +309,10 @@ function formBlocks(src: RegionSource, resume: Set<number>): GuestBlock[] {
       if (!ins) {
         const op = src.decode(off);
         const len = src.dc[off * 2 + 3]!;
-        if (op !== 0 && off + len < 4096) resume.add(off + len);
+        if (op !== 0 && off + len < 4096) {
+          resume.add(off + len);
+          queue.push(off + len); // where the interpreter comes back in
+        }
         break;
       }
       total++;
@@ -310,8 +357,12 @@ class Emitter {
   private readonly index = new Map<number, number>(); // block offset -> br_table index
   private readonly reg: number[] = []; // guest register -> local (0: none)
   private readonly dirty: number[] = [];
+  private readonly isDirty: boolean[] = [];
+  /** i64 temporaries of mulh*, made when first needed. */
+  private tmp: number[] = [];
   private readonly loadFn: number;
   private readonly storeFn: number;
+  private readonly execFn: number;
   // locals
   private readonly n: number;
   private readonly blk: number;
@@ -337,13 +388,14 @@ class Emitter {
       [I32, I32, I32, I32, I32, I32, I32, I32],
       [I32],
     );
+    this.execFn = m.importFunc({ module: "env", name: "exec" }, [I32, I32, I32, I32, I32, I32, I32], [I32]);
     const id = `region_${(src.pageHi >>> 0).toString(16)}_${((src.pageLo + src.entry) >>> 0).toString(16)}`;
-    this.f = m.func(id, [I32, I32, F64], [I32], ["budget", "nbase", "clk"]);
+    this.f = m.func(id, [I32, I32, F64, I32], [I32], ["budget", "nbase", "clk", "start"]);
     m.export("run", "func", this.f.index);
     this.pageBase = (BigInt(src.pageHi >>> 0) << 32n) | BigInt(src.pageLo >>> 0);
     const f = this.f;
     this.n = f.local(I32, "n");
-    this.blk = f.local(I32, "blk");
+    this.blk = 3; // the parameter `start`: the block to run next
     this.pc = f.local(I64, "pc");
     this.addr = f.local(I64, "addr");
     this.lo = f.local(I32, "lo");
@@ -356,6 +408,7 @@ class Emitter {
     const written = new Set<number>();
     for (const b of blocks) {
       for (const ins of b.end ? [...b.insns, b.end] : b.insns) {
+        if (ins.call) continue; // its x registers are read and written in memory
         used.add(ins.s1).add(ins.s2);
         if (ins.d !== 0) written.add(ins.d);
       }
@@ -365,6 +418,7 @@ class Emitter {
       this.reg[r] = f.local(I64, `x${r}`);
     }
     this.dirty.push(...[...written].sort((a, b) => a - b));
+    for (const r of written) this.isDirty[r] = true;
   }
 
   emit(resume: number[]): RegionCode {
@@ -402,7 +456,8 @@ class Emitter {
       .store(Op.i64_store, this.lay.jit + JIT_PC);
     f.localGet(this.n);
     f.finish();
-    return { module: this.m, insns, blocks: this.blocks.length, lo, hi, resume };
+    const blockOffs = this.blocks.map((b) => b.off);
+    return { module: this.m, insns, blocks: this.blocks.length, lo, hi, resume, blockOffs };
   }
 
   /** Store the registers the region writes back to memory. */
@@ -478,6 +533,22 @@ class Emitter {
   private insn(ins: Insn, rel: number): void {
     const f = this.f;
     const { name, d, s1, s2, imm } = ins;
+    if (ins.call) {
+      this.exec(ins, rel);
+      return;
+    }
+    const dv = DIVS[name];
+    if (dv !== undefined) {
+      if (d !== 0) this.div(s1, s2, dv[0], dv[1], dv[2], dv[3]);
+      if (d !== 0) this.set(d);
+      return;
+    }
+    if (MULH.has(name)) {
+      if (d === 0) return;
+      this.mulh(s1, s2, name);
+      this.set(d);
+      return;
+    }
     let op = ALU[name];
     if (op !== undefined) {
       if (d === 0) return;
@@ -640,13 +711,132 @@ class Emitter {
     f.i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
     this.callArgs(ins.off, rel);
     f.i32Const(width).call(this.storeFn);
+    this.afterCall(ins, rel);
+    f.end();
+  }
+
+  /** After a call that returns as store does (0 go on, 1 exit after the instruction, 2 it
+   *  trapped): leave the region unless 0. */
+  private afterCall(ins: Insn, rel: number): void {
+    const f = this.f;
     f.localTee(this.e).if();
     f.localGet(this.e).i32Const(2).op(Op.i32_eq).brIf(this.exitLabel); // trapped
-    // exit after the store: it and the instructions before it retired
+    // exit after the instruction: it and the instructions before it retired
     f.localGet(this.n).i32Const(rel).op(Op.i32_add).localSet(this.n);
     this.exitTo(this.pcOf(ins.off + ins.len));
     f.end();
+  }
+
+  /** An op run by the interpreter's semantics (exec import): the x registers it may read go to
+   *  memory first (harmless for an f register of the same number), and the x register it may
+   *  write comes back from memory after. */
+  private exec(ins: Insn, rel: number): void {
+    const f = this.f;
+    for (const r of ins.s1 === ins.s2 ? [ins.s1] : [ins.s1, ins.s2]) {
+      if (r !== 0 && this.isDirty[r] && this.reg[r]) {
+        f.i32Const(0)
+          .localGet(this.reg[r]!)
+          .store(Op.i64_store, this.lay.x + 8 * r);
+      }
+    }
+    f.i32Const(ins.op).i32Const(ins.a).i32Const(ins.imm).i32Const(ins.len);
+    this.callArgs(ins.off, rel);
+    f.call(this.execFn);
+    this.afterCall(ins, rel);
+    if (!WRITES_F[ins.op] && ins.d !== 0 && this.reg[ins.d]) {
+      f.i32Const(0)
+        .load(Op.i64_load, this.lay.x + 8 * ins.d)
+        .localSet(this.reg[ins.d]!);
+    }
+  }
+
+  /** Push rs1 op rs2 of a division or remainder, with RISC-V's results where wasm traps. */
+  private div(s1: number, s2: number, op: number, signed: boolean, w: boolean, rem: boolean): void {
+    const f = this.f;
+    const get = (r: number): void => {
+      this.get(r);
+      if (w) f.op(Op.i32_wrap_i64);
+    };
+    const ty = w ? Block.i32 : Block.i64;
+    const minus1 = (): void => {
+      if (w) f.i32Const(-1);
+      else f.i64Const(-1, -1);
+    };
+    get(s2);
+    f.op(w ? Op.i32_eqz : Op.i64_eqz);
+    f.if(ty);
+    if (rem) get(s1);
+    else minus1(); // x/0: all ones; x%0: x
+    f.else();
+    if (signed && !rem) {
+      // INT_MIN / -1 = INT_MIN (wasm traps): x / -1 is 0 - x, which wraps there
+      get(s2);
+      minus1();
+      f.op(w ? Op.i32_eq : Op.i64_eq);
+      f.if(ty);
+      if (w) f.i32Const(0);
+      else f.i64Const(0, 0);
+      get(s1);
+      f.op(w ? Op.i32_sub : Op.i64_sub);
+      f.else();
+      get(s1);
+      get(s2);
+      f.op(op as never);
+      f.end();
+    } else {
+      // wasm's rem_s gives 0 for INT_MIN % -1, as RISC-V does
+      get(s1);
+      get(s2);
+      f.op(op as never);
+    }
     f.end();
+    if (w) f.op(Op.i64_extend_i32_s);
+  }
+
+  /** Push the high 64 bits of the 128-bit product rs1 * rs2, from four 32x32-bit products:
+   *  unsigned, then corrected for a negative signed operand (mulh: both, mulhsu: rs1). */
+  private mulh(s1: number, s2: number, name: Mnemonic): void {
+    const f = this.f;
+    while (this.tmp.length < 4) this.tmp.push(f.local(I64, `t${this.tmp.length}`));
+    const [a, b, p01, p10] = this.tmp as [number, number, number, number];
+    const lo = (v: number): void => {
+      f.localGet(v).i64Const(-1, 0).op(Op.i64_and);
+    };
+    const hi = (v: number): void => {
+      f.localGet(v).i64Const(32, 0).op(Op.i64_shr_u);
+    };
+    this.get(s1);
+    f.localSet(a);
+    this.get(s2);
+    f.localSet(b);
+    lo(a);
+    hi(b);
+    f.op(Op.i64_mul).localSet(p01);
+    hi(a);
+    lo(b);
+    f.op(Op.i64_mul).localSet(p10);
+    // hi(a)*hi(b) + hi(p01) + hi(p10) + hi(hi(lo(a)*lo(b)) + lo(p01) + lo(p10))
+    hi(a);
+    hi(b);
+    f.op(Op.i64_mul);
+    hi(p01);
+    f.op(Op.i64_add);
+    hi(p10);
+    f.op(Op.i64_add);
+    lo(a);
+    lo(b);
+    f.op(Op.i64_mul).i64Const(32, 0).op(Op.i64_shr_u);
+    lo(p01);
+    f.op(Op.i64_add);
+    lo(p10);
+    f.op(Op.i64_add).i64Const(32, 0).op(Op.i64_shr_u);
+    f.op(Op.i64_add);
+    if (name === "mulhu") return;
+    // a negative rs1 counts as rs1 - 2^64: subtract rs2 from the high half (and so for rs2)
+    f.localGet(a).i64Const(63, 0).op(Op.i64_shr_s).localGet(b).op(Op.i64_and).op(Op.i64_sub);
+    if (name === "mulh") {
+      f.localGet(b).i64Const(63, 0).op(Op.i64_shr_s).localGet(a).op(Op.i64_and).op(Op.i64_sub);
+    }
   }
 
   /** The block's last instruction: a branch, jal or jalr (n counts it already). */

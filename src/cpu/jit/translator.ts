@@ -24,6 +24,7 @@ import { type Arena, PAGE_SIZE } from "../../mmu/index.js";
 import type { CodeCache } from "../code.js";
 import type { Hart } from "../hart.js";
 import { r } from "../int64.js";
+import { CONTINUE, type ColdFn, END_AFTER, jitCold } from "../interp.js";
 import { OP_REGION } from "../isa.js";
 import type { Machine } from "../machine/machine.js";
 import { HEAT_SIZE, TRAP } from "../trap.js";
@@ -43,17 +44,24 @@ const MAX_RESUME = 8;
 
 /** A translated region of one hart. */
 interface Region {
-  run: (budget: number, nbase: number, clk: number) => number;
-  /** The entry's virtual pc. */
+  run: (budget: number, nbase: number, clk: number, start: number) => number;
+  /** The virtual page the region was translated for (low word page-aligned). */
   vLo: number;
   vHi: number;
   paged: boolean;
-  /** RAM page offset, and the page offsets of the entry and of the region's first and last
-   *  translated instruction bytes [lo, hi). */
+  /** RAM page offset, and the page offsets of the region's first and last translated
+   *  instruction bytes [lo, hi). */
   page: number;
-  entry: number;
   lo: number;
   hi: number;
+  /** Entries (page offsets) still leading to it. */
+  live: number;
+}
+
+/** A region entry: the region and the index of its block there (run's `start`). */
+interface Entry {
+  reg: Region;
+  blk: number;
 }
 
 /** What --stats reports about translation. */
@@ -196,13 +204,15 @@ export class HartJit {
    *  h.chunkN, set by the import). */
   private trapped = false;
   readonly stats: JitStats = { regions: 0, insns: 0, wasmBytes: 0, executed: 0, dropped: 0, translateMs: 0 };
-  private readonly regions = new Map<number, Region>();
+  /** Entries by RAM offset: every block of a region is one. */
+  private readonly regions = new Map<number, Entry>();
   /** Entries whose first instruction the translator does not take. */
   private readonly refused = new Set<number>();
   private readonly words: Int32Array;
   private readonly layoutBare: RegionLayout;
   private readonly layoutPaged: RegionLayout;
-  private readonly imports: WebAssembly.Imports;
+  /** The imports of bare and of paged regions (exec calls that variant's cold()). */
+  private readonly imports: [WebAssembly.Imports, WebAssembly.Imports];
 
   constructor(
     readonly hart: Hart,
@@ -246,7 +256,7 @@ export class HartJit {
       : this.layoutBare;
     const w = this.words;
     const v = JIT_VALUE / 4;
-    const glue: RegionImports = {
+    const glue = (cold: () => ColdFn): RegionImports => ({
       load: (lo, hi, pcLo, pcHi, n, kind) => {
         h.pcLo = pcLo;
         h.pcHi = pcHi;
@@ -284,17 +294,45 @@ export class HartJit {
         }
         return this.machine.changed ? 1 : 0;
       },
-    };
-    this.imports = { env: { mem: arena.memory, load: glue.load, store: glue.store } };
+      exec: (op, a, imm, len, pcLo, pcHi, n) => {
+        h.pcLo = pcLo;
+        h.pcHi = pcHi;
+        h.chunkN = n;
+        this.machine.changed = false;
+        let k: number;
+        try {
+          k = cold()(h, op, a, imm, len, pcLo, pcHi, n);
+        } catch (e) {
+          if (e !== TRAP) throw e;
+          this.trapped = true;
+          return 2;
+        }
+        if (k === END_AFTER) {
+          this.endChunk = true;
+          return 1;
+        }
+        if (k !== CONTINUE) throw new Error(`translator: op ${op} set the pc itself; it is not one to call`);
+        return this.machine.changed ? 1 : 0;
+      },
+    });
+    const env = (g: RegionImports): WebAssembly.Imports => ({ env: { mem: arena.memory, ...g } });
+    let bare: ColdFn | null = null;
+    let pagedCold: ColdFn | null = null;
+    this.imports = [
+      env(glue(() => (bare ??= jitCold(false)))),
+      env(glue(() => (pagedCold ??= jitCold(true)))),
+    ];
   }
 
   /** Run the region at RAM offset `ramOff` if it applies: `budget` instructions left, `nbase`
    *  the interpreter's count before it, `clk` the modelled TLB's clock then. Returns how many
    *  instructions it retired (0: it did not run) and leaves the pc in the hart. */
   enter(h: Hart, ramOff: number, budget: number, nbase: number, clk: number, paged: boolean): number {
-    const reg = this.regions.get(ramOff);
-    if (reg === undefined || reg.paged !== paged || reg.vLo !== h.pcLo || reg.vHi !== h.pcHi) return 0;
-    const k = reg.run(budget, nbase, clk);
+    const ent = this.regions.get(ramOff);
+    if (ent === undefined) return 0;
+    const reg = ent.reg;
+    if (reg.paged !== paged || reg.vLo !== (h.pcLo & -4096) || reg.vHi !== h.pcHi) return 0;
+    const k = reg.run(budget, nbase, clk, ent.blk);
     if (this.trapped) {
       this.trapped = false;
       this.stats.executed += h.chunkN - nbase - 1;
@@ -363,18 +401,24 @@ export class HartJit {
       return [];
     }
     const bytes = rc.module.encode();
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
-    this.regions.set(ramOff, {
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports[paged ? 1 : 0]);
+    const reg: Region = {
       run: inst.exports.run as Region["run"],
-      vLo: pcLo,
+      vLo: pcLo & -4096,
       vHi: pcHi,
       paged,
       page: fBase,
-      entry: off,
       lo: rc.lo,
       hi: rc.hi + 4,
+      live: 0,
+    };
+    // every block is an entry (unless an older region has one there)
+    rc.blockOffs.forEach((o, blk) => {
+      if (this.regions.has(fBase + o)) return;
+      this.regions.set(fBase + o, { reg, blk });
+      reg.live++;
+      this.machine.mark(fBase, o, dc);
     });
-    this.machine.mark(fBase, off, dc);
     const s = this.stats;
     s.regions++;
     s.insns += rc.insns;
@@ -385,25 +429,29 @@ export class HartJit {
       const base = (BigInt(pcHi >>> 0) << 32n) | BigInt((pcLo & -4096) >>> 0);
       dump({ hart: h.id, pcLo: base + BigInt(rc.lo), pcHi: base + BigInt(rc.hi), wat: printWat(rc.module) });
     }
-    return rc.resume;
+    return rc.resume.filter((o) => !this.regions.has(fBase + o));
   }
 
   /** Add to `out` the entries (page offsets) of this hart's regions on RAM page `page` whose
    *  instruction bytes meet page offsets [lo, hi). */
   overlapping(page: number, lo: number, hi: number, out: Set<number>): void {
-    for (const reg of this.regions.values()) {
-      if (reg.page === page && lo < reg.hi && reg.lo < hi) out.add(reg.entry);
+    for (const [ramOff, { reg }] of this.regions) {
+      if (reg.page === page && lo < reg.hi && reg.lo < hi) out.add(ramOff - page);
     }
   }
 
-  /** Forget the region at RAM offset `ramOff`, if any. */
+  /** Forget the entry at RAM offset `ramOff`, if any (its region with its last entry). */
   drop(ramOff: number): void {
-    if (this.regions.delete(ramOff)) this.stats.dropped++;
+    const ent = this.regions.get(ramOff);
+    if (ent !== undefined) {
+      this.regions.delete(ramOff);
+      if (--ent.reg.live === 0) this.stats.dropped++;
+    }
     this.refused.clear();
   }
 
   dropAll(): void {
-    this.stats.dropped += this.regions.size;
+    this.stats.dropped += new Set([...this.regions.values()].map((e) => e.reg)).size;
     this.regions.clear();
     this.refused.clear();
   }

@@ -63,10 +63,7 @@ export function tty_fops(io: TaskIo, inStream: number, out: 1 | 2): file_operati
   return {
     seekable: false,
     read: (_f, len) => io.stdin(len),
-    write: (_f, data) => {
-      io.write(out, data);
-      return data.length;
-    },
+    write: (_f, data) => io.write(out, data) ?? data.length,
     poll: () => ALWAYS_READY, // the host's stdin never blocks here: empty reads as end of file
     ioctl: (_f, cmd, _arg, put) => {
       if (!io.isatty(inStream)) return -ENOTTY;

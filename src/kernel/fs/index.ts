@@ -51,11 +51,23 @@ export const MAX_EXEC_SIZE = 256 << 20;
  *  (root needs one x bit, fs/namei.c generic_permission), ENOEXEC for one too big to be a
  *  program here. */
 export function open_exec(fs: fs_struct, path: string): ExecFile | bigint {
+  return read_whole(fs, path, true);
+}
+
+/** kernel_read_file(): a regular file read whole (a debugger's vFile reads, for one), or a
+ *  negative errno as open_exec gives, without its execute-bit check. */
+export function kernel_read_file(fs: fs_struct, path: string): ExecFile | bigint {
+  return read_whole(fs, path, false);
+}
+
+/** Open `path` and read all of it: a regular file (with an x bit if `exec`) of at most
+ *  MAX_EXEC_SIZE bytes. */
+function read_whole(fs: fs_struct, path: string, exec: boolean): ExecFile | bigint {
   const f = do_filp_open(fs, null, path, 0, 0);
   if (typeof f === "bigint") return f === -EISDIR ? -EACCES : f;
   try {
     const ino = f.f_inode;
-    if (S_ISDIR(ino.i_mode) || !S_ISREG(ino.i_mode) || (ino.i_mode & 0o111) === 0) return -EACCES;
+    if (S_ISDIR(ino.i_mode) || !S_ISREG(ino.i_mode) || (exec && (ino.i_mode & 0o111) === 0)) return -EACCES;
     if (ino.i_size > MAX_EXEC_SIZE) return -ENOEXEC;
     const bytes = new Uint8Array(ino.i_size);
     let done = 0;

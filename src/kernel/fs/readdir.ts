@@ -2,6 +2,7 @@
 // as fit in the caller's buffer, from the file's position (a cookie), which moves past them.
 
 import { EINVAL, ENOTDIR } from "../errno.js";
+import { encode_raw } from "../lib/rawstr.js";
 import type { file } from "./types.js";
 
 /** The record length of a name of `n` bytes: 8 + 8 + 2 + 1 + n + NUL, 8-aligned. */
@@ -13,11 +14,10 @@ export function iterate_dir(f: file, count: number): Uint8Array | bigint {
   if (!f.f_op.iterate) return -ENOTDIR;
   const out = new Uint8Array(Math.min(count, 1 << 16));
   const view = new DataView(out.buffer);
-  const enc = new TextEncoder();
   let used = 0;
   let tooSmall = false;
   const r = f.f_op.iterate(f, f.f_pos, (e, next) => {
-    const name = enc.encode(e.name);
+    const name = encode_raw(e.name);
     const len = reclen(name.length);
     if (used + len > out.length) {
       tooSmall = used === 0;

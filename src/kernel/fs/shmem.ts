@@ -8,6 +8,7 @@
 import { EEXIST, EINVAL, EISDIR, ELOOP, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, EPERM } from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import { PAGE_SIZE } from "../layout.js";
+import { encode_raw } from "../lib/rawstr.js";
 import { page_cache } from "./filemap.js";
 import { iput_final } from "./inode.js";
 import {
@@ -368,7 +369,7 @@ export class shmem_symlink extends shmem_inode {
     readonly target: string,
   ) {
     super(sbi, S_IFLNK | 0o777);
-    this.i_size = new TextEncoder().encode(target).length;
+    this.i_size = encode_raw(target).length;
   }
 
   override get_link(): string {

@@ -76,10 +76,11 @@ import {
   S_ISREG,
 } from "../fs/types.js";
 import { PAGE_SIZE } from "../layout.js";
+import { decode_raw, encode_raw } from "../lib/rawstr.js";
 import { TASK_SIZE } from "../mm.js";
 import { restore_saved_sigmask_unless, SI_USER, SIGPIPE, send_signal, set_user_sigmask } from "../signal.js";
 import { BLOCK, type Continuation, wait_event, type wait_queue_head } from "../wait.js";
-import { type Ctx, enc, put, type SyscallTable, s32, s64 } from "./common.js";
+import { type Ctx, put, type SyscallTable, s32, s64 } from "./common.js";
 import {
   accessAtFlags,
   accessMode,
@@ -154,7 +155,7 @@ export function getname(c: Ctx, va: bigint): string | bigint {
         all.set(p, off);
         off += p.length;
       }
-      return new TextDecoder().decode(all);
+      return decode_raw(all);
     }
     len += n;
   }
@@ -557,7 +558,7 @@ function openat(c: Ctx): bigint {
 function getcwd(c: Ctx): bigint {
   const size = c.a[1]!;
   if (c.t.fs.pwd.dentry.d_unhashed) return -ENOENT;
-  const name = enc.encode(d_path(c.t.fs.root, c.t.fs.pwd));
+  const name = encode_raw(d_path(c.t.fs.root, c.t.fs.pwd));
   if (BigInt(name.length + 1) > size) return -ERANGE;
   const b = new Uint8Array(name.length + 1);
   b.set(name);
@@ -582,7 +583,7 @@ function readlinkat(c: Ctx): bigint {
     target = do_readlinkat(c.t.fs, start, name);
   }
   if (typeof target === "bigint") return target;
-  const b = enc.encode(target).subarray(0, bufsiz);
+  const b = encode_raw(target).subarray(0, bufsiz);
   return put(c, c.a[2]!, b) || BigInt(b.length);
 }
 

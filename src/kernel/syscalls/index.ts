@@ -7,9 +7,10 @@
 import type { Hart } from "../../cpu/index.js";
 import { ENOSYS, ERESTART_RESTARTBLOCK, ERESTARTSYS, errnoName, IS_ERR_VALUE, strerror } from "../errno.js";
 import { COST, type Kernel } from "../kernel.js";
+import { encode_raw } from "../lib/rawstr.js";
 import type { Scheduler, task_struct } from "../process.js";
 import { BLOCK } from "../wait.js";
-import { type Ctx, enc, type Syscall, type SyscallTable, s64 } from "./common.js";
+import { type Ctx, type Syscall, type SyscallTable, s64 } from "./common.js";
 import { fsSyscalls } from "./fs.js";
 import { mmSyscalls } from "./mm.js";
 import { processSyscalls } from "./process.js";
@@ -100,7 +101,7 @@ function formatArgs(c: Ctx, sc: Syscall): string {
       if (f === "p") return v === 0n ? "NULL" : `0x${v.toString(16)}`;
       if (f === "s") {
         const s = c.t.uaccess.strncpy_from_user(v, 256);
-        return s === null ? `0x${v.toString(16)}` : quote(enc.encode(s));
+        return s === null ? `0x${v.toString(16)}` : quote(encode_raw(s));
       }
       if (f.startsWith("b")) {
         const len = Number(c.a[Number(f.slice(1))]!);

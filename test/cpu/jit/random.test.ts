@@ -1,8 +1,11 @@
 // Randomized instruction streams (fast-check), run with and without translation: a loop whose
-// body is a random mix of the integer ops the translator emits, loads and stores of every width
-// (aligned or not) into a buffer, forward branches, minstret reads (a side exit that must see
-// the exact count) and the odd fence.i, in plain and compressed encodings. Same registers,
-// counters, RAM and exit, and the regions really run.
+// body is a random mix of the integer ops the translator emits (divisions and mulh* with zero,
+// -1 and INT64_MIN among the operands), loads and stores of every width (aligned or not) into a
+// buffer, forward branches, F and D arithmetic, conversions, moves, loads and stores, AMOs and
+// LR/SC pairs (called from the region into the interpreter's semantics), minstret reads (a
+// side exit that must see the exact count) and the odd fence.i, in plain and compressed
+// encodings. Same registers (x and f), fflags, reservation, counters, RAM and exit, and the
+// regions really run.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -15,6 +18,23 @@ const dst = fc.constantFrom(...REGS.slice(0, -1));
 
 const R_OPS = ["add", "sub", "xor", "or", "and", "sll", "srl", "sra", "slt", "sltu", "mul"];
 const RW_OPS = ["addw", "subw", "sllw", "srlw", "sraw", "mulw"];
+const M_OPS = ["mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu", "divw", "divuw", "remw", "remuw"];
+const FREGS = ["f0", "f1", "f2", "f3", "f8", "f9"];
+const freg = fc.constantFrom(...FREGS);
+const FR_OPS = [
+  "fadd.d",
+  "fsub.d",
+  "fmul.d",
+  "fdiv.d",
+  "fmin.d",
+  "fmax.d",
+  "fsgnjx.d",
+  "fadd.s",
+  "fmul.s",
+  "fdiv.s",
+];
+const FCMP = ["feq.d", "flt.d", "fle.d", "feq.s", "flt.s"];
+const AMOS = ["amoadd.d", "amoswap.d", "amoxor.w", "amoand.w", "amoor.d", "amomin.d", "amomaxu.w"];
 const I_OPS = ["addi", "xori", "ori", "andi", "slti", "sltiu", "addiw"];
 const LOADS = ["lb", "lh", "lw", "ld", "lbu", "lhu", "lwu"];
 const STORES = ["sb", "sh", "sw", "sd"];
@@ -87,6 +107,89 @@ const insn: fc.Arbitrary<Gen> = fc.oneof(
           `${o} ${a}, ${b}, L${Math.min(i + k, n)}`,
     ),
   },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(fc.constantFrom(...M_OPS), dst, reg, reg).map(
+      ([o, d, a, b]) =>
+        () =>
+          `${o} ${d}, ${a}, ${b}`,
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.constantFrom(...FR_OPS), freg, freg, freg).map(
+      ([o, d, a, b]) =>
+        () =>
+          `${o} ${d}, ${a}, ${b}`,
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(
+          "fmv.d.x",
+          "fcvt.d.l",
+          "fcvt.s.w",
+          "fmv.x.d",
+          "fcvt.l.d",
+          "fcvt.wu.s",
+          "fclass.d",
+          "fsqrt.d",
+        ),
+        dst,
+        freg,
+        freg,
+      )
+      .map(([o, x, fd, fs]) => () => {
+        if (o === "fsqrt.d") return `${o} ${fd}, ${fs}`;
+        return o.startsWith("fmv.d") || o.startsWith("fcvt.d") || o.startsWith("fcvt.s")
+          ? `${o} ${fd}, ${x}`
+          : `${o} ${x}, ${fs}`;
+      }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constantFrom(...FCMP), dst, freg, freg).map(
+      ([o, d, a, b]) =>
+        () =>
+          `${o} ${d}, ${a}, ${b}`,
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(freg, freg, freg, freg).map(
+      ([d, a, b, c]) =>
+        () =>
+          `fmadd.d ${d}, ${a}, ${b}, ${c}`,
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.constantFrom("fld", "fsd", "flw", "fsw"), freg, fc.integer({ min: 0, max: 2040 }))
+      .map(
+        ([o, r, k]) =>
+          () =>
+            `${o} ${r}, ${k}(s10)`,
+      ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.constantFrom(...AMOS), dst, reg).map(
+      ([o, d, v]) =>
+        () =>
+          `${o} ${d}, ${v}, (s10)`,
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(dst, dst, reg, fc.boolean()).map(
+      ([d, d2, v, pair]) =>
+        () =>
+          pair ? `lr.d ${d}, (s10)\n    sc.d ${d2}, ${v}, (s10)` : `sc.w ${d2}, ${v}, (s10)`,
+    ),
+  },
   { weight: 1, arbitrary: dst.map((d) => () => `csrr ${d}, minstret`) },
   { weight: 1, arbitrary: fc.constant(() => "addi s10, s10, 8") },
 );
@@ -94,11 +197,18 @@ const insn: fc.Arbitrary<Gen> = fc.oneof(
 /** fence.i at the end of the loop body in one program out of eight. */
 const rareFence = fc.integer({ min: 0, max: 7 }).map((k) => (k === 0 ? "fence.i" : ""));
 
-/** Start values of the registers the body uses: any 64-bit pattern. */
-const starts = fc.array(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), {
-  minLength: REGS.length - 1,
-  maxLength: REGS.length - 1,
-});
+/** Start values of the registers the body uses: any 64-bit pattern, often one that divisions
+ *  and high multiplies treat apart (0, -1, INT64_MIN, INT32_MIN). */
+const starts = fc.array(
+  fc.oneof(
+    fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
+    fc.constantFrom(0n, -1n, 1n, -(1n << 63n), -(1n << 31n), (1n << 32n) - 1n),
+  ),
+  {
+    minLength: REGS.length - 1,
+    maxLength: REGS.length - 1,
+  },
+);
 
 function program(body: Gen[], fence: string, init: bigint[], iters: number): string {
   const n = body.length;
@@ -107,7 +217,15 @@ function program(body: Gen[], fence: string, init: bigint[], iters: number): str
   return `
     .globl _start
 _start:
+    li t0, 0x6000
+    csrs mstatus, t0
 ${li}
+    fmv.d.x f0, a0
+    fmv.d.x f1, a1
+    fcvt.d.l f2, a2
+    fcvt.s.l f3, a3
+    fcvt.d.w f8, a4
+    fmv.w.x f9, a5
     li s11, ${iters}
     la s9, buf
 1:  mv s10, s9
@@ -137,7 +255,7 @@ describe("translator: random instruction streams", () => {
         starts,
         fc.boolean(),
         (body, fence, init, rvc) => {
-          const src = program(body, fence, init, 300);
+          const src = program(body, fence, init, 200);
           const { executed, jit } = expectSameRuns(
             (j) => runAsm(src, { rvc, ...(j ? { setup: withJit } : {}) }),
             (r) => [r.result, r.out],
@@ -148,5 +266,5 @@ describe("translator: random instruction streams", () => {
       ),
       { numRuns: 30, seed: 12 },
     );
-  });
+  }, 240_000); // 60 machine runs: minutes on a loaded machine
 });

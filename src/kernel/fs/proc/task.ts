@@ -2,6 +2,7 @@
 // each task as a proc_task, and the current one (the task the kernel runs for, k.current).
 
 import type { Kernel } from "../../kernel.js";
+import { encode_raw } from "../../lib/rawstr.js";
 import type { task_struct } from "../../process.js";
 import { resolve } from "../path.js";
 import type { proc_source, proc_task } from "./root.js";
@@ -25,7 +26,7 @@ function proc_task_of(t: task_struct): proc_task {
     fs: t.running ? t.fs : null,
     threads: 1,
     exe: resolve("/", t.opts.path),
-    cmdline: new TextEncoder().encode(argv),
+    cmdline: encode_raw(argv),
     voluntary_ctxt_switches: 0,
     nonvoluntary_ctxt_switches: 0,
     sigmasks: {

@@ -1,0 +1,82 @@
+// A guest's output (src/cli/io.ts writeGuest): a reader that goes away is the guest's EPIPE and
+// SIGPIPE (status 141, as `cat /dev/zero | head -c 1M` under Linux or qemu-riscv64), and a reader
+// that stops reading holds the guest back (its writes wait) instead of piling its output up in
+// host memory. In-process, output that a test captures still arrives through the stream.
+
+import type { ChildProcess } from "node:child_process";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { writeGuest } from "../../src/cli/io.js";
+import { removeMmlabBundle, startMmlab } from "../helpers/process.js";
+
+afterAll(removeMmlabBundle);
+const CAT = "guests/bin/cat.nolibc.elf";
+const ZERO = ["run", "--mount", "/dev/zero:/z"];
+
+/** The child's exit: status and signal. */
+const ended = (c: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> =>
+  new Promise((res) => c.on("close", (status, signal) => res([status, signal])));
+
+/** Read `n` bytes of the child's stdout, then stop reading and close our end. */
+function takeThenClose(c: ChildProcess, n: number): Promise<number> {
+  let got = 0;
+  return new Promise((res) => {
+    c.stdout!.on("data", (d: Buffer) => {
+      got += d.length;
+      if (got >= n) {
+        c.stdout!.destroy();
+        res(got);
+      }
+    });
+    c.stdout!.resume();
+  });
+}
+
+describe("guest output to a host pipe", () => {
+  it("a reader that has gone: EPIPE and SIGPIPE end the guest, status 141", async () => {
+    const c = await startMmlab([...ZERO, CAT, "/z"]);
+    const done = ended(c);
+    expect(await takeThenClose(c, 1 << 20)).toBeGreaterThanOrEqual(1 << 20);
+    expect(await done).toEqual([141, null]);
+  }, 120_000);
+
+  it("a reader that stops reading holds the guest's writes back (nothing piles up)", async () => {
+    const c = await startMmlab([...ZERO, "--strace", CAT, "/z"]);
+    const done = ended(c);
+    let trace = "";
+    c.stderr!.on("data", (d: Buffer) => {
+      trace += d.toString();
+    });
+    c.stdout!.pause(); // Node reads at most its high-water mark into the paused stream
+    const writes = (): number => (trace.match(/^write\(1, /gm) ?? []).length;
+    // Wait until the guest has been blocked for a while: its count of writes stops moving (or
+    // 30 s have passed: then it never stopped, and the check below fails).
+    let last = -1;
+    for (let same = 0, round = 0; same < 10 && round < 150; round++) {
+      await new Promise((r) => setTimeout(r, 200));
+      same = writes() === last && last > 0 ? same + 1 : 0;
+      last = writes();
+    }
+    // 64 KiB a write: what the host pipe and Node's paused reader hold, not megabytes.
+    expect(writes()).toBeLessThanOrEqual(8);
+    expect(await takeThenClose(c, 4 << 20)).toBeGreaterThanOrEqual(4 << 20);
+    expect(await done).toEqual([141, null]);
+    expect(trace).toMatch(/^write\(1, .*\) = -1 EPIPE \(Broken pipe\)$/m);
+    expect(trace).toMatch(/SIGPIPE/);
+  }, 120_000);
+});
+
+describe("writeGuest in-process", () => {
+  it("goes through a replaced stream write (a test capturing output)", () => {
+    const seen: Uint8Array[] = [];
+    const o = vi.spyOn(process.stdout, "write").mockImplementation((c: unknown) => {
+      seen.push(c as Uint8Array);
+      return true;
+    });
+    try {
+      expect(writeGuest(1, Uint8Array.of(104, 105))).toBeUndefined();
+    } finally {
+      o.mockRestore();
+    }
+    expect(seen).toEqual([Uint8Array.of(104, 105)]);
+  });
+});
