@@ -144,6 +144,7 @@ CASES = [
     case("sigmasks", "default"),
     case("jobctl", "default"),
     case("cputimer", "default"),
+    case("execthr", "default", env=["PATH=/bin"], bin=("/bin", ["execthr"]), variants=GLIBC),
     case("files", "default"),
     case("cow", "default"),
     case("cow", "4096", ["4096"]),
@@ -269,8 +270,11 @@ def record_cases(only=None):
         bin_entry = {"guest": c["bin"][0], "programs": c["bin"][1]} if c["bin"] else None
         if c["needs"] is not None:
             entry = {**entry, "variants": list(variants), "bin": bin_entry, "needs": c["needs"]}
-        elif bin_entry is not None:
-            entry = {**entry, "bin": bin_entry}  # test/kernel/guest-cases.ts mounts them
+        else:
+            if tuple(variants) != BOTH:
+                entry = {**entry, "variants": list(variants)}  # guests.test.ts runs only these
+            if bin_entry is not None:
+                entry = {**entry, "bin": bin_entry}  # test/kernel/guest-cases.ts mounts them
         key = "cases" if c["needs"] is None else "next"
         if only:
             merge_entry(manifests, key, entry, prev_id)
@@ -289,6 +293,7 @@ HOST_RUNS = [
     ("errno_probe", [], "errno_probe.host-linux.out"),
     ("jobctl", ["all"], "jobctl.all.host-linux.out"),
     ("cputimer", ["all"], "cputimer.all.host-linux.out"),
+    ("execthr", ["all"], "execthr.all.host-linux.out"),
 ]
 
 

@@ -150,7 +150,7 @@ export class task_struct implements Waiter {
   /** A new task: `group` is the thread group it joins (CLONE_THREAD), null for a new process
    *  (its signal state is new too). */
   constructor(
-    readonly pid: number,
+    public pid: number,
     public comm: string,
     mm: mm_struct,
     public opts: SpawnOptions,
@@ -378,6 +378,13 @@ export class Scheduler {
     const q = this.rq(t.cpu);
     const i = q.indexOf(t);
     if (i >= 0) q.splice(i, 1);
+  }
+
+  /** exchange_tids() for de_thread: `t` is known by `pid` from now on (its own id is free). */
+  change_pid(t: task_struct, pid: number): void {
+    if (this.pids.get(t.pid) === t) this.pids.delete(t.pid);
+    t.pid = pid;
+    this.pids.set(pid, t);
   }
 
   /** find_task_by_vpid(): the live or zombie task with thread id `pid`. */

@@ -26,7 +26,7 @@ import { type task_struct, u32le } from "../process.js";
 import { CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD, SIGCONT } from "../signal.js";
 import { BLOCK, wait_event } from "../wait.js";
 import { type Ctx, put, type SyscallTable, s32, u64s } from "./common.js";
-import { getname } from "./fs.js";
+import { execveat_lookup, getname } from "./fs.js";
 import { EPOCH } from "./time.js";
 
 /** End the calling thread group with `code` (and the fatal `signal`, if one killed it):
@@ -193,6 +193,15 @@ function waitid_info(child: task_struct | null, ev: WaitEvent = "exit"): Uint8Ar
   v.setBigInt64(32, BigInt(ns_to_clock_t(ru.utime)), true); // si_utime, clock ticks
   v.setBigInt64(40, BigInt(ns_to_clock_t(ru.stime)), true); // si_stime
   return b;
+}
+
+/** execve's argv and envp from user memory, within ARG_MAX together (or an errno). */
+function exec_strings(c: Ctx, argvVa: bigint, envpVa: bigint): [string[], string[]] | bigint {
+  const budget = { left: ARG_MAX };
+  const argv = copy_strings(c.t, argvVa, budget);
+  if (typeof argv === "bigint") return argv;
+  const envp = copy_strings(c.t, envpVa, budget);
+  return typeof envp === "bigint" ? envp : [argv, envp];
 }
 
 /** The thread group leader with id `pid` (a process), or null. */
@@ -368,12 +377,21 @@ export const processSyscalls: SyscallTable = {
     fn: (c) => {
       const name = getname(c, c.a[0]!);
       if (typeof name === "bigint") return name;
-      const budget = { left: ARG_MAX };
-      const argv = copy_strings(c.t, c.a[1]!, budget);
-      if (typeof argv === "bigint") return argv;
-      const envp = copy_strings(c.t, c.a[2]!, budget);
-      if (typeof envp === "bigint") return envp;
-      return do_execve(c.s, c.t, c.h, name, argv, envp);
+      const strs = exec_strings(c, c.a[1]!, c.a[2]!);
+      return typeof strs === "bigint" ? strs : do_execve(c.s, c.t, c.h, name, strs[0], strs[1]);
+    },
+  },
+  281: {
+    name: "execveat",
+    args: ["d", "s", "p", "p", "x"],
+    fn: (c) => {
+      const name = getname(c, c.a[1]!);
+      if (typeof name === "bigint") return name;
+      const strs = exec_strings(c, c.a[2]!, c.a[3]!);
+      if (typeof strs === "bigint") return strs;
+      const look = execveat_lookup(c, c.a[0]!, name, s32(c.a[4]!));
+      if (typeof look === "bigint") return look;
+      return do_execve(c.s, c.t, c.h, look.filename, strs[0], strs[1], look.at);
     },
   },
   260: {
