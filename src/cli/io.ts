@@ -5,7 +5,8 @@
 // the guest's EPIPE.
 
 import { writeSync } from "node:fs";
-import { ERRNO, type ErrnoName } from "../kernel/index.js";
+// The errno table alone (a leaf without imports), not the kernel: see test/cli/imports.test.ts.
+import { ERRNO, type ErrnoName } from "../kernel/errno.js";
 
 /** Write text to stdout. */
 export function out(s: string | Uint8Array): void {

@@ -588,10 +588,13 @@ export class Scheduler {
       fromSyscall = true;
     }
     let total = 0;
+    let inUser = false;
     for (;;) {
-      if (t.running && t.state === "running") do_signal(this, t, h, fromSyscall);
-      if (!t.running || t.state !== "running" || this.ptraceStop) break;
-      h.sret();
+      if (!inUser) {
+        if (t.running && t.state === "running") do_signal(this, t, h, fromSyscall);
+        if (!t.running || t.state !== "running" || this.ptraceStop) break;
+        h.sret();
+      }
       const n = runHart(h, budget - total, k.machine.interpreter);
       total += n;
       clocks[h.id] = (clocks[h.id] ?? 0) + Math.max(n, 1);
@@ -599,6 +602,7 @@ export class Scheduler {
       h.yieldRequested = false;
       if (h.triggers.halt !== null) break; // stopped for the debugger before an instruction
       if (h.priv === PRIV_S) {
+        inUser = false;
         const t0 = clocks[h.id] ?? 0;
         fromSyscall = this.handleTrap(h, t);
         account_cputime(this, t, "system", (clocks[h.id] ?? 0) - t0);
@@ -609,6 +613,10 @@ export class Scheduler {
         if (!step) this.timerTick(h, t);
         break;
       }
+      // The chunk ended in U-mode with budget left and no trap (fence.i, a CSR write the
+      // interpreter's loop caches, the interpreter's own reasons): the task goes on from there,
+      // without entering the kernel (an sret from U-mode would be an illegal instruction).
+      inUser = true;
     }
     if (t.running) this.saveUser(h, t);
     // A switch away: voluntary when the task sleeps or stops, involuntary when the tick
