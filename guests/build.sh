@@ -11,7 +11,8 @@
 # pthreads or libm are glibc-only (GLIBC_ONLY); gdbtarget and gdbevents are built
 # with -g -O0 and keep its symbols in both builds; bench_bare.elf is bench_coremark.c
 # built for bare metal (rt/bare: M-mode at 0x80000000, UART and test
-# finisher) with a fixed iteration count.
+# finisher) with a fixed iteration count; bare_paging.elf is bare_paging.S, a
+# bare guest that turns on paging (rt/bare/paging.ld), built with -g.
 #
 # It checks that no no-libc binary holds an F or D instruction and that its
 # ELF header says soft-float ABI. The output is reproducible: sources are
@@ -38,7 +39,7 @@ GLIBC_ONLY=(bench_coremark bench_sort bench_hash bench_fp bench_chase pthreads t
 # Iterations of bench_coremark's bare-metal build: about 80 M instructions.
 BARE_ITERATIONS=590
 
-PROGRAMS=("${BOTH[@]}" "${GLIBC_ONLY[@]}" bench_bare)
+PROGRAMS=("${BOTH[@]}" "${GLIBC_ONLY[@]}" bench_bare bare_paging)
 if [ $# -gt 0 ]; then
 	PROGRAMS=("$@")
 fi
@@ -91,6 +92,11 @@ RUNTIME=(rt/crt0.S rt/rt.c rt/malloc.c rt/posix.c rt/setjmp.S)
 BARE_FLAGS=("${NOLIBC_FLAGS[@]}" -DMMLAB_BARE -DBENCH_DEFAULT_ITERATIONS=$BARE_ITERATIONS
 	-T rt/bare/bare.ld -Wl,--no-warn-rwx-segments)
 BARE_RUNTIME=(rt/bare/crt0.S rt/rt.c)
+# bare_paging.elf: an assembly guest that turns on paging (-g, for debuggers), linked at
+# physical and virtual addresses by its own script.
+PAGING_FLAGS=(-g -nostdlib -march=rv64imac_zicsr -mabi=lp64 -mcmodel=medany
+	-Wa,--debug-prefix-map,"$GUESTS"=guests -T rt/bare/paging.ld
+	-Wl,--no-warn-rwx-segments -Wl,--build-id=none)
 
 # Per-program flags: gdbtarget is for debuggers (-g -O0, symbols kept in both
 # builds); every other glibc file is stripped (-s); some name a library.
@@ -139,6 +145,10 @@ is_glibc_only() { # NAME
 }
 
 for name in "${PROGRAMS[@]}"; do
+	if [ "$name" = bare_paging ]; then
+		"$NOLIBC_CC" "${PAGING_FLAGS[@]}" -o bin/bare_paging.elf bare_paging.S
+		continue
+	fi
 	if [ "$name" = bench_bare ]; then
 		# shellcheck disable=SC2046
 		"$NOLIBC_CC" "${BARE_FLAGS[@]}" -o bin/bench_bare.elf "${BARE_RUNTIME[@]}" bench_coremark.c "${NOLIBC_LIBS[@]}"
@@ -161,8 +171,8 @@ size_of() { # FILE
 }
 echo "sizes (bytes):"
 for name in "${PROGRAMS[@]}"; do
-	if [ "$name" = bench_bare ]; then
-		printf '  %-16s bare   %8s\n' "$name" "$(size_of bin/bench_bare.elf)"
+	if [ "$name" = bench_bare ] || [ "$name" = bare_paging ]; then
+		printf '  %-16s bare   %8s\n' "$name" "$(size_of "bin/$name.elf")"
 	else
 		printf '  %-16s nolibc %8s   glibc %8s\n' "$name" \
 			"$(size_of "bin/$name.nolibc.elf")" "$(size_of "bin/$name.glibc.elf")"

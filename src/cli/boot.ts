@@ -106,7 +106,8 @@ sequential_test_order, nr_pages, use_huge, nr_pcpu_objects): any test_vmalloc pa
 tests, as loading the module does. Unknown parameters are reported as Linux reports them.
 
 --script runs kernel console commands (the same as 'mmlab console'; '-' reads them from stdin)
-after the tests. A line with a mistake stops the script: 'FILE:LINE: what is wrong' on stderr.
+after the tests. A line with a mistake, or longer than 4096 bytes, stops the script:
+'FILE:LINE: what is wrong' on stderr.
 
 When stderr is a terminal, a progress line shows which test_vmalloc case is running.`,
   options: [

@@ -7,7 +7,8 @@
 // process.argv is used as Node gives it: there, a non-UTF-8 byte is not kept.
 
 import { readFileSync } from "node:fs";
-import { decode_raw } from "../kernel/index.js";
+// The byte-string codec alone (a leaf without imports), not the kernel: see test/cli/imports.test.ts.
+import { decode_raw } from "../kernel/lib/rawstr.js";
 
 /** The NUL-terminated strings of a /proc/PID/cmdline file. */
 export function splitCmdline(bytes: Uint8Array): Uint8Array[] {

@@ -5,13 +5,20 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
-import { COMMANDS, type ConsoleRun, consoleHelp, handleResult, KConsole } from "../session/index.js";
+import type { Readable, Writable } from "node:stream";
+import {
+  COMMANDS,
+  type ConsoleRun,
+  consoleHelp,
+  handleResult,
+  KConsole,
+  MAX_CONSOLE_LINE,
+} from "../session/index.js";
 import { type Parsed, stringOpt } from "./args.js";
 import type { Command } from "./command.js";
 import { err, out } from "./io.js";
 import { APPEND_OPTION, bootConsoleKernel, kernelCommandConfig, printKernelStats } from "./kernel-session.js";
+import { LineEditor } from "./line-editor.js";
 import { machineOptions } from "./machine-config.js";
 
 /** The history file: $MMLAB_HISTORY, or ~/.mmlab_history ("" turns it off). */
@@ -35,19 +42,25 @@ function loadHistory(file: string | null): string[] {
 }
 
 /**
- * Read commands from `input` until `quit` or its end. With `terminal`, a prompt, line editing,
- * history and tab completion; otherwise lines are read as they come and mistakes are reported
- * with their line number. Resolves to whether the kernel panicked.
+ * Read commands from `input` until `quit`, Ctrl-D on an empty line or the input's end. With
+ * `terminal`, a prompt, line editing, history, tab completion, Ctrl-C clearing the line being
+ * typed and Ctrl-L the screen (src/cli/line-editor.ts), echo and prompts going to `output`;
+ * otherwise lines are read as they come and mistakes are reported with their line number. A line
+ * longer than MAX_CONSOLE_LINE bytes is refused, and no more of it is kept or echoed.
  */
-export async function consoleLoop(kc: KConsole, input: Readable, terminal: boolean): Promise<ConsoleRun> {
+export async function consoleLoop(
+  kc: KConsole,
+  input: Readable,
+  terminal: boolean,
+  output: Writable = process.stdout,
+): Promise<ConsoleRun> {
   const file = terminal ? historyFile() : null;
-  const rl = createInterface({
+  const editor = new LineEditor({
     input,
-    ...(terminal ? { output: process.stdout } : {}),
+    output,
     terminal,
-    historySize: 1000,
+    prompt: () => `mmlab:hart${kc.k.cpu}> `,
     history: loadHistory(file),
-    removeHistoryDuplicates: true,
     completer: (line: string): [string[], string] => {
       const word = /\S*$/.exec(line)![0];
       const names = [...Object.keys(COMMANDS), ...kc.vars.keys(), "/proc/meminfo", "/proc/vmallocinfo"];
@@ -55,19 +68,15 @@ export async function consoleLoop(kc: KConsole, input: Readable, terminal: boole
       return [hits.length ? hits : names, word];
     },
   });
-  const prompt = (): void => {
-    rl.setPrompt(`mmlab:hart${kc.k.cpu}> `);
-    rl.prompt();
-  };
   const run: ConsoleRun = { failedAt: null, panicked: false };
   let n = 0;
   const onError = (line: number, msg: string): void =>
     err(terminal ? `error: ${msg}\n` : `mmlab: <stdin>:${line}: ${msg}\n`);
-  if (terminal) prompt();
+  editor.prompt();
   try {
-    for await (const line of rl) {
+    for await (const line of editor.lines()) {
       n++;
-      if (file && line.trim()) {
+      if (file && line.trim() && line.length <= MAX_CONSOLE_LINE) {
         try {
           appendFileSync(file, `${line}\n`);
         } catch {
@@ -75,10 +84,10 @@ export async function consoleLoop(kc: KConsole, input: Readable, terminal: boole
         }
       }
       if (handleResult(kc.exec(line), n, onError, false, run)) break;
-      if (terminal) prompt();
+      editor.prompt();
     }
   } finally {
-    rl.close();
+    editor.close();
   }
   return run;
 }
@@ -91,9 +100,11 @@ export const consoleCommand: Command = {
 Boot the mini-kernel (its log is printed, live) and read commands that call the mm API and look
 inside the kernel and the machine. Type 'help' for the list. Values are numbers (4096, 0x1000, 4K,
 2M, 1G), variables and sums (p+16K). With a terminal: line editing, history kept in
-~/.mmlab_history ($MMLAB_HISTORY; empty for none) and tab completion. Commands can also be piped
-in. A mistake or a kernel oops is printed and the console goes on; a kernel panic ends it (exit
-status 1). 'mmlab boot --script FILE' runs the same commands from a file.`,
+~/.mmlab_history ($MMLAB_HISTORY; empty for none) and tab completion; Ctrl-C clears the line being
+typed, Ctrl-L the screen, and 'quit' or Ctrl-D on an empty line leaves. Commands can also be piped
+in. A line longer than ${MAX_CONSOLE_LINE} bytes is refused (no more of it is echoed or kept). A
+mistake or a kernel oops is printed and the console goes on; a kernel panic ends it (exit status
+1). 'mmlab boot --script FILE' runs the same commands from a file.`,
   options: [APPEND_OPTION, ...machineOptions({ guest: false })],
   sections: [["Commands", consoleHelp()]],
   examples: [
@@ -105,7 +116,10 @@ status 1). 'mmlab boot --script FILE' runs the same commands from a file.`,
     const cfg = kernelCommandConfig(p, "console");
     const session = bootConsoleKernel(cfg, stringOpt(p, "append") ?? "", (t) => out(`${t}\n`));
     const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
-    if (terminal) out("mmlab kernel console: 'help' lists the commands, 'quit' or Ctrl-D leaves.\n");
+    if (terminal)
+      out(
+        "mmlab kernel console: 'help' lists the commands, 'quit' or Ctrl-D leaves, Ctrl-C clears the line.\n",
+      );
     let r: ConsoleRun;
     try {
       r = await consoleLoop(new KConsole(session.k, out), process.stdin, terminal);

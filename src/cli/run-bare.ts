@@ -4,6 +4,7 @@
 // run prints what it was asked for (statistics, traces, the reason it ended) and gives the
 // guest's exit status.
 
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { RunResult } from "../cpu/index.js";
 import type { ElfFile } from "../elf/index.js";
@@ -74,10 +75,12 @@ export async function runElfGdb(
   const cfg = opts.config;
   const sink = new ConsoleSink();
   const s = asInput(() => prepareBare(elf, opts.name, cfg, { console: sink.put }));
+  const file = /\.(s|S|asm)$/.test(opts.name) ? null : resolve(opts.name);
   const target = new BareTarget(
     s.machine,
-    /\.(s|S|asm)$/.test(opts.name) ? null : resolve(opts.name),
+    file,
     cfg.maxInsns,
+    file ? new Uint8Array(readFileSync(file)) : null,
   );
   const end = await serveGdb(target, listen, wait);
   sink.flush();

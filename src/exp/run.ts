@@ -9,6 +9,7 @@ import { planHash, type Shard, shardIndices, shardLabel } from "./plan.js";
 import { runPoints } from "./pool.js";
 import { findExperiment } from "./registry.js";
 import { hostInfo } from "./report.js";
+import { checkRows, checkShape, type Shape } from "./shape.js";
 import { type Experiment, ExpInputError, type ExpResult, type Row, type RunOptions } from "./types.js";
 
 /** What a run tells its progress display. */
@@ -99,6 +100,27 @@ function openJournal(
   return { journal: Journal.create(opts.journal, header), done: new Map() };
 }
 
+/** The fields of a result (ExpResult) besides its experiment's params, columns and rows. */
+const RESULT_SHAPE: Shape = {
+  quick: "boolean",
+  planHash: "string",
+  elapsedSeconds: "number",
+  jobs: "number",
+  host: {
+    node: "string",
+    cpu: "string",
+    cpus: "number",
+    platform: "string",
+    arch: "string",
+    memoryBytes: "number",
+    date: "string",
+    mmlab: "string",
+  },
+};
+
+/** What a shard's result says of its slice (ShardInfo). */
+const SHARD_SHAPE: Shape = { index: "number", count: "number", points: "number", rowPoints: ["number"] };
+
 /** Read a result written by an experiment (NAME.json, or with `shards`, a shard's
  *  NAME.shard-I-of-N.json too). */
 export function readResult(
@@ -124,9 +146,13 @@ export function readResult(
     throw new ExpInputError(`${path}: malformed experiment result (needs experiment, columns and rows)`);
   const exp = findExperiment(o.experiment);
   if (!exp) throw new ExpInputError(`${path}: unknown experiment '${o.experiment}'`);
+  checkShape(o, RESULT_SHAPE, `${path}: result`);
+  if (o.shard !== undefined) checkShape(o.shard, SHARD_SHAPE, `${path}: shard`);
   if (o.shard && !opts.shards)
     throw new ExpInputError(
       `${path}: shard ${o.shard.index}/${o.shard.count} of a result, not a whole one: merge the shards first (mmlab exp merge)`,
     );
+  checkShape(o.params, exp.paramsShape, `${path}: params`);
+  checkRows(o.columns, o.rows, exp.columns, path);
   return { exp, result: o as ExpResult };
 }

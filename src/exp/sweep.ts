@@ -357,18 +357,26 @@ function walksBySize(ev: Record<string, number>): Row {
 
 const COLUMNS: readonly Column[] = [
   { key: "point", description: "the point's number in the plan (1-based)" },
-  { key: "tlb", description: "TLB preset or JSON file (--tlb)" },
-  { key: "append", description: "kernel command line (--append)" },
+  { key: "tlb", description: "TLB preset or JSON file (--tlb)", kind: "string" },
+  { key: "append", description: "kernel command line (--append)", kind: "string" },
   { key: "harts", description: "harts (--harts)" },
-  { key: "satp", description: "paging mode (--satp); empty: the default (the kernel's sv48; --bare: any)" },
-  { key: "args", description: "the program's arguments, space-separated" },
+  {
+    key: "satp",
+    description: "paging mode (--satp); empty: the default (the kernel's sv48; --bare: any)",
+    kind: "string",
+  },
+  { key: "args", description: "the program's arguments, space-separated", kind: "string" },
   { key: "repeat", description: "which run of the point (--repeat)" },
   {
     key: "status",
     description: "exit status, as mmlab run gives it (128+s: killed by signal s; 124: --max-insns)",
   },
-  { key: "reason", description: "how the run ended" },
-  { key: "message", description: "when the status is not 0: the last line on the program's stderr" },
+  { key: "reason", description: "how the run ended", kind: "string" },
+  {
+    key: "message",
+    description: "when the status is not 0: the last line on the program's stderr",
+    kind: "string",
+  },
   { key: "instructions", description: "instructions retired, all harts (--stats instret)" },
   { key: "cycles", description: "cycles, all harts" },
   { key: "dtlb_mpki", description: "L1 DTLB misses (loads and stores) per 1000 instructions" },
@@ -379,10 +387,15 @@ const COLUMNS: readonly Column[] = [
   { key: "walks_2m", description: "page walks that found a 2 MiB leaf" },
   { key: "walks_1g", description: "page walks that found a 1 GiB leaf" },
   { key: "wall_s", description: "wall time of the point, boot included (seconds; differs from run to run)" },
-  { key: "stdout_hash", description: "the first 16 hex digits of the sha256 of the program's stdout" },
+  {
+    key: "stdout_hash",
+    description: "the first 16 hex digits of the sha256 of the program's stdout",
+    kind: "string",
+  },
   {
     key: "output_differs",
     description: "the stdout differs from the first point's with the same arguments (a whole run only)",
+    kind: "boolean",
   },
   { key: "stdout_bytes", description: "bytes the program wrote on stdout" },
   {
@@ -653,6 +666,17 @@ instructions, cycles, every perf event, the kernel's vmstat deltas, the wall tim
 the program's stdout.`,
   uses: ["tlb", "satp"],
   columns: COLUMNS,
+  paramsShape: {
+    program: { path: "string", sha256: "string", bytes: "number" },
+    bare: "boolean",
+    env: ["string"],
+    mounts: [{ host: "string", guest: "string", rw: "boolean?" }],
+    maxInsns: "number?",
+    mem: "number",
+    seed: "number",
+    repeat: "number",
+    tlbs: { "*": "tlb" },
+  },
   plan(opts) {
     if (!opts.sweep)
       throw new ExpOptionError("sweep needs a program: mmlab exp sweep [options] -- PROGRAM [ARGS...]");

@@ -303,10 +303,10 @@ the read phase DTLB misses, L2 misses and walks per 1000 loads, PTE reads per wa
 instructions per load.`,
   uses: ["tlb"],
   columns: [
-    { key: "tlb", description: "TLB preset" },
-    { key: "config", description: "transparent_hugepage setting and the guest's madvise" },
-    { key: "thp", description: "transparent_hugepage=" },
-    { key: "madvise", description: "the guest called madvise(MADV_HUGEPAGE)" },
+    { key: "tlb", description: "TLB preset", kind: "string" },
+    { key: "config", description: "transparent_hugepage setting and the guest's madvise", kind: "string" },
+    { key: "thp", description: "transparent_hugepage=", kind: "string" },
+    { key: "madvise", description: "the guest called madvise(MADV_HUGEPAGE)", kind: "boolean" },
     { key: "size", description: "bytes mapped and touched (2 MiB aligned)" },
     { key: "huge_pages", description: "thp_fault_alloc: 2 MiB pages faulted in" },
     { key: "touch_pages", description: "4 KiB pages touched" },
@@ -322,6 +322,7 @@ instructions per load.`,
     { key: "read_walks_per_1k", description: "page walks per 1000 loads" },
     { key: "read_walk_refs_per_walk", description: "PTE reads per walk (empty: no walk)" },
   ],
+  paramsShape: { tlb: "tlb", sizes: ["number"], laps: "number" },
   plan(opts) {
     const params: ThpParams = {
       tlb: opts.tlb,

@@ -316,9 +316,9 @@ Working sets past 1 GiB alias in physical memory (the TLB sees only virtual page
 grows past 4 KiB only where more slots would be needed than --quick or full mode allows.`,
   uses: ["tlb", "satp"],
   columns: [
-    { key: "tlb", description: "TLB preset" },
-    { key: "mode", description: "paging mode" },
-    { key: "page_size", description: "leaf size (4k, 2m, 1g)" },
+    { key: "tlb", description: "TLB preset", kind: "string" },
+    { key: "mode", description: "paging mode", kind: "string" },
+    { key: "page_size", description: "leaf size (4k, 2m, 1g)", kind: "string" },
     { key: "working_set", description: "bytes spanned by the slots" },
     { key: "stride", description: "bytes between slots" },
     { key: "slots", description: "pointers in the chain" },
@@ -340,6 +340,25 @@ grows past 4 KiB only where more slots would be needed than --quick or full mode
     { key: "l1_reach", description: "predicted L1 reach for this page size, bytes" },
     { key: "l2_reach", description: "predicted L2 reach for this page size, bytes (empty: no L2)" },
   ],
+  paramsShape: {
+    tlb: "tlb",
+    mode: "string",
+    pageShifts: ["number"],
+    spans: ["number"],
+    maxSlots: "number",
+    accesses: "number",
+    seed: "number",
+    reach: [
+      {
+        pageShift: "number",
+        level: "string",
+        array: "string",
+        entries: "number",
+        pieceShift: "number",
+        bytes: "number",
+      },
+    ],
+  },
   plan(opts) {
     const mode = opts.satp ? modeOf(opts.satp) : SV48;
     const spans = opts.test

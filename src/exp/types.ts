@@ -5,6 +5,7 @@
 // redraws them without running anything.
 
 import type { TlbConfig } from "../mmu/index.js";
+import type { Shape } from "./shape.js";
 
 /** One cell of a data row. */
 export type Value = number | string | boolean | null;
@@ -15,6 +16,8 @@ export interface Column {
   key: string;
   /** What it is, with its unit. */
   description: string;
+  /** What its cells hold (null where there is no value): numbers unless said. */
+  kind?: "string" | "boolean";
 }
 
 /** What the user chose on the command line. */
@@ -135,6 +138,8 @@ export interface Experiment {
   /** Which of the shared options it honours ("tlb", "satp"). */
   uses: readonly ("tlb" | "satp")[];
   columns: readonly Column[];
+  /** What `params` holds in a saved result (checked before plots are drawn from one). */
+  paramsShape: Shape;
   /** The parameters and the independent points; throws an Error with one line on a bad option. */
   plan(opts: RunOptions): { params: unknown; points: unknown[] };
   runPoint(params: unknown, point: unknown): Row[];
@@ -163,6 +168,7 @@ export interface ExperimentDef<P, Q> {
   description: string;
   uses: readonly ("tlb" | "satp")[];
   columns: readonly Column[];
+  paramsShape: Shape;
   plan(opts: RunOptions): { params: P; points: Q[] };
   runPoint(params: P, point: Q): Row[];
   plots(rows: Row[], params: P): PlotSpec[];
@@ -183,6 +189,7 @@ export function defineExperiment<P, Q>(def: ExperimentDef<P, Q>): Experiment {
     description: def.description,
     uses: def.uses,
     columns: def.columns,
+    paramsShape: def.paramsShape,
     plan: (opts) => def.plan(opts),
     runPoint: (params, point) => def.runPoint(params as P, point as Q),
     plots: (r) => def.plots(r.rows, r.params as P),

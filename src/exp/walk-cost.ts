@@ -188,11 +188,11 @@ caches off and on: PTE reads per walk. The caches are the --tlb preset's own, or
 paging-structure caches (L4 1x2, L3 1x4, L2 2x4, L1 4x8) for presets that have none.`,
   uses: ["tlb", "satp"],
   columns: [
-    { key: "tlb", description: "TLB preset" },
-    { key: "mode", description: "paging mode" },
+    { key: "tlb", description: "TLB preset", kind: "string" },
+    { key: "mode", description: "paging mode", kind: "string" },
     { key: "levels", description: "levels of the page table" },
-    { key: "page_size", description: "leaf size" },
-    { key: "pwc", description: "page-walk caches on or off" },
+    { key: "page_size", description: "leaf size", kind: "string" },
+    { key: "pwc", description: "page-walk caches on or off", kind: "string" },
     { key: "working_set", description: "bytes spanned by the chase" },
     { key: "pages", description: "leaf pages holding a slot" },
     { key: "accesses", description: "loads counted" },
@@ -209,6 +209,17 @@ paging-structure caches (L4 1x2, L3 1x4, L2 2x4, L1 4x8) for presets that have n
     { key: "pwc_lookups", description: "walk-cache probes, every level" },
     { key: "pwc_hit_rate", description: "walk-cache hits / probes" },
   ],
+  paramsShape: {
+    tlb: "tlb",
+    pwc: [{ level: "number", sets: "number", ways: "number" }],
+    pwcSource: "string",
+    modes: ["string"],
+    pageShifts: ["number"],
+    spans: ["number"],
+    maxSlots: "number",
+    accesses: "number",
+    seed: "number",
+  },
   plan(opts) {
     const champsim = TLB_PRESETS.champsim!.pwc ?? [];
     const own = opts.tlb.pwc ?? [];

@@ -64,9 +64,16 @@ export class BareTarget implements Target {
     readonly execFile: string | null,
     /** --max-insns: the run ends there (status 124). */
     private readonly maxInsns = Number.POSITIVE_INFINITY,
+    /** The bytes of execFile, for gdb's vFile reads (null: gdb reads its own copy). */
+    private readonly program: Uint8Array | null = null,
   ) {
     this.breaks = new HartBreaks(() => m.harts);
     this.monitorCommands = machineMonitor(m, () => Math.max(0, Math.min(m.harts.length, this.current) - 1));
+  }
+
+  /** The program gdb was told about (execFile); a bare machine has no other file. */
+  readFile(path: string): Uint8Array | string {
+    return this.program && path === this.execFile ? this.program : "ENOENT";
   }
 
   threads(): number[] {

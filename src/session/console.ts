@@ -77,6 +77,17 @@ export function parseNumber(text: string): bigint | undefined {
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** The longest console or script line, in UTF-8 bytes: as long as a line Linux's terminal line
+ *  discipline holds (N_TTY_BUF_SIZE, 4096, include/linux/tty.h). A longer line is refused, and
+ *  the interactive console keeps no more of it than this (src/cli/line-editor.ts). */
+export const MAX_CONSOLE_LINE = 4096;
+
+/** Whether `line` is longer than MAX_CONSOLE_LINE bytes of UTF-8 (a UTF-16 unit is 1 to 3). */
+function tooLong(line: string): boolean {
+  if (line.length * 3 <= MAX_CONSOLE_LINE) return false;
+  return line.length > MAX_CONSOLE_LINE || new TextEncoder().encode(line).length > MAX_CONSOLE_LINE;
+}
+
 /** Edit distance, for "did you mean". */
 function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
@@ -472,6 +483,8 @@ export class KConsole {
 
   /** Run one line. Never throws for a mistake in the line or a kernel oops. */
   exec(line: string): LineResult {
+    if (tooLong(line))
+      return { kind: "error", message: `line refused: longer than ${MAX_CONSOLE_LINE} bytes` };
     let text = line.replace(/#.*$/, "").trim();
     if (text === "") return { kind: "ok" };
     const expect = new Set<ReportKind>();

@@ -12,6 +12,7 @@ export {
   hexdump,
   KConsole,
   type LineResult,
+  MAX_CONSOLE_LINE,
   parseNumber,
   runLines,
   showPtr,

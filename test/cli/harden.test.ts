@@ -96,3 +96,15 @@ describe("special files", () => {
     );
   });
 });
+
+describe("a very long console line", () => {
+  it("in a boot script is refused with its line number, not echoed back, and the script stops", async () => {
+    const script = writeFile(tmp.path("long.txt"), `echo one\necho ${"x".repeat(1 << 20)}\necho two\n`);
+    const r = await mmlab("boot", "--mem", "16M", "--script", script);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("one\n");
+    expect(r.stdout).not.toContain("two\n");
+    expect(r.stderr).toContain(`mmlab: ${script}:2: line refused: longer than 4096 bytes\n`);
+    expect(r.stderr.length + r.stdout.length).toBeLessThan(64 << 10);
+  });
+});

@@ -10,6 +10,15 @@ import { parseCsv, runAndWrite } from "./helpers.js";
 
 const tmp = tempDirPerTest("mmlab-exp-");
 
+/** A result as read back from its JSON, to spoil. */
+interface Saved {
+  rows: unknown[];
+  params: unknown;
+  columns: unknown[];
+  planHash: unknown;
+}
+type Obj = Record<string, unknown>;
+
 describe("mmlab exp", () => {
   it("list describes the five experiments", async () => {
     const r = await mmlab("exp", "list");
@@ -95,6 +104,43 @@ describe("mmlab exp", () => {
       expect(r.status).toBe(2);
       expectOneLine(r.stderr);
       expect(r.stderr).toMatch(message);
+    }
+  });
+
+  it("a result whose params or rows are not what its experiment writes: the file and the place, status 2", async () => {
+    const out = join(tmp.dir, "saved");
+    await runAndWrite("lazy-purge", out);
+    const good = JSON.parse(readFileSync(join(out, "lazy-purge.json"), "utf8"));
+    const bad = join(tmp.dir, "bad.json");
+    for (const [change, message] of [
+      [(o: Saved) => (o.rows = [1, 2]), "bad.json: row 1 is 1, not an object of column values"],
+      [(o: Saved) => (o.rows[2] = null), "bad.json: row 3 is null"],
+      [(o: Saved) => ((o.rows[1] as Obj).harts = "2"), "bad.json: row 2: 'harts' is \"2\", not a number"],
+      [
+        (o: Saved) => ((o.rows[0] as Obj).tlb = { a: 1 }),
+        "bad.json: row 1: 'tlb' is {\"a\":1}, not a string",
+      ],
+      [(o: Saved) => (o.params = null), "bad.json: params is null, not an object"],
+      [(o: Saved) => delete (o.params as Obj).areaSize, "bad.json: params.areaSize is missing, not a number"],
+      [
+        (o: Saved) => (((o.params as Obj).tlb as Obj).dtlb = 3),
+        "bad.json: params.tlb: 'dtlb' must be a non-empty array",
+      ],
+      [(o: Saved) => (o.columns = [1]), "bad.json: columns[0] is 1, not an object"],
+      [(o: Saved) => (o.planHash = 5), "bad.json: result.planHash is 5, not a string"],
+    ] as const) {
+      const o = structuredClone(good);
+      change(o);
+      writeFileSync(bad, JSON.stringify(o));
+      for (const args of [
+        ["plot", bad],
+        ["merge", bad],
+      ]) {
+        const r = await mmlab("exp", ...args);
+        expect([r.status, r.stdout], `${args[0]}: ${message}\n${r.stderr}`).toEqual([2, ""]);
+        expectOneLine(r.stderr);
+        expect(r.stderr).toContain(message);
+      }
     }
   });
 

@@ -3,7 +3,7 @@
 // and the kernel must give.
 
 import { describe, expect, it } from "vitest";
-import { findExperiment, type Row, runExperiment } from "../../src/exp/index.js";
+import { findExperiment, type Row, readResult, runExperiment } from "../../src/exp/index.js";
 import { loadTlbConfig } from "../../src/mmu/index.js";
 import { tempDirPerTest } from "../helpers/cli.js";
 import { csvRows, runAndWrite, type Written } from "./helpers.js";
@@ -28,6 +28,9 @@ function checkOutputs(w: Written, name: string): void {
   expect(Number.isNaN(Date.parse(w.json.host.date))).toBe(false);
   expect(w.json.rows).toEqual(w.result.rows);
   expect(w.json.columns.filter((c) => c.description.length === 0)).toEqual([]);
+  // It reads back: its params and rows have the shapes `mmlab exp plot` checks.
+  const saved = w.files.find((f) => f.endsWith(`/${name}.json`))!;
+  expect(readResult(saved).result.rows).toEqual(w.result.rows);
   // The plots: SVG documents with titles and axes.
   for (const svg of w.svgs) {
     expect(svg).toMatch(/^<svg/);

@@ -12,6 +12,7 @@ import {
   type ExpResult,
   planSweep,
   readPointsFile,
+  readResult,
   type SweepSpec,
 } from "../../src/exp/index.js";
 import { expectRefused, mmlab, tempDirPerTest } from "../helpers/cli.js";
@@ -213,6 +214,8 @@ describe("mmlab exp sweep", () => {
     expect((json.params as { program: { path: string } }).program.path).toBe(HELLO);
     expect(json.columns.map((c) => c.key)).toEqual(Object.keys(json.rows[0]!));
     expect(json.columns.find((c) => c.key === "dTLB-load-misses")?.description).toMatch(/perf event/);
+    // It reads back: its params (two TLBs) and rows have the shapes `mmlab exp plot` checks.
+    expect(readResult(join(out, "sweep.json")).result.rows).toEqual(json.rows);
     const svg = readFileSync(join(out, "sweep.svg"), "utf8");
     expect(svg).toContain("L1 DTLB misses per 1000 instructions");
     expect(svg).toContain("append=transparent_hugepage=always kasan=off");

@@ -2,12 +2,16 @@
 // committed guest guests/bin/gdbtarget.glibc.elf (built with -g -O0): break at main, next, info
 // registers, x/8gx $sp, a watchpoint on a global, bt in a recursive function, monitor tlb and
 // maps, a segfault caught with its address, signals that are not faults and an exec (the
-// program read through vFile), and a bare guest. Skipped, with the reason, where
+// program read through vFile), a bare guest, a bare guest that turns on paging (the README's
+// walkthrough) and Ctrl-C (SIGINT to gdb) interrupting a running guest. Skipped, with the reason, where
 // gdb-multiarch is not installed (.ci/run installs it when it can).
 
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { outcome, removeMmlabBundle, runProgram, startMmlab } from "../helpers/process.js";
+import { outcome, type ProcessOutcome, ROOT, removeMmlabBundle, startMmlab } from "../helpers/process.js";
 
 const GDB = "gdb-multiarch";
 const have = spawnSync(GDB, ["--version"], { encoding: "utf8" }).status === 0;
@@ -21,6 +25,7 @@ afterAll(removeMmlabBundle);
 async function debug(
   args: string[],
   commands: string[],
+  started: (gdb: ChildProcess) => void = () => {},
 ): Promise<{ gdb: string; status: number | null; stdout: string; stderr: string }> {
   const child = await startMmlab(["run", "--gdb", "127.0.0.1:0", "--gdb-wait", ...args]);
   const done = outcome(child);
@@ -35,9 +40,16 @@ async function debug(
   });
   const ex = ["-batch", "-nx", "-ex", "set confirm off", "-ex", `target remote 127.0.0.1:${port}`];
   for (const c of commands) ex.push("-ex", c);
-  const g = await runProgram(GDB, ex);
+  const g = await runGdb(ex, started);
   const m = await done;
   return { gdb: g.stdout + g.stderr, status: m.status, stdout: m.stdout, stderr: m.stderr };
+}
+
+/** gdb with these arguments; `started` gets its process (to send it a signal). */
+function runGdb(args: string[], started: (gdb: ChildProcess) => void): Promise<ProcessOutcome> {
+  const child = spawn(GDB, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  started(child);
+  return outcome(child);
 }
 
 describe.skipIf(!have)(`gdb-multiarch (${have ? "installed" : WHY})`, () => {
@@ -112,6 +124,72 @@ describe.skipIf(!have)(`gdb-multiarch (${have ? "installed" : WHY})`, () => {
     expect(g).toContain("[Inferior 1 (Remote target) exited normally]");
     expect(r.stdout).toBe("usr1=1 alrm=1\nchild after exec\nchild status 3\n");
     expect(r.status).toBe(0);
+  }, 120_000);
+
+  it("a bare guest that turns on paging: symbols at virtual addresses, monitor walk explains its fault", async () => {
+    // The README's walkthrough, command for command.
+    const r = await debug(
+      ["--bare", "guests/bin/bare_paging.elf"],
+      [
+        "p $priv",
+        "break start_kernel",
+        "continue",
+        "p/x $satp",
+        "p $priv",
+        "break s_trap",
+        "continue",
+        "p/x $scause",
+        "p/x $stval",
+        "monitor walk 0xffffffffc0001000",
+        "monitor walk 0xffffffffc0000000",
+        "monitor tlb",
+        "continue",
+      ],
+    );
+    const g = r.gdb;
+    expect(g).toContain("_start () at guests/bare_paging.S:31");
+    expect(g).toContain("$1 = 3");
+    expect(g).toContain("Breakpoint 1 at 0xffffffff80005000: file guests/bare_paging.S");
+    expect(g).toContain("Breakpoint 1, start_kernel () at guests/bare_paging.S");
+    expect(g).toContain("$2 = 0x8000000000080001"); // Sv39, ASID 0, root at 0x80001000
+    expect(g).toContain("$3 = 1");
+    expect(g).toContain("Breakpoint 2, s_trap () at guests/bare_paging.S");
+    expect(g).toContain("$4 = 0xd"); // a load page fault
+    expect(g).toContain("$5 = 0xffffffffc0001000");
+    expect(g).toMatch(
+      /level 0 PTE \[ {2}1\] pte @ 0x80003008 = 0x0000000000000000 -+ {2}not valid: page fault/,
+    );
+    expect(g).toMatch(
+      /level 0 PTE \[ {2}0\] pte @ 0x80003000 = 0x[0-9a-f]+ VRW---AD {2}leaf: 4K page at 0x80004000/,
+    );
+    expect(g).toMatch(/^dtlb-4k\s+0xffffffffc0000000-0xffffffffc0000fff\s+0x80004000/m);
+    expect(g).toContain("[Inferior 1 (Remote target) exited normally]");
+    expect(r.status).toBe(0);
+  }, 120_000);
+
+  it("Ctrl-C: SIGINT to gdb interrupts a running guest (T02), which can then be examined and killed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mmlab-gdb-"));
+    const loop = join(dir, "loop.s");
+    writeFileSync(loop, "_start:\n  addi a0, a0, 1\n  j _start\n");
+    try {
+      // Once gdb has attached (it prints where the guest is), it continues; a moment later the
+      // user presses Ctrl-C: gdb gets SIGINT and sends the interrupt byte.
+      const r = await debug(["--bare", loop], ["continue", "p $a0 > 1000", "p/x $pc", "kill"], (gdb) => {
+        let out = "";
+        gdb.stdout?.on("data", (d: Buffer) => {
+          if (out.includes("in ?? ()")) return;
+          out += d.toString();
+          if (out.includes("in ?? ()")) setTimeout(() => gdb.kill("SIGINT"), 1500);
+        });
+      });
+      expect(r.gdb).toContain("Program received signal SIGINT, Interrupt.");
+      expect(r.gdb).toContain("$1 = 1");
+      expect(r.gdb).toMatch(/\$2 = 0x8000000[04]/);
+      expect(r.gdb).toContain("[Inferior 1 (Remote target) killed]");
+      expect(r.status).toBe(137);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it("a bare guest: stepi, CSRs, priv, monitor stats; kill", async () => {

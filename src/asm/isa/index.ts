@@ -63,75 +63,106 @@ export function isPrimeReg(n: number): boolean {
   return n >= 8 && n <= 15;
 }
 
-const CSRS = new Map<string, number>([
-  // unprivileged floating point and counters
-  ["fflags", 0x001],
-  ["frm", 0x002],
-  ["fcsr", 0x003],
-  ["cycle", 0xc00],
-  ["time", 0xc01],
-  ["instret", 0xc02],
-  // supervisor
-  ["sstatus", 0x100],
-  ["sie", 0x104],
-  ["stvec", 0x105],
-  ["scounteren", 0x106],
-  ["senvcfg", 0x10a],
-  ["sscratch", 0x140],
-  ["sepc", 0x141],
-  ["scause", 0x142],
-  ["stval", 0x143],
-  ["sip", 0x144],
-  ["stimecmp", 0x14d],
-  ["satp", 0x180],
-  // machine
-  ["mvendorid", 0xf11],
-  ["marchid", 0xf12],
-  ["mimpid", 0xf13],
-  ["mhartid", 0xf14],
-  ["mconfigptr", 0xf15],
-  ["mstatus", 0x300],
-  ["misa", 0x301],
-  ["medeleg", 0x302],
-  ["mideleg", 0x303],
-  ["mie", 0x304],
-  ["mtvec", 0x305],
-  ["mcounteren", 0x306],
-  ["menvcfg", 0x30a],
-  ["mcountinhibit", 0x320],
-  ["mscratch", 0x340],
-  ["mepc", 0x341],
-  ["mcause", 0x342],
-  ["mtval", 0x343],
-  ["mip", 0x344],
-  ["mtinst", 0x34a],
-  ["mtval2", 0x34b],
-  ["mseccfg", 0x747],
-  ["mcycle", 0xb00],
-  ["minstret", 0xb02],
-  // debug / trigger
-  ["tselect", 0x7a0],
-  ["tdata1", 0x7a1],
-  ["tdata2", 0x7a2],
-  ["tdata3", 0x7a3],
-  ["tinfo", 0x7a4],
-  ["tcontrol", 0x7a5],
-  ["dcsr", 0x7b0],
-  ["dpc", 0x7b1],
-  ["dscratch0", 0x7b2],
-  ["dscratch1", 0x7b3],
+/** The CSRs a hart of mmlab implements, by name (riscv-isa-manual src/priv/machine.adoc,
+ *  supervisor.adoc; the debug spec 1.0 for Sdtrig). The numbered families (pmpaddrN...) are below. */
+export const CSR = {
+  // Unprivileged floating-point
+  fflags: 0x001,
+  frm: 0x002,
+  fcsr: 0x003,
+  // Unprivileged counters
+  cycle: 0xc00,
+  time: 0xc01,
+  instret: 0xc02,
+  // Supervisor
+  sstatus: 0x100,
+  sie: 0x104,
+  stvec: 0x105,
+  scounteren: 0x106,
+  senvcfg: 0x10a,
+  sscratch: 0x140,
+  sepc: 0x141,
+  scause: 0x142,
+  stval: 0x143,
+  sip: 0x144,
+  satp: 0x180,
+  // Machine
+  mvendorid: 0xf11,
+  marchid: 0xf12,
+  mimpid: 0xf13,
+  mhartid: 0xf14,
+  mconfigptr: 0xf15,
+  mstatus: 0x300,
+  misa: 0x301,
+  medeleg: 0x302,
+  mideleg: 0x303,
+  mie: 0x304,
+  mtvec: 0x305,
+  mcounteren: 0x306,
+  menvcfg: 0x30a,
+  mcountinhibit: 0x320,
+  mscratch: 0x340,
+  mepc: 0x341,
+  mcause: 0x342,
+  mtval: 0x343,
+  mip: 0x344,
+  pmpcfg0: 0x3a0,
+  pmpaddr0: 0x3b0,
+  // Sdtrig (debug spec 1.0)
+  tselect: 0x7a0,
+  tdata1: 0x7a1,
+  tdata2: 0x7a2,
+  tdata3: 0x7a3,
+  tinfo: 0x7a4,
+  tcontrol: 0x7a5,
+  mcycle: 0xb00,
+  minstret: 0xb02,
+} as const;
+
+/** CSRs the assembler and disassembler name although a hart does not implement them (an access
+ *  is an illegal instruction): Sstc, the hypervisor-era machine trap CSRs, Smepmp, Sdext. */
+const OTHER_CSRS: Readonly<Record<string, number>> = {
+  stimecmp: 0x14d,
+  mtinst: 0x34a,
+  mtval2: 0x34b,
+  mseccfg: 0x747,
+  dcsr: 0x7b0,
+  dpc: 0x7b1,
+  dscratch0: 0x7b2,
+  dscratch1: 0x7b3,
+};
+
+/** The numbered CSR families: [name, number of index 0, first index, last index, step]; RV64 has
+ *  only the even pmpcfg registers. */
+const CSR_FAMILIES: readonly (readonly [string, number, number, number, number])[] = [
+  ["pmpcfg", 0x3a0, 0, 14, 2],
+  ["pmpaddr", 0x3b0, 0, 63, 1],
+  ["hpmcounter", 0xc00, 3, 31, 1],
+  ["mhpmcounter", 0xb00, 3, 31, 1],
+  ["mhpmevent", 0x320, 3, 31, 1],
+];
+
+const CSRS: ReadonlyMap<string, number> = new Map([
+  ...Object.entries(CSR),
+  ...Object.entries(OTHER_CSRS),
+  ...CSR_FAMILIES.flatMap(([name, base, first, last, step]) => {
+    const out: [string, number][] = [];
+    for (let i = first; i <= last; i += step) out.push([`${name}${i}`, base + i]);
+    return out;
+  }),
 ]);
-for (let i = 0; i < 16; i += 2) CSRS.set(`pmpcfg${i}`, 0x3a0 + i);
-for (let i = 0; i < 64; i++) CSRS.set(`pmpaddr${i}`, 0x3b0 + i);
-for (let i = 3; i < 32; i++) {
-  CSRS.set(`hpmcounter${i}`, 0xc00 + i);
-  CSRS.set(`mhpmcounter${i}`, 0xb00 + i);
-  CSRS.set(`mhpmevent${i}`, 0x320 + i);
-}
+/** CSR names by number: the table above inverted once (csrName runs for each CSR of the CSR file
+ *  when it is built, at every start-up). */
+const CSR_NAMES: ReadonlyMap<number, string> = new Map([...CSRS].map(([name, num]) => [num, name]));
 
 /** The number of CSR `name` (e.g. "mstatus" → 0x300), or undefined if the name is not known. */
 export function csrNumber(name: string): number | undefined {
   return CSRS.get(name);
+}
+
+/** The name of CSR number `n`, or its number in hex (0x7c0) when it has none. */
+export function csrName(n: number): string {
+  return CSR_NAMES.get(n) ?? `0x${n.toString(16).padStart(3, "0")}`;
 }
 
 /**
