@@ -5,6 +5,8 @@
 // the guest's EPIPE.
 
 import { writeSync } from "node:fs";
+// The errno table alone (a leaf without imports), not the kernel: see test/cli/imports.test.ts.
+import { ERRNO, type ErrnoName } from "../kernel/errno.js";
 
 /** Write text to stdout. */
 export function out(s: string | Uint8Array): void {
@@ -24,11 +26,10 @@ const FULL_PIPE_WAIT_MS = 1;
 
 /** Write a guest's `data` whole to our stdout (1) or stderr (2), waiting while the host stream
  *  is full (the machine stops meanwhile: host memory stays bounded); undefined once written,
- *  or the host's error code of the failed write ("EPIPE" when the reader has gone). When the
- *  stream's write
+ *  or the -errno of the failed write (-EPIPE when the reader has gone). When the stream's write
  *  has been replaced (a test capturing output), or it still holds queued text of ours, the bytes
  *  go through the stream instead, in order. */
-export function writeGuest(fd: 1 | 2, data: Uint8Array): string | undefined {
+export function writeGuest(fd: 1 | 2, data: Uint8Array): bigint | undefined {
   const stream = fd === 1 ? process.stdout : process.stderr;
   if (stream.write !== STREAM_WRITE[fd] || stream.writableLength > 0) {
     stream.write(data);
@@ -44,7 +45,7 @@ export function writeGuest(fd: 1 | 2, data: Uint8Array): string | undefined {
         Atomics.wait(PAUSE, 0, 0, FULL_PIPE_WAIT_MS); // a non-blocking pipe that is full
         continue;
       }
-      return code;
+      return -(code in ERRNO ? ERRNO[code as ErrnoName] : ERRNO.EIO);
     }
   }
   return undefined;

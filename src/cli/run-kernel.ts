@@ -5,15 +5,7 @@ import { existsSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { isatty } from "node:tty";
 import { KernelTarget } from "../gdb/index.js";
-import {
-  ERRNO,
-  type ErrnoName,
-  ExecError,
-  type Mount,
-  parseMount,
-  type TaskIo,
-  type task_struct,
-} from "../kernel/index.js";
+import { ExecError, type Mount, parseMount, type TaskIo, type task_struct } from "../kernel/index.js";
 import {
   DEFAULT_ENV,
   execLine,
@@ -108,11 +100,7 @@ export const hostStdin = {
 
 const hostIo: TaskIo = {
   stdin: (max) => hostStdin.read(max),
-  write: (fd, data) => {
-    const code = writeGuest(fd, data);
-    if (code === undefined) return undefined;
-    return -(code in ERRNO ? ERRNO[code as ErrnoName] : ERRNO.EIO); // -EPIPE: nobody reads
-  },
+  write: writeGuest,
   isatty: (fd) => (fd >= 0 && fd <= 2 ? isatty(fd) : false),
 };
 

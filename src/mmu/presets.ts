@@ -150,10 +150,19 @@ function parseArray(v: unknown, where: string): TlbArrayConfig {
     entries: int(o.entries, `${where}.entries`),
     ways: int(o.ways, `${where}.ways`),
     replacement: (o.replacement ?? "lru") as Replacement,
-    sizes: sizes.map((s) => (typeof s === "number" ? s : pageShiftByName(String(s)))),
+    sizes: sizes.map((s, i) => (typeof s === "number" ? s : sizeShift(String(s), `${where}.sizes[${i}]`))),
   };
   validateArray(a);
   return a;
+}
+
+/** A page size by name ("4k", "2m"), an Error naming `where` if it is none. */
+function sizeShift(name: string, where: string): number {
+  try {
+    return pageShiftByName(name);
+  } catch (e) {
+    throw new Error(`${where}: ${(e as Error).message}`);
+  }
 }
 
 function obj(v: unknown, where: string): Record<string, unknown> {

@@ -198,7 +198,8 @@ after: .space 40
     expect(s1).toBe(0x1111n);
     expect(uc_mask).toBe(0n); // the mask to restore
     expect(blockedIn).toBe(1n << 9n); // SIGUSR1 itself is blocked while its handler runs
-    expect(pc! > 0x10000n && pc! < 0x11000n).toBe(true); // the pc after the tgkill ecall
+    expect(pc).toBeGreaterThan(0x10000n); // the pc after the tgkill ecall
+    expect(pc).toBeLessThan(0x11000n);
     expect(trace).toContain("prog: rt_sigreturn() = 0");
   });
 
@@ -319,7 +320,8 @@ altstack: .space 8192
     const hout = reg(t, 27);
     const [sp, flags] = words(t, hout, 2);
     const alt = hout + 16n;
-    expect(sp! >= alt && sp! < alt + 8192n).toBe(true);
+    expect(sp).toBeGreaterThanOrEqual(alt);
+    expect(sp).toBeLessThan(alt + 8192n);
     expect(sp).toBe((alt + 8192n - BigInt(RT_SIGFRAME_SIZE)) & ~15n);
     expect(flags).toBe(1n); // SS_ONSTACK
   });
@@ -491,7 +493,8 @@ rem: .dword 0, 0
     const [r, sec, nsec] = words(t, reg(t, 27), 3);
     expect(r).toBe(E.EINTR);
     expect(sec).toBe(0n);
-    expect(nsec! > 989_000_000n && nsec! <= 990_001_000n).toBe(true); // 1 s less the timer's 10 ms
+    expect(nsec).toBeGreaterThan(989_000_000n); // 1 s less the timer's 10 ms
+    expect(nsec).toBeLessThanOrEqual(990_001_000n);
   });
 
   it("SA_RESTART restarts a read the signal interrupted: the handler's write completes it", () => {
@@ -667,7 +670,8 @@ hout: .space 16
     const { k, t } = run(src);
     expect(words(t, reg(t, 27), 2)).toEqual([14n, -11n]);
     const now = k.sched.now();
-    expect(now >= 15_000_000 && now < 21_000_000).toBe(true); // 10 + 5 ms asleep, then the spin
+    expect(now).toBeGreaterThanOrEqual(15_000_000); // 10 + 5 ms asleep, then the spin
+    expect(now).toBeLessThan(21_000_000);
     expect(t.signals.blocked).toBe(0x2200n); // the mask is back after each wait
   });
 });

@@ -90,7 +90,7 @@ describe("wait queues", () => {
   });
 
   it("BLOCK is never a result a system call could return", () => {
-    expect(BLOCK < -4095n).toBe(true);
-    expect(BLOCK >= -(1n << 63n)).toBe(true);
+    expect(BLOCK).toBeLessThan(-4095n);
+    expect(BLOCK).toBeGreaterThanOrEqual(-(1n << 63n));
   });
 });
