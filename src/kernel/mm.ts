@@ -24,6 +24,7 @@ import type { Kernel } from "./kernel.js";
 import { __va, PAGE_SIZE, PMD_SIZE } from "./layout.js";
 import { PG_anon } from "./page_alloc.js";
 import { KernelPageTable } from "./pgtable.js";
+import type { FlushReason } from "./tlbflush.js";
 
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
@@ -272,7 +273,7 @@ export class mm_struct {
     const end = start + ALIGN_UP(len, PAGE);
     this.split_at(start);
     this.split_at(end);
-    this.zap_range(start, end);
+    this.zap_range(start, end, "munmap");
     for (let i = this.vmas.length - 1; i >= 0; i--) {
       const v = this.vmas[i]!;
       if (v.vm_start < start || v.vm_end > end) continue;
@@ -282,8 +283,9 @@ export class mm_struct {
     return 0n;
   }
 
-  /** Unmap and free the pages of [start, end) (splitting 2 MiB leaves it cuts), then flush. */
-  zap_range(start: bigint, end: bigint): void {
+  /** Unmap and free the pages of [start, end) (splitting 2 MiB leaves it cuts), then flush for
+   *  `reason` (null: the caller flushes the whole mm, as exit does once). */
+  zap_range(start: bigint, end: bigint, reason: FlushReason | null): void {
     let va = start;
     let any = false;
     while (va < end) {
@@ -312,12 +314,12 @@ export class mm_struct {
       any = true;
       va += PAGE;
     }
-    if (any) this.flush_tlb_range(start, end);
+    if (any && reason) this.flush_tlb_range(start, end, reason);
   }
 
   /** flush_tlb_range(): this ASID's entries for [start, end) on the harts of mm_cpumask. */
-  flush_tlb_range(start: bigint, end: bigint): void {
-    this.k.flush.flush_tlb_mm_range(this.asid, start, end, this.mm_cpumask);
+  flush_tlb_range(start: bigint, end: bigint, reason: FlushReason): void {
+    this.k.flush.flush_tlb_mm_range(this.asid, start, end, this.mm_cpumask, reason);
   }
 
   /** Replace the 2 MiB leaf at `base` with a table of 512 PTEs onto the same pages. */
@@ -337,7 +339,7 @@ export class mm_struct {
     }
     this.anonHuge -= 512;
     this.k.vmstat.inc("thp_split_pmd");
-    this.flush_tlb_range(base, base + PMD); // the 2 MiB entry must go: one fence in it drops it
+    this.flush_tlb_range(base, base + PMD, "thp_split"); // the 2 MiB entry must go: one fence in it drops it
   }
 
   /** brk(): move the program break; returns the new (or unchanged) break. */
@@ -413,7 +415,7 @@ export class mm_struct {
       }
       va = ALIGN_DOWN(va, step) + step;
     }
-    this.flush_tlb_range(start, end);
+    this.flush_tlb_range(start, end, "mprotect");
     return 0n;
   }
 
@@ -438,7 +440,7 @@ export class mm_struct {
       covered = v.vm_end;
     }
     const hole = covered < end;
-    if (advice === MADV_DONTNEED) this.zap_range(start, end);
+    if (advice === MADV_DONTNEED) this.zap_range(start, end, "madvise");
     if (advice === MADV_HUGEPAGE || advice === MADV_NOHUGEPAGE) {
       this.split_at(start);
       this.split_at(end);
@@ -530,7 +532,7 @@ export class mm_struct {
       writePte(mem, pa, leaf.lo, leaf.hi);
       writePte(mem, leaf.pteAddr, 0, 0);
     }
-    this.flush_tlb_range(old, old + oldLen);
+    this.flush_tlb_range(old, old + oldLen, "mremap");
     if (!keep) this.vmas.splice(this.vmas.indexOf(moved), 1);
     const nv: vm_area_struct = { ...moved, vm_start: dst, vm_end: dst + newLen };
     this.insert_vma(nv);
@@ -554,7 +556,7 @@ export class mm_struct {
       // fork made copy-on-write.
       if (kind === "w" && !(leaf.lo & PTE_W)) return this.do_wp_page(v, page, leaf);
       // Present with the right permission: a stale TLB entry. Flush it and retry.
-      this.flush_tlb_range(page, page + PAGE);
+      this.flush_tlb_range(page, page + PAGE, "spurious");
       return "ok";
     }
     if (v.vm_file) return this.do_file_fault(v, page, kind);
@@ -655,7 +657,7 @@ export class mm_struct {
       writePte(mem, leaf.pteAddr, lo, hi);
       k.pages.put_page(pfn);
     }
-    this.flush_tlb_range(page, page + PAGE);
+    this.flush_tlb_range(page, page + PAGE, "cow");
     return "ok";
   }
 
@@ -708,7 +710,7 @@ export class mm_struct {
         }
         const pa = child.pgd.pteAt(va, 0);
         if (pa < 0) {
-          if (wrprotected) this.flush_tlb_mm();
+          if (wrprotected) this.flush_tlb_mm("fork");
           return false;
         }
         writePte(mem, pa, lo, leaf.hi);
@@ -717,20 +719,20 @@ export class mm_struct {
         va += PAGE;
       }
     }
-    if (wrprotected) this.flush_tlb_mm();
+    if (wrprotected) this.flush_tlb_mm("fork");
     return true;
   }
 
   /** flush_tlb_mm(): every entry of this ASID, on the harts of mm_cpumask. */
-  flush_tlb_mm(): void {
-    this.k.flush.flush_tlb_mm_range(this.asid, 0n, TASK_SIZE, this.mm_cpumask);
+  flush_tlb_mm(reason: FlushReason): void {
+    this.k.flush.flush_tlb_mm_range(this.asid, 0n, TASK_SIZE, this.mm_cpumask, reason);
   }
 
   /** Free every page and table of the address space (exit_mmap). */
   exit_mmap(): void {
-    for (const v of [...this.vmas]) this.zap_range(v.vm_start, v.vm_end);
+    for (const v of [...this.vmas]) this.zap_range(v.vm_start, v.vm_end, null);
     for (const v of this.vmas.splice(0)) v.vm_file?.ops.close?.();
-    this.flush_tlb_mm();
+    this.flush_tlb_mm("exit");
     this.pgd.freeUserTables();
   }
 

@@ -577,10 +577,13 @@ export class Scheduler {
       fromSyscall = true;
     }
     let total = 0;
+    let inUser = false;
     for (;;) {
-      if (t.running && t.state === "running") do_signal(this, t, h, fromSyscall);
-      if (!t.running || t.state !== "running" || this.ptraceStop) break;
-      h.sret();
+      if (!inUser) {
+        if (t.running && t.state === "running") do_signal(this, t, h, fromSyscall);
+        if (!t.running || t.state !== "running" || this.ptraceStop) break;
+        h.sret();
+      }
       const n = runHart(h, budget - total, k.machine.interpreter);
       total += n;
       t.utime += n;
@@ -589,6 +592,7 @@ export class Scheduler {
       h.yieldRequested = false;
       if (h.triggers.halt !== null) break; // stopped for the debugger before an instruction
       if (h.priv === PRIV_S) {
+        inUser = false;
         fromSyscall = this.handleTrap(h, t);
         if (step && fromSyscall) break; // a debugger's step over ecall is the whole call
         continue;
@@ -597,6 +601,10 @@ export class Scheduler {
         if (!step) this.timerTick(h, t);
         break;
       }
+      // The chunk ended in U-mode with budget left and no trap (fence.i, a CSR write the
+      // interpreter's loop caches, the interpreter's own reasons): the task goes on from there,
+      // without entering the kernel (an sret from U-mode would be an illegal instruction).
+      inUser = true;
     }
     if (t.running) this.saveUser(h, t);
     k.current = idle;
