@@ -148,7 +148,7 @@ export function do_execve(
   h.sepc = img.entry;
   // exec_binprm's ptrace_event(PTRACE_EVENT_EXEC): a debugger that asked is told, and the task
   // stops at the new program's first instruction.
-  if (s.ptrace?.(t, { kind: "exec", path: filename })) s.ptraceStop = t;
+  if (!t.ptrace_detached && s.ptrace?.(t, { kind: "exec", path: filename })) s.ptraceStop = t;
   return 0n;
 }
 

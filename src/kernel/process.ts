@@ -53,8 +53,9 @@ export const HZ = 250;
 export const TICK = CLOCK_HZ / HZ;
 
 export interface TaskIo {
-  /** Read up to `max` bytes of standard input (empty = end of file). */
-  stdin(max: number): Uint8Array;
+  /** Read up to `max` bytes of standard input (empty = end of file; null = nothing yet, more
+   *  to come: the reader sleeps until the host calls tty_input() for this TaskIo). */
+  stdin(max: number): Uint8Array | null;
   /** Write all of `data` to host stream `fd` (waiting while the host is slow to take it);
    *  -EPIPE when nobody reads that stream any more (the guest then gets EPIPE and SIGPIPE). */
   // biome-ignore lint/suspicious/noConfusingVoidType: a sink that always takes everything returns nothing
@@ -143,6 +144,9 @@ export class task_struct implements Waiter {
    *  resumed if `deliver`, else dropped; `sys`: it came on the way back from a system call
    *  (whose restart is still to be done). */
   ptrace_sig: { info: kernel_siginfo; deliver: boolean; sys: boolean } | null = null;
+  /** The debugger let go of this task's process (PTRACE_DETACH; inherited by its children):
+   *  it is asked nothing about it, and its breakpoints and watchpoints do not stop it. */
+  ptrace_detached = false;
   mm: mm_struct;
   uaccess: UserAccess;
   readonly unknownSyscalls = new Set<bigint>();
@@ -448,11 +452,11 @@ export class Scheduler {
   /** Run every task until all have exited (or `maxInsns` user instructions have retired).
    *  When every task sleeps, the harts idle until the next timer; when none is set, nothing
    *  can wake them and they are killed (a hang is never an answer). */
-  run(maxInsns = Number.POSITIVE_INFINITY): "done" | "limit" | "halt" {
+  run(maxInsns = Number.POSITIVE_INFINITY): "done" | "limit" | "halt" | "wait" {
     const k = this.k;
     let retired = 0;
     for (;;) {
-      if (!this.nr_queued() && !this.idle()) return "done";
+      if (!this.nr_queued() && !this.idle()) return this.waiting_on_host() ? "wait" : "done";
       const clocks = k.machine.clocks;
       let ran = 0;
       for (let cpu = 0; cpu < k.machine.harts.length; cpu++) {
@@ -511,6 +515,7 @@ export class Scheduler {
       k.onCpu(0, () => this.timers.run(this.now()));
       return true;
     }
+    if (this.waiting_on_host()) return false; // the host's input wakes them, not a timer
     const stuck = this.tasks.filter((t) => t.running);
     for (const t of stuck) {
       k.printk.err(
@@ -519,6 +524,12 @@ export class Scheduler {
       this.exitTask(t, 128 + 9, 9);
     }
     return false;
+  }
+
+  /** Does a task sleep on a queue the host wakes (terminal input)? Then the machine waits for
+   *  the host rather than being stuck. */
+  private waiting_on_host(): boolean {
+    return this.tasks.some((t) => t.running && t.waits.some((e) => e.head.host));
   }
 
   /** Put `t` to sleep (state `kind`, woken by its queues, a signal or `deadline`, in machine
@@ -578,6 +589,7 @@ export class Scheduler {
     const idle = k.current;
     k.current = { comm: t.comm, pid: t.pid }; // what reports and WARN()s name as the task
     this.enterUser(h, t);
+    h.triggers.debuggerAway = t.ptrace_detached;
     let fromSyscall = false;
     const clocks = k.machine.clocks;
     if (t.syscall_blocked) {

@@ -336,7 +336,7 @@ export class task_signals {
  *  SIGKILL when a debugger traces the task: it wants to know of it (sig_ignored()). */
 function sig_ignored(s: Scheduler, t: task_struct, sig: number): boolean {
   if (t.signals.blocked & sigmask(sig)) return false;
-  if (s.ptrace && sig !== SIGKILL) return false;
+  if (s.ptrace && !t.ptrace_detached && sig !== SIGKILL) return false;
   const h = t.sighand.action[sig]!.handler;
   return h === SIG_IGN || (h === SIG_DFL && sig_default(sig) === "ign");
 }
@@ -758,7 +758,7 @@ export function do_signal(s: Scheduler, t: task_struct, h: Hart, fromSyscall: bo
       info = next;
       // ptrace_signal(): every signal but SIGKILL stops a debugged task first (a fault with
       // its pc still at the faulting instruction), and its debugger decides.
-      if (info.signo !== SIGKILL && s.ptrace?.(t, { kind: "signal", info })) {
+      if (info.signo !== SIGKILL && !t.ptrace_detached && s.ptrace?.(t, { kind: "signal", info })) {
         t.ptrace_sig = { info, deliver: true, sys };
         s.ptraceStop = t;
         return;

@@ -17,6 +17,7 @@ import type { fs_struct } from "./fs_struct.js";
 import { do_filp_open, do_open } from "./open.js";
 import { type file, O_NOFOLLOW, O_RDONLY, type path as path_t, S_ISDIR, S_ISREG } from "./types.js";
 
+export { tty_input } from "./char_dev.js";
 export { files_struct, INR_OPEN_CUR, INR_OPEN_MAX, NR_OPEN } from "./fdtable.js";
 export { alloc_file, fput, get_file } from "./file_table.js";
 export { fs_struct } from "./fs_struct.js";

@@ -55,6 +55,8 @@ function do_clone(c: Ctx, args: kernel_clone_args): bigint {
  *  (CLONE_ARGS_SIZE_VER0..2) and what each field means. */
 const CLONE_ARGS_SIZE_VER0 = 64;
 const CLONE_ARGS_SIZE_MAX = 88;
+/** The number of resource limits (include/uapi/asm-generic/resource.h RLIM_NLIMITS). */
+const RLIM_NLIMITS = 16;
 
 function clone3_args(c: Ctx, va: bigint, size: bigint): kernel_clone_args | bigint {
   if (size < BigInt(CLONE_ARGS_SIZE_VER0)) return -EINVAL;
@@ -424,7 +426,12 @@ export const processSyscalls: SyscallTable = {
         3: [8n << 20n, INF],
         7: [BigInt(files.rlim_nofile), BigInt(files.rlim_nofile_max)],
       };
-      const resource = s32(c.a[1]!);
+      // kernel/sys.c prlimit64: the task first (ESRCH), then the resource (do_prlimit: EINVAL
+      // from RLIM_NLIMITS, 16, on; measured on Linux 6.18 in this order).
+      const pid = s32(c.a[0]!);
+      if (pid !== 0 && !c.s.tasks.some((t) => t.pid === pid && t.running)) return -ESRCH;
+      const resource = Number(c.a[1]! & 0xffff_ffffn); // an unsigned int
+      if (resource >= RLIM_NLIMITS) return -EINVAL;
       const [cur, max] = lim[resource] ?? [INF, INF];
       if (resource === 7 && c.a[2] !== 0n) {
         const want = nofile_limit(c, c.a[2]!);
