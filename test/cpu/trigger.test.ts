@@ -332,6 +332,31 @@ here:
     expect(h.reg(11)).toBe(2n);
   });
 
+  it("while the debugger is away (code it let go of) its breakpoints do not halt", () => {
+    const r = runAsm(
+      `
+    .text
+    .globl _start
+_start:
+    li a1, 1
+here:
+    li a1, 2
+    li t0, 0x100000
+    li t1, 0x5555
+    sw t1, 0(t0)
+1:  j 1b
+`,
+      {
+        setup: (m, sym) => {
+          m.harts[0]!.triggers.setBreakpoint(sym("here"), true);
+          m.harts[0]!.triggers.debuggerAway = true;
+        },
+      },
+    );
+    expect(r.h.triggers.halt).toBeNull();
+    expect(r.h.reg(11)).toBe(2n);
+  });
+
   it("freeTrigger skips triggers the guest armed and the debugger's own", () => {
     const r = asmGuest(`
     li t0, ${T6} | ${M} | ${X}

@@ -1,7 +1,8 @@
 // The playground in a real headless Chromium (Debian's package, driven by playwright-core; no
 // browser is downloaded): the page built into a temporary folder and served on 127.0.0.1, the
 // console typed into its terminal (vmalloc, memset, vrealloc: the vmalloc view shows 4 pages,
-// the TLB view lost the freed entries), the hello guest run and its output read back, a
+// the TLB view lost the freed entries), the hello guest run and its output read back, cat
+// reading what is typed in the terminal (a line at a time, or raw keys), a
 // screenshot saved (out/web/playground.png), and the benchmark page run. Skipped, with the
 // reason, where Chromium is not installed (.ci/run installs it with apt-get).
 
@@ -106,6 +107,52 @@ describe("the playground in Chromium", () => {
     mkdirSync("out/web", { recursive: true });
     await page.screenshot({ path: "out/web/playground.png", fullPage: true });
     expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+
+  it("a guest's standard input from the terminal: a line at a time, Ctrl-D ends it; raw keys; Ctrl-C kills", async (ctx) => {
+    ctx.skip(missing !== null, missing ?? "");
+    const page = await browser!.context.newPage();
+    await page.goto(`${server!.url}index.html`);
+    await page.waitForFunction(() =>
+      (window as unknown as { mmlabTerminalText?: () => string })
+        .mmlabTerminalText?.()
+        .includes("mmlab:hart0>"),
+    );
+    const waiting = (): Promise<unknown> =>
+      page.waitForFunction(
+        () => document.getElementById("status")?.textContent?.includes("waiting for input"),
+        undefined,
+        {
+          timeout: 60_000,
+        },
+      );
+    await type(page, "run cat", "run cat");
+    await waiting();
+    // Line mode: echoed as typed, sent on Enter; cat writes it back.
+    await type(page, "hello from the page", /hello from the page\s*\n\s*hello from the page/);
+    await waiting();
+    await page.keyboard.press("Control+D");
+    await page.waitForFunction(() =>
+      (window as unknown as { mmlabTerminalText: () => string })
+        .mmlabTerminalText()
+        .includes("[cat exited with 0]"),
+    );
+    // Raw mode: each key goes as typed, with no echo; Ctrl-C kills the program.
+    await page.locator("#raw-input").check();
+    await type(page, "run cat", "run cat");
+    await waiting();
+    await page.locator("#terminal textarea").focus();
+    await page.keyboard.type("qwerty");
+    await page.waitForFunction(() =>
+      (window as unknown as { mmlabTerminalText: () => string }).mmlabTerminalText().includes("qwerty"),
+    );
+    await page.keyboard.press("Control+C");
+    const text = await page.waitForFunction(() => {
+      const t = (window as unknown as { mmlabTerminalText: () => string }).mmlabTerminalText();
+      return t.includes("[cat killed by signal 9]") ? t : null;
+    });
+    expect(((await text.jsonValue()) as string).split("qwerty").length - 1).toBe(1); // cat's, no echo
     await page.close();
   }, 300_000);
 
