@@ -119,6 +119,8 @@ export class mm_struct {
   mmap_base = STACK_TOP - STACK_SIZE - STACK_GAP;
   /** Resident 4 KiB pages and pages in 2 MiB leaves (for smaps / rss). */
   rss = 0;
+  /** The largest rss seen by a user fault (hiwater_rss: getrusage's ru_maxrss, VmHWM). */
+  hiwater_rss = 0;
   anonHuge = 0;
   /** Tasks using this address space (threads share it): the last mmput tears it down. */
   mm_users = 1;

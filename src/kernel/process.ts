@@ -7,6 +7,7 @@ import { CAUSE, CSR, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as run
 import { makeSatp, SATP_SV48 } from "../mmu/index.js";
 import { ASID_BITS_MAX, AsidAllocator } from "./asid.js";
 import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
+import { account_cputime, task_cputime } from "./cputime.js";
 import { do_exit } from "./exit.js";
 import { files_struct, type fs_struct } from "./fs/index.js";
 import { Futexes } from "./futex.js";
@@ -135,8 +136,8 @@ export class task_struct implements Waiter {
   vfork_done: task_struct | null = null;
   /** Has this process called execve since fork (setpgid's EACCES)? */
   did_exec = false;
-  /** User cycles run (getrusage). */
-  utime = 0;
+  /** What this thread used: CPU time, faults, context switches (getrusage, cputime.ts). */
+  readonly ru = new task_cputime();
   /** The hart whose run queue holds this task (task_cpu). */
   cpu = 0;
   /** A signal the task stopped with for its debugger (ptrace_signal): delivered when it is
@@ -153,7 +154,7 @@ export class task_struct implements Waiter {
   /** A new task: `group` is the thread group it joins (CLONE_THREAD), null for a new process
    *  (its signal state is new too). */
   constructor(
-    readonly pid: number,
+    public pid: number,
     public comm: string,
     mm: mm_struct,
     public opts: SpawnOptions,
@@ -383,6 +384,13 @@ export class Scheduler {
     if (i >= 0) q.splice(i, 1);
   }
 
+  /** exchange_tids() for de_thread: `t` is known by `pid` from now on (its own id is free). */
+  change_pid(t: task_struct, pid: number): void {
+    if (this.pids.get(t.pid) === t) this.pids.delete(t.pid);
+    t.pid = pid;
+    this.pids.set(pid, t);
+  }
+
   /** find_task_by_vpid(): the live or zombie task with thread id `pid`. */
   find_task(pid: number): task_struct | undefined {
     return this.pids.get(pid);
@@ -583,9 +591,12 @@ export class Scheduler {
     this.enterUser(h, t);
     h.triggers.debuggerAway = t.ptrace_detached;
     let fromSyscall = false;
+    const clocks = k.machine.clocks;
     if (t.syscall_blocked) {
       t.syscall_blocked = false;
+      const t0 = clocks[h.id] ?? 0;
       this.systemCall(h, t);
+      account_cputime(this, t, "system", (clocks[h.id] ?? 0) - t0);
       fromSyscall = true;
     }
     let total = 0;
@@ -598,14 +609,15 @@ export class Scheduler {
       }
       const n = runHart(h, budget - total, k.machine.interpreter);
       total += n;
-      t.utime += n;
-      t.sig.utime += n;
-      k.machine.clocks[h.id] = (k.machine.clocks[h.id] ?? 0) + Math.max(n, 1);
+      clocks[h.id] = (clocks[h.id] ?? 0) + Math.max(n, 1);
+      account_cputime(this, t, "user", n);
       h.yieldRequested = false;
       if (h.triggers.halt !== null) break; // stopped for the debugger before an instruction
       if (h.priv === PRIV_S) {
         inUser = false;
+        const t0 = clocks[h.id] ?? 0;
         fromSyscall = this.handleTrap(h, t);
+        account_cputime(this, t, "system", (clocks[h.id] ?? 0) - t0);
         if (step && fromSyscall) break; // a debugger's step over ecall is the whole call
         continue;
       }
@@ -619,6 +631,17 @@ export class Scheduler {
       inUser = true;
     }
     if (t.running) this.saveUser(h, t);
+    // A switch away: voluntary when the task sleeps or stops, involuntary when the tick
+    // preempts it for another task of this hart.
+    if (t.running && !step) {
+      if (t.state !== "running") {
+        t.ru.nvcsw++;
+        t.sig.ru.nvcsw++;
+      } else if (total >= budget && this.rq(t.cpu).length) {
+        t.ru.nivcsw++;
+        t.sig.ru.nivcsw++;
+      }
+    }
     k.current = idle;
     return total;
   }
@@ -724,7 +747,14 @@ export class Scheduler {
   private pageFault(h: Hart, t: task_struct, cause: number): void {
     const kind = cause === CAUSE.FETCH_PAGE_FAULT ? "x" : cause === CAUSE.LOAD_PAGE_FAULT ? "r" : "w";
     const res = t.mm.handle_mm_fault(h.stval, kind, this.thp);
-    if (res === "ok") return;
+    if (res === "ok") {
+      // A minor fault (no fault here waits for a disk: Linux counts major faults only when
+      // the page must be read in, and mounted host files are read synchronously).
+      t.ru.min_flt++;
+      t.sig.ru.min_flt++;
+      if (t.mm.rss > t.mm.hiwater_rss) t.mm.hiwater_rss = t.mm.rss;
+      return;
+    }
     if (res === "oom") {
       this.k.printk.err(`Out of memory: Killed process ${t.pid} (${t.comm})`);
       this.exitTask(t, 128 + 9, 9);
