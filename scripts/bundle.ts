@@ -51,6 +51,10 @@ export function bundleOptions(
       entryFileNames: "[name].js",
       chunkFileNames: "[name]-[hash].js",
       sourcemap: true,
+      // Whitespace and comments out (the sources are a third comments): less for V8 to scan at
+      // each start-up. Names stay (profiles, stack traces, the source map maps the rest).
+      minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } },
+      comments: false,
     },
   };
 }

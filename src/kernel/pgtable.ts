@@ -14,6 +14,7 @@ import {
   PTE_V,
   PTE_W,
   pteAddress,
+  pteLo,
   ptePointer,
   ptePpn,
   readPte,
@@ -105,7 +106,7 @@ export class KernelPageTable {
       }
       if (!(lo & PTE_V)) {
         let next = index + 1;
-        while (next < 512 && !(readPte(this.mem, pteAddress(table, next))[0] & PTE_V)) next++;
+        while (next < 512 && !(pteLo(this.mem, pteAddress(table, next)) & PTE_V)) next++;
         const span = 1n << BigInt(12 + 9 * level);
         return va - (va % span) + BigInt(next - index) * span;
       }
@@ -125,8 +126,10 @@ export class KernelPageTable {
     const free = (table: number, level: number): void => {
       const entries = level === 3 ? 256 : 512;
       for (let i = 0; i < entries; i++) {
-        const [lo, hi] = readPte(this.mem, pteAddress(table, i));
-        if (lo & PTE_V && !(lo & PTE_RWX) && level > 0) free(ptePpn(lo, hi), level - 1);
+        const lo = pteLo(this.mem, pteAddress(table, i)); // most entries are empty: no tuple
+        if (!(lo & PTE_V) || lo & PTE_RWX || level === 0) continue;
+        const [, hi] = readPte(this.mem, pteAddress(table, i));
+        free(ptePpn(lo, hi), level - 1);
       }
       this.freeTable(table);
     };

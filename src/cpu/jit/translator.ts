@@ -100,6 +100,11 @@ export interface JitStats {
   translateMs: number;
 }
 
+/** Counters at zero. */
+function zeroStats(): JitStats {
+  return { regions: 0, insns: 0, wasmBytes: 0, executed: 0, dropped: 0, abandoned: 0, translateMs: 0 };
+}
+
 /** A region's text for --dump-jit: its guest pc range and its module as WAT. */
 export interface RegionDump {
   hart: number;
@@ -220,15 +225,7 @@ export class MachineJit {
 
   /** The counters of all harts together. */
   stats(): JitStats {
-    const s: JitStats = {
-      regions: 0,
-      insns: 0,
-      wasmBytes: 0,
-      executed: 0,
-      dropped: 0,
-      abandoned: 0,
-      translateMs: 0,
-    };
+    const s = zeroStats();
     for (const j of this.harts) {
       s.regions += j.stats.regions;
       s.insns += j.stats.insns;
@@ -251,15 +248,7 @@ export class HartJit {
    *  once the region has left (the interpreter takes the trapping instruction's count from
    *  h.chunkN, set by the import). */
   private trapped = false;
-  readonly stats: JitStats = {
-    regions: 0,
-    insns: 0,
-    wasmBytes: 0,
-    executed: 0,
-    dropped: 0,
-    abandoned: 0,
-    translateMs: 0,
-  };
+  readonly stats: JitStats = zeroStats();
   /** Calls out of regions (slow-path loads and stores, exec) so far. */
   private calls = 0;
   /** Entries of abandoned regions (RAM offsets): never translated again (until fence.i). */
