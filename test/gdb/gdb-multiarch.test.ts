@@ -194,30 +194,37 @@ describe.skipIf(!have)(`gdb-multiarch (${have ? "installed" : WHY})`, () => {
     expect(r.status).toBe(0);
   }, 120_000);
 
-  it("Ctrl-C: SIGINT to gdb interrupts a running guest (T02), which can then be examined and killed", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mmlab-gdb-"));
-    const loop = join(dir, "loop.s");
-    writeFileSync(loop, "_start:\n  addi a0, a0, 1\n  j _start\n");
-    try {
-      // Once gdb has attached (it prints where the guest is), it continues; a moment later the
-      // user presses Ctrl-C: gdb gets SIGINT and sends the interrupt byte.
-      const r = await debug(["--bare", loop], ["continue", "p $a0 > 1000", "p/x $pc", "kill"], (gdb) => {
-        let out = "";
-        gdb.stdout?.on("data", (d: Buffer) => {
-          if (out.includes("in ?? ()")) return;
-          out += d.toString();
-          if (out.includes("in ?? ()")) setTimeout(() => gdb.kill("SIGINT"), 1500);
+  it.each([
+    ["bare", ["--bare"], /\$2 = 0x8000000[04]/, "Remote target"],
+    ["under the kernel", [], /\$2 = 0x1000[04]/, "process 1"],
+  ])(
+    "Ctrl-C (%s): SIGINT to gdb interrupts a running guest (T02), which can be examined and killed",
+    async (_mode, opts, pc, inferior) => {
+      const dir = mkdtempSync(join(tmpdir(), "mmlab-gdb-"));
+      const loop = join(dir, "loop.s");
+      writeFileSync(loop, "_start:\n  addi a0, a0, 1\n  j _start\n");
+      try {
+        // Once gdb has attached (it prints where the guest is), it continues; a moment later the
+        // user presses Ctrl-C: gdb gets SIGINT and sends the interrupt byte.
+        const r = await debug([...opts, loop], ["continue", "p $a0 > 1000", "p/x $pc", "kill"], (gdb) => {
+          let out = "";
+          gdb.stdout?.on("data", (d: Buffer) => {
+            if (out.includes("in ?? ()")) return;
+            out += d.toString();
+            if (out.includes("in ?? ()")) setTimeout(() => gdb.kill("SIGINT"), 1500);
+          });
         });
-      });
-      expect(r.gdb).toContain("Program received signal SIGINT, Interrupt.");
-      expect(r.gdb).toContain("$1 = 1");
-      expect(r.gdb).toMatch(/\$2 = 0x8000000[04]/);
-      expect(r.gdb).toContain("[Inferior 1 (Remote target) killed]");
-      expect(r.status).toBe(137);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 120_000);
+        expect(r.gdb).toContain("Program received signal SIGINT, Interrupt.");
+        expect(r.gdb).toContain("$1 = 1");
+        expect(r.gdb).toMatch(pc);
+        expect(r.gdb).toContain(`[Inferior 1 (${inferior}) killed]`);
+        expect(r.status).toBe(137);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 
   it("a bare guest: stepi, CSRs, priv, monitor stats; kill", async () => {
     const r = await debug(
