@@ -157,6 +157,15 @@ function shootdownPoint(p: ShootdownParams, q: ShootdownPoint): Row {
 
 const sizeLabel = (bytes: number): string => (bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes / 1024} KiB`);
 
+/** The x axis of both figures: the size of the range unmapped or protected, on a log scale. */
+const RANGE_AXIS = {
+  field: "size",
+  type: "quantitative" as const,
+  title: "range (bytes, log scale)",
+  scale: { type: "log" },
+  axis: { format: "~s" },
+};
+
 /** One counter against the range size, a line per policy, for the most threads. */
 function panel(rows: Row[], p: ShootdownParams, field: string, title: string, ytitle: string, log = true) {
   return {
@@ -167,13 +176,7 @@ function panel(rows: Row[], p: ShootdownParams, field: string, title: string, yt
     transform: [{ filter: `datum.${field} > 0` }],
     mark: { type: "line" as const, point: true },
     encoding: {
-      x: {
-        field: "size",
-        type: "quantitative" as const,
-        title: "range (bytes, log scale)",
-        scale: { type: "log" },
-        axis: { format: "~s" },
-      },
+      x: RANGE_AXIS,
       y: { field, type: "quantitative" as const, title: ytitle, scale: log ? { type: "log" } : {} },
       color: {
         field: "policy",
@@ -206,13 +209,7 @@ function shootdownPlots(rows: Row[], p: ShootdownParams): PlotSpec[] {
       transform: [{ calculate: "'' + datum.threads", as: "thread_count" }],
       mark: { type: "line" as const, point: true },
       encoding: {
-        x: {
-          field: "size",
-          type: "quantitative" as const,
-          title: "range (bytes, log scale)",
-          scale: { type: "log" },
-          axis: { format: "~s" },
-        },
+        x: RANGE_AXIS,
         y: {
           field: "interrupted_us",
           type: "quantitative" as const,

@@ -756,8 +756,9 @@ export class Scheduler {
       return;
     }
     if (res === "oom") {
-      this.k.printk.err(`Out of memory: Killed process ${t.pid} (${t.comm})`);
-      this.exitTask(t, 128 + 9, 9);
+      // out_of_memory(): the biggest process dies; if that is not this one, the fault is
+      // taken again (its instruction re-executes) with the memory the victim held.
+      this.oom_kill(t);
       return;
     }
     if (res === "sigbus") {
@@ -773,6 +774,37 @@ export class Scheduler {
     const err = 4 | (kind === "w" ? 2 : 0) | (res === "accerr" ? 1 : 0) | (kind === "x" ? 0x10 : 0);
     if (unhandled_signal(t, SIGSEGV)) this.segfault(t, h, h.stval, err);
     force_sig_fault(this, t, SIGSEGV, res === "accerr" ? SEGV_ACCERR : SEGV_MAPERR, h.stval);
+  }
+
+  /** out_of_memory() for a user fault of `t`: the process with the largest resident set (Linux's
+   *  oom_badness without swap and page tables, which mm does not count; the first in task order
+   *  on a tie) is killed with SIGKILL, with Linux's report (less its pgtables figure). Unlike
+   *  Linux, PID 1 may be chosen: here it is the user's program, not an init. Returns the
+   *  victim. */
+  oom_kill(t: task_struct): task_struct {
+    let victim = t;
+    let worst = -1;
+    for (const p of this.tasks) {
+      if (p !== p.sig.thread_head[0] || !p.running || p.sig.group_exit) continue;
+      const badness = p.mm.rss;
+      if (badness > worst) {
+        worst = badness;
+        victim = p;
+      }
+    }
+    const pr = this.k.printk;
+    pr.log(
+      "warning",
+      `${t.comm} invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0`,
+    );
+    const mm = victim.mm;
+    const totalVm = mm.vmas.reduce((n, v) => n + Number(v.vm_end - v.vm_start), 0) / 1024;
+    pr.err(
+      `Out of memory: Killed process ${victim.tgid} (${victim.comm}) total-vm:${totalVm}kB, ` +
+        `anon-rss:${mm.rss * 4}kB, file-rss:0kB, shmem-rss:0kB, UID:0 oom_score_adj:0`,
+    );
+    this.do_group_exit(victim, 128 + 9, 9);
+    return victim;
   }
 
   /** SIGILL ILL_ILLOPC at the instruction, named in the log when nothing catches it. */

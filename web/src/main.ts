@@ -129,6 +129,10 @@ const inputEditor = new LineEditor(
 );
 const enc = new TextEncoder();
 
+$("tlb-zoom").addEventListener("input", (e) => {
+  $("tlb").style.setProperty("--cell", `${(e.target as HTMLInputElement).value}px`);
+});
+
 function guestKeys(data: string): void {
   if (data.includes("\x03")) {
     send({ type: "control", line: "kill" });
@@ -240,7 +244,15 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
 function draw(): void {
   dirty = false;
   if (!snapshot) return;
+  // A redraw replaces the grids: the large ones' scroll positions are kept.
+  const scrolled = new Map<string, [number, number]>();
+  for (const el of $("tlb").querySelectorAll<HTMLElement>(".grid-scroll"))
+    scrolled.set(el.dataset.scroll ?? "", [el.scrollTop, el.scrollLeft]);
   $("tlb").innerHTML = snapshot.harts.map((h, i) => hartTlbHtml(h, diffs[i]!)).join("");
+  for (const el of $("tlb").querySelectorAll<HTMLElement>(".grid-scroll")) {
+    const at = scrolled.get(el.dataset.scroll ?? "");
+    if (at) [el.scrollTop, el.scrollLeft] = at;
+  }
   $("vmalloc").innerHTML = vmallocHtml(snapshot.vmalloc);
   $("chart").innerHTML = chartSvg(perfHistory);
   $("counters").textContent =
