@@ -54,6 +54,16 @@ async function type(page: Page, line: string, until: string | RegExp): Promise<s
   return terminalText(page);
 }
 
+/** Open the playground and wait for the console's prompt. */
+async function openConsole(page: Page): Promise<void> {
+  await page.goto(`${server!.url}index.html`);
+  await page.waitForFunction(() =>
+    (window as unknown as { mmlabTerminalText?: () => string })
+      .mmlabTerminalText?.()
+      .includes("mmlab:hart0>"),
+  );
+}
+
 describe("the playground in Chromium", () => {
   it("the page's build pulls in no Node module (the core and the session parts it uses run anywhere)", (ctx) => {
     ctx.skip(missing !== null, missing ?? "");
@@ -65,12 +75,7 @@ describe("the playground in Chromium", () => {
     const page = await browser!.context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${server!.url}index.html`);
-    await page.waitForFunction(() =>
-      (window as unknown as { mmlabTerminalText?: () => string })
-        .mmlabTerminalText?.()
-        .includes("mmlab:hart0>"),
-    );
+    await openConsole(page);
     await type(page, "p = vmalloc 256K", "p = 0xffff8f8000000000");
     await type(page, "memset p 0x5a 256K", /memset p 0x5a 256K\s*\n.*mmlab:hart0>/);
     // Every page of p is in the TLB view now.
@@ -114,12 +119,7 @@ describe("the playground in Chromium", () => {
   it("a guest's standard input from the terminal: a line at a time, Ctrl-D ends it; raw keys; Ctrl-C kills", async (ctx) => {
     ctx.skip(missing !== null, missing ?? "");
     const page = await browser!.context.newPage();
-    await page.goto(`${server!.url}index.html`);
-    await page.waitForFunction(() =>
-      (window as unknown as { mmlabTerminalText?: () => string })
-        .mmlabTerminalText?.()
-        .includes("mmlab:hart0>"),
-    );
+    await openConsole(page);
     const waiting = (): Promise<unknown> =>
       page.waitForFunction(
         () => document.getElementById("status")?.textContent?.includes("waiting for input"),
@@ -160,12 +160,7 @@ describe("the playground in Chromium", () => {
   it("a 2048-entry L2 TLB scrolls in its own box, keeps its place across redraws, and zooms", async (ctx) => {
     ctx.skip(missing !== null, missing ?? "");
     const page = await browser!.context.newPage();
-    await page.goto(`${server!.url}index.html`);
-    await page.waitForFunction(() =>
-      (window as unknown as { mmlabTerminalText?: () => string })
-        .mmlabTerminalText?.()
-        .includes("mmlab:hart0>"),
-    );
+    await openConsole(page);
     await page.locator("#set-tlb").selectOption("golden-cove");
     await page.locator("#boot").click();
     const box = page.locator('#tlb .grid-scroll[data-scroll="0-stlb"]');
