@@ -20,13 +20,45 @@ import {
   type WaitSelector,
   wait_status,
 } from "../exit.js";
-import { CLONE_VFORK, CSIGNAL, kernel_clone, type kernel_clone_args } from "../fork.js";
+import {
+  CLONE_CHILD_CLEARTID,
+  CLONE_CHILD_SETTID,
+  CLONE_DETACHED,
+  CLONE_FILES,
+  CLONE_FS,
+  CLONE_IO,
+  CLONE_NEWNS,
+  CLONE_PARENT,
+  CLONE_PARENT_SETTID,
+  CLONE_PIDFD,
+  CLONE_PTRACE,
+  CLONE_SETTLS,
+  CLONE_SIGHAND,
+  CLONE_SYSVSEM,
+  CLONE_THREAD,
+  CLONE_UNTRACED,
+  CLONE_VFORK,
+  CLONE_VM,
+  CSIGNAL,
+  kernel_clone,
+  type kernel_clone_args,
+} from "../fork.js";
 import { NR_OPEN } from "../fs/index.js";
 import { type task_struct, u32le } from "../process.js";
-import { CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, SIGCHLD, SIGCONT } from "../signal.js";
+import {
+  CLD_CONTINUED,
+  CLD_EXITED,
+  CLD_KILLED,
+  CLD_STOPPED,
+  SIGCHLD,
+  SIGCONT,
+  signame,
+  valid_signal,
+} from "../signal.js";
 import { BLOCK, wait_event } from "../wait.js";
-import { type Ctx, put, type SyscallTable, s32, u64s } from "./common.js";
+import { type Ctx, type Fmt, put, type SyscallTable, s32, u64s } from "./common.js";
 import { execveat_lookup, getname } from "./fs.js";
+import { flags } from "./fs_strace.js";
 import { EPOCH } from "./time.js";
 
 /** End the calling thread group with `code` (and the fatal `signal`, if one killed it):
@@ -206,6 +238,38 @@ function exec_strings(c: Ctx, argvVa: bigint, envpVa: bigint): [string[], string
   return typeof envp === "bigint" ? envp : [argv, envp];
 }
 
+/** clone's flag names, as strace prints them (strace's xlat/clone_flags). */
+const CLONE_FLAG_NAMES = [
+  [CLONE_VM, "CLONE_VM"],
+  [CLONE_FS, "CLONE_FS"],
+  [CLONE_FILES, "CLONE_FILES"],
+  [CLONE_SIGHAND, "CLONE_SIGHAND"],
+  [CLONE_PIDFD, "CLONE_PIDFD"],
+  [CLONE_PTRACE, "CLONE_PTRACE"],
+  [CLONE_VFORK, "CLONE_VFORK"],
+  [CLONE_PARENT, "CLONE_PARENT"],
+  [CLONE_THREAD, "CLONE_THREAD"],
+  [CLONE_NEWNS, "CLONE_NEWNS"],
+  [CLONE_SYSVSEM, "CLONE_SYSVSEM"],
+  [CLONE_SETTLS, "CLONE_SETTLS"],
+  [CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"],
+  [CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"],
+  [CLONE_DETACHED, "CLONE_DETACHED"],
+  [CLONE_UNTRACED, "CLONE_UNTRACED"],
+  [CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"],
+  [CLONE_IO, "CLONE_IO"],
+] as const;
+
+/** clone's first argument for strace: the flag names and the exit signal's (CSIGNAL), as
+ *  `CLONE_VM|CLONE_VFORK|SIGCHLD`. */
+export const clone_flags: Fmt = (v) => {
+  const x = Number(v & 0xffffffffn);
+  const names = flags(x & ~CSIGNAL, CLONE_FLAG_NAMES, "");
+  const sig = x & CSIGNAL;
+  const parts = [names, sig ? (valid_signal(sig) ? signame(sig) : `${sig}`) : ""].filter((p) => p !== "");
+  return parts.length ? parts.join("|") : "0";
+};
+
 /** The thread group leader with id `pid` (a process), or null. */
 function find_process(c: Ctx, pid: number): task_struct | null {
   const t = c.s.find_task(pid);
@@ -359,7 +423,7 @@ export const processSyscalls: SyscallTable = {
   178: { name: "gettid", args: [], fn: (c) => BigInt(c.t.pid) },
   220: {
     name: "clone",
-    args: ["x", "p", "p", "p", "p"],
+    args: [clone_flags, "p", "p", "p", "p"],
     fn: (c) => {
       const flags = Number(c.a[0]! & 0xffffffffn);
       // riscv64's order (CONFIG_CLONE_BACKWARDS): flags, newsp, parent_tid, tls, child_tid.
