@@ -6,6 +6,9 @@
 //  - process/fork: a process touches 64 MiB (16384 pages), then forks a child that exits at once
 //    and waits for it, vs the same without the fork: the cost of fork + exit + wait, and the
 //    pages the fork allocated (page tables only: copy-on-write copies no data page unwritten).
+//  - process/shootdown: a shootdown round trip to 1, 2, 4 and 8 harts: a process whose mm ran on
+//    N harts of an N-hart machine mprotects one touched page (read-only, then back: a flush each
+//    time) from hart 0; the other N-1 harts get the IPI and fence. Host time per mprotect.
 
 import { readFileSync } from "node:fs";
 import { assemble } from "../src/asm/index.js";
@@ -96,6 +99,30 @@ function runFork(elf: Uint8Array): number {
   return allocs;
 }
 
+/** An N-hart kernel with a process whose mm ran on every hart and whose page `a` each hart
+ *  touched; `call` is one mprotect of it from hart 0 (read-only and back, alternately). */
+function shootdownRig(harts: number): { call: () => void; ipisPerCall: () => number } {
+  const k = bootKernel(new Machine({ mem: 64 << 20, harts }), "kasan=off");
+  const elf = assemble("_start: j _start", { base: 0x10000n }).toElf();
+  const t = k.sched.spawn({ elf, path: "/sd", argv: ["sd"], envp: [], io });
+  const a = t.mm.do_mmap(0n, 4096n, 3, 0x22);
+  for (let cpu = 0; cpu < harts; cpu++) {
+    k.sched.switch_mm(k.machine.harts[cpu]!, t);
+    k.onCpu(cpu, () => t.uaccess.put_u64(a, 1n));
+  }
+  let prot = 1;
+  let calls = 0;
+  return {
+    call: () =>
+      k.onCpu(0, () => {
+        if (t.mm.do_mprotect(a, 4096n, prot) !== 0n) throw new Error("bench: mprotect failed");
+        prot ^= 2;
+        calls++;
+      }),
+    ipisPerCall: () => k.flush.stats.mprotect.ipis_sent / calls,
+  };
+}
+
 export const suites: SuiteFactory = (opts) => {
   const hello = makeSuite(
     {
@@ -144,5 +171,21 @@ export const suites: SuiteFactory = (opts) => {
     },
     opts,
   );
-  return [hello, thp, fork];
+  const HARTS = [1, 2, 4, 8];
+  const rigs = HARTS.map((n) => shootdownRig(n));
+  for (const r of rigs) r.call();
+  const shootdown = makeSuite(
+    {
+      name: "process/shootdown",
+      title: "mprotect of one page touched on N harts, from hart 0: a shootdown round trip to N harts",
+      cases: HARTS.map((n, i) => ({ name: `${n} hart${n > 1 ? "s" : ""}`, fn: rigs[i]!.call })),
+      ratioTo: "1 hart",
+      summary: (hz) => [
+        `host time per mprotect + flush: ${HARTS.map((n) => `${n} hart${n > 1 ? "s" : ""} ${(1e6 / hz(`${n} hart${n > 1 ? "s" : ""}`)).toFixed(2)} us`).join(", ")}`,
+        `IPIs per call: ${HARTS.map((n, i) => `${n} hart${n > 1 ? "s" : ""} ${rigs[i]!.ipisPerCall()}`).join(", ")}`,
+      ],
+    },
+    opts,
+  );
+  return [hello, thp, fork, shootdown];
 };

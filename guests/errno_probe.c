@@ -220,6 +220,7 @@ static void probe_mmap(void)
 	TA("mmap", "MAP_FIXED_NOREPLACE over a mapping", S(SYS_mmap, map, PAGE, PROT_READ, A | MAP_FIXED_NOREPLACE, -1, 0));
 	TA("mmap", "unknown prot bit 0x100", S(SYS_mmap, 0, PAGE, PROT_READ | 0x100, A, -1, 0));
 	TA("mmap", "hint (void *)1, no MAP_FIXED", S(SYS_mmap, BAD, PAGE, PROT_READ, A, -1, 0));
+	T("mmap", "anonymous MAP_SHARED_VALIDATE", S(SYS_mmap, 0, PAGE, PROT_READ, 0x3 | MAP_ANONYMOUS, -1, 0));
 	TA("mmap", "anonymous MAP_SHARED", S(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
 	TA("mmap", "file past its end", S(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE, file, 16 * PAGE));
 
@@ -245,6 +246,8 @@ static void probe_mmap(void)
 	T("mprotect", "unknown prot bit 0x100", S(SYS_mprotect, m, PAGE, PROT_READ | 0x100));
 	T("mprotect", "PROT_GROWSDOWN|PROT_GROWSUP", S(SYS_mprotect, m, PAGE, PROT_READ | 0x01000000 | 0x02000000));
 	T("mprotect", "length 0", S(SYS_mprotect, m, 0, PROT_READ));
+	T("mprotect", "PROT_GROWSDOWN, not a stack", S(SYS_mprotect, m, PAGE, PROT_READ | 0x01000000));
+	T("mprotect", "unknown prot bit, length 0", S(SYS_mprotect, m, 0, PROT_READ | 0x100));
 	T("mprotect", "range with an unmapped page", S(SYS_mprotect, m, 5 * PAGE, PROT_READ | PROT_WRITE));
 	T("mprotect", "unmapped range at 1 TiB", S(SYS_mprotect, FAR, PAGE, PROT_READ));
 	T("mprotect", "kernel address", S(SYS_mprotect, KADDR, PAGE, PROT_READ));
@@ -252,6 +255,7 @@ static void probe_mmap(void)
 
 	T("madvise", "misaligned address", S(SYS_madvise, m + 1, PAGE, MADV_DONTNEED));
 	T("madvise", "unknown advice 999", S(SYS_madvise, m, PAGE, 999));
+	T("madvise", "unknown advice 5", S(SYS_madvise, m, PAGE, 5));
 	T("madvise", "length ~0", S(SYS_madvise, m, ~0UL, MADV_DONTNEED));
 	T("madvise", "length 0", S(SYS_madvise, m, 0, MADV_DONTNEED));
 	T("madvise", "range with an unmapped page", S(SYS_madvise, m, 5 * PAGE, MADV_DONTNEED));
@@ -308,6 +312,7 @@ static void probe_time(void)
 	T("getrandom", "kernel buffer", S(SYS_getrandom, KADDR, 8, 0));
 	T("getrandom", "length 0", S(SYS_getrandom, buf, 0, 0));
 	T("getrandom", "16 bytes, GRND_NONBLOCK", S(SYS_getrandom, buf, 16, 1));
+	T("getrandom", "flags 1<<32 (an unsigned int)", S(SYS_getrandom, buf, 8, 1UL << 32));
 }
 
 static void probe_futex(void)
@@ -399,6 +404,8 @@ static void probe_process(void)
 	T("uname", "NULL", S(SYS_uname, 0));
 	T("prlimit64", "resource 99", S(SYS_prlimit64, 0, 99, 0, buf));
 	T("prlimit64", "no such pid", S(SYS_prlimit64, 0x3ffffff0, 0, 0, buf));
+	T("prlimit64", "resource 16 (RLIM_NLIMITS)", S(SYS_prlimit64, 0, 16, 0, buf));
+	T("prlimit64", "resource 99, no such pid", S(SYS_prlimit64, 0x3ffffff0, 99, 0, buf));
 	T("set_robust_list", "length 1", S(SYS_set_robust_list, buf, 1));
 	T("unlinkat", "unknown flag 0x1", S(SYS_unlinkat, AT_FDCWD, path, 0x1));
 	T("unlinkat", "missing file", S(SYS_unlinkat, AT_FDCWD, "/no-such-dir/x", 0));

@@ -9,6 +9,12 @@ guests/bench.json; the project's tests never run it.
 
 Usage: python3 guests/record-expected.py           write everything
        python3 guests/record-expected.py --check   compare, write nothing
+       python3 guests/record-expected.py --only NAME...
+                record only the cases (and host runs) of programs NAME: their
+                entries are replaced in cases.json / next.json (a new one goes
+                after the case before it in CASES); the other entries and
+                bench.json are kept as they are (some cases, e.g. hostile
+                munmap-huge, take many minutes under qemu on a loaded machine)
        python3 guests/record-expected.py --mmlab   also run each benchmark
                 under `node bin/mmlab.js run --stats=json` (build mmlab first):
                 its stdout must match, bench.json gets its instruction count
@@ -25,10 +31,11 @@ Outputs:
                        the case execs through PATH) and "needs" (what is
                        missing in mmlab)
   expected/*.out       the stdout of each case
-  expected/errno_probe.host-linux.out
-                       errno_probe built natively with the host's cc and run
-                       on the host kernel: Linux's own answers, to compare
-                       with qemu's emulated ones (skipped without cc)
+  expected/*.host-linux.out
+                       HOST_RUNS (errno_probe; jobctl all) built natively
+                       with the host's cc and run on the host kernel: Linux's
+                       own answers where qemu's emulated ones differ
+                       (skipped without cc)
   bench.json           each benchmark's command line and expected stdout
 
 Every case runs from the repository root as guests/bin/NAME.VARIANT.elf ARGS
@@ -64,11 +71,14 @@ QEMU = shutil.which("qemu-riscv64") or "qemu-riscv64"
 ISSUE13 = "issue 13 (processes, signals, files)"
 
 
-def case(program, tag, args=(), env=(), stdin=None, mounts=(), bin=None, variants=BOTH, needs=None):
+def case(program, tag, args=(), env=(), stdin=None, mounts=(), bin=None, variants=BOTH, needs=None,
+         linux=None):
     """A test case. bin: (guest PATH directory, [programs]); needs: None when
-    mmlab runs the case today (cases.json), else what it lacks (next.json)."""
+    mmlab runs the case today (cases.json), else what it lacks (next.json); linux:
+    the file of Linux's own answers the case expects where qemu's differ (qemu's
+    recording is still written, as CASE.out)."""
     return dict(program=program, tag=tag, args=list(args), env=list(env), stdin=stdin,
-                mounts=list(mounts), bin=bin, variants=variants, needs=needs)
+                mounts=list(mounts), bin=bin, variants=variants, needs=needs, linux=linux)
 
 
 CASES = [
@@ -135,6 +145,9 @@ CASES = [
     case("sigalrm", "default"),
     case("sigsegv_longjmp", "default"),
     case("sigmasks", "default"),
+    case("jobctl", "default"),
+    case("cputimer", "default"),
+    case("execthr", "default", env=["PATH=/bin"], bin=("/bin", ["execthr"]), variants=GLIBC),
     case("files", "default"),
     case("cow", "default"),
     case("cow", "4096", ["4096"]),
@@ -143,8 +156,7 @@ CASES = [
     case("minish", "stdin", env=["PATH=/bin"], stdin="guests/inputs/minish-stdin.sh",
          bin=("/bin", ["cat", "echo"])),
     case("forkbomb", "40", ["40"]),
-    case("errno_probe", "default", needs=ISSUE13 + ": every call's argument checks (today munmap of a range "
-         "wrapping past 2^64 returns 0 and frees kernel pages: internal error, status 70)"),
+    case("errno_probe", "default", linux="errno_probe.host-linux.out"),
 ]
 
 # The benchmark suite: (name, mode, program, args, stdout from: program + args under qemu)
@@ -202,12 +214,40 @@ def run(c, variant):
     return p.stdout, status
 
 
-def record_cases():
-    """Run every case; returns (cases.json text, next.json text, files, failures)."""
-    manifests = {"cases": [], "next": []}
+def old_manifests():
+    """The entries of the current cases.json and next.json, in their order."""
+    out = {}
+    for key, name in (("cases", "cases.json"), ("next", "next.json")):
+        path = os.path.join(EXPECTED, name)
+        out[key] = json.load(open(path))["cases"] if os.path.exists(path) else []
+    return out
+
+
+def merge_entry(manifests, key, entry, prev_id):
+    """Put `entry` in manifests[key]: in place of the entry with its id, else after prev_id's
+    (else at the end); an entry with its id in the other manifest leaves it."""
+    for k in manifests:
+        manifests[k] = [e for e in manifests[k] if e["id"] != entry["id"] or k == key]
+    ids = [e["id"] for e in manifests[key]]
+    if entry["id"] in ids:
+        manifests[key][ids.index(entry["id"])] = entry
+    elif prev_id in ids:
+        manifests[key].insert(ids.index(prev_id) + 1, entry)
+    else:
+        manifests[key].append(entry)
+
+
+def record_cases(only=None):
+    """Run every case (or those of the programs in `only`, keeping the others' entries);
+    returns (cases.json text, next.json text, files, failures)."""
+    manifests = old_manifests() if only else {"cases": [], "next": []}
     files_out, failures = {}, 0
+    prev_id = None
     for c in CASES:
         cid = f"{c['program']}.{c['tag']}"
+        if only and c["program"] not in only:
+            prev_id = cid
+            continue
         variants = c["variants"]
         outs = {v: run(c, v) for v in variants}
         statuses = {outs[v][1] for v in variants}
@@ -219,6 +259,8 @@ def record_cases():
         files = {v: f"{cid}.out" if same else f"{cid}.{v}.out" for v in variants}
         for v in variants:
             files_out[files[v]] = outs[v][0]
+        if c["linux"]:
+            files = {v: c["linux"] for v in variants}  # the case expects Linux's answers
         entry = {
             "id": cid,
             "program": c["program"],
@@ -232,26 +274,48 @@ def record_cases():
         bin_entry = {"guest": c["bin"][0], "programs": c["bin"][1]} if c["bin"] else None
         if c["needs"] is not None:
             entry = {**entry, "variants": list(variants), "bin": bin_entry, "needs": c["needs"]}
-        elif bin_entry is not None:
-            entry = {**entry, "bin": bin_entry}  # test/kernel/guest-cases.ts mounts them
-        manifests["cases" if c["needs"] is None else "next"].append(entry)
+        else:
+            if tuple(variants) != BOTH:
+                entry = {**entry, "variants": list(variants)}  # guests.test.ts runs only these
+            if bin_entry is not None:
+                entry = {**entry, "bin": bin_entry}  # test/kernel/guest-cases.ts mounts them
+        key = "cases" if c["needs"] is None else "next"
+        if only:
+            merge_entry(manifests, key, entry, prev_id)
+        else:
+            manifests[key].append(entry)
+        prev_id = cid
         print(f"{cid}: status {entry['status']}, "
               + ("one output" if same else "outputs differ by build")
               + ("" if c["needs"] is None else "  [next.json]"))
     return manifests, files_out, failures
 
 
-def host_errno_probe():
-    """errno_probe built for the host and run there: the host kernel's answers."""
+# Programs built for the host and run on its Linux, where qemu-riscv64's answer is not
+# Linux's: (program, args, output file).
+HOST_RUNS = [
+    ("errno_probe", [], "errno_probe.host-linux.out"),
+    ("jobctl", ["all"], "jobctl.all.host-linux.out"),
+    ("cputimer", ["all"], "cputimer.all.host-linux.out"),
+    ("execthr", ["all"], "execthr.all.host-linux.out"),
+]
+
+
+def host_runs(only=None):
+    """HOST_RUNS built for the host and run there: the host kernel's answers ({file: stdout})."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if not cc:
-        print("note: no host C compiler; errno_probe.host-linux.out left as it is")
-        return None
+        print("note: no host C compiler; the *.host-linux.out files left as they are")
+        return {}
+    outs = {}
     with tempfile.TemporaryDirectory() as tmp:
-        exe = os.path.join(tmp, "errno_probe")
-        subprocess.run([cc, "-O2", "-I", GUESTS, "-o", exe, os.path.join(GUESTS, "errno_probe.c")], check=True)
-        out = subprocess.run([exe], capture_output=True, check=True).stdout
-    return out
+        for program, args, name in HOST_RUNS:
+            if only and program not in only:
+                continue
+            exe = os.path.join(tmp, program)
+            subprocess.run([cc, "-O2", "-I", GUESTS, "-o", exe, os.path.join(GUESTS, f"{program}.c")], check=True)
+            outs[name] = subprocess.run([exe, *args], capture_output=True, check=True).stdout
+    return outs
 
 
 def mmlab_run(mode, program, args):
@@ -332,10 +396,9 @@ def json_text(about, cases, extra=None):
 def main():
     check = "--check" in sys.argv[1:]
     use_mmlab = "--mmlab" in sys.argv[1:]
-    manifests, files, failures = record_cases()
-    host = host_errno_probe()
-    if host is not None:
-        files["errno_probe.host-linux.out"] = host
+    only = sys.argv[sys.argv.index("--only") + 1:] if "--only" in sys.argv else None
+    manifests, files, failures = record_cases(only)
+    files.update(host_runs(only))
     texts = {
         "cases.json": json_text(
             "Expected stdout and exit status of each guest case, recorded under qemu-riscv64 by "
@@ -347,13 +410,17 @@ def main():
             {"hostKernel": f"{platform.system()} {platform.release()} {platform.machine()} "
                            "(errno_probe.host-linux.out)"}),
     }
-    bench_path, bench_text, bench_failures = record_bench(use_mmlab)
+    if only:
+        bench_path = os.path.join(GUESTS, "bench.json")
+        bench_text, bench_failures = open(bench_path).read(), 0
+    else:
+        bench_path, bench_text, bench_failures = record_bench(use_mmlab)
     failures += bench_failures
     if check:
         for name, data in files.items():
             path = os.path.join(EXPECTED, name)
             old = open(path, "rb").read() if os.path.exists(path) else None
-            if old != data and name != "errno_probe.host-linux.out":
+            if old != data and not name.endswith(".host-linux.out"):
                 print(f"{name}: stdout differs")
                 failures += 1
         for name, text in list(texts.items()) + [(bench_path, bench_text)]:

@@ -109,6 +109,16 @@ pid_t getppid(void)
 	return (pid_t)__rt_syscall0(__NR_getppid);
 }
 
+int setpgid(pid_t pid, pid_t pgid)
+{
+	return (int)ret(__rt_syscall2(__NR_setpgid, pid, pgid));
+}
+
+pid_t setsid(void)
+{
+	return (pid_t)ret(__rt_syscall0(__NR_setsid));
+}
+
 pid_t gettid(void)
 {
 	return (pid_t)__rt_syscall0(__NR_gettid);

@@ -60,6 +60,8 @@
 #define __NR_gettimeofday    169
 #define __NR_getpid          172
 #define __NR_getppid         173
+#define __NR_setpgid         154
+#define __NR_setsid          157
 #define __NR_getuid          174
 #define __NR_geteuid         175
 #define __NR_getgid          176

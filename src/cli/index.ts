@@ -1,7 +1,7 @@
 // The `mmlab` command: dispatch to a command (commands.ts), and turn every error into one line on
 // stderr and an exit status (2 for usage mistakes and bad inputs). bin/mmlab.js calls main().
-// Only the command asked for is loaded (commands.ts), and the experiments module (which knows
-// the version) only for --help and --version.
+// Only the command asked for is loaded (commands.ts); --version loads the session layer (which
+// knows the version), not the experiments.
 
 import { commandLabel, InputError, parseArgs, UsageError } from "./args.js";
 import { type Command, commandHelp, HELP_OPTION } from "./command.js";
@@ -16,9 +16,9 @@ export const EXIT_USAGE = 2;
 /** Exit status of an internal error (a bug in mmlab; sysexits EX_SOFTWARE). */
 export const EXIT_INTERNAL = 70;
 
-/** mmlab's version (from the experiments module, which records it in every result). */
+/** mmlab's version (from the session layer, which the experiments take it from too). */
 async function version(): Promise<string> {
-  return (await import("../exp/index.js")).mmlabVersion();
+  return (await import("../session/index.js")).mmlabVersion();
 }
 
 async function generalHelp(): Promise<string> {

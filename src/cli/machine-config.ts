@@ -139,6 +139,11 @@ export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
             help: "translate hot guest code to WebAssembly (same output and counters; off by default for now)",
           },
           {
+            name: "no-jit",
+            kind: "flag",
+            help: "run every instruction in the interpreter, no translation (the default for now)",
+          },
+          {
             name: "dump-jit",
             kind: "value",
             valueName: "DIR",
@@ -179,14 +184,20 @@ export function machineConfig(p: Parsed, command: string): MachineConfig {
     stats,
     ...trace,
     quiet: flag(p, "quiet"),
-    ...jitOpt(p),
+    ...jitOpt(p, command),
   };
 }
 
 /** --jit and --dump-jit DIR (which implies --jit): DIR is created, and each region's text is
- *  written to a file there. */
-function jitOpt(p: Parsed): { jit?: JitSpec } {
+ *  written to a file there. --no-jit: no translation (with either of them: a usage error). */
+function jitOpt(p: Parsed, command: string): { jit?: JitSpec } {
   const dir = stringOpt(p, "dump-jit");
+  if (flag(p, "no-jit")) {
+    if (dir !== undefined || flag(p, "jit")) {
+      throw usageError(command, `'--no-jit' cannot go with '${dir === undefined ? "--jit" : "--dump-jit"}'`);
+    }
+    return {};
+  }
   if (dir === undefined && !flag(p, "jit")) return {};
   if (dir === undefined) return { jit: { dump: null } };
   makeDirs(dir);

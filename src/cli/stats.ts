@@ -44,7 +44,7 @@ export function formatStats(s: StatsReport): string {
     lines.push(
       `translated: ${int(j.regions)} regions, ${int(j.insns)} instructions into ${int(j.wasmBytes)} bytes of ` +
         `WebAssembly in ${j.translateMs.toFixed(1)} ms; ${(100 * j.share).toFixed(1)}% of instructions ` +
-        `run translated; ${int(j.dropped)} regions dropped`,
+        `run translated; ${int(j.dropped)} regions dropped, ${int(j.abandoned)} abandoned as slower`,
     );
   }
   if (s.traps.length > 0) {

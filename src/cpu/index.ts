@@ -26,6 +26,8 @@ export {
   isHotOp,
   type RunFn,
   run,
+  STARTER_INSNS,
+  starterInsnsLeft,
   type TraceFn,
   tracingInterpreter,
 } from "./interp.js";

@@ -88,10 +88,13 @@ interface Variant {
    *  the traced variants always do. */
   trig?: boolean;
   jit?: boolean;
+  /** The first instructions of a process (STARTER_INSNS): same code, never warmed (its name
+   *  only differs, so profiles tell it apart). */
+  starter?: boolean;
 }
 
 const variantName = (v: Variant): string =>
-  `${v.paged ? "paged" : "bare"}${v.traced ? "-traced" : ""}${v.trig ? "-trig" : ""}${v.jit ? "-jit" : ""}`;
+  `${v.paged ? "paged" : "bare"}${v.traced ? "-traced" : ""}${v.trig ? "-trig" : ""}${v.jit ? "-jit" : ""}${v.starter ? "-starter" : ""}`;
 
 /** A generated function's name: run_paged, cold_bare_traced... (profiles show it). */
 const fnName = (f: "run" | "cold", v: Variant): string => `${f}_${variantName(v).replaceAll("-", "_")}`;
@@ -340,49 +343,57 @@ export interface Interpreter {
   readonly checksTriggers?: boolean;
 }
 
-const built: { bare: RunFn | null; paged: RunFn | null } = { bare: null, paged: null };
-const builtTrig: { bare: RunFn | null; paged: RunFn | null } = { bare: null, paged: null };
+/** An Interpreter whose variants (bare and paged, else as `v` says) are each generated and
+ *  compiled the first time they are asked for (a kernel-mode run needs only the paged one, a
+ *  bare run usually only the bare one): start-up. `warmUp`: warm each at its first call. */
+function lazyInterpreter(v: Omit<Variant, "paged">, warmUp: boolean): Interpreter {
+  let bare: RunFn | null = null;
+  let paged: RunFn | null = null;
+  return {
+    get bare(): RunFn {
+      bare ??= build({ ...v, paged: false }, null, warmUp);
+      return bare;
+    },
+    get paged(): RunFn {
+      paged ??= build({ ...v, paged: true }, null, warmUp);
+      return paged;
+    },
+  };
+}
 
 /** The variants that check execute triggers and debugger breakpoints before each instruction,
- *  used for the chunks of a hart that has some armed (built when first needed). */
-const triggered: Interpreter = {
-  get bare(): RunFn {
-    builtTrig.bare ??= build({ traced: false, paged: false, trig: true }, null, false);
-    return builtTrig.bare;
-  },
-  get paged(): RunFn {
-    builtTrig.paged ??= build({ traced: false, paged: true, trig: true }, null, false);
-    return builtTrig.paged;
-  },
-};
+ *  used for the chunks of a hart that has some armed. */
+const triggered = lazyInterpreter({ traced: false, trig: true }, false);
 
-/** The interpreter. Each variant is generated and compiled the first time it is asked for (a
- *  kernel-mode run needs only the paged one, a bare run usually only the bare one): start-up. */
-export const interpreter: Interpreter = {
-  get bare(): RunFn {
-    built.bare ??= build({ traced: false, paged: false }, null);
-    return built.bare;
-  },
-  get paged(): RunFn {
-    built.paged ??= build({ traced: false, paged: true }, null);
-    return built.paged;
-  },
-};
-
-const builtJit: { bare: RunFn | null; paged: RunFn | null } = { bare: null, paged: null };
+/** The interpreter. */
+export const interpreter = lazyInterpreter({ traced: false }, true);
 
 /** The interpreter with translation to WebAssembly (the jit variants), for harts whose `jit` is
- *  set; generated on first use, like `interpreter`. */
-export const jitInterpreter: Interpreter = {
-  get bare(): RunFn {
-    builtJit.bare ??= build({ traced: false, paged: false, jit: true }, null);
-    return builtJit.bare;
-  },
-  get paged(): RunFn {
-    builtJit.paged ??= build({ traced: false, paged: true, jit: true }, null);
-    return builtJit.paged;
-  },
-};
+ *  set. */
+export const jitInterpreter = lazyInterpreter({ traced: false, jit: true }, true);
+
+/** Instructions of a process run by the starter variants before the warmed ones take over.
+ *  The warm-up (warmup.ts) costs tens of milliseconds of CPU per variant, more than a short
+ *  program takes in all (a no-libc hello world is 232 instructions): a program that ends within
+ *  these instructions never pays for it. The warmed variant is a fresh function whose only
+ *  feedback and ticks are the warm-up's (V8 then optimizes it once, with feedback for every op;
+ *  warming the function that had already run the program's first instructions made V8 compile
+ *  it in the middle of the warm-up and deoptimize it later, warmup.ts). The share stays below
+ *  what makes V8 optimize the starter itself, a compile (seconds of CPU on a loaded machine)
+ *  thrown away at the switch: measured with --trace-opt on bench_coremark (Node 20.20), V8 marked
+ *  run_paged_starter for TurboFan when it ran 4,000 instructions or more, not with 3,000. */
+export const STARTER_INSNS = 2_000;
+
+/** The starter variants: the plain interpreter, never warmed. */
+const starter = lazyInterpreter({ traced: false, starter: true }, false);
+
+/** Instructions the starter variants may still run in this process. */
+let starterLeft = STARTER_INSNS;
+
+/** How many more instructions the starter variants run (0 or less: the warmed ones run). */
+export function starterInsnsLeft(): number {
+  return starterLeft;
+}
 
 /** The jit variant's cold(), paged or not: translated code (jit/translator.ts) calls it for the
  *  ops it leaves to the interpreter's semantics (F and D, A), so those have one place. */
@@ -394,7 +405,8 @@ export function jitCold(paged: boolean): ColdFn {
 }
 
 /** Run a chunk on `h` with the variant its translation state needs (the jit variants when the
- *  hart translates and the plain interpreter is asked for). */
+ *  hart translates and the plain interpreter is asked for; the starter variants for a process's
+ *  first STARTER_INSNS instructions). */
 export function run(h: Hart, budget: number, interp: Interpreter = interpreter): number {
   // execute triggers and breakpoints: checked before each instruction, so no region runs
   const i =
@@ -402,8 +414,14 @@ export function run(h: Hart, budget: number, interp: Interpreter = interpreter):
       ? triggered
       : h.jit !== null && interp === interpreter
         ? jitInterpreter
-        : interp;
-  return (h.pagingActive() ? i.paged : i.bare)(h, budget);
+        : interp === interpreter && starterLeft > 0
+          ? starter
+          : interp;
+  if (i !== starter) return (h.pagingActive() ? i.paged : i.bare)(h, budget);
+  // A chunk may end early (a trap, a CSR write, a yield: every caller goes on with the next).
+  const n = (h.pagingActive() ? i.paged : i.bare)(h, Math.min(budget, starterLeft));
+  starterLeft -= n;
+  return n;
 }
 
 /** Interpreters that call `tracer` before every instruction. */

@@ -94,6 +94,9 @@ export class Triggers {
   data = false;
   /** Why the hart halted for the debugger; null while it runs. */
   halt: DebugHalt | null = null;
+  /** The code running now is not the debugger's (a process it detached from, under the
+   *  kernel): its breakpoints and its triggers (action 1) do not fire. */
+  debuggerAway = false;
   private decoded: Decoded[] = new Array(NTRIGGERS).fill(OFF);
   /** The debugger's breakpoints (gdb's Z0), by the pc's low word, then the whole pc. */
   private readonly breakpoints = new Map<number, bigint[]>();
@@ -213,7 +216,7 @@ export class Triggers {
   checkExec(len: number): void {
     const h = this.h;
     const bp = this.breakpoints.get(h.pcLo >>> 0);
-    if (bp !== undefined) {
+    if (bp !== undefined && !this.debuggerAway) {
       const pc = h.pcBig();
       if (bp.includes(pc)) this.stop({ kind: "breakpoint", addr: pc });
     }
@@ -264,6 +267,7 @@ export class Triggers {
   /** Trigger `i` fired on an access of kind `access` at `addr`: set its hit bit, then halt for
    *  the debugger (action 1) or raise a breakpoint exception (action 0). */
   private fire(i: number, d: Decoded, addr: bigint, access: "x" | "r" | "w"): void {
+    if (d.action === 1 && this.debuggerAway) return;
     const t = this.tdata1[i]!;
     this.tdata1[i] = t | (t >> 60n === BigInt(TRIG_MCONTROL) ? 1n << 20n : 1n << 22n);
     if (d.action === 1) this.stop({ kind: "trigger", trigger: i, addr, access });

@@ -15,6 +15,11 @@
 // of CPU per variant on the development machine under load (node -e 0 took 0.13-0.2 s there),
 // part of it compiling to bytecode functions a program needs anyway.
 //
+// A process's first instructions (interp.ts, STARTER_INSNS) run on starter variants, which are
+// never warmed: a short program (a hello world) ends before the warm-up would have paid off.
+// The warmed variant is then a function of its own, called first when the starter's share is
+// used up, so it is still warmed at its first call, as below.
+//
 // Why at the first call, not later (measured with --trace-opt --trace-deopt on bench_coremark,
 // README Performance): warming after the program's first 1,000 instructions (so that tiny
 // programs would skip it), V8 marked run_paged hot during the warm-up, from the program's ticks

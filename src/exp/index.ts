@@ -21,7 +21,6 @@ export { EXPERIMENTS, findExperiment, SWEEP } from "./registry.js";
 export {
   formatTable,
   hostInfo,
-  mmlabVersion,
   toCsv,
   writeOutputs,
   writePlots,

@@ -2,6 +2,7 @@
 // them, and the sweep of the user's own program.
 
 import { lazyPurgeExperiment } from "./lazy-purge.js";
+import { shootdownExperiment } from "./shootdown.js";
 import { sweepExperiment } from "./sweep.js";
 import { thpExperiment } from "./thp.js";
 import { tlbReachExperiment } from "./tlb-reach.js";
@@ -13,6 +14,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   tlbReachExperiment,
   vreallocExperiment,
   lazyPurgeExperiment,
+  shootdownExperiment,
   walkCostExperiment,
   thpExperiment,
 ];

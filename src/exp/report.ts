@@ -1,30 +1,13 @@
 // What an experiment writes: NAME.csv (one line per row, the experiment's columns), NAME.json
 // (parameters, the host, every row), the SVG plots, and the compact table printed on stdout.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { makeDirs } from "../session/index.js";
+import { makeDirs, mmlabVersion } from "../session/index.js";
 import { shardFileBase } from "./plan.js";
 import { renderSvg } from "./plot.js";
 import type { Column, Experiment, ExpResult, HostInfo, Row, Value } from "./types.js";
-
-/** mmlab's version, from the package.json above src/ (or dist/src/ when compiled): what
- *  `mmlab --version` prints and NAME.json records. */
-export function mmlabVersion(): string {
-  for (const up of ["../../package.json", "../../../package.json"]) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === "mmlab" && pkg.version) return pkg.version;
-    } catch {
-      // not there: try the next
-    }
-  }
-  return "unknown";
-}
 
 /** The machine we run on, and when. */
 export function hostInfo(): HostInfo {

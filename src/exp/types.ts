@@ -128,8 +128,8 @@ export interface PlotSpec {
   spec: VlSpec;
 }
 
-/** The untyped face every experiment shows to the runner, the worker and the command. */
-export interface Experiment {
+/** What an experiment says about itself, typed or not. */
+export interface ExperimentInfo {
   name: string;
   /** One line for `mmlab exp list`. */
   summary: string;
@@ -140,6 +140,10 @@ export interface Experiment {
   columns: readonly Column[];
   /** What `params` holds in a saved result (checked before plots are drawn from one). */
   paramsShape: Shape;
+}
+
+/** The untyped face every experiment shows to the runner, the worker and the command. */
+export interface Experiment extends ExperimentInfo {
   /** The parameters and the independent points; throws an Error with one line on a bad option. */
   plan(opts: RunOptions): { params: unknown; points: unknown[] };
   runPoint(params: unknown, point: unknown): Row[];
@@ -162,13 +166,7 @@ export interface Experiment {
 }
 
 /** An experiment with typed parameters P and points Q. */
-export interface ExperimentDef<P, Q> {
-  name: string;
-  summary: string;
-  description: string;
-  uses: readonly ("tlb" | "satp")[];
-  columns: readonly Column[];
-  paramsShape: Shape;
+export interface ExperimentDef<P, Q> extends ExperimentInfo {
   plan(opts: RunOptions): { params: P; points: Q[] };
   runPoint(params: P, point: Q): Row[];
   plots(rows: Row[], params: P): PlotSpec[];

@@ -4,7 +4,9 @@
 // ecall steps over the whole system call; every signal but SIGKILL and those gdb passes
 // (QPassSignals) stops the task before delivery (the stop names it, qXfer:siginfo gives its
 // si_addr) and goes on as gdb's C says; an execve stops the task at its new program's start
-// when gdb asked for exec events; exit statuses and fatal signals are reported as W and X.
+// when gdb asked for exec events, a fork stops the parent when gdb asked for fork events (with
+// the multiprocess extensions: ids are pTGID.PID), and gdb may then let go of one process
+// (D;pid), whose tasks run on undebugged; exit statuses and fatal signals are W and X.
 // Files are read for gdb (vFile) from the program's namespace.
 
 import { PRIV_U } from "../cpu/index.js";
@@ -50,6 +52,9 @@ export class KernelTarget implements Target {
   /** Signals delivered without a stop (QPassSignals), by Linux number. */
   private passed: ReadonlySet<number> = new Set();
   private events: EventsWanted = { exec: false, fork: false, vfork: false };
+  /** The process whose end is the run's end for gdb: the program's, or after gdb let go of it
+   *  (following a fork's child), one it still debugs. */
+  private followed: task_struct;
   /** The program's bytes as it was started (the file gdb is told about first). */
   private readonly program: Uint8Array;
   /** User instructions run so far (--max-insns). */
@@ -64,6 +69,7 @@ export class KernelTarget implements Target {
     private readonly maxInsns = Number.POSITIVE_INFINITY,
   ) {
     this.program = main.opts.elf;
+    this.followed = main;
     this.current = main.pid;
     this.breaks = new HartBreaks(() => k.machine.harts);
     this.monitorCommands = kernelMonitor(
@@ -84,7 +90,14 @@ export class KernelTarget implements Target {
     } else if (ev.kind === "exec") {
       if (!this.events.exec) return false;
       stop = { kind: "signal", tid: t.pid, signal: SIG.TRAP, reason: { exec: ev.path } };
-    } else return false;
+    } else {
+      // With fork events on, gdb follows processes: one it is not told about is not its own.
+      if (!this.events[ev.kind]) {
+        if (this.events.fork) ev.child.ptrace_detached = true;
+        return false;
+      }
+      stop = { kind: "signal", tid: t.pid, signal: SIG.TRAP, reason: { fork: ev.kind, child: ev.child.pid } };
+    }
     this.pending.set(t.pid, stop);
     return true;
   }
@@ -111,11 +124,30 @@ export class KernelTarget implements Target {
   }
 
   private task(tid: number): task_struct | undefined {
-    return this.k.sched.tasks.find((t) => t.pid === tid && t.running);
+    return this.k.sched.tasks.find((t) => t.pid === tid && t.running && !t.ptrace_detached);
   }
 
   threads(): number[] {
-    return this.k.sched.tasks.filter((t) => t.running).map((t) => t.pid);
+    return this.k.sched.tasks.filter((t) => t.running && !t.ptrace_detached).map((t) => t.pid);
+  }
+
+  processOf(tid: number): number {
+    return this.k.sched.tasks.find((t) => t.pid === tid)?.tgid ?? tid;
+  }
+
+  /** D;pid: the process's tasks are let go of (a signal one stopped with is delivered); if it
+   *  was the program gdb started with, the run's end is now that of a process still debugged. */
+  detachProcess(pid: number): boolean {
+    const tasks = this.k.sched.tasks.filter((t) => t.running && t.tgid === pid && !t.ptrace_detached);
+    if (tasks.length === 0) return false;
+    for (const t of tasks) {
+      t.ptrace_detached = true;
+      if (t.ptrace_sig) t.ptrace_sig.deliver = true;
+      this.pending.delete(t.pid);
+    }
+    const left = this.k.sched.tasks.find((t) => t.running && !t.ptrace_detached);
+    if (this.followed.tgid === pid && left) this.followed = left.group_leader;
+    return true;
   }
 
   threadName(tid: number): string {
@@ -230,7 +262,7 @@ export class KernelTarget implements Target {
   /** The program's end, once every task has exited. */
   private end(): StopEvent | null {
     if (this.threads().length) return null;
-    const t = this.main;
+    const t = this.followed;
     if (t.signal) return { kind: "killed", signal: t.signal };
     return { kind: "exited", code: t.exitCode ?? 0 };
   }

@@ -34,6 +34,13 @@ export class GdbStub {
   /** Packets that could not be parsed or were refused (for the tests and the log). */
   dropped = 0;
   private readonly hostIo: HostIo;
+  /** gdb and the target speak the multiprocess extensions: thread ids are pPID.TID. */
+  private multiprocess = false;
+  /** A thread id as the wire shows it. */
+  private readonly tidText = (tid: number): string =>
+    this.multiprocess && this.t.processOf
+      ? `p${this.t.processOf(tid).toString(16)}.${tid.toString(16)}`
+      : tid.toString(16);
 
   constructor(
     private readonly t: Target,
@@ -109,7 +116,7 @@ export class GdbStub {
       this.cThread = ev.tid;
       this.t.current = ev.tid;
     } else this.state = "exited";
-    this.reply(stopReply(ev));
+    this.reply(stopReply(ev, this.tidText));
   }
 
   private packet(text: string, raw: Uint8Array): void {
@@ -130,7 +137,7 @@ export class GdbStub {
     const c = p[0];
     switch (c) {
       case "?":
-        return stopReply(this.lastStop);
+        return stopReply(this.lastStop, this.tidText);
       case "g":
         return this.gPacket();
       case "G":
@@ -196,10 +203,22 @@ export class GdbStub {
         this.lastStop = t.kill();
         this.state = "exited";
         return NO_REPLY;
-      case "D":
+      case "D": {
+        // D;pid (multiprocess): let go of one process; the others stay debugged.
+        const pid = p.startsWith("D;") ? parseHexNum(p.slice(2)) : null;
+        if (pid !== null && t.detachProcess) {
+          if (!t.detachProcess(Number(pid))) return "E01";
+          if (t.threads().length > 0) {
+            if (!t.threads().includes(this.gThread)) this.gThread = t.threads()[0]!;
+            if (!t.threads().includes(this.cThread)) this.cThread = this.gThread;
+            t.current = this.gThread;
+            return "OK";
+          }
+        }
         this.disconnect();
         this.state = "detached";
         return "OK";
+      }
       case "q":
       case "Q":
         return this.query(p);
@@ -244,7 +263,7 @@ export class GdbStub {
       this.cThread = ev.tid;
       this.t.current = ev.tid;
     } else this.state = "exited";
-    return stopReply(ev);
+    return stopReply(ev, this.tidText);
   }
 
   private doContinue(): string {
@@ -296,13 +315,18 @@ export class GdbStub {
     if (p.startsWith("qSupported")) {
       const asked = new Set(p.slice(11).split(";"));
       const exec = asked.has("exec-events+") && t.reportEvents !== undefined;
-      t.reportEvents?.({ exec, fork: false, vfork: false });
+      // Fork events name the child as pPID.TID: they come with the multiprocess extensions.
+      this.multiprocess = asked.has("multiprocess+") && t.processOf !== undefined;
+      const fork = this.multiprocess && asked.has("fork-events+") && t.reportEvents !== undefined;
+      t.reportEvents?.({ exec, fork, vfork: false });
       return (
         `PacketSize=${PACKET_SIZE.toString(16)};QStartNoAckMode+;qXfer:features:read+;` +
         "qXfer:exec-file:read+;swbreak+;hwbreak+;vContSupported+" +
         (t.siginfo ? ";qXfer:siginfo:read+" : "") +
         (t.passSignals ? ";QPassSignals+" : "") +
-        (exec ? ";exec-events+" : "")
+        (exec ? ";exec-events+" : "") +
+        (this.multiprocess ? ";multiprocess+" : "") +
+        (fork ? ";fork-events+" : "")
       );
     }
     if (p.startsWith("QPassSignals:") && t.passSignals) {
@@ -319,13 +343,9 @@ export class GdbStub {
     }
     if (p === "qAttached" || p.startsWith("qAttached:")) return t.attached ? "1" : "0";
     if (p === "qOffsets") return "Text=0;Data=0;Bss=0";
-    if (p === "qfThreadInfo")
-      return `m${t
-        .threads()
-        .map((x) => x.toString(16))
-        .join(",")}`;
+    if (p === "qfThreadInfo") return `m${t.threads().map(this.tidText).join(",")}`;
     if (p === "qsThreadInfo") return "l";
-    if (p === "qC") return `QC${this.gThread.toString(16)}`;
+    if (p === "qC") return `QC${this.tidText(this.gThread)}`;
     if (p.startsWith("qThreadExtraInfo,")) return toHex(enc.encode(t.threadName(threadId(p.slice(17)))));
     if (p.startsWith("qSymbol")) return "OK";
     if (p.startsWith("qRcmd,")) {
@@ -386,9 +406,10 @@ function split2(text: string, sep: string): [string, string] {
   return [text.slice(0, i), text.slice(i + 1)];
 }
 
-/** A thread id: hex, `-1` (all) or `0` (any) as -1 and 0; a `p` multiprocess form is not
- *  offered (qSupported) but its thread part is read. */
+/** A thread id: hex, `-1` (all) or `0` (any) as -1 and 0; of the multiprocess form pPID.TID
+ *  the thread part is read (a bare pPID, all its threads, is -1). */
 function threadId(text: string): number {
+  if (text.startsWith("p") && !text.includes(".")) return -1;
   const t = text.includes(".") ? text.slice(text.indexOf(".") + 1) : text;
   if (t === "-1") return -1;
   const v = parseHexNum(t);
@@ -397,15 +418,15 @@ function threadId(text: string): number {
 }
 
 /** A stop reply: T with the signal, the thread and why; W exit code; X signal. */
-export function stopReply(ev: StopEvent): string {
+export function stopReply(ev: StopEvent, tidText = (tid: number): string => tid.toString(16)): string {
   const hex2 = (n: number): string => (n & 0xff).toString(16).padStart(2, "0");
   if (ev.kind === "exited") return `W${hex2(ev.code)}`;
   if (ev.kind === "killed") return `X${hex2(gdbSignal(ev.signal))}`;
-  let s = `T${hex2(gdbSignal(ev.signal))}thread:${ev.tid.toString(16)};`;
+  let s = `T${hex2(gdbSignal(ev.signal))}thread:${tidText(ev.tid)};`;
   const r = ev.reason;
   if (r === "swbreak" || r === "hwbreak") s += `${r}:;`;
   else if (r && "watch" in r) s += `${r.watch}:${r.addr.toString(16)};`;
   else if (r && "exec" in r) s += `exec:${toHex(enc.encode(r.exec))};`;
-  else if (r && "fork" in r) s += `${r.fork}:${r.child.toString(16)};`;
+  else if (r && "fork" in r) s += `${r.fork}:${tidText(r.child)};`;
   return s;
 }

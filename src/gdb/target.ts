@@ -88,6 +88,12 @@ export interface Target {
   passSignals?(signals: ReadonlySet<number>): void;
   /** Stop for these events from now on (what gdb asked for in qSupported). */
   reportEvents?(wanted: EventsWanted): void;
+  /** The process thread `tid` belongs to (multiprocess ids pPID.TID; targets without
+   *  processes leave it out). */
+  processOf?(tid: number): number;
+  /** Let go of process `pid` (D;pid): its threads run on, no longer debugged. False if there
+   *  is no such process. */
+  detachProcess?(pid: number): boolean;
   /** The bytes of the file `path` as the program sees it (vFile:open), or an errno name
    *  ("ENOENT", "EACCES"...) when it cannot be read. */
   readFile?(path: string): Uint8Array | string;

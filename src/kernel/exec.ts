@@ -9,10 +9,11 @@
 
 import type { Hart } from "../cpu/index.js";
 import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
-import { E2BIG, EFAULT, EINVAL, ELOOP, ENOEXEC, ENOMEM } from "./errno.js";
-import { mm_release } from "./exit.js";
-import { open_exec } from "./fs/index.js";
+import { E2BIG, EFAULT, ELOOP, ENOENT, ENOEXEC, ENOMEM } from "./errno.js";
+import { mm_release, setmax_mm_hiwater_rss } from "./exit.js";
+import { open_exec, type path } from "./fs/index.js";
 import { decode_raw, encode_raw } from "./lib/rawstr.js";
+import { exit_itimers } from "./posix_timers.js";
 import type { Scheduler, task_struct } from "./process.js";
 import { SS_DISABLE } from "./signal.js";
 import { UserAccess } from "./uaccess.js";
@@ -63,9 +64,10 @@ export function parse_shebang(bytes: Uint8Array): { interp: string; arg: string 
   return { interp, arg: m[2] ? m[2] : null };
 }
 
-/** do_execveat_common(): replace `t`'s program by `filename` (looked up from the cwd) with
- *  `argv` and `envp`. 0 with the hart set to enter the new program, or an errno with the task
- *  unchanged. */
+/** do_execveat_common(): replace `t`'s program by `filename` (looked up from the cwd, or as
+ *  `at` says for execveat) with `argv` and `envp`. 0 with the hart set to enter the new
+ *  program, or an errno with the task unchanged. Called from a thread other than the leader,
+ *  the thread becomes the leader (de_thread). */
 export function do_execve(
   s: Scheduler,
   t: task_struct,
@@ -73,19 +75,23 @@ export function do_execve(
   filename: string,
   argv: string[],
   envp: string[],
+  at: ExecAt | null = null,
 ): bigint {
-  if (t !== t.group_leader) return -EINVAL; // not supported: execve from a thread other than the group leader
   let name = filename;
   let args = argv;
   let bytes: Uint8Array | bigint = 0n;
   for (let depth = 0; ; depth++) {
     if (depth > MAX_INTERP_DEPTH) return -ELOOP;
-    const found = open_exec(t.fs, name);
+    // execveat's start and flags hold for the program named, not for its interpreters.
+    const found = depth === 0 && at ? open_exec(t.fs, at.name, at) : open_exec(t.fs, name);
     if (typeof found === "bigint") return found;
     bytes = found.bytes;
     const script = parse_shebang(bytes);
     if (typeof script === "bigint") return script;
     if (!script) break;
+    // A script reached through a close-on-exec descriptor cannot be opened by its
+    // interpreter once the descriptor is closed (BINPRM_FLAGS_PATH_INACCESSIBLE).
+    if (depth === 0 && at?.cloexec) return -ENOENT;
     args = [script.interp, ...(script.arg !== null ? [script.arg] : []), name, ...args.slice(1)];
     name = script.interp;
   }
@@ -115,9 +121,11 @@ export function do_execve(
   de_thread(s, t);
   mm_release(s, t);
   const old = t.mm;
+  setmax_mm_hiwater_rss(t);
   t.set_mm(mm);
   s.use_mm(h, mm);
   s.mmput(old);
+  exit_itimers(s, t); // POSIX timers do not survive exec (setitimer's do)
   t.files = t.files.unshare_files();
   t.files.do_close_on_exec();
   // unshare_sighand (the handlers may be shared by CLONE_SIGHAND), then flush_signal_handlers:
@@ -140,12 +148,39 @@ export function do_execve(
   h.sepc = img.entry;
   // exec_binprm's ptrace_event(PTRACE_EVENT_EXEC): a debugger that asked is told, and the task
   // stops at the new program's first instruction.
-  if (s.ptrace?.(t, { kind: "exec", path: filename })) s.ptraceStop = t;
+  if (!t.ptrace_detached && s.ptrace?.(t, { kind: "exec", path: filename })) s.ptraceStop = t;
   return 0n;
 }
 
 /** The other threads of an exec'ing group die (de_thread: zap_other_threads); they share its
- *  memory, so they exit here, from its context. */
+ *  memory, so they exit here, from its context. A thread other than the leader then takes
+ *  the leader's place: its pid, its parent and its place among the parent's children, and
+ *  the old leader (a zombie now) is released, as Linux's de_thread exchanges them. */
 function de_thread(s: Scheduler, t: task_struct): void {
   for (const o of [...t.sig.thread_head]) if (o !== t) s.exitTask(o, 128 + 9, 9);
+  const leader = t.group_leader;
+  if (leader === t) return;
+  const parent = leader.real_parent;
+  const siblings = parent?.sig.children ?? [];
+  const at = siblings.indexOf(leader);
+  leader.exit_state = "dead";
+  s.forget(leader);
+  s.change_pid(t, leader.pid);
+  t.group_leader = t;
+  t.real_parent = parent;
+  t.exit_signal = leader.exit_signal;
+  leader.exit_signal = -1;
+  if (at >= 0) siblings[at] = t;
+  if (s.init === leader) s.init = t;
+}
+
+/** execveat's first lookup: from `start` (the working directory, a directory descriptor's,
+ *  or with `empty` the descriptor's file itself), `nofollow` for AT_SYMLINK_NOFOLLOW;
+ *  `cloexec` when that descriptor is close-on-exec. */
+export interface ExecAt {
+  name: string;
+  start: path;
+  empty: boolean;
+  nofollow: boolean;
+  cloexec: boolean;
 }

@@ -5,9 +5,10 @@
 // at once when nobody will (the parent ignores SIGCHLD or sets SA_NOCLDWAIT, or there is no
 // parent). A thread other than the leader is released as soon as it exits.
 
+import { exit_itimers } from "./posix_timers.js";
 import type { Scheduler, task_struct } from "./process.js";
 import { u32le } from "./process.js";
-import { SA_NOCLDWAIT, SIG_IGN, SIGCHLD, send_signal, signame } from "./signal.js";
+import { CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIG_IGN, SIGCHLD, send_signal, signame } from "./signal.js";
 import { leave_wait_queues } from "./wait.js";
 
 /** do_exit(): end thread `t` with `code` (the status a shell reports) or the fatal `signal`.
@@ -28,14 +29,24 @@ export function do_exit(s: Scheduler, t: task_struct, code: number, signal: numb
   t.cont = null;
   const th = t.sig.thread_head;
   if (th.includes(t)) th.splice(th.indexOf(t), 1);
-  if (!th.length && t.sig.real_timer.timer) s.timers.cancel(t.sig.real_timer.timer); // exit_itimers
+  if (!th.length) {
+    if (t.sig.real_timer.timer) s.timers.cancel(t.sig.real_timer.timer); // exit_itimers
+    exit_itimers(s, t);
+  }
   s.dequeue(t);
   mm_release(s, t);
+  setmax_mm_hiwater_rss(t);
   s.mmput(t.mm);
   t.files.put_files();
   t.fs.put_fs();
   t.sig.live--;
   exit_notify(s, t);
+}
+
+/** setmax_mm_hiwater_rss() (exit and exec): the process's peak resident set keeps what its
+ *  address space reached, before the address space goes. */
+export function setmax_mm_hiwater_rss(t: task_struct): void {
+  t.sig.ru.maxrss = Math.max(t.sig.ru.maxrss, t.mm.hiwater_rss, t.mm.rss);
 }
 
 /** mm_release() (exit and exec): the robust futexes are released, the vfork parent goes on,
@@ -105,7 +116,13 @@ function do_notify_parent(s: Scheduler, leader: task_struct): void {
     send_signal(
       s,
       p,
-      { signo: leader.exit_signal, code: leader.signal ? 2 : 1, pid: leader.tgid, uid: 0, status },
+      {
+        signo: leader.exit_signal,
+        code: leader.signal ? CLD_KILLED : CLD_EXITED,
+        pid: leader.tgid,
+        uid: 0,
+        status,
+      },
       true,
     );
   }
@@ -124,9 +141,12 @@ export function release_task(s: Scheduler, t: task_struct): void {
   }
 }
 
-/** The wait status of a reaped child (the W* macros' encoding): exit code in bits 8-15, or the
- *  fatal signal in bits 0-6 (no core dumps here: RLIMIT_CORE is 0). */
-export function wait_status(t: task_struct): number {
+/** The wait status of a child (the W* macros' encoding): for an exit, the exit code in bits
+ *  8-15 or the fatal signal in bits 0-6 (no core dumps here: RLIMIT_CORE is 0); for a stop,
+ *  the stop signal in bits 8-15 over 0x7f; for a continue, 0xffff. */
+export function wait_status(t: task_struct, ev: "exit" | "stop" | "cont" = "exit"): number {
+  if (ev === "stop") return (t.sig.group_exit_code << 8) | 0x7f;
+  if (ev === "cont") return 0xffff;
   return t.signal ? t.signal & 0x7f : ((t.exitCode ?? 0) & 0xff) << 8;
 }
 

@@ -144,7 +144,16 @@ export function kernel_clone(
   if (f & CLONE_CHILD_CLEARTID) t.tidAddress = args.child_tid;
   if (f & CLONE_PARENT_SETTID) parent.uaccess.copy_to_user(args.parent_tid, u32le(pid));
   if (f & CLONE_VFORK) t.vfork_done = parent;
+  t.ptrace_detached = parent.ptrace_detached;
   s.attach(t);
+  // ptrace_event(PTRACE_EVENT_FORK/VFORK): a debugger that asked is told of the new process,
+  // and the parent stops on its way back from the call.
+  if (
+    !thread &&
+    !parent.ptrace_detached &&
+    s.ptrace?.(parent, { kind: f & CLONE_VFORK ? "vfork" : "fork", child: t })
+  )
+    s.ptraceStop = parent;
   return t;
 }
 

@@ -20,7 +20,7 @@ export { ERRNO, type ErrnoName, errnoName, strerror } from "./errno.js";
 export * from "./fs/index.js";
 export { KernelOops } from "./kaccess.js";
 export { KASAN_VMALLOC_INVALID, Kasan } from "./kasan.js";
-export { GFP, GFP_ATOMIC, GFP_KERNEL, GFP_KERNEL_ACCOUNT, GFP_NOWAIT, Kernel } from "./kernel.js";
+export { COST, GFP, GFP_ATOMIC, GFP_KERNEL, GFP_KERNEL_ACCOUNT, GFP_NOWAIT, Kernel } from "./kernel.js";
 export * from "./layout.js";
 export { decode_raw, encode_raw, has_raw_bytes } from "./lib/rawstr.js";
 export {
@@ -46,7 +46,13 @@ export {
 export { type kernel_siginfo, siginfo_bytes } from "./signal.js";
 export { SlabAllocator } from "./slab.js";
 export { syscallNames, UNKNOWN_SYSCALLS_SHOWN } from "./syscalls/index.js";
-export { TLB_FLUSH_ALL_THRESHOLD } from "./tlbflush.js";
+export {
+  FLUSH_REASONS,
+  type FlushPolicy,
+  type FlushReason,
+  type FlushStats,
+  TLB_FLUSH_ALL_THRESHOLD,
+} from "./tlbflush.js";
 export { Kvmalloc } from "./util.js";
 export {
   NUMA_NO_NODE,
@@ -101,3 +107,4 @@ export function bootKernel(machine: Machine, cmdline = ""): Kernel {
   k.boot(cmdline);
   return k;
 }
+export { ASID_BITS_MAX, AsidAllocator } from "./asid.js";

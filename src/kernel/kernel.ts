@@ -64,7 +64,10 @@ export const CLOCK_HZ = INSNS_PER_TICK * TIMEBASE_HZ;
 /** Cycles (at CLOCK_HZ, 1 GHz) the cost model charges for kernel work: the kernel runs in
  *  TypeScript, but time must pass as on hardware. Rough figures for a 2020s core: a page-sized
  *  memcpy at ~8 bytes/cycle, a buddy allocation ~200 cycles, a PTE write ~30, a local
- *  sfence.vma ~30, an IPI round trip for a remote flush ~2000, a system call's entry, dispatch
+ *  sfence.vma ~30; a remote flush: ~150 for the sender to post each IPI (a write to the target's
+ *  interrupt file or its share of an SBI call), ~2000 waiting for the acknowledgements (the
+ *  round trip, once per shootdown: the IPIs fly in parallel), ~600 on each receiver for the
+ *  interrupt's entry, handler and return, besides its fences; a system call's entry, dispatch
  *  and return ~100, and a user access's fault-fixup set-up ~8 besides its bytes. */
 export const COST = {
   access: 20,
@@ -74,7 +77,9 @@ export const COST = {
   vmapArea: 300,
   pte: 30,
   fence: 30,
-  ipi: 2000,
+  ipiSend: 150,
+  ipiWait: 2000,
+  ipiReceive: 600,
   syscall: 100,
 } as const;
 
@@ -128,9 +133,13 @@ export class Kernel {
     this.kmem = new KernelAccess(machine.mem, () => this.hart());
     this.kmem.cost = (bytes) => this.charge(COST.access + bytes * COST.perByte);
     this.flush = new TlbFlush(machine.harts, this.vmstat, () => this.hart(), {
-      charge: (c) => this.charge(c),
+      charge: (cpu, c) => {
+        this.machine.clocks[cpu] = (this.machine.clocks[cpu] ?? 0) + Math.ceil(c);
+      },
       fence: COST.fence,
-      ipi: COST.ipi,
+      ipiSend: COST.ipiSend,
+      ipiWait: COST.ipiWait,
+      ipiReceive: COST.ipiReceive,
     });
     this.registerParams({
       prefix: "",

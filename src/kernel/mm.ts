@@ -19,11 +19,12 @@ import {
   readPte,
   writePte,
 } from "../mmu/index.js";
-import { EEXIST, EFAULT, EINVAL, ENOMEM } from "./errno.js";
+import { EACCES, EEXIST, EFAULT, EINVAL, ENOMEM, EOPNOTSUPP } from "./errno.js";
 import type { Kernel } from "./kernel.js";
 import { __va, PAGE_SIZE, PMD_SIZE } from "./layout.js";
 import { PG_anon } from "./page_alloc.js";
 import { KernelPageTable } from "./pgtable.js";
+import type { FlushReason } from "./tlbflush.js";
 
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
@@ -36,7 +37,14 @@ export const MAP_FIXED_NOREPLACE = 0x100000;
 export const MAP_NORESERVE = 0x4000;
 export const MREMAP_MAYMOVE = 1;
 export const MREMAP_FIXED = 2;
+export const MREMAP_DONTUNMAP = 4;
+/** PROT_SEM is accepted and means nothing here; PROT_GROWSDOWN/UP extend the change to the
+ *  start (end) of a stack VMA (include/uapi/asm-generic/mman-common.h). */
+const PROT_SEM = 0x8;
+const PROT_GROWSDOWN = 0x0100_0000;
+const PROT_GROWSUP = 0x0200_0000;
 export const MADV_DONTNEED = 4;
+const MADV_REMOVE = 9;
 export const MADV_HUGEPAGE = 14;
 export const MADV_NOHUGEPAGE = 15;
 
@@ -111,6 +119,8 @@ export class mm_struct {
   mmap_base = STACK_TOP - STACK_SIZE - STACK_GAP;
   /** Resident 4 KiB pages and pages in 2 MiB leaves (for smaps / rss). */
   rss = 0;
+  /** The largest rss seen by a user fault (hiwater_rss: getrusage's ru_maxrss, VmHWM). */
+  hiwater_rss = 0;
   anonHuge = 0;
   /** Tasks using this address space (threads share it): the last mmput tears it down. */
   mm_users = 1;
@@ -265,7 +275,7 @@ export class mm_struct {
     const end = start + ALIGN_UP(len, PAGE);
     this.split_at(start);
     this.split_at(end);
-    this.zap_range(start, end);
+    this.zap_range(start, end, "munmap");
     for (let i = this.vmas.length - 1; i >= 0; i--) {
       const v = this.vmas[i]!;
       if (v.vm_start < start || v.vm_end > end) continue;
@@ -275,8 +285,9 @@ export class mm_struct {
     return 0n;
   }
 
-  /** Unmap and free the pages of [start, end) (splitting 2 MiB leaves it cuts), then flush. */
-  zap_range(start: bigint, end: bigint): void {
+  /** Unmap and free the pages of [start, end) (splitting 2 MiB leaves it cuts), then flush for
+   *  `reason` (null: the caller flushes the whole mm, as exit does once). */
+  zap_range(start: bigint, end: bigint, reason: FlushReason | null): void {
     let va = start;
     let any = false;
     while (va < end) {
@@ -305,12 +316,12 @@ export class mm_struct {
       any = true;
       va += PAGE;
     }
-    if (any) this.flush_tlb_range(start, end);
+    if (any && reason) this.flush_tlb_range(start, end, reason);
   }
 
   /** flush_tlb_range(): this ASID's entries for [start, end) on the harts of mm_cpumask. */
-  flush_tlb_range(start: bigint, end: bigint): void {
-    this.k.flush.flush_tlb_mm_range(this.asid, start, end, this.mm_cpumask);
+  flush_tlb_range(start: bigint, end: bigint, reason: FlushReason): void {
+    this.k.flush.flush_tlb_mm_range(this.asid, start, end, this.mm_cpumask, reason);
   }
 
   /** Replace the 2 MiB leaf at `base` with a table of 512 PTEs onto the same pages. */
@@ -330,7 +341,7 @@ export class mm_struct {
     }
     this.anonHuge -= 512;
     this.k.vmstat.inc("thp_split_pmd");
-    this.flush_tlb_range(base, base + PMD); // the 2 MiB entry must go: one fence in it drops it
+    this.flush_tlb_range(base, base + PMD, "thp_split"); // the 2 MiB entry must go: one fence in it drops it
   }
 
   /** brk(): move the program break; returns the new (or unchanged) break. */
@@ -351,10 +362,26 @@ export class mm_struct {
     return newBrk;
   }
 
-  /** mprotect(): change protections, splitting VMAs and 2 MiB leaves at the edges. */
+  /** mprotect(): change protections, splitting VMAs and 2 MiB leaves at the edges. The checks
+   *  in do_mprotect_pkey's order (Linux 6.18, measured natively): both PROT_GROWS bits, then
+   *  alignment, then length 0 (success, whatever prot is), then prot bits besides R/W/X/SEM. */
   do_mprotect(start: bigint, len: bigint, prot: number): bigint {
+    const grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+    prot &= ~grows;
+    if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) return -EINVAL;
     if (start % PAGE !== 0n) return -EINVAL;
-    const end = start + ALIGN_UP(len, PAGE);
+    if (len === 0n) return 0n;
+    let end = start + ALIGN_UP(len, PAGE);
+    if (end > 1n << 64n) return -ENOMEM;
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) return -EINVAL;
+    if (grows) {
+      // arch/riscv has no VM_GROWSUP; PROT_GROWSDOWN reaches down to the stack VMA's start.
+      const v = this.find_vma(start);
+      if (!v) return -ENOMEM;
+      if (grows === PROT_GROWSUP || !(v.vm_flags & VM_GROWSDOWN)) return -EINVAL;
+      start = v.vm_start;
+      end = end > start ? end : start;
+    }
     for (let a = start; a < end; ) {
       const v = this.find_vma(a);
       if (!v) return -ENOMEM;
@@ -390,19 +417,32 @@ export class mm_struct {
       }
       va = ALIGN_DOWN(va, step) + step;
     }
-    this.flush_tlb_range(start, end);
+    this.flush_tlb_range(start, end, "mprotect");
     return 0n;
   }
 
-  /** madvise(): DONTNEED zaps, HUGEPAGE / NOHUGEPAGE set the THP advice. */
+  /** madvise(): DONTNEED zaps, HUGEPAGE / NOHUGEPAGE set the THP advice. As mm/madvise.c:
+   *  unknown advice EINVAL first, then alignment and a wrapping length, length 0 succeeds; the
+   *  advice applies to the mapped parts and a hole in the range makes it ENOMEM at the end. */
   do_madvise(start: bigint, len: bigint, advice: number): bigint {
+    if (!MADV_VALID.has(advice)) return -EINVAL;
     if (start % PAGE !== 0n) return -EINVAL;
     const end = start + ALIGN_UP(len, PAGE);
     if (end >= 1n << 64n) return -EINVAL; // mm/madvise.c: the aligned length wraps
-    if (advice === MADV_DONTNEED) {
-      this.zap_range(start, end);
-      return 0n;
+    if (end === start) return 0n;
+    const inRange = this.vmas.filter((v) => v.vm_end > start && v.vm_start < end);
+    let covered = start;
+    for (const v of inRange) {
+      if (advice === MADV_REMOVE) {
+        // madvise_remove: only a shared file mapping may punch holes; our files cannot.
+        if (!v.vm_file) return -EINVAL;
+        return v.vm_flags & VM_SHARED ? -EOPNOTSUPP : -EACCES;
+      }
+      if (v.vm_start > covered) break;
+      covered = v.vm_end;
     }
+    const hole = covered < end;
+    if (advice === MADV_DONTNEED) this.zap_range(start, end, "madvise");
     if (advice === MADV_HUGEPAGE || advice === MADV_NOHUGEPAGE) {
       this.split_at(start);
       this.split_at(end);
@@ -411,39 +451,73 @@ export class mm_struct {
         v.vm_flags &= ~(VM_HUGEPAGE | VM_NOHUGEPAGE);
         v.vm_flags |= advice === MADV_HUGEPAGE ? VM_HUGEPAGE : VM_NOHUGEPAGE;
       }
-      return 0n;
     }
-    return 0n; // other advice is a hint this kernel may ignore, as Linux may
+    // Other advice is a hint this kernel may ignore, as Linux may.
+    return hole ? -ENOMEM : 0n;
   }
 
-  /** mremap(): grow in place, shrink (freeing), or move with MREMAP_MAYMOVE / MREMAP_FIXED. */
+  /** mremap(): grow in place, shrink (freeing), or move with MREMAP_MAYMOVE / MREMAP_FIXED /
+   *  MREMAP_DONTUNMAP (the source keeps its VMA and reads zero); old length 0 of a shared
+   *  mapping maps the same pages again. The checks in mm/mremap.c's order. */
   do_mremap(old: bigint, oldLen: bigint, newLen: bigint, flags: number, newAddr: bigint): bigint {
-    if (old % PAGE !== 0n || newLen <= 0n) return -EINVAL;
+    if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) return -EINVAL;
+    if (flags & MREMAP_FIXED && !(flags & MREMAP_MAYMOVE)) return -EINVAL;
+    const dontunmap = (flags & MREMAP_DONTUNMAP) !== 0;
+    if (dontunmap && (!(flags & MREMAP_MAYMOVE) || oldLen !== newLen)) return -EINVAL;
+    if (old % PAGE !== 0n) return -EINVAL;
     oldLen = ALIGN_UP(oldLen, PAGE);
     newLen = ALIGN_UP(newLen, PAGE);
+    if (newLen === 0n) return -EINVAL;
     const v = this.find_vma(old);
-    if (!v || old + oldLen > v.vm_end) return -EFAULT;
-    if (flags & MREMAP_FIXED) {
-      if (!(flags & MREMAP_MAYMOVE) || newAddr % PAGE !== 0n) return -EINVAL;
-      this.do_munmap(newAddr, newLen);
-      return this.move_vma(old, oldLen, newLen, newAddr);
+    if (!v) return -EFAULT;
+    if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
+      let dst: bigint;
+      if (flags & MREMAP_FIXED) {
+        // mremap_to: the new range aligned, in user space, and not overlapping the old one.
+        if (newAddr % PAGE !== 0n) return -EINVAL;
+        if (newLen > TASK_SIZE || newAddr > TASK_SIZE - newLen) return -EINVAL;
+        if (old + oldLen > newAddr && newAddr + newLen > old) return -EINVAL;
+        this.do_munmap(newAddr, newLen);
+        dst = newAddr;
+      } else dst = -1n;
+      if (oldLen > newLen) {
+        this.do_munmap(old + newLen, oldLen - newLen);
+        oldLen = newLen;
+      }
+      const bad = this.resize_check(v, old, oldLen);
+      if (bad) return bad;
+      if (dst < 0n) dst = this.get_unmapped_area(newLen, 0n);
+      if (dst < 0n) return -ENOMEM;
+      return this.move_vma(old, oldLen, newLen, dst, dontunmap);
     }
     if (newLen <= oldLen) {
       if (newLen < oldLen) this.do_munmap(old + newLen, oldLen - newLen);
       return old;
     }
-    if (old + oldLen === v.vm_end && this.rangeFree(v.vm_end, old + newLen) && old + newLen <= TASK_SIZE) {
+    const bad = this.resize_check(v, old, oldLen);
+    if (bad) return bad;
+    const inPlace = oldLen > 0n && old + oldLen === v.vm_end;
+    if (inPlace && this.rangeFree(v.vm_end, old + newLen) && old + newLen <= TASK_SIZE) {
       v.vm_end = old + newLen; // grow in place
       return old;
     }
     if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
     const dst = this.get_unmapped_area(newLen, 0n);
     if (dst < 0n) return -ENOMEM;
-    return this.move_vma(old, oldLen, newLen, dst);
+    // Old length 0 (a shared mapping): a second mapping of the same pages, the first kept.
+    return this.move_vma(old, oldLen, newLen, dst, oldLen === 0n);
   }
 
-  /** Move the pages of [old, old+oldLen) to `dst` (their PTEs move; the data is not copied). */
-  private move_vma(old: bigint, oldLen: bigint, newLen: bigint, dst: bigint): bigint {
+  /** vma_to_resize(): 0, or why [old, old+oldLen) of `v` cannot be resized or moved: EINVAL for
+   *  length 0 of a private mapping, EFAULT for a range running past the VMA. */
+  private resize_check(v: vm_area_struct, old: bigint, oldLen: bigint): bigint {
+    if (oldLen === 0n && !(v.vm_flags & VM_SHARED)) return -EINVAL;
+    return old + oldLen > v.vm_end ? -EFAULT : 0n;
+  }
+
+  /** Move the pages of [old, old+oldLen) to `dst` (their PTEs move; the data is not copied);
+   *  with `keep` the old VMA stays (MREMAP_DONTUNMAP: it reads zero, or its file, again). */
+  private move_vma(old: bigint, oldLen: bigint, newLen: bigint, dst: bigint, keep = false): bigint {
     this.split_at(old);
     this.split_at(old + oldLen);
     const moved = this.find_vma(old)!;
@@ -460,12 +534,12 @@ export class mm_struct {
       writePte(mem, pa, leaf.lo, leaf.hi);
       writePte(mem, leaf.pteAddr, 0, 0);
     }
-    this.flush_tlb_range(old, old + oldLen);
-    this.vmas.splice(this.vmas.indexOf(moved), 1);
+    this.flush_tlb_range(old, old + oldLen, "mremap");
+    if (!keep) this.vmas.splice(this.vmas.indexOf(moved), 1);
     const nv: vm_area_struct = { ...moved, vm_start: dst, vm_end: dst + newLen };
     this.insert_vma(nv);
     nv.vm_file?.ops.open?.(); // copy_vma, then the old VMA is closed
-    moved.vm_file?.ops.close?.();
+    if (!keep) moved.vm_file?.ops.close?.();
     return dst;
   }
 
@@ -484,7 +558,7 @@ export class mm_struct {
       // fork made copy-on-write.
       if (kind === "w" && !(leaf.lo & PTE_W)) return this.do_wp_page(v, page, leaf);
       // Present with the right permission: a stale TLB entry. Flush it and retry.
-      this.flush_tlb_range(page, page + PAGE);
+      this.flush_tlb_range(page, page + PAGE, "spurious");
       return "ok";
     }
     if (v.vm_file) return this.do_file_fault(v, page, kind);
@@ -585,7 +659,7 @@ export class mm_struct {
       writePte(mem, leaf.pteAddr, lo, hi);
       k.pages.put_page(pfn);
     }
-    this.flush_tlb_range(page, page + PAGE);
+    this.flush_tlb_range(page, page + PAGE, "cow");
     return "ok";
   }
 
@@ -638,7 +712,7 @@ export class mm_struct {
         }
         const pa = child.pgd.pteAt(va, 0);
         if (pa < 0) {
-          if (wrprotected) this.flush_tlb_mm();
+          if (wrprotected) this.flush_tlb_mm("fork");
           return false;
         }
         writePte(mem, pa, lo, leaf.hi);
@@ -647,20 +721,20 @@ export class mm_struct {
         va += PAGE;
       }
     }
-    if (wrprotected) this.flush_tlb_mm();
+    if (wrprotected) this.flush_tlb_mm("fork");
     return true;
   }
 
   /** flush_tlb_mm(): every entry of this ASID, on the harts of mm_cpumask. */
-  flush_tlb_mm(): void {
-    this.k.flush.flush_tlb_mm_range(this.asid, 0n, TASK_SIZE, this.mm_cpumask);
+  flush_tlb_mm(reason: FlushReason): void {
+    this.k.flush.flush_tlb_mm_range(this.asid, 0n, TASK_SIZE, this.mm_cpumask, reason);
   }
 
   /** Free every page and table of the address space (exit_mmap). */
   exit_mmap(): void {
-    for (const v of [...this.vmas]) this.zap_range(v.vm_start, v.vm_end);
+    for (const v of [...this.vmas]) this.zap_range(v.vm_start, v.vm_end, null);
     for (const v of this.vmas.splice(0)) v.vm_file?.ops.close?.();
-    this.flush_tlb_mm();
+    this.flush_tlb_mm("exit");
     this.pgd.freeUserTables();
   }
 
@@ -703,6 +777,11 @@ export class mm_struct {
 function readOnly(f: number): number {
   return (f & ~VM_WRITE) | (f & VM_WRITE ? VM_READ : 0);
 }
+
+/** The advice madvise knows (madvise_behavior_valid, Linux 6.18 as measured natively): 0-4,
+ *  8-25; MADV_HWPOISON/SOFT_OFFLINE (100, 101) need CONFIG_MEMORY_FAILURE and the guard advice
+ *  (102, 103) is Linux 6.13's: this kernel answers EINVAL to them, as kernels without them do. */
+const MADV_VALID = new Set([0, 1, 2, 3, 4, ...Array.from({ length: 18 }, (_, i) => 8 + i)]);
 
 export function protToFlags(prot: number): number {
   return (

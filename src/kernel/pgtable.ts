@@ -14,6 +14,7 @@ import {
   PTE_V,
   PTE_W,
   pteAddress,
+  pteLo,
   ptePointer,
   ptePpn,
   readPte,
@@ -88,17 +89,26 @@ export class KernelPageTable {
     return null;
   }
 
-  /** Where the unmapped range holding `va` ends, as far as the walk for `va` shows it: the end
-   *  of the span of the first invalid entry on the way (4 KiB at level 0 up to 512 GiB at the
-   *  root). For a mapped `va`, the end of its page. Lets teardown skip empty tables' ranges. */
+  /** Where the unmapped range holding `va` ends, as far as the walk for `va` shows it: at the
+   *  first invalid entry on the way (level 3 to 0), the end of the run of invalid entries it
+   *  starts in its table (a 4 KiB hole up to a table's whole span, 2 MiB at level 0 to 256 TiB
+   *  at the root). For a mapped `va`, the end of its page. Lets teardown and fork skip empty
+   *  ranges instead of looking up every 4 KiB page (a process's stack VMA is mostly holes). */
   holeEnd(va: bigint): bigint {
     let table = this.root;
     const vpn = vpnOf(va);
     for (let level = 3; level >= 0; level--) {
-      const [lo, hi] = readPte(this.mem, table * 4096 + vpnIndex(vpn, level) * 8);
-      if (!(lo & PTE_V) || lo & PTE_RWX) {
-        const span = 1n << BigInt(12 + 9 * (lo & PTE_V ? 0 : level));
+      const index = vpnIndex(vpn, level);
+      const [lo, hi] = readPte(this.mem, pteAddress(table, index));
+      if (lo & PTE_V && lo & PTE_RWX) {
+        const span = 1n << BigInt(12 + 9 * level);
         return va - (va % span) + span;
+      }
+      if (!(lo & PTE_V)) {
+        let next = index + 1;
+        while (next < 512 && !(pteLo(this.mem, pteAddress(table, next)) & PTE_V)) next++;
+        const span = 1n << BigInt(12 + 9 * level);
+        return va - (va % span) + BigInt(next - index) * span;
       }
       table = ptePpn(lo, hi);
     }
@@ -116,8 +126,10 @@ export class KernelPageTable {
     const free = (table: number, level: number): void => {
       const entries = level === 3 ? 256 : 512;
       for (let i = 0; i < entries; i++) {
-        const [lo, hi] = readPte(this.mem, pteAddress(table, i));
-        if (lo & PTE_V && !(lo & PTE_RWX) && level > 0) free(ptePpn(lo, hi), level - 1);
+        const lo = pteLo(this.mem, pteAddress(table, i)); // most entries are empty: no tuple
+        if (!(lo & PTE_V) || lo & PTE_RWX || level === 0) continue;
+        const [, hi] = readPte(this.mem, pteAddress(table, i));
+        free(ptePpn(lo, hi), level - 1);
       }
       this.freeTable(table);
     };

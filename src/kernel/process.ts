@@ -7,6 +7,7 @@ import { CAUSE, CSR, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as run
 import { makeSatp, SATP_SV48 } from "../mmu/index.js";
 import { ASID_BITS_MAX, AsidAllocator } from "./asid.js";
 import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
+import { account_cputime, task_cputime } from "./cputime.js";
 import { do_exit } from "./exit.js";
 import { files_struct, type fs_struct } from "./fs/index.js";
 import { Futexes } from "./futex.js";
@@ -52,8 +53,9 @@ export const HZ = 250;
 export const TICK = CLOCK_HZ / HZ;
 
 export interface TaskIo {
-  /** Read up to `max` bytes of standard input (empty = end of file). */
-  stdin(max: number): Uint8Array;
+  /** Read up to `max` bytes of standard input (empty = end of file; null = nothing yet, more
+   *  to come: the reader sleeps until the host calls tty_input() for this TaskIo). */
+  stdin(max: number): Uint8Array | null;
   /** Write all of `data` to host stream `fd` (waiting while the host is slow to take it);
    *  -EPIPE when nobody reads that stream any more (the guest then gets EPIPE and SIGPIPE). */
   // biome-ignore lint/suspicious/noConfusingVoidType: a sink that always takes everything returns nothing
@@ -134,14 +136,17 @@ export class task_struct implements Waiter {
   vfork_done: task_struct | null = null;
   /** Has this process called execve since fork (setpgid's EACCES)? */
   did_exec = false;
-  /** User cycles run (getrusage). */
-  utime = 0;
+  /** What this thread used: CPU time, faults, context switches (getrusage, cputime.ts). */
+  readonly ru = new task_cputime();
   /** The hart whose run queue holds this task (task_cpu). */
   cpu = 0;
   /** A signal the task stopped with for its debugger (ptrace_signal): delivered when it is
    *  resumed if `deliver`, else dropped; `sys`: it came on the way back from a system call
    *  (whose restart is still to be done). */
   ptrace_sig: { info: kernel_siginfo; deliver: boolean; sys: boolean } | null = null;
+  /** The debugger let go of this task's process (PTRACE_DETACH; inherited by its children):
+   *  it is asked nothing about it, and its breakpoints and watchpoints do not stop it. */
+  ptrace_detached = false;
   mm: mm_struct;
   uaccess: UserAccess;
   readonly unknownSyscalls = new Set<bigint>();
@@ -149,7 +154,7 @@ export class task_struct implements Waiter {
   /** A new task: `group` is the thread group it joins (CLONE_THREAD), null for a new process
    *  (its signal state is new too). */
   constructor(
-    readonly pid: number,
+    public pid: number,
     public comm: string,
     mm: mm_struct,
     public opts: SpawnOptions,
@@ -379,6 +384,13 @@ export class Scheduler {
     if (i >= 0) q.splice(i, 1);
   }
 
+  /** exchange_tids() for de_thread: `t` is known by `pid` from now on (its own id is free). */
+  change_pid(t: task_struct, pid: number): void {
+    if (this.pids.get(t.pid) === t) this.pids.delete(t.pid);
+    t.pid = pid;
+    this.pids.set(pid, t);
+  }
+
   /** find_task_by_vpid(): the live or zombie task with thread id `pid`. */
   find_task(pid: number): task_struct | undefined {
     return this.pids.get(pid);
@@ -440,11 +452,11 @@ export class Scheduler {
   /** Run every task until all have exited (or `maxInsns` user instructions have retired).
    *  When every task sleeps, the harts idle until the next timer; when none is set, nothing
    *  can wake them and they are killed (a hang is never an answer). */
-  run(maxInsns = Number.POSITIVE_INFINITY): "done" | "limit" | "halt" {
+  run(maxInsns = Number.POSITIVE_INFINITY): "done" | "limit" | "halt" | "wait" {
     const k = this.k;
     let retired = 0;
     for (;;) {
-      if (!this.nr_queued() && !this.idle()) return "done";
+      if (!this.nr_queued() && !this.idle()) return this.waiting_on_host() ? "wait" : "done";
       const clocks = k.machine.clocks;
       let ran = 0;
       for (let cpu = 0; cpu < k.machine.harts.length; cpu++) {
@@ -503,6 +515,7 @@ export class Scheduler {
       k.onCpu(0, () => this.timers.run(this.now()));
       return true;
     }
+    if (this.waiting_on_host()) return false; // the host's input wakes them, not a timer
     const stuck = this.tasks.filter((t) => t.running);
     for (const t of stuck) {
       k.printk.err(
@@ -511,6 +524,12 @@ export class Scheduler {
       this.exitTask(t, 128 + 9, 9);
     }
     return false;
+  }
+
+  /** Does a task sleep on a queue the host wakes (terminal input)? Then the machine waits for
+   *  the host rather than being stuck. */
+  private waiting_on_host(): boolean {
+    return this.tasks.some((t) => t.running && t.waits.some((e) => e.head.host));
   }
 
   /** Put `t` to sleep (state `kind`, woken by its queues, a signal or `deadline`, in machine
@@ -570,26 +589,35 @@ export class Scheduler {
     const idle = k.current;
     k.current = { comm: t.comm, pid: t.pid }; // what reports and WARN()s name as the task
     this.enterUser(h, t);
+    h.triggers.debuggerAway = t.ptrace_detached;
     let fromSyscall = false;
+    const clocks = k.machine.clocks;
     if (t.syscall_blocked) {
       t.syscall_blocked = false;
+      const t0 = clocks[h.id] ?? 0;
       this.systemCall(h, t);
+      account_cputime(this, t, "system", (clocks[h.id] ?? 0) - t0);
       fromSyscall = true;
     }
     let total = 0;
+    let inUser = false;
     for (;;) {
-      if (t.running && t.state === "running") do_signal(this, t, h, fromSyscall);
-      if (!t.running || t.state !== "running" || this.ptraceStop) break;
-      h.sret();
+      if (!inUser) {
+        if (t.running && t.state === "running") do_signal(this, t, h, fromSyscall);
+        if (!t.running || t.state !== "running" || this.ptraceStop) break;
+        h.sret();
+      }
       const n = runHart(h, budget - total, k.machine.interpreter);
       total += n;
-      t.utime += n;
-      t.sig.utime += n;
-      k.machine.clocks[h.id] = (k.machine.clocks[h.id] ?? 0) + Math.max(n, 1);
+      clocks[h.id] = (clocks[h.id] ?? 0) + Math.max(n, 1);
+      account_cputime(this, t, "user", n);
       h.yieldRequested = false;
       if (h.triggers.halt !== null) break; // stopped for the debugger before an instruction
       if (h.priv === PRIV_S) {
+        inUser = false;
+        const t0 = clocks[h.id] ?? 0;
         fromSyscall = this.handleTrap(h, t);
+        account_cputime(this, t, "system", (clocks[h.id] ?? 0) - t0);
         if (step && fromSyscall) break; // a debugger's step over ecall is the whole call
         continue;
       }
@@ -597,8 +625,23 @@ export class Scheduler {
         if (!step) this.timerTick(h, t);
         break;
       }
+      // The chunk ended in U-mode with budget left and no trap (fence.i, a CSR write the
+      // interpreter's loop caches, the interpreter's own reasons): the task goes on from there,
+      // without entering the kernel (an sret from U-mode would be an illegal instruction).
+      inUser = true;
     }
     if (t.running) this.saveUser(h, t);
+    // A switch away: voluntary when the task sleeps or stops, involuntary when the tick
+    // preempts it for another task of this hart.
+    if (t.running && !step) {
+      if (t.state !== "running") {
+        t.ru.nvcsw++;
+        t.sig.ru.nvcsw++;
+      } else if (total >= budget && this.rq(t.cpu).length) {
+        t.ru.nivcsw++;
+        t.sig.ru.nivcsw++;
+      }
+    }
     k.current = idle;
     return total;
   }
@@ -704,10 +747,18 @@ export class Scheduler {
   private pageFault(h: Hart, t: task_struct, cause: number): void {
     const kind = cause === CAUSE.FETCH_PAGE_FAULT ? "x" : cause === CAUSE.LOAD_PAGE_FAULT ? "r" : "w";
     const res = t.mm.handle_mm_fault(h.stval, kind, this.thp);
-    if (res === "ok") return;
+    if (res === "ok") {
+      // A minor fault (no fault here waits for a disk: Linux counts major faults only when
+      // the page must be read in, and mounted host files are read synchronously).
+      t.ru.min_flt++;
+      t.sig.ru.min_flt++;
+      if (t.mm.rss > t.mm.hiwater_rss) t.mm.hiwater_rss = t.mm.rss;
+      return;
+    }
     if (res === "oom") {
-      this.k.printk.err(`Out of memory: Killed process ${t.pid} (${t.comm})`);
-      this.exitTask(t, 128 + 9, 9);
+      // out_of_memory(): the biggest process dies; if that is not this one, the fault is
+      // taken again (its instruction re-executes) with the memory the victim held.
+      this.oom_kill(t);
       return;
     }
     if (res === "sigbus") {
@@ -723,6 +774,37 @@ export class Scheduler {
     const err = 4 | (kind === "w" ? 2 : 0) | (res === "accerr" ? 1 : 0) | (kind === "x" ? 0x10 : 0);
     if (unhandled_signal(t, SIGSEGV)) this.segfault(t, h, h.stval, err);
     force_sig_fault(this, t, SIGSEGV, res === "accerr" ? SEGV_ACCERR : SEGV_MAPERR, h.stval);
+  }
+
+  /** out_of_memory() for a user fault of `t`: the process with the largest resident set (Linux's
+   *  oom_badness without swap and page tables, which mm does not count; the first in task order
+   *  on a tie) is killed with SIGKILL, with Linux's report (less its pgtables figure). Unlike
+   *  Linux, PID 1 may be chosen: here it is the user's program, not an init. Returns the
+   *  victim. */
+  oom_kill(t: task_struct): task_struct {
+    let victim = t;
+    let worst = -1;
+    for (const p of this.tasks) {
+      if (p !== p.sig.thread_head[0] || !p.running || p.sig.group_exit) continue;
+      const badness = p.mm.rss;
+      if (badness > worst) {
+        worst = badness;
+        victim = p;
+      }
+    }
+    const pr = this.k.printk;
+    pr.log(
+      "warning",
+      `${t.comm} invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0`,
+    );
+    const mm = victim.mm;
+    const totalVm = mm.vmas.reduce((n, v) => n + Number(v.vm_end - v.vm_start), 0) / 1024;
+    pr.err(
+      `Out of memory: Killed process ${victim.tgid} (${victim.comm}) total-vm:${totalVm}kB, ` +
+        `anon-rss:${mm.rss * 4}kB, file-rss:0kB, shmem-rss:0kB, UID:0 oom_score_adj:0`,
+    );
+    this.do_group_exit(victim, 128 + 9, 9);
+    return victim;
   }
 
   /** SIGILL ILL_ILLOPC at the instruction, named in the log when nothing catches it. */

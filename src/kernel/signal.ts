@@ -16,6 +16,7 @@
 // interpreter's hot loop: delivery runs only when a signal is pending.
 
 import type { Hart } from "../cpu/index.js";
+import { cpu_timers, task_cputime } from "./cputime.js";
 import {
   EINTR,
   EINVAL,
@@ -27,6 +28,7 @@ import {
   ERESTARTSYS,
 } from "./errno.js";
 import type { hrtimer } from "./hrtimer.js";
+import type { k_itimer } from "./posix_timers.js";
 import type { Scheduler, task_struct } from "./process.js";
 import { wait_queue_head } from "./wait.js";
 
@@ -138,6 +140,11 @@ export const BUS_ADRALN = 1;
 export const BUS_ADRERR = 2;
 export const ILL_ILLOPC = 1;
 export const TRAP_BRKPT = 1;
+/** SIGCHLD's si_code values: how the child changed (CLD_EXITED ... CLD_CONTINUED). */
+export const CLD_EXITED = 1;
+export const CLD_KILLED = 2;
+export const CLD_STOPPED = 5;
+export const CLD_CONTINUED = 6;
 
 const ALL = (1n << 64n) - 1n;
 /** sigmask(sig): the mask bit of `sig`. */
@@ -226,6 +233,9 @@ export interface kernel_siginfo {
   status?: number;
   /** sigqueue's sigval (si_value, at offset 24). */
   value?: bigint;
+  /** A POSIX timer's id and overrun count (SI_TIMER: si_tid at 16, si_overrun at 20). */
+  timerid?: number;
+  overrun?: number;
 }
 
 /** Most real-time signals queued per task (RLIMIT_SIGPENDING, kept small: host memory). */
@@ -278,6 +288,12 @@ export class signal_struct {
   readonly real_timer: itimer_real = { timer: null, incr: 0 };
   /** SIGNAL_STOP_STOPPED: the group is stopped (a stop signal's default action). */
   stopped = false;
+  /** group_exit_code while stopped: the stop signal, until a wait reports it (then 0). */
+  group_exit_code = 0;
+  /** SIGNAL_STOP_CONTINUED: SIGCONT continued the stopped group; WCONTINUED reports it once. */
+  stop_continued = false;
+  /** SIGNAL_CLD_CONTINUED: the parent is still to be told (by the first thread to run). */
+  cld_continued = false;
   /** The group is exiting (a fatal signal or exit_group). */
   group_exit = false;
   // The processes half (kernel/exit.c, kernel/sys.c): the group's life and relations.
@@ -290,8 +306,15 @@ export class signal_struct {
   /** Process group and session ids (setpgid, setsid). */
   pgrp = 0;
   session = 0;
-  /** User cycles run by the group's threads (wait4's rusage, waitid's si_utime). */
-  utime = 0;
+  /** What the group's threads used, and what its reaped children used (getrusage). */
+  readonly ru = new task_cputime();
+  readonly cru = new task_cputime();
+  /** ITIMER_VIRTUAL, ITIMER_PROF and POSIX timers on the CPU-time clocks. */
+  readonly cpu_timers = new cpu_timers();
+  /** timer_create's timers, by id (posix_timers.ts). */
+  readonly posix_timers = new Map<number, k_itimer>();
+  /** The id the next timer_create tries first (ids count up from 0 per process). */
+  next_timer_id = 0;
 }
 
 /** Per-thread signal state (the signal members of task_struct). */
@@ -313,7 +336,7 @@ export class task_signals {
  *  SIGKILL when a debugger traces the task: it wants to know of it (sig_ignored()). */
 function sig_ignored(s: Scheduler, t: task_struct, sig: number): boolean {
   if (t.signals.blocked & sigmask(sig)) return false;
-  if (s.ptrace && sig !== SIGKILL) return false;
+  if (s.ptrace && !t.ptrace_detached && sig !== SIGKILL) return false;
   const h = t.sighand.action[sig]!.handler;
   return h === SIG_IGN || (h === SIG_DFL && sig_default(sig) === "ign");
 }
@@ -338,7 +361,11 @@ export function send_signal(s: Scheduler, t: task_struct, info: kernel_siginfo, 
     for (const th of sg.thread_head) th.signals.pending.flush(STOP_SIGNALS);
     sg.shared_pending.flush(STOP_SIGNALS);
     if (sg.stopped) {
+      // prepare_signal(): SIGNAL_STOP_CONTINUED for wait, SIGNAL_CLD_CONTINUED for the parent.
       sg.stopped = false;
+      sg.group_exit_code = 0;
+      sg.stop_continued = true;
+      sg.cld_continued = true;
       for (const th of sg.thread_head) s.wake_up_state(th, "stopped");
     }
   }
@@ -540,8 +567,8 @@ export function siginfo_bytes(info: kernel_siginfo): Uint8Array {
   v.setInt32(8, info.code, true);
   if (info.addr !== undefined) v.setBigUint64(16, BigInt.asUintN(64, info.addr), true);
   else {
-    v.setInt32(16, info.pid ?? 0, true);
-    v.setUint32(20, info.uid ?? 0, true);
+    v.setInt32(16, info.timerid ?? info.pid ?? 0, true);
+    v.setUint32(20, info.overrun ?? info.uid ?? 0, true);
     if (info.status !== undefined) v.setInt32(24, info.status, true);
     else if (info.value !== undefined) v.setBigUint64(24, BigInt.asUintN(64, info.value), true);
   }
@@ -710,6 +737,11 @@ export function do_signal(s: Scheduler, t: task_struct, h: Hart, fromSyscall: bo
   let sys = fromSyscall && !t.in_sigreturn;
   t.in_sigreturn = false;
   let handled = false;
+  if (t.sig.cld_continued && !t.sig.stopped) {
+    // get_signal(): the first thread to run after SIGCONT tells the parent.
+    t.sig.cld_continued = false;
+    do_notify_parent_cldstop(s, t, CLD_CONTINUED);
+  }
   for (;;) {
     if (!t.running || t.sig.stopped) return;
     let info: kernel_siginfo | null;
@@ -726,7 +758,7 @@ export function do_signal(s: Scheduler, t: task_struct, h: Hart, fromSyscall: bo
       info = next;
       // ptrace_signal(): every signal but SIGKILL stops a debugged task first (a fault with
       // its pc still at the faulting instruction), and its debugger decides.
-      if (info.signo !== SIGKILL && s.ptrace?.(t, { kind: "signal", info })) {
+      if (info.signo !== SIGKILL && !t.ptrace_detached && s.ptrace?.(t, { kind: "signal", info })) {
         t.ptrace_sig = { info, deliver: true, sys };
         s.ptraceStop = t;
         return;
@@ -744,7 +776,10 @@ export function do_signal(s: Scheduler, t: task_struct, h: Hart, fromSyscall: bo
     const act = sig_default(sig);
     if (act === "ign" || act === "cont") continue;
     if (act === "stop") {
-      do_signal_stop(s, t);
+      // A terminal stop (not SIGSTOP) in an orphaned process group is discarded: nobody
+      // would continue it (get_signal's is_current_pgrp_orphaned check).
+      if (sig !== SIGSTOP && is_pgrp_orphaned(s, t.sig.pgrp)) continue;
+      do_signal_stop(s, t, sig);
       break;
     }
     // term or core: the whole process dies of it (the exit statuses in use: 128 + sig).
@@ -786,10 +821,43 @@ function handle_signal(
   if (handler.flags & SA_RESETHAND) t.sighand.action[sig] = { handler: SIG_DFL, flags: 0n, mask: 0n };
 }
 
-/** do_signal_stop(): every thread of the process stops until SIGCONT (or SIGKILL). */
-function do_signal_stop(s: Scheduler, t: task_struct): void {
-  t.sig.stopped = true;
-  for (const th of t.sig.thread_head) s.stop_task(th);
+/** do_signal_stop(): every thread of the process stops until SIGCONT (or SIGKILL), and the
+ *  parent is told (CLD_STOPPED with the stop signal, which wait reports once). */
+function do_signal_stop(s: Scheduler, t: task_struct, sig: number): void {
+  const sg = t.sig;
+  sg.stopped = true;
+  sg.group_exit_code = sig;
+  sg.stop_continued = false;
+  sg.cld_continued = false;
+  for (const th of sg.thread_head) s.stop_task(th);
+  do_notify_parent_cldstop(s, t, CLD_STOPPED);
+}
+
+/** do_notify_parent_cldstop(): SIGCHLD to the parent of `t`'s process with CLD_STOPPED (the
+ *  stop signal) or CLD_CONTINUED (SIGCONT), unless the parent ignores SIGCHLD or set
+ *  SA_NOCLDSTOP; its waiters are woken either way. */
+export function do_notify_parent_cldstop(s: Scheduler, t: task_struct, why: number): void {
+  const leader = t.group_leader;
+  const p = leader.real_parent;
+  if (!p || p.sig.live === 0) return;
+  const act = p.sighand.action[SIGCHLD]!;
+  if (act.handler !== SIG_IGN && !(act.flags & SA_NOCLDSTOP)) {
+    const status = why === CLD_CONTINUED ? SIGCONT : t.sig.group_exit_code;
+    send_signal(s, p, { signo: SIGCHLD, code: why, pid: leader.tgid, uid: 0, status }, true);
+  }
+  p.sig.wait_chldexit.wake_up_all();
+}
+
+/** will_become_orphaned_pgrp(): no live member of process group `pgrp` has a parent in
+ *  another group of the same session (parents that are PID 1 do not count). */
+export function is_pgrp_orphaned(s: Scheduler, pgrp: number): boolean {
+  for (const p of s.tasks) {
+    if (p !== p.group_leader || p.sig.live === 0 || p.sig.pgrp !== pgrp) continue;
+    const parent = p.real_parent;
+    if (!parent || parent === s.init || parent.sig.live === 0) continue;
+    if (parent.sig.pgrp !== pgrp && parent.sig.session === p.sig.session) return false;
+  }
+  return true;
 }
 
 /** Attach a new thread group's signal state to its first task. */

@@ -87,7 +87,12 @@ export interface wait_queue_entry {
 export class wait_queue_head {
   private readonly entries: wait_queue_entry[] = [];
 
-  constructor(readonly name = "wq") {}
+  constructor(
+    readonly name = "wq",
+    /** The host wakes this queue (input from outside the machine, as a terminal's keys): a
+     *  task asleep on it is waiting, not stuck, when nothing in the machine can wake it. */
+    readonly host = false,
+  ) {}
 
   /** waitqueue_active(): does anyone wait here? */
   get active(): boolean {

@@ -6,6 +6,7 @@ export {
   clearLeaf,
   mapLeaf,
   pteAddress,
+  pteLo,
   ptePointer,
   readPte,
   type TableAlloc,

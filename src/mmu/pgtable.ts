@@ -19,6 +19,12 @@ export function readPte(mem: PhysMem, pa: number): [number, number] {
   return [mem.i32[off >>> 2]!, mem.i32[(off >>> 2) + 1]!];
 }
 
+/** The low word of the PTE at physical address `pa` (its flags and the low PPN bits): a scan
+ *  for valid entries reads only this, allocating nothing. */
+export function pteLo(mem: PhysMem, pa: number): number {
+  return mem.i32[pteOffset(mem, pa) >>> 2]!;
+}
+
 /** Store a PTE at physical address `pa`. */
 export function writePte(mem: PhysMem, pa: number, lo: number, hi: number): void {
   const off = pteOffset(mem, pa);

@@ -81,4 +81,5 @@ export {
   type StatsReport,
   type TrapCount,
 } from "./stats.js";
+export { mmlabVersion } from "./version.js";
 export { formatKernel, formatTlb, permString, table, tlbView, vpnToVa, walkView } from "./views.js";

@@ -254,8 +254,8 @@ function runTasks(
   message: (text: string) => void,
 ): { status: number; reason: string } {
   const { k, stats } = session;
-  const run = (): "done" | "limit" | "halt" => k.sched.run(maxInsns);
-  let outcome: "done" | "limit" | "halt";
+  const run = (): ReturnType<typeof k.sched.run> => k.sched.run(maxInsns);
+  let outcome: ReturnType<typeof k.sched.run>;
   try {
     outcome = stats ? stats.time(run) : run();
   } catch (e) {
@@ -264,6 +264,8 @@ function runTasks(
     return { status: 139, reason: "kernel oops: the task was killed" };
   }
   if (outcome === "halt") throw new Error("BUG: a task stopped for a debugger, and none is attached");
+  if (outcome === "wait")
+    throw new Error("BUG: a task waits for input from a host whose stdin never says 'later'");
   if (outcome === "limit") {
     const reason = `stopped after ${maxInsns} instructions (--max-insns)`;
     message(`mmlab: ${reason}`);

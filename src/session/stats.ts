@@ -16,7 +16,7 @@ import {
   run,
 } from "../cpu/index.js";
 import type { JitStats } from "../cpu/jit/index.js";
-import type { Kernel } from "../kernel/index.js";
+import type { FlushReason, FlushStats, Kernel } from "../kernel/index.js";
 import { type TlbReport, tlbReport } from "./perf.js";
 
 /** Traps of one cause. */
@@ -48,10 +48,14 @@ export interface KernelStats {
   vmap_lazy_nr: number;
   vmap_purges: number;
   tlb_shootdowns: number;
+  /** ASID generations rolled over (each makes every hart flush its TLB). */
+  asid_rollovers: number;
   kasan_reports: number;
   warnings: number;
   context_switches: number;
   ticks: number;
+  /** The TLB flushes by reason (munmap, mprotect, cow, ...): only the reasons that happened. */
+  tlb_flush: Partial<Record<FlushReason, FlushStats>>;
 }
 
 /** The object `--stats=json` writes (one line of JSON on stderr). */
@@ -195,9 +199,15 @@ export function kernelStats(k: Kernel): KernelStats {
     vmap_lazy_nr: k.vmalloc.vmap_lazy_nr,
     vmap_purges: k.vmalloc.purges,
     tlb_shootdowns: k.flush.shootdowns,
+    asid_rollovers: k.sched.asids.rollovers,
     kasan_reports: k.kasan?.reports ?? 0,
     warnings: k.printk.warnings,
     context_switches: k.sched.contextSwitches,
     ticks: k.sched.ticks,
+    tlb_flush: Object.fromEntries(
+      Object.entries(k.flush.stats)
+        .filter(([, f]) => f.flushes > 0)
+        .map(([r, f]) => [r, { ...f }]),
+    ),
   };
 }

@@ -116,10 +116,39 @@ function sumArrays(harts: readonly TlbHartReport[]): TlbArrayReport[] {
 /** The kernel's counters as a two-column table. */
 export function formatKernel(k: KernelStats): string {
   const rows = [["kernel", ""]];
-  const { vmstat, ...rest } = k;
+  const { vmstat, tlb_flush, ...rest } = k;
   for (const [name, v] of Object.entries(rest)) rows.push([`  ${name}`, int(v)]);
   for (const [name, v] of Object.entries(vmstat)) rows.push([`  ${name}`, int(v)]);
-  return table(rows);
+  const reasons = Object.entries(tlb_flush);
+  if (reasons.length === 0) return table(rows);
+  const frows = [
+    [
+      "TLB flushes by reason",
+      "flushes",
+      "shootdowns",
+      "IPIs sent",
+      "IPIs received",
+      "fences",
+      "dropped",
+      "sender cyc",
+      "receiver cyc",
+    ],
+  ];
+  for (const [r, f] of reasons)
+    frows.push([
+      `  ${r}`,
+      ...[
+        f.flushes,
+        f.shootdowns,
+        f.ipis_sent,
+        f.ipis_received,
+        f.fences,
+        f.entries_dropped,
+        f.sender_cycles,
+        f.receiver_cycles,
+      ].map(int),
+    ]);
+  return `${table(rows)}\n${table(frows)}`;
 }
 
 /** The 64-bit virtual address of virtual page `vpn` in `mode` (sign-extended from vaBits). */

@@ -1,12 +1,16 @@
 // Start-up: a command loads only what it uses. The static import graph of each command's module
-// (what Node loads before the command runs; `import type` and dynamic `import()` excluded) must
-// leave out the modules other commands need: the plotting stack (vega, vega-lite: about 0.4 s of
+// (what Node loads before the command runs; `import type` and dynamic `import()` excluded), in
+// the sources and in the bundle bin/mmlab.js runs (scripts/bundle.ts: the chunks a command's
+// chunk imports statically), must leave out the modules other commands need: the plotting stack (vega, vega-lite: about 0.4 s of
 // CPU to load) outside plot drawing, the experiments outside `mmlab exp`, the assembler outside
 // assembly input, and the translator's emitter (src/cpu/jit) everywhere for now.
 
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { build, type OutputChunk } from "rolldown";
 import { describe, expect, it } from "vitest";
+import { bundleOptions } from "../../scripts/bundle.js";
 
 const SRC = resolve(import.meta.dirname, "../../src");
 
@@ -34,6 +38,9 @@ function staticGraph(entry: string): Set<string> {
 
 const has = (graph: Set<string>, re: RegExp): string[] => [...graph].filter((m) => re.test(m));
 
+/** The modules of the kernel the CLI's entry may load: leaves that import nothing. */
+const KERNEL_LEAVES = ["kernel/errno.ts", "kernel/lib/rawstr.ts"];
+
 describe("what each command loads", () => {
   const PLOTS = /^vega/;
   const EXP = /^exp\//;
@@ -44,9 +51,9 @@ describe("what each command loads", () => {
   it("mmlab itself (cli/index.ts) loads no command until it knows which", () => {
     const g = staticGraph("cli/index.ts");
     expect(has(g, /^cli\/(run|boot|console|demo|exp)\.ts$/)).toEqual([]);
-    // Only two leaves of the kernel that import nothing: the byte-string codec (the arguments'
-    // exact bytes) and the errno table (a guest write's EPIPE).
-    expect(has(g, /^(cpu|kernel|mmu|asm|exp)\//).sort()).toEqual(["kernel/errno.ts", "kernel/lib/rawstr.ts"]);
+    // Only two leaves of the kernel (they import nothing): the byte-string codec, for the
+    // arguments' exact bytes, and the errno table, for the guest's writes to our descriptors.
+    expect(has(g, /^(cpu|kernel|mmu|asm|exp)\//).sort()).toEqual(KERNEL_LEAVES);
   });
 
   it("run: the machine, the kernel and the ELF reader; no assembler, experiments, plots or emitter", () => {
@@ -67,5 +74,65 @@ describe("what each command loads", () => {
     expect(has(g, /^exp\/registry\.ts$/)).toEqual(["exp/registry.ts"]);
     expect(has(g, PLOTS)).toEqual([]);
     expect(readFileSync(join(SRC, "exp/plot.ts"), "utf8")).toMatch(/await Promise\.all\(\[import\("vega"\)/);
+  });
+});
+
+describe("what each command loads from the bundle (scripts/bundle.ts)", () => {
+  /** The bundle's chunks, built in memory from the sources. */
+  const chunks = (async (): Promise<OutputChunk[]> => {
+    const out = await build({ ...bundleOptions(join(tmpdir(), "mmlab-bundle-test")), write: false });
+    return out.output.filter((o): o is OutputChunk => o.type === "chunk");
+  })();
+
+  /** The modules (paths under src/, or package names) Node loads with the chunk holding
+   *  `module` (a path under src/): that chunk and every chunk it imports statically. */
+  async function loaded(module: string): Promise<Set<string>> {
+    const all = await chunks;
+    const byName = new Map(all.map((c) => [c.fileName, c]));
+    const start = all.find((c) => c.moduleIds.includes(join(SRC, module)));
+    if (!start) throw new Error(`no chunk holds ${module}`);
+    const seen = new Set<string>();
+    const mods = new Set<string>();
+    const visit = (c: OutputChunk): void => {
+      if (seen.has(c.fileName)) return;
+      seen.add(c.fileName);
+      for (const id of c.moduleIds) if (id.startsWith(`${SRC}/`)) mods.add(id.slice(SRC.length + 1));
+      for (const imp of c.imports) {
+        const next = byName.get(imp);
+        if (next) visit(next);
+        else mods.add(imp); // an external package
+      }
+    };
+    visit(start);
+    return mods;
+  }
+
+  it("mmlab.js loads no command until it knows which", async () => {
+    const g = await loaded("cli/index.ts");
+    expect(g.has("cli/index.ts")).toBe(true);
+    expect(has(g, /^cli\/(run|boot|console|demo|exp)\.ts$/)).toEqual([]);
+    expect(has(g, /^(cpu|kernel|mmu|asm|exp)\//).sort()).toEqual(KERNEL_LEAVES);
+  });
+
+  it("run: the kernel, no assembler, experiments, plots or emitter", async () => {
+    const g = await loaded("cli/run.ts");
+    expect(has(g, /^kernel\/kernel\.ts$/)).toEqual(["kernel/kernel.ts"]);
+    expect([
+      ...has(g, /^asm\/(?!isa\/)/),
+      ...has(g, /^exp\//),
+      ...has(g, /^vega/),
+      ...has(g, /^cpu\/jit\//),
+    ]).toEqual([]);
+  });
+
+  it("exp: the experiments, but not the plotting stack", async () => {
+    const g = await loaded("cli/exp.ts");
+    expect(has(g, /^exp\/registry\.ts$/)).toEqual(["exp/registry.ts"]);
+    expect(has(g, /^vega/)).toEqual([]);
+  });
+
+  it("the worker entry sits beside mmlab.js, as exp's worker pool looks for it", async () => {
+    const names = (await chunks).filter((c) => c.isEntry).map((c) => c.fileName);
+    expect(names.sort()).toEqual(["mmlab.js", "worker.js"]);
   });
 });

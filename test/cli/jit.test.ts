@@ -1,4 +1,4 @@
-// `mmlab run --jit` against `mmlab run` on the guest corpus (guests/bin, static glibc and no-libc
+// `mmlab run --jit` against `mmlab run --no-jit` on the guest corpus (guests/bin, static glibc and no-libc
 // programs under the kernel, and the bare-metal benchmark's first instructions): the same
 // output, exit status, kernel messages and `--stats=json` counters (every TLB counter, the
 // kernel's counters, traps), wall time and the translator's own figures aside. --dump-jit writes
@@ -25,7 +25,7 @@ function counters(stderr: string): { messages: string[]; stats: Record<string, u
 }
 
 async function same(args: string[]): Promise<{ share: number }> {
-  const plain = await mmlab("run", "--stats=json", ...args);
+  const plain = await mmlab("run", "--no-jit", "--stats=json", ...args);
   const jit = await mmlab("run", "--jit", "--stats=json", ...args);
   expect(jit.status).toBe(plain.status);
   expect(jit.stdout).toBe(plain.stdout);
@@ -57,6 +57,22 @@ describe("mmlab run --jit: the same run as without", () => {
   it("the bare-metal benchmark, 3 M instructions, most of them translated", async () => {
     const { share } = await same(["--bare", "--max-insns", "3M", "guests/bin/bench_bare.elf"]);
     expect(share).toBeGreaterThan(0.5);
+  });
+});
+
+describe("mmlab run --no-jit", () => {
+  it("is the default for now; with --jit or --dump-jit it is a usage error", async () => {
+    const plain = await mmlab("run", "--no-jit", "--stats", "guests/bin/hello.nolibc.elf");
+    expect(plain.status).toBe(0);
+    expect(plain.stdout).toBe("hello, world\n");
+    expect(plain.stderr).not.toContain("translated:");
+    for (const other of [["--jit"], ["--dump-jit", "/tmp"]]) {
+      const r = await mmlab("run", "--no-jit", ...other, "guests/bin/hello.nolibc.elf");
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`'--no-jit' cannot go with '${other[0]}'`);
+    }
+    const help = await mmlab("run", "--help");
+    expect(help.stdout).toContain("--no-jit");
   });
 });
 

@@ -304,9 +304,8 @@ slot: .dword 0
     expect(h.steps).toBe(steps + 5); // sd, li t0 (lui), li t1 (lui, addi), sw
   });
 
-  it("breakpoints halt at their pc in bare and paged runs, and cost nothing once removed", () => {
-    const r = runAsm(
-      `
+  /** a1 = 1, then at `here` a1 = 2, then the finisher's pass. */
+  const AT_HERE = `
     .text
     .globl _start
 _start:
@@ -317,9 +316,10 @@ here:
     li t1, 0x5555
     sw t1, 0(t0)
 1:  j 1b
-`,
-      { setup: (m, sym) => m.harts[0]!.triggers.setBreakpoint(sym("here"), true) },
-    );
+`;
+
+  it("breakpoints halt at their pc in bare and paged runs, and cost nothing once removed", () => {
+    const r = runAsm(AT_HERE, { setup: (m, sym) => m.harts[0]!.triggers.setBreakpoint(sym("here"), true) });
     const h = r.h;
     expect(h.triggers.halt).toEqual({ kind: "breakpoint", addr: r.sym("here") });
     expect(h.pcBig()).toBe(r.sym("here"));
@@ -330,6 +330,17 @@ here:
     h.triggers.halt = null;
     expect(r.m.run(100).exitCode).toBe(0);
     expect(h.reg(11)).toBe(2n);
+  });
+
+  it("while the debugger is away (code it let go of) its breakpoints do not halt", () => {
+    const r = runAsm(AT_HERE, {
+      setup: (m, sym) => {
+        m.harts[0]!.triggers.setBreakpoint(sym("here"), true);
+        m.harts[0]!.triggers.debuggerAway = true;
+      },
+    });
+    expect(r.h.triggers.halt).toBeNull();
+    expect(r.h.reg(11)).toBe(2n);
   });
 
   it("freeTrigger skips triggers the guest armed and the debugger's own", () => {

@@ -20,13 +20,14 @@ interface Saved {
 type Obj = Record<string, unknown>;
 
 describe("mmlab exp", () => {
-  it("list describes the five experiments", async () => {
+  it("list describes the six experiments", async () => {
     const r = await mmlab("exp", "list");
     expect(r.status).toBe(0);
     expect(EXPERIMENTS.map((e) => e.name)).toEqual([
       "tlb-reach",
       "vrealloc",
       "lazy-purge",
+      "shootdown",
       "walk-cost",
       "thp",
     ]);

@@ -276,3 +276,44 @@ describe("--satp", () => {
     expect(new Set(r.rows.map((x) => x.mode))).toEqual(new Set(["sv39"]));
   });
 });
+
+describe("shootdown", () => {
+  it("counts IPIs to mm_cpumask (or every hart), fences by ceiling, and one shootdown for a batch", async () => {
+    const w = await runAndWrite("shootdown", tmp.dir);
+    checkOutputs(w, "shootdown");
+    const rows = w.result.rows;
+    // 2 thread counts x (2 sizes x 6 policies + 1 MiB x the 2 split policies).
+    expect(rows).toHaveLength(2 * (2 * 6 + 2));
+    const at = (threads: number, size: number, policy: string): Row =>
+      rows.find((r) => r.threads === threads && r.size === size && r.policy === policy)!;
+    // One thread: nothing to shoot down under Linux's policy; every other hart under all-harts.
+    expect(num(at(1, 4096, "linux"), "ipis_sent")).toBe(0);
+    expect(num(at(1, 4096, "all-harts"), "ipis_sent")).toBe(7);
+    expect(num(at(1, 4096, "all-harts"), "kernel_us")).toBeGreaterThan(
+      num(at(1, 4096, "linux"), "kernel_us"),
+    );
+    // Four threads: 3 IPIs, each received; a page: one fence per hart, each dropping its entries.
+    const page = at(4, 4096, "linux");
+    expect([
+      num(page, "shootdowns"),
+      num(page, "ipis_sent"),
+      num(page, "ipis_received"),
+      num(page, "fences"),
+    ]).toEqual([1, 3, 3, 4]);
+    expect(num(page, "entries_dropped")).toBeGreaterThanOrEqual(4);
+    expect(num(page, "interrupted_us")).toBeGreaterThan(0);
+    // A page under ceiling-0: the whole ASID anyway, one fence per hart.
+    expect(num(at(4, 4096, "ceiling-0"), "fences")).toBe(4);
+    // 1 MiB (256 pages): past 64, one whole-ASID flush per hart; per-page: 256 each.
+    expect(num(at(4, 1 << 20, "linux"), "fences")).toBe(4);
+    expect(num(at(4, 1 << 20, "per-page"), "fences")).toBe(4 * 256);
+    expect(num(at(4, 1 << 20, "ceiling-512"), "fences")).toBe(4 * 256);
+    // 8 calls: 8 shootdowns, or one when batched.
+    expect([
+      num(at(4, 1 << 20, "split-8"), "shootdowns"),
+      num(at(4, 1 << 20, "batch-8"), "shootdowns"),
+    ]).toEqual([8, 1]);
+    expect(num(at(4, 1 << 20, "batch-8"), "ipis_sent")).toBe(3);
+    expect(w.svgs.join("")).toContain("IPIs sent per call");
+  });
+});

@@ -1,8 +1,8 @@
 // The real gdb (Debian's gdb-multiarch, gdb 13) against `mmlab run --gdb`, in batch mode, on the
 // committed guest guests/bin/gdbtarget.glibc.elf (built with -g -O0): break at main, next, info
 // registers, x/8gx $sp, a watchpoint on a global, bt in a recursive function, monitor tlb and
-// maps, a segfault caught with its address, signals that are not faults and an exec (the
-// program read through vFile), a bare guest, a bare guest that turns on paging (the README's
+// maps, a segfault caught with its address, signals that are not faults, a fork (the child
+// detached, or followed through its exec: the program read through vFile), a bare guest, a bare guest that turns on paging (the README's
 // walkthrough) and Ctrl-C (SIGINT to gdb) interrupting a running guest. Skipped, with the reason, where
 // gdb-multiarch is not installed (.ci/run installs it when it can).
 
@@ -89,7 +89,7 @@ describe.skipIf(!have)(`gdb-multiarch (${have ? "installed" : WHY})`, () => {
     expect(g).toMatch(/#5 .* in main \(argc=1/);
     expect(g).toMatch(/hart 0: TLB skylake, satp sv48: \d+ valid entries/);
     expect(g).toMatch(/^00010000-[0-9a-f]+ r-xp /m);
-    expect(g).toContain("[Inferior 1 (Remote target) exited normally]");
+    expect(g).toContain("[Inferior 1 (process 1) exited normally]");
     expect(r.stdout).toBe("counter=126 factorial(5)=120\n");
     expect(r.status).toBe(0);
   }, 120_000);
@@ -107,23 +107,50 @@ describe.skipIf(!have)(`gdb-multiarch (${have ? "installed" : WHY})`, () => {
     expect(r.status).toBe(139);
   }, 120_000);
 
-  it("a signal that is not a fault stops gdb, SIGALRM and SIGCHLD pass; an exec is caught (vFile reads it)", async () => {
+  it("a signal that is not a fault stops gdb, SIGALRM and SIGCHLD pass; a fork's child is detached", async () => {
     const ev = "guests/bin/gdbevents.nolibc.elf";
     const r = await debug(
       ["--mount", `${ev}:/bin/gdbevents`, ev, "/bin/gdbevents"],
-      ["catch exec", "continue", "p $_siginfo.si_signo", "continue", "info threads", "continue"],
+      ["catch exec", "continue", "p $_siginfo.si_signo", "continue"],
     );
     const g = r.gdb;
     expect(g).toContain("Program received signal SIGUSR1, User defined signal 1.");
     expect(g).toContain("$1 = 10");
-    expect(g).toContain("is executing new program: /bin/gdbevents");
-    expect(g).toContain("Reading /bin/gdbevents from remote target...");
-    expect(g).toMatch(/hit Catchpoint 1 \(exec'd \/bin\/gdbevents\), _start \(\)/);
     expect(g).not.toContain("SIGALRM");
     expect(g).not.toContain("SIGCHLD");
-    expect(g).toContain("[Inferior 1 (Remote target) exited normally]");
+    expect(g).toContain("[Detaching after fork from child process 2]");
+    expect(g).not.toContain("Catchpoint 1 (exec'd"); // the child, not debugged, execs unseen
+    expect(g).toContain("[Inferior 1 (process 1) exited normally]");
     expect(r.stdout).toBe("usr1=1 alrm=1\nchild after exec\nchild status 3\n");
     expect(r.status).toBe(0);
+  }, 120_000);
+
+  it("follow-fork-mode child: gdb follows the child through its exec (read through vFile) to its end", async () => {
+    const ev = "guests/bin/gdbevents.nolibc.elf";
+    const r = await debug(
+      ["--mount", `${ev}:/bin/gdbevents`, ev, "/bin/gdbevents"],
+      [
+        "set follow-fork-mode child",
+        "handle SIGUSR1 nostop noprint",
+        "catch exec",
+        "continue",
+        "info inferiors",
+        "break main",
+        "continue",
+        "continue",
+      ],
+    );
+    const g = r.gdb;
+    expect(g).toContain("[Attaching after Thread 1.1 fork to child Thread 2.2]");
+    expect(g).toContain("[Detaching after fork from parent process 1]");
+    expect(g).toContain("process 2 is executing new program: /bin/gdbevents");
+    expect(g).toContain("Reading /bin/gdbevents from remote target...");
+    expect(g).toMatch(/hit Catchpoint 1 \(exec'd \/bin\/gdbevents\), _start \(\)/);
+    expect(g).toMatch(/\* 2 +process 2 .* target:\/bin\/gdbevents/);
+    expect(g).toMatch(/hit Breakpoint 2\.1, main \(argc=2, argv=0x[0-9a-f]+\) at guests\/gdbevents\.c:41/);
+    expect(g).toContain("[Inferior 2 (process 2) exited with code 03]");
+    expect(r.stdout).toBe("usr1=1 alrm=1\nchild after exec\nchild status 3\n");
+    expect(r.status).toBe(3); // the run's end is that of the process gdb followed
   }, 120_000);
 
   it("a bare guest that turns on paging: symbols at virtual addresses, monitor walk explains its fault", async () => {
@@ -167,30 +194,37 @@ describe.skipIf(!have)(`gdb-multiarch (${have ? "installed" : WHY})`, () => {
     expect(r.status).toBe(0);
   }, 120_000);
 
-  it("Ctrl-C: SIGINT to gdb interrupts a running guest (T02), which can then be examined and killed", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "mmlab-gdb-"));
-    const loop = join(dir, "loop.s");
-    writeFileSync(loop, "_start:\n  addi a0, a0, 1\n  j _start\n");
-    try {
-      // Once gdb has attached (it prints where the guest is), it continues; a moment later the
-      // user presses Ctrl-C: gdb gets SIGINT and sends the interrupt byte.
-      const r = await debug(["--bare", loop], ["continue", "p $a0 > 1000", "p/x $pc", "kill"], (gdb) => {
-        let out = "";
-        gdb.stdout?.on("data", (d: Buffer) => {
-          if (out.includes("in ?? ()")) return;
-          out += d.toString();
-          if (out.includes("in ?? ()")) setTimeout(() => gdb.kill("SIGINT"), 1500);
+  it.each([
+    ["bare", ["--bare"], /\$2 = 0x8000000[04]/, "Remote target"],
+    ["under the kernel", [], /\$2 = 0x1000[04]/, "process 1"],
+  ])(
+    "Ctrl-C (%s): SIGINT to gdb interrupts a running guest (T02), which can be examined and killed",
+    async (_mode, opts, pc, inferior) => {
+      const dir = mkdtempSync(join(tmpdir(), "mmlab-gdb-"));
+      const loop = join(dir, "loop.s");
+      writeFileSync(loop, "_start:\n  addi a0, a0, 1\n  j _start\n");
+      try {
+        // Once gdb has attached (it prints where the guest is), it continues; a moment later the
+        // user presses Ctrl-C: gdb gets SIGINT and sends the interrupt byte.
+        const r = await debug([...opts, loop], ["continue", "p $a0 > 1000", "p/x $pc", "kill"], (gdb) => {
+          let out = "";
+          gdb.stdout?.on("data", (d: Buffer) => {
+            if (out.includes("in ?? ()")) return;
+            out += d.toString();
+            if (out.includes("in ?? ()")) setTimeout(() => gdb.kill("SIGINT"), 1500);
+          });
         });
-      });
-      expect(r.gdb).toContain("Program received signal SIGINT, Interrupt.");
-      expect(r.gdb).toContain("$1 = 1");
-      expect(r.gdb).toMatch(/\$2 = 0x8000000[04]/);
-      expect(r.gdb).toContain("[Inferior 1 (Remote target) killed]");
-      expect(r.status).toBe(137);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 120_000);
+        expect(r.gdb).toContain("Program received signal SIGINT, Interrupt.");
+        expect(r.gdb).toContain("$1 = 1");
+        expect(r.gdb).toMatch(pc);
+        expect(r.gdb).toContain(`[Inferior 1 (${inferior}) killed]`);
+        expect(r.status).toBe(137);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 
   it("a bare guest: stepi, CSRs, priv, monitor stats; kill", async () => {
     const r = await debug(

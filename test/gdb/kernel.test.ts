@@ -173,7 +173,7 @@ describe("the stub on a program under the kernel", () => {
   it("a signal that is not a fault stops the task with gdb's number; QPassSignals lets one through", () => {
     const s = session([], EVENTS);
     const pid = s.task.pid;
-    expect(s.ask("qSupported:multiprocess+;swbreak+")).toContain("QPassSignals+");
+    expect(s.ask("qSupported:swbreak+")).toContain("QPassSignals+");
     expect(s.ask("QPassSignals:0e")).toBe("OK"); // gdb's SIGALRM (14): delivered, no stop
     s.ask("c");
     expect(s.runToStop()).toBe(`T1ethread:${pid.toString(16)};`); // SIGUSR1: Linux 10, gdb 30
@@ -202,7 +202,7 @@ describe("the stub on a program under the kernel", () => {
 
   it("exec events: the task stops at its new program with exec:<hex path>; vFile reads it", () => {
     const s = session(["/bin/gdbevents"], EVENTS, [`${EVENTS}:/bin/gdbevents`]);
-    expect(s.ask("qSupported:multiprocess+;exec-events+")).toContain("exec-events+");
+    expect(s.ask("qSupported:exec-events+")).toContain("exec-events+");
     s.ask("QPassSignals:0e;14;1e");
     s.ask("c");
     const stop = s.runToStop()!;
@@ -245,5 +245,45 @@ describe("the stub on a program under the kernel", () => {
     expect(got.subarray(got.indexOf(";") + 1)).toEqual(all.subarray(at, at + 16));
     s.ask("c");
     expect(s.runToStop()).toBe("W00");
+  });
+
+  it("fork events (multiprocess ids): the parent stops with fork:pC.C; D;C lets the child run undebugged", () => {
+    const s = session(["/bin/gdbevents"], EVENTS, [`${EVENTS}:/bin/gdbevents`]);
+    const reply = s.ask("qSupported:multiprocess+;fork-events+;vfork-events+;exec-events+")!;
+    expect(reply).toContain(";multiprocess+;fork-events+");
+    expect(reply).not.toContain("vfork-events+");
+    expect(s.ask("qfThreadInfo")).toBe("mp1.1");
+    expect(s.ask("qC")).toBe("QCp1.1");
+    s.ask("QPassSignals:0e;14;1e");
+    s.ask("c");
+    expect(s.runToStop()).toBe("T05thread:p1.1;fork:p2.2;");
+    expect(s.ask("qfThreadInfo")).toBe("mp1.1,p2.2");
+    expect(s.ask("Hgp2.2")).toBe("OK");
+    expect(s.ask("p0a")).toBe("0000000000000000"); // the child's fork() returns 0
+    expect(s.ask("Hgp1.1")).toBe("OK");
+    expect(s.ask("p0a")).toBe("0200000000000000"); // the parent's returns its pid
+    expect(s.ask("D;2")).toBe("OK");
+    expect(s.ask("D;2")).toBe("E01"); // no longer debugged
+    expect(s.ask("qfThreadInfo")).toBe("mp1.1");
+    // A breakpoint at main: the child's exec'd program runs main undebugged, so never stops.
+    expect(s.ask(`Z0,${hex(s.sym("main"))},2`)).toBe("OK");
+    s.ask("vCont;c:p1.-1");
+    expect(s.runToStop()).toBe("W00");
+    expect(s.out.stdout).toBe("usr1=1 alrm=1\nchild after exec\nchild status 3\n");
+  });
+
+  it("following the child: D;1 lets the parent go; the child's exec and end are what gdb sees", () => {
+    const s = session(["/bin/gdbevents"], EVENTS, [`${EVENTS}:/bin/gdbevents`]);
+    s.ask("qSupported:multiprocess+;fork-events+;exec-events+");
+    s.ask("QPassSignals:0e;14;1e");
+    s.ask("c");
+    expect(s.runToStop()).toBe("T05thread:p1.1;fork:p2.2;");
+    expect(s.ask("D;1")).toBe("OK");
+    expect(s.ask("qfThreadInfo")).toBe("mp2.2");
+    s.ask("c");
+    expect(s.runToStop()).toMatch(/^T05thread:p2\.2;exec:[0-9a-f]+;$/);
+    s.ask("c");
+    expect(s.runToStop()).toBe("W03");
+    expect(s.out.stdout).toContain("child after exec\n");
   });
 });

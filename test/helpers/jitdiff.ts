@@ -43,9 +43,10 @@ export function ramHash(m: Machine): number {
   return h >>> 0;
 }
 
-/** Set up translation on `m` (a setup hook for the guest runners). */
+/** Set up translation on `m` (a setup hook for the guest runners), keeping every region (the
+ *  tests check that translated code runs). */
 export function withJit(m: Machine): void {
-  attachJit(m);
+  attachJit(m, { keepAll: true });
 }
 
 /** Run `make` twice, plain and with translation (`make(true)` attaches it), and expect the same

@@ -1,18 +1,18 @@
 // `mmlab` as a process of its own, for the tests that must kill it, hand it to another program
 // (GNU parallel) or have it run points on worker threads: the CLI's TypeScript sources bundled
-// into ES modules under out/test-bin/mmlab-PID/ (with rolldown, which vitest's vite brings;
-// node_modules stay imports): mmlab.js and, beside it, the worker entry worker.js, laid out as
-// dist/ has them so that `--jobs N` runs N worker threads. When rolldown cannot be loaded, the
+// into ES modules under out/test-bin/mmlab-PID/ as bin/mmlab.js's dist/bundle/ is
+// (scripts/bundle.ts, with rolldown): mmlab.js and, beside it, the worker entry worker.js, so
+// that `--jobs N` runs N worker threads. When rolldown cannot be loaded, the
 // sources run through TypeScript's transpiler as a module hook (ts-loader.mjs: slower, the same
 // code, but every point in the main thread: `usesWorkers` says which).
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { buildBundle } from "../../scripts/bundle.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const MAIN = join(ROOT, "test/helpers/mmlab-main.ts");
-const WORKER = join(ROOT, "src/exp/worker.ts");
 
 /** The command line that runs `mmlab`: [node, args...]. Built once per test file. */
 let command: Promise<string[]> | null = null;
@@ -28,23 +28,14 @@ export async function usesWorkers(): Promise<boolean> {
 }
 
 async function bundle(): Promise<string[]> {
-  let build: ((o: object) => Promise<unknown>) | null = null;
-  try {
-    const name = "rolldown";
-    ({ build } = (await import(name)) as { build: (o: object) => Promise<unknown> });
-  } catch {
-    build = null;
-  }
-  if (!build) return [process.execPath, "--import", join(ROOT, "test/helpers/ts-loader.mjs"), MAIN];
   const dir = join(ROOT, "out/test-bin", `mmlab-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  await build({
-    input: { mmlab: MAIN, worker: WORKER },
-    platform: "node",
-    external: [/^[^./]/],
-    output: { dir, format: "esm", entryFileNames: "[name].js" },
-    logLevel: "silent",
-  });
+  try {
+    await buildBundle(dir, MAIN); // what bin/mmlab.js runs (scripts/bundle.ts), from MAIN
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw e;
+    return [process.execPath, "--import", join(ROOT, "test/helpers/ts-loader.mjs"), MAIN];
+  }
   return [process.execPath, join(dir, "mmlab.js")];
 }
 

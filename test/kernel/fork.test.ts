@@ -440,3 +440,18 @@ describe("fork, exit and wait4", () => {
     }
   });
 });
+
+describe("clone in --strace", () => {
+  it("names the flags and the exit signal as strace does", async () => {
+    const { clone_flags } = await import("../../src/kernel/syscalls/process.js");
+    const fmt = clone_flags as (v: bigint) => string;
+    expect(fmt(17n)).toBe("SIGCHLD"); // fork()
+    expect(fmt(0x4111n)).toBe("CLONE_VM|CLONE_VFORK|SIGCHLD"); // vfork()
+    // glibc's pthread_create
+    expect(fmt(0x3d0f00n)).toBe(
+      "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID",
+    );
+    expect(fmt(0n)).toBe("0");
+    expect(fmt(0x2000000n | 17n)).toBe("0x2000000|SIGCHLD"); // a bit without a name in this table: hex, as strace does for unknown bits
+  });
+});

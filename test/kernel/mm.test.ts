@@ -6,12 +6,14 @@
 
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
+import { EINVAL, ENOMEM } from "../../src/kernel/errno.js";
 import type { Kernel, task_struct } from "../../src/kernel/index.js";
 import {
   MADV_DONTNEED,
   MAP_ANONYMOUS,
   MAP_FIXED,
   MAP_PRIVATE,
+  MREMAP_DONTUNMAP,
   MREMAP_FIXED,
   MREMAP_MAYMOVE,
   PROT_READ,
@@ -202,6 +204,70 @@ describe("mremap", () => {
     expect(u.k.pages.nr_free_pages()).toBe(free + 1);
     expect(u.get(dst)).toBe(1n);
     expect(mm.vmas.filter((v) => v.vm_start <= dst && dst < v.vm_end)).toHaveLength(1);
+  });
+
+  it("MREMAP_FIXED to a smaller size unmaps the old tail and moves only the new length", () => {
+    const u = userTask();
+    const mm = u.t.mm;
+    const src = mm.do_mmap(0n, 2n * PAGE, RW, ANON);
+    const dst = mm.do_mmap(0n, 4n * PAGE, RW, ANON) + 2n * PAGE;
+    u.put(src, 1n);
+    u.put(src + PAGE, 2n);
+    expect(mm.do_mremap(src, 2n * PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, dst)).toBe(dst);
+    expect(u.get(dst)).toBe(1n);
+    expect(mm.leaf(dst + PAGE)).toBeNull(); // the old second page went, it did not land here
+    expect(mm.find_vma(src)).toBeUndefined();
+    // Onto the old range itself, or overlapping it: EINVAL, nothing moved.
+    expect(mm.do_mremap(dst, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, dst)).toBe(-EINVAL);
+  });
+
+  it("MREMAP_DONTUNMAP moves the pages and keeps the old VMA, which reads zero", () => {
+    const u = userTask();
+    const mm = u.t.mm;
+    const a = mm.do_mmap(0n, PAGE, RW, ANON);
+    u.put(a, 7n);
+    const b = mm.do_mremap(a, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0n);
+    expect(b).not.toBe(a);
+    expect(u.get(b)).toBe(7n);
+    expect(mm.find_vma(a)).toBeDefined();
+    expect(u.get(a)).toBe(0n);
+    // It neither resizes nor works without MREMAP_MAYMOVE.
+    expect(mm.do_mremap(b, PAGE, 2n * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0n)).toBe(-EINVAL);
+    expect(mm.do_mremap(b, PAGE, PAGE, MREMAP_DONTUNMAP, 0n)).toBe(-EINVAL);
+  });
+
+  it("old length 0 is EINVAL for a private mapping; unknown flags are EINVAL", () => {
+    const u = userTask();
+    const a = u.t.mm.do_mmap(0n, PAGE, RW, ANON);
+    expect(u.t.mm.do_mremap(a, 0n, PAGE, MREMAP_MAYMOVE, 0n)).toBe(-EINVAL);
+    expect(u.t.mm.do_mremap(a, PAGE, PAGE, 0x80, 0n)).toBe(-EINVAL);
+  });
+});
+
+describe("madvise and mprotect argument checks (Linux 6.18's order)", () => {
+  it("madvise: unknown advice EINVAL, a hole ENOMEM after the advice is applied", () => {
+    const u = userTask();
+    const mm = u.t.mm;
+    const a = mm.do_mmap(0n, PAGE, RW, ANON);
+    u.put(a, 3n);
+    expect(mm.do_madvise(a, PAGE, 999)).toBe(-EINVAL);
+    expect(mm.do_madvise(a + 1n, PAGE, 999)).toBe(-EINVAL);
+    expect(mm.do_madvise(a, 0n, MADV_DONTNEED)).toBe(0n);
+    expect(mm.do_madvise(a, 3n * PAGE, MADV_DONTNEED)).toBe(-ENOMEM);
+    expect(u.get(a)).toBe(0n); // zapped all the same
+    expect(mm.do_madvise(1n << 40n, PAGE, MADV_DONTNEED)).toBe(-ENOMEM);
+    expect(mm.do_madvise(a, PAGE, 9)).toBe(-EINVAL); // MADV_REMOVE on private anonymous memory
+  });
+
+  it("mprotect: GROWSDOWN|GROWSUP, unknown bits EINVAL; length 0 succeeds before the prot check", () => {
+    const u = userTask();
+    const mm = u.t.mm;
+    const a = mm.do_mmap(0n, PAGE, RW, ANON);
+    expect(mm.do_mprotect(a, PAGE, PROT_READ | 0x0300_0000)).toBe(-EINVAL);
+    expect(mm.do_mprotect(a, PAGE, PROT_READ | 0x100)).toBe(-EINVAL);
+    expect(mm.do_mprotect(a, 0n, PROT_READ | 0x100)).toBe(0n);
+    expect(mm.do_mprotect(a, PAGE, PROT_READ | 0x0100_0000)).toBe(-EINVAL); // not a stack VMA
+    expect(mm.do_mprotect(a, PAGE, PROT_READ | 0x8)).toBe(0n); // PROT_SEM
   });
 });
 

@@ -11,17 +11,25 @@ const PUD = 1n << 30n;
 const PGD = 1n << 39n;
 
 describe("KernelPageTable.holeEnd", () => {
-  it("is the end of the span of the first invalid entry on the walk, at each level", () => {
+  it("is the end of the run of invalid entries on the walk, at each level", () => {
     const { k } = bootMm();
     const pgd = k.pgd;
     const va = 0x12_3456_7000n; // user half, nothing mapped yet: an empty root entry
-    expect(pgd.holeEnd(va)).toBe(va - (va % PGD) + PGD);
+    const rootSpan = (a: bigint): bigint => a - (a % PGD);
+    // Root entries from va's (0) on are empty up to the first of the kernel's, the vmalloc
+    // range's (0xffff8f8000000000, entry 287): the hole runs to that entry's span.
+    expect(pgd.holeEnd(va)).toBe(287n * PGD);
     expect(pgd.mapRange(va, 0x8000_0000 + (8 << 20), 4096, PAGE_KERNEL, 0)).toBe(true);
-    // va's tables now exist down to level 0: its neighbours are holes of one page, the next
-    // 2 MiB range a hole of one PMD entry, the next 1 GiB range one of a PUD entry.
-    expect(pgd.holeEnd(va + PAGE)).toBe(va + 2n * PAGE);
-    expect(pgd.holeEnd(va - (va % PMD) + PMD)).toBe(va - (va % PMD) + 2n * PMD);
-    expect(pgd.holeEnd(va - (va % PUD) + PUD)).toBe(va - (va % PUD) + 2n * PUD);
+    // va's tables now exist down to level 0: a hole runs to the next valid entry of its table
+    // (va itself, just after) or to the table's end (after va: its 2 MiB, 1 GiB and 512 GiB).
+    const pmd = va - (va % PMD);
+    const pud = va - (va % PUD);
+    expect(pgd.holeEnd(pmd)).toBe(va);
+    expect(pgd.holeEnd(va - PAGE)).toBe(va);
+    expect(pgd.holeEnd(va + PAGE)).toBe(pmd + PMD);
+    expect(pgd.holeEnd(pud)).toBe(pmd);
+    expect(pgd.holeEnd(pmd + PMD)).toBe(pud + PUD);
+    expect(pgd.holeEnd(pud + PUD)).toBe(rootSpan(va) + PGD);
     expect(pgd.holeEnd(va)).toBe(va + PAGE); // mapped: the end of its page
   });
 });

@@ -134,6 +134,25 @@ describe("user processes", () => {
     expect(r.t.exitCode).toBe(3);
   });
 
+  it("a chunk of the interpreter that ends in U-mode without a trap (fence.i, fcsr writes) goes on", () => {
+    // fence.i and a write of fcsr end the interpreter's chunk (its loop caches what they
+    // change); the task must go on in U-mode, not return through the kernel (an sret there is
+    // an illegal instruction, which escaped as an internal error: exit 70).
+    const { t, trace } = runProg(`
+      _start:
+        li s0, 3
+      1: fence.i
+        csrw fcsr, s0
+        addi s0, s0, -1
+        bnez s0, 1b
+        frcsr a0
+        addi a0, a0, 40
+        li a7, 94
+        ecall`);
+    expect(t.exitCode).toBe(41); // fcsr: the last value written, 1
+    expect(trace).toEqual(["exit_group(41) = ?", "+++ exited with 41 +++"]);
+  });
+
   it("an illegal instruction kills the task with SIGILL, naming the instruction", () => {
     const r = runProg(`
       _start:

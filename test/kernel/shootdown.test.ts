@@ -1,6 +1,7 @@
 // User TLB shootdowns on several harts (mm.ts flush_tlb_range, tlbflush.ts flush_tlb_mm_range):
 // a thread on hart 1 keeps using a page while a thread of the same process on hart 0 munmaps
-// it, mprotects it read-only or breaks its copy-on-write; once the call has returned, hart 1
+// it, mprotects it read-only, zaps it (MADV_DONTNEED), moves it (mremap) or breaks its
+// copy-on-write; once the call has returned, hart 1
 // must fault (or see the new page), never go on through a stale TLB entry. Each test fails if
 // the remote flush is missing. The flushes reach only the harts of the mm's cpumask.
 
@@ -73,6 +74,22 @@ describe("user TLB shootdowns on several harts", () => {
   it("mprotect read-only: the writer on hart 1 faults at its next store", () => {
     const r = run(program(STORE_LOOP, "mv a0, s0\n li a1, 4096\n li a2, 1\n li a7, 226\n ecall"));
     expect(r.t.exitCode).toBe(139);
+  });
+
+  it("madvise(MADV_DONTNEED): the reader on hart 1 sees the fresh zero page", () => {
+    const reader = "3: ld t1, 0(s0)\n bnez t1, 3b\n li a0, 0\n li a7, 94\n ecall";
+    const r = run(program(reader, "mv a0, s0\n li a1, 4096\n li a2, 4\n li a7, 233\n ecall"));
+    expect(r.t.exitCode).toBe(0);
+    expect(r.k.flush.stats.madvise.ipis_sent).toBeGreaterThan(0);
+  });
+
+  it("mremap moving the page away: the reader on hart 1 faults at the old address", () => {
+    // MREMAP_MAYMOVE | MREMAP_FIXED to 0x50000000.
+    const change =
+      "mv a0, s0\n li a1, 4096\n li a2, 4096\n li a3, 3\n li a4, 0x50000000\n li a7, 216\n ecall";
+    const r = run(program(LOAD_LOOP, change));
+    expect(r.t.exitCode).toBe(139);
+    expect(r.k.flush.stats.mremap.ipis_sent).toBeGreaterThan(0);
   });
 
   it("a copy-on-write break: the reader on hart 1 sees the writer's new page", () => {

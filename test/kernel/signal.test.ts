@@ -559,8 +559,9 @@ hout: .space 8
     expect(p.call(103, 0, 8, 0)).toBe(E.EFAULT);
     expect(p.call(103, 5, itv([0n, 0n, 1n, 0n]), 0)).toBe(E.EINVAL);
     expect(p.call(102, 5, p.buf(32))).toBe(E.EINVAL);
-    expect(p.call(102, 1, p.buf(32))).toBe(E.EINVAL); // ITIMER_VIRTUAL: not supported
-    expect(p.k.printk.dmesg()).toMatch(/ITIMER_VIRTUAL and ITIMER_PROF are not supported/);
+    expect(p.call(102, 3, p.buf(32))).toBe(E.EINVAL);
+    expect(p.call(102, 1, p.buf(32))).toBe(0n); // ITIMER_VIRTUAL: disarmed
+    expect(p.call(103, 2, itv([0n, 0n, 0n, 1_000_000n]), 0)).toBe(E.EINVAL); // ITIMER_PROF, bad usec
     expect(p.call(103, 0, itv([0n, 250_000n, 2n, 0n]), 0)).toBe(0n);
     const old = p.buf(32);
     expect(p.call(102, 0, old)).toBe(0n);

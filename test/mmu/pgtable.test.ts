@@ -7,6 +7,7 @@ import {
   PTE_R,
   PTE_V,
   PTE_W,
+  pteLo,
   ptePointer,
   ptePpn,
   RAM_BASE,
@@ -27,6 +28,9 @@ describe("building page tables", () => {
     const [lo, hi] = readPte(s.mem, pa);
     expect(lo & 0xff).toBe(RW | PTE_V);
     expect(ptePpn(lo, hi)).toBe(PAGE);
+    expect(pteLo(s.mem, pa)).toBe(lo);
+    expect(pteLo(s.mem, pa + 8)).toBe(0); // the next entry: empty
+    expect(() => pteLo(s.mem, pa + 4)).toThrow(/not an aligned RAM address/);
   });
 
   it("mapLeaf refuses to map over a valid PTE, and leaves it as it was", () => {

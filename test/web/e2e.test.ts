@@ -1,7 +1,9 @@
 // The playground in a real headless Chromium (Debian's package, driven by playwright-core; no
 // browser is downloaded): the page built into a temporary folder and served on 127.0.0.1, the
 // console typed into its terminal (vmalloc, memset, vrealloc: the vmalloc view shows 4 pages,
-// the TLB view lost the freed entries), the hello guest run and its output read back, a
+// the TLB view lost the freed entries), the hello guest run and its output read back, cat
+// reading what is typed in the terminal (a line at a time, or raw keys), a 2048-entry L2 TLB's
+// scrolling, zoomable grid, a
 // screenshot saved (out/web/playground.png), and the benchmark page run. Skipped, with the
 // reason, where Chromium is not installed (.ci/run installs it with apt-get).
 
@@ -52,6 +54,16 @@ async function type(page: Page, line: string, until: string | RegExp): Promise<s
   return terminalText(page);
 }
 
+/** Open the playground and wait for the console's prompt. */
+async function openConsole(page: Page): Promise<void> {
+  await page.goto(`${server!.url}index.html`);
+  await page.waitForFunction(() =>
+    (window as unknown as { mmlabTerminalText?: () => string })
+      .mmlabTerminalText?.()
+      .includes("mmlab:hart0>"),
+  );
+}
+
 describe("the playground in Chromium", () => {
   it("the page's build pulls in no Node module (the core and the session parts it uses run anywhere)", (ctx) => {
     ctx.skip(missing !== null, missing ?? "");
@@ -63,12 +75,7 @@ describe("the playground in Chromium", () => {
     const page = await browser!.context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${server!.url}index.html`);
-    await page.waitForFunction(() =>
-      (window as unknown as { mmlabTerminalText?: () => string })
-        .mmlabTerminalText?.()
-        .includes("mmlab:hart0>"),
-    );
+    await openConsole(page);
     await type(page, "p = vmalloc 256K", "p = 0xffff8f8000000000");
     await type(page, "memset p 0x5a 256K", /memset p 0x5a 256K\s*\n.*mmlab:hart0>/);
     // Every page of p is in the TLB view now.
@@ -106,6 +113,78 @@ describe("the playground in Chromium", () => {
     mkdirSync("out/web", { recursive: true });
     await page.screenshot({ path: "out/web/playground.png", fullPage: true });
     expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+
+  it("a guest's standard input from the terminal: a line at a time, Ctrl-D ends it; raw keys; Ctrl-C kills", async (ctx) => {
+    ctx.skip(missing !== null, missing ?? "");
+    const page = await browser!.context.newPage();
+    await openConsole(page);
+    const waiting = (): Promise<unknown> =>
+      page.waitForFunction(
+        () => document.getElementById("status")?.textContent?.includes("waiting for input"),
+        undefined,
+        {
+          timeout: 60_000,
+        },
+      );
+    await type(page, "run cat", "run cat");
+    await waiting();
+    // Line mode: echoed as typed, sent on Enter; cat writes it back.
+    await type(page, "hello from the page", /hello from the page\s*\n\s*hello from the page/);
+    await waiting();
+    await page.keyboard.press("Control+D");
+    await page.waitForFunction(() =>
+      (window as unknown as { mmlabTerminalText: () => string })
+        .mmlabTerminalText()
+        .includes("[cat exited with 0]"),
+    );
+    // Raw mode: each key goes as typed, with no echo; Ctrl-C kills the program.
+    await page.locator("#raw-input").check();
+    await type(page, "run cat", "run cat");
+    await waiting();
+    await page.locator("#terminal textarea").focus();
+    await page.keyboard.type("qwerty");
+    await page.waitForFunction(() =>
+      (window as unknown as { mmlabTerminalText: () => string }).mmlabTerminalText().includes("qwerty"),
+    );
+    await page.keyboard.press("Control+C");
+    const text = await page.waitForFunction(() => {
+      const t = (window as unknown as { mmlabTerminalText: () => string }).mmlabTerminalText();
+      return t.includes("[cat killed by signal 9]") ? t : null;
+    });
+    expect(((await text.jsonValue()) as string).split("qwerty").length - 1).toBe(1); // cat's, no echo
+    await page.close();
+  }, 300_000);
+
+  it("a 2048-entry L2 TLB scrolls in its own box, keeps its place across redraws, and zooms", async (ctx) => {
+    ctx.skip(missing !== null, missing ?? "");
+    const page = await browser!.context.newPage();
+    await openConsole(page);
+    await page.locator("#set-tlb").selectOption("golden-cove");
+    await page.locator("#boot").click();
+    const box = page.locator('#tlb .grid-scroll[data-scroll="0-stlb"]');
+    await box.waitFor();
+    expect(await box.locator("i").count()).toBe(2048);
+    const dims = (): Promise<{ top: number; sh: number; ch: number; cell: number }> =>
+      box.evaluate((el) => ({
+        top: el.scrollTop,
+        sh: el.scrollHeight,
+        ch: el.clientHeight,
+        cell: el.querySelector("i")!.getBoundingClientRect().width,
+      }));
+    const d0 = await dims();
+    await page.locator("#tlb-zoom").fill("14"); // zoom in: bigger cells, more to scroll
+    const d1 = await dims();
+    expect(d1.cell).toBe(14);
+    expect(d1.sh).toBeGreaterThan(d0.sh);
+    expect(d1.sh).toBeGreaterThan(d1.ch);
+    await box.evaluate((el) => {
+      el.scrollTop = 120;
+    });
+    await type(page, "p = vmalloc 64K", "p = 0xffff8f8000000000"); // a new snapshot: a redraw
+    await page.waitForTimeout(200);
+    expect((await dims()).top).toBe(120);
     await page.close();
   }, 300_000);
 

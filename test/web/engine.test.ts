@@ -45,6 +45,31 @@ describe("the playground engine", () => {
     );
   });
 
+  it("a guest reading its standard input waits for the page's input (idle, not killed), then EOF ends it", () => {
+    const { e, take } = engine();
+    e.guests.set("cat", new Uint8Array(readFileSync("guests/bin/cat.nolibc.elf")));
+    e.submit("run cat\necho after");
+    e.drain();
+    expect(e.state()).toMatchObject({ program: "cat", input: true, queued: 1 });
+    expect(e.busy()).toBe(false); // nothing to do until the page sends keys
+    e.input(new TextEncoder().encode("first line\n"));
+    expect(e.busy()).toBe(true);
+    e.drain();
+    expect(take()).toBe("first line\n");
+    expect(e.state().input).toBe(true);
+    e.input(new TextEncoder().encode("sec"));
+    e.input(new TextEncoder().encode("ond\n"));
+    e.drain();
+    expect(take()).toBe("second\n");
+    e.eof();
+    e.drain();
+    expect(take()).toBe("\x1b[36m[cat exited with 0]\x1b[0m\nafter\n");
+    expect(e.state()).toMatchObject({ program: null, input: false });
+    e.input(new TextEncoder().encode("nobody reads this\n")); // no program: dropped
+    e.drain();
+    expect(take()).toBe("");
+  });
+
   it("runs a guest; the lines after `run` wait for it", () => {
     const { e, take } = engine();
     e.submit("run hello\necho after");
@@ -132,7 +157,7 @@ describe("the playground engine", () => {
     };
     e.submit("echo never");
     e.pump();
-    expect(e.state()).toEqual({ program: null, paused: false, queued: 0, panicked: true });
+    expect(e.state()).toEqual({ program: null, paused: false, queued: 0, panicked: true, input: false });
     expect(take()).toContain("hello: kernel panic; 'boot' starts a new machine");
     e.submit("vars");
     e.drain();

@@ -16,6 +16,7 @@ import {
   hartTlbHtml,
   mapWindow,
   PerfHistory,
+  SCROLL_ENTRIES,
   sizeName,
   tlbChanged,
   vmallocHtml,
@@ -156,6 +157,21 @@ describe("the views", () => {
     const html = hartTlbHtml(after.harts[0]!, diffTlb(undefined, after.harts[0]!));
     const cells = html.match(/<i /g)!.length;
     expect(cells).toBe(after.harts[0]!.arrays.reduce((n, a) => n + a.entries, 0));
+  });
+
+  it("a large L2 TLB (golden-cove's 2048 entries) scrolls in its own box, one per hart and array", () => {
+    const { e } = shrink();
+    e.boot({ harts: 2, tlb: "golden-cove", cmdline: "" });
+    const snap = e.snapshot();
+    const stlb = snap.harts[1]!.arrays.find((a) => a.name === "stlb")!;
+    expect(stlb.entries).toBe(2048);
+    const html = hartTlbHtml(snap.harts[1]!, diffTlb(undefined, snap.harts[1]!));
+    expect(html.match(/class="grid-scroll"/g)).toHaveLength(1); // only the STLB: the L1s are small
+    expect(html).toContain('data-scroll="1-stlb"');
+    const box = html.slice(html.indexOf('<div class="grid-scroll"'));
+    expect(box.slice(0, box.indexOf("</div></div>")).match(/<i /g)).toHaveLength(2048);
+    expect(gridColumns(stlb)).toBe(16);
+    expect(SCROLL_ENTRIES).toBeLessThan(2048);
   });
 
   it("the vmalloc map: 4 mapped pages, 60 unmapped, the guard page; a vfree'd area is lazily freed", () => {

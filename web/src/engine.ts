@@ -2,10 +2,19 @@
 // the kernel booted from the page's settings, the kernel console (src/session/console.ts, the
 // command set of `mmlab console`) and a few playground commands (run a guest, reboot, pause,
 // step, resume). Lines run in order; a `run` holds the lines after it until its program exits.
+// The running program's standard input is what the page sends (input(), eof()): a read with
+// nothing there sleeps until it comes, and the engine is then idle, waiting for the page.
 // pump() does a bounded piece of work, so the worker can answer messages and post snapshots
 // between pieces. Nothing here touches the DOM or Node.
 
-import { ExecError, type Kernel, KernelOops, type task_struct } from "../../src/kernel/index.js";
+import {
+  ExecError,
+  type Kernel,
+  KernelOops,
+  type TaskIo,
+  type task_struct,
+  tty_input,
+} from "../../src/kernel/index.js";
 import { loadTlbConfig, TLB_PRESETS } from "../../src/mmu/index.js";
 import { ConsoleError, consoleHelp, KConsole, type LineResult } from "../../src/session/console.js";
 import { type BootedKernel, bootSession, isPanic, logOops } from "../../src/session/kernel.js";
@@ -69,7 +78,12 @@ export class Engine {
   session!: BootedKernel;
   kc!: KConsole;
   private readonly queue: string[] = [];
-  private task: { t: task_struct; name: string } | null = null;
+  private task: { t: task_struct; name: string; io: TaskIo } | null = null;
+  /** The running program's standard input not read yet, and whether the page ended it. */
+  private stdin: Uint8Array = new Uint8Array(0);
+  private stdinEof = false;
+  /** The program sleeps reading its standard input, which is empty (the page's turn). */
+  private waiting = false;
   private paused = false;
   private panicked = false;
   /** Machines booted so far (a `boot` line makes a new one; the page then starts its views
@@ -118,6 +132,7 @@ export class Engine {
       paused: this.paused,
       queued: this.queue.length,
       panicked: this.panicked,
+      input: this.waiting,
     };
   }
 
@@ -166,9 +181,28 @@ export class Engine {
     this.finishTask();
   }
 
+  /** Bytes for the running program's standard input (what the terminal sends). */
+  input(bytes: Uint8Array): void {
+    if (!this.task || this.stdinEof) return;
+    const next = new Uint8Array(this.stdin.length + bytes.length);
+    next.set(this.stdin);
+    next.set(bytes, this.stdin.length);
+    this.stdin = next;
+    this.waiting = false;
+    tty_input(this.task.io);
+  }
+
+  /** End of the running program's input (Ctrl-D): reads return 0 once it is all taken. */
+  eof(): void {
+    if (!this.task) return;
+    this.stdinEof = true;
+    this.waiting = false;
+    tty_input(this.task.io);
+  }
+
   /** Is there work a pump() would do? */
   busy(): boolean {
-    if (this.task) return !this.paused;
+    if (this.task) return !this.paused && !this.waiting;
     return this.queue.length > 0;
   }
 
@@ -260,6 +294,20 @@ export class Engine {
         `run: no guest '${name}' (guests: ${[...this.guests.keys()].join(", ") || "none"})`,
       );
     const out = this.out;
+    this.stdin = new Uint8Array(0);
+    this.stdinEof = false;
+    this.waiting = false;
+    const io: TaskIo = {
+      stdin: (max) => {
+        if (this.stdin.length === 0) return this.stdinEof ? new Uint8Array(0) : null;
+        const n = Math.min(max, this.stdin.length);
+        const got = this.stdin.slice(0, n);
+        this.stdin = this.stdin.slice(n);
+        return got;
+      },
+      write: (_fd, data) => out(dec.decode(data)),
+      isatty: () => false,
+    };
     let t: task_struct;
     try {
       t = this.k.sched.spawn({
@@ -267,24 +315,22 @@ export class Engine {
         path: name,
         argv: [name, ...args],
         envp: ["HOME=/", "PATH=/bin", "LANG=C"],
-        io: {
-          stdin: () => new Uint8Array(0), // end of file: the page has no input for guests
-          write: (_fd, data) => out(dec.decode(data)),
-          isatty: () => false,
-        },
+        io,
       });
     } catch (e) {
       if (e instanceof ExecError) throw new ConsoleError(`run: ${execLine(name, e)}`);
       throw e;
     }
-    this.task = { t, name };
+    this.task = { t, name, io };
   }
 
   /** Run the scheduler for up to `n` instructions; a kernel oops kills the task (SIGSEGV). */
   private runSlice(n: number): void {
     let done = false;
     try {
-      done = this.k.sched.run(n) === "done";
+      const outcome = this.k.sched.run(n);
+      done = outcome === "done";
+      this.waiting = outcome === "wait";
     } catch (e) {
       if (!(e instanceof KernelOops)) throw e;
       logOops(this.k, e);
@@ -308,6 +354,7 @@ export class Engine {
     if (!t) return;
     this.task = null;
     this.paused = false;
+    this.waiting = false;
     const how = t.t.signal ? `killed by signal ${t.t.signal}` : `exited with ${t.t.exitCode ?? 0}`;
     this.out(`\x1b[36m[${t.name} ${how}]\x1b[0m\n`);
   }

@@ -5,6 +5,7 @@
 
 import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
+import catUrl from "../../guests/bin/cat.nolibc.elf?url";
 import helloUrl from "../../guests/bin/hello.nolibc.elf?url";
 import ptrchaseUrl from "../../guests/bin/ptrchase.nolibc.elf?url";
 import sortUrl from "../../guests/bin/sort.nolibc.elf?url";
@@ -32,6 +33,7 @@ const GUESTS: [string, string, string][] = [
   ["sort", sortUrl, "10000 1"],
   ["ptrchase", ptrchaseUrl, "4m 4096 50000"],
   ["thp_touch", thpUrl, "0"],
+  ["cat", catUrl, ""],
 ];
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -53,7 +55,7 @@ const term = new Terminal({
 });
 term.open($("terminal"));
 
-let state: RunState = { program: null, paused: false, queued: 0, panicked: false };
+let state: RunState = { program: null, paused: false, queued: 0, panicked: false, input: false };
 let settings: MachineSettings = { ...DEFAULT_SETTINGS };
 let snapshot: Snapshot | null = null;
 let prevHarts: HartTlb[] = [];
@@ -119,7 +121,44 @@ function runLines(text: string): void {
   send({ type: "lines", text });
 }
 
+/** The running program's standard input, a line at a time (echoed, with Backspace and Ctrl-U),
+ *  or raw: each key as typed. */
+const inputEditor = new LineEditor(
+  () => "",
+  () => [],
+);
+const enc = new TextEncoder();
+
+$("tlb-zoom").addEventListener("input", (e) => {
+  $("tlb").style.setProperty("--cell", `${(e.target as HTMLInputElement).value}px`);
+});
+
+function guestKeys(data: string): void {
+  if (data.includes("\x03")) {
+    send({ type: "control", line: "kill" });
+    return;
+  }
+  if (($("raw-input") as HTMLInputElement).checked) {
+    send({ type: "stdin", bytes: enc.encode(data), eof: false });
+    return;
+  }
+  if (data === "\x04") {
+    // Ctrl-D, as a cooked terminal: the line typed so far goes; on an empty line, end of input.
+    const line = inputEditor.line;
+    inputEditor.feed("\x15"); // Ctrl-U: the editor forgets the line
+    send({ type: "stdin", bytes: enc.encode(line), eof: line === "" });
+    return;
+  }
+  const r = inputEditor.feed(data);
+  term.write(r.echo);
+  for (const line of r.lines) send({ type: "stdin", bytes: enc.encode(`${line}\n`), eof: false });
+}
+
 term.onData((data) => {
+  if (state.program !== null) {
+    guestKeys(data);
+    return;
+  }
   const r = editor.feed(data);
   if (r.interrupt && state.program) send({ type: "control", line: "kill" });
   term.write(r.echo);
@@ -205,7 +244,15 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
 function draw(): void {
   dirty = false;
   if (!snapshot) return;
+  // A redraw replaces the grids: the large ones' scroll positions are kept.
+  const scrolled = new Map<string, [number, number]>();
+  for (const el of $("tlb").querySelectorAll<HTMLElement>(".grid-scroll"))
+    scrolled.set(el.dataset.scroll ?? "", [el.scrollTop, el.scrollLeft]);
   $("tlb").innerHTML = snapshot.harts.map((h, i) => hartTlbHtml(h, diffs[i]!)).join("");
+  for (const el of $("tlb").querySelectorAll<HTMLElement>(".grid-scroll")) {
+    const at = scrolled.get(el.dataset.scroll ?? "");
+    if (at) [el.scrollTop, el.scrollLeft] = at;
+  }
   $("vmalloc").innerHTML = vmallocHtml(snapshot.vmalloc);
   $("chart").innerHTML = chartSvg(perfHistory);
   $("counters").textContent =
@@ -304,7 +351,7 @@ function renderControls(): void {
   $("status").textContent = state.panicked
     ? "kernel panic: boot again"
     : running
-      ? `${state.program} ${state.paused ? "paused" : "running"}${state.queued ? `, ${state.queued} lines waiting` : ""}`
+      ? `${state.program} ${state.paused ? "paused" : state.input ? "waiting for input (type it in the terminal)" : "running"}${state.queued ? `, ${state.queued} lines waiting` : ""}`
       : "at the console";
 }
 for (const c of ["pause", "resume", "kill"]) {

@@ -11,6 +11,8 @@ export type ToWorker =
   | { type: "lines"; text: string }
   /** A guest's bytes under a name (a bundled guest or a dropped ELF file). */
   | { type: "guest"; name: string; bytes: Uint8Array }
+  /** Bytes for the running program's standard input; `eof`: end it (Ctrl-D). */
+  | { type: "stdin"; bytes: Uint8Array; eof: boolean }
   /** pause, resume, step [N], kill. */
   | { type: "control"; line: string }
   /** The page walk of an address (text as typed: numbers, variables, sums) on a hart. */

@@ -25,4 +25,6 @@ export interface RunState {
   queued: number;
   /** The kernel panicked: only `boot` helps. */
   panicked: boolean;
+  /** The program waits for its standard input (the terminal's keys go to it). */
+  input: boolean;
 }

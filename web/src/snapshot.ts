@@ -183,7 +183,7 @@ export function takeSnapshot(k: Kernel): Snapshot {
     const { tlb, walker } = hartTlb(k.machine, id);
     for (const [name, v] of Object.entries(perfEvents(tlb, walker))) perf[name] = (perf[name] ?? 0) + v;
   });
-  const { vmstat: _vmstat, ...kernel } = kernelStats(k);
+  const { vmstat: _vmstat, tlb_flush: _flush, ...kernel } = kernelStats(k);
   return {
     instret: k.machine.harts.reduce((n, h) => n + h.steps, 0),
     cpu: k.cpu,

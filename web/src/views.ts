@@ -76,8 +76,13 @@ export function gridColumns(a: { entries: number; ways: number }): number {
   return a.ways === a.entries ? Math.min(16, a.entries) : a.ways;
 }
 
-/** One array as a grid of cells; each valid cell carries its VA (a click walks it). */
-export function tlbArrayHtml(a: TlbArray, diff: TlbDiff): string {
+/** Arrays with more entries than this (an L2 TLB: 1536, 2048) scroll in a box of their own. */
+export const SCROLL_ENTRIES = 256;
+
+/** One array as a grid of cells; each valid cell carries its VA (a click walks it). A large
+ *  one scrolls in a box named `scrollKey` (the page keeps its position across redraws); its
+ *  cells' size follows the page's zoom (--cell). */
+export function tlbArrayHtml(a: TlbArray, diff: TlbDiff, scrollKey = a.name): string {
   const cols = gridColumns(a);
   const bySlot = new Map(a.valid.map((s) => [s.index, s]));
   const big = a.entries <= 64;
@@ -101,10 +106,14 @@ export function tlbArrayHtml(a: TlbArray, diff: TlbDiff): string {
     );
   }
   const sizes = a.sizes.map(sizeName).join("/");
+  const grid = `<div class="grid${big ? " big" : ""}" style="grid-template-columns: repeat(${cols}, auto)">${cells.join("")}</div>`;
   return (
     `<div class="tlb-array"><div class="tlb-head">${esc(a.name)} <span>${a.level} ${a.entries} entries, ` +
     `${a.ways === a.entries ? "fully assoc." : `${a.ways}-way`}, ${sizes}: ${a.valid.length} valid</span></div>` +
-    `<div class="grid${big ? " big" : ""}" style="grid-template-columns: repeat(${cols}, auto)">${cells.join("")}</div></div>`
+    (a.entries > SCROLL_ENTRIES
+      ? `<div class="grid-scroll" data-scroll="${esc(scrollKey)}">${grid}</div>`
+      : grid) +
+    "</div>"
   );
 }
 
@@ -118,7 +127,7 @@ export function hartTlbHtml(h: HartTlb, diff: TlbDiff): string {
   return (
     `<div class="hart"><div class="hart-head">hart ${h.hart}: satp ${h.mode}, asid ${h.asid}; ` +
     `fences all ${f.all}, asid ${f.asid}, va ${f.va}, va+asid ${f.vaAsid}; ${f.dropped} dropped</div>${banner}` +
-    `${h.arrays.map((a) => tlbArrayHtml(a, diff)).join("")}</div>`
+    `${h.arrays.map((a) => tlbArrayHtml(a, diff, `${h.hart}-${a.name}`)).join("")}</div>`
   );
 }
 

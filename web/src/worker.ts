@@ -116,6 +116,10 @@ function handle(m: ToWorker): void {
     case "lines":
       engine?.submit(m.text);
       break;
+    case "stdin":
+      if (m.bytes.length) engine?.input(m.bytes);
+      if (m.eof) engine?.eof();
+      break;
     case "control":
       engine?.control(m.line);
       publish(true);

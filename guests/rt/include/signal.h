@@ -26,6 +26,8 @@
 #define SIGSTOP   19
 #define SIGTSTP   20
 #define SIGXCPU   24
+#define SIGVTALRM 26
+#define SIGPROF   27
 #define SIGSYS    31
 #define NSIG      65
 

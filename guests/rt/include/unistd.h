@@ -27,6 +27,8 @@ pid_t fork(void);
 int execve(const char *path, char *const argv[], char *const envp[]);
 int execvp(const char *file, char *const argv[]); /* searches PATH as glibc does */
 pid_t getppid(void);
+int setpgid(pid_t pid, pid_t pgid);
+pid_t setsid(void);
 pid_t gettid(void);
 int pipe(int fds[2]);
 int pipe2(int fds[2], int flags);

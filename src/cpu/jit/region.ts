@@ -339,12 +339,29 @@ function formBlocks(src: RegionSource, resume: Set<number>): GuestBlock[] {
   return blocks;
 }
 
+/** Most F and D ops in a region, per instruction: each is a call out of wasm into the
+ *  interpreter's semantics, dearer than the interpreter running it (bench_fp ran 1.2-1.4x
+ *  slower translated), so FP-heavy code stays interpreted. */
+const MAX_FP_SHARE = 1 / 8;
+
+/** Is a region of `blocks` mostly F/D code (see MAX_FP_SHARE)? */
+function fpHeavy(blocks: GuestBlock[]): boolean {
+  let fp = 0;
+  let all = 0;
+  for (const b of blocks) {
+    for (const ins of b.insns) if (ins.call && insnInfo(ins.op).ext !== "A") fp++;
+    all += b.insns.length + (b.end ? 1 : 0);
+  }
+  return fp > all * MAX_FP_SHARE;
+}
+
 /** Translate the region of `src` for a hart laid out as `lay`; null if its entry instruction
- *  is not one the translator takes. */
-export function translateRegion(src: RegionSource, lay: RegionLayout): RegionCode | null {
+ *  is not one the translator takes, or it is FP-heavy (unless `all`: tests of the FP calls). */
+export function translateRegion(src: RegionSource, lay: RegionLayout, all = false): RegionCode | null {
   const resume = new Set<number>();
   const blocks = formBlocks(src, resume);
   if (blocks.length === 0 || blocks[0]!.off !== src.entry) return null;
+  if (!all && fpHeavy(blocks)) return null;
   return new Emitter(src, lay, blocks).emit([...resume]);
 }
 

@@ -42,6 +42,22 @@ import { printWat } from "./wat.js";
 /** Regions one hot() translates at most: the hot one and those after its side exits. */
 const MAX_RESUME = 8;
 
+// Profitability. Entering a region (the interpreter's call through V8's JS-to-wasm wrapper,
+// the registers loaded and stored back) and each call out of it (a slow-path load or store,
+// an F/D/A op run by the interpreter's semantics) cost more than the interpreter doing the
+// same; the instructions run in wasm cost far less. Every JUDGE_EVERY entries a region is
+// judged on what it did since the last judgement (or sooner after JUDGE_CALLS calls out): it is abandoned (its entries unmarked and
+// never translated again) when retired < ENTRY_COST * entries + CALL_COST * calls. The costs,
+// in interpreted instructions, come from bench_fp (2.2 M entries of 27 instructions, 53 M
+// calls: 1.4x slower translated) and bench_bare (365 K entries of 220: 1.3x faster), measured
+// on the development machine. The judgement counts architectural events only, so a run
+// abandons the same regions whatever the host's speed, and what it computes never changes.
+const JUDGE_EVERY = 1024;
+/** ... or after this many calls out (a loop that stays in its region but calls out a lot). */
+const JUDGE_CALLS = 65536;
+const ENTRY_COST = 24;
+const CALL_COST = 8;
+
 /** A translated region of one hart. */
 interface Region {
   run: (budget: number, nbase: number, clk: number, start: number) => number;
@@ -56,6 +72,10 @@ interface Region {
   hi: number;
   /** Entries (page offsets) still leading to it. */
   live: number;
+  /** Since the last judgement: entries, instructions retired, calls out. */
+  entries: number;
+  retired: number;
+  calls: number;
 }
 
 /** A region entry: the region and the index of its block there (run's `start`). */
@@ -74,8 +94,15 @@ export interface JitStats {
   executed: number;
   /** Regions thrown away (stores into their page, fence.i). */
   dropped: number;
+  /** Regions abandoned as slower than the interpreter (see ENTRY_COST). */
+  abandoned: number;
   /** Milliseconds spent translating and compiling. */
   translateMs: number;
+}
+
+/** Counters at zero. */
+function zeroStats(): JitStats {
+  return { regions: 0, insns: 0, wasmBytes: 0, executed: 0, dropped: 0, abandoned: 0, translateMs: 0 };
 }
 
 /** A region's text for --dump-jit: its guest pc range and its module as WAT. */
@@ -89,6 +116,9 @@ export interface RegionDump {
 export interface JitOptions {
   /** Called with each region's text when it is translated (--dump-jit). */
   dump?: (d: RegionDump) => void;
+  /** Translate FP-heavy regions too and never abandon one as slower than the interpreter
+   *  (tests of translated code). */
+  keepAll?: boolean;
 }
 
 /** The translator of a machine: the marks in the shared decode cache and each hart's regions. */
@@ -141,6 +171,20 @@ export class MachineJit {
     dc[i] = OP_REGION;
   }
 
+  /** Undo the mark at RAM offset `ramOff` unless a hart still has an entry there. */
+  unmark(ramOff: number): void {
+    if (this.harts.some((j) => j.hasEntry(ramOff))) return;
+    const page = ramOff - (ramOff % PAGE_SIZE);
+    const off = ramOff - page;
+    const m = this.marks.get(page);
+    const op = m?.get(off);
+    if (m === undefined || op === undefined) return;
+    const dc = this.code.lookup(page);
+    if (dc && dc[off * 2] === OP_REGION) dc[off * 2] = op;
+    m.delete(off);
+    if (m.size === 0) this.marks.delete(page);
+  }
+
   /** A store wrote RAM bytes [off, off + len): drop the regions translated from them (every
    *  hart's region at the same entry translated the same bytes) and their marks. */
   dropBytes(off: number, len: number): void {
@@ -181,7 +225,7 @@ export class MachineJit {
 
   /** The counters of all harts together. */
   stats(): JitStats {
-    const s: JitStats = { regions: 0, insns: 0, wasmBytes: 0, executed: 0, dropped: 0, translateMs: 0 };
+    const s = zeroStats();
     for (const j of this.harts) {
       s.regions += j.stats.regions;
       s.insns += j.stats.insns;
@@ -189,6 +233,7 @@ export class MachineJit {
       s.executed += j.stats.executed;
       s.translateMs += j.stats.translateMs;
       s.dropped += j.stats.dropped;
+      s.abandoned += j.stats.abandoned;
     }
     return s;
   }
@@ -203,7 +248,11 @@ export class HartJit {
    *  once the region has left (the interpreter takes the trapping instruction's count from
    *  h.chunkN, set by the import). */
   private trapped = false;
-  readonly stats: JitStats = { regions: 0, insns: 0, wasmBytes: 0, executed: 0, dropped: 0, translateMs: 0 };
+  readonly stats: JitStats = zeroStats();
+  /** Calls out of regions (slow-path loads and stores, exec) so far. */
+  private calls = 0;
+  /** Entries of abandoned regions (RAM offsets): never translated again (until fence.i). */
+  private readonly unprofitable = new Set<number>();
   /** Entries by RAM offset: every block of a region is one. */
   private readonly regions = new Map<number, Entry>();
   /** Entries whose first instruction the translator does not take. */
@@ -258,6 +307,7 @@ export class HartJit {
     const v = JIT_VALUE / 4;
     const glue = (cold: () => ColdFn): RegionImports => ({
       load: (lo, hi, pcLo, pcHi, n, kind) => {
+        this.calls++;
         h.pcLo = pcLo;
         h.pcHi = pcHi;
         h.chunkN = n;
@@ -277,6 +327,7 @@ export class HartJit {
         return 0;
       },
       store: (lo, hi, vlo, vhi, pcLo, pcHi, n, width) => {
+        this.calls++;
         h.pcLo = pcLo;
         h.pcHi = pcHi;
         h.chunkN = n;
@@ -295,6 +346,7 @@ export class HartJit {
         return this.machine.changed ? 1 : 0;
       },
       exec: (op, a, imm, len, pcLo, pcHi, n) => {
+        this.calls++;
         h.pcLo = pcLo;
         h.pcHi = pcHi;
         h.chunkN = n;
@@ -332,7 +384,12 @@ export class HartJit {
     if (ent === undefined) return 0;
     const reg = ent.reg;
     if (reg.paged !== paged || reg.vLo !== (h.pcLo & -4096) || reg.vHi !== h.pcHi) return 0;
+    const c0 = this.calls;
     const k = reg.run(budget, nbase, clk, ent.blk);
+    reg.calls += this.calls - c0;
+    reg.retired += k;
+    if ((++reg.entries >= JUDGE_EVERY || reg.calls >= JUDGE_CALLS) && !this.machine.opts.keepAll)
+      this.judge(reg);
     if (this.trapped) {
       this.trapped = false;
       this.stats.executed += h.chunkN - nbase - 1;
@@ -344,6 +401,30 @@ export class HartJit {
       this.stats.executed += k;
     }
     return k;
+  }
+
+  /** Judge `reg` on its last JUDGE_EVERY entries: abandon it if the interpreter would have
+   *  been faster (see ENTRY_COST). */
+  private judge(reg: Region): void {
+    const slow = reg.retired < ENTRY_COST * reg.entries + CALL_COST * reg.calls;
+    reg.entries = 0;
+    reg.retired = 0;
+    reg.calls = 0;
+    if (!slow) return;
+    const gone: number[] = [];
+    for (const [ramOff, e] of this.regions) if (e.reg === reg) gone.push(ramOff);
+    for (const ramOff of gone) {
+      this.regions.delete(ramOff);
+      this.unprofitable.add(ramOff);
+      this.machine.unmark(ramOff);
+    }
+    reg.live = 0;
+    this.stats.abandoned++;
+  }
+
+  /** Has this hart a region entry at RAM offset `ramOff`? */
+  hasEntry(ramOff: number): boolean {
+    return this.regions.has(ramOff);
   }
 
   /** The op of a marked decode slot (the interpreter runs it when the region does not apply). */
@@ -374,7 +455,7 @@ export class HartJit {
   ): number[] {
     const off = pcLo & 4095;
     const ramOff = fBase + off;
-    if (this.regions.has(ramOff) || this.refused.has(ramOff)) return [];
+    if (this.regions.has(ramOff) || this.refused.has(ramOff) || this.unprofitable.has(ramOff)) return [];
     const t0 = performance.now();
     const mem = h.mem;
     const code = h.code;
@@ -395,7 +476,7 @@ export class HartJit {
         return code.fill(dc, i, word | (mem.u16[((fBase + o) >>> 1) + 1]! << 16));
       },
     };
-    const rc = translateRegion(src, paged ? this.layoutPaged : this.layoutBare);
+    const rc = translateRegion(src, paged ? this.layoutPaged : this.layoutBare, this.machine.opts.keepAll);
     if (rc === null) {
       this.refused.add(ramOff);
       return [];
@@ -411,10 +492,13 @@ export class HartJit {
       lo: rc.lo,
       hi: rc.hi + 4,
       live: 0,
+      entries: 0,
+      retired: 0,
+      calls: 0,
     };
     // every block is an entry (unless an older region has one there)
     rc.blockOffs.forEach((o, blk) => {
-      if (this.regions.has(fBase + o)) return;
+      if (this.regions.has(fBase + o) || this.unprofitable.has(fBase + o)) return;
       this.regions.set(fBase + o, { reg, blk });
       reg.live++;
       this.machine.mark(fBase, o, dc);
@@ -454,6 +538,7 @@ export class HartJit {
     this.stats.dropped += new Set([...this.regions.values()].map((e) => e.reg)).size;
     this.regions.clear();
     this.refused.clear();
+    this.unprofitable.clear();
   }
 }
 

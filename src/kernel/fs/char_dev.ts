@@ -2,11 +2,14 @@
 // /dev/random and /dev/urandom (the kernel's seeded generator, so runs stay deterministic),
 // and the terminal: the program's standard streams and /dev/tty, on the host's stdin, stdout
 // and stderr (TaskIo). A read of the terminal takes what the host has (nothing left: end of
-// file, as `mmlab run` documents); TCGETS and TIOCGWINSZ answer when the host stream is a
-// terminal, ENOTTY otherwise.
+// file, as `mmlab run` documents); a host whose input comes later (the web page's terminal)
+// says "nothing yet", and the reader sleeps on the terminal's wait queue until the host calls
+// tty_input(). TCGETS and TIOCGWINSZ answer when the host stream is a terminal, ENOTTY
+// otherwise.
 
-import { EFAULT, ENOSPC, ENOTTY, ENXIO } from "../errno.js";
+import { EAGAIN, EFAULT, ENOSPC, ENOTTY, ENXIO } from "../errno.js";
 import type { TaskIo } from "../process.js";
+import { wait_queue_head } from "../wait.js";
 import { type file_operations, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "./types.js";
 
 /** Device numbers (Documentation/admin-guide/devices.txt): major << 8 | minor. */
@@ -58,11 +61,29 @@ function winsize(): Uint8Array {
   return b;
 }
 
+/** Each host terminal's wait queue (the readers waiting for its input). */
+const tty_waits = new WeakMap<TaskIo, wait_queue_head>();
+
+function tty_wait(io: TaskIo): wait_queue_head {
+  let wq = tty_waits.get(io);
+  if (!wq) {
+    wq = new wait_queue_head("tty_read", true);
+    tty_waits.set(io, wq);
+  }
+  return wq;
+}
+
+/** The host has input (or end of file) for terminal `io`: wake its readers. */
+export function tty_input(io: TaskIo): void {
+  tty_waits.get(io)?.wake_up_all();
+}
+
 /** A file on the terminal: reads from the host's stdin, writes to host stream `out`. */
 export function tty_fops(io: TaskIo, inStream: number, out: 1 | 2): file_operations {
   return {
     seekable: false,
-    read: (_f, len) => io.stdin(len),
+    read: (_f, len) => io.stdin(len) ?? -EAGAIN,
+    wait: () => tty_wait(io),
     write: (_f, data) => io.write(out, data) ?? data.length,
     poll: () => ALWAYS_READY, // the host's stdin never blocks here: empty reads as end of file
     ioctl: (_f, cmd, _arg, put) => {

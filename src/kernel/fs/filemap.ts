@@ -13,7 +13,7 @@
 // page keeps reading the old bytes instead of getting SIGBUS. A fault past the end of the
 // file is SIGBUS, as filemap_fault gives it.
 
-import { EACCES, EBADF, EINVAL, ENODEV, ENOMEM } from "../errno.js";
+import { EACCES, EBADF, EINVAL, ENODEV, ENOMEM, EOPNOTSUPP } from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import { __va, PAGE_SIZE } from "../layout.js";
 import {
@@ -41,6 +41,25 @@ import {
 /** The mapping type bits of mmap's flags, and MAP_SHARED_VALIDATE (include/uapi/linux/mman.h). */
 const MAP_TYPE = 0x0f;
 const MAP_SHARED_VALIDATE = 0x03;
+/** LEGACY_MAP_MASK (include/linux/mman.h): the flags MAP_SHARED_VALIDATE accepts for a file
+ *  without MAP_SYNC support: SHARED PRIVATE FIXED ANONYMOUS DENYWRITE EXECUTABLE UNINITIALIZED
+ *  GROWSDOWN LOCKED NORESERVE POPULATE NONBLOCK STACK HUGETLB. Anything else (MAP_SYNC,
+ *  MAP_FIXED_NOREPLACE, an unknown bit) is EOPNOTSUPP, as measured on Linux 6.18. */
+const LEGACY_MAP_MASK =
+  0x01 |
+  0x02 |
+  0x10 |
+  0x20 |
+  0x800 |
+  0x1000 |
+  0x400_0000 |
+  0x100 |
+  0x2000 |
+  0x4000 |
+  0x8000 |
+  0x1_0000 |
+  0x2_0000 |
+  0x4_0000;
 
 /** The kernel virtual address of page frame `pfn` in the direct map. */
 export const page_address = (pfn: number): bigint => __va(pfn * PAGE_SIZE);
@@ -251,6 +270,7 @@ export function do_mmap_file(
   if (!f) return -EBADF;
   const type = flags & MAP_TYPE;
   if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -EINVAL;
+  if (type === MAP_SHARED_VALIDATE && flags & ~LEGACY_MAP_MASK) return -EOPNOTSUPP;
   if (!f.f_inode.i_mapping || f.f_mode & FMODE_PATH) return f.f_mode & FMODE_PATH ? -EBADF : -ENODEV;
   const shared = type !== MAP_PRIVATE;
   if (!(f.f_mode & FMODE_READ)) return -EACCES;

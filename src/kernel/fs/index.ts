@@ -14,9 +14,10 @@
 import { EACCES, EISDIR, ENOEXEC } from "../errno.js";
 import { fput } from "./file_table.js";
 import type { fs_struct } from "./fs_struct.js";
-import { do_filp_open } from "./open.js";
-import { S_ISDIR, S_ISREG } from "./types.js";
+import { do_filp_open, do_open } from "./open.js";
+import { type file, O_NOFOLLOW, O_RDONLY, type path as path_t, S_ISDIR, S_ISREG } from "./types.js";
 
+export { tty_input } from "./char_dev.js";
 export { files_struct, INR_OPEN_CUR, INR_OPEN_MAX, NR_OPEN } from "./fdtable.js";
 export { alloc_file, fput, get_file } from "./file_table.js";
 export { fs_struct } from "./fs_struct.js";
@@ -49,21 +50,28 @@ export const MAX_EXEC_SIZE = 256 << 20;
 /** open_exec(): the file execve runs, read whole, or a negative errno: ENOENT (and the walk's
  *  other errors), EACCES for a directory, a non-regular file or one without an execute bit
  *  (root needs one x bit, fs/namei.c generic_permission), ENOEXEC for one too big to be a
- *  program here. */
-export function open_exec(fs: fs_struct, path: string): ExecFile | bigint {
-  return read_whole(fs, path, true);
+ *  program here. `at`: execveat's start (a directory, or with `empty` the file itself) and
+ *  AT_SYMLINK_NOFOLLOW. */
+export function open_exec(
+  fs: fs_struct,
+  path: string,
+  at: { start: path_t; empty: boolean; nofollow: boolean } | null = null,
+): ExecFile | bigint {
+  const f = at?.empty
+    ? do_open(at.start, O_RDONLY)
+    : do_filp_open(fs, at?.start ?? null, path, at?.nofollow ? O_NOFOLLOW : 0, 0);
+  return read_whole(f, path, true);
 }
 
 /** kernel_read_file(): a regular file read whole (a debugger's vFile reads, for one), or a
  *  negative errno as open_exec gives, without its execute-bit check. */
 export function kernel_read_file(fs: fs_struct, path: string): ExecFile | bigint {
-  return read_whole(fs, path, false);
+  return read_whole(do_filp_open(fs, null, path, 0, 0), path, false);
 }
 
-/** Open `path` and read all of it: a regular file (with an x bit if `exec`) of at most
- *  MAX_EXEC_SIZE bytes. */
-function read_whole(fs: fs_struct, path: string, exec: boolean): ExecFile | bigint {
-  const f = do_filp_open(fs, null, path, 0, 0);
+/** Read all of the file `f` opened (and close it): a regular file (with an x bit if `exec`)
+ *  of at most MAX_EXEC_SIZE bytes. */
+function read_whole(f: file | bigint, path: string, exec: boolean): ExecFile | bigint {
   if (typeof f === "bigint") return f === -EISDIR ? -EACCES : f;
   try {
     const ino = f.f_inode;

@@ -112,7 +112,8 @@ function open_create(fs: fs_struct, from: path, name: string, flags: number, mod
 }
 
 /** Open a found path (do_open / vfs_open). */
-function do_open(p: path, flags: number): file | bigint {
+/** dentry_open(): open the file at path `p` (already looked up) with `flags`. */
+export function do_open(p: path, flags: number): file | bigint {
   const ino = p.dentry.d_inode;
   if (flags & O_PATH) return alloc_file(p, flags, FMODE_PATH, path_fops);
   if (S_ISLNK(ino.i_mode)) return -ELOOP; // O_NOFOLLOW on a link

@@ -28,6 +28,7 @@ import {
   ESPIPE,
   IS_ERR_VALUE,
 } from "../errno.js";
+import type { ExecAt } from "../exec.js";
 import { fput, get_file } from "../fs/file_table.js";
 import { do_fsync, msync_vma } from "../fs/filemap.js";
 import { d_path, LOOKUP_FOLLOW, path_lookupat } from "../fs/namei.js";
@@ -172,6 +173,39 @@ function dirfd_start(c: Ctx, dfd: bigint, name: string): path | bigint {
   if (!f) return -EBADF;
   if (name !== "" && !S_ISDIR(f.f_inode.i_mode)) return -ENOTDIR;
   return f.f_path;
+}
+
+/** execveat's lookup of `name` from `dfd` with `flags` (AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW;
+ *  others EINVAL): where it starts and the name the new program gets (bprm->filename:
+ *  "/dev/fd/N" for the descriptor's own file, "/dev/fd/N/NAME" relative to a directory
+ *  descriptor, else the name itself). */
+export function execveat_lookup(
+  c: Ctx,
+  dfd: bigint,
+  name: string,
+  flags: number,
+): { filename: string; at: ExecAt } | bigint {
+  if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return -EINVAL;
+  const fd = s32(dfd);
+  const nofollow = (flags & AT_SYMLINK_NOFOLLOW) !== 0;
+  if (name === "") {
+    if (!(flags & AT_EMPTY_PATH)) return -ENOENT;
+    const start = fd === AT_FDCWD ? c.t.fs.pwd : fget(c, dfd)?.f_path;
+    if (!start) return -EBADF;
+    const cloexec = fd !== AT_FDCWD && c.t.files.get_close_on_exec(fd);
+    return {
+      filename: fd === AT_FDCWD ? "." : `/dev/fd/${fd}`,
+      at: { name, start, empty: true, nofollow, cloexec },
+    };
+  }
+  const start = dirfd_start(c, dfd, name);
+  if (typeof start === "bigint") return start;
+  const relative = !name.startsWith("/") && fd !== AT_FDCWD;
+  const cloexec = relative && c.t.files.get_close_on_exec(fd);
+  return {
+    filename: relative ? `/dev/fd/${fd}/${name}` : name,
+    at: { name, start, empty: false, nofollow, cloexec },
+  };
 }
 
 /** A name argument and where it starts from. */

@@ -7,7 +7,7 @@ import type { Fmt } from "./common.js";
 import { s32, s64 } from "./common.js";
 
 /** Flag names joined with "|", in table order; leftover bits in hex; 0 as `zero`. */
-function flags(v: number, table: readonly (readonly [number, string])[], zero = "0"): string {
+export function flags(v: number, table: readonly (readonly [number, string])[], zero = "0"): string {
   const out: string[] = [];
   let left = v >>> 0;
   for (const [bit, name] of table) {

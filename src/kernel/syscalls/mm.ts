@@ -4,7 +4,7 @@
 import { EINVAL, ENOMEM } from "../errno.js";
 import { fput } from "../fs/file_table.js";
 import { do_mmap_file } from "../fs/filemap.js";
-import { MAP_ANONYMOUS, MAP_PRIVATE } from "../mm.js";
+import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED } from "../mm.js";
 import { type Ctx, type SyscallTable, s32 } from "./common.js";
 
 /** The mapping type bits of mmap's flags. */
@@ -41,6 +41,9 @@ export const mmSyscalls: SyscallTable = {
       const flags = s32(c.a[3]!);
       if (flags & MAP_ANONYMOUS) {
         if ((flags & MAP_TYPE) === MAP_PRIVATE) return c.t.mm.do_mmap(c.a[0]!, c.a[1]!, s32(c.a[2]!), flags);
+        // An anonymous mapping is MAP_SHARED or MAP_PRIVATE: MAP_SHARED_VALIDATE and the rest
+        // are EINVAL (MAP_DROPPABLE, Linux 6.11's, is not known here: EINVAL as before it).
+        if ((flags & MAP_TYPE) !== MAP_SHARED) return -EINVAL;
         return mmap_shared_anon(c, flags);
       }
       const f = c.t.files.fget(s32(c.a[4]!));

@@ -1,6 +1,15 @@
 // Process system calls: clone/clone3, exit/exit_group, wait4/waitid, thread and process ids,
 // process groups and sessions, identities, resource limits and rseq.
 
+import {
+  ns_to_clock_t,
+  RUSAGE_CHILDREN,
+  RUSAGE_SELF,
+  RUSAGE_THREAD,
+  reap_cputime,
+  rusage_bytes,
+  rusage_of,
+} from "../cputime.js";
 import { E2BIG, EACCES, EBADF, ECHILD, EFAULT, EINVAL, EPERM, ESRCH } from "../errno.js";
 import { ARG_MAX, copy_strings, do_execve } from "../exec.js";
 import {
@@ -11,13 +20,45 @@ import {
   type WaitSelector,
   wait_status,
 } from "../exit.js";
-import { CLONE_VFORK, CSIGNAL, kernel_clone, type kernel_clone_args } from "../fork.js";
+import {
+  CLONE_CHILD_CLEARTID,
+  CLONE_CHILD_SETTID,
+  CLONE_DETACHED,
+  CLONE_FILES,
+  CLONE_FS,
+  CLONE_IO,
+  CLONE_NEWNS,
+  CLONE_PARENT,
+  CLONE_PARENT_SETTID,
+  CLONE_PIDFD,
+  CLONE_PTRACE,
+  CLONE_SETTLS,
+  CLONE_SIGHAND,
+  CLONE_SYSVSEM,
+  CLONE_THREAD,
+  CLONE_UNTRACED,
+  CLONE_VFORK,
+  CLONE_VM,
+  CSIGNAL,
+  kernel_clone,
+  type kernel_clone_args,
+} from "../fork.js";
 import { NR_OPEN } from "../fs/index.js";
-import { CLOCK_HZ } from "../kernel.js";
 import { type task_struct, u32le } from "../process.js";
+import {
+  CLD_CONTINUED,
+  CLD_EXITED,
+  CLD_KILLED,
+  CLD_STOPPED,
+  SIGCHLD,
+  SIGCONT,
+  signame,
+  valid_signal,
+} from "../signal.js";
 import { BLOCK, wait_event } from "../wait.js";
-import { type Ctx, put, type SyscallTable, s32, u64s } from "./common.js";
-import { getname } from "./fs.js";
+import { type Ctx, type Fmt, put, type SyscallTable, s32, u64s } from "./common.js";
+import { execveat_lookup, getname } from "./fs.js";
+import { flags } from "./fs_strace.js";
 import { EPOCH } from "./time.js";
 
 /** End the calling thread group with `code` (and the fatal `signal`, if one killed it):
@@ -46,6 +87,8 @@ function do_clone(c: Ctx, args: kernel_clone_args): bigint {
  *  (CLONE_ARGS_SIZE_VER0..2) and what each field means. */
 const CLONE_ARGS_SIZE_VER0 = 64;
 const CLONE_ARGS_SIZE_MAX = 88;
+/** The number of resource limits (include/uapi/asm-generic/resource.h RLIM_NLIMITS). */
+const RLIM_NLIMITS = 16;
 
 function clone3_args(c: Ctx, va: bigint, size: bigint): kernel_clone_args | bigint {
   if (size < BigInt(CLONE_ARGS_SIZE_VER0)) return -EINVAL;
@@ -109,23 +152,43 @@ const __WNOTHREAD = 0x20000000;
 const __WALL = 0x40000000;
 const __WCLONE = 0x80000000 | 0;
 
-/** do_wait(): reap (or, with WNOWAIT, look at) a zombie child `sel` names and `report` it;
- *  0 with WNOHANG when none is ready; ECHILD when there is no such child; otherwise sleep on
- *  the group's wait queue until a child exits. `exited`: report exited children (waitid
- *  without WEXITED reports only stops, which this kernel does not have yet). */
+/** What a wait reports of a child: its end (a zombie reaped), a group stop, or a SIGCONT. */
+type WaitEvent = "exit" | "stop" | "cont";
+
+/** The event child `c` has for a waiter with `options` (wait_consider_task's order: a zombie
+ *  with WEXITED, then a stop not yet reported with WUNTRACED/WSTOPPED, then a continue not
+ *  yet reported with WCONTINUED), or null. */
+function wait_event_of(c: task_struct, options: number): WaitEvent | null {
+  if (reapable(c)) return options & WEXITED ? "exit" : null;
+  if (c.exit_state !== "") return null;
+  if (options & WSTOPPED && c.sig.stopped && c.sig.group_exit_code !== 0) return "stop";
+  if (options & WCONTINUED && c.sig.stop_continued) return "cont";
+  return null;
+}
+
+/** do_wait(): the first child `sel` names that has an event for `options` is reported with
+ *  `report` and, unless WNOWAIT, consumed (a zombie reaped, a stop or continue reported
+ *  once); 0 with WNOHANG when none has one; ECHILD when there is no such child; otherwise
+ *  sleep on the group's wait queue until a child exits, stops or continues. */
 function do_wait(
   c: Ctx,
   sel: WaitSelector,
   options: number,
-  exited: boolean,
-  report: (child: task_struct) => bigint,
+  report: (child: task_struct, ev: WaitEvent) => bigint,
 ): bigint {
   const kids = eligible_children(c.t, sel);
   if (!kids.length) return -ECHILD;
-  const z = exited ? kids.find(reapable) : undefined;
-  if (z) {
-    const r = report(z);
-    if (!(options & WNOWAIT)) release_task(c.s, z);
+  for (const z of kids) {
+    const ev = wait_event_of(z, options);
+    if (!ev) continue;
+    const r = report(z, ev);
+    if (!(options & WNOWAIT)) {
+      if (ev === "exit") {
+        reap_cputime(c.t, z);
+        release_task(c.s, z);
+      } else if (ev === "stop") z.sig.group_exit_code = 0;
+      else z.sig.stop_continued = false;
+    }
     return r < 0n ? r : BigInt(z.tgid);
   }
   if (options & WNOHANG) return 0n;
@@ -142,28 +205,70 @@ function wait4_selector(c: Ctx, pid: number, options: number): WaitSelector {
   return { kind: "pgid", id: pid === 0 ? c.t.sig.pgrp : -pid, wclone, wall };
 }
 
-/** struct rusage with ru_utime from user cycles (the rest zero: this kernel does not count
- *  them). */
-function rusage(cycles: number): Uint8Array {
-  const us = BigInt(Math.floor((cycles / CLOCK_HZ) * 1e6));
-  const b = new Uint8Array(144);
-  b.set(u64s(us / 1_000_000n, us % 1_000_000n), 0);
-  return b;
-}
-
 /** The siginfo waitid writes (the _sigchld member, at the offsets of the 64-bit layout). */
-function waitid_info(child: task_struct | null): Uint8Array {
+function waitid_info(child: task_struct | null, ev: WaitEvent = "exit"): Uint8Array {
   const b = new Uint8Array(128);
   if (!child) return b;
   const v = new DataView(b.buffer);
-  v.setInt32(0, 17, true); // si_signo SIGCHLD
-  v.setInt32(8, child.signal ? 2 : 1, true); // si_code CLD_KILLED / CLD_EXITED
+  const [code, status] =
+    ev === "stop"
+      ? [CLD_STOPPED, child.sig.group_exit_code]
+      : ev === "cont"
+        ? [CLD_CONTINUED, SIGCONT]
+        : child.signal
+          ? [CLD_KILLED, child.signal]
+          : [CLD_EXITED, (child.exitCode ?? 0) & 0xff];
+  v.setInt32(0, SIGCHLD, true); // si_signo
+  v.setInt32(8, code, true); // si_code
   v.setInt32(16, child.tgid, true); // si_pid
   v.setInt32(20, 0, true); // si_uid
-  v.setInt32(24, child.signal ? child.signal : (child.exitCode ?? 0) & 0xff, true); // si_status
-  v.setBigInt64(32, BigInt(Math.floor((child.sig.utime / CLOCK_HZ) * 100)), true); // si_utime, clock ticks
+  v.setInt32(24, status, true); // si_status
+  const ru = rusage_of(child, "both");
+  v.setBigInt64(32, BigInt(ns_to_clock_t(ru.utime)), true); // si_utime, clock ticks
+  v.setBigInt64(40, BigInt(ns_to_clock_t(ru.stime)), true); // si_stime
   return b;
 }
+
+/** execve's argv and envp from user memory, within ARG_MAX together (or an errno). */
+function exec_strings(c: Ctx, argvVa: bigint, envpVa: bigint): [string[], string[]] | bigint {
+  const budget = { left: ARG_MAX };
+  const argv = copy_strings(c.t, argvVa, budget);
+  if (typeof argv === "bigint") return argv;
+  const envp = copy_strings(c.t, envpVa, budget);
+  return typeof envp === "bigint" ? envp : [argv, envp];
+}
+
+/** clone's flag names, as strace prints them (strace's xlat/clone_flags). */
+const CLONE_FLAG_NAMES = [
+  [CLONE_VM, "CLONE_VM"],
+  [CLONE_FS, "CLONE_FS"],
+  [CLONE_FILES, "CLONE_FILES"],
+  [CLONE_SIGHAND, "CLONE_SIGHAND"],
+  [CLONE_PIDFD, "CLONE_PIDFD"],
+  [CLONE_PTRACE, "CLONE_PTRACE"],
+  [CLONE_VFORK, "CLONE_VFORK"],
+  [CLONE_PARENT, "CLONE_PARENT"],
+  [CLONE_THREAD, "CLONE_THREAD"],
+  [CLONE_NEWNS, "CLONE_NEWNS"],
+  [CLONE_SYSVSEM, "CLONE_SYSVSEM"],
+  [CLONE_SETTLS, "CLONE_SETTLS"],
+  [CLONE_PARENT_SETTID, "CLONE_PARENT_SETTID"],
+  [CLONE_CHILD_CLEARTID, "CLONE_CHILD_CLEARTID"],
+  [CLONE_DETACHED, "CLONE_DETACHED"],
+  [CLONE_UNTRACED, "CLONE_UNTRACED"],
+  [CLONE_CHILD_SETTID, "CLONE_CHILD_SETTID"],
+  [CLONE_IO, "CLONE_IO"],
+] as const;
+
+/** clone's first argument for strace: the flag names and the exit signal's (CSIGNAL), as
+ *  `CLONE_VM|CLONE_VFORK|SIGCHLD`. */
+export const clone_flags: Fmt = (v) => {
+  const x = Number(v & 0xffffffffn);
+  const names = flags(x & ~CSIGNAL, CLONE_FLAG_NAMES, "");
+  const sig = x & CSIGNAL;
+  const parts = [names, sig ? (valid_signal(sig) ? signame(sig) : `${sig}`) : ""].filter((p) => p !== "");
+  return parts.length ? parts.join("|") : "0";
+};
 
 /** The thread group leader with id `pid` (a process), or null. */
 function find_process(c: Ctx, pid: number): task_struct | null {
@@ -248,9 +353,9 @@ export const processSyscalls: SyscallTable = {
         return -EBADF; // P_PIDFD: this kernel makes no pidfds
       else return -EINVAL;
       const infop = c.a[2]!;
-      const r = do_wait(c, sel, options, (options & WEXITED) !== 0, (child) => {
-        if (infop !== 0n && put(c, infop, waitid_info(child)) < 0n) return -EFAULT;
-        if (c.a[4] !== 0n && put(c, c.a[4]!, rusage(child.sig.utime)) < 0n) return -EFAULT;
+      const r = do_wait(c, sel, options, (child, ev) => {
+        if (infop !== 0n && put(c, infop, waitid_info(child, ev)) < 0n) return -EFAULT;
+        if (c.a[4] !== 0n && put(c, c.a[4]!, rusage_bytes(rusage_of(child, "both"))) < 0n) return -EFAULT;
         return 0n;
       });
       if (r === 0n && infop !== 0n && put(c, infop, waitid_info(null)) < 0n) return -EFAULT;
@@ -318,7 +423,7 @@ export const processSyscalls: SyscallTable = {
   178: { name: "gettid", args: [], fn: (c) => BigInt(c.t.pid) },
   220: {
     name: "clone",
-    args: ["x", "p", "p", "p", "p"],
+    args: [clone_flags, "p", "p", "p", "p"],
     fn: (c) => {
       const flags = Number(c.a[0]! & 0xffffffffn);
       // riscv64's order (CONFIG_CLONE_BACKWARDS): flags, newsp, parent_tid, tls, child_tid.
@@ -338,12 +443,21 @@ export const processSyscalls: SyscallTable = {
     fn: (c) => {
       const name = getname(c, c.a[0]!);
       if (typeof name === "bigint") return name;
-      const budget = { left: ARG_MAX };
-      const argv = copy_strings(c.t, c.a[1]!, budget);
-      if (typeof argv === "bigint") return argv;
-      const envp = copy_strings(c.t, c.a[2]!, budget);
-      if (typeof envp === "bigint") return envp;
-      return do_execve(c.s, c.t, c.h, name, argv, envp);
+      const strs = exec_strings(c, c.a[1]!, c.a[2]!);
+      return typeof strs === "bigint" ? strs : do_execve(c.s, c.t, c.h, name, strs[0], strs[1]);
+    },
+  },
+  281: {
+    name: "execveat",
+    args: ["d", "s", "p", "p", "x"],
+    fn: (c) => {
+      const name = getname(c, c.a[1]!);
+      if (typeof name === "bigint") return name;
+      const strs = exec_strings(c, c.a[2]!, c.a[3]!);
+      if (typeof strs === "bigint") return strs;
+      const look = execveat_lookup(c, c.a[0]!, name, s32(c.a[4]!));
+      if (typeof look === "bigint") return look;
+      return do_execve(c.s, c.t, c.h, look.filename, strs[0], strs[1], look.at);
     },
   },
   260: {
@@ -353,12 +467,17 @@ export const processSyscalls: SyscallTable = {
       const [pid, options] = [s32(c.a[0]!), s32(c.a[2]!)];
       if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)) return -EINVAL;
       if (pid === -0x80000000) return -ESRCH; // -INT_MIN would overflow
-      return do_wait(c, wait4_selector(c, pid, options), options, true, (child) => {
-        if (c.a[1] !== 0n && c.t.uaccess.copy_to_user(c.a[1]!, u32le(wait_status(child))) === false)
-          return -EFAULT;
-        if (c.a[3] !== 0n && put(c, c.a[3]!, rusage(child.sig.utime)) < 0n) return -EFAULT;
-        return 0n;
-      });
+      return do_wait(
+        c,
+        wait4_selector(c, pid, options) /* wait4 always reports exits */,
+        options | WEXITED,
+        (child, ev) => {
+          if (c.a[1] !== 0n && c.t.uaccess.copy_to_user(c.a[1]!, u32le(wait_status(child, ev))) === false)
+            return -EFAULT;
+          if (c.a[3] !== 0n && put(c, c.a[3]!, rusage_bytes(rusage_of(child, "both"))) < 0n) return -EFAULT;
+          return 0n;
+        },
+      );
     },
   },
   261: {
@@ -371,7 +490,12 @@ export const processSyscalls: SyscallTable = {
         3: [8n << 20n, INF],
         7: [BigInt(files.rlim_nofile), BigInt(files.rlim_nofile_max)],
       };
-      const resource = s32(c.a[1]!);
+      // kernel/sys.c prlimit64: the task first (ESRCH), then the resource (do_prlimit: EINVAL
+      // from RLIM_NLIMITS, 16, on; measured on Linux 6.18 in this order).
+      const pid = s32(c.a[0]!);
+      if (pid !== 0 && !c.s.tasks.some((t) => t.pid === pid && t.running)) return -ESRCH;
+      const resource = Number(c.a[1]! & 0xffff_ffffn); // an unsigned int
+      if (resource >= RLIM_NLIMITS) return -EINVAL;
       const [cur, max] = lim[resource] ?? [INF, INF];
       if (resource === 7 && c.a[2] !== 0n) {
         const want = nofile_limit(c, c.a[2]!);
@@ -389,6 +513,29 @@ export const processSyscalls: SyscallTable = {
     fn: (c) => {
       const args = clone3_args(c, c.a[0]!, c.a[1]!);
       return typeof args === "bigint" ? args : do_clone(c, args);
+    },
+  },
+  153: {
+    name: "times",
+    args: ["p"],
+    fn: (c) => {
+      // struct tms in USER_HZ ticks: the process's user and system time, its reaped children's.
+      const me = rusage_of(c.t, RUSAGE_SELF);
+      const kids = rusage_of(c.t, RUSAGE_CHILDREN);
+      const ticks = [me.utime, me.stime, kids.utime, kids.stime].map((ns) => BigInt(ns_to_clock_t(ns)));
+      if (c.a[0] !== 0n && put(c, c.a[0]!, u64s(...ticks)) < 0n) return -EFAULT;
+      // The return value: clock ticks since boot (Linux's jiffies start 5 minutes before 0 so
+      // that wrap bugs show early; here they start at boot).
+      return BigInt(ns_to_clock_t(c.s.now()));
+    },
+  },
+  165: {
+    name: "getrusage",
+    args: ["d", "p"],
+    fn: (c) => {
+      const who = s32(c.a[0]!);
+      if (who !== RUSAGE_SELF && who !== RUSAGE_CHILDREN && who !== RUSAGE_THREAD) return -EINVAL;
+      return put(c, c.a[1]!, rusage_bytes(rusage_of(c.t, who)));
     },
   },
   293: {

@@ -131,7 +131,7 @@ function find_task(c: Ctx, pid: number): task_struct | undefined {
 
 /** kill's siginfo: SI_USER from the caller. */
 function user_info(c: Ctx, sig: number, code = SI_USER): kernel_siginfo {
-  return { signo: sig, code, pid: c.t.pid, uid: 0 };
+  return { signo: sig, code, pid: c.t.tgid, uid: 0 }; // si_pid: the sender's process id
 }
 
 /** group_send_sig_info(): check the signal (EINVAL) and send it to `t`'s process; signal 0
@@ -152,10 +152,12 @@ function kill(c: Ctx): bigint {
     const t = find_task(c, pid);
     return t ? group_send(c, t, sig) : -ESRCH;
   }
+  // One signal per process: a live thread of each (its leader may have exited alone).
+  const procs = c.s.tasks.filter((t) => t.running && t === t.sig.thread_head[0]);
   const targets =
     pid === -1
-      ? c.s.tasks.filter((t) => t.running && t.pid > 1 && t.sig !== c.t.sig)
-      : c.s.tasks.filter((t) => t.running && task_pgrp(t) === (pid === 0 ? task_pgrp(c.t) : -pid));
+      ? procs.filter((t) => t.tgid > 1 && t.sig !== c.t.sig)
+      : procs.filter((t) => task_pgrp(t) === (pid === 0 ? task_pgrp(c.t) : -pid));
   if (!targets.length) return -ESRCH;
   let ret = 0n;
   for (const t of targets) {

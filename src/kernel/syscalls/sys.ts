@@ -1,8 +1,13 @@
 // System-wide calls: uname, sysinfo, getrandom.
 
-import { EFAULT } from "../errno.js";
+import { EFAULT, EINVAL } from "../errno.js";
 import { PAGE_SIZE } from "../layout.js";
 import { enc, put, type SyscallTable } from "./common.js";
+
+/** getrandom's flags (include/uapi/linux/random.h). */
+const GRND_NONBLOCK = 1;
+const GRND_RANDOM = 2;
+const GRND_INSECURE = 4;
 
 export const sysSyscalls: SyscallTable = {
   160: {
@@ -34,6 +39,10 @@ export const sysSyscalls: SyscallTable = {
     name: "getrandom",
     args: ["p", "u", "x"],
     fn: (c) => {
+      // drivers/char/random.c: unknown flags, or GRND_RANDOM with GRND_INSECURE, are EINVAL.
+      const flags = Number(c.a[2]! & 0xffff_ffffn); // an unsigned int
+      if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) return -EINVAL;
+      if ((flags & (GRND_RANDOM | GRND_INSECURE)) === (GRND_RANDOM | GRND_INSECURE)) return -EINVAL;
       const n = Math.min(Number(c.a[1]!), 1 << 20);
       return c.t.uaccess.copy_to_user(c.a[0]!, c.s.random(n)) ? BigInt(n) : -EFAULT;
     },

@@ -1,10 +1,22 @@
 // Time system calls on the machine's deterministic clock: clock_gettime, clock_getres,
 // gettimeofday; nanosleep and clock_nanosleep, which sleep in machine time (the scheduler runs other tasks
-// meanwhile, or the harts idle to the deadline); setitimer/getitimer's ITIMER_REAL (riscv64
-// has no alarm(): libc builds it on setitimer).
+// meanwhile, or the harts idle to the deadline); setitimer/getitimer (ITIMER_REAL in machine
+// time, ITIMER_VIRTUAL / ITIMER_PROF on CPU time; riscv64 has no alarm(): libc builds it on
+// setitimer); the POSIX timers (timer_create ... timer_delete, posix_timers.ts).
 
+import { type cpu_itimer, cputime_ns } from "../cputime.js";
 import { EFAULT, EINVAL, EOPNOTSUPP, ERESTART_RESTARTBLOCK, ERESTARTNOHAND } from "../errno.js";
 import type { Kernel } from "../kernel.js";
+import {
+  find_timer,
+  type k_itimer,
+  type sigevent,
+  sigevent_from,
+  timer_create,
+  timer_delete,
+  timer_get,
+  timer_set,
+} from "../posix_timers.js";
 import type { Scheduler, task_struct } from "../process.js";
 import { SI_KERNEL, SIGALRM, send_signal } from "../signal.js";
 import { BLOCK, wait_event } from "../wait.js";
@@ -33,6 +45,9 @@ export function clockid_valid(id: number): boolean {
 /** Clocks whose time is CLOCK_REALTIME's (REALTIME, REALTIME_COARSE, TAI: no leap seconds
  *  here): the epoch is added; the others count from boot. */
 const REALTIME_CLOCKS = new Set([0, 5, 11]);
+/** The CPU-time clocks: the calling process's, and the calling thread's. */
+const CLOCK_PROCESS_CPUTIME_ID = 2;
+const CLOCK_THREAD_CPUTIME_ID = 3;
 
 /** The resolution clock_getres reports: 1 ns for the high-resolution clocks, a tick (4 ms:
  *  process.ts's HZ is 250, not imported here, which would make a cycle) for the coarse ones (5
@@ -98,6 +113,8 @@ function nsleep_clock(id: number): "real" | "mono" | bigint {
 
 /** ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF. */
 const ITIMER_REAL = 0;
+const ITIMER_VIRTUAL = 1;
+const ITIMER_PROF = 2;
 
 /** The process's ITIMER_REAL now: time left (ns; a running timer never reads 0: at least
  *  1 µs, as itimer_get_remtime does) and the interval. */
@@ -122,8 +139,27 @@ function it_real_fn(s: Scheduler, t: task_struct): void {
   }
 }
 
-/** setitimer(which, new, old): only ITIMER_REAL (the CPU-time timers are not supported:
- *  EINVAL, reported once). */
+/** The process's ITIMER_VIRTUAL (1) or ITIMER_PROF (2) now: time left and interval (ns). */
+function cpu_itimer_of(c: Ctx, which: number): cpu_itimer {
+  const ct = c.t.sig.cpu_timers;
+  return which === ITIMER_VIRTUAL ? ct.virt : ct.prof;
+}
+
+/** getitimer's [left, interval] of `which`, or EINVAL. */
+function get_itimer(c: Ctx, which: number): [number, number] | bigint {
+  if (which === ITIMER_REAL) return get_itimer_real(c);
+  if (which !== ITIMER_VIRTUAL && which !== ITIMER_PROF) return -EINVAL;
+  const it = cpu_itimer_of(c, which);
+  return [Math.max(0, it.left), it.incr];
+}
+
+/** An itimerval of [left, interval] (interval first, as struct itimerval has it). */
+function itimerval_bytes([left, incr]: [number, number]): Uint8Array {
+  return new Uint8Array([...time_bytes(incr, true), ...time_bytes(left, true)]);
+}
+
+/** setitimer(which, new, old): ITIMER_REAL in machine time; ITIMER_VIRTUAL on the process's
+ *  user time and ITIMER_PROF on its user + system time (cputime.ts runs them down). */
 function setitimer(c: Ctx): bigint {
   const [whichV, newVa, oldVa] = c.a as [bigint, bigint, bigint];
   let value = 0;
@@ -136,32 +172,49 @@ function setitimer(c: Ctx): bigint {
     [interval, value] = [i, v];
   }
   const which = s32(whichV);
-  if (which !== ITIMER_REAL) return itimer_unsupported(c, which);
-  const [oldLeft, oldIncr] = get_itimer_real(c);
-  const it = c.t.sig.real_timer;
-  if (it.timer) c.s.timers.cancel(it.timer);
-  it.incr = value ? interval : 0;
-  if (value) {
-    const { s, t } = c;
-    const expires = s.now() + value;
-    if (it.timer) s.timers.restart(it.timer, expires);
-    else it.timer = s.timers.start(expires, () => it_real_fn(s, t));
+  const old = get_itimer(c, which);
+  if (typeof old === "bigint") return old;
+  if (which === ITIMER_REAL) {
+    const it = c.t.sig.real_timer;
+    if (it.timer) c.s.timers.cancel(it.timer);
+    it.incr = value ? interval : 0;
+    if (value) {
+      const { s, t } = c;
+      const expires = s.now() + value;
+      if (it.timer) s.timers.restart(it.timer, expires);
+      else it.timer = s.timers.start(expires, () => it_real_fn(s, t));
+    }
+  } else {
+    const it = cpu_itimer_of(c, which);
+    it.left = value;
+    it.incr = value ? interval : 0;
   }
-  if (oldVa === 0n) return 0n;
-  return put(c, oldVa, new Uint8Array([...time_bytes(oldIncr, true), ...time_bytes(oldLeft, true)]));
+  return oldVa === 0n ? 0n : put(c, oldVa, itimerval_bytes(old));
 }
 
-/** ITIMER_VIRTUAL / ITIMER_PROF (not supported: EINVAL with one kernel line) or a bad which. */
-function itimer_unsupported(c: Ctx, which: number): bigint {
-  if ((which === 1 || which === 2) && !reportedItimer.has(c.k)) {
-    reportedItimer.add(c.k);
-    c.k.printk.info(
-      `${c.t.comm}[${c.t.pid}]: setitimer/getitimer: ITIMER_VIRTUAL and ITIMER_PROF are not supported`,
-    );
-  }
-  return -EINVAL;
+/** A timer id argument (timer_t is an int): the caller's timer, or null. */
+function timer_arg(c: Ctx, v: bigint): k_itimer | null {
+  return find_timer(c.t, s32(v));
 }
-const reportedItimer = new WeakSet<object>();
+
+/** An itimerspec of [left, interval] (interval first). */
+function itimerspec_bytes([left, incr]: [number, number]): Uint8Array {
+  return new Uint8Array([...time_bytes(incr), ...time_bytes(left)]);
+}
+
+/** timer_settime(id, flags, new, old). */
+function timer_settime(c: Ctx): bigint {
+  const tm = timer_arg(c, c.a[0]!);
+  if (c.a[2] === 0n) return -EINVAL;
+  const interval = get_time(c, c.a[2]!);
+  if (typeof interval === "bigint") return interval;
+  const value = get_time(c, c.a[2]! + 16n);
+  if (typeof value === "bigint") return value;
+  if (!tm) return -EINVAL;
+  const abs = (s32(c.a[1]!) & TIMER_ABSTIME) !== 0;
+  const old = timer_set(c.s, tm, abs, value, interval, Number(EPOCH * NSEC_PER_SEC));
+  return c.a[3] === 0n ? 0n : put(c, c.a[3]!, itimerspec_bytes(old));
+}
 
 export const timeSyscalls: SyscallTable = {
   101: {
@@ -182,10 +235,8 @@ export const timeSyscalls: SyscallTable = {
     name: "getitimer",
     args: ["d", "p"],
     fn: (c) => {
-      const which = s32(c.a[0]!);
-      if (which !== ITIMER_REAL) return itimer_unsupported(c, which);
-      const [left, incr] = get_itimer_real(c);
-      return put(c, c.a[1]!, new Uint8Array([...time_bytes(incr, true), ...time_bytes(left, true)]));
+      const cur = get_itimer(c, s32(c.a[0]!));
+      return typeof cur === "bigint" ? cur : put(c, c.a[1]!, itimerval_bytes(cur));
     },
   },
   103: { name: "setitimer", args: ["d", "p", "p"], fn: setitimer },
@@ -215,7 +266,10 @@ export const timeSyscalls: SyscallTable = {
     fn: (c) => {
       const id = s32(c.a[0]!);
       if (!clockid_valid(id)) return -EINVAL;
-      const ns = nowNs(c.k) + (REALTIME_CLOCKS.has(id) ? EPOCH * NSEC_PER_SEC : 0n);
+      const ns =
+        id === CLOCK_PROCESS_CPUTIME_ID || id === CLOCK_THREAD_CPUTIME_ID
+          ? BigInt(cputime_ns(c.t, id === CLOCK_THREAD_CPUTIME_ID))
+          : nowNs(c.k) + (REALTIME_CLOCKS.has(id) ? EPOCH * NSEC_PER_SEC : 0n);
       return put(c, c.a[1]!, u64s(ns / NSEC_PER_SEC, ns % NSEC_PER_SEC));
     },
   },
@@ -226,6 +280,50 @@ export const timeSyscalls: SyscallTable = {
       const id = s32(c.a[0]!);
       if (!clockid_valid(id)) return -EINVAL;
       return c.a[1] === 0n ? 0n : put(c, c.a[1]!, u64s(0n, clock_res_ns(id)));
+    },
+  },
+  107: {
+    name: "timer_create",
+    args: ["d", "p", "p"],
+    fn: (c) => {
+      let ev: sigevent | null = null;
+      if (c.a[1] !== 0n) {
+        const b = c.t.uaccess.copy_from_user(c.a[1]!, 64);
+        if (!b) return -EFAULT;
+        ev = sigevent_from(b);
+      }
+      // The id's word must be writable before the timer exists (Linux removes it again).
+      if (!c.t.uaccess.copy_to_user(c.a[2]!, new Uint8Array(4))) return -EFAULT;
+      const id = timer_create(c.s, c.t, s32(c.a[0]!), ev);
+      if (id < 0n) return id;
+      return put(c, c.a[2]!, new Uint8Array(new Int32Array([Number(id)]).buffer));
+    },
+  },
+  108: {
+    name: "timer_gettime",
+    args: ["d", "p"],
+    fn: (c) => {
+      const tm = timer_arg(c, c.a[0]!);
+      return tm ? put(c, c.a[1]!, itimerspec_bytes(timer_get(c.s, tm))) : -EINVAL;
+    },
+  },
+  109: {
+    name: "timer_getoverrun",
+    args: ["d"],
+    fn: (c) => {
+      const tm = timer_arg(c, c.a[0]!);
+      return tm ? BigInt(tm.overrun) : -EINVAL;
+    },
+  },
+  110: { name: "timer_settime", args: ["d", "x", "p", "p"], fn: timer_settime },
+  111: {
+    name: "timer_delete",
+    args: ["d"],
+    fn: (c) => {
+      const tm = timer_arg(c, c.a[0]!);
+      if (!tm) return -EINVAL;
+      timer_delete(c.s, c.t, tm);
+      return 0n;
     },
   },
   169: {

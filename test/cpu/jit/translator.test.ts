@@ -6,6 +6,7 @@
 
 import { describe, expect, it } from "vitest";
 import { PRIV_S, PRIV_U } from "../../../src/cpu/index.js";
+import { attachJit } from "../../../src/cpu/jit/index.js";
 import { CLEAR_IRQ_M, runAsm } from "../../helpers/asm.js";
 import { MTIMECMP } from "../../helpers/guest.js";
 import { expectSameRuns, withJit } from "../../helpers/jitdiff.js";
@@ -114,6 +115,59 @@ describe("translator: differential runs", () => {
       expect(executed).toBeGreaterThan(0.8 * jit.h.steps);
     });
   }
+});
+
+describe("translator: profitability", () => {
+  it("regions entered for a few instructions each are abandoned; the run is the same", () => {
+    // every pass calls a function in another page: each region entry runs 2-3 instructions
+    const src = `
+    .globl _start
+_start:
+    li s0, 5000
+1:  call far
+    addi s0, s0, -1
+    bnez s0, 1b
+${PASS}
+    .balign 4096
+far:
+    addi s1, s1, 3
+    ret`;
+    const { jit } = expectSameRuns(
+      (j) => runAsm(src, j ? { setup: (m) => void attachJit(m) } : {}),
+      (r) => [r.result, r.reg(9)],
+    );
+    expect(jit.reg(9)).toBe(15000n);
+    const s = jit.m.jit?.stats();
+    expect(s?.regions).toBeGreaterThan(0);
+    expect(s?.abandoned).toBe(s?.regions); // both: the loop's and far's
+    expect(s?.executed).toBeLessThan(0.5 * jit.h.steps);
+  });
+
+  it("FP-heavy code stays interpreted (each F/D op would be a call out of wasm); with keepAll it runs translated", () => {
+    const src = `
+    .globl _start
+_start:
+    li t0, 0x6000
+    csrs mstatus, t0
+    li s0, 3000
+    fcvt.d.l f1, s0
+1:  fadd.d f0, f0, f1
+    fmul.d f2, f0, f1
+    fsub.d f0, f2, f0
+    addi s0, s0, -1
+    bnez s0, 1b
+${PASS}`;
+    const { jit } = expectSameRuns(
+      (j) => runAsm(src, j ? { setup: (m) => void attachJit(m) } : {}),
+      (r) => [r.result],
+    );
+    expect(jit.m.jit?.stats().regions).toBe(0);
+    const all = expectSameRuns(
+      (j) => runAsm(src, j ? { setup: withJit } : {}),
+      (r) => [r.result],
+    );
+    expect(all.executed).toBeGreaterThan(0.9 * all.jit.h.steps);
+  });
 });
 
 describe("translator: traps and interrupts", () => {

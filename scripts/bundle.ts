@@ -1,0 +1,75 @@
+// The bundled CLI that bin/mmlab.js runs (start-up, issue 12 Part 1): the TypeScript sources of
+// src/cli/index.ts and of the experiments' worker entry, bundled by rolldown into a few ES
+// modules under dist/bundle/ (`npm run build`, so `npm ci` builds it through prepare).
+//
+// Why: Node loads an ES module graph file by file, resolving every specifier, reading the
+// package.json above each file and compiling each module on its own. `mmlab run` of a no-libc
+// hello world loaded ~148 files that way, and on the development machine the loader took
+// several times the CPU of the run itself. Bundled, the same command loads a handful of chunks.
+//
+// Each command stays loaded only when it is used: src/cli/commands.ts imports the commands with
+// import(), and rolldown makes each such import a chunk of its own (with the modules shared
+// between commands in common chunks), so `mmlab run` loads neither the experiments nor the
+// assembler (test/cli/imports.test.ts checks the bundle's chunk graph). The plotting stack
+// (vega, vega-lite) stays an import of node_modules: it is large and only `exp` draws plots.
+// The worker entry (worker.js) sits beside the chunks, as dist/src/exp/worker.js sits beside
+// pool.js, so that `exp --jobs N` runs its points on worker threads.
+//
+//   node dist/scripts/bundle.js        build dist/bundle/ (npm run build does it)
+
+import { rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { InputOptions, OutputOptions, RolldownOutput } from "rolldown";
+
+/** The repository: this file runs as dist/scripts/bundle.js, or from the sources in tests. */
+export const ROOT = resolve(
+  fileURLToPath(new URL(".", import.meta.url)),
+  import.meta.url.endsWith(".ts") ? ".." : "../..",
+);
+
+/** Where the bundle goes; bin/mmlab.js runs BUNDLE_DIR/mmlab.js. */
+export const BUNDLE_DIR = join(ROOT, "dist/bundle");
+
+/** Packages left as imports of node_modules (loaded only by the modules that use them). */
+export const BUNDLE_EXTERNAL: readonly string[] = ["vega", "vega-lite"];
+
+/** The rolldown options of the bundle: `main` (default src/cli/index.ts, whose main() bin runs)
+ *  becomes mmlab.js and the worker entry worker.js, in `dir`. */
+export function bundleOptions(
+  dir: string,
+  main = join(ROOT, "src/cli/index.ts"),
+): InputOptions & { output: OutputOptions } {
+  return {
+    input: { mmlab: main, worker: join(ROOT, "src/exp/worker.ts") },
+    platform: "node",
+    external: (id) => BUNDLE_EXTERNAL.some((p) => id === p || id.startsWith(`${p}/`)),
+    logLevel: "silent",
+    output: {
+      dir,
+      format: "esm",
+      entryFileNames: "[name].js",
+      chunkFileNames: "[name]-[hash].js",
+      sourcemap: true,
+      // Whitespace and comments out (the sources are a third comments): less for V8 to scan at
+      // each start-up. Names stay (profiles, stack traces, the source map maps the rest).
+      minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } },
+      comments: false,
+    },
+  };
+}
+
+/** Build the bundle into `dir` (emptied first); returns rolldown's output. */
+export async function buildBundle(dir = BUNDLE_DIR, main?: string): Promise<RolldownOutput> {
+  const { build } = await import("rolldown");
+  rmSync(dir, { recursive: true, force: true });
+  return build({ ...bundleOptions(dir, main), write: true });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const out = await buildBundle();
+  const bytes = out.output.reduce((n, o) => n + (o.type === "chunk" ? o.code.length : 0), 0);
+  process.stdout.write(
+    `bundle: ${out.output.filter((o) => o.type === "chunk").length} chunks, ${Math.round(bytes / 1024)} KiB in ${BUNDLE_DIR}\n`,
+  );
+}
