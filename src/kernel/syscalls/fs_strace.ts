@@ -20,6 +20,12 @@ export function flags(v: number, table: readonly (readonly [number, string])[], 
   return out.length ? out.join("|") : zero;
 }
 
+/** An argument that is one of a list of named values (strace's xlat of an enum): its name, or
+ *  its number when it has none. */
+export function named(names: Readonly<Record<number, string>>): Fmt {
+  return (v) => names[s32(v)] ?? s32(v).toString();
+}
+
 /** A directory descriptor: AT_FDCWD or its number. */
 export const dirfd: Fmt = (v) => (s32(v) === -100 ? "AT_FDCWD" : s32(v).toString());
 

@@ -6,6 +6,7 @@ import { fput } from "../fs/file_table.js";
 import { do_mmap_file } from "../fs/filemap.js";
 import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED } from "../mm.js";
 import { type Ctx, type SyscallTable, s32 } from "./common.js";
+import { adviceArg, mmapFlags, mremapFlags, protArg } from "./mm_strace.js";
 
 /** The mapping type bits of mmap's flags. */
 const MAP_TYPE = 0x0f;
@@ -30,13 +31,13 @@ export const mmSyscalls: SyscallTable = {
   215: { name: "munmap", args: ["p", "u"], fn: (c) => c.t.mm.do_munmap(c.a[0]!, c.a[1]!) },
   216: {
     name: "mremap",
-    args: ["p", "u", "u", "x", "p"],
+    args: ["p", "u", "u", mremapFlags, "p"],
     fn: (c) => c.t.mm.do_mremap(c.a[0]!, c.a[1]!, c.a[2]!, s32(c.a[3]!), c.a[4]!),
     hexResult: true,
   },
   222: {
     name: "mmap",
-    args: ["p", "u", "x", "x", "d", "x"],
+    args: ["p", "u", protArg, mmapFlags, "d", "x"],
     fn: (c) => {
       const flags = s32(c.a[3]!);
       if (flags & MAP_ANONYMOUS) {
@@ -54,12 +55,12 @@ export const mmSyscalls: SyscallTable = {
   },
   226: {
     name: "mprotect",
-    args: ["p", "u", "x"],
+    args: ["p", "u", protArg],
     fn: (c) => c.t.mm.do_mprotect(c.a[0]!, c.a[1]!, s32(c.a[2]!)),
   },
   233: {
     name: "madvise",
-    args: ["p", "u", "d"],
+    args: ["p", "u", adviceArg],
     fn: (c) => c.t.mm.do_madvise(c.a[0]!, c.a[1]!, s32(c.a[2]!)),
   },
 };

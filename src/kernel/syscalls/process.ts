@@ -57,9 +57,34 @@ import {
 } from "../signal.js";
 import { BLOCK, wait_event } from "../wait.js";
 import { type Ctx, type Fmt, put, type SyscallTable, s32, u64s } from "./common.js";
+
 import { execveat_lookup, getname } from "./fs.js";
-import { flags } from "./fs_strace.js";
+import { flags, named } from "./fs_strace.js";
 import { EPOCH } from "./time.js";
+
+/** prlimit64's resource, by name (include/uapi/asm-generic/resource.h). */
+const rlimitResource: Fmt = named(
+  Object.fromEntries(
+    [
+      "CPU",
+      "FSIZE",
+      "DATA",
+      "STACK",
+      "CORE",
+      "RSS",
+      "NPROC",
+      "NOFILE",
+      "MEMLOCK",
+      "AS",
+      "LOCKS",
+      "SIGPENDING",
+      "MSGQUEUE",
+      "NICE",
+      "RTPRIO",
+      "RTTIME",
+    ].map((r, i) => [i, `RLIMIT_${r}`]),
+  ),
+);
 
 /** End the calling thread group with `code` (and the fatal `signal`, if one killed it):
  *  exit_group(), which the fatal signals' default action also is. */
@@ -482,7 +507,7 @@ export const processSyscalls: SyscallTable = {
   },
   261: {
     name: "prlimit64",
-    args: ["d", "d", "p", "p"],
+    args: ["d", rlimitResource, "p", "p"],
     fn: (c) => {
       const INF = (1n << 64n) - 1n;
       const files = c.t.files;

@@ -28,6 +28,7 @@ import {
 } from "../signal.js";
 import { BLOCK, wait_event } from "../wait.js";
 import { type Ctx, put, type SyscallTable, s32, u64s } from "./common.js";
+import { named } from "./fs_strace.js";
 import { get_time } from "./time.js";
 
 /** The kernel's sigset_t on riscv64: 8 bytes. */
@@ -267,7 +268,11 @@ export const signalSyscalls: SyscallTable = {
   132: { name: "sigaltstack", args: ["p", "p"], fn: sigaltstack },
   133: { name: "rt_sigsuspend", args: ["p", "u"], fn: rt_sigsuspend },
   134: { name: "rt_sigaction", args: [sigArg, "p", "p", "u"], fn: rt_sigaction },
-  135: { name: "rt_sigprocmask", args: ["d", "p", "p", "u"], fn: rt_sigprocmask },
+  135: {
+    name: "rt_sigprocmask",
+    args: [named({ 0: "SIG_BLOCK", 1: "SIG_UNBLOCK", 2: "SIG_SETMASK" }), "p", "p", "u"],
+    fn: rt_sigprocmask,
+  },
   136: { name: "rt_sigpending", args: ["p", "u"], fn: rt_sigpending },
   137: { name: "rt_sigtimedwait", args: ["p", "p", "p", "u"], fn: rt_sigtimedwait },
   138: {

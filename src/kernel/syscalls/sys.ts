@@ -2,12 +2,23 @@
 
 import { EFAULT, EINVAL } from "../errno.js";
 import { PAGE_SIZE } from "../layout.js";
-import { enc, put, type SyscallTable } from "./common.js";
+import { enc, type Fmt, put, type SyscallTable, s32 } from "./common.js";
+import { flags } from "./fs_strace.js";
 
 /** getrandom's flags (include/uapi/linux/random.h). */
 const GRND_NONBLOCK = 1;
 const GRND_RANDOM = 2;
 const GRND_INSECURE = 4;
+const grndFlags: Fmt = (v) =>
+  flags(
+    s32(v),
+    [
+      [GRND_NONBLOCK, "GRND_NONBLOCK"],
+      [GRND_RANDOM, "GRND_RANDOM"],
+      [GRND_INSECURE, "GRND_INSECURE"],
+    ],
+    "0",
+  );
 
 export const sysSyscalls: SyscallTable = {
   160: {
@@ -37,7 +48,7 @@ export const sysSyscalls: SyscallTable = {
   },
   278: {
     name: "getrandom",
-    args: ["p", "u", "x"],
+    args: ["p", "u", grndFlags],
     fn: (c) => {
       // drivers/char/random.c: unknown flags, or GRND_RANDOM with GRND_INSECURE, are EINVAL.
       const flags = Number(c.a[2]! & 0xffff_ffffn); // an unsigned int

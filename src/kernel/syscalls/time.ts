@@ -20,7 +20,8 @@ import {
 import type { Scheduler, task_struct } from "../process.js";
 import { SI_KERNEL, SIGALRM, send_signal } from "../signal.js";
 import { BLOCK, wait_event } from "../wait.js";
-import { type Ctx, put, type SyscallTable, s32, u64s } from "./common.js";
+import { type Ctx, type Fmt, put, type SyscallTable, s32, u64s } from "./common.js";
+import { named } from "./fs_strace.js";
 
 /** The deterministic clock: seconds since boot on the current hart, and a fixed epoch. */
 export const EPOCH = 1_767_225_600n; // 2026-01-01T00:00:00Z
@@ -33,6 +34,21 @@ function nowNs(k: Kernel): bigint {
 export function ktime_get_real_ns(k: Kernel): bigint {
   return nowNs(k) + EPOCH * NSEC_PER_SEC;
 }
+
+/** A clock id as strace names it (include/uapi/linux/time.h). */
+const clockId: Fmt = named({
+  0: "CLOCK_REALTIME",
+  1: "CLOCK_MONOTONIC",
+  2: "CLOCK_PROCESS_CPUTIME_ID",
+  3: "CLOCK_THREAD_CPUTIME_ID",
+  4: "CLOCK_MONOTONIC_RAW",
+  5: "CLOCK_REALTIME_COARSE",
+  6: "CLOCK_MONOTONIC_COARSE",
+  7: "CLOCK_BOOTTIME",
+  8: "CLOCK_REALTIME_ALARM",
+  9: "CLOCK_BOOTTIME_ALARM",
+  11: "CLOCK_TAI",
+});
 
 /** The clock ids clock_gettime and clock_getres know (include/uapi/linux/time.h): REALTIME 0
  *  to BOOTTIME 7, and TAI 11. 8 and 9 (the alarm clocks) need an RTC this machine lacks and 10
@@ -242,7 +258,7 @@ export const timeSyscalls: SyscallTable = {
   103: { name: "setitimer", args: ["d", "p", "p"], fn: setitimer },
   115: {
     name: "clock_nanosleep",
-    args: ["d", "d", "p", "p"],
+    args: [clockId, "d", "p", "p"],
     fn: (c) => {
       const clock = nsleep_clock(s32(c.a[0]!));
       if (typeof clock === "bigint") return clock;
@@ -262,7 +278,7 @@ export const timeSyscalls: SyscallTable = {
   },
   113: {
     name: "clock_gettime",
-    args: ["d", "p"],
+    args: [clockId, "p"],
     fn: (c) => {
       const id = s32(c.a[0]!);
       if (!clockid_valid(id)) return -EINVAL;
@@ -275,7 +291,7 @@ export const timeSyscalls: SyscallTable = {
   },
   114: {
     name: "clock_getres",
-    args: ["d", "p"],
+    args: [clockId, "p"],
     fn: (c) => {
       const id = s32(c.a[0]!);
       if (!clockid_valid(id)) return -EINVAL;
@@ -284,7 +300,7 @@ export const timeSyscalls: SyscallTable = {
   },
   107: {
     name: "timer_create",
-    args: ["d", "p", "p"],
+    args: [clockId, "p", "p"],
     fn: (c) => {
       let ev: sigevent | null = null;
       if (c.a[1] !== 0n) {
