@@ -19,7 +19,8 @@ export const demoCommand: Command = {
   description: `
 Assemble and run a built-in bare-metal guest: it greets through the UART, sieves the primes below
 1 000 000 and prints what it found, computes a CRC-32, and ends through the test finisher. Then the
-machine's counters are printed on stderr (the --stats table). --source prints the guest's assembly
+machine's counters are printed on stderr (the --stats table; -q leaves them out, and with --stats
+it leaves out the line that says why the run ended). --source prints the guest's assembly
 instead of running it: copy it and change it, then run it with 'mmlab run --bare demo.s'.`,
   options: [
     { name: "source", kind: "flag", help: "print the demo guest's assembly source and exit" },

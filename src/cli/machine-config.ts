@@ -132,7 +132,12 @@ export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
     },
     ...(kinds.guest
       ? ([
-          { name: "quiet", short: "q", kind: "flag", help: "no line on stderr saying why the run ended" },
+          {
+            name: "quiet",
+            short: "q",
+            kind: "flag",
+            help: "no line on stderr saying why the run ended (nor at the head of --stats)",
+          },
           {
             name: "jit",
             kind: "flag",

@@ -59,8 +59,9 @@ export function runElf(elf: ElfFile, opts: GuestRun): number {
   );
   const msg = endMessage(result);
   if (msg && !cfg.quiet) err(`${msg}\n`);
-  const mode = cfg.stats === "off" && opts.statsByDefault ? "table" : cfg.stats;
-  if (mode !== "off") printStats(report, mode);
+  // The demo's counters come by default, but not with -q (only the guest's output, then).
+  const mode = cfg.stats === "off" && opts.statsByDefault && !cfg.quiet ? "table" : cfg.stats;
+  if (mode !== "off") printStats(report, mode, cfg.quiet);
   return result.exitCode;
 }
 

@@ -205,7 +205,7 @@ export async function runKernelMode(
   };
   if (gdb) return runUnderGdb(cfg, prog, hooks, gdb, isAssembly(program) ? null : resolve(program));
   const r: KernelRunResult = runUnderKernel(cfg, prog, hooks);
-  if (r.report && cfg.stats !== "off") printStats(r.report, cfg.stats);
+  if (r.report && cfg.stats !== "off") printStats(r.report, cfg.stats, cfg.quiet);
   return r.status;
 }
 

@@ -8,16 +8,17 @@ import { formatKernel, formatTlb, table } from "./perf.js";
 
 const int = (n: number): string => n.toLocaleString("en-US");
 
-/** Print a report on stderr as --stats asked: a table, or one line of JSON. */
-export function printStats(report: StatsReport, mode: "table" | "json"): void {
-  err(mode === "json" ? `${JSON.stringify(report)}\n` : formatStats(report));
+/** Print a report on stderr as --stats asked: a table, or one line of JSON; `quiet` (-q) leaves
+ *  out the table's first line, why the run ended. */
+export function printStats(report: StatsReport, mode: "table" | "json", quiet = false): void {
+  err(mode === "json" ? `${JSON.stringify(report)}\n` : formatStats(report, quiet));
 }
 
-/** The readable `--stats` table. A hart's wall time is the time spent interpreting it; the total's
- *  is the whole run, scheduling included. */
-export function formatStats(s: StatsReport): string {
+/** The readable `--stats` table, headed by why the run ended unless `quiet`. A hart's wall time is
+ *  the time spent interpreting it; the total's is the whole run, scheduling included. */
+export function formatStats(s: StatsReport, quiet = false): string {
   const lines: string[] = [];
-  lines.push(`mmlab: ${s.reason} (exit status ${s.exitCode})`);
+  if (!quiet) lines.push(`mmlab: ${s.reason} (exit status ${s.exitCode})`);
   const rows = [["", "instret", "cycles", "wall s", "MIPS", "traps"]];
   const count = (t: TrapCount[]): number => t.reduce((n, c) => n + c.count, 0);
   for (const h of s.harts) {

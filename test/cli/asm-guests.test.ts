@@ -95,6 +95,16 @@ describe("mmlab demo", () => {
     expect(r.stderr).toMatch(/^hart 0\s+\d{1,3}(,\d{3})+ /m);
   });
 
+  it("-q: only the guest's output; with --stats, the table without the line on how the run ended", async () => {
+    const quiet = await mmlab("demo", "-q");
+    expect(quiet.status).toBe(0);
+    expect(quiet.stdout).toMatch(/^Hello from mmlab!/);
+    expect(quiet.stderr).toBe("");
+    const table = await mmlab("demo", "-q", "--stats");
+    expect(table.stderr).toMatch(/^\s+instret\s+cycles\s+wall s\s+MIPS/);
+    expect(table.stderr).not.toContain("test finisher");
+  });
+
   it("--stats=json gives the JSON object instead of the table", async () => {
     const r = await mmlab("demo", "--stats=json");
     expect(r.status).toBe(0);
