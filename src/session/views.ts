@@ -40,7 +40,9 @@ const MAX_HART_COLUMNS = 8;
 /** The readable TLB section of `--stats`. */
 export function formatTlb(r: TlbReport): string {
   if (Object.values(r.events).every((v) => v === 0)) {
-    return `TLB (${r.preset}): no translations (satp was Bare all along)\n`;
+    // All zero: satp was Bare, or no access has gone through the MMU since the counters started (the
+    // kernel console right after boot, with Sv48 on): the counters cannot tell which.
+    return `TLB (${r.preset}): no translations counted (satp Bare, or no access since the counters started)\n`;
   }
   const perHart = r.harts.length > 1 && r.harts.length <= MAX_HART_COLUMNS;
   const head = [`TLB (${r.preset}): perf events`];
