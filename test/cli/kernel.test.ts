@@ -208,6 +208,50 @@ describe("mmlab run (kernel mode)", () => {
     expect(lines[3]).toBe("mmlab: trace stopped after 3 instructions (--trace-limit)");
   });
 
+  it("--trace insn prints an instruction that straddles two pages with its real upper half", async () => {
+    // The upper half lives in the next virtual page, whose frame is not the next one in RAM.
+    const src = `_start:\n j there\n .space 0xffe - 4\nthere:\n addi a0, zero, 7\n li a7, 93\n ecall\n`;
+    const r = await mmlab("run", ...SMALL, "--trace", "insn", program("straddle.elf", src));
+    expect(r.status).toBe(7);
+    expect(r.stderr).toContain("core 0: U 0x0000000000010ffe (0x00700513) addi a0, zero, 7\n");
+  });
+
+  it("--trace insn under the kernel traces every process's U-mode instructions, as its help says", async () => {
+    // The parent forks (clone with SIGCHLD), the child exits 5 from its own code, the parent
+    // waits for it and exits 0.
+    const src = `_start:
+    li a0, 17
+    li a1, 0
+    li a2, 0
+    li a3, 0
+    li a4, 0
+    li a7, 220
+    ecall
+    beqz a0, child
+    li a0, -1
+    li a1, 0
+    li a2, 0
+    li a3, 0
+    li a7, 260
+    ecall
+    li a0, 0
+    li a7, 93
+    ecall
+child:
+    li a0, 5
+    li a7, 93
+    ecall
+`;
+    const r = await mmlab("run", ...SMALL, "--trace", "insn", program("fork.elf", src));
+    expect(r.status).toBe(0);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines.every((l) => /^core 0: U 0x[0-9a-f]{16} \(0x[0-9a-f]+\) /.test(l))).toBe(true);
+    expect(r.stderr).toMatch(/\) addi a0, zero, 5\n/); // the child's first instruction
+    expect(lines.filter((l) => l.endsWith(" ecall"))).toHaveLength(4); // clone, wait4, 2 exits
+    const help = await mmlab("run", "--help");
+    expect(help.stdout).toContain("insn: each instruction (under the kernel: every process's U-mode ones");
+  });
+
   it("kernel-mode options are refused with --bare", async () => {
     const r = await mmlab("run", "--bare", "--strace", "x.elf");
     expect(r.status).toBe(2);
