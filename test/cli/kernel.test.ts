@@ -426,7 +426,9 @@ describe("mmlab boot", () => {
     for (const h of s.harts) {
       const seconds = (h.clock / 1e9).toFixed(6);
       const clock = h.clock.toLocaleString("en-US");
-      expect(table.stderr).toMatch(new RegExp(`^hart ${h.hart}\\s+0\\s+0\\s+${clock}\\s+${seconds}\\s+-`, "m"));
+      expect(table.stderr).toMatch(
+        new RegExp(`^hart ${h.hart}\\s+0\\s+0\\s+${clock}\\s+${seconds}\\s+-`, "m"),
+      );
     }
   });
 
