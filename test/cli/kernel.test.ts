@@ -407,6 +407,31 @@ describe("mmlab boot", () => {
     );
   });
 
+  it("--stats with --harts 2 shows each hart's clock (the kernel's work on it) and its time", async () => {
+    const append = "test_vmalloc.run_test_mask=1 test_vmalloc.nr_threads=2 test_vmalloc.test_loop_count=20";
+    const json = await mmlab("boot", ...SMALL, "--harts", "2", "--stats=json", "--append", append);
+    expect(json.status).toBe(0);
+    const s = JSON.parse(json.stderr) as { clock: number; harts: { hart: number; clock: number }[] };
+    expect(s.harts).toHaveLength(2);
+    // Each worker ran on its own hart: its cycles, as test_vmalloc's summary says, are on that
+    // hart's clock (which also holds the boot's work on it).
+    for (const h of s.harts) {
+      const took = json.stdout.match(new RegExp(`worker${h.hart}=(\\d+) cycles`));
+      expect(Number(took?.[1])).toBeGreaterThan(0);
+      expect(h.clock).toBeGreaterThanOrEqual(Number(took?.[1]));
+    }
+    expect(s.clock).toBe(s.harts[0]!.clock + s.harts[1]!.clock);
+    const table = await mmlab("boot", ...SMALL, "--harts", "2", "--stats", "--append", append);
+    expect(table.stderr).toMatch(/^\s+instret\s+cycles\s+clock\s+time s\s+wall s\s+MIPS\s+traps$/m);
+    for (const h of s.harts) {
+      const seconds = (h.clock / 1e9).toFixed(6);
+      const clock = h.clock.toLocaleString("en-US");
+      expect(table.stderr).toMatch(
+        new RegExp(`^hart ${h.hart}\\s+0\\s+0\\s+${clock}\\s+${seconds}\\s+-`, "m"),
+      );
+    }
+  });
+
   it("reports unknown parameters as Linux does, and still passes", async () => {
     const r = await mmlab("boot", ...SMALL, "--append", "foo=bar quiet_please");
     expect(r.status).toBe(0);
