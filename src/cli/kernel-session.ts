@@ -10,7 +10,7 @@ import {
   type BootedKernel as SessionKernel,
 } from "../session/index.js";
 import { commandLabel, InputError, type Parsed, UsageError, usageError } from "./args.js";
-import { err } from "./io.js";
+import { err, isTerminal } from "./io.js";
 import { type MachineConfig, machineConfig, startTlbTrace } from "./machine-config.js";
 import { printStats } from "./stats.js";
 import type { TlbTracer } from "./tlb-trace.js";
@@ -92,7 +92,7 @@ export function printKernelStats(
  */
 export function testVmallocProgress(k: Kernel): { clear: () => void; stop: () => void } {
   const none = { clear: () => {}, stop: () => {} };
-  if (!process.stderr.isTTY) return none;
+  if (!isTerminal(2)) return none;
   const start = performance.now();
   let last = 0;
   let shown = false;
