@@ -146,10 +146,7 @@ describe.skipIf(!have)(`gdb-multiarch (${have ? "installed" : WHY})`, () => {
 
   it("a bare guest that turns on paging: symbols at virtual addresses, monitor walk explains its fault", async () => {
     // The README's walkthrough, command for command (its script, examples/gdb/bare-paging.gdb).
-    const r = await debug(
-      ["--bare", "guests/bin/bare_paging.elf"],
-      ["source examples/gdb/bare-paging.gdb"],
-    );
+    const r = await debug(["--bare", "guests/bin/bare_paging.elf"], ["source examples/gdb/bare-paging.gdb"]);
     const g = r.gdb;
     expect(g).toContain("_start () at guests/bare_paging.S:31");
     expect(g).toContain("$1 = 3");
