@@ -103,17 +103,9 @@ const hostIo: TaskIo = {
   isatty: (fd) => fd >= 0 && fd <= 2 && isTerminal(fd),
 };
 
-interface KernelRunOptions {
-  env: string[];
-  mounts: Mount[];
-  seed: number | undefined;
-  append: string;
-  strace: boolean;
-  smaps: boolean;
-  dmesg: boolean;
-}
-
-function runOptions(p: Parsed): KernelRunOptions {
+/** The kernel-mode options of `run` (--env, --mount, --seed, --append, --strace, --smaps,
+ *  --dmesg), checked and parsed. */
+function runOptions(p: Parsed) {
   return {
     env: envOpt(p, "run"),
     mounts: mountsOpt(p, "run"),
