@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { consoleLoop } from "../../src/cli/console.js";
+import { PROGRESS_LOG_SECONDS, testVmallocProgress } from "../../src/cli/kernel-session.js";
 import { hartTlb, perfEvents } from "../../src/cli/perf.js";
 import { hostStdin } from "../../src/cli/run-kernel.js";
 import { Machine } from "../../src/cpu/index.js";
@@ -430,6 +431,57 @@ describe("mmlab boot", () => {
         new RegExp(`^hart ${h.hart}\\s+0\\s+0\\s+${clock}\\s+${seconds}\\s+-`, "m"),
       );
     }
+  });
+
+  it("with stderr not a terminal, test_vmalloc's progress is a line now and then, never a flood", () => {
+    const k = bootKernel(new Machine({ mem: 64 << 20, tlb: "tiny" }), "");
+    let ms = 0;
+    let text = "";
+    const sink = { tty: false, now: () => ms, write: (t: string) => (text += t) };
+    const progress = testVmallocProgress(k, sink);
+    const hook = k.testVmalloc.onProgress;
+    expect(hook).not.toBeNull();
+    // 1000 reports of a long run, one a second (test_vmalloc reports every 1024 loops).
+    for (let i = 0; i < 1000; i++) {
+      ms += 1000;
+      hook?.(0, "long_busy_list_alloc_test", i * 1024, 1000 * 1024);
+    }
+    progress.stop();
+    expect(k.testVmalloc.onProgress).toBeNull();
+    const lines = text.split("\n").slice(0, -1);
+    expect(lines).toHaveLength(Math.floor(1000 / PROGRESS_LOG_SECONDS));
+    expect(lines[0]).toBe(
+      `mmlab boot: test_vmalloc: worker 0: long_busy_list_alloc_test 1% (${PROGRESS_LOG_SECONDS}.0 s)`,
+    );
+    expect(lines[1]).toMatch(new RegExp(` 3% \\(${2 * PROGRESS_LOG_SECONDS}\\.0 s\\)$`));
+    expect(text).not.toContain("\r");
+  });
+
+  it("with stderr not a terminal, a short test_vmalloc run prints no progress", async () => {
+    const r = await mmlab(
+      "boot",
+      ...SMALL,
+      "--append",
+      "test_vmalloc.run_test_mask=1 test_vmalloc.test_loop_count=10",
+    );
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("");
+  });
+
+  it("on a terminal the progress is one line redrawn in place, erased at the end", () => {
+    const k = bootKernel(
+      new Machine({ mem: 64 << 20, tlb: "tiny" }),
+      "test_vmalloc.run_test_mask=1 test_vmalloc.test_loop_count=10",
+    );
+    let ms = 0;
+    let text = "";
+    const sink = { tty: true, now: () => (ms += 1000), write: (t: string) => (text += t) };
+    const progress = testVmallocProgress(k, sink);
+    k.testVmalloc.run();
+    progress.stop();
+    expect(text.startsWith("\r\x1b[Ktest_vmalloc: worker 0: fix_size_alloc_test 0% (1.0 s)")).toBe(true);
+    expect(text).not.toContain("\n");
+    expect(text.endsWith("\r\x1b[K")).toBe(true);
   });
 
   it("reports unknown parameters as Linux does, and still passes", async () => {
