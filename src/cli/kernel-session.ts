@@ -10,7 +10,7 @@ import {
   type BootedKernel as SessionKernel,
 } from "../session/index.js";
 import { commandLabel, InputError, type Parsed, UsageError, usageError } from "./args.js";
-import { err } from "./io.js";
+import { err, isTerminal } from "./io.js";
 import { type MachineConfig, machineConfig, startTlbTrace } from "./machine-config.js";
 import { printStats } from "./stats.js";
 import type { TlbTracer } from "./tlb-trace.js";
@@ -104,7 +104,7 @@ export const PROGRESS_LOG_SECONDS = 15;
  */
 export function testVmallocProgress(
   k: Kernel,
-  sink: ProgressSink = { tty: process.stderr.isTTY === true, write: err, now: () => performance.now() },
+  sink: ProgressSink = { tty: isTerminal(2), write: err, now: () => performance.now() },
 ): { clear: () => void; stop: () => void } {
   const start = sink.now();
   const every = sink.tty ? 200 : PROGRESS_LOG_SECONDS * 1000;
