@@ -19,6 +19,7 @@ import {
   readPte,
   writePte,
 } from "../mmu/index.js";
+import type { mm_context_t } from "./asid.js";
 import { EACCES, EEXIST, EFAULT, EINVAL, ENOMEM, EOPNOTSUPP } from "./errno.js";
 import type { Kernel } from "./kernel.js";
 import { __va, PAGE_SIZE, PMD_SIZE } from "./layout.js";
@@ -126,8 +127,8 @@ export class mm_struct {
   mm_users = 1;
   /** Harts this address space has been switched to (mm_cpumask), one bit per hart. */
   mm_cpumask = 0;
-  /** mm->context.id: the ASID allocator's version | ASID (asid.ts), 0 until first switched to. */
-  context_id = 0;
+  /** mm->context: the ASID allocator's version | ASID (asid.ts), 0 until first switched to. */
+  readonly context: mm_context_t = { id: 0 };
 
   /** `id`: a serial number for the life of the kernel (futex keys; ASIDs get recycled). */
   constructor(
