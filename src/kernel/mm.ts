@@ -728,7 +728,7 @@ export class mm_struct {
 
   /** flush_tlb_mm(): every entry of this ASID, on the harts of mm_cpumask. */
   flush_tlb_mm(reason: FlushReason): void {
-    this.k.flush.flush_tlb_mm_range(this.asid, 0n, TASK_SIZE, this.mm_cpumask, reason);
+    this.k.flush.flush_tlb_mm(this.asid, this.mm_cpumask, reason);
   }
 
   /** Free every page and table of the address space (exit_mmap). */

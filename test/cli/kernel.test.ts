@@ -484,6 +484,21 @@ describe("mmlab boot", () => {
     expect(text.endsWith("\r\x1b[K")).toBe(true);
   });
 
+  it("--script sets a cgroup's memory.max from the console's commands, and the limit holds", async () => {
+    const script = writeFile(
+      tmp.path("memcg.txt"),
+      "mkdir /sys/fs/cgroup/job\necho 32K > /sys/fs/cgroup/job/memory.max\nset_active_memcg /sys/fs/cgroup/job\n" +
+        "p = kmalloc 16K GFP_KERNEL_ACCOUNT\nq = vmalloc 64K GFP_KERNEL_ACCOUNT\ncat /sys/fs/cgroup/job/memory.current\n",
+    );
+    const r = await mmlab("boot", ...SMALL, "--script", script);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^p = 0xffff/m);
+    expect(r.stdout).toMatch(/^q = NULL$/m);
+    expect(r.stdout).toMatch(/^\d+$/m);
+    expect(Number(/^(\d+)$/m.exec(r.stdout)?.[1])).toBeLessThanOrEqual(32768);
+  });
+
   it("reports unknown parameters as Linux does, and still passes", async () => {
     const r = await mmlab("boot", ...SMALL, "--append", "foo=bar quiet_please");
     expect(r.status).toBe(0);
@@ -715,6 +730,61 @@ describe("the console interpreter", () => {
     expect(r).toEqual({ failedAt: null, panicked: false });
     expect(out()).toBe("a\nb\n");
     expect(stderr).toBe("mmlab: <stdin>:2: unknown command 'bogus' (see help)\n");
+  });
+
+  it("piped console lines create cgroups, set memory.max and charge GFP_KERNEL_ACCOUNT to them", async () => {
+    const { kc, out } = boot();
+    let stderr = "";
+    vi.spyOn(process.stderr, "write").mockImplementation((c: unknown) => {
+      stderr += String(c);
+      return true;
+    });
+    const script = [
+      "mkdir /sys/fs/cgroup/a",
+      "mkdir /sys/fs/cgroup/a/b",
+      "echo 64K > /sys/fs/cgroup/a/memory.max",
+      "cat /sys/fs/cgroup/a/memory.max",
+      "set_active_memcg /sys/fs/cgroup/a/b",
+      "p = vmalloc 16K GFP_KERNEL_ACCOUNT",
+      "cat /sys/fs/cgroup/a/b/memory.current",
+      "q = vmalloc 64K GFP_KERNEL_ACCOUNT", // over a's limit: NULL, the memcg OOM path
+      "r = vmalloc 64K", // not accounted
+      "cat /sys/fs/cgroup/a/memory.events",
+      "mkdir /sys/fs/cgroup/a", // mistakes: named, the console goes on
+      "mkdir /sys/fs/cgroup/x/y",
+      "echo lots > /sys/fs/cgroup/a/memory.max",
+      "echo 1 > /sys/fs/cgroup/a/memory.current",
+      "echo 1 > /tmp/x",
+      "set_active_memcg /sys/fs/cgroup/nope",
+      "echo max > /sys/fs/cgroup/a/memory.max",
+      "cat /sys/fs/cgroup/a/memory.max",
+      "set_active_memcg /",
+      "",
+    ].join("\n");
+    const r = await consoleLoop(kc, Readable.from([script]), false);
+    expect(r).toEqual({ failedAt: null, panicked: false });
+    const lines = out().split("\n");
+    expect(lines.slice(0, 4)).toEqual([
+      "65536",
+      "active memcg: /a/b (was /)",
+      "p = 0xffff8f8000000000",
+      lines[3],
+    ]);
+    expect(Number(lines[3])).toBeGreaterThanOrEqual(16384); // the pages, with what vmalloc accounts
+    expect(lines[4]).toBe("q = NULL");
+    expect(lines[5]).toMatch(/^r = 0xffff8f80000/);
+    expect(lines).toContain("oom 1");
+    expect(lines.find((l) => l.startsWith("max "))).not.toBe("max 0");
+    expect(lines.slice(-3)).toEqual(["max", "active memcg: / (was /a/b)", ""]);
+    expect(stderr.split("\n")).toEqual([
+      "mmlab: <stdin>:11: mkdir: cannot create '/a': File exists",
+      "mmlab: <stdin>:12: mkdir: /sys/fs/cgroup/x: no such cgroup",
+      "mmlab: <stdin>:13: echo: bad memory.max value 'lots'",
+      "mmlab: <stdin>:14: echo: /sys/fs/cgroup/a/memory.current: read-only (of a cgroup's files, only memory.max is written)",
+      "mmlab: <stdin>:15: echo: not supported: writing to /tmp/x (only /sys/fs/cgroup/CG/memory.max)",
+      "mmlab: <stdin>:16: set_active_memcg: /sys/fs/cgroup/nope: no such cgroup",
+      "",
+    ]);
   });
 
   it("a KASAN panic ends the console", () => {

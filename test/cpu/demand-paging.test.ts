@@ -8,6 +8,8 @@
 // store), then `sfence.vma`s that address. It logs every fault (scause, sepc, stval); the test
 // checks the whole log, including a 4-byte instruction straddling into an unmapped page
 // (sepc = the instruction, stval = its second half: privileged spec, "Supervisor Trap Value").
+// With menvcfg.ADUE (Svadu) the walker sets A and D itself: one fault per page, and the PTEs
+// end with A on every page touched and D on every page stored to.
 
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
@@ -24,8 +26,9 @@ const PTE_U = 0x10;
 const PTE_A = 0x40;
 const PTE_D = 0x80;
 
-/** M-mode boot: tables pt0..pt(2L-3) for `levels` L (pt0 the root), then into U at user_start. */
-function boot(levels: number, mode: number): string {
+/** M-mode boot: tables pt0..pt(2L-3) for `levels` L (pt0 the root), menvcfg.ADUE when `svadu`,
+ *  then into U at user_start. */
+function boot(levels: number, mode: number, svadu: boolean): string {
   const link = (parent: string, index: number, child: string): string => `
     la t0, ${child}
     srli t0, t0, 12
@@ -64,6 +67,8 @@ ${lines.join("\n")}
     or t0, t0, t1
     csrw satp, t0
     sfence.vma
+    li t0, ${svadu ? 1n << 61n : 0}
+    csrs menvcfg, t0
     li t0, 0x1800
     csrc mstatus, t0
     la t0, user_start
@@ -254,11 +259,14 @@ flog: .zero ${24 * 64}
 ${Array.from({ length: 2 * levels - 2 }, (_, i) => `pt${i}: .zero 4096`).join("\n")}`;
 
 /** Assemble and run the guest for a paging mode (satp MODE `mode`, `levels` levels). */
-function runGuest(levels: number, mode: number, opts: { tlb: string; jit: boolean }) {
-  const prog = assemble(`${boot(levels, mode)}\n${sTrap(levels)}\n${USER}\n${DATA(levels)}`, {
-    file: "demand.s",
-    base: BigInt(RAM_BASE),
-  });
+function runGuest(levels: number, mode: number, opts: { tlb: string; jit: boolean; svadu?: boolean }) {
+  const prog = assemble(
+    `${boot(levels, mode, opts.svadu ?? false)}\n${sTrap(levels)}\n${USER}\n${DATA(levels)}`,
+    {
+      file: "demand.s",
+      base: BigInt(RAM_BASE),
+    },
+  );
   const m = new Machine({ mem: 4 << 20, tlb: opts.tlb });
   if (opts.jit) attachJit(m, { keepAll: true });
   m.loadFlat(prog.toFlat(), prog.base);
@@ -269,7 +277,10 @@ function runGuest(levels: number, mode: number, opts: { tlb: string; jit: boolea
   const log = Array.from({ length: n }, (_, i) =>
     [0, 8, 16].map((o) => ram(sym("flog") + BigInt(24 * i + o))),
   );
-  return { result, log, sym, ram };
+  /** The flags (low 8 bits) of the PTE of the user page at `label` + `plus`, at the end. */
+  const pte = (label: string, plus = 0n): number =>
+    Number(ram(sym(`pt${levels - 1}`) + ((sym(label) - BigInt(RAM_BASE) + plus) >> 12n) * 8n) & 0xffn);
+  return { result, log, sym, ram, pte };
 }
 
 describe("a guest kernel demand-pages a U-mode program (riscv-tests -v situation)", () => {
@@ -311,5 +322,28 @@ describe("a guest kernel demand-pages a U-mode program (riscv-tests -v situation
         expect(ram(sym("udata"))).toBe(0n);
       });
     }
+
+    it(`${name}, Svadu (menvcfg.ADUE): one fault per page; the walker sets A on every access and D on stores`, () => {
+      const { result, log, sym, pte } = runGuest(levels, mode, { tlb: "tiny", jit: false, svadu: true });
+      expect(result).toEqual({ exitCode: 0, reason: "test finisher: pass" });
+      const va = (l: string, plus = 0n): bigint => sym(l) - BigInt(RAM_BASE) + plus;
+      const page = 4096n;
+      expect(log).toEqual([
+        [12n, va("user_start"), va("user_start")],
+        [15n, va("at_sd"), va("udata")],
+        [13n, va("at_ld"), va("udata", page)],
+        [15n, va("at_amo"), va("udata", 2n * page)],
+        [13n, va("at_lr"), va("udata", 3n * page)],
+        [12n, va("straddle"), va("straddle")],
+        [12n, va("straddle"), va("straddle", 2n)],
+        [13n, va("at_image"), va("image_word")],
+      ]);
+      // Fetched or loaded only: A. Stored to (sd, amoadd.d, sc.d): A and D.
+      const mapped = PTE_V | PTE_RWX | PTE_U;
+      for (const l of ["user_start", "straddle", "image_word"]) expect(pte(l)).toBe(mapped | PTE_A);
+      expect(pte("straddle", 2n)).toBe(mapped | PTE_A);
+      expect(pte("udata", page)).toBe(mapped | PTE_A);
+      for (const k of [0n, 2n, 3n]) expect(pte("udata", k * page)).toBe(mapped | PTE_A | PTE_D);
+    });
   }
 });
