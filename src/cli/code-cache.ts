@@ -29,6 +29,7 @@ import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { Script } from "node:vm";
+import { tuneV8 } from "./v8-tuning.js";
 
 /** The first bytes of a cache file (format version 1). */
 const MAGIC = Buffer.from("mmlab-v8-cache-1", "latin1");
@@ -242,9 +243,11 @@ interface CliEntry {
   main(argv: readonly string[]): Promise<number>;
 }
 
-/** Run the bundled CLI at `entry` (dist/bundle/mmlab.js) through the code cache; resolves to the
- *  exit status, after writing the cache files that were missing. */
+/** Run the bundled CLI at `entry` (dist/bundle/mmlab.js) through the code cache, with V8 tuned
+ *  for the interpreter (v8-tuning.ts); resolves to the exit status, after writing the cache files
+ *  that were missing. */
 export async function runCached(entry: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  tuneV8();
   const loader = new CachedLoader(cacheDir(env));
   const cli = loader.load(entry) as CliEntry;
   const status = await cli.main(cli.commandLine());

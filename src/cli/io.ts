@@ -116,9 +116,8 @@ export class ConsoleSink {
   /** Bytes the guest wrote. */
   total = 0;
 
-  /** By default the bytes go to stdout through writeGuest (a bare guest has no EPIPE: what a
-   *  gone reader does not take is dropped). */
-  constructor(private readonly write: (bytes: Uint8Array) => void = (b) => void writeGuest(1, b)) {}
+  /** `write` takes each chunk (run-bare.ts: to stdout, ending the run when that fails). */
+  constructor(private readonly write: (bytes: Uint8Array) => void) {}
 
   readonly put = (byte: number): void => {
     this.buf[this.len++] = byte;

@@ -404,10 +404,20 @@ export function jitCold(paged: boolean): ColdFn {
   return c;
 }
 
+/** The most instructions one call of a generated run() executes (a longer budget returns early,
+ *  as a trap or a CSR write makes it: callers go on with the next chunk). Warm-up: the kernel
+ *  asks for a whole tick (4 M instructions), so the call running when V8 has optimized run()
+ *  went on for its whole tick in the unoptimized code and V8 compiled run() a second time, for
+ *  on-stack replacement (--trace-opt on bench_coremark: 1.1 s, then 2.0 s of compile on a loaded
+ *  machine). With short calls the next call enters the optimized code and no OSR compile is
+ *  needed; a call per 65,536 instructions costs nothing measurable. */
+export const MAX_CHUNK = 65_536;
+
 /** Run a chunk on `h` with the variant its translation state needs (the jit variants when the
  *  hart translates and the plain interpreter is asked for; the starter variants for a process's
  *  first STARTER_INSNS instructions). */
 export function run(h: Hart, budget: number, interp: Interpreter = interpreter): number {
+  budget = Math.min(budget, MAX_CHUNK);
   // execute triggers and breakpoints: checked before each instruction, so no region runs
   const i =
     h.triggers.exec && !interp.checksTriggers
