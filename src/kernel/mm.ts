@@ -383,11 +383,14 @@ export class mm_struct {
       start = v.vm_start;
       end = end > start ? end : start;
     }
-    for (let a = start; a < end; ) {
-      const v = this.find_vma(a);
-      if (!v) return -ENOMEM;
-      a = v.vm_end;
-    }
+    // mprotect_fixup() one VMA after another: a hole (or the end of the mappings) stops the
+    // walk; what was changed before it stays changed, and the call returns ENOMEM. No VMA at
+    // `start`: ENOMEM with nothing changed.
+    let covered = start;
+    for (let v = this.find_vma(covered); v && covered < end; v = this.find_vma(covered)) covered = v.vm_end;
+    if (covered === start) return -ENOMEM;
+    const hole = covered < end;
+    end = hole ? covered : end;
     this.split_at(start);
     this.split_at(end);
     for (const edge of [start, end]) {
@@ -419,7 +422,7 @@ export class mm_struct {
       va = ALIGN_DOWN(va, step) + step;
     }
     this.flush_tlb_range(start, end, "mprotect");
-    return 0n;
+    return hole ? -ENOMEM : 0n;
   }
 
   /** madvise(): DONTNEED zaps, HUGEPAGE / NOHUGEPAGE set the THP advice. As mm/madvise.c:
