@@ -28,7 +28,7 @@ import {
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { Script } from "node:vm";
+import { constants, Script } from "node:vm";
 import { tuneV8 } from "./v8-tuning.js";
 
 /** The first bytes of a cache file (format version 1). */
@@ -168,6 +168,20 @@ export interface CacheReport {
   misses: string[];
 }
 
+/** Drop the one ExperimentalWarning Node 20 prints at a chunk's first import() through
+ *  vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER (how the chunks are loaded is no concern of the
+ *  user's); every other warning goes through. Done once. */
+function silenceLoaderWarning(): void {
+  const emit = process.emitWarning;
+  if ((emit as { mmlabQuiet?: true }).mmlabQuiet) return;
+  const quiet = (warning: string | Error, ...rest: unknown[]): void => {
+    const text = typeof warning === "string" ? warning : warning.message;
+    if (text.startsWith("vm.USE_MAIN_CONTEXT_DEFAULT_LOADER is an experimental feature")) return;
+    (emit as (w: string | Error, ...r: unknown[]) => void).call(process, warning, ...rest);
+  };
+  process.emitWarning = Object.assign(quiet, { mmlabQuiet: true as const }) as typeof process.emitWarning;
+}
+
 /** Loads the CommonJS chunks of one directory with V8's code cache; save() writes the cache
  *  files of the chunks compiled from source, once the command has run. */
 export class CachedLoader {
@@ -175,7 +189,9 @@ export class CachedLoader {
   private readonly fresh: { script: Script; file: string; key: Buffer }[] = [];
   readonly report: CacheReport = { hits: [], misses: [] };
 
-  constructor(private readonly cache: string | null) {}
+  constructor(private readonly cache: string | null) {
+    silenceLoaderWarning();
+  }
 
   /** The exports of the chunk at `file` (an absolute path), compiled and run on first use; its
    *  relative requires load through this loader, the others through Node's require. */
@@ -188,6 +204,11 @@ export class CachedLoader {
     const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
       filename: file,
       cachedData,
+      // import() in a chunk (vega, vega-lite, yaml: loaded when a command needs them) goes to
+      // Node's own loader; without this, V8 refuses it (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING:
+      // `mmlab exp` drew no plot and exited 2). A function here would need
+      // --experimental-vm-modules; this constant needs only its warning silenced (below).
+      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     });
     if (cachedData && !script.cachedDataRejected) this.report.hits.push(basename(file));
     else {

@@ -120,6 +120,28 @@ describe("CachedLoader", () => {
     expect(run()).toEqual({ hits: [], misses: ["main.js", "lib-abc.js"], answer: 42, written: 0 });
   });
 
+  it("lets a chunk import() a module (vega, yaml) through Node's loader, without a warning", async () => {
+    writeFileSync(join(dir, "chunks/lazy.js"), 'exports.os = () => import("node:os");\n');
+    const warnings: string[] = [];
+    const listen = (w: Error): void => {
+      warnings.push(w.message);
+    };
+    process.on("warning", listen);
+    try {
+      for (const c of [new CachedLoader(cache), new CachedLoader(cache)]) {
+        const lazy = c.load(join(dir, "chunks/lazy.js")) as { os: () => Promise<{ arch: () => string }> };
+        expect((await lazy.os()).arch()).toBe(process.arch);
+        c.save();
+      }
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      process.emitWarning("another warning"); // still emitted
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off("warning", listen);
+    }
+    expect(warnings).toEqual(["another warning"]);
+  });
+
   it("keys a chunk by this Node, this architecture, its size and modification time", () => {
     const key = cacheKey(main)!.toString("latin1");
     expect(key.trimEnd().split(" ").slice(0, 3)).toEqual([
