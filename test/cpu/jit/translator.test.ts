@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { PRIV_S, PRIV_U } from "../../../src/cpu/index.js";
 import { attachJit } from "../../../src/cpu/jit/index.js";
 import { CLEAR_IRQ_M, runAsm } from "../../helpers/asm.js";
-import { MTIMECMP } from "../../helpers/guest.js";
+import { MTIME, MTIMECMP } from "../../helpers/guest.js";
 import { expectSameRuns, withJit } from "../../helpers/jitdiff.js";
 import { DATA_VA, FINISH, runPagedGuest, stridedIncrement } from "../../helpers/paged.js";
 
@@ -133,7 +133,7 @@ far:
     addi s1, s1, 3
     ret`;
     const { jit } = expectSameRuns(
-      (j) => runAsm(src, j ? { setup: (m) => void attachJit(m) } : {}),
+      (j) => runAsm(src, j ? { setup: (m) => void attachJit(m, { hot: 64 }) } : {}),
       (r) => [r.result, r.reg(9)],
     );
     expect(jit.reg(9)).toBe(15000n);
@@ -158,7 +158,7 @@ _start:
     bnez s0, 1b
 ${PASS}`;
     const { jit } = expectSameRuns(
-      (j) => runAsm(src, j ? { setup: (m) => void attachJit(m) } : {}),
+      (j) => runAsm(src, j ? { setup: (m) => void attachJit(m, { hot: 64 }) } : {}),
       (r) => [r.result],
     );
     expect(jit.m.jit?.stats().regions).toBe(0);
@@ -228,6 +228,8 @@ describe("translator: traps and interrupts", () => {
   });
 
   it("timer interrupts come at the same instruction (regions never run past the budget)", () => {
+    // A periodic timer (mtimecmp = mtime + 13 ticks in the handler, 1,300 instructions): the
+    // loop runs translated between interrupts, and each region must stop at the budget.
     const src = `
     .globl _start
 _start:
@@ -251,9 +253,10 @@ handler:
     csrr t6, mepc
     add s3, s3, t6
     addi s4, s4, 1
-    li t5, ${MTIMECMP}
+    li t5, ${MTIME}
     ld t6, 0(t5)
-    addi t6, t6, 53
+    addi t6, t6, 13
+    li t5, ${MTIMECMP}
     sd t6, 0(t5)
     mret`;
     const { executed, jit } = expectSameRuns(
