@@ -523,8 +523,8 @@ class Emitter {
       this.insn(ins, k + 1 - len);
     });
     if (!b.end) {
-      this.goTo(b.next < 4096 ? b.next : -1);
-      if (b.next >= 4096) return;
+      // on to the next block, or out at the next instruction (at 4096: the next page's first)
+      this.goTo(b.next);
       return;
     }
     this.terminator(b.end);

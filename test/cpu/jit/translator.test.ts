@@ -84,6 +84,31 @@ buf: .zero 8192
 `;
 
 describe("translator: differential runs", () => {
+  it("a region whose last block falls through to the next page leaves at that page's first instruction", () => {
+    // the loop's exit block ends at the page end: the region leaves with the pc of the next
+    // page's first instruction (it left at the page's last byte, 0x...fff, found by the corpus)
+    const src = `
+    .globl _start
+_start:
+    li s0, 3000
+    j 1f
+    .balign 4096
+    .space 4096 - 16
+1:  addi s0, s0, -1
+    addi s1, s1, 3
+    bnez s0, 1b
+    addi s2, s1, 1
+    addi s3, s2, 1
+${PASS}`;
+    const { executed, jit } = expectSameRuns(
+      (j) => runAsm(src, j ? { setup: withJit } : {}),
+      (r) => [r.result, r.reg(19)],
+    );
+    expect(jit.result.exitCode).toBe(0);
+    expect(jit.reg(19)).toBe(9002n); // s3
+    expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
+  });
+
   it("integer, load/store and branch loop in bare mode (compressed and not)", () => {
     for (const rvc of [false, true]) {
       const { executed, jit } = expectSameRuns(
