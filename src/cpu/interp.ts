@@ -447,18 +447,20 @@ export function jitCold(paged: boolean): ColdFn {
   return c;
 }
 
-/** Run a chunk on `h` with the variant its translation state needs (the jit variants when the
- *  hart translates and the plain interpreter is asked for; the starter variants for a process's
- *  first STARTER_INSNS instructions). */
+/** Run a chunk on `h` with the variant its translation state needs (the starter variants for a
+ *  process's first STARTER_INSNS instructions, with translation on too: a short program never
+ *  pays for a warm-up; then the jit variants when the hart translates and the plain interpreter
+ *  is asked for). The starter never meets a region's mark: regions are made only by the jit
+ *  variants, which run only once the process's starter share is used up. */
 export function run(h: Hart, budget: number, interp: Interpreter = interpreter): number {
   // execute triggers and breakpoints: checked before each instruction, so no region runs
   const i =
     h.triggers.exec && !interp.checksTriggers
       ? triggered
-      : h.jit !== null && interp === interpreter
-        ? jitInterpreter
-        : interp === interpreter && starterLeft > 0
-          ? starter
+      : interp === interpreter && starterLeft > 0
+        ? starter
+        : h.jit !== null && interp === interpreter
+          ? jitInterpreter
           : interp;
   if (i !== starter) return (h.pagingActive() ? i.paged : i.bare)(h, budget);
   // A chunk may end early (a trap, a CSR write, a yield: every caller goes on with the next).
