@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 // The `mmlab` command: runs the CLI built by `npm run build` (and so by `npm ci`, through the
-// prepare script): the bundle of dist/bundle/ (scripts/bundle.ts: a few modules to load instead
-// of ~150, for start-up), or TypeScript's output in dist/src/ where there is no bundle or the
+// prepare script): the CommonJS bundle of dist/bundle/ (scripts/bundle.ts: a few chunks to load
+// instead of ~150 modules), compiled with V8's code cache by its start.js
+// (src/cli/code-cache.ts), or TypeScript's output in dist/src/ where there is no bundle or the
 // bundle is older than that output (`tsc` was run alone since: the bundle would be stale).
-import { statSync } from "node:fs";
+// This file is CommonJS (bin/package.json), so that a command starts without Node's ES module
+// loader.
+"use strict";
+const { statSync } = require("node:fs");
 
-const mtime = (rel) => statSync(`${import.meta.dirname}/${rel}`, { throwIfNoEntry: false })?.mtimeMs ?? -1;
-const bundled = mtime("../dist/bundle/mmlab.js") >= mtime("../dist/src/cli/index.js");
-const { commandLine, main } = await (bundled
-  ? import("../dist/bundle/mmlab.js")
-  : import("../dist/src/cli/index.js"));
-
-process.exitCode = await main(commandLine());
+const mtime = (rel) => statSync(`${__dirname}/${rel}`, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+const bundle = `${__dirname}/../dist/bundle`;
+const bundled = mtime("../dist/bundle/start.js") >= mtime("../dist/src/cli/index.js");
+const status = bundled
+  ? require(`${bundle}/start.js`).runCached(`${bundle}/mmlab.js`)
+  : import("../dist/src/cli/index.js").then(({ commandLine, main }) => main(commandLine()));
+status.then((code) => {
+  process.exitCode = code;
+});

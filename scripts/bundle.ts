@@ -15,9 +15,15 @@
 // The worker entry (worker.js) sits beside the chunks, as dist/src/exp/worker.js sits beside
 // pool.js, so that `exp --jobs N` runs its points on worker threads.
 //
+// The chunks are CommonJS (a package.json of type commonjs beside them says so), so that
+// bin/mmlab.js can compile them with V8's code cache (start.js, src/cli/code-cache.ts: Node 20
+// has no code cache for ES modules) and loads no ES module machinery at all: a command's own
+// code starts about 40% sooner. Node's require still runs them as they are (worker threads,
+// tests).
+//
 //   node dist/scripts/bundle.js        build dist/bundle/ (npm run build does it)
 
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { InputOptions, OutputOptions, RolldownOutput } from "rolldown";
@@ -35,19 +41,23 @@ export const BUNDLE_DIR = join(ROOT, "dist/bundle");
 export const BUNDLE_EXTERNAL: readonly string[] = ["vega", "vega-lite"];
 
 /** The rolldown options of the bundle: `main` (default src/cli/index.ts, whose main() bin runs)
- *  becomes mmlab.js and the worker entry worker.js, in `dir`. */
+ *  becomes mmlab.js, the worker entry worker.js and the code-cache loader start.js, in `dir`. */
 export function bundleOptions(
   dir: string,
   main = join(ROOT, "src/cli/index.ts"),
 ): InputOptions & { output: OutputOptions } {
   return {
-    input: { mmlab: main, worker: join(ROOT, "src/exp/worker.ts") },
+    input: {
+      mmlab: main,
+      worker: join(ROOT, "src/exp/worker.ts"),
+      start: join(ROOT, "src/cli/code-cache.ts"),
+    },
     platform: "node",
     external: (id) => BUNDLE_EXTERNAL.some((p) => id === p || id.startsWith(`${p}/`)),
     logLevel: "silent",
     output: {
       dir,
-      format: "esm",
+      format: "cjs",
       entryFileNames: "[name].js",
       chunkFileNames: "[name]-[hash].js",
       sourcemap: true,
@@ -59,11 +69,14 @@ export function bundleOptions(
   };
 }
 
-/** Build the bundle into `dir` (emptied first); returns rolldown's output. */
+/** Build the bundle into `dir` (emptied first), with the package.json that makes its .js files
+ *  CommonJS; returns rolldown's output. */
 export async function buildBundle(dir = BUNDLE_DIR, main?: string): Promise<RolldownOutput> {
   const { build } = await import("rolldown");
   rmSync(dir, { recursive: true, force: true });
-  return build({ ...bundleOptions(dir, main), write: true });
+  const out = await build({ ...bundleOptions(dir, main), write: true });
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
+  return out;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

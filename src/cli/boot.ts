@@ -109,7 +109,8 @@ tests, as loading the module does. Unknown parameters are reported as Linux repo
 after the tests. A line with a mistake, or longer than 4096 bytes, stops the script:
 'FILE:LINE: what is wrong' on stderr.
 
-When stderr is a terminal, a progress line shows which test_vmalloc case is running.`,
+When stderr is a terminal, a progress line shows which test_vmalloc case is running; when it is
+not (a log, a pipe), a long run prints that on a line of its own every 15 s.`,
   options: [
     APPEND_OPTION,
     { name: "script", kind: "value", valueName: "FILE|-", help: "run console commands from FILE (or stdin)" },

@@ -16,7 +16,7 @@ import {
 } from "../session/index.js";
 import { type Parsed, stringOpt } from "./args.js";
 import type { Command } from "./command.js";
-import { err, out } from "./io.js";
+import { err, isTerminal, out, stdStream } from "./io.js";
 import { APPEND_OPTION, bootConsoleKernel, kernelCommandConfig, printKernelStats } from "./kernel-session.js";
 import { LineEditor } from "./line-editor.js";
 import { machineOptions } from "./machine-config.js";
@@ -52,7 +52,7 @@ export async function consoleLoop(
   kc: KConsole,
   input: Readable,
   terminal: boolean,
-  output: Writable = process.stdout,
+  output: Writable = stdStream(1),
 ): Promise<ConsoleRun> {
   const file = terminal ? historyFile() : null;
   const editor = new LineEditor({
@@ -115,7 +115,7 @@ mistake or a kernel oops is printed and the console goes on; a kernel panic ends
   async run(p: Parsed): Promise<number> {
     const cfg = kernelCommandConfig(p, "console");
     const session = bootConsoleKernel(cfg, stringOpt(p, "append") ?? "", (t) => out(`${t}\n`));
-    const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
+    const terminal = process.stdin.isTTY === true && isTerminal(1);
     if (terminal)
       out(
         "mmlab kernel console: 'help' lists the commands, 'quit' or Ctrl-D leaves, Ctrl-C clears the line.\n",

@@ -30,14 +30,15 @@ instead of running it: copy it and change it, then run it with 'mmlab run --bare
   examples: [
     "mmlab demo",
     "mmlab demo --stats=json",
+    "mmlab demo --tlb examples/my-core.json --stats",
     "mmlab demo --source > demo.s && mmlab run --bare demo.s",
   ],
   async run(p: Parsed): Promise<number> {
-    const config = machineConfig(p, "demo");
-    if (config.jit) await loadJit();
     if (p.positionals.length > 0) {
       throw usageError("demo", `unexpected argument '${p.positionals[0]}'`);
     }
+    const config = machineConfig(p, "demo");
+    if (config.jit) await loadJit();
     if (p.options.has("source")) {
       out(DEMO_SOURCE);
       return 0;

@@ -46,7 +46,7 @@ import {
   wholeNumberOpt,
 } from "./args.js";
 import { type Command, commandHelp, HELP_OPTION } from "./command.js";
-import { err, out } from "./io.js";
+import { err, isTerminal, out } from "./io.js";
 import { APPEND_OPTION, checkKernelMem } from "./kernel-session.js";
 import { countOpt, MAX_HARTS, memOpt, SATP_OPTION, TLB_OPTION, tlbOpt } from "./machine-config.js";
 import { envOpt, mountsOpt, PROGRAM_FILE_OPTIONS, SEED_OPTION } from "./run-kernel.js";
@@ -210,7 +210,7 @@ function warn(exp: Experiment, result: ExpResult): void {
  *  those taken from the journal). */
 function progressDisplay(exp: Experiment): { event: (e: ProgressEvent) => void; clear: () => void } {
   const label = `mmlab exp ${exp.name}`;
-  const tty = process.stderr.isTTY === true;
+  const tty = isTerminal(2);
   let bar: ProgressBar | null = null;
   let log: ProgressLog | null = null;
   let resumed = 0;

@@ -6,7 +6,7 @@
 // gdb is told (W/X) and the run ends with the guest's status.
 
 import { existsSync, unlinkSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
+import type { Server, Socket } from "node:net";
 import { GdbStub, SLICE, type StopEvent, type Target } from "../gdb/index.js";
 import { usageError } from "./args.js";
 import { err } from "./io.js";
@@ -49,7 +49,8 @@ export function serveGdb(
     /** Free run: nobody attached (or gdb detached) and not waiting for gdb. */
     let free = !wait;
     let scheduled = false;
-    const server: Server = createServer();
+    // node:net on demand: every `mmlab run` loads this module, few serve gdb (start-up).
+    const server: Server = process.getBuiltinModule("node:net").createServer();
 
     const finish = (e: GdbRunEnd): void => {
       if (end) return;

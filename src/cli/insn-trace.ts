@@ -28,12 +28,8 @@ export class InsnTracer {
 
   readonly trace: TraceFn = (h: Hart, pcLo: number, pcHi: number, ramOff: number): void => {
     if (this.lines >= this.limit) return;
-    const u16 = this.machine.mem.u16;
-    const lo = u16[ramOff >>> 1]!;
-    // A 32-bit instruction's upper half is the next halfword of RAM (in Bare mode, and whenever
-    // it does not straddle a page).
-    const word = (lo & 3) === 3 ? (lo | ((u16[(ramOff >>> 1) + 1] ?? 0) << 16)) >>> 0 : lo;
-    const bits = (lo & 3) === 3 ? hex32(word) : word.toString(16).padStart(4, "0");
+    const word = this.word(h, pcLo, ramOff);
+    const bits = (word & 3) === 3 ? hex32(word) : word.toString(16).padStart(4, "0");
     let text = this.names.get(word);
     if (text === undefined) {
       text = disasm(word);
@@ -46,6 +42,16 @@ export class InsnTracer {
       this.onLimit();
     }
   };
+
+  /** The instruction at pc (RAM offset `ramOff`): a 32-bit one's upper half is the next
+   *  halfword of RAM, unless it straddles a page (the hart kept the word it decoded then). */
+  private word(h: Hart, pcLo: number, ramOff: number): number {
+    const u16 = this.machine.mem.u16;
+    const lo = u16[ramOff >>> 1]!;
+    if ((lo & 3) !== 3) return lo;
+    if ((pcLo & 4095) === 4094) return h.straddleWord;
+    return (lo | ((u16[(ramOff >>> 1) + 1] ?? 0) << 16)) >>> 0;
+  }
 
   /** Write what is buffered. */
   flush(): void {

@@ -3,23 +3,79 @@
 // spy on them). A guest's output goes straight to the descriptor (writeGuest), so that a slow
 // reader holds the guest back instead of filling host memory, and a reader that has gone away is
 // the guest's EPIPE.
+//
+// Start-up: the first touch of process.stdout or process.stderr makes Node build the stream and
+// load its stream modules (3–6 ms of CPU, a good part of a short command's own time), so the
+// commands reach them only through stdStream(), when they write through them, and writeGuest
+// touches them only when they may exist already (streamsLoaded()).
 
-import { writeSync } from "node:fs";
+import { fstatSync, type Stats, writeSync } from "node:fs";
 // The errno table alone (a leaf without imports), not the kernel: see test/cli/imports.test.ts.
 import { ERRNO, type ErrnoName } from "../kernel/errno.js";
 
 /** Write text to stdout. */
 export function out(s: string | Uint8Array): void {
-  process.stdout.write(s);
+  stdStream(1).write(s);
 }
 
 /** Write text (or bytes) to stderr. */
 export function err(s: string | Uint8Array): void {
-  process.stderr.write(s);
+  stdStream(2).write(s);
 }
 
-/** The streams' own write methods, to see whether someone (a test) has replaced them. */
-const STREAM_WRITE = { 1: process.stdout.write, 2: process.stderr.write } as const;
+/** Were EPIPE errors asked to be dropped (quietPipes), and on which streams is that done. */
+let quiet = false;
+const guarded = new Set<NodeJS.WriteStream>();
+
+/** process.stdout (1) or process.stderr (2), made on first use; once quietPipes() was called,
+ *  with its EPIPE errors dropped. */
+export function stdStream(fd: 1 | 2): NodeJS.WriteStream {
+  const stream = fd === 1 ? process.stdout : process.stderr;
+  if (quiet && !guarded.has(stream)) {
+    guarded.add(stream);
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") return;
+      throw e;
+    });
+  }
+  return stream;
+}
+
+/** Is descriptor `fd` a terminal? Pipes and files are told by fstat, and on Linux the memory
+ *  devices (/dev/null, /dev/zero: major number 1) by their device number, without node:tty: it
+ *  loads Node's net and stream modules (a few ms of a short command), which only other character
+ *  devices pay. */
+export function isTerminal(fd: number): boolean {
+  let st: Stats;
+  try {
+    st = fstatSync(fd);
+  } catch {
+    return false; // not open
+  }
+  if (!st.isCharacterDevice()) return false;
+  if (process.platform === "linux" && ((st.rdev >> 8) & 0xfff) === 1) return false;
+  return process.getBuiltinModule("node:tty").isatty(fd);
+}
+
+/** Set once Node's stream modules are loaded (they stay loaded). */
+let streamModules = false;
+
+/** May process.stdout or process.stderr exist already? Node's stdio streams need its stream
+ *  modules: while those are not loaded (process.moduleLoadList, Node's list of the internal
+ *  modules it has loaded, does not name the Writable), nobody has made the streams nor replaced
+ *  their write, and writeGuest writes to the descriptor without making them. */
+function streamsLoaded(): boolean {
+  if (streamModules) return true;
+  const list = (process as { moduleLoadList?: readonly string[] }).moduleLoadList;
+  streamModules = list === undefined || list.includes("NativeModule internal/streams/writable");
+  return streamModules;
+}
+
+/** Has someone (a test) replaced the stream's write method with one of its own? */
+function writeReplaced(stream: NodeJS.WriteStream): boolean {
+  return stream.write !== (Object.getPrototypeOf(stream) as NodeJS.WriteStream).write;
+}
+
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 /** How long to wait for a full host pipe to take more, before trying again (ms). */
 const FULL_PIPE_WAIT_MS = 1;
@@ -30,10 +86,12 @@ const FULL_PIPE_WAIT_MS = 1;
  *  has been replaced (a test capturing output), or it still holds queued text of ours, the bytes
  *  go through the stream instead, in order. */
 export function writeGuest(fd: 1 | 2, data: Uint8Array): bigint | undefined {
-  const stream = fd === 1 ? process.stdout : process.stderr;
-  if (stream.write !== STREAM_WRITE[fd] || stream.writableLength > 0) {
-    stream.write(data);
-    return undefined;
+  if (streamsLoaded()) {
+    const stream = stdStream(fd);
+    if (writeReplaced(stream) || stream.writableLength > 0) {
+      stream.write(data);
+      return undefined;
+    }
   }
   let off = 0;
   while (off < data.length) {
@@ -58,9 +116,8 @@ export class ConsoleSink {
   /** Bytes the guest wrote. */
   total = 0;
 
-  /** By default the bytes go to stdout through writeGuest (a bare guest has no EPIPE: what a
-   *  gone reader does not take is dropped). */
-  constructor(private readonly write: (bytes: Uint8Array) => void = (b) => void writeGuest(1, b)) {}
+  /** `write` takes each chunk (run-bare.ts: to stdout, ending the run when that fails). */
+  constructor(private readonly write: (bytes: Uint8Array) => void) {}
 
   readonly put = (byte: number): void => {
     this.buf[this.len++] = byte;
@@ -97,20 +154,12 @@ export class TextBuffer {
   }
 }
 
-let pipesWatched = false;
-
 /**
  * A reader that goes away (`mmlab boot | head`) makes our writes fail with EPIPE, reported later
  * as an 'error' event that would end the process with a stack trace. Drop such errors: the rest
- * of the output has nowhere to go, and the exit status stays ours.
+ * of the output has nowhere to go, and the exit status stays ours. Done on each stream when
+ * stdStream() first hands it out (the commands reach the streams only through it).
  */
 export function quietPipes(): void {
-  if (pipesWatched) return;
-  pipesWatched = true;
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") return;
-      throw e;
-    });
-  }
+  quiet = true;
 }

@@ -10,7 +10,7 @@ import {
   type BootedKernel as SessionKernel,
 } from "../session/index.js";
 import { commandLabel, InputError, type Parsed, UsageError, usageError } from "./args.js";
-import { err } from "./io.js";
+import { err, isTerminal } from "./io.js";
 import { type MachineConfig, machineConfig, startTlbTrace } from "./machine-config.js";
 import { printStats } from "./stats.js";
 import type { TlbTracer } from "./tlb-trace.js";
@@ -85,28 +85,47 @@ export function printKernelStats(
   }
 }
 
+/** Where the test_vmalloc progress goes: stderr, a terminal or not, and the host's clock. */
+export interface ProgressSink {
+  tty: boolean;
+  write: (text: string) => void;
+  now: () => number;
+}
+
+/** Seconds between two progress lines when stderr is not a terminal (a log, a pipe, CI): the
+ *  first comes after as long, so a short run prints none. */
+export const PROGRESS_LOG_SECONDS = 15;
+
 /**
- * A progress line on stderr while test_vmalloc runs (only when stderr is a terminal): the worker,
- * the test case and its loop, and the time so far, redrawn at most every 200 ms, from
- * test_vmalloc's progress hook. Returns `clear` (erase the line before other output) and `stop`.
+ * The test_vmalloc progress on stderr, from test_vmalloc's progress hook: the worker, the test
+ * case and its loop, and the time so far. On a terminal, one line redrawn at most every 200 ms;
+ * elsewhere a line of its own every PROGRESS_LOG_SECONDS. Returns `clear` (erase the terminal's
+ * line before other output) and `stop`.
  */
-export function testVmallocProgress(k: Kernel): { clear: () => void; stop: () => void } {
-  const none = { clear: () => {}, stop: () => {} };
-  if (!process.stderr.isTTY) return none;
-  const start = performance.now();
-  let last = 0;
+export function testVmallocProgress(
+  k: Kernel,
+  sink: ProgressSink = { tty: isTerminal(2), write: err, now: () => performance.now() },
+): { clear: () => void; stop: () => void } {
+  const start = sink.now();
+  const every = sink.tty ? 200 : PROGRESS_LOG_SECONDS * 1000;
+  let last = sink.tty ? 0 : start;
   let shown = false;
   const clear = (): void => {
-    if (shown) err("\r\x1b[K");
+    if (shown) sink.write("\r\x1b[K");
     shown = false;
   };
   k.testVmalloc.onProgress = (worker, test, loop, loops) => {
-    const now = performance.now();
-    if (now - last < 200) return;
+    const now = sink.now();
+    if (now - last < every) return;
     last = now;
     const pct = loops > 0 ? ` ${((100 * loop) / loops).toFixed(0)}%` : "";
-    err(`\r\x1b[Ktest_vmalloc: worker ${worker}: ${test}${pct} (${((now - start) / 1000).toFixed(1)} s)`);
-    shown = true;
+    const text = `test_vmalloc: worker ${worker}: ${test}${pct} (${((now - start) / 1000).toFixed(1)} s)`;
+    if (sink.tty) {
+      sink.write(`\r\x1b[K${text}`);
+      shown = true;
+    } else {
+      sink.write(`${commandLabel("boot")}: ${text}\n`);
+    }
   };
   return {
     clear,

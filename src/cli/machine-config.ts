@@ -107,7 +107,7 @@ export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
       valueName: "KIND",
       choices: traceKinds,
       help: kinds.guest
-        ? "trace on stderr; insn: each instruction (under the kernel: the program's); tlb: walks, fills, evictions, flushes"
+        ? "trace on stderr; insn: each instruction (under the kernel: every process's U-mode ones, the kernel being TypeScript); tlb: walks, fills, evictions, flushes"
         : "trace on stderr; tlb: the TLBs' walks, fills, evictions and flushes",
     },
     {

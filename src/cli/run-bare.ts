@@ -6,13 +6,14 @@
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { RunResult } from "../cpu/index.js";
+import type { Machine, RunResult } from "../cpu/index.js";
 import type { ElfFile } from "../elf/index.js";
 import { BareTarget } from "../gdb/index.js";
+import { errnoName, strerror } from "../kernel/errno.js";
 import { prepareBare, runBare } from "../session/index.js";
 import { type GdbListen, serveGdb } from "./gdb-server.js";
 import { asInput } from "./guest.js";
-import { ConsoleSink, err } from "./io.js";
+import { ConsoleSink, err, writeGuest } from "./io.js";
 import { type MachineConfig, startInsnTrace, startTlbTrace } from "./machine-config.js";
 import { printStats } from "./stats.js";
 
@@ -22,8 +23,36 @@ export const EXIT_STATUS_HELP = `  0    the guest passed (test finisher 0x5555, 
   2    a usage mistake or a bad input file: nothing ran (one line on stderr says what is wrong)
   3    the machine stopped on its own account: every hart asleep in wfi with no interrupt to come,
        a trap handler trapping at its own first instruction, an unsupported HTIF request
+  3    also: a write to stdout failed (a full disk...): the run stopped there
   124  --max-insns reached
-  (a guest's own status n may be 2, 3 or 124 too: the line on stderr tells them apart)`;
+  141  stdout's reader went away (EPIPE, as in 'mmlab run --bare x.s | head -1'): the run stopped,
+       as SIGPIPE stops a process (128 + 13)
+  (a guest's own status n may be 2, 3, 124 or 141 too: the line on stderr tells them apart)`;
+
+/** The exit status of a bare run whose stdout's reader went away: 128 + SIGPIPE, as a shell
+ *  reports a process that SIGPIPE killed. */
+export const EPIPE_STATUS = 141;
+
+/** The guest's console on stdout for a machine made later (`attach`): a write that fails ends
+ *  the run, with EPIPE_STATUS when the reader has gone, else 3; nothing more is written. */
+function guestConsole(): { sink: ConsoleSink; attach: (m: Machine) => void } {
+  let machine: Machine | null = null;
+  let failed = false;
+  const sink = new ConsoleSink((bytes) => {
+    if (failed) return;
+    const e = writeGuest(1, bytes);
+    if (e === undefined) return;
+    failed = true;
+    const epipe = errnoName(-e) === "EPIPE";
+    machine?.finish(
+      epipe ? EPIPE_STATUS : 3,
+      epipe
+        ? "stdout's reader went away (EPIPE): the run stopped, as SIGPIPE stops a process"
+        : `writing to stdout failed: ${strerror(-e)} (${errnoName(-e)}): the run stopped`,
+    );
+  });
+  return { sink, attach: (m) => (machine = m) };
+}
 
 /** What a run ended with, as a line for stderr (undefined for a pass). */
 function endMessage(res: RunResult): string | undefined {
@@ -42,11 +71,12 @@ export interface GuestRun {
 /** Load `elf` on a new machine, run it, print what was asked for; returns the exit status. */
 export function runElf(elf: ElfFile, opts: GuestRun): number {
   const cfg = opts.config;
-  const sink = new ConsoleSink();
+  const { sink, attach } = guestConsole();
   const { result, report } = asInput(() =>
     runBare(elf, opts.name, cfg, {
       console: sink.put,
       onMachine: (machine, stats) => {
+        attach(machine);
         const insnTracer = startInsnTrace(machine, cfg, stats);
         const tlbTracer = startTlbTrace(machine, cfg);
         return () => {
@@ -74,8 +104,9 @@ export async function runElfGdb(
   wait: boolean,
 ): Promise<number> {
   const cfg = opts.config;
-  const sink = new ConsoleSink();
+  const { sink, attach } = guestConsole();
   const s = asInput(() => prepareBare(elf, opts.name, cfg, { console: sink.put }));
+  attach(s.machine);
   const file = /\.(s|S|asm)$/.test(opts.name) ? null : resolve(opts.name);
   const target = new BareTarget(
     s.machine,

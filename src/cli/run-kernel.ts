@@ -3,7 +3,6 @@
 
 import { existsSync, readSync } from "node:fs";
 import { resolve } from "node:path";
-import { isatty } from "node:tty";
 import { KernelTarget } from "../gdb/index.js";
 import { ExecError, type Mount, parseMount, type TaskIo, type task_struct } from "../kernel/index.js";
 import {
@@ -31,7 +30,7 @@ import {
 } from "./args.js";
 import { type GdbListen, serveGdb } from "./gdb-server.js";
 import { asInput } from "./guest.js";
-import { err, writeGuest } from "./io.js";
+import { err, isTerminal, writeGuest } from "./io.js";
 import { checkKernelMem, checkKernelSatp } from "./kernel-session.js";
 import { type MachineConfig, startInsnTrace, startTlbTrace } from "./machine-config.js";
 import { printStats } from "./stats.js";
@@ -101,20 +100,12 @@ export const hostStdin = {
 const hostIo: TaskIo = {
   stdin: (max) => hostStdin.read(max),
   write: writeGuest,
-  isatty: (fd) => (fd >= 0 && fd <= 2 ? isatty(fd) : false),
+  isatty: (fd) => fd >= 0 && fd <= 2 && isTerminal(fd),
 };
 
-interface KernelRunOptions {
-  env: string[];
-  mounts: Mount[];
-  seed: number | undefined;
-  append: string;
-  strace: boolean;
-  smaps: boolean;
-  dmesg: boolean;
-}
-
-function runOptions(p: Parsed): KernelRunOptions {
+/** The kernel-mode options of `run` (--env, --mount, --seed, --append, --strace, --smaps,
+ *  --dmesg), checked and parsed. */
+function runOptions(p: Parsed) {
   return {
     env: envOpt(p, "run"),
     mounts: mountsOpt(p, "run"),

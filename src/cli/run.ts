@@ -39,7 +39,8 @@ line at notice level or worse (KASAN, WARN, out of memory, unknown command-line 
 With --bare it runs with no kernel: every hart starts at the ELF entry point in M-mode (a0 = hart
 id, a1 = 0), satp is Bare, and the guest's traps go to its own mtvec/stvec. The guest ends the run
 through the test finisher at 0x100000 (0x5555: pass, (n << 16) | 0x3333: test n failed) or through
-its 'tohost' symbol (HTIF: 1 pass, (n << 1) | 1 test n failed). Its UART (16550 at 0x10000000)
+its 'tohost' symbol (HTIF: 1 pass, (n << 1) | 1 test n failed; proxied write to fd 1/2 and
+exit system calls, as Spike's). Its UART (16550 at 0x10000000)
 and HTIF console output go to stdout. A .s file is assembled at 0x80000000. A bare program takes
 no arguments.
 

@@ -2,11 +2,15 @@
 // traps by cause, the kernel's counters, the TLB's perf events and arrays) or one line of JSON.
 // The counters themselves are collected in src/session (StatsCollector, kernelStats).
 
+import { INSNS_PER_TICK, TIMEBASE_HZ } from "../cpu/index.js";
 import type { StatsReport, TrapCount } from "../session/index.js";
 import { err } from "./io.js";
 import { formatKernel, formatTlb, table } from "./perf.js";
 
 const int = (n: number): string => n.toLocaleString("en-US");
+/** Seconds of a hart's clock: INSNS_PER_TICK cycles per timebase tick (1 GHz, as the kernel's
+ *  CLOCK_HZ). */
+const clockSeconds = (cycles: number): string => (cycles / (INSNS_PER_TICK * TIMEBASE_HZ)).toFixed(6);
 
 /** Print a report on stderr as --stats asked: a table, or one line of JSON; `quiet` (-q) leaves
  *  out the table's first line, why the run ended. */
@@ -14,18 +18,22 @@ export function printStats(report: StatsReport, mode: "table" | "json", quiet = 
   err(mode === "json" ? `${JSON.stringify(report)}\n` : formatStats(report, quiet));
 }
 
-/** The readable `--stats` table, headed by why the run ended unless `quiet`. A hart's wall time is
- *  the time spent interpreting it; the total's is the whole run, scheduling included. */
+/** The readable `--stats` table, headed by why the run ended unless `quiet`. A hart's cycles
+ *  are its instructions; its clock adds the time it slept and, under the kernel, the kernel's
+ *  modelled work, and "time s" is that clock at 1 GHz. A hart's wall time is the time spent
+ *  interpreting it; the total's is the whole run, scheduling included. */
 export function formatStats(s: StatsReport, quiet = false): string {
   const lines: string[] = [];
   if (!quiet) lines.push(`mmlab: ${s.reason} (exit status ${s.exitCode})`);
-  const rows = [["", "instret", "cycles", "wall s", "MIPS", "traps"]];
+  const rows = [["", "instret", "cycles", "clock", "time s", "wall s", "MIPS", "traps"]];
   const count = (t: TrapCount[]): number => t.reduce((n, c) => n + c.count, 0);
   for (const h of s.harts) {
     rows.push([
       `hart ${h.hart}`,
       int(h.instret),
       int(h.cycles),
+      int(h.clock),
+      clockSeconds(h.clock),
       h.wallSeconds === null ? "-" : h.wallSeconds.toFixed(4),
       h.mips === null ? "-" : h.mips.toFixed(1),
       int(count(h.traps)),
@@ -35,6 +43,8 @@ export function formatStats(s: StatsReport, quiet = false): string {
     "total",
     int(s.instret),
     int(s.cycles),
+    int(s.clock),
+    clockSeconds(s.clock),
     s.wallSeconds.toFixed(4),
     s.mips.toFixed(1),
     int(count(s.traps)),

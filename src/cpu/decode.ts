@@ -85,16 +85,8 @@ const AMO_OPS: Record<number, string> = {
   28: "amomaxu",
 };
 
-interface Fields32 {
-  opcode: number;
-  funct3: number;
-  funct7: number;
-  rd: number;
-  rs1: number;
-  rs2: number;
-}
-
-function fields32(w: number): Fields32 {
+/** The fixed fields of a 32-bit instruction word (the base formats' common positions). */
+function fields32(w: number) {
   return {
     opcode: w & 0x7f,
     funct3: (w >>> 12) & 7,
@@ -104,6 +96,8 @@ function fields32(w: number): Fields32 {
     rs2: (w >>> 20) & 31,
   };
 }
+
+type Fields32 = ReturnType<typeof fields32>;
 
 function pick(table: (Mnemonic | null)[], i: number, w: number, f: Partial<Decoded>): Decoded {
   const name = table[i];

@@ -93,6 +93,9 @@ export class Hart {
   readonly code: CodeCache;
   /** RAM offset of the page the last slow fetch translated to. */
   fetchBase = 0;
+  /** The word of the last instruction decoded across a page boundary (its upper half came
+   *  through the next page's translation): `--trace insn` prints it, as RAM cannot tell it. */
+  straddleWord = 0;
   /** Set by slow paths to make the interpreter return after the current instruction. */
   yieldRequested = false;
   /** Sleeping in wfi until an interrupt is pending and enabled in mie. */
@@ -568,6 +571,7 @@ export class Hart {
     const off2 = this.mem.ramOffset(pa2, 2);
     if (off2 < 0) this.raise(CAUSE.FETCH_ACCESS, toBig(lo2, hi2));
     word |= this.mem.u16[off2 >>> 1]! << 16;
+    this.straddleWord = word >>> 0;
     const op = this.code.fill(dc, i, word);
     dc[i] = 0;
     return op;

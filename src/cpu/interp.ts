@@ -209,19 +209,53 @@ function coldCase(op: number, v: Variant): string {
 const FETCH_FLUSH = (k: string): string =>
   `if (fSlot >= 0) { hitX[fSlot] += ${k} - fFrom; stamp[fSlot] = clk0 + ${k} - 1; fSlot = -1; }`;
 
-/** The source of cold(h, op, a, imm, len, pcLo, pcHi, n): the non-hot ops. The caller has synced
- *  h's pc and chunk count; the result says how the loop goes on. */
+/** The groups of non-hot ops, each in a function of its own that cold() calls: V8 optimizes a
+ *  function as a whole, so a program that meets one group (printf's divisions, a CSR access)
+ *  compiles that group, not every F, D and A op besides (one cold() of all of them took 2.6 s of
+ *  TurboFan on bench_fp, loaded machine). The last group also takes the ops no other does. */
+const COLD_GROUPS: readonly { name: string; has: (m: Mnemonic) => boolean }[] = [
+  { name: "fp", has: (m) => /^f(?!ence)/.test(m) },
+  { name: "amo", has: (m) => /^(lr\.|sc\.|amo)/.test(m) },
+  { name: "div", has: (m) => /^(div|rem)/.test(m) },
+  { name: "sys", has: () => true },
+];
+
+/** The group (index in COLD_GROUPS) of each non-hot mnemonic. */
+function coldGroupOf(m: Mnemonic): number {
+  return COLD_GROUPS.findIndex((g) => g.has(m));
+}
+
+/** The source of cold(h, op, a, imm, len, pcLo, pcHi, n): the non-hot ops, through the function
+ *  of their group. The caller has synced h's pc and chunk count; the result says how the loop
+ *  goes on. */
 function coldSource(v: Variant): string {
-  const cases = MNEMONICS.filter((m) => !HOT.has(m))
-    .map((m) => coldCase(OPS[m], v))
-    .join("\n");
-  return `function ${fnName("cold", v)}(h, op, a, imm, len, pcLo, pcHi, n) {
+  const cold = fnName("cold", v);
+  const top = Math.max(OP_ILLEGAL, ...MNEMONICS.map((m) => OPS[m]));
+  const groupOf = new Uint8Array(top + 1).fill(COLD_GROUPS.length - 1);
+  const bodies = COLD_GROUPS.map(() => [] as string[]);
+  for (const m of MNEMONICS.filter((m) => !HOT.has(m))) {
+    groupOf[OPS[m]] = coldGroupOf(m);
+    bodies[coldGroupOf(m)]!.push(coldCase(OPS[m], v));
+  }
+  const fns = COLD_GROUPS.map(
+    (g, k) => `function ${cold}_${g.name}(h, op, a, imm, len, pcLo, pcHi, n) {
   const x = h.x;
   const d = a & 127, s1 = (a >>> 7) & 127, s2 = (a >>> 14) & 127;
   switch (op) {
-${cases}
-    case ${OP_ILLEGAL}: h.illegal(imm, len);
+${bodies[k]!.join("\n")}
+    ${k === COLD_GROUPS.length - 1 ? `case ${OP_ILLEGAL}: h.illegal(imm, len);` : ""}
     default: throw new Error("interpreter: no case for op " + op);
+  }
+}`,
+  );
+  const calls = COLD_GROUPS.map(
+    (g, k) => `case ${k}: return ${cold}_${g.name}(h, op, a, imm, len, pcLo, pcHi, n);`,
+  );
+  return `${fns.join("\n")}
+const COLD_GROUP = new Uint8Array([${groupOf.join(",")}]);
+function ${cold}(h, op, a, imm, len, pcLo, pcHi, n) {
+  switch (op < COLD_GROUP.length ? COLD_GROUP[op] : ${COLD_GROUPS.length - 1}) {
+    ${calls.join("\n    ")}
   }
 }`;
 }
@@ -447,12 +481,22 @@ export function jitCold(paged: boolean): ColdFn {
   return c;
 }
 
+/** The most instructions one call of a generated run() executes (a longer budget returns early,
+ *  as a trap or a CSR write makes it: callers go on with the next chunk). Warm-up: the kernel
+ *  asks for a whole tick (4 M instructions), so the call running when V8 has optimized run()
+ *  went on for its whole tick in the unoptimized code and V8 compiled run() a second time, for
+ *  on-stack replacement (--trace-opt on bench_coremark: 1.1 s, then 2.0 s of compile on a loaded
+ *  machine). With short calls the next call enters the optimized code and no OSR compile is
+ *  needed; a call per 65,536 instructions costs nothing measurable. */
+export const MAX_CHUNK = 65_536;
+
 /** Run a chunk on `h` with the variant its translation state needs (the starter variants for a
  *  process's first STARTER_INSNS instructions, with translation on too: a short program never
  *  pays for a warm-up; then the jit variants when the hart translates and the plain interpreter
  *  is asked for). The starter never meets a region's mark: regions are made only by the jit
  *  variants, which run only once the process's starter share is used up. */
 export function run(h: Hart, budget: number, interp: Interpreter = interpreter): number {
+  budget = Math.min(budget, MAX_CHUNK);
   // execute triggers and breakpoints: checked before each instruction, so no region runs
   const i =
     h.triggers.exec && !interp.checksTriggers

@@ -1,19 +1,29 @@
-// shootdown: user TLB shootdowns under the mini-kernel. A process's threads run on N of the
-// machine's 8 harts (1, 2, 4 or 8): each hart switches to the process's mm (so it is in
-// mm_cpumask) and touches a shared anonymous buffer through its own TLB; then the thread on hart
-// 0 munmaps or mprotects (read-only) the whole buffer, 1 page to 64 MiB. Per call: shootdowns,
-// IPIs sent and received, sfence.vma executed on all harts, TLB entries dropped, and the
-// cost-model cycles of the caller and of the interrupted harts. Policies: Linux's (IPIs to
-// mm_cpumask, a fence per page up to tlb_flush_all_threshold = 64 pages, then one whole-ASID
-// flush), IPIs to every hart, other ceilings (0: always the whole ASID; none: always per page),
-// and the range done as 8 calls of an eighth each, either each with its own shootdown or batched
-// into one. The threads are modelled, as the lazy-purge experiment models them: the experiment
-// drives the kernel directly (switch_mm, user accesses on each hart), not a guest program.
+// shootdown: user TLB shootdowns under the mini-kernel, with a real guest. guests/shootdown.c
+// (static glibc, pthreads) runs on a machine of 8 harts with N threads (1, 2, 4 or 8), each
+// pinned to its own hart by sched_setaffinity: the threads touch a shared anonymous buffer,
+// then the main thread (hart 0) munmaps it or mprotects it read-only, 1 page to 64 MiB, while
+// the others wait on their harts (their TLBs keep the buffer's entries). The experiment
+// watches the kernel's sys_enter / sys_exit tracepoints: for the calls on the buffer it takes
+// the flush counters (shootdowns, IPIs sent and received, sfence.vma on all harts, TLB entries
+// dropped) and the cycles the cost model charged the caller's hart for the call and the other
+// harts meanwhile. Policies are kernel settings (tlbflush.all_harts, tlbflush.threshold) or the
+// guest's shape of the calls: Linux's (IPIs to mm_cpumask, a fence per page up to
+// tlb_flush_all_threshold = 64 pages, then one whole-ASID flush), IPIs to every hart, other
+// ceilings (0: always the whole ASID; none: always per page), and the buffer as 8 mappings
+// changed by 8 calls (a shootdown each) or by one call over all 8 (their flushes gathered into
+// one shootdown, as mmu_gather gathers a call's unmaps).
 
 import { Machine } from "../cpu/index.js";
-import { writeElf } from "../elf/index.js";
-import { bootKernel, type Kernel, type task_struct } from "../kernel/index.js";
+import {
+  bootKernel,
+  type FlushStats,
+  type Kernel,
+  type SyscallEvent,
+  type SyscallExit,
+  zeroFlushStats,
+} from "../kernel/index.js";
 import type { TlbConfig } from "../mmu/index.js";
+import { shippedGuest } from "../session/index.js";
 import { figure, MiB } from "./plot.js";
 import { fmt } from "./report.js";
 import { defineExperiment, type PlotSpec, type Row } from "./types.js";
@@ -21,11 +31,17 @@ import { defineExperiment, type PlotSpec, type Row } from "./types.js";
 /** The machine's harts: the all-harts policy interrupts all of them. */
 const MACHINE_HARTS = 8;
 const PAGE = 4096;
-/** At most this many pages touched per hart (every stride-th page of a larger buffer): more
- *  than any preset's TLB holds. */
+/** At most this many pages read per thread (every stride-th page of a larger buffer): more
+ *  than any preset's TLB holds (MAX_TOUCHES in guests/shootdown.c). */
 const MAX_TOUCHES = 4096;
-/** The split and batch policies: the range as this many calls of equal size. */
+/** The split and batch policies: the buffer as this many mappings (PIECES in the guest). */
 const PIECES = 8;
+/** Where the guest maps its buffer (BUF in guests/shootdown.c). */
+const BUF = 0x40_0000_0000n;
+const SYS_MUNMAP = 215;
+const SYS_MPROTECT = 226;
+/** Instructions the guest may take (all harts): far more than a 64 MiB run needs. */
+const MAX_INSNS = 2_000_000_000;
 
 export const POLICIES = [
   "linux",
@@ -41,13 +57,25 @@ export type Policy = (typeof POLICIES)[number];
 
 const POLICY_TEXT: Record<Policy, string> = {
   linux: "Linux: IPIs to mm_cpumask, per-page fences up to 64 pages, then the whole ASID",
-  "all-harts": "IPIs to every hart of the machine (ceiling 64)",
-  "ceiling-0": "always one whole-ASID flush",
-  "ceiling-16": "per-page fences up to 16 pages",
-  "ceiling-512": "per-page fences up to 512 pages",
-  "per-page": "always a fence per page",
-  "split-8": "8 calls of an eighth of the range, a shootdown each",
-  "batch-8": "8 calls of an eighth of the range, one batched shootdown",
+  "all-harts": "IPIs to every hart of the machine (tlbflush.all_harts=1)",
+  "ceiling-0": "always one whole-ASID flush (tlbflush.threshold=0)",
+  "ceiling-16": "per-page fences up to 16 pages (tlbflush.threshold=16)",
+  "ceiling-512": "per-page fences up to 512 pages (tlbflush.threshold=512)",
+  "per-page": "always a fence per page (tlbflush.threshold=none)",
+  "split-8": "the buffer as 8 mappings, changed by 8 calls: a shootdown each",
+  "batch-8": "the same 8 mappings changed by one call: one gathered shootdown",
+};
+
+/** Each policy's kernel command line and the guest's MODE argument. */
+const POLICY_RUN: Record<Policy, { cmdline: string; mode: "whole" | "split" | "batch" }> = {
+  linux: { cmdline: "", mode: "whole" },
+  "all-harts": { cmdline: "tlbflush.all_harts=1", mode: "whole" },
+  "ceiling-0": { cmdline: "tlbflush.threshold=0", mode: "whole" },
+  "ceiling-16": { cmdline: "tlbflush.threshold=16", mode: "whole" },
+  "ceiling-512": { cmdline: "tlbflush.threshold=512", mode: "whole" },
+  "per-page": { cmdline: "tlbflush.threshold=none", mode: "whole" },
+  "split-8": { cmdline: "", mode: "split" },
+  "batch-8": { cmdline: "", mode: "batch" },
 };
 
 export interface ShootdownParams {
@@ -76,65 +104,91 @@ const POLICY_COLORS = [
   "#8c564b",
 ];
 
-/** The kernel with the process: its mm run and the buffer touched on harts 0..threads-1. */
-function setUp(p: ShootdownParams, q: ShootdownPoint): { k: Kernel; t: task_struct; buf: bigint } {
-  const m = new Machine({ mem: q.size + 192 * MiB, harts: MACHINE_HARTS, tlb: p.tlb, console: () => {} });
-  const k = bootKernel(m, "kasan=off transparent_hugepage=never");
-  const io = { stdin: () => new Uint8Array(0), write: () => {}, isatty: () => false };
-  // The process image: a loop (it never runs; the experiment plays its threads).
-  const t = k.sched.spawn({ elf: idleElf(), path: "/shootdown", argv: ["shootdown"], envp: [], io });
-  const buf = t.mm.do_mmap(0n, BigInt(q.size), 3, 0x22);
-  if (buf < 0n) throw new Error(`shootdown: mmap of ${q.size} bytes failed (${buf})`);
-  const pages = q.size / PAGE;
-  const stride = Math.max(1, Math.floor(pages / MAX_TOUCHES));
-  for (let cpu = 0; cpu < q.threads; cpu++) {
-    k.sched.switch_mm(m.harts[cpu]!, t);
-    k.onCpu(cpu, () => {
-      for (let i = 0; i < pages; i += stride) t.uaccess.put_u64(buf + BigInt(i * PAGE), BigInt(i));
-    });
-  }
-  return { k, t, buf };
+/** What the measured calls added up to. */
+interface Measured {
+  calls: number;
+  flush: FlushStats;
+  /** Cycles charged to the caller's hart in the calls (the syscall's own accounting). */
+  kernelCycles: number;
+  /** Cycles charged to the other harts while the calls ran (IPIs taken, their fences). */
+  otherCycles: number;
 }
 
-/** A static ELF whose entry is `j .` (0x0000006f): the process's image. */
-function idleElf(): Uint8Array {
-  return writeElf({
-    entry: 0x10000n,
-    segments: [{ vaddr: 0x10000n, data: new Uint8Array([0x6f, 0, 0, 0]), memsz: 4, flags: 5 }],
-    symbols: [],
+/** Attach to the kernel's sys_enter / sys_exit: the munmap or mprotect calls of thread `tid`
+ *  that start inside the buffer are measured, their flush counters (of reason `op`) and
+ *  cycles summed into the result. */
+function watchCalls(k: Kernel, op: "munmap" | "mprotect", size: number, tid: () => number): Measured {
+  const nr = op === "munmap" ? SYS_MUNMAP : SYS_MPROTECT;
+  const got: Measured = { calls: 0, flush: zeroFlushStats(), kernelCycles: 0, otherCycles: 0 };
+  const stats = k.flush.stats[op];
+  let before: { flush: FlushStats; clocks: number[] } | null = null;
+  const mine = (ev: SyscallEvent): boolean =>
+    ev.nr === nr && ev.tid === tid() && ev.args[0]! >= BUF && ev.args[0]! < BUF + BigInt(size);
+  k.tracepoints.sys_enter = (ev) => {
+    if (mine(ev)) before = { flush: { ...stats }, clocks: [...k.machine.clocks] };
+  };
+  k.tracepoints.sys_exit = (ev: SyscallExit) => {
+    if (!mine(ev) || !before) return;
+    if (ev.ret !== 0n) throw new Error(`shootdown: the guest's ${op} failed (${ev.ret})`);
+    got.calls++;
+    for (const key of Object.keys(stats) as (keyof FlushStats)[])
+      got.flush[key] += stats[key] - before.flush[key];
+    got.kernelCycles += ev.cycles;
+    const b = before.clocks;
+    k.machine.clocks.forEach((c, cpu) => {
+      if (cpu !== k.cpu) got.otherCycles += c - (b[cpu] ?? 0);
+    });
+    before = null;
+  };
+  return got;
+}
+
+/** Boot the kernel with the policy's settings and run the guest to its end; the measured calls. */
+function runGuest(p: ShootdownParams, q: ShootdownPoint): Measured {
+  const run = POLICY_RUN[q.policy];
+  const m = new Machine({ mem: q.size + 192 * MiB, harts: MACHINE_HARTS, tlb: p.tlb, console: () => {} });
+  const k = bootKernel(m, `kasan=off transparent_hugepage=never ${run.cmdline}`.trim());
+  const out: string[] = [];
+  const err: string[] = [];
+  const dec = new TextDecoder();
+  const io = {
+    stdin: () => new Uint8Array(0),
+    write: (fd: 1 | 2, data: Uint8Array) => {
+      (fd === 1 ? out : err).push(dec.decode(data));
+    },
+    isatty: () => false,
+  };
+  const argv = ["shootdown", q.op, run.mode, String(q.threads), String(q.size)];
+  let pid = 0;
+  const got = watchCalls(k, q.op, q.size, () => pid);
+  const t = k.sched.spawn({
+    elf: shippedGuest("shootdown.glibc.elf"),
+    path: "/shootdown",
+    argv,
+    envp: [],
+    io,
   });
+  pid = t.pid;
+  const end = k.sched.run(MAX_INSNS);
+  const want = `shootdown ${argv.slice(1).join(" ")}: ok\n`;
+  if (end !== "done" || t.exitCode !== 0 || out.join("") !== want || err.length)
+    throw new Error(
+      `shootdown: the guest (${argv.join(" ")}) ended ${end} with status ${t.exitCode}: ${[...out, ...err].join("").trim()}`,
+    );
+  const harts = (1 << q.threads) - 1;
+  if (k.sched.ranOn !== harts)
+    throw new Error(
+      `shootdown: the guest ran on harts 0x${k.sched.ranOn.toString(16)}, not 0x${harts.toString(16)}`,
+    );
+  const calls = run.mode === "split" ? PIECES : 1;
+  if (got.calls !== calls)
+    throw new Error(`shootdown: ${got.calls} ${q.op} calls on the buffer seen, ${calls} expected`);
+  return got;
 }
 
 function shootdownPoint(p: ShootdownParams, q: ShootdownPoint): Row {
-  const { k, t, buf } = setUp(p, q);
-  const flush = k.flush;
-  flush.policy.allHarts = q.policy === "all-harts";
-  flush.policy.threshold =
-    q.policy === "ceiling-0"
-      ? 0
-      : q.policy === "ceiling-16"
-        ? 16
-        : q.policy === "ceiling-512"
-          ? 512
-          : q.policy === "per-page"
-            ? Number.POSITIVE_INFINITY
-            : 64;
-  const pieces = q.policy === "split-8" || q.policy === "batch-8" ? PIECES : 1;
-  const s = flush.stats[q.op];
-  const before = { ...s };
-  const clocks0 = [...k.machine.clocks];
-  const piece = BigInt(q.size / pieces);
-  k.onCpu(0, () => {
-    if (q.policy === "batch-8") flush.beginBatch();
-    for (let i = 0; i < pieces; i++) {
-      const a = buf + BigInt(i) * piece;
-      const r = q.op === "munmap" ? t.mm.do_munmap(a, piece) : t.mm.do_mprotect(a, piece, 1);
-      if (r < 0n) throw new Error(`shootdown: ${q.op} failed (${r})`);
-    }
-    if (q.policy === "batch-8") flush.endBatch();
-  });
-  const d = (key: keyof typeof s): number => s[key] - before[key];
-  const clocks = k.machine.clocks.map((c, i) => c - (clocks0[i] ?? 0));
+  const got = runGuest(p, q);
+  const f = got.flush;
   return {
     tlb: p.tlb.name,
     threads: q.threads,
@@ -142,16 +196,16 @@ function shootdownPoint(p: ShootdownParams, q: ShootdownPoint): Row {
     pages: q.size / PAGE,
     op: q.op,
     policy: q.policy,
-    calls: pieces,
-    shootdowns: d("shootdowns"),
-    ipis_sent: d("ipis_sent"),
-    ipis_received: d("ipis_received"),
-    fences: d("fences"),
-    entries_dropped: d("entries_dropped"),
-    flush_cycles: d("sender_cycles"),
-    receiver_cycles: d("receiver_cycles"),
-    kernel_us: clocks[0]! / 1000,
-    interrupted_us: clocks.slice(1).reduce((a, b) => a + b, 0) / 1000,
+    calls: got.calls,
+    shootdowns: f.shootdowns,
+    ipis_sent: f.ipis_sent,
+    ipis_received: f.ipis_received,
+    fences: f.fences,
+    entries_dropped: f.entries_dropped,
+    flush_cycles: f.sender_cycles,
+    receiver_cycles: f.receiver_cycles,
+    kernel_us: got.kernelCycles / 1000,
+    interrupted_us: got.otherCycles / 1000,
   };
 }
 
@@ -277,12 +331,14 @@ export const shootdownExperiment = defineExperiment<ShootdownParams, ShootdownPo
   name: "shootdown",
   summary:
     "munmap/mprotect of 1 page to 64 MiB with threads on 1-8 harts: IPIs, fences, entries dropped per policy",
-  description: `Boots the kernel on 8 harts (kasan=off, transparent_hugepage=never) with a process
-whose threads run on 1, 2, 4 or 8 of them: each of those harts switches to the process's mm and
-touches a shared buffer (every page, or every stride-th page past ${MAX_TOUCHES}), then the thread
-on hart 0 munmaps or mprotects (read-only) the whole buffer, 4 KiB to 64 MiB. Per call: shootdowns,
-IPIs sent and received, sfence.vma on all harts, TLB entries dropped, the caller's kernel time and
-the time taken from the interrupted harts (cost model, 1 GHz). Policies: ${POLICIES.map((x) => `${x} (${POLICY_TEXT[x]})`).join("; ")}.`,
+  description: `Runs guests/shootdown.c (static glibc, pthreads) under the kernel on 8 harts
+(kasan=off, transparent_hugepage=never) with 1, 2, 4 or 8 threads, each pinned to its own hart
+with sched_setaffinity: every thread reads the buffer (every page, or every stride-th page past
+${MAX_TOUCHES}) twice, then the main thread on hart 0 munmaps or mprotects (read-only) the whole
+buffer, 4 KiB to 64 MiB, while the others wait in a barrier on their harts. The kernel's sys_enter
+/ sys_exit tracepoints pick out the calls on the buffer; per point, summed over them: shootdowns,
+IPIs sent and received, sfence.vma on all harts, TLB entries dropped, the cycles the cost model
+(1 GHz) charged the caller's hart for the calls and the other harts meanwhile. Policies: ${POLICIES.map((x) => `${x} (${POLICY_TEXT[x]})`).join("; ")}.`,
   uses: ["tlb"],
   columns: [
     { key: "tlb", description: "TLB preset", kind: "string" },
@@ -291,7 +347,7 @@ the time taken from the interrupted harts (cost model, 1 GHz). Policies: ${POLIC
     { key: "pages", description: "4 KiB pages in the range" },
     { key: "op", description: "munmap or mprotect (read-only)", kind: "string" },
     { key: "policy", description: "flush policy (see the description)", kind: "string" },
-    { key: "calls", description: "system calls made for the range (8 for split-8 and batch-8)" },
+    { key: "calls", description: "system calls the guest made on the buffer (8 for split-8)" },
     { key: "shootdowns", description: "flushes that reached other harts" },
     { key: "ipis_sent", description: "IPIs the caller sent" },
     { key: "ipis_received", description: "IPIs the other harts handled" },
@@ -304,7 +360,8 @@ the time taken from the interrupted harts (cost model, 1 GHz). Policies: ${POLIC
     { key: "receiver_cycles", description: "cycles the flush cost the interrupted harts together" },
     {
       key: "kernel_us",
-      description: "the caller's kernel time for the whole range, cost model, microseconds",
+      description:
+        "cycles the caller's hart spent in those calls (syscall accounting, cost model), microseconds",
     },
     { key: "interrupted_us", description: "time taken from the other harts, cost model, microseconds" },
   ],

@@ -265,6 +265,7 @@ function emptyReport(exitCode: number, reason: string): StatsReport {
     reason,
     instret: 0,
     cycles: 0,
+    clock: 0,
     wallSeconds: 0,
     mips: 0,
     traps: [],

@@ -14,10 +14,16 @@ import { BUG_ON } from "./bug.js";
 /** satp.ASID is 16 bits wide in Sv39/48/57 (the privileged spec's ASIDMAX for RV64). */
 export const ASID_BITS_MAX = 16;
 
-/** What a switch needs from an address space: its context id (0 = never had an ASID) and the
- *  harts that may hold its entries. */
+/** The architecture's part of an address space (mm_context_t): `id` is the ASID allocator's
+ *  version | ASID, 0 until the mm is first switched to. */
+export interface mm_context_t {
+  id: number;
+}
+
+/** What a switch needs from an address space: its context (mm->context) and the harts that may
+ *  hold its entries (mm_cpumask). */
 export interface mm_context {
-  context_id: number;
+  readonly context: mm_context_t;
   mm_cpumask: number;
 }
 
@@ -63,7 +69,7 @@ export class AsidAllocator {
 
   /** The ASID of a context id (what goes into satp and fences). */
   asidOf(ctx: mm_context): number {
-    return this.enabled() ? ctx.context_id % this.num : 0;
+    return this.enabled() ? ctx.context.id % this.num : 0;
   }
 
   /** Give `mm` a current ASID for hart `cpu` (set_mm_asid) and say whether the hart must flush
@@ -77,15 +83,15 @@ export class AsidAllocator {
       this.loaded[cpu] = mm;
       return true;
     }
-    const current = mm.context_id - (mm.context_id % this.num) === this.version;
+    const current = mm.context.id - (mm.context.id % this.num) === this.version;
     if (current && this.active[cpu] !== 0) {
-      this.active[cpu] = mm.context_id;
+      this.active[cpu] = mm.context.id;
       return false;
     }
-    if (!current) mm.context_id = this.new_context(mm.context_id);
+    if (!current) mm.context.id = this.new_context(mm.context.id);
     const flush = this.flushPending[cpu]!;
     this.flushPending[cpu] = false;
-    this.active[cpu] = mm.context_id;
+    this.active[cpu] = mm.context.id;
     return flush;
   }
 

@@ -23,10 +23,13 @@ export const SIGPROF = 27;
 /** What one thread, one process, or a process's reaped children used (the counters of
  *  task_struct / signal_struct that getrusage reads). Times in nanoseconds. */
 export class task_cputime {
+  /** CPU time in user and in kernel mode. */
   utime = 0;
   stime = 0;
+  /** Page faults served without and with I/O (mmlab's are all minor). */
   min_flt = 0;
   maj_flt = 0;
+  /** Context switches: voluntary (the task slept) and involuntary (preempted). */
   nvcsw = 0;
   nivcsw = 0;
   /** Peak resident set in pages (ru_maxrss, reported in KiB). */

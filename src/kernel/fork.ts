@@ -145,6 +145,7 @@ export function kernel_clone(
   if (f & CLONE_PARENT_SETTID) parent.uaccess.copy_to_user(args.parent_tid, u32le(pid));
   if (f & CLONE_VFORK) t.vfork_done = parent;
   t.ptrace_detached = parent.ptrace_detached;
+  t.cpus_mask = parent.cpus_mask; // the child runs where its parent may (sched_fork)
   s.attach(t);
   // ptrace_event(PTRACE_EVENT_FORK/VFORK): a debugger that asked is told of the new process,
   // and the parent stops on its way back from the call.

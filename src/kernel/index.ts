@@ -20,7 +20,18 @@ export { ERRNO, type ErrnoName, errnoName, strerror } from "./errno.js";
 export * from "./fs/index.js";
 export { KernelOops } from "./kaccess.js";
 export { KASAN_VMALLOC_INVALID, Kasan } from "./kasan.js";
-export { COST, GFP, GFP_ATOMIC, GFP_KERNEL, GFP_KERNEL_ACCOUNT, GFP_NOWAIT, Kernel } from "./kernel.js";
+export {
+  COST,
+  GFP,
+  GFP_ATOMIC,
+  GFP_KERNEL,
+  GFP_KERNEL_ACCOUNT,
+  GFP_NOWAIT,
+  Kernel,
+  type SyscallEvent,
+  type SyscallExit,
+  type Tracepoints,
+} from "./kernel.js";
 export * from "./layout.js";
 export { decode_raw, encode_raw, has_raw_bytes } from "./lib/rawstr.js";
 export {
@@ -52,6 +63,7 @@ export {
   type FlushReason,
   type FlushStats,
   TLB_FLUSH_ALL_THRESHOLD,
+  zeroFlushStats,
 } from "./tlbflush.js";
 export { Kvmalloc } from "./util.js";
 export {

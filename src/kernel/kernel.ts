@@ -5,7 +5,7 @@
 
 import { CSR, type Hart, INSNS_PER_TICK, type Machine, PRIV_S, TIMEBASE_HZ } from "../cpu/index.js";
 import { makeSatp, RAM_BASE, SATP_SV48 } from "../mmu/index.js";
-import { type ParamSpec, type ParamValue, parseBool, parseCmdline } from "./cmdline.js";
+import { type ParamSpec, type ParamValue, parseBool, parseCmdline, parseUint } from "./cmdline.js";
 import type { Vfs } from "./fs/vfs.js";
 import { KernelAccess } from "./kaccess.js";
 import type { Kasan } from "./kasan.js";
@@ -30,7 +30,7 @@ import { Printk } from "./printk.js";
 import type { Scheduler } from "./process.js";
 import type { Rcu } from "./rcu.js";
 import type { SlabAllocator } from "./slab.js";
-import { TlbFlush } from "./tlbflush.js";
+import { TLB_FLUSH_ALL_THRESHOLD, TlbFlush } from "./tlbflush.js";
 import type { Kvmalloc } from "./util.js";
 import type { Vmalloc } from "./vmalloc.js";
 import { meminfoLine, Vmstat, type VmstatItem } from "./vmstat.js";
@@ -83,6 +83,27 @@ export const COST = {
   syscall: 100,
 } as const;
 
+/** A system call as the raw_syscalls tracepoints (sys_enter, sys_exit) show it: the thread,
+ *  the number and the six argument registers. */
+export interface SyscallEvent {
+  tid: number;
+  nr: number;
+  args: readonly bigint[];
+}
+
+/** sys_exit adds the result and the cycles the caller's hart spent in the call (the cost
+ *  model's accounting, from the entry to the return; none of a call that went to sleep). */
+export interface SyscallExit extends SyscallEvent {
+  ret: bigint;
+  cycles: number;
+}
+
+/** Hooks a tool attaches to the kernel (as to Linux's tracepoints); null when nobody listens. */
+export interface Tracepoints {
+  sys_enter: ((ev: SyscallEvent) => void) | null;
+  sys_exit: ((ev: SyscallExit) => void) | null;
+}
+
 export interface KernelConfig {
   initOnAlloc: boolean;
   initOnFree: boolean;
@@ -102,6 +123,7 @@ export class Kernel {
   readonly flush: TlbFlush;
   readonly kmem: KernelAccess;
   readonly config: KernelConfig = { initOnAlloc: false, initOnFree: false };
+  readonly tracepoints: Tracepoints = { sys_enter: null, sys_exit: null };
   /** The vm sysctls (/proc/sys/vm): mmap_min_addr (security/min_addr.c's default 4096),
    *  overcommit_memory (0, heuristic), max_map_count (DEFAULT_MAX_MAP_COUNT 65530). */
   readonly sysctl = { vm: { mmap_min_addr: 4096, overcommit_memory: 0, max_map_count: 65530 } };
@@ -152,6 +174,7 @@ export class Kernel {
         }),
       ],
     });
+    this.registerParams({ prefix: "tlbflush", params: flushParams(this.flush) });
   }
 
   /** The current hart. */
@@ -309,6 +332,31 @@ export class Kernel {
 }
 
 /** A boolean parameter (kstrtobool syntax). */
+/** The user-flush policies `exp shootdown` compares, as boot parameters: tlbflush.all_harts
+ *  (IPIs to every hart, not only mm_cpumask's) and tlbflush.threshold (pages up to which a
+ *  hart fences page by page, tlb_flush_all_threshold; `none`: always page by page). */
+function flushParams(flush: TlbFlush): ParamSpec[] {
+  return [
+    boolParam(
+      "all_harts",
+      "send a user flush's IPIs to every hart, not only to mm_cpumask's (not Linux)",
+      (v) => {
+        flush.policy.allHarts = v;
+      },
+    ),
+    {
+      name: "threshold",
+      help: `pages up to which a flush fences page by page, then flushes the whole ASID (default ${TLB_FLUSH_ALL_THRESHOLD}; none: never)`,
+      parse(v) {
+        const n = v === "none" ? Number.POSITIVE_INFINITY : parseUint(v);
+        if (n === undefined) return `expected a number of pages or none, got '${v}'`;
+        flush.policy.threshold = n;
+        return undefined;
+      },
+    },
+  ];
+}
+
 export function boolParam(name: string, help: string, set: (v: boolean) => void): ParamSpec {
   return {
     name,

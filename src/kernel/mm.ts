@@ -19,6 +19,7 @@ import {
   readPte,
   writePte,
 } from "../mmu/index.js";
+import type { mm_context_t } from "./asid.js";
 import { EACCES, EEXIST, EFAULT, EINVAL, ENOMEM, EOPNOTSUPP } from "./errno.js";
 import type { Kernel } from "./kernel.js";
 import { __va, PAGE_SIZE, PMD_SIZE } from "./layout.js";
@@ -126,8 +127,8 @@ export class mm_struct {
   mm_users = 1;
   /** Harts this address space has been switched to (mm_cpumask), one bit per hart. */
   mm_cpumask = 0;
-  /** mm->context.id: the ASID allocator's version | ASID (asid.ts), 0 until first switched to. */
-  context_id = 0;
+  /** mm->context: the ASID allocator's version | ASID (asid.ts), 0 until first switched to. */
+  readonly context: mm_context_t = { id: 0 };
 
   /** `id`: a serial number for the life of the kernel (futex keys; ASIDs get recycled). */
   constructor(
@@ -382,11 +383,14 @@ export class mm_struct {
       start = v.vm_start;
       end = end > start ? end : start;
     }
-    for (let a = start; a < end; ) {
-      const v = this.find_vma(a);
-      if (!v) return -ENOMEM;
-      a = v.vm_end;
-    }
+    // mprotect_fixup() one VMA after another: a hole (or the end of the mappings) stops the
+    // walk; what was changed before it stays changed, and the call returns ENOMEM. No VMA at
+    // `start`: ENOMEM with nothing changed.
+    let covered = start;
+    for (let v = this.find_vma(covered); v && covered < end; v = this.find_vma(covered)) covered = v.vm_end;
+    if (covered === start) return -ENOMEM;
+    const hole = covered < end;
+    end = hole ? covered : end;
     this.split_at(start);
     this.split_at(end);
     for (const edge of [start, end]) {
@@ -418,7 +422,7 @@ export class mm_struct {
       va = ALIGN_DOWN(va, step) + step;
     }
     this.flush_tlb_range(start, end, "mprotect");
-    return 0n;
+    return hole ? -ENOMEM : 0n;
   }
 
   /** madvise(): DONTNEED zaps, HUGEPAGE / NOHUGEPAGE set the THP advice. As mm/madvise.c:
@@ -727,7 +731,7 @@ export class mm_struct {
 
   /** flush_tlb_mm(): every entry of this ASID, on the harts of mm_cpumask. */
   flush_tlb_mm(reason: FlushReason): void {
-    this.k.flush.flush_tlb_mm_range(this.asid, 0n, TASK_SIZE, this.mm_cpumask, reason);
+    this.k.flush.flush_tlb_mm(this.asid, this.mm_cpumask, reason);
   }
 
   /** Free every page and table of the address space (exit_mmap). */

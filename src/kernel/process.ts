@@ -47,6 +47,14 @@ import {
   type wait_queue_entry,
 } from "./wait.js";
 
+/** A cpus_mask allowing every hart (64 bits: mmlab has at most 64). */
+export const CPUS_ALL = (1n << 64n) - 1n;
+
+/** May a task with affinity `mask` run on hart `cpu`? */
+export function cpu_allowed(mask: bigint, cpu: number): boolean {
+  return ((mask >> BigInt(cpu)) & 1n) !== 0n;
+}
+
 /** Scheduler ticks per second (CONFIG_HZ). */
 export const HZ = 250;
 /** Instructions per scheduler tick. */
@@ -140,6 +148,9 @@ export class task_struct implements Waiter {
   readonly ru = new task_cputime();
   /** The hart whose run queue holds this task (task_cpu). */
   cpu = 0;
+  /** The harts this thread may run on (cpus_mask, sched_setaffinity), a bit each; inherited
+   *  by clone and fork. */
+  cpus_mask = CPUS_ALL;
   /** A signal the task stopped with for its debugger (ptrace_signal): delivered when it is
    *  resumed if `deliver`, else dropped; `sys`: it came on the way back from a system call
    *  (whose restart is still to be done). */
@@ -321,7 +332,7 @@ export class Scheduler {
   attach(t: task_struct): void {
     this.pids.set(t.pid, t);
     this.tasks.push(t);
-    t.cpu = this.select_task_rq();
+    t.cpu = this.select_task_rq(t);
     this.rq(t.cpu).push(t);
   }
 
@@ -340,12 +351,26 @@ export class Scheduler {
     return this.rq(cpu).length + (this.curr[cpu] ? 1 : 0);
   }
 
-  /** select_task_rq(): the least loaded hart (the lowest on a tie): deterministic. */
-  private select_task_rq(): number {
-    let best = 0;
-    for (let cpu = 1; cpu < this.k.machine.harts.length; cpu++)
-      if (this.load(cpu) < this.load(best)) best = cpu;
-    return best;
+  /** select_task_rq(): the least loaded hart `t` may run on (the lowest on a tie):
+   *  deterministic. */
+  private select_task_rq(t: task_struct): number {
+    let best = -1;
+    for (let cpu = 0; cpu < this.k.machine.harts.length; cpu++)
+      if (cpu_allowed(t.cpus_mask, cpu) && (best < 0 || this.load(cpu) < this.load(best))) best = cpu;
+    return Math.max(best, 0);
+  }
+
+  /** sched_setaffinity()'s effect (set_cpus_allowed_ptr): `t` may run only on the harts of
+   *  `mask` (already limited to the online ones, not empty). A task queued on a hart it may
+   *  no longer use moves to the least loaded allowed one; the running caller moves when it
+   *  leaves the hart, right after the call (runTask sees t.cpu changed). */
+  set_cpus_allowed(t: task_struct, mask: bigint): void {
+    t.cpus_mask = mask;
+    if (cpu_allowed(mask, t.cpu)) return;
+    const queued = this.rq(t.cpu).includes(t);
+    if (queued) this.dequeue(t);
+    t.cpu = this.select_task_rq(t);
+    if (queued) this.rq(t.cpu).push(t);
   }
 
   /** The next task for hart `cpu`: its own queue's first, or, when that is empty, one pulled
@@ -353,11 +378,20 @@ export class Scheduler {
   private pick_next_task(cpu: number): task_struct | undefined {
     const own = this.rq(cpu).shift();
     if (own) return own;
+    const movable = (c: number): number => this.rq(c).filter((t) => cpu_allowed(t.cpus_mask, cpu)).length;
     let busiest = -1;
     for (let c = 0; c < this.k.machine.harts.length; c++)
-      if (this.rq(c).length >= 2 && (busiest < 0 || this.rq(c).length > this.rq(busiest).length)) busiest = c;
+      if (
+        this.rq(c).length >= 2 &&
+        movable(c) > 0 &&
+        (busiest < 0 || this.rq(c).length > this.rq(busiest).length)
+      )
+        busiest = c;
     if (busiest < 0) return undefined;
-    const t = this.rq(busiest).pop()!;
+    const q = this.rq(busiest);
+    let i = q.length - 1;
+    while (!cpu_allowed(q[i]!.cpus_mask, cpu)) i--;
+    const t = q.splice(i, 1)[0]!;
     t.cpu = cpu;
     return t;
   }
@@ -488,9 +522,10 @@ export class Scheduler {
    *  idle one if there is one (select_idle_sibling). */
   enqueue(t: task_struct): void {
     if (this.rq(t.cpu).includes(t)) return;
+    if (!cpu_allowed(t.cpus_mask, t.cpu)) t.cpu = this.select_task_rq(t);
     if (this.load(t.cpu) > 0) {
       for (let cpu = 0; cpu < this.k.machine.harts.length; cpu++)
-        if (this.load(cpu) === 0) {
+        if (this.load(cpu) === 0 && cpu_allowed(t.cpus_mask, cpu)) {
           t.cpu = cpu;
           break;
         }
@@ -619,6 +654,7 @@ export class Scheduler {
         fromSyscall = this.handleTrap(h, t);
         account_cputime(this, t, "system", (clocks[h.id] ?? 0) - t0);
         if (step && fromSyscall) break; // a debugger's step over ecall is the whole call
+        if (t.cpu !== h.id) break; // sched_setaffinity moved it: it goes on on its new hart
         continue;
       }
       if (total >= budget) {

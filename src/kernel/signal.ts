@@ -18,6 +18,7 @@
 import type { Hart } from "../cpu/index.js";
 import { cpu_timers, task_cputime } from "./cputime.js";
 import {
+  EAGAIN,
   EINTR,
   EINVAL,
   ENOMEM,
@@ -371,7 +372,7 @@ export function send_signal(s: Scheduler, t: task_struct, info: kernel_siginfo, 
   }
   if (sig_ignored(s, t, sig)) return 0n;
   const q = group ? sg.shared_pending : t.signals.pending;
-  if (!q.add(info)) return -11n; // EAGAIN
+  if (!q.add(info)) return -EAGAIN; // the queue is full (SIGQUEUE_MAX)
   complete_signal(s, t, sig, group);
   return 0n;
 }

@@ -59,7 +59,8 @@ export interface FlushStats {
   receiver_cycles: number;
 }
 
-const zeroStats = (): FlushStats => ({
+/** A reason's counters before any flush. */
+export const zeroFlushStats = (): FlushStats => ({
   flushes: 0,
   shootdowns: 0,
   ipis_sent: 0,
@@ -91,7 +92,7 @@ export class TlbFlush {
   /** Flushes that reached other harts, all reasons together. */
   shootdowns = 0;
   readonly policy: FlushPolicy = { allHarts: false, threshold: TLB_FLUSH_ALL_THRESHOLD };
-  readonly stats = Object.fromEntries(FLUSH_REASONS.map((r) => [r, zeroStats()])) as Record<
+  readonly stats = Object.fromEntries(FLUSH_REASONS.map((r) => [r, zeroFlushStats()])) as Record<
     FlushReason,
     FlushStats
   >;
@@ -137,6 +138,17 @@ export class TlbFlush {
     this.shoot(reason, this.policy.allHarts ? -1 : cpumask, (h) =>
       this.localFlushRange(h, asid, [{ start, pages }]),
     );
+  }
+
+  /** flush_tlb_mm(): every entry of ASID `asid` on the harts of `cpumask` (every hart under the
+   *  allHarts policy): one whole-ASID fence each, whatever the threshold (arch/riscv passes
+   *  FLUSH_TLB_MAX_SIZE, which always flushes the ASID). Not held back by a batch. */
+  flush_tlb_mm(asid: number, cpumask: number, reason: FlushReason): void {
+    this.shoot(reason, this.policy.allHarts ? -1 : cpumask, (h) => {
+      this.fence(h, undefined, asid);
+      this.vmstat.inc("nr_tlb_local_flush_all");
+      return 1;
+    });
   }
 
   /** Hold user flushes back until endBatch() (nested calls are not supported). */

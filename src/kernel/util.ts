@@ -9,15 +9,14 @@
 
 import { WARN_ON } from "./bug.js";
 import { GFP, GFP_KERNEL, type Kernel } from "./kernel.js";
-import { is_vmalloc_addr, PAGE_SIZE, VMALLOC_END, VMALLOC_START } from "./layout.js";
-import { PAGE_KERNEL } from "./pgtable.js";
+import { is_vmalloc_addr, PAGE_SIZE } from "./layout.js";
 import { type SlabAllocator, with_kasan_disabled, ZERO_OR_NULL_PTR } from "./slab.js";
 import { NUMA_NO_NODE, VM_ALLOW_HUGE_VMAP, type Vmalloc } from "./vmalloc.js";
 
 export const INT_MAX = 0x7fffffff;
 
 /** What kvmalloc needs from the vmalloc layer. */
-export type VmallocApi = Pick<Vmalloc, "__vmalloc_node_range" | "vfree" | "vrealloc">;
+export type VmallocApi = Pick<Vmalloc, "vmalloc_range" | "vfree" | "vrealloc">;
 
 /** kmalloc_gfp_adjust(): the flags of kvmalloc's kmalloc attempt. Above a page it must not warn,
  *  must not direct-reclaim (unless __GFP_RETRY_MAYFAIL asks for contiguous memory) and must not
@@ -77,17 +76,7 @@ export class Kvmalloc {
       );
       return 0n;
     }
-    return this.vm.__vmalloc_node_range(
-      size,
-      align,
-      VMALLOC_START,
-      VMALLOC_END,
-      gfp,
-      PAGE_KERNEL,
-      VM_ALLOW_HUGE_VMAP,
-      node,
-      caller,
-    );
+    return this.vm.vmalloc_range(size, { align, gfp, vmFlags: VM_ALLOW_HUGE_VMAP, node, caller });
   }
 
   /** kvfree(): vfree for a vmalloc address, kfree otherwise (NULL is a no-op either way). */

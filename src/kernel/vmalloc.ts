@@ -587,8 +587,8 @@ export class Vmalloc {
   }
 
   /** __vmalloc_node_range() over the whole vmalloc range with PAGE_KERNEL, as the vmalloc
-   *  variants above ask for it. */
-  private vmalloc_range(
+   *  variants above and kvmalloc's fallback (VM_ALLOW_HUGE_VMAP, mm/slub.c) ask for it. */
+  vmalloc_range(
     size: number,
     opts: { align?: number; gfp: number; vmFlags?: number; node?: number; caller: string },
   ): bigint {

@@ -287,7 +287,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: "cat FILE",
     help:
       "a file of the kernel's tree: /proc/meminfo (or just meminfo), vmallocinfo, buddyinfo, slabinfo, vmstat, " +
-      "cpuinfo, PID/maps ...; /tmp, /dev, mounts; /sys/fs/cgroup/[CG/]memory.stat...",
+      "cpuinfo, PID/maps ...; /tmp, /dev, mounts; /sys/fs/cgroup/[CG/]memory.stat, .current, .max, .events",
     run: (c, a) => {
       c.arity(a, 1, 1);
       const cg = /^\/sys\/fs\/cgroup((?:\/[^/]+)*)\/(memory\.[a-z.]+)$/.exec(a[0]!);
@@ -394,10 +394,43 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   echo: {
-    usage: "echo TEXT",
-    help: "print TEXT",
+    usage: "echo TEXT [> /sys/fs/cgroup/CG/memory.max]",
+    help: "print TEXT, or write it to a cgroup's memory.max (a size, 1M..., or max), as a shell does",
     run: (c, a) => {
-      c.print(a.join(" "));
+      const to = a.indexOf(">");
+      if (to < 0) {
+        c.print(a.join(" "));
+        return undefined;
+      }
+      if (to !== a.length - 2) throw new ConsoleError("echo: expected 'echo VALUE > FILE'");
+      c.writeCgroupFile(a[to + 1]!, a.slice(0, to).join(" "));
+      return undefined;
+    },
+  },
+  mkdir: {
+    usage: "mkdir /sys/fs/cgroup/CG[/CHILD...]",
+    help: "create a memory cgroup (its parent must exist); see set_active_memcg, and echo > memory.max",
+    run: (c, a) => {
+      c.arity(a, 1, 1);
+      const path = cgroupPath(a[0]!, "mkdir");
+      if (path === "/") throw new ConsoleError("mkdir: cannot create '/sys/fs/cgroup': File exists");
+      const cut = path.lastIndexOf("/");
+      const parent = c.cgroupId(path.slice(0, cut) || "/", "mkdir");
+      c.memcg("mkdir", () => c.k.memcg.mem_cgroup_create(path.slice(cut + 1), undefined, parent));
+      return undefined;
+    },
+  },
+  set_active_memcg: {
+    usage: "set_active_memcg [/sys/fs/cgroup/CG]",
+    help: "charge the console's __GFP_ACCOUNT allocations (GFP_KERNEL_ACCOUNT) to CG from now on (/: none); show it",
+    run: (c, a) => {
+      c.arity(a, 0, 1);
+      const m = c.k.memcg;
+      const was = m.cgroup_path(m.active_memcg());
+      if (a[0] !== undefined)
+        m.set_active_memcg(c.cgroupId(cgroupPath(a[0], "set_active_memcg"), "set_active_memcg"));
+      const now = m.cgroup_path(m.active_memcg());
+      c.print(`active memcg: ${now}${a[0] === undefined ? "" : ` (was ${was})`}`);
       return undefined;
     },
   },
@@ -421,6 +454,16 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: () => undefined, // handled by exec()
   },
 };
+
+/** A cgroup's path below /sys/fs/cgroup ("/" for the root, "/a/b"), from "/sys/fs/cgroup/a/b";
+ *  a bare "a/b" or "/a/b" is taken as the same. */
+function cgroupPath(text: string, cmd: string): string {
+  const rest = text.startsWith("/sys/fs/cgroup") ? text.slice("/sys/fs/cgroup".length) : text;
+  if (rest !== "" && !rest.startsWith("/") && text.startsWith("/sys/fs/cgroup"))
+    throw new ConsoleError(`${cmd}: ${text}: not a cgroup path (/sys/fs/cgroup/CG)`);
+  const parts = rest.split("/").filter((p) => p !== "");
+  return `/${parts.join("/")}`;
+}
 
 function commandHelp(name: string): string {
   const spec = COMMANDS[name];
@@ -673,6 +716,41 @@ export class KConsole {
   }
 
   // ---- looking inside ----
+
+  /** The id of the cgroup at `path` ("/a/b"), or a mistake naming `cmd`. */
+  cgroupId(path: string, cmd: string): number {
+    const id = this.k.memcg.mem_cgroup_lookup(path);
+    if (id === undefined)
+      throw new ConsoleError(`${cmd}: /sys/fs/cgroup${path === "/" ? "" : path}: no such cgroup`);
+    return id;
+  }
+
+  /** Run a memcg operation; its refusal (a bad name, an existing cgroup, a bad value, the
+   *  controller off) is a mistake in the line, named by `cmd`. */
+  memcg<T>(cmd: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof Error && e.message.startsWith("memcg: ")) {
+        throw new ConsoleError(`${cmd}: ${e.message.slice("memcg: ".length)}`);
+      }
+      throw e;
+    }
+  }
+
+  /** `echo VALUE > FILE`: only a cgroup's memory.max is writable (memory_max_write). */
+  writeCgroupFile(file: string, value: string): void {
+    const m = /^\/sys\/fs\/cgroup((?:\/[^/]+)*)\/(memory\.[a-z.]+)$/.exec(file);
+    if (!m)
+      throw new ConsoleError(`echo: not supported: writing to ${file} (only /sys/fs/cgroup/CG/memory.max)`);
+    const path = m[1] || "/";
+    if (m[2] !== "memory.max") {
+      this.cgroupFile(path, m[2]!); // no such file, or no such cgroup
+      throw new ConsoleError(`echo: ${file}: read-only (of a cgroup's files, only memory.max is written)`);
+    }
+    const id = this.cgroupId(path, "echo");
+    this.memcg("echo", () => this.k.memcg.mem_cgroup_set_max(id, value));
+  }
 
   /** A memory-cgroup file: memory.stat, memory.current, memory.max, memory.events[.local]. */
   cgroupFile(path: string, file: string): string {

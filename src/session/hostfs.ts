@@ -6,6 +6,7 @@
 // a host name that is not UTF-8 reaches the guest as its bytes, and the guest's bytes reach the host.
 
 import {
+  type BigIntStats,
   closeSync,
   constants,
   type Dir,
@@ -50,19 +51,8 @@ function call<T>(fn: () => T): HostResult<T> {
   }
 }
 
-interface BigStats {
-  mode: bigint;
-  dev: bigint;
-  ino: bigint;
-  nlink: bigint;
-  size: bigint;
-  rdev: bigint;
-  atimeNs: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-}
-
-function hostStat(s: BigStats): HostStat {
+/** node:fs's bigint stat as the kernel's HostStat (sizes and numbers as numbers, times in ns). */
+function hostStat(s: BigIntStats): HostStat {
   return {
     mode: Number(s.mode),
     dev: Number(s.dev),

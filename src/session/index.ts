@@ -18,6 +18,7 @@ export {
   showPtr,
 } from "./console.js";
 export { DEMO_SOURCE } from "./demo.js";
+export { shippedGuest } from "./guests.js";
 export {
   HostFileError,
   hostPath,

@@ -30,7 +30,12 @@ export interface TrapCount {
 export interface HartStats {
   hart: number;
   instret: number;
+  /** One per instruction retired (the cycle CSR). */
   cycles: number;
+  /** The hart's clock, in cycles at 1 GHz: its instructions, the time it slept in wfi and, under
+   *  the kernel, the kernel work the cost model charged to it (the time dmesg and clock_gettime
+   *  see). */
+  clock: number;
   /** Null when not measured per hart (under the kernel). */
   wallSeconds: number | null;
   mips: number | null;
@@ -64,6 +69,8 @@ export interface StatsReport {
   reason: string;
   instret: number;
   cycles: number;
+  /** The harts' clocks summed (HartStats.clock). */
+  clock: number;
   wallSeconds: number;
   mips: number;
   traps: TrapCount[];
@@ -136,6 +143,7 @@ export class StatsCollector {
         hart: h.id,
         instret: h.instret,
         cycles: h.cycle,
+        clock: this.machine.clocks[h.id] ?? 0,
         wallSeconds,
         mips: wallSeconds === null ? null : mips(h.instret, wallSeconds),
         traps: trapList(this.trapCounts[h.id]!),
@@ -150,6 +158,7 @@ export class StatsCollector {
       reason: result.reason,
       instret,
       cycles: harts.reduce((s, h) => s + h.cycles, 0),
+      clock: harts.reduce((s, h) => s + h.clock, 0),
       wallSeconds,
       mips: mips(instret, wallSeconds),
       traps: trapList(total),

@@ -256,7 +256,7 @@ describe("--stats", () => {
     const prog = writeFile(tmp.path("fault.elf"), faultElf());
     const r = await mmlab("run", "--bare", "--stats", prog);
     expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/instret\s+cycles\s+wall s\s+MIPS\s+traps/);
+    expect(r.stderr).toMatch(/instret\s+cycles\s+clock\s+time s\s+wall s\s+MIPS\s+traps/);
     expect(r.stderr).toMatch(/^hart 0 /m);
     expect(r.stderr).toMatch(/exception 2: illegal instruction\s+1$/m);
     expect(r.stderr).toMatch(/exception 1: instruction access fault\s+1,000$/m);

@@ -133,6 +133,14 @@ describe("what each command loads from the bundle (scripts/bundle.ts)", () => {
 
   it("the worker entry sits beside mmlab.js, as exp's worker pool looks for it", async () => {
     const names = (await chunks).filter((c) => c.isEntry).map((c) => c.fileName);
-    expect(names.sort()).toEqual(["mmlab.js", "worker.js"]);
+    expect(names.sort()).toEqual(["mmlab.js", "start.js", "worker.js"]);
+  });
+
+  it("start.js, the code-cache loader bin/mmlab.js requires, holds nothing of mmlab's but itself", async () => {
+    const g = await loaded("cli/code-cache.ts");
+    expect([...g].filter((m) => !m.startsWith("node:")).sort()).toEqual([
+      "cli/code-cache.ts",
+      "cli/v8-tuning.ts",
+    ]);
   });
 });

@@ -3,14 +3,27 @@
 // that stops reading holds the guest back (its writes wait) instead of piling its output up in
 // host memory. In-process, output that a test captures still arrives through the stream.
 
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { writeGuest } from "../../src/cli/io.js";
-import { removeMmlabBundle, startMmlab } from "../helpers/process.js";
+import { tempDirPerTest, writeFile } from "../helpers/cli.js";
+import { mmlabCommand, outcome, removeMmlabBundle, startMmlab } from "../helpers/process.js";
 
 afterAll(removeMmlabBundle);
 const CAT = "guests/bin/cat.nolibc.elf";
 const ZERO = ["run", "--mount", "/dev/zero:/z"];
+const tmp = tempDirPerTest("mmlab-io-");
+
+/** A bare guest that writes "y\n" to its UART forever. */
+const YES = `_start:
+    li a1, 0x10000000
+1:  li t1, 'y'
+    sb t1, 0(a1)
+    li t1, 10
+    sb t1, 0(a1)
+    j 1b
+`;
 
 /** The child's exit: status and signal. */
 const ended = (c: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> =>
@@ -62,6 +75,39 @@ describe("guest output to a host pipe", () => {
     expect(await done).toEqual([141, null]);
     expect(trace).toMatch(/^write\(1, .*\) = -1 EPIPE \(Broken pipe\)$/m);
     expect(trace).toMatch(/SIGPIPE/);
+  }, 120_000);
+});
+
+describe("a bare guest's output to a host pipe or file", () => {
+  it("a reader that has gone ends the run with 141, as SIGPIPE ends a process, and says so", async () => {
+    const c = await startMmlab(["run", "--bare", writeFile(tmp.path("yes.s"), YES)]);
+    let stderr = "";
+    c.stderr!.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const done = ended(c);
+    expect(await takeThenClose(c, 1)).toBeGreaterThanOrEqual(1);
+    expect(await done).toEqual([141, null]);
+    expect(stderr).toBe(
+      "mmlab: stdout's reader went away (EPIPE): the run stopped, as SIGPIPE stops a process\n",
+    );
+  }, 120_000);
+
+  it("a write that fails otherwise (/dev/full) ends the run with 3 and the reason", async () => {
+    const [node, ...pre] = await mmlabCommand();
+    const full = openSync("/dev/full", "w");
+    try {
+      const c = spawn(node!, [...pre, "run", "--bare", writeFile(tmp.path("yes.s"), YES)], {
+        stdio: ["ignore", full, "pipe"],
+      });
+      const r = await outcome(c);
+      expect(r.status).toBe(3);
+      expect(r.stderr).toBe(
+        "mmlab: writing to stdout failed: No space left on device (ENOSPC): the run stopped\n",
+      );
+    } finally {
+      closeSync(full);
+    }
   }, 120_000);
 });
 

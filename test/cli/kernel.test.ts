@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { consoleLoop } from "../../src/cli/console.js";
+import { PROGRESS_LOG_SECONDS, testVmallocProgress } from "../../src/cli/kernel-session.js";
 import { hartTlb, perfEvents } from "../../src/cli/perf.js";
 import { hostStdin } from "../../src/cli/run-kernel.js";
 import { Machine } from "../../src/cpu/index.js";
@@ -208,6 +209,50 @@ describe("mmlab run (kernel mode)", () => {
     expect(lines[3]).toBe("mmlab: trace stopped after 3 instructions (--trace-limit)");
   });
 
+  it("--trace insn prints an instruction that straddles two pages with its real upper half", async () => {
+    // The upper half lives in the next virtual page, whose frame is not the next one in RAM.
+    const src = `_start:\n j there\n .space 0xffe - 4\nthere:\n addi a0, zero, 7\n li a7, 93\n ecall\n`;
+    const r = await mmlab("run", ...SMALL, "--trace", "insn", program("straddle.elf", src));
+    expect(r.status).toBe(7);
+    expect(r.stderr).toContain("core 0: U 0x0000000000010ffe (0x00700513) addi a0, zero, 7\n");
+  });
+
+  it("--trace insn under the kernel traces every process's U-mode instructions, as its help says", async () => {
+    // The parent forks (clone with SIGCHLD), the child exits 5 from its own code, the parent
+    // waits for it and exits 0.
+    const src = `_start:
+    li a0, 17
+    li a1, 0
+    li a2, 0
+    li a3, 0
+    li a4, 0
+    li a7, 220
+    ecall
+    beqz a0, child
+    li a0, -1
+    li a1, 0
+    li a2, 0
+    li a3, 0
+    li a7, 260
+    ecall
+    li a0, 0
+    li a7, 93
+    ecall
+child:
+    li a0, 5
+    li a7, 93
+    ecall
+`;
+    const r = await mmlab("run", ...SMALL, "--trace", "insn", program("fork.elf", src));
+    expect(r.status).toBe(0);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines.every((l) => /^core 0: U 0x[0-9a-f]{16} \(0x[0-9a-f]+\) /.test(l))).toBe(true);
+    expect(r.stderr).toMatch(/\) addi a0, zero, 5\n/); // the child's first instruction
+    expect(lines.filter((l) => l.endsWith(" ecall"))).toHaveLength(4); // clone, wait4, 2 exits
+    const help = await mmlab("run", "--help");
+    expect(help.stdout).toContain("insn: each instruction (under the kernel: every process's U-mode ones");
+  });
+
   it("kernel-mode options are refused with --bare", async () => {
     const r = await mmlab("run", "--bare", "--strace", "x.elf");
     expect(r.status).toBe(2);
@@ -361,6 +406,97 @@ describe("mmlab boot", () => {
     expect(r.stdout).toMatch(
       /^\[\s*\d+\.\d{6}\] Summary: vrealloc_test passed: 1 failed: 0 xfailed: 0 repeat: 1 loops: 50 avg: \d+ usec$/m,
     );
+  });
+
+  it("--stats with --harts 2 shows each hart's clock (the kernel's work on it) and its time", async () => {
+    const append = "test_vmalloc.run_test_mask=1 test_vmalloc.nr_threads=2 test_vmalloc.test_loop_count=20";
+    const json = await mmlab("boot", ...SMALL, "--harts", "2", "--stats=json", "--append", append);
+    expect(json.status).toBe(0);
+    const s = JSON.parse(json.stderr) as { clock: number; harts: { hart: number; clock: number }[] };
+    expect(s.harts).toHaveLength(2);
+    // Each worker ran on its own hart: its cycles, as test_vmalloc's summary says, are on that
+    // hart's clock (which also holds the boot's work on it).
+    for (const h of s.harts) {
+      const took = json.stdout.match(new RegExp(`worker${h.hart}=(\\d+) cycles`));
+      expect(Number(took?.[1])).toBeGreaterThan(0);
+      expect(h.clock).toBeGreaterThanOrEqual(Number(took?.[1]));
+    }
+    expect(s.clock).toBe(s.harts[0]!.clock + s.harts[1]!.clock);
+    const table = await mmlab("boot", ...SMALL, "--harts", "2", "--stats", "--append", append);
+    expect(table.stderr).toMatch(/^\s+instret\s+cycles\s+clock\s+time s\s+wall s\s+MIPS\s+traps$/m);
+    for (const h of s.harts) {
+      const seconds = (h.clock / 1e9).toFixed(6);
+      const clock = h.clock.toLocaleString("en-US");
+      expect(table.stderr).toMatch(
+        new RegExp(`^hart ${h.hart}\\s+0\\s+0\\s+${clock}\\s+${seconds}\\s+-`, "m"),
+      );
+    }
+  });
+
+  it("with stderr not a terminal, test_vmalloc's progress is a line now and then, never a flood", () => {
+    const k = bootKernel(new Machine({ mem: 64 << 20, tlb: "tiny" }), "");
+    let ms = 0;
+    let text = "";
+    const sink = { tty: false, now: () => ms, write: (t: string) => (text += t) };
+    const progress = testVmallocProgress(k, sink);
+    const hook = k.testVmalloc.onProgress;
+    expect(hook).not.toBeNull();
+    // 1000 reports of a long run, one a second (test_vmalloc reports every 1024 loops).
+    for (let i = 0; i < 1000; i++) {
+      ms += 1000;
+      hook?.(0, "long_busy_list_alloc_test", i * 1024, 1000 * 1024);
+    }
+    progress.stop();
+    expect(k.testVmalloc.onProgress).toBeNull();
+    const lines = text.split("\n").slice(0, -1);
+    expect(lines).toHaveLength(Math.floor(1000 / PROGRESS_LOG_SECONDS));
+    expect(lines[0]).toBe(
+      `mmlab boot: test_vmalloc: worker 0: long_busy_list_alloc_test 1% (${PROGRESS_LOG_SECONDS}.0 s)`,
+    );
+    expect(lines[1]).toMatch(new RegExp(` 3% \\(${2 * PROGRESS_LOG_SECONDS}\\.0 s\\)$`));
+    expect(text).not.toContain("\r");
+  });
+
+  it("with stderr not a terminal, a short test_vmalloc run prints no progress", async () => {
+    const r = await mmlab(
+      "boot",
+      ...SMALL,
+      "--append",
+      "test_vmalloc.run_test_mask=1 test_vmalloc.test_loop_count=10",
+    );
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("");
+  });
+
+  it("on a terminal the progress is one line redrawn in place, erased at the end", () => {
+    const k = bootKernel(
+      new Machine({ mem: 64 << 20, tlb: "tiny" }),
+      "test_vmalloc.run_test_mask=1 test_vmalloc.test_loop_count=10",
+    );
+    let ms = 0;
+    let text = "";
+    const sink = { tty: true, now: () => (ms += 1000), write: (t: string) => (text += t) };
+    const progress = testVmallocProgress(k, sink);
+    k.testVmalloc.run();
+    progress.stop();
+    expect(text.startsWith("\r\x1b[Ktest_vmalloc: worker 0: fix_size_alloc_test 0% (1.0 s)")).toBe(true);
+    expect(text).not.toContain("\n");
+    expect(text.endsWith("\r\x1b[K")).toBe(true);
+  });
+
+  it("--script sets a cgroup's memory.max from the console's commands, and the limit holds", async () => {
+    const script = writeFile(
+      tmp.path("memcg.txt"),
+      "mkdir /sys/fs/cgroup/job\necho 32K > /sys/fs/cgroup/job/memory.max\nset_active_memcg /sys/fs/cgroup/job\n" +
+        "p = kmalloc 16K GFP_KERNEL_ACCOUNT\nq = vmalloc 64K GFP_KERNEL_ACCOUNT\ncat /sys/fs/cgroup/job/memory.current\n",
+    );
+    const r = await mmlab("boot", ...SMALL, "--script", script);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^p = 0xffff/m);
+    expect(r.stdout).toMatch(/^q = NULL$/m);
+    expect(r.stdout).toMatch(/^\d+$/m);
+    expect(Number(/^(\d+)$/m.exec(r.stdout)?.[1])).toBeLessThanOrEqual(32768);
   });
 
   it("reports unknown parameters as Linux does, and still passes", async () => {
@@ -594,6 +730,61 @@ describe("the console interpreter", () => {
     expect(r).toEqual({ failedAt: null, panicked: false });
     expect(out()).toBe("a\nb\n");
     expect(stderr).toBe("mmlab: <stdin>:2: unknown command 'bogus' (see help)\n");
+  });
+
+  it("piped console lines create cgroups, set memory.max and charge GFP_KERNEL_ACCOUNT to them", async () => {
+    const { kc, out } = boot();
+    let stderr = "";
+    vi.spyOn(process.stderr, "write").mockImplementation((c: unknown) => {
+      stderr += String(c);
+      return true;
+    });
+    const script = [
+      "mkdir /sys/fs/cgroup/a",
+      "mkdir /sys/fs/cgroup/a/b",
+      "echo 64K > /sys/fs/cgroup/a/memory.max",
+      "cat /sys/fs/cgroup/a/memory.max",
+      "set_active_memcg /sys/fs/cgroup/a/b",
+      "p = vmalloc 16K GFP_KERNEL_ACCOUNT",
+      "cat /sys/fs/cgroup/a/b/memory.current",
+      "q = vmalloc 64K GFP_KERNEL_ACCOUNT", // over a's limit: NULL, the memcg OOM path
+      "r = vmalloc 64K", // not accounted
+      "cat /sys/fs/cgroup/a/memory.events",
+      "mkdir /sys/fs/cgroup/a", // mistakes: named, the console goes on
+      "mkdir /sys/fs/cgroup/x/y",
+      "echo lots > /sys/fs/cgroup/a/memory.max",
+      "echo 1 > /sys/fs/cgroup/a/memory.current",
+      "echo 1 > /tmp/x",
+      "set_active_memcg /sys/fs/cgroup/nope",
+      "echo max > /sys/fs/cgroup/a/memory.max",
+      "cat /sys/fs/cgroup/a/memory.max",
+      "set_active_memcg /",
+      "",
+    ].join("\n");
+    const r = await consoleLoop(kc, Readable.from([script]), false);
+    expect(r).toEqual({ failedAt: null, panicked: false });
+    const lines = out().split("\n");
+    expect(lines.slice(0, 4)).toEqual([
+      "65536",
+      "active memcg: /a/b (was /)",
+      "p = 0xffff8f8000000000",
+      lines[3],
+    ]);
+    expect(Number(lines[3])).toBeGreaterThanOrEqual(16384); // the pages, with what vmalloc accounts
+    expect(lines[4]).toBe("q = NULL");
+    expect(lines[5]).toMatch(/^r = 0xffff8f80000/);
+    expect(lines).toContain("oom 1");
+    expect(lines.find((l) => l.startsWith("max "))).not.toBe("max 0");
+    expect(lines.slice(-3)).toEqual(["max", "active memcg: / (was /a/b)", ""]);
+    expect(stderr.split("\n")).toEqual([
+      "mmlab: <stdin>:11: mkdir: cannot create '/a': File exists",
+      "mmlab: <stdin>:12: mkdir: /sys/fs/cgroup/x: no such cgroup",
+      "mmlab: <stdin>:13: echo: bad memory.max value 'lots'",
+      "mmlab: <stdin>:14: echo: /sys/fs/cgroup/a/memory.current: read-only (of a cgroup's files, only memory.max is written)",
+      "mmlab: <stdin>:15: echo: not supported: writing to /tmp/x (only /sys/fs/cgroup/CG/memory.max)",
+      "mmlab: <stdin>:16: set_active_memcg: /sys/fs/cgroup/nope: no such cgroup",
+      "",
+    ]);
   });
 
   it("a KASAN panic ends the console", () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { CSR, decode, disasm, PRIV_U } from "../../src/cpu/index.js";
 import { asmGuest } from "../helpers/asm.js";
-import { a0, a1, a2, s0, s1, sp, t0 } from "../helpers/encode.js";
+import { a0, a1, a2, s0, sp, t0 } from "../helpers/encode.js";
 import * as F from "../helpers/fpenc.js";
 import { DATA_RAM, DATA_VA, FINISH, runPagedGuest } from "../helpers/paged.js";
 
@@ -19,16 +19,16 @@ describe("loads and stores in programs", () => {
     const r = asmGuest(`
     ${FS_ON}
     la s0, data
-    ${w(F.fld(1, 0, s0))}
-    ${w(F.fld(2, 8, s0))}
-    ${w(F.flw(3, 16, s0))}
-    ${w(F.flw(4, 20, s0))}
-    ${w(F.fsd(1, 32, s0))}
-    ${w(F.fsd(2, 40, s0))}
-    ${w(F.fsw(3, 48, s0))}
-    ${w(F.fsw(4, 52, s0))}
-    ${w(F.fsd(3, 56, s0))}
-    ${w(F.fsw(1, 64, s0))}
+    fld f1, 0(s0)
+    fld f2, 8(s0)
+    flw f3, 16(s0)
+    flw f4, 20(s0)
+    fsd f1, 32(s0)
+    fsd f2, 40(s0)
+    fsw f3, 48(s0)
+    fsw f4, 52(s0)
+    fsd f3, 56(s0)
+    fsw f1, 64(s0)
     j pass
     .data
     .balign 8
@@ -55,11 +55,11 @@ data:
     la s0, buf
     li t0, 4093
     add s1, s0, t0
-    ${w(F.fld(1, 3, s0))}
-    ${w(F.fsd(1, 0, s1))}
-    ${w(F.fld(2, 0, s1))}
-    ${w(F.flw(3, 1, s0))}
-    ${w(F.fsw(3, 10, s1))}
+    fld f1, 3(s0)
+    fsd f1, 0(s1)
+    fld f2, 0(s1)
+    flw f3, 1(s0)
+    fsw f3, 10(s1)
     j pass
     .data
     .balign 4096
@@ -81,8 +81,8 @@ buf:
     const r = asmGuest(`
     ${FS_ON}
     li s0, 0x1000
-    ${w(F.fld(1, 8, s0))}
-    ${w(F.fsw(1, 4, s0))}
+    fld f1, 8(s0)
+    fsw f1, 4(s0)
     j pass
 `);
     expect(r.log.map((x) => [x.cause, x.tval])).toEqual([
@@ -95,9 +95,9 @@ buf:
     const r = asmGuest(`
     ${FS_ON}
     la s0, newcode
-    ${w(F.fld(1, 0, s0))}
+    fld f1, 0(s0)
     la s0, patch
-    ${w(F.fsd(1, 0, s0))}
+    fsd f1, 0(s0)
     fence.i
 patch:
     li a0, 1
@@ -119,7 +119,7 @@ newcode:
     li s1, 8
     ${w(F.fcvtFromInt("d", "w", 10, 0))}
 1:
-    ${w(F.fld(1, 0, s0))}
+    fld f1, 0(s0)
     ${w(F.fused("fmadd", "d", 10, 1, 1, 10))}
     addi s0, s0, 8
     addi s1, s1, -1
@@ -155,8 +155,7 @@ data:
 `);
     expect(r.result.exitCode).toBe(0);
     const data = r.sym("data");
-    expect(r.read(data + 16n)).toBe(0x7ff0000000000abcn);
-    expect(r.read(data + 248n)).toBe(0xfedcba9876543210n);
+    expect([r.read(data + 16n), r.read(data + 248n)]).toEqual([0x7ff0000000000abcn, 0xfedcba9876543210n]);
     expect(r.h.fi[0]! >>> 0).toBe(0x89abcdef); // c.fldsp into f0: f0 is a real register
     expect(r.h.fi[1]! >>> 0).toBe(0x01234567);
   });
@@ -270,11 +269,11 @@ describe("FP accesses under paging: the host TLB keeps the model exact", () => {
       li t0, 0
     loop:
       add t1, s0, t0
-      ${w(F.fld(1, 0, 6))}
+      fld f1, 0(t1)
       ${w(F.arith("fadd", "d", 1, 1, 2))}
-      ${w(F.fsd(1, 0, 6))}
-      ${w(F.flw(3, 4, 6))}
-      ${w(F.fsw(3, 8, 6))}
+      fsd f1, 0(t1)
+      flw f3, 4(t1)
+      fsw f3, 8(t1)
       add t0, t0, s2
       and t0, t0, s3
       andi t0, t0, -8

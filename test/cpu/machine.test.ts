@@ -295,6 +295,83 @@ tohost: .dword 0`);
     });
   });
 
+  it("HTIF system calls (fesvr's proxy): write to fd 1 and 2 prints and returns the length in the block, then tohost 0 and fromhost 1; exit(n) ends the run with n", () => {
+    // The guest stores the block's address in tohost, spins until fromhost is non-zero, then
+    // keeps what it saw (the block's first word in a0, tohost in a1) and passes.
+    const call = (n: number, args: string[], fromhost = true) => {
+      const prog = assemble(`
+    la s0, tohost
+    la s1, block
+    li t0, ${n}
+    sd t0, 0(s1)
+${args.map((a, i) => `    ${a}\n    sd t0, ${8 * (i + 1)}(s1)`).join("\n")}
+    sd s1, 0(s0)
+wait:
+    ld t0, 8(s0)
+    beqz t0, wait
+    ld a0, 0(s1)
+    ld a1, 0(s0)
+    li t0, 1
+    sd t0, 0(s0)
+spin:
+    j spin
+    .data
+    .balign 64
+block: .dword 0, 0, 0, 0, 0, 0, 0, 0
+msg: .ascii "hey"
+    .balign 8
+tohost: .dword 0
+fromhost: .dword 0`);
+      const out: number[] = [];
+      const m = new Machine({ mem: 1 << 20, console: (b) => out.push(b) });
+      const sym = (l: string): bigint => prog.symbols.get(l)!;
+      m.loadFlat(prog.toFlat(), prog.base, sym("tohost"), fromhost ? sym("fromhost") : undefined);
+      const r = m.run(100_000);
+      const h = m.harts[0]!;
+      return { ...r, out: String.fromCharCode(...out), a0: h.reg(a0), a1: h.reg(a1) };
+    };
+    const write = (fd: number, buf = "la t0, msg", len = 3) => [`li t0, ${fd}`, buf, `li t0, ${len}`];
+    expect(call(64, write(1))).toMatchObject({ exitCode: 0, out: "hey", a0: 3n, a1: 0n });
+    expect(call(64, write(2, "la t0, msg", 2))).toMatchObject({ exitCode: 0, out: "he", a0: 2n });
+    // Any other fd: -EBADF (9); a buffer not all in RAM: -EFAULT (14). Nothing printed.
+    expect(call(64, write(0))).toMatchObject({ exitCode: 0, out: "", a0: 2n ** 64n - 9n });
+    expect(call(64, write(1, "li t0, 0x10000000"))).toMatchObject({
+      exitCode: 0,
+      out: "",
+      a0: 2n ** 64n - 14n,
+    });
+    expect(call(64, write(1, "li t0, 0x800ffffe"))).toMatchObject({ out: "", a0: 2n ** 64n - 14n });
+    expect(call(93, ["li t0, 5"])).toMatchObject({ exitCode: 5, reason: "tohost: test 5 failed" });
+    expect(call(93, ["li t0, 0"])).toMatchObject({ exitCode: 0, reason: "tohost: pass" });
+    // What mmlab does not serve stops the machine (3) with the reason, instead of a guest that
+    // spins for its answer until the budget.
+    expect(call(63, write(0))).toMatchObject({
+      exitCode: 3,
+      reason: "not supported: HTIF system call 63 (only write 64 and exit 93 are served)",
+    });
+    expect(call(64, write(1), false)).toMatchObject({
+      exitCode: 3,
+      reason: "HTIF system call not served: the ELF has no fromhost symbol",
+    });
+    // A block address outside RAM (the test finisher's page) is not read at all.
+    const far = assemble(`
+    la s0, tohost
+    li t0, 0x100000
+    sd t0, 0(s0)
+spin:
+    j spin
+    .data
+    .balign 8
+tohost: .dword 0
+fromhost: .dword 0`);
+    const m = new Machine({ mem: 1 << 20 });
+    m.loadFlat(far.toFlat(), far.base, far.symbols.get("tohost"), far.symbols.get("fromhost"));
+    expect(m.run(100_000)).toEqual({
+      exitCode: 3,
+      reason: "HTIF system call not served: its block at 0x100000 is not in RAM",
+    });
+  });
+
   it("the UART transmits bytes written to THR and reports the transmitter empty in LSR", () => {
     const r = guest(`
     li s0, 0x10000000

@@ -1,38 +1,44 @@
-// The official riscv-tests ISA suites (riscv-software-src/riscv-tests, -p variants: physical
-// memory, one hart, the M-mode env reporting through HTIF tohost), built by
-// guests/riscv-tests/build.sh and committed in guests/riscv-tests/bin/: every one runs in-process
-// through runBare and must end with tohost = 1 (exit status 0), not a failed test number
-// ((n << 1) | 1 gives status n), the instruction budget (124) or a stopped machine (3).
+// The official riscv-tests ISA suites (riscv-software-src/riscv-tests with riscv-test-env) against
+// mmlab: every test of a build the user points MMLAB_RISCV_TESTS at (riscv-tests' `isa/`
+// directory after its own `make`, or any directory of its ELFs) runs in-process through runBare
+// and must end with tohost = 1 (exit status 0), not a failed test number ((n << 1) | 1 gives
+// status n), the instruction budget (124) or a stopped machine (3). `-p` tests run on bare
+// physical memory, `-v` ones under riscv-test-env's vm.c (Sv39 or, built with -DSv48, Sv48).
+// Pointed at riscv-tests' `benchmarks/` after its `make`, it runs the 13 scalar benchmarks
+// (NAME.riscv), each checking its own result and printing through HTIF system calls; not the
+// vec-* ones (they need V, which mmlab does not have) nor pmp (it needs PMP checks: mmlab keeps
+// pmpcfg/pmpaddr but enforces nothing, and pmp ends with its test 2 failed).
+//
+// The binaries are not in this repository: the terms under which this project may read the
+// riscv-tests sources forbid committing their code, binaries built from it or a recipe that builds
+// them. Without MMLAB_RISCV_TESTS the suite is reported skipped with that reason; the repository's
+// own tests of the same situations are trigger.test.ts (rv64mi-p-breakpoint's sequence) and
+// demand-paging.test.ts (what the -v environment does).
 
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readElf } from "../../src/elf/index.js";
 import { loadTlbConfig } from "../../src/mmu/index.js";
 import { type MachineSpec, runBare } from "../../src/session/index.js";
 
-const BIN = join(__dirname, "../../guests/riscv-tests/bin");
+const DIR = process.env.MMLAB_RISCV_TESTS ?? "";
+const WHY = DIR
+  ? `MMLAB_RISCV_TESTS=${DIR} is not a directory`
+  : "the official riscv-tests binaries are not in the repository (their sources' terms here forbid " +
+    "committing builds); set MMLAB_RISCV_TESTS to a riscv-tests isa/ build to run them";
+const have = DIR !== "" && existsSync(DIR) && statSync(DIR).isDirectory();
 
-/** How many tests each suite's Makefrag lists (rv64XX_sc_tests) at the commit in guests/README.md. */
-const SUITES: Record<string, number> = {
-  rv64ui: 54,
-  rv64um: 13,
-  rv64ua: 19,
-  rv64uc: 1,
-  rv64uf: 11,
-  rv64ud: 12,
-  rv64mi: 17,
-  rv64si: 7,
-};
-
-/**
- * Official tests mmlab fails today: the name, the failing test number (the status it ends with)
- * and why. Each must still fail with that number, so fixing one means removing it from here.
- */
-const KNOWN_FAILURES: Record<string, { status: number; why: string }> = {};
+/** An RV64 test binary as riscv-tests names it (`rv64ui-p-add`, `rv64si-p-icache-alias`; not the
+ *  `.dump`s). */
+const TEST_NAME = /^rv64[a-z]+-[pv]-[A-Za-z0-9_-]+$/;
+/** The scalar programs of riscv-tests' benchmarks/ (its Makefile's base_bmarks less pmp). */
+const BENCHMARK =
+  /^(median|qsort|rsort|towers|vvadd|memcpy|multiply|mm|dhrystone|spmv|mt-vvadd|mt-matmul|mt-memcpy)\.riscv$/;
 
 const spec: MachineSpec = {
   harts: 1,
+  // vm.c (-v) keeps its page tables and the user's pages below 4 MiB of RAM.
   mem: 4 << 20,
   tlb: loadTlbConfig("tiny"),
   satp: null,
@@ -40,41 +46,24 @@ const spec: MachineSpec = {
   maxInsns: 10_000_000,
 };
 
-/** Run one committed test ELF to its end: its exit status and the reason. */
-function runTest(name: string): { exitCode: number; reason: string } {
-  const elf = readElf(readFileSync(join(BIN, name)), name);
+/** Run one test ELF to its end: its exit status and the reason. */
+function runTest(file: string): { exitCode: number; reason: string } {
+  const name = file.split("/").pop()!;
+  const elf = readElf(readFileSync(file), name);
   const { result } = runBare(elf, name, spec, { console: () => {} });
   return { exitCode: result.exitCode, reason: result.reason };
 }
 
-const names = readdirSync(BIN).sort();
+const names = have ? readdirSync(DIR).filter((n) => TEST_NAME.test(n) || BENCHMARK.test(n)) : [];
 
-describe("riscv-tests ISA suites (-p)", () => {
-  it("the committed ELFs are every test of every suite", () => {
-    const counts: Record<string, number> = {};
-    for (const n of names) {
-      const suite = n.split("-p-")[0]!;
-      counts[suite] = (counts[suite] ?? 0) + 1;
-    }
-    expect(counts).toEqual(SUITES);
-    for (const k of Object.keys(KNOWN_FAILURES)) expect(names).toContain(k);
+describe.skipIf(!have)(`riscv-tests ISA suites (${have ? DIR : WHY})`, () => {
+  it("the directory holds RV64 tests or benchmarks", () => {
+    expect(names.length).toBeGreaterThan(0);
   });
 
-  for (const name of names) {
-    const known = KNOWN_FAILURES[name];
-    if (known) {
-      it(`${name} still fails test ${known.status} (known: ${known.why})`, () => {
-        const r = runTest(name);
-        expect({ exitCode: r.exitCode, reason: r.reason }).toEqual({
-          exitCode: known.status,
-          reason: `tohost: test ${known.status} failed`,
-        });
-      });
-    } else {
-      it(`${name} passes (tohost = 1)`, () => {
-        const r = runTest(name);
-        expect({ exitCode: r.exitCode, reason: r.reason }).toEqual({ exitCode: 0, reason: "tohost: pass" });
-      });
-    }
+  for (const name of names.sort()) {
+    it(`${name} passes (tohost = 1)`, () => {
+      expect(runTest(join(DIR, name))).toEqual({ exitCode: 0, reason: "tohost: pass" });
+    });
   }
 });

@@ -129,16 +129,7 @@ describe.skipIf(!have)(`gdb-multiarch (${have ? "installed" : WHY})`, () => {
     const ev = "guests/bin/gdbevents.nolibc.elf";
     const r = await debug(
       ["--mount", `${ev}:/bin/gdbevents`, ev, "/bin/gdbevents"],
-      [
-        "set follow-fork-mode child",
-        "handle SIGUSR1 nostop noprint",
-        "catch exec",
-        "continue",
-        "info inferiors",
-        "break main",
-        "continue",
-        "continue",
-      ],
+      ["source examples/gdb/follow-fork-child.gdb"],
     );
     const g = r.gdb;
     expect(g).toContain("[Attaching after Thread 1.1 fork to child Thread 2.2]");
@@ -154,25 +145,8 @@ describe.skipIf(!have)(`gdb-multiarch (${have ? "installed" : WHY})`, () => {
   }, 120_000);
 
   it("a bare guest that turns on paging: symbols at virtual addresses, monitor walk explains its fault", async () => {
-    // The README's walkthrough, command for command.
-    const r = await debug(
-      ["--bare", "guests/bin/bare_paging.elf"],
-      [
-        "p $priv",
-        "break start_kernel",
-        "continue",
-        "p/x $satp",
-        "p $priv",
-        "break s_trap",
-        "continue",
-        "p/x $scause",
-        "p/x $stval",
-        "monitor walk 0xffffffffc0001000",
-        "monitor walk 0xffffffffc0000000",
-        "monitor tlb",
-        "continue",
-      ],
-    );
+    // The README's walkthrough, command for command (its script, examples/gdb/bare-paging.gdb).
+    const r = await debug(["--bare", "guests/bin/bare_paging.elf"], ["source examples/gdb/bare-paging.gdb"]);
     const g = r.gdb;
     expect(g).toContain("_start () at guests/bare_paging.S:31");
     expect(g).toContain("$1 = 3");

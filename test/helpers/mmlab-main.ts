@@ -2,4 +2,7 @@
 // (test/helpers/process.ts): bin/mmlab.js runs the compiled dist/ instead.
 import { commandLine, main } from "../../src/cli/index.js";
 
-process.exitCode = await main(commandLine());
+// No top-level await: the bundle built from this file is CommonJS (scripts/bundle.ts).
+void main(commandLine()).then((status) => {
+  process.exitCode = status;
+});

@@ -37,7 +37,7 @@ describe("ASID allocator (arch/riscv's generations)", () => {
   it("hands out 1..2^bits-1, then rolls over: a new generation reusing the numbers", () => {
     const a = new AsidAllocator(1);
     a.setBits(3);
-    const mms = Array.from({ length: 8 }, () => ({ context_id: 0, mm_cpumask: 0 }));
+    const mms = Array.from({ length: 8 }, () => ({ context: { id: 0 }, mm_cpumask: 0 }));
     for (const mm of mms.slice(0, 7)) a.switch_mm(mm, 0);
     expect(mms.slice(0, 7).map((m) => a.asidOf(m))).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(a.rollovers).toBe(0);
@@ -58,7 +58,7 @@ describe("ASID allocator (arch/riscv's generations)", () => {
   it("a hart that owes the rollover's flush does it at its next switch, once", () => {
     const a = new AsidAllocator(2);
     a.setBits(3);
-    const mms = Array.from({ length: 9 }, () => ({ context_id: 0, mm_cpumask: 0 }));
+    const mms = Array.from({ length: 9 }, () => ({ context: { id: 0 }, mm_cpumask: 0 }));
     a.switch_mm(mms[8]!, 1);
     for (const mm of mms.slice(0, 7)) a.switch_mm(mm, 0); // 6 fit, the 7th rolls over
     expect(a.rollovers).toBe(1);
@@ -70,8 +70,8 @@ describe("ASID allocator (arch/riscv's generations)", () => {
     const a = new AsidAllocator(2);
     a.setBits(2);
     expect(a.enabled()).toBe(false);
-    const p = { context_id: 0, mm_cpumask: 0 };
-    const q = { context_id: 0, mm_cpumask: 0 };
+    const p = { context: { id: 0 }, mm_cpumask: 0 };
+    const q = { context: { id: 0 }, mm_cpumask: 0 };
     expect(a.switch_mm(p, 0)).toBe(true);
     p.mm_cpumask |= 1;
     expect(a.switch_mm(p, 0)).toBe(false);

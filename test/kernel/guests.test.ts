@@ -38,6 +38,7 @@ const PROCESS_GUESTS = [
   "minish",
   "pipeline",
   "pthreads",
+  "shootdown",
   "threadbomb",
 ];
 const LONG_CASES = ["cow.4096", "pthreads.16-5000"];

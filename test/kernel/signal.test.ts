@@ -465,8 +465,6 @@ ts: .dword 0, 50000000
     const src = `
 _start:
     ${sigaction(14, "handler", "0")}
-    la a0, itv
-    li a1, 0
     li a0, 0
     la a1, itv
     li a2, 0

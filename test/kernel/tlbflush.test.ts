@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { COST, TLB_FLUSH_ALL_THRESHOLD } from "../../src/kernel/index.js";
 import { formatKernel, kernelStats } from "../../src/session/index.js";
-import { boot as bootKernel, modelTlb } from "./helpers.js";
+import { boot as bootKernel, modelTlb, spawnAsm } from "./helpers.js";
 
 function boot(harts: number) {
   const k = bootKernel("", { harts });
@@ -126,5 +126,44 @@ describe("user shootdowns: counters per reason and the IPI cost model", () => {
     expect(text).toMatch(/^ {2}cow\s+1\s/m);
     expect(kernelStats(k).tlb_flush.exit?.ipis_received).toBe(1);
     expect(k.procfs("vmstat")).toMatch(/^nr_tlb_remote_flush_received \d+$/m);
+  });
+});
+
+describe("the flush policies as boot parameters, flush_tlb_mm, and the syscall tracepoints", () => {
+  it("tlbflush.all_harts and tlbflush.threshold set the policy; a bad value is a warning", () => {
+    const k = bootKernel("tlbflush.all_harts=1 tlbflush.threshold=16", { harts: 2 });
+    expect(k.flush.policy).toEqual({ allHarts: true, threshold: 16 });
+    expect(bootKernel("tlbflush.threshold=none").flush.policy.threshold).toBe(Number.POSITIVE_INFINITY);
+    const bad = bootKernel("tlbflush.threshold=-3");
+    expect(bad.flush.policy.threshold).toBe(TLB_FLUSH_ALL_THRESHOLD);
+    expect(bad.printk.dmesg()).toContain(
+      "tlbflush: bad value for 'threshold': expected a number of pages or none, got '-3'",
+    );
+  });
+
+  it("flush_tlb_mm (exit) is one whole-ASID fence per hart even when the threshold is none", () => {
+    const { k, t } = spread(2, 4);
+    k.flush.policy.threshold = Number.POSITIVE_INFINITY;
+    k.onCpu(0, () => k.sched.mmput(t.mm));
+    const s = k.flush.stats.exit;
+    expect([s.shootdowns, s.ipis_sent, s.fences]).toEqual([1, 1, 2]);
+    expect(s.entries_dropped).toBeGreaterThanOrEqual(8);
+  });
+
+  it("sys_enter and sys_exit see each call with its arguments, result and the caller's cycles", () => {
+    const k = bootKernel("", { harts: 1 });
+    const events: string[] = [];
+    k.tracepoints.sys_enter = (ev) => events.push(`enter ${ev.nr} ${ev.args[0]}`);
+    k.tracepoints.sys_exit = (ev) => {
+      events.push(`exit ${ev.nr} ${ev.ret}`);
+      expect(ev.cycles).toBeGreaterThanOrEqual(COST.syscall);
+    };
+    const p = spawnAsm(
+      k,
+      "_start: li a0, 1\n li a1, 4096\n li a7, 215\n ecall\n li a0, 5\n li a7, 94\n ecall",
+    );
+    k.sched.run(1_000_000);
+    expect(p.t.exitCode).toBe(5);
+    expect(events).toEqual(["enter 215 1", "exit 215 -22", "enter 94 5"]); // exit_group never returns
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GFP, GFP_ATOMIC, GFP_KERNEL } from "../../src/kernel/kernel.js";
-import { is_vmalloc_addr, PAGE_OFFSET, VMALLOC_END, VMALLOC_START } from "../../src/kernel/layout.js";
-import { PAGE_KERNEL } from "../../src/kernel/pgtable.js";
+import { is_vmalloc_addr, PAGE_OFFSET, VMALLOC_START } from "../../src/kernel/layout.js";
 import { ZERO_SIZE_PTR } from "../../src/kernel/slab.js";
 import { INT_MAX, Kvmalloc, kmalloc_gfp_adjust, type VmallocApi } from "../../src/kernel/util.js";
 import { NUMA_NO_NODE, VM_ALLOW_HUGE_VMAP } from "../../src/kernel/vmalloc.js";
@@ -14,8 +13,8 @@ const runs = (m: MmKernel, p: bigint, n: number): string => byteRuns(m.k.kmem.re
 class FakeVmalloc implements VmallocApi {
   readonly calls: unknown[][] = [];
   next = VMALLOC_START + 0x1000n;
-  __vmalloc_node_range(...args: Parameters<VmallocApi["__vmalloc_node_range"]>): bigint {
-    this.calls.push(["__vmalloc_node_range", ...args]);
+  vmalloc_range(...args: Parameters<VmallocApi["vmalloc_range"]>): bigint {
+    this.calls.push(["vmalloc_range", ...args]);
     return this.next;
   }
   vfree(p: bigint): void {
@@ -67,16 +66,15 @@ describe("kvmalloc", () => {
       expect(p).toBe(fake.next);
       expect(fake.calls).toEqual([
         [
-          "__vmalloc_node_range",
+          "vmalloc_range",
           5 << 20,
-          1,
-          VMALLOC_START,
-          VMALLOC_END,
-          GFP_KERNEL,
-          PAGE_KERNEL,
-          VM_ALLOW_HUGE_VMAP,
-          NUMA_NO_NODE,
-          "bpf_prog_alloc",
+          {
+            align: 1,
+            gfp: GFP_KERNEL,
+            vmFlags: VM_ALLOW_HUGE_VMAP,
+            node: NUMA_NO_NODE,
+            caller: "bpf_prog_alloc",
+          },
         ],
       ]);
       expect(m.k.printk.warnings).toBe(0); // kmalloc's order-11 attempt was __GFP_NOWARN
@@ -125,7 +123,8 @@ describe("kvmalloc", () => {
     const m = bootMm();
     const { kv, fake } = withFake(m);
     kv.kvmalloc_node_align(100, 4096, GFP_KERNEL, NUMA_NO_NODE);
-    expect(fake.calls[0]!.slice(0, 3)).toEqual(["__vmalloc_node_range", 100, 4096]);
+    expect(fake.calls[0]!.slice(0, 2)).toEqual(["vmalloc_range", 100]);
+    expect(fake.calls[0]![2]).toMatchObject({ align: 4096 });
     // Which makes kvmalloc(0) (0 < align 1) a zero-sized vmalloc: NULL and a WARN from vmalloc.
     expect(m.kv.kvmalloc(0)).toBe(0n);
     expect(m.k.printk.lines.map((l) => l.text)).toContain("vmalloc: zero-sized allocation");

@@ -29,16 +29,24 @@ import { ModuleBuilder } from "./module.js";
 import { Op } from "./opcodes.js";
 import { Block, F64, I32, I64 } from "./types.js";
 
+/** Offsets in a hart's jit words: the exit pc, and the value a slow load returns. */
+export const JIT_PC = 0;
+export const JIT_VALUE = 8;
+/** Bytes of a hart's jit words. */
+export const JIT_WORDS_BYTES = 16;
+
 /** Where a hart's state lies in the arena (byte offsets), for the code of one hart. */
 export interface RegionLayout {
   /** x0's 8 bytes (register r at x + 8r). */
   x: number;
   /** The hart's jit words: JIT_PC the exit pc (i64), JIT_VALUE a slow load's value (i64). */
   jit: number;
+  /** The host TLB for loads: the tag's low and high words, the host base, the modelled slot. */
   rLo: number;
   rHi: number;
   rBase: number;
   rSlot: number;
+  /** The same for stores. */
   wLo: number;
   wHi: number;
   wBase: number;
@@ -50,11 +58,6 @@ export interface RegionLayout {
   /** Pages of the arena's memory (the import's limits). */
   pages: number;
 }
-
-export const JIT_PC = 0;
-export const JIT_VALUE = 8;
-/** Bytes of a hart's jit words. */
-export const JIT_WORDS_BYTES = 16;
 
 /** The region's code as the translator reads it: decoded slots of one page (code.ts format). */
 export interface RegionSource {

@@ -21,7 +21,7 @@ import type { MachineJit } from "../jit/translator.js";
 import { Paging } from "../paging.js";
 import { Clint } from "./clint.js";
 import { TestFinisher } from "./finisher.js";
-import { htifRequest } from "./htif.js";
+import { htifRequest, htifSyscall } from "./htif.js";
 import { Uart16550 } from "./uart.js";
 
 export const INSNS_PER_TICK = 100;
@@ -140,14 +140,38 @@ export class Machine implements HartHost {
     } else if (req.kind === "putchar") {
       this.htifOut(req.byte);
       this.mem.writeRam(off, 8, 0n);
+    } else if (req.kind === "syscall") {
+      this.serveHtifSyscall(req.addr, off);
     } else if (req.kind === "unsupported") {
       this.finish(
         3,
         `not supported: HTIF request 0x${req.value.toString(16)} in tohost ` +
-          "(only exit codes and console putchar 0x0101000000000000|ch are handled)",
+          "(only exit codes, system calls and console putchar 0x0101000000000000|ch are handled)",
       );
     }
     if (this.exit) hart.yieldRequested = true;
+  }
+
+  /** Serve the proxied system call whose block is at physical address `addr` (tohost at RAM
+   *  offset `tohostOff`): its result in the block's first word, tohost 0, fromhost 1. */
+  private serveHtifSyscall(addr: number, tohostOff: number): void {
+    const block = this.mem.ramOffset(addr, 64);
+    const fromhost = this.fromhost < 0 ? -1 : this.mem.ramOffset(this.fromhost, 8);
+    if (block < 0 || fromhost < 0) {
+      const why =
+        block < 0 ? `its block at 0x${addr.toString(16)} is not in RAM` : "the ELF has no fromhost symbol";
+      this.finish(3, `HTIF system call not served: ${why}`);
+      return;
+    }
+    const r = htifSyscall(this.mem, block, this.htifOut);
+    if (r.kind === "exit")
+      this.finish(r.code, r.code === 0 ? "tohost: pass" : `tohost: test ${r.code} failed`);
+    else if (r.kind === "unsupported") this.finish(3, r.reason);
+    else {
+      this.mem.writeRam(block, 8, r.value);
+      this.mem.writeRam(tohostOff, 8, 0n);
+      this.mem.writeRam(fromhost, 8, 1n);
+    }
   }
 
   /** How the run ended, or null while it goes on. */
@@ -180,10 +204,11 @@ export class Machine implements HartHost {
     this.reset(elf.entry);
   }
 
-  /** Load a flat image at `addr` and start every hart there. */
-  loadFlat(bytes: Uint8Array, addr: bigint, tohost?: bigint): void {
+  /** Load a flat image at `addr` and start every hart there; `tohost` and `fromhost`, when
+   *  given, are the HTIF's physical addresses. */
+  loadFlat(bytes: Uint8Array, addr: bigint, tohost?: bigint, fromhost?: bigint): void {
     this.mem.load(Number(addr), bytes);
-    this.setHtif(tohost, undefined);
+    this.setHtif(tohost, fromhost);
     this.reset(addr);
   }
 

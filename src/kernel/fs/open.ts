@@ -25,6 +25,7 @@ import {
   O_NOFOLLOW,
   O_PATH,
   O_RDONLY,
+  O_TMPFILE,
   O_TRUNC,
   O_WRONLY,
   type path,
@@ -35,8 +36,6 @@ import {
   VALID_OPEN_FLAGS,
 } from "./types.js";
 
-/** O_TMPFILE as user space passes it (with O_DIRECTORY). */
-export const O_TMPFILE = __O_TMPFILE | O_DIRECTORY;
 /** The flags an O_PATH open keeps (O_PATH_FLAGS). */
 const O_PATH_FLAGS = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
 /** Permission bits a mode may carry (S_IALLUGO). */

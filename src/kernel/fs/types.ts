@@ -249,28 +249,33 @@ export const O_CLOEXEC = 0o2000000;
 export const __O_SYNC = 0o4000000;
 export const O_PATH = 0o10000000;
 export const __O_TMPFILE = 0o20000000;
-/** Every flag open() knows (VALID_OPEN_FLAGS, include/linux/fcntl.h). */
-export const VALID_OPEN_FLAGS =
-  O_RDONLY |
-  O_WRONLY |
-  O_RDWR |
-  O_CREAT |
-  O_EXCL |
-  O_NOCTTY |
-  O_TRUNC |
-  O_APPEND |
-  O_NONBLOCK |
-  O_DSYNC |
-  O_ASYNC |
-  O_DIRECT |
-  O_LARGEFILE |
-  O_DIRECTORY |
-  O_NOFOLLOW |
-  O_NOATIME |
-  O_CLOEXEC |
-  __O_SYNC |
-  O_PATH |
-  __O_TMPFILE;
+/** O_SYNC and O_TMPFILE as user space passes them (each with the bit it implies). */
+export const O_SYNC = __O_SYNC | O_DSYNC;
+export const O_TMPFILE = __O_TMPFILE | O_DIRECTORY;
+/** The open(2) flags beside the access mode, named as strace prints them, in its order (its
+ *  xlat/open_mode_flags); multi-bit flags first, so O_SYNC is named before O_DSYNC. */
+export const OPEN_FLAG_NAMES: readonly (readonly [number, string])[] = [
+  [O_CREAT, "O_CREAT"],
+  [O_EXCL, "O_EXCL"],
+  [O_NOCTTY, "O_NOCTTY"],
+  [O_TRUNC, "O_TRUNC"],
+  [O_APPEND, "O_APPEND"],
+  [O_NONBLOCK, "O_NONBLOCK"],
+  [O_SYNC, "O_SYNC"],
+  [O_DSYNC, "O_DSYNC"],
+  [O_ASYNC, "O_ASYNC"],
+  [O_DIRECT, "O_DIRECT"],
+  [O_LARGEFILE, "O_LARGEFILE"],
+  [O_TMPFILE, "O_TMPFILE"],
+  [O_DIRECTORY, "O_DIRECTORY"],
+  [O_NOFOLLOW, "O_NOFOLLOW"],
+  [O_NOATIME, "O_NOATIME"],
+  [O_CLOEXEC, "O_CLOEXEC"],
+  [O_PATH, "O_PATH"],
+];
+/** Every flag open() knows (VALID_OPEN_FLAGS, include/linux/fcntl.h): the access mode bits and
+ *  every named flag. */
+export const VALID_OPEN_FLAGS = OPEN_FLAG_NAMES.reduce((all, [bit]) => all | bit, O_ACCMODE);
 
 // f_mode bits (include/linux/fs.h).
 export const FMODE_READ = 1;

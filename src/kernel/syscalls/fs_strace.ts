@@ -2,7 +2,7 @@
 // (O_RDONLY|O_CREAT|O_CLOEXEC), octal modes, lseek's whence, the *at flags, fcntl and ioctl
 // commands, and the flags of pipe2, dup3, renameat2 and msync (strace's xlat tables).
 
-import { FCNTL, FD_CLOEXEC } from "../fs/types.js";
+import { __O_TMPFILE, FCNTL, FD_CLOEXEC, O_CREAT, OPEN_FLAG_NAMES } from "../fs/types.js";
 import type { Fmt } from "./common.js";
 import { s32, s64 } from "./common.js";
 
@@ -29,40 +29,20 @@ export function named(names: Readonly<Record<number, string>>): Fmt {
 /** A directory descriptor: AT_FDCWD or its number. */
 export const dirfd: Fmt = (v) => (s32(v) === -100 ? "AT_FDCWD" : s32(v).toString());
 
-const OPEN_FLAGS = [
-  [0o100, "O_CREAT"],
-  [0o200, "O_EXCL"],
-  [0o400, "O_NOCTTY"],
-  [0o1000, "O_TRUNC"],
-  [0o2000, "O_APPEND"],
-  [0o4000, "O_NONBLOCK"],
-  [0o4010000, "O_SYNC"],
-  [0o10000, "O_DSYNC"],
-  [0o20000, "O_ASYNC"],
-  [0o40000, "O_DIRECT"],
-  [0o100000, "O_LARGEFILE"],
-  [0o20200000, "O_TMPFILE"],
-  [0o200000, "O_DIRECTORY"],
-  [0o400000, "O_NOFOLLOW"],
-  [0o1000000, "O_NOATIME"],
-  [0o2000000, "O_CLOEXEC"],
-  [0o10000000, "O_PATH"],
-] as const;
-
 /** open(2) flags: the access mode, then the others. */
 export function openFlags(v: number): string {
   const acc = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"][v & 3]!;
-  const rest = flags(v & ~3, OPEN_FLAGS, "");
+  const rest = flags(v & ~3, OPEN_FLAG_NAMES, "");
   return rest ? `${acc}|${rest}` : acc;
 }
 
 export const oflags: Fmt = (v) => openFlags(s32(v));
 /** Flags that are O_* bits but no access mode (pipe2, dup3, F_SETFL). */
-export const oflagsNoAcc: Fmt = (v) => flags(s32(v), OPEN_FLAGS);
+export const oflagsNoAcc: Fmt = (v) => flags(s32(v), OPEN_FLAG_NAMES);
 /** A mode in octal, as strace prints it ("0644"; 0 is "000"). */
 export const octal: Fmt = (v) => `0${(Number(v) & 0o7777).toString(8).padStart(2, "0")}`;
 /** openat's mode: shown only with O_CREAT or O_TMPFILE (argument 2 holds the flags). */
-export const openMode: Fmt = (v, c) => (s32(c.a[2]!) & (0o100 | 0o20000000) ? octal(v, c) : null);
+export const openMode: Fmt = (v, c) => (s32(c.a[2]!) & (O_CREAT | __O_TMPFILE) ? octal(v, c) : null);
 
 export const whence: Fmt = (v) =>
   ["SEEK_SET", "SEEK_CUR", "SEEK_END", "SEEK_DATA", "SEEK_HOLE"][s32(v)] ?? s32(v).toString();

@@ -1,5 +1,5 @@
 // System calls by their Linux riscv64 numbers (include/uapi/asm-generic/unistd.h). Each area's
-// file (fs, mm, process, signal, time, sys) exports a table whose entries name the call, describe
+// file (fs, mm, process, sched, signal, time, sys) exports a table whose entries name the call, describe
 // its arguments for --strace (strace's output format), and do the work; user pointers go through
 // copy_to_user / copy_from_user (EFAULT, never trusted). This file joins the tables (a number
 // claimed twice is a bug, caught at load) and dispatches an ecall to its entry.
@@ -14,6 +14,7 @@ import { type Ctx, type Syscall, type SyscallTable, s64 } from "./common.js";
 import { fsSyscalls } from "./fs.js";
 import { mmSyscalls } from "./mm.js";
 import { processSyscalls } from "./process.js";
+import { schedSyscalls } from "./sched.js";
 import { signalSyscalls } from "./signal.js";
 import { sysSyscalls } from "./sys.js";
 import { timeSyscalls } from "./time.js";
@@ -35,6 +36,7 @@ const TABLE = joinTables([
   fsSyscalls,
   mmSyscalls,
   processSyscalls,
+  schedSyscalls,
   signalSyscalls,
   sysSyscalls,
   timeSyscalls,
@@ -50,6 +52,9 @@ export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): void 
   const nr = a7 >= 0n && a7 < 0x1_0000n ? Number(a7) : -1;
   const a = [10, 11, 12, 13, 14, 15].map((r) => h.reg(r));
   const sc = nr >= 0 ? TABLE[nr] : undefined;
+  const tp = k.tracepoints;
+  const c0 = k.machine.clocks[h.id] ?? 0;
+  tp.sys_enter?.({ tid: t.pid, nr, args: a });
   k.charge(COST.syscall);
   if (!sc) {
     if (!t.unknownSyscalls.has(a7) && t.unknownSyscalls.size < UNKNOWN_SYSCALLS_SHOWN) {
@@ -62,6 +67,7 @@ export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): void 
       `syscall_${a7 >= 0n ? a7 : `0x${BigInt.asUintN(64, a7).toString(16)}`}(${a.map((x) => `0x${x.toString(16)}`).join(", ")}) = ${formatResult(-ENOSYS, false)}`,
     );
     h.setReg(10, -ENOSYS);
+    tp.sys_exit?.({ tid: t.pid, nr, args: a, ret: -ENOSYS, cycles: (k.machine.clocks[h.id] ?? 0) - c0 });
     return;
   }
   const c: Ctx = { k, s, t, h, a };
@@ -75,6 +81,8 @@ export function syscall(k: Kernel, s: Scheduler, t: task_struct, h: Hart): void 
   if (r === BLOCK) return;
   if (!isRestart(r) && t.cont?.nr === nr) t.cont = null;
   if (t.running) h.setReg(10, r);
+  if (t.running)
+    tp.sys_exit?.({ tid: t.pid, nr, args: a, ret: r, cycles: (k.machine.clocks[h.id] ?? 0) - c0 });
   if (t.opts.strace && !sc.noreturn)
     t.opts.strace(`${sc.name}(${shownArgs}) = ${t.running ? formatResult(r, sc.hexResult === true) : "?"}`);
 }

@@ -8,10 +8,10 @@ import { kernelStats, tlbReport } from "../../../src/session/index.js";
 import { type Case, type CaseMachine, runCase } from "../../kernel/guest-cases.js";
 
 /** The heat threshold of these runs: low, so that a short program's loops get regions. */
-export const JIT_TEST_HOT = 8;
+const JIT_TEST_HOT = 8;
 
 /** Everything a run shows a user, wall time aside, and the instructions run translated. */
-export function outcome(c: Case, v: "nolibc" | "glibc", harts: number, how: CaseMachine) {
+function outcome(c: Case, v: "nolibc" | "glibc", harts: number, how: CaseMachine) {
   const r = runCase(c, v, harts, "", how);
   const m = r.k.machine;
   return {
@@ -29,7 +29,7 @@ export function outcome(c: Case, v: "nolibc" | "glibc", harts: number, how: Case
 }
 
 /** The machine hook that turns translation on at the test threshold. */
-export const withTestJit = (m: Machine): void => void attachJit(m, { hot: JIT_TEST_HOT });
+const withTestJit = (m: Machine): void => void attachJit(m, { hot: JIT_TEST_HOT });
 
 /** Expect the same outcome with and without translation; returns the instructions translated. */
 export function same(c: Case, v: "nolibc" | "glibc", harts = 1, tlb?: string): number {

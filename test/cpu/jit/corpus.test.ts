@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from "vitest";
 import { type Case, loadCases } from "../../kernel/guest-cases.js";
-import { outcome, same, withTestJit } from "./corpus-run.js";
+import { same } from "./corpus-run.js";
 
 const cases = loadCases("cases.json");
 /** The two long cases (10-25 s each interpreted) stay out, as in guests.test.ts's 4 harts. */
@@ -18,30 +18,12 @@ const variants = (c: Case): ("nolibc" | "glibc")[] => [
   !c.variants || c.variants.includes("glibc") ? "glibc" : "nolibc",
 ];
 
-/** A known bug (docs/jit.md "What is missing"): translated, cputimer (glibc) has the same
- *  output, exit status and instructions, but 10 more L1 dTLB load misses (STLB hits) and 10 more
- *  evictions than interpreted. Pinned here, so that the fix shows. */
-const KNOWN_TLB_DIVERGENCE = "cputimer.default (glibc)";
-
 describe("translation on the guest corpus: the same run as the interpreter's", () => {
   let translated = 0;
   for (const c of cases.filter((x) => !LONG_CASES.includes(x.id)))
-    for (const v of variants(c)) {
-      const name = `${c.id} (${v})`;
-      if (name === KNOWN_TLB_DIVERGENCE) {
-        it(`${name}: the same output and instructions, TLB counters not yet the same (a known bug)`, () => {
-          const plain = outcome(c, v, 1, {});
-          const jit = outcome(c, v, 1, { setup: withTestJit });
-          const { tlb: pt, ...pRest } = plain.seen;
-          const { tlb: jt, ...jRest } = jit.seen;
-          expect(jRest).toEqual(pRest);
-          expect(jt).not.toEqual(pt);
-        });
-        continue;
-      }
-      it(name, () => {
+    for (const v of variants(c))
+      it(`${c.id} (${v})`, () => {
         translated += same(c, v);
       });
-    }
   it("ran translated code in those runs", () => expect(translated).toBeGreaterThan(1_000_000));
 });

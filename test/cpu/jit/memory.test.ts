@@ -4,18 +4,20 @@
 // memory.size and memory.grow, imported (also shared) and defined memories.
 
 import { describe, expect, it } from "vitest";
+import { I32, I64, ModuleBuilder, type ValType } from "../../../src/cpu/jit/index.js";
 import {
-  I32,
-  I64,
+  K,
   type LoadOpName,
-  ModuleBuilder,
+  OP_ALIGN,
+  OP_KIND,
   OP_NAME,
+  OP_NPOP,
+  OP_POP,
+  OP_PUSH,
   Op,
   type OpId,
   type StoreOpName,
-  type ValType,
-} from "../../../src/cpu/jit/index.js";
-import { K, OP_ALIGN, OP_KIND, OP_NPOP, OP_POP, OP_PUSH } from "../../../src/cpu/jit/opcodes.js";
+} from "../../../src/cpu/jit/opcodes.js";
 import { type Exports, instantiate, type WasmValue } from "./instance.js";
 
 const PAGE = 65536;

@@ -1,0 +1,277 @@
+// Start-up (issue 12 Part 1): bin/mmlab.js loads the bundle's CommonJS chunks (scripts/bundle.ts)
+// through loadCached(), which compiles each chunk with V8's code cache instead of from source.
+//
+// Why: compiling the ~550 KB of JavaScript that `mmlab run` loads was the largest single cost of a
+// short command (about 50 ms of CPU for a no-libc hello world, against 120 ms for `node -e 0`).
+// Node 20 has no compile cache of its own (module.enableCompileCache() is Node 22), but
+// vm.Script takes V8's cached data, and a script's createCachedData() taken after the command
+// has run also holds the functions compiled lazily while it ran.
+//
+// The cache lives in a user cache directory ($MMLAB_CACHE_DIR, else $XDG_CACHE_HOME/mmlab or
+// ~/.cache/mmlab; MMLAB_CACHE_DIR="" turns it off), one file per chunk, written on the first run
+// of a command that loads the chunk and reused after. A file is used only when its header says it
+// was made for this chunk (size and modification time) by this Node and architecture and its
+// payload's digest matches (a stale or damaged file is ignored and rewritten); V8 rejects data
+// made with other flags, and then the chunk is compiled from source and the file rewritten too.
+
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { constants, Script } from "node:vm";
+import { tuneV8 } from "./v8-tuning.js";
+
+/** The first bytes of a cache file (format version 1). */
+const MAGIC = Buffer.from("mmlab-v8-cache-1", "latin1");
+/** Room for the key in the header: ASCII, padded with spaces. */
+const KEY_BYTES = 64;
+/** Header: magic, key, the payload's digest (8 bytes, its length mixed in); the payload starts
+ *  8-aligned. */
+const HEADER_BYTES = MAGIC.length + KEY_BYTES + 8;
+
+/** A WebAssembly module exporting its memory `m` and `h(start, end)`: a 64-bit digest of the
+ *  bytes [start, end) of `m` (start 8-aligned, end - start a multiple of 8): for each
+ *  little-endian word w, h = (h ^ w) * P, h ^= h >> 29, with P = 0x100000001b3 (FNV-1's 64-bit
+ *  prime). Not cryptographic: it tells a damaged file, not a forged one. Why WebAssembly:
+ *  node:crypto loads Node's streams (about 10 ms at start-up), a JavaScript loop runs cold, and
+ *  files are read straight into this memory, whose pages are touched once for all chunks. */
+// biome-ignore format: one line per instruction group, as the comments say
+const DIGEST_WASM = Uint8Array.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7e, // type 0: (i32, i32) -> i64
+  0x03, 0x02, 0x01, 0x00, // function 0 has type 0
+  0x05, 0x03, 0x01, 0x00, 0x01, // memory 0: 1 page at least
+  0x07, 0x09, 0x02, 0x01, 0x68, 0x00, 0x00, 0x01, 0x6d, 0x02, 0x00, // export "h" func 0, "m" memory 0
+  0x0a, 0x38, 0x01, 0x36, // code: one body of 54 bytes
+  0x01, 0x01, 0x7e, // locals: $h i64 (2); $i is param 0, $end param 1
+  0x02, 0x40, 0x03, 0x40, // block, loop
+  0x20, 0x00, 0x20, 0x01, 0x4f, 0x0d, 0x01, // br_if 1 (i >= end)
+  0x20, 0x02, 0x20, 0x00, 0x29, 0x03, 0x00, 0x85, // h ^ load64(i)
+  0x42, 0xb3, 0x83, 0x80, 0x80, 0x80, 0x20, 0x7e, // * P
+  0x22, 0x02, 0x20, 0x02, 0x42, 0x1d, 0x88, 0x85, 0x21, 0x02, // h = t ^ (t >> 29)
+  0x20, 0x00, 0x41, 0x08, 0x6a, 0x21, 0x00, // i += 8
+  0x0c, 0x00, 0x0b, 0x0b, // br 0, end loop, end block
+  0x20, 0x02, 0x0b, // h
+]);
+
+/** The digest function and the memory files are read into, made on first use. */
+let wasm: { h: (start: number, end: number) => bigint; m: WebAssembly.Memory } | null = null;
+
+/** The memory files are read into, with room for at least `bytes` (plus padding). */
+function scratch(bytes: number): Uint8Array {
+  wasm ??= new WebAssembly.Instance(new WebAssembly.Module(DIGEST_WASM)).exports as unknown as typeof wasm &
+    object;
+  const more = Math.ceil((bytes + 8) / 65536) - wasm.m.buffer.byteLength / 65536;
+  if (more > 0) wasm.m.grow(more);
+  return new Uint8Array(wasm.m.buffer);
+}
+
+/** A 64-bit digest of `bytes` (a view of the scratch memory, or copied there) and their length,
+ *  as 8 bytes, little-endian. */
+export function digest(bytes: Uint8Array): Buffer {
+  let mem = scratch(0);
+  let at = bytes.byteOffset;
+  if (bytes.buffer !== mem.buffer || (at & 7) !== 0) {
+    mem = scratch(bytes.length);
+    mem.set(bytes);
+    at = 0;
+  }
+  const end = (at + bytes.length + 7) & ~7;
+  mem.fill(0, at + bytes.length, end);
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64LE(BigInt.asUintN(64, wasm!.h(at, end) ^ BigInt(bytes.length)));
+  return out;
+}
+
+/** The whole file at `path`, read into the scratch memory (valid until the next read), or
+ *  undefined when it cannot be read. */
+export function readScratch(path: string): Uint8Array | undefined {
+  let fd = -1;
+  try {
+    fd = openSync(path, "r");
+    const size = fstatSync(fd).size;
+    const mem = scratch(size);
+    let n = 0;
+    while (n < size) {
+      const got = readSync(fd, mem, n, size - n, n);
+      if (got === 0) return undefined; // shrank meanwhile
+      n += got;
+    }
+    return mem.subarray(0, size);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+/** What a cache file must have been made for: this Node (and so its V8), this architecture and
+ *  the chunk's size and modification time (as Python's .pyc does; the chunk's name carries
+ *  rolldown's content hash besides), as the header's padded ASCII; null when it does not fit. */
+export function cacheKey(file: string): Buffer | null {
+  const st = statSync(file);
+  const key = `${process.version} ${process.arch} ${st.size} ${Math.trunc(st.mtimeMs)}`;
+  return key.length > KEY_BYTES ? null : Buffer.from(key.padEnd(KEY_BYTES), "latin1");
+}
+
+/** A cache file's bytes: the header (magic, key, payload digest) and V8's data. */
+export function encodeCache(key: Buffer, data: Uint8Array): Buffer {
+  return Buffer.concat([MAGIC, key, digest(data), data]);
+}
+
+/** V8's data from a cache file's bytes, or undefined when they were not made for `key` or are
+ *  damaged (wrong magic, other key, truncated, payload digest does not match). V8 itself takes
+ *  damaged data without a word (its checksum is checked in debug builds only), hence ours. */
+export function decodeCache(bytes: Uint8Array, key: Buffer): Uint8Array | undefined {
+  if (bytes.length <= HEADER_BYTES) return undefined;
+  const at = (n: number, len: number): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset + n, len);
+  if (!at(0, MAGIC.length).equals(MAGIC)) return undefined;
+  if (!at(MAGIC.length, KEY_BYTES).equals(key)) return undefined;
+  const data = bytes.subarray(HEADER_BYTES);
+  return digest(data).equals(at(HEADER_BYTES - 8, 8)) ? data : undefined;
+}
+
+/** The CommonJS module wrapper's parameters, in the order Node passes them. */
+type ModuleFunction = (
+  exports: object,
+  require: (id: string) => unknown,
+  module: { exports: object },
+  filename: string,
+  dirname: string,
+) => void;
+
+/** The cache directory for this environment, or null when the cache is turned off
+ *  (MMLAB_CACHE_DIR set to the empty string, or no WebAssembly: node --jitless). */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (typeof WebAssembly === "undefined") return null;
+  const own = env.MMLAB_CACHE_DIR;
+  if (own !== undefined) return own === "" ? null : resolve(own);
+  const base = env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(base, "mmlab");
+}
+
+/** How the chunks of one process were compiled, for tests and --stats-like reports. */
+export interface CacheReport {
+  /** Chunks compiled from V8's cached data. */
+  hits: string[];
+  /** Chunks compiled from source (no usable cache file, or V8 rejected it). */
+  misses: string[];
+}
+
+/** Drop the one ExperimentalWarning Node 20 prints at a chunk's first import() through
+ *  vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER (how the chunks are loaded is no concern of the
+ *  user's); every other warning goes through. Done once. */
+function silenceLoaderWarning(): void {
+  const emit = process.emitWarning;
+  if ((emit as { mmlabQuiet?: true }).mmlabQuiet) return;
+  const quiet = (warning: string | Error, ...rest: unknown[]): void => {
+    const text = typeof warning === "string" ? warning : warning.message;
+    if (text.startsWith("vm.USE_MAIN_CONTEXT_DEFAULT_LOADER is an experimental feature")) return;
+    (emit as (w: string | Error, ...r: unknown[]) => void).call(process, warning, ...rest);
+  };
+  process.emitWarning = Object.assign(quiet, { mmlabQuiet: true as const }) as typeof process.emitWarning;
+}
+
+/** Loads the CommonJS chunks of one directory with V8's code cache; save() writes the cache
+ *  files of the chunks compiled from source, once the command has run. */
+export class CachedLoader {
+  private readonly modules = new Map<string, { exports: object }>();
+  private readonly fresh: { script: Script; file: string; key: Buffer }[] = [];
+  readonly report: CacheReport = { hits: [], misses: [] };
+
+  constructor(private readonly cache: string | null) {
+    silenceLoaderWarning();
+  }
+
+  /** The exports of the chunk at `file` (an absolute path), compiled and run on first use; its
+   *  relative requires load through this loader, the others through Node's require. */
+  load(file: string): object {
+    const done = this.modules.get(file);
+    if (done) return done.exports;
+    const source = readFileSync(file, "utf8");
+    const key = this.cache === null ? null : cacheKey(file);
+    const cachedData = key ? this.read(file, key) : undefined;
+    const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+      filename: file,
+      cachedData,
+      // import() in a chunk (vega, vega-lite, yaml: loaded when a command needs them) goes to
+      // Node's own loader; without this, V8 refuses it (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING:
+      // `mmlab exp` drew no plot and exited 2). A function here would need
+      // --experimental-vm-modules; this constant needs only its warning silenced (below).
+      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
+    if (cachedData && !script.cachedDataRejected) this.report.hits.push(basename(file));
+    else {
+      this.report.misses.push(basename(file));
+      if (key) this.fresh.push({ script, file, key });
+    }
+    const module = { exports: {} };
+    this.modules.set(file, module);
+    const dir = dirname(file);
+    const nodeRequire = createRequire(file);
+    const require = (id: string): unknown =>
+      id.startsWith("./") || id.startsWith("../") ? this.load(join(dir, id)) : nodeRequire(id);
+    (script.runInThisContext() as ModuleFunction)(module.exports, require, module, file, dir);
+    return module.exports;
+  }
+
+  /** Write the cache file of every chunk compiled from source (after the command ran, so that
+   *  the functions it compiled are in it); returns how many were written. A cache that cannot
+   *  be written is no error: the next run compiles from source again. */
+  save(): number {
+    if (this.cache === null) return 0;
+    let written = 0;
+    for (const { script, file, key } of this.fresh) {
+      try {
+        mkdirSync(this.cache, { recursive: true });
+        const path = this.path(file);
+        const tmp = `${path}.${process.pid}.tmp`;
+        writeFileSync(tmp, encodeCache(key, script.createCachedData()));
+        renameSync(tmp, path); // whole or not at all, for a process reading it meanwhile
+        written++;
+      } catch {
+        // read-only or full: run without the cache
+      }
+    }
+    this.fresh.length = 0;
+    return written;
+  }
+
+  /** The cache file of a chunk (its name carries the bundle's content hash already). */
+  path(file: string): string {
+    return join(this.cache ?? "", `${basename(file)}.v8`);
+  }
+
+  private read(file: string, key: Buffer): Uint8Array | undefined {
+    const bytes = readScratch(this.path(file)); // none yet: undefined
+    return bytes && decodeCache(bytes, key);
+  }
+}
+
+/** The CLI's entry points, as the bundle's mmlab.js exports them. */
+interface CliEntry {
+  commandLine(): string[];
+  main(argv: readonly string[]): Promise<number>;
+}
+
+/** Run the bundled CLI at `entry` (dist/bundle/mmlab.js) through the code cache, with V8 tuned
+ *  for the interpreter (v8-tuning.ts); resolves to the exit status, after writing the cache files
+ *  that were missing. */
+export async function runCached(entry: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  tuneV8();
+  const loader = new CachedLoader(cacheDir(env));
+  const cli = loader.load(entry) as CliEntry;
+  const status = await cli.main(cli.commandLine());
+  loader.save();
+  return status;
+}

@@ -1,0 +1,153 @@
+// The code cache bin/mmlab.js loads the bundle through (src/cli/code-cache.ts): chunks compile
+// from V8's cached data once it was written, and a stale, damaged or foreign cache file is
+// ignored (the chunk compiles from source, runs the same) and rewritten.
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  CachedLoader,
+  cacheDir,
+  cacheKey,
+  decodeCache,
+  digest,
+  encodeCache,
+} from "../../src/cli/code-cache.js";
+
+describe("digest", () => {
+  it("depends on every byte and on the length", () => {
+    const a = Buffer.from("the quick brown fox jumps over the lazy dog");
+    const b = Buffer.from(a);
+    b[17]! ^= 1;
+    expect(digest(a).equals(digest(Buffer.from(a)))).toBe(true);
+    expect(digest(a).equals(digest(b))).toBe(false);
+    expect(digest(Buffer.alloc(8)).equals(digest(Buffer.alloc(16)))).toBe(false);
+    expect(digest(a.subarray(1)).equals(digest(a.subarray(0, a.length - 1)))).toBe(false);
+  });
+
+  it("takes data larger than its first memory page", () => {
+    const big = Buffer.alloc(200_000, 7);
+    const other = Buffer.from(big);
+    other[199_999] = 8;
+    expect(digest(big).equals(digest(other))).toBe(false);
+  });
+});
+
+describe("cache files", () => {
+  const key = Buffer.from("v20.0.0 x64 1234 5678".padEnd(64), "latin1");
+  const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => i & 0xff));
+
+  it("give back V8's data for the key they were made for", () => {
+    expect(Buffer.from(decodeCache(encodeCache(key, data), key)!)).toEqual(data);
+  });
+
+  it("are ignored when made for another key (another chunk, Node or architecture)", () => {
+    const other = Buffer.from("v22.0.0 x64 1234 5678".padEnd(64), "latin1");
+    expect(decodeCache(encodeCache(other, data), key)).toBeUndefined();
+  });
+
+  it("are ignored when damaged: a flipped payload byte, truncated, or not a cache file", () => {
+    const file = encodeCache(key, data);
+    const flipped = Buffer.from(file);
+    flipped[file.length - 500]! ^= 0x40;
+    expect(decodeCache(flipped, key)).toBeUndefined();
+    expect(decodeCache(file.subarray(0, file.length - 1), key)).toBeUndefined();
+    expect(decodeCache(file.subarray(0, 40), key)).toBeUndefined();
+    expect(decodeCache(Buffer.from("#!/usr/bin/env node\n".repeat(20)), key)).toBeUndefined();
+  });
+
+  it("live in $MMLAB_CACHE_DIR, else the XDG cache directory; an empty MMLAB_CACHE_DIR turns them off", () => {
+    expect(cacheDir({ MMLAB_CACHE_DIR: "/x/y" })).toBe("/x/y");
+    expect(cacheDir({ MMLAB_CACHE_DIR: "" })).toBeNull();
+    expect(cacheDir({ XDG_CACHE_HOME: "/c" })).toBe("/c/mmlab");
+  });
+});
+
+describe("CachedLoader", () => {
+  let dir = "";
+  let cache = "";
+  let main = "";
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "mmlab-code-cache-"));
+    cache = join(dir, "cache");
+    mkdirSync(join(dir, "chunks"));
+    main = join(dir, "chunks/main.js");
+    writeFileSync(main, 'const { twice } = require("./lib-abc.js");\nexports.answer = () => twice(21);\n');
+    writeFileSync(join(dir, "chunks/lib-abc.js"), "exports.twice = (n) => n * 2;\n");
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Load main.js with a fresh loader (as a new process would); its report and result. */
+  function run(): { hits: string[]; misses: string[]; answer: number; written: number } {
+    const loader = new CachedLoader(cache);
+    const answer = (loader.load(main) as { answer: () => number }).answer();
+    return { ...loader.report, answer, written: loader.save() };
+  }
+
+  it("compiles from source the first time, writes the cache, and compiles from it after", () => {
+    expect(run()).toEqual({ hits: [], misses: ["main.js", "lib-abc.js"], answer: 42, written: 2 });
+    expect(run()).toEqual({ hits: ["main.js", "lib-abc.js"], misses: [], answer: 42, written: 0 });
+  });
+
+  it("ignores and rewrites the cache of a chunk changed since (stale)", () => {
+    run();
+    writeFileSync(join(dir, "chunks/lib-abc.js"), "exports.twice = (n) => n * 3;\n");
+    const later = new Date(Date.now() + 5000);
+    utimesSync(join(dir, "chunks/lib-abc.js"), later, later);
+    expect(run()).toEqual({ hits: ["main.js"], misses: ["lib-abc.js"], answer: 63, written: 1 });
+    expect(run()).toEqual({ hits: ["main.js", "lib-abc.js"], misses: [], answer: 63, written: 0 });
+  });
+
+  it("ignores and rewrites a damaged cache file", () => {
+    run();
+    const file = join(cache, "main.js.v8");
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 3]! ^= 0xff;
+    writeFileSync(file, bytes);
+    expect(run()).toEqual({ hits: ["lib-abc.js"], misses: ["main.js"], answer: 42, written: 1 });
+    writeFileSync(file, "garbage");
+    expect(run()).toEqual({ hits: ["lib-abc.js"], misses: ["main.js"], answer: 42, written: 1 });
+    expect(run().misses).toEqual([]);
+  });
+
+  it("runs without a cache directory (turned off) and without one it can write", () => {
+    const off = new CachedLoader(null);
+    expect((off.load(main) as { answer: () => number }).answer()).toBe(42);
+    expect(off.save()).toBe(0);
+    writeFileSync(cache, "a file where the directory should be");
+    expect(run()).toEqual({ hits: [], misses: ["main.js", "lib-abc.js"], answer: 42, written: 0 });
+  });
+
+  it("lets a chunk import() a module (vega, yaml) through Node's loader, without a warning", async () => {
+    writeFileSync(join(dir, "chunks/lazy.js"), 'exports.os = () => import("node:os");\n');
+    const warnings: string[] = [];
+    const listen = (w: Error): void => {
+      warnings.push(w.message);
+    };
+    process.on("warning", listen);
+    try {
+      for (const c of [new CachedLoader(cache), new CachedLoader(cache)]) {
+        const lazy = c.load(join(dir, "chunks/lazy.js")) as { os: () => Promise<{ arch: () => string }> };
+        expect((await lazy.os()).arch()).toBe(process.arch);
+        c.save();
+      }
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      process.emitWarning("another warning"); // still emitted
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off("warning", listen);
+    }
+    expect(warnings).toEqual(["another warning"]);
+  });
+
+  it("keys a chunk by this Node, this architecture, its size and modification time", () => {
+    const key = cacheKey(main)!.toString("latin1");
+    expect(key.trimEnd().split(" ").slice(0, 3)).toEqual([
+      process.version,
+      process.arch,
+      String(readFileSync(main).length),
+    ]);
+  });
+});
