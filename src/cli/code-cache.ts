@@ -168,6 +168,9 @@ export interface CacheReport {
   misses: string[];
 }
 
+/** An import() call in a chunk's source (rolldown writes import(`vega`)). */
+const DYNAMIC_IMPORT = /\bimport\(/;
+
 /** Drop the one ExperimentalWarning Node 20 prints at a chunk's first import() through
  *  vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER (how the chunks are loaded is no concern of the
  *  user's); every other warning goes through. Done once. */
@@ -199,7 +202,11 @@ export class CachedLoader {
     const done = this.modules.get(file);
     if (done) return done.exports;
     const source = readFileSync(file, "utf8");
-    const key = this.cache === null ? null : cacheKey(file);
+    // A chunk that calls import() (vega, vega-lite, yaml) is compiled from source each time:
+    // Node 20 loses the import() callback of a script compiled from cached data
+    // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING on the second run). Only the experiments' chunk
+    // has one.
+    const key = this.cache === null || DYNAMIC_IMPORT.test(source) ? null : cacheKey(file);
     const cachedData = key ? this.read(file, key) : undefined;
     const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
       filename: file,

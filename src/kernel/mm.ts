@@ -21,7 +21,7 @@ import {
 } from "../mmu/index.js";
 import type { mm_context_t } from "./asid.js";
 import { EACCES, EEXIST, EFAULT, EINVAL, ENOMEM, EOPNOTSUPP } from "./errno.js";
-import type { Kernel } from "./kernel.js";
+import { COST, type Kernel } from "./kernel.js";
 import { __va, PAGE_SIZE, PMD_SIZE } from "./layout.js";
 import { PG_anon } from "./page_alloc.js";
 import { KernelPageTable } from "./pgtable.js";
@@ -301,6 +301,7 @@ export class mm_struct {
         const base = ALIGN_DOWN(va, PMD);
         if (base >= start && base + PMD <= end) {
           writePte(this.k.machine.mem, leaf.pteAddr, 0, 0);
+          this.k.charge(COST.pte);
           this.k.pages.__free_pages(ptePpn(leaf.lo, leaf.hi), 9);
           this.anonHuge -= 512;
           this.rss -= 512;
@@ -312,6 +313,7 @@ export class mm_struct {
         continue; // now 4 KiB PTEs: handled by the next iteration
       }
       writePte(this.k.machine.mem, leaf.pteAddr, 0, 0);
+      this.k.charge(COST.pte);
       this.k.pages.put_page(ptePpn(leaf.lo, leaf.hi)); // a page-cache page keeps the cache's reference
       this.rss--;
       any = true;
@@ -418,6 +420,7 @@ export class mm_struct {
         // "mprotect keeps A and D"). V and U stay set, G stays clear, as Linux's new protection has them.
         const lo = (leaf.lo & ~PTE_RWX) | pteProt(f);
         writePte(this.k.machine.mem, leaf.pteAddr, lo, leaf.hi);
+        this.k.charge(COST.pte);
       }
       va = ALIGN_DOWN(va, step) + step;
     }

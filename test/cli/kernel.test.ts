@@ -665,6 +665,11 @@ describe("the console interpreter", () => {
     expect(kc.exec("vfree")).toEqual({ kind: "error", message: "missing argument (usage: vfree PTR)" });
     expect(kc.exec("vfree zz")).toEqual({ kind: "error", message: "no variable 'zz'" });
     expect(kc.exec("cat /proc/nope")).toMatchObject({ kind: "error" });
+    expect(kc.exec("print 0x1_0000_0000_0000_0000")).toEqual({
+      kind: "error",
+      message: "bad value '0x1_0000_0000_0000_0000': wider than 64 bits",
+    });
+    expect(kc.exec("print 0-8")).toEqual({ kind: "ok" }); // a sum wraps, as pointer arithmetic
     expect(kc.exec("read 0xffff8f8000100000 8")).toEqual({ kind: "oops" });
     expect(kc.exec("expect warn vfree 0x1234")).toEqual({ kind: "ok" });
     expect(kc.exec("expect warn echo hi")).toEqual({
