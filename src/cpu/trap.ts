@@ -16,3 +16,7 @@ export const HEAT_SIZE = 4096;
 /** Added to what a translated region retired (jit/translator.ts enter()) when the interpreter
  *  must end its chunk after it (a store asked to yield, or dropped regions): above any budget. */
 export const REGION_END_CHUNK = 1 << 30;
+
+/** Bytes of a hart's jit words in the arena (jit/region.ts lays them out): the warm-up's
+ *  scratch arena makes room for them without loading the emitter. */
+export const JIT_WORDS_BYTES = 16;

@@ -45,8 +45,8 @@ import { CSR, MSTATUS, PRIV_M, PRIV_S } from "./csr.js";
 import { HART_ARENA_BYTES, Hart, type HartHost } from "./hart.js";
 import type { Interpreter, RunFn } from "./interp.js";
 import { insnInfo, MNEMONICS, type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
-import { JIT_WORDS_BYTES } from "./jit/region.js";
 import { Paging } from "./paging.js";
+import { JIT_WORDS_BYTES } from "./trap.js";
 
 const PAGES = 64;
 const CODE_A = RAM_BASE; // the program
