@@ -296,6 +296,31 @@ export const clone_flags: Fmt = (v) => {
   return parts.length ? parts.join("|") : "0";
 };
 
+/** clone3's struct clone_args as strace prints it (its clone.c): flags by name, the pointers
+ *  the flags use (pidfd, child_tid, parent_tid, tls), exit_signal by name, stack and its
+ *  size, set_tid and cgroup when set; the address alone when it cannot be read. */
+export const clone3Args: Fmt = (va, c) => {
+  const size = Math.min(Number(c.a[1]! & 0xfffn), CLONE_ARGS_SIZE_MAX);
+  const b = size >= CLONE_ARGS_SIZE_VER0 ? c.t.uaccess.copy_from_user(va, size) : null;
+  if (!b) return va === 0n ? "NULL" : `0x${va.toString(16)}`;
+  const v = new DataView(b.buffer);
+  const q = (i: number): bigint => (i * 8 + 8 <= size ? v.getBigUint64(i * 8, true) : 0n);
+  const addr = (x: bigint): string => (x === 0n ? "NULL" : `0x${x.toString(16)}`);
+  const flags = q(0);
+  const has = (f: number): boolean => (flags & BigInt(f)) !== 0n;
+  const sig = Number(q(4));
+  const out = [`flags=${clone_flags(flags & 0xffff_ffffn, c)}`];
+  if (has(CLONE_PIDFD)) out.push(`pidfd=${addr(q(1))}`);
+  if (has(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) out.push(`child_tid=${addr(q(2))}`);
+  if (has(CLONE_PARENT_SETTID)) out.push(`parent_tid=${addr(q(3))}`);
+  out.push(`exit_signal=${sig && valid_signal(sig) ? signame(sig) : sig}`);
+  out.push(`stack=${addr(q(5))}`, `stack_size=0x${q(6).toString(16)}`);
+  if (has(CLONE_SETTLS)) out.push(`tls=${addr(q(7))}`);
+  if (q(8) !== 0n || q(9) !== 0n) out.push(`set_tid=${addr(q(8))}`, `set_tid_size=${q(9)}`);
+  if (q(10) !== 0n) out.push(`cgroup=${q(10)}`);
+  return `{${out.join(", ")}}`;
+};
+
 /** The thread group leader with id `pid` (a process), or null. */
 function find_process(c: Ctx, pid: number): task_struct | null {
   const t = c.s.find_task(pid);
@@ -552,7 +577,7 @@ export const processSyscalls: SyscallTable = {
   261: { name: "prlimit64", args: ["d", rlimitResource, "p", "p"], fn: prlimit64 },
   435: {
     name: "clone3",
-    args: ["p", "u"],
+    args: [clone3Args, "u"],
     fn: (c) => {
       const args = clone3_args(c, c.a[0]!, c.a[1]!);
       return typeof args === "bigint" ? args : do_clone(c, args);
