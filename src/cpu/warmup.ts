@@ -230,14 +230,23 @@ function program(csrs: Csrs): Program {
     pc += 4;
     return pc;
   };
-  // A loop of PRIME_LOOPS cold() calls first (x8 counts them; csrrs of fcsr with x0 reads
-  // and writes nothing): V8 gives a function its feedback vector only after it has run for a
-  // while (--lazy-feedback-allocation), and cold(), which has no loop of its own, would record
-  // nothing in the passes (measured: with --no-lazy-feedback-allocation, or this loop, the
-  // real-program suite meets no deoptimization of cold(); without either, bench_fp meets 8).
-  put(slot("csrrs", xd(RD), 0, 0, CSR.fcsr));
+  // A loop of PRIME_LOOPS cold() calls first, one per group function of cold() (interp.ts
+  // COLD_GROUPS: csrrs of fcsr with x0, which reads and writes nothing; fsgnj.d; div; lr.d on
+  // the common data page), x8 counting: V8 gives a function its feedback vector only after it
+  // has run for a while (--lazy-feedback-allocation), and the cold functions, which have no
+  // loop of their own, would record nothing in the passes (measured: with
+  // --no-lazy-feedback-allocation, or this loop, the real-program suite meets no deoptimization
+  // of cold(); without either, bench_fp meets 8; priming only the group of csrrs, bench_fp's F/D
+  // group was optimized and deoptimized 5 times in its first 16 M instructions).
+  const primed = [
+    slot("csrrs", xd(RD), 0, 0, CSR.fcsr),
+    slot("fsgnj.d", 2 * FD, 2 * F_D[0]!, 2 * F_D[0]!),
+    slot("div", xd(RD), xs(A1), xs(A2)),
+    slot("lr.d", xd(RD), xs(BASE_COMMON)),
+  ];
+  for (const s of primed) put(s);
   put(slot("addi", xd(PRIME_REG), xs(PRIME_REG), 0, -1));
-  put(slot("bne", 0, xs(PRIME_REG), 0, -8));
+  put(slot("bne", 0, xs(PRIME_REG), 0, -4 * (primed.length + 1)));
   put(slot("jal", xd(0), 0, 0, CODE_B - pc));
   slots.set(CODE_B, slot("addi", xd(RD), xs(A1), 0, 1));
   slots.set(CODE_B + 4, slot("jal", xd(0), 0, 0, pc - (CODE_B + 4)));
