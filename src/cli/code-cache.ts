@@ -28,7 +28,8 @@ import {
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { Script } from "node:vm";
+import { constants, Script } from "node:vm";
+import { tuneV8 } from "./v8-tuning.js";
 
 /** The first bytes of a cache file (format version 1). */
 const MAGIC = Buffer.from("mmlab-v8-cache-1", "latin1");
@@ -167,6 +168,23 @@ export interface CacheReport {
   misses: string[];
 }
 
+/** An import() call in a chunk's source (rolldown writes import(`vega`)). */
+const DYNAMIC_IMPORT = /\bimport\(/;
+
+/** Drop the one ExperimentalWarning Node 20 prints at a chunk's first import() through
+ *  vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER (how the chunks are loaded is no concern of the
+ *  user's); every other warning goes through. Done once. */
+function silenceLoaderWarning(): void {
+  const emit = process.emitWarning;
+  if ((emit as { mmlabQuiet?: true }).mmlabQuiet) return;
+  const quiet = (warning: string | Error, ...rest: unknown[]): void => {
+    const text = typeof warning === "string" ? warning : warning.message;
+    if (text.startsWith("vm.USE_MAIN_CONTEXT_DEFAULT_LOADER is an experimental feature")) return;
+    (emit as (w: string | Error, ...r: unknown[]) => void).call(process, warning, ...rest);
+  };
+  process.emitWarning = Object.assign(quiet, { mmlabQuiet: true as const }) as typeof process.emitWarning;
+}
+
 /** Loads the CommonJS chunks of one directory with V8's code cache; save() writes the cache
  *  files of the chunks compiled from source, once the command has run. */
 export class CachedLoader {
@@ -174,7 +192,9 @@ export class CachedLoader {
   private readonly fresh: { script: Script; file: string; key: Buffer }[] = [];
   readonly report: CacheReport = { hits: [], misses: [] };
 
-  constructor(private readonly cache: string | null) {}
+  constructor(private readonly cache: string | null) {
+    silenceLoaderWarning();
+  }
 
   /** The exports of the chunk at `file` (an absolute path), compiled and run on first use; its
    *  relative requires load through this loader, the others through Node's require. */
@@ -182,11 +202,20 @@ export class CachedLoader {
     const done = this.modules.get(file);
     if (done) return done.exports;
     const source = readFileSync(file, "utf8");
-    const key = this.cache === null ? null : cacheKey(file);
+    // A chunk that calls import() (vega, vega-lite, yaml) is compiled from source each time:
+    // Node 20 loses the import() callback of a script compiled from cached data
+    // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING on the second run). Only the experiments' chunk
+    // has one.
+    const key = this.cache === null || DYNAMIC_IMPORT.test(source) ? null : cacheKey(file);
     const cachedData = key ? this.read(file, key) : undefined;
     const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
       filename: file,
       cachedData,
+      // import() in a chunk (vega, vega-lite, yaml: loaded when a command needs them) goes to
+      // Node's own loader; without this, V8 refuses it (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING:
+      // `mmlab exp` drew no plot and exited 2). A function here would need
+      // --experimental-vm-modules; this constant needs only its warning silenced (below).
+      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     });
     if (cachedData && !script.cachedDataRejected) this.report.hits.push(basename(file));
     else {
@@ -242,9 +271,11 @@ interface CliEntry {
   main(argv: readonly string[]): Promise<number>;
 }
 
-/** Run the bundled CLI at `entry` (dist/bundle/mmlab.js) through the code cache; resolves to the
- *  exit status, after writing the cache files that were missing. */
+/** Run the bundled CLI at `entry` (dist/bundle/mmlab.js) through the code cache, with V8 tuned
+ *  for the interpreter (v8-tuning.ts); resolves to the exit status, after writing the cache files
+ *  that were missing. */
 export async function runCached(entry: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  tuneV8();
   const loader = new CachedLoader(cacheDir(env));
   const cli = loader.load(entry) as CliEntry;
   const status = await cli.main(cli.commandLine());

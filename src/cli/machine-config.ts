@@ -149,6 +149,12 @@ export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
             help: "run every instruction in the interpreter, no translation (the default for now)",
           },
           {
+            name: "jit-hot",
+            kind: "value",
+            valueName: "N",
+            help: "translate (as --jit) the code a loop's back edge or a call reaches N times (default 1024)",
+          },
+          {
             name: "dump-jit",
             kind: "value",
             valueName: "DIR",
@@ -189,24 +195,54 @@ export function machineConfig(p: Parsed, command: string): MachineConfig {
     stats,
     ...trace,
     quiet: flag(p, "quiet"),
-    ...jitOpt(p, command),
+    ...jitOpt(p, command, mem),
   };
 }
 
-/** --jit and --dump-jit DIR (which implies --jit): DIR is created, and each region's text is
- *  written to a file there. --no-jit: no translation (with either of them: a usage error). */
-function jitOpt(p: Parsed, command: string): { jit?: JitSpec } {
+/** Room the harts' state needs beside RAM in the arena (src/mmu/arena.ts), generously: a
+ *  machine whose RAM leaves less cannot translate. */
+const JIT_STATE_ROOM = 64 << 20;
+
+/** Translation, off by default for now: --jit asks for it (a usage error on a machine that
+ *  cannot), --dump-jit DIR too, and DIR is created with each region's text written to a file
+ *  there; --jit-hot N too, with that heat threshold. --no-jit: no translation (with --jit,
+ *  --dump-jit or --jit-hot: a usage error). */
+function jitOpt(p: Parsed, command: string, mem: number): { jit?: JitSpec } {
   const dir = stringOpt(p, "dump-jit");
+  const hotText = stringOpt(p, "jit-hot");
   if (flag(p, "no-jit")) {
-    if (dir !== undefined || flag(p, "jit")) {
-      throw usageError(command, `'--no-jit' cannot go with '${dir === undefined ? "--jit" : "--dump-jit"}'`);
-    }
+    const other = flag(p, "jit")
+      ? "--jit"
+      : dir !== undefined
+        ? "--dump-jit"
+        : hotText !== undefined
+          ? "--jit-hot"
+          : null;
+    if (other !== null) throw usageError(command, `'--no-jit' cannot go with '${other}'`);
     return {};
   }
-  if (dir === undefined && !flag(p, "jit")) return {};
-  if (dir === undefined) return { jit: { dump: null } };
+  const hot =
+    hotText === undefined
+      ? {}
+      : {
+          hot: wholeNumberOpt(p, command, "jit-hot", {
+            lo: 1,
+            hi: 1 << 30,
+            want: "expected a number from 1 to 2^30",
+          })!,
+        };
+  const required = dir !== undefined || flag(p, "jit") || hotText !== undefined;
+  if (!required) return {};
+  if (required && mem > MAX_RAM - JIT_STATE_ROOM) {
+    const opt = dir !== undefined ? "--dump-jit" : "--jit";
+    throw usageError(
+      command,
+      `'${opt}' needs --mem below 4G: RAM and the harts' state share one 4 GiB WebAssembly memory`,
+    );
+  }
+  if (dir === undefined) return { jit: { dump: null, required, ...hot } };
   makeDirs(dir);
-  return { jit: { dump: (name, text) => writeFileSync(join(dir, name), text) } };
+  return { jit: { dump: (name, text) => writeFileSync(join(dir, name), text), required, ...hot } };
 }
 
 /** --harts: 1 to MAX_HARTS (default 1). */

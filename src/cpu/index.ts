@@ -24,6 +24,7 @@ export {
   interpreter,
   interpreterSource,
   isHotOp,
+  MAX_CHUNK,
   type RunFn,
   run,
   STARTER_INSNS,

@@ -31,9 +31,9 @@ import type { Hart } from "./hart.js";
 import { div32, divu32, rem32, remu32 } from "./int32.js";
 import { div64, divu64, mul64, mulh64, mulhsu64, mulhu64, r, rem64, remu64 } from "./int64.js";
 import { MNEMONICS, type Mnemonic, OP_ILLEGAL, OP_REGION, OPS } from "./isa.js";
-import { NEXT_PC, SEMANTICS } from "./semantics.js";
-import { HEAT_SIZE, JIT_HOT, TLB_MASK, TRAP } from "./trap.js";
-import { warmVariant } from "./warmup.js";
+import { JUMP_REL, NEXT_PC, SEMANTICS } from "./semantics.js";
+import { HEAT_SIZE, REGION_END_CHUNK, TLB_MASK, TRAP } from "./trap.js";
+import { type JitWarmer, warmVariant } from "./warmup.js";
 
 /** Runs up to `budget` instructions on a hart; returns how many retired. */
 export type RunFn = (h: Hart, budget: number) => number;
@@ -120,19 +120,49 @@ function nameOf(op: number): Mnemonic {
   return MNEMONICS[op - OPS[MNEMONICS[0]!]]!;
 }
 
-// The jit variant's heat count after a jump (taken or not): the pc it goes to, when in the page
-// being fetched from, may get a translated region (jit/translator.ts).
+// The jit variant's heat count, on the edges that make code hot: a taken backward branch or jal
+// (a loop's back edge) and a call (jal or jalr with a link register). Such a case leaves the
+// switch by `break heat` to the one place that counts (HEAT below the switch; every other case
+// goes on with the next instruction), so that place gets its type feedback from any loop, the
+// warm-up's included (a copy in each of the 8 cases deoptimized run() the first time a program
+// took a backward blt, bgeu...: those were never taken backward in the warm-up). The pc it goes
+// to counts down from the hart's threshold (jit.hotAt); at zero, when in the page being fetched
+// from, the region starting there may be translated (jit/translator.ts). Forward branches, plain
+// jumps and returns, most of the jumps a program makes, cost nothing more than in the plain
+// interpreter.
 const HEAT =
-  "{ const hk = (pcLo >>> 1) & HEAT_MASK; if (++heat[hk] >= JIT_HOT) { heat[hk] = 0; " +
-  "if (jit !== null && (pcLo & -4096) === fLo && pcHi === fHi) jit.hot(h, pcLo, pcHi, fBase, dc, PAGED); } }";
+  "{ const hk = (pcLo >>> 1) & HEAT_MASK; if (--heat[hk] === 0 && jit !== null) { heat[hk] = jit.hotAt; " +
+  "if ((pcLo & -4096) === fLo && pcHi === fHi) jit.hot(h, pcLo, pcHi, fBase, dc, PAGED); } }";
+
+/** Which taken jumps of op `name` count heat (a JS condition on the slot's fields). */
+const HEAT_WHEN: Partial<Record<Mnemonic, string>> = {
+  jal: "imm <= 0 || d !== 0",
+  jalr: "d !== 0",
+  beq: "imm <= 0",
+  bne: "imm <= 0",
+  blt: "imm <= 0",
+  bge: "imm <= 0",
+  bltu: "imm <= 0",
+  bgeu: "imm <= 0",
+};
+
+/** A jump's body in the jit variant: its taken path goes to the heat count when it counts. */
+function withHeat(name: Mnemonic, body: string): string {
+  const when = HEAT_WHEN[name];
+  if (when === undefined) return body;
+  const count = `if (${when}) break heat;`;
+  if (name === "jalr") return `${body} ${count}`;
+  if (!body.includes(JUMP_REL)) throw new Error(`interpreter: ${name} has no relative jump to count heat on`);
+  return body.replace(JUMP_REL, `{ ${JUMP_REL} ${count} }`);
+}
 
 function hotCase(op: number, v: Variant): string {
   const name = nameOf(op);
   const sem = SEMANTICS[name];
   const flow = sem.flow ?? "seq";
-  const heat = v.jit ? HEAT.replace("PAGED", String(v.paged)) : "";
-  const tail = flow === "jump" ? heat : flow === "end" ? `${NEXT_PC} break loop;` : NEXT_PC;
-  return `case ${op}: /* ${name} */ { ${expand(sem.body, v, "hot")} ${tail} break; }`;
+  const body = v.jit ? withHeat(name, sem.body) : sem.body;
+  const tail = flow === "jump" ? "" : flow === "end" ? `${NEXT_PC} break loop;` : NEXT_PC;
+  return `case ${op}: /* ${name} */ { ${expand(body, v, "hot")} ${tail} break; }`;
 }
 
 // The names a body may use, with what cold() binds them to; a case binds only those its body
@@ -179,37 +209,72 @@ function coldCase(op: number, v: Variant): string {
 const FETCH_FLUSH = (k: string): string =>
   `if (fSlot >= 0) { hitX[fSlot] += ${k} - fFrom; stamp[fSlot] = clk0 + ${k} - 1; fSlot = -1; }`;
 
-/** The source of cold(h, op, a, imm, len, pcLo, pcHi, n): the non-hot ops. The caller has synced
- *  h's pc and chunk count; the result says how the loop goes on. */
+/** The groups of non-hot ops, each in a function of its own that cold() calls: V8 optimizes a
+ *  function as a whole, so a program that meets one group (printf's divisions, a CSR access)
+ *  compiles that group, not every F, D and A op besides (one cold() of all of them took 2.6 s of
+ *  TurboFan on bench_fp, loaded machine). The last group also takes the ops no other does. */
+const COLD_GROUPS: readonly { name: string; has: (m: Mnemonic) => boolean }[] = [
+  { name: "fp", has: (m) => /^f(?!ence)/.test(m) },
+  { name: "amo", has: (m) => /^(lr\.|sc\.|amo)/.test(m) },
+  { name: "div", has: (m) => /^(div|rem)/.test(m) },
+  { name: "sys", has: () => true },
+];
+
+/** The group (index in COLD_GROUPS) of each non-hot mnemonic. */
+function coldGroupOf(m: Mnemonic): number {
+  return COLD_GROUPS.findIndex((g) => g.has(m));
+}
+
+/** The source of cold(h, op, a, imm, len, pcLo, pcHi, n): the non-hot ops, through the function
+ *  of their group. The caller has synced h's pc and chunk count; the result says how the loop
+ *  goes on. */
 function coldSource(v: Variant): string {
-  const cases = MNEMONICS.filter((m) => !HOT.has(m))
-    .map((m) => coldCase(OPS[m], v))
-    .join("\n");
-  return `function ${fnName("cold", v)}(h, op, a, imm, len, pcLo, pcHi, n) {
+  const cold = fnName("cold", v);
+  const top = Math.max(OP_ILLEGAL, ...MNEMONICS.map((m) => OPS[m]));
+  const groupOf = new Uint8Array(top + 1).fill(COLD_GROUPS.length - 1);
+  const bodies = COLD_GROUPS.map(() => [] as string[]);
+  for (const m of MNEMONICS.filter((m) => !HOT.has(m))) {
+    groupOf[OPS[m]] = coldGroupOf(m);
+    bodies[coldGroupOf(m)]!.push(coldCase(OPS[m], v));
+  }
+  const fns = COLD_GROUPS.map(
+    (g, k) => `function ${cold}_${g.name}(h, op, a, imm, len, pcLo, pcHi, n) {
   const x = h.x;
   const d = a & 127, s1 = (a >>> 7) & 127, s2 = (a >>> 14) & 127;
   switch (op) {
-${cases}
-    case ${OP_ILLEGAL}: h.illegal(imm, len);
+${bodies[k]!.join("\n")}
+    ${k === COLD_GROUPS.length - 1 ? `case ${OP_ILLEGAL}: h.illegal(imm, len);` : ""}
     default: throw new Error("interpreter: no case for op " + op);
+  }
+}`,
+  );
+  const calls = COLD_GROUPS.map(
+    (g, k) => `case ${k}: return ${cold}_${g.name}(h, op, a, imm, len, pcLo, pcHi, n);`,
+  );
+  return `${fns.join("\n")}
+const COLD_GROUP = new Uint8Array([${groupOf.join(",")}]);
+function ${cold}(h, op, a, imm, len, pcLo, pcHi, n) {
+  switch (op < COLD_GROUP.length ? COLD_GROUP[op] : ${COLD_GROUPS.length - 1}) {
+    ${calls.join("\n    ")}
   }
 }`;
 }
 
-// The jit variant at a region's mark: run the region (it retires k instructions and leaves the
-// pc in h, or returns 0 when it does not apply: then the slot's own op runs).
+// The jit variant at a region's mark: run the region (it retires k instructions, plus
+// REGION_END_CHUNK when the chunk must end after it, and leaves the pc in h), or, when it does
+// not apply, enter() returns the slot's own op negated, which runs. No path here reads or
+// writes a property the warm-up's region does not (V8 would deoptimize run() the first time).
 const ENTER = (paged: boolean): string => `if (op === ${OP_REGION}) {
           ${SYNC_PC}
-          const ro = fBase + (pcLo & 4095);
           inRegion = true;
-          const k = jit.enter(h, ro, budget - n + 1, n - 1, clk0 + n - 1, ${paged});
+          const k = jit.enter(h, fBase + (pcLo & 4095), budget - n + 1, n - 1, clk0 + n - 1, ${paged});
           inRegion = false;
           if (k > 0) {
-            n += k - 1; pcLo = h.pcLo | 0; pcHi = h.pcHi | 0;
-            if (jit.endChunk) { jit.endChunk = false; break loop; }
+            n += (k & ${REGION_END_CHUNK - 1}) - 1; pcLo = h.pcLo | 0; pcHi = h.pcHi | 0;
+            if (k > ${REGION_END_CHUNK - 1}) break loop;
             continue;
           }
-          op = jit.origOp(ro);
+          op = -k;
         }`;
 
 /** The source of run(h, budget), the hot loop. */
@@ -232,6 +297,7 @@ function runSource(v: Variant): string {
   const hitR = tr ? tr.hostHits.r : SCRATCH, hitW = tr ? tr.hostHits.w : SCRATCH, hitX = tr ? tr.hostHits.x : SCRATCH;
   const clk0 = h.steps;
   ${jit ? "const jit = h.jit, heat = jit !== null ? jit.heat : HEAT_SCRATCH; let inRegion = false;" : ""}
+  ${jit ? "if (jit !== null && clk0 >= jit.decayAt) jit.decay(clk0);" : ""}
   let pcLo = h.pcLo | 0, pcHi = h.pcHi | 0;
   let n = 0, fLo = 1, fHi = 0, fBase = 0, dc = h.code.empty, fSlot = -1, fFrom = 0;
   for (;;) {
@@ -254,6 +320,7 @@ function runSource(v: Variant): string {
         const d = a & 127, s1 = (a >>> 7) & 127, s2 = (a >>> 14) & 127;
         ${traced || v.trig ? `if (h.triggers.exec) { ${SYNC_PC} h.triggers.checkExec(len); }` : ""}
         ${traced ? "tracer(h, pcLo, pcHi, fBase + (pcLo & 4095));" : ""}
+        ${jit ? "heat: {" : ""}
         switch (op) {
 ${cases}
           default: {
@@ -267,11 +334,12 @@ ${cases}
             break;
           }
         }
+        ${jit ? `continue; } ${HEAT.replace("PAGED", String(paged))}` : ""}
       }
       break;
     } catch (e) {
       if (e !== TRAP) throw e;
-      ${jit ? "if (inRegion) { inRegion = false; n = h.chunkN; } // a region's trap: its instruction's count" : ""}
+      ${jit ? "const cn = h.chunkN; if (inRegion) { inRegion = false; n = cn; } // a region's trap: its instruction's count" : ""}
       ${paged ? FETCH_FLUSH("n + 1") : ""}
       n--; // the instruction that trapped did not retire
       budget--; // but a trap storm still ends the chunk
@@ -292,7 +360,7 @@ const { r, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, div32
         TRAP, tracer, fpu } = env;
 const SCRATCH = new Float64Array(1 << 16);
 const TLB_MASK = ${TLB_MASK};
-const HEAT_MASK = ${HEAT_SIZE - 1}, JIT_HOT = ${JIT_HOT};
+const HEAT_MASK = ${HEAT_SIZE - 1};
 const HEAT_SCRATCH = new Int32Array(${HEAT_SIZE});
 let warm = env.warm;
 ${coldSource(v)}
@@ -308,7 +376,7 @@ function build(v: Variant, tracer: TraceFn | null, warmUp = tracer === null): Ru
   const env = {
     // A plain variant warms itself up (warmup.ts) when it is first called, before it runs any
     // instruction of a user's machine; the tracing and trigger-checking ones, slow anyway, do not.
-    warm: warmUp ? () => warmVariant(fn!, v.paged) : null,
+    warm: warmUp ? () => warmVariant(fn!, v.paged, undefined, v.jit ? jitWarmer : null) : null,
     r,
     mul64,
     mulh64,
@@ -334,6 +402,15 @@ function build(v: Variant, tracer: TraceFn | null, warmUp = tracer === null): Ru
 }
 
 const colds = new WeakMap<RunFn, ColdFn>();
+
+/** How the jit variants are warmed with translation on (set by jit/translator.ts, which
+ *  imports this module: a hart runs the jit variants only once that module has loaded). */
+let jitWarmer: JitWarmer | null = null;
+
+/** Give the jit variants' warm-up its way to turn translation on for a scratch hart. */
+export function setJitWarmer(w: JitWarmer): void {
+  jitWarmer = w;
+}
 
 /** A pair of interpreters: for translation off, and for paging with modelled-TLB accounting. */
 export interface Interpreter {
@@ -404,18 +481,30 @@ export function jitCold(paged: boolean): ColdFn {
   return c;
 }
 
-/** Run a chunk on `h` with the variant its translation state needs (the jit variants when the
- *  hart translates and the plain interpreter is asked for; the starter variants for a process's
- *  first STARTER_INSNS instructions). */
+/** The most instructions one call of a generated run() executes (a longer budget returns early,
+ *  as a trap or a CSR write makes it: callers go on with the next chunk). Warm-up: the kernel
+ *  asks for a whole tick (4 M instructions), so the call running when V8 has optimized run()
+ *  went on for its whole tick in the unoptimized code and V8 compiled run() a second time, for
+ *  on-stack replacement (--trace-opt on bench_coremark: 1.1 s, then 2.0 s of compile on a loaded
+ *  machine). With short calls the next call enters the optimized code and no OSR compile is
+ *  needed; a call per 65,536 instructions costs nothing measurable. */
+export const MAX_CHUNK = 65_536;
+
+/** Run a chunk on `h` with the variant its translation state needs (the starter variants for a
+ *  process's first STARTER_INSNS instructions, with translation on too: a short program never
+ *  pays for a warm-up; then the jit variants when the hart translates and the plain interpreter
+ *  is asked for). The starter never meets a region's mark: regions are made only by the jit
+ *  variants, which run only once the process's starter share is used up. */
 export function run(h: Hart, budget: number, interp: Interpreter = interpreter): number {
+  budget = Math.min(budget, MAX_CHUNK);
   // execute triggers and breakpoints: checked before each instruction, so no region runs
   const i =
     h.triggers.exec && !interp.checksTriggers
       ? triggered
-      : h.jit !== null && interp === interpreter
-        ? jitInterpreter
-        : interp === interpreter && starterLeft > 0
-          ? starter
+      : interp === interpreter && starterLeft > 0
+        ? starter
+        : h.jit !== null && interp === interpreter
+          ? jitInterpreter
           : interp;
   if (i !== starter) return (h.pagingActive() ? i.paged : i.bare)(h, budget);
   // A chunk may end early (a trap, a CSR write, a yield: every caller goes on with the next).

@@ -35,7 +35,7 @@ const EA =
   "const hi = (x[s1 + 1] + (imm >> 31) + ((lo >>> 0) < (x[s1] >>> 0) ? 1 : 0)) | 0;";
 
 /** pc + imm into pc (a taken branch or jal). */
-const JUMP_REL =
+export const JUMP_REL =
   "{ const t = (pcLo + imm) | 0; " +
   "pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0; pcLo = t; }";
 

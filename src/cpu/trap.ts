@@ -9,7 +9,14 @@ export const TLB_BITS = 10;
 export const TLB_SIZE = 1 << TLB_BITS;
 export const TLB_MASK = TLB_SIZE - 1;
 
-/** The jit variant's heat counters per hart (hashed by pc), and the count at which the pc a
- *  jump goes to gets a translated region (jit/translator.ts). */
+/** The jit variant's heat counters per hart (hashed by pc; jit/translator.ts sets and decays
+ *  them). */
 export const HEAT_SIZE = 4096;
-export const JIT_HOT = 64;
+
+/** Added to what a translated region retired (jit/translator.ts enter()) when the interpreter
+ *  must end its chunk after it (a store asked to yield, or dropped regions): above any budget. */
+export const REGION_END_CHUNK = 1 << 30;
+
+/** Bytes of a hart's jit words in the arena (jit/region.ts lays them out): the warm-up's
+ *  scratch arena makes room for them without loading the emitter. */
+export const JIT_WORDS_BYTES = 16;

@@ -46,6 +46,7 @@ import { HART_ARENA_BYTES, Hart, type HartHost } from "./hart.js";
 import type { Interpreter, RunFn } from "./interp.js";
 import { insnInfo, MNEMONICS, type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
 import { Paging } from "./paging.js";
+import { JIT_WORDS_BYTES } from "./trap.js";
 
 const PAGES = 64;
 const CODE_A = RAM_BASE; // the program
@@ -68,6 +69,13 @@ const PRIME_REG = 8;
  *  11.3), whose budget before a function gets its feedback vector is 8 × its bytecode size
  *  (--interrupt-budget-factor-for-feedback-allocation); 64 was not. */
 const PRIME_LOOPS = 1000;
+/** A loop of integer code (x9 counts its passes) that the jit variants' warm-up translates
+ *  (threshold WARM_HOT) and then enters, after the passes (runJitLoop): the interpreter's
+ *  paths into the translator (heat, hot(), enter(), decay()) get their feedback before V8
+ *  optimizes it. At JIT_LOOP, in the detour's page. */
+const JIT_REG = 9;
+const WARM_HOT = 16;
+const JIT_LOOP = CODE_B + 0x100;
 const FIRST_PAGE_REG = 14;
 
 // F registers: f11..f13 doubles, f21..f23 NaN-boxed singles; f10 the destination.
@@ -222,14 +230,23 @@ function program(csrs: Csrs): Program {
     pc += 4;
     return pc;
   };
-  // A loop of PRIME_LOOPS cold() calls first (x8 counts them; csrrs of fcsr with x0 reads
-  // and writes nothing): V8 gives a function its feedback vector only after it has run for a
-  // while (--lazy-feedback-allocation), and cold(), which has no loop of its own, would record
-  // nothing in the passes (measured: with --no-lazy-feedback-allocation, or this loop, the
-  // real-program suite meets no deoptimization of cold(); without either, bench_fp meets 8).
-  put(slot("csrrs", xd(RD), 0, 0, CSR.fcsr));
+  // A loop of PRIME_LOOPS cold() calls first, one per group function of cold() (interp.ts
+  // COLD_GROUPS: csrrs of fcsr with x0, which reads and writes nothing; fsgnj.d; div; lr.d on
+  // the common data page), x8 counting: V8 gives a function its feedback vector only after it
+  // has run for a while (--lazy-feedback-allocation), and the cold functions, which have no
+  // loop of their own, would record nothing in the passes (measured: with
+  // --no-lazy-feedback-allocation, or this loop, the real-program suite meets no deoptimization
+  // of cold(); without either, bench_fp meets 8; priming only the group of csrrs, bench_fp's F/D
+  // group was optimized and deoptimized 5 times in its first 16 M instructions).
+  const primed = [
+    slot("csrrs", xd(RD), 0, 0, CSR.fcsr),
+    slot("fsgnj.d", 2 * FD, 2 * F_D[0]!, 2 * F_D[0]!),
+    slot("div", xd(RD), xs(A1), xs(A2)),
+    slot("lr.d", xd(RD), xs(BASE_COMMON)),
+  ];
+  for (const s of primed) put(s);
   put(slot("addi", xd(PRIME_REG), xs(PRIME_REG), 0, -1));
-  put(slot("bne", 0, xs(PRIME_REG), 0, -8));
+  put(slot("bne", 0, xs(PRIME_REG), 0, -4 * (primed.length + 1)));
   put(slot("jal", xd(0), 0, 0, CODE_B - pc));
   slots.set(CODE_B, slot("addi", xd(RD), xs(A1), 0, 1));
   slots.set(CODE_B + 4, slot("jal", xd(0), 0, 0, pc - (CODE_B + 4)));
@@ -283,7 +300,7 @@ function yieldDevice(h: () => Hart): MmioDevice {
 /** A scratch hart on its own RAM: bare in M-mode, or paged (Sv48, identity-mapped) in S-mode. */
 function scratchHart(tlb: TlbConfig, paged: boolean): Hart {
   // An arena with room for the hart, as a machine's: the views the loop meets have the same kind.
-  const mem = new PhysMem(PAGES * 4096, HART_ARENA_BYTES + tlbArenaBytes(tlb));
+  const mem = new PhysMem(PAGES * 4096, HART_ARENA_BYTES + tlbArenaBytes(tlb) + JIT_WORDS_BYTES);
   const harts: Hart[] = [];
   const host: HartHost = {
     mem,
@@ -294,6 +311,9 @@ function scratchHart(tlb: TlbConfig, paged: boolean): Hart {
   };
   const h = new Hart(0, host);
   harts.push(h);
+  // fence.i drops the fetch entries as a Machine's does (machine.ts), or the loop would go on
+  // fetching from the dropped decode pages (marked with regions the translator forgot).
+  host.code.onFlush = () => h.hostTlb.flushKind("x");
   h.translator = new Paging(tlb, mem, h.hostTlb);
   mem.attach(yieldDevice(() => h));
   if (paged) {
@@ -321,18 +341,21 @@ function runPasses(fn: RunFn, h: Hart, priv: number, csrs: Csrs): void {
   wordAt(p.decodeAt, 0x00000013); // addi x0, x0, 0: decoded by the interpreter itself
   wordAt(p.end, 0x0000006f); // jal x0, 0: the end, also once fence.i has dropped the slots
   for (const pass of PASSES) {
-    for (const [pa, s] of p.slots) {
-      const off = pa - RAM_BASE;
-      const dc = h.code.page(off - (off % 4096));
-      const i = ((off & 4094) >> 1) * SLOT_WORDS;
-      dc[i] = s.op;
-      dc[i + 1] = s.a;
-      dc[i + 2] = s.imm;
-      dc[i + 3] = 4;
-    }
+    for (const [pa, s] of p.slots) placeSlot(h, pa, s);
     resetHart(h, priv, pass, p.jalrNext);
     runToEnd(fn, h, priv, p);
   }
+}
+
+/** Write decode slot `s` (a 4-byte instruction) at physical address `pa` of `h`'s RAM. */
+function placeSlot(h: Hart, pa: number, s: Slot): void {
+  const off = pa - RAM_BASE;
+  const dc = h.code.page(off - (off % 4096));
+  const i = ((off & 4094) >> 1) * SLOT_WORDS;
+  dc[i] = s.op;
+  dc[i + 1] = s.a;
+  dc[i + 2] = s.imm;
+  dc[i + 3] = 4;
 }
 
 /** mstatus during the warm-up: FP on, mret returns to M, sret to S. */
@@ -390,12 +413,50 @@ const warmed = new WeakSet<RunFn>();
 /** Warm one variant of the interpreter once (later calls return at once): `paged` runs it on a
  *  hart with Sv48 on, else on a bare one. `tlb`: the scratch hart's TLB model (default: the
  *  default preset). */
-export function warmVariant(fn: RunFn, paged: boolean, tlb: TlbConfig = defaultTlb()): void {
+export function warmVariant(
+  fn: RunFn,
+  paged: boolean,
+  tlb: TlbConfig = defaultTlb(),
+  jit: JitWarmer | null = null,
+): void {
   if (warmed.has(fn)) return;
   warmed.add(fn);
-  if (paged) runPasses(fn, scratchHart(tlb, true), PRIV_S, { scratch: CSR.sscratch, status: CSR.sstatus });
-  else runPasses(fn, scratchHart(tlb, false), PRIV_M, { scratch: CSR.mscratch, status: CSR.mstatus });
+  const h = scratchHart(tlb, paged);
+  jit?.(h, WARM_HOT);
+  if (paged) runPasses(fn, h, PRIV_S, { scratch: CSR.sscratch, status: CSR.sstatus });
+  else runPasses(fn, h, PRIV_M, { scratch: CSR.mscratch, status: CSR.mstatus });
+  if (jit) runJitLoop(fn, h);
 }
+
+/** The jit variants' last step: a loop of integer code at JIT_LOOP, in a chunk sized so that,
+ *  after WARM_HOT passes interpreted, its region translated and 10 passes run in it, one
+ *  instruction of budget is left at the region's entry: too little for its block, so the region does not apply and the slot's own
+ *  op runs. That path of the interpreter gets its feedback here too, and so does the call of
+ *  decay() at a chunk's start (V8 allocates a function's feedback vector only after it has run
+ *  a while: what the first chunks of the warm-up do records nothing). */
+function runJitLoop(fn: RunFn, h: Hart): void {
+  const j = h.jit;
+  if (!j) throw new Error("interpreter warm-up: the jit variant's hart does not translate");
+  for (const [pa, s] of [
+    [JIT_LOOP, slot("addi", xd(JIT_REG), xs(JIT_REG), 0, -1)],
+    [JIT_LOOP + 4, slot("bne", 0, xs(JIT_REG), 0, -4)],
+  ] as const) {
+    placeSlot(h, pa, s);
+  }
+  j.heat.fill(j.hotAt);
+  j.decayAt = 0; // decay() at this chunk's start: the function has its feedback vector by now
+  h.setReg(JIT_REG, 1000n);
+  h.setPc(BigInt(JIT_LOOP));
+  const budget = 2 * WARM_HOT + 2 * 10 + 1;
+  const n = fn(h, budget);
+  if (n !== budget || h.pcBig() !== BigInt(JIT_LOOP + 4)) {
+    throw new Error("interpreter warm-up: the jit variant's loop did not end as planned");
+  }
+}
+
+/** Turns translation on for a scratch hart, heat threshold `hot` (jit/translator.ts gives it:
+ *  the jit variants are warmed with it). */
+export type JitWarmer = (h: Hart, hot: number) => void;
 
 /** Warm both variants of `interp` (the tests trace a warm-up this way). */
 export function warmInterpreter(interp: Interpreter, tlb: TlbConfig): void {

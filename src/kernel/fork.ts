@@ -110,6 +110,7 @@ export function kernel_clone(
   if (!thread) {
     t.sig.pgrp = parent.sig.pgrp;
     t.sig.session = parent.sig.session;
+    t.sig.rlim = [...parent.sig.rlim];
   }
   // Signal state: the handlers shared or copied, the mask inherited, nothing pending; the
   // alternate stack kept unless the child shares the memory without vfork (copy_process).

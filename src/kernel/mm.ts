@@ -21,7 +21,7 @@ import {
 } from "../mmu/index.js";
 import type { mm_context_t } from "./asid.js";
 import { EACCES, EEXIST, EFAULT, EINVAL, ENOMEM, EOPNOTSUPP } from "./errno.js";
-import type { Kernel } from "./kernel.js";
+import { COST, type Kernel } from "./kernel.js";
 import { __va, PAGE_SIZE, PMD_SIZE } from "./layout.js";
 import { PG_anon } from "./page_alloc.js";
 import { KernelPageTable } from "./pgtable.js";
@@ -301,6 +301,7 @@ export class mm_struct {
         const base = ALIGN_DOWN(va, PMD);
         if (base >= start && base + PMD <= end) {
           writePte(this.k.machine.mem, leaf.pteAddr, 0, 0);
+          this.k.charge(COST.pte);
           this.k.pages.__free_pages(ptePpn(leaf.lo, leaf.hi), 9);
           this.anonHuge -= 512;
           this.rss -= 512;
@@ -312,6 +313,7 @@ export class mm_struct {
         continue; // now 4 KiB PTEs: handled by the next iteration
       }
       writePte(this.k.machine.mem, leaf.pteAddr, 0, 0);
+      this.k.charge(COST.pte);
       this.k.pages.put_page(ptePpn(leaf.lo, leaf.hi)); // a page-cache page keeps the cache's reference
       this.rss--;
       any = true;
@@ -383,11 +385,14 @@ export class mm_struct {
       start = v.vm_start;
       end = end > start ? end : start;
     }
-    for (let a = start; a < end; ) {
-      const v = this.find_vma(a);
-      if (!v) return -ENOMEM;
-      a = v.vm_end;
-    }
+    // mprotect_fixup() one VMA after another: a hole (or the end of the mappings) stops the
+    // walk; what was changed before it stays changed, and the call returns ENOMEM. No VMA at
+    // `start`: ENOMEM with nothing changed.
+    let covered = start;
+    for (let v = this.find_vma(covered); v && covered < end; v = this.find_vma(covered)) covered = v.vm_end;
+    if (covered === start) return -ENOMEM;
+    const hole = covered < end;
+    end = hole ? covered : end;
     this.split_at(start);
     this.split_at(end);
     for (const edge of [start, end]) {
@@ -415,11 +420,12 @@ export class mm_struct {
         // "mprotect keeps A and D"). V and U stay set, G stays clear, as Linux's new protection has them.
         const lo = (leaf.lo & ~PTE_RWX) | pteProt(f);
         writePte(this.k.machine.mem, leaf.pteAddr, lo, leaf.hi);
+        this.k.charge(COST.pte);
       }
       va = ALIGN_DOWN(va, step) + step;
     }
     this.flush_tlb_range(start, end, "mprotect");
-    return 0n;
+    return hole ? -ENOMEM : 0n;
   }
 
   /** madvise(): DONTNEED zaps, HUGEPAGE / NOHUGEPAGE set the THP advice. As mm/madvise.c:

@@ -124,10 +124,11 @@ export class KernelPageTable {
    *  pages they map must already be gone. */
   freeUserTables(): void {
     const free = (table: number, level: number): void => {
-      const entries = level === 3 ? 256 : 512;
+      // A last-level table points to no tables: nothing to scan (most tables are such).
+      const entries = level === 0 ? 0 : level === 3 ? 256 : 512;
       for (let i = 0; i < entries; i++) {
         const lo = pteLo(this.mem, pteAddress(table, i)); // most entries are empty: no tuple
-        if (!(lo & PTE_V) || lo & PTE_RWX || level === 0) continue;
+        if (!(lo & PTE_V) || lo & PTE_RWX) continue;
         const [, hi] = readPte(this.mem, pteAddress(table, i));
         free(ptePpn(lo, hi), level - 1);
       }

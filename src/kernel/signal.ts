@@ -312,6 +312,9 @@ export class signal_struct {
   readonly cru = new task_cputime();
   /** ITIMER_VIRTUAL, ITIMER_PROF and POSIX timers on the CPU-time clocks. */
   readonly cpu_timers = new cpu_timers();
+  /** Resource limits set with prlimit64 (signal->rlim), by resource: [soft, hard]; a hole is
+   *  the boot default (RLIMIT_NOFILE lives with the descriptor table). Copied by fork. */
+  rlim: ([bigint, bigint] | undefined)[] = [];
   /** timer_create's timers, by id (posix_timers.ts). */
   readonly posix_timers = new Map<number, k_itimer>();
   /** The id the next timer_create tries first (ids count up from 0 per process). */

@@ -675,6 +675,8 @@ export class KConsole {
             `bad value '${body}': expected a number (4096, 0x1000, 4K, 2M) or a variable`,
           );
       }
+      // A sum wraps as 64-bit pointer arithmetic does, but a number itself must fit.
+      if (x >= 1n << 64n) throw new ConsoleError(`bad value '${body}': wider than 64 bits`);
       v += neg ? -x : x;
     }
     return BigInt.asUintN(64, v);

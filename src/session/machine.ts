@@ -20,7 +20,7 @@ export interface MachineSpec {
   satp: PagingMode | null;
   /** Instructions (all harts) after which the run stops; Infinity for no limit. */
   maxInsns: number;
-  /** Translation to WebAssembly (--jit, --dump-jit DIR); absent: off. */
+  /** Translation to WebAssembly (on unless --no-jit; --dump-jit DIR); absent: off. */
   jit?: JitSpec;
 }
 
@@ -28,6 +28,11 @@ export interface MachineSpec {
  *  it to DIR/NAME; null: nowhere). The session touches no host files itself, so the page runs it. */
 export interface JitSpec {
   dump: ((name: string, text: string) => void) | null;
+  /** Asked for (--jit, --dump-jit): a machine that cannot translate is an error. Otherwise (the
+   *  default) such a machine (RAM too large for a WebAssembly memory) runs without. */
+  required: boolean;
+  /** Heat at which a pc gets its region (--jit-hot; the translator's JIT_HOT when absent). */
+  hot?: number;
 }
 
 /** The translator, loaded only by runs that translate (start-up: the wasm emitter is ~10
@@ -54,13 +59,16 @@ export function newMachine(
  *  entry pc, its guest pc range in the first line. */
 function attachTranslator(m: Machine, spec: JitSpec): void {
   if (jit === null) throw new Error("the translator is not loaded (loadJit() first)");
+  if (!spec.required && !m.mem.arena) return; // translation by default: not on this machine
   const dump = spec.dump;
   const hex = (v: bigint): string => v.toString(16).padStart(16, "0");
+  const hot = spec.hot === undefined ? {} : { hot: spec.hot };
   jit.attachJit(
     m,
     dump === null
-      ? {}
+      ? hot
       : {
+          ...hot,
           dump: (d) => {
             const name = `region-h${d.hart}-${hex(d.pcLo)}.wat`;
             const head = `;; hart ${d.hart}, guest pc 0x${hex(d.pcLo)}-0x${hex(d.pcHi)} (first bytes of the first and last instructions)\n`;

@@ -2,9 +2,10 @@
 // from V8's cached data once it was written, and a stale, damaged or foreign cache file is
 // ignored (the chunk compiles from source, runs the same) and rewritten.
 
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   CachedLoader,
@@ -14,6 +15,8 @@ import {
   digest,
   encodeCache,
 } from "../../src/cli/code-cache.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
 
 describe("digest", () => {
   it("depends on every byte and on the length", () => {
@@ -118,6 +121,30 @@ describe("CachedLoader", () => {
     expect(off.save()).toBe(0);
     writeFileSync(cache, "a file where the directory should be");
     expect(run()).toEqual({ hits: [], misses: ["main.js", "lib-abc.js"], answer: 42, written: 0 });
+  });
+
+  it("lets a chunk import() a module (vega, yaml) through Node's loader, run after run, without a warning", () => {
+    // In a Node process of its own, twice (the second run would find a code cache): vitest's
+    // own module loader hides what plain Node does with import() in a vm.Script.
+    writeFileSync(join(dir, "chunks/lazy.js"), 'exports.os = () => import("node:os");\n');
+    const probe = join(dir, "probe.ts");
+    writeFileSync(
+      probe,
+      `import { CachedLoader } from ${JSON.stringify(join(ROOT, "src/cli/code-cache.ts"))};\n` +
+        `const c = new CachedLoader(${JSON.stringify(cache)});\n` +
+        `const lazy = c.load(${JSON.stringify(join(dir, "chunks/lazy.js"))}) as { os: () => Promise<{ arch: () => string }> };\n` +
+        "const os = await lazy.os();\nc.save();\nconsole.log(os.arch());\n",
+    );
+    for (let run = 0; run < 2; run++) {
+      const r = spawnSync(process.execPath, ["--import", join(ROOT, "test/helpers/ts-loader.mjs"), probe], {
+        encoding: "utf8",
+      });
+      expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({
+        status: 0,
+        stdout: `${process.arch}\n`,
+        stderr: "",
+      });
+    }
   });
 
   it("keys a chunk by this Node, this architecture, its size and modification time", () => {

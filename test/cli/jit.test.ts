@@ -61,18 +61,37 @@ describe("mmlab run --jit: the same run as without", () => {
 });
 
 describe("mmlab run --no-jit", () => {
-  it("is the default for now; with --jit or --dump-jit it is a usage error", async () => {
+  it("is the default for now; with --jit, --dump-jit or --jit-hot it is a usage error", async () => {
     const plain = await mmlab("run", "--no-jit", "--stats", "guests/bin/hello.nolibc.elf");
     expect(plain.status).toBe(0);
     expect(plain.stdout).toBe("hello, world\n");
     expect(plain.stderr).not.toContain("translated:");
-    for (const other of [["--jit"], ["--dump-jit", "/tmp"]]) {
+    const dflt = await mmlab("run", "--stats", "guests/bin/hello.nolibc.elf");
+    expect(dflt.stdout).toBe("hello, world\n");
+    expect(dflt.stderr).not.toContain("translated:");
+    for (const other of [["--jit"], ["--dump-jit", "/tmp"], ["--jit-hot", "5"]]) {
       const r = await mmlab("run", "--no-jit", ...other, "guests/bin/hello.nolibc.elf");
       expect(r.status).toBe(2);
       expect(r.stderr).toContain(`'--no-jit' cannot go with '${other[0]}'`);
     }
     const help = await mmlab("run", "--help");
     expect(help.stdout).toContain("--no-jit");
+    expect(help.stdout).toContain("--jit-hot N");
+  });
+
+  it("--jit-hot N: a lower threshold translates a short program's loops; a bad N is a usage error", async () => {
+    const low = await mmlab("run", "--jit-hot", "16", "--stats=json", "guests/bin/sort.glibc.elf");
+    const j = JSON.parse(low.stderr.trimEnd().split("\n").pop()!) as { jit: { regions: number } };
+    expect(j.jit.regions).toBeGreaterThan(0);
+    const bad = await mmlab("run", "--jit-hot", "0", "guests/bin/hello.nolibc.elf");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--jit-hot");
+  });
+
+  it("--jit on a machine that cannot translate (RAM too large for a WebAssembly memory) is a usage error", async () => {
+    const asked = await mmlab("run", "--jit", "--bare", "--mem", "4G", "examples/hello.s");
+    expect(asked.status).toBe(2);
+    expect(asked.stderr).toContain("'--jit' needs --mem below 4G");
   });
 });
 

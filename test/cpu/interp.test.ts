@@ -2,13 +2,16 @@
 // go to cold(), and its sourceURL. (Every instruction's behaviour is tested by the ISA tests.)
 
 import { describe, expect, it } from "vitest";
-import { interpreterSource, isHotOp, MNEMONICS, OPS } from "../../src/cpu/index.js";
+import { interpreterSource, isHotOp, MNEMONICS, type Mnemonic, OPS } from "../../src/cpu/index.js";
 
-/** The case labels of the switch inside the named function of the generated source. */
-function casesOf(src: string, fn: "cold" | "run"): Set<number> {
-  const start = src.indexOf(`function ${fn}_paged(`);
-  const end = fn === "cold" ? src.indexOf("function run_paged(") : src.length;
-  const body = src.slice(start, end);
+/** The case labels of the switch inside the named function(s) of the generated source: run
+ *  (run_paged), cold (every cold_paged_GROUP function cold() calls), or one group. */
+function casesOf(src: string, fn: "cold" | "run" | `cold_${string}`): Set<number> {
+  const start = src.indexOf(
+    fn === "run" ? "function run_paged(" : `function ${fn.replace("cold", "cold_paged")}`,
+  );
+  const end = fn === "run" ? src.length : src.indexOf("\n}\n", start);
+  const body = src.slice(start, fn === "cold" ? src.indexOf("function run_paged(") : end);
   return new Set([...body.matchAll(/case (\d+): \/\* /g)].map((m) => Number(m[1])));
 }
 
@@ -38,6 +41,33 @@ describe("the interpreter's hot loop and cold ops", () => {
     ] as const) {
       expect([m, cold.has(OPS[m])]).toEqual([m, true]);
     }
+  });
+
+  it("keeps cold() in groups, each a function of its own: F and D, A, divisions, the rest", () => {
+    const group = (m: Mnemonic): string =>
+      ["fp", "amo", "div", "sys"].find((g) => casesOf(src, `cold_${g}`).has(OPS[m])) ?? "none";
+    expect((["fadd.d", "fld", "fmv.x.w", "fcvt.s.d"] satisfies Mnemonic[]).map(group)).toEqual([
+      "fp",
+      "fp",
+      "fp",
+      "fp",
+    ]);
+    expect((["lr.w", "sc.d", "amoswap.w", "amomaxu.d"] satisfies Mnemonic[]).map(group)).toEqual([
+      "amo",
+      "amo",
+      "amo",
+      "amo",
+    ]);
+    expect((["div", "divu", "remw", "remuw"] satisfies Mnemonic[]).map(group)).toEqual([
+      "div",
+      "div",
+      "div",
+      "div",
+    ]);
+    expect(
+      (["ecall", "fence.i", "csrrw", "mret", "sfence.vma", "wfi"] satisfies Mnemonic[]).map(group),
+    ).toEqual(Array(6).fill("sys"));
+    expect(group("add")).toBe("none"); // hot: in run()
   });
 
   it("names itself for profiles and stack traces", () => {

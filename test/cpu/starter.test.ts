@@ -3,7 +3,14 @@
 // in the middle of a program, with nothing of the machine's state lost or changed.
 
 import { describe, expect, it } from "vitest";
-import { type Interpreter, interpreter, run, STARTER_INSNS, starterInsnsLeft } from "../../src/cpu/index.js";
+import {
+  type Interpreter,
+  interpreter,
+  MAX_CHUNK,
+  run,
+  STARTER_INSNS,
+  starterInsnsLeft,
+} from "../../src/cpu/index.js";
 import * as E from "../helpers/encode.js";
 import { a0, a2, a3 } from "../helpers/encode.js";
 import { RAM, Stepper } from "../helpers/guest.js";
@@ -50,5 +57,15 @@ describe("the interpreter's starter variants", () => {
     const left = starterInsnsLeft();
     runLoop(20_000);
     expect(starterInsnsLeft()).toBe(left);
+  });
+});
+
+describe("one call of run()", () => {
+  it("runs at most MAX_CHUNK instructions of a longer budget (the kernel asks for a whole tick)", () => {
+    const st = loopMachine();
+    const warmedOnly: Interpreter = { bare: interpreter.bare, paged: interpreter.paged };
+    expect(run(st.h, 4_000_000, warmedOnly)).toBe(MAX_CHUNK);
+    expect(run(st.h, 1_000, warmedOnly)).toBe(1_000);
+    expect(st.h.steps).toBe(MAX_CHUNK + 1_000);
   });
 });

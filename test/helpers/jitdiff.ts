@@ -46,7 +46,7 @@ export function ramHash(m: Machine): number {
 /** Set up translation on `m` (a setup hook for the guest runners), keeping every region (the
  *  tests check that translated code runs). */
 export function withJit(m: Machine): void {
-  attachJit(m, { keepAll: true });
+  attachJit(m, { keepAll: true, hot: 64 });
 }
 
 /** Run `make` twice, plain and with translation (`make(true)` attaches it), and expect the same

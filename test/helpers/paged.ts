@@ -86,7 +86,7 @@ export function runPagedGuest(opts: PagedGuestOptions): PagedGuest {
   const m = new Machine({ mem: 64 << 20, tlb: opts.tlb });
   const h = m.harts[0]!;
   h.hostTlbEnabled = opts.host;
-  if (opts.jit) attachJit(m, { keepAll: true });
+  if (opts.jit) attachJit(m, { keepAll: true, hot: 64 });
   const codePa = RAM_BASE + 0x10_0000;
   m.mem.load(codePa, assemble(opts.source, { base: CODE_VA }).toFlat());
   let next = (RAM_BASE + (64 << 20)) / 4096;

@@ -44,9 +44,23 @@ export function expected(c: Case, variant: "nolibc" | "glibc"): string {
   return text.replace(/^AT_HWCAP=.*$/m, `AT_HWCAP=0x${hwcap.toString(16)} (${names})`);
 }
 
-export function runCase(c: Case, variant: "nolibc" | "glibc", harts = 1, cmdline = "") {
+/** How runCase's machine differs: its TLB preset, and a hook called after boot (the tests of
+ *  translation attach it there). */
+export interface CaseMachine {
+  tlb?: string;
+  setup?: (m: Machine) => void;
+}
+
+export function runCase(
+  c: Case,
+  variant: "nolibc" | "glibc",
+  harts = 1,
+  cmdline = "",
+  how: CaseMachine = {},
+) {
   const path = `guests/bin/${c.program}.${variant}.elf`;
-  const k = boot(cmdline, { mem: 256 << 20, harts });
+  const k = boot(cmdline, { mem: 256 << 20, harts, ...(how.tlb ? { tlb: how.tlb } : {}) });
+  how.setup?.(k.machine);
   let input = c.stdin ? new Uint8Array(readFileSync(c.stdin)) : new Uint8Array(0);
   const out: Uint8Array[] = [];
   const err: Uint8Array[] = [];

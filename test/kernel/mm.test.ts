@@ -269,6 +269,25 @@ describe("madvise and mprotect argument checks (Linux 6.18's order)", () => {
     expect(mm.do_mprotect(a, PAGE, PROT_READ | 0x0100_0000)).toBe(-EINVAL); // not a stack VMA
     expect(mm.do_mprotect(a, PAGE, PROT_READ | 0x8)).toBe(0n); // PROT_SEM
   });
+
+  it("mprotect over a hole changes the part before it, then says ENOMEM (as Linux 6.x, measured)", () => {
+    const u = userTask();
+    const mm = u.t.mm;
+    const prot = (va: bigint): number | undefined => {
+      const v = mm.find_vma(va);
+      return v && v.vm_flags & 7;
+    };
+    const a = mm.do_mmap(0n, 3n * PAGE, RW, ANON);
+    expect(mm.do_munmap(a + PAGE, PAGE)).toBe(0n);
+    expect(mm.do_mprotect(a, 3n * PAGE, PROT_READ)).toBe(-ENOMEM);
+    expect(prot(a)).toBe(1); // the first page: read-only now
+    expect(prot(a + 2n * PAGE)).toBe(3); // past the hole: untouched
+    // Starting in the hole: nothing changes; past the last mapping: the mapped part changes.
+    expect(mm.do_mprotect(a + PAGE, 2n * PAGE, PROT_READ)).toBe(-ENOMEM);
+    expect(prot(a + 2n * PAGE)).toBe(3);
+    expect(mm.do_mprotect(a + 2n * PAGE, 1n << 30n, PROT_READ)).toBe(-ENOMEM);
+    expect(prot(a + 2n * PAGE)).toBe(1);
+  });
 });
 
 describe("mmap(MAP_FIXED) and brk", () => {

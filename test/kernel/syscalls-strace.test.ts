@@ -55,3 +55,32 @@ describe("strace of the memory, resource and clock calls", () => {
     ]);
   });
 });
+
+describe("strace of clone3", () => {
+  it("shows struct clone_args as strace does: flags, the pointers they use, exit_signal, stack, tls", () => {
+    const p = proc();
+    const args = new Uint8Array(88);
+    const v = new DataView(args.buffer);
+    // pthread_create's flags; stack NULL with a size: EINVAL, shown all the same.
+    v.setBigUint64(0, 0x3d0f00n, true);
+    v.setBigUint64(16, 0x1000n, true); // child_tid
+    v.setBigUint64(24, 0x2000n, true); // parent_tid
+    v.setBigUint64(48, 0x8000n, true); // stack_size
+    v.setBigUint64(56, 0x3000n, true); // tls
+    const a = p.bytes(args);
+    expect(p.call(435, a, 88)).toBe(-22n);
+    v.setBigUint64(0, 0n, true);
+    v.setBigUint64(32, 17n, true); // exit_signal SIGCHLD: a fork
+    v.setBigUint64(48, 0n, true);
+    const b = p.bytes(args);
+    p.call(435, b, 88);
+    p.call(435, 8, 88);
+    expect(p.trace).toEqual([
+      "clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x1000, parent_tid=0x2000, exit_signal=0, stack=NULL, stack_size=0x8000, tls=0x3000}, 88) = -1 EINVAL (Invalid argument)",
+      expect.stringMatching(
+        /^clone3\(\{flags=0, exit_signal=SIGCHLD, stack=NULL, stack_size=0x0\}, 88\) = \d+$/,
+      ),
+      "clone3(0x8, 88) = -1 EFAULT (Bad address)",
+    ]);
+  });
+});

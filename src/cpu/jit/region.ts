@@ -32,8 +32,9 @@ import { Block, F64, I32, I64 } from "./types.js";
 /** Offsets in a hart's jit words: the exit pc, and the value a slow load returns. */
 export const JIT_PC = 0;
 export const JIT_VALUE = 8;
-/** Bytes of a hart's jit words. */
-export const JIT_WORDS_BYTES = 16;
+/** Bytes of a hart's jit words (in trap.ts, which the interpreter's warm-up reads without
+ *  loading the emitter). */
+export { JIT_WORDS_BYTES } from "../trap.js";
 
 /** Where a hart's state lies in the arena (byte offsets), for the code of one hart. */
 export interface RegionLayout {
@@ -526,8 +527,8 @@ class Emitter {
       this.insn(ins, k + 1 - len);
     });
     if (!b.end) {
-      this.goTo(b.next < 4096 ? b.next : -1);
-      if (b.next >= 4096) return;
+      // on to the next block, or out at the next instruction (at 4096: the next page's first)
+      this.goTo(b.next);
       return;
     }
     this.terminator(b.end);

@@ -1,10 +1,10 @@
 // Translation at run time: which guest code gets translated (region.ts), how the interpreter
 // enters it, and what throws it away.
 //
-// Finding hot code: the interpreter's jit variant (interp.ts) counts, after every branch, jal
-// and jalr, the pc it goes to in a small table of heat counters (HEAT_SIZE entries, hashed by
-// pc); when one reaches JIT_HOT and the pc is in the page the interpreter is fetching from, it
-// calls hot(), which translates the region starting there for this hart and MARKS its entry:
+// Finding hot code: the interpreter's jit variant (interp.ts) counts, after every taken
+// backward branch or jal and every call, the pc it goes to in a small table of heat counters
+// (HEAT_SIZE entries, hashed by pc), counting down from JIT_HOT; when one reaches zero and the
+// pc is in the page the interpreter is fetching from, it calls hot(), which translates the region starting there for this hart and MARKS its entry:
 // the decode slot's op becomes OP_REGION (the original op is kept in the marks). The interpreter
 // meets the mark like any op and calls enter(); a region that does not apply (another virtual
 // address mapping the same physical page, the other paging variant, too little budget left for
@@ -24,10 +24,10 @@ import { type Arena, PAGE_SIZE } from "../../mmu/index.js";
 import type { CodeCache } from "../code.js";
 import type { Hart } from "../hart.js";
 import { r } from "../int64.js";
-import { CONTINUE, type ColdFn, END_AFTER, jitCold } from "../interp.js";
+import { CONTINUE, type ColdFn, END_AFTER, jitCold, setJitWarmer } from "../interp.js";
 import { OP_REGION } from "../isa.js";
 import type { Machine } from "../machine/machine.js";
-import { HEAT_SIZE, TRAP } from "../trap.js";
+import { HEAT_SIZE, REGION_END_CHUNK, TRAP } from "../trap.js";
 import {
   JIT_PC,
   JIT_VALUE,
@@ -38,6 +38,17 @@ import {
   translateRegion,
 } from "./region.js";
 import { printWat } from "./wat.js";
+
+/** Heat at which a pc gets its region: that many loop passes (back edges) or calls, less what
+ *  decay gives back. Translating a region costs about as much CPU as interpreting a few hundred
+ *  thousand instructions while the emitter and V8's compiler are cold (docs/jit.md "Figures"),
+ *  so code must stay hot for a while before it pays; 64 translated bench_fp's start-up code
+ *  (12 regions entered 6,875 instructions in all, 0.35 s of CPU). */
+export const JIT_HOT = 1024;
+/** Every DECAY_INSNS instructions of a hart each heat counter gets half its count back toward
+ *  JIT_HOT, so a pc becomes hot only at a sustained rate (about JIT_HOT / 2 per DECAY_INSNS),
+ *  not from a burst of start-up code. */
+const DECAY_INSNS = 1 << 20;
 
 /** Regions one hot() translates at most: the hot one and those after its side exits. */
 const MAX_RESUME = 8;
@@ -119,6 +130,8 @@ export interface JitOptions {
   /** Translate FP-heavy regions too and never abandon one as slower than the interpreter
    *  (tests of translated code). */
   keepAll?: boolean;
+  /** Heat at which a pc gets its region (JIT_HOT by default; tests use less). */
+  hot?: number;
 }
 
 /** The translator of a machine: the marks in the shared decode cache and each hart's regions. */
@@ -241,9 +254,16 @@ export class MachineJit {
 
 /** One hart's regions, heat counters and the imports its regions call. */
 export class HartJit {
+  /** Heat counters: each counts down from hotAt (interp.ts). */
   readonly heat = new Int32Array(HEAT_SIZE);
-  /** Set by a store import when the interpreter must end its chunk after the region. */
-  endChunk = false;
+  /** The threshold of the heat counters (set by the constructor; a number from the start, so
+   *  the object's shape never changes). */
+  readonly hotAt: number = JIT_HOT;
+  /** The hart's instruction count at which the counters next decay. */
+  decayAt = DECAY_INSNS;
+  /** Set by a store import when the interpreter must end its chunk after the region (enter()
+   *  tells it by adding REGION_END_CHUNK to what it returns). */
+  private endChunk = false;
   /** Set by an import whose slow path trapped: enter() throws the trap on to the interpreter
    *  once the region has left (the interpreter takes the trapping instruction's count from
    *  h.chunkN, set by the import). */
@@ -276,6 +296,8 @@ export class HartJit {
     if (!views.every((v) => arena.holds(v))) {
       throw new Error("not supported: translation without the hart's state in the arena");
     }
+    this.hotAt = Math.max(1, Math.floor(machine.opts.hot ?? JIT_HOT));
+    this.heat.fill(this.hotAt);
     const at = arena.alloc(JIT_WORDS_BYTES, 8);
     if (at < 0) throw new Error("not supported: translation: no room for the hart's jit words in the arena");
     this.words = new Int32Array(arena.buffer, at, JIT_WORDS_BYTES / 4);
@@ -378,14 +400,21 @@ export class HartJit {
 
   /** Run the region at RAM offset `ramOff` if it applies: `budget` instructions left, `nbase`
    *  the interpreter's count before it, `clk` the modelled TLB's clock then. Returns how many
-   *  instructions it retired (0: it did not run) and leaves the pc in the hart. */
+   *  instructions it retired and leaves the pc in the hart; when it does not apply (or ran
+   *  none), the marked slot's own op negated, for the interpreter to run. */
   enter(h: Hart, ramOff: number, budget: number, nbase: number, clk: number, paged: boolean): number {
+    if (budget >= REGION_END_CHUNK) budget = REGION_END_CHUNK - 1; // the flag stays above it
     const ent = this.regions.get(ramOff);
-    if (ent === undefined) return 0;
+    if (ent === undefined) return -this.machine.origOp(ramOff);
     const reg = ent.reg;
-    if (reg.paged !== paged || reg.vLo !== (h.pcLo & -4096) || reg.vHi !== h.pcHi) return 0;
+    if (reg.paged !== paged || reg.vLo !== (h.pcLo & -4096) || reg.vHi !== h.pcHi) {
+      return -this.machine.origOp(ramOff);
+    }
     const c0 = this.calls;
     const k = reg.run(budget, nbase, clk, ent.blk);
+    // none retired (its first block did not fit the budget): the slot's own op runs, taken
+    // before judge() may unmark the slot
+    const own = k <= 0 && !this.trapped ? this.machine.origOp(ramOff) : 0;
     reg.calls += this.calls - c0;
     reg.retired += k;
     if ((++reg.entries >= JUDGE_EVERY || reg.calls >= JUDGE_CALLS) && !this.machine.opts.keepAll)
@@ -395,12 +424,22 @@ export class HartJit {
       this.stats.executed += h.chunkN - nbase - 1;
       throw TRAP;
     }
-    if (k > 0) {
-      h.pcLo = this.words[JIT_PC / 4]!;
-      h.pcHi = this.words[JIT_PC / 4 + 1]!;
-      this.stats.executed += k;
-    }
-    return k;
+    if (k <= 0) return -own;
+    h.pcLo = this.words[JIT_PC / 4]!;
+    h.pcHi = this.words[JIT_PC / 4 + 1]!;
+    this.stats.executed += k;
+    if (!this.endChunk) return k;
+    this.endChunk = false;
+    return k + REGION_END_CHUNK;
+  }
+
+  /** The hart has run `steps` instructions, at or past decayAt: every heat counter gets half
+   *  its count back (see DECAY_INSNS). */
+  decay(steps: number): void {
+    const heat = this.heat;
+    const top = this.hotAt;
+    for (let i = 0; i < heat.length; i++) heat[i] = heat[i]! + ((top - heat[i]!) >> 1);
+    this.decayAt = steps + DECAY_INSNS;
   }
 
   /** Judge `reg` on its last JUDGE_EVERY entries: abandon it if the interpreter would have
@@ -558,3 +597,14 @@ export function attachJit(m: Machine, opts: JitOptions = {}): MachineJit {
   m.jit = j;
   return j;
 }
+
+/** Translation on for the scratch hart of the interpreter's warm-up (warmup.ts), heat
+ *  threshold `hot`, so that the jit variant meets every path into the translator before V8
+ *  optimizes it. */
+function warmJit(h: Hart, hot: number): void {
+  const arena = h.mem.arena;
+  if (!arena) throw new Error("translator: the warm-up's hart has no arena");
+  new MachineJit(h.code, [h], arena, { hot });
+}
+
+setJitWarmer(warmJit);

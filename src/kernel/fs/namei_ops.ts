@@ -193,6 +193,18 @@ export function vfs_truncate(p: path, length: number): bigint {
   return ino.setsize(length);
 }
 
+/** chmod_common(): EROFS on a read-only mount, else the inode's setattr of the mode. */
+export function chmod_common(p: path, mode: number): bigint {
+  if (p.mnt.mnt_readonly) return -EROFS;
+  return p.dentry.d_inode.setmode(mode);
+}
+
+/** fchmodat(dirfd, name, mode): `name` looked up following symbolic links, then chmod_common. */
+export function do_fchmodat(fs: fs_struct, start: path, name: string, mode: number): bigint {
+  const p = path_lookupat(fs.nd, start, name, LOOKUP_FOLLOW);
+  return typeof p === "bigint" ? p : chmod_common(p, mode);
+}
+
 /** faccessat2: root may read and write anything (EROFS for writing a file or directory on a
  *  read-only mount) and execute what has an execute bit (a directory: always). */
 export function do_faccessat(fs: fs_struct, start: path, name: string, mode: number, flags: number): bigint {

@@ -157,6 +157,13 @@ export abstract class inode {
     return typeof t === "object" ? -EINVAL : t;
   }
 
+  /** chmod (setattr with ATTR_MODE): the permission bits (07777) become `mode`'s. A file
+   *  system that keeps no modes of its own refuses, as procfs's proc_setattr does (EPERM);
+   *  hostfs too (its modes are the host's). */
+  setmode(_mode: number): bigint {
+    return -EPERM;
+  }
+
   /** Truncate or extend the file to `size` bytes (setattr with ATTR_SIZE). */
   setsize(_size: number): bigint {
     return S_ISDIR(this.i_mode) ? -EISDIR : -EINVAL;

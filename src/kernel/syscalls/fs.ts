@@ -37,8 +37,10 @@ import {
   AT_REMOVEDIR,
   AT_SYMLINK_FOLLOW,
   AT_SYMLINK_NOFOLLOW,
+  chmod_common,
   do_chdir,
   do_faccessat,
+  do_fchmodat,
   do_linkat,
   do_mkdirat,
   do_readlinkat,
@@ -81,7 +83,7 @@ import { decode_raw, encode_raw } from "../lib/rawstr.js";
 import { TASK_SIZE } from "../mm.js";
 import { restore_saved_sigmask_unless, SI_USER, SIGPIPE, send_signal, set_user_sigmask } from "../signal.js";
 import { BLOCK, type Continuation, wait_event, type wait_queue_head } from "../wait.js";
-import { type Ctx, put, type SyscallTable, s32, s64 } from "./common.js";
+import { type Ctx, type Fmt, put, type SyscallTable, s32, s64 } from "./common.js";
 import {
   accessAtFlags,
   accessMode,
@@ -215,6 +217,9 @@ function name_at(c: Ctx, dfd: bigint, va: bigint): { start: path; name: string }
   const start = dirfd_start(c, dfd, name);
   return typeof start === "bigint" ? start : { start, name };
 }
+
+/** A chmod mode as strace prints it: octal with a leading 0. */
+const octalMode: Fmt = (v) => `0${(v & 0xffffn).toString(8)}`;
 
 /** access_ok (arch/riscv uaccess.h): [va, va+size) lies below TASK_SIZE. */
 export function access_ok(va: bigint, size: bigint): boolean {
@@ -894,6 +899,23 @@ export const fsSyscalls: SyscallTable = {
       if (!S_ISDIR(f.f_inode.i_mode)) return -ENOTDIR;
       c.t.fs.set_pwd(f.f_path);
       return 0n;
+    },
+  },
+  52: {
+    name: "fchmod",
+    args: ["d", octalMode],
+    fn: (c) => {
+      const f = fget(c, c.a[0]!);
+      if (!f || f.f_mode & FMODE_PATH) return -EBADF;
+      return chmod_common(f.f_path, s32(c.a[1]!));
+    },
+  },
+  53: {
+    name: "fchmodat",
+    args: [dirfd, "s", octalMode],
+    fn: (c) => {
+      const at = name_at(c, c.a[0]!, c.a[1]!);
+      return typeof at === "bigint" ? at : do_fchmodat(c.t.fs, at.start, at.name, s32(c.a[2]!));
     },
   },
   56: { name: "openat", args: [dirfd, "s", oflags, openMode], fn: openat },

@@ -42,9 +42,10 @@ import {
   CSIGNAL,
   kernel_clone,
   type kernel_clone_args,
+  max_threads,
 } from "../fork.js";
 import { NR_OPEN } from "../fs/index.js";
-import { type task_struct, u32le } from "../process.js";
+import { type Scheduler, type task_struct, u32le } from "../process.js";
 import {
   CLD_CONTINUED,
   CLD_EXITED,
@@ -295,6 +296,31 @@ export const clone_flags: Fmt = (v) => {
   return parts.length ? parts.join("|") : "0";
 };
 
+/** clone3's struct clone_args as strace prints it (its clone.c): flags by name, the pointers
+ *  the flags use (pidfd, child_tid, parent_tid, tls), exit_signal by name, stack and its
+ *  size, set_tid and cgroup when set; the address alone when it cannot be read. */
+export const clone3Args: Fmt = (va, c) => {
+  const size = Math.min(Number(c.a[1]! & 0xfffn), CLONE_ARGS_SIZE_MAX);
+  const b = size >= CLONE_ARGS_SIZE_VER0 ? c.t.uaccess.copy_from_user(va, size) : null;
+  if (!b) return va === 0n ? "NULL" : `0x${va.toString(16)}`;
+  const v = new DataView(b.buffer);
+  const q = (i: number): bigint => (i * 8 + 8 <= size ? v.getBigUint64(i * 8, true) : 0n);
+  const addr = (x: bigint): string => (x === 0n ? "NULL" : `0x${x.toString(16)}`);
+  const flags = q(0);
+  const has = (f: number): boolean => (flags & BigInt(f)) !== 0n;
+  const sig = Number(q(4));
+  const out = [`flags=${clone_flags(flags & 0xffff_ffffn, c)}`];
+  if (has(CLONE_PIDFD)) out.push(`pidfd=${addr(q(1))}`);
+  if (has(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) out.push(`child_tid=${addr(q(2))}`);
+  if (has(CLONE_PARENT_SETTID)) out.push(`parent_tid=${addr(q(3))}`);
+  out.push(`exit_signal=${sig && valid_signal(sig) ? signame(sig) : sig}`);
+  out.push(`stack=${addr(q(5))}`, `stack_size=0x${q(6).toString(16)}`);
+  if (has(CLONE_SETTLS)) out.push(`tls=${addr(q(7))}`);
+  if (q(8) !== 0n || q(9) !== 0n) out.push(`set_tid=${addr(q(8))}`, `set_tid_size=${q(9)}`);
+  if (q(10) !== 0n) out.push(`cgroup=${q(10)}`);
+  return `{${out.join(", ")}}`;
+};
+
 /** The thread group leader with id `pid` (a process), or null. */
 function find_process(c: Ctx, pid: number): task_struct | null {
   const t = c.s.find_task(pid);
@@ -333,17 +359,60 @@ function setpgid(c: Ctx, pid: number, pgid: number): bigint {
   return 0n;
 }
 
-/** A new RLIMIT_NOFILE from user memory (kernel/sys.c do_prlimit): [soft, hard], or EFAULT,
- *  EINVAL (soft above hard), EPERM (above fs.nr_open: root may raise the hard limit up to it). */
-function nofile_limit(c: Ctx, va: bigint): [number, number] | bigint {
-  const b = c.t.uaccess.copy_from_user(va, 16);
-  if (!b) return -EFAULT;
-  const v = new DataView(b.buffer);
-  const cur = v.getBigUint64(0, true);
-  const max = v.getBigUint64(8, true);
-  if (cur > max) return -EINVAL;
-  if (max > BigInt(NR_OPEN)) return -EPERM;
-  return [Number(cur), Number(max)];
+const RLIM_INFINITY = (1n << 64n) - 1n;
+const RLIMIT_NOFILE = 7;
+
+/** A limit at boot: INIT_RLIMITS (include/asm-generic/resource.h: an 8 MiB stack, no core
+ *  files, 8 MiB of locked memory, 819200 bytes of message queues, nice and rtprio 0) with
+ *  fork_init()'s RLIMIT_NPROC and RLIMIT_SIGPENDING, max_threads / 2. */
+function rlimit_default(s: Scheduler, resource: number): [bigint, bigint] {
+  const half = BigInt(Math.floor(max_threads(s) / 2));
+  const fixed: Record<number, [bigint, bigint]> = {
+    3: [8n << 20n, RLIM_INFINITY],
+    4: [0n, RLIM_INFINITY],
+    6: [half, half],
+    8: [8n << 20n, 8n << 20n],
+    11: [half, half],
+    12: [819200n, 819200n],
+    13: [0n, 0n],
+    14: [0n, 0n],
+  };
+  return fixed[resource] ?? [RLIM_INFINITY, RLIM_INFINITY];
+}
+
+/** Process `t`'s limit of `resource`. */
+function rlimit_of(s: Scheduler, t: task_struct, resource: number): [bigint, bigint] {
+  if (resource === RLIMIT_NOFILE) return [BigInt(t.files.rlim_nofile), BigInt(t.files.rlim_nofile_max)];
+  return t.sig.rlim[resource] ?? rlimit_default(s, resource);
+}
+
+/** prlimit64(pid, resource, new, old): the limits of process `pid` (0: the caller's; any of
+ *  its threads' ids names it), read and set, in kernel/sys.c's order: the new limit read
+ *  (EFAULT), the task (ESRCH), then do_prlimit: the resource (EINVAL from RLIM_NLIMITS on),
+ *  soft above hard (EINVAL), RLIMIT_NOFILE above fs.nr_open (EPERM; root may raise any other
+ *  hard limit); the limit set, then the old one written (EFAULT after the change). RLIMIT_NPROC
+ *  is kept but, as Linux does for uid 0 (INIT_USER in copy_process), never refuses a fork:
+ *  every guest runs as root. */
+function prlimit64(c: Ctx): bigint {
+  let want: [bigint, bigint] | null = null;
+  if (c.a[2] !== 0n) {
+    const b = c.t.uaccess.copy_from_user(c.a[2]!, 16);
+    if (!b) return -EFAULT;
+    const v = new DataView(b.buffer);
+    want = [v.getBigUint64(0, true), v.getBigUint64(8, true)];
+  }
+  const pid = s32(c.a[0]!);
+  const t = pid === 0 ? c.t : c.s.find_task(pid);
+  if (!t?.running) return -ESRCH;
+  const resource = Number(c.a[1]! & 0xffff_ffffn); // an unsigned int
+  if (resource >= RLIM_NLIMITS) return -EINVAL;
+  if (want && want[0] > want[1]) return -EINVAL;
+  if (want && resource === RLIMIT_NOFILE && want[1] > BigInt(NR_OPEN)) return -EPERM;
+  const old = rlimit_of(c.s, t, resource);
+  if (want && resource === RLIMIT_NOFILE)
+    [t.files.rlim_nofile, t.files.rlim_nofile_max] = [Number(want[0]), Number(want[1])];
+  else if (want) t.sig.rlim[resource] = want;
+  return c.a[3] !== 0n ? put(c, c.a[3]!, u64s(...old)) : 0n;
 }
 
 export const processSyscalls: SyscallTable = {
@@ -505,36 +574,10 @@ export const processSyscalls: SyscallTable = {
       );
     },
   },
-  261: {
-    name: "prlimit64",
-    args: ["d", rlimitResource, "p", "p"],
-    fn: (c) => {
-      const INF = (1n << 64n) - 1n;
-      const files = c.t.files;
-      const lim: Record<number, [bigint, bigint]> = {
-        3: [8n << 20n, INF],
-        7: [BigInt(files.rlim_nofile), BigInt(files.rlim_nofile_max)],
-      };
-      // kernel/sys.c prlimit64: the task first (ESRCH), then the resource (do_prlimit: EINVAL
-      // from RLIM_NLIMITS, 16, on; measured on Linux 6.18 in this order).
-      const pid = s32(c.a[0]!);
-      if (pid !== 0 && !c.s.tasks.some((t) => t.pid === pid && t.running)) return -ESRCH;
-      const resource = Number(c.a[1]! & 0xffff_ffffn); // an unsigned int
-      if (resource >= RLIM_NLIMITS) return -EINVAL;
-      const [cur, max] = lim[resource] ?? [INF, INF];
-      if (resource === 7 && c.a[2] !== 0n) {
-        const want = nofile_limit(c, c.a[2]!);
-        if (typeof want === "bigint") return want;
-        if (c.a[3] !== 0n && put(c, c.a[3]!, u64s(cur, max)) < 0n) return -EFAULT;
-        [files.rlim_nofile, files.rlim_nofile_max] = want;
-        return 0n;
-      }
-      return c.a[3] === 0n ? 0n : put(c, c.a[3]!, u64s(cur, max));
-    },
-  },
+  261: { name: "prlimit64", args: ["d", rlimitResource, "p", "p"], fn: prlimit64 },
   435: {
     name: "clone3",
-    args: ["p", "u"],
+    args: [clone3Args, "u"],
     fn: (c) => {
       const args = clone3_args(c, c.a[0]!, c.a[1]!);
       return typeof args === "bigint" ? args : do_clone(c, args);

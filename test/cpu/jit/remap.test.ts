@@ -32,7 +32,7 @@ type Change = "sfence-all" | "sfence-va" | "sfence-asid" | "satp" | "none";
 
 function remapRun(jit: boolean, change: Change): { m: Machine; s2: bigint; steps: number } {
   const m = new Machine({ mem: 64 << 20, tlb: "skylake" });
-  if (jit) attachJit(m, { keepAll: true });
+  if (jit) attachJit(m, { keepAll: true, hot: 64 });
   const h = m.harts[0]!;
   m.mem.load(
     CODE_PA,

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { PRIV_S, PRIV_U } from "../../../src/cpu/index.js";
 import { attachJit } from "../../../src/cpu/jit/index.js";
 import { CLEAR_IRQ_M, runAsm } from "../../helpers/asm.js";
-import { MTIMECMP } from "../../helpers/guest.js";
+import { MTIME, MTIMECMP } from "../../helpers/guest.js";
 import { expectSameRuns, withJit } from "../../helpers/jitdiff.js";
 import { DATA_VA, FINISH, runPagedGuest, stridedIncrement } from "../../helpers/paged.js";
 
@@ -84,6 +84,31 @@ buf: .zero 8192
 `;
 
 describe("translator: differential runs", () => {
+  it("a region whose last block falls through to the next page leaves at that page's first instruction", () => {
+    // the loop's exit block ends at the page end: the region leaves with the pc of the next
+    // page's first instruction (it left at the page's last byte, 0x...fff, found by the corpus)
+    const src = `
+    .globl _start
+_start:
+    li s0, 3000
+    j 1f
+    .balign 4096
+    .space 4096 - 16
+1:  addi s0, s0, -1
+    addi s1, s1, 3
+    bnez s0, 1b
+    addi s2, s1, 1
+    addi s3, s2, 1
+${PASS}`;
+    const { executed, jit } = expectSameRuns(
+      (j) => runAsm(src, j ? { setup: withJit } : {}),
+      (r) => [r.result, r.reg(19)],
+    );
+    expect(jit.result.exitCode).toBe(0);
+    expect(jit.reg(19)).toBe(9002n); // s3
+    expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
+  });
+
   it("integer, load/store and branch loop in bare mode (compressed and not)", () => {
     for (const rvc of [false, true]) {
       const { executed, jit } = expectSameRuns(
@@ -133,7 +158,7 @@ far:
     addi s1, s1, 3
     ret`;
     const { jit } = expectSameRuns(
-      (j) => runAsm(src, j ? { setup: (m) => void attachJit(m) } : {}),
+      (j) => runAsm(src, j ? { setup: (m) => void attachJit(m, { hot: 64 }) } : {}),
       (r) => [r.result, r.reg(9)],
     );
     expect(jit.reg(9)).toBe(15000n);
@@ -158,7 +183,7 @@ _start:
     bnez s0, 1b
 ${PASS}`;
     const { jit } = expectSameRuns(
-      (j) => runAsm(src, j ? { setup: (m) => void attachJit(m) } : {}),
+      (j) => runAsm(src, j ? { setup: (m) => void attachJit(m, { hot: 64 }) } : {}),
       (r) => [r.result],
     );
     expect(jit.m.jit?.stats().regions).toBe(0);
@@ -228,6 +253,8 @@ describe("translator: traps and interrupts", () => {
   });
 
   it("timer interrupts come at the same instruction (regions never run past the budget)", () => {
+    // A periodic timer (mtimecmp = mtime + 13 ticks in the handler, 1,300 instructions): the
+    // loop runs translated between interrupts, and each region must stop at the budget.
     const src = `
     .globl _start
 _start:
@@ -251,9 +278,10 @@ handler:
     csrr t6, mepc
     add s3, s3, t6
     addi s4, s4, 1
-    li t5, ${MTIMECMP}
+    li t5, ${MTIME}
     ld t6, 0(t5)
-    addi t6, t6, 53
+    addi t6, t6, 13
+    li t5, ${MTIMECMP}
     sd t6, 0(t5)
     mret`;
     const { executed, jit } = expectSameRuns(

@@ -32,6 +32,8 @@ export const NR = {
   faccessat: 48,
   chdir: 49,
   fchdir: 50,
+  fchmod: 52,
+  fchmodat: 53,
   openat: 56,
   close: 57,
   pipe2: 59,

@@ -179,3 +179,25 @@ describe("getdents64", () => {
     expect(listing(p, d, 4096).map(([n]) => n)).toEqual([".", ".."]);
   });
 });
+
+describe("fchmodat and fchmod (fs/open.c chmod_common)", () => {
+  it("change the permission bits (07777) and keep the type; ENOENT, EBADF, EROFS and /proc's EPERM", () => {
+    const h = hostDir();
+    writeFileSync(join(h.dir, "f"), "x");
+    try {
+      const p = proc({ mounts: [{ host: h.dir, guest: "/ro" }] });
+      const fd = Number(p.call(NR.openat, AT.FDCWD, "/tmp/m", O.CREAT | O.WRONLY, 0o644));
+      expect(p.call(NR.fchmodat, AT.FDCWD, "/tmp/m", 0o104755)).toBe(0n); // type bits ignored
+      expect((stat(p, "/tmp/m") as Stat).mode).toBe(0o104755);
+      expect(p.call(NR.fchmod, fd, 0o600)).toBe(0n);
+      expect((stat(p, "/tmp/m") as Stat).mode).toBe(0o100600);
+      expect(p.call(NR.fchmodat, AT.FDCWD, "/tmp/none", 0o600)).toBe(E.ENOENT);
+      expect(p.call(NR.fchmod, 99, 0o600)).toBe(E.EBADF);
+      expect(p.call(NR.fchmodat, AT.FDCWD, "/ro/f", 0o600)).toBe(E.EROFS);
+      expect(p.call(NR.fchmodat, AT.FDCWD, "/proc/meminfo", 0o600)).toBe(E.EPERM);
+      expect(p.trace).toContain(`fchmodat(AT_FDCWD, "/tmp/m", 0104755) = 0`);
+    } finally {
+      h.done();
+    }
+  });
+});

@@ -1,0 +1,29 @@
+// Translation against the interpreter under every TLB preset and on 2 harts, on a few cases of
+// the guest corpus (corpus.test.ts runs all of them on the default preset and 1 hart): the
+// same output, exit status, instructions, traps, TLB report and kernel counters.
+
+import { describe, expect, it } from "vitest";
+import { TLB_PRESETS } from "../../../src/mmu/index.js";
+import { loadCases } from "../../kernel/guest-cases.js";
+import { same } from "./corpus-run.js";
+
+const cases = loadCases("cases.json");
+
+/** A few cases (loops and copy-on-write processes) for the presets, and signals too on 2 harts. */
+const FEW = ["sort.stdin-1000", "cow.default"];
+const FEW_HARTS = [...FEW, "fork_wait.default", "sigalrm.default"];
+
+describe("translation on every TLB preset and on 2 harts", () => {
+  const few = cases.filter((c) => FEW.includes(c.id));
+  const fewHarts = cases.filter((c) => FEW_HARTS.includes(c.id));
+  it("finds the cases", () => expect(fewHarts.map((c) => c.id).sort()).toEqual([...FEW_HARTS].sort()));
+  for (const tlb of Object.keys(TLB_PRESETS))
+    for (const c of few)
+      it(`${tlb}: ${c.id} (glibc)`, () => {
+        same(c, "glibc", 1, tlb);
+      });
+  for (const c of fewHarts)
+    it(`2 harts: ${c.id} (glibc)`, () => {
+      same(c, "glibc", 2);
+    });
+});
