@@ -95,13 +95,6 @@ abstract class shmem_inode extends inode {
     super(sbi, sbi.next_ino++, mode, sbi.now());
   }
 
-  /** chmod: the permission bits (S_IALLUGO, 07777) are `mode`'s, the file type stays. */
-  override setmode(mode: number): bigint {
-    this.i_mode = (this.i_mode & ~0o7777) | (mode & 0o7777);
-    this.touch(false);
-    return 0n;
-  }
-
   /** A change of the inode's metadata or contents: ctime (and mtime) now. */
   touch(mtime: boolean): void {
     const t = this.sbi.now();

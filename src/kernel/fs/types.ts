@@ -157,19 +157,13 @@ export abstract class inode {
     return typeof t === "object" ? -EINVAL : t;
   }
 
-  /** chmod (setattr with ATTR_MODE): the permission bits (07777) become `mode`'s. A file
-   *  system that keeps no modes of its own refuses, as procfs's proc_setattr does (EPERM);
-   *  hostfs too (its modes are the host's). */
-  setmode(_mode: number): bigint {
-    return -EPERM;
-  }
-
   /** Truncate or extend the file to `size` bytes (setattr with ATTR_SIZE). */
   setsize(_size: number): bigint {
     return S_ISDIR(this.i_mode) ? -EISDIR : -EINVAL;
   }
   /** Change the attributes in `ia` (i_op->setattr, reached through notify_change). A file
-   *  system that keeps no attributes of its own refuses with EPERM, as /proc's files do. */
+   *  system that keeps no attributes of its own refuses with EPERM, as procfs's proc_setattr
+   *  does; hostfs too (its modes, owners and times are the host's). */
   setattr(_ia: iattr): bigint {
     return -EPERM;
   }

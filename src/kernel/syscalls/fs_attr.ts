@@ -1,15 +1,14 @@
-// Attribute changes (fs/open.c, fs/utimes.c): chmod, chown and utimensat, each ending in
-// notify_change (fs/attr.c), with their checks in Linux's order.
+// Attribute changes (fs/open.c, fs/utimes.c): chown and utimensat, each ending in
+// notify_change (fs/attr.c), with their checks in Linux's order (chmod is in fs.ts).
 
 import { EBADF, EFAULT, EINVAL, EROFS } from "../errno.js";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "../fs/namei_ops.js";
 import { type iattr, type path, S_ISDIR } from "../fs/types.js";
 import { type Ctx, type SyscallTable, s32 } from "./common.js";
 import { AT_FDCWD, fget, stat_path } from "./fs.js";
-import { atFlags, dirfd, octal } from "./fs_strace.js";
+import { atFlags, dirfd } from "./fs_strace.js";
 
-/** Mode bits chmod may set (S_IALLUGO), and the set-id bits chown clears. */
-const S_IALLUGO = 0o7777;
+/** The set-id bits chown clears. */
 const S_ISUID = 0o4000;
 const S_ISGID = 0o2000;
 const S_IXGRP = 0o010;
@@ -22,12 +21,6 @@ const UTIME_OMIT = (1 << 30) - 2;
 function notify_change(p: path, ia: iattr): bigint {
   if (p.mnt.mnt_readonly) return -EROFS;
   return p.dentry.d_inode.setattr(ia);
-}
-
-/** chmod_common: the new permission bits of `p`'s inode. */
-function chmod_common(p: path | bigint, mode: bigint): bigint {
-  if (typeof p === "bigint") return p;
-  return notify_change(p, { mode: Number(mode & BigInt(S_IALLUGO)) });
 }
 
 /** chown_common: new owner and group (-1 keeps one); a file that is not a directory loses its
@@ -107,12 +100,6 @@ function fchownat(c: Ctx): bigint {
 const ownerArgs = ["d", "d"] as const;
 
 export const fsAttrSyscalls: SyscallTable = {
-  52: { name: "fchmod", args: ["d", octal], fn: (c) => chmod_common(fd_path(c, c.a[0]!), c.a[1]!) },
-  53: {
-    name: "fchmodat",
-    args: [dirfd, "s", octal],
-    fn: (c) => chmod_common(stat_path(c, c.a[0]!, c.a[1]!, 0), c.a[2]!),
-  },
   54: { name: "fchownat", args: [dirfd, "s", ...ownerArgs, atFlags], fn: fchownat },
   55: {
     name: "fchown",
