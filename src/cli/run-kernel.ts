@@ -1,7 +1,7 @@
 // `mmlab run PROGRAM [ARGS...]` in kernel mode: boot the mini-kernel, run a static Linux riscv64
 // program as its first process with our stdin, stdout and stderr, and exit with its status.
 
-import { existsSync, readSync } from "node:fs";
+import { readSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { KernelTarget } from "../gdb/index.js";
 import { ExecError, type Mount, parseMount, type TaskIo, type task_struct } from "../kernel/index.js";
@@ -127,6 +127,25 @@ export function envOpt(p: Parsed, command: string): string[] {
   return env.length || p.options.has("clear-env") ? env : [...DEFAULT_ENV];
 }
 
+/** Why the host path cannot be mounted (no such file, a symbolic-link loop, no permission...),
+ *  or null when it can be stat'ed. */
+function unreachable(path: string | Buffer): string | null {
+  try {
+    statSync(path);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why: Record<string, string> = {
+      ENOENT: "no such file or directory",
+      ENOTDIR: "a component of the path is not a directory",
+      ELOOP: "too many levels of symbolic links",
+      EACCES: "permission denied",
+      ENAMETOOLONG: "file name too long",
+    };
+    return (code && why[code]) ?? `cannot be read (${code ?? "error"})`;
+  }
+}
+
 /** The --mount HOST:GUEST[:rw] values, each HOST existing. */
 export function mountsOpt(p: Parsed, command: string): Mount[] {
   return (p.multi.get("mount") ?? []).map((spec) => {
@@ -136,8 +155,8 @@ export function mountsOpt(p: Parsed, command: string): Mount[] {
     } catch (e) {
       throw usageError(command, (e as Error).message);
     }
-    if (!existsSync(hostPath(m.host)))
-      throw new InputError(`${m.host}: no such file or directory (--mount ${spec})`);
+    const why = unreachable(hostPath(m.host));
+    if (why) throw new InputError(`${m.host}: ${why} (--mount ${spec})`);
     return m;
   });
 }

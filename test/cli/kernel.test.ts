@@ -2,6 +2,7 @@
 // boot` (test_vmalloc, scripts, the exit-status rule), the console's interpreter, and the TLB in
 // --stats and --trace tlb.
 
+import { symlinkSync } from "node:fs";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { assemble } from "../../src/asm/index.js";
@@ -196,6 +197,21 @@ describe("mmlab run (kernel mode)", () => {
     expect(r.status).toBe(2);
     if (typeof message === "string") expect(r.stderr).toBe(message);
     else expect(r.stderr).toMatch(message);
+  });
+
+  it("a --mount host path that cannot be reached is refused with the reason", async () => {
+    const prog = program("hello.elf", HELLO);
+    symlinkSync(tmp.path("loop-b"), tmp.path("loop-a"));
+    symlinkSync(tmp.path("loop-a"), tmp.path("loop-b"));
+    for (const [host, why] of [
+      [tmp.path("none"), "no such file or directory"],
+      [tmp.path("loop-a"), "too many levels of symbolic links"],
+      [`${prog}/x`, "a component of the path is not a directory"],
+    ]) {
+      const r = await mmlab("run", ...SMALL, "--mount", `${host}:/m`, prog);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`mmlab: ${host}: ${why} (--mount ${host}:/m)\n`);
+    }
   });
 
   it("--trace insn traces the program's U-mode instructions, bounded by --trace-limit", async () => {
