@@ -18,6 +18,7 @@ import {
   type dir_entry,
   dtype,
   type file_operations,
+  type iattr,
   inode,
   RENAME_EXCHANGE,
   RENAME_NOREPLACE,
@@ -27,6 +28,7 @@ import {
   S_IFMT,
   S_IFREG,
   S_ISDIR,
+  setattr_copy,
   type super_block,
 } from "./types.js";
 
@@ -105,6 +107,12 @@ abstract class shmem_inode extends inode {
     const t = this.sbi.now();
     this.i_ctime = t;
     if (mtime) this.i_mtime = t;
+  }
+
+  /** tmpfs keeps every attribute in the inode (shmem_setattr without a size change). */
+  override setattr(ia: iattr): bigint {
+    setattr_copy(this, ia, this.sbi.now());
+    return 0n;
   }
 
   override evict(): void {
