@@ -104,6 +104,15 @@ export function coldCommands(): ColdCommand[] {
     if (q) c.qemu = q;
     return c;
   });
+  // the same programs with translation to WebAssembly (--jit; docs/jit.md), beside them
+  for (const c of [...out]) {
+    out.push({
+      ...c,
+      name: `${c.name}-jit`,
+      title: c.title.replace("mmlab run ", "mmlab run --jit "),
+      node: [MMLAB, "run", "--jit", ...c.node.slice(2)],
+    });
+  }
   out.push({
     name: "demo",
     title: "mmlab demo (npm start)",

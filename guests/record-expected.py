@@ -152,6 +152,7 @@ CASES = [
     case("shootdown", "mprotect-batch-4", ["mprotect", "batch", "4", "1m"], variants=GLIBC),
     case("pi_mutex", "default", variants=GLIBC),
     case("files", "default"),
+    case("attrs", "default", variants=GLIBC),
     case("cow", "default"),
     case("cow", "4096", ["4096"]),
     case("minish", "basic", env=["PATH=/bin"], stdin="guests/inputs/minish-basic.sh",

@@ -10,7 +10,7 @@
 // The cache lives in a user cache directory ($MMLAB_CACHE_DIR, else $XDG_CACHE_HOME/mmlab or
 // ~/.cache/mmlab; MMLAB_CACHE_DIR="" turns it off), one file per chunk, written on the first run
 // of a command that loads the chunk and reused after. A file is used only when its header says it
-// was made for this chunk (size and modification time) by this Node and architecture and its
+// was made for this chunk's text (a digest of it) by this Node and architecture and its
 // payload's digest matches (a stale or damaged file is ignored and rewritten); V8 rejects data
 // made with other flags, and then the chunk is compiled from source and the file rewritten too.
 
@@ -22,7 +22,6 @@ import {
   readFileSync,
   readSync,
   renameSync,
-  statSync,
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
@@ -116,12 +115,12 @@ export function readScratch(path: string): Uint8Array | undefined {
 }
 
 /** What a cache file must have been made for: this Node (and so its V8), this architecture and
- *  the chunk's size and modification time (as Python's .pyc does; the chunk's name carries
- *  rolldown's content hash besides), as the header's padded ASCII; null when it does not fit. */
-export function cacheKey(file: string): Buffer | null {
-  const st = statSync(file);
-  const key = `${process.version} ${process.arch} ${st.size} ${Math.trunc(st.mtimeMs)}`;
-  return key.length > KEY_BYTES ? null : Buffer.from(key.padEnd(KEY_BYTES), "latin1");
+ *  the chunk's text (its digest), as the header's padded ASCII. The text, not the file's
+ *  modification time: two checkouts of the same build (worktrees, several users of one cache
+ *  directory) share the files instead of rewriting them in turn. */
+export function cacheKey(source: Uint8Array): Buffer {
+  const key = `${process.version} ${process.arch} ${digest(source).toString("hex")}`;
+  return Buffer.from(key.slice(0, KEY_BYTES).padEnd(KEY_BYTES), "latin1");
 }
 
 /** A cache file's bytes: the header (magic, key, payload digest) and V8's data. */
@@ -201,12 +200,13 @@ export class CachedLoader {
   load(file: string): object {
     const done = this.modules.get(file);
     if (done) return done.exports;
-    const source = readFileSync(file, "utf8");
+    const bytes = readFileSync(file);
+    const source = bytes.toString("utf8");
     // A chunk that calls import() (vega, vega-lite, yaml) is compiled from source each time:
     // Node 20 loses the import() callback of a script compiled from cached data
     // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING on the second run). Only the experiments' chunk
     // has one.
-    const key = this.cache === null || DYNAMIC_IMPORT.test(source) ? null : cacheKey(file);
+    const key = this.cache === null || DYNAMIC_IMPORT.test(source) ? null : cacheKey(bytes);
     const cachedData = key ? this.read(file, key) : undefined;
     const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
       filename: file,

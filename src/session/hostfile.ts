@@ -140,6 +140,8 @@ function hostReason(e: unknown): string {
   if (code === "ENOENT" || code === "ENOTDIR") return "no such file";
   if (code === "EISDIR") return "is a directory";
   if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "ELOOP") return "too many levels of symbolic links";
+  if (code === "ENAMETOOLONG") return "file name too long";
   return (e as Error).message;
 }
 

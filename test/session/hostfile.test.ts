@@ -2,7 +2,7 @@
 // it refuses up front, naming the file.
 
 import { execFileSync } from "node:child_process";
-import { closeSync, ftruncateSync, mkdirSync, openSync, statSync } from "node:fs";
+import { closeSync, ftruncateSync, mkdirSync, openSync, statSync, symlinkSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { HostFileError, makeDirs, readHostFile } from "../../src/session/index.js";
 import { tempDirPerTest, writeFile } from "../helpers/cli.js";
@@ -33,6 +33,13 @@ describe("readHostFile", () => {
     );
     const e = refusal(tmp.path("none"), { max: 100 });
     expect([e.message, e.code]).toEqual([`${tmp.path("none")}: no such file`, "ENOENT"]);
+  });
+
+  it("names a symbolic-link loop as such, in the words of the shell", () => {
+    symlinkSync(tmp.path("b"), tmp.path("a"));
+    symlinkSync(tmp.path("a"), tmp.path("b"));
+    const e = refusal(tmp.path("a"), { max: 100 });
+    expect([e.message, e.code]).toEqual([`${tmp.path("a")}: too many levels of symbolic links`, "ELOOP"]);
   });
 
   it("refuses a file over the bound before reading it (a 2 GiB sparse file)", () => {

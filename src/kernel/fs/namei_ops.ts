@@ -196,7 +196,7 @@ export function vfs_truncate(p: path, length: number): bigint {
 /** chmod_common(): EROFS on a read-only mount, else the inode's setattr of the mode. */
 export function chmod_common(p: path, mode: number): bigint {
   if (p.mnt.mnt_readonly) return -EROFS;
-  return p.dentry.d_inode.setmode(mode);
+  return p.dentry.d_inode.setattr({ mode });
 }
 
 /** fchmodat(dirfd, name, mode): `name` looked up following symbolic links, then chmod_common. */

@@ -18,6 +18,7 @@ import {
   type dir_entry,
   dtype,
   type file_operations,
+  type iattr,
   inode,
   RENAME_EXCHANGE,
   RENAME_NOREPLACE,
@@ -27,6 +28,7 @@ import {
   S_IFMT,
   S_IFREG,
   S_ISDIR,
+  setattr_copy,
   type super_block,
 } from "./types.js";
 
@@ -93,18 +95,17 @@ abstract class shmem_inode extends inode {
     super(sbi, sbi.next_ino++, mode, sbi.now());
   }
 
-  /** chmod: the permission bits (S_IALLUGO, 07777) are `mode`'s, the file type stays. */
-  override setmode(mode: number): bigint {
-    this.i_mode = (this.i_mode & ~0o7777) | (mode & 0o7777);
-    this.touch(false);
-    return 0n;
-  }
-
   /** A change of the inode's metadata or contents: ctime (and mtime) now. */
   touch(mtime: boolean): void {
     const t = this.sbi.now();
     this.i_ctime = t;
     if (mtime) this.i_mtime = t;
+  }
+
+  /** tmpfs keeps every attribute in the inode (shmem_setattr without a size change). */
+  override setattr(ia: iattr): bigint {
+    setattr_copy(this, ia, this.sbi.now());
+    return 0n;
   }
 
   override evict(): void {

@@ -59,6 +59,27 @@ export const RENAME_NOREPLACE = 1;
 export const RENAME_EXCHANGE = 2;
 export const RENAME_WHITEOUT = 4;
 
+/** An attribute change (struct iattr): only the fields present change; a time of null is
+ *  "now" (UTIME_NOW). Times are nanoseconds since the epoch, as the inode keeps them. */
+export interface iattr {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  atime?: bigint | null;
+  mtime?: bigint | null;
+}
+
+/** setattr_copy (fs/attr.c): write the changes of `ia` into `ino`, the permission bits only of
+ *  a mode (the file type stays), and set its ctime to `now`, as every attribute change does. */
+export function setattr_copy(ino: inode, ia: iattr, now: bigint): void {
+  if (ia.uid !== undefined) ino.i_uid = ia.uid;
+  if (ia.gid !== undefined) ino.i_gid = ia.gid;
+  if (ia.mode !== undefined) ino.i_mode = (ino.i_mode & S_IFMT) | (ia.mode & 0o7777);
+  if (ia.atime !== undefined) ino.i_atime = ia.atime ?? now;
+  if (ia.mtime !== undefined) ino.i_mtime = ia.mtime ?? now;
+  ino.i_ctime = now;
+}
+
 /** An inode: the object behind a name. A file system subclasses it and overrides the
  *  inode_operations it supports; the defaults fail as Linux fails when an operation is absent. */
 export abstract class inode {
@@ -136,16 +157,15 @@ export abstract class inode {
     return typeof t === "object" ? -EINVAL : t;
   }
 
-  /** chmod (setattr with ATTR_MODE): the permission bits (07777) become `mode`'s. A file
-   *  system that keeps no modes of its own refuses, as procfs's proc_setattr does (EPERM);
-   *  hostfs too (its modes are the host's). */
-  setmode(_mode: number): bigint {
-    return -EPERM;
-  }
-
   /** Truncate or extend the file to `size` bytes (setattr with ATTR_SIZE). */
   setsize(_size: number): bigint {
     return S_ISDIR(this.i_mode) ? -EISDIR : -EINVAL;
+  }
+  /** Change the attributes in `ia` (i_op->setattr, reached through notify_change). A file
+   *  system that keeps no attributes of its own refuses with EPERM, as procfs's proc_setattr
+   *  does; hostfs too (its modes, owners and times are the host's). */
+  setattr(_ia: iattr): bigint {
+    return -EPERM;
   }
   /** The file_operations an open of this inode gets, or an errno (open() of a device that is
    *  not there, ...). */

@@ -104,7 +104,7 @@ import {
 } from "./fs_strace.js";
 import { get_time } from "./time.js";
 
-const AT_FDCWD = -100;
+export const AT_FDCWD = -100;
 /** The most one read or write moves (MAX_RW_COUNT = INT_MAX & PAGE_MASK). */
 export const MAX_RW_COUNT = 0x7ffff000;
 /** Bytes moved between a file and user memory at a time: host memory stays bounded. */
@@ -165,7 +165,7 @@ export function getname(c: Ctx, va: bigint): string | bigint {
   return -ENAMETOOLONG;
 }
 
-const fget = (c: Ctx, fd: bigint): file | null => c.t.files.fget(s32(fd));
+export const fget = (c: Ctx, fd: bigint): file | null => c.t.files.fget(s32(fd));
 
 /** Where a relative name starts (the dirfd): the working directory, or an open directory. */
 function dirfd_start(c: Ctx, dfd: bigint, name: string): path | bigint {
@@ -367,7 +367,7 @@ function rwv(c: Ctx, write: boolean, fd: bigint, iov: bigint, cnt: bigint, pos: 
 // ---- stat ----
 
 /** newfstatat / statx's lookup: the path `name` from `dfd` (AT_EMPTY_PATH: the dfd itself). */
-function stat_path(c: Ctx, dfd: bigint, va: bigint, flags: number): path | bigint {
+export function stat_path(c: Ctx, dfd: bigint, va: bigint, flags: number): path | bigint {
   const name = getname(c, va);
   if (typeof name === "bigint") return name;
   if (name === "" && flags & AT_EMPTY_PATH) {

@@ -12,6 +12,7 @@ import type { Scheduler, task_struct } from "../process.js";
 import { BLOCK } from "../wait.js";
 import { type Ctx, type Syscall, type SyscallTable, s64 } from "./common.js";
 import { fsSyscalls } from "./fs.js";
+import { fsAttrSyscalls } from "./fs_attr.js";
 import { mmSyscalls } from "./mm.js";
 import { processSyscalls } from "./process.js";
 import { schedSyscalls } from "./sched.js";
@@ -34,6 +35,7 @@ function joinTables(tables: SyscallTable[]): SyscallTable {
 
 const TABLE = joinTables([
   fsSyscalls,
+  fsAttrSyscalls,
   mmSyscalls,
   processSyscalls,
   schedSyscalls,
