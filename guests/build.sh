@@ -35,7 +35,7 @@ BOTH=(hello echo_args sort mstress thp_touch ptrchase exitcode segv cat sysprobe
 	echo wc rm fork_wait pipeline sigalrm sigsegv_longjmp sigmasks files cow minish errno_probe
 	forkbomb oom_touch hostile bigbss gdbtarget gdbevents jobctl cputimer)
 # glibc only: the benchmark suite (rv64gc code is what it measures), pthreads.
-GLIBC_ONLY=(bench_coremark bench_sort bench_hash bench_fp bench_chase pthreads threadbomb execthr shootdown attrs)
+GLIBC_ONLY=(bench_coremark bench_sort bench_hash bench_fp bench_chase pthreads threadbomb execthr shootdown attrs pi_mutex)
 # Iterations of bench_coremark's bare-metal build: about 80 M instructions.
 BARE_ITERATIONS=590
 
@@ -109,7 +109,7 @@ glibc_flags() { # NAME
 	case "$1" in
 	gdbtarget | gdbevents) echo "-g -O0" ;;
 	bench_fp) echo "-s -lm" ;;
-	pthreads | threadbomb | shootdown) echo "-s -pthread" ;;
+	pthreads | threadbomb | shootdown | pi_mutex) echo "-s -pthread" ;;
 	*) echo "-s" ;;
 	esac
 }

@@ -150,6 +150,7 @@ CASES = [
     case("execthr", "default", env=["PATH=/bin"], bin=("/bin", ["execthr"]), variants=GLIBC),
     case("shootdown", "munmap-split-2", ["munmap", "split", "2", "65536"], variants=GLIBC),
     case("shootdown", "mprotect-batch-4", ["mprotect", "batch", "4", "1m"], variants=GLIBC),
+    case("pi_mutex", "default", variants=GLIBC),
     case("files", "default"),
     case("attrs", "default", variants=GLIBC),
     case("cow", "default"),

@@ -3,9 +3,24 @@
 // shared ones (a MAP_SHARED page's physical address, so that processes sharing the page meet;
 // a private mapping keys by address space as Linux's get_futex_key does), timeouts in machine
 // time, and what exit needs: CLONE_CHILD_CLEARTID's wake-up and the robust list walk (glibc's
-// robust mutexes). PI futexes are not supported (ENOSYS, as a kernel without CONFIG_FUTEX_PI).
+// robust mutexes). PI futexes as glibc's PTHREAD_PRIO_INHERIT mutexes use them: LOCK_PI,
+// TRYLOCK_PI and UNLOCK_PI with the owner's tid in the word, ownership handed to the first
+// waiter at unlock (every task has the same priority here: nothing to inherit, the waiters
+// queue in arrival order). FUTEX_WAIT_REQUEUE_PI / CMP_REQUEUE_PI are not supported (ENOSYS).
 
-import { EAGAIN, EFAULT, EINVAL, ENOSYS, ERESTART_RESTARTBLOCK, ERESTARTSYS, ETIMEDOUT } from "./errno.js";
+import {
+  EAGAIN,
+  EDEADLK,
+  EFAULT,
+  EINVAL,
+  ENOSYS,
+  EPERM,
+  ERESTART_RESTARTBLOCK,
+  ERESTARTNOINTR,
+  ERESTARTSYS,
+  ESRCH,
+  ETIMEDOUT,
+} from "./errno.js";
 import { PAGE_SIZE } from "./layout.js";
 import { VM_SHARED } from "./mm.js";
 import type { task_struct } from "./process.js";
@@ -18,6 +33,9 @@ export const FUTEX_REQUEUE = 3;
 export const FUTEX_CMP_REQUEUE = 4;
 export const FUTEX_WAKE_OP = 5;
 export const FUTEX_WAIT_BITSET = 9;
+export const FUTEX_LOCK_PI = 6;
+export const FUTEX_UNLOCK_PI = 7;
+export const FUTEX_TRYLOCK_PI = 8;
 export const FUTEX_WAKE_BITSET = 10;
 export const FUTEX_PRIVATE_FLAG = 128;
 export const FUTEX_CLOCK_REALTIME = 256;
@@ -36,6 +54,8 @@ interface futex_q {
   key: string;
   bitset: number;
   woken: boolean;
+  /** A PI waiter the unlocker made the owner (the word already holds its tid). */
+  granted?: boolean;
 }
 
 /** A futex operation's arguments (the futex system call's registers). */
@@ -53,6 +73,9 @@ export interface FutexArgs {
 export class Futexes {
   private readonly hash = new Map<string, futex_q[]>();
   private readonly byTask = new Map<task_struct, futex_q>();
+
+  /** `find_task`: the thread with an id (a PI futex's owner), as the scheduler knows it. */
+  constructor(private readonly find_task: (tid: number) => task_struct | undefined) {}
 
   /** CLONE_CHILD_CLEARTID at exit: one waiter on the zeroed tid word is woken (pthread_join). */
   wake_tid(t: task_struct, uaddr: bigint): void {
@@ -173,6 +196,11 @@ export class Futexes {
       }
       case FUTEX_WAKE_OP:
         return this.wake_op(t, a, priv);
+      case FUTEX_LOCK_PI:
+      case FUTEX_TRYLOCK_PI:
+        return this.futex_lock_pi(t, a, priv, cmd === FUTEX_TRYLOCK_PI, now, realtimeOffset);
+      case FUTEX_UNLOCK_PI:
+        return this.futex_unlock_pi(t, a, priv);
       default:
         return -ENOSYS; // the PI operations and FUTEX_WAIT_REQUEUE_PI: not supported
     }
@@ -202,13 +230,8 @@ export class Futexes {
     }
     let deadline = saved ? saved.deadline : Number.POSITIVE_INFINITY;
     if (!saved && a.utime !== 0n) {
-      const ts = t.uaccess.copy_from_user(a.utime, 16);
-      if (!ts) return -EFAULT;
-      const v = new DataView(ts.buffer);
-      const sec = v.getBigInt64(0, true);
-      const nsec = v.getBigInt64(8, true);
-      if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return -EINVAL;
-      const ns = Number(sec) * 1e9 + Number(nsec);
+      const ns = this.get_timespec(t, a.utime);
+      if (typeof ns === "bigint") return ns;
       deadline = absolute ? ns - (a.op & FUTEX_CLOCK_REALTIME ? realtimeOffset : 0) : now + ns;
     }
     const key = this.key(t, a.uaddr, priv);
@@ -225,6 +248,75 @@ export class Futexes {
     if (r === BLOCK) t.cont = { nr: 98, deadline, done: 0n, data: nq };
     else this.unqueue(nq);
     return r;
+  }
+
+  /** FUTEX_LOCK_PI / TRYLOCK_PI: take the futex when its word holds no owner (the tid, with
+   *  OWNER_DIED kept and WAITERS if others wait); EDEADLK when the caller owns it, ESRCH when
+   *  the owner's tid names no thread; else (trylock: EAGAIN) set FUTEX_WAITERS and sleep until
+   *  the owner's UNLOCK_PI hands the futex over, or the absolute CLOCK_REALTIME timeout
+   *  (ETIMEDOUT). A signal's handler runs and the call restarts (ERESTARTNOINTR). */
+  private futex_lock_pi(
+    t: task_struct,
+    a: FutexArgs,
+    priv: boolean,
+    trylock: boolean,
+    now: number,
+    realtimeOffset: number,
+  ): bigint {
+    const saved = t.cont?.nr === 98 ? t.cont : null;
+    const q = (saved?.data as futex_q | null | undefined) ?? null;
+    if (q?.granted) return 0n;
+    let deadline = saved ? saved.deadline : Number.POSITIVE_INFINITY;
+    if (!saved && a.utime !== 0n && !trylock) {
+      const ns = this.get_timespec(t, a.utime);
+      if (typeof ns === "bigint") return ns;
+      deadline = ns - realtimeOffset;
+    }
+    if (q) this.unqueue(q);
+    const key = this.key(t, a.uaddr, priv);
+    if (typeof key === "bigint") return key;
+    const uval = this.get_u32(t, a.uaddr);
+    if (uval === null) return -EFAULT;
+    const owner = uval & FUTEX_TID_MASK;
+    if (owner === t.pid) return -EDEADLK;
+    const others = (this.hash.get(key)?.length ?? 0) > 0;
+    if (owner === 0) {
+      const nv = (t.pid | (uval & FUTEX_OWNER_DIED) | (others ? FUTEX_WAITERS : 0)) >>> 0;
+      return t.uaccess.copy_to_user(a.uaddr, u32le(nv)) ? 0n : -EFAULT;
+    }
+    if (!this.find_task(owner)?.running) return -ESRCH;
+    if (trylock) return -EAGAIN;
+    if (now >= deadline) return -ETIMEDOUT;
+    if (t.signal_pending("interruptible")) return -ERESTARTNOINTR;
+    if (!(uval & FUTEX_WAITERS) && !t.uaccess.copy_to_user(a.uaddr, u32le((uval | FUTEX_WAITERS) >>> 0)))
+      return -EFAULT;
+    const nq: futex_q = { task: t, key, bitset: FUTEX_BITSET_MATCH_ANY, woken: false };
+    this.queue(nq);
+    const r = wait_event(t, [], deadlineOpt(deadline));
+    if (r === BLOCK) t.cont = { nr: 98, deadline, done: 0n, data: nq };
+    else this.unqueue(nq);
+    return r;
+  }
+
+  /** FUTEX_UNLOCK_PI: EPERM unless the caller owns the futex; the first waiter becomes the
+   *  owner (its tid with FUTEX_WAITERS, as wake_futex_pi writes it) and wakes; with none the
+   *  word becomes 0. */
+  private futex_unlock_pi(t: task_struct, a: FutexArgs, priv: boolean): bigint {
+    const key = this.key(t, a.uaddr, priv);
+    if (typeof key === "bigint") return key;
+    const uval = this.get_u32(t, a.uaddr);
+    if (uval === null) return -EFAULT;
+    if ((uval & FUTEX_TID_MASK) !== t.pid) return -EPERM;
+    const next = this.hash.get(key)?.[0];
+    const nv = next ? (next.task.pid | FUTEX_WAITERS) >>> 0 : 0;
+    if (!t.uaccess.copy_to_user(a.uaddr, u32le(nv))) return -EFAULT;
+    if (next) {
+      this.unqueue(next);
+      next.woken = true;
+      next.granted = true;
+      next.task.wake();
+    }
+    return 0n;
   }
 
   /** A signal ended the wait: leave the queue; the call restarts with its deadline kept
@@ -263,6 +355,17 @@ export class Futexes {
     let n = this.wake(key, a.val, FUTEX_BITSET_MATCH_ANY);
     if (cmps[cmp]) n += this.wake(key2, Number(BigInt.asIntN(32, a.utime)), FUTEX_BITSET_MATCH_ANY);
     return BigInt(n);
+  }
+
+  /** A struct timespec from user memory, in nanoseconds: EFAULT, EINVAL out of range. */
+  private get_timespec(t: task_struct, va: bigint): number | bigint {
+    const ts = t.uaccess.copy_from_user(va, 16);
+    if (!ts) return -EFAULT;
+    const v = new DataView(ts.buffer);
+    const sec = v.getBigInt64(0, true);
+    const nsec = v.getBigInt64(8, true);
+    if (sec < 0n || nsec < 0n || nsec >= 1_000_000_000n) return -EINVAL;
+    return Number(sec) * 1e9 + Number(nsec);
   }
 
   private get_u32(t: task_struct, va: bigint): number | null {

@@ -244,7 +244,7 @@ export class Scheduler {
   /** The harts that have run a task, a bit each. */
   ranOn = 0;
   /** The futex hash (futex.ts). */
-  readonly futexes = new Futexes();
+  readonly futexes = new Futexes((tid) => this.find_task(tid));
   /** High-resolution timers in machine time: sleeps' deadlines and ITIMER_REAL. */
   readonly timers = new HrTimers();
   /** Idle timer expiries in a row that woke no task: past IDLE_SPIN_MAX, nothing ever will. */

@@ -116,7 +116,7 @@ describe("futex", () => {
     expect(futex(a, { uaddr: 0x1000n })).toBe(-EFAULT); // unmapped
     expect(futex(a, { op: FUTEX_WAIT_BITSET, val3: 0 })).toBe(-EINVAL);
     expect(futex(a, { op: FUTEX_WAKE | FUTEX_CLOCK_REALTIME })).toBe(-ENOSYS);
-    expect(futex(a, { op: 6 })).toBe(-ENOSYS); // FUTEX_LOCK_PI: not supported
+    expect(futex(a, { op: 11 })).toBe(-ENOSYS); // FUTEX_WAIT_REQUEUE_PI: not supported
     expect(futex(a, { op: FUTEX_CMP_REQUEUE, utime: BigInt.asUintN(64, -1n) })).toBe(-EINVAL);
   });
 });

@@ -36,6 +36,7 @@ const PROCESS_GUESTS = [
   "fork_wait",
   "forkbomb",
   "minish",
+  "pi_mutex",
   "pipeline",
   "pthreads",
   "shootdown",
