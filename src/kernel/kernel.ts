@@ -150,7 +150,8 @@ export class Kernel {
   constructor(readonly machine: Machine) {
     this.printk = new Printk(() => this.seconds());
     this.printk.where = () => ({ cpu: this.cpu, pid: this.current.pid });
-    this.pages = new PageAlloc(RAM_BASE >>> PAGE_SHIFT, machine.mem.size >>> PAGE_SHIFT);
+    // mem.size / PAGE_SIZE, not >>> PAGE_SHIFT: 4 GiB of RAM does not fit 32 bits.
+    this.pages = new PageAlloc(RAM_BASE >>> PAGE_SHIFT, machine.mem.size / PAGE_SIZE);
     this.pgd = new KernelPageTable(machine.mem, this.pages, (pfn) => this.zeroPagePhys(pfn));
     this.kmem = new KernelAccess(machine.mem, () => this.hart());
     this.kmem.cost = (bytes) => this.charge(COST.access + bytes * COST.perByte);

@@ -90,6 +90,11 @@ describe("mmlab run (kernel mode)", () => {
     expect(r).toEqual({ status: 3, stdout: "hello, world\n", stderr: "" });
   });
 
+  it("boots with the largest RAM, 4 GiB (its page count does not fit 32 bits), and says so in meminfo", async () => {
+    const r = await mmlab("run", "--mem", "4G", program("hello.elf", HELLO));
+    expect(r).toEqual({ status: 3, stdout: "hello, world\n", stderr: "" });
+  });
+
   it("passes the arguments after PROGRAM (argv[0] as typed)", async () => {
     const prog = program("echo.elf", ECHO_ARG);
     const r = await mmlab("run", ...SMALL, prog, "--not-an-option", "x");
