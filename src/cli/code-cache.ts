@@ -19,9 +19,12 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   renameSync,
+  rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
@@ -251,6 +254,7 @@ export class CachedLoader {
       }
     }
     this.fresh.length = 0;
+    if (written > 0) pruneCache(this.cache, MAX_CACHE_FILES);
     return written;
   }
 
@@ -262,6 +266,25 @@ export class CachedLoader {
   private read(file: string, key: Buffer): Uint8Array | undefined {
     const bytes = readScratch(this.path(file)); // none yet: undefined
     return bytes && decodeCache(bytes, key);
+  }
+}
+
+/** Cache files kept at most: a build has about 30 chunks, so several builds (checkouts, versions)
+ *  fit; older files go, so the directory does not grow with every rebuild. */
+export const MAX_CACHE_FILES = 256;
+
+/** Bound the cache directory `dir` to `max` files: the least recently written go first (a file
+ *  still in use is rewritten by its next run). Leftover temporary files of a run that died while
+ *  writing count like the others. Errors are ignored: the cache is only an accelerator. */
+export function pruneCache(dir: string, max: number): void {
+  try {
+    const files = readdirSync(dir)
+      .filter((n) => n.endsWith(".v8") || n.endsWith(".tmp"))
+      .map((n) => ({ path: join(dir, n), mtime: statSync(join(dir, n)).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const f of files.slice(max)) rmSync(f.path, { force: true });
+  } catch {
+    // another process pruning meanwhile, or an unreadable directory: leave it
   }
 }
 

@@ -3,7 +3,15 @@
 // ignored (the chunk compiles from source, runs the same) and rewritten.
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -14,6 +22,7 @@ import {
   decodeCache,
   digest,
   encodeCache,
+  MAX_CACHE_FILES,
 } from "../../src/cli/code-cache.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -92,6 +101,27 @@ describe("CachedLoader", () => {
   it("compiles from source the first time, writes the cache, and compiles from it after", () => {
     expect(run()).toEqual({ hits: [], misses: ["main.js", "lib-abc.js"], answer: 42, written: 2 });
     expect(run()).toEqual({ hits: ["main.js", "lib-abc.js"], misses: [], answer: 42, written: 0 });
+  });
+
+  it("keeps at most MAX_CACHE_FILES files, the least recently written going first", () => {
+    mkdirSync(cache, { recursive: true });
+    for (let i = 0; i < MAX_CACHE_FILES + 5; i++) {
+      const f = join(cache, `old-${i}.js.v8`);
+      writeFileSync(f, "x");
+      const t = new Date(Date.now() - (1000 + i) * 1000); // old-0 the newest of them
+      utimesSync(f, t, t);
+    }
+    writeFileSync(join(cache, "dead.js.v8.123.tmp"), "x");
+    utimesSync(join(cache, "dead.js.v8.123.tmp"), new Date(0), new Date(0));
+    expect(run().written).toBe(2);
+    const left = readdirSync(cache);
+    expect(left.length).toBe(MAX_CACHE_FILES);
+    expect(left).toContain("main.js.v8");
+    expect(left).toContain("lib-abc.js.v8");
+    expect(left).toContain("old-0.js.v8");
+    expect(left).not.toContain(`old-${MAX_CACHE_FILES - 2}.js.v8`);
+    expect(left).not.toContain("dead.js.v8.123.tmp");
+    expect(run()).toMatchObject({ hits: ["main.js", "lib-abc.js"], written: 0 });
   });
 
   it("ignores and rewrites the cache of a chunk changed since (stale)", () => {
