@@ -20,6 +20,7 @@ import type { fs_struct } from "./fs_struct.js";
 import { LOOKUP_DIRECTORY, LOOKUP_FOLLOW, path_lookupat, path_parentat } from "./namei.js";
 import {
   type dentry,
+  type iattr,
   type inode,
   type path,
   RENAME_EXCHANGE,
@@ -193,10 +194,16 @@ export function vfs_truncate(p: path, length: number): bigint {
   return ino.setsize(length);
 }
 
-/** chmod_common(): EROFS on a read-only mount, else the inode's setattr of the mode. */
-export function chmod_common(p: path, mode: number): bigint {
+/** notify_change (fs/attr.c) behind mnt_want_write: a read-only mount refuses (EROFS), else the
+ *  file system applies the change (i_op->setattr). Every attribute change ends here. */
+export function notify_change(p: path, ia: iattr): bigint {
   if (p.mnt.mnt_readonly) return -EROFS;
-  return p.dentry.d_inode.setattr({ mode });
+  return p.dentry.d_inode.setattr(ia);
+}
+
+/** chmod_common(): the new permission bits of `p`'s inode, through notify_change. */
+export function chmod_common(p: path, mode: number): bigint {
+  return notify_change(p, { mode });
 }
 
 /** fchmodat(dirfd, name, mode): `name` looked up following symbolic links, then chmod_common. */

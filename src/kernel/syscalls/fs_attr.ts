@@ -1,8 +1,8 @@
 // Attribute changes (fs/open.c, fs/utimes.c): chown and utimensat, each ending in
 // notify_change (fs/attr.c), with their checks in Linux's order (chmod is in fs.ts).
 
-import { EBADF, EFAULT, EINVAL, EROFS } from "../errno.js";
-import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "../fs/namei_ops.js";
+import { EBADF, EFAULT, EINVAL } from "../errno.js";
+import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, notify_change } from "../fs/namei_ops.js";
 import { type iattr, type path, S_ISDIR } from "../fs/types.js";
 import { type Ctx, type SyscallTable, s32 } from "./common.js";
 import { AT_FDCWD, fget, stat_path } from "./fs.js";
@@ -15,13 +15,6 @@ const S_IXGRP = 0o010;
 /** utimensat's special tv_nsec values (include/uapi/linux/stat.h). */
 const UTIME_NOW = (1 << 30) - 1;
 const UTIME_OMIT = (1 << 30) - 2;
-
-/** notify_change behind mnt_want_write: a read-only mount refuses (EROFS), else the file system
- *  applies the change. */
-function notify_change(p: path, ia: iattr): bigint {
-  if (p.mnt.mnt_readonly) return -EROFS;
-  return p.dentry.d_inode.setattr(ia);
-}
 
 /** chown_common: new owner and group (-1 keeps one); a file that is not a directory loses its
  *  set-user-ID bit and, when group-executable, its set-group-ID bit, as Linux does for root. */
