@@ -118,7 +118,10 @@ export class Hart {
   cycleOffset = 0n;
   /** Traps taken (they retire nothing, but a trap loop must still end a --max-insns run). */
   traps = 0;
-  /** Instructions executed so far in the current chunk (set before slow paths). */
+  /** Instructions executed so far in the current chunk (set before slow paths); 0 between
+   *  chunks, where steps counts them all (so that an access made then, as the kernel's copies
+   *  to user memory make, has the modelled TLB's clock at steps, whatever the chunk's last slow
+   *  path or region entry was). */
   chunkN = 0;
   /** The modelled-TLB slot the last translation used (translator.dummySlot when Bare). */
   hostSlot = 0;
@@ -215,9 +218,10 @@ export class Hart {
     return this.steps;
   }
 
-  /** Count `n` retired instructions. */
+  /** Count `n` retired instructions: the end of a chunk. */
   retire(n: number): void {
     this.steps += n;
+    this.chunkN = 0;
   }
 
   /** Is translation on for data or fetch accesses at the current privilege? Used to pick the
