@@ -1,4 +1,4 @@
-// `mmlab run --jit` against `mmlab run --no-jit` on the guest corpus (guests/bin, static glibc and no-libc
+// `mmlab run --jit` (the default) against `mmlab run --no-jit` on the guest corpus (guests/bin, static glibc and no-libc
 // programs under the kernel, and the bare-metal benchmark's first instructions): the same
 // output, exit status, kernel messages and `--stats=json` counters (every TLB counter, the
 // kernel's counters, traps), wall time and the translator's own figures aside. --dump-jit writes
@@ -61,14 +61,14 @@ describe("mmlab run --jit: the same run as without", () => {
 });
 
 describe("mmlab run --no-jit", () => {
-  it("is the default for now; with --jit, --dump-jit or --jit-hot it is a usage error", async () => {
+  it("turns off translation, on by default; with --jit, --dump-jit or --jit-hot it is a usage error", async () => {
     const plain = await mmlab("run", "--no-jit", "--stats", "guests/bin/hello.nolibc.elf");
     expect(plain.status).toBe(0);
     expect(plain.stdout).toBe("hello, world\n");
     expect(plain.stderr).not.toContain("translated:");
     const dflt = await mmlab("run", "--stats", "guests/bin/hello.nolibc.elf");
     expect(dflt.stdout).toBe("hello, world\n");
-    expect(dflt.stderr).not.toContain("translated:");
+    expect(dflt.stderr).toContain("translated:");
     for (const other of [["--jit"], ["--dump-jit", "/tmp"], ["--jit-hot", "5"]]) {
       const r = await mmlab("run", "--no-jit", ...other, "guests/bin/hello.nolibc.elf");
       expect(r.status).toBe(2);
@@ -77,6 +77,18 @@ describe("mmlab run --no-jit", () => {
     const help = await mmlab("run", "--help");
     expect(help.stdout).toContain("--no-jit");
     expect(help.stdout).toContain("--jit-hot N");
+  });
+
+  it("the default is --jit's run: the demo and a corpus program, translated, as with --no-jit", async () => {
+    for (const args of [["demo"], ["run", "guests/bin/sort.glibc.elf"]]) {
+      const plain = await mmlab(...args.slice(0, 1), "--no-jit", "--stats=json", ...args.slice(1));
+      const dflt = await mmlab(...args.slice(0, 1), "--stats=json", ...args.slice(1));
+      expect(dflt.status).toBe(plain.status);
+      expect(dflt.stdout).toBe(plain.stdout);
+      expect(counters(dflt.stderr)).toEqual(counters(plain.stderr));
+      const j = JSON.parse(dflt.stderr.trimEnd().split("\n").pop()!) as { jit?: { regions: number } };
+      expect(j.jit).toBeDefined();
+    }
   });
 
   it("--jit-hot N: a lower threshold translates a short program's loops; a bad N is a usage error", async () => {
@@ -88,10 +100,14 @@ describe("mmlab run --no-jit", () => {
     expect(bad.stderr).toContain("--jit-hot");
   });
 
-  it("--jit on a machine that cannot translate (RAM too large for a WebAssembly memory) is a usage error", async () => {
+  it("--jit on a machine that cannot translate (RAM too large for a WebAssembly memory) is a usage error; by default such a machine runs without", async () => {
     const asked = await mmlab("run", "--jit", "--bare", "--mem", "4G", "examples/hello.s");
     expect(asked.status).toBe(2);
     expect(asked.stderr).toContain("'--jit' needs --mem below 4G");
+    const dflt = await mmlab("run", "--bare", "--mem", "4G", "--stats=json", "examples/hello.s");
+    expect(dflt.status).toBe(0);
+    const j = JSON.parse(dflt.stderr.trimEnd().split("\n").pop()!) as { jit?: unknown };
+    expect(j.jit).toBeUndefined();
   });
 });
 

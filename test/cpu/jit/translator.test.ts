@@ -18,6 +18,14 @@ const PASS = `
     sw t1, 0(t0)
 2:  j 2b`;
 
+/** `src` run without and with translation at heat 64 (regions judged as in a real run). */
+function sameAtHot64(src: string) {
+  return expectSameRuns(
+    (j) => runAsm(src, j ? { setup: (m) => void attachJit(m, { hot: 64 }) } : {}),
+    (r) => [r.result],
+  );
+}
+
 /** Integer, compressed, load/store and branch instructions in a counted loop. */
 const LOOP = `
     .globl _start
@@ -200,7 +208,7 @@ far:
     expect(s?.executed).toBeLessThan(0.5 * jit.h.steps);
   });
 
-  it("FP-heavy code stays interpreted (each F/D op would be a call out of wasm); with keepAll it runs translated", () => {
+  it("code full of F/D ops without a wasm fast path (fclass) stays interpreted; with keepAll it runs translated", () => {
     const src = `
     .globl _start
 _start:
@@ -208,22 +216,45 @@ _start:
     csrs mstatus, t0
     li s0, 3000
     fcvt.d.l f1, s0
-1:  fadd.d f0, f0, f1
-    fmul.d f2, f0, f1
-    fsub.d f0, f2, f0
+1:  fclass.d t1, f1
+    fclass.d t2, f0
+    fclass.d t3, f1
     addi s0, s0, -1
     bnez s0, 1b
 ${PASS}`;
-    const { jit } = expectSameRuns(
-      (j) => runAsm(src, j ? { setup: (m) => void attachJit(m, { hot: 64 }) } : {}),
-      (r) => [r.result],
-    );
+    const { jit } = sameAtHot64(src);
     expect(jit.m.jit?.stats().regions).toBe(0);
     const all = expectSameRuns(
       (j) => runAsm(src, j ? { setup: withJit } : {}),
       (r) => [r.result],
     );
     expect(all.executed).toBeGreaterThan(0.9 * all.jit.h.steps);
+  });
+
+  it("F/D arithmetic runs in wasm: an FP loop is translated and kept, fflags and FS as interpreted", () => {
+    const src = `
+    .globl _start
+_start:
+    li t0, 0x2000
+    csrs mstatus, t0
+    li s0, 3000
+    fcvt.d.l f1, s0
+    li t0, 3
+    fcvt.d.l f3, t0
+1:  fadd.d f0, f0, f1
+    fmul.d f2, f0, f1
+    fdiv.d f4, f2, f3
+    fsub.d f0, f2, f0
+    addi s0, s0, -1
+    bnez s0, 1b
+${PASS}`;
+    const { jit } = sameAtHot64(src);
+    const s = jit.m.jit?.stats();
+    expect(s?.regions).toBeGreaterThan(0);
+    expect(s?.abandoned).toBe(0);
+    expect(s?.executed).toBeGreaterThan(0.9 * jit.h.steps);
+    expect(jit.h.fflags & 1).toBe(1); // fdiv by 3 is inexact
+    expect(jit.h.mstatus & 0x6000).toBe(0x6000);
   });
 });
 
