@@ -14,6 +14,7 @@ import {
   type PagingMode,
   pagingModeByName,
   parseTlbConfig,
+  setSharedArenas,
   TLB_PRESETS,
   type TlbConfig,
 } from "../mmu/index.js";
@@ -180,6 +181,9 @@ export interface MachineConfig extends MachineSpec {
 /** The machine configuration from parsed options; throws UsageError on a bad value. The
  *  options are checked in the order --help lists them. */
 export function machineConfig(p: Parsed, command: string): MachineConfig {
+  // The machines of the command line's commands sit in shared memory: no garbage collection
+  // for its 1 GiB at start-up (src/mmu/arena.ts, setSharedArenas).
+  setSharedArenas(true);
   const harts = hartsOpt(p, command);
   const mem = memOpt(p, command);
   const tlb = tlbOpt(p, command);
