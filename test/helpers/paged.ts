@@ -72,6 +72,8 @@ export interface PagedGuestOptions {
   setup?: (h: Hart) => void;
   /** Translate hot code to WebAssembly (src/cpu/jit). */
   jit?: boolean;
+  /** Instructions to run at most (10 M by default). */
+  insns?: number;
 }
 
 export interface PagedGuest {
@@ -81,7 +83,7 @@ export interface PagedGuest {
   tlb: TlbModel;
 }
 
-/** Build, map and run a paged guest to its end (at most 10 M instructions). */
+/** Build, map and run a paged guest to its end (at most `insns`, 10 M instructions). */
 export function runPagedGuest(opts: PagedGuestOptions): PagedGuest {
   const m = new Machine({ mem: 64 << 20, tlb: opts.tlb });
   const h = m.harts[0]!;
@@ -107,6 +109,6 @@ export function runPagedGuest(opts: PagedGuestOptions): PagedGuest {
   h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 1, root));
   h.priv = opts.priv;
   h.setPc(CODE_VA);
-  const res = m.run(10_000_000);
+  const res = m.run(opts.insns ?? 10_000_000);
   return { m, h, res, tlb: (h.translator as Paging).tlb };
 }

@@ -22,12 +22,14 @@
 
 import { type Arena, PAGE_SIZE } from "../../mmu/index.js";
 import type { CodeCache } from "../code.js";
+import { MSTATUS } from "../csr.js";
 import type { Hart } from "../hart.js";
 import { r } from "../int64.js";
 import { CONTINUE, type ColdFn, END_AFTER, jitCold, setJitWarmer } from "../interp.js";
 import { OP_REGION } from "../isa.js";
 import type { Machine } from "../machine/machine.js";
 import { HEAT_SIZE, REGION_END_CHUNK, TRAP } from "../trap.js";
+import { JIT_FLAGS, JIT_FPST } from "./fp.js";
 import {
   JIT_PC,
   JIT_VALUE,
@@ -38,6 +40,9 @@ import {
   translateRegion,
 } from "./region.js";
 import { printWat } from "./wat.js";
+
+/** mstatus.FS (fp.ts reads it from JIT_FPST; a flag or an f register write makes it Dirty). */
+const MSTATUS_FS = MSTATUS.FS;
 
 /** Heat at which a pc gets its region: that many loop passes (back edges) or calls, less what
  *  decay gives back. Translating a region costs about as much CPU as interpreting a few hundred
@@ -291,7 +296,18 @@ export class HartJit {
     const h = hart;
     const t = h.hostTlb;
     const tr = h.translator;
-    const views: ArrayBufferView[] = [h.x, t.rLo, t.rHi, t.rBase, t.rSlot, t.wLo, t.wHi, t.wBase, t.wSlot];
+    const views: ArrayBufferView[] = [
+      h.x,
+      h.f,
+      t.rLo,
+      t.rHi,
+      t.rBase,
+      t.rSlot,
+      t.wLo,
+      t.wHi,
+      t.wBase,
+      t.wSlot,
+    ];
     if (tr) views.push(tr.stamp, tr.hostHits.r, tr.hostHits.w);
     if (!views.every((v) => arena.holds(v))) {
       throw new Error("not supported: translation without the hart's state in the arena");
@@ -303,6 +319,8 @@ export class HartJit {
     this.words = new Int32Array(arena.buffer, at, JIT_WORDS_BYTES / 4);
     this.layoutBare = {
       x: h.x.byteOffset,
+      f: h.f.byteOffset,
+      hasD: h.fsD !== 0,
       jit: at,
       rLo: t.rLo.byteOffset,
       rHi: t.rHi.byteOffset,
@@ -316,6 +334,7 @@ export class HartJit {
       hitR: -1,
       hitW: -1,
       pages: arena.size / 65536,
+      shared: arena.shared,
     };
     this.layoutPaged = tr
       ? {
@@ -411,7 +430,16 @@ export class HartJit {
       return -this.machine.origOp(ramOff);
     }
     const c0 = this.calls;
+    const w = this.words;
+    w[JIT_FPST / 4] = h.frm | (h.mstatus & MSTATUS_FS);
     const k = reg.run(budget, nbase, clk, ent.blk);
+    const fl = w[JIT_FLAGS / 4]!;
+    if (fl !== 0) {
+      // what the region's F and D ops raised, and FS = Dirty (fp.ts)
+      w[JIT_FLAGS / 4] = 0;
+      h.fflags |= fl & 31;
+      h.mstatus |= MSTATUS_FS;
+    }
     // none retired (its first block did not fit the budget): the slot's own op runs, taken
     // before judge() may unmark the slot
     const own = k <= 0 && !this.trapped ? this.machine.origOp(ramOff) : 0;
