@@ -60,8 +60,9 @@ export interface RegionLayout {
   stamp: number;
   hitR: number;
   hitW: number;
-  /** Pages of the arena's memory (the import's limits). */
+  /** Pages of the arena's memory (the import's limits), and whether it is shared (Arena). */
   pages: number;
+  shared?: boolean;
 }
 
 /** The region's code as the translator reads it: decoded slots of one page (code.ts format). */
@@ -411,7 +412,10 @@ class Emitter {
     private readonly blocks: GuestBlock[],
   ) {
     const m = this.m;
-    m.importMemory({ module: "env", name: "mem" }, { min: lay.pages, max: lay.pages });
+    m.importMemory(
+      { module: "env", name: "mem" },
+      { min: lay.pages, max: lay.pages, shared: lay.shared === true },
+    );
     this.loadFn = m.importFunc({ module: "env", name: "load" }, [I32, I32, I32, I32, I32, I32], [I32]);
     this.storeFn = m.importFunc(
       { module: "env", name: "store" },

@@ -334,6 +334,7 @@ export class HartJit {
       hitR: -1,
       hitW: -1,
       pages: arena.size / 65536,
+      shared: arena.shared,
     };
     this.layoutPaged = tr
       ? {
