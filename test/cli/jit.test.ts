@@ -24,9 +24,11 @@ function counters(stderr: string): { messages: string[]; stats: Record<string, u
   return { messages: lines, stats };
 }
 
-async function same(args: string[]): Promise<{ share: number }> {
+/** Run with --no-jit and with --jit (and `jitOpts`, such as --jit-hot): the same status, stdout
+ *  and counters; returns the share of instructions run translated. */
+async function same(args: string[], jitOpts: string[] = []): Promise<{ share: number }> {
   const plain = await mmlab("run", "--no-jit", "--stats=json", ...args);
-  const jit = await mmlab("run", "--jit", "--stats=json", ...args);
+  const jit = await mmlab("run", "--jit", ...jitOpts, "--stats=json", ...args);
   expect(jit.status).toBe(plain.status);
   expect(jit.stdout).toBe(plain.stdout);
   expect(counters(jit.stderr)).toEqual(counters(plain.stderr));
@@ -53,6 +55,14 @@ describe("mmlab run --jit: the same run as without", () => {
       await same([`guests/bin/${prog}.elf`, ...args]);
     });
   }
+
+  // the real-program suite (guests/bench.json): integer, TLB-bound and F/D code, the first
+  // 2 M instructions of each at a low threshold (--max-insns stops both runs at the same one)
+  for (const prog of ["bench_coremark", "bench_sort", "bench_hash", "bench_fp", "bench_chase"])
+    it(`${prog}.glibc, 2 M instructions at --jit-hot 8, most of them translated`, async () => {
+      const { share } = await same(["--max-insns", "2M", `guests/bin/${prog}.glibc.elf`], ["--jit-hot", "8"]);
+      expect(share).toBeGreaterThan(0.5);
+    });
 
   it("the bare-metal benchmark, 3 M instructions, most of them translated", async () => {
     const { share } = await same(["--bare", "--max-insns", "3M", "guests/bin/bench_bare.elf"]);
