@@ -395,7 +395,9 @@ function build(v: Variant, tracer: TraceFn | null, warmUp = tracer === null): Ru
     tracer,
     fpu: FPU,
   };
-  const factory = new Function("env", source(v)) as (e: typeof env) => RunFn & { cold: ColdFn };
+  const factory = compileGenerated(variantName(v), "env", source(v)) as (
+    e: typeof env,
+  ) => RunFn & { cold: ColdFn };
   const made = factory(env);
   colds.set(made, made.cold);
   fn = made;
@@ -403,6 +405,23 @@ function build(v: Variant, tracer: TraceFn | null, warmUp = tracer === null): Ru
 }
 
 const colds = new WeakMap<RunFn, ColdFn>();
+
+/** Compiles generated code: `name` names it (the variant), `params` are its parameters, `body`
+ *  its text; returns the function. */
+export type GeneratedCompiler = (name: string, params: string, body: string) => (...args: never[]) => unknown;
+
+/** How the generated interpreters are compiled: new Function, unless the host gave another way
+ *  (setGeneratedCompiler). */
+let compileGenerated: GeneratedCompiler = (_name, params, body) =>
+  new Function(params, body) as (...args: never[]) => unknown;
+
+/** Compile the generated interpreters with `c` from now on: the `mmlab` command compiles them
+ *  through V8's code cache, as its own chunks (src/cli/code-cache.ts), so a process neither
+ *  parses the ~50 KB of a variant's run() nor compiles it to bytecode at its first call (about
+ *  10 ms of CPU per variant under load). `c` must give the function new Function would. */
+export function setGeneratedCompiler(c: GeneratedCompiler): void {
+  compileGenerated = c;
+}
 
 /** How the jit variants are warmed with translation on (set by jit/translator.ts, which
  *  imports this module: a hart runs the jit variants only once that module has loaded). */

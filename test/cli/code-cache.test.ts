@@ -116,6 +116,25 @@ describe("CachedLoader", () => {
     expect(run()).toEqual({ hits: ["main.js", "lib-abc.js"], misses: [], answer: 42, written: 0 });
   });
 
+  it("compiles generated code with the cache too, as new Function would", () => {
+    const body = "const k = 3;\nreturn function triple(n) { return k * n; };";
+    const make = (): { loader: CachedLoader; f: (n: number) => number } => {
+      const loader = new CachedLoader(cache);
+      const factory = loader.compileGenerated("test-variant", "env", body) as (
+        env: unknown,
+      ) => (n: number) => number;
+      return { loader, f: factory(null) };
+    };
+    const first = make();
+    expect(first.f(14)).toBe(42);
+    expect(first.loader.report.misses).toEqual([expect.stringMatching(/^gen-test-variant-[0-9a-f]{8}\.js$/)]);
+    expect(first.loader.save()).toBe(1);
+    const second = make();
+    expect(second.f(14)).toBe(42);
+    expect(second.loader.report.hits).toEqual(first.loader.report.misses);
+    expect(new Function("env", body)(null)(14)).toBe(42);
+  });
+
   it("keeps at most MAX_CACHE_FILES files, the least recently written going first", () => {
     mkdirSync(cache, { recursive: true });
     for (let i = 0; i < MAX_CACHE_FILES + 5; i++) {
