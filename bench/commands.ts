@@ -94,8 +94,9 @@ export function coldCommands(): ColdCommand[] {
     const bare = b.mode === "bare";
     const c: ColdCommand = {
       name: b.name,
-      title: `mmlab run ${bare ? "--bare " : ""}${[b.program, ...b.args].join(" ")}`,
-      node: [MMLAB, "run", ...(bare ? ["--bare"] : []), "--stats=json", b.program, ...b.args],
+      // the interpreter alone; translation (the default) in NAME-jit below
+      title: `mmlab run --no-jit ${bare ? "--bare " : ""}${[b.program, ...b.args].join(" ")}`,
+      node: [MMLAB, "run", "--no-jit", ...(bare ? ["--bare"] : []), "--stats=json", b.program, ...b.args],
       stdout: b.stdout,
       status: b.status,
       stats: true,
@@ -109,8 +110,8 @@ export function coldCommands(): ColdCommand[] {
     out.push({
       ...c,
       name: `${c.name}-jit`,
-      title: c.title.replace("mmlab run ", "mmlab run --jit "),
-      node: [MMLAB, "run", "--jit", ...c.node.slice(2)],
+      title: c.title.replace("mmlab run --no-jit ", "mmlab run --jit "),
+      node: [MMLAB, "run", "--jit", ...c.node.slice(3)],
     });
   }
   out.push({

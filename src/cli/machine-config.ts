@@ -14,6 +14,7 @@ import {
   type PagingMode,
   pagingModeByName,
   parseTlbConfig,
+  setSharedArenas,
   TLB_PRESETS,
   type TlbConfig,
 } from "../mmu/index.js";
@@ -141,12 +142,12 @@ export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
           {
             name: "jit",
             kind: "flag",
-            help: "translate hot guest code to WebAssembly (same output and counters; off by default for now)",
+            help: "translate hot guest code to WebAssembly (the default; same output and counters)",
           },
           {
             name: "no-jit",
             kind: "flag",
-            help: "run every instruction in the interpreter, no translation (the default for now)",
+            help: "run every instruction in the interpreter, no translation to WebAssembly",
           },
           {
             name: "jit-hot",
@@ -180,6 +181,9 @@ export interface MachineConfig extends MachineSpec {
 /** The machine configuration from parsed options; throws UsageError on a bad value. The
  *  options are checked in the order --help lists them. */
 export function machineConfig(p: Parsed, command: string): MachineConfig {
+  // The machines of the command line's commands sit in shared memory: no garbage collection
+  // for its 1 GiB at start-up (src/mmu/arena.ts, setSharedArenas).
+  setSharedArenas(true);
   const harts = hartsOpt(p, command);
   const mem = memOpt(p, command);
   const tlb = tlbOpt(p, command);
@@ -203,11 +207,18 @@ export function machineConfig(p: Parsed, command: string): MachineConfig {
  *  machine whose RAM leaves less cannot translate. */
 const JIT_STATE_ROOM = 64 << 20;
 
-/** Translation, off by default for now: --jit asks for it (a usage error on a machine that
- *  cannot), --dump-jit DIR too, and DIR is created with each region's text written to a file
- *  there; --jit-hot N too, with that heat threshold. --no-jit: no translation (with --jit,
- *  --dump-jit or --jit-hot: a usage error). */
+/** The commands that translate by default (`boot` and `console` take no translation options
+ *  and run none: boot runs the kernel's own tests, TypeScript with little guest code, and a
+ *  console's short commands would each pay the translator's start-up). */
+const TRANSLATING_COMMANDS: ReadonlySet<string> = new Set(["run", "demo"]);
+
+/** Translation, on by default for run and demo on a machine that can (RAM leaving room for the
+ *  harts' state in one WebAssembly memory; else silently off). --jit asks for it explicitly (a
+ *  usage error on a machine that cannot), --dump-jit DIR too, and DIR is created with each
+ *  region's text written to a file there; --jit-hot N too, with that heat threshold. --no-jit:
+ *  no translation (with --jit, --dump-jit or --jit-hot: a usage error). */
 function jitOpt(p: Parsed, command: string, mem: number): { jit?: JitSpec } {
+  if (!TRANSLATING_COMMANDS.has(command)) return {};
   const dir = stringOpt(p, "dump-jit");
   const hotText = stringOpt(p, "jit-hot");
   if (flag(p, "no-jit")) {
@@ -232,9 +243,9 @@ function jitOpt(p: Parsed, command: string, mem: number): { jit?: JitSpec } {
           })!,
         };
   const required = dir !== undefined || flag(p, "jit") || hotText !== undefined;
-  if (!required) return {};
-  if (required && mem > MAX_RAM - JIT_STATE_ROOM) {
-    const opt = dir !== undefined ? "--dump-jit" : "--jit";
+  if (mem > MAX_RAM - JIT_STATE_ROOM) {
+    if (!required) return {}; // the default: this machine runs without
+    const opt = dir !== undefined ? "--dump-jit" : hotText !== undefined ? "--jit-hot" : "--jit";
     throw usageError(
       command,
       `'${opt}' needs --mem below 4G: RAM and the harts' state share one 4 GiB WebAssembly memory`,

@@ -44,6 +44,9 @@ exit system calls, as Spike's). Its UART (16550 at 0x10000000)
 and HTIF console output go to stdout. A .s file is assembled at 0x80000000. A bare program takes
 no arguments.
 
+In both modes hot guest code is translated to WebAssembly (the same output, exit status and
+counters, only faster; --no-jit runs every instruction in the interpreter).
+
 Options come before PROGRAM.`,
   options: [
     { name: "bare", kind: "flag", help: "run with no kernel (bare-metal program)" },

@@ -1,9 +1,11 @@
-// Instruction decoding: a 16- or 32-bit instruction word becomes a Decoded record, by pattern
-// matching on its fields with ts-pattern. Compressed words decode to their 32-bit expansion, so
-// the executor has one semantic per operation. Runs once per word: results are cached by the
-// decode cache (code.ts), never on the hot path.
+// Instruction decoding: a 16- or 32-bit instruction word becomes a Decoded record, by switches on
+// its fields (opcode, then funct3/funct7; RVC: quadrant, then funct3). Compressed words decode to
+// their 32-bit expansion, so the executor has one semantic per operation. Runs once per word:
+// results are cached by the decode cache (code.ts), never on the hot path; but every distinct
+// word of a program is decoded once per process, so it is on the start-up path (issue 12): a
+// ts-pattern match chain here cost about 50 us a word (a builder object and closures per case,
+// much garbage), 0.1 s of CPU for the glibc hello world's ~2,000 distinct words.
 
-import { match, P } from "ts-pattern";
 import { ZERO_FIELDS } from "../asm/isa/index.js";
 import { decodeFp16, decodeFp32 } from "./fpu/decode.js";
 import { type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
@@ -68,6 +70,9 @@ const LOADS: (Mnemonic | null)[] = ["lb", "lh", "lw", "ld", "lbu", "lhu", "lwu",
 const STORES: (Mnemonic | null)[] = ["sb", "sh", "sw", "sd", null, null, null, null];
 const OPIMM: (Mnemonic | null)[] = ["addi", null, "slti", "sltiu", "xori", null, "ori", "andi"];
 const OPS_RR: (Mnemonic | null)[] = ["add", "sll", "slt", "sltu", "xor", "srl", "or", "and"];
+const OP_SUB_SRA: (Mnemonic | null)[] = ["sub", null, null, null, null, "sra", null, null];
+const OPS_W: (Mnemonic | null)[] = ["addw", "sllw", null, null, null, "srlw", null, null];
+const OP_SUBW_SRAW: (Mnemonic | null)[] = ["subw", null, null, null, null, "sraw", null, null];
 const OPS_M: Mnemonic[] = ["mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu"];
 const OPS_MW: (Mnemonic | null)[] = ["mulw", null, null, null, "divw", "divuw", "remw", "remuw"];
 const CSRS: (Mnemonic | null)[] = [null, "csrrw", "csrrs", "csrrc", null, "csrrwi", "csrrsi", "csrrci"];
@@ -106,41 +111,71 @@ function pick(table: (Mnemonic | null)[], i: number, w: number, f: Partial<Decod
 
 function decode32(w: number): Decoded {
   const f = fields32(w);
-  const r = { rd: f.rd, rs1: f.rs1, rs2: f.rs2 };
   const b = w >>> 0;
-  return match(f)
-    .with({ opcode: 0x37 }, () => insn("lui", 4, b, { rd: f.rd, imm: immU(w) }))
-    .with({ opcode: 0x17 }, () => insn("auipc", 4, b, { rd: f.rd, imm: immU(w) }))
-    .with({ opcode: 0x6f }, () => insn("jal", 4, b, { rd: f.rd, imm: immJ(w) }))
-    .with({ opcode: 0x67, funct3: 0 }, () => insn("jalr", 4, b, { rd: f.rd, rs1: f.rs1, imm: immI(w) }))
-    .with({ opcode: 0x63 }, () => pick(BRANCHES, f.funct3, w, { rs1: f.rs1, rs2: f.rs2, imm: immB(w) }))
-    .with({ opcode: 0x03 }, () => pick(LOADS, f.funct3, w, { rd: f.rd, rs1: f.rs1, imm: immI(w) }))
-    .with({ opcode: 0x23 }, () => pick(STORES, f.funct3, w, { rs1: f.rs1, rs2: f.rs2, imm: immS(w) }))
-    .with({ opcode: 0x13, funct3: 1 }, () => shiftImm(w, f, "slli", null, 6))
-    .with({ opcode: 0x13, funct3: 5 }, () => shiftImm(w, f, "srli", "srai", 6))
-    .with({ opcode: 0x13 }, () => pick(OPIMM, f.funct3, w, { rd: f.rd, rs1: f.rs1, imm: immI(w) }))
-    .with({ opcode: 0x1b, funct3: 0 }, () => insn("addiw", 4, b, { rd: f.rd, rs1: f.rs1, imm: immI(w) }))
-    .with({ opcode: 0x1b, funct3: 1 }, () => shiftImm(w, f, "slliw", null, 5))
-    .with({ opcode: 0x1b, funct3: 5 }, () => shiftImm(w, f, "srliw", "sraiw", 5))
-    .with({ opcode: 0x33, funct7: 0 }, () => pick(OPS_RR, f.funct3, w, r))
-    .with({ opcode: 0x33, funct7: 0x20, funct3: 0 }, () => insn("sub", 4, b, r))
-    .with({ opcode: 0x33, funct7: 0x20, funct3: 5 }, () => insn("sra", 4, b, r))
-    .with({ opcode: 0x33, funct7: 1 }, () => pick(OPS_M, f.funct3, w, r))
-    .with({ opcode: 0x3b, funct7: 0, funct3: 0 }, () => insn("addw", 4, b, r))
-    .with({ opcode: 0x3b, funct7: 0x20, funct3: 0 }, () => insn("subw", 4, b, r))
-    .with({ opcode: 0x3b, funct7: 0, funct3: 1 }, () => insn("sllw", 4, b, r))
-    .with({ opcode: 0x3b, funct7: 0, funct3: 5 }, () => insn("srlw", 4, b, r))
-    .with({ opcode: 0x3b, funct7: 0x20, funct3: 5 }, () => insn("sraw", 4, b, r))
-    .with({ opcode: 0x3b, funct7: 1 }, () => pick(OPS_MW, f.funct3, w, r))
-    .with({ opcode: 0x0f, funct3: 0 }, () => decodeFence(w))
-    .with({ opcode: 0x0f, funct3: 1 }, () => insn("fence.i", 4, b, { rd: f.rd, rs1: f.rs1, imm: immI(w) }))
-    .with({ opcode: 0x73, funct3: 0 }, () => decodeSystem(w, f))
-    .with({ opcode: 0x73, funct3: P.union(1, 2, 3, 5, 6, 7) }, () =>
-      pick(CSRS, f.funct3, w, { rd: f.rd, rs1: f.rs1, csr: w >>> 20, imm: f.funct3 >= 5 ? f.rs1 : 0 }),
-    )
-    .with({ opcode: 0x2f, funct3: P.union(2, 3) }, () => decodeAmo(w, f))
-    .with({ opcode: P.union(0x07, 0x27, 0x43, 0x47, 0x4b, 0x4f, 0x53) }, () => decodeFp32(w))
-    .otherwise(() => illegal(b, 4));
+  switch (f.opcode) {
+    case 0x37:
+      return insn("lui", 4, b, { rd: f.rd, imm: immU(w) });
+    case 0x17:
+      return insn("auipc", 4, b, { rd: f.rd, imm: immU(w) });
+    case 0x6f:
+      return insn("jal", 4, b, { rd: f.rd, imm: immJ(w) });
+    case 0x67:
+      return f.funct3 === 0 ? insn("jalr", 4, b, { rd: f.rd, rs1: f.rs1, imm: immI(w) }) : illegal(b, 4);
+    case 0x63:
+      return pick(BRANCHES, f.funct3, w, { rs1: f.rs1, rs2: f.rs2, imm: immB(w) });
+    case 0x03:
+      return pick(LOADS, f.funct3, w, { rd: f.rd, rs1: f.rs1, imm: immI(w) });
+    case 0x23:
+      return pick(STORES, f.funct3, w, { rs1: f.rs1, rs2: f.rs2, imm: immS(w) });
+    case 0x13:
+      if (f.funct3 === 1) return shiftImm(w, f, "slli", null, 6);
+      if (f.funct3 === 5) return shiftImm(w, f, "srli", "srai", 6);
+      return pick(OPIMM, f.funct3, w, { rd: f.rd, rs1: f.rs1, imm: immI(w) });
+    case 0x1b:
+      if (f.funct3 === 0) return insn("addiw", 4, b, { rd: f.rd, rs1: f.rs1, imm: immI(w) });
+      if (f.funct3 === 1) return shiftImm(w, f, "slliw", null, 5);
+      if (f.funct3 === 5) return shiftImm(w, f, "srliw", "sraiw", 5);
+      return illegal(b, 4);
+    case 0x33:
+      return decodeOp(w, f, OPS_RR, OP_SUB_SRA, OPS_M);
+    case 0x3b:
+      return decodeOp(w, f, OPS_W, OP_SUBW_SRAW, OPS_MW);
+    case 0x0f:
+      if (f.funct3 === 0) return decodeFence(w);
+      if (f.funct3 === 1) return insn("fence.i", 4, b, { rd: f.rd, rs1: f.rs1, imm: immI(w) });
+      return illegal(b, 4);
+    case 0x73:
+      if (f.funct3 === 0) return decodeSystem(w, f);
+      return pick(CSRS, f.funct3, w, { rd: f.rd, rs1: f.rs1, csr: w >>> 20, imm: f.funct3 >= 5 ? f.rs1 : 0 });
+    case 0x2f:
+      return f.funct3 === 2 || f.funct3 === 3 ? decodeAmo(w, f) : illegal(b, 4);
+    case 0x07:
+    case 0x27:
+    case 0x43:
+    case 0x47:
+    case 0x4b:
+    case 0x4f:
+    case 0x53:
+      return decodeFp32(w);
+    default:
+      return illegal(b, 4);
+  }
+}
+
+/** OP and OP-32 (register-register): funct7 0 picks from `plain` by funct3, 0x20 from `alt`,
+ *  1 from `muldiv`. */
+function decodeOp(
+  w: number,
+  f: Fields32,
+  plain: (Mnemonic | null)[],
+  alt: (Mnemonic | null)[],
+  muldiv: (Mnemonic | null)[],
+): Decoded {
+  const r = { rd: f.rd, rs1: f.rs1, rs2: f.rs2 };
+  if (f.funct7 === 0) return pick(plain, f.funct3, w, r);
+  if (f.funct7 === 0x20) return pick(alt, f.funct3, w, r);
+  if (f.funct7 === 1) return pick(muldiv, f.funct3, w, r);
+  return illegal(w >>> 0, 4);
 }
 
 function shiftImm(w: number, f: Fields32, logical: Mnemonic, arith: Mnemonic | null, bits: 5 | 6): Decoded {
@@ -159,17 +194,15 @@ function decodeFence(w: number): Decoded {
   return insn("fence", 4, w >>> 0, { pred: (w >>> 24) & 0xf, succ: (w >>> 20) & 0xf });
 }
 
+/** The SYSTEM instructions with funct3 0, rd 0 and rs1 0, by funct12. */
+const SYSTEM: Record<number, Mnemonic> = { 0: "ecall", 1: "ebreak", 770: "mret", 258: "sret", 261: "wfi" };
+
 function decodeSystem(w: number, f: Fields32): Decoded {
   const b = w >>> 0;
   if (f.funct7 === 0x09 && f.rd === 0) return insn("sfence.vma", 4, b, { rs1: f.rs1, rs2: f.rs2 });
   if (f.rd !== 0 || f.rs1 !== 0) return illegal(b, 4);
-  return match(w >>> 20)
-    .with(0x000, () => insn("ecall", 4, b, {}))
-    .with(0x001, () => insn("ebreak", 4, b, {}))
-    .with(0x302, () => insn("mret", 4, b, {}))
-    .with(0x102, () => insn("sret", 4, b, {}))
-    .with(0x105, () => insn("wfi", 4, b, {}))
-    .otherwise(() => illegal(b, 4));
+  const name = SYSTEM[w >>> 20];
+  return name ? insn(name, 4, b, {}) : illegal(b, 4);
 }
 
 function decodeAmo(w: number, f: Fields32): Decoded {
@@ -212,11 +245,10 @@ function decode16(h: number): Decoded {
     rs2Full: (h >>> 2) & 31,
   };
   if (h === 0) return illegal(0, 2); // the defined-illegal all-zero instruction
-  return match(f)
-    .with({ quadrant: 0 }, () => decodeQ0(h, f))
-    .with({ quadrant: 1 }, () => decodeQ1(h, f))
-    .with({ quadrant: 2 }, () => decodeQ2(h, f))
-    .otherwise(() => illegal(h, 2));
+  if (f.quadrant === 0) return decodeQ0(h, f);
+  if (f.quadrant === 1) return decodeQ1(h, f);
+  if (f.quadrant === 2) return decodeQ2(h, f);
+  return illegal(h, 2);
 }
 
 // Offsets of the RVC loads and stores, scaled by the access size.
@@ -249,37 +281,53 @@ const immCB = (h: number): number =>
 function decodeQ0(h: number, f: Fields16): Decoded {
   const rdp = creg(h >>> 2);
   const rs1p = creg(h >>> 7);
-  return match(f.funct3)
-    .with(0, () => {
+  switch (f.funct3) {
+    case 0: {
       const nzuimm =
         (((h >>> 11) & 3) << 4) | (((h >>> 7) & 15) << 6) | (((h >>> 6) & 1) << 2) | (((h >>> 5) & 1) << 3);
       if (nzuimm === 0) return illegal(h, 2);
       return c("c.addi4spn", "addi", h, { rd: rdp, rs1: 2, imm: nzuimm });
-    })
-    .with(2, () => c("c.lw", "lw", h, { rd: rdp, rs1: rs1p, imm: uimmW(h) }))
-    .with(3, () => c("c.ld", "ld", h, { rd: rdp, rs1: rs1p, imm: uimmD(h) }))
-    .with(6, () => c("c.sw", "sw", h, { rs1: rs1p, rs2: rdp, imm: uimmW(h) }))
-    .with(7, () => c("c.sd", "sd", h, { rs1: rs1p, rs2: rdp, imm: uimmD(h) }))
-    .with(P.union(1, 5), () => decodeFp16(h)) // c.fld, c.fsd
-    .otherwise(() => illegal(h, 2)); // 4 reserved
+    }
+    case 2:
+      return c("c.lw", "lw", h, { rd: rdp, rs1: rs1p, imm: uimmW(h) });
+    case 3:
+      return c("c.ld", "ld", h, { rd: rdp, rs1: rs1p, imm: uimmD(h) });
+    case 6:
+      return c("c.sw", "sw", h, { rs1: rs1p, rs2: rdp, imm: uimmW(h) });
+    case 7:
+      return c("c.sd", "sd", h, { rs1: rs1p, rs2: rdp, imm: uimmD(h) });
+    case 1:
+    case 5:
+      return decodeFp16(h); // c.fld, c.fsd
+    default:
+      return illegal(h, 2); // 4 reserved
+  }
 }
 
 function decodeQ1(h: number, f: Fields16): Decoded {
   const rd = f.rdFull;
-  return match(f.funct3)
-    .with(0, () =>
-      rd === 0
+  switch (f.funct3) {
+    case 0:
+      return rd === 0
         ? c("c.nop", "addi", h, { imm: imm6(h) })
-        : c("c.addi", "addi", h, { rd, rs1: rd, imm: imm6(h) }),
-    )
-    .with(1, () => (rd === 0 ? illegal(h, 2) : c("c.addiw", "addiw", h, { rd, rs1: rd, imm: imm6(h) })))
-    .with(2, () => c("c.li", "addi", h, { rd, rs1: 0, imm: imm6(h) }))
-    .with(3, () => decodeLuiAddi16sp(h, rd))
-    .with(4, () => decodeQ1Arith(h))
-    .with(5, () => c("c.j", "jal", h, { rd: 0, imm: immCJ(h) }))
-    .with(6, () => c("c.beqz", "beq", h, { rs1: creg(h >>> 7), rs2: 0, imm: immCB(h) }))
-    .with(7, () => c("c.bnez", "bne", h, { rs1: creg(h >>> 7), rs2: 0, imm: immCB(h) }))
-    .otherwise(() => illegal(h, 2));
+        : c("c.addi", "addi", h, { rd, rs1: rd, imm: imm6(h) });
+    case 1:
+      return rd === 0 ? illegal(h, 2) : c("c.addiw", "addiw", h, { rd, rs1: rd, imm: imm6(h) });
+    case 2:
+      return c("c.li", "addi", h, { rd, rs1: 0, imm: imm6(h) });
+    case 3:
+      return decodeLuiAddi16sp(h, rd);
+    case 4:
+      return decodeQ1Arith(h);
+    case 5:
+      return c("c.j", "jal", h, { rd: 0, imm: immCJ(h) });
+    case 6:
+      return c("c.beqz", "beq", h, { rs1: creg(h >>> 7), rs2: 0, imm: immCB(h) });
+    case 7:
+      return c("c.bnez", "bne", h, { rs1: creg(h >>> 7), rs2: 0, imm: immCB(h) });
+    default:
+      return illegal(h, 2);
+  }
 }
 
 function decodeLuiAddi16sp(h: number, rd: number): Decoded {
@@ -310,45 +358,58 @@ function decodeQ1Arith(h: number): Decoded {
   if (sub === 2) return c("c.andi", "andi", h, { rd, rs1: rd, imm: imm6(h) });
   const op = ((h >>> 12) & 1) * 4 + ((h >>> 5) & 3);
   const r = { rd, rs1: rd, rs2 };
-  return match(op)
-    .with(0, () => c("c.sub", "sub", h, r))
-    .with(1, () => c("c.xor", "xor", h, r))
-    .with(2, () => c("c.or", "or", h, r))
-    .with(3, () => c("c.and", "and", h, r))
-    .with(4, () => c("c.subw", "subw", h, r))
-    .with(5, () => c("c.addw", "addw", h, r))
-    .otherwise(() => illegal(h, 2));
+  switch (op) {
+    case 0:
+      return c("c.sub", "sub", h, r);
+    case 1:
+      return c("c.xor", "xor", h, r);
+    case 2:
+      return c("c.or", "or", h, r);
+    case 3:
+      return c("c.and", "and", h, r);
+    case 4:
+      return c("c.subw", "subw", h, r);
+    case 5:
+      return c("c.addw", "addw", h, r);
+    default:
+      return illegal(h, 2);
+  }
 }
 
 function decodeQ2(h: number, f: Fields16): Decoded {
   const rd = f.rdFull;
   const rs2 = f.rs2Full;
-  return match(f.funct3)
-    .with(0, () => {
+  switch (f.funct3) {
+    case 0: {
       const shamt = (f.bit12 << 5) | rs2;
       return c("c.slli", "slli", h, { rd, rs1: rd, imm: shamt });
-    })
-    .with(2, () => {
+    }
+    case 2: {
       if (rd === 0) return illegal(h, 2);
       const off = (f.bit12 << 5) | (((h >>> 4) & 7) << 2) | (((h >>> 2) & 3) << 6);
       return c("c.lwsp", "lw", h, { rd, rs1: 2, imm: off });
-    })
-    .with(3, () => {
+    }
+    case 3: {
       if (rd === 0) return illegal(h, 2);
       const off = (f.bit12 << 5) | (((h >>> 5) & 3) << 3) | (((h >>> 2) & 7) << 6);
       return c("c.ldsp", "ld", h, { rd, rs1: 2, imm: off });
-    })
-    .with(4, () => decodeQ2Jump(h, f.bit12, rd, rs2))
-    .with(6, () => {
+    }
+    case 4:
+      return decodeQ2Jump(h, f.bit12, rd, rs2);
+    case 6: {
       const off = (((h >>> 9) & 15) << 2) | (((h >>> 7) & 3) << 6);
       return c("c.swsp", "sw", h, { rs1: 2, rs2, imm: off });
-    })
-    .with(7, () => {
+    }
+    case 7: {
       const off = (((h >>> 10) & 7) << 3) | (((h >>> 7) & 7) << 6);
       return c("c.sdsp", "sd", h, { rs1: 2, rs2, imm: off });
-    })
-    .with(P.union(1, 5), () => decodeFp16(h)) // c.fldsp, c.fsdsp
-    .otherwise(() => illegal(h, 2));
+    }
+    case 1:
+    case 5:
+      return decodeFp16(h); // c.fldsp, c.fsdsp
+    default:
+      return illegal(h, 2);
+  }
 }
 
 function decodeQ2Jump(h: number, bit12: number, rd: number, rs2: number): Decoded {

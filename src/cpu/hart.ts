@@ -52,9 +52,9 @@ export interface Translator {
   sfence(h: Hart, va: bigint | undefined, asid: number | undefined): void;
 }
 
-/** Bytes a hart takes in its machine's arena: its registers (8-aligned), its host TLB, and room
- *  for the translator's per-hart words. */
-export const HART_ARENA_BYTES = 8 * ((X0_SINK + 2) / 2) + HOST_TLB_ARENA_BYTES + 256;
+/** Bytes a hart takes in its machine's arena: its x and f registers (8-aligned), its host TLB,
+ *  and room for the translator's per-hart words. */
+export const HART_ARENA_BYTES = 8 * ((X0_SINK + 2) / 2) + 8 * 32 + HOST_TLB_ARENA_BYTES + 256;
 
 const MXL64 = 2n << 62n;
 const misaBits = (exts: string): bigint =>
@@ -72,10 +72,11 @@ export class Hart {
   readonly x: Int32Array;
   /** The f registers: f[r] as a double; fi[2r], fi[2r+1] its low and high words (bit moves
    *  go through these, so NaN payloads survive); f32[2r] the low word as a single. A single is
-   *  NaN-boxed: properly when fi[2r+1] === -1. */
-  readonly f = new Float64Array(32);
-  readonly fi = new Int32Array(this.f.buffer);
-  readonly f32 = new Float32Array(this.f.buffer);
+   *  NaN-boxed: properly when fi[2r+1] === -1. In the machine's arena when it has room
+   *  (translated code reads and writes f register r as 8 bytes at f.byteOffset + 8r). */
+  readonly f: Float64Array;
+  readonly fi: Int32Array;
+  readonly f32: Float32Array;
   /** fcsr: the accrued exception flags (NV DZ OF UF NX) and the dynamic rounding mode. */
   fflags = 0;
   frm = 0;
@@ -117,7 +118,10 @@ export class Hart {
   cycleOffset = 0n;
   /** Traps taken (they retire nothing, but a trap loop must still end a --max-insns run). */
   traps = 0;
-  /** Instructions executed so far in the current chunk (set before slow paths). */
+  /** Instructions executed so far in the current chunk (set before slow paths); 0 between
+   *  chunks, where steps counts them all (so that an access made then, as the kernel's copies
+   *  to user memory make, has the modelled TLB's clock at steps, whatever the chunk's last slow
+   *  path or region entry was). */
   chunkN = 0;
   /** The modelled-TLB slot the last translation used (translator.dummySlot when Bare). */
   hostSlot = 0;
@@ -165,6 +169,9 @@ export class Hart {
     this.mem = host.mem;
     this.code = host.code;
     this.x = arenaArray(host.mem.arena, Int32Array, X0_SINK + 2);
+    this.f = arenaArray(host.mem.arena, Float64Array, 32);
+    this.fi = new Int32Array(this.f.buffer, this.f.byteOffset, 64);
+    this.f32 = new Float32Array(this.f.buffer, this.f.byteOffset, 64);
     this.hostTlb = new HostTlb(host.mem.arena);
     this.misa = misaBits(extensions);
     // FS is writable (and F/D instructions can be enabled) only with F. It resets to Off, as on
@@ -211,9 +218,10 @@ export class Hart {
     return this.steps;
   }
 
-  /** Count `n` retired instructions. */
+  /** Count `n` retired instructions: the end of a chunk. */
   retire(n: number): void {
     this.steps += n;
+    this.chunkN = 0;
   }
 
   /** Is translation on for data or fetch accesses at the current privilege? Used to pick the

@@ -371,6 +371,7 @@ let warm = env.warm;
 ${coldSource(v)}
 const run = ${runSource(v)};
 run.cold = ${fnName("cold", v)};
+${v.starter && NEVER_OPTIMIZE ? neverOptimized(v) : ""}
 return run;
 //# sourceURL=mmlab-interp-${variantName(v)}.js
 `;
@@ -454,17 +455,44 @@ export const interpreter = lazyInterpreter({ traced: false }, true);
  *  set. */
 export const jitInterpreter = lazyInterpreter({ traced: false, jit: true }, true);
 
+/** Can generated code tell V8 never to optimize a function (`%NeverOptimizeFunction`, V8's
+ *  natives syntax, which `mmlab` turns on: src/cli/v8-tuning.ts)? Not in a browser nor under
+ *  plain node (tests): a SyntaxError here. */
+const NEVER_OPTIMIZE = ((): boolean => {
+  try {
+    new Function("%NeverOptimizeFunction(function () {});");
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** The statements that keep V8 from ever optimizing the starter's run(), cold() and cold()'s
+ *  groups (they run only until the warmed variant takes over; their feedback is partial). */
+function neverOptimized(v: Variant): string {
+  const cold = fnName("cold", v);
+  const fns = ["run", cold, ...COLD_GROUPS.map((g) => `${cold}_${g.name}`)];
+  return fns.map((f) => `%NeverOptimizeFunction(${f});`).join("\n");
+}
+
 /** Instructions of a process run by the starter variants before the warmed ones take over.
  *  The warm-up (warmup.ts) costs tens of milliseconds of CPU per variant, more than a short
  *  program takes in all (a no-libc hello world is 232 instructions): a program that ends within
  *  these instructions never pays for it. The warmed variant is a fresh function whose only
  *  feedback and ticks are the warm-up's (V8 then optimizes it once, with feedback for every op;
  *  warming the function that had already run the program's first instructions made V8 compile
- *  it in the middle of the warm-up and deoptimize it later, warmup.ts). The share stays below
- *  what makes V8 optimize the starter itself, a compile (seconds of CPU on a loaded machine)
- *  thrown away at the switch: measured with --trace-opt on bench_coremark (Node 20.20), V8 marked
+ *  it in the middle of the warm-up and deoptimize it later, warmup.ts).
+ *
+ *  Where V8 can be told never to optimize the starter (NEVER_OPTIMIZE: the `mmlab` command), the
+ *  share is 100,000 instructions: unoptimized, the starter runs about 5 MIPS (Ignition and
+ *  Sparkplug), and the warmed variant is no faster until TurboFan has compiled it (hundreds of
+ *  milliseconds of CPU on another thread), so a program that ends within the share (the glibc
+ *  hello world: 7,643) saves the warm-up (40-90 ms of CPU) and that compile, and a longer one
+ *  pays at most ~20 ms for the later switch. Elsewhere the share stays below what makes V8
+ *  optimize the starter itself, a compile (seconds of CPU on a loaded machine) thrown away at
+ *  the switch: measured with --trace-opt on bench_coremark (Node 20.20), V8 marked
  *  run_paged_starter for TurboFan when it ran 4,000 instructions or more, not with 3,000. */
-export const STARTER_INSNS = 2_000;
+export const STARTER_INSNS = NEVER_OPTIMIZE ? 100_000 : 2_000;
 
 /** The starter variants: the plain interpreter, never warmed. */
 const starter = lazyInterpreter({ traced: false, starter: true }, false);

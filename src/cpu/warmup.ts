@@ -15,8 +15,10 @@
 // of CPU per variant on the development machine under load (node -e 0 took 0.13-0.2 s there),
 // part of it compiling to bytecode functions a program needs anyway.
 //
-// A process's first instructions (interp.ts, STARTER_INSNS) run on starter variants, which are
-// never warmed: a short program (a hello world) ends before the warm-up would have paid off.
+// A process's first instructions (interp.ts, STARTER_INSNS: 100,000 under the `mmlab` command,
+// which lets the starter tell V8 never to optimize it; 2,000 elsewhere) run on starter variants,
+// which are never warmed: a short program (a hello world, the glibc one's 7,643 instructions)
+// ends before the warm-up would have paid off, and pays neither it nor TurboFan's compile.
 // The warmed variant is then a function of its own, called first when the starter's share is
 // used up, so it is still warmed at its first call, as below.
 //

@@ -19,9 +19,25 @@ type ArrayCtor<T> = {
   readonly BYTES_PER_ELEMENT: number;
 };
 
+/** Whether arenas made from now on are shared memories (setSharedArenas). */
+let sharedArenas = false;
+
+/** Make the arenas made from now on shared WebAssembly memories (their buffer a
+ *  SharedArrayBuffer; nothing else changes: no atomics, no threads): the `mmlab` command does
+ *  (src/cli/index.ts). Why: V8 counts a non-shared memory's bytes (1 GiB of guest RAM by default)
+ *  as external memory, so making one started a full garbage collection at start-up
+ *  (--trace-gc: a scavenge for "external memory pressure", then a Mark-Compact), and making it
+ *  took about 10 ms; a shared one, 0.3 ms and no collection. Not the default: a browser's
+ *  TextDecoder refuses views of shared memory, and a page needs cross-origin isolation for it. */
+export function setSharedArenas(on: boolean): void {
+  sharedArenas = on;
+}
+
 export class Arena {
   readonly memory: WebAssembly.Memory;
   readonly buffer: ArrayBuffer;
+  /** Is the memory shared (setSharedArenas)? Translated code imports it as it is. */
+  readonly shared: boolean;
   /** Next free byte of the state area. */
   private top: number;
 
@@ -36,8 +52,10 @@ export class Arena {
       throw new RangeError(`arena: ${total} bytes do not fit a WebAssembly memory (4 GiB)`);
     }
     const pages = Math.max(1, Math.ceil(total / WASM_PAGE));
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    this.buffer = this.memory.buffer;
+    this.shared = sharedArenas;
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: this.shared });
+    // A SharedArrayBuffer when shared: the typed arrays over it behave as over an ArrayBuffer.
+    this.buffer = this.memory.buffer as ArrayBuffer;
     this.top = ramBytes;
   }
 

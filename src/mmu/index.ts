@@ -1,7 +1,7 @@
 // Public face of the memory layer: physical memory and devices, page-table entries and paging
 // modes, the walker, page-walk caches, the TLB model and its presets. It knows nothing of harts.
 
-export { Arena, arenaArray, WASM_MAX_BYTES, WASM_PAGE } from "./arena.js";
+export { Arena, arenaArray, setSharedArenas, WASM_MAX_BYTES, WASM_PAGE } from "./arena.js";
 export {
   clearLeaf,
   mapLeaf,

@@ -1,4 +1,4 @@
-// `mmlab run --jit` against `mmlab run --no-jit` on the guest corpus (guests/bin, static glibc and no-libc
+// `mmlab run --jit` (the default) against `mmlab run --no-jit` on the guest corpus (guests/bin, static glibc and no-libc
 // programs under the kernel, and the bare-metal benchmark's first instructions): the same
 // output, exit status, kernel messages and `--stats=json` counters (every TLB counter, the
 // kernel's counters, traps), wall time and the translator's own figures aside. --dump-jit writes
@@ -24,9 +24,11 @@ function counters(stderr: string): { messages: string[]; stats: Record<string, u
   return { messages: lines, stats };
 }
 
-async function same(args: string[]): Promise<{ share: number }> {
+/** Run with --no-jit and with --jit (and `jitOpts`, such as --jit-hot): the same status, stdout
+ *  and counters; returns the share of instructions run translated. */
+async function same(args: string[], jitOpts: string[] = []): Promise<{ share: number }> {
   const plain = await mmlab("run", "--no-jit", "--stats=json", ...args);
-  const jit = await mmlab("run", "--jit", "--stats=json", ...args);
+  const jit = await mmlab("run", "--jit", ...jitOpts, "--stats=json", ...args);
   expect(jit.status).toBe(plain.status);
   expect(jit.stdout).toBe(plain.stdout);
   expect(counters(jit.stderr)).toEqual(counters(plain.stderr));
@@ -54,6 +56,14 @@ describe("mmlab run --jit: the same run as without", () => {
     });
   }
 
+  // the real-program suite (guests/bench.json): integer, TLB-bound and F/D code, the first
+  // 2 M instructions of each at a low threshold (--max-insns stops both runs at the same one)
+  for (const prog of ["bench_coremark", "bench_sort", "bench_hash", "bench_fp", "bench_chase"])
+    it(`${prog}.glibc, 2 M instructions at --jit-hot 8, most of them translated`, async () => {
+      const { share } = await same(["--max-insns", "2M", `guests/bin/${prog}.glibc.elf`], ["--jit-hot", "8"]);
+      expect(share).toBeGreaterThan(0.5);
+    });
+
   it("the bare-metal benchmark, 3 M instructions, most of them translated", async () => {
     const { share } = await same(["--bare", "--max-insns", "3M", "guests/bin/bench_bare.elf"]);
     expect(share).toBeGreaterThan(0.5);
@@ -61,14 +71,14 @@ describe("mmlab run --jit: the same run as without", () => {
 });
 
 describe("mmlab run --no-jit", () => {
-  it("is the default for now; with --jit, --dump-jit or --jit-hot it is a usage error", async () => {
+  it("turns off translation, on by default; with --jit, --dump-jit or --jit-hot it is a usage error", async () => {
     const plain = await mmlab("run", "--no-jit", "--stats", "guests/bin/hello.nolibc.elf");
     expect(plain.status).toBe(0);
     expect(plain.stdout).toBe("hello, world\n");
     expect(plain.stderr).not.toContain("translated:");
     const dflt = await mmlab("run", "--stats", "guests/bin/hello.nolibc.elf");
     expect(dflt.stdout).toBe("hello, world\n");
-    expect(dflt.stderr).not.toContain("translated:");
+    expect(dflt.stderr).toContain("translated:");
     for (const other of [["--jit"], ["--dump-jit", "/tmp"], ["--jit-hot", "5"]]) {
       const r = await mmlab("run", "--no-jit", ...other, "guests/bin/hello.nolibc.elf");
       expect(r.status).toBe(2);
@@ -77,6 +87,18 @@ describe("mmlab run --no-jit", () => {
     const help = await mmlab("run", "--help");
     expect(help.stdout).toContain("--no-jit");
     expect(help.stdout).toContain("--jit-hot N");
+  });
+
+  it("the default is --jit's run: the demo and a corpus program, translated, as with --no-jit", async () => {
+    for (const args of [["demo"], ["run", "guests/bin/sort.glibc.elf"]]) {
+      const plain = await mmlab(...args.slice(0, 1), "--no-jit", "--stats=json", ...args.slice(1));
+      const dflt = await mmlab(...args.slice(0, 1), "--stats=json", ...args.slice(1));
+      expect(dflt.status).toBe(plain.status);
+      expect(dflt.stdout).toBe(plain.stdout);
+      expect(counters(dflt.stderr)).toEqual(counters(plain.stderr));
+      const j = JSON.parse(dflt.stderr.trimEnd().split("\n").pop()!) as { jit?: { regions: number } };
+      expect(j.jit).toBeDefined();
+    }
   });
 
   it("--jit-hot N: a lower threshold translates a short program's loops; a bad N is a usage error", async () => {
@@ -88,10 +110,14 @@ describe("mmlab run --no-jit", () => {
     expect(bad.stderr).toContain("--jit-hot");
   });
 
-  it("--jit on a machine that cannot translate (RAM too large for a WebAssembly memory) is a usage error", async () => {
+  it("--jit on a machine that cannot translate (RAM too large for a WebAssembly memory) is a usage error; by default such a machine runs without", async () => {
     const asked = await mmlab("run", "--jit", "--bare", "--mem", "4G", "examples/hello.s");
     expect(asked.status).toBe(2);
     expect(asked.stderr).toContain("'--jit' needs --mem below 4G");
+    const dflt = await mmlab("run", "--bare", "--mem", "4G", "--stats=json", "examples/hello.s");
+    expect(dflt.status).toBe(0);
+    const j = JSON.parse(dflt.stderr.trimEnd().split("\n").pop()!) as { jit?: unknown };
+    expect(j.jit).toBeUndefined();
   });
 });
 

@@ -74,6 +74,8 @@ export interface PagedGuestOptions {
   jit?: boolean;
   /** 4 KiB pages of code mapped from CODE_VA (1 by default). */
   codePages?: number;
+  /** Instructions to run at most (10 M by default). */
+  insns?: number;
 }
 
 export interface PagedGuest {
@@ -83,7 +85,7 @@ export interface PagedGuest {
   tlb: TlbModel;
 }
 
-/** Build, map and run a paged guest to its end (at most 10 M instructions). */
+/** Build, map and run a paged guest to its end (at most `insns`, 10 M instructions). */
 export function runPagedGuest(opts: PagedGuestOptions): PagedGuest {
   const m = new Machine({ mem: 64 << 20, tlb: opts.tlb });
   const h = m.harts[0]!;
@@ -110,6 +112,6 @@ export function runPagedGuest(opts: PagedGuestOptions): PagedGuest {
   h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 1, root));
   h.priv = opts.priv;
   h.setPc(CODE_VA);
-  const res = m.run(10_000_000);
+  const res = m.run(opts.insns ?? 10_000_000);
   return { m, h, res, tlb: (h.translator as Paging).tlb };
 }

@@ -3,7 +3,15 @@
 
 import { describe, expect, it } from "vitest";
 import { Machine } from "../../src/cpu/index.js";
-import { Arena, arenaArray, PhysMem, TLB_PRESETS, TlbModel, WASM_PAGE } from "../../src/mmu/index.js";
+import {
+  Arena,
+  arenaArray,
+  PhysMem,
+  setSharedArenas,
+  TLB_PRESETS,
+  TlbModel,
+  WASM_PAGE,
+} from "../../src/mmu/index.js";
 
 describe("arena", () => {
   it("hands out aligned, zeroed pieces after RAM until the memory is full", () => {
@@ -23,6 +31,25 @@ describe("arena", () => {
     expect(a.holds(big)).toBe(false); // no room: its own buffer
     expect(big.length).toBe(WASM_PAGE);
     expect(a.holds(arenaArray(null, Int32Array, 2))).toBe(false);
+  });
+
+  it("is a shared memory once setSharedArenas(true) was called (the command line's machines), else not", () => {
+    expect(new Arena(4096, 8).shared).toBe(false);
+    expect(new Arena(4096, 8).buffer).toBeInstanceOf(ArrayBuffer);
+    setSharedArenas(true);
+    try {
+      const a = new Arena(4096, 8);
+      expect(a.shared).toBe(true);
+      expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(a.memory.buffer).toBe(a.buffer);
+      const v = arenaArray(a, Int32Array, 2);
+      v[1] = -5;
+      expect(new Int32Array(a.buffer, v.byteOffset, 2)[1]).toBe(-5);
+      expect(a.holds(v)).toBe(true);
+    } finally {
+      setSharedArenas(false);
+    }
+    expect(new Arena(4096, 8).shared).toBe(false);
   });
 
   it("refuses more than a 32-bit memory holds", () => {

@@ -24,6 +24,7 @@
 // interpreter at that instruction.
 
 import { insnInfo, MNEMONICS, type Mnemonic, OPS, WRITES_F } from "../isa.js";
+import { FpEmitter, fpNative, fpXRegs } from "./fp.js";
 import type { FuncBuilder, Label } from "./func.js";
 import { ModuleBuilder } from "./module.js";
 import { Op } from "./opcodes.js";
@@ -52,12 +53,16 @@ export interface RegionLayout {
   wHi: number;
   wBase: number;
   wSlot: number;
+  /** f0's 8 bytes (register r at f + 8r), and whether the hart has D (fp.ts). */
+  f: number;
+  hasD: boolean;
   /** The modelled TLB's stamps and host-hit counters (used by the paged variant only). */
   stamp: number;
   hitR: number;
   hitW: number;
-  /** Pages of the arena's memory (the import's limits). */
+  /** Pages of the arena's memory (the import's limits), and whether it is shared (Arena). */
   pages: number;
+  shared?: boolean;
 }
 
 /** The region's code as the translator reads it: decoded slots of one page (code.ts format). */
@@ -343,17 +348,19 @@ function formBlocks(src: RegionSource, resume: Set<number>): GuestBlock[] {
   return blocks;
 }
 
-/** Most F and D ops in a region, per instruction: each is a call out of wasm into the
- *  interpreter's semantics, dearer than the interpreter running it (bench_fp ran 1.2-1.4x
- *  slower translated), so FP-heavy code stays interpreted. */
+/** Most F and D ops without a wasm fast path (fp.ts) in a region, per instruction: each is a
+ *  call out of wasm into the interpreter's semantics, dearer than the interpreter running it
+ *  (bench_fp ran 1.2-1.4x slower translated when every F/D op was one), so code full of them
+ *  stays interpreted. */
 const MAX_FP_SHARE = 1 / 8;
 
-/** Is a region of `blocks` mostly F/D code (see MAX_FP_SHARE)? */
-function fpHeavy(blocks: GuestBlock[]): boolean {
+/** Is a region of `blocks` mostly F/D code that calls out (see MAX_FP_SHARE)? */
+function fpHeavy(blocks: GuestBlock[], hasD: boolean): boolean {
   let fp = 0;
   let all = 0;
   for (const b of blocks) {
-    for (const ins of b.insns) if (ins.call && insnInfo(ins.op).ext !== "A") fp++;
+    for (const ins of b.insns)
+      if (ins.call && insnInfo(ins.op).ext !== "A" && !fpNative(ins.name, hasD)) fp++;
     all += b.insns.length + (b.end ? 1 : 0);
   }
   return fp > all * MAX_FP_SHARE;
@@ -365,7 +372,7 @@ export function translateRegion(src: RegionSource, lay: RegionLayout, all = fals
   const resume = new Set<number>();
   const blocks = formBlocks(src, resume);
   if (blocks.length === 0 || blocks[0]!.off !== src.entry) return null;
-  if (!all && fpHeavy(blocks)) return null;
+  if (!all && fpHeavy(blocks, lay.hasD)) return null;
   // in address order: a branch's fall-through is then the next block, and a jump forward a
   // direct branch (Emitter.goTo)
   blocks.sort((a, b) => a.off - b.off);
@@ -402,6 +409,8 @@ class Emitter {
   /** The index of the block being emitted. */
   private cur = 0;
   private readonly pageBase: bigint;
+  /** The F and D emission (fp.ts), if the region has an F or D op it takes. */
+  private readonly fp: FpEmitter | null = null;
 
   constructor(
     private readonly src: RegionSource,
@@ -409,7 +418,10 @@ class Emitter {
     private readonly blocks: GuestBlock[],
   ) {
     const m = this.m;
-    m.importMemory({ module: "env", name: "mem" }, { min: lay.pages, max: lay.pages });
+    m.importMemory(
+      { module: "env", name: "mem" },
+      { min: lay.pages, max: lay.pages, shared: lay.shared === true },
+    );
     this.loadFn = m.importFunc({ module: "env", name: "load" }, [I32, I32, I32, I32, I32, I32], [I32]);
     this.storeFn = m.importFunc(
       { module: "env", name: "store" },
@@ -434,8 +446,15 @@ class Emitter {
     });
     const used = new Set<number>();
     const written = new Set<number>();
+    let fp = false;
     for (const b of blocks) {
       for (const ins of b.end ? [...b.insns, b.end] : b.insns) {
+        if (ins.call && fpNative(ins.name, lay.hasD)) {
+          fp = true;
+          const { readsX, writesX } = fpXRegs(ins.name);
+          if (readsX) used.add(ins.s1);
+          if (writesX && ins.d !== 0) written.add(ins.d);
+        }
         if (ins.call) continue; // its x registers are read and written in memory
         used.add(ins.s1).add(ins.s2);
         if (ins.d !== 0) written.add(ins.d);
@@ -447,6 +466,22 @@ class Emitter {
     }
     this.dirty.push(...[...written].sort((a, b) => a - b));
     for (const r of written) this.isDirty[r] = true;
+    if (fp) this.fp = this.fpEmitter();
+  }
+
+  /** The F and D emitter, on this region's function, registers and host-TLB lookup. */
+  private fpEmitter(): FpEmitter {
+    const lay = this.lay;
+    return new FpEmitter({
+      ...lay,
+      f: this.f,
+      fBase: lay.f,
+      getX: (r) => this.get(r),
+      setX: (r) => this.set(r),
+      lookup: (s1, imm, width, tagLo, tagHi) => this.lookup(s1, imm, width, tagLo, tagHi),
+      ramAddress: (base) => this.ramAddress(base),
+      account: (slotArr, hits, rel) => this.account(slotArr, hits, rel),
+    });
   }
 
   emit(resume: number[]): RegionCode {
@@ -459,6 +494,7 @@ class Emitter {
         .localSet(this.reg[r]!);
     }
     this.exitLabel = f.block();
+    this.fp?.enter(this.exitLabel);
     this.topLabel = f.loop();
     const labels: Label[] = [];
     for (let i = this.blocks.length - 1; i >= 0; i--) labels.unshift(f.block());
@@ -480,6 +516,7 @@ class Emitter {
     f.end(); // loop
     f.unreachable();
     f.end(); // exit block
+    this.fp?.leave();
     this.writeBack();
     f.i32Const(0)
       .localGet(this.pc)
@@ -572,7 +609,7 @@ class Emitter {
     const f = this.f;
     const { name, d, s1, s2, imm } = ins;
     if (ins.call) {
-      this.exec(ins, rel);
+      if (!this.fp?.emit(ins, rel, () => this.exec(ins, rel))) this.exec(ins, rel);
       return;
     }
     const dv = DIVS[name];

@@ -22,12 +22,14 @@
 
 import { type Arena, PAGE_SIZE } from "../../mmu/index.js";
 import type { CodeCache } from "../code.js";
+import { MSTATUS } from "../csr.js";
 import type { Hart } from "../hart.js";
 import { r } from "../int64.js";
 import { CONTINUE, type ColdFn, END_AFTER, jitCold, setJitWarmer } from "../interp.js";
 import { OP_REGION } from "../isa.js";
 import type { Machine } from "../machine/machine.js";
 import { HEAT_SIZE, REGION_END_CHUNK, TLB_MASK, TRAP } from "../trap.js";
+import { JIT_FLAGS, JIT_FPST } from "./fp.js";
 import {
   JIT_PC,
   JIT_VALUE,
@@ -38,6 +40,9 @@ import {
   translateRegion,
 } from "./region.js";
 import { printWat } from "./wat.js";
+
+/** mstatus.FS (fp.ts reads it from JIT_FPST; a flag or an f register write makes it Dirty). */
+const MSTATUS_FS = MSTATUS.FS;
 
 /** Heat at which a pc gets its region: that many loop passes (back edges) or calls, less what
  *  decay gives back. Translating a region costs about as much CPU as interpreting a few hundred
@@ -322,7 +327,18 @@ export class HartJit {
     const h = hart;
     const t = h.hostTlb;
     const tr = h.translator;
-    const views: ArrayBufferView[] = [h.x, t.rLo, t.rHi, t.rBase, t.rSlot, t.wLo, t.wHi, t.wBase, t.wSlot];
+    const views: ArrayBufferView[] = [
+      h.x,
+      h.f,
+      t.rLo,
+      t.rHi,
+      t.rBase,
+      t.rSlot,
+      t.wLo,
+      t.wHi,
+      t.wBase,
+      t.wSlot,
+    ];
     if (tr) views.push(tr.stamp, tr.hostHits.r, tr.hostHits.w);
     if (!views.every((v) => arena.holds(v))) {
       throw new Error("not supported: translation without the hart's state in the arena");
@@ -337,6 +353,8 @@ export class HartJit {
     this.words = new Int32Array(arena.buffer, at, JIT_WORDS_BYTES / 4);
     this.layoutBare = {
       x: h.x.byteOffset,
+      f: h.f.byteOffset,
+      hasD: h.fsD !== 0,
       jit: at,
       rLo: t.rLo.byteOffset,
       rHi: t.rHi.byteOffset,
@@ -350,6 +368,7 @@ export class HartJit {
       hitR: -1,
       hitW: -1,
       pages: arena.size / 65536,
+      shared: arena.shared,
     };
     this.layoutPaged = tr
       ? {
@@ -480,7 +499,16 @@ export class HartJit {
    *  the interpreter, CHAIN_COST chained); returns the instructions retired. */
   private runOne(reg: Region, blk: number, budget: number, nbase: number, clk: number, cost: number): number {
     const c0 = this.calls;
+    const w = this.words;
+    w[JIT_FPST / 4] = this.hart.frm | (this.hart.mstatus & MSTATUS_FS);
     const k = reg.run(budget, nbase, clk, blk);
+    const fl = w[JIT_FLAGS / 4]!;
+    if (fl !== 0) {
+      // what the region's F and D ops raised, and FS = Dirty (fp.ts)
+      w[JIT_FLAGS / 4] = 0;
+      this.hart.fflags |= fl & 31;
+      this.hart.mstatus |= MSTATUS_FS;
+    }
     reg.calls += this.calls - c0;
     reg.retired += k;
     reg.cost += cost;

@@ -1,6 +1,6 @@
-// Translation against the interpreter under every TLB preset and on 2 harts, on a few cases of
-// the guest corpus (corpus.test.ts runs all of them on the default preset and 1 hart): the
-// same output, exit status, instructions, traps, TLB report and kernel counters.
+// Translation against the interpreter under every TLB preset and on 2 and 4 harts, on a few
+// cases of the guest corpus (corpus.test.ts runs all of them on the default preset and 1 hart):
+// the same output, exit status, --stats=json report, kernel counters and architectural state.
 
 import { describe, expect, it } from "vitest";
 import { TLB_PRESETS } from "../../../src/mmu/index.js";
@@ -12,8 +12,10 @@ const cases = loadCases("cases.json");
 /** A few cases (loops and copy-on-write processes) for the presets, and signals too on 2 harts. */
 const FEW = ["sort.stdin-1000", "cow.default"];
 const FEW_HARTS = [...FEW, "fork_wait.default", "sigalrm.default"];
+/** Threads and a shared address space on 4 harts (TLB shootdowns). */
+const FOUR_HARTS = ["pthreads.default", "cow.default"];
 
-describe("translation on every TLB preset and on 2 harts", () => {
+describe("translation on every TLB preset and on 2 and 4 harts", () => {
   const few = cases.filter((c) => FEW.includes(c.id));
   const fewHarts = cases.filter((c) => FEW_HARTS.includes(c.id));
   it("finds the cases", () => expect(fewHarts.map((c) => c.id).sort()).toEqual([...FEW_HARTS].sort()));
@@ -25,5 +27,9 @@ describe("translation on every TLB preset and on 2 harts", () => {
   for (const c of fewHarts)
     it(`2 harts: ${c.id} (glibc)`, () => {
       same(c, "glibc", 2);
+    });
+  for (const c of cases.filter((x) => FOUR_HARTS.includes(x.id)))
+    it(`4 harts: ${c.id} (glibc)`, () => {
+      same(c, "glibc", 4);
     });
 });

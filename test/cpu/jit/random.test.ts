@@ -28,12 +28,60 @@ const FR_OPS = [
   "fdiv.d",
   "fmin.d",
   "fmax.d",
+  "fsgnj.d",
+  "fsgnjn.d",
   "fsgnjx.d",
   "fadd.s",
+  "fsub.s",
   "fmul.s",
   "fdiv.s",
+  "fmin.s",
+  "fmax.s",
+  "fsgnj.s",
+  "fsgnjn.s",
+  "fsgnjx.s",
 ];
-const FCMP = ["feq.d", "flt.d", "fle.d", "feq.s", "flt.s"];
+/** The ops above that round: they also get a static rounding mode now and then. */
+const ROUNDED = /^f(add|sub|mul|div)\./;
+const RMS = ["", "", "", "", ", rne", ", rtz", ", rdn", ", rup", ", rmm", ", dyn"];
+const FCMP = ["feq.d", "flt.d", "fle.d", "feq.s", "flt.s", "fle.s"];
+const FUSED = ["fmadd", "fmsub", "fnmsub", "fnmadd"].flatMap((o) => [`${o}.d`, `${o}.s`]);
+/** Bit patterns for the f registers: zeros, subnormals, the smallest normals, near-overflow
+ *  values, infinities, quiet and signalling NaNs of both widths, singles properly and not
+ *  NaN-boxed (the canonical NaN then), and a few ordinary values. */
+const F_EDGES: bigint[] = [
+  0n,
+  1n << 63n,
+  1n,
+  (1n << 63n) | 1n,
+  0x0010000000000000n,
+  0x000fffffffffffffn,
+  0x7fefffffffffffffn,
+  0xffefffffffffffffn,
+  0x7ff0000000000000n,
+  0xfff0000000000000n,
+  0x7ff8000000000000n,
+  0x7ff0000000000001n,
+  0xfff8000000000005n,
+  0x3ff0000000000000n,
+  0x4008000000000000n,
+  0x3fb999999999999an,
+  0x0370000000000000n, // 2^-968: products and quotients near the guards
+  0x7e00000000000001n,
+  0xffffffff00000000n,
+  0xffffffff80000000n,
+  0xffffffff00000001n,
+  0xffffffff00800000n,
+  0xffffffff7f7fffffn,
+  0xffffffff7f800000n,
+  0xffffffff7fc00000n,
+  0xffffffff7f800001n,
+  0xffffffff3f800000n,
+  0xffffffff40400000n,
+  0xffffffff3dcccccdn,
+  0x000000003f800000n,
+  0xfffffffe3f800000n,
+];
 const AMOS = ["amoadd.d", "amoswap.d", "amoxor.w", "amoand.w", "amoor.d", "amomin.d", "amomaxu.w"];
 const I_OPS = ["addi", "xori", "ori", "andi", "slti", "sltiu", "addiw"];
 const LOADS = ["lb", "lh", "lw", "ld", "lbu", "lhu", "lwu"];
@@ -116,11 +164,70 @@ const insn: fc.Arbitrary<Gen> = fc.oneof(
     ),
   },
   {
-    weight: 2,
-    arbitrary: fc.tuple(fc.constantFrom(...FR_OPS), freg, freg, freg).map(
-      ([o, d, a, b]) =>
+    weight: 3,
+    arbitrary: fc.tuple(fc.constantFrom(...FR_OPS), freg, freg, freg, fc.constantFrom(...RMS)).map(
+      ([o, d, a, b, rm]) =>
         () =>
-          `${o} ${d}, ${a}, ${b}`,
+          `${o} ${d}, ${a}, ${b}${ROUNDED.test(o) ? rm : ""}`,
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constantFrom(...FUSED), freg, freg, freg, freg, fc.constantFrom(...RMS)).map(
+      ([o, d, a, b, c, rm]) =>
+        () =>
+          `${o} ${d}, ${a}, ${b}, ${c}${rm}`,
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom("fsqrt.d", "fsqrt.s", "fcvt.s.d", "fcvt.d.s", "fmv.d", "fneg.s", "fabs.d"),
+        freg,
+        freg,
+        fc.constantFrom(...RMS),
+      )
+      .map(
+        ([o, d, a, rm]) =>
+          () =>
+            `${o} ${d}, ${a}${o.startsWith("fsqrt") || o === "fcvt.s.d" ? rm : ""}`,
+      ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(
+          ...["w", "wu", "l", "lu"].flatMap((k) => [
+            `fcvt.${k}.d`,
+            `fcvt.${k}.s`,
+            `fcvt.d.${k}`,
+            `fcvt.s.${k}`,
+          ]),
+          "fmv.x.w",
+          "fmv.w.x",
+          "fclass.s",
+        ),
+        dst,
+        freg,
+        fc.constantFrom(...RMS),
+      )
+      .map(([o, x, fr, rm]) => () => {
+        const toF = o.startsWith("fcvt.d.") || o.startsWith("fcvt.s.") || o === "fmv.w.x";
+        const withRm = o.startsWith("fcvt") && !/^fcvt\.d\.wu?$/.test(o) ? rm : "";
+        return toF ? `${o} ${fr}, ${x}${withRm}` : `${o} ${x}, ${fr}${withRm}`;
+      }),
+  },
+  {
+    // an edge bit pattern into an f register, or the dynamic rounding mode changed
+    weight: 1,
+    arbitrary: fc.tuple(freg, fc.constantFrom(...F_EDGES), fc.integer({ min: 0, max: 9 })).map(
+      ([d, v, k]) =>
+        () =>
+          k < 8
+            ? `li t6, ${BigInt.asIntN(64, v)}\n    fmv.d.x ${d}, t6`
+            : `fsrmi ${k - 8 === 0 ? 0 : 1 + (Number(v & 3n))}`,
     ),
   },
   {
@@ -203,6 +310,7 @@ const starts = fc.array(
   fc.oneof(
     fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
     fc.constantFrom(0n, -1n, 1n, -(1n << 63n), -(1n << 31n), (1n << 32n) - 1n),
+    fc.constantFrom(...F_EDGES.map((v) => BigInt.asIntN(64, v))),
   ),
   {
     minLength: REGS.length - 1,
@@ -210,7 +318,7 @@ const starts = fc.array(
   },
 );
 
-function program(body: Gen[], fence: string, init: bigint[], iters: number): string {
+function program(body: Gen[], fence: string, init: bigint[], iters: number, frm = 0): string {
   const n = body.length;
   const lines = body.map((g, i) => `L${i}: ${g(i, n)}`);
   const li = init.map((v, i) => `    li ${REGS[i]}, ${v}`).join("\n");
@@ -220,6 +328,7 @@ _start:
     li t0, 0x6000
     csrs mstatus, t0
 ${li}
+    fsrmi ${frm}
     fmv.d.x f0, a0
     fmv.d.x f1, a1
     fcvt.d.l f2, a2
@@ -254,8 +363,9 @@ describe("translator: random instruction streams", () => {
         rareFence,
         starts,
         fc.boolean(),
-        (body, fence, init, rvc) => {
-          const src = program(body, fence, init, 200);
+        fc.constantFrom(0, 0, 0, 1, 2, 3, 4),
+        (body, fence, init, rvc, frm) => {
+          const src = program(body, fence, init, 200, frm);
           const { executed, jit } = expectSameRuns(
             (j) => runAsm(src, { rvc, ...(j ? { setup: withJit } : {}) }),
             (r) => [r.result, r.out],
