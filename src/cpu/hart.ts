@@ -46,6 +46,9 @@ export interface Translator {
   readonly hostHits: Record<AccessKind, Float64Array>;
   /** The slot host-TLB entries made while translation is off point at. */
   readonly dummySlot: number;
+  /** Would the modelled entry in `slot`, which just served a translation, serve an access of
+   *  `kind` in the same context as a hit (permitted, A and D as it needs: no walk)? */
+  serves(slot: number, kind: AccessKind): boolean;
   /** satp MODE values the MMU supports, besides Bare. */
   readonly modes: readonly number[];
   /** sfence.vma with rs1/rs2 as given (undefined = x0). */
@@ -218,7 +221,9 @@ export class Hart {
     return this.steps;
   }
 
-  /** Count `n` retired instructions: the end of a chunk. */
+  /** Count `n` retired instructions: the chunk's count is in steps now, so chunkN goes back to
+   *  0 (the modelled TLB's clock, steps + chunkN, stays the stamp a host-TLB hit would write when
+   *  the kernel translates between chunks). */
   retire(n: number): void {
     this.steps += n;
     this.chunkN = 0;
@@ -432,12 +437,20 @@ export class Hart {
     else this.hostTlb.flush();
   }
 
-  /** Enter the page of (lo, hi) into the host TLB for `kind`, as a copy of the slot that served
-   *  the last translation. */
+  /** Enter the page of (lo, hi) into the host TLB for `kind` (r or w), as a copy of the slot
+   *  that served the last translation; and for the other data kind too where that slot serves
+   *  it as a plain hit. A host hit is accounted as the modelled L1 hit it stands for, so a store
+   *  after a load of the page (or the reverse) no longer leaves translated code for nothing. */
   private hostFill(kind: AccessKind, lo: number, hi: number, ramPage: number): void {
     if (!this.hostTlbEnabled || this.triggers.data) return;
     const slot = this.hostSlot;
     this.hostTlb.fill(kind, lo, hi, ramPage, slot);
+    const other = kind === "r" ? "w" : "r";
+    if (other === "w" && this.mem.pageFlags[ramPage / 4096] !== 0) return; // stores there stay slow
+    const tr = this.translator;
+    if (tr === null || slot === tr.dummySlot || tr.serves(slot, other)) {
+      this.hostTlb.fill(other, lo, hi, ramPage, slot);
+    }
   }
 
   /** Slow path of a naturally aligned or misaligned load; high word of the value in r.hi. */

@@ -101,6 +101,11 @@ export class Paging implements Translator {
     return (tlb.ppn[s]! + (vpn - tlb.vpn[s]!)) * 4096 + (lo & 4095);
   }
 
+  serves(slot: number, kind: Access): boolean {
+    const perm = this.tlb.perm[slot]!;
+    return permits(perm, kind, this.ctx) && adSatisfied(perm, kind);
+  }
+
   private fail(cause: number): number {
     this.faultCause = cause;
     return -1;

@@ -52,21 +52,29 @@ interface Arr {
   level: TlbLevel;
   base: number; // first slot
   sets: number;
+  ways: number;
+  /** sets - 1 when sets is a power of two (the set of a page is its low bits), else -1. */
+  setMask: number;
+  /** cfg.replacement as a number (REPL_*), for the fill path's switch. */
+  repl: number;
+  /** cfg.sizes, copied. */
+  shifts: number[];
+  /** Valid entries by the page size they hold (indexed by shift): a probe skips the sizes the
+   *  array holds none of. */
+  occ: Int32Array;
   /** PLRU: one byte per tree node, (ways - 1) nodes per set; sync time per set. */
   plru: Uint8Array;
   plruSync: Float64Array;
-  fills: number;
-  evictions: number;
-  /** Fills and evictions by the access kind whose miss caused them. */
-  fillsBy: Record<Access, number>;
-  evictionsBy: Record<Access, number>;
+  /** Fills and evictions by the access kind (index r, w, x) whose miss caused them. */
+  fillsBy: Float64Array;
+  evictionsBy: Float64Array;
   /** Valid entries that are pieces of a larger leaf, counted by leaf (leafVpn * 64 + leafShift)
    *  and by leaf size: a VA fence inside such a leaf must scan the whole array for its pieces. */
   pieces: number;
   pieceLeaves: Map<number, number>;
   pieceShifts: Map<number, number>;
-  /** Hits by the slow path, per access kind. */
-  hits: Record<Access, number>;
+  /** Hits by the slow path, per access kind index (r, w, x). */
+  hits: Float64Array;
   /** 4 KiB pages per entry for each of cfg.sizes. */
   pages: number[];
 }
@@ -87,7 +95,39 @@ export interface FlushCounters {
 
 const KINDS: readonly Access[] = ["r", "w", "x"];
 
+/** The index of an access kind in per-kind typed arrays. */
+function kindIndex(kind: Access): number {
+  return kind === "r" ? 0 : kind === "w" ? 1 : 2;
+}
+
+/** A per-kind array as the counters show it. */
+function byKind(v: Float64Array): Record<Access, number> {
+  return { r: v[0]!, w: v[1]!, x: v[2]! };
+}
+
+const REPL_LRU = 0;
+const REPL_PLRU = 1;
+const REPL_FIFO = 2;
+const REPL_RANDOM = 3;
+const REPL_CODE: Record<Replacement, number> = {
+  lru: REPL_LRU,
+  plru: REPL_PLRU,
+  fifo: REPL_FIFO,
+  random: REPL_RANDOM,
+};
+
+/** The tag of a slot holding the piece of `shift` that starts at page `pvpn` (exact: pvpn is
+ *  below 2^45, Sv57's VPN width); NO_KEY in a slot that holds nothing. */
+function tagKey(pvpn: number, shift: number): number {
+  return pvpn * 64 + shift;
+}
+const NO_KEY = -1;
+
 const LEVEL_INDEX: Record<TlbLevel, number> = { l1i: 0, l1d: 1, l2: 2 };
+const LEVEL_NAMES: readonly TlbLevel[] = ["l1i", "l1d", "l2"];
+const L1I = 0;
+const L1D = 1;
+const L2 = 2;
 
 /** Where a leaf of some size goes in a level: the array and the size of the pieces it holds. */
 interface Placement {
@@ -159,7 +199,8 @@ function validateLevels(cfg: TlbConfig): void {
 export class TlbModel {
   readonly cfg: TlbConfig;
   private readonly arrays: Arr[] = [];
-  private readonly byLevel: Record<TlbLevel, Arr[]> = { l1i: [], l1d: [], l2: [] };
+  /** The arrays of each level, by level index (L1I, L1D, L2). */
+  private readonly byLevel: Arr[][] = [[], [], []];
   readonly slots: number;
   /** A slot that never holds an entry and whose gen never changes: host-TLB entries made while
    *  translation is off point at it. */
@@ -175,6 +216,10 @@ export class TlbModel {
   readonly ppn: Float64Array;
   readonly perm: Uint8Array;
   readonly level: Uint8Array;
+  /** tagKey() of the piece a valid slot holds, NO_KEY in an invalid one: one compare per way. */
+  private readonly key: Float64Array;
+  /** -1 for a global entry, else its ASID: a probe's second compare. */
+  private readonly asidTag: Int32Array;
   /** Last use (LRU, PLRU replay); written by the host TLB on its hits too. */
   readonly stamp: Float64Array;
   private readonly inserted: Float64Array;
@@ -183,6 +228,8 @@ export class TlbModel {
   /** Hits served by the host TLB from each slot, by kind (added into the counters on read). */
   readonly hostHits: Record<Access, Float64Array>;
   private readonly slotArr: Uint16Array;
+  /** Counters by level and kind, indexed level * 3 + kind (the objects of `levels`). */
+  private readonly kc: KindCounters[];
   private clock = 0;
   private rng: number;
   readonly levels: Record<TlbLevel, Record<Access, KindCounters>>;
@@ -210,21 +257,24 @@ export class TlbModel {
         level,
         base,
         sets,
+        ways: a.ways,
+        setMask: pow2(sets) ? sets - 1 : -1,
+        repl: REPL_CODE[a.replacement],
+        shifts: [...a.sizes],
+        occ: new Int32Array(64),
         plru: new Uint8Array(a.replacement === "plru" ? sets * Math.max(1, a.ways - 1) : 0),
         plruSync: new Float64Array(a.replacement === "plru" ? sets : 0),
-        fills: 0,
-        evictions: 0,
-        fillsBy: { r: 0, w: 0, x: 0 },
-        evictionsBy: { r: 0, w: 0, x: 0 },
+        fillsBy: new Float64Array(3),
+        evictionsBy: new Float64Array(3),
         pieces: 0,
         pieceLeaves: new Map(),
         pieceShifts: new Map(),
-        hits: { r: 0, w: 0, x: 0 },
+        hits: new Float64Array(3),
         pages: a.sizes.map((sh) => 2 ** (sh - 12)),
       };
       base += a.entries;
       this.arrays.push(arr);
-      this.byLevel[level].push(arr);
+      this.byLevel[LEVEL_INDEX[level]]!.push(arr);
     };
     for (const a of cfg.itlb) add("l1i", a);
     for (const a of cfg.dtlb) add("l1d", a);
@@ -243,6 +293,8 @@ export class TlbModel {
     this.ppn = new Float64Array(n);
     this.perm = new Uint8Array(n);
     this.level = new Uint8Array(n);
+    this.key = new Float64Array(n).fill(NO_KEY);
+    this.asidTag = new Int32Array(n);
     this.stamp = arenaArray(arena, Float64Array, n);
     this.inserted = new Float64Array(n);
     this.gen = new Int32Array(n);
@@ -262,6 +314,7 @@ export class TlbModel {
       x: { accesses: 0, hits: 0, misses: 0 },
     });
     this.levels = { l1i: zero(), l1d: zero(), l2: zero() };
+    this.kc = (["l1i", "l1d", "l2"] as const).flatMap((l) => KINDS.map((k) => this.levels[l][k]));
   }
 
   /** The model's time, for replacement: the caller's monotonic count of steps (the host TLB
@@ -273,36 +326,39 @@ export class TlbModel {
   /** Find the entry for `vpn` in `asid`: probes the L1 of `kind`, then the L2 (an L2 hit is
    *  copied into the L1). Returns the L1 slot, or -1 on a miss everywhere. Counts the access. */
   lookup(kind: Access, vpn: number, asid: number): number {
-    const l1 = kind === "x" ? "l1i" : "l1d";
-    const c1 = this.levels[l1][kind];
+    const k = kindIndex(kind);
+    const l1 = k === 2 ? L1I : L1D;
+    const c1 = this.kc[l1 * 3 + k]!;
     c1.accesses++;
-    const s = this.probe(this.byLevel[l1], vpn, asid);
+    const s = this.probe(this.byLevel[l1]!, vpn, asid);
     if (s >= 0) {
       c1.hits++;
-      this.arrays[this.slotArr[s]!]!.hits[kind]++;
+      this.arrays[this.slotArr[s]!]!.hits[k]++;
       this.touch(s);
       return s;
     }
     c1.misses++;
-    if (!this.byLevel.l2.length) return -1;
-    const c2 = this.levels.l2[kind];
+    const l2 = this.byLevel[L2]!;
+    if (!l2.length) return -1;
+    const c2 = this.kc[6 + k]!;
     c2.accesses++;
-    const s2 = this.probe(this.byLevel.l2, vpn, asid);
+    const s2 = this.probe(l2, vpn, asid);
     if (s2 < 0) {
       c2.misses++;
       return -1;
     }
     c2.hits++;
-    this.arrays[this.slotArr[s2]!]!.hits[kind]++;
+    this.arrays[this.slotArr[s2]!]!.hits[k]++;
     this.touch(s2);
-    return this.insert(l1, kind, vpn, this.entryOf(s2));
+    return this.insert(l1, k, vpn, this.entryOf(s2));
   }
 
   /** Enter the leaf a walk found (for the access to `vpn`) into the L1 of `kind` and the L2.
    *  Returns the L1 slot. */
   fill(kind: Access, vpn: number, leaf: LeafEntry): number {
-    if (this.byLevel.l2.length) this.insert("l2", kind, vpn, leaf);
-    return this.insert(kind === "x" ? "l1i" : "l1d", kind, vpn, leaf);
+    const k = kindIndex(kind);
+    if (this.byLevel[L2]!.length) this.insert(L2, k, vpn, leaf);
+    return this.insert(k === 2 ? L1I : L1D, k, vpn, leaf);
   }
 
   /** Record a completed walk for the counters. */
@@ -343,8 +399,8 @@ export class TlbModel {
       }
       // Only the sets the VA indexes, one per page size the array holds.
       for (const pages of a.pages) {
-        const first = a.base + ((pages === 1 ? vpn : Math.floor(vpn / pages)) % a.sets) * a.cfg.ways;
-        for (let s = first; s < first + a.cfg.ways; s++) consider(s);
+        const first = a.base + this.setOf(a, pages === 1 ? vpn : Math.floor(vpn / pages)) * a.ways;
+        for (let s = first; s < first + a.ways; s++) consider(s);
       }
     }
     f.dropped += dropped;
@@ -380,7 +436,7 @@ export class TlbModel {
     occupied: number;
   }[] {
     return this.arrays.map((a) => {
-      const hits = { ...a.hits };
+      const hits = byKind(a.hits);
       let occupied = 0;
       for (let s = a.base; s < a.base + a.cfg.entries; s++) {
         for (const k of KINDS) hits[k] += this.hostHits[k][s]!;
@@ -393,10 +449,10 @@ export class TlbModel {
         ways: a.cfg.ways,
         replacement: a.cfg.replacement,
         hits,
-        fills: a.fills,
-        fillsByKind: { ...a.fillsBy },
-        evictionsByKind: { ...a.evictionsBy },
-        evictions: a.evictions,
+        fills: a.fillsBy[0]! + a.fillsBy[1]! + a.fillsBy[2]!,
+        fillsByKind: byKind(a.fillsBy),
+        evictionsByKind: byKind(a.evictionsBy),
+        evictions: a.evictionsBy[0]! + a.evictionsBy[1]! + a.evictionsBy[2]!,
         occupied,
       };
     });
@@ -434,28 +490,37 @@ export class TlbModel {
 
   // ---- internals ----
 
+  /** The slot of `arrs` that holds `vpn` for `asid`, or -1: per array, per page size it holds
+   *  any entry of, the ways of the set that size indexes. */
   private probe(arrs: Arr[], vpn: number, asid: number): number {
-    for (const a of arrs) {
-      const ways = a.cfg.ways;
-      for (let i = 0; i < a.pages.length; i++) {
+    const key = this.key;
+    const asidTag = this.asidTag;
+    for (let j = 0; j < arrs.length; j++) {
+      const a = arrs[j]!;
+      const shifts = a.shifts;
+      for (let i = 0; i < shifts.length; i++) {
+        const sh = shifts[i]!;
+        if (a.occ[sh] === 0) continue;
         const pages = a.pages[i]!;
-        const sh = a.cfg.sizes[i]!;
         const idx = pages === 1 ? vpn : Math.floor(vpn / pages);
-        const pvpn = idx * pages;
-        const first = a.base + (idx % a.sets) * ways;
-        for (let s = first; s < first + ways; s++) {
-          if (
-            this.valid[s] &&
-            this.shift[s] === sh &&
-            this.vpn[s] === pvpn &&
-            (this.global[s] || this.asid[s] === asid)
-          ) {
-            return s;
+        const want = tagKey(idx * pages, sh);
+        const first = a.base + this.setOf(a, idx) * a.ways;
+        const end = first + a.ways;
+        for (let s = first; s < end; s++) {
+          if (key[s] === want) {
+            const t = asidTag[s]!;
+            if (t < 0 || t === asid) return s;
           }
         }
       }
     }
     return -1;
+  }
+
+  /** The set of `a` that page-size index `idx` (a VPN divided by the pages per entry) maps to. */
+  private setOf(a: Arr, idx: number): number {
+    // idx >>> 0 keeps idx's low 32 bits (idx < 2^45): enough for a power-of-two mask
+    return a.setMask >= 0 ? (idx >>> 0) & a.setMask : idx % a.sets;
   }
 
   /** The leaf slot `s` holds (a piece of), in one object rewritten per call: insert() copies it
@@ -475,15 +540,14 @@ export class TlbModel {
   private readonly entryScratch: LeafEntry = blankLeaf();
 
   /** Put (the piece for `vpn` of) `leaf` into `level`; returns its slot. */
-  private insert(level: TlbLevel, kind: Access, vpn: number, leaf: LeafEntry): number {
+  private insert(level: number, k: number, vpn: number, leaf: LeafEntry): number {
     const { arr, shift, pages } = this.placement(level, leaf.shift);
     const idx = pages === 1 ? vpn : Math.floor(vpn / pages);
     const pvpn = idx * pages;
-    const set = idx % arr.sets;
+    const set = this.setOf(arr, idx);
     const victim = this.victim(arr, set);
     if (this.valid[victim]) {
-      arr.evictions++;
-      arr.evictionsBy[kind]++;
+      arr.evictionsBy[k]++;
       this.onEvent?.({
         type: "evict",
         array: arr.cfg.name,
@@ -493,6 +557,9 @@ export class TlbModel {
       this.drop(victim);
     }
     this.valid[victim] = 1;
+    this.key[victim] = tagKey(pvpn, shift);
+    this.asidTag[victim] = leaf.global ? -1 : leaf.asid;
+    arr.occ[shift]!++;
     this.vpn[victim] = pvpn;
     this.shift[victim] = shift;
     this.leafVpn[victim] = leaf.vpnBase;
@@ -505,16 +572,15 @@ export class TlbModel {
     if (shift !== leaf.shift) this.countPiece(arr, leaf.vpnBase, leaf.shift, 1);
     this.inserted[victim] = this.clock;
     this.touch(victim);
-    arr.fills++;
-    arr.fillsBy[kind]++;
+    arr.fillsBy[k]++;
     this.onEvent?.({ type: "fill", array: arr.cfg.name, vpn: pvpn, shift, ppn: this.ppn[victim]! });
     return victim;
   }
 
   /** The array of `level` that holds `shift`, or else the one with the largest smaller size
    *  (computed once per level and size). */
-  private placement(level: TlbLevel, shift: number): Placement {
-    const key = LEVEL_INDEX[level] * 64 + shift;
+  private placement(level: number, shift: number): Placement {
+    const key = level * 64 + shift;
     let p = this.placements[key];
     if (!p) {
       p = this.findPlacement(level, shift);
@@ -523,18 +589,20 @@ export class TlbModel {
     return p;
   }
 
-  private readonly placements: (Placement | undefined)[] = [];
+  private readonly placements: (Placement | undefined)[] = new Array(3 * 64).fill(undefined);
 
-  private findPlacement(level: TlbLevel, shift: number): Placement {
+  private findPlacement(level: number, shift: number): Placement {
     let best: Placement | null = null;
-    for (const a of this.byLevel[level]) {
+    for (const a of this.byLevel[level]!) {
       for (const s of a.cfg.sizes) {
         if (s === shift) return { arr: a, shift: s, pages: 2 ** (s - 12) };
         if (s < shift && (!best || s > best.shift)) best = { arr: a, shift: s, pages: 2 ** (s - 12) };
       }
     }
     if (!best)
-      throw new Error(`TLB '${this.cfg.name}': no ${level} array can hold a ${pageSizeName(shift)} page`);
+      throw new Error(
+        `TLB '${this.cfg.name}': no ${LEVEL_NAMES[level]} array can hold a ${pageSizeName(shift)} page`,
+      );
     return best;
   }
 
@@ -545,8 +613,11 @@ export class TlbModel {
 
   private drop(s: number): void {
     this.valid[s] = 0;
+    this.key[s] = NO_KEY;
+    const a = this.arrays[this.slotArr[s]!]!;
+    a.occ[this.shift[s]!]!--;
     if (this.shift[s] !== this.leafShift[s]) {
-      this.countPiece(this.arrays[this.slotArr[s]!]!, this.leafVpn[s]!, this.leafShift[s]!, -1);
+      this.countPiece(a, this.leafVpn[s]!, this.leafShift[s]!, -1);
     }
     this.gen[s] = (this.gen[s]! + 1) | 0;
     this.onDrop?.(s);
@@ -578,16 +649,18 @@ export class TlbModel {
   }
 
   private victim(a: Arr, set: number): number {
-    const first = a.base + set * a.cfg.ways;
-    for (let s = first; s < first + a.cfg.ways; s++) if (!this.valid[s]) return s;
-    switch (a.cfg.replacement) {
-      case "lru":
-        return this.oldest(first, a.cfg.ways, this.stamp);
-      case "fifo":
-        return this.oldest(first, a.cfg.ways, this.inserted);
-      case "random":
-        return first + (this.nextRandom() % a.cfg.ways);
-      case "plru":
+    const ways = a.ways;
+    const first = a.base + set * ways;
+    const key = this.key;
+    for (let s = first; s < first + ways; s++) if (key[s] === NO_KEY) return s;
+    switch (a.repl) {
+      case REPL_LRU:
+        return this.oldest(first, ways, this.stamp);
+      case REPL_FIFO:
+        return this.oldest(first, ways, this.inserted);
+      case REPL_RANDOM:
+        return first + (this.nextRandom() % ways);
+      default:
         return first + this.plruVictim(a, set);
     }
   }

@@ -47,3 +47,26 @@ describe("paged guest code: the host TLB keeps the model exact", () => {
     });
   }
 });
+
+describe("paged guest code: a load fills the host TLB for stores too", () => {
+  it("a store after a load of its page (A and D set) takes no slow path", () => {
+    let slowStores = 0;
+    const g = runPagedGuest({
+      tlb: "skylake",
+      source: stridedIncrement(2000, 4096 + 8, 8 * 4096),
+      priv: PRIV_U,
+      host: true,
+      dataBytes: 8 * 4096,
+      setup: (h) => {
+        const slow = h.storeSlow.bind(h);
+        h.storeSlow = (lo, hi, width, vlo, vhi) => {
+          slowStores++;
+          slow(lo, hi, width, vlo, vhi);
+        };
+      },
+    });
+    expect(g.res.exitCode).toBe(0);
+    expect(g.tlb.levelCounters().l1d.w.accesses).toBe(2001);
+    expect(slowStores).toBe(1); // the test finisher's store (a device)
+  });
+});

@@ -185,6 +185,24 @@ describe("paged translation through the modelled TLB", () => {
     expect(r.paging.tlb.walkRefs.r).toBe(3 + 4);
   });
 
+  it("serves(): a hit of the other data kind needs its permission and, for a store, D", () => {
+    const r = rig(SV48, "skylake");
+    const hostW = (va: bigint): boolean => {
+      const e = ((Number(va) >>> 12) ^ (Number(va) >>> 21)) & 1023;
+      return r.h.hostTlb.wLo[e] === (Number(va) & -4096);
+    };
+    r.map(0x1000n, RAM_BASE + 0x10000, 0, RW); // D set: a load fills the store entry too
+    r.map(0x2000n, RAM_BASE + 0x11000, 0, PTE_R | PTE_W | PTE_A); // D clear
+    r.map(0x3000n, RAM_BASE + 0x12000, 0, PTE_R | PTE_A | PTE_D); // read-only
+    for (const va of [0x1000n, 0x2000n, 0x3000n]) expect(r.load(va)).not.toBe(TRAPPED);
+    expect(hostW(0x1000n)).toBe(true);
+    expect(hostW(0x2000n)).toBe(false);
+    expect(hostW(0x3000n)).toBe(false);
+    const s = r.h.hostSlot;
+    expect(r.paging.serves(s, "r")).toBe(true);
+    expect(r.paging.serves(s, "w")).toBe(false);
+  });
+
   it("satp: an unsupported MODE write has no effect; Sv39/Sv48/Sv57 are accepted", () => {
     const r = rig();
     const before = r.h.satp;

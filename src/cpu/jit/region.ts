@@ -24,7 +24,7 @@
 // interpreter at that instruction.
 
 import { insnInfo, MNEMONICS, type Mnemonic, OPS, WRITES_F } from "../isa.js";
-import { FpEmitter, fpNative, fpXRegs } from "./fp.js";
+import { FpEmitter, fpCsr, fpNative, fpXRegs } from "./fp.js";
 import type { FuncBuilder, Label } from "./func.js";
 import { ModuleBuilder } from "./module.js";
 import { Op } from "./opcodes.js";
@@ -274,10 +274,11 @@ function insnAt(src: RegionSource, off: number): Insn | null {
   const op = src.decode(off);
   const name = NAME_BY_OP[op];
   if (name === undefined) return null;
-  const call = CALLED.has(name);
-  if (!call && !TRANSLATED.has(name)) return null;
   const i = off * 2;
   const a = src.dc[i + 1]!;
+  // the CSR accesses of FP code (fflags, frm, fcsr) are fp.ts's too
+  const call = CALLED.has(name) || fpCsr(name, src.dc[i + 2]!, ((a >>> 7) & 127) >>> 1);
+  if (!call && !TRANSLATED.has(name)) return null;
   const d = (a & 127) >>> 1;
   return {
     off,
@@ -516,7 +517,6 @@ class Emitter {
     f.end(); // loop
     f.unreachable();
     f.end(); // exit block
-    this.fp?.leave();
     this.writeBack();
     f.i32Const(0)
       .localGet(this.pc)

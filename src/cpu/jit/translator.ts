@@ -29,7 +29,7 @@ import { CONTINUE, type ColdFn, END_AFTER, jitCold, setJitWarmer } from "../inte
 import { OP_REGION } from "../isa.js";
 import type { Machine } from "../machine/machine.js";
 import { HEAT_SIZE, REGION_END_CHUNK, TLB_MASK, TRAP } from "../trap.js";
-import { JIT_FLAGS, JIT_FPST } from "./fp.js";
+import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
 import {
   JIT_PC,
   JIT_VALUE,
@@ -427,6 +427,8 @@ export class HartJit {
         h.chunkN = n;
         this.machine.changed = false;
         let k: number;
+        const ff = JIT_FFLAGS / 4;
+        h.fflags = w[ff]! & 31; // the region's fflags (fp.ts) for the call, and back after
         try {
           k = cold()(h, op, a, imm, len, pcLo, pcHi, n);
         } catch (e) {
@@ -434,6 +436,7 @@ export class HartJit {
           this.trapped = true;
           return 2;
         }
+        w[ff] = (w[ff]! & FP_DIRTY) | h.fflags;
         if (k === END_AFTER) {
           this.endChunk = true;
           return 1;
@@ -500,15 +503,14 @@ export class HartJit {
   private runOne(reg: Region, blk: number, budget: number, nbase: number, clk: number, cost: number): number {
     const c0 = this.calls;
     const w = this.words;
-    w[JIT_FPST / 4] = this.hart.frm | (this.hart.mstatus & MSTATUS_FS);
+    const h = this.hart;
+    w[JIT_FPST / 4] = h.frm | (h.mstatus & MSTATUS_FS);
+    w[JIT_FFLAGS / 4] = h.fflags;
     const k = reg.run(budget, nbase, clk, blk);
-    const fl = w[JIT_FLAGS / 4]!;
-    if (fl !== 0) {
-      // what the region's F and D ops raised, and FS = Dirty (fp.ts)
-      w[JIT_FLAGS / 4] = 0;
-      this.hart.fflags |= fl & 31;
-      this.hart.mstatus |= MSTATUS_FS;
-    }
+    // fflags as the region left them, and FS = Dirty if it wrote f registers or fflags (fp.ts)
+    const fl = w[JIT_FFLAGS / 4]!;
+    h.fflags = fl & 31;
+    if (fl & FP_DIRTY) h.mstatus |= MSTATUS_FS;
     reg.calls += this.calls - c0;
     reg.retired += k;
     reg.cost += cost;
