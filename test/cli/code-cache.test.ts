@@ -69,6 +69,19 @@ describe("cache files", () => {
     expect(decodeCache(Buffer.from("#!/usr/bin/env node\n".repeat(20)), key)).toBeUndefined();
   });
 
+  it("are keyed by a hashed chunk's name (rolldown's content hash), else by a digest of the text", () => {
+    const a = Buffer.from("exports.a = 1;");
+    const b = Buffer.from("exports.a = 2;");
+    const same = (x: Buffer, y: Buffer): boolean => x.equals(y);
+    expect(same(cacheKey(a, "session-CrcKQ0WE.js"), cacheKey(b, "session-CrcKQ0WE.js"))).toBe(true);
+    expect(same(cacheKey(a, "session-CrcKQ0WE.js"), cacheKey(a, "session-Xrc0Q0WE.js"))).toBe(false);
+    expect(same(cacheKey(a, "mmlab.js"), cacheKey(b, "mmlab.js"))).toBe(false);
+    expect(same(cacheKey(a, "lib-abc.js"), cacheKey(b, "lib-abc.js"))).toBe(false);
+    expect(cacheKey(a, "session-CrcKQ0WE.js").toString("latin1")).toContain(
+      `${process.version} ${process.arch}`,
+    );
+  });
+
   it("live in $MMLAB_CACHE_DIR, else the XDG cache directory; an empty MMLAB_CACHE_DIR turns them off", () => {
     expect(cacheDir({ MMLAB_CACHE_DIR: "/x/y" })).toBe("/x/y");
     expect(cacheDir({ MMLAB_CACHE_DIR: "" })).toBeNull();

@@ -13,14 +13,21 @@
 // through binary64 and one f32.demote_f64 (Math.fround). So the only flag a fast path raises
 // is NX; NV, DZ, OF and UF always come from the interpreter.
 //
+// The CSR accesses floating-point code makes around its operations (glibc reads fflags, runs a
+// quiet comparison and writes fflags back around each sqrt) run in wasm too: any access to
+// fflags, and reads of frm and fcsr (writes of frm and fcsr are side exits, as other CSRs).
+//
 // State shared with the interpreter through the hart's jit words (translator.ts enter()):
-//   JIT_FPST   i32, written before each entry: frm | (mstatus & FS). A region with FP ops
-//              leaves at once (0 retired) when FS is Off: the interpreter then raises the
-//              illegal instruction. frm (dynamic rounding) is read from here.
-//   JIT_FLAGS  i32, ORed at the region's exit: the flags it raised (bits 0-4, fflags) and
-//              DIRTY (an f register was written); enter() moves them into fflags and sets
-//              mstatus.FS = Dirty, as the interpreter's bodies do (an instruction that writes no
-//              f register and raises no flag leaves FS alone).
+//   JIT_FPST    i32, written before each entry: frm | (mstatus & FS). A region with FP ops
+//               leaves at once (0 retired) when FS is Off: the interpreter then raises the
+//               illegal instruction. frm (dynamic rounding) is read from here.
+//   JIT_FFLAGS  i32, the hart's fflags (bits 0-4) while a region runs, and FP_DIRTY: enter()
+//               puts fflags there, the region ORs flags in, fsflags writes it, and the exec
+//               import's glue syncs it with the hart around each call out; after the run enter()
+//               takes fflags back and sets mstatus.FS = Dirty if FP_DIRTY is set. FP_DIRTY is
+//               set by what makes the interpreter set FS Dirty: an f register written, a flag
+//               raised, fflags written (an instruction that writes no f register and raises no
+//               flag leaves FS alone).
 
 import type { Mnemonic } from "../isa.js";
 import type { FuncBuilder, Label } from "./func.js";
@@ -29,8 +36,8 @@ import { F32, F64, I32, I64, type ValType } from "./types.js";
 
 /** Offsets in a hart's jit words (after JIT_PC and JIT_VALUE of region.ts). */
 export const JIT_FPST = 16;
-export const JIT_FLAGS = 20;
-/** The bit of JIT_FLAGS that says an f register was written (mstatus.FS becomes Dirty). */
+export const JIT_FFLAGS = 20;
+/** The bit of JIT_FFLAGS that says FS becomes Dirty. */
 export const FP_DIRTY = 32;
 /** mstatus.FS. */
 const FS = 0x6000;
@@ -141,8 +148,36 @@ function parse(name: Mnemonic): Parsed | null {
   return { base, prec: p1, toInt: -1, fromInt: -1 };
 }
 
-/** Does the emitter take `name` (with a fast path in wasm)? fclass is left to the interpreter. */
+/** The CSR instructions, by mnemonic: their csrOp kind (0-2 rw/rs/rc, 4-6 the immediate forms). */
+const CSR_OPS: Partial<Record<Mnemonic, number>> = {
+  csrrw: 0,
+  csrrs: 1,
+  csrrc: 2,
+  csrrwi: 4,
+  csrrsi: 5,
+  csrrci: 6,
+};
+const CSR_FFLAGS = 0x001;
+const CSR_FRM = 0x002;
+const CSR_FCSR = 0x003;
+
+/** Does a CSR instruction (imm: the CSR number, zimm << 12; s1: rs1) write its CSR? */
+function csrWrites(kind: number, imm: number, s1: number): boolean {
+  return (kind & 3) === 0 || (kind >= 4 ? imm >>> 12 !== 0 : s1 !== 0);
+}
+
+/** Is this a CSR access the emitter takes: any to fflags, a read of frm or fcsr? */
+export function fpCsr(name: Mnemonic, imm: number, s1: number): boolean {
+  const kind = CSR_OPS[name];
+  if (kind === undefined) return false;
+  const csr = imm & 0xfff;
+  return csr === CSR_FFLAGS || ((csr === CSR_FRM || csr === CSR_FCSR) && !csrWrites(kind, imm, s1));
+}
+
+/** Does the emitter take `name` (with a fast path in wasm)? fclass is left to the interpreter;
+ *  a CSR instruction only when fpCsr says so. */
 export function fpNative(name: Mnemonic, hasD: boolean): boolean {
+  if (name in CSR_OPS) return true;
   const p = parse(name);
   if (!p || p.base === "fclass") return false;
   if (!hasD && (p.prec === "d" || p.base === "fcvt.s.d" || p.base === "fcvt.d.s")) return false;
@@ -151,6 +186,8 @@ export function fpNative(name: Mnemonic, hasD: boolean): boolean {
 
 /** Which fields of a native FP instruction name x registers: rs1 read, rd written. */
 export function fpXRegs(name: Mnemonic): { readsX: boolean; writesX: boolean } {
+  const kind = CSR_OPS[name];
+  if (kind !== undefined) return { readsX: kind < 4, writesX: true };
   const p = parse(name);
   if (!p) throw new Error(`translator: ${name} is not an F or D instruction`);
   const readsX = ["fl", "fs", "fmv.f"].includes(p.base) || p.fromInt >= 0;
@@ -161,14 +198,12 @@ export function fpXRegs(name: Mnemonic): { readsX: boolean; writesX: boolean } {
 /** The emission of the F and D instructions of one region. */
 export class FpEmitter {
   private readonly f: FuncBuilder;
-  /** The flags raised so far (and FP_DIRTY), and the fp state word read at entry. */
-  private readonly fl: number;
+  /** The fp state word read at entry (JIT_FPST). */
   private readonly st: number;
   private readonly temps = new Map<string, number>();
 
   constructor(private readonly h: FpHost) {
     this.f = h.f;
-    this.fl = this.f.local(I32, "fflags");
     this.st = this.f.local(I32, "fpst");
   }
 
@@ -182,19 +217,14 @@ export class FpEmitter {
     f.i32Const(FS).op(Op.i32_and).op(Op.i32_eqz).brIf(exit);
   }
 
-  /** After the exit block: OR the flags raised into JIT_FLAGS. */
-  leave(): void {
-    const f = this.f;
-    const at = this.h.jit + JIT_FLAGS;
-    f.localGet(this.fl).if();
-    f.i32Const(0).i32Const(0).load(Op.i32_load, at).localGet(this.fl).op(Op.i32_or).store(Op.i32_store, at);
-    f.end();
-  }
-
   /** Emit `ins` (1-based index rel + n in the region's run); `slow` emits its call out to the
    *  interpreter. False if the emitter does not take it (the caller then calls out). */
   emit(ins: FpInsn, rel: number, slow: () => void): boolean {
     if (!fpNative(ins.name, this.h.hasD)) return false;
+    if (ins.name in CSR_OPS) {
+      this.csr(ins);
+      return true;
+    }
     const p = parse(ins.name)!;
     const b = p.base;
     if (b === "fl" || b === "fs") {
@@ -317,17 +347,23 @@ export class FpEmitter {
     this.accrue(true, () => f.localGet(nx));
   }
 
-  /** fl |= (dirty ? FP_DIRTY : 0) | NX if `nx` pushes 1 (an i32 0/1). */
+  /** JIT_FFLAGS |= FP_DIRTY if `dirty`, and NX | FP_DIRTY if `nx` pushes 1 (an i32 0/1). */
   private accrue(dirty: boolean, nx?: () => void): void {
     const f = this.f;
     if (!dirty && !nx) return;
-    f.localGet(this.fl);
-    if (nx) {
+    const at = this.h.jit + JIT_FFLAGS;
+    f.i32Const(0).i32Const(0).load(Op.i32_load, at);
+    if (nx && dirty) {
       nx();
-      f.op(Op.i32_or);
-    }
-    if (dirty) f.i32Const(FP_DIRTY).op(Op.i32_or);
-    f.localSet(this.fl);
+      f.i32Const(FP_DIRTY).op(Op.i32_or);
+    } else if (nx) {
+      f.i32Const(0);
+      nx();
+      f.op(Op.i32_sub)
+        .i32Const(FP_DIRTY | 1)
+        .op(Op.i32_and);
+    } else f.i32Const(FP_DIRTY);
+    f.op(Op.i32_or).store(Op.i32_store, at);
   }
 
   /** Push |local v| < c (false for NaN). */
@@ -512,6 +548,56 @@ export class FpEmitter {
         .store(Op.i32_store, d + 4);
     }
     this.accrue(true);
+  }
+
+  /** A CSR access fpCsr takes: the old value into rd; fflags written as csrOp would (FS Dirty). */
+  private csr(ins: FpInsn): void {
+    const f = this.f;
+    const kind = CSR_OPS[ins.name]!;
+    const csr = ins.imm & 0xfff;
+    if (!fpCsr(ins.name, ins.imm, ins.s1)) {
+      throw new Error(`translator: ${ins.name} of CSR 0x${csr.toString(16)} is not one fp.ts takes`);
+    }
+    const at = this.h.jit + JIT_FFLAGS;
+    const old = this.tmp("csr", I32);
+    const fflags = (): void => {
+      f.i32Const(0).load(Op.i32_load, at).i32Const(31).op(Op.i32_and);
+    };
+    if (csr === CSR_FFLAGS) fflags();
+    else {
+      f.localGet(this.st).i32Const(7).op(Op.i32_and);
+      if (csr === CSR_FCSR) {
+        f.i32Const(5).op(Op.i32_shl);
+        fflags();
+        f.op(Op.i32_or);
+      }
+    }
+    f.localSet(old);
+    if (csrWrites(kind, ins.imm, ins.s1)) {
+      f.i32Const(0);
+      const src = (): void => {
+        if (kind >= 4) f.i32Const(ins.imm >>> 12);
+        else {
+          this.h.getX(ins.s1);
+          f.op(Op.i32_wrap_i64);
+        }
+      };
+      if ((kind & 3) === 0) src();
+      else if ((kind & 3) === 1) {
+        f.localGet(old);
+        src();
+        f.op(Op.i32_or);
+      } else {
+        f.localGet(old);
+        src();
+        f.i32Const(-1).op(Op.i32_xor).op(Op.i32_and);
+      }
+      f.i32Const(31).op(Op.i32_and).i32Const(FP_DIRTY).op(Op.i32_or).store(Op.i32_store, at);
+    }
+    if (ins.d !== 0) {
+      f.localGet(old).op(Op.i64_extend_i32_u);
+      this.h.setX(ins.d);
+    }
   }
 
   // ---- comparisons, min/max ----

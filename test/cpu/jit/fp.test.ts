@@ -13,9 +13,10 @@ import {
   FP_DIRTY,
   FpEmitter,
   type FpInsn,
+  fpCsr,
   fpNative,
   fpXRegs,
-  JIT_FLAGS,
+  JIT_FFLAGS,
   JIT_FPST,
 } from "../../../src/cpu/jit/fp.js";
 import { I32, I64, ModuleBuilder, Op } from "../../../src/cpu/jit/index.js";
@@ -233,7 +234,6 @@ function emitOne(ins: FpInsn, mem: WebAssembly.Memory): Emitted {
   fp.enter(exit);
   const native = fp.emit(ins, 0, () => void f.i32Const(1).localSet(slow));
   f.end();
-  fp.leave();
   f.localGet(slow);
   m.export("run", "func", f.index);
   const run = instantiate(m, { env: { mem } }).run as () => number;
@@ -303,7 +303,7 @@ function check(name: Mnemonic, imm: number, frm: number, tally: Tally): void {
       else [h.fi[2 * FS[k]!], h.fi[2 * FS[k]! + 1]] = [lo, hi];
     });
     mi[(JIT + JIT_FPST) / 4] = frm | 0x6000;
-    mi[(JIT + JIT_FLAGS) / 4] = 0;
+    mi[(JIT + JIT_FFLAGS) / 4] = 0;
     if (run() !== 0) {
       tally.slow++;
       continue;
@@ -312,14 +312,14 @@ function check(name: Mnemonic, imm: number, frm: number, tally: Tally): void {
     const rm = imm === 7 ? frm : imm;
     const what = `${name} rm=${imm} frm=${frm} operands ${JSON.stringify(vals)}`;
     expect(() => ref(h, rm), what).not.toThrow();
-    const fl = mi[(JIT + JIT_FLAGS) / 4]!;
+    const fl = mi[(JIT + JIT_FFLAGS) / 4]!;
     const got = writesX
       ? [mi[X_BASE / 4 + 2 * XD], mi[X_BASE / 4 + 2 * XD + 1]]
       : [mi[(F_BASE + 8 * FD) / 4], mi[(F_BASE + 8 * FD) / 4 + 1]];
     const want = writesX ? [h.x[xd], h.x[xd + 1]] : [h.fi[d], h.fi[d + 1]];
     expect([got, fl & 31], what).toEqual([want, h.fflags]);
-    // an f register written: FS becomes Dirty (a flag alone makes it Dirty in enter())
-    expect((fl & FP_DIRTY) !== 0, what).toBe(!writesX);
+    // an f register written or a flag raised: FS becomes Dirty
+    expect((fl & FP_DIRTY) !== 0, what).toBe(!writesX || h.fflags !== 0);
   }
 }
 
@@ -374,5 +374,58 @@ describe("jit fp: fast paths against the interpreter's semantics", () => {
         if (rounds || name === "fcvt.d.s") expect(t.fast, `${name} frm ${bad}`).toBe(0);
       }
     }, 60_000);
+  }
+});
+
+describe("jit fp: the CSR accesses of FP code", () => {
+  it("takes every access to fflags and reads of frm and fcsr; writes of frm and fcsr are not its", () => {
+    expect(fpCsr("csrrs", 0x001, 0)).toBe(true); // frflags
+    expect(fpCsr("csrrw", 0x001, 5)).toBe(true); // fsflags
+    expect(fpCsr("csrrci", 0x001 | (3 << 12), 0)).toBe(true);
+    expect(fpCsr("csrrs", 0x002, 0)).toBe(true); // frrm
+    expect(fpCsr("csrrs", 0x003, 0)).toBe(true); // frcsr
+    expect(fpCsr("csrrsi", 0x003, 0)).toBe(true); // zimm 0: no write
+    expect(fpCsr("csrrw", 0x002, 5)).toBe(false); // fsrm
+    expect(fpCsr("csrrwi", 0x002, 0)).toBe(false); // fsrmi (csrrwi always writes)
+    expect(fpCsr("csrrs", 0x003, 5)).toBe(false);
+    expect(fpCsr("csrrs", 0xb02, 0)).toBe(false); // minstret
+    expect(fpCsr("add", 0x001, 0)).toBe(false);
+  });
+
+  // [mnemonic, csr | zimm << 12, rs1 (x register)]: what csrOp does, on fflags 0b10110, frm 3
+  const CASES: [Mnemonic, number, number][] = [
+    ["csrrs", 0x001, 0],
+    ["csrrw", 0x001, XS],
+    ["csrrs", 0x001, XS],
+    ["csrrc", 0x001, XS],
+    ["csrrwi", 0x001 | (9 << 12), 0],
+    ["csrrsi", 0x001 | (9 << 12), 0],
+    ["csrrci", 0x001 | (6 << 12), 0],
+    ["csrrci", 0x001, 0],
+    ["csrrs", 0x002, 0],
+    ["csrrs", 0x003, 0],
+    ["csrrc", 0x003, 0],
+  ];
+  for (const [name, imm, rs1] of CASES) {
+    it(`${name} 0x${imm.toString(16)}, x${rs1}: rd, fflags and FS as csrOp leaves them`, () => {
+      const { run } = emitOne({ name, a: 0, d: XD, s1: rs1, s2: 0, imm }, fMem);
+      mi.fill(0, 0, 300);
+      const flags = 0b10110;
+      const frm = 3;
+      const src = 0b01101 | 0xffff00;
+      mi[X_BASE / 4 + 2 * XS] = src;
+      mi[(JIT + JIT_FPST) / 4] = frm | 0x6000;
+      mi[(JIT + JIT_FFLAGS) / 4] = flags;
+      expect(run()).toBe(0);
+      const csr = imm & 0xfff;
+      const kind = ["csrrw", "csrrs", "csrrc", "", "csrrwi", "csrrsi", "csrrci"].indexOf(name);
+      const old = csr === 1 ? flags : csr === 2 ? frm : (frm << 5) | flags;
+      const v = kind >= 4 ? imm >>> 12 : rs1 === 0 ? 0 : src;
+      const writes = (kind & 3) === 0 || (kind >= 4 ? imm >>> 12 !== 0 : rs1 !== 0);
+      const next = (kind & 3) === 0 ? v : (kind & 3) === 1 ? old | v : old & ~v;
+      expect(mi[X_BASE / 4 + 2 * XD]).toBe(old);
+      expect(mi[X_BASE / 4 + 2 * XD + 1]).toBe(0);
+      expect(mi[(JIT + JIT_FFLAGS) / 4]).toBe(writes ? (next & 31) | FP_DIRTY : flags);
+    });
   }
 });

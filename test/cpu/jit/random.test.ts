@@ -298,6 +298,25 @@ const insn: fc.Arbitrary<Gen> = fc.oneof(
     ),
   },
   { weight: 1, arbitrary: dst.map((d) => () => `csrr ${d}, minstret`) },
+  {
+    // the CSR accesses of FP code: fflags read and written (in wasm), frm and fcsr read
+    weight: 2,
+    arbitrary: fc.tuple(dst, reg, fc.integer({ min: 0, max: 31 }), fc.integer({ min: 0, max: 8 })).map(
+      ([d, v, k, form]) =>
+        () =>
+          [
+            `frflags ${d}`,
+            `fsflags ${d}, ${v}`,
+            `fsflags ${v}`,
+            `fsflagsi ${d}, ${k}`,
+            `csrrs ${d}, fflags, ${v}`,
+            `csrrci ${d}, fflags, ${k}`,
+            `frrm ${d}`,
+            `frcsr ${d}`,
+            `csrrs ${d}, fcsr, zero`,
+          ][form]!,
+    ),
+  },
   { weight: 1, arbitrary: fc.constant(() => "addi s10, s10, 8") },
 );
 
