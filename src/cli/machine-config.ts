@@ -4,7 +4,13 @@
 
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Interpreter, interpreter, type Machine, tracingInterpreter } from "../cpu/index.js";
+import {
+  type Interpreter,
+  interpreter,
+  type Machine,
+  setGeneratedCompiler,
+  tracingInterpreter,
+} from "../cpu/index.js";
 import {
   DEFAULT_TLB_PRESET,
   loadTlbConfig,
@@ -42,6 +48,7 @@ import {
   usageError,
   wholeNumberOpt,
 } from "./args.js";
+import { compilerHost } from "./compiler-host.js";
 import { DEFAULT_TRACE_LIMIT, InsnTracer } from "./insn-trace.js";
 import { err } from "./io.js";
 import { parseRange, type TlbTraceFilter, TlbTracer } from "./tlb-trace.js";
@@ -184,6 +191,9 @@ export function machineConfig(p: Parsed, command: string): MachineConfig {
   // The machines of the command line's commands sit in shared memory: no garbage collection
   // for its 1 GiB at start-up (src/mmu/arena.ts, setSharedArenas).
   setSharedArenas(true);
+  // and their interpreters compiled through the code cache when bin/mmlab.js runs them
+  const compiler = compilerHost();
+  if (compiler) setGeneratedCompiler(compiler);
   const harts = hartsOpt(p, command);
   const mem = memOpt(p, command);
   const tlb = tlbOpt(p, command);

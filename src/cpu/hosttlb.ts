@@ -11,6 +11,11 @@
 // (bare mode's one dummy slot is copied by every entry; a superpage by many) and a drop costs
 // the copies it kills. Flushes only invalidate tags: an invalid entry may stay on its old list
 // until it is refilled (which moves it) or its slot is dropped (which invalidates it again).
+//
+// A flush (every trap and xRET changes the privilege context) invalidates only the entries filled
+// since the last one, when they are few: a program that page-faults often refills a handful of
+// entries between two traps, and the whole tables (3 x TLB_SIZE tags and the decode pages) would
+// be rewritten twice per fault.
 
 import { type Access, type Arena, arenaArray } from "../mmu/index.js";
 import { TLB_SIZE } from "./trap.js";
@@ -21,6 +26,8 @@ const INVALID = 1;
 const UNLINKED = -2;
 /** xCode of an entry that has none. */
 const NO_CODE = new Int32Array(0);
+/** Fills a flush tracks one by one; past that, it rewrites the whole tables. */
+const TRACKED_FILLS = 64;
 
 export type AccessKind = Access;
 
@@ -101,6 +108,8 @@ export class HostTlb {
     const k = KIND_INDEX[kind];
     const t = this.tables(k);
     const c = k * TLB_SIZE + e;
+    if (this.nFilled < TRACKED_FILLS) this.filled[this.nFilled] = c;
+    this.nFilled++;
     if (this.prev[c] !== UNLINKED) this.unlink(c, t.slot[e]!);
     t.lo[e] = lo & -4096;
     t.hi[e] = hi;
@@ -168,12 +177,29 @@ export class HostTlb {
     this.head = head;
   }
 
-  /** Drop every entry. */
+  /** Entry codes filled since the last flush (the first TRACKED_FILLS of nFilled). */
+  private readonly filled = new Int32Array(TRACKED_FILLS);
+  private nFilled = 0;
+
+  /** Drop every entry: only those filled since the last flush are valid (drops and the other
+   *  flushes only invalidate), so those are enough when they are few. */
   flush(): void {
-    this.rLo.fill(INVALID);
-    this.wLo.fill(INVALID);
-    this.xLo.fill(INVALID);
-    this.xCode.fill(NO_CODE);
+    const n = this.nFilled;
+    this.nFilled = 0;
+    if (n > TRACKED_FILLS) {
+      this.rLo.fill(INVALID);
+      this.wLo.fill(INVALID);
+      this.xLo.fill(INVALID);
+      this.xCode.fill(NO_CODE);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const c = this.filled[i]!;
+      const e = c & (TLB_SIZE - 1);
+      const k = (c - e) / TLB_SIZE;
+      this.tables(k).lo[e] = INVALID;
+      if (k === 2) this.xCode[e] = NO_CODE;
+    }
   }
 
   /** Drop the entries of `kind` that point at RAM page offset `ramPage`. */

@@ -20,6 +20,7 @@ export { disasm, fregName, regName } from "./disasm.js";
 export { accessFaultCause, Hart, type HartHost, pageFaultCause, type Translator } from "./hart.js";
 export { type AccessKind, HostTlb } from "./hosttlb.js";
 export {
+  type GeneratedCompiler,
   type Interpreter,
   interpreter,
   interpreterSource,
@@ -28,6 +29,7 @@ export {
   type RunFn,
   run,
   STARTER_INSNS,
+  setGeneratedCompiler,
   starterInsnsLeft,
   type TraceFn,
   tracingInterpreter,

@@ -262,13 +262,18 @@ function ${cold}(h, op, a, imm, len, pcLo, pcHi, n) {
 
 // The jit variant at a region's mark: run the region (it retires k instructions, plus
 // REGION_END_CHUNK when the chunk must end after it, and leaves the pc in h), or, when it does
-// not apply, enter() returns the slot's own op negated, which runs. No path here reads or
-// writes a property the warm-up's region does not (V8 would deoptimize run() the first time).
+// not apply, enter() returns the slot's own op negated, which runs. The regions chained after
+// it may have moved the fetch to another page: the fetch state comes back from the translator
+// (ADOPT_FETCH), always, so that no path here reads or writes a property the warm-up's region
+// does not (V8 would deoptimize run() the first time).
+const ADOPT_FETCH =
+  "fLo = jit.fLo; fHi = jit.fHi; fBase = jit.fBase; dc = jit.fDc; fSlot = jit.fSlot; fFrom = jit.fFrom;";
 const ENTER = (paged: boolean): string => `if (op === ${OP_REGION}) {
           ${SYNC_PC}
           inRegion = true;
-          const k = jit.enter(h, fBase + (pcLo & 4095), budget - n + 1, n - 1, clk0 + n - 1, ${paged});
+          const k = jit.enter(h, fBase + (pcLo & 4095), budget - n + 1, n - 1, clk0 + n - 1, ${paged}, fSlot, fFrom, dc);
           inRegion = false;
+          ${ADOPT_FETCH}
           if (k > 0) {
             n += (k & ${REGION_END_CHUNK - 1}) - 1; pcLo = h.pcLo | 0; pcHi = h.pcHi | 0;
             if (k > ${REGION_END_CHUNK - 1}) break loop;
@@ -339,7 +344,7 @@ ${cases}
       break;
     } catch (e) {
       if (e !== TRAP) throw e;
-      ${jit ? "const cn = h.chunkN; if (inRegion) { inRegion = false; n = cn; } // a region's trap: its instruction's count" : ""}
+      ${jit ? `const cn = h.chunkN; if (inRegion) { inRegion = false; n = cn; ${ADOPT_FETCH} } // a region's trap: its instruction's count, the fetch state` : ""}
       ${paged ? FETCH_FLUSH("n + 1") : ""}
       n--; // the instruction that trapped did not retire
       budget--; // but a trap storm still ends the chunk
@@ -395,7 +400,9 @@ function build(v: Variant, tracer: TraceFn | null, warmUp = tracer === null): Ru
     tracer,
     fpu: FPU,
   };
-  const factory = new Function("env", source(v)) as (e: typeof env) => RunFn & { cold: ColdFn };
+  const factory = compileGenerated(variantName(v), "env", source(v)) as (
+    e: typeof env,
+  ) => RunFn & { cold: ColdFn };
   const made = factory(env);
   colds.set(made, made.cold);
   fn = made;
@@ -403,6 +410,23 @@ function build(v: Variant, tracer: TraceFn | null, warmUp = tracer === null): Ru
 }
 
 const colds = new WeakMap<RunFn, ColdFn>();
+
+/** Compiles generated code: `name` names it (the variant), `params` are its parameters, `body`
+ *  its text; returns the function. */
+export type GeneratedCompiler = (name: string, params: string, body: string) => (...args: never[]) => unknown;
+
+/** How the generated interpreters are compiled: new Function, unless the host gave another way
+ *  (setGeneratedCompiler). */
+let compileGenerated: GeneratedCompiler = (_name, params, body) =>
+  new Function(params, body) as (...args: never[]) => unknown;
+
+/** Compile the generated interpreters with `c` from now on: the `mmlab` command compiles them
+ *  through V8's code cache, as its own chunks (src/cli/code-cache.ts), so a process neither
+ *  parses the ~50 KB of a variant's run() nor compiles it to bytecode at its first call (about
+ *  10 ms of CPU per variant under load). `c` must give the function new Function would. */
+export function setGeneratedCompiler(c: GeneratedCompiler): void {
+  compileGenerated = c;
+}
 
 /** How the jit variants are warmed with translation on (set by jit/translator.ts, which
  *  imports this module: a hart runs the jit variants only once that module has loaded). */

@@ -72,7 +72,8 @@ export class Arena {
   /** Reserve `bytes` aligned to `align` (a power of two) in the state area: their byte offset,
    *  or -1 if they do not fit. The bytes are zero. */
   alloc(bytes: number, align = 8): number {
-    const at = (this.top + align - 1) & -align;
+    // not `& -align`: an int32 operation, negative past 2 GiB (RAM of 2 GiB and more)
+    const at = Math.ceil(this.top / align) * align;
     if (at + bytes > this.size) return -1;
     this.top = at + bytes;
     return at;

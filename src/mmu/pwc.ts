@@ -47,6 +47,8 @@ function checkPwc(cfg: PwcConfig, all: PwcConfig[]): void {
 
 export class PageWalkCache {
   private readonly arrays: PwcArray[];
+  /** The cache of each level (index = level), undefined where there is none. */
+  private readonly byLevel: (PwcArray | undefined)[] = [];
   private clock = 0;
   private readonly hit = { level: 0, ppn: 0, global: false };
 
@@ -67,6 +69,7 @@ export class PageWalkCache {
         };
       })
       .sort((a, b) => a.cfg.level - b.cfg.level);
+    for (let l = 0; l <= MAX_PWC_LEVEL; l++) this.byLevel.push(this.arrays.find((a) => a.cfg.level === l));
   }
 
   /** The deepest cached table for `vpn`: the walk resumes at `level` in table `ppn`. Probes
@@ -95,7 +98,7 @@ export class PageWalkCache {
 
   /** Remember that the level-`level` PTE for `vpn` points to table `ppn`. */
   fill(vpn: number, asid: number, level: number, ppn: number, global: boolean): void {
-    const a = this.arrays.find((x) => x.cfg.level === level);
+    const a = this.byLevel[level];
     if (!a) return;
     const tag = Math.floor(vpn / 2 ** (9 * level));
     if (this.find(a, tag, asid) >= 0) return;

@@ -234,9 +234,17 @@ export class TlbModel {
   private rng: number;
   readonly levels: Record<TlbLevel, Record<Access, KindCounters>>;
   readonly flushes: FlushCounters = { all: 0, asid: 0, va: 0, vaAsid: 0, dropped: 0 };
-  /** Completed walks by access kind and leaf shift, and their memory references. */
-  readonly walks: Record<Access, Map<number, number>> = { r: new Map(), w: new Map(), x: new Map() };
+  /** Completed walks by access kind and leaf shift (in the order each shift was first seen), and
+   *  their memory references. */
+  get walks(): Record<Access, Map<number, number>> {
+    const of = (k: number): Map<number, number> =>
+      new Map(this.walkShifts[k]!.map((sh) => [sh, this.walkCount[k * 64 + sh]!]));
+    return { r: of(0), w: of(1), x: of(2) };
+  }
   readonly walkRefs: Record<Access, number> = { r: 0, w: 0, x: 0 };
+  /** Walks by kind index * 64 + leaf shift; the shifts of each kind in first-seen order. */
+  private readonly walkCount = new Float64Array(3 * 64);
+  private readonly walkShifts: number[][] = [[], [], []];
   /** Called when entries are dropped (fills that evict, flushes): trace hook. */
   onEvent: ((ev: TlbEvent) => void) | null = null;
   /** Called with each slot that stops holding its entry (eviction, flush), so that a host-side
@@ -363,7 +371,8 @@ export class TlbModel {
 
   /** Record a completed walk for the counters. */
   recordWalk(kind: Access, shift: number, refs: number): void {
-    this.walks[kind].set(shift, (this.walks[kind].get(shift) ?? 0) + 1);
+    const k = kindIndex(kind);
+    if (this.walkCount[k * 64 + shift]!++ === 0) this.walkShifts[k]!.push(shift);
     this.walkRefs[kind] += refs;
   }
 

@@ -69,6 +69,19 @@ describe("cache files", () => {
     expect(decodeCache(Buffer.from("#!/usr/bin/env node\n".repeat(20)), key)).toBeUndefined();
   });
 
+  it("are keyed by a hashed chunk's name (rolldown's content hash), else by a digest of the text", () => {
+    const a = Buffer.from("exports.a = 1;");
+    const b = Buffer.from("exports.a = 2;");
+    const same = (x: Buffer, y: Buffer): boolean => x.equals(y);
+    expect(same(cacheKey(a, "session-CrcKQ0WE.js"), cacheKey(b, "session-CrcKQ0WE.js"))).toBe(true);
+    expect(same(cacheKey(a, "session-CrcKQ0WE.js"), cacheKey(a, "session-Xrc0Q0WE.js"))).toBe(false);
+    expect(same(cacheKey(a, "mmlab.js"), cacheKey(b, "mmlab.js"))).toBe(false);
+    expect(same(cacheKey(a, "lib-abc.js"), cacheKey(b, "lib-abc.js"))).toBe(false);
+    expect(cacheKey(a, "session-CrcKQ0WE.js").toString("latin1")).toContain(
+      `${process.version} ${process.arch}`,
+    );
+  });
+
   it("live in $MMLAB_CACHE_DIR, else the XDG cache directory; an empty MMLAB_CACHE_DIR turns them off", () => {
     expect(cacheDir({ MMLAB_CACHE_DIR: "/x/y" })).toBe("/x/y");
     expect(cacheDir({ MMLAB_CACHE_DIR: "" })).toBeNull();
@@ -101,6 +114,25 @@ describe("CachedLoader", () => {
   it("compiles from source the first time, writes the cache, and compiles from it after", () => {
     expect(run()).toEqual({ hits: [], misses: ["main.js", "lib-abc.js"], answer: 42, written: 2 });
     expect(run()).toEqual({ hits: ["main.js", "lib-abc.js"], misses: [], answer: 42, written: 0 });
+  });
+
+  it("compiles generated code with the cache too, as new Function would", () => {
+    const body = "const k = 3;\nreturn function triple(n) { return k * n; };";
+    const make = (): { loader: CachedLoader; f: (n: number) => number } => {
+      const loader = new CachedLoader(cache);
+      const factory = loader.compileGenerated("test-variant", "env", body) as (
+        env: unknown,
+      ) => (n: number) => number;
+      return { loader, f: factory(null) };
+    };
+    const first = make();
+    expect(first.f(14)).toBe(42);
+    expect(first.loader.report.misses).toEqual([expect.stringMatching(/^gen-test-variant-[0-9a-f]{8}\.js$/)]);
+    expect(first.loader.save()).toBe(1);
+    const second = make();
+    expect(second.f(14)).toBe(42);
+    expect(second.loader.report.hits).toEqual(first.loader.report.misses);
+    expect(new Function("env", body)(null)(14)).toBe(42);
   });
 
   it("keeps at most MAX_CACHE_FILES files, the least recently written going first", () => {

@@ -110,7 +110,7 @@ describe("mmlab run --no-jit", () => {
     expect(bad.stderr).toContain("--jit-hot");
   });
 
-  it("--jit on a machine that cannot translate (RAM too large for a WebAssembly memory) is a usage error; by default such a machine runs without", async () => {
+  it("--jit on a machine that cannot translate (RAM too large for a WebAssembly memory) is a usage error; by default such a machine runs without, and one with 2 GiB or more translates", async () => {
     const asked = await mmlab("run", "--jit", "--bare", "--mem", "4G", "examples/hello.s");
     expect(asked.status).toBe(2);
     expect(asked.stderr).toContain("'--jit' needs --mem below 4G");
@@ -118,6 +118,13 @@ describe("mmlab run --no-jit", () => {
     expect(dflt.status).toBe(0);
     const j = JSON.parse(dflt.stderr.trimEnd().split("\n").pop()!) as { jit?: unknown };
     expect(j.jit).toBeUndefined();
+    // RAM of 2 GiB and more (the arena's state past int32 offsets: an internal error once)
+    for (const mem of ["2G", "4032M"]) {
+      const big = await mmlab("run", "--bare", "--mem", mem, "--stats=json", "examples/hello.s");
+      expect(big.status).toBe(0);
+      const b = JSON.parse(big.stderr.trimEnd().split("\n").pop()!) as { jit?: unknown };
+      expect(b.jit).toBeDefined();
+    }
   });
 });
 

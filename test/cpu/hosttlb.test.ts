@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hostTlbIndex } from "../../src/cpu/hosttlb.js";
 import { HostTlb } from "../../src/cpu/index.js";
@@ -103,5 +104,30 @@ describe("the host TLB's copy lists", () => {
     t.dropSlot(5000);
     expect(hit(t, "r", 0x1000)).toBe(false);
     t.dropSlot(9999); // a slot nothing ever copied
+  });
+
+  it("a flush empties every entry, whether it tracked the fills since the last one or not", () => {
+    const fill = fc.record({
+      kind: fc.constantFrom<"r" | "w" | "x">("r", "w", "x"),
+      page: fc.integer({ min: 0, max: 1 << 20 }),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.array(fill, { maxLength: 200 }), { minLength: 1, maxLength: 4 }), (rounds) => {
+        const t = new HostTlb();
+        const code = new Int32Array(8);
+        for (const fills of rounds) {
+          for (const { kind, page } of fills) {
+            if (kind === "x") t.fillFetch(page * 4096, 0, 0, 3, code);
+            else t.fill(kind, page * 4096, 0, 0, 3);
+          }
+          const last = fills[fills.length - 1];
+          if (last) expect(hit(t, last.kind, last.page * 4096)).toBe(true);
+          t.flush();
+          for (const lo of [t.rLo, t.wLo, t.xLo]) expect(lo.every((v) => v === 1)).toBe(true);
+          expect(t.xCode.every((c) => c !== code)).toBe(true);
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -72,6 +72,8 @@ export interface PagedGuestOptions {
   setup?: (h: Hart) => void;
   /** Translate hot code to WebAssembly (src/cpu/jit). */
   jit?: boolean;
+  /** 4 KiB pages of code mapped from CODE_VA (1 by default). */
+  codePages?: number;
   /** Instructions to run at most (10 M by default). */
   insns?: number;
 }
@@ -99,7 +101,8 @@ export function runPagedGuest(opts: PagedGuestOptions): PagedGuest {
     if (!mapLeaf(m.mem, SV48, root, Number(va >> 12n), pa / 4096, level, flags | PTE_A | PTE_D | u, alloc))
       throw new Error("paged guest: out of page tables");
   };
-  map(CODE_VA, codePa, 0, PTE_R | PTE_X);
+  for (let p = 0; p < (opts.codePages ?? 1); p++)
+    map(CODE_VA + BigInt(p * 4096), codePa + p * 4096, 0, PTE_R | PTE_X);
   map(FINISH_VA, 0x10_0000, 0, PTE_R | PTE_W);
   const leaf = opts.huge ? 2 << 20 : 4096;
   for (let off = 0; off < opts.dataBytes; off += leaf) {

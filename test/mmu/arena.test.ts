@@ -52,6 +52,18 @@ describe("arena", () => {
     expect(new Arena(4096, 8).shared).toBe(false);
   });
 
+  it("hands out pieces after RAM of 2 GiB and more (offsets past int32)", () => {
+    // the alignment was computed with `& -align`, an int32 operation: past 2 GiB the offset came
+    // out negative, every piece got its own buffer and --mem 2G could not translate
+    for (const ram of [2 * 1024 ** 3, 4 * 1024 ** 3 - (64 << 20)]) {
+      const a = new Arena(ram, 4096);
+      expect(a.alloc(3, 1)).toBe(ram);
+      expect(a.alloc(8, 8)).toBe(ram + 8);
+      expect(a.free).toBe(a.size - ram - 16);
+      expect(a.holds(arenaArray(a, Float64Array, 4))).toBe(true);
+    }
+  });
+
   it("refuses more than a 32-bit memory holds", () => {
     expect(() => new Arena(4 * 1024 ** 3, 8)).toThrow(/do not fit a WebAssembly memory/);
   });

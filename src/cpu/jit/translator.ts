@@ -28,7 +28,7 @@ import { r } from "../int64.js";
 import { CONTINUE, type ColdFn, END_AFTER, jitCold, setJitWarmer } from "../interp.js";
 import { OP_REGION } from "../isa.js";
 import type { Machine } from "../machine/machine.js";
-import { HEAT_SIZE, REGION_END_CHUNK, TRAP } from "../trap.js";
+import { HEAT_SIZE, REGION_END_CHUNK, TLB_MASK, TRAP } from "../trap.js";
 import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
 import {
   JIT_PC,
@@ -72,6 +72,9 @@ const JUDGE_EVERY = 1024;
 /** ... or after this many calls out (a loop that stays in its region but calls out a lot). */
 const JUDGE_CALLS = 65536;
 const ENTRY_COST = 24;
+/** The cost of an entry chained from another region (no interpreter between: a call from
+ *  JavaScript into the region's function, its registers loaded and stored back). */
+const CHAIN_COST = 8;
 const CALL_COST = 8;
 
 /** A translated region of one hart. */
@@ -88,16 +91,20 @@ interface Region {
   hi: number;
   /** Entries (page offsets) still leading to it. */
   live: number;
-  /** Since the last judgement: entries, instructions retired, calls out. */
+  /** Since the last judgement: entries, their cost (ENTRY_COST or CHAIN_COST each),
+   *  instructions retired, calls out. */
   entries: number;
+  cost: number;
   retired: number;
   calls: number;
 }
 
-/** A region entry: the region and the index of its block there (run's `start`). */
+/** A region entry: the region, the index of its block there (run's `start`), and the op of
+ *  the marked decode slot (run when the region does not apply). */
 interface Entry {
   reg: Region;
   blk: number;
+  op: number;
 }
 
 /** What --stats reports about translation. */
@@ -108,6 +115,8 @@ export interface JitStats {
   wasmBytes: number;
   /** Instructions retired in translated code. */
   executed: number;
+  /** Regions entered from another region (chaining) rather than from the interpreter. */
+  chained: number;
   /** Regions thrown away (stores into their page, fence.i). */
   dropped: number;
   /** Regions abandoned as slower than the interpreter (see ENTRY_COST). */
@@ -118,7 +127,16 @@ export interface JitStats {
 
 /** Counters at zero. */
 function zeroStats(): JitStats {
-  return { regions: 0, insns: 0, wasmBytes: 0, executed: 0, dropped: 0, abandoned: 0, translateMs: 0 };
+  return {
+    regions: 0,
+    insns: 0,
+    wasmBytes: 0,
+    executed: 0,
+    chained: 0,
+    dropped: 0,
+    abandoned: 0,
+    translateMs: 0,
+  };
 }
 
 /** A region's text for --dump-jit: its guest pc range and its module as WAT. */
@@ -249,6 +267,7 @@ export class MachineJit {
       s.insns += j.stats.insns;
       s.wasmBytes += j.stats.wasmBytes;
       s.executed += j.stats.executed;
+      s.chained += j.stats.chained;
       s.translateMs += j.stats.translateMs;
       s.dropped += j.stats.dropped;
       s.abandoned += j.stats.abandoned;
@@ -283,6 +302,18 @@ export class HartJit {
   /** Entries whose first instruction the translator does not take. */
   private readonly refused = new Set<number>();
   private readonly words: Int32Array;
+  /** The fetch state the interpreter goes on with after enter() (see enter()): the virtual
+   *  page, its RAM page offset and decode page, the modelled iTLB slot, the first count not
+   *  yet accounted to it. */
+  fLo = 0;
+  fHi = 0;
+  fBase = 0;
+  fDc: Int32Array;
+  fSlot = -1;
+  fFrom = 0;
+  /** The modelled TLB's fetch hit counters and stamps (scratch arrays without paging). */
+  private readonly hitX: Float64Array;
+  private readonly stamp: Float64Array;
   private readonly layoutBare: RegionLayout;
   private readonly layoutPaged: RegionLayout;
   /** The imports of bare and of paged regions (exec calls that variant's cold()). */
@@ -312,6 +343,9 @@ export class HartJit {
     if (!views.every((v) => arena.holds(v))) {
       throw new Error("not supported: translation without the hart's state in the arena");
     }
+    this.fDc = h.code.empty;
+    this.hitX = tr ? tr.hostHits.x : new Float64Array(1);
+    this.stamp = tr ? tr.stamp : new Float64Array(1);
     this.hotAt = Math.max(1, Math.floor(machine.opts.hot ?? JIT_HOT));
     this.heat.fill(this.hotAt);
     const at = arena.alloc(JIT_WORDS_BYTES, 8);
@@ -420,46 +454,136 @@ export class HartJit {
     ];
   }
 
-  /** Run the region at RAM offset `ramOff` if it applies: `budget` instructions left, `nbase`
-   *  the interpreter's count before it, `clk` the modelled TLB's clock then. Returns how many
-   *  instructions it retired and leaves the pc in the hart; when it does not apply (or ran
-   *  none), the marked slot's own op negated, for the interpreter to run. */
-  enter(h: Hart, ramOff: number, budget: number, nbase: number, clk: number, paged: boolean): number {
+  /** Run the region at RAM offset `ramOff` if it applies, and the regions it leaves to after it
+   *  (chaining, see chain()): `budget` instructions left, `nbase` the interpreter's count before
+   *  it, `clk` the modelled TLB's clock then, `fSlot`/`fFrom`/`dc` the interpreter's fetch state
+   *  (the modelled iTLB slot of the page it fetches from, the count of the first fetch from it
+   *  not yet accounted, its decode page). Returns how many instructions it retired and leaves
+   *  the pc in the hart and the fetch state the interpreter goes on with in fLo..fFrom; when it
+   *  does not apply (or ran none), the marked slot's own op negated, for the interpreter to run. */
+  enter(
+    h: Hart,
+    ramOff: number,
+    budget: number,
+    nbase: number,
+    clk: number,
+    paged: boolean,
+    fSlot: number,
+    fFrom: number,
+    dc: Int32Array,
+  ): number {
     if (budget >= REGION_END_CHUNK) budget = REGION_END_CHUNK - 1; // the flag stays above it
+    this.fLo = h.pcLo & -4096;
+    this.fHi = h.pcHi;
+    this.fBase = ramOff - (h.pcLo & 4095);
+    this.fDc = dc;
+    this.fSlot = fSlot;
+    this.fFrom = fFrom;
     const ent = this.regions.get(ramOff);
     if (ent === undefined) return -this.machine.origOp(ramOff);
     const reg = ent.reg;
-    if (reg.paged !== paged || reg.vLo !== (h.pcLo & -4096) || reg.vHi !== h.pcHi) {
+    if (reg.paged !== paged || reg.vLo !== this.fLo || reg.vHi !== h.pcHi) {
       return -this.machine.origOp(ramOff);
     }
+    const k = this.runOne(reg, ent.blk, budget, nbase, clk, ENTRY_COST);
+    if (this.trapped) this.rethrow(h, nbase);
+    // none retired (its first block did not fit the budget): the slot's own op runs
+    if (k <= 0) return -ent.op;
+    const n = k + this.chain(h, budget - k, nbase + k, clk + k, paged);
+    h.pcLo = this.words[JIT_PC / 4]!;
+    h.pcHi = this.words[JIT_PC / 4 + 1]!;
+    this.stats.executed += n;
+    if (!this.endChunk) return n;
+    this.endChunk = false;
+    return n + REGION_END_CHUNK;
+  }
+
+  /** Run block `blk` of `reg` and account the run for the judgement at `cost` (ENTRY_COST from
+   *  the interpreter, CHAIN_COST chained); returns the instructions retired. */
+  private runOne(reg: Region, blk: number, budget: number, nbase: number, clk: number, cost: number): number {
     const c0 = this.calls;
     const w = this.words;
+    const h = this.hart;
     w[JIT_FPST / 4] = h.frm | (h.mstatus & MSTATUS_FS);
     w[JIT_FFLAGS / 4] = h.fflags;
-    const k = reg.run(budget, nbase, clk, ent.blk);
+    const k = reg.run(budget, nbase, clk, blk);
     // fflags as the region left them, and FS = Dirty if it wrote f registers or fflags (fp.ts)
     const fl = w[JIT_FFLAGS / 4]!;
     h.fflags = fl & 31;
     if (fl & FP_DIRTY) h.mstatus |= MSTATUS_FS;
-    // none retired (its first block did not fit the budget): the slot's own op runs, taken
-    // before judge() may unmark the slot
-    const own = k <= 0 && !this.trapped ? this.machine.origOp(ramOff) : 0;
     reg.calls += this.calls - c0;
     reg.retired += k;
+    reg.cost += cost;
     if ((++reg.entries >= JUDGE_EVERY || reg.calls >= JUDGE_CALLS) && !this.machine.opts.keepAll)
       this.judge(reg);
-    if (this.trapped) {
-      this.trapped = false;
-      this.stats.executed += h.chunkN - nbase - 1;
-      throw TRAP;
+    return k;
+  }
+
+  /** A region's import trapped: throw the trap on to the interpreter (it takes the trapping
+   *  instruction's count from h.chunkN, and the fetch state from fLo..fFrom). */
+  private rethrow(h: Hart, nbase: number): never {
+    this.trapped = false;
+    this.stats.executed += h.chunkN - nbase - 1;
+    throw TRAP;
+  }
+
+  /** Chaining: a region left at the pc in the jit words; while that pc is the entry of a region
+   *  that applies (this page's, or through the host iTLB another page's, as the interpreter's
+   *  fetch would reach it) and the chunk goes on, run that region too, without the interpreter
+   *  between. Crossing to another page accounts the fetches as the interpreter does when its
+   *  fetch changes page (the old page's hits and stamp; the new page's slot from the host
+   *  iTLB), and leaves the new fetch state in fLo..fFrom; a host-iTLB miss stops the chain (the
+   *  interpreter's fetch walks). A pc that is no region's entry counts heat as a loop's back
+   *  edge does, and gets its region when hot. Returns the instructions retired. Regions are
+   *  looked up at each step, so a dropped or abandoned region is never reached. */
+  private chain(h: Hart, budget: number, nbase: number, clk: number, paged: boolean): number {
+    const w = this.words;
+    const t = h.hostTlb;
+    let total = 0;
+    while (!this.endChunk && budget - total > 0) {
+      const pl = w[JIT_PC / 4]!;
+      const ph = w[JIT_PC / 4 + 1]!;
+      if ((pl & -4096) !== this.fLo || ph !== this.fHi) {
+        const e = ((pl >>> 12) ^ (pl >>> 21)) & TLB_MASK;
+        const xdc = t.xCode[e]!;
+        if (t.xLo[e] !== (pl & -4096) || t.xHi[e] !== ph || xdc.length === 0) break;
+        if (paged) {
+          const m = nbase + total + 1; // the interpreter's count of the first fetch from the page
+          const slot = this.fSlot;
+          if (slot >= 0) {
+            this.hitX[slot] = this.hitX[slot]! + m - this.fFrom;
+            this.stamp[slot] = clk + total;
+          }
+          this.fSlot = t.xSlot[e]!;
+          this.fFrom = m;
+        }
+        this.fLo = pl & -4096;
+        this.fHi = ph;
+        this.fBase = t.xBase[e]!;
+        this.fDc = xdc;
+      }
+      const ramOff = this.fBase + (pl & 4095);
+      let ent = this.regions.get(ramOff);
+      if (ent === undefined) {
+        const hk = (pl >>> 1) & (HEAT_SIZE - 1);
+        if (--this.heat[hk]! !== 0) break;
+        this.heat[hk] = this.hotAt;
+        this.hot(h, pl, ph, this.fBase, this.fDc, paged);
+        ent = this.regions.get(ramOff);
+        if (ent === undefined) break;
+      }
+      const reg = ent.reg;
+      if (reg.paged !== paged || reg.vLo !== this.fLo || reg.vHi !== ph) break;
+      const k = this.runOne(reg, ent.blk, budget - total, nbase + total, clk + total, CHAIN_COST);
+      if (this.trapped) {
+        this.stats.executed += total;
+        this.rethrow(h, nbase + total);
+      }
+      if (k <= 0) break;
+      total += k;
+      this.stats.chained++;
     }
-    if (k <= 0) return -own;
-    h.pcLo = this.words[JIT_PC / 4]!;
-    h.pcHi = this.words[JIT_PC / 4 + 1]!;
-    this.stats.executed += k;
-    if (!this.endChunk) return k;
-    this.endChunk = false;
-    return k + REGION_END_CHUNK;
+    return total;
   }
 
   /** The hart has run `steps` instructions, at or past decayAt: every heat counter gets half
@@ -474,8 +598,9 @@ export class HartJit {
   /** Judge `reg` on its last JUDGE_EVERY entries: abandon it if the interpreter would have
    *  been faster (see ENTRY_COST). */
   private judge(reg: Region): void {
-    const slow = reg.retired < ENTRY_COST * reg.entries + CALL_COST * reg.calls;
+    const slow = reg.retired < reg.cost + CALL_COST * reg.calls;
     reg.entries = 0;
+    reg.cost = 0;
     reg.retired = 0;
     reg.calls = 0;
     if (!slow) return;
@@ -561,15 +686,16 @@ export class HartJit {
       hi: rc.hi + 4,
       live: 0,
       entries: 0,
+      cost: 0,
       retired: 0,
       calls: 0,
     };
     // every block is an entry (unless an older region has one there)
     rc.blockOffs.forEach((o, blk) => {
       if (this.regions.has(fBase + o) || this.unprofitable.has(fBase + o)) return;
-      this.regions.set(fBase + o, { reg, blk });
-      reg.live++;
       this.machine.mark(fBase, o, dc);
+      this.regions.set(fBase + o, { reg, blk, op: this.machine.origOp(fBase + o) });
+      reg.live++;
     });
     const s = this.stats;
     s.regions++;

@@ -150,6 +150,72 @@ ${PASS}`;
   }
 });
 
+/** A loop over three code pages: a call into the next page, a jump on into the third, a
+ *  jump back, a return, a taken branch to a forward label in another page (no heat there).
+ *  `finish` ends it. */
+const CROSS_PAGES = (finish: string, data: string): string => `
+    .globl _start
+_start:
+    li s0, 4000
+    li s5, ${data}
+1:  call page2
+    addi s0, s0, -1
+    andi t0, s0, 3
+    beqz t0, 2f
+    ld t1, 0(s5)
+    add t1, t1, s0
+    sd t1, 0(s5)
+2:  bnez s0, 1b
+${finish}
+    .balign 4096
+page2: addi s1, s1, 3
+    slli t2, s1, 2
+    j page3
+4:  xor s2, s2, t2
+    ret
+    .balign 4096
+page3: addi s3, s3, 1
+    andi t3, s3, 7
+    bnez t3, 4b
+    addi s4, s4, 5
+    j 4b`;
+
+describe("translator: chaining", () => {
+  it("bare: regions in three pages chain into each other; the run is the same", () => {
+    const src = `${CROSS_PAGES(PASS, "0x80100800")}`;
+    const { executed, jit } = expectSameRuns(
+      (j) => runAsm(src, j ? { setup: withJit } : {}),
+      (r) => [r.result, r.reg(9), r.reg(18), r.reg(20)],
+    );
+    expect(jit.reg(9)).toBe(12000n); // s1
+    expect(jit.reg(20)).toBe(2500n); // s4
+    const s = jit.m.jit?.stats();
+    expect(s?.chained).toBeGreaterThan(10000); // about 4 chained entries a pass
+    expect(executed).toBeGreaterThan(0.9 * jit.h.steps);
+  });
+
+  for (const tlb of ["tiny", "skylake"]) {
+    it(`paged (${tlb}): chaining across pages accounts the iTLB hits and stamps as the interpreter's fetch`, () => {
+      const { executed, jit } = expectSameRuns(
+        (j) =>
+          runPagedGuest({
+            tlb,
+            source: CROSS_PAGES(FINISH, String(DATA_VA)),
+            dataBytes: 4096,
+            host: true,
+            priv: PRIV_S,
+            jit: j,
+            codePages: 3,
+          }),
+        (g) => g.res,
+      );
+      expect(jit.res.exitCode).toBe(0);
+      expect(jit.m.jit?.stats().chained).toBeGreaterThan(10000);
+      expect(executed).toBeGreaterThan(0.9 * jit.h.steps);
+    });
+  }
+});
+
 describe("translator: accesses between chunks", () => {
   it("a modelled-TLB access between chunks (a kernel's copy to user memory) is at the hart's count", () => {
     // The run stops in the middle of the loop; then an access from outside the interpreter (as
