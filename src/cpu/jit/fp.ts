@@ -1,7 +1,9 @@
 // F and D instructions emitted as WebAssembly in a translated region (region.ts), with the
 // interpreter's exact results and flags (fpu/semantics.ts, fpu/ops.ts). The f registers live in
-// the arena (Hart.f): each use loads the register's 8 bytes, each result stores them, so a call
-// out to the interpreter (the exec import) always finds them in memory.
+// the arena (Hart.f); the ones a region uses are loaded into f64 locals at its entry (their bits
+// as they are: wasm's loads, stores, locals and reinterpretations keep NaN payloads) and the ones
+// it writes are stored back at its exit. Around a call out the registers the instruction reads
+// go to memory first and the one it writes comes back after.
 //
 // Every instruction has a fast path in wasm for the common case and otherwise calls the
 // interpreter's semantics for that one instruction (`slow`, the exec import): a rounding mode
@@ -37,6 +39,8 @@ import { F32, F64, I32, I64, type ValType } from "./types.js";
 /** Offsets in a hart's jit words (after JIT_PC and JIT_VALUE of region.ts). */
 export const JIT_FPST = 16;
 export const JIT_FFLAGS = 20;
+/** fflags.NX, the one flag the fast paths raise. */
+const NX = 1;
 /** The bit of JIT_FFLAGS that says FS becomes Dirty. */
 export const FP_DIRTY = 32;
 /** mstatus.FS. */
@@ -195,37 +199,118 @@ export function fpXRegs(name: Mnemonic): { readsX: boolean; writesX: boolean } {
   return { readsX, writesX };
 }
 
+/** Which fields of an F or D instruction name f registers: rd written, and the sources. */
+function fFields(p: Parsed): { writesF: boolean; srcs: ("s1" | "s2" | "s3")[] } {
+  const b = p.base;
+  if (b === "fl" || b === "fmv.f" || p.fromInt >= 0) return { writesF: true, srcs: [] };
+  if (b === "fs") return { writesF: false, srcs: ["s2"] };
+  if (b === "fmv.x" || b === "fclass" || p.toInt >= 0) return { writesF: false, srcs: ["s1"] };
+  if (b in CMP) return { writesF: false, srcs: ["s1", "s2"] };
+  if (b in FUSED) return { writesF: true, srcs: ["s1", "s2", "s3"] };
+  if (b === "fsqrt" || b.startsWith("fcvt.")) return { writesF: true, srcs: ["s1"] };
+  return { writesF: true, srcs: ["s1", "s2"] };
+}
+
+/** Is `ins` the emitter's: an F or D instruction, or a CSR access fpCsr takes? */
+export function fpOwns(ins: FpInsn): boolean {
+  return parse(ins.name) !== null || fpCsr(ins.name, ins.imm, ins.s1);
+}
+
+/** The f register numbers an instruction's fields name: rd and rs3 (in the slot word). */
+const fReg = (ins: FpInsn, field: "d" | "s1" | "s2" | "s3"): number =>
+  field === "s3" ? (ins.a >>> 22) & 63 : ins[field];
+
 /** The emission of the F and D instructions of one region. */
 export class FpEmitter {
   private readonly f: FuncBuilder;
   /** The fp state word read at entry (JIT_FPST). */
   private readonly st: number;
+  /** Set (1) once the region wrote an f register: leave() then makes FS Dirty. */
+  private readonly dirty: number;
   private readonly temps = new Map<string, number>();
+  /** f register -> its f64 local (0: the region does not use it), and those the region writes. */
+  private readonly fr: number[] = [];
+  private readonly written: boolean[] = [];
 
-  constructor(private readonly h: FpHost) {
+  /** The emitter of a region whose F, D and FP CSR instructions are `insns` (fpOwns). */
+  constructor(
+    private readonly h: FpHost,
+    insns: readonly FpInsn[],
+  ) {
     this.f = h.f;
     this.st = this.f.local(I32, "fpst");
+    this.dirty = this.f.local(I32, "fdirty");
+    for (const ins of insns) {
+      const p = parse(ins.name);
+      if (!p) continue;
+      const { writesF, srcs } = fFields(p);
+      const regs = srcs.map((k) => fReg(ins, k));
+      if (writesF) {
+        regs.push(ins.d);
+        this.written[ins.d] = true;
+      }
+      for (const r of regs) this.fr[r] ??= this.f.local(F64, `f${r}`);
+    }
   }
 
-  /** At the region's start, inside its exit block: read the fp state; leave (nothing retired)
-   *  if FS is Off. */
+  /** At the region's start, inside its exit block: the f registers it uses into their locals,
+   *  and the fp state; leave (nothing retired) if FS is Off. */
   enter(exit: Label): void {
     const f = this.f;
+    this.fr.forEach((loc, r) => {
+      if (loc) f.i32Const(0).load(Op.f64_load, this.off(r)).localSet(loc);
+    });
     f.i32Const(0)
       .load(Op.i32_load, this.h.jit + JIT_FPST)
       .localTee(this.st);
     f.i32Const(FS).op(Op.i32_and).op(Op.i32_eqz).brIf(exit);
   }
 
-  /** Emit `ins` (1-based index rel + n in the region's run); `slow` emits its call out to the
-   *  interpreter. False if the emitter does not take it (the caller then calls out). */
-  emit(ins: FpInsn, rel: number, slow: () => void): boolean {
-    if (!fpNative(ins.name, this.h.hasD)) return false;
+  /** At the region's exit: the f registers it writes back to memory. */
+  leave(): void {
+    const f = this.f;
+    this.fr.forEach((loc, r) => {
+      if (loc && this.written[r]) f.i32Const(0).localGet(loc).store(Op.f64_store, this.off(r));
+    });
+    f.localGet(this.dirty).if();
+    this.orFlags(FP_DIRTY);
+    f.end();
+  }
+
+  /** Emit `ins` (1-based index rel + n in the region's run), one fpOwns says is ours (false for
+   *  others); `slow(after)` emits its call out to the interpreter, with `after` emitted right
+   *  after the call (before any exit). */
+  emit(ins: FpInsn, rel: number, slow: (after: () => void) => void): boolean {
     if (ins.name in CSR_OPS) {
       this.csr(ins);
       return true;
     }
-    const p = parse(ins.name)!;
+    const parsed = parse(ins.name);
+    if (!parsed) return false;
+    const out = (): void => this.callOut(ins, parsed, slow);
+    if (!fpNative(ins.name, this.h.hasD) || !this.fast(ins, rel, parsed, out)) out();
+    return true;
+  }
+
+  /** The call out for `ins`: the f registers it reads or writes that the region wrote go to
+   *  memory, and the one it writes comes back from memory right after the call (the value it
+   *  had if the instruction trapped). */
+  private callOut(ins: FpInsn, p: Parsed, slow: (after: () => void) => void): void {
+    const f = this.f;
+    const { writesF, srcs } = fFields(p);
+    const regs = new Set(srcs.map((k) => fReg(ins, k)));
+    if (writesF) regs.add(ins.d);
+    for (const r of regs) {
+      if (this.written[r]) f.i32Const(0).localGet(this.fr[r]!).store(Op.f64_store, this.off(r));
+    }
+    slow(() => {
+      if (writesF) f.i32Const(0).load(Op.f64_load, this.off(ins.d)).localSet(this.fr[ins.d]!);
+    });
+  }
+
+  /** Emit the fast path of a native instruction with `slow` as its way out; false if it has
+   *  none in this rounding mode (the caller then calls out). */
+  private fast(ins: FpInsn, rel: number, p: Parsed, slow: () => void): boolean {
     const b = p.base;
     if (b === "fl" || b === "fs") {
       this.loadStore(ins, rel, p.prec, b === "fs", slow);
@@ -292,47 +377,57 @@ export class FpEmitter {
 
   /** Push f register r as a double. */
   private getD(r: number): void {
-    this.f.i32Const(0).load(Op.f64_load, this.off(r));
+    this.f.localGet(this.fr[r]!);
+  }
+
+  /** Push f register r's 64 bits. */
+  private getBits(r: number): void {
+    this.f.localGet(this.fr[r]!).op(Op.i64_reinterpret_f64);
+  }
+
+  /** Pop a double into f register r. */
+  private setD(r: number): void {
+    this.f.localSet(this.fr[r]!);
+  }
+
+  /** Pop 64 bits into f register r. */
+  private setBits(r: number): void {
+    this.f.op(Op.f64_reinterpret_i64).localSet(this.fr[r]!);
+  }
+
+  /** Pop a single's 32 bits into f register r, NaN-boxed. */
+  private setSBits(r: number): void {
+    this.f.op(Op.i64_extend_i32_u).i64Const(0, -1).op(Op.i64_or);
+    this.setBits(r);
   }
 
   /** Push the single in f register r, unboxed (the canonical NaN if it is not NaN-boxed). */
   private getS(r: number): void {
-    const f = this.f;
-    f.i32Const(0).load(Op.f32_load, this.off(r)).f32ConstBits(CANON_S);
-    this.boxed(r);
-    f.select();
+    this.bitsS(r);
+    this.f.op(Op.f32_reinterpret_i32);
   }
 
   /** Push the single's bits in f register r, unboxed. */
   private bitsS(r: number): void {
     const f = this.f;
-    f.i32Const(0).load(Op.i32_load, this.off(r)).i32Const(CANON_S);
-    this.boxed(r);
+    this.getBits(r);
+    f.op(Op.i32_wrap_i64).i32Const(CANON_S);
+    this.getBits(r);
+    f.i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32Const(-1).op(Op.i32_eq); // boxed
     f.select();
-  }
-
-  /** Push whether f register r holds a NaN-boxed single (its high word all ones). */
-  private boxed(r: number): void {
-    this.f
-      .i32Const(0)
-      .load(Op.i32_load, this.off(r) + 4)
-      .i32Const(-1)
-      .op(Op.i32_eq);
   }
 
   /** f register r = the double in local v. */
   private putD(r: number, v: number): void {
-    this.f.i32Const(0).localGet(v).store(Op.f64_store, this.off(r));
+    this.f.localGet(v);
+    this.setD(r);
   }
 
   /** f register r = the single the double in local v rounds to (exactly, on the fast paths),
    *  NaN-boxed. */
   private putS(r: number, v: number): void {
-    const f = this.f;
-    f.i32Const(0).localGet(v).op(Op.f32_demote_f64).store(Op.f32_store, this.off(r));
-    f.i32Const(0)
-      .i32Const(-1)
-      .store(Op.i32_store, this.off(r) + 4);
+    this.f.localGet(v).op(Op.f32_demote_f64).op(Op.i32_reinterpret_f32);
+    this.setSBits(r);
   }
 
   /** f register r = the single q (a double local holding a single's value) with NX = local nx,
@@ -350,20 +445,27 @@ export class FpEmitter {
   /** JIT_FFLAGS |= FP_DIRTY if `dirty`, and NX | FP_DIRTY if `nx` pushes 1 (an i32 0/1). */
   private accrue(dirty: boolean, nx?: () => void): void {
     const f = this.f;
-    if (!dirty && !nx) return;
+    if (dirty) f.i32Const(1).localSet(this.dirty);
+    if (!nx) return;
+    nx();
+    f.if();
+    this.orFlags(NX | FP_DIRTY);
+    f.end();
+  }
+
+  /** JIT_FFLAGS |= bits. */
+  private orFlags(bits: number): void {
     const at = this.h.jit + JIT_FFLAGS;
-    f.i32Const(0).i32Const(0).load(Op.i32_load, at);
-    if (nx && dirty) {
-      nx();
-      f.i32Const(FP_DIRTY).op(Op.i32_or);
-    } else if (nx) {
-      f.i32Const(0);
-      nx();
-      f.op(Op.i32_sub)
-        .i32Const(FP_DIRTY | 1)
-        .op(Op.i32_and);
-    } else f.i32Const(FP_DIRTY);
-    f.op(Op.i32_or).store(Op.i32_store, at);
+    this.f.i32Const(0).i32Const(0).load(Op.i32_load, at).i32Const(bits).op(Op.i32_or).store(Op.i32_store, at);
+  }
+
+  /** Push whether NX is already set in fflags (then only the other flags need care). */
+  private nxKnown(): void {
+    this.f
+      .i32Const(0)
+      .load(Op.i32_load, this.h.jit + JIT_FFLAGS)
+      .i32Const(NX)
+      .op(Op.i32_and);
   }
 
   /** Push |local v| < c (false for NaN). */
@@ -469,14 +571,13 @@ export class FpEmitter {
     if (!store) {
       h.lookup(ins.s1, ins.imm, w, h.rLo, h.rHi);
       f.if();
-      f.i32Const(0);
       h.ramAddress(h.rBase);
-      if (p === "d") f.load(Op.i64_load, 0).store(Op.i64_store, this.off(ins.d));
-      else {
-        f.load(Op.i32_load, 0).store(Op.i32_store, this.off(ins.d));
-        f.i32Const(0)
-          .i32Const(-1)
-          .store(Op.i32_store, this.off(ins.d) + 4);
+      if (p === "d") {
+        f.load(Op.f64_load, 0);
+        this.setD(ins.d);
+      } else {
+        f.load(Op.i32_load, 0);
+        this.setSBits(ins.d);
       }
       this.accrue(true);
       h.account(h.rSlot, h.hitR, rel);
@@ -488,9 +589,13 @@ export class FpEmitter {
     h.lookup(ins.s1, ins.imm, w, h.wLo, h.wHi);
     f.if();
     h.ramAddress(h.wBase);
-    f.i32Const(0);
-    if (p === "d") f.load(Op.i64_load, this.off(ins.s2)).store(Op.i64_store, 0);
-    else f.load(Op.i32_load, this.off(ins.s2)).store(Op.i32_store, 0);
+    if (p === "d") {
+      this.getD(ins.s2);
+      f.store(Op.f64_store, 0);
+    } else {
+      this.getBits(ins.s2);
+      f.op(Op.i32_wrap_i64).store(Op.i32_store, 0);
+    }
     h.account(h.wSlot, h.hitW, rel);
     f.else();
     slow();
@@ -503,20 +608,16 @@ export class FpEmitter {
     const f = this.f;
     if (toX) {
       if (ins.d === 0) return;
-      f.i32Const(0);
-      if (p === "d") f.load(Op.i64_load, this.off(ins.s1));
-      else f.load(Op.i32_load, this.off(ins.s1)).op(Op.i64_extend_i32_s);
+      this.getBits(ins.s1);
+      if (p === "s") f.op(Op.i32_wrap_i64).op(Op.i64_extend_i32_s);
       this.h.setX(ins.d);
       return;
     }
-    f.i32Const(0);
     this.h.getX(ins.s1);
-    if (p === "d") f.store(Op.i64_store, this.off(ins.d));
+    if (p === "d") this.setBits(ins.d);
     else {
-      f.op(Op.i32_wrap_i64).store(Op.i32_store, this.off(ins.d));
-      f.i32Const(0)
-        .i32Const(-1)
-        .store(Op.i32_store, this.off(ins.d) + 4);
+      f.op(Op.i32_wrap_i64);
+      this.setSBits(ins.d);
     }
     this.accrue(true);
   }
@@ -524,28 +625,22 @@ export class FpEmitter {
   /** fsgnj (kind 0), fsgnjn (1), fsgnjx (2): bit operations on the sign, no flags. */
   private sgnj(ins: FpInsn, p: Prec, kind: 0 | 1 | 2): void {
     const f = this.f;
-    const d = this.off(ins.d);
     if (p === "d") {
-      const sign = (): void => {
-        f.i64Const(0, -2147483648).op(Op.i64_and);
-      };
-      f.i32Const(0).i32Const(0).load(Op.i64_load, this.off(ins.s1));
+      this.getBits(ins.s1);
       if (kind !== 2) f.i64Const(-1, 0x7fffffff).op(Op.i64_and);
-      f.i32Const(0).load(Op.i64_load, this.off(ins.s2));
+      this.getBits(ins.s2);
       if (kind === 1) f.i64Const(-1, -1).op(Op.i64_xor);
-      sign();
-      f.op(kind === 2 ? Op.i64_xor : Op.i64_or).store(Op.i64_store, d);
+      f.i64Const(0, -2147483648).op(Op.i64_and);
+      f.op(kind === 2 ? Op.i64_xor : Op.i64_or);
+      this.setBits(ins.d);
     } else {
-      f.i32Const(0);
       this.bitsS(ins.s1);
       if (kind !== 2) f.i32Const(0x7fffffff).op(Op.i32_and);
       this.bitsS(ins.s2);
       if (kind === 1) f.i32Const(-1).op(Op.i32_xor);
       f.i32Const(-2147483648).op(Op.i32_and);
-      f.op(kind === 2 ? Op.i32_xor : Op.i32_or).store(Op.i32_store, d);
-      f.i32Const(0)
-        .i32Const(-1)
-        .store(Op.i32_store, d + 4);
+      f.op(kind === 2 ? Op.i32_xor : Op.i32_or);
+      this.setSBits(ins.d);
     }
     this.accrue(true);
   }
@@ -641,17 +736,13 @@ export class FpEmitter {
     f.localGet(a).localGet(b).op(LT).localSet(lt);
     // neither a < b nor b < a: equal or unordered
     f.localGet(lt).localGet(b).localGet(a).op(LT).op(Op.i32_or).op(Op.i32_eqz).brIf(sl);
-    const d = this.off(ins.d);
-    f.i32Const(0);
     if (min) f.localGet(a).localGet(b);
     else f.localGet(b).localGet(a);
     f.localGet(lt).select();
-    if (p === "d") f.store(Op.f64_store, d);
+    if (p === "d") this.setD(ins.d);
     else {
-      f.store(Op.f32_store, d);
-      f.i32Const(0)
-        .i32Const(-1)
-        .store(Op.i32_store, d + 4);
+      f.op(Op.i32_reinterpret_f32);
+      this.setSBits(ins.d);
     }
     this.accrue(true);
   }
@@ -670,21 +761,31 @@ export class FpEmitter {
       if (op === "sub") f.op(Op.f64_neg);
       f.localSet(b);
     }
+    const ops = { add: Op.f64_add, sub: Op.f64_add, mul: Op.f64_mul, div: Op.f64_div } as const;
+    f.localGet(a);
+    if (op === "sqrt") f.op(Op.f64_sqrt);
+    else f.localGet(b).op(ops[op]);
+    f.localSet(v);
+    f.f64Const(0).localSet(e);
+    const ok = f.block(); // the cases without a new flag join the normal one here
+    // NX already set: only a result that is not finite (for + and -) or not a finite normal
+    // (×, ÷, √: overflow, underflow, invalid, divide by zero) raises another flag
+    this.nxKnown();
+    if (op === "add" || op === "sub") this.finite(v);
+    else
+      this.magnitudes([
+        [v, ">=", 2 ** -1022],
+        [v, "<", Number.POSITIVE_INFINITY],
+      ]);
+    f.op(Op.i32_and).brIf(ok);
+    const exact = f.block();
     if (op === "add" || op === "sub") {
-      f.localGet(a).localGet(b).op(Op.f64_add).localSet(v);
       this.sumErr(a, b, v);
       f.localSet(e);
       this.finite(v);
       this.finite(e);
-      f.op(Op.i32_and).op(Op.i32_eqz).brIf(sl);
-      this.putD(ins.d, v);
-      this.accrue(true, () => this.nonZero(e));
-      return;
-    }
-    const ok = f.block(); // the exact-zero cases join the normal one here, without flags
-    const exact = f.block();
-    if (op === "mul") {
-      f.localGet(a).localGet(b).op(Op.f64_mul).localSet(v);
+      f.op(Op.i32_and).brIf(ok);
+    } else if (op === "mul") {
       this.magnitudes([
         [v, ">=", TINY],
         [v, "<", HUGE],
@@ -701,7 +802,6 @@ export class FpEmitter {
       f.localGet(a).f64Const(0).op(Op.f64_eq).localGet(b).f64Const(0).op(Op.f64_eq).op(Op.i32_or);
       f.op(Op.i32_and).brIf(exact);
     } else if (op === "div") {
-      f.localGet(a).localGet(b).op(Op.f64_div).localSet(v);
       this.magnitudes([
         [v, ">=", TINY],
         [v, "<", HUGE],
@@ -721,12 +821,10 @@ export class FpEmitter {
       f.localGet(a).f64Const(TINY).op(Op.f64_ge);
       f.localGet(a).f64Const(Number.POSITIVE_INFINITY).op(Op.f64_lt).op(Op.i32_and);
       f.if();
-      f.localGet(a).op(Op.f64_sqrt).localSet(v);
       this.residual(v, v, a, e);
       f.br(ok);
       f.end();
-      // ±0
-      f.localGet(a).localSet(v);
+      // ±0 (√-0 = -0)
       f.localGet(a).f64Const(0).op(Op.f64_eq).brIf(exact);
     }
     f.br(sl);
@@ -831,7 +929,7 @@ export class FpEmitter {
     f.localSet(x1);
     this.getD(ins.s2);
     f.localSet(x2);
-    this.getD((ins.a >>> 22) & 63);
+    this.getD(fReg(ins, "s3"));
     if (negC) f.op(Op.f64_neg);
     f.localSet(x3);
     f.localGet(x1).localGet(x2).op(Op.f64_mul).localSet(m);
@@ -885,7 +983,7 @@ export class FpEmitter {
     f.op(Op.f64_promote_f32).op(Op.f64_mul);
     if (negP) f.op(Op.f64_neg);
     f.localSet(m);
-    this.getS((ins.a >>> 22) & 63);
+    this.getS(fReg(ins, "s3"));
     f.op(Op.f64_promote_f32);
     if (negC) f.op(Op.f64_neg);
     f.localSet(x3);

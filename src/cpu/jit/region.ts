@@ -24,7 +24,7 @@
 // interpreter at that instruction.
 
 import { insnInfo, MNEMONICS, type Mnemonic, OPS, WRITES_F } from "../isa.js";
-import { FpEmitter, fpCsr, fpNative, fpXRegs } from "./fp.js";
+import { FpEmitter, fpCsr, fpNative, fpOwns, fpXRegs } from "./fp.js";
 import type { FuncBuilder, Label } from "./func.js";
 import { ModuleBuilder } from "./module.js";
 import { Op } from "./opcodes.js";
@@ -447,11 +447,11 @@ class Emitter {
     });
     const used = new Set<number>();
     const written = new Set<number>();
-    let fp = false;
+    const fp: Insn[] = [];
     for (const b of blocks) {
       for (const ins of b.end ? [...b.insns, b.end] : b.insns) {
+        if (ins.call && fpOwns(ins)) fp.push(ins);
         if (ins.call && fpNative(ins.name, lay.hasD)) {
-          fp = true;
           const { readsX, writesX } = fpXRegs(ins.name);
           if (readsX) used.add(ins.s1);
           if (writesX && ins.d !== 0) written.add(ins.d);
@@ -467,22 +467,26 @@ class Emitter {
     }
     this.dirty.push(...[...written].sort((a, b) => a - b));
     for (const r of written) this.isDirty[r] = true;
-    if (fp) this.fp = this.fpEmitter();
+    if (fp.length) this.fp = this.fpEmitter(fp);
   }
 
-  /** The F and D emitter, on this region's function, registers and host-TLB lookup. */
-  private fpEmitter(): FpEmitter {
+  /** The F and D emitter of instructions `insns`, on this region's function, registers and
+   *  host-TLB lookup. */
+  private fpEmitter(insns: Insn[]): FpEmitter {
     const lay = this.lay;
-    return new FpEmitter({
-      ...lay,
-      f: this.f,
-      fBase: lay.f,
-      getX: (r) => this.get(r),
-      setX: (r) => this.set(r),
-      lookup: (s1, imm, width, tagLo, tagHi) => this.lookup(s1, imm, width, tagLo, tagHi),
-      ramAddress: (base) => this.ramAddress(base),
-      account: (slotArr, hits, rel) => this.account(slotArr, hits, rel),
-    });
+    return new FpEmitter(
+      {
+        ...lay,
+        f: this.f,
+        fBase: lay.f,
+        getX: (r) => this.get(r),
+        setX: (r) => this.set(r),
+        lookup: (s1, imm, width, tagLo, tagHi) => this.lookup(s1, imm, width, tagLo, tagHi),
+        ramAddress: (base) => this.ramAddress(base),
+        account: (slotArr, hits, rel) => this.account(slotArr, hits, rel),
+      },
+      insns,
+    );
   }
 
   emit(resume: number[]): RegionCode {
@@ -517,6 +521,7 @@ class Emitter {
     f.end(); // loop
     f.unreachable();
     f.end(); // exit block
+    this.fp?.leave();
     this.writeBack();
     f.i32Const(0)
       .localGet(this.pc)
@@ -609,7 +614,7 @@ class Emitter {
     const f = this.f;
     const { name, d, s1, s2, imm } = ins;
     if (ins.call) {
-      if (!this.fp?.emit(ins, rel, () => this.exec(ins, rel))) this.exec(ins, rel);
+      if (!this.fp?.emit(ins, rel, (after) => this.exec(ins, rel, after))) this.exec(ins, rel);
       return;
     }
     const dv = DIVS[name];
@@ -805,7 +810,7 @@ class Emitter {
   /** An op run by the interpreter's semantics (exec import): the x registers it may read go to
    *  memory first (harmless for an f register of the same number), and the x register it may
    *  write comes back from memory after. */
-  private exec(ins: Insn, rel: number): void {
+  private exec(ins: Insn, rel: number, after?: () => void): void {
     const f = this.f;
     for (const r of ins.s1 === ins.s2 ? [ins.s1] : [ins.s1, ins.s2]) {
       if (r !== 0 && this.isDirty[r] && this.reg[r]) {
@@ -817,6 +822,7 @@ class Emitter {
     f.i32Const(ins.op).i32Const(ins.a).i32Const(ins.imm).i32Const(ins.len);
     this.callArgs(ins.off, rel);
     f.call(this.execFn);
+    after?.(); // before any exit: fp.ts takes back the f register the op wrote
     this.afterCall(ins, rel);
     if (!WRITES_F[ins.op] && ins.d !== 0 && this.reg[ins.d]) {
       f.i32Const(0)

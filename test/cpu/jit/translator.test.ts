@@ -381,6 +381,69 @@ describe("translator: traps and interrupts", () => {
     expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
   });
 
+  it("page faults of fld/fsd in a region with F/D ops: the f registers, fflags and FS at the trap as interpreted", () => {
+    // f1 is written by the region before the faulting fld into f1: the handler sees its value.
+    const source = `
+    _start:
+      la t0, handler
+      csrw stvec, t0
+      li s0, ${DATA_VA}
+      li s1, 3000
+      li t0, 7
+      fcvt.d.l f2, t0
+      fcvt.d.l f3, s1
+      fdiv.d f2, f3, f2
+    loop:
+      fadd.d f1, f1, f2
+      fmul.d f4, f1, f2
+      andi t1, s1, 7
+      li t2, 7
+      bne t1, t2, 1f
+      li t3, 0x7000000000
+      add t3, t3, s1
+      fld f1, 0(t3)
+      fsd f4, 8(t3)
+    1:
+      fld f5, 0(s0)
+      fadd.d f5, f5, f4
+      fsd f5, 0(s0)
+      addi s1, s1, -1
+      bnez s1, loop
+      ${FINISH}
+      .balign 4
+    handler:
+      csrr t6, sepc
+      addi t6, t6, 4
+      csrw sepc, t6
+      fmv.x.d t6, f1
+      add s5, s5, t6
+      frflags t6
+      add s6, s6, t6
+      fsflags zero
+      addi s7, s7, 1
+      sret`;
+    const { executed, jit } = expectSameRuns(
+      (j) =>
+        runPagedGuest({
+          tlb: "skylake",
+          source,
+          dataBytes: 4096,
+          host: true,
+          priv: PRIV_S,
+          jit: j,
+          setup: (h) => {
+            h.medeleg = (1 << 13) | (1 << 15); // load and store page faults to S
+            h.mstatus |= 0x2000; // FS = Initial
+          },
+        }),
+      (g) => g.res,
+    );
+    expect(jit.res.exitCode).toBe(0);
+    expect(jit.h.reg(23)).toBe(2n * 375n); // s7: two faults per 8 iterations
+    expect(jit.h.reg(22)).toBeGreaterThan(0n); // s6: NX seen by the handler
+    expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
+  });
+
   it("timer interrupts come at the same instruction (regions never run past the budget)", () => {
     // A periodic timer (mtimecmp = mtime + 13 ticks in the handler, 1,300 instructions): the
     // loop runs translated between interrupts, and each region must stop at the budget.
