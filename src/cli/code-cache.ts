@@ -10,9 +10,11 @@
 // The cache lives in a user cache directory ($MMLAB_CACHE_DIR, else $XDG_CACHE_HOME/mmlab or
 // ~/.cache/mmlab; MMLAB_CACHE_DIR="" turns it off), one file per chunk, written on the first run
 // of a command that loads the chunk and reused after. A file is used only when its header says it
-// was made for this chunk's text (a digest of it) by this Node and architecture and its
-// payload's digest matches (a stale or damaged file is ignored and rewritten); V8 rejects data
-// made with other flags, and then the chunk is compiled from source and the file rewritten too.
+// was made for this chunk's text (its name where rolldown put the content's hash in it, else a
+// digest of the text) by this Node and architecture and its payload's digest matches (a stale or
+// damaged file is ignored and rewritten); V8 rejects data made with other flags, and then the
+// chunk is compiled from source and the file rewritten too. The generated interpreters
+// (src/cpu/interp.ts) are compiled the same way (compileGenerated, one file per variant's text).
 
 import {
   closeSync,

@@ -29,6 +29,7 @@ export {
   type RunFn,
   run,
   STARTER_INSNS,
+  setChunkCap,
   setGeneratedCompiler,
   starterInsnsLeft,
   type TraceFn,

@@ -542,13 +542,27 @@ export function jitCold(paged: boolean): ColdFn {
  *  needed; a call per 65,536 instructions costs nothing measurable. */
 export const MAX_CHUNK = 65_536;
 
+/** The cap run() applies: MAX_CHUNK, unless a test changed it (setChunkCap). */
+let chunkCap = MAX_CHUNK;
+
+/** Set the most instructions one run() call executes; returns the cap it replaces. For the
+ *  tests of translation, which must give the same run whatever the chunks (a kernel tick is 4 M
+ *  instructions): a count left from one chunk was once seen only with long ones. */
+export function setChunkCap(n: number): number {
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`interpreter: chunk cap ${n} is not a positive integer`);
+  const prev = chunkCap;
+  chunkCap = n;
+  return prev;
+}
+
 /** Run a chunk on `h` with the variant its translation state needs (the starter variants for a
  *  process's first STARTER_INSNS instructions, with translation on too: a short program never
  *  pays for a warm-up; then the jit variants when the hart translates and the plain interpreter
  *  is asked for). The starter never meets a region's mark: regions are made only by the jit
  *  variants, which run only once the process's starter share is used up. */
 export function run(h: Hart, budget: number, interp: Interpreter = interpreter): number {
-  budget = Math.min(budget, MAX_CHUNK);
+  budget = Math.min(budget, chunkCap);
   // execute triggers and breakpoints: checked before each instruction, so no region runs
   const i =
     h.triggers.exec && !interp.checksTriggers

@@ -1,8 +1,22 @@
 // The generated interpreter (src/cpu/interp.ts): which ops the hot loop holds inline and which
-// go to cold(), and its sourceURL. (Every instruction's behaviour is tested by the ISA tests.)
+// go to cold(), its sourceURL, and how long a run() call goes on. (Every instruction's behaviour
+// is tested by the ISA tests.)
 
 import { describe, expect, it } from "vitest";
-import { interpreterSource, isHotOp, MNEMONICS, type Mnemonic, OPS } from "../../src/cpu/index.js";
+import {
+  interpreterSource,
+  isHotOp,
+  MAX_CHUNK,
+  MNEMONICS,
+  type Mnemonic,
+  OPS,
+  run,
+  setChunkCap,
+  starterInsnsLeft,
+} from "../../src/cpu/index.js";
+import * as E from "../helpers/encode.js";
+import { zero } from "../helpers/encode.js";
+import { Stepper } from "../helpers/guest.js";
 
 /** The case labels of the switch inside the named function(s) of the generated source: run
  *  (run_paged), cold (every cold_paged_GROUP function cold() calls), or one group. */
@@ -73,5 +87,31 @@ describe("the interpreter's hot loop and cold ops", () => {
   it("names itself for profiles and stack traces", () => {
     expect(src).toMatch(/\/\/# sourceURL=mmlab-interp-paged\.js\s*$/);
     expect(interpreterSource(true, false)).toMatch(/sourceURL=mmlab-interp-bare-traced\.js/);
+  });
+});
+
+describe("run()'s chunks", () => {
+  /** A hart at an endless loop (jal x0, 0) in M-mode: run(h, budget) retires what the cap lets. */
+  function loopHart() {
+    const st = new Stepper();
+    st.m.mem.i32[0x1000 / 4] = E.jal(zero, 0);
+    st.h.setPc(0x8000_1000n);
+    while (starterInsnsLeft() > 0) run(st.h, starterInsnsLeft()); // the process's starter share
+    return st.h;
+  }
+
+  it("execute at most MAX_CHUNK instructions a call, or the cap a test sets (setChunkCap)", () => {
+    const h = loopHart();
+    expect(run(h, 10 * MAX_CHUNK)).toBe(MAX_CHUNK);
+    expect(h.chunkN).toBe(0); // between chunks
+    expect(setChunkCap(4 * MAX_CHUNK)).toBe(MAX_CHUNK);
+    try {
+      expect(run(h, 10 * MAX_CHUNK)).toBe(4 * MAX_CHUNK);
+      expect(run(h, 1000)).toBe(1000);
+      expect(() => setChunkCap(0)).toThrow(/not a positive integer/);
+    } finally {
+      expect(setChunkCap(MAX_CHUNK)).toBe(4 * MAX_CHUNK);
+    }
+    expect(run(h, 10 * MAX_CHUNK)).toBe(MAX_CHUNK);
   });
 });

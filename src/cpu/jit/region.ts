@@ -471,6 +471,7 @@ class Emitter {
       {
         ...lay,
         f: this.f,
+        module: this.m,
         fBase: lay.f,
         getX: (r) => this.get(r),
         setX: (r) => this.set(r),
