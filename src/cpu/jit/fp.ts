@@ -33,6 +33,7 @@
 
 import type { Mnemonic } from "../isa.js";
 import type { FuncBuilder, Label } from "./func.js";
+import type { ModuleBuilder } from "./module.js";
 import { Op } from "./opcodes.js";
 import { F32, F64, I32, I64, type ValType } from "./types.js";
 
@@ -67,7 +68,9 @@ export interface FpInsn {
 
 /** What the emitter needs of the region's emitter. */
 export interface FpHost {
+  /** The region's function, and its module (for the helper functions of the arithmetic). */
   readonly f: FuncBuilder;
+  readonly module: ModuleBuilder;
   /** Byte offsets of f0 and of the hart's jit words; does the hart have D? */
   readonly fBase: number;
   readonly jit: number;
@@ -222,12 +225,17 @@ const fReg = (ins: FpInsn, field: "d" | "s1" | "s2" | "s3"): number =>
 
 /** The emission of the F and D instructions of one region. */
 export class FpEmitter {
-  private readonly f: FuncBuilder;
+  /** The function being emitted: the region's, or for a while one of the helpers. */
+  private f: FuncBuilder;
+  /** The temporaries of the region's function (temps is those of the function being emitted). */
+  private readonly regionTemps = new Map<string, number>();
+  /** The helper functions made so far (their function indices), by kind. */
+  private readonly helpers = new Map<string, number>();
   /** The fp state word read at entry (JIT_FPST). */
   private readonly st: number;
   /** Set (1) once the region wrote an f register: leave() then makes FS Dirty. */
   private readonly dirty: number;
-  private readonly temps = new Map<string, number>();
+  private temps = this.regionTemps;
   /** f register -> its f64 local (0: the region does not use it), and those the region writes. */
   private readonly fr: number[] = [];
   private readonly written: boolean[] = [];
@@ -751,17 +759,61 @@ export class FpEmitter {
 
   /** fadd/fsub/fmul/fdiv/fsqrt.d in round-to-nearest-even (fpu/ops.ts addD ... sqrtD). */
   private arithD(ins: FpInsn, op: "add" | "sub" | "mul" | "div" | "sqrt", sl: Label): void {
-    const f = this.f;
-    const [a, b, v] = [this.tmp("a"), this.tmp("b"), this.tmp("v")];
-    const e = this.tmp("e");
     this.getD(ins.s1);
-    f.localSet(a);
     if (op !== "sqrt") {
       this.getD(ins.s2);
-      if (op === "sub") f.op(Op.f64_neg);
-      f.localSet(b);
+      if (op === "sub") this.f.op(Op.f64_neg);
     }
-    const ops = { add: Op.f64_add, sub: Op.f64_add, mul: Op.f64_mul, div: Op.f64_div } as const;
+    const kind = op === "sub" ? "add" : op;
+    this.callHelper(kind, op === "sqrt" ? 1 : 2, (a, b, _c, sl2) => this.arithCore(kind, a, b ?? a, sl2));
+    this.helperResult(ins, sl);
+  }
+
+  /** Call the module's helper `kind` (made by `body` on its first use) on the `n` doubles on the
+   *  stack: it returns the result and its status, 0 exact, 1 inexact (NX), 2 go slow. A helper
+   *  keeps the region's function small (V8 compiles it faster) and its code in one copy. */
+  private callHelper(
+    kind: string,
+    n: number,
+    body: (a: number, b: number | undefined, c: number | undefined, sl: Label) => void,
+  ): void {
+    let idx = this.helpers.get(kind);
+    if (idx === undefined) {
+      const outer = this.f;
+      const hf = this.h.module.func(
+        `fp_${kind}`,
+        Array.from({ length: n }, () => F64),
+        [F64, I32],
+      );
+      this.f = hf;
+      this.temps = new Map();
+      const sl = hf.block();
+      body(0, n > 1 ? 1 : undefined, n > 2 ? 2 : undefined, sl);
+      hf.return();
+      hf.end();
+      hf.f64Const(0).i32Const(2);
+      this.f = outer;
+      this.temps = this.regionTemps;
+      idx = hf.index;
+      this.helpers.set(kind, idx);
+    }
+    this.f.call(idx);
+  }
+
+  /** After callHelper: go slow on status 2, else f[rd] = the result, NX on status 1. */
+  private helperResult(ins: FpInsn, sl: Label): void {
+    const f = this.f;
+    const [v, st] = [this.tmp("v"), this.tmp("st", I32)];
+    f.localSet(st).localSet(v);
+    f.localGet(st).i32Const(2).op(Op.i32_eq).brIf(sl);
+    this.putD(ins.d, v);
+    this.accrue(true, () => f.localGet(st));
+  }
+
+  private arithCore(op: "add" | "mul" | "div" | "sqrt", a: number, b: number, sl: Label): void {
+    const f = this.f;
+    const [v, e] = [this.tmp("v"), this.tmp("e")];
+    const ops = { add: Op.f64_add, mul: Op.f64_mul, div: Op.f64_div } as const;
     f.localGet(a);
     if (op === "sqrt") f.op(Op.f64_sqrt);
     else f.localGet(b).op(ops[op]);
@@ -771,7 +823,7 @@ export class FpEmitter {
     // NX already set: only a result that is not finite (for + and -) or not a finite normal
     // (×, ÷, √: overflow, underflow, invalid, divide by zero) raises another flag
     this.nxKnown();
-    if (op === "add" || op === "sub") this.finite(v);
+    if (op === "add") this.finite(v);
     else
       this.magnitudes([
         [v, ">=", 2 ** -1022],
@@ -779,7 +831,7 @@ export class FpEmitter {
       ]);
     f.op(Op.i32_and).brIf(ok);
     const exact = f.block();
-    if (op === "add" || op === "sub") {
+    if (op === "add") {
       this.sumErr(a, b, v);
       f.localSet(e);
       this.finite(v);
@@ -831,8 +883,8 @@ export class FpEmitter {
     f.end(); // exact
     f.f64Const(0).localSet(e);
     f.end(); // ok
-    this.putD(ins.d, v);
-    this.accrue(true, () => this.nonZero(e));
+    f.localGet(v);
+    this.nonZero(e);
   }
 
   /** Local e = a non-zero value iff q·b != a exactly (q = RN(a / b) or RN(√a) with b = q):
@@ -915,7 +967,18 @@ export class FpEmitter {
   /** The fused multiply-adds of .d: fpu/ops.ts fmaFastD in wasm. */
   private fmaD(ins: FpInsn, negP: boolean, negC: boolean, sl: Label): void {
     const f = this.f;
-    const [x1, x2, x3, m] = [this.tmp("a"), this.tmp("b"), this.tmp("c"), this.tmp("m")];
+    this.getD(ins.s1);
+    if (negP) f.op(Op.f64_neg);
+    this.getD(ins.s2);
+    this.getD(fReg(ins, "s3"));
+    if (negC) f.op(Op.f64_neg);
+    this.callHelper("fma", 3, (a, b, c, sl2) => this.fmaCore(a, b!, c!, sl2));
+    this.helperResult(ins, sl);
+  }
+
+  private fmaCore(x1: number, x2: number, x3: number, sl: Label): void {
+    const f = this.f;
+    const m = this.tmp("m");
     const [me, sm, se, u, ue, v] = ["me", "sm", "se", "u", "ue", "v"].map((n) => this.tmp(n)) as [
       number,
       number,
@@ -924,14 +987,6 @@ export class FpEmitter {
       number,
       number,
     ];
-    this.getD(ins.s1);
-    if (negP) f.op(Op.f64_neg);
-    f.localSet(x1);
-    this.getD(ins.s2);
-    f.localSet(x2);
-    this.getD(fReg(ins, "s3"));
-    if (negC) f.op(Op.f64_neg);
-    f.localSet(x3);
     f.localGet(x1).localGet(x2).op(Op.f64_mul).localSet(m);
     this.magnitudes([
       [m, ">=", TINY],
@@ -957,12 +1012,10 @@ export class FpEmitter {
     f.localGet(sm).localGet(u).op(Op.f64_add).localSet(v);
     this.absGe(v, TINY);
     f.op(Op.i32_eqz).brIf(sl);
-    this.putD(ins.d, v);
-    this.accrue(true, () => {
-      this.nonZero(ue);
-      this.sumErr(sm, u, v);
-      f.f64Const(0).op(Op.f64_ne).op(Op.i32_or);
-    });
+    f.localGet(v);
+    this.nonZero(ue);
+    this.sumErr(sm, u, v);
+    f.f64Const(0).op(Op.f64_ne).op(Op.i32_or);
   }
 
   /** The fused multiply-adds of .s: the product is exact in a double, the sum rounded to odd

@@ -478,6 +478,7 @@ class Emitter {
       {
         ...lay,
         f: this.f,
+        module: this.m,
         fBase: lay.f,
         getX: (r) => this.get(r),
         setX: (r) => this.set(r),

@@ -210,6 +210,7 @@ function emitOne(ins: FpInsn, mem: WebAssembly.Memory): Emitted {
   const fp = new FpEmitter(
     {
       f,
+      module: m,
       fBase: F_BASE,
       jit: JIT,
       hasD: true,
