@@ -66,10 +66,12 @@ const BASE_COMMON = 5;
 const BASE_DEV = 6;
 const JALR_TARGET = 13;
 const FS_MASK_REG = 7;
-/** cold() calls before the passes: 500 and 1,000 were measured enough on Node 20.20 (V8
- *  11.3), whose budget before a function gets its feedback vector is 8 × its bytecode size
- *  (--interrupt-budget-factor-for-feedback-allocation); 64 was not. */
-const PRIME_LOOPS = 1000;
+/** cold() calls per group before the passes: 500 and 1,000 were measured enough on Node 20.20
+ *  (V8 11.3), whose budget before a function gets its feedback vector is 8 × its bytecode size
+ *  (--interrupt-budget-factor-for-feedback-allocation); 64 was not. Made directly (primeCold),
+ *  1,000 made V8 optimize cold()'s F/D group during the warm-up (0.3-0.6 s of TurboFan in the
+ *  demo, which has no F/D op); 500 does not. */
+const PRIME_LOOPS = 500;
 /** A loop of integer code (x9 counts its passes) that the jit variants' warm-up translates
  *  (threshold WARM_HOT) and then enters, after the passes (runJitLoop): the interpreter's
  *  paths into the translator (heat, hot(), enter(), decay()) get their feedback before V8
