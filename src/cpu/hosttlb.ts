@@ -18,7 +18,7 @@
 // be rewritten twice per fault.
 
 import { type Access, type Arena, arenaArray } from "../mmu/index.js";
-import { TLB_SIZE } from "./trap.js";
+import { TLB_BITS, TLB_SIZE } from "./trap.js";
 
 /** Tag value that matches no page-aligned address. */
 const INVALID = 1;
@@ -31,7 +31,10 @@ const TRACKED_FILLS = 64;
 
 export type AccessKind = Access;
 
-const KIND_INDEX: Record<AccessKind, number> = { r: 0, w: 1, x: 2 };
+/** The index of an access kind (0 = r, 1 = w, 2 = x): compares, no keyed lookup on the fill path. */
+function kindIndex(kind: AccessKind): number {
+  return kind === "r" ? 0 : kind === "w" ? 1 : 2;
+}
 
 interface Tables {
   lo: Int32Array;
@@ -105,7 +108,7 @@ export class HostTlb {
    *  as a copy of modelled-TLB slot `slot`. */
   fill(kind: AccessKind, lo: number, hi: number, ramPage: number, slot: number): void {
     const e = hostTlbIndex(lo);
-    const k = KIND_INDEX[kind];
+    const k = kindIndex(kind);
     const t = this.tables(k);
     const c = k * TLB_SIZE + e;
     if (this.nFilled < TRACKED_FILLS) this.filled[this.nFilled] = c;
@@ -130,7 +133,7 @@ export class HostTlb {
     let c = this.head[slot]!;
     while (c >= 0) {
       const e = c & (TLB_SIZE - 1);
-      this.tables((c - e) / TLB_SIZE).lo[e] = INVALID;
+      this.tagsOf(c >>> TLB_BITS)[e] = INVALID;
       const n = this.next[c]!;
       this.prev[c] = UNLINKED;
       this.next[c] = -1;
@@ -196,22 +199,27 @@ export class HostTlb {
     for (let i = 0; i < n; i++) {
       const c = this.filled[i]!;
       const e = c & (TLB_SIZE - 1);
-      const k = (c - e) / TLB_SIZE;
-      this.tables(k).lo[e] = INVALID;
+      const k = c >>> TLB_BITS;
+      this.tagsOf(k)[e] = INVALID;
       if (k === 2) this.xCode[e] = NO_CODE;
     }
   }
 
   /** Drop the entries of `kind` that point at RAM page offset `ramPage`. */
   dropRamPage(kind: AccessKind, ramPage: number): void {
-    const t = this.tables(KIND_INDEX[kind]);
+    const t = this.tables(kindIndex(kind));
     for (let e = 0; e < TLB_SIZE; e++) if (t.base[e] === ramPage) t.lo[e] = INVALID;
   }
 
   /** Drop every entry of one kind. */
   flushKind(kind: AccessKind): void {
-    this.tables(KIND_INDEX[kind]).lo.fill(INVALID);
+    this.tagsOf(kindIndex(kind)).fill(INVALID);
     if (kind === "x") this.xCode.fill(NO_CODE);
+  }
+
+  /** The low tag words of kind index k (0 = r, 1 = w, 2 = x). */
+  private tagsOf(k: number): Int32Array {
+    return k === 0 ? this.rLo : k === 1 ? this.wLo : this.xLo;
   }
 
   /** The arrays of kind index k (0 = r, 1 = w, 2 = x). */
