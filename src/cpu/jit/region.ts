@@ -374,9 +374,6 @@ export function translateRegion(src: RegionSource, lay: RegionLayout, all = fals
   const blocks = formBlocks(src, resume);
   if (blocks.length === 0 || blocks[0]!.off !== src.entry) return null;
   if (!all && fpHeavy(blocks, lay.hasD)) return null;
-  // in address order: a branch's fall-through is then the next block, and a jump forward a
-  // direct branch (Emitter.goTo)
-  blocks.sort((a, b) => a.off - b.off);
   return new Emitter(src, lay, blocks).emit([...resume]);
 }
 
@@ -405,10 +402,6 @@ class Emitter {
   private readonly slot: number;
   private exitLabel!: Label;
   private topLabel!: Label;
-  /** The dispatch labels: a branch to labels[i] from a block before i goes to block i. */
-  private labels: Label[] = [];
-  /** The index of the block being emitted. */
-  private cur = 0;
   private readonly pageBase: bigint;
   /** The F and D emission (fp.ts), if the region has an F or D op it takes. */
   private readonly fp: FpEmitter | null = null;
@@ -505,13 +498,11 @@ class Emitter {
     const labels: Label[] = [];
     for (let i = this.blocks.length - 1; i >= 0; i--) labels.unshift(f.block());
     f.localGet(this.blk).brTable(labels, labels[0]!);
-    this.labels = labels;
     let insns = 0;
     let lo = 4096;
     let hi = 0;
-    for (const [i, b] of this.blocks.entries()) {
+    for (const b of this.blocks) {
       f.end(); // the block whose label dispatches here
-      this.cur = i;
       this.block(b);
       insns += b.insns.length + (b.end ? 1 : 0);
       for (const ins of b.end ? [...b.insns, b.end] : b.insns) {
@@ -556,19 +547,13 @@ class Emitter {
     this.f.localSet(this.pc).br(this.exitLabel);
   }
 
-  /** Go on at page offset `off`: its block if the region has one, else exit there. The blocks
-   *  are emitted in order inside the dispatch labels, so a later block is reached by a branch to
-   *  its label (the next one by falling through, when `tail`: nothing follows in this block),
-   *  an earlier one (a loop's back edge) through the dispatch. */
-  private goTo(off: number, tail = false): void {
+  /** Go on at page offset `off`: its block if the region has one (through the dispatch: a
+   *  direct branch to a later block's label, which the nest allows, made whole programs 7-9%
+   *  slower in CPU, docs/jit.md "Figures"), else exit there. */
+  private goTo(off: number): void {
     const i = off >= 0 ? this.index.get(off) : undefined;
     if (i === undefined) {
       this.exitTo(this.pcOf(off));
-      return;
-    }
-    if (i === this.cur + 1 && tail) return;
-    if (i > this.cur) {
-      this.f.br(this.labels[i]!);
       return;
     }
     this.f.i32Const(i).localSet(this.blk).br(this.topLabel);
@@ -588,7 +573,7 @@ class Emitter {
     });
     if (!b.end) {
       // on to the next block, or out at the next instruction (at 4096: the next page's first)
-      this.goTo(b.next, true);
+      this.goTo(b.next);
       return;
     }
     this.terminator(b.end);
@@ -933,7 +918,7 @@ class Emitter {
       f.if();
       this.jumpRel(ins);
       f.end();
-      this.goTo(ins.off + ins.len, true);
+      this.goTo(ins.off + ins.len);
       return;
     }
     if (ins.name === "jal") {
@@ -941,7 +926,7 @@ class Emitter {
         this.constPc(link);
         this.set(ins.d);
       }
-      this.jumpRel(ins, true);
+      this.jumpRel(ins);
       return;
     }
     // jalr: the target before rd is written (rd may be rs1)
@@ -991,10 +976,10 @@ class Emitter {
     return this.sites;
   }
 
-  /** Jump to pc + imm of a branch or jal (`tail`: as goTo's). */
-  private jumpRel(ins: Insn, tail = false): void {
+  /** Jump to pc + imm of a branch or jal. */
+  private jumpRel(ins: Insn): void {
     const t = inPage(ins.off, ins.imm);
-    if (t >= 0) this.goTo(t, tail);
+    if (t >= 0) this.goTo(t);
     else this.exitTo(this.pcOf(ins.off) + BigInt(ins.imm));
   }
 }
