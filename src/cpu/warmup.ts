@@ -45,7 +45,7 @@ import {
 import { CodeCache, rdPair, SLOT_WORDS } from "./code.js";
 import { CSR, MSTATUS, PRIV_M, PRIV_S } from "./csr.js";
 import { HART_ARENA_BYTES, Hart, type HartHost } from "./hart.js";
-import type { Interpreter, RunFn } from "./interp.js";
+import type { ColdFn, Interpreter, RunFn } from "./interp.js";
 import { insnInfo, MNEMONICS, type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
 import { Paging } from "./paging.js";
 import { JIT_WORDS_BYTES } from "./trap.js";
@@ -66,11 +66,12 @@ const BASE_COMMON = 5;
 const BASE_DEV = 6;
 const JALR_TARGET = 13;
 const FS_MASK_REG = 7;
-const PRIME_REG = 8;
-/** cold() calls before the passes: 500 and 1,000 were measured enough on Node 20.20 (V8
- *  11.3), whose budget before a function gets its feedback vector is 8 × its bytecode size
- *  (--interrupt-budget-factor-for-feedback-allocation); 64 was not. */
-const PRIME_LOOPS = 1000;
+/** cold() calls per group before the passes: 500 and 1,000 were measured enough on Node 20.20
+ *  (V8 11.3), whose budget before a function gets its feedback vector is 8 × its bytecode size
+ *  (--interrupt-budget-factor-for-feedback-allocation); 64 was not. Made directly (primeCold),
+ *  1,000 made V8 optimize cold()'s F/D group during the warm-up (0.3-0.6 s of TurboFan in the
+ *  demo, which has no F/D op); 500 does not. */
+const PRIME_LOOPS = 500;
 /** A loop of integer code (x9 counts its passes) that the jit variants' warm-up translates
  *  (threshold WARM_HOT) and then enters, after the passes (runJitLoop): the interpreter's
  *  paths into the translator (heat, hot(), enter(), decay()) get their feedback before V8
@@ -232,23 +233,6 @@ function program(csrs: Csrs): Program {
     pc += 4;
     return pc;
   };
-  // A loop of PRIME_LOOPS cold() calls first, one per group function of cold() (interp.ts
-  // COLD_GROUPS: csrrs of fcsr with x0, which reads and writes nothing; fsgnj.d; div; lr.d on
-  // the common data page), x8 counting: V8 gives a function its feedback vector only after it
-  // has run for a while (--lazy-feedback-allocation), and the cold functions, which have no
-  // loop of their own, would record nothing in the passes (measured: with
-  // --no-lazy-feedback-allocation, or this loop, the real-program suite meets no deoptimization
-  // of cold(); without either, bench_fp meets 8; priming only the group of csrrs, bench_fp's F/D
-  // group was optimized and deoptimized 5 times in its first 16 M instructions).
-  const primed = [
-    slot("csrrs", xd(RD), 0, 0, CSR.fcsr),
-    slot("fsgnj.d", 2 * FD, 2 * F_D[0]!, 2 * F_D[0]!),
-    slot("div", xd(RD), xs(A1), xs(A2)),
-    slot("lr.d", xd(RD), xs(BASE_COMMON)),
-  ];
-  for (const s of primed) put(s);
-  put(slot("addi", xd(PRIME_REG), xs(PRIME_REG), 0, -1));
-  put(slot("bne", 0, xs(PRIME_REG), 0, -4 * (primed.length + 1)));
   put(slot("jal", xd(0), 0, 0, CODE_B - pc));
   slots.set(CODE_B, slot("addi", xd(RD), xs(A1), 0, 1));
   slots.set(CODE_B + 4, slot("jal", xd(0), 0, 0, pc - (CODE_B + 4)));
@@ -284,6 +268,34 @@ function program(csrs: Csrs): Program {
   const end = pc;
   put(slot("jal", xd(0), 0, 0, 0));
   return { slots, end, decodeAt, jalrNext, mretNext, sretNext };
+}
+
+/** One op of each group function of cold() (interp.ts COLD_GROUPS): csrrs of fcsr with x0,
+ *  which reads and writes nothing; fsgnj.d; div; lr.d on the common data page. */
+const PRIMED: readonly Slot[] = [
+  slot("csrrs", xd(RD), 0, 0, CSR.fcsr),
+  slot("fsgnj.d", 2 * FD, 2 * F_D[0]!, 2 * F_D[0]!),
+  slot("div", xd(RD), xs(A1), xs(A2)),
+  slot("lr.d", xd(RD), xs(BASE_COMMON)),
+];
+
+/** Before the passes, PRIME_LOOPS calls of cold() for each PRIMED op, made directly, not
+ *  through run(): V8 gives a function its feedback vector only after it has run for a while
+ *  (--lazy-feedback-allocation), and the cold functions, which have no loop of their own, would
+ *  record nothing in the passes (measured: with --no-lazy-feedback-allocation, or this priming,
+ *  the real-program suite meets no deoptimization of cold(); without either, bench_fp meets 8).
+ *  Not through run(), as it was: that loop's ticks made V8 mark run() hot in the middle of it,
+ *  before the passes (--trace-opt: run_bare and run_paged both), and build its optimized code
+ *  from the feedback of the loop's few ops; run_bare was then deoptimized at the first branch of
+ *  bench_bare ("insufficient type feedback") and compiled again, every run. */
+function primeCold(fn: RunFn, h: Hart, priv: number): void {
+  const cold = (fn as RunFn & { cold?: ColdFn }).cold;
+  if (!cold) throw new Error("interpreter warm-up: the variant has no cold()");
+  resetHart(h, priv, PASSES[0]!, 0);
+  h.setPc(BigInt(CODE_A));
+  for (let i = 0; i < PRIME_LOOPS; i++) {
+    for (const s of PRIMED) cold(h, s.op, s.a, s.imm, 4, CODE_A | 0, 0, 0);
+  }
 }
 
 /** A device whose stores make the hart yield. */
@@ -373,7 +385,6 @@ function resetHart(h: Hart, priv: number, pass: Pass, jalrNext: number): void {
   set(BASE_DEV, DEVICE);
   set(JALR_TARGET, jalrNext);
   set(FS_MASK_REG, pass.fsInitial ? 0x4000 : 0);
-  set(PRIME_REG, pass === PASSES[0] ? PRIME_LOOPS : 1);
   for (let r = FIRST_PAGE_REG; r < 32; r++) set(r, DATA + 0x1000 * (r - FIRST_PAGE_REG + 1));
   F_D.forEach((r, i) => {
     h.f[r] = pass.f[i]!;
@@ -425,6 +436,7 @@ export function warmVariant(
   warmed.add(fn);
   const h = scratchHart(tlb, paged);
   jit?.(h, WARM_HOT);
+  primeCold(fn, h, paged ? PRIV_S : PRIV_M);
   if (paged) runPasses(fn, h, PRIV_S, { scratch: CSR.sscratch, status: CSR.sstatus });
   else runPasses(fn, h, PRIV_M, { scratch: CSR.mscratch, status: CSR.mstatus });
   if (jit) runJitLoop(fn, h);

@@ -11,6 +11,8 @@ import {
   tracingInterpreter,
   warmInterpreter,
 } from "../../src/cpu/index.js";
+import type { ColdFn, RunFn } from "../../src/cpu/interp.js";
+import { warmVariant } from "../../src/cpu/warmup.js";
 import { loadTlbConfig } from "../../src/mmu/index.js";
 import * as E from "../helpers/encode.js";
 import { a0 } from "../helpers/encode.js";
@@ -70,4 +72,25 @@ describe("the interpreter warm-up", () => {
       expect([...notTaken].sort()).toEqual([...branches].sort());
     });
   }
+});
+
+describe("priming cold() before the passes", () => {
+  it("calls one op of each cold() group 500 times directly, and runs no loop through run()", () => {
+    let insns = 0;
+    const real = tracingInterpreter(() => {
+      insns++;
+    }).bare as RunFn & { cold: ColdFn };
+    let coldCalls = 0;
+    const spy: ColdFn = (...args) => {
+      coldCalls++;
+      return real.cold(...args);
+    };
+    const fn = Object.assign((...args: Parameters<RunFn>) => real(...args), { cold: spy });
+    warmVariant(fn, false, loadTlbConfig("skylake"));
+    expect(coldCalls).toBe(4 * 500);
+    // four passes of the program: no priming loop (6,000 instructions) through run(), whose
+    // ticks made V8 optimize run() before the passes had given their feedback
+    expect(insns).toBeGreaterThan(4 * 300);
+    expect(insns).toBeLessThan(4 * 600);
+  });
 });
