@@ -6,6 +6,7 @@
 // of the interpreter's semantics (fpu/ops.ts, run on a hart of its own); the other cases call out
 // (the interpreter then does the instruction), and they must include every non-RNE mode.
 
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as fpu from "../../../src/cpu/fpu/ops.js";
 import type { Mnemonic } from "../../../src/cpu/isa.js";
@@ -440,6 +441,59 @@ describe("jit fp: the CSR accesses of FP code", () => {
       expect(mi[X_BASE / 4 + 2 * XD]).toBe(old);
       expect(mi[X_BASE / 4 + 2 * XD + 1]).toBe(0);
       expect(mi[(JIT + JIT_FFLAGS) / 4]).toBe(writes ? (next & 31) | FP_DIRTY : flags);
+    });
+  }
+});
+
+describe("jit fp: fused multiply-adds where round-to-odd decides", () => {
+  // a·b + c with a, b near powers of two (a few low bits set) and c near -a·b: the exact sum
+  // needs all of the product's 106 bits, and its rounding often depends on the sticky bit that
+  // round-to-odd keeps.
+  const near = fc
+    .tuple(fc.integer({ min: -40, max: 40 }), fc.integer({ min: 0, max: 0xfffff }), fc.boolean())
+    .map(([e, low, neg]) => (neg ? -1 : 1) * 2 ** e * (1 + low * 2 ** -52));
+  for (const name of ["fmadd.d", "fnmsub.d", "fmsub.d"] as Mnemonic[]) {
+    it(`${name}: exact results and flags on near-cancelling operands`, () => {
+      const { run } = emitOne({ name, a: (2 * FS[2]) << 21, d: FD, s1: FS[0], s2: FS[1], imm: 0 }, fMem);
+      const ref = REFS[name]!;
+      let fast = 0;
+      fc.assert(
+        fc.property(near, near, fc.integer({ min: -3, max: 3 }), fc.constantFrom(0, 1), (x, y, k, flags0) => {
+          const neg = name === "fnmsub.d" ? -1 : 1;
+          const sub = name === "fmsub.d" ? -1 : 1;
+          // k = 0 now and then: a·b + 1 with a·b = 2^-53 (1 + 2^-53 - 2^-105), whose sum
+          // 1 + 2^-53 + ... rounds up only if round-to-odd keeps which side of the tie it is
+          if (k === 0 && flags0 === 1) [x, y] = [(1 - 2 ** -53) * Math.sign(x), 2 ** -53 * (1 + 2 ** -52)];
+          const c =
+            k === 0 && flags0 === 1
+              ? sub * Math.sign(x)
+              : sub * (-neg * x * y + k * 2 ** (Math.floor(Math.log2(Math.abs(x * y))) - 60));
+          const h = new RefHart();
+          h.fflags = flags0;
+          mi.fill(0, 0, 300);
+          for (const [r, v] of [
+            [FS[0], x],
+            [FS[1], y],
+            [FS[2], c],
+          ] as const) {
+            h.f[r] = v;
+            mi[(F_BASE + 8 * r) / 4] = h.fi[2 * r]!;
+            mi[(F_BASE + 8 * r) / 4 + 1] = h.fi[2 * r + 1]!;
+          }
+          mi[(JIT + JIT_FPST) / 4] = 0x6000;
+          mi[(JIT + JIT_FFLAGS) / 4] = flags0;
+          if (run() !== 0) return;
+          fast++;
+          ref(h, 0);
+          expect([
+            mi[(F_BASE + 8 * FD) / 4],
+            mi[(F_BASE + 8 * FD) / 4 + 1],
+            mi[(JIT + JIT_FFLAGS) / 4]! & 31,
+          ]).toEqual([h.fi[d], h.fi[d + 1], h.fflags]);
+        }),
+        { numRuns: 3000, seed: 7 },
+      );
+      expect(fast).toBeGreaterThan(1000);
     });
   }
 });
