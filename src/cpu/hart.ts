@@ -363,6 +363,18 @@ export class Hart {
     }
   }
 
+  /** fetchSlow, with a trap entered and reported in `faulted` instead of thrown (then the empty
+   *  decode page is returned). */
+  fetchGuarded(lo: number, hi: number): Int32Array {
+    try {
+      return this.fetchSlow(lo, hi);
+    } catch (e) {
+      if (e !== TRAP) throw e;
+      this.faulted = 1;
+      return this.code.empty;
+    }
+  }
+
   /** storeSlow, with a trap entered and reported in `faulted` instead of thrown. */
   storeGuarded(lo: number, hi: number, width: 1 | 2 | 4 | 8, vlo: number, vhi: number): void {
     try {

@@ -320,11 +320,12 @@ function runSource(v: Variant): string {
     try {
       loop: while (n < budget) {
         n++;
+        fault: {
         if ((pcLo & -4096) !== fLo || pcHi !== fHi) {
           const e = ((pcLo >>> 12) ^ (pcLo >>> 21)) & TLB_MASK;
           ${paged ? FETCH_FLUSH("n") : ""}
           if (${fetchHit}) { fBase = xBase[e]; dc = xCode[e]; ${paged ? "fSlot = xSlot[e]; fFrom = n;" : ""} }
-          else { ${SYNC_PC} dc = h.fetchSlow(pcLo, pcHi); fBase = h.fetchBase; ${paged ? "fSlot = h.hostSlot; fFrom = n + 1;" : ""} }
+          else { ${SYNC_PC} dc = h.fetchGuarded(pcLo, pcHi); if (h.faulted !== 0) break fault; fBase = h.fetchBase; ${paged ? "fSlot = h.hostSlot; fFrom = n + 1;" : ""} }
           fLo = pcLo & -4096; fHi = pcHi;
         }
         const i = (pcLo & 4094) << 1;
@@ -336,7 +337,6 @@ function runSource(v: Variant): string {
         const d = a & 127, s1 = (a >>> 7) & 127, s2 = (a >>> 14) & 127;
         ${traced || v.trig ? `if (h.triggers.exec) { ${SYNC_PC} h.triggers.checkExec(len); }` : ""}
         ${traced ? "tracer(h, pcLo, pcHi, fBase + (pcLo & 4095));" : ""}
-        fault: {
         ${jit ? "heat: {" : ""}
         switch (op) {
 ${cases}

@@ -167,7 +167,7 @@ back2:`);
   });
 });
 
-describe("traps taken without unwinding run() (Hart.loadGuarded, storeGuarded, ecallEnter)", () => {
+describe("traps taken without unwinding run() (Hart.loadGuarded, storeGuarded, fetchGuarded, ecallEnter)", () => {
   it("a faulting load, store and an ecall in one chunk: each trap taken, none retired, faulted clear", () => {
     const st = new Stepper();
     const h = st.h;
@@ -184,7 +184,7 @@ describe("traps taken without unwinding run() (Hart.loadGuarded, storeGuarded, e
     expect(h.instret).toBe(before);
   });
 
-  it("loadGuarded and storeGuarded enter the trap and report it in faulted instead of throwing", () => {
+  it("loadGuarded, storeGuarded and fetchGuarded enter the trap and report it in faulted instead of throwing", () => {
     const st = new Stepper();
     const h = st.h;
     h.priv = PRIV_M;
@@ -196,6 +196,10 @@ describe("traps taken without unwinding run() (Hart.loadGuarded, storeGuarded, e
     h.setPc(0x8000_0104n);
     h.storeGuarded(0x4000_0010, 0, 4, 1, 0);
     expect([h.faulted, h.mcause, h.mtval, h.mepc]).toEqual([1, 7n, 0x4000_0010n, 0x8000_0104n]);
+    h.faulted = 0;
+    h.setPc(0x4000_0000n);
+    h.fetchGuarded(0x4000_0000, 0);
+    expect([h.faulted, h.mcause, h.mtval, h.mepc]).toEqual([1, 1n, 0x4000_0000n, 0x4000_0000n]);
   });
 });
 
