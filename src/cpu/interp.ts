@@ -62,10 +62,12 @@ export function isHotOp(op: number): boolean {
 export const CONTINUE = 0; // the next instruction (pc += len)
 export const END_AFTER = 1; // pc += len, then end the chunk (state the loop caches may have changed)
 const END_NOW = 2; // the instruction set h's pc itself (xRET): take it and end the chunk
+const TRAPPED = 3; // the instruction trapped, the trap entered without a throw (FAULT): as a catch
 
 /** A variant's cold(h, op, a, imm, len, pcLo, pcHi, n): one non-hot op of decode slot fields
  *  (op, a, imm, len) at pc (pcLo, pcHi), the n-th of the chunk; h's pc and chunk count synced
- *  by the caller. Returns CONTINUE, END_AFTER or END_NOW; throws TRAP on a trap. */
+ *  by the caller. Returns CONTINUE, END_AFTER, END_NOW or TRAPPED (a trap entered without
+ *  a throw: ecall, a guarded slow path); throws TRAP on other traps. */
 export type ColdFn = (
   h: Hart,
   op: number,
@@ -112,6 +114,7 @@ function expand(body: string, v: Variant, site: Site): string {
     .replaceAll("SYNC_PC", site === "hot" ? SYNC_PC : "")
     .replaceAll("END_AFTER", site === "hot" ? `{ ${NEXT_PC} break loop; }` : `return ${END_AFTER}`)
     .replaceAll("END_NOW", site === "hot" ? "break loop" : `return ${END_NOW}`)
+    .replaceAll("FAULT", site === "hot" ? "break fault" : `return ${TRAPPED}`)
     .replaceAll("ACCT_R", v.paged ? acct("r", clock) : "")
     .replaceAll("ACCT_W", v.paged ? acct("w", clock) : "");
 }
@@ -282,6 +285,14 @@ const ENTER = (paged: boolean): string => `if (op === ${OP_REGION}) {
           op = -k;
         }`;
 
+/** run()'s taking of a trap the hart entered (pc at its handler): the trapping instruction did
+ *  not retire, the fetch state is dropped, and `leave` ends the chunk when the hart must yield. */
+const takeTrap = (paged: boolean, leave: string): string => `${paged ? FETCH_FLUSH("n + 1") : ""}
+      n--; // the instruction that trapped did not retire
+      budget--; // but a trap storm still ends the chunk
+      pcLo = h.pcLo | 0; pcHi = h.pcHi | 0; fLo = 1;
+      if (h.yieldRequested) ${leave};`;
+
 /** The source of run(h, budget), the hot loop. */
 function runSource(v: Variant): string {
   const { traced, paged } = v;
@@ -325,6 +336,7 @@ function runSource(v: Variant): string {
         const d = a & 127, s1 = (a >>> 7) & 127, s2 = (a >>> 14) & 127;
         ${traced || v.trig ? `if (h.triggers.exec) { ${SYNC_PC} h.triggers.checkExec(len); }` : ""}
         ${traced ? "tracer(h, pcLo, pcHi, fBase + (pcLo & 4095));" : ""}
+        fault: {
         ${jit ? "heat: {" : ""}
         switch (op) {
 ${cases}
@@ -332,6 +344,7 @@ ${cases}
             ${SYNC_PC}
             const k = ${fnName("cold", v)}(h, op, a, imm, len, pcLo, pcHi, n);
             if (k !== ${CONTINUE}) {
+              if (k === ${TRAPPED}) break fault;
               if (k === ${END_AFTER}) { ${NEXT_PC} } else { pcLo = h.pcLo | 0; pcHi = h.pcHi | 0; }
               break loop;
             }
@@ -340,16 +353,16 @@ ${cases}
           }
         }
         ${jit ? `continue; } ${HEAT.replace("PAGED", String(paged))}` : ""}
+        continue;
+        }
+        h.faulted = 0; // FAULT: a trap entered without a throw, taken as the catch below takes one
+        ${takeTrap(paged, "break loop")}
       }
       break;
     } catch (e) {
       if (e !== TRAP) throw e;
       ${jit ? `const cn = h.chunkN; if (inRegion) { inRegion = false; n = cn; ${ADOPT_FETCH} } // a region's trap: its instruction's count, the fetch state` : ""}
-      ${paged ? FETCH_FLUSH("n + 1") : ""}
-      n--; // the instruction that trapped did not retire
-      budget--; // but a trap storm still ends the chunk
-      pcLo = h.pcLo | 0; pcHi = h.pcHi | 0; fLo = 1;
-      if (h.yieldRequested) break;
+      ${takeTrap(paged, "break")}
     }
   }
   ${paged ? FETCH_FLUSH("n + 1") : ""}

@@ -11,6 +11,8 @@
 //   n            instructions executed in this chunk, including this one
 // ACCT_R/ACCT_W mark where the paged interpreter accounts a host-TLB hit to the modelled TLB (its
 // LRU stamp and hit counter): the host entry is a copy of a live modelled entry by construction.
+// FAULT marks where the trap a slow path entered without throwing (h.faulted, Hart.loadGuarded)
+// or an ecall is taken: run() goes to its trap handling without unwinding its own frame.
 // Values stored in x must be int32 (`| 0`), never doubles or unsigned. The F and D bodies are in
 // fpu/semantics.ts, which lists the further names they use.
 
@@ -61,7 +63,7 @@ function load(width: 1 | 2 | 4 | 8, signed: boolean): Semantics {
       `${EA} const e = ((lo >>> 12) ^ (lo >>> 21)) & TLB_MASK; let v = 0; ${vh}` +
       `if (rLo[e] === (lo & -4096) && rHi[e] === hi${align ? ` && (lo & ${align}) === 0` : ""}) {` +
       ` const p = rBase[e] + (lo & 4095); v = ${fast[width]};${fastHi} ACCT_R }` +
-      ` else { SYNC_PC; v = h.loadSlow(lo, hi, ${width}, ${signed});${slowHi} }` +
+      ` else { SYNC_PC; v = h.loadGuarded(lo, hi, ${width}, ${signed}); if (h.faulted !== 0) FAULT;${slowHi} }` +
       ` x[d + 1] = ${width === 4 && !signed ? "0" : hiExpr}; x[d] = v;`,
   };
 }
@@ -79,7 +81,7 @@ function store(width: 1 | 2 | 4 | 8): Semantics {
       `${EA} const e = ((lo >>> 12) ^ (lo >>> 21)) & TLB_MASK;` +
       ` if (wLo[e] === (lo & -4096) && wHi[e] === hi${align ? ` && (lo & ${align}) === 0` : ""}) {` +
       ` const p = wBase[e] + (lo & 4095); ${fast[width]} ACCT_W }` +
-      ` else { SYNC_PC; h.storeSlow(lo, hi, ${width}, x[s2], x[s2 + 1]); if (h.yieldRequested) END_AFTER; }`,
+      ` else { SYNC_PC; h.storeGuarded(lo, hi, ${width}, x[s2], x[s2 + 1]); if (h.faulted !== 0) FAULT; if (h.yieldRequested) END_AFTER; }`,
   };
 }
 
@@ -194,7 +196,7 @@ export const SEMANTICS: Record<Mnemonic, Semantics> = {
   srlw: { body: setW("x[s1] >>> (x[s2] & 31)") },
   sraw: { body: setW("x[s1] >> (x[s2] & 31)") },
   fence: { body: "" },
-  ecall: { body: "SYNC_PC; h.ecall();" },
+  ecall: { body: "SYNC_PC; h.ecallEnter(); FAULT;" },
   ebreak: { body: "SYNC_PC; h.raise(3, h.pcBig());" },
   "fence.i": { body: "h.fenceI();", flow: "end" },
   csrrw: { body: "SYNC_PC; if (h.csrOp(0, d, s1, imm, n)) END_AFTER;" },

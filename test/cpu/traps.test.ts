@@ -167,6 +167,38 @@ back2:`);
   });
 });
 
+describe("traps taken without unwinding run() (Hart.loadGuarded, storeGuarded, ecallEnter)", () => {
+  it("a faulting load, store and an ecall in one chunk: each trap taken, none retired, faulted clear", () => {
+    const st = new Stepper();
+    const h = st.h;
+    const before = h.instret;
+    for (const [word, cause] of [
+      [E.ld(a0, 8, a1), 5n],
+      [E.sw(a0, 16, a1), 7n],
+      [E.ecall(), 11n],
+    ] as const) {
+      const r = step(st, word, PRIV_M, 0, (s) => s.h.setReg(a1, 0x4000_0000n));
+      expect([r.cause, r.epc, r.pc]).toEqual([cause, st.addr(word), 0x8000_0f00n]);
+      expect(h.faulted).toBe(0);
+    }
+    expect(h.instret).toBe(before);
+  });
+
+  it("loadGuarded and storeGuarded enter the trap and report it in faulted instead of throwing", () => {
+    const st = new Stepper();
+    const h = st.h;
+    h.priv = PRIV_M;
+    h.mtvec = 0x8000_0f00n;
+    h.setPc(0x8000_0100n);
+    expect(h.loadGuarded(0x4000_0008, 0, 8, false)).toBe(0);
+    expect([h.faulted, h.mcause, h.mtval, h.mepc]).toEqual([1, 5n, 0x4000_0008n, 0x8000_0100n]);
+    h.faulted = 0;
+    h.setPc(0x8000_0104n);
+    h.storeGuarded(0x4000_0010, 0, 4, 1, 0);
+    expect([h.faulted, h.mcause, h.mtval, h.mepc]).toEqual([1, 7n, 0x4000_0010n, 0x8000_0104n]);
+  });
+});
+
 describe("mret", () => {
   const st = new Stepper();
   for (const mpp of [PRIV_U, PRIV_S, PRIV_M]) {
