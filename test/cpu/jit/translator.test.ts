@@ -26,6 +26,32 @@ function sameAtHot64(src: string) {
   );
 }
 
+/** Run `source` (an S-mode loop of 3,000 passes of which every 8th faults twice, its handler
+ *  counting in s7) without and with translation on the skylake TLB, page faults delegated to S
+ *  and `mstatus` ORed in: the same state, two faults per 8 passes, most of it translated. */
+function faultingLoop(source: string, mstatus: number) {
+  const { executed, jit } = expectSameRuns(
+    (j) =>
+      runPagedGuest({
+        tlb: "skylake",
+        source,
+        dataBytes: 4096,
+        host: true,
+        priv: PRIV_S,
+        jit: j,
+        setup: (h) => {
+          h.medeleg = (1 << 13) | (1 << 15); // load and store page faults to S
+          h.mstatus |= mstatus;
+        },
+      }),
+    (g) => g.res,
+  );
+  expect(jit.res.exitCode).toBe(0);
+  expect(jit.h.reg(23)).toBe(2n * 375n); // s7: two faults per 8 iterations
+  expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
+  return jit;
+}
+
 /** Integer, compressed, load/store and branch instructions in a counted loop. */
 const LOOP = `
     .globl _start
@@ -361,24 +387,7 @@ describe("translator: traps and interrupts", () => {
       add s6, s6, t6
       addi s7, s7, 1
       sret`;
-    const { executed, jit } = expectSameRuns(
-      (j) =>
-        runPagedGuest({
-          tlb: "skylake",
-          source,
-          dataBytes: 4096,
-          host: true,
-          priv: PRIV_S,
-          jit: j,
-          setup: (h) => {
-            h.medeleg = (1 << 13) | (1 << 15); // load and store page faults to S
-          },
-        }),
-      (g) => g.res,
-    );
-    expect(jit.res.exitCode).toBe(0);
-    expect(jit.h.reg(23)).toBe(2n * 375n); // s7: two faults per 8 iterations
-    expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
+    faultingLoop(source, 0);
   });
 
   it("page faults of fld/fsd in a region with F/D ops: the f registers, fflags and FS at the trap as interpreted", () => {
@@ -422,26 +431,8 @@ describe("translator: traps and interrupts", () => {
       fsflags zero
       addi s7, s7, 1
       sret`;
-    const { executed, jit } = expectSameRuns(
-      (j) =>
-        runPagedGuest({
-          tlb: "skylake",
-          source,
-          dataBytes: 4096,
-          host: true,
-          priv: PRIV_S,
-          jit: j,
-          setup: (h) => {
-            h.medeleg = (1 << 13) | (1 << 15); // load and store page faults to S
-            h.mstatus |= 0x2000; // FS = Initial
-          },
-        }),
-      (g) => g.res,
-    );
-    expect(jit.res.exitCode).toBe(0);
-    expect(jit.h.reg(23)).toBe(2n * 375n); // s7: two faults per 8 iterations
+    const jit = faultingLoop(source, 0x2000); // FS = Initial
     expect(jit.h.reg(22)).toBeGreaterThan(0n); // s6: NX seen by the handler
-    expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
   });
 
   it("timer interrupts come at the same instruction (regions never run past the budget)", () => {
