@@ -793,12 +793,14 @@ class Emitter {
     f.end();
   }
 
-  /** An op run by the interpreter's semantics (exec import): the x registers it may read go to
-   *  memory first (harmless for an f register of the same number), and the x register it may
-   *  write comes back from memory after. */
+  /** An op run by the interpreter's semantics (exec import): the x registers it may read or
+   *  write go to memory first (harmless for an f register of the same number), and the x
+   *  register it may write comes back from memory after, before any exit (a trap leaves memory
+   *  as stored, so the local keeps its value; an exit after the op writes back its result). */
   private exec(ins: Insn, rel: number, after?: () => void): void {
     const f = this.f;
-    for (const r of ins.s1 === ins.s2 ? [ins.s1] : [ins.s1, ins.s2]) {
+    const writesX = !WRITES_F[ins.op] && ins.d !== 0 && (this.reg[ins.d] ?? 0) !== 0;
+    for (const r of new Set(writesX ? [ins.s1, ins.s2, ins.d] : [ins.s1, ins.s2])) {
       if (r !== 0 && this.isDirty[r] && this.reg[r]) {
         f.i32Const(0)
           .localGet(this.reg[r]!)
@@ -809,12 +811,12 @@ class Emitter {
     this.callArgs(ins.off, rel);
     f.call(this.execFn);
     after?.(); // before any exit: fp.ts takes back the f register the op wrote
-    this.afterCall(ins, rel);
-    if (!WRITES_F[ins.op] && ins.d !== 0 && this.reg[ins.d]) {
+    if (writesX) {
       f.i32Const(0)
         .load(Op.i64_load, this.lay.x + 8 * ins.d)
         .localSet(this.reg[ins.d]!);
     }
+    this.afterCall(ins, rel);
   }
 
   /** Push rs1 op rs2 of a division or remainder, with RISC-V's results where wasm traps. */

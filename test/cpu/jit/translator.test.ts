@@ -505,6 +505,30 @@ newinsn:
     expect(jit.m.jit!.stats().dropped).toBeGreaterThan(0);
   });
 
+  it("an AMO that writes the region's own code: the register it wrote, also written before in the region, is its result", () => {
+    // amoor.w with x0 leaves the code as it was but is a store into it: the region is dropped and
+    // left after the AMO, whose rd (a0, written by the region's addi before) must hold the word.
+    const src = `
+    .globl _start
+_start:
+    li s0, 3000
+    la s1, 2f
+    li s3, 1000
+1:  addi a0, s0, 7
+    bne s0, s3, 2f
+    amoor.w a0, zero, (s1)
+    add s2, s2, a0
+2:  addi s0, s0, -1
+    add s2, s2, a0
+    bnez s0, 1b
+${PASS}`;
+    const { jit } = expectSameRuns(
+      (j) => runAsm(src, j ? { setup: withJit } : {}),
+      (r) => r.result,
+    );
+    expect(jit.m.jit!.stats().dropped).toBeGreaterThan(0);
+  });
+
   it("fence.i drops every region; they are translated again", () => {
     const src = `
     .globl _start
