@@ -4,6 +4,16 @@
 // CSR numbers and names: one table, in the ISA leaf the assembler and disassembler share.
 export { CSR, csrName, csrNumber } from "../asm/isa/index.js";
 
+/** The CSR instructions' access kinds, as Hart.csrOp takes them: 0-2 csrrw/rs/rc, 4-6 their
+ *  immediate forms (kind & 3 the operation, kind >= 4 the immediate). */
+export const CSR_KIND = { csrrw: 0, csrrs: 1, csrrc: 2, csrrwi: 4, csrrsi: 5, csrrci: 6 } as const;
+
+/** Does a CSR instruction of `kind` write its CSR? `imm` is the decoded immediate (the CSR
+ *  number, zimm << 12), `s1` rs1: csrrs/rc with x0 and their immediate forms with zimm 0 only read. */
+export function csrWrites(kind: number, imm: number, s1: number): boolean {
+  return (kind & 3) === 0 || (kind >= 4 ? imm >>> 12 !== 0 : s1 !== 0);
+}
+
 // mstatus bits (low word; UXL/SXL/SD live in the high word and are synthesised on read).
 export const MSTATUS = {
   SIE: 1 << 1,

@@ -13,7 +13,7 @@ import {
   SATP_MODE_SHIFT,
 } from "../mmu/index.js";
 import { type CodeCache, X0_SINK } from "./code.js";
-import { CAUSE, IRQ_PRIORITY, MENVCFG_ADUE, MSTATUS, PRIV_M, PRIV_S, PRIV_U } from "./csr.js";
+import { CAUSE, csrWrites, IRQ_PRIORITY, MENVCFG_ADUE, MSTATUS, PRIV_M, PRIV_S, PRIV_U } from "./csr.js";
 import { CSRS, type CsrEntry } from "./csrfile.js";
 import { type AccessKind, HOST_TLB_ARENA_BYTES, HostTlb } from "./hosttlb.js";
 import { r, splitBig, toBig } from "./int64.js";
@@ -729,7 +729,7 @@ export class Hart {
     const isImm = kind >= 4;
     const op = kind & 3;
     const src = isImm ? BigInt(zimm) : toBig(this.x[s1]!, this.x[s1 + 1]!);
-    const writes = op === 0 || (isImm ? zimm !== 0 : s1 !== 0);
+    const writes = csrWrites(kind, imm, s1);
     const entry = this.csrAccess(csr, writes);
     const old = entry.read(this, n);
     if (writes) {

@@ -16,6 +16,7 @@
 // Values stored in x must be int32 (`| 0`), never doubles or unsigned. The F and D bodies are in
 // fpu/semantics.ts, which lists the further names they use.
 
+import { CSR_KIND } from "./csr.js";
 import { fpSemantics } from "./fpu/semantics.js";
 import type { Mnemonic } from "./isa.js";
 
@@ -83,6 +84,12 @@ function store(width: 1 | 2 | 4 | 8): Semantics {
       ` const p = wBase[e] + (lo & 4095); ${fast[width]} ACCT_W }` +
       ` else { SYNC_PC; h.storeGuarded(lo, hi, ${width}, x[s2], x[s2 + 1]); if (h.faulted !== 0) FAULT; if (h.yieldRequested) END_AFTER; }`,
   };
+}
+
+/** A CSR instruction of access `kind` (CSR_KIND): Hart.csrOp, the chunk ending after a write
+ *  that changes what the loop caches. */
+function csrInsn(kind: number): Semantics {
+  return { body: `SYNC_PC; if (h.csrOp(${kind}, d, s1, imm, n)) END_AFTER;` };
 }
 
 function branch(cond: string): Semantics {
@@ -199,12 +206,12 @@ export const SEMANTICS: Record<Mnemonic, Semantics> = {
   ecall: { body: "SYNC_PC; h.ecallEnter(); FAULT;" },
   ebreak: { body: "SYNC_PC; h.raise(3, h.pcBig());" },
   "fence.i": { body: "h.fenceI();", flow: "end" },
-  csrrw: { body: "SYNC_PC; if (h.csrOp(0, d, s1, imm, n)) END_AFTER;" },
-  csrrs: { body: "SYNC_PC; if (h.csrOp(1, d, s1, imm, n)) END_AFTER;" },
-  csrrc: { body: "SYNC_PC; if (h.csrOp(2, d, s1, imm, n)) END_AFTER;" },
-  csrrwi: { body: "SYNC_PC; if (h.csrOp(4, d, s1, imm, n)) END_AFTER;" },
-  csrrsi: { body: "SYNC_PC; if (h.csrOp(5, d, s1, imm, n)) END_AFTER;" },
-  csrrci: { body: "SYNC_PC; if (h.csrOp(6, d, s1, imm, n)) END_AFTER;" },
+  csrrw: csrInsn(CSR_KIND.csrrw),
+  csrrs: csrInsn(CSR_KIND.csrrs),
+  csrrc: csrInsn(CSR_KIND.csrrc),
+  csrrwi: csrInsn(CSR_KIND.csrrwi),
+  csrrsi: csrInsn(CSR_KIND.csrrsi),
+  csrrci: csrInsn(CSR_KIND.csrrci),
   mul: helper("mul64"),
   mulh: helper("mulh64"),
   mulhsu: helper("mulhsu64"),

@@ -31,6 +31,7 @@
 //               raised, fflags written (an instruction that writes no f register and raises no
 //               flag leaves FS alone).
 
+import { CSR, CSR_KIND, csrWrites } from "../csr.js";
 import type { Mnemonic } from "../isa.js";
 import type { FuncBuilder, Label } from "./func.js";
 import type { ModuleBuilder } from "./module.js";
@@ -155,30 +156,15 @@ function parse(name: Mnemonic): Parsed | null {
   return { base, prec: p1, toInt: -1, fromInt: -1 };
 }
 
-/** The CSR instructions, by mnemonic: their csrOp kind (0-2 rw/rs/rc, 4-6 the immediate forms). */
-const CSR_OPS: Partial<Record<Mnemonic, number>> = {
-  csrrw: 0,
-  csrrs: 1,
-  csrrc: 2,
-  csrrwi: 4,
-  csrrsi: 5,
-  csrrci: 6,
-};
-const CSR_FFLAGS = 0x001;
-const CSR_FRM = 0x002;
-const CSR_FCSR = 0x003;
-
-/** Does a CSR instruction (imm: the CSR number, zimm << 12; s1: rs1) write its CSR? */
-function csrWrites(kind: number, imm: number, s1: number): boolean {
-  return (kind & 3) === 0 || (kind >= 4 ? imm >>> 12 !== 0 : s1 !== 0);
-}
+/** The CSR instructions, by mnemonic: their csrOp kind (CSR_KIND). */
+const CSR_OPS: Partial<Record<Mnemonic, number>> = CSR_KIND;
 
 /** Is this a CSR access the emitter takes: any to fflags, a read of frm or fcsr? */
 export function fpCsr(name: Mnemonic, imm: number, s1: number): boolean {
   const kind = CSR_OPS[name];
   if (kind === undefined) return false;
   const csr = imm & 0xfff;
-  return csr === CSR_FFLAGS || ((csr === CSR_FRM || csr === CSR_FCSR) && !csrWrites(kind, imm, s1));
+  return csr === CSR.fflags || ((csr === CSR.frm || csr === CSR.fcsr) && !csrWrites(kind, imm, s1));
 }
 
 /** Does the emitter take `name` (with a fast path in wasm)? fclass is left to the interpreter;
@@ -666,10 +652,10 @@ export class FpEmitter {
     const fflags = (): void => {
       f.i32Const(0).load(Op.i32_load, at).i32Const(31).op(Op.i32_and);
     };
-    if (csr === CSR_FFLAGS) fflags();
+    if (csr === CSR.fflags) fflags();
     else {
       f.localGet(this.st).i32Const(7).op(Op.i32_and);
-      if (csr === CSR_FCSR) {
+      if (csr === CSR.fcsr) {
         f.i32Const(5).op(Op.i32_shl);
         fflags();
         f.op(Op.i32_or);
