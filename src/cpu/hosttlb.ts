@@ -17,7 +17,7 @@
 // entries between two traps, and the whole tables (3 x TLB_SIZE tags and the decode pages) would
 // be rewritten twice per fault.
 
-import { type Access, type Arena, arenaArray } from "../mmu/index.js";
+import { type Access, type Arena, arenaArray, kindIndex } from "../mmu/index.js";
 import { TLB_BITS, TLB_SIZE } from "./trap.js";
 
 /** Tag value that matches no page-aligned address. */
@@ -30,11 +30,6 @@ const NO_CODE = new Int32Array(0);
 const TRACKED_FILLS = 64;
 
 export type AccessKind = Access;
-
-/** The index of an access kind (0 = r, 1 = w, 2 = x): compares, no keyed lookup on the fill path. */
-function kindIndex(kind: AccessKind): number {
-  return kind === "r" ? 0 : kind === "w" ? 1 : 2;
-}
 
 interface Tables {
   lo: Int32Array;
@@ -133,7 +128,7 @@ export class HostTlb {
     let c = this.head[slot]!;
     while (c >= 0) {
       const e = c & (TLB_SIZE - 1);
-      this.tagsOf(c >>> TLB_BITS)[e] = INVALID;
+      this.tables(c >>> TLB_BITS).lo[e] = INVALID;
       const n = this.next[c]!;
       this.prev[c] = UNLINKED;
       this.next[c] = -1;
@@ -200,7 +195,7 @@ export class HostTlb {
       const c = this.filled[i]!;
       const e = c & (TLB_SIZE - 1);
       const k = c >>> TLB_BITS;
-      this.tagsOf(k)[e] = INVALID;
+      this.tables(k).lo[e] = INVALID;
       if (k === 2) this.xCode[e] = NO_CODE;
     }
   }
@@ -213,13 +208,8 @@ export class HostTlb {
 
   /** Drop every entry of one kind. */
   flushKind(kind: AccessKind): void {
-    this.tagsOf(kindIndex(kind)).fill(INVALID);
+    this.tables(kindIndex(kind)).lo.fill(INVALID);
     if (kind === "x") this.xCode.fill(NO_CODE);
-  }
-
-  /** The low tag words of kind index k (0 = r, 1 = w, 2 = x). */
-  private tagsOf(k: number): Int32Array {
-    return k === 0 ? this.rLo : k === 1 ? this.wLo : this.xLo;
   }
 
   /** The arrays of kind index k (0 = r, 1 = w, 2 = x). */

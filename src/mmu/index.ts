@@ -101,6 +101,7 @@ export {
   adSatisfied,
   describeStop,
   formatWalk,
+  kindIndex,
   levelSlot,
   permits,
   pteStop,

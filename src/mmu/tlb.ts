@@ -13,7 +13,7 @@
 import { type Arena, arenaArray } from "./arena.js";
 import { pageSizeName } from "./pte.js";
 import type { PwcConfig } from "./pwc.js";
-import type { Access } from "./walk.js";
+import { type Access, kindIndex } from "./walk.js";
 
 export type Replacement = "lru" | "plru" | "fifo" | "random";
 export const REPLACEMENTS: readonly Replacement[] = ["lru", "plru", "fifo", "random"];
@@ -95,11 +95,6 @@ export interface FlushCounters {
 
 const KINDS: readonly Access[] = ["r", "w", "x"];
 
-/** The index of an access kind in per-kind typed arrays. */
-function kindIndex(kind: Access): number {
-  return kind === "r" ? 0 : kind === "w" ? 1 : 2;
-}
-
 /** A per-kind array as the counters show it. */
 function byKind(v: Float64Array): Record<Access, number> {
   return { r: v[0]!, w: v[1]!, x: v[2]! };
@@ -123,7 +118,6 @@ function tagKey(pvpn: number, shift: number): number {
 }
 const NO_KEY = -1;
 
-const LEVEL_INDEX: Record<TlbLevel, number> = { l1i: 0, l1d: 1, l2: 2 };
 const LEVEL_NAMES: readonly TlbLevel[] = ["l1i", "l1d", "l2"];
 const L1I = 0;
 const L1D = 1;
@@ -282,7 +276,7 @@ export class TlbModel {
       };
       base += a.entries;
       this.arrays.push(arr);
-      this.byLevel[LEVEL_INDEX[level]]!.push(arr);
+      this.byLevel[LEVEL_NAMES.indexOf(level)]!.push(arr);
     };
     for (const a of cfg.itlb) add("l1i", a);
     for (const a of cfg.dtlb) add("l1d", a);

@@ -33,6 +33,12 @@ import { PageWalkCache, type PwcConfig } from "./pwc.js";
 
 export type Access = "r" | "w" | "x";
 
+/** The index of an access kind (0 = r, 1 = w, 2 = x) in per-kind arrays: compares, no keyed
+ *  lookup on the miss and fill paths. */
+export function kindIndex(kind: Access): number {
+  return kind === "r" ? 0 : kind === "w" ? 1 : 2;
+}
+
 /** Who is translating: the privilege (0 = U, 1 = S) and the mstatus bits that matter. */
 export interface WalkContext {
   priv: number;
