@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import { attachJit } from "../../../src/cpu/jit/index.js";
-import { runAsm } from "../../helpers/asm.js";
+import { PASS, runAsm } from "../../helpers/asm.js";
 import { expectSameRuns } from "../../helpers/jitdiff.js";
 
 /** `versions` versions of a loop of `passes` passes, version v adding v to s2 each pass (its
@@ -32,10 +32,7 @@ patch:
     bnez s1, 1b
     addi s6, s6, -1
     bnez s6, 2b
-    li t0, 0x100000
-    li t1, 0x5555
-    sw t1, 0(t0)
-3:  j 3b`;
+${PASS}`;
 }
 
 /** Run `src` with and without translation at heat 64 (the profitability rules on), expect the
