@@ -31,6 +31,7 @@ import type { Machine } from "../machine/machine.js";
 import { HEAT_SIZE, REGION_END_CHUNK, TLB_MASK, TRAP } from "../trap.js";
 import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
 import {
+  JIT_ONE,
   JIT_PC,
   JIT_VALUE,
   JIT_WORDS_BYTES,
@@ -351,6 +352,7 @@ export class HartJit {
     const at = arena.alloc(JIT_WORDS_BYTES, 8);
     if (at < 0) throw new Error("not supported: translation: no room for the hart's jit words in the arena");
     this.words = new Int32Array(arena.buffer, at, JIT_WORDS_BYTES / 4);
+    new Float64Array(arena.buffer, at + JIT_ONE, 1)[0] = 1; // region.ts JIT_ONE
     this.layoutBare = {
       x: h.x.byteOffset,
       f: h.f.byteOffset,
