@@ -33,6 +33,9 @@ import { Block, F64, I32, I64, type ValType } from "./types.js";
 /** Offsets in a hart's jit words: the exit pc, and the value a slow load returns. */
 export const JIT_PC = 0;
 export const JIT_VALUE = 8;
+/** The f64 1.0 a hit adds to its counter, read from memory (translator.ts writes it there): V8
+ *  (Node 20) builds an `f64.const 1` in three instructions at each use, a load is one. */
+export const JIT_ONE = 24;
 /** Bytes of a hart's jit words (in trap.ts, which the interpreter's warm-up reads without
  *  loading the emitter). */
 export { JIT_WORDS_BYTES } from "../trap.js";
@@ -796,14 +799,19 @@ class Emitter {
     f.localGet(this.lo).i32Const(4095).op(Op.i32_and).op(Op.i32_add);
   }
 
-  /** The paged variant's accounting of a host-TLB hit: stamp = clock, hits + 1. */
+  /** The paged variant's accounting of a host-TLB hit: stamp = clock, hits + 1. The count n +
+   *  rel (>= 1, below REGION_END_CHUNK) is converted signed: V8 converts an unsigned i32 with one
+   *  more move. */
   private account(slotArr: number, hits: number, rel: number): void {
     if (!this.src.paged) return;
     const f = this.f;
     f.localGet(this.e).load(Op.i32_load, slotArr).i32Const(3).op(Op.i32_shl).localTee(this.slot);
-    f.localGet(this.n).i32Const(rel).op(Op.i32_add).op(Op.f64_convert_i32_u).localGet(2).op(Op.f64_add);
+    f.localGet(this.n).i32Const(rel).op(Op.i32_add).op(Op.f64_convert_i32_s).localGet(2).op(Op.f64_add);
     f.store(Op.f64_store, this.lay.stamp);
-    f.localGet(this.slot).localGet(this.slot).load(Op.f64_load, hits).f64Const(1).op(Op.f64_add);
+    f.localGet(this.slot).localGet(this.slot).load(Op.f64_load, hits);
+    f.i32Const(0)
+      .load(Op.f64_load, this.lay.jit + JIT_ONE)
+      .op(Op.f64_add);
     f.store(Op.f64_store, hits);
   }
 
