@@ -31,6 +31,8 @@ import type { Machine } from "../machine/machine.js";
 import { HEAT_SIZE, REGION_END_CHUNK, TLB_MASK, TRAP } from "../trap.js";
 import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
 import {
+  forwardImports,
+  JIT_ONE,
   JIT_PC,
   JIT_VALUE,
   JIT_WORDS_BYTES,
@@ -334,7 +336,11 @@ export class HartJit {
   private readonly layoutBare: RegionLayout;
   private readonly layoutPaged: RegionLayout;
   /** The imports of bare and of paged regions (exec calls that variant's cold()). */
-  private readonly imports: [WebAssembly.Imports, WebAssembly.Imports];
+  private readonly glue: [RegionImports, RegionImports];
+  /** The imports of bare and of paged regions, made at the first region of each (the glue
+   *  through forwardImports' module). */
+  private readonly imports: [WebAssembly.Imports | null, WebAssembly.Imports | null] = [null, null];
+  private readonly memory: WebAssembly.Memory;
 
   constructor(
     readonly hart: Hart,
@@ -368,6 +374,7 @@ export class HartJit {
     const at = arena.alloc(JIT_WORDS_BYTES, 8);
     if (at < 0) throw new Error("not supported: translation: no room for the hart's jit words in the arena");
     this.words = new Int32Array(arena.buffer, at, JIT_WORDS_BYTES / 4);
+    new Float64Array(arena.buffer, at + JIT_ONE, 1)[0] = 1; // region.ts JIT_ONE
     this.layoutBare = {
       x: h.x.byteOffset,
       f: h.f.byteOffset,
@@ -462,13 +469,20 @@ export class HartJit {
         return this.machine.changed ? 1 : 0;
       },
     });
-    const env = (g: RegionImports): WebAssembly.Imports => ({ env: { mem: arena.memory, ...g } });
     let bare: ColdFn | null = null;
     let pagedCold: ColdFn | null = null;
-    this.imports = [
-      env(glue(() => (bare ??= jitCold(false)))),
-      env(glue(() => (pagedCold ??= jitCold(true)))),
-    ];
+    this.memory = arena.memory;
+    this.glue = [glue(() => (bare ??= jitCold(false))), glue(() => (pagedCold ??= jitCold(true)))];
+  }
+
+  /** The imports of the regions of the bare (0) or paged (1) variant. */
+  private importsOf(v: 0 | 1): WebAssembly.Imports {
+    let imp = this.imports[v];
+    if (imp === null) {
+      imp = { env: { mem: this.memory, ...forwardImports(this.glue[v]) } };
+      this.imports[v] = imp;
+    }
+    return imp;
   }
 
   /** Run the region at RAM offset `ramOff` if it applies, and the regions it leaves to after it
@@ -712,7 +726,7 @@ export class HartJit {
       return [];
     }
     const bytes = rc.module.encode();
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports[paged ? 1 : 0]);
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.importsOf(paged ? 1 : 0));
     const reg: Region = {
       run: inst.exports.run as Region["run"],
       vLo: pcLo & -4096,
