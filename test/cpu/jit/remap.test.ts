@@ -45,7 +45,7 @@ type Change =
 /** The changes after which the stale entry may still run the old code. */
 const STALE: readonly Change[] = ["none", "sfence-va-other-asid"];
 
-function remapRun(jit: boolean, change: Change): { m: Machine; s2: bigint; steps: number } {
+function remapRun(jit: boolean, change: Change): { m: Machine; s2: bigint; s4: bigint; steps: number } {
   const m = new Machine({ mem: 64 << 20, tlb: "skylake" });
   if (jit) attachJit(m, { keepAll: true, hot: 64 });
   const h = m.harts[0]!;
