@@ -781,27 +781,9 @@ export class TlbModel {
   /** plruVictim for 4 ways, unrolled: nodes 0 (root), 1 (ways 0-1), 2 (ways 2-3). */
   private plru4(bits: Uint8Array, tree: number, first: number, sync: number): number {
     const stamp = this.stamp;
-    const t0 = stamp[first]!;
-    const t1 = stamp[first + 1]!;
-    const t2 = stamp[first + 2]!;
-    const t3 = stamp[first + 3]!;
     // the latest use in each half (-Infinity: none), the higher way on a tie
-    let left = -Infinity;
-    if (t1 >= sync && (t0 < sync || t1 >= t0)) {
-      bits[tree + 1] = 0;
-      left = t1;
-    } else if (t0 >= sync) {
-      bits[tree + 1] = 1;
-      left = t0;
-    }
-    let right = -Infinity;
-    if (t3 >= sync && (t2 < sync || t3 >= t2)) {
-      bits[tree + 2] = 0;
-      right = t3;
-    } else if (t2 >= sync) {
-      bits[tree + 2] = 1;
-      right = t2;
-    }
+    const left = pointPair(bits, tree + 1, stamp[first]!, stamp[first + 1]!, sync);
+    const right = pointPair(bits, tree + 2, stamp[first + 2]!, stamp[first + 3]!, sync);
     if (right !== -Infinity && right >= left) bits[tree] = 0;
     else if (left !== -Infinity) bits[tree] = 1;
     return bits[tree] === 1 ? 2 + bits[tree + 2]! : bits[tree + 1]!;
@@ -818,6 +800,20 @@ export class TlbModel {
     this.rng = x >>> 0;
     return this.rng;
   }
+}
+
+/** Tree-PLRU node `at` over two ways last used at tLo and tHi: point it away from the later
+ *  use since `sync` (the higher way on a tie); returns that use, -Infinity if neither was. */
+function pointPair(bits: Uint8Array, at: number, tLo: number, tHi: number, sync: number): number {
+  if (tHi >= sync && (tLo < sync || tHi >= tLo)) {
+    bits[at] = 0;
+    return tHi;
+  }
+  if (tLo >= sync) {
+    bits[at] = 1;
+    return tLo;
+  }
+  return -Infinity;
 }
 
 /** A leaf translation as the TLB keeps it. */
