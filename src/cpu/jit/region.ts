@@ -28,11 +28,14 @@ import { FpEmitter, fpCsr, fpNative, fpOwns, fpXRegs } from "./fp.js";
 import type { FuncBuilder, Label } from "./func.js";
 import { ModuleBuilder } from "./module.js";
 import { Op } from "./opcodes.js";
-import { Block, F64, I32, I64 } from "./types.js";
+import { Block, F64, I32, I64, type ValType } from "./types.js";
 
 /** Offsets in a hart's jit words: the exit pc, and the value a slow load returns. */
 export const JIT_PC = 0;
 export const JIT_VALUE = 8;
+/** The f64 1.0 a hit adds to its counter, read from memory (translator.ts writes it there): V8
+ *  (Node 20) builds an `f64.const 1` in three instructions at each use, a load is one. */
+export const JIT_ONE = 24;
 /** Bytes of a hart's jit words (in trap.ts, which the interpreter's warm-up reads without
  *  loading the emitter). */
 export { JIT_WORDS_BYTES } from "../trap.js";
@@ -118,6 +121,32 @@ export interface RegionImports {
    *  its decode slot (op, a, imm, len), pc and count. Returns as store does: 1 if the region
    *  must exit after it, 2 if it trapped. */
   exec(op: number, a: number, imm: number, len: number, pcLo: number, pcHi: number, n: number): number;
+}
+
+/** The parameters of the imports (all i32; each returns an i32). */
+const IMPORT_PARAMS: Record<keyof RegionImports, readonly ValType[]> = {
+  load: [I32, I32, I32, I32, I32, I32],
+  store: [I32, I32, I32, I32, I32, I32, I32, I32],
+  exec: [I32, I32, I32, I32, I32, I32, I32],
+};
+
+/** The imports `g` as functions of a small wasm module that calls them: a region importing a
+ *  function another module exports calls it directly, where a JavaScript import makes V8
+ *  compile a wrapper for each region's instance (a few tenths of a millisecond each, on the
+ *  interpreter's thread). One such module per hart and variant serves all its regions. */
+export function forwardImports(g: RegionImports): RegionImports {
+  const m = new ModuleBuilder();
+  const names = Object.keys(IMPORT_PARAMS) as (keyof RegionImports)[];
+  const idx = names.map((name) => m.importFunc({ module: "js", name }, IMPORT_PARAMS[name], [I32]));
+  names.forEach((name, k) => {
+    const params = IMPORT_PARAMS[name];
+    const f = m.func(`${name}_fwd`, params, [I32]);
+    for (let i = 0; i < params.length; i++) f.localGet(i);
+    f.call(idx[k]!);
+    m.export(name, "func", f.index);
+  });
+  const inst = new WebAssembly.Instance(m.compile(), { js: { ...g } });
+  return inst.exports as unknown as RegionImports;
 }
 
 /** Most guest instructions in a region, and in one block. */
@@ -245,12 +274,71 @@ export const TRANSLATED: ReadonlySet<Mnemonic> = new Set<Mnemonic>(
 const NAME_BY_OP: Mnemonic[] = [];
 for (const m of MNEMONICS) NAME_BY_OP[OPS[m]] = m;
 
+// What the emitter does with each op, by op number (arrays read once per instruction, instead
+// of a lookup by name in each table in turn: emission runs cold, in V8's interpreter).
+const K_NONE = 0; // a side exit
+const K_ALU = 1;
+const K_ALU_IMM = 2;
+const K_ALU_W = 3;
+const K_ALU_W_IMM = 4;
+const K_CMP = 5;
+const K_CMP_IMM = 6;
+const K_DIV = 7;
+const K_MULH = 8;
+const K_LOAD = 9;
+const K_STORE = 10;
+const K_BRANCH = 11;
+const K_OTHER = 12; // lui, auipc, jal, jalr, fence
+const K_CALLED = 13;
+/** The op's kind (K_*), and the wasm op of the ALU, compare, branch, load and store kinds. */
+const KIND = new Uint8Array(NAME_BY_OP.length);
+const WASM_OP = new Int32Array(NAME_BY_OP.length);
+
+/** Fill KIND and WASM_OP from the tables above. */
+function kindTable(): void {
+  const set = (kind: number, table: Partial<Record<Mnemonic, number>>): void => {
+    for (const [m, op] of Object.entries(table) as [Mnemonic, number][]) {
+      KIND[OPS[m]] = kind;
+      WASM_OP[OPS[m]] = op;
+    }
+  };
+  set(K_ALU, ALU);
+  set(K_ALU_IMM, ALU_IMM);
+  set(K_ALU_W, ALU_W);
+  set(K_ALU_W_IMM, ALU_W_IMM);
+  set(K_BRANCH, BRANCHES);
+  for (const [m, [op, imm]] of Object.entries(COMPARES) as [Mnemonic, readonly [number, boolean]][]) {
+    KIND[OPS[m]] = imm ? K_CMP_IMM : K_CMP;
+    WASM_OP[OPS[m]] = op;
+  }
+  for (const m of Object.keys(DIVS) as Mnemonic[]) KIND[OPS[m]] = K_DIV;
+  for (const m of MULH) KIND[OPS[m]] = K_MULH;
+  for (const [m, [, , op]] of Object.entries(LOADS) as [Mnemonic, readonly [number, boolean, number]][]) {
+    KIND[OPS[m]] = K_LOAD;
+    WASM_OP[OPS[m]] = op;
+  }
+  for (const [m, [, op]] of Object.entries(STORES) as [Mnemonic, readonly [number, number]][]) {
+    KIND[OPS[m]] = K_STORE;
+    WASM_OP[OPS[m]] = op;
+  }
+  for (const m of OTHER) KIND[OPS[m]] = K_OTHER;
+  for (const m of CALLED) KIND[OPS[m]] = K_CALLED;
+  for (const m of MNEMONICS) {
+    if ((KIND[OPS[m]] !== K_NONE) !== (TRANSLATED.has(m) || CALLED.has(m))) {
+      throw new Error(`translator: op ${m} is in no table or in two`);
+    }
+  }
+}
+kindTable();
+
 /** One decoded guest instruction of a block. */
 interface Insn {
   off: number;
   name: Mnemonic;
   /** The decode slot's op and register word (the exec import takes them as they are). */
   op: number;
+  /** What the emitter does with it (K_*; K_CALLED for the CSR accesses fp.ts takes). */
+  kind: number;
   a: number;
   /** Run through the exec import (a CALLED op): its register fields may name f registers. */
   call: boolean;
@@ -276,14 +364,16 @@ function insnAt(src: RegionSource, off: number): Insn | null {
   if (name === undefined) return null;
   const i = off * 2;
   const a = src.dc[i + 1]!;
+  const kind = KIND[op]!;
   // the CSR accesses of FP code (fflags, frm, fcsr) are fp.ts's too
-  const call = CALLED.has(name) || fpCsr(name, src.dc[i + 2]!, ((a >>> 7) & 127) >>> 1);
-  if (!call && !TRANSLATED.has(name)) return null;
+  const call = kind === K_CALLED || (kind === K_NONE && fpCsr(name, src.dc[i + 2]!, ((a >>> 7) & 127) >>> 1));
+  if (kind === K_NONE && !call) return null;
   const d = (a & 127) >>> 1;
   return {
     off,
     name,
     op,
+    kind: call ? K_CALLED : kind,
     a,
     call,
     d: d === 32 ? 0 : d, // the x0 sink
@@ -304,13 +394,13 @@ function inPage(off: number, imm: number): number {
  *  Adds to `resume` the offset after each side-exit instruction. */
 function formBlocks(src: RegionSource, resume: Set<number>): GuestBlock[] {
   const blocks: GuestBlock[] = [];
-  const seen = new Set<number>();
+  const seen = new Uint8Array(4096);
   const queue = [src.entry];
   let total = 0;
-  while (queue.length && total < MAX_INSNS) {
-    const start = queue.shift()!;
-    if (seen.has(start)) continue;
-    seen.add(start);
+  for (let q = 0; q < queue.length && total < MAX_INSNS; q++) {
+    const start = queue[q]!;
+    if (seen[start] !== 0) continue;
+    seen[start] = 1;
     const b: GuestBlock = { off: start, insns: [], end: null, next: start };
     let off = start;
     for (;;) {
@@ -326,9 +416,11 @@ function formBlocks(src: RegionSource, resume: Set<number>): GuestBlock[] {
         break;
       }
       total++;
-      if (ins.name in BRANCHES) {
+      if (ins.kind === K_BRANCH) {
         b.end = ins;
-        for (const t of [inPage(off, ins.imm), off + ins.len]) if (t >= 0 && t < 4096) queue.push(t);
+        const t = inPage(off, ins.imm);
+        if (t >= 0) queue.push(t);
+        if (off + ins.len < 4096) queue.push(off + ins.len);
         break;
       }
       if (ins.name === "jal" || ins.name === "jalr") {
@@ -377,8 +469,6 @@ export function translateRegion(src: RegionSource, lay: RegionLayout, all = fals
   return new Emitter(src, lay, blocks).emit([...resume]);
 }
 
-const M64 = (1n << 64n) - 1n;
-
 /** The emission of one region. */
 class Emitter {
   private readonly m = new ModuleBuilder();
@@ -402,7 +492,6 @@ class Emitter {
   private readonly slot: number;
   private exitLabel!: Label;
   private topLabel!: Label;
-  private readonly pageBase: bigint;
   /** The F and D emission (fp.ts), if the region has an F or D op it takes. */
   private readonly fp: FpEmitter | null = null;
 
@@ -416,17 +505,12 @@ class Emitter {
       { module: "env", name: "mem" },
       { min: lay.pages, max: lay.pages, shared: lay.shared === true },
     );
-    this.loadFn = m.importFunc({ module: "env", name: "load" }, [I32, I32, I32, I32, I32, I32], [I32]);
-    this.storeFn = m.importFunc(
-      { module: "env", name: "store" },
-      [I32, I32, I32, I32, I32, I32, I32, I32],
-      [I32],
-    );
-    this.execFn = m.importFunc({ module: "env", name: "exec" }, [I32, I32, I32, I32, I32, I32, I32], [I32]);
+    this.loadFn = m.importFunc({ module: "env", name: "load" }, IMPORT_PARAMS.load, [I32]);
+    this.storeFn = m.importFunc({ module: "env", name: "store" }, IMPORT_PARAMS.store, [I32]);
+    this.execFn = m.importFunc({ module: "env", name: "exec" }, IMPORT_PARAMS.exec, [I32]);
     const id = `region_${(src.pageHi >>> 0).toString(16)}_${((src.pageLo + src.entry) >>> 0).toString(16)}`;
     this.f = m.func(id, [I32, I32, F64, I32], [I32], ["budget", "nbase", "clk", "start"]);
     m.export("run", "func", this.f.index);
-    this.pageBase = (BigInt(src.pageHi >>> 0) << 32n) | BigInt(src.pageLo >>> 0);
     const f = this.f;
     this.n = f.local(I32, "n");
     this.blk = 3; // the parameter `start`: the block to run next
@@ -533,17 +617,16 @@ class Emitter {
         .store(Op.i64_store, this.lay.x + 8 * r);
   }
 
-  private pcOf(off: number): bigint {
-    return (this.pageBase + BigInt(off)) & M64;
+  /** Push the pc at page offset `off` (any int32: out of the page too) as an i64 constant. */
+  private constPc(off: number): void {
+    const lo = (this.src.pageLo >>> 0) + off; // within ±2^33: exact as a double
+    const carry = Math.floor(lo / 0x1_0000_0000);
+    this.f.i64Const(lo | 0, (this.src.pageHi + carry) | 0);
   }
 
-  private constPc(v: bigint): void {
-    this.f.i64ConstBig(BigInt.asIntN(64, v));
-  }
-
-  /** Exit the region with pc = v (n already counts what retired). */
-  private exitTo(v: bigint): void {
-    this.constPc(v);
+  /** Exit the region with pc = the page's base + off (n already counts what retired). */
+  private exitTo(off: number): void {
+    this.constPc(off);
     this.f.localSet(this.pc).br(this.exitLabel);
   }
 
@@ -553,7 +636,7 @@ class Emitter {
   private goTo(off: number): void {
     const i = off >= 0 ? this.index.get(off) : undefined;
     if (i === undefined) {
-      this.exitTo(this.pcOf(off));
+      this.exitTo(off);
       return;
     }
     this.f.i32Const(i).localSet(this.blk).br(this.topLabel);
@@ -565,12 +648,11 @@ class Emitter {
     // the whole block must fit the budget: else exit at its start
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localGet(0).op(Op.i32_gt_u);
     f.if();
-    this.exitTo(this.pcOf(b.off));
+    this.exitTo(b.off);
     f.end();
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localSet(this.n);
-    b.insns.forEach((ins, k) => {
-      this.insn(ins, k + 1 - len);
-    });
+    const insns = b.insns;
+    for (let k = 0; k < insns.length; k++) this.insn(insns[k]!, k + 1 - len);
     if (!b.end) {
       // on to the next block, or out at the next instruction (at 4096: the next page's first)
       this.goTo(b.next);
@@ -603,76 +685,70 @@ class Emitter {
       if (!this.fp?.emit(ins, rel, (after) => this.exec(ins, rel, after))) this.exec(ins, rel);
       return;
     }
-    const dv = DIVS[name];
-    if (dv !== undefined) {
-      if (d !== 0) this.div(s1, s2, dv[0], dv[1], dv[2], dv[3]);
-      if (d !== 0) this.set(d);
-      return;
-    }
-    if (MULH.has(name)) {
-      if (d === 0) return;
-      this.mulh(s1, s2, name);
-      this.set(d);
-      return;
-    }
-    let op = ALU[name];
-    if (op !== undefined) {
-      if (d === 0) return;
-      this.get(s1);
-      this.get(s2);
-      f.op(op as never);
-      this.set(d);
-      return;
-    }
-    op = ALU_IMM[name];
-    if (op !== undefined) {
-      if (d === 0) return;
-      this.get(s1);
-      if (name === "slli" || name === "srli" || name === "srai") f.i64Const(imm & 63, 0);
-      else this.imm64(imm);
-      f.op(op as never);
-      this.set(d);
-      return;
-    }
-    op = ALU_W[name];
-    if (op !== undefined) {
-      if (d === 0) return;
-      this.get(s1);
-      f.op(Op.i32_wrap_i64);
-      this.get(s2);
-      f.op(Op.i32_wrap_i64);
-      f.op(op as never).op(Op.i64_extend_i32_s);
-      this.set(d);
-      return;
-    }
-    op = ALU_W_IMM[name];
-    if (op !== undefined) {
-      if (d === 0) return;
-      this.get(s1);
-      f.op(Op.i32_wrap_i64).i32Const(name === "addiw" ? imm : imm & 31);
-      f.op(op as never).op(Op.i64_extend_i32_s);
-      this.set(d);
-      return;
-    }
-    const cmp = COMPARES[name];
-    if (cmp) {
-      if (d === 0) return;
-      this.get(s1);
-      if (cmp[1]) this.imm64(imm);
-      else this.get(s2);
-      f.op(cmp[0] as never).op(Op.i64_extend_i32_u);
-      this.set(d);
-      return;
-    }
-    const ld = LOADS[name];
-    if (ld) {
-      this.load(ins, rel, ld[0], ld[1], ld[2]);
-      return;
-    }
-    const st = STORES[name];
-    if (st) {
-      this.store(ins, rel, st[0], st[1]);
-      return;
+    const op = WASM_OP[ins.op]! as never;
+    switch (ins.kind) {
+      case K_ALU:
+        if (d === 0) return;
+        this.get(s1);
+        this.get(s2);
+        f.op(op);
+        this.set(d);
+        return;
+      case K_ALU_IMM:
+        if (d === 0) return;
+        this.get(s1);
+        if (name === "slli" || name === "srli" || name === "srai") f.i64Const(imm & 63, 0);
+        else this.imm64(imm);
+        f.op(op);
+        this.set(d);
+        return;
+      case K_ALU_W:
+        if (d === 0) return;
+        this.get(s1);
+        f.op(Op.i32_wrap_i64);
+        this.get(s2);
+        f.op(Op.i32_wrap_i64);
+        f.op(op).op(Op.i64_extend_i32_s);
+        this.set(d);
+        return;
+      case K_ALU_W_IMM:
+        if (d === 0) return;
+        this.get(s1);
+        f.op(Op.i32_wrap_i64).i32Const(name === "addiw" ? imm : imm & 31);
+        f.op(op).op(Op.i64_extend_i32_s);
+        this.set(d);
+        return;
+      case K_CMP:
+      case K_CMP_IMM:
+        if (d === 0) return;
+        this.get(s1);
+        if (ins.kind === K_CMP_IMM) this.imm64(imm);
+        else this.get(s2);
+        f.op(op).op(Op.i64_extend_i32_u);
+        this.set(d);
+        return;
+      case K_DIV: {
+        if (d === 0) return;
+        const dv = DIVS[name]!;
+        this.div(s1, s2, dv[0], dv[1], dv[2], dv[3]);
+        this.set(d);
+        return;
+      }
+      case K_MULH:
+        if (d === 0) return;
+        this.mulh(s1, s2, name);
+        this.set(d);
+        return;
+      case K_LOAD: {
+        const ld = LOADS[name]!;
+        this.load(ins, rel, ld[0], ld[1], ld[2]);
+        return;
+      }
+      case K_STORE: {
+        const st = STORES[name]!;
+        this.store(ins, rel, st[0], st[1]);
+        return;
+      }
     }
     switch (name) {
       case "lui":
@@ -683,7 +759,7 @@ class Emitter {
         return;
       case "auipc":
         if (d !== 0) {
-          this.constPc(this.pcOf(ins.off) + BigInt(imm));
+          this.constPc(ins.off + imm);
           this.set(d);
         }
         return;
@@ -723,22 +799,26 @@ class Emitter {
     f.localGet(this.lo).i32Const(4095).op(Op.i32_and).op(Op.i32_add);
   }
 
-  /** The paged variant's accounting of a host-TLB hit: stamp = clock, hits + 1. */
+  /** The paged variant's accounting of a host-TLB hit: stamp = clock, hits + 1. The count n +
+   *  rel (>= 1, below REGION_END_CHUNK) is converted signed: V8 converts an unsigned i32 with one
+   *  more move. */
   private account(slotArr: number, hits: number, rel: number): void {
     if (!this.src.paged) return;
     const f = this.f;
     f.localGet(this.e).load(Op.i32_load, slotArr).i32Const(3).op(Op.i32_shl).localTee(this.slot);
-    f.localGet(this.n).i32Const(rel).op(Op.i32_add).op(Op.f64_convert_i32_u).localGet(2).op(Op.f64_add);
+    f.localGet(this.n).i32Const(rel).op(Op.i32_add).op(Op.f64_convert_i32_s).localGet(2).op(Op.f64_add);
     f.store(Op.f64_store, this.lay.stamp);
-    f.localGet(this.slot).localGet(this.slot).load(Op.f64_load, hits).f64Const(1).op(Op.f64_add);
+    f.localGet(this.slot).localGet(this.slot).load(Op.f64_load, hits);
+    f.i32Const(0)
+      .load(Op.f64_load, this.lay.jit + JIT_ONE)
+      .op(Op.f64_add);
     f.store(Op.f64_store, hits);
   }
 
   /** Push pcLo, pcHi, n of the instruction: the arguments a call out ends with. */
   private callArgs(off: number, rel: number): void {
-    const pc = this.pcOf(off);
     const f = this.f;
-    f.i32Const(Number(BigInt.asIntN(32, pc))).i32Const(Number(BigInt.asIntN(32, pc >> 32n)));
+    f.i32Const((this.src.pageLo + off) | 0).i32Const(this.src.pageHi | 0); // off < 4096: no carry
     f.localGet(1).localGet(this.n).op(Op.i32_add).i32Const(rel).op(Op.i32_add);
   }
 
@@ -789,7 +869,7 @@ class Emitter {
     f.localGet(this.e).i32Const(2).op(Op.i32_eq).brIf(this.exitLabel); // trapped
     // exit after the instruction: it and the instructions before it retired
     f.localGet(this.n).i32Const(rel).op(Op.i32_add).localSet(this.n);
-    this.exitTo(this.pcOf(ins.off + ins.len));
+    this.exitTo(ins.off + ins.len);
     f.end();
   }
 
@@ -911,12 +991,11 @@ class Emitter {
   /** The block's last instruction: a branch, jal or jalr (n counts it already). */
   private terminator(ins: Insn): void {
     const f = this.f;
-    const link = this.pcOf(ins.off + ins.len);
-    const br = BRANCHES[ins.name];
-    if (br !== undefined) {
+    const link = ins.off + ins.len;
+    if (ins.kind === K_BRANCH) {
       this.get(ins.s1);
       this.get(ins.s2);
-      f.op(br as never);
+      f.op(WASM_OP[ins.op]! as never);
       f.if();
       this.jumpRel(ins);
       f.end();
@@ -982,6 +1061,6 @@ class Emitter {
   private jumpRel(ins: Insn): void {
     const t = inPage(ins.off, ins.imm);
     if (t >= 0) this.goTo(t);
-    else this.exitTo(this.pcOf(ins.off) + BigInt(ins.imm));
+    else this.exitTo(ins.off + ins.imm);
   }
 }

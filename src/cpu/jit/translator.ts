@@ -31,6 +31,8 @@ import type { Machine } from "../machine/machine.js";
 import { HEAT_SIZE, REGION_END_CHUNK, TLB_MASK, TRAP } from "../trap.js";
 import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
 import {
+  forwardImports,
+  JIT_ONE,
   JIT_PC,
   JIT_VALUE,
   JIT_WORDS_BYTES,
@@ -77,6 +79,17 @@ const ENTRY_COST = 24;
 const CHAIN_COST = 8;
 const CALL_COST = 8;
 
+// Code that keeps being rewritten (a guest's own JIT, a loop patched and fence.i'd over and
+// over): each version would be translated anew once hot, and a translation costs more than a
+// short-lived version gains. So an entry whose region is thrown away because its code changed
+// (a store into it, fence.i) before the region retired PAYBACK_INSNS instructions must be found
+// hot again 4^drops - 1 more times (at most MAX_REWRITE_SKIPS) before it is translated again:
+// translations of code rewritten over and over fall off geometrically, while a region that ran
+// long before its code changed (it paid for itself) clears the count. Drops and instructions
+// retired are architectural, so a run translates the same regions whatever the host's speed.
+const PAYBACK_INSNS = 1 << 20;
+const MAX_REWRITE_SKIPS = 1023;
+
 /** A translated region of one hart. */
 interface Region {
   run: (budget: number, nbase: number, clk: number, start: number) => number;
@@ -97,6 +110,8 @@ interface Region {
   cost: number;
   retired: number;
   calls: number;
+  /** Instructions retired over its life (see PAYBACK_INSNS). */
+  ran: number;
 }
 
 /** A region entry: the region, the index of its block there (run's `start`), and the op of
@@ -150,8 +165,8 @@ export interface RegionDump {
 export interface JitOptions {
   /** Called with each region's text when it is translated (--dump-jit). */
   dump?: (d: RegionDump) => void;
-  /** Translate FP-heavy regions too and never abandon one as slower than the interpreter
-   *  (tests of translated code). */
+  /** Translate FP-heavy regions too, never abandon one as slower than the interpreter and
+   *  never postpone rewritten code (tests of translated code). */
   keepAll?: boolean;
   /** Heat at which a pc gets its region (JIT_HOT by default; tests use less). */
   hot?: number;
@@ -297,6 +312,10 @@ export class HartJit {
   private calls = 0;
   /** Entries of abandoned regions (RAM offsets): never translated again (until fence.i). */
   private readonly unprofitable = new Set<number>();
+  /** Entries (RAM offsets) whose region was dropped because its code changed before it paid
+   *  for itself: how many times, and how many more times they must be found hot before they
+   *  are translated again (see PAYBACK_INSNS). */
+  private readonly rewritten = new Map<number, { drops: number; skips: number }>();
   /** Entries by RAM offset: every block of a region is one. */
   private readonly regions = new Map<number, Entry>();
   /** Entries whose first instruction the translator does not take. */
@@ -317,7 +336,11 @@ export class HartJit {
   private readonly layoutBare: RegionLayout;
   private readonly layoutPaged: RegionLayout;
   /** The imports of bare and of paged regions (exec calls that variant's cold()). */
-  private readonly imports: [WebAssembly.Imports, WebAssembly.Imports];
+  private readonly glue: [RegionImports, RegionImports];
+  /** The imports of bare and of paged regions, made at the first region of each (the glue
+   *  through forwardImports' module). */
+  private readonly imports: [WebAssembly.Imports | null, WebAssembly.Imports | null] = [null, null];
+  private readonly memory: WebAssembly.Memory;
 
   constructor(
     readonly hart: Hart,
@@ -351,6 +374,7 @@ export class HartJit {
     const at = arena.alloc(JIT_WORDS_BYTES, 8);
     if (at < 0) throw new Error("not supported: translation: no room for the hart's jit words in the arena");
     this.words = new Int32Array(arena.buffer, at, JIT_WORDS_BYTES / 4);
+    new Float64Array(arena.buffer, at + JIT_ONE, 1)[0] = 1; // region.ts JIT_ONE
     this.layoutBare = {
       x: h.x.byteOffset,
       f: h.f.byteOffset,
@@ -445,13 +469,20 @@ export class HartJit {
         return this.machine.changed ? 1 : 0;
       },
     });
-    const env = (g: RegionImports): WebAssembly.Imports => ({ env: { mem: arena.memory, ...g } });
     let bare: ColdFn | null = null;
     let pagedCold: ColdFn | null = null;
-    this.imports = [
-      env(glue(() => (bare ??= jitCold(false)))),
-      env(glue(() => (pagedCold ??= jitCold(true)))),
-    ];
+    this.memory = arena.memory;
+    this.glue = [glue(() => (bare ??= jitCold(false))), glue(() => (pagedCold ??= jitCold(true)))];
+  }
+
+  /** The imports of the regions of the bare (0) or paged (1) variant. */
+  private importsOf(v: 0 | 1): WebAssembly.Imports {
+    let imp = this.imports[v];
+    if (imp === null) {
+      imp = { env: { mem: this.memory, ...forwardImports(this.glue[v]) } };
+      this.imports[v] = imp;
+    }
+    return imp;
   }
 
   /** Run the region at RAM offset `ramOff` if it applies, and the regions it leaves to after it
@@ -513,6 +544,7 @@ export class HartJit {
     if (fl & FP_DIRTY) h.mstatus |= MSTATUS_FS;
     reg.calls += this.calls - c0;
     reg.retired += k;
+    reg.ran += k;
     reg.cost += cost;
     if ((++reg.entries >= JUDGE_EVERY || reg.calls >= JUDGE_CALLS) && !this.machine.opts.keepAll)
       this.judge(reg);
@@ -615,6 +647,20 @@ export class HartJit {
     this.stats.abandoned++;
   }
 
+  /** The region entry at RAM offset `ramOff` was dropped because its code changed, its region
+   *  having retired `ran` instructions: unless that paid for the translation, the entry must be
+   *  found hot 4^drops - 1 more times before it is translated again (see PAYBACK_INSNS). */
+  private postpone(ramOff: number, ran: number): void {
+    if (ran >= PAYBACK_INSNS) {
+      this.rewritten.delete(ramOff);
+      return;
+    }
+    const rw = this.rewritten.get(ramOff) ?? { drops: 0, skips: 0 };
+    rw.drops++;
+    rw.skips = Math.min(4 ** rw.drops - 1, MAX_REWRITE_SKIPS);
+    this.rewritten.set(ramOff, rw);
+  }
+
   /** Has this hart a region entry at RAM offset `ramOff`? */
   hasEntry(ramOff: number): boolean {
     return this.regions.has(ramOff);
@@ -649,6 +695,11 @@ export class HartJit {
     const off = pcLo & 4095;
     const ramOff = fBase + off;
     if (this.regions.has(ramOff) || this.refused.has(ramOff) || this.unprofitable.has(ramOff)) return [];
+    const rw = this.rewritten.get(ramOff);
+    if (rw !== undefined && rw.skips > 0 && !this.machine.opts.keepAll) {
+      rw.skips--;
+      return [];
+    }
     const t0 = performance.now();
     const mem = h.mem;
     const code = h.code;
@@ -675,7 +726,7 @@ export class HartJit {
       return [];
     }
     const bytes = rc.module.encode();
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports[paged ? 1 : 0]);
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.importsOf(paged ? 1 : 0));
     const reg: Region = {
       run: inst.exports.run as Region["run"],
       vLo: pcLo & -4096,
@@ -689,6 +740,7 @@ export class HartJit {
       cost: 0,
       retired: 0,
       calls: 0,
+      ran: 0,
     };
     // every block is an entry (unless an older region has one there)
     rc.blockOffs.forEach((o, blk) => {
@@ -723,6 +775,7 @@ export class HartJit {
     const ent = this.regions.get(ramOff);
     if (ent !== undefined) {
       this.regions.delete(ramOff);
+      this.postpone(ramOff, ent.reg.ran);
       if (--ent.reg.live === 0) this.stats.dropped++;
     }
     this.refused.clear();
@@ -730,6 +783,7 @@ export class HartJit {
 
   dropAll(): void {
     this.stats.dropped += new Set([...this.regions.values()].map((e) => e.reg)).size;
+    for (const [ramOff, e] of this.regions) this.postpone(ramOff, e.reg.ran);
     this.regions.clear();
     this.refused.clear();
     this.unprofitable.clear();

@@ -1,0 +1,79 @@
+// Code that keeps being rewritten (translator.ts, PAYBACK_INSNS): a hot loop whose `addi`
+// immediate the guest patches and fence.i's over and over is translated again only at a
+// geometrically falling rate, while a loop rewritten after it ran long gets its region back each
+// time; both runs stay the interpreter's (registers, counters, RAM).
+
+import { describe, expect, it } from "vitest";
+import { attachJit } from "../../../src/cpu/jit/index.js";
+import { PASS, runAsm } from "../../helpers/asm.js";
+import { expectSameRuns } from "../../helpers/jitdiff.js";
+
+/** `versions` versions of a loop of `passes` passes, version v adding v to s2 each pass (its
+ *  immediate patched by a store into the loop's code, then fence.i unless `noFence`). */
+function rewriting(versions: number, passes: number, noFence = false): string {
+  return `
+    .globl _start
+_start:
+    la s3, patch
+    lw s4, 0(s3)
+    li s5, 0xfffff
+    and s4, s4, s5
+    li s6, ${versions}
+2:  slli t0, s6, 20
+    or t0, t0, s4
+    sw t0, 0(s3)
+    ${noFence ? "" : "fence.i"}
+    li s1, ${passes}
+1:  add a0, a0, s1
+    xor a1, a1, a0
+patch:
+    addi s2, s2, 0
+    addi s1, s1, -1
+    bnez s1, 1b
+    addi s6, s6, -1
+    bnez s6, 2b
+${PASS}`;
+}
+
+/** Run `src` with and without translation at heat 64 (the profitability rules on), expect the
+ *  same run and s2 = passes * (1 + 2 + ... + versions); return the translator's counters. */
+function sameRun(src: string, versions: number, passes: number, maxInsns: number) {
+  const { jit } = expectSameRuns(
+    (j) => runAsm(src, { maxInsns, ...(j ? { setup: (m) => void attachJit(m, { hot: 64 }) } : {}) }),
+    (r) => r.result,
+  );
+  expect(jit.result.exitCode).toBe(0);
+  expect(jit.reg(18)).toBe(BigInt((passes * versions * (versions + 1)) / 2));
+  return jit.m.jit!.stats();
+}
+
+describe("translator: code that keeps being rewritten", () => {
+  it("a loop rewritten and fence.i'd 40 times, hot each time, is translated again only a few times", () => {
+    // 1,000 passes at heat 64: hot 15 times a version; without the postponement it would be
+    // translated 40 times (once a version), with it at hot findings 1, 5, 21, 85, 341.
+    const s = sameRun(rewriting(40, 1000), 40, 1000, 2_000_000);
+    expect(s.regions).toBeGreaterThanOrEqual(3);
+    expect(s.regions).toBeLessThanOrEqual(6);
+    expect(s.dropped).toBe(s.regions);
+  });
+
+  it("the same with the store alone (no fence.i): the store into the region's code drops it", () => {
+    const s = sameRun(rewriting(40, 1000, true), 40, 1000, 2_000_000);
+    expect(s.regions).toBeLessThanOrEqual(6);
+    expect(s.dropped).toBeGreaterThanOrEqual(3);
+  });
+
+  it("a loop rewritten after each version ran long (paid for its translation) is translated every time", () => {
+    // 3 versions of 450,000 passes (2.25 M instructions each, over 2^20 of them translated)
+    // Translated at once each time, as with keepAll (which never postpones): the same counts.
+    const src = rewriting(3, 450_000);
+    const s = sameRun(src, 3, 450_000, 8_000_000);
+    const keep = runAsm(src, {
+      maxInsns: 8_000_000,
+      setup: (m) => void attachJit(m, { hot: 64, keepAll: true }),
+    });
+    expect(s.regions).toBe(3);
+    expect(s.executed).toBe(keep.m.jit!.stats().executed);
+    expect(s.executed).toBeGreaterThan(6_000_000);
+  });
+});
