@@ -73,7 +73,7 @@ interface Arr {
   pieces: number;
   pieceLeaves: Map<number, number>;
   pieceShifts: Map<number, number>;
-  /** Hits by the slow path, per access kind index (r, w, x). */
+  /** Hits by the slow path, per access kind index (r, w, x): a view of the model's hitsBy. */
   hits: Float64Array;
   /** 4 KiB pages per entry for each of cfg.sizes. */
   pages: number[];
@@ -122,6 +122,17 @@ const LEVEL_NAMES: readonly TlbLevel[] = ["l1i", "l1d", "l2"];
 const L1I = 0;
 const L1D = 1;
 const L2 = 2;
+
+/** One page size of one array, as a probe reads it (the array's fields, flattened). */
+interface ProbeEntry {
+  occ: Int32Array;
+  shift: number;
+  pages: number;
+  base: number;
+  ways: number;
+  setMask: number;
+  sets: number;
+}
 
 /** Where a leaf of some size goes in a level: the array and the size of the pieces it holds. */
 interface Placement {
@@ -195,6 +206,8 @@ export class TlbModel {
   private readonly arrays: Arr[] = [];
   /** The arrays of each level, by level index (L1I, L1D, L2). */
   private readonly byLevel: Arr[][] = [[], [], []];
+  /** What a probe of each level looks at: each of its arrays' page sizes, in order. */
+  private readonly probes: ProbeEntry[][] = [[], [], []];
   readonly slots: number;
   /** A slot that never holds an entry and whose gen never changes: host-TLB entries made while
    *  translation is off point at it. */
@@ -222,6 +235,8 @@ export class TlbModel {
   /** Hits served by the host TLB from each slot, by kind (added into the counters on read). */
   readonly hostHits: Record<Access, Float64Array>;
   private readonly slotArr: Uint16Array;
+  /** Hits by the slow path, by array index * 3 + kind index (each Arr's `hits` is a view). */
+  private readonly hitsBy = new Float64Array(MAX_TLB_ARRAYS * 3);
   /** Counters by level and kind, indexed level * 3 + kind (the objects of `levels`). */
   private readonly kc: KindCounters[];
   private clock = 0;
@@ -271,19 +286,24 @@ export class TlbModel {
         pieces: 0,
         pieceLeaves: new Map(),
         pieceShifts: new Map(),
-        hits: new Float64Array(3),
+        hits: this.hitsBy.subarray(this.arrays.length * 3, this.arrays.length * 3 + 3),
         pages: a.sizes.map((sh) => 2 ** (sh - 12)),
       };
       base += a.entries;
       this.arrays.push(arr);
-      this.byLevel[LEVEL_NAMES.indexOf(level)]!.push(arr);
+      const li = LEVEL_NAMES.indexOf(level);
+      this.byLevel[li]!.push(arr);
+      arr.shifts.forEach((shift, i) => {
+        const { base: b, ways, setMask, sets, occ } = arr;
+        this.probes[li]!.push({ occ, shift, pages: arr.pages[i]!, base: b, ways, setMask, sets });
+      });
     };
     for (const a of cfg.itlb) add("l1i", a);
     for (const a of cfg.dtlb) add("l1d", a);
     for (const a of cfg.l2 ?? []) add("l2", a);
     this.slots = base;
     this.dummySlot = base;
-    this.scratch = new Int32Array(Math.max(...this.arrays.map((a) => a.cfg.ways)));
+    this.plruBest = new Float64Array(Math.max(...this.arrays.map((a) => a.cfg.ways)));
     const n = base + 1;
     this.valid = new Uint8Array(n);
     this.vpn = new Float64Array(n);
@@ -332,16 +352,16 @@ export class TlbModel {
     const l1 = k === 2 ? L1I : L1D;
     const c1 = this.kc[l1 * 3 + k]!;
     c1.accesses++;
-    const s = this.probe(this.byLevel[l1]!, vpn, asid);
+    const s = this.probe(this.probes[l1]!, vpn, asid);
     if (s >= 0) {
       c1.hits++;
-      this.arrays[this.slotArr[s]!]!.hits[k]++;
-      this.touch(s);
+      this.hitsBy[this.slotArr[s]! * 3 + k]++;
+      this.stamp[s] = this.clock;
       return s;
     }
     c1.misses++;
-    const l2 = this.byLevel[L2]!;
-    if (!l2.length) return -1;
+    const l2 = this.probes[L2]!;
+    if (l2.length === 0) return -1;
     const c2 = this.kc[6 + k]!;
     c2.accesses++;
     const s2 = this.probe(l2, vpn, asid);
@@ -350,9 +370,9 @@ export class TlbModel {
       return -1;
     }
     c2.hits++;
-    this.arrays[this.slotArr[s2]!]!.hits[k]++;
-    this.touch(s2);
-    return this.insert(l1, k, vpn, this.entryOf(s2));
+    this.hitsBy[this.slotArr[s2]! * 3 + k]++;
+    this.stamp[s2] = this.clock;
+    return this.copyIn(l1, k, vpn, s2);
   }
 
   /** Enter the leaf a walk found (for the access to `vpn`) into the L1 of `kind` and the L2.
@@ -495,25 +515,29 @@ export class TlbModel {
 
   /** The slot of `arrs` that holds `vpn` for `asid`, or -1: per array, per page size it holds
    *  any entry of, the ways of the set that size indexes. */
-  private probe(arrs: Arr[], vpn: number, asid: number): number {
+  private probe(list: ProbeEntry[], vpn: number, asid: number): number {
     const key = this.key;
     const asidTag = this.asidTag;
-    for (let j = 0; j < arrs.length; j++) {
-      const a = arrs[j]!;
-      const shifts = a.shifts;
-      for (let i = 0; i < shifts.length; i++) {
-        const sh = shifts[i]!;
-        if (a.occ[sh] === 0) continue;
-        const pages = a.pages[i]!;
-        const idx = pages === 1 ? vpn : Math.floor(vpn / pages);
-        const want = tagKey(idx * pages, sh);
-        const first = a.base + this.setOf(a, idx) * a.ways;
-        const end = first + a.ways;
-        for (let s = first; s < end; s++) {
-          if (key[s] === want) {
-            const t = asidTag[s]!;
-            if (t < 0 || t === asid) return s;
-          }
+    for (let j = 0; j < list.length; j++) {
+      const p = list[j]!;
+      if (p.occ[p.shift] === 0) continue;
+      const pages = p.pages;
+      let first: number;
+      let want: number;
+      if (pages === 1) {
+        want = vpn * 64 + p.shift;
+        // vpn >>> 0 keeps vpn's low 32 bits (vpn < 2^45): enough for a power-of-two mask
+        first = p.base + (p.setMask >= 0 ? (vpn >>> 0) & p.setMask : vpn % p.sets) * p.ways;
+      } else {
+        const idx = Math.floor(vpn / pages);
+        want = idx * pages * 64 + p.shift;
+        first = p.base + (p.setMask >= 0 ? (idx >>> 0) & p.setMask : idx % p.sets) * p.ways;
+      }
+      const end = first + p.ways;
+      for (let s = first; s < end; s++) {
+        if (key[s] === want) {
+          const t = asidTag[s]!;
+          if (t < 0 || t === asid) return s;
         }
       }
     }
@@ -526,58 +550,94 @@ export class TlbModel {
     return a.setMask >= 0 ? (idx >>> 0) & a.setMask : idx % a.sets;
   }
 
-  /** The leaf slot `s` holds (a piece of), in one object rewritten per call: insert() copies it
-   *  into the arrays at once. */
-  private entryOf(s: number): LeafEntry {
-    const e = this.entryScratch;
-    e.vpnBase = this.leafVpn[s]!;
-    e.shift = this.leafShift[s]!;
-    e.ppnBase = this.ppn[s]! - (this.vpn[s]! - this.leafVpn[s]!);
-    e.asid = this.asid[s]!;
-    e.global = this.global[s] === 1;
-    e.perm = this.perm[s]!;
-    e.level = this.level[s]!;
-    return e;
+  /** Copy the leaf L2 slot `s2` holds (a piece of) into the L1 `level`, as insert() would
+   *  enter it, without going through a LeafEntry; returns the L1 slot. */
+  private copyIn(level: number, k: number, vpn: number, s2: number): number {
+    const leafShift = this.leafShift[s2]!;
+    const p = this.placement(level, leafShift);
+    const v = this.place(p, k, vpn);
+    const leafVpn = this.leafVpn[s2]!;
+    this.enter(v, p, leafVpn, leafShift, this.ppn[s2]! - (this.vpn[s2]! - leafVpn), this.asid[s2]!);
+    this.global[v] = this.global[s2]!;
+    this.asidTag[v] = this.asidTag[s2]!;
+    this.perm[v] = this.perm[s2]!;
+    this.level[v] = this.level[s2]!;
+    return this.filled(p, k, v);
   }
-
-  private readonly entryScratch: LeafEntry = blankLeaf();
 
   /** Put (the piece for `vpn` of) `leaf` into `level`; returns its slot. */
   private insert(level: number, k: number, vpn: number, leaf: LeafEntry): number {
-    const { arr, shift, pages } = this.placement(level, leaf.shift);
+    const p = this.placement(level, leaf.shift);
+    const v = this.place(p, k, vpn);
+    this.enter(v, p, leaf.vpnBase, leaf.shift, leaf.ppnBase, leaf.asid);
+    this.global[v] = leaf.global ? 1 : 0;
+    this.asidTag[v] = leaf.global ? -1 : leaf.asid;
+    this.perm[v] = leaf.perm;
+    this.level[v] = leaf.level;
+    return this.filled(p, k, v);
+  }
+
+  /** The slot of placement `p` that the piece for `vpn` goes to: its set's victim, evicted (an
+   *  eviction counted against kind index `k`) if it held an entry. The slot's key and page are
+   *  set; enter() and the caller set the rest. */
+  private place(p: Placement, k: number, vpn: number): number {
+    const arr = p.arr;
+    const pages = p.pages;
     const idx = pages === 1 ? vpn : Math.floor(vpn / pages);
-    const pvpn = idx * pages;
-    const set = this.setOf(arr, idx);
-    const victim = this.victim(arr, set);
-    if (this.valid[victim]) {
+    const victim = this.victim(arr, this.setOf(arr, idx));
+    if (this.valid[victim] === 1) {
       arr.evictionsBy[k]++;
-      this.onEvent?.({
-        type: "evict",
-        array: arr.cfg.name,
-        vpn: this.vpn[victim]!,
-        shift: this.shift[victim]!,
-      });
+      if (this.onEvent !== null) {
+        this.onEvent({
+          type: "evict",
+          array: arr.cfg.name,
+          vpn: this.vpn[victim]!,
+          shift: this.shift[victim]!,
+        });
+      }
       this.drop(victim);
     }
+    const pvpn = idx * pages;
     this.valid[victim] = 1;
-    this.key[victim] = tagKey(pvpn, shift);
-    this.asidTag[victim] = leaf.global ? -1 : leaf.asid;
-    arr.occ[shift]!++;
+    this.key[victim] = tagKey(pvpn, p.shift);
     this.vpn[victim] = pvpn;
-    this.shift[victim] = shift;
-    this.leafVpn[victim] = leaf.vpnBase;
-    this.leafShift[victim] = leaf.shift;
-    this.ppn[victim] = leaf.ppnBase + (pvpn - leaf.vpnBase);
-    this.asid[victim] = leaf.asid;
-    this.global[victim] = leaf.global ? 1 : 0;
-    this.perm[victim] = leaf.perm;
-    this.level[victim] = leaf.level;
-    if (shift !== leaf.shift) this.countPiece(arr, leaf.vpnBase, leaf.shift, 1);
-    this.inserted[victim] = this.clock;
-    this.touch(victim);
-    arr.fillsBy[k]++;
-    this.onEvent?.({ type: "fill", array: arr.cfg.name, vpn: pvpn, shift, ppn: this.ppn[victim]! });
+    arr.occ[p.shift]!++;
     return victim;
+  }
+
+  /** Slot `v` (placed for `p`) holds a piece of the leaf at (leafVpn, leafShift) mapped to
+   *  ppnBase, in `asid`. */
+  private enter(
+    v: number,
+    p: Placement,
+    leafVpn: number,
+    leafShift: number,
+    ppnBase: number,
+    asid: number,
+  ): void {
+    this.shift[v] = p.shift;
+    this.leafVpn[v] = leafVpn;
+    this.leafShift[v] = leafShift;
+    this.ppn[v] = ppnBase + (this.vpn[v]! - leafVpn);
+    this.asid[v] = asid;
+    if (p.shift !== leafShift) this.countPiece(p.arr, leafVpn, leafShift, 1);
+  }
+
+  /** The fill of slot `v` is complete: stamp it and count it (kind index `k`). */
+  private filled(p: Placement, k: number, v: number): number {
+    this.inserted[v] = this.clock;
+    this.stamp[v] = this.clock;
+    p.arr.fillsBy[k]++;
+    if (this.onEvent !== null) {
+      this.onEvent({
+        type: "fill",
+        array: p.arr.cfg.name,
+        vpn: this.vpn[v]!,
+        shift: p.shift,
+        ppn: this.ppn[v]!,
+      });
+    }
+    return v;
   }
 
   /** The array of `level` that holds `shift`, or else the one with the largest smaller size
@@ -647,10 +707,6 @@ export class TlbModel {
     return false;
   }
 
-  private touch(s: number): void {
-    this.stamp[s] = this.clock;
-  }
-
   private victim(a: Arr, set: number): number {
     const ways = a.ways;
     const first = a.base + set * ways;
@@ -674,45 +730,67 @@ export class TlbModel {
     return v;
   }
 
-  /** Tree-PLRU: bring the set's tree up to date by replaying the uses since the last sync in
-   *  time order (only the last use of each way matters: a use rewrites its whole path), then
-   *  follow the tree away from recent use. */
+  /** Tree-PLRU: bring the set's tree up to date with the uses since the last sync, then follow
+   *  it away from recent use. Replaying those uses in time order would leave each node pointing
+   *  away from the last use under it: the latest stamp in its subtree, the higher way on a tie
+   *  (a use at the sync instant itself counts again: re-applying it is harmless). */
   private plruVictim(a: Arr, set: number): number {
-    const ways = a.cfg.ways;
+    const ways = a.ways;
     if (ways === 1) return 0;
     const first = a.base + set * ways;
     const sync = a.plruSync[set]!;
-    // The ways used since the last sync, in time order (an insertion sort into a scratch array;
-    // uses at the sync instant itself are replayed again: re-applying them in order is harmless).
-    const used = this.scratch;
-    let n = 0;
-    for (let w = 0; w < ways; w++) {
-      const t = this.stamp[first + w]!;
-      if (t < sync) continue;
-      let i = n++;
-      while (i > 0 && this.stamp[first + used[i - 1]!]! > t) {
-        used[i] = used[i - 1]!;
-        i--;
-      }
-      used[i] = w;
-    }
     const tree = set * (ways - 1);
-    for (let i = 0; i < n; i++) plruTouch(a.plru, tree, ways, used[i]!);
+    const bits = a.plru;
+    if (ways === 4) {
+      a.plruSync[set] = this.clock;
+      return this.plru4(bits, tree, first, sync);
+    }
+    const stamp = this.stamp;
+    const best = this.plruBest;
+    for (let i = 0; i < ways - 1; i++) best[i] = -Infinity;
+    for (let w = 0; w < ways; w++) {
+      const t = stamp[first + w]!;
+      if (t < sync) continue;
+      let node = 0;
+      let lo = 0;
+      let span = ways;
+      while (span > 1) {
+        span >>= 1;
+        const inRight = w >= lo + span;
+        if (t >= best[node]!) {
+          best[node] = t;
+          bits[tree + node] = inRight ? 0 : 1;
+        }
+        if (inRight) lo += span;
+        node = 2 * node + (inRight ? 2 : 1);
+      }
+    }
     a.plruSync[set] = this.clock;
     let node = 0;
     let lo = 0;
     let span = ways;
     while (span > 1) {
       span >>= 1;
-      const right = a.plru[tree + node] === 1; // 1: the victim is in the right half
+      const right = bits[tree + node] === 1; // 1: the victim is in the right half
       if (right) lo += span;
       node = 2 * node + (right ? 2 : 1);
     }
     return lo;
   }
 
-  /** Scratch for plruVictim: one slot per way of the widest array. */
-  private scratch = new Int32Array(0);
+  /** plruVictim for 4 ways, unrolled: nodes 0 (root), 1 (ways 0-1), 2 (ways 2-3). */
+  private plru4(bits: Uint8Array, tree: number, first: number, sync: number): number {
+    const stamp = this.stamp;
+    // the latest use in each half (-Infinity: none), the higher way on a tie
+    const left = pointPair(bits, tree + 1, stamp[first]!, stamp[first + 1]!, sync);
+    const right = pointPair(bits, tree + 2, stamp[first + 2]!, stamp[first + 3]!, sync);
+    if (right !== -Infinity && right >= left) bits[tree] = 0;
+    else if (left !== -Infinity) bits[tree] = 1;
+    return bits[tree] === 1 ? 2 + bits[tree + 2]! : bits[tree + 1]!;
+  }
+
+  /** Scratch for plruVictim: per tree node of the widest array, the latest use under it. */
+  private plruBest = new Float64Array(0);
 
   private nextRandom(): number {
     let x = this.rng;
@@ -724,18 +802,18 @@ export class TlbModel {
   }
 }
 
-/** A use of way `w`: point every node on its path away from it. */
-function plruTouch(bits: Uint8Array, tree: number, ways: number, w: number): void {
-  let node = 0;
-  let lo = 0;
-  let span = ways;
-  while (span > 1) {
-    span >>= 1;
-    const inRight = w >= lo + span;
-    bits[tree + node] = inRight ? 0 : 1;
-    if (inRight) lo += span;
-    node = 2 * node + (inRight ? 2 : 1);
+/** Tree-PLRU node `at` over two ways last used at tLo and tHi: point it away from the later
+ *  use since `sync` (the higher way on a tie); returns that use, -Infinity if neither was. */
+function pointPair(bits: Uint8Array, at: number, tLo: number, tHi: number, sync: number): number {
+  if (tHi >= sync && (tLo < sync || tHi >= tLo)) {
+    bits[at] = 0;
+    return tHi;
   }
+  if (tLo >= sync) {
+    bits[at] = 1;
+    return tLo;
+  }
+  return -Infinity;
 }
 
 /** A leaf translation as the TLB keeps it. */

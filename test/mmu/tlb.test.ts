@@ -92,6 +92,66 @@ describe("replacement policies: victim order", () => {
     expect(present(t)).toEqual([1, 2, 4, 5]);
   });
 
+  it("tree-PLRU of 2, 4 and 8 ways evicts as a tree updated at every use, host-served uses included", () => {
+    // The model replays the uses since a set's last victim choice from the stamps (the host TLB
+    // only writes a stamp): it must agree with a tree pointed away from each use as it happens.
+    for (const ways of [2, 4, 8]) {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.integer({ min: 1, max: 2 * ways }), fc.boolean()), { maxLength: 200 }),
+          (ops) => {
+            const cfg: TlbConfig = {
+              name: "t",
+              description: "",
+              itlb: [{ name: "i", entries: ways, ways, replacement: "plru", sizes: [12] }],
+              dtlb: [{ name: "d", entries: ways, ways, replacement: "plru", sizes: [12] }],
+            };
+            const t = new TlbModel(cfg);
+            const bits = new Array<number>(ways - 1).fill(0);
+            const ref: (number | null)[] = new Array<number | null>(ways).fill(null);
+            const use = (w: number): void => {
+              for (let node = 0, lo = 0, span = ways; span > 1; ) {
+                span >>= 1;
+                const right = w >= lo + span;
+                bits[node] = right ? 0 : 1;
+                if (right) lo += span;
+                node = 2 * node + (right ? 2 : 1);
+              }
+            };
+            const victim = (): number => {
+              const free = ref.indexOf(null);
+              if (free >= 0) return free;
+              let node = 0;
+              let lo = 0;
+              for (let span = ways; span > 1; ) {
+                span >>= 1;
+                if (bits[node] === 1) lo += span;
+                node = 2 * node + (bits[node] === 1 ? 2 : 1);
+              }
+              return lo;
+            };
+            for (const [vpn, host] of ops) {
+              t.setClock(++clock);
+              const w = ref.indexOf(vpn);
+              if (w >= 0 && host) {
+                t.stamp[ways + w] = clock; // the host TLB's hit: a stamp written in place
+              } else if (t.lookup("r", vpn, 0) < 0) {
+                ref[victim()] = vpn;
+                t.fill("r", vpn, leaf(vpn));
+              }
+              use(ref.indexOf(vpn));
+              const held = t.entries().filter((e) => e.level === "l1d");
+              expect(held.map((e) => [e.slot - ways, e.vpn])).toEqual(
+                ref.flatMap((v, i) => (v === null ? [] : [[i, v]])),
+              );
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    }
+  });
+
   it("seeded random is deterministic for a seed and differs between seeds", () => {
     const run = (seed: number): number[] => {
       const t = oneSet("random", seed);
