@@ -29,7 +29,6 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { constants, Script } from "node:vm";
@@ -231,9 +230,16 @@ export class CachedLoader {
     const module = { exports: {} };
     this.modules.set(file, module);
     const dir = dirname(file);
-    const nodeRequire = createRequire(file);
-    const require = (id: string): unknown =>
-      id.startsWith("./") || id.startsWith("../") ? this.load(join(dir, id)) : nodeRequire(id);
+    let nodeRequire: ((id: string) => unknown) | null = null;
+    // Node's modules as they are (node:fs...); packages through a require of the chunk's own,
+    // made when first needed (node:module loads Node's ES module loader, ~1 ms).
+    const require = (id: string): unknown => {
+      if (id.startsWith("./") || id.startsWith("../")) return this.load(join(dir, id));
+      const builtin = process.getBuiltinModule(id);
+      if (builtin !== undefined) return builtin;
+      nodeRequire ??= process.getBuiltinModule("node:module").createRequire(file);
+      return nodeRequire(id);
+    };
     (script.runInThisContext() as ModuleFunction)(module.exports, require, module, file, dir);
     return module.exports;
   }
