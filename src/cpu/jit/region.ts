@@ -152,6 +152,27 @@ export function forwardImports(g: RegionImports): RegionImports {
   return inst.exports as unknown as RegionImports;
 }
 
+/** The parameters of a region's `run` (budget, nbase, clk, start; it returns an i32). */
+const RUN_PARAMS: readonly ValType[] = [I32, I32, F64, I32];
+
+/** A hart's one way into its regions: `enter(slot, budget, nbase, clk, start)` calls the `run`
+ *  of the region in `table` at `slot` (a call_indirect, checked against run's type). Called
+ *  from one place with one function, the call from JavaScript is monomorphic, so V8's
+ *  optimized caller takes a specialized (or inlined) JS-to-wasm entry, where a call of each
+ *  region's own export went through V8's generic wrapper. */
+export type RegionHub = (slot: number, budget: number, nbase: number, clk: number, start: number) => number;
+
+/** The hub of the regions of `table` (see RegionHub). */
+export function regionHub(table: WebAssembly.Table): RegionHub {
+  const m = new ModuleBuilder();
+  m.importTable({ module: "env", name: "regions" }, { min: 0 });
+  const run = m.type(RUN_PARAMS, [I32]);
+  const f = m.func("enter", [I32, ...RUN_PARAMS], [I32], ["slot", "budget", "nbase", "clk", "start"]);
+  f.localGet(1).localGet(2).localGet(3).localGet(4).localGet(0).callIndirect(run);
+  m.export("enter", "func", f.index);
+  return new WebAssembly.Instance(m.compile(), { env: { regions: table } }).exports.enter as RegionHub;
+}
+
 /** Most guest instructions in a region, and in one block. */
 const MAX_INSNS = 400;
 const MAX_BLOCK = 64;
@@ -555,7 +576,7 @@ class Emitter {
     this.storeFn = m.importFunc({ module: "env", name: "store" }, IMPORT_PARAMS.store, [I32]);
     this.execFn = m.importFunc({ module: "env", name: "exec" }, IMPORT_PARAMS.exec, [I32]);
     const id = `region_${(src.pageHi >>> 0).toString(16)}_${((src.pageLo + src.entry) >>> 0).toString(16)}`;
-    this.f = m.func(id, [I32, I32, F64, I32], [I32], ["budget", "nbase", "clk", "start"]);
+    this.f = m.func(id, RUN_PARAMS, [I32], ["budget", "nbase", "clk", "start"]);
     m.export("run", "func", this.f.index);
     const f = this.f;
     this.n = f.local(I32, "n");
