@@ -23,10 +23,12 @@
 //
 //   node dist/scripts/bundle.js        build dist/bundle/ (npm run build does it)
 
+import { createHash } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { InputOptions, OutputOptions, RolldownOutput } from "rolldown";
+import { BUILD_ID_NAME } from "../src/cli/code-cache.js";
 
 /** The repository: this file runs as dist/scripts/bundle.js, or from the sources in tests. */
 export const ROOT = resolve(
@@ -70,13 +72,26 @@ export function bundleOptions(
 }
 
 /** Build the bundle into `dir` (emptied first), with the package.json that makes its .js files
- *  CommonJS; returns rolldown's output. */
+ *  CommonJS and the build's identity (BUILD_ID_NAME, buildId()); returns rolldown's output. */
 export async function buildBundle(dir = BUNDLE_DIR, main?: string): Promise<RolldownOutput> {
   const { build } = await import("rolldown");
   rmSync(dir, { recursive: true, force: true });
   const out = await build({ ...bundleOptions(dir, main), write: true });
   writeFileSync(join(dir, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
+  writeFileSync(join(dir, BUILD_ID_NAME), `${buildId(out)}\n`);
   return out;
+}
+
+/** The identity of a build: 16 hex digits of a SHA-256 of its chunks' names and texts. The code
+ *  cache keeps the text of the generated interpreters under it (src/cli/code-cache.ts,
+ *  compileGenerated): that text is a function of the build's code. */
+export function buildId(out: RolldownOutput): string {
+  const h = createHash("sha256");
+  const chunks = out.output
+    .filter((o) => o.type === "chunk")
+    .sort((a, b) => (a.fileName < b.fileName ? -1 : 1));
+  for (const c of chunks) h.update(`${c.fileName}\0${c.code}\0`);
+  return h.digest("hex").slice(0, 16);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -29,7 +29,6 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { constants, Script } from "node:vm";
@@ -204,7 +203,10 @@ function silenceLoaderWarning(): void {
  *  files of the chunks compiled from source, once the command has run. */
 export class CachedLoader {
   private readonly modules = new Map<string, { exports: object }>();
-  private readonly fresh: { script: Script; file: string; key: Buffer }[] = [];
+  private readonly fresh: { script: Script; file: string; key: Buffer; text?: string }[] = [];
+  /** This build's identity (scripts/bundle.ts, BUILD_ID_NAME), or null: generated code is then
+   *  known by its text's digest only (compileGenerated). runCached sets it. */
+  buildId: string | null = null;
   readonly report: CacheReport = { hits: [], misses: [] };
 
   constructor(private readonly cache: string | null) {
@@ -231,9 +233,16 @@ export class CachedLoader {
     const module = { exports: {} };
     this.modules.set(file, module);
     const dir = dirname(file);
-    const nodeRequire = createRequire(file);
-    const require = (id: string): unknown =>
-      id.startsWith("./") || id.startsWith("../") ? this.load(join(dir, id)) : nodeRequire(id);
+    let nodeRequire: ((id: string) => unknown) | null = null;
+    // Node's modules as they are (node:fs...); packages through a require of the chunk's own,
+    // made when first needed (node:module loads Node's ES module loader, ~1 ms).
+    const require = (id: string): unknown => {
+      if (id.startsWith("./") || id.startsWith("../")) return this.load(join(dir, id));
+      const builtin = process.getBuiltinModule(id);
+      if (builtin !== undefined) return builtin;
+      nodeRequire ??= process.getBuiltinModule("node:module").createRequire(file);
+      return nodeRequire(id);
+    };
     (script.runInThisContext() as ModuleFunction)(module.exports, require, module, file, dir);
     return module.exports;
   }
@@ -259,15 +268,56 @@ export class CachedLoader {
     return script;
   }
 
-  /** The function `new Function(params, body)` makes, compiled with the code cache as a chunk
-   *  is: generated code (the interpreter's variants, src/cpu/interp.ts), its cache file named
-   *  gen-NAME-DIGEST.js.v8 by its text's digest (another build's text gets a file of its own). */
-  compileGenerated(name: string, params: string, body: string): (...args: never[]) => unknown {
-    const text = `(function (${params}) {${body}\n})`;
+  /** The function `new Function(params, body())` makes, compiled with the code cache as a chunk
+   *  is: generated code (the interpreter's variants, src/cpu/interp.ts). With a build identity
+   *  (buildId), its cache file gen-NAME-BUILD.js.v8 holds the text as well, made by this build
+   *  for NAME (and this Node, architecture and natives syntax: the key), and body() is not called
+   *  at all: making a variant's ~60 KB of text cost about 5 ms of CPU and 0.9 MB of V8's young
+   *  heap at every start-up. Without one, the file is gen-NAME-DIGEST.js.v8, by the text's digest
+   *  (another build's text gets a file of its own). */
+  compileGenerated(name: string, params: string, body: () => string): (...args: never[]) => unknown {
+    const wrap = (b: string): string => `(function (${params}) {${b}\n})`;
+    if (this.buildId !== null && this.cache !== null) {
+      const file = `gen-${name}-${this.buildId}.js`;
+      const key = cacheKey(Buffer.from(`${file} ${params} ${nativesSyntax()}`, "latin1"));
+      return this.compileStored(file, key, () => wrap(body())).runInThisContext() as (
+        ...args: never[]
+      ) => unknown;
+    }
+    const text = wrap(body());
     const bytes = Buffer.from(text, "utf8");
     const file = `gen-${name}-${digest(bytes).toString("hex").slice(0, 8)}.js`;
     const key = this.cache === null ? null : cacheKey(bytes);
     return this.compile(file, text, key).runInThisContext() as (...args: never[]) => unknown;
+  }
+
+  /** Compile the generated code of `file` from its cache file (text and V8's data) when that
+   *  was made for `key`, else from make() (noted for save(), the text with it). */
+  private compileStored(file: string, key: Buffer, make: () => string): Script {
+    const stored = this.readStored(file, key);
+    if (stored) {
+      const script = new Script(stored.text, { filename: file, cachedData: stored.data });
+      if (!script.cachedDataRejected) {
+        this.report.hits.push(file);
+        return script;
+      }
+    }
+    const text = make();
+    const script = new Script(text, { filename: file });
+    this.report.misses.push(file);
+    this.fresh.push({ script, file, key, text });
+    return script;
+  }
+
+  /** The text and V8's data in the cache file of `file` (payload: the text's length, 4 bytes
+   *  little-endian, its UTF-8 bytes, V8's data), or undefined. */
+  private readStored(file: string, key: Buffer): { text: string; data: Uint8Array } | undefined {
+    const payload = this.read(file, key);
+    if (!payload || payload.length < 4) return undefined;
+    const len = Buffer.from(payload.buffer, payload.byteOffset, 4).readUInt32LE(0);
+    if (4 + len >= payload.length) return undefined;
+    const text = Buffer.from(payload.buffer, payload.byteOffset + 4, len).toString("utf8");
+    return { text, data: payload.subarray(4 + len) };
   }
 
   /** Write the cache file of every chunk compiled from source (after the command ran, so that
@@ -276,12 +326,12 @@ export class CachedLoader {
   save(): number {
     if (this.cache === null) return 0;
     let written = 0;
-    for (const { script, file, key } of this.fresh) {
+    for (const { script, file, key, text } of this.fresh) {
       try {
         mkdirSync(this.cache, { recursive: true });
         const path = this.path(file);
         const tmp = `${path}.${process.pid}.tmp`;
-        writeFileSync(tmp, encodeCache(key, script.createCachedData()));
+        writeFileSync(tmp, encodeCache(key, withText(text, script.createCachedData())));
         renameSync(tmp, path); // whole or not at all, for a process reading it meanwhile
         written++;
       } catch {
@@ -301,6 +351,40 @@ export class CachedLoader {
   private read(file: string, key: Buffer): Uint8Array | undefined {
     const bytes = readScratch(this.path(file)); // none yet: undefined
     return bytes && decodeCache(bytes, key);
+  }
+}
+
+/** V8's data, after `text` (its length, 4 bytes little-endian, and its UTF-8 bytes) if any. */
+function withText(text: string | undefined, data: Uint8Array): Uint8Array {
+  if (text === undefined) return data;
+  const bytes = Buffer.from(text, "utf8");
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(bytes.length, 0);
+  return Buffer.concat([len, bytes, data]);
+}
+
+/** Does this process take V8's natives syntax (src/cli/v8-tuning.ts)? Generated code differs
+ *  with it (src/cpu/interp.ts, NEVER_OPTIMIZE), so the key of its stored text says it. */
+function nativesSyntax(): boolean {
+  try {
+    new Function("%NeverOptimizeFunction(function () {});");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The file beside the bundle's chunks naming its build (scripts/bundle.ts writes it): a digest
+ *  of all their texts, so that another build's generated code is never taken for this one's. */
+export const BUILD_ID_NAME = "build-id";
+
+/** The build identity in the bundle directory `dir` (16 hex digits), or null without one. */
+export function readBuildId(dir: string): string | null {
+  try {
+    const id = readFileSync(join(dir, BUILD_ID_NAME), "latin1").trim();
+    return /^[0-9a-f]{16}$/.test(id) ? id : null;
+  } catch {
+    return null;
   }
 }
 
@@ -327,7 +411,9 @@ export function pruneCache(dir: string, max: number): void {
 interface CliEntry {
   commandLine(): string[];
   main(argv: readonly string[]): Promise<number>;
-  setCompilerHost(c: (name: string, params: string, body: string) => (...args: never[]) => unknown): void;
+  setCompilerHost(
+    c: (name: string, params: string, body: () => string) => (...args: never[]) => unknown,
+  ): void;
 }
 
 /** Run the bundled CLI at `entry` (dist/bundle/mmlab.js) through the code cache, with V8 tuned
@@ -336,6 +422,7 @@ interface CliEntry {
 export async function runCached(entry: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   tuneV8();
   const loader = new CachedLoader(cacheDir(env));
+  loader.buildId = readBuildId(dirname(entry));
   const cli = loader.load(entry) as CliEntry;
   cli.setCompilerHost((name, params, body) => loader.compileGenerated(name, params, body));
   const status = await cli.main(cli.commandLine());

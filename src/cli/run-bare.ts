@@ -8,10 +8,9 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Machine, RunResult } from "../cpu/index.js";
 import type { ElfFile } from "../elf/index.js";
-import { BareTarget } from "../gdb/index.js";
 import { errnoName, strerror } from "../kernel/errno.js";
 import { prepareBare, runBare } from "../session/index.js";
-import { type GdbListen, serveGdb } from "./gdb-server.js";
+import type { GdbListen } from "./gdb-server.js";
 import { asInput } from "./guest.js";
 import { ConsoleSink, err, writeGuest } from "./io.js";
 import { type MachineConfig, startInsnTrace, startTlbTrace } from "./machine-config.js";
@@ -96,13 +95,18 @@ export function runElf(elf: ElfFile, opts: GuestRun): number {
 }
 
 /** Load `elf` and run it under the gdb stub listening at `listen` (--gdb); returns the exit
- *  status: the guest's, or 128 + the signal when gdb killed it. */
+ *  status: the guest's, or 128 + the signal when gdb killed it. The stub is loaded only here
+ *  (start-up of the runs without it). */
 export async function runElfGdb(
   elf: ElfFile,
   opts: GuestRun,
   listen: GdbListen,
   wait: boolean,
 ): Promise<number> {
+  const [{ BareTarget }, { serveGdb }] = await Promise.all([
+    import("../gdb/index.js"),
+    import("./gdb-server.js"),
+  ]);
   const cfg = opts.config;
   const { sink, attach } = guestConsole();
   const s = asInput(() => prepareBare(elf, opts.name, cfg, { console: sink.put }));

@@ -3,7 +3,6 @@
 
 import { readSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { KernelTarget } from "../gdb/index.js";
 import { ExecError, type Mount, parseMount, type TaskIo, type task_struct } from "../kernel/index.js";
 import {
   DEFAULT_ENV,
@@ -28,7 +27,7 @@ import {
   stringOpt,
   usageError,
 } from "./args.js";
-import { type GdbListen, serveGdb } from "./gdb-server.js";
+import type { GdbListen } from "./gdb-server.js";
 import { asInput } from "./guest.js";
 import { err, isTerminal, writeGuest } from "./io.js";
 import { checkKernelMem, checkKernelSatp } from "./kernel-session.js";
@@ -220,7 +219,7 @@ export async function runKernelMode(
 }
 
 /** `run --gdb` in kernel mode: the program started, then run by gdb's stub until it ends;
- *  returns its exit status (128 + the signal that killed it). */
+ *  returns its exit status (128 + the signal that killed it). The stub is loaded only here. */
 async function runUnderGdb(
   cfg: MachineConfig,
   prog: KernelProgram,
@@ -228,6 +227,10 @@ async function runUnderGdb(
   gdb: { listen: GdbListen; wait: boolean },
   execFile: string | null,
 ): Promise<number> {
+  const [{ KernelTarget }, { serveGdb }] = await Promise.all([
+    import("../gdb/index.js"),
+    import("./gdb-server.js"),
+  ]);
   const started = startUnderKernel(cfg, prog, hooks);
   if (typeof started === "number") return started;
   const target = new KernelTarget(started.session.k, started.task, execFile, cfg.maxInsns);

@@ -5,7 +5,7 @@
 import { loadJit } from "../session/index.js";
 import { type Parsed, UsageError, usageError } from "./args.js";
 import type { Command } from "./command.js";
-import { type GdbListen, parseGdbListen } from "./gdb-server.js";
+import type { GdbListen } from "./gdb-server.js";
 import { loadGuest } from "./guest.js";
 import { APPEND_OPTION } from "./kernel-session.js";
 import { MACHINE_OPTIONS, machineConfig } from "./machine-config.js";
@@ -90,7 +90,7 @@ Options come before PROGRAM.`,
     if (config.jit) await loadJit();
     const [program, ...rest] = p.positionals;
     if (program === undefined) throw usageError("run", "no PROGRAM given");
-    if (!p.options.has("bare")) return runKernelMode(program, rest, p, config, gdbOption(p));
+    if (!p.options.has("bare")) return runKernelMode(program, rest, p, config, await gdbOption(p));
     for (const opt of ["append", "env", "clear-env", "mount", "strace", "seed", "smaps", "dmesg"]) {
       if (p.options.has(opt)) {
         throw usageError("run", `'--${opt}' is for kernel mode, not --bare`);
@@ -103,18 +103,20 @@ Options come before PROGRAM.`,
       );
     }
     const elf = await loadGuest(program);
-    const gdb = gdbOption(p);
+    const gdb = await gdbOption(p);
     if (gdb) return runElfGdb(elf, { name: program, config }, gdb.listen, gdb.wait);
     return runElf(elf, { name: program, config });
   },
 };
 
-/** --gdb and --gdb-wait, or null without --gdb. */
-export function gdbOption(p: Parsed): { listen: GdbListen; wait: boolean } | null {
+/** --gdb and --gdb-wait, or null without --gdb (the stub's module is loaded only with it:
+ *  start-up). */
+export async function gdbOption(p: Parsed): Promise<{ listen: GdbListen; wait: boolean } | null> {
   const v = p.options.get("gdb");
   if (typeof v !== "string") {
     if (p.options.has("gdb-wait")) throw usageError("run", "--gdb-wait needs --gdb");
     return null;
   }
+  const { parseGdbListen } = await import("./gdb-server.js");
   return { listen: parseGdbListen(v, "run"), wait: p.options.has("gdb-wait") };
 }

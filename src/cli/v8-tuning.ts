@@ -1,7 +1,43 @@
 // V8 settings for the `mmlab` command (bin/mmlab.js, through start.js), made before any of the
 // CLI's code is compiled (V8's code cache is made and checked under the same flags).
 
-import { setFlagsFromString } from "node:v8";
+/** Sets V8 flags, as node:v8's setFlagsFromString. */
+export type FlagSetter = (flags: string) => void;
+
+/** What v8FlagSetter() needs of `process` (tests pass their own). */
+export interface FlagHost {
+  binding?: (name: string) => unknown;
+  emitWarning: (...args: never[]) => void;
+  getBuiltinModule: (id: "node:v8") => { setFlagsFromString: FlagSetter };
+}
+
+/** V8's setFlagsFromString, taken from Node's internal binding (process.binding("v8")) where it
+ *  is there, else from node:v8.
+ *
+ *  Why not node:v8 always: loading it loads Node's heap snapshot helpers and with them all of
+ *  Node's stream modules, and once those are loaded the first guest write makes process.stdout
+ *  too (src/cli/io.ts); together about 10 ms of CPU of a no-libc hello world's ~80 ms
+ *  (perf stat, 20 runs each). The binding is the function node:v8 calls. Node warns once that
+ *  process.binding("v8") is deprecated (DEP0111): a warning about how mmlab starts, not for the
+ *  user, so process.emitWarning is muted for that one call (the warning is made synchronously;
+ *  its printing would come later). */
+export function v8FlagSetter(host: FlagHost = process as unknown as FlagHost): FlagSetter {
+  const binding = host.binding;
+  if (typeof binding === "function") {
+    const emit = host.emitWarning;
+    host.emitWarning = () => {};
+    try {
+      const v8 = binding.call(host, "v8") as { setFlagsFromString?: unknown } | undefined;
+      const set = v8?.setFlagsFromString;
+      if (typeof set === "function") return (flags) => set.call(v8, flags);
+    } catch {
+      // no such binding in this Node: node:v8 below
+    } finally {
+      host.emitWarning = emit;
+    }
+  }
+  return host.getBuiltinModule("node:v8").setFlagsFromString;
+}
 
 /** Natives syntax, so that the generated interpreter's starter variants (src/cpu/interp.ts,
  *  STARTER_INSNS) can tell V8 never to optimize them (`%NeverOptimizeFunction`): they then run
@@ -14,7 +50,7 @@ import { setFlagsFromString } from "node:v8";
  *  call that is running when that code is installed made V8 compile run() a second time for
  *  on-stack replacement, a compile as long as the first (1–2 s of CPU on the development
  *  machine, --trace-opt on bench_coremark) whose code would serve for a few milliseconds. */
-export function tuneV8(): void {
-  setFlagsFromString("--no-use-osr");
-  setFlagsFromString("--allow-natives-syntax");
+export function tuneV8(set: FlagSetter = v8FlagSetter()): void {
+  set("--no-use-osr");
+  set("--allow-natives-syntax");
 }

@@ -413,7 +413,7 @@ function build(v: Variant, tracer: TraceFn | null, warmUp = tracer === null): Ru
     tracer,
     fpu: FPU,
   };
-  const factory = compileGenerated(variantName(v), "env", source(v)) as (
+  const factory = compileGenerated(variantName(v), "env", () => source(v)) as (
     e: typeof env,
   ) => RunFn & { cold: ColdFn };
   const made = factory(env);
@@ -425,13 +425,18 @@ function build(v: Variant, tracer: TraceFn | null, warmUp = tracer === null): Ru
 const colds = new WeakMap<RunFn, ColdFn>();
 
 /** Compiles generated code: `name` names it (the variant), `params` are its parameters, `body`
- *  its text; returns the function. */
-export type GeneratedCompiler = (name: string, params: string, body: string) => (...args: never[]) => unknown;
+ *  makes its text (a function of `name` and of this build's code only, so that a host may keep
+ *  the text of an earlier process instead of making it again); returns the function. */
+export type GeneratedCompiler = (
+  name: string,
+  params: string,
+  body: () => string,
+) => (...args: never[]) => unknown;
 
 /** How the generated interpreters are compiled: new Function, unless the host gave another way
  *  (setGeneratedCompiler). */
 let compileGenerated: GeneratedCompiler = (_name, params, body) =>
-  new Function(params, body) as (...args: never[]) => unknown;
+  new Function(params, body()) as (...args: never[]) => unknown;
 
 /** Compile the generated interpreters with `c` from now on: the `mmlab` command compiles them
  *  through V8's code cache, as its own chunks (src/cli/code-cache.ts), so a process neither

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  BUILD_ID_NAME,
   CachedLoader,
   cacheDir,
   cacheKey,
@@ -23,6 +24,7 @@ import {
   digest,
   encodeCache,
   MAX_CACHE_FILES,
+  readBuildId,
 } from "../../src/cli/code-cache.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -120,7 +122,7 @@ describe("CachedLoader", () => {
     const body = "const k = 3;\nreturn function triple(n) { return k * n; };";
     const make = (): { loader: CachedLoader; f: (n: number) => number } => {
       const loader = new CachedLoader(cache);
-      const factory = loader.compileGenerated("test-variant", "env", body) as (
+      const factory = loader.compileGenerated("test-variant", "env", () => body) as (
         env: unknown,
       ) => (n: number) => number;
       return { loader, f: factory(null) };
@@ -133,6 +135,49 @@ describe("CachedLoader", () => {
     expect(second.f(14)).toBe(42);
     expect(second.loader.report.hits).toEqual(first.loader.report.misses);
     expect(new Function("env", body)(null)(14)).toBe(42);
+  });
+
+  it("keeps generated code's text under the build's identity: the next process does not make it", () => {
+    const body = "const k = 3;\nreturn function triple(n) { return k * n; };";
+    const make = (build: string, made: string[]): { loader: CachedLoader; f: (n: number) => number } => {
+      const loader = new CachedLoader(cache);
+      loader.buildId = build;
+      const factory = loader.compileGenerated("test-variant", "env", () => {
+        made.push(build);
+        return body;
+      }) as (env: unknown) => (n: number) => number;
+      return { loader, f: factory(null) };
+    };
+    const made: string[] = [];
+    const first = make("0123456789abcdef", made);
+    expect(first.f(14)).toBe(42);
+    expect(first.loader.report.misses).toEqual(["gen-test-variant-0123456789abcdef.js"]);
+    expect(first.loader.save()).toBe(1);
+    const second = make("0123456789abcdef", made);
+    expect(second.f(14)).toBe(42);
+    expect(second.loader.report.hits).toEqual(["gen-test-variant-0123456789abcdef.js"]);
+    expect(made).toEqual(["0123456789abcdef"]); // made once, by the first process
+    // another build makes its own text; a damaged file is made again and rewritten
+    expect(make("fedcba9876543210", made).f(2)).toBe(6);
+    expect(made).toEqual(["0123456789abcdef", "fedcba9876543210"]);
+    const file = join(cache, "gen-test-variant-0123456789abcdef.js.v8");
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 200]! ^= 0x10; // in the text or V8's data: the digest tells
+    writeFileSync(file, bytes);
+    const third = make("0123456789abcdef", made);
+    expect(third.f(1)).toBe(3);
+    expect(third.loader.report.misses).toEqual(["gen-test-variant-0123456789abcdef.js"]);
+    expect(third.loader.save()).toBe(1);
+    expect(make("0123456789abcdef", made).loader.report.hits).toHaveLength(1);
+    expect(made).toHaveLength(3);
+  });
+
+  it("reads a build's identity from the bundle directory, null where there is none or it is not one", () => {
+    expect(readBuildId(dir)).toBeNull();
+    writeFileSync(join(dir, BUILD_ID_NAME), "0123456789abcdef\n");
+    expect(readBuildId(dir)).toBe("0123456789abcdef");
+    writeFileSync(join(dir, BUILD_ID_NAME), "not an id\n");
+    expect(readBuildId(dir)).toBeNull();
   });
 
   it("keeps at most MAX_CACHE_FILES files, the least recently written going first", () => {

@@ -14,7 +14,7 @@ describe("the compiler host", () => {
     const names: string[] = [];
     setCompilerHost((name, params, body) => {
       names.push(name);
-      return new Function(params, body) as (...args: never[]) => unknown;
+      return new Function(params, body()) as (...args: never[]) => unknown;
     });
     const r = await mmlab("run", "--bare", "--no-jit", writeFile(tmp.path("pass.elf"), passElf()));
     expect(r.status).toBe(0);

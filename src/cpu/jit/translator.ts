@@ -32,13 +32,16 @@ import { HEAT_SIZE, REGION_END_CHUNK, TLB_MASK, TRAP } from "../trap.js";
 import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
 import {
   forwardImports,
-  JIT_ONE,
+  JIT_COUNTS,
   JIT_PC,
   JIT_VALUE,
   JIT_WORDS_BYTES,
+  MAX_GROUP,
+  type RegionHub,
   type RegionImports,
   type RegionLayout,
   type RegionSource,
+  regionHub,
   translateRegion,
 } from "./region.js";
 import { printWat } from "./wat.js";
@@ -92,7 +95,8 @@ const MAX_REWRITE_SKIPS = 1023;
 
 /** A translated region of one hart. */
 interface Region {
-  run: (budget: number, nbase: number, clk: number, start: number) => number;
+  /** Its `run` is at this slot of the hart's table (see RegionHub). */
+  slot: number;
   /** The virtual page the region was translated for (low word page-aligned). */
   vLo: number;
   vHi: number;
@@ -341,6 +345,10 @@ export class HartJit {
    *  through forwardImports' module). */
   private readonly imports: [WebAssembly.Imports | null, WebAssembly.Imports | null] = [null, null];
   private readonly memory: WebAssembly.Memory;
+  /** The regions' functions (see RegionHub), its free slots, and the hub that calls them. */
+  private readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 0 });
+  private readonly freeSlots: number[] = [];
+  private readonly hub: RegionHub = regionHub(this.table);
 
   constructor(
     readonly hart: Hart,
@@ -374,7 +382,9 @@ export class HartJit {
     const at = arena.alloc(JIT_WORDS_BYTES, 8);
     if (at < 0) throw new Error("not supported: translation: no room for the hart's jit words in the arena");
     this.words = new Int32Array(arena.buffer, at, JIT_WORDS_BYTES / 4);
-    new Float64Array(arena.buffer, at + JIT_ONE, 1)[0] = 1; // region.ts JIT_ONE
+    new Float64Array(arena.buffer, at + JIT_COUNTS, MAX_GROUP).forEach((_, i, a) => {
+      a[i] = i + 1; // region.ts JIT_COUNTS
+    });
     this.layoutBare = {
       x: h.x.byteOffset,
       f: h.f.byteOffset,
@@ -537,7 +547,7 @@ export class HartJit {
     const h = this.hart;
     w[JIT_FPST / 4] = h.frm | (h.mstatus & MSTATUS_FS);
     w[JIT_FFLAGS / 4] = h.fflags;
-    const k = reg.run(budget, nbase, clk, blk);
+    const k = this.hub(reg.slot, budget, nbase, clk, blk);
     // fflags as the region left them, and FS = Dirty if it wrote f registers or fflags (fp.ts)
     const fl = w[JIT_FFLAGS / 4]!;
     h.fflags = fl & 31;
@@ -644,6 +654,7 @@ export class HartJit {
       this.machine.unmark(ramOff);
     }
     reg.live = 0;
+    this.freeSlot(reg);
     this.stats.abandoned++;
   }
 
@@ -728,7 +739,7 @@ export class HartJit {
     const bytes = rc.module.encode();
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.importsOf(paged ? 1 : 0));
     const reg: Region = {
-      run: inst.exports.run as Region["run"],
+      slot: this.slotFor(inst.exports.run as WebAssembly.ExportValue),
       vLo: pcLo & -4096,
       vHi: pcHi,
       paged,
@@ -762,6 +773,25 @@ export class HartJit {
     return rc.resume.filter((o) => !this.regions.has(fBase + o));
   }
 
+  /** A slot of the table holding `run` (a free one, or a new one). */
+  private slotFor(run: WebAssembly.ExportValue): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      slot = this.table.length;
+      this.table.grow(1);
+    }
+    this.table.set(slot, run);
+    return slot;
+  }
+
+  /** A region is gone: its slot is free (its function no longer held by the table). */
+  private freeSlot(reg: Region): void {
+    if (reg.slot < 0) return;
+    this.table.set(reg.slot, null);
+    this.freeSlots.push(reg.slot);
+    reg.slot = -1;
+  }
+
   /** Add to `out` the entries (page offsets) of this hart's regions on RAM page `page` whose
    *  instruction bytes meet page offsets [lo, hi). */
   overlapping(page: number, lo: number, hi: number, out: Set<number>): void {
@@ -776,13 +806,18 @@ export class HartJit {
     if (ent !== undefined) {
       this.regions.delete(ramOff);
       this.postpone(ramOff, ent.reg.ran);
-      if (--ent.reg.live === 0) this.stats.dropped++;
+      if (--ent.reg.live === 0) {
+        this.stats.dropped++;
+        this.freeSlot(ent.reg);
+      }
     }
     this.refused.clear();
   }
 
   dropAll(): void {
-    this.stats.dropped += new Set([...this.regions.values()].map((e) => e.reg)).size;
+    const regs = new Set([...this.regions.values()].map((e) => e.reg));
+    for (const reg of regs) this.freeSlot(reg);
+    this.stats.dropped += regs.size;
     for (const [ramOff, e] of this.regions) this.postpone(ramOff, e.reg.ran);
     this.regions.clear();
     this.refused.clear();
