@@ -33,9 +33,12 @@ import { Block, F64, I32, I64, type ValType } from "./types.js";
 /** Offsets in a hart's jit words: the exit pc, and the value a slow load returns. */
 export const JIT_PC = 0;
 export const JIT_VALUE = 8;
-/** The f64 1.0 a hit adds to its counter, read from memory (translator.ts writes it there): V8
- *  (Node 20) builds an `f64.const 1` in three instructions at each use, a load is one. */
-export const JIT_ONE = 24;
+/** The f64 counts 1.0 .. MAX_GROUP a hit or a group of hits adds to a counter, read from memory
+ *  (translator.ts writes them there, count c at JIT_COUNTS + 8 (c - 1)): V8 (Node 20) builds an
+ *  `f64.const` in two or three instructions at each use, a load is one. */
+export const JIT_COUNTS = 24;
+/** Most access sites in a group (see Emitter.planGroups). */
+export const MAX_GROUP = 4;
 /** Bytes of a hart's jit words (in trap.ts, which the interpreter's warm-up reads without
  *  loading the emitter). */
 export { JIT_WORDS_BYTES } from "../trap.js";
@@ -306,8 +309,8 @@ const K_CMP = 5;
 const K_CMP_IMM = 6;
 const K_DIV = 7;
 const K_MULH = 8;
-const K_LOAD = 9;
-const K_STORE = 10;
+export const K_LOAD = 9;
+export const K_STORE = 10;
 const K_BRANCH = 11;
 const K_OTHER = 12; // lui, auipc, jal, jalr, fence
 const K_CALLED = 13;
@@ -377,6 +380,39 @@ interface GuestBlock {
   /** The ending instruction (branch, jal, jalr), or null: the block exits (or goes on) at `next`. */
   end: Insn | null;
   next: number;
+}
+
+/** Groups of access sites in `insns` (a block's straight line) for the paged variant: runs of
+ *  2..MAX_GROUP integer loads and stores on the same base register, which nothing between them
+ *  writes (a site that loads into it ends its run), with no call out between them (a called op
+ *  ends a run; the other ops between do not call or exit). Such sites nearly always hit one
+ *  page, so one modelled slot (Emitter.endGroup). Returns, at each run's first instruction, the
+ *  number of sites in the run (0 elsewhere). */
+export function planGroups(insns: readonly Pick<Insn, "kind" | "call" | "d" | "s1">[]): number[] {
+  const plan = new Array<number>(insns.length).fill(0);
+  let start = -1;
+  let base = -1;
+  const close = (): void => {
+    if (start >= 0 && plan[start]! < 2) plan[start] = 0;
+    start = -1;
+    base = -1;
+  };
+  insns.forEach((ins, k) => {
+    const access = !ins.call && (ins.kind === K_LOAD || ins.kind === K_STORE);
+    if (!access) {
+      if (ins.call || (ins.d !== 0 && ins.d === base)) close();
+      return;
+    }
+    if (start < 0 || ins.s1 !== base || plan[start]! >= MAX_GROUP) {
+      close();
+      start = k;
+      base = ins.s1;
+    }
+    plan[start]!++;
+    if (ins.kind === K_LOAD && ins.d !== 0 && ins.d === base) close();
+  });
+  close();
+  return plan;
 }
 
 function insnAt(src: RegionSource, off: number): Insn | null {
@@ -490,6 +526,14 @@ export function translateRegion(src: RegionSource, lay: RegionLayout, all = fals
   return new Emitter(src, lay, blocks).emit([...resume]);
 }
 
+/** An access site of the paged variant: the local holding the byte offset (slot * 8) of the
+ *  modelled slot it hit, its kind's hit counters, and its instruction's rel (Emitter.insn). */
+interface HitSite {
+  slot: number;
+  hits: number;
+  rel: number;
+}
+
 /** The emission of one region. */
 class Emitter {
   private readonly m = new ModuleBuilder();
@@ -511,6 +555,8 @@ class Emitter {
   private readonly lo: number;
   private readonly e: number;
   private readonly slot: number;
+  /** The group of access sites being emitted (planGroups), or null. */
+  private group: { sites: HitSite[]; size: number } | null = null;
   private exitLabel!: Label;
   private topLabel!: Label;
   /** The F and D emission (fp.ts), if the region has an F or D op it takes. */
@@ -673,7 +719,14 @@ class Emitter {
     f.end();
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localSet(this.n);
     const insns = b.insns;
-    for (let k = 0; k < insns.length; k++) this.insn(insns[k]!, k + 1 - len);
+    const plan = this.src.paged ? planGroups(insns) : null;
+    for (let k = 0; k < insns.length; k++) {
+      if (plan && plan[k]! > 0) this.group = { sites: [], size: plan[k]! };
+      this.insn(insns[k]!, k + 1 - len);
+      if (this.group && this.group.sites.length === this.group.size) this.endGroup();
+    }
+    if (this.group)
+      throw new Error(`translator: a group of access sites at 0x${b.off.toString(16)} did not end`);
     if (!b.end) {
       // on to the next block, or out at the next instruction (at 4096: the next page's first)
       this.goTo(b.next);
@@ -820,20 +873,92 @@ class Emitter {
     f.localGet(this.lo).i32Const(4095).op(Op.i32_and).op(Op.i32_add);
   }
 
-  /** The paged variant's accounting of a host-TLB hit: stamp = clock, hits + 1. The count n +
-   *  rel (>= 1, below REGION_END_CHUNK) is converted signed: V8 converts an unsigned i32 with one
-   *  more move. */
+  /** The paged variant's accounting of a host-TLB hit of the instruction at `rel`, as the
+   *  interpreter's (semantics.ts ACCT_R/ACCT_W): the slot's stamp = the instruction's clock, its
+   *  counter `hits` + 1. In a group (planGroups), the site only keeps its slot in a local of its
+   *  own, and endGroup() accounts the group's hits. */
   private account(slotArr: number, hits: number, rel: number): void {
     if (!this.src.paged) return;
     const f = this.f;
-    f.localGet(this.e).load(Op.i32_load, slotArr).i32Const(3).op(Op.i32_shl).localTee(this.slot);
+    const g = this.group;
+    const site: HitSite = { slot: g ? f.local(I32) : this.slot, hits, rel };
+    f.localGet(this.e).load(Op.i32_load, slotArr).i32Const(3).op(Op.i32_shl).localSet(site.slot);
+    if (!g) {
+      this.accountSite(site);
+      return;
+    }
+    if (g.sites.length >= g.size) throw new Error("translator: more access sites than the group planned");
+    g.sites.push(site);
+  }
+
+  /** Account one hit of `site` (its slot in its local): stamp, counter + 1. */
+  private accountSite(site: HitSite): void {
+    this.stampAt(site.slot, site.rel);
+    this.addCount(site.slot, site.hits, 1);
+  }
+
+  /** stamp[slot] = the clock of the instruction at `rel`: clk + n + rel. The count n + rel
+   *  (>= 1, below REGION_END_CHUNK) is converted signed: V8 converts an unsigned i32 with one
+   *  more move. */
+  private stampAt(slot: number, rel: number): void {
+    const f = this.f;
+    f.localGet(slot);
     f.localGet(this.n).i32Const(rel).op(Op.i32_add).op(Op.f64_convert_i32_s).localGet(2).op(Op.f64_add);
     f.store(Op.f64_store, this.lay.stamp);
-    f.localGet(this.slot).localGet(this.slot).load(Op.f64_load, hits);
+  }
+
+  /** hits[slot] += c (1 <= c <= MAX_GROUP, the f64 from the jit words' JIT_COUNTS). */
+  private addCount(slot: number, hits: number, c: number): void {
+    if (c < 1 || c > MAX_GROUP) throw new Error(`translator: no count ${c} in the jit words`);
+    const f = this.f;
+    f.localGet(slot).localGet(slot).load(Op.f64_load, hits);
     f.i32Const(0)
-      .load(Op.f64_load, this.lay.jit + JIT_ONE)
+      .load(Op.f64_load, this.lay.jit + JIT_COUNTS + 8 * (c - 1))
       .op(Op.f64_add);
     f.store(Op.f64_store, hits);
+  }
+
+  /** Account the hit of `site` if it has one still to account (its slot local is not -1). */
+  private accountPending(site: HitSite): void {
+    const f = this.f;
+    f.localGet(site.slot).i32Const(0).op(Op.i32_ge_s).if();
+    this.accountSite(site);
+    f.end();
+  }
+
+  /** A site of the open group missed the host TLB (its slow path is about to call out): account
+   *  the group's hits so far one by one, as the interpreter has by then (the call may read the
+   *  stamps: a fill's victim), and set every site's slot so far, this one's too, to -1: nothing
+   *  left to account. */
+  private missInGroup(): void {
+    const g = this.group;
+    if (!g) return;
+    const f = this.f;
+    for (let i = 0; i < g.sites.length - 1; i++) this.accountPending(g.sites[i]!);
+    for (const site of g.sites) f.i32Const(-1).localSet(site.slot);
+  }
+
+  /** After a group's last site: if all its sites hit one slot, one stamp (the last site's clock:
+   *  the interpreter's stamps of that slot end there) and one add per kind (its number of
+   *  sites); else the hits still to account one by one, in order. Exact either way: no call out
+   *  came between the hits (a miss's slow path accounted the hits before it, missInGroup). */
+  private endGroup(): void {
+    const g = this.group!;
+    this.group = null;
+    const [first, ...rest] = g.sites;
+    if (!first || rest.length === 0) throw new Error("translator: a group of fewer than two sites");
+    const f = this.f;
+    // one slot and no miss: (each slot ^ the first's) | the first's sign bit is 0
+    f.localGet(first.slot).i32Const(31).op(Op.i32_shr_u);
+    for (const site of rest) f.localGet(site.slot).localGet(first.slot).op(Op.i32_xor).op(Op.i32_or);
+    f.op(Op.i32_eqz).if();
+    this.stampAt(first.slot, rest[rest.length - 1]!.rel);
+    const counts = new Map<number, number>();
+    for (const site of g.sites) counts.set(site.hits, (counts.get(site.hits) ?? 0) + 1);
+    for (const [hits, c] of counts) this.addCount(first.slot, hits, c);
+    f.else();
+    for (const site of g.sites) this.accountPending(site);
+    f.end();
   }
 
   /** Push pcLo, pcHi, n of the instruction: the arguments a call out ends with. */
@@ -852,6 +977,7 @@ class Emitter {
     f.load(op as never, 0);
     this.account(lay.rSlot, lay.hitR, rel);
     f.else();
+    this.missInGroup();
     f.localGet(this.lo).localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
     this.callArgs(ins.off, rel);
     f.i32Const(width | (signed ? 16 : 0)).call(this.loadFn);
@@ -871,6 +997,7 @@ class Emitter {
     f.store(op as never, 0);
     this.account(lay.wSlot, lay.hitW, rel);
     f.else();
+    this.missInGroup();
     f.localGet(this.lo).localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
     this.get(ins.s2);
     f.op(Op.i32_wrap_i64);

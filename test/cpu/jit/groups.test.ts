@@ -1,0 +1,82 @@
+// Groups of access sites (src/cpu/jit/region.ts planGroups, Emitter.endGroup): consecutive loads
+// and stores on one base register whose modelled-TLB accounting the paged variant does once
+// after the last of them when they all hit one slot, one by one otherwise, and before a miss's
+// call out for the hits before it. The plan's rules, and differential runs where the sites of a
+// group hit one page or two, miss in the middle, and the TLB's LRU/PLRU victims depend on the
+// stamps: every stamp, counter and entry as interpreted.
+
+import { describe, expect, it } from "vitest";
+import { PRIV_S, PRIV_U } from "../../../src/cpu/index.js";
+import { K_LOAD, K_STORE, MAX_GROUP, planGroups } from "../../../src/cpu/jit/region.js";
+import { expectSameRuns } from "../../helpers/jitdiff.js";
+import { DATA_VA, FINISH, runPagedGuest } from "../../helpers/paged.js";
+
+/** Plan-shaped instructions: ld/sd rd, (base); an ALU op writing rd; a called op. */
+const ld = (d: number, base: number) => ({ kind: K_LOAD, call: false, d, s1: base });
+const sd = (base: number) => ({ kind: K_STORE, call: false, d: 0, s1: base });
+const alu = (d: number) => ({ kind: 1, call: false, d, s1: 0 });
+const called = () => ({ kind: 13, call: true, d: 0, s1: 11 });
+
+describe("planGroups", () => {
+  it("groups consecutive accesses on one base, other ops between them", () => {
+    expect(planGroups([ld(10, 11), alu(10), sd(11), ld(12, 11)])).toEqual([3, 0, 0, 0]);
+  });
+  it("a write to the base ends the run, as does a load into it (after that load)", () => {
+    expect(planGroups([ld(10, 11), alu(11), ld(12, 11)])).toEqual([0, 0, 0]);
+    expect(planGroups([ld(10, 11), ld(11, 11), ld(12, 11), sd(11)])).toEqual([2, 0, 2, 0]);
+  });
+  it("another base starts another run; single sites are not grouped", () => {
+    expect(planGroups([ld(10, 11), ld(12, 13), sd(13), sd(11)])).toEqual([0, 2, 0, 0]);
+  });
+  it("a called op (it may call out) ends the run", () => {
+    expect(planGroups([ld(10, 11), called(), sd(11), sd(11)])).toEqual([0, 0, 2, 0]);
+  });
+  it(`at most ${MAX_GROUP} sites a group`, () => {
+    const six = Array.from({ length: 6 }, () => sd(11));
+    expect(planGroups(six)).toEqual([MAX_GROUP, 0, 0, 0, 2, 0]);
+  });
+});
+
+/** A loop whose block has a group of four (ld, sd, lw, sw on t1, the lw 2040 bytes on: in the
+ *  next page when t1 is in a page's upper half) and then a single sb into the first page, over
+ *  `pages` pages with a stride that moves t1 through every page offset. */
+function groupLoop(iters: number, pages: number): string {
+  return `
+    _start:
+      li s0, ${DATA_VA}
+      li s1, ${iters}
+      li s2, ${4096 + 2056}
+      li s3, ${pages * 4096 - 1}
+      li t0, 0
+    loop:
+      add t1, s0, t0
+      ld t2, 0(t1)
+      addi t2, t2, 1
+      sd t2, 0(t1)
+      lw t3, 2040(t1)
+      sw t3, 4(t1)
+      sb t3, 0(s0)
+      add t0, t0, s2
+      and t0, t0, s3
+      addi s1, s1, -1
+      bnez s1, loop
+      ${FINISH}`;
+}
+
+describe("translator: groups of access sites, paged", () => {
+  for (const cfg of [
+    { tlb: "tiny", pages: 16, priv: PRIV_S }, // LRU, 4-entry L1: misses in every other group
+    { tlb: "skylake", pages: 16, priv: PRIV_U }, // PLRU: all hits after the first pass
+    { tlb: "skylake", pages: 128, priv: PRIV_S }, // 4-way sets of the 64-entry L1 overflow
+  ]) {
+    it(`${cfg.tlb}, ${cfg.pages} pages: the same stamps, counters and entries as interpreted`, () => {
+      const source = groupLoop(5000, cfg.pages);
+      const { executed, jit } = expectSameRuns(
+        (j) => runPagedGuest({ ...cfg, source, dataBytes: (cfg.pages + 1) * 4096, host: true, jit: j }),
+        (g) => g.res,
+      );
+      expect(jit.res.exitCode).toBe(0);
+      expect(executed).toBeGreaterThan(0.8 * jit.h.steps);
+    });
+  }
+});
