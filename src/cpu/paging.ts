@@ -76,7 +76,7 @@ export class Paging implements Translator {
     tlb.setClock(h.steps + h.chunkN);
     let s = tlb.lookup(kind, vpn, this.asid);
     if (s >= 0) {
-      const perm = tlb.perm[s]!;
+      const perm = tlb.permOf(s);
       if (!permits(perm, kind, ctx)) return this.fail(pageFaultCause(kind));
       if (!adSatisfied(perm, kind)) {
         // A or D must be set in memory: that needs the walk (spec step 9 may not use the cache).
@@ -98,11 +98,11 @@ export class Paging implements Translator {
       s = tlb.fill(kind, vpn, leaf);
     }
     h.hostSlot = s;
-    return (tlb.ppn[s]! + (vpn - tlb.vpn[s]!)) * 4096 + (lo & 4095);
+    return tlb.ppnOf(s, vpn) * 4096 + (lo & 4095);
   }
 
   serves(slot: number, kind: Access): boolean {
-    const perm = this.tlb.perm[slot]!;
+    const perm = this.tlb.permOf(slot);
     return permits(perm, kind, this.ctx) && adSatisfied(perm, kind);
   }
 

@@ -118,6 +118,21 @@ function tagKey(pvpn: number, shift: number): number {
 }
 const NO_KEY = -1;
 
+/** A slot's record in TlbModel.rec: REC numbers, at these offsets. */
+const REC = 8;
+/** First 4 KiB page of the piece the slot holds, and its size (a shift). */
+const R_VPN = 0;
+const R_SHIFT = 1;
+/** First page and size of the leaf the piece came from. */
+const R_LEAF_VPN = 2;
+const R_LEAF_SHIFT = 3;
+/** Physical page of the piece's first page. */
+const R_PPN = 4;
+const R_ASID = 5;
+/** The leaf's PTE flags, and the walk level it was found at. */
+const R_PERM = 6;
+const R_LEVEL = 7;
+
 const LEVEL_NAMES: readonly TlbLevel[] = ["l1i", "l1d", "l2"];
 const L1I = 0;
 const L1D = 1;
@@ -213,20 +228,14 @@ export class TlbModel {
    *  translation is off point at it. */
   readonly dummySlot: number;
   // Per-slot state.
-  readonly valid: Uint8Array;
-  readonly vpn: Float64Array; // first 4 KiB page of the piece
-  readonly shift: Uint8Array; // size of the piece
-  readonly leafVpn: Float64Array; // first page of the leaf the piece came from
-  readonly leafShift: Uint8Array;
-  readonly asid: Int32Array;
-  readonly global: Uint8Array;
-  readonly ppn: Float64Array;
-  readonly perm: Uint8Array;
-  readonly level: Uint8Array;
-  /** tagKey() of the piece a valid slot holds, NO_KEY in an invalid one: one compare per way. */
+  /** tagKey() of the piece a valid slot holds, NO_KEY in an invalid one (the slot is valid iff
+   *  its key is not NO_KEY): one compare per way. */
   private readonly key: Float64Array;
-  /** -1 for a global entry, else its ASID: a probe's second compare. */
+  /** -1 for a global entry, else its ASID: a probe's second compare (and the G bit). */
   private readonly asidTag: Int32Array;
+  /** The rest of a slot's entry, one record of REC numbers per slot (the R_* fields), so that
+   *  copying an entry touches two records rather than a cache line per field. */
+  private readonly rec: Float64Array;
   /** Last use (LRU, PLRU replay); written by the host TLB on its hits too. */
   readonly stamp: Float64Array;
   private readonly inserted: Float64Array;
@@ -305,16 +314,7 @@ export class TlbModel {
     this.dummySlot = base;
     this.plruBest = new Float64Array(Math.max(...this.arrays.map((a) => a.cfg.ways)));
     const n = base + 1;
-    this.valid = new Uint8Array(n);
-    this.vpn = new Float64Array(n);
-    this.shift = new Uint8Array(n);
-    this.leafVpn = new Float64Array(n);
-    this.leafShift = new Uint8Array(n);
-    this.asid = new Int32Array(n);
-    this.global = new Uint8Array(n);
-    this.ppn = new Float64Array(n);
-    this.perm = new Uint8Array(n);
-    this.level = new Uint8Array(n);
+    this.rec = new Float64Array(n * REC);
     this.key = new Float64Array(n).fill(NO_KEY);
     this.asidTag = new Int32Array(n);
     this.stamp = arenaArray(arena, Float64Array, n);
@@ -392,7 +392,18 @@ export class TlbModel {
 
   /** Update the permission byte of the entry in `slot` (after an A/D update in memory). */
   setPerm(slot: number, perm: number): void {
-    this.perm[slot] = perm;
+    this.rec[slot * REC + R_PERM] = perm;
+  }
+
+  /** The permission byte (PTE flags) of the entry in `slot`. */
+  permOf(slot: number): number {
+    return this.rec[slot * REC + R_PERM]!;
+  }
+
+  /** The physical page that page `vpn` maps to by the entry in `slot` (which covers it). */
+  ppnOf(slot: number, vpn: number): number {
+    const r = slot * REC;
+    return this.rec[r + R_PPN]! + (vpn - this.rec[r + R_VPN]!);
   }
 
   /** sfence.vma: vpn/asid undefined stand for rs1/rs2 = x0. */
@@ -405,9 +416,9 @@ export class TlbModel {
     const everything = this.cfg.flushAllOnFence === true || (vpn === undefined && asid === undefined);
     let dropped = 0;
     const consider = (s: number): void => {
-      if (!this.valid[s]) return;
+      if (this.key[s] === NO_KEY) return;
       if (!everything) {
-        if (asid !== undefined && (this.global[s] || this.asid[s] !== asid)) return;
+        if (asid !== undefined && (this.asidTag[s] === -1 || this.rec[s * REC + R_ASID] !== asid)) return;
         if (vpn !== undefined && !this.leafCovers(s, vpn)) return;
       }
       this.drop(s);
@@ -463,7 +474,7 @@ export class TlbModel {
       let occupied = 0;
       for (let s = a.base; s < a.base + a.cfg.entries; s++) {
         for (const k of KINDS) hits[k] += this.hostHits[k][s]!;
-        occupied += this.valid[s]!;
+        if (this.key[s] !== NO_KEY) occupied++;
       }
       return {
         name: a.cfg.name,
@@ -485,21 +496,23 @@ export class TlbModel {
   entries(): TlbEntryView[] {
     const out: TlbEntryView[] = [];
     for (let s = 0; s < this.slots; s++) {
-      if (!this.valid[s]) continue;
+      if (this.key[s] === NO_KEY) continue;
+      const r = s * REC;
+      const rec = this.rec;
       const a = this.arrays[this.slotArr[s]!]!;
       out.push({
         slot: s,
         array: a.cfg.name,
         level: a.level,
-        vpn: this.vpn[s]!,
-        shift: this.shift[s]!,
-        leafVpn: this.leafVpn[s]!,
-        leafShift: this.leafShift[s]!,
-        ppn: this.ppn[s]!,
-        asid: this.asid[s]!,
-        global: this.global[s] === 1,
-        perm: this.perm[s]!,
-        leafLevel: this.level[s]!,
+        vpn: rec[r + R_VPN]!,
+        shift: rec[r + R_SHIFT]!,
+        leafVpn: rec[r + R_LEAF_VPN]!,
+        leafShift: rec[r + R_LEAF_SHIFT]!,
+        ppn: rec[r + R_PPN]!,
+        asid: rec[r + R_ASID]!,
+        global: this.asidTag[s] === -1,
+        perm: rec[r + R_PERM]!,
+        leafLevel: rec[r + R_LEVEL]!,
       });
     }
     return out;
@@ -553,15 +566,17 @@ export class TlbModel {
   /** Copy the leaf L2 slot `s2` holds (a piece of) into the L1 `level`, as insert() would
    *  enter it, without going through a LeafEntry; returns the L1 slot. */
   private copyIn(level: number, k: number, vpn: number, s2: number): number {
-    const leafShift = this.leafShift[s2]!;
+    const rec = this.rec;
+    const r2 = s2 * REC;
+    const leafShift = rec[r2 + R_LEAF_SHIFT]!;
     const p = this.placement(level, leafShift);
     const v = this.place(p, k, vpn);
-    const leafVpn = this.leafVpn[s2]!;
-    this.enter(v, p, leafVpn, leafShift, this.ppn[s2]! - (this.vpn[s2]! - leafVpn), this.asid[s2]!);
-    this.global[v] = this.global[s2]!;
+    const leafVpn = rec[r2 + R_LEAF_VPN]!;
+    const ppnBase = rec[r2 + R_PPN]! - (rec[r2 + R_VPN]! - leafVpn);
+    this.enter(v, p, leafVpn, leafShift, ppnBase, rec[r2 + R_ASID]!);
     this.asidTag[v] = this.asidTag[s2]!;
-    this.perm[v] = this.perm[s2]!;
-    this.level[v] = this.level[s2]!;
+    rec[v * REC + R_PERM] = rec[r2 + R_PERM]!;
+    rec[v * REC + R_LEVEL] = rec[r2 + R_LEVEL]!;
     return this.filled(p, k, v);
   }
 
@@ -570,10 +585,9 @@ export class TlbModel {
     const p = this.placement(level, leaf.shift);
     const v = this.place(p, k, vpn);
     this.enter(v, p, leaf.vpnBase, leaf.shift, leaf.ppnBase, leaf.asid);
-    this.global[v] = leaf.global ? 1 : 0;
     this.asidTag[v] = leaf.global ? -1 : leaf.asid;
-    this.perm[v] = leaf.perm;
-    this.level[v] = leaf.level;
+    this.rec[v * REC + R_PERM] = leaf.perm;
+    this.rec[v * REC + R_LEVEL] = leaf.level;
     return this.filled(p, k, v);
   }
 
@@ -585,22 +599,21 @@ export class TlbModel {
     const pages = p.pages;
     const idx = pages === 1 ? vpn : Math.floor(vpn / pages);
     const victim = this.victim(arr, this.setOf(arr, idx));
-    if (this.valid[victim] === 1) {
+    if (this.key[victim] !== NO_KEY) {
       arr.evictionsBy[k]++;
       if (this.onEvent !== null) {
         this.onEvent({
           type: "evict",
           array: arr.cfg.name,
-          vpn: this.vpn[victim]!,
-          shift: this.shift[victim]!,
+          vpn: this.rec[victim * REC + R_VPN]!,
+          shift: this.rec[victim * REC + R_SHIFT]!,
         });
       }
       this.drop(victim);
     }
     const pvpn = idx * pages;
-    this.valid[victim] = 1;
     this.key[victim] = tagKey(pvpn, p.shift);
-    this.vpn[victim] = pvpn;
+    this.rec[victim * REC + R_VPN] = pvpn;
     arr.occ[p.shift]!++;
     return victim;
   }
@@ -615,11 +628,13 @@ export class TlbModel {
     ppnBase: number,
     asid: number,
   ): void {
-    this.shift[v] = p.shift;
-    this.leafVpn[v] = leafVpn;
-    this.leafShift[v] = leafShift;
-    this.ppn[v] = ppnBase + (this.vpn[v]! - leafVpn);
-    this.asid[v] = asid;
+    const rec = this.rec;
+    const r = v * REC;
+    rec[r + R_SHIFT] = p.shift;
+    rec[r + R_LEAF_VPN] = leafVpn;
+    rec[r + R_LEAF_SHIFT] = leafShift;
+    rec[r + R_PPN] = ppnBase + (rec[r + R_VPN]! - leafVpn);
+    rec[r + R_ASID] = asid;
     if (p.shift !== leafShift) this.countPiece(p.arr, leafVpn, leafShift, 1);
   }
 
@@ -632,9 +647,9 @@ export class TlbModel {
       this.onEvent({
         type: "fill",
         array: p.arr.cfg.name,
-        vpn: this.vpn[v]!,
+        vpn: this.rec[v * REC + R_VPN]!,
         shift: p.shift,
-        ppn: this.ppn[v]!,
+        ppn: this.rec[v * REC + R_PPN]!,
       });
     }
     return v;
@@ -670,18 +685,18 @@ export class TlbModel {
   }
 
   private leafCovers(s: number, vpn: number): boolean {
-    const base = this.leafVpn[s]!;
-    return vpn >= base && vpn < base + 2 ** (this.leafShift[s]! - 12);
+    const base = this.rec[s * REC + R_LEAF_VPN]!;
+    return vpn >= base && vpn < base + 2 ** (this.rec[s * REC + R_LEAF_SHIFT]! - 12);
   }
 
   private drop(s: number): void {
-    this.valid[s] = 0;
     this.key[s] = NO_KEY;
     const a = this.arrays[this.slotArr[s]!]!;
-    a.occ[this.shift[s]!]!--;
-    if (this.shift[s] !== this.leafShift[s]) {
-      this.countPiece(a, this.leafVpn[s]!, this.leafShift[s]!, -1);
-    }
+    const rec = this.rec;
+    const r = s * REC;
+    const shift = rec[r + R_SHIFT]!;
+    a.occ[shift]!--;
+    if (shift !== rec[r + R_LEAF_SHIFT]) this.countPiece(a, rec[r + R_LEAF_VPN]!, rec[r + R_LEAF_SHIFT]!, -1);
     this.gen[s] = (this.gen[s]! + 1) | 0;
     this.onDrop?.(s);
   }

@@ -116,6 +116,12 @@ export class FuncBuilder {
   private readonly fType: number[] = [];
   private readonly fLabel: number[] = [];
   private depth = 0;
+  /** The frame each label of this function was opened at, by label - firstLabel (the frame is
+   *  still that label's while fLabel there holds it): labelDepth without a walk of the frames,
+   *  which made a branch cost the depth of the nest (a region's dispatch nests a block per
+   *  guest block). */
+  private readonly firstLabel = nextLabel;
+  private readonly frameOf: number[] = [];
 
   /** Use ModuleBuilder.func. */
   constructor(
@@ -629,15 +635,16 @@ export class FuncBuilder {
     this.fHeight[f] = this.sp;
     this.fUnreach[f] = 0;
     this.fType[f] = bt;
-    this.fLabel[f] = nextLabel++;
-    return this.fLabel[f] as Label;
+    const label = nextLabel++;
+    this.fLabel[f] = label;
+    this.frameOf[label - this.firstLabel] = f;
+    return label as Label;
   }
 
   /** Relative depth of the open frame carrying `label`. */
   private labelDepth(label: Label, id: number): number {
-    for (let f = this.depth - 1; f >= 0; f--) {
-      if (this.fLabel[f] === label) return this.depth - 1 - f;
-    }
+    const f = this.frameOf[label - this.firstLabel];
+    if (f !== undefined && f < this.depth && this.fLabel[f] === label) return this.depth - 1 - f;
     return this.failOp(id, `label ${label} is not an open block of this function (its block has ended)`);
   }
 
