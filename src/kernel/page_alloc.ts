@@ -36,6 +36,9 @@ export class PageAlloc {
    *  list would have given (the highest first, after every block freed since). */
   private untouched = 0;
   readonly nrFree = new Float64Array(MAX_PAGE_ORDER + 1);
+  /** 1 for each page freed at least once since boot. A page allocated now that never was
+   *  (everUsed) is in its first allocation: it holds what RAM held at boot. */
+  private readonly freed: Uint8Array;
   /** Fault injection: when >= 0, allocations left before they start failing. */
   failAfter = -1;
   allocCount = 0;
@@ -48,6 +51,7 @@ export class PageAlloc {
     this.refcount = new Int32Array(nrPages);
     this.ord = new Int8Array(nrPages);
     this.memcg = new Int32Array(nrPages);
+    this.freed = new Uint8Array(nrPages);
     // next/prev are written by pushFree before anything reads them.
     this.next = new Int32Array(nrPages);
     this.prev = new Int32Array(nrPages);
@@ -102,6 +106,7 @@ export class PageAlloc {
     this.memcg[i] = 0;
     this.flags[i] = 0;
     this.ord[i] = 0; // no block
+    this.freed.fill(1, i, i + (1 << order));
     let o = order;
     while (o < MAX_PAGE_ORDER) {
       const buddy = i ^ (1 << o);
@@ -128,6 +133,12 @@ export class PageAlloc {
       this.flags[i + k] = this.flags[i]! & ~PG_head;
       this.memcg[i + k] = this.memcg[i]!;
     }
+  }
+
+  /** Has the allocated page `pfn` been allocated before (freed since boot)? If not, its
+   *  contents are RAM's at boot. */
+  everUsed(pfn: number): boolean {
+    return this.freed[this.idx(pfn)] === 1;
   }
 
   /** page_count(): the references to the page. */

@@ -80,6 +80,21 @@ describe("the buddy allocator", () => {
     expect(pa.alloc_pages(0)).toBe(-1);
   });
 
+  it("tells a page in its first allocation since boot from one allocated before (everUsed)", () => {
+    const pa = new PageAlloc(BASE, 1024);
+    const a = pa.alloc_pages(0);
+    const b = pa.alloc_pages(2);
+    expect([pa.everUsed(a), pa.everUsed(b), pa.everUsed(b + 3)]).toEqual([false, false, false]);
+    pa.__free_pages(b, 2);
+    expect(pa.alloc_pages(2)).toBe(b); // the freed block again: every page of it used before
+    expect([0, 1, 2, 3].map((k) => pa.everUsed(b + k))).toEqual([true, true, true, true]);
+    expect(pa.everUsed(a)).toBe(false);
+    expect(pa.everUsed(pa.alloc_pages(0))).toBe(false); // never handed out before
+    pa.put_page(a);
+    expect(pa.alloc_pages(0)).toBe(a);
+    expect(pa.everUsed(a)).toBe(true);
+  });
+
   it("prints /proc/buddyinfo as Linux does", () => {
     const pa = new PageAlloc(BASE, 1024 + 2);
     expect(pa.buddyinfo()).toBe(

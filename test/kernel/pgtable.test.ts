@@ -1,7 +1,9 @@
 // The kernel's page-table helper (src/kernel/pgtable.ts): holeEnd, which lets an address space's
-// teardown skip the ranges of empty tables instead of looking up every 4 KiB page.
+// teardown skip the ranges of empty tables instead of looking up every 4 KiB page; and new
+// tables, empty whether their page was used before or is in its first allocation.
 
 import { describe, expect, it } from "vitest";
+import { PG_table } from "../../src/kernel/page_alloc.js";
 import { PAGE_KERNEL } from "../../src/kernel/pgtable.js";
 import { bootMm } from "./helpers.js";
 
@@ -31,5 +33,25 @@ describe("KernelPageTable.holeEnd", () => {
     expect(pgd.holeEnd(pmd + PMD)).toBe(pud + PUD);
     expect(pgd.holeEnd(pud + PUD)).toBe(rootSpan(va) + PGD);
     expect(pgd.holeEnd(va)).toBe(va + PAGE); // mapped: the end of its page
+  });
+});
+
+describe("a new table", () => {
+  it("is empty on a page used before (zeroed) as on a page in its first allocation", () => {
+    const { k } = bootMm();
+    const va = 0x12_3456_7000n; // user half: the mapping below makes its tables
+    // A page written all over, then freed: the next order-0 allocation, so the first new table.
+    const dirty = k.pages.alloc_pages(0);
+    const off = dirty * 4096 - 0x8000_0000;
+    k.machine.mem.u8.fill(0xff, off, off + 4096);
+    k.pages.__free_pages(dirty, 0);
+    const before = k.pgd.nrTablePages;
+    expect(k.pgd.mapRange(va, 0x8000_0000 + (8 << 20), 4096, PAGE_KERNEL, 0)).toBe(true);
+    expect(k.pgd.nrTablePages - before).toBe(3); // the tables below the root
+    expect(k.pages.pageFlags(dirty - 0x80000) & PG_table).toBe(PG_table);
+    const words = new BigUint64Array(k.machine.mem.u8.buffer, off, 512);
+    expect(words.filter((w) => w !== 0n).length).toBe(1); // its one entry, the rest zeroed
+    expect(k.pgd.lookup(va)?.level).toBe(0);
+    for (let i = 1n; i < 512n; i++) expect(k.pgd.lookup(va + i * PAGE)).toBeNull();
   });
 });
