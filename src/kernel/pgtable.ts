@@ -19,6 +19,7 @@ import {
   ptePpn,
   readPte,
   SV48,
+  tableWords,
   vpnIndex,
   writePte,
 } from "../mmu/index.js";
@@ -123,14 +124,15 @@ export class KernelPageTable {
   /** Free every table page of the user half (root entries 0..255) and the root itself. The
    *  pages they map must already be gone. */
   freeUserTables(): void {
+    const words = this.mem.i32;
     const free = (table: number, level: number): void => {
       // A last-level table points to no tables: nothing to scan (most tables are such).
       const entries = level === 0 ? 0 : level === 3 ? 256 : 512;
+      const base = entries > 0 ? tableWords(this.mem, table) : 0; // the words read directly
       for (let i = 0; i < entries; i++) {
-        const lo = pteLo(this.mem, pteAddress(table, i)); // most entries are empty: no tuple
+        const lo = words[base + 2 * i]!; // most entries are empty: nothing else read
         if (!(lo & PTE_V) || lo & PTE_RWX) continue;
-        const [, hi] = readPte(this.mem, pteAddress(table, i));
-        free(ptePpn(lo, hi), level - 1);
+        free(ptePpn(lo, words[base + 2 * i + 1]!), level - 1);
       }
       this.freeTable(table);
     };

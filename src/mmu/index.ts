@@ -10,6 +10,7 @@ export {
   ptePointer,
   readPte,
   type TableAlloc,
+  tableWords,
   writePte,
 } from "./pgtable.js";
 export {

@@ -34,6 +34,14 @@ export function writePte(mem: PhysMem, pa: number, lo: number, hi: number): void
 
 const hex32 = (w: number): string => (w >>> 0).toString(16).padStart(8, "0");
 
+/** The index in mem.i32 of the low word of entry 0 of the table at page `tablePpn` (entry i's
+ *  words are at + 2i and + 2i + 1): a scan of a whole table checks its place in RAM once. */
+export function tableWords(mem: PhysMem, tablePpn: number): number {
+  const pa = pteAddress(tablePpn, 0);
+  if (mem.ramOffset(pa, PAGE_SIZE) < 0) throw new Error(`page table at 0x${pa.toString(16)} is not in RAM`);
+  return pteOffset(mem, pa) >>> 2;
+}
+
 function pteOffset(mem: PhysMem, pa: number): number {
   const off = mem.ramOffset(pa, 8);
   if (off < 0 || pa % 8 !== 0)

@@ -13,6 +13,7 @@ import {
   RAM_BASE,
   readPte,
   SV48,
+  tableWords,
 } from "../../src/mmu/index.js";
 import { space } from "./helpers.js";
 
@@ -31,6 +32,18 @@ describe("building page tables", () => {
     expect(pteLo(s.mem, pa)).toBe(lo);
     expect(pteLo(s.mem, pa + 8)).toBe(0); // the next entry: empty
     expect(() => pteLo(s.mem, pa + 4)).toThrow(/not an aligned RAM address/);
+  });
+
+  it("tableWords gives where a table's entries are in mem.i32 (a whole table in RAM, else throws)", () => {
+    const s = space(SV48);
+    mapLeaf(s.mem, SV48, s.root, 0x40000, PAGE, 0, RW, s.alloc);
+    const pa = ptePointer(s.mem, SV48, s.root, 0x40000, 0, null);
+    const table = Math.floor(pa / 4096);
+    const w = tableWords(s.mem, table);
+    const i = (pa % 4096) / 8;
+    expect([s.mem.i32[w + 2 * i], s.mem.i32[w + 2 * i + 1]]).toEqual(readPte(s.mem, pa));
+    expect(() => tableWords(s.mem, RAM_BASE / 4096 - 1)).toThrow(/not in RAM/);
+    expect(() => tableWords(s.mem, (RAM_BASE + s.mem.size) / 4096)).toThrow(/not in RAM/);
   });
 
   it("mapLeaf refuses to map over a valid PTE, and leaves it as it was", () => {
