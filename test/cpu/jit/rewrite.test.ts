@@ -1,7 +1,8 @@
 // Code that keeps being rewritten (translator.ts, PAYBACK_INSNS): a hot loop whose `addi`
 // immediate the guest patches and fence.i's over and over is translated again only at a
 // geometrically falling rate, while a loop rewritten after it ran long gets its region back each
-// time; both runs stay the interpreter's (registers, counters, RAM).
+// time; and a loop storing into its own page beside its code keeps its region. Every run stays
+// the interpreter's (registers, counters, RAM).
 
 import { describe, expect, it } from "vitest";
 import { attachJit } from "../../../src/cpu/jit/index.js";
@@ -75,5 +76,36 @@ describe("translator: code that keeps being rewritten", () => {
     expect(s.regions).toBe(3);
     expect(s.executed).toBe(keep.m.jit!.stats().executed);
     expect(s.executed).toBeGreaterThan(6_000_000);
+  });
+});
+
+describe("translator: stores into a translated page", () => {
+  it("a loop storing into its own code page, beside its code: the region stays and runs; the data is right", () => {
+    // The counter lives in the loop's page, after its code: every store takes the slow path
+    // (a code page), meets no region's instruction bytes, and drops nothing.
+    const src = `
+    .globl _start
+_start:
+    la s1, counter
+    li s0, 5000
+1:  ld t0, 0(s1)
+    add t0, t0, s0
+    sd t0, 0(s1)
+    sw s0, 12(s1)
+    addi s0, s0, -1
+    bnez s0, 1b
+    ld s2, 0(s1)
+${PASS}
+    .balign 8
+counter: .dword 0, 0`;
+    const { executed, jit } = expectSameRuns(
+      (j) => runAsm(src, j ? { setup: (m) => void attachJit(m, { hot: 64 }) } : {}),
+      (r) => r.result,
+    );
+    expect(jit.reg(18)).toBe(BigInt((5000 * 5001) / 2));
+    const s = jit.m.jit!.stats();
+    expect(s.dropped).toBe(0);
+    expect(s.regions).toBe(1);
+    expect(executed).toBeGreaterThan(0.9 * jit.h.steps);
   });
 });
