@@ -14,7 +14,8 @@
 // digest of the text) by this Node and architecture and its payload's digest matches (a stale or
 // damaged file is ignored and rewritten); V8 rejects data made with other flags, and then the
 // chunk is compiled from source and the file rewritten too. The generated interpreters
-// (src/cpu/interp.ts) are compiled the same way (compileGenerated, one file per variant's text).
+// (src/cpu/interp.ts) are compiled the same way (compileGenerated): one file per variant and build
+// (dist/bundle/build-id), holding the variant's text too, so that a process does not make it.
 
 import {
   closeSync,
@@ -397,8 +398,9 @@ export const MAX_CACHE_FILES = 256;
  *  writing count like the others. Errors are ignored: the cache is only an accelerator. */
 export function pruneCache(dir: string, max: number): void {
   try {
-    const files = readdirSync(dir)
-      .filter((n) => n.endsWith(".v8") || n.endsWith(".tmp"))
+    const names = readdirSync(dir).filter((n) => n.endsWith(".v8") || n.endsWith(".tmp"));
+    if (names.length <= max) return; // nothing to remove: no file's time needed
+    const files = names
       .map((n) => ({ path: join(dir, n), mtime: statSync(join(dir, n)).mtimeMs }))
       .sort((a, b) => b.mtime - a.mtime);
     for (const f of files.slice(max)) rmSync(f.path, { force: true });

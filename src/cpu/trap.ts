@@ -19,4 +19,4 @@ export const REGION_END_CHUNK = 1 << 30;
 
 /** Bytes of a hart's jit words in the arena (jit/region.ts lays them out): the warm-up's
  *  scratch arena makes room for them without loading the emitter. */
-export const JIT_WORDS_BYTES = 56;
+export const JIT_WORDS_BYTES = 24;

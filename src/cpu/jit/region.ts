@@ -33,10 +33,6 @@ import { Block, F64, I32, I64, type ValType } from "./types.js";
 /** Offsets in a hart's jit words: the exit pc, and the value a slow load returns. */
 export const JIT_PC = 0;
 export const JIT_VALUE = 8;
-/** The f64 counts 1.0 .. MAX_GROUP a hit or a group of hits adds to a counter, read from memory
- *  (translator.ts writes them there, count c at JIT_COUNTS + 8 (c - 1)): V8 (Node 20) builds an
- *  `f64.const` in two or three instructions at each use, a load is one. */
-export const JIT_COUNTS = 24;
 /** Most access sites in a group (see Emitter.planGroups). */
 export const MAX_GROUP = 4;
 /** Bytes of a hart's jit words (in trap.ts, which the interpreter's warm-up reads without
@@ -907,18 +903,15 @@ class Emitter {
     f.store(Op.f64_store, this.lay.stamp);
   }
 
-  /** hits[slot] += c (1 <= c <= MAX_GROUP, the f64 from the jit words' JIT_COUNTS). */
+  /** hits[slot] += c. (The constant as an `f64.const`, which V8 builds in two or three
+   *  instructions: loading it from the jit words instead made mmu/onoff's Sv48 loop slower.) */
   private addCount(slot: number, hits: number, c: number): void {
-    if (c < 1 || c > MAX_GROUP) throw new Error(`translator: no count ${c} in the jit words`);
     const f = this.f;
-    f.localGet(slot).localGet(slot).load(Op.f64_load, hits);
-    f.i32Const(0)
-      .load(Op.f64_load, this.lay.jit + JIT_COUNTS + 8 * (c - 1))
-      .op(Op.f64_add);
+    f.localGet(slot).localGet(slot).load(Op.f64_load, hits).f64Const(c).op(Op.f64_add);
     f.store(Op.f64_store, hits);
   }
 
-  /** Account the hit of `site` if it has one still to account (its slot local is not -1). */
+  /** Account the hit of `site` if it has one still to account (its slot local is not < 0). */
   private accountPending(site: HitSite): void {
     const f = this.f;
     f.localGet(site.slot).i32Const(0).op(Op.i32_ge_s).if();
@@ -928,14 +921,16 @@ class Emitter {
 
   /** A site of the open group missed the host TLB (its slow path is about to call out): account
    *  the group's hits so far one by one, as the interpreter has by then (the call may read the
-   *  stamps: a fill's victim), and set every site's slot so far, this one's too, to -1: nothing
-   *  left to account. */
+   *  stamps: a fill's victim), and set every site's slot so far, this one's too, to -1 - its
+   *  index: nothing left to account, and no two sites of the group alike (endGroup). */
   private missInGroup(): void {
     const g = this.group;
     if (!g) return;
     const f = this.f;
     for (let i = 0; i < g.sites.length - 1; i++) this.accountPending(g.sites[i]!);
-    for (const site of g.sites) f.i32Const(-1).localSet(site.slot);
+    g.sites.forEach((site, i) => {
+      f.i32Const(-1 - i).localSet(site.slot);
+    });
   }
 
   /** After a group's last site: if all its sites hit one slot, one stamp (the last site's clock:
@@ -948,9 +943,11 @@ class Emitter {
     const [first, ...rest] = g.sites;
     if (!first || rest.length === 0) throw new Error("translator: a group of fewer than two sites");
     const f = this.f;
-    // one slot and no miss: (each slot ^ the first's) | the first's sign bit is 0
-    f.localGet(first.slot).i32Const(31).op(Op.i32_shr_u);
-    for (const site of rest) f.localGet(site.slot).localGet(first.slot).op(Op.i32_xor).op(Op.i32_or);
+    // one slot and no miss (a site that missed, or hit before a miss, holds a value of its own)
+    rest.forEach((site, i) => {
+      f.localGet(site.slot).localGet(first.slot).op(Op.i32_xor);
+      if (i > 0) f.op(Op.i32_or);
+    });
     f.op(Op.i32_eqz).if();
     this.stampAt(first.slot, rest[rest.length - 1]!.rel);
     const counts = new Map<number, number>();

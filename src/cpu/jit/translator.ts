@@ -32,11 +32,9 @@ import { HEAT_SIZE, REGION_END_CHUNK, TLB_MASK, TRAP } from "../trap.js";
 import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
 import {
   forwardImports,
-  JIT_COUNTS,
   JIT_PC,
   JIT_VALUE,
   JIT_WORDS_BYTES,
-  MAX_GROUP,
   type RegionHub,
   type RegionImports,
   type RegionLayout,
@@ -382,9 +380,6 @@ export class HartJit {
     const at = arena.alloc(JIT_WORDS_BYTES, 8);
     if (at < 0) throw new Error("not supported: translation: no room for the hart's jit words in the arena");
     this.words = new Int32Array(arena.buffer, at, JIT_WORDS_BYTES / 4);
-    new Float64Array(arena.buffer, at + JIT_COUNTS, MAX_GROUP).forEach((_, i, a) => {
-      a[i] = i + 1; // region.ts JIT_COUNTS
-    });
     this.layoutBare = {
       x: h.x.byteOffset,
       f: h.f.byteOffset,
