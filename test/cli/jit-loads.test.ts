@@ -2,7 +2,7 @@
 // stack only for plots"), seen from inside the process: the command bundled as bin/mmlab.js's is
 // (test/helpers/process.ts) runs with a preload that logs every require, every file read
 // through fs.readFileSync (CommonJS chunks) and every ES module resolved (import(), as the
-// plotting stack is loaded). A run loads no plotting module and no experiment; it loads the
+// plotting stack is loaded). A run loads no plotting module, no experiment and no gdb stub; it loads the
 // translator's chunk when it translates (the default) and not with --no-jit. The preload's
 // ES module hook is checked to see a dynamic import of vega, so the test cannot pass by seeing
 // nothing.
@@ -59,7 +59,8 @@ function loads(args: readonly string[]): string[] {
   return readFileSync(logFile, "utf8").trimEnd().split("\n");
 }
 
-const PLOTS = /vega|d3-|\/exp\/|\/registry-[\w-]{8}\.js$|\/exp-[\w-]{8}\.js$/;
+/** What `run` never uses: the plotting stack, the experiments, the gdb stub (without --gdb). */
+const UNUSED = /vega|d3-|\/exp\/|\/registry-[\w-]{8}\.js$|\/exp-[\w-]{8}\.js$|\/gdb-server-[\w-]{8}\.js$/;
 const JIT_CHUNK = /\/jit-[\w-]{8}\.js$/;
 
 describe("what `mmlab run` loads at run time", () => {
@@ -68,17 +69,17 @@ describe("what `mmlab run` loads at run time", () => {
     expect(seen.filter((l) => /^import .*vega/.test(l)).length).toBeGreaterThan(0);
   });
 
-  it("run (translation on): the translator's chunk, no plotting module, no experiment", async () => {
+  it("run (translation on): the translator's chunk, no plotting module, experiment or gdb stub", async () => {
     const [, ...pre] = await mmlabCommand();
     const seen = loads([...pre, "run", "guests/bin/hello.nolibc.elf"]);
     expect(seen.filter((l) => l.startsWith("read ") && l.includes("/mmlab-")).length).toBeGreaterThan(3);
-    expect(seen.filter((l) => PLOTS.test(l))).toEqual([]);
+    expect(seen.filter((l) => UNUSED.test(l))).toEqual([]);
     expect(seen.filter((l) => JIT_CHUNK.test(l)).length).toBeGreaterThan(0);
   }, 120_000);
 
   it("run --no-jit: not the translator either", async () => {
     const [, ...pre] = await mmlabCommand();
     const seen = loads([...pre, "run", "--no-jit", "guests/bin/hello.nolibc.elf"]);
-    expect(seen.filter((l) => PLOTS.test(l) || JIT_CHUNK.test(l))).toEqual([]);
+    expect(seen.filter((l) => UNUSED.test(l) || JIT_CHUNK.test(l))).toEqual([]);
   }, 120_000);
 });
