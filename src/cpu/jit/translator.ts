@@ -91,6 +91,11 @@ const CALL_COST = 8;
 const PAYBACK_INSNS = 1 << 20;
 const MAX_REWRITE_SKIPS = 1023;
 
+/** The hub before a hart's first region: entering a region then is a bug. */
+const NO_HUB: RegionHub = () => {
+  throw new Error("translator: a region entered before any region was installed");
+};
+
 /** A translated region of one hart. */
 interface Region {
   /** Its `run` is at this slot of the hart's table (see RegionHub). */
@@ -343,10 +348,11 @@ export class HartJit {
    *  through forwardImports' module). */
   private readonly imports: [WebAssembly.Imports | null, WebAssembly.Imports | null] = [null, null];
   private readonly memory: WebAssembly.Memory;
-  /** The regions' functions (see RegionHub), its free slots, and the hub that calls them. */
+  /** The regions' functions (see RegionHub), its free slots, and the hub that calls them (its
+   *  module compiled at the first region: a short program never pays for it). */
   private readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 0 });
   private readonly freeSlots: number[] = [];
-  private readonly hub: RegionHub = regionHub(this.table);
+  private hub: RegionHub = NO_HUB;
 
   constructor(
     readonly hart: Hart,
@@ -770,6 +776,7 @@ export class HartJit {
 
   /** A slot of the table holding `run` (a free one, or a new one). */
   private slotFor(run: WebAssembly.ExportValue): number {
+    if (this.hub === NO_HUB) this.hub = regionHub(this.table);
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       slot = this.table.length;
