@@ -60,7 +60,7 @@ function loads(args: readonly string[]): string[] {
 }
 
 /** What `run` never uses: the plotting stack, the experiments, the gdb stub (without --gdb). */
-const UNUSED = /vega|d3-|\/exp\/|\/registry-[\w-]{8}\.js$|\/exp-[\w-]{8}\.js$|\/gdb-server-[\w-]{8}\.js$/;
+const UNUSED = /vega|d3-|\/exp\/|\/registry-[\w-]{8}\.js$|\/exp-[\w-]{8}\.js$|\/gdb(-server)?-[\w-]{8}\.js$/;
 const JIT_CHUNK = /\/jit-[\w-]{8}\.js$/;
 
 describe("what `mmlab run` loads at run time", () => {
