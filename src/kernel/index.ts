@@ -84,10 +84,18 @@ export {
   vmFlagNames,
 } from "./vmalloc.js";
 
-/** Create the kernel with its subsystems on `machine` and boot it with `cmdline`. */
 export { ZERO_SIZE_PTR };
 
+/** The machines a kernel has booted on (bootKernel). */
+const booted = new WeakSet<Machine>();
+
+/** Create the kernel with its subsystems on `machine` and boot it with `cmdline`. */
 export function bootKernel(machine: Machine, cmdline = ""): Kernel {
+  // The kernel trusts RAM it has never handed out to be zero (Kernel.zeroPagePhys): it boots
+  // once, on a machine that has not run.
+  if (booted.has(machine) || machine.harts.some((h) => h.instret > 0))
+    throw new Error("boot: the kernel boots on a new machine (one that has not run, and once)");
+  booted.add(machine);
   if (machine.mem.size < KERNEL_MIN_RAM)
     throw new Error(
       `boot: ${machine.mem.size >> 10}K of RAM is below the kernel's minimum of ${KERNEL_MIN_RAM >> 10}K`,

@@ -3,6 +3,8 @@
 // tables, empty whether their page was used before or is in its first allocation.
 
 import { describe, expect, it } from "vitest";
+import { Machine } from "../../src/cpu/index.js";
+import { bootKernel } from "../../src/kernel/index.js";
 import { PG_table } from "../../src/kernel/page_alloc.js";
 import { PAGE_KERNEL } from "../../src/kernel/pgtable.js";
 import { bootMm } from "./helpers.js";
@@ -53,5 +55,21 @@ describe("a new table", () => {
     expect(words.filter((w) => w !== 0n).length).toBe(1); // its one entry, the rest zeroed
     expect(k.pgd.lookup(va)?.level).toBe(0);
     for (let i = 1n; i < 512n; i++) expect(k.pgd.lookup(va + i * PAGE)).toBeNull();
+  });
+});
+
+describe("boot on a new machine only", () => {
+  // New tables trust a page in its first allocation to hold RAM's boot-time zero; a second boot,
+  // or a boot on a machine that has run, would break that, so bootKernel refuses both.
+  it("refuses a second boot on the same machine", () => {
+    const m = new Machine({ mem: 64 << 20 });
+    bootKernel(m, "kasan=off");
+    expect(() => bootKernel(m, "kasan=off")).toThrow(/boots on a new machine/);
+  });
+
+  it("refuses a machine that has run", () => {
+    const m = new Machine({ mem: 64 << 20 });
+    m.harts[0]!.steps = 1;
+    expect(() => bootKernel(m, "kasan=off")).toThrow(/boots on a new machine/);
   });
 });
