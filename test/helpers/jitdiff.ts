@@ -3,8 +3,9 @@
 // counters that must come out identical.
 
 import { expect } from "vitest";
-import type { Machine, Paging } from "../../src/cpu/index.js";
+import { type Hart, type Machine, type Paging, PRIV_S } from "../../src/cpu/index.js";
 import { attachJit } from "../../src/cpu/jit/index.js";
+import { type PagedGuest, runPagedGuest } from "./paged.js";
 
 /** Everything a run must leave the same with translation on: per hart the registers (x0-x31,
  *  f0-f31, fflags and frm, the LR reservation),
@@ -62,4 +63,29 @@ export function expectSameRuns<R extends { m: Machine }>(
   expect(ramHash(jit.m)).toBe(ramHash(plain.m));
   expect(extra(jit)).toEqual(extra(plain));
   return { plain, jit, executed: jit.m.jit?.stats().executed ?? 0 };
+}
+
+/** `source` run in S-mode on the skylake TLB (4 KiB of data, host TLB on), load and store page
+ *  faults delegated to S and `setup` applied, without and with translation (expectSameRuns,
+ *  the exit results compared too). */
+export function sameDelegatedRuns(
+  source: string,
+  setup: (h: Hart) => void,
+): { plain: PagedGuest; jit: PagedGuest; executed: number } {
+  return expectSameRuns(
+    (j) =>
+      runPagedGuest({
+        tlb: "skylake",
+        source,
+        dataBytes: 4096,
+        host: true,
+        priv: PRIV_S,
+        jit: j,
+        setup: (h) => {
+          h.medeleg = (1 << 13) | (1 << 15); // load and store page faults to S
+          setup(h);
+        },
+      }),
+    (g) => g.res,
+  );
 }

@@ -7,11 +7,10 @@
 // state, counters and RAM are the same.
 
 import { describe, expect, it } from "vitest";
-import { PRIV_S } from "../../../src/cpu/index.js";
 import { CLEAR_IRQ_M, PASS, runAsm } from "../../helpers/asm.js";
 import { MTIME, MTIMECMP } from "../../helpers/guest.js";
-import { expectSameRuns, withJit } from "../../helpers/jitdiff.js";
-import { DATA_VA, FINISH, runPagedGuest } from "../../helpers/paged.js";
+import { expectSameRuns, sameDelegatedRuns, withJit } from "../../helpers/jitdiff.js";
+import { DATA_VA, FINISH } from "../../helpers/paged.js";
 
 /** The handler's log: it adds the cause, epc, tval and instret of each trap into s7..s10 and
  *  s4 (the loop's pass counter, written just before the trapping instruction) into s11, and
@@ -106,22 +105,9 @@ ${logTrap("s")}
       addi t6, t6, 4
       csrw sepc, t6
       sret`;
-    const { executed, jit } = expectSameRuns(
-      (j) =>
-        runPagedGuest({
-          tlb: "skylake",
-          source,
-          dataBytes: 4096,
-          host: true,
-          priv: PRIV_S,
-          jit: j,
-          setup: (h) => {
-            h.medeleg = (1 << 13) | (1 << 15); // load and store page faults to S
-            h.mcounteren = 4; // instret readable in S
-          },
-        }),
-      (g) => g.res,
-    );
+    const { executed, jit } = sameDelegatedRuns(source, (h) => {
+      h.mcounteren = 4; // instret readable in S
+    });
     expect(jit.res.exitCode).toBe(0);
     expect(jit.h.reg(19)).toBe(2n * 375n); // s3: two faults per 8 passes
     expect(jit.h.reg(23)).toBe(375n * (13n + 15n)); // s7: load and store page faults

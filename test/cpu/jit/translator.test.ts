@@ -7,16 +7,10 @@
 import { describe, expect, it } from "vitest";
 import { type Paging, PRIV_S, PRIV_U } from "../../../src/cpu/index.js";
 import { attachJit } from "../../../src/cpu/jit/index.js";
-import { CLEAR_IRQ_M, runAsm } from "../../helpers/asm.js";
+import { CLEAR_IRQ_M, PASS, runAsm } from "../../helpers/asm.js";
 import { MTIME, MTIMECMP } from "../../helpers/guest.js";
-import { expectSameRuns, withJit } from "../../helpers/jitdiff.js";
+import { expectSameRuns, sameDelegatedRuns, withJit } from "../../helpers/jitdiff.js";
 import { DATA_VA, FINISH, runPagedGuest, stridedIncrement } from "../../helpers/paged.js";
-
-const PASS = `
-    li t0, 0x100000
-    li t1, 0x5555
-    sw t1, 0(t0)
-2:  j 2b`;
 
 /** `src` run without and with translation at heat 64 (regions judged as in a real run). */
 function sameAtHot64(src: string) {
@@ -30,22 +24,9 @@ function sameAtHot64(src: string) {
  *  counting in s7) without and with translation on the skylake TLB, page faults delegated to S
  *  and `mstatus` ORed in: the same state, two faults per 8 passes, most of it translated. */
 function faultingLoop(source: string, mstatus: number) {
-  const { executed, jit } = expectSameRuns(
-    (j) =>
-      runPagedGuest({
-        tlb: "skylake",
-        source,
-        dataBytes: 4096,
-        host: true,
-        priv: PRIV_S,
-        jit: j,
-        setup: (h) => {
-          h.medeleg = (1 << 13) | (1 << 15); // load and store page faults to S
-          h.mstatus |= mstatus;
-        },
-      }),
-    (g) => g.res,
-  );
+  const { executed, jit } = sameDelegatedRuns(source, (h) => {
+    h.mstatus |= mstatus;
+  });
   expect(jit.res.exitCode).toBe(0);
   expect(jit.h.reg(23)).toBe(2n * 375n); // s7: two faults per 8 iterations
   expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
