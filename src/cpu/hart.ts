@@ -49,6 +49,9 @@ export interface Translator {
   /** Would the modelled entry in `slot`, which just served a translation, serve an access of
    *  `kind` in the same context as a hit (permitted, A and D as it needs: no walk)? */
   serves(slot: number, kind: AccessKind): boolean;
+  /** The data translation that just served a host-TLB fill was a paged one: make the host TLB's
+   *  data-context words (HOST_W) the current context's, and LIVE, for the wasm slow path. */
+  arm(h: Hart): void;
   /** satp MODE values the MMU supports, besides Bare. */
   readonly modes: readonly number[];
   /** sfence.vma with rs1/rs2 as given (undefined = x0). */
@@ -227,6 +230,7 @@ export class Hart {
   retire(n: number): void {
     this.steps += n;
     this.chunkN = 0;
+    this.hostTlb.steps[0] = this.steps;
   }
 
   /** Is translation on for data or fetch accesses at the current privilege? Used to pick the
@@ -497,6 +501,7 @@ export class Hart {
     if (tr === null || slot === tr.dummySlot || tr.serves(slot, other)) {
       this.hostTlb.fill(other, lo, hi, ramPage, slot);
     }
+    if (tr !== null && slot !== tr.dummySlot && this.hostTlb.words[0] === 0) tr.arm(this);
   }
 
   /** Slow path of a naturally aligned or misaligned load; high word of the value in r.hi. */
