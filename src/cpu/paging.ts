@@ -20,6 +20,7 @@ import {
   satpPpn,
   type TlbConfig,
   TlbModel,
+  type TlbWasmLayout,
   vpnOf,
   type WalkContext,
   Walker,
@@ -128,6 +129,10 @@ export class Paging implements Translator {
     w[HOST_W.VA_BITS] = this.mode!.vaBits;
     host.steps[0] = h.steps;
     w[HOST_W.LIVE] = 1;
+  }
+
+  wasmLayout(): TlbWasmLayout | null {
+    return this.tlb.wasmLayout();
   }
 
   serves(slot: number, kind: Access): boolean {
