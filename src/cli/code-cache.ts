@@ -432,6 +432,7 @@ interface CliEntry {
   main(argv: readonly string[]): Promise<number>;
   setCompilerHost(
     c: (name: string, params: string, body: () => string) => (...args: never[]) => unknown,
+    cache?: { dir: string | null; build: string | null },
   ): void;
   setModuleLoader(l: (source: string) => object | null): void;
 }
@@ -442,10 +443,16 @@ interface CliEntry {
  *  that were missing. */
 export async function runCached(entry: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   tuneV8();
-  const loader = new CachedLoader(cacheDir(env));
+  const dir = cacheDir(env);
+  const loader = new CachedLoader(dir);
   loader.buildId = readBuildId(dirname(entry));
   const cli = loader.load(entry) as CliEntry;
-  cli.setCompilerHost((name, params, body) => loader.compileGenerated(name, params, body));
+  // the cache directory and build identity go along, for the translation cache
+  // (src/cli/translation-cache.ts)
+  cli.setCompilerHost((name, params, body) => loader.compileGenerated(name, params, body), {
+    dir,
+    build: loader.buildId,
+  });
   let chunks: ReadonlyMap<string, string> | null = null;
   cli.setModuleLoader((source) => {
     chunks ??= readChunkMap(dirname(entry));

@@ -50,10 +50,11 @@ import {
   usageError,
   wholeNumberOpt,
 } from "./args.js";
-import { compilerHost, type ModuleLoader, moduleLoader } from "./compiler-host.js";
+import { compilerHost, hostCache, type ModuleLoader, moduleLoader } from "./compiler-host.js";
 import { DEFAULT_TRACE_LIMIT, InsnTracer } from "./insn-trace.js";
 import { err } from "./io.js";
 import { parseRange, type TlbTraceFilter, TlbTracer } from "./tlb-trace.js";
+import { translationStore } from "./translation-cache.js";
 
 export const DEFAULT_MEM = 1 << 30;
 
@@ -163,6 +164,11 @@ export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
             kind: "value",
             valueName: "N",
             help: "translate (as --jit) the code a loop's back edge or a call reaches N times (default 1024)",
+          },
+          {
+            name: "no-jit-cache",
+            kind: "flag",
+            help: "translate without the translation cache (neither read nor write $MMLAB_CACHE_DIR/jit)",
           },
           {
             name: "dump-jit",
@@ -276,9 +282,11 @@ function jitOpt(p: Parsed, command: string, mem: number): { jit?: JitSpec } {
       `'${opt}' needs --mem below 4G: RAM and the harts' state share one 4 GiB WebAssembly memory`,
     );
   }
-  if (dir === undefined) return { jit: { dump: null, required, ...hot } };
+  const store = flag(p, "no-jit-cache") ? null : translationStore(hostCache());
+  const opts = { required, ...hot, ...(store === null ? {} : { store }) };
+  if (dir === undefined) return { jit: { dump: null, ...opts } };
   makeDirs(dir);
-  return { jit: { dump: (name, text) => writeFileSync(join(dir, name), text), required, ...hot } };
+  return { jit: { dump: (name, text) => writeFileSync(join(dir, name), text), ...opts } };
 }
 
 /** --harts: 1 to MAX_HARTS (default 1). */

@@ -33,6 +33,9 @@ export interface JitSpec {
   required: boolean;
   /** Heat at which a pc gets its region (--jit-hot; the translator's JIT_HOT when absent). */
   hot?: number;
+  /** Where translations are kept across runs (the CLI's files under the cache directory);
+   *  absent: none. */
+  store?: Jit.TranslationStore;
 }
 
 /** The translator, loaded only by runs that translate (start-up: the wasm emitter is ~10
@@ -105,13 +108,16 @@ function attachNow(m: Machine, spec: JitSpec): void {
   const jit = translator();
   const dump = spec.dump;
   const hex = (v: bigint): string => v.toString(16).padStart(16, "0");
-  const hot = spec.hot === undefined ? {} : { hot: spec.hot };
+  const opts = {
+    ...(spec.hot === undefined ? {} : { hot: spec.hot }),
+    ...(spec.store === undefined ? {} : { store: spec.store }),
+  };
   jit.attachJit(
     m,
     dump === null
-      ? hot
+      ? opts
       : {
-          ...hot,
+          ...opts,
           dump: (d) => {
             const name = `region-h${d.hart}-${hex(d.pcLo)}.wat`;
             const head = `;; hart ${d.hart}, guest pc 0x${hex(d.pcLo)}-0x${hex(d.pcHi)} (first bytes of the first and last instructions)\n`;

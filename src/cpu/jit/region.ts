@@ -24,6 +24,7 @@
 // interpreter at that instruction.
 
 import { insnInfo, MNEMONICS, type Mnemonic, OPS, WRITES_F } from "../isa.js";
+import { TLB_MASK } from "../trap.js";
 import { FpEmitter, fpCsr, fpNative, fpOwns, fpXRegs } from "./fp.js";
 import type { FuncBuilder, Label } from "./func.js";
 import { ModuleBuilder } from "./module.js";
@@ -522,6 +523,21 @@ export function translateRegion(src: RegionSource, lay: RegionLayout, all = fals
   return new Emitter(src, lay, blocks).emit([...resume]);
 }
 
+/** The site word of a slow-side call (Emitter.slowLoad): the instruction's page offset (bits
+ *  0-11), its kind (load: width | 16 if signed; store: width; bits 12-16) and rel + SITE_REL_BIAS
+ *  (bits 17-24; rel is in -MAX_BLOCK..0). */
+const SITE_KIND_SHIFT = 12;
+const SITE_REL_SHIFT = 17;
+const SITE_REL_BIAS = 128;
+
+/** The site word of the access at page offset `off`, of `kind`, at `rel` (see SITE_REL_SHIFT). */
+export function slowSite(off: number, kind: number, rel: number): number {
+  if (!(off >= 0 && off < 4096 && kind > 0 && kind < 32 && rel <= 0 && rel > -SITE_REL_BIAS)) {
+    throw new Error(`translator: no site word for offset ${off}, kind ${kind}, rel ${rel}`);
+  }
+  return off | (kind << SITE_KIND_SHIFT) | ((rel + SITE_REL_BIAS) << SITE_REL_SHIFT);
+}
+
 /** An access site of the paged variant: the local holding the byte offset (slot * 8) of the
  *  modelled slot it hit, its kind's hit counters, and its instruction's rel (Emitter.insn). */
 interface HitSite {
@@ -543,6 +559,9 @@ class Emitter {
   private readonly loadFn: number;
   private readonly storeFn: number;
   private readonly execFn: number;
+  /** The slow sides of loads and stores, functions of the module (-1 until first used). */
+  private slowLoadFn = -1;
+  private slowStoreFn = -1;
   // locals
   private readonly n: number;
   private readonly blk: number;
@@ -840,26 +859,28 @@ class Emitter {
   }
 
   /** The effective address into `addr` and its low word into `lo`; the host-TLB entry's byte
-   *  index (entry * 4) into `e`; pushes the hit condition (tags match, aligned). */
+   *  index (entry * 4) into `e`; pushes the hit condition (tags match, aligned). The low tag is
+   *  compared with the address masked to its page and its alignment bits: a valid tag is page
+   *  aligned and an invalid one (hosttlb.ts INVALID) has bits 3-11 set, so a misaligned access
+   *  never matches. */
   private lookup(s1: number, imm: number, width: number, tagLo: number, tagHi: number): void {
     const f = this.f;
     this.get(s1);
     this.imm64(imm);
     f.op(Op.i64_add).localTee(this.addr).op(Op.i32_wrap_i64).localTee(this.lo);
-    // e = ((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1), as hostTlbIndex(); times 4 bytes
-    f.i32Const(12).op(Op.i32_shr_u).localGet(this.lo).i32Const(21).op(Op.i32_shr_u).op(Op.i32_xor);
-    f.i32Const(1023).op(Op.i32_and).i32Const(2).op(Op.i32_shl).localTee(this.e);
-    f.load(Op.i32_load, tagLo).localGet(this.lo).i32Const(-4096).op(Op.i32_and).op(Op.i32_eq);
+    // e * 4 = (((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1)) * 4, as hostTlbIndex()
+    f.i32Const(10).op(Op.i32_shr_u).localGet(this.lo).i32Const(19).op(Op.i32_shr_u).op(Op.i32_xor);
+    f.i32Const(TLB_MASK << 2)
+      .op(Op.i32_and)
+      .localTee(this.e);
+    f.load(Op.i32_load, tagLo)
+      .localGet(this.lo)
+      .i32Const(-4096 | (width - 1))
+      .op(Op.i32_and)
+      .op(Op.i32_eq);
     f.localGet(this.e).load(Op.i32_load, tagHi);
     f.localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64).op(Op.i32_eq);
     f.op(Op.i32_and);
-    if (width > 1) {
-      f.localGet(this.lo)
-        .i32Const(width - 1)
-        .op(Op.i32_and)
-        .op(Op.i32_eqz)
-        .op(Op.i32_and);
-    }
   }
 
   /** Push the RAM address of the access: the entry's base + the page offset. */
@@ -975,11 +996,9 @@ class Emitter {
     this.account(lay.rSlot, lay.hitR, rel);
     f.else();
     this.missInGroup();
-    f.localGet(this.lo).localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
-    this.callArgs(ins.off, rel);
-    f.i32Const(width | (signed ? 16 : 0)).call(this.loadFn);
-    f.brIf(this.exitLabel); // trapped
-    f.i32Const(0).load(Op.i64_load, lay.jit + JIT_VALUE);
+    this.slowArgs(ins, rel, width | (signed ? 16 : 0));
+    f.call(this.slowLoad());
+    f.brIf(this.exitLabel); // trapped (the value under the flag is dropped)
     f.end();
     this.set(ins.d);
   }
@@ -995,15 +1014,86 @@ class Emitter {
     this.account(lay.wSlot, lay.hitW, rel);
     f.else();
     this.missInGroup();
-    f.localGet(this.lo).localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+    f.localGet(this.addr);
     this.get(ins.s2);
-    f.op(Op.i32_wrap_i64);
-    this.get(ins.s2);
-    f.i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
-    this.callArgs(ins.off, rel);
-    f.i32Const(width).call(this.storeFn);
+    f.localGet(1).localGet(this.n);
+    f.i32Const(slowSite(ins.off, width, rel));
+    f.call(this.slowStore());
     this.afterCall(ins, rel);
     f.end();
+  }
+
+  /** Push the arguments of slowLoad() but the value: addr, nbase, n and the site word. */
+  private slowArgs(ins: Insn, rel: number, kind: number): void {
+    this.f
+      .localGet(this.addr)
+      .localGet(1)
+      .localGet(this.n)
+      .i32Const(slowSite(ins.off, kind, rel));
+  }
+
+  /** The slow side of the region's loads, one function of the module (made on first use):
+   *  `(addr i64, nbase i32, n i32, site i32) -> (value i64, trapped i32)`, `site` from
+   *  slowSite(). It calls the load import with the arguments the region's sites passed it
+   *  inline before (the same values, in the same order). */
+  private slowLoad(): number {
+    if (this.slowLoadFn >= 0) return this.slowLoadFn;
+    const f = this.m.func("load_slow", [I64, I32, I32, I32], [I64, I32], ["addr", "nbase", "n", "site"]);
+    const t = f.local(I32, "trapped");
+    this.slowCommonArgs(f, 0, -1, 3);
+    f.localGet(3).i32Const(SITE_KIND_SHIFT).op(Op.i32_shr_u).i32Const(31).op(Op.i32_and);
+    f.call(this.loadFn).localSet(t);
+    f.i32Const(0)
+      .load(Op.i64_load, this.lay.jit + JIT_VALUE)
+      .localGet(t);
+    f.finish();
+    this.slowLoadFn = f.index;
+    return f.index;
+  }
+
+  /** The slow side of the region's stores (as slowLoad()): `(addr i64, value i64, nbase i32,
+   *  n i32, site i32) -> i32`, the store import's result. */
+  private slowStore(): number {
+    if (this.slowStoreFn >= 0) return this.slowStoreFn;
+    const f = this.m.func(
+      "store_slow",
+      [I64, I64, I32, I32, I32],
+      [I32],
+      ["addr", "value", "nbase", "n", "site"],
+    );
+    this.slowCommonArgs(f, 0, 1, 4);
+    f.localGet(4).i32Const(SITE_KIND_SHIFT).op(Op.i32_shr_u).i32Const(31).op(Op.i32_and);
+    f.call(this.storeFn);
+    f.finish();
+    this.slowStoreFn = f.index;
+    return f.index;
+  }
+
+  /** In a slow-side function: push lo, hi of the address (local `a`), of the value (local `v`,
+   *  if >= 0), then pcLo, pcHi and the instruction's count nbase + n + rel from the site word
+   *  (local `site`; nbase and n are the locals right before it). */
+  private slowCommonArgs(f: FuncBuilder, a: number, v: number, site: number): void {
+    const hi = (l: number): void => {
+      f.localGet(l).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+    };
+    f.localGet(a).op(Op.i32_wrap_i64);
+    hi(a);
+    if (v >= 0) {
+      f.localGet(v).op(Op.i32_wrap_i64);
+      hi(v);
+    }
+    // the page is aligned and off < 4096: no carry into pcHi
+    f.localGet(site)
+      .i32Const(4095)
+      .op(Op.i32_and)
+      .i32Const(this.src.pageLo | 0)
+      .op(Op.i32_or);
+    f.i32Const(this.src.pageHi | 0);
+    f.localGet(site - 2)
+      .localGet(site - 1)
+      .op(Op.i32_add);
+    f.localGet(site).i32Const(SITE_REL_SHIFT).op(Op.i32_shr_u).i32Const(SITE_REL_BIAS).op(Op.i32_sub);
+    f.op(Op.i32_add);
   }
 
   /** After a call that returns as store does (0 go on, 1 exit after the instruction, 2 it

@@ -40,8 +40,8 @@ import {
   type RegionLayout,
   type RegionSource,
   regionHub,
-  translateRegion,
 } from "./region.js";
+import { compileRegion, TranslationCache, type TranslationStore } from "./tcache.js";
 import { printWat } from "./wat.js";
 
 /** mstatus.FS (fp.ts reads it from JIT_FPST; a flag or an f register write makes it Dirty). */
@@ -177,6 +177,8 @@ export interface JitOptions {
   keepAll?: boolean;
   /** Heat at which a pc gets its region (JIT_HOT by default; tests use less). */
   hot?: number;
+  /** Where translations are kept across processes (tcache.ts); not read with `dump`. */
+  store?: TranslationStore;
 }
 
 /** The translator of a machine: the marks in the shared decode cache and each hart's regions. */
@@ -187,6 +189,8 @@ export class MachineJit {
   /** Set when regions were dropped since the last store import looked. */
   changed = false;
   dropped = 0;
+  /** The translation cache (opts.store), with its hits and misses; null without one. */
+  readonly tcache: TranslationCache | null;
 
   constructor(
     private readonly code: CodeCache,
@@ -194,6 +198,7 @@ export class MachineJit {
     arena: Arena,
     readonly opts: JitOptions = {},
   ) {
+    this.tcache = opts.store && !opts.dump ? new TranslationCache(opts.store) : null;
     for (const h of harts) {
       const j = new HartJit(h, this, arena);
       this.harts.push(j);
@@ -732,13 +737,14 @@ export class HartJit {
         return code.fill(dc, i, word | (mem.u16[((fBase + o) >>> 1) + 1]! << 16));
       },
     };
-    const rc = translateRegion(src, paged ? this.layoutPaged : this.layoutBare, this.machine.opts.keepAll);
+    const lay = paged ? this.layoutPaged : this.layoutBare;
+    const page = mem.u8.subarray(fBase, fBase + PAGE_SIZE);
+    const rc = compileRegion(src, lay, this.machine.opts.keepAll === true, page, this.machine.tcache);
     if (rc === null) {
       this.refused.add(ramOff);
       return [];
     }
-    const bytes = rc.module.encode();
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.importsOf(paged ? 1 : 0));
+    const inst = new WebAssembly.Instance(rc.module, this.importsOf(paged ? 1 : 0));
     const reg: Region = {
       slot: this.slotFor(inst.exports.run as WebAssembly.ExportValue),
       vLo: pcLo & -4096,
@@ -764,12 +770,13 @@ export class HartJit {
     const s = this.stats;
     s.regions++;
     s.insns += rc.insns;
-    s.wasmBytes += bytes.length;
+    s.wasmBytes += rc.wasmBytes;
     s.translateMs += performance.now() - t0;
     const dump = this.machine.opts.dump;
     if (dump) {
+      if (!rc.builder) throw new Error("translator: a region from the translation cache has no text to dump");
       const base = (BigInt(pcHi >>> 0) << 32n) | BigInt((pcLo & -4096) >>> 0);
-      dump({ hart: h.id, pcLo: base + BigInt(rc.lo), pcHi: base + BigInt(rc.hi), wat: printWat(rc.module) });
+      dump({ hart: h.id, pcLo: base + BigInt(rc.lo), pcHi: base + BigInt(rc.hi), wat: printWat(rc.builder) });
     }
     return rc.resume.filter((o) => !this.regions.has(fBase + o));
   }
