@@ -17,8 +17,8 @@ import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   BUILD_ID_NAME,
-  CHUNKS_NAME,
   CachedLoader,
+  CHUNKS_NAME,
   cacheDir,
   cacheKey,
   decodeCache,
