@@ -552,8 +552,11 @@ class Emitter {
   private readonly f: FuncBuilder;
   private readonly index = new Map<number, number>(); // block offset -> br_table index
   private readonly reg: number[] = []; // guest register -> local (0: none)
-  private readonly dirty: number[] = [];
-  private readonly isDirty: boolean[] = [];
+  /** Registers whose local holds their value on every path at this point of the block (see
+   *  get()); cleared at each block's start. */
+  private readonly cached: boolean[] = [];
+  /** The control depth of a guest block's straight line (its dispatch frame's contents). */
+  private topDepth = -1;
   /** i64 temporaries of mulh*, made when first needed. */
   private tmp: number[] = [];
   private readonly loadFn: number;
@@ -570,6 +573,8 @@ class Emitter {
   private readonly lo: number;
   private readonly e: number;
   private readonly slot: number;
+  /** The x array's byte offset (a constant: V8 folds it into each access). */
+  private readonly xBase: number;
   /** The group of access sites being emitted (planGroups), or null. */
   private group: { sites: HitSite[]; size: number } | null = null;
   private exitLabel!: Label;
@@ -601,6 +606,7 @@ class Emitter {
     this.lo = f.local(I32, "lo");
     this.e = f.local(I32, "e");
     this.slot = f.local(I32, "slot");
+    this.xBase = f.local(I32, "xbase");
     blocks.forEach((b, i) => {
       this.index.set(b.off, i);
     });
@@ -624,8 +630,6 @@ class Emitter {
       if (r === 0 || this.reg[r]) continue;
       this.reg[r] = f.local(I64, `x${r}`);
     }
-    this.dirty.push(...[...written].sort((a, b) => a - b));
-    for (const r of written) this.isDirty[r] = true;
     if (fp.length) this.fp = this.fpEmitter(fp);
   }
 
@@ -644,6 +648,7 @@ class Emitter {
         lookup: (s1, imm, width, tagLo, tagHi) => this.lookup(s1, imm, width, tagLo, tagHi),
         ramAddress: (base) => this.ramAddress(base),
         account: (slotArr, hits, rel) => this.account(slotArr, hits, rel),
+        atTop: () => this.f.blockDepth === this.topDepth,
       },
       insns,
     );
@@ -651,13 +656,7 @@ class Emitter {
 
   emit(resume: number[]): RegionCode {
     const f = this.f;
-    // prologue: the registers into locals
-    for (let r = 1; r < 32; r++) {
-      if (!this.reg[r]) continue;
-      f.i32Const(0)
-        .load(Op.i64_load, this.lay.x + 8 * r)
-        .localSet(this.reg[r]!);
-    }
+    f.i32Const(this.lay.x).localSet(this.xBase);
     this.exitLabel = f.block();
     this.fp?.enter(this.exitLabel);
     this.topLabel = f.loop();
@@ -680,7 +679,6 @@ class Emitter {
     f.unreachable();
     f.end(); // exit block
     this.fp?.leave();
-    this.writeBack();
     f.i32Const(0)
       .localGet(this.pc)
       .store(Op.i64_store, this.lay.jit + JIT_PC);
@@ -688,15 +686,6 @@ class Emitter {
     f.finish();
     const blockOffs = this.blocks.map((b) => b.off);
     return { module: this.m, insns, blocks: this.blocks.length, lo, hi, resume, blockOffs };
-  }
-
-  /** Store the registers the region writes back to memory. */
-  private writeBack(): void {
-    const f = this.f;
-    for (const r of this.dirty)
-      f.i32Const(0)
-        .localGet(this.reg[r]!)
-        .store(Op.i64_store, this.lay.x + 8 * r);
   }
 
   /** Push the pc at page offset `off` (any int32: out of the page too) as an i64 constant. */
@@ -733,6 +722,9 @@ class Emitter {
     this.exitTo(b.off);
     f.end();
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localSet(this.n);
+    this.cached.fill(false);
+    this.fp?.newBlock();
+    this.topDepth = f.blockDepth;
     const insns = b.insns;
     const plan = this.src.paged ? planGroups(insns) : null;
     for (let k = 0; k < insns.length; k++) {
@@ -750,16 +742,45 @@ class Emitter {
     this.terminator(b.end);
   }
 
-  /** Push rs as i64. */
+  /** Push rs as i64. The registers live in memory (the hart's x array) between blocks; in a
+   *  block a register's local caches it from its first read or write on the block's straight
+   *  line (not inside a conditional arm, where the other arm would not set it). So no guest
+   *  register is live across the dispatch loop's head or into the exit: V8's compile of a
+   *  region stays linear in its size instead of merging every register at every branch. */
   private get(r: number): void {
-    if (r === 0) this.f.i64Const(0, 0);
-    else this.f.localGet(this.reg[r]!);
+    const f = this.f;
+    if (r === 0) f.i64Const(0, 0);
+    else if (this.cached[r]) f.localGet(this.reg[r]!);
+    else {
+      f.localGet(this.xBase).load(Op.i64_load, 8 * r);
+      if (f.blockDepth === this.topDepth) {
+        f.localTee(this.reg[r]!);
+        this.cached[r] = true;
+      }
+    }
   }
 
-  /** Pop an i64 into rd (dropped for x0). */
+  /** Load rs into its local if on the block's straight line and not there yet (before code
+   *  whose arms read it). */
+  private cache(r: number): void {
+    if (r === 0 || this.cached[r] || this.f.blockDepth !== this.topDepth) return;
+    this.get(r);
+    this.f.drop();
+  }
+
+  /** Pop an i64 into rd (dropped for x0): into memory, and into its local. */
   private set(r: number): void {
-    if (r === 0) this.f.drop();
-    else this.f.localSet(this.reg[r]!);
+    const f = this.f;
+    if (r === 0) {
+      f.drop();
+      return;
+    }
+    const l = this.reg[r]!;
+    f.localSet(l)
+      .localGet(this.xBase)
+      .localGet(l)
+      .store(Op.i64_store, 8 * r);
+    this.cached[r] = f.blockDepth === this.topDepth;
   }
 
   private imm64(imm: number): void {
@@ -1006,6 +1027,7 @@ class Emitter {
   private store(ins: Insn, rel: number, width: number, op: number): void {
     const f = this.f;
     const lay = this.lay;
+    this.cache(ins.s2); // read in both arms
     this.lookup(ins.s1, ins.imm, width, lay.wLo, lay.wHi);
     f.if();
     this.ramAddress(lay.wBase);
@@ -1108,29 +1130,16 @@ class Emitter {
     f.end();
   }
 
-  /** An op run by the interpreter's semantics (exec import): the x registers it may read or
-   *  write go to memory first (harmless for an f register of the same number), and the x
-   *  register it may write comes back from memory after, before any exit (a trap leaves memory
-   *  as stored, so the local keeps its value; an exit after the op writes back its result). */
+  /** An op run by the interpreter's semantics (exec import): the x registers are in memory
+   *  already (set() writes through), and the x register it may write is read from memory again
+   *  after it (its local no longer caches it). */
   private exec(ins: Insn, rel: number, after?: () => void): void {
     const f = this.f;
-    const writesX = !WRITES_F[ins.op] && ins.d !== 0 && (this.reg[ins.d] ?? 0) !== 0;
-    for (const r of new Set(writesX ? [ins.s1, ins.s2, ins.d] : [ins.s1, ins.s2])) {
-      if (r !== 0 && this.isDirty[r] && this.reg[r]) {
-        f.i32Const(0)
-          .localGet(this.reg[r]!)
-          .store(Op.i64_store, this.lay.x + 8 * r);
-      }
-    }
     f.i32Const(ins.op).i32Const(ins.a).i32Const(ins.imm).i32Const(ins.len);
     this.callArgs(ins.off, rel);
     f.call(this.execFn);
     after?.(); // before any exit: fp.ts takes back the f register the op wrote
-    if (writesX) {
-      f.i32Const(0)
-        .load(Op.i64_load, this.lay.x + 8 * ins.d)
-        .localSet(this.reg[ins.d]!);
-    }
+    if (!WRITES_F[ins.op] && ins.d !== 0) this.cached[ins.d] = false; // memory has its result
     this.afterCall(ins, rel);
   }
 
@@ -1142,6 +1151,8 @@ class Emitter {
       if (w) f.op(Op.i32_wrap_i64);
     };
     const ty = w ? Block.i32 : Block.i64;
+    this.cache(s1);
+    this.cache(s2);
     const minus1 = (): void => {
       if (w) f.i32Const(-1);
       else f.i64Const(-1, -1);
