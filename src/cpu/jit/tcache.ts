@@ -11,7 +11,9 @@
 // the keepAll option, and the translator's own code (the build, the store's identity). The key
 // is all of them, in full: a lookup compares the key byte for byte (TranslationStore's
 // contract), so a hit is the region the emitter would make now, never a look-alike. Nothing
-// else is read by the emitter; a new input of translateRegion must go into regionKey.
+// else is read by the emitter; a new input of translateRegion must go into regionKey. (The
+// interpreter's warm-up places decode slots by hand on a scratch hart, so that they are not the
+// decoder's function of its RAM: its region's key holds every slot of the page as well.)
 //
 // The store is injected (the core touches no files): src/cli/translation-cache.ts keeps one
 // file per key under the user's cache directory; the playground may keep none.
@@ -54,30 +56,38 @@ const FORMAT = "mmlab-tcache-1";
 const MAGIC = 0x31304354; // "TC01" little-endian
 const REFUSED = 0;
 const REGION = 1;
-/** Words of a value's header: magic, kind, insns, lo, hi, blocks, resumes, wasm bytes, and
- *  the digest (2 words) of the whole value less the digest's own words. */
-const HEAD = 10;
-const DIGEST = 8;
+/** Words of a value's header: magic, kind, insns, lo, hi, blocks, resumes, decoded offsets,
+ *  wasm bytes, and the digest (2 words) of the whole value less the digest's own words; then
+ *  the blocks' and resumes' offsets, the decoded offsets and the wasm bytes. */
+const HEAD = 11;
+const DIGEST = 9;
 const PAGE = 4096;
 /** The decode slot (page offset, words) that may hold an instruction straddling the page end. */
 const LAST = 4094;
 const SLOT = 4;
 
-/** A translation store with its counts (hits: regions installed from it; misses: translated). */
+/** A translation store with its counts (hits: regions installed from it; misses: translated).
+ *  `slots`: key the regions by their page's decode slots too (regionKey). */
 export class TranslationCache {
   hits = 0;
   misses = 0;
-  constructor(readonly store: TranslationStore) {}
+  constructor(
+    readonly store: TranslationStore,
+    readonly slots = false,
+  ) {}
 }
 
 /** The key of the region `src` would give for a hart laid out as `lay` (`all`: keepAll), its
- *  page's bytes being `page` (4096 bytes of RAM): see the file's head for why this is exact. */
+ *  page's bytes being `page` (4096 bytes of RAM): see the file's head for why this is exact.
+ *  With `slots`, every decode slot of the page too (a marked slot with its own op): for the
+ *  warm-up's scratch hart, whose slots are placed by hand rather than decoded from its RAM. */
 export function regionKey(
   store: TranslationStore,
   src: RegionSource,
   lay: RegionLayout,
   all: boolean,
   page: Uint8Array,
+  slots = false,
 ): Uint8Array {
   if (page.length !== PAGE) throw new Error(`translation cache: a page of ${page.length} bytes`);
   const fields = Object.keys(lay)
@@ -88,9 +98,14 @@ export function regionKey(
     `${FORMAT}\nbuild=${store.build}\nlayout=${fields}\npage=${src.pageHi >>> 0}:${src.pageLo >>> 0}\n` +
       `entry=${src.entry}\npaged=${src.paged}\nall=${all}\n`,
   );
-  const key = new Uint8Array(head.length + PAGE + SLOT * 4);
+  const key = new Uint8Array(head.length + PAGE + SLOT * 4 + (slots ? src.dc.length * 4 : 0));
   key.set(head);
   key.set(page, head.length);
+  if (slots) {
+    const words = new Int32Array(src.dc);
+    for (let i = 0; i < words.length; i += SLOT) if (words[i] === OP_REGION) words[i] = src.decode(i / 2);
+    key.set(new Uint8Array(words.buffer), head.length + PAGE + SLOT * 4);
+  }
   // the slot at 4094 when it holds a 32-bit instruction (its upper half from the next page)
   const i = LAST * 2;
   const op = src.dc[i] === OP_REGION ? src.decode(LAST) : src.dc[i]!;
@@ -103,26 +118,46 @@ export function regionKey(
   return key;
 }
 
-/** The value stored for a region (null: the translator refused it). */
-export function encodeRegion(
-  r: Omit<CompiledRegion, "module" | "builder"> | null,
-  wasm?: Uint8Array,
-): Uint8Array {
-  if (r === null) return sealed([MAGIC, REFUSED, 0, 0, 0, 0, 0, 0, 0, 0], new Uint8Array(0));
-  if (!wasm || wasm.length !== r.wasmBytes) throw new Error("translation cache: a region without its bytes");
-  const words = [MAGIC, REGION, r.insns, r.lo, r.hi, r.blockOffs.length, r.resume.length, wasm.length, 0, 0];
-  words.push(...r.blockOffs, ...r.resume);
-  return sealed(words, wasm);
+/** What a value holds: the region (null: the translator refused it) with its module's bytes,
+ *  and the page offsets the translator decoded on the way (a hit decodes them too, so that the
+ *  decode cache is left as a translation leaves it, and the next key with slots is the same). */
+export interface StoredRegion {
+  region: RegionFields | null;
+  wasm: Uint8Array<ArrayBuffer>;
+  decoded: number[];
 }
 
-/** `words` as little-endian int32s, then `bytes`, with the digest in words DIGEST, DIGEST + 1. */
-function sealed(words: number[], bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(words.length * 4 + bytes.length);
+/** A region's fields but its module. */
+export type RegionFields = Omit<CompiledRegion, "module" | "builder">;
+
+/** The value stored for a region. */
+export function encodeRegion(s: StoredRegion): Uint8Array {
+  const r = s.region;
+  if (r !== null && s.wasm.length !== r.wasmBytes)
+    throw new Error("translation cache: a region without its bytes");
+  if (r === null && s.wasm.length !== 0) throw new Error("translation cache: bytes for a refused region");
+  const words = r
+    ? [
+        MAGIC,
+        REGION,
+        r.insns,
+        r.lo,
+        r.hi,
+        r.blockOffs.length,
+        r.resume.length,
+        s.decoded.length,
+        r.wasmBytes,
+        0,
+        0,
+      ]
+    : [MAGIC, REFUSED, 0, 0, 0, 0, 0, s.decoded.length, 0, 0, 0];
+  words.push(...(r ? [...r.blockOffs, ...r.resume] : []), ...s.decoded);
+  const out = new Uint8Array(words.length * 4 + s.wasm.length);
   const dv = new DataView(out.buffer);
   words.forEach((w, k) => {
     dv.setInt32(4 * k, w, true);
   });
-  out.set(bytes, words.length * 4);
+  out.set(s.wasm, words.length * 4);
   const [d0, d1] = digestOf(out);
   dv.setUint32(4 * DIGEST, d0, true);
   dv.setUint32(4 * DIGEST + 4, d1, true);
@@ -134,30 +169,29 @@ function digestOf(v: Uint8Array): [number, number] {
   return digest64(v.subarray(0, 4 * DIGEST), v.subarray(4 * DIGEST + 8));
 }
 
-/** A stored value read back: null for a refused region, the region's fields and bytes, or
- *  undefined when `v` is no value this format wrote for entry `entry` (then it is a miss). */
-export function decodeRegion(
-  v: Uint8Array<ArrayBuffer>,
-  entry: number,
-): null | undefined | { r: Omit<CompiledRegion, "module" | "builder">; wasm: Uint8Array<ArrayBuffer> } {
+/** A stored value read back, or undefined when `v` is no whole, undamaged value of this format
+ *  for entry `entry` (then it is a miss). */
+export function decodeRegion(v: Uint8Array<ArrayBuffer>, entry: number): StoredRegion | undefined {
   if (v.length < HEAD * 4) return undefined;
   const dv = new DataView(v.buffer, v.byteOffset, v.length);
   const w = (k: number): number => dv.getInt32(4 * k, true);
   if (w(0) !== MAGIC) return undefined;
   const [d0, d1] = digestOf(v);
   if (dv.getUint32(4 * DIGEST, true) !== d0 || dv.getUint32(4 * DIGEST + 4, true) !== d1) return undefined;
-  if (w(1) === REFUSED) return v.length === HEAD * 4 ? null : undefined;
-  const [insns, lo, hi, nb, nr, len] = [w(2), w(3), w(4), w(5), w(6), w(7)];
-  if (w(1) !== REGION || nb < 1 || nr < 0 || len < 8 || insns < 1) return undefined;
-  if (v.length !== (HEAD + nb + nr) * 4 + len) return undefined;
+  const [kind, insns, lo, hi, nb, nr, nd, len] = [w(1), w(2), w(3), w(4), w(5), w(6), w(7), w(8)];
+  if (nb < 0 || nr < 0 || nd < 0 || len < 0 || v.length !== (HEAD + nb + nr + nd) * 4 + len) return undefined;
   const offs = (at: number, n: number): number[] => Array.from({ length: n }, (_, k) => w(at + k));
+  const inPage = (o: number): boolean => o >= 0 && o < PAGE && (o & 1) === 0;
+  const decoded = offs(HEAD + nb + nr, nd);
+  if (!decoded.every(inPage)) return undefined;
+  const wasm = v.subarray((HEAD + nb + nr + nd) * 4);
+  if (kind === REFUSED) return nb + nr + len === 0 ? { region: null, wasm, decoded } : undefined;
+  if (kind !== REGION || nb < 1 || len < 8 || insns < 1) return undefined;
   const blockOffs = offs(HEAD, nb);
   const resume = offs(HEAD + nb, nr);
-  const inPage = (o: number): boolean => o >= 0 && o < PAGE && (o & 1) === 0;
   if (!blockOffs.every(inPage) || !resume.every(inPage) || blockOffs[0] !== entry) return undefined;
   if (!inPage(lo) || !inPage(hi) || lo > hi) return undefined;
-  const wasm = v.subarray((HEAD + nb + nr) * 4);
-  return { r: { wasmBytes: len, insns, lo, hi, resume, blockOffs }, wasm };
+  return { region: { wasmBytes: len, insns, lo, hi, resume, blockOffs }, wasm, decoded };
 }
 
 /** The region of `src` for a hart laid out as `lay` (keepAll: `all`), compiled: from `cache`
@@ -170,41 +204,58 @@ export function compileRegion(
   page: Uint8Array,
   cache: TranslationCache | null,
 ): CompiledRegion | null {
-  const key = cache && regionKey(cache.store, src, lay, all, page);
-  if (cache && key) {
-    const got = cache.store.get(key);
-    const hit = got && decodeRegion(got, src.entry);
-    if (hit === null) {
-      cache.hits++;
-      return null;
-    }
-    if (hit) {
-      const module = compiled(hit.wasm);
-      if (module) {
-        cache.hits++;
-        // the blocks' slots decoded, as formBlocks leaves them (their marks keep the op)
-        for (const o of hit.r.blockOffs) src.decode(o);
-        return { ...hit.r, module, builder: null };
-      }
-    }
-    cache.misses++;
+  if (cache === null) return translated(src, lay, all, null);
+  const key = regionKey(cache.store, src, lay, all, page, cache.slots);
+  const got = cache.store.get(key);
+  const hit = got && decodeRegion(got, src.entry);
+  const module = hit?.region ? compiled(hit.wasm) : null;
+  if (hit && (hit.region === null || module !== null)) {
+    cache.hits++;
+    for (const o of hit.decoded) src.decode(o); // as the translator leaves the decode cache
+    return hit.region && module && { ...hit.region, module, builder: null };
   }
-  const rc = translateRegion(src, lay, all);
+  cache.misses++;
+  return translated(src, lay, all, (s) => cache.store.put(key, encodeRegion(s)));
+}
+
+/** The region of `src` translated now (and handed to `keep` as it would be stored). */
+function translated(
+  src: RegionSource,
+  lay: RegionLayout,
+  all: boolean,
+  keep: ((s: StoredRegion) => void) | null,
+): CompiledRegion | null {
+  const decoded = new Set<number>();
+  const seen: RegionSource = keep
+    ? {
+        dc: src.dc,
+        pageLo: src.pageLo,
+        pageHi: src.pageHi,
+        entry: src.entry,
+        paged: src.paged,
+        decode: (o) => {
+          decoded.add(o);
+          return src.decode(o);
+        },
+      }
+    : src;
+  const rc = translateRegion(seen, lay, all);
+  const order = [...decoded];
   if (rc === null) {
-    if (cache && key) cache.store.put(key, encodeRegion(null));
+    keep?.({ region: null, wasm: new Uint8Array(0), decoded: order });
     return null;
   }
-  const bytes = rc.module.encode();
-  const r = {
-    wasmBytes: bytes.length,
+  const wasm = rc.module.encode();
+  const region = {
+    wasmBytes: wasm.length,
     insns: rc.insns,
     lo: rc.lo,
     hi: rc.hi,
     resume: rc.resume,
     blockOffs: rc.blockOffs,
   };
-  if (cache && key) cache.store.put(key, encodeRegion(r, bytes));
-  return { ...r, module: new WebAssembly.Module(bytes), builder: rc.module };
+  keep?.({ region, wasm, decoded: order });
+  return { ...region, module: new WebAssembly.Module(wasm), builder: rc.module };
 }
 
 /** The module of stored bytes, or null when they do not compile (a store broke its contract). */

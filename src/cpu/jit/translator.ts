@@ -179,6 +179,8 @@ export interface JitOptions {
   hot?: number;
   /** Where translations are kept across processes (tcache.ts); not read with `dump`. */
   store?: TranslationStore;
+  /** Key them by the pages' decode slots too (the warm-up's hart: its slots are placed). */
+  slotKeys?: boolean;
 }
 
 /** The translator of a machine: the marks in the shared decode cache and each hart's regions. */
@@ -198,7 +200,7 @@ export class MachineJit {
     arena: Arena,
     readonly opts: JitOptions = {},
   ) {
-    this.tcache = opts.store && !opts.dump ? new TranslationCache(opts.store) : null;
+    this.tcache = opts.store && !opts.dump ? new TranslationCache(opts.store, opts.slotKeys) : null;
     for (const h of harts) {
       const j = new HartJit(h, this, arena);
       this.harts.push(j);
@@ -846,18 +848,23 @@ export function attachJit(m: Machine, opts: JitOptions = {}): MachineJit {
     );
   }
   if (m.jit) return m.jit;
+  if (opts.store) warmStore = opts.store;
   const j = new MachineJit(m.code, m.harts, arena, opts);
   m.jit = j;
   return j;
 }
 
+/** The translation store of the last machine attached with one: the warm-up's too. */
+let warmStore: TranslationStore | undefined;
+
 /** Translation on for the scratch hart of the interpreter's warm-up (warmup.ts), heat
  *  threshold `hot`, so that the jit variant meets every path into the translator before V8
- *  optimizes it. */
+ *  optimizes it. Its region comes from the translation store when there is one, keyed by its
+ *  page's slots (placed by the warm-up, not decoded from RAM). */
 function warmJit(h: Hart, hot: number): void {
   const arena = h.mem.arena;
   if (!arena) throw new Error("translator: the warm-up's hart has no arena");
-  new MachineJit(h.code, [h], arena, { hot });
+  new MachineJit(h.code, [h], arena, warmStore ? { hot, store: warmStore, slotKeys: true } : { hot });
 }
 
 setJitWarmer(warmJit);

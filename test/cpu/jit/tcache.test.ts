@@ -5,6 +5,7 @@
 // misses and get translated again.
 
 import { describe, expect, it } from "vitest";
+import { OP_REGION } from "../../../src/cpu/isa.js";
 import {
   attachJit,
   decodeRegion,
@@ -84,8 +85,10 @@ function run(src: string, store?: TranslationStore) {
   expect(translateMs).toBeGreaterThanOrEqual(0);
   const regs = Array.from({ length: 32 }, (_, i) => r.reg(i));
   const tc = r.m.jit!.tcache;
+  // the decode cache of the program's pages: a hit leaves it as a translation does
+  const decoded = [0, 4096, 8192].map((p) => Array.from(r.m.code.lookup(p) ?? []));
   return {
-    same: { result: r.result, regs, stats, steps: r.h.steps },
+    same: { result: r.result, regs, stats, steps: r.h.steps, decoded },
     hits: tc?.hits ?? 0,
     misses: tc?.misses ?? 0,
   };
@@ -225,6 +228,22 @@ describe("translation cache: keys and values", () => {
     expect(hex(regionKey(new MemStore(), src({ dc: straddle }), LAY, false, page))).toBe(base);
   });
 
+  it("with slots, every decode slot of the page is in the key too (a marked one by its own op)", () => {
+    const key = (d: Int32Array, decode = (): number => 0): string =>
+      hex(regionKey(new MemStore(), src({ dc: d, decode }), LAY, false, page, true));
+    const first = key(dc);
+    expect(first).not.toBe(base);
+    const other = new Int32Array(dc);
+    other[100 * 2 + 2] = 7; // the imm word of the slot at page offset 100
+    expect(key(other)).not.toBe(first);
+    const marked = new Int32Array(dc);
+    marked.set([OP_REGION, 0x80, 3, 4], 100 * 2);
+    const own = new Int32Array(dc);
+    own.set([0x33, 0x80, 3, 4], 100 * 2);
+    expect(key(marked, () => 0x33)).toBe(key(own));
+    expect(key(marked, () => 0x34)).not.toBe(key(own));
+  });
+
   it("a layout field added later goes into the key by its name", () => {
     const more = { ...LAY, extra: 5 } as RegionLayout;
     expect(hex(regionKey(new MemStore(), src(), more, false, page))).not.toBe(base);
@@ -236,15 +255,25 @@ describe("translation cache: keys and values", () => {
 
   it("values round-trip; what this format did not write for that entry is undefined", () => {
     const wasm = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
-    const r = { wasmBytes: 8, insns: 12, lo: 0x40, hi: 0x90, resume: [0x94], blockOffs: [0x40, 0x60] };
-    const v = new Uint8Array(encodeRegion(r, wasm));
-    expect(decodeRegion(v, 0x40)).toEqual({ r, wasm });
-    expect(decodeRegion(new Uint8Array(encodeRegion(null)), 0x40)).toBeNull();
+    const region = { wasmBytes: 8, insns: 12, lo: 0x40, hi: 0x90, resume: [0x94], blockOffs: [0x40, 0x60] };
+    const stored = { region, wasm, decoded: [0x40, 0x44, 0x60, 0x94] };
+    const v = new Uint8Array(encodeRegion(stored));
+    expect(decodeRegion(v, 0x40)).toEqual(stored);
+    const refused = { region: null, wasm: new Uint8Array(0), decoded: [0x40] };
+    expect(decodeRegion(new Uint8Array(encodeRegion(refused)), 0x40)).toEqual(refused);
     expect(decodeRegion(v, 0x60)).toBeUndefined(); // another entry's
     expect(decodeRegion(v.slice(0, v.length - 1), 0x40)).toBeUndefined();
     expect(decodeRegion(new Uint8Array(v.length), 0x40)).toBeUndefined();
-    const odd = new Uint8Array(encodeRegion({ ...r, blockOffs: [0x40, 0x61] }, wasm));
+    for (const at of [4, 8, 40, 50, v.length - 1]) {
+      const bad = v.slice();
+      bad[at]! ^= 1; // a bit anywhere: the digest tells
+      expect(decodeRegion(bad, 0x40)).toBeUndefined();
+    }
+    const odd = new Uint8Array(encodeRegion({ ...stored, region: { ...region, blockOffs: [0x40, 0x61] } }));
     expect(decodeRegion(odd, 0x40)).toBeUndefined();
-    expect(() => encodeRegion(r, new Uint8Array(3))).toThrow(/bytes/);
+    const far = new Uint8Array(encodeRegion({ ...stored, decoded: [4096] }));
+    expect(decodeRegion(far, 0x40)).toBeUndefined();
+    expect(() => encodeRegion({ ...stored, wasm: new Uint8Array(3) })).toThrow(/bytes/);
+    expect(() => encodeRegion({ ...refused, wasm })).toThrow(/bytes/);
   });
 });
