@@ -788,6 +788,21 @@ export function translateRegion(src: RegionSource, lay: RegionLayout, all = fals
   return new Emitter(src, lay, blocks).emit([...resume]);
 }
 
+/** The site word of a slow-side call (Emitter.slowLoad): the instruction's page offset (bits
+ *  0-11), its kind (load: width | 16 if signed; store: width; bits 12-16) and rel + SITE_REL_BIAS
+ *  (bits 17-24; rel is in -MAX_BLOCK..0). */
+const SITE_KIND_SHIFT = 12;
+const SITE_REL_SHIFT = 17;
+const SITE_REL_BIAS = 128;
+
+/** The site word of the access at page offset `off`, of `kind`, at `rel` (see SITE_REL_SHIFT). */
+export function slowSite(off: number, kind: number, rel: number): number {
+  if (!(off >= 0 && off < 4096 && kind > 0 && kind < 32 && rel <= 0 && rel > -SITE_REL_BIAS)) {
+    throw new Error(`translator: no site word for offset ${off}, kind ${kind}, rel ${rel}`);
+  }
+  return off | (kind << SITE_KIND_SHIFT) | ((rel + SITE_REL_BIAS) << SITE_REL_SHIFT);
+}
+
 /** An access site of the paged variant: the local holding the byte offset (slot * 8) of the
  *  modelled slot it hit, its kind's hit counters, and its instruction's rel (Emitter.insn). */
 interface HitSite {
@@ -802,13 +817,19 @@ class Emitter {
   private readonly f: FuncBuilder;
   private readonly index = new Map<number, number>(); // block offset -> br_table index
   private readonly reg: number[] = []; // guest register -> local (0: none)
-  private readonly dirty: number[] = [];
-  private readonly isDirty: boolean[] = [];
+  /** Registers whose local holds their value on every path at this point of the block (see
+   *  get()); cleared at each block's start. */
+  private readonly cached: boolean[] = [];
+  /** The control depth of a guest block's straight line (its dispatch frame's contents). */
+  private topDepth = -1;
   /** i64 temporaries of mulh*, made when first needed. */
   private tmp: number[] = [];
   private readonly loadFn: number;
   private readonly storeFn: number;
   private readonly execFn: number;
+  /** The slow sides of loads and stores, functions of the module (-1 until first used). */
+  private slowLoadFn = -1;
+  private slowStoreFn = -1;
   // locals
   private readonly n: number;
   private readonly blk: number;
@@ -817,6 +838,8 @@ class Emitter {
   private readonly lo: number;
   private readonly e: number;
   private readonly slot: number;
+  /** The x array's byte offset (a constant: V8 folds it into each access). */
+  private readonly xBase: number;
   /** The group of access sites being emitted (planGroups), or null. */
   private group: { sites: HitSite[]; size: number } | null = null;
   private exitLabel!: Label;
@@ -848,6 +871,7 @@ class Emitter {
     this.lo = f.local(I32, "lo");
     this.e = f.local(I32, "e");
     this.slot = f.local(I32, "slot");
+    this.xBase = f.local(I32, "xbase");
     blocks.forEach((b, i) => {
       this.index.set(b.off, i);
     });
@@ -871,8 +895,6 @@ class Emitter {
       if (r === 0 || this.reg[r]) continue;
       this.reg[r] = f.local(I64, `x${r}`);
     }
-    this.dirty.push(...[...written].sort((a, b) => a - b));
-    for (const r of written) this.isDirty[r] = true;
     if (fp.length) this.fp = this.fpEmitter(fp);
   }
 
@@ -891,6 +913,7 @@ class Emitter {
         lookup: (s1, imm, width, tagLo, tagHi) => this.lookup(s1, imm, width, tagLo, tagHi),
         ramAddress: (base) => this.ramAddress(base),
         account: (slotArr, hits, rel) => this.account(slotArr, hits, rel),
+        atTop: () => this.f.blockDepth === this.topDepth,
       },
       insns,
     );
@@ -898,13 +921,7 @@ class Emitter {
 
   emit(resume: number[]): RegionCode {
     const f = this.f;
-    // prologue: the registers into locals
-    for (let r = 1; r < 32; r++) {
-      if (!this.reg[r]) continue;
-      f.i32Const(0)
-        .load(Op.i64_load, this.lay.x + 8 * r)
-        .localSet(this.reg[r]!);
-    }
+    f.i32Const(this.lay.x).localSet(this.xBase);
     this.exitLabel = f.block();
     this.fp?.enter(this.exitLabel);
     this.topLabel = f.loop();
@@ -927,7 +944,6 @@ class Emitter {
     f.unreachable();
     f.end(); // exit block
     this.fp?.leave();
-    this.writeBack();
     f.i32Const(0)
       .localGet(this.pc)
       .store(Op.i64_store, this.lay.jit + JIT_PC);
@@ -935,15 +951,6 @@ class Emitter {
     f.finish();
     const blockOffs = this.blocks.map((b) => b.off);
     return { module: this.m, insns, blocks: this.blocks.length, lo, hi, resume, blockOffs };
-  }
-
-  /** Store the registers the region writes back to memory. */
-  private writeBack(): void {
-    const f = this.f;
-    for (const r of this.dirty)
-      f.i32Const(0)
-        .localGet(this.reg[r]!)
-        .store(Op.i64_store, this.lay.x + 8 * r);
   }
 
   /** Push the pc at page offset `off` (any int32: out of the page too) as an i64 constant. */
@@ -980,6 +987,9 @@ class Emitter {
     this.exitTo(b.off);
     f.end();
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localSet(this.n);
+    this.cached.fill(false);
+    this.fp?.newBlock();
+    this.topDepth = f.blockDepth;
     const insns = b.insns;
     const plan = this.src.paged ? planGroups(insns) : null;
     for (let k = 0; k < insns.length; k++) {
@@ -997,16 +1007,45 @@ class Emitter {
     this.terminator(b.end);
   }
 
-  /** Push rs as i64. */
+  /** Push rs as i64. The registers live in memory (the hart's x array) between blocks; in a
+   *  block a register's local caches it from its first read or write on the block's straight
+   *  line (not inside a conditional arm, where the other arm would not set it). So no guest
+   *  register is live across the dispatch loop's head or into the exit: V8's compile of a
+   *  region stays linear in its size instead of merging every register at every branch. */
   private get(r: number): void {
-    if (r === 0) this.f.i64Const(0, 0);
-    else this.f.localGet(this.reg[r]!);
+    const f = this.f;
+    if (r === 0) f.i64Const(0, 0);
+    else if (this.cached[r]) f.localGet(this.reg[r]!);
+    else {
+      f.localGet(this.xBase).load(Op.i64_load, 8 * r);
+      if (f.blockDepth === this.topDepth) {
+        f.localTee(this.reg[r]!);
+        this.cached[r] = true;
+      }
+    }
   }
 
-  /** Pop an i64 into rd (dropped for x0). */
+  /** Load rs into its local if on the block's straight line and not there yet (before code
+   *  whose arms read it). */
+  private cache(r: number): void {
+    if (r === 0 || this.cached[r] || this.f.blockDepth !== this.topDepth) return;
+    this.get(r);
+    this.f.drop();
+  }
+
+  /** Pop an i64 into rd (dropped for x0): into memory, and into its local. */
   private set(r: number): void {
-    if (r === 0) this.f.drop();
-    else this.f.localSet(this.reg[r]!);
+    const f = this.f;
+    if (r === 0) {
+      f.drop();
+      return;
+    }
+    const l = this.reg[r]!;
+    f.localSet(l)
+      .localGet(this.xBase)
+      .localGet(l)
+      .store(Op.i64_store, 8 * r);
+    this.cached[r] = f.blockDepth === this.topDepth;
   }
 
   private imm64(imm: number): void {
@@ -1106,26 +1145,28 @@ class Emitter {
   }
 
   /** The effective address into `addr` and its low word into `lo`; the host-TLB entry's byte
-   *  index (entry * 4) into `e`; pushes the hit condition (tags match, aligned). */
+   *  index (entry * 4) into `e`; pushes the hit condition (tags match, aligned). The low tag is
+   *  compared with the address masked to its page and its alignment bits: a valid tag is page
+   *  aligned and an invalid one (hosttlb.ts INVALID) has bits 3-11 set, so a misaligned access
+   *  never matches. */
   private lookup(s1: number, imm: number, width: number, tagLo: number, tagHi: number): void {
     const f = this.f;
     this.get(s1);
     this.imm64(imm);
     f.op(Op.i64_add).localTee(this.addr).op(Op.i32_wrap_i64).localTee(this.lo);
-    // e = ((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1), as hostTlbIndex(); times 4 bytes
-    f.i32Const(12).op(Op.i32_shr_u).localGet(this.lo).i32Const(21).op(Op.i32_shr_u).op(Op.i32_xor);
-    f.i32Const(1023).op(Op.i32_and).i32Const(2).op(Op.i32_shl).localTee(this.e);
-    f.load(Op.i32_load, tagLo).localGet(this.lo).i32Const(-4096).op(Op.i32_and).op(Op.i32_eq);
+    // e * 4 = (((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1)) * 4, as hostTlbIndex()
+    f.i32Const(10).op(Op.i32_shr_u).localGet(this.lo).i32Const(19).op(Op.i32_shr_u).op(Op.i32_xor);
+    f.i32Const(TLB_MASK << 2)
+      .op(Op.i32_and)
+      .localTee(this.e);
+    f.load(Op.i32_load, tagLo)
+      .localGet(this.lo)
+      .i32Const(-4096 | (width - 1))
+      .op(Op.i32_and)
+      .op(Op.i32_eq);
     f.localGet(this.e).load(Op.i32_load, tagHi);
     f.localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64).op(Op.i32_eq);
     f.op(Op.i32_and);
-    if (width > 1) {
-      f.localGet(this.lo)
-        .i32Const(width - 1)
-        .op(Op.i32_and)
-        .op(Op.i32_eqz)
-        .op(Op.i32_and);
-    }
   }
 
   /** Push the RAM address of the access: the entry's base + the page offset. */
@@ -1241,11 +1282,9 @@ class Emitter {
     this.account(lay.rSlot, lay.hitR, rel);
     f.else();
     this.missInGroup();
-    f.localGet(this.lo).localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
-    this.callArgs(ins.off, rel);
-    f.i32Const(width | (signed ? 16 : 0)).call(this.loadFn);
-    f.brIf(this.exitLabel); // trapped
-    f.i32Const(0).load(Op.i64_load, lay.jit + JIT_VALUE);
+    this.slowArgs(ins, rel, width | (signed ? 16 : 0));
+    f.call(this.slowLoad());
+    f.brIf(this.exitLabel); // trapped (the value under the flag is dropped)
     f.end();
     this.set(ins.d);
   }
@@ -1253,6 +1292,7 @@ class Emitter {
   private store(ins: Insn, rel: number, width: number, op: number): void {
     const f = this.f;
     const lay = this.lay;
+    this.cache(ins.s2); // read in both arms
     this.lookup(ins.s1, ins.imm, width, lay.wLo, lay.wHi);
     f.if();
     this.ramAddress(lay.wBase);
@@ -1261,15 +1301,86 @@ class Emitter {
     this.account(lay.wSlot, lay.hitW, rel);
     f.else();
     this.missInGroup();
-    f.localGet(this.lo).localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+    f.localGet(this.addr);
     this.get(ins.s2);
-    f.op(Op.i32_wrap_i64);
-    this.get(ins.s2);
-    f.i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
-    this.callArgs(ins.off, rel);
-    f.i32Const(width).call(this.storeFn);
+    f.localGet(1).localGet(this.n);
+    f.i32Const(slowSite(ins.off, width, rel));
+    f.call(this.slowStore());
     this.afterCall(ins, rel);
     f.end();
+  }
+
+  /** Push the arguments of slowLoad() but the value: addr, nbase, n and the site word. */
+  private slowArgs(ins: Insn, rel: number, kind: number): void {
+    this.f
+      .localGet(this.addr)
+      .localGet(1)
+      .localGet(this.n)
+      .i32Const(slowSite(ins.off, kind, rel));
+  }
+
+  /** The slow side of the region's loads, one function of the module (made on first use):
+   *  `(addr i64, nbase i32, n i32, site i32) -> (value i64, trapped i32)`, `site` from
+   *  slowSite(). It calls the load import with the arguments the region's sites passed it
+   *  inline before (the same values, in the same order). */
+  private slowLoad(): number {
+    if (this.slowLoadFn >= 0) return this.slowLoadFn;
+    const f = this.m.func("load_slow", [I64, I32, I32, I32], [I64, I32], ["addr", "nbase", "n", "site"]);
+    const t = f.local(I32, "trapped");
+    this.slowCommonArgs(f, 0, -1, 3);
+    f.localGet(3).i32Const(SITE_KIND_SHIFT).op(Op.i32_shr_u).i32Const(31).op(Op.i32_and);
+    f.call(this.loadFn).localSet(t);
+    f.i32Const(0)
+      .load(Op.i64_load, this.lay.jit + JIT_VALUE)
+      .localGet(t);
+    f.finish();
+    this.slowLoadFn = f.index;
+    return f.index;
+  }
+
+  /** The slow side of the region's stores (as slowLoad()): `(addr i64, value i64, nbase i32,
+   *  n i32, site i32) -> i32`, the store import's result. */
+  private slowStore(): number {
+    if (this.slowStoreFn >= 0) return this.slowStoreFn;
+    const f = this.m.func(
+      "store_slow",
+      [I64, I64, I32, I32, I32],
+      [I32],
+      ["addr", "value", "nbase", "n", "site"],
+    );
+    this.slowCommonArgs(f, 0, 1, 4);
+    f.localGet(4).i32Const(SITE_KIND_SHIFT).op(Op.i32_shr_u).i32Const(31).op(Op.i32_and);
+    f.call(this.storeFn);
+    f.finish();
+    this.slowStoreFn = f.index;
+    return f.index;
+  }
+
+  /** In a slow-side function: push lo, hi of the address (local `a`), of the value (local `v`,
+   *  if >= 0), then pcLo, pcHi and the instruction's count nbase + n + rel from the site word
+   *  (local `site`; nbase and n are the locals right before it). */
+  private slowCommonArgs(f: FuncBuilder, a: number, v: number, site: number): void {
+    const hi = (l: number): void => {
+      f.localGet(l).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+    };
+    f.localGet(a).op(Op.i32_wrap_i64);
+    hi(a);
+    if (v >= 0) {
+      f.localGet(v).op(Op.i32_wrap_i64);
+      hi(v);
+    }
+    // the page is aligned and off < 4096: no carry into pcHi
+    f.localGet(site)
+      .i32Const(4095)
+      .op(Op.i32_and)
+      .i32Const(this.src.pageLo | 0)
+      .op(Op.i32_or);
+    f.i32Const(this.src.pageHi | 0);
+    f.localGet(site - 2)
+      .localGet(site - 1)
+      .op(Op.i32_add);
+    f.localGet(site).i32Const(SITE_REL_SHIFT).op(Op.i32_shr_u).i32Const(SITE_REL_BIAS).op(Op.i32_sub);
+    f.op(Op.i32_add);
   }
 
   /** After a call that returns as store does (0 go on, 1 exit after the instruction, 2 it
@@ -1284,29 +1395,16 @@ class Emitter {
     f.end();
   }
 
-  /** An op run by the interpreter's semantics (exec import): the x registers it may read or
-   *  write go to memory first (harmless for an f register of the same number), and the x
-   *  register it may write comes back from memory after, before any exit (a trap leaves memory
-   *  as stored, so the local keeps its value; an exit after the op writes back its result). */
+  /** An op run by the interpreter's semantics (exec import): the x registers are in memory
+   *  already (set() writes through), and the x register it may write is read from memory again
+   *  after it (its local no longer caches it). */
   private exec(ins: Insn, rel: number, after?: () => void): void {
     const f = this.f;
-    const writesX = !WRITES_F[ins.op] && ins.d !== 0 && (this.reg[ins.d] ?? 0) !== 0;
-    for (const r of new Set(writesX ? [ins.s1, ins.s2, ins.d] : [ins.s1, ins.s2])) {
-      if (r !== 0 && this.isDirty[r] && this.reg[r]) {
-        f.i32Const(0)
-          .localGet(this.reg[r]!)
-          .store(Op.i64_store, this.lay.x + 8 * r);
-      }
-    }
     f.i32Const(ins.op).i32Const(ins.a).i32Const(ins.imm).i32Const(ins.len);
     this.callArgs(ins.off, rel);
     f.call(this.execFn);
     after?.(); // before any exit: fp.ts takes back the f register the op wrote
-    if (writesX) {
-      f.i32Const(0)
-        .load(Op.i64_load, this.lay.x + 8 * ins.d)
-        .localSet(this.reg[ins.d]!);
-    }
+    if (!WRITES_F[ins.op] && ins.d !== 0) this.cached[ins.d] = false; // memory has its result
     this.afterCall(ins, rel);
   }
 
@@ -1318,6 +1416,8 @@ class Emitter {
       if (w) f.op(Op.i32_wrap_i64);
     };
     const ty = w ? Block.i32 : Block.i64;
+    this.cache(s1);
+    this.cache(s2);
     const minus1 = (): void => {
       if (w) f.i32Const(-1);
       else f.i64Const(-1, -1);

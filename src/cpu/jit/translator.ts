@@ -62,8 +62,8 @@ import {
   type RegionLayout,
   type RegionSource,
   regionHub,
-  translateRegion,
 } from "./region.js";
+import { compileRegion, TranslationCache, type TranslationStore } from "./tcache.js";
 import { printWat } from "./wat.js";
 
 /** mstatus.FS (fp.ts reads it from JIT_FPST; a flag or an f register write makes it Dirty). */
@@ -201,6 +201,10 @@ export interface JitOptions {
   keepAll?: boolean;
   /** Heat at which a pc gets its region (JIT_HOT by default; tests use less). */
   hot?: number;
+  /** Where translations are kept across processes (tcache.ts); not read with `dump`. */
+  store?: TranslationStore;
+  /** Key them by the pages' decode slots too (the warm-up's hart: its slots are placed). */
+  slotKeys?: boolean;
 }
 
 /** The translator of a machine: the marks in the shared decode cache and each hart's regions. */
@@ -211,6 +215,8 @@ export class MachineJit {
   /** Set when regions were dropped since the last store import looked. */
   changed = false;
   dropped = 0;
+  /** The translation cache (opts.store), with its hits and misses; null without one. */
+  readonly tcache: TranslationCache | null;
 
   constructor(
     private readonly code: CodeCache,
@@ -218,6 +224,7 @@ export class MachineJit {
     arena: Arena,
     readonly opts: JitOptions = {},
   ) {
+    this.tcache = opts.store && !opts.dump ? new TranslationCache(opts.store, opts.slotKeys) : null;
     for (const h of harts) {
       const j = new HartJit(h, this, arena);
       this.harts.push(j);
@@ -864,13 +871,14 @@ export class HartJit {
         return code.fill(dc, i, word | (mem.u16[((fBase + o) >>> 1) + 1]! << 16));
       },
     };
-    const rc = translateRegion(src, paged ? this.layoutPaged : this.layoutBare, this.machine.opts.keepAll);
+    const lay = paged ? this.layoutPaged : this.layoutBare;
+    const page = mem.u8.subarray(fBase, fBase + PAGE_SIZE);
+    const rc = compileRegion(src, lay, this.machine.opts.keepAll === true, page, this.machine.tcache);
     if (rc === null) {
       this.refused.add(ramOff);
       return [];
     }
-    const bytes = rc.module.encode();
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.importsOf(paged ? 1 : 0));
+    const inst = new WebAssembly.Instance(rc.module, this.importsOf(paged ? 1 : 0));
     const reg: Region = {
       slot: this.slotFor(inst.exports.run as WebAssembly.ExportValue),
       vLo: pcLo & -4096,
@@ -893,12 +901,13 @@ export class HartJit {
     const s = this.stats;
     s.regions++;
     s.insns += rc.insns;
-    s.wasmBytes += bytes.length;
+    s.wasmBytes += rc.wasmBytes;
     s.translateMs += performance.now() - t0;
     const dump = this.machine.opts.dump;
     if (dump) {
+      if (!rc.builder) throw new Error("translator: a region from the translation cache has no text to dump");
       const base = (BigInt(pcHi >>> 0) << 32n) | BigInt((pcLo & -4096) >>> 0);
-      dump({ hart: h.id, pcLo: base + BigInt(rc.lo), pcHi: base + BigInt(rc.hi), wat: printWat(rc.module) });
+      dump({ hart: h.id, pcLo: base + BigInt(rc.lo), pcHi: base + BigInt(rc.hi), wat: printWat(rc.builder) });
     }
     return rc.resume.filter((o) => !this.regions.has(fBase + o));
   }
@@ -979,18 +988,23 @@ export function attachJit(m: Machine, opts: JitOptions = {}): MachineJit {
     );
   }
   if (m.jit) return m.jit;
+  if (opts.store) warmStore = opts.store;
   const j = new MachineJit(m.code, m.harts, arena, opts);
   m.jit = j;
   return j;
 }
 
+/** The translation store of the last machine attached with one: the warm-up's too. */
+let warmStore: TranslationStore | undefined;
+
 /** Translation on for the scratch hart of the interpreter's warm-up (warmup.ts), heat
  *  threshold `hot`, so that the jit variant meets every path into the translator before V8
- *  optimizes it. */
+ *  optimizes it. Its region comes from the translation store when there is one, keyed by its
+ *  page's slots (placed by the warm-up, not decoded from RAM). */
 function warmJit(h: Hart, hot: number): void {
   const arena = h.mem.arena;
   if (!arena) throw new Error("translator: the warm-up's hart has no arena");
-  new MachineJit(h.code, [h], arena, { hot });
+  new MachineJit(h.code, [h], arena, warmStore ? { hot, store: warmStore, slotKeys: true } : { hot });
 }
 
 setJitWarmer(warmJit);
