@@ -25,10 +25,10 @@
 
 import { createHash } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { InputOptions, OutputOptions, RolldownOutput } from "rolldown";
-import { BUILD_ID_NAME } from "../src/cli/code-cache.js";
+import { BUILD_ID_NAME, CHUNKS_NAME } from "../src/cli/code-cache.js";
 
 /** The repository: this file runs as dist/scripts/bundle.js, or from the sources in tests. */
 export const ROOT = resolve(
@@ -72,14 +72,29 @@ export function bundleOptions(
 }
 
 /** Build the bundle into `dir` (emptied first), with the package.json that makes its .js files
- *  CommonJS and the build's identity (BUILD_ID_NAME, buildId()); returns rolldown's output. */
+ *  CommonJS, the build's identity (BUILD_ID_NAME, buildId()) and its later-loaded modules'
+ *  chunks (CHUNKS_NAME, chunkMap()); returns rolldown's output. */
 export async function buildBundle(dir = BUNDLE_DIR, main?: string): Promise<RolldownOutput> {
   const { build } = await import("rolldown");
   rmSync(dir, { recursive: true, force: true });
   const out = await build({ ...bundleOptions(dir, main), write: true });
   writeFileSync(join(dir, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
   writeFileSync(join(dir, BUILD_ID_NAME), `${buildId(out)}\n`);
+  writeFileSync(join(dir, CHUNKS_NAME), `${JSON.stringify(chunkMap(out))}\n`);
   return out;
+}
+
+/** The chunk of each of mmlab's modules an import() loads (CHUNKS_NAME: its source path from the
+ *  repository, "/"-separated, to the chunk's file name), so that bin/mmlab.js can load one at once
+ *  when a command needs it synchronously (the translator, at a hart's first jit chunk). */
+export function chunkMap(out: RolldownOutput): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const o of out.output) {
+    if (o.type !== "chunk" || !o.isDynamicEntry || o.facadeModuleId === null) continue;
+    const source = relative(ROOT, o.facadeModuleId).split("\\").join("/");
+    if (source.startsWith("src/")) map[source] = o.fileName; // not packages (yaml)
+  }
+  return map;
 }
 
 /** The identity of a build: 16 hex digits of a SHA-256 of its chunks' names and texts. The code

@@ -389,6 +389,23 @@ export function readBuildId(dir: string): string | null {
   }
 }
 
+/** The file beside the bundle's chunks naming the chunk of each module a command loads later
+ *  (the target of an import(), as the translator): a JSON object from the module's source path
+ *  ("src/cpu/jit/index.ts") to its chunk's file name (scripts/bundle.ts writes it). */
+export const CHUNKS_NAME = "chunks.json";
+
+/** The chunk of each later-loaded module in the bundle directory `dir` (CHUNKS_NAME), or an
+ *  empty map without a readable one. */
+export function readChunkMap(dir: string): ReadonlyMap<string, string> {
+  try {
+    const o: unknown = JSON.parse(readFileSync(join(dir, CHUNKS_NAME), "utf8"));
+    if (typeof o !== "object" || o === null) return new Map();
+    return new Map(Object.entries(o).filter((e): e is [string, string] => typeof e[1] === "string"));
+  } catch {
+    return new Map();
+  }
+}
+
 /** Cache files kept at most: a build has about 30 chunks, so several builds (checkouts, versions)
  *  fit; older files go, so the directory does not grow with every rebuild. */
 export const MAX_CACHE_FILES = 256;
@@ -415,18 +432,33 @@ interface CliEntry {
   main(argv: readonly string[]): Promise<number>;
   setCompilerHost(
     c: (name: string, params: string, body: () => string) => (...args: never[]) => unknown,
+    cache?: { dir: string | null; build: string | null },
   ): void;
+  setModuleLoader(l: (source: string) => object | null): void;
 }
 
 /** Run the bundled CLI at `entry` (dist/bundle/mmlab.js) through the code cache, with V8 tuned
- *  for the interpreter (v8-tuning.ts); resolves to the exit status, after writing the cache files
+ *  for the interpreter (v8-tuning.ts), its modules loaded later (CHUNKS_NAME) through the same
+ *  loader as the chunks it requires; resolves to the exit status, after writing the cache files
  *  that were missing. */
 export async function runCached(entry: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   tuneV8();
-  const loader = new CachedLoader(cacheDir(env));
+  const dir = cacheDir(env);
+  const loader = new CachedLoader(dir);
   loader.buildId = readBuildId(dirname(entry));
   const cli = loader.load(entry) as CliEntry;
-  cli.setCompilerHost((name, params, body) => loader.compileGenerated(name, params, body));
+  // the cache directory and build identity go along, for the translation cache
+  // (src/cli/translation-cache.ts)
+  cli.setCompilerHost((name, params, body) => loader.compileGenerated(name, params, body), {
+    dir,
+    build: loader.buildId,
+  });
+  let chunks: ReadonlyMap<string, string> | null = null;
+  cli.setModuleLoader((source) => {
+    chunks ??= readChunkMap(dirname(entry));
+    const file = chunks.get(source);
+    return file === undefined ? null : loader.load(join(dirname(entry), file));
+  });
   const status = await cli.main(cli.commandLine());
   loader.save();
   return status;

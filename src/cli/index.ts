@@ -10,7 +10,7 @@ import { err, out, quietPipes } from "./io.js";
 
 export { commandLine } from "./cmdline.js";
 export { COMMAND_NAMES, loadCommand } from "./commands.js";
-export { setCompilerHost } from "./compiler-host.js";
+export { setCompilerHost, setModuleLoader } from "./compiler-host.js";
 
 /** Exit status of a usage mistake or a bad input. */
 export const EXIT_USAGE = 2;

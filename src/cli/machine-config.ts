@@ -11,6 +11,7 @@ import {
   setGeneratedCompiler,
   tracingInterpreter,
 } from "../cpu/index.js";
+import type * as Jit from "../cpu/jit/index.js";
 import {
   DEFAULT_TLB_PRESET,
   loadTlbConfig,
@@ -32,6 +33,7 @@ import {
   makeDirs,
   readHostFile,
   type StatsCollector,
+  setJitLoader,
 } from "../session/index.js";
 
 export { MAX_HARTS };
@@ -48,10 +50,11 @@ import {
   usageError,
   wholeNumberOpt,
 } from "./args.js";
-import { compilerHost } from "./compiler-host.js";
+import { compilerHost, hostCache, type ModuleLoader, moduleLoader } from "./compiler-host.js";
 import { DEFAULT_TRACE_LIMIT, InsnTracer } from "./insn-trace.js";
 import { err } from "./io.js";
 import { parseRange, type TlbTraceFilter, TlbTracer } from "./tlb-trace.js";
+import { translationStore } from "./translation-cache.js";
 
 export const DEFAULT_MEM = 1 << 30;
 
@@ -163,6 +166,11 @@ export function machineOptions(kinds: { guest: boolean }): OptionSpec[] {
             help: "translate (as --jit) the code a loop's back edge or a call reaches N times (default 1024)",
           },
           {
+            name: "no-jit-cache",
+            kind: "flag",
+            help: "translate without the translation cache (neither read nor write $MMLAB_CACHE_DIR/jit)",
+          },
+          {
             name: "dump-jit",
             kind: "value",
             valueName: "DIR",
@@ -185,6 +193,16 @@ export interface MachineConfig extends MachineSpec {
   quiet: boolean;
 }
 
+/** The translator's module, where the bundle holds it (bin/mmlab.js's loader). */
+export const JIT_SOURCE = "src/cpu/jit/index.ts";
+
+/** The translator, loaded through `modules` (the bundle's chunk of JIT_SOURCE). */
+function loadedJit(modules: ModuleLoader): typeof Jit {
+  const m = modules(JIT_SOURCE);
+  if (m === null) throw new Error(`the bundle has no chunk for ${JIT_SOURCE} (rebuild: npm run build)`);
+  return m as typeof Jit;
+}
+
 /** The machine configuration from parsed options; throws UsageError on a bad value. The
  *  options are checked in the order --help lists them. */
 export function machineConfig(p: Parsed, command: string): MachineConfig {
@@ -194,6 +212,9 @@ export function machineConfig(p: Parsed, command: string): MachineConfig {
   // and their interpreters compiled through the code cache when bin/mmlab.js runs them
   const compiler = compilerHost();
   if (compiler) setGeneratedCompiler(compiler);
+  // and their translator loaded when a hart first needs it (a short program never does)
+  const modules = moduleLoader();
+  if (modules) setJitLoader(() => loadedJit(modules));
   const harts = hartsOpt(p, command);
   const mem = memOpt(p, command);
   const tlb = tlbOpt(p, command);
@@ -261,9 +282,11 @@ function jitOpt(p: Parsed, command: string, mem: number): { jit?: JitSpec } {
       `'${opt}' needs --mem below 4G: RAM and the harts' state share one 4 GiB WebAssembly memory`,
     );
   }
-  if (dir === undefined) return { jit: { dump: null, required, ...hot } };
+  const store = flag(p, "no-jit-cache") ? null : translationStore(hostCache());
+  const opts = { required, ...hot, ...(store === null ? {} : { store }) };
+  if (dir === undefined) return { jit: { dump: null, ...opts } };
   makeDirs(dir);
-  return { jit: { dump: (name, text) => writeFileSync(join(dir, name), text), required, ...hot } };
+  return { jit: { dump: (name, text) => writeFileSync(join(dir, name), text), ...opts } };
 }
 
 /** --harts: 1 to MAX_HARTS (default 1). */

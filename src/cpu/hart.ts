@@ -117,6 +117,11 @@ export class Hart {
   /** The translator's per-hart state when translation to WebAssembly is on (jit/translator.ts);
    *  the interpreter's jit variant runs the hart then. */
   jit: HartJit | null = null;
+  /** Translation asked for but not turned on yet (the `mmlab` command loads the translator only
+   *  when a hart first needs it: start-up, src/session/machine.ts): run() (interp.ts) calls this
+   *  once the process's starter share is used up, before the first chunk of the jit variant; it
+   *  turns translation on for every hart of the machine and clears their jitPending. */
+  jitPending: (() => void) | null = null;
   /** Observers of traps (tracing, statistics). */
   readonly trapListeners: ((h: Hart, cause: number, tval: bigint, interrupt: boolean) => void)[] = [];
 

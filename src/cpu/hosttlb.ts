@@ -20,8 +20,9 @@
 import { type Access, type Arena, arenaArray, kindIndex } from "../mmu/index.js";
 import { TLB_BITS, TLB_SIZE } from "./trap.js";
 
-/** Tag value that matches no page-aligned address. */
-const INVALID = 1;
+/** Tag value that matches no page-aligned address, nor one masked to its page and alignment
+ *  bits (bits 3-11 set: the translator's lookup compares `lo & (-4096 | (width - 1))`). */
+const INVALID = -1;
 /** prev[] of an entry on no copy list. */
 const UNLINKED = -2;
 /** xCode of an entry that has none. */

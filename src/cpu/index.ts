@@ -16,6 +16,7 @@ export {
   privName,
 } from "./csr.js";
 export { type Decoded, decode } from "./decode.js";
+export { digest64, digestHex } from "./digest.js";
 export { disasm, fregName, regName } from "./disasm.js";
 export { accessFaultCause, Hart, type HartHost, pageFaultCause, type Translator } from "./hart.js";
 export { type AccessKind, HostTlb } from "./hosttlb.js";

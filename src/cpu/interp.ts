@@ -577,10 +577,13 @@ export function setChunkCap(n: number): number {
 /** Run a chunk on `h` with the variant its translation state needs (the starter variants for a
  *  process's first STARTER_INSNS instructions, with translation on too: a short program never
  *  pays for a warm-up; then the jit variants when the hart translates and the plain interpreter
- *  is asked for). The starter never meets a region's mark: regions are made only by the jit
- *  variants, which run only once the process's starter share is used up. */
+ *  is asked for, translation that was deferred until then turned on first: Hart.jitPending).
+ *  The starter never meets a region's mark: regions are made only by the jit variants, which
+ *  run only once the process's starter share is used up. */
 export function run(h: Hart, budget: number, interp: Interpreter = interpreter): number {
   budget = Math.min(budget, chunkCap);
+  // translation deferred until the jit variant would run (a short program never loads it)
+  if (h.jitPending !== null && starterLeft <= 0 && interp === interpreter) h.jitPending();
   // execute triggers and breakpoints: checked before each instruction, so no region runs
   const i =
     h.triggers.exec && !interp.checksTriggers

@@ -444,16 +444,23 @@ export function warmVariant(
 
 /** The jit variants' last step: a loop of integer code at JIT_LOOP, in a chunk sized so that,
  *  after WARM_HOT passes interpreted, its region translated and 10 passes run in it, one
- *  instruction of budget is left at the region's entry: too little for its block, so the region does not apply and the slot's own
- *  op runs. That path of the interpreter gets its feedback here too, and so does the call of
- *  decay() at a chunk's start (V8 allocates a function's feedback vector only after it has run
- *  a while: what the first chunks of the warm-up do records nothing). */
+ *  instruction of budget is left at the region's entry: too little for its block, so the
+ *  region does not apply and the slot's own op runs. That path of the interpreter gets its
+ *  feedback here too, and so does the call of decay() at a chunk's start (V8 allocates a
+ *  function's feedback vector only after it has run a while: what the first chunks of the
+ *  warm-up do records nothing). A jump to itself follows the loop (never reached), so that the
+ *  region ends there: after the loop's fall-through the translator met the page's zeros
+ *  (c.illegal), each a side exit where the interpreter resumes, and walked and decoded the
+ *  rest of the page 2 bytes at a time, for the region and for each of the 7 resume points
+ *  hot() translates after it (refused): about 2/3 of the warm-up's translation time (--cpu-prof,
+ *  formBlocks). */
 function runJitLoop(fn: RunFn, h: Hart): void {
   const j = h.jit;
   if (!j) throw new Error("interpreter warm-up: the jit variant's hart does not translate");
   for (const [pa, s] of [
     [JIT_LOOP, slot("addi", xd(JIT_REG), xs(JIT_REG), 0, -1)],
     [JIT_LOOP + 4, slot("bne", 0, xs(JIT_REG), 0, -4)],
+    [JIT_LOOP + 8, slot("jal", xd(0), 0, 0, 0)],
   ] as const) {
     placeSlot(h, pa, s);
   }

@@ -53,9 +53,11 @@ export {
   loadJit,
   MAX_HARTS,
   type MachineSpec,
+  machineJit,
   newMachine,
   ProgramError,
   restrictSatp,
+  setJitLoader,
 } from "./machine.js";
 export {
   hartTlb,

@@ -33,15 +33,38 @@ export interface JitSpec {
   required: boolean;
   /** Heat at which a pc gets its region (--jit-hot; the translator's JIT_HOT when absent). */
   hot?: number;
+  /** Where translations are kept across runs (the CLI's files under the cache directory);
+   *  absent: none. */
+  store?: Jit.TranslationStore;
 }
 
 /** The translator, loaded only by runs that translate (start-up: the wasm emitter is ~10
  *  modules a plain run does not need). */
 let jit: typeof Jit | null = null;
 
-/** Load the translator; a spec with `jit` needs it before newMachine(). */
+/** A way to load the translator at once (the `mmlab` command's chunk loader, setJitLoader), or
+ *  null: loadJit() must have loaded it before newMachine(). */
+let loadJitNow: (() => typeof Jit) | null = null;
+
+/** Load the translator with `load` when a machine first needs it, not before (the `mmlab`
+ *  command: src/cli/machine-config.ts); null: only through loadJit(). Translation is then
+ *  turned on when a hart's starter share is used up (Hart.jitPending), so a program that ends
+ *  within it (a hello world) never loads the translator's chunk: about 10 ms of CPU. */
+export function setJitLoader(load: (() => typeof Jit) | null): void {
+  loadJitNow = load;
+}
+
+/** Make the translator available to newMachine(): loaded now, unless setJitLoader gave a way to
+ *  load it when first needed. */
 export async function loadJit(): Promise<void> {
-  jit ??= await import("../cpu/jit/index.js");
+  if (loadJitNow === null) jit ??= await import("../cpu/jit/index.js");
+}
+
+/** The translator, loaded now if it was not (setJitLoader's way); throws without either. */
+function translator(): typeof Jit {
+  jit ??= loadJitNow?.() ?? null;
+  if (jit === null) throw new Error("the translator is not loaded (loadJit() first)");
+  return jit;
 }
 
 /** A new machine with the spec's harts, RAM and TLB; `console` gets the UART's bytes (default:
@@ -55,20 +78,46 @@ export function newMachine(
   return m;
 }
 
-/** Turn on translation as `spec` says; spec.dump gets one text per region, named by hart and
- *  entry pc, its guest pc range in the first line. */
+/** Turn on translation as `spec` says: when a hart first needs it (Hart.jitPending,
+ *  machineJit) where setJitLoader gave a way to load the translator then, else now (and now
+ *  the error of a machine that cannot translate when `spec` requires it). */
 function attachTranslator(m: Machine, spec: JitSpec): void {
-  if (jit === null) throw new Error("the translator is not loaded (loadJit() first)");
   if (!spec.required && !m.mem.arena) return; // translation by default: not on this machine
+  if (loadJitNow === null || !m.mem.arena) {
+    attachNow(m, spec);
+    return;
+  }
+  const pending = (): void => {
+    for (const h of m.harts) h.jitPending = null;
+    attachNow(m, spec);
+  };
+  for (const h of m.harts) h.jitPending = pending;
+}
+
+/** The machine's translation state, translation deferred by newMachine turned on first; null
+ *  when it does not translate. For reports (--stats): the same as when translation was on from
+ *  the start, since it does nothing before a hart's starter share is used up. */
+export function machineJit(m: Machine): Jit.MachineJit | null {
+  m.harts.find((h) => h.jitPending !== null)?.jitPending?.();
+  return m.jit;
+}
+
+/** Turn on translation as `spec` says, the translator loaded; spec.dump gets one text per
+ *  region, named by hart and entry pc, its guest pc range in the first line. */
+function attachNow(m: Machine, spec: JitSpec): void {
+  const jit = translator();
   const dump = spec.dump;
   const hex = (v: bigint): string => v.toString(16).padStart(16, "0");
-  const hot = spec.hot === undefined ? {} : { hot: spec.hot };
+  const opts = {
+    ...(spec.hot === undefined ? {} : { hot: spec.hot }),
+    ...(spec.store === undefined ? {} : { store: spec.store }),
+  };
   jit.attachJit(
     m,
     dump === null
-      ? hot
+      ? opts
       : {
-          ...hot,
+          ...opts,
           dump: (d) => {
             const name = `region-h${d.hart}-${hex(d.pcLo)}.wat`;
             const head = `;; hart ${d.hart}, guest pc 0x${hex(d.pcLo)}-0x${hex(d.pcHi)} (first bytes of the first and last instructions)\n`;

@@ -15,8 +15,9 @@ import {
   type RunResult,
   run,
 } from "../cpu/index.js";
-import type { JitStats } from "../cpu/jit/index.js";
+import type { JitStats, MachineJit } from "../cpu/jit/index.js";
 import type { FlushReason, FlushStats, Kernel } from "../kernel/index.js";
+import { machineJit } from "./machine.js";
 import { type TlbReport, tlbReport } from "./perf.js";
 
 /** Traps of one cause. */
@@ -169,13 +170,16 @@ export class StatsCollector {
         tlb: this.machine.tlbConfig.name,
       },
       tlb: tlbReport(this.machine),
-      ...(this.machine.jit ? { jit: jitReport(this.machine.jit.stats(), instret) } : {}),
+      ...jitSection(machineJit(this.machine), instret),
     };
   }
 }
 
-function jitReport(s: JitStats, instret: number): JitStats & { share: number } {
-  return { ...s, share: instret > 0 ? s.executed / instret : 0 };
+/** The report's `jit` member when the machine translates. */
+function jitSection(jit: MachineJit | null, instret: number): { jit?: JitStats & { share: number } } {
+  if (jit === null) return {};
+  const s = jit.stats();
+  return { jit: { ...s, share: instret > 0 ? s.executed / instret : 0 } };
 }
 
 function mips(instret: number, seconds: number): number {

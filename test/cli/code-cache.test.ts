@@ -18,6 +18,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   BUILD_ID_NAME,
   CachedLoader,
+  CHUNKS_NAME,
   cacheDir,
   cacheKey,
   decodeCache,
@@ -25,6 +26,7 @@ import {
   encodeCache,
   MAX_CACHE_FILES,
   readBuildId,
+  readChunkMap,
 } from "../../src/cli/code-cache.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -178,6 +180,16 @@ describe("CachedLoader", () => {
     expect(readBuildId(dir)).toBe("0123456789abcdef");
     writeFileSync(join(dir, BUILD_ID_NAME), "not an id\n");
     expect(readBuildId(dir)).toBeNull();
+  });
+
+  it("reads the bundle's chunk map, empty where there is none or it is not one", () => {
+    expect(readChunkMap(dir).size).toBe(0);
+    writeFileSync(join(dir, CHUNKS_NAME), '{"src/cpu/jit/index.ts":"jit-AbCd1234.js","x":3}\n');
+    expect([...readChunkMap(dir)]).toEqual([["src/cpu/jit/index.ts", "jit-AbCd1234.js"]]);
+    for (const bad of ["not json", "null", "[1]"]) {
+      writeFileSync(join(dir, CHUNKS_NAME), bad);
+      expect(readChunkMap(dir).size).toBe(0);
+    }
   });
 
   it("keeps at most MAX_CACHE_FILES files, the least recently written going first", () => {

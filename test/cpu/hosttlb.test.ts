@@ -97,6 +97,21 @@ describe("the host TLB's copy lists", () => {
     expect([t.copyCount(7), t.copyCount(8)]).toEqual([0, 1]);
   });
 
+  it("an invalid tag matches no address masked to its page and alignment bits (the translator's lookup)", () => {
+    const t = new HostTlb();
+    t.fill("r", 0x1000, 0, 0, 3);
+    t.flush();
+    const invalid = t.rLo[0]!;
+    fc.assert(
+      fc.property(fc.integer(), fc.constantFrom(1, 2, 4, 8), (lo, width) => {
+        expect(lo & (-4096 | (width - 1))).not.toBe(invalid);
+      }),
+    );
+    for (const lo of [0, 1, 7, 0xfff, -1, -4096, -4089]) {
+      for (const width of [1, 2, 4, 8]) expect(lo & (-4096 | (width - 1))).not.toBe(invalid);
+    }
+  });
+
   it("slot numbers beyond the first table size", () => {
     const t = new HostTlb();
     t.fill("r", 0x1000, 0, 0, 5000);
@@ -123,7 +138,7 @@ describe("the host TLB's copy lists", () => {
           const last = fills[fills.length - 1];
           if (last) expect(hit(t, last.kind, last.page * 4096)).toBe(true);
           t.flush();
-          for (const lo of [t.rLo, t.wLo, t.xLo]) expect(lo.every((v) => v === 1)).toBe(true);
+          for (const lo of [t.rLo, t.wLo, t.xLo]) expect(lo.every((v) => v === -1)).toBe(true);
           expect(t.xCode.every((c) => c !== code)).toBe(true);
         }
       }),

@@ -35,6 +35,15 @@ export {
   translateRegion,
 } from "./region.js";
 export {
+  type CompiledRegion,
+  compileRegion,
+  decodeRegion,
+  encodeRegion,
+  regionKey,
+  TranslationCache,
+  type TranslationStore,
+} from "./tcache.js";
+export {
   attachJit,
   HartJit,
   type JitOptions,

@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from "vitest";
 import { PRIV_S, PRIV_U } from "../../../src/cpu/index.js";
-import { K_LOAD, K_STORE, MAX_GROUP, planGroups } from "../../../src/cpu/jit/region.js";
+import { K_LOAD, K_STORE, MAX_GROUP, planGroups, slowSite } from "../../../src/cpu/jit/region.js";
 import { expectSameRuns } from "../../helpers/jitdiff.js";
 import { DATA_VA, FINISH, runPagedGuest } from "../../helpers/paged.js";
 
@@ -34,6 +34,26 @@ describe("planGroups", () => {
   it(`at most ${MAX_GROUP} sites a group`, () => {
     const six = Array.from({ length: 6 }, () => sd(11));
     expect(planGroups(six)).toEqual([MAX_GROUP, 0, 0, 0, 2, 0]);
+  });
+});
+
+describe("slowSite (the word a site passes to its module's slow-side function)", () => {
+  it("packs the page offset, the kind and rel + 128", () => {
+    expect(slowSite(0, 1, 0)).toBe((1 << 12) | (128 << 17));
+    expect(slowSite(4095, 8 | 16, -64)).toBe(4095 | (24 << 12) | (64 << 17));
+    expect(slowSite(0x7fe, 4, -127)).toBe(0x7fe | (4 << 12) | (1 << 17));
+  });
+  it("refuses what does not fit", () => {
+    for (const [off, kind, rel] of [
+      [4096, 1, 0],
+      [-2, 1, 0],
+      [0, 0, 0],
+      [0, 32, 0],
+      [0, 1, 1],
+      [0, 1, -128],
+    ] as const) {
+      expect(() => slowSite(off, kind, rel)).toThrow(/no site word/);
+    }
   });
 });
 

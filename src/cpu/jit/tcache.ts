@@ -1,0 +1,281 @@
+// The translation cache: a region's WebAssembly bytes kept across processes (as ccache keeps a
+// compiler's output), so that a program run again does not pay the cold emitter (formBlocks and
+// emission: 10-40 ms a region in a fresh process, docs/jit.md "The translation cache").
+//
+// A region's code is a function of exactly these inputs (translateRegion's arguments): the
+// bytes of its 4 KiB RAM page (the decode slots formBlocks reads are the decoder's function of
+// those bytes: the decode cache drops a slot when a store changes its bytes), the one decode
+// slot that may hold bytes of the next page (a 32-bit instruction at page offset 4094, decoded
+// by the interpreter's fetch across the page end), the page's virtual address and the entry's
+// offset, the paging variant, the hart's arena layout (every field of RegionLayout, by name),
+// the keepAll option, and the translator's own code (the build, the store's identity). The key
+// is all of them, in full: a lookup compares the key byte for byte (TranslationStore's
+// contract), so a hit is the region the emitter would make now, never a look-alike. Nothing
+// else is read by the emitter; a new input of translateRegion must go into regionKey. (The
+// interpreter's warm-up places decode slots by hand on a scratch hart, so that they are not the
+// decoder's function of its RAM: its region's key holds every slot of the page as well.)
+//
+// The store is injected (the core touches no files): src/cli/translation-cache.ts keeps one
+// file per key under the user's cache directory; the playground may keep none.
+
+import { digest64 } from "../digest.js";
+import { OP_REGION } from "../isa.js";
+import type { ModuleBuilder } from "./module.js";
+import { type RegionLayout, type RegionSource, translateRegion } from "./region.js";
+
+/** Where translations are kept: `get` returns the value last `put` with a key equal byte for
+ *  byte to `key`, or undefined (never another key's value); `put` may drop it (a bounded or
+ *  read-only store). Neither throws. A value carries its own digest (checked here), so a store
+ *  need not check for damaged bytes. */
+export interface TranslationStore {
+  /** The identity of the translator's code that made the values (a build's digest): part of
+   *  every key, so that another build's translations are never taken for this one's. */
+  readonly build: string;
+  get(key: Uint8Array): Uint8Array<ArrayBuffer> | undefined;
+  put(key: Uint8Array, value: Uint8Array): void;
+}
+
+/** A region compiled for installation: its module, what --stats counts of it, and where its
+ *  blocks and side exits are (RegionCode's fields). */
+export interface CompiledRegion {
+  module: WebAssembly.Module;
+  /** The module's size in bytes. */
+  wasmBytes: number;
+  insns: number;
+  lo: number;
+  hi: number;
+  resume: number[];
+  blockOffs: number[];
+  /** The emitter's module when it was translated now (--dump-jit prints it), null on a hit. */
+  builder: ModuleBuilder | null;
+}
+
+/** Format of keys and values (a change of either changes this). */
+const FORMAT = "mmlab-tcache-1";
+/** A value's first word, and the kind of value it holds. */
+const MAGIC = 0x31304354; // "TC01" little-endian
+const REFUSED = 0;
+const REGION = 1;
+/** Words of a value's header: magic, kind, insns, lo, hi, blocks, resumes, decoded offsets,
+ *  wasm bytes, and the digest (2 words) of the whole value less the digest's own words; then
+ *  the blocks' and resumes' offsets, the decoded offsets and the wasm bytes. */
+const HEAD = 11;
+const DIGEST = 9;
+const PAGE = 4096;
+/** The decode slot (page offset, words) that may hold an instruction straddling the page end. */
+const LAST = 4094;
+const SLOT = 4;
+
+/** A translation store with its counts (hits: regions installed from it; misses: translated).
+ *  `slots`: key the regions by their page's decode slots too (regionKey). */
+export class TranslationCache {
+  hits = 0;
+  misses = 0;
+  constructor(
+    readonly store: TranslationStore,
+    readonly slots = false,
+  ) {}
+}
+
+/** The key of the region `src` would give for a hart laid out as `lay` (`all`: keepAll), its
+ *  page's bytes being `page` (4096 bytes of RAM): see the file's head for why this is exact.
+ *  With `slots`, every decode slot of the page too (a marked slot with its own op): for the
+ *  warm-up's scratch hart, whose slots are placed by hand rather than decoded from its RAM. */
+export function regionKey(
+  store: TranslationStore,
+  src: RegionSource,
+  lay: RegionLayout,
+  all: boolean,
+  page: Uint8Array,
+  slots = false,
+): Uint8Array {
+  if (page.length !== PAGE) throw new Error(`translation cache: a page of ${page.length} bytes`);
+  const fields = Object.keys(lay)
+    .sort()
+    .map((k) => `${k}=${String(lay[k as keyof RegionLayout])}`)
+    .join(",");
+  const head = new TextEncoder().encode(
+    `${FORMAT}\nbuild=${store.build}\nlayout=${fields}\npage=${src.pageHi >>> 0}:${src.pageLo >>> 0}\n` +
+      `entry=${src.entry}\npaged=${src.paged}\nall=${all}\n`,
+  );
+  const filled = slots ? filledSlots(src) : new Int32Array(0);
+  const key = new Uint8Array(head.length + PAGE + SLOT * 4 + filled.length * 4);
+  key.set(head);
+  key.set(page, head.length);
+  key.set(new Uint8Array(filled.buffer), head.length + PAGE + SLOT * 4);
+  // the slot at 4094 when it holds a 32-bit instruction (its upper half from the next page)
+  const i = LAST * 2;
+  const op = src.dc[i] === OP_REGION ? src.decode(LAST) : src.dc[i]!;
+  if (op !== 0 && src.dc[i + 3] === 4) {
+    const dv = new DataView(key.buffer, head.length + PAGE);
+    [op, src.dc[i + 1]!, src.dc[i + 2]!, 4].forEach((w, k) => {
+      dv.setInt32(4 * k, w, true);
+    });
+  }
+  return key;
+}
+
+/** What a value holds: the region (null: the translator refused it) with its module's bytes,
+ *  and the page offsets the translator decoded on the way (a hit decodes them too, so that the
+ *  decode cache is left as a translation leaves it, and the next key with slots is the same). */
+export interface StoredRegion {
+  region: RegionFields | null;
+  wasm: Uint8Array<ArrayBuffer>;
+  decoded: number[];
+}
+
+/** A region's fields but its module. */
+export type RegionFields = Omit<CompiledRegion, "module" | "builder">;
+
+/** The page's decoded slots, each as its page offset and its 4 words (a marked slot with its
+ *  own op); the slots not decoded are left out (op 0). */
+function filledSlots(src: RegionSource): Int32Array {
+  const out: number[] = [];
+  const dc = src.dc;
+  for (let i = 0; i < dc.length; i += SLOT) {
+    if (dc[i] === 0) continue;
+    out.push(i / 2, dc[i] === OP_REGION ? src.decode(i / 2) : dc[i]!, dc[i + 1]!, dc[i + 2]!, dc[i + 3]!);
+  }
+  return Int32Array.from(out);
+}
+
+/** The value stored for a region. */
+export function encodeRegion(s: StoredRegion): Uint8Array {
+  const r = s.region;
+  if (r !== null && s.wasm.length !== r.wasmBytes)
+    throw new Error("translation cache: a region without its bytes");
+  if (r === null && s.wasm.length !== 0) throw new Error("translation cache: bytes for a refused region");
+  const words = r
+    ? [
+        MAGIC,
+        REGION,
+        r.insns,
+        r.lo,
+        r.hi,
+        r.blockOffs.length,
+        r.resume.length,
+        s.decoded.length,
+        r.wasmBytes,
+        0,
+        0,
+      ]
+    : [MAGIC, REFUSED, 0, 0, 0, 0, 0, s.decoded.length, 0, 0, 0];
+  words.push(...(r ? [...r.blockOffs, ...r.resume] : []), ...s.decoded);
+  const out = new Uint8Array(words.length * 4 + s.wasm.length);
+  const dv = new DataView(out.buffer);
+  words.forEach((w, k) => {
+    dv.setInt32(4 * k, w, true);
+  });
+  out.set(s.wasm, words.length * 4);
+  const [d0, d1] = digestOf(out);
+  dv.setUint32(4 * DIGEST, d0, true);
+  dv.setUint32(4 * DIGEST + 4, d1, true);
+  return out;
+}
+
+/** The digest of a value, its digest words left out. */
+function digestOf(v: Uint8Array): [number, number] {
+  return digest64(v.subarray(0, 4 * DIGEST), v.subarray(4 * DIGEST + 8));
+}
+
+/** A stored value read back, or undefined when `v` is no whole, undamaged value of this format
+ *  for entry `entry` (then it is a miss). */
+export function decodeRegion(v: Uint8Array<ArrayBuffer>, entry: number): StoredRegion | undefined {
+  if (v.length < HEAD * 4) return undefined;
+  const dv = new DataView(v.buffer, v.byteOffset, v.length);
+  const w = (k: number): number => dv.getInt32(4 * k, true);
+  if (w(0) !== MAGIC) return undefined;
+  const [d0, d1] = digestOf(v);
+  if (dv.getUint32(4 * DIGEST, true) !== d0 || dv.getUint32(4 * DIGEST + 4, true) !== d1) return undefined;
+  const [kind, insns, lo, hi, nb, nr, nd, len] = [w(1), w(2), w(3), w(4), w(5), w(6), w(7), w(8)];
+  if (nb < 0 || nr < 0 || nd < 0 || len < 0 || v.length !== (HEAD + nb + nr + nd) * 4 + len) return undefined;
+  const offs = (at: number, n: number): number[] => Array.from({ length: n }, (_, k) => w(at + k));
+  const inPage = (o: number): boolean => o >= 0 && o < PAGE && (o & 1) === 0;
+  const decoded = offs(HEAD + nb + nr, nd);
+  if (!decoded.every(inPage)) return undefined;
+  const wasm = v.subarray((HEAD + nb + nr + nd) * 4);
+  if (kind === REFUSED) return nb + nr + len === 0 ? { region: null, wasm, decoded } : undefined;
+  if (kind !== REGION || nb < 1 || len < 8 || insns < 1) return undefined;
+  const blockOffs = offs(HEAD, nb);
+  const resume = offs(HEAD + nb, nr);
+  if (!blockOffs.every(inPage) || !resume.every(inPage) || blockOffs[0] !== entry) return undefined;
+  if (!inPage(lo) || !inPage(hi) || lo > hi) return undefined;
+  return { region: { wasmBytes: len, insns, lo, hi, resume, blockOffs }, wasm, decoded };
+}
+
+/** The region of `src` for a hart laid out as `lay` (keepAll: `all`), compiled: from `cache`
+ *  when it holds it (or says the translator refused it), else translated and put there. `page`
+ *  is the RAM page's bytes (for the key); `cache` null: translate. Null when refused. */
+export function compileRegion(
+  src: RegionSource,
+  lay: RegionLayout,
+  all: boolean,
+  page: Uint8Array,
+  cache: TranslationCache | null,
+): CompiledRegion | null {
+  if (cache === null) return translated(src, lay, all, null);
+  const key = regionKey(cache.store, src, lay, all, page, cache.slots);
+  const got = cache.store.get(key);
+  const hit = got && decodeRegion(got, src.entry);
+  const module = hit?.region ? compiled(hit.wasm) : null;
+  if (hit && (hit.region === null || module !== null)) {
+    cache.hits++;
+    // Keyed by its slots (the warm-up), the page's decode cache is left as the translator
+    // leaves it, so that the next key is the same; else only the blocks' slots are decoded,
+    // for their marks (the interpreter decodes the rest when it gets there: decoding cold
+    // costs about as much as the rest of the hit).
+    for (const o of cache.slots ? hit.decoded : (hit.region?.blockOffs ?? [])) src.decode(o);
+    return hit.region && module && { ...hit.region, module, builder: null };
+  }
+  cache.misses++;
+  return translated(src, lay, all, (s) => cache.store.put(key, encodeRegion(s)));
+}
+
+/** The region of `src` translated now (and handed to `keep` as it would be stored). */
+function translated(
+  src: RegionSource,
+  lay: RegionLayout,
+  all: boolean,
+  keep: ((s: StoredRegion) => void) | null,
+): CompiledRegion | null {
+  const decoded = new Set<number>();
+  const seen: RegionSource = keep
+    ? {
+        dc: src.dc,
+        pageLo: src.pageLo,
+        pageHi: src.pageHi,
+        entry: src.entry,
+        paged: src.paged,
+        decode: (o) => {
+          decoded.add(o);
+          return src.decode(o);
+        },
+      }
+    : src;
+  const rc = translateRegion(seen, lay, all);
+  const order = [...decoded];
+  if (rc === null) {
+    keep?.({ region: null, wasm: new Uint8Array(0), decoded: order });
+    return null;
+  }
+  const wasm = rc.module.encode();
+  const region = {
+    wasmBytes: wasm.length,
+    insns: rc.insns,
+    lo: rc.lo,
+    hi: rc.hi,
+    resume: rc.resume,
+    blockOffs: rc.blockOffs,
+  };
+  keep?.({ region, wasm, decoded: order });
+  return { ...region, module: new WebAssembly.Module(wasm), builder: rc.module };
+}
+
+/** The module of stored bytes, or null when they do not compile (a store broke its contract). */
+function compiled(wasm: Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
+  try {
+    return new WebAssembly.Module(wasm);
+  } catch {
+    return null;
+  }
+}
