@@ -381,8 +381,8 @@ export class FpEmitter {
   /** Load f register r into its local if on the block's straight line and not there yet. */
   private cache(r: number): void {
     if (this.cached[r] || !this.h.atTop()) return;
-    this.getD(r);
-    this.f.drop();
+    this.f.i32Const(0).load(Op.f64_load, this.off(r)).localSet(this.fr[r]!);
+    this.cached[r] = true;
   }
 
   /** Push f register r's 64 bits. */
@@ -427,10 +427,16 @@ export class FpEmitter {
     f.select();
   }
 
-  /** f register r = the double in local v. */
+  /** f register r = the double in local v (inside an arm: only into memory). */
   private putD(r: number, v: number): void {
-    this.f.localGet(v);
-    this.setD(r);
+    const f = this.f;
+    if (this.h.atTop()) {
+      f.localGet(v);
+      this.setD(r);
+      return;
+    }
+    f.i32Const(0).localGet(v).store(Op.f64_store, this.off(r));
+    this.cached[r] = false;
   }
 
   /** f register r = the single the double in local v rounds to (exactly, on the fast paths),
@@ -772,8 +778,11 @@ export class FpEmitter {
   }
 
   /** Call the module's helper `kind` (made by `body` on its first use) on the `n` doubles on the
-   *  stack: it returns the result and its status, 0 exact, 1 inexact (NX), 2 go slow. A helper
-   *  keeps the region's function small (V8 compiles it faster) and its code in one copy. */
+   *  stack: it returns the result and 1 to go slow (then the result is 0 and nothing changed),
+   *  else 0, having raised NX (and FS Dirty) in JIT_FFLAGS if `body` found the result inexact.
+   *  `body` pushes the result and its status, 0 exact, 1 inexact, or branches to its label to go
+   *  slow. A helper keeps the region's function small (V8 compiles it faster) and its code in
+   *  one copy. */
   private callHelper(
     kind: string,
     n: number,
@@ -791,9 +800,14 @@ export class FpEmitter {
       this.temps = new Map();
       const sl = hf.block();
       body(0, n > 1 ? 1 : undefined, n > 2 ? 2 : undefined, sl);
-      hf.return();
+      const [st, v] = [hf.local(I32, "st"), hf.local(F64, "v")];
+      hf.localSet(st).localSet(v);
+      hf.localGet(st).if();
+      this.orFlags(NX | FP_DIRTY);
       hf.end();
-      hf.f64Const(0).i32Const(2);
+      hf.localGet(v).i32Const(0).return();
+      hf.end();
+      hf.f64Const(0).i32Const(1);
       this.f = outer;
       this.temps = this.regionTemps;
       idx = hf.index;
@@ -802,14 +816,11 @@ export class FpEmitter {
     this.f.call(idx);
   }
 
-  /** After callHelper: go slow on status 2, else f[rd] = the result, NX on status 1. */
+  /** After callHelper: go slow if it says so, else f[rd] = the result (the helper raised NX). */
   private helperResult(ins: FpInsn, sl: Label): void {
-    const f = this.f;
-    const [v, st] = [this.tmp("v"), this.tmp("st", I32)];
-    f.localSet(st).localSet(v);
-    f.localGet(st).i32Const(2).op(Op.i32_eq).brIf(sl);
-    this.putD(ins.d, v);
-    this.accrue(true, () => f.localGet(st));
+    this.f.brIf(sl); // the result under the flag is dropped
+    this.setD(ins.d);
+    this.accrue(true);
   }
 
   private arithCore(op: "add" | "mul" | "div" | "sqrt", a: number, b: number, sl: Label): void {

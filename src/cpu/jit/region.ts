@@ -1029,8 +1029,11 @@ class Emitter {
    *  whose arms read it). */
   private cache(r: number): void {
     if (r === 0 || this.cached[r] || this.f.blockDepth !== this.topDepth) return;
-    this.get(r);
-    this.f.drop();
+    this.f
+      .localGet(this.xBase)
+      .load(Op.i64_load, 8 * r)
+      .localSet(this.reg[r]!);
+    this.cached[r] = true;
   }
 
   /** Pop an i64 into rd (dropped for x0): into memory, and into its local. */
