@@ -17,6 +17,14 @@ export const HEAT_SIZE = 4096;
  *  must end its chunk after it (a store asked to yield, or dropped regions): above any budget. */
 export const REGION_END_CHUNK = 1 << 30;
 
-/** Bytes of a hart's jit words in the arena (jit/region.ts lays them out): the warm-up's
- *  scratch arena makes room for them without loading the emitter. */
-export const JIT_WORDS_BYTES = 24;
+/** The region hub's entry cache (pc -> region, jit/region.ts regionHub): entries, a power of
+ *  two; and the most regions a hart holds at once (a slot of the hub's table and counters
+ *  each). */
+export const HUB_CACHE_ENTRIES = 2048;
+export const HUB_SLOTS = 2048;
+
+/** Bytes of a hart's jit words in the arena (jit/region.ts lays them out: 128 bytes of words,
+ *  then the hub's entry cache, 16 bytes an entry, and its per-slot counters, 32 bytes a slot):
+ *  the machine and the warm-up's scratch arena make room for them without loading the
+ *  emitter. */
+export const JIT_WORDS_BYTES = 128 + 16 * HUB_CACHE_ENTRIES + 32 * HUB_SLOTS;

@@ -95,6 +95,8 @@ export interface FpHost {
   lookup(s1: number, imm: number, width: number, tagLo: number, tagHi: number): void;
   ramAddress(base: number): void;
   account(slotArr: number, hits: number, rel: number): void;
+  /** Is the emission on a guest block's straight line (not inside a conditional arm)? */
+  atTop(): boolean;
 }
 
 type Prec = "s" | "d";
@@ -224,7 +226,9 @@ export class FpEmitter {
   private temps = this.regionTemps;
   /** f register -> its f64 local (0: the region does not use it), and those the region writes. */
   private readonly fr: number[] = [];
-  private readonly written: boolean[] = [];
+  /** f registers whose local holds their value on every path at this point of the block (as
+   *  region.ts caches x registers: the registers live in memory between blocks). */
+  private readonly cached: boolean[] = [];
 
   /** The emitter of a region whose F, D and FP CSR instructions are `insns` (fpOwns). */
   constructor(
@@ -239,33 +243,29 @@ export class FpEmitter {
       if (!p) continue;
       const { writesF, srcs } = fFields(p);
       const regs = srcs.map((k) => fReg(ins, k));
-      if (writesF) {
-        regs.push(ins.d);
-        this.written[ins.d] = true;
-      }
+      if (writesF) regs.push(ins.d);
       for (const r of regs) this.fr[r] ??= this.f.local(F64, `f${r}`);
     }
   }
 
-  /** At the region's start, inside its exit block: the f registers it uses into their locals,
-   *  and the fp state; leave (nothing retired) if FS is Off. */
+  /** At the region's start, inside its exit block: the fp state; leave (nothing retired) if FS
+   *  is Off. */
   enter(exit: Label): void {
     const f = this.f;
-    this.fr.forEach((loc, r) => {
-      if (loc) f.i32Const(0).load(Op.f64_load, this.off(r)).localSet(loc);
-    });
     f.i32Const(0)
       .load(Op.i32_load, this.h.jit + JIT_FPST)
       .localTee(this.st);
     f.i32Const(FS).op(Op.i32_and).op(Op.i32_eqz).brIf(exit);
   }
 
-  /** At the region's exit: the f registers it writes back to memory. */
+  /** At a guest block's start: no f register is in its local yet. */
+  newBlock(): void {
+    this.cached.fill(false);
+  }
+
+  /** At the region's exit: FS Dirty if an f register was written. */
   leave(): void {
     const f = this.f;
-    this.fr.forEach((loc, r) => {
-      if (loc && this.written[r]) f.i32Const(0).localGet(loc).store(Op.f64_store, this.off(r));
-    });
     f.localGet(this.dirty).if();
     this.orFlags(FP_DIRTY);
     f.end();
@@ -282,23 +282,17 @@ export class FpEmitter {
     const parsed = parse(ins.name);
     if (!parsed) return false;
     const out = (): void => this.callOut(ins, parsed, slow);
+    for (const k of fFields(parsed).srcs) this.cache(fReg(ins, k)); // read in the arms below
     if (!fpNative(ins.name, this.h.hasD) || !this.fast(ins, rel, parsed, out)) out();
     return true;
   }
 
-  /** The call out for `ins`: the f registers it reads or writes that the region wrote go to
-   *  memory, and the one it writes comes back from memory right after the call (the value it
-   *  had if the instruction trapped). */
+  /** The call out for `ins`: the f registers are in memory (setD writes through), and the one
+   *  it writes is read from memory again after it (its local no longer caches it). */
   private callOut(ins: FpInsn, p: Parsed, slow: (after: () => void) => void): void {
-    const f = this.f;
-    const { writesF, srcs } = fFields(p);
-    const regs = new Set(srcs.map((k) => fReg(ins, k)));
-    if (writesF) regs.add(ins.d);
-    for (const r of regs) {
-      if (this.written[r]) f.i32Const(0).localGet(this.fr[r]!).store(Op.f64_store, this.off(r));
-    }
+    const { writesF } = fFields(p);
     slow(() => {
-      if (writesF) f.i32Const(0).load(Op.f64_load, this.off(ins.d)).localSet(this.fr[ins.d]!);
+      if (writesF) this.cached[ins.d] = false;
     });
   }
 
@@ -369,24 +363,46 @@ export class FpEmitter {
     return this.h.fBase + 8 * r;
   }
 
-  /** Push f register r as a double. */
+  /** Push f register r as a double: from its local if it caches it, else from memory (and
+   *  into the local when on the block's straight line). */
   private getD(r: number): void {
-    this.f.localGet(this.fr[r]!);
+    const f = this.f;
+    if (this.cached[r]) {
+      f.localGet(this.fr[r]!);
+      return;
+    }
+    f.i32Const(0).load(Op.f64_load, this.off(r));
+    if (this.h.atTop()) {
+      f.localTee(this.fr[r]!);
+      this.cached[r] = true;
+    }
+  }
+
+  /** Load f register r into its local if on the block's straight line and not there yet. */
+  private cache(r: number): void {
+    if (this.cached[r] || !this.h.atTop()) return;
+    this.f.i32Const(0).load(Op.f64_load, this.off(r)).localSet(this.fr[r]!);
+    this.cached[r] = true;
   }
 
   /** Push f register r's 64 bits. */
   private getBits(r: number): void {
-    this.f.localGet(this.fr[r]!).op(Op.i64_reinterpret_f64);
+    this.getD(r);
+    this.f.op(Op.i64_reinterpret_f64);
   }
 
-  /** Pop a double into f register r. */
+  /** Pop a double into f register r: into memory and its local. */
   private setD(r: number): void {
-    this.f.localSet(this.fr[r]!);
+    const f = this.f;
+    const l = this.fr[r]!;
+    f.localSet(l).i32Const(0).localGet(l).store(Op.f64_store, this.off(r));
+    this.cached[r] = this.h.atTop();
   }
 
   /** Pop 64 bits into f register r. */
   private setBits(r: number): void {
-    this.f.op(Op.f64_reinterpret_i64).localSet(this.fr[r]!);
+    this.f.op(Op.f64_reinterpret_i64);
+    this.setD(r);
   }
 
   /** Pop a single's 32 bits into f register r, NaN-boxed. */
@@ -411,10 +427,16 @@ export class FpEmitter {
     f.select();
   }
 
-  /** f register r = the double in local v. */
+  /** f register r = the double in local v (inside an arm: only into memory). */
   private putD(r: number, v: number): void {
-    this.f.localGet(v);
-    this.setD(r);
+    const f = this.f;
+    if (this.h.atTop()) {
+      f.localGet(v);
+      this.setD(r);
+      return;
+    }
+    f.i32Const(0).localGet(v).store(Op.f64_store, this.off(r));
+    this.cached[r] = false;
   }
 
   /** f register r = the single the double in local v rounds to (exactly, on the fast paths),
@@ -756,8 +778,11 @@ export class FpEmitter {
   }
 
   /** Call the module's helper `kind` (made by `body` on its first use) on the `n` doubles on the
-   *  stack: it returns the result and its status, 0 exact, 1 inexact (NX), 2 go slow. A helper
-   *  keeps the region's function small (V8 compiles it faster) and its code in one copy. */
+   *  stack: it returns the result and 1 to go slow (then the result is 0 and nothing changed),
+   *  else 0, having raised NX (and FS Dirty) in JIT_FFLAGS if `body` found the result inexact.
+   *  `body` pushes the result and its status, 0 exact, 1 inexact, or branches to its label to go
+   *  slow. A helper keeps the region's function small (V8 compiles it faster) and its code in
+   *  one copy. */
   private callHelper(
     kind: string,
     n: number,
@@ -775,9 +800,14 @@ export class FpEmitter {
       this.temps = new Map();
       const sl = hf.block();
       body(0, n > 1 ? 1 : undefined, n > 2 ? 2 : undefined, sl);
-      hf.return();
+      const [st, v] = [hf.local(I32, "st"), hf.local(F64, "v")];
+      hf.localSet(st).localSet(v);
+      hf.localGet(st).if();
+      this.orFlags(NX | FP_DIRTY);
       hf.end();
-      hf.f64Const(0).i32Const(2);
+      hf.localGet(v).i32Const(0).return();
+      hf.end();
+      hf.f64Const(0).i32Const(1);
       this.f = outer;
       this.temps = this.regionTemps;
       idx = hf.index;
@@ -786,14 +816,11 @@ export class FpEmitter {
     this.f.call(idx);
   }
 
-  /** After callHelper: go slow on status 2, else f[rd] = the result, NX on status 1. */
+  /** After callHelper: go slow if it says so, else f[rd] = the result (the helper raised NX). */
   private helperResult(ins: FpInsn, sl: Label): void {
-    const f = this.f;
-    const [v, st] = [this.tmp("v"), this.tmp("st", I32)];
-    f.localSet(st).localSet(v);
-    f.localGet(st).i32Const(2).op(Op.i32_eq).brIf(sl);
-    this.putD(ins.d, v);
-    this.accrue(true, () => f.localGet(st));
+    this.f.brIf(sl); // the result under the flag is dropped
+    this.setD(ins.d);
+    this.accrue(true);
   }
 
   private arithCore(op: "add" | "mul" | "div" | "sqrt", a: number, b: number, sl: Label): void {

@@ -24,7 +24,7 @@
 // interpreter at that instruction.
 
 import { insnInfo, MNEMONICS, type Mnemonic, OPS, WRITES_F } from "../isa.js";
-import { TLB_MASK } from "../trap.js";
+import { HUB_CACHE_ENTRIES, TLB_MASK } from "../trap.js";
 import { FpEmitter, fpCsr, fpNative, fpOwns, fpXRegs } from "./fp.js";
 import type { FuncBuilder, Label } from "./func.js";
 import { ModuleBuilder } from "./module.js";
@@ -152,22 +152,287 @@ export function forwardImports(g: RegionImports): RegionImports {
 /** The parameters of a region's `run` (budget, nbase, clk, start; it returns an i32). */
 const RUN_PARAMS: readonly ValType[] = [I32, I32, F64, I32];
 
-/** A hart's one way into its regions: `enter(slot, budget, nbase, clk, start)` calls the `run`
- *  of the region in `table` at `slot` (a call_indirect, checked against run's type). Called
- *  from one place with one function, the call from JavaScript is monomorphic, so V8's
- *  optimized caller takes a specialized (or inlined) JS-to-wasm entry, where a call of each
- *  region's own export went through V8's generic wrapper. */
-export type RegionHub = (slot: number, budget: number, nbase: number, clk: number, start: number) => number;
+/** The hub's words, after the jit words above (byte offsets from the jit words' base), set and
+ *  read by the translator around each call of the hub:
+ *  - HUB_STOP: set by the imports' glue when the hub must return after the region (1: an import
+ *    trapped; 2: the interpreter must end its chunk);
+ *  - HUB_CALLS: the calls out of regions so far (the glue counts them; the hub gives each
+ *    region its share);
+ *  - HUB_WHY: why the hub returned (HUB_EMPTY...); HUB_JSLOT: the slot due for judgement;
+ *  - the fetch state the interpreter goes on with (translator.ts enter()): HUB_FLO, HUB_FHI
+ *    (the virtual page), HUB_FBASE (its RAM page offset), HUB_FSLOT, HUB_FFROM (the modelled
+ *    iTLB slot, the first count not accounted to it), HUB_FE (the host iTLB entry of the last
+ *    page crossed to, -1 if none);
+ *  - HUB_CHAINED: regions the hub entered by chaining; HUB_JE, HUB_JC: a slot's entries or calls
+ *    out at which it is due for judgement; HUB_COST: the judgement's cost of a chained entry. */
+export const HUB_STOP = 24;
+export const HUB_CALLS = 28;
+export const HUB_WHY = 32;
+export const HUB_FE = 36;
+export const HUB_FLO = 40;
+export const HUB_FHI = 44;
+export const HUB_FBASE = 48;
+export const HUB_FSLOT = 52;
+export const HUB_FFROM = 56;
+export const HUB_CHAINED = 60;
+export const HUB_JSLOT = 64;
+export const HUB_JE = 68;
+export const HUB_JC = 72;
+export const HUB_COST = 76;
+/** The entry cache: HUB_CACHE_ENTRIES of 16 bytes, [RAM offset of the entry (-1: none), the
+ *  region's virtual page low word | 1 if paged, its high word, slot | block << 16]. */
+export const HUB_CACHE = 128;
+/** The per-slot counters, 32 bytes a slot: entries, calls out, cost (i32) since the last
+ *  judgement, then instructions retired since it and over the region's life (f64). */
+export const HUB_SLOT_AT = HUB_CACHE + 16 * HUB_CACHE_ENTRIES;
+export const HUB_SLOT_BYTES = 32;
+/** Why the hub returned: the last region retired nothing; an import stopped it (HUB_STOP); a
+ *  slot is due for judgement (HUB_JSLOT); the budget is spent; the exit pc is in a page the
+ *  host iTLB does not map; the exit pc (in the fetch page) is not in the entry cache. */
+export const HUB_EMPTY = 1;
+export const HUB_STOPPED = 2;
+export const HUB_JUDGE = 3;
+export const HUB_BUDGET = 4;
+export const HUB_ITLB = 5;
+export const HUB_NO_ENTRY = 6;
 
-/** The hub of the regions of `table` (see RegionHub). */
-export function regionHub(table: WebAssembly.Table): RegionHub {
+/** The entry cache's index of the entry at RAM offset `ramOff` (the hub computes the same). */
+export function hubIndex(ramOff: number): number {
+  return ((ramOff >>> 1) ^ (ramOff >>> 12)) & (HUB_CACHE_ENTRIES - 1);
+}
+
+/** A hart's one way into its regions: `enter(slot, blk, budget, nbase, clk, paged, cost,
+ *  chained)` runs block `blk` of the region at `slot` of the hart's table (a call_indirect), and
+ *  then, while the exit pc is a region entry the entry cache holds (chaining in wasm), the next
+ *  region, and so on; it returns the instructions retired in all and leaves in HUB_WHY why it
+ *  stopped. `slot` -1 starts with the lookup of the exit pc in the jit words. `cost` is the
+ *  judgement's cost of the first entry, `chained` 1 if it counts as chained. Each run is
+ *  counted in its slot's counters. A pc in another virtual page is reached as the interpreter's
+ *  fetch reaches it: through the host iTLB (a miss ends the chain), the old page's fetches
+ *  accounted to its modelled slot (paged: its host-hit counter + the instructions fetched from
+ *  it, its stamp = the clock of the last one) and the new page's slot taken from the host
+ *  entry. Called from one place with one function, the call from JavaScript is monomorphic. */
+export type RegionHub = (
+  slot: number,
+  blk: number,
+  budget: number,
+  nbase: number,
+  clk: number,
+  paged: number,
+  cost: number,
+  chained: number,
+) => number;
+
+/** Where the hub finds a hart's state in the arena (byte offsets). */
+export interface HubLayout {
+  /** The hart's jit words (the hub's words and cache follow them). */
+  jit: number;
+  /** The host TLB's fetch arrays (tag low and high words, RAM base, modelled slot). */
+  xLo: number;
+  xHi: number;
+  xBase: number;
+  xSlot: number;
+  /** The modelled TLB's stamps and fetch host-hit counters (f64), -1 without one. */
+  stamp: number;
+  hitX: number;
+  pages: number;
+  shared?: boolean;
+}
+
+/** The hub of the regions of `table` (see RegionHub), on the arena `memory` laid out as `lay`. */
+export function regionHub(table: WebAssembly.Table, memory: WebAssembly.Memory, lay: HubLayout): RegionHub {
   const m = new ModuleBuilder();
+  m.importMemory(
+    { module: "env", name: "mem" },
+    { min: lay.pages, max: lay.pages, shared: lay.shared === true },
+  );
   m.importTable({ module: "env", name: "regions" }, { min: 0 });
   const run = m.type(RUN_PARAMS, [I32]);
-  const f = m.func("enter", [I32, ...RUN_PARAMS], [I32], ["slot", "budget", "nbase", "clk", "start"]);
-  f.localGet(1).localGet(2).localGet(3).localGet(4).localGet(0).callIndirect(run);
+  const names = ["slot", "blk", "budget", "nbase", "clk", "paged", "cost", "chained"];
+  const f = m.func("enter", [I32, I32, I32, I32, F64, I32, I32, I32], [I32], names);
+  const [slot, blk, budget, nbase, clk, paged, cost, chained] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const total = f.local(I32, "total");
+  const k = f.local(I32, "k");
+  const c0 = f.local(I32, "c0");
+  const sa = f.local(I32, "sa");
+  const pl = f.local(I32, "pl");
+  const ph = f.local(I32, "ph");
+  const e = f.local(I32, "e");
+  const fs = f.local(I32, "fs");
+  const ca = f.local(I32, "ca");
+  const J = lay.jit;
+  const word = (at: number): void => {
+    f.i32Const(0).load(Op.i32_load, J + at);
+  };
+  const why = (code: number, done: Label): void => {
+    f.i32Const(0)
+      .i32Const(code)
+      .store(Op.i32_store, J + HUB_WHY);
+    f.br(done);
+  };
+  // slot counter at byte `at` of the slot's 32 += the value pushed by `value`
+  const addI32 = (at: number, value: () => void): void => {
+    f.localGet(sa).localGet(sa).load(Op.i32_load, at);
+    value();
+    f.op(Op.i32_add).store(Op.i32_store, at);
+  };
+  const addF64 = (at: number): void => {
+    f.localGet(sa).localGet(sa).load(Op.f64_load, at).localGet(k).op(Op.f64_convert_i32_s);
+    f.op(Op.f64_add).store(Op.f64_store, at);
+  };
+  const done = f.block();
+  const top = f.loop();
+  const lookup = f.block();
+  f.localGet(slot).i32Const(0).op(Op.i32_lt_s).brIf(lookup);
+  // the region at slot
+  word(HUB_CALLS);
+  f.localSet(c0);
+  f.localGet(budget).localGet(total).op(Op.i32_sub);
+  f.localGet(nbase).localGet(total).op(Op.i32_add);
+  f.localGet(clk).localGet(total).op(Op.f64_convert_i32_s).op(Op.f64_add);
+  f.localGet(blk).localGet(slot).callIndirect(run).localSet(k);
+  f.localGet(slot)
+    .i32Const(HUB_SLOT_BYTES)
+    .op(Op.i32_mul)
+    .i32Const(J + HUB_SLOT_AT)
+    .op(Op.i32_add)
+    .localSet(sa);
+  addI32(0, () => f.i32Const(1));
+  addI32(4, () => {
+    word(HUB_CALLS);
+    f.localGet(c0).op(Op.i32_sub);
+  });
+  addI32(8, () => f.localGet(cost));
+  addF64(16);
+  addF64(24);
+  f.localGet(k).op(Op.i32_eqz).if();
+  why(HUB_EMPTY, done);
+  f.end();
+  f.localGet(total).localGet(k).op(Op.i32_add).localSet(total);
+  f.i32Const(0);
+  word(HUB_CHAINED);
+  f.localGet(chained)
+    .op(Op.i32_add)
+    .store(Op.i32_store, J + HUB_CHAINED);
+  word(HUB_STOP);
+  f.if();
+  why(HUB_STOPPED, done);
+  f.end();
+  f.localGet(sa).load(Op.i32_load, 0);
+  word(HUB_JE);
+  f.op(Op.i32_ge_s);
+  f.localGet(sa).load(Op.i32_load, 4);
+  word(HUB_JC);
+  f.op(Op.i32_ge_s).op(Op.i32_or).if();
+  f.i32Const(0)
+    .localGet(slot)
+    .store(Op.i32_store, J + HUB_JSLOT);
+  why(HUB_JUDGE, done);
+  f.end();
+  f.end(); // lookup
+  // the exit pc: is the budget left, is it in the fetch page or one the host iTLB maps?
+  f.localGet(budget).localGet(total).op(Op.i32_sub).i32Const(0).op(Op.i32_le_s).if();
+  why(HUB_BUDGET, done);
+  f.end();
+  f.i32Const(0)
+    .load(Op.i32_load, J + JIT_PC)
+    .localSet(pl);
+  f.i32Const(0)
+    .load(Op.i32_load, J + JIT_PC + 4)
+    .localSet(ph);
+  f.localGet(pl).i32Const(-4096).op(Op.i32_and);
+  word(HUB_FLO);
+  f.op(Op.i32_ne).localGet(ph);
+  word(HUB_FHI);
+  f.op(Op.i32_ne).op(Op.i32_or).if();
+  // e = host TLB index * 4 (hostTlbIndex)
+  f.localGet(pl).i32Const(12).op(Op.i32_shr_u).localGet(pl).i32Const(21).op(Op.i32_shr_u).op(Op.i32_xor);
+  f.i32Const(TLB_MASK).op(Op.i32_and).i32Const(2).op(Op.i32_shl).localSet(e);
+  f.localGet(e).load(Op.i32_load, lay.xLo).localGet(pl).i32Const(-4096).op(Op.i32_and).op(Op.i32_ne);
+  f.localGet(e).load(Op.i32_load, lay.xHi).localGet(ph).op(Op.i32_ne).op(Op.i32_or).if();
+  why(HUB_ITLB, done);
+  f.end();
+  if (lay.stamp >= 0 && lay.hitX >= 0) {
+    f.localGet(paged).if();
+    word(HUB_FSLOT);
+    f.localTee(fs).i32Const(0).op(Op.i32_ge_s).if();
+    // hitX[fs] += (nbase + total + 1) - fFrom; stamp[fs] = clk + total
+    f.localGet(fs).i32Const(3).op(Op.i32_shl).localTee(fs);
+    f.localGet(fs).load(Op.f64_load, lay.hitX);
+    f.localGet(nbase).localGet(total).op(Op.i32_add).i32Const(1).op(Op.i32_add);
+    word(HUB_FFROM);
+    f.op(Op.i32_sub).op(Op.f64_convert_i32_s).op(Op.f64_add).store(Op.f64_store, lay.hitX);
+    f.localGet(fs).localGet(clk).localGet(total).op(Op.f64_convert_i32_s).op(Op.f64_add);
+    f.store(Op.f64_store, lay.stamp);
+    f.end();
+    f.i32Const(0)
+      .localGet(e)
+      .load(Op.i32_load, lay.xSlot)
+      .store(Op.i32_store, J + HUB_FSLOT);
+    f.i32Const(0).localGet(nbase).localGet(total).op(Op.i32_add).i32Const(1).op(Op.i32_add);
+    f.store(Op.i32_store, J + HUB_FFROM);
+    f.end();
+  }
+  f.i32Const(0)
+    .localGet(pl)
+    .i32Const(-4096)
+    .op(Op.i32_and)
+    .store(Op.i32_store, J + HUB_FLO);
+  f.i32Const(0)
+    .localGet(ph)
+    .store(Op.i32_store, J + HUB_FHI);
+  f.i32Const(0)
+    .localGet(e)
+    .load(Op.i32_load, lay.xBase)
+    .store(Op.i32_store, J + HUB_FBASE);
+  f.i32Const(0)
+    .localGet(e)
+    .i32Const(2)
+    .op(Op.i32_shr_u)
+    .store(Op.i32_store, J + HUB_FE);
+  f.end();
+  // the entry cache at the pc's RAM offset (reusing e for it)
+  word(HUB_FBASE);
+  f.localGet(pl).i32Const(4095).op(Op.i32_and).op(Op.i32_add).localTee(e);
+  f.i32Const(1).op(Op.i32_shr_u).localGet(e).i32Const(12).op(Op.i32_shr_u).op(Op.i32_xor);
+  f.i32Const(HUB_CACHE_ENTRIES - 1)
+    .op(Op.i32_and)
+    .i32Const(4)
+    .op(Op.i32_shl)
+    .localSet(ca);
+  f.localGet(ca)
+    .load(Op.i32_load, J + HUB_CACHE)
+    .localGet(e)
+    .op(Op.i32_ne);
+  f.localGet(ca).load(Op.i32_load, J + HUB_CACHE + 4);
+  word(HUB_FLO);
+  f.localGet(paged).op(Op.i32_or).op(Op.i32_ne).op(Op.i32_or);
+  f.localGet(ca)
+    .load(Op.i32_load, J + HUB_CACHE + 8)
+    .localGet(ph)
+    .op(Op.i32_ne)
+    .op(Op.i32_or)
+    .if();
+  why(HUB_NO_ENTRY, done);
+  f.end();
+  f.localGet(ca)
+    .load(Op.i32_load, J + HUB_CACHE + 12)
+    .localTee(e)
+    .i32Const(0xffff)
+    .op(Op.i32_and)
+    .localSet(slot);
+  f.localGet(e).i32Const(16).op(Op.i32_shr_u).localSet(blk);
+  word(HUB_COST);
+  f.localSet(cost);
+  f.i32Const(1).localSet(chained);
+  f.br(top);
+  f.end(); // loop
+  f.unreachable();
+  f.end(); // done
+  f.localGet(total);
   m.export("enter", "func", f.index);
-  return new WebAssembly.Instance(m.compile(), { env: { regions: table } }).exports.enter as RegionHub;
+  return new WebAssembly.Instance(m.compile(), { env: { mem: memory, regions: table } }).exports
+    .enter as RegionHub;
 }
 
 /** Most guest instructions in a region, and in one block. */
@@ -552,8 +817,11 @@ class Emitter {
   private readonly f: FuncBuilder;
   private readonly index = new Map<number, number>(); // block offset -> br_table index
   private readonly reg: number[] = []; // guest register -> local (0: none)
-  private readonly dirty: number[] = [];
-  private readonly isDirty: boolean[] = [];
+  /** Registers whose local holds their value on every path at this point of the block (see
+   *  get()); cleared at each block's start. */
+  private readonly cached: boolean[] = [];
+  /** The control depth of a guest block's straight line (its dispatch frame's contents). */
+  private topDepth = -1;
   /** i64 temporaries of mulh*, made when first needed. */
   private tmp: number[] = [];
   private readonly loadFn: number;
@@ -570,6 +838,8 @@ class Emitter {
   private readonly lo: number;
   private readonly e: number;
   private readonly slot: number;
+  /** The x array's byte offset (a constant: V8 folds it into each access). */
+  private readonly xBase: number;
   /** The group of access sites being emitted (planGroups), or null. */
   private group: { sites: HitSite[]; size: number } | null = null;
   private exitLabel!: Label;
@@ -601,6 +871,7 @@ class Emitter {
     this.lo = f.local(I32, "lo");
     this.e = f.local(I32, "e");
     this.slot = f.local(I32, "slot");
+    this.xBase = f.local(I32, "xbase");
     blocks.forEach((b, i) => {
       this.index.set(b.off, i);
     });
@@ -624,8 +895,6 @@ class Emitter {
       if (r === 0 || this.reg[r]) continue;
       this.reg[r] = f.local(I64, `x${r}`);
     }
-    this.dirty.push(...[...written].sort((a, b) => a - b));
-    for (const r of written) this.isDirty[r] = true;
     if (fp.length) this.fp = this.fpEmitter(fp);
   }
 
@@ -644,6 +913,7 @@ class Emitter {
         lookup: (s1, imm, width, tagLo, tagHi) => this.lookup(s1, imm, width, tagLo, tagHi),
         ramAddress: (base) => this.ramAddress(base),
         account: (slotArr, hits, rel) => this.account(slotArr, hits, rel),
+        atTop: () => this.f.blockDepth === this.topDepth,
       },
       insns,
     );
@@ -651,13 +921,7 @@ class Emitter {
 
   emit(resume: number[]): RegionCode {
     const f = this.f;
-    // prologue: the registers into locals
-    for (let r = 1; r < 32; r++) {
-      if (!this.reg[r]) continue;
-      f.i32Const(0)
-        .load(Op.i64_load, this.lay.x + 8 * r)
-        .localSet(this.reg[r]!);
-    }
+    f.i32Const(this.lay.x).localSet(this.xBase);
     this.exitLabel = f.block();
     this.fp?.enter(this.exitLabel);
     this.topLabel = f.loop();
@@ -680,7 +944,6 @@ class Emitter {
     f.unreachable();
     f.end(); // exit block
     this.fp?.leave();
-    this.writeBack();
     f.i32Const(0)
       .localGet(this.pc)
       .store(Op.i64_store, this.lay.jit + JIT_PC);
@@ -688,15 +951,6 @@ class Emitter {
     f.finish();
     const blockOffs = this.blocks.map((b) => b.off);
     return { module: this.m, insns, blocks: this.blocks.length, lo, hi, resume, blockOffs };
-  }
-
-  /** Store the registers the region writes back to memory. */
-  private writeBack(): void {
-    const f = this.f;
-    for (const r of this.dirty)
-      f.i32Const(0)
-        .localGet(this.reg[r]!)
-        .store(Op.i64_store, this.lay.x + 8 * r);
   }
 
   /** Push the pc at page offset `off` (any int32: out of the page too) as an i64 constant. */
@@ -733,6 +987,9 @@ class Emitter {
     this.exitTo(b.off);
     f.end();
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localSet(this.n);
+    this.cached.fill(false);
+    this.fp?.newBlock();
+    this.topDepth = f.blockDepth;
     const insns = b.insns;
     const plan = this.src.paged ? planGroups(insns) : null;
     for (let k = 0; k < insns.length; k++) {
@@ -750,16 +1007,48 @@ class Emitter {
     this.terminator(b.end);
   }
 
-  /** Push rs as i64. */
+  /** Push rs as i64. The registers live in memory (the hart's x array) between blocks; in a
+   *  block a register's local caches it from its first read or write on the block's straight
+   *  line (not inside a conditional arm, where the other arm would not set it). So no guest
+   *  register is live across the dispatch loop's head or into the exit: V8's compile of a
+   *  region stays linear in its size instead of merging every register at every branch. */
   private get(r: number): void {
-    if (r === 0) this.f.i64Const(0, 0);
-    else this.f.localGet(this.reg[r]!);
+    const f = this.f;
+    if (r === 0) f.i64Const(0, 0);
+    else if (this.cached[r]) f.localGet(this.reg[r]!);
+    else {
+      f.localGet(this.xBase).load(Op.i64_load, 8 * r);
+      if (f.blockDepth === this.topDepth) {
+        f.localTee(this.reg[r]!);
+        this.cached[r] = true;
+      }
+    }
   }
 
-  /** Pop an i64 into rd (dropped for x0). */
+  /** Load rs into its local if on the block's straight line and not there yet (before code
+   *  whose arms read it). */
+  private cache(r: number): void {
+    if (r === 0 || this.cached[r] || this.f.blockDepth !== this.topDepth) return;
+    this.f
+      .localGet(this.xBase)
+      .load(Op.i64_load, 8 * r)
+      .localSet(this.reg[r]!);
+    this.cached[r] = true;
+  }
+
+  /** Pop an i64 into rd (dropped for x0): into memory, and into its local. */
   private set(r: number): void {
-    if (r === 0) this.f.drop();
-    else this.f.localSet(this.reg[r]!);
+    const f = this.f;
+    if (r === 0) {
+      f.drop();
+      return;
+    }
+    const l = this.reg[r]!;
+    f.localSet(l)
+      .localGet(this.xBase)
+      .localGet(l)
+      .store(Op.i64_store, 8 * r);
+    this.cached[r] = f.blockDepth === this.topDepth;
   }
 
   private imm64(imm: number): void {
@@ -1006,6 +1295,7 @@ class Emitter {
   private store(ins: Insn, rel: number, width: number, op: number): void {
     const f = this.f;
     const lay = this.lay;
+    this.cache(ins.s2); // read in both arms
     this.lookup(ins.s1, ins.imm, width, lay.wLo, lay.wHi);
     f.if();
     this.ramAddress(lay.wBase);
@@ -1108,29 +1398,16 @@ class Emitter {
     f.end();
   }
 
-  /** An op run by the interpreter's semantics (exec import): the x registers it may read or
-   *  write go to memory first (harmless for an f register of the same number), and the x
-   *  register it may write comes back from memory after, before any exit (a trap leaves memory
-   *  as stored, so the local keeps its value; an exit after the op writes back its result). */
+  /** An op run by the interpreter's semantics (exec import): the x registers are in memory
+   *  already (set() writes through), and the x register it may write is read from memory again
+   *  after it (its local no longer caches it). */
   private exec(ins: Insn, rel: number, after?: () => void): void {
     const f = this.f;
-    const writesX = !WRITES_F[ins.op] && ins.d !== 0 && (this.reg[ins.d] ?? 0) !== 0;
-    for (const r of new Set(writesX ? [ins.s1, ins.s2, ins.d] : [ins.s1, ins.s2])) {
-      if (r !== 0 && this.isDirty[r] && this.reg[r]) {
-        f.i32Const(0)
-          .localGet(this.reg[r]!)
-          .store(Op.i64_store, this.lay.x + 8 * r);
-      }
-    }
     f.i32Const(ins.op).i32Const(ins.a).i32Const(ins.imm).i32Const(ins.len);
     this.callArgs(ins.off, rel);
     f.call(this.execFn);
     after?.(); // before any exit: fp.ts takes back the f register the op wrote
-    if (writesX) {
-      f.i32Const(0)
-        .load(Op.i64_load, this.lay.x + 8 * ins.d)
-        .localSet(this.reg[ins.d]!);
-    }
+    if (!WRITES_F[ins.op] && ins.d !== 0) this.cached[ins.d] = false; // memory has its result
     this.afterCall(ins, rel);
   }
 
@@ -1142,6 +1419,8 @@ class Emitter {
       if (w) f.op(Op.i32_wrap_i64);
     };
     const ty = w ? Block.i32 : Block.i64;
+    this.cache(s1);
+    this.cache(s2);
     const minus1 = (): void => {
       if (w) f.i32Const(-1);
       else f.i64Const(-1, -1);

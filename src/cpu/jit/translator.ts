@@ -24,14 +24,37 @@ import { type Arena, PAGE_SIZE } from "../../mmu/index.js";
 import type { CodeCache } from "../code.js";
 import { MSTATUS } from "../csr.js";
 import type { Hart } from "../hart.js";
+import { HOST_W } from "../hosttlb.js";
 import { r } from "../int64.js";
 import { CONTINUE, type ColdFn, END_AFTER, jitCold, setJitWarmer } from "../interp.js";
 import { OP_REGION } from "../isa.js";
 import type { Machine } from "../machine/machine.js";
-import { HEAT_SIZE, REGION_END_CHUNK, TLB_MASK, TRAP } from "../trap.js";
+import { HEAT_SIZE, HUB_SLOTS, REGION_END_CHUNK, TRAP } from "../trap.js";
 import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
 import {
   forwardImports,
+  HUB_CACHE,
+  HUB_CALLS,
+  HUB_CHAINED,
+  HUB_COST,
+  HUB_FBASE,
+  HUB_FE,
+  HUB_FFROM,
+  HUB_FHI,
+  HUB_FLO,
+  HUB_FSLOT,
+  HUB_JC,
+  HUB_JE,
+  HUB_JSLOT,
+  HUB_JUDGE,
+  HUB_NO_ENTRY,
+  HUB_SLOT_AT,
+  HUB_SLOT_BYTES,
+  HUB_STOP,
+  HUB_STOPPED,
+  HUB_WHY,
+  type HubLayout,
+  hubIndex,
   JIT_PC,
   JIT_VALUE,
   JIT_WORDS_BYTES,
@@ -41,6 +64,7 @@ import {
   type RegionSource,
   regionHub,
 } from "./region.js";
+import { type SlowPathLayout, slowPath } from "./slowpath.js";
 import { compileRegion, TranslationCache, type TranslationStore } from "./tcache.js";
 import { printWat } from "./wat.js";
 
@@ -75,9 +99,12 @@ const JUDGE_EVERY = 1024;
 /** ... or after this many calls out (a loop that stays in its region but calls out a lot). */
 const JUDGE_CALLS = 65536;
 const ENTRY_COST = 24;
-/** The cost of an entry chained from another region (no interpreter between: a call from
- *  JavaScript into the region's function, its registers loaded and stored back). */
+/** The cost of an entry chained from another region through JavaScript (no interpreter between:
+ *  a call from JavaScript into the hub, the region's registers loaded and stored back). */
 const CHAIN_COST = 8;
+/** The cost of an entry the hub chains in wasm (a lookup in its entry cache, a call_indirect,
+ *  the region's registers loaded and stored back). */
+const HUB_CHAIN_COST = 2;
 const CALL_COST = 8;
 
 // Code that keeps being rewritten (a guest's own JIT, a loop patched and fence.i'd over and
@@ -92,7 +119,7 @@ const PAYBACK_INSNS = 1 << 20;
 const MAX_REWRITE_SKIPS = 1023;
 
 /** The hub before a hart's first region: entering a region then is a bug. */
-const NO_HUB: RegionHub = () => {
+const NO_HUB: RegionHub = (): number => {
   throw new Error("translator: a region entered before any region was installed");
 };
 
@@ -111,13 +138,9 @@ interface Region {
   hi: number;
   /** Entries (page offsets) still leading to it. */
   live: number;
-  /** Since the last judgement: entries, their cost (ENTRY_COST or CHAIN_COST each),
-   *  instructions retired, calls out. */
-  entries: number;
-  cost: number;
-  retired: number;
-  calls: number;
-  /** Instructions retired over its life (see PAYBACK_INSNS). */
+  /** Instructions retired over its life (see PAYBACK_INSNS), once its slot is freed (until
+   *  then its slot's counters hold it, with those since the last judgement: entries, their
+   *  cost, instructions retired, calls out; see HUB_SLOT_AT). */
   ran: number;
 }
 
@@ -139,6 +162,8 @@ export interface JitStats {
   executed: number;
   /** Regions entered from another region (chaining) rather than from the interpreter. */
   chained: number;
+  /** Of them, those the hub entered in wasm (the others through JavaScript: see chain()). */
+  chainedWasm: number;
   /** Regions thrown away (stores into their page, fence.i). */
   dropped: number;
   /** Regions abandoned as slower than the interpreter (see ENTRY_COST). */
@@ -155,6 +180,7 @@ function zeroStats(): JitStats {
     wasmBytes: 0,
     executed: 0,
     chained: 0,
+    chainedWasm: 0,
     dropped: 0,
     abandoned: 0,
     translateMs: 0,
@@ -297,6 +323,7 @@ export class MachineJit {
       s.wasmBytes += j.stats.wasmBytes;
       s.executed += j.stats.executed;
       s.chained += j.stats.chained;
+      s.chainedWasm += j.stats.chainedWasm;
       s.translateMs += j.stats.translateMs;
       s.dropped += j.stats.dropped;
       s.abandoned += j.stats.abandoned;
@@ -314,16 +341,7 @@ export class HartJit {
   readonly hotAt: number = JIT_HOT;
   /** The hart's instruction count at which the counters next decay. */
   decayAt = DECAY_INSNS;
-  /** Set by a store import when the interpreter must end its chunk after the region (enter()
-   *  tells it by adding REGION_END_CHUNK to what it returns). */
-  private endChunk = false;
-  /** Set by an import whose slow path trapped: enter() throws the trap on to the interpreter
-   *  once the region has left (the interpreter takes the trapping instruction's count from
-   *  h.chunkN, set by the import). */
-  private trapped = false;
   readonly stats: JitStats = zeroStats();
-  /** Calls out of regions (slow-path loads and stores, exec) so far. */
-  private calls = 0;
   /** Entries of abandoned regions (RAM offsets): never translated again (until fence.i). */
   private readonly unprofitable = new Set<number>();
   /** Entries (RAM offsets) whose region was dropped because its code changed before it paid
@@ -344,9 +362,14 @@ export class HartJit {
   fDc: Int32Array;
   fSlot = -1;
   fFrom = 0;
-  /** The modelled TLB's fetch hit counters and stamps (scratch arrays without paging). */
-  private readonly hitX: Float64Array;
-  private readonly stamp: Float64Array;
+  /** The hub's per-slot counters (see HUB_SLOT_AT) as int32 and float64 views: slot s has
+   *  entries, calls, cost at [8s], [8s + 1], [8s + 2] of `slotI`, retired and ran at [4s + 2],
+   *  [4s + 3] of `slotF`. The hub's entry cache: entry i at [4i..4i + 3] of `cache`. */
+  private readonly slotI: Int32Array;
+  private readonly slotF: Float64Array;
+  private readonly cache: Int32Array;
+  /** The region of each slot of the table. */
+  private readonly bySlot: (Region | undefined)[] = [];
   private readonly layoutBare: RegionLayout;
   private readonly layoutPaged: RegionLayout;
   /** The imports of bare and of paged regions (exec calls that variant's cold()). */
@@ -360,6 +383,35 @@ export class HartJit {
   private readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 0 });
   private readonly freeSlots: number[] = [];
   private hub: RegionHub = NO_HUB;
+  private readonly hubLayout: HubLayout;
+
+  /** Set by an import whose slow path trapped (HUB_STOP bit 1): enter() throws the trap on to
+   *  the interpreter once the hub has returned (the interpreter takes the trapping
+   *  instruction's count from h.chunkN, set by the import). */
+  private get trapped(): boolean {
+    return (this.words[HUB_STOP / 4]! & 1) !== 0;
+  }
+  private set trapped(v: boolean) {
+    const w = this.words;
+    w[HUB_STOP / 4] = v ? w[HUB_STOP / 4]! | 1 : w[HUB_STOP / 4]! & ~1;
+  }
+  /** Set by an import when the interpreter must end its chunk after the region (HUB_STOP bit
+   *  2; enter() tells the interpreter by adding REGION_END_CHUNK to what it returns). */
+  private get endChunk(): boolean {
+    return (this.words[HUB_STOP / 4]! & 2) !== 0;
+  }
+  private set endChunk(v: boolean) {
+    const w = this.words;
+    w[HUB_STOP / 4] = v ? w[HUB_STOP / 4]! | 2 : w[HUB_STOP / 4]! & ~2;
+  }
+  /** Calls out of regions (slow-path loads and stores, exec) so far (HUB_CALLS: the hub gives
+   *  each run its share). */
+  get calls(): number {
+    return this.words[HUB_CALLS / 4]!;
+  }
+  set calls(v: number) {
+    this.words[HUB_CALLS / 4] = v;
+  }
 
   constructor(
     readonly hart: Hart,
@@ -381,18 +433,36 @@ export class HartJit {
       t.wBase,
       t.wSlot,
     ];
-    if (tr) views.push(tr.stamp, tr.hostHits.r, tr.hostHits.w);
+    views.push(t.xLo, t.xHi, t.xBase, t.xSlot);
+    if (tr) views.push(tr.stamp, tr.hostHits.r, tr.hostHits.w, tr.hostHits.x);
     if (!views.every((v) => arena.holds(v))) {
       throw new Error("not supported: translation without the hart's state in the arena");
     }
     this.fDc = h.code.empty;
-    this.hitX = tr ? tr.hostHits.x : new Float64Array(1);
-    this.stamp = tr ? tr.stamp : new Float64Array(1);
     this.hotAt = Math.max(1, Math.floor(machine.opts.hot ?? JIT_HOT));
     this.heat.fill(this.hotAt);
     const at = arena.alloc(JIT_WORDS_BYTES, 8);
     if (at < 0) throw new Error("not supported: translation: no room for the hart's jit words in the arena");
     this.words = new Int32Array(arena.buffer, at, JIT_WORDS_BYTES / 4);
+    this.slotI = new Int32Array(arena.buffer, at + HUB_SLOT_AT, (HUB_SLOTS * HUB_SLOT_BYTES) / 4);
+    this.slotF = new Float64Array(arena.buffer, at + HUB_SLOT_AT, (HUB_SLOTS * HUB_SLOT_BYTES) / 8);
+    this.cache = new Int32Array(arena.buffer, at + HUB_CACHE, (HUB_SLOT_AT - HUB_CACHE) / 4);
+    this.cache.fill(-1);
+    const keep = machine.opts.keepAll === true;
+    this.words[HUB_JE / 4] = keep ? 0x7fffffff : JUDGE_EVERY;
+    this.words[HUB_JC / 4] = keep ? 0x7fffffff : JUDGE_CALLS;
+    this.words[HUB_COST / 4] = HUB_CHAIN_COST;
+    this.hubLayout = {
+      jit: at,
+      xLo: t.xLo.byteOffset,
+      xHi: t.xHi.byteOffset,
+      xBase: t.xBase.byteOffset,
+      xSlot: t.xSlot.byteOffset,
+      stamp: tr ? tr.stamp.byteOffset : -1,
+      hitX: tr ? tr.hostHits.x.byteOffset : -1,
+      pages: arena.size / 65536,
+      shared: arena.shared,
+    };
     this.layoutBare = {
       x: h.x.byteOffset,
       f: h.f.byteOffset,
@@ -422,6 +492,7 @@ export class HartJit {
       : this.layoutBare;
     const w = this.words;
     const v = JIT_VALUE / 4;
+    const hw = t.words;
     const glue = (cold: () => ColdFn): RegionImports => ({
       load: (lo, hi, pcLo, pcHi, n, kind) => {
         this.calls++;
@@ -441,6 +512,7 @@ export class HartJit {
         w[v] = val;
         // the high word as the interpreter's load sets it (semantics.ts load())
         w[v + 1] = width === 8 ? r.hi : signed ? val >> 31 : 0;
+        if (h.yieldRequested) hw[HOST_W.LIVE] = 0; // the wasm slow path cannot tell the region
         return 0;
       },
       store: (lo, hi, vlo, vhi, pcLo, pcHi, n, width) => {
@@ -457,6 +529,7 @@ export class HartJit {
           return 2;
         }
         if (h.yieldRequested) {
+          hw[HOST_W.LIVE] = 0;
           this.endChunk = true;
           return 1;
         }
@@ -479,6 +552,7 @@ export class HartJit {
           return 2;
         }
         w[ff] = (w[ff]! & FP_DIRTY) | h.fflags;
+        if (h.yieldRequested) hw[HOST_W.LIVE] = 0; // a store's exit would be missed in wasm
         if (k === END_AFTER) {
           this.endChunk = true;
           return 1;
@@ -491,13 +565,34 @@ export class HartJit {
     let pagedCold: ColdFn | null = null;
     this.memory = arena.memory;
     this.glue = [glue(() => (bare ??= jitCold(false))), glue(() => (pagedCold ??= jitCold(true)))];
+    const tlb = tr?.wasmLayout() ?? null;
+    const inArena = [t.next, t.prev, t.heads, t.filled, t.words, t.steps, t.ok, h.mem.pageFlags];
+    this.slowLayout =
+      tlb !== null && inArena.every((x) => arena.holds(x))
+        ? {
+            tlb,
+            host: t,
+            jit: at,
+            pageFlags: h.mem.pageFlags.byteOffset,
+            ramBytes: h.mem.size,
+            memory: arena.memory,
+            pages: arena.size / 65536,
+            shared: arena.shared,
+          }
+        : null;
   }
+
+  /** Where the wasm slow path of paged regions finds its state, or null: their loads and stores
+   *  that miss the host TLB call the glue (slowpath.ts). */
+  private readonly slowLayout: SlowPathLayout | null;
 
   /** The imports of the regions of the bare (0) or paged (1) variant. */
   private importsOf(v: 0 | 1): WebAssembly.Imports {
     let imp = this.imports[v];
     if (imp === null) {
-      imp = { env: { mem: this.memory, ...forwardImports(this.glue[v]) } };
+      const g = this.glue[v];
+      const slow = v === 1 && this.slowLayout !== null ? slowPath(this.slowLayout, g) : {};
+      imp = { env: { mem: this.memory, ...forwardImports(g), ...slow } };
       this.imports[v] = imp;
     }
     return imp;
@@ -534,11 +629,9 @@ export class HartJit {
     if (reg.paged !== paged || reg.vLo !== this.fLo || reg.vHi !== h.pcHi) {
       return -this.machine.origOp(ramOff);
     }
-    const k = this.runOne(reg, ent.blk, budget, nbase, clk, ENTRY_COST);
-    if (this.trapped) this.rethrow(h, nbase);
+    const n = this.chain(h, reg.slot, ent.blk, budget, nbase, clk, paged);
     // none retired (its first block did not fit the budget): the slot's own op runs
-    if (k <= 0) return -ent.op;
-    const n = k + this.chain(h, budget - k, nbase + k, clk + k, paged);
+    if (n <= 0) return -ent.op;
     h.pcLo = this.words[JIT_PC / 4]!;
     h.pcHi = this.words[JIT_PC / 4 + 1]!;
     this.stats.executed += n;
@@ -547,71 +640,45 @@ export class HartJit {
     return n + REGION_END_CHUNK;
   }
 
-  /** Run block `blk` of `reg` and account the run for the judgement at `cost` (ENTRY_COST from
-   *  the interpreter, CHAIN_COST chained); returns the instructions retired. */
-  private runOne(reg: Region, blk: number, budget: number, nbase: number, clk: number, cost: number): number {
-    const c0 = this.calls;
+  /** Run block `blk` of the region at `slot` through the hub, which chains in wasm to the
+   *  regions its entry cache holds (see RegionHub), and go on here where it cannot: a region
+   *  due for judgement is judged; an exit pc in the fetch page that the cache does not hold is
+   *  looked up in the hart's map (a region there runs next, chained through JavaScript), and
+   *  if it is no region's entry it counts heat as a loop's back edge does and gets its region
+   *  when hot. A host-iTLB miss (the interpreter's fetch walks), the budget spent or a stop
+   *  (an import trapped: thrown on here; the chunk must end) ends it. Returns the instructions
+   *  retired; the fetch state the interpreter goes on with is in fLo..fFrom. Entries are looked
+   *  up at each step (the cache follows the map), so a dropped or abandoned region is never
+   *  reached. */
+  private chain(
+    h: Hart,
+    slot: number,
+    blk: number,
+    budget: number,
+    nbase: number,
+    clk: number,
+    paged: boolean,
+  ): number {
     const w = this.words;
-    const h = this.hart;
-    w[JIT_FPST / 4] = h.frm | (h.mstatus & MSTATUS_FS);
-    w[JIT_FFLAGS / 4] = h.fflags;
-    const k = this.hub(reg.slot, budget, nbase, clk, blk);
-    // fflags as the region left them, and FS = Dirty if it wrote f registers or fflags (fp.ts)
-    const fl = w[JIT_FFLAGS / 4]!;
-    h.fflags = fl & 31;
-    if (fl & FP_DIRTY) h.mstatus |= MSTATUS_FS;
-    reg.calls += this.calls - c0;
-    reg.retired += k;
-    reg.ran += k;
-    reg.cost += cost;
-    if ((++reg.entries >= JUDGE_EVERY || reg.calls >= JUDGE_CALLS) && !this.machine.opts.keepAll)
-      this.judge(reg);
-    return k;
-  }
-
-  /** A region's import trapped: throw the trap on to the interpreter (it takes the trapping
-   *  instruction's count from h.chunkN, and the fetch state from fLo..fFrom). */
-  private rethrow(h: Hart, nbase: number): never {
-    this.trapped = false;
-    this.stats.executed += h.chunkN - nbase - 1;
-    throw TRAP;
-  }
-
-  /** Chaining: a region left at the pc in the jit words; while that pc is the entry of a region
-   *  that applies (this page's, or through the host iTLB another page's, as the interpreter's
-   *  fetch would reach it) and the chunk goes on, run that region too, without the interpreter
-   *  between. Crossing to another page accounts the fetches as the interpreter does when its
-   *  fetch changes page (the old page's hits and stamp; the new page's slot from the host
-   *  iTLB), and leaves the new fetch state in fLo..fFrom; a host-iTLB miss stops the chain (the
-   *  interpreter's fetch walks). A pc that is no region's entry counts heat as a loop's back
-   *  edge does, and gets its region when hot. Returns the instructions retired. Regions are
-   *  looked up at each step, so a dropped or abandoned region is never reached. */
-  private chain(h: Hart, budget: number, nbase: number, clk: number, paged: boolean): number {
-    const w = this.words;
-    const t = h.hostTlb;
     let total = 0;
-    while (!this.endChunk && budget - total > 0) {
+    let cost = ENTRY_COST;
+    let chained = 0;
+    for (;;) {
+      total += this.runHub(slot, blk, budget - total, nbase + total, clk + total, paged, cost, chained);
+      const why = w[HUB_WHY / 4]!;
+      if (why === HUB_STOPPED) {
+        if (this.trapped) this.rethrow(h, nbase);
+        break;
+      }
+      if (why === HUB_JUDGE) {
+        const reg = this.bySlot[w[HUB_JSLOT / 4]!];
+        if (reg !== undefined) this.judge(reg);
+        slot = -1; // go on with the exit pc's lookup
+        continue;
+      }
+      if (why !== HUB_NO_ENTRY) break;
       const pl = w[JIT_PC / 4]!;
       const ph = w[JIT_PC / 4 + 1]!;
-      if ((pl & -4096) !== this.fLo || ph !== this.fHi) {
-        const e = ((pl >>> 12) ^ (pl >>> 21)) & TLB_MASK;
-        const xdc = t.xCode[e]!;
-        if (t.xLo[e] !== (pl & -4096) || t.xHi[e] !== ph || xdc.length === 0) break;
-        if (paged) {
-          const m = nbase + total + 1; // the interpreter's count of the first fetch from the page
-          const slot = this.fSlot;
-          if (slot >= 0) {
-            this.hitX[slot] = this.hitX[slot]! + m - this.fFrom;
-            this.stamp[slot] = clk + total;
-          }
-          this.fSlot = t.xSlot[e]!;
-          this.fFrom = m;
-        }
-        this.fLo = pl & -4096;
-        this.fHi = ph;
-        this.fBase = t.xBase[e]!;
-        this.fDc = xdc;
-      }
       const ramOff = this.fBase + (pl & 4095);
       let ent = this.regions.get(ramOff);
       if (ent === undefined) {
@@ -624,16 +691,72 @@ export class HartJit {
       }
       const reg = ent.reg;
       if (reg.paged !== paged || reg.vLo !== this.fLo || reg.vHi !== ph) break;
-      const k = this.runOne(reg, ent.blk, budget - total, nbase + total, clk + total, CHAIN_COST);
-      if (this.trapped) {
-        this.stats.executed += total;
-        this.rethrow(h, nbase + total);
-      }
-      if (k <= 0) break;
-      total += k;
-      this.stats.chained++;
+      this.cacheSet(ramOff, ent); // the cache lost it to another entry: it takes it back
+      slot = reg.slot;
+      blk = ent.blk;
+      cost = CHAIN_COST;
+      chained = 1;
     }
     return total;
+  }
+
+  /** One call of the hub (see RegionHub) with the fetch state of fLo..fFrom and the FP state
+   *  words set; afterwards fLo..fDc, the hart's fflags and mstatus.FS as the regions left them
+   *  (fp.ts), the chained entries counted. Returns the instructions retired. */
+  private runHub(
+    slot: number,
+    blk: number,
+    budget: number,
+    nbase: number,
+    clk: number,
+    paged: boolean,
+    cost: number,
+    chained: number,
+  ): number {
+    const w = this.words;
+    const h = this.hart;
+    w[JIT_FPST / 4] = h.frm | (h.mstatus & MSTATUS_FS);
+    w[JIT_FFLAGS / 4] = h.fflags;
+    w[HUB_FLO / 4] = this.fLo;
+    w[HUB_FHI / 4] = this.fHi;
+    w[HUB_FBASE / 4] = this.fBase;
+    w[HUB_FSLOT / 4] = this.fSlot;
+    w[HUB_FFROM / 4] = this.fFrom;
+    w[HUB_FE / 4] = -1;
+    const k = this.hub(slot, blk, budget, nbase, clk, paged ? 1 : 0, cost, chained);
+    // fflags as the regions left them, and FS = Dirty if one wrote f registers or fflags (fp.ts)
+    const fl = w[JIT_FFLAGS / 4]!;
+    h.fflags = fl & 31;
+    if (fl & FP_DIRTY) h.mstatus |= MSTATUS_FS;
+    if (w[HUB_FE / 4]! >= 0) {
+      // the hub crossed to another page (through the host iTLB): the interpreter fetches from
+      // it; its decode page is the one the host entry held then (an access since may have
+      // dropped the entry, as the interpreter's fetch state keeps a page it left the iTLB for)
+      this.fLo = w[HUB_FLO / 4]!;
+      this.fHi = w[HUB_FHI / 4]!;
+      this.fBase = w[HUB_FBASE / 4]! >>> 0;
+      this.fSlot = w[HUB_FSLOT / 4]!;
+      this.fFrom = w[HUB_FFROM / 4]!;
+      const dc = h.code.lookup(this.fBase);
+      if (dc === undefined) throw new Error("translator: the hub crossed to a page without decode page");
+      this.fDc = dc;
+    }
+    // every chained entry the hub counted, less the first one when JavaScript chained it
+    const c = w[HUB_CHAINED / 4]!;
+    w[HUB_CHAINED / 4] = 0;
+    this.stats.chained += c;
+    const first = k > 0 ? chained : 0; // no branch the warm-up's run does not take
+    this.stats.chainedWasm += c - first;
+    return k;
+  }
+
+  /** A region's import trapped: throw the trap on to the interpreter (it takes the trapping
+   *  instruction's count from h.chunkN, and the fetch state from fLo..fFrom); `nbase` is the
+   *  count before the first region enter() ran. */
+  private rethrow(h: Hart, nbase: number): never {
+    this.trapped = false;
+    this.stats.executed += h.chunkN - nbase - 1;
+    throw TRAP;
   }
 
   /** The hart has run `steps` instructions, at or past decayAt: every heat counter gets half
@@ -645,25 +768,61 @@ export class HartJit {
     this.decayAt = steps + DECAY_INSNS;
   }
 
-  /** Judge `reg` on its last JUDGE_EVERY entries: abandon it if the interpreter would have
-   *  been faster (see ENTRY_COST). */
+  /** Judge `reg` on its last JUDGE_EVERY entries or JUDGE_CALLS calls out (its slot's
+   *  counters, which start again): abandon it if the interpreter would have been faster (see
+   *  ENTRY_COST). */
   private judge(reg: Region): void {
-    const slow = reg.retired < reg.cost + CALL_COST * reg.calls;
-    reg.entries = 0;
-    reg.cost = 0;
-    reg.retired = 0;
-    reg.calls = 0;
-    if (!slow) return;
+    const si = reg.slot * (HUB_SLOT_BYTES / 4);
+    const sf = reg.slot * (HUB_SLOT_BYTES / 8);
+    const slow = this.slotF[sf + 2]! < this.slotI[si + 2]! + CALL_COST * this.slotI[si + 1]!;
+    this.slotI[si] = 0;
+    this.slotI[si + 1] = 0;
+    this.slotI[si + 2] = 0;
+    this.slotF[sf + 2] = 0;
+    if (!slow || this.machine.opts.keepAll) return;
     const gone: number[] = [];
     for (const [ramOff, e] of this.regions) if (e.reg === reg) gone.push(ramOff);
     for (const ramOff of gone) {
-      this.regions.delete(ramOff);
+      this.removeEntry(ramOff);
       this.unprofitable.add(ramOff);
       this.machine.unmark(ramOff);
     }
     reg.live = 0;
     this.freeSlot(reg);
     this.stats.abandoned++;
+  }
+
+  /** Instructions `reg` retired over its life. */
+  private ranOf(reg: Region): number {
+    return reg.slot < 0 ? reg.ran : this.slotF[reg.slot * (HUB_SLOT_BYTES / 8) + 3]!;
+  }
+
+  /** Enter `ent` in the hart's map of entries at RAM offset `ramOff`, and in the hub's cache
+   *  (in place of another entry with the same index). */
+  private addEntry(ramOff: number, ent: Entry): void {
+    this.regions.set(ramOff, ent);
+    this.cacheSet(ramOff, ent);
+  }
+
+  /** Put the entry `ent` at RAM offset `ramOff` in the hub's cache (see HUB_CACHE). */
+  private cacheSet(ramOff: number, ent: Entry): void {
+    const c = this.cache;
+    const i = hubIndex(ramOff) * 4;
+    const reg = ent.reg;
+    if (reg.slot < 0 || reg.slot > 0xffff || ent.blk > 0xffff) {
+      throw new Error(`translator: entry cache: slot ${reg.slot}, block ${ent.blk} out of range`);
+    }
+    c[i] = ramOff;
+    c[i + 1] = reg.vLo | (reg.paged ? 1 : 0);
+    c[i + 2] = reg.vHi;
+    c[i + 3] = reg.slot | (ent.blk << 16);
+  }
+
+  /** Remove the entry at RAM offset `ramOff` from the hart's map and the hub's cache. */
+  private removeEntry(ramOff: number): void {
+    this.regions.delete(ramOff);
+    const i = hubIndex(ramOff) * 4;
+    if (this.cache[i] === ramOff) this.cache[i] = -1;
   }
 
   /** The region entry at RAM offset `ramOff` was dropped because its code changed, its region
@@ -714,6 +873,7 @@ export class HartJit {
     const off = pcLo & 4095;
     const ramOff = fBase + off;
     if (this.regions.has(ramOff) || this.refused.has(ramOff) || this.unprofitable.has(ramOff)) return [];
+    if (this.slotsFull()) return [];
     const rw = this.rewritten.get(ramOff);
     if (rw !== undefined && rw.skips > 0 && !this.machine.opts.keepAll) {
       rw.skips--;
@@ -756,17 +916,14 @@ export class HartJit {
       lo: rc.lo,
       hi: rc.hi + 4,
       live: 0,
-      entries: 0,
-      cost: 0,
-      retired: 0,
-      calls: 0,
       ran: 0,
     };
+    this.bySlot[reg.slot] = reg;
     // every block is an entry (unless an older region has one there)
     rc.blockOffs.forEach((o, blk) => {
       if (this.regions.has(fBase + o) || this.unprofitable.has(fBase + o)) return;
       this.machine.mark(fBase, o, dc);
-      this.regions.set(fBase + o, { reg, blk, op: this.machine.origOp(fBase + o) });
+      this.addEntry(fBase + o, { reg, blk, op: this.machine.origOp(fBase + o) });
       reg.live++;
     });
     const s = this.stats;
@@ -785,20 +942,30 @@ export class HartJit {
 
   /** A slot of the table holding `run` (a free one, or a new one). */
   private slotFor(run: WebAssembly.ExportValue): number {
-    if (this.hub === NO_HUB) this.hub = regionHub(this.table);
+    if (this.hub === NO_HUB) this.hub = regionHub(this.table, this.memory, this.hubLayout);
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       slot = this.table.length;
+      if (slot >= HUB_SLOTS) throw new Error("translator: no free slot (the caller checks slotsFull)");
       this.table.grow(1);
     }
     this.table.set(slot, run);
+    this.slotI.fill(0, slot * (HUB_SLOT_BYTES / 4), (slot + 1) * (HUB_SLOT_BYTES / 4));
     return slot;
   }
 
-  /** A region is gone: its slot is free (its function no longer held by the table). */
+  /** Does every slot hold a region (HUB_SLOTS)? Then no region is translated until one goes. */
+  private slotsFull(): boolean {
+    return this.freeSlots.length === 0 && this.table.length >= HUB_SLOTS;
+  }
+
+  /** A region is gone: its slot is free (its function no longer held by the table), the
+   *  instructions it retired kept in `ran`. */
   private freeSlot(reg: Region): void {
     if (reg.slot < 0) return;
+    reg.ran = this.ranOf(reg);
     this.table.set(reg.slot, null);
+    this.bySlot[reg.slot] = undefined;
     this.freeSlots.push(reg.slot);
     reg.slot = -1;
   }
@@ -815,8 +982,8 @@ export class HartJit {
   drop(ramOff: number): void {
     const ent = this.regions.get(ramOff);
     if (ent !== undefined) {
-      this.regions.delete(ramOff);
-      this.postpone(ramOff, ent.reg.ran);
+      this.removeEntry(ramOff);
+      this.postpone(ramOff, this.ranOf(ent.reg));
       if (--ent.reg.live === 0) {
         this.stats.dropped++;
         this.freeSlot(ent.reg);
@@ -831,6 +998,7 @@ export class HartJit {
     this.stats.dropped += regs.size;
     for (const [ramOff, e] of this.regions) this.postpone(ramOff, e.reg.ran);
     this.regions.clear();
+    this.cache.fill(-1);
     this.refused.clear();
     this.unprofitable.clear();
   }

@@ -19,6 +19,7 @@ import { HART_ARENA_BYTES, Hart, type HartHost } from "../hart.js";
 import { type Interpreter, interpreter, run } from "../interp.js";
 import type { MachineJit } from "../jit/translator.js";
 import { Paging } from "../paging.js";
+import { JIT_WORDS_BYTES } from "../trap.js";
 import { Clint } from "./clint.js";
 import { TestFinisher } from "./finisher.js";
 import { htifRequest, htifSyscall } from "./htif.js";
@@ -79,8 +80,8 @@ export class Machine implements HartHost {
     }
     const tlb = typeof opts.tlb === "object" ? opts.tlb : loadTlbConfig(opts.tlb ?? DEFAULT_TLB_PRESET);
     this.tlbConfig = tlb;
-    // RAM, then each hart's registers, host TLB and modelled-TLB stamps in one arena.
-    const state = nharts * (HART_ARENA_BYTES + tlbArenaBytes(tlb));
+    // RAM, then each hart's registers, host TLB, modelled-TLB stamps and jit words in one arena.
+    const state = nharts * (HART_ARENA_BYTES + tlbArenaBytes(tlb) + JIT_WORDS_BYTES);
     this.mem = new PhysMem(opts.mem ?? 1 << 30, opts.arena === false ? null : state);
     this.code = new CodeCache(this.mem);
     this.quantum = opts.quantum ?? 10_000;

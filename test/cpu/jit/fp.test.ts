@@ -208,6 +208,7 @@ function emitOne(ins: FpInsn, mem: WebAssembly.Memory): Emitted {
   const no = (): never => {
     throw new Error("no loads or stores here");
   };
+  let top = -1; // the depth of the emitted instruction's straight line (region.ts topDepth)
   const fp = new FpEmitter(
     {
       f,
@@ -235,11 +236,14 @@ function emitOne(ins: FpInsn, mem: WebAssembly.Memory): Emitted {
       lookup: no,
       ramAddress: no,
       account: no,
+      atTop: () => f.blockDepth === top,
     },
     [ins],
   );
   const exit = f.block();
+  top = f.blockDepth;
   fp.enter(exit);
+  fp.newBlock();
   const ours = fp.emit(ins, 0, (after) => {
     f.i32Const(1).localSet(slow);
     after();

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { type Paging, PRIV_S, PRIV_U } from "../../../src/cpu/index.js";
 import { attachJit } from "../../../src/cpu/jit/index.js";
+import { TLB_PRESETS } from "../../../src/mmu/index.js";
 import { CLEAR_IRQ_M, PASS, runAsm } from "../../helpers/asm.js";
 import { MTIME, MTIMECMP } from "../../helpers/guest.js";
 import { expectSameRuns, sameDelegatedRuns, withJit } from "../../helpers/jitdiff.js";
@@ -32,6 +33,31 @@ function faultingLoop(source: string, mstatus: number) {
   expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
   return jit;
 }
+
+/** Machine timer interrupts on (mtvec = handler, mtimecmp = 37, MTIE, MIE). */
+const TIMER_ON = `    la t0, handler
+    csrw mtvec, t0
+    li t0, ${MTIMECMP}
+    li t1, 37
+    sd t1, 0(t0)
+    li t0, 0x80
+    csrs mie, t0
+    csrsi mstatus, 8`;
+
+/** The timer's handler: adds mepc to register `sum`, counts in `count`, sets mtimecmp = mtime +
+ *  13 (about 1,300 instructions). */
+const timerHandler = (sum: string, count: string): string => `    .balign 4
+handler:
+    ${CLEAR_IRQ_M.replaceAll("\n", "\n    ")}
+    csrr t6, mepc
+    add ${sum}, ${sum}, t6
+    addi ${count}, ${count}, 1
+    li t5, ${MTIME}
+    ld t6, 0(t5)
+    addi t6, t6, 13
+    li t5, ${MTIMECMP}
+    sd t6, 0(t5)
+    mret`;
 
 /** Integer, compressed, load/store and branch instructions in a counted loop. */
 const LOOP = `
@@ -198,10 +224,11 @@ describe("translator: chaining", () => {
     expect(jit.reg(20)).toBe(2500n); // s4
     const s = jit.m.jit?.stats();
     expect(s?.chained).toBeGreaterThan(10000); // about 4 chained entries a pass
+    expect(s?.chainedWasm).toBeGreaterThan(10000); // by the hub, in wasm
     expect(executed).toBeGreaterThan(0.9 * jit.h.steps);
   });
 
-  for (const tlb of ["tiny", "skylake"]) {
+  for (const tlb of Object.keys(TLB_PRESETS)) {
     it(`paged (${tlb}): chaining across pages accounts the iTLB hits and stamps as the interpreter's fetch`, () => {
       const { executed, jit } = expectSameRuns(
         (j) =>
@@ -218,9 +245,66 @@ describe("translator: chaining", () => {
       );
       expect(jit.res.exitCode).toBe(0);
       expect(jit.m.jit?.stats().chained).toBeGreaterThan(10000);
+      expect(jit.m.jit?.stats().chainedWasm).toBeGreaterThan(10000);
       expect(executed).toBeGreaterThan(0.9 * jit.h.steps);
     });
   }
+
+  it("timer interrupts come at the same instruction while the hub chains regions across pages", () => {
+    // the loop over three pages with a periodic timer (mtimecmp = mtime + 13 ticks): each
+    // chained region must fit what is left of the budget, the interrupt comes in between
+    const loop = CROSS_PAGES(PASS, "0x80100800").replace("_start:\n", `_start:\n${TIMER_ON}\n`);
+    const src = `${loop}\n${timerHandler("s6", "s7")}`;
+    const { executed, jit } = expectSameRuns(
+      (j) => runAsm(src, { quantum: 997, ...(j ? { setup: withJit } : {}) }),
+      (r) => [r.result, r.reg(9), r.reg(20), r.reg(22), r.reg(23)],
+    );
+    expect(jit.reg(23)).toBeGreaterThan(40n); // s7: interrupts taken (49)
+    expect(jit.m.jit?.stats().chainedWasm).toBeGreaterThan(5000);
+    expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
+  });
+
+  it("a region dropped while the hub chains into it (its code patched from another page) is not entered", () => {
+    // page2 patches page3's first instruction every 64th pass (addi s3, s3, 1 or 2), then jumps
+    // there: the store drops page3's region, the hub's cache with it
+    const addi = (k: number): number => (k << 20) | (19 << 15) | (19 << 7) | 0x13; // addi s3, s3, k
+    const src = `
+    .globl _start
+_start:
+    li s0, 6000
+    la s6, page3
+    li s7, ${addi(1)}
+    li s8, ${addi(2)}
+1:  call page2
+    addi s0, s0, -1
+    bnez s0, 1b
+${PASS}
+    .balign 4096
+page2: addi s1, s1, 3
+    andi t0, s0, 63
+    bnez t0, 5f
+    andi t1, s0, 64
+    mv t2, s7
+    beqz t1, 6f
+    mv t2, s8
+6:  sw t2, 0(s6)
+5:  j page3
+4:  ret
+    .balign 4096
+page3: addi s3, s3, 1
+    addi s4, s4, 1
+    j 4b`;
+    const { jit } = expectSameRuns(
+      (j) => runAsm(src, j ? { setup: withJit } : {}),
+      (r) => [r.result, r.reg(9), r.reg(19), r.reg(20)],
+    );
+    expect(jit.result.exitCode).toBe(0);
+    expect(jit.reg(20)).toBe(6000n); // s4
+    expect(jit.reg(19)).toBeGreaterThan(6000n); // s3: some passes ran the patched addi
+    const s = jit.m.jit?.stats();
+    expect(s?.dropped).toBeGreaterThan(0);
+    expect(s?.chainedWasm).toBeGreaterThan(1000);
+  });
 });
 
 describe("translator: accesses between chunks", () => {
@@ -422,32 +506,14 @@ describe("translator: traps and interrupts", () => {
     const src = `
     .globl _start
 _start:
-    la t0, handler
-    csrw mtvec, t0
-    li t0, ${MTIMECMP}
-    li t1, 37
-    sd t1, 0(t0)
-    li t0, 0x80
-    csrs mie, t0
-    csrsi mstatus, 8
+${TIMER_ON}
     li s0, 200000
 1:  addi s0, s0, -1
     add s1, s1, s0
     xor s2, s2, s1
     bnez s0, 1b
 ${PASS}
-    .balign 4
-handler:
-    ${CLEAR_IRQ_M.replaceAll("\n", "\n    ")}
-    csrr t6, mepc
-    add s3, s3, t6
-    addi s4, s4, 1
-    li t5, ${MTIME}
-    ld t6, 0(t5)
-    addi t6, t6, 13
-    li t5, ${MTIMECMP}
-    sd t6, 0(t5)
-    mret`;
+${timerHandler("s3", "s4")}`;
     const { executed, jit } = expectSameRuns(
       (j) => runAsm(src, { quantum: 997, ...(j ? { setup: withJit } : {}) }),
       (r) => [r.result, r.reg(19), r.reg(20)],
