@@ -4,8 +4,8 @@
 // this one alone). Only a bundled build (bin/mmlab.js through start.js, which names the build)
 // keeps translations: TypeScript's output run without a bundle has no build identity.
 //
-// A file: MAGIC, the key's and the value's lengths (4 bytes each, little-endian), the key, the
-// value. Its name is the key's digest (src/cpu/digest.ts). A read takes the value only when the
+// A file: MAGIC, the key's and the value's lengths (4 bytes each, little-endian), the key,
+// zeros up to a multiple of 4 bytes (the value's words aligned for its digest), the value. Its name is the key's digest (src/cpu/digest.ts). A read takes the value only when the
 // whole file is there and its key equals the one asked for byte for byte; the value carries its
 // own digest, which the translator checks (tcache.ts): a damaged, truncated or foreign file is a
 // miss, and is rewritten by the translation that follows. Writes go to a temporary file renamed over the name (a process
@@ -43,15 +43,18 @@ const TMP = ".tmp";
 
 /** A cache file's bytes for `key` and `value`. */
 export function encodeEntry(key: Uint8Array, value: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HEAD + key.length + value.length);
+  const out = new Uint8Array(HEAD + padded(key.length) + value.length);
   out.set(MAGIC);
   const dv = new DataView(out.buffer);
   dv.setUint32(MAGIC.length, key.length, true);
   dv.setUint32(MAGIC.length + 4, value.length, true);
   out.set(key, HEAD);
-  out.set(value, HEAD + key.length);
+  out.set(value, HEAD + padded(key.length));
   return out;
 }
+
+/** `n` rounded up to a multiple of 4. */
+const padded = (n: number): number => (n + 3) & ~3;
 
 /** The value in a cache file's bytes when it was written for `key` and is whole, else
  *  undefined. */
@@ -64,10 +67,10 @@ export function decodeEntry(
   const dv = new DataView(file.buffer, file.byteOffset, file.length);
   const kLen = dv.getUint32(MAGIC.length, true);
   const vLen = dv.getUint32(MAGIC.length + 4, true);
-  if (kLen !== key.length || file.length !== HEAD + kLen + vLen) return undefined;
-  const k = file.subarray(HEAD, HEAD + kLen);
-  for (let i = 0; i < kLen; i++) if (k[i] !== key[i]) return undefined;
-  return file.subarray(HEAD + kLen);
+  if (kLen !== key.length || file.length !== HEAD + padded(kLen) + vLen) return undefined;
+  const k = Buffer.from(file.buffer, file.byteOffset + HEAD, kLen);
+  if (!k.equals(key)) return undefined;
+  return file.subarray(HEAD + padded(kLen));
 }
 
 /** Translations kept as files in `dir` (see the file's head); never throws: a cache that
@@ -92,7 +95,7 @@ export class FileTranslationStore implements TranslationStore {
     const path = this.path(key);
     let file: Uint8Array<ArrayBuffer>;
     try {
-      file = new Uint8Array(readFileSync(path));
+      file = readFileSync(path);
     } catch {
       return undefined; // none yet, or unreadable
     }

@@ -11,11 +11,12 @@ import {
   type PhysMem,
   RAM_BASE,
   SATP_MODE_SHIFT,
+  type TlbWasmLayout,
 } from "../mmu/index.js";
 import { type CodeCache, X0_SINK } from "./code.js";
 import { CAUSE, csrWrites, IRQ_PRIORITY, MENVCFG_ADUE, MSTATUS, PRIV_M, PRIV_S, PRIV_U } from "./csr.js";
 import { CSRS, type CsrEntry } from "./csrfile.js";
-import { type AccessKind, HOST_TLB_ARENA_BYTES, HostTlb } from "./hosttlb.js";
+import { type AccessKind, HOST_TLB_ARENA_BYTES, HOST_W, HostTlb } from "./hosttlb.js";
 import { r, splitBig, toBig } from "./int64.js";
 import type { HartJit } from "./jit/translator.js";
 import { TRAP } from "./trap.js";
@@ -49,6 +50,12 @@ export interface Translator {
   /** Would the modelled entry in `slot`, which just served a translation, serve an access of
    *  `kind` in the same context as a hit (permitted, A and D as it needs: no walk)? */
   serves(slot: number, kind: AccessKind): boolean;
+  /** The data translation that just served a host-TLB fill was a paged one: make the host TLB's
+   *  data-context words (HOST_W) the current context's, and LIVE, for the wasm slow path. */
+  arm(h: Hart): void;
+  /** The modelled TLB's state in the arena, for the wasm slow path (cpu/jit/slowpath.ts); null
+   *  when it is not all there. */
+  wasmLayout(): TlbWasmLayout | null;
   /** satp MODE values the MMU supports, besides Bare. */
   readonly modes: readonly number[];
   /** sfence.vma with rs1/rs2 as given (undefined = x0). */
@@ -232,6 +239,7 @@ export class Hart {
   retire(n: number): void {
     this.steps += n;
     this.chunkN = 0;
+    this.hostTlb.steps[0] = this.steps;
   }
 
   /** Is translation on for data or fetch accesses at the current privilege? Used to pick the
@@ -502,6 +510,10 @@ export class Hart {
     if (tr === null || slot === tr.dummySlot || tr.serves(slot, other)) {
       this.hostTlb.fill(other, lo, hi, ramPage, slot);
     }
+    // the wasm slow path may serve data accesses in this context now (not while a yield is
+    // pending: the glue's store tells the region to exit then)
+    if (tr !== null && slot !== tr.dummySlot && this.hostTlb.words[HOST_W.LIVE] === 0 && !this.yieldRequested)
+      tr.arm(this);
   }
 
   /** Slow path of a naturally aligned or misaligned load; high word of the value in r.hi. */

@@ -39,8 +39,22 @@ interface Tables {
   slot: Int32Array;
 }
 
-/** Bytes a host TLB takes in an arena: per kind, four 4-byte arrays of TLB_SIZE entries. */
-export const HOST_TLB_ARENA_BYTES = 3 * 4 * 4 * TLB_SIZE;
+/** Bytes a host TLB takes in an arena: per kind, four 4-byte arrays of TLB_SIZE entries; the copy
+ *  lists' links (two 4-byte arrays of 3 * TLB_SIZE), the fills since the last flush, the words
+ *  (HOST_W), the clock's base and the permission tables of the data context (HostTlb.ok). */
+export const HOST_TLB_ARENA_BYTES =
+  3 * 4 * 4 * TLB_SIZE + 2 * 4 * 3 * TLB_SIZE + 4 * TRACKED_FILLS + 32 + 8 + 512;
+
+/** HostTlb.words: LIVE is 1 while the data context the wasm slow path translates in (ASID,
+ *  VA_BITS, the tables in `ok`, `steps`) is the hart's, which a flush ends (cpu/jit/slowpath.ts);
+ *  NFILLED counts the fills since the last flush. */
+export const HOST_W = { LIVE: 0, NFILLED: 1, ASID: 2, VA_BITS: 3 } as const;
+/** The value of a host-TLB tag that matches no page-aligned address. */
+export const HOST_INVALID = INVALID;
+/** The value of HostTlb.prev for an entry on no copy list. */
+export const HOST_UNLINKED = UNLINKED;
+/** How many fills a flush tracks one by one. */
+export const HOST_TRACKED_FILLS = TRACKED_FILLS;
 
 /** The entry of a virtual address: the 4 KiB page number folded with the 2 MiB one, so that a
  *  stride of 2 MiB does not land every access in the same entry. The interpreter inlines the
@@ -69,6 +83,12 @@ export class HostTlb {
 
   /** `arena`: where the arrays live (else each on its own buffer). */
   constructor(arena: Arena | null = null) {
+    this.next = arenaArray(arena, Int32Array, 3 * TLB_SIZE).fill(-1);
+    this.prev = arenaArray(arena, Int32Array, 3 * TLB_SIZE).fill(UNLINKED);
+    this.filled = arenaArray(arena, Int32Array, TRACKED_FILLS);
+    this.words = arenaArray(arena, Int32Array, 8);
+    this.steps = arenaArray(arena, Float64Array, 1);
+    this.ok = arenaArray(arena, Uint8Array, 512);
     const i32 = (): Int32Array => arenaArray(arena, Int32Array, TLB_SIZE);
     const u32 = (): Uint32Array => arenaArray(arena, Uint32Array, TLB_SIZE);
     this.rLo = i32().fill(INVALID);
@@ -96,9 +116,37 @@ export class HostTlb {
 
   // The copy lists. Entry code c = kind * TLB_SIZE + entry. next/prev link the codes on one
   // slot's list (-1 ends it; prev -2: c is on no list); head[slot] is the first code or -1.
-  private readonly next = new Int32Array(3 * TLB_SIZE).fill(-1);
-  private readonly prev = new Int32Array(3 * TLB_SIZE).fill(UNLINKED);
-  private head = new Int32Array(64).fill(-1);
+  readonly next: Int32Array;
+  readonly prev: Int32Array;
+  private head: Int32Array = new Int32Array(64).fill(-1);
+  /** Set by useHead(): the heads are where a slow path in wasm reads them and may not move. */
+  private headFixed = false;
+
+  /** The heads of the copy lists of slots 0 to head.length - 1. */
+  get heads(): Int32Array {
+    return this.head;
+  }
+
+  /** Keep the copy lists' heads in `head` (its length is every slot there will be: the arena's
+   *  room for them, cpu/paging.ts) from now on. */
+  useHead(head: Int32Array): void {
+    head.fill(-1);
+    const old = this.head;
+    for (let s = 0; s < old.length; s++) {
+      if (old[s] === -1) continue;
+      if (s >= head.length) throw new Error(`host TLB: slot ${s} is listed and has no head in the new heads`);
+      head[s] = old[s]!;
+    }
+    this.head = head;
+    this.headFixed = true;
+  }
+
+  /** HOST_W words, the clock's base (the hart's steps: the model's clock is steps + the count of
+   *  the chunk) and, per data kind (r at 0, w at 256), whether a slot whose PTE flags are the
+   *  index serves that kind as a plain hit in the data context. */
+  readonly words: Int32Array;
+  readonly steps: Float64Array;
+  readonly ok: Uint8Array;
 
   /** Map the virtual page of (lo, hi) to the RAM page at offset `ramPage` for one access kind,
    *  as a copy of modelled-TLB slot `slot`. */
@@ -107,8 +155,9 @@ export class HostTlb {
     const k = kindIndex(kind);
     const t = this.tables(k);
     const c = k * TLB_SIZE + e;
-    if (this.nFilled < TRACKED_FILLS) this.filled[this.nFilled] = c;
-    this.nFilled++;
+    const nf = this.words[HOST_W.NFILLED]!;
+    if (nf < TRACKED_FILLS) this.filled[nf] = c;
+    this.words[HOST_W.NFILLED] = nf + 1;
     if (this.prev[c] !== UNLINKED) this.unlink(c, t.slot[e]!);
     t.lo[e] = lo & -4096;
     t.hi[e] = hi;
@@ -169,6 +218,7 @@ export class HostTlb {
 
   /** Room for slot numbers up to `slot` (the model's size is not known when the hart is built). */
   private growHead(slot: number): void {
+    if (this.headFixed) throw new Error(`host TLB: slot ${slot} has no copy-list head`);
     let size = this.head.length;
     while (size <= slot) size *= 2;
     const head = new Int32Array(size).fill(-1);
@@ -177,14 +227,15 @@ export class HostTlb {
   }
 
   /** Entry codes filled since the last flush (the first TRACKED_FILLS of nFilled). */
-  private readonly filled = new Int32Array(TRACKED_FILLS);
-  private nFilled = 0;
+  readonly filled: Int32Array;
 
   /** Drop every entry: only those filled since the last flush are valid (drops and the other
    *  flushes only invalidate), so those are enough when they are few. */
   flush(): void {
-    const n = this.nFilled;
-    this.nFilled = 0;
+    const w = this.words;
+    w[HOST_W.LIVE] = 0;
+    const n = w[HOST_W.NFILLED]!;
+    w[HOST_W.NFILLED] = 0;
     if (n > TRACKED_FILLS) {
       this.rLo.fill(INVALID);
       this.wLo.fill(INVALID);

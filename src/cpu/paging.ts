@@ -2,6 +2,7 @@
 // the privileged spec. A translation is served only by a TLB hit or by a walk that fills the
 // TLB, so an entry nobody flushed keeps serving its old translation, as on hardware.
 
+import { arenaArray } from "../mmu/arena.js";
 import {
   type Access,
   adSatisfied,
@@ -19,6 +20,7 @@ import {
   satpPpn,
   type TlbConfig,
   TlbModel,
+  type TlbWasmLayout,
   vpnOf,
   type WalkContext,
   Walker,
@@ -26,7 +28,7 @@ import {
 } from "../mmu/index.js";
 import { MSTATUS } from "./csr.js";
 import { accessFaultCause, type Hart, pageFaultCause, type Translator } from "./hart.js";
-import type { HostTlb } from "./hosttlb.js";
+import { HOST_W, type HostTlb } from "./hosttlb.js";
 import { toBig } from "./int64.js";
 
 export class Paging implements Translator {
@@ -45,7 +47,11 @@ export class Paging implements Translator {
   /** `host`: the hart's host TLB, whose copies of a slot die when the model drops the slot. */
   constructor(cfg: TlbConfig, mem: PhysMem, host?: HostTlb) {
     this.tlb = new TlbModel(cfg, mem.arena);
-    if (host) this.tlb.onDrop = (slot) => host.dropSlot(slot);
+    if (host) {
+      this.tlb.onDrop = (slot) => host.dropSlot(slot);
+      host.useHead(arenaArray(mem.arena, Int32Array, this.tlb.slots + 1));
+    }
+    this.host = host ?? null;
     this.walker = new Walker(mem, cfg.pwc ?? []);
     this.stamp = this.tlb.stamp;
     this.hostHits = this.tlb.hostHits;
@@ -99,6 +105,34 @@ export class Paging implements Translator {
     }
     h.hostSlot = s;
     return tlb.ppnOf(s, vpn) * 4096 + (lo & 4095);
+  }
+
+  private readonly host: HostTlb | null;
+  /** The context (priv | sum << 2 | mxr << 3) the host TLB's `ok` tables were made for. */
+  private okFor = -1;
+
+  arm(h: Hart): void {
+    const host = this.host;
+    if (host === null) return;
+    const ctx = this.ctx;
+    const key = ctx.priv | (ctx.sum ? 4 : 0) | (ctx.mxr ? 8 : 0);
+    if (key !== this.okFor) {
+      const ok = host.ok;
+      for (let perm = 0; perm < 256; perm++) {
+        ok[perm] = permits(perm, "r", ctx) && adSatisfied(perm, "r") ? 1 : 0;
+        ok[256 + perm] = permits(perm, "w", ctx) && adSatisfied(perm, "w") ? 1 : 0;
+      }
+      this.okFor = key;
+    }
+    const w = host.words;
+    w[HOST_W.ASID] = this.asid;
+    w[HOST_W.VA_BITS] = this.mode!.vaBits;
+    host.steps[0] = h.steps;
+    w[HOST_W.LIVE] = 1;
+  }
+
+  wasmLayout(): TlbWasmLayout | null {
+    return this.tlb.wasmLayout();
   }
 
   serves(slot: number, kind: Access): boolean {

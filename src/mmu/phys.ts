@@ -2,7 +2,7 @@
 // the host only backs pages the guest touches), plus memory-mapped devices. Everything the harts and the kernel read or write in the
 // physical address space goes through here or through a host-TLB entry that points into `ram`.
 
-import { Arena, WASM_MAX_BYTES } from "./arena.js";
+import { Arena, arenaArray, WASM_MAX_BYTES } from "./arena.js";
 
 export const RAM_BASE = 0x8000_0000;
 export const PAGE_SIZE = 4096;
@@ -47,15 +47,19 @@ export class PhysMem {
     }
     if (size > MAX_RAM) throw new RangeError(`RAM size ${size} exceeds the 4 GiB maximum`);
     this.size = size;
-    this.arena =
-      stateBytes !== null && size + stateBytes <= WASM_MAX_BYTES ? new Arena(size, stateBytes) : null;
+    // the page flags go in the arena too when it holds state (a wasm slow path reads them)
+    const room = stateBytes !== null && stateBytes > 0 ? stateBytes + size / PAGE_SIZE : stateBytes;
+    this.arena = room !== null && size + room <= WASM_MAX_BYTES ? new Arena(size, room) : null;
     this.buffer = this.arena?.buffer ?? new ArrayBuffer(size);
     this.u8 = new Uint8Array(this.buffer, 0, size);
     this.i8 = new Int8Array(this.buffer, 0, size);
     this.u16 = new Uint16Array(this.buffer, 0, size / 2);
     this.i16 = new Int16Array(this.buffer, 0, size / 2);
     this.i32 = new Int32Array(this.buffer, 0, size / 4);
-    this.pageFlags = new Uint8Array(size / PAGE_SIZE);
+    this.pageFlags =
+      room !== null && room > 0
+        ? arenaArray(this.arena, Uint8Array, size / PAGE_SIZE)
+        : new Uint8Array(size / PAGE_SIZE);
   }
 
   /** Add a device; its range must not overlap RAM or another device. */

@@ -68,12 +68,14 @@ interface Arr {
   /** Fills and evictions by the access kind (index r, w, x) whose miss caused them. */
   fillsBy: Float64Array;
   evictionsBy: Float64Array;
-  /** Valid entries that are pieces of a larger leaf, counted by leaf (leafVpn * 64 + leafShift)
-   *  and by leaf size: a VA fence inside such a leaf must scan the whole array for its pieces. */
-  pieces: number;
+  /** The array's index in the model (its row in the per-array state). */
+  idx: number;
+  /** Valid entries that are pieces of a larger leaf (in TlbModel.ints at I_PIECES + idx), counted
+   *  by leaf (leafVpn * 64 + leafShift) and by leaf size: a VA fence inside such a leaf must scan
+   *  the whole array for its pieces. */
   pieceLeaves: Map<number, number>;
   pieceShifts: Map<number, number>;
-  /** Hits by the slow path, per access kind index (r, w, x): a view of the model's hitsBy. */
+  /** Hits by the slow path, per access kind index (r, w, x): a view of TlbModel.nums. */
   hits: Float64Array;
   /** 4 KiB pages per entry for each of cfg.sizes. */
   pages: number[];
@@ -167,15 +169,44 @@ export function tlbSlotCount(cfg: TlbConfig): number {
   return n;
 }
 
-/** Bytes a model of `cfg` takes in an arena (its stamps and three hit-counter arrays). */
+/** Bytes a model of `cfg` takes in an arena: its per-slot state (key, ASID tag, record, stamp,
+ *  fill time, gen, array, three host-hit counters, and the host TLB's copy-list heads), its
+ *  per-array state (PLRU trees and sync times) and its scalars (TlbModel.nums and ints), each
+ *  piece rounded up to 8 bytes. */
 export function tlbArenaBytes(cfg: TlbConfig): number {
-  return 4 * 8 * tlbSlotCount(cfg) + 4 * 8;
+  const n = tlbSlotCount(cfg);
+  const up = (b: number): number => Math.ceil(b / 8) * 8;
+  let plru = 0;
+  let sync = 0;
+  for (const a of [...cfg.itlb, ...cfg.dtlb, ...(cfg.l2 ?? [])]) {
+    if (a.replacement !== "plru") continue;
+    plru += (a.entries / a.ways) * Math.max(1, a.ways - 1);
+    sync += a.entries / a.ways;
+  }
+  const perSlot = 8 + 4 + 8 * REC + 8 + 8 + 4 + 2 + 3 * 8 + 4;
+  return up(n * perSlot) + 10 * 8 + up(plru) + 8 * sync + 8 * N_SIZE + up(4 * I_SIZE);
 }
 
 /** The most entries a TLB model holds in all its arrays: 16 times the largest L2 TLB of the
  *  presets (zen2's 2048), and within the Uint16Array slot-to-array index; 16 arrays at most. */
 export const MAX_TLB_ENTRIES = 32768;
 export const MAX_TLB_ARRAYS = 16;
+
+/** TlbModel.nums, the model's f64 scalars: the counters by level and kind (N_KC + (level * 3 +
+ *  kind) * 3 + 0 accesses, 1 hits, 2 misses), the slow path's hits, fills and evictions by array
+ *  and kind (array * 3 + kind), and the clock. */
+const N_KC = 0;
+const N_HITS = 27;
+const N_FILLS = N_HITS + MAX_TLB_ARRAYS * 3;
+const N_EVICTIONS = N_FILLS + MAX_TLB_ARRAYS * 3;
+const N_CLOCK = N_EVICTIONS + MAX_TLB_ARRAYS * 3;
+const N_SIZE = N_CLOCK + 1;
+/** TlbModel.ints, the model's i32 scalars: each array's valid entries by page size (I_OCC + array
+ *  * 64 + shift) and its pieces (I_PIECES + array), and whether onEvent is set (I_EVENTS). */
+const I_OCC = 0;
+const I_PIECES = MAX_TLB_ARRAYS * 64;
+const I_EVENTS = I_PIECES + MAX_TLB_ARRAYS;
+const I_SIZE = I_EVENTS + 1;
 
 /** Check an array's geometry; throws a message naming the array. */
 export function validateArray(a: TlbArrayConfig): void {
@@ -244,13 +275,14 @@ export class TlbModel {
   /** Hits served by the host TLB from each slot, by kind (added into the counters on read). */
   readonly hostHits: Record<Access, Float64Array>;
   private readonly slotArr: Uint16Array;
-  /** Hits by the slow path, by array index * 3 + kind index (each Arr's `hits` is a view). */
-  private readonly hitsBy = new Float64Array(MAX_TLB_ARRAYS * 3);
-  /** Counters by level and kind, indexed level * 3 + kind (the objects of `levels`). */
-  private readonly kc: KindCounters[];
-  private clock = 0;
+  /** The f64 scalars (N_*: counters by level and kind, the slow path's hits, fills and evictions
+   *  by array and kind, the clock) and the i32 ones (I_*: occupancy, pieces, events). */
+  private readonly nums: Float64Array;
+  private readonly ints: Int32Array;
+  /** Tree-PLRU bits and sync times of every PLRU array (each Arr's plru and plruSync a view). */
+  private readonly plruBits: Uint8Array;
+  private readonly plruSyncs: Float64Array;
   private rng: number;
-  readonly levels: Record<TlbLevel, Record<Access, KindCounters>>;
   readonly flushes: FlushCounters = { all: 0, asid: 0, va: 0, vaAsid: 0, dropped: 0 };
   /** Completed walks by access kind and leaf shift (in the order each shift was first seen), and
    *  their memory references. */
@@ -264,20 +296,61 @@ export class TlbModel {
   private readonly walkCount = new Float64Array(3 * 64);
   private readonly walkShifts: number[][] = [[], [], []];
   /** Called when entries are dropped (fills that evict, flushes): trace hook. */
-  onEvent: ((ev: TlbEvent) => void) | null = null;
+  get onEvent(): ((ev: TlbEvent) => void) | null {
+    return this.eventHook;
+  }
+  set onEvent(f: ((ev: TlbEvent) => void) | null) {
+    this.eventHook = f;
+    this.ints[I_EVENTS] = f === null ? 0 : 1;
+  }
+  private eventHook: ((ev: TlbEvent) => void) | null = null;
   /** Called with each slot that stops holding its entry (eviction, flush), so that a host-side
    *  cache can drop its copies of it at once. */
   onDrop: ((slot: number) => void) | null = null;
 
-  /** `arena`: where the stamps and host-served hit counters live (translated code updates them
-   *  inline); without one (or without room in it) they get their own arrays. */
+  /** `arena`: where the model's state lives (translated code updates stamps and host-served
+   *  hit counters inline, and the slow path in wasm reads and writes the rest: tlbArenaBytes);
+   *  without one (or without room in it) each piece gets its own array. */
   constructor(cfg: TlbConfig, arena: Arena | null = null) {
     this.cfg = cfg;
     validateLevels(cfg);
+    const all = [...cfg.itlb, ...cfg.dtlb, ...(cfg.l2 ?? [])];
+    const n = tlbSlotCount(cfg);
+    this.stamp = arenaArray(arena, Float64Array, n);
+    this.hostHits = {
+      r: arenaArray(arena, Float64Array, n),
+      w: arenaArray(arena, Float64Array, n),
+      x: arenaArray(arena, Float64Array, n),
+    };
+    this.key = arenaArray(arena, Float64Array, n).fill(NO_KEY);
+    this.asidTag = arenaArray(arena, Int32Array, n);
+    this.rec = arenaArray(arena, Float64Array, n * REC);
+    this.inserted = arenaArray(arena, Float64Array, n);
+    this.gen = arenaArray(arena, Int32Array, n);
+    this.slotArr = arenaArray(arena, Uint16Array, n);
+    this.nums = arenaArray(arena, Float64Array, N_SIZE);
+    this.ints = arenaArray(arena, Int32Array, I_SIZE);
+    const plru = all.filter((a) => a.replacement === "plru");
+    this.plruBits = arenaArray(
+      arena,
+      Uint8Array,
+      plru.reduce((t, a) => t + (a.entries / a.ways) * Math.max(1, a.ways - 1), 0),
+    );
+    this.plruSyncs = arenaArray(
+      arena,
+      Float64Array,
+      plru.reduce((t, a) => t + a.entries / a.ways, 0),
+    );
+    let bits = 0;
+    let syncs = 0;
     let base = 0;
     const add = (level: TlbLevel, a: TlbArrayConfig): void => {
       validateArray(a);
       const sets = a.entries / a.ways;
+      const idx = this.arrays.length;
+      const isPlru = a.replacement === "plru";
+      const nBits = isPlru ? sets * Math.max(1, a.ways - 1) : 0;
+      const nSync = isPlru ? sets : 0;
       const arr: Arr = {
         cfg: a,
         level,
@@ -287,18 +360,20 @@ export class TlbModel {
         setMask: pow2(sets) ? sets - 1 : -1,
         repl: REPL_CODE[a.replacement],
         shifts: [...a.sizes],
-        occ: new Int32Array(64),
-        plru: new Uint8Array(a.replacement === "plru" ? sets * Math.max(1, a.ways - 1) : 0),
-        plruSync: new Float64Array(a.replacement === "plru" ? sets : 0),
-        fillsBy: new Float64Array(3),
-        evictionsBy: new Float64Array(3),
-        pieces: 0,
+        occ: this.ints.subarray(I_OCC + idx * 64, I_OCC + idx * 64 + 64),
+        plru: this.plruBits.subarray(bits, bits + nBits),
+        plruSync: this.plruSyncs.subarray(syncs, syncs + nSync),
+        fillsBy: this.nums.subarray(N_FILLS + idx * 3, N_FILLS + idx * 3 + 3),
+        evictionsBy: this.nums.subarray(N_EVICTIONS + idx * 3, N_EVICTIONS + idx * 3 + 3),
+        idx,
         pieceLeaves: new Map(),
         pieceShifts: new Map(),
-        hits: this.hitsBy.subarray(this.arrays.length * 3, this.arrays.length * 3 + 3),
+        hits: this.nums.subarray(N_HITS + idx * 3, N_HITS + idx * 3 + 3),
         pages: a.sizes.map((sh) => 2 ** (sh - 12)),
       };
       base += a.entries;
+      bits += nBits;
+      syncs += nSync;
       this.arrays.push(arr);
       const li = LEVEL_NAMES.indexOf(level);
       this.byLevel[li]!.push(arr);
@@ -312,37 +387,102 @@ export class TlbModel {
     for (const a of cfg.l2 ?? []) add("l2", a);
     this.slots = base;
     this.dummySlot = base;
+    if (base + 1 !== n) throw new Error(`TLB '${cfg.name}': ${base + 1} slots laid out, ${n} counted`);
     this.plruBest = new Float64Array(Math.max(...this.arrays.map((a) => a.cfg.ways)));
-    const n = base + 1;
-    this.rec = new Float64Array(n * REC);
-    this.key = new Float64Array(n).fill(NO_KEY);
-    this.asidTag = new Int32Array(n);
-    this.stamp = arenaArray(arena, Float64Array, n);
-    this.inserted = new Float64Array(n);
-    this.gen = new Int32Array(n);
-    this.hostHits = {
-      r: arenaArray(arena, Float64Array, n),
-      w: arenaArray(arena, Float64Array, n),
-      x: arenaArray(arena, Float64Array, n),
-    };
-    this.slotArr = new Uint16Array(n);
     this.arrays.forEach((a, i) => {
       this.slotArr.fill(i, a.base, a.base + a.cfg.entries);
     });
     this.rng = (cfg.seed ?? 0x2545f491) >>> 0 || 1;
-    const zero = (): Record<Access, KindCounters> => ({
-      r: { accesses: 0, hits: 0, misses: 0 },
-      w: { accesses: 0, hits: 0, misses: 0 },
-      x: { accesses: 0, hits: 0, misses: 0 },
+    this.arena = arena;
+  }
+
+  private readonly arena: Arena | null;
+
+  /** Where the model's state lies in its arena, for a slow path in wasm (cpu/jit/slowpath.ts)
+   *  that serves L1 and L2 hits as lookup() does; null if any of it is not in the arena. */
+  wasmLayout(): TlbWasmLayout | null {
+    const arena = this.arena;
+    const views = [
+      this.key,
+      this.asidTag,
+      this.rec,
+      this.stamp,
+      this.inserted,
+      this.gen,
+      this.slotArr,
+      this.nums,
+      this.ints,
+      this.plruBits,
+      this.plruSyncs,
+    ];
+    if (arena === null || !views.every((v) => arena.holds(v))) return null;
+    const probe = (li: number): TlbWasmProbe[] =>
+      this.probes[li]!.map((p) => ({
+        arr: this.arrays.findIndex((a) => a.occ === p.occ),
+        shift: p.shift,
+        pagesLog: p.shift - 12,
+        base: p.base,
+        ways: p.ways,
+        setMask: p.setMask,
+        sets: p.sets,
+      }));
+    const place = (li: number): Map<number, { arr: number; shift: number }> => {
+      const m = new Map<number, { arr: number; shift: number }>();
+      for (let shift = 12; shift < 64; shift++) {
+        try {
+          const p = this.placement(li, shift);
+          m.set(shift, { arr: p.arr.idx, shift: p.shift });
+        } catch {
+          // no array of the level holds it: lookup() would throw, the wasm path leaves it to JS
+        }
+      }
+      return m;
+    };
+    return {
+      key: this.key.byteOffset,
+      asidTag: this.asidTag.byteOffset,
+      rec: this.rec.byteOffset,
+      stamp: this.stamp.byteOffset,
+      inserted: this.inserted.byteOffset,
+      gen: this.gen.byteOffset,
+      slotArr: this.slotArr.byteOffset,
+      nums: this.nums.byteOffset,
+      ints: this.ints.byteOffset,
+      arrays: this.arrays.map((a) => ({
+        base: a.base,
+        ways: a.ways,
+        sets: a.sets,
+        setMask: a.setMask,
+        repl: a.cfg.replacement,
+        plru: a.plru.byteOffset,
+        plruSync: a.plruSync.byteOffset,
+      })),
+      probeL1D: probe(L1D),
+      probeL2: probe(L2),
+      placeL1D: place(L1D),
+    };
+  }
+
+  /** Counters by level and kind (the slow path's; levelCounters() adds the host TLB's hits). */
+  get levels(): Record<TlbLevel, Record<Access, KindCounters>> {
+    const c = this.nums;
+    const kind = (l: number, k: number): KindCounters => {
+      const at = N_KC + (l * 3 + k) * 3;
+      return { accesses: c[at]!, hits: c[at + 1]!, misses: c[at + 2]! };
+    };
+    const level = (l: number): Record<Access, KindCounters> => ({
+      r: kind(l, 0),
+      w: kind(l, 1),
+      x: kind(l, 2),
     });
-    this.levels = { l1i: zero(), l1d: zero(), l2: zero() };
-    this.kc = (["l1i", "l1d", "l2"] as const).flatMap((l) => KINDS.map((k) => this.levels[l][k]));
+    return { l1i: level(L1I), l1d: level(L1D), l2: level(L2) };
   }
 
   /** The model's time, for replacement: the caller's monotonic count of steps (the host TLB
    *  stamps its hits with the same count). Call before lookup() and fill(). */
   setClock(now: number): void {
-    if (now > this.clock) this.clock = now;
+    const c = this.nums;
+    if (now > c[N_CLOCK]!) c[N_CLOCK] = now;
   }
 
   /** Find the entry for `vpn` in `asid`: probes the L1 of `kind`, then the L2 (an L2 hit is
@@ -350,28 +490,29 @@ export class TlbModel {
   lookup(kind: Access, vpn: number, asid: number): number {
     const k = kindIndex(kind);
     const l1 = k === 2 ? L1I : L1D;
-    const c1 = this.kc[l1 * 3 + k]!;
-    c1.accesses++;
+    const c = this.nums;
+    const c1 = N_KC + (l1 * 3 + k) * 3;
+    c[c1]++;
     const s = this.probe(this.probes[l1]!, vpn, asid);
     if (s >= 0) {
-      c1.hits++;
-      this.hitsBy[this.slotArr[s]! * 3 + k]++;
-      this.stamp[s] = this.clock;
+      c[c1 + 1]++;
+      c[N_HITS + this.slotArr[s]! * 3 + k]++;
+      this.stamp[s] = c[N_CLOCK]!;
       return s;
     }
-    c1.misses++;
+    c[c1 + 2]++;
     const l2 = this.probes[L2]!;
     if (l2.length === 0) return -1;
-    const c2 = this.kc[6 + k]!;
-    c2.accesses++;
+    const c2 = N_KC + (L2 * 3 + k) * 3;
+    c[c2]++;
     const s2 = this.probe(l2, vpn, asid);
     if (s2 < 0) {
-      c2.misses++;
+      c[c2 + 2]++;
       return -1;
     }
-    c2.hits++;
-    this.hitsBy[this.slotArr[s2]! * 3 + k]++;
-    this.stamp[s2] = this.clock;
+    c[c2 + 1]++;
+    c[N_HITS + this.slotArr[s2]! * 3 + k]++;
+    this.stamp[s2] = c[N_CLOCK]!;
     return this.copyIn(l1, k, vpn, s2);
   }
 
@@ -640,8 +781,9 @@ export class TlbModel {
 
   /** The fill of slot `v` is complete: stamp it and count it (kind index `k`). */
   private filled(p: Placement, k: number, v: number): number {
-    this.inserted[v] = this.clock;
-    this.stamp[v] = this.clock;
+    const now = this.nums[N_CLOCK]!;
+    this.inserted[v] = now;
+    this.stamp[v] = now;
     p.arr.fillsBy[k]++;
     if (this.onEvent !== null) {
       this.onEvent({
@@ -702,7 +844,7 @@ export class TlbModel {
   }
 
   private countPiece(a: Arr, leafVpn: number, leafShift: number, d: number): void {
-    a.pieces += d;
+    this.ints[I_PIECES + a.idx] += d;
     const key = leafVpn * 64 + leafShift;
     const n = (a.pieceLeaves.get(key) ?? 0) + d;
     if (n) a.pieceLeaves.set(key, n);
@@ -714,7 +856,7 @@ export class TlbModel {
 
   /** Does `a` hold pieces of a leaf that contains `vpn`? */
   private holdsPiecesOf(a: Arr, vpn: number): boolean {
-    if (a.pieces === 0) return false;
+    if (this.ints[I_PIECES + a.idx] === 0) return false;
     for (const leafShift of a.pieceShifts.keys()) {
       const pages = 2 ** (leafShift - 12);
       if (a.pieceLeaves.has((vpn - (vpn % pages)) * 64 + leafShift)) return true;
@@ -757,7 +899,7 @@ export class TlbModel {
     const tree = set * (ways - 1);
     const bits = a.plru;
     if (ways === 4) {
-      a.plruSync[set] = this.clock;
+      a.plruSync[set] = this.nums[N_CLOCK]!;
       return this.plru4(bits, tree, first, sync);
     }
     const stamp = this.stamp;
@@ -780,7 +922,7 @@ export class TlbModel {
         node = 2 * node + (inRight ? 2 : 1);
       }
     }
-    a.plruSync[set] = this.clock;
+    a.plruSync[set] = this.nums[N_CLOCK]!;
     let node = 0;
     let lo = 0;
     let span = ways;
@@ -830,6 +972,67 @@ function pointPair(bits: Uint8Array, at: number, tLo: number, tHi: number, sync:
   }
   return -Infinity;
 }
+
+/** One page size of one array as a probe reads it (TlbModel.wasmLayout). */
+export interface TlbWasmProbe {
+  arr: number;
+  shift: number;
+  pagesLog: number;
+  base: number;
+  ways: number;
+  setMask: number;
+  sets: number;
+}
+
+/** A TLB model's state in its arena (byte offsets) and geometry, for a slow path in wasm. The
+ *  f64 scalars at `nums` and i32 ones at `ints` are indexed by TLB_N and TLB_I; a slot's record
+ *  is TLB_REC f64s at rec + 8 * TLB_REC * slot (TLB_R fields). */
+export interface TlbWasmLayout {
+  key: number;
+  asidTag: number;
+  rec: number;
+  stamp: number;
+  inserted: number;
+  gen: number;
+  slotArr: number;
+  nums: number;
+  ints: number;
+  arrays: {
+    base: number;
+    ways: number;
+    sets: number;
+    setMask: number;
+    repl: Replacement;
+    plru: number;
+    plruSync: number;
+  }[];
+  /** What a probe of the L1 data TLB and of the L2 looks at, in order. */
+  probeL1D: TlbWasmProbe[];
+  probeL2: TlbWasmProbe[];
+  /** Where a leaf of each size goes in the L1 data TLB: the array and its pieces' size. */
+  placeL1D: Map<number, { arr: number; shift: number }>;
+}
+
+export const TLB_N = {
+  KC: N_KC,
+  HITS: N_HITS,
+  FILLS: N_FILLS,
+  EVICTIONS: N_EVICTIONS,
+  CLOCK: N_CLOCK,
+} as const;
+export const TLB_I = { OCC: I_OCC, PIECES: I_PIECES, EVENTS: I_EVENTS } as const;
+export const TLB_REC = REC;
+export const TLB_R = {
+  VPN: R_VPN,
+  SHIFT: R_SHIFT,
+  LEAF_VPN: R_LEAF_VPN,
+  LEAF_SHIFT: R_LEAF_SHIFT,
+  PPN: R_PPN,
+  ASID: R_ASID,
+  PERM: R_PERM,
+  LEVEL: R_LEVEL,
+} as const;
+export const TLB_NO_KEY = NO_KEY;
 
 /** A leaf translation as the TLB keeps it. */
 export interface LeafEntry {

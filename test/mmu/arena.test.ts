@@ -74,7 +74,10 @@ describe("arena", () => {
     expect(m.buffer).toBe(m.arena!.buffer);
     expect(m.u8.length).toBe(1 << 16);
     expect(m.i32.length).toBe(1 << 14);
-    expect(m.arena!.alloc(8)).toBe(1 << 16); // state starts right after RAM
+    // state starts right after RAM, with the page flags (16 pages) first
+    expect(m.arena!.holds(m.pageFlags)).toBe(true);
+    expect(m.pageFlags.byteOffset).toBe(1 << 16);
+    expect(m.arena!.alloc(8)).toBe((1 << 16) + 16);
     const plain = new PhysMem(1 << 16, null);
     expect(plain.arena).toBeNull();
     expect(plain.buffer).not.toBeInstanceOf(SharedArrayBuffer);

@@ -98,14 +98,11 @@ export function regionKey(
     `${FORMAT}\nbuild=${store.build}\nlayout=${fields}\npage=${src.pageHi >>> 0}:${src.pageLo >>> 0}\n` +
       `entry=${src.entry}\npaged=${src.paged}\nall=${all}\n`,
   );
-  const key = new Uint8Array(head.length + PAGE + SLOT * 4 + (slots ? src.dc.length * 4 : 0));
+  const filled = slots ? filledSlots(src) : new Int32Array(0);
+  const key = new Uint8Array(head.length + PAGE + SLOT * 4 + filled.length * 4);
   key.set(head);
   key.set(page, head.length);
-  if (slots) {
-    const words = new Int32Array(src.dc);
-    for (let i = 0; i < words.length; i += SLOT) if (words[i] === OP_REGION) words[i] = src.decode(i / 2);
-    key.set(new Uint8Array(words.buffer), head.length + PAGE + SLOT * 4);
-  }
+  key.set(new Uint8Array(filled.buffer), head.length + PAGE + SLOT * 4);
   // the slot at 4094 when it holds a 32-bit instruction (its upper half from the next page)
   const i = LAST * 2;
   const op = src.dc[i] === OP_REGION ? src.decode(LAST) : src.dc[i]!;
@@ -129,6 +126,18 @@ export interface StoredRegion {
 
 /** A region's fields but its module. */
 export type RegionFields = Omit<CompiledRegion, "module" | "builder">;
+
+/** The page's decoded slots, each as its page offset and its 4 words (a marked slot with its
+ *  own op); the slots not decoded are left out (op 0). */
+function filledSlots(src: RegionSource): Int32Array {
+  const out: number[] = [];
+  const dc = src.dc;
+  for (let i = 0; i < dc.length; i += SLOT) {
+    if (dc[i] === 0) continue;
+    out.push(i / 2, dc[i] === OP_REGION ? src.decode(i / 2) : dc[i]!, dc[i + 1]!, dc[i + 2]!, dc[i + 3]!);
+  }
+  return Int32Array.from(out);
+}
 
 /** The value stored for a region. */
 export function encodeRegion(s: StoredRegion): Uint8Array {
@@ -211,7 +220,11 @@ export function compileRegion(
   const module = hit?.region ? compiled(hit.wasm) : null;
   if (hit && (hit.region === null || module !== null)) {
     cache.hits++;
-    for (const o of hit.decoded) src.decode(o); // as the translator leaves the decode cache
+    // Keyed by its slots (the warm-up), the page's decode cache is left as the translator
+    // leaves it, so that the next key is the same; else only the blocks' slots are decoded,
+    // for their marks (the interpreter decodes the rest when it gets there: decoding cold
+    // costs about as much as the rest of the hit).
+    for (const o of cache.slots ? hit.decoded : (hit.region?.blockOffs ?? [])) src.decode(o);
     return hit.region && module && { ...hit.region, module, builder: null };
   }
   cache.misses++;

@@ -24,6 +24,7 @@ import { type Arena, PAGE_SIZE } from "../../mmu/index.js";
 import type { CodeCache } from "../code.js";
 import { MSTATUS } from "../csr.js";
 import type { Hart } from "../hart.js";
+import { HOST_W } from "../hosttlb.js";
 import { r } from "../int64.js";
 import { CONTINUE, type ColdFn, END_AFTER, jitCold, setJitWarmer } from "../interp.js";
 import { OP_REGION } from "../isa.js";
@@ -63,6 +64,7 @@ import {
   type RegionSource,
   regionHub,
 } from "./region.js";
+import { type SlowPathLayout, slowPath } from "./slowpath.js";
 import { compileRegion, TranslationCache, type TranslationStore } from "./tcache.js";
 import { printWat } from "./wat.js";
 
@@ -490,6 +492,7 @@ export class HartJit {
       : this.layoutBare;
     const w = this.words;
     const v = JIT_VALUE / 4;
+    const hw = t.words;
     const glue = (cold: () => ColdFn): RegionImports => ({
       load: (lo, hi, pcLo, pcHi, n, kind) => {
         this.calls++;
@@ -509,6 +512,7 @@ export class HartJit {
         w[v] = val;
         // the high word as the interpreter's load sets it (semantics.ts load())
         w[v + 1] = width === 8 ? r.hi : signed ? val >> 31 : 0;
+        if (h.yieldRequested) hw[HOST_W.LIVE] = 0; // the wasm slow path cannot tell the region
         return 0;
       },
       store: (lo, hi, vlo, vhi, pcLo, pcHi, n, width) => {
@@ -525,6 +529,7 @@ export class HartJit {
           return 2;
         }
         if (h.yieldRequested) {
+          hw[HOST_W.LIVE] = 0;
           this.endChunk = true;
           return 1;
         }
@@ -547,6 +552,7 @@ export class HartJit {
           return 2;
         }
         w[ff] = (w[ff]! & FP_DIRTY) | h.fflags;
+        if (h.yieldRequested) hw[HOST_W.LIVE] = 0; // a store's exit would be missed in wasm
         if (k === END_AFTER) {
           this.endChunk = true;
           return 1;
@@ -559,13 +565,34 @@ export class HartJit {
     let pagedCold: ColdFn | null = null;
     this.memory = arena.memory;
     this.glue = [glue(() => (bare ??= jitCold(false))), glue(() => (pagedCold ??= jitCold(true)))];
+    const tlb = tr?.wasmLayout() ?? null;
+    const inArena = [t.next, t.prev, t.heads, t.filled, t.words, t.steps, t.ok, h.mem.pageFlags];
+    this.slowLayout =
+      tlb !== null && inArena.every((x) => arena.holds(x))
+        ? {
+            tlb,
+            host: t,
+            jit: at,
+            pageFlags: h.mem.pageFlags.byteOffset,
+            ramBytes: h.mem.size,
+            memory: arena.memory,
+            pages: arena.size / 65536,
+            shared: arena.shared,
+          }
+        : null;
   }
+
+  /** Where the wasm slow path of paged regions finds its state, or null: their loads and stores
+   *  that miss the host TLB call the glue (slowpath.ts). */
+  private readonly slowLayout: SlowPathLayout | null;
 
   /** The imports of the regions of the bare (0) or paged (1) variant. */
   private importsOf(v: 0 | 1): WebAssembly.Imports {
     let imp = this.imports[v];
     if (imp === null) {
-      imp = { env: { mem: this.memory, ...forwardImports(this.glue[v]) } };
+      const g = this.glue[v];
+      const slow = v === 1 && this.slowLayout !== null ? slowPath(this.slowLayout, g) : {};
+      imp = { env: { mem: this.memory, ...forwardImports(g), ...slow } };
       this.imports[v] = imp;
     }
     return imp;
@@ -718,7 +745,8 @@ export class HartJit {
     const c = w[HUB_CHAINED / 4]!;
     w[HUB_CHAINED / 4] = 0;
     this.stats.chained += c;
-    this.stats.chainedWasm += c - (chained !== 0 && k > 0 ? 1 : 0);
+    const first = k > 0 ? chained : 0; // no branch the warm-up's run does not take
+    this.stats.chainedWasm += c - first;
     return k;
   }
 

@@ -79,16 +79,19 @@ newinsn:
 
 /** Run `src` at heat 64 with `store` (or none): the registers, the counters (translation time
  *  aside) and the cache's hits and misses. */
-function run(src: string, store?: TranslationStore) {
-  const r = runAsm(src, { setup: (m) => void attachJit(m, { hot: 64, ...(store ? { store } : {}) }) });
+function run(src: string, store?: TranslationStore, slotKeys = false) {
+  const r = runAsm(src, {
+    setup: (m) => void attachJit(m, { hot: 64, slotKeys, ...(store ? { store } : {}) }),
+  });
   const { translateMs, ...stats } = r.m.jit!.stats();
   expect(translateMs).toBeGreaterThanOrEqual(0);
   const regs = Array.from({ length: 32 }, (_, i) => r.reg(i));
   const tc = r.m.jit!.tcache;
-  // the decode cache of the program's pages: a hit leaves it as a translation does
+  // the decode cache of the program's pages
   const decoded = [0, 4096, 8192].map((p) => Array.from(r.m.code.lookup(p) ?? []));
   return {
-    same: { result: r.result, regs, stats, steps: r.h.steps, decoded },
+    decoded,
+    same: { result: r.result, regs, stats, steps: r.h.steps },
     hits: tc?.hits ?? 0,
     misses: tc?.misses ?? 0,
   };
@@ -107,6 +110,22 @@ describe("translation cache: runs", () => {
     expect(cold.misses).toBeGreaterThanOrEqual(plain.same.stats.regions); // and refused ones
     expect(warm).toMatchObject({ hits: cold.misses, misses: 0 });
     expect(store.map.size).toBe(cold.misses);
+  });
+
+  it("keyed by slots (the warm-up's hart), a hit leaves the decode cache as a translation does", () => {
+    const store = new MemStore();
+    const cold = run(LOOP, store, true);
+    const warm = run(LOOP, store, true);
+    expect(warm).toMatchObject({ hits: cold.misses, misses: 0 });
+    expect(warm.same).toEqual(cold.same);
+    expect(warm.decoded).toEqual(cold.decoded);
+    // by bytes, a hit decodes only its blocks' first slots (the run is the same)
+    const bytes = new MemStore();
+    run(LOOP, bytes);
+    const hit = run(LOOP, bytes);
+    expect(hit.hits).toBeGreaterThan(0);
+    expect(hit.same).toEqual(cold.same);
+    expect(hit.decoded).not.toEqual(cold.decoded);
   });
 
   it("self-modifying code: the rewritten region is another key; each version runs its own code", () => {
@@ -231,11 +250,17 @@ describe("translation cache: keys and values", () => {
   it("with slots, every decode slot of the page is in the key too (a marked one by its own op)", () => {
     const key = (d: Int32Array, decode = (): number => 0): string =>
       hex(regionKey(new MemStore(), src({ dc: d, decode }), LAY, false, page, true));
-    const first = key(dc);
+    const one = new Int32Array(dc);
+    one.set([0x21, 0x80, 3, 4], 100 * 2); // a slot decoded at page offset 100
+    const first = key(one);
     expect(first).not.toBe(base);
-    const other = new Int32Array(dc);
-    other[100 * 2 + 2] = 7; // the imm word of the slot at page offset 100
+    expect(key(dc)).not.toBe(first);
+    const other = new Int32Array(one);
+    other[100 * 2 + 2] = 7; // its imm word
     expect(key(other)).not.toBe(first);
+    const moved = new Int32Array(dc);
+    moved.set([0x21, 0x80, 3, 4], 102 * 2);
+    expect(key(moved)).not.toBe(first);
     const marked = new Int32Array(dc);
     marked.set([OP_REGION, 0x80, 3, 4], 100 * 2);
     const own = new Int32Array(dc);

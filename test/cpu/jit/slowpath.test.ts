@@ -1,0 +1,346 @@
+// The wasm slow path (src/cpu/jit/slowpath.ts) against the JavaScript one: two machines mapped
+// alike, one driven through the wasm module's load and store (which call Hart.loadSlow/storeSlow
+// for what they leave to JS), the other through Hart.loadSlow/storeSlow only, on random access
+// streams over 4 KiB pages (some read-only, some without D, some global), 2 MiB and 1 GiB
+// superpages (pieces in the TLBs that lack the size, a physical range past RAM), with fences and
+// host-TLB flushes between; every preset and the policies the presets lack. Afterwards the
+// values read, RAM, the modelled TLB (entries, stamps, fill order through later evictions,
+// counters) and the host TLB must be the same.
+
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { CSR, type Hart, Machine, type Paging, PRIV_S } from "../../../src/cpu/index.js";
+import { r } from "../../../src/cpu/int64.js";
+import { JIT_VALUE } from "../../../src/cpu/jit/region.js";
+import { slowPath } from "../../../src/cpu/jit/slowpath.js";
+import {
+  makeSatp,
+  mapLeaf,
+  PTE_A,
+  PTE_D,
+  PTE_G,
+  PTE_R,
+  PTE_W,
+  RAM_BASE,
+  SV48,
+  TLB_PRESETS,
+  type TlbConfig,
+} from "../../../src/mmu/index.js";
+
+const MEM = 1 << 24;
+const RW = PTE_R | PTE_W | PTE_A | PTE_D;
+
+/** Configurations with the policies and geometries the presets lack. */
+const EXTRA: TlbConfig[] = [
+  {
+    name: "fifo-random",
+    description: "FIFO L1s, a random 1 GiB L1 and a random L2 of 6 ways",
+    itlb: [{ name: "itlb", entries: 16, ways: 4, replacement: "fifo", sizes: [12, 21] }],
+    dtlb: [
+      { name: "dtlb", entries: 16, ways: 4, replacement: "fifo", sizes: [12, 21] },
+      { name: "dtlb1g", entries: 4, ways: 2, replacement: "random", sizes: [30] },
+    ],
+    l2: [{ name: "stlb", entries: 48, ways: 6, replacement: "random", sizes: [12, 21] }],
+    seed: 7,
+  },
+  {
+    name: "plru-mix",
+    description: "tree-PLRU of 8 and 2 ways in the L1, 3 sets (no mask) in the L2",
+    itlb: [{ name: "itlb", entries: 16, ways: 2, replacement: "plru", sizes: [12] }],
+    dtlb: [
+      { name: "dtlb", entries: 16, ways: 8, replacement: "plru", sizes: [12] },
+      { name: "dtlb2", entries: 4, ways: 2, replacement: "plru", sizes: [21] },
+    ],
+    l2: [{ name: "stlb", entries: 48, ways: 16, replacement: "lru", sizes: [12, 21] }],
+  },
+  {
+    name: "plru4-lru-l2",
+    description: "a 4-way tree-PLRU L1 with 4 KiB and 2 MiB pages, a small LRU L2",
+    itlb: [{ name: "itlb", entries: 8, ways: 4, replacement: "plru", sizes: [12] }],
+    dtlb: [{ name: "dtlb", entries: 8, ways: 4, replacement: "plru", sizes: [12, 21] }],
+    l2: [{ name: "stlb", entries: 24, ways: 3, replacement: "lru", sizes: [12, 21, 30] }],
+  },
+];
+
+const CONFIGS: TlbConfig[] = [...Object.values(TLB_PRESETS), ...EXTRA];
+
+/** 4 KiB pages at VA PAGE0 + i * 4096 (i < PAGES), 2 MiB pages at SUPER + j * 2 MiB (j < 2),
+ *  one 1 GiB page at GIGA (RAM is only its first 16 MiB). */
+const PAGES = 48;
+const PAGE0 = 0x10_0000;
+const SUPER = 0x4000_0000 - 0x40_0000;
+const GIGA = 0x80_0000_0000;
+
+interface Op {
+  store: boolean;
+  /** 0..PAGES-1: a 4 KiB page; PAGES, PAGES+1: a 2 MiB page; PAGES+2: the 1 GiB page. */
+  page: number;
+  off: number;
+  width: 1 | 2 | 4 | 8;
+  signed: boolean;
+  value: number;
+  /** Instructions since the last op (the chunk count goes up by it). */
+  gap: number;
+  /** 0: nothing; 1: a host-TLB flush (a trap's) before; 2: a fence of the page before; 3: a
+   *  fence of everything before. */
+  before: number;
+}
+
+const opArb: fc.Arbitrary<Op> = fc.record({
+  store: fc.boolean(),
+  page: fc.oneof(
+    { weight: 8, arbitrary: fc.integer({ min: 0, max: PAGES - 1 }) },
+    { weight: 1, arbitrary: fc.integer({ min: PAGES, max: PAGES + 2 }) },
+  ),
+  off: fc.integer({ min: 0, max: 0x3f_ffff }),
+  width: fc.constantFrom(1 as const, 2 as const, 4 as const, 8 as const),
+  signed: fc.boolean(),
+  value: fc.integer(),
+  gap: fc.integer({ min: 1, max: 3 }),
+  before: fc.oneof(
+    { weight: 40, arbitrary: fc.constant(0) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) },
+  ),
+});
+
+interface Side {
+  m: Machine;
+  h: Hart;
+  paging: Paging;
+  load(lo: number, hi: number, width: number, signed: boolean, n: number): bigint | "trap";
+  store(lo: number, hi: number, width: number, vlo: number, vhi: number, n: number): number | "trap";
+  /** Accesses the wasm path left to JS. */
+  toJs: number;
+}
+
+/** A machine with the test's mappings, its hart in S-mode with paging on. */
+function machine(tlb: TlbConfig): { m: Machine; h: Hart } {
+  const m = new Machine({ mem: MEM, tlb });
+  const h = m.harts[0]!;
+  let next = (RAM_BASE + MEM) / 4096;
+  const alloc = (): number => --next;
+  const root = alloc();
+  h.csrWrite(CSR.satp, makeSatp(SV48.satpMode, 5, root));
+  h.priv = PRIV_S;
+  for (let i = 0; i < PAGES; i++) {
+    // every 7th page read-only, every 11th without D, every 5th global
+    const flags =
+      (i % 7 === 3 ? PTE_R | PTE_A : i % 11 === 4 ? PTE_R | PTE_W | PTE_A : RW) | (i % 5 === 2 ? PTE_G : 0);
+    mapLeaf(m.mem, SV48, root, PAGE0 / 4096 + i, RAM_BASE / 4096 + 64 + ((i * 37) % 512), 0, flags, alloc);
+  }
+  for (let j = 0; j < 2; j++) {
+    mapLeaf(m.mem, SV48, root, SUPER / 4096 + j * 512, RAM_BASE / 4096 + 1024 + j * 512, 1, RW, alloc);
+  }
+  mapLeaf(m.mem, SV48, root, GIGA / 4096, RAM_BASE / 4096, 2, RW, alloc);
+  return { m, h };
+}
+
+function va(op: Op): number {
+  const w = op.width;
+  if (op.page < PAGES) return PAGE0 + op.page * 4096 + (op.off & 4095 & -w);
+  if (op.page < PAGES + 2) return SUPER + (op.page - PAGES) * 0x20_0000 + (op.off & 0x1f_ffff & -w);
+  // the 1 GiB page: mostly its first 16 MiB (RAM), sometimes past it
+  return GIGA + ((op.off * 5) & -w);
+}
+
+function jsSide(tlb: TlbConfig): Side {
+  const { m, h } = machine(tlb);
+  return {
+    m,
+    h,
+    paging: h.translator as Paging,
+    toJs: 0,
+    load(lo, hi, width, signed, n) {
+      h.chunkN = n;
+      try {
+        const v = h.loadSlow(lo, hi, width as 1 | 2 | 4 | 8, signed);
+        const hiWord = width === 8 ? r.hi : signed ? v >> 31 : 0;
+        return (BigInt(hiWord >>> 0) << 32n) | BigInt(v >>> 0);
+      } catch {
+        return "trap";
+      }
+    },
+    store(lo, hi, width, vlo, vhi, n) {
+      h.chunkN = n;
+      try {
+        h.storeSlow(lo, hi, width as 1 | 2 | 4 | 8, vlo, vhi);
+        return 0;
+      } catch {
+        return "trap";
+      }
+    },
+  };
+}
+
+function wasmSide(tlb: TlbConfig): Side {
+  const { m, h } = machine(tlb);
+  const arena = m.mem.arena!;
+  const jit = arena.alloc(24, 8);
+  expect(jit).toBeGreaterThan(0);
+  const words = new Int32Array(arena.buffer, jit, 6);
+  let trapped = false;
+  const side: Side = {
+    m,
+    h,
+    paging: h.translator as Paging,
+    toJs: 0,
+    load: () => "trap",
+    store: () => "trap",
+  };
+  const js = {
+    load(lo: number, hi: number, _pl: number, _ph: number, n: number, kind: number): number {
+      side.toJs++;
+      h.chunkN = n;
+      const width = kind & 15;
+      const signed = (kind & 16) !== 0;
+      try {
+        const v = h.loadSlow(lo, hi, width as 1 | 2 | 4 | 8, signed);
+        words[JIT_VALUE / 4] = v;
+        words[JIT_VALUE / 4 + 1] = width === 8 ? r.hi : signed ? v >> 31 : 0;
+        return 0;
+      } catch {
+        trapped = true;
+        return 1;
+      }
+    },
+    store(
+      lo: number,
+      hi: number,
+      vlo: number,
+      vhi: number,
+      _pl: number,
+      _ph: number,
+      n: number,
+      width: number,
+    ): number {
+      side.toJs++;
+      h.chunkN = n;
+      try {
+        h.storeSlow(lo, hi, width as 1 | 2 | 4 | 8, vlo, vhi);
+        return 0;
+      } catch {
+        trapped = true;
+        return 2;
+      }
+    },
+  };
+  const t = h.hostTlb;
+  const wl = (h.translator as Paging).wasmLayout();
+  expect(wl).not.toBeNull();
+  const f = slowPath(
+    {
+      tlb: wl!,
+      host: t,
+      jit,
+      pageFlags: m.mem.pageFlags.byteOffset,
+      ramBytes: m.mem.size,
+      memory: arena.memory,
+      pages: arena.size / 65536,
+      shared: arena.shared,
+    },
+    js,
+  );
+  side.load = (lo, hi, width, signed, n) => {
+    trapped = false;
+    const r = f.load(lo, hi, 0, 0, n, width | (signed ? 16 : 0));
+    if (r !== 0 || trapped) return "trap";
+    return (BigInt(words[JIT_VALUE / 4 + 1]! >>> 0) << 32n) | BigInt(words[JIT_VALUE / 4]! >>> 0);
+  };
+  side.store = (lo, hi, width, vlo, vhi, n) => {
+    trapped = false;
+    const r = f.store(lo, hi, vlo, vhi, 0, 0, n, width);
+    return r !== 0 || trapped ? "trap" : 0;
+  };
+  return side;
+}
+
+/** Everything the two paths must leave alike. */
+function state(s: Side): unknown {
+  const tlb = s.paging.tlb;
+  const t = s.h.hostTlb;
+  const slots = tlb.slots;
+  return {
+    entries: tlb.entries(),
+    levels: tlb.levelCounters(),
+    arrays: tlb.arrayCounters(),
+    stamp: Array.from(tlb.stamp),
+    gen: Array.from(tlb.gen),
+    host: [t.rLo, t.rHi, t.rBase, t.rSlot, t.wLo, t.wHi, t.wBase, t.wSlot].map((a) => Array.from(a)),
+    copies: Array.from({ length: slots }, (_, i) => t.copyCount(i)),
+    ram: createHash("sha256").update(s.m.mem.u8.subarray(0, MEM)).digest("hex"),
+  };
+}
+
+function run(tlb: TlbConfig, ops: Op[]): { js: Side; wasm: Side } {
+  const js = jsSide(tlb);
+  const wasm = wasmSide(tlb);
+  let n = 0;
+  for (const op of ops) {
+    n += op.gap;
+    for (const s of [js, wasm]) {
+      s.h.priv = PRIV_S; // a trap moved the hart to M
+      if (op.before === 1) s.h.hostTlb.flush();
+      if (op.before === 2) s.h.translator!.sfence(s.h, BigInt(va(op)), undefined);
+      if (op.before === 3) s.h.translator!.sfence(s.h, undefined, undefined);
+    }
+    const a = va(op);
+    const lo = a | 0;
+    const hi = Math.floor(a / 2 ** 32) | 0;
+    if (op.store) {
+      const rj = js.store(lo, hi, op.width, op.value, ~op.value, n);
+      const rw = wasm.store(lo, hi, op.width, op.value, ~op.value, n);
+      expect(rw).toBe(rj);
+    } else {
+      const rj = js.load(lo, hi, op.width, op.signed, n);
+      const rw = wasm.load(lo, hi, op.width, op.signed, n);
+      expect(rw).toBe(rj);
+    }
+  }
+  return { js, wasm };
+}
+
+describe("the wasm slow path serves L1 and L2 hits exactly as the JavaScript one", () => {
+  for (const cfg of CONFIGS) {
+    it(`${cfg.name}: random access streams leave the same TLBs, host TLB and RAM`, () => {
+      fc.assert(
+        fc.property(fc.array(opArb, { minLength: 50, maxLength: 400 }), (ops) => {
+          const { js, wasm } = run(cfg, ops);
+          expect(state(wasm)).toEqual(state(js));
+        }),
+        { numRuns: 8 },
+      );
+    });
+  }
+
+  it("serves most accesses of a stream over more pages than the L1 holds without JS (skylake)", () => {
+    const ops: Op[] = [];
+    let x = 12345;
+    for (let i = 0; i < 3000; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      const page = (x >>> 8) % PAGES;
+      // loads and stores to pages that serve them as plain hits (RW with D)
+      if (page % 7 === 3 || page % 11 === 4) continue;
+      ops.push({
+        store: i % 3 === 0,
+        page,
+        off: x & 4095,
+        width: 8,
+        signed: false,
+        value: i,
+        gap: 1,
+        before: 0,
+      });
+    }
+    const small: TlbConfig = {
+      ...TLB_PRESETS.skylake!,
+      dtlb: [{ name: "dtlb-4k", entries: 8, ways: 4, replacement: "plru", sizes: [12] }],
+    };
+    const { js, wasm } = run(small, ops);
+    expect(state(wasm)).toEqual(state(js));
+    const l1 = js.paging.tlb.levelCounters().l1d;
+    expect(l1.r.misses + l1.w.misses).toBeGreaterThan(ops.length / 5);
+    // the first access, and each first one after the host TLB was flushed, go to JS; walks too
+    expect(wasm.toJs).toBeLessThan(PAGES * 2);
+  });
+});
