@@ -795,6 +795,29 @@ const SITE_KIND_SHIFT = 12;
 const SITE_REL_SHIFT = 17;
 const SITE_REL_BIAS = 128;
 
+/** The site word of a called op (Emitter.execSlow): its page offset (bits 0-11), 1 if its
+ *  length is 4 (bit 12; else 2), its op (bits 13-20) and rel + SITE_REL_BIAS (bits 21-28). */
+const EXEC_OP_SHIFT = 13;
+const EXEC_REL_SHIFT = 21;
+
+/** The site word of the called op `op` of length `len` at page offset `off`, at `rel`. */
+export function execSite(off: number, op: number, len: number, rel: number): number {
+  if (
+    !(
+      off >= 0 &&
+      off < 4096 &&
+      op > 0 &&
+      op < 256 &&
+      (len === 2 || len === 4) &&
+      rel <= 0 &&
+      rel > -SITE_REL_BIAS
+    )
+  ) {
+    throw new Error(`translator: no exec site word for offset ${off}, op ${op}, length ${len}, rel ${rel}`);
+  }
+  return off | ((len >> 2) << 12) | (op << EXEC_OP_SHIFT) | ((rel + SITE_REL_BIAS) << EXEC_REL_SHIFT);
+}
+
 /** The site word of the access at page offset `off`, of `kind`, at `rel` (see SITE_REL_SHIFT). */
 export function slowSite(off: number, kind: number, rel: number): number {
   if (!(off >= 0 && off < 4096 && kind > 0 && kind < 32 && rel <= 0 && rel > -SITE_REL_BIAS)) {
@@ -830,6 +853,7 @@ class Emitter {
   /** The slow sides of loads and stores, functions of the module (-1 until first used). */
   private slowLoadFn = -1;
   private slowStoreFn = -1;
+  private execSlowFn = -1;
   // locals
   private readonly n: number;
   private readonly blk: number;
@@ -1268,13 +1292,6 @@ class Emitter {
     f.end();
   }
 
-  /** Push pcLo, pcHi, n of the instruction: the arguments a call out ends with. */
-  private callArgs(off: number, rel: number): void {
-    const f = this.f;
-    f.i32Const((this.src.pageLo + off) | 0).i32Const(this.src.pageHi | 0); // off < 4096: no carry
-    f.localGet(1).localGet(this.n).op(Op.i32_add).i32Const(rel).op(Op.i32_add);
-  }
-
   private load(ins: Insn, rel: number, width: number, signed: boolean, op: number): void {
     const f = this.f;
     const lay = this.lay;
@@ -1372,6 +1389,13 @@ class Emitter {
       f.localGet(v).op(Op.i32_wrap_i64);
       hi(v);
     }
+    this.sitePcCount(f, site, SITE_REL_SHIFT);
+  }
+
+  /** In a slow-side function: push pcLo, pcHi and the instruction's count nbase + n + rel from
+   *  the site word (local `site`, its page offset in bits 0-11 and rel + SITE_REL_BIAS from bit
+   *  `relShift` up to the top; nbase and n are the locals right before it). */
+  private sitePcCount(f: FuncBuilder, site: number, relShift: number): void {
     // the page is aligned and off < 4096: no carry into pcHi
     f.localGet(site)
       .i32Const(4095)
@@ -1382,8 +1406,25 @@ class Emitter {
     f.localGet(site - 2)
       .localGet(site - 1)
       .op(Op.i32_add);
-    f.localGet(site).i32Const(SITE_REL_SHIFT).op(Op.i32_shr_u).i32Const(SITE_REL_BIAS).op(Op.i32_sub);
+    f.localGet(site).i32Const(relShift).op(Op.i32_shr_u).i32Const(SITE_REL_BIAS).op(Op.i32_sub);
     f.op(Op.i32_add);
+  }
+
+  /** The call of a called op (exec import) as one function of the module (made on first use):
+   *  `(a i32, imm i32, nbase i32, n i32, site i32) -> i32`, `site` from execSite(); it passes the
+   *  import the arguments each site built inline before (op, a, imm, len, pcLo, pcHi, count). */
+  private execSlow(): number {
+    if (this.execSlowFn >= 0) return this.execSlowFn;
+    const f = this.m.func("exec_slow", [I32, I32, I32, I32, I32], [I32], ["a", "imm", "nbase", "n", "site"]);
+    f.localGet(4).i32Const(EXEC_OP_SHIFT).op(Op.i32_shr_u).i32Const(255).op(Op.i32_and);
+    f.localGet(0).localGet(1);
+    // len: 4 if bit 12 is set, else 2
+    f.localGet(4).i32Const(11).op(Op.i32_shr_u).i32Const(2).op(Op.i32_and).i32Const(2).op(Op.i32_add);
+    this.sitePcCount(f, 4, EXEC_REL_SHIFT);
+    f.call(this.execFn);
+    f.finish();
+    this.execSlowFn = f.index;
+    return f.index;
   }
 
   /** After a call that returns as store does (0 go on, 1 exit after the instruction, 2 it
@@ -1403,9 +1444,8 @@ class Emitter {
    *  after it (its local no longer caches it). */
   private exec(ins: Insn, rel: number, after?: () => void): void {
     const f = this.f;
-    f.i32Const(ins.op).i32Const(ins.a).i32Const(ins.imm).i32Const(ins.len);
-    this.callArgs(ins.off, rel);
-    f.call(this.execFn);
+    f.i32Const(ins.a).i32Const(ins.imm).localGet(1).localGet(this.n);
+    f.i32Const(execSite(ins.off, ins.op, ins.len, rel)).call(this.execSlow());
     after?.(); // before any exit: fp.ts takes back the f register the op wrote
     if (!WRITES_F[ins.op] && ins.d !== 0) this.cached[ins.d] = false; // memory has its result
     this.afterCall(ins, rel);

@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from "vitest";
 import { PRIV_S, PRIV_U } from "../../../src/cpu/index.js";
-import { K_LOAD, K_STORE, MAX_GROUP, planGroups, slowSite } from "../../../src/cpu/jit/region.js";
+import { execSite, K_LOAD, K_STORE, MAX_GROUP, planGroups, slowSite } from "../../../src/cpu/jit/region.js";
 import { expectSameRuns } from "../../helpers/jitdiff.js";
 import { DATA_VA, FINISH, runPagedGuest } from "../../helpers/paged.js";
 
@@ -53,6 +53,26 @@ describe("slowSite (the word a site passes to its module's slow-side function)",
       [0, 1, -128],
     ] as const) {
       expect(() => slowSite(off, kind, rel)).toThrow(/no site word/);
+    }
+  });
+});
+
+describe("execSite (the word a called op passes to its module's exec function)", () => {
+  it("packs the page offset, the length, the op and rel + 128", () => {
+    expect(execSite(0, 1, 2, 0)).toBe((1 << 13) | (128 << 21));
+    expect(execSite(4094, 255, 4, -64)).toBe(4094 | (1 << 12) | (255 << 13) | (64 << 21));
+    expect(execSite(8, 161, 4, -127)).toBeGreaterThan(0); // bit 31 stays clear
+  });
+  it("refuses what does not fit", () => {
+    for (const [off, op, len, rel] of [
+      [4096, 1, 4, 0],
+      [0, 0, 4, 0],
+      [0, 256, 4, 0],
+      [0, 1, 3, 0],
+      [0, 1, 4, 1],
+      [0, 1, 4, -128],
+    ] as const) {
+      expect(() => execSite(off, op, len, rel)).toThrow(/no exec site word/);
     }
   });
 });

@@ -4,7 +4,8 @@
 // address and ASID) or a switch of satp to another root the new code runs, and without a fence
 // (or with one for another ASID) the modelled TLB's stale entry keeps running the old code; an
 // unmapped page faults at the call (the M handler returns to the caller) — with and without
-// translation alike, counters included.
+// translation alike, counters included. The calls and returns cross pages between regions, so
+// the hub chains them in wasm through the host iTLB.
 
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../../src/asm/index.js";
@@ -132,6 +133,9 @@ describe("translator: address-space changes", () => {
       expect(machineState(jit.m)).toEqual(machineState(plain.m));
       expect(ramHash(jit.m)).toBe(ramHash(plain.m));
       expect(jit.m.jit!.stats().executed).toBeGreaterThan(jit.steps / 10);
+      // the calls and returns between the two pages chain in wasm (the hub's crossing through
+      // the host iTLB), before the change and, unless it unmaps, after it
+      expect(jit.m.jit!.stats().chainedWasm).toBeGreaterThan(jit.steps / 20);
       if (change === "unmap") {
         // 60 chunks of 6-instruction calls before; after, 4 instructions a pass (jal, the
         // fault's handler returns to the caller: addi, bnez, and the handler's 5 in M)
