@@ -67,7 +67,7 @@ const CONFIGS: TlbConfig[] = [...Object.values(TLB_PRESETS), ...EXTRA];
 
 /** 4 KiB pages at VA PAGE0 + i * 4096 (i < PAGES), 2 MiB pages at SUPER + j * 2 MiB (j < 2),
  *  one 1 GiB page at GIGA (RAM is only its first 16 MiB). */
-const PAGES = 48;
+const PAGES = 160;
 const PAGE0 = 0x10_0000;
 const SUPER = 0x4000_0000 - 0x40_0000;
 const GIGA = 0x80_0000_0000;
@@ -308,7 +308,7 @@ describe("the wasm slow path serves L1 and L2 hits exactly as the JavaScript one
           const { js, wasm } = run(cfg, ops);
           expect(state(wasm)).toEqual(state(js));
         }),
-        { numRuns: 8 },
+        { numRuns: 8, endOnFailure: true },
       );
     });
   }
