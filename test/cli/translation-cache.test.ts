@@ -120,7 +120,7 @@ describe("mmlab run with the translation cache, as bin/mmlab.js runs it", () => 
     // what bin/mmlab.js does with dist/bundle
     writeFileSync(
       join(bundle, "run.js"),
-      'require("./start.js").runCached(`${__dirname}/mmlab.js`).then((c) => { process.exitCode = c; });\n',
+      'require("./start.js").runCached(require("node:path").join(__dirname, "mmlab.js")).then((c) => { process.exitCode = c; });\n',
     );
   }, 120_000);
   afterAll(() => rmSync(bundle, { recursive: true, force: true }));
