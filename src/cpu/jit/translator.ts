@@ -389,20 +389,28 @@ export class HartJit {
    *  the interpreter once the hub has returned (the interpreter takes the trapping
    *  instruction's count from h.chunkN, set by the import). */
   private get trapped(): boolean {
-    return (this.words[HUB_STOP / 4]! & 1) !== 0;
+    return this.stopBit(1);
   }
   private set trapped(v: boolean) {
-    const w = this.words;
-    w[HUB_STOP / 4] = v ? w[HUB_STOP / 4]! | 1 : w[HUB_STOP / 4]! & ~1;
+    this.setStopBit(1, v);
   }
   /** Set by an import when the interpreter must end its chunk after the region (HUB_STOP bit
    *  2; enter() tells the interpreter by adding REGION_END_CHUNK to what it returns). */
   private get endChunk(): boolean {
-    return (this.words[HUB_STOP / 4]! & 2) !== 0;
+    return this.stopBit(2);
   }
   private set endChunk(v: boolean) {
+    this.setStopBit(2, v);
+  }
+  /** Is `bit` set in the hub's stop word (HUB_STOP)? */
+  private stopBit(bit: number): boolean {
+    return (this.words[HUB_STOP / 4]! & bit) !== 0;
+  }
+  /** Set or clear `bit` in the hub's stop word (HUB_STOP). */
+  private setStopBit(bit: number, on: boolean): void {
     const w = this.words;
-    w[HUB_STOP / 4] = v ? w[HUB_STOP / 4]! | 2 : w[HUB_STOP / 4]! & ~2;
+    const i = HUB_STOP / 4;
+    w[i] = on ? w[i]! | bit : w[i]! & ~bit;
   }
   /** Calls out of regions (slow-path loads and stores, exec) so far (HUB_CALLS: the hub gives
    *  each run its share). */
