@@ -52,7 +52,7 @@ export class Paging implements Translator {
       host.useHead(arenaArray(mem.arena, Int32Array, this.tlb.slots + 1));
     }
     this.host = host ?? null;
-    this.walker = new Walker(mem, cfg.pwc ?? []);
+    this.walker = new Walker(mem, cfg.pwc ?? [], mem.arena);
     this.stamp = this.tlb.stamp;
     this.hostHits = this.tlb.hostHits;
     this.dummySlot = this.tlb.dummySlot;
@@ -127,6 +127,9 @@ export class Paging implements Translator {
     const w = host.words;
     w[HOST_W.ASID] = this.asid;
     w[HOST_W.VA_BITS] = this.mode!.vaBits;
+    w[HOST_W.ROOT_LO] = (this.root % 2 ** 32) | 0;
+    w[HOST_W.ROOT_HI] = Math.floor(this.root / 2 ** 32);
+    w[HOST_W.LEVELS] = this.mode!.levels;
     host.steps[0] = h.steps;
     w[HOST_W.LIVE] = 1;
   }

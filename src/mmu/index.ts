@@ -78,6 +78,9 @@ export {
   PageWalkCache,
   type PwcConfig,
   type PwcLevelStats,
+  type PwcWasmArray,
+  type PwcWasmLayout,
+  pwcArenaBytes,
 } from "./pwc.js";
 export {
   blankLeaf,
@@ -113,6 +116,7 @@ export {
   levelSlot,
   permits,
   pteStop,
+  WALK_N,
   WALK_STOP_TEXT,
   type WalkContext,
   Walker,
@@ -120,4 +124,5 @@ export {
   type WalkResult,
   type WalkStep,
   type WalkStop,
+  walkerArenaBytes,
 } from "./walk.js";
