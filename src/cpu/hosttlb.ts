@@ -46,9 +46,18 @@ export const HOST_TLB_ARENA_BYTES =
   3 * 4 * 4 * TLB_SIZE + 2 * 4 * 3 * TLB_SIZE + 4 * TRACKED_FILLS + 32 + 8 + 512;
 
 /** HostTlb.words: LIVE is 1 while the data context the wasm slow path translates in (ASID,
- *  VA_BITS, the tables in `ok`, `steps`) is the hart's, which a flush ends (cpu/jit/slowpath.ts);
- *  NFILLED counts the fills since the last flush. */
-export const HOST_W = { LIVE: 0, NFILLED: 1, ASID: 2, VA_BITS: 3 } as const;
+ *  VA_BITS, the tables in `ok`, `steps`, and for its walks the root table's PPN in ROOT_LO and
+ *  ROOT_HI (bits 31..0 and 63..32) and the mode's LEVELS) is the hart's, which a flush ends
+ *  (cpu/jit/slowpath.ts); NFILLED counts the fills since the last flush. */
+export const HOST_W = {
+  LIVE: 0,
+  NFILLED: 1,
+  ASID: 2,
+  VA_BITS: 3,
+  ROOT_LO: 4,
+  ROOT_HI: 5,
+  LEVELS: 6,
+} as const;
 /** The value of a host-TLB tag that matches no page-aligned address. */
 export const HOST_INVALID = INVALID;
 /** The value of HostTlb.prev for an entry on no copy list. */

@@ -2,7 +2,7 @@
 // the privileged spec. A translation is served only by a TLB hit or by a walk that fills the
 // TLB, so an entry nobody flushed keeps serving its old translation, as on hardware.
 
-import { arenaArray } from "../mmu/arena.js";
+import { type Arena, arenaArray } from "../mmu/arena.js";
 import {
   type Access,
   adSatisfied,
@@ -52,7 +52,8 @@ export class Paging implements Translator {
       host.useHead(arenaArray(mem.arena, Int32Array, this.tlb.slots + 1));
     }
     this.host = host ?? null;
-    this.walker = new Walker(mem, cfg.pwc ?? []);
+    this.walker = new Walker(mem, cfg.pwc ?? [], mem.arena);
+    this.arena = mem.arena;
     this.stamp = this.tlb.stamp;
     this.hostHits = this.tlb.hostHits;
     this.dummySlot = this.tlb.dummySlot;
@@ -108,6 +109,7 @@ export class Paging implements Translator {
   }
 
   private readonly host: HostTlb | null;
+  private readonly arena: Arena | null;
   /** The context (priv | sum << 2 | mxr << 3) the host TLB's `ok` tables were made for. */
   private okFor = -1;
 
@@ -127,12 +129,17 @@ export class Paging implements Translator {
     const w = host.words;
     w[HOST_W.ASID] = this.asid;
     w[HOST_W.VA_BITS] = this.mode!.vaBits;
+    w[HOST_W.ROOT_LO] = (this.root % 2 ** 32) | 0;
+    w[HOST_W.ROOT_HI] = Math.floor(this.root / 2 ** 32);
+    w[HOST_W.LEVELS] = this.mode!.levels;
     host.steps[0] = h.steps;
     w[HOST_W.LIVE] = 1;
   }
 
   wasmLayout(): TlbWasmLayout | null {
-    return this.tlb.wasmLayout();
+    const t = this.tlb.wasmLayout();
+    if (t === null || this.arena === null) return t;
+    return { ...t, walker: this.walker.wasmLayout(this.arena) };
   }
 
   serves(slot: number, kind: Access): boolean {

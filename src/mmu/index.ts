@@ -78,6 +78,9 @@ export {
   PageWalkCache,
   type PwcConfig,
   type PwcLevelStats,
+  type PwcWasmArray,
+  type PwcWasmLayout,
+  pwcArenaBytes,
 } from "./pwc.js";
 export {
   blankLeaf,
@@ -103,6 +106,7 @@ export {
   type TlbWasmProbe,
   tlbArenaBytes,
   tlbSlotCount,
+  type WalkerWasmLayout,
 } from "./tlb.js";
 export {
   type Access,
@@ -113,6 +117,7 @@ export {
   levelSlot,
   permits,
   pteStop,
+  WALK_N,
   WALK_STOP_TEXT,
   type WalkContext,
   Walker,
@@ -120,4 +125,5 @@ export {
   type WalkResult,
   type WalkStep,
   type WalkStop,
+  walkerArenaBytes,
 } from "./walk.js";

@@ -1,6 +1,10 @@
 // Page-walk caches: one small set-associative LRU cache per non-leaf level, mapping the VA bits
 // above that level to the physical page of the next-level table, so a walk can skip the upper
-// levels (as Intel's paging-structure caches and ChampSim's PSCs do).
+// levels (as Intel's paging-structure caches and ChampSim's PSCs do). Its state can live in the
+// machine's arena, where the wasm slow path (cpu/jit/slowpath.ts) reads and updates it as this
+// class does (PageWalkCache.wasmLayout).
+
+import { type Arena, arenaArray } from "./arena.js";
 
 export interface PwcConfig {
   /** The level of the non-leaf PTE cached (1 = the PTE that points to a 4 KiB-leaf table). */
@@ -23,7 +27,45 @@ interface PwcArray {
   ppn: Float64Array;
   valid: Uint8Array;
   stamp: Float64Array;
-  stats: PwcLevelStats;
+  /** Where its hits and misses are in PageWalkCache.nums. */
+  at: number;
+}
+
+/** PageWalkCache.nums: the clock, then each cache's hits and misses (in level order). */
+const P_CLOCK = 0;
+const P_STATS = 1;
+
+/** Bytes the page-walk caches of `cfgs` take in an arena (each piece rounded up to 8 bytes). */
+export function pwcArenaBytes(cfgs: readonly PwcConfig[]): number {
+  const up = (b: number): number => Math.ceil(b / 8) * 8;
+  let bytes = 8 * (P_STATS + 2 * cfgs.length);
+  for (const c of cfgs) {
+    const n = c.sets * c.ways;
+    bytes += 3 * 8 * n + up(4 * n) + 2 * up(n);
+  }
+  return bytes;
+}
+
+/** One cache's state in the arena (byte offsets), for the wasm slow path. */
+export interface PwcWasmArray {
+  level: number;
+  sets: number;
+  ways: number;
+  tag: number;
+  asid: number;
+  global: number;
+  ppn: number;
+  valid: number;
+  stamp: number;
+  /** Byte offsets of its hit and miss counters (f64). */
+  hits: number;
+  misses: number;
+}
+
+/** The caches' state in the arena: the clock (f64) and the caches in level order. */
+export interface PwcWasmLayout {
+  clock: number;
+  arrays: PwcWasmArray[];
 }
 
 /** The most entries (sets x ways) a page-walk cache level holds: 128 times the largest one the
@@ -49,26 +91,30 @@ export class PageWalkCache {
   private readonly arrays: PwcArray[];
   /** The cache of each level (index = level), undefined where there is none. */
   private readonly byLevel: (PwcArray | undefined)[] = [];
-  private clock = 0;
+  /** The clock (P_CLOCK) and the hits and misses of each cache (P_STATS + 2 * its index). */
+  private readonly nums: Float64Array;
   private readonly hit = { level: 0, ppn: 0, global: false };
 
-  constructor(cfgs: PwcConfig[]) {
-    this.arrays = cfgs
-      .map((cfg) => {
-        checkPwc(cfg, cfgs);
+  /** `arena`: where the state lives (pwcArenaBytes), else on ordinary arrays. */
+  constructor(cfgs: PwcConfig[], arena: Arena | null = null) {
+    for (const cfg of cfgs) checkPwc(cfg, cfgs);
+    this.nums = arenaArray(arena, Float64Array, P_STATS + 2 * cfgs.length);
+    this.arrays = [...cfgs]
+      .sort((a, b) => a.level - b.level)
+      .map((cfg, i) => {
         const n = cfg.sets * cfg.ways;
         return {
           cfg,
-          tag: new Float64Array(n),
-          asid: new Int32Array(n),
-          global: new Uint8Array(n),
-          ppn: new Float64Array(n),
-          valid: new Uint8Array(n),
-          stamp: new Float64Array(n),
-          stats: { level: cfg.level, hits: 0, misses: 0 },
+          tag: arenaArray(arena, Float64Array, n),
+          ppn: arenaArray(arena, Float64Array, n),
+          stamp: arenaArray(arena, Float64Array, n),
+          asid: arenaArray(arena, Int32Array, n),
+          global: arenaArray(arena, Uint8Array, n),
+          valid: arenaArray(arena, Uint8Array, n),
+          at: P_STATS + 2 * i,
         };
-      })
-      .sort((a, b) => a.cfg.level - b.cfg.level);
+      });
+    this.arena = arena;
     for (let l = 0; l <= MAX_PWC_LEVEL; l++) this.byLevel.push(this.arrays.find((a) => a.cfg.level === l));
   }
 
@@ -81,11 +127,11 @@ export class PageWalkCache {
       const tag = Math.floor(vpn / 2 ** (9 * a.cfg.level));
       const i = this.find(a, tag, asid);
       if (i < 0) {
-        a.stats.misses++;
+        this.nums[a.at + 1]++;
         continue;
       }
-      a.stats.hits++;
-      a.stamp[i] = ++this.clock;
+      this.nums[a.at]++;
+      a.stamp[i] = ++this.nums[P_CLOCK]!;
       if (!found) {
         this.hit.level = a.cfg.level - 1;
         this.hit.ppn = a.ppn[i]!;
@@ -117,7 +163,7 @@ export class PageWalkCache {
     a.global[victim] = global ? 1 : 0;
     a.ppn[victim] = ppn;
     a.valid[victim] = 1;
-    a.stamp[victim] = ++this.clock;
+    a.stamp[victim] = ++this.nums[P_CLOCK]!;
   }
 
   /** Drop every entry, or those of `asid` that are not global. */
@@ -130,7 +176,40 @@ export class PageWalkCache {
   }
 
   stats(): PwcLevelStats[] {
-    return this.arrays.map((a) => ({ ...a.stats }));
+    return this.arrays.map((a) => ({
+      level: a.cfg.level,
+      hits: this.nums[a.at]!,
+      misses: this.nums[a.at + 1]!,
+    }));
+  }
+
+  private readonly arena: Arena | null;
+
+  /** Where the state lies in the arena, for the wasm slow path; null if any of it is not there. */
+  wasmLayout(): PwcWasmLayout | null {
+    const arena = this.arena;
+    const views = [
+      this.nums,
+      ...this.arrays.flatMap((a) => [a.tag, a.ppn, a.stamp, a.asid, a.global, a.valid]),
+    ];
+    if (arena === null || !views.every((v) => arena.holds(v))) return null;
+    const n = this.nums.byteOffset;
+    return {
+      clock: n + 8 * P_CLOCK,
+      arrays: this.arrays.map((a) => ({
+        level: a.cfg.level,
+        sets: a.cfg.sets,
+        ways: a.cfg.ways,
+        tag: a.tag.byteOffset,
+        asid: a.asid.byteOffset,
+        global: a.global.byteOffset,
+        ppn: a.ppn.byteOffset,
+        valid: a.valid.byteOffset,
+        stamp: a.stamp.byteOffset,
+        hits: n + 8 * a.at,
+        misses: n + 8 * (a.at + 1),
+      })),
+    };
   }
 
   private find(a: PwcArray, tag: number, asid: number): number {

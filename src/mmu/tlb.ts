@@ -12,8 +12,8 @@
 
 import { type Arena, arenaArray } from "./arena.js";
 import { pageSizeName } from "./pte.js";
-import type { PwcConfig } from "./pwc.js";
-import { type Access, kindIndex } from "./walk.js";
+import type { PwcConfig, PwcWasmLayout } from "./pwc.js";
+import { type Access, kindIndex, walkerArenaBytes } from "./walk.js";
 
 export type Replacement = "lru" | "plru" | "fifo" | "random";
 export const REPLACEMENTS: readonly Replacement[] = ["lru", "plru", "fifo", "random"];
@@ -184,7 +184,8 @@ export function tlbArenaBytes(cfg: TlbConfig): number {
     sync += a.entries / a.ways;
   }
   const perSlot = 8 + 4 + 8 * REC + 8 + 8 + 4 + 2 + 3 * 8 + 4;
-  return up(n * perSlot) + 10 * 8 + up(plru) + 8 * sync + 8 * N_SIZE + up(4 * I_SIZE);
+  const walker = walkerArenaBytes(cfg.pwc ?? []);
+  return up(n * perSlot) + 10 * 8 + up(plru) + 8 * sync + 8 * N_SIZE + up(4 * I_SIZE) + walker;
 }
 
 /** The most entries a TLB model holds in all its arrays: 16 times the largest L2 TLB of the
@@ -194,13 +195,16 @@ export const MAX_TLB_ARRAYS = 16;
 
 /** TlbModel.nums, the model's f64 scalars: the counters by level and kind (N_KC + (level * 3 +
  *  kind) * 3 + 0 accesses, 1 hits, 2 misses), the slow path's hits, fills and evictions by array
- *  and kind (array * 3 + kind), and the clock. */
+ *  and kind (array * 3 + kind), the clock, the completed walks by kind * 64 + leaf shift and
+ *  their memory references by kind. */
 const N_KC = 0;
 const N_HITS = 27;
 const N_FILLS = N_HITS + MAX_TLB_ARRAYS * 3;
 const N_EVICTIONS = N_FILLS + MAX_TLB_ARRAYS * 3;
 const N_CLOCK = N_EVICTIONS + MAX_TLB_ARRAYS * 3;
-const N_SIZE = N_CLOCK + 1;
+const N_WALKS = N_CLOCK + 1;
+const N_WALK_REFS = N_WALKS + 3 * 64;
+const N_SIZE = N_WALK_REFS + 3;
 /** TlbModel.ints, the model's i32 scalars: each array's valid entries by page size (I_OCC + array
  *  * 64 + shift) and its pieces (I_PIECES + array), and whether onEvent is set (I_EVENTS). */
 const I_OCC = 0;
@@ -288,12 +292,16 @@ export class TlbModel {
    *  their memory references. */
   get walks(): Record<Access, Map<number, number>> {
     const of = (k: number): Map<number, number> =>
-      new Map(this.walkShifts[k]!.map((sh) => [sh, this.walkCount[k * 64 + sh]!]));
+      new Map(this.walkShifts[k]!.map((sh) => [sh, this.nums[N_WALKS + k * 64 + sh]!]));
     return { r: of(0), w: of(1), x: of(2) };
   }
-  readonly walkRefs: Record<Access, number> = { r: 0, w: 0, x: 0 };
-  /** Walks by kind index * 64 + leaf shift; the shifts of each kind in first-seen order. */
-  private readonly walkCount = new Float64Array(3 * 64);
+  /** The memory references of the completed walks, by kind. */
+  get walkRefs(): Record<Access, number> {
+    const c = this.nums;
+    return { r: c[N_WALK_REFS]!, w: c[N_WALK_REFS + 1]!, x: c[N_WALK_REFS + 2]! };
+  }
+  /** The leaf shifts of each kind's completed walks in first-seen order (a walk of a shift not
+   *  yet seen is recorded only here, by recordWalk: the wasm slow path leaves it to JS). */
   private readonly walkShifts: number[][] = [[], [], []];
   /** Called when entries are dropped (fills that evict, flushes): trace hook. */
   get onEvent(): ((ev: TlbEvent) => void) | null {
@@ -460,6 +468,8 @@ export class TlbModel {
       probeL1D: probe(L1D),
       probeL2: probe(L2),
       placeL1D: place(L1D),
+      placeL2: place(L2),
+      walker: null,
     };
   }
 
@@ -527,8 +537,8 @@ export class TlbModel {
   /** Record a completed walk for the counters. */
   recordWalk(kind: Access, shift: number, refs: number): void {
     const k = kindIndex(kind);
-    if (this.walkCount[k * 64 + shift]!++ === 0) this.walkShifts[k]!.push(shift);
-    this.walkRefs[kind] += refs;
+    if (this.nums[N_WALKS + k * 64 + shift]!++ === 0) this.walkShifts[k]!.push(shift);
+    this.nums[N_WALK_REFS + k] += refs;
   }
 
   /** Update the permission byte of the entry in `slot` (after an A/D update in memory). */
@@ -1009,8 +1019,19 @@ export interface TlbWasmLayout {
   /** What a probe of the L1 data TLB and of the L2 looks at, in order. */
   probeL1D: TlbWasmProbe[];
   probeL2: TlbWasmProbe[];
-  /** Where a leaf of each size goes in the L1 data TLB: the array and its pieces' size. */
+  /** Where a leaf of each size goes in the L1 data TLB and in the L2: the array and its
+   *  pieces' size. */
   placeL1D: Map<number, { arr: number; shift: number }>;
+  placeL2: Map<number, { arr: number; shift: number }>;
+  /** The walker's state, for walks in wasm (set by the owner of the walker: cpu/paging.ts);
+   *  null: a miss in the L2 goes to JS. */
+  walker: WalkerWasmLayout | null;
+}
+
+/** A walker's state in the arena: its counters (f64s, WALK_N) and its page-walk caches. */
+export interface WalkerWasmLayout {
+  counts: number;
+  pwc: PwcWasmLayout | null;
 }
 
 export const TLB_N = {
@@ -1019,6 +1040,8 @@ export const TLB_N = {
   FILLS: N_FILLS,
   EVICTIONS: N_EVICTIONS,
   CLOCK: N_CLOCK,
+  WALKS: N_WALKS,
+  WALK_REFS: N_WALK_REFS,
 } as const;
 export const TLB_I = { OCC: I_OCC, PIECES: I_PIECES, EVENTS: I_EVENTS } as const;
 export const TLB_REC = REC;

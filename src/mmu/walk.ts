@@ -5,6 +5,7 @@
 // further down. Each walk can leave a record of the levels it read, where it stopped and why:
 // the one the console's `walk`, `--trace tlb` and a debugger print (formatWalk).
 
+import { type Arena, arenaArray } from "./arena.js";
 import { pteAddress } from "./pgtable.js";
 import type { PhysMem } from "./phys.js";
 import {
@@ -29,7 +30,8 @@ import {
   vpnIndex,
   vpnOf,
 } from "./pte.js";
-import { PageWalkCache, type PwcConfig } from "./pwc.js";
+import { PageWalkCache, type PwcConfig, pwcArenaBytes } from "./pwc.js";
+import type { WalkerWasmLayout } from "./tlb.js";
 
 export type Access = "r" | "w" | "x";
 
@@ -156,8 +158,24 @@ export interface WalkerStats {
   faults: number;
 }
 
+/** Walker.counts: walks, memory references, faults, then completed walks by leaf shift. */
+const W_WALKS = 0;
+const W_REFS = 1;
+const W_FAULTS = 2;
+const W_BY_SIZE = 3;
+const W_SIZE = W_BY_SIZE + 64;
+/** Offsets in Walker.counts (f64s), for the wasm slow path. */
+export const WALK_N = { WALKS: W_WALKS, REFS: W_REFS, FAULTS: W_FAULTS, BY_SIZE: W_BY_SIZE } as const;
+
+/** Bytes a walker with page-walk caches `pwc` takes in an arena (its counters and caches). */
+export function walkerArenaBytes(pwc: readonly PwcConfig[]): number {
+  return 8 * W_SIZE + pwcArenaBytes(pwc);
+}
+
 export class Walker {
-  readonly stats: WalkerStats = { walks: 0, refs: 0, bySize: new Map(), faults: 0 };
+  /** The counters (W_*): in the arena when the walker was given one, where the wasm slow path
+   *  counts its walks too. */
+  readonly counts: Float64Array;
   readonly pwc: PageWalkCache | null;
   /** When set, each walk appends the levels it reads (the TLB trace sets it). */
   trail: WalkStep[] | null = null;
@@ -176,11 +194,31 @@ export class Walker {
     refs: 0,
   };
 
+  /** `arena`: where the counters and the page-walk caches live (walkerArenaBytes), else on
+   *  ordinary arrays. */
   constructor(
     private readonly mem: PhysMem,
     pwc: PwcConfig[] = [],
+    arena: Arena | null = null,
   ) {
-    this.pwc = pwc.length ? new PageWalkCache(pwc) : null;
+    this.counts = arenaArray(arena, Float64Array, W_SIZE);
+    this.pwc = pwc.length ? new PageWalkCache(pwc, arena) : null;
+  }
+
+  /** Where the counters and the page-walk caches lie in the arena; null if not all there. */
+  wasmLayout(arena: Arena): WalkerWasmLayout | null {
+    if (!arena.holds(this.counts)) return null;
+    const pwc = this.pwc === null ? null : this.pwc.wasmLayout();
+    if (this.pwc !== null && pwc === null) return null;
+    return { counts: this.counts.byteOffset, pwc };
+  }
+
+  /** The counters, as numbers and a map of completed walks by leaf shift. */
+  get stats(): WalkerStats {
+    const c = this.counts;
+    const bySize = new Map<number, number>();
+    for (let sh = 0; sh < 64; sh++) if (c[W_BY_SIZE + sh]) bySize.set(sh, c[W_BY_SIZE + sh]!);
+    return { walks: c[W_WALKS]!, refs: c[W_REFS]!, bySize, faults: c[W_FAULTS]! };
   }
 
   /** Walk the table rooted at physical page `rootPpn` for virtual page `vpn` (canonical-checked
@@ -195,7 +233,7 @@ export class Walker {
   ): WalkResult {
     const r = this.res;
     r.refs = 0;
-    this.stats.walks++;
+    this.counts[W_WALKS]++;
     let level = mode.levels - 1;
     let table = rootPpn;
     const start = this.pwc?.lookup(vpn, asid, mode.levels);
@@ -213,7 +251,7 @@ export class Walker {
     }
     r.status = "ok";
     r.perm = (lo & PTE_FLAGS) | (r.perm & PTE_G);
-    this.stats.bySize.set(r.shift, (this.stats.bySize.get(r.shift) ?? 0) + 1);
+    this.counts[W_BY_SIZE + r.shift]++;
     return r;
   }
 
@@ -260,7 +298,7 @@ export class Walker {
         return false;
       }
       r.refs++;
-      this.stats.refs++;
+      this.counts[W_REFS]++;
       const lo = mem.i32[off >>> 2]!;
       const hi = mem.i32[(off >>> 2) + 1]!;
       const stop = pteStop(lo, hi, level);
@@ -307,7 +345,7 @@ export class Walker {
   }
 
   private fail(stop: WalkStop): WalkResult {
-    this.stats.faults++;
+    this.counts[W_FAULTS]++;
     const r = this.res;
     if (stop !== "outside-ram") r.status = "page-fault";
     r.stop = stop;

@@ -9,6 +9,9 @@
 // vec-* ones (they need V, which mmlab does not have) nor pmp (it needs PMP checks: mmlab keeps
 // pmpcfg/pmpaddr but enforces nothing, and pmp ends with its test 2 failed).
 //
+// Each test runs twice more, interpreted and translated (every pc hot at once, so the whole test
+// body runs as regions): the same result, `--stats=json` report, architectural state and RAM.
+//
 // The binaries are not in this repository: the terms under which this project may read the
 // riscv-tests sources forbid committing their code, binaries built from it or a recipe that builds
 // them. Without MMLAB_RISCV_TESTS the suite is reported skipped with that reason; the repository's
@@ -17,10 +20,13 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Machine } from "../../src/cpu/index.js";
 import { readElf } from "../../src/elf/index.js";
 import { loadTlbConfig } from "../../src/mmu/index.js";
-import { type MachineSpec, runBare } from "../../src/session/index.js";
+import { loadJit, type MachineSpec, runBare } from "../../src/session/index.js";
+import { machineState, ramHash } from "../helpers/jitdiff.js";
+import { stableReport } from "./jit/corpus-run.js";
 
 const DIR = process.env.MMLAB_RISCV_TESTS ?? "";
 const WHY = DIR
@@ -54,6 +60,36 @@ function runTest(file: string): { exitCode: number; reason: string } {
   return { exitCode: result.exitCode, reason: result.reason };
 }
 
+/** Instructions of the translated runs, and how many of them ran translated. */
+const suite = { instret: 0, translated: 0 };
+
+/** A test's whole run as a user sees it (wall time and the translator's own figures aside), on
+ *  the same machine interpreted or with every pc translated at its first execution. */
+function seenRun(file: string, jit: boolean): unknown {
+  const name = file.split("/").pop()!;
+  const elf = readElf(readFileSync(file), name);
+  let machine: Machine | null = null;
+  const { result, report } = runBare(
+    elf,
+    name,
+    { ...spec, ...(jit ? { jit: { dump: null, required: true, hot: 1 } } : {}) },
+    {
+      console: () => {},
+      onMachine: (m) => {
+        machine = m;
+        return undefined;
+      },
+    },
+  );
+  const m = machine as Machine | null;
+  if (m === null) throw new Error("test: runBare gave no machine");
+  if (jit) {
+    suite.instret += report.harts.reduce((n, h) => n + h.instret, 0);
+    suite.translated += report.jit?.executed ?? 0;
+  }
+  return { result, report: stableReport(report), state: machineState(m), ram: ramHash(m) };
+}
+
 const names = have ? readdirSync(DIR).filter((n) => TEST_NAME.test(n) || BENCHMARK.test(n)) : [];
 
 describe.skipIf(!have)(`riscv-tests ISA suites (${have ? DIR : WHY})`, () => {
@@ -66,4 +102,20 @@ describe.skipIf(!have)(`riscv-tests ISA suites (${have ? DIR : WHY})`, () => {
       expect(runTest(join(DIR, name))).toEqual({ exitCode: 0, reason: "tohost: pass" });
     });
   }
+});
+
+describe.skipIf(!have)(`riscv-tests translated: the interpreter's run (${have ? DIR : WHY})`, () => {
+  beforeAll(loadJit);
+
+  for (const name of names.sort()) {
+    it(`${name}: the same run translated`, () => {
+      const file = join(DIR, name);
+      expect(seenRun(file, true)).toEqual(seenRun(file, false));
+    });
+  }
+
+  // A few rv64mi tests end before any pc is entered twice; the rest run as regions.
+  it("most of the suite's instructions ran translated", () => {
+    expect(suite.translated).toBeGreaterThan(suite.instret / 2);
+  });
 });

@@ -80,6 +80,11 @@ export interface RegionSource {
   readonly entry: number;
   /** Paging on: account host-TLB hits to the modelled TLB. */
   readonly paged: boolean;
+  /** A stub region (translated for an exit of other regions to a pc that was no entry): page
+   *  offsets its blocks stop at (the entries of the page's other regions: the stub exits there
+   *  and the hub chains on), sorted; and the most instructions it takes. Absent: a full region
+   *  (MAX_INSNS, no stops). */
+  readonly stub?: { readonly stops: readonly number[]; readonly max: number };
 }
 
 /** A translated region, before instantiation. */
@@ -714,16 +719,20 @@ function inPage(off: number, imm: number): number {
 function formBlocks(src: RegionSource, resume: Set<number>): GuestBlock[] {
   const blocks: GuestBlock[] = [];
   const seen = new Uint8Array(4096);
+  // a stub's stops are never blocks of its own (a straight line runs on through one: a stub of
+  // one instruction before another region's entry would cost more than it retires)
+  for (const o of src.stub?.stops ?? []) if (o !== src.entry) seen[o] = 1;
+  const max = src.stub?.max ?? MAX_INSNS;
   const queue = [src.entry];
   let total = 0;
-  for (let q = 0; q < queue.length && total < MAX_INSNS; q++) {
+  for (let q = 0; q < queue.length && total < max; q++) {
     const start = queue[q]!;
     if (seen[start] !== 0) continue;
     seen[start] = 1;
     const b: GuestBlock = { off: start, insns: [], end: null, next: start };
     let off = start;
     for (;;) {
-      if (off >= 4096 || b.insns.length >= MAX_BLOCK || total >= MAX_INSNS) break;
+      if (off >= 4096 || b.insns.length >= MAX_BLOCK || total >= max) break;
       const ins = insnAt(src, off);
       if (!ins) {
         const op = src.decode(off);

@@ -7,13 +7,14 @@
 // those bytes: the decode cache drops a slot when a store changes its bytes), the one decode
 // slot that may hold bytes of the next page (a 32-bit instruction at page offset 4094, decoded
 // by the interpreter's fetch across the page end), the page's virtual address and the entry's
-// offset, the paging variant, the hart's arena layout (every field of RegionLayout, by name),
-// the keepAll option, and the translator's own code (the build, the store's identity). The key
-// is all of them, in full: a lookup compares the key byte for byte (TranslationStore's
-// contract), so a hit is the region the emitter would make now, never a look-alike. Nothing
-// else is read by the emitter; a new input of translateRegion must go into regionKey. (The
-// interpreter's warm-up places decode slots by hand on a scratch hart, so that they are not the
-// decoder's function of its RAM: its region's key holds every slot of the page as well.)
+// offset, a stub's stops and limit, the paging variant, the hart's arena layout (every field
+// of RegionLayout, by name), the keepAll option, and the translator's own code (the build, the
+// store's identity). The key is all of them, in full: a lookup compares the key byte for byte
+// (TranslationStore's contract), so a hit is the region the emitter would make now, never a
+// look-alike. Nothing else is read by the emitter; a new input of translateRegion must go into
+// regionKey. (The interpreter's warm-up places decode slots by hand on a scratch hart, so that
+// they are not the decoder's function of its RAM: its region's key holds every slot of the page
+// as well.)
 //
 // The store is injected (the core touches no files): src/cli/translation-cache.ts keeps one
 // file per key under the user's cache directory; the playground may keep none.
@@ -96,7 +97,8 @@ export function regionKey(
     .join(",");
   const head = new TextEncoder().encode(
     `${FORMAT}\nbuild=${store.build}\nlayout=${fields}\npage=${src.pageHi >>> 0}:${src.pageLo >>> 0}\n` +
-      `entry=${src.entry}\npaged=${src.paged}\nall=${all}\n`,
+      `entry=${src.entry}\npaged=${src.paged}\nall=${all}\n` +
+      (src.stub ? `stub=${src.stub.max}:${src.stub.stops.join(",")}\n` : ""),
   );
   const filled = slots ? filledSlots(src) : new Int32Array(0);
   const key = new Uint8Array(head.length + PAGE + SLOT * 4 + filled.length * 4);
@@ -246,6 +248,7 @@ function translated(
         pageHi: src.pageHi,
         entry: src.entry,
         paged: src.paged,
+        ...(src.stub ? { stub: src.stub } : {}),
         decode: (o) => {
           decoded.add(o);
           return src.decode(o);

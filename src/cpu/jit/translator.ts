@@ -110,6 +110,17 @@ const CHAIN_COST = 8;
 const HUB_CHAIN_COST = 2;
 const CALL_COST = 8;
 
+/** Exits of regions to a pc that is no entry (a jump table's case, the code after a full
+ *  region, a block across the page boundary) count down in a heat table of their own from
+ *  hotAt >> EXIT_HOT_SHIFT (at least 2), without decay: such a pc is reached from code hot
+ *  already, and each exit there costs a return to the interpreter, which then runs on until
+ *  it meets a region's entry (a loop it runs there may never get hot on its own: its back
+ *  edges count heat only while the interpreter runs it). When hot it gets a stub region
+ *  (RegionSource.stub) of at most STUB_INSNS instructions, which stops at the page's entries,
+ *  where the hub chains on in wasm. */
+const EXIT_HOT_SHIFT = 5;
+const STUB_INSNS = 400;
+
 // Code that keeps being rewritten (a guest's own JIT, a loop patched and fence.i'd over and
 // over): each version would be translated anew once hot, and a translation costs more than a
 // short-lived version gains. So an entry whose region is thrown away because its code changed
@@ -307,6 +318,9 @@ export class HartJit {
   /** The threshold of the heat counters (set by the constructor; a number from the start, so
    *  the object's shape never changes). */
   readonly hotAt: number = JIT_HOT;
+  /** Heat counters of exits to pcs that are no entry (see EXIT_HOT_SHIFT), from exitHot. */
+  private readonly exitHeat = new Int32Array(HEAT_SIZE);
+  private readonly exitHot: number = 2;
   /** The hart's instruction count at which the counters next decay. */
   decayAt = DECAY_INSNS;
   readonly stats: JitStats = zeroJitStats();
@@ -416,6 +430,8 @@ export class HartJit {
     }
     this.fDc = h.code.empty;
     this.hotAt = Math.max(1, Math.floor(machine.opts.hot ?? JIT_HOT));
+    this.exitHot = Math.max(2, this.hotAt >> EXIT_HOT_SHIFT);
+    this.exitHeat.fill(this.exitHot);
     this.heat.fill(this.hotAt);
     const at = arena.alloc(JIT_WORDS_BYTES, 8);
     if (at < 0) throw new Error("not supported: translation: no room for the hart's jit words in the arena");
@@ -659,9 +675,9 @@ export class HartJit {
       let ent = this.regions.get(ramOff);
       if (ent === undefined) {
         const hk = (pl >>> 1) & (HEAT_SIZE - 1);
-        if (--this.heat[hk]! !== 0) break;
-        this.heat[hk] = this.hotAt;
-        this.hot(h, pl, ph, this.fBase, this.fDc, paged);
+        if (--this.exitHeat[hk]! > 0) break;
+        this.exitHeat[hk] = this.exitHot;
+        this.translate(h, pl, ph, this.fBase, this.fDc, paged, this.stubOf(this.fBase));
         ent = this.regions.get(ramOff);
         if (ent === undefined) break;
       }
@@ -836,8 +852,19 @@ export class HartJit {
     }
   }
 
-  /** Translate the region at (pcLo, pcHi) unless done or refused; returns the page offsets
-   *  where the interpreter resumes after its side exits. */
+  /** What a stub region on RAM page `page` stops at (RegionSource.stub): the entries this hart
+   *  has there, so that it holds only code no region of the page holds yet. */
+  private stubOf(page: number): { stops: number[]; max: number } {
+    const stops: number[] = [];
+    for (const ramOff of this.regions.keys()) {
+      if (ramOff - page >= 0 && ramOff - page < PAGE_SIZE) stops.push(ramOff - page);
+    }
+    return { stops: stops.sort((a, b) => a - b), max: STUB_INSNS };
+  }
+
+  /** Translate the region at (pcLo, pcHi) unless done or refused (a stub if `stub` is given:
+   *  RegionSource.stub); returns the page offsets where the interpreter resumes after its side
+   *  exits. */
   private translate(
     h: Hart,
     pcLo: number,
@@ -845,6 +872,7 @@ export class HartJit {
     fBase: number,
     dc: Int32Array,
     paged: boolean,
+    stub?: { stops: number[]; max: number },
   ): number[] {
     const off = pcLo & 4095;
     const ramOff = fBase + off;
@@ -864,6 +892,7 @@ export class HartJit {
       pageHi: pcHi,
       entry: off,
       paged,
+      ...(stub ? { stub } : {}),
       decode: (o) => {
         const i = o * 2;
         const op = dc[i]!;

@@ -231,6 +231,12 @@ describe("translation cache: keys and values", () => {
     add(regionKey(new MemStore(), src({ paged: false }), LAY, false, page));
     add(regionKey(new MemStore(), src({ pageLo: 0x11000 }), LAY, false, page));
     add(regionKey(new MemStore(), src({ pageHi: 1 }), LAY, false, page));
+    // a stub: its limit and every stop are inputs
+    add(regionKey(new MemStore(), src({ stub: { stops: [], max: 400 } }), LAY, false, page));
+    add(regionKey(new MemStore(), src({ stub: { stops: [], max: 64 } }), LAY, false, page));
+    add(regionKey(new MemStore(), src({ stub: { stops: [0x10], max: 400 } }), LAY, false, page));
+    add(regionKey(new MemStore(), src({ stub: { stops: [0x10, 0x20], max: 400 } }), LAY, false, page));
+    add(regionKey(new MemStore(), src({ stub: { stops: [0x1020], max: 400 } }), LAY, false, page));
     for (const at of [0, 2047, 4095]) {
       const p = page.slice();
       p[at]! ^= 1;
