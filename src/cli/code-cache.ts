@@ -93,14 +93,15 @@ class Scratch {
   }
 }
 
-/** Where cache files are read, and where chunks' texts are (both are used at once). */
-const cacheScratch = new Scratch();
-const textScratch = new Scratch();
+/** Where chunks' texts and cache files are read: a chunk's text is decoded (and its key made)
+ *  before its cache file is read over it, so one buffer serves both (two touched ~90 pages more
+ *  at each start-up). */
+const scratch = new Scratch();
 
 /** The whole file at `path` read into `scratch` after `before` bytes (left as they are) and
  *  with room for `after` more: the view of all of them, valid until the scratch's next use, or
  *  undefined when the file cannot be read. */
-function readInto(scratch: Scratch, path: string, before = 0, after = 0): Buffer | undefined {
+function readInto(path: string, before = 0, after = 0): Buffer | undefined {
   let fd = -1;
   try {
     fd = openSync(path, "r");
@@ -120,10 +121,10 @@ function readInto(scratch: Scratch, path: string, before = 0, after = 0): Buffer
   }
 }
 
-/** The whole file at `path` (a cache file), read into the scratch buffer of cache files (valid
- *  until the next read), or undefined when it cannot be read. */
+/** The whole file at `path` (a cache file), read into the scratch buffer (valid until the next
+ *  read), or undefined when it cannot be read. */
 export function readScratch(path: string): Uint8Array | undefined {
-  return readInto(cacheScratch, path);
+  return readInto(path);
 }
 
 /** A chunk file named by rolldown with the hash of its content (scripts/bundle.ts:
@@ -169,12 +170,12 @@ const WRAP_BEFORE = Buffer.from("(function (exports, require, module, __filename
 const WRAP_AFTER = Buffer.from("\n})", "latin1");
 
 /** The chunk at `file` wrapped as a function expression (`text`), and its bytes (`source`, a
- *  view valid until the next chunk is read). Read into a reused buffer between the wrapper's
+ *  view valid until the next read of a chunk or cache file). Read into a reused buffer between the wrapper's
  *  two halves and decoded once: reading it whole, decoding it, then concatenating the wrapper
  *  made V8 copy the ~0.6 MB of chunks a command loads twice more (a flattened copy at compile),
  *  into fresh pages of its young generation. Throws as readFileSync when it cannot be read. */
 function readWrapped(file: string): { text: string; source: Uint8Array } {
-  const all = readInto(textScratch, file, WRAP_BEFORE.length, WRAP_AFTER.length);
+  const all = readInto(file, WRAP_BEFORE.length, WRAP_AFTER.length);
   if (all === undefined) {
     const source = readFileSync(file); // the error of a file that cannot be read
     return { text: `${WRAP_BEFORE}${source.toString("utf8")}${WRAP_AFTER}`, source };

@@ -1,19 +1,22 @@
 // The slow path of translated loads and stores, in wasm: what a region calls when its host-TLB
-// lookup misses. It serves the common miss of a program whose working set exceeds the L1 data
-// TLB (bench_hash: millions of L1 misses that hit the L2) without leaving wasm: the modelled
-// TLB's L1 and L2 probes, an L2 hit copied into the L1 (victim, eviction, the evicted slot's
-// host copies killed, the fill), the counters and stamps, the host-TLB fill of the access's kind
-// and of the other data kind (as Hart.hostFill), and the RAM access itself. It reads and writes
-// the model's state where TlbModel keeps it in the arena, so the model stays one state with two
-// implementations of its hit path that must agree exactly (test/cpu/jit/slowpath.test.ts).
+// lookup misses. It serves the common misses of a program whose working set exceeds the L1 data
+// TLB (bench_hash: millions of L1 misses that hit the L2) or the L2 (bench_chase: a walk nearly
+// every step) without leaving wasm: the modelled TLB's L1 and L2 probes, an L2 hit copied into
+// the L1, or after a miss in both the walk (page-walk caches, the walker's checks, its counters)
+// and the fill of the L2 and the L1 (victim, eviction, the evicted slot's host copies killed,
+// the fill), the counters and stamps, the host-TLB fill of the access's kind and of the other
+// data kind (as Hart.hostFill), and the RAM access itself. It reads and writes the model's and
+// the walker's state where they keep it in the arena, so each stays one state with two
+// implementations that must agree exactly (test/cpu/jit/slowpath.test.ts).
 //
 // Anything else goes to the JavaScript slow path (Hart.loadSlow/storeSlow through the
 // translator's glue), BEFORE any state changes, so that path redoes the access from the start:
 // no live data context (HOST_W.LIVE: the host TLB was flushed since the last paged data
-// translation), a misaligned or non-canonical address, an L2 miss (a walk), a permission or A/D
-// bit that does not serve the access as a plain hit, a physical address outside RAM, a store to a
-// flagged page, a leaf the L1 holds as pieces or an L1 array holding pieces, an L1 array whose
-// policy is done only in JS (random; tree-PLRU other than 1 or 4 ways), and a TLB trace hook.
+// translation), a misaligned or non-canonical address, a walk that faults or needs an A/D
+// update or ends at a Svnapot leaf or at a leaf size not walked before, a permission or A/D bit
+// that does not serve the access as a plain hit, a physical address outside RAM, a store to a
+// flagged page, a leaf an array holds as pieces or an array holding pieces, an array whose
+// policy is done only in JS (random; tree-PLRU of more than 64 ways), and a TLB trace hook.
 
 import {
   PTE_A,
@@ -67,9 +70,13 @@ export interface SlowPathLayout {
 /** A page-walk cache's locals in a walk (SlowPathBuilder.pwcLocals). */
 type PwcLocals = Record<"hit" | "fill" | "fppn" | "fglob", number>;
 
-/** The L1 arrays whose replacement the wasm path does (else it leaves the fill to JS). */
+/** The most ways of a tree-PLRU array whose victim the wasm path chooses (its code is unrolled
+ *  per way and tree level). */
+const PLRU_MAX_WAYS = 64;
+
+/** The arrays whose replacement the wasm path does (else it leaves the fill to JS). */
 function doneInWasm(a: TlbWasmLayout["arrays"][number]): boolean {
-  return a.repl === "lru" || a.repl === "fifo" || (a.repl === "plru" && (a.ways === 1 || a.ways === 4));
+  return a.repl === "lru" || a.repl === "fifo" || (a.repl === "plru" && a.ways <= PLRU_MAX_WAYS);
 }
 
 /** A hart's load and store slow paths: functions with the signatures of RegionImports' load and
@@ -1174,9 +1181,69 @@ class SlowPathBuilder {
       f.end();
       f.end();
     } else {
-      this.emitPlru4(f, arr, L);
+      if (a.ways === 4) this.emitPlru4(f, arr, L);
+      else this.emitPlruTree(f, arr, L);
     }
     f.end();
+  }
+
+  /** TlbModel.plruVictim for any power-of-two ways (2 to PLRU_MAX_WAYS), unrolled: each way used
+   *  since the set's sync time points the nodes on its path away from it where its use is the
+   *  latest under the node (a later way wins a tie); sync = now; then v = the leaf the bits lead
+   *  to. The latest use under each node is kept in a local of its own. */
+  private emitPlruTree(f: FuncBuilder, arr: number, L: Record<string, number>): void {
+    const t = this.t;
+    const a = t.arrays[arr]!;
+    const ways = a.ways;
+    const depth = Math.log2(ways);
+    const set = L.tmp!;
+    f.localGet(L.first!).i32Const(a.base).op(Op.i32_sub).i32Const(depth).op(Op.i32_shr_u).localSet(set);
+    const fl = this.plruLocals(f);
+    const best = this.localsOnce(
+      f,
+      `plru${ways}`,
+      Object.fromEntries(Array.from({ length: ways - 1 }, (_, i) => [`n${i}`, F64])) as Record<
+        string,
+        ValType
+      >,
+    );
+    f.localGet(set).i32Const(3).op(Op.i32_shl).load(Op.f64_load, a.plruSync).localSet(fl.sync);
+    f.localGet(set).i32Const(3).op(Op.i32_shl).localGet(L.now!).store(Op.f64_store, a.plruSync);
+    f.localGet(set)
+      .i32Const(ways - 1)
+      .op(Op.i32_mul)
+      .localSet(fl.tree);
+    for (let i = 0; i < ways - 1; i++) f.f64Const(Number.NEGATIVE_INFINITY).localSet(best[`n${i}`]!);
+    for (let w = 0; w < ways; w++) {
+      f.localGet(L.first!).i32Const(w).op(Op.i32_add).i32Const(3).op(Op.i32_shl).load(Op.f64_load, t.stamp);
+      f.localTee(fl.lo).localGet(fl.sync).op(Op.f64_ge).if();
+      let node = 0;
+      let lo = 0;
+      let span = ways;
+      while (span > 1) {
+        span >>= 1;
+        const inRight = w >= lo + span;
+        const b = best[`n${node}`]!;
+        f.localGet(fl.lo).localGet(b).op(Op.f64_ge).if();
+        f.localGet(fl.lo).localSet(b);
+        f.localGet(fl.tree)
+          .i32Const(inRight ? 0 : 1)
+          .store(Op.i32_store8, a.plru + node);
+        f.end();
+        if (inRight) lo += span;
+        node = 2 * node + (inRight ? 2 : 1);
+      }
+      f.end();
+    }
+    // follow the bits: node = 2 * node + 1 + bit, v += bit * span
+    f.i32Const(0).localSet(L.i!); // node
+    f.localGet(L.first!).localSet(L.v!);
+    for (let span = ways >> 1; span >= 1; span >>= 1) {
+      f.localGet(fl.tree).localGet(L.i!).op(Op.i32_add).load(Op.i32_load8_u, a.plru).localSet(fl.bit);
+      f.localGet(L.v!).localGet(fl.bit).i32Const(span).op(Op.i32_mul).op(Op.i32_add).localSet(L.v!);
+      f.localGet(L.i!).i32Const(1).op(Op.i32_shl).i32Const(1).op(Op.i32_add).localGet(fl.bit).op(Op.i32_add);
+      f.localSet(L.i!);
+    }
   }
 
   /** TlbModel.plruVictim for 4 ways (plru4 and pointPair): bring the set's tree up to date from
@@ -1226,8 +1293,18 @@ class SlowPathBuilder {
     f.localGet(L.first!).op(Op.i32_add).localSet(L.v!);
   }
 
-  private plruLocals(f: FuncBuilder): Record<"sync" | "lo" | "hi" | "left" | "right" | "tree", number> {
-    return this.localsOnce(f, "plru", { sync: F64, lo: F64, hi: F64, left: F64, right: F64, tree: I32 });
+  private plruLocals(
+    f: FuncBuilder,
+  ): Record<"sync" | "lo" | "hi" | "left" | "right" | "tree" | "bit", number> {
+    return this.localsOnce(f, "plru", {
+      sync: F64,
+      lo: F64,
+      hi: F64,
+      left: F64,
+      right: F64,
+      tree: I32,
+      bit: I32,
+    });
   }
 
   /** pointPair: node at byte tree + `at` over two ways last used at lo and hi: point it away

@@ -392,6 +392,18 @@ const WALKY: TlbConfig = {
   ],
 };
 
+/** Tree-PLRU of 2, 8 and 16 ways (the victim's tree unrolled per way) in the L1s and a small L2. */
+const PLRU_WIDE: TlbConfig = {
+  name: "plru-wide",
+  description: "2- and 8-way PLRU L1s, a 32-entry 16-way PLRU L2",
+  itlb: [{ name: "itlb", entries: 16, ways: 8, replacement: "plru", sizes: [12] }],
+  dtlb: [
+    { name: "dtlb", entries: 16, ways: 8, replacement: "plru", sizes: [12] },
+    { name: "dtlb2", entries: 4, ways: 2, replacement: "plru", sizes: [21] },
+  ],
+  l2: [{ name: "stlb", entries: 32, ways: 16, replacement: "plru", sizes: [12, 21, 30] }],
+};
+
 /** A stream of `n` loads and stores (one in three) over the 4 KiB pages that serve both as
  *  plain hits, with some superpage accesses: nearly every access misses a small L2. */
 function walkStream(n: number, seed: number): Op[] {
@@ -433,6 +445,7 @@ describe("the wasm slow path walks after a miss in every level exactly as the Ja
     WALKY,
     { ...TLB_PRESETS.champsim!, l2: WALKY.l2! },
     { ...TLB_PRESETS.skylake!, l2: WALKY.l2! },
+    PLRU_WIDE,
   ]) {
     it(`${cfg.name}: a stream over more pages than the L2 holds walks in wasm`, () => {
       const ops = walkStream(3000, 99);
