@@ -7,7 +7,8 @@
 //    benchmark.js times the cases one after the other (a loaded machine's noise lands on one of
 //    them), the summary also gives the ratios of CPU times measured interleaved.
 //  - mmu/walk: a loop that misses the TLB on every access (tiny preset: 4-entry L1, 16-entry
-//    L2) against the same loop hitting it, for 4 KiB and 2 MiB leaves: the time of one walk.
+//    L2) against the same loop hitting it, for 4 KiB and 2 MiB leaves: the time of one walk,
+//    interpreted and translated (the walk and fill in the wasm slow path).
 //  - mmu/fetch: a jump chain through 64 code pages (one instruction fetched per page), Bare
 //    against Sv48: the cost of instruction-fetch translation when the fetch page changes.
 
@@ -202,24 +203,40 @@ export const suites: SuiteFactory = (opts) => {
     opts,
   );
   const VA = 0x4000_0000n;
-  const walkCases = [
-    caseOf("hit-4k", setup(strided(VA, 4096, 4 * 4096), true, "tiny", 0, VA, 4 << 20)),
-    caseOf("miss-4k", setup(strided(VA, 4096, 1024 * 4096), true, "tiny", 0, VA, 4 << 20)),
-    caseOf("hit-2m", setup(strided(VA, 2 << 20, 4 * (2 << 20)), true, "tiny", 1, VA, 128 << 20)),
-    caseOf("miss-2m", setup(strided(VA, 2 << 20, 64 * (2 << 20)), true, "tiny", 1, VA, 128 << 20)),
-  ];
+  const walkCases = (["", "-jit"] as const).flatMap((j) => {
+    const jit = j === "-jit";
+    const strided4k = (pages: number): Setup =>
+      setup(strided(VA, 4096, pages * 4096), true, "tiny", 0, VA, 4 << 20, jit);
+    const strided2m = (pages: number): Setup =>
+      setup(strided(VA, 2 << 20, pages * (2 << 20)), true, "tiny", 1, VA, 128 << 20, jit);
+    const all: [string, Setup][] = [
+      [`hit-4k${j}`, strided4k(4)],
+      [`miss-4k${j}`, strided4k(1024)],
+      [`hit-2m${j}`, strided2m(4)],
+      [`miss-2m${j}`, strided2m(64)],
+    ];
+    return all.map(([name, s]) => {
+      const c = caseOf(name, s);
+      checkRun(`mmu/walk ${name}`, s, INSNS, false, jit);
+      return c;
+    });
+  });
   const perIter = 5; // instructions per iteration of the strided loop: one access each
   const walk = makeSuite(
     {
       name: "mmu/walk",
-      title: "one load per iteration, missing the tiny TLB every time vs hitting it (4 KiB and 2 MiB leaves)",
+      title:
+        "one load per iteration, missing the tiny TLB every time vs hitting it (4 KiB and 2 MiB leaves), interpreted and --jit (the walk in the wasm slow path)",
       cases: walkCases,
       ratioTo: "hit-4k",
       summary: (hz) =>
-        ["4k", "2m"].map((sz) => {
-          const ns = (1e9 * (1 / hz(`miss-${sz}`) - 1 / hz(`hit-${sz}`))) / (INSNS / perIter);
-          return `one page walk (${sz === "4k" ? "4 KiB leaf, 4 levels" : "2 MiB leaf, 3 levels"}): ${ns.toFixed(0)} ns of host time per miss`;
-        }),
+        ["", "-jit"].flatMap((j) =>
+          ["4k", "2m"].map((sz) => {
+            const ns = (1e9 * (1 / hz(`miss-${sz}${j}`) - 1 / hz(`hit-${sz}${j}`))) / (INSNS / perIter);
+            const leaf = sz === "4k" ? "4 KiB leaf, 4 levels" : "2 MiB leaf, 3 levels";
+            return `one page walk (${leaf}${j ? ", translated" : ""}): ${ns.toFixed(0)} ns of host time per miss`;
+          }),
+        ),
     },
     opts,
   );

@@ -33,90 +33,98 @@ import {
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { constants, Script } from "node:vm";
-import { tuneV8 } from "./v8-tuning.js";
+import { type FlagHost, quietBinding, tuneV8 } from "./v8-tuning.js";
 
-/** The first bytes of a cache file (format version 1). */
-const MAGIC = Buffer.from("mmlab-v8-cache-1", "latin1");
+/** The first bytes of a cache file (format version 2: the digest is CRC-32 and length). */
+const MAGIC = Buffer.from("mmlab-v8-cache-2", "latin1");
 /** Room for the key in the header: ASCII, padded with spaces. */
 const KEY_BYTES = 64;
-/** Header: magic, key, the payload's digest (8 bytes, its length mixed in); the payload starts
- *  8-aligned. */
+/** Header: magic, key, the payload's digest (8 bytes: digest()); the payload starts 8-aligned. */
 const HEADER_BYTES = MAGIC.length + KEY_BYTES + 8;
 
-/** A WebAssembly module exporting its memory `m` and `h(start, end)`: a 64-bit digest of the
- *  bytes [start, end) of `m` (start 8-aligned, end - start a multiple of 8): for each
- *  little-endian word w, h = (h ^ w) * P, h ^= h >> 29, with P = 0x100000001b3 (FNV-1's 64-bit
- *  prime). Not cryptographic: it tells a damaged file, not a forged one. Why WebAssembly:
- *  node:crypto loads Node's streams (about 10 ms at start-up), a JavaScript loop runs cold, and
- *  files are read straight into this memory, whose pages are touched once for all chunks. */
-// biome-ignore format: one line per instruction group, as the comments say
-const DIGEST_WASM = Uint8Array.from([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
-  0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7e, // type 0: (i32, i32) -> i64
-  0x03, 0x02, 0x01, 0x00, // function 0 has type 0
-  0x05, 0x03, 0x01, 0x00, 0x01, // memory 0: 1 page at least
-  0x07, 0x09, 0x02, 0x01, 0x68, 0x00, 0x00, 0x01, 0x6d, 0x02, 0x00, // export "h" func 0, "m" memory 0
-  0x0a, 0x38, 0x01, 0x36, // code: one body of 54 bytes
-  0x01, 0x01, 0x7e, // locals: $h i64 (2); $i is param 0, $end param 1
-  0x02, 0x40, 0x03, 0x40, // block, loop
-  0x20, 0x00, 0x20, 0x01, 0x4f, 0x0d, 0x01, // br_if 1 (i >= end)
-  0x20, 0x02, 0x20, 0x00, 0x29, 0x03, 0x00, 0x85, // h ^ load64(i)
-  0x42, 0xb3, 0x83, 0x80, 0x80, 0x80, 0x20, 0x7e, // * P
-  0x22, 0x02, 0x20, 0x02, 0x42, 0x1d, 0x88, 0x85, 0x21, 0x02, // h = t ^ (t >> 29)
-  0x20, 0x00, 0x41, 0x08, 0x6a, 0x21, 0x00, // i += 8
-  0x0c, 0x00, 0x0b, 0x0b, // br 0, end loop, end block
-  0x20, 0x02, 0x0b, // h
-]);
+/** zlib's CRC-32 of `data` continuing from `value`, as node:zlib's crc32. */
+type Crc32 = (data: Uint8Array, value: number) => number;
 
-/** The digest function and the memory files are read into, made on first use. */
-let wasm: { h: (start: number, end: number) => bigint; m: WebAssembly.Memory } | null = null;
+/** CRC-32, from Node's zlib binding (the function node:zlib's crc32 calls), else node:zlib
+ *  (Node >= 20.15 has it): set on first use.
+ *
+ *  Why not node:zlib always: it loads Node's stream modules (about 10 ms at start-up; see
+ *  v8FlagSetter). Why not a digest of our own in WebAssembly (as before): V8 tiers a wasm
+ *  function up to TurboFan once it has run long enough, and the ~750 KB a hello world's cache
+ *  files hold got there, which held the main thread 4-10 ms (measured on that digest alone, and
+ *  not at all with --liftoff-only); and a second WebAssembly memory (10 GiB of address space
+ *  reserved, its pages touched) for nothing else. zlib's is native code: 0.1-0.2 ms for 400 KB. */
+let crc32Fn: Crc32 | null = null;
 
-/** The memory files are read into, with room for at least `bytes` (plus padding). */
-function scratch(bytes: number): Uint8Array {
-  wasm ??= new WebAssembly.Instance(new WebAssembly.Module(DIGEST_WASM)).exports as unknown as typeof wasm &
-    object;
-  const more = Math.ceil((bytes + 8) / 65536) - wasm.m.buffer.byteLength / 65536;
-  if (more > 0) wasm.m.grow(more);
-  return new Uint8Array(wasm.m.buffer);
+function crc32(data: Uint8Array): number {
+  if (crc32Fn === null) {
+    const zlib = quietBinding(process as unknown as FlagHost, "zlib") as { crc32?: unknown } | undefined;
+    const fromBinding = zlib?.crc32;
+    crc32Fn =
+      typeof fromBinding === "function"
+        ? (d, v) => fromBinding.call(zlib, d, v) as number
+        : (process.getBuiltinModule("node:zlib") as { crc32: Crc32 }).crc32;
+  }
+  return crc32Fn(data, 0);
 }
 
-/** A 64-bit digest of `bytes` (a view of the scratch memory, or copied there) and their length,
- *  as 8 bytes, little-endian. */
+/** A digest of `bytes`, as 8 bytes: their CRC-32 and their length (modulo 2^32), each 32-bit
+ *  little-endian. Not cryptographic: it tells a damaged file, not a forged one. */
 export function digest(bytes: Uint8Array): Buffer {
-  let mem = scratch(0);
-  let at = bytes.byteOffset;
-  if (bytes.buffer !== mem.buffer || (at & 7) !== 0) {
-    mem = scratch(bytes.length);
-    mem.set(bytes);
-    at = 0;
-  }
-  const end = (at + bytes.length + 7) & ~7;
-  mem.fill(0, at + bytes.length, end);
   const out = Buffer.alloc(8);
-  out.writeBigUInt64LE(BigInt.asUintN(64, wasm!.h(at, end) ^ BigInt(bytes.length)));
+  out.writeUInt32LE(crc32(bytes) >>> 0, 0);
+  out.writeUInt32LE(bytes.length >>> 0, 4);
   return out;
 }
 
-/** The whole file at `path`, read into the scratch memory (valid until the next read), or
- *  undefined when it cannot be read. */
-export function readScratch(path: string): Uint8Array | undefined {
+/** A buffer reused by the reads of one process, so that its pages are touched once for all the
+ *  files read into it (a fresh buffer per file was a page fault per 4 KiB each time; about
+ *  14 µs each on the development VM). */
+class Scratch {
+  private buf: Buffer | null = null;
+
+  /** The buffer, with room for at least `bytes` (its old contents are lost when it grows). */
+  take(bytes: number): Buffer {
+    // Untouched pages of a large allocation cost nothing (malloc maps them), so the first is
+    // roomy: every cache file and chunk of a build fits one MiB.
+    if (this.buf === null || this.buf.length < bytes)
+      this.buf = Buffer.allocUnsafeSlow(Math.max(bytes, 1 << 20));
+    return this.buf;
+  }
+}
+
+/** Where chunks' texts and cache files are read: a chunk's text is decoded (and its key made)
+ *  before its cache file is read over it, so one buffer serves both (two touched ~90 pages more
+ *  at each start-up). */
+const scratch = new Scratch();
+
+/** The whole file at `path` read into `scratch` after `before` bytes (left as they are) and
+ *  with room for `after` more: the view of all of them, valid until the scratch's next use, or
+ *  undefined when the file cannot be read. */
+function readInto(path: string, before = 0, after = 0): Buffer | undefined {
   let fd = -1;
   try {
     fd = openSync(path, "r");
     const size = fstatSync(fd).size;
-    const mem = scratch(size);
+    const mem = scratch.take(before + size + after);
     let n = 0;
     while (n < size) {
-      const got = readSync(fd, mem, n, size - n, n);
+      const got = readSync(fd, mem, before + n, size - n, n);
       if (got === 0) return undefined; // shrank meanwhile
       n += got;
     }
-    return mem.subarray(0, size);
+    return mem.subarray(0, before + size + after);
   } catch {
     return undefined;
   } finally {
     if (fd >= 0) closeSync(fd);
   }
+}
+
+/** The whole file at `path` (a cache file), read into the scratch buffer (valid until the next
+ *  read), or undefined when it cannot be read. */
+export function readScratch(path: string): Uint8Array | undefined {
+  return readInto(path);
 }
 
 /** A chunk file named by rolldown with the hash of its content (scripts/bundle.ts:
@@ -154,6 +162,30 @@ export function decodeCache(bytes: Uint8Array, key: Buffer): Uint8Array | undefi
   if (!at(MAGIC.length, KEY_BYTES).equals(key)) return undefined;
   const data = bytes.subarray(HEADER_BYTES);
   return digest(data).equals(at(HEADER_BYTES - 8, 8)) ? data : undefined;
+}
+
+/** The CommonJS module wrapper around a chunk's text, as Node's (its parameters in the order
+ *  Node passes them). */
+const WRAP_BEFORE = Buffer.from("(function (exports, require, module, __filename, __dirname) {", "latin1");
+const WRAP_AFTER = Buffer.from("\n})", "latin1");
+
+/** The chunk at `file` wrapped as a function expression (`text`), and its bytes (`source`, a
+ *  view valid until the next read of a chunk or cache file). Read into a reused buffer between the wrapper's
+ *  two halves and decoded once: reading it whole, decoding it, then concatenating the wrapper
+ *  made V8 copy the ~0.6 MB of chunks a command loads twice more (a flattened copy at compile),
+ *  into fresh pages of its young generation. Throws as readFileSync when it cannot be read. */
+function readWrapped(file: string): { text: string; source: Uint8Array } {
+  const all = readInto(file, WRAP_BEFORE.length, WRAP_AFTER.length);
+  if (all === undefined) {
+    const source = readFileSync(file); // the error of a file that cannot be read
+    return { text: `${WRAP_BEFORE}${source.toString("utf8")}${WRAP_AFTER}`, source };
+  }
+  WRAP_BEFORE.copy(all, 0);
+  WRAP_AFTER.copy(all, all.length - WRAP_AFTER.length);
+  return {
+    text: all.toString("utf8"),
+    source: all.subarray(WRAP_BEFORE.length, all.length - WRAP_AFTER.length),
+  };
 }
 
 /** The CommonJS module wrapper's parameters, in the order Node passes them. */
@@ -219,18 +251,13 @@ export class CachedLoader {
   load(file: string): object {
     const done = this.modules.get(file);
     if (done) return done.exports;
-    const bytes = readFileSync(file);
-    const source = bytes.toString("utf8");
+    const { text, source } = readWrapped(file);
     // A chunk that calls import() (vega, vega-lite, yaml) is compiled from source each time:
     // Node 20 loses the import() callback of a script compiled from cached data
     // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING on the second run). Only the experiments' chunk
     // has one.
-    const key = this.cache === null || DYNAMIC_IMPORT.test(source) ? null : cacheKey(bytes, basename(file));
-    const script = this.compile(
-      file,
-      `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
-      key,
-    );
+    const key = this.cache === null || DYNAMIC_IMPORT.test(text) ? null : cacheKey(source, basename(file));
+    const script = this.compile(file, text, key);
     const module = { exports: {} };
     this.modules.set(file, module);
     const dir = dirname(file);

@@ -22,21 +22,27 @@ export interface FlagHost {
  *  user, so process.emitWarning is muted for that one call (the warning is made synchronously;
  *  its printing would come later). */
 export function v8FlagSetter(host: FlagHost = process as unknown as FlagHost): FlagSetter {
-  const binding = host.binding;
-  if (typeof binding === "function") {
-    const emit = host.emitWarning;
-    host.emitWarning = () => {};
-    try {
-      const v8 = binding.call(host, "v8") as { setFlagsFromString?: unknown } | undefined;
-      const set = v8?.setFlagsFromString;
-      if (typeof set === "function") return (flags) => set.call(v8, flags);
-    } catch {
-      // no such binding in this Node: node:v8 below
-    } finally {
-      host.emitWarning = emit;
-    }
-  }
+  const v8 = quietBinding(host, "v8") as { setFlagsFromString?: unknown } | undefined;
+  const set = v8?.setFlagsFromString;
+  if (typeof set === "function") return (flags) => set.call(v8, flags);
   return host.getBuiltinModule("node:v8").setFlagsFromString;
+}
+
+/** Node's internal binding `name` (process.binding), or undefined where there is none (another
+ *  Node, or one that refuses it). Node's deprecation warning for it (DEP0111) is muted for that
+ *  one call: how mmlab starts is no concern of the user's. */
+export function quietBinding(host: Pick<FlagHost, "binding" | "emitWarning">, name: string): unknown {
+  const binding = host.binding;
+  if (typeof binding !== "function") return undefined;
+  const emit = host.emitWarning;
+  host.emitWarning = () => {};
+  try {
+    return binding.call(host, name);
+  } catch {
+    return undefined; // no such binding in this Node
+  } finally {
+    host.emitWarning = emit;
+  }
 }
 
 /** Natives syntax, so that the generated interpreter's starter variants (src/cpu/interp.ts,

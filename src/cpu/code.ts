@@ -36,6 +36,10 @@ export class CodeCache {
    *  the regions translated from those bytes). */
   onInvalidate: (off: number, len: number) => void = () => {};
 
+  /** Code changes so far: stores into decoded instructions' pages and fence.i's (the
+   *  interpreter's heat probe starts again after one: interp.ts). */
+  changes = 0;
+
   constructor(private readonly mem: PhysMem) {}
 
   /** The decode page of the RAM page at byte offset `ramPage`, if it has one. */
@@ -79,6 +83,7 @@ export class CodeCache {
     const first = Math.max(0, (off & 4095) - 2) >> 1;
     const last = Math.min(PAGE_SLOTS - 1, ((off & 4095) + len - 1) >> 1);
     for (let s = first; s <= last; s++) dc[s * SLOT_WORDS] = 0;
+    this.changes++;
     this.onInvalidate(off, len);
     if ((off & 4095) === 0 && off >= 4096) {
       const prev = this.pages.get(off / 4096 - 1);
@@ -90,6 +95,7 @@ export class CodeCache {
   flush(): void {
     for (const i of this.pages.keys()) this.mem.pageFlags[i]! &= ~PG_CODE;
     this.pages.clear();
+    this.changes++;
     this.onFlush();
   }
 }

@@ -22,6 +22,14 @@ import type { HartJit } from "./jit/translator.js";
 import { TRAP } from "./trap.js";
 import { TRIG_LOAD, TRIG_STORE, Triggers } from "./trigger.js";
 
+/** Translation asked for a hart but not turned on yet (Hart.jitPending). */
+export interface PendingJit {
+  /** The heat threshold translation will use (--jit-hot); undefined: the translator's default. */
+  readonly hot: number | undefined;
+  /** Turn translation on for every hart of the machine (and clear their jitPending). */
+  start(): void;
+}
+
 /** What a hart needs from the machine it is part of. */
 export interface HartHost {
   readonly mem: PhysMem;
@@ -118,10 +126,10 @@ export class Hart {
    *  the interpreter's jit variant runs the hart then. */
   jit: HartJit | null = null;
   /** Translation asked for but not turned on yet (the `mmlab` command loads the translator only
-   *  when a hart first needs it: start-up, src/session/machine.ts): run() (interp.ts) calls this
-   *  once the process's starter share is used up, before the first chunk of the jit variant; it
-   *  turns translation on for every hart of the machine and clears their jitPending. */
-  jitPending: (() => void) | null = null;
+   *  when a hart first needs it: start-up, src/session/machine.ts): run() (interp.ts) starts it
+   *  once the process's starter share is used up and the program has shown hot code, before the
+   *  first chunk of the jit variant. */
+  jitPending: PendingJit | null = null;
   /** Observers of traps (tracing, statistics). */
   readonly trapListeners: ((h: Hart, cause: number, tval: bigint, interrupt: boolean) => void)[] = [];
 

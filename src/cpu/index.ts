@@ -18,7 +18,14 @@ export {
 export { type Decoded, decode } from "./decode.js";
 export { digest64, digestHex } from "./digest.js";
 export { disasm, fregName, regName } from "./disasm.js";
-export { accessFaultCause, Hart, type HartHost, pageFaultCause, type Translator } from "./hart.js";
+export {
+  accessFaultCause,
+  Hart,
+  type HartHost,
+  type PendingJit,
+  pageFaultCause,
+  type Translator,
+} from "./hart.js";
 export { type AccessKind, HostTlb } from "./hosttlb.js";
 export {
   type GeneratedCompiler,
@@ -46,6 +53,7 @@ export {
   TIMEBASE_HZ,
 } from "./machine/machine.js";
 export { Paging } from "./paging.js";
+export { type JitStats, zeroJitStats } from "./trap.js";
 export {
   type DebugHalt,
   NTRIGGERS,

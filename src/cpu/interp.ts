@@ -27,7 +27,7 @@
 // profiles and stack traces name it (mmlab-interp-paged.js...).
 
 import { FPU } from "./fpu/ops.js";
-import type { Hart } from "./hart.js";
+import type { Hart, PendingJit } from "./hart.js";
 import { div32, divu32, rem32, remu32 } from "./int32.js";
 import { div64, divu64, mul64, mulh64, mulhsu64, mulhu64, r, rem64, remu64 } from "./int64.js";
 import { MNEMONICS, type Mnemonic, OP_ILLEGAL, OP_REGION, OPS } from "./isa.js";
@@ -149,6 +149,15 @@ const HEAT_WHEN: Partial<Record<Mnemonic, string>> = {
   bgeu: "imm <= 0",
 };
 
+// The starter variants' heat probe (the same edges, counted up in the process's probe table,
+// PROBE below): a pc reaching the threshold adds one to the count of pcs found hot. It tells
+// run() whether the program has hot code at all before translation is turned on.
+const PROBE_HEAT =
+  "{ const hk = (pcLo >>> 1) & HEAT_MASK; if (++probe[hk] === probe[PROBE_AT]) probe[PROBE_FOUND]++; }";
+
+/** Does variant `v` count heat (the jit variants for translation, the starters for the probe)? */
+const countsHeat = (v: Variant): boolean => v.jit === true || v.starter === true;
+
 /** A jump's body in the jit variant: its taken path goes to the heat count when it counts. */
 function withHeat(name: Mnemonic, body: string): string {
   const when = HEAT_WHEN[name];
@@ -163,7 +172,7 @@ function hotCase(op: number, v: Variant): string {
   const name = nameOf(op);
   const sem = SEMANTICS[name];
   const flow = sem.flow ?? "seq";
-  const body = v.jit ? withHeat(name, sem.body) : sem.body;
+  const body = countsHeat(v) ? withHeat(name, sem.body) : sem.body;
   const tail = flow === "jump" ? "" : flow === "end" ? `${NEXT_PC} break loop;` : NEXT_PC;
   return `case ${op}: /* ${name} */ { ${expand(body, v, "hot")} ${tail} break; }`;
 }
@@ -337,7 +346,7 @@ function runSource(v: Variant): string {
         const d = a & 127, s1 = (a >>> 7) & 127, s2 = (a >>> 14) & 127;
         ${traced || v.trig ? `if (h.triggers.exec) { ${SYNC_PC} h.triggers.checkExec(len); }` : ""}
         ${traced ? "tracer(h, pcLo, pcHi, fBase + (pcLo & 4095));" : ""}
-        ${jit ? "heat: {" : ""}
+        ${countsHeat(v) ? "heat: {" : ""}
         switch (op) {
 ${cases}
           default: {
@@ -352,7 +361,7 @@ ${cases}
             break;
           }
         }
-        ${jit ? `continue; } ${HEAT.replace("PAGED", String(paged))}` : ""}
+        ${countsHeat(v) ? `continue; } ${jit ? HEAT.replace("PAGED", String(paged)) : PROBE_HEAT}` : ""}
         continue;
         }
         h.faulted = 0; // FAULT: a trap entered without a throw, taken as the catch below takes one
@@ -380,6 +389,7 @@ const SCRATCH = new Float64Array(1 << 16);
 const TLB_MASK = ${TLB_MASK};
 const HEAT_MASK = ${HEAT_SIZE - 1};
 const HEAT_SCRATCH = new Int32Array(${HEAT_SIZE});
+const probe = env.probe, PROBE_FOUND = ${PROBE_FOUND}, PROBE_AT = ${PROBE_AT};
 let warm = env.warm;
 ${coldSource(v)}
 const run = ${runSource(v)};
@@ -412,6 +422,7 @@ function build(v: Variant, tracer: TraceFn | null, warmUp = tracer === null): Ru
     TRAP,
     tracer,
     fpu: FPU,
+    probe,
   };
   const factory = compileGenerated(variantName(v), "env", () => source(v)) as (
     e: typeof env,
@@ -574,16 +585,20 @@ export function setChunkCap(n: number): number {
   return prev;
 }
 
-/** Run a chunk on `h` with the variant its translation state needs (the starter variants for a
- *  process's first STARTER_INSNS instructions, with translation on too: a short program never
- *  pays for a warm-up; then the jit variants when the hart translates and the plain interpreter
- *  is asked for, translation that was deferred until then turned on first: Hart.jitPending).
+/** Run a chunk on `h` with the variant its translation state needs: the starter variants for a
+ *  process's first STARTER_INSNS instructions, with translation on too (a short program never
+ *  pays for a warm-up); then the jit variants when the hart translates and the plain
+ *  interpreter is asked for. Translation deferred until then (Hart.jitPending) is turned on
+ *  only once the machine's program has shown hot code (Watch below): until then the plain
+ *  variant runs it, as under --no-jit, so a program whose code runs once or keeps being
+ *  rewritten never pays for the translator, the jit variant's warm-up and V8's compile of it.
  *  The starter never meets a region's mark: regions are made only by the jit variants, which
  *  run only once the process's starter share is used up. */
 export function run(h: Hart, budget: number, interp: Interpreter = interpreter): number {
   budget = Math.min(budget, chunkCap);
-  // translation deferred until the jit variant would run (a short program never loads it)
-  if (h.jitPending !== null && starterLeft <= 0 && interp === interpreter) h.jitPending();
+  const pending = interp === interpreter ? h.jitPending : null;
+  const watch = pending === null ? null : watchOf(pending, h);
+  if (pending !== null && starterLeft <= 0 && watch!.hot) pending.start();
   // execute triggers and breakpoints: checked before each instruction, so no region runs
   const i =
     h.triggers.exec && !interp.checksTriggers
@@ -593,11 +608,113 @@ export function run(h: Hart, budget: number, interp: Interpreter = interpreter):
         : h.jit !== null && interp === interpreter
           ? jitInterpreter
           : interp;
-  if (i !== starter) return (h.pagingActive() ? i.paged : i.bare)(h, budget);
+  const fn = h.pagingActive() ? i.paged : i.bare;
+  if (i !== starter) {
+    const n = fn(h, budget);
+    if (watch !== null && i === interp) sampleHeat(watch, h, n, budget);
+    return n;
+  }
   // A chunk may end early (a trap, a CSR write, a yield: every caller goes on with the next).
-  const n = (h.pagingActive() ? i.paged : i.bare)(h, Math.min(budget, starterLeft));
+  const changes = h.code.changes;
+  if (watch !== probeFor) restartProbe(watch, pending?.hot);
+  const n = fn(h, Math.min(budget, starterLeft));
   starterLeft -= n;
+  if (h.code.changes !== changes) restartProbe(watch, pending?.hot);
+  else if (watch !== null && probe[PROBE_FOUND]! > 0) watch.hot = true;
   return n;
+}
+
+// Hot code, before translation is turned on. The starter variants count heat as the jit variant
+// does (the same edges, hashed by pc) in the process's probe table: a pc taken PROBE_AT times
+// (the translator's threshold) counts as found hot, and the machine whose starter chunk found
+// it has shown hot code. A chunk that changed code (a store into a decoded page, fence.i)
+// starts the probe again: translation cannot pay for code that keeps being rewritten. Past the
+// starter share the plain variant counts nothing (it is --no-jit's own function), so run()
+// samples the pc instead, every SAMPLE_EVERY instructions or so (at the first chunk past them
+// that ends on its budget: a trap's or a system call's pc would favour the pages they come
+// from). A line of 256 bytes (64 instructions) sampled SAMPLE_HOT times ran about SAMPLE_HOT *
+// SAMPLE_EVERY instructions: each of its instructions about 2,048 times, as a loop the
+// translator would find hot. Counts are halved every SAMPLE_DECAY samples (a sustained rate, as
+// the translator's decay asks) and cleared at a code change. Pages would be too coarse: a page
+// of short loops of 500 passes each (never hot for the translator) gets about 6 samples. What
+// a machine has shown is kept per pending translation (a machine's harts share it), so each
+// machine of a process (tests, benches) is judged on its own program.
+
+/** The translator's default heat threshold (jit/translator.ts JIT_HOT; a test holds them
+ *  equal): the probe's when the pending translation sets none. */
+export const PROBE_HOT = 1024;
+const PROBE_FOUND = HEAT_SIZE;
+const PROBE_AT = HEAT_SIZE + 1;
+/** HEAT_SIZE counters by pc, then the count of pcs found hot and the threshold. */
+const probe = new Int32Array(HEAT_SIZE + 2);
+probe[PROBE_AT] = PROBE_HOT;
+/** The machine the probe counts for (null: none pending). */
+let probeFor: Watch | null = null;
+
+const SAMPLE_EVERY = 65_536;
+const SAMPLE_HOT = 2;
+const SAMPLE_DECAY = 32;
+
+/** What a machine with pending translation has shown: hot code, and the plain variant's
+ *  samples by virtual line of 256 bytes, how many, instructions since the last, the code
+ *  changes seen. */
+interface Watch {
+  hot: boolean;
+  readonly samples: Map<number, number>;
+  count: number;
+  since: number;
+  changes: number;
+}
+
+const watches = new WeakMap<PendingJit, Watch>();
+
+/** The watch of pending translation `p` (made at its first chunk, on hart `h`). */
+function watchOf(p: PendingJit, h: Hart): Watch {
+  let w = watches.get(p);
+  if (w === undefined) {
+    w = { hot: false, samples: new Map(), count: 0, since: 0, changes: h.code.changes };
+    watches.set(p, w);
+  }
+  return w;
+}
+
+/** Count again from zero, for `w` with threshold `hot` (the translator's default if none). */
+function restartProbe(w: Watch | null, hot: number | undefined): void {
+  probeFor = w;
+  probe.fill(0);
+  probe[PROBE_AT] = Math.max(1, Math.floor(hot ?? PROBE_HOT));
+}
+
+/** A plain chunk of `w`'s machine ran `n` instructions of `budget` and ended at h's pc: sample
+ *  it when due. */
+function sampleHeat(w: Watch, h: Hart, n: number, budget: number): void {
+  w.since += n;
+  if (n !== budget || w.since < SAMPLE_EVERY) return;
+  w.since = 0;
+  if (h.code.changes !== w.changes) {
+    w.changes = h.code.changes;
+    w.samples.clear();
+  }
+  const line = (h.pcHi & 0xffff) * 0x100_0000 + (h.pcLo >>> 8);
+  const c = (w.samples.get(line) ?? 0) + 1;
+  w.samples.set(line, c);
+  if (c >= SAMPLE_HOT) w.hot = true;
+  if (++w.count % SAMPLE_DECAY !== 0) return;
+  for (const [k, v] of w.samples) {
+    if (v >> 1 === 0) w.samples.delete(k);
+    else w.samples.set(k, v >> 1);
+  }
+}
+
+/** What pending translation `p` has shown, for tests: pcs the probe found hot (while it counts
+ *  for `p`), lines sampled, whether hot code was seen. */
+export function heatProbe(p: PendingJit): { found: number; lines: number; hot: boolean } {
+  const w = watches.get(p);
+  return {
+    found: probeFor === w ? probe[PROBE_FOUND]! : 0,
+    lines: w?.samples.size ?? 0,
+    hot: w?.hot ?? false,
+  };
 }
 
 /** Interpreters that call `tracer` before every instruction. */

@@ -2,7 +2,7 @@
 // the privileged spec. A translation is served only by a TLB hit or by a walk that fills the
 // TLB, so an entry nobody flushed keeps serving its old translation, as on hardware.
 
-import { arenaArray } from "../mmu/arena.js";
+import { type Arena, arenaArray } from "../mmu/arena.js";
 import {
   type Access,
   adSatisfied,
@@ -53,6 +53,7 @@ export class Paging implements Translator {
     }
     this.host = host ?? null;
     this.walker = new Walker(mem, cfg.pwc ?? [], mem.arena);
+    this.arena = mem.arena;
     this.stamp = this.tlb.stamp;
     this.hostHits = this.tlb.hostHits;
     this.dummySlot = this.tlb.dummySlot;
@@ -108,6 +109,7 @@ export class Paging implements Translator {
   }
 
   private readonly host: HostTlb | null;
+  private readonly arena: Arena | null;
   /** The context (priv | sum << 2 | mxr << 3) the host TLB's `ok` tables were made for. */
   private okFor = -1;
 
@@ -135,7 +137,9 @@ export class Paging implements Translator {
   }
 
   wasmLayout(): TlbWasmLayout | null {
-    return this.tlb.wasmLayout();
+    const t = this.tlb.wasmLayout();
+    if (t === null || this.arena === null) return t;
+    return { ...t, walker: this.walker.wasmLayout(this.arena) };
   }
 
   serves(slot: number, kind: Access): boolean {

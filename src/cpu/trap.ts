@@ -1,5 +1,6 @@
 // Shared constants of the interpreter and the hart: the sentinel thrown to unwind a trap out of
-// the interpreter loop, and the host TLB geometry.
+// the interpreter loop, and the host TLB geometry; and what the translator shares with the
+// interpreter and the session without their loading it (its heat and hub sizes, its counters).
 
 /** Thrown (never allocated per trap) when a hart takes a trap inside the interpreter loop. */
 export const TRAP: { readonly trap: true } = Object.freeze({ trap: true });
@@ -28,3 +29,39 @@ export const HUB_SLOTS = 2048;
  *  the machine and the warm-up's scratch arena make room for them without loading the
  *  emitter. */
 export const JIT_WORDS_BYTES = 128 + 16 * HUB_CACHE_ENTRIES + 32 * HUB_SLOTS;
+
+/** What --stats reports about translation (jit/translator.ts counts it). */
+export interface JitStats {
+  regions: number;
+  /** Guest instructions translated, and the wasm bytes they became. */
+  insns: number;
+  wasmBytes: number;
+  /** Instructions retired in translated code. */
+  executed: number;
+  /** Regions entered from another region (chaining) rather than from the interpreter. */
+  chained: number;
+  /** Of them, those the hub entered in wasm (the others through JavaScript: see chain()). */
+  chainedWasm: number;
+  /** Regions thrown away (stores into their page, fence.i). */
+  dropped: number;
+  /** Regions abandoned as slower than the interpreter (see ENTRY_COST). */
+  abandoned: number;
+  /** Milliseconds spent translating and compiling. */
+  translateMs: number;
+}
+
+/** The translator's counters at zero (a machine that has translated nothing; the session
+ *  reports them for a machine whose translation is still pending, without loading it). */
+export function zeroJitStats(): JitStats {
+  return {
+    regions: 0,
+    insns: 0,
+    wasmBytes: 0,
+    executed: 0,
+    chained: 0,
+    chainedWasm: 0,
+    dropped: 0,
+    abandoned: 0,
+    translateMs: 0,
+  };
+}

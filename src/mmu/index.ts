@@ -106,6 +106,7 @@ export {
   type TlbWasmProbe,
   tlbArenaBytes,
   tlbSlotCount,
+  type WalkerWasmLayout,
 } from "./tlb.js";
 export {
   type Access,

@@ -12,7 +12,7 @@
 
 import { type Arena, arenaArray } from "./arena.js";
 import { pageSizeName } from "./pte.js";
-import type { PwcConfig } from "./pwc.js";
+import type { PwcConfig, PwcWasmLayout } from "./pwc.js";
 import { type Access, kindIndex, walkerArenaBytes } from "./walk.js";
 
 export type Replacement = "lru" | "plru" | "fifo" | "random";
@@ -468,6 +468,8 @@ export class TlbModel {
       probeL1D: probe(L1D),
       probeL2: probe(L2),
       placeL1D: place(L1D),
+      placeL2: place(L2),
+      walker: null,
     };
   }
 
@@ -1017,8 +1019,19 @@ export interface TlbWasmLayout {
   /** What a probe of the L1 data TLB and of the L2 looks at, in order. */
   probeL1D: TlbWasmProbe[];
   probeL2: TlbWasmProbe[];
-  /** Where a leaf of each size goes in the L1 data TLB: the array and its pieces' size. */
+  /** Where a leaf of each size goes in the L1 data TLB and in the L2: the array and its
+   *  pieces' size. */
   placeL1D: Map<number, { arr: number; shift: number }>;
+  placeL2: Map<number, { arr: number; shift: number }>;
+  /** The walker's state, for walks in wasm (set by the owner of the walker: cpu/paging.ts);
+   *  null: a miss in the L2 goes to JS. */
+  walker: WalkerWasmLayout | null;
+}
+
+/** A walker's state in the arena: its counters (f64s, WALK_N) and its page-walk caches. */
+export interface WalkerWasmLayout {
+  counts: number;
+  pwc: PwcWasmLayout | null;
 }
 
 export const TLB_N = {

@@ -31,6 +31,7 @@ import {
   vpnOf,
 } from "./pte.js";
 import { PageWalkCache, type PwcConfig, pwcArenaBytes } from "./pwc.js";
+import type { WalkerWasmLayout } from "./tlb.js";
 
 export type Access = "r" | "w" | "x";
 
@@ -202,6 +203,14 @@ export class Walker {
   ) {
     this.counts = arenaArray(arena, Float64Array, W_SIZE);
     this.pwc = pwc.length ? new PageWalkCache(pwc, arena) : null;
+  }
+
+  /** Where the counters and the page-walk caches lie in the arena; null if not all there. */
+  wasmLayout(arena: Arena): WalkerWasmLayout | null {
+    if (!arena.holds(this.counts)) return null;
+    const pwc = this.pwc === null ? null : this.pwc.wasmLayout();
+    if (this.pwc !== null && pwc === null) return null;
+    return { counts: this.counts.byteOffset, pwc };
   }
 
   /** The counters, as numbers and a map of completed walks by leaf shift. */

@@ -53,7 +53,7 @@ export {
   loadJit,
   MAX_HARTS,
   type MachineSpec,
-  machineJit,
+  machineJitStats,
   newMachine,
   ProgramError,
   restrictSatp,

@@ -3,7 +3,7 @@
 // `console`, `demo` and `mmlab exp sweep` all build theirs here, so a sweep point runs on the
 // machine `mmlab run` would build from the same options.
 
-import { Machine, Paging } from "../cpu/index.js";
+import { type JitStats, Machine, Paging, zeroJitStats } from "../cpu/index.js";
 import type * as Jit from "../cpu/jit/index.js";
 import type { PagingMode, TlbConfig } from "../mmu/index.js";
 
@@ -78,8 +78,9 @@ export function newMachine(
   return m;
 }
 
-/** Turn on translation as `spec` says: when a hart first needs it (Hart.jitPending,
- *  machineJit) where setJitLoader gave a way to load the translator then, else now (and now
+/** Turn on translation as `spec` says: when a hart first needs it (Hart.jitPending: once the
+ *  program has shown hot code, interp.ts) where setJitLoader gave a way to load the translator
+ *  then, else now (and now
  *  the error of a machine that cannot translate when `spec` requires it). */
 function attachTranslator(m: Machine, spec: JitSpec): void {
   if (!spec.required && !m.mem.arena) return; // translation by default: not on this machine
@@ -87,19 +88,23 @@ function attachTranslator(m: Machine, spec: JitSpec): void {
     attachNow(m, spec);
     return;
   }
-  const pending = (): void => {
-    for (const h of m.harts) h.jitPending = null;
-    attachNow(m, spec);
+  const pending = {
+    hot: spec.hot,
+    start: (): void => {
+      for (const h of m.harts) h.jitPending = null;
+      attachNow(m, spec);
+    },
   };
   for (const h of m.harts) h.jitPending = pending;
 }
 
-/** The machine's translation state, translation deferred by newMachine turned on first; null
- *  when it does not translate. For reports (--stats): the same as when translation was on from
- *  the start, since it does nothing before a hart's starter share is used up. */
-export function machineJit(m: Machine): Jit.MachineJit | null {
-  m.harts.find((h) => h.jitPending !== null)?.jitPending?.();
-  return m.jit;
+/** The machine's translation figures for a report (--stats), or null when it does not
+ *  translate. A machine whose translation is still pending (Hart.jitPending: the program ended
+ *  within the starter share, or never showed hot code) has translated nothing: zeros, as a
+ *  translating machine that found nothing hot reports, without loading the translator. */
+export function machineJitStats(m: Machine): JitStats | null {
+  if (m.jit) return m.jit.stats();
+  return m.harts.some((h) => h.jitPending !== null) ? zeroJitStats() : null;
 }
 
 /** Turn on translation as `spec` says, the translator loaded; spec.dump gets one text per

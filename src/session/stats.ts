@@ -15,9 +15,9 @@ import {
   type RunResult,
   run,
 } from "../cpu/index.js";
-import type { JitStats, MachineJit } from "../cpu/jit/index.js";
+import type { JitStats } from "../cpu/jit/index.js";
 import type { FlushReason, FlushStats, Kernel } from "../kernel/index.js";
-import { machineJit } from "./machine.js";
+import { machineJitStats } from "./machine.js";
 import { type TlbReport, tlbReport } from "./perf.js";
 
 /** Traps of one cause. */
@@ -170,15 +170,14 @@ export class StatsCollector {
         tlb: this.machine.tlbConfig.name,
       },
       tlb: tlbReport(this.machine),
-      ...jitSection(machineJit(this.machine), instret),
+      ...jitSection(machineJitStats(this.machine), instret),
     };
   }
 }
 
 /** The report's `jit` member when the machine translates. */
-function jitSection(jit: MachineJit | null, instret: number): { jit?: JitStats & { share: number } } {
-  if (jit === null) return {};
-  const s = jit.stats();
+function jitSection(s: JitStats | null, instret: number): { jit?: JitStats & { share: number } } {
+  if (s === null) return {};
   return { jit: { ...s, share: instret > 0 ? s.executed / instret : 0 } };
 }
 

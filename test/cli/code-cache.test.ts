@@ -234,6 +234,15 @@ describe("CachedLoader", () => {
     expect(run().misses).toEqual([]);
   });
 
+  it("reads chunks larger than its first buffer, and throws as require would for a missing one", () => {
+    const big = `exports.n = ${"1 + ".repeat(400_000)}1;\n`; // 1.6 MB: the read buffer grows
+    writeFileSync(join(dir, "chunks/big.js"), big);
+    writeFileSync(main, 'exports.answer = () => require("./big.js").n;\n');
+    expect(run()).toMatchObject({ answer: 400_001, misses: ["main.js", "big.js"] });
+    expect(run()).toMatchObject({ answer: 400_001, hits: ["main.js", "big.js"] });
+    expect(() => new CachedLoader(cache).load(join(dir, "chunks/none.js"))).toThrow(/ENOENT/);
+  });
+
   it("runs without a cache directory (turned off) and without one it can write", () => {
     const off = new CachedLoader(null);
     expect((off.load(main) as { answer: () => number }).answer()).toBe(42);

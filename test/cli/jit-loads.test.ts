@@ -1,12 +1,14 @@
 // What `mmlab run` loads at run time (issue 12: "a command loads only what it uses, the plotting
 // stack only for plots"), seen from inside the process: the command bundled as bin/mmlab.js's is
 // (test/helpers/process.ts) runs with a preload that logs every require, every file read
-// through fs.readFileSync (CommonJS chunks) and every ES module resolved (import(), as the
+// through fs.readFileSync or opened through fs.openSync (CommonJS chunks: start.js reads them
+// into reused buffers) and every ES module resolved (import(), as the
 // plotting stack is loaded). A run loads no plotting module, no experiment and no gdb stub; it
 // loads the translator's chunk when it translates (the default) and not with --no-jit. Through
 // bin/mmlab.js's own loader (start.js, src/cli/code-cache.ts runCached), the translator's chunk is
-// loaded only when a hart's starter share is used up or a report asks for it: a hello world never
-// loads it. The preload's ES module hook is checked to see a dynamic import of vega, so the test
+// loaded only when a hart's starter share is used up and the program has shown hot code
+// (interp.ts's heat probe): a hello world never loads it, nor a program whose code runs once,
+// nor their reports (--stats gives a translating machine's zeros). The preload's ES module hook is checked to see a dynamic import of vega, so the test
 // cannot pass by seeing nothing.
 
 import { spawnSync } from "node:child_process";
@@ -34,6 +36,11 @@ const read = fs.readFileSync;
 fs.readFileSync = function (path) {
   if (typeof path === "string") log("read " + path);
   return read.apply(this, arguments);
+};
+const open = fs.openSync;
+fs.openSync = function (path) {
+  if (typeof path === "string") log("read " + path);
+  return open.apply(this, arguments);
 };
 const load = Module._load;
 Module._load = function (request) {
@@ -135,11 +142,34 @@ describe("what `mmlab run` loads through bin/mmlab.js's loader (start.js)", () =
     }
   }, 120_000);
 
-  it("run --stats=json of a hello world: the translator's chunk, for the report's jit member", () => {
+  it("run --stats=json of a hello world: not the translator's chunk; the report's jit member at zero", () => {
     const r = run(["run", "--stats=json", "guests/bin/hello.nolibc.elf"]);
-    expect(r.seen.filter((l) => JIT_CHUNK.test(l)).length).toBeGreaterThan(0);
+    expect(r.seen.filter((l) => JIT_CHUNK.test(l))).toEqual([]);
     const report = JSON.parse(r.stderr) as { jit?: { regions: number; executed: number } };
     expect(report.jit).toMatchObject({ regions: 0, executed: 0 });
+  }, 120_000);
+
+  it("run --bare of code run once past the starter share: not the translator's chunk", () => {
+    // 256 loops of 500 passes, distinct code one after the other (as bench/never-slower.bench.ts's
+    // `once`): 512,000 instructions, no pc taken backward 1,024 times
+    const loops = Array.from(
+      { length: 256 },
+      (_, k) =>
+        `    li s1, 500\nl${k}: addi a0, a0, ${k + 1}\n    xor a1, a1, a0\n    addi s1, s1, -1\n    bnez s1, l${k}`,
+    );
+    const src = join(dir, "once.s");
+    writeFileSync(
+      src,
+      `    .text\n    .globl _start\n_start:\n${loops.join("\n")}\n    li t0, 0x100000\n    li t1, 0x5555\n    sw t1, 0(t0)\n9:  j 9b\n`,
+    );
+    const r = run(["run", "--bare", "--stats=json", src]);
+    expect(r.seen.filter((l) => JIT_CHUNK.test(l))).toEqual([]);
+    const report = JSON.parse(r.stderr.slice(r.stderr.indexOf("{"))) as {
+      instret: number;
+      jit?: { regions: number };
+    };
+    expect(report.instret).toBeGreaterThan(500_000);
+    expect(report.jit).toMatchObject({ regions: 0 });
   }, 120_000);
 
   it("run past the starter share: the translator's chunk, and code translated", () => {

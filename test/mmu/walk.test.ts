@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  Arena,
   describeStop,
   formatWalk,
   PTE_A,
@@ -18,9 +19,11 @@ import {
   SV48,
   SV57,
   vpnIndex,
+  WALK_N,
   type WalkContext,
   Walker,
   type WalkStop,
+  walkerArenaBytes,
   writePte,
 } from "../../src/mmu/index.js";
 import { RWX_AD, space, vpnOfBig } from "./helpers.js";
@@ -290,5 +293,47 @@ describe("the walk's record", () => {
     expect(pteStop(PTE_V | PTE_R | (1 << 10), 0, 1)).toBe("misaligned-superpage");
     expect(pteStop(PTE_V | PTE_R, PTE_HI_N, 0)).toBe("bad-napot");
     expect(pteStop(PTE_V | PTE_R | (8 << 10), PTE_HI_N, 0)).toBe("leaf");
+  });
+});
+
+describe("the walker's state in an arena (for the walk in wasm)", () => {
+  const PWC = [
+    { level: 3, sets: 1, ways: 2 },
+    { level: 1, sets: 2, ways: 4 },
+  ];
+
+  it("walkerArenaBytes holds the counters and the caches; stats and wasmLayout read them there", () => {
+    const sp = space(SV48);
+    sp.map(0x4000_0000n, RAM_BASE, 0, RWX_AD);
+    const arena = new Arena(65536, walkerArenaBytes(PWC));
+    const free = arena.free;
+    const w = new Walker(sp.mem, PWC, arena);
+    expect(free - arena.free).toBeLessThanOrEqual(walkerArenaBytes(PWC));
+    expect(free - arena.free).toBeGreaterThan(walkerArenaBytes(PWC) - 64); // alignment slack only
+    expect(arena.holds(w.counts)).toBe(true);
+    const lay = w.wasmLayout(arena)!;
+    expect(lay.counts).toBe(w.counts.byteOffset);
+    expect(lay.pwc!.arrays.map((a) => a.level)).toEqual([1, 3]); // in level order
+    w.walk(SV48, sp.root, 0, 0x40000, "r", S);
+    w.walk(SV48, sp.root, 0, 0x40000, "r", S);
+    const f64 = new Float64Array(arena.buffer);
+    expect(f64[lay.counts / 8 + WALK_N.WALKS]).toBe(2);
+    expect(f64[lay.counts / 8 + WALK_N.REFS]).toBe(5); // 4, then 1 from the level-1 cache
+    expect(f64[lay.counts / 8 + WALK_N.BY_SIZE + 12]).toBe(2);
+    expect(w.stats).toMatchObject({ walks: 2, refs: 5, faults: 0, bySize: new Map([[12, 2]]) });
+    const l1 = lay.pwc!.arrays[0]!;
+    expect([f64[l1.hits / 8], f64[l1.misses / 8]]).toEqual([1, 1]);
+    expect(w.pwc!.stats().find((s) => s.level === 1)).toEqual({ level: 1, hits: 1, misses: 1 });
+    expect(f64[lay.pwc!.clock / 8]).toBeGreaterThan(0);
+  });
+
+  it("without an arena (or without room in it) the state is on ordinary arrays and has no wasm layout", () => {
+    const sp = space(SV48);
+    const arena = new Arena(65536, 0);
+    const w = new Walker(sp.mem, PWC, arena);
+    expect(arena.holds(w.counts)).toBe(false);
+    expect(w.wasmLayout(arena)).toBeNull();
+    expect(w.pwc!.wasmLayout()).toBeNull();
+    expect(new Walker(sp.mem).wasmLayout(arena)).toBeNull();
   });
 });

@@ -1,9 +1,12 @@
 // The machine a command builds (src/session/machine.ts), here its translation deferred: with a
 // loader given (setJitLoader, as the `mmlab` command gives its chunk loader), newMachine loads
 // no translator; a hart's first chunk past the process's starter share loads it and turns
-// translation on for the whole machine (Hart.jitPending), and a report asks for it too
-// (machineJit). A program that ends within the starter share never loads it; a longer one runs
-// as it does with translation on from the start (the same result, report and state).
+// translation on for the whole machine (Hart.jitPending) once the program has shown hot code
+// (interp.ts's heat probe); a report of a machine still pending gives a translating machine's
+// zeros (machineJitStats). A program that ends within the starter share never loads it, nor
+// one whose code runs once; a longer one with hot
+// code runs as it does with translation on from the start (the same result, report and state).
+// The tests run in order: the starter share and the probe are the process's.
 
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Machine } from "../../src/cpu/index.js";
@@ -16,7 +19,7 @@ import {
   loadBareProgram,
   loadJit,
   type MachineSpec,
-  machineJit,
+  machineJitStats,
   newMachine,
   prepareBare,
   setJitLoader,
@@ -88,16 +91,32 @@ describe("translation deferred until a hart needs it (setJitLoader)", () => {
     expect(r.seen.out).toBe("Y\n");
     expect(r.machine.harts.reduce((n, h) => n + h.steps, 0)).toBeLessThan(STARTER_INSNS);
     expect([r.during, r.translating, r.pending]).toEqual([0, false, [true, true]]);
-    // the report turned it on (the file's one load), with nothing translated
-    expect(loads).toBe(1);
-    expect(r.machine.harts.map((h) => h.jitPending)).toEqual([null, null]);
-    expect(r.jit).toMatchObject({ regions: 0, executed: 0, share: 0 });
+    // nor did the report, whose figures are those of a machine translating from the start
+    expect(loads).toBe(0);
+    expect(r.machine.harts.map((h) => h.jitPending !== null)).toEqual([true, true]);
+    const m = newMachine({ ...spec(1000), jit: undefined }, () => {});
+    expect(r.jit).toEqual({ ...Jit.attachJit(m).stats(), share: 0 });
   });
 
-  it("a longer program loads it at its first jit chunk and runs as with translation from the start", async () => {
+  it("a program whose code runs once past the starter share never loads it (the plain variant runs it)", () => {
+    setJitLoader(countingLoader);
+    const loops = Array.from(
+      { length: 64 },
+      (_, k) =>
+        `\n    li s1, 40\nonce${k}:\n    addi a0, a0, ${k + 1}\n    addi s1, s1, -1\n    bnez s1, once${k}`,
+    );
+    const src = `\n    .text\n    .globl _start\n_start:${loops.join("")}\n    li t0, 0x100000\n    li t1, 0x5555\n    sw t1, 0(t0)\n9:  j 9b\n`;
+    const r = runProgram(assembleElf(src, "once.s"), Number.POSITIVE_INFINITY);
+    expect(r.seen.result.exitCode).toBe(0);
+    expect(r.machine.harts[0]!.steps).toBeGreaterThan(STARTER_INSNS);
+    expect(starterInsnsLeft()).toBe(0);
+    expect([r.during, r.translating, r.pending]).toEqual([0, false, [true, true]]);
+  });
+
+  it("a longer program with hot code loads it and runs as with translation from the start", async () => {
+    // (the share is used up: the plain variant's samples find the hot code, interp.ts)
     const elf = loadBareProgram("guests/bin/bench_bare.elf");
     setJitLoader(countingLoader);
-    expect(starterInsnsLeft()).toBeGreaterThan(0);
     const deferred = runProgram(elf, 400_000);
     expect([deferred.translating, deferred.pending]).toEqual([true, [false, false]]);
     expect(deferred.jit?.executed).toBeGreaterThan(0);
@@ -110,15 +129,16 @@ describe("translation deferred until a hart needs it (setJitLoader)", () => {
     expect(deferred.seen).toEqual(eager.seen);
   });
 
-  it("machineJit turns pending translation on once and gives the machine's state", () => {
+  it("machineJitStats: a pending machine's zeros without loading, the translator's own once on", () => {
     setJitLoader(countingLoader);
     const m = newMachine(spec(1000), () => {});
-    expect(m.jit).toBeNull();
-    const j = machineJit(m);
-    expect(j).not.toBeNull();
-    expect(j).toBe(m.jit);
-    expect(machineJit(m)).toBe(j);
+    const before = loads;
+    expect(machineJitStats(m)).toMatchObject({ regions: 0, insns: 0, executed: 0, translateMs: 0 });
+    expect([loads - before, m.jit]).toEqual([0, null]);
+    m.harts[0]!.jitPending!.start();
     expect(m.harts.every((h) => h.jit !== null && h.jitPending === null)).toBe(true);
+    expect(machineJitStats(m)).toEqual(m.jit!.stats());
+    expect(machineJitStats(newMachine({ ...spec(1000), jit: undefined }, () => {}))).toBeNull();
   });
 
   it("without a loader newMachine turns translation on at once (loadJit first)", async () => {

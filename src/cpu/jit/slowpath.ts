@@ -1,21 +1,36 @@
 // The slow path of translated loads and stores, in wasm: what a region calls when its host-TLB
-// lookup misses. It serves the common miss of a program whose working set exceeds the L1 data
-// TLB (bench_hash: millions of L1 misses that hit the L2) without leaving wasm: the modelled
-// TLB's L1 and L2 probes, an L2 hit copied into the L1 (victim, eviction, the evicted slot's
-// host copies killed, the fill), the counters and stamps, the host-TLB fill of the access's kind
-// and of the other data kind (as Hart.hostFill), and the RAM access itself. It reads and writes
-// the model's state where TlbModel keeps it in the arena, so the model stays one state with two
-// implementations of its hit path that must agree exactly (test/cpu/jit/slowpath.test.ts).
+// lookup misses. It serves the common misses of a program whose working set exceeds the L1 data
+// TLB (bench_hash: millions of L1 misses that hit the L2) or the L2 (bench_chase: a walk nearly
+// every step) without leaving wasm: the modelled TLB's L1 and L2 probes, an L2 hit copied into
+// the L1, or after a miss in both the walk (page-walk caches, the walker's checks, its counters)
+// and the fill of the L2 and the L1 (victim, eviction, the evicted slot's host copies killed,
+// the fill), the counters and stamps, the host-TLB fill of the access's kind and of the other
+// data kind (as Hart.hostFill), and the RAM access itself. It reads and writes the model's and
+// the walker's state where they keep it in the arena, so each stays one state with two
+// implementations that must agree exactly (test/cpu/jit/slowpath.test.ts).
 //
 // Anything else goes to the JavaScript slow path (Hart.loadSlow/storeSlow through the
 // translator's glue), BEFORE any state changes, so that path redoes the access from the start:
 // no live data context (HOST_W.LIVE: the host TLB was flushed since the last paged data
-// translation), a misaligned or non-canonical address, an L2 miss (a walk), a permission or A/D
-// bit that does not serve the access as a plain hit, a physical address outside RAM, a store to a
-// flagged page, a leaf the L1 holds as pieces or an L1 array holding pieces, an L1 array whose
-// policy is done only in JS (random; tree-PLRU other than 1 or 4 ways), and a TLB trace hook.
+// translation), a misaligned or non-canonical address, a walk that faults or needs an A/D
+// update or ends at a Svnapot leaf or at a leaf size not walked before, a permission or A/D bit
+// that does not serve the access as a plain hit, a physical address outside RAM, a store to a
+// flagged page, a leaf an array holds as pieces or an array holding pieces, an array whose
+// policy is done only in JS (random; tree-PLRU of more than 64 ways), and a TLB trace hook.
 
 import {
+  PTE_A,
+  PTE_D,
+  PTE_G,
+  PTE_HI_N,
+  PTE_HI_PBMT,
+  PTE_HI_RESERVED,
+  PTE_R,
+  PTE_U,
+  PTE_V,
+  PTE_W,
+  PTE_X,
+  type PwcWasmArray,
   RAM_BASE,
   TLB_I,
   TLB_N,
@@ -24,6 +39,8 @@ import {
   TLB_REC,
   type TlbWasmLayout,
   type TlbWasmProbe,
+  WALK_N,
+  type WalkerWasmLayout,
 } from "../../mmu/index.js";
 import { HOST_INVALID, HOST_TRACKED_FILLS, HOST_UNLINKED, HOST_W, type HostTlb } from "../hosttlb.js";
 import { TLB_BITS, TLB_SIZE } from "../trap.js";
@@ -31,7 +48,7 @@ import type { FuncBuilder, Label } from "./func.js";
 import { ModuleBuilder } from "./module.js";
 import { Op } from "./opcodes.js";
 import { JIT_VALUE, type RegionImports } from "./region.js";
-import { Block, F64, I32, I64 } from "./types.js";
+import { Block, F64, I32, I64, type ValType } from "./types.js";
 
 /** Where the slow path's state lies (byte offsets in the arena) and the machine's RAM. */
 export interface SlowPathLayout {
@@ -50,9 +67,16 @@ export interface SlowPathLayout {
   shared: boolean;
 }
 
-/** The L1 arrays whose replacement the wasm path does (else it leaves the fill to JS). */
+/** A page-walk cache's locals in a walk (SlowPathBuilder.pwcLocals). */
+type PwcLocals = Record<"hit" | "fill" | "fppn" | "fglob", number>;
+
+/** The most ways of a tree-PLRU array whose victim the wasm path chooses (its code is unrolled
+ *  per way and tree level). */
+const PLRU_MAX_WAYS = 64;
+
+/** The arrays whose replacement the wasm path does (else it leaves the fill to JS). */
 function doneInWasm(a: TlbWasmLayout["arrays"][number]): boolean {
-  return a.repl === "lru" || a.repl === "fifo" || (a.repl === "plru" && (a.ways === 1 || a.ways === 4));
+  return a.repl === "lru" || a.repl === "fifo" || (a.repl === "plru" && a.ways <= PLRU_MAX_WAYS);
 }
 
 /** A hart's load and store slow paths: functions with the signatures of RegionImports' load and
@@ -300,7 +324,7 @@ class SlowPathBuilder {
     // an L1 miss: the L2
     const l2 = f.block();
     this.emitProbe(f, t.probeL2, L.vpn, L.asid, L.s2, l2, L.idx, L.first, L.i);
-    fail();
+    this.emitWalk(f, k, L);
     f.end();
     // an L2 hit in s2: the permission, the RAM, then the copy into the L1
     this.emitCheck(f, k, L.s2, L);
@@ -335,6 +359,524 @@ class SlowPathBuilder {
     this.emitAfter(f, k, L);
     f.finish();
     return f.index;
+  }
+
+  // ---- the walk after a miss in every level (Paging.probe's walk, Walker.walk, TlbModel.fill) ----
+
+  /** A miss in the L1 and the L2: walk, and if the walk finds a leaf that serves the access as a
+   *  plain hit (no A/D update, no fault), at a RAM address, of a size the L2 and the L1 hold
+   *  whole in arrays whose replacement is done here, count and fill as the JavaScript path
+   *  would, then return the RAM offset (emitAfter). Else return -1, having changed nothing. */
+  private emitWalk(f: FuncBuilder, k: 0 | 1, L: Record<string, number>): void {
+    const t = this.t;
+    const wl = t.walker;
+    const levels = this.walkLevels(k);
+    if (wl === null || levels.length === 0) {
+      f.i32Const(-1).return();
+      return;
+    }
+    const fail = (): void => {
+      f.i32Const(-1).return();
+    };
+    const W = this.walkLocals(f);
+    const words = this.h.words.byteOffset;
+    // a trace hook sees walks, fills and evictions: JS
+    f.i32Const(0)
+      .load(Op.i32_load, t.ints + 4 * TLB_I.EVENTS)
+      .if();
+    fail();
+    f.end();
+    f.i32Const(0)
+      .load(Op.i32_load, words + 4 * HOST_W.LEVELS)
+      .localTee(W.levels);
+    f.i32Const(1).op(Op.i32_sub).localSet(W.lvl);
+    f.i32Const(0)
+      .load(Op.i32_load, words + 4 * HOST_W.ROOT_HI)
+      .op(Op.i64_extend_i32_u);
+    f.i64Const(32, 0).op(Op.i64_shl);
+    f.i32Const(0)
+      .load(Op.i32_load, words + 4 * HOST_W.ROOT_LO)
+      .op(Op.i64_extend_i32_u);
+    f.op(Op.i64_or).localSet(W.tbl);
+    f.i32Const(0).localSet(W.glob);
+    f.i32Const(0).localSet(W.refs);
+    const pwc = wl.pwc?.arrays ?? [];
+    const P = pwc.map((a) => this.pwcLocals(f, a.level));
+    this.emitPwcLookup(f, pwc, P, W, L);
+    this.emitDescend(f, pwc, P, W, L);
+    // the leaf's flags: the access must be a plain hit (else a fault or an A/D update: JS)
+    f.localGet(W.plo)
+      .i32Const(255)
+      .op(Op.i32_and)
+      .localGet(W.glob)
+      .i32Const(5)
+      .op(Op.i32_shl)
+      .op(Op.i32_or)
+      .localTee(L.perm!);
+    f.load(Op.i32_load8_u, this.h.ok.byteOffset + 256 * k)
+      .op(Op.i32_eqz)
+      .if();
+    fail();
+    f.end();
+    // the leaf's size: a superpage's PPN aligned to it; a size walked before (its first walk
+    // goes to JS, which keeps the sizes in first-seen order)
+    f.localGet(W.lvl).i32Const(9).op(Op.i32_mul).op(Op.i64_extend_i32_u).localSet(W.bits);
+    f.i64Const(1, 0).localGet(W.bits).op(Op.i64_shl).i64Const(1, 0).op(Op.i64_sub).localSet(W.mask);
+    f.localGet(W.ppn).localGet(W.mask).op(Op.i64_and).op(Op.i64_eqz).op(Op.i32_eqz).if();
+    fail();
+    f.end();
+    f.localGet(W.bits).op(Op.i32_wrap_i64).i32Const(12).op(Op.i32_add).localSet(W.shift);
+    f.i32Const(k * 64 * 8)
+      .localGet(W.shift)
+      .i32Const(3)
+      .op(Op.i32_shl)
+      .op(Op.i32_add)
+      .localTee(W.at);
+    f.load(Op.f64_load, t.nums + 8 * TLB_N.WALKS)
+      .f64Const(0)
+      .op(Op.f64_eq)
+      .if();
+    fail();
+    f.end();
+    // the physical address: in RAM (a store: in a page without flags)
+    f.localGet(W.ppn).localGet(L.vpn!).localGet(W.mask).op(Op.i64_and).op(Op.i64_add);
+    f.i64Const(12, 0).op(Op.i64_shl);
+    f.localGet(0).i32Const(4095).op(Op.i32_and).op(Op.i64_extend_i32_u).op(Op.i64_or);
+    f.i64ConstBig(BigInt(RAM_BASE)).op(Op.i64_sub).localTee(W.pa);
+    f.localGet(3)
+      .op(Op.i64_extend_i32_u)
+      .op(Op.i64_add)
+      .i64ConstBig(BigInt(this.lay.ramBytes))
+      .op(Op.i64_gt_u);
+    f.localGet(W.pa).i64Const(0, 0).op(Op.i64_lt_s).op(Op.i32_or).if();
+    fail();
+    f.end();
+    f.localGet(W.pa).op(Op.i32_wrap_i64).localSet(L.off!);
+    if (k === 1) {
+      f.localGet(L.off!).i32Const(12).op(Op.i32_shr_u).load(Op.i32_load8_u, this.lay.pageFlags).if();
+      fail();
+      f.end();
+    }
+    // the arrays the leaf goes to hold no pieces (a victim might be one)
+    const checked = f.block();
+    for (const lv of levels) {
+      f.localGet(W.lvl).i32Const(lv.level).op(Op.i32_eq).if();
+      f.i32Const(0).load(Op.i32_load, t.ints + 4 * (TLB_I.PIECES + lv.l1));
+      if (lv.l2 >= 0)
+        f.i32Const(0)
+          .load(Op.i32_load, t.ints + 4 * (TLB_I.PIECES + lv.l2))
+          .op(Op.i32_or);
+      f.if();
+      fail();
+      f.end();
+      f.br(checked);
+      f.end();
+    }
+    fail();
+    f.end();
+    // commit: nothing below leaves for JS
+    this.emitWalkCounts(f, k, wl, pwc, P, W, L);
+    const filled = f.block();
+    for (const lv of levels) {
+      f.localGet(W.lvl).i32Const(lv.level).op(Op.i32_eq).if();
+      if (lv.l2 >= 0) this.emitEnterLeaf(f, k, lv.l2, lv.shift, W, L);
+      this.emitEnterLeaf(f, k, lv.l1, lv.shift, W, L);
+      f.br(filled);
+      f.end();
+    }
+    f.unreachable();
+    f.end();
+    this.emitAfter(f, k, L);
+  }
+
+  /** The leaf levels a walk in wasm fills for kind k: those whose size the L1 data TLB (and the
+   *  L2, if there is one) holds whole, in arrays whose replacement is done here. */
+  private walkLevels(k: 0 | 1): { level: number; shift: number; l1: number; l2: number }[] {
+    void k;
+    const t = this.t;
+    const out: { level: number; shift: number; l1: number; l2: number }[] = [];
+    const hasL2 = t.probeL2.length > 0;
+    for (let level = 0; level <= 4; level++) {
+      const shift = 12 + 9 * level;
+      const p1 = t.placeL1D.get(shift);
+      if (p1 === undefined || p1.shift !== shift || !doneInWasm(t.arrays[p1.arr]!)) continue;
+      const p2 = t.placeL2.get(shift);
+      if (hasL2 && (p2 === undefined || p2.shift !== shift || !doneInWasm(t.arrays[p2.arr]!))) continue;
+      out.push({ level, shift, l1: p1.arr, l2: hasL2 ? p2!.arr : -1 });
+    }
+    return out;
+  }
+
+  /** The walk's locals of f (made once per function). */
+  private walkLocals(f: FuncBuilder): Record<string, number> {
+    return this.localsOnce(f, "walk", {
+      levels: I32,
+      lvl: I32,
+      tbl: I64,
+      glob: I32,
+      refs: I32,
+      plo: I32,
+      phi: I32,
+      poff: I32,
+      ppn: I64,
+      bits: I64,
+      mask: I64,
+      shift: I32,
+      at: I32,
+      pa: I64,
+      ptag: I64,
+      pi: I32,
+      pend: I32,
+      pv: I32,
+      stampF: F64,
+    });
+  }
+
+  private readonly localSets = new Map<FuncBuilder, Map<string, Record<string, number>>>();
+  /** The locals named in `spec` (name: type) of group `group` of f, made the first time. */
+  private localsOnce<K extends string>(
+    f: FuncBuilder,
+    group: string,
+    spec: Record<K, ValType>,
+  ): Record<K, number> {
+    let groups = this.localSets.get(f);
+    if (groups === undefined) {
+      groups = new Map();
+      this.localSets.set(f, groups);
+    }
+    let l = groups.get(group);
+    if (l === undefined) {
+      l = {};
+      for (const [name, type] of Object.entries(spec) as [K, ValType][])
+        l[name] = f.local(type, `${group}_${name}`);
+      groups.set(group, l);
+    }
+    return l as Record<K, number>;
+  }
+
+  /** Per page-walk cache: the way its lookup hit (-1: a miss), and the pointer the descent
+   *  read at its level (to fill it with: ppn, global; fill = 1 when read). */
+  private pwcLocals(f: FuncBuilder, level: number): PwcLocals {
+    return {
+      hit: f.local(I32, `pwc${level}_hit`),
+      fill: f.local(I32, `pwc${level}_fill`),
+      fppn: f.local(I64, `pwc${level}_ppn`),
+      fglob: f.local(I32, `pwc${level}_glob`),
+    };
+  }
+
+  /** PageWalkCache.lookup without its changes: each cache of a level below the mode's top
+   *  probed (hit: the way), the deepest hit's table and G the walk's start. */
+  private emitPwcLookup(
+    f: FuncBuilder,
+    pwc: readonly PwcWasmArray[],
+    P: PwcLocals[],
+    W: Record<string, number>,
+    L: Record<string, number>,
+  ): void {
+    pwc.forEach((a, i) => {
+      const p = P[i]!;
+      f.i32Const(-1).localSet(p.hit);
+      f.i32Const(0).localSet(p.fill);
+      f.i32Const(a.level).localGet(W.levels!).op(Op.i32_lt_s).if();
+      this.pwcSet(f, a, W, L);
+      const done = f.block();
+      const top = f.loop();
+      f.localGet(W.pi!).localGet(W.pend!).op(Op.i32_ge_u).brIf(done);
+      // valid, the tag, and global or the ASID's
+      f.localGet(W.pi!).load(Op.i32_load8_u, a.valid);
+      f.localGet(W.pi!).i32Const(3).op(Op.i32_shl).load(Op.f64_load, a.tag);
+      f.localGet(W.ptag!).op(Op.f64_convert_i64_u).op(Op.f64_eq).op(Op.i32_and);
+      f.localGet(W.pi!).load(Op.i32_load8_u, a.global);
+      f.localGet(W.pi!).i32Const(2).op(Op.i32_shl).load(Op.i32_load, a.asid).localGet(L.asid!).op(Op.i32_eq);
+      f.op(Op.i32_or).op(Op.i32_and).if();
+      f.localGet(W.pi!).localSet(p.hit);
+      f.br(done);
+      f.end();
+      f.localGet(W.pi!).i32Const(1).op(Op.i32_add).localSet(W.pi!);
+      f.br(top);
+      f.end();
+      f.end();
+      f.end();
+    });
+    // the deepest (lowest level) hit: resume below it
+    const chosen = f.block();
+    pwc.forEach((a, i) => {
+      const p = P[i]!;
+      f.localGet(p.hit).i32Const(0).op(Op.i32_ge_s).if();
+      f.i32Const(a.level - 1).localSet(W.lvl!);
+      f.localGet(p.hit)
+        .i32Const(3)
+        .op(Op.i32_shl)
+        .load(Op.f64_load, a.ppn)
+        .op(Op.i64_trunc_f64_u)
+        .localSet(W.tbl!);
+      f.localGet(p.hit).load(Op.i32_load8_u, a.global).localSet(W.glob!);
+      f.br(chosen);
+      f.end();
+    });
+    f.end();
+  }
+
+  /** The set of cache `a` that vpn indexes (PageWalkCache.find, fill): ptag = the VA bits above
+   *  its level, pi = the set's first way, pend = past its last. */
+  private pwcSet(
+    f: FuncBuilder,
+    a: PwcWasmArray,
+    W: Record<string, number>,
+    L: Record<string, number>,
+  ): void {
+    f.localGet(L.vpn!)
+      .i64Const(9 * a.level, 0)
+      .op(Op.i64_shr_u)
+      .localTee(W.ptag!);
+    f.i64Const(a.sets, 0)
+      .op(Op.i64_rem_u)
+      .op(Op.i32_wrap_i64)
+      .i32Const(a.ways)
+      .op(Op.i32_mul)
+      .localTee(W.pi!);
+    f.i32Const(a.ways).op(Op.i32_add).localSet(W.pend!);
+  }
+
+  /** Walker.descend from (lvl, tbl, glob) to a leaf without changes: every PTE in RAM, a
+   *  pointer or a leaf as pteStop says (a fault, a Svnapot leaf: JS); leaves the leaf's words
+   *  in plo and phi, its level in lvl, its PPN in ppn, G in glob, the PTEs read in refs, and
+   *  each cache's pointer to fill. */
+  private emitDescend(
+    f: FuncBuilder,
+    pwc: readonly PwcWasmArray[],
+    P: PwcLocals[],
+    W: Record<string, number>,
+    L: Record<string, number>,
+  ): void {
+    const fail = (): void => {
+      f.i32Const(-1).return();
+    };
+    const leaf = f.block();
+    const top = f.loop();
+    // the PTE's address: tbl * 4096 + index * 8, within RAM
+    f.localGet(W.tbl!).i64Const(12, 0).op(Op.i64_shl);
+    f.localGet(L.vpn!).localGet(W.lvl!).i32Const(9).op(Op.i32_mul).op(Op.i64_extend_i32_u).op(Op.i64_shr_u);
+    f.i64Const(511, 0).op(Op.i64_and).i64Const(3, 0).op(Op.i64_shl).op(Op.i64_add);
+    f.i64ConstBig(BigInt(RAM_BASE)).op(Op.i64_sub).localTee(W.pa!);
+    f.i64ConstBig(BigInt(this.lay.ramBytes - 8))
+      .op(Op.i64_gt_u)
+      .if(); // below RAM wraps to a large u64
+    fail();
+    f.end();
+    f.localGet(W.pa!).op(Op.i32_wrap_i64).localTee(W.poff!).load(Op.i32_load, 0).localSet(W.plo!);
+    f.localGet(W.poff!).load(Op.i32_load, 4).localSet(W.phi!);
+    f.localGet(W.refs!).i32Const(1).op(Op.i32_add).localSet(W.refs!);
+    // not valid, W without R, reserved or PBMT bits: a fault
+    f.localGet(W.plo!).i32Const(PTE_V).op(Op.i32_and).op(Op.i32_eqz);
+    f.localGet(W.plo!)
+      .i32Const(PTE_R | PTE_W)
+      .op(Op.i32_and)
+      .i32Const(PTE_W)
+      .op(Op.i32_eq)
+      .op(Op.i32_or);
+    f.localGet(W.phi!)
+      .i32Const(PTE_HI_RESERVED | PTE_HI_PBMT)
+      .op(Op.i32_and)
+      .op(Op.i32_or)
+      .if();
+    fail();
+    f.end();
+    f.localGet(W.phi!).op(Op.i64_extend_i32_u).i64Const(32, 0).op(Op.i64_shl);
+    f.localGet(W.plo!).op(Op.i64_extend_i32_u).op(Op.i64_or).i64Const(10, 0).op(Op.i64_shr_u);
+    f.i64ConstBig((1n << 44n) - 1n)
+      .op(Op.i64_and)
+      .localSet(W.ppn!);
+    // a leaf (R or X): not Svnapot
+    f.localGet(W.plo!)
+      .i32Const(PTE_R | PTE_X)
+      .op(Op.i32_and)
+      .if();
+    f.localGet(W.phi!).i32Const(PTE_HI_N).op(Op.i32_and).if();
+    fail();
+    f.end();
+    f.br(leaf);
+    f.end();
+    // a pointer: D, A, U, N clear, not at level 0
+    f.localGet(W.plo!)
+      .i32Const(PTE_D | PTE_A | PTE_U)
+      .op(Op.i32_and);
+    f.localGet(W.phi!).i32Const(PTE_HI_N).op(Op.i32_and).op(Op.i32_or);
+    f.localGet(W.lvl!).op(Op.i32_eqz).op(Op.i32_or).if();
+    fail();
+    f.end();
+    f.localGet(W.glob!)
+      .localGet(W.plo!)
+      .i32Const(5)
+      .op(Op.i32_shr_u)
+      .i32Const(1)
+      .op(Op.i32_and)
+      .op(Op.i32_or);
+    f.localSet(W.glob!);
+    f.localGet(W.ppn!).localSet(W.tbl!);
+    pwc.forEach((a, i) => {
+      const p = P[i]!;
+      f.localGet(W.lvl!).i32Const(a.level).op(Op.i32_eq).if();
+      f.i32Const(1).localSet(p.fill);
+      f.localGet(W.ppn!).localSet(p.fppn);
+      f.localGet(W.glob!).localSet(p.fglob);
+      f.end();
+    });
+    f.localGet(W.lvl!).i32Const(1).op(Op.i32_sub).localSet(W.lvl!);
+    f.br(top);
+    f.end();
+    f.end();
+  }
+
+  /** The counting of a walk that fills: the clock, the L1's (and L2's) access and miss, the
+   *  page-walk caches' hits, misses, stamps and fills (PageWalkCache.lookup and fill), the
+   *  walker's counters and the model's walk counts (Walker.walk, TlbModel.recordWalk). */
+  private emitWalkCounts(
+    f: FuncBuilder,
+    k: 0 | 1,
+    wl: WalkerWasmLayout,
+    pwc: readonly PwcWasmArray[],
+    P: PwcLocals[],
+    W: Record<string, number>,
+    L: Record<string, number>,
+  ): void {
+    const t = this.t;
+    this.setClock(f, L.now!);
+    this.count(f, TLB_N.KC + (1 * 3 + k) * 3);
+    this.count(f, TLB_N.KC + (1 * 3 + k) * 3 + 2);
+    if (t.probeL2.length > 0) {
+      this.count(f, TLB_N.KC + (2 * 3 + k) * 3);
+      this.count(f, TLB_N.KC + (2 * 3 + k) * 3 + 2);
+    }
+    const clock = wl.pwc?.clock ?? 0;
+    const tick = (): void => {
+      // clock = clock + 1, left on the stack
+      f.i32Const(0).i32Const(0).load(Op.f64_load, clock).f64Const(1).op(Op.f64_add);
+      f.localTee(W.stampF!).store(Op.f64_store, clock);
+      f.localGet(W.stampF!);
+    };
+    const add = (at: number, v: () => void): void => {
+      f.i32Const(0).i32Const(0).load(Op.f64_load, at);
+      v();
+      f.op(Op.f64_add).store(Op.f64_store, at);
+    };
+    const one = (): void => {
+      f.f64Const(1);
+    };
+    pwc.forEach((a, i) => {
+      const p = P[i]!;
+      f.i32Const(a.level).localGet(W.levels!).op(Op.i32_lt_s).if();
+      f.localGet(p.hit).i32Const(0).op(Op.i32_ge_s).if();
+      add(a.hits, one);
+      f.localGet(p.hit).i32Const(3).op(Op.i32_shl);
+      tick();
+      f.store(Op.f64_store, a.stamp);
+      f.else();
+      add(a.misses, one);
+      f.end();
+      f.end();
+    });
+    // the descent's fills, top level first (the caches it read a pointer at all missed)
+    for (let i = pwc.length - 1; i >= 0; i--) this.emitPwcFill(f, pwc[i]!, P[i]!, W, L, tick);
+    const n = wl.counts;
+    const refs = (): void => {
+      f.localGet(W.refs!).op(Op.f64_convert_i32_u);
+    };
+    add(n + 8 * WALK_N.WALKS, one);
+    add(n + 8 * WALK_N.REFS, refs);
+    f.localGet(W.shift!).i32Const(3).op(Op.i32_shl).localTee(W.pi!);
+    f.localGet(W.pi!)
+      .load(Op.f64_load, n + 8 * WALK_N.BY_SIZE)
+      .f64Const(1)
+      .op(Op.f64_add);
+    f.store(Op.f64_store, n + 8 * WALK_N.BY_SIZE);
+    f.localGet(W.at!)
+      .localGet(W.at!)
+      .load(Op.f64_load, t.nums + 8 * TLB_N.WALKS)
+      .f64Const(1)
+      .op(Op.f64_add);
+    f.store(Op.f64_store, t.nums + 8 * TLB_N.WALKS);
+    add(t.nums + 8 * (TLB_N.WALK_REFS + k), refs);
+  }
+
+  /** PageWalkCache.fill of cache `a` with the pointer the descent read at its level, if it
+   *  read one: the set's first invalid way, else its least recently used. */
+  private emitPwcFill(
+    f: FuncBuilder,
+    a: PwcWasmArray,
+    p: PwcLocals,
+    W: Record<string, number>,
+    L: Record<string, number>,
+    tick: () => void,
+  ): void {
+    f.localGet(p.fill).if();
+    this.pwcSet(f, a, W, L);
+    f.localGet(W.pi!).localSet(W.pv!);
+    const got = f.block();
+    const top = f.loop();
+    f.localGet(W.pi!).localGet(W.pend!).op(Op.i32_ge_u).brIf(got);
+    f.localGet(W.pi!).load(Op.i32_load8_u, a.valid).op(Op.i32_eqz).if();
+    f.localGet(W.pi!).localSet(W.pv!);
+    f.br(got);
+    f.end();
+    f.localGet(W.pi!).i32Const(3).op(Op.i32_shl).load(Op.f64_load, a.stamp);
+    f.localGet(W.pv!).i32Const(3).op(Op.i32_shl).load(Op.f64_load, a.stamp).op(Op.f64_lt).if();
+    f.localGet(W.pi!).localSet(W.pv!);
+    f.end();
+    f.localGet(W.pi!).i32Const(1).op(Op.i32_add).localSet(W.pi!);
+    f.br(top);
+    f.end();
+    f.end();
+    f.localGet(W.pv!)
+      .i32Const(3)
+      .op(Op.i32_shl)
+      .localGet(W.ptag!)
+      .op(Op.f64_convert_i64_u)
+      .store(Op.f64_store, a.tag);
+    f.localGet(W.pv!).i32Const(2).op(Op.i32_shl).localGet(L.asid!).store(Op.i32_store, a.asid);
+    f.localGet(W.pv!).localGet(p.fglob).store(Op.i32_store8, a.global);
+    f.localGet(W.pv!)
+      .i32Const(3)
+      .op(Op.i32_shl)
+      .localGet(p.fppn)
+      .op(Op.f64_convert_i64_u)
+      .store(Op.f64_store, a.ppn);
+    f.localGet(W.pv!).i32Const(1).store(Op.i32_store8, a.valid);
+    f.localGet(W.pv!).i32Const(3).op(Op.i32_shl);
+    tick();
+    f.store(Op.f64_store, a.stamp);
+    f.end();
+  }
+
+  /** TlbModel.insert of the walked leaf (level lvl, PPN ppn, flags perm, G glob) into array
+   *  `arr`, which holds its size `shift` whole; leaves the slot in s. */
+  private emitEnterLeaf(
+    f: FuncBuilder,
+    k: 0 | 1,
+    arr: number,
+    shift: number,
+    W: Record<string, number>,
+    L: Record<string, number>,
+  ): void {
+    const t = this.t;
+    this.emitPlace(f, k, arr, shift, L);
+    const set = (field: number, v: () => void): void => {
+      f.localGet(L.rv!);
+      v();
+      f.store(Op.f64_store, t.rec + 8 * field);
+    };
+    set(TLB_R.SHIFT, () => f.f64Const(shift));
+    set(TLB_R.LEAF_VPN, () => this.pieceVpn(f, shift, L));
+    set(TLB_R.LEAF_SHIFT, () => f.f64Const(shift));
+    set(TLB_R.PPN, () => f.localGet(W.ppn!).op(Op.f64_convert_i64_u));
+    set(TLB_R.ASID, () => f.localGet(L.asid!).op(Op.f64_convert_i32_u));
+    f.localGet(L.v!).i32Const(2).op(Op.i32_shl);
+    f.i32Const(-1).localGet(L.asid!).localGet(L.perm!).i32Const(PTE_G).op(Op.i32_and).select();
+    f.store(Op.i32_store, t.asidTag);
+    set(TLB_R.PERM, () => f.localGet(L.perm!).op(Op.f64_convert_i32_u));
+    set(TLB_R.LEVEL, () => f.localGet(W.lvl!).op(Op.f64_convert_i32_u));
+    this.emitFilled(f, k, arr, L);
   }
 
   /** A probe of `list` (TlbModel.probe): branch to `found` with the slot in `out`, or fall
@@ -478,8 +1020,6 @@ class SlowPathBuilder {
    *  branch, copyIn, place, victim, drop, enter, filled); leaves the L1 slot in s. */
   private emitCopyIn(f: FuncBuilder, k: 0 | 1, arr: number, shift: number, L: Record<string, number>): void {
     const t = this.t;
-    const a = t.arrays[arr]!;
-    const pagesLog = shift - 12;
     // nothing that needs JS: pieces in the array (the victim might be one), a trace hook
     f.i32Const(0).load(Op.i32_load, t.ints + 4 * (TLB_I.PIECES + arr));
     f.i32Const(0)
@@ -496,7 +1036,55 @@ class SlowPathBuilder {
     this.count(f, TLB_N.KC + (2 * 3 + k) * 3 + 1);
     this.countHit(f, k, L.s2!);
     f.localGet(L.s2!).i32Const(3).op(Op.i32_shl).localGet(L.now!).store(Op.f64_store, t.stamp);
-    // the set, and its victim
+    this.emitPlace(f, k, arr, shift, L);
+    // enter: the record from the L2's (ppn = its ppn - (its vpn - leaf vpn) + (vpn - leaf vpn))
+    const copy = (field: number): void => {
+      f.localGet(L.rv!)
+        .localGet(L.r2!)
+        .load(Op.f64_load, t.rec + 8 * field)
+        .store(Op.f64_store, t.rec + 8 * field);
+    };
+    f.localGet(L.rv!)
+      .f64Const(shift)
+      .store(Op.f64_store, t.rec + 8 * TLB_R.SHIFT);
+    copy(TLB_R.LEAF_VPN);
+    copy(TLB_R.LEAF_SHIFT);
+    f.localGet(L.rv!);
+    f.localGet(L.r2!).load(Op.f64_load, t.rec + 8 * TLB_R.PPN);
+    f.localGet(L.r2!).load(Op.f64_load, t.rec + 8 * TLB_R.VPN);
+    f.localGet(L.r2!)
+      .load(Op.f64_load, t.rec + 8 * TLB_R.LEAF_VPN)
+      .op(Op.f64_sub)
+      .op(Op.f64_sub);
+    this.pieceVpn(f, shift, L);
+    f.localGet(L.r2!)
+      .load(Op.f64_load, t.rec + 8 * TLB_R.LEAF_VPN)
+      .op(Op.f64_sub)
+      .op(Op.f64_add);
+    f.store(Op.f64_store, t.rec + 8 * TLB_R.PPN);
+    copy(TLB_R.ASID);
+    f.localGet(L.v!).i32Const(2).op(Op.i32_shl);
+    f.localGet(L.s2!).i32Const(2).op(Op.i32_shl).load(Op.i32_load, t.asidTag).store(Op.i32_store, t.asidTag);
+    copy(TLB_R.PERM);
+    copy(TLB_R.LEVEL);
+    this.emitFilled(f, k, arr, L);
+  }
+
+  /** The first page of the piece for vpn of size `shift` (idx << pagesLog), as an f64. */
+  private pieceVpn(f: FuncBuilder, shift: number, L: Record<string, number>): void {
+    f.localGet(L.idx!)
+      .i64Const(shift - 12, 0)
+      .op(Op.i64_shl)
+      .op(Op.f64_convert_i64_u);
+  }
+
+  /** TlbModel.place for array `arr` and pieces of `shift` (the array holds no pieces): the
+   *  victim v of vpn's set (evicted, as drop() does, if it holds an entry), its key, first page
+   *  and the occupancy; leaves idx, first, v and rv (v's record offset). */
+  private emitPlace(f: FuncBuilder, k: 0 | 1, arr: number, shift: number, L: Record<string, number>): void {
+    const t = this.t;
+    const a = t.arrays[arr]!;
+    const pagesLog = shift - 12;
     f.localGet(L.vpn!).i64Const(pagesLog, 0).op(Op.i64_shr_u).localSet(L.idx!);
     this.setFirst(f, a, L.idx!, L.first!);
     this.emitVictim(f, arr, L);
@@ -530,9 +1118,6 @@ class SlowPathBuilder {
     f.localGet(L.v!).call(this.hostDrop);
     f.end();
     // place: key, first page, occupancy
-    const pvpn = (): void => {
-      f.localGet(L.idx!).i64Const(pagesLog, 0).op(Op.i64_shl).op(Op.f64_convert_i64_u);
-    };
     f.localGet(L.v!).i32Const(3).op(Op.i32_shl);
     f.localGet(L.idx!)
       .i64Const(pagesLog + 6, 0)
@@ -542,41 +1127,15 @@ class SlowPathBuilder {
       .op(Op.f64_convert_i64_u);
     f.store(Op.f64_store, t.key);
     f.localGet(L.rv!);
-    pvpn();
+    this.pieceVpn(f, shift, L);
     f.store(Op.f64_store, t.rec + 8 * TLB_R.VPN);
     const occ = t.ints + 4 * (TLB_I.OCC + arr * 64 + shift);
     f.i32Const(0).i32Const(0).load(Op.i32_load, occ).i32Const(1).op(Op.i32_add).store(Op.i32_store, occ);
-    // enter: the record from the L2's (ppn = its ppn - (its vpn - leaf vpn) + (vpn - leaf vpn))
-    const copy = (field: number): void => {
-      f.localGet(L.rv!)
-        .localGet(L.r2!)
-        .load(Op.f64_load, t.rec + 8 * field)
-        .store(Op.f64_store, t.rec + 8 * field);
-    };
-    f.localGet(L.rv!)
-      .f64Const(shift)
-      .store(Op.f64_store, t.rec + 8 * TLB_R.SHIFT);
-    copy(TLB_R.LEAF_VPN);
-    copy(TLB_R.LEAF_SHIFT);
-    f.localGet(L.rv!);
-    f.localGet(L.r2!).load(Op.f64_load, t.rec + 8 * TLB_R.PPN);
-    f.localGet(L.r2!).load(Op.f64_load, t.rec + 8 * TLB_R.VPN);
-    f.localGet(L.r2!)
-      .load(Op.f64_load, t.rec + 8 * TLB_R.LEAF_VPN)
-      .op(Op.f64_sub)
-      .op(Op.f64_sub);
-    pvpn();
-    f.localGet(L.r2!)
-      .load(Op.f64_load, t.rec + 8 * TLB_R.LEAF_VPN)
-      .op(Op.f64_sub)
-      .op(Op.f64_add);
-    f.store(Op.f64_store, t.rec + 8 * TLB_R.PPN);
-    copy(TLB_R.ASID);
-    f.localGet(L.v!).i32Const(2).op(Op.i32_shl);
-    f.localGet(L.s2!).i32Const(2).op(Op.i32_shl).load(Op.i32_load, t.asidTag).store(Op.i32_store, t.asidTag);
-    copy(TLB_R.PERM);
-    copy(TLB_R.LEVEL);
-    // filled: inserted, stamp, fills
+  }
+
+  /** TlbModel.filled for slot v of array `arr`: fill time, stamp, the fill counted; s = v. */
+  private emitFilled(f: FuncBuilder, k: 0 | 1, arr: number, L: Record<string, number>): void {
+    const t = this.t;
     f.localGet(L.v!).i32Const(3).op(Op.i32_shl).localGet(L.now!).store(Op.f64_store, t.inserted);
     f.localGet(L.v!).i32Const(3).op(Op.i32_shl).localGet(L.now!).store(Op.f64_store, t.stamp);
     this.count(f, TLB_N.FILLS + arr * 3 + k);
@@ -622,9 +1181,69 @@ class SlowPathBuilder {
       f.end();
       f.end();
     } else {
-      this.emitPlru4(f, arr, L);
+      if (a.ways === 4) this.emitPlru4(f, arr, L);
+      else this.emitPlruTree(f, arr, L);
     }
     f.end();
+  }
+
+  /** TlbModel.plruVictim for any power-of-two ways (2 to PLRU_MAX_WAYS), unrolled: each way used
+   *  since the set's sync time points the nodes on its path away from it where its use is the
+   *  latest under the node (a later way wins a tie); sync = now; then v = the leaf the bits lead
+   *  to. The latest use under each node is kept in a local of its own. */
+  private emitPlruTree(f: FuncBuilder, arr: number, L: Record<string, number>): void {
+    const t = this.t;
+    const a = t.arrays[arr]!;
+    const ways = a.ways;
+    const depth = Math.log2(ways);
+    const set = L.tmp!;
+    f.localGet(L.first!).i32Const(a.base).op(Op.i32_sub).i32Const(depth).op(Op.i32_shr_u).localSet(set);
+    const fl = this.plruLocals(f);
+    const best = this.localsOnce(
+      f,
+      `plru${ways}`,
+      Object.fromEntries(Array.from({ length: ways - 1 }, (_, i) => [`n${i}`, F64])) as Record<
+        string,
+        ValType
+      >,
+    );
+    f.localGet(set).i32Const(3).op(Op.i32_shl).load(Op.f64_load, a.plruSync).localSet(fl.sync);
+    f.localGet(set).i32Const(3).op(Op.i32_shl).localGet(L.now!).store(Op.f64_store, a.plruSync);
+    f.localGet(set)
+      .i32Const(ways - 1)
+      .op(Op.i32_mul)
+      .localSet(fl.tree);
+    for (let i = 0; i < ways - 1; i++) f.f64Const(Number.NEGATIVE_INFINITY).localSet(best[`n${i}`]!);
+    for (let w = 0; w < ways; w++) {
+      f.localGet(L.first!).i32Const(w).op(Op.i32_add).i32Const(3).op(Op.i32_shl).load(Op.f64_load, t.stamp);
+      f.localTee(fl.lo).localGet(fl.sync).op(Op.f64_ge).if();
+      let node = 0;
+      let lo = 0;
+      let span = ways;
+      while (span > 1) {
+        span >>= 1;
+        const inRight = w >= lo + span;
+        const b = best[`n${node}`]!;
+        f.localGet(fl.lo).localGet(b).op(Op.f64_ge).if();
+        f.localGet(fl.lo).localSet(b);
+        f.localGet(fl.tree)
+          .i32Const(inRight ? 0 : 1)
+          .store(Op.i32_store8, a.plru + node);
+        f.end();
+        if (inRight) lo += span;
+        node = 2 * node + (inRight ? 2 : 1);
+      }
+      f.end();
+    }
+    // follow the bits: node = 2 * node + 1 + bit, v += bit * span
+    f.i32Const(0).localSet(L.i!); // node
+    f.localGet(L.first!).localSet(L.v!);
+    for (let span = ways >> 1; span >= 1; span >>= 1) {
+      f.localGet(fl.tree).localGet(L.i!).op(Op.i32_add).load(Op.i32_load8_u, a.plru).localSet(fl.bit);
+      f.localGet(L.v!).localGet(fl.bit).i32Const(span).op(Op.i32_mul).op(Op.i32_add).localSet(L.v!);
+      f.localGet(L.i!).i32Const(1).op(Op.i32_shl).i32Const(1).op(Op.i32_add).localGet(fl.bit).op(Op.i32_add);
+      f.localSet(L.i!);
+    }
   }
 
   /** TlbModel.plruVictim for 4 ways (plru4 and pointPair): bring the set's tree up to date from
@@ -674,24 +1293,18 @@ class SlowPathBuilder {
     f.localGet(L.first!).op(Op.i32_add).localSet(L.v!);
   }
 
-  private plruLocalsOf = new Map<
-    FuncBuilder,
-    Record<"sync" | "lo" | "hi" | "left" | "right" | "tree", number>
-  >();
-  private plruLocals(f: FuncBuilder): Record<"sync" | "lo" | "hi" | "left" | "right" | "tree", number> {
-    let l = this.plruLocalsOf.get(f);
-    if (l === undefined) {
-      l = {
-        sync: f.local(F64, "sync"),
-        lo: f.local(F64, "tlo"),
-        hi: f.local(F64, "thi"),
-        left: f.local(F64, "left"),
-        right: f.local(F64, "right"),
-        tree: f.local(I32, "tree"),
-      };
-      this.plruLocalsOf.set(f, l);
-    }
-    return l;
+  private plruLocals(
+    f: FuncBuilder,
+  ): Record<"sync" | "lo" | "hi" | "left" | "right" | "tree" | "bit", number> {
+    return this.localsOnce(f, "plru", {
+      sync: F64,
+      lo: F64,
+      hi: F64,
+      left: F64,
+      right: F64,
+      tree: I32,
+      bit: I32,
+    });
   }
 
   /** pointPair: node at byte tree + `at` over two ways last used at lo and hi: point it away

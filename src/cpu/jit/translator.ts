@@ -29,7 +29,10 @@ import { r } from "../int64.js";
 import { CONTINUE, type ColdFn, END_AFTER, jitCold, setJitWarmer } from "../interp.js";
 import { OP_REGION } from "../isa.js";
 import type { Machine } from "../machine/machine.js";
-import { HEAT_SIZE, HUB_SLOTS, REGION_END_CHUNK, TRAP } from "../trap.js";
+import { HEAT_SIZE, HUB_SLOTS, type JitStats, REGION_END_CHUNK, TRAP, zeroJitStats } from "../trap.js";
+
+export type { JitStats };
+
 import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
 import {
   forwardImports,
@@ -163,41 +166,6 @@ interface Entry {
   op: number;
 }
 
-/** What --stats reports about translation. */
-export interface JitStats {
-  regions: number;
-  /** Guest instructions translated, and the wasm bytes they became. */
-  insns: number;
-  wasmBytes: number;
-  /** Instructions retired in translated code. */
-  executed: number;
-  /** Regions entered from another region (chaining) rather than from the interpreter. */
-  chained: number;
-  /** Of them, those the hub entered in wasm (the others through JavaScript: see chain()). */
-  chainedWasm: number;
-  /** Regions thrown away (stores into their page, fence.i). */
-  dropped: number;
-  /** Regions abandoned as slower than the interpreter (see ENTRY_COST). */
-  abandoned: number;
-  /** Milliseconds spent translating and compiling. */
-  translateMs: number;
-}
-
-/** Counters at zero. */
-function zeroStats(): JitStats {
-  return {
-    regions: 0,
-    insns: 0,
-    wasmBytes: 0,
-    executed: 0,
-    chained: 0,
-    chainedWasm: 0,
-    dropped: 0,
-    abandoned: 0,
-    translateMs: 0,
-  };
-}
-
 /** A region's text for --dump-jit: its guest pc range and its module as WAT. */
 export interface RegionDump {
   hart: number;
@@ -327,7 +295,7 @@ export class MachineJit {
 
   /** The counters of all harts together. */
   stats(): JitStats {
-    const s = zeroStats();
+    const s = zeroJitStats();
     for (const j of this.harts) {
       s.regions += j.stats.regions;
       s.insns += j.stats.insns;
@@ -355,7 +323,7 @@ export class HartJit {
   private readonly exitHot: number = 2;
   /** The hart's instruction count at which the counters next decay. */
   decayAt = DECAY_INSNS;
-  readonly stats: JitStats = zeroStats();
+  readonly stats: JitStats = zeroJitStats();
   /** Entries of abandoned regions (RAM offsets): never translated again (until fence.i). */
   private readonly unprofitable = new Set<number>();
   /** Entries (RAM offsets) whose region was dropped because its code changed before it paid

@@ -17,13 +17,16 @@ import { slowPath } from "../../../src/cpu/jit/slowpath.js";
 import {
   makeSatp,
   mapLeaf,
+  type PagingMode,
   PTE_A,
   PTE_D,
   PTE_G,
   PTE_R,
   PTE_W,
   RAM_BASE,
+  SV39,
   SV48,
+  SV57,
   TLB_PRESETS,
   type TlbConfig,
 } from "../../../src/mmu/index.js";
@@ -114,25 +117,26 @@ interface Side {
   toJs: number;
 }
 
-/** A machine with the test's mappings, its hart in S-mode with paging on. */
-function machine(tlb: TlbConfig): { m: Machine; h: Hart } {
+/** A machine with the test's mappings, its hart in S-mode with paging on in `mode` (the 1 GiB
+ *  page only where the mode reaches its VA). */
+function machine(tlb: TlbConfig, mode: PagingMode = SV48): { m: Machine; h: Hart } {
   const m = new Machine({ mem: MEM, tlb });
   const h = m.harts[0]!;
   let next = (RAM_BASE + MEM) / 4096;
   const alloc = (): number => --next;
   const root = alloc();
-  h.csrWrite(CSR.satp, makeSatp(SV48.satpMode, 5, root));
+  h.csrWrite(CSR.satp, makeSatp(mode.satpMode, 5, root));
   h.priv = PRIV_S;
   for (let i = 0; i < PAGES; i++) {
     // every 7th page read-only, every 11th without D, every 5th global
     const flags =
       (i % 7 === 3 ? PTE_R | PTE_A : i % 11 === 4 ? PTE_R | PTE_W | PTE_A : RW) | (i % 5 === 2 ? PTE_G : 0);
-    mapLeaf(m.mem, SV48, root, PAGE0 / 4096 + i, RAM_BASE / 4096 + 64 + ((i * 37) % 512), 0, flags, alloc);
+    mapLeaf(m.mem, mode, root, PAGE0 / 4096 + i, RAM_BASE / 4096 + 64 + ((i * 37) % 512), 0, flags, alloc);
   }
   for (let j = 0; j < 2; j++) {
-    mapLeaf(m.mem, SV48, root, SUPER / 4096 + j * 512, RAM_BASE / 4096 + 1024 + j * 512, 1, RW, alloc);
+    mapLeaf(m.mem, mode, root, SUPER / 4096 + j * 512, RAM_BASE / 4096 + 1024 + j * 512, 1, RW, alloc);
   }
-  mapLeaf(m.mem, SV48, root, GIGA / 4096, RAM_BASE / 4096, 2, RW, alloc);
+  if (mode.vaBits > 39) mapLeaf(m.mem, mode, root, GIGA / 4096, RAM_BASE / 4096, 2, RW, alloc);
   return { m, h };
 }
 
@@ -144,8 +148,8 @@ function va(op: Op): number {
   return GIGA + ((op.off * 5) & -w);
 }
 
-function jsSide(tlb: TlbConfig): Side {
-  const { m, h } = machine(tlb);
+function jsSide(tlb: TlbConfig, mode: PagingMode): Side {
+  const { m, h } = machine(tlb, mode);
   return {
     m,
     h,
@@ -173,8 +177,8 @@ function jsSide(tlb: TlbConfig): Side {
   };
 }
 
-function wasmSide(tlb: TlbConfig): Side {
-  const { m, h } = machine(tlb);
+function wasmSide(tlb: TlbConfig, mode: PagingMode): Side {
+  const { m, h } = machine(tlb, mode);
   const arena = m.mem.arena!;
   const jit = arena.alloc(24, 8);
   expect(jit).toBeGreaterThan(0);
@@ -269,12 +273,40 @@ function state(s: Side): unknown {
     host: [t.rLo, t.rHi, t.rBase, t.rSlot, t.wLo, t.wHi, t.wBase, t.wSlot].map((a) => Array.from(a)),
     copies: Array.from({ length: slots }, (_, i) => t.copyCount(i)),
     ram: createHash("sha256").update(s.m.mem.u8.subarray(0, MEM)).digest("hex"),
+    walks: [tlb.walks, tlb.walkRefs, s.paging.walker.stats],
+    pwc: pwcState(s),
   };
 }
 
-function run(tlb: TlbConfig, ops: Op[]): { js: Side; wasm: Side } {
-  const js = jsSide(tlb);
-  const wasm = wasmSide(tlb);
+/** The page-walk caches' counters and every entry (tag, ASID, G, PPN, valid, stamp), read
+ *  where the wasm path reads them. */
+function pwcState(s: Side): unknown {
+  const pwc = s.paging.walker.pwc;
+  if (pwc === null) return null;
+  const lay = pwc.wasmLayout();
+  expect(lay).not.toBeNull();
+  const buf = s.m.mem.arena!.buffer;
+  const f64 = (at: number, n: number): number[] => Array.from(new Float64Array(buf, at, n));
+  return {
+    stats: pwc.stats(),
+    clock: f64(lay!.clock, 1),
+    arrays: lay!.arrays.map((a) => {
+      const n = a.sets * a.ways;
+      return [
+        f64(a.tag, n),
+        f64(a.ppn, n),
+        f64(a.stamp, n),
+        Array.from(new Int32Array(buf, a.asid, n)),
+        Array.from(new Uint8Array(buf, a.global, n)),
+        Array.from(new Uint8Array(buf, a.valid, n)),
+      ];
+    }),
+  };
+}
+
+function run(tlb: TlbConfig, ops: Op[], mode: PagingMode = SV48): { js: Side; wasm: Side } {
+  const js = jsSide(tlb, mode);
+  const wasm = wasmSide(tlb, mode);
   let n = 0;
   for (const op of ops) {
     n += op.gap;
@@ -343,4 +375,86 @@ describe("the wasm slow path serves L1 and L2 hits exactly as the JavaScript one
     // the first access, and each first one after the host TLB was flushed, go to JS; walks too
     expect(wasm.toJs).toBeLessThan(PAGES * 2);
   });
+});
+
+/** A small L2 (so most accesses walk) with page-walk caches at every level that is not a leaf's. */
+const WALKY: TlbConfig = {
+  name: "walky",
+  description: "a 4-way PLRU L1, a 16-entry LRU L2, page-walk caches of 1 to 4 ways",
+  itlb: [{ name: "itlb", entries: 8, ways: 4, replacement: "plru", sizes: [12] }],
+  dtlb: [{ name: "dtlb", entries: 8, ways: 4, replacement: "plru", sizes: [12, 21] }],
+  l2: [{ name: "stlb", entries: 16, ways: 4, replacement: "lru", sizes: [12, 21, 30] }],
+  pwc: [
+    { level: 1, sets: 2, ways: 2 },
+    { level: 2, sets: 1, ways: 4 },
+    { level: 3, sets: 1, ways: 1 },
+    { level: 4, sets: 1, ways: 2 },
+  ],
+};
+
+/** Tree-PLRU of 2, 8 and 16 ways (the victim's tree unrolled per way) in the L1s and a small L2. */
+const PLRU_WIDE: TlbConfig = {
+  name: "plru-wide",
+  description: "2- and 8-way PLRU L1s, a 32-entry 16-way PLRU L2",
+  itlb: [{ name: "itlb", entries: 16, ways: 8, replacement: "plru", sizes: [12] }],
+  dtlb: [
+    { name: "dtlb", entries: 16, ways: 8, replacement: "plru", sizes: [12] },
+    { name: "dtlb2", entries: 4, ways: 2, replacement: "plru", sizes: [21] },
+  ],
+  l2: [{ name: "stlb", entries: 32, ways: 16, replacement: "plru", sizes: [12, 21, 30] }],
+};
+
+/** A stream of `n` loads and stores (one in three) over the 4 KiB pages that serve both as
+ *  plain hits, with some superpage accesses: nearly every access misses a small L2. */
+function walkStream(n: number, seed: number): Op[] {
+  const ops: Op[] = [];
+  let x = seed;
+  for (let i = 0; ops.length < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    const page = i % 17 === 5 ? PAGES + (x & 1) : (x >>> 8) % PAGES;
+    if (page < PAGES && (page % 7 === 3 || page % 11 === 4)) continue;
+    ops.push({
+      store: i % 3 === 0,
+      page,
+      off: x & 0x3fffff,
+      width: 8,
+      signed: false,
+      value: i,
+      gap: 1,
+      before: 0,
+    });
+  }
+  return ops;
+}
+
+describe("the wasm slow path walks after a miss in every level exactly as the JavaScript one", () => {
+  for (const mode of [SV39, SV48, SV57]) {
+    it(`${mode.name}: walks with page-walk caches leave the same TLBs, caches, counters and RAM`, () => {
+      fc.assert(
+        fc.property(fc.array(opArb, { minLength: 50, maxLength: 300 }), (ops) => {
+          const some = mode.vaBits > 39 ? ops : ops.filter((o) => o.page < PAGES + 2);
+          const { js, wasm } = run(WALKY, some, mode);
+          expect(state(wasm)).toEqual(state(js));
+        }),
+        { numRuns: 6, endOnFailure: true },
+      );
+    });
+  }
+
+  for (const cfg of [
+    WALKY,
+    { ...TLB_PRESETS.champsim!, l2: WALKY.l2! },
+    { ...TLB_PRESETS.skylake!, l2: WALKY.l2! },
+    PLRU_WIDE,
+  ]) {
+    it(`${cfg.name}: a stream over more pages than the L2 holds walks in wasm`, () => {
+      const ops = walkStream(3000, 99);
+      const { js, wasm } = run(cfg, ops);
+      expect(state(wasm)).toEqual(state(js));
+      const walks = js.paging.walker.stats.walks;
+      expect(walks).toBeGreaterThan(ops.length / 4);
+      // JS: the first walk of each size and kind, each first access after a flush
+      expect(wasm.toJs).toBeLessThan(20);
+    });
+  }
 });
