@@ -1,9 +1,10 @@
 // Issue 12's last target: "translation must never make a program slower than --no-jit by more
 // than 10% (a program that runs once; code that keeps being rewritten)". Three bare-metal guests
 // written here in assembly (src/asm), each run whole on a fresh Machine (the program loaded, run
-// to its end, nothing kept from the previous run but V8's own code), with translation at its
-// defaults (attachJit(m): the heat threshold and the profitability rules of `mmlab run`) and
-// without (the interpreter alone), as a ratio within one process:
+// to its end, nothing kept from the previous run but V8's own code), with translation as `mmlab
+// run` has it (the session's machine with the translator's loader: translation deferred until
+// the program shows hot code, then the heat threshold and the profitability rules of the
+// translator's defaults) and without (the interpreter alone), as a ratio within one process:
 //   never-slower/once     code that runs once: 256 loops of distinct code one after the other
 //                         (13 pages), each of ONCE_PASSES passes (well below the heat
 //                         threshold). Translation can only cost here (heat counting).
@@ -24,8 +25,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { assemble } from "../src/asm/index.js";
-import { Machine } from "../src/cpu/index.js";
-import { attachJit } from "../src/cpu/jit/index.js";
+import * as Jit from "../src/cpu/jit/index.js";
+import { DEFAULT_TLB_PRESET, loadTlbConfig } from "../src/mmu/index.js";
+import { newMachine, setJitLoader } from "../src/session/index.js";
 import { type CaseDef, makeSuite, type SuiteDef, type SuiteFactory } from "./harness.js";
 
 /** The `once` and `brief` guests: loops of distinct code one after the other (256 loops are 13
@@ -132,12 +134,19 @@ function program(name: string, source: string): ReturnType<typeof assemble> {
   return p;
 }
 
-/** Run `source` whole on a fresh bare machine, with translation at its defaults or without;
- *  returns the hart's registers. Throws unless the guest passes. */
+/** Run `source` whole on a fresh bare machine, with translation as `mmlab run` has it or
+ *  without; returns the hart's registers. Throws unless the guest passes. */
 export function runGuest(name: string, source: string, jit: boolean): bigint[] {
   const prog = program(name, source);
-  const m = new Machine({ mem: 4 << 20, console: () => {} });
-  if (jit) attachJit(m);
+  setJitLoader(() => Jit); // as the `mmlab` command: loaded, and turned on, when first needed
+  const spec = {
+    harts: 1,
+    mem: 4 << 20,
+    tlb: loadTlbConfig(DEFAULT_TLB_PRESET),
+    satp: null,
+    maxInsns: 50_000_000,
+  };
+  const m = newMachine(jit ? { ...spec, jit: { dump: null, required: true } } : spec, () => {});
   m.loadFlat(prog.toFlat(), prog.base);
   const res = m.run(50_000_000);
   if (res.exitCode !== 0) throw new Error(`bench never-slower/${name}: exit ${res.exitCode} (${res.reason})`);

@@ -27,7 +27,7 @@
 // profiles and stack traces name it (mmlab-interp-paged.js...).
 
 import { FPU } from "./fpu/ops.js";
-import type { Hart } from "./hart.js";
+import type { Hart, PendingJit } from "./hart.js";
 import { div32, divu32, rem32, remu32 } from "./int32.js";
 import { div64, divu64, mul64, mulh64, mulhsu64, mulhu64, r, rem64, remu64 } from "./int64.js";
 import { MNEMONICS, type Mnemonic, OP_ILLEGAL, OP_REGION, OPS } from "./isa.js";
@@ -589,15 +589,16 @@ export function setChunkCap(n: number): number {
  *  process's first STARTER_INSNS instructions, with translation on too (a short program never
  *  pays for a warm-up); then the jit variants when the hart translates and the plain
  *  interpreter is asked for. Translation deferred until then (Hart.jitPending) is turned on
- *  only once the program has shown hot code (hotCodeSeen): until then the plain variant runs
- *  it, as under --no-jit, so a program whose code runs once or keeps being rewritten never pays
- *  for the translator, the jit variant's warm-up and V8's compile of it. The starter never meets
- *  a region's mark: regions are made only by the jit variants, which run only once the
- *  process's starter share is used up. */
+ *  only once the machine's program has shown hot code (Watch below): until then the plain
+ *  variant runs it, as under --no-jit, so a program whose code runs once or keeps being
+ *  rewritten never pays for the translator, the jit variant's warm-up and V8's compile of it.
+ *  The starter never meets a region's mark: regions are made only by the jit variants, which
+ *  run only once the process's starter share is used up. */
 export function run(h: Hart, budget: number, interp: Interpreter = interpreter): number {
   budget = Math.min(budget, chunkCap);
   const pending = interp === interpreter ? h.jitPending : null;
-  if (pending !== null && starterLeft <= 0 && hotCodeSeen()) pending.start();
+  const watch = pending === null ? null : watchOf(pending, h);
+  if (pending !== null && starterLeft <= 0 && watch!.hot) pending.start();
   // execute triggers and breakpoints: checked before each instruction, so no region runs
   const i =
     h.triggers.exec && !interp.checksTriggers
@@ -610,31 +611,34 @@ export function run(h: Hart, budget: number, interp: Interpreter = interpreter):
   const fn = h.pagingActive() ? i.paged : i.bare;
   if (i !== starter) {
     const n = fn(h, budget);
-    if (pending !== null && i === interp) sampleHeat(h, n, budget);
+    if (watch !== null && i === interp) sampleHeat(watch, h, n, budget);
     return n;
   }
   // A chunk may end early (a trap, a CSR write, a yield: every caller goes on with the next).
   const changes = h.code.changes;
-  if (pending !== null) probe[PROBE_AT] = Math.max(1, Math.floor(pending.hot ?? PROBE_HOT));
+  if (watch !== probeFor) restartProbe(watch, pending?.hot);
   const n = fn(h, Math.min(budget, starterLeft));
   starterLeft -= n;
-  if (h.code.changes !== changes) restartProbe();
+  if (h.code.changes !== changes) restartProbe(watch, pending?.hot);
+  else if (watch !== null && probe[PROBE_FOUND]! > 0) watch.hot = true;
   return n;
 }
 
 // Hot code, before translation is turned on. The starter variants count heat as the jit variant
 // does (the same edges, hashed by pc) in the process's probe table: a pc taken PROBE_AT times
-// (the translator's threshold) counts as found hot. A chunk that changed code (a store into a
-// decoded page, fence.i) starts the probe again: translation cannot pay for code that keeps
-// being rewritten. Past the starter share the plain variant counts nothing (it is --no-jit's
-// own function), so run() samples the pc instead, every SAMPLE_EVERY instructions or so (at the
-// first chunk past them that ends on its budget: a trap's or a system call's pc would favour the
-// pages they come from). A line of 256 bytes (64 instructions) sampled SAMPLE_HOT times ran about
-// SAMPLE_HOT * SAMPLE_EVERY instructions: each of its instructions about 2,048 times, as a loop
-// the translator would find hot. Counts are halved every SAMPLE_DECAY samples (a sustained
-// rate, as the translator's decay asks) and cleared at a code change. Pages would be too
-// coarse: a page of short loops of 500 passes each (never hot for the translator) gets about
-// 6 samples.
+// (the translator's threshold) counts as found hot, and the machine whose starter chunk found
+// it has shown hot code. A chunk that changed code (a store into a decoded page, fence.i)
+// starts the probe again: translation cannot pay for code that keeps being rewritten. Past the
+// starter share the plain variant counts nothing (it is --no-jit's own function), so run()
+// samples the pc instead, every SAMPLE_EVERY instructions or so (at the first chunk past them
+// that ends on its budget: a trap's or a system call's pc would favour the pages they come
+// from). A line of 256 bytes (64 instructions) sampled SAMPLE_HOT times ran about SAMPLE_HOT *
+// SAMPLE_EVERY instructions: each of its instructions about 2,048 times, as a loop the
+// translator would find hot. Counts are halved every SAMPLE_DECAY samples (a sustained rate, as
+// the translator's decay asks) and cleared at a code change. Pages would be too coarse: a page
+// of short loops of 500 passes each (never hot for the translator) gets about 6 samples. What
+// a machine has shown is kept per pending translation (a machine's harts share it), so each
+// machine of a process (tests, benches) is judged on its own program.
 
 /** The translator's default heat threshold (jit/translator.ts JIT_HOT; a test holds them
  *  equal): the probe's when the pending translation sets none. */
@@ -644,53 +648,73 @@ const PROBE_AT = HEAT_SIZE + 1;
 /** HEAT_SIZE counters by pc, then the count of pcs found hot and the threshold. */
 const probe = new Int32Array(HEAT_SIZE + 2);
 probe[PROBE_AT] = PROBE_HOT;
+/** The machine the probe counts for (null: none pending). */
+let probeFor: Watch | null = null;
 
 const SAMPLE_EVERY = 65_536;
 const SAMPLE_HOT = 2;
 const SAMPLE_DECAY = 32;
-/** Samples of the plain variant by virtual line of 256 bytes; how many; instructions since the
- *  last; the code changes seen. */
-const samples = new Map<number, number>();
-let sampleCount = 0;
-let sinceSample = 0;
-let sampleChanges = 0;
-let sampledHot = false;
 
-/** Has the program shown hot code (the probe found a pc, or a line was sampled hot)? */
-function hotCodeSeen(): boolean {
-  return sampledHot || probe[PROBE_FOUND]! > 0;
+/** What a machine with pending translation has shown: hot code, and the plain variant's
+ *  samples by virtual line of 256 bytes, how many, instructions since the last, the code
+ *  changes seen. */
+interface Watch {
+  hot: boolean;
+  readonly samples: Map<number, number>;
+  count: number;
+  since: number;
+  changes: number;
 }
 
-/** A starter chunk changed code: count again from zero. */
-function restartProbe(): void {
-  const at = probe[PROBE_AT]!;
+const watches = new WeakMap<PendingJit, Watch>();
+
+/** The watch of pending translation `p` (made at its first chunk, on hart `h`). */
+function watchOf(p: PendingJit, h: Hart): Watch {
+  let w = watches.get(p);
+  if (w === undefined) {
+    w = { hot: false, samples: new Map(), count: 0, since: 0, changes: h.code.changes };
+    watches.set(p, w);
+  }
+  return w;
+}
+
+/** Count again from zero, for `w` with threshold `hot` (the translator's default if none). */
+function restartProbe(w: Watch | null, hot: number | undefined): void {
+  probeFor = w;
   probe.fill(0);
-  probe[PROBE_AT] = at;
+  probe[PROBE_AT] = Math.max(1, Math.floor(hot ?? PROBE_HOT));
 }
 
-/** A plain chunk ran `n` instructions of `budget` and ended at h's pc: sample it when due. */
-function sampleHeat(h: Hart, n: number, budget: number): void {
-  sinceSample += n;
-  if (n !== budget || sinceSample < SAMPLE_EVERY) return;
-  sinceSample = 0;
-  if (h.code.changes !== sampleChanges) {
-    sampleChanges = h.code.changes;
-    samples.clear();
+/** A plain chunk of `w`'s machine ran `n` instructions of `budget` and ended at h's pc: sample
+ *  it when due. */
+function sampleHeat(w: Watch, h: Hart, n: number, budget: number): void {
+  w.since += n;
+  if (n !== budget || w.since < SAMPLE_EVERY) return;
+  w.since = 0;
+  if (h.code.changes !== w.changes) {
+    w.changes = h.code.changes;
+    w.samples.clear();
   }
   const line = (h.pcHi & 0xffff) * 0x100_0000 + (h.pcLo >>> 8);
-  const c = (samples.get(line) ?? 0) + 1;
-  samples.set(line, c);
-  if (c >= SAMPLE_HOT) sampledHot = true;
-  if (++sampleCount % SAMPLE_DECAY !== 0) return;
-  for (const [k, v] of samples) {
-    if (v >> 1 === 0) samples.delete(k);
-    else samples.set(k, v >> 1);
+  const c = (w.samples.get(line) ?? 0) + 1;
+  w.samples.set(line, c);
+  if (c >= SAMPLE_HOT) w.hot = true;
+  if (++w.count % SAMPLE_DECAY !== 0) return;
+  for (const [k, v] of w.samples) {
+    if (v >> 1 === 0) w.samples.delete(k);
+    else w.samples.set(k, v >> 1);
   }
 }
 
-/** The probe's state, for tests: pcs found hot, lines sampled, whether hot code was seen. */
-export function heatProbe(): { found: number; lines: number; hot: boolean } {
-  return { found: probe[PROBE_FOUND]!, lines: samples.size, hot: hotCodeSeen() };
+/** What pending translation `p` has shown, for tests: pcs the probe found hot (while it counts
+ *  for `p`), lines sampled, whether hot code was seen. */
+export function heatProbe(p: PendingJit): { found: number; lines: number; hot: boolean } {
+  const w = watches.get(p);
+  return {
+    found: probeFor === w ? probe[PROBE_FOUND]! : 0,
+    lines: w?.samples.size ?? 0,
+    hot: w?.hot ?? false,
+  };
 }
 
 /** Interpreters that call `tracer` before every instruction. */

@@ -1,7 +1,8 @@
 // What `mmlab run` loads at run time (issue 12: "a command loads only what it uses, the plotting
 // stack only for plots"), seen from inside the process: the command bundled as bin/mmlab.js's is
 // (test/helpers/process.ts) runs with a preload that logs every require, every file read
-// through fs.readFileSync (CommonJS chunks) and every ES module resolved (import(), as the
+// through fs.readFileSync or opened through fs.openSync (CommonJS chunks: start.js reads them
+// into reused buffers) and every ES module resolved (import(), as the
 // plotting stack is loaded). A run loads no plotting module, no experiment and no gdb stub; it
 // loads the translator's chunk when it translates (the default) and not with --no-jit. Through
 // bin/mmlab.js's own loader (start.js, src/cli/code-cache.ts runCached), the translator's chunk is
@@ -35,6 +36,11 @@ const read = fs.readFileSync;
 fs.readFileSync = function (path) {
   if (typeof path === "string") log("read " + path);
   return read.apply(this, arguments);
+};
+const open = fs.openSync;
+fs.openSync = function (path) {
+  if (typeof path === "string") log("read " + path);
+  return open.apply(this, arguments);
 };
 const load = Module._load;
 Module._load = function (request) {

@@ -22,8 +22,8 @@ async function fresh() {
  *  translation is pending with heat threshold `hot`: the instruction count at which
  *  translation was started (-1: never), the probe's state, the starter share and the run's
  *  exit code. */
-async function runPending(body: string, hot: number) {
-  const { cpu, interp, assemble } = await fresh();
+async function runPending(body: string, hot: number, mods?: Awaited<ReturnType<typeof fresh>>) {
+  const { cpu, interp, assemble } = mods ?? (await fresh());
   const prog = assemble(
     `
     .option norvc
@@ -42,15 +42,16 @@ ${body}
   m.loadFlat(prog.toFlat(), prog.base);
   const h = m.harts[0]!;
   let startedAt = -1;
-  h.jitPending = {
+  const pending = {
     hot,
     start: () => {
       startedAt = h.steps;
       h.jitPending = null;
     },
   };
+  h.jitPending = pending;
   const res = m.run(20_000_000);
-  return { startedAt, probe: interp.heatProbe(), share: interp.STARTER_INSNS, exit: res.exitCode };
+  return { startedAt, probe: interp.heatProbe(pending), share: interp.STARTER_INSNS, exit: res.exitCode };
 }
 
 /** A loop of three instructions taken `passes` times (s1 counts). */
@@ -133,6 +134,14 @@ describe("sampling past the starter share", () => {
     expect(r.exit).toBe(0);
     expect(r.probe.hot).toBe(false);
     expect(r.startedAt).toBe(-1);
+  });
+
+  it("judges each machine of a process on its own program", async () => {
+    const mods = await fresh();
+    const hot = await runPending(`${onceLoops(10, 100)}\n${loop(200_000)}`, 1e9, mods);
+    expect(hot.startedAt).toBeGreaterThan(0);
+    const cold = await runPending(onceLoops(24, 15_000, 4096), 1e9, mods);
+    expect([cold.startedAt, cold.probe.hot]).toEqual([-1, false]);
   });
 
   it("does not start it for code run once, a page after another", async () => {
