@@ -1184,7 +1184,9 @@ class Emitter {
    *  index (entry * 4) into `e`; pushes the hit condition (tags match, aligned). The low tag is
    *  compared with the address masked to its page and its alignment bits: a valid tag is page
    *  aligned and an invalid one (hosttlb.ts INVALID) has bits 3-11 set, so a misaligned access
-   *  never matches. */
+   *  never matches. Both words are compared at once, as (tagLo ^ masked) | (tagHi ^ hi) == 0:
+   *  V8 makes that xor, xor, or and the branch, where two i32.eq and an i32.and became two
+   *  compares, two setcc, two zero-extensions, a test and the branch. */
   private lookup(s1: number, imm: number, width: number, tagLo: number, tagHi: number): void {
     const f = this.f;
     this.get(s1);
@@ -1199,10 +1201,10 @@ class Emitter {
       .localGet(this.lo)
       .i32Const(-4096 | (width - 1))
       .op(Op.i32_and)
-      .op(Op.i32_eq);
+      .op(Op.i32_xor);
     f.localGet(this.e).load(Op.i32_load, tagHi);
-    f.localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64).op(Op.i32_eq);
-    f.op(Op.i32_and);
+    f.localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64).op(Op.i32_xor);
+    f.op(Op.i32_or).op(Op.i32_eqz);
   }
 
   /** Push the RAM address of the access: the entry's base + the page offset. */
