@@ -598,7 +598,7 @@ export function run(h: Hart, budget: number, interp: Interpreter = interpreter):
   budget = Math.min(budget, chunkCap);
   const pending = interp === interpreter ? h.jitPending : null;
   const watch = pending === null ? null : watchOf(pending, h);
-  if (pending !== null && starterLeft <= 0 && watch!.hot) pending.start();
+  if (pending !== null && starterLeft <= 0 && hotCodeSeen(watch!)) pending.start();
   // execute triggers and breakpoints: checked before each instruction, so no region runs
   const i =
     h.triggers.exec && !interp.checksTriggers
@@ -620,15 +620,16 @@ export function run(h: Hart, budget: number, interp: Interpreter = interpreter):
   const n = fn(h, Math.min(budget, starterLeft));
   starterLeft -= n;
   if (h.code.changes !== changes) restartProbe(watch, pending?.hot);
-  else if (watch !== null && probe[PROBE_FOUND]! > 0) watch.hot = true;
   return n;
 }
 
 // Hot code, before translation is turned on. The starter variants count heat as the jit variant
 // does (the same edges, hashed by pc) in the process's probe table: a pc taken PROBE_AT times
-// (the translator's threshold) counts as found hot, and the machine whose starter chunk found
-// it has shown hot code. A chunk that changed code (a store into a decoded page, fence.i)
-// starts the probe again: translation cannot pay for code that keeps being rewritten. Past the
+// (the translator's threshold) counts as found hot: the machine the probe counts for has shown
+// hot code if the probe found a pc since it last started. A chunk that changed code (a store
+// into a decoded page, fence.i) starts the probe again: translation cannot pay for code that
+// keeps being rewritten (a loop patched every 45,000 instructions is found hot between two
+// patches, but not since the last one when the share ends). Past the
 // starter share the plain variant counts nothing (it is --no-jit's own function), so run()
 // samples the pc instead, every SAMPLE_EVERY instructions or so (at the first chunk past them
 // that ends on its budget: a trap's or a system call's pc would favour the pages they come
@@ -655,7 +656,7 @@ const SAMPLE_EVERY = 65_536;
 const SAMPLE_HOT = 2;
 const SAMPLE_DECAY = 32;
 
-/** What a machine with pending translation has shown: hot code, and the plain variant's
+/** What a machine with pending translation has shown: a line sampled hot, and the plain variant's
  *  samples by virtual line of 256 bytes, how many, instructions since the last, the code
  *  changes seen. */
 interface Watch {
@@ -676,6 +677,12 @@ function watchOf(p: PendingJit, h: Hart): Watch {
     watches.set(p, w);
   }
   return w;
+}
+
+/** Has the machine of watch `w` shown hot code: a line sampled hot, or a pc the probe found since
+ *  it last started counting for `w`? */
+function hotCodeSeen(w: Watch): boolean {
+  return w.hot || (probeFor === w && probe[PROBE_FOUND]! > 0);
 }
 
 /** Count again from zero, for `w` with threshold `hot` (the translator's default if none). */
@@ -711,9 +718,9 @@ function sampleHeat(w: Watch, h: Hart, n: number, budget: number): void {
 export function heatProbe(p: PendingJit): { found: number; lines: number; hot: boolean } {
   const w = watches.get(p);
   return {
-    found: probeFor === w ? probe[PROBE_FOUND]! : 0,
+    found: w !== undefined && probeFor === w ? probe[PROBE_FOUND]! : 0,
     lines: w?.samples.size ?? 0,
-    hot: w?.hot ?? false,
+    hot: w !== undefined && hotCodeSeen(w),
   };
 }
 

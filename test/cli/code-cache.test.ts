@@ -14,6 +14,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { crc32 } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   BUILD_ID_NAME,
@@ -40,6 +41,14 @@ describe("digest", () => {
     expect(digest(a).equals(digest(b))).toBe(false);
     expect(digest(Buffer.alloc(8)).equals(digest(Buffer.alloc(16)))).toBe(false);
     expect(digest(a.subarray(1)).equals(digest(a.subarray(0, a.length - 1)))).toBe(false);
+  });
+
+  it("is zlib's CRC-32 and the length, little-endian (the binding gives node:zlib's values)", () => {
+    const a = Buffer.from("the quick brown fox jumps over the lazy dog");
+    const d = digest(a);
+    expect(d.readUInt32LE(0)).toBe(crc32(a));
+    expect(d.readUInt32LE(4)).toBe(a.length);
+    expect(digest(a.subarray(4, 20)).readUInt32LE(0)).toBe(crc32(a.subarray(4, 20)));
   });
 
   it("takes data larger than its first memory page", () => {

@@ -22,7 +22,12 @@ async function fresh() {
  *  translation is pending with heat threshold `hot`: the instruction count at which
  *  translation was started (-1: never), the probe's state, the starter share and the run's
  *  exit code. */
-async function runPending(body: string, hot: number, mods?: Awaited<ReturnType<typeof fresh>>) {
+async function runPending(
+  body: string,
+  hot: number,
+  mods?: Awaited<ReturnType<typeof fresh>>,
+  quantum?: number,
+) {
   const { cpu, interp, assemble } = mods ?? (await fresh());
   const prog = assemble(
     `
@@ -38,7 +43,11 @@ ${body}
 `,
     { file: "probe.s" },
   );
-  const m = new cpu.Machine({ mem: 4 << 20, console: () => {} });
+  const m = new cpu.Machine({
+    mem: 4 << 20,
+    console: () => {},
+    ...(quantum === undefined ? {} : { quantum }),
+  });
   m.loadFlat(prog.toFlat(), prog.base);
   const h = m.harts[0]!;
   let startedAt = -1;
@@ -95,6 +104,28 @@ describe("the starter variants' heat probe", () => {
     expect(r.exit).toBe(0);
     expect(r.probe.found).toBe(0);
     expect(r.startedAt).toBe(-1);
+  });
+
+  it("counts only since the last code change: a loop patched every 900 instructions is not hot", async () => {
+    // chunks of 200 instructions: most of them change no code, and each version of the loop
+    // is found hot (250 passes) before the next patch (300 passes)
+    const patched = (patch: boolean) => `
+    la s3, patch
+    lw s4, 0(s3)
+    li s6, 20
+2:  ${patch ? "sw s4, 0(s3)\n    fence.i" : "nop\n    nop"}
+    li s1, 300
+1:  addi a0, a0, 1
+patch:
+    addi s1, s1, -1
+    bnez s1, 1b
+    addi s6, s6, -1
+    bnez s6, 2b`;
+    const r = await runPending(patched(true), 250, undefined, 200);
+    expect(r.exit).toBe(0);
+    expect([r.probe.found, r.startedAt]).toEqual([0, -1]);
+    const kept = await runPending(patched(false), 250, undefined, 200);
+    expect(kept.startedAt).toBe(kept.share);
   });
 
   it("counts calls too, and uses the translator's default threshold when none is given", async () => {
