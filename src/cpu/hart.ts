@@ -174,7 +174,16 @@ export class Hart {
   /** satp.MODE as a number (0 = Bare), kept by writeSatp: the checks on every slow access and
    *  chunk read it without a BigInt operation. */
   satpMode = 0;
-  menvcfg = 0n;
+  /** menvcfg (ADUE, FIOM). A change of ADUE disarms the wasm slow path's data context, whose
+   *  walks set A and D only as ADUE was when it was armed (Paging.arm). */
+  get menvcfg(): bigint {
+    return this.menvcfgBits;
+  }
+  set menvcfg(v: bigint) {
+    if ((v ^ this.menvcfgBits) & MENVCFG_ADUE) this.hostTlb.words[HOST_W.LIVE] = 0;
+    this.menvcfgBits = v;
+  }
+  private menvcfgBits = 0n;
   senvcfg = 0n;
   mcounteren = 0;
   scounteren = 0;

@@ -43,11 +43,12 @@ interface Tables {
  *  lists' links (two 4-byte arrays of 3 * TLB_SIZE), the fills since the last flush, the words
  *  (HOST_W), the clock's base and the permission tables of the data context (HostTlb.ok). */
 export const HOST_TLB_ARENA_BYTES =
-  3 * 4 * 4 * TLB_SIZE + 2 * 4 * 3 * TLB_SIZE + 4 * TRACKED_FILLS + 32 + 8 + 512;
+  3 * 4 * 4 * TLB_SIZE + 2 * 4 * 3 * TLB_SIZE + 4 * TRACKED_FILLS + 32 + 8 + 1024;
 
 /** HostTlb.words: LIVE is 1 while the data context the wasm slow path translates in (ASID,
  *  VA_BITS, the tables in `ok`, `steps`, and for its walks the root table's PPN in ROOT_LO and
- *  ROOT_HI (bits 31..0 and 63..32) and the mode's LEVELS) is the hart's, which a flush ends
+ *  ROOT_HI (bits 31..0 and 63..32), the mode's LEVELS and menvcfg.ADUE) is the hart's, which a
+ *  flush or a change of ADUE ends
  *  (cpu/jit/slowpath.ts); NFILLED counts the fills since the last flush. */
 export const HOST_W = {
   LIVE: 0,
@@ -57,7 +58,12 @@ export const HOST_W = {
   ROOT_LO: 4,
   ROOT_HI: 5,
   LEVELS: 6,
+  ADUE: 7,
 } as const;
+/** HostTlb.ok: per data kind (r, w) whether a slot's PTE flags serve it as a plain hit (at
+ *  HIT + 256 * kind), and whether they permit it, A and D aside (at PERMITS + 256 * kind: a
+ *  walk in wasm sets A and D where menvcfg.ADUE was set when armed, HOST_W.ADUE). */
+export const HOST_OK = { HIT: 0, PERMITS: 512 } as const;
 /** The value of a host-TLB tag that matches no page-aligned address. */
 export const HOST_INVALID = INVALID;
 /** The value of HostTlb.prev for an entry on no copy list. */
@@ -97,7 +103,7 @@ export class HostTlb {
     this.filled = arenaArray(arena, Int32Array, TRACKED_FILLS);
     this.words = arenaArray(arena, Int32Array, 8);
     this.steps = arenaArray(arena, Float64Array, 1);
-    this.ok = arenaArray(arena, Uint8Array, 512);
+    this.ok = arenaArray(arena, Uint8Array, 1024);
     const i32 = (): Int32Array => arenaArray(arena, Int32Array, TLB_SIZE);
     const u32 = (): Uint32Array => arenaArray(arena, Uint32Array, TLB_SIZE);
     this.rLo = i32().fill(INVALID);
@@ -151,8 +157,8 @@ export class HostTlb {
   }
 
   /** HOST_W words, the clock's base (the hart's steps: the model's clock is steps + the count of
-   *  the chunk) and, per data kind (r at 0, w at 256), whether a slot whose PTE flags are the
-   *  index serves that kind as a plain hit in the data context. */
+   *  the chunk) and, per data kind (HOST_OK), whether a slot whose PTE flags are the index
+   *  serves that kind as a plain hit in the data context, and whether they permit it. */
   readonly words: Int32Array;
   readonly steps: Float64Array;
   readonly ok: Uint8Array;

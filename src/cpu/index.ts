@@ -9,6 +9,7 @@ export {
   csrName,
   csrNumber,
   IRQ,
+  MENVCFG_ADUE,
   MSTATUS,
   PRIV_M,
   PRIV_S,

@@ -28,7 +28,7 @@ import {
 } from "../mmu/index.js";
 import { MSTATUS } from "./csr.js";
 import { accessFaultCause, type Hart, pageFaultCause, type Translator } from "./hart.js";
-import { HOST_W, type HostTlb } from "./hosttlb.js";
+import { HOST_OK, HOST_W, type HostTlb } from "./hosttlb.js";
 import { toBig } from "./int64.js";
 
 export class Paging implements Translator {
@@ -121,8 +121,10 @@ export class Paging implements Translator {
     if (key !== this.okFor) {
       const ok = host.ok;
       for (let perm = 0; perm < 256; perm++) {
-        ok[perm] = permits(perm, "r", ctx) && adSatisfied(perm, "r") ? 1 : 0;
-        ok[256 + perm] = permits(perm, "w", ctx) && adSatisfied(perm, "w") ? 1 : 0;
+        ok[HOST_OK.HIT + perm] = permits(perm, "r", ctx) && adSatisfied(perm, "r") ? 1 : 0;
+        ok[HOST_OK.HIT + 256 + perm] = permits(perm, "w", ctx) && adSatisfied(perm, "w") ? 1 : 0;
+        ok[HOST_OK.PERMITS + perm] = permits(perm, "r", ctx) ? 1 : 0;
+        ok[HOST_OK.PERMITS + 256 + perm] = permits(perm, "w", ctx) ? 1 : 0;
       }
       this.okFor = key;
     }
@@ -132,6 +134,7 @@ export class Paging implements Translator {
     w[HOST_W.ROOT_LO] = (this.root % 2 ** 32) | 0;
     w[HOST_W.ROOT_HI] = Math.floor(this.root / 2 ** 32);
     w[HOST_W.LEVELS] = this.mode!.levels;
+    w[HOST_W.ADUE] = h.menvcfgAdue ? 1 : 0;
     host.steps[0] = h.steps;
     w[HOST_W.LIVE] = 1;
   }

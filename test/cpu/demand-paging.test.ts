@@ -323,27 +323,28 @@ describe("a guest kernel demand-pages a U-mode program (riscv-tests -v situation
       });
     }
 
-    it(`${name}, Svadu (menvcfg.ADUE): one fault per page; the walker sets A on every access and D on stores`, () => {
-      const { result, log, sym, pte } = runGuest(levels, mode, { tlb: "tiny", jit: false, svadu: true });
-      expect(result).toEqual({ exitCode: 0, reason: "test finisher: pass" });
-      const va = (l: string, plus = 0n): bigint => sym(l) - BigInt(RAM_BASE) + plus;
-      const page = 4096n;
-      expect(log).toEqual([
-        [12n, va("user_start"), va("user_start")],
-        [15n, va("at_sd"), va("udata")],
-        [13n, va("at_ld"), va("udata", page)],
-        [15n, va("at_amo"), va("udata", 2n * page)],
-        [13n, va("at_lr"), va("udata", 3n * page)],
-        [12n, va("straddle"), va("straddle")],
-        [12n, va("straddle"), va("straddle", 2n)],
-        [13n, va("at_image"), va("image_word")],
-      ]);
-      // Fetched or loaded only: A. Stored to (sd, amoadd.d, sc.d): A and D.
-      const mapped = PTE_V | PTE_RWX | PTE_U;
-      for (const l of ["user_start", "straddle", "image_word"]) expect(pte(l)).toBe(mapped | PTE_A);
-      expect(pte("straddle", 2n)).toBe(mapped | PTE_A);
-      expect(pte("udata", page)).toBe(mapped | PTE_A);
-      for (const k of [0n, 2n, 3n]) expect(pte("udata", k * page)).toBe(mapped | PTE_A | PTE_D);
-    });
+    for (const jit of [false, true])
+      it(`${name}, Svadu (menvcfg.ADUE)${jit ? ", translated" : ""}: one fault per page; the walker sets A on every access and D on stores`, () => {
+        const { result, log, sym, pte } = runGuest(levels, mode, { tlb: "tiny", jit, svadu: true });
+        expect(result).toEqual({ exitCode: 0, reason: "test finisher: pass" });
+        const va = (l: string, plus = 0n): bigint => sym(l) - BigInt(RAM_BASE) + plus;
+        const page = 4096n;
+        expect(log).toEqual([
+          [12n, va("user_start"), va("user_start")],
+          [15n, va("at_sd"), va("udata")],
+          [13n, va("at_ld"), va("udata", page)],
+          [15n, va("at_amo"), va("udata", 2n * page)],
+          [13n, va("at_lr"), va("udata", 3n * page)],
+          [12n, va("straddle"), va("straddle")],
+          [12n, va("straddle"), va("straddle", 2n)],
+          [13n, va("at_image"), va("image_word")],
+        ]);
+        // Fetched or loaded only: A. Stored to (sd, amoadd.d, sc.d): A and D.
+        const mapped = PTE_V | PTE_RWX | PTE_U;
+        for (const l of ["user_start", "straddle", "image_word"]) expect(pte(l)).toBe(mapped | PTE_A);
+        expect(pte("straddle", 2n)).toBe(mapped | PTE_A);
+        expect(pte("udata", page)).toBe(mapped | PTE_A);
+        for (const k of [0n, 2n, 3n]) expect(pte("udata", k * page)).toBe(mapped | PTE_A | PTE_D);
+      });
   }
 });

@@ -12,9 +12,10 @@
 // Anything else goes to the JavaScript slow path (Hart.loadSlow/storeSlow through the
 // translator's glue), BEFORE any state changes, so that path redoes the access from the start:
 // no live data context (HOST_W.LIVE: the host TLB was flushed since the last paged data
-// translation), a misaligned or non-canonical address, a walk that faults or needs an A/D
-// update or ends at a Svnapot leaf or at a leaf size not walked before, a permission or A/D bit
-// that does not serve the access as a plain hit, a physical address outside RAM, a store to a
+// translation), a misaligned or non-canonical address, a walk that faults (Svade's A/D fault
+// included; under Svadu it sets A and D itself) or ends at a Svnapot leaf or at a leaf size not
+// walked before, an L1 or L2 hit whose permission or A/D bits do not serve the access as a
+// plain hit, a physical address outside RAM, a store to a
 // flagged page, a leaf an array holds as pieces or an array holding pieces, an array whose
 // policy is done only in JS (random; tree-PLRU of more than 64 ways), and a TLB trace hook.
 
@@ -42,7 +43,14 @@ import {
   WALK_N,
   type WalkerWasmLayout,
 } from "../../mmu/index.js";
-import { HOST_INVALID, HOST_TRACKED_FILLS, HOST_UNLINKED, HOST_W, type HostTlb } from "../hosttlb.js";
+import {
+  HOST_INVALID,
+  HOST_OK,
+  HOST_TRACKED_FILLS,
+  HOST_UNLINKED,
+  HOST_W,
+  type HostTlb,
+} from "../hosttlb.js";
 import { TLB_BITS, TLB_SIZE } from "../trap.js";
 import type { FuncBuilder, Label } from "./func.js";
 import { ModuleBuilder } from "./module.js";
@@ -404,19 +412,35 @@ class SlowPathBuilder {
     const P = pwc.map((a) => this.pwcLocals(f, a.level));
     this.emitPwcLookup(f, pwc, P, W, L);
     this.emitDescend(f, pwc, P, W, L);
-    // the leaf's flags: the access must be a plain hit (else a fault or an A/D update: JS)
-    f.localGet(W.plo)
-      .i32Const(255)
-      .op(Op.i32_and)
-      .localGet(W.glob)
-      .i32Const(5)
-      .op(Op.i32_shl)
-      .op(Op.i32_or)
-      .localTee(L.perm!);
-    f.load(Op.i32_load8_u, this.h.ok.byteOffset + 256 * k)
+    // the leaf's flags: the access is a plain hit, or it is permitted and A (and a store's D)
+    // are to be set (Svadu, as Walker.walk does; without ADUE that is a fault: JS)
+    const perm = (): void => {
+      f.localGet(W.plo)
+        .i32Const(255)
+        .op(Op.i32_and)
+        .localGet(W.glob)
+        .i32Const(5)
+        .op(Op.i32_shl)
+        .op(Op.i32_or);
+      f.localSet(L.perm!);
+    };
+    perm();
+    f.i32Const(0).localSet(W.upd);
+    f.localGet(L.perm!)
+      .load(Op.i32_load8_u, this.h.ok.byteOffset + HOST_OK.HIT + 256 * k)
       .op(Op.i32_eqz)
       .if();
+    f.i32Const(0).load(Op.i32_load, words + 4 * HOST_W.ADUE);
+    f.localGet(L.perm!).load(Op.i32_load8_u, this.h.ok.byteOffset + HOST_OK.PERMITS + 256 * k);
+    f.op(Op.i32_and).op(Op.i32_eqz).if();
     fail();
+    f.end();
+    f.localGet(W.plo)
+      .i32Const(PTE_A | (k === 1 ? PTE_D : 0))
+      .op(Op.i32_or)
+      .localSet(W.plo);
+    perm();
+    f.i32Const(1).localSet(W.upd);
     f.end();
     // the leaf's size: a superpage's PPN aligned to it; a size walked before (its first walk
     // goes to JS, which keeps the sizes in first-seen order)
@@ -475,6 +499,9 @@ class SlowPathBuilder {
     fail();
     f.end();
     // commit: nothing below leaves for JS
+    f.localGet(W.upd).if();
+    f.localGet(W.poff).localGet(W.plo).store(Op.i32_store, 0); // the leaf PTE's A/D update
+    f.end();
     this.emitWalkCounts(f, k, wl, pwc, P, W, L);
     const filled = f.block();
     for (const lv of levels) {
@@ -529,6 +556,7 @@ class SlowPathBuilder {
       pend: I32,
       pv: I32,
       stampF: F64,
+      upd: I32,
     });
   }
 

@@ -10,7 +10,8 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CSR, type Hart, Machine, type Paging, PRIV_S } from "../../../src/cpu/index.js";
+import { HOST_W } from "../../../src/cpu/hosttlb.js";
+import { CSR, type Hart, Machine, MENVCFG_ADUE, type Paging, PRIV_S } from "../../../src/cpu/index.js";
 import { r } from "../../../src/cpu/int64.js";
 import { JIT_VALUE } from "../../../src/cpu/jit/region.js";
 import { slowPath } from "../../../src/cpu/jit/slowpath.js";
@@ -119,7 +120,7 @@ interface Side {
 
 /** A machine with the test's mappings, its hart in S-mode with paging on in `mode` (the 1 GiB
  *  page only where the mode reaches its VA). */
-function machine(tlb: TlbConfig, mode: PagingMode = SV48): { m: Machine; h: Hart } {
+function machine(tlb: TlbConfig, mode: PagingMode = SV48, adue = false): { m: Machine; h: Hart } {
   const m = new Machine({ mem: MEM, tlb });
   const h = m.harts[0]!;
   let next = (RAM_BASE + MEM) / 4096;
@@ -127,10 +128,18 @@ function machine(tlb: TlbConfig, mode: PagingMode = SV48): { m: Machine; h: Hart
   const root = alloc();
   h.csrWrite(CSR.satp, makeSatp(mode.satpMode, 5, root));
   h.priv = PRIV_S;
+  if (adue) h.menvcfg = MENVCFG_ADUE; // Svadu: walks set A and D
   for (let i = 0; i < PAGES; i++) {
-    // every 7th page read-only, every 11th without D, every 5th global
+    // every 7th page read-only, every 11th without D, every 13th without A and D, every 5th
+    // global
     const flags =
-      (i % 7 === 3 ? PTE_R | PTE_A : i % 11 === 4 ? PTE_R | PTE_W | PTE_A : RW) | (i % 5 === 2 ? PTE_G : 0);
+      (i % 7 === 3
+        ? PTE_R | PTE_A
+        : i % 11 === 4
+          ? PTE_R | PTE_W | PTE_A
+          : i % 13 === 6
+            ? PTE_R | PTE_W
+            : RW) | (i % 5 === 2 ? PTE_G : 0);
     mapLeaf(m.mem, mode, root, PAGE0 / 4096 + i, RAM_BASE / 4096 + 64 + ((i * 37) % 512), 0, flags, alloc);
   }
   for (let j = 0; j < 2; j++) {
@@ -148,8 +157,8 @@ function va(op: Op): number {
   return GIGA + ((op.off * 5) & -w);
 }
 
-function jsSide(tlb: TlbConfig, mode: PagingMode): Side {
-  const { m, h } = machine(tlb, mode);
+function jsSide(tlb: TlbConfig, mode: PagingMode, adue: boolean): Side {
+  const { m, h } = machine(tlb, mode, adue);
   return {
     m,
     h,
@@ -177,8 +186,8 @@ function jsSide(tlb: TlbConfig, mode: PagingMode): Side {
   };
 }
 
-function wasmSide(tlb: TlbConfig, mode: PagingMode): Side {
-  const { m, h } = machine(tlb, mode);
+function wasmSide(tlb: TlbConfig, mode: PagingMode, adue: boolean): Side {
+  const { m, h } = machine(tlb, mode, adue);
   const arena = m.mem.arena!;
   const jit = arena.alloc(24, 8);
   expect(jit).toBeGreaterThan(0);
@@ -304,9 +313,9 @@ function pwcState(s: Side): unknown {
   };
 }
 
-function run(tlb: TlbConfig, ops: Op[], mode: PagingMode = SV48): { js: Side; wasm: Side } {
-  const js = jsSide(tlb, mode);
-  const wasm = wasmSide(tlb, mode);
+function run(tlb: TlbConfig, ops: Op[], mode: PagingMode = SV48, adue = false): { js: Side; wasm: Side } {
+  const js = jsSide(tlb, mode, adue);
+  const wasm = wasmSide(tlb, mode, adue);
   let n = 0;
   for (const op of ops) {
     n += op.gap;
@@ -412,7 +421,7 @@ function walkStream(n: number, seed: number): Op[] {
   for (let i = 0; ops.length < n; i++) {
     x = (x * 1103515245 + 12345) >>> 0;
     const page = i % 17 === 5 ? PAGES + (x & 1) : (x >>> 8) % PAGES;
-    if (page < PAGES && (page % 7 === 3 || page % 11 === 4)) continue;
+    if (page < PAGES && (page % 7 === 3 || page % 11 === 4 || page % 13 === 6)) continue;
     ops.push({
       store: i % 3 === 0,
       page,
@@ -441,6 +450,37 @@ describe("the wasm slow path walks after a miss in every level exactly as the Ja
     });
   }
 
+  for (const mode of [SV39, SV48]) {
+    it(`${mode.name}, Svadu (menvcfg.ADUE): walks that set A and D leave the same PTEs, TLBs and counters`, () => {
+      fc.assert(
+        fc.property(fc.array(opArb, { minLength: 50, maxLength: 300 }), (ops) => {
+          const some = mode.vaBits > 39 ? ops : ops.filter((o) => o.page < PAGES + 2);
+          const { js, wasm } = run(WALKY, some, mode, true);
+          expect(state(wasm)).toEqual(state(js));
+        }),
+        { numRuns: 6, endOnFailure: true },
+      );
+    });
+  }
+
+  it("Svadu: a walk that sets A and D is served in wasm, and sets them in the PTE", () => {
+    // only the pages without A and D (every 13th): a load (sets A) of one half of them, a store
+    // (sets A and D) of the other; a store after a load would be an L1 hit that needs D: JS
+    const ops: Op[] = [];
+    for (let i = 6; i < PAGES; i += 13) {
+      if (i % 7 === 3 || i % 11 === 4) continue;
+      ops.push({ store: i % 2 === 0, page: i, off: 8, width: 8, signed: false, value: i, gap: 1, before: 0 });
+    }
+    const warm: Op[] = [
+      { ...ops[0]!, page: 0 },
+      { ...ops[0]!, page: 0, store: true },
+    ];
+    const { js, wasm } = run(WALKY, [...warm, ...ops], SV48, true);
+    expect(state(wasm)).toEqual(state(js));
+    expect(wasm.toJs).toBeLessThan(6); // the first walks of each kind, not the A/D updates
+    expect(js.paging.walker.stats.walks).toBeGreaterThanOrEqual(ops.length);
+  });
+
   for (const cfg of [
     WALKY,
     { ...TLB_PRESETS.champsim!, l2: WALKY.l2! },
@@ -457,4 +497,19 @@ describe("the wasm slow path walks after a miss in every level exactly as the Ja
       expect(wasm.toJs).toBeLessThan(20);
     });
   }
+});
+
+describe("the data context the wasm walk sets A and D in", () => {
+  it("a change of menvcfg.ADUE disarms it (the next JavaScript translation re-arms it with the new ADUE)", () => {
+    const { h } = machine(WALKY, SV48, false);
+    h.loadSlow(PAGE0, 0, 8, false);
+    const w = h.hostTlb.words;
+    expect([w[HOST_W.LIVE], w[HOST_W.ADUE]]).toEqual([1, 0]);
+    h.menvcfg = MENVCFG_ADUE | 1n;
+    expect(w[HOST_W.LIVE]).toBe(0);
+    h.loadSlow(PAGE0 + 4096, 0, 8, false);
+    expect([w[HOST_W.LIVE], w[HOST_W.ADUE]]).toEqual([1, 1]);
+    h.menvcfg = MENVCFG_ADUE; // FIOM only: ADUE unchanged, still armed
+    expect(w[HOST_W.LIVE]).toBe(1);
+  });
 });
