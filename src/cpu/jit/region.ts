@@ -865,6 +865,9 @@ class Emitter {
   private execSlowFn = -1;
   // locals
   private readonly n: number;
+  /** The paged variant's clock of the block's end (clk + n after the block's count, as f64):
+   *  a site's stamp is this + its (non-positive) rel, one f64 add, no conversion per site. */
+  private readonly clkEnd: number;
   private readonly blk: number;
   private readonly pc: number;
   private readonly addr: number;
@@ -898,6 +901,7 @@ class Emitter {
     m.export("run", "func", this.f.index);
     const f = this.f;
     this.n = f.local(I32, "n");
+    this.clkEnd = src.paged ? f.local(F64, "clkend") : -1;
     this.blk = 3; // the parameter `start`: the block to run next
     this.pc = f.local(I64, "pc");
     this.addr = f.local(I64, "addr");
@@ -1019,7 +1023,9 @@ class Emitter {
     f.if();
     this.exitTo(b.off);
     f.end();
-    f.localGet(this.n).i32Const(len).op(Op.i32_add).localSet(this.n);
+    f.localGet(this.n).i32Const(len).op(Op.i32_add).localTee(this.n);
+    if (this.src.paged) f.op(Op.f64_convert_i32_s).localGet(2).op(Op.f64_add).localSet(this.clkEnd);
+    else f.drop();
     this.cached.fill(false);
     this.fp?.newBlock();
     this.topDepth = f.blockDepth;
@@ -1238,13 +1244,13 @@ class Emitter {
     this.addCount(site.slot, site.hits, 1);
   }
 
-  /** stamp[slot] = the clock of the instruction at `rel`: clk + n + rel. The count n + rel
-   *  (>= 1, below REGION_END_CHUNK) is converted signed: V8 converts an unsigned i32 with one
-   *  more move. */
+  /** stamp[slot] = the clock of the instruction at `rel`: clk + n + rel, as the block's clkEnd
+   *  + rel (exact: integers far below 2^53), so a site costs one f64 add, not an i32 add, a
+   *  conversion and an f64 add. */
   private stampAt(slot: number, rel: number): void {
     const f = this.f;
-    f.localGet(slot);
-    f.localGet(this.n).i32Const(rel).op(Op.i32_add).op(Op.f64_convert_i32_s).localGet(2).op(Op.f64_add);
+    f.localGet(slot).localGet(this.clkEnd);
+    if (rel !== 0) f.f64Const(rel).op(Op.f64_add);
     f.store(Op.f64_store, this.lay.stamp);
   }
 
