@@ -1023,9 +1023,9 @@ class Emitter {
     f.if();
     this.exitTo(b.off);
     f.end();
-    f.localGet(this.n).i32Const(len).op(Op.i32_add).localTee(this.n);
-    if (this.src.paged) f.op(Op.f64_convert_i32_s).localGet(2).op(Op.f64_add).localSet(this.clkEnd);
-    else f.drop();
+    f.localGet(this.n).i32Const(len).op(Op.i32_add).localSet(this.n);
+    if (this.src.paged)
+      f.localGet(this.n).op(Op.f64_convert_i32_s).localGet(2).op(Op.f64_add).localSet(this.clkEnd);
     this.cached.fill(false);
     this.fp?.newBlock();
     this.topDepth = f.blockDepth;
