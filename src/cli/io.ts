@@ -23,6 +23,13 @@ export function err(s: string | Uint8Array): void {
   stdStream(2).write(s);
 }
 
+/** Does host write error `code` mean that the reader has gone: EPIPE, or ECONNRESET, which Linux
+ *  gives the writer of a socket (a parent's child-process stdio, as Node makes it) whose reader
+ *  closed it with data unread (the peer's sk_err)? Either is the guest's EPIPE. */
+function readerGone(code: string | undefined): boolean {
+  return code === "EPIPE" || code === "ECONNRESET";
+}
+
 /** Were EPIPE errors asked to be dropped (quietPipes), and on which streams is that done. */
 let quiet = false;
 const guarded = new Set<NodeJS.WriteStream>();
@@ -34,7 +41,7 @@ export function stdStream(fd: 1 | 2): NodeJS.WriteStream {
   if (quiet && !guarded.has(stream)) {
     guarded.add(stream);
     stream.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED") return;
+      if (readerGone(e.code) || e.code === "ERR_STREAM_DESTROYED") return;
       throw e;
     });
   }
@@ -103,6 +110,7 @@ export function writeGuest(fd: 1 | 2, data: Uint8Array): bigint | undefined {
         Atomics.wait(PAUSE, 0, 0, FULL_PIPE_WAIT_MS); // a non-blocking pipe that is full
         continue;
       }
+      if (readerGone(code)) return -ERRNO.EPIPE;
       return -(code in ERRNO ? ERRNO[code as ErrnoName] : ERRNO.EIO);
     }
   }
