@@ -25,7 +25,11 @@
 //             the bare benchmark: the glibc program with the argument that does the same work,
 //             guests/bench.json's stdoutFrom), and mmlab's wall time as a multiple of it.
 // `node -e 0` runs in every round too: the floor of any Node command on this machine, and the
-// unit of the start-up figure (hello's wall time / node -e 0's).
+// unit of the start-up figure (hello's wall time / node -e 0's). Where NODE_EXTRA_CA_CERTS is set
+// (the development machine sets it to the system's 140-certificate bundle), `node -e 0` runs a
+// second time without it: Node 20 parses that file at process start, before any script runs
+// (about 420 M instructions, 30 ms of CPU on the development VM, in every command of the suite
+// alike, and nothing an option in bin/mmlab.js can avoid), so the floor is given both ways.
 
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -73,6 +77,8 @@ export interface ColdReport {
   /** 1-minute load average before and after the measurements. */
   load: [number, number];
   node0: { wallSeconds: number; cpuSeconds: number | null };
+  /** `node -e 0` with NODE_EXTRA_CA_CERTS removed from its environment; null where it is not set. */
+  node0NoExtraCa: { wallSeconds: number; cpuSeconds: number | null } | null;
   results: ColdResult[];
 }
 
@@ -174,10 +180,19 @@ interface Sample {
   stderr: string;
 }
 
-function spawnTimed(cmd: string, args: string[]): Sample & { status: number | null } {
+function spawnTimed(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Sample & { status: number | null } {
   const c0 = childCpu();
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "pipe"] });
+  const r = spawnSync(cmd, args, {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+    stdio: ["ignore", "pipe", "pipe"],
+    env,
+  });
   const wall = (performance.now() - t0) / 1000;
   const c1 = childCpu();
   if (r.error) throw new Error(`bench: cannot run ${cmd} ${args.join(" ")}: ${r.error.message}`);
@@ -239,6 +254,22 @@ function warmMips(c: ColdCommand, n: number, script: string): number {
   return Math.max(...reports.slice(1).map((x) => x.mips));
 }
 
+/** `env` without NODE_EXTRA_CA_CERTS, or null when it does not set it. */
+export function withoutExtraCaCerts(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv | null {
+  if (env.NODE_EXTRA_CA_CERTS === undefined) return null;
+  const { NODE_EXTRA_CA_CERTS: _, ...rest } = env;
+  return rest;
+}
+
+/** The median wall and CPU time of `samples`. */
+function medians(samples: Sample[]): { wallSeconds: number; cpuSeconds: number | null } {
+  const cpus = samples.map((s) => s.cpu);
+  return {
+    wallSeconds: median(samples.map((s) => s.wall)),
+    cpuSeconds: cpus.every((x) => x !== null) ? median(cpus as number[]) : null,
+  };
+}
+
 /** Options of the whole-command suite. */
 export interface ColdOptions {
   runs: number;
@@ -261,9 +292,12 @@ export function measureCold(opts: ColdOptions): ColdReport | undefined {
   const samples = new Map<string, { mm: Sample[]; qemu: Sample[]; insns: number | null }>();
   for (const c of commands) samples.set(c.name, { mm: [], qemu: [], insns: null });
   const node0: Sample[] = [];
+  const noCa = withoutExtraCaCerts(process.env);
+  const node0NoCa: Sample[] = [];
   for (let round = 1; round <= opts.runs; round++) {
     opts.log(`cold round ${round}/${opts.runs}`);
     node0.push(spawnTimed(process.execPath, ["-e", "0"]));
+    if (noCa) node0NoCa.push(spawnTimed(process.execPath, ["-e", "0"], noCa));
     for (const c of commands) {
       const s = spawnTimed(process.execPath, c.node);
       const rec = samples.get(c.name)!;
@@ -306,16 +340,13 @@ export function measureCold(opts: ColdOptions): ColdReport | undefined {
       qemuRatio: qemuWall === null ? null : wall / qemuWall,
     };
   });
-  const cpu0 = node0.map((s) => s.cpu);
   return {
     runs: opts.runs,
     warmRuns: opts.warmRuns,
     qemu: qemu ?? "qemu-riscv64 not installed",
     load: [load0, os.loadavg()[0]!],
-    node0: {
-      wallSeconds: median(node0.map((s) => s.wall)),
-      cpuSeconds: cpu0.every((x) => x !== null) ? median(cpu0 as number[]) : null,
-    },
+    node0: medians(node0),
+    node0NoExtraCa: noCa ? medians(node0NoCa) : null,
     results,
   };
 }

@@ -214,7 +214,10 @@ function coldReport(c: ColdReport, base: ColdReport | undefined, lines: string[]
     "",
     `cold: whole commands, a fresh process each, median of ${c.runs} interleaved rounds`,
     `  ${c.qemu}; load average ${c.load[0].toFixed(2)} before, ${c.load[1].toFixed(2)} after; ` +
-      `node -e 0: ${s(c.node0.wallSeconds)} s wall, ${s(c.node0.cpuSeconds, 2)} s CPU`,
+      `node -e 0: ${s(c.node0.wallSeconds)} s wall, ${s(c.node0.cpuSeconds, 2)} s CPU` +
+      (c.node0NoExtraCa
+        ? ` (${s(c.node0NoExtraCa.wallSeconds)} s wall, ${s(c.node0NoExtraCa.cpuSeconds, 2)} s CPU without NODE_EXTRA_CA_CERTS)`
+        : ""),
   );
   const head = ["", "wall s", "CPU s", "instructions", "MIPS", "warm MIPS", "qemu s", "× qemu"];
   if (base) head.push("vs baseline");

@@ -19,7 +19,6 @@
 
 import {
   closeSync,
-  fstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -83,12 +82,15 @@ export function digest(bytes: Uint8Array): Buffer {
 class Scratch {
   private buf: Buffer | null = null;
 
-  /** The buffer, with room for at least `bytes` (its old contents are lost when it grows). */
-  take(bytes: number): Buffer {
+  /** The buffer, with room for at least `bytes`, its first `keep` bytes kept when it grows. */
+  take(bytes: number, keep = 0): Buffer {
     // Untouched pages of a large allocation cost nothing (malloc maps them), so the first is
     // roomy: every cache file and chunk of a build fits one MiB.
-    if (this.buf === null || this.buf.length < bytes)
-      this.buf = Buffer.allocUnsafeSlow(Math.max(bytes, 1 << 20));
+    if (this.buf === null || this.buf.length < bytes) {
+      const old = this.buf;
+      this.buf = Buffer.allocUnsafeSlow(Math.max(bytes, 2 * (old?.length ?? 0), 1 << 20));
+      if (old !== null && keep > 0) old.copy(this.buf, 0, 0, keep);
+    }
     return this.buf;
   }
 }
@@ -100,20 +102,21 @@ const scratch = new Scratch();
 
 /** The whole file at `path` read into `scratch` after `before` bytes (left as they are) and
  *  with room for `after` more: the view of all of them, valid until the scratch's next use, or
- *  undefined when the file cannot be read. */
+ *  undefined when the file cannot be read. Read up to its end without asking its size first:
+ *  an fstat made a Stats object (with its dates) for each of the ~40 files a command reads. */
 function readInto(path: string, before = 0, after = 0): Buffer | undefined {
   let fd = -1;
   try {
     fd = openSync(path, "r");
-    const size = fstatSync(fd).size;
-    const mem = scratch.take(before + size + after);
+    let mem = scratch.take(before + after + 1);
     let n = 0;
-    while (n < size) {
-      const got = readSync(fd, mem, before + n, size - n, n);
-      if (got === 0) return undefined; // shrank meanwhile
+    for (;;) {
+      if (before + n + after === mem.length) mem = scratch.take(mem.length + 1, before + n);
+      const got = readSync(fd, mem, before + n, mem.length - after - before - n, n);
+      if (got === 0) break;
       n += got;
     }
-    return mem.subarray(0, before + size + after);
+    return mem.subarray(0, before + n + after);
   } catch {
     return undefined;
   } finally {

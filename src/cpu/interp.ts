@@ -553,6 +553,62 @@ export function starterInsnsLeft(): number {
   return starterLeft;
 }
 
+// The jit starter. With translation on, hot code runs in regions; what the interpreter still
+// runs is code on its way to getting hot, code translation refuses or abandons, and cold code.
+// The warmed jit variant costs its warm-up (20-40 ms of CPU: a translation of its own, the
+// scratch hart's slow path) and TurboFan's compile of its ~15 KB of bytecode (0.1-0.4 s of CPU
+// on another thread, more than the plain variant's: its loop is larger), and it runs no faster
+// than the never-optimized starter until that compile is done. A program whose hot code runs
+// translated (every program of guests/bench.json: 0.03-0.31 M instructions interpreted after
+// the switch, against 80-250 M in regions) never repays it; one that goes on interpreting does.
+// So, rent or buy: the jit starter variants (the jit variant's code, never warmed nor
+// optimized) interpret until the instructions they ran outside regions since translation was
+// turned on reach JIT_STARTER_MAX, about what the warm-up and the compile cost at the
+// starter's ~5 MIPS (the rent paid equals the price: at most twice the best choice made in
+// hindsight); earlier, at JIT_STARTER_MIN (the starter share's bound, ~25 ms of rent), when the
+// interpreter has run at least as many instructions as the regions: translation is then not
+// taking the program's work, which is likely to go on being interpreted, as --no-jit's would.
+// Elsewhere (no NEVER_OPTIMIZE: tests, in process) V8 would optimize the starter itself: no
+// jit starter.
+
+/** Instructions interpreted outside regions after which the warmed jit variant takes over. */
+export const JIT_STARTER_MAX = 1 << 20;
+/** ... or after which it takes over when the regions ran fewer instructions. */
+export const JIT_STARTER_MIN = 1 << 17;
+
+/** The jit starter variants: the jit variant's code, never warmed nor optimized. */
+const jitStarter = lazyInterpreter({ traced: false, jit: true, starter: true }, false);
+
+/** The jit starter's state: its shares (0: none), and the instructions run since translation
+ *  was turned on, by the jit starter outside regions and in regions. */
+const jitShare = {
+  min: NEVER_OPTIMIZE ? JIT_STARTER_MIN : 0,
+  max: NEVER_OPTIMIZE ? JIT_STARTER_MAX : 0,
+  interpreted: 0,
+  inRegions: 0,
+};
+
+/** Does the jit starter run the next chunk (else the warmed jit variant)? */
+function jitStarterRuns(): boolean {
+  const s = jitShare;
+  return s.interpreted < s.max && (s.interpreted < s.min || s.interpreted < s.inRegions);
+}
+
+/** Set the jit starter's shares and start counting again (a test's knob: 0, 0 turns it off);
+ *  returns the shares it replaces. */
+export function setJitStarterShares(min: number, max: number): [number, number] {
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max < min)
+    throw new RangeError(`interpreter: jit starter shares ${min}, ${max}`);
+  const prev: [number, number] = [jitShare.min, jitShare.max];
+  Object.assign(jitShare, { min, max, interpreted: 0, inRegions: 0 });
+  return prev;
+}
+
+/** What the jit starter has counted, for tests: instructions interpreted and run in regions. */
+export function jitStarterCounts(): { interpreted: number; inRegions: number; runs: boolean } {
+  return { interpreted: jitShare.interpreted, inRegions: jitShare.inRegions, runs: jitStarterRuns() };
+}
+
 /** The jit variant's cold(), paged or not: translated code (jit/translator.ts) calls it for the
  *  ops it leaves to the interpreter's semantics (F and D, A), so those have one place. */
 export function jitCold(paged: boolean): ColdFn {
@@ -598,7 +654,10 @@ export function run(h: Hart, budget: number, interp: Interpreter = interpreter):
   budget = Math.min(budget, chunkCap);
   const pending = interp === interpreter ? h.jitPending : null;
   const watch = pending === null ? null : watchOf(pending, h);
-  if (pending !== null && starterLeft <= 0 && hotCodeSeen(watch!)) pending.start();
+  if (pending !== null && starterLeft <= 0 && hotCodeSeen(watch!)) {
+    pending.start();
+    if (h.jit !== null && probeFor === watch) seedHeat(h.jit.heat, h.jit.hotAt);
+  }
   // execute triggers and breakpoints: checked before each instruction, so no region runs
   const i =
     h.triggers.exec && !interp.checksTriggers
@@ -606,9 +665,20 @@ export function run(h: Hart, budget: number, interp: Interpreter = interpreter):
       : interp === interpreter && starterLeft > 0
         ? starter
         : h.jit !== null && interp === interpreter
-          ? jitInterpreter
+          ? jitStarterRuns()
+            ? jitStarter
+            : jitInterpreter
           : interp;
   const fn = h.pagingActive() ? i.paged : i.bare;
+  if (i === jitStarter) {
+    const stats = h.jit!.stats;
+    const inRegions = stats.executed;
+    const n = fn(h, budget);
+    const ran = stats.executed - inRegions;
+    jitShare.interpreted += n - ran;
+    jitShare.inRegions += ran;
+    return n;
+  }
   if (i !== starter) {
     const n = fn(h, budget);
     if (watch !== null && i === interp) sampleHeat(watch, h, n, budget);
@@ -690,6 +760,16 @@ function restartProbe(w: Watch | null, hot: number | undefined): void {
   probeFor = w;
   probe.fill(0);
   probe[PROBE_AT] = Math.max(1, Math.floor(hot ?? PROBE_HOT));
+}
+
+/** The probe's counts, carried over to a heat table counting down from `hot` (the jit
+ *  variant's, when translation is turned on for the machine the probe counted for): a pc the
+ *  starter found hot gets its region at its next counted jump, instead of after `hot` more,
+ *  interpreted by the jit starter (bench_fp's loop ran 65,536 instructions interpreted after
+ *  the switch, its whole first chunk). The two tables hash pcs alike (HEAT_MASK). */
+function seedHeat(heat: Int32Array, hot: number): void {
+  if (heat.length !== HEAT_SIZE) throw new Error(`interpreter: a heat table of ${heat.length} counters`);
+  for (let k = 0; k < HEAT_SIZE; k++) heat[k] = Math.max(1, Math.min(heat[k]!, hot - probe[k]!));
 }
 
 /** A plain chunk of `w`'s machine ran `n` instructions of `budget` and ended at h's pc: sample

@@ -127,7 +127,7 @@ function loadSegments(k: Kernel, mm: mm_struct, elf: ElfFile, bias: bigint): big
       } else {
         pfn = k.pages.alloc_pages(0);
         if (pfn < 0) throw new ExecError("out of memory loading the executable");
-        k.kmem.memset(__va(pfn * PAGE_SIZE), 0, PAGE_SIZE, "clear_page");
+        k.clear_pages(pfn, 0);
         if (!mm.install(page, pfn, flags)) throw new ExecError("out of memory for page tables");
       }
       const from = page > va ? page : va;
@@ -181,7 +181,7 @@ function install_vdso(k: Kernel, mm: mm_struct): void {
   if (at < 0n) throw new ExecError("no room for the vDSO");
   const pfn = k.pages.alloc_pages(0);
   if (pfn < 0) throw new ExecError("out of memory for the vDSO");
-  k.kmem.memset(__va(pfn * PAGE_SIZE), 0, PAGE_SIZE, "clear_page");
+  k.clear_pages(pfn, 0);
   k.kmem.write(__va(pfn * PAGE_SIZE) + VDSO_SIGRETURN_OFFSET, VDSO_SIGRETURN_CODE, "vdso");
   mm.vmas.push({ vm_start: at, vm_end: at + PAGE, vm_flags: VM_READ | VM_EXEC, name: "[vdso]" });
   mm.vmas.sort((a, b) => (a.vm_start < b.vm_start ? -1 : 1));

@@ -590,7 +590,7 @@ export class mm_struct {
     const k = this.k;
     const pfn = k.pages.alloc_pages(9);
     if (pfn < 0) return false;
-    k.kmem.memset(__va(pfn * PAGE_SIZE), 0, PMD_SIZE, "clear_huge_page");
+    k.clear_pages(pfn, 9, "clear_huge_page");
     const base = ALIGN_DOWN(addr, PMD);
     const pa = this.pgd.pteAt(base, 1);
     if (pa < 0) {
@@ -609,8 +609,7 @@ export class mm_struct {
     const k = this.k;
     const pfn = k.pages.alloc_pages(0);
     if (pfn < 0) return false;
-    const kva = __va(pfn * PAGE_SIZE);
-    k.kmem.memset(kva, 0, PAGE_SIZE, "clear_page");
+    k.clear_pages(pfn, 0);
     k.pages.flags[k.pages.idx(pfn)]! |= PG_anon;
     return this.install(page, pfn, v.vm_flags);
   }

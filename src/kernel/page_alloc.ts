@@ -141,6 +141,18 @@ export class PageAlloc {
     return this.freed[this.idx(pfn)] === 1;
   }
 
+  /** Is every page of the allocated block of 2^order pages at `pfn` in its first allocation
+   *  since boot (none freed since: everUsed)? Then the block holds what RAM held at boot. */
+  neverUsed(pfn: number, order: number): boolean {
+    const i = this.idx(pfn);
+    const n = 1 << order;
+    if (i + n > this.nrPages)
+      BUG("mm/page_alloc.c:neverUsed", `block at pfn 0x${pfn.toString(16)} ends past RAM`);
+    const freed = this.freed;
+    for (let k = i; k < i + n; k++) if (freed[k] !== 0) return false;
+    return true;
+  }
+
   /** page_count(): the references to the page. */
   page_count(pfn: number): number {
     return this.refcount[this.idx(pfn)]!;

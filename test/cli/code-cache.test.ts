@@ -28,6 +28,7 @@ import {
   MAX_CACHE_FILES,
   readBuildId,
   readChunkMap,
+  readScratch,
 } from "../../src/cli/code-cache.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -56,6 +57,23 @@ describe("digest", () => {
     const other = Buffer.from(big);
     other[199_999] = 8;
     expect(digest(big).equals(digest(other))).toBe(false);
+  });
+});
+
+describe("readScratch", () => {
+  it("reads whole files of any size into the reused buffer, up to their end", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mmlab-scratch-"));
+    try {
+      for (const size of [0, 10, (1 << 20) - 1, 1 << 20, (1 << 20) + 5, 3 << 20, 17]) {
+        const bytes = Buffer.from(Array.from({ length: size }, (_, i) => (i * 7 + size) & 0xff));
+        const path = join(dir, `f${size}`);
+        writeFileSync(path, bytes);
+        expect(Buffer.from(readScratch(path)!).equals(bytes)).toBe(true);
+      }
+      expect(readScratch(join(dir, "none"))).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

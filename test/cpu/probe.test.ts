@@ -8,6 +8,7 @@
 // and the probe are the process's), so STARTER_INSNS is 2,000 here (no natives syntax).
 
 import { describe, expect, it, vi } from "vitest";
+import { loop, loopProgram, onceLoops } from "../helpers/loops.js";
 
 /** The interpreter's and the assembler's modules, loaded afresh. */
 async function fresh() {
@@ -29,20 +30,7 @@ async function runPending(
   quantum?: number,
 ) {
   const { cpu, interp, assemble } = mods ?? (await fresh());
-  const prog = assemble(
-    `
-    .option norvc
-    .text
-    .globl _start
-_start:
-${body}
-    li t0, 0x100000
-    li t1, 0x5555
-    sw t1, 0(t0)
-9:  j 9b
-`,
-    { file: "probe.s" },
-  );
+  const prog = assemble(loopProgram(body), { file: "probe.s" });
   const m = new cpu.Machine({
     mem: 4 << 20,
     console: () => {},
@@ -62,27 +50,6 @@ ${body}
   const res = m.run(20_000_000);
   return { startedAt, probe: interp.heatProbe(pending), share: interp.STARTER_INSNS, exit: res.exitCode };
 }
-
-/** A loop of three instructions taken `passes` times (s1 counts). */
-const loop = (passes: number): string => `
-    li s1, ${passes}
-1:  addi a0, a0, 1
-    addi s1, s1, -1
-    bnez s1, 1b`;
-
-/** `n` distinct loops of `passes` passes each, one after the other, each `stride` bytes long
- *  (padded with nops), so that the code is run once: no loop comes again. */
-const onceLoops = (n: number, passes: number, stride = 64): string =>
-  Array.from(
-    { length: n },
-    (_, k) => `
-    .balign ${stride}
-    li s1, ${passes}
-once${k}:
-    addi a${k % 4}, a${k % 4}, ${k + 1}
-    addi s1, s1, -1
-    bnez s1, once${k}`,
-  ).join("\n");
 
 describe("the starter variants' heat probe", () => {
   it("starts translation when the share is used up if a pc reached the threshold within it", async () => {

@@ -20,7 +20,7 @@ import {
   PROT_WRITE,
   VM_GROWSDOWN,
 } from "../../src/kernel/mm.js";
-import { SV48, vpnOf } from "../../src/mmu/index.js";
+import { RAM_BASE, SV48, vpnOf } from "../../src/mmu/index.js";
 import { boot, paging, tlbHolds, walkFlags } from "./helpers.js";
 
 const PAGE = 4096n;
@@ -354,5 +354,40 @@ describe("exit", () => {
     for (const cpu of [0, 1]) put(a, 1n, cpu);
     k.sched.exitTask(t, 0); // every zap is a few pages: fences by address, which keep the walk caches
     expect([walkCached(a, 0), walkCached(a, 1)]).toEqual([false, false]);
+  });
+});
+
+describe("clear_pages (clear_page, clear_huge_page)", () => {
+  /** RAM offset of page frame `pfn`. */
+  const ramOff = (pfn: number): number => pfn * 4096 - RAM_BASE;
+  /** What clearing the block at `pfn` cost: translations, bytes and clock cycles. */
+  const cost = (k: Kernel, pfn: number, order: number): number[] => {
+    const before = [k.kmem.translations, k.kmem.bytes, k.machine.clocks[0]!];
+    k.clear_pages(pfn, order);
+    return [k.kmem.translations, k.kmem.bytes, k.machine.clocks[0]!].map((v, i) => v - before[i]!);
+  };
+
+  it("zeroes a page allocated before, and charges a fresh page's clearing the same", () => {
+    const k = boot("kasan=off");
+    const pfn = k.pages.alloc_pages(0);
+    const fresh = cost(k, pfn, 0);
+    const off = ramOff(pfn);
+    k.machine.mem.u8.fill(0xa5, off, off + 4096); // the page used, then freed
+    k.pages.__free_pages(pfn, 0);
+    expect(k.pages.alloc_pages(0)).toBe(pfn);
+    expect(cost(k, pfn, 0)).toEqual(fresh);
+    expect(k.machine.mem.u8.subarray(off, off + 4096).every((b) => b === 0)).toBe(true);
+    expect(fresh[1]).toBe(4096);
+  });
+
+  it("leaves the host memory of a block in its first allocation unwritten: RAM is zero at boot", () => {
+    const k = boot("kasan=off");
+    const pfn = k.pages.alloc_pages(1);
+    const off = ramOff(pfn);
+    // Not something the kernel does (it writes only pages it allocated): a marker shows the
+    // clearing did not write the block.
+    k.machine.mem.u8[off + 4100] = 7;
+    expect(cost(k, pfn, 1)[1]).toBe(8192);
+    expect(k.machine.mem.u8[off + 4100]).toBe(7);
   });
 });

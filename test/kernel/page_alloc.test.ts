@@ -95,6 +95,22 @@ describe("the buddy allocator", () => {
     expect(pa.everUsed(a)).toBe(true);
   });
 
+  it("tells a block none of whose pages was freed since boot (neverUsed)", () => {
+    const pa = new PageAlloc(BASE, 1024);
+    const a = pa.alloc_pages(3);
+    expect(pa.neverUsed(a, 3)).toBe(true);
+    pa.split_page(a, 3);
+    pa.put_page(a + 5); // the only free order-0 page now
+    expect(pa.alloc_pages(0)).toBe(a + 5);
+    expect([pa.neverUsed(a, 0), pa.neverUsed(a + 5, 0), pa.neverUsed(a, 2), pa.neverUsed(a + 4, 2)]).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+    expect(() => pa.neverUsed(BASE + 1023, 1)).toThrow(/ends past RAM/);
+  });
+
   it("prints /proc/buddyinfo as Linux does", () => {
     const pa = new PageAlloc(BASE, 1024 + 2);
     expect(pa.buddyinfo()).toBe(

@@ -12,7 +12,8 @@
 // are stored back at its one exit. A call out that traps says so in its result (its glue keeps
 // the trap) and the region leaves at once through that exit; the interpreter then unwinds the
 // trap with the registers in memory. The blocks are dispatched
-// by a br_table inside one loop; a block runs only if all of it fits the instructions left in
+// by a br_table inside one loop (jumps to a later block and a block's jump to itself are direct
+// branches); a block runs only if all of it fits the instructions left in
 // the interpreter's budget (else the region exits at the block's pc, and the interpreter takes
 // the instructions one by one), so the quantum and the interrupts come at the same instruction
 // as without translation. Loads and stores look up the host TLB inline and, in the paged variant,
@@ -794,7 +795,11 @@ export function translateRegion(src: RegionSource, lay: RegionLayout, all = fals
   const blocks = formBlocks(src, resume);
   if (blocks.length === 0 || blocks[0]!.off !== src.entry) return null;
   if (!all && fpHeavy(blocks, lay.hasD)) return null;
-  return new Emitter(src, lay, blocks).emit([...resume]);
+  // the entry first (its index 0 is the translation cache's check), the others in address order:
+  // a block's fall-through successor then mostly follows it, and forward jumps are direct
+  const [entry, ...rest] = blocks;
+  rest.sort((a, b) => a.off - b.off);
+  return new Emitter(src, lay, [entry!, ...rest]).emit([...resume]);
 }
 
 /** The site word of a slow-side call (Emitter.slowLoad): the instruction's page offset (bits
@@ -890,6 +895,11 @@ class Emitter {
   private group: OpenGroup | null = null;
   private exitLabel!: Label;
   private topLabel!: Label;
+  /** The dispatch labels, by block index (a later block's label is a direct forward branch). */
+  private readonly labels: Label[] = [];
+  /** The index of the block being emitted, and its own loop if it branches to itself. */
+  private current = 0;
+  private selfLabel: Label | null = null;
   /** The F and D emission (fp.ts), if the region has an F or D op it takes. */
   private readonly fp: FpEmitter | null = null;
 
@@ -972,14 +982,15 @@ class Emitter {
     this.exitLabel = f.block();
     this.fp?.enter(this.exitLabel);
     this.topLabel = f.loop();
-    const labels: Label[] = [];
+    const labels = this.labels;
     for (let i = this.blocks.length - 1; i >= 0; i--) labels.unshift(f.block());
     f.localGet(this.blk).brTable(labels, labels[0]!);
     let insns = 0;
     let lo = 4096;
     let hi = 0;
-    for (const b of this.blocks) {
+    for (const [i, b] of this.blocks.entries()) {
       f.end(); // the block whose label dispatches here
+      this.current = i;
       this.block(b);
       insns += b.insns.length + (b.end ? 1 : 0);
       for (const ins of b.end ? [...b.insns, b.end] : b.insns) {
@@ -1013,21 +1024,36 @@ class Emitter {
     this.f.localSet(this.pc).br(this.exitLabel);
   }
 
-  /** Go on at page offset `off`: its block if the region has one (through the dispatch: a
-   *  direct branch to a later block's label, which the nest allows, made whole programs 7-9%
-   *  slower in CPU, docs/jit.md "Figures"), else exit there. */
+  /** Go on at page offset `off`: its block if the region has one, else exit there. A later
+   *  block (the blocks are emitted entry first, then in address order) is a direct branch to its
+   *  dispatch label, which the nest allows; the block itself, when it loops on itself, a branch
+   *  to its own loop; an earlier block goes through the dispatch loop's br_table. Since the
+   *  registers live in memory between blocks, the labels merge no register locals (when they
+   *  did, direct branches made whole programs 7-9% slower: docs/jit.md "Figures"). */
   private goTo(off: number): void {
     const i = off >= 0 ? this.index.get(off) : undefined;
     if (i === undefined) {
       this.exitTo(off);
       return;
     }
-    this.f.i32Const(i).localSet(this.blk).br(this.topLabel);
+    if (i === this.current && this.selfLabel) this.f.br(this.selfLabel);
+    else if (i > this.current) this.f.br(this.labels[i]!);
+    else this.f.i32Const(i).localSet(this.blk).br(this.topLabel);
   }
 
   private block(b: GuestBlock): void {
     const f = this.f;
     const len = b.insns.length + (b.end ? 1 : 0);
+    this.selfLabel = null;
+    if (b.end && b.end.name !== "jalr" && inPage(b.end.off, b.end.imm) === b.off) this.selfLabel = f.loop();
+    this.blockBody(b, len);
+    if (this.selfLabel) f.end();
+    this.selfLabel = null;
+  }
+
+  /** The code of block `b` of `len` instructions (in its own loop if it branches to itself). */
+  private blockBody(b: GuestBlock, len: number): void {
+    const f = this.f;
     // the whole block must fit the budget: else exit at its start
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localGet(0).op(Op.i32_gt_u);
     f.if();
