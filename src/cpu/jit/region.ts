@@ -840,12 +840,20 @@ export function slowSite(off: number, kind: number, rel: number): number {
   return off | (kind << SITE_KIND_SHIFT) | ((rel + SITE_REL_BIAS) << SITE_REL_SHIFT);
 }
 
-/** An access site of the paged variant: the local holding the byte offset (slot * 8) of the
- *  modelled slot it hit, its kind's hit counters, and its instruction's rel (Emitter.insn). */
+/** An access site of the paged variant: the local holding the modelled slot it hit, its
+ *  kind's hit counters, and its instruction's rel (Emitter.insn). */
 interface HitSite {
   slot: number;
   hits: number;
   rel: number;
+}
+
+/** A group of access sites being emitted (planGroups): the sites so far, the planned number,
+ *  and the local holding the group's slot (-1: nothing of the group left to account). */
+interface OpenGroup {
+  sites: HitSite[];
+  size: number;
+  slot: number;
 }
 
 /** The emission of one region. */
@@ -879,10 +887,12 @@ class Emitter {
   private readonly lo: number;
   private readonly e: number;
   private readonly slot: number;
+  /** The groups' slot local (groupSlot()), -1 until a group needs it. */
+  private gSlot = -1;
   /** The x array's byte offset (a constant: V8 folds it into each access). */
   private readonly xBase: number;
   /** The group of access sites being emitted (planGroups), or null. */
-  private group: { sites: HitSite[]; size: number } | null = null;
+  private group: OpenGroup | null = null;
   private exitLabel!: Label;
   private topLabel!: Label;
   /** The dispatch labels, by block index (a later block's label is a direct forward branch). */
@@ -1058,7 +1068,7 @@ class Emitter {
     const insns = b.insns;
     const plan = this.src.paged ? planGroups(insns) : null;
     for (let k = 0; k < insns.length; k++) {
-      if (plan && plan[k]! > 0) this.group = { sites: [], size: plan[k]! };
+      if (plan && plan[k]! > 0) this.group = { sites: [], size: plan[k]!, slot: this.groupSlot() };
       this.insn(insns[k]!, k + 1 - len);
       if (this.group && this.group.sites.length === this.group.size) this.endGroup();
     }
@@ -1248,20 +1258,36 @@ class Emitter {
 
   /** The paged variant's accounting of a host-TLB hit of the instruction at `rel`, as the
    *  interpreter's (semantics.ts ACCT_R/ACCT_W): the slot's stamp = the instruction's clock, its
-   *  counter `hits` + 1. In a group (planGroups), the site only keeps its slot in a local of its
-   *  own, and endGroup() accounts the group's hits. */
+   *  counter `hits` + 1. In a group (planGroups), the hits are pending on the group's slot (its
+   *  local) as long as each site hits the slot of the group's first: then endGroup() accounts
+   *  them all at once. A site that hits another slot accounts the pending ones and itself and
+   *  ends the pending (the group's slot -1); the sites after it account one by one. */
   private account(slotArr: number, hits: number, rel: number): void {
     if (!this.src.paged) return;
     const f = this.f;
     const g = this.group;
-    const site: HitSite = { slot: g ? f.local(I32) : this.slot, hits, rel };
-    f.localGet(this.e).load(Op.i32_load, slotArr).i32Const(3).op(Op.i32_shl).localSet(site.slot);
+    const first = g !== null && g.sites.length === 0;
+    const site: HitSite = { slot: first ? g.slot : this.slot, hits, rel };
+    f.localGet(this.e).load(Op.i32_load, slotArr).localSet(site.slot);
     if (!g) {
       this.accountSite(site);
       return;
     }
     if (g.sites.length >= g.size) throw new Error("translator: more access sites than the group planned");
+    if (!first) {
+      f.localGet(site.slot).localGet(g.slot).op(Op.i32_ne).if();
+      this.flushGroup(g, g.sites.length);
+      this.accountSite(site);
+      f.i32Const(-1).localSet(g.slot);
+      f.end();
+    }
     g.sites.push(site);
+  }
+
+  /** The local for the slot of a group (one per region: groups do not nest or overlap). */
+  private groupSlot(): number {
+    if (this.gSlot < 0) this.gSlot = this.f.local(I32, "gslot");
+    return this.gSlot;
   }
 
   /** Account one hit of `site` (its slot in its local): stamp, counter + 1. */
@@ -1270,12 +1296,18 @@ class Emitter {
     this.addCount(site.slot, site.hits, 1);
   }
 
+  /** Push the byte offset of the slot in local `slot` in the per-slot arrays (slot * 8). */
+  private slotOffset(slot: number): void {
+    this.f.localGet(slot).i32Const(3).op(Op.i32_shl);
+  }
+
   /** stamp[slot] = the clock of the instruction at `rel`: clk + n + rel, as the block's clkEnd
    *  + rel (exact: integers far below 2^53), so a site costs one f64 add, not an i32 add, a
    *  conversion and an f64 add. */
   private stampAt(slot: number, rel: number): void {
     const f = this.f;
-    f.localGet(slot).localGet(this.clkEnd);
+    this.slotOffset(slot);
+    f.localGet(this.clkEnd);
     if (rel !== 0) f.f64Const(rel).op(Op.f64_add);
     f.store(Op.f64_store, this.lay.stamp);
   }
@@ -1284,55 +1316,43 @@ class Emitter {
    *  instructions: loading it from the jit words instead made mmu/onoff's Sv48 loop slower.) */
   private addCount(slot: number, hits: number, c: number): void {
     const f = this.f;
-    f.localGet(slot).localGet(slot).load(Op.f64_load, hits).f64Const(c).op(Op.f64_add);
+    this.slotOffset(slot);
+    this.slotOffset(slot);
+    f.load(Op.f64_load, hits).f64Const(c).op(Op.f64_add);
     f.store(Op.f64_store, hits);
   }
 
-  /** Account the hit of `site` if it has one still to account (its slot local is not < 0). */
-  private accountPending(site: HitSite): void {
+  /** If the first `k` sites of group `g` are pending (its slot local is not < 0), account their
+   *  hits on the group's slot: one stamp (site k - 1's clock: the interpreter's stamps of that
+   *  slot end there) and one add per kind (its number of sites among them). */
+  private flushGroup(g: OpenGroup, k: number): void {
+    if (k === 0) return;
     const f = this.f;
-    f.localGet(site.slot).i32Const(0).op(Op.i32_ge_s).if();
-    this.accountSite(site);
+    f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if();
+    this.stampAt(g.slot, g.sites[k - 1]!.rel);
+    const counts = new Map<number, number>();
+    for (const site of g.sites.slice(0, k)) counts.set(site.hits, (counts.get(site.hits) ?? 0) + 1);
+    for (const [hits, c] of counts) this.addCount(g.slot, hits, c);
     f.end();
   }
 
-  /** A site of the open group missed the host TLB (its slow path is about to call out): account
-   *  the group's hits so far one by one, as the interpreter has by then (the call may read the
-   *  stamps: a fill's victim), and set every site's slot so far, this one's too, to -1 - its
-   *  index: nothing left to account, and no two sites of the group alike (endGroup). */
+  /** A site of the open group missed the host TLB (its slow path is about to call out, and may
+   *  read the stamps: a fill's victim): account the group's pending hits before it, as the
+   *  interpreter has by then, and end the pending (the sites after it account one by one). */
   private missInGroup(): void {
     const g = this.group;
     if (!g) return;
-    const f = this.f;
-    for (let i = 0; i < g.sites.length - 1; i++) this.accountPending(g.sites[i]!);
-    g.sites.forEach((site, i) => {
-      f.i32Const(-1 - i).localSet(site.slot);
-    });
+    this.flushGroup(g, g.sites.length - 1);
+    this.f.i32Const(-1).localSet(g.slot);
   }
 
-  /** After a group's last site: if all its sites hit one slot, one stamp (the last site's clock:
-   *  the interpreter's stamps of that slot end there) and one add per kind (its number of
-   *  sites); else the hits still to account one by one, in order. Exact either way: no call out
-   *  came between the hits (a miss's slow path accounted the hits before it, missInGroup). */
+  /** After a group's last site: its pending hits, if any (flushGroup). Exact: no call out came
+   *  between the hits (a miss's slow path accounted the hits before it, missInGroup). */
   private endGroup(): void {
     const g = this.group!;
     this.group = null;
-    const [first, ...rest] = g.sites;
-    if (!first || rest.length === 0) throw new Error("translator: a group of fewer than two sites");
-    const f = this.f;
-    // one slot and no miss (a site that missed, or hit before a miss, holds a value of its own)
-    rest.forEach((site, i) => {
-      f.localGet(site.slot).localGet(first.slot).op(Op.i32_xor);
-      if (i > 0) f.op(Op.i32_or);
-    });
-    f.op(Op.i32_eqz).if();
-    this.stampAt(first.slot, rest[rest.length - 1]!.rel);
-    const counts = new Map<number, number>();
-    for (const site of g.sites) counts.set(site.hits, (counts.get(site.hits) ?? 0) + 1);
-    for (const [hits, c] of counts) this.addCount(first.slot, hits, c);
-    f.else();
-    for (const site of g.sites) this.accountPending(site);
-    f.end();
+    if (g.sites.length < 2) throw new Error("translator: a group of fewer than two sites");
+    this.flushGroup(g, g.sites.length);
   }
 
   private load(ins: Insn, rel: number, width: number, signed: boolean, op: number): void {
