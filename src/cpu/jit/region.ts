@@ -12,7 +12,8 @@
 // are stored back at its one exit. A call out that traps says so in its result (its glue keeps
 // the trap) and the region leaves at once through that exit; the interpreter then unwinds the
 // trap with the registers in memory. The blocks are dispatched
-// by a br_table inside one loop; a block runs only if all of it fits the instructions left in
+// by a br_table inside one loop (jumps to a later block and a block's jump to itself are direct
+// branches); a block runs only if all of it fits the instructions left in
 // the interpreter's budget (else the region exits at the block's pc, and the interpreter takes
 // the instructions one by one), so the quantum and the interrupts come at the same instruction
 // as without translation. Loads and stores look up the host TLB inline and, in the paged variant,
@@ -794,7 +795,11 @@ export function translateRegion(src: RegionSource, lay: RegionLayout, all = fals
   const blocks = formBlocks(src, resume);
   if (blocks.length === 0 || blocks[0]!.off !== src.entry) return null;
   if (!all && fpHeavy(blocks, lay.hasD)) return null;
-  return new Emitter(src, lay, blocks).emit([...resume]);
+  // the entry first (its index 0 is the translation cache's check), the others in address order:
+  // a block's fall-through successor then mostly follows it, and forward jumps are direct
+  const [entry, ...rest] = blocks;
+  rest.sort((a, b) => a.off - b.off);
+  return new Emitter(src, lay, [entry!, ...rest]).emit([...resume]);
 }
 
 /** The site word of a slow-side call (Emitter.slowLoad): the instruction's page offset (bits
@@ -835,12 +840,20 @@ export function slowSite(off: number, kind: number, rel: number): number {
   return off | (kind << SITE_KIND_SHIFT) | ((rel + SITE_REL_BIAS) << SITE_REL_SHIFT);
 }
 
-/** An access site of the paged variant: the local holding the byte offset (slot * 8) of the
- *  modelled slot it hit, its kind's hit counters, and its instruction's rel (Emitter.insn). */
+/** An access site of the paged variant: the local holding the modelled slot it hit, its
+ *  kind's hit counters, and its instruction's rel (Emitter.insn). */
 interface HitSite {
   slot: number;
   hits: number;
   rel: number;
+}
+
+/** A group of access sites being emitted (planGroups): the sites so far, the planned number,
+ *  and the local holding the group's slot (-1: nothing of the group left to account). */
+interface OpenGroup {
+  sites: HitSite[];
+  size: number;
+  slot: number;
 }
 
 /** The emission of one region. */
@@ -874,12 +887,19 @@ class Emitter {
   private readonly lo: number;
   private readonly e: number;
   private readonly slot: number;
+  /** The groups' slot local (groupSlot()), -1 until a group needs it. */
+  private gSlot = -1;
   /** The x array's byte offset (a constant: V8 folds it into each access). */
   private readonly xBase: number;
   /** The group of access sites being emitted (planGroups), or null. */
-  private group: { sites: HitSite[]; size: number } | null = null;
+  private group: OpenGroup | null = null;
   private exitLabel!: Label;
   private topLabel!: Label;
+  /** The dispatch labels, by block index (a later block's label is a direct forward branch). */
+  private readonly labels: Label[] = [];
+  /** The index of the block being emitted, and its own loop if it branches to itself. */
+  private current = 0;
+  private selfLabel: Label | null = null;
   /** The F and D emission (fp.ts), if the region has an F or D op it takes. */
   private readonly fp: FpEmitter | null = null;
 
@@ -962,14 +982,15 @@ class Emitter {
     this.exitLabel = f.block();
     this.fp?.enter(this.exitLabel);
     this.topLabel = f.loop();
-    const labels: Label[] = [];
+    const labels = this.labels;
     for (let i = this.blocks.length - 1; i >= 0; i--) labels.unshift(f.block());
     f.localGet(this.blk).brTable(labels, labels[0]!);
     let insns = 0;
     let lo = 4096;
     let hi = 0;
-    for (const b of this.blocks) {
+    for (const [i, b] of this.blocks.entries()) {
       f.end(); // the block whose label dispatches here
+      this.current = i;
       this.block(b);
       insns += b.insns.length + (b.end ? 1 : 0);
       for (const ins of b.end ? [...b.insns, b.end] : b.insns) {
@@ -1003,21 +1024,36 @@ class Emitter {
     this.f.localSet(this.pc).br(this.exitLabel);
   }
 
-  /** Go on at page offset `off`: its block if the region has one (through the dispatch: a
-   *  direct branch to a later block's label, which the nest allows, made whole programs 7-9%
-   *  slower in CPU, docs/jit.md "Figures"), else exit there. */
+  /** Go on at page offset `off`: its block if the region has one, else exit there. A later
+   *  block (the blocks are emitted entry first, then in address order) is a direct branch to its
+   *  dispatch label, which the nest allows; the block itself, when it loops on itself, a branch
+   *  to its own loop; an earlier block goes through the dispatch loop's br_table. Since the
+   *  registers live in memory between blocks, the labels merge no register locals (when they
+   *  did, direct branches made whole programs 7-9% slower: docs/jit.md "Figures"). */
   private goTo(off: number): void {
     const i = off >= 0 ? this.index.get(off) : undefined;
     if (i === undefined) {
       this.exitTo(off);
       return;
     }
-    this.f.i32Const(i).localSet(this.blk).br(this.topLabel);
+    if (i === this.current && this.selfLabel) this.f.br(this.selfLabel);
+    else if (i > this.current) this.f.br(this.labels[i]!);
+    else this.f.i32Const(i).localSet(this.blk).br(this.topLabel);
   }
 
   private block(b: GuestBlock): void {
     const f = this.f;
     const len = b.insns.length + (b.end ? 1 : 0);
+    this.selfLabel = null;
+    if (b.end && b.end.name !== "jalr" && inPage(b.end.off, b.end.imm) === b.off) this.selfLabel = f.loop();
+    this.blockBody(b, len);
+    if (this.selfLabel) f.end();
+    this.selfLabel = null;
+  }
+
+  /** The code of block `b` of `len` instructions (in its own loop if it branches to itself). */
+  private blockBody(b: GuestBlock, len: number): void {
+    const f = this.f;
     // the whole block must fit the budget: else exit at its start
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localGet(0).op(Op.i32_gt_u);
     f.if();
@@ -1032,7 +1068,7 @@ class Emitter {
     const insns = b.insns;
     const plan = this.src.paged ? planGroups(insns) : null;
     for (let k = 0; k < insns.length; k++) {
-      if (plan && plan[k]! > 0) this.group = { sites: [], size: plan[k]! };
+      if (plan && plan[k]! > 0) this.group = { sites: [], size: plan[k]!, slot: this.groupSlot() };
       this.insn(insns[k]!, k + 1 - len);
       if (this.group && this.group.sites.length === this.group.size) this.endGroup();
     }
@@ -1222,20 +1258,36 @@ class Emitter {
 
   /** The paged variant's accounting of a host-TLB hit of the instruction at `rel`, as the
    *  interpreter's (semantics.ts ACCT_R/ACCT_W): the slot's stamp = the instruction's clock, its
-   *  counter `hits` + 1. In a group (planGroups), the site only keeps its slot in a local of its
-   *  own, and endGroup() accounts the group's hits. */
+   *  counter `hits` + 1. In a group (planGroups), the hits are pending on the group's slot (its
+   *  local) as long as each site hits the slot of the group's first: then endGroup() accounts
+   *  them all at once. A site that hits another slot accounts the pending ones and itself and
+   *  ends the pending (the group's slot -1); the sites after it account one by one. */
   private account(slotArr: number, hits: number, rel: number): void {
     if (!this.src.paged) return;
     const f = this.f;
     const g = this.group;
-    const site: HitSite = { slot: g ? f.local(I32) : this.slot, hits, rel };
-    f.localGet(this.e).load(Op.i32_load, slotArr).i32Const(3).op(Op.i32_shl).localSet(site.slot);
+    const first = g !== null && g.sites.length === 0;
+    const site: HitSite = { slot: first ? g.slot : this.slot, hits, rel };
+    f.localGet(this.e).load(Op.i32_load, slotArr).localSet(site.slot);
     if (!g) {
       this.accountSite(site);
       return;
     }
     if (g.sites.length >= g.size) throw new Error("translator: more access sites than the group planned");
+    if (!first) {
+      f.localGet(site.slot).localGet(g.slot).op(Op.i32_ne).if();
+      this.flushGroup(g, g.sites.length);
+      this.accountSite(site);
+      f.i32Const(-1).localSet(g.slot);
+      f.end();
+    }
     g.sites.push(site);
+  }
+
+  /** The local for the slot of a group (one per region: groups do not nest or overlap). */
+  private groupSlot(): number {
+    if (this.gSlot < 0) this.gSlot = this.f.local(I32, "gslot");
+    return this.gSlot;
   }
 
   /** Account one hit of `site` (its slot in its local): stamp, counter + 1. */
@@ -1244,12 +1296,18 @@ class Emitter {
     this.addCount(site.slot, site.hits, 1);
   }
 
+  /** Push the byte offset of the slot in local `slot` in the per-slot arrays (slot * 8). */
+  private slotOffset(slot: number): void {
+    this.f.localGet(slot).i32Const(3).op(Op.i32_shl);
+  }
+
   /** stamp[slot] = the clock of the instruction at `rel`: clk + n + rel, as the block's clkEnd
    *  + rel (exact: integers far below 2^53), so a site costs one f64 add, not an i32 add, a
    *  conversion and an f64 add. */
   private stampAt(slot: number, rel: number): void {
     const f = this.f;
-    f.localGet(slot).localGet(this.clkEnd);
+    this.slotOffset(slot);
+    f.localGet(this.clkEnd);
     if (rel !== 0) f.f64Const(rel).op(Op.f64_add);
     f.store(Op.f64_store, this.lay.stamp);
   }
@@ -1258,55 +1316,43 @@ class Emitter {
    *  instructions: loading it from the jit words instead made mmu/onoff's Sv48 loop slower.) */
   private addCount(slot: number, hits: number, c: number): void {
     const f = this.f;
-    f.localGet(slot).localGet(slot).load(Op.f64_load, hits).f64Const(c).op(Op.f64_add);
+    this.slotOffset(slot);
+    this.slotOffset(slot);
+    f.load(Op.f64_load, hits).f64Const(c).op(Op.f64_add);
     f.store(Op.f64_store, hits);
   }
 
-  /** Account the hit of `site` if it has one still to account (its slot local is not < 0). */
-  private accountPending(site: HitSite): void {
+  /** If the first `k` sites of group `g` are pending (its slot local is not < 0), account their
+   *  hits on the group's slot: one stamp (site k - 1's clock: the interpreter's stamps of that
+   *  slot end there) and one add per kind (its number of sites among them). */
+  private flushGroup(g: OpenGroup, k: number): void {
+    if (k === 0) return;
     const f = this.f;
-    f.localGet(site.slot).i32Const(0).op(Op.i32_ge_s).if();
-    this.accountSite(site);
+    f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if();
+    this.stampAt(g.slot, g.sites[k - 1]!.rel);
+    const counts = new Map<number, number>();
+    for (const site of g.sites.slice(0, k)) counts.set(site.hits, (counts.get(site.hits) ?? 0) + 1);
+    for (const [hits, c] of counts) this.addCount(g.slot, hits, c);
     f.end();
   }
 
-  /** A site of the open group missed the host TLB (its slow path is about to call out): account
-   *  the group's hits so far one by one, as the interpreter has by then (the call may read the
-   *  stamps: a fill's victim), and set every site's slot so far, this one's too, to -1 - its
-   *  index: nothing left to account, and no two sites of the group alike (endGroup). */
+  /** A site of the open group missed the host TLB (its slow path is about to call out, and may
+   *  read the stamps: a fill's victim): account the group's pending hits before it, as the
+   *  interpreter has by then, and end the pending (the sites after it account one by one). */
   private missInGroup(): void {
     const g = this.group;
     if (!g) return;
-    const f = this.f;
-    for (let i = 0; i < g.sites.length - 1; i++) this.accountPending(g.sites[i]!);
-    g.sites.forEach((site, i) => {
-      f.i32Const(-1 - i).localSet(site.slot);
-    });
+    this.flushGroup(g, g.sites.length - 1);
+    this.f.i32Const(-1).localSet(g.slot);
   }
 
-  /** After a group's last site: if all its sites hit one slot, one stamp (the last site's clock:
-   *  the interpreter's stamps of that slot end there) and one add per kind (its number of
-   *  sites); else the hits still to account one by one, in order. Exact either way: no call out
-   *  came between the hits (a miss's slow path accounted the hits before it, missInGroup). */
+  /** After a group's last site: its pending hits, if any (flushGroup). Exact: no call out came
+   *  between the hits (a miss's slow path accounted the hits before it, missInGroup). */
   private endGroup(): void {
     const g = this.group!;
     this.group = null;
-    const [first, ...rest] = g.sites;
-    if (!first || rest.length === 0) throw new Error("translator: a group of fewer than two sites");
-    const f = this.f;
-    // one slot and no miss (a site that missed, or hit before a miss, holds a value of its own)
-    rest.forEach((site, i) => {
-      f.localGet(site.slot).localGet(first.slot).op(Op.i32_xor);
-      if (i > 0) f.op(Op.i32_or);
-    });
-    f.op(Op.i32_eqz).if();
-    this.stampAt(first.slot, rest[rest.length - 1]!.rel);
-    const counts = new Map<number, number>();
-    for (const site of g.sites) counts.set(site.hits, (counts.get(site.hits) ?? 0) + 1);
-    for (const [hits, c] of counts) this.addCount(first.slot, hits, c);
-    f.else();
-    for (const site of g.sites) this.accountPending(site);
-    f.end();
+    if (g.sites.length < 2) throw new Error("translator: a group of fewer than two sites");
+    this.flushGroup(g, g.sites.length);
   }
 
   private load(ins: Insn, rel: number, width: number, signed: boolean, op: number): void {

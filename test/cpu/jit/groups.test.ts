@@ -1,8 +1,10 @@
-// Groups of access sites (src/cpu/jit/region.ts planGroups, Emitter.endGroup): consecutive loads
-// and stores on one base register whose modelled-TLB accounting the paged variant does once
-// after the last of them when they all hit one slot, one by one otherwise, and before a miss's
-// call out for the hits before it. The plan's rules, and differential runs where the sites of a
-// group hit one page or two, miss in the middle, and the TLB's LRU/PLRU victims depend on the
+// Groups of access sites (src/cpu/jit/region.ts planGroups, Emitter.account/endGroup):
+// consecutive loads and stores on one base register whose modelled-TLB accounting the paged
+// variant keeps pending on the group's slot while each site hits the first one's slot, and does
+// at once after the last of them; a site that hits another slot accounts the pending hits and
+// itself (the sites after it one by one), and a miss accounts the pending hits before its call
+// out. The plan's rules, and differential runs where the sites of a group hit one page or two
+// (in the middle, and back), miss in the middle, and the TLB's LRU/PLRU victims depend on the
 // stamps: every stamp, counter and entry as interpreted.
 
 import { describe, expect, it } from "vitest";
@@ -77,10 +79,9 @@ describe("execSite (the word a called op passes to its module's exec function)",
   });
 });
 
-/** A loop whose block has a group of four (ld, sd, lw, sw on t1, the lw 2040 bytes on: in the
- *  next page when t1 is in a page's upper half) and then a single sb into the first page, over
- *  `pages` pages with a stride that moves t1 through every page offset. */
-function groupLoop(iters: number, pages: number): string {
+/** A loop over `pages` pages whose block runs `body` (accesses on t1 = s0 + t0, t2 and t3 free)
+ *  with a stride that moves t1 through every page offset. */
+function pageLoop(body: string, iters: number, pages: number): string {
   return `
     _start:
       li s0, ${DATA_VA}
@@ -90,12 +91,7 @@ function groupLoop(iters: number, pages: number): string {
       li t0, 0
     loop:
       add t1, s0, t0
-      ld t2, 0(t1)
-      addi t2, t2, 1
-      sd t2, 0(t1)
-      lw t3, 2040(t1)
-      sw t3, 4(t1)
-      sb t3, 0(s0)
+      ${body}
       add t0, t0, s2
       and t0, t0, s3
       addi s1, s1, -1
@@ -103,20 +99,41 @@ function groupLoop(iters: number, pages: number): string {
       ${FINISH}`;
 }
 
+const BODIES = {
+  // a group of four (ld, sd, lw, sw on t1, the lw 2040 bytes on: in the next page when t1 is in
+  // a page's upper half) and then a single sb into the first page
+  "a group of four, its third site in the next page half the time": `
+      ld t2, 0(t1)
+      addi t2, t2, 1
+      sd t2, 0(t1)
+      lw t3, 2040(t1)
+      sw t3, 4(t1)
+      sb t3, 0(s0)`,
+  // the group's slot changes at its second site half the time, the third hits the first's slot
+  // again and the fourth the second's
+  "a group whose slot changes after its first site": `
+      ld t2, 0(t1)
+      sd t2, 2040(t1)
+      lw t3, 4(t1)
+      sw t3, 2044(t1)`,
+};
+
 describe("translator: groups of access sites, paged", () => {
   for (const cfg of [
     { tlb: "tiny", pages: 16, priv: PRIV_S }, // LRU, 4-entry L1: misses in every other group
     { tlb: "skylake", pages: 16, priv: PRIV_U }, // PLRU: all hits after the first pass
     { tlb: "skylake", pages: 128, priv: PRIV_S }, // 4-way sets of the 64-entry L1 overflow
   ]) {
-    it(`${cfg.tlb}, ${cfg.pages} pages: the same stamps, counters and entries as interpreted`, () => {
-      const source = groupLoop(5000, cfg.pages);
-      const { executed, jit } = expectSameRuns(
-        (j) => runPagedGuest({ ...cfg, source, dataBytes: (cfg.pages + 1) * 4096, host: true, jit: j }),
-        (g) => g.res,
-      );
-      expect(jit.res.exitCode).toBe(0);
-      expect(executed).toBeGreaterThan(0.8 * jit.h.steps);
-    });
+    for (const [what, body] of Object.entries(BODIES)) {
+      it(`${cfg.tlb}, ${cfg.pages} pages, ${what}: the same stamps, counters and entries as interpreted`, () => {
+        const source = pageLoop(body, 5000, cfg.pages);
+        const { executed, jit } = expectSameRuns(
+          (j) => runPagedGuest({ ...cfg, source, dataBytes: (cfg.pages + 1) * 4096, host: true, jit: j }),
+          (g) => g.res,
+        );
+        expect(jit.res.exitCode).toBe(0);
+        expect(executed).toBeGreaterThan(0.8 * jit.h.steps);
+      });
+    }
   }
 });
