@@ -565,16 +565,20 @@ export function starterInsnsLeft(): number {
 // optimized) interpret until the instructions they ran outside regions since translation was
 // turned on reach JIT_STARTER_MAX, about what the warm-up and the compile cost at the
 // starter's ~5 MIPS (the rent paid equals the price: at most twice the best choice made in
-// hindsight); earlier, at JIT_STARTER_MIN (the starter share's bound, ~25 ms of rent), when the
-// interpreter has run at least as many instructions as the regions: translation is then not
-// taking the program's work, which is likely to go on being interpreted, as --no-jit's would.
+// hindsight); earlier, at JIT_STARTER_MIN (~12 ms of rent), when the interpreter has run at
+// least as many instructions as the regions: translation is then not taking the program's work,
+// which is likely to go on being interpreted, as --no-jit's would. The minimum is one chunk
+// (MAX_CHUNK): with the probe's counts carried over (seedHeat), no program of guests/bench.json
+// interprets that many before its regions run more (bench_fp's first chunk did, unseeded), and
+// the worst case, a program that interprets on (the never-slower bench's hot-once), pays about
+// that much rent more than with the warm-up at once.
 // Elsewhere (no NEVER_OPTIMIZE: tests, in process) V8 would optimize the starter itself: no
 // jit starter.
 
 /** Instructions interpreted outside regions after which the warmed jit variant takes over. */
 export const JIT_STARTER_MAX = 1 << 20;
 /** ... or after which it takes over when the regions ran fewer instructions. */
-export const JIT_STARTER_MIN = 1 << 17;
+export const JIT_STARTER_MIN = 1 << 16;
 
 /** The jit starter variants: the jit variant's code, never warmed nor optimized. */
 const jitStarter = lazyInterpreter({ traced: false, jit: true, starter: true }, false);
