@@ -14,7 +14,13 @@
 //                         to get hot, and is thrown away soon after.
 //   never-slower/brief    code just hot enough: 32 such loops of BRIEF_PASSES passes, a little
 //                         above the heat threshold (the worst case of any counting threshold:
-//                         translated, then hardly used; not one of the issue's two cases).
+//                         translated, then hardly used; not one of the issue's two cases; a
+//                         region holds the loops after its entry in its page, so about 3/4 of
+//                         the instructions run translated).
+//   never-slower/hot-once a loop hot within the starter share (translation is turned on), then
+//                         `once`'s code: the worst case of the jit starter (interp.ts), which
+//                         interprets JIT_STARTER_MIN instructions unoptimized before the warmed
+//                         jit variant takes over (not one of the issue's two cases either).
 // and the same guests as whole commands, cold (`node bin/mmlab.js run --bare X.s` with and
 // without --no-jit, one fresh process an op: start-up and the cold emitter included, as a user
 // meets them): never-slower/cold-once, cold-rewrite, cold-brief. Every run is checked to pass
@@ -86,6 +92,14 @@ ${PASS}
 `;
 }
 
+/** `once`'s loops after a first loop of HOT_PASSES passes: hot within the starter share. */
+const HOT_PASSES = 3000;
+
+/** A loop hot within the starter share, then ONCE_LOOPS loops of code run once. */
+export function hotOnceGuest(): string {
+  return loopsGuest(ONCE_LOOPS + 1, ONCE_PASSES).replace(`li s1, ${ONCE_PASSES}`, `li s1, ${HOT_PASSES}`);
+}
+
 /** A hot loop rewritten `REWRITES` times: its `addi s2, s2, IMM` gets the version number as
  *  IMM (a store into the loop's page), then fence.i, then `REWRITE_PASSES` passes. */
 export function rewriteGuest(): string {
@@ -121,6 +135,7 @@ export const GUESTS: readonly [name: string, source: string][] = [
   ["once", loopsGuest(ONCE_LOOPS, ONCE_PASSES)],
   ["rewrite", rewriteGuest()],
   ["brief", loopsGuest(BRIEF_LOOPS, BRIEF_PASSES)],
+  ["hot-once", hotOnceGuest()],
 ];
 
 /** A guest's program, assembled once (on first use). */
@@ -226,6 +241,7 @@ const WHAT: Record<string, string> = {
   once: "code that runs once",
   rewrite: "code that keeps being rewritten",
   brief: "loops just hot enough",
+  "hot-once": "a hot loop, then code that runs once",
 };
 
 export const suites: SuiteFactory = (opts) => {

@@ -31,7 +31,7 @@ import type { Hart, PendingJit } from "./hart.js";
 import { div32, divu32, rem32, remu32 } from "./int32.js";
 import { div64, divu64, mul64, mulh64, mulhsu64, mulhu64, r, rem64, remu64 } from "./int64.js";
 import { MNEMONICS, type Mnemonic, OP_ILLEGAL, OP_REGION, OPS } from "./isa.js";
-import { JUMP_REL, NEXT_PC, SEMANTICS } from "./semantics.js";
+import { JUMP_REL, NEXT_PC, semanticsOf } from "./semantics.js";
 import { HEAT_SIZE, REGION_END_CHUNK, TLB_MASK, TRAP } from "./trap.js";
 import { type JitWarmer, warmVariant } from "./warmup.js";
 
@@ -170,7 +170,7 @@ function withHeat(name: Mnemonic, body: string): string {
 
 function hotCase(op: number, v: Variant): string {
   const name = nameOf(op);
-  const sem = SEMANTICS[name];
+  const sem = semanticsOf(name);
   const flow = sem.flow ?? "seq";
   const body = countsHeat(v) ? withHeat(name, sem.body) : sem.body;
   const tail = flow === "jump" ? "" : flow === "end" ? `${NEXT_PC} break loop;` : NEXT_PC;
@@ -203,7 +203,7 @@ const COLD_NAMES: readonly (readonly [string, string])[] = [
 
 function coldCase(op: number, v: Variant): string {
   const name = nameOf(op);
-  const sem = SEMANTICS[name];
+  const sem = semanticsOf(name);
   const flow = sem.flow ?? "seq";
   const body = expand(sem.body, v, "cold");
   if (flow === "jump" && !body.includes(`return ${END_NOW}`)) {
@@ -565,16 +565,20 @@ export function starterInsnsLeft(): number {
 // optimized) interpret until the instructions they ran outside regions since translation was
 // turned on reach JIT_STARTER_MAX, about what the warm-up and the compile cost at the
 // starter's ~5 MIPS (the rent paid equals the price: at most twice the best choice made in
-// hindsight); earlier, at JIT_STARTER_MIN (the starter share's bound, ~25 ms of rent), when the
-// interpreter has run at least as many instructions as the regions: translation is then not
-// taking the program's work, which is likely to go on being interpreted, as --no-jit's would.
+// hindsight); earlier, at JIT_STARTER_MIN (~12 ms of rent), when the interpreter has run at
+// least as many instructions as the regions: translation is then not taking the program's work,
+// which is likely to go on being interpreted, as --no-jit's would. The minimum is one chunk
+// (MAX_CHUNK): with the probe's counts carried over (seedHeat), no program of guests/bench.json
+// interprets that many before its regions run more (bench_fp's first chunk did, unseeded), and
+// the worst case, a program that interprets on (the never-slower bench's hot-once), pays about
+// that much rent more than with the warm-up at once.
 // Elsewhere (no NEVER_OPTIMIZE: tests, in process) V8 would optimize the starter itself: no
 // jit starter.
 
 /** Instructions interpreted outside regions after which the warmed jit variant takes over. */
 export const JIT_STARTER_MAX = 1 << 20;
 /** ... or after which it takes over when the regions ran fewer instructions. */
-export const JIT_STARTER_MIN = 1 << 17;
+export const JIT_STARTER_MIN = 1 << 16;
 
 /** The jit starter variants: the jit variant's code, never warmed nor optimized. */
 const jitStarter = lazyInterpreter({ traced: false, jit: true, starter: true }, false);

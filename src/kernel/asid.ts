@@ -34,8 +34,9 @@ export class AsidAllocator {
   rollovers = 0;
   private num = 1 << ASID_BITS_MAX;
   private version = this.num;
-  /** context_asid_map: ASIDs given out in this generation (0 is the kernel's). */
-  private map = new Uint8Array(this.num);
+  /** context_asid_map: ASIDs given out in this generation (0 is the kernel's); made by setBits
+   *  (a first map here was 64 KiB allocated at every boot only to be replaced). */
+  private map!: Uint8Array;
   private curIdx = 1;
   /** Per hart: the context it runs now (0 once a rollover took it), the one kept for it across
    *  the last rollover, whether it owes a full flush, and (no-ASID mode) the mm it last loaded. */

@@ -56,6 +56,7 @@ import type { FuncBuilder, Label } from "./func.js";
 import { ModuleBuilder } from "./module.js";
 import { Op } from "./opcodes.js";
 import { JIT_VALUE, type RegionImports } from "./region.js";
+import { cachedModule, type TranslationCache } from "./tcache.js";
 import { Block, F64, I32, I64, type ValType } from "./types.js";
 
 /** Where the slow path's state lies (byte offsets in the arena) and the machine's RAM. */
@@ -92,10 +93,32 @@ function doneInWasm(a: TlbWasmLayout["arrays"][number]): boolean {
 export function slowPath(
   lay: SlowPathLayout,
   js: Pick<RegionImports, "load" | "store">,
+  cache: TranslationCache | null = null,
 ): Pick<RegionImports, "load" | "store"> {
-  const m = buildSlowPath(lay);
-  const inst = new WebAssembly.Instance(m.compile(), { env: { mem: lay.memory }, js: { ...js } });
+  const mod = cachedModule(cache, slowPathKey(lay), () => buildSlowPath(lay));
+  const inst = new WebAssembly.Instance(mod, { env: { mem: lay.memory }, js: { ...js } });
   return inst.exports as unknown as Pick<RegionImports, "load" | "store">;
+}
+
+/** What the slow path's module is a function of (tcache.ts cachedModule), as text: every field
+ *  of `lay`, whole (the TLB's layout, its maps as entries), a typed array in the arena as its
+ *  byte offset and length (the builder reads places, never contents), one outside it (the
+ *  decode pages the host TLB points to) as "heap", the memory left out (`pages` and `shared`
+ *  stand for it). A field added to the layout, or to the host TLB, enters it by itself. */
+export function slowPathKey(lay: SlowPathLayout): string {
+  const arena = lay.memory.buffer;
+  const text = JSON.stringify(lay, (k, v: unknown) => {
+    if (k === "memory" && v === lay.memory) return undefined;
+    if (ArrayBuffer.isView(v)) {
+      return v.buffer === arena ? { at: v.byteOffset, bytes: v.byteLength } : "heap";
+    }
+    if (v instanceof Map) return { map: [...v.entries()] };
+    if (Array.isArray(v) && v.length > 0 && v.every((e) => ArrayBuffer.isView(e) && e.buffer !== arena)) {
+      return "heap";
+    }
+    return v;
+  });
+  return `slowpath\n${text}`;
 }
 
 /** The module of slowPath() (its memory import is env.mem). */

@@ -57,6 +57,9 @@ const FORMAT = "mmlab-tcache-1";
 const MAGIC = 0x31304354; // "TC01" little-endian
 const REFUSED = 0;
 const REGION = 1;
+/** A value holding a helper module (cachedModule): the header's words but the wasm length and
+ *  digest are 0. */
+const HELPER = 2;
 /** Words of a value's header: magic, kind, insns, lo, hi, blocks, resumes, decoded offsets,
  *  wasm bytes, and the digest (2 words) of the whole value less the digest's own words; then
  *  the blocks' and resumes' offsets, the decoded offsets and the wasm bytes. */
@@ -281,4 +284,58 @@ function compiled(wasm: Uint8Array<ArrayBuffer>): WebAssembly.Module | null {
   } catch {
     return null;
   }
+}
+
+/** The key of helper module `what` (cachedModule). */
+export function helperKey(store: TranslationStore, what: string): Uint8Array {
+  return new TextEncoder().encode(`${FORMAT}\nbuild=${store.build}\nhelper\n${what}`);
+}
+
+/** The value stored for a helper module of bytes `wasm`. */
+export function encodeHelper(wasm: Uint8Array): Uint8Array {
+  const out = new Uint8Array(HEAD * 4 + wasm.length);
+  const dv = new DataView(out.buffer);
+  dv.setInt32(0, MAGIC, true);
+  dv.setInt32(4, HELPER, true);
+  dv.setInt32(4 * 8, wasm.length, true);
+  out.set(wasm, HEAD * 4);
+  const [d0, d1] = digestOf(out);
+  dv.setUint32(4 * DIGEST, d0, true);
+  dv.setUint32(4 * DIGEST + 4, d1, true);
+  return out;
+}
+
+/** A helper module's bytes read back from a stored value, or undefined when `v` is no whole,
+ *  undamaged helper value of this format. */
+export function decodeHelper(v: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> | undefined {
+  if (v.length < HEAD * 4) return undefined;
+  const dv = new DataView(v.buffer, v.byteOffset, v.length);
+  if (dv.getInt32(0, true) !== MAGIC || dv.getInt32(4, true) !== HELPER) return undefined;
+  for (let k = 2; k < 8; k++) if (dv.getInt32(4 * k, true) !== 0) return undefined;
+  if (dv.getInt32(4 * 8, true) !== v.length - HEAD * 4) return undefined;
+  const [d0, d1] = digestOf(v);
+  if (dv.getUint32(4 * DIGEST, true) !== d0 || dv.getUint32(4 * DIGEST + 4, true) !== d1) return undefined;
+  return v.subarray(HEAD * 4);
+}
+
+/** A helper module of the translator (not a region: the wasm slow path of a hart, slowpath.ts),
+ *  whose code is a function of `what` and of the translator's code only: `what` is a text that
+ *  names every input of `build` (the caller's contract, as regionKey's for a region). From
+ *  `cache` when it holds its bytes (the store's key compared whole: the build, `what`), else
+ *  built, and its bytes put there; `cache` null: built. Building the slow path is V8 running
+ *  its emitter cold, 5-15 ms of the interpreter's thread at a program's first paged region. */
+export function cachedModule(
+  cache: TranslationCache | null,
+  what: string,
+  build: () => ModuleBuilder,
+): WebAssembly.Module {
+  if (cache === null) return build().compile();
+  const key = helperKey(cache.store, what);
+  const got = cache.store.get(key);
+  const bytes = got && decodeHelper(got);
+  const module = bytes ? compiled(bytes) : null;
+  if (module !== null) return module;
+  const wasm = build().encode();
+  cache.store.put(key, encodeHelper(wasm));
+  return new WebAssembly.Module(wasm);
 }

@@ -583,7 +583,8 @@ export class HartJit {
     let imp = this.imports[v];
     if (imp === null) {
       const g = this.glue[v];
-      const slow = v === 1 && this.slowLayout !== null ? slowPath(this.slowLayout, g) : {};
+      const slow =
+        v === 1 && this.slowLayout !== null ? slowPath(this.slowLayout, g, this.machine.tcache) : {};
       imp = { env: { mem: this.memory, ...forwardImports(g), ...slow } };
       this.imports[v] = imp;
     }

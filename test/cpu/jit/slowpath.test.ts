@@ -14,7 +14,8 @@ import { HOST_W } from "../../../src/cpu/hosttlb.js";
 import { CSR, type Hart, Machine, MENVCFG_ADUE, type Paging, PRIV_S } from "../../../src/cpu/index.js";
 import { r } from "../../../src/cpu/int64.js";
 import { JIT_VALUE } from "../../../src/cpu/jit/region.js";
-import { slowPath } from "../../../src/cpu/jit/slowpath.js";
+import { type SlowPathLayout, slowPath, slowPathKey } from "../../../src/cpu/jit/slowpath.js";
+import { TranslationCache, type TranslationStore } from "../../../src/cpu/jit/tcache.js";
 import {
   makeSatp,
   mapLeaf,
@@ -186,6 +187,22 @@ function jsSide(tlb: TlbConfig, mode: PagingMode, adue: boolean): Side {
   };
 }
 
+/** The slow path's layout for machine `m`'s hart (its jit words at `jit`). */
+function layOf(m: Machine, jit: number): SlowPathLayout {
+  const h = m.harts[0]!;
+  const arena = m.mem.arena!;
+  return {
+    tlb: (h.translator as Paging).wasmLayout()!,
+    host: h.hostTlb,
+    jit,
+    pageFlags: m.mem.pageFlags.byteOffset,
+    ramBytes: m.mem.size,
+    memory: arena.memory,
+    pages: arena.size / 65536,
+    shared: arena.shared,
+  };
+}
+
 function wasmSide(tlb: TlbConfig, mode: PagingMode, adue: boolean): Side {
   const { m, h } = machine(tlb, mode, adue);
   const arena = m.mem.arena!;
@@ -238,22 +255,8 @@ function wasmSide(tlb: TlbConfig, mode: PagingMode, adue: boolean): Side {
       }
     },
   };
-  const t = h.hostTlb;
-  const wl = (h.translator as Paging).wasmLayout();
-  expect(wl).not.toBeNull();
-  const f = slowPath(
-    {
-      tlb: wl!,
-      host: t,
-      jit,
-      pageFlags: m.mem.pageFlags.byteOffset,
-      ramBytes: m.mem.size,
-      memory: arena.memory,
-      pages: arena.size / 65536,
-      shared: arena.shared,
-    },
-    js,
-  );
+  expect((h.translator as Paging).wasmLayout()).not.toBeNull();
+  const f = slowPath(layOf(m, jit), js);
   side.load = (lo, hi, width, signed, n) => {
     trapped = false;
     const r = f.load(lo, hi, 0, 0, n, width | (signed ? 16 : 0));
@@ -511,5 +514,40 @@ describe("the data context the wasm walk sets A and D in", () => {
     expect([w[HOST_W.LIVE], w[HOST_W.ADUE]]).toEqual([1, 1]);
     h.menvcfg = MENVCFG_ADUE; // FIOM only: ADUE unchanged, still armed
     expect(w[HOST_W.LIVE]).toBe(1);
+  });
+});
+
+describe("the slow path's module in the translation cache", () => {
+  it("is keyed by the layout's places and geometry, not by the memory's contents", () => {
+    const a = machine(CONFIGS[0]!);
+    const b = machine(CONFIGS[0]!);
+    const key = slowPathKey(layOf(a.m, 64));
+    expect(slowPathKey(layOf(b.m, 64))).toBe(key);
+    b.h.hostTlb.rLo.fill(5); // contents: the same key
+    expect(slowPathKey(layOf(b.m, 64))).toBe(key);
+    expect(slowPathKey(layOf(b.m, 72))).not.toBe(key); // the jit words elsewhere
+    const other = CONFIGS.find((c) => slowPathKey(layOf(machine(c).m, 64)) !== key);
+    expect(other).toBeDefined(); // another TLB's geometry
+    expect(key).not.toMatch(/"memory"/);
+  });
+
+  it("is built once for a layout; the next machine with it takes it from the store", () => {
+    const map = new Map<string, Uint8Array<ArrayBuffer>>();
+    let puts = 0;
+    const store: TranslationStore = {
+      build: "test",
+      get: (k) => map.get(Buffer.from(k).toString("latin1")),
+      put: (k, v) => {
+        puts++;
+        map.set(Buffer.from(k).toString("latin1"), new Uint8Array(v));
+      },
+    };
+    const js = { load: () => 0, store: () => 0 };
+    for (let i = 0; i < 3; i++) {
+      const { m } = machine(CONFIGS[0]!);
+      const f = slowPath(layOf(m, 64), js, new TranslationCache(store));
+      expect(typeof f.load).toBe("function");
+    }
+    expect(puts).toBe(1);
   });
 });

@@ -10,11 +10,20 @@ import {
   attachJit,
   decodeRegion,
   encodeRegion,
+  I32,
+  ModuleBuilder,
   type RegionLayout,
   type RegionSource,
   regionKey,
   type TranslationStore,
 } from "../../../src/cpu/jit/index.js";
+import {
+  cachedModule,
+  decodeHelper,
+  encodeHelper,
+  helperKey,
+  TranslationCache,
+} from "../../../src/cpu/jit/tcache.js";
 import { PASS, runAsm } from "../../helpers/asm.js";
 
 /** A store in memory, keyed by the key's bytes; counts its gets and puts. */
@@ -306,5 +315,57 @@ describe("translation cache: keys and values", () => {
     expect(decodeRegion(far, 0x40)).toBeUndefined();
     expect(() => encodeRegion({ ...stored, wasm: new Uint8Array(3) })).toThrow(/bytes/);
     expect(() => encodeRegion({ ...refused, wasm })).toThrow(/bytes/);
+  });
+});
+
+describe("helper modules (the slow path) in the translation cache", () => {
+  /** A module whose f() returns `k`; counts its builds in `built`. */
+  const builder = (k: number, built: number[]) => (): ModuleBuilder => {
+    built.push(k);
+    const m = new ModuleBuilder();
+    const f = m.func("f", [], [I32]);
+    f.i32Const(k);
+    m.export("f", "func", f.index);
+    return m;
+  };
+  const call = (mod: WebAssembly.Module): unknown =>
+    (new WebAssembly.Instance(mod).exports.f as () => number)();
+
+  it("builds once per key and build; a hit is the module built", () => {
+    const store = new MemStore();
+    const cache = new TranslationCache(store);
+    const built: number[] = [];
+    expect(call(cachedModule(cache, "what=1", builder(7, built)))).toBe(7);
+    expect(call(cachedModule(cache, "what=1", builder(8, built)))).toBe(7); // a hit: not built
+    expect(call(cachedModule(cache, "what=2", builder(9, built)))).toBe(9);
+    expect(call(cachedModule(new TranslationCache(new MemStore("other")), "what=1", builder(5, built)))).toBe(
+      5,
+    );
+    expect(built).toEqual([7, 9, 5]);
+    expect([store.gets, store.puts]).toEqual([3, 2]);
+    expect(call(cachedModule(null, "what=1", builder(6, built)))).toBe(6); // no cache: built
+    // the regions' counts are left alone
+    expect([cache.hits, cache.misses]).toEqual([0, 0]);
+  });
+
+  it("takes a damaged value, or a region's, for a miss and builds again", () => {
+    const store = new MemStore();
+    const cache = new TranslationCache(store);
+    const built: number[] = [];
+    cachedModule(cache, "w", builder(1, built));
+    const key = Buffer.from(helperKey(store, "w")).toString("latin1");
+    const v = store.map.get(key)!;
+    for (const at of [0, 4, 12, 40, v.length - 1]) {
+      const bad = v.slice();
+      bad[at]! ^= 1;
+      store.map.set(key, bad);
+      expect(call(cachedModule(cache, "w", builder(2, built)))).toBe(2);
+    }
+    const region = { wasmBytes: 8, insns: 1, lo: 0, hi: 0, resume: [], blockOffs: [0] };
+    const wasm = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+    expect(decodeHelper(new Uint8Array(encodeRegion({ region, wasm, decoded: [] })))).toBeUndefined();
+    expect(decodeRegion(new Uint8Array(encodeHelper(wasm)), 0)).toBeUndefined();
+    expect(decodeHelper(new Uint8Array(encodeHelper(wasm)))).toEqual(wasm);
+    expect(built).toEqual([1, 2, 2, 2, 2, 2]);
   });
 });
