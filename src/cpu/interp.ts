@@ -31,7 +31,7 @@ import type { Hart, PendingJit } from "./hart.js";
 import { div32, divu32, rem32, remu32 } from "./int32.js";
 import { div64, divu64, mul64, mulh64, mulhsu64, mulhu64, r, rem64, remu64 } from "./int64.js";
 import { MNEMONICS, type Mnemonic, OP_ILLEGAL, OP_REGION, OPS } from "./isa.js";
-import { JUMP_REL, NEXT_PC, SEMANTICS } from "./semantics.js";
+import { JUMP_REL, NEXT_PC, semanticsOf } from "./semantics.js";
 import { HEAT_SIZE, REGION_END_CHUNK, TLB_MASK, TRAP } from "./trap.js";
 import { type JitWarmer, warmVariant } from "./warmup.js";
 
@@ -170,7 +170,7 @@ function withHeat(name: Mnemonic, body: string): string {
 
 function hotCase(op: number, v: Variant): string {
   const name = nameOf(op);
-  const sem = SEMANTICS[name];
+  const sem = semanticsOf(name);
   const flow = sem.flow ?? "seq";
   const body = countsHeat(v) ? withHeat(name, sem.body) : sem.body;
   const tail = flow === "jump" ? "" : flow === "end" ? `${NEXT_PC} break loop;` : NEXT_PC;
@@ -203,7 +203,7 @@ const COLD_NAMES: readonly (readonly [string, string])[] = [
 
 function coldCase(op: number, v: Variant): string {
   const name = nameOf(op);
-  const sem = SEMANTICS[name];
+  const sem = semanticsOf(name);
   const flow = sem.flow ?? "seq";
   const body = expand(sem.body, v, "cold");
   if (flow === "jump" && !body.includes(`return ${END_NOW}`)) {
