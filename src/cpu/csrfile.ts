@@ -323,8 +323,15 @@ function familyDefs(): [number, Def][] {
   return defs;
 }
 
-/** The CSR file by number: 4096 slots, undefined where this hart has no CSR. */
-export const CSRS: readonly (CsrEntry | undefined)[] = buildCsrs([...DEFS, ...familyDefs()]);
+let csrs: readonly (CsrEntry | undefined)[] | null = null;
+
+/** The CSR file by number: 4096 slots, undefined where this hart has no CSR. Built at the first
+ *  CSR access (a hello world makes none: building it, with each CSR's name, cost about 1 ms of
+ *  CPU at every start-up). */
+export function csrTable(): readonly (CsrEntry | undefined)[] {
+  csrs ??= buildCsrs([...DEFS, ...familyDefs()]);
+  return csrs;
+}
 
 function buildCsrs(defs: [number, Def][]): (CsrEntry | undefined)[] {
   const table: (CsrEntry | undefined)[] = new Array(4096).fill(undefined);

@@ -15,7 +15,7 @@ import {
 } from "../mmu/index.js";
 import { type CodeCache, X0_SINK } from "./code.js";
 import { CAUSE, csrWrites, IRQ_PRIORITY, MENVCFG_ADUE, MSTATUS, PRIV_M, PRIV_S, PRIV_U } from "./csr.js";
-import { CSRS, type CsrEntry } from "./csrfile.js";
+import { type CsrEntry, csrTable } from "./csrfile.js";
 import { type AccessKind, HOST_TLB_ARENA_BYTES, HOST_W, HostTlb } from "./hosttlb.js";
 import { r, splitBig, toBig } from "./int64.js";
 import type { HartJit } from "./jit/translator.js";
@@ -777,7 +777,7 @@ export class Hart {
   /** The entry of `csr` if this access may happen: the CSR exists, the privilege suffices, a
    *  write is not to a read-only CSR, and the entry's own rule allows it; else illegal. */
   private csrAccess(csr: number, writes: boolean): CsrEntry {
-    const e = CSRS[csr];
+    const e = csrTable()[csr];
     if (!e || e.priv > this.priv || (writes && e.readOnly) || (e.allowed && !e.allowed(this))) {
       this.illegalHere();
     }
@@ -787,13 +787,13 @@ export class Hart {
   /** The value of `csr` (with `n` instructions of the current chunk counted), or undefined if
    *  there is no such CSR. No access check. */
   csrRead(csr: number, n = 1): bigint | undefined {
-    return CSRS[csr]?.read(this, n);
+    return csrTable()[csr]?.read(this, n);
   }
 
   /** Write `v` to `csr` with its WARL rules. No access check; writes to a read-only or unknown
    *  CSR change nothing. */
   csrWrite(csr: number, v: bigint, n = 1): void {
-    CSRS[csr]?.write?.(this, v, n);
+    csrTable()[csr]?.write?.(this, v, n);
   }
 
   /** satp: a write with an unsupported MODE has no effect (privileged spec, satp). */

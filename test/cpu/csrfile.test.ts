@@ -4,7 +4,10 @@
 // end the interpreter's chunk.
 
 import { describe, expect, it } from "vitest";
-import { CSRS } from "../../src/cpu/csrfile.js";
+import { csrTable } from "../../src/cpu/csrfile.js";
+
+const CSRS = csrTable();
+
 import { CSR, csrNumber, run } from "../../src/cpu/index.js";
 import * as E from "../helpers/encode.js";
 import { zero } from "../helpers/encode.js";

@@ -142,27 +142,35 @@ const CSR_FAMILIES: readonly (readonly [string, number, number, number, number])
   ["mhpmevent", 0x320, 3, 31, 1],
 ];
 
-const CSRS: ReadonlyMap<string, number> = new Map([
-  ...Object.entries(CSR),
-  ...Object.entries(OTHER_CSRS),
-  ...CSR_FAMILIES.flatMap(([name, base, first, last, step]) => {
-    const out: [string, number][] = [];
-    for (let i = first; i <= last; i += step) out.push([`${name}${i}`, base + i]);
-    return out;
-  }),
-]);
-/** CSR names by number: the table above inverted once (csrName runs for each CSR of the CSR file
- *  when it is built, at every start-up). */
-const CSR_NAMES: ReadonlyMap<number, string> = new Map([...CSRS].map(([name, num]) => [num, name]));
+/** CSR numbers by name, and names by number, made on first use (csrNumber, csrName): the
+ *  assembler, the disassembler and the CSR file's first access need them, a hello world's
+ *  start-up does not. */
+let byName: ReadonlyMap<string, number> | null = null;
+let byNumber: ReadonlyMap<number, string> | null = null;
+
+function csrNames(): ReadonlyMap<string, number> {
+  byName ??= new Map([
+    ...Object.entries(CSR),
+    ...Object.entries(OTHER_CSRS),
+    ...CSR_FAMILIES.flatMap(([name, base, first, last, step]) => {
+      const out: [string, number][] = [];
+      for (let i = first; i <= last; i += step) out.push([`${name}${i}`, base + i]);
+      return out;
+    }),
+  ]);
+  return byName;
+}
 
 /** The number of CSR `name` (e.g. "mstatus" → 0x300), or undefined if the name is not known. */
 export function csrNumber(name: string): number | undefined {
-  return CSRS.get(name);
+  return csrNames().get(name);
 }
 
 /** The name of CSR number `n`, or its number in hex (0x7c0) when it has none. */
 export function csrName(n: number): string {
-  return CSR_NAMES.get(n) ?? `0x${n.toString(16).padStart(3, "0")}`;
+  // the names inverted once (csrName runs for each CSR of the CSR file when it is built)
+  byNumber ??= new Map([...csrNames()].map(([name, num]) => [num, name]));
+  return byNumber.get(n) ?? `0x${n.toString(16).padStart(3, "0")}`;
 }
 
 /**

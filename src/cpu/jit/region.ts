@@ -683,6 +683,30 @@ export function planGroups(insns: readonly Pick<Insn, "kind" | "call" | "d" | "s
   return plan;
 }
 
+/** The byte offsets (imm) of the sites of the group planned at `insns[k]` (`size` sites) if it is
+ *  a "same-page" group: each site's bytes lie within the first site's (so, the first site's
+ *  address being aligned to its width when it hits, on its page), and none loads into the base
+ *  (so the base keeps its value to the group's end); else null. Such a group's sites of one kind,
+ *  when they all hit, hit one host-TLB entry, hence one slot (Emitter.account). */
+export function samePageGroup(
+  insns: readonly Pick<Insn, "kind" | "call" | "d" | "s1" | "name" | "imm">[],
+  k: number,
+  size: number,
+): number[] | null {
+  const sites = insns.slice(k).filter((ins) => !ins.call && (ins.kind === K_LOAD || ins.kind === K_STORE));
+  const width = (ins: Pick<Insn, "kind" | "name">): number =>
+    ins.kind === K_LOAD ? LOADS[ins.name]![0] : STORES[ins.name]![0];
+  const group = sites.slice(0, size);
+  const first = group[0]!;
+  const lo = first.imm;
+  const hi = first.imm + width(first);
+  for (const ins of group) {
+    if (ins.imm < lo || ins.imm + width(ins) > hi) return null;
+    if (ins.kind === K_LOAD && ins.d === first.s1) return null;
+  }
+  return group.map((ins) => ins.imm);
+}
+
 function insnAt(src: RegionSource, off: number): Insn | null {
   const op = src.decode(off);
   const name = NAME_BY_OP[op];
@@ -846,14 +870,20 @@ interface HitSite {
   slot: number;
   hits: number;
   rel: number;
+  /** The host TLB's slot array of the site's kind. */
+  slotArr: number;
 }
 
 /** A group of access sites being emitted (planGroups): the sites so far, the planned number,
- *  and the local holding the group's slot (-1: nothing of the group left to account). */
+ *  and the local holding the group's slot (-1: nothing of the group left to account). A
+ *  same-page group (samePageGroup) also has its sites' base register and byte offsets, and the
+ *  index of its first site of the other kind once emitted (-1 before); its slot local, when
+ *  < 0, is -1 - the index of its first site not yet accounted. */
 interface OpenGroup {
   sites: HitSite[];
   size: number;
   slot: number;
+  page: { base: number; imms: number[]; other: number } | null;
 }
 
 /** The emission of one region. */
@@ -887,8 +917,10 @@ class Emitter {
   private readonly lo: number;
   private readonly e: number;
   private readonly slot: number;
-  /** The groups' slot local (groupSlot()), -1 until a group needs it. */
+  /** The groups' locals (openGroup()), -1 until a group needs them: the slot, and a scratch
+   *  address word. */
   private gSlot = -1;
+  private gLo = -1;
   /** The x array's byte offset (a constant: V8 folds it into each access). */
   private readonly xBase: number;
   /** The group of access sites being emitted (planGroups), or null. */
@@ -1068,7 +1100,7 @@ class Emitter {
     const insns = b.insns;
     const plan = this.src.paged ? planGroups(insns) : null;
     for (let k = 0; k < insns.length; k++) {
-      if (plan && plan[k]! > 0) this.group = { sites: [], size: plan[k]!, slot: this.groupSlot() };
+      if (plan && plan[k]! > 0) this.openGroup(insns, k, plan[k]!);
       this.insn(insns[k]!, k + 1 - len);
       if (this.group && this.group.sites.length === this.group.size) this.endGroup();
     }
@@ -1111,7 +1143,8 @@ class Emitter {
     this.cached[r] = true;
   }
 
-  /** Pop an i64 into rd (dropped for x0): into memory, and into its local. */
+  /** Pop an i64 into rd (dropped for x0): into memory, and into its local. (The x array stays
+   *  current: a same-page group's accounting reads its base there, Emitter.accountFrom.) */
   private set(r: number): void {
     const f = this.f;
     if (r === 0) {
@@ -1234,8 +1267,9 @@ class Emitter {
     this.get(s1);
     this.imm64(imm);
     f.op(Op.i64_add).localTee(this.addr).op(Op.i32_wrap_i64).localTee(this.lo);
-    // e * 4 = (((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1)) * 4, as hostTlbIndex()
-    f.i32Const(10).op(Op.i32_shr_u).localGet(this.lo).i32Const(19).op(Op.i32_shr_u).op(Op.i32_xor);
+    // e * 4 = (((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1)) * 4, as hostTlbIndex(), computed
+    // as ((lo ^ (lo >>> 9)) >>> 10) & mask: one x64 move fewer than (lo >>> 10) ^ (lo >>> 19)
+    f.localGet(this.lo).i32Const(9).op(Op.i32_shr_u).op(Op.i32_xor).i32Const(10).op(Op.i32_shr_u);
     f.i32Const(TLB_MASK << 2)
       .op(Op.i32_and)
       .localTee(this.e);
@@ -1267,13 +1301,31 @@ class Emitter {
     const f = this.f;
     const g = this.group;
     const first = g !== null && g.sites.length === 0;
-    const site: HitSite = { slot: first ? g.slot : this.slot, hits, rel };
+    const site: HitSite = { slot: first ? g.slot : this.slot, hits, rel, slotArr };
+    if (g && g.sites.length >= g.size)
+      throw new Error("translator: more access sites than the group planned");
+    if (g?.page) {
+      // same page: a site of the first site's kind hits its slot; the first of the other kind
+      // compares its slot with it, and if they differ accounts the hits before it and its own
+      const m = g.sites.length;
+      if (first) f.localGet(this.e).load(Op.i32_load, slotArr).localSet(g.slot);
+      else if (g.page.other < 0 && hits !== g.sites[0]!.hits) {
+        g.page.other = m;
+        f.localGet(this.e).load(Op.i32_load, slotArr).localSet(this.slot);
+        f.localGet(this.slot).localGet(g.slot).op(Op.i32_ne).if();
+        this.accountBefore(g, m);
+        this.accountSite(site);
+        f.i32Const(-2 - m).localSet(g.slot);
+        f.end();
+      }
+      g.sites.push(site);
+      return;
+    }
     f.localGet(this.e).load(Op.i32_load, slotArr).localSet(site.slot);
     if (!g) {
       this.accountSite(site);
       return;
     }
-    if (g.sites.length >= g.size) throw new Error("translator: more access sites than the group planned");
     if (!first) {
       f.localGet(site.slot).localGet(g.slot).op(Op.i32_ne).if();
       this.flushGroup(g, g.sites.length);
@@ -1284,10 +1336,56 @@ class Emitter {
     g.sites.push(site);
   }
 
-  /** The local for the slot of a group (one per region: groups do not nest or overlap). */
-  private groupSlot(): number {
+  /** Open the group planned at `insns[k]` (`size` sites): a same-page one (samePageGroup)
+   *  starts with none of its sites accounted. */
+  private openGroup(insns: readonly Insn[], k: number, size: number): void {
     if (this.gSlot < 0) this.gSlot = this.f.local(I32, "gslot");
-    return this.gSlot;
+    const imms = samePageGroup(insns, k, size);
+    const page = imms ? { base: insns[k]!.s1, imms, other: -1 } : null;
+    this.group = { sites: [], size, slot: this.gSlot, page };
+  }
+
+  /** In a same-page group, account the hits of its sites before site `m` not yet accounted:
+   *  all pending on the group's slot if it is >= 0 (none missed, all on the first site's page,
+   *  of one slot), else those from the first not accounted one by one. */
+  private accountBefore(g: OpenGroup, m: number): void {
+    if (m === 0) return;
+    const f = this.f;
+    f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if();
+    this.flushGroup(g, m, false);
+    f.else();
+    this.accountFrom(g, m);
+    f.end();
+  }
+
+  /** In a same-page group whose slot local is < 0, account one by one the hits of its sites
+   *  before site `hi` from the first not accounted (-1 - the slot local) on, each site's slot
+   *  found again from its address (the base + its offset: the base unchanged since, and no call
+   *  out since its hit). */
+  private accountFrom(g: OpenGroup, hi: number): void {
+    const f = this.f;
+    const page = g.page!;
+    if (this.gLo < 0) this.gLo = f.local(I32, "glo");
+    for (let j = 1; j < hi; j++) {
+      const site = g.sites[j]!;
+      // -1 - slot <= j
+      f.i32Const(-1 - j)
+        .localGet(g.slot)
+        .op(Op.i32_le_s)
+        .if();
+      // the base from the x array (always current: set() stores), not get(): V8 would merge the
+      // address with the site's own and keep it live across the group's calls
+      if (page.base === 0) f.i64Const(0, 0);
+      else f.localGet(this.xBase).load(Op.i64_load, 8 * page.base);
+      this.imm64(page.imms[j]!);
+      f.op(Op.i64_add).op(Op.i32_wrap_i64).localTee(this.gLo);
+      // the host TLB's index of the address * 4, as lookup()
+      f.i32Const(10).op(Op.i32_shr_u).localGet(this.gLo).i32Const(19).op(Op.i32_shr_u).op(Op.i32_xor);
+      f.i32Const(TLB_MASK << 2).op(Op.i32_and);
+      f.load(Op.i32_load, site.slotArr).localSet(this.slot);
+      this.accountSite({ ...site, slot: this.slot });
+      f.end();
+    }
   }
 
   /** Account one hit of `site` (its slot in its local): stamp, counter + 1. */
@@ -1325,15 +1423,15 @@ class Emitter {
   /** If the first `k` sites of group `g` are pending (its slot local is not < 0), account their
    *  hits on the group's slot: one stamp (site k - 1's clock: the interpreter's stamps of that
    *  slot end there) and one add per kind (its number of sites among them). */
-  private flushGroup(g: OpenGroup, k: number): void {
+  private flushGroup(g: OpenGroup, k: number, test = true): void {
     if (k === 0) return;
     const f = this.f;
-    f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if();
+    if (test) f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if();
     this.stampAt(g.slot, g.sites[k - 1]!.rel);
     const counts = new Map<number, number>();
     for (const site of g.sites.slice(0, k)) counts.set(site.hits, (counts.get(site.hits) ?? 0) + 1);
     for (const [hits, c] of counts) this.addCount(g.slot, hits, c);
-    f.end();
+    if (test) f.end();
   }
 
   /** A site of the open group missed the host TLB (its slow path is about to call out, and may
@@ -1342,6 +1440,12 @@ class Emitter {
   private missInGroup(): void {
     const g = this.group;
     if (!g) return;
+    if (g.page) {
+      const m = g.sites.length - 1;
+      this.accountBefore(g, m);
+      this.f.i32Const(-2 - m).localSet(g.slot);
+      return;
+    }
     this.flushGroup(g, g.sites.length - 1);
     this.f.i32Const(-1).localSet(g.slot);
   }
@@ -1352,6 +1456,10 @@ class Emitter {
     const g = this.group!;
     this.group = null;
     if (g.sites.length < 2) throw new Error("translator: a group of fewer than two sites");
+    if (g.page) {
+      this.accountBefore(g, g.sites.length);
+      return;
+    }
     this.flushGroup(g, g.sites.length);
   }
 

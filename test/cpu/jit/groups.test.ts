@@ -3,13 +3,23 @@
 // variant keeps pending on the group's slot while each site hits the first one's slot, and does
 // at once after the last of them; a site that hits another slot accounts the pending hits and
 // itself (the sites after it one by one), and a miss accounts the pending hits before its call
-// out. The plan's rules, and differential runs where the sites of a group hit one page or two
-// (in the middle, and back), miss in the middle, and the TLB's LRU/PLRU victims depend on the
-// stamps: every stamp, counter and entry as interpreted.
+// out; a same-page group (samePageGroup) compares only its first site of the other kind, and
+// finds the slots of the sites after a miss again at its end. The plan's rules, and
+// differential runs where the sites of a group hit one page or two (in the middle, and back),
+// miss in the middle (misaligned too), and the TLB's LRU/PLRU victims depend on the stamps:
+// every stamp, counter and entry as interpreted.
 
 import { describe, expect, it } from "vitest";
 import { PRIV_S, PRIV_U } from "../../../src/cpu/index.js";
-import { execSite, K_LOAD, K_STORE, MAX_GROUP, planGroups, slowSite } from "../../../src/cpu/jit/region.js";
+import {
+  execSite,
+  K_LOAD,
+  K_STORE,
+  MAX_GROUP,
+  planGroups,
+  samePageGroup,
+  slowSite,
+} from "../../../src/cpu/jit/region.js";
 import { expectSameRuns } from "../../helpers/jitdiff.js";
 import { DATA_VA, FINISH, runPagedGuest } from "../../helpers/paged.js";
 
@@ -18,6 +28,31 @@ const ld = (d: number, base: number) => ({ kind: K_LOAD, call: false, d, s1: bas
 const sd = (base: number) => ({ kind: K_STORE, call: false, d: 0, s1: base });
 const alu = (d: number) => ({ kind: 1, call: false, d, s1: 0 });
 const called = () => ({ kind: 13, call: true, d: 0, s1: 11 });
+
+describe("samePageGroup", () => {
+  const site = (name: "ld" | "lw" | "sd" | "sw", imm: number, d = 12) => ({
+    kind: name[0] === "l" ? K_LOAD : K_STORE,
+    call: false,
+    d: name[0] === "l" ? d : 0,
+    s1: 11,
+    name,
+    imm,
+  });
+  it("every site within the first one's bytes: their offsets", () => {
+    expect(
+      samePageGroup(
+        [site("ld", 8), { ...alu(12), name: "addi", imm: 1 }, site("sd", 8), site("lw", 12), site("sw", 8)],
+        0,
+        4,
+      ),
+    ).toEqual([8, 8, 12, 8]);
+  });
+  it("a site outside the first's bytes, or a load into the base: not one", () => {
+    expect(samePageGroup([site("lw", 0), site("lw", 4)], 0, 2)).toBeNull();
+    expect(samePageGroup([site("ld", 0), site("lw", -4)], 0, 2)).toBeNull();
+    expect(samePageGroup([site("ld", 0), site("lw", 4, 11)], 0, 2)).toBeNull();
+  });
+});
 
 describe("planGroups", () => {
   it("groups consecutive accesses on one base, other ops between them", () => {
@@ -80,13 +115,13 @@ describe("execSite (the word a called op passes to its module's exec function)",
 });
 
 /** A loop over `pages` pages whose block runs `body` (accesses on t1 = s0 + t0, t2 and t3 free)
- *  with a stride that moves t1 through every page offset. */
-function pageLoop(body: string, iters: number, pages: number): string {
+ *  with a stride (`stride` bytes past a page) that moves t1 through every page offset. */
+function pageLoop(body: string, iters: number, pages: number, stride = 2056): string {
   return `
     _start:
       li s0, ${DATA_VA}
       li s1, ${iters}
-      li s2, ${4096 + 2056}
+      li s2, ${4096 + stride}
       li s3, ${pages * 4096 - 1}
       li t0, 0
     loop:
@@ -99,7 +134,7 @@ function pageLoop(body: string, iters: number, pages: number): string {
       ${FINISH}`;
 }
 
-const BODIES = {
+const BODIES: Record<string, string | [string, number]> = {
   // a group of four (ld, sd, lw, sw on t1, the lw 2040 bytes on: in the next page when t1 is in
   // a page's upper half) and then a single sb into the first page
   "a group of four, its third site in the next page half the time": `
@@ -116,6 +151,19 @@ const BODIES = {
       sd t2, 2040(t1)
       lw t3, 4(t1)
       sw t3, 2044(t1)`,
+  // a same-page group (samePageGroup: every site within the first's 8 bytes); t1 is 4 bytes
+  // off alignment every other time, then the ld and sd go to the slow path (misaligned) and
+  // the lw is in the next page when t1 is a page's last word; a first site that misses the
+  // host TLB leaves the second (a load too) to hit
+  "a same-page group whose first site is misaligned half the time": [
+    `
+      ld t2, 0(t1)
+      lw t3, 4(t1)
+      add t2, t2, t3
+      sd t2, 0(t1)
+      sw t3, 0(t1)`,
+    2052,
+  ],
 };
 
 describe("translator: groups of access sites, paged", () => {
@@ -124,9 +172,10 @@ describe("translator: groups of access sites, paged", () => {
     { tlb: "skylake", pages: 16, priv: PRIV_U }, // PLRU: all hits after the first pass
     { tlb: "skylake", pages: 128, priv: PRIV_S }, // 4-way sets of the 64-entry L1 overflow
   ]) {
-    for (const [what, body] of Object.entries(BODIES)) {
+    for (const [what, spec] of Object.entries(BODIES)) {
+      const [body, stride] = typeof spec === "string" ? [spec, undefined] : spec;
       it(`${cfg.tlb}, ${cfg.pages} pages, ${what}: the same stamps, counters and entries as interpreted`, () => {
-        const source = pageLoop(body, 5000, cfg.pages);
+        const source = pageLoop(body, 5000, cfg.pages, stride);
         const { executed, jit } = expectSameRuns(
           (j) => runPagedGuest({ ...cfg, source, dataBytes: (cfg.pages + 1) * 4096, host: true, jit: j }),
           (g) => g.res,
