@@ -1267,8 +1267,9 @@ class Emitter {
     this.get(s1);
     this.imm64(imm);
     f.op(Op.i64_add).localTee(this.addr).op(Op.i32_wrap_i64).localTee(this.lo);
-    // e * 4 = (((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1)) * 4, as hostTlbIndex()
-    f.i32Const(10).op(Op.i32_shr_u).localGet(this.lo).i32Const(19).op(Op.i32_shr_u).op(Op.i32_xor);
+    // e * 4 = (((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1)) * 4, as hostTlbIndex(), computed
+    // as ((lo ^ (lo >>> 9)) >>> 10) & mask: one x64 move fewer than (lo >>> 10) ^ (lo >>> 19)
+    f.localGet(this.lo).i32Const(9).op(Op.i32_shr_u).op(Op.i32_xor).i32Const(10).op(Op.i32_shr_u);
     f.i32Const(TLB_MASK << 2)
       .op(Op.i32_and)
       .localTee(this.e);
