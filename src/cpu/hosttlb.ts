@@ -39,7 +39,7 @@ interface Tables {
   slot: Int32Array;
 }
 
-/** Bytes a host TLB takes in an arena: per kind, four 4-byte arrays of TLB_SIZE entries; the copy
+/** Bytes a host TLB takes in an arena: per kind, two arrays of TLB_SIZE 8-byte pairs; the copy
  *  lists' links (two 4-byte arrays of 3 * TLB_SIZE), the fills since the last flush, the words
  *  (HOST_W), the clock's base and the permission tables of the data context (HostTlb.ok). */
 export const HOST_TLB_ARENA_BYTES =
@@ -73,16 +73,37 @@ export const HOST_TRACKED_FILLS = TRACKED_FILLS;
 
 /** The entry of a virtual address: the 4 KiB page number folded with the 2 MiB one, so that a
  *  stride of 2 MiB does not land every access in the same entry. The interpreter inlines the
- *  same expression (semantics.ts, interp.ts). */
+ *  same expression, doubled (hostTlbPair; semantics.ts, interp.ts). */
 export function hostTlbIndex(lo: number): number {
   return ((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1);
 }
 
+/** The index of an entry in the pair arrays (HostTlb: rLo, rHi, rBase, rSlot ...): 2 * entry. */
+export function hostTlbPair(e: number): number {
+  return e << 1;
+}
+
+/** Four views of one kind's two pair arrays: lo and hi over the tags (lo at 8 * entry, hi after
+ *  it, so the translator compares a tag as one i64), base and slot over the other array. */
+function pairViews(arena: Arena | null): Tables {
+  const tag = arenaArray(arena, Int32Array, 2 * TLB_SIZE).fill(INVALID);
+  const bs = arenaArray(arena, Uint32Array, 2 * TLB_SIZE);
+  return {
+    lo: tag,
+    hi: new Int32Array(tag.buffer, tag.byteOffset + 4, 2 * TLB_SIZE - 1),
+    base: bs,
+    slot: new Int32Array(bs.buffer, bs.byteOffset + 4, 2 * TLB_SIZE - 1),
+  };
+}
+
 export class HostTlb {
   // Per kind: the virtual page's low and high tag words, the RAM offset of the physical page
-  // (RAM offsets fit a uint32, phys.ts MAX_RAM) and the modelled-TLB slot copied. In the arena
-  // when the hart has one (translated code reads them), so the layout is fixed: r, w, x, each
-  // lo, hi, base, slot (HOST_TLB_ARENA_BYTES).
+  // (RAM offsets fit a uint32, phys.ts MAX_RAM) and the modelled-TLB slot copied. Entry e is at
+  // index 2 * e of each view (hostTlbPair): lo and hi are views of one array of (lo, hi) pairs,
+  // hi 4 bytes after lo, and base and slot of one array of (base, slot) pairs, so translated code
+  // loads a tag as one i64 and indexes every view by entry * 8. In the arena when the hart has
+  // one (translated code reads them), so the layout is fixed: r, w, x, each the tag pairs and the
+  // (base, slot) pairs (HOST_TLB_ARENA_BYTES).
   readonly rLo: Int32Array;
   readonly rHi: Int32Array;
   readonly rBase: Uint32Array;
@@ -104,30 +125,19 @@ export class HostTlb {
     this.words = arenaArray(arena, Int32Array, 8);
     this.steps = arenaArray(arena, Float64Array, 1);
     this.ok = arenaArray(arena, Uint8Array, 1024);
-    const i32 = (): Int32Array => arenaArray(arena, Int32Array, TLB_SIZE);
-    const u32 = (): Uint32Array => arenaArray(arena, Uint32Array, TLB_SIZE);
-    this.rLo = i32().fill(INVALID);
-    this.rHi = i32();
-    this.rBase = u32();
-    this.rSlot = i32();
-    this.wLo = i32().fill(INVALID);
-    this.wHi = i32();
-    this.wBase = u32();
-    this.wSlot = i32();
-    this.xLo = i32().fill(INVALID);
-    this.xHi = i32();
-    this.xBase = u32();
-    this.xSlot = i32();
-    this.byKind = [
-      { lo: this.rLo, hi: this.rHi, base: this.rBase, slot: this.rSlot },
-      { lo: this.wLo, hi: this.wHi, base: this.wBase, slot: this.wSlot },
-      { lo: this.xLo, hi: this.xHi, base: this.xBase, slot: this.xSlot },
-    ];
+    const r = pairViews(arena);
+    const w = pairViews(arena);
+    const x = pairViews(arena);
+    [this.rLo, this.rHi, this.rBase, this.rSlot] = [r.lo, r.hi, r.base, r.slot];
+    [this.wLo, this.wHi, this.wBase, this.wSlot] = [w.lo, w.hi, w.base, w.slot];
+    [this.xLo, this.xHi, this.xBase, this.xSlot] = [x.lo, x.hi, x.base, x.slot];
+    this.byKind = [r, w, x];
   }
 
-  /** The decode page (code.ts) of each fetch entry's RAM page, so the interpreter's fetch needs
-   *  no lookup by page number; meaningful where the entry is valid. */
-  readonly xCode: Int32Array[] = new Array<Int32Array>(TLB_SIZE).fill(NO_CODE);
+  /** The decode page (code.ts) of each fetch entry's RAM page, at 2 * entry (hostTlbPair) as
+   *  the other views, so the interpreter's fetch needs no lookup by page number; meaningful where
+   *  the entry is valid. */
+  readonly xCode: Int32Array[] = new Array<Int32Array>(2 * TLB_SIZE).fill(NO_CODE);
 
   // The copy lists. Entry code c = kind * TLB_SIZE + entry. next/prev link the codes on one
   // slot's list (-1 ends it; prev -2: c is on no list); head[slot] is the first code or -1.
@@ -170,21 +180,22 @@ export class HostTlb {
     const k = kindIndex(kind);
     const t = this.tables(k);
     const c = k * TLB_SIZE + e;
+    const i = hostTlbPair(e);
     const nf = this.words[HOST_W.NFILLED]!;
     if (nf < TRACKED_FILLS) this.filled[nf] = c;
     this.words[HOST_W.NFILLED] = nf + 1;
-    if (this.prev[c] !== UNLINKED) this.unlink(c, t.slot[e]!);
-    t.lo[e] = lo & -4096;
-    t.hi[e] = hi;
-    t.base[e] = ramPage;
-    t.slot[e] = slot;
+    if (this.prev[c] !== UNLINKED) this.unlink(c, t.slot[i]!);
+    t.lo[i] = lo & -4096;
+    t.hi[i] = hi;
+    t.base[i] = ramPage;
+    t.slot[i] = slot;
     this.link(c, slot);
   }
 
   /** Fill the fetch entry of (lo, hi) as fill() does, with `code` the RAM page's decode page. */
   fillFetch(lo: number, hi: number, ramPage: number, slot: number, code: Int32Array): void {
     this.fill("x", lo, hi, ramPage, slot);
-    this.xCode[hostTlbIndex(lo)] = code;
+    this.xCode[hostTlbPair(hostTlbIndex(lo))] = code;
   }
 
   /** The model dropped `slot`: invalidate every host entry still copying it. */
@@ -192,8 +203,7 @@ export class HostTlb {
     if (slot >= this.head.length) return;
     let c = this.head[slot]!;
     while (c >= 0) {
-      const e = c & (TLB_SIZE - 1);
-      this.tables(c >>> TLB_BITS).lo[e] = INVALID;
+      this.tables(c >>> TLB_BITS).lo[hostTlbPair(c & (TLB_SIZE - 1))] = INVALID;
       const n = this.next[c]!;
       this.prev[c] = UNLINKED;
       this.next[c] = -1;
@@ -258,19 +268,19 @@ export class HostTlb {
       this.xCode.fill(NO_CODE);
       return;
     }
-    for (let i = 0; i < n; i++) {
-      const c = this.filled[i]!;
-      const e = c & (TLB_SIZE - 1);
+    for (let j = 0; j < n; j++) {
+      const c = this.filled[j]!;
+      const i = hostTlbPair(c & (TLB_SIZE - 1));
       const k = c >>> TLB_BITS;
-      this.tables(k).lo[e] = INVALID;
-      if (k === 2) this.xCode[e] = NO_CODE;
+      this.tables(k).lo[i] = INVALID;
+      if (k === 2) this.xCode[i] = NO_CODE;
     }
   }
 
   /** Drop the entries of `kind` that point at RAM page offset `ramPage`. */
   dropRamPage(kind: AccessKind, ramPage: number): void {
     const t = this.tables(kindIndex(kind));
-    for (let e = 0; e < TLB_SIZE; e++) if (t.base[e] === ramPage) t.lo[e] = INVALID;
+    for (let i = 0; i < 2 * TLB_SIZE; i += 2) if (t.base[i] === ramPage) t.lo[i] = INVALID;
   }
 
   /** Drop every entry of one kind. */

@@ -331,7 +331,7 @@ function runSource(v: Variant): string {
         n++;
         fault: {
         if ((pcLo & -4096) !== fLo || pcHi !== fHi) {
-          const e = ((pcLo >>> 12) ^ (pcLo >>> 21)) & TLB_MASK;
+          const e = ((pcLo >>> 11) ^ (pcLo >>> 20)) & TLB_PAIR_MASK;
           ${paged ? FETCH_FLUSH("n") : ""}
           if (${fetchHit}) { fBase = xBase[e]; dc = xCode[e]; ${paged ? "fSlot = xSlot[e]; fFrom = n;" : ""} }
           else { ${SYNC_PC} dc = h.fetchGuarded(pcLo, pcHi); if (h.faulted !== 0) break fault; fBase = h.fetchBase; ${paged ? "fSlot = h.hostSlot; fFrom = n + 1;" : ""} }
@@ -386,7 +386,7 @@ function source(v: Variant): string {
 const { r, mul64, mulh64, mulhsu64, mulhu64, div64, divu64, rem64, remu64, div32, divu32, rem32, remu32,
         TRAP, tracer, fpu } = env;
 const SCRATCH = new Float64Array(1 << 16);
-const TLB_MASK = ${TLB_MASK};
+const TLB_PAIR_MASK = ${TLB_MASK << 1};
 const HEAT_MASK = ${HEAT_SIZE - 1};
 const HEAT_SCRATCH = new Int32Array(${HEAT_SIZE});
 const probe = env.probe, PROBE_FOUND = ${PROBE_FOUND}, PROBE_AT = ${PROBE_AT};

@@ -7,7 +7,8 @@
 //   imm, len     the decoded immediate (sign-extended int32) and the instruction length (2 or 4)
 //   pcLo, pcHi   the pc as two int32 words; a "jump" body assigns them
 //   h            the Hart (slow paths, CSRs, traps); r the int64 helpers' high-word result
-//   u8 i8 u16 i16 i32  views of RAM; rLo rHi rBase / wLo wHi wBase the load/store host TLB
+//   u8 i8 u16 i16 i32  views of RAM; rLo rHi rBase / wLo wHi wBase the load/store host TLB, entry
+//                e at index e = 2 * entry (hosttlb.ts hostTlbPair)
 //   n            instructions executed in this chunk, including this one
 // ACCT_R/ACCT_W mark where the paged interpreter accounts a host-TLB hit to the modelled TLB (its
 // LRU stamp and hit counter): the host entry is a copy of a live modelled entry by construction.
@@ -61,7 +62,7 @@ function load(width: 1 | 2 | 4 | 8, signed: boolean): Semantics {
   const slowHi = width === 8 ? " vh = r.hi;" : "";
   return {
     body:
-      `${EA} const e = ((lo >>> 12) ^ (lo >>> 21)) & TLB_MASK; let v = 0; ${vh}` +
+      `${EA} const e = ((lo >>> 11) ^ (lo >>> 20)) & TLB_PAIR_MASK; let v = 0; ${vh}` +
       `if (rLo[e] === (lo & -4096) && rHi[e] === hi${align ? ` && (lo & ${align}) === 0` : ""}) {` +
       ` const p = rBase[e] + (lo & 4095); v = ${fast[width]};${fastHi} ACCT_R }` +
       ` else { SYNC_PC; v = h.loadGuarded(lo, hi, ${width}, ${signed}); if (h.faulted !== 0) FAULT;${slowHi} }` +
@@ -79,7 +80,7 @@ function store(width: 1 | 2 | 4 | 8): Semantics {
   };
   return {
     body:
-      `${EA} const e = ((lo >>> 12) ^ (lo >>> 21)) & TLB_MASK;` +
+      `${EA} const e = ((lo >>> 11) ^ (lo >>> 20)) & TLB_PAIR_MASK;` +
       ` if (wLo[e] === (lo & -4096) && wHi[e] === hi${align ? ` && (lo & ${align}) === 0` : ""}) {` +
       ` const p = wBase[e] + (lo & 4095); ${fast[width]} ACCT_W }` +
       ` else { SYNC_PC; h.storeGuarded(lo, hi, ${width}, x[s2], x[s2 + 1]); if (h.faulted !== 0) FAULT; if (h.yieldRequested) END_AFTER; }`,

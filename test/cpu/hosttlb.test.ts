@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { hostTlbIndex } from "../../src/cpu/hosttlb.js";
+import { hostTlbIndex, hostTlbPair } from "../../src/cpu/hosttlb.js";
 import { HostTlb } from "../../src/cpu/index.js";
 
 const hit = (t: HostTlb, kind: "r" | "w" | "x", va: number): boolean => {
-  const e = hostTlbIndex(va);
+  const e = hostTlbPair(hostTlbIndex(va));
   const lo = kind === "r" ? t.rLo : kind === "w" ? t.wLo : t.xLo;
   return lo[e] === (va & -4096);
 };
@@ -20,13 +20,13 @@ describe("the host TLB", () => {
     const code = new Int32Array(8);
     t.fillFetch(0x5000, 0, 4096, 2, code);
     expect(hit(t, "x", 0x5000)).toBe(true);
-    expect(t.xCode[hostTlbIndex(0x5000)]).toBe(code);
+    expect(t.xCode[hostTlbPair(hostTlbIndex(0x5000))]).toBe(code);
     t.flushKind("x");
     expect(hit(t, "x", 0x5000)).toBe(false);
-    expect(t.xCode[hostTlbIndex(0x5000)]).not.toBe(code); // the dropped page is not kept alive
+    expect(t.xCode[hostTlbPair(hostTlbIndex(0x5000))]).not.toBe(code); // the dropped page is not kept alive
     t.fillFetch(0x5000, 0, 4096, 2, code);
     t.flush();
-    expect(t.xCode[hostTlbIndex(0x5000)]).not.toBe(code);
+    expect(t.xCode[hostTlbPair(hostTlbIndex(0x5000))]).not.toBe(code);
   });
 
   it("dropSlot kills every copy of a modelled slot, in every kind, and nothing else", () => {
@@ -112,6 +112,17 @@ describe("the host TLB's copy lists", () => {
     }
   });
 
+  it("an entry's tag is one little-endian i64 (lo, then hi) and its base and slot a pair (the translator's layout)", () => {
+    const t = new HostTlb();
+    t.fill("w", 0x7000_3000, 0x1234, 0x5000, 9);
+    const i = hostTlbPair(hostTlbIndex(0x7000_3000));
+    const tag = new BigInt64Array(t.wLo.buffer, t.wLo.byteOffset, t.wLo.length / 2);
+    expect(tag[i / 2]).toBe((0x1234n << 32n) | 0x7000_3000n);
+    expect(t.wHi.byteOffset - t.wLo.byteOffset).toBe(4);
+    expect(t.wSlot.byteOffset - t.wBase.byteOffset).toBe(4);
+    expect([t.wBase[i], t.wSlot[i]]).toEqual([0x5000, 9]);
+  });
+
   it("slot numbers beyond the first table size", () => {
     const t = new HostTlb();
     t.fill("r", 0x1000, 0, 0, 5000);
@@ -138,7 +149,8 @@ describe("the host TLB's copy lists", () => {
           const last = fills[fills.length - 1];
           if (last) expect(hit(t, last.kind, last.page * 4096)).toBe(true);
           t.flush();
-          for (const lo of [t.rLo, t.wLo, t.xLo]) expect(lo.every((v) => v === -1)).toBe(true);
+          for (const lo of [t.rLo, t.wLo, t.xLo])
+            expect(lo.every((v, i) => i % 2 === 1 || v === -1)).toBe(true);
           expect(t.xCode.every((c) => c !== code)).toBe(true);
         }
       }),

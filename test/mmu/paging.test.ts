@@ -189,7 +189,7 @@ describe("paged translation through the modelled TLB", () => {
     const r = rig(SV48, "skylake");
     const hostW = (va: bigint): boolean => {
       const e = ((Number(va) >>> 12) ^ (Number(va) >>> 21)) & 1023;
-      return r.h.hostTlb.wLo[e] === (Number(va) & -4096);
+      return r.h.hostTlb.wLo[2 * e] === (Number(va) & -4096);
     };
     r.map(0x1000n, RAM_BASE + 0x10000, 0, RW); // D set: a load fills the store entry too
     r.map(0x2000n, RAM_BASE + 0x11000, 0, PTE_R | PTE_W | PTE_A); // D clear

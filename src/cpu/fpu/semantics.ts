@@ -38,9 +38,9 @@ const TINY = `${2 ** -900}`;
 const HUGE = `${2 ** 990}`;
 const MIN_S = `${2 ** -126}`;
 const CANON_S = "0x7fc00000";
-// The host-TLB entry of an address, as hostTlbIndex (../hosttlb.ts) and the integer loads and
-// stores compute it.
-const TLB_ENTRY = "((lo >>> 12) ^ (lo >>> 21)) & TLB_MASK";
+// The host-TLB entry of an address, doubled (hostTlbPair, ../hosttlb.ts), as the integer loads
+// and stores compute it.
+const TLB_ENTRY = "((lo >>> 11) ^ (lo >>> 20)) & TLB_PAIR_MASK";
 
 /** A single operand, unboxed (the canonical NaN's value when not NaN-boxed). */
 const sv = (s: string): string => `(fi[${s} + 1] === -1 ? f32[${s}] : NaN)`;

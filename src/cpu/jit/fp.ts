@@ -92,7 +92,7 @@ export interface FpHost {
   setX(r: number): void;
   /** The inline host-TLB lookup of s1 + imm (pushes the hit condition), the RAM address of
    *  the access, and the paged variant's accounting of a hit (region.ts). */
-  lookup(s1: number, imm: number, width: number, tagLo: number, tagHi: number): void;
+  lookup(s1: number, imm: number, width: number, tag: number): void;
   ramAddress(base: number): void;
   account(slotArr: number, hits: number, rel: number): void;
   /** Is the emission on a guest block's straight line (not inside a conditional arm)? */
@@ -585,7 +585,7 @@ export class FpEmitter {
     const h = this.h;
     const w = p === "d" ? 8 : 4;
     if (!store) {
-      h.lookup(ins.s1, ins.imm, w, h.rLo, h.rHi);
+      h.lookup(ins.s1, ins.imm, w, h.rLo);
       f.if();
       h.ramAddress(h.rBase);
       if (p === "d") {
@@ -602,7 +602,7 @@ export class FpEmitter {
       f.end();
       return;
     }
-    h.lookup(ins.s1, ins.imm, w, h.wLo, h.wHi);
+    h.lookup(ins.s1, ins.imm, w, h.wLo);
     f.if();
     h.ramAddress(h.wBase);
     if (p === "d") {

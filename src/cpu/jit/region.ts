@@ -351,9 +351,9 @@ export function regionHub(table: WebAssembly.Table, memory: WebAssembly.Memory, 
   f.op(Op.i32_ne).localGet(ph);
   word(HUB_FHI);
   f.op(Op.i32_ne).op(Op.i32_or).if();
-  // e = host TLB index * 4 (hostTlbIndex)
+  // e = host TLB index * 8 (hostTlbIndex; the views' pairs, hosttlb.ts hostTlbPair)
   f.localGet(pl).i32Const(12).op(Op.i32_shr_u).localGet(pl).i32Const(21).op(Op.i32_shr_u).op(Op.i32_xor);
-  f.i32Const(TLB_MASK).op(Op.i32_and).i32Const(2).op(Op.i32_shl).localSet(e);
+  f.i32Const(TLB_MASK).op(Op.i32_and).i32Const(3).op(Op.i32_shl).localSet(e);
   f.localGet(e).load(Op.i32_load, lay.xLo).localGet(pl).i32Const(-4096).op(Op.i32_and).op(Op.i32_ne);
   f.localGet(e).load(Op.i32_load, lay.xHi).localGet(ph).op(Op.i32_ne).op(Op.i32_or).if();
   why(HUB_ITLB, done);
@@ -393,7 +393,7 @@ export function regionHub(table: WebAssembly.Table, memory: WebAssembly.Memory, 
     .store(Op.i32_store, J + HUB_FBASE);
   f.i32Const(0)
     .localGet(e)
-    .i32Const(2)
+    .i32Const(3)
     .op(Op.i32_shr_u)
     .store(Op.i32_store, J + HUB_FE);
   f.end();
@@ -999,7 +999,7 @@ class Emitter {
         fBase: lay.f,
         getX: (r) => this.get(r),
         setX: (r) => this.set(r),
-        lookup: (s1, imm, width, tagLo, tagHi) => this.lookup(s1, imm, width, tagLo, tagHi),
+        lookup: (s1, imm, width, tag) => this.lookup(s1, imm, width, tag),
         ramAddress: (base) => this.ramAddress(base),
         account: (slotArr, hits, rel) => this.account(slotArr, hits, rel),
         atTop: () => this.f.blockDepth === this.topDepth,
@@ -1256,31 +1256,34 @@ class Emitter {
   }
 
   /** The effective address into `addr` and its low word into `lo`; the host-TLB entry's byte
-   *  index (entry * 4) into `e`; pushes the hit condition (tags match, aligned). The low tag is
-   *  compared with the address masked to its page and its alignment bits: a valid tag is page
-   *  aligned and an invalid one (hosttlb.ts INVALID) has bits 3-11 set, so a misaligned access
-   *  never matches. Both words are compared at once, as (tagLo ^ masked) | (tagHi ^ hi) == 0:
-   *  V8 makes that xor, xor, or and the branch, where two i32.eq and an i32.and became two
-   *  compares, two setcc, two zero-extensions, a test and the branch. */
-  private lookup(s1: number, imm: number, width: number, tagLo: number, tagHi: number): void {
+   *  index (entry * 8) into `e`; pushes the hit condition (tags match, aligned). The tag (its lo
+   *  and hi words adjacent, hosttlb.ts pairViews, at `tag`) is loaded as one i64 and compared with
+   *  the address masked to its page and its alignment bits: a valid tag is page aligned and an
+   *  invalid one (hosttlb.ts INVALID) has bits 3-11 set, so a misaligned access never matches.
+   *  As (tag ^ masked) == 0: V8 makes that a load, an and, a compare and the branch, where the
+   *  two i32 words took two loads, a shift, two xors and an or. */
+  private lookup(s1: number, imm: number, width: number, tag: number): void {
     const f = this.f;
     this.get(s1);
     this.imm64(imm);
     f.op(Op.i64_add).localTee(this.addr).op(Op.i32_wrap_i64).localTee(this.lo);
-    // e * 4 = (((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1)) * 4, as hostTlbIndex(), computed
-    // as ((lo ^ (lo >>> 9)) >>> 10) & mask: one x64 move fewer than (lo >>> 10) ^ (lo >>> 19)
-    f.localGet(this.lo).i32Const(9).op(Op.i32_shr_u).op(Op.i32_xor).i32Const(10).op(Op.i32_shr_u);
-    f.i32Const(TLB_MASK << 2)
-      .op(Op.i32_and)
-      .localTee(this.e);
-    f.load(Op.i32_load, tagLo)
-      .localGet(this.lo)
-      .i32Const(-4096 | (width - 1))
-      .op(Op.i32_and)
-      .op(Op.i32_xor);
-    f.localGet(this.e).load(Op.i32_load, tagHi);
-    f.localGet(this.addr).i64Const(32, 0).op(Op.i64_shr_u).op(Op.i32_wrap_i64).op(Op.i32_xor);
-    f.op(Op.i32_or).op(Op.i32_eqz);
+    this.entryOffset(this.lo);
+    f.localTee(this.e).load(Op.i64_load, tag);
+    f.localGet(this.addr)
+      .i64Const(-4096 | (width - 1), -1)
+      .op(Op.i64_and)
+      .op(Op.i64_xor)
+      .op(Op.i64_eqz);
+  }
+
+  /** Push the host TLB's byte index (entry * 8: the views' pairs) of the address whose low word
+   *  is in local `lo`, with that word pushed already: (((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE -
+   *  1)) * 8, as hostTlbIndex(), computed as ((lo ^ (lo >>> 9)) >>> 9) & (mask << 3): one x64
+   *  move fewer than (lo >>> 9) ^ (lo >>> 18). */
+  private entryOffset(lo: number): void {
+    const f = this.f;
+    f.localGet(lo).i32Const(9).op(Op.i32_shr_u).op(Op.i32_xor).i32Const(9).op(Op.i32_shr_u);
+    f.i32Const(TLB_MASK << 3).op(Op.i32_and);
   }
 
   /** Push the RAM address of the access: the entry's base + the page offset. */
@@ -1379,9 +1382,8 @@ class Emitter {
       else f.localGet(this.xBase).load(Op.i64_load, 8 * page.base);
       this.imm64(page.imms[j]!);
       f.op(Op.i64_add).op(Op.i32_wrap_i64).localTee(this.gLo);
-      // the host TLB's index of the address * 4, as lookup() (groups.test.ts fails if they differ)
-      f.localGet(this.gLo).i32Const(9).op(Op.i32_shr_u).op(Op.i32_xor).i32Const(10).op(Op.i32_shr_u);
-      f.i32Const(TLB_MASK << 2).op(Op.i32_and);
+      // the host TLB's byte index of the address, as lookup()
+      this.entryOffset(this.gLo);
       f.load(Op.i32_load, site.slotArr).localSet(this.slot);
       this.accountSite({ ...site, slot: this.slot });
       f.end();
@@ -1466,7 +1468,7 @@ class Emitter {
   private load(ins: Insn, rel: number, width: number, signed: boolean, op: number): void {
     const f = this.f;
     const lay = this.lay;
-    this.lookup(ins.s1, ins.imm, width, lay.rLo, lay.rHi);
+    this.lookup(ins.s1, ins.imm, width, lay.rLo);
     f.if(Block.i64);
     this.ramAddress(lay.rBase);
     f.load(op as never, 0);
@@ -1484,7 +1486,7 @@ class Emitter {
     const f = this.f;
     const lay = this.lay;
     this.cache(ins.s2); // read in both arms
-    this.lookup(ins.s1, ins.imm, width, lay.wLo, lay.wHi);
+    this.lookup(ins.s1, ins.imm, width, lay.wLo);
     f.if();
     this.ramAddress(lay.wBase);
     this.get(ins.s2);

@@ -185,7 +185,7 @@ class SlowPathBuilder {
     f.localGet(c)
       .i32Const(TLB_SIZE - 1)
       .op(Op.i32_and)
-      .i32Const(2)
+      .i32Const(3)
       .op(Op.i32_shl)
       .op(Op.i32_add);
     f.i32Const(HOST_INVALID).store(Op.i32_store, h.rLo.byteOffset);
@@ -206,7 +206,7 @@ class SlowPathBuilder {
     const h = this.h;
     const f = this.m.func("host_fill", [I32, I32, I32, I32, I32], [], ["k", "lo", "hi", "page", "slot"]);
     const [K, LO, HI, PAGE, SLOT] = [0, 1, 2, 3, 4];
-    const e4 = f.local(I32, "e4"); // entry * 4 + kind * stride: the entry's byte offset in each table
+    const e4 = f.local(I32, "e4"); // entry * 8 + kind * stride: the entry's byte offset in each view
     const c = f.local(I32, "c");
     const c4 = f.local(I32, "c4");
     const nf = f.local(I32, "nf");
@@ -221,7 +221,7 @@ class SlowPathBuilder {
     f.i32Const(TLB_SIZE - 1)
       .op(Op.i32_and)
       .localTee(c);
-    f.i32Const(2)
+    f.i32Const(3)
       .op(Op.i32_shl)
       .localGet(K)
       .i32Const(this.kindStride)

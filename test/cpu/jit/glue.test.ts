@@ -85,10 +85,11 @@ describe("forwardImports", () => {
 // fetch arrays, the modelled stamps and fetch hit counters, a log of the fake regions' calls.
 const J = 65536;
 const X_LO = 172032;
-const X_HI = X_LO + 4 * TLB_SIZE;
-const X_BASE = X_HI + 4 * TLB_SIZE;
-const X_SLOT = X_BASE + 4 * TLB_SIZE;
-const STAMP = X_SLOT + 4 * TLB_SIZE;
+// the host iTLB's pair arrays (hosttlb.ts pairViews): (lo, hi) and (base, slot) per entry
+const X_HI = X_LO + 4;
+const X_BASE = X_LO + 8 * TLB_SIZE;
+const X_SLOT = X_BASE + 4;
+const STAMP = X_BASE + 8 * TLB_SIZE;
 const HIT_X = STAMP + 8 * 64;
 const LOG = HIT_X + 8 * 64;
 const PAGES = 4;
@@ -172,7 +173,7 @@ function hubWith(fakes: Fake[]) {
     i32[(J + at) / 4] = v;
   };
   new Int32Array(mem.buffer, J + HUB_CACHE, HUB_CACHE_ENTRIES * 4).fill(-1);
-  new Int32Array(mem.buffer, X_LO, TLB_SIZE).fill(1);
+  new Int32Array(mem.buffer, X_LO, 2 * TLB_SIZE).fill(1);
   set(HUB_JE, 1000);
   set(HUB_JC, 1000);
   set(HUB_COST, 2);
@@ -193,10 +194,10 @@ function hubWith(fakes: Fake[]) {
   /** Map virtual page vLo (vHi 0) to RAM page base, modelled slot, in the host iTLB. */
   const itlb = (vLo: number, base: number, slot: number): number => {
     const e = hostTlbIndex(vLo);
-    i32[X_LO / 4 + e] = vLo;
-    i32[X_HI / 4 + e] = 0;
-    i32[X_BASE / 4 + e] = base;
-    i32[X_SLOT / 4 + e] = slot;
+    i32[X_LO / 4 + 2 * e] = vLo;
+    i32[X_HI / 4 + 2 * e] = 0;
+    i32[X_BASE / 4 + 2 * e] = base;
+    i32[X_SLOT / 4 + 2 * e] = slot;
     return e;
   };
   /** What fake `id` was called with last, and how many times. */
