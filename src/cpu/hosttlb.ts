@@ -73,7 +73,7 @@ export const HOST_TRACKED_FILLS = TRACKED_FILLS;
 
 /** The entry of a virtual address: the 4 KiB page number folded with the 2 MiB one, so that a
  *  stride of 2 MiB does not land every access in the same entry. The interpreter inlines the
- *  same expression, doubled (hostTlbPair; semantics.ts, interp.ts). */
+ *  same expression, doubled (hostTlbPairSource). */
 export function hostTlbIndex(lo: number): number {
   return ((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE - 1);
 }
@@ -81,6 +81,13 @@ export function hostTlbIndex(lo: number): number {
 /** The index of an entry in the pair arrays (HostTlb: rLo, rHi, rBase, rSlot ...): 2 * entry. */
 export function hostTlbPair(e: number): number {
   return e << 1;
+}
+
+/** hostTlbPair(hostTlbIndex(lo)) as JavaScript source over the int32 expression `lo`, for the
+ *  generated interpreter (semantics.ts, fpu/semantics.ts, interp.ts), whose text defines
+ *  TLB_PAIR_MASK = TLB_MASK << 1. */
+export function hostTlbPairSource(lo: string): string {
+  return `((${lo} >>> 11) ^ (${lo} >>> 20)) & TLB_PAIR_MASK`;
 }
 
 /** Four views of one kind's two pair arrays: lo and hi over the tags (lo at 8 * entry, hi after

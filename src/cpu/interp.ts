@@ -28,6 +28,7 @@
 
 import { FPU } from "./fpu/ops.js";
 import type { Hart, PendingJit } from "./hart.js";
+import { hostTlbPairSource } from "./hosttlb.js";
 import { div32, divu32, rem32, remu32 } from "./int32.js";
 import { div64, divu64, mul64, mulh64, mulhsu64, mulhu64, r, rem64, remu64 } from "./int64.js";
 import { MNEMONICS, type Mnemonic, OP_ILLEGAL, OP_REGION, OPS } from "./isa.js";
@@ -331,7 +332,7 @@ function runSource(v: Variant): string {
         n++;
         fault: {
         if ((pcLo & -4096) !== fLo || pcHi !== fHi) {
-          const e = ((pcLo >>> 11) ^ (pcLo >>> 20)) & TLB_PAIR_MASK;
+          const e = ${hostTlbPairSource("pcLo")};
           ${paged ? FETCH_FLUSH("n") : ""}
           if (${fetchHit}) { fBase = xBase[e]; dc = xCode[e]; ${paged ? "fSlot = xSlot[e]; fFrom = n;" : ""} }
           else { ${SYNC_PC} dc = h.fetchGuarded(pcLo, pcHi); if (h.faulted !== 0) break fault; fBase = h.fetchBase; ${paged ? "fSlot = h.hostSlot; fFrom = n + 1;" : ""} }

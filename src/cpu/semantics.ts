@@ -19,6 +19,7 @@
 
 import { CSR_KIND } from "./csr.js";
 import { fpSemantics } from "./fpu/semantics.js";
+import { hostTlbPairSource } from "./hosttlb.js";
 import type { Mnemonic } from "./isa.js";
 
 export interface Semantics {
@@ -44,6 +45,8 @@ export const JUMP_REL =
   "pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0; pcLo = t; }";
 
 /** pc + len into (lo, hi) of rd, the link register. */
+// The host-TLB entry of the address in lo, doubled (hostTlbPair): the integer loads and stores.
+const TLB_ENTRY = hostTlbPairSource("lo");
 const LINK = "const ll = (pcLo + len) | 0; const lh = (pcHi + ((ll >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;";
 
 export const NEXT_PC = "pcLo = (pcLo + len) | 0; if ((pcLo >>> 0) < len) pcHi = (pcHi + 1) | 0;";
@@ -62,7 +65,7 @@ function load(width: 1 | 2 | 4 | 8, signed: boolean): Semantics {
   const slowHi = width === 8 ? " vh = r.hi;" : "";
   return {
     body:
-      `${EA} const e = ((lo >>> 11) ^ (lo >>> 20)) & TLB_PAIR_MASK; let v = 0; ${vh}` +
+      `${EA} const e = ${TLB_ENTRY}; let v = 0; ${vh}` +
       `if (rLo[e] === (lo & -4096) && rHi[e] === hi${align ? ` && (lo & ${align}) === 0` : ""}) {` +
       ` const p = rBase[e] + (lo & 4095); v = ${fast[width]};${fastHi} ACCT_R }` +
       ` else { SYNC_PC; v = h.loadGuarded(lo, hi, ${width}, ${signed}); if (h.faulted !== 0) FAULT;${slowHi} }` +
@@ -80,7 +83,7 @@ function store(width: 1 | 2 | 4 | 8): Semantics {
   };
   return {
     body:
-      `${EA} const e = ((lo >>> 11) ^ (lo >>> 20)) & TLB_PAIR_MASK;` +
+      `${EA} const e = ${TLB_ENTRY};` +
       ` if (wLo[e] === (lo & -4096) && wHi[e] === hi${align ? ` && (lo & ${align}) === 0` : ""}) {` +
       ` const p = wBase[e] + (lo & 4095); ${fast[width]} ACCT_W }` +
       ` else { SYNC_PC; h.storeGuarded(lo, hi, ${width}, x[s2], x[s2 + 1]); if (h.faulted !== 0) FAULT; if (h.yieldRequested) END_AFTER; }`,

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { hostTlbIndex, hostTlbPair } from "../../src/cpu/hosttlb.js";
+import { hostTlbIndex, hostTlbPair, hostTlbPairSource } from "../../src/cpu/hosttlb.js";
 import { HostTlb } from "../../src/cpu/index.js";
+import { TLB_MASK } from "../../src/cpu/trap.js";
 
 const hit = (t: HostTlb, kind: "r" | "w" | "x", va: number): boolean => {
   const e = hostTlbPair(hostTlbIndex(va));
@@ -13,6 +14,18 @@ describe("the host TLB", () => {
   it("a 2 MiB stride does not fold every page onto one entry", () => {
     const idx = new Set([0, 1, 2, 3].map((k) => hostTlbIndex(0x4000_0000 + k * (2 << 20))));
     expect(idx.size).toBe(4);
+  });
+
+  it("the generated interpreter's entry expression (hostTlbPairSource) is hostTlbPair(hostTlbIndex(lo))", () => {
+    const entry = new Function("TLB_PAIR_MASK", "lo", `return ${hostTlbPairSource("lo")};`) as (
+      mask: number,
+      lo: number,
+    ) => number;
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (lo) => {
+        expect(entry(TLB_MASK << 1, lo)).toBe(hostTlbPair(hostTlbIndex(lo)));
+      }),
+    );
   });
 
   it("a fetch entry carries its page's decode page until the fetch entries are flushed", () => {

@@ -15,6 +15,7 @@
 // they have done so (an instruction that traps leaves FS alone); flags raised by instructions
 // that write no f register set it through h.fpFlags.
 
+import { hostTlbPairSource } from "../hosttlb.js";
 import type { FpMnemonic } from "../isa.js";
 import type { Semantics } from "../semantics.js";
 
@@ -38,9 +39,9 @@ const TINY = `${2 ** -900}`;
 const HUGE = `${2 ** 990}`;
 const MIN_S = `${2 ** -126}`;
 const CANON_S = "0x7fc00000";
-// The host-TLB entry of an address, doubled (hostTlbPair, ../hosttlb.ts), as the integer loads
-// and stores compute it.
-const TLB_ENTRY = "((lo >>> 11) ^ (lo >>> 20)) & TLB_PAIR_MASK";
+// The host-TLB entry of an address, doubled (hostTlbPair), as the integer loads and stores
+// compute it.
+const TLB_ENTRY = hostTlbPairSource("lo");
 
 /** A single operand, unboxed (the canonical NaN's value when not NaN-boxed). */
 const sv = (s: string): string => `(fi[${s} + 1] === -1 ? f32[${s}] : NaN)`;
