@@ -351,9 +351,9 @@ export function regionHub(table: WebAssembly.Table, memory: WebAssembly.Memory, 
   f.op(Op.i32_ne).localGet(ph);
   word(HUB_FHI);
   f.op(Op.i32_ne).op(Op.i32_or).if();
-  // e = host TLB index * 8 (hostTlbIndex; the views' pairs, hosttlb.ts hostTlbPair)
-  f.localGet(pl).i32Const(12).op(Op.i32_shr_u).localGet(pl).i32Const(21).op(Op.i32_shr_u).op(Op.i32_xor);
-  f.i32Const(TLB_MASK).op(Op.i32_and).i32Const(3).op(Op.i32_shl).localSet(e);
+  f.localGet(pl);
+  entryOffset(f, pl);
+  f.localSet(e);
   f.localGet(e).load(Op.i32_load, lay.xLo).localGet(pl).i32Const(-4096).op(Op.i32_and).op(Op.i32_ne);
   f.localGet(e).load(Op.i32_load, lay.xHi).localGet(ph).op(Op.i32_ne).op(Op.i32_or).if();
   why(HUB_ITLB, done);
@@ -705,6 +705,15 @@ export function samePageGroup(
     if (ins.kind === K_LOAD && ins.d === first.s1) return null;
   }
   return group.map((ins) => ins.imm);
+}
+
+/** Push the host TLB's byte index (entry * 8: the views' pairs, hosttlb.ts hostTlbPair) of the
+ *  address whose low word is in local `lo`, with that word pushed already: (((lo >>> 12) ^ (lo >>>
+ *  21)) & (TLB_SIZE - 1)) * 8, as hostTlbIndex(), computed as ((lo ^ (lo >>> 9)) >>> 9) & (mask
+ *  << 3): one x64 move fewer than (lo >>> 9) ^ (lo >>> 18). */
+function entryOffset(f: FuncBuilder, lo: number): void {
+  f.localGet(lo).i32Const(9).op(Op.i32_shr_u).op(Op.i32_xor).i32Const(9).op(Op.i32_shr_u);
+  f.i32Const(TLB_MASK << 3).op(Op.i32_and);
 }
 
 function insnAt(src: RegionSource, off: number): Insn | null {
@@ -1267,23 +1276,13 @@ class Emitter {
     this.get(s1);
     this.imm64(imm);
     f.op(Op.i64_add).localTee(this.addr).op(Op.i32_wrap_i64).localTee(this.lo);
-    this.entryOffset(this.lo);
+    entryOffset(this.f, this.lo);
     f.localTee(this.e).load(Op.i64_load, tag);
     f.localGet(this.addr)
       .i64Const(-4096 | (width - 1), -1)
       .op(Op.i64_and)
       .op(Op.i64_xor)
       .op(Op.i64_eqz);
-  }
-
-  /** Push the host TLB's byte index (entry * 8: the views' pairs) of the address whose low word
-   *  is in local `lo`, with that word pushed already: (((lo >>> 12) ^ (lo >>> 21)) & (TLB_SIZE -
-   *  1)) * 8, as hostTlbIndex(), computed as ((lo ^ (lo >>> 9)) >>> 9) & (mask << 3): one x64
-   *  move fewer than (lo >>> 9) ^ (lo >>> 18). */
-  private entryOffset(lo: number): void {
-    const f = this.f;
-    f.localGet(lo).i32Const(9).op(Op.i32_shr_u).op(Op.i32_xor).i32Const(9).op(Op.i32_shr_u);
-    f.i32Const(TLB_MASK << 3).op(Op.i32_and);
   }
 
   /** Push the RAM address of the access: the entry's base + the page offset. */
@@ -1383,7 +1382,7 @@ class Emitter {
       this.imm64(page.imms[j]!);
       f.op(Op.i64_add).op(Op.i32_wrap_i64).localTee(this.gLo);
       // the host TLB's byte index of the address, as lookup()
-      this.entryOffset(this.gLo);
+      entryOffset(this.f, this.gLo);
       f.load(Op.i32_load, site.slotArr).localSet(this.slot);
       this.accountSite({ ...site, slot: this.slot });
       f.end();
