@@ -121,10 +121,12 @@ export class Paging implements Translator {
     if (key !== this.okFor) {
       const ok = host.ok;
       for (let perm = 0; perm < 256; perm++) {
-        ok[HOST_OK.HIT + perm] = permits(perm, "r", ctx) && adSatisfied(perm, "r") ? 1 : 0;
-        ok[HOST_OK.HIT + 256 + perm] = permits(perm, "w", ctx) && adSatisfied(perm, "w") ? 1 : 0;
-        ok[HOST_OK.PERMITS + perm] = permits(perm, "r", ctx) ? 1 : 0;
-        ok[HOST_OK.PERMITS + 256 + perm] = permits(perm, "w", ctx) ? 1 : 0;
+        const canR = permits(perm, "r", ctx);
+        const canW = permits(perm, "w", ctx);
+        ok[HOST_OK.HIT + perm] = canR && adSatisfied(perm, "r") ? 1 : 0;
+        ok[HOST_OK.HIT + 256 + perm] = canW && adSatisfied(perm, "w") ? 1 : 0;
+        ok[HOST_OK.PERMITS + perm] = canR ? 1 : 0;
+        ok[HOST_OK.PERMITS + 256 + perm] = canW ? 1 : 0;
       }
       this.okFor = key;
     }

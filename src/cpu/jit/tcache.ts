@@ -172,15 +172,28 @@ export function encodeRegion(s: StoredRegion): Uint8Array {
     dv.setInt32(4 * k, w, true);
   });
   out.set(s.wasm, words.length * 4);
-  const [d0, d1] = digestOf(out);
-  dv.setUint32(4 * DIGEST, d0, true);
-  dv.setUint32(4 * DIGEST + 4, d1, true);
-  return out;
+  return seal(out);
 }
 
 /** The digest of a value, its digest words left out. */
 function digestOf(v: Uint8Array): [number, number] {
   return digest64(v.subarray(0, 4 * DIGEST), v.subarray(4 * DIGEST + 8));
+}
+
+/** Write value `v`'s digest into its digest words; returns `v`. */
+function seal(v: Uint8Array): Uint8Array {
+  const [d0, d1] = digestOf(v);
+  const dv = new DataView(v.buffer, v.byteOffset, v.length);
+  dv.setUint32(4 * DIGEST, d0, true);
+  dv.setUint32(4 * DIGEST + 4, d1, true);
+  return v;
+}
+
+/** Do value `v`'s digest words hold its digest (no damage)? */
+function sealed(v: Uint8Array): boolean {
+  const [d0, d1] = digestOf(v);
+  const dv = new DataView(v.buffer, v.byteOffset, v.length);
+  return dv.getUint32(4 * DIGEST, true) === d0 && dv.getUint32(4 * DIGEST + 4, true) === d1;
 }
 
 /** A stored value read back, or undefined when `v` is no whole, undamaged value of this format
@@ -189,9 +202,7 @@ export function decodeRegion(v: Uint8Array<ArrayBuffer>, entry: number): StoredR
   if (v.length < HEAD * 4) return undefined;
   const dv = new DataView(v.buffer, v.byteOffset, v.length);
   const w = (k: number): number => dv.getInt32(4 * k, true);
-  if (w(0) !== MAGIC) return undefined;
-  const [d0, d1] = digestOf(v);
-  if (dv.getUint32(4 * DIGEST, true) !== d0 || dv.getUint32(4 * DIGEST + 4, true) !== d1) return undefined;
+  if (w(0) !== MAGIC || !sealed(v)) return undefined;
   const [kind, insns, lo, hi, nb, nr, nd, len] = [w(1), w(2), w(3), w(4), w(5), w(6), w(7), w(8)];
   if (nb < 0 || nr < 0 || nd < 0 || len < 0 || v.length !== (HEAD + nb + nr + nd) * 4 + len) return undefined;
   const offs = (at: number, n: number): number[] => Array.from({ length: n }, (_, k) => w(at + k));
@@ -299,10 +310,7 @@ export function encodeHelper(wasm: Uint8Array): Uint8Array {
   dv.setInt32(4, HELPER, true);
   dv.setInt32(4 * 8, wasm.length, true);
   out.set(wasm, HEAD * 4);
-  const [d0, d1] = digestOf(out);
-  dv.setUint32(4 * DIGEST, d0, true);
-  dv.setUint32(4 * DIGEST + 4, d1, true);
-  return out;
+  return seal(out);
 }
 
 /** A helper module's bytes read back from a stored value, or undefined when `v` is no whole,
@@ -313,9 +321,7 @@ export function decodeHelper(v: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer
   if (dv.getInt32(0, true) !== MAGIC || dv.getInt32(4, true) !== HELPER) return undefined;
   for (let k = 2; k < 8; k++) if (dv.getInt32(4 * k, true) !== 0) return undefined;
   if (dv.getInt32(4 * 8, true) !== v.length - HEAD * 4) return undefined;
-  const [d0, d1] = digestOf(v);
-  if (dv.getUint32(4 * DIGEST, true) !== d0 || dv.getUint32(4 * DIGEST + 4, true) !== d1) return undefined;
-  return v.subarray(HEAD * 4);
+  return sealed(v) ? v.subarray(HEAD * 4) : undefined;
 }
 
 /** A helper module of the translator (not a region: the wasm slow path of a hart, slowpath.ts),
