@@ -24,7 +24,7 @@ function probeShebang(env: NodeJS.ProcessEnv): [string | null, string | null] {
 
 describe("bin/mmlab.js's #! line", () => {
   it("drops NODE_EXTRA_CA_CERTS and sets one malloc arena", () => {
-    const env = { ...process.env, NODE_EXTRA_CA_CERTS: "/nonexistent/ca.pem" };
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_EXTRA_CA_CERTS: "/nonexistent/ca.pem" };
     delete env.GLIBC_TUNABLES;
     const [ca, tunables] = probeShebang(env);
     expect(ca).toBeNull();
