@@ -1,6 +1,7 @@
 // Whole commands, cold: what a user waits for (bench/run.ts runs this suite after the
-// benchmark.js ones). Each measurement is a fresh `node bin/mmlab.js ...` process (nothing of a
-// previous run is warm but the operating system's file cache), timed from spawn to exit.
+// benchmark.js ones). Each measurement is a fresh `bin/mmlab.js ...` process, started as the
+// installed `mmlab` command is (through its #! line and the environment it sets: bin/mmlab.js);
+// nothing of a previous run is warm but the operating system's file cache. Timed from spawn to exit.
 // benchmark.js fits repeated calls in one process, so these are measured by repeated spawns
 // instead: `runs` rounds (npm run bench -- --cold-runs N, default 5),
 // each round running every command once in the same order (interleaved, so a burst of other
@@ -28,8 +29,8 @@
 // unit of the start-up figure (hello's wall time / node -e 0's). Where NODE_EXTRA_CA_CERTS is set
 // (the development machine sets it to the system's 140-certificate bundle), `node -e 0` runs a
 // second time without it: Node 20 parses that file at process start, before any script runs
-// (about 420 M instructions, 30 ms of CPU on the development VM, in every command of the suite
-// alike, and nothing an option in bin/mmlab.js can avoid), so the floor is given both ways.
+// (about 420 M instructions, 30 ms of CPU on the development VM; bin/mmlab.js's #! line starts
+// mmlab without it), so the floor is given both ways.
 
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -40,7 +41,7 @@ export interface ColdCommand {
   name: string;
   /** What it stands for, in the report. */
   title: string;
-  /** argv of `node` (the script first). */
+  /** The command: bin/mmlab.js (run through its #! line) and its arguments. */
   node: string[];
   /** Expected stdout; null: whatever its first run printed (every later run must match it). */
   stdout: string | null;
@@ -311,7 +312,7 @@ export function measureCold(opts: ColdOptions): ColdReport | undefined {
     node0.push(spawnTimed(process.execPath, ["-e", "0"]));
     if (noCa) node0NoCa.push(spawnTimed(process.execPath, ["-e", "0"], noCa));
     for (const c of commands) {
-      const s = spawnTimed(process.execPath, c.node);
+      const s = spawnTimed(c.node[0]!, c.node.slice(1)); // bin/mmlab.js through its #! line
       const rec = samples.get(c.name)!;
       const insns = check(c, s);
       if (rec.insns !== null && insns !== rec.insns) {

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS GLIBC_TUNABLES=${GLIBC_TUNABLES}:glibc.malloc.arena_max=1 node
 // The `mmlab` command: runs the CLI built by `npm run build` (and so by `npm ci`, through the
 // prepare script): the CommonJS bundle of dist/bundle/ (scripts/bundle.ts: a few chunks to load
 // instead of ~150 modules), compiled with V8's code cache by its start.js
@@ -6,6 +6,18 @@
 // bundle is older than that output (`tsc` was run alone since: the bundle would be stale).
 // This file is CommonJS (bin/package.json), so that a command starts without Node's ES module
 // loader. It ends the process as soon as the command is done and nothing else is pending.
+//
+// Node is started (the #! line, env -S: GNU coreutils 8.30 or later, BSD and macOS env) with two
+// changes to the environment that only the process's start can make, each costing a command
+// without them (perf stat, the development VM; docs/performance.md, "The mmlab command's
+// environment"):
+// - no NODE_EXTRA_CA_CERTS: Node parses the certificates that file names before any script runs
+//   (the development VM sets it to the system's 140-certificate bundle: about 30 ms of CPU per
+//   start), and mmlab makes no TLS connection;
+// - glibc's malloc limited to one arena (GLIBC_TUNABLES, appended to the user's own tunables):
+//   V8's compiler threads would each grow an arena of their own, about 650 mprotect calls and
+//   4,500 more page faults in a run of bench_coremark, 8-14% of its CPU time.
+// `node bin/mmlab.js` runs the same command without them.
 "use strict";
 const { statSync } = require("node:fs");
 

@@ -23,7 +23,7 @@
 // used up, so it is still warmed at its first call, as below.
 //
 // Why at the first call, not later (measured with --trace-opt --trace-deopt on bench_coremark,
-// README Performance): warming after the program's first 1,000 instructions (so that tiny
+// docs/performance.md): warming after the program's first 1,000 instructions (so that tiny
 // programs would skip it), V8 marked run_paged hot during the warm-up, from the program's ticks
 // plus the warm-up's own, and compiled it with half the warm-up's feedback: it was deoptimized
 // in 5 runs out of 5 (after 10,000 instructions: 2 out of 5); warming at the first call, in

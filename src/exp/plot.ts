@@ -2,7 +2,7 @@
 // canvas: vega's "none" renderer estimates text widths), and the pieces the experiments share
 // (a byte-size axis on a log scale, the common look). vega and vega-lite are imported when the
 // first plot is drawn, not with this module: they are CommonJS bundles of ~100 modules that cost
-// about 0.4 s of CPU to load, and only `mmlab exp` draws plots (README, Performance).
+// about 0.4 s of CPU to load, and only `mmlab exp` draws plots (docs/performance.md).
 
 import type { TopLevelSpec } from "vega-lite";
 import type { PlotSpec, VlSpec } from "./types.js";

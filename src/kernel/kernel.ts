@@ -3,7 +3,7 @@
 // on on every hart, and runs what its command line asks. Its code is TypeScript; its memory is
 // the machine's memory, reached through the harts' MMUs.
 
-import { CSR, type Hart, INSNS_PER_TICK, type Machine, PRIV_S, TIMEBASE_HZ } from "../cpu/index.js";
+import { type Hart, INSNS_PER_TICK, type Machine, PRIV_S, TIMEBASE_HZ } from "../cpu/index.js";
 import { makeSatp, RAM_BASE, SATP_SV48 } from "../mmu/index.js";
 import { type ParamSpec, type ParamValue, parseBool, parseCmdline, parseUint } from "./cmdline.js";
 import type { Vfs } from "./fs/vfs.js";
@@ -266,8 +266,10 @@ export class Kernel {
     // copies the kernel's root entries, sees later vmalloc mappings.
     if (!this.pgd.preallocate(VMALLOC_START, VMALLOC_END))
       throw new Error("boot: out of memory for vmalloc tables");
+    // writeSatp is what a csrWrite of satp does; csrWrite would first build the whole CSR file's
+    // table (csrTable, about 1 ms and 200 KB of young heap) at every boot, for one register.
     for (const h of m.harts) {
-      h.csrWrite(CSR.satp, makeSatp(SATP_SV48, 0, this.pgd.root));
+      h.writeSatp(makeSatp(SATP_SV48, 0, this.pgd.root));
       h.priv = PRIV_S;
     }
     if (this.kasan && !this.kasan.kasan_init()) throw new Error("boot: out of memory for the KASAN shadow");

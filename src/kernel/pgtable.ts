@@ -60,8 +60,10 @@ export class KernelPageTable {
     this.root = root;
     if (kernelRoot !== undefined) {
       for (let i = 256; i < 512; i++) {
-        const [lo, hi] = readPte(mem, pteAddress(kernelRoot, i));
-        writePte(mem, pteAddress(root, i), lo, hi);
+        // indexed, not destructured: a cold function's array destructuring goes through the
+        // iterator protocol (an iterator and three results per entry, 256 entries per mm)
+        const pte = readPte(mem, pteAddress(kernelRoot, i));
+        writePte(mem, pteAddress(root, i), pte[0], pte[1]);
       }
     }
   }

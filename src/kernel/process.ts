@@ -3,7 +3,7 @@
 // switches change satp without flushing); a trap enters S-mode, which ends the interpreter's run,
 // and this code handles it in TypeScript and returns to the task with sret.
 
-import { CAUSE, CSR, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as runHart } from "../cpu/index.js";
+import { CAUSE, disasm, type Hart, IRQ, MSTATUS, PRIV_S, PRIV_U, run as runHart } from "../cpu/index.js";
 import { makeSatp, SATP_SV48 } from "../mmu/index.js";
 import { ASID_BITS_MAX, AsidAllocator } from "./asid.js";
 import { ExecError, load_elf_binary, parseExecutable } from "./binfmt_elf.js";
@@ -320,7 +320,7 @@ export class Scheduler {
       this.mmput(mm);
       throw e;
     } finally {
-      h.csrWrite(CSR.satp, savedSatp);
+      h.writeSatp(savedSatp);
       this.asids.forget(h.id);
     }
     this.init ??= t;
@@ -478,7 +478,7 @@ export class Scheduler {
    *  for it; the hart joins mm_cpumask. */
   use_mm(h: Hart, mm: mm_struct): void {
     const flush = this.asids.switch_mm(mm, h.id);
-    h.csrWrite(CSR.satp, makeSatp(SATP_SV48, this.asids.asidOf(mm), mm.pgd.root));
+    h.writeSatp(makeSatp(SATP_SV48, this.asids.asidOf(mm), mm.pgd.root));
     if (flush) this.k.flush.local_flush_tlb_all(h);
     mm.mm_cpumask |= 1 << h.id;
   }

@@ -4,7 +4,7 @@
 // (an assembly file gets one line per diagnostic, each `file:line:col: message`); under the
 // kernel, a file that is not an executable the kernel runs is the kernel's ExecError (status 126).
 // The assembler is loaded only for assembly programs (loadAssembler: about 18 modules that a run
-// of an ELF file does not need; README, Performance): a caller that may meet a .s file awaits
+// of an ELF file does not need; docs/performance.md): a caller that may meet a .s file awaits
 // loadAssembler() before calling these synchronous functions.
 
 import type * as Asm from "../asm/index.js";

@@ -35,8 +35,18 @@ import { Block, F64, I32, I64, type ValType } from "./types.js";
 /** Offsets in a hart's jit words: the exit pc, and the value a slow load returns. */
 export const JIT_PC = 0;
 export const JIT_VALUE = 8;
+/** The loop groups' pending state (Emitter.loopGroups), JIT_LOOP_BYTES each from here: the
+ *  slot (-1: none), the n of the first pending iteration and the block's length (i32). In
+ *  memory, not in locals: a local carried around the loop became a phi that V8 shuffled
+ *  between registers and the stack at each iteration (mmu/onoff 8% slower than with none). */
+export const JIT_LOOP = 80;
+export const JIT_LOOP_BYTES = 16;
 /** Most access sites in a group (see Emitter.planGroups). */
 export const MAX_GROUP = 4;
+/** Groups of a block that loops on itself whose hits stay pending across its iterations
+ *  (Emitter.loopGroups): at most this many a block (each costs two locals and code at each
+ *  call out of the block). */
+export const MAX_LOOP_GROUPS = 2;
 /** Bytes of a hart's jit words (in trap.ts, which the interpreter's warm-up reads without
  *  loading the emitter). */
 export { JIT_WORDS_BYTES } from "../trap.js";
@@ -707,6 +717,37 @@ export function samePageGroup(
   return group.map((ins) => ins.imm);
 }
 
+/** The groups (planGroups' `plan` of `insns`, a block of `len` instructions with its end) whose
+ *  hits stay pending across the iterations when the block loops on itself: the first
+ *  MAX_LOOP_GROUPS of them, each with its first instruction's index, its last site's rel and
+ *  its numbers of loads and stores. */
+export function planLoopGroups(
+  insns: readonly Pick<Insn, "kind" | "call">[],
+  plan: readonly number[],
+  len: number,
+): { start: number; rel: number; loads: number; stores: number }[] {
+  const out: { start: number; rel: number; loads: number; stores: number }[] = [];
+  for (let k = 0; k < insns.length && out.length < MAX_LOOP_GROUPS; k++) {
+    if (!(plan[k]! > 0)) continue;
+    const g = { start: k, rel: 0, loads: 0, stores: 0 };
+    for (let j = k, left = plan[k]!; left > 0; j++) {
+      const ins = insns[j]!;
+      if (ins.call || (ins.kind !== K_LOAD && ins.kind !== K_STORE)) continue;
+      if (ins.kind === K_LOAD) g.loads++;
+      else g.stores++;
+      g.rel = j + 1 - len;
+      left--;
+    }
+    out.push(g);
+  }
+  return out;
+}
+
+/** Whether block `b` ends in a branch or jal to its own start (it is its own loop). */
+function loopsOnItself(b: GuestBlock): boolean {
+  return b.end !== null && b.end.name !== "jalr" && inPage(b.end.off, b.end.imm) === b.off;
+}
+
 /** Push the host TLB's byte index (entry * 8: the views' pairs, hosttlb.ts hostTlbPair) of the
  *  address whose low word is in local `lo`, with that word pushed already: (((lo >>> 12) ^ (lo >>>
  *  21)) & (TLB_SIZE - 1)) * 8, as hostTlbIndex(), computed as ((lo ^ (lo >>> 9)) >>> 9) & (mask
@@ -893,6 +934,22 @@ interface OpenGroup {
   size: number;
   slot: number;
   page: { base: number; imms: number[]; other: number } | null;
+  /** Its hits pending across its block's iterations, in a block that loops on itself. */
+  loop: LoopGroup | null;
+}
+
+/** A group of a block that loops on itself (Emitter.loopGroups) whose all-hit runs stay
+ *  pending across the iterations: the word at `at` (JIT_LOOP) the slot every one of its runs
+ *  since the iteration whose n is the word at `at` + 4 hit, -1 if none is pending. What they
+ *  account is known from n: one iteration every `len` instructions, each `counts` hits per kind
+ *  (its sites' counters, by kind), the last stamped at its last site's `rel`. `done`: its end
+ *  is emitted already in the block (at a point after it, this iteration's run is pending too). */
+interface LoopGroup {
+  at: number;
+  len: number;
+  counts: [number, number][];
+  rel: number;
+  done: boolean;
 }
 
 /** The emission of one region. */
@@ -934,6 +991,11 @@ class Emitter {
   private readonly xBase: number;
   /** The group of access sites being emitted (planGroups), or null. */
   private group: OpenGroup | null = null;
+  /** The loop groups of the block being emitted (LoopGroup; none unless it loops on itself),
+   *  and two scratch i32 locals for their accounting (made in emit() if any block has some). */
+  private loopGroups: (LoopGroup & { start: number })[] = [];
+  private loopSlot = -1;
+  private loopK = -1;
   private exitLabel!: Label;
   private topLabel!: Label;
   /** The dispatch labels, by block index (a later block's label is a direct forward branch). */
@@ -1020,6 +1082,7 @@ class Emitter {
   emit(resume: number[]): RegionCode {
     const f = this.f;
     f.i32Const(this.lay.x).localSet(this.xBase);
+    this.initLoopLocals();
     this.exitLabel = f.block();
     this.fp?.enter(this.exitLabel);
     this.topLabel = f.loop();
@@ -1052,6 +1115,27 @@ class Emitter {
     return { module: this.m, insns, blocks: this.blocks.length, lo, hi, resume, blockOffs };
   }
 
+  /** No loop group's slot pending (as many as the most any block has), and their locals. */
+  private initLoopLocals(): void {
+    if (!this.src.paged) return;
+    const f = this.f;
+    let most = 0;
+    for (const b of this.blocks) {
+      if (!loopsOnItself(b)) continue;
+      const len = b.insns.length + 1;
+      most = Math.max(most, planLoopGroups(b.insns, planGroups(b.insns), len).length);
+    }
+    for (let i = 0; i < most; i++) f.i32Const(0).i32Const(-1).store(Op.i32_store, this.loopAt(i));
+    if (most === 0) return;
+    this.loopSlot = f.local(I32, "lslot");
+    this.loopK = f.local(I32, "k");
+  }
+
+  /** The byte address of loop group `i`'s pending slot word (JIT_LOOP). */
+  private loopAt(i: number): number {
+    return this.lay.jit + JIT_LOOP + JIT_LOOP_BYTES * i;
+  }
+
   /** Push the pc at page offset `off` (any int32: out of the page too) as an i64 constant. */
   private constPc(off: number): void {
     const lo = (this.src.pageLo >>> 0) + off; // within ±2^33: exact as a double
@@ -1073,6 +1157,7 @@ class Emitter {
    *  did, direct branches made whole programs 7-9% slower: docs/jit.md "Figures"). */
   private goTo(off: number): void {
     const i = off >= 0 ? this.index.get(off) : undefined;
+    if (i !== this.current || !this.selfLabel) this.flushLoops(); // leaving the block's loop
     if (i === undefined) {
       this.exitTo(off);
       return;
@@ -1086,28 +1171,47 @@ class Emitter {
     const f = this.f;
     const len = b.insns.length + (b.end ? 1 : 0);
     this.selfLabel = null;
-    if (b.end && b.end.name !== "jalr" && inPage(b.end.off, b.end.imm) === b.off) this.selfLabel = f.loop();
+    if (loopsOnItself(b)) this.selfLabel = f.loop();
     this.blockBody(b, len);
     if (this.selfLabel) f.end();
     this.selfLabel = null;
+    this.loopGroups = [];
   }
 
   /** The code of block `b` of `len` instructions (in its own loop if it branches to itself). */
   private blockBody(b: GuestBlock, len: number): void {
     const f = this.f;
+    const insns = b.insns;
+    const plan = this.src.paged ? planGroups(insns) : null;
+    this.loopGroups =
+      plan && this.selfLabel
+        ? planLoopGroups(insns, plan, len).map((p, i) => ({
+            start: p.start,
+            at: this.loopAt(i),
+            len,
+            counts: (
+              [
+                [this.lay.hitR, p.loads],
+                [this.lay.hitW, p.stores],
+              ] as [number, number][]
+            ).filter(([, c]) => c > 0),
+            rel: p.rel,
+            done: true, // at the loop's head: the last iteration ran every group
+          }))
+        : [];
     // the whole block must fit the budget: else exit at its start
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localGet(0).op(Op.i32_gt_u);
     f.if(Block.void, "unlikely");
+    this.flushLoops();
     this.exitTo(b.off);
     f.end();
+    for (const lg of this.loopGroups) lg.done = false;
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localSet(this.n);
     if (this.src.paged)
       f.localGet(this.n).op(Op.f64_convert_i32_s).localGet(2).op(Op.f64_add).localSet(this.clkEnd);
     this.cached.fill(false);
     this.fp?.newBlock();
     this.topDepth = f.blockDepth;
-    const insns = b.insns;
-    const plan = this.src.paged ? planGroups(insns) : null;
     for (let k = 0; k < insns.length; k++) {
       if (plan && plan[k]! > 0) this.openGroup(insns, k, plan[k]!);
       this.insn(insns[k]!, k + 1 - len);
@@ -1344,7 +1448,8 @@ class Emitter {
     if (this.gSlot < 0) this.gSlot = this.f.local(I32, "gslot");
     const imms = samePageGroup(insns, k, size);
     const page = imms ? { base: insns[k]!.s1, imms, other: -1 } : null;
-    this.group = { sites: [], size, slot: this.gSlot, page };
+    const loop = this.loopGroups.find((lg) => lg.start === k) ?? null;
+    this.group = { sites: [], size, slot: this.gSlot, page, loop };
   }
 
   /** In a same-page group, account the hits of its sites before site `m` not yet accounted:
@@ -1457,11 +1562,92 @@ class Emitter {
     const g = this.group!;
     this.group = null;
     if (g.sites.length < 2) throw new Error("translator: a group of fewer than two sites");
+    if (g.loop) {
+      this.endLoopGroup(g, g.loop);
+      return;
+    }
     if (g.page) {
       this.accountBefore(g, g.sites.length);
       return;
     }
     this.flushGroup(g, g.sites.length);
+  }
+
+  /** After the last site of a loop group `g` (LoopGroup): if its slot local equals the pending
+   *  slot, this run is pending too (nothing emitted runs). Else the pending runs are accounted
+   *  and, if all of this run's sites hit one slot, this run starts the pending ones; if not,
+   *  they are accounted now (as endGroup). */
+  private endLoopGroup(g: OpenGroup, lg: LoopGroup): void {
+    const f = this.f;
+    const counts = new Map<number, number>();
+    for (const site of g.sites) counts.set(site.hits, (counts.get(site.hits) ?? 0) + 1);
+    if (lg.rel !== g.sites.at(-1)!.rel || lg.counts.some(([hits, c]) => counts.get(hits) !== c))
+      throw new Error("translator: a loop group's sites are not the ones planned");
+    f.localGet(g.slot).i32Const(0).load(Op.i32_load, lg.at).op(Op.i32_ne).if();
+    this.flushLoop(lg);
+    f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if();
+    f.i32Const(0).localGet(g.slot).store(Op.i32_store, lg.at);
+    f.i32Const(0)
+      .localGet(this.n)
+      .store(Op.i32_store, lg.at + 4);
+    f.i32Const(0)
+      .i32Const(lg.len)
+      .store(Op.i32_store, lg.at + 8);
+    if (g.page) {
+      f.else();
+      this.accountFrom(g, g.sites.length);
+    }
+    f.end();
+    f.end();
+    lg.done = true;
+  }
+
+  /** Before a call out or a branch out of the block's loop: account every loop group's pending
+   *  runs (flushLoop). */
+  private flushLoops(): void {
+    for (const lg of this.loopGroups) this.flushLoop(lg);
+  }
+
+  /** If loop group `lg` has runs pending, account them and none is pending: the iterations
+   *  from the one whose n was p0 to the last that ran it (this one if its end came, `done`,
+   *  else the one before), one every `len` instructions, so (n - p0 + (done ? len : 0)) / len
+   *  runs: each kind's counter + that times its count, the stamp the latest of its own (other
+   *  sites of the block may have stamped the slot since) and the last run's last site's clock.
+   *  No f64 constant, and the divisor from memory (JIT_LOOP): V8 kept a constant the flushes of
+   *  a loop share in a register, or built it, at the loop's head in every iteration. */
+  private flushLoop(lg: LoopGroup): void {
+    const f = this.f;
+    const back = lg.done ? 0 : lg.len;
+    const slot = this.loopSlot;
+    f.i32Const(0).load(Op.i32_load, lg.at).localTee(slot).i32Const(0).op(Op.i32_ge_s).if();
+    this.slotOffset(slot);
+    this.slotOffset(slot);
+    f.load(Op.f64_load, this.lay.stamp);
+    // clk + n + rel - back, exact (integers below 2^53)
+    f.localGet(this.n);
+    if (lg.rel - back !== 0) f.i32Const(lg.rel - back).op(Op.i32_add);
+    f.op(Op.f64_convert_i32_s).localGet(2).op(Op.f64_add);
+    f.op(Op.f64_max).store(Op.f64_store, this.lay.stamp);
+    f.localGet(this.n)
+      .i32Const(0)
+      .load(Op.i32_load, lg.at + 4)
+      .op(Op.i32_sub);
+    if (back === 0) f.i32Const(lg.len).op(Op.i32_add);
+    f.localSet(this.loopK);
+    for (const [hits, c] of lg.counts) {
+      this.slotOffset(slot);
+      this.slotOffset(slot);
+      f.load(Op.f64_load, hits).localGet(this.loopK);
+      if (c !== 1) f.i32Const(c).op(Op.i32_mul);
+      // a multiple of len: the quotient is exact
+      f.op(Op.f64_convert_i32_s)
+        .i32Const(0)
+        .load(Op.i32_load, lg.at + 8)
+        .op(Op.f64_convert_i32_s);
+      f.op(Op.f64_div).op(Op.f64_add).store(Op.f64_store, hits);
+    }
+    f.i32Const(0).i32Const(-1).store(Op.i32_store, lg.at);
+    f.end();
   }
 
   private load(ins: Insn, rel: number, width: number, signed: boolean, op: number): void {
@@ -1474,6 +1660,7 @@ class Emitter {
     this.account(lay.rSlot, lay.hitR, rel);
     f.else();
     this.missInGroup();
+    this.flushLoops();
     this.slowArgs(ins, rel, width | (signed ? 16 : 0));
     f.call(this.slowLoad());
     f.brIf(this.exitLabel, "unlikely"); // trapped (the value under the flag is dropped)
@@ -1493,6 +1680,7 @@ class Emitter {
     this.account(lay.wSlot, lay.hitW, rel);
     f.else();
     this.missInGroup();
+    this.flushLoops();
     f.localGet(this.addr);
     this.get(ins.s2);
     f.localGet(1).localGet(this.n);
@@ -1616,6 +1804,7 @@ class Emitter {
    *  after it (its local no longer caches it). */
   private exec(ins: Insn, rel: number, after?: () => void): void {
     const f = this.f;
+    this.flushLoops();
     f.i32Const(ins.a).i32Const(ins.imm).localGet(1).localGet(this.n);
     f.i32Const(execSite(ins.off, ins.op, ins.len, rel)).call(this.execSlow());
     after?.(); // before any exit: fp.ts takes back the f register the op wrote
@@ -1787,6 +1976,9 @@ class Emitter {
   private jumpRel(ins: Insn): void {
     const t = inPage(ins.off, ins.imm);
     if (t >= 0) this.goTo(t);
-    else this.exitTo(ins.off + ins.imm);
+    else {
+      this.flushLoops();
+      this.exitTo(ins.off + ins.imm);
+    }
   }
 }

@@ -16,7 +16,9 @@ import {
   K_LOAD,
   K_STORE,
   MAX_GROUP,
+  MAX_LOOP_GROUPS,
   planGroups,
+  planLoopGroups,
   samePageGroup,
   slowSite,
 } from "../../../src/cpu/jit/region.js";
@@ -71,6 +73,21 @@ describe("planGroups", () => {
   it(`at most ${MAX_GROUP} sites a group`, () => {
     const six = Array.from({ length: 6 }, () => sd(11));
     expect(planGroups(six)).toEqual([MAX_GROUP, 0, 0, 0, 2, 0]);
+  });
+});
+
+describe("planLoopGroups", () => {
+  it("each group's first index, its last site's rel and its loads and stores", () => {
+    const insns = [ld(10, 11), alu(10), sd(11), alu(5), ld(12, 13), sd(13)];
+    // a block of these and its end: 7 instructions, rel = index + 1 - 7
+    expect(planLoopGroups(insns, planGroups(insns), 7)).toEqual([
+      { start: 0, rel: -4, loads: 1, stores: 1 },
+      { start: 4, rel: -1, loads: 1, stores: 1 },
+    ]);
+  });
+  it(`at most ${MAX_LOOP_GROUPS} a block`, () => {
+    const insns = [sd(11), sd(11), sd(12), sd(12), sd(13), sd(13), called()];
+    expect(planLoopGroups(insns, planGroups(insns), 8).map((g) => g.start)).toEqual([0, 2]);
   });
 });
 
@@ -178,6 +195,99 @@ describe("translator: groups of access sites, paged", () => {
         const source = pageLoop(body, 5000, cfg.pages, stride);
         const { executed, jit } = expectSameRuns(
           (j) => runPagedGuest({ ...cfg, source, dataBytes: (cfg.pages + 1) * 4096, host: true, jit: j }),
+          (g) => g.res,
+        );
+        expect(jit.res.exitCode).toBe(0);
+        expect(executed).toBeGreaterThan(0.8 * jit.h.steps);
+      });
+    }
+  }
+});
+
+/** A loop whose t1 = s0 + t0 walks `step` bytes an iteration through `pages` pages (many
+ *  iterations on one page: a loop group's runs stay pending), and whose a4 = s0 + a5 moves
+ *  `rot` pages an iteration through `rotPages` pages; `body` runs on them (t2, t3 free). */
+function slowLoop(
+  body: string,
+  iters: number,
+  pages: number,
+  rot: number,
+  rotPages: number,
+  step = 8,
+): string {
+  return `
+    _start:
+      li s0, ${DATA_VA}
+      li s1, ${iters}
+      li s2, ${step}
+      li s3, ${pages * 4096 - 1}
+      li s4, ${rot * 4096}
+      li s5, ${rotPages * 4096 - 1}
+      li t0, 0
+      li a5, 0
+    loop:
+      add t1, s0, t0
+      add a4, s0, a5
+      ${body}
+      add t0, t0, s2
+      and t0, t0, s3
+      add a5, a5, s4
+      and a5, a5, s5
+      addi s1, s1, -1
+      bnez s1, loop
+      ${FINISH}`;
+}
+
+const LOOP_BODIES: Record<string, string> = {
+  // the group's runs pending for 512 iterations a page; the lw after it hits its slot when t1
+  // is in page 0, later than the group's last site (the flush keeps the later stamp)
+  "a same-page group, then a site on page 0": `
+      ld t2, 0(t1)
+      addi t2, t2, 1
+      sd t2, 0(t1)
+      sw t2, 4(t1)
+      lw t3, 0(s0)`,
+  // two loop groups, both pending: on t1, and on page 0 (the same slot as t1's group's a
+  // quarter of the time)
+  "two groups, both pending": `
+      ld t2, 0(t1)
+      sd t2, 8(t1)
+      ld t3, 0(s0)
+      addi t3, t3, 1
+      sd t3, 0(s0)`,
+  // a site before the group on a page that changes every iteration (misses on tiny: its slow
+  // path, called with the group's runs of the iterations before pending, picks an LRU victim)
+  "a site missing before the group": `
+      lw t3, 0(a4)
+      ld t2, 0(t1)
+      addi t2, t2, 1
+      sd t2, 0(t1)`,
+  // the same after the group: its own run this iteration is pending too
+  "a site missing after the group": `
+      ld t2, 0(t1)
+      addi t2, t2, 1
+      sd t2, 0(t1)
+      sw t2, 0(a4)`,
+  // an atomic (a called op: its import reads and fills the TLB) after the group each iteration
+  "a called op after the group": `
+      ld t2, 0(t1)
+      sd t2, 16(t1)
+      amoadd.w t3, t2, (a4)`,
+};
+
+describe("translator: loop groups (a group's runs pending across its block's iterations), paged", () => {
+  for (const cfg of [
+    { tlb: "tiny", priv: PRIV_S, rot: 3, rotPages: 8 }, // LRU: the rotating site misses each time
+    { tlb: "skylake", priv: PRIV_S, rot: 1, rotPages: 4 }, // PLRU: all hits after the first pass
+  ]) {
+    for (const [what, body] of Object.entries(LOOP_BODIES)) {
+      it(`${cfg.tlb}, ${what}: the same stamps, counters and entries as interpreted`, () => {
+        // 5000 iterations through 4 pages, 512 a page: pending runs end at a page's end, at each
+        // quantum's end (10,000 instructions: mid-run) and at the loop's exit
+        const source = slowLoop(body, 5000, 4, cfg.rot, cfg.rotPages);
+        const { executed, jit } = expectSameRuns(
+          (j) =>
+            runPagedGuest({ tlb: cfg.tlb, priv: cfg.priv, source, dataBytes: 9 * 4096, host: true, jit: j }),
           (g) => g.res,
         );
         expect(jit.res.exitCode).toBe(0);
