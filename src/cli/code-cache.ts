@@ -236,7 +236,24 @@ export interface CacheReport {
 }
 
 /** An import() call in a chunk's source (rolldown writes import(`vega`)). */
-const DYNAMIC_IMPORT = /\bimport\(/;
+const DYNAMIC_IMPORT = Buffer.from("import(", "latin1");
+
+/** Does `source` (a chunk's bytes) call import(), i.e. hold `import(` not preceded by a word
+ *  character (as /\bimport\(/ says)? Searched in the bytes by Buffer's native search: the
+ *  regular expression over the ~600 KB of chunks a command loads cost about 0.5 ms of CPU. */
+export function callsImport(source: Uint8Array): boolean {
+  const bytes = Buffer.from(source.buffer, source.byteOffset, source.length);
+  for (let at = bytes.indexOf(DYNAMIC_IMPORT); at >= 0; at = bytes.indexOf(DYNAMIC_IMPORT, at + 1)) {
+    const before = at > 0 ? bytes[at - 1]! : 0x20;
+    const word =
+      (before >= 0x30 && before <= 0x39) || // 0-9
+      (before >= 0x41 && before <= 0x5a) || // A-Z
+      (before >= 0x61 && before <= 0x7a) || // a-z
+      before === 0x5f; // _
+    if (!word) return true;
+  }
+  return false;
+}
 
 /** Drop the one ExperimentalWarning Node 20 prints at a chunk's first import() through
  *  vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER (how the chunks are loaded is no concern of the
@@ -276,7 +293,7 @@ export class CachedLoader {
     // Node 20 loses the import() callback of a script compiled from cached data
     // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING on the second run). Only the experiments' chunk
     // has one.
-    const key = this.cache === null || DYNAMIC_IMPORT.test(text) ? null : cacheKey(source, basename(file));
+    const key = this.cache === null || callsImport(source) ? null : cacheKey(source, basename(file));
     const script = this.compile(file, text, key);
     const module = { exports: {} };
     this.modules.set(file, module);

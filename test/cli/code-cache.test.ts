@@ -22,7 +22,9 @@ import {
   CHUNKS_NAME,
   cacheDir,
   cacheKey,
+  callsImport,
   decodeCache,
+  decodeText,
   digest,
   encodeCache,
   MAX_CACHE_FILES,
@@ -57,6 +59,35 @@ describe("digest", () => {
     const other = Buffer.from(big);
     other[199_999] = 8;
     expect(digest(big).equals(digest(other))).toBe(false);
+  });
+});
+
+describe("callsImport", () => {
+  it("finds import( where /\\bimport\\(/ does, in the bytes", () => {
+    const cases = [
+      "import(`vega`)",
+      "x=import(`vega`)",
+      "reimport(x)",
+      "_import(x)",
+      "$import(x)",
+      "a.import(x)",
+      "é import(x)",
+      "éimport(x)",
+      "9import(x)",
+      "import",
+      "no such call",
+      "reimport(x);then(()=>import(y))",
+    ];
+    for (const c of cases)
+      expect([c, callsImport(Buffer.from(c, "utf8"))]).toEqual([c, /\bimport\(/.test(c)]);
+  });
+});
+
+describe("decodeText", () => {
+  it("gives the UTF-8 text, ASCII or not", () => {
+    for (const t of ["plain ASCII text\n", "caf\u00e9 \u2192 \u{1F600}", ""]) {
+      expect(decodeText(Buffer.from(t, "utf8"))).toBe(t);
+    }
   });
 });
 
