@@ -232,6 +232,35 @@ describe("CachedLoader", () => {
     expect(made).toHaveLength(3);
   });
 
+  it("writes no chunk's file in a process that made generated code's text: the next one does", () => {
+    const body = "return function triple(n) { return 3 * n; };";
+    const made: number[] = [];
+    const make = (): { loader: CachedLoader; result: number } => {
+      const loader = new CachedLoader(cache);
+      loader.buildId = "0123456789abcdef";
+      const answer = (loader.load(main) as { answer: () => number }).answer();
+      const factory = loader.compileGenerated("test-variant", "env", () => {
+        made.push(made.length);
+        return body;
+      }) as (env: unknown) => (n: number) => number;
+      return { loader, result: factory(null)(answer) };
+    };
+    const first = make();
+    expect(first.result).toBe(126);
+    // the generator ran: only the generated code's file is written, not main.js's nor lib-abc.js's
+    expect(first.loader.save()).toBe(1);
+    const second = make();
+    expect(second.loader.report).toEqual({
+      hits: ["gen-test-variant-0123456789abcdef.js"],
+      misses: ["main.js", "lib-abc.js"],
+    });
+    expect(second.loader.save()).toBe(2);
+    const third = make();
+    expect(third.loader.report.misses).toEqual([]);
+    expect(third.loader.save()).toBe(0);
+    expect(made).toEqual([0]);
+  });
+
   it("reads a build's identity from the bundle directory, null where there is none or it is not one", () => {
     expect(readBuildId(dir)).toBeNull();
     writeFileSync(join(dir, BUILD_ID_NAME), "0123456789abcdef\n");
