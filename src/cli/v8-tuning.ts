@@ -55,8 +55,15 @@ export function quietBinding(host: Pick<FlagHost, "binding" | "emitWarning">, na
  *  (src/cpu/interp.ts) instructions, so its next call enters the optimized code V8 made; but the
  *  call that is running when that code is installed made V8 compile run() a second time for
  *  on-stack replacement, a compile as long as the first (1–2 s of CPU on the development
- *  machine, --trace-opt on bench_coremark) whose code would serve for a few milliseconds. */
+ *  machine, --trace-opt on bench_coremark) whose code would serve for a few milliseconds.
+ *
+ *  WebAssembly branch hints (the proposal's metadata.code.branch_hint section, which the
+ *  translator's regions carry: src/cpu/jit/region.ts): TurboFan then makes the arms hinted
+ *  unlikely (a load's or store's host-TLB miss, a budget exit) deferred code, out of line, and
+ *  spills values live across their calls there instead of on the hot path (docs/jit.md "Branch
+ *  hints"). Without the flag V8 ignores the section. */
 export function tuneV8(set: FlagSetter = v8FlagSetter()): void {
   set("--no-use-osr");
   set("--allow-natives-syntax");
+  set("--experimental-wasm-branch-hinting");
 }

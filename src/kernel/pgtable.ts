@@ -14,7 +14,6 @@ import {
   PTE_V,
   PTE_W,
   pteAddress,
-  pteLo,
   ptePointer,
   ptePpn,
   readPte,
@@ -59,12 +58,11 @@ export class KernelPageTable {
     if (root < 0) throw new Error("page table: no memory for a root table");
     this.root = root;
     if (kernelRoot !== undefined) {
-      for (let i = 256; i < 512; i++) {
-        // indexed, not destructured: a cold function's array destructuring goes through the
-        // iterator protocol (an iterator and three results per entry, 256 entries per mm)
-        const pte = readPte(mem, pteAddress(kernelRoot, i));
-        writePte(mem, pteAddress(root, i), pte[0], pte[1]);
-      }
+      // root entries 256..511 (words 512..1023 of the table) copied as words: a readPte and a
+      // writePte per entry made an array and a few heap numbers each in cold code
+      const to = tableWords(mem, root);
+      const from = tableWords(mem, kernelRoot);
+      mem.i32.copyWithin(to + 512, from + 512, from + 1024);
     }
   }
 
@@ -84,7 +82,9 @@ export class KernelPageTable {
     const vpn = vpnOf(va);
     for (let level = SV48.levels - 1; level >= 0; level--) {
       const pteAddr = pteAddress(table, vpnIndex(vpn, level));
-      const [lo, hi] = readPte(this.mem, pteAddr);
+      const pte = readPte(this.mem, pteAddr); // indexed: destructuring iterates in cold code
+      const lo = pte[0];
+      const hi = pte[1];
       if (!(lo & PTE_V)) return null;
       if (lo & PTE_RWX) return { level, lo, hi, pteAddr };
       table = ptePpn(lo, hi);
@@ -102,14 +102,20 @@ export class KernelPageTable {
     const vpn = vpnOf(va);
     for (let level = 3; level >= 0; level--) {
       const index = vpnIndex(vpn, level);
-      const [lo, hi] = readPte(this.mem, pteAddress(table, index));
+      const pte = readPte(this.mem, pteAddress(table, index));
+      const lo = pte[0];
+      const hi = pte[1];
       if (lo & PTE_V && lo & PTE_RWX) {
         const span = 1n << BigInt(12 + 9 * level);
         return va - (va % span) + span;
       }
       if (!(lo & PTE_V)) {
+        // the table's words read directly (its place in RAM checked once): a pteLo per entry
+        // made a few heap numbers each in cold code, up to 511 entries per hole
+        const words = tableWords(this.mem, table);
+        const i32 = this.mem.i32;
         let next = index + 1;
-        while (next < 512 && !(pteLo(this.mem, pteAddress(table, next)) & PTE_V)) next++;
+        while (next < 512 && !(i32[words + 2 * next]! & PTE_V)) next++;
         const span = 1n << BigInt(12 + 9 * level);
         return va - (va % span) + BigInt(next - index) * span;
       }

@@ -22,7 +22,9 @@ import {
   CHUNKS_NAME,
   cacheDir,
   cacheKey,
+  callsImport,
   decodeCache,
+  decodeText,
   digest,
   encodeCache,
   MAX_CACHE_FILES,
@@ -57,6 +59,35 @@ describe("digest", () => {
     const other = Buffer.from(big);
     other[199_999] = 8;
     expect(digest(big).equals(digest(other))).toBe(false);
+  });
+});
+
+describe("callsImport", () => {
+  it("finds import( where /\\bimport\\(/ does, in the bytes", () => {
+    const cases = [
+      "import(`vega`)",
+      "x=import(`vega`)",
+      "reimport(x)",
+      "_import(x)",
+      "$import(x)",
+      "a.import(x)",
+      "é import(x)",
+      "éimport(x)",
+      "9import(x)",
+      "import",
+      "no such call",
+      "reimport(x);then(()=>import(y))",
+    ];
+    for (const c of cases)
+      expect([c, callsImport(Buffer.from(c, "utf8"))]).toEqual([c, /\bimport\(/.test(c)]);
+  });
+});
+
+describe("decodeText", () => {
+  it("gives the UTF-8 text, ASCII or not", () => {
+    for (const t of ["plain ASCII text\n", "caf\u00e9 \u2192 \u{1F600}", ""]) {
+      expect(decodeText(Buffer.from(t, "utf8"))).toBe(t);
+    }
   });
 });
 
@@ -199,6 +230,35 @@ describe("CachedLoader", () => {
     expect(third.loader.save()).toBe(1);
     expect(make("0123456789abcdef", made).loader.report.hits).toHaveLength(1);
     expect(made).toHaveLength(3);
+  });
+
+  it("writes no chunk's file in a process that made generated code's text: the next one does", () => {
+    const body = "return function triple(n) { return 3 * n; };";
+    const made: number[] = [];
+    const make = (): { loader: CachedLoader; result: number } => {
+      const loader = new CachedLoader(cache);
+      loader.buildId = "0123456789abcdef";
+      const answer = (loader.load(main) as { answer: () => number }).answer();
+      const factory = loader.compileGenerated("test-variant", "env", () => {
+        made.push(made.length);
+        return body;
+      }) as (env: unknown) => (n: number) => number;
+      return { loader, result: factory(null)(answer) };
+    };
+    const first = make();
+    expect(first.result).toBe(126);
+    // the generator ran: only the generated code's file is written, not main.js's nor lib-abc.js's
+    expect(first.loader.save()).toBe(1);
+    const second = make();
+    expect(second.loader.report).toEqual({
+      hits: ["gen-test-variant-0123456789abcdef.js"],
+      misses: ["main.js", "lib-abc.js"],
+    });
+    expect(second.loader.save()).toBe(2);
+    const third = make();
+    expect(third.loader.report.misses).toEqual([]);
+    expect(third.loader.save()).toBe(0);
+    expect(made).toEqual([0]);
   });
 
   it("reads a build's identity from the bundle directory, null where there is none or it is not one", () => {

@@ -122,7 +122,10 @@ describe("what each command loads from the bundle (scripts/bundle.ts)", () => {
       ...has(g, /^exp\//),
       ...has(g, /^vega/),
       ...has(g, /^cpu\/jit\//),
-    ]).toEqual([]);
+    ]).toEqual([]); // nor the kernel console's command interpreter (scripts/bundle.ts APART), which the
+    // console command still loads
+    expect(has(g, /^session\/console\.ts$/)).toEqual([]);
+    expect(has(await loaded("cli/console.ts"), /^session\/console\.ts$/)).toEqual(["session/console.ts"]);
   });
 
   it("exp: the experiments, but not the plotting stack", async () => {

@@ -58,11 +58,11 @@ describe("v8FlagSetter", () => {
     }
   });
 
-  it("tuneV8 turns off on-stack replacement and turns on natives syntax", () => {
+  it("tuneV8 turns off on-stack replacement and turns on natives syntax and wasm branch hints", () => {
     const flags: string[] = [];
     const set: FlagSetter = (f) => flags.push(f);
     tuneV8(set);
-    expect(flags).toEqual(["--no-use-osr", "--allow-natives-syntax"]);
+    expect(flags).toEqual(["--no-use-osr", "--allow-natives-syntax", "--experimental-wasm-branch-hinting"]);
   });
 
   it("sets the flags in a real Node without a warning and without loading a module (node:v8 loads Node's streams)", () => {

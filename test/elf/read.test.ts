@@ -142,6 +142,15 @@ describe("readElf on valid files", () => {
     expect(f.symbol("buf")?.size).toBe(12n);
   });
 
+  it("reads names that are not ASCII or are long as UTF-8", () => {
+    const long = `x${"y".repeat(300)}`;
+    const names = ["caf\u00e9", "\u03bb_start", long, `${long}\u00e9`, "plain"];
+    const f = readElf(
+      writeElf({ ...IMAGE, symbols: names.map((name, i) => ({ name, value: 0x1_0000n + BigInt(i) })) }),
+    );
+    expect(f.symbols.map((s) => s.name).sort()).toEqual([...names].sort());
+  });
+
   it("falls back to .dynsym when there is no .symtab, and prefers globals by name", () => {
     const bytes = edited((dv, shdr) => {
       dv.setUint32(shdr(".symtab") + S.type, 11, true); // SHT_DYNSYM

@@ -43,6 +43,10 @@ describe("program files", () => {
     const s = tmp.path("u.S");
     writeFileSync(s, "_start: li a7, 93\n ecall\n");
     expect(isAssembly(s)).toBe(true);
+    for (const name of ["a.s", "a.S", "a.asm", ".s", "dir.x/b.asm"])
+      expect([name, isAssembly(name)]).toEqual([name, true]);
+    for (const name of ["a.elf", "a.sx", "s", "a.ASM", "a.asm.elf", "a.s/b"])
+      expect([name, isAssembly(name)]).toEqual([name, false]);
     const elf = readElf(readKernelProgram(s)!, s);
     expect(elf.entry).toBe(USER_TEXT_BASE);
     expect(execLine("prog", new ExecError("prog: x"))).toBe("prog: x");

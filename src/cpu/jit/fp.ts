@@ -36,7 +36,7 @@ import type { Mnemonic } from "../isa.js";
 import type { FuncBuilder, Label } from "./func.js";
 import type { ModuleBuilder } from "./module.js";
 import { Op } from "./opcodes.js";
-import { F32, F64, I32, I64, type ValType } from "./types.js";
+import { Block, F32, F64, I32, I64, type ValType } from "./types.js";
 
 /** Offsets in a hart's jit words (after JIT_PC and JIT_VALUE of region.ts). */
 export const JIT_FPST = 16;
@@ -586,7 +586,7 @@ export class FpEmitter {
     const w = p === "d" ? 8 : 4;
     if (!store) {
       h.lookup(ins.s1, ins.imm, w, h.rLo);
-      f.if();
+      f.if(Block.void, "likely"); // a host-TLB hit: the miss arm is out of line (docs/jit.md "Branch hints")
       h.ramAddress(h.rBase);
       if (p === "d") {
         f.load(Op.f64_load, 0);
@@ -603,7 +603,7 @@ export class FpEmitter {
       return;
     }
     h.lookup(ins.s1, ins.imm, w, h.wLo);
-    f.if();
+    f.if(Block.void, "likely");
     h.ramAddress(h.wBase);
     if (p === "d") {
       this.getD(ins.s2);

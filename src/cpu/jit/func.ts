@@ -41,6 +41,9 @@ import {
 /** A branch target: the block, loop or if that FuncBuilder.block/loop/if opened (or the body). */
 export type Label = number & { readonly __label: true };
 
+/** A branch hint of an `if` or `br_if`: its branch (an if's then arm) is usually taken or not. */
+export type BranchHint = "likely" | "unlikely";
+
 /** What a function needs to know about its module while it is emitted. */
 export interface ModuleContext {
   /** The function type at `index` of the type section (throws if there is none). */
@@ -122,6 +125,11 @@ export class FuncBuilder {
    *  guest block). */
   private readonly firstLabel = nextLabel;
   private readonly frameOf: number[] = [];
+  /** Branch hints (the branch-hinting proposal's metadata.code.branch_hint section, which
+   *  ModuleBuilder writes): for each `if` or `br_if` given a hint, its byte offset in `code` and
+   *  1 if likely taken, 0 if not, in pairs, by increasing offset. V8 (with
+   *  --experimental-wasm-branch-hinting) makes the unlikely side deferred code in TurboFan. */
+  readonly hints: number[] = [];
 
   /** Use ModuleBuilder.func. */
   constructor(
@@ -375,9 +383,11 @@ export class FuncBuilder {
     return this.openBlock(F_LOOP, Op.loop, bt);
   }
 
-  /** if bt ... [else ...] end: pops an i32 condition. */
-  if(bt: BlockType = Block.void): Label {
+  /** if bt ... [else ...] end: pops an i32 condition. `hint`: whether the then arm usually runs
+   *  ("likely") or not ("unlikely"): a branch hint (see hints). */
+  if(bt: BlockType = Block.void, hint?: BranchHint): Label {
     this.begin();
+    this.hintHere(hint);
     this.checkBlockType(bt, Op.if);
     this.pop(I32, Op.if);
     return this.enterBlock(F_IF, Op.if, bt);
@@ -426,9 +436,11 @@ export class FuncBuilder {
     return this;
   }
 
-  /** br_if: pops an i32; branches to `label` when it is not zero. */
-  brIf(label: Label): this {
+  /** br_if: pops an i32; branches to `label` when it is not zero. `hint`: whether it usually
+   *  branches ("likely") or not ("unlikely"): a branch hint (see hints). */
+  brIf(label: Label, hint?: BranchHint): this {
     this.begin();
+    this.hintHere(hint);
     const rel = this.labelDepth(label, Op.br_if);
     this.pop(I32, Op.br_if);
     const types = this.labelTypes(this.depth - 1 - rel);
@@ -547,6 +559,11 @@ export class FuncBuilder {
 
   /** Before an instruction (first thing in every emitting method): the function must still be
    *  open, and no earlier call may have failed (a failed call leaves the stacks half-updated). */
+  /** Record `hint` (if any) for the instruction about to be written. */
+  private hintHere(hint: BranchHint | undefined): void {
+    if (hint !== undefined) this.hints.push(this.code.length, hint === "likely" ? 1 : 0);
+  }
+
   private begin(): void {
     if (this.finished) throw new Error(`wasm emitter: ${this.name}: instruction after finish()`);
     if (this.failed) throw new Error(`wasm emitter: ${this.name}: unusable after an earlier error`);

@@ -1,7 +1,7 @@
 // Public face of the translator's foundation: a WebAssembly emitter (module builder, function
 // builder with a type-checking validator, binary encoder) and its WAT text printer.
 export { ByteBuffer } from "./buffer.js";
-export { FuncBuilder, type Label, type ModuleContext } from "./func.js";
+export { type BranchHint, FuncBuilder, type Label, type ModuleContext } from "./func.js";
 export {
   type Export,
   type ExportKind,

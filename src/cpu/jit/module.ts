@@ -267,6 +267,8 @@ export class ModuleBuilder implements ModuleContext {
         sec.u32(e.index);
       }
     });
+    const hinted = this.funcs.filter((f) => f.hints.length > 0);
+    this.section(out, sec, 0, hinted.length, () => this.encodeHints(sec, hinted));
     this.section(out, sec, 10, this.funcs.length, () => this.encodeCode(sec));
     this.section(out, sec, 0, this.funcs.length + this.funcImports.length, () => this.encodeNames(sec));
     return out.toBytes();
@@ -337,6 +339,25 @@ export class ModuleBuilder implements ModuleContext {
       sec.u32(decl.length + f.code.length);
       sec.append(decl.bytes, 0, decl.length);
       sec.append(f.code.bytes, 0, f.code.length);
+    }
+  }
+
+  /** The "metadata.code.branch_hint" custom section (the branch-hinting proposal): per function
+   *  (by index, increasing), its hints with offsets from the start of its body (the locals'
+   *  declarations included), each of size 1. */
+  private encodeHints(sec: ByteBuffer, funcs: readonly FuncBuilder[]): void {
+    sec.name("metadata.code.branch_hint");
+    sec.u32(funcs.length);
+    for (const f of funcs) {
+      DECL.reset();
+      encodeLocals(DECL, f.localTypes, f.paramCount);
+      sec.u32(f.index);
+      sec.u32(f.hints.length / 2);
+      for (let i = 0; i < f.hints.length; i += 2) {
+        sec.u32(DECL.length + f.hints[i]!);
+        sec.u32(1);
+        sec.u8(f.hints[i + 1]!);
+      }
     }
   }
 

@@ -1216,7 +1216,7 @@ class Emitter {
         : [];
     // the whole block must fit the budget: else exit at its start
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localGet(0).op(Op.i32_gt_u);
-    f.if();
+    f.if(Block.void, "unlikely");
     this.flushLoops(true);
     this.exitTo(b.off);
     f.end();
@@ -1684,7 +1684,7 @@ class Emitter {
     const f = this.f;
     const lay = this.lay;
     this.lookup(ins.s1, ins.imm, width, lay.rLo);
-    f.if(Block.i64);
+    f.if(Block.i64, "likely");
     this.ramAddress(lay.rBase);
     f.load(op as never, 0);
     this.account(lay.rSlot, lay.hitR, rel);
@@ -1693,7 +1693,7 @@ class Emitter {
     this.flushLoops(false);
     this.slowArgs(ins, rel, width | (signed ? 16 : 0));
     f.call(this.slowLoad());
-    f.brIf(this.exitLabel); // trapped (the value under the flag is dropped)
+    f.brIf(this.exitLabel, "unlikely"); // trapped (the value under the flag is dropped)
     f.end();
     this.set(ins.d);
   }
@@ -1703,7 +1703,7 @@ class Emitter {
     const lay = this.lay;
     this.cache(ins.s2); // read in both arms
     this.lookup(ins.s1, ins.imm, width, lay.wLo);
-    f.if();
+    f.if(Block.void, "likely");
     this.ramAddress(lay.wBase);
     this.get(ins.s2);
     f.store(op as never, 0);
@@ -1821,7 +1821,7 @@ class Emitter {
    *  trapped): leave the region unless 0. */
   private afterCall(ins: Insn, rel: number): void {
     const f = this.f;
-    f.localTee(this.e).if();
+    f.localTee(this.e).if(Block.void, "unlikely");
     f.localGet(this.e).i32Const(2).op(Op.i32_eq).brIf(this.exitLabel); // trapped
     // exit after the instruction: it and the instructions before it retired
     f.localGet(this.n).i32Const(rel).op(Op.i32_add).localSet(this.n);

@@ -66,8 +66,13 @@ function printBody(m: ModuleBuilder, f: FuncBuilder, indent: string, lines: stri
   const r = new ByteReader(f.code.bytes, 0, f.code.length);
   let depth = 0;
   const pad = (): string => indent + INDENT.repeat(depth);
+  const hints = new Map<number, number>();
+  for (let i = 0; i < f.hints.length; i += 2) hints.set(f.hints[i]!, f.hints[i + 1]!);
   while (!r.done()) {
     const at = r.pos;
+    const hint = hints.get(at);
+    // the text format's annotation of a branch hint (the branch-hinting proposal)
+    if (hint !== undefined) lines.push(`${pad()}(@metadata.code.branch_hint "\\0${hint}")`);
     const byte = r.u8();
     const id = byte === 0xfc ? BY_FC[r.u32()] : BY_CODE[byte];
     if (id === undefined || id < 0)

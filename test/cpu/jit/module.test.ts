@@ -3,7 +3,7 @@
 // traces), and clear errors for everything the binary format or the index spaces forbid.
 
 import { describe, expect, it } from "vitest";
-import { F32, F64, I32, I64, ModuleBuilder, Op } from "../../../src/cpu/jit/index.js";
+import { Block, F32, F64, I32, I64, ModuleBuilder, Op } from "../../../src/cpu/jit/index.js";
 import { ByteReader } from "../../../src/cpu/jit/reader.js";
 import { instantiate } from "./instance.js";
 
@@ -98,6 +98,46 @@ describe("encoding", () => {
     expect(() => bad.encode()).toThrow(
       "wasm emitter: g, instruction #1 (end): expected i32 but the function body's stack is empty",
     );
+  });
+
+  it("writes branch hints before the code section, each at its if or br_if from the body's start", () => {
+    const m = new ModuleBuilder();
+    m.func("plain", [], []).nop();
+    const f = m.func("f", [I32], [I32]);
+    f.local(I64);
+    f.local(I64);
+    const out = f.block(Block.i32);
+    f.i32Const(1).localGet(0).brIf(out, "unlikely").drop();
+    f.localGet(0).if(Block.i32, "likely");
+    f.i32Const(2).else().i32Const(3).end();
+    f.end();
+    m.export("f", "func", f.index);
+    const bytes = m.encode();
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    const secs = sections(bytes);
+    expect(secs.map(([id]) => id)).toEqual([1, 3, 7, 0, 10, 0]);
+    const [, hs] = secs[3]!;
+    const r = new ByteReader(bytes, hs);
+    expect(r.name()).toBe("metadata.code.branch_hint");
+    expect([r.u32(), r.u32()]).toEqual([1, f.index]); // one function, and its index
+    const hints: [number, number][] = [];
+    for (let n = r.u32(); n > 0; n--) {
+      const off = r.u32();
+      expect(r.u32()).toBe(1); // each hint's size
+      hints.push([off, r.u8()]);
+    }
+    expect(hints.map(([, v]) => v)).toEqual([0, 1]);
+    // the offsets count from the body's start, its local declarations included
+    const [, code] = secs[4]!;
+    const c = new ByteReader(bytes, code);
+    c.u32();
+    c.u32(); // the first body's size
+    c.pos += 3; // its body: no locals, nop, end
+    c.u32(); // the second body's size
+    const body = c.pos;
+    expect(hints.map(([off]) => bytes[body + off])).toEqual([0x0d, 0x04]); // br_if, if
+    expect(instantiate(m).f!(0)).toBe(3);
+    expect(instantiate(m).f!(5)).toBe(1);
   });
 
   it("names functions for V8's stack traces", () => {

@@ -24,7 +24,8 @@ import {
 } from "../../../src/cpu/jit/index.js";
 import { K, OP_KIND, OP_NPOP, OP_POP } from "../../../src/cpu/jit/opcodes.js";
 
-/** A region-like function: registers loaded from the state, a loop, a helper call, a side exit. */
+/** A region-like function: registers loaded from the state, a loop, a helper call, a side exit;
+ *  branch hints. */
 function sample(): ModuleBuilder {
   const m = new ModuleBuilder();
   const slow = m.importFunc({ module: "env", name: "load_slow" }, [I32, I64], [I64], "load_slow");
@@ -40,7 +41,7 @@ function sample(): ModuleBuilder {
   const exit = f.block();
   const top = f.loop();
   f.localGet(a0).i64Const(-1, -1).op(Op.i64_add).localTee(a0);
-  f.op(Op.i64_eqz).brIf(exit);
+  f.op(Op.i64_eqz).brIf(exit, "unlikely");
   f.localGet(a1).localGet(a0).i64ConstBig(0x123456789n).op(Op.i64_xor).op(Op.i64_add).localSet(a1);
   f.localGet(0).localGet(a1).call(slow).localSet(t);
   f.globalGet(budget).i32Const(1).op(Op.i32_sub).globalSet(budget);
@@ -62,7 +63,7 @@ function sample(): ModuleBuilder {
   g.end();
   g.localGet(1).op(Op.f64_sqrt).return();
   g.end();
-  g.localGet(0).if(Block.f64);
+  g.localGet(0).if(Block.f64, "likely");
   g.f64Const(Number.POSITIVE_INFINITY);
   g.else();
   g.f64ConstBits(1, 0x7ff80000);
@@ -92,6 +93,7 @@ const SAMPLE_WAT = `(module
         i64.add
         local.tee $a0
         i64.eqz
+        (@metadata.code.branch_hint "\\00")
         br_if 1 (;@1;)
         local.get $a1
         local.get $a0
@@ -139,6 +141,7 @@ const SAMPLE_WAT = `(module
       return
     end
     local.get 0
+    (@metadata.code.branch_hint "\\01")
     if (result f64)  ;; label = @1
       f64.const inf
     else

@@ -29,6 +29,19 @@ describe("rawstr", () => {
     );
   });
 
+  it("decodes ASCII of every length as TextDecoder does, around the short-string path's limit", () => {
+    const utf8 = new TextDecoder();
+    for (const n of [0, 1, 2, 1023, 1024, 1025, 5000]) {
+      const b = Uint8Array.from({ length: n }, (_, i) => 0x20 + ((i * 7) % 0x5f));
+      expect(decode_raw(b)).toBe(utf8.decode(b));
+      b[n >> 1] = 0xe9; // one byte that is not ASCII (nor UTF-8 here): escaped, at any length
+      if (n > 0)
+        expect(decode_raw(b)).toBe(
+          `${utf8.decode(b.subarray(0, n >> 1))}\udce9${utf8.decode(b.subarray((n >> 1) + 1))}`,
+        );
+    }
+  });
+
   it("escapes a stray byte, a cut sequence, an overlong form and an encoded surrogate", () => {
     expect(decode_raw(bytes(0x61, 0xff, 0x62))).toBe("a\udcffb");
     expect(decode_raw(bytes(0xc3))).toBe("\udcc3"); // é cut after its first byte
