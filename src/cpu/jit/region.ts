@@ -1433,7 +1433,7 @@ class Emitter {
       else if (g.page.other < 0 && hits !== g.sites[0]!.hits) {
         g.page.other = m;
         f.localGet(this.e).load(Op.i32_load, slotArr).localSet(this.slot);
-        f.localGet(this.slot).localGet(g.slot).op(Op.i32_ne).if();
+        f.localGet(this.slot).localGet(g.slot).op(Op.i32_ne).if(Block.void, "unlikely");
         this.accountBefore(g, m);
         this.accountSite(site);
         f.i32Const(-2 - m).localSet(g.slot);
@@ -1448,7 +1448,7 @@ class Emitter {
       return;
     }
     if (!first) {
-      f.localGet(site.slot).localGet(g.slot).op(Op.i32_ne).if();
+      f.localGet(site.slot).localGet(g.slot).op(Op.i32_ne).if(Block.void, "unlikely");
       this.flushGroup(g, g.sites.length);
       this.accountSite(site);
       f.i32Const(-1).localSet(g.slot);
@@ -1473,7 +1473,7 @@ class Emitter {
   private accountBefore(g: OpenGroup, m: number): void {
     if (m === 0) return;
     const f = this.f;
-    f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if();
+    f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if(Block.void, "likely");
     this.flushGroup(g, m, false);
     f.else();
     this.accountFrom(g, m);
@@ -1547,7 +1547,7 @@ class Emitter {
   private flushGroup(g: OpenGroup, k: number, test = true): void {
     if (k === 0) return;
     const f = this.f;
-    if (test) f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if();
+    if (test) f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if(Block.void, "likely");
     this.stampAt(g.slot, g.sites[k - 1]!.rel);
     const counts = new Map<number, number>();
     for (const site of g.sites.slice(0, k)) counts.set(site.hits, (counts.get(site.hits) ?? 0) + 1);
