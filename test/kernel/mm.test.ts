@@ -102,6 +102,30 @@ describe("munmap and madvise(MADV_DONTNEED)", () => {
     expect(u.get(base + 8n * PAGE)).toBeNull();
   });
 
+  it("munmap across two leaf tables frees exactly the mapped pages inside the range (zap_pte_range)", () => {
+    const u = userTask();
+    const mm = u.t.mm;
+    const a = alignUp(mm.do_mmap(0n, 4n * PMD, RW, ANON), PMD) + PMD; // 4 KiB pages: THP is off
+    const touched = [
+      a - 2n * PAGE,
+      a + 3n * PAGE,
+      a + PMD - PAGE,
+      a + PMD,
+      a + PMD + 9n * PAGE,
+      a + 2n * PMD,
+    ];
+    for (const va of touched) expect(u.put(va, 5n)).toBe(true);
+    const free = u.k.pages.nr_free_pages();
+    const rss = mm.rss;
+    // [a + PAGE, a + PMD + 9 pages): the second to fifth touched pages, ending at an unmapped page's start
+    expect(mm.do_munmap(a + PAGE, PMD + 8n * PAGE)).toBe(0n);
+    expect(touched.map((va) => mm.leaf(va) !== null)).toEqual([true, false, false, false, true, true]);
+    expect(u.k.pages.nr_free_pages()).toBe(free + 3);
+    expect(mm.rss).toBe(rss - 3);
+    expect(u.get(a + PMD + 9n * PAGE)).toBe(5n);
+    expect(u.get(a + PMD)).toBeNull();
+  });
+
   it("MADV_DONTNEED zaps: the next read gets a fresh zero page, on every hart", () => {
     const u = userTask();
     const a = u.t.mm.do_mmap(0n, PAGE, RW, ANON);
