@@ -748,6 +748,51 @@ function loopsOnItself(b: GuestBlock): boolean {
   return b.end !== null && b.end.name !== "jalr" && inPage(b.end.off, b.end.imm) === b.off;
 }
 
+/** A loop of a region's blocks, by index in emission order: blocks lo..hi, which the back edges
+ *  of its blocks reach at lo (a wasm `loop` around them); `inner` the loops nested in it. */
+export interface BlockLoop {
+  lo: number;
+  hi: number;
+  inner: BlockLoop[];
+}
+
+/** The loops of a region whose blocks (by index) jump to blocks `succ` (indices): each jump from
+ *  block i back to block j spans a loop j..i, the longest of those beginning at j. A loop that
+ *  another overlaps without nesting is dropped (its jumps back go through the dispatch of the
+ *  level that holds their target, as every jump back did before). Returns the outermost, by lo,
+ *  each with the loops nested in it. (Keeping only the loops entered at their first block alone
+ *  kept too few: bench_coremark's steady state unchanged; merging overlapping ones into one, and
+ *  counting a jalr's return sites, made it 5% slower: docs/jit.md "Loops".) */
+export function planLoops(succ: readonly (readonly number[])[]): BlockLoop[] {
+  const longest = new Map<number, number>();
+  succ.forEach((ss, i) => {
+    for (const j of ss) if (j < i) longest.set(j, Math.max(longest.get(j) ?? j, i));
+  });
+  const spans = [...longest].sort((a, b) => a[0] - b[0]);
+  const clash = ([a, b]: [number, number], [c, d]: [number, number]): boolean =>
+    (c > a && c <= b && d > b) || (a > c && a <= d && b > d);
+  const kept = spans.filter((sp) => !spans.some((q) => clash(sp, q)));
+  const roots: BlockLoop[] = [];
+  const open: BlockLoop[] = [];
+  for (const [lo, hi] of kept) {
+    while (open.length > 0 && open[open.length - 1]!.hi < lo) open.pop();
+    const l: BlockLoop = { lo, hi, inner: [] };
+    (open.length > 0 ? open[open.length - 1]!.inner : roots).push(l);
+    open.push(l);
+  }
+  return roots;
+}
+
+/** A level of a region's control nest: the region's dispatch loop (`loop` null) or one of its
+ *  BlockLoops, with its `loop` label (the target of the back edges to its first block) and, for
+ *  each block index in it, the label of the item (a block, or an inner loop's entry) holding it,
+ *  and whether that item is an inner loop (entered with the block's index in `start`). */
+interface Level {
+  loop: BlockLoop | null;
+  head: Label;
+  item: Map<number, { label: Label; inner: boolean }>;
+}
+
 /** Push the host TLB's byte index (entry * 8: the views' pairs, hosttlb.ts hostTlbPair) of the
  *  address whose low word is in local `lo`, with that word pushed already: (((lo >>> 12) ^ (lo >>>
  *  21)) & (TLB_SIZE - 1)) * 8, as hostTlbIndex(), computed as ((lo ^ (lo >>> 9)) >>> 9) & (mask
@@ -997,9 +1042,9 @@ class Emitter {
   private loopSlot = -1;
   private loopK = -1;
   private exitLabel!: Label;
-  private topLabel!: Label;
-  /** The dispatch labels, by block index (a later block's label is a direct forward branch). */
-  private readonly labels: Label[] = [];
+  /** The levels of the control nest open at the block being emitted, outermost (the region's
+   *  dispatch loop) first (Level, emitLevel()). */
+  private readonly levels: Level[] = [];
   /** The index of the block being emitted, and its own loop if it branches to itself. */
   private current = 0;
   private selfLabel: Label | null = null;
@@ -1085,24 +1130,18 @@ class Emitter {
     this.initLoopLocals();
     this.exitLabel = f.block();
     this.fp?.enter(this.exitLabel);
-    this.topLabel = f.loop();
-    const labels = this.labels;
-    for (let i = this.blocks.length - 1; i >= 0; i--) labels.unshift(f.block());
-    f.localGet(this.blk).brTable(labels, labels[0]!);
+    const loops = planLoops(this.blocks.map((b) => this.successors(b)));
+    this.emitLevel(null, 0, this.blocks.length - 1, loops);
     let insns = 0;
     let lo = 4096;
     let hi = 0;
-    for (const [i, b] of this.blocks.entries()) {
-      f.end(); // the block whose label dispatches here
-      this.current = i;
-      this.block(b);
+    for (const b of this.blocks) {
       insns += b.insns.length + (b.end ? 1 : 0);
       for (const ins of b.end ? [...b.insns, b.end] : b.insns) {
         lo = Math.min(lo, ins.off);
         hi = Math.max(hi, ins.off);
       }
     }
-    f.end(); // loop
     f.unreachable();
     f.end(); // exit block
     this.fp?.leave();
@@ -1113,6 +1152,77 @@ class Emitter {
     f.finish();
     const blockOffs = this.blocks.map((b) => b.off);
     return { module: this.m, insns, blocks: this.blocks.length, lo, hi, resume, blockOffs };
+  }
+
+  /** The blocks (indices) block `b` may jump to: its branch's or jal's target and its
+   *  fall-through (as goTo() is called for them; a jalr's return sites are not counted). */
+  private successors(b: GuestBlock): number[] {
+    const out: number[] = [];
+    const add = (off: number): void => {
+      const i = off >= 0 ? this.index.get(off) : undefined;
+      if (i !== undefined) out.push(i);
+    };
+    const e = b.end;
+    if (!e) add(b.next);
+    else if (e.kind === K_BRANCH) {
+      add(inPage(e.off, e.imm));
+      add(e.off + e.len);
+    } else if (e.name === "jal") add(inPage(e.off, e.imm));
+    return out;
+  }
+
+  /** Emit blocks lo..hi as one level of the control nest: the region's dispatch loop (`loop`
+   *  null: every block, entered at block `start` through a br_table) or the wasm `loop` of
+   *  BlockLoop `loop` (entered with the block to run in `start`: its first block directly, the
+   *  others through a br_table of its own, which a back edge to its first block skips). Each
+   *  item of the level (a block, or an inner loop, `inner` the loops nested at this level) ends
+   *  a `block` opened at the level's head, so a jump to a later item is a `br` to it; a jump back
+   *  to the loop's first block is a `br` to the loop (Level, goTo()). */
+  private emitLevel(loop: BlockLoop | null, lo: number, hi: number, inner: readonly BlockLoop[]): void {
+    const f = this.f;
+    const items: { lo: number; loop: BlockLoop | null }[] = [];
+    for (let x = lo; x <= hi; ) {
+      const l = inner.find((q) => q.lo === x) ?? null;
+      items.push({ lo: x, loop: l });
+      x = l ? l.hi + 1 : x + 1;
+    }
+    const head = f.loop();
+    // a loop's first item, its first block, is reached by falling through its dispatch
+    const first = loop ? 1 : 0;
+    const labels: Label[] = [];
+    for (let k = items.length - 1; k >= first; k--) labels[k] = f.block();
+    const level: Level = { loop, head, item: new Map() };
+    items.forEach((it, k) => {
+      if (k < first) return;
+      for (let x = it.lo; x <= (it.loop ? it.loop.hi : it.lo); x++) {
+        level.item.set(x, { label: labels[k]!, inner: it.loop !== null });
+      }
+    });
+    this.levels.push(level);
+    const targets = (from: number): Label[] => {
+      const out: Label[] = [];
+      for (let x = from; x <= hi; x++) out.push(level.item.get(x)!.label);
+      return out;
+    };
+    if (!loop) f.localGet(this.blk).brTable(targets(lo), labels[0]!);
+    else {
+      f.localGet(this.blk).i32Const(lo).op(Op.i32_ne).if(Block.void, "unlikely");
+      f.localGet(this.blk)
+        .i32Const(lo + 1)
+        .op(Op.i32_sub)
+        .brTable(targets(lo + 1), labels[1]!);
+      f.end();
+    }
+    items.forEach((it, k) => {
+      if (k >= first) f.end(); // the block whose label reaches this item
+      if (it.loop) this.emitLevel(it.loop, it.loop.lo, it.loop.hi, it.loop.inner);
+      else {
+        this.current = it.lo;
+        this.block(this.blocks[it.lo]!);
+      }
+    });
+    this.levels.pop();
+    f.end(); // the level's loop
   }
 
   /** No loop group's slot pending (as many as the most any block has), and their locals. */
@@ -1149,12 +1259,15 @@ class Emitter {
     this.f.localSet(this.pc).br(this.exitLabel);
   }
 
-  /** Go on at page offset `off`: its block if the region has one, else exit there. A later
+  /** Go on at page offset `off`: its block if the region has one, else exit there. In the
+   *  innermost level of the control nest open here that holds the block (emitLevel()): a later
    *  block (the blocks are emitted entry first, then in address order) is a direct branch to its
-   *  dispatch label, which the nest allows; the block itself, when it loops on itself, a branch
-   *  to its own loop; an earlier block goes through the dispatch loop's br_table. Since the
-   *  registers live in memory between blocks, the labels merge no register locals (when they
-   *  did, direct branches made whole programs 7-9% slower: docs/jit.md "Figures"). */
+   *  item's label, which the nest allows (with its index in `start` if the item is an inner
+   *  loop); the block itself, when it loops on itself, a branch to its own loop; an earlier
+   *  block a branch to the level's loop with its index in `start`: the first block of a
+   *  BlockLoop runs at once, any other goes through the level's br_table. Since the registers
+   *  live in memory between blocks, the labels merge no register locals (when they did, direct
+   *  branches made whole programs 7-9% slower: docs/jit.md "Figures"). */
   private goTo(off: number): void {
     const i = off >= 0 ? this.index.get(off) : undefined;
     if (i !== this.current || !this.selfLabel) this.flushLoops(); // leaving the block's loop
@@ -1162,9 +1275,24 @@ class Emitter {
       this.exitTo(off);
       return;
     }
-    if (i === this.current && this.selfLabel) this.f.br(this.selfLabel);
-    else if (i > this.current) this.f.br(this.labels[i]!);
-    else this.f.i32Const(i).localSet(this.blk).br(this.topLabel);
+    if (i === this.current && this.selfLabel) {
+      this.f.br(this.selfLabel);
+      return;
+    }
+    // the innermost level open here that holds block i
+    let level = this.levels[0]!;
+    for (let d = this.levels.length - 1; d > 0; d--) {
+      const l = this.levels[d]!.loop!;
+      if (l.lo <= i && i <= l.hi) {
+        level = this.levels[d]!;
+        break;
+      }
+    }
+    if (i > this.current) {
+      const it = level.item.get(i)!;
+      if (it.inner) this.f.i32Const(i).localSet(this.blk);
+      this.f.br(it.label);
+    } else this.f.i32Const(i).localSet(this.blk).br(level.head);
   }
 
   private block(b: GuestBlock): void {
