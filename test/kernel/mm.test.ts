@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { EINVAL, ENOMEM } from "../../src/kernel/errno.js";
 import type { Kernel, task_struct } from "../../src/kernel/index.js";
+import { __va } from "../../src/kernel/layout.js";
 import {
   MADV_DONTNEED,
   MAP_ANONYMOUS,
@@ -402,6 +403,19 @@ describe("clear_pages (clear_page, clear_huge_page)", () => {
     expect(cost(k, pfn, 0)).toEqual(fresh);
     expect(k.machine.mem.u8.subarray(off, off + 4096).every((b) => b === 0)).toBe(true);
     expect(fresh[1]).toBe(4096);
+  });
+
+  it("costs what memset of the block's direct-map address costs, with KASAN on; whole pages only", () => {
+    const k = boot();
+    const pfn = k.pages.alloc_pages(2);
+    const viaClear = cost(k, pfn, 2);
+    const before = [k.kmem.translations, k.kmem.bytes, k.machine.clocks[0]!];
+    k.kmem.memset(__va(pfn * 4096), 0, 4 * 4096, "clear_page");
+    const viaMemset = [k.kmem.translations, k.kmem.bytes, k.machine.clocks[0]!].map((v, i) => v - before[i]!);
+    expect(viaClear).toEqual(viaMemset);
+    expect(viaClear.slice(0, 2)).toEqual([4, 4 * 4096]);
+    expect(() => k.kmem.clearDirect(ramOff(pfn) + 8, 4096, true)).toThrow(/not whole pages/);
+    expect(() => k.kmem.clearDirect(ramOff(pfn), 100, true)).toThrow(/not whole pages/);
   });
 
   it("leaves the host memory of a block in its first allocation unwritten: RAM is zero at boot", () => {
