@@ -61,7 +61,7 @@ export function quietBinding(host: Pick<FlagHost, "binding" | "emitWarning">, na
  *  translator's regions carry: src/cpu/jit/region.ts): TurboFan then makes the arms hinted
  *  unlikely (a load's or store's host-TLB miss, a budget exit) deferred code, out of line, and
  *  spills values live across their calls there instead of on the hot path (docs/jit.md "Branch
- *  hints"). Without the flag V8 ignores the section. */
+ *  hints and loops of blocks"). Without the flag V8 ignores the section. */
 export function tuneV8(set: FlagSetter = v8FlagSetter()): void {
   set("--no-use-osr");
   set("--allow-natives-syntax");

@@ -586,7 +586,7 @@ export class FpEmitter {
     const w = p === "d" ? 8 : 4;
     if (!store) {
       h.lookup(ins.s1, ins.imm, w, h.rLo);
-      f.if(Block.void, "likely"); // a host-TLB hit: the miss arm is out of line (docs/jit.md "Branch hints")
+      f.if(Block.void, "likely"); // a host-TLB hit: the miss arm is out of line (docs/jit.md "Code", branch hints)
       h.ramAddress(h.rBase);
       if (p === "d") {
         f.load(Op.f64_load, 0);

@@ -767,7 +767,7 @@ export interface BlockLoop {
  *  level that holds their target, as every jump back did before). Returns the outermost, by lo,
  *  each with the loops nested in it. (Keeping only the loops entered at their first block alone
  *  kept too few: bench_coremark's steady state unchanged; merging overlapping ones into one, and
- *  counting a jalr's return sites, made it 5% slower: docs/jit.md "Loops".) */
+ *  counting a jalr's return sites, made it 5% slower: docs/jit.md "Branch hints and loops of blocks".) */
 export function planLoops(succ: readonly (readonly number[])[]): BlockLoop[] {
   const longest = new Map<number, number>();
   succ.forEach((ss, i) => {
