@@ -29,6 +29,7 @@ import {
   __va,
   hex64,
   is_vmalloc_addr,
+  KASAN_SHADOW_SCALE_SHIFT,
   kasan_mem_to_shadow,
   PAGE_OFFSET,
   PAGE_SHIFT,
@@ -92,6 +93,11 @@ export interface KasanOptions {
 const GRANULE = BigInt(KASAN_GRANULE_SIZE);
 const PAGE = BigInt(PAGE_SIZE);
 const SHIFT = BigInt(PAGE_SHIFT);
+/** Bytes of memory one shadow page covers (4 KiB of shadow, 8 bytes each). */
+const SHADOW_PAGE_SPAN = PAGE_SIZE << Number(KASAN_SHADOW_SCALE_SHIFT);
+/** The shadow page number (shadow address >> PAGE_SHIFT) of the direct map's start, which
+ *  begins a shadow page: the direct map's shadow pages follow from it, one per 32 KiB. */
+const DIRECT_SHADOW_PAGE = Number(kasan_mem_to_shadow(PAGE_OFFSET) >> SHIFT);
 const SHADOW_CHUNK = BigInt(KASAN_MEMORY_PER_SHADOW_PAGE);
 /** Bytes of memory one row of "Memory state around the buggy address" covers. */
 const META_MEM_BYTES_PER_ROW = 16n * GRANULE;
@@ -217,6 +223,7 @@ export class Kasan {
       if (!this.shallowPopulate(va)) return false;
     }
     this.kernel.kmem.check = this.check;
+    this.kernel.kmem.checkDirect = this.checkDirect;
     this.kernel.printk.info("kasan: KernelAddressSanitizer initialized (generic)");
     return true;
   }
@@ -433,6 +440,17 @@ export class Kasan {
     const shadow = this.readShadow(s0, Number(s1 - s0) + 1);
     if (!this.poisoned(shadow, Number(last & (GRANULE - 1n)))) return;
     this.kasan_report(addr, size, write, ip);
+  };
+
+  /** check() of the direct-map address PAGE_OFFSET + off: a range whose shadow was never
+   *  populated passes, found with numbers (nothing allocated); any other goes to check(). */
+  readonly checkDirect = (off: number, size: number, write: boolean, ip: string): void => {
+    if (!this.enabled || this.inside || size <= 0) return;
+    const first = DIRECT_SHADOW_PAGE + Math.floor(off / SHADOW_PAGE_SPAN);
+    const last = DIRECT_SHADOW_PAGE + Math.floor((off + size - 1) / SHADOW_PAGE_SPAN);
+    let populated = false;
+    for (let k = first; k <= last && !populated; k++) populated = this.shadow.has(k);
+    if (populated) this.check(PAGE_OFFSET + BigInt(off), size, write, ip);
   };
 
   /** Is the byte at addr accessible (kasan_byte_accessible)? */

@@ -202,15 +202,13 @@ export class Kernel {
   /** clear_page() / clear_huge_page() of the block of 2^order pages at `pfn` just allocated,
    *  through the direct map (`ip` names the caller in KASAN's reports). A block in its first
    *  allocation since boot (PageAlloc.neverUsed) is zero already, as zeroPagePhys says: its
-   *  clearing is checked, translated and charged as any (kmem.memsetZeroed: the same counters
+   *  clearing is checked, translated and charged as any (kmem.clearDirect: the same counters
    *  and clock), but the host memory behind it is left untouched, so that a page of guest RAM
    *  costs the host one page fault, at the program's first store, or none if it never writes.
    *  bench_chase's 64 MiB of fresh pages: 16,384 clears. */
   clear_pages(pfn: number, order: number, ip = "clear_page"): void {
-    const va = __va(pfn * PAGE_SIZE);
-    const len = PAGE_SIZE << order;
-    if (this.pages.neverUsed(pfn, order)) this.kmem.memsetZeroed(va, len, ip);
-    else this.kmem.memset(va, 0, len, ip);
+    const zeroed = this.pages.neverUsed(pfn, order);
+    this.kmem.clearDirect(pfn * PAGE_SIZE - RAM_BASE, PAGE_SIZE << order, zeroed, ip);
   }
 
   /** Advance the current hart's clock by `cycles` of kernel work (whole cycles). */

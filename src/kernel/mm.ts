@@ -15,8 +15,10 @@ import {
   PTE_V,
   PTE_W,
   PTE_X,
+  pteLo,
   ptePpn,
   readPte,
+  tableWords,
   writePte,
 } from "../mmu/index.js";
 import type { mm_context_t } from "./asid.js";
@@ -145,8 +147,14 @@ export class mm_struct {
 
   // ---- VMAs ----
 
+  /** The VMA holding `addr`, or undefined (a loop, not a closure: every fault asks). */
   find_vma(addr: bigint): vm_area_struct | undefined {
-    return this.vmas.find((v) => addr >= v.vm_start && addr < v.vm_end);
+    const vmas = this.vmas;
+    for (let i = 0; i < vmas.length; i++) {
+      const v = vmas[i]!;
+      if (addr >= v.vm_start && addr < v.vm_end) return v;
+    }
+    return undefined;
   }
 
   private insert_vma(v: vm_area_struct): void {
@@ -312,14 +320,36 @@ export class mm_struct {
         this.split_huge_pmd(base);
         continue; // now 4 KiB PTEs: handled by the next iteration
       }
-      writePte(this.k.machine.mem, leaf.pteAddr, 0, 0);
-      this.k.charge(COST.pte);
-      this.k.pages.put_page(ptePpn(leaf.lo, leaf.hi)); // a page-cache page keeps the cache's reference
-      this.rss--;
-      any = true;
-      va += PAGE;
+      if (leaf.level !== 0) throw new Error(`zap_range: a level-${leaf.level} leaf in user space`);
+      // A leaf table: its entries up to `end` or the table's end, read once (zap_pte_range).
+      const stop = ALIGN_DOWN(va, PMD) + PMD < end ? ALIGN_DOWN(va, PMD) + PMD : end;
+      if (this.zap_pte_range(leaf.pteAddr, Number((stop - va) / PAGE))) any = true;
+      va = stop;
     }
     if (any && reason) this.flush_tlb_range(start, end, reason);
+  }
+
+  /** zap_pte_range(): clear `n` PTEs of one leaf table from the one at physical address `pte`
+   *  on, dropping each mapped page's reference (a page-cache page keeps the cache's); entries
+   *  that map nothing are passed over. True if any page was mapped. */
+  private zap_pte_range(pte: number, n: number): boolean {
+    const k = this.k;
+    const i32 = k.machine.mem.i32;
+    const w = tableWords(k.machine.mem, Math.floor(pte / PAGE_SIZE)) + (pte % PAGE_SIZE) / 4;
+    if ((pte % PAGE_SIZE) / 8 + n > 512) throw new Error("zap_pte_range: the range runs past its table");
+    let any = false;
+    for (let i = w; i < w + 2 * n; i += 2) {
+      const lo = i32[i]!;
+      if (!(lo & PTE_V) || !(lo & PTE_RWX)) continue;
+      const hi = i32[i + 1]!;
+      i32[i] = 0;
+      i32[i + 1] = 0;
+      k.charge(COST.pte);
+      k.pages.put_page(ptePpn(lo, hi));
+      this.rss--;
+      any = true;
+    }
+    return any;
   }
 
   /** flush_tlb_range(): this ASID's entries for [start, end) on the harts of mm_cpumask. */
@@ -552,28 +582,36 @@ export class mm_struct {
 
   // ---- faults ----
 
-  /** handle_mm_fault(): make `addr` accessible for `kind`, or say why not. */
+  /** handle_mm_fault(): make `addr` accessible for `kind`, or say why not. A fault on an
+   *  anonymous page that is not present (do_anonymous_page) allocates no JS object: the walk
+   *  works on the page number as a number and remembers the PTE's place. */
   handle_mm_fault(addr: bigint, kind: "r" | "w" | "x", thp: ThpMode): FaultResult {
     const v = this.find_vma(addr);
     if (!v) return "maperr";
     const need = kind === "r" ? VM_READ : kind === "w" ? VM_WRITE : VM_EXEC;
     if (!(v.vm_flags & need)) return "accerr";
-    const leaf = this.pgd.lookup(addr);
-    const page = ALIGN_DOWN(addr, PAGE);
-    if (leaf) {
-      // A write to a write-protected page of a writable VMA: a file page, or an anonymous page
-      // fork made copy-on-write.
-      if (kind === "w" && !(leaf.lo & PTE_W)) return this.do_wp_page(v, page, leaf);
-      // Present with the right permission: a stale TLB entry. Flush it and retry.
-      this.flush_tlb_range(page, page + PAGE, "spurious");
-      return "ok";
-    }
-    if (v.vm_file) return this.do_file_fault(v, page, kind);
+    const vpn = Math.floor(Number(addr) / PAGE_SIZE); // exact: a VMA lies below TASK_SIZE (2^47)
+    const slot = this.pgd.walk(vpn);
+    const pte = this.pgd.walkLevel === 0 ? slot : -1; // -1: its table is not there yet
+    const lo = pteLo(this.k.machine.mem, slot);
+    if (lo & PTE_V && lo & PTE_RWX) return this.handle_present(v, addr, kind);
+    if (v.vm_file) return this.do_file_fault(v, ALIGN_DOWN(addr, PAGE), kind);
     if (this.thpAllowed(v, addr, thp)) {
       if (this.fault_huge(v, addr)) return "ok";
       this.k.vmstat.inc("thp_fault_fallback");
     }
-    return this.fault_page(v, ALIGN_DOWN(addr, PAGE)) ? "ok" : "oom";
+    return this.do_anonymous_page(v, vpn, pte) ? "ok" : "oom";
+  }
+
+  /** A fault on a present page (do_wp_page, or a spurious fault): a write to a write-protected
+   *  page of a writable VMA (a file page, or an anonymous page fork made copy-on-write), or a
+   *  stale TLB entry, which is flushed (the access is retried). */
+  private handle_present(v: vm_area_struct, addr: bigint, kind: "r" | "w" | "x"): FaultResult {
+    const leaf = this.pgd.lookup(addr)!;
+    const page = ALIGN_DOWN(addr, PAGE);
+    if (kind === "w" && !(leaf.lo & PTE_W)) return this.do_wp_page(v, page, leaf);
+    this.flush_tlb_range(page, page + PAGE, "spurious");
+    return "ok";
   }
 
   private thpAllowed(v: vm_area_struct, addr: bigint, thp: ThpMode): boolean {
@@ -605,13 +643,16 @@ export class mm_struct {
     return true;
   }
 
-  private fault_page(v: vm_area_struct, page: bigint): boolean {
+  /** do_anonymous_page(): a zeroed page mapped at virtual page `vpn` with the VMA's
+   *  permissions; `pte` is the PTE's physical address, or -1 if its table must be made. False
+   *  (nothing mapped, nothing kept) when out of memory. */
+  private do_anonymous_page(v: vm_area_struct, vpn: number, pte: number): boolean {
     const k = this.k;
     const pfn = k.pages.alloc_pages(0);
     if (pfn < 0) return false;
     k.clear_pages(pfn, 0);
     k.pages.flags[k.pages.idx(pfn)]! |= PG_anon;
-    return this.install(page, pfn, v.vm_flags);
+    return this.set_pte(pte < 0 ? this.pgd.pte_alloc(vpn, 0) : pte, pfn, v.vm_flags);
   }
 
   /** A fault in a file mapping (do_read_fault / do_cow_fault / do_shared_fault): the file's
@@ -671,13 +712,18 @@ export class mm_struct {
 
   /** Map `pfn` at `page` with the VMA's permissions (user, A and D set). */
   install(page: bigint, pfn: number, vmFlags: number): boolean {
-    const pa = this.pgd.pteAt(page, 0);
-    if (pa < 0) {
+    return this.set_pte(this.pgd.pteAt(page, 0), pfn, vmFlags);
+  }
+
+  /** set_pte_at(): map `pfn` by the PTE at physical address `pte` with the permissions of
+   *  vm_flags `vmFlags` (user, A and D set); rss counts it. `pte` -1 (no memory for its table):
+   *  the page is freed and false returned. */
+  private set_pte(pte: number, pfn: number, vmFlags: number): boolean {
+    if (pte < 0) {
       this.k.pages.__free_pages(pfn, 0);
       return false;
     }
-    const [lo, hi] = makePte(pfn, PTE_V | PTE_U | PTE_A | PTE_D | pteProt(vmFlags));
-    writePte(this.k.machine.mem, pa, lo, hi);
+    this.pgd.setLeaf(pte, pfn, PTE_V | PTE_U | PTE_A | PTE_D | pteProt(vmFlags));
     this.rss++;
     return true;
   }

@@ -8,7 +8,10 @@ import {
   type PhysMem,
   PTE_A,
   PTE_D,
+  PTE_FLAGS,
   PTE_G,
+  PTE_HI_PPN,
+  PTE_PPN_SHIFT,
   PTE_R,
   PTE_RWX,
   PTE_V,
@@ -32,6 +35,8 @@ export const PAGE_KERNEL = PTE_R | PTE_W | PTE_A | PTE_D | PTE_G;
 /** Bytes mapped by a leaf at each level: 4 KiB, 2 MiB, 1 GiB. */
 const LEAF_SIZE = [PAGE_SIZE, PMD_SIZE, PUD_SIZE];
 const VA_MASK = (1n << 48n) - 1n;
+/** Page frames whose number fits the PTE's low word (22 bits above PTE_PPN_SHIFT). */
+const PPN_LO_SPAN = 2 ** 22;
 const vpnOf = (va: bigint): number => Number((va & VA_MASK) >> BigInt(PAGE_SHIFT));
 
 /** A leaf found by lookup(): its level, PTE words and the PTE's physical address. */
@@ -47,6 +52,8 @@ export interface Leaf {
 export class KernelPageTable {
   readonly root: number;
   nrTablePages = 0;
+  /** The level of the entry the last walk() stopped at (3 = the root's, 0 = a PTE). */
+  walkLevel = 0;
 
   constructor(
     private readonly mem: PhysMem,
@@ -92,6 +99,26 @@ export class KernelPageTable {
     return null;
   }
 
+  /** The fault path's walk to virtual page `vpn` (va >> 12, a number): the physical address of
+   *  the entry it stops at, a leaf (V and R/W/X), the first invalid entry or the PTE, its level
+   *  in walkLevel. Creates no table and allocates nothing (pte_offset_map without the lock). */
+  walk(vpn: number): number {
+    const i32 = this.mem.i32;
+    let table = this.root;
+    for (let level = SV48.levels - 1; level > 0; level--) {
+      const index = vpnIndex(vpn, level);
+      const w = tableWords(this.mem, table) + 2 * index;
+      const lo = i32[w]!;
+      if (!(lo & PTE_V) || lo & PTE_RWX) {
+        this.walkLevel = level;
+        return pteAddress(table, index);
+      }
+      table = ptePpn(lo, i32[w + 1]!);
+    }
+    this.walkLevel = 0;
+    return pteAddress(table, vpnIndex(vpn, 0));
+  }
+
   /** Where the unmapped range holding `va` ends, as far as the walk for `va` shows it: at the
    *  first invalid entry on the way (level 3 to 0), the end of the run of invalid entries it
    *  starts in its table (a 4 KiB hole up to a table's whole span, 2 MiB at level 0 to 256 TiB
@@ -126,7 +153,23 @@ export class KernelPageTable {
 
   /** Physical address of the level-`level` PTE for `va`, creating tables; -1 if out of memory. */
   pteAt(va: bigint, level: number): number {
-    return ptePointer(this.mem, SV48, this.root, vpnOf(va), level, this.allocTable);
+    return this.pte_alloc(vpnOf(va), level);
+  }
+
+  /** pteAt() of virtual page `vpn` (va >> 12, a number): the level-`level` PTE's physical
+   *  address, creating tables; -1 if out of memory. */
+  pte_alloc(vpn: number, level: number): number {
+    return ptePointer(this.mem, SV48, this.root, vpn, level, this.allocTable);
+  }
+
+  /** Store the leaf PTE for page frame `pfn` with flag bits `flags` at physical address `pa`
+   *  (its words computed without an array: the fault path allocates nothing). */
+  setLeaf(pa: number, pfn: number, flags: number): void {
+    const off = this.mem.ramOffset(pa, 8);
+    if (off < 0 || pa % 8 !== 0) throw new Error(`setLeaf: PTE address 0x${pa.toString(16)} is not in RAM`);
+    const i32 = this.mem.i32;
+    i32[off >>> 2] = ((pfn % PPN_LO_SPAN) << PTE_PPN_SHIFT) | (flags & PTE_FLAGS);
+    i32[(off >>> 2) + 1] = Math.floor(pfn / PPN_LO_SPAN) & PTE_HI_PPN;
   }
 
   /** Free every table page of the user half (root entries 0..255) and the root itself. The

@@ -422,6 +422,24 @@ describe("slab objects in the direct map", () => {
     b.noLeak();
   });
 
+  it("checks clear_page of a direct-map page: populated shadow by check(), none skipped", () => {
+    const b = boot("kasan_multi_shot");
+    const { kernel, kasan } = b;
+    const pfn = kernel.pages.alloc_pages(0);
+    kernel.clear_pages(pfn, 0); // no shadow for it: nothing to check
+    expect(kasan.reports).toBe(0);
+    expect(kasan.populate(__va(pfn * 4096), 4096, KASAN_SLAB_REDZONE)).toBe(true);
+    kernel.clear_pages(pfn, 0);
+    const r = lastReport(kernel);
+    expect(r[1]).toBe("BUG: KASAN: slab-out-of-bounds in clear_page");
+    expect(r[2]).toBe(`Write of size 4096 at addr ${hex64(__va(pfn * 4096))} by task swapper/0/0`);
+    kasan.depopulate(__va(pfn * 4096), 4096);
+    kernel.clear_pages(pfn, 0);
+    expect(kasan.reports).toBe(1);
+    kernel.pages.__free_pages(pfn, 0);
+    b.noLeak();
+  });
+
   it("slab pages sharing a shadow page keep it until the last one goes; OOM is clean", () => {
     const b = boot();
     const { kernel, kasan } = b;

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/asm/index.js";
 import { EINVAL, ENOMEM } from "../../src/kernel/errno.js";
 import type { Kernel, task_struct } from "../../src/kernel/index.js";
+import { __va } from "../../src/kernel/layout.js";
 import {
   MADV_DONTNEED,
   MAP_ANONYMOUS,
@@ -100,6 +101,30 @@ describe("munmap and madvise(MADV_DONTNEED)", () => {
     expect(u.k.pages.nr_free_pages()).toBe(free + 512);
     expect(u.cached(base + 8n * PAGE)).toBe(false);
     expect(u.get(base + 8n * PAGE)).toBeNull();
+  });
+
+  it("munmap across two leaf tables frees exactly the mapped pages inside the range (zap_pte_range)", () => {
+    const u = userTask();
+    const mm = u.t.mm;
+    const a = alignUp(mm.do_mmap(0n, 4n * PMD, RW, ANON), PMD) + PMD; // 4 KiB pages: THP is off
+    const touched = [
+      a - 2n * PAGE,
+      a + 3n * PAGE,
+      a + PMD - PAGE,
+      a + PMD,
+      a + PMD + 9n * PAGE,
+      a + 2n * PMD,
+    ];
+    for (const va of touched) expect(u.put(va, 5n)).toBe(true);
+    const free = u.k.pages.nr_free_pages();
+    const rss = mm.rss;
+    // [a + PAGE, a + PMD + 9 pages): the second to fifth touched pages, ending at an unmapped page's start
+    expect(mm.do_munmap(a + PAGE, PMD + 8n * PAGE)).toBe(0n);
+    expect(touched.map((va) => mm.leaf(va) !== null)).toEqual([true, false, false, false, true, true]);
+    expect(u.k.pages.nr_free_pages()).toBe(free + 3);
+    expect(mm.rss).toBe(rss - 3);
+    expect(u.get(a + PMD + 9n * PAGE)).toBe(5n);
+    expect(u.get(a + PMD)).toBeNull();
   });
 
   it("MADV_DONTNEED zaps: the next read gets a fresh zero page, on every hart", () => {
@@ -378,6 +403,19 @@ describe("clear_pages (clear_page, clear_huge_page)", () => {
     expect(cost(k, pfn, 0)).toEqual(fresh);
     expect(k.machine.mem.u8.subarray(off, off + 4096).every((b) => b === 0)).toBe(true);
     expect(fresh[1]).toBe(4096);
+  });
+
+  it("costs what memset of the block's direct-map address costs, with KASAN on; whole pages only", () => {
+    const k = boot();
+    const pfn = k.pages.alloc_pages(2);
+    const viaClear = cost(k, pfn, 2);
+    const before = [k.kmem.translations, k.kmem.bytes, k.machine.clocks[0]!];
+    k.kmem.memset(__va(pfn * 4096), 0, 4 * 4096, "clear_page");
+    const viaMemset = [k.kmem.translations, k.kmem.bytes, k.machine.clocks[0]!].map((v, i) => v - before[i]!);
+    expect(viaClear).toEqual(viaMemset);
+    expect(viaClear.slice(0, 2)).toEqual([4, 4 * 4096]);
+    expect(() => k.kmem.clearDirect(ramOff(pfn) + 8, 4096, true)).toThrow(/not whole pages/);
+    expect(() => k.kmem.clearDirect(ramOff(pfn), 100, true)).toThrow(/not whole pages/);
   });
 
   it("leaves the host memory of a block in its first allocation unwritten: RAM is zero at boot", () => {

@@ -38,6 +38,43 @@ describe("KernelPageTable.holeEnd", () => {
   });
 });
 
+describe("KernelPageTable.walk, pte_alloc and setLeaf (the fault path's)", () => {
+  it("stops at the first invalid entry, at a leaf or at the PTE, and says the level", () => {
+    const { k } = bootMm();
+    const pgd = k.pgd;
+    const va = 0x12_3456_7000n;
+    const vpn = Number(va / PAGE);
+    expect(pgd.walk(vpn)).toBe(pgd.root * 4096 + 8 * Number((va >> 39n) & 511n));
+    expect(pgd.walkLevel).toBe(3);
+    const pte = pgd.pte_alloc(vpn, 0); // the tables made down to the PTE, which is empty
+    expect(pte).toBe(pgd.pteAt(va, 0));
+    expect(pgd.walk(vpn)).toBe(pte);
+    expect(pgd.walkLevel).toBe(0);
+    expect(pgd.leafAt(va, 0)).toBe(0);
+    pgd.setLeaf(pte, 0x80123, PAGE_KERNEL | 1);
+    expect(pgd.lookup(va)).toEqual({ level: 0, lo: (0x80123 << 10) | PAGE_KERNEL | 1, hi: 0, pteAddr: pte });
+    expect(pgd.walk(vpn + 1)).toBe(pte + 8); // the next PTE of the same table, empty
+    expect(pgd.walkLevel).toBe(0);
+    // A 2 MiB leaf stops the walk at level 1.
+    const huge = 0x40_0000_0000n;
+    expect(pgd.mapPage(huge, 0x80200, PAGE_KERNEL, 1)).toBe(true);
+    expect(pgd.walk(Number(huge / PAGE) + 5)).toBe(pgd.pteAt(huge, 1));
+    expect(pgd.walkLevel).toBe(1);
+  });
+
+  it("setLeaf writes a page frame above 2^22 across both words, and refuses a non-RAM address", () => {
+    const { k } = bootMm();
+    const pte = k.pgd.pte_alloc(Number(0x7_0000_0000n / PAGE), 0);
+    k.pgd.setLeaf(pte, 0x1_2345_6789, PAGE_KERNEL | 1);
+    const leaf = k.pgd.lookup(0x7_0000_0000n);
+    expect([leaf?.lo, leaf?.hi]).toEqual([
+      ((0x1_2345_6789 % 2 ** 22) << 10) | PAGE_KERNEL | 1,
+      Math.floor(0x1_2345_6789 / 2 ** 22),
+    ]);
+    expect(() => k.pgd.setLeaf(8, 1, 1)).toThrow(/not in RAM/);
+  });
+});
+
 describe("a new table", () => {
   it("is empty on a page used before (zeroed) as on a page in its first allocation", () => {
     const { k } = bootMm();

@@ -36,11 +36,16 @@ import { Block, F64, I32, I64, type ValType } from "./types.js";
 export const JIT_PC = 0;
 export const JIT_VALUE = 8;
 /** The loop groups' pending state (Emitter.loopGroups), JIT_LOOP_BYTES each from here: the
- *  slot (-1: none), the n of the first pending iteration and the block's length (i32). In
+ *  slot (LOOP_NONE: none), the n of the first pending iteration and the block's length. In
  *  memory, not in locals: a local carried around the loop became a phi that V8 shuffled
  *  between registers and the stack at each iteration (mmu/onoff 8% slower than with none). */
 export const JIT_LOOP = 80;
 export const JIT_LOOP_BYTES = 16;
+/** Loop groups a region has at most (their words end at the hub's, HUB_CACHE). */
+export const MAX_LOOP_RECORDS = 3;
+/** The pending slot word when none is: no group's slot local ever holds it (slots are >= 0,
+ *  a group's slot local's other values -1 - a site index, >= -1 - MAX_GROUP). */
+export const LOOP_NONE = -256;
 /** Most access sites in a group (see Emitter.planGroups). */
 export const MAX_GROUP = 4;
 /** Groups of a block that loops on itself whose hits stay pending across its iterations
@@ -985,7 +990,7 @@ interface OpenGroup {
 
 /** A group of a block that loops on itself (Emitter.loopGroups) whose all-hit runs stay
  *  pending across the iterations: the word at `at` (JIT_LOOP) the slot every one of its runs
- *  since the iteration whose n is the word at `at` + 4 hit, -1 if none is pending. What they
+ *  since the iteration whose n is the word at `at` + 4 hit (LOOP_NONE: none). What they
  *  account is known from n: one iteration every `len` instructions, each `counts` hits per kind
  *  (its sites' counters, by kind), the last stamped at its last site's `rel`. `done`: its end
  *  is emitted already in the block (at a point after it, this iteration's run is pending too). */
@@ -1040,6 +1045,8 @@ class Emitter {
    *  and two scratch i32 locals for their accounting (made in emit() if any block has some). */
   private loopGroups: (LoopGroup & { start: number })[] = [];
   private loopSlot = -1;
+  /** The loop groups' words (initLoopLocals), by block offset. */
+  private readonly loopWords = new Map<number, number[]>();
   private loopK = -1;
   private exitLabel!: Label;
   /** The levels of the control nest open at the block being emitted, outermost (the region's
@@ -1225,25 +1232,31 @@ class Emitter {
     f.end(); // the level's loop
   }
 
-  /** No loop group's slot pending (as many as the most any block has), and their locals. */
+  /** The loop groups' words (JIT_LOOP), by block offset, to the region's first
+   *  MAX_LOOP_RECORDS: none pending, each its block's length (the flushes' divisor, from memory:
+   *  see flushLoop); and their scratch locals. */
   private initLoopLocals(): void {
     if (!this.src.paged) return;
     const f = this.f;
-    let most = 0;
+    let used = 0;
     for (const b of this.blocks) {
       if (!loopsOnItself(b)) continue;
       const len = b.insns.length + 1;
-      most = Math.max(most, planLoopGroups(b.insns, planGroups(b.insns), len).length);
+      const ats: number[] = [];
+      for (const _ of planLoopGroups(b.insns, planGroups(b.insns), len)) {
+        if (used === MAX_LOOP_RECORDS) break;
+        const at = this.lay.jit + JIT_LOOP + JIT_LOOP_BYTES * used++;
+        f.i32Const(0).i32Const(LOOP_NONE).store(Op.i32_store, at);
+        f.i32Const(0)
+          .i32Const(len)
+          .store(Op.i32_store, at + 8);
+        ats.push(at);
+      }
+      this.loopWords.set(b.off, ats);
     }
-    for (let i = 0; i < most; i++) f.i32Const(0).i32Const(-1).store(Op.i32_store, this.loopAt(i));
-    if (most === 0) return;
+    if (used === 0) return;
     this.loopSlot = f.local(I32, "lslot");
     this.loopK = f.local(I32, "k");
-  }
-
-  /** The byte address of loop group `i`'s pending slot word (JIT_LOOP). */
-  private loopAt(i: number): number {
-    return this.lay.jit + JIT_LOOP + JIT_LOOP_BYTES * i;
   }
 
   /** Push the pc at page offset `off` (any int32: out of the page too) as an i64 constant. */
@@ -1270,7 +1283,7 @@ class Emitter {
    *  branches made whole programs 7-9% slower: docs/jit.md "Figures"). */
   private goTo(off: number): void {
     const i = off >= 0 ? this.index.get(off) : undefined;
-    if (i !== this.current || !this.selfLabel) this.flushLoops(); // leaving the block's loop
+    if (i !== this.current || !this.selfLabel) this.flushLoops(true); // leaving the block's loop
     if (i === undefined) {
       this.exitTo(off);
       return;
@@ -1313,24 +1326,26 @@ class Emitter {
     const plan = this.src.paged ? planGroups(insns) : null;
     this.loopGroups =
       plan && this.selfLabel
-        ? planLoopGroups(insns, plan, len).map((p, i) => ({
-            start: p.start,
-            at: this.loopAt(i),
-            len,
-            counts: (
-              [
-                [this.lay.hitR, p.loads],
-                [this.lay.hitW, p.stores],
-              ] as [number, number][]
-            ).filter(([, c]) => c > 0),
-            rel: p.rel,
-            done: true, // at the loop's head: the last iteration ran every group
-          }))
+        ? planLoopGroups(insns, plan, len)
+            .slice(0, this.loopWords.get(b.off)?.length ?? 0)
+            .map((p, i) => ({
+              start: p.start,
+              at: this.loopWords.get(b.off)![i]!,
+              len,
+              counts: (
+                [
+                  [this.lay.hitR, p.loads],
+                  [this.lay.hitW, p.stores],
+                ] as [number, number][]
+              ).filter(([, c]) => c > 0),
+              rel: p.rel,
+              done: true, // at the loop's head: the last iteration ran every group
+            }))
         : [];
     // the whole block must fit the budget: else exit at its start
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localGet(0).op(Op.i32_gt_u);
     f.if(Block.void, "unlikely");
-    this.flushLoops();
+    this.flushLoops(true);
     this.exitTo(b.off);
     f.end();
     for (const lg of this.loopGroups) lg.done = false;
@@ -1546,7 +1561,7 @@ class Emitter {
       else if (g.page.other < 0 && hits !== g.sites[0]!.hits) {
         g.page.other = m;
         f.localGet(this.e).load(Op.i32_load, slotArr).localSet(this.slot);
-        f.localGet(this.slot).localGet(g.slot).op(Op.i32_ne).if();
+        f.localGet(this.slot).localGet(g.slot).op(Op.i32_ne).if(Block.void, "unlikely");
         this.accountBefore(g, m);
         this.accountSite(site);
         f.i32Const(-2 - m).localSet(g.slot);
@@ -1561,7 +1576,7 @@ class Emitter {
       return;
     }
     if (!first) {
-      f.localGet(site.slot).localGet(g.slot).op(Op.i32_ne).if();
+      f.localGet(site.slot).localGet(g.slot).op(Op.i32_ne).if(Block.void, "unlikely");
       this.flushGroup(g, g.sites.length);
       this.accountSite(site);
       f.i32Const(-1).localSet(g.slot);
@@ -1586,7 +1601,7 @@ class Emitter {
   private accountBefore(g: OpenGroup, m: number): void {
     if (m === 0) return;
     const f = this.f;
-    f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if();
+    f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if(Block.void, "likely");
     this.flushGroup(g, m, false);
     f.else();
     this.accountFrom(g, m);
@@ -1660,7 +1675,7 @@ class Emitter {
   private flushGroup(g: OpenGroup, k: number, test = true): void {
     if (k === 0) return;
     const f = this.f;
-    if (test) f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if();
+    if (test) f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if(Block.void, "likely");
     this.stampAt(g.slot, g.sites[k - 1]!.rel);
     const counts = new Map<number, number>();
     for (const site of g.sites.slice(0, k)) counts.set(site.hits, (counts.get(site.hits) ?? 0) + 1);
@@ -1702,9 +1717,11 @@ class Emitter {
   }
 
   /** After the last site of a loop group `g` (LoopGroup): if its slot local equals the pending
-   *  slot, this run is pending too (nothing emitted runs). Else the pending runs are accounted
-   *  and, if all of this run's sites hit one slot, this run starts the pending ones; if not,
-   *  they are accounted now (as endGroup). */
+   *  slot, this run is pending too (nothing emitted runs). Else the runs pending are accounted
+   *  (flushLoop) and this one now, as endGroup does; if all its sites hit one slot, the runs of
+   *  the iterations from the next on that hit it are the pending ones. (Accounting the run that
+   *  changes the slot at once, not as the first pending one, keeps a loop whose slot changes in
+   *  every iteration near what it cost before: no flush has runs to account.) */
   private endLoopGroup(g: OpenGroup, lg: LoopGroup): void {
     const f = this.f;
     const counts = new Map<number, number>();
@@ -1714,40 +1731,56 @@ class Emitter {
     f.localGet(g.slot).i32Const(0).load(Op.i32_load, lg.at).op(Op.i32_ne).if();
     this.flushLoop(lg);
     f.localGet(g.slot).i32Const(0).op(Op.i32_ge_s).if();
+    this.flushGroup(g, g.sites.length, false);
     f.i32Const(0).localGet(g.slot).store(Op.i32_store, lg.at);
     f.i32Const(0)
       .localGet(this.n)
-      .store(Op.i32_store, lg.at + 4);
-    f.i32Const(0)
       .i32Const(lg.len)
-      .store(Op.i32_store, lg.at + 8);
-    if (g.page) {
-      f.else();
-      this.accountFrom(g, g.sites.length);
-    }
+      .op(Op.i32_add)
+      .store(Op.i32_store, lg.at + 4);
+    f.else();
+    if (g.page) this.accountFrom(g, g.sites.length);
+    f.i32Const(0).i32Const(LOOP_NONE).store(Op.i32_store, lg.at);
     f.end();
     f.end();
     lg.done = true;
   }
 
-  /** Before a call out or a branch out of the block's loop: account every loop group's pending
-   *  runs (flushLoop). */
-  private flushLoops(): void {
-    for (const lg of this.loopGroups) this.flushLoop(lg);
+  /** Before a call out (`leave` false: the loop goes on after it) or a branch out of the block's
+   *  loop (`leave`: no slot pending after it): account every loop group's pending runs. */
+  private flushLoops(leave: boolean): void {
+    for (const lg of this.loopGroups) {
+      this.flushLoop(lg);
+      if (leave) this.f.i32Const(0).i32Const(LOOP_NONE).store(Op.i32_store, lg.at);
+    }
   }
 
-  /** If loop group `lg` has runs pending, account them and none is pending: the iterations
-   *  from the one whose n was p0 to the last that ran it (this one if its end came, `done`,
-   *  else the one before), one every `len` instructions, so (n - p0 + (done ? len : 0)) / len
-   *  runs: each kind's counter + that times its count, the stamp the latest of its own (other
-   *  sites of the block may have stamped the slot since) and the last run's last site's clock.
-   *  No f64 constant, and the divisor from memory (JIT_LOOP): V8 kept a constant the flushes of
-   *  a loop share in a register, or built it, at the loop's head in every iteration. */
+  /** If loop group `lg` has runs pending, account them; then none is pending (the next is the
+   *  next iteration's, if it hits the pending slot). They are the runs of the iterations from
+   *  the one whose n was p0 to the last that ran it (this one if its end came, `done`, else the
+   *  one before), one every `len` instructions: (n + (done ? len : 0) - p0) / len runs, each
+   *  kind's counter + that times its count, the stamp the latest of its own (other sites of the
+   *  block may have stamped the slot since) and the last run's last site's clock. No f64
+   *  constant, and the divisor from memory (JIT_LOOP): V8 kept a constant the flushes of a loop
+   *  share in a register, or built it, at the loop's head in every iteration. */
   private flushLoop(lg: LoopGroup): void {
     const f = this.f;
     const back = lg.done ? 0 : lg.len;
-    const slot = this.loopSlot;
+    const [slot, k] = [this.loopSlot, this.loopK];
+    // n + len - back: the first iteration not run yet
+    const next = (): void => {
+      f.localGet(this.n);
+      if (back === 0) f.i32Const(lg.len).op(Op.i32_add);
+    };
     f.i32Const(0).load(Op.i32_load, lg.at).localTee(slot).i32Const(0).op(Op.i32_ge_s).if();
+    next();
+    f.i32Const(0)
+      .load(Op.i32_load, lg.at + 4)
+      .op(Op.i32_sub)
+      .localTee(k)
+      .i32Const(0)
+      .op(Op.i32_gt_s)
+      .if();
     this.slotOffset(slot);
     this.slotOffset(slot);
     f.load(Op.f64_load, this.lay.stamp);
@@ -1756,16 +1789,10 @@ class Emitter {
     if (lg.rel - back !== 0) f.i32Const(lg.rel - back).op(Op.i32_add);
     f.op(Op.f64_convert_i32_s).localGet(2).op(Op.f64_add);
     f.op(Op.f64_max).store(Op.f64_store, this.lay.stamp);
-    f.localGet(this.n)
-      .i32Const(0)
-      .load(Op.i32_load, lg.at + 4)
-      .op(Op.i32_sub);
-    if (back === 0) f.i32Const(lg.len).op(Op.i32_add);
-    f.localSet(this.loopK);
     for (const [hits, c] of lg.counts) {
       this.slotOffset(slot);
       this.slotOffset(slot);
-      f.load(Op.f64_load, hits).localGet(this.loopK);
+      f.load(Op.f64_load, hits).localGet(k);
       if (c !== 1) f.i32Const(c).op(Op.i32_mul);
       // a multiple of len: the quotient is exact
       f.op(Op.f64_convert_i32_s)
@@ -1774,7 +1801,10 @@ class Emitter {
         .op(Op.f64_convert_i32_s);
       f.op(Op.f64_div).op(Op.f64_add).store(Op.f64_store, hits);
     }
-    f.i32Const(0).i32Const(-1).store(Op.i32_store, lg.at);
+    f.i32Const(0);
+    next();
+    f.store(Op.i32_store, lg.at + 4);
+    f.end();
     f.end();
   }
 
@@ -1788,7 +1818,7 @@ class Emitter {
     this.account(lay.rSlot, lay.hitR, rel);
     f.else();
     this.missInGroup();
-    this.flushLoops();
+    this.flushLoops(false);
     this.slowArgs(ins, rel, width | (signed ? 16 : 0));
     f.call(this.slowLoad());
     f.brIf(this.exitLabel, "unlikely"); // trapped (the value under the flag is dropped)
@@ -1808,7 +1838,7 @@ class Emitter {
     this.account(lay.wSlot, lay.hitW, rel);
     f.else();
     this.missInGroup();
-    this.flushLoops();
+    this.flushLoops(false);
     f.localGet(this.addr);
     this.get(ins.s2);
     f.localGet(1).localGet(this.n);
@@ -1932,7 +1962,7 @@ class Emitter {
    *  after it (its local no longer caches it). */
   private exec(ins: Insn, rel: number, after?: () => void): void {
     const f = this.f;
-    this.flushLoops();
+    this.flushLoops(false);
     f.i32Const(ins.a).i32Const(ins.imm).localGet(1).localGet(this.n);
     f.i32Const(execSite(ins.off, ins.op, ins.len, rel)).call(this.execSlow());
     after?.(); // before any exit: fp.ts takes back the f register the op wrote
@@ -2105,7 +2135,7 @@ class Emitter {
     const t = inPage(ins.off, ins.imm);
     if (t >= 0) this.goTo(t);
     else {
-      this.flushLoops();
+      this.flushLoops(true);
       this.exitTo(ins.off + ins.imm);
     }
   }

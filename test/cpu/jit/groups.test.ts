@@ -275,7 +275,42 @@ const LOOP_BODIES: Record<string, string> = {
       amoadd.w t3, t2, (a4)`,
 };
 
+/** An outer loop of `outer` passes, each an inner loop (a block that loops on itself) of
+ *  `inner` iterations of `body` on t1 = s0 + t0 (t0 walking 8 bytes an iteration through 2
+ *  pages): the inner loop is left and entered again within one region's run. */
+function nestedLoop(body: string, outer: number, inner: number): string {
+  return `
+    _start:
+      li s0, ${DATA_VA}
+      li s6, ${outer}
+      li s3, ${2 * 4096 - 1}
+      li t0, 0
+    outer:
+      li s1, ${inner}
+    inner:
+      add t1, s0, t0
+      ${body}
+      addi t0, t0, 8
+      and t0, t0, s3
+      addi s1, s1, -1
+      bnez s1, inner
+      addi t0, t0, 24
+      and t0, t0, s3
+      addi s6, s6, -1
+      bnez s6, outer
+      ${FINISH}`;
+}
+
 describe("translator: loop groups (a group's runs pending across its block's iterations), paged", () => {
+  it("an inner loop left and entered again: the same stamps, counters and entries as interpreted", () => {
+    const source = nestedLoop("ld t2, 0(t1)\n      addi t2, t2, 1\n      sd t2, 0(t1)", 400, 7);
+    const { executed, jit } = expectSameRuns(
+      (j) => runPagedGuest({ tlb: "skylake", priv: PRIV_S, source, dataBytes: 2 * 4096, host: true, jit: j }),
+      (g) => g.res,
+    );
+    expect(jit.res.exitCode).toBe(0);
+    expect(executed).toBeGreaterThan(0.8 * jit.h.steps);
+  });
   for (const cfg of [
     { tlb: "tiny", priv: PRIV_S, rot: 3, rotPages: 8 }, // LRU: the rotating site misses each time
     { tlb: "skylake", priv: PRIV_S, rot: 1, rotPages: 4 }, // PLRU: all hits after the first pass
