@@ -1280,7 +1280,7 @@ class Emitter {
    *  block a branch to the level's loop with its index in `start`: the first block of a
    *  BlockLoop runs at once, any other goes through the level's br_table. Since the registers
    *  live in memory between blocks, the labels merge no register locals (when they did, direct
-   *  branches made whole programs 7-9% slower: docs/jit.md "Figures"). */
+   *  branches made whole programs 7-9% slower: docs/performance.md, "The translator's figures"). */
   private goTo(off: number): void {
     const i = off >= 0 ? this.index.get(off) : undefined;
     if (i !== this.current || !this.selfLabel) this.flushLoops(true); // leaving the block's loop

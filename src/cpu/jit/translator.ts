@@ -76,7 +76,7 @@ const MSTATUS_FS = MSTATUS.FS;
 
 /** Heat at which a pc gets its region: that many loop passes (back edges) or calls, less what
  *  decay gives back. Translating a region costs about as much CPU as interpreting a few hundred
- *  thousand instructions while the emitter and V8's compiler are cold (docs/jit.md "Figures"),
+ *  thousand instructions while the emitter and V8's compiler are cold (docs/performance.md, "The translator's figures"),
  *  so code must stay hot for a while before it pays; 64 translated bench_fp's start-up code
  *  (12 regions entered 6,875 instructions in all, 0.35 s of CPU). */
 export const JIT_HOT = 1024;
