@@ -13,6 +13,7 @@ import { dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type Benchmark from "benchmark";
+import { tuneV8 } from "../src/cli/index.js";
 import { type ColdReport, type ColdResult, measureCold } from "./commands.js";
 import type { BenchSuite, SuiteDef, SuiteFactory } from "./harness.js";
 
@@ -323,6 +324,9 @@ async function main(): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
+  // The in-process suites run under the V8 flags the `mmlab` command sets (wasm branch hints
+  // among them: the translated loops compile as under `mmlab run`).
+  tuneV8();
   const factories = await loadFactories();
   const rounds: CaseResult[][] = [];
   const defs = new Map<string, SuiteDef>();

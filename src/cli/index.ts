@@ -11,6 +11,7 @@ import { err, out, quietPipes } from "./io.js";
 export { commandLine } from "./cmdline.js";
 export { COMMAND_NAMES, loadCommand } from "./commands.js";
 export { setCompilerHost, setModuleLoader } from "./compiler-host.js";
+export { tuneV8 } from "./v8-tuning.js";
 
 /** Exit status of a usage mistake or a bad input. */
 export const EXIT_USAGE = 2;
