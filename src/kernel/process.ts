@@ -736,8 +736,9 @@ export class Scheduler {
   /** A trap from U-mode: system call, page fault, or another exception, which sends its
    *  signal (delivered on the way back to user mode). True for a system call. */
   private handleTrap(h: Hart, t: task_struct): boolean {
-    const cause = Number(h.scause & 0xffn);
-    if (h.scause >> 63n) return false; // an interrupt: nothing pending here but the tick
+    // Compared, not shifted or masked: a BigInt operation makes a BigInt at every trap.
+    if (h.scause >= SCAUSE_INTERRUPT) return false; // an interrupt: nothing pending here but the tick
+    const cause = Number(h.scause) & 0xff; // an exception's code, below 64
     switch (cause) {
       case CAUSE.ECALL_U:
         h.sepc += 4n;
@@ -879,6 +880,9 @@ export function u32le(v: number): Uint8Array {
   new DataView(b.buffer).setInt32(0, v, true);
   return b;
 }
+
+/** scause's interrupt bit (bit 63): a value at least this is an interrupt. */
+const SCAUSE_INTERRUPT = 1n << 63n;
 
 /** Cycles of the harts' clock per nanosecond (CLOCK_HZ cycles a second). */
 const NS_TO_CYCLES = CLOCK_HZ / 1e9;
