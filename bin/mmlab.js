@@ -16,7 +16,7 @@
 //   start), and mmlab makes no TLS connection;
 // - glibc's malloc limited to one arena (GLIBC_TUNABLES, appended to the user's own tunables):
 //   V8's compiler threads would each grow an arena of their own, about 650 mprotect calls and
-//   4,500 more page faults in a run of bench_coremark, 8-14% of its CPU time.
+//   4,500 more page faults in a run of bench_coremark, 5-12% of its CPU time (two measurements).
 // `node bin/mmlab.js` runs the same command without them.
 "use strict";
 const { statSync } = require("node:fs");
