@@ -52,4 +52,5 @@ export {
   segmentTypeName,
 } from "./elf64.js";
 export { readElf } from "./read.js";
+export { ASCII_MAX, asciiString } from "./text.js";
 export { writeElf } from "./write.js";

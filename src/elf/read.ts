@@ -40,6 +40,7 @@ import {
   SYM_SIZE,
   segmentTypeName,
 } from "./elf64.js";
+import { asciiString } from "./text.js";
 
 /** The file being read: its bytes, a little-endian view of them and the name errors use. */
 interface Input {
@@ -69,11 +70,8 @@ let utf8: TextDecoder | null = null;
 
 /** `b` (a name from the file) as text: short ASCII directly, else UTF-8 with replacement. */
 function decodeName(b: Uint8Array): string {
-  if (b.length <= 256) {
-    let ascii = true;
-    for (let i = 0; i < b.length && ascii; i++) ascii = b[i]! < 0x80;
-    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
-  }
+  const ascii = asciiString(b);
+  if (ascii !== null) return ascii;
   utf8 ??= new TextDecoder();
   return utf8.decode(b);
 }

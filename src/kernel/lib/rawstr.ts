@@ -5,6 +5,8 @@
 // UTF-8 never decodes to a surrogate, so the mapping is one to one: encode_raw(decode_raw(b))
 // gives b back for every byte string, and a valid UTF-8 string is unchanged.
 
+import { asciiString } from "../../elf/index.js";
+
 /** A strict UTF-8 decoder, made on first use (making it and its first decode cost about 0.3 ms;
  *  the arguments and paths of a run are ASCII: asciiString). */
 let strict: TextDecoder | null = null;
@@ -13,16 +15,6 @@ const strictDecoder = (): TextDecoder => {
   return strict;
 };
 const UTF8 = new TextEncoder();
-/** The longest byte string asciiString takes (String.fromCharCode's arguments stay few). */
-const ASCII_MAX = 1024;
-
-/** `b` as a string when it is short and all ASCII (the string every UTF-8 decoder gives for
- *  it), else null. */
-function asciiString(b: Uint8Array): string | null {
-  if (b.length > ASCII_MAX) return null;
-  for (let i = 0; i < b.length; i++) if (b[i]! >= 0x80) return null;
-  return String.fromCharCode.apply(null, b as unknown as number[]);
-}
 /** The first and last escape code units (bytes 0x80..0xff). */
 const ESC_LO = 0xdc80;
 const ESC_HI = 0xdcff;
