@@ -151,10 +151,27 @@ const IMPORT_PARAMS: Record<keyof RegionImports, readonly ValType[]> = {
   exec: [I32, I32, I32, I32, I32, I32, I32],
 };
 
-/** The imports `g` as functions of a small wasm module that calls them: a region importing a
- *  function another module exports calls it directly, where a JavaScript import makes V8
- *  compile a wrapper for each region's instance (a few tenths of a millisecond each, on the
- *  interpreter's thread). One such module per hart and variant serves all its regions. */
+/** The slots of a region's calls out in the table it imports as `env.calls` (see
+ *  callsTable): a region imports no function. V8 (11.3, Node 20) compiles a wrapper for
+ *  calling JavaScript for every function import of every module it compiles, whatever the
+ *  import turns out to be, and waits for them: 0.3-0.6 ms of the interpreter's thread a
+ *  region module (docs/jit.md "The translation cache"). */
+export const CALL_SLOTS: readonly (keyof RegionImports)[] = ["load", "store", "exec"];
+
+/** The table a region's instance imports as `env.calls`: the functions `g` (which must be
+ *  WebAssembly functions: forwardImports', slowPath's) at their CALL_SLOTS. */
+export function callsTable(g: RegionImports): WebAssembly.Table {
+  const n = CALL_SLOTS.length;
+  const t = new WebAssembly.Table({ element: "anyfunc", initial: n, maximum: n });
+  CALL_SLOTS.forEach((name, k) => {
+    t.set(k, g[name] as unknown as WebAssembly.ExportValue);
+  });
+  return t;
+}
+
+/** The imports `g` as functions of a small wasm module that calls them: a table of functions
+ *  (callsTable) holds WebAssembly functions only, and a region calling another module's
+ *  function calls it directly. One such module per hart and variant serves all its regions. */
 export function forwardImports(g: RegionImports): RegionImports {
   const m = new ModuleBuilder();
   const names = Object.keys(IMPORT_PARAMS) as (keyof RegionImports)[];
@@ -1038,9 +1055,8 @@ class Emitter {
   private topDepth = -1;
   /** i64 temporaries of mulh*, made when first needed. */
   private tmp: number[] = [];
-  private readonly loadFn: number;
-  private readonly storeFn: number;
-  private readonly execFn: number;
+  /** The type (params, i32 result) of each call out (CALL_SLOTS), for call_indirect. */
+  private readonly callTypes: Record<keyof RegionImports, number>;
   /** The slow sides of loads and stores, functions of the module (-1 until first used). */
   private slowLoadFn = -1;
   private slowStoreFn = -1;
@@ -1091,9 +1107,12 @@ class Emitter {
       { module: "env", name: "mem" },
       { min: lay.pages, max: lay.pages, shared: lay.shared === true },
     );
-    this.loadFn = m.importFunc({ module: "env", name: "load" }, IMPORT_PARAMS.load, [I32]);
-    this.storeFn = m.importFunc({ module: "env", name: "store" }, IMPORT_PARAMS.store, [I32]);
-    this.execFn = m.importFunc({ module: "env", name: "exec" }, IMPORT_PARAMS.exec, [I32]);
+    m.importTable({ module: "env", name: "calls" }, { min: CALL_SLOTS.length, max: CALL_SLOTS.length });
+    this.callTypes = {
+      load: m.type(IMPORT_PARAMS.load, [I32]),
+      store: m.type(IMPORT_PARAMS.store, [I32]),
+      exec: m.type(IMPORT_PARAMS.exec, [I32]),
+    };
     const id = `region_${(src.pageHi >>> 0).toString(16)}_${((src.pageLo + src.entry) >>> 0).toString(16)}`;
     this.f = m.func(id, RUN_PARAMS, [I32], ["budget", "nbase", "clk", "start"]);
     m.export("run", "func", this.f.index);
@@ -1955,6 +1974,12 @@ class Emitter {
       .i32Const(slowSite(ins.off, kind, rel));
   }
 
+  /** Call out to the hart's `name` (RegionImports) with its arguments on `f`'s stack: through
+   *  the imported table of calls (CALL_SLOTS), with its result on the stack. */
+  private callOut(f: FuncBuilder, name: keyof RegionImports): FuncBuilder {
+    return f.i32Const(CALL_SLOTS.indexOf(name)).callIndirect(this.callTypes[name]);
+  }
+
   /** The slow side of the region's loads, one function of the module (made on first use):
    *  `(addr i64, nbase i32, n i32, site i32) -> (value i64, trapped i32)`, `site` from
    *  slowSite(). It calls the load import with the arguments the region's sites passed it
@@ -1965,7 +1990,7 @@ class Emitter {
     const t = f.local(I32, "trapped");
     this.slowCommonArgs(f, 0, -1, 3);
     f.localGet(3).i32Const(SITE_KIND_SHIFT).op(Op.i32_shr_u).i32Const(31).op(Op.i32_and);
-    f.call(this.loadFn).localSet(t);
+    this.callOut(f, "load").localSet(t);
     f.i32Const(0)
       .load(Op.i64_load, this.lay.jit + JIT_VALUE)
       .localGet(t);
@@ -1986,7 +2011,7 @@ class Emitter {
     );
     this.slowCommonArgs(f, 0, 1, 4);
     f.localGet(4).i32Const(SITE_KIND_SHIFT).op(Op.i32_shr_u).i32Const(31).op(Op.i32_and);
-    f.call(this.storeFn);
+    this.callOut(f, "store");
     f.finish();
     this.slowStoreFn = f.index;
     return f.index;
@@ -2037,7 +2062,7 @@ class Emitter {
     // len: 4 if bit 12 is set, else 2
     f.localGet(4).i32Const(11).op(Op.i32_shr_u).i32Const(2).op(Op.i32_and).i32Const(2).op(Op.i32_add);
     this.sitePcCount(f, 4, EXEC_REL_SHIFT);
-    f.call(this.execFn);
+    this.callOut(f, "exec");
     f.finish();
     this.execSlowFn = f.index;
     return f.index;
