@@ -43,6 +43,7 @@ export type { JitStats };
 
 import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
 import {
+  callsTable,
   forwardImports,
   HUB_CACHE,
   HUB_CALLS,
@@ -364,8 +365,9 @@ export class HartJit {
   private readonly layoutPaged: RegionLayout;
   /** The imports of bare and of paged regions (exec calls that variant's cold()). */
   private readonly glue: [RegionImports, RegionImports];
-  /** The imports of bare and of paged regions, made at the first region of each (the glue
-   *  through forwardImports' module). */
+  /** The imports of bare and of paged regions, made at the first region of each: the memory
+   *  and the table of calls out (callsTable: the glue through forwardImports' module, and the
+   *  wasm slow path's load and store for paged regions). */
   private readonly imports: [WebAssembly.Imports | null, WebAssembly.Imports | null] = [null, null];
   private readonly memory: WebAssembly.Memory;
   /** The regions' functions (see RegionHub), its free slots, and the hub that calls them (its
@@ -594,7 +596,7 @@ export class HartJit {
       const g = this.glue[v];
       const slow =
         v === 1 && this.slowLayout !== null ? slowPath(this.slowLayout, g, this.machine.tcache) : {};
-      imp = { env: { mem: this.memory, ...forwardImports(g), ...slow } };
+      imp = { env: { mem: this.memory, calls: callsTable({ ...forwardImports(g), ...slow }) } };
       this.imports[v] = imp;
     }
     return imp;

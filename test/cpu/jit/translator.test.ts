@@ -9,7 +9,7 @@ import { type Paging, PRIV_S, PRIV_U } from "../../../src/cpu/index.js";
 import { attachJit } from "../../../src/cpu/jit/index.js";
 import { REGION_TRAPPED } from "../../../src/cpu/trap.js";
 import { TLB_PRESETS } from "../../../src/mmu/index.js";
-import { CLEAR_IRQ_M, PASS, runAsm } from "../../helpers/asm.js";
+import { CLEAR_IRQ_M, PASS, runAsm, TIMER_ON } from "../../helpers/asm.js";
 import { MTIME, MTIMECMP } from "../../helpers/guest.js";
 import { expectSameRuns, sameDelegatedRuns, withJit } from "../../helpers/jitdiff.js";
 import { DATA_VA, FINISH, runPagedGuest, stridedIncrement } from "../../helpers/paged.js";
@@ -34,16 +34,6 @@ function faultingLoop(source: string, mstatus: number) {
   expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
   return jit;
 }
-
-/** Machine timer interrupts on (mtvec = handler, mtimecmp = 37, MTIE, MIE). */
-const TIMER_ON = `    la t0, handler
-    csrw mtvec, t0
-    li t0, ${MTIMECMP}
-    li t1, 37
-    sd t1, 0(t0)
-    li t0, 0x80
-    csrs mie, t0
-    csrsi mstatus, 8`;
 
 /** The timer's handler: adds mepc to register `sum`, counts in `count`, sets mtimecmp = mtime +
  *  13 (about 1,300 instructions). */
