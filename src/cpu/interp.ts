@@ -33,7 +33,7 @@ import { div32, divu32, rem32, remu32 } from "./int32.js";
 import { div64, divu64, mul64, mulh64, mulhsu64, mulhu64, r, rem64, remu64 } from "./int64.js";
 import { MNEMONICS, type Mnemonic, OP_ILLEGAL, OP_REGION, OPS } from "./isa.js";
 import { JUMP_REL, NEXT_PC, semanticsOf } from "./semantics.js";
-import { HEAT_SIZE, REGION_END_CHUNK, TLB_MASK, TRAP } from "./trap.js";
+import { HEAT_SIZE, REGION_END_CHUNK, REGION_TRAPPED, TLB_MASK, TRAP } from "./trap.js";
 import { type JitWarmer, warmVariant } from "./warmup.js";
 
 /** Runs up to `budget` instructions on a hart; returns how many retired. */
@@ -63,12 +63,13 @@ export function isHotOp(op: number): boolean {
 export const CONTINUE = 0; // the next instruction (pc += len)
 export const END_AFTER = 1; // pc += len, then end the chunk (state the loop caches may have changed)
 const END_NOW = 2; // the instruction set h's pc itself (xRET): take it and end the chunk
-const TRAPPED = 3; // the instruction trapped, the trap entered without a throw (FAULT): as a catch
+export const TRAPPED = 3; // the instruction trapped, the trap entered (FAULT, or a TRAP caught in cold())
 
 /** A variant's cold(h, op, a, imm, len, pcLo, pcHi, n): one non-hot op of decode slot fields
  *  (op, a, imm, len) at pc (pcLo, pcHi), the n-th of the chunk; h's pc and chunk count synced
- *  by the caller. Returns CONTINUE, END_AFTER, END_NOW or TRAPPED (a trap entered without
- *  a throw: ecall, a guarded slow path); throws TRAP on other traps. */
+ *  by the caller. Returns CONTINUE, END_AFTER, END_NOW or TRAPPED (the op trapped, the trap
+ *  entered: cold() catches a TRAP its ops throw in its own small frame, so that no trap
+ *  unwinds run(), whose handler V8 finds slowly while run() is baseline code). */
 export type ColdFn = (
   h: Hart,
   op: number,
@@ -267,15 +268,23 @@ ${bodies[k]!.join("\n")}
   return `${fns.join("\n")}
 const COLD_GROUP = new Uint8Array([${groupOf.join(",")}]);
 function ${cold}(h, op, a, imm, len, pcLo, pcHi, n) {
-  switch (op < COLD_GROUP.length ? COLD_GROUP[op] : ${COLD_GROUPS.length - 1}) {
-    ${calls.join("\n    ")}
+  try {
+    switch (op < COLD_GROUP.length ? COLD_GROUP[op] : ${COLD_GROUPS.length - 1}) {
+      ${calls.join("\n      ")}
+    }
+  } catch (e) {
+    if (e !== TRAP) throw e;
+    return ${TRAPPED};
   }
 }`;
 }
 
 // The jit variant at a region's mark: run the region (it retires k instructions, plus
 // REGION_END_CHUNK when the chunk must end after it, and leaves the pc in h), or, when it does
-// not apply, enter() returns the slot's own op negated, which runs. The regions chained after
+// not apply, enter() returns the slot's own op negated, which runs; REGION_TRAPPED when an
+// instruction in it trapped (the trap entered; h.chunkN its count): taken as FAULT takes one,
+// without a throw (V8's search for the handler in the baseline-compiled run() was ~149,000
+// host instructions a trap). The regions chained after
 // it may have moved the fetch to another page: the fetch state comes back from the translator
 // (ADOPT_FETCH), always, so that no path here reads or writes a property the warm-up's region
 // does not (V8 would deoptimize run() the first time).
@@ -292,6 +301,7 @@ const ENTER = (paged: boolean): string => `if (op === ${OP_REGION}) {
             if (k > ${REGION_END_CHUNK - 1}) break loop;
             continue;
           }
+          if (k === ${REGION_TRAPPED}) { n = h.chunkN; break fault; }
           op = -k;
         }`;
 

@@ -18,6 +18,10 @@ export const HEAT_SIZE = 4096;
  *  must end its chunk after it (a store asked to yield, or dropped regions): above any budget. */
 export const REGION_END_CHUNK = 1 << 30;
 
+/** What jit/translator.ts enter() returns when an instruction of a region trapped (the trap
+ *  entered): no count of instructions (those are above 0) nor negated op (below 0). */
+export const REGION_TRAPPED = 0;
+
 /** The region hub's entry cache (pc -> region, jit/region.ts regionHub): entries, a power of
  *  two; and the most regions a hart holds at once (a slot of the hub's table and counters
  *  each). */

@@ -5,6 +5,8 @@
 
 import { describe, expect, it } from "vitest";
 import { CSR, MSTATUS, PRIV_M, PRIV_S, PRIV_U } from "../../src/cpu/index.js";
+import { jitCold, TRAPPED } from "../../src/cpu/interp.js";
+import { OP_ILLEGAL, OPS } from "../../src/cpu/isa.js";
 import { ENTER_S, ENTER_U, ENTER_U_FROM_S, asmGuest as guest } from "../helpers/asm.js";
 import * as E from "../helpers/encode.js";
 import { a0, a1, zero } from "../helpers/encode.js";
@@ -200,6 +202,24 @@ describe("traps taken without unwinding run() (Hart.loadGuarded, storeGuarded, f
     h.setPc(0x4000_0000n);
     h.fetchGuarded(0x4000_0000, 0);
     expect([h.faulted, h.mcause, h.mtval, h.mepc]).toEqual([1, 1n, 0x4000_0000n, 0x4000_0000n]);
+  });
+});
+
+describe("cold() takes the traps of its ops in its own frame (TRAPPED, no throw into run())", () => {
+  it("a faulting lr.d and an illegal encoding: TRAPPED, the trap entered, nothing thrown", () => {
+    const st = new Stepper();
+    const h = st.h;
+    const cold = jitCold(false);
+    h.priv = PRIV_M;
+    h.mtvec = 0x8000_0f00n;
+    h.setReg(a1, 0x4000_0000n);
+    h.setPc(0x8000_0100n);
+    expect(cold(h, OPS["lr.d"], 2 * a0 + ((2 * a1) << 7), 0, 4, 0x8000_0100 | 0, 0, 1)).toBe(TRAPPED);
+    expect([h.mcause, h.mtval, h.mepc, h.pcBig()]).toEqual([5n, 0x4000_0000n, 0x8000_0100n, 0x8000_0f00n]);
+    h.priv = PRIV_M;
+    h.setPc(0x8000_0104n);
+    expect(cold(h, OP_ILLEGAL, 0, 0xffff_ffff | 0, 4, 0x8000_0104 | 0, 0, 1)).toBe(TRAPPED);
+    expect([h.mcause, h.mtval, h.mepc]).toEqual([2n, 0xffff_ffffn, 0x8000_0104n]);
   });
 });
 

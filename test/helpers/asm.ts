@@ -15,7 +15,7 @@
 
 import { assemble } from "../../src/asm/index.js";
 import { Machine } from "../../src/cpu/index.js";
-import { LOG_HARTS, LOG_RECORDS, RAM, RECORD, Run, type RunOptions, trapValve } from "./guest.js";
+import { LOG_HARTS, LOG_RECORDS, MTIMECMP, RAM, RECORD, Run, type RunOptions, trapValve } from "./guest.js";
 
 export interface AsmOptions extends RunOptions {
   /** Where the program is assembled and loaded (harts start there); default 0x8000_0000. */
@@ -246,3 +246,13 @@ ${o.label}:  lr.${o.width} t0, (${o.addr})
     addi ${o.count}, ${o.count}, -1
     bnez ${o.count}, ${o.label}b`;
 }
+
+/** Machine timer interrupts on (mtvec = handler, mtimecmp = 37, MTIE, MIE). */
+export const TIMER_ON = `    la t0, handler
+    csrw mtvec, t0
+    li t0, ${MTIMECMP}
+    li t1, 37
+    sd t1, 0(t0)
+    li t0, 0x80
+    csrs mie, t0
+    csrsi mstatus, 8`;

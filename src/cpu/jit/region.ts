@@ -151,10 +151,27 @@ const IMPORT_PARAMS: Record<keyof RegionImports, readonly ValType[]> = {
   exec: [I32, I32, I32, I32, I32, I32, I32],
 };
 
-/** The imports `g` as functions of a small wasm module that calls them: a region importing a
- *  function another module exports calls it directly, where a JavaScript import makes V8
- *  compile a wrapper for each region's instance (a few tenths of a millisecond each, on the
- *  interpreter's thread). One such module per hart and variant serves all its regions. */
+/** The slots of a region's calls out in the table it imports as `env.calls` (see
+ *  callsTable): a region imports no function. V8 (11.3, Node 20) compiles a wrapper for
+ *  calling JavaScript for every function import of every module it compiles, whatever the
+ *  import turns out to be, and waits for them: 0.3-0.6 ms of the interpreter's thread a
+ *  region module (docs/jit.md "The translation cache"). */
+export const CALL_SLOTS: readonly (keyof RegionImports)[] = ["load", "store", "exec"];
+
+/** The table a region's instance imports as `env.calls`: the functions `g` (which must be
+ *  WebAssembly functions: forwardImports', slowPath's) at their CALL_SLOTS. */
+export function callsTable(g: RegionImports): WebAssembly.Table {
+  const n = CALL_SLOTS.length;
+  const t = new WebAssembly.Table({ element: "anyfunc", initial: n, maximum: n });
+  CALL_SLOTS.forEach((name, k) => {
+    t.set(k, g[name] as unknown as WebAssembly.ExportValue);
+  });
+  return t;
+}
+
+/** The imports `g` as functions of a small wasm module that calls them: a table of functions
+ *  (callsTable) holds WebAssembly functions only, and a region calling another module's
+ *  function calls it directly. One such module per hart and variant serves all its regions. */
 export function forwardImports(g: RegionImports): RegionImports {
   const m = new ModuleBuilder();
   const names = Object.keys(IMPORT_PARAMS) as (keyof RegionImports)[];
@@ -1002,6 +1019,20 @@ interface LoopGroup {
   done: boolean;
 }
 
+/** Add the x registers instruction `ins` reads (`used`) and writes (`written`, not x0) in their
+ *  locals: a translated op's, or an F/D op's that fp.ts emits in wasm; an op called out reads and
+ *  writes its x registers in memory. */
+function xRegsOf(ins: Insn, hasD: boolean, used: Set<number>, written: Set<number>): void {
+  if (ins.call && fpNative(ins.name, hasD)) {
+    const { readsX, writesX } = fpXRegs(ins.name);
+    if (readsX) used.add(ins.s1);
+    if (writesX && ins.d !== 0) written.add(ins.d);
+  }
+  if (ins.call) return;
+  used.add(ins.s1).add(ins.s2);
+  if (ins.d !== 0) written.add(ins.d);
+}
+
 /** The emission of one region. */
 class Emitter {
   private readonly m = new ModuleBuilder();
@@ -1011,13 +1042,21 @@ class Emitter {
   /** Registers whose local holds their value on every path at this point of the block (see
    *  get()); cleared at each block's start. */
   private readonly cached: boolean[] = [];
+  /** Registers whose local holds a value not yet stored to the x array (set() at the block's
+   *  top level defers the store to the block's exits and call outs: flushDirty()). Dirty implies
+   *  cached. */
+  private readonly dirty: boolean[] = new Array<boolean>(32).fill(false);
+  /** The registers dirty at the head of the block's own loop (block()). */
+  private readonly headDirty: boolean[] = new Array<boolean>(32).fill(false);
+  /** The registers the block being emitted keeps in locals across its own loop's back edge
+   *  (carriedRegs(); empty unless it loops on itself). */
+  private carried: number[] = [];
   /** The control depth of a guest block's straight line (its dispatch frame's contents). */
   private topDepth = -1;
   /** i64 temporaries of mulh*, made when first needed. */
   private tmp: number[] = [];
-  private readonly loadFn: number;
-  private readonly storeFn: number;
-  private readonly execFn: number;
+  /** The type (params, i32 result) of each call out (CALL_SLOTS), for call_indirect. */
+  private readonly callTypes: Record<keyof RegionImports, number>;
   /** The slow sides of loads and stores, functions of the module (-1 until first used). */
   private slowLoadFn = -1;
   private slowStoreFn = -1;
@@ -1068,9 +1107,12 @@ class Emitter {
       { module: "env", name: "mem" },
       { min: lay.pages, max: lay.pages, shared: lay.shared === true },
     );
-    this.loadFn = m.importFunc({ module: "env", name: "load" }, IMPORT_PARAMS.load, [I32]);
-    this.storeFn = m.importFunc({ module: "env", name: "store" }, IMPORT_PARAMS.store, [I32]);
-    this.execFn = m.importFunc({ module: "env", name: "exec" }, IMPORT_PARAMS.exec, [I32]);
+    m.importTable({ module: "env", name: "calls" }, { min: CALL_SLOTS.length, max: CALL_SLOTS.length });
+    this.callTypes = {
+      load: m.type(IMPORT_PARAMS.load, [I32]),
+      store: m.type(IMPORT_PARAMS.store, [I32]),
+      exec: m.type(IMPORT_PARAMS.exec, [I32]),
+    };
     const id = `region_${(src.pageHi >>> 0).toString(16)}_${((src.pageLo + src.entry) >>> 0).toString(16)}`;
     this.f = m.func(id, RUN_PARAMS, [I32], ["budget", "nbase", "clk", "start"]);
     m.export("run", "func", this.f.index);
@@ -1093,14 +1135,7 @@ class Emitter {
     for (const b of blocks) {
       for (const ins of b.end ? [...b.insns, b.end] : b.insns) {
         if (ins.call && fpOwns(ins)) fp.push(ins);
-        if (ins.call && fpNative(ins.name, lay.hasD)) {
-          const { readsX, writesX } = fpXRegs(ins.name);
-          if (readsX) used.add(ins.s1);
-          if (writesX && ins.d !== 0) written.add(ins.d);
-        }
-        if (ins.call) continue; // its x registers are read and written in memory
-        used.add(ins.s1).add(ins.s2);
-        if (ins.d !== 0) written.add(ins.d);
+        xRegsOf(ins, lay.hasD, used, written);
       }
     }
     for (const r of [...used, ...written].sort((a, b) => a - b)) {
@@ -1268,6 +1303,7 @@ class Emitter {
 
   /** Exit the region with pc = the page's base + off (n already counts what retired). */
   private exitTo(off: number): void {
+    this.flushDirty();
     this.constPc(off);
     this.f.localSet(this.pc).br(this.exitLabel);
   }
@@ -1289,9 +1325,10 @@ class Emitter {
       return;
     }
     if (i === this.current && this.selfLabel) {
-      this.f.br(this.selfLabel);
+      this.backEdge();
       return;
     }
+    this.flushDirty();
     // the innermost level open here that holds block i
     let level = this.levels[0]!;
     for (let d = this.levels.length - 1; d > 0; d--) {
@@ -1312,11 +1349,70 @@ class Emitter {
     const f = this.f;
     const len = b.insns.length + (b.end ? 1 : 0);
     this.selfLabel = null;
-    if (loopsOnItself(b)) this.selfLabel = f.loop();
+    this.carried = [];
+    if (loopsOnItself(b)) {
+      // the registers it uses live in locals across its back edge: loaded once before the loop
+      this.carried = this.blockRegs(b).all;
+      for (const r of this.carried)
+        f.localGet(this.xBase)
+          .load(Op.i64_load, 8 * r)
+          .localSet(this.reg[r]!);
+      this.selfLabel = f.loop();
+    }
     this.blockBody(b, len);
+    if (this.dirty.some(Boolean)) throw new Error("translator: a block left with registers not stored");
     if (this.selfLabel) f.end();
     this.selfLabel = null;
+    this.carried = [];
     this.loopGroups = [];
+  }
+
+  /** The x registers (not x0) block `b`'s translated instructions read or write in their
+   *  locals (`all`), and those they write (`written`): what the constructor gives locals. */
+  private blockRegs(b: GuestBlock): { all: number[]; written: number[] } {
+    const used = new Set<number>();
+    const written = new Set<number>();
+    for (const ins of b.end ? [...b.insns, b.end] : b.insns) xRegsOf(ins, this.lay.hasD, used, written);
+    const all = [...new Set([...used, ...written])].filter((r) => r !== 0).sort((a, c) => a - c);
+    return { all, written: [...written].filter((r) => r !== 0) };
+  }
+
+  /** Store every dirty register (dirty) to the x array: before a call out, an exit or a branch
+   *  to another block. On the block's straight line they are then clean; in a conditional arm
+   *  they stay dirty (the other arm did not store them; storing again stores the same value). */
+  private flushDirty(): void {
+    const top = this.f.blockDepth === this.topDepth;
+    for (let r = 1; r < 32; r++) {
+      if (!this.dirty[r]) continue;
+      this.storeReg(r);
+      if (top) this.dirty[r] = false;
+    }
+  }
+
+  /** Store register r's local to the x array. */
+  private storeReg(r: number): void {
+    this.f
+      .localGet(this.xBase)
+      .localGet(this.reg[r]!)
+      .store(Op.i64_store, 8 * r);
+  }
+
+  /** The branch back to the head of the block's own loop: the carried registers (block()) must
+   *  be in their locals there (one a call out wrote is loaded again), and those dirty here are
+   *  among those the head takes as dirty (the block's written ones). */
+  private backEdge(): void {
+    const f = this.f;
+    for (let r = 1; r < 32; r++) {
+      if (this.dirty[r] && !this.headDirty[r])
+        throw new Error(`translator: x${r} dirty at a back edge but not at the loop's head`);
+    }
+    for (const r of this.carried) {
+      if (!this.cached[r])
+        f.localGet(this.xBase)
+          .load(Op.i64_load, 8 * r)
+          .localSet(this.reg[r]!);
+    }
+    f.br(this.selfLabel!);
   }
 
   /** The code of block `b` of `len` instructions (in its own loop if it branches to itself). */
@@ -1342,6 +1438,16 @@ class Emitter {
               done: true, // at the loop's head: the last iteration ran every group
             }))
         : [];
+    // the register state at the block's head (at its own loop's head: the carried registers in
+    // their locals, the written ones dirty from the iteration before)
+    this.topDepth = f.blockDepth;
+    this.cached.fill(false);
+    this.dirty.fill(false);
+    this.headDirty.fill(false);
+    for (const r of this.carried) this.cached[r] = true;
+    if (this.carried.length) {
+      for (const r of this.blockRegs(b).written) this.dirty[r] = this.headDirty[r] = true;
+    }
     // the whole block must fit the budget: else exit at its start
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localGet(0).op(Op.i32_gt_u);
     f.if(Block.void, "unlikely");
@@ -1352,9 +1458,8 @@ class Emitter {
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localSet(this.n);
     if (this.src.paged)
       f.localGet(this.n).op(Op.f64_convert_i32_s).localGet(2).op(Op.f64_add).localSet(this.clkEnd);
-    this.cached.fill(false);
     this.fp?.newBlock();
-    this.topDepth = f.blockDepth;
+    if (f.blockDepth !== this.topDepth) throw new Error("translator: a block's straight line moved");
     for (let k = 0; k < insns.length; k++) {
       if (plan && plan[k]! > 0) this.openGroup(insns, k, plan[k]!);
       this.insn(insns[k]!, k + 1 - len);
@@ -1399,8 +1504,11 @@ class Emitter {
     this.cached[r] = true;
   }
 
-  /** Pop an i64 into rd (dropped for x0): into memory, and into its local. (The x array stays
-   *  current: a same-page group's accounting reads its base there, Emitter.accountFrom.) */
+  /** Pop an i64 into rd (dropped for x0). On the block's straight line into its local only,
+   *  dirty: the store to the x array waits for the next call out, exit or branch out
+   *  (flushDirty()). In a conditional arm into the local and memory: its cached and dirty state
+   *  stays as it was (if the local held the value before, it holds a value on both paths now;
+   *  if the register was dirty, it still is on the other path). */
   private set(r: number): void {
     const f = this.f;
     if (r === 0) {
@@ -1408,11 +1516,13 @@ class Emitter {
       return;
     }
     const l = this.reg[r]!;
-    f.localSet(l)
-      .localGet(this.xBase)
-      .localGet(l)
-      .store(Op.i64_store, 8 * r);
-    this.cached[r] = f.blockDepth === this.topDepth;
+    f.localSet(l);
+    if (f.blockDepth === this.topDepth) {
+      this.cached[r] = true;
+      this.dirty[r] = true;
+      return;
+    }
+    this.storeReg(r);
   }
 
   private imm64(imm: number): void {
@@ -1591,6 +1701,11 @@ class Emitter {
     if (this.gSlot < 0) this.gSlot = this.f.local(I32, "gslot");
     const imms = samePageGroup(insns, k, size);
     const page = imms ? { base: insns[k]!.s1, imms, other: -1 } : null;
+    if (page && this.dirty[page.base]) {
+      // accountFrom() reads the base in the x array
+      this.storeReg(page.base);
+      this.dirty[page.base] = false;
+    }
     const loop = this.loopGroups.find((lg) => lg.start === k) ?? null;
     this.group = { sites: [], size, slot: this.gSlot, page, loop };
   }
@@ -1623,7 +1738,7 @@ class Emitter {
         .localGet(g.slot)
         .op(Op.i32_le_s)
         .if();
-      // the base from the x array (always current: set() stores), not get(): V8 would merge the
+      // the base from the x array (current: openGroup() stores it if dirty), not get(): V8 would merge the
       // address with the site's own and keep it live across the group's calls
       if (page.base === 0) f.i64Const(0, 0);
       else f.localGet(this.xBase).load(Op.i64_load, 8 * page.base);
@@ -1819,6 +1934,7 @@ class Emitter {
     f.else();
     this.missInGroup();
     this.flushLoops(false);
+    this.flushDirty();
     this.slowArgs(ins, rel, width | (signed ? 16 : 0));
     f.call(this.slowLoad());
     f.brIf(this.exitLabel, "unlikely"); // trapped (the value under the flag is dropped)
@@ -1839,6 +1955,7 @@ class Emitter {
     f.else();
     this.missInGroup();
     this.flushLoops(false);
+    this.flushDirty();
     f.localGet(this.addr);
     this.get(ins.s2);
     f.localGet(1).localGet(this.n);
@@ -1857,6 +1974,12 @@ class Emitter {
       .i32Const(slowSite(ins.off, kind, rel));
   }
 
+  /** Call out to the hart's `name` (RegionImports) with its arguments on `f`'s stack: through
+   *  the imported table of calls (CALL_SLOTS), with its result on the stack. */
+  private callOut(f: FuncBuilder, name: keyof RegionImports): FuncBuilder {
+    return f.i32Const(CALL_SLOTS.indexOf(name)).callIndirect(this.callTypes[name]);
+  }
+
   /** The slow side of the region's loads, one function of the module (made on first use):
    *  `(addr i64, nbase i32, n i32, site i32) -> (value i64, trapped i32)`, `site` from
    *  slowSite(). It calls the load import with the arguments the region's sites passed it
@@ -1867,7 +1990,7 @@ class Emitter {
     const t = f.local(I32, "trapped");
     this.slowCommonArgs(f, 0, -1, 3);
     f.localGet(3).i32Const(SITE_KIND_SHIFT).op(Op.i32_shr_u).i32Const(31).op(Op.i32_and);
-    f.call(this.loadFn).localSet(t);
+    this.callOut(f, "load").localSet(t);
     f.i32Const(0)
       .load(Op.i64_load, this.lay.jit + JIT_VALUE)
       .localGet(t);
@@ -1888,7 +2011,7 @@ class Emitter {
     );
     this.slowCommonArgs(f, 0, 1, 4);
     f.localGet(4).i32Const(SITE_KIND_SHIFT).op(Op.i32_shr_u).i32Const(31).op(Op.i32_and);
-    f.call(this.storeFn);
+    this.callOut(f, "store");
     f.finish();
     this.slowStoreFn = f.index;
     return f.index;
@@ -1939,7 +2062,7 @@ class Emitter {
     // len: 4 if bit 12 is set, else 2
     f.localGet(4).i32Const(11).op(Op.i32_shr_u).i32Const(2).op(Op.i32_and).i32Const(2).op(Op.i32_add);
     this.sitePcCount(f, 4, EXEC_REL_SHIFT);
-    f.call(this.execFn);
+    this.callOut(f, "exec");
     f.finish();
     this.execSlowFn = f.index;
     return f.index;
@@ -1963,10 +2086,20 @@ class Emitter {
   private exec(ins: Insn, rel: number, after?: () => void): void {
     const f = this.f;
     this.flushLoops(false);
+    this.flushDirty(); // the op reads its registers in memory, and may trap
     f.i32Const(ins.a).i32Const(ins.imm).localGet(1).localGet(this.n);
     f.i32Const(execSite(ins.off, ins.op, ins.len, rel)).call(this.execSlow());
     after?.(); // before any exit: fp.ts takes back the f register the op wrote
-    if (!WRITES_F[ins.op] && ins.d !== 0) this.cached[ins.d] = false; // memory has its result
+    const d = ins.d;
+    if (!WRITES_F[ins.op] && d !== 0) {
+      // memory has its result: read from there on; in an arm, a local that held the register
+      // (dirty on the other path, perhaps) takes the result
+      if (f.blockDepth === this.topDepth) this.cached[d] = false;
+      else if (this.cached[d])
+        f.localGet(this.xBase)
+          .load(Op.i64_load, 8 * d)
+          .localSet(this.reg[d]!);
+    }
     this.afterCall(ins, rel);
   }
 
@@ -2066,6 +2199,8 @@ class Emitter {
     const f = this.f;
     const link = ins.off + ins.len;
     if (ins.kind === K_BRANCH) {
+      // once here for both ways out, unless one is the block's own loop (which keeps them)
+      if (!this.selfLabel) this.flushDirty();
       this.get(ins.s1);
       this.get(ins.s2);
       f.op(WASM_OP[ins.op]! as never);
@@ -2091,6 +2226,7 @@ class Emitter {
       this.constPc(link);
       this.set(ins.d);
     }
+    this.flushDirty();
     this.returnDispatch();
     f.br(this.exitLabel);
   }

@@ -26,15 +26,24 @@ import { MSTATUS } from "../csr.js";
 import type { Hart } from "../hart.js";
 import { HOST_W } from "../hosttlb.js";
 import { r } from "../int64.js";
-import { CONTINUE, type ColdFn, END_AFTER, jitCold, setJitWarmer } from "../interp.js";
+import { CONTINUE, type ColdFn, END_AFTER, jitCold, setJitWarmer, TRAPPED } from "../interp.js";
 import { OP_REGION } from "../isa.js";
 import type { Machine } from "../machine/machine.js";
-import { HEAT_SIZE, HUB_SLOTS, type JitStats, REGION_END_CHUNK, TRAP, zeroJitStats } from "../trap.js";
+import {
+  HEAT_SIZE,
+  HUB_SLOTS,
+  type JitStats,
+  REGION_END_CHUNK,
+  REGION_TRAPPED,
+  TRAP,
+  zeroJitStats,
+} from "../trap.js";
 
 export type { JitStats };
 
 import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
 import {
+  callsTable,
   forwardImports,
   HUB_CACHE,
   HUB_CALLS,
@@ -356,8 +365,9 @@ export class HartJit {
   private readonly layoutPaged: RegionLayout;
   /** The imports of bare and of paged regions (exec calls that variant's cold()). */
   private readonly glue: [RegionImports, RegionImports];
-  /** The imports of bare and of paged regions, made at the first region of each (the glue
-   *  through forwardImports' module). */
+  /** The imports of bare and of paged regions, made at the first region of each: the memory
+   *  and the table of calls out (callsTable: the glue through forwardImports' module, and the
+   *  wasm slow path's load and store for paged regions). */
   private readonly imports: [WebAssembly.Imports | null, WebAssembly.Imports | null] = [null, null];
   private readonly memory: WebAssembly.Memory;
   /** The regions' functions (see RegionHub), its free slots, and the hub that calls them (its
@@ -493,11 +503,9 @@ export class HartJit {
         h.chunkN = n;
         const width = (kind & 15) as 1 | 2 | 4 | 8;
         const signed = (kind & 16) !== 0;
-        let val: number;
-        try {
-          val = h.loadSlow(lo, hi, width, signed);
-        } catch (e) {
-          if (e !== TRAP) throw e;
+        const val = h.loadGuarded(lo, hi, width, signed); // a trap entered, not thrown
+        if (h.faulted !== 0) {
+          h.faulted = 0;
           this.trapped = true;
           return 1;
         }
@@ -513,10 +521,9 @@ export class HartJit {
         h.pcHi = pcHi;
         h.chunkN = n;
         this.machine.changed = false;
-        try {
-          h.storeSlow(lo, hi, width as 1 | 2 | 4 | 8, vlo, vhi);
-        } catch (e) {
-          if (e !== TRAP) throw e;
+        h.storeGuarded(lo, hi, width as 1 | 2 | 4 | 8, vlo, vhi); // a trap entered, not thrown
+        if (h.faulted !== 0) {
+          h.faulted = 0;
           this.trapped = true;
           return 2;
         }
@@ -541,6 +548,10 @@ export class HartJit {
         } catch (e) {
           if (e !== TRAP) throw e;
           this.trapped = true;
+          return 2;
+        }
+        if (k === TRAPPED) {
+          this.trapped = true; // cold() caught the op's trap
           return 2;
         }
         w[ff] = (w[ff]! & FP_DIRTY) | h.fflags;
@@ -585,7 +596,7 @@ export class HartJit {
       const g = this.glue[v];
       const slow =
         v === 1 && this.slowLayout !== null ? slowPath(this.slowLayout, g, this.machine.tcache) : {};
-      imp = { env: { mem: this.memory, ...forwardImports(g), ...slow } };
+      imp = { env: { mem: this.memory, calls: callsTable({ ...forwardImports(g), ...slow }) } };
       this.imports[v] = imp;
     }
     return imp;
@@ -597,7 +608,9 @@ export class HartJit {
    *  (the modelled iTLB slot of the page it fetches from, the count of the first fetch from it
    *  not yet accounted, its decode page). Returns how many instructions it retired and leaves
    *  the pc in the hart and the fetch state the interpreter goes on with in fLo..fFrom; when it
-   *  does not apply (or ran none), the marked slot's own op negated, for the interpreter to run. */
+   *  does not apply (or ran none), the marked slot's own op negated, for the interpreter to run;
+   *  when an instruction trapped in a region, REGION_TRAPPED (the trap entered, the pc at its
+   *  handler, h.chunkN the trapping instruction's count, the fetch state in fLo..fFrom). */
   enter(
     h: Hart,
     ramOff: number,
@@ -623,6 +636,9 @@ export class HartJit {
       return -this.machine.origOp(ramOff);
     }
     const n = this.chain(h, reg.slot, ent.blk, budget, nbase, clk, paged);
+    // an import trapped: the trap is entered (pc at its handler), h.chunkN the count of the
+    // instruction that trapped; the interpreter takes it as its own (interp.ts, ENTER)
+    if (n < 0) return REGION_TRAPPED;
     // none retired (its first block did not fit the budget): the slot's own op runs
     if (n <= 0) return -ent.op;
     h.pcLo = this.words[JIT_PC / 4]!;
@@ -639,7 +655,7 @@ export class HartJit {
    *  looked up in the hart's map (a region there runs next, chained through JavaScript), and
    *  if it is no region's entry it counts heat as a loop's back edge does and gets its region
    *  when hot. A host-iTLB miss (the interpreter's fetch walks), the budget spent or a stop
-   *  (an import trapped: thrown on here; the chunk must end) ends it. Returns the instructions
+   *  (an import trapped: returns -1; the chunk must end) ends it. Returns the instructions
    *  retired; the fetch state the interpreter goes on with is in fLo..fFrom. Entries are looked
    *  up at each step (the cache follows the map), so a dropped or abandoned region is never
    *  reached. */
@@ -660,7 +676,7 @@ export class HartJit {
       total += this.runHub(slot, blk, budget - total, nbase + total, clk + total, paged, cost, chained);
       const why = w[HUB_WHY / 4]!;
       if (why === HUB_STOPPED) {
-        if (this.trapped) this.rethrow(h, nbase);
+        if (this.trapped) return this.trapTaken(h, nbase);
         break;
       }
       if (why === HUB_JUDGE) {
@@ -743,13 +759,15 @@ export class HartJit {
     return k;
   }
 
-  /** A region's import trapped: throw the trap on to the interpreter (it takes the trapping
-   *  instruction's count from h.chunkN, and the fetch state from fLo..fFrom); `nbase` is the
-   *  count before the first region enter() ran. */
-  private rethrow(h: Hart, nbase: number): never {
+  /** A region's import trapped (the trap entered): count what the regions retired before the
+   *  trapping instruction (h.chunkN, set by the import; `nbase` is the count before the first
+   *  region enter() ran) and return -1, which enter() passes on to the interpreter as
+   *  REGION_TRAPPED. Not a throw: unwinding the interpreter's run() cost V8 ~149,000 host
+   *  instructions a trap while run() is baseline code (docs/performance.md). */
+  private trapTaken(h: Hart, nbase: number): number {
     this.trapped = false;
     this.stats.executed += h.chunkN - nbase - 1;
-    throw TRAP;
+    return -1;
   }
 
   /** The hart has run `steps` instructions, at or past decayAt: every heat counter gets half

@@ -2,7 +2,7 @@
 // validate every generated module"): the modules compiled while guests with integer, M, F/D, A,
 // CSR, load/store and branch code run translated (bare and paged, on two TLB presets) are taken
 // as they reach `new WebAssembly.Module`, and each passes WebAssembly.validate; each region's
-// --dump-jit text is a module with its run function.
+// --dump-jit text is a module with its run function; a region imports no function.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Machine, PRIV_S } from "../../../src/cpu/index.js";
@@ -83,6 +83,20 @@ function expectValid(dumps: RegionDump[]): void {
   }
 }
 
+/** Expect the region modules compiled (those exporting run) to import no function: their calls
+ *  out go through the imported table env.calls (region.ts CALL_SLOTS), so V8 compiles no import
+ *  wrapper for each of them. */
+function expectNoFunctionImports(): void {
+  const regions = compiled
+    .map((b) => new Original(b))
+    .filter((m) => WebAssembly.Module.exports(m).some((e) => e.name === "run"));
+  expect(regions.length).toBeGreaterThan(0);
+  for (const m of regions) {
+    const imports = WebAssembly.Module.imports(m).map((i) => `${i.module}.${i.name}:${i.kind}`);
+    expect(imports.sort()).toEqual(["env.calls:table", "env.mem:memory"]);
+  }
+}
+
 describe("translator: every generated module validates", () => {
   it("bare: integer, M, A, F/D, CSR, load/store and branch code, plain and compressed", () => {
     const dumps: RegionDump[] = [];
@@ -94,6 +108,7 @@ describe("translator: every generated module validates", () => {
       expect(r.result.exitCode).toBe(0);
     }
     expectValid(dumps);
+    expectNoFunctionImports();
   });
 
   it("paged: loads and stores with the inline TLB accounting, two TLB presets", () => {
@@ -114,5 +129,6 @@ describe("translator: every generated module validates", () => {
       expect(g.m.jit).not.toBeNull();
     }
     expectValid(dumps);
+    expectNoFunctionImports();
   });
 });
