@@ -278,28 +278,27 @@ export class Hart {
     const deleg = interrupt ? this.mideleg : this.medeleg;
     const toS = this.priv <= PRIV_S && ((deleg >>> cause) & 1) === 1;
     const epc = this.pcBig();
-    const causeVal = (interrupt ? 1n << 63n : 0n) | BigInt(cause);
-    const vector = (tvec: bigint): bigint =>
-      (tvec & 3n) === 1n && interrupt ? (tvec & ~3n) + 4n * BigInt(cause) : tvec & ~3n;
+    const causeVal = causeValue(cause, interrupt);
+    if (tval < 0n || tval > MASK64) tval &= MASK64; // compared first: no BigInt made when in range
     const s = this.mstatus;
     if (toS) {
       this.sepc = epc;
       this.scause = causeVal;
-      this.stval = tval & MASK64;
+      this.stval = tval;
       const spie = s & MSTATUS.SIE ? MSTATUS.SPIE : 0;
       const spp = this.priv === PRIV_S ? MSTATUS.SPP : 0;
       this.mstatus = (s & ~(MSTATUS.SPIE | MSTATUS.SIE | MSTATUS.SPP)) | spie | spp;
       this.priv = PRIV_S;
-      this.setPc(vector(this.stvec));
+      this.setPc(trapVector(this.stvec, cause, interrupt));
     } else {
       this.mepc = epc;
       this.mcause = causeVal;
-      this.mtval = tval & MASK64;
+      this.mtval = tval;
       this.triggers.trapToM();
       const mpie = s & MSTATUS.MIE ? MSTATUS.MPIE : 0;
       this.mstatus = (s & ~(MSTATUS.MPIE | MSTATUS.MIE | MSTATUS.MPP)) | mpie | (this.priv << 11);
       this.priv = PRIV_M;
-      this.setPc(vector(this.mtvec));
+      this.setPc(trapVector(this.mtvec, cause, interrupt));
     }
     this.clearReservation();
     this.hostTlb.flush();
@@ -860,6 +859,28 @@ export class Hart {
   get menvcfgAdue(): boolean {
     return (this.menvcfg & MENVCFG_ADUE) !== 0n;
   }
+}
+
+const TWO53 = 1n << 53n;
+
+/** xcause values of the exceptions and of the interrupts, made once (a trap makes none). */
+const EXC_CAUSES: readonly bigint[] = Array.from({ length: 64 }, (_, i) => BigInt(i));
+const IRQ_CAUSES: readonly bigint[] = Array.from({ length: 64 }, (_, i) => (1n << 63n) | BigInt(i));
+
+/** The xcause value of exception or interrupt `cause`. */
+function causeValue(cause: number, interrupt: boolean): bigint {
+  const v = (interrupt ? IRQ_CAUSES : EXC_CAUSES)[cause];
+  if (v === undefined) throw new Error(`hart: trap cause ${cause} out of range`);
+  return v;
+}
+
+/** The handler's address for a trap through xtvec `tvec`: its base, or in vectored mode (MODE
+ *  1) base + 4 * cause for an interrupt. */
+function trapVector(tvec: bigint, cause: number, interrupt: boolean): bigint {
+  // below 2^53 the double is exact and its low bits are MODE's: no BigInt made
+  const mode = tvec >= 0n && tvec < TWO53 ? Number(tvec) % 4 : Number(tvec & 3n);
+  const base = mode === 0 ? tvec : tvec - BigInt(mode);
+  return mode === 1 && interrupt ? base + BigInt(4 * cause) : base;
 }
 
 /** The new memory value of AMO `op` (without suffix) on `bits`-wide operands. */
