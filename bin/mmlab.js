@@ -20,9 +20,13 @@
 // `node bin/mmlab.js` runs the same command without them.
 "use strict";
 const { statSync } = require("node:fs");
+const { resolve } = require("node:path");
 
 const mtime = (rel) => statSync(`${__dirname}/${rel}`, { throwIfNoEntry: false })?.mtimeMs ?? -1;
-const bundle = `${__dirname}/../dist/bundle`;
+// A normalized path: the loader knows a chunk by its path, and the chunks that require the entry
+// (which holds the CLI's compiler host) name it ./mmlab.js; bin/../dist/bundle/mmlab.js would be
+// loaded a second time, without the code cache's compiler and module loader.
+const bundle = resolve(__dirname, "../dist/bundle");
 const bundled = mtime("../dist/bundle/start.js") >= mtime("../dist/src/cli/index.js");
 const status = bundled
   ? require(`${bundle}/start.js`).runCached(`${bundle}/mmlab.js`)

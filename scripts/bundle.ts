@@ -50,6 +50,36 @@ export const BUNDLE_EXTERNAL: readonly string[] = ["vega", "vega-lite"];
  *  compile from the code cache and run at each start-up. */
 export const APART = /[\\/]src[\\/]session[\\/]console\.ts$/;
 
+/** Chunks of modules that the commands load together, instead of the many small chunks
+ *  rolldown makes of them by which commands share each module: each chunk costs a command two
+ *  file reads (its text and its code-cache file), a digest and a compile, about 0.5 M host
+ *  instructions of a hello world (callgrind), and `mmlab run` loaded 18 of them. In order:
+ *  - `base`: the argument parser, the CLI's output, the errno table and the byte-string codec,
+ *    which every command loads with mmlab.js;
+ *  - `machine`: the CPU (its interpreter, decoder, FPU, devices), the MMU and TLB models, the
+ *    ELF reader and the register names the decoder shares with the assembler (asm/isa): what
+ *    every machine needs, the translator (src/cpu/jit) apart;
+ *  - `run`: the CLI's modules of the commands that run a program (`mmlab run`, and the helpers
+ *    it shares with boot, console and demo: the machine's options, the kernel session, the
+ *    stats and trace printers, bare and kernel runs).
+ *  A group takes only the modules it names (not their imports), so that the kernel and session
+ *  stay in the session chunk, which imports these (test/cli/imports.test.ts checks the graph:
+ *  no chunk of them imports the session chunk back). */
+export const CHUNK_GROUPS: readonly { name: string; test: RegExp }[] = [
+  {
+    name: "base",
+    test: /[\\/]src[\\/](cli[\\/](args|io)|kernel[\\/]errno|elf[\\/]text|kernel[\\/]lib[\\/]rawstr)\.ts$/,
+  },
+  {
+    name: "machine",
+    test: /[\\/](src[\\/](cpu[\\/](?!jit[\\/])[^\\/]+\.ts|cpu[\\/](fpu|machine)[\\/].*|mmu[\\/].*|asm[\\/]isa[\\/].*|elf[\\/](?!text\.ts)[^\\/]+\.ts)|node_modules[\\/]ts-pattern[\\/].*)$/,
+  },
+  {
+    name: "run",
+    test: /[\\/]src[\\/]cli[\\/](run|run-kernel|run-bare|guest|kernel-session|stats|machine-config|tlb-trace|insn-trace|perf|translation-cache)\.ts$/,
+  },
+];
+
 /** The rolldown options of the bundle: `main` (default src/cli/index.ts, whose main() bin runs)
  *  becomes mmlab.js, the worker entry worker.js and the code-cache loader start.js, in `dir`. */
 export function bundleOptions(
@@ -71,6 +101,13 @@ export function bundleOptions(
       format: "cjs",
       entryFileNames: "[name].js",
       chunkFileNames: "[name]-[hash].js",
+      codeSplitting: {
+        groups: CHUNK_GROUPS.map((g, i) => ({
+          ...g,
+          priority: CHUNK_GROUPS.length - i, // the first group that names a module takes it
+          includeDependenciesRecursively: false,
+        })),
+      },
       sourcemap: true,
       // Whitespace and comments out (the sources are a third comments): less for V8 to scan at
       // each start-up. Names stay (profiles, stack traces, the source map maps the rest).

@@ -31,7 +31,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { constants, Script } from "node:vm";
-import { type FlagHost, quietBinding, tuneV8 } from "./v8-tuning.js";
+import { crc32, tuneV8 } from "./v8-tuning.js";
 
 /** The first bytes of a cache file (format version 2: the digest is CRC-32 and length). */
 const MAGIC = Buffer.from("mmlab-v8-cache-2", "latin1");
@@ -39,32 +39,6 @@ const MAGIC = Buffer.from("mmlab-v8-cache-2", "latin1");
 const KEY_BYTES = 64;
 /** Header: magic, key, the payload's digest (8 bytes: digest()); the payload starts 8-aligned. */
 const HEADER_BYTES = MAGIC.length + KEY_BYTES + 8;
-
-/** zlib's CRC-32 of `data` continuing from `value`, as node:zlib's crc32. */
-type Crc32 = (data: Uint8Array, value: number) => number;
-
-/** CRC-32, from Node's zlib binding (the function node:zlib's crc32 calls), else node:zlib
- *  (Node >= 20.15 has it): set on first use.
- *
- *  Why not node:zlib always: it loads Node's stream modules (about 10 ms at start-up; see
- *  v8FlagSetter). Why not a digest of our own in WebAssembly (as before): V8 tiers a wasm
- *  function up to TurboFan once it has run long enough, and the ~750 KB a hello world's cache
- *  files hold got there, which held the main thread 4-10 ms (measured on that digest alone, and
- *  not at all with --liftoff-only); and a second WebAssembly memory (10 GiB of address space
- *  reserved, its pages touched) for nothing else. zlib's is native code: 0.1-0.2 ms for 400 KB. */
-let crc32Fn: Crc32 | null = null;
-
-function crc32(data: Uint8Array): number {
-  if (crc32Fn === null) {
-    const zlib = quietBinding(process as unknown as FlagHost, "zlib") as { crc32?: unknown } | undefined;
-    const fromBinding = zlib?.crc32;
-    crc32Fn =
-      typeof fromBinding === "function"
-        ? (d, v) => fromBinding.call(zlib, d, v) as number
-        : (process.getBuiltinModule("node:zlib") as { crc32: Crc32 }).crc32;
-  }
-  return crc32Fn(data, 0);
-}
 
 /** A digest of `bytes`, as 8 bytes: their CRC-32 and their length (modulo 2^32), each 32-bit
  *  little-endian. Not cryptographic: it tells a damaged file, not a forged one. */

@@ -5,9 +5,9 @@
 // keeps translations: TypeScript's output run without a bundle has no build identity.
 //
 // A file: MAGIC, the key's and the value's lengths (4 bytes each, little-endian), the key,
-// zeros up to a multiple of 4 bytes (the value's words aligned for its digest), the value. Its name is the key's digest (src/cpu/digest.ts). A read takes the value only when the
+// zeros up to a multiple of 4 bytes (the value's words aligned for its digest), the value. Its name is two CRC-32s of the key (path()). A read takes the value only when the
 // whole file is there and its key equals the one asked for byte for byte; the value carries its
-// own digest, which the translator checks (tcache.ts): a damaged, truncated or foreign file is a
+// own digest (crcDigest: zlib's CRC-32 and the length), which the translator checks (tcache.ts): a damaged, truncated or foreign file is a
 // miss, and is rewritten by the translation that follows. Writes go to a temporary file renamed over the name (a process
 // reading meanwhile sees the old file or the new one, whole); the directory is bounded to
 // TCACHE_MAX_BYTES, the least recently used files going first (a hit refreshes its file's time).
@@ -23,9 +23,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { digestHex } from "../cpu/index.js";
 import type { TranslationStore } from "../cpu/jit/index.js";
 import type { HostCache } from "./compiler-host.js";
+import { crc32 } from "./v8-tuning.js";
 
 /** The cache directory's subdirectory for translations. */
 export const TCACHE_SUBDIR = "jit";
@@ -86,10 +86,16 @@ export class FileTranslationStore implements TranslationStore {
     private readonly maxBytes = TCACHE_MAX_BYTES,
   ) {}
 
-  /** The file of `key`. */
+  /** The file of `key`: named by the CRC-32 of the whole key and of its second half (two keys
+   *  sharing a name only take each other's file: a lookup compares the keys). */
   path(key: Uint8Array): string {
-    return join(this.dir, `${digestHex(key)}${SUFFIX}`);
+    const hex = (w: number): string => (w >>> 0).toString(16).padStart(8, "0");
+    return join(this.dir, `${hex(crc32(key))}${hex(crc32(key.subarray(key.length >> 1)))}${SUFFIX}`);
   }
+
+  /** The values' seal (TranslationStore.digest): zlib's CRC-32 of the parts, in order, and
+   *  their length. */
+  readonly digest = crcDigest;
 
   get(key: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
     const path = this.path(key);
@@ -130,6 +136,18 @@ export class FileTranslationStore implements TranslationStore {
     else this.used += bytes;
     if (this.used > this.maxBytes) this.used = pruneTranslations(this.dir, this.maxBytes * PRUNE_TO);
   }
+}
+
+/** A digest of `parts` (TranslationStore.digest): zlib's CRC-32 of their bytes in order, and
+ *  their total length (modulo 2^32); native code, not V8 running a digest of ours cold. */
+export function crcDigest(...parts: Uint8Array[]): [number, number] {
+  let crc = 0;
+  let len = 0;
+  for (const p of parts) {
+    crc = crc32(p, crc);
+    len += p.length;
+  }
+  return [crc >>> 0, len >>> 0];
 }
 
 /** Remove the least recently used files of `dir` (translations and leftover temporary files)

@@ -45,6 +45,34 @@ export function quietBinding(host: Pick<FlagHost, "binding" | "emitWarning">, na
   }
 }
 
+/** zlib's CRC-32 of `data` continuing from `value`, as node:zlib's crc32. */
+type Crc32 = (data: Uint8Array, value: number) => number;
+
+/** CRC-32, from Node's zlib binding (the function node:zlib's crc32 calls), else node:zlib
+ *  (Node >= 20.15 has it): set on first use.
+ *
+ *  Why not node:zlib always: it loads Node's stream modules (about 10 ms at start-up; see
+ *  v8FlagSetter). Why not a digest of our own in WebAssembly (as before): V8 tiers a wasm
+ *  function up to TurboFan once it has run long enough, and the ~750 KB a hello world's cache
+ *  files hold got there, which held the main thread 4-10 ms (measured on that digest alone, and
+ *  not at all with --liftoff-only); and a second WebAssembly memory (10 GiB of address space
+ *  reserved, its pages touched) for nothing else. zlib's is native code: 0.1-0.2 ms for 400 KB.
+ *  (The code cache's files and the translation cache's seal both use it.) */
+let crc32Fn: Crc32 | null = null;
+
+/** zlib's CRC-32 of `data`, continuing from `value` (0: a new one). */
+export function crc32(data: Uint8Array, value = 0): number {
+  if (crc32Fn === null) {
+    const zlib = quietBinding(process as unknown as FlagHost, "zlib") as { crc32?: unknown } | undefined;
+    const fromBinding = zlib?.crc32;
+    crc32Fn =
+      typeof fromBinding === "function"
+        ? (d, v) => fromBinding.call(zlib, d, v) as number
+        : (process.getBuiltinModule("node:zlib") as { crc32: Crc32 }).crc32;
+  }
+  return crc32Fn(data, value);
+}
+
 /** Natives syntax, so that the generated interpreter's starter variants (src/cpu/interp.ts,
  *  STARTER_INSNS) can tell V8 never to optimize them (`%NeverOptimizeFunction`): they then run
  *  a process's first 100,000 instructions, not 2,000, and a short program never pays for the

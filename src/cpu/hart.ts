@@ -278,28 +278,27 @@ export class Hart {
     const deleg = interrupt ? this.mideleg : this.medeleg;
     const toS = this.priv <= PRIV_S && ((deleg >>> cause) & 1) === 1;
     const epc = this.pcBig();
-    const causeVal = (interrupt ? 1n << 63n : 0n) | BigInt(cause);
-    const vector = (tvec: bigint): bigint =>
-      (tvec & 3n) === 1n && interrupt ? (tvec & ~3n) + 4n * BigInt(cause) : tvec & ~3n;
+    const causeVal = causeValue(cause, interrupt);
+    if (tval < 0n || tval > MASK64) tval &= MASK64; // compared first: no BigInt made when in range
     const s = this.mstatus;
     if (toS) {
       this.sepc = epc;
       this.scause = causeVal;
-      this.stval = tval & MASK64;
+      this.stval = tval;
       const spie = s & MSTATUS.SIE ? MSTATUS.SPIE : 0;
       const spp = this.priv === PRIV_S ? MSTATUS.SPP : 0;
       this.mstatus = (s & ~(MSTATUS.SPIE | MSTATUS.SIE | MSTATUS.SPP)) | spie | spp;
       this.priv = PRIV_S;
-      this.setPc(vector(this.stvec));
+      this.setPc(trapVector(this.stvec, cause, interrupt));
     } else {
       this.mepc = epc;
       this.mcause = causeVal;
-      this.mtval = tval & MASK64;
+      this.mtval = tval;
       this.triggers.trapToM();
       const mpie = s & MSTATUS.MIE ? MSTATUS.MPIE : 0;
       this.mstatus = (s & ~(MSTATUS.MPIE | MSTATUS.MIE | MSTATUS.MPP)) | mpie | (this.priv << 11);
       this.priv = PRIV_M;
-      this.setPc(vector(this.mtvec));
+      this.setPc(trapVector(this.mtvec, cause, interrupt));
     }
     this.clearReservation();
     this.hostTlb.flush();
@@ -376,8 +375,11 @@ export class Hart {
   // offset table while run() is baseline (Sparkplug) code, as the starter variant always is:
   // about 30 us a trap under load (perf: BaselineFrame::GetBytecodeOffset and
   // GetPCForBytecodeOffset; 20,000 demand-paging faults spent 0.64 s in raise). The guarded
-  // forms catch it in their own small frame and set `faulted` instead; run() then takes the
-  // trap as its catch would (interp.ts, FAULT).
+  // forms enter the trap and set `faulted` instead; run() then takes the trap as its catch
+  // would (interp.ts, FAULT), and so does translated code's glue (jit/translator.ts). A page
+  // fault, the trap of demand paging, is entered with no throw at all (translateGuarded: a
+  // throw caught even a frame up costs V8 ~8,000 host instructions); the rarer traps (access
+  // faults, misaligned accesses, triggers) are thrown and caught in the guarded form's frame.
 
   /** 1 after a guarded slow path trapped (the trap entered), until the interpreter takes it. */
   faulted = 0;
@@ -385,7 +387,7 @@ export class Hart {
   /** loadSlow, with a trap entered and reported in `faulted` instead of thrown. */
   loadGuarded(lo: number, hi: number, width: 1 | 2 | 4 | 8, signed: boolean): number {
     try {
-      return this.loadSlow(lo, hi, width, signed);
+      return this.loadAccess(lo, hi, width, signed);
     } catch (e) {
       if (e !== TRAP) throw e;
       this.faulted = 1;
@@ -397,7 +399,7 @@ export class Hart {
    *  decode page is returned). */
   fetchGuarded(lo: number, hi: number): Int32Array {
     try {
-      return this.fetchSlow(lo, hi);
+      return this.fetchAccess(lo, hi);
     } catch (e) {
       if (e !== TRAP) throw e;
       this.faulted = 1;
@@ -408,11 +410,18 @@ export class Hart {
   /** storeSlow, with a trap entered and reported in `faulted` instead of thrown. */
   storeGuarded(lo: number, hi: number, width: 1 | 2 | 4 | 8, vlo: number, vhi: number): void {
     try {
-      this.storeSlow(lo, hi, width, vlo, vhi);
+      this.storeAccess(lo, hi, width, vlo, vhi);
     } catch (e) {
       if (e !== TRAP) throw e;
       this.faulted = 1;
     }
+  }
+
+  /** A guarded path's `faulted`, as a throw: for the callers that take traps as thrown TRAPs. */
+  private rethrowFault(): void {
+    if (this.faulted === 0) return;
+    this.faulted = 0;
+    throw TRAP;
   }
 
   /** wfi: sleep until an interrupt is pending (TW and U-mode make it illegal). */
@@ -489,6 +498,23 @@ export class Hart {
     return (hi >>> 0) * 4294967296 + (lo >>> 0);
   }
 
+  /** As translate(), but a page fault (or an access fault of the walk) is entered without a
+   *  throw: then -1, with `faulted` set. The same modelled-TLB lookups, walks and fills. */
+  private translateGuarded(lo: number, hi: number, kind: AccessKind): number {
+    const priv = kind === "x" ? this.priv : this.dataPriv();
+    const tr = this.translator;
+    if (tr !== null && priv < PRIV_M && this.satpMode !== 0) {
+      const pa = tr.probe(this, lo, hi, kind, priv);
+      if (pa < 0) {
+        this.enterTrap(tr.faultCause, toBig(lo, hi), false);
+        this.faulted = 1;
+      }
+      return pa;
+    }
+    this.hostSlot = tr?.dummySlot ?? 0;
+    return (hi >>> 0) * 4294967296 + (lo >>> 0);
+  }
+
   /** Translate for the kernel: the physical address of (lo, hi), or -1 with the cause in
    *  `probeCause`. No trap is taken; the modelled TLB is used and filled as by any access. */
   probe(lo: number, hi: number, kind: AccessKind): number {
@@ -535,9 +561,17 @@ export class Hart {
 
   /** Slow path of a naturally aligned or misaligned load; high word of the value in r.hi. */
   loadSlow(lo: number, hi: number, width: 1 | 2 | 4 | 8, signed: boolean): number {
+    const v = this.loadAccess(lo, hi, width, signed);
+    this.rethrowFault();
+    return v;
+  }
+
+  /** loadSlow, but a page fault entered without a throw (0 returned, `faulted` set). */
+  private loadAccess(lo: number, hi: number, width: 1 | 2 | 4 | 8, signed: boolean): number {
     if (this.triggers.data) this.triggers.checkData(lo, hi, width, TRIG_LOAD);
     if ((lo & (width - 1)) !== 0) return this.misalignedLoad(lo, hi, width, signed);
-    const pa = this.translate(lo, hi, "r");
+    const pa = this.translateGuarded(lo, hi, "r");
+    if (pa < 0) return 0;
     const off = this.mem.ramOffset(pa, width);
     if (off >= 0) {
       this.hostFill("r", lo, hi, off - (off % 4096));
@@ -551,12 +585,19 @@ export class Hart {
 
   /** Slow path of a store of (vlo, vhi)'s low `width` bytes. */
   storeSlow(lo: number, hi: number, width: 1 | 2 | 4 | 8, vlo: number, vhi: number): void {
+    this.storeAccess(lo, hi, width, vlo, vhi);
+    this.rethrowFault();
+  }
+
+  /** storeSlow, but a page fault entered without a throw (`faulted` set). */
+  private storeAccess(lo: number, hi: number, width: 1 | 2 | 4 | 8, vlo: number, vhi: number): void {
     if (this.triggers.data) this.triggers.checkData(lo, hi, width, TRIG_STORE);
     if ((lo & (width - 1)) !== 0) {
       this.misalignedStore(lo, hi, width, vlo, vhi);
       return;
     }
-    const pa = this.translate(lo, hi, "w");
+    const pa = this.translateGuarded(lo, hi, "w");
+    if (pa < 0) return;
     const off = this.mem.ramOffset(pa, width);
     if (off >= 0) {
       this.writeRam(off, width, vlo, vhi);
@@ -648,7 +689,16 @@ export class Hart {
 
   /** Fetch slow path: translate pc's page, return its decode page (fetch faults trap). */
   fetchSlow(lo: number, hi: number): Int32Array {
-    const pa = this.translate(lo, hi, "x");
+    const dc = this.fetchAccess(lo, hi);
+    this.rethrowFault();
+    return dc;
+  }
+
+  /** fetchSlow, but a page fault entered without a throw (the empty decode page returned,
+   *  `faulted` set). */
+  private fetchAccess(lo: number, hi: number): Int32Array {
+    const pa = this.translateGuarded(lo, hi, "x");
+    if (pa < 0) return this.code.empty;
     const off = this.mem.ramOffset(pa, 2);
     if (off < 0) this.raise(CAUSE.FETCH_ACCESS, toBig(lo, hi));
     const page = off - (off % 4096);
@@ -809,6 +859,28 @@ export class Hart {
   get menvcfgAdue(): boolean {
     return (this.menvcfg & MENVCFG_ADUE) !== 0n;
   }
+}
+
+const TWO53 = 1n << 53n;
+
+/** xcause values of the exceptions and of the interrupts, made once (a trap makes none). */
+const EXC_CAUSES: readonly bigint[] = Array.from({ length: 64 }, (_, i) => BigInt(i));
+const IRQ_CAUSES: readonly bigint[] = Array.from({ length: 64 }, (_, i) => (1n << 63n) | BigInt(i));
+
+/** The xcause value of exception or interrupt `cause`. */
+function causeValue(cause: number, interrupt: boolean): bigint {
+  const v = (interrupt ? IRQ_CAUSES : EXC_CAUSES)[cause];
+  if (v === undefined) throw new Error(`hart: trap cause ${cause} out of range`);
+  return v;
+}
+
+/** The handler's address for a trap through xtvec `tvec`: its base, or in vectored mode (MODE
+ *  1) base + 4 * cause for an interrupt. */
+function trapVector(tvec: bigint, cause: number, interrupt: boolean): bigint {
+  // below 2^53 the double is exact and its low bits are MODE's: no BigInt made
+  const mode = tvec >= 0n && tvec < TWO53 ? Number(tvec) % 4 : Number(tvec & 3n);
+  const base = mode === 0 ? tvec : tvec - BigInt(mode);
+  return mode === 1 && interrupt ? base + BigInt(4 * cause) : base;
 }
 
 /** The new memory value of AMO `op` (without suffix) on `bits`-wide operands. */

@@ -192,10 +192,18 @@ export function remu64(al: number, ah: number, bl: number, bh: number): number {
 
 /** (lo, hi) as an unsigned bigint. */
 export function toBig(lo: number, hi: number): bigint {
+  // below 2^53 (user addresses, small values): one BigInt made from the exact double, not five
+  if (hi >= 0 && hi < SAFE_HI) return BigInt(hi * TWO32 + (lo >>> 0));
   return BigInt.asUintN(64, big(lo, hi));
 }
 
+/** High words below this make a value below 2^53, exact as a double. */
+const SAFE_HI = 0x20_0000;
+const SAFE_BIG = 1n << 53n;
+
 /** Split a bigint (taken modulo 2^64) into r.hi and the returned low word. */
 export function splitBig(v: bigint): number {
+  // 0 to 2^53 (compared, not masked: no BigInt made): through the exact double
+  if (v >= 0n && v < SAFE_BIG) return fromNumber(Number(v));
   return fromBig(BigInt.asUintN(64, v));
 }

@@ -683,6 +683,8 @@ export function sys_rt_sigreturn(s: Scheduler, t: task_struct, h: Hart): bigint 
  *  ones first, then the lowest number, the thread's queue before the process's. */
 export function dequeue_signal(t: task_struct, mask = t.signals.blocked): kernel_siginfo | null {
   const g = t.signals;
+  // nothing pending, the common case at every return to user mode: compared, no BigInt made
+  if (g.pending.signal === 0n && t.sig.shared_pending.signal === 0n) return null;
   for (const q of [g.pending, t.sig.shared_pending]) {
     const sync = q.signal & ~mask & SYNCHRONOUS;
     if (sync) return q.take(lowest(sync));

@@ -136,7 +136,8 @@ export interface KernelRunResult {
   status: number;
   reason: string;
   report: (StatsReport & { kernel: KernelStats }) | null;
-  /** The kernel's counters just before the program was started (null when it did not start). */
+  /** The kernel's counters just before the program was started (null when it did not start,
+   *  or without `stats`). */
   kernelAtStart: KernelStats | null;
 }
 
@@ -147,8 +148,9 @@ export interface KernelStart {
   task: task_struct;
   /** What hooks.onBoot returned: call it at the end. */
   done: (() => void) | undefined;
-  /** The kernel's counters just before the program started. */
-  kernelAtStart: KernelStats;
+  /** The kernel's counters just before the program started (null without hooks.stats: taking
+   *  them renders /proc/vmstat, about 1% of a hello world's run, for the sweeps' reports only). */
+  kernelAtStart: KernelStats | null;
 }
 
 /** Boot the kernel and start `prog` as its first process; a number is the exit status when it
@@ -169,7 +171,7 @@ export function startUnderKernel(
   if (prog.seed !== undefined) session.k.sched.seed = prog.seed;
   if (hooks.onExit) session.k.sched.onExit = hooks.onExit;
   const done = hooks.onBoot?.(session);
-  const kernelAtStart = kernelStats(session.k);
+  const kernelAtStart = hooks.stats ? kernelStats(session.k) : null;
   let task: task_struct | number;
   try {
     mountAll(session.k, prog.mounts, hooks.hostFs);

@@ -3,7 +3,9 @@
 // to one arena, the user's own GLIBC_TUNABLES kept; and the command runs that way.
 
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const BIN = "bin/mmlab.js";
@@ -42,5 +44,20 @@ describe("bin/mmlab.js's #! line", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("hello, world\n");
     expect(r.status).toBe(0);
+  });
+
+  it("runs the command through the code cache: the starter interpreter's compiled code is kept", () => {
+    // The chunks requiring the bundle's entry (./mmlab.js: the CLI's compiler host) must get the
+    // instance bin/mmlab.js loaded, to which the code cache's compiler was handed; a second
+    // instance (the entry loaded again under another path) compiled it with new Function.
+    const cache = mkdtempSync(join(tmpdir(), "mmlab-bin-"));
+    try {
+      const env = { ...process.env, MMLAB_CACHE_DIR: cache };
+      const r = spawnSync(BIN, ["run", "--no-jit", "guests/bin/hello.nolibc.elf"], { encoding: "utf8", env });
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, "hello, world\n", ""]);
+      expect(readdirSync(cache).filter((f) => f.startsWith("gen-paged-starter-"))).toHaveLength(1);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { build, type OutputChunk } from "rolldown";
 import { describe, expect, it } from "vitest";
-import { bundleOptions } from "../../scripts/bundle.js";
+import { bundleOptions, CHUNK_GROUPS } from "../../scripts/bundle.js";
 
 const SRC = resolve(import.meta.dirname, "../../src");
 
@@ -128,6 +128,32 @@ describe("what each command loads from the bundle (scripts/bundle.ts)", () => {
     expect(has(await loaded("cli/console.ts"), /^session\/console\.ts$/)).toEqual(["session/console.ts"]);
   });
 
+  it("run: seven chunks (scripts/bundle.ts CHUNK_GROUPS), not eighteen", async () => {
+    const all = await chunks;
+    const runChunk = all.find((c) => c.moduleIds.includes(join(SRC, "cli/run.ts")));
+    const entry = all.find((c) => c.fileName === "mmlab.js");
+    const names = new Set([...chunkClosure(all, runChunk!), ...chunkClosure(all, entry!)].map((c) => c.name));
+    expect([...names].sort()).toEqual([
+      "base",
+      "machine",
+      "mmlab",
+      "rolldown-runtime",
+      "run",
+      "session",
+      "v8-tuning",
+    ]);
+  });
+
+  it("the chunks of CHUNK_GROUPS import neither the session chunk nor each other in a cycle", async () => {
+    const all = await chunks;
+    const session = all.find((c) => c.moduleIds.includes(join(SRC, "kernel/kernel.ts")))!;
+    for (const g of CHUNK_GROUPS.filter((x) => x.name !== "run")) {
+      const c = all.find((o) => o.name === g.name);
+      expect(c, g.name).toBeDefined();
+      expect(chunkClosure(all, c!).map((o) => o.fileName)).not.toContain(session.fileName);
+    }
+  });
+
   it("exp: the experiments, but not the plotting stack", async () => {
     const g = await loaded("cli/exp.ts");
     expect(has(g, /^exp\/registry\.ts$/)).toEqual(["exp/registry.ts"]);
@@ -147,3 +173,19 @@ describe("what each command loads from the bundle (scripts/bundle.ts)", () => {
     ]);
   });
 });
+
+/** `start` and every chunk it imports, directly or not. */
+function chunkClosure(all: readonly OutputChunk[], start: OutputChunk): OutputChunk[] {
+  const byName = new Map(all.map((c) => [c.fileName, c]));
+  const seen = new Map<string, OutputChunk>();
+  const visit = (c: OutputChunk): void => {
+    if (seen.has(c.fileName)) return;
+    seen.set(c.fileName, c);
+    for (const imp of c.imports) {
+      const next = byName.get(imp);
+      if (next) visit(next);
+    }
+  };
+  visit(start);
+  return [...seen.values()];
+}

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBundle } from "../../scripts/bundle.js";
 import {
+  crcDigest,
   decodeEntry,
   encodeEntry,
   FileTranslationStore,
@@ -19,6 +20,7 @@ import {
   TCACHE_SUBDIR,
   translationStore,
 } from "../../src/cli/translation-cache.js";
+import { crc32 } from "../../src/cli/v8-tuning.js";
 import { tempDirPerTest } from "../helpers/cli.js";
 import { ROOT } from "../helpers/process.js";
 
@@ -26,6 +28,24 @@ const tmp = tempDirPerTest("mmlab-tcache-");
 const bytes = (n: number, seed: number): Uint8Array => new Uint8Array(n).map((_, i) => (i * seed + 1) & 255);
 
 describe("the translation cache's files", () => {
+  it("seal values with zlib's CRC-32 of the parts in order and their length; name files by the key", () => {
+    const a = bytes(4400, 7);
+    const b = bytes(18000, 3);
+    const whole = new Uint8Array([...a, ...b]);
+    expect(crcDigest(a, b)).toEqual([crc32(whole) >>> 0, whole.length]);
+    expect(crcDigest(a.subarray(0, 4), a.subarray(4))).toEqual(crcDigest(a));
+    const flipped = whole.slice();
+    flipped[9000]! ^= 4;
+    expect(crcDigest(flipped)).not.toEqual(crcDigest(whole));
+    const s = new FileTranslationStore(tmp.path("jit"), "b1");
+    expect(s.digest).toBe(crcDigest);
+    expect(s.path(a)).toMatch(/\/[0-9a-f]{16}\.tc$/);
+    expect(s.path(a)).toBe(new FileTranslationStore(tmp.path("jit"), "b2").path(a.slice()));
+    const other = a.slice();
+    other[100]! ^= 1;
+    expect(s.path(a)).not.toBe(s.path(other));
+  });
+
   it("give back a value for its own key only, from a whole file", () => {
     const s = new FileTranslationStore(tmp.path("jit"), "b1");
     const key = bytes(4200, 3);

@@ -175,6 +175,18 @@ describe("int64 helpers", () => {
     splitBig((1n << 64n) + 5n);
     expect(r.hi).toBe(0);
   });
+
+  it("toBig and splitBig: exact on both sides of 2^53 (their double fast path's edge)", () => {
+    const edge = 1n << 53n;
+    for (const v of [0n, 1n, 0xffff_ffffn, 1n << 32n, edge - 1n, edge, edge + 1n, (1n << 64n) - 1n]) {
+      const l = splitBig(v);
+      expect([l, r.hi]).toEqual([lo(v), hi(v)]);
+      expect(toBig(lo(v), hi(v))).toBe(v);
+    }
+    expect(toBig(-1, 0x1f_ffff)).toBe(edge - 1n);
+    expect(toBig(0, 0x20_0000)).toBe(edge);
+    expect(toBig(0, -1)).toBe(0xffff_ffff_0000_0000n);
+  });
 });
 
 describe("int32 (W-form) division helpers", () => {

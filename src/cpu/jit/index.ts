@@ -37,6 +37,7 @@ export {
 export {
   type CompiledRegion,
   compileRegion,
+  type Digest,
   decodeRegion,
   encodeRegion,
   regionKey,

@@ -503,11 +503,9 @@ export class HartJit {
         h.chunkN = n;
         const width = (kind & 15) as 1 | 2 | 4 | 8;
         const signed = (kind & 16) !== 0;
-        let val: number;
-        try {
-          val = h.loadSlow(lo, hi, width, signed);
-        } catch (e) {
-          if (e !== TRAP) throw e;
+        const val = h.loadGuarded(lo, hi, width, signed); // a trap entered, not thrown
+        if (h.faulted !== 0) {
+          h.faulted = 0;
           this.trapped = true;
           return 1;
         }
@@ -523,10 +521,9 @@ export class HartJit {
         h.pcHi = pcHi;
         h.chunkN = n;
         this.machine.changed = false;
-        try {
-          h.storeSlow(lo, hi, width as 1 | 2 | 4 | 8, vlo, vhi);
-        } catch (e) {
-          if (e !== TRAP) throw e;
+        h.storeGuarded(lo, hi, width as 1 | 2 | 4 | 8, vlo, vhi); // a trap entered, not thrown
+        if (h.faulted !== 0) {
+          h.faulted = 0;
           this.trapped = true;
           return 2;
         }

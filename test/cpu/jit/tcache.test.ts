@@ -5,6 +5,7 @@
 // misses and get translated again.
 
 import { describe, expect, it } from "vitest";
+import { digest64 } from "../../../src/cpu/digest.js";
 import { OP_REGION } from "../../../src/cpu/isa.js";
 import {
   attachJit,
@@ -173,6 +174,32 @@ describe("translation cache: runs", () => {
     expect(again).toMatchObject({ hits: 0, misses: cold.misses });
     expect(store.puts - puts).toBe(cold.misses);
     expect(run(LOOP, store)).toMatchObject({ hits: cold.misses, misses: 0 });
+  });
+
+  it("a store's own digest seals its values: taken for every value, another digest's seal is a miss", () => {
+    /** A store whose digest is digest64 with its first word flipped, counting its uses. */
+    class SealingStore extends MemStore {
+      digests = 0;
+      readonly digest = (...parts: Uint8Array[]): [number, number] => {
+        this.digests++;
+        const [a, b] = digest64(...parts);
+        return [(a ^ 0x5a5a5a5a) >>> 0, b];
+      };
+    }
+    const plain = run(LOOP);
+    const store = new SealingStore();
+    const cold = run(LOOP, store);
+    expect(store.digests).toBe(cold.misses); // one seal a value written
+    const warm = run(LOOP, store);
+    expect(warm.same).toEqual(plain.same);
+    expect(warm).toMatchObject({ hits: cold.misses, misses: 0 });
+    expect(store.digests).toBe(2 * cold.misses); // one check a value read
+    // the same values read by a store that seals with digest64: none is taken
+    const other = new MemStore();
+    for (const [k, v] of store.map) other.map.set(k, v);
+    const again = run(LOOP, other);
+    expect(again.same).toEqual(plain.same);
+    expect(again).toMatchObject({ hits: 0, misses: cold.misses });
   });
 
   it("--dump-jit (opts.dump) neither reads nor writes the store: each region's text is printed", () => {
