@@ -801,7 +801,7 @@ export class mm_struct {
     const first = (pte % PAGE_SIZE) / 8;
     if (first + n > 512) throw new Error("copy_pte_range: the range runs past its table");
     const w = tableWords(k.machine.mem, Math.floor(pte / PAGE_SIZE)) + 2 * first;
-    let cw = -1; // the child's word for entry `first`, once its table exists
+    let cw = -1; // the child table's word for entry `first` (same index), once the table exists
     for (let i = 0; i < n; i++) {
       let lo = i32[w + 2 * i]!;
       if (!(lo & PTE_V) || !(lo & PTE_RWX)) continue;
@@ -814,7 +814,7 @@ export class mm_struct {
       if (cw < 0) {
         const pa = child.pgd.pteAt(va + BigInt(i) * PAGE, 0);
         if (pa < 0) return false;
-        cw = tableWords(k.machine.mem, Math.floor(pa / PAGE_SIZE)) + 2 * (first + i) - 2 * i;
+        cw = tableWords(k.machine.mem, Math.floor(pa / PAGE_SIZE)) + 2 * first;
       }
       i32[cw + 2 * i] = lo;
       i32[cw + 2 * i + 1] = hi;
