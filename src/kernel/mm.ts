@@ -366,12 +366,10 @@ export class mm_struct {
     const flags = leaf.lo & PTE_FLAGS;
     writePte(mem, leaf.pteAddr, 0, 0);
     this.k.pages.split_page(pfn, 9);
-    for (let i = 0; i < 512; i++) {
-      const pa = this.pgd.pteAt(base + BigInt(i) * PAGE, 0);
-      if (pa < 0) throw new Error("split_huge_pmd: out of memory for a page table");
-      const [lo, hi] = makePte(pfn + i, flags);
-      writePte(mem, pa, lo, hi);
-    }
+    // the new leaf table found (made) by one walk; its 512 entries written in one pass
+    const pa = this.pgd.pteAt(base, 0);
+    if (pa < 0) throw new Error("split_huge_pmd: out of memory for a page table");
+    for (let i = 0; i < 512; i++) this.pgd.setLeaf(pa + 8 * i, pfn + i, flags);
     this.anonHuge -= 512;
     this.k.vmstat.inc("thp_split_pmd");
     this.flush_tlb_range(base, base + PMD, "thp_split"); // the 2 MiB entry must go: one fence in it drops it
@@ -620,8 +618,19 @@ export class mm_struct {
     if (thp === "madvise" && !(v.vm_flags & VM_HUGEPAGE)) return false;
     const base = ALIGN_DOWN(addr, PMD);
     if (base < v.vm_start || base + PMD > v.vm_end) return false;
-    for (let a = base; a < base + PMD; a += PAGE) if (this.pgd.lookup(a)) return false;
-    return true;
+    return !this.pmdHasLeaf(base);
+  }
+
+  /** Whether any page of the 2 MiB range at `base` (PMD-aligned) is mapped: one walk to its
+   *  PMD entry, then that leaf table's 512 entries read in one pass (not a walk per page). */
+  private pmdHasLeaf(base: bigint): boolean {
+    const mem = this.k.machine.mem;
+    const slot = this.pgd.walk(Number(base / PAGE));
+    if (this.pgd.walkLevel > 0) return (pteLo(mem, slot) & PTE_V) !== 0; // a leaf above, or none
+    const i32 = mem.i32;
+    const w = tableWords(mem, Math.floor(slot / PAGE_SIZE));
+    for (let i = w; i < w + 1024; i += 2) if (i32[i]! & PTE_V && i32[i]! & PTE_RWX) return true;
+    return false;
   }
 
   private fault_huge(v: vm_area_struct, addr: bigint): boolean {
@@ -735,45 +744,83 @@ export class mm_struct {
    *  leaf is split first (Linux shares the PMD; here COW works on 4 KiB pages). False when out
    *  of memory for the child's page tables (the caller frees the child). */
   dup_mmap(child: mm_struct): boolean {
-    const mem = this.k.machine.mem;
     child.start_brk = this.start_brk;
     child.brk = this.brk;
     child.mmap_base = this.mmap_base;
-    let wrprotected = false;
     for (const v of this.vmas) {
       child.vmas.push({ ...v });
       v.vm_file?.ops.open?.();
     }
+    const done = { wrprotected: false };
     for (const v of this.vmas) {
-      const cow = !(v.vm_flags & VM_SHARED);
-      for (let va = v.vm_start; va < v.vm_end; ) {
-        const leaf = this.pgd.lookup(va);
-        if (!leaf) {
-          va = this.pgd.holeEnd(va);
-          continue;
-        }
-        if (leaf.level !== 0) {
-          this.split_huge_pmd(ALIGN_DOWN(va, PMD));
-          continue;
-        }
-        let lo = leaf.lo;
-        if (cow && lo & PTE_W) {
-          lo &= ~PTE_W;
-          writePte(mem, leaf.pteAddr, lo, leaf.hi);
-          wrprotected = true;
-        }
-        const pa = child.pgd.pteAt(va, 0);
-        if (pa < 0) {
-          if (wrprotected) this.flush_tlb_mm("fork");
-          return false;
-        }
-        writePte(mem, pa, lo, leaf.hi);
-        this.k.pages.get_page(ptePpn(lo, leaf.hi));
-        child.rss++;
-        va += PAGE;
+      if (!this.copy_page_range(child, v, done)) {
+        if (done.wrprotected) this.flush_tlb_mm("fork");
+        return false;
       }
     }
-    if (wrprotected) this.flush_tlb_mm("fork");
+    if (done.wrprotected) this.flush_tlb_mm("fork");
+    return true;
+  }
+
+  /** copy_page_range(): share the present pages of VMA `v` with `child`, one leaf table at a
+   *  time (copy_pte_range), holes skipped whole, 2 MiB leaves split first. Sets
+   *  `done.wrprotected` if a parent PTE lost W. False when out of memory for a child table. */
+  private copy_page_range(child: mm_struct, v: vm_area_struct, done: { wrprotected: boolean }): boolean {
+    const cow = !(v.vm_flags & VM_SHARED);
+    for (let va = v.vm_start; va < v.vm_end; ) {
+      const leaf = this.pgd.lookup(va);
+      if (!leaf) {
+        va = this.pgd.holeEnd(va);
+        continue;
+      }
+      if (leaf.level !== 0) {
+        this.split_huge_pmd(ALIGN_DOWN(va, PMD));
+        continue;
+      }
+      const stop = ALIGN_DOWN(va, PMD) + PMD < v.vm_end ? ALIGN_DOWN(va, PMD) + PMD : v.vm_end;
+      if (!this.copy_pte_range(child, va, leaf.pteAddr, Number((stop - va) / PAGE), cow, done)) return false;
+      va = stop;
+    }
+    return true;
+  }
+
+  /** copy_pte_range(): `n` PTEs of one parent leaf table from the one at physical address
+   *  `pte` (mapping `va`) on, each present page shared with `child` (one more reference, child
+   *  RSS counted), write-protected on both sides if `cow`. The child's table is made at the
+   *  first present page (as a walk per page made it). False when out of memory for it. */
+  private copy_pte_range(
+    child: mm_struct,
+    va: bigint,
+    pte: number,
+    n: number,
+    cow: boolean,
+    done: { wrprotected: boolean },
+  ): boolean {
+    const k = this.k;
+    const i32 = k.machine.mem.i32;
+    const first = (pte % PAGE_SIZE) / 8;
+    if (first + n > 512) throw new Error("copy_pte_range: the range runs past its table");
+    const w = tableWords(k.machine.mem, Math.floor(pte / PAGE_SIZE)) + 2 * first;
+    let cw = -1; // the child table's word for entry `first` (same index), once the table exists
+    for (let i = 0; i < n; i++) {
+      let lo = i32[w + 2 * i]!;
+      if (!(lo & PTE_V) || !(lo & PTE_RWX)) continue;
+      const hi = i32[w + 2 * i + 1]!;
+      if (cow && lo & PTE_W) {
+        lo &= ~PTE_W;
+        i32[w + 2 * i] = lo;
+        done.wrprotected = true;
+      }
+      if (cw < 0) {
+        const pa = child.pgd.pteAt(va + BigInt(i) * PAGE, 0);
+        if (pa < 0) return false;
+        cw = tableWords(k.machine.mem, Math.floor(pa / PAGE_SIZE)) + 2 * first;
+      }
+      i32[cw + 2 * i] = lo;
+      i32[cw + 2 * i + 1] = hi;
+      k.pages.get_page(ptePpn(lo, hi));
+      child.rss++;
+    }
     return true;
   }
 

@@ -90,6 +90,29 @@ describe("fork: copy-on-write (dup_mmap, do_wp_page)", () => {
     expect(f.inChild(() => f.cu.get_u64(f.a))).toBe(42n);
   });
 
+  it("copies sparse pages across leaf tables and VMA edges inside a table (copy_pte_range), nothing more", () => {
+    const f = forked();
+    const PMD = 2n << 20n;
+    const m = f.t.mm.do_mmap(0n, 4n * PMD, RW, ANON);
+    const a = m + ((PMD - (m % PMD)) % PMD) + PMD; // a 2 MiB boundary with mapped room either side
+    const touched = [a - 2n * PAGE, a - PAGE, a + 3n * PAGE, a + PMD - PAGE, a + PMD, a + PMD + 9n * PAGE];
+    for (const va of touched) expect(f.on(0, () => f.t.uaccess.put_u64(va, va))).toBe(true);
+    // a read-only VMA from the middle of a's table to the middle of the next: edges inside tables
+    expect(f.on(0, () => f.t.mm.do_mprotect(a + 2n * PAGE, PMD + 4n * PAGE, PROT_READ))).toBe(0n);
+    expect(f.on(0, () => f.t.mm.dup_mmap(f.child))).toBe(true);
+    for (const va of touched) {
+      expect(f.pfn(f.child, va)).toBe(f.pfn(f.t.mm, va));
+      expect(f.k.pages.page_count(f.pfn(f.t.mm, va))).toBe(2);
+      expect(walkFlags(f.k, f.child.pgd.root, va)).toBe("VR--U-AD");
+      expect(walkFlags(f.k, f.t.mm.pgd.root, va)).toBe("VR--U-AD");
+    }
+    expect(f.child.rss).toBe(f.t.mm.rss);
+    for (const va of [a, a + 2n * PAGE, a + PMD + 8n * PAGE, a + 2n * PMD])
+      expect(f.child.pgd.lookup(va)).toBeNull();
+    expect(f.child.pgd.nrTablePages).toBe(f.t.mm.pgd.nrTablePages); // a table where the parent has pages
+    expect(f.inChild(() => touched.map((va) => f.cu.get_u64(va)))).toEqual(touched);
+  });
+
   it("an untouched page stays unmapped in both: the child faults in its own zero page", () => {
     const f = forked();
     f.on(0, () => f.t.mm.dup_mmap(f.child));

@@ -186,6 +186,23 @@ describe("split_huge_pmd", () => {
   });
 });
 
+describe("transparent huge pages", () => {
+  it("a fault takes a 2 MiB page only where no page of the range is mapped, the table's last entry too", () => {
+    const u = userTask("transparent_hugepage=always");
+    const mm = u.t.mm;
+    const base = alignUp(mm.do_mmap(0n, 3n * PMD, RW, ANON), PMD);
+    u.put(base + PMD - PAGE, 1n);
+    expect(mm.pgd.lookup(base)?.level).toBe(1);
+    mm.split_huge_pmd(base);
+    expect(mm.do_madvise(base, PMD - PAGE, MADV_DONTNEED)).toBe(0n); // only the last page left
+    u.put(base, 2n);
+    expect(mm.pgd.lookup(base)?.level).toBe(0);
+    expect(u.get(base + PMD - PAGE)).toBe(1n);
+    u.put(base + PMD, 3n); // the next range is empty: a 2 MiB page
+    expect(mm.pgd.lookup(base + PMD)?.level).toBe(1);
+  });
+});
+
 describe("mremap", () => {
   it("moves the PTEs with every bit, clears and flushes the old ones", () => {
     const u = userTask();

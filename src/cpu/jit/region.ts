@@ -687,13 +687,17 @@ interface GuestBlock {
  *  writes (a site that loads into it ends its run), with no call out between them (a called op
  *  ends a run; the other ops between do not call or exit). Such sites nearly always hit one
  *  page, so one modelled slot (Emitter.endGroup). Returns, at each run's first instruction, the
- *  number of sites in the run (0 elsewhere). */
-export function planGroups(insns: readonly Pick<Insn, "kind" | "call" | "d" | "s1">[]): number[] {
+ *  number of sites in the run (0 elsewhere). With `singles`, a run of one site is a group too (a
+ *  self-looping block's loop groups may be single sites: blockPlan()). */
+export function planGroups(
+  insns: readonly Pick<Insn, "kind" | "call" | "d" | "s1">[],
+  singles = false,
+): number[] {
   const plan = new Array<number>(insns.length).fill(0);
   let start = -1;
   let base = -1;
   const close = (): void => {
-    if (start >= 0 && plan[start]! < 2) plan[start] = 0;
+    if (start >= 0 && plan[start]! < 2 && !singles) plan[start] = 0;
     start = -1;
     base = -1;
   };
@@ -1278,7 +1282,7 @@ class Emitter {
       if (!loopsOnItself(b)) continue;
       const len = b.insns.length + 1;
       const ats: number[] = [];
-      for (const _ of planLoopGroups(b.insns, planGroups(b.insns), len)) {
+      for (const _ of planLoopGroups(b.insns, planGroups(b.insns, true), len)) {
         if (used === MAX_LOOP_RECORDS) break;
         const at = this.lay.jit + JIT_LOOP + JIT_LOOP_BYTES * used++;
         f.i32Const(0).i32Const(LOOP_NONE).store(Op.i32_store, at);
@@ -1419,7 +1423,7 @@ class Emitter {
   private blockBody(b: GuestBlock, len: number): void {
     const f = this.f;
     const insns = b.insns;
-    const plan = this.src.paged ? planGroups(insns) : null;
+    const plan = this.src.paged ? planGroups(insns, this.selfLabel !== null) : null;
     this.loopGroups =
       plan && this.selfLabel
         ? planLoopGroups(insns, plan, len)
@@ -1438,6 +1442,10 @@ class Emitter {
               done: true, // at the loop's head: the last iteration ran every group
             }))
         : [];
+    // a single site is a group only as a loop group (its hits pending across the iterations)
+    plan?.forEach((c, k) => {
+      if (c === 1 && !this.loopGroups.some((lg) => lg.start === k)) plan[k] = 0;
+    });
     // the register state at the block's head (at its own loop's head: the carried registers in
     // their locals, the written ones dirty from the iteration before)
     this.topDepth = f.blockDepth;
@@ -1626,8 +1634,9 @@ class Emitter {
    *  and hi words adjacent, hosttlb.ts pairViews, at `tag`) is loaded as one i64 and compared with
    *  the address masked to its page and its alignment bits: a valid tag is page aligned and an
    *  invalid one (hosttlb.ts INVALID) has bits 3-11 set, so a misaligned access never matches.
-   *  As (tag ^ masked) == 0: V8 makes that a load, an and, a compare and the branch, where the
-   *  two i32 words took two loads, a shift, two xors and an or. */
+   *  As tag == masked: V8 makes that a load, an and, a compare and the branch (as
+   *  (tag ^ masked) == 0 it kept the xor and added a test), where the two i32 words took two
+   *  loads, a shift, two xors and an or. */
   private lookup(s1: number, imm: number, width: number, tag: number): void {
     const f = this.f;
     this.get(s1);
@@ -1638,8 +1647,7 @@ class Emitter {
     f.localGet(this.addr)
       .i64Const(-4096 | (width - 1), -1)
       .op(Op.i64_and)
-      .op(Op.i64_xor)
-      .op(Op.i64_eqz);
+      .op(Op.i64_eq);
   }
 
   /** Push the RAM address of the access: the entry's base + the page offset. */
@@ -1699,7 +1707,7 @@ class Emitter {
    *  starts with none of its sites accounted. */
   private openGroup(insns: readonly Insn[], k: number, size: number): void {
     if (this.gSlot < 0) this.gSlot = this.f.local(I32, "gslot");
-    const imms = samePageGroup(insns, k, size);
+    const imms = size > 1 ? samePageGroup(insns, k, size) : null;
     const page = imms ? { base: insns[k]!.s1, imms, other: -1 } : null;
     if (page && this.dirty[page.base]) {
       // accountFrom() reads the base in the x array
@@ -1819,7 +1827,7 @@ class Emitter {
   private endGroup(): void {
     const g = this.group!;
     this.group = null;
-    if (g.sites.length < 2) throw new Error("translator: a group of fewer than two sites");
+    if (g.sites.length < (g.loop ? 1 : 2)) throw new Error("translator: a group of fewer than two sites");
     if (g.loop) {
       this.endLoopGroup(g, g.loop);
       return;

@@ -67,6 +67,10 @@ describe("planGroups", () => {
   it("another base starts another run; single sites are not grouped", () => {
     expect(planGroups([ld(10, 11), ld(12, 13), sd(13), sd(11)])).toEqual([0, 2, 0, 0]);
   });
+  it("single sites are groups with `singles` (a self-looping block's loop groups)", () => {
+    expect(planGroups([ld(10, 11), ld(12, 13), sd(13), sd(11)], true)).toEqual([1, 2, 0, 1]);
+    expect(planGroups([ld(10, 11), alu(11), ld(12, 11)], true)).toEqual([1, 0, 1]);
+  });
   it("a called op (it may call out) ends the run", () => {
     expect(planGroups([ld(10, 11), called(), sd(11), sd(11)])).toEqual([0, 0, 2, 0]);
   });
@@ -267,6 +271,18 @@ const LOOP_BODIES: Record<string, string> = {
       ld t2, 0(t1)
       addi t2, t2, 1
       sd t2, 0(t1)
+      sw t2, 0(a4)`,
+  // single sites on two bases (coremark's matrix loop): each a loop group of its own, pending
+  "two single sites": `
+      lh t2, 0(t1)
+      lh t3, 2(s0)
+      mulw t2, t2, t3
+      addw a5, a5, t2`,
+  // three single sites: the first two are loop groups, the third (missing on tiny) is not
+  "three single sites, the third missing": `
+      ld t2, 0(t1)
+      ld t3, 0(s0)
+      add t2, t2, t3
       sw t2, 0(a4)`,
   // an atomic (a called op: its import reads and fills the TLB) after the group each iteration
   "a called op after the group": `
