@@ -176,9 +176,10 @@ describe("int64 helpers", () => {
     expect(r.hi).toBe(0);
   });
 
-  it("toBig and splitBig: exact on both sides of 2^53 (their double fast path's edge)", () => {
+  it("toBig and splitBig: exact on both sides of splitBig's fast path's edge (2^53)", () => {
     const edge = 1n << 53n;
-    for (const v of [0n, 1n, 0xffff_ffffn, 1n << 32n, edge - 1n, edge, edge + 1n, (1n << 64n) - 1n]) {
+    const values = [0n, 1n, 0x7fff_ffffn, 0x8000_0000n, 0xffff_ffffn, 1n << 32n, edge - 1n, edge, edge + 1n];
+    for (const v of [...values, (1n << 64n) - 1n]) {
       const l = splitBig(v);
       expect([l, r.hi]).toEqual([lo(v), hi(v)]);
       expect(toBig(lo(v), hi(v))).toBe(v);
