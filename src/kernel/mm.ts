@@ -618,19 +618,14 @@ export class mm_struct {
     if (thp === "madvise" && !(v.vm_flags & VM_HUGEPAGE)) return false;
     const base = ALIGN_DOWN(addr, PMD);
     if (base < v.vm_start || base + PMD > v.vm_end) return false;
-    return !this.pmdHasLeaf(base);
+    return this.pmdNone(base);
   }
 
-  /** Whether any page of the 2 MiB range at `base` (PMD-aligned) is mapped: one walk to its
-   *  PMD entry, then that leaf table's 512 entries read in one pass (not a walk per page). */
-  private pmdHasLeaf(base: bigint): boolean {
-    const mem = this.k.machine.mem;
+  /** pmd_none() for the 2 MiB range at `base` (PMD-aligned): no leaf and no leaf table there.
+   *  Linux takes a huge page only then; a table, even an empty one, means 4 KiB pages. */
+  private pmdNone(base: bigint): boolean {
     const slot = this.pgd.walk(Number(base / PAGE));
-    if (this.pgd.walkLevel > 0) return (pteLo(mem, slot) & PTE_V) !== 0; // a leaf above, or none
-    const i32 = mem.i32;
-    const w = tableWords(mem, Math.floor(slot / PAGE_SIZE));
-    for (let i = w; i < w + 1024; i += 2) if (i32[i]! & PTE_V && i32[i]! & PTE_RWX) return true;
-    return false;
+    return this.pgd.walkLevel > 0 && (pteLo(this.k.machine.mem, slot) & PTE_V) === 0;
   }
 
   private fault_huge(v: vm_area_struct, addr: bigint): boolean {

@@ -268,6 +268,36 @@ describe("transparent huge pages", () => {
     expect(r.k.vmstat.get("thp_split_pmd")).toBe(1);
   });
 
+  it("a range whose leaf table is empty (MADV_DONTNEED) faults 4 KiB pages, not a 2 MiB leaf over the table", () => {
+    // Linux takes a huge page only where the PMD entry is none (do_huge_pmd_anonymous_page);
+    // a 2 MiB leaf written over the table's pointer would leak the table
+    const extra = `
+      mv a0, s0
+      li a1, ${2 << 20}
+      li a2, 4                # MADV_DONTNEED: the pages go, the leaf table stays
+      li a7, 233
+      ecall
+      mv a0, s0
+      li a1, ${2 << 20}
+      li a2, 14               # MADV_HUGEPAGE
+      li a7, 233
+      ecall
+      sb t3, 0(s0)`;
+    const k = boot("transparent_hugepage=madvise", { mem: 128 << 20 });
+    const before = { free: k.pages.nr_free_pages(), tables: k.pgd.nrTablePages };
+    const t = k.sched.spawn({
+      elf: program(touchProgram(2 << 20, false, extra)),
+      path: "/t",
+      argv: ["t"],
+      envp: [],
+      io: io(),
+    });
+    k.sched.run();
+    expect(t.exitCode).toBe(0);
+    expect(k.vmstat.get("thp_fault_alloc")).toBe(0);
+    expect({ free: k.pages.nr_free_pages(), tables: k.pgd.nrTablePages }).toEqual(before);
+  });
+
   it("every page comes back after exit", () => {
     const k = boot("transparent_hugepage=always", { mem: 128 << 20 });
     const before = k.pages.nr_free_pages() + k.pgd.nrTablePages;
