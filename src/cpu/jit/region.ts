@@ -1417,6 +1417,9 @@ class Emitter {
           .localSet(this.reg[r]!);
     }
     f.br(this.selfLabel!);
+    // on the block's straight line (a jal to itself) what follows is unreachable: nothing is
+    // left to store there
+    if (f.blockDepth === this.topDepth) this.dirty.fill(false);
   }
 
   /** The code of block `b` of `len` instructions (in its own loop if it branches to itself). */

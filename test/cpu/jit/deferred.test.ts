@@ -144,4 +144,43 @@ buf: .zero 64
     expect(jit.reg(13)).not.toBe(0n);
     expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
   });
+
+  it("a block that jumps to itself (jal, no way out but interrupts) keeps its registers in locals and stores them at each interrupt", () => {
+    // \`1: addi; xor; j 1b\`: the back edge is on the block's straight line, so nothing after it
+    // runs; the handler sees a0 and a1 as the pass before the interrupt left them, and leaves
+    // the loop for good after 15 interrupts
+    const src = `
+    .globl _start
+_start:
+${TIMER_ON}
+1:  addi a0, a0, 1
+    xor a1, a1, a0
+    j 1b
+done:
+${PASS}
+    .balign 4
+handler:
+    ${CLEAR_IRQ_M.replaceAll("\n", "\n    ")}
+    add s3, s3, a0
+    xor s3, s3, a1
+    csrr t6, mepc
+    add s6, s6, t6
+    addi s4, s4, 1
+    li t5, 15
+    blt s4, t5, 2f
+    la t6, done
+    csrw mepc, t6
+2:  li t5, ${MTIME}
+    ld t6, 0(t5)
+    addi t6, t6, 997
+    li t5, ${MTIMECMP}
+    sd t6, 0(t5)
+    mret`;
+    const { executed, jit } = expectSameRuns(
+      (j) => runAsm(src, { quantum: 997, ...(j ? { setup: withJit } : {}) }),
+      (r) => [r.result, r.reg(10), r.reg(11), r.reg(19), r.reg(20), r.reg(22)],
+    );
+    expect(jit.reg(20)).toBe(15n); // s4: interrupts taken, then the finisher
+    expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
+  });
 });
