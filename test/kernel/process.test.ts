@@ -240,6 +240,14 @@ function touchProgram(size: number, madvise: boolean, extra = ""): string {
   `;
 }
 
+/** Spawn assembly program `src` as /t on booted kernel `k`, run until every task exits: its
+ *  exit code. */
+function runToExit(k: ReturnType<typeof boot>, src: string): number | null {
+  const t = k.sched.spawn({ elf: program(src), path: "/t", argv: ["t"], envp: [], io: io() });
+  k.sched.run();
+  return t.exitCode;
+}
+
 describe("transparent huge pages", () => {
   for (const [mode, madvise, huge] of [
     ["never", true, false],
@@ -285,15 +293,7 @@ describe("transparent huge pages", () => {
       sb t3, 0(s0)`;
     const k = boot("transparent_hugepage=madvise", { mem: 128 << 20 });
     const before = { free: k.pages.nr_free_pages(), tables: k.pgd.nrTablePages };
-    const t = k.sched.spawn({
-      elf: program(touchProgram(2 << 20, false, extra)),
-      path: "/t",
-      argv: ["t"],
-      envp: [],
-      io: io(),
-    });
-    k.sched.run();
-    expect(t.exitCode).toBe(0);
+    expect(runToExit(k, touchProgram(2 << 20, false, extra))).toBe(0);
     expect(k.vmstat.get("thp_fault_alloc")).toBe(0);
     expect({ free: k.pages.nr_free_pages(), tables: k.pgd.nrTablePages }).toEqual(before);
   });
@@ -301,15 +301,7 @@ describe("transparent huge pages", () => {
   it("every page comes back after exit", () => {
     const k = boot("transparent_hugepage=always", { mem: 128 << 20 });
     const before = k.pages.nr_free_pages() + k.pgd.nrTablePages;
-    const t = k.sched.spawn({
-      elf: program(touchProgram(4 << 20, false)),
-      path: "/t",
-      argv: ["t"],
-      envp: [],
-      io: io(),
-    });
-    k.sched.run();
-    expect(t.exitCode).toBe(0);
+    expect(runToExit(k, touchProgram(4 << 20, false))).toBe(0);
     expect(k.pages.nr_free_pages() + k.pgd.nrTablePages).toBe(before);
   });
 });
