@@ -15,7 +15,17 @@
 
 import { assemble } from "../../src/asm/index.js";
 import { Machine } from "../../src/cpu/index.js";
-import { LOG_HARTS, LOG_RECORDS, MTIMECMP, RAM, RECORD, Run, type RunOptions, trapValve } from "./guest.js";
+import {
+  LOG_HARTS,
+  LOG_RECORDS,
+  MTIME,
+  MTIMECMP,
+  RAM,
+  RECORD,
+  Run,
+  type RunOptions,
+  trapValve,
+} from "./guest.js";
 
 export interface AsmOptions extends RunOptions {
   /** Where the program is assembled and loaded (harts start there); default 0x8000_0000. */
@@ -256,3 +266,32 @@ export const TIMER_ON = `    la t0, handler
     li t0, 0x80
     csrs mie, t0
     csrsi mstatus, 8`;
+
+/** The M-mode timer handler `handler` for TIMER_ON: clears a software interrupt, runs `fold`
+ *  (lines folding what the interrupted code left in registers of its own), adds mepc to `sum`,
+ *  counts in `count`, runs `after`, and sets the next interrupt `ticks` after mtime. */
+export function timerHandler(
+  sum: string,
+  count: string,
+  { fold = "", after = "", ticks = 13 }: { fold?: string; after?: string; ticks?: number } = {},
+): string {
+  const lines = (text: string): string =>
+    text === ""
+      ? ""
+      : text
+          .split("\n")
+          .map((l) => `    ${l.trim()}\n`)
+          .join("");
+  return `    .balign 4
+handler:
+    ${CLEAR_IRQ_M.replaceAll("\n", "\n    ")}
+${lines(fold)}    csrr t6, mepc
+    add ${sum}, ${sum}, t6
+    addi ${count}, ${count}, 1
+${lines(after)}    li t5, ${MTIME}
+    ld t6, 0(t5)
+    addi t6, t6, ${ticks}
+    li t5, ${MTIMECMP}
+    sd t6, 0(t5)
+    mret`;
+}

@@ -5,8 +5,7 @@
 // of its own, so the state compared at the end holds what the handler saw.
 
 import { describe, expect, it } from "vitest";
-import { CLEAR_IRQ_M, PASS, runAsm, TIMER_ON } from "../../helpers/asm.js";
-import { MTIME, MTIMECMP } from "../../helpers/guest.js";
+import { PASS, runAsm, TIMER_ON, timerHandler } from "../../helpers/asm.js";
 import { expectSameRuns, sameDelegatedRuns, withJit } from "../../helpers/jitdiff.js";
 import { DATA_VA, FINISH } from "../../helpers/paged.js";
 
@@ -95,21 +94,7 @@ ${TIMER_ON}
     slli s8, s2, 3
     bnez s0, 1b
 ${PASS}
-    .balign 4
-handler:
-    ${CLEAR_IRQ_M.replaceAll("\n", "\n    ")}
-    add s3, s3, s1
-    xor s3, s3, s2
-    add s5, s5, s8
-    csrr t6, mepc
-    add s6, s6, t6
-    addi s4, s4, 1
-    li t5, ${MTIME}
-    ld t6, 0(t5)
-    addi t6, t6, 13
-    li t5, ${MTIMECMP}
-    sd t6, 0(t5)
-    mret`;
+${timerHandler("s6", "s4", { fold: "add s3, s3, s1\nxor s3, s3, s2\nadd s5, s5, s8" })}`;
     const { executed, jit } = expectSameRuns(
       (j) => runAsm(src, { quantum: 997, ...(j ? { setup: withJit } : {}) }),
       (r) => [r.result, r.reg(19), r.reg(20), r.reg(21), r.reg(22)],
@@ -158,24 +143,11 @@ ${TIMER_ON}
     j 1b
 done:
 ${PASS}
-    .balign 4
-handler:
-    ${CLEAR_IRQ_M.replaceAll("\n", "\n    ")}
-    add s3, s3, a0
-    xor s3, s3, a1
-    csrr t6, mepc
-    add s6, s6, t6
-    addi s4, s4, 1
-    li t5, 15
-    blt s4, t5, 2f
-    la t6, done
-    csrw mepc, t6
-2:  li t5, ${MTIME}
-    ld t6, 0(t5)
-    addi t6, t6, 997
-    li t5, ${MTIMECMP}
-    sd t6, 0(t5)
-    mret`;
+${timerHandler("s6", "s4", {
+  fold: "add s3, s3, a0\nxor s3, s3, a1",
+  after: "li t5, 15\nblt s4, t5, 2f\nla t6, done\ncsrw mepc, t6\n2:",
+  ticks: 997,
+})}`;
     const { executed, jit } = expectSameRuns(
       (j) => runAsm(src, { quantum: 997, ...(j ? { setup: withJit } : {}) }),
       (r) => [r.result, r.reg(10), r.reg(11), r.reg(19), r.reg(20), r.reg(22)],

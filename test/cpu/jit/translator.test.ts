@@ -9,8 +9,7 @@ import { type Paging, PRIV_S, PRIV_U } from "../../../src/cpu/index.js";
 import { attachJit } from "../../../src/cpu/jit/index.js";
 import { REGION_TRAPPED } from "../../../src/cpu/trap.js";
 import { TLB_PRESETS } from "../../../src/mmu/index.js";
-import { CLEAR_IRQ_M, PASS, runAsm, TIMER_ON } from "../../helpers/asm.js";
-import { MTIME, MTIMECMP } from "../../helpers/guest.js";
+import { PASS, runAsm, TIMER_ON, timerHandler } from "../../helpers/asm.js";
 import { expectSameRuns, sameDelegatedRuns, withJit } from "../../helpers/jitdiff.js";
 import { DATA_VA, FINISH, runPagedGuest, stridedIncrement } from "../../helpers/paged.js";
 
@@ -34,21 +33,6 @@ function faultingLoop(source: string, mstatus: number) {
   expect(executed).toBeGreaterThan(0.5 * jit.h.steps);
   return jit;
 }
-
-/** The timer's handler: adds mepc to register `sum`, counts in `count`, sets mtimecmp = mtime +
- *  13 (about 1,300 instructions). */
-const timerHandler = (sum: string, count: string): string => `    .balign 4
-handler:
-    ${CLEAR_IRQ_M.replaceAll("\n", "\n    ")}
-    csrr t6, mepc
-    add ${sum}, ${sum}, t6
-    addi ${count}, ${count}, 1
-    li t5, ${MTIME}
-    ld t6, 0(t5)
-    addi t6, t6, 13
-    li t5, ${MTIMECMP}
-    sd t6, 0(t5)
-    mret`;
 
 /** Integer, compressed, load/store and branch instructions in a counted loop. */
 const LOOP = `
