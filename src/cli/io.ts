@@ -1,13 +1,14 @@
 // Where the commands write: mmlab's own messages go to stderr, the guest's console to stdout.
-// mmlab's own text goes through process.stdout.write / process.stderr.write at call time (tests
-// spy on them). A guest's output goes straight to the descriptor (writeGuest), so that a slow
-// reader holds the guest back instead of filling host memory, and a reader that has gone away is
-// the guest's EPIPE.
+// mmlab's own text (out, err) goes through process.stdout.write / process.stderr.write at call
+// time where Node's streams may exist (tests spy on them), else straight to the descriptor. A
+// guest's output goes straight to the descriptor (writeGuest), so that a slow reader holds the
+// guest back instead of filling host memory, and a reader that has gone away is the guest's EPIPE.
 //
 // Start-up: the first touch of process.stdout or process.stderr makes Node build the stream and
-// load its stream modules (3–6 ms of CPU, a good part of a short command's own time), so the
-// commands reach them only through stdStream(), when they write through them, and writeGuest
-// touches them only when they may exist already (streamsLoaded()).
+// load its stream modules (20 modules, 4.5-11 ms of CPU: a good part of a short command's own
+// time, for one line such as --max-insns's "stopped after"), so the commands reach them only
+// through stdStream(), when they need a stream, and out, err and writeGuest touch them only when
+// they may exist already (streamsLoaded()).
 
 import { fstatSync, type Stats, writeSync } from "node:fs";
 // The errno table alone (a leaf without imports), not the kernel: see test/cli/imports.test.ts.
@@ -15,12 +16,40 @@ import { ERRNO, type ErrnoName } from "../kernel/errno.js";
 
 /** Write text to stdout. */
 export function out(s: string | Uint8Array): void {
-  stdStream(1).write(s);
+  writeOwn(1, s);
 }
 
 /** Write text (or bytes) to stderr. */
 export function err(s: string | Uint8Array): void {
-  stdStream(2).write(s);
+  writeOwn(2, s);
+}
+
+/** Write mmlab's own text to stdout (1) or stderr (2): through the stream where Node's streams
+ *  may exist (a test's replaced write, text queued in the stream stay in order), else with one
+ *  write to the descriptor. A failed write throws, but for a reader that has gone once
+ *  quietPipes() was called: dropped, as the stream's error is. */
+function writeOwn(fd: 1 | 2, s: string | Uint8Array): void {
+  if (streamsLoaded()) {
+    stdStream(fd).write(s);
+    return;
+  }
+  const e = writeAll(fd, typeof s === "string" ? Buffer.from(s, "utf8") : s);
+  if (e !== undefined && !(quiet && readerGone(e.code))) throw e;
+}
+
+/** Write `data` whole to descriptor `fd`, waiting while a non-blocking pipe is full; the error
+ *  of the write that failed, if one did. */
+function writeAll(fd: number, data: Uint8Array): NodeJS.ErrnoException | undefined {
+  let off = 0;
+  while (off < data.length) {
+    try {
+      off += writeSync(fd, data, off, data.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") return e as NodeJS.ErrnoException;
+      Atomics.wait(PAUSE, 0, 0, FULL_PIPE_WAIT_MS); // a non-blocking pipe that is full
+    }
+  }
+  return undefined;
 }
 
 /** Does host write error `code` mean that the reader has gone: EPIPE, or ECONNRESET, which Linux
@@ -100,21 +129,11 @@ export function writeGuest(fd: 1 | 2, data: Uint8Array): bigint | undefined {
       return undefined;
     }
   }
-  let off = 0;
-  while (off < data.length) {
-    try {
-      off += writeSync(fd, data, off, data.length - off);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? "EIO";
-      if (code === "EAGAIN") {
-        Atomics.wait(PAUSE, 0, 0, FULL_PIPE_WAIT_MS); // a non-blocking pipe that is full
-        continue;
-      }
-      if (readerGone(code)) return -ERRNO.EPIPE;
-      return -(code in ERRNO ? ERRNO[code as ErrnoName] : ERRNO.EIO);
-    }
-  }
-  return undefined;
+  const e = writeAll(fd, data);
+  if (e === undefined) return undefined;
+  const code = e.code ?? "EIO";
+  if (readerGone(code)) return -ERRNO.EPIPE;
+  return -(code in ERRNO ? ERRNO[code as ErrnoName] : ERRNO.EIO);
 }
 
 /** The guest's console: bytes are collected and written to stdout a line (or 4 KiB) at a time. */

@@ -2,11 +2,13 @@
 // its fields (opcode, then funct3/funct7; RVC: quadrant, then funct3). Compressed words decode to
 // their 32-bit expansion, so the executor has one semantic per operation. Runs once per word:
 // results are cached by the decode cache (code.ts), never on the hot path; but every distinct
-// word of a program is decoded once per process, so it is on the start-up path (issue 12): a
-// ts-pattern match chain here cost about 50 us a word (a builder object and closures per case,
-// much garbage), 0.1 s of CPU for the glibc hello world's ~2,000 distinct words.
+// word of a program is decoded once per process, so it is on the start-up path (issue 12), run by
+// V8's bytecode interpreter: a ts-pattern match chain here cost about 50 us a word (a builder
+// object and closures per case, much garbage), records built by object spreads (a partial record
+// of fields per case, spread over the zero fields, spread again for an RVC name) about 6.5 us.
+// Records are now made in one object literal of one shape from positional fields, the fields of a
+// word taken into locals (no object per word but the record).
 
-import { ZERO_FIELDS } from "../asm/isa/index.js";
 import { decodeFp16, decodeFp32 } from "./fpu/decode.js";
 import { type Mnemonic, OP_ILLEGAL, OPS } from "./isa.js";
 
@@ -15,7 +17,7 @@ export interface Decoded {
   op: number;
   name: Mnemonic | "illegal";
   /** For 16-bit encodings, the RVC mnemonic (e.g. "c.addi"); the rest describes the expansion. */
-  cname?: string;
+  cname?: string | undefined;
   len: 2 | 4;
   rd: number;
   rs1: number;
@@ -34,18 +36,51 @@ export interface Decoded {
   bits: number;
 }
 
-/** A record with every field at its default, then `f`. */
-function record(op: number, name: Decoded["name"], len: 2 | 4, bits: number, f: Partial<Decoded>): Decoded {
-  return { op, name, len, ...ZERO_FIELDS, bits, ...f };
+/** The operand fields a decoder of an extension may give insn(); the others are zero. */
+export type Operands = Partial<Pick<Decoded, "rd" | "rs1" | "rs2" | "rs3" | "imm">>;
+
+/** A record of one shape for every instruction: the given fields, csr/aq/rl/pred/succ/rs3 zero
+ *  (callers set those few afterwards). */
+function make(
+  name: Mnemonic | "illegal",
+  cname: string | undefined,
+  len: 2 | 4,
+  bits: number,
+  rd: number,
+  rs1: number,
+  rs2: number,
+  imm: number,
+): Decoded {
+  const op = name === "illegal" ? OP_ILLEGAL : OPS[name];
+  return {
+    op,
+    name,
+    cname,
+    len,
+    rd,
+    rs1,
+    rs2,
+    rs3: 0,
+    imm,
+    csr: 0,
+    aq: false,
+    rl: false,
+    pred: 0,
+    succ: 0,
+    bits,
+  };
 }
 
-export function insn(name: Mnemonic, len: 2 | 4, bits: number, f: Partial<Decoded>): Decoded {
-  return record(OPS[name], name, len, bits, f);
+/** The record of `name` with the fields of `f` (the others zero); `cname` names an RVC form. */
+export function insn(name: Mnemonic, len: 2 | 4, bits: number, f: Operands, cname?: string): Decoded {
+  const d = make(name, cname, len, bits, f.rd ?? 0, f.rs1 ?? 0, f.rs2 ?? 0, f.imm ?? 0);
+  if (f.rs3 !== undefined) d.rs3 = f.rs3;
+  return d;
 }
 
 /** The record for an encoding that is not an instruction we implement. */
 export function illegal(bits: number, len: 2 | 4): Decoded {
-  return record(OP_ILLEGAL, "illegal", len, bits, {});
+  return make("illegal", undefined, len, bits, 0, 0, 0, 0);
 }
 
 /** Decode one instruction; `word` holds at least the low 16 bits (32 for a 32-bit instruction). */
@@ -90,65 +125,59 @@ const AMO_OPS: Record<number, string> = {
   28: "amomaxu",
 };
 
-/** The fixed fields of a 32-bit instruction word (the base formats' common positions). */
-function fields32(w: number) {
-  return {
-    opcode: w & 0x7f,
-    funct3: (w >>> 12) & 7,
-    funct7: w >>> 25,
-    rd: (w >>> 7) & 31,
-    rs1: (w >>> 15) & 31,
-    rs2: (w >>> 20) & 31,
-  };
-}
-
-type Fields32 = ReturnType<typeof fields32>;
-
-function pick(table: (Mnemonic | null)[], i: number, w: number, f: Partial<Decoded>): Decoded {
-  const name = table[i];
-  return name ? insn(name, 4, w >>> 0, f) : illegal(w >>> 0, 4);
+/** A 32-bit record of `name` (from a table: null = illegal) with operand fields. */
+function op32(
+  name: Mnemonic | null | undefined,
+  b: number,
+  rd: number,
+  rs1: number,
+  rs2: number,
+  imm: number,
+): Decoded {
+  return name ? make(name, undefined, 4, b, rd, rs1, rs2, imm) : illegal(b, 4);
 }
 
 function decode32(w: number): Decoded {
-  const f = fields32(w);
   const b = w >>> 0;
-  switch (f.opcode) {
+  const funct3 = (w >>> 12) & 7;
+  const rd = (w >>> 7) & 31;
+  const rs1 = (w >>> 15) & 31;
+  const rs2 = (w >>> 20) & 31;
+  switch (w & 0x7f) {
     case 0x37:
-      return insn("lui", 4, b, { rd: f.rd, imm: immU(w) });
+      return op32("lui", b, rd, 0, 0, immU(w));
     case 0x17:
-      return insn("auipc", 4, b, { rd: f.rd, imm: immU(w) });
+      return op32("auipc", b, rd, 0, 0, immU(w));
     case 0x6f:
-      return insn("jal", 4, b, { rd: f.rd, imm: immJ(w) });
+      return op32("jal", b, rd, 0, 0, immJ(w));
     case 0x67:
-      return f.funct3 === 0 ? insn("jalr", 4, b, { rd: f.rd, rs1: f.rs1, imm: immI(w) }) : illegal(b, 4);
+      return op32(funct3 === 0 ? "jalr" : null, b, rd, rs1, 0, immI(w));
     case 0x63:
-      return pick(BRANCHES, f.funct3, w, { rs1: f.rs1, rs2: f.rs2, imm: immB(w) });
+      return op32(BRANCHES[funct3], b, 0, rs1, rs2, immB(w));
     case 0x03:
-      return pick(LOADS, f.funct3, w, { rd: f.rd, rs1: f.rs1, imm: immI(w) });
+      return op32(LOADS[funct3], b, rd, rs1, 0, immI(w));
     case 0x23:
-      return pick(STORES, f.funct3, w, { rs1: f.rs1, rs2: f.rs2, imm: immS(w) });
+      return op32(STORES[funct3], b, 0, rs1, rs2, immS(w));
     case 0x13:
-      if (f.funct3 === 1) return shiftImm(w, f, "slli", null, 6);
-      if (f.funct3 === 5) return shiftImm(w, f, "srli", "srai", 6);
-      return pick(OPIMM, f.funct3, w, { rd: f.rd, rs1: f.rs1, imm: immI(w) });
+      if (funct3 === 1) return shiftImm(w, "slli", null, 6);
+      if (funct3 === 5) return shiftImm(w, "srli", "srai", 6);
+      return op32(OPIMM[funct3], b, rd, rs1, 0, immI(w));
     case 0x1b:
-      if (f.funct3 === 0) return insn("addiw", 4, b, { rd: f.rd, rs1: f.rs1, imm: immI(w) });
-      if (f.funct3 === 1) return shiftImm(w, f, "slliw", null, 5);
-      if (f.funct3 === 5) return shiftImm(w, f, "srliw", "sraiw", 5);
+      if (funct3 === 0) return op32("addiw", b, rd, rs1, 0, immI(w));
+      if (funct3 === 1) return shiftImm(w, "slliw", null, 5);
+      if (funct3 === 5) return shiftImm(w, "srliw", "sraiw", 5);
       return illegal(b, 4);
     case 0x33:
-      return decodeOp(w, f, OPS_RR, OP_SUB_SRA, OPS_M);
+      return decodeOp(w, OPS_RR, OP_SUB_SRA, OPS_M);
     case 0x3b:
-      return decodeOp(w, f, OPS_W, OP_SUBW_SRAW, OPS_MW);
+      return decodeOp(w, OPS_W, OP_SUBW_SRAW, OPS_MW);
     case 0x0f:
-      if (f.funct3 === 0) return decodeFence(w);
-      if (f.funct3 === 1) return insn("fence.i", 4, b, { rd: f.rd, rs1: f.rs1, imm: immI(w) });
-      return illegal(b, 4);
+      if (funct3 === 0) return decodeFence(w);
+      return op32(funct3 === 1 ? "fence.i" : null, b, rd, rs1, 0, immI(w));
     case 0x73:
-      if (f.funct3 === 0) return decodeSystem(w, f);
-      return pick(CSRS, f.funct3, w, { rd: f.rd, rs1: f.rs1, csr: w >>> 20, imm: f.funct3 >= 5 ? f.rs1 : 0 });
+      return funct3 === 0 ? decodeSystem(w) : decodeCsr(w);
     case 0x2f:
-      return f.funct3 === 2 || f.funct3 === 3 ? decodeAmo(w, f) : illegal(b, 4);
+      return funct3 === 2 || funct3 === 3 ? decodeAmo(w) : illegal(b, 4);
     case 0x07:
     case 0x27:
     case 0x43:
@@ -166,88 +195,92 @@ function decode32(w: number): Decoded {
  *  1 from `muldiv`. */
 function decodeOp(
   w: number,
-  f: Fields32,
   plain: (Mnemonic | null)[],
   alt: (Mnemonic | null)[],
   muldiv: (Mnemonic | null)[],
 ): Decoded {
-  const r = { rd: f.rd, rs1: f.rs1, rs2: f.rs2 };
-  if (f.funct7 === 0) return pick(plain, f.funct3, w, r);
-  if (f.funct7 === 0x20) return pick(alt, f.funct3, w, r);
-  if (f.funct7 === 1) return pick(muldiv, f.funct3, w, r);
-  return illegal(w >>> 0, 4);
+  const funct7 = w >>> 25;
+  const table = funct7 === 0 ? plain : funct7 === 0x20 ? alt : funct7 === 1 ? muldiv : null;
+  const name = table ? table[(w >>> 12) & 7] : null;
+  return op32(name, w >>> 0, (w >>> 7) & 31, (w >>> 15) & 31, (w >>> 20) & 31, 0);
 }
 
-function shiftImm(w: number, f: Fields32, logical: Mnemonic, arith: Mnemonic | null, bits: 5 | 6): Decoded {
+function shiftImm(w: number, logical: Mnemonic, arith: Mnemonic | null, bits: 5 | 6): Decoded {
   const top = bits === 6 ? w >>> 26 : w >>> 25; // funct6 or funct7
   const arithTop = bits === 6 ? 0x10 : 0x20;
   const shamt = (w >>> 20) & ((1 << bits) - 1);
-  const fl = { rd: f.rd, rs1: f.rs1, imm: shamt };
-  if (top === 0) return insn(logical, 4, w >>> 0, fl);
-  if (arith && top === arithTop) return insn(arith, 4, w >>> 0, fl);
-  return illegal(w >>> 0, 4);
+  const name = top === 0 ? logical : top === arithTop ? arith : null;
+  return op32(name, w >>> 0, (w >>> 7) & 31, (w >>> 15) & 31, 0, shamt);
 }
 
 function decodeFence(w: number): Decoded {
   // fm (bits 31:28) is 0 (normal) or 8 (fence.tso with rw,rw); other fm values are reserved and,
   // per the spec, must be executed as an ordinary fence. rd and rs1 are reserved for future use.
-  return insn("fence", 4, w >>> 0, { pred: (w >>> 24) & 0xf, succ: (w >>> 20) & 0xf });
+  const d = make("fence", undefined, 4, w >>> 0, 0, 0, 0, 0);
+  d.pred = (w >>> 24) & 0xf;
+  d.succ = (w >>> 20) & 0xf;
+  return d;
+}
+
+/** Zicsr: csrrw/s/c and their immediate forms (imm: the zimm, in rs1's place). */
+function decodeCsr(w: number): Decoded {
+  const funct3 = (w >>> 12) & 7;
+  const rs1 = (w >>> 15) & 31;
+  const name = CSRS[funct3];
+  if (!name) return illegal(w >>> 0, 4);
+  const d = make(name, undefined, 4, w >>> 0, (w >>> 7) & 31, rs1, 0, funct3 >= 5 ? rs1 : 0);
+  d.csr = w >>> 20;
+  return d;
 }
 
 /** The SYSTEM instructions with funct3 0, rd 0 and rs1 0, by funct12. */
 const SYSTEM: Record<number, Mnemonic> = { 0: "ecall", 1: "ebreak", 770: "mret", 258: "sret", 261: "wfi" };
 
-function decodeSystem(w: number, f: Fields32): Decoded {
+function decodeSystem(w: number): Decoded {
   const b = w >>> 0;
-  if (f.funct7 === 0x09 && f.rd === 0) return insn("sfence.vma", 4, b, { rs1: f.rs1, rs2: f.rs2 });
-  if (f.rd !== 0 || f.rs1 !== 0) return illegal(b, 4);
-  const name = SYSTEM[w >>> 20];
-  return name ? insn(name, 4, b, {}) : illegal(b, 4);
+  const rd = (w >>> 7) & 31;
+  const rs1 = (w >>> 15) & 31;
+  if (w >>> 25 === 0x09 && rd === 0) return op32("sfence.vma", b, 0, rs1, (w >>> 20) & 31, 0);
+  if (rd !== 0 || rs1 !== 0) return illegal(b, 4);
+  return op32(SYSTEM[w >>> 20], b, 0, 0, 0, 0);
 }
 
-function decodeAmo(w: number, f: Fields32): Decoded {
-  const base = AMO_OPS[f.funct7 >>> 2];
+function decodeAmo(w: number): Decoded {
+  const base = AMO_OPS[w >>> 27];
+  const rs2 = (w >>> 20) & 31;
   if (base === undefined) return illegal(w >>> 0, 4);
-  if (base === "lr" && f.rs2 !== 0) return illegal(w >>> 0, 4);
-  const name = `${base}.${f.funct3 === 2 ? "w" : "d"}` as Mnemonic;
-  return insn(name, 4, w >>> 0, {
-    rd: f.rd,
-    rs1: f.rs1,
-    rs2: f.rs2,
-    aq: ((w >>> 26) & 1) === 1,
-    rl: ((w >>> 25) & 1) === 1,
-  });
+  if (base === "lr" && rs2 !== 0) return illegal(w >>> 0, 4);
+  const name = `${base}.${((w >>> 12) & 7) === 2 ? "w" : "d"}` as Mnemonic;
+  const d = make(name, undefined, 4, w >>> 0, (w >>> 7) & 31, (w >>> 15) & 31, rs2, 0);
+  d.aq = ((w >>> 26) & 1) === 1;
+  d.rl = ((w >>> 25) & 1) === 1;
+  return d;
 }
 
 // ---- 16-bit (RVC) encodings, RV64 ----
 
-interface Fields16 {
-  quadrant: number;
-  funct3: number;
-  bit12: number;
-  rdFull: number; // bits 11:7
-  rs2Full: number; // bits 6:2
-}
-
 const creg = (v: number): number => 8 + (v & 7);
 const sext = (v: number, bits: number): number => (v << (32 - bits)) >> (32 - bits);
 
-function c(cname: string, name: Mnemonic, h: number, f: Partial<Decoded>): Decoded {
-  return { ...insn(name, 2, h, f), cname };
+/** The record of the RVC form `cname`, which expands to `name` with these fields. */
+function c(
+  cname: string,
+  name: Mnemonic,
+  h: number,
+  rd: number,
+  rs1: number,
+  rs2: number,
+  imm: number,
+): Decoded {
+  return make(name, cname, 2, h, rd, rs1, rs2, imm);
 }
 
 function decode16(h: number): Decoded {
-  const f: Fields16 = {
-    quadrant: h & 3,
-    funct3: h >>> 13,
-    bit12: (h >>> 12) & 1,
-    rdFull: (h >>> 7) & 31,
-    rs2Full: (h >>> 2) & 31,
-  };
   if (h === 0) return illegal(0, 2); // the defined-illegal all-zero instruction
-  if (f.quadrant === 0) return decodeQ0(h, f);
-  if (f.quadrant === 1) return decodeQ1(h, f);
-  if (f.quadrant === 2) return decodeQ2(h, f);
+  const quadrant = h & 3;
+  if (quadrant === 0) return decodeQ0(h);
+  if (quadrant === 1) return decodeQ1(h);
+  if (quadrant === 2) return decodeQ2(h);
   return illegal(h, 2);
 }
 
@@ -278,24 +311,24 @@ const immCB = (h: number): number =>
     9,
   );
 
-function decodeQ0(h: number, f: Fields16): Decoded {
+function decodeQ0(h: number): Decoded {
   const rdp = creg(h >>> 2);
   const rs1p = creg(h >>> 7);
-  switch (f.funct3) {
+  switch (h >>> 13) {
     case 0: {
       const nzuimm =
         (((h >>> 11) & 3) << 4) | (((h >>> 7) & 15) << 6) | (((h >>> 6) & 1) << 2) | (((h >>> 5) & 1) << 3);
       if (nzuimm === 0) return illegal(h, 2);
-      return c("c.addi4spn", "addi", h, { rd: rdp, rs1: 2, imm: nzuimm });
+      return c("c.addi4spn", "addi", h, rdp, 2, 0, nzuimm);
     }
     case 2:
-      return c("c.lw", "lw", h, { rd: rdp, rs1: rs1p, imm: uimmW(h) });
+      return c("c.lw", "lw", h, rdp, rs1p, 0, uimmW(h));
     case 3:
-      return c("c.ld", "ld", h, { rd: rdp, rs1: rs1p, imm: uimmD(h) });
+      return c("c.ld", "ld", h, rdp, rs1p, 0, uimmD(h));
     case 6:
-      return c("c.sw", "sw", h, { rs1: rs1p, rs2: rdp, imm: uimmW(h) });
+      return c("c.sw", "sw", h, 0, rs1p, rdp, uimmW(h));
     case 7:
-      return c("c.sd", "sd", h, { rs1: rs1p, rs2: rdp, imm: uimmD(h) });
+      return c("c.sd", "sd", h, 0, rs1p, rdp, uimmD(h));
     case 1:
     case 5:
       return decodeFp16(h); // c.fld, c.fsd
@@ -304,27 +337,25 @@ function decodeQ0(h: number, f: Fields16): Decoded {
   }
 }
 
-function decodeQ1(h: number, f: Fields16): Decoded {
-  const rd = f.rdFull;
-  switch (f.funct3) {
+function decodeQ1(h: number): Decoded {
+  const rd = (h >>> 7) & 31;
+  switch (h >>> 13) {
     case 0:
-      return rd === 0
-        ? c("c.nop", "addi", h, { imm: imm6(h) })
-        : c("c.addi", "addi", h, { rd, rs1: rd, imm: imm6(h) });
+      return rd === 0 ? c("c.nop", "addi", h, 0, 0, 0, imm6(h)) : c("c.addi", "addi", h, rd, rd, 0, imm6(h));
     case 1:
-      return rd === 0 ? illegal(h, 2) : c("c.addiw", "addiw", h, { rd, rs1: rd, imm: imm6(h) });
+      return rd === 0 ? illegal(h, 2) : c("c.addiw", "addiw", h, rd, rd, 0, imm6(h));
     case 2:
-      return c("c.li", "addi", h, { rd, rs1: 0, imm: imm6(h) });
+      return c("c.li", "addi", h, rd, 0, 0, imm6(h));
     case 3:
       return decodeLuiAddi16sp(h, rd);
     case 4:
       return decodeQ1Arith(h);
     case 5:
-      return c("c.j", "jal", h, { rd: 0, imm: immCJ(h) });
+      return c("c.j", "jal", h, 0, 0, 0, immCJ(h));
     case 6:
-      return c("c.beqz", "beq", h, { rs1: creg(h >>> 7), rs2: 0, imm: immCB(h) });
+      return c("c.beqz", "beq", h, 0, creg(h >>> 7), 0, immCB(h));
     case 7:
-      return c("c.bnez", "bne", h, { rs1: creg(h >>> 7), rs2: 0, imm: immCB(h) });
+      return c("c.bnez", "bne", h, 0, creg(h >>> 7), 0, immCB(h));
     default:
       return illegal(h, 2);
   }
@@ -341,11 +372,11 @@ function decodeLuiAddi16sp(h: number, rd: number): Decoded {
       10,
     );
     if (nz === 0) return illegal(h, 2);
-    return c("c.addi16sp", "addi", h, { rd: 2, rs1: 2, imm: nz });
+    return c("c.addi16sp", "addi", h, 2, 2, 0, nz);
   }
   const nz = imm6(h);
   if (nz === 0) return illegal(h, 2);
-  return c("c.lui", "lui", h, { rd, imm: nz << 12 });
+  return c("c.lui", "lui", h, rd, 0, 0, nz << 12);
 }
 
 function decodeQ1Arith(h: number): Decoded {
@@ -353,56 +384,56 @@ function decodeQ1Arith(h: number): Decoded {
   const rs2 = creg(h >>> 2);
   const shamt = (((h >>> 12) & 1) << 5) | ((h >>> 2) & 31);
   const sub = (h >>> 10) & 3;
-  if (sub === 0) return c("c.srli", "srli", h, { rd, rs1: rd, imm: shamt });
-  if (sub === 1) return c("c.srai", "srai", h, { rd, rs1: rd, imm: shamt });
-  if (sub === 2) return c("c.andi", "andi", h, { rd, rs1: rd, imm: imm6(h) });
+  if (sub === 0) return c("c.srli", "srli", h, rd, rd, 0, shamt);
+  if (sub === 1) return c("c.srai", "srai", h, rd, rd, 0, shamt);
+  if (sub === 2) return c("c.andi", "andi", h, rd, rd, 0, imm6(h));
   const op = ((h >>> 12) & 1) * 4 + ((h >>> 5) & 3);
-  const r = { rd, rs1: rd, rs2 };
   switch (op) {
     case 0:
-      return c("c.sub", "sub", h, r);
+      return c("c.sub", "sub", h, rd, rd, rs2, 0);
     case 1:
-      return c("c.xor", "xor", h, r);
+      return c("c.xor", "xor", h, rd, rd, rs2, 0);
     case 2:
-      return c("c.or", "or", h, r);
+      return c("c.or", "or", h, rd, rd, rs2, 0);
     case 3:
-      return c("c.and", "and", h, r);
+      return c("c.and", "and", h, rd, rd, rs2, 0);
     case 4:
-      return c("c.subw", "subw", h, r);
+      return c("c.subw", "subw", h, rd, rd, rs2, 0);
     case 5:
-      return c("c.addw", "addw", h, r);
+      return c("c.addw", "addw", h, rd, rd, rs2, 0);
     default:
       return illegal(h, 2);
   }
 }
 
-function decodeQ2(h: number, f: Fields16): Decoded {
-  const rd = f.rdFull;
-  const rs2 = f.rs2Full;
-  switch (f.funct3) {
+function decodeQ2(h: number): Decoded {
+  const rd = (h >>> 7) & 31;
+  const rs2 = (h >>> 2) & 31;
+  const bit12 = (h >>> 12) & 1;
+  switch (h >>> 13) {
     case 0: {
-      const shamt = (f.bit12 << 5) | rs2;
-      return c("c.slli", "slli", h, { rd, rs1: rd, imm: shamt });
+      const shamt = (bit12 << 5) | rs2;
+      return c("c.slli", "slli", h, rd, rd, 0, shamt);
     }
     case 2: {
       if (rd === 0) return illegal(h, 2);
-      const off = (f.bit12 << 5) | (((h >>> 4) & 7) << 2) | (((h >>> 2) & 3) << 6);
-      return c("c.lwsp", "lw", h, { rd, rs1: 2, imm: off });
+      const off = (bit12 << 5) | (((h >>> 4) & 7) << 2) | (((h >>> 2) & 3) << 6);
+      return c("c.lwsp", "lw", h, rd, 2, 0, off);
     }
     case 3: {
       if (rd === 0) return illegal(h, 2);
-      const off = (f.bit12 << 5) | (((h >>> 5) & 3) << 3) | (((h >>> 2) & 7) << 6);
-      return c("c.ldsp", "ld", h, { rd, rs1: 2, imm: off });
+      const off = (bit12 << 5) | (((h >>> 5) & 3) << 3) | (((h >>> 2) & 7) << 6);
+      return c("c.ldsp", "ld", h, rd, 2, 0, off);
     }
     case 4:
-      return decodeQ2Jump(h, f.bit12, rd, rs2);
+      return decodeQ2Jump(h, bit12, rd, rs2);
     case 6: {
       const off = (((h >>> 9) & 15) << 2) | (((h >>> 7) & 3) << 6);
-      return c("c.swsp", "sw", h, { rs1: 2, rs2, imm: off });
+      return c("c.swsp", "sw", h, 0, 2, rs2, off);
     }
     case 7: {
       const off = (((h >>> 10) & 7) << 3) | (((h >>> 7) & 7) << 6);
-      return c("c.sdsp", "sd", h, { rs1: 2, rs2, imm: off });
+      return c("c.sdsp", "sd", h, 0, 2, rs2, off);
     }
     case 1:
     case 5:
@@ -414,12 +445,12 @@ function decodeQ2(h: number, f: Fields16): Decoded {
 
 function decodeQ2Jump(h: number, bit12: number, rd: number, rs2: number): Decoded {
   if (bit12 === 0) {
-    if (rs2 === 0) return rd === 0 ? illegal(h, 2) : c("c.jr", "jalr", h, { rd: 0, rs1: rd, imm: 0 });
-    return c("c.mv", "add", h, { rd, rs1: 0, rs2 });
+    if (rs2 === 0) return rd === 0 ? illegal(h, 2) : c("c.jr", "jalr", h, 0, rd, 0, 0);
+    return c("c.mv", "add", h, rd, 0, rs2, 0);
   }
   if (rs2 === 0) {
-    if (rd === 0) return c("c.ebreak", "ebreak", h, {});
-    return c("c.jalr", "jalr", h, { rd: 1, rs1: rd, imm: 0 });
+    if (rd === 0) return c("c.ebreak", "ebreak", h, 0, 0, 0, 0);
+    return c("c.jalr", "jalr", h, 1, rd, 0, 0);
   }
-  return c("c.add", "add", h, { rd, rs1: rd, rs2 });
+  return c("c.add", "add", h, rd, rd, rs2, 0);
 }

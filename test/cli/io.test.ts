@@ -4,11 +4,11 @@
 // host memory. In-process, output that a test captures still arrives through the stream.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { writeGuest } from "../../src/cli/io.js";
 import { tempDirPerTest, writeFile } from "../helpers/cli.js";
-import { mmlabCommand, outcome, removeMmlabBundle, startMmlab } from "../helpers/process.js";
+import { mmlabCommand, outcome, ROOT, removeMmlabBundle, startMmlab } from "../helpers/process.js";
 
 afterAll(removeMmlabBundle);
 const CAT = "guests/bin/cat.nolibc.elf";
@@ -125,4 +125,34 @@ describe("writeGuest in-process", () => {
     }
     expect(seen).toEqual([Uint8Array.of(104, 105)]);
   });
+});
+
+describe("mmlab's own messages", () => {
+  /** Run mmlab ARGS (stdout ignored); its stderr, and the modules of Node's streams (the
+   *  Writable) or of its performance API that the process loaded. */
+  async function modulesOf(args: string[]): Promise<{ stderr: string; loaded: string[] }> {
+    const [node, ...pre] = await mmlabCommand();
+    const seen = tmp.path("modules.json");
+    const probe = writeFile(
+      tmp.path("probe.cjs"),
+      `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(seen)}, JSON.stringify(process.moduleLoadList.filter((m) => /streams\\/writable|perf_hooks/.test(m)))));`,
+    );
+    const c = spawn(node!, ["-r", probe, ...pre, ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const r = await outcome(c);
+    return { stderr: r.stderr, loaded: JSON.parse(readFileSync(seen, "utf8")) };
+  }
+
+  it("go straight to the descriptor: a line needs neither process.stderr nor Node's stream modules", async () => {
+    const r = await modulesOf(["run", "--max-insns", "1000", "guests/bin/hello.glibc.elf"]);
+    expect(r).toEqual({ stderr: "mmlab: stopped after 1000 instructions (--max-insns)\n", loaded: [] });
+  }, 120_000);
+
+  it("--stats=json: its report is timed and written without Node's stream or performance modules", async () => {
+    const r = await modulesOf(["run", "--stats=json", "guests/bin/hello.nolibc.elf"]);
+    expect(r.loaded).toEqual([]);
+    expect(JSON.parse(r.stderr)).toMatchObject({ exitCode: 0, instret: 232 });
+  }, 120_000);
 });

@@ -510,6 +510,16 @@ describe("decode: reserved RVC encodings are illegal", () => {
   });
 });
 
+describe("decode: one record shape", () => {
+  it("every record has the same fields in the same order: 32-bit, RVC, F/D, illegal, CSR, AMO, fence", () => {
+    // The decoder runs cold at every start (issue 12): records of one shape keep V8's property
+    // caches monomorphic where the decode cache reads them.
+    const words = [0x00a50533, 0x4505, 0x02b57553, 0x2008, 0, 0xffffffff, 0x30529073, 0x0c55352f, 0x0ff0000f];
+    const shapes = new Set(words.map((w) => Object.keys(decode(w)).join(",")));
+    expect([...shapes]).toEqual(["op,name,cname,len,rd,rs1,rs2,rs3,imm,csr,aq,rl,pred,succ,bits"]);
+  });
+});
+
 describe("disasm", () => {
   it("prints ABI register names, decimal immediates, CSR names and AMO ordering suffixes", () => {
     const cases: [number, string][] = [

@@ -5,7 +5,7 @@
 // For instructions with an rm field the decoded imm is the rounding mode.
 
 import { match, P } from "ts-pattern";
-import { type Decoded, illegal, insn } from "../decode.js";
+import { type Decoded, illegal, insn, type Operands } from "../decode.js";
 import type { Mnemonic } from "../isa.js";
 
 const FMT = ["s", "d"] as const;
@@ -24,7 +24,7 @@ export function decodeFp32(w: number): Decoded {
   const rs2 = (w >>> 20) & 31;
   const funct7 = w >>> 25;
   const bad = (): Decoded => illegal(b, 4);
-  const named = (name: string, f: Partial<Decoded>): Decoded => insn(name as Mnemonic, 4, b, f);
+  const named = (name: string, f: Operands): Decoded => insn(name as Mnemonic, 4, b, f);
 
   if (opcode === 0x07 || opcode === 0x27) {
     const wd = funct3 === 2 ? "w" : funct3 === 3 ? "d" : null;
@@ -41,8 +41,8 @@ export function decodeFp32(w: number): Decoded {
   }
   // OP-FP
   const rr = { rd, rs1, rs2 };
-  const withRm = (name: string, f: Partial<Decoded>): Decoded =>
-    validRm(funct3) ? named(name, { ...f, imm: funct3 }) : bad();
+  const withRm = (name: string, f: Operands): Decoded =>
+    validRm(funct3) ? named(name, { rd: f.rd, rs1: f.rs1, rs2: f.rs2, imm: funct3 }) : bad();
   return match(funct7 >>> 2)
     .with(P.union(0, 1, 2, 3), (k) => withRm(`${["fadd", "fsub", "fmul", "fdiv"][k]}.${fmt}`, rr))
     .with(0x0b, () => (rs2 === 0 ? withRm(`fsqrt.${fmt}`, { rd, rs1 }) : bad()))
@@ -84,10 +84,7 @@ export function decodeFp32(w: number): Decoded {
 export function decodeFp16(h: number): Decoded {
   const quadrant = h & 3;
   const store = h >>> 13 === 5;
-  const c = (cname: string, name: Mnemonic, f: Partial<Decoded>): Decoded => ({
-    ...insn(name, 2, h, f),
-    cname,
-  });
+  const c = (cname: string, name: Mnemonic, f: Operands): Decoded => insn(name, 2, h, f, cname);
   if (quadrant === 0) {
     const rs1 = 8 + ((h >>> 7) & 7);
     const r = 8 + ((h >>> 2) & 7);

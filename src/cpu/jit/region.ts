@@ -221,7 +221,8 @@ export const HUB_COST = 76;
  *  region's virtual page low word | 1 if paged, its high word, slot | block << 16]. */
 export const HUB_CACHE = 128;
 /** The per-slot counters, 32 bytes a slot: entries, calls out, cost (i32) since the last
- *  judgement, then instructions retired since it and over the region's life (f64). */
+ *  judgement, then instructions retired since it and up to it over the region's life (f64; the
+ *  hub adds to the former, the judgement moves it to the latter). */
 export const HUB_SLOT_AT = HUB_CACHE + 16 * HUB_CACHE_ENTRIES;
 export const HUB_SLOT_BYTES = 32;
 /** Why the hub returned: the last region retired nothing; an import stopped it (HUB_STOP); a
@@ -318,6 +319,17 @@ export function regionHub(table: WebAssembly.Table, memory: WebAssembly.Memory, 
     f.localGet(sa).localGet(sa).load(Op.f64_load, at).localGet(k).op(Op.f64_convert_i32_s);
     f.op(Op.f64_add).store(Op.f64_store, at);
   };
+  // push non-zero if any pair of the words pushed by `pairs` (a, b, c, d...) differs: (a ^ b) |
+  // (c ^ d) | ..., one test where a != b | c != d made V8 materialize each compare (setcc and
+  // a zero extension) before the or
+  const differ = (...pairs: (() => void)[]): void => {
+    for (let i = 0; i < pairs.length; i += 2) {
+      pairs[i]!();
+      pairs[i + 1]!();
+      f.op(Op.i32_xor);
+      if (i > 0) f.op(Op.i32_or);
+    }
+  };
   const done = f.block();
   const top = f.loop();
   const lookup = f.block();
@@ -341,8 +353,9 @@ export function regionHub(table: WebAssembly.Table, memory: WebAssembly.Memory, 
     f.localGet(c0).op(Op.i32_sub);
   });
   addI32(8, () => f.localGet(cost));
+  // the instructions retired since the last judgement (the life's count takes them at the
+  // judgement: translator.ts judge(), ranOf())
   addF64(16);
-  addF64(24);
   f.localGet(k).op(Op.i32_eqz).if();
   why(HUB_EMPTY, done);
   f.end();
@@ -356,20 +369,26 @@ export function regionHub(table: WebAssembly.Table, memory: WebAssembly.Memory, 
   f.if();
   why(HUB_STOPPED, done);
   f.end();
+  // due for judgement: two tests and branches (as one `or` of two compares V8 made each a
+  // setcc and a zero extension)
+  const judged = f.block();
+  const judge = f.block();
   f.localGet(sa).load(Op.i32_load, 0);
   word(HUB_JE);
-  f.op(Op.i32_ge_s);
+  f.op(Op.i32_ge_s).brIf(judge, "unlikely");
   f.localGet(sa).load(Op.i32_load, 4);
   word(HUB_JC);
-  f.op(Op.i32_ge_s).op(Op.i32_or).if();
+  f.op(Op.i32_ge_s).brIf(judge, "unlikely");
+  f.br(judged);
+  f.end(); // judge
   f.i32Const(0)
     .localGet(slot)
     .store(Op.i32_store, J + HUB_JSLOT);
   why(HUB_JUDGE, done);
-  f.end();
+  f.end(); // judged
   f.end(); // lookup
   // the exit pc: is the budget left, is it in the fetch page or one the host iTLB maps?
-  f.localGet(budget).localGet(total).op(Op.i32_sub).i32Const(0).op(Op.i32_le_s).if();
+  f.localGet(budget).localGet(total).op(Op.i32_sub).i32Const(0).op(Op.i32_le_s).if(Block.void, "unlikely");
   why(HUB_BUDGET, done);
   f.end();
   f.i32Const(0)
@@ -378,16 +397,24 @@ export function regionHub(table: WebAssembly.Table, memory: WebAssembly.Memory, 
   f.i32Const(0)
     .load(Op.i32_load, J + JIT_PC + 4)
     .localSet(ph);
-  f.localGet(pl).i32Const(-4096).op(Op.i32_and);
-  word(HUB_FLO);
-  f.op(Op.i32_ne).localGet(ph);
-  word(HUB_FHI);
-  f.op(Op.i32_ne).op(Op.i32_or).if();
+  // words equal as a xor, an or and one test (see differ())
+  differ(
+    () => f.localGet(pl).i32Const(-4096).op(Op.i32_and),
+    () => word(HUB_FLO),
+    () => f.localGet(ph),
+    () => word(HUB_FHI),
+  );
+  f.if();
   f.localGet(pl);
   entryOffset(f, pl);
   f.localSet(e);
-  f.localGet(e).load(Op.i32_load, lay.xLo).localGet(pl).i32Const(-4096).op(Op.i32_and).op(Op.i32_ne);
-  f.localGet(e).load(Op.i32_load, lay.xHi).localGet(ph).op(Op.i32_ne).op(Op.i32_or).if();
+  differ(
+    () => f.localGet(e).load(Op.i32_load, lay.xLo),
+    () => f.localGet(pl).i32Const(-4096).op(Op.i32_and),
+    () => f.localGet(e).load(Op.i32_load, lay.xHi),
+    () => f.localGet(ph),
+  );
+  f.if(Block.void, "unlikely");
   why(HUB_ITLB, done);
   f.end();
   if (lay.stamp >= 0 && lay.hitX >= 0) {
@@ -438,19 +465,18 @@ export function regionHub(table: WebAssembly.Table, memory: WebAssembly.Memory, 
     .i32Const(4)
     .op(Op.i32_shl)
     .localSet(ca);
-  f.localGet(ca)
-    .load(Op.i32_load, J + HUB_CACHE)
-    .localGet(e)
-    .op(Op.i32_ne);
-  f.localGet(ca).load(Op.i32_load, J + HUB_CACHE + 4);
-  word(HUB_FLO);
-  f.localGet(paged).op(Op.i32_or).op(Op.i32_ne).op(Op.i32_or);
-  f.localGet(ca)
-    .load(Op.i32_load, J + HUB_CACHE + 8)
-    .localGet(ph)
-    .op(Op.i32_ne)
-    .op(Op.i32_or)
-    .if();
+  differ(
+    () => f.localGet(ca).load(Op.i32_load, J + HUB_CACHE),
+    () => f.localGet(e),
+    () => f.localGet(ca).load(Op.i32_load, J + HUB_CACHE + 4),
+    () => {
+      word(HUB_FLO);
+      f.localGet(paged).op(Op.i32_or);
+    },
+    () => f.localGet(ca).load(Op.i32_load, J + HUB_CACHE + 8),
+    () => f.localGet(ph),
+  );
+  f.if(Block.void, "unlikely");
   why(HUB_NO_ENTRY, done);
   f.end();
   f.localGet(ca)

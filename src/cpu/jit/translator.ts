@@ -361,8 +361,8 @@ export class HartJit {
   fSlot = -1;
   fFrom = 0;
   /** The hub's per-slot counters (see HUB_SLOT_AT) as int32 and float64 views: slot s has
-   *  entries, calls, cost at [8s], [8s + 1], [8s + 2] of `slotI`, retired and ran at [4s + 2],
-   *  [4s + 3] of `slotF`. The hub's entry cache: entry i at [4i..4i + 3] of `cache`. */
+   *  entries, calls, cost at [8s], [8s + 1], [8s + 2] of `slotI`, retired since the last judgement and
+   *  up to it at [4s + 2], [4s + 3] of `slotF`. The hub's entry cache: entry i at [4i..4i + 3] of `cache`. */
   private readonly slotI: Int32Array;
   private readonly slotF: Float64Array;
   private readonly cache: Int32Array;
@@ -805,6 +805,7 @@ export class HartJit {
     this.slotI[si] = 0;
     this.slotI[si + 1] = 0;
     this.slotI[si + 2] = 0;
+    this.slotF[sf + 3] = this.slotF[sf + 3]! + this.slotF[sf + 2]!; // the life's count (ranOf)
     this.slotF[sf + 2] = 0;
     if (!slow || this.machine.opts.keepAll) return;
     const gone: number[] = [];
@@ -819,9 +820,12 @@ export class HartJit {
     this.stats.abandoned++;
   }
 
-  /** Instructions `reg` retired over its life. */
+  /** Instructions `reg` retired over its life: in its slot, those up to its last judgement and
+   *  those since (the hub counts only the latter, judge() adds them to the former). */
   private ranOf(reg: Region): number {
-    return reg.slot < 0 ? reg.ran : this.slotF[reg.slot * (HUB_SLOT_BYTES / 8) + 3]!;
+    if (reg.slot < 0) return reg.ran;
+    const sf = reg.slot * (HUB_SLOT_BYTES / 8);
+    return this.slotF[sf + 3]! + this.slotF[sf + 2]!;
   }
 
   /** Enter `ent` in the hart's map of entries at RAM offset `ramOff`, and in the hub's cache

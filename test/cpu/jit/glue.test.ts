@@ -211,7 +211,7 @@ function hubWith(fakes: Fake[]) {
       times: i32[at + 5],
     };
   };
-  /** Slot s's counters: entries, calls, cost, retired, ran. */
+  /** Slot s's counters: entries, calls, cost, retired since the last judgement, ran up to it. */
   const counters = (s: number) => {
     const at = (J + HUB_SLOT_AT + HUB_SLOT_BYTES * s) / 4;
     return [i32[at], i32[at + 1], i32[at + 2], f64[at / 2 + 2], f64[at / 2 + 3]];
@@ -226,7 +226,7 @@ describe("regionHub", () => {
     expect(t.hub(0, 4, 50, 10, 100, 0, 24, 0)).toBe(7);
     expect(t.seen(0)).toEqual({ budget: 50, nbase: 10, clk: 100, start: 4, times: 1 });
     expect(t.w(HUB_WHY)).toBe(HUB_NO_ENTRY); // 0x10100 is no cached entry
-    expect(t.counters(0)).toEqual([1, 3, 24, 7, 7]);
+    expect(t.counters(0)).toEqual([1, 3, 24, 7, 0]); // the life's count takes the 7 at judgement
     expect(t.w(HUB_CHAINED)).toBe(0);
   });
 
@@ -245,7 +245,7 @@ describe("regionHub", () => {
     expect(t.seen(2)).toEqual({ budget: 38, nbase: 22, clk: 112, start: 1, times: 1 });
     expect(t.w(HUB_WHY)).toBe(HUB_NO_ENTRY);
     expect(t.w(HUB_CHAINED)).toBe(2);
-    expect(t.counters(1)).toEqual([1, 0, 2, 5, 5]); // HUB_COST for a chained entry
+    expect(t.counters(1)).toEqual([1, 0, 2, 5, 0]); // HUB_COST for a chained entry
     // the crossing: the old page's fetches (counts 3..22) are hits of slot 2, stamped at the
     // clock of the last one; the new page's slot from the host entry, its first fetch count 23
     expect(t.f64[HIT_X / 8 + 2]).toBe(20);

@@ -10,8 +10,10 @@ import { PASS, runAsm } from "../../helpers/asm.js";
 import { expectSameRuns } from "../../helpers/jitdiff.js";
 
 /** `versions` versions of a loop of `passes` passes, version v adding v to s2 each pass (its
- *  immediate patched by a store into the loop's code, then fence.i unless `noFence`). */
-function rewriting(versions: number, passes: number, noFence = false): string {
+ *  immediate patched by a store into the loop's code, then fence.i unless `noFence`); with
+ *  `entries`, each version runs the loop that many times, a CSR read after each (a side exit:
+ *  the region is entered again for each). */
+function rewriting(versions: number, passes: number, noFence = false, entries = 0): string {
   return `
     .globl _start
 _start:
@@ -24,6 +26,7 @@ _start:
     or t0, t0, s4
     sw t0, 0(s3)
     ${noFence ? "" : "fence.i"}
+    ${entries ? `li s7, ${entries}\n3:` : ""}
     li s1, ${passes}
 1:  add a0, a0, s1
     xor a1, a1, a0
@@ -31,6 +34,7 @@ patch:
     addi s2, s2, 0
     addi s1, s1, -1
     bnez s1, 1b
+    ${entries ? "csrr t1, mscratch\n    addi s7, s7, -1\n    bnez s7, 3b" : ""}
     addi s6, s6, -1
     bnez s6, 2b
 ${PASS}`;
@@ -76,6 +80,27 @@ describe("translator: code that keeps being rewritten", () => {
     expect(s.regions).toBe(3);
     expect(s.executed).toBe(keep.m.jit!.stats().executed);
     expect(s.executed).toBeGreaterThan(6_000_000);
+  });
+});
+
+describe("translator: a region's life across its judgements", () => {
+  it("counts what the region retired before its last judgement: a region judged, then rewritten, pays back", () => {
+    // Each version: 1,100 entries (a CSR read leaves the region after each inner loop) of about
+    // 2,000 instructions: the judgement at the 1,024th entry takes 2 M of them, 150,000 follow.
+    // Over its life the region retired more than PAYBACK_INSNS, so it is translated again at
+    // once after each rewrite, as with keepAll; counting only those since the last judgement
+    // it would be postponed.
+    const src = rewriting(3, 400, false, 1100);
+    const run = (keepAll: boolean) =>
+      runAsm(src, { maxInsns: 20_000_000, setup: (m) => void attachJit(m, { hot: 64, keepAll }) });
+    const judged = run(false);
+    expect(judged.result.exitCode).toBe(0);
+    expect(judged.reg(18)).toBe(BigInt(400 * 1100 * (1 + 2 + 3)));
+    const s = judged.m.jit!.stats();
+    expect(s.abandoned).toBe(0);
+    expect(s.dropped).toBe(2);
+    expect(s.regions).toBe(3);
+    expect(s.executed).toBe(run(true).m.jit!.stats().executed);
   });
 });
 
