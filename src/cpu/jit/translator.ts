@@ -196,7 +196,14 @@ export interface JitOptions {
   store?: TranslationStore;
   /** Key them by the pages' decode slots too (the warm-up's hart: its slots are placed). */
   slotKeys?: boolean;
+  /** Milliseconds of a monotonic clock, for translateMs; performance.now by default. Node's
+   *  `performance` global loads its perf_hooks modules at first use (4-5 ms of the
+   *  interpreter's thread when translation starts), so the `mmlab` command gives its own. */
+  clock?: () => number;
 }
+
+/** performance.now, the clock of translateMs without JitOptions.clock. */
+const perfNow = (): number => performance.now();
 
 /** The translator of a machine: the marks in the shared decode cache and each hart's regions. */
 export class MachineJit {
@@ -208,6 +215,8 @@ export class MachineJit {
   dropped = 0;
   /** The translation cache (opts.store), with its hits and misses; null without one. */
   readonly tcache: TranslationCache | null;
+  /** The clock of translateMs (JitOptions.clock). */
+  readonly clock: () => number;
 
   constructor(
     private readonly code: CodeCache,
@@ -216,6 +225,7 @@ export class MachineJit {
     readonly opts: JitOptions = {},
   ) {
     this.tcache = opts.store && !opts.dump ? new TranslationCache(opts.store, opts.slotKeys) : null;
+    this.clock = opts.clock ?? perfNow;
     for (const h of harts) {
       const j = new HartJit(h, this, arena);
       this.harts.push(j);
@@ -922,7 +932,7 @@ export class HartJit {
       rw.skips--;
       return [];
     }
-    const t0 = performance.now();
+    const t0 = this.machine.clock();
     const mem = h.mem;
     const code = h.code;
     const src: RegionSource = {
@@ -980,7 +990,7 @@ export class HartJit {
     s.regions++;
     s.insns += rc.insns;
     s.wasmBytes += rc.wasmBytes;
-    s.translateMs += performance.now() - t0;
+    s.translateMs += this.machine.clock() - t0;
     const dump = this.machine.opts.dump;
     if (dump) {
       if (!rc.builder) throw new Error("translator: a region from the translation cache has no text to dump");
@@ -1086,13 +1096,16 @@ export function attachJit(m: Machine, opts: JitOptions = {}): MachineJit {
   }
   if (m.jit) return m.jit;
   if (opts.store) warmStore = opts.store;
+  if (opts.clock) warmClock = opts.clock;
   const j = new MachineJit(m.code, m.harts, arena, opts);
   m.jit = j;
   return j;
 }
 
-/** The translation store of the last machine attached with one: the warm-up's too. */
+/** The translation store and the clock of the last machine attached with them: the warm-up's
+ *  too. */
 let warmStore: TranslationStore | undefined;
+let warmClock: (() => number) | undefined;
 
 /** Translation on for the scratch hart of the interpreter's warm-up (warmup.ts), heat
  *  threshold `hot`, so that the jit variant meets every path into the translator before V8
@@ -1101,7 +1114,13 @@ let warmStore: TranslationStore | undefined;
 function warmJit(h: Hart, hot: number): void {
   const arena = h.mem.arena;
   if (!arena) throw new Error("translator: the warm-up's hart has no arena");
-  new MachineJit(h.code, [h], arena, warmStore ? { hot, store: warmStore, slotKeys: true } : { hot });
+  const clock = warmClock ? { clock: warmClock } : {};
+  new MachineJit(
+    h.code,
+    [h],
+    arena,
+    warmStore ? { hot, store: warmStore, slotKeys: true, ...clock } : { hot, ...clock },
+  );
 }
 
 setJitWarmer(warmJit);
