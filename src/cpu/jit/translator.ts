@@ -42,6 +42,7 @@ import {
 export type { JitStats };
 
 import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
+import { PackSession } from "./packs.js";
 import {
   callsTable,
   forwardImports,
@@ -77,7 +78,7 @@ import {
   regionHub,
 } from "./region.js";
 import { type SlowPathLayout, slowPath } from "./slowpath.js";
-import { compileRegion, TranslationCache, type TranslationStore } from "./tcache.js";
+import { type CompiledRegion, compileRegion, TranslationCache, type TranslationStore } from "./tcache.js";
 import { printWat } from "./wat.js";
 
 /** mstatus.FS (fp.ts reads it from JIT_FPST; a flag or an f register write makes it Dirty). */
@@ -296,6 +297,12 @@ export class MachineJit {
     this.changed = true;
   }
 
+  /** Write each hart's pack of the regions it installed (packs.ts) when it holds fewer than the
+   *  run used; the store's onExit does it at the end of the process, a test calls it. */
+  flushPacks(): void {
+    for (const j of this.harts) j.pack?.flush();
+  }
+
   /** Turn translation off: every mark undone, the harts back on the plain interpreter. */
   detach(): void {
     this.dropAll();
@@ -374,6 +381,13 @@ export class HartJit {
    *  module compiled at the first region: a short program never pays for it). */
   private readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 0 });
   private readonly freeSlots: number[] = [];
+  /** This hart's pack of cached regions (packs.ts; null without a translation cache), and the
+   *  instances of packs' modules (bare, paged), shared by their regions. */
+  readonly pack: PackSession | null;
+  private readonly packed = new Map<
+    WebAssembly.Module,
+    [WebAssembly.Instance | null, WebAssembly.Instance | null]
+  >();
   private hub: RegionHub = NO_HUB;
   private readonly hubLayout: HubLayout;
 
@@ -439,6 +453,8 @@ export class HartJit {
       throw new Error("not supported: translation without the hart's state in the arena");
     }
     this.fDc = h.code.empty;
+    const tc = machine.tcache;
+    this.pack = tc && !tc.slots ? new PackSession(tc) : null;
     this.hotAt = Math.max(1, Math.floor(machine.opts.hot ?? JIT_HOT));
     this.exitHot = Math.max(2, this.hotAt >> EXIT_HOT_SHIFT);
     this.exitHeat.fill(this.exitHot);
@@ -929,14 +945,20 @@ export class HartJit {
     };
     const lay = paged ? this.layoutPaged : this.layoutBare;
     const page = mem.u8.subarray(fBase, fBase + PAGE_SIZE);
-    const rc = compileRegion(src, lay, this.machine.opts.keepAll === true, page, this.machine.tcache);
+    const rc = compileRegion(
+      src,
+      lay,
+      this.machine.opts.keepAll === true,
+      page,
+      this.machine.tcache,
+      this.pack,
+    );
     if (rc === null) {
       this.refused.add(ramOff);
       return [];
     }
-    const inst = new WebAssembly.Instance(rc.module, this.importsOf(paged ? 1 : 0));
     const reg: Region = {
-      slot: this.slotFor(inst.exports.run as WebAssembly.ExportValue),
+      slot: this.slotFor(this.runOf(rc, paged ? 1 : 0)),
       vLo: pcLo & -4096,
       vHi: pcHi,
       paged,
@@ -966,6 +988,25 @@ export class HartJit {
       dump({ hart: h.id, pcLo: base + BigInt(rc.lo), pcHi: base + BigInt(rc.hi), wat: printWat(rc.builder) });
     }
     return rc.resume.filter((o) => !this.regions.has(fBase + o));
+  }
+
+  /** The `run` of compiled region `rc` for paging variant `v` (1: paged): from an instance of
+   *  its own, or of its pack (one instance a pack and variant, for all its regions). */
+  private runOf(rc: CompiledRegion, v: 0 | 1): WebAssembly.ExportValue {
+    if (!rc.shared) return new WebAssembly.Instance(rc.module, this.importsOf(v)).exports[rc.name]!;
+    let insts = this.packed.get(rc.module);
+    if (insts === undefined) {
+      insts = [null, null];
+      this.packed.set(rc.module, insts);
+    }
+    let inst = insts[v];
+    if (inst === null) {
+      inst = new WebAssembly.Instance(rc.module, this.importsOf(v));
+      insts[v] = inst;
+    }
+    const run = inst.exports[rc.name];
+    if (run === undefined) throw new Error(`translator: a pack without its region ${rc.name}`);
+    return run;
   }
 
   /** A slot of the table holding `run` (a free one, or a new one). */
