@@ -130,6 +130,11 @@ export class FileTranslationStore implements TranslationStore {
     }
   }
 
+  /** Call `write` once when the process ends (TranslationStore.onExit: the packs). */
+  onExit(write: () => void): void {
+    process.once("exit", write);
+  }
+
   /** `bytes` more were written: prune when the directory passes its bound. */
   private account(bytes: number): void {
     if (this.used < 0) this.used = pruneTranslations(this.dir, Number.POSITIVE_INFINITY);

@@ -284,10 +284,23 @@ export class HostTlb {
     }
   }
 
-  /** Drop the entries of `kind` that point at RAM page offset `ramPage`. */
+  /** Drop the entries of `kind` that point at RAM page offset `ramPage`. As flush(): only the
+   *  entries filled since the last flush can be valid, so when they are few only those are
+   *  looked at (each new code page drops its writable entries: a scan of the whole table per
+   *  page cost about 3 ms of a glibc program's start, run cold). */
   dropRamPage(kind: AccessKind, ramPage: number): void {
-    const t = this.tables(kindIndex(kind));
-    for (let i = 0; i < 2 * TLB_SIZE; i += 2) if (t.base[i] === ramPage) t.lo[i] = INVALID;
+    const k = kindIndex(kind);
+    const t = this.tables(k);
+    const n = this.words[HOST_W.NFILLED]!;
+    if (n > TRACKED_FILLS) {
+      for (let i = 0; i < 2 * TLB_SIZE; i += 2) if (t.base[i] === ramPage) t.lo[i] = INVALID;
+      return;
+    }
+    for (let j = 0; j < n; j++) {
+      const c = this.filled[j]!;
+      const i = hostTlbPair(c & (TLB_SIZE - 1));
+      if (c >>> TLB_BITS === k && t.base[i] === ramPage) t.lo[i] = INVALID;
+    }
   }
 
   /** Drop every entry of one kind. */

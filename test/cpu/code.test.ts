@@ -28,6 +28,34 @@ describe("the decode cache", () => {
     expect(dc[SLOT + 1]! & 127).toBe(64);
   });
 
+  it("words met again fill the same slots as fresh decodes, through the memo's collisions", () => {
+    // 12,000 distinct words (addi/c.addi with every immediate and register), more than the
+    // memo's entries: a word whose entry another took is decoded again.
+    const words: number[] = [];
+    for (let rd = 1; rd < 32; rd += 3) {
+      for (let imm = -2048; imm < 2048; imm += 4)
+        words.push(((imm & 0xfff) << 20) | (rd << 15) | (rd << 7) | 0x13);
+      for (let imm = -32; imm < 32; imm++) words.push(((imm & 32) << 7) | (rd << 7) | ((imm & 31) << 2) | 1);
+    }
+    const c = new CodeCache(new PhysMem(1 << 16));
+    const dc = c.page(0);
+    const fresh = (w: number): number[] => {
+      const f = new CodeCache(new PhysMem(1 << 16));
+      const d = f.page(0);
+      f.fill(d, 0, w);
+      return [...d.subarray(0, SLOT)];
+    };
+    for (const round of [0, 1]) {
+      for (const [k, w] of words.entries()) {
+        if (k % 7 !== round) c.fill(dc, 0, w);
+        if (k % 97 === 0) {
+          c.fill(dc, 0, w);
+          expect([...dc.subarray(0, SLOT)], `word ${w >>> 0}`).toEqual(fresh(w));
+        }
+      }
+    }
+  });
+
   it("a store clears the slots it overlaps, including an instruction starting 2 bytes before", () => {
     const c = new CodeCache(new PhysMem(1 << 16));
     const dc = c.page(0);

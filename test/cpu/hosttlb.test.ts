@@ -82,6 +82,24 @@ describe("the host TLB", () => {
     t.flush();
     expect(hit(t, "w", 0x2000)).toBe(false);
   });
+
+  it("dropRamPage drops every entry of the page, with few fills since the flush (tracked) or many", () => {
+    for (const fills of [3, 64, 65, 500]) {
+      const t = new HostTlb();
+      t.fill("w", 0x9000, 0, 4096, 1);
+      t.fill("r", 0xa000, 0, 4096, 1);
+      for (let i = 2; i < fills; i++) t.fill("w", 0x100000 + i * 4096, 0, 8192 + (i % 3) * 4096, 1);
+      t.fill("w", 0x5000, 0, 4096, 2); // the last fill: past the tracked ones when there are many
+      t.dropRamPage("w", 4096);
+      const left = [
+        hit(t, "w", 0x9000),
+        hit(t, "w", 0x5000),
+        hit(t, "r", 0xa000),
+        hit(t, "w", 0x100000 + 2 * 4096),
+      ];
+      expect(left, `${fills} fills`).toEqual([false, false, true, fills > 2]);
+    }
+  });
 });
 
 describe("the host TLB's copy lists", () => {

@@ -25,6 +25,13 @@ describe("readHostFile", () => {
     expect(new TextDecoder().decode(readHostFile(p, { max: 100 }))).toBe("hello\n");
   });
 
+  it("reads a file larger than a read chunk whole, into a buffer of its size", () => {
+    const data = new Uint8Array(300_000).map((_, i) => (i * 7) & 255);
+    const got = readHostFile(writeFile(tmp.path("big.bin"), data), { max: 1 << 20 });
+    expect(got).toEqual(data);
+    expect([got.byteOffset, got.buffer.byteLength]).toEqual([0, data.length]);
+  });
+
   it("refuses a directory, a device and a missing file by name", () => {
     mkdirSync(tmp.path("d"));
     expect(refusal(tmp.path("d"), { max: 100 }).message).toBe(`${tmp.path("d")}: is a directory`);

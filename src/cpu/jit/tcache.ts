@@ -22,6 +22,7 @@
 import { digest64 } from "../digest.js";
 import { OP_REGION } from "../isa.js";
 import type { ModuleBuilder } from "./module.js";
+import type { PackSession } from "./packs.js";
 import { type RegionLayout, type RegionSource, translateRegion } from "./region.js";
 
 /** Where translations are kept: `get` returns the value last `put` with a key equal byte for
@@ -38,6 +39,9 @@ export interface TranslationStore {
   readonly digest?: Digest;
   get(key: Uint8Array): Uint8Array<ArrayBuffer> | undefined;
   put(key: Uint8Array, value: Uint8Array): void;
+  /** Call `write` once when the process ends (the packs of its regions, packs.ts); a store
+   *  without it keeps no packs unless the caller flushes them (MachineJit.flushPacks). */
+  onExit?(write: () => void): void;
 }
 
 /** A 64-bit digest of `parts` (their bytes, in order) as two unsigned 32-bit words, telling a
@@ -48,6 +52,10 @@ export type Digest = (...parts: Uint8Array[]) => [number, number];
  *  blocks and side exits are (RegionCode's fields). */
 export interface CompiledRegion {
   module: WebAssembly.Module;
+  /** The export of `module` that is the region's `run`: "run", or its index in a pack. */
+  name: string;
+  /** `module` is a pack (packs.ts), whose instance the hart's other regions share. */
+  shared: boolean;
   /** The module's size in bytes. */
   wasmBytes: number;
   insns: number;
@@ -138,7 +146,7 @@ export interface StoredRegion {
 }
 
 /** A region's fields but its module. */
-export type RegionFields = Omit<CompiledRegion, "module" | "builder">;
+export type RegionFields = Omit<CompiledRegion, "module" | "name" | "shared" | "builder">;
 
 /** The page's decoded slots, each as its page offset and its 4 words (a marked slot with its
  *  own op); the slots not decoded are left out (op 0). */
@@ -153,7 +161,7 @@ function filledSlots(src: RegionSource): Int32Array {
 }
 
 /** The value stored for a region, sealed with `dg`. */
-export function encodeRegion(s: StoredRegion, dg: Digest = digest64): Uint8Array {
+export function encodeRegion(s: StoredRegion, dg: Digest = digest64): Uint8Array<ArrayBuffer> {
   const r = s.region;
   if (r !== null && s.wasm.length !== r.wasmBytes)
     throw new Error("translation cache: a region without its bytes");
@@ -183,13 +191,20 @@ export function encodeRegion(s: StoredRegion, dg: Digest = digest64): Uint8Array
   return seal(out, dg);
 }
 
+/** The entry (its first block's page offset) a stored region value was made for; -1 for a
+ *  value too short to say (decodeRegion checks the rest). */
+export function valueEntry(v: Uint8Array): number {
+  if (v.length < (HEAD + 1) * 4) return -1;
+  return new DataView(v.buffer, v.byteOffset, v.length).getInt32(4 * HEAD, true);
+}
+
 /** The digest (by `dg`) of a value, its digest words left out. */
 function digestOf(v: Uint8Array, dg: Digest): [number, number] {
   return dg(v.subarray(0, 4 * DIGEST), v.subarray(4 * DIGEST + 8));
 }
 
 /** Write value `v`'s digest (by `dg`) into its digest words; returns `v`. */
-function seal(v: Uint8Array, dg: Digest): Uint8Array {
+function seal<T extends Uint8Array>(v: T, dg: Digest): T {
   const [d0, d1] = digestOf(v, dg);
   const dv = new DataView(v.buffer, v.byteOffset, v.length);
   dv.setUint32(4 * DIGEST, d0, true);
@@ -231,33 +246,42 @@ export function decodeRegion(
   return { region: { wasmBytes: len, insns, lo, hi, resume, blockOffs }, wasm, decoded };
 }
 
-/** The region of `src` for a hart laid out as `lay` (keepAll: `all`), compiled: from `cache`
- *  when it holds it (or says the translator refused it), else translated and put there. `page`
- *  is the RAM page's bytes (for the key); `cache` null: translate. Null when refused. */
+/** The region of `src` for a hart laid out as `lay` (keepAll: `all`), compiled: from `pack`
+ *  (the hart's pack of cached regions) or `cache` when they hold it (or say the translator
+ *  refused it), else translated and put there. `page` is the RAM page's bytes (for the key);
+ *  `cache` null: translate. Null when refused. */
 export function compileRegion(
   src: RegionSource,
   lay: RegionLayout,
   all: boolean,
   page: Uint8Array,
   cache: TranslationCache | null,
+  pack: PackSession | null = null,
 ): CompiledRegion | null {
   if (cache === null) return translated(src, lay, all, null);
   const key = regionKey(cache.store, src, lay, all, page, cache.slots);
   const dg = cache.store.digest ?? digest64;
-  const got = cache.store.get(key);
+  const inPack = pack?.find(key);
+  const got = inPack?.value ?? cache.store.get(key);
   const hit = got && decodeRegion(got, src.entry, dg);
-  const module = hit?.region ? compiled(hit.wasm) : null;
-  if (hit && (hit.region === null || module !== null)) {
+  const module = hit?.region ? (inPack?.module ?? compiled(hit.wasm)) : null;
+  if (got && hit && (hit.region === null || module !== null)) {
     cache.hits++;
+    if (hit.region) pack?.note(key, got);
     // Keyed by its slots (the warm-up), the page's decode cache is left as the translator
     // leaves it, so that the next key is the same; else only the blocks' slots are decoded,
     // for their marks (the interpreter decodes the rest when it gets there: decoding cold
     // costs about as much as the rest of the hit).
     for (const o of cache.slots ? hit.decoded : (hit.region?.blockOffs ?? [])) src.decode(o);
-    return hit.region && module && { ...hit.region, module, builder: null };
+    const at = inPack ? { name: inPack.name, shared: true } : { name: "run", shared: false };
+    return hit.region && module && { ...hit.region, module, ...at, builder: null };
   }
   cache.misses++;
-  return translated(src, lay, all, (s) => cache.store.put(key, encodeRegion(s, dg)));
+  return translated(src, lay, all, (s) => {
+    const v = encodeRegion(s, dg);
+    cache.store.put(key, v);
+    if (s.region) pack?.note(key, v);
+  });
 }
 
 /** The region of `src` translated now (and handed to `keep` as it would be stored). */
@@ -298,7 +322,7 @@ function translated(
     blockOffs: rc.blockOffs,
   };
   keep?.({ region, wasm, decoded: order });
-  return { ...region, module: new WebAssembly.Module(wasm), builder: rc.module };
+  return { ...region, module: new WebAssembly.Module(wasm), name: "run", shared: false, builder: rc.module };
 }
 
 /** The module of stored bytes, or null when they do not compile (a store broke its contract). */

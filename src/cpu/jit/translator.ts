@@ -42,6 +42,7 @@ import {
 export type { JitStats };
 
 import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
+import { PackSession } from "./packs.js";
 import {
   callsTable,
   forwardImports,
@@ -77,7 +78,7 @@ import {
   regionHub,
 } from "./region.js";
 import { type SlowPathLayout, slowPath } from "./slowpath.js";
-import { compileRegion, TranslationCache, type TranslationStore } from "./tcache.js";
+import { type CompiledRegion, compileRegion, TranslationCache, type TranslationStore } from "./tcache.js";
 import { printWat } from "./wat.js";
 
 /** mstatus.FS (fp.ts reads it from JIT_FPST; a flag or an f register write makes it Dirty). */
@@ -195,7 +196,14 @@ export interface JitOptions {
   store?: TranslationStore;
   /** Key them by the pages' decode slots too (the warm-up's hart: its slots are placed). */
   slotKeys?: boolean;
+  /** Milliseconds of a monotonic clock, for translateMs; performance.now by default. Node's
+   *  `performance` global loads its perf_hooks modules at first use (4-5 ms of the
+   *  interpreter's thread when translation starts), so the `mmlab` command gives its own. */
+  clock?: () => number;
 }
+
+/** performance.now, the clock of translateMs without JitOptions.clock. */
+const perfNow = (): number => performance.now();
 
 /** The translator of a machine: the marks in the shared decode cache and each hart's regions. */
 export class MachineJit {
@@ -207,6 +215,8 @@ export class MachineJit {
   dropped = 0;
   /** The translation cache (opts.store), with its hits and misses; null without one. */
   readonly tcache: TranslationCache | null;
+  /** The clock of translateMs (JitOptions.clock). */
+  readonly clock: () => number;
 
   constructor(
     private readonly code: CodeCache,
@@ -215,6 +225,7 @@ export class MachineJit {
     readonly opts: JitOptions = {},
   ) {
     this.tcache = opts.store && !opts.dump ? new TranslationCache(opts.store, opts.slotKeys) : null;
+    this.clock = opts.clock ?? perfNow;
     for (const h of harts) {
       const j = new HartJit(h, this, arena);
       this.harts.push(j);
@@ -296,6 +307,12 @@ export class MachineJit {
     this.changed = true;
   }
 
+  /** Write each hart's pack of the regions it installed (packs.ts) when it holds fewer than the
+   *  run used; the store's onExit does it at the end of the process, a test calls it. */
+  flushPacks(): void {
+    for (const j of this.harts) j.pack?.flush();
+  }
+
   /** Turn translation off: every mark undone, the harts back on the plain interpreter. */
   detach(): void {
     this.dropAll();
@@ -374,6 +391,13 @@ export class HartJit {
    *  module compiled at the first region: a short program never pays for it). */
   private readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 0 });
   private readonly freeSlots: number[] = [];
+  /** This hart's pack of cached regions (packs.ts; null without a translation cache), and the
+   *  instances of packs' modules (bare, paged), shared by their regions. */
+  readonly pack: PackSession | null;
+  private readonly packed = new Map<
+    WebAssembly.Module,
+    [WebAssembly.Instance | null, WebAssembly.Instance | null]
+  >();
   private hub: RegionHub = NO_HUB;
   private readonly hubLayout: HubLayout;
 
@@ -439,6 +463,8 @@ export class HartJit {
       throw new Error("not supported: translation without the hart's state in the arena");
     }
     this.fDc = h.code.empty;
+    const tc = machine.tcache;
+    this.pack = tc && !tc.slots ? new PackSession(tc) : null;
     this.hotAt = Math.max(1, Math.floor(machine.opts.hot ?? JIT_HOT));
     this.exitHot = Math.max(2, this.hotAt >> EXIT_HOT_SHIFT);
     this.exitHeat.fill(this.exitHot);
@@ -906,7 +932,7 @@ export class HartJit {
       rw.skips--;
       return [];
     }
-    const t0 = performance.now();
+    const t0 = this.machine.clock();
     const mem = h.mem;
     const code = h.code;
     const src: RegionSource = {
@@ -929,14 +955,20 @@ export class HartJit {
     };
     const lay = paged ? this.layoutPaged : this.layoutBare;
     const page = mem.u8.subarray(fBase, fBase + PAGE_SIZE);
-    const rc = compileRegion(src, lay, this.machine.opts.keepAll === true, page, this.machine.tcache);
+    const rc = compileRegion(
+      src,
+      lay,
+      this.machine.opts.keepAll === true,
+      page,
+      this.machine.tcache,
+      this.pack,
+    );
     if (rc === null) {
       this.refused.add(ramOff);
       return [];
     }
-    const inst = new WebAssembly.Instance(rc.module, this.importsOf(paged ? 1 : 0));
     const reg: Region = {
-      slot: this.slotFor(inst.exports.run as WebAssembly.ExportValue),
+      slot: this.slotFor(this.runOf(rc, paged ? 1 : 0)),
       vLo: pcLo & -4096,
       vHi: pcHi,
       paged,
@@ -958,7 +990,7 @@ export class HartJit {
     s.regions++;
     s.insns += rc.insns;
     s.wasmBytes += rc.wasmBytes;
-    s.translateMs += performance.now() - t0;
+    s.translateMs += this.machine.clock() - t0;
     const dump = this.machine.opts.dump;
     if (dump) {
       if (!rc.builder) throw new Error("translator: a region from the translation cache has no text to dump");
@@ -966,6 +998,25 @@ export class HartJit {
       dump({ hart: h.id, pcLo: base + BigInt(rc.lo), pcHi: base + BigInt(rc.hi), wat: printWat(rc.builder) });
     }
     return rc.resume.filter((o) => !this.regions.has(fBase + o));
+  }
+
+  /** The `run` of compiled region `rc` for paging variant `v` (1: paged): from an instance of
+   *  its own, or of its pack (one instance a pack and variant, for all its regions). */
+  private runOf(rc: CompiledRegion, v: 0 | 1): WebAssembly.ExportValue {
+    if (!rc.shared) return new WebAssembly.Instance(rc.module, this.importsOf(v)).exports[rc.name]!;
+    let insts = this.packed.get(rc.module);
+    if (insts === undefined) {
+      insts = [null, null];
+      this.packed.set(rc.module, insts);
+    }
+    let inst = insts[v];
+    if (inst === null) {
+      inst = new WebAssembly.Instance(rc.module, this.importsOf(v));
+      insts[v] = inst;
+    }
+    const run = inst.exports[rc.name];
+    if (run === undefined) throw new Error(`translator: a pack without its region ${rc.name}`);
+    return run;
   }
 
   /** A slot of the table holding `run` (a free one, or a new one). */
@@ -1045,13 +1096,16 @@ export function attachJit(m: Machine, opts: JitOptions = {}): MachineJit {
   }
   if (m.jit) return m.jit;
   if (opts.store) warmStore = opts.store;
+  if (opts.clock) warmClock = opts.clock;
   const j = new MachineJit(m.code, m.harts, arena, opts);
   m.jit = j;
   return j;
 }
 
-/** The translation store of the last machine attached with one: the warm-up's too. */
+/** The translation store and the clock of the last machine attached with them: the warm-up's
+ *  too. */
 let warmStore: TranslationStore | undefined;
+let warmClock: (() => number) | undefined;
 
 /** Translation on for the scratch hart of the interpreter's warm-up (warmup.ts), heat
  *  threshold `hot`, so that the jit variant meets every path into the translator before V8
@@ -1060,7 +1114,13 @@ let warmStore: TranslationStore | undefined;
 function warmJit(h: Hart, hot: number): void {
   const arena = h.mem.arena;
   if (!arena) throw new Error("translator: the warm-up's hart has no arena");
-  new MachineJit(h.code, [h], arena, warmStore ? { hot, store: warmStore, slotKeys: true } : { hot });
+  const clock = warmClock ? { clock: warmClock } : {};
+  new MachineJit(
+    h.code,
+    [h],
+    arena,
+    warmStore ? { hot, store: warmStore, slotKeys: true, ...clock } : { hot, ...clock },
+  );
 }
 
 setJitWarmer(warmJit);

@@ -18,12 +18,15 @@ import {
   regionKey,
   type TranslationStore,
 } from "../../../src/cpu/jit/index.js";
+import { linkRegions } from "../../../src/cpu/jit/pack.js";
+import { decodePack, encodePack } from "../../../src/cpu/jit/packs.js";
 import {
   cachedModule,
   decodeHelper,
   encodeHelper,
   helperKey,
   TranslationCache,
+  valueEntry,
 } from "../../../src/cpu/jit/tcache.js";
 import { PASS, runAsm } from "../../helpers/asm.js";
 
@@ -88,11 +91,13 @@ newinsn:
     addi s2, s2, 2`;
 
 /** Run `src` at heat 64 with `store` (or none): the registers, the counters (translation time
- *  aside) and the cache's hits and misses. */
-function run(src: string, store?: TranslationStore, slotKeys = false) {
+ *  aside), the cache's hits and misses and the regions taken from the hart's pack; `flush`:
+ *  then write the pack, as the process's end does (MachineJit.flushPacks). */
+function run(src: string, store?: TranslationStore, slotKeys = false, flush = false) {
   const r = runAsm(src, {
     setup: (m) => void attachJit(m, { hot: 64, slotKeys, ...(store ? { store } : {}) }),
   });
+  if (flush) r.m.jit!.flushPacks();
   const { translateMs, ...stats } = r.m.jit!.stats();
   expect(translateMs).toBeGreaterThanOrEqual(0);
   const regs = Array.from({ length: 32 }, (_, i) => r.reg(i));
@@ -104,6 +109,7 @@ function run(src: string, store?: TranslationStore, slotKeys = false) {
     same: { result: r.result, regs, stats, steps: r.h.steps },
     hits: tc?.hits ?? 0,
     misses: tc?.misses ?? 0,
+    taken: r.m.jit!.harts[0]!.pack?.taken ?? 0,
   };
 }
 
@@ -394,5 +400,81 @@ describe("helper modules (the slow path) in the translation cache", () => {
     expect(decodeRegion(new Uint8Array(encodeHelper(wasm)), 0)).toBeUndefined();
     expect(decodeHelper(new Uint8Array(encodeHelper(wasm)))).toEqual(wasm);
     expect(built).toEqual([1, 2, 2, 2, 2, 2]);
+  });
+});
+
+describe("packs: a run's regions linked into one module", () => {
+  /** The store's packs: key text -> value. */
+  const packs = (store: MemStore): [string, Uint8Array<ArrayBuffer>][] =>
+    [...store.map].filter(([k]) => k.includes("\nhelper\npack\n"));
+
+  it("the next run takes every region from the pack and is the same run; nothing is rewritten", () => {
+    const plain = run(LOOP);
+    const store = new MemStore();
+    const cold = run(LOOP, store, false, true);
+    expect(cold.taken).toBe(0);
+    expect(packs(store).length).toBe(1);
+    const puts = store.puts;
+    const warm = run(LOOP, store, false, true);
+    expect(warm.same).toEqual(plain.same);
+    expect(warm.taken).toBe(plain.same.stats.regions);
+    expect(warm).toMatchObject({ hits: cold.misses, misses: 0 });
+    expect(store.puts).toBe(puts); // the pack held every region: not written again
+  });
+
+  it("a pack's module validates and exports each region's run; its entries are the stored values", () => {
+    const store = new MemStore();
+    run(LOOP, store, false, true);
+    const p = decodePack(packs(store)[0]![1])!;
+    expect(p.entries.length).toBeGreaterThanOrEqual(2);
+    expect(WebAssembly.validate(p.wasm)).toBe(true);
+    const exports = WebAssembly.Module.exports(new WebAssembly.Module(p.wasm));
+    expect(exports).toEqual(p.entries.map((_, k) => ({ name: String(k), kind: "function" })));
+    for (const e of p.entries) {
+      const k = Buffer.from(e.key).toString("latin1");
+      expect(store.map.get(k)).toEqual(e.value);
+    }
+    // linking is a function of the modules' bytes
+    const mods = p.entries.map((e) => decodeRegion(e.value, valueEntry(e.value))!.wasm);
+    expect(linkRegions(mods)).toEqual(p.wasm);
+  });
+
+  it("a damaged pack, or one whose module does not compile, is no pack: the same run, written again", () => {
+    const plain = run(LOOP);
+    const store = new MemStore();
+    run(LOOP, store, false, true);
+    const [key, v] = packs(store)[0]!;
+    for (const at of [0, 8, 30, v.length >> 1, v.length - 3]) {
+      const bad = v.slice();
+      bad[at]! ^= 1;
+      store.map.set(key, bad);
+      const again = run(LOOP, store, false, true);
+      expect(again.same).toEqual(plain.same);
+      expect(again.taken).toBe(0);
+      expect(store.map.get(key)).toEqual(v); // rewritten at the end
+    }
+    const p = decodePack(v)!;
+    store.map.set(key, new Uint8Array(encodePack(p.entries, new Uint8Array(p.wasm.length).fill(1))));
+    const again = run(LOOP, store, false, true);
+    expect(again.same).toEqual(plain.same);
+    expect(again.taken).toBe(0);
+    expect(store.map.get(key)).toEqual(v);
+  });
+
+  it("modules of another shape are not linked", () => {
+    const m = new ModuleBuilder();
+    const f = m.func("f", [], [I32]);
+    f.i32Const(1);
+    m.export("run", "func", f.index);
+    const own = m.encode();
+    expect(linkRegions([own, own])).toBeNull(); // without the regions' imports
+    const imp = new ModuleBuilder();
+    const g = imp.importFunc({ module: "env", name: "g" }, [], [I32]);
+    const h = imp.func("h", [], [I32]);
+    h.call(g);
+    imp.export("run", "func", h.index);
+    expect(linkRegions([own, imp.encode()])).toBeNull(); // a function import
+    expect(linkRegions([own, new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 99, 0])])).toBeNull();
+    expect(linkRegions([])).toBeNull();
   });
 });

@@ -607,3 +607,21 @@ ${PASS}`;
     expect(s.regions).toBeGreaterThanOrEqual(s.dropped);
   });
 });
+
+describe("translator: its clock", () => {
+  it("translateMs is read from JitOptions.clock when given (the mmlab command's, not performance.now)", () => {
+    let t = 0;
+    let calls = 0;
+    const clock = (): number => {
+      calls++;
+      t += 5;
+      return t;
+    };
+    const r = runAsm(LOOP, { setup: (m) => void attachJit(m, { hot: 64, clock }) });
+    const s = r.m.jit!.stats();
+    expect(s.regions).toBeGreaterThan(0);
+    // two readings a translation, five "ms" apart (the warm-up's scratch hart reads it too)
+    expect(calls).toBeGreaterThanOrEqual(2 * s.regions);
+    expect(s.translateMs).toBe(5 * s.regions);
+  });
+});
