@@ -1093,9 +1093,6 @@ class Emitter {
   private execSlowFn = -1;
   // locals
   private readonly n: number;
-  /** The paged variant's clock of the block's end (clk + n after the block's count, as f64):
-   *  a site's stamp is this + its (non-positive) rel, one f64 add, no conversion per site. */
-  private readonly clkEnd: number;
   private readonly blk: number;
   private readonly pc: number;
   private readonly addr: number;
@@ -1148,7 +1145,6 @@ class Emitter {
     m.export("run", "func", this.f.index);
     const f = this.f;
     this.n = f.local(I32, "n");
-    this.clkEnd = src.paged ? f.local(F64, "clkend") : -1;
     this.blk = 3; // the parameter `start`: the block to run next
     this.pc = f.local(I64, "pc");
     this.addr = f.local(I64, "addr");
@@ -1493,8 +1489,6 @@ class Emitter {
     f.end();
     for (const lg of this.loopGroups) lg.done = false;
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localSet(this.n);
-    if (this.src.paged)
-      f.localGet(this.n).op(Op.f64_convert_i32_s).localGet(2).op(Op.f64_add).localSet(this.clkEnd);
     this.fp?.newBlock();
     if (f.blockDepth !== this.topDepth) throw new Error("translator: a block's straight line moved");
     for (let k = 0; k < insns.length; k++) {
@@ -1562,6 +1556,26 @@ class Emitter {
     this.storeReg(r);
   }
 
+  /** If i64 op `op` of rs1 and rs2 (`s2` -1: of rs1 and the constant `imm`) is one of its
+   *  operands or the constant, push that and return true (mv, li, an add of 0 and the like:
+   *  TurboFan folded them, but Liftoff's code and the module's bytes had the op and the zero);
+   *  else push nothing and return false. */
+  private identity(op: number, s1: number, s2: number, imm = 0): boolean {
+    const zeroLeft = op === Op.i64_add || op === Op.i64_or || op === Op.i64_xor; // 0 op x = x
+    const zeroRight =
+      zeroLeft || op === Op.i64_sub || op === Op.i64_shl || op === Op.i64_shr_u || op === Op.i64_shr_s;
+    if (s2 < 0) {
+      if (zeroRight && imm === 0) this.get(s1);
+      else if (zeroLeft && s1 === 0) this.imm64(imm);
+      else return false;
+      return true;
+    }
+    if (zeroRight && s2 === 0) this.get(s1);
+    else if (zeroLeft && s1 === 0) this.get(s2);
+    else return false;
+    return true;
+  }
+
   private imm64(imm: number): void {
     this.f.i64Const(imm | 0, imm >> 31);
   }
@@ -1578,19 +1592,25 @@ class Emitter {
     switch (ins.kind) {
       case K_ALU:
         if (d === 0) return;
-        this.get(s1);
-        this.get(s2);
-        f.op(op);
+        if (!this.identity(op, s1, s2)) {
+          this.get(s1);
+          this.get(s2);
+          f.op(op);
+        }
         this.set(d);
         return;
-      case K_ALU_IMM:
+      case K_ALU_IMM: {
         if (d === 0) return;
-        this.get(s1);
-        if (name === "slli" || name === "srli" || name === "srai") f.i64Const(imm & 63, 0);
-        else this.imm64(imm);
-        f.op(op);
+        const shift = name === "slli" || name === "srli" || name === "srai";
+        if (!this.identity(op, s1, -1, shift ? imm & 63 : imm)) {
+          this.get(s1);
+          if (shift) f.i64Const(imm & 63, 0);
+          else this.imm64(imm);
+          f.op(op);
+        }
         this.set(d);
         return;
+      }
       case K_ALU_W:
         if (d === 0) return;
         this.get(s1);
@@ -1600,13 +1620,17 @@ class Emitter {
         f.op(op).op(Op.i64_extend_i32_s);
         this.set(d);
         return;
-      case K_ALU_W_IMM:
+      case K_ALU_W_IMM: {
         if (d === 0) return;
+        const k = name === "addiw" ? imm : imm & 31;
         this.get(s1);
-        f.op(Op.i32_wrap_i64).i32Const(name === "addiw" ? imm : imm & 31);
-        f.op(op).op(Op.i64_extend_i32_s);
+        f.op(Op.i32_wrap_i64);
+        // addiw rd, rs, 0 (sext.w), a shift by 0: the low word sign-extended
+        if (k !== 0) f.i32Const(k).op(op);
+        f.op(Op.i64_extend_i32_s);
         this.set(d);
         return;
+      }
       case K_CMP:
       case K_CMP_IMM:
         if (d === 0) return;
@@ -1669,8 +1693,11 @@ class Emitter {
   private lookup(s1: number, imm: number, width: number, tag: number): void {
     const f = this.f;
     this.get(s1);
-    this.imm64(imm);
-    f.op(Op.i64_add).localTee(this.addr).op(Op.i32_wrap_i64).localTee(this.lo);
+    if (imm !== 0) {
+      this.imm64(imm);
+      f.op(Op.i64_add);
+    }
+    f.localTee(this.addr).op(Op.i32_wrap_i64).localTee(this.lo);
     entryOffset(this.f, this.lo);
     f.localTee(this.e).load(Op.i64_load, tag);
     f.localGet(this.addr)
@@ -1800,14 +1827,16 @@ class Emitter {
     this.f.localGet(slot).i32Const(3).op(Op.i32_shl);
   }
 
-  /** stamp[slot] = the clock of the instruction at `rel`: clk + n + rel, as the block's clkEnd
-   *  + rel (exact: integers far below 2^53), so a site costs one f64 add, not an i32 add, a
-   *  conversion and an f64 add. */
+  /** stamp[slot] = the clock of the instruction at `rel`: clk + f64(n + rel) (exact: integers
+   *  far below 2^53). (It was the block's clock clk + f64(n), a local set at each block's start,
+   *  + rel as an f64 constant: TurboFan computed that clock again in each site's hit arm, and
+   *  built the constants at the region's entry; Liftoff computed it in every block.) */
   private stampAt(slot: number, rel: number): void {
     const f = this.f;
     this.slotOffset(slot);
-    f.localGet(this.clkEnd);
-    if (rel !== 0) f.f64Const(rel).op(Op.f64_add);
+    f.localGet(this.n);
+    if (rel !== 0) f.i32Const(rel).op(Op.i32_add);
+    f.op(Op.f64_convert_i32_s).localGet(2).op(Op.f64_add);
     f.store(Op.f64_store, this.lay.stamp);
   }
 

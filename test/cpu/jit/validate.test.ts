@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Machine, PRIV_S } from "../../../src/cpu/index.js";
 import { attachJit, type RegionDump } from "../../../src/cpu/jit/index.js";
 import { PASS, runAsm } from "../../helpers/asm.js";
+import { expectSameRuns } from "../../helpers/jitdiff.js";
 import { runPagedGuest, stridedIncrement } from "../../helpers/paged.js";
 
 /** The bytes of every module compiled while a test runs. */
@@ -130,5 +131,48 @@ describe("translator: every generated module validates", () => {
     }
     expectValid(dumps);
     expectNoFunctionImports();
+    // a site's stamp is clk + f64(n + rel) (region.ts stampAt): no f64 local of the block's clock
+    // (TurboFan computed it again in each site's hit arm anyway; per block it cost Liftoff's code)
+    for (const d of dumps) expect(d.wat).not.toMatch(/\(local \$\w+ f64\)/);
+  });
+
+  it("folds x0 and zero immediates: mv, li, sext.w, shifts by 0, an access at offset 0 add no zero", () => {
+    // (each of these was an op with a constant 0 in the module: TurboFan folded it, Liftoff's
+    // code and the module's bytes had it; region.ts identity())
+    const src = `
+    .globl _start
+_start:
+    la s0, buf
+    li s1, 3000
+1:  mv a1, a0
+    li a2, -5
+    sext.w a3, a1
+    addi a4, a2, 0
+    slli a5, a3, 0
+    srliw a6, a3, 0
+    xor a7, x0, a2
+    sub t1, a1, x0
+    or t2, a4, x0
+    ld t0, 0(s0)
+    add t0, t0, a1
+    sd t0, 0(s0)
+    add a0, a0, s1
+    sub a0, x0, a0
+    addi s1, s1, -1
+    bnez s1, 1b
+${PASS}
+    .data
+    .balign 8
+buf: .dword 7`;
+    const dumps: RegionDump[] = [];
+    const { executed } = expectSameRuns((j) =>
+      runAsm(src, j ? { setup: (m) => void attachJit(m, { hot: 64, dump: (d) => dumps.push(d) }) } : {}),
+    );
+    expect(executed).toBeGreaterThan(40_000);
+    expectValid(dumps);
+    for (const d of dumps) {
+      expect(d.wat).not.toMatch(/i64\.const 0\s+i64\.(add|or|xor|sub|shl|shr_u)\b/);
+      expect(d.wat).not.toMatch(/i32\.const 0\s+i32\.(add|shr_u)\b/);
+    }
   });
 });
