@@ -14,7 +14,14 @@
 
 import { digest64 } from "../digest.js";
 import { linkRegions } from "./pack.js";
-import { type Digest, decodeRegion, helperKey, type TranslationCache, valueEntry } from "./tcache.js";
+import {
+  type Digest,
+  decodeRegion,
+  helperKey,
+  regionKeyTag,
+  type TranslationCache,
+  valueEntry,
+} from "./tcache.js";
 
 /** A pack's first word ("PK01" little-endian) and its header's words: magic, entries, wasm
  *  bytes, the digest (2 words) of the whole value less the digest's own words. */
@@ -106,11 +113,47 @@ export function decodePack(
   return { entries, wasm: v.subarray(at) };
 }
 
-/** Are byte strings `a` and `b` equal? */
+/** Are byte strings `a` and `b` equal? (By 32-bit words where both are aligned: a key is 4 KB
+ *  and more, compared in V8's cold code.) */
 function same(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  let i = 0;
+  if (((a.byteOffset | b.byteOffset) & 3) === 0) {
+    const n = a.length >> 2;
+    const wa = new Int32Array(a.buffer, a.byteOffset, n);
+    const wb = new Int32Array(b.buffer, b.byteOffset, n);
+    for (let k = 0; k < n; k++) if (wa[k] !== wb[k]) return false;
+    i = n << 2;
+  }
+  for (; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Region keys by their tag (regionKeyTag: page, entry...), so that a lookup compares whole
+ *  only the keys of its tag. Two keys differ only after their long common head (the build, the
+ *  layout): comparing each in V8's cold code cost 3 ms for a warm bench_coremark's first
+ *  300,000 instructions. */
+class Keys {
+  private readonly keys: Uint8Array[] = [];
+  private readonly byTag = new Map<string, number[]>();
+
+  get length(): number {
+    return this.keys.length;
+  }
+
+  /** Add `key` (its index: the number of keys before it). */
+  add(key: Uint8Array): void {
+    const t = regionKeyTag(key);
+    this.byTag.set(t, [...(this.byTag.get(t) ?? []), this.keys.length]);
+    this.keys.push(key);
+  }
+
+  /** The index of the key equal to `key`, or -1. */
+  indexOf(key: Uint8Array): number {
+    if (this.keys.length === 0) return -1;
+    for (const k of this.byTag.get(regionKeyTag(key)) ?? []) if (same(this.keys[k]!, key)) return k;
+    return -1;
+  }
 }
 
 /** A region found in the loaded pack: its stored value, the pack's module and its export. */
@@ -121,41 +164,53 @@ export interface PackHit {
 }
 
 /** One hart's packs in a run: the pack anchored at its first region (loaded at once), and the
- *  regions the run used, for the pack written at the end (flush). Keys are compared whole, in a
- *  list: a pack holds at most PACK_MAX of them, and two keys differ in their first few hundred
- *  bytes (the header: page, entry) unless they are of one page and entry. */
+ *  regions the run used, for the pack written at the end (flush). */
 export class PackSession {
   /** Regions taken from the pack in this run. */
   taken = 0;
   /** The first region's key (null: none yet). */
   private first: Uint8Array | null = null;
   private module: WebAssembly.Module | null = null;
-  /** The loaded pack's entries (entry k is the module's export `${k}`). */
+  /** The loaded pack's entries (entry k is the module's export `${k}`) and their keys. */
   private held: PackEntry[] = [];
-  /** Region values the run used, in order, and whether one is not in the loaded pack. */
+  private readonly heldKeys = new Keys();
+  /** Which of the pack's entries the run took. */
+  private readonly took: boolean[] = [];
+  /** Region values the run used, in order, their keys, and whether one is not in the pack. */
   private readonly used: PackEntry[] = [];
+  private readonly usedKeys = new Keys();
   private fresh = false;
 
   constructor(private readonly cache: TranslationCache) {}
 
-  /** The region of key `key` in this hart's pack, if it holds it. The first key asked for
-   *  anchors the pack: it is loaded then (and the store told to call flush at the end). */
+  /** The region of key `key` in this hart's pack, if it holds it (then the run has used it:
+   *  no note()). The first key asked for anchors the pack: it is loaded then (and the store
+   *  told to call flush at the end). */
   find(key: Uint8Array): PackHit | undefined {
     if (this.first === null) this.start(key);
     const module = this.module;
-    const k = this.held.findIndex((e) => same(e.key, key));
-    if (module === null || k < 0) return undefined;
+    if (module === null) return undefined;
+    const k = this.heldKeys.indexOf(key);
+    if (k < 0) return undefined;
     this.taken++;
-    return { value: this.held[k]!.value, module, name: String(k) };
+    const e = this.held[k]!;
+    if (!this.took[k]) {
+      this.took[k] = true;
+      this.usedKeys.add(e.key);
+      this.used.push(e);
+    }
+    return { value: e.value, module, name: String(k) };
   }
 
-  /** The region of key `key`, stored as `value`, was installed in this run (a hit or a miss). A
-   *  region the pack does not hold makes the run write it again, unless it is full (PACK_MAX):
-   *  a program of more regions than that would write it at every run. */
+  /** The region of key `key`, stored as `value`, was installed in this run, not from the pack
+   *  (a file's value or a translation). A region the pack does not hold makes the run write it
+   *  again, unless it is full (PACK_MAX): a program of more regions than that would write it at
+   *  every run. */
   note(key: Uint8Array, value: Uint8Array<ArrayBuffer>): void {
-    if (this.used.some((e) => same(e.key, key))) return;
+    if (this.usedKeys.indexOf(key) >= 0) return;
+    this.usedKeys.add(key);
     this.used.push({ key, value });
-    if (this.held.length < PACK_MAX && !this.held.some((e) => same(e.key, key))) this.fresh = true;
+    if (this.held.length < PACK_MAX && this.heldKeys.indexOf(key) < 0) this.fresh = true;
   }
 
   /** Write the pack anchored at the first region when the run used a region it did not hold:
@@ -163,7 +218,7 @@ export class PackSession {
   flush(): void {
     if (!this.fresh || this.first === null) return;
     this.fresh = false;
-    const entries = [...this.used, ...this.held.filter((e) => !this.used.some((u) => same(u.key, e.key)))];
+    const entries = [...this.used, ...this.held.filter((e) => this.usedKeys.indexOf(e.key) < 0)];
     entries.length = Math.min(entries.length, PACK_MAX);
     if (entries.length < 2) return;
     const dg = this.cache.store.digest ?? digest64;
@@ -192,5 +247,6 @@ export class PackSession {
       return;
     }
     this.held = p.entries;
+    for (const e of p.entries) this.heldKeys.add(e.key);
   }
 }

@@ -136,6 +136,16 @@ export function regionKey(
   return key;
 }
 
+/** A short text of region key `key` (made without slots) that tells most keys apart cheaply:
+ *  the end of its text header (the page, entry, variant, keepAll, a stub's stops). Two keys of
+ *  one tag may still differ (the page's bytes): equality is the whole key's. */
+export function regionKeyTag(key: Uint8Array): string {
+  const end = key.length - PAGE - SLOT * 4;
+  let s = "";
+  for (let i = Math.max(0, end - 96); i < end; i++) s += String.fromCharCode(key[i]!);
+  return s;
+}
+
 /** What a value holds: the region (null: the translator refused it) with its module's bytes,
  *  and the page offsets the translator decoded on the way (a hit decodes them too, so that the
  *  decode cache is left as a translation leaves it, and the next key with slots is the same). */
@@ -267,7 +277,7 @@ export function compileRegion(
   const module = hit?.region ? (inPack?.module ?? compiled(hit.wasm)) : null;
   if (got && hit && (hit.region === null || module !== null)) {
     cache.hits++;
-    if (hit.region) pack?.note(key, got);
+    if (hit.region && !inPack) pack?.note(key, got);
     // Keyed by its slots (the warm-up), the page's decode cache is left as the translator
     // leaves it, so that the next key is the same; else only the blocks' slots are decoded,
     // for their marks (the interpreter decodes the rest when it gets there: decoding cold
