@@ -6,6 +6,7 @@
 import { type JitStats, Machine, Paging, zeroJitStats } from "../cpu/index.js";
 import type * as Jit from "../cpu/jit/index.js";
 import type { PagingMode, TlbConfig } from "../mmu/index.js";
+import { monotonicMs } from "./clock.js";
 
 /** The most harts a machine has (the Machine refuses more). */
 export const MAX_HARTS = 64;
@@ -114,7 +115,7 @@ function attachNow(m: Machine, spec: JitSpec): void {
   const dump = spec.dump;
   const hex = (v: bigint): string => v.toString(16).padStart(16, "0");
   const opts = {
-    clock: hrMs,
+    clock: monotonicMs,
     ...(spec.hot === undefined ? {} : { hot: spec.hot }),
     ...(spec.store === undefined ? {} : { store: spec.store }),
   };
@@ -131,14 +132,6 @@ function attachNow(m: Machine, spec: JitSpec): void {
           },
         },
   );
-}
-
-/** Milliseconds of a monotonic clock for the translator's figures (JitOptions.clock):
- *  process.hrtime, as the report's own clock (stats.ts), not performance.now, whose first use
- *  loads Node's perf_hooks modules: 4-5 ms of the interpreter's thread when translation starts. */
-function hrMs(): number {
-  const [s, ns] = process.hrtime();
-  return s * 1e3 + ns / 1e6;
 }
 
 /** Allow only `mode` (and Bare) in every hart's satp: a write of another MODE is ignored, as

@@ -17,6 +17,7 @@ import {
 } from "../cpu/index.js";
 import type { JitStats } from "../cpu/jit/index.js";
 import type { FlushReason, FlushStats, Kernel } from "../kernel/index.js";
+import { monotonicMs } from "./clock.js";
 import { machineJitStats } from "./machine.js";
 import { type TlbReport, tlbReport } from "./perf.js";
 
@@ -109,10 +110,10 @@ export class StatsCollector {
   }
 
   private timed(h: Hart, budget: number): number {
-    const t = nowMs();
+    const t = monotonicMs();
     // run() picks the variant (paged or bare, with translation or not) as the machine would
     const n = run(h, budget, this.inner);
-    this.hartWall[h.id]! += nowMs() - t;
+    this.hartWall[h.id]! += monotonicMs() - t;
     return n;
   }
 
@@ -128,11 +129,11 @@ export class StatsCollector {
 
   /** Run `fn` (the kernel's scheduler, a boot), adding its wall time to the total. */
   time<T>(fn: () => T): T {
-    this.startedAt = nowMs();
+    this.startedAt = monotonicMs();
     try {
       return fn();
     } finally {
-      this.wallMs += nowMs() - this.startedAt;
+      this.wallMs += monotonicMs() - this.startedAt;
     }
   }
 
@@ -176,13 +177,6 @@ export class StatsCollector {
 }
 
 /** The report's `jit` member when the machine translates. */
-/** Milliseconds of a monotonic clock. process.hrtime, not performance.now: Node's `performance`
- *  global loads its perf_hooks modules (11 of them, ~3.5 M host instructions) at first use. */
-function nowMs(): number {
-  const [s, ns] = process.hrtime();
-  return s * 1e3 + ns / 1e6;
-}
-
 function jitSection(s: JitStats | null, instret: number): { jit?: JitStats & { share: number } } {
   if (s === null) return {};
   return { jit: { ...s, share: instret > 0 ? s.executed / instret : 0 } };

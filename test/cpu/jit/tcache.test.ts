@@ -422,6 +422,29 @@ describe("packs: a run's regions linked into one module", () => {
     expect(store.puts).toBe(puts); // the pack held every region: not written again
   });
 
+  it("a run that used regions the pack lacks writes it again with them, the old ones kept", () => {
+    // the same first page (the pack's anchor), another loop on the second one
+    const other = LOOP.replace("slli t1, s2, 3", "slli t1, s2, 4");
+    const store = new MemStore();
+    const a = run(LOOP, store, false, true);
+    const b = run(other, store, false, true);
+    expect(packs(store).length).toBe(1); // one anchor: the first region's key
+    expect(b.taken).toBeGreaterThan(0); // the first page's regions
+    expect(b.taken).toBeLessThan(b.same.stats.regions);
+    const both = decodePack(packs(store)[0]![1])!;
+    expect(both.entries.length).toBe(a.same.stats.regions + b.same.stats.regions - b.taken);
+    const puts = store.puts;
+    for (const [src, r] of [
+      [LOOP, a],
+      [other, b],
+    ] as const) {
+      const again = run(src, store, false, true);
+      expect(again.same).toEqual(r.same);
+      expect(again.taken).toBe(r.same.stats.regions);
+    }
+    expect(store.puts).toBe(puts); // the pack held them all: not written again
+  });
+
   it("a pack's module validates and exports each region's run; its entries are the stored values", () => {
     const store = new MemStore();
     run(LOOP, store, false, true);
