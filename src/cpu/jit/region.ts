@@ -1103,8 +1103,6 @@ class Emitter {
    *  address word. */
   private gSlot = -1;
   private gLo = -1;
-  /** The x array's byte offset (a constant: V8 folds it into each access). */
-  private readonly xBase: number;
   /** The group of access sites being emitted (planGroups), or null. */
   private group: OpenGroup | null = null;
   /** The loop groups of the block being emitted (LoopGroup; none unless it loops on itself),
@@ -1151,7 +1149,6 @@ class Emitter {
     this.lo = f.local(I32, "lo");
     this.e = f.local(I32, "e");
     this.slot = f.local(I32, "slot");
-    this.xBase = f.local(I32, "xbase");
     blocks.forEach((b, i) => {
       this.index.set(b.off, i);
     });
@@ -1194,7 +1191,6 @@ class Emitter {
 
   emit(resume: number[]): RegionCode {
     const f = this.f;
-    f.i32Const(this.lay.x).localSet(this.xBase);
     this.initLoopLocals();
     this.exitLabel = f.block();
     this.fp?.enter(this.exitLabel);
@@ -1379,10 +1375,7 @@ class Emitter {
     if (loopsOnItself(b)) {
       // the registers it uses live in locals across its back edge: loaded once before the loop
       this.carried = this.blockRegs(b).all;
-      for (const r of this.carried)
-        f.localGet(this.xBase)
-          .load(Op.i64_load, 8 * r)
-          .localSet(this.reg[r]!);
+      for (const r of this.carried) this.reloadX(r);
       this.selfLabel = f.loop();
     }
     this.blockBody(b, len);
@@ -1415,12 +1408,25 @@ class Emitter {
     }
   }
 
+  /** Push register r from the x array, at a constant address (as an offset of address 0: Liftoff
+   *  then reads the memory's base only, where from a local holding the array's offset it read
+   *  that local from its frame at each access; TurboFan's code is the same). */
+  private loadX(r: number): void {
+    this.f.i32Const(0).load(Op.i64_load, this.lay.x + 8 * r);
+  }
+
+  /** Load register r's local from the x array. */
+  private reloadX(r: number): void {
+    this.loadX(r);
+    this.f.localSet(this.reg[r]!);
+  }
+
   /** Store register r's local to the x array. */
   private storeReg(r: number): void {
     this.f
-      .localGet(this.xBase)
+      .i32Const(0)
       .localGet(this.reg[r]!)
-      .store(Op.i64_store, 8 * r);
+      .store(Op.i64_store, this.lay.x + 8 * r);
   }
 
   /** The branch back to the head of the block's own loop: the carried registers (block()) must
@@ -1433,10 +1439,7 @@ class Emitter {
         throw new Error(`translator: x${r} dirty at a back edge but not at the loop's head`);
     }
     for (const r of this.carried) {
-      if (!this.cached[r])
-        f.localGet(this.xBase)
-          .load(Op.i64_load, 8 * r)
-          .localSet(this.reg[r]!);
+      if (!this.cached[r]) this.reloadX(r);
     }
     f.br(this.selfLabel!);
     // on the block's straight line (a jal to itself) what follows is unreachable: nothing is
@@ -1516,7 +1519,7 @@ class Emitter {
     if (r === 0) f.i64Const(0, 0);
     else if (this.cached[r]) f.localGet(this.reg[r]!);
     else {
-      f.localGet(this.xBase).load(Op.i64_load, 8 * r);
+      this.loadX(r);
       if (f.blockDepth === this.topDepth) {
         f.localTee(this.reg[r]!);
         this.cached[r] = true;
@@ -1528,10 +1531,7 @@ class Emitter {
    *  whose arms read it). */
   private cache(r: number): void {
     if (r === 0 || this.cached[r] || this.f.blockDepth !== this.topDepth) return;
-    this.f
-      .localGet(this.xBase)
-      .load(Op.i64_load, 8 * r)
-      .localSet(this.reg[r]!);
+    this.reloadX(r);
     this.cached[r] = true;
   }
 
@@ -1805,7 +1805,7 @@ class Emitter {
       // the base from the x array (current: openGroup() stores it if dirty), not get(): V8 would merge the
       // address with the site's own and keep it live across the group's calls
       if (page.base === 0) f.i64Const(0, 0);
-      else f.localGet(this.xBase).load(Op.i64_load, 8 * page.base);
+      else this.loadX(page.base);
       this.imm64(page.imms[j]!);
       f.op(Op.i64_add).op(Op.i32_wrap_i64).localTee(this.gLo);
       // the host TLB's byte index of the address, as lookup()
@@ -2161,10 +2161,7 @@ class Emitter {
       // memory has its result: read from there on; in an arm, a local that held the register
       // (dirty on the other path, perhaps) takes the result
       if (f.blockDepth === this.topDepth) this.cached[d] = false;
-      else if (this.cached[d])
-        f.localGet(this.xBase)
-          .load(Op.i64_load, 8 * d)
-          .localSet(this.reg[d]!);
+      else if (this.cached[d]) this.reloadX(d);
     }
     this.afterCall(ins, rel);
   }

@@ -133,7 +133,13 @@ describe("translator: every generated module validates", () => {
     expectNoFunctionImports();
     // a site's stamp is clk + f64(n + rel) (region.ts stampAt): no f64 local of the block's clock
     // (TurboFan computed it again in each site's hit arm anyway; per block it cost Liftoff's code)
-    for (const d of dumps) expect(d.wat).not.toMatch(/\(local \$\w+ f64\)/);
+    // and the x registers are read and written at constant addresses (region.ts loadX): no i32
+    // local holding the x array's offset
+    for (const d of dumps) {
+      expect(d.wat).not.toMatch(/\(local \$\w+ f64\)/);
+      expect(d.wat).not.toMatch(/\(local \$xbase i32\)/);
+      expect(d.wat).toMatch(/i32\.const 0\s+i64\.load offset=\d+/);
+    }
   });
 
   it("folds x0 and zero immediates: mv, li, sext.w, shifts by 0, an access at offset 0 add no zero", () => {
