@@ -76,7 +76,7 @@ export const CHUNK_GROUPS: readonly { name: string; test: RegExp }[] = [
   },
   {
     name: "run",
-    test: /[\\/]src[\\/]cli[\\/](run|run-kernel|run-bare|guest|kernel-session|stats|machine-config|tlb-trace|insn-trace|perf|translation-cache)\.ts$/,
+    test: /[\\/]src[\\/]cli[\\/](run|run-kernel|run-bare|guest|kernel-session|stats|machine-config|tlb-trace|insn-trace|perf|translation-cache|decode-memo)\.ts$/,
   },
 ];
 

@@ -51,6 +51,7 @@ import {
   wholeNumberOpt,
 } from "./args.js";
 import { compilerHost, hostCache, type ModuleLoader, moduleLoader } from "./compiler-host.js";
+import { keepDecodeMemo } from "./decode-memo.js";
 import { DEFAULT_TRACE_LIMIT, InsnTracer } from "./insn-trace.js";
 import { err } from "./io.js";
 import { parseRange, type TlbTraceFilter, TlbTracer } from "./tlb-trace.js";
@@ -212,6 +213,8 @@ export function machineConfig(p: Parsed, command: string): MachineConfig {
   // and their interpreters compiled through the code cache when bin/mmlab.js runs them
   const compiler = compilerHost();
   if (compiler) setGeneratedCompiler(compiler);
+  // and the instruction words decoded by earlier runs taken from the cache directory
+  keepDecodeMemo(hostCache());
   // and their translator loaded when a hart first needs it (a short program never does)
   const modules = moduleLoader();
   if (modules) setJitLoader(() => loadedJit(modules));

@@ -27,11 +27,6 @@ export class CodeCache {
   private readonly pages = new Map<number, Int32Array>();
   /** An all-zero page: the interpreter's fetch state before the first fetch. */
   readonly empty = new Int32Array(PAGE_SLOTS * SLOT_WORDS);
-  /** Slots by word, memoised: a direct-mapped table of MEMO_SIZE entries [word, op, registers,
-   *  imm] (op 0: empty), so that a word met again is not decoded again. Typed, outside V8's heap:
-   *  a Map of the words' Decoded records grew to ~2,500 entries in a glibc hello world, 0.6 MB
-   *  of its start-up's allocations, all kept and copied by each scavenge. */
-  private readonly memo = new Int32Array(MEMO_SIZE * 4);
   /** Called when a page becomes a code page, so harts drop their writable host-TLB entries. */
   onNewCodePage: (ramPage: number) => void = () => {};
   /** Called when the cache is dropped, so harts drop their fetch host-TLB entries. */
@@ -66,15 +61,23 @@ export class CodeCache {
 
   /** Decode `word` (memoised by word) and fill slot `i` of `dc`; returns the op. */
   fill(dc: Int32Array, i: number, word: number): number {
-    const memo = this.memo;
-    const m = memoIndex(word);
+    const memo = MEMO;
     const len = (word & 3) === 3 ? 4 : 2;
-    if (memo[m] === (word | 0) && memo[m + 1] !== 0) {
-      dc[i] = memo[m + 1]!;
-      dc[i + 1] = memo[m + 2]!;
-      dc[i + 2] = memo[m + 3]!;
-      dc[i + 3] = len;
-      return memo[m + 1]!;
+    // open addressing: the word's own entry, then the next ones, up to MEMO_PROBES of them
+    const own = memoIndex(word);
+    let free = -1;
+    for (let k = 0, m = own; k < MEMO_PROBES; k++, m = (m + 4) & MEMO_MASK) {
+      if (memo[m + 1] === 0) {
+        free = m;
+        break; // a word is never after an empty entry of its probes
+      }
+      if (memo[m] === (word | 0)) {
+        dc[i] = memo[m + 1]!;
+        dc[i + 1] = memo[m + 2]!;
+        dc[i + 2] = memo[m + 3]!;
+        dc[i + 3] = len;
+        return memo[m + 1]!;
+      }
     }
     const dec = decode(word);
     const d = WRITES_F[dec.op] ? dec.rd * 2 : rdPair(dec.rd);
@@ -82,10 +85,13 @@ export class CodeCache {
     const imm = slotImm(dec);
     if (dec.len !== len)
       throw new Error(`decode cache: ${word >>> 0} decoded to length ${dec.len}, not ${len}`);
+    // the first free entry of its probes, else its own (the word there is decoded again)
+    const m = free >= 0 ? free : own;
     memo[m] = word;
     memo[m + 1] = dec.op;
     memo[m + 2] = regs;
     memo[m + 3] = imm;
+    memoFills++;
     dc[i] = dec.op;
     dc[i + 1] = regs;
     dc[i + 2] = imm;
@@ -118,10 +124,42 @@ export class CodeCache {
   }
 }
 
-/** Entries of the decode memo (CodeCache.memo): 4,096 (64 KiB) hold the distinct words a
- *  glibc program runs at start-up with few collisions (a collision only decodes again). */
-const MEMO_BITS = 12;
+/** Entries of the decode memo: 8,192 (128 KiB) hold the distinct words of a few glibc programs
+ *  (~2,300 for a hello world, ~2,900 with bench_coremark's) with few evictions (an evicted word
+ *  is only decoded again). */
+const MEMO_BITS = 13;
 const MEMO_SIZE = 1 << MEMO_BITS;
+/** Entries a lookup looks at, from the word's own on. */
+const MEMO_PROBES = 8;
+/** Masks an index into the memo (4 words an entry). */
+const MEMO_MASK = MEMO_SIZE * 4 - 1;
+
+/** Slots by word, memoised for every decode cache of the process (a slot is a function of its
+ *  word alone): a direct-mapped table of MEMO_SIZE entries [word, op, registers, imm] (op 0:
+ *  empty), so that a word met again is not decoded again. Typed, outside V8's heap: a Map of the
+ *  words' Decoded records grew to ~2,500 entries in a glibc hello world, 0.6 MB of its
+ *  start-up's allocations, all kept and copied by each scavenge. The CLI keeps it between runs
+ *  (src/cli/decode-memo.ts): decoding is cold code, run by V8's bytecode interpreter. */
+const MEMO = new Int32Array(MEMO_SIZE * 4);
+/** Entries written since the process started or the memo was seeded. */
+let memoFills = 0;
+
+/** The decode memo's table (to be saved) and how many entries were written since the process
+ *  started or seedDecodeMemo() ran. */
+export function decodeMemo(): { table: Int32Array; fills: number } {
+  return { table: MEMO, fills: memoFills };
+}
+
+/** Seed the decode memo: `read` writes a table that decodeMemo() gave in a process of this very
+ *  build into the bytes it is handed and says whether they are whole (the caller checks the
+ *  build and the bytes' integrity: a slot is trusted as decoded); if not, the memo is emptied.
+ *  In place: no second copy of the table to touch. */
+export function seedDecodeMemo(read: (bytes: Uint8Array) => boolean): boolean {
+  const ok = read(new Uint8Array(MEMO.buffer, MEMO.byteOffset, MEMO.byteLength));
+  if (!ok) MEMO.fill(0);
+  memoFills = 0;
+  return ok;
+}
 
 /** The memo entry of `word`, as an index into CodeCache.memo (Fibonacci hashing). */
 function memoIndex(word: number): number {

@@ -1,7 +1,7 @@
 // Public face of the CPU layer: harts, the decoder, the interpreter and the bare machine. The
 // translator's WebAssembly emitter has its own face, ./jit/index.ts (not loaded by the
 // interpreter's users until the translator runs: start-up, docs/performance.md).
-export { CodeCache } from "./code.js";
+export { CodeCache, decodeMemo, seedDecodeMemo } from "./code.js";
 export {
   CAUSE,
   CSR,
