@@ -165,8 +165,8 @@ describe("the playground in Chromium", () => {
     await page.locator("#set-tlb").selectOption("golden-cove");
     await page.locator("#boot").click();
     const box = page.locator('#tlb .grid-scroll[data-scroll="0-stlb"]');
-    await box.waitFor();
-    expect(await box.locator("i").count()).toBe(2048);
+    // The console drew the default model's 1536-entry L2 before the boot: wait for the new snapshot.
+    await expect.poll(() => box.locator("i").count(), { timeout: 60_000 }).toBe(2048);
     const dims = (): Promise<{ top: number; sh: number; ch: number; cell: number }> =>
       box.evaluate((el) => ({
         top: el.scrollTop,
