@@ -382,7 +382,7 @@ describe("CachedLoader", () => {
     writeFileSync(
       main,
       'const { twice } = require("./lib-abc.js");\nexports.answer = () => twice(21);\n' +
-        "exports.more = (n) => { const parts = []; for (let i = 0; i < n; i++) parts.push(i + \":\" + i * i); return parts.join(); };\n",
+        'exports.more = (n) => { const parts = []; for (let i = 0; i < n; i++) parts.push(i + ":" + i * i); return parts.join(); };\n',
     );
     const file = join(cache, "main.js.v8");
     const session = (work: number, more: boolean): { written: number; hits: string[] } => {
