@@ -35,6 +35,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
+import { childCpu } from "./harness.js";
 
 /** One command of the suite. */
 export interface ColdCommand {
@@ -172,18 +173,6 @@ export function coldCommands(): ColdCommand[] {
 function qemuTwin(b: BenchEntry): string[] | undefined {
   const m = /^(\S+(?: \S+)*) under qemu-riscv64$/.exec(b.stdoutFrom ?? "");
   return m ? m[1]!.split(" ") : undefined;
-}
-
-/** CPU seconds used so far by this process's waited-for children, or null off Linux. */
-function childCpu(): number | null {
-  try {
-    const stat = readFileSync("/proc/self/stat", "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // Fields 16 and 17 of proc(5) (cutime, cstime) are at 13 and 14 after the command name.
-    return (Number(f[13]) + Number(f[14])) / 100; // USER_HZ: 100 on Linux
-  } catch {
-    return null;
-  }
 }
 
 interface Sample {

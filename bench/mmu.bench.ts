@@ -17,7 +17,7 @@ import { CSR, Machine, Paging, PRIV_M, PRIV_S, run } from "../src/cpu/index.js";
 import { attachJit } from "../src/cpu/jit/index.js";
 import { readElf } from "../src/elf/index.js";
 import { makeSatp, mapLeaf, PTE_AD, PTE_RWX, RAM_BASE, SATP_SV48, SV48 } from "../src/mmu/index.js";
-import { makeSuite, type SuiteFactory } from "./harness.js";
+import { interleavedRatio, makeSuite, type SuiteFactory } from "./harness.js";
 
 const INSNS = 2_000_000;
 
@@ -136,34 +136,6 @@ function checkRun(name: string, s: Setup, insns: number, allHits: boolean, jit: 
   const share = (s.translated() - t0) / insns;
   if (allHits && misses !== 0) throw new Error(`bench ${name}: ${misses} TLB misses in a warm run`);
   if (jit && share < 0.99) throw new Error(`bench ${name}: only ${(100 * share).toFixed(1)}% translated`);
-}
-
-/** CPU milliseconds of one call of `fn` (user + system: a loaded machine inflates wall time more). */
-function cpuMs(fn: () => void): number {
-  const t0 = process.cpuUsage();
-  fn();
-  const t = process.cpuUsage(t0);
-  return (t.user + t.system) / 1000;
-}
-
-/** The median over `rounds` of b's CPU time / a's, the two run one after the other each round
- *  (alternating which goes first). */
-function interleavedRatio(a: () => void, b: () => void, rounds: number): number {
-  const r: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    let ta: number;
-    let tb: number;
-    if (i & 1) {
-      ta = cpuMs(a);
-      tb = cpuMs(b);
-    } else {
-      tb = cpuMs(b);
-      ta = cpuMs(a);
-    }
-    r.push(tb / ta);
-  }
-  r.sort((x, y) => x - y);
-  return r[rounds >> 1]!;
 }
 
 /** Interleaved rounds of the onoff summary's CPU-time ratios. */

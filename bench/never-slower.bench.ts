@@ -25,16 +25,28 @@
 // without --no-jit, one fresh process an op: start-up and the cold emitter included, as a user
 // meets them): never-slower/cold-once, cold-rewrite, cold-brief. Every run is checked to pass
 // (exit status 0) and, in process, to leave the same registers with and without translation.
+// benchmark.js runs a suite's cases one after the other, so a change of the machine's load
+// between them skews their ratio; each suite's summary also gives the ratio measured in
+// RATIO_ROUNDS interleaved rounds (the median; wall time in process, the children's CPU time for
+// whole commands), the figure to read.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { assemble } from "../src/asm/index.js";
 import * as Jit from "../src/cpu/jit/index.js";
 import { DEFAULT_TLB_PRESET, loadTlbConfig } from "../src/mmu/index.js";
 import { newMachine, setJitLoader } from "../src/session/index.js";
-import { type CaseDef, makeSuite, type SuiteDef, type SuiteFactory } from "./harness.js";
+import {
+  type CaseDef,
+  childCpu,
+  interleavedRatio,
+  makeSuite,
+  type SuiteDef,
+  type SuiteFactory,
+  wallMs,
+} from "./harness.js";
 
 /** The `once` and `brief` guests: loops of distinct code one after the other (256 loops are 13
  *  pages), and the passes of each: `once` far below the heat threshold (1,024 back edges),
@@ -194,47 +206,53 @@ function inProcess(name: string, source: string): CaseDef[] {
   ];
 }
 
-/** CPU seconds used so far by this process's waited-for children (user + system, in ticks of
- *  10 ms), or null off Linux (bench/commands.ts reads the same). */
-function childCpu(): number | null {
-  try {
-    const stat = readFileSync("/proc/self/stat", "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[13]) + Number(f[14])) / 100;
-  } catch {
-    return null;
-  }
-}
-
 /** The median of `a` (the upper one of an even count). */
 function median(a: number[]): number {
   return [...a].sort((x, y) => x - y)[a.length >> 1] ?? Number.NaN;
 }
 
-/** The case pair of one guest as whole commands: `mmlab run --bare FILE` (its ELF, written on
- *  first use) with and without --no-jit, a fresh process each; `cpu` collects each case's CPU
- *  seconds per run (a loaded machine inflates wall time more than CPU time). */
-function wholeCommand(name: string, source: string, dir: string, cpu: Record<string, number[]>): CaseDef[] {
+/** Interleaved rounds of each guest's ratio summary (in process, and as whole commands). */
+const RATIO_ROUNDS = 9;
+
+/** The child CPU milliseconds `fn` takes (it waits for the children it spawns), or NaN off Linux. */
+function childCpuMs(fn: () => void): number {
+  const c0 = childCpu();
+  fn();
+  const c1 = childCpu();
+  return c0 === null || c1 === null ? Number.NaN : (c1 - c0) * 1000;
+}
+
+/** A guest as a whole command: runs `mmlab run --bare FILE` (its ELF, written on first use) with
+ *  or without --no-jit in a fresh process; throws unless it passes. */
+function commandOf(name: string, source: string, dir: string): (jit: boolean) => void {
   const file = join(dir, `${name}.elf`);
   let written = false;
-  const spawn = (jit: boolean) => (): void => {
+  return (jit) => {
     if (!written) {
       writeFileSync(file, program(name, source).toElf());
       written = true;
     }
     const args = ["bin/mmlab.js", "run", "--bare", ...(jit ? [] : ["--no-jit"]), file];
-    const c0 = childCpu();
     const r = spawnSync(process.execPath, args, { encoding: "utf8" });
-    const c1 = childCpu();
-    if (c0 !== null && c1 !== null) {
-      const k = jit ? "translated" : "--no-jit";
-      cpu[k] = [...(cpu[k] ?? []), c1 - c0];
-    }
     if (r.status !== 0) {
       throw new Error(`bench never-slower/cold-${name}: ${args.join(" ")}: status ${r.status}\n${r.stderr}`);
     }
   };
-  return [false, true].map((jit) => ({ name: jit ? "translated" : "--no-jit", fn: spawn(jit) }));
+}
+
+/** The case pair of one guest as whole commands, with and without --no-jit, a fresh process
+ *  each; `cpu` collects each case's child CPU seconds per run. */
+function wholeCommand(command: (jit: boolean) => void, cpu: Record<string, number[]>): CaseDef[] {
+  return [false, true].map((jit) => {
+    const k = jit ? "translated" : "--no-jit";
+    return {
+      name: k,
+      fn: () => {
+        const ms = childCpuMs(() => command(jit));
+        if (!Number.isNaN(ms)) cpu[k] = [...(cpu[k] ?? []), ms / 1000];
+      },
+    };
+  });
 }
 
 const WHAT: Record<string, string> = {
@@ -248,25 +266,43 @@ export const suites: SuiteFactory = (opts) => {
   const dir = mkdtempSync(join(os.tmpdir(), "mmlab-never-slower-"));
   const defs: SuiteDef[] = GUESTS.flatMap(([name, source]) => {
     const cpu: Record<string, number[]> = {};
+    const command = commandOf(name, source, dir);
     return [
       {
         name: `never-slower/${name}`,
         title: `${WHAT[name]}, whole guest on a fresh Machine in process: translated / --no-jit`,
         cases: inProcess(name, source),
         ratioTo: "--no-jit",
+        summary: () => [
+          // Wall time: the process's CPU time would count V8's compiler threads, which run beside it.
+          `wall time, ${RATIO_ROUNDS} interleaved rounds' median: translated / --no-jit = ${interleavedRatio(
+            () => runGuest(name, source, false),
+            () => runGuest(name, source, true),
+            RATIO_ROUNDS,
+            wallMs,
+          ).toFixed(2)}`,
+        ],
       },
       {
         name: `never-slower/cold-${name}`,
         title: `${WHAT[name]}, \`mmlab run --bare\` cold, a process an op: translated / --no-jit`,
-        cases: wholeCommand(name, source, dir, cpu),
+        cases: wholeCommand(command, cpu),
         ratioTo: "--no-jit",
         summary: () => {
           const [a, b] = [cpu["--no-jit"] ?? [], cpu.translated ?? []];
           if (a.length === 0 || b.length === 0) return ["CPU time: not measured (no /proc/self/stat)"];
+          const ratio = interleavedRatio(
+            () => command(false),
+            () => command(true),
+            RATIO_ROUNDS,
+            childCpuMs,
+          );
           return [
             `CPU seconds a run (children's user + system, medians of ${a.length} and ${b.length} runs): ` +
               `--no-jit ${median(a).toFixed(2)}, translated ${median(b).toFixed(2)}: ` +
               `translated / --no-jit = ${(median(b) / median(a)).toFixed(2)}`,
+            `CPU time, ${RATIO_ROUNDS} interleaved rounds' median (the figure to read: a change of load falls on both alike): ` +
+              `translated / --no-jit = ${ratio.toFixed(2)}`,
           ];
         },
       },

@@ -44,6 +44,15 @@ function until(got: { text: string }, re: RegExp): Promise<string> {
   });
 }
 
+/** The listen report of serveGdb as a promise: resolved once the stub listens, however loaded the host. */
+function listening(): { report: (where: string) => void; where: Promise<string> } {
+  let report: (where: string) => void = () => {};
+  const where = new Promise<string>((resolve) => {
+    report = resolve;
+  });
+  return { report, where };
+}
+
 describe("--gdb", () => {
   it("takes PORT, HOST:PORT and unix:PATH", () => {
     expect(parseGdbListen("1234", "run")).toEqual({ host: "127.0.0.1", port: 1234 });
@@ -57,12 +66,9 @@ describe("--gdb", () => {
   it("--gdb-wait: nothing runs until gdb continues; the exit is reported as W and ends the run", async () => {
     const { t, m } = target();
     const path = join(tmpdir(), `mmlab-gdb-${process.pid}.sock`);
-    let where = "";
-    const done = serveGdb(t, { path }, true, (w) => {
-      where = w;
-    });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(where).toBe(`unix:${path}`);
+    const listen = listening();
+    const done = serveGdb(t, { path }, true, listen.report);
+    expect(await listen.where).toBe(`unix:${path}`);
     expect(m.harts[0]!.steps).toBe(0);
     const sock = connect(path);
     const got = { text: "" };
@@ -80,11 +86,9 @@ describe("--gdb", () => {
 
   it("a client that disconnects mid-packet: the guest goes on to its end, breakpoints gone", async () => {
     const { t } = target();
-    let port = 0;
-    const done = serveGdb(t, { host: "127.0.0.1", port: 0 }, true, (w) => {
-      port = Number(w.split(":").pop());
-    });
-    await new Promise((r) => setTimeout(r, 50));
+    const listen = listening();
+    const done = serveGdb(t, { host: "127.0.0.1", port: 0 }, true, listen.report);
+    const port = Number((await listen.where).split(":").pop());
     const sock = connect(port, "127.0.0.1");
     const got = { text: "" };
     sock.on("data", (d) => {

@@ -101,6 +101,10 @@ export interface RegionSource {
    *  and the hub chains on), sorted; and the most instructions it takes. Absent: a full region
    *  (MAX_INSNS, no stops). */
   readonly stub?: { readonly stops: readonly number[]; readonly max: number };
+  /** A full region: the entries of the page's other regions of this hart (page offsets,
+   *  sorted). It stops at them (exits there: the hub chains on) when no path from them comes back
+   *  into its own blocks, rather than holding a second copy of their code (formRegion). */
+  readonly others?: readonly number[];
 }
 
 /** A translated region, before instantiation. */
@@ -886,15 +890,84 @@ function inPage(off: number, imm: number): number {
   return t >= 0 && t < 4096 && (t & 1) === 0 ? t : -1;
 }
 
-/** Find the region's blocks: from the entry, every block a branch or jal reaches in the page.
- *  Adds to `resume` the offset after each side-exit instruction. */
-function formBlocks(src: RegionSource, resume: Set<number>): GuestBlock[] {
+/** The region's blocks and the offsets where the interpreter resumes after its side exits
+ *  (added to `resume`): formBlocks, for a stub with its stops; for a full region with the
+ *  page's other entries (`others`) as stops if that cut is closed (cutIsClosed), else without
+ *  stops. Coremark made two pairs of 300-400-instruction regions, the second of each holding
+ *  most of the first's code again: each copy costs V8 a Liftoff and a TurboFan compile
+ *  (docs/performance.md, "Region shape"). */
+function formRegion(src: RegionSource, resume: Set<number>): GuestBlock[] {
+  if (src.stub) return formBlocks(src, resume, src.stub.stops, src.stub.max);
+  const whole = new Set<number>();
+  const all = formBlocks(src, whole, [], MAX_INSNS);
+  const others = src.others ?? [];
+  if (others.length > 0) {
+    const own = new Set<number>();
+    const cut = formBlocks(src, own, others, MAX_INSNS);
+    if (cutIsClosed(cut, all, others)) {
+      for (const r of own) resume.add(r);
+      return cut;
+    }
+  }
+  for (const r of whole) resume.add(r);
+  return all;
+}
+
+/** Is the region of blocks `cut` (formed with `stops` as stops) closed: does no path from the
+ *  stops it exits to come back into it? Followed in `all` (the blocks formed without stops):
+ *  branch targets, fall-throughs and jal targets, and a call's return site after it. A cut that
+ *  leaves to a stop from which a jalr is reached while the cut makes calls is taken as not
+ *  closed too (the jalr may return into it). A path that comes back would cross between the two
+ *  regions through the hub at each pass (bench_hash: 8.5 M chained runs, 280 without). */
+function cutIsClosed(
+  cut: readonly GuestBlock[],
+  all: readonly GuestBlock[],
+  stops: readonly number[],
+): boolean {
+  const own = new Set(cut.map((b) => b.off));
+  const isStop = new Set(stops);
+  const byOff = new Map(all.map((b) => [b.off, b]));
+  const calls = cut.some((b) => b.end?.name === "jal" && b.end.d !== 0);
+  const queue: number[] = [];
+  for (const b of cut) for (const t of blockExits(b)) if (isStop.has(t) && !own.has(t)) queue.push(t);
+  const seen = new Set<number>();
+  while (queue.length > 0) {
+    const off = queue.pop()!;
+    if (seen.has(off)) continue;
+    seen.add(off);
+    if (own.has(off)) return false;
+    const b = byOff.get(off);
+    if (b === undefined) continue; // out of the page or of the region: an exit
+    if (calls && b.end?.name === "jalr") return false;
+    queue.push(...blockExits(b));
+  }
+  return true;
+}
+
+/** The page offsets block `b` may go on at: its branch's or jal's target, its fall-through (a
+ *  call's return site included), or where it runs on when it has no end. */
+function blockExits(b: GuestBlock): number[] {
+  const e = b.end;
+  if (e === null) return [b.next];
+  if (e.kind === K_BRANCH) return [inPage(e.off, e.imm), e.off + e.len];
+  if (e.name === "jal") return e.d !== 0 ? [inPage(e.off, e.imm), e.off + e.len] : [inPage(e.off, e.imm)];
+  return [];
+}
+
+/** Find the region's blocks: from the entry, every block a branch or jal reaches in the page,
+ *  never starting one at a stop (`stops`, page offsets), to `max` instructions. Adds to `resume`
+ *  the offset after each side-exit instruction. */
+function formBlocks(
+  src: RegionSource,
+  resume: Set<number>,
+  stops: readonly number[],
+  max: number,
+): GuestBlock[] {
   const blocks: GuestBlock[] = [];
   const seen = new Uint8Array(4096);
-  // a stub's stops are never blocks of its own (a straight line runs on through one: a stub of
-  // one instruction before another region's entry would cost more than it retires)
-  for (const o of src.stub?.stops ?? []) if (o !== src.entry) seen[o] = 1;
-  const max = src.stub?.max ?? MAX_INSNS;
+  // stops are never blocks of the region (a straight line runs on through one: a stub of one
+  // instruction before another region's entry would cost more than it retires)
+  for (const o of stops) if (o !== src.entry) seen[o] = 1;
   const queue = [src.entry];
   let total = 0;
   for (let q = 0; q < queue.length && total < max; q++) {
@@ -963,7 +1036,7 @@ function fpHeavy(blocks: GuestBlock[], hasD: boolean): boolean {
  *  is not one the translator takes, or it is FP-heavy (unless `all`: tests of the FP calls). */
 export function translateRegion(src: RegionSource, lay: RegionLayout, all = false): RegionCode | null {
   const resume = new Set<number>();
-  const blocks = formBlocks(src, resume);
+  const blocks = formRegion(src, resume);
   if (blocks.length === 0 || blocks[0]!.off !== src.entry) return null;
   if (!all && fpHeavy(blocks, lay.hasD)) return null;
   // the entry first (its index 0 is the translation cache's check), the others in address order:

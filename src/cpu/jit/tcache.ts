@@ -117,7 +117,8 @@ export function regionKey(
   const head = new TextEncoder().encode(
     `${FORMAT}\nbuild=${store.build}\nlayout=${fields}\npage=${src.pageHi >>> 0}:${src.pageLo >>> 0}\n` +
       `entry=${src.entry}\npaged=${src.paged}\nall=${all}\n` +
-      (src.stub ? `stub=${src.stub.max}:${src.stub.stops.join(",")}\n` : ""),
+      (src.stub ? `stub=${src.stub.max}:${src.stub.stops.join(",")}\n` : "") +
+      (src.others ? `others=${src.others.join(",")}\n` : ""),
   );
   const filled = slots ? filledSlots(src) : new Int32Array(0);
   const key = new Uint8Array(head.length + PAGE + SLOT * 4 + filled.length * 4);
@@ -310,6 +311,7 @@ function translated(
         entry: src.entry,
         paged: src.paged,
         ...(src.stub ? { stub: src.stub } : {}),
+        ...(src.others ? { others: src.others } : {}),
         decode: (o) => {
           decoded.add(o);
           return src.decode(o);

@@ -918,7 +918,8 @@ export class HartJit {
     // the region at pc, then those where the interpreter resumes after its side exits (a few)
     const todo = [pcLo & 4095];
     for (let k = 0; k < todo.length && k < MAX_RESUME; k++) {
-      const resume = this.translate(h, (pcLo & -4096) | todo[k]!, pcHi, fBase, dc, paged);
+      const pc = (pcLo & -4096) | todo[k]!;
+      const resume = this.translate(h, pc, pcHi, fBase, dc, paged, undefined, this.entriesIn(fBase));
       for (const r of resume) if (!todo.includes(r)) todo.push(r);
     }
   }
@@ -992,11 +993,16 @@ export class HartJit {
   /** What a stub region on RAM page `page` stops at (RegionSource.stub): the entries this hart
    *  has there, so that it holds only code no region of the page holds yet. */
   private stubOf(page: number): { stops: number[]; max: number } {
-    const stops: number[] = [];
+    return { stops: this.entriesIn(page), max: STUB_INSNS };
+  }
+
+  /** The page offsets of this hart's region entries on RAM page `page`, sorted. */
+  private entriesIn(page: number): number[] {
+    const out: number[] = [];
     for (const ramOff of this.regions.keys()) {
-      if (ramOff - page >= 0 && ramOff - page < PAGE_SIZE) stops.push(ramOff - page);
+      if (ramOff - page >= 0 && ramOff - page < PAGE_SIZE) out.push(ramOff - page);
     }
-    return { stops: stops.sort((a, b) => a - b), max: STUB_INSNS };
+    return out.sort((a, b) => a - b);
   }
 
   /** Translate the region at (pcLo, pcHi) unless done or refused (a stub if `stub` is given:
@@ -1010,6 +1016,7 @@ export class HartJit {
     dc: Int32Array,
     paged: boolean,
     stub?: { stops: number[]; max: number },
+    others?: number[],
   ): number[] {
     if (this.recorded.size > 0) this.replayPage(h, pcLo & -4096, pcHi, fBase, dc, paged);
     if (!this.replaying && h.steps < this.replayOnlyUntil) return [];
@@ -1032,6 +1039,7 @@ export class HartJit {
       entry: off,
       paged,
       ...(stub ? { stub } : {}),
+      ...(others ? { others } : {}),
       decode: (o) => {
         const i = o * 2;
         const op = dc[i]!;

@@ -279,6 +279,13 @@ describe("translation cache: keys and values", () => {
     add(regionKey(new MemStore(), src({ stub: { stops: [0x10], max: 400 } }), LAY, false, page));
     add(regionKey(new MemStore(), src({ stub: { stops: [0x10, 0x20], max: 400 } }), LAY, false, page));
     add(regionKey(new MemStore(), src({ stub: { stops: [0x1020], max: 400 } }), LAY, false, page));
+    // a full region's other entries (formRegion may stop at them): each is an input
+    add(regionKey(new MemStore(), src({ others: [] }), LAY, false, page));
+    add(regionKey(new MemStore(), src({ others: [0x10] }), LAY, false, page));
+    add(regionKey(new MemStore(), src({ others: [0x10, 0x20] }), LAY, false, page));
+    add(
+      regionKey(new MemStore(), src({ stub: { stops: [0x10], max: 400 }, others: [0x10] }), LAY, false, page),
+    );
     for (const at of [0, 2047, 4095]) {
       const p = page.slice();
       p[at]! ^= 1;
