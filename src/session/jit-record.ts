@@ -23,7 +23,7 @@ import { type PhysMem, pagingMode, satpMode, satpPpn, Walker } from "../mmu/inde
 /** A record's first word ("SR01" little-endian). */
 const RMAGIC = 0x31305253;
 /** The numbers of one region's origin (translator.ts ORIGIN_WORDS: page low and high words,
- *  entry offset, stub flag). */
+ *  entry offset, kind). */
 const ORIGIN = 4;
 /** The most regions a record holds. */
 export const RECORD_MAX = 256;

@@ -103,8 +103,12 @@ const SEED_TRIES = 64;
 
 /** Where a region was made, as MachineJit.made and HartJit.replay hold it: four numbers, its
  *  page's virtual address (low word with the page offset bits clear, high word), its entry's
- *  page offset, and 1 for a stub region (RegionSource.stub), 0 for a region. */
+ *  page offset, and its kind: ORIGIN_STUB for a stub region (RegionSource.stub), ORIGIN_HOT for
+ *  a region hot() asked for (formed knowing the page's other entries: RegionSource.others), 0
+ *  for one made with neither. */
 export const ORIGIN_WORDS = 4;
+export const ORIGIN_STUB = 1;
+export const ORIGIN_HOT = 2;
 
 // Profitability. Entering a region (the interpreter's call through V8's JS-to-wasm wrapper,
 // the registers loaded and stored back) and each call out of it (a slow-path load or store,
@@ -352,7 +356,7 @@ export class MachineJit {
 export class HartJit {
   /** Heat counters: each counts down from hotAt (interp.ts). */
   readonly heat = new Int32Array(HEAT_SIZE);
-  /** Regions an earlier run made, by virtual page ("lo:hi"): their entries and stub flags in
+  /** Regions an earlier run made, by virtual page ("lo:hi"): their entries and kinds (ORIGIN_WORDS) in
    *  the order made, not made again yet (replay()). */
   private readonly recorded = new Map<string, number[]>();
   /** Heat counters seeded for recorded entries (replay()), and how many more times a pc of a
@@ -966,7 +970,8 @@ export class HartJit {
   }
 
   /** Make the regions recorded for virtual page (pageLo, pageHi) (RAM page `fBase`, decode
-   *  page `dc`), in their order, unless made already. */
+   *  page `dc`), in their order, unless made already, each as it was (ORIGIN_WORDS' kind), with
+   *  the page's entries as they are then; false if none were recorded there. */
   private replayPage(
     h: Hart,
     pageLo: number,
@@ -974,20 +979,23 @@ export class HartJit {
     fBase: number,
     dc: Int32Array,
     paged: boolean,
-  ): void {
+  ): boolean {
     const key = `${pageLo}:${pageHi}`;
     const list = this.recorded.get(key);
-    if (list === undefined) return;
+    if (list === undefined) return false;
     this.recorded.delete(key);
     this.replaying = true;
     try {
       for (let k = 0; k < list.length; k += 2) {
-        const stub = list[k + 1] === 1 ? this.stubOf(fBase) : undefined;
-        this.translate(h, pageLo | list[k]!, pageHi, fBase, dc, paged, stub);
+        const kind = list[k + 1]!;
+        const stub = kind === ORIGIN_STUB ? this.stubOf(fBase) : undefined;
+        const others = kind === ORIGIN_HOT ? this.entriesIn(fBase) : undefined;
+        this.translate(h, pageLo | list[k]!, pageHi, fBase, dc, paged, stub, others);
       }
     } finally {
       this.replaying = false;
     }
+    return true;
   }
 
   /** What a stub region on RAM page `page` stops at (RegionSource.stub): the entries this hart
@@ -1018,7 +1026,11 @@ export class HartJit {
     stub?: { stops: number[]; max: number },
     others?: number[],
   ): number[] {
-    if (this.recorded.size > 0) this.replayPage(h, pcLo & -4096, pcHi, fBase, dc, paged);
+    if (this.recorded.size > 0 && this.replayPage(h, pcLo & -4096, pcHi, fBase, dc, paged)) {
+      // the page's entries, asked for before the replay, are those after it
+      if (stub) stub = this.stubOf(fBase);
+      if (others) others = this.entriesIn(fBase);
+    }
     if (!this.replaying && h.steps < this.replayOnlyUntil) return [];
     const off = pcLo & 4095;
     const ramOff = fBase + off;
@@ -1084,7 +1096,7 @@ export class HartJit {
       this.addEntry(fBase + o, { reg, blk, op: this.machine.origOp(fBase + o) });
       reg.live++;
     });
-    this.machine.made.push(pcLo & -4096, pcHi, off, stub ? 1 : 0);
+    this.machine.made.push(pcLo & -4096, pcHi, off, stub ? ORIGIN_STUB : others ? ORIGIN_HOT : 0);
     const s = this.stats;
     s.regions++;
     s.insns += rc.insns;
