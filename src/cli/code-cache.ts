@@ -28,17 +28,27 @@ import {
   rmSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { constants, Script } from "node:vm";
 import { crc32, tuneV8 } from "./v8-tuning.js";
 
-/** The first bytes of a cache file (format version 2: the digest is CRC-32 and length). */
-const MAGIC = Buffer.from("mmlab-v8-cache-2", "latin1");
+/** The first bytes of a cache file (format version 3: the digest is CRC-32 and length, and the
+ *  header holds the writer's work). */
+const MAGIC = Buffer.from("mmlab-v8-cache-3", "latin1");
 /** Room for the key in the header: ASCII, padded with spaces. */
 const KEY_BYTES = 64;
-/** Header: magic, key, the payload's digest (8 bytes: digest()); the payload starts 8-aligned. */
-const HEADER_BYTES = MAGIC.length + KEY_BYTES + 8;
+/** Where the header holds the work of the process that wrote the file (processWork(), a float64
+ *  little-endian), after the payload's digest. Not covered by the digest: it only decides when a
+ *  later process serializes the chunk again (CachedLoader.save), and is rewritten in place. */
+const WORK_AT = MAGIC.length + KEY_BYTES + 8;
+/** Header: magic, key, the payload's digest (8 bytes: digest()), the writer's work (8 bytes); the
+ *  payload starts 8-aligned. */
+const HEADER_BYTES = WORK_AT + 8;
+/** A process whose work is more than this many times the work of the process that wrote a cache
+ *  file it used serializes that chunk again at its end (CachedLoader.save). */
+export const GROW_FACTOR = 1.25;
 
 /** A digest of `bytes`, as 8 bytes: their CRC-32 and their length (modulo 2^32), each 32-bit
  *  little-endian. Not cryptographic: it tells a damaged file, not a forged one. */
@@ -123,9 +133,25 @@ export function cacheKey(source: Uint8Array, name = ""): Buffer {
   return Buffer.from(key.slice(0, KEY_BYTES).padEnd(KEY_BYTES), "latin1");
 }
 
-/** A cache file's bytes: the header (magic, key, payload digest) and V8's data. */
-export function encodeCache(key: Buffer, data: Uint8Array): Buffer {
-  return Buffer.concat([MAGIC, key, digest(data), data]);
+/** A cache file's bytes: the header (magic, key, payload digest, the writer's `work`) and V8's
+ *  data. */
+export function encodeCache(key: Buffer, data: Uint8Array, work = 0): Buffer {
+  const w = Buffer.alloc(8);
+  w.writeDoubleLE(work, 0);
+  return Buffer.concat([MAGIC, key, digest(data), w, data]);
+}
+
+/** The work of the process that wrote the cache file `bytes` (decodeCache accepted them). */
+export function cacheWork(bytes: Uint8Array): number {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + WORK_AT, 8).readDoubleLE(0);
+}
+
+/** How much this process has done so far: its CPU time (user and system, all threads) in
+ *  microseconds. A command that ran longer than the one that wrote a chunk's cache file likely ran
+ *  functions that file does not hold (CachedLoader.save). */
+export function processWork(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
 }
 
 /** V8's data from a cache file's bytes, or undefined when they were not made for `key` or are
@@ -137,7 +163,7 @@ export function decodeCache(bytes: Uint8Array, key: Buffer): Uint8Array | undefi
   if (!at(0, MAGIC.length).equals(MAGIC)) return undefined;
   if (!at(MAGIC.length, KEY_BYTES).equals(key)) return undefined;
   const data = bytes.subarray(HEADER_BYTES);
-  return digest(data).equals(at(HEADER_BYTES - 8, 8)) ? data : undefined;
+  return digest(data).equals(at(WORK_AT - 8, 8)) ? data : undefined;
 }
 
 /** node:buffer's isAscii (Node >= 19.6; absent: every text is decoded as UTF-8). */
@@ -243,11 +269,29 @@ function silenceLoaderWarning(): void {
   process.emitWarning = Object.assign(quiet, { mmlabQuiet: true as const }) as typeof process.emitWarning;
 }
 
+/** A chunk or generated code compiled in this process: its script, its name (`file`), the key of
+ *  its cache file and, for generated code, its text (stored in that file). */
+interface Compiled {
+  script: Script;
+  file: string;
+  key: Buffer;
+  text?: string;
+}
+
+/** A Compiled one taken from its cache file: the size of V8's data in that file and the work of
+ *  the process that wrote it. */
+interface FromCache extends Compiled {
+  dataBytes: number;
+  work: number;
+}
+
 /** Loads the CommonJS chunks of one directory with V8's code cache; save() writes the cache
- *  files of the chunks compiled from source, once the command has run. */
+ *  files of the chunks compiled from source, once the command has run, and those of the chunks
+ *  this longer command likely ran more of (GROW_FACTOR). */
 export class CachedLoader {
   private readonly modules = new Map<string, { exports: object }>();
-  private readonly fresh: { script: Script; file: string; key: Buffer; text?: string }[] = [];
+  private readonly fresh: Compiled[] = [];
+  private readonly cached: FromCache[] = [];
   /** Did this process make generated code's text (a compileStored miss: the generator ran)? */
   private generated = false;
   /** This build's identity (scripts/bundle.ts, BUILD_ID_NAME), or null: generated code is then
@@ -291,7 +335,8 @@ export class CachedLoader {
   /** Compile `text` (the chunk or generated code at `file`) with its cache file when `key`
    *  matches it; noted for save() when compiled from source. */
   private compile(file: string, text: string, key: Buffer | null): Script {
-    const cachedData = key ? this.read(file, key) : undefined;
+    const stored = key ? this.read(file, key) : undefined;
+    const cachedData = stored?.data;
     const script = new Script(text, {
       filename: file,
       cachedData,
@@ -301,8 +346,10 @@ export class CachedLoader {
       // --experimental-vm-modules; this constant needs only its warning silenced (below).
       importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     });
-    if (cachedData && !script.cachedDataRejected) this.report.hits.push(basename(file));
-    else {
+    if (stored && key && !script.cachedDataRejected) {
+      this.report.hits.push(basename(file));
+      this.cached.push({ script, file, key, dataBytes: stored.data.length, work: stored.work });
+    } else {
       this.report.misses.push(basename(file));
       if (key) this.fresh.push({ script, file, key });
     }
@@ -340,6 +387,8 @@ export class CachedLoader {
       const script = new Script(stored.text, { filename: file, cachedData: stored.data });
       if (!script.cachedDataRejected) {
         this.report.hits.push(file);
+        const { text, data, work } = stored;
+        this.cached.push({ script, file, key, text, dataBytes: data.length, work });
         return script;
       }
     }
@@ -353,13 +402,17 @@ export class CachedLoader {
 
   /** The text and V8's data in the cache file of `file` (payload: the text's length, 4 bytes
    *  little-endian, its UTF-8 bytes, V8's data), or undefined. */
-  private readStored(file: string, key: Buffer): { text: string; data: Uint8Array } | undefined {
-    const payload = this.read(file, key);
-    if (!payload || payload.length < 4) return undefined;
+  private readStored(
+    file: string,
+    key: Buffer,
+  ): { text: string; data: Uint8Array; work: number } | undefined {
+    const stored = this.read(file, key);
+    if (!stored || stored.data.length < 4) return undefined;
+    const payload = stored.data;
     const len = Buffer.from(payload.buffer, payload.byteOffset, 4).readUInt32LE(0);
     if (4 + len >= payload.length) return undefined;
     const text = decodeText(Buffer.from(payload.buffer, payload.byteOffset + 4, len));
-    return { text, data: payload.subarray(4 + len) };
+    return { text, data: payload.subarray(4 + len), work: stored.work };
   }
 
   /** Write the cache file of every chunk compiled from source (after the command ran, so that
@@ -370,26 +423,67 @@ export class CachedLoader {
    *  that code's files: its chunks' files would hold the generator's compiled functions too,
    *  which every later process, taking the text from its file, would deserialize and never run
    *  (the interpreter chunk's file of a hello world: 269 against 224 KB). The next process,
-   *  which finds the text, writes them. */
-  save(): number {
+   *  which finds the text, writes them.
+   *
+   *  A file holds the functions the process that wrote it had compiled, and the first process to
+   *  load a chunk writes it: a hello world's files lacked what bench_coremark or hello.glibc runs
+   *  besides (the starter interpreter's F/D, atomic and division groups, system calls, the exit
+   *  path), which every later run of those compiled again (V8's lazy compiles). So a process
+   *  whose `work` (processWork()) is more than GROW_FACTOR times that of the writer of a file it
+   *  compiled from serializes that chunk again: the file is rewritten when V8's data grew, else
+   *  only the work in its header is, so that runs of this size do not serialize it again (2-15 ms
+   *  for the session chunk). */
+  save(work = processWork()): number {
     if (this.cache === null) return 0;
     let written = 0;
     for (const { script, file, key, text } of this.fresh) {
       if (this.generated && text === undefined) continue; // a chunk: the next process writes it
-      try {
-        mkdirSync(this.cache, { recursive: true });
-        const path = this.path(file);
-        const tmp = `${path}.${process.pid}.tmp`;
-        writeFileSync(tmp, encodeCache(key, withText(text, script.createCachedData())));
-        renameSync(tmp, path); // whole or not at all, for a process reading it meanwhile
-        written++;
-      } catch {
-        // read-only or full: run without the cache
-      }
+      if (this.write(file, key, withText(text, script.createCachedData()), work)) written++;
+    }
+    for (const c of this.cached) {
+      if (this.generated && c.text === undefined) continue; // as above
+      if (work > c.work * GROW_FACTOR && this.grow(c, work)) written++;
     }
     this.fresh.length = 0;
+    this.cached.length = 0;
     if (written > 0) pruneCache(this.cache, MAX_CACHE_FILES);
     return written;
+  }
+
+  /** Serialize `c` (compiled from its cache file) again: rewrite its file when V8's data is larger
+   *  than the file's (functions compiled since), else only the writer's work in its header.
+   *  Returns whether the file was rewritten. */
+  private grow(c: FromCache, work: number): boolean {
+    const data = c.script.createCachedData();
+    if (data.length > c.dataBytes) return this.write(c.file, c.key, withText(c.text, data), work);
+    let fd = -1;
+    try {
+      fd = openSync(this.path(c.file), "r+");
+      const w = Buffer.alloc(8);
+      w.writeDoubleLE(work, 0);
+      writeSync(fd, w, 0, 8, WORK_AT);
+    } catch {
+      // gone or read-only: the next process of this size serializes it again
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
+    return false;
+  }
+
+  /** Write the cache file of `file` (key, payload, the writer's work) whole or not at all (a
+   *  temporary file renamed, for a process reading it meanwhile); false when it cannot be
+   *  written (read-only or full: run without the cache). */
+  private write(file: string, key: Buffer, payload: Uint8Array, work: number): boolean {
+    try {
+      mkdirSync(this.cache ?? "", { recursive: true });
+      const path = this.path(file);
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, encodeCache(key, payload, work));
+      renameSync(tmp, path);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The cache file of a chunk (its name carries the bundle's content hash already). */
@@ -397,9 +491,12 @@ export class CachedLoader {
     return join(this.cache ?? "", `${basename(file)}.v8`);
   }
 
-  private read(file: string, key: Buffer): Uint8Array | undefined {
+  /** V8's data in the cache file of `file` (a view of the scratch buffer) and the work of the
+   *  process that wrote it, when the file was made for `key` and is whole. */
+  private read(file: string, key: Buffer): { data: Uint8Array; work: number } | undefined {
     const bytes = readScratch(this.path(file)); // none yet: undefined
-    return bytes && decodeCache(bytes, key);
+    const data = bytes && decodeCache(bytes, key);
+    return bytes && data && { data, work: cacheWork(bytes) };
   }
 }
 

@@ -28,6 +28,10 @@ export interface PendingJit {
   readonly hot: number | undefined;
   /** Turn translation on for every hart of the machine (and clear their jitPending). */
   start(): void;
+  /** Asked once, at the machine's first chunk (on hart `h`, before its first instruction):
+   *  does the translation cache know the program from an earlier run (its hot entries)? Then
+   *  run() turns translation on at once, without the starter share and the probe. */
+  early?(h: Hart): boolean;
 }
 
 /** What a hart needs from the machine it is part of. */

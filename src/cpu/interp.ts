@@ -754,12 +754,19 @@ interface Watch {
 
 const watches = new WeakMap<PendingJit, Watch>();
 
-/** The watch of pending translation `p` (made at its first chunk, on hart `h`). */
+/** The watch of pending translation `p` (made at its first chunk, on hart `h`). A program the
+ *  translation cache knows (PendingJit.early: its hot entries recorded by an earlier run) has
+ *  shown hot code before it starts, and the starter share ends: translation is turned on at
+ *  once, and the recorded entries get their regions at their first counted jump. */
 function watchOf(p: PendingJit, h: Hart): Watch {
   let w = watches.get(p);
   if (w === undefined) {
     w = { hot: false, samples: new Map(), count: 0, since: 0, changes: h.code.changes };
     watches.set(p, w);
+    if (p.early?.(h) === true) {
+      w.hot = true;
+      starterLeft = 0;
+    }
   }
   return w;
 }

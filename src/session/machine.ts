@@ -3,10 +3,11 @@
 // `console`, `demo` and `mmlab exp sweep` all build theirs here, so a sweep point runs on the
 // machine `mmlab run` would build from the same options.
 
-import { type JitStats, Machine, Paging, zeroJitStats } from "../cpu/index.js";
+import { type Hart, type JitStats, Machine, Paging, STARTER_INSNS, zeroJitStats } from "../cpu/index.js";
 import type * as Jit from "../cpu/jit/index.js";
 import type { PagingMode, TlbConfig } from "../mmu/index.js";
 import { monotonicMs } from "./clock.js";
+import { StartRecord } from "./jit-record.js";
 
 /** The most harts a machine has (the Machine refuses more). */
 export const MAX_HARTS = 64;
@@ -89,11 +90,20 @@ function attachTranslator(m: Machine, spec: JitSpec): void {
     attachNow(m, spec);
     return;
   }
+  const record = spec.store === undefined ? null : new StartRecord(spec.store);
   const pending = {
     hot: spec.hot,
+    early: (h: Hart): boolean => record?.find(h, m.mem, m.harts.length) ?? false,
     start: (): void => {
       for (const h of m.harts) h.jitPending = null;
-      attachNow(m, spec);
+      const j = attachNow(m, spec);
+      if (record === null) return;
+      for (const hj of j.harts) {
+        const anchor = record.anchor(hj.hart.id);
+        if (anchor !== null) hj.pack?.anchor(anchor);
+        hj.replay(record.origins(), STARTER_INSNS);
+      }
+      record.writeAtExit(() => j.made);
     },
   };
   for (const h of m.harts) h.jitPending = pending;
@@ -110,7 +120,7 @@ export function machineJitStats(m: Machine): JitStats | null {
 
 /** Turn on translation as `spec` says, the translator loaded; spec.dump gets one text per
  *  region, named by hart and entry pc, its guest pc range in the first line. */
-function attachNow(m: Machine, spec: JitSpec): void {
+function attachNow(m: Machine, spec: JitSpec): Jit.MachineJit {
   const jit = translator();
   const dump = spec.dump;
   const hex = (v: bigint): string => v.toString(16).padStart(16, "0");
@@ -119,7 +129,7 @@ function attachNow(m: Machine, spec: JitSpec): void {
     ...(spec.hot === undefined ? {} : { hot: spec.hot }),
     ...(spec.store === undefined ? {} : { store: spec.store }),
   };
-  jit.attachJit(
+  return jit.attachJit(
     m,
     dump === null
       ? opts

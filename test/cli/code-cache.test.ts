@@ -22,11 +22,13 @@ import {
   CHUNKS_NAME,
   cacheDir,
   cacheKey,
+  cacheWork,
   callsImport,
   decodeCache,
   decodeText,
   digest,
   encodeCache,
+  GROW_FACTOR,
   MAX_CACHE_FILES,
   readBuildId,
   readChunkMap,
@@ -34,6 +36,8 @@ import {
 } from "../../src/cli/code-cache.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
+/** The work a test's process says it did when it saves (CachedLoader.save). */
+const WORK = 1000;
 
 describe("digest", () => {
   it("depends on every byte and on the length", () => {
@@ -166,11 +170,12 @@ describe("CachedLoader", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Load main.js with a fresh loader (as a new process would); its report and result. */
+  /** Load main.js with a fresh loader (as a new process would); its report and result. Saved
+   *  with a fixed work: no file is serialized again for having been written by a shorter run. */
   function run(): { hits: string[]; misses: string[]; answer: number; written: number } {
     const loader = new CachedLoader(cache);
     const answer = (loader.load(main) as { answer: () => number }).answer();
-    return { ...loader.report, answer, written: loader.save() };
+    return { ...loader.report, answer, written: loader.save(WORK) };
   }
 
   it("compiles from source the first time, writes the cache, and compiles from it after", () => {
@@ -190,7 +195,7 @@ describe("CachedLoader", () => {
     const first = make();
     expect(first.f(14)).toBe(42);
     expect(first.loader.report.misses).toEqual([expect.stringMatching(/^gen-test-variant-[0-9a-f]{8}\.js$/)]);
-    expect(first.loader.save()).toBe(1);
+    expect(first.loader.save(WORK)).toBe(1);
     const second = make();
     expect(second.f(14)).toBe(42);
     expect(second.loader.report.hits).toEqual(first.loader.report.misses);
@@ -212,7 +217,7 @@ describe("CachedLoader", () => {
     const first = make("0123456789abcdef", made);
     expect(first.f(14)).toBe(42);
     expect(first.loader.report.misses).toEqual(["gen-test-variant-0123456789abcdef.js"]);
-    expect(first.loader.save()).toBe(1);
+    expect(first.loader.save(WORK)).toBe(1);
     const second = make("0123456789abcdef", made);
     expect(second.f(14)).toBe(42);
     expect(second.loader.report.hits).toEqual(["gen-test-variant-0123456789abcdef.js"]);
@@ -227,7 +232,7 @@ describe("CachedLoader", () => {
     const third = make("0123456789abcdef", made);
     expect(third.f(1)).toBe(3);
     expect(third.loader.report.misses).toEqual(["gen-test-variant-0123456789abcdef.js"]);
-    expect(third.loader.save()).toBe(1);
+    expect(third.loader.save(WORK)).toBe(1);
     expect(make("0123456789abcdef", made).loader.report.hits).toHaveLength(1);
     expect(made).toHaveLength(3);
   });
@@ -248,16 +253,16 @@ describe("CachedLoader", () => {
     const first = make();
     expect(first.result).toBe(126);
     // the generator ran: only the generated code's file is written, not main.js's nor lib-abc.js's
-    expect(first.loader.save()).toBe(1);
+    expect(first.loader.save(WORK)).toBe(1);
     const second = make();
     expect(second.loader.report).toEqual({
       hits: ["gen-test-variant-0123456789abcdef.js"],
       misses: ["main.js", "lib-abc.js"],
     });
-    expect(second.loader.save()).toBe(2);
+    expect(second.loader.save(WORK)).toBe(2);
     const third = make();
     expect(third.loader.report.misses).toEqual([]);
-    expect(third.loader.save()).toBe(0);
+    expect(third.loader.save(WORK)).toBe(0);
     expect(made).toEqual([0]);
   });
 
@@ -371,6 +376,67 @@ describe("CachedLoader", () => {
     expect(key()).toBe(first);
     writeFileSync(main, `${readFileSync(main, "utf8")}\n`);
     expect(key()).not.toBe(first);
+  });
+
+  it("serializes a chunk again after a longer run than its file's writer, rewriting it if it grew", () => {
+    writeFileSync(
+      main,
+      'const { twice } = require("./lib-abc.js");\nexports.answer = () => twice(21);\n' +
+        'exports.more = (n) => { const parts = []; for (let i = 0; i < n; i++) parts.push(i + ":" + i * i); return parts.join(); };\n',
+    );
+    const file = join(cache, "main.js.v8");
+    const session = (work: number, more: boolean): { written: number; hits: string[] } => {
+      const loader = new CachedLoader(cache);
+      const m = loader.load(main) as { answer: () => number; more: (n: number) => string };
+      expect(m.answer()).toBe(42);
+      if (more) expect(m.more(3)).toBe("0:0,1:1,2:4");
+      return { written: loader.save(work), hits: loader.report.hits };
+    };
+    expect(session(1000, false).written).toBe(2); // the files, without more()
+    const small = readFileSync(file);
+    expect(cacheWork(small)).toBe(1000);
+    // not GROW_FACTOR times longer: nothing serialized, though more() ran
+    expect(session(1000 * GROW_FACTOR, true)).toEqual({ written: 0, hits: ["main.js", "lib-abc.js"] });
+    expect(readFileSync(file).equals(small)).toBe(true);
+    // longer: main.js has more compiled now (more()), its file is rewritten; lib-abc.js's is not
+    expect(session(2000, true)).toEqual({ written: 1, hits: ["main.js", "lib-abc.js"] });
+    const grown = readFileSync(file);
+    expect(grown.length).toBeGreaterThan(small.length);
+    expect(cacheWork(grown)).toBe(2000);
+    expect(session(2400, true).written).toBe(0);
+    // longer still, nothing new compiled: only the work in the header is rewritten
+    expect(session(5000, false).written).toBe(0);
+    const after = readFileSync(file);
+    expect(cacheWork(after)).toBe(5000);
+    expect(after.subarray(0, 88).equals(grown.subarray(0, 88))).toBe(true); // magic, key, digest
+    expect(after.subarray(96).equals(grown.subarray(96))).toBe(true); // V8's data
+    expect(cacheWork(readFileSync(join(cache, "lib-abc.js.v8")))).toBe(5000);
+    expect(session(6000, true).hits).toEqual(["main.js", "lib-abc.js"]);
+  });
+
+  it("serializes generated code again after a longer run, keeping its text", () => {
+    const body =
+      "return { triple(n) { return 3 * n; }, list(n) { const o = []; for (let i = 0; i < n; i++) o.push(i * 3); return o.join(); } };";
+    const made: number[] = [];
+    const make = (work: number, list: boolean): number => {
+      const loader = new CachedLoader(cache);
+      loader.buildId = "0123456789abcdef";
+      const o = loader.compileGenerated("test-variant", "env", () => {
+        made.push(work);
+        return body;
+      }) as (env: unknown) => { triple: (n: number) => number; list: (n: number) => string };
+      const v = o(null);
+      expect(v.triple(14)).toBe(42);
+      if (list) expect(v.list(3)).toBe("0,3,6");
+      return loader.save(work);
+    };
+    const file = join(cache, "gen-test-variant-0123456789abcdef.js.v8");
+    expect(make(1000, false)).toBe(1);
+    const small = readFileSync(file).length;
+    expect(make(3000, true)).toBe(1);
+    expect(readFileSync(file).length).toBeGreaterThan(small);
+    expect(make(3000, true)).toBe(0);
+    expect(made).toEqual([1000]); // the text was made once, and kept in the rewritten file
   });
 
   it("shares the cache between two copies of the same chunks (worktrees of one build)", () => {

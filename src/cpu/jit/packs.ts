@@ -183,6 +183,13 @@ export class PackSession {
 
   constructor(private readonly cache: TranslationCache) {}
 
+  /** Anchor the pack at `key` (not a region's: the program's start record and the hart,
+   *  src/session/jit-record.ts) before the first region is looked up, so that a run that makes
+   *  its regions in another order finds the same pack. No effect once anchored. */
+  anchor(key: Uint8Array): void {
+    if (this.first === null) this.start(key);
+  }
+
   /** The region of key `key` in this hart's pack, if it holds it (then the run has used it:
    *  no note()). The first key asked for anchors the pack: it is loaded then (and the store
    *  told to call flush at the end). */

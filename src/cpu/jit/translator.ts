@@ -97,6 +97,18 @@ const DECAY_INSNS = 1 << 20;
 
 /** Regions one hot() translates at most: the hot one and those after its side exits. */
 const MAX_RESUME = 8;
+/** Times a seeded heat counter (HartJit.replay) is seeded again when a pc of a page without
+ *  recorded regions reaches it first (one counted jump each): then it counts as any other. */
+const SEED_TRIES = 64;
+
+/** Where a region was made, as MachineJit.made and HartJit.replay hold it: four numbers, its
+ *  page's virtual address (low word with the page offset bits clear, high word), its entry's
+ *  page offset, and its kind: ORIGIN_STUB for a stub region (RegionSource.stub), ORIGIN_HOT for
+ *  a region hot() asked for (formed knowing the page's other entries: RegionSource.others), 0
+ *  for one made with neither. */
+export const ORIGIN_WORDS = 4;
+export const ORIGIN_STUB = 1;
+export const ORIGIN_HOT = 2;
 
 // Profitability. Entering a region (the interpreter's call through V8's JS-to-wasm wrapper,
 // the registers loaded and stored back) and each call out of it (a slow-path load or store,
@@ -217,6 +229,9 @@ export class MachineJit {
   readonly tcache: TranslationCache | null;
   /** The clock of translateMs (JitOptions.clock). */
   readonly clock: () => number;
+  /** The regions made in this run, in order, by every hart: ORIGIN_WORDS numbers each
+   *  (the record of the program's regions that the next run replays: HartJit.replay). */
+  readonly made: number[] = [];
 
   constructor(
     private readonly code: CodeCache,
@@ -341,6 +356,16 @@ export class MachineJit {
 export class HartJit {
   /** Heat counters: each counts down from hotAt (interp.ts). */
   readonly heat = new Int32Array(HEAT_SIZE);
+  /** Regions an earlier run made, by virtual page ("lo:hi"): their entries and kinds (ORIGIN_WORDS) in
+   *  the order made, not made again yet (replay()). */
+  private readonly recorded = new Map<string, number[]>();
+  /** Heat counters seeded for recorded entries (replay()), and how many more times a pc of a
+   *  page without recorded regions may reach one first. */
+  private readonly seeds = new Map<number, number>();
+  /** Until the hart has run this many instructions, only recorded regions are made (replay()),
+   *  and whether replayPage() is making them now. */
+  private replayOnlyUntil = 0;
+  private replaying = false;
   /** The threshold of the heat counters (set by the constructor; a number from the start, so
    *  the object's shape never changes). */
   readonly hotAt: number = JIT_HOT;
@@ -893,6 +918,7 @@ export class HartJit {
   /** The pc (pcLo, pcHi), in the page the interpreter fetches from (RAM page offset `fBase`,
    *  decode page `dc`), is hot: translate the region starting there, unless done or refused. */
   hot(h: Hart, pcLo: number, pcHi: number, fBase: number, dc: Int32Array, paged: boolean): void {
+    if (this.seeds.size > 0 && !this.seededHot(pcLo, pcHi, fBase)) return;
     // the region at pc, then those where the interpreter resumes after its side exits (a few)
     const todo = [pcLo & 4095];
     for (let k = 0; k < todo.length && k < MAX_RESUME; k++) {
@@ -900,6 +926,76 @@ export class HartJit {
       const resume = this.translate(h, pc, pcHi, fBase, dc, paged, undefined, this.entriesIn(fBase));
       for (const r of resume) if (!todo.includes(r)) todo.push(r);
     }
+  }
+
+  /** Make again, as they come, the regions an earlier run of the program made (`origins`:
+   *  ORIGIN_WORDS numbers each, in the order made, MachineJit.made): the first time this
+   *  hart translates anything on one of their pages, those of that page are made first, in
+   *  their order, so that each finds the page as the earlier run did (the same entries before
+   *  it, so the same stub stops and the same keys: from the pack); and every entry's heat counter
+   *  is seeded, so that the page's first counted jump to one makes them (translation stays exact
+   *  whenever a region is made: only how soon changes). Until the hart has run `only`
+   *  instructions (the earlier run's starter share, in which it made none), no other region is
+   *  made, so that the run makes the regions the earlier one did, not more. */
+  replay(origins: readonly number[], only = 0): void {
+    if (origins.length % ORIGIN_WORDS !== 0)
+      throw new Error(`translator: ${origins.length} numbers for region origins`);
+    this.replayOnlyUntil = only;
+    for (let k = 0; k < origins.length; k += ORIGIN_WORDS) {
+      const [lo, hi, off, stub] = origins.slice(k, k + ORIGIN_WORDS) as [number, number, number, number];
+      const page = `${lo & -4096}:${hi}`;
+      const list = this.recorded.get(page) ?? [];
+      list.push(off, stub);
+      this.recorded.set(page, list);
+      const hk = (((lo & -4096) | off) >>> 1) & (HEAT_SIZE - 1);
+      this.seeds.set(hk, SEED_TRIES);
+      this.heat[hk] = 1;
+    }
+  }
+
+  /** A heat counter reached zero at pc (pcLo, pcHi) of RAM page `fBase`: may it make a region?
+   *  Yes, unless the counter was seeded (replay()) and the pc is neither on a page whose
+   *  recorded regions are still to be made nor an entry: then another pc took the seed, which
+   *  is given back (SEED_TRIES times at most). */
+  private seededHot(pcLo: number, pcHi: number, fBase: number): boolean {
+    const hk = (pcLo >>> 1) & (HEAT_SIZE - 1);
+    const tries = this.seeds.get(hk);
+    if (tries === undefined || this.recorded.has(`${pcLo & -4096}:${pcHi}`)) return true;
+    if (this.regions.has(fBase + (pcLo & 4095))) return true;
+    if (tries > 1) {
+      this.seeds.set(hk, tries - 1);
+      this.heat[hk] = 1;
+    } else this.seeds.delete(hk);
+    return false;
+  }
+
+  /** Make the regions recorded for virtual page (pageLo, pageHi) (RAM page `fBase`, decode
+   *  page `dc`), in their order, unless made already, each as it was (ORIGIN_WORDS' kind), with
+   *  the page's entries as they are then; false if none were recorded there. */
+  private replayPage(
+    h: Hart,
+    pageLo: number,
+    pageHi: number,
+    fBase: number,
+    dc: Int32Array,
+    paged: boolean,
+  ): boolean {
+    const key = `${pageLo}:${pageHi}`;
+    const list = this.recorded.get(key);
+    if (list === undefined) return false;
+    this.recorded.delete(key);
+    this.replaying = true;
+    try {
+      for (let k = 0; k < list.length; k += 2) {
+        const kind = list[k + 1]!;
+        const stub = kind === ORIGIN_STUB ? this.stubOf(fBase) : undefined;
+        const others = kind === ORIGIN_HOT ? this.entriesIn(fBase) : undefined;
+        this.translate(h, pageLo | list[k]!, pageHi, fBase, dc, paged, stub, others);
+      }
+    } finally {
+      this.replaying = false;
+    }
+    return true;
   }
 
   /** What a stub region on RAM page `page` stops at (RegionSource.stub): the entries this hart
@@ -930,6 +1026,12 @@ export class HartJit {
     stub?: { stops: number[]; max: number },
     others?: number[],
   ): number[] {
+    if (this.recorded.size > 0 && this.replayPage(h, pcLo & -4096, pcHi, fBase, dc, paged)) {
+      // the page's entries, asked for before the replay, are those after it
+      if (stub) stub = this.stubOf(fBase);
+      if (others) others = this.entriesIn(fBase);
+    }
+    if (!this.replaying && h.steps < this.replayOnlyUntil) return [];
     const off = pcLo & 4095;
     const ramOff = fBase + off;
     if (this.regions.has(ramOff) || this.refused.has(ramOff) || this.unprofitable.has(ramOff)) return [];
@@ -994,6 +1096,7 @@ export class HartJit {
       this.addEntry(fBase + o, { reg, blk, op: this.machine.origOp(fBase + o) });
       reg.live++;
     });
+    this.machine.made.push(pcLo & -4096, pcHi, off, stub ? ORIGIN_STUB : others ? ORIGIN_HOT : 0);
     const s = this.stats;
     s.regions++;
     s.insns += rc.insns;
