@@ -867,6 +867,21 @@ export function planLoops(succ: readonly (readonly number[])[]): BlockLoop[] {
  *  BlockLoops, with its `loop` label (the target of the back edges to its first block) and, for
  *  each block index in it, the label of the item (a block, or an inner loop's entry) holding it,
  *  and whether that item is an inner loop (entered with the block's index in `start`). */
+/** A loop of blocks (blocks lo..hi, a BlockLoop with no loop inside) whose x registers `regs`
+ *  live in locals across the edges between its blocks: loaded once before the wasm `loop`, the
+ *  ones its blocks write (`written`) dirty at each block's head and stored on the ways out of the
+ *  loop and before call outs, as a block that loops on itself keeps its own (Emitter.carryOf). */
+interface Carry {
+  lo: number;
+  hi: number;
+  regs: number[];
+  written: number[];
+}
+
+/** The most registers a loop of blocks keeps in locals (Carry): each is live around the whole
+ *  loop in TurboFan's register allocation. */
+const MAX_CARRIED = 8;
+
 interface Level {
   loop: BlockLoop | null;
   head: Label;
@@ -1178,6 +1193,9 @@ class Emitter {
   /** The registers the block being emitted keeps in locals across its own loop's back edge
    *  (carriedRegs(); empty unless it loops on itself). */
   private carried: number[] = [];
+  /** The loop of blocks whose registers stay in locals across its blocks' edges (carryOf()),
+   *  while its blocks are emitted; else null. */
+  private carry: Carry | null = null;
   /** The control depth of a guest block's straight line (its dispatch frame's contents). */
   private topDepth = -1;
   /** i64 temporaries of mulh*, made when first needed. */
@@ -1347,6 +1365,13 @@ class Emitter {
       items.push({ lo: x, loop: l });
       x = l ? l.hi + 1 : x + 1;
     }
+    const carry = loop ? this.carryOf(loop) : null;
+    if (carry) {
+      // every way into the loop from outside comes through here (the level's items' labels and
+      // the region's dispatch reach the loop's head only through this item's label)
+      for (const r of carry.regs) this.reloadX(r);
+      this.carry = carry;
+    }
     const head = f.loop();
     // a loop's first item, its first block, is reached by falling through its dispatch
     const first = loop ? 1 : 0;
@@ -1383,7 +1408,33 @@ class Emitter {
       }
     });
     this.levels.pop();
+    this.carry = null;
     f.end(); // the level's loop
+  }
+
+  /** The Carry of BlockLoop `loop`, or null: a loop with no loop nested in it, none of whose
+   *  blocks loops on itself (those keep their own registers: block()), using at most
+   *  MAX_CARRIED x registers. */
+  private carryOf(loop: BlockLoop): Carry | null {
+    if (loop.inner.length > 0) return null;
+    const regs = new Set<number>();
+    const written = new Set<number>();
+    for (let i = loop.lo; i <= loop.hi; i++) {
+      const b = this.blocks[i]!;
+      if (loopsOnItself(b)) return null;
+      const br = this.blockRegs(b);
+      for (const r of br.all) regs.add(r);
+      for (const r of br.written) written.add(r);
+    }
+    if (regs.size > MAX_CARRIED) return null;
+    const sorted = (x: Set<number>): number[] => [...x].sort((a, c) => a - c);
+    return { lo: loop.lo, hi: loop.hi, regs: sorted(regs), written: sorted(written) };
+  }
+
+  /** Is block `i` in the loop whose registers are carried (Carry) at this point? */
+  private carries(i: number): boolean {
+    const c = this.carry;
+    return c !== null && c.lo <= i && i <= c.hi;
   }
 
   /** The loop groups' words (JIT_LOOP), by block offset, to the region's first
@@ -1447,7 +1498,9 @@ class Emitter {
       this.backEdge();
       return;
     }
-    this.flushDirty();
+    const carried = this.carries(i) && this.carries(this.current);
+    if (carried) this.keepCarried();
+    else this.flushDirty();
     // the innermost level open here that holds block i
     let level = this.levels[0]!;
     for (let d = this.levels.length - 1; d > 0; d--) {
@@ -1462,6 +1515,17 @@ class Emitter {
       if (it.inner) this.f.i32Const(i).localSet(this.blk);
       this.f.br(it.label);
     } else this.f.i32Const(i).localSet(this.blk).br(level.head);
+    // on the block's straight line what follows is unreachable: nothing is left to store there
+    if (carried && this.f.blockDepth === this.topDepth) this.dirty.fill(false);
+  }
+
+  /** Before a branch to a block of the carried loop (Carry): every carried register must be in
+   *  its local there (one a call out wrote is loaded again); the dirty ones stay dirty (the
+   *  block's head takes all the loop writes as dirty). */
+  private keepCarried(): void {
+    for (const r of this.carry!.regs) {
+      if (!this.cached[r]) this.reloadX(r);
+    }
   }
 
   private block(b: GuestBlock): void {
@@ -1580,6 +1644,11 @@ class Emitter {
     for (const r of this.carried) this.cached[r] = true;
     if (this.carried.length) {
       for (const r of this.blockRegs(b).written) this.dirty[r] = this.headDirty[r] = true;
+    }
+    if (this.carries(this.current)) {
+      // in a carried loop (Carry): its registers in their locals, those it writes dirty
+      for (const r of this.carry!.regs) this.cached[r] = true;
+      for (const r of this.carry!.written) this.dirty[r] = true;
     }
     // the whole block must fit the budget: else exit at its start
     f.localGet(this.n).i32Const(len).op(Op.i32_add).localGet(0).op(Op.i32_gt_u);
@@ -2360,7 +2429,7 @@ class Emitter {
     const link = ins.off + ins.len;
     if (ins.kind === K_BRANCH) {
       // once here for both ways out, unless one is the block's own loop (which keeps them)
-      if (!this.selfLabel) this.flushDirty();
+      if (!this.selfLabel && !this.carries(this.current)) this.flushDirty();
       this.get(ins.s1);
       this.get(ins.s2);
       f.op(WASM_OP[ins.op]! as never);
