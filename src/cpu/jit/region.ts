@@ -173,10 +173,24 @@ export function callsTable(g: RegionImports): WebAssembly.Table {
   return t;
 }
 
+/** How a helper module's builder becomes a module: built and compiled now, or taken from the
+ *  translation cache (tcache.ts cachedModule: a warm run then never runs the emitter for it). */
+export type HelperCompiler = (build: () => ModuleBuilder) => WebAssembly.Module;
+
+/** A helper module built and compiled now. */
+const compileNow: HelperCompiler = (build) => build().compile();
+
 /** The imports `g` as functions of a small wasm module that calls them: a table of functions
  *  (callsTable) holds WebAssembly functions only, and a region calling another module's
- *  function calls it directly. One such module per hart and variant serves all its regions. */
-export function forwardImports(g: RegionImports): RegionImports {
+ *  function calls it directly. One such module per hart and variant serves all its regions;
+ *  `compile` makes it (its code is a function of IMPORT_PARAMS only). */
+export function forwardImports(g: RegionImports, compile: HelperCompiler = compileNow): RegionImports {
+  const inst = new WebAssembly.Instance(compile(forwardModule), { js: { ...g } });
+  return inst.exports as unknown as RegionImports;
+}
+
+/** The module of forwardImports (its imports: js.load, js.store, js.exec). */
+function forwardModule(): ModuleBuilder {
   const m = new ModuleBuilder();
   const names = Object.keys(IMPORT_PARAMS) as (keyof RegionImports)[];
   const idx = names.map((name) => m.importFunc({ module: "js", name }, IMPORT_PARAMS[name], [I32]));
@@ -187,8 +201,7 @@ export function forwardImports(g: RegionImports): RegionImports {
     f.call(idx[k]!);
     m.export(name, "func", f.index);
   });
-  const inst = new WebAssembly.Instance(m.compile(), { js: { ...g } });
-  return inst.exports as unknown as RegionImports;
+  return m;
 }
 
 /** The parameters of a region's `run` (budget, nbase, clk, start; it returns an i32). */
@@ -282,8 +295,20 @@ export interface HubLayout {
   shared?: boolean;
 }
 
-/** The hub of the regions of `table` (see RegionHub), on the arena `memory` laid out as `lay`. */
-export function regionHub(table: WebAssembly.Table, memory: WebAssembly.Memory, lay: HubLayout): RegionHub {
+/** The hub of the regions of `table` (see RegionHub), on the arena `memory` laid out as `lay`;
+ *  `compile` makes its module (hubModule: a function of `lay` only). */
+export function regionHub(
+  table: WebAssembly.Table,
+  memory: WebAssembly.Memory,
+  lay: HubLayout,
+  compile: HelperCompiler = compileNow,
+): RegionHub {
+  const mod = compile(() => hubModule(lay));
+  return new WebAssembly.Instance(mod, { env: { mem: memory, regions: table } }).exports.enter as RegionHub;
+}
+
+/** The module of regionHub for layout `lay` (its imports: env.mem, env.regions). */
+function hubModule(lay: HubLayout): ModuleBuilder {
   const m = new ModuleBuilder();
   m.importMemory(
     { module: "env", name: "mem" },
@@ -499,8 +524,7 @@ export function regionHub(table: WebAssembly.Table, memory: WebAssembly.Memory, 
   f.end(); // done
   f.localGet(total);
   m.export("enter", "func", f.index);
-  return new WebAssembly.Instance(m.compile(), { env: { mem: memory, regions: table } }).exports
-    .enter as RegionHub;
+  return m;
 }
 
 /** Most guest instructions in a region, and in one block. */

@@ -42,6 +42,7 @@ import {
 export type { JitStats };
 
 import { FP_DIRTY, JIT_FFLAGS, JIT_FPST } from "./fp.js";
+import type { ModuleBuilder } from "./module.js";
 import { PackSession } from "./packs.js";
 import {
   callsTable,
@@ -78,7 +79,13 @@ import {
   regionHub,
 } from "./region.js";
 import { type SlowPathLayout, slowPath } from "./slowpath.js";
-import { type CompiledRegion, compileRegion, TranslationCache, type TranslationStore } from "./tcache.js";
+import {
+  type CompiledRegion,
+  cachedModule,
+  compileRegion,
+  TranslationCache,
+  type TranslationStore,
+} from "./tcache.js";
 import { printWat } from "./wat.js";
 
 /** mstatus.FS (fp.ts reads it from JIT_FPST; a flag or an f register write makes it Dirty). */
@@ -640,6 +647,13 @@ export class HartJit {
    *  that miss the host TLB call the glue (slowpath.ts). */
   private readonly slowLayout: SlowPathLayout | null;
 
+  /** Helper module `what` (its inputs, as text: tcache.ts cachedModule) built by `build`, or
+   *  from the translation cache: a warm run then never runs the emitter, whose first use in a
+   *  process is V8 running it cold (the hub: 5-20 ms of the interpreter's thread). */
+  private helper(what: string, build: () => ModuleBuilder): WebAssembly.Module {
+    return cachedModule(this.machine.tcache, what, build);
+  }
+
   /** The imports of the regions of the bare (0) or paged (1) variant. */
   private importsOf(v: 0 | 1): WebAssembly.Imports {
     let imp = this.imports[v];
@@ -647,7 +661,8 @@ export class HartJit {
       const g = this.glue[v];
       const slow =
         v === 1 && this.slowLayout !== null ? slowPath(this.slowLayout, g, this.machine.tcache) : {};
-      imp = { env: { mem: this.memory, calls: callsTable({ ...forwardImports(g), ...slow }) } };
+      const fwd = forwardImports(g, (b) => this.helper("forward", b));
+      imp = { env: { mem: this.memory, calls: callsTable({ ...fwd, ...slow }) } };
       this.imports[v] = imp;
     }
     return imp;
@@ -1132,7 +1147,10 @@ export class HartJit {
 
   /** A slot of the table holding `run` (a free one, or a new one). */
   private slotFor(run: WebAssembly.ExportValue): number {
-    if (this.hub === NO_HUB) this.hub = regionHub(this.table, this.memory, this.hubLayout);
+    if (this.hub === NO_HUB) {
+      const key = `hub\n${JSON.stringify(this.hubLayout)}`;
+      this.hub = regionHub(this.table, this.memory, this.hubLayout, (b) => this.helper(key, b));
+    }
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       slot = this.table.length;

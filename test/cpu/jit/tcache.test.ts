@@ -114,6 +114,9 @@ function run(src: string, store?: TranslationStore, slotKeys = false, flush = fa
   };
 }
 
+/** Helper values a bare run puts besides its regions': the hart's hub and glue modules. */
+const HELPERS = 2;
+
 describe("translation cache: runs", () => {
   it("a second run takes every region from the store and is the same run", () => {
     const plain = run(LOOP);
@@ -126,7 +129,7 @@ describe("translation cache: runs", () => {
     expect(cold.hits).toBe(0);
     expect(cold.misses).toBeGreaterThanOrEqual(plain.same.stats.regions); // and refused ones
     expect(warm).toMatchObject({ hits: cold.misses, misses: 0 });
-    expect(store.map.size).toBe(cold.misses);
+    expect(store.map.size).toBe(cold.misses + HELPERS);
   });
 
   it("keyed by slots (the warm-up's hart), a hit leaves the decode cache as a translation does", () => {
@@ -179,7 +182,7 @@ describe("translation cache: runs", () => {
     const again = run(LOOP, store);
     expect(again.same).toEqual(cold.same);
     expect(again).toMatchObject({ hits: 0, misses: cold.misses });
-    expect(store.puts - puts).toBe(cold.misses);
+    expect(store.puts - puts).toBe(cold.misses + HELPERS);
     expect(run(LOOP, store)).toMatchObject({ hits: cold.misses, misses: 0 });
   });
 
@@ -196,11 +199,11 @@ describe("translation cache: runs", () => {
     const plain = run(LOOP);
     const store = new SealingStore();
     const cold = run(LOOP, store);
-    expect(store.digests).toBe(cold.misses); // one seal a value written
+    expect(store.digests).toBe(cold.misses + HELPERS); // one seal a value written
     const warm = run(LOOP, store);
     expect(warm.same).toEqual(plain.same);
     expect(warm).toMatchObject({ hits: cold.misses, misses: 0 });
-    expect(store.digests).toBe(2 * cold.misses); // one check a value read
+    expect(store.digests).toBe(2 * (cold.misses + HELPERS)); // one check a value read
     // the same values read by a store that seals with digest64: none is taken
     const other = new MemStore();
     for (const [k, v] of store.map) other.map.set(k, v);
@@ -390,6 +393,20 @@ describe("helper modules (the slow path) in the translation cache", () => {
     expect(decodeRegion(new Uint8Array(encodeHelper(wasm)), 0)).toBeUndefined();
     expect(decodeHelper(new Uint8Array(encodeHelper(wasm)))).toEqual(wasm);
     expect(built).toEqual([1, 2, 2, 2, 2, 2]);
+  });
+
+  it("keeps a hart's hub and glue modules too: a second run builds no helper module", () => {
+    const store = new MemStore();
+    const helpers = (): string[] =>
+      [...store.map.keys()].filter((k) => k.includes("\nhelper\n")).map((k) => k.split("\nhelper\n")[1]!);
+    const first = run(LOOP, store);
+    const kinds = helpers().map((w) => w.split("\n")[0]);
+    expect(kinds.sort()).toEqual(["forward", "hub"]); // LOOP runs bare: no slow path
+    const puts = store.puts;
+    const again = run(LOOP, store);
+    expect(again.same).toEqual(first.same);
+    expect(store.puts).toBe(puts); // nothing built, so nothing put
+    expect(helpers().length).toBe(2);
   });
 });
 
