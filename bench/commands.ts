@@ -20,6 +20,8 @@
 //             cstime, in clock ticks of 10 ms; it counts V8's compiler threads too), which a
 //             loaded machine inflates less than wall time;
 //   MIPS      instructions / wall: MIPS through the whole command;
+//   NAME-jit, NAME-nocache: the bench programs translated, with the translation cache as a user
+//             has it (warm from the first round on) and with --no-jit-cache;
 //   warm      MIPS of the same command's machine run (boot and start-up excluded) when it is
 //             run again in the same process (bench/warm-run.ts: best of runs 2..warmRuns);
 //   qemu      median wall of `qemu-riscv64` running the same program in the same rounds (for
@@ -51,6 +53,8 @@ export interface ColdCommand {
   qemu?: string[];
   /** Asks for --stats=json (so the instructions and a warm figure can be had). */
   stats: boolean;
+  /** No warm figure: it would be another command's (NAME-nocache's is NAME-jit's). */
+  noWarm?: boolean;
 }
 
 /** One command's figures. */
@@ -114,13 +118,21 @@ export function coldCommands(): ColdCommand[] {
     if (q) c.qemu = q;
     return c;
   });
-  // the same programs with translation to WebAssembly (--jit; docs/jit.md), beside them
+  // the same programs with translation to WebAssembly (--jit; docs/jit.md), beside them: with
+  // the translation cache as a user has it (warm from the first round on) and without it
   for (const c of [...out]) {
     out.push({
       ...c,
       name: `${c.name}-jit`,
       title: c.title.replace("mmlab run --no-jit ", "mmlab run --jit "),
       node: [MMLAB, "run", "--jit", ...c.node.slice(3)],
+    });
+    out.push({
+      ...c,
+      name: `${c.name}-nocache`,
+      title: c.title.replace("mmlab run --no-jit ", "mmlab run --jit --no-jit-cache "),
+      node: [MMLAB, "run", "--jit", "--no-jit-cache", ...c.node.slice(3)],
+      noWarm: true,
     });
   }
   out.push({
@@ -325,7 +337,7 @@ export function measureCold(opts: ColdOptions): ColdReport | undefined {
     const cpus = rec.mm.map((s) => s.cpu);
     const qemuWall = rec.qemu.length ? median(rec.qemu.map((s) => s.wall)) : null;
     let warm: number | null = null;
-    if (c.stats && opts.warmRuns >= 2) {
+    if (c.stats && !c.noWarm && opts.warmRuns >= 2) {
       opts.log(`warm: ${c.name}, ${opts.warmRuns} runs in one process`);
       warm = warmMips(c, opts.warmRuns, opts.warmScript);
     }
