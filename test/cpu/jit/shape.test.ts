@@ -7,31 +7,12 @@
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../../src/asm/index.js";
 import { Machine } from "../../../src/cpu/index.js";
-import { type RegionLayout, type RegionSource, translateRegion } from "../../../src/cpu/jit/region.js";
+import { type RegionSource, translateRegion } from "../../../src/cpu/jit/region.js";
 import { PASS, runAsm } from "../../helpers/asm.js";
 import { expectSameRuns, withJit } from "../../helpers/jitdiff.js";
+import { TEST_LAYOUT } from "./layout.js";
 
 const RAM = 0x8000_0000n;
-
-/** A layout for emission only (the code is not run). */
-const LAY: RegionLayout = {
-  x: 0x100000,
-  jit: 0x100200,
-  rLo: 0x101000,
-  rHi: 0x102000,
-  rBase: 0x103000,
-  rSlot: 0x104000,
-  wLo: 0x105000,
-  wHi: 0x106000,
-  wBase: 0x107000,
-  wSlot: 0x108000,
-  f: 0x100100,
-  hasD: true,
-  stamp: 0x109000,
-  hitR: 0x10a000,
-  hitW: 0x10b000,
-  pages: 300,
-};
 
 /** The page offsets of the blocks of the region translated from `source`'s first page at label
  *  `entry`, the page's other regions having entries at labels `others`. */
@@ -55,7 +36,7 @@ function blocksOf(source: string, entry: string, others: string[]): number[] {
       return h.code.fill(dc, o * 2, (word & 3) === 3 ? word : word & 0xffff);
     },
   };
-  return translateRegion(src, LAY)!.blockOffs;
+  return translateRegion(src, TEST_LAYOUT)!.blockOffs;
 }
 
 /** A caller's loop and the function it calls, whose loop has a region of its own. */

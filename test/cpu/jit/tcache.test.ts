@@ -29,6 +29,7 @@ import {
   valueEntry,
 } from "../../../src/cpu/jit/tcache.js";
 import { PASS, runAsm } from "../../helpers/asm.js";
+import { TEST_LAYOUT } from "./layout.js";
 
 /** A store in memory, keyed by the key's bytes; counts its gets and puts. */
 class MemStore implements TranslationStore {
@@ -225,25 +226,7 @@ describe("translation cache: runs", () => {
 });
 
 describe("translation cache: keys and values", () => {
-  const LAY: RegionLayout = {
-    x: 0x100000,
-    jit: 0x100200,
-    rLo: 0x101000,
-    rHi: 0x102000,
-    rBase: 0x103000,
-    rSlot: 0x104000,
-    wLo: 0x105000,
-    wHi: 0x106000,
-    wBase: 0x107000,
-    wSlot: 0x108000,
-    f: 0x100100,
-    hasD: true,
-    stamp: 0x109000,
-    hitR: 0x10a000,
-    hitW: 0x10b000,
-    pages: 300,
-    shared: true,
-  };
+  const LAY: RegionLayout = TEST_LAYOUT;
   const dc = new Int32Array(2048 * 4);
   const src = (o: Partial<RegionSource> = {}): RegionSource => ({
     dc,
