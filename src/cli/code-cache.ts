@@ -136,9 +136,14 @@ export function cacheKey(source: Uint8Array, name = ""): Buffer {
 /** A cache file's bytes: the header (magic, key, payload digest, the writer's `work`) and V8's
  *  data. */
 export function encodeCache(key: Buffer, data: Uint8Array, work = 0): Buffer {
+  return Buffer.concat([MAGIC, key, digest(data), workBytes(work), data]);
+}
+
+/** The writer's `work` as the header holds it at WORK_AT: a float64, little-endian. */
+function workBytes(work: number): Buffer {
   const w = Buffer.alloc(8);
   w.writeDoubleLE(work, 0);
-  return Buffer.concat([MAGIC, key, digest(data), w, data]);
+  return w;
 }
 
 /** The work of the process that wrote the cache file `bytes` (decodeCache accepted them). */
@@ -459,9 +464,7 @@ export class CachedLoader {
     let fd = -1;
     try {
       fd = openSync(this.path(c.file), "r+");
-      const w = Buffer.alloc(8);
-      w.writeDoubleLE(work, 0);
-      writeSync(fd, w, 0, 8, WORK_AT);
+      writeSync(fd, workBytes(work), 0, 8, WORK_AT);
     } catch {
       // gone or read-only: the next process of this size serializes it again
     } finally {
